@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+// Perimeter: asset inventory and automatic asset discovery for a SOC.
+//
+// The layout draws the data flow: C libraries at the bottom, each wrapped
+// once; a pure value model; event reading and atom extraction; the
+// inventory logic (discovery and timeline, no I/O); the store; enrichment;
+// detection; the HTTP server; and a thin `perimeter` executable on top.
+import PackageDescription
+
+let package = Package(
+    name: "Perimeter",
+    products: [
+        .executable(name: "perimeter", targets: ["perimeter"]),
+    ],
+    targets: [
+        // MARK: - C libraries from Debian, each wrapped by exactly one module
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8",
+                       providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        // simdjson is C++: a thin shim gives it a C API that Swift can call.
+        .target(
+            name: "CSimdJSONShim",
+            cxxSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+
+        // MARK: - Swift wrappers of the C libraries
+        .target(name: "PerimeterJSON", dependencies: ["CSimdJSONShim"]),
+        .target(name: "PerimeterSQLite", dependencies: ["CSQLite"]),
+        .target(name: "PerimeterYAML", dependencies: ["CYAML"]),
+        .target(name: "PerimeterRegex", dependencies: ["CPCRE2"]),
+        .target(name: "PerimeterHTTP", dependencies: ["CMicroHTTPD"]),
+        .target(name: "PerimeterCrypto", dependencies: ["CCrypto"]),
+
+        // MARK: - Domain
+        .target(name: "PerimeterModel"),
+        .target(name: "PerimeterEvents",
+                dependencies: ["PerimeterModel", "PerimeterJSON", "CZlib"]),
+        .target(name: "PerimeterInventory",
+                dependencies: ["PerimeterModel", "PerimeterEvents"]),
+        .target(name: "PerimeterStore",
+                dependencies: ["PerimeterModel", "PerimeterInventory",
+                               "PerimeterSQLite"]),
+        .target(name: "PerimeterEnrichment",
+                dependencies: ["PerimeterModel", "PerimeterInventory",
+                               "PerimeterJSON"]),
+        .target(name: "PerimeterDetection",
+                dependencies: ["PerimeterModel", "PerimeterYAML",
+                               "PerimeterRegex", "PerimeterJSON"],
+                resources: [.copy("Resources")]),
+        .target(name: "PerimeterServer",
+                dependencies: ["PerimeterHTTP", "PerimeterCrypto", "PerimeterStore",
+                               "PerimeterEnrichment", "PerimeterDetection"]),
+
+        // MARK: - Command line
+        .target(name: "PerimeterApp",
+                dependencies: ["PerimeterModel", "PerimeterEvents",
+                               "PerimeterInventory", "PerimeterStore",
+                               "PerimeterEnrichment", "PerimeterDetection",
+                               "PerimeterServer", "PerimeterYAML"],
+                resources: [.copy("Resources")]),
+        .executableTarget(name: "perimeter", dependencies: ["PerimeterApp"]),
+
+        // MARK: - Tests
+        .target(name: "PerimeterTestSupport",
+                dependencies: ["PerimeterModel"],
+                path: "Tests/PerimeterTestSupport"),
+        .testTarget(name: "PerimeterJSONTests",
+                    dependencies: ["PerimeterJSON", "PerimeterTestSupport"]),
+        .testTarget(name: "PerimeterEventsTests",
+                    dependencies: ["PerimeterEvents", "PerimeterTestSupport"]),
+        .testTarget(name: "PerimeterInventoryTests",
+                    dependencies: ["PerimeterInventory", "PerimeterTestSupport"]),
+        .testTarget(name: "PerimeterStoreTests",
+                    dependencies: ["PerimeterStore", "PerimeterTestSupport"]),
+        .testTarget(name: "PerimeterDetectionTests",
+                    dependencies: ["PerimeterDetection", "PerimeterTestSupport"]),
+        .testTarget(name: "PerimeterAppTests",
+                    dependencies: ["PerimeterApp", "PerimeterTestSupport"]),
+        .testTarget(name: "PerimeterServerTests",
+                    dependencies: ["PerimeterServer", "PerimeterApp",
+                                   "PerimeterTestSupport"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

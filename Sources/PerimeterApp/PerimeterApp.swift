@@ -1,0 +1,1 @@
+// PerimeterApp: see docs/architecture.md.

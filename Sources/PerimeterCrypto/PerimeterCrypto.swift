@@ -1,0 +1,1 @@
+// PerimeterCrypto: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// PerimeterDetection: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// PerimeterEnrichment: see docs/architecture.md.

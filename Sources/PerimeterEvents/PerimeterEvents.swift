@@ -1,0 +1,1 @@
+// PerimeterEvents: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// PerimeterHTTP: see docs/architecture.md.

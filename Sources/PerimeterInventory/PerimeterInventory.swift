@@ -1,0 +1,1 @@
+// PerimeterInventory: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// PerimeterJSON: see docs/architecture.md.

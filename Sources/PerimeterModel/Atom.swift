@@ -1,0 +1,71 @@
+/// The kind of identifier an atom is (SPEC §2).
+///
+/// The raw values are the names used in the store, the configuration, the
+/// JSON output and on the command line, so they never change.
+public enum AtomType: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
+    case ipv4, ipv6, hostname, fqdn, username, email, sid, mac
+    case hostID = "host_id"
+    case agentID = "agent_id"
+    /// A network asset's CIDR range; matched by containment, not equality.
+    case cidr
+
+    /// The asset category an atom of this type can belong to.
+    public var category: AssetCategory {
+        switch self {
+        case .username, .email, .sid: .account
+        case .cidr: .network
+        default: .host
+        }
+    }
+
+    /// Whether one asset of an entity at most may hold this atom at a time.
+    ///
+    /// SPEC §2: a SID, an email, a MAC, a host id, an agent id and a
+    /// hostname belong to one asset; an address to one host at a time (it
+    /// moves rather than conflicts). Usernames and fqdns are not exclusive.
+    public var isExclusive: Bool {
+        switch self {
+        case .sid, .email, .mac, .hostID, .agentID, .hostname: true
+        default: false
+        }
+    }
+
+    /// Addresses move between hosts: a newer attachment closes the older.
+    public var isAddress: Bool { self == .ipv4 || self == .ipv6 }
+
+    public static func < (lhs: AtomType, rhs: AtomType) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+
+    /// Parses a name as a user would type it, with a suggestion when wrong.
+    public init(parsing name: String) throws(ModelError) {
+        guard let type = AtomType(rawValue: name.lowercased()) else {
+            throw ModelError.unknownValue(
+                kind: "atom type", value: name,
+                expected: AtomType.allCases.map(\.rawValue))
+        }
+        self = type
+    }
+}
+
+/// An identifier in normal form: the same real-world identifier always
+/// gives the same `Atom`, so one asset is never split in two.
+///
+/// The value is already normalised (addresses canonical, names
+/// case-folded, usernames qualified by their domain as `domain\user`).
+public struct Atom: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public let type: AtomType
+    public let value: String
+
+    /// Wraps a value that is already in normal form; no check is made.
+    public init(type: AtomType, normalizedValue: String) {
+        self.type = type
+        self.value = normalizedValue
+    }
+
+    public var description: String { "\(type.rawValue):\(value)" }
+
+    public static func < (lhs: Atom, rhs: Atom) -> Bool {
+        (lhs.type, lhs.value) < (rhs.type, rhs.value)
+    }
+}

@@ -1,0 +1,47 @@
+/// How much an asset matters, 0 (no importance) to 100 (vital).
+///
+/// Unrated is `nil` at the use site (`Criticality?`), never a magic value.
+public struct Criticality: Sendable, Hashable, Comparable, Codable {
+    public let value: Int
+
+    public init(_ value: Int) throws(ModelError) {
+        guard (0...100).contains(value) else {
+            throw ModelError.outOfRange(kind: "criticality", value: String(value),
+                                        range: "0 to 100")
+        }
+        self.value = value
+    }
+
+    public static func < (lhs: Criticality, rhs: Criticality) -> Bool {
+        lhs.value < rhs.value
+    }
+}
+
+/// The display bucket of a criticality (SPEC §1).
+public enum CriticalityDisplay: String, Sendable, Hashable, Codable {
+    case low, medium, high, unrated
+}
+
+/// Where the display buckets start; configuration.
+///
+/// Defaults are SPEC §1: low 0–33, medium 34–67, high 68–100.
+public struct CriticalityBounds: Sendable, Hashable {
+    /// The lowest value shown as `medium`.
+    public var mediumFrom: Int
+    /// The lowest value shown as `high`.
+    public var highFrom: Int
+
+    public static let standard = CriticalityBounds(mediumFrom: 34, highFrom: 68)
+
+    public init(mediumFrom: Int, highFrom: Int) {
+        self.mediumFrom = mediumFrom
+        self.highFrom = highFrom
+    }
+
+    public func display(_ criticality: Criticality?) -> CriticalityDisplay {
+        guard let value = criticality?.value else { return .unrated }
+        if value >= highFrom { return .high }
+        if value >= mediumFrom { return .medium }
+        return .low
+    }
+}

@@ -1,0 +1,67 @@
+/// The value of a contextual property (SPEC §1): typed, never a secret.
+public enum PropertyValue: Sendable, Hashable, Codable {
+    case string(String)
+    case number(Double)
+    case boolean(Bool)
+    case list([String])
+}
+
+/// The type a contextual property definition declares.
+public enum PropertyType: String, Sendable, Hashable, CaseIterable, Codable {
+    case string, number, boolean, list
+}
+
+/// A contextual property that assets of one category may carry.
+public struct PropertyDefinition: Sendable, Hashable, Codable {
+    public var name: String
+    public var type: PropertyType
+    public var category: AssetCategory
+    public var isDefault: Bool
+
+    public init(name: String, type: PropertyType, category: AssetCategory,
+                isDefault: Bool = false) {
+        self.name = name
+        self.type = type
+        self.category = category
+        self.isDefault = isDefault
+    }
+
+    /// The definitions every community starts with.
+    public static let defaults: [PropertyDefinition] = [
+        .init(name: "owner", type: .string, category: .host, isDefault: true),
+        .init(name: "location", type: .string, category: .host, isDefault: true),
+        .init(name: "department", type: .string, category: .host, isDefault: true),
+        .init(name: "os", type: .string, category: .host, isDefault: true),
+        .init(name: "os_version", type: .string, category: .host, isDefault: true),
+        .init(name: "os_family", type: .string, category: .host, isDefault: true),
+        .init(name: "os_platform", type: .string, category: .host, isDefault: true),
+        .init(name: "os_kernel", type: .string, category: .host, isDefault: true),
+        .init(name: "edr_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "sentinelone_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "crowdstrike_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "defender_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "carbonblack_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "cortex_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "trendmicro_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "sophos_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "harfanglab_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "elastic_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "owner", type: .string, category: .account, isDefault: true),
+        .init(name: "department", type: .string, category: .account, isDefault: true),
+        .init(name: "full_name", type: .string, category: .account, isDefault: true),
+        .init(name: "title", type: .string, category: .account, isDefault: true),
+        .init(name: "location", type: .string, category: .network, isDefault: true),
+        .init(name: "vlan", type: .number, category: .network, isDefault: true),
+        .init(name: "owner", type: .string, category: .network, isDefault: true),
+    ]
+
+    /// Whether a name is lower snake case: `[a-z][a-z0-9_]*`.
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first)
+        else { return false }
+        return name.utf8.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_")
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// PerimeterRegex: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// PerimeterSQLite: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// PerimeterServer: see docs/architecture.md.

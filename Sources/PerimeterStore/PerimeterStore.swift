@@ -1,0 +1,1 @@
+// PerimeterStore: see docs/architecture.md.

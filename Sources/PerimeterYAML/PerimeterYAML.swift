@@ -1,0 +1,1 @@
+// PerimeterYAML: see docs/architecture.md.

@@ -1,0 +1,2 @@
+import PerimeterApp
+PerimeterCommandLine.main()
