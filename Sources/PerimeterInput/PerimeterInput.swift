@@ -1,0 +1,1 @@
+// PerimeterInput: see docs/architecture.md.
