@@ -1,1 +1,0 @@
-// PerimeterRegex: see docs/architecture.md.

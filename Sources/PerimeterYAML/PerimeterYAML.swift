@@ -1,1 +1,0 @@
-// PerimeterYAML: see docs/architecture.md.

@@ -1,0 +1,212 @@
+import CYAML
+import Foundation
+
+/// Why a YAML text could not be read.
+public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case syntax = "yaml.syntax"
+        case unknownAlias = "yaml.unknown_alias"
+        case unreadableFile = "yaml.unreadable_file"
+        case internalFailure = "yaml.internal"
+    }
+
+    public var code: Code
+    public var file: String?
+    public var mark: YAMLMark?
+    public var reason: String
+
+    public init(code: Code, file: String?, mark: YAMLMark?, reason: String) {
+        self.code = code
+        self.file = file
+        self.mark = mark
+        self.reason = reason
+    }
+
+    public var description: String {
+        var place = file ?? "<string>"
+        if let mark { place += ":\(mark.line):\(mark.column)" }
+        return "\(place): YAML parsing failed: \(reason)"
+    }
+}
+
+/// Reads YAML streams (one or more `---` documents) into `YAMLNode` trees.
+public enum YAMLParser {
+    /// Parses every document of `text`; `file` only names the source in errors.
+    public static func parseDocuments(_ text: String, file: String? = nil)
+        throws(YAMLError) -> [YAMLNode]
+    {
+        let reader = EventReader(file: file)
+        return try reader.readStream(text)
+    }
+
+    /// Reads a file and parses every document in it.
+    public static func parseFile(atPath path: String) throws(YAMLError) -> [YAMLNode] {
+        let text: String
+        do {
+            text = try readWholeFile(path)
+        } catch {
+            throw error
+        }
+        return try parseDocuments(text, file: path)
+    }
+
+    static func readWholeFile(_ path: String) throws(YAMLError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw YAMLError(code: .unreadableFile, file: path, mark: nil,
+                            reason: "cannot read the file")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Owns one libyaml parser and builds nodes from its event stream.
+private final class EventReader {
+    private var parser = yaml_parser_t()
+    private let file: String?
+    private var anchors: [String: YAMLNode] = [:]
+
+    init(file: String?) {
+        self.file = file
+        // yaml_parser_initialize fails only when it cannot allocate: our bug or the
+        // machine's, not the input's, so trap.
+        precondition(yaml_parser_initialize(&parser) == 1, "libyaml: out of memory")
+    }
+
+    deinit { yaml_parser_delete(&parser) }
+
+    func readStream(_ text: String) throws(YAMLError) -> [YAMLNode] {
+        var utf8 = Array(text.utf8)
+        return try utf8.withUnsafeMutableBufferPointer { (buffer) throws(YAMLError) in
+            // An empty buffer has no base address; libyaml reads length 0 safely.
+            var empty: UInt8 = 0
+            let base = buffer.baseAddress ?? withUnsafeMutablePointer(to: &empty) { $0 }
+            yaml_parser_set_input_string(&parser, base, buffer.count)
+            var documents: [YAMLNode] = []
+            while true {
+                let event = try nextEvent()
+                defer { var copy = event; yaml_event_delete(&copy) }
+                switch event.type {
+                case YAML_STREAM_START_EVENT:
+                    continue
+                case YAML_STREAM_END_EVENT:
+                    return documents
+                case YAML_DOCUMENT_START_EVENT:
+                    anchors = [:]
+                    let documentEvent = try nextEvent()
+                    defer { var copy = documentEvent; yaml_event_delete(&copy) }
+                    let root: YAMLNode
+                    if documentEvent.type == YAML_DOCUMENT_END_EVENT {
+                        root = .scalar(YAMLScalar(value: "", mark: mark(of: event)))
+                        documents.append(root)
+                        continue
+                    }
+                    root = try node(startingWith: documentEvent)
+                    let end = try nextEvent()
+                    var endCopy = end
+                    yaml_event_delete(&endCopy)
+                    guard end.type == YAML_DOCUMENT_END_EVENT else {
+                        throw failure(.internalFailure, "expected the end of a document",
+                                      at: mark(of: end))
+                    }
+                    documents.append(root)
+                default:
+                    throw failure(.internalFailure, "unexpected event \(event.type.rawValue)",
+                                  at: mark(of: event))
+                }
+            }
+        }
+    }
+
+    /// The caller owns the returned event and must delete it.
+    private func nextEvent() throws(YAMLError) -> yaml_event_t {
+        var event = yaml_event_t()
+        guard yaml_parser_parse(&parser, &event) == 1 else {
+            let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+            var reason = problem
+            if let context = parser.context.map({ String(cString: $0) }) {
+                reason += " (\(context))"
+            }
+            let where_ = YAMLMark(line: Int(parser.problem_mark.line) + 1,
+                                  column: Int(parser.problem_mark.column) + 1)
+            throw failure(.syntax, reason, at: where_)
+        }
+        return event
+    }
+
+    /// Builds the node that `event` opens; the caller deletes `event`.
+    private func node(startingWith event: yaml_event_t) throws(YAMLError) -> YAMLNode {
+        let start = mark(of: event)
+        switch event.type {
+        case YAML_ALIAS_EVENT:
+            let name = String(cString: event.data.alias.anchor)
+            guard let target = anchors[name] else {
+                throw failure(.unknownAlias, "alias '*\(name)' names no earlier anchor",
+                              at: start)
+            }
+            return target
+        case YAML_SCALAR_EVENT:
+            let data = event.data.scalar
+            let value = data.value.map {
+                String(decoding: UnsafeBufferPointer(start: $0, count: data.length),
+                       as: UTF8.self)
+            } ?? ""
+            let style: YAMLScalarStyle = switch data.style {
+            case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+            case YAML_LITERAL_SCALAR_STYLE: .literal
+            case YAML_FOLDED_SCALAR_STYLE: .folded
+            default: .plain
+            }
+            let tag = data.tag.map { String(cString: $0) }
+            let result = YAMLNode.scalar(
+                YAMLScalar(value: value, style: style, tag: tag, mark: start))
+            remember(result, anchor: data.anchor)
+            return result
+        case YAML_SEQUENCE_START_EVENT:
+            let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
+            var items: [YAMLNode] = []
+            while true {
+                let child = try nextEvent()
+                defer { var copy = child; yaml_event_delete(&copy) }
+                if child.type == YAML_SEQUENCE_END_EVENT { break }
+                items.append(try node(startingWith: child))
+            }
+            let result = YAMLNode.sequence(items, mark: start)
+            if let anchor { anchors[anchor] = result }
+            return result
+        case YAML_MAPPING_START_EVENT:
+            let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
+            var entries: [YAMLMapping.Entry] = []
+            while true {
+                let keyEvent = try nextEvent()
+                defer { var copy = keyEvent; yaml_event_delete(&copy) }
+                if keyEvent.type == YAML_MAPPING_END_EVENT { break }
+                let key = try node(startingWith: keyEvent)
+                let valueEvent = try nextEvent()
+                defer { var copy = valueEvent; yaml_event_delete(&copy) }
+                let value = try node(startingWith: valueEvent)
+                entries.append(YAMLMapping.Entry(key: key, value: value))
+            }
+            let result = YAMLNode.mapping(YAMLMapping(entries), mark: start)
+            if let anchor { anchors[anchor] = result }
+            return result
+        default:
+            throw failure(.internalFailure, "unexpected event \(event.type.rawValue)",
+                          at: start)
+        }
+    }
+
+    private func remember(_ node: YAMLNode, anchor: UnsafeMutablePointer<yaml_char_t>?) {
+        if let anchor { anchors[String(cString: anchor)] = node }
+    }
+
+    private func mark(of event: yaml_event_t) -> YAMLMark {
+        YAMLMark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+    }
+
+    private func failure(_ code: YAMLError.Code, _ reason: String, at mark: YAMLMark)
+        -> YAMLError
+    {
+        YAMLError(code: code, file: file, mark: mark, reason: reason)
+    }
+}
