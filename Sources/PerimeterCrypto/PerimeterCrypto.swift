@@ -1,1 +1,0 @@
-// PerimeterCrypto: see docs/architecture.md.
