@@ -1,1 +1,0 @@
-// PerimeterInput: see docs/architecture.md.

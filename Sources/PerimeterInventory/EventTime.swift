@@ -1,0 +1,175 @@
+import Foundation
+
+/// A point in event time, in milliseconds since 1970-01-01T00:00:00Z.
+///
+/// Integer milliseconds keep comparisons exact and cheap on the hot path;
+/// `Date` is used only at the edges (output, the command line).
+public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var milliseconds: Int64
+
+    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+    public init(_ date: Date) { milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    public static let distantFuture = EventTime(milliseconds: .max)
+    public static let distantPast = EventTime(milliseconds: .min)
+
+    public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+
+    public static func < (a: EventTime, b: EventTime) -> Bool { a.milliseconds < b.milliseconds }
+
+    public static func + (time: EventTime, duration: Duration) -> EventTime {
+        let (sum, overflow) = time.milliseconds.addingReportingOverflow(duration.milliseconds)
+        return EventTime(milliseconds: overflow ? .max : sum)
+    }
+
+    public static func - (time: EventTime, duration: Duration) -> EventTime {
+        let (difference, overflow) = time.milliseconds.subtractingReportingOverflow(duration.milliseconds)
+        return EventTime(milliseconds: overflow ? .min : difference)
+    }
+
+    /// The Monday 00:00 UTC that starts this time's ISO week: activity is
+    /// counted in such weekly buckets.
+    public var weekStart: EventTime {
+        let day: Int64 = 86_400_000
+        // 1970-01-01 was a Thursday: shift so that weeks start on Monday.
+        let shifted = milliseconds + 3 * day
+        let week = shifted >= 0 ? shifted / (7 * day) : (shifted - 7 * day + 1) / (7 * day)
+        return EventTime(milliseconds: week * 7 * day - 3 * day)
+    }
+
+    /// RFC 3339 text in UTC with milliseconds: `2024-05-01T10:00:00.000Z`.
+    public var description: String {
+        var seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let millis = Int(milliseconds - seconds * 1000)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        seconds -= days * 86_400
+        let (year, month, day) = Self.civilDate(fromDays: days)
+        func pad(_ v: Int, _ width: Int) -> String {
+            let text = String(v)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+            + "\(pad(Int(seconds / 3600), 2)):\(pad(Int(seconds / 60 % 60), 2)):"
+            + "\(pad(Int(seconds % 60), 2)).\(pad(millis, 3))Z"
+    }
+
+    // MARK: - Parsing
+
+    /// Parses an ECS `@timestamp`: RFC 3339 / ISO 8601 with `T` or a
+    /// space, optional fraction (kept to the millisecond), and an offset
+    /// `Z`, `+hh:mm`, `+hhmm` or none. A timestamp without an offset is
+    /// UTC: the machine's time zone never changes a result (SPEC §2).
+    public init?(parsing text: some StringProtocol) {
+        var bytes = Array(text.utf8)
+        while let last = bytes.last, last == UInt8(ascii: " ") { bytes.removeLast() }
+        var index = 0
+        func number(_ digits: Int) -> Int? {
+            guard index + digits <= bytes.count else { return nil }
+            var value = 0
+            for _ in 0..<digits {
+                let byte = bytes[index]
+                guard byte >= 48 && byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+                index += 1
+            }
+            return value
+        }
+        func expect(_ allowed: [UInt8]) -> Bool {
+            guard index < bytes.count, allowed.contains(bytes[index]) else { return false }
+            index += 1
+            return true
+        }
+        guard let year = number(4), expect([45]), let month = number(2), expect([45]),
+              let day = number(2), expect([84, 116, 32]), let hour = number(2), expect([58]),
+              let minute = number(2), expect([58]), let second = number(2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
+              second < 61
+        else { return nil }
+        var millis = 0
+        if index < bytes.count, bytes[index] == 46 || bytes[index] == 44 {
+            index += 1
+            var scale = 100
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                millis += Int(bytes[index] - 48) * scale
+                scale /= 10
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+        }
+        var offsetSeconds = 0
+        if index < bytes.count {
+            if bytes[index] == 90 || bytes[index] == 122 {
+                index += 1
+            } else if bytes[index] == 43 || bytes[index] == 45 {
+                let sign = bytes[index] == 45 ? -1 : 1
+                index += 1
+                guard let hours = number(2) else { return nil }
+                if index < bytes.count, bytes[index] == 58 { index += 1 }
+                let minutes = index < bytes.count ? (number(2) ?? -1) : 0
+                guard minutes >= 0, hours < 24, minutes < 60 else { return nil }
+                offsetSeconds = sign * (hours * 3600 + minutes * 60)
+            } else {
+                return nil
+            }
+        }
+        guard index == bytes.count else { return nil }
+        let days = Self.days(fromCivilYear: year, month: month, day: day)
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
+            - Int64(offsetSeconds)
+        milliseconds = seconds * 1000 + Int64(millis)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date
+    /// (Howard Hinnant's `days_from_civil` algorithm).
+    static func days(fromCivilYear year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let m = Int64(month)
+        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civilDate(fromDays days: Int64) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (Int(year), Int(month), Int(day))
+    }
+}
+
+/// A length of event time, in milliseconds.
+public struct Duration: Sendable, Hashable, Comparable, Codable {
+    public var milliseconds: Int64
+
+    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+    public static func seconds(_ s: Int64) -> Duration { Duration(milliseconds: s * 1000) }
+    public static func hours(_ h: Int64) -> Duration { .seconds(h * 3600) }
+    public static func days(_ d: Int64) -> Duration { .hours(d * 24) }
+
+    public static func < (a: Duration, b: Duration) -> Bool { a.milliseconds < b.milliseconds }
+
+    /// Parses `90s`, `15m`, `24h`, `7d`, `52w` (configuration values).
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let unit = trimmed.last, let value = Int64(trimmed.dropLast()), value >= 0
+        else { return nil }
+        switch unit {
+        case "s": self = .seconds(value)
+        case "m": self = .seconds(value * 60)
+        case "h": self = .hours(value)
+        case "d": self = .days(value)
+        case "w": self = .days(value * 7)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,312 @@
+import Foundation
+import PerimeterModel
+
+extension Inventory {
+    /// Applies one event to the inventory: counts its atoms' activity and,
+    /// when its time allows structure changes, runs the enabled discovery
+    /// rules (SPEC §3.1). Matching for enrichment comes after, so an asset
+    /// discovered from an event enriches that same event.
+    public func observe(_ event: EventObservation, rules: Set<DiscoveryRule>,
+                        now: EventTime) -> ObservationOutcome {
+        var outcome = ObservationOutcome()
+        countActivity(of: event)
+
+        if event.time > now + settings.futureTolerance {
+            outcome.timing = .future
+            return outcome
+        }
+        if watermark != .distantPast, event.time < watermark - settings.latenessWindow {
+            outcome.timing = .late
+            return outcome
+        }
+        advanceWatermark(to: event.time)
+
+        var host: AssetID?
+        if let subject = event.host {
+            host = discoverHost(subject, event: event, creating: rules.contains(.uniqueHosts),
+                                outcome: &outcome)
+        }
+        if rules.contains(.addressLeases), let lease = event.lease {
+            applyLease(lease, event: event, creating: rules.contains(.uniqueHosts),
+                       outcome: &outcome)
+        }
+        if let subject = event.account, !event.isFailure || settings.strictAccounts {
+            discoverAccount(subject, event: event, creating: rules.contains(.uniqueAccounts),
+                            outcome: &outcome)
+        }
+        if let host {
+            if rules.contains(.operatingSystem) { attachOperatingSystem(of: event, to: host) }
+            if rules.contains(.edrAgentIDs) { attachEDRAgentIDs(of: event, to: host) }
+        }
+        return outcome
+    }
+
+    private func countActivity(of event: EventObservation) {
+        let week = event.time.weekStart
+        var seen = Set<Atom>()
+        for found in event.atoms where seen.insert(found.atom).inserted {
+            let key = AtomKey(scope: event.scope, atom: found.atom)
+            pending.activity[ActivityKey(key: key, weekStart: week), default: 0] += 1
+        }
+    }
+
+    // MARK: - Hosts
+
+    private enum Resolution {
+        case existing(AssetID)
+        case new(sharingNameWith: [AssetID])
+        case ambiguous
+    }
+
+    /// Finds the host an event's `host.*` fields describe, or creates it.
+    /// Returns nil when it cannot tell which host it is.
+    private func discoverHost(_ subject: HostSubject, event: EventObservation, creating: Bool,
+                              outcome: inout ObservationOutcome) -> AssetID? {
+        let resolution = resolveHost(subject, in: event.scope, at: event.time)
+        let asset: AssetID
+        switch resolution {
+        case .ambiguous:
+            return nil
+        case .existing(let found):
+            asset = found
+        case .new(let namesakes):
+            guard creating, subject.hostname != nil else { return nil }
+            asset = createAsset(name: subject.displayName, category: .host,
+                                rule: .uniqueHosts, event: event, outcome: &outcome)
+            if let hostname = subject.hostname, !namesakes.isEmpty {
+                recordConflict(AtomKey(scope: event.scope, atom: hostname),
+                               assets: namesakes + [asset], at: event.time,
+                               reason: "hosts with different host.id, agent.id or fqdn share a name",
+                               outcome: &outcome)
+            }
+        }
+        guard creating || !isNew(resolution) else { return asset }
+        let origin = event.reference
+        for atom in [subject.hostname, subject.fqdn].compactMap({ $0 })
+            + subject.hostIDs + subject.agentIDs + subject.macs {
+            observeIdentifier(atom, on: asset, event: event, origin: origin, outcome: &outcome)
+        }
+        for address in subject.addresses {
+            observeAddress(AtomKey(scope: event.scope, atom: address), heldBy: asset,
+                           at: event.time, origin: origin)
+        }
+        touch(asset, at: event.time)
+        return asset
+    }
+
+    private func isNew(_ resolution: Resolution) -> Bool {
+        if case .new = resolution { return true }
+        return false
+    }
+
+    private func resolveHost(_ subject: HostSubject, in scope: ScopeKey,
+                             at time: EventTime) -> Resolution {
+        // Identifiers that only one machine reports decide first.
+        for atom in subject.strongIdentifiers {
+            let found = holders(of: atom, in: scope, at: time)
+            if let first = found.first { return .existing(first) }
+        }
+        if let fqdn = subject.fqdn, let found = holders(of: fqdn, in: scope, at: time).first {
+            return .existing(found)
+        }
+        guard let hostname = subject.hostname else { return .new(sharingNameWith: []) }
+        let namesakes = holders(of: hostname, in: scope, at: time)
+        let compatible = namesakes.filter { isCompatible($0, with: subject, at: time) }
+        switch compatible.count {
+        case 0: return .new(sharingNameWith: namesakes)
+        case 1: return .existing(compatible[0])
+        default: return .ambiguous
+        }
+    }
+
+    /// A host that holds the event's short name is the same machine unless
+    /// it reports another fqdn, host id or agent id (SPEC §2: two machines
+    /// that share a short name stay two assets).
+    private func isCompatible(_ asset: AssetID, with subject: HostSubject, at time: EventTime) -> Bool {
+        let held = atoms(of: asset, at: time).map(\.key.atom)
+        for (type, reported) in [(AtomType.fqdn, subject.fqdn.map { [$0] } ?? []),
+                                 (.hostID, subject.hostIDs), (.agentID, subject.agentIDs)]
+        where !reported.isEmpty {
+            let own = held.filter { $0.type == type }
+            if !own.isEmpty && Set(own).isDisjoint(with: reported) { return false }
+        }
+        return true
+    }
+
+    // MARK: - Accounts
+
+    private func discoverAccount(_ subject: AccountSubject, event: EventObservation,
+                                 creating: Bool, outcome: inout ObservationOutcome) {
+        var found: [AssetID] = []
+        for atom in subject.sids + subject.emails {
+            found = holders(of: atom, in: event.scope, at: event.time)
+            if !found.isEmpty { break }
+        }
+        if found.isEmpty {
+            found = subject.isQualified
+                ? holders(of: subject.username, in: event.scope, at: event.time)
+                : accountCandidates(bareName: subject.username.value, in: event.scope,
+                                    at: event.time)
+        }
+        let asset: AssetID
+        switch found.count {
+        case 0:
+            guard creating else { return }
+            asset = createAsset(name: subject.displayName, category: .account,
+                                subcategory: subject.isMachineAccount ? .machine : nil,
+                                rule: .uniqueAccounts, event: event, outcome: &outcome)
+        case 1:
+            asset = found[0]
+        default:
+            return
+        }
+        for atom in [subject.username] + subject.emails + subject.sids {
+            observeIdentifier(atom, on: asset, event: event, origin: event.reference,
+                              outcome: &outcome)
+        }
+        touch(asset, at: event.time)
+    }
+
+    // MARK: - Context properties
+
+    private func attachOperatingSystem(of event: EventObservation, to asset: AssetID) {
+        guard var record = assets[asset] else { return }
+        let before = record
+        if let os = event.operatingSystem, !os.isEmpty {
+            let label = os.full ?? [os.name, os.version].compactMap { $0 }.joined(separator: " ")
+            let values: [(String, String?)] = [
+                ("os", label.isEmpty ? nil : label), ("os_version", os.version),
+                ("os_family", os.family), ("os_platform", os.platform), ("os_kernel", os.kernel),
+            ]
+            for (name, value) in values {
+                if let value { record.properties[name] = .string(value) }
+            }
+        }
+        if event.hostTypes.contains(where: { $0.lowercased().contains("server") }) {
+            record.subcategory = .server
+        }
+        commit(record, replacing: before, actor: "discovery:operating_system", at: event.time)
+    }
+
+    private func attachEDRAgentIDs(of event: EventObservation, to asset: AssetID) {
+        guard var record = assets[asset], !event.agentIDs.isEmpty else { return }
+        let before = record
+        let property = event.edrVendor.map { "\($0)_agent_id" } ?? "edr_agent_id"
+        var ids: [String] = []
+        if case .list(let existing) = record.properties[property] { ids = existing }
+        for id in event.agentIDs where !ids.contains(id) { ids.append(id) }
+        record.properties[property] = .list(ids)
+        commit(record, replacing: before, actor: "discovery:edr_agent_ids", at: event.time)
+    }
+
+    /// Stores a changed asset with its audit record; nothing when unchanged.
+    func commit(_ record: Asset, replacing before: Asset, actor: String, at time: EventTime) {
+        guard record != before else { return }
+        var updated = record
+        updated.updatedAt = time.date
+        assets[record.id] = updated
+        markChanged(record.id)
+        pending.audit.append(AuditRecord(
+            asset: record.id, actor: actor, action: "update", at: time,
+            before: AssetSummary.changedFields(from: before, to: updated).before,
+            after: AssetSummary.changedFields(from: before, to: updated).after))
+    }
+
+    // MARK: - Leases
+
+    private func applyLease(_ lease: LeaseObservation, event: EventObservation, creating: Bool,
+                            outcome: inout ObservationOutcome) {
+        var holder: AssetID?
+        for atom in [lease.holderMAC, lease.holderHostname].compactMap({ $0 }) {
+            let found = holders(of: atom, in: event.scope, at: event.time)
+            if found.count == 1 { holder = found[0]; break }
+        }
+        let key = AtomKey(scope: event.scope, atom: lease.address)
+        switch lease.action {
+        case .grant:
+            if holder == nil, creating, let hostname = lease.holderHostname {
+                let asset = createAsset(name: lease.holderDisplayName ?? hostname.value,
+                                        category: .host, rule: .addressLeases, event: event,
+                                        outcome: &outcome)
+                for atom in [lease.holderHostname, lease.holderMAC].compactMap({ $0 }) {
+                    observeIdentifier(atom, on: asset, event: event, origin: event.reference,
+                                      outcome: &outcome)
+                }
+                holder = asset
+            }
+            guard let holder else { return }
+            observeAddress(key, heldBy: holder, at: event.time, origin: event.reference)
+            touch(holder, at: event.time)
+        case .release:
+            releaseAddress(key, heldBy: holder, at: event.time)
+        }
+    }
+
+    // MARK: - Shared steps
+
+    private func createAsset(name: String, category: AssetCategory,
+                             subcategory: AssetSubcategory? = nil, rule: DiscoveryRule,
+                             event: EventObservation, outcome: inout ObservationOutcome) -> AssetID {
+        let asset = Asset(name: name, category: category, subcategory: subcategory,
+                          source: .automatic(rule: rule.rawValue),
+                          community: event.scope.community, entity: event.scope.entity,
+                          createdAt: event.time.date, firstSeen: event.time.date,
+                          lastSeen: event.time.date)
+        assets[asset.id] = asset
+        markChanged(asset.id)
+        pending.audit.append(AuditRecord(asset: asset.id, actor: "discovery:\(rule.rawValue)",
+                                         action: "create", at: event.time,
+                                         after: AssetSummary.describe(asset)))
+        outcome.created.append((asset.id, rule))
+        return asset.id
+    }
+
+    /// Widens an asset's first and last seen times to include `time`.
+    func touch(_ asset: AssetID, at time: EventTime) {
+        guard var record = assets[asset] else { return }
+        let date = time.date
+        var changed = false
+        if record.firstSeen.map({ date < $0 }) ?? true { record.firstSeen = date; changed = true }
+        if record.lastSeen.map({ date > $0 }) ?? true { record.lastSeen = date; changed = true }
+        if changed {
+            assets[asset] = record
+            markChanged(asset)
+        }
+    }
+
+    /// Attaches a non-address identifier, or records why it cannot be.
+    private func observeIdentifier(_ atom: Atom, on asset: AssetID, event: EventObservation,
+                                   origin: String, outcome: inout ObservationOutcome) {
+        guard !rejected.contains(RejectedAtom(asset: asset, atom: atom)) else { return }
+        let key = AtomKey(scope: event.scope, atom: atom)
+        let own = (timelines[key] ?? []).filter {
+            attachments[Int($0)].asset == asset && attachments[Int($0)].to == nil
+        }
+        if let index = own.first {
+            update(index) { attachment in
+                attachment.lastSeen = max(attachment.lastSeen, event.time)
+                // An earlier sighting that arrives late moves the start back.
+                attachment.from = min(attachment.from, event.time)
+            }
+            return
+        }
+        let others = holders(of: key, at: event.time).filter { $0 != asset }
+        if atom.type.isExclusive && !others.isEmpty {
+            recordConflict(key, assets: others + [asset], at: event.time,
+                           reason: "\(atom.type.rawValue) reported by several assets",
+                           outcome: &outcome)
+            // Hosts that share a short name both keep it (and events that
+            // name only it are ambiguous); other identifiers stay with
+            // their first holder.
+            guard atom.type == .hostname else { return }
+        }
+        attach(key, to: asset, kind: .observed, from: event.time, origin: origin)
+    }
+
+    private func recordConflict(_ key: AtomKey, assets: [AssetID], at time: EventTime,
+                                reason: String, outcome: inout ObservationOutcome) {
+        let sorted = Array(Set(assets)).sorted { $0.uuidString < $1.uuidString }
+        pending.conflicts.append(AtomConflict(key: key, assets: sorted, at: time, reason: reason))
+        outcome.conflicts += 1
+    }
+}

@@ -1,0 +1,234 @@
+import PerimeterModel
+
+/// The whole inventory of assets, atoms and their timeline, in memory.
+///
+/// It is the authority while events flow: discovery and enrichment read
+/// and change it with no I/O, and the store persists what changed
+/// (`drainChanges()`) in the same transaction as the ingest progress, so
+/// the store and this state never disagree after a commit. Not
+/// thread-safe: one ingest loop owns it.
+public final class Inventory {
+    public var settings: InventorySettings
+    /// Event time of the newest event that changed structure: the
+    /// lateness window is measured back from it.
+    public private(set) var watermark: EventTime = .distantPast
+
+    public internal(set) var assets: [AssetID: Asset] = [:]
+    var attachments: [Attachment] = []
+    var timelines: [AtomKey: [Int32]] = [:]
+    var attachmentsByAsset: [AssetID: [Int32]] = [:]
+    /// Qualified usernames by their bare name, so that an unqualified
+    /// name can match the single account that holds it.
+    var usernamesByBareName: [AtomKey: Set<String>] = [:]
+    var networks = NetworkIndex()
+    public internal(set) var rejected: Set<RejectedAtom> = []
+    public internal(set) var sharedAtoms: Set<AtomKey> = []
+    var recentHolders: [AtomKey: [(EventTime, AssetID)]] = [:]
+    var nextAttachmentID: Int64 = 1
+
+    public internal(set) var pending = PendingChanges()
+
+    public init(settings: InventorySettings = InventorySettings()) {
+        self.settings = settings
+    }
+
+    // MARK: - Loading (from the store, at start-up)
+
+    /// Adds an asset as it was stored; records no change.
+    public func load(asset: Asset) {
+        assets[asset.id] = asset
+    }
+
+    /// Adds an attachment as it was stored; records no change.
+    public func load(attachment: Attachment) {
+        insert(attachment)
+        nextAttachmentID = max(nextAttachmentID, attachment.id + 1)
+        watermark = max(watermark, attachment.lastSeen)
+    }
+
+    public func load(rejected atom: RejectedAtom) { rejected.insert(atom) }
+    public func load(sharedAtom key: AtomKey) { sharedAtoms.insert(key) }
+    public func load(watermark time: EventTime) { watermark = max(watermark, time) }
+
+    // MARK: - Reading
+
+    public var assetCount: Int { assets.count }
+    public var attachmentCount: Int { attachments.count }
+
+    public func asset(_ id: AssetID) -> Asset? { assets[id] }
+
+    public func attachment(withID id: Int64) -> Attachment? {
+        attachments.first { $0.id == id }
+    }
+
+    /// Every attachment of an asset, past and present, oldest first.
+    public func attachments(of asset: AssetID) -> [Attachment] {
+        (attachmentsByAsset[asset] ?? []).map { attachments[Int($0)] }
+            .sorted { ($0.from, $0.id) < ($1.from, $1.id) }
+    }
+
+    /// Every attachment of one atom in one scope, oldest first.
+    public func timeline(of key: AtomKey) -> [Attachment] {
+        (timelines[key] ?? []).map { attachments[Int($0)] }
+            .sorted { ($0.from, $0.id) < ($1.from, $1.id) }
+    }
+
+    /// The atoms an asset holds at `time` (confirmed and observed).
+    public func atoms(of asset: AssetID, at time: EventTime) -> [Attachment] {
+        attachments(of: asset).filter { $0.isValid(at: time, addressExpiry: settings.addressExpiry) }
+    }
+
+    /// The assets that hold an atom at `time` in exactly this scope key
+    /// (no entity fallback), revoked ones left out.
+    func holders(of key: AtomKey, at time: EventTime) -> [AssetID] {
+        guard let indices = timelines[key] else { return [] }
+        var result: [AssetID] = []
+        for index in indices {
+            let attachment = attachments[Int(index)]
+            guard attachment.isValid(at: time, addressExpiry: settings.addressExpiry),
+                  assets[attachment.asset]?.isRevoked == false,
+                  !result.contains(attachment.asset)
+            else { continue }
+            result.append(attachment.asset)
+        }
+        return result
+    }
+
+    /// The assets that hold an atom at `time`, seen from an event of
+    /// `scope`: the entity's own assets win over entity-less ones for the
+    /// same atom (SPEC §1).
+    public func holders(of atom: Atom, in scope: ScopeKey, at time: EventTime) -> [AssetID] {
+        if scope.entity != nil {
+            let own = holders(of: AtomKey(scope: scope, atom: atom), at: time)
+            if !own.isEmpty { return own }
+        }
+        return holders(of: AtomKey(scope: scope.communityWide, atom: atom), at: time)
+    }
+
+    /// The accounts an unqualified user name may denote: the local account
+    /// of that name, else every domain account of that bare name.
+    func accountCandidates(bareName: String, in scope: ScopeKey, at time: EventTime) -> [AssetID] {
+        let local = holders(of: Atom(type: .username, normalizedValue: bareName), in: scope, at: time)
+        if !local.isEmpty { return local }
+        var result: [AssetID] = []
+        for key in [scope, scope.communityWide] where key.entity != nil || key == scope.communityWide {
+            let bareKey = AtomKey(scope: key, atom: Atom(type: .username, normalizedValue: bareName))
+            for qualified in usernamesByBareName[bareKey] ?? [] {
+                let atom = Atom(type: .username, normalizedValue: qualified)
+                for asset in holders(of: AtomKey(scope: key, atom: atom), at: time)
+                where !result.contains(asset) {
+                    result.append(asset)
+                }
+            }
+            if !result.isEmpty { break }
+        }
+        return result
+    }
+
+    // MARK: - Changing
+
+    func insert(_ attachment: Attachment) {
+        let index = Int32(attachments.count)
+        attachments.append(attachment)
+        timelines[attachment.key, default: []].append(index)
+        attachmentsByAsset[attachment.asset, default: []].append(index)
+        if attachment.key.atom.type == .username,
+           let bare = Self.bareName(ofQualified: attachment.key.atom.value) {
+            let bareKey = AtomKey(scope: attachment.key.scope,
+                                  atom: Atom(type: .username, normalizedValue: bare))
+            usernamesByBareName[bareKey, default: []].insert(attachment.key.atom.value)
+        }
+        if attachment.key.atom.type == .cidr {
+            networks.insert(attachment, at: Int32(attachments.count - 1))
+        }
+    }
+
+    /// Opens a new attachment and records it for the store.
+    @discardableResult
+    func attach(_ atom: AtomKey, to asset: AssetID, kind: AttachmentKind, from: EventTime,
+                to end: EventTime? = nil, origin: String) -> Int32 {
+        let attachment = Attachment(id: nextAttachmentID, key: atom, asset: asset, kind: kind,
+                                    from: from, to: end, origin: origin,
+                                    recentSightings: kind == .observed ? [from] : [])
+        nextAttachmentID += 1
+        insert(attachment)
+        let index = Int32(attachments.count - 1)
+        pending.attachments.insert(index)
+        return index
+    }
+
+    func update(_ index: Int32, _ change: (inout Attachment) -> Void) {
+        change(&attachments[Int(index)])
+        pending.attachments.insert(index)
+    }
+
+    func markChanged(_ asset: AssetID) { pending.assets.insert(asset) }
+
+    /// Moves the watermark forward after a structural change at `time`.
+    func advanceWatermark(to time: EventTime) { watermark = max(watermark, time) }
+
+    /// `corp\admin` → `admin`; nil for a name without a domain.
+    static func bareName(ofQualified name: String) -> String? {
+        guard let slash = name.lastIndex(of: "\\") else { return nil }
+        return String(name[name.index(after: slash)...])
+    }
+
+    /// Hands the changes since the last call to the store, and forgets them.
+    public func drainChanges() -> InventoryChanges {
+        let changes = InventoryChanges(
+            assets: pending.assets.compactMap { assets[$0] },
+            attachments: pending.attachments.sorted().map { attachments[Int($0)] },
+            conflicts: pending.conflicts,
+            audit: pending.audit,
+            activity: pending.activity,
+            unclaimed: pending.unclaimed,
+            rejected: pending.rejected,
+            shared: pending.shared,
+            watermark: watermark)
+        pending = PendingChanges()
+        return changes
+    }
+}
+
+/// An atom an analyst rejected for one asset: never attached to it again.
+public struct RejectedAtom: Sendable, Hashable {
+    public var asset: AssetID
+    public var atom: Atom
+
+    public init(asset: AssetID, atom: Atom) {
+        self.asset = asset
+        self.atom = atom
+    }
+}
+
+/// What changed since the store last persisted the inventory.
+public struct PendingChanges: Sendable {
+    var assets: Set<AssetID> = []
+    var attachments: Set<Int32> = []
+    var conflicts: [AtomConflict] = []
+    var audit: [AuditRecord] = []
+    var activity: [ActivityKey: Int] = [:]
+    var unclaimed: [AtomKey: EventTime] = [:]
+    var rejected: [RejectedAtom] = []
+    var shared: [AtomKey] = []
+
+    public var isEmpty: Bool {
+        assets.isEmpty && attachments.isEmpty && conflicts.isEmpty && audit.isEmpty
+            && activity.isEmpty && unclaimed.isEmpty && rejected.isEmpty && shared.isEmpty
+    }
+}
+
+/// A batch of changes, in the form the store writes.
+public struct InventoryChanges: Sendable {
+    public var assets: [Asset]
+    public var attachments: [Attachment]
+    public var conflicts: [AtomConflict]
+    public var audit: [AuditRecord]
+    /// Events seen per atom and week, to add to the stored counts.
+    public var activity: [ActivityKey: Int]
+    /// Atoms no asset claims, with when they were last seen.
+    public var unclaimed: [AtomKey: EventTime]
+    public var rejected: [RejectedAtom]
+    public var shared: [AtomKey]
+    public var watermark: EventTime
+}

@@ -1,1 +1,0 @@
-// PerimeterInventory: see docs/architecture.md.

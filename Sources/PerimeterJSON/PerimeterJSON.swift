@@ -1,1 +1,0 @@
-// PerimeterJSON: see docs/architecture.md.

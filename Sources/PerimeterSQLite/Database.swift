@@ -1,0 +1,119 @@
+import CSQLite
+import Foundation
+
+/// A failure reported by SQLite, with what was being done.
+///
+/// Errors from the world (a full disk, a locked or corrupt file) are
+/// thrown; misuse by our own code (a bad bind index) traps instead.
+public struct DatabaseError: Error, Sendable, CustomStringConvertible {
+    /// SQLite's primary result code (SQLITE_BUSY, SQLITE_FULL, ...).
+    public let resultCode: Int32
+    public let message: String
+    /// The statement or operation that failed, without bound values
+    /// (they may be personal data).
+    public let context: String
+
+    public var description: String {
+        "database error: \(message) (code \(resultCode), while running \(context))"
+    }
+}
+
+/// One connection to a SQLite database file.
+///
+/// A connection is not thread-safe: it lives on one executor at a time
+/// (the ingest loop, or the store's serial queue). `@unchecked Sendable`
+/// lets it be handed between them; `SQLITE_OPEN_FULLMUTEX` makes a
+/// mistaken concurrent use serialise instead of corrupting memory.
+public final class Database: @unchecked Sendable {
+    private let handle: OpaquePointer
+    public let path: String
+    private var statementCache: [String: Statement] = [:]
+
+    /// Opens (and creates when missing) the database at `path`.
+    ///
+    /// A new file is created readable and writable by its owner only: the
+    /// store holds raw events and personal data (SPEC §8).
+    public init(path: String, readOnly: Bool = false) throws(DatabaseError) {
+        self.path = path
+        let flags = readOnly
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX
+            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+        let existed = FileManager.default.fileExists(atPath: path)
+        let previousMask = umask(0o077)
+        defer { umask(previousMask) }
+        var pointer: OpaquePointer?
+        let code = sqlite3_open_v2(path, &pointer, flags, nil)
+        guard let pointer else {
+            throw DatabaseError(resultCode: code, message: "out of memory", context: "open")
+        }
+        guard code == SQLITE_OK else {
+            let message = String(cString: sqlite3_errmsg(pointer))
+            sqlite3_close_v2(pointer)
+            throw DatabaseError(resultCode: code, message: message, context: "open '\(path)'")
+        }
+        handle = pointer
+        if !existed && !readOnly && path != ":memory:" {
+            chmod(path, 0o600)
+        }
+        sqlite3_extended_result_codes(handle, 1)
+        // A second process (the server beside an ingest) waits for the
+        // write lock instead of failing at once.
+        sqlite3_busy_timeout(handle, 10_000)
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that take no parameters (schema, pragmas).
+    public func execute(_ sql: String) throws(DatabaseError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if code != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(errorMessage)
+            throw DatabaseError(resultCode: code, message: message,
+                                context: Self.summary(of: sql))
+        }
+    }
+
+    /// A prepared statement, compiled once per connection and reused.
+    public func statement(_ sql: String) throws(DatabaseError) -> Statement {
+        if let cached = statementCache[sql] {
+            cached.reset()
+            return cached
+        }
+        let statement = try Statement(database: self, sql: sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs `body` inside one transaction: committed when it returns,
+    /// rolled back when it throws, so the store is never half-written.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+    var rawHandle: OpaquePointer { handle }
+
+    static func summary(of sql: String) -> String {
+        let flat = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return flat.count > 120 ? String(flat.prefix(117)) + "..." : flat
+    }
+
+    /// The SQLite library version, for `perimeter version` and reports.
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}

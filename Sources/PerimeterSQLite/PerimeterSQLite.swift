@@ -1,1 +1,0 @@
-// PerimeterSQLite: see docs/architecture.md.
