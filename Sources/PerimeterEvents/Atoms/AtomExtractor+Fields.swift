@@ -1,0 +1,106 @@
+/// How a field's values become atoms.
+enum FieldRule: Sendable {
+    /// ipv4 or ipv6, whichever the value is.
+    case address
+    /// hostname; a dotted value follows the FQDN-in-host.name rule.
+    case hostname
+    /// related.hosts: hostname or fqdn, whichever the value is.
+    case hostnameOrFQDN
+    case fqdn
+    /// x509 alternative names: fqdn or email.
+    case fqdnOrEmail
+    case email
+    /// username, qualified by the sibling domain field at this index.
+    case username(domainField: Int?)
+    /// related.user: username or SID, whichever the value is.
+    case usernameOrSID
+    case sid
+    case mac
+    case hostID
+    case agentID
+    /// Read for context only (collector source, account domains).
+    case context
+}
+
+struct FieldSpec: Sendable {
+    let path: String
+    let rule: FieldRule
+    /// host.* or agent.*, which a collector source empties.
+    let isHostField: Bool
+    let isAgentField: Bool
+}
+
+extension AtomExtractor {
+    /// SPEC §2's table, Perimeter's additions included. The order is the
+    /// index order of `fieldPaths`; never reorder without updating
+    /// implementers that cache indices.
+    static let fieldTable: [(String, FieldRule)] = {
+        var table: [(String, FieldRule)] = []
+        for path in ["client.ip", "destination.ip", "host.ip", "server.ip", "source.ip",
+                     "related.ip"] {
+            table.append((path, .address))
+        }
+        for path in ["host.name", "host.hostname", "client.name", "server.name",
+                     "log.hostname"] {
+            table.append((path, .hostname))
+        }
+        // The reference table writes related.host; the ECS field is related.hosts.
+        table.append(("related.hosts", .hostnameOrFQDN))
+        table.append(("related.host", .hostnameOrFQDN))
+        for path in ["dns.question.name", "client.domain", "client.registered_domain",
+                     "destination.domain", "destination.registered_domain",
+                     "source.domain", "source.registered_domain", "server.domain",
+                     "server.registered_domain", "url.domain", "url.registered_domain",
+                     "x509.subject.common_name", "user.domain"] {
+            table.append((path, .fqdn))
+        }
+        table.append(("tls.client.x509.alternative_names", .fqdnOrEmail))
+        table.append(("x509.alternative_names", .fqdnOrEmail))
+        for path in ["client.user.email", "destination.user.email",
+                     "file.x509.alternative_names", "host.user.email", "server.user.email",
+                     "source.user.email", "user.email", "user.changes.email",
+                     "user.effective.email", "user.target.email", "email.from.address",
+                     "email.to.address"] {
+            table.append((path, .email))
+        }
+        table.append(("related.user", .usernameOrSID))
+        for path in ["user.id", "client.user.id", "user.target.id", "user.effective.id"] {
+            table.append((path, .sid))
+        }
+        for path in ["host.mac", "source.mac", "destination.mac", "client.mac",
+                     "server.mac"] {
+            table.append((path, .mac))
+        }
+        table.append(("host.id", .hostID))
+        table.append(("cloud.instance.id", .hostID))
+        table.append(("agent.id", .agentID))
+        for path in ["data_stream.dataset", "event.module", "input.type",
+                     "client.user.domain", "source.user.domain", "destination.user.domain",
+                     "user.target.domain", "user.effective.domain"] {
+            table.append((path, .context))
+        }
+
+        // User names last: their rule names the index of the sibling domain.
+        // user.full_name is a display name, so no domain qualifies it.
+        let paths = table.map(\.0)
+        for (name, domain) in [("user.name", "user.domain"), ("user.full_name", nil),
+                               ("client.user.name", "client.user.domain"),
+                               ("source.user.name", "source.user.domain"),
+                               ("destination.user.name", "destination.user.domain"),
+                               ("user.target.name", "user.target.domain"),
+                               ("user.effective.name", "user.effective.domain")] {
+            let domainIndex = domain.map { paths.firstIndex(of: $0)! }
+            table.append((name, .username(domainField: domainIndex)))
+        }
+        return table
+    }()
+
+    static let fieldSpecs: [FieldSpec] = fieldTable.map { path, rule in
+        FieldSpec(path: path, rule: rule, isHostField: path.hasPrefix("host."),
+                  isAgentField: path.hasPrefix("agent."))
+    }
+
+    static let datasetField = fieldPaths.firstIndex(of: "data_stream.dataset")!
+    static let moduleField = fieldPaths.firstIndex(of: "event.module")!
+    static let inputTypeField = fieldPaths.firstIndex(of: "input.type")!
+}

@@ -1,0 +1,209 @@
+import PerimeterModel
+
+/// The configuration of atom extraction.
+public struct AtomExtractionOptions: Sendable {
+    /// SPEC §2's strict mode: dotted values in hostname fields are dropped
+    /// (and counted) instead of giving hostname + fqdn.
+    public var strictHostnames: Bool
+    /// More "nothing" values, on top of `AtomNormalizer.standardPlaceholders`.
+    public var extraPlaceholders: [String]
+    public var collectorSources: CollectorSources
+
+    public init(strictHostnames: Bool = false, extraPlaceholders: [String] = [],
+                collectorSources: CollectorSources = .defaults) {
+        self.strictHostnames = strictHostnames
+        self.extraPlaceholders = extraPlaceholders
+        self.collectorSources = collectorSources
+    }
+}
+
+/// An atom and the field it was read from.
+public struct FoundAtom: Sendable, Hashable, CustomStringConvertible {
+    public let atom: Atom
+    /// The index in `AtomExtractor.fieldPaths`.
+    public let fieldIndex: Int
+
+    public init(atom: Atom, fieldIndex: Int) {
+        self.atom = atom
+        self.fieldIndex = fieldIndex
+    }
+
+    /// The ECS path of the field, such as `source.ip`.
+    public var field: String { AtomExtractor.fieldPaths[fieldIndex] }
+
+    public var description: String { "\(field)=\(atom)" }
+}
+
+/// The atoms of one event and what extraction had to leave aside.
+public struct ExtractedAtoms: Sendable {
+    /// In field-table order; one entry per (atom, field) pair, so an atom
+    /// found in host.name and host.hostname appears twice.
+    public var atoms: [FoundAtom] = []
+    /// Strict mode: fqdns met in hostname-only fields and dropped.
+    public var droppedDottedHostnames = 0
+    /// Values of atom fields that gave no atom: placeholders, built-in
+    /// principals, never-atom addresses, malformed values.
+    public var unusableValues = 0
+    /// host.* and/or agent.* fields skipped because the event came from a
+    /// collector source.
+    public var skippedCollectorValues = 0
+    /// Whether the event's source is a listed collector source.
+    public var isFromCollectorSource = false
+
+    public init() {}
+
+    /// Every distinct atom, sorted.
+    public var distinctAtoms: [Atom] { Array(Set(atoms.map(\.atom))).sorted() }
+
+    mutating func append(_ atom: Atom, field: Int) {
+        let found = FoundAtom(atom: atom, fieldIndex: field)
+        // Lists repeat values (related.ip holds source.ip again): keep one.
+        if !atoms.contains(found) { atoms.append(found) }
+    }
+}
+
+/// Finds the atoms of an ECS event (SPEC §2): reads each field of the
+/// table, keeps the values that are atoms, in normal form.
+public struct AtomExtractor: Sendable {
+    public let options: AtomExtractionOptions
+    public let normalizer: AtomNormalizer
+    private let publicSuffixes: PublicSuffixList
+    private let collectors: CollectorMatcher
+
+    public init(options: AtomExtractionOptions, publicSuffixes: PublicSuffixList) {
+        self.options = options
+        self.publicSuffixes = publicSuffixes
+        normalizer = AtomNormalizer(extraPlaceholders: options.extraPlaceholders)
+        collectors = CollectorMatcher(options.collectorSources)
+    }
+
+    /// Every ECS field the extractor reads, context fields included
+    /// (data_stream.dataset, event.module, input.type, the *.user.domain
+    /// fields). `EventFieldSource` indices refer to this list.
+    public static let fieldPaths: [String] = fieldTable.map(\.0)
+
+    public func extract(from event: some EventFieldSource) -> ExtractedAtoms {
+        var result = ExtractedAtoms()
+        let scope = collectors.scope(
+            dataset: firstValue(of: Self.datasetField, in: event),
+            module: firstValue(of: Self.moduleField, in: event),
+            inputType: firstValue(of: Self.inputTypeField, in: event))
+        result.isFromCollectorSource = scope != .subject
+
+        for (index, spec) in Self.fieldSpecs.enumerated() {
+            let skipped = switch scope {
+            case .subject: false
+            case .agentIsCollector: spec.isAgentField
+            case .hostAndAgentAreCollector: spec.isHostField || spec.isAgentField
+            }
+            if skipped {
+                event.forEachString(inField: index) { _ in result.skippedCollectorValues += 1 }
+                continue
+            }
+            switch spec.rule {
+            case .context:
+                continue
+            case .username(let domainField):
+                let domain = domainField.flatMap { firstValue(of: $0, in: event) }
+                event.forEachString(inField: index) { value in
+                    add(normalizer.username(value, siblingDomain: domain), index, &result)
+                }
+            default:
+                event.forEachString(inField: index) { value in
+                    extract(value, rule: spec.rule, field: index, into: &result)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The atoms of one value of a field, for callers that read fields
+    /// themselves (the native Windows reader, the enrichment of one value).
+    public func atoms(inValue value: String, ofField index: Int) -> ExtractedAtoms {
+        var result = ExtractedAtoms()
+        switch Self.fieldSpecs[index].rule {
+        case .context: break
+        case .username: add(normalizer.username(value), index, &result)
+        case let rule: extract(value, rule: rule, field: index, into: &result)
+        }
+        return result
+    }
+
+    private func extract(_ value: String, rule: FieldRule, field: Int,
+                         into result: inout ExtractedAtoms) {
+        switch rule {
+        case .address: add(normalizer.address(value), field, &result)
+        case .hostname: hostnameField(value, alsoFQDN: false, field: field, into: &result)
+        case .hostnameOrFQDN: hostnameField(value, alsoFQDN: true, field: field, into: &result)
+        case .fqdn: add(normalizer.fqdn(value), field, &result)
+        case .fqdnOrEmail:
+            let isEmail = ASCII.contains(value, UInt8(ascii: "@"))
+            add(isEmail ? normalizer.email(value) : normalizer.fqdn(value), field, &result)
+        case .email: add(normalizer.email(value), field, &result)
+        case .usernameOrSID:
+            if AtomNormalizer.isSIDShaped(value) {
+                add(normalizer.sid(value), field, &result)
+            } else {
+                add(normalizer.username(value), field, &result)
+            }
+        case .sid: add(normalizer.sid(value), field, &result)
+        case .mac: add(normalizer.mac(value), field, &result)
+        case .hostID: add(normalizer.hostID(value), field, &result)
+        case .agentID: add(normalizer.agentID(value), field, &result)
+        case .username: add(normalizer.username(value), field, &result)
+        case .context: break
+        }
+    }
+
+    /// SPEC §2, FQDN in host.name: an fqdn with a label below its
+    /// registrable domain gives the hostname of its first label and the
+    /// fqdn of the whole (`ws-01.corp.example.org`); a registrable domain
+    /// or a tenant name alone (`example.com`, `tenant.onmicrosoft.com`)
+    /// gives nothing from a hostname-only field. related.hosts is also an
+    /// fqdn field, so there the fqdn is kept in every case.
+    private func hostnameField(_ value: String, alsoFQDN: Bool, field: Int,
+                               into result: inout ExtractedAtoms) {
+        guard ASCII.contains(value, UInt8(ascii: ".")) else {
+            add(normalizer.hostname(value), field, &result)
+            return
+        }
+        guard let fqdn = normalizer.fqdnText(value) else {
+            result.unusableValues += 1
+            return
+        }
+        let fqdnAtom = Atom(type: .fqdn, normalizedValue: fqdn)
+        if alsoFQDN { result.append(fqdnAtom, field: field) }
+        if options.strictHostnames {
+            if !alsoFQDN { result.droppedDottedHostnames += 1 }
+            return
+        }
+        guard let registrable = publicSuffixes.registrableDomain(of: fqdn),
+              registrable.startIndex > fqdn.startIndex
+        else {
+            if !alsoFQDN { result.unusableValues += 1 }
+            return
+        }
+        let firstLabel = fqdn.prefix { $0 != "." }
+        if let hostname = normalizer.hostname(firstLabel) {
+            result.append(hostname, field: field)
+        }
+        if !alsoFQDN { result.append(fqdnAtom, field: field) }
+    }
+
+    private func add(_ atom: Atom?, _ field: Int, _ result: inout ExtractedAtoms) {
+        if let atom {
+            result.append(atom, field: field)
+        } else {
+            result.unusableValues += 1
+        }
+    }
+
+    /// The first value of a context field that is not a placeholder.
+    private func firstValue(of field: Int, in event: some EventFieldSource) -> String? {
+        var found: String?
+        event.forEachString(inField: field) { value in
+            if found == nil && !normalizer.isPlaceholder(value) { found = value }
+        }
+        return found
+    }
+}

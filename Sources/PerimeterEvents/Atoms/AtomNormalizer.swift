@@ -1,0 +1,251 @@
+import PerimeterModel
+
+/// The normal forms of SPEC §2: one real-world identifier always gives the
+/// same atom, and the values that logs write for "nothing" give none.
+///
+/// Every function takes a raw field value (spaces around it are ignored)
+/// and returns the atom, or nil when the value is not one. They are pure
+/// and byte-level so that extraction keeps up with millions of values a
+/// second. The only state is the configurable list of extra placeholders.
+public struct AtomNormalizer: Sendable {
+    /// Placeholder values, lower case. SPEC §2 lists `-`, the empty string,
+    /// `N/A`, `null`, `none`, `unknown`, `(null)` and `localhost`;
+    /// `localhost.localdomain` is the same loopback name, written by
+    /// syslog daemons.
+    public static let standardPlaceholders: Set<String> = [
+        "", "-", "n/a", "null", "none", "unknown", "(null)",
+        "localhost", "localhost.localdomain",
+    ]
+
+    private let placeholders: Set<String>
+
+    /// - Parameter extraPlaceholders: more "nothing" values from the
+    ///   configuration, compared case-insensitively after trimming.
+    public init(extraPlaceholders: [String] = []) {
+        placeholders = Self.standardPlaceholders.union(
+            extraPlaceholders.map { ASCII.lowercased(ASCII.trimmed($0)) })
+    }
+
+    /// The normalizer with the standard placeholders only.
+    public static let standard = AtomNormalizer()
+
+    // MARK: - Placeholders
+
+    /// Whether the value means "nothing" (case-insensitive, trimmed).
+    public func isPlaceholder(_ value: some StringProtocol) -> Bool {
+        let trimmed = ASCII.trimmed(value)
+        // No placeholder is long: skip the lower-casing for real values.
+        guard trimmed.utf8.count <= 32 else { return false }
+        return placeholders.contains(ASCII.lowercased(trimmed))
+    }
+
+    /// Whether the value is a GUID (or any id) made only of zeros, such as
+    /// `00000000-0000-0000-0000-000000000000` or `{0000…}`: agents write it
+    /// before they are enrolled, so it names no machine.
+    public static func isAllZeroIdentifier(_ value: some StringProtocol) -> Bool {
+        var zeros = 0
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "0"): zeros += 1
+            case UInt8(ascii: "-"), UInt8(ascii: "{"), UInt8(ascii: "}"): continue
+            default: return false
+            }
+        }
+        return zeros > 0
+    }
+
+    // MARK: - Addresses
+
+    /// An ipv4 or ipv6 atom in canonical text; nil for text that is not an
+    /// address and for the addresses that name no asset (loopback,
+    /// link-local, multicast, broadcast, unspecified). `::ffff:10.1.2.3`
+    /// gives the ipv4 atom `10.1.2.3`.
+    public func address(_ value: some StringProtocol) -> Atom? {
+        IPAddress(parsing: ASCII.trimmed(value))?.atom
+    }
+
+    /// A mac atom as lower-case colon-separated hex. Accepted input:
+    /// six groups of one or two hex digits separated by `:` or `-`
+    /// (one separator throughout), Cisco's `aabb.ccdd.eeff`, or twelve
+    /// bare hex digits. The all-zero, broadcast and group (multicast bit
+    /// set) addresses name no interface and give nil.
+    public func mac(_ value: some StringProtocol) -> Atom? {
+        guard let octets = Self.macOctets(ASCII.trimmed(value).utf8) else { return nil }
+        if octets.allSatisfy({ $0 == 0 }) || octets[0] & 1 == 1 { return nil }
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        let text = String(unsafeUninitializedCapacity: 17) { buffer in
+            for (index, octet) in octets.enumerated() {
+                buffer[index * 3] = hex[Int(octet >> 4)]
+                buffer[index * 3 + 1] = hex[Int(octet & 0xF)]
+                if index < 5 { buffer[index * 3 + 2] = UInt8(ascii: ":") }
+            }
+            return 17
+        }
+        return Atom(type: .mac, normalizedValue: text)
+    }
+
+    static func macOctets(_ bytes: Substring.UTF8View) -> [UInt8]? {
+        let count = bytes.count
+        guard count >= 11, count <= 17 else { return nil }
+        var nibbles: [UInt8] = []
+        nibbles.reserveCapacity(12)
+        if count == 12 || count == 14 {
+            // Bare hex, or Cisco dotted groups of four.
+            for (offset, byte) in bytes.enumerated() {
+                if count == 14 && (offset == 4 || offset == 9) {
+                    guard byte == UInt8(ascii: ".") else { return nil }
+                    continue
+                }
+                guard let nibble = ASCII.hexValue(byte) else { return nil }
+                nibbles.append(nibble)
+            }
+            guard nibbles.count == 12 else { return nil }
+            return stride(from: 0, to: 12, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+        }
+        var octets: [UInt8] = []
+        octets.reserveCapacity(6)
+        var separator: UInt8?
+        var current: UInt8 = 0
+        var digits = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-") {
+                guard digits > 0, separator == nil || separator == byte else { return nil }
+                separator = byte
+                octets.append(current)
+                current = 0
+                digits = 0
+                continue
+            }
+            guard let nibble = ASCII.hexValue(byte), digits < 2 else { return nil }
+            current = current << 4 | nibble
+            digits += 1
+        }
+        guard digits > 0 else { return nil }
+        octets.append(current)
+        return octets.count == 6 ? octets : nil
+    }
+
+    // MARK: - Host names
+
+    /// A hostname atom, lower case: only letters, digits, hyphens and
+    /// underscores, at least one letter, at most 63 bytes (one DNS label),
+    /// no dot (dotted values are fqdns; see `AtomExtractor` for the
+    /// FQDN-in-host.name rule). Placeholders such as `localhost` give nil.
+    public func hostname(_ value: some StringProtocol) -> Atom? {
+        let trimmed = ASCII.trimmed(value)
+        guard Self.isHostnameLabel(trimmed), !isPlaceholder(trimmed) else { return nil }
+        return Atom(type: .hostname, normalizedValue: ASCII.lowercased(trimmed))
+    }
+
+    static func isHostnameLabel(_ text: Substring) -> Bool {
+        let utf8 = text.utf8
+        guard !utf8.isEmpty, utf8.count <= 63 else { return false }
+        var hasLetter = false
+        for byte in utf8 {
+            if ASCII.isLetter(byte) {
+                hasLetter = true
+            } else if !(ASCII.isDigit(byte) || byte == UInt8(ascii: "-")
+                        || byte == UInt8(ascii: "_")) {
+                return false
+            }
+        }
+        return hasLetter
+    }
+
+    /// An fqdn atom, lower case, without its trailing dot: at least two
+    /// labels of letters, digits and hyphens (1–63 bytes each, 253 in all)
+    /// and a top label that is not all digits, so IP literals are not
+    /// fqdns. Shortcoming: internationalised names are accepted only in
+    /// their ASCII (`xn--`) form.
+    public func fqdn(_ value: some StringProtocol) -> Atom? {
+        fqdnText(value).map { Atom(type: .fqdn, normalizedValue: $0) }
+    }
+
+    /// The fqdn normal form as text, for the rules built on top of it.
+    func fqdnText(_ value: some StringProtocol) -> String? {
+        var trimmed = ASCII.trimmed(value)
+        if trimmed.utf8.last == UInt8(ascii: ".") { trimmed = trimmed.dropLast() }
+        guard Self.isFQDN(trimmed), !isPlaceholder(trimmed) else { return nil }
+        return ASCII.lowercased(trimmed)
+    }
+
+    static func isFQDN(_ text: Substring) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count >= 3, utf8.count <= 253 else { return false }
+        var labels = 0
+        var labelLength = 0
+        var labelAllDigits = true
+        for byte in utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard labelLength > 0 else { return false }
+                labels += 1
+                labelLength = 0
+                labelAllDigits = true
+                continue
+            }
+            guard ASCII.isAlphanumeric(byte) || byte == UInt8(ascii: "-") else { return false }
+            if !ASCII.isDigit(byte) { labelAllDigits = false }
+            labelLength += 1
+            guard labelLength <= 63 else { return false }
+        }
+        guard labelLength > 0 else { return false }
+        return labels >= 1 && !labelAllDigits
+    }
+
+    // MARK: - Email
+
+    /// An email atom, lower case: a local part of the usual unquoted
+    /// characters, one `@`, and a domain that is a valid fqdn.
+    /// Shortcoming: quoted local parts and address literals are refused.
+    public func email(_ value: some StringProtocol) -> Atom? {
+        let trimmed = ASCII.trimmed(value)
+        let utf8 = trimmed.utf8
+        guard utf8.count <= 254, let at = utf8.firstIndex(of: UInt8(ascii: "@")) else {
+            return nil
+        }
+        let local = trimmed[..<at]
+        let domain = trimmed[trimmed.index(after: at)...]
+        guard !local.isEmpty, local.utf8.count <= 64,
+              local.utf8.allSatisfy(Self.isEmailLocalByte),
+              local.utf8.first != UInt8(ascii: "."), local.utf8.last != UInt8(ascii: "."),
+              Self.isFQDN(domain)
+        else { return nil }
+        return Atom(type: .email, normalizedValue: ASCII.lowercased(trimmed))
+    }
+
+    static func isEmailLocalByte(_ byte: UInt8) -> Bool {
+        if ASCII.isAlphanumeric(byte) { return true }
+        switch byte {
+        case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "+"),
+             UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "/"),
+             UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "`"),
+             UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    // MARK: - Opaque identifiers
+
+    /// A host_id atom (host.id, cloud.instance.id): opaque, trimmed, lower
+    /// case; placeholders and all-zero ids give nil.
+    public func hostID(_ value: some StringProtocol) -> Atom? {
+        opaqueIdentifier(value).map { Atom(type: .hostID, normalizedValue: $0) }
+    }
+
+    /// An agent_id atom (agent.id), with the rules of `hostID(_:)`.
+    public func agentID(_ value: some StringProtocol) -> Atom? {
+        opaqueIdentifier(value).map { Atom(type: .agentID, normalizedValue: $0) }
+    }
+
+    private func opaqueIdentifier(_ value: some StringProtocol) -> String? {
+        let trimmed = ASCII.trimmed(value)
+        guard trimmed.utf8.count <= 256, !isPlaceholder(trimmed),
+              !Self.isAllZeroIdentifier(trimmed),
+              !trimmed.utf8.contains(where: { $0 < 0x20 })
+        else { return nil }
+        return ASCII.lowercased(trimmed)
+    }
+}

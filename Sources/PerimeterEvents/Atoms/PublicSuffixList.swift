@@ -1,0 +1,115 @@
+import Foundation
+
+/// The Public Suffix List (https://publicsuffix.org/list/), read from the
+/// text file of Debian's `publicsuffix` package, answering "which part of
+/// this name is the registrable domain" for the FQDN-in-host.name rule.
+///
+/// The format (https://github.com/publicsuffix/list/wiki/Format): one rule
+/// per line, `//` comments, `*.` wildcards (any one label), `!`
+/// exceptions (which win over the wildcard they cancel), and the implicit
+/// rule `*` (an unknown top label is a suffix). The longest matching rule
+/// decides, an exception before a plain rule of the same length.
+///
+/// Shortcoming: internationalised rules are stored as the file writes
+/// them (Unicode), so a punycoded name (`xn--…`) does not match them and
+/// falls back to the implicit rule.
+public struct PublicSuffixList: Sendable {
+    /// Where Debian's `publicsuffix` package installs the list.
+    public static let debianPath = "/usr/share/publicsuffix/public_suffix_list.dat"
+
+    /// Multi-tenant domains whose first label names a tenant, not a host,
+    /// and that the list does not carry: `tenant.onmicrosoft.com` in
+    /// host.name is a Microsoft 365 tenant (SPEC §2 says it yields no
+    /// hostname).
+    public static let builtInExtraSuffixes = ["onmicrosoft.com"]
+
+    private var rules: Set<String> = []
+    private var wildcardParents: Set<String> = []
+    private var exceptions: Set<String> = []
+
+    /// The number of rules read, for the startup log.
+    public private(set) var ruleCount = 0
+
+    /// Parses the list's text, plus extra suffixes from the configuration.
+    public init(parsing text: String,
+                extraSuffixes: [String] = PublicSuffixList.builtInExtraSuffixes) {
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            // The format ends a rule at the first whitespace.
+            let rule = line.prefix { $0 != " " && $0 != "\t" }
+            guard !rule.isEmpty, !rule.hasPrefix("//") else { continue }
+            add(rule: rule)
+        }
+        for suffix in extraSuffixes { add(rule: Substring(suffix)) }
+    }
+
+    /// Reads the list from a file (Debian's by default).
+    public init(contentsOfFile path: String = PublicSuffixList.debianPath,
+                extraSuffixes: [String] = PublicSuffixList.builtInExtraSuffixes)
+        throws(AtomError)
+    {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw AtomError(
+                code: .publicSuffixListUnreadable,
+                message: "cannot read the Public Suffix List '\(path)': \(error) "
+                    + "(while loading the registrable-domain rules; install Debian's "
+                    + "'publicsuffix' package or set its path)")
+        }
+        self.init(parsing: text, extraSuffixes: extraSuffixes)
+        guard ruleCount > 0 else {
+            throw AtomError(
+                code: .publicSuffixListEmpty,
+                message: "the Public Suffix List '\(path)' holds no rule "
+                    + "(while loading the registrable-domain rules)")
+        }
+    }
+
+    private mutating func add(rule: Substring) {
+        let lowered = ASCII.lowercased(rule)
+        if lowered.hasPrefix("!") {
+            exceptions.insert(String(lowered.dropFirst()))
+        } else if lowered.hasPrefix("*.") {
+            wildcardParents.insert(String(lowered.dropFirst(2)))
+        } else {
+            rules.insert(lowered)
+        }
+        ruleCount += 1
+    }
+
+    /// The public suffix of a lower-case domain name (`co.uk` for
+    /// `www.example.co.uk`); the whole name when it is itself a suffix.
+    public func publicSuffix(of domain: String) -> Substring {
+        let name = Substring(domain)
+        var start = name.startIndex
+        while true {
+            let candidate = name[start...]
+            let parentStart = candidate.firstIndex(of: ".").map(name.index(after:))
+            let key = String(candidate)
+            if exceptions.contains(key) {
+                // `!www.ck`: the suffix is the exception minus its first label.
+                return parentStart.map { name[$0...] } ?? candidate
+            }
+            if rules.contains(key) { return candidate }
+            guard let parentStart else {
+                return candidate  // The implicit `*` rule: the top label.
+            }
+            if wildcardParents.contains(String(name[parentStart...])) { return candidate }
+            start = parentStart
+        }
+    }
+
+    /// The registrable domain (the public suffix plus one label):
+    /// `example.co.uk` for `www.example.co.uk`; nil when the name is itself
+    /// a public suffix (`co.uk`, `tenant.onmicrosoft.com`'s parent).
+    public func registrableDomain(of domain: String) -> Substring? {
+        let name = Substring(domain)
+        let suffix = publicSuffix(of: domain)
+        guard suffix.startIndex > name.startIndex else { return nil }
+        let beforeDot = name.index(before: suffix.startIndex)
+        let labelStart = name[..<beforeDot].lastIndex(of: ".").map(name.index(after:))
+            ?? name.startIndex
+        return name[labelStart...]
+    }
+}
