@@ -1,0 +1,101 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterSQLite
+
+/// An asset a person creates or imports, with its confirmed atoms
+/// (detection properties) already in normal form.
+public struct AssetDraft: Sendable {
+    public var asset: Asset
+    public var confirmedAtoms: [Atom]
+
+    public init(asset: Asset, confirmedAtoms: [Atom]) {
+        self.asset = asset
+        self.confirmedAtoms = confirmedAtoms
+    }
+}
+
+extension InventoryStore {
+    /// Creates assets in one transaction: all of them or, when one is
+    /// refused, none. Confirmed atoms hold from the beginning of time, so
+    /// a replay of older events matches them too.
+    ///
+    /// An exclusive atom already held by another asset of the same scope
+    /// is refused rather than silently shared (SPEC §2).
+    public func create(_ drafts: [AssetDraft], actor: String, at now: EventTime) throws {
+        try database.transaction {
+            var claimed: [AtomKey: AssetID] = [:]
+            for draft in drafts {
+                let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
+                for atom in draft.confirmedAtoms where atom.type.isExclusive {
+                    let key = AtomKey(scope: scope, atom: atom)
+                    if let other = try openHolder(of: key) ?? claimed[key], other != draft.asset.id {
+                        throw StoreError(code: .conflict, message:
+                            "\(atom.type.rawValue) '\(atom.value)' already belongs to asset "
+                            + "\(other.uuidString.lowercased()); an exclusive atom has one asset")
+                    }
+                    claimed[key] = draft.asset.id
+                }
+            }
+            var nextID = try database.statement("SELECT coalesce(max(id), 0) + 1 FROM attachments")
+                .firstRow { $0.int(0) } ?? 1
+            var changes = InventoryChanges(assets: [], attachments: [], conflicts: [], audit: [],
+                                           activity: [:], unclaimed: [:], rejected: [], shared: [],
+                                           watermark: .distantPast)
+            for draft in drafts {
+                changes.assets.append(draft.asset)
+                let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
+                for atom in Set(draft.confirmedAtoms).sorted() {
+                    changes.attachments.append(Attachment(
+                        id: nextID, key: AtomKey(scope: scope, atom: atom), asset: draft.asset.id,
+                        kind: .confirmed, from: .distantPast, lastSeen: now,
+                        origin: "created by \(actor)"))
+                    nextID += 1
+                }
+            }
+            for asset in changes.assets { try upsert(asset) }
+            changes.assets = []
+            try persistWithinTransaction(changes)
+            try writeAudit(drafts.map {
+                AuditRecord(asset: $0.asset.id, actor: actor, action: "create", at: now,
+                            after: Self.jsonText(Self.summary(of: $0)))
+            })
+        }
+    }
+
+    private func openHolder(of key: AtomKey) throws -> AssetID? {
+        try database.statement("""
+            SELECT asset_uuid FROM attachments
+            WHERE community = ?1 AND entity = ?2 AND atom_type = ?3 AND atom_value = ?4
+              AND valid_to IS NULL LIMIT 1
+            """).firstRow(Self.keyValues(key)) { UUID(uuidString: $0.text(0)) } ?? nil
+    }
+
+    private func persistWithinTransaction(_ changes: InventoryChanges) throws {
+        let statement = try database.statement("""
+            INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
+                valid_from, valid_to, last_seen, origin, sightings)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, NULL)
+            """)
+        for a in changes.attachments {
+            try statement.run([
+                .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
+                .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
+                .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
+                .integer(a.from.milliseconds), .integer(a.lastSeen.milliseconds), .text(a.origin),
+            ])
+        }
+    }
+
+    private static func summary(of draft: AssetDraft) -> [String: Any] {
+        let asset = draft.asset
+        var fields: [String: Any] = [
+            "name": asset.name, "category": asset.category.rawValue, "reviewed": asset.reviewed,
+            "tags": asset.tags.sorted(), "description": asset.description,
+            "atoms": draft.confirmedAtoms.sorted().map(\.description),
+        ]
+        fields["criticality"] = asset.criticality?.value ?? NSNull()
+        fields["subcategory"] = asset.subcategory?.rawValue ?? NSNull()
+        return fields
+    }
+}

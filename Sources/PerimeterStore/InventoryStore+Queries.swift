@@ -1,0 +1,174 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterSQLite
+
+extension InventoryStore {
+    // MARK: - Assets
+
+    /// The assets matching a query, and how many match in all.
+    public func assets(matching query: AssetQuery) throws -> (total: Int, assets: [Asset]) {
+        var clauses = ["community = ?1"]
+        var values: [SQLValue] = [.text(query.community)]
+        func bind(_ value: SQLValue) -> String {
+            values.append(value)
+            return "?\(values.count)"
+        }
+        if let entity = query.entity { clauses.append("entity = \(bind(.text(entity)))") }
+        if !query.includeRevoked { clauses.append("revoked = 0") }
+        if let range = query.criticality {
+            clauses.append("criticality BETWEEN \(bind(.integer(Int64(range.lowerBound)))) "
+                           + "AND \(bind(.integer(Int64(range.upperBound))))")
+        }
+        if query.unratedOnly { clauses.append("criticality IS NULL") }
+        if !query.categories.isEmpty {
+            let list = query.categories.map { bind(.text($0.rawValue)) }.joined(separator: ", ")
+            clauses.append("category IN (\(list))")
+        }
+        for tag in query.tags {
+            clauses.append("""
+                uuid IN (SELECT asset_uuid FROM asset_tags WHERE community = ?1 AND tag = \(bind(.text(tag))))
+                """)
+        }
+        if let source = query.source {
+            clauses.append("source = \(bind(.text(source)))")
+        }
+        if let reviewed = query.reviewed { clauses.append("reviewed = \(reviewed ? 1 : 0)") }
+        if let text = query.text?.lowercased(), !text.isEmpty {
+            let pattern = bind(.text("%" + Self.escapeLike(text) + "%"))
+            clauses.append("""
+                (lower(name) LIKE \(pattern) ESCAPE '\\' OR uuid IN (SELECT asset_uuid FROM attachments
+                 WHERE community = ?1 AND atom_value LIKE \(pattern) ESCAPE '\\'))
+                """)
+        }
+        let condition = clauses.joined(separator: " AND ")
+        let total = try database.statement("SELECT count(*) FROM assets WHERE \(condition)")
+            .firstRow(values) { Int($0.int(0)) } ?? 0
+
+        let direction = query.descending ? "DESC" : "ASC"
+        let order: String
+        switch query.sort {
+        case .name: order = "name COLLATE NOCASE \(direction), uuid"
+        case .criticality: order = "criticality IS NULL, criticality \(direction), uuid"
+        case .lastSeen: order = "last_seen \(direction), uuid"
+        case .createdAt: order = "created_at \(direction), uuid"
+        }
+        var sql = "SELECT \(Self.assetColumns) FROM assets WHERE \(condition) ORDER BY \(order)"
+        if let limit = query.limit {
+            sql += " LIMIT \(bind(.integer(Int64(limit)))) OFFSET \(bind(.integer(Int64(query.offset))))"
+        }
+        let assets = try database.statement(sql).rows(values) { try Self.asset(from: $0) }
+        return (total, assets)
+    }
+
+    /// One asset by uuid, or by its name when exactly one asset has it.
+    public func asset(named reference: String, community: String) throws -> Asset {
+        if let id = UUID(uuidString: reference) {
+            if let asset = try database.statement(
+                "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1 AND community = ?2")
+                .firstRow([.text(id.uuidString.lowercased()), .text(community)],
+                          { try Self.asset(from: $0) }) {
+                return asset
+            }
+        }
+        let found = try database.statement("""
+            SELECT \(Self.assetColumns) FROM assets WHERE community = ?1 AND name = ?2 COLLATE NOCASE
+            ORDER BY revoked, uuid LIMIT 5
+            """).rows([.text(community), .text(reference)]) { try Self.asset(from: $0) }
+        switch found.count {
+        case 1: return found[0]
+        case 0:
+            throw StoreError(code: .notFound,
+                             message: "no asset '\(reference)' in community '\(community)'")
+        default:
+            let ids = found.map { $0.id.uuidString.lowercased() }.joined(separator: ", ")
+            throw StoreError(code: .ambiguous,
+                             message: "several assets are named '\(reference)'; give a uuid: \(ids)")
+        }
+    }
+
+    // MARK: - Atoms and timeline
+
+    /// Every attachment of an asset, oldest first.
+    public func attachments(ofAsset id: AssetID) throws -> [Attachment] {
+        try database.statement("""
+            SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
+                   valid_from, valid_to, last_seen, origin, sightings
+            FROM attachments WHERE asset_uuid = ?1 ORDER BY valid_from, id
+            """).rows([.text(id.uuidString.lowercased())]) { Self.attachment(from: $0) }
+            .compactMap { $0 }
+    }
+
+    /// The attachments of a batch of assets, by asset.
+    public func attachments(ofAssets ids: [AssetID]) throws -> [AssetID: [Attachment]] {
+        var result: [AssetID: [Attachment]] = [:]
+        for id in ids { result[id] = try attachments(ofAsset: id) }
+        return result
+    }
+
+    /// Every attachment of an atom in a community (all entities), oldest first.
+    public func attachments(ofAtom atom: Atom, community: String) throws -> [Attachment] {
+        try database.statement("""
+            SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
+                   valid_from, valid_to, last_seen, origin, sightings
+            FROM attachments WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3
+            ORDER BY valid_from, id
+            """).rows([.text(community), .text(atom.type.rawValue), .text(atom.value)]) {
+            Self.attachment(from: $0)
+        }.compactMap { $0 }
+    }
+
+    /// Events seen per week for an atom, oldest week first.
+    public func weeklyActivity(of atom: Atom, community: String) throws -> [(EventTime, Int)] {
+        try database.statement("""
+            SELECT week_start, sum(count) FROM activity
+            WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3
+            GROUP BY week_start ORDER BY week_start
+            """).rows([.text(community), .text(atom.type.rawValue), .text(atom.value)]) {
+            (EventTime(milliseconds: $0.int(0)), Int($0.int(1)))
+        }
+    }
+
+    /// Conflicts recorded on an asset's exclusive atoms.
+    public func conflicts(involving id: AssetID) throws -> [AtomConflict] {
+        let pattern = "%" + id.uuidString.lowercased() + "%"
+        return try database.statement("""
+            SELECT community, entity, atom_type, atom_value, assets, at, reason FROM conflicts
+            WHERE assets LIKE ?1 ORDER BY at
+            """).rows([.text(pattern)]) { row -> AtomConflict? in
+            guard let key = Self.atomKey(row, from: 0) else { return nil }
+            let assets = row.text(4).split(separator: ",").compactMap { UUID(uuidString: String($0)) }
+            return AtomConflict(key: key, assets: assets, at: EventTime(milliseconds: row.int(5)),
+                                reason: row.text(6))
+        }.compactMap { $0 }
+    }
+
+    /// The audit trail of one asset, oldest first.
+    public func audit(of id: AssetID) throws -> [AuditRecord] {
+        try database.statement("""
+            SELECT asset_uuid, actor, action, at, before, after FROM audit
+            WHERE asset_uuid = ?1 ORDER BY id
+            """).rows([.text(id.uuidString.lowercased())]) { row in
+            AuditRecord(asset: id, actor: row.text(1), action: row.text(2),
+                        at: EventTime(milliseconds: row.int(3)), before: row.optionalText(4),
+                        after: row.optionalText(5))
+        }
+    }
+
+    /// Counts for the summary: assets per category and source.
+    public func assetCounts(community: String) throws -> [(category: String, source: String, count: Int)] {
+        try database.statement("""
+            SELECT category, source, count(*) FROM assets WHERE community = ?1 AND revoked = 0
+            GROUP BY category, source ORDER BY category, source
+            """).rows([.text(community)]) { ($0.text(0), $0.text(1), Int($0.int(2))) }
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterSQLite
+
+/// Conversions between rows and model values.
+extension InventoryStore {
+    static let assetColumns = """
+        uuid, community, entity, name, category, subcategory, criticality, tags, reviewed, \
+        source, source_rule, description, properties, created_at, updated_at, first_seen, \
+        last_seen, revoked
+        """
+
+    static func asset(from row: Row) throws -> Asset {
+        guard let id = UUID(uuidString: row.text(0)),
+              let category = AssetCategory(rawValue: row.text(4))
+        else { throw StoreError(code: .invalid, message: "corrupt asset row '\(row.text(0))'") }
+        let source: AssetSource
+        let sourceText = row.text(9)
+        if sourceText == "manual" {
+            source = .manual
+        } else if sourceText.hasPrefix("connector:") {
+            source = .connector(name: String(sourceText.dropFirst("connector:".count)))
+        } else {
+            source = .automatic(rule: row.optionalText(10) ?? "")
+        }
+        let tags = (jsonObject(row.text(7)) as? [String]) ?? []
+        var properties: [String: PropertyValue] = [:]
+        for (name, value) in (jsonObject(row.text(12)) as? [String: Any]) ?? [:] {
+            if let value = PropertyValue(jsonObject: value) { properties[name] = value }
+        }
+        let entity = row.text(2)
+        return Asset(
+            id: id, name: row.text(3), category: category,
+            subcategory: row.optionalText(5).flatMap(AssetSubcategory.init(rawValue:)),
+            criticality: row.optionalInt(6).flatMap { try? Criticality(Int($0)) },
+            tags: Set(tags), reviewed: row.int(8) != 0, source: source,
+            description: row.text(11), properties: properties, community: row.text(1),
+            entity: entity.isEmpty ? nil : entity, createdAt: date(row.int(13)),
+            updatedAt: date(row.int(14)), firstSeen: row.optionalInt(15).map(date),
+            lastSeen: row.optionalInt(16).map(date), isRevoked: row.int(17) != 0)
+    }
+
+    /// Reads columns id, community, entity, atom_type, atom_value,
+    /// asset_uuid, kind, valid_from, valid_to, last_seen, origin, sightings.
+    static func attachment(from row: Row) -> Attachment? {
+        guard let key = atomKey(row, from: 1), let asset = UUID(uuidString: row.text(5)),
+              let kind = AttachmentKind(rawValue: row.text(6))
+        else { return nil }
+        return Attachment(
+            id: row.int(0), key: key, asset: asset, kind: kind,
+            from: EventTime(milliseconds: row.int(7)),
+            to: row.optionalInt(8).map { EventTime(milliseconds: $0) },
+            lastSeen: EventTime(milliseconds: row.int(9)), origin: row.text(10),
+            recentSightings: decode(row.blob(11)))
+    }
+
+    /// Reads community, entity, atom_type, atom_value starting at `column`.
+    static func atomKey(_ row: Row, from column: Int) -> AtomKey? {
+        guard let type = AtomType(rawValue: row.text(column + 2)) else { return nil }
+        let entity = row.text(column + 1)
+        return AtomKey(scope: ScopeKey(community: row.text(column),
+                                       entity: entity.isEmpty ? nil : entity),
+                       atom: Atom(type: type, normalizedValue: row.text(column + 3)))
+    }
+
+    static func keyValues(_ key: AtomKey) -> [SQLValue] {
+        [.text(key.scope.community), .text(key.scope.entity ?? ""),
+         .text(key.atom.type.rawValue), .text(key.atom.value)]
+    }
+
+    static func encode(_ times: [EventTime]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(times.count * 8)
+        for time in times {
+            withUnsafeBytes(of: time.milliseconds.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) -> [EventTime] {
+        stride(from: 0, to: bytes.count - bytes.count % 8, by: 8).map { start in
+            var value: Int64 = 0
+            for offset in (0..<8).reversed() { value = value << 8 | Int64(bytes[start + offset]) }
+            return EventTime(milliseconds: value)
+        }
+    }
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+
+    static func jsonText(_ object: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func jsonObject(_ text: String) -> Any? {
+        try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+}
+
+extension PropertyValue {
+    /// A property value from its JSON form, or nil for a shape no
+    /// property type has.
+    public init?(jsonObject value: Any) {
+        switch value {
+        case let b as Bool where type(of: value) == type(of: true as NSNumber) || value is Bool:
+            self = .boolean(b)
+        case let n as NSNumber: self = .number(n.doubleValue)
+        case let s as String: self = .string(s)
+        case let l as [Any]:
+            self = .list(l.map { "\($0)" })
+        default: return nil
+        }
+    }
+}

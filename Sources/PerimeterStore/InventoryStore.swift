@@ -1,0 +1,269 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterSQLite
+
+/// Where an ingest of one input stopped, recorded in the same transaction
+/// as the batch it ends, so that a re-run resumes exactly there.
+public struct IngestProgress: Sendable, Hashable {
+    /// Identifies the file whatever its name: device, inode and the first
+    /// bytes' hash, as the reader computes it.
+    public var source: String
+    public var path: String
+    public var size: UInt64
+    public var byteOffset: UInt64
+    public var line: Int
+
+    public init(source: String, path: String, size: UInt64, byteOffset: UInt64, line: Int) {
+        self.source = source
+        self.path = path
+        self.size = size
+        self.byteOffset = byteOffset
+        self.line = line
+    }
+}
+
+/// The embedded inventory store: one SQLite file in WAL mode.
+///
+/// The file is created readable by its owner only. Every write happens in
+/// a transaction, so a killed process leaves the last committed state.
+public final class InventoryStore {
+    public let database: Database
+    public var path: String { database.path }
+
+    public init(path: String) throws {
+        database = try Database(path: path)
+        try database.execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA foreign_keys = ON;
+            PRAGMA temp_store = MEMORY;
+            PRAGMA cache_size = -65536;
+            """)
+        try Schema.migrate(database)
+    }
+
+    public static var schemaVersion: Int { Schema.migrations.count }
+
+    // MARK: - Loading the inventory
+
+    /// Reads the whole inventory into memory for an ingest.
+    public func loadInventory(settings: InventorySettings) throws -> Inventory {
+        let inventory = Inventory(settings: settings)
+        try database.statement("SELECT \(Self.assetColumns) FROM assets").forEachRow { row in
+            inventory.load(asset: try Self.asset(from: row))
+        }
+        try database.statement("""
+            SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
+                   valid_from, valid_to, last_seen, origin, sightings
+            FROM attachments ORDER BY id
+            """).forEachRow { row in
+            if let attachment = Self.attachment(from: row) { inventory.load(attachment: attachment) }
+        }
+        try database.statement("SELECT asset_uuid, atom_type, atom_value FROM rejected_atoms")
+            .forEachRow { row in
+                guard let id = UUID(uuidString: row.text(0)),
+                      let type = AtomType(rawValue: row.text(1)) else { return }
+                inventory.load(rejected: RejectedAtom(
+                    asset: id, atom: Atom(type: type, normalizedValue: row.text(2))))
+            }
+        try database.statement("SELECT community, entity, atom_type, atom_value FROM shared_atoms")
+            .forEachRow { row in
+                if let key = Self.atomKey(row, from: 0) { inventory.load(sharedAtom: key) }
+            }
+        if let watermark = try metaValue("watermark").flatMap(Int64.init) {
+            inventory.load(watermark: EventTime(milliseconds: watermark))
+        }
+        return inventory
+    }
+
+    // MARK: - Persisting changes
+
+    /// Writes a batch of inventory changes, the ingest progress that ends
+    /// it and the counters, all in one transaction.
+    public func persist(_ changes: InventoryChanges, progress: IngestProgress?,
+                        counters: [String: Int], community: String) throws {
+        try database.transaction {
+            try write(changes)
+            if let progress {
+                try database.statement("""
+                    INSERT INTO ingest_progress (source, path, size, byte_offset, line, updated_at)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    ON CONFLICT (source) DO UPDATE SET path = ?2, size = ?3, byte_offset = ?4,
+                        line = ?5, updated_at = ?6
+                    """).run([.text(progress.source), .text(progress.path),
+                              .integer(Int64(progress.size)), .integer(Int64(progress.byteOffset)),
+                              .integer(Int64(progress.line)),
+                              .integer(Int64(Date().timeIntervalSince1970 * 1000))])
+            }
+            let counter = try database.statement("""
+                INSERT INTO counters (community, name, value) VALUES (?1, ?2, ?3)
+                ON CONFLICT (community, name) DO UPDATE SET value = value + ?3
+                """)
+            for (name, value) in counters.sorted(by: { $0.key < $1.key }) where value != 0 {
+                try counter.run([.text(community), .text(name), .integer(Int64(value))])
+            }
+        }
+    }
+
+    /// Writes changes made outside an ingest (an analyst's action).
+    public func persist(_ changes: InventoryChanges) throws {
+        try database.transaction { try write(changes) }
+    }
+
+    private func write(_ changes: InventoryChanges) throws {
+        for asset in changes.assets { try upsert(asset) }
+        let attachment = try database.statement("""
+            INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
+                valid_from, valid_to, last_seen, origin, sightings)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            ON CONFLICT (id) DO UPDATE SET valid_from = ?8, valid_to = ?9, last_seen = ?10,
+                sightings = ?12, kind = ?7
+            """)
+        for a in changes.attachments {
+            try attachment.run([
+                .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
+                .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
+                .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
+                .integer(a.from.milliseconds), a.to.map { .integer($0.milliseconds) } ?? .null,
+                .integer(a.lastSeen.milliseconds), .text(a.origin),
+                .blob(Self.encode(a.recentSightings)),
+            ])
+        }
+        let activity = try database.statement("""
+            INSERT INTO activity (community, entity, atom_type, atom_value, week_start, count)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT DO UPDATE SET count = count + ?6
+            """)
+        for (key, count) in changes.activity.sorted(by: { $0.key < $1.key }) {
+            try activity.run(Self.keyValues(key.key) + [.integer(key.weekStart.milliseconds),
+                                                        .integer(Int64(count))])
+        }
+        let unclaimed = try database.statement("""
+            INSERT INTO unclaimed_atoms (community, entity, atom_type, atom_value, last_seen)
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT DO UPDATE SET last_seen = max(last_seen, ?5)
+            """)
+        for (key, time) in changes.unclaimed.sorted(by: { $0.key < $1.key }) {
+            try unclaimed.run(Self.keyValues(key) + [.integer(time.milliseconds)])
+        }
+        let conflict = try database.statement("""
+            INSERT INTO conflicts (community, entity, atom_type, atom_value, assets, at, reason)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT DO UPDATE SET at = min(at, ?6)
+            """)
+        for c in changes.conflicts {
+            let ids = c.assets.map { $0.uuidString.lowercased() }.joined(separator: ",")
+            try conflict.run(Self.keyValues(c.key) + [.text(ids), .integer(c.at.milliseconds),
+                                                      .text(c.reason)])
+        }
+        let shared = try database.statement("""
+            INSERT OR IGNORE INTO shared_atoms (community, entity, atom_type, atom_value)
+            VALUES (?1, ?2, ?3, ?4)
+            """)
+        for key in changes.shared { try shared.run(Self.keyValues(key)) }
+        let rejected = try database.statement("""
+            INSERT OR IGNORE INTO rejected_atoms (asset_uuid, atom_type, atom_value) VALUES (?1, ?2, ?3)
+            """)
+        for r in changes.rejected {
+            try rejected.run([.text(r.asset.uuidString.lowercased()), .text(r.atom.type.rawValue),
+                              .text(r.atom.value)])
+        }
+        try writeAudit(changes.audit)
+        if changes.watermark != .distantPast {
+            try setMeta("watermark", String(changes.watermark.milliseconds))
+        }
+    }
+
+    func writeAudit(_ records: [AuditRecord]) throws {
+        let audit = try database.statement("""
+            INSERT INTO audit (community, asset_uuid, actor, action, at, before, after)
+            SELECT community, ?1, ?2, ?3, ?4, ?5, ?6 FROM assets WHERE uuid = ?1
+            """)
+        for r in records {
+            try audit.run([.text(r.asset.uuidString.lowercased()), .text(r.actor), .text(r.action),
+                           .integer(r.at.milliseconds), r.before.map { .text($0) } ?? .null,
+                           r.after.map { .text($0) } ?? .null])
+        }
+    }
+
+    func upsert(_ asset: Asset) throws {
+        let tags = Self.jsonText(asset.tags.sorted())
+        let properties = Self.jsonText(asset.properties.mapValues(\.jsonObject))
+        try database.statement("""
+            INSERT INTO assets (uuid, community, entity, name, category, subcategory, criticality,
+                tags, reviewed, source, source_rule, description, properties, created_at,
+                updated_at, first_seen, last_seen, revoked)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            ON CONFLICT (uuid) DO UPDATE SET name = ?4, subcategory = ?6, criticality = ?7,
+                tags = ?8, reviewed = ?9, description = ?12, properties = ?13, updated_at = ?15,
+                first_seen = ?16, last_seen = ?17, revoked = ?18
+            """).run([
+                .text(asset.id.uuidString.lowercased()), .text(asset.community),
+                .text(asset.entity ?? ""), .text(asset.name), .text(asset.category.rawValue),
+                asset.subcategory.map { .text($0.rawValue) } ?? .null,
+                asset.criticality.map { .integer(Int64($0.value)) } ?? .null,
+                .text(tags), .integer(asset.reviewed ? 1 : 0), .text(asset.source.description),
+                asset.source.rule.map { .text($0) } ?? .null, .text(asset.description),
+                .text(properties), .integer(Self.millis(asset.createdAt)),
+                .integer(Self.millis(asset.updatedAt)),
+                asset.firstSeen.map { .integer(Self.millis($0)) } ?? .null,
+                asset.lastSeen.map { .integer(Self.millis($0)) } ?? .null,
+                .integer(asset.isRevoked ? 1 : 0),
+            ])
+        let id = SQLValue.text(asset.id.uuidString.lowercased())
+        try database.statement("DELETE FROM asset_tags WHERE asset_uuid = ?1").run([id])
+        let tag = try database.statement(
+            "INSERT OR IGNORE INTO asset_tags (community, tag, asset_uuid) VALUES (?1, ?2, ?3)")
+        for name in asset.tags { try tag.run([.text(asset.community), .text(name), id]) }
+    }
+
+    // MARK: - Progress, rules, metadata
+
+    /// Where the last committed batch of this source ended.
+    public func progress(forSource source: String) throws -> IngestProgress? {
+        try database.statement("""
+            SELECT source, path, size, byte_offset, line FROM ingest_progress WHERE source = ?1
+            """).firstRow([.text(source)]) { row in
+            IngestProgress(source: row.text(0), path: row.text(1), size: UInt64(row.int(2)),
+                           byteOffset: UInt64(row.int(3)), line: Int(row.int(4)))
+        }
+    }
+
+    /// The discovery rules switched on for a community (all by default).
+    public func enabledRules(community: String) throws -> Set<DiscoveryRule> {
+        var rules = Set(DiscoveryRule.allCases)
+        try database.statement("SELECT rule, enabled FROM discovery_rules WHERE community = ?1")
+            .forEachRow([.text(community)]) { row in
+                guard let rule = DiscoveryRule(rawValue: row.text(0)) else { return }
+                if row.int(1) == 0 { rules.remove(rule) } else { rules.insert(rule) }
+            }
+        return rules
+    }
+
+    public func setRule(_ rule: DiscoveryRule, enabled: Bool, community: String) throws {
+        try database.statement("""
+            INSERT INTO discovery_rules (community, rule, enabled) VALUES (?1, ?2, ?3)
+            ON CONFLICT DO UPDATE SET enabled = ?3
+            """).run([.text(community), .text(rule.rawValue), .integer(enabled ? 1 : 0)])
+    }
+
+    public func counters(community: String) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        try database.statement("SELECT name, value FROM counters WHERE community = ?1")
+            .forEachRow([.text(community)]) { result[$0.text(0)] = Int($0.int(1)) }
+        return result
+    }
+
+    func metaValue(_ key: String) throws -> String? {
+        try database.statement("SELECT value FROM meta WHERE key = ?1").firstRow([.text(key)]) {
+            $0.text(0)
+        }
+    }
+
+    func setMeta(_ key: String, _ value: String) throws {
+        try database.statement("""
+            INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = ?2
+            """).run([.text(key), .text(value)])
+    }
+}

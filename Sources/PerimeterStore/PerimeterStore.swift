@@ -1,1 +1,0 @@
-// PerimeterStore: see docs/architecture.md.

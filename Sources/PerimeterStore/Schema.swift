@@ -1,0 +1,128 @@
+import PerimeterSQLite
+
+/// The store's schema, as numbered migrations applied in order.
+///
+/// A migration is never edited once released: a change is a new entry.
+/// `PRAGMA user_version` records how many have run. Entity-less rows
+/// store the entity as '' so that keys containing it stay unique.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: the inventory, its timeline, activity, ingest progress.
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE assets (
+            uuid TEXT PRIMARY KEY,
+            community TEXT NOT NULL,
+            entity TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL,
+            category TEXT NOT NULL,
+            subcategory TEXT,
+            criticality INTEGER,
+            tags TEXT NOT NULL DEFAULT '[]',
+            reviewed INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL,
+            source_rule TEXT,
+            description TEXT NOT NULL DEFAULT '',
+            properties TEXT NOT NULL DEFAULT '{}',
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            first_seen INTEGER,
+            last_seen INTEGER,
+            revoked INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE INDEX assets_by_category ON assets(community, category, criticality);
+        CREATE INDEX assets_by_criticality ON assets(community, criticality);
+        CREATE INDEX assets_by_name ON assets(community, name COLLATE NOCASE);
+        CREATE TABLE asset_tags (
+            community TEXT NOT NULL, tag TEXT NOT NULL, asset_uuid TEXT NOT NULL,
+            PRIMARY KEY (community, tag, asset_uuid)
+        ) WITHOUT ROWID;
+        CREATE INDEX asset_tags_by_asset ON asset_tags(asset_uuid);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            community TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            atom_type TEXT NOT NULL,
+            atom_value TEXT NOT NULL,
+            asset_uuid TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            valid_from INTEGER NOT NULL,
+            valid_to INTEGER,
+            last_seen INTEGER NOT NULL,
+            origin TEXT NOT NULL,
+            sightings BLOB
+        );
+        CREATE INDEX attachments_by_atom ON attachments(community, atom_type, atom_value);
+        CREATE INDEX attachments_by_asset ON attachments(asset_uuid);
+        CREATE TABLE activity (
+            community TEXT NOT NULL, entity TEXT NOT NULL, atom_type TEXT NOT NULL,
+            atom_value TEXT NOT NULL, week_start INTEGER NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY (community, entity, atom_type, atom_value, week_start)
+        ) WITHOUT ROWID;
+        CREATE TABLE unclaimed_atoms (
+            community TEXT NOT NULL, entity TEXT NOT NULL, atom_type TEXT NOT NULL,
+            atom_value TEXT NOT NULL, last_seen INTEGER NOT NULL,
+            PRIMARY KEY (community, entity, atom_type, atom_value)
+        ) WITHOUT ROWID;
+        CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY, community TEXT NOT NULL, entity TEXT NOT NULL,
+            atom_type TEXT NOT NULL, atom_value TEXT NOT NULL, assets TEXT NOT NULL,
+            at INTEGER NOT NULL, reason TEXT NOT NULL,
+            UNIQUE (community, entity, atom_type, atom_value, assets)
+        );
+        CREATE TABLE rejected_atoms (
+            asset_uuid TEXT NOT NULL, atom_type TEXT NOT NULL, atom_value TEXT NOT NULL,
+            PRIMARY KEY (asset_uuid, atom_type, atom_value)
+        ) WITHOUT ROWID;
+        CREATE TABLE shared_atoms (
+            community TEXT NOT NULL, entity TEXT NOT NULL, atom_type TEXT NOT NULL,
+            atom_value TEXT NOT NULL,
+            PRIMARY KEY (community, entity, atom_type, atom_value)
+        ) WITHOUT ROWID;
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY, community TEXT NOT NULL, asset_uuid TEXT NOT NULL,
+            actor TEXT NOT NULL, action TEXT NOT NULL, at INTEGER NOT NULL,
+            before TEXT, after TEXT
+        );
+        CREATE INDEX audit_by_asset ON audit(asset_uuid, id);
+        CREATE TABLE ingest_progress (
+            source TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL,
+            byte_offset INTEGER NOT NULL, line INTEGER NOT NULL, updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE counters (
+            community TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
+            PRIMARY KEY (community, name)
+        ) WITHOUT ROWID;
+        CREATE TABLE discovery_rules (
+            community TEXT NOT NULL, rule TEXT NOT NULL, enabled INTEGER NOT NULL,
+            PRIMARY KEY (community, rule)
+        ) WITHOUT ROWID;
+        CREATE TABLE property_definitions (
+            community TEXT NOT NULL, category TEXT NOT NULL, name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            PRIMARY KEY (community, category, name)
+        ) WITHOUT ROWID;
+        CREATE TABLE forgotten (
+            id INTEGER PRIMARY KEY, community TEXT NOT NULL, atom_type TEXT NOT NULL,
+            at INTEGER NOT NULL, actor TEXT NOT NULL, rows_erased INTEGER NOT NULL
+        );
+        """,
+    ]
+
+    /// Brings a database to the latest schema, one transaction per step.
+    static func migrate(_ database: Database) throws {
+        var version = try database.statement("PRAGMA user_version").firstRow { Int($0.int(0)) } ?? 0
+        guard version <= migrations.count else {
+            throw StoreError(code: .newerSchema,
+                             message: "the store '\(database.path)' has schema version \(version), "
+                                 + "newer than this perimeter (\(migrations.count)); upgrade perimeter")
+        }
+        while version < migrations.count {
+            try database.transaction {
+                try database.execute(migrations[version])
+                try database.execute("PRAGMA user_version = \(version + 1)")
+            }
+            version += 1
+        }
+    }
+}
