@@ -39,23 +39,19 @@ extension InventoryStore {
             }
             var nextID = try database.statement("SELECT coalesce(max(id), 0) + 1 FROM attachments")
                 .firstRow { $0.int(0) } ?? 1
-            var changes = InventoryChanges(assets: [], attachments: [], conflicts: [], audit: [],
-                                           activity: [:], unclaimed: [:], rejected: [], shared: [],
-                                           watermark: .distantPast)
+            var attachments: [Attachment] = []
             for draft in drafts {
-                changes.assets.append(draft.asset)
+                try upsert(draft.asset)
                 let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
                 for atom in Set(draft.confirmedAtoms).sorted() {
-                    changes.attachments.append(Attachment(
+                    attachments.append(Attachment(
                         id: nextID, key: AtomKey(scope: scope, atom: atom), asset: draft.asset.id,
                         kind: .confirmed, from: .distantPast, lastSeen: now,
                         origin: "created by \(actor)"))
                     nextID += 1
                 }
             }
-            for asset in changes.assets { try upsert(asset) }
-            changes.assets = []
-            try persistWithinTransaction(changes)
+            try insertConfirmed(attachments)
             try writeAudit(drafts.map {
                 AuditRecord(asset: $0.asset.id, actor: actor, action: "create", at: now,
                             after: Self.jsonText(Self.summary(of: $0)))
@@ -71,13 +67,13 @@ extension InventoryStore {
             """).firstRow(Self.keyValues(key)) { UUID(uuidString: $0.text(0)) } ?? nil
     }
 
-    private func persistWithinTransaction(_ changes: InventoryChanges) throws {
+    private func insertConfirmed(_ attachments: [Attachment]) throws {
         let statement = try database.statement("""
             INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
                 valid_from, valid_to, last_seen, origin, sightings)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, NULL)
             """)
-        for a in changes.attachments {
+        for a in attachments {
             try statement.run([
                 .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
                 .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
