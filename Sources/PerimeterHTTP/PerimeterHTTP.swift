@@ -1,1 +1,0 @@
-// PerimeterHTTP: see docs/architecture.md.

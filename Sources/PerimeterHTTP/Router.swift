@@ -1,0 +1,157 @@
+/// Sends each request to the handler of its method and route template.
+///
+/// No template fits the path: 404. A template fits but not for this
+/// method: 405 with `Allow`. A path segment with a broken `%`-escape: 400.
+/// Every response carries its route template for the access log. A handler
+/// may throw an `HTTPError` to answer it; any other error answers a 500
+/// whose body says nothing about the cause (it is reported to
+/// `unexpectedErrorHook` instead).
+public struct Router: HTTPHandler {
+    public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    /// One registered method and template.
+    public struct Route: Sendable, Hashable {
+        public let method: HTTPMethod
+        public let template: String
+    }
+
+    /// The outcome of matching a method and path.
+    public enum Match: Sendable, Equatable {
+        case found(route: Route, parameters: [String: String])
+        case methodNotAllowed(template: String, allowed: [HTTPMethod])
+        case notFound
+        case malformedPath
+    }
+
+    private struct Entry: Sendable {
+        let template: RouteTemplate
+        var handlers: [HTTPMethod: Handler]
+    }
+
+    private var entries: [Entry] = []
+
+    /// Told about errors that are not `HTTPError`s, with the route template.
+    public var unexpectedErrorHook: (@Sendable (any Error, String) -> Void)?
+
+    public init() {}
+
+    /// Registers `handler` for `method` on `template`.
+    ///
+    /// A malformed template or a route registered twice is a programming
+    /// error in the route table, so it traps.
+    public mutating func add(_ method: HTTPMethod, _ template: String,
+                             handler: @escaping Handler) {
+        guard let parsed = RouteTemplate(template) else {
+            preconditionFailure("invalid route template '\(template)'")
+        }
+        if let index = entries.firstIndex(where: { $0.template == parsed }) {
+            precondition(entries[index].handlers[method] == nil,
+                         "route \(method) \(template) is registered twice")
+            entries[index].handlers[method] = handler
+        } else {
+            entries.append(Entry(template: parsed, handlers: [method: handler]))
+        }
+    }
+
+    /// Every registered route, sorted by template then method: what an
+    /// OpenAPI description must document.
+    public var routes: [Route] {
+        entries.flatMap { entry in
+            entry.handlers.keys.map { Route(method: $0, template: entry.template.text) }
+        }
+        .sorted { ($0.template, $0.method) < ($1.template, $1.method) }
+    }
+
+    /// Finds the route for `method` and `path` (percent-encoded, no query).
+    public func match(_ method: HTTPMethod, path: String) -> Match {
+        guard let segments = Self.decodedSegments(of: path) else { return .malformedPath }
+        guard let (entry, parameters, handlerMethod, _) =
+                resolve(method, segments: segments) else { return .notFound }
+        guard let handlerMethod else {
+            return .methodNotAllowed(template: entry.template.text,
+                                     allowed: allowedMethods(entry))
+        }
+        return .found(route: Route(method: handlerMethod, template: entry.template.text),
+                      parameters: parameters)
+    }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        guard let segments = Self.decodedSegments(of: request.path) else {
+            return HTTPError(status: 400, code: .malformedPath,
+                             message: "malformed path: a segment has a broken %-escape "
+                                 + "or is not UTF-8").response
+        }
+        guard let (entry, parameters, _, handler) =
+                resolve(request.method, segments: segments) else {
+            return HTTPError.notFound().response
+        }
+        let template = entry.template.text
+        guard let handler else {
+            var response = HTTPError.methodNotAllowed(
+                request.method, allowed: allowedMethods(entry), route: template).response
+            response.routeTemplate = template
+            return response
+        }
+
+        var routed = request
+        routed.pathParameters = parameters
+        routed.routeTemplate = template
+        var response: HTTPResponse
+        do {
+            response = try await handler(routed)
+        } catch let error as HTTPError {
+            response = error.response
+        } catch {
+            unexpectedErrorHook?(error, template)
+            response = HTTPError.internalError().response
+        }
+        response.routeTemplate = template
+        return response
+    }
+
+    // MARK: - Matching
+
+    /// The most specific template that fits and serves `method` (HEAD falls
+    /// back to GET); failing that, the most specific template that fits,
+    /// with no handler.
+    private func resolve(_ method: HTTPMethod, segments: [String])
+        -> (Entry, [String: String], HTTPMethod?, Handler?)? {
+        var fitting: [(Entry, [String: String])] = []
+        for entry in entries {
+            if let parameters = entry.template.match(segments) {
+                fitting.append((entry, parameters))
+            }
+        }
+        guard !fitting.isEmpty else { return nil }
+        fitting.sort { $0.0.template.isMoreSpecific(than: $1.0.template) }
+        for (entry, parameters) in fitting {
+            if let handler = entry.handlers[method] {
+                return (entry, parameters, method, handler)
+            }
+            if method == .head, let handler = entry.handlers[.get] {
+                return (entry, parameters, .get, handler)
+            }
+        }
+        return (fitting[0].0, fitting[0].1, nil, nil)
+    }
+
+    private func allowedMethods(_ entry: Entry) -> [HTTPMethod] {
+        var methods = Set(entry.handlers.keys)
+        if methods.contains(.get) { methods.insert(.head) }
+        return methods.sorted()
+    }
+
+    /// The path split at `/` and then percent-decoded, so that an encoded
+    /// slash stays inside its segment; nil when an escape is broken.
+    static func decodedSegments(of path: String) -> [String]? {
+        guard path.hasPrefix("/") else { return nil }
+        var segments: [String] = []
+        for part in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            guard let decoded = PercentDecoding.decode(part, plusIsSpace: false) else {
+                return nil
+            }
+            segments.append(decoded)
+        }
+        return segments
+    }
+}
