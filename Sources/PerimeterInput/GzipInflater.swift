@@ -1,0 +1,65 @@
+import CZlib
+
+/// Owns one zlib inflate stream that decodes gzip data, including files
+/// made of several concatenated gzip members (as `cat a.gz b.gz` makes).
+final class GzipInflater {
+    // zlib keeps a pointer back to the z_stream, so it must never move:
+    // it lives in its own allocation, not in a Swift property.
+    private let stream: UnsafeMutablePointer<z_stream>
+    private(set) var atMemberEnd = false
+
+    struct Failure: Error {
+        let reason: String
+    }
+
+    init() {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        // 15 + 16: a 32 KiB window, gzip wrapper only (not zlib or raw).
+        let status = inflateInit2_(stream, 15 + 16, zlibVersion(),
+                                   Int32(MemoryLayout<z_stream>.size))
+        // Fails only on out-of-memory or a zlib/header mismatch: our bug.
+        precondition(status == Z_OK, "inflateInit2 failed with status \(status)")
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+    /// Decodes from `input` into `output`; returns (bytes consumed,
+    /// bytes produced). At the end of a member, the next call starts the
+    /// next member.
+    func inflate(input: UnsafeRawBufferPointer,
+                 output: UnsafeMutableRawBufferPointer) throws(Failure) -> (Int, Int) {
+        if atMemberEnd {
+            let status = inflateReset(stream)
+            precondition(status == Z_OK, "inflateReset failed with status \(status)")
+            atMemberEnd = false
+        }
+        let inputBase = UnsafeMutablePointer(
+            mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.next_in = inputBase
+        stream.pointee.avail_in = uInt(input.count)
+        stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_out = uInt(output.count)
+
+        let status = CZlib.inflate(stream, Z_NO_FLUSH)
+        let consumed = input.count - Int(stream.pointee.avail_in)
+        let produced = output.count - Int(stream.pointee.avail_out)
+        switch status {
+        case Z_OK:
+            break
+        case Z_STREAM_END:
+            atMemberEnd = true
+        case Z_BUF_ERROR:
+            // No progress was possible: more input is needed (not an error).
+            break
+        default:
+            let detail = stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
+            throw Failure(reason: detail)
+        }
+        return (consumed, produced)
+    }
+}

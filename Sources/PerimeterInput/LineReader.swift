@@ -1,0 +1,332 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads NDJSON lines from a file, a gzip file or standard input.
+///
+/// Reads are large (1 MiB) and lines are handed out as views into one
+/// reusable buffer, so reading allocates nothing per line. Gzip is
+/// recognised by its magic bytes, never by the file name. Offsets are
+/// positions in the uncompressed stream, so a caller can record
+/// (offset, line number) after any line and resume there later.
+///
+/// Reading is one pass to the end of the stream: a final line without a
+/// newline is delivered as a line, so following a file that is still
+/// being written would deliver a half-written last line. (No caller tails
+/// files yet.)
+public final class LineReader {
+    public static let defaultMaximumLineLength = 16 << 20
+
+    /// "'events.ndjson'" or "standard input", for messages.
+    public let sourceName: String
+    /// Device, inode, size and modification time at open; nil for stdin.
+    public let fileIdentity: FileIdentity?
+    /// Known once the first bytes have been read: at init for a path, at
+    /// the first `forEachLine` for standard input.
+    public private(set) var isCompressed = false
+    /// Lines skipped because they were longer than the maximum.
+    public private(set) var oversizedLineCount = 0
+
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    private let maximumLineLength: Int
+    private var inflater: GzipInflater?
+    private var detected = false
+    private var atEndOfInput = false
+
+    // Bytes read from the descriptor and not yet used: the peeked magic
+    // bytes of a plain stream, or compressed input for the inflater.
+    private let raw: UnsafeMutableRawBufferPointer
+    private var rawStart = 0
+    private var rawEnd = 0
+
+    // Uncompressed bytes; `buffer[0]` is at `bufferOffset` in the stream.
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var bufferOffset: UInt64
+    private var linesBefore: Int
+    private var bytesToSkip: UInt64 = 0
+    private var countsSkippedLines: Bool
+
+    /// Opens `path`. With `startingAtOffset`, reading resumes there (an
+    /// offset that `forEachLine` reported, so the start of a line). Pass
+    /// the line number of the line at that offset when it is known: a
+    /// plain file then seeks; otherwise the skipped bytes are read to count
+    /// their lines. A gzip file is always decompressed from the start.
+    public init(path: String, startingAtOffset offset: UInt64 = 0,
+                startingLineNumber: Int? = nil,
+                maximumLineLength: Int = LineReader.defaultMaximumLineLength) throws(InputError) {
+        precondition(startingLineNumber.map { $0 >= 1 } ?? true, "line numbers start at 1")
+        sourceName = "'\(path)'"
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw InputError(code: .cannotOpen,
+                             message: "cannot open '\(path)': \(Self.lastErrorText())",
+                             source: "'\(path)'")
+        }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else {
+            let text = Self.lastErrorText()
+            close(fd)
+            throw InputError(code: .cannotOpen, message: "cannot open '\(path)': \(text)",
+                             source: "'\(path)'")
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw InputError(code: .cannotOpen,
+                             message: "cannot open '\(path)': it is a directory",
+                             source: "'\(path)'")
+        }
+        descriptor = fd
+        ownsDescriptor = true
+        fileIdentity = FileIdentity(
+            device: UInt64(status.st_dev), inode: UInt64(status.st_ino),
+            size: UInt64(status.st_size),
+            modificationSeconds: Int64(status.st_mtim.tv_sec),
+            modificationNanoseconds: Int64(status.st_mtim.tv_nsec))
+        self.maximumLineLength = maximumLineLength
+        raw = .allocate(byteCount: 256 << 10, alignment: 16)
+        buffer = .allocate(byteCount: min(1 << 20, maximumLineLength + 2), alignment: 16)
+        bufferOffset = offset
+        linesBefore = (startingLineNumber ?? 1) - 1
+        countsSkippedLines = startingLineNumber == nil
+
+        try detectCompression()
+        guard offset > 0 else { return }
+        let isRegular = (status.st_mode & S_IFMT) == S_IFREG
+        if !isCompressed, startingLineNumber != nil, isRegular {
+            guard offset <= UInt64(status.st_size) else { throw beyondEnd(offset) }
+            guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
+                throw InputError(code: .readFailed,
+                                 message: "cannot seek in \(sourceName): \(Self.lastErrorText())",
+                                 source: sourceName)
+            }
+            rawStart = 0
+            rawEnd = 0
+        } else {
+            bytesToSkip = offset
+        }
+    }
+
+    private init(standardInputWithMaximumLineLength maximumLineLength: Int) {
+        sourceName = "standard input"
+        descriptor = 0
+        ownsDescriptor = false
+        fileIdentity = nil
+        self.maximumLineLength = maximumLineLength
+        raw = .allocate(byteCount: 256 << 10, alignment: 16)
+        buffer = .allocate(byteCount: min(1 << 20, maximumLineLength + 2), alignment: 16)
+        bufferOffset = 0
+        linesBefore = 0
+        countsSkippedLines = true
+    }
+
+    /// Reads standard input (plain or gzip); nothing is read until
+    /// `forEachLine`.
+    public static func standardInput(
+        maximumLineLength: Int = defaultMaximumLineLength
+    ) -> LineReader {
+        LineReader(standardInputWithMaximumLineLength: maximumLineLength)
+    }
+
+    deinit {
+        if ownsDescriptor { close(descriptor) }
+        raw.deallocate()
+        buffer.deallocate()
+    }
+
+    /// Calls `body` for each line, without its newline (and without the
+    /// `\r` of a CRLF), with its 1-based line number and the offset just
+    /// past it in the uncompressed stream. The bytes are valid only during
+    /// the call. A line longer than the maximum is not delivered: it is
+    /// counted, passed to `onOversizedLine` (which may throw to stop), and
+    /// reading goes on with the next line. Errors of `body` propagate.
+    public func forEachLine(
+        onOversizedLine: (InputError) throws -> Void = { _ in },
+        _ body: (UnsafeRawBufferPointer, _ lineNumber: Int, _ endOffset: UInt64) throws -> Void
+    ) throws {
+        if !detected { try detectCompression() }
+        try skipToStartOffset()
+
+        var lineNumber = linesBefore
+        var start = 0
+        var end = 0
+        var discarding = false
+        while true {
+            // Every complete line in buffer[start..<end].
+            while start < end, let found = memchr(buffer.baseAddress! + start, 0x0A, end - start) {
+                let newline = buffer.baseAddress!.distance(to: UnsafeMutableRawPointer(found))
+                lineNumber += 1
+                let endOffset = bufferOffset + UInt64(newline + 1)
+                if discarding {
+                    discarding = false
+                    try reportOversized(lineNumber, onOversizedLine)
+                } else {
+                    var length = newline - start
+                    if length > 0, buffer[newline - 1] == 0x0D { length -= 1 }
+                    if length > maximumLineLength {
+                        try reportOversized(lineNumber, onOversizedLine)
+                    } else {
+                        try body(UnsafeRawBufferPointer(rebasing: buffer[start..<start + length]),
+                                 lineNumber, endOffset)
+                    }
+                }
+                start = newline + 1
+            }
+
+            // Keep the unfinished line at the front; grow or drop when full.
+            if start > 0 {
+                if end > start {
+                    memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start)
+                }
+                bufferOffset += UInt64(start)
+                end -= start
+                start = 0
+            }
+            if end == buffer.count {
+                if buffer.count < maximumLineLength + 2 {
+                    grow(keeping: end)
+                } else {
+                    discarding = true
+                    bufferOffset += UInt64(end)
+                    end = 0
+                }
+            }
+
+            let count = try fill(UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+            if count == 0 { break }
+            end += count
+        }
+
+        // A final line without a newline is still a line.
+        if end > 0 || discarding {
+            lineNumber += 1
+            var length = end
+            if length > 0, buffer[length - 1] == 0x0D { length -= 1 }
+            if discarding || length > maximumLineLength {
+                try reportOversized(lineNumber, onOversizedLine)
+            } else {
+                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), lineNumber,
+                         bufferOffset + UInt64(end))
+            }
+            bufferOffset += UInt64(end)
+        }
+        linesBefore = lineNumber
+    }
+
+    // MARK: - Reading
+
+    private func reportOversized(_ lineNumber: Int,
+                                 _ handler: (InputError) throws -> Void) throws {
+        oversizedLineCount += 1
+        let limit = maximumLineLength >= 1 << 20
+            ? "\(maximumLineLength >> 20) MiB" : "\(maximumLineLength) bytes"
+        try handler(InputError(
+            code: .lineTooLong,
+            message: "line \(lineNumber) of \(sourceName) is longer than \(limit): skipped",
+            source: sourceName, lineNumber: lineNumber))
+    }
+
+    private func grow(keeping count: Int) {
+        let larger = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: min(buffer.count * 2, maximumLineLength + 2), alignment: 16)
+        larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        buffer.deallocate()
+        buffer = larger
+    }
+
+    /// Reads until the first two bytes are known (or the input ends).
+    private func detectCompression() throws(InputError) {
+        detected = true
+        while rawEnd < 2 {
+            let count = try readDescriptor(into: UnsafeMutableRawBufferPointer(
+                rebasing: raw[rawEnd...]))
+            if count == 0 { break }
+            rawEnd += count
+        }
+        if rawEnd >= 2, raw[0] == 0x1F, raw[1] == 0x8B {
+            isCompressed = true
+            inflater = GzipInflater()
+        }
+    }
+
+    /// Reads and drops the bytes before the start offset, counting lines.
+    private func skipToStartOffset() throws(InputError) {
+        while bytesToSkip > 0 {
+            let wanted = Int(min(UInt64(buffer.count), bytesToSkip))
+            let count = try fill(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]))
+            guard count > 0 else { throw beyondEnd(bufferOffset) }
+            if countsSkippedLines {
+                var cursor = buffer.baseAddress!
+                let stop = cursor + count
+                while let found = memchr(cursor, 0x0A, cursor.distance(to: stop)) {
+                    linesBefore += 1
+                    cursor = UnsafeMutableRawPointer(found) + 1
+                }
+            }
+            bytesToSkip -= UInt64(count)
+        }
+    }
+
+    private func beyondEnd(_ offset: UInt64) -> InputError {
+        InputError(code: .offsetBeyondEnd,
+                   message: "cannot resume \(sourceName) at byte \(offset): the input is "
+                       + "shorter (truncated or replaced since?)",
+                   source: sourceName)
+    }
+
+    /// Uncompressed bytes into `target`; 0 only at the end of the input.
+    private func fill(_ target: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        guard let inflater else {
+            if rawStart < rawEnd {
+                let count = min(rawEnd - rawStart, target.count)
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[rawStart..<rawStart + count]))
+                rawStart += count
+                return count
+            }
+            return try readDescriptor(into: target)
+        }
+        while true {
+            if rawStart == rawEnd, !atEndOfInput {
+                rawStart = 0
+                rawEnd = try readDescriptor(into: raw)
+                atEndOfInput = rawEnd == 0
+            }
+            if rawStart == rawEnd {
+                // Input is over: fine between members, truncation inside one.
+                if inflater.atMemberEnd { return 0 }
+                throw InputError(code: .corruptCompressedData,
+                                 message: "cannot decompress \(sourceName): unexpected end of "
+                                     + "gzip data (truncated file?)",
+                                 source: sourceName)
+            }
+            let consumed: Int
+            let produced: Int
+            do {
+                (consumed, produced) = try inflater.inflate(
+                    input: UnsafeRawBufferPointer(rebasing: raw[rawStart..<rawEnd]),
+                    output: target)
+            } catch {
+                throw InputError(code: .corruptCompressedData,
+                                 message: "cannot decompress \(sourceName): \(error.reason)",
+                                 source: sourceName)
+            }
+            rawStart += consumed
+            if produced > 0 { return produced }
+        }
+    }
+
+    private func readDescriptor(into target: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        while true {
+            let count = read(descriptor, target.baseAddress, target.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw InputError(code: .readFailed,
+                             message: "cannot read \(sourceName): \(Self.lastErrorText())",
+                             source: sourceName)
+        }
+    }
+
+    private static func lastErrorText() -> String { String(cString: strerror(errno)) }
+}

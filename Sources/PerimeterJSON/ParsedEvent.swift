@@ -1,0 +1,150 @@
+import CSimdJSONShim
+
+/// The selected values of one parsed line; a view into its `EventParser`.
+///
+/// Valid until the next `parse` call on the same parser: every accessor
+/// checks this and traps on a stale view.
+public struct ParsedEvent {
+    private let parser: EventParser
+    private let generation: UInt64
+    private let leaves: UnsafePointer<pj_value>?
+    private let leafCount: Int
+    private let grouped: UnsafePointer<pj_value>?
+    private let fieldStarts: UnsafePointer<UInt32>?
+    private let paths: UnsafePointer<CChar>?
+    private let removed: UnsafePointer<pj_span>?
+    private let removedCount: Int
+    let lineLength: Int
+    let sekoiaioClose: Int?
+    let sekoiaioKeepsMembers: Bool
+    let documentClose: Int
+    let documentKeepsMembers: Bool
+
+    init(parser: EventParser, generation: UInt64, result: pj_result, lineLength: Int) {
+        self.parser = parser
+        self.generation = generation
+        leaves = result.leaves
+        leafCount = result.leaf_count
+        grouped = result.grouped
+        fieldStarts = result.field_starts
+        paths = result.paths
+        removed = result.removed
+        removedCount = result.removed_count
+        self.lineLength = lineLength
+        sekoiaioClose = result.sekoiaio_close >= 0 ? Int(result.sekoiaio_close) : nil
+        sekoiaioKeepsMembers = result.sekoiaio_keeps_members != 0
+        documentClose = Int(result.document_close)
+        documentKeepsMembers = result.document_keeps_members != 0
+    }
+
+    private func checkValid() {
+        precondition(parser.generation == generation,
+                     "ParsedEvent used after its parser parsed another line")
+    }
+
+    /// The scalar values of a field, in document order; array elements are
+    /// values of the array's path. Objects are not values.
+    public func values(of fieldID: Int) -> JSONValues {
+        checkValid()
+        precondition(fieldID >= 0 && fieldID < parser.selection.count,
+                     "field id \(fieldID) is not in the selection")
+        guard let fieldStarts, let grouped else {
+            return JSONValues(base: nil, count: 0, owner: parser, generation: generation)
+        }
+        let start = Int(fieldStarts[fieldID])
+        let end = Int(fieldStarts[fieldID + 1])
+        return JSONValues(base: grouped + start, count: end - start,
+                          owner: parser, generation: generation)
+    }
+
+    /// The first string value of a field, if any.
+    public func firstString(of fieldID: Int) -> String? {
+        for value in values(of: fieldID) {
+            if case .string(let s) = value { return s.string }
+        }
+        return nil
+    }
+
+    /// Whether the field has at least one scalar value (`null` counts).
+    public func contains(_ fieldID: Int) -> Bool { !values(of: fieldID).isEmpty }
+
+    /// Every scalar leaf as (dotted path, value), in document order.
+    /// Requires a parser made with `collectsAllLeaves: true`.
+    public func forEachLeaf(_ body: (String, JSONScalar) throws -> Void) rethrows {
+        try forEachRawLeaf { path, value in try body(path.string, value) }
+    }
+
+    /// `forEachLeaf` without making a `String` of each path.
+    public func forEachRawLeaf(_ body: (JSONString, JSONScalar) throws -> Void) rethrows {
+        checkValid()
+        precondition(parser.collectsAllLeaves,
+                     "forEachLeaf needs a parser made with collectsAllLeaves: true")
+        guard let leaves else { return }
+        let pathBytes = UnsafeRawPointer(paths)?.assumingMemoryBound(to: UInt8.self)
+        for index in 0..<leafCount {
+            let leaf = leaves[index]
+            let path = JSONString(base: pathBytes.map { $0 + Int(leaf.path_offset) },
+                                  count: Int(leaf.path_length),
+                                  owner: parser, generation: generation)
+            try body(path, JSONScalar(leaf, owner: parser, generation: generation))
+        }
+    }
+
+    /// Whether the line held input fields under `sekoiaio.any_asset` or
+    /// `sekoiaio.assets` (SPEC §2); they are not reported as values.
+    public var removedCollidingFields: Bool {
+        checkValid()
+        return removedCount > 0
+    }
+
+    /// Byte ranges of the line that the writer deletes, sorted, disjoint.
+    var removedSpans: [Range<Int>] {
+        checkValid()
+        guard let removed else { return [] }
+        return (0..<removedCount).map {
+            Int(removed[$0].start)..<Int(removed[$0].end)
+        }
+    }
+}
+
+/// The values of one field: a cheap view, valid as long as its event.
+public struct JSONValues: RandomAccessCollection {
+    private let base: UnsafePointer<pj_value>?
+    public let count: Int
+    unowned(unsafe) private let owner: EventParser
+    private let generation: UInt64
+
+    init(base: UnsafePointer<pj_value>?, count: Int, owner: EventParser, generation: UInt64) {
+        self.base = base
+        self.count = count
+        self.owner = owner
+        self.generation = generation
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(position: Int) -> JSONScalar {
+        precondition(position >= 0 && position < count, "JSONValues index out of range")
+        precondition(owner.generation == generation,
+                     "JSONValues used after its parser parsed another line")
+        return JSONScalar(base![position], owner: owner, generation: generation)
+    }
+}
+
+extension JSONScalar {
+    init(_ leaf: pj_value, owner: EventParser, generation: UInt64) {
+        switch leaf.kind {
+        case UInt32(PJ_STRING.rawValue):
+            let bytes = UnsafeRawPointer(leaf.string)?.assumingMemoryBound(to: UInt8.self)
+            self = .string(JSONString(base: bytes, count: Int(leaf.length),
+                                      owner: owner, generation: generation))
+        case UInt32(PJ_INT64.rawValue): self = .int(Int64(bitPattern: leaf.bits))
+        case UInt32(PJ_UINT64.rawValue): self = .uint(leaf.bits)
+        case UInt32(PJ_DOUBLE.rawValue): self = .double(Double(bitPattern: leaf.bits))
+        case UInt32(PJ_TRUE.rawValue): self = .bool(true)
+        case UInt32(PJ_FALSE.rawValue): self = .bool(false)
+        default: self = .null
+        }
+    }
+}
