@@ -61,9 +61,15 @@ let package = Package(
                 dependencies: ["PerimeterHTTP", "PerimeterCrypto", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection"]),
 
+        .target(name: "PerimeterIngest",
+                dependencies: ["PerimeterModel", "PerimeterJSON", "PerimeterInput",
+                               "PerimeterEvents", "PerimeterInventory", "PerimeterStore",
+                               "PerimeterEnrichment", "PerimeterYAML"],
+                resources: [.copy("Resources")]),
+
         // MARK: - Command line
         .target(name: "PerimeterApp",
-                dependencies: ["PerimeterModel", "PerimeterEvents",
+                dependencies: ["PerimeterModel", "PerimeterEvents", "PerimeterIngest",
                                "PerimeterInventory", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection",
                                "PerimeterServer", "PerimeterYAML"],
@@ -82,6 +88,8 @@ let package = Package(
                     dependencies: ["PerimeterEvents", "PerimeterTestSupport"]),
         .testTarget(name: "PerimeterInventoryTests",
                     dependencies: ["PerimeterInventory", "PerimeterTestSupport"]),
+        .testTarget(name: "PerimeterIngestTests",
+                    dependencies: ["PerimeterIngest", "PerimeterTestSupport"]),
         .testTarget(name: "PerimeterStoreTests",
                     dependencies: ["PerimeterStore", "PerimeterTestSupport"]),
         .testTarget(name: "PerimeterDetectionTests",

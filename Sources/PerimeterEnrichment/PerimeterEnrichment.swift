@@ -1,1 +1,0 @@
-// PerimeterEnrichment: see docs/architecture.md.

@@ -1,0 +1,244 @@
+import PerimeterEvents
+import PerimeterInventory
+import PerimeterJSON
+import PerimeterModel
+
+/// One event as read: its parsed form (valid until the next read) and
+/// what discovery and enrichment need from it.
+public struct ReadEvent {
+    public let parsed: ParsedEvent
+    public var observation: EventObservation
+    /// False when the event had no usable `@timestamp` and took its
+    /// arrival time instead (counted in the summary).
+    public var hasEventTime: Bool
+    public var droppedDottedHostnames: Int
+}
+
+/// Reads ECS events: parses a line with simdjson, finds its atoms, and
+/// gathers the fields that discovery reads into an `EventObservation`.
+///
+/// Not thread-safe (it owns a parser); one per ingest loop.
+public final class EventReader {
+    public let selection: FieldSelection
+    private let parser: EventParser
+    private let extractor: AtomExtractor
+    private let leaseSources: [LeaseSource]
+    /// Extractor field index → selection id.
+    private let extractorFieldIDs: [Int]
+    private let ids: ContextFieldIDs
+    private let leaseFieldIDs: [(conditions: [(Int, [String])], action: Int, address: Int,
+                                 hostname: Int?, mac: Int?, source: LeaseSource)]
+
+    /// `extraFields` are selected too, for the detection stage.
+    public init(configuration: PerimeterConfiguration, extraFields: [String] = [],
+                collectsAllLeaves: Bool = false) throws {
+        let suffixes = try PublicSuffixList(contentsOfFile: configuration.publicSuffixListPath)
+        extractor = AtomExtractor(options: configuration.extraction, publicSuffixes: suffixes)
+        leaseSources = configuration.leaseSources
+        let leaseFields = leaseSources.flatMap(\.fields)
+        selection = FieldSelection(paths: AtomExtractor.fieldPaths + ContextFieldIDs.paths
+                                   + leaseFields + extraFields)
+        parser = EventParser(selection: selection, collectsAllLeaves: collectsAllLeaves)
+        let selection = selection
+        extractorFieldIDs = AtomExtractor.fieldPaths.map { selection.id(of: $0)! }
+        ids = ContextFieldIDs(selection: selection)
+        leaseFieldIDs = leaseSources.map { source in
+            (source.conditions.map { (selection.id(of: $0.key)!, $0.value.map { $0.lowercased() }) },
+             selection.id(of: source.actionField)!, selection.id(of: source.addressField)!,
+             source.hostnameField.flatMap(selection.id(of:)), source.macField.flatMap(selection.id(of:)),
+             source)
+        }
+    }
+
+    /// The simdjson kernel in use (icelake, haswell, westmere, fallback).
+    public static var activeKernel: String { EventParser.activeKernel }
+
+    public func read(_ line: UnsafeRawBufferPointer, scope: ScopeKey, reference: String,
+                     arrival: EventTime) throws(JSONParseError) -> ReadEvent {
+        let parsed = try parser.parse(line)
+        let source = ParsedEventFields(parsed: parsed, ids: extractorFieldIDs)
+        let extracted = extractor.extract(from: source)
+        let atoms = extracted.atoms.map { FieldAtom(atom: $0.atom, field: $0.field) }
+
+        let timestamp = parsed.firstString(of: ids.timestamp).flatMap { EventTime(parsing: $0) }
+        var observation = EventObservation(time: timestamp ?? arrival, scope: scope,
+                                           reference: reference, atoms: atoms)
+        observation.host = hostSubject(parsed, atoms)
+        observation.account = accountSubject(parsed, atoms)
+        observation.isFailure = parsed.values(of: ids.outcome).contains {
+            $0.jsonString?.isEqualIgnoringASCIICase(to: "failure") == true
+        }
+        observation.operatingSystem = operatingSystem(parsed)
+        observation.hostTypes = strings(parsed, ids.hostType)
+        observation.agentIDs = atoms.filter { $0.atom.type == .agentID && $0.field == "agent.id" }
+            .map(\.atom.value)
+        if !observation.agentIDs.isEmpty { observation.edrVendor = edrVendor(parsed) }
+        observation.lease = lease(parsed)
+        return ReadEvent(parsed: parsed, observation: observation, hasEventTime: timestamp != nil,
+                         droppedDottedHostnames: extracted.droppedDottedHostnames)
+    }
+
+    // MARK: - Subjects
+
+    private func hostSubject(_ parsed: ParsedEvent, _ atoms: [FieldAtom]) -> HostSubject? {
+        func found(_ field: String, _ type: AtomType) -> [Atom] {
+            atoms.filter { $0.field == field && $0.atom.type == type }.map(\.atom)
+        }
+        var nameField = "host.name"
+        var hostname = found(nameField, .hostname).first
+        if hostname == nil {
+            nameField = "host.hostname"
+            hostname = found(nameField, .hostname).first
+        }
+        guard let hostname else { return nil }
+        let display = parsed.firstString(of: nameField == "host.name" ? ids.hostName : ids.hostHostname)
+        return HostSubject(
+            displayName: display ?? hostname.value, hostname: hostname,
+            fqdn: found(nameField, .fqdn).first,
+            addresses: found("host.ip", .ipv4) + found("host.ip", .ipv6),
+            macs: found("host.mac", .mac),
+            hostIDs: found("host.id", .hostID) + found("cloud.instance.id", .hostID),
+            agentIDs: found("agent.id", .agentID))
+    }
+
+    private func accountSubject(_ parsed: ParsedEvent, _ atoms: [FieldAtom]) -> AccountSubject? {
+        guard let username = atoms.first(where: { $0.field == "user.name" && $0.atom.type == .username })
+        else { return nil }
+        var display = parsed.firstString(of: ids.userName) ?? username.atom.value
+        if let domain = parsed.firstString(of: ids.userDomain), !display.contains("\\"),
+           !display.contains("@"), username.atom.value.contains("\\") {
+            display = "\(domain)\\\(display)"
+        }
+        return AccountSubject(
+            displayName: display, username: username.atom,
+            emails: atoms.filter { $0.field == "user.email" && $0.atom.type == .email }.map(\.atom),
+            sids: atoms.filter { $0.field == "user.id" && $0.atom.type == .sid }.map(\.atom))
+    }
+
+    private func operatingSystem(_ parsed: ParsedEvent) -> OperatingSystemFields? {
+        func first(_ pair: (Int, Int)) -> String? {
+            parsed.firstString(of: pair.0) ?? parsed.firstString(of: pair.1)
+        }
+        let os = OperatingSystemFields(name: first(ids.osName), version: first(ids.osVersion),
+                                       family: first(ids.osFamily), platform: first(ids.osPlatform),
+                                       full: first(ids.osFull), kernel: first(ids.osKernel))
+        return os.isEmpty ? nil : os
+    }
+
+    private func strings(_ parsed: ParsedEvent, _ id: Int) -> [String] {
+        parsed.values(of: id).compactMap(\.stringValue)
+    }
+
+    /// EDR vendors by a word their module, observer or agent type carries.
+    private static let edrVendors: [(needle: String, vendor: String)] = [
+        ("sentinelone", "sentinelone"), ("sentinel_one", "sentinelone"),
+        ("crowdstrike", "crowdstrike"), ("defender", "defender"),
+        ("carbon_black", "carbonblack"), ("carbonblack", "carbonblack"),
+        ("cortex", "cortex"), ("trend", "trendmicro"), ("sophos", "sophos"),
+        ("harfanglab", "harfanglab"), ("cybereason", "cybereason"), ("cylance", "cylance"),
+        ("withsecure", "withsecure"), ("eset", "eset"),
+    ]
+
+    private func edrVendor(_ parsed: ParsedEvent) -> String? {
+        for id in [ids.eventModule, ids.observerVendor, ids.observerProduct, ids.agentType] {
+            for value in strings(parsed, id) {
+                let lowered = value.lowercased().replacingOccurrences(of: " ", with: "")
+                if let match = Self.edrVendors.first(where: { lowered.contains($0.needle) }) {
+                    return match.vendor
+                }
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Leases
+
+    private func lease(_ parsed: ParsedEvent) -> LeaseObservation? {
+        for source in leaseFieldIDs {
+            let matches = source.conditions.allSatisfy { id, accepted in
+                let values = parsed.values(of: id)
+                if accepted.contains("*") { return !values.isEmpty }
+                return values.contains { value in accepted.contains(value.text.lowercased()) }
+            }
+            guard matches else { continue }
+            let actions = parsed.values(of: source.action).map { $0.text.lowercased() }
+            let action: LeaseObservation.Action
+            if actions.contains(where: source.source.releaseActions.contains) {
+                action = .release
+            } else if actions.contains(where: source.source.grantActions.contains) {
+                action = .grant
+            } else {
+                continue
+            }
+            let normalizer = extractor.normalizer
+            guard let address = parsed.values(of: source.address).lazy
+                .compactMap({ $0.stringValue.flatMap(normalizer.address) }).first
+            else { continue }
+            let name = source.hostname.flatMap { parsed.firstString(of: $0) }
+            return LeaseObservation(
+                action: action, address: address,
+                holderHostname: name.flatMap { hostnameAtom($0) },
+                holderMAC: source.mac.flatMap { parsed.firstString(of: $0) }.flatMap(normalizer.mac),
+                holderDisplayName: name)
+        }
+        return nil
+    }
+
+    /// A lease holder's name as a hostname atom: a dotted name gives its
+    /// first label, as in host.name.
+    private func hostnameAtom(_ value: String) -> Atom? {
+        let first = value.split(separator: ".", maxSplits: 1).first.map(String.init) ?? value
+        return extractor.normalizer.hostname(first)
+    }
+}
+
+/// The extractor's view of a parsed event.
+private struct ParsedEventFields: EventFieldSource {
+    let parsed: ParsedEvent
+    let ids: [Int]
+
+    func forEachString(inField index: Int, _ body: (String) -> Void) {
+        for value in parsed.values(of: ids[index]) {
+            switch value {
+            case .string(let text): body(text.string)
+            case .int, .uint, .double: body(value.text)
+            case .bool, .null: continue
+            }
+        }
+    }
+}
+
+/// The selection ids of the fields discovery reads besides atoms.
+private struct ContextFieldIDs {
+    static let paths = [
+        "@timestamp", "event.outcome", "host.name", "host.hostname", "user.name", "user.domain",
+        "host.type", "event.module", "observer.vendor", "observer.product", "agent.type",
+        "host.os.name", "os.name", "host.os.version", "os.version", "host.os.family", "os.family",
+        "host.os.platform", "os.platform", "host.os.full", "os.full", "host.os.kernel", "os.kernel",
+    ]
+
+    let timestamp, outcome, hostName, hostHostname, userName, userDomain, hostType: Int
+    let eventModule, observerVendor, observerProduct, agentType: Int
+    let osName, osVersion, osFamily, osPlatform, osFull, osKernel: (Int, Int)
+
+    init(selection: FieldSelection) {
+        func id(_ path: String) -> Int { selection.id(of: path)! }
+        timestamp = id("@timestamp")
+        outcome = id("event.outcome")
+        hostName = id("host.name")
+        hostHostname = id("host.hostname")
+        userName = id("user.name")
+        userDomain = id("user.domain")
+        hostType = id("host.type")
+        eventModule = id("event.module")
+        observerVendor = id("observer.vendor")
+        observerProduct = id("observer.product")
+        agentType = id("agent.type")
+        osName = (id("host.os.name"), id("os.name"))
+        osVersion = (id("host.os.version"), id("os.version"))
+        osFamily = (id("host.os.family"), id("os.family"))
+        osPlatform = (id("host.os.platform"), id("os.platform"))
+        osFull = (id("host.os.full"), id("os.full"))
+        osKernel = (id("host.os.kernel"), id("os.kernel"))
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import PerimeterModel
+import PerimeterYAML
+
+/// How one kind of DHCP server's events are read as leases: a small
+/// declarative description (SPEC §3.1), shipped in
+/// `Resources/lease-sources.yaml` and extensible by users.
+public struct LeaseSource: Sendable, Hashable {
+    public var name: String
+    /// Field → accepted values (compared ignoring case); `*` means present.
+    public var conditions: [String: [String]]
+    public var actionField: String
+    public var grantActions: [String]
+    public var releaseActions: [String]
+    public var addressField: String
+    public var hostnameField: String?
+    public var macField: String?
+
+    /// Every field a lease source reads, for the parser's selection.
+    public var fields: [String] {
+        Array(conditions.keys) + [actionField, addressField] + [hostnameField, macField].compactMap { $0 }
+    }
+
+    /// The sources shipped with Perimeter.
+    public static let builtIn: [LeaseSource] = {
+        guard let url = Bundle.module.url(forResource: "lease-sources", withExtension: "yaml",
+                                          subdirectory: "Resources")
+                ?? Bundle.module.url(forResource: "lease-sources", withExtension: "yaml"),
+              let sources = try? load(path: url.path)
+        else {
+            // The file ships inside the package: failing to read it is our bug.
+            preconditionFailure("the built-in lease-sources.yaml is missing or invalid")
+        }
+        return sources
+    }()
+
+    /// Reads a lease sources file (`lease_sources:` list).
+    public static func load(path: String) throws -> [LeaseSource] {
+        let documents = try YAMLParser.parseFile(atPath: path)
+        guard let list = documents.first?["lease_sources"]?.sequence else {
+            throw ConfigurationError(file: path, line: documents.first?.mark.line ?? 1,
+                                     message: "expected a 'lease_sources:' list")
+        }
+        return try list.map { try parse($0, file: path) }
+    }
+
+    private static func parse(_ node: YAMLNode, file: String) throws -> LeaseSource {
+        func fail(_ message: String) -> ConfigurationError {
+            ConfigurationError(file: file, line: node.mark.line, message: message)
+        }
+        func strings(_ key: String) throws -> [String] {
+            guard let value = node[key] else { return [] }
+            if let text = value.string { return [text] }
+            guard let items = value.sequence?.compactMap(\.string) else {
+                throw fail("'\(key)' must be a list of text values")
+            }
+            return items
+        }
+        let known = ["name", "when", "action_field", "grant", "release", "address_field",
+                     "hostname_field", "mac_field"]
+        for entry in node.mapping ?? YAMLMapping() {
+            if let key = entry.key.string, !known.contains(key) {
+                throw fail("unknown key '\(key)' in a lease source; expected "
+                           + ListFormatting.disjunction(known))
+            }
+        }
+        guard let name = node["name"]?.string else { throw fail("a lease source needs a 'name'") }
+        guard let address = node["address_field"]?.string else {
+            throw fail("lease source '\(name)' needs an 'address_field'")
+        }
+        var conditions: [String: [String]] = [:]
+        for entry in node["when"]?.mapping ?? YAMLMapping() {
+            guard let field = entry.key.string else { continue }
+            conditions[field] = entry.value.string.map { [$0] }
+                ?? entry.value.sequence?.compactMap(\.string) ?? []
+        }
+        guard !conditions.isEmpty else {
+            throw fail("lease source '\(name)' needs a 'when' condition, or it would read every event")
+        }
+        return LeaseSource(
+            name: name, conditions: conditions,
+            actionField: node["action_field"]?.string ?? "event.action",
+            grantActions: try strings("grant").map { $0.lowercased() },
+            releaseActions: try strings("release").map { $0.lowercased() },
+            addressField: address, hostnameField: node["hostname_field"]?.string,
+            macField: node["mac_field"]?.string)
+    }
+
+    /// Adds `extra` to `base`; an entry with a name already there replaces it.
+    public static func merge(_ base: [LeaseSource], _ extra: [LeaseSource]) -> [LeaseSource] {
+        var result = base.filter { source in !extra.contains { $0.name == source.name } }
+        result.append(contentsOf: extra)
+        return result
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import PerimeterEvents
+import PerimeterInventory
+import PerimeterModel
+import PerimeterYAML
+
+/// Everything an operator tunes, from one YAML file (SPEC §8): bounds,
+/// strict modes, windows, placeholders, collector sources, lease sources,
+/// retention. Per-community switches live in the store instead.
+///
+/// Every key is optional; the defaults are SPEC.md's and are listed in
+/// `docs/configuration.md`. An unknown key is refused with its file and
+/// line, so a typo never silently leaves a default in force.
+public struct PerimeterConfiguration: Sendable {
+    public var criticalityBounds = CriticalityBounds.standard
+    public var inventory = InventorySettings()
+    public var extraction = AtomExtractionOptions()
+    public var publicSuffixListPath = PublicSuffixList.debianPath
+    public var leaseSources = LeaseSource.builtIn
+    /// Weekly activity buckets older than this are removed.
+    public var activityRetentionWeeks = 52
+    /// Atoms no asset claims are removed this long after their last sighting.
+    public var unclaimedAtomRetention = Duration.days(30)
+    /// Events per store transaction during ingest.
+    public var batchSize = 5_000
+    /// The raw YAML of sections other modules read (`detection`).
+    public var sections: [String: YAMLNode] = [:]
+
+    public init() {}
+
+    /// Reads the file at `path`; nil path gives the defaults.
+    public static func load(path: String?) throws -> PerimeterConfiguration {
+        var configuration = PerimeterConfiguration()
+        guard let path else { return configuration }
+        let documents = try YAMLParser.parseFile(atPath: path)
+        guard let root = documents.first, !root.isNull else { return configuration }
+        var reader = ConfigurationReader(file: path)
+        try reader.apply(root, to: &configuration)
+        return configuration
+    }
+}
+
+/// A configuration value the loader refuses, with where it is.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let message: String
+
+    public var description: String { "\(file):\(line): \(message)" }
+}
+
+private struct ConfigurationReader {
+    let file: String
+
+    func fail(_ node: YAMLNode, _ message: String) -> ConfigurationError {
+        ConfigurationError(file: file, line: node.mark.line, message: message)
+    }
+
+    func mapping(_ node: YAMLNode, _ name: String, keys: [String]) throws -> [(String, YAMLNode)] {
+        guard let mapping = node.mapping else {
+            throw fail(node, "'\(name)' must be a mapping")
+        }
+        var result: [(String, YAMLNode)] = []
+        for entry in mapping {
+            guard let key = entry.key.string else { throw fail(entry.key, "keys must be text") }
+            guard keys.contains(key) else {
+                var message = "unknown key '\(key)' in '\(name)'; expected "
+                    + ListFormatting.disjunction(keys)
+                if let near = NearestName.find(key, in: keys) { message += " (did you mean '\(near)'?)" }
+                throw fail(entry.key, message)
+            }
+            result.append((key, entry.value))
+        }
+        return result
+    }
+
+    func int(_ node: YAMLNode, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let value = node.int, range.contains(value) else {
+            throw fail(node, "'\(name)' must be a whole number from \(range.lowerBound) "
+                       + "to \(range.upperBound), not '\(node.string ?? "?")'")
+        }
+        return value
+    }
+
+    func bool(_ node: YAMLNode, _ name: String) throws -> Bool {
+        guard let value = node.bool else {
+            throw fail(node, "'\(name)' must be true or false, not '\(node.string ?? "?")'")
+        }
+        return value
+    }
+
+    func duration(_ node: YAMLNode, _ name: String) throws -> Duration {
+        guard let text = node.string, let value = Duration(parsing: text) else {
+            throw fail(node, "'\(name)' must be a duration such as 90s, 15m, 24h, 7d or 52w")
+        }
+        return value
+    }
+
+    func strings(_ node: YAMLNode, _ name: String) throws -> [String] {
+        if let single = node.scalar, !single.isNull { return [single.value] }
+        guard let items = node.sequence else { throw fail(node, "'\(name)' must be a list") }
+        return try items.map { item in
+            guard let text = item.string else { throw fail(item, "'\(name)' holds text values") }
+            return text
+        }
+    }
+
+    mutating func apply(_ root: YAMLNode, to configuration: inout PerimeterConfiguration) throws {
+        let sections = ["criticality", "atoms", "accounts", "timeline", "retention", "leases",
+                        "ingest", "detection"]
+        for (section, node) in try mapping(root, "configuration", keys: sections) {
+            switch section {
+            case "criticality":
+                for (key, value) in try mapping(node, section, keys: ["medium_from", "high_from"]) {
+                    let number = try int(value, "criticality.\(key)", in: 0...100)
+                    if key == "medium_from" { configuration.criticalityBounds.mediumFrom = number }
+                    else { configuration.criticalityBounds.highFrom = number }
+                }
+                let bounds = configuration.criticalityBounds
+                guard bounds.mediumFrom <= bounds.highFrom else {
+                    throw fail(node, "criticality.medium_from (\(bounds.mediumFrom)) must not "
+                               + "exceed criticality.high_from (\(bounds.highFrom))")
+                }
+            case "atoms":
+                try applyAtoms(node, to: &configuration)
+            case "accounts":
+                for (_, value) in try mapping(node, section, keys: ["strict"]) {
+                    configuration.inventory.strictAccounts = try bool(value, "accounts.strict")
+                }
+            case "timeline":
+                try applyTimeline(node, to: &configuration.inventory)
+            case "retention":
+                let keys = ["activity_weeks", "unclaimed_atoms"]
+                for (key, value) in try mapping(node, section, keys: keys) {
+                    if key == "activity_weeks" {
+                        configuration.activityRetentionWeeks = try int(value, key, in: 1...1040)
+                    } else {
+                        configuration.unclaimedAtomRetention = try duration(value, key)
+                    }
+                }
+            case "leases":
+                for (_, value) in try mapping(node, section, keys: ["sources_file"]) {
+                    guard let path = value.string else { throw fail(value, "a file path") }
+                    let resolved = path.hasPrefix("/") ? path
+                        : URL(fileURLWithPath: file).deletingLastPathComponent()
+                            .appendingPathComponent(path).path
+                    let extra = try LeaseSource.load(path: resolved)
+                    configuration.leaseSources = LeaseSource.merge(configuration.leaseSources, extra)
+                }
+            case "ingest":
+                for (_, value) in try mapping(node, section, keys: ["batch_size"]) {
+                    configuration.batchSize = try int(value, "ingest.batch_size", in: 1...1_000_000)
+                }
+            default:
+                configuration.sections[section] = node
+            }
+        }
+    }
+
+    func applyAtoms(_ node: YAMLNode, to configuration: inout PerimeterConfiguration) throws {
+        let keys = ["strict_hostnames", "extra_placeholders", "collector_sources",
+                    "public_suffix_list"]
+        for (key, value) in try mapping(node, "atoms", keys: keys) {
+            switch key {
+            case "strict_hostnames":
+                configuration.extraction.strictHostnames = try bool(value, "atoms.\(key)")
+            case "extra_placeholders":
+                configuration.extraction.extraPlaceholders = try strings(value, "atoms.\(key)")
+            case "public_suffix_list":
+                guard let path = value.string else { throw fail(value, "a file path") }
+                configuration.publicSuffixListPath = path
+            default:
+                var sources = CollectorSources.defaults
+                let names = ["datasets", "modules", "input_types", "subject_host_datasets", "replace"]
+                var replace = false
+                var lists: [String: [String]] = [:]
+                for (name, list) in try mapping(value, "atoms.collector_sources", keys: names) {
+                    if name == "replace" { replace = try bool(list, name) }
+                    else { lists[name] = try strings(list, name) }
+                }
+                if replace { sources = .none }
+                sources.datasets += lists["datasets"] ?? []
+                sources.modules += lists["modules"] ?? []
+                sources.inputTypes += lists["input_types"] ?? []
+                sources.subjectHostDatasets += lists["subject_host_datasets"] ?? []
+                configuration.extraction.collectorSources = sources
+            }
+        }
+    }
+
+    func applyTimeline(_ node: YAMLNode, to settings: inout InventorySettings) throws {
+        let keys = ["lateness_window", "future_tolerance", "address_expiry",
+                    "shared_address_hosts", "shared_address_window"]
+        for (key, value) in try mapping(node, "timeline", keys: keys) {
+            switch key {
+            case "lateness_window": settings.latenessWindow = try duration(value, key)
+            case "future_tolerance": settings.futureTolerance = try duration(value, key)
+            case "address_expiry": settings.addressExpiry = try duration(value, key)
+            case "shared_address_hosts":
+                settings.sharedAddressHosts = try int(value, key, in: 1...1_000_000)
+            default: settings.sharedAddressWindow = try duration(value, key)
+            }
+        }
+    }
+}
