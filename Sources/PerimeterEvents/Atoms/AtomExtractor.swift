@@ -133,8 +133,8 @@ public struct AtomExtractor: Sendable {
                          into result: inout ExtractedAtoms) {
         switch rule {
         case .address: add(normalizer.address(value), field, &result)
-        case .hostname: hostnameField(value, alsoFQDN: false, field: field, into: &result)
-        case .hostnameOrFQDN: hostnameField(value, alsoFQDN: true, field: field, into: &result)
+        case .hostname: hostnameField(value, field: field, into: &result)
+        case .hostnameOrFQDN: hostnameOrFQDNField(value, field: field, into: &result)
         case .fqdn: add(normalizer.fqdn(value), field, &result)
         case .fqdnOrEmail:
             let isEmail = ASCII.contains(value, UInt8(ascii: "@"))
@@ -159,10 +159,8 @@ public struct AtomExtractor: Sendable {
     /// registrable domain gives the hostname of its first label and the
     /// fqdn of the whole (`ws-01.corp.example.org`); a registrable domain
     /// or a tenant name alone (`example.com`, `tenant.onmicrosoft.com`)
-    /// gives nothing from a hostname-only field. related.hosts is also an
-    /// fqdn field, so there the fqdn is kept in every case.
-    private func hostnameField(_ value: String, alsoFQDN: Bool, field: Int,
-                               into result: inout ExtractedAtoms) {
+    /// gives nothing from a hostname field.
+    private func hostnameField(_ value: String, field: Int, into result: inout ExtractedAtoms) {
         guard ASCII.contains(value, UInt8(ascii: ".")) else {
             add(normalizer.hostname(value), field, &result)
             return
@@ -171,23 +169,32 @@ public struct AtomExtractor: Sendable {
             result.unusableValues += 1
             return
         }
-        let fqdnAtom = Atom(type: .fqdn, normalizedValue: fqdn)
-        if alsoFQDN { result.append(fqdnAtom, field: field) }
         if options.strictHostnames {
-            if !alsoFQDN { result.droppedDottedHostnames += 1 }
+            result.droppedDottedHostnames += 1
             return
         }
         guard let registrable = publicSuffixes.registrableDomain(of: fqdn),
               registrable.startIndex > fqdn.startIndex
         else {
-            if !alsoFQDN { result.unusableValues += 1 }
+            result.unusableValues += 1
             return
         }
-        let firstLabel = fqdn.prefix { $0 != "." }
-        if let hostname = normalizer.hostname(firstLabel) {
+        if let hostname = normalizer.hostname(fqdn.prefix { $0 != "." }) {
             result.append(hostname, field: field)
         }
-        if !alsoFQDN { result.append(fqdnAtom, field: field) }
+        result.append(Atom(type: .fqdn, normalizedValue: fqdn), field: field)
+    }
+
+    /// related.hosts gathers every host-ish value of the event, DNS query
+    /// names included, so a dotted value there is an fqdn and is not split
+    /// into a short name: `v10.events.data.microsoft.com` is no host `v10`.
+    private func hostnameOrFQDNField(_ value: String, field: Int,
+                                     into result: inout ExtractedAtoms) {
+        if ASCII.contains(value, UInt8(ascii: ".")) {
+            add(normalizer.fqdn(value), field, &result)
+        } else {
+            add(normalizer.hostname(value), field, &result)
+        }
     }
 
     private func add(_ atom: Atom?, _ field: Int, _ result: inout ExtractedAtoms) {

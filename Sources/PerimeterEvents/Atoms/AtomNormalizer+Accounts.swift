@@ -138,7 +138,8 @@ extension AtomNormalizer {
         var user = trimmed
         var domain: Substring?
         if let slash = trimmed.firstIndex(of: "\\") {
-            user = ASCII.trimmed(trimmed[trimmed.index(after: slash)...])
+            // Doubly escaped logs write `CORP\\user`: a run of backslashes is one.
+            user = ASCII.trimmed(trimmed[trimmed.index(after: slash)...].drop { $0 == "\\" })
             domain = ASCII.trimmed(trimmed[..<slash])
         } else if let at = trimmed.lastIndex(of: "@"), at != trimmed.startIndex {
             let after = trimmed[trimmed.index(after: at)...]

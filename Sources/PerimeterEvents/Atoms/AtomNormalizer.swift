@@ -89,7 +89,9 @@ public struct AtomNormalizer: Sendable {
         guard count >= 11, count <= 17 else { return nil }
         var nibbles: [UInt8] = []
         nibbles.reserveCapacity(12)
-        if count == 12 || count == 14 {
+        let isSeparated = bytes.contains(UInt8(ascii: ":")) || bytes.contains(UInt8(ascii: "-"))
+        if !isSeparated {
+            guard count == 12 || count == 14 else { return nil }
             // Bare hex, or Cisco dotted groups of four.
             for (offset, byte) in bytes.enumerated() {
                 if count == 14 && (offset == 4 || offset == 9) {

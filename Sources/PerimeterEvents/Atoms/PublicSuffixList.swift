@@ -102,7 +102,7 @@ public struct PublicSuffixList: Sendable {
 
     /// The registrable domain (the public suffix plus one label):
     /// `example.co.uk` for `www.example.co.uk`; nil when the name is itself
-    /// a public suffix (`co.uk`, `tenant.onmicrosoft.com`'s parent).
+    /// a public suffix (`co.uk`, `onmicrosoft.com`).
     public func registrableDomain(of domain: String) -> Substring? {
         let name = Substring(domain)
         let suffix = publicSuffix(of: domain)

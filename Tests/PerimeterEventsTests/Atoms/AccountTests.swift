@@ -1,0 +1,90 @@
+import PerimeterModel
+import Testing
+@testable import PerimeterEvents
+
+/// User names and SIDs (SPEC §2, "Accounts" and "Never atoms").
+struct AccountTests {
+    let normalizer = AtomNormalizer.standard
+
+    static let sidCases: [(String, String?)] = [
+        ("S-1-5-21-1-2-3-500", "S-1-5-21-1-2-3-500"),          // domain Administrator
+        ("s-1-5-21-1350058589-2282154016-2764056528-1000",
+         "S-1-5-21-1350058589-2282154016-2764056528-1000"),
+        ("S-1-5-21-1-2-3-512", "S-1-5-21-1-2-3-512"),          // Domain Admins
+        ("S-1-12-1-1111-2222-3333-4444", "S-1-12-1-1111-2222-3333-4444"), // Entra ID
+        ("S-1-5-21-1-2-3", nil),          // a domain, not an account
+        ("S-1-5-18", nil), ("S-1-5-19", nil), ("S-1-5-20", nil),
+        ("S-1-5-32-544", nil), ("S-1-5-32-545", nil),
+        ("S-1-1-0", nil), ("S-1-0-0", nil), ("S-1-2-0", nil), ("S-1-2-1", nil),
+        ("S-1-2-3", nil), ("S-1-3-0", nil), ("S-1-3-4", nil),
+        ("S-1-5-1", nil), ("S-1-5-7", nil), ("S-1-5-11", nil), ("S-1-5-17", nil),
+        ("S-1-5-5-0-123456", nil),        // logon session
+        ("S-1-5-64-10", nil), ("S-1-5-80-0", nil),
+        ("S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464", nil),
+        ("S-1-5-90-0-2", nil), ("S-1-5-96-0-1", nil), ("S-1-5-113", nil),
+        ("S-1-16-12288", nil), ("S-1-15-2-1", nil), ("S-1-15-3-1024-1", nil),
+        ("S-1-18-1", nil),
+        ("S-1-5", nil),                   // no sub-authority
+        ("S-1-5-21-1-2-3-", nil),
+        ("S-1-5-21-1-2-3-4294967296", nil), // over 32 bits
+        ("S-2-5-21-1-2-3-500", nil),
+        ("00u1abvz4pYqdM8ms4x6", nil),
+        ("asr@testsiem.onmicrosoft.com", nil),
+        ("1000", nil),
+    ]
+
+    @Test(arguments: sidCases)
+    func sid(input: String, expected: String?) {
+        #expect(normalizer.sid(input)?.value == expected)
+    }
+
+    static let usernameCases: [(String, String?, String?)] = [
+        ("Admin", nil, "admin"),
+        ("CORP\\Admin", nil, "corp\\admin"),
+        ("LAB\\admin", nil, "lab\\admin"),
+        ("admin", "CORP", "corp\\admin"),                       // sibling user.domain
+        ("CORP\\admin", "OTHER", "corp\\admin"),                // the value's own domain wins
+        ("user@corp.example.com", nil, "corp.example.com\\user"),
+        ("User@Corp.Example.com", "IGNORED", "corp.example.com\\user"),
+        ("asr", "testsiem.onmicrosoft.com", "testsiem.onmicrosoft.com\\asr"),
+        ("admin", "-", "admin"),                                // placeholder domain
+        ("admin", "", "admin"),
+        (".\\admin", nil, "admin"),                             // local account
+        ("MYDomain\\\\johndoe", nil, "mydomain\\johndoe"),      // doubly escaped
+        ("WORKSTATION$", "J_DOE", "j_doe\\workstation$"),
+        ("VAGRANT-2012-R2$", nil, "vagrant-2012-r2$"),
+        ("Éric", nil, "éric"),
+        ("SYSTEM", nil, nil),
+        ("system", "NT AUTHORITY", nil),
+        ("NT AUTHORITY\\SYSTEM", nil, nil),
+        ("LOCAL SERVICE", nil, nil),
+        ("NETWORK SERVICE", "NT AUTHORITY", nil),
+        ("ANONYMOUS LOGON", nil, nil),
+        ("NT AUTHORITY\\IUSR", nil, nil),
+        ("DWM-1", nil, nil),
+        ("Window Manager\\DWM-3", nil, nil),
+        ("UMFD-0", nil, nil),
+        ("Font Driver Host\\UMFD-1", nil, nil),
+        ("BUILTIN\\Administrators", nil, nil),
+        ("-", "CORP", nil),
+        ("CORP\\-", nil, nil),
+        ("N/A", nil, nil),
+        ("S-1-5-21-1-2-3-500", nil, nil),                       // a SID, not a name
+        ("", nil, nil),
+    ]
+
+    @Test(arguments: usernameCases)
+    func username(input: String, domain: String?, expected: String?) {
+        #expect(normalizer.username(input, siblingDomain: domain)?.value == expected)
+    }
+
+    static let machineAccountCases: [(String, Bool)] = [
+        ("WS-01$", true), ("CORP\\DC01$", true), ("admin", false), ("$admin", false),
+    ]
+
+    @Test(arguments: machineAccountCases)
+    func machineAccount(input: String, expected: Bool) throws {
+        let atom = try #require(normalizer.username(input))
+        #expect(AtomNormalizer.isMachineAccount(atom) == expected)
+    }
+}

@@ -1,0 +1,222 @@
+import PerimeterModel
+import Testing
+@testable import PerimeterEvents
+
+/// Extraction from whole events. Each expected set was written by hand from
+/// reading the event's JSON and SPEC §2, as `field=type:value`.
+struct AtomExtractorTests {
+    static let suffixes = try! PublicSuffixList(contentsOfFile: PublicSuffixList.debianPath)
+    static let extractor = AtomExtractor(options: AtomExtractionOptions(),
+                                         publicSuffixes: suffixes)
+
+    struct CorpusCase: Sendable, CustomTestStringConvertible {
+        let file: String
+        let line: Int
+        let expected: Set<String>
+        var testDescription: String { "\(file):\(line)" }
+    }
+
+    static let corpusCases: [CorpusCase] = [
+        // Windows events polled over httpjson: host.* is the subject
+        // (windows is a subject-host dataset), agent.* the poller.
+        CorpusCase(file: "elastic-integrations-samples__windows.ndjson", line: 1, expected: [
+            "host.name=hostname:vagrant",
+            "user.id=sid:S-1-5-21-1350058589-2282154016-2764056528-1000",
+        ]),
+        // Okta over httpjson: a collector source, no host or agent atom.
+        CorpusCase(file: "elastic-integrations-samples__okta.ndjson", line: 1, expected: [
+            "client.ip=ipv4:108.255.197.247", "source.ip=ipv4:108.255.197.247",
+            "related.ip=ipv4:108.255.197.247",
+            "client.user.name=username:xxxxxx", "source.user.name=username:xxxxxx",
+            "user.name=username:xxxxxx", "user.full_name=username:xxxxxx",
+            "related.user=username:xxxxxx",
+        ]),
+        // Carbon Black Cloud alert: the endpoint is in host.*; a UPN user.
+        CorpusCase(file: "elastic-integrations-samples__carbon_black_cloud.ndjson", line: 1,
+                   expected: [
+            "host.hostname=hostname:desktop-002", "host.name=hostname:desktop-002",
+            "host.id=host_id:2", "related.hosts=hostname:desktop-002",
+            "user.name=username:demo.com\\test34", "related.user=username:demo.com\\test34",
+        ]),
+        // Microsoft DHCP: an FQDN in host.name, all-zero id and MAC refused.
+        CorpusCase(file: "elastic-integrations-samples__microsoft_dhcp.ndjson", line: 1,
+                   expected: [
+            "host.ip=ipv4:192.168.2.1", "host.name=hostname:host",
+            "host.name=fqdn:host.test.com",
+            "agent.id=agent_id:adbd9a6d-bd11-4b00-b9fa-3424ad2e6224",
+        ]),
+        // Office 365: collector; user.domain qualifies user.name.
+        CorpusCase(file: "elastic-integrations-samples__o365.ndjson", line: 1, expected: [
+            "client.ip=ipv4:213.97.47.133", "source.ip=ipv4:213.97.47.133",
+            "related.ip=ipv4:213.97.47.133", "related.user=username:asr",
+            "user.domain=fqdn:testsiem.onmicrosoft.com",
+            "user.email=email:asr@testsiem.onmicrosoft.com",
+            "user.name=username:testsiem.onmicrosoft.com\\asr",
+        ]),
+        // A 4624-style logon by SYSTEM: only the host and the machine account.
+        CorpusCase(file: "elastic-integrations__windows__forwarded.ndjson", line: 58,
+                   expected: [
+            "host.name=hostname:vagrant-2012-r2",
+            "agent.id=agent_id:3cdc1e10-ded0-4f5d-8434-ede1d1120b17",
+            "related.user=username:vagrant-2012-r2$",
+        ]),
+        // Sekoia Windows: FQDN in host.name and log.hostname.
+        CorpusCase(file: "sekoia__windows__windows.ndjson", line: 1, expected: [
+            "host.hostname=hostname:local", "host.name=hostname:local",
+            "host.name=fqdn:local.example.org", "log.hostname=hostname:local",
+            "log.hostname=fqdn:local.example.org", "related.hosts=hostname:local",
+            "user.domain=fqdn:example.com",
+        ]),
+        // Suricata: addresses, MACs in hyphen form, domains.
+        CorpusCase(file: "elastic-integrations__suricata__eve.ndjson", line: 1, expected: [
+            "destination.domain=fqdn:testmynids.org", "destination.ip=ipv4:10.31.64.240",
+            "destination.mac=mac:00:1b:17:00:01:18", "related.hosts=fqdn:testmynids.org",
+            "related.ip=ipv4:175.16.199.1", "related.ip=ipv4:10.31.64.240",
+            "source.ip=ipv4:175.16.199.1", "source.mac=mac:00:03:2d:3f:e5:63",
+            "url.domain=fqdn:testmynids.org",
+        ]),
+        // Zeek DNS: the query name is an fqdn.
+        CorpusCase(file: "elastic-integrations__zeek__dns.ndjson", line: 1, expected: [
+            "destination.ip=ipv4:192.168.86.1",
+            "dns.question.name=fqdn:dd625ffb4fc54735b281862aa1cd6cd4.us-west1.gcp.cloud.es.io",
+            "related.ip=ipv4:192.168.86.167", "related.ip=ipv4:192.168.86.1",
+            "source.ip=ipv4:192.168.86.167",
+        ]),
+        // Zeek x509: file.x509.alternative_names is an email field only.
+        CorpusCase(file: "elastic-integrations__zeek__x509.ndjson", line: 1, expected: []),
+        // Proofpoint: a recipient address, lower-cased.
+        CorpusCase(file: "elastic-integrations__proofpoint_tap__message_delivered.ndjson",
+                   line: 1, expected: [
+            "email.to.address=email:fhsvbui8axxxxxxui8abc256326@example.com",
+            "related.ip=ipv4:175.16.199.1", "source.ip=ipv4:175.16.199.1",
+        ]),
+        // Cisco ASA: a link-local source is no atom.
+        CorpusCase(file: "elastic-integrations__cisco_asa__log.ndjson", line: 126, expected: [
+            "host.hostname=hostname:snl-asa-vpn-a01", "related.hosts=hostname:snl-asa-vpn-a01",
+        ]),
+        // Winlogbeat via Sekoia: lists, link-local and bad MACs, well-known SIDs.
+        CorpusCase(file: "sekoia__beats__winlogbeat.ndjson", line: 19, expected: [
+            "agent.id=agent_id:12345678-abcd-ef90-1234-abcdef123456",
+            "host.hostname=hostname:hostname", "host.name=hostname:hostname",
+            "host.id=host_id:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+            "host.ip=ipv4:1.2.3.4", "host.ip=ipv4:4.3.2.1", "host.ip=ipv4:5.6.7.8",
+            "host.mac=mac:a0:b1:c2:d3:e4:f5", "host.mac=mac:aa:bb:cc:dd:ee:ff",
+            "related.hosts=hostname:workstation", "related.hosts=hostname:hostname",
+            "related.ip=ipv4:1.2.3.4", "related.ip=ipv4:4.3.2.1", "related.ip=ipv4:5.6.7.8",
+            "server.ip=ipv4:1.2.3.4", "server.ip=ipv4:4.3.2.1", "server.ip=ipv4:5.6.7.8",
+            "related.user=username:workstation", "user.name=username:j_doe\\workstation$",
+        ]),
+        // Pulse Connect: a doubly escaped DOMAIN\\user beats user.domain.
+        CorpusCase(file: "sekoia__ivanti__pulse-connect.ndjson", line: 4, expected: [
+            "related.ip=ipv4:1.2.3.4", "related.ip=ipv4:3.4.5.6", "source.ip=ipv4:1.2.3.4",
+            "related.user=username:mydomain\\johndoe", "user.name=username:mydomain\\johndoe",
+        ]),
+        // Azure Windows: a DNS name in related.hosts is an fqdn, not host "v10".
+        CorpusCase(file: "sekoia__azure__azure-windows.ndjson", line: 13, expected: [
+            "dns.question.name=fqdn:v10.events.data.microsoft.com",
+            "host.hostname=hostname:winazuretest", "host.name=hostname:winazuretest",
+            "log.hostname=hostname:winazuretest", "related.hosts=hostname:winazuretest",
+            "related.hosts=fqdn:v10.events.data.microsoft.com",
+        ]),
+        // Bitdefender GravityZone via Sekoia (event.module av: not a collector).
+        CorpusCase(file: "sekoia__bitdefender__gravityzone.ndjson", line: 1, expected: [
+            "host.ip=ipv4:10.0.0.4", "related.ip=ipv4:10.0.0.4",
+            "host.name=hostname:desktop-jdo", "host.name=fqdn:desktop-jdo.example.org",
+            "related.user=username:jdoe", "source.user.name=username:jdoe",
+        ]),
+    ]
+
+    @Test(arguments: corpusCases)
+    func corpusEvent(_ testCase: CorpusCase) throws {
+        let event = try DictionaryEventSource(json: Corpus.ecsLine(testCase.file, testCase.line))
+        let found = Set(Self.extractor.extract(from: event).atoms.map(\.description))
+        #expect(found == testCase.expected)
+    }
+
+    @Test func collectorEventsCountWhatTheySkip() throws {
+        let event = try DictionaryEventSource(
+            json: Corpus.ecsLine("elastic-integrations-samples__o365.ndjson", 1))
+        let result = Self.extractor.extract(from: event)
+        #expect(result.isFromCollectorSource)
+        // host.id, host.name and agent.id.
+        #expect(result.skippedCollectorValues == 3)
+
+        let open = AtomExtractor(options: AtomExtractionOptions(collectorSources: .none),
+                                 publicSuffixes: Self.suffixes)
+        let all = Set(open.extract(from: event).atoms.map(\.description))
+        #expect(all.contains("host.id=host_id:b86ab9d4-fcf1-4b11-8a06-7a8f91b47fbd"))
+        #expect(all.contains("agent.id=agent_id:daae9b35-e01e-4afc-a59d-da75f9702aa7"))
+        // A tenant name in host.name is no host, even outside collector events.
+        #expect(!all.contains { $0.hasPrefix("host.name=") })
+    }
+
+    static let hostNameCases: [(String, Set<String>)] = [
+        ("ws-01.corp.example.org", ["hostname:ws-01", "fqdn:ws-01.corp.example.org"]),
+        ("WS-01", ["hostname:ws-01"]),
+        ("example.com", []),
+        ("tenant.onmicrosoft.com", []),
+        ("dc01.contoso.local", ["hostname:dc01", "fqdn:dc01.contoso.local"]),
+        ("123.corp.example.org", ["fqdn:123.corp.example.org"]),
+        ("10.1.2.3", []),
+        ("localhost.localdomain", []),
+        ("Peter’s MacBook Pro", []),
+    ]
+
+    @Test(arguments: hostNameCases)
+    func fqdnInHostName(value: String, expected: Set<String>) {
+        let event = DictionaryEventSource(fields: ["host.name": [value]])
+        let found = Set(Self.extractor.extract(from: event).atoms.map(\.atom.description))
+        #expect(found == expected)
+    }
+
+    @Test func strictModeDropsAndCountsDottedHostnames() throws {
+        let strict = AtomExtractor(options: AtomExtractionOptions(strictHostnames: true),
+                                   publicSuffixes: Self.suffixes)
+        let event = try DictionaryEventSource(
+            json: Corpus.ecsLine("sekoia__windows__windows.ndjson", 1))
+        let result = strict.extract(from: event)
+        #expect(Set(result.atoms.map(\.description)) == [
+            "host.hostname=hostname:local", "related.hosts=hostname:local",
+            "user.domain=fqdn:example.com",
+        ])
+        #expect(result.droppedDottedHostnames == 2)  // host.name and log.hostname
+    }
+
+    @Test func dottedAndNestedFormsBothCount() throws {
+        let event = try DictionaryEventSource(json: """
+            {"host.name": "WS-01", "host": {"name": "ws-02", "ip": "::ffff:10.1.2.3"},
+             "source": {"ip": "2001:DB8:0:0:1:0:0:1", "user": {"name": "Admin",
+             "domain": "CORP"}}, "user": {"name": "NT AUTHORITY\\\\SYSTEM",
+             "domain": "NT AUTHORITY", "id": "S-1-5-18"},
+             "related": {"host": ["laptop-12"], "user": ["S-1-5-21-1-2-3-500", "bob"]}}
+            """)
+        let found = Set(Self.extractor.extract(from: event).atoms.map(\.description))
+        #expect(found == [
+            "host.name=hostname:ws-01", "host.name=hostname:ws-02", "host.ip=ipv4:10.1.2.3",
+            "source.ip=ipv6:2001:db8::1:0:0:1", "source.user.name=username:corp\\admin",
+            "related.host=hostname:laptop-12", "related.user=sid:S-1-5-21-1-2-3-500",
+            "related.user=username:bob",
+        ])
+    }
+
+    @Test func fieldPathsHoldTheTableAndTheContext() {
+        let paths = Set(AtomExtractor.fieldPaths)
+        #expect(paths.count == AtomExtractor.fieldPaths.count)
+        for path in ["related.hosts", "related.host", "source.user.name", "user.effective.id",
+                     "host.mac", "cloud.instance.id", "agent.id", "data_stream.dataset",
+                     "event.module", "input.type", "source.user.domain"] {
+            #expect(paths.contains(path), "missing \(path)")
+        }
+    }
+
+    @Test func placeholdersFromTheConfiguration() {
+        let configured = AtomExtractor(
+            options: AtomExtractionOptions(extraPlaceholders: ["HOSTNAME"]),
+            publicSuffixes: Self.suffixes)
+        let event = DictionaryEventSource(fields: ["host.name": ["hostname"],
+                                                   "host.hostname": ["real-host"]])
+        let result = configured.extract(from: event)
+        #expect(result.atoms.map(\.description) == ["host.hostname=hostname:real-host"])
+        #expect(result.unusableValues == 1)
+    }
+}

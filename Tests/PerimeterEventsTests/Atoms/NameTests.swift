@@ -1,0 +1,140 @@
+import PerimeterModel
+import Testing
+@testable import PerimeterEvents
+
+/// MACs, host names, fqdns, emails, ids and placeholders (SPEC §2).
+struct NameTests {
+    let normalizer = AtomNormalizer.standard
+
+    static let macCases: [(String, String?)] = [
+        ("AA-BB-CC-DD-EE-FF", "aa:bb:cc:dd:ee:ff"),
+        ("aa:bb:cc:dd:ee:ff", "aa:bb:cc:dd:ee:ff"),
+        ("aabb.ccdd.eeff", "aa:bb:cc:dd:ee:ff"),
+        ("AABBCCDDEEFF", "aa:bb:cc:dd:ee:ff"),
+        ("0:1b:2c:3:4:5", "00:1b:2c:03:04:05"),
+        ("00-1B-17-00-01-18", "00:1b:17:00:01:18"),
+        ("aa:bb-cc:dd:ee:ff", nil),         // mixed separators
+        ("aa:bb:cc:dd:ee", nil),
+        ("aa:bb:cc:dd:ee:ff:00", nil),
+        ("00-00-00-00-00-00-00-00", nil),
+        ("aa:bb:cc:dd:ee:fg", nil),
+        ("aaa:bb:cc:dd:ee:ff", nil),
+        ("00:00:00:00:00:00", nil),         // all zero
+        ("FF:FF:FF:FF:FF:FF", nil),         // broadcast
+        ("01:00:5e:00:00:fb", nil),         // multicast group
+        ("-", nil),
+    ]
+
+    @Test(arguments: macCases)
+    func mac(input: String, expected: String?) {
+        #expect(normalizer.mac(input)?.value == expected)
+    }
+
+    static let hostnameCases: [(String, String?)] = [
+        ("DESKTOP-123", "desktop-123"),
+        ("ws_01", "ws_01"),
+        (" WinAzureTest ", "winazuretest"),
+        ("a", "a"),
+        ("12345", nil),                     // numeric only
+        ("1-2", nil),
+        ("ws-01.corp.example.org", nil),    // dotted: an fqdn, not a hostname
+        ("Peter’s MacBook Pro", nil),
+        ("host name", nil),
+        ("localhost", nil),
+        ("LOCALHOST", nil),
+        ("-", nil),
+        ("unknown", nil),
+        ("N/A", nil),
+        (String(repeating: "a", count: 64), nil),
+    ]
+
+    @Test(arguments: hostnameCases)
+    func hostname(input: String, expected: String?) {
+        #expect(normalizer.hostname(input)?.value == expected)
+    }
+
+    static let fqdnCases: [(String, String?)] = [
+        ("WS-01.Corp.Example.ORG", "ws-01.corp.example.org"),
+        ("example.com.", "example.com"),    // no trailing dot in the normal form
+        ("testmynids.org", "testmynids.org"),
+        ("a.b", "a.b"),
+        ("host.123abc", "host.123abc"),
+        ("10.1.2.3", nil),                  // IP literal: top label all digits
+        ("host.123", nil),
+        ("CORP", nil),                      // one label
+        ("NT AUTHORITY", nil),
+        ("*.bing.com", nil),
+        ("_ldap._tcp.corp.local", nil),
+        ("a..b", nil),
+        (".example.com", nil),
+        ("example.com..", nil),
+        ("cisco-ise-host@host.local", nil),
+        ("localhost.localdomain", nil),
+        ("aéroport.ci", nil),
+        ("xn--aroport-bya.ci", "xn--aroport-bya.ci"),
+    ]
+
+    @Test(arguments: fqdnCases)
+    func fqdn(input: String, expected: String?) {
+        #expect(normalizer.fqdn(input)?.value == expected)
+    }
+
+    static let emailCases: [(String, String?)] = [
+        ("John.Doe@Example.ORG", "john.doe@example.org"),
+        ("asr@testsiem.onmicrosoft.com", "asr@testsiem.onmicrosoft.com"),
+        ("first+tag@mail.example.com", "first+tag@mail.example.com"),
+        ("user@localhost", nil),            // domain is not an fqdn
+        ("user@10.0.0.1", nil),
+        ("@example.com", nil),
+        ("user@", nil),
+        ("a@b@example.com", nil),
+        ("John Doe <jd@example.com>", nil),
+        (".jd@example.com", nil),
+        ("www.bing.com", nil),
+    ]
+
+    @Test(arguments: emailCases)
+    func email(input: String, expected: String?) {
+        #expect(normalizer.email(input)?.value == expected)
+    }
+
+    static let identifierCases: [(String, String?)] = [
+        ("3cdc1e10-DED0-4f5d-8434-ede1d1120b17", "3cdc1e10-ded0-4f5d-8434-ede1d1120b17"),
+        (" i-0123456789abcdef0 ", "i-0123456789abcdef0"),
+        ("2", "2"),
+        ("00000000-0000-0000-0000-000000000000", nil),
+        ("{00000000-0000-0000-0000-000000000000}", nil),
+        ("000000000000", nil),
+        ("0", nil),
+        ("", nil),
+        ("-", nil),
+        ("null", nil),
+        ("(null)", nil),
+        ("NONE", nil),
+    ]
+
+    @Test(arguments: identifierCases)
+    func hostAndAgentIDs(input: String, expected: String?) {
+        #expect(normalizer.hostID(input)?.value == expected)
+        #expect(normalizer.agentID(input)?.value == expected)
+        #expect(normalizer.hostID(input)?.type ?? .hostID == .hostID)
+    }
+
+    static let placeholderCases: [(String, Bool)] = [
+        ("-", true), ("", true), ("  ", true), ("N/A", true), ("n/a", true), ("NULL", true),
+        ("None", true), ("unknown", true), ("(null)", true), ("localhost", true),
+        ("localhost.localdomain", true), ("nobody", false), ("admin", false),
+    ]
+
+    @Test(arguments: placeholderCases)
+    func placeholders(input: String, expected: Bool) {
+        #expect(normalizer.isPlaceholder(input) == expected)
+    }
+
+    @Test func extraPlaceholdersAreConfigurable() {
+        let configured = AtomNormalizer(extraPlaceholders: [" NotAvailable ", "HOSTNAME"])
+        #expect(configured.isPlaceholder("notavailable"))
+        #expect(configured.hostname("hostname") == nil)
+        #expect(normalizer.hostname("hostname")?.value == "hostname")
+    }
+}

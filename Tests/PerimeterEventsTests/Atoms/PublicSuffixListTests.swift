@@ -1,0 +1,56 @@
+import Testing
+@testable import PerimeterEvents
+
+/// Registrable domains, from Debian's list and from a list written here.
+struct PublicSuffixListTests {
+    static let debian = try! PublicSuffixList(contentsOfFile: PublicSuffixList.debianPath)
+
+    static let registrableCases: [(String, String?)] = [
+        ("ws-01.corp.example.org", "example.org"),
+        ("example.com", "example.com"),
+        ("www.example.co.uk", "example.co.uk"),
+        ("co.uk", nil),
+        ("com", nil),
+        ("tenant.onmicrosoft.com", "tenant.onmicrosoft.com"), // no label below it
+        ("onmicrosoft.com", nil),                 // built-in extra suffix
+        ("host.tenant.onmicrosoft.com", "tenant.onmicrosoft.com"),
+        ("dc01.contoso.local", "contoso.local"),  // unknown top label: the `*` rule
+        ("a.b.c.kawasaki.jp", "b.c.kawasaki.jp"), // *.kawasaki.jp
+        ("city.kawasaki.jp", "city.kawasaki.jp"), // !city.kawasaki.jp
+        ("www.ck", "www.ck"),                     // !www.ck under *.ck
+        ("a.b.ck", "a.b.ck"),
+    ]
+
+    @Test(arguments: registrableCases)
+    func registrableDomain(input: String, expected: String?) {
+        #expect(Self.debian.registrableDomain(of: input).map(String.init) == expected)
+    }
+
+    @Test func parsesTheTextFormat() {
+        let list = PublicSuffixList(parsing: """
+            // comment
+            com
+            *.wild.test
+            !keep.wild.test
+            example.com trailing words are ignored
+
+            """, extraSuffixes: [])
+        #expect(list.ruleCount == 4)
+        #expect(list.registrableDomain(of: "a.b.com").map(String.init) == "b.com")
+        #expect(list.registrableDomain(of: "x.y.wild.test").map(String.init) == "x.y.wild.test")
+        #expect(list.registrableDomain(of: "y.wild.test") == nil)
+        #expect(list.registrableDomain(of: "a.keep.wild.test").map(String.init)
+                == "keep.wild.test")
+        #expect(list.registrableDomain(of: "a.example.com").map(String.init) == "a.example.com")
+    }
+
+    @Test func missingFileThrowsWithThePath() {
+        #expect {
+            try PublicSuffixList(contentsOfFile: "/nonexistent/psl.dat")
+        } throws: { error in
+            let error = error as? AtomError
+            return error?.code == .publicSuffixListUnreadable
+                && error?.message.contains("/nonexistent/psl.dat") == true
+        }
+    }
+}
