@@ -21,7 +21,9 @@ struct DictionaryEventSource: EventFieldSource {
     private mutating func flatten(_ value: Any, path: String) {
         switch value {
         case let object as [String: Any]:
-            for (key, child) in object { flatten(child, path: path.isEmpty ? key : path + "." + key) }
+            for (key, child) in object {
+                flatten(child, path: path.isEmpty ? key : path + "." + key)
+            }
         case let list as [Any]:
             for element in list { flatten(element, path: path) }
         case let text as String:

@@ -119,6 +119,8 @@ public struct AtomExtractor: Sendable {
 
     /// The atoms of one value of a field, for callers that read fields
     /// themselves (the native Windows reader, the enrichment of one value).
+    /// A user name is not qualified here by a sibling domain field: pass
+    /// `DOMAIN\user`, or call `normalizer.username(_:siblingDomain:)`.
     public func atoms(inValue value: String, ofField index: Int) -> ExtractedAtoms {
         var result = ExtractedAtoms()
         switch Self.fieldSpecs[index].rule {

@@ -18,12 +18,14 @@ public struct AtomNormalizer: Sendable {
     ]
 
     private let placeholders: Set<String>
+    private let longestPlaceholder: Int
 
     /// - Parameter extraPlaceholders: more "nothing" values from the
     ///   configuration, compared case-insensitively after trimming.
     public init(extraPlaceholders: [String] = []) {
         placeholders = Self.standardPlaceholders.union(
             extraPlaceholders.map { ASCII.lowercased(ASCII.trimmed($0)) })
+        longestPlaceholder = placeholders.map(\.utf8.count).max() ?? 0
     }
 
     /// The normalizer with the standard placeholders only.
@@ -34,8 +36,8 @@ public struct AtomNormalizer: Sendable {
     /// Whether the value means "nothing" (case-insensitive, trimmed).
     public func isPlaceholder(_ value: some StringProtocol) -> Bool {
         let trimmed = ASCII.trimmed(value)
-        // No placeholder is long: skip the lower-casing for real values.
-        guard trimmed.utf8.count <= 32 else { return false }
+        // Placeholders are short: most real values skip the lower-casing.
+        guard trimmed.utf8.count <= longestPlaceholder else { return false }
         return placeholders.contains(ASCII.lowercased(trimmed))
     }
 
