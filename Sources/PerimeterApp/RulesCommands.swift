@@ -1,0 +1,231 @@
+import Foundation
+import PerimeterDetection
+
+/// `perimeter rules check|test`: the detection engineer's tools.
+enum RulesCommands {
+    static let help = """
+        USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none]
+               perimeter rules test RULE EVENTS [--json] [--mapping FILE|none]
+
+        check   Parses and compiles Sigma rules and filters (files or folders, read
+                recursively) and reports each problem with file, line and reason, then
+                a summary. With --json: one object per rule per line,
+                {"path", "id", "title", "ok", "status", "reason"}.
+        test    Runs RULE (a file or folder) over the NDJSON events in EVENTS and prints
+                which events match and why. With --json: one object per matching event
+                per line, {"line", "rule_id", "why"}; line is 1-based.
+
+        --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
+                        mapping; 'none' keeps field names as written and ignores log
+                        sources (for events in their native shape).
+
+        EXAMPLES:
+          perimeter rules check rules/ --json
+          perimeter rules test rules/win_susp_logon.yml events.ndjson
+
+        Exit status: 0 ok, 1 when problems were found, 2 on usage errors.
+        """
+
+    static func run(_ arguments: [String]) -> Int32 {
+        guard let command = arguments.first else { return usage("missing a subcommand") }
+        if command == "--help" || command == "-h" || command == "help" {
+            print(help)
+            return 0
+        }
+        var positional: [String] = []
+        var json = false
+        var mapping = MappingChoice.builtIn
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--json": json = true
+            case "--help", "-h":
+                print(help)
+                return 0
+            case "--mapping":
+                guard index + 1 < arguments.count else { return usage("--mapping needs a FILE") }
+                index += 1
+                mapping = arguments[index] == "none" ? .none : .file(arguments[index])
+            default:
+                if argument.hasPrefix("--") { return usage("unknown option '\(argument)'") }
+                positional.append(argument)
+            }
+            index += 1
+        }
+        switch command {
+        case "check":
+            guard !positional.isEmpty else { return usage("rules check needs at least one PATH") }
+            return check(paths: positional, json: json, mapping: mapping)
+        case "test":
+            guard positional.count == 2 else {
+                return usage("rules test needs RULE and EVENTS, got \(positional.count) paths")
+            }
+            return test(rulePath: positional[0], eventsPath: positional[1], json: json,
+                        mapping: mapping)
+        default:
+            return usage("unknown subcommand '\(command)'; expected check or test")
+        }
+    }
+
+    private static func usage(_ message: String) -> Int32 {
+        FileHandle.standardError.write(Data("perimeter rules: \(message)\n\n\(help)\n".utf8))
+        return 2
+    }
+
+    private static func fail(_ message: String) -> Int32 {
+        FileHandle.standardError.write(Data("perimeter rules: \(message)\n".utf8))
+        return 1
+    }
+
+    // MARK: - check
+
+    private static func check(paths: [String], json: Bool, mapping: MappingChoice) -> Int32 {
+        for path in paths where !FileManager.default.fileExists(atPath: path) {
+            return fail("cannot read '\(path)': no such file or folder")
+        }
+        let set: RuleSet
+        do {
+            set = try RuleLoader.load(paths: paths, mapping: mapping)
+        } catch {
+            return fail(error.message)
+        }
+        for report in set.reports {
+            if json {
+                print(jsonObject([
+                    ("path", .string(report.path)), ("id", report.id.map(JSONField.string) ?? .null),
+                    ("title", report.title.map(JSONField.string) ?? .null),
+                    ("ok", .bool(report.isOK)), ("status", .string(report.status.rawValue)),
+                    ("reason", report.reason.map { .string(reasonText(report, $0)) } ?? .null),
+                ]))
+            } else if report.status != .compiled {
+                let label = report.status == .refused
+                    ? "refused (\(report.reasonCode ?? "error"))" : "compiled-unmapped"
+                print("\(report.path):\(report.line): \(label): \(report.reason ?? "")")
+            }
+        }
+        let summary = RuleCheckSummary(reports: set.reports)
+        if json {
+            FileHandle.standardError.write(Data((summary.text + "\n").utf8))
+        } else {
+            print(summary.text)
+        }
+        return summary.refused == 0 ? 0 : 1
+    }
+
+    private static func reasonText(_ report: RuleStatusReport, _ reason: String) -> String {
+        report.reasonCode.map { $0 == "unmapped" ? reason : "\($0): \(reason)" } ?? reason
+    }
+
+    // MARK: - test
+
+    private static func test(rulePath: String, eventsPath: String, json: Bool,
+                             mapping: MappingChoice) -> Int32 {
+        let set: RuleSet
+        do {
+            set = try RuleLoader.load(paths: [rulePath], mapping: mapping)
+        } catch {
+            return fail(error.message)
+        }
+        var problems = 0
+        for report in set.reports where report.status == .refused {
+            problems += 1
+            FileHandle.standardError.write(Data(
+                "\(report.path):\(report.line): refused (\(report.reasonCode ?? "")): \(report.reason ?? "")\n".utf8))
+        }
+        guard !set.rules.isEmpty else { return fail("no rule compiled from '\(rulePath)'") }
+        guard let data = FileManager.default.contents(atPath: eventsPath) else {
+            return fail("cannot read events from '\(eventsPath)'")
+        }
+        let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+        let reader = JSONEventReader(engine: engine)
+        var matchedEvents = 0
+        var lineNumber = 0
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            guard !line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) else { continue }
+            let outcome: Result<DetectionRecord, JSONParseErrorBox> = line.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+                do { return .success(try reader.read(bytes)) } catch {
+                    return .failure(JSONParseErrorBox(String(describing: error)))
+                }
+            }
+            guard case .success(let record) = outcome else {
+                if case .failure(let error) = outcome {
+                    FileHandle.standardError.write(Data(
+                        "\(eventsPath):\(lineNumber): invalid JSON: \(error.message)\n".utf8))
+                }
+                problems += 1
+                continue
+            }
+            let indices = engine.matchingRuleIndices(record)
+            if !indices.isEmpty { matchedEvents += 1 }
+            for ruleIndex in indices {
+                let rule = engine.rules[ruleIndex]
+                let why = engine.explain(ruleIndex: ruleIndex, event: record)
+                if json {
+                    let reasons = why.map { item in
+                        jsonObject([("selection", .string(item.selection)),
+                                    ("field", .string(item.field)), ("test", .string(item.test)),
+                                    ("value", item.value.map(JSONField.string) ?? .null)])
+                    }
+                    print(jsonObject([("line", .int(lineNumber)), ("rule_id", .string(rule.id)),
+                                      ("why", .raw("[" + reasons.joined(separator: ",") + "]"))]))
+                } else {
+                    print("line \(lineNumber): \(rule.title) (\(rule.id))")
+                    for item in why {
+                        let value = item.value.map { " ← '\($0)'" } ?? ""
+                        print("    \(item.selection): \(item.test)\(value)")
+                    }
+                }
+            }
+        }
+        let summary = "\(matchedEvents) of \(lineNumber) lines matched; \(problems) problems"
+        FileHandle.standardError.write(Data((summary + "\n").utf8))
+        return problems == 0 ? 0 : 1
+    }
+
+    // MARK: - JSON output
+
+    private struct JSONParseErrorBox: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    enum JSONField {
+        case string(String), int(Int), bool(Bool), null, raw(String)
+    }
+
+    static func jsonObject(_ members: [(String, JSONField)]) -> String {
+        let body = members.map { key, value -> String in
+            let encoded: String = switch value {
+            case .string(let text): quoted(text)
+            case .int(let int): String(int)
+            case .bool(let bool): bool ? "true" : "false"
+            case .null: "null"
+            case .raw(let raw): raw
+            }
+            return quoted(key) + ":" + encoded
+        }
+        return "{" + body.joined(separator: ",") + "}"
+    }
+
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    result += String(format: "\\u%04x", scalar.value)
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+}

@@ -1,0 +1,331 @@
+import PerimeterRegex
+
+/// Settings of detection that do not come from the rules themselves.
+public struct DetectionConfiguration: Sendable {
+    /// Whether `compiled-unmapped` rules run (with their names as written).
+    public var runsUnmappedRules: Bool
+    public var urgency: UrgencyPolicy
+
+    public init(runsUnmappedRules: Bool = true, urgency: UrgencyPolicy = UrgencyPolicy()) {
+        self.runsUnmappedRules = runsUnmappedRules
+        self.urgency = urgency
+    }
+}
+
+/// A rule that matched an event and that no alert filter suppressed.
+public struct RuleMatch: Sendable, Hashable {
+    /// The rule's index in `DetectionEngine.rules`.
+    public var ruleIndex: Int
+    public var ruleID: String
+    public var title: String
+    public var level: RuleLevel
+}
+
+/// Why a rule matched: one entry per true selection and true field test.
+public struct MatchExplanation: Sendable, Hashable {
+    public var selection: String
+    /// The test as written after mapping, such as `process.command_line contains 'x'`.
+    public var test: String
+    public var field: String
+    /// The event value that satisfied the test, when one value did.
+    public var value: String?
+}
+
+/// Compiled rules and filters, indexed for evaluation on every event.
+///
+/// Rules are turned once into interned field tests: each distinct test is evaluated
+/// at most once per event whichever rules share it; exact values of a field are found
+/// with one hash look-up per event value; and a rule whose condition requires one of
+/// a set of exact values is only looked at when the event has one of them.
+///
+/// Not thread-safe: it keeps per-event scratch state. Use one engine per thread.
+public final class DetectionEngine {
+    public let rules: [CompiledRule]
+    public let filters: [CompiledFilter]
+    public let configuration: DetectionConfiguration
+    /// The field paths the engine reads, indexed by `DetectionFieldID`.
+    public let fieldPaths: [String]
+    /// True when a keyword search needs `DetectionEvent.forEachString`.
+    public let needsAllStrings: Bool
+    /// Matches suppressed, by filter index (parallel to `filters`).
+    public private(set) var suppressedCounts: [Int]
+    /// Regex matches stopped by the PCRE2 match or depth limit (counted as no match).
+    public private(set) var regexLimitExceededCount = 0
+    public private(set) var evaluatedEventCount = 0
+
+    let program: DetectionProgram
+    private var generation: UInt32 = 0
+    private var testStamp: [UInt32]
+    private var testValue: [Bool]
+    private var exactHitStamp: [UInt32]
+    private var exactFieldStamp: [UInt32]
+    private var gateStamp: [UInt32]
+    private var gateValue: [Bool]
+    private var candidateStamp: [UInt32]
+    private var candidates: [Int32] = []
+
+    public init(rules: [CompiledRule], filters: [CompiledFilter] = [],
+                configuration: DetectionConfiguration = DetectionConfiguration()) {
+        let active = rules.filter {
+            $0.status == .compiled || ($0.status == .compiledUnmapped
+                                       && configuration.runsUnmappedRules)
+        }
+        self.rules = active
+        self.filters = filters
+        self.configuration = configuration
+        program = DetectionProgram(rules: active, filters: filters)
+        fieldPaths = program.fieldPaths
+        needsAllStrings = program.needsAllStrings
+        suppressedCounts = Array(repeating: 0, count: filters.count)
+        testStamp = Array(repeating: 0, count: program.tests.count)
+        testValue = Array(repeating: false, count: program.tests.count)
+        exactHitStamp = Array(repeating: 0, count: program.tests.count)
+        exactFieldStamp = Array(repeating: 0, count: program.fieldPaths.count)
+        gateStamp = Array(repeating: 0, count: program.gates.count)
+        gateValue = Array(repeating: false, count: program.gates.count)
+        candidateStamp = Array(repeating: 0, count: active.count)
+    }
+
+    /// The ID of a field path, when some rule or filter reads it.
+    public func fieldID(of path: String) -> DetectionFieldID? { program.fieldIDs[path] }
+
+    /// Counts per filter id, for reports.
+    public var suppressedCountsByFilterID: [String: Int] {
+        var result: [String: Int] = [:]
+        for (index, filter) in filters.enumerated() {
+            result[filter.id.isEmpty ? filter.title : filter.id, default: 0]
+                += suppressedCounts[index]
+        }
+        return result
+    }
+
+    /// The rules that match the event, in rule order, after alert filters.
+    public func evaluate(_ record: DetectionRecord) -> [RuleMatch] { run(record) }
+
+    public func evaluate(_ event: some DetectionEvent) -> [RuleMatch] { run(event) }
+
+    /// Which rules match, ignoring filters (used by `rules test`).
+    public func matchingRuleIndices(_ event: some DetectionEvent) -> [Int] {
+        beginEvent()
+        collectCandidates(event)
+        return candidates.map(Int.init).filter { matchesRule($0, event) }
+    }
+
+    private func beginEvent() {
+        generation &+= 1
+        if generation == 0 {
+            // After 2^32 events the stamps would alias: start them over.
+            for index in testStamp.indices { testStamp[index] = 0; exactHitStamp[index] = 0 }
+            for index in exactFieldStamp.indices { exactFieldStamp[index] = 0 }
+            for index in gateStamp.indices { gateStamp[index] = 0 }
+            for index in candidateStamp.indices { candidateStamp[index] = 0 }
+            generation = 1
+        }
+        evaluatedEventCount += 1
+    }
+
+    @inline(__always)
+    private func run<Event: DetectionEvent>(_ event: Event) -> [RuleMatch] {
+        beginEvent()
+        collectCandidates(event)
+        var matches: [RuleMatch] = []
+        for candidate in candidates {
+            let index = Int(candidate)
+            guard matchesRule(index, event) else { continue }
+            if let filter = suppressingFilter(index, event) {
+                suppressedCounts[filter] += 1
+                continue
+            }
+            let rule = rules[index]
+            matches.append(RuleMatch(ruleIndex: index, ruleID: rule.id, title: rule.title,
+                                     level: rule.level))
+        }
+        return matches
+    }
+
+    private func collectCandidates<Event: DetectionEvent>(_ event: Event) {
+        candidates.removeAll(keepingCapacity: true)
+        for field in program.triggerFields { runExactIndex(field, event) }
+        for (test, ruleList) in program.triggers where exactHitStamp[Int(test)] == generation {
+            for rule in ruleList where candidateStamp[Int(rule)] != generation {
+                candidateStamp[Int(rule)] = generation
+                candidates.append(rule)
+            }
+        }
+        candidates.append(contentsOf: program.untriggeredRules)
+        if !program.triggers.isEmpty { candidates.sort() }
+    }
+
+    private func matchesRule<Event: DetectionEvent>(_ index: Int, _ event: Event) -> Bool {
+        let gate = program.ruleGate[index]
+        if gate >= 0 {
+            if gateStamp[gate] != generation {
+                gateStamp[gate] = generation
+                gateValue[gate] = evaluate(program.gates[gate], event)
+            }
+            if !gateValue[gate] { return false }
+        }
+        return evaluate(program.ruleNodes[index], event)
+    }
+
+    private func suppressingFilter<Event: DetectionEvent>(_ rule: Int, _ event: Event) -> Int? {
+        for filter in program.ruleFilters[rule] where evaluate(program.filterNodes[filter], event) {
+            return filter
+        }
+        return nil
+    }
+
+    // MARK: - Expressions and tests
+
+    func evaluate<Event: DetectionEvent>(_ node: DetectionProgram.Node, _ event: Event) -> Bool {
+        switch node {
+        case .test(let test): return evaluateTest(Int(test), event)
+        case .all(let children):
+            for child in children where !evaluate(child, event) { return false }
+            return true
+        case .any(let children):
+            for child in children where evaluate(child, event) { return true }
+            return false
+        case .not(let child): return !evaluate(child, event)
+        case .constant(let value): return value
+        }
+    }
+
+    private func runExactIndex<Event: DetectionEvent>(_ field: Int, _ event: Event) {
+        guard exactFieldStamp[field] != generation else { return }
+        exactFieldStamp[field] = generation
+        let caseless = program.exactCaseless[field]
+        let cased = program.exactCased[field]
+        for value in event.values(of: field) {
+            guard let text = value.text else { continue }
+            if let cased, let hits = cased[text] {
+                for hit in hits { exactHitStamp[Int(hit)] = generation }
+            }
+            if let caseless, let hits = caseless[CaseFolding.fold(text)] {
+                for hit in hits { exactHitStamp[Int(hit)] = generation }
+            }
+        }
+    }
+
+    private func evaluateTest<Event: DetectionEvent>(_ index: Int, _ event: Event) -> Bool {
+        let test = program.tests[index]
+        if case .exact = test.kind {
+            runExactIndex(test.field, event)
+            return exactHitStamp[index] == generation
+        }
+        if testStamp[index] == generation { return testValue[index] }
+        let result = computeTest(test, event).matched
+        testStamp[index] = generation
+        testValue[index] = result
+        return result
+    }
+
+    /// Evaluates a test from scratch; `value` is the event value that satisfied it.
+    func computeTest<Event: DetectionEvent>(_ test: DetectionProgram.Test, _ event: Event)
+        -> (matched: Bool, value: String?)
+    {
+        switch test.kind {
+        case .exact(let key, let caseless):
+            for value in event.values(of: test.field) {
+                guard let text = value.text else { continue }
+                if (caseless ? CaseFolding.fold(text) : text) == key { return (true, text) }
+            }
+            return (false, nil)
+        case .string(let matcher, let caseless):
+            if test.field < 0 {
+                var found: String?
+                event.forEachString { text in
+                    if found == nil, Self.match(matcher, text, caseless) { found = text }
+                }
+                return (found != nil, found)
+            }
+            for value in event.values(of: test.field) {
+                guard let text = value.text else { continue }
+                if Self.match(matcher, text, caseless) { return (true, text) }
+            }
+            return (false, nil)
+        case .regex(let regex):
+            if test.field < 0 {
+                var found: String?
+                event.forEachString { text in
+                    if found == nil, regexMatches(regex, text) { found = text }
+                }
+                return (found != nil, found)
+            }
+            for value in event.values(of: test.field) {
+                guard let text = value.text else { continue }
+                if regexMatches(regex, text) { return (true, text) }
+            }
+            return (false, nil)
+        case .cidr(let network):
+            for value in event.values(of: test.field) {
+                guard case .string(let text) = value,
+                      let address = IPNetwork.parseAddress(text) else { continue }
+                if network.contains(address) { return (true, text) }
+            }
+            return (false, nil)
+        case .compare(let op, let bound):
+            for value in event.values(of: test.field) {
+                if let number = value.number, op.holds(number, bound) { return (true, value.text) }
+            }
+            return (false, nil)
+        case .isNull:
+            let values = event.values(of: test.field)
+            return (values.allSatisfy { $0 == .null }, nil)
+        case .exists(let flag):
+            return (event.values(of: test.field).isEmpty != flag, nil)
+        case .fieldReference(let other, let caseless):
+            let others = event.values(of: other).compactMap(\.text).map {
+                caseless ? CaseFolding.fold($0) : $0
+            }
+            for value in event.values(of: test.field) {
+                guard let text = value.text else { continue }
+                if others.contains(caseless ? CaseFolding.fold(text) : text) { return (true, text) }
+            }
+            return (false, nil)
+        }
+    }
+
+    private func regexMatches(_ regex: Regex, _ text: String) -> Bool {
+        do {
+            return try regex.matches(text)
+        } catch {
+            // A pattern that exhausts its match limit counts as no match, and is counted.
+            regexLimitExceededCount += 1
+            return false
+        }
+    }
+
+    @inline(__always)
+    static func match(_ matcher: StringMatcher, _ text: String, _ caseless: Bool) -> Bool {
+        var subject = text
+        return subject.withUTF8 { bytes in
+            if caseless, !CaseFolding.isASCII(bytes) {
+                var lowered = text.lowercased()
+                return lowered.withUTF8 { matcher.matches($0, caseless: true) }
+            }
+            return matcher.matches(bytes, caseless: caseless)
+        }
+    }
+
+    // MARK: - Explanations
+
+    /// Which selections of a rule are true for the event, and through which values.
+    public func explain(ruleIndex: Int, event: some DetectionEvent) -> [MatchExplanation] {
+        var result: [MatchExplanation] = []
+        for (name, node) in program.selectionNodes[ruleIndex] {
+            beginEvent()
+            guard evaluate(node, event) else { continue }
+            node.forEachTest { test in
+                let compiled = program.tests[Int(test)]
+                let outcome = computeTest(compiled, event)
+                guard outcome.matched else { return }
+                result.append(MatchExplanation(
+                    selection: name, test: compiled.display,
+                    field: compiled.field < 0 ? "keywords" : fieldPaths[compiled.field],
+                    value: outcome.value))
+            }
+        }
+        return result
+    }
+}

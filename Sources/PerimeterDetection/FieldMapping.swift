@@ -1,0 +1,139 @@
+import Foundation
+import PerimeterYAML
+
+/// How Sigma taxonomy names (SigmaHQ's raw Windows, Sysmon and Linux fields and
+/// log sources) become ECS fields and event conditions. Read from a YAML file
+/// that users can read, extend or replace (`--mapping FILE`).
+public struct FieldMapping: Sendable {
+    public struct Source: Sendable {
+        public var name: String
+        public var logSource: LogSource
+        /// A Sigma selection (ECS names) that the event must satisfy; nil gates nothing.
+        var condition: RuleExpression?
+        public var fields: [String: String]
+        /// Fields not listed become `prefix + name` (Windows event data, for instance).
+        public var unlistedFieldPrefix: String?
+    }
+
+    /// Field names mapped for every log source, unless a source overrides them.
+    public var fields: [String: String]
+    public var sources: [Source]
+    /// Where it was read from, for messages.
+    public var origin: String
+
+    /// The source whose product, category and service all equal the rule's.
+    func source(for logSource: LogSource) -> Source? {
+        sources.first { $0.logSource == logSource }
+    }
+
+    /// The mapping shipped with Perimeter (`Resources/sigma-ecs-mapping.yml`).
+    public static func builtIn() throws(RuleRefusal) -> FieldMapping {
+        guard let url = Bundle.module.url(forResource: "sigma-ecs-mapping", withExtension: "yml",
+                                          subdirectory: "Resources")
+        else {
+            // The resource is part of this module's bundle: missing means a broken build.
+            preconditionFailure("the built-in Sigma mapping is missing from the bundle")
+        }
+        return try load(path: url.path)
+    }
+
+    public static func load(path: String) throws(RuleRefusal) -> FieldMapping {
+        let documents: [YAMLNode]
+        do {
+            documents = try YAMLParser.parseFile(atPath: path)
+        } catch {
+            throw RuleRefusal(code: "invalid-mapping", message: error.description)
+        }
+        guard let root = documents.first else {
+            throw RuleRefusal(code: "invalid-mapping", message: "\(path): the file is empty")
+        }
+        return try parse(root, origin: path)
+    }
+
+    static func parse(_ root: YAMLNode, origin: String) throws(RuleRefusal) -> FieldMapping {
+        func failure(_ node: YAMLNode, _ text: String) -> RuleRefusal {
+            RuleRefusal(code: "invalid-mapping",
+                        message: "\(origin):\(node.mark.line): \(text) (while reading the mapping)",
+                        line: node.mark.line)
+        }
+        func stringMap(_ node: YAMLNode?) throws(RuleRefusal) -> [String: String] {
+            guard let node, !node.isNull else { return [:] }
+            guard let mapping = node.mapping else {
+                throw failure(node, "expected a map of field names")
+            }
+            var result: [String: String] = [:]
+            for entry in mapping {
+                guard let key = entry.key.string, let value = entry.value.string else {
+                    throw failure(entry.key, "a field mapping must be 'Name: ecs.field'")
+                }
+                result[key] = value
+            }
+            return result
+        }
+
+        guard root.mapping != nil else { throw failure(root, "expected a map at the top") }
+        let fields = try stringMap(root["fields"])
+        var sources: [Source] = []
+        if let list = root["logsources"], !list.isNull {
+            guard let entries = list.mapping else {
+                throw failure(list, "'logsources' must map source names to definitions")
+            }
+            let compiler = SigmaCompiler(mapping: nil, placeholders: [:])
+            for entry in entries {
+                guard let name = entry.key.string, entry.value.mapping != nil else {
+                    throw failure(entry.key, "a log source must be 'name: {product: …, …}'")
+                }
+                let definition = entry.value
+                let logSource = LogSource(product: definition["product"]?.string,
+                                          category: definition["category"]?.string,
+                                          service: definition["service"]?.string)
+                var condition: RuleExpression?
+                if let conditions = definition["conditions"], !conditions.isNull {
+                    do {
+                        condition = try compiler.compileSelection(conditions,
+                                                                  resolver: .identity)
+                    } catch {
+                        throw failure(conditions, "log source '\(name)': \(error.message)")
+                    }
+                }
+                sources.append(Source(
+                    name: name, logSource: logSource, condition: condition,
+                    fields: try stringMap(definition["fields"]),
+                    unlistedFieldPrefix: definition["unlisted_field_prefix"]?.string))
+            }
+        }
+        return FieldMapping(fields: fields, sources: sources, origin: origin)
+    }
+}
+
+/// Turns a rule's field names into event field paths, remembering what was unmapped.
+final class FieldResolver {
+    enum Mode {
+        /// Names as written: ECS rules, alert filters, and runs with no mapping.
+        case identity
+        case mapped(FieldMapping, FieldMapping.Source)
+        /// The log source is outside the mapping: names stay as written, flagged.
+        case unmappedSource
+    }
+
+    static var identity: FieldResolver { FieldResolver(mode: .identity) }
+
+    let mode: Mode
+    private(set) var unmappedFields: [String] = []
+
+    init(mode: Mode) { self.mode = mode }
+
+    func resolve(_ name: String) -> String {
+        // Asset fields come from enrichment and are valid in every taxonomy.
+        if name.hasPrefix("sekoiaio.") { return name }
+        switch mode {
+        case .identity, .unmappedSource:
+            return name
+        case .mapped(let mapping, let source):
+            if let mapped = source.fields[name] ?? mapping.fields[name] { return mapped }
+            if let prefix = source.unlistedFieldPrefix { return prefix + name }
+            if !unmappedFields.contains(name) { unmappedFields.append(name) }
+            return name
+        }
+    }
+}

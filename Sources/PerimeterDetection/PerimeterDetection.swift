@@ -1,1 +1,0 @@
-// PerimeterDetection: see docs/architecture.md.

@@ -1,0 +1,166 @@
+import Foundation
+import PerimeterYAML
+
+/// What loading rule files produced: the rules and filters that compiled, and a
+/// report for every document, refused or not.
+public struct RuleSet: Sendable {
+    public var rules: [CompiledRule] = []
+    public var filters: [CompiledFilter] = []
+    public var reports: [RuleStatusReport] = []
+}
+
+/// How field names are read when rules are loaded.
+public enum MappingChoice: Sendable {
+    /// `Resources/sigma-ecs-mapping.yml`, shipped with Perimeter.
+    case builtIn
+    case file(String)
+    /// Names as written and no log-source gates: for events in their native shape.
+    case none
+}
+
+/// Reads Sigma rule and filter files (several documents per file, folders recursively).
+public enum RuleLoader {
+    public static func load(paths: [String], mapping: MappingChoice = .builtIn,
+                            placeholders: [String: [String]]? = nil) throws(RuleRefusal)
+        -> RuleSet
+    {
+        let fieldMapping: FieldMapping?
+        switch mapping {
+        case .builtIn: fieldMapping = try FieldMapping.builtIn()
+        case .file(let path): fieldMapping = try FieldMapping.load(path: path)
+        case .none: fieldMapping = nil
+        }
+        let values: [String: [String]]
+        if let placeholders { values = placeholders } else { values = try builtInPlaceholders() }
+        let compiler = SigmaCompiler(mapping: fieldMapping, placeholders: values)
+        var set = RuleSet()
+        for path in paths {
+            for file in ruleFiles(under: path) {
+                load(file: file, compiler: compiler, into: &set)
+            }
+        }
+        return set
+    }
+
+    /// Compiles rules from YAML text (for tests and tools).
+    public static func load(text: String, path: String = "<text>",
+                            mapping: MappingChoice = .none,
+                            placeholders: [String: [String]] = [:]) throws(RuleRefusal) -> RuleSet
+    {
+        let fieldMapping: FieldMapping?
+        switch mapping {
+        case .builtIn: fieldMapping = try FieldMapping.builtIn()
+        case .file(let file): fieldMapping = try FieldMapping.load(path: file)
+        case .none: fieldMapping = nil
+        }
+        var set = RuleSet()
+        let compiler = SigmaCompiler(mapping: fieldMapping, placeholders: placeholders)
+        load(text: text, path: path, compiler: compiler, into: &set)
+        return set
+    }
+
+    /// `.yml` and `.yaml` files under `path` (or `path` itself), sorted for stable output.
+    public static func ruleFiles(under path: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return [path]
+        }
+        guard isDirectory.boolValue else { return [path] }
+        let enumerator = FileManager.default.enumerator(atPath: path)
+        var files: [String] = []
+        while let relative = enumerator?.nextObject() as? String {
+            if relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") {
+                files.append((path as NSString).appendingPathComponent(relative))
+            }
+        }
+        return files.sorted()
+    }
+
+    private static func load(file: String, compiler: SigmaCompiler, into set: inout RuleSet) {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            set.reports.append(RuleStatusReport(
+                path: file, line: 0, status: .refused, reasonCode: "unreadable-file",
+                reason: "cannot read the file", isFilter: false))
+            return
+        }
+        load(text: String(decoding: data, as: UTF8.self), path: file, compiler: compiler,
+             into: &set)
+    }
+
+    private static func load(text: String, path: String, compiler: SigmaCompiler,
+                             into set: inout RuleSet) {
+        let documents: [YAMLNode]
+        do {
+            documents = try YAMLParser.parseDocuments(text, file: path)
+        } catch {
+            set.reports.append(RuleStatusReport(
+                path: path, line: error.mark?.line ?? 0, status: .refused,
+                reasonCode: "invalid-yaml", reason: error.reason, isFilter: false))
+            return
+        }
+        for document in documents where !document.isNull {
+            // SigmaHQ keeps regression-test metadata (info.yml) beside rules: documents
+            // with none of a rule's or filter's sections are not rules and are skipped.
+            let sections = ["detection", "filter", "correlation", "logsource"]
+            guard sections.contains(where: { document[$0] != nil }) else { continue }
+            let id = document["id"]?.string
+            let title = document["title"]?.string
+            do {
+                switch try compiler.compileDocument(document, path: path) {
+                case .rule(let rule):
+                    set.rules.append(rule)
+                    set.reports.append(RuleStatusReport(
+                        path: path, line: rule.line, id: id, title: title, status: rule.status,
+                        reasonCode: rule.status == .compiled ? nil : "unmapped",
+                        reason: rule.unmappedReason, logSource: rule.logSource, isFilter: false))
+                case .filter(let filter):
+                    set.filters.append(filter)
+                    set.reports.append(RuleStatusReport(
+                        path: path, line: document.mark.line, id: id, title: title,
+                        status: .compiled, isFilter: true))
+                }
+            } catch {
+                set.reports.append(RuleStatusReport(
+                    path: path, line: error.line ?? document.mark.line, id: id, title: title,
+                    status: .refused, reasonCode: error.code, reason: error.message,
+                    logSource: logSource(of: document), isFilter: document["filter"] != nil))
+            }
+        }
+    }
+
+    private static func logSource(of document: YAMLNode) -> LogSource? {
+        guard let source = document["logsource"]?.mapping else { return nil }
+        return LogSource(product: source["product"]?.string, category: source["category"]?.string,
+                         service: source["service"]?.string)
+    }
+
+    /// Placeholder values shipped in `Resources/placeholders.yml`.
+    public static func builtInPlaceholders() throws(RuleRefusal) -> [String: [String]] {
+        guard let url = Bundle.module.url(forResource: "placeholders", withExtension: "yml",
+                                          subdirectory: "Resources")
+        else { preconditionFailure("the built-in placeholder file is missing from the bundle") }
+        return try loadPlaceholders(path: url.path)
+    }
+
+    /// Reads `placeholders: {Name: [value, …]}`.
+    public static func loadPlaceholders(path: String) throws(RuleRefusal) -> [String: [String]] {
+        let root: YAMLNode?
+        do {
+            root = try YAMLParser.parseFile(atPath: path).first
+        } catch {
+            throw RuleRefusal(code: "invalid-placeholders", message: error.description)
+        }
+        guard let map = root?["placeholders"]?.mapping else {
+            throw RuleRefusal(code: "invalid-placeholders",
+                              message: "\(path): expected a 'placeholders' map")
+        }
+        var result: [String: [String]] = [:]
+        for entry in map {
+            guard let name = entry.key.string else { continue }
+            let values = entry.value.sequence?.compactMap(\.string)
+                ?? entry.value.string.map { [$0] } ?? []
+            result[name] = values
+        }
+        return result
+    }
+}

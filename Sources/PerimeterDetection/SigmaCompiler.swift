@@ -1,0 +1,468 @@
+import Foundation
+import PerimeterRegex
+import PerimeterYAML
+
+/// What one YAML document compiled into.
+enum CompiledDocument {
+    case rule(CompiledRule)
+    case filter(CompiledFilter)
+}
+
+/// Compiles Sigma rule and filter documents into expressions over field tests.
+struct SigmaCompiler {
+    /// nil: fields as written and no log-source gates (for raw events).
+    var mapping: FieldMapping?
+    var placeholders: [String: [String]]
+
+    static let supportedModifiers: Set<String> = [
+        "contains", "startswith", "endswith", "all", "exists", "re", "i", "m", "s",
+        "cidr", "base64", "base64offset", "utf16le", "utf16be", "utf16", "wide",
+        "windash", "lt", "lte", "gt", "gte", "neq", "fieldref", "cased", "expand",
+    ]
+
+    // MARK: - Documents
+
+    func compileDocument(_ document: YAMLNode, path: String) throws(RuleRefusal)
+        -> CompiledDocument
+    {
+        guard let root = document.mapping else {
+            throw RuleRefusal(code: "invalid-document", message: "a rule must be a YAML map",
+                              line: document.mark.line)
+        }
+        let line = document.mark.line
+        let id = root["id"]?.string ?? ""
+        let title = root["title"]?.string ?? ""
+        if root["correlation"] != nil {
+            throw RuleRefusal(code: "correlation-unsupported",
+                              message: "correlation rules are not supported", line: line)
+        }
+        if let filter = root["filter"], root["detection"] == nil {
+            return .filter(try compileFilter(filter, id: id, title: title, path: path))
+        }
+        guard let detection = root["detection"], let detectionMap = detection.mapping else {
+            throw RuleRefusal(code: "missing-detection",
+                              message: "the document has no 'detection' map", line: line)
+        }
+        var logSource = LogSource()
+        if let source = root["logsource"]?.mapping {
+            logSource = LogSource(product: source["product"]?.string?.lowercased(),
+                                  category: source["category"]?.string?.lowercased(),
+                                  service: source["service"]?.string?.lowercased())
+        }
+        let levelText = root["level"]?.string?.lowercased()
+        guard let level = levelText.map({ RuleLevel(rawValue: $0) }) ?? .medium else {
+            throw RuleRefusal(code: "invalid-level",
+                              message: "unknown level '\(levelText ?? "")'; expected one of "
+                                + RuleLevel.allCases.map(\.rawValue).joined(separator: ", "),
+                              line: root["level"]?.mark.line)
+        }
+
+        // Choose how field names resolve: ECS rules and mapping-free runs keep names.
+        let taxonomy = root["taxonomy"]?.string?.lowercased()
+        let resolver: FieldResolver
+        var gate: RuleExpression?
+        var sourceUnmapped = false
+        if let mapping, taxonomy != "ecs" {
+            if let source = mapping.source(for: logSource) {
+                resolver = FieldResolver(mode: .mapped(mapping, source))
+                gate = source.condition
+            } else {
+                resolver = FieldResolver(mode: .unmappedSource)
+                sourceUnmapped = true
+            }
+        } else {
+            resolver = .identity
+            if let mapping, let source = mapping.source(for: logSource) { gate = source.condition }
+        }
+
+        var selections: [(name: String, expression: RuleExpression)] = []
+        var conditionNode: YAMLNode?
+        for entry in detectionMap {
+            guard let name = entry.key.string else { continue }
+            if name == "condition" { conditionNode = entry.value; continue }
+            if name == "timeframe" {
+                throw RuleRefusal(code: "aggregation-unsupported",
+                                  message: "'timeframe' aggregations are not supported",
+                                  line: entry.key.mark.line)
+            }
+            do {
+                selections.append((name, try compileSelection(entry.value, resolver: resolver)))
+            } catch {
+                var refusal = error
+                refusal.message = "selection '\(name)': " + refusal.message
+                refusal.line = refusal.line ?? entry.key.mark.line
+                throw refusal
+            }
+        }
+        guard let conditionNode else {
+            throw RuleRefusal(code: "missing-condition", message: "detection has no condition",
+                              line: detection.mark.line)
+        }
+        let conditionTexts: [String]
+        if let list = conditionNode.sequence {
+            conditionTexts = list.compactMap(\.string)
+        } else if let text = conditionNode.string {
+            conditionTexts = [text]
+        } else {
+            throw RuleRefusal(code: "invalid-condition", message: "condition must be a string",
+                              line: conditionNode.mark.line)
+        }
+        var parsed: [RuleExpression] = []
+        var named: [String] = []
+        for text in conditionTexts {
+            do {
+                var parser = try ConditionParser(text, selections: selections.map(\.name))
+                parsed.append(try parser.parse())
+                named.append(contentsOf: parser.referencedSelections)
+            } catch {
+                var refusal = error
+                refusal.line = conditionNode.mark.line
+                throw refusal
+            }
+        }
+        let byName = Dictionary(selections.map { ($0.name, $0.expression) },
+                                uniquingKeysWith: { first, _ in first })
+        let condition = Self.inline(parsed.count == 1 ? parsed[0] : .any(parsed), byName)
+
+        var unmappedReason: String?
+        if sourceUnmapped {
+            unmappedReason = "log source \(logSource) is not in the mapping"
+        } else if !resolver.unmappedFields.isEmpty {
+            unmappedReason = "fields not in the mapping: "
+                + resolver.unmappedFields.joined(separator: ", ")
+        }
+        let tags = root["tags"]?.sequence?.compactMap(\.string) ?? []
+        return .rule(CompiledRule(
+            id: id, title: title, level: level, path: path, line: line,
+            logSource: logSource, status: unmappedReason == nil ? .compiled : .compiledUnmapped,
+            unmappedReason: unmappedReason, tags: tags, selections: selections,
+            condition: condition, gate: gate, conditionSelections: named))
+    }
+
+    private func compileFilter(_ filter: YAMLNode, id: String, title: String, path: String)
+        throws(RuleRefusal) -> CompiledFilter
+    {
+        guard let map = filter.mapping else {
+            throw RuleRefusal(code: "invalid-filter", message: "'filter' must be a map",
+                              line: filter.mark.line)
+        }
+        var ruleIDs: [String] = []
+        if let rules = map["rules"] {
+            ruleIDs = rules.sequence?.compactMap(\.string) ?? rules.string.map { [$0] } ?? []
+        }
+        guard !ruleIDs.isEmpty else {
+            throw RuleRefusal(code: "invalid-filter", message: "the filter names no rules",
+                              line: filter.mark.line)
+        }
+        // Filters name event fields directly (as written); they see the same event
+        // as the rule they suppress, so their log source adds no gate.
+        var selections: [(name: String, expression: RuleExpression)] = []
+        var conditionText: String?
+        for entry in map {
+            guard let name = entry.key.string, name != "rules" else { continue }
+            if name == "condition" { conditionText = entry.value.string; continue }
+            selections.append((name, try compileSelection(entry.value, resolver: .identity)))
+        }
+        guard let conditionText else {
+            throw RuleRefusal(code: "missing-condition", message: "the filter has no condition",
+                              line: filter.mark.line)
+        }
+        var parser = try ConditionParser(conditionText, selections: selections.map(\.name))
+        let parsed = try parser.parse()
+        let byName = Dictionary(selections.map { ($0.name, $0.expression) },
+                                uniquingKeysWith: { first, _ in first })
+        return CompiledFilter(id: id, title: title, path: path, ruleIDs: ruleIDs,
+                              condition: Self.inline(parsed, byName))
+    }
+
+    /// Replaces selection references (encoded as constant-free tests on `@name`) by bodies.
+    static func inline(_ expression: RuleExpression, _ selections: [String: RuleExpression])
+        -> RuleExpression
+    {
+        switch expression {
+        case .test(let test):
+            if test.field?.hasPrefix(ConditionParser.referencePrefix) == true,
+               case .exists = test.kind {
+                let name = String(test.field!.dropFirst(ConditionParser.referencePrefix.count))
+                return selections[name] ?? .constant(false)
+            }
+            return expression
+        case .all(let children): return .all(children.map { inline($0, selections) })
+        case .any(let children): return .any(children.map { inline($0, selections) })
+        case .not(let child): return .not(inline(child, selections))
+        case .constant: return expression
+        }
+    }
+
+    // MARK: - Selections
+
+    func compileSelection(_ node: YAMLNode, resolver: FieldResolver) throws(RuleRefusal)
+        -> RuleExpression
+    {
+        switch node {
+        case .mapping(let map, _):
+            var parts: [RuleExpression] = []
+            for entry in map {
+                guard let key = entry.key.string else {
+                    throw RuleRefusal(code: "invalid-selection", message: "a field name must be text",
+                                      line: entry.key.mark.line)
+                }
+                do {
+                    parts.append(try compileItem(key: key, value: entry.value, resolver: resolver))
+                } catch {
+                    var refusal = error
+                    refusal.line = refusal.line ?? entry.key.mark.line
+                    throw refusal
+                }
+            }
+            return parts.count == 1 ? parts[0] : .all(parts)
+        case .sequence(let items, _):
+            guard !items.isEmpty else {
+                throw RuleRefusal(code: "invalid-selection", message: "empty selection list",
+                                  line: node.mark.line)
+            }
+            var alternatives: [RuleExpression] = []
+            var keywords: [YAMLNode] = []
+            for item in items {
+                if item.scalar != nil { keywords.append(item); continue }
+                alternatives.append(try compileSelection(item, resolver: resolver))
+            }
+            if !keywords.isEmpty {
+                alternatives.append(try compileItem(
+                    key: "", value: .sequence(keywords, mark: node.mark), resolver: resolver))
+            }
+            return alternatives.count == 1 ? alternatives[0] : .any(alternatives)
+        case .scalar:
+            return try compileItem(key: "", value: node, resolver: resolver)
+        }
+    }
+
+    // MARK: - Field items and modifiers
+
+    /// One `field|modifier…: value(s)` entry; an empty field is a keyword search.
+    func compileItem(key: String, value: YAMLNode, resolver: FieldResolver) throws(RuleRefusal)
+        -> RuleExpression
+    {
+        let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        let writtenField = parts[0]
+        let modifiers = Array(parts.dropFirst())
+        for modifier in modifiers where !Self.supportedModifiers.contains(modifier) {
+            throw RuleRefusal(code: "unsupported-modifier",
+                              message: "modifier '\(modifier)' is not supported (in '\(key)')")
+        }
+        let field: String? = writtenField.isEmpty ? nil : resolver.resolve(writtenField)
+        let has = Set(modifiers)
+        let values: [YAMLNode] = value.sequence ?? [value]
+        guard !values.isEmpty else {
+            throw RuleRefusal(code: "invalid-value", message: "'\(key)' has an empty value list")
+        }
+        let combine: ([RuleExpression]) -> RuleExpression = { parts in
+            parts.count == 1 ? parts[0] : has.contains("all") ? .all(parts) : .any(parts)
+        }
+        func requireField() throws(RuleRefusal) -> String {
+            guard let field else {
+                throw RuleRefusal(code: "invalid-modifier",
+                                  message: "'\(key)' needs a field name")
+            }
+            return field
+        }
+
+        if has.contains("exists") {
+            guard modifiers == ["exists"], values.count == 1, let flag = values[0].bool else {
+                throw RuleRefusal(code: "invalid-value",
+                                  message: "'\(key)' takes only true or false")
+            }
+            return .test(FieldTest(field: try requireField(), kind: .exists(flag)))
+        }
+        if has.contains("fieldref") {
+            let other = modifiers.filter { !["fieldref", "cased", "all", "neq"].contains($0) }
+            guard other.isEmpty else {
+                throw RuleRefusal(code: "unsupported-modifier",
+                                  message: "fieldref cannot be combined with "
+                                    + other.joined(separator: ", ") + " (in '\(key)')")
+            }
+            let target = try requireField()
+            var tests: [RuleExpression] = []
+            for node in values {
+                guard let name = node.string, !node.isNull else {
+                    throw RuleRefusal(code: "invalid-value", message: "fieldref needs a field name")
+                }
+                tests.append(.test(FieldTest(field: target, kind: .fieldReference(
+                    resolver.resolve(name), caseless: !has.contains("cased")))))
+            }
+            return negatedIfNeeded(combine(tests), has: has, field: target)
+        }
+        if has.contains("re") {
+            var options: Regex.Options = []
+            if has.contains("i") { options.insert(.caseless) }
+            if has.contains("m") { options.insert(.multiline) }
+            if has.contains("s") { options.insert(.dotAll) }
+            let other = modifiers.filter { !["re", "i", "m", "s", "all", "neq", "cased"].contains($0) }
+            guard other.isEmpty else {
+                throw RuleRefusal(code: "unsupported-modifier",
+                                  message: "re cannot be combined with "
+                                    + other.joined(separator: ", ") + " (in '\(key)')")
+            }
+            var tests: [RuleExpression] = []
+            for node in values {
+                guard let pattern = node.string, !node.isNull else {
+                    throw RuleRefusal(code: "invalid-value", message: "re needs a pattern")
+                }
+                do {
+                    let regex = try Regex(pattern, options: options)
+                    tests.append(.test(FieldTest(field: field, kind: .regex(CompiledRegex(regex: regex)))))
+                } catch {
+                    throw RuleRefusal(code: "invalid-regex", message: error.description)
+                }
+            }
+            return negatedIfNeeded(combine(tests), has: has, field: field)
+        }
+        if !has.isDisjoint(with: ["i", "m", "s"]) {
+            throw RuleRefusal(code: "invalid-modifier",
+                              message: "modifiers i, m and s only follow re (in '\(key)')")
+        }
+        if has.contains("cidr") {
+            var tests: [RuleExpression] = []
+            for node in values {
+                guard let text = node.string, let network = IPNetwork(parsing: text) else {
+                    throw RuleRefusal(code: "invalid-value",
+                                      message: "'\(node.string ?? "")' is not a CIDR network")
+                }
+                tests.append(.test(FieldTest(field: try requireField(), kind: .cidr(network))))
+            }
+            return negatedIfNeeded(combine(tests), has: has, field: field)
+        }
+        let comparisons: [ComparisonOperator] = [.lessThan, .lessOrEqual, .greaterThan,
+                                                 .greaterOrEqual]
+        if let op = comparisons.first(where: { has.contains($0.rawValue) }) {
+            var tests: [RuleExpression] = []
+            for node in values {
+                guard let number = node.string.flatMap(SigmaNumber.parseDecimal) else {
+                    throw RuleRefusal(code: "invalid-value",
+                                      message: "\(op.rawValue) needs a number, not '\(node.string ?? "")'")
+                }
+                tests.append(.test(FieldTest(field: try requireField(), kind: .compare(op, number))))
+            }
+            return combine(tests)
+        }
+
+        // String values: each written value becomes a group of alternatives.
+        var groups: [RuleExpression] = []
+        let caseless = !has.contains("cased")
+        for node in values {
+            guard let scalar = node.scalar else {
+                throw RuleRefusal(code: "invalid-value",
+                                  message: "'\(key)' has a nested list or map as a value",
+                                  line: node.mark.line)
+            }
+            if scalar.isNull {
+                guard let field else {
+                    throw RuleRefusal(code: "invalid-value", message: "a keyword cannot be null")
+                }
+                groups.append(.test(FieldTest(field: field, kind: .isNull)))
+                continue
+            }
+            var strings = try expandedStrings(scalar, expand: has.contains("expand"))
+            for modifier in modifiers {
+                strings = try transform(strings, by: modifier, key: key)
+            }
+            if field == nil {
+                // A keyword matches anywhere in a string of the event.
+                strings = strings.map { $0.prefixedWithWildcard().suffixedWithWildcard() }
+            }
+            let tests = strings.map { string in
+                RuleExpression.test(FieldTest(
+                    field: field, kind: .string(StringMatcher(string, caseless: caseless),
+                                                caseless: caseless)))
+            }
+            groups.append(tests.count == 1 ? tests[0] : .any(tests))
+        }
+        return negatedIfNeeded(combine(groups), has: has, field: field)
+    }
+
+    /// `neq`: the field is present and none of its values is one of these.
+    private func negatedIfNeeded(_ expression: RuleExpression, has: Set<String>, field: String?)
+        -> RuleExpression
+    {
+        guard has.contains("neq"), let field else { return expression }
+        return .all([.test(FieldTest(field: field, kind: .exists(true))), .not(expression)])
+    }
+
+    private func expandedStrings(_ scalar: YAMLScalar, expand: Bool) throws(RuleRefusal)
+        -> [SigmaString]
+    {
+        var text = scalar.value
+        // Plain YAML integers are numbers: give them their decimal text (`0017` is 17).
+        if scalar.style == .plain, let int = scalar.int, !text.hasPrefix("0x"),
+           !text.hasPrefix("0o") {
+            text = String(int)
+        }
+        guard expand else { return [SigmaString(parsing: text)] }
+        var results: [String] = [""]
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            if rest.hasPrefix("\\%") {
+                results = results.map { $0 + "%" }
+                rest = rest.dropFirst(2)
+                continue
+            }
+            if rest.first == "%", let end = rest.dropFirst().firstIndex(of: "%") {
+                let name = String(rest[rest.index(after: rest.startIndex)..<end])
+                guard let replacements = placeholders[name] ?? placeholders[name.lowercased()]
+                else {
+                    throw RuleRefusal(code: "unknown-placeholder",
+                                      message: "placeholder '%\(name)%' has no values in the "
+                                        + "placeholder file")
+                }
+                results = results.flatMap { prefix in replacements.map { prefix + $0 } }
+                rest = rest[rest.index(after: end)...]
+                continue
+            }
+            let character = rest.removeFirst()
+            results = results.map { $0 + String(character) }
+        }
+        return results.map(SigmaString.init(parsing:))
+    }
+
+    private func transform(_ strings: [SigmaString], by modifier: String, key: String)
+        throws(RuleRefusal) -> [SigmaString]
+    {
+        func plain(_ string: SigmaString) throws(RuleRefusal) -> [UInt8] {
+            guard let bytes = string.plainBytes else {
+                throw RuleRefusal(code: "invalid-value",
+                                  message: "\(modifier) needs a value without wildcards, "
+                                    + "not '\(string.display)' (in '\(key)')")
+            }
+            return bytes
+        }
+        switch modifier {
+        case "contains": return strings.map { $0.prefixedWithWildcard().suffixedWithWildcard() }
+        case "startswith": return strings.map { $0.suffixedWithWildcard() }
+        case "endswith": return strings.map { $0.prefixedWithWildcard() }
+        case "windash": return strings.flatMap(SigmaEncoding.windashVariants)
+        case "base64":
+            var result: [SigmaString] = []
+            for string in strings {
+                result.append(SigmaString(literal: Array(SigmaEncoding.base64(try plain(string)).utf8)))
+            }
+            return result
+        case "base64offset":
+            var result: [SigmaString] = []
+            for string in strings {
+                result += SigmaEncoding.base64Offsets(try plain(string)).map {
+                    SigmaString(literal: Array($0.utf8))
+                }
+            }
+            return result
+        case "utf16le", "wide": return strings.map { $0.mapLiterals(SigmaEncoding.utf16LE) }
+        case "utf16be": return strings.map { $0.mapLiterals(SigmaEncoding.utf16BE) }
+        case "utf16":
+            return strings.map { string in
+                let encoded = string.mapLiterals(SigmaEncoding.utf16LE)
+                return SigmaString(tokens: [.literal([0xFF, 0xFE])] + encoded.tokens)
+            }
+        default:
+            return strings
+        }
+    }
+}

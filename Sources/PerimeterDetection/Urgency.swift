@@ -1,0 +1,52 @@
+import PerimeterModel
+
+/// How an alert's urgency (0–100) is computed, as SPEC §6 defines it.
+///
+/// The severity comes from the rule level; the urgency is the mean of the severity and
+/// the highest rated criticality among the alert's host and account assets, rounded half
+/// up, or the severity alone when none of them is rated. Network assets are left out
+/// by default (a /8 rated 90 would make every alert urgent). Raising the severity or
+/// any criticality never lowers the result: the max and the mean are both monotone.
+public struct UrgencyPolicy: Sendable, Hashable {
+    public var severities: [RuleLevel: Int]
+    /// The severity of a rule that has no level.
+    public var defaultLevel: RuleLevel
+    public var includesNetworks: Bool
+
+    public init(severities: [RuleLevel: Int] = UrgencyPolicy.specSeverities,
+                defaultLevel: RuleLevel = .medium, includesNetworks: Bool = false) {
+        self.severities = severities
+        self.defaultLevel = defaultLevel
+        self.includesNetworks = includesNetworks
+    }
+
+    public static let specSeverities: [RuleLevel: Int] = [
+        .informational: 10, .low: 25, .medium: 50, .high: 75, .critical: 100,
+    ]
+
+    public func severity(of level: RuleLevel?) -> Int {
+        let level = level ?? defaultLevel
+        return min(100, max(0, severities[level] ?? UrgencyPolicy.specSeverities[level] ?? 50))
+    }
+
+    /// The urgency of an alert of `level` on these assets.
+    public func urgency(level: RuleLevel?, assets: [AlertAsset]) -> Int {
+        let severity = severity(of: level)
+        let rated = assets.filter { asset in
+            includesNetworks || asset.category != .network
+        }.compactMap(\.criticality)
+        guard let highest = rated.max() else { return severity }
+        let criticality = min(100, max(0, highest))
+        // Half up: (s + c) / 2 rounded half up is (s + c + 1) / 2 on non-negative integers.
+        return (severity + criticality + 1) / 2
+    }
+
+    /// The label of an urgency: low 0–49, medium 50–74, high 75–100.
+    public static func label(of urgency: Int) -> String {
+        switch urgency {
+        case ..<50: "low"
+        case ..<75: "medium"
+        default: "high"
+        }
+    }
+}
