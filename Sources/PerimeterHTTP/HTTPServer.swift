@@ -163,14 +163,17 @@ public final class HTTPServer: @unchecked Sendable {
             Self.option(.LISTEN_SOCKET, Int(socket.descriptor)),
             Self.option(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
             Self.option(.CONNECTION_LIMIT, configuration.connectionLimit),
+            // Refuse what HTTP/1.1 forbids (such as a missing Host) rather
+            // than guess: API clients are programs, and guesses hide bugs.
+            Self.option(.STRICT_FOR_CLIENT, 1),
             // Room for long query strings (filters) and many headers.
             Self.option(.CONNECTION_MEMORY_LIMIT, 128 << 10),
             Self.option(.NOTIFY_COMPLETED,
-                        unsafeBitCast(Self.completedCallback, to: Int.self), context),
+                        unsafeBitCast(completedCallback, to: Int.self), context),
             // Keep the path and query raw: the router splits the path into
             // segments before decoding, and `+` in a query means a space.
             Self.option(.UNESCAPE_CALLBACK,
-                        unsafeBitCast(Self.rawUnescapeCallback, to: Int.self)),
+                        unsafeBitCast(rawUnescapeCallback, to: Int.self)),
         ]
         if configuration.threadCount > 1 {
             options.append(Self.option(.THREAD_POOL_SIZE, configuration.threadCount))
@@ -181,14 +184,14 @@ public final class HTTPServer: @unchecked Sendable {
         }
         if configuration.libraryLog != nil {
             options.append(Self.option(.EXTERNAL_LOGGER,
-                                       unsafeBitCast(Self.logCallback, to: Int.self), context))
+                                       unsafeBitCast(logCallback, to: Int.self), context))
         }
         options.append(Self.option(.END, 0))
 
         let daemon = options.withUnsafeMutableBufferPointer { items in
             withVaList([Int32(MHD_OPTION.ARRAY.rawValue), items.baseAddress!,
                         Int32(MHD_OPTION.END.rawValue)]) { arguments in
-                MHD_start_daemon_va(flags, 0, nil, nil, Self.accessCallback, context,
+                MHD_start_daemon_va(flags, 0, nil, nil, accessCallback, context,
                                     arguments)
             }
         }
@@ -473,42 +476,6 @@ public final class HTTPServer: @unchecked Sendable {
     fileprivate func log(_ message: String) {
         configuration.libraryLog?(message)
     }
-
-    // MARK: - C callbacks: non-capturing, reaching the server through `cls`
-
-    private static let accessCallback: MHD_AccessHandlerCallback = {
-        cls, connection, url, method, _, uploadData, uploadDataSize, requestContext in
-        guard let cls, let connection, let url, let method, let uploadDataSize,
-              let requestContext else { return .NO }
-        let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
-        return server.access(connection: connection, url: url, method: method,
-                             uploadData: uploadData, uploadDataSize: uploadDataSize,
-                             requestContext: requestContext)
-    }
-
-    private static let completedCallback: MHD_RequestCompletedCallback = {
-        cls, _, requestContext, termination in
-        guard let cls, let requestContext, let pointer = requestContext.pointee else { return }
-        requestContext.pointee = nil
-        let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
-        let request = Unmanaged<InFlightRequest>.fromOpaque(pointer).takeRetainedValue()
-        server.complete(request, termination: termination)
-    }
-
-    private static let rawUnescapeCallback: UnescapeCallback = { _, _, text in
-        guard let text else { return 0 }
-        return strlen(text)
-    }
-
-    private static let logCallback: MHD_LogCallback = { cls, format, arguments in
-        guard let cls, let format, let arguments else { return }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        let written = vsnprintf(&buffer, buffer.count, format, arguments)
-        guard written >= 0 else { return }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self)
-        let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
-        server.log(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
 }
 
 /// `MHD_OPTION_UNESCAPE_CALLBACK`'s function, which the header does not name:
@@ -527,4 +494,43 @@ private struct DaemonHandle: @unchecked Sendable {
 /// library documents as safe from any thread.
 private struct ConnectionHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+}
+
+// MARK: - C callbacks: non-capturing, reaching the server through `cls`
+//
+// File-level rather than static members: the compiler crashed deserializing
+// a static member of C function type with a va_list parameter.
+
+private let accessCallback: MHD_AccessHandlerCallback = {
+    cls, connection, url, method, _, uploadData, uploadDataSize, requestContext in
+    guard let cls, let connection, let url, let method, let uploadDataSize,
+          let requestContext else { return .NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    return server.access(connection: connection, url: url, method: method,
+                         uploadData: uploadData, uploadDataSize: uploadDataSize,
+                         requestContext: requestContext)
+}
+
+private let completedCallback: MHD_RequestCompletedCallback = {
+    cls, _, requestContext, termination in
+    guard let cls, let requestContext, let pointer = requestContext.pointee else { return }
+    requestContext.pointee = nil
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    let request = Unmanaged<InFlightRequest>.fromOpaque(pointer).takeRetainedValue()
+    server.complete(request, termination: termination)
+}
+
+private let rawUnescapeCallback: UnescapeCallback = { _, _, text in
+    guard let text else { return 0 }
+    return strlen(text)
+}
+
+private let logCallback: MHD_LogCallback = { cls, format, arguments in
+    guard let cls, let format, let arguments else { return }
+    var buffer = [CChar](repeating: 0, count: 1024)
+    let written = vsnprintf(&buffer, buffer.count, format, arguments)
+    guard written >= 0 else { return }
+    let text = String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self)
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    server.log(text.trimmingCharacters(in: .whitespacesAndNewlines))
 }

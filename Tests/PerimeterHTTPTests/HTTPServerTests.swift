@@ -1,0 +1,348 @@
+import Foundation
+import PerimeterCrypto
+import Synchronization
+import Testing
+@testable import PerimeterHTTP
+
+/// Collects access log records written on the server's network threads.
+final class AccessLogCollector: Sendable {
+    private let records = Mutex<[HTTPAccessLogRecord]>([])
+
+    func append(_ record: HTTPAccessLogRecord) {
+        records.withLock { $0.append(record) }
+    }
+
+    /// Waits (up to 3 s) for a record that satisfies `condition`.
+    func waitFor(_ condition: (HTTPAccessLogRecord) -> Bool) async -> HTTPAccessLogRecord? {
+        for _ in 0..<300 {
+            if let found = records.withLock({ $0.first(where: condition) }) { return found }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
+    var all: [HTTPAccessLogRecord] { records.withLock { $0 } }
+}
+
+/// A router whose handlers echo what they saw, as JSON.
+func makeEchoRouter() -> Router {
+    struct Echo: Encodable {
+        var method: String
+        var route: String?
+        var parameters: [String: String]
+        var query: [String: String]
+        var tags: [String]
+        var bodyBytes: Int
+        var bodySHA256: String
+        var remoteAddress: String?
+    }
+    let echo: Router.Handler = { request in
+        .json(Echo(method: request.method.rawValue, route: request.routeTemplate,
+                   parameters: request.pathParameters, query: request.query,
+                   tags: request.queryValues("tag"), bodyBytes: request.body.count,
+                   bodySHA256: SHA256Digest(hashing: request.body).hexString,
+                   remoteAddress: request.remoteAddress))
+    }
+    var router = Router()
+    router.add(.get, "/v1/assets/{uuid}", handler: echo)
+    router.add(.patch, "/v1/assets/{uuid}", handler: echo)
+    router.add(.get, "/v1/atoms", handler: echo)
+    router.add(.post, "/v1/events", handler: echo)
+    router.add(.get, "/sleep") { request in
+        let milliseconds = Int(request.query["ms"] ?? "0") ?? 0
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return .text("slept \(milliseconds)")
+    }
+    return router
+}
+
+func startServer(
+    _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+    handler: some HTTPHandler = makeEchoRouter()
+) throws -> HTTPServer {
+    var configuration = HTTPServerConfiguration(port: 0)
+    configure(&configuration)
+    let server = try HTTPServer(configuration: configuration, handler: handler)
+    try server.start()
+    return server
+}
+
+@Suite(.serialized) struct HTTPServerTests {
+    @Test func routesWithPathParametersAndDecodedQuery() async throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let port = server.boundPort
+        #expect(port > 0)
+
+        let response = try await offPool {
+            try rawRequest(port: port, "GET",
+                           "/v1/assets/a%2Fb?value=CORP%5Cadmin&q=a+b%2Bc&tag=x&tag=y&flag")
+        }
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"] == "application/json")
+        let echo = try response.json()
+        #expect(echo["route"] as? String == "/v1/assets/{uuid}")
+        #expect(echo["parameters"] as? [String: String] == ["uuid": "a/b"])
+        #expect(echo["query"] as? [String: String]
+                == ["value": "CORP\\admin", "q": "a b+c", "tag": "x", "flag": ""])
+        #expect(echo["tags"] as? [String] == ["x", "y"])
+        let remote = try #require(echo["remoteAddress"] as? String)
+        #expect(remote.hasPrefix("127.0.0.1:"))
+    }
+
+    @Test func answersNotFoundAndMethodNotAllowedAsJSON() async throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let port = server.boundPort
+        let (missing, wrongMethod, badPath, badQuery) = try await offPool {
+            (try rawRequest(port: port, "GET", "/v1/nothing/here"),
+             try rawRequest(port: port, "DELETE", "/v1/assets/abc"),
+             try rawRequest(port: port, "GET", "/v1/assets/%zz"),
+             try rawRequest(port: port, "GET", "/v1/atoms?value=%E2%28"))
+        }
+        #expect(missing.status == 404)
+        #expect(missing.text == #"{"error":{"code":"not_found","message":"no such resource: "#
+                + #"no route matches the request path","details":{}}}"#)
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["allow"] == "GET, HEAD, PATCH")
+        let error = try #require(try wrongMethod.json()["error"] as? [String: Any])
+        #expect(error["code"] as? String == "method_not_allowed")
+        #expect(badPath.status == 400)
+        #expect(try badPath.json()["error"].flatMap { $0 as? [String: Any] }?["code"]
+                as? String == "malformed_path")
+        #expect(badQuery.status == 400)
+        #expect(try badQuery.json()["error"].flatMap { $0 as? [String: Any] }?["code"]
+                as? String == "malformed_query")
+    }
+
+    @Test func errorBodiesAndLogsCarryNoPathValues() async throws {
+        let log = AccessLogCollector()
+        let server = try startServer { $0.accessLog = log.append }
+        defer { server.stop() }
+        let port = server.boundPort
+        let secret = "CORP%5Calice.secret"
+        let (found, missing) = try await offPool {
+            (try rawRequest(port: port, "GET", "/v1/assets/\(secret)?value=\(secret)"),
+             try rawRequest(port: port, "GET", "/v1/nowhere/\(secret)"))
+        }
+        #expect(found.status == 200)
+        #expect(!missing.text.contains("alice"))
+        let record = try #require(await log.waitFor { $0.status == 200 })
+        #expect(record.route == "/v1/assets/{uuid}")
+        #expect(record.method == "GET")
+        #expect(record.termination == .completed)
+        #expect(record.responseBytes == found.body.count)
+        let unmatched = try #require(await log.waitFor { $0.status == 404 })
+        #expect(unmatched.route == "-")
+        #expect(!log.all.map(\.line).joined().contains("alice"))
+    }
+
+    @Test func refusesBodiesOverTheLimit() async throws {
+        let server = try startServer { $0.maxBodyBytes = 1000 }
+        defer { server.stop() }
+        let port = server.boundPort
+        let (declared, chunked, atLimit) = try await offPool {
+            let declared = try rawRequest(port: port, "POST", "/v1/events",
+                                          body: [UInt8](repeating: 65, count: 1001))
+            // Chunked: the length is not known until the body has arrived.
+            let connection = try RawHTTPConnection(port: port)
+            let chunk = String(repeating: "B", count: 600)
+            try connection.send("POST /v1/events HTTP/1.1\r\nHost: x\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n"
+                + "258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n")
+            let chunked = try connection.receiveResponse()
+            let atLimit = try rawRequest(port: port, "POST", "/v1/events",
+                                         body: [UInt8](repeating: 65, count: 1000))
+            return (declared, chunked, atLimit)
+        }
+        for refused in [declared, chunked] {
+            #expect(refused.status == 413)
+            #expect(refused.text == #"{"error":{"code":"body_too_large","message":"request "#
+                    + #"body too large: it exceeds the limit of 1000 bytes","details":"#
+                    + #"{"decoded":false,"limit_bytes":1000}}}"#)
+        }
+        #expect(atLimit.status == 200)
+        #expect(try atLimit.json()["bodyBytes"] as? Int == 1000)
+    }
+
+    @Test func decodesGzipBodies() async throws {
+        let server = try startServer { $0.maxDecodedBodyBytes = 100_000 }
+        defer { server.stop() }
+        let port = server.boundPort
+        let ndjson = Array(String(repeating: "{\"event\":{\"kind\":\"event\"}}\n",
+                                  count: 2000).utf8)
+        let compressed = try gzipped(ndjson)
+        let bomb = try gzipped([UInt8](repeating: 0, count: 1 << 20))
+        let (plain, zipped, broken, tooBig, brotli) = try await offPool {
+            (try rawRequest(port: port, "POST", "/v1/events", body: ndjson),
+             try rawRequest(port: port, "POST", "/v1/events",
+                            headers: ["Content-Encoding": "gzip"], body: compressed),
+             try rawRequest(port: port, "POST", "/v1/events",
+                            headers: ["Content-Encoding": "gzip"], body: Array("nope".utf8)),
+             try rawRequest(port: port, "POST", "/v1/events",
+                            headers: ["Content-Encoding": "gzip"], body: bomb),
+             try rawRequest(port: port, "POST", "/v1/events",
+                            headers: ["Content-Encoding": "br"], body: [1, 2, 3]))
+        }
+        let expectedSHA = SHA256Digest(hashing: ndjson).hexString
+        #expect(try plain.json()["bodySHA256"] as? String == expectedSHA)
+        #expect(zipped.status == 200)
+        #expect(try zipped.json()["bodySHA256"] as? String == expectedSHA)
+        #expect(try zipped.json()["bodyBytes"] as? Int == ndjson.count)
+        #expect(broken.status == 400)
+        #expect(broken.text.contains(#""code":"malformed_body""#))
+        #expect(tooBig.status == 413)
+        #expect(tooBig.text.contains(#""decoded":true"#))
+        #expect(brotli.status == 415)
+        #expect(brotli.text.contains(#""code":"unsupported_content_encoding""#))
+    }
+
+    @Test func refusesMalformedRequests() async throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let port = server.boundPort
+        let (garbage, noHost) = try await offPool {
+            let garbage = try RawHTTPConnection(port: port)
+            try garbage.send("THIS IS NOT HTTP\r\n\r\n")
+            let noHost = try RawHTTPConnection(port: port)
+            try noHost.send("GET /v1/atoms HTTP/1.1\r\n\r\n")
+            return (try garbage.receiveResponse(), try noHost.receiveResponse())
+        }
+        // libmicrohttpd answers these itself, before any handler runs.
+        #expect(garbage.status == 400)
+        #expect(noHost.status == 400)
+    }
+
+    @Test func servesConcurrentRequests() async throws {
+        let server = try startServer { $0.threadCount = 2 }
+        defer { server.stop() }
+        let port = server.boundPort
+        let started = ContinuousClock.now
+        let statuses = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await offPool {
+                        let response = try rawRequest(port: port, "GET", "/sleep?ms=200")
+                        return (response.status, "\(index) \(response.text)")
+                    }
+                }
+            }
+            var all: [(Int, String)] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(statuses.count == 40)
+        #expect(statuses.allSatisfy { $0.0 == 200 && $0.1.hasSuffix("slept 200") })
+        // 40 handlers of 200 ms on 2 network threads: far less than 40 × 200 ms,
+        // because a sleeping handler holds no network thread.
+        #expect(elapsed < .seconds(3))
+    }
+
+    @Test func keepsConnectionsAlive() async throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let port = server.boundPort
+        let statuses = try await offPool {
+            let connection = try RawHTTPConnection(port: port)
+            return try (0..<5).map { index in
+                try connection.sendRequest("GET", "/v1/assets/\(index)")
+                return try connection.receiveResponse().status
+            }
+        }
+        #expect(statuses == [200, 200, 200, 200, 200])
+    }
+
+    @Test func stopsGracefullyWithARequestInFlight() async throws {
+        let log = AccessLogCollector()
+        let entered = Mutex(false)
+        let server = try startServer({ $0.accessLog = log.append },
+                                     handler: HTTPClosureHandler { _ in
+            entered.withLock { $0 = true }
+            try? await Task.sleep(for: .milliseconds(500))
+            var response = HTTPResponse.text("finished")
+            response.routeTemplate = "/slow"
+            return response
+        })
+        let port = server.boundPort
+        async let inFlight = offPool { try rawRequest(port: port, "GET", "/slow") }
+        // Stop once the handler is running.
+        while !entered.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        let stopped = try await offPool { () -> Duration in
+            let started = ContinuousClock.now
+            server.stop()
+            return ContinuousClock.now - started
+        }
+        let response = try await inFlight
+        #expect(response.status == 200)
+        #expect(response.text == "finished")
+        #expect(stopped >= .milliseconds(300))
+        #expect(stopped < .seconds(5))
+        #expect(log.all.contains { $0.route == "/slow" && $0.termination == .completed })
+        #expect(throws: (any Error).self) { try RawHTTPConnection(port: port) }
+        server.stop() // a second stop does nothing
+    }
+
+    @Test func timesOutASlowClientWhileServingOthers() async throws {
+        let log = AccessLogCollector()
+        let server = try startServer {
+            $0.connectionTimeoutSeconds = 1
+            $0.threadCount = 1
+            $0.accessLog = log.append
+        }
+        defer { server.stop() }
+        let port = server.boundPort
+        let (closed, othersServed, waited) = try await offPool {
+            let started = ContinuousClock.now
+            let slow = try RawHTTPConnection(port: port)
+            try slow.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+            // The one network thread keeps serving other clients meanwhile.
+            var served = 0
+            for _ in 0..<10 where try rawRequest(port: port, "GET", "/v1/atoms").status == 200 {
+                served += 1
+            }
+            let closed = slow.isClosedByPeer()
+            return (closed, served, ContinuousClock.now - started)
+        }
+        #expect(closed)
+        #expect(othersServed == 10)
+        #expect(waited < .seconds(5))
+        let record = try #require(await log.waitFor { $0.termination == .timedOut })
+        #expect(record.status == 0)
+        #expect(record.requestBytes == 2)
+    }
+
+    @Test func pickingAPortAndRefusingBadSettings() throws {
+        #expect(throws: HTTPServerError.self) {
+            try HTTPServer(configuration: .init(host: "example.org", port: 0),
+                           handler: makeEchoRouter())
+        }
+        #expect(throws: HTTPServerError.self) {
+            try HTTPServer(configuration: .init(port: 70000), handler: makeEchoRouter())
+        }
+        let first = try startServer()
+        defer { first.stop() }
+        // The port is taken: a second server cannot bind it.
+        do {
+            _ = try HTTPServer(configuration: .init(port: first.boundPort),
+                               handler: makeEchoRouter())
+            Issue.record("binding a taken port succeeded")
+        } catch {
+            #expect(error.code == .addressUnavailable)
+        }
+        #expect(throws: HTTPServerError.self) { try first.start() }
+    }
+
+    @Test func listensOnIPv6Loopback() async throws {
+        let server = try startServer { $0.host = "::1" }
+        defer { server.stop() }
+        let port = server.boundPort
+        let response = try await offPool {
+            let connection = try RawHTTPConnection(port: port, ipv6: true)
+            try connection.sendRequest("GET", "/v1/atoms")
+            return try connection.receiveResponse()
+        }
+        let echo = try response.json()
+        #expect((echo["remoteAddress"] as? String)?.hasPrefix("[::1]:") == true)
+    }
+}
