@@ -283,6 +283,38 @@ func startServer(
         server.stop() // a second stop does nothing
     }
 
+    @Test func refusesNewRequestsWhileStopping() async throws {
+        let entered = Mutex(false)
+        let server = try startServer(handler: HTTPClosureHandler { request in
+            if request.path == "/slow" {
+                entered.withLock { $0 = true }
+                try? await Task.sleep(for: .milliseconds(400))
+            }
+            return .text("ok")
+        })
+        let port = server.boundPort
+        let kept = try RawHTTPConnection(port: port)
+        let first = try await offPool { () -> Int in
+            try kept.sendRequest("GET", "/fast")
+            return try kept.receiveResponse().status
+        }
+        #expect(first == 200)
+        async let slow = offPool { try rawRequest(port: port, "GET", "/slow") }
+        while !entered.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        async let stopping: Void = offPool { server.stop() }
+        try await Task.sleep(for: .milliseconds(100))
+        // The kept-alive connection asks again while the server drains.
+        let during = try await offPool { () -> RawHTTPConnection.Response in
+            try kept.sendRequest("GET", "/fast")
+            return try kept.receiveResponse()
+        }
+        #expect(during.status == 503)
+        #expect(during.headers["connection"]?.lowercased() == "close")
+        #expect(during.text.contains(#""code":"service_unavailable""#))
+        #expect(try await slow.status == 200)
+        try await stopping
+    }
+
     @Test func timesOutASlowClientWhileServingOthers() async throws {
         let log = AccessLogCollector()
         let server = try startServer {
@@ -296,12 +328,14 @@ func startServer(
             let started = ContinuousClock.now
             let slow = try RawHTTPConnection(port: port)
             try slow.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+            let slower = try RawHTTPConnection(port: port)
+            try slower.send("GET /v1/atoms HTTP/1.1\r\nHost: x\r\nX-Half")
             // The one network thread keeps serving other clients meanwhile.
             var served = 0
             for _ in 0..<10 where try rawRequest(port: port, "GET", "/v1/atoms").status == 200 {
                 served += 1
             }
-            let closed = slow.isClosedByPeer()
+            let closed = slow.isClosedByPeer() && slower.isClosedByPeer()
             return (closed, served, ContinuousClock.now - started)
         }
         #expect(closed)

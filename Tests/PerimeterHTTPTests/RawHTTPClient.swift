@@ -6,8 +6,10 @@ import Glibc
 /// A tiny blocking HTTP/1.1 client over a raw loopback socket, so that the
 /// tests control every byte (stalls, garbage, chunked bodies). Its calls
 /// block: async tests run them through `offPool` so that the Swift
-/// concurrency pool stays free for the server's handlers.
-final class RawHTTPConnection {
+/// concurrency pool stays free for the server's handlers. `@unchecked
+/// Sendable`: a test hands a connection from one `offPool` call to the next,
+/// never using it from two threads at once.
+final class RawHTTPConnection: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
