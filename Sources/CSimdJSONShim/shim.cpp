@@ -41,11 +41,18 @@ struct PathEntry {
     bool prefix;        // some selected path continues below this one
 };
 
-uint64_t hash_bytes(std::string_view s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : s) { h = (h ^ c) * 1099511628211ULL; }
-    return h ^ (h >> 29);
+// FNV-1a runs byte by byte, so the walk can extend a parent path's state
+// with ".key" instead of rehashing the whole path at every member.
+constexpr uint64_t hash_seed = 1469598103934665603ULL;
+
+inline uint64_t hash_extend(uint64_t state, std::string_view s) {
+    for (unsigned char c : s) { state = (state ^ c) * 1099511628211ULL; }
+    return state;
 }
+
+inline uint64_t hash_finish(uint64_t state) { return state ^ (state >> 29); }
+
+uint64_t hash_bytes(std::string_view s) { return hash_finish(hash_extend(hash_seed, s)); }
 
 class PathTable {
 public:
@@ -57,9 +64,10 @@ public:
         if (e.field < 0) { e.field = field; }
     }
 
-    const PathEntry *find(std::string_view path) const {
+    // `state` is hash_extend(hash_seed, path).
+    const PathEntry *find(std::string_view path, uint64_t state) const {
         if (slots_.empty()) { return nullptr; }
-        uint64_t h = hash_bytes(path);
+        uint64_t h = hash_finish(state);
         size_t mask = slots_.size() - 1;
         for (size_t i = h & mask;; i = (i + 1) & mask) {
             int32_t s = slots_[i];
@@ -355,7 +363,10 @@ public:
         size_t i = skip_space(0);
         if (!value(i, 0)) { return true; }
         i = skip_space(i);
-        if (i < n_) { return fail(i, "unexpected content after the JSON value"); }
+        if (i < n_) {
+            fail(i, "unexpected content after the JSON value");
+            return true;
+        }
         return false;
     }
 
@@ -547,7 +558,9 @@ struct pj_parser {
     bool removed_any = false;
     std::string error_text;
 
-    void walk_object(dom::object object, size_t depth) {
+    // `state` is the path hash state of the object's own path.
+    void walk_object(dom::object object, size_t depth, uint64_t state) {
+        if (depth > 0) { state = hash_extend(state, "."); }
         for (dom::key_value_pair member : object) {
             size_t saved = path.size();
             if (depth > 0) { path.push_back('.'); }
@@ -556,8 +569,9 @@ struct pj_parser {
                 path.resize(saved);
                 continue;
             }
-            const PathEntry *entry = table.find(path);
-            if (entry || collect_all) { walk_value(member.value, entry, depth); }
+            uint64_t member_state = hash_extend(state, member.key);
+            const PathEntry *entry = table.find(path, member_state);
+            if (entry || collect_all) { walk_value(member.value, entry, depth, member_state); }
             path.resize(saved);
         }
     }
@@ -579,16 +593,17 @@ struct pj_parser {
         return colliding;
     }
 
-    void walk_value(dom::element value, const PathEntry *entry, size_t depth) {
+    void walk_value(dom::element value, const PathEntry *entry, size_t depth,
+                    uint64_t state) {
         switch (value.type()) {
         case dom::element_type::OBJECT:
             if (collect_all || entry->prefix) {
-                walk_object(value.get_object().value_unsafe(), depth + 1);
+                walk_object(value.get_object().value_unsafe(), depth + 1, state);
             }
             return;
         case dom::element_type::ARRAY:
             for (dom::element element : value.get_array().value_unsafe()) {
-                walk_value(element, entry, depth);
+                walk_value(element, entry, depth, state);
             }
             return;
         default:
@@ -682,7 +697,7 @@ struct pj_parser {
         if (root.type() != dom::element_type::OBJECT) {
             return fail(result, PJ_NOT_OBJECT, kind_name(root.type()), -1);
         }
-        walk_object(root.get_object().value_unsafe(), 0);
+        walk_object(root.get_object().value_unsafe(), 0, hash_seed);
         group();
 
         SpanScanner::Outcome outcome;
