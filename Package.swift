@@ -69,7 +69,8 @@ let package = Package(
 
         // MARK: - Command line
         .target(name: "PerimeterApp",
-                dependencies: ["PerimeterModel", "PerimeterEvents", "PerimeterIngest",
+                dependencies: ["PerimeterModel", "PerimeterEvents", "PerimeterIngest", "PerimeterInput",
+                               "PerimeterSQLite",
                                "PerimeterInventory", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection",
                                "PerimeterServer", "PerimeterYAML"],

@@ -1,6 +1,91 @@
-/// The `perimeter` command line: parses the arguments and runs a command.
+import Foundation
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// The `perimeter` command line: finds the command and runs it.
 public enum PerimeterCommandLine {
+    static let commands: [(name: String, summary: String)] = [
+        ("demo", "Generate sample events, ingest them, and show what was found"),
+        ("ingest", "Read ECS events, discover assets, write enriched events"),
+        ("assets", "List, show, create and import assets"),
+        ("atoms", "Which asset holds an atom, now or at a given time"),
+        ("discovery", "List and switch the discovery rules of a community"),
+        ("rules", "Check Sigma rules and test them on events"),
+        ("bench", "Measure throughput and memory on a generated workload"),
+        ("version", "Print the versions of Perimeter and its libraries"),
+        ("help", "Show help for a command"),
+    ]
+
     public static func main() {
-        print("perimeter: under construction")
+        exit(run(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Runs a command; returns the process exit status (0 ok, 1 failure,
+    /// 2 usage error).
+    public static func run(_ arguments: [String]) -> Int32 {
+        guard let name = arguments.first, name != "--help", name != "-h" else {
+            print(overview)
+            return arguments.isEmpty ? 2 : 0
+        }
+        let rest = Array(arguments.dropFirst())
+        do {
+            switch name {
+            case "help":
+                guard let topic = rest.first else {
+                    print(overview)
+                    return 0
+                }
+                return run([topic, "--help"])
+            case "demo": return try DemoCommand.run(rest)
+            case "ingest": return try IngestCommand.run(rest)
+            case "assets": return try AssetsCommand.run(rest)
+            case "atoms": return try AtomsCommand.run(rest)
+            case "discovery": return try DiscoveryCommand.run(rest)
+            case "rules": return RulesCommands.run(rest)
+            case "bench": return try BenchCommand.run(rest)
+            case "version", "--version":
+                print(VersionCommand.text)
+                return 0
+            default:
+                var message = "unknown command '\(name)'"
+                if let near = NearestName.find(name, in: commands.map(\.name)) {
+                    message += "; did you mean '\(near)'?"
+                }
+                Terminal.error(message + " (see 'perimeter help')")
+                return 2
+            }
+        } catch let error as UsageError {
+            Terminal.error("\(error.message) (see 'perimeter \(name) --help')")
+            return 2
+        } catch {
+            Terminal.error(String(describing: error))
+            return 1
+        }
+    }
+
+    static var overview: String {
+        var text = """
+            perimeter: asset inventory and automatic asset discovery for a SOC.
+
+            Usage: perimeter COMMAND [OPTIONS]
+
+            Commands:
+
+            """
+        for (name, summary) in commands {
+            text += "  " + name.padding(toLength: 12, withPad: " ", startingAt: 0) + summary + "\n"
+        }
+        text += """
+
+            Every command reads the store from --db or PERIMETER_DB (default perimeter.db)
+            and the configuration from --config or PERIMETER_CONFIG.
+            Run 'perimeter COMMAND --help' for a command's options and an example.
+
+            Example:
+              perimeter ingest events.ndjson.gz --output enriched.ndjson
+            """
+        return text
     }
 }

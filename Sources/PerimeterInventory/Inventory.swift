@@ -43,7 +43,9 @@ public final class Inventory {
     public func load(attachment: Attachment) {
         insert(attachment)
         nextAttachmentID = max(nextAttachmentID, attachment.id + 1)
-        watermark = max(watermark, attachment.lastSeen)
+        // Only event-made attachments tell how far event time got; a
+        // person's confirmation carries the wall-clock time of the action.
+        if attachment.kind == .observed { watermark = max(watermark, attachment.lastSeen) }
     }
 
     public func load(rejected atom: RejectedAtom) { rejected.insert(atom) }

@@ -49,8 +49,8 @@ extension InventoryStore {
         let order: String
         switch query.sort {
         case .name: order = "name COLLATE NOCASE \(direction), uuid"
-        case .criticality: order = "criticality IS NULL, criticality \(direction), uuid"
-        case .lastSeen: order = "last_seen \(direction), uuid"
+        case .criticality: order = "criticality IS NULL, criticality \(direction), name COLLATE NOCASE, uuid"
+        case .lastSeen: order = "last_seen \(direction), name COLLATE NOCASE, uuid"
         case .createdAt: order = "created_at \(direction), uuid"
         }
         var sql = "SELECT \(Self.assetColumns) FROM assets WHERE \(condition) ORDER BY \(order)"

@@ -1,0 +1,55 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// The JSON form of an asset, shared by `assets list --json`, `assets
+/// show --json` and the HTTP API: one shape everywhere.
+enum AssetJSON {
+    static func object(_ asset: Asset, attachments: [Attachment],
+                       bounds: CriticalityBounds) -> [String: Any] {
+        var object: [String: Any] = [
+            "uuid": asset.id.uuidString.lowercased(),
+            "name": asset.name,
+            "category": asset.category.rawValue,
+            "criticality_display": bounds.display(asset.criticality).rawValue,
+            "tags": asset.tags.sorted(),
+            "reviewed": asset.reviewed,
+            "source": asset.source.description,
+            "community": asset.community,
+            "description": asset.description,
+            "properties": asset.properties.mapValues(\.jsonObject),
+            "atoms": attachments.map(atom),
+            "revoked": asset.isRevoked,
+            "created_at": timestamp(asset.createdAt),
+            "updated_at": timestamp(asset.updatedAt),
+        ]
+        object["subcategory"] = asset.subcategory?.rawValue ?? NSNull()
+        object["criticality"] = asset.criticality?.value ?? NSNull()
+        object["entity"] = asset.entity ?? NSNull()
+        object["first_seen"] = asset.firstSeen.map(timestamp) ?? NSNull()
+        object["last_seen"] = asset.lastSeen.map(timestamp) ?? NSNull()
+        if let rule = asset.source.rule { object["discovery_rule"] = rule }
+        return object
+    }
+
+    static func atom(_ attachment: Attachment) -> [String: Any] {
+        var object: [String: Any] = [
+            "type": attachment.key.atom.type.rawValue,
+            "value": attachment.key.atom.value,
+            "kind": attachment.kind.rawValue,
+        ]
+        object["from"] = attachment.from == .distantPast ? NSNull() : attachment.from.description
+        object["to"] = attachment.to.map(\.description) ?? NSNull()
+        return object
+    }
+
+    static func timestamp(_ date: Date) -> String { EventTime(date).description }
+
+    static func line(_ object: [String: Any]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object,
+                                                     options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+
+/// Reads import files into rows, keeping each row's number for messages.
+enum AssetRowReader {
+    /// RFC 4180 CSV with a header row; row numbers count the header as 1.
+    static func csv(_ text: String) throws -> [(Int, Result<AssetRow, RowProblem>)] {
+        let records = parseCSV(text)
+        guard let header = records.first?.fields else { return [] }
+        let columns = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let known = ["name", "category", "subcategory", "criticality", "tags", "reviewed",
+                     "description", "entity"]
+        for column in columns where !known.contains(column)
+            && !column.hasPrefix("atom.") && !column.hasPrefix("property.") {
+            throw UsageError("unknown CSV column '\(column)'; expected "
+                             + known.joined(separator: ", ") + ", atom.TYPE or property.NAME")
+        }
+        var rows: [(Int, Result<AssetRow, RowProblem>)] = []
+        for record in records.dropFirst() {
+            if record.fields.allSatisfy({ $0.isEmpty }) { continue }
+            guard record.fields.count == columns.count else {
+                rows.append((record.line, .failure(RowProblem(
+                    column: nil, message: "\(record.fields.count) fields; the header has \(columns.count)"))))
+                continue
+            }
+            var row = AssetRow()
+            for (column, value) in zip(columns, record.fields) {
+                let list = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }
+                switch column {
+                case "name": row.name = value
+                case "category": row.category = value
+                case "subcategory": row.subcategory = value
+                case "criticality": row.criticality = value
+                case "tags": row.tags = list
+                case "reviewed": row.reviewed = value
+                case "description": row.description = value
+                case "entity": row.entity = value
+                default:
+                    if column.hasPrefix("atom.") {
+                        row.atoms += list.map { (String(column.dropFirst(5)), $0) }
+                    } else if !value.isEmpty {
+                        row.properties.append((String(column.dropFirst(9)), value))
+                    }
+                }
+            }
+            rows.append((record.line, .success(row)))
+        }
+        return rows
+    }
+
+    struct Record {
+        var line: Int
+        var fields: [String]
+    }
+
+    /// Splits CSV text into records: quoted fields may hold commas,
+    /// newlines and doubled quotes.
+    static func parseCSV(_ text: String) -> [Record] {
+        var records: [Record] = []
+        var fields: [String] = []
+        var field = ""
+        var inQuotes = false
+        var line = 1
+        var recordLine = 1
+        var characters = Array(text)
+        if characters.first == "\u{FEFF}" { characters.removeFirst() }
+        var index = 0
+        while index < characters.count {
+            let c = characters[index]
+            if inQuotes {
+                if c == "\"" {
+                    if index + 1 < characters.count && characters[index + 1] == "\"" {
+                        field.append("\"")
+                        index += 1
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.append(c)
+                }
+            } else if c == "\"" && field.isEmpty {
+                inQuotes = true
+            } else if c == "," {
+                fields.append(field)
+                field = ""
+            } else if c == "\n" || c == "\r\n" || c == "\r" {
+                fields.append(field)
+                records.append(Record(line: recordLine, fields: fields))
+                fields = []
+                field = ""
+                line += 1
+                recordLine = line
+            } else {
+                field.append(c)
+            }
+            index += 1
+        }
+        if !field.isEmpty || !fields.isEmpty {
+            fields.append(field)
+            records.append(Record(line: recordLine, fields: fields))
+        }
+        return records
+    }
+
+    /// One JSON object per line.
+    static func jsonLines(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
+        var rows: [(Int, Result<AssetRow, RowProblem>)] = []
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            rows.append((offset + 1, row(fromJSON: trimmed)))
+        }
+        return rows
+    }
+
+    private static func row(fromJSON text: String) -> Result<AssetRow, RowProblem> {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+        else { return .failure(RowProblem(column: nil, message: "not a JSON object")) }
+        var row = AssetRow()
+        func string(_ key: String) -> String? {
+            switch object[key] {
+            case let s as String: s
+            case let n as NSNumber: n.stringValue
+            default: nil
+            }
+        }
+        row.name = string("name")
+        row.category = string("category")
+        row.subcategory = string("subcategory")
+        row.criticality = string("criticality")
+        row.description = string("description")
+        row.entity = string("entity")
+        if let reviewed = object["reviewed"] as? Bool { row.reviewed = reviewed ? "true" : "false" }
+        else { row.reviewed = string("reviewed") }
+        if let tags = object["tags"] {
+            guard let list = tags as? [String] else {
+                return .failure(RowProblem(column: "tags", message: "tags must be a list of text"))
+            }
+            row.tags = list
+        }
+        switch object["atoms"] {
+        case nil: break
+        case let byType as [String: Any]:
+            for (type, values) in byType.sorted(by: { $0.key < $1.key }) {
+                let list = (values as? [String]) ?? (values as? String).map { [$0] } ?? []
+                row.atoms += list.map { (type, $0) }
+            }
+        case let list as [[String: Any]]:
+            for item in list {
+                guard let type = item["type"] as? String, let value = item["value"] as? String else {
+                    return .failure(RowProblem(column: "atoms", message: "each atom needs a type and a value"))
+                }
+                row.atoms.append((type, value))
+            }
+        default:
+            return .failure(RowProblem(column: "atoms", message: "atoms must be {type: [values]} or [{type, value}]"))
+        }
+        if let properties = object["properties"] {
+            guard let map = properties as? [String: Any] else {
+                return .failure(RowProblem(column: "properties", message: "properties must be an object"))
+            }
+            for (name, value) in map.sorted(by: { $0.key < $1.key }) {
+                let text: String
+                switch value {
+                case let list as [Any]: text = list.map { "\($0)" }.joined(separator: ",")
+                case let n as NSNumber: text = n.stringValue
+                default: text = "\(value)"
+                }
+                row.properties.append((name, text))
+            }
+        }
+        return .success(row)
+    }
+}

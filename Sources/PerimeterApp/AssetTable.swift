@@ -1,0 +1,110 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+
+/// Plain-text views of assets for the terminal.
+enum AssetTable {
+    static func render(_ assets: [Asset], attachments: [AssetID: [Attachment]],
+                       bounds: CriticalityBounds) -> String {
+        let header = ["NAME", "CATEGORY", "SUB", "CRIT", "TAGS", "SOURCE", "REVIEWED", "LAST SEEN",
+                      "ATOMS"]
+        var rows: [[String]] = [header]
+        for asset in assets {
+            let crit = asset.criticality.map { "\($0.value) \(bounds.display($0).rawValue)" } ?? "unrated"
+            let open = (attachments[asset.id] ?? []).filter { $0.to == nil }
+            var atoms = open.prefix(3).map { "\($0.key.atom.type.rawValue):\($0.key.atom.value)" }
+                .joined(separator: " ")
+            if open.count > 3 { atoms += " +\(open.count - 3)" }
+            rows.append([
+                clip(asset.name, 32), asset.category.rawValue, asset.subcategory?.rawValue ?? "-",
+                crit, clip(asset.tags.sorted().joined(separator: ","), 20),
+                asset.source.rule.map { "auto:\($0)" } ?? asset.source.description,
+                asset.reviewed ? "yes" : "no",
+                asset.lastSeen.map { String(EventTime($0).description.prefix(19)) } ?? "-",
+                clip(atoms, 60),
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index],
+                                                             withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func clip(_ text: String, _ width: Int) -> String {
+        text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+    }
+}
+
+/// The asset page, as text.
+enum AssetPage {
+    static func render(_ asset: Asset, attachments: [Attachment],
+                       activity: [(Atom, [(EventTime, Int)])], conflicts: [AtomConflict],
+                       audit: [AuditRecord], bounds: CriticalityBounds) -> String {
+        var lines: [String] = []
+        lines.append("\(asset.name)  (\(asset.category.rawValue)"
+                     + (asset.subcategory.map { "/\($0.rawValue)" } ?? "") + ")")
+        lines.append("  uuid          \(asset.id.uuidString.lowercased())")
+        let crit = asset.criticality.map { "\($0.value) (\(bounds.display($0).rawValue))" } ?? "unrated"
+        lines.append("  criticality   \(crit)")
+        lines.append("  tags          \(asset.tags.isEmpty ? "-" : asset.tags.sorted().joined(separator: ", "))")
+        lines.append("  reviewed      \(asset.reviewed ? "yes" : "no")")
+        lines.append("  source        \(asset.source)" + (asset.source.rule.map { " (rule \($0))" } ?? ""))
+        lines.append("  scope         \(asset.community)" + (asset.entity.map { " / \($0)" } ?? ""))
+        if !asset.description.isEmpty { lines.append("  description   \(asset.description)") }
+        lines.append("  first seen    \(asset.firstSeen.map { EventTime($0).description } ?? "-")")
+        lines.append("  last seen     \(asset.lastSeen.map { EventTime($0).description } ?? "-")")
+        if asset.isRevoked { lines.append("  REVOKED: left out of views and matching") }
+        if !asset.properties.isEmpty {
+            lines.append("\nProperties")
+            for (name, value) in asset.properties.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(text(value))")
+            }
+        }
+        for kind in [AttachmentKind.confirmed, .observed] {
+            let group = attachments.filter { $0.kind == kind }
+            guard !group.isEmpty else { continue }
+            lines.append("\n\(kind == .confirmed ? "Confirmed detection properties" : "Observed atoms")")
+            for attachment in group {
+                let from = attachment.from == .distantPast ? "always" : attachment.from.description
+                let to = attachment.to?.description ?? "open"
+                let atom = "\(attachment.key.atom.type.rawValue) \(attachment.key.atom.value)"
+                lines.append("  \(atom.padding(toLength: 40, withPad: " ", startingAt: 0)) "
+                             + "[\(from), \(to))  last seen \(attachment.lastSeen)")
+            }
+        }
+        if !conflicts.isEmpty {
+            lines.append("\nConflicts")
+            for conflict in conflicts {
+                lines.append("  \(conflict.key.atom): \(conflict.reason) at \(conflict.at) ("
+                             + conflict.assets.map { $0.uuidString.lowercased() }.joined(separator: ", ") + ")")
+            }
+        }
+        let busy = activity.filter { !$0.1.isEmpty }
+        if !busy.isEmpty {
+            lines.append("\nWeekly activity (events per week, per atom)")
+            for (atom, weeks) in busy {
+                let recent = weeks.suffix(8).map { "\(String($0.0.description.prefix(10))):\($0.1)" }
+                lines.append("  \(atom)  " + recent.joined(separator: "  "))
+            }
+        }
+        if !audit.isEmpty {
+            lines.append("\nAudit trail")
+            for record in audit.suffix(10) {
+                lines.append("  \(record.at)  \(record.actor)  \(record.action)  \(record.after ?? "")")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func text(_ value: PropertyValue) -> String {
+        switch value {
+        case .string(let s): s
+        case .number(let n): n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .boolean(let b): b ? "true" : "false"
+        case .list(let l): l.joined(separator: ", ")
+        }
+    }
+}

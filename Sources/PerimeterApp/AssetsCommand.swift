@@ -1,0 +1,188 @@
+import Foundation
+import PerimeterEvents
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// `perimeter assets list|show|create|import`.
+enum AssetsCommand {
+    static func run(_ arguments: [String]) throws -> Int32 {
+        guard let sub = arguments.first, sub != "--help", sub != "-h" else {
+            print("""
+                Work with the inventory's assets.
+
+                Usage: perimeter assets list|show|create|import [OPTIONS]
+
+                  list     List assets with filters and the count of matches
+                  show     Show one asset: properties, atoms with their intervals, activity
+                  create   Create one asset by hand
+                  import   Import assets from CSV or JSON lines
+
+                Example:
+                  perimeter assets list --category host --criticality 68-100
+                """)
+            return arguments.isEmpty ? 2 : 0
+        }
+        let rest = Array(arguments.dropFirst())
+        switch sub {
+        case "list": return try list(rest)
+        case "show": return try show(rest)
+        case "create": return try AssetCreation.create(rest)
+        case "import": return try AssetCreation.importFile(rest)
+        default:
+            var message = "unknown assets command '\(sub)'"
+            if let near = NearestName.find(sub, in: ["list", "show", "create", "import"]) {
+                message += "; did you mean '\(near)'?"
+            }
+            throw UsageError(message)
+        }
+    }
+
+    // MARK: - list
+
+    static let listSpec = CommandSpec(
+        name: "assets list", summary: "List the assets that match every filter given, "
+            + "with the number of matches.",
+        usage: "assets list [FILTERS] [--json]",
+        options: CommonOptions.store + [
+            .init(name: "--criticality", valueName: "MIN-MAX",
+                  help: "Criticality range, e.g. 68-100; 'unrated' for unrated assets."),
+            .init(name: "--tag", valueName: "TAG", help: "Holds this tag (repeatable: all of them).",
+                  isRepeatable: true),
+            .init(name: "--category", valueName: "CATEGORY",
+                  help: "account, host or network (repeatable: any of them).", isRepeatable: true),
+            .init(name: "--source", valueName: "SOURCE", help: "automatic, manual or connector:NAME."),
+            .init(name: "--reviewed", valueName: "BOOL", help: "true or false."),
+            .init(name: "--search", valueName: "TEXT", help: "Text in the name or an atom."),
+            .init(name: "--entity", valueName: "NAME", help: "Only assets of this entity."),
+            .init(name: "--revoked", valueName: nil, help: "Include revoked assets."),
+            .init(name: "--sort", valueName: "KEY",
+                  help: "name (default), criticality, last_seen or created_at."),
+            .init(name: "--desc", valueName: nil, help: "Sort in descending order."),
+            .init(name: "--limit", valueName: "N", help: "At most N assets (default 50; 0: all)."),
+            .init(name: "--offset", valueName: "N", help: "Skip the first N assets."),
+            .init(name: "--json", valueName: nil, help: "One JSON object per asset per line."),
+        ],
+        example: "perimeter assets list --category host --tag VIP --criticality 68-100 --json")
+
+    static func list(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: listSpec)
+        if arguments.wantsHelp {
+            print(listSpec.help)
+            return 0
+        }
+        guard arguments.positionals.isEmpty else {
+            throw UsageError("unexpected argument '\(arguments.positionals[0])'")
+        }
+        let configuration = try CommonOptions.configuration(arguments)
+        var query = AssetQuery(community: try CommonOptions.community(arguments))
+        query.entity = arguments.value("--entity")
+        if let range = arguments.value("--criticality") {
+            if range.lowercased() == "unrated" {
+                query.unratedOnly = true
+            } else {
+                query.criticality = try parseRange(range)
+            }
+        }
+        query.tags = arguments.all("--tag")
+        query.categories = try arguments.all("--category").map { name in
+            try parsingArgument { () throws(ModelError) in try AssetCategory(parsing: name) }
+        }
+        if let source = arguments.value("--source") {
+            guard ["automatic", "manual"].contains(source) || source.hasPrefix("connector:") else {
+                throw UsageError("unknown source '\(source)'; expected automatic, manual or connector:NAME")
+            }
+            query.source = source
+        }
+        query.reviewed = try arguments.bool("--reviewed")
+        query.text = arguments.value("--search")
+        query.includeRevoked = arguments.flag("--revoked")
+        if let sort = arguments.value("--sort") {
+            guard let key = AssetQuery.SortKey(rawValue: sort) else {
+                throw UsageError("unknown sort key '\(sort)'; expected "
+                                 + ListFormatting.disjunction(AssetQuery.SortKey.allCases.map(\.rawValue)))
+            }
+            query.sort = key
+        }
+        query.descending = arguments.flag("--desc")
+        let limit = try arguments.int("--limit", in: 0...10_000_000) ?? 50
+        query.limit = limit == 0 ? nil : limit
+        query.offset = try arguments.int("--offset", in: 0...Int.max) ?? 0
+
+        let store = try CommonOptions.openStore(arguments)
+        let (total, assets) = try store.assets(matching: query)
+        let attachments = try store.attachments(ofAssets: assets.map(\.id))
+        if arguments.flag("--json") {
+            for asset in assets {
+                print(AssetJSON.line(AssetJSON.object(asset, attachments: attachments[asset.id] ?? [],
+                                                      bounds: configuration.criticalityBounds)))
+            }
+            Terminal.note("\(Formatting.count(total)) matching assets")
+            return 0
+        }
+        print(AssetTable.render(assets, attachments: attachments,
+                                bounds: configuration.criticalityBounds))
+        let shown = assets.isEmpty ? "" : " (showing \(query.offset + 1)–\(query.offset + assets.count))"
+        print("\(Formatting.count(total)) matching assets\(shown)")
+        return 0
+    }
+
+    static func parseRange(_ text: String) throws -> ClosedRange<Int> {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let numbers = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if parts.count == 1, let value = numbers[0], (0...100).contains(value) { return value...value }
+        guard parts.count == 2, let low = numbers[0], let high = numbers[1], 0 <= low, low <= high,
+              high <= 100
+        else {
+            throw UsageError("'--criticality' must be MIN-MAX within 0-100 (e.g. 68-100), not '\(text)'")
+        }
+        return low...high
+    }
+
+    // MARK: - show
+
+    static let showSpec = CommandSpec(
+        name: "assets show", summary: "Show one asset: its fields, contextual properties, atoms "
+            + "with their validity intervals, conflicts, weekly activity and audit trail.",
+        usage: "assets show UUID|NAME [--json]",
+        options: CommonOptions.store + [
+            .init(name: "--json", valueName: nil, help: "The asset as one JSON object."),
+        ],
+        example: "perimeter assets show DESKTOP-123")
+
+    static func show(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: showSpec)
+        if arguments.wantsHelp {
+            print(showSpec.help)
+            return 0
+        }
+        guard arguments.positionals.count == 1 else {
+            throw UsageError("give one asset, by uuid or name")
+        }
+        let configuration = try CommonOptions.configuration(arguments)
+        let store = try CommonOptions.openStore(arguments)
+        let asset = try store.asset(named: arguments.positionals[0],
+                                    community: try CommonOptions.community(arguments))
+        let attachments = try store.attachments(ofAsset: asset.id)
+        var activity: [(Atom, [(EventTime, Int)])] = []
+        for atom in Set(attachments.map(\.key.atom)).sorted() {
+            activity.append((atom, try store.weeklyActivity(of: atom, community: asset.community)))
+        }
+        if arguments.flag("--json") {
+            var object = AssetJSON.object(asset, attachments: attachments,
+                                          bounds: configuration.criticalityBounds)
+            object["activity"] = activity.map { atom, weeks in
+                ["type": atom.type.rawValue, "value": atom.value,
+                 "weeks": weeks.map { ["week": $0.0.description, "events": $0.1] }] as [String: Any]
+            }
+            print(AssetJSON.line(object))
+            return 0
+        }
+        print(AssetPage.render(asset, attachments: attachments, activity: activity,
+                               conflicts: try store.conflicts(involving: asset.id),
+                               audit: try store.audit(of: asset.id),
+                               bounds: configuration.criticalityBounds))
+        return 0
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import PerimeterEvents
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// `perimeter atoms show VALUE [--at TIME]`: which asset held an atom.
+enum AtomsCommand {
+    static let spec = CommandSpec(
+        name: "atoms show", summary: "Show which assets hold an atom, now or at a given time, "
+            + "with its whole timeline of attachments and its weekly activity.",
+        usage: "atoms show VALUE [--type TYPE] [--at TIME] [--json]",
+        options: CommonOptions.store + [
+            .init(name: "--type", valueName: "TYPE",
+                  help: "The atom type, when the value alone is ambiguous (e.g. hostname or username)."),
+            .init(name: "--at", valueName: "TIME", help: "The time to ask about (default: now)."),
+            .init(name: "--entity", valueName: "NAME", help: "Ask from this entity's point of view."),
+            .init(name: "--json", valueName: nil, help: "One JSON object."),
+        ],
+        example: "perimeter atoms show 10.0.0.7 --at 2024-05-01T10:00:00Z")
+
+    static func run(_ raw: [String]) throws -> Int32 {
+        guard raw.first == "show" else {
+            if raw.isEmpty || raw.first == "--help" || raw.first == "-h" {
+                print(spec.help)
+                return raw.isEmpty ? 2 : 0
+            }
+            throw UsageError("unknown atoms command '\(raw[0])'; expected show")
+        }
+        let arguments = try ParsedArguments(Array(raw.dropFirst()), spec: spec)
+        if arguments.wantsHelp {
+            print(spec.help)
+            return 0
+        }
+        guard arguments.positionals.count == 1 else { throw UsageError("give one atom value") }
+        let value = arguments.positionals[0]
+        let community = try CommonOptions.community(arguments)
+        let at = try arguments.value("--at").map { try CommonOptions.time($0, option: "--at") }
+            ?? EventTime(Date())
+        let types: [AtomType]
+        if let name = arguments.value("--type") {
+            do { types = [try AtomType(parsing: name)] } catch { throw UsageError(error.message) }
+        } else {
+            types = AtomType.allCases
+        }
+        let candidates = normalizedCandidates(value, types: types)
+        guard !candidates.isEmpty else {
+            throw UsageError("'\(value)' is no atom of type "
+                             + ListFormatting.disjunction(types.map(\.rawValue))
+                             + " (placeholders, loopback and built-in principals are never atoms)")
+        }
+        let store = try CommonOptions.openStore(arguments)
+        let entity = arguments.value("--entity")
+        var results: [[String: Any]] = []
+        var text: [String] = []
+        for atom in candidates {
+            let timeline = try store.attachments(ofAtom: atom, community: community)
+                .filter { entity == nil || $0.key.scope.entity == nil || $0.key.scope.entity == entity }
+            let activity = try store.weeklyActivity(of: atom, community: community)
+            if timeline.isEmpty && activity.isEmpty && candidates.count > 1 { continue }
+            let holders = timeline.filter { $0.from <= at && ($0.to.map { at < $0 } ?? true)
+                && !($0.kind == .observed && $0.key.atom.type.isAddress
+                     && $0.lastSeen + Duration.days(7) <= at) }
+            var names: [AssetID: String] = [:]
+            for attachment in timeline where names[attachment.asset] == nil {
+                names[attachment.asset] = (try? store.asset(named: attachment.asset.uuidString,
+                                                            community: community))?.name ?? "?"
+            }
+            results.append([
+                "type": atom.type.rawValue, "value": atom.value, "at": at.description,
+                "holders": holders.map { ["uuid": $0.asset.uuidString.lowercased(),
+                                          "name": names[$0.asset] ?? "?", "kind": $0.kind.rawValue] },
+                "timeline": timeline.map { attachment -> [String: Any] in
+                    var item = AssetJSON.atom(attachment)
+                    item["asset"] = attachment.asset.uuidString.lowercased()
+                    item["name"] = names[attachment.asset] ?? "?"
+                    item["origin"] = attachment.origin
+                    return item
+                },
+                "activity": activity.map { ["week": $0.0.description, "events": $0.1] },
+            ])
+            text.append("\(atom.type.rawValue) \(atom.value)")
+            if holders.isEmpty {
+                text.append("  held by no asset at \(at)")
+            }
+            for holder in holders {
+                text.append("  held at \(at) by \(names[holder.asset] ?? "?") "
+                            + "(\(holder.asset.uuidString.lowercased()), \(holder.kind.rawValue))")
+            }
+            if !timeline.isEmpty { text.append("  timeline:") }
+            for attachment in timeline {
+                let from = attachment.from == .distantPast ? "always" : attachment.from.description
+                text.append("    [\(from), \(attachment.to?.description ?? "open"))  "
+                            + "\(names[attachment.asset] ?? "?")  \(attachment.kind.rawValue)  "
+                            + "from \(attachment.origin)")
+            }
+            if !activity.isEmpty {
+                text.append("  weekly activity: " + activity.suffix(8)
+                    .map { "\(String($0.0.description.prefix(10))):\($0.1)" }.joined(separator: "  "))
+            }
+        }
+        if arguments.flag("--json") {
+            for result in results { print(AssetJSON.line(result)) }
+        } else {
+            print(text.isEmpty ? "no asset holds '\(value)' and it was never seen" : text.joined(separator: "\n"))
+        }
+        return 0
+    }
+
+    /// Every reading of a value as an atom of one of the types.
+    static func normalizedCandidates(_ value: String, types: [AtomType]) -> [Atom] {
+        let normalizer = AtomNormalizer.standard
+        var atoms: [Atom] = []
+        for type in types {
+            let atom: Atom? = switch type {
+            case .ipv4, .ipv6: normalizer.address(value).flatMap { $0.type == type ? $0 : nil }
+            case .hostname: normalizer.hostname(value)
+            case .fqdn: normalizer.fqdn(value)
+            case .username: normalizer.username(value)
+            case .email: normalizer.email(value)
+            case .sid: normalizer.sid(value)
+            case .mac: normalizer.mac(value)
+            case .hostID: normalizer.hostID(value)
+            case .agentID: normalizer.agentID(value)
+            case .cidr: (try? CIDRRange(parsing: value))?.atom
+            }
+            if let atom, !atoms.contains(atom) { atoms.append(atom) }
+        }
+        return atoms
+    }
+}
+
+/// `perimeter discovery list|enable|disable`: per-community switches.
+enum DiscoveryCommand {
+    static let spec = CommandSpec(
+        name: "discovery", summary: "List the discovery rules of a community, or switch one "
+            + "on or off (kept in the store; 'ingest --no-rule' overrides for one run).",
+        usage: "discovery list | enable RULE | disable RULE",
+        options: CommonOptions.store,
+        example: "perimeter discovery disable unique_accounts --community acme")
+
+    static func run(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: spec)
+        if arguments.wantsHelp || arguments.positionals.isEmpty {
+            print(spec.help)
+            return arguments.wantsHelp ? 0 : 2
+        }
+        let store = try CommonOptions.openStore(arguments)
+        let community = try CommonOptions.community(arguments)
+        let action = arguments.positionals[0]
+        switch action {
+        case "list":
+            let enabled = try store.enabledRules(community: community)
+            for rule in DiscoveryRule.allCases {
+                print("\(rule.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0))"
+                      + "\(enabled.contains(rule) ? "on " : "off")  \(rule.summary)")
+            }
+        case "enable", "disable":
+            guard arguments.positionals.count == 2 else { throw UsageError("name one rule") }
+            let rule: DiscoveryRule
+            do { rule = try DiscoveryRule(parsing: arguments.positionals[1]) } catch {
+                throw UsageError(error.message)
+            }
+            try store.setRule(rule, enabled: action == "enable", community: community)
+            print("\(rule.rawValue) \(action == "enable" ? "on" : "off") for community '\(community)'")
+        default:
+            throw UsageError("unknown discovery action '\(action)'; expected list, enable or disable")
+        }
+        return 0
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// The options every command that touches the store takes.
+enum CommonOptions {
+    static let store: [CommandSpec.Option] = [
+        .init(name: "--db", valueName: "FILE",
+              help: "The store (default: $PERIMETER_DB, else perimeter.db)."),
+        .init(name: "--config", valueName: "FILE",
+              help: "The configuration file (default: $PERIMETER_CONFIG)."),
+        .init(name: "--community", valueName: "NAME", help: "The community (default: default)."),
+    ]
+
+    static func databasePath(_ arguments: ParsedArguments) -> String {
+        arguments.value("--db") ?? ProcessInfo.processInfo.environment["PERIMETER_DB"]
+            ?? "perimeter.db"
+    }
+
+    static func configuration(_ arguments: ParsedArguments) throws -> PerimeterConfiguration {
+        let path = arguments.value("--config")
+            ?? ProcessInfo.processInfo.environment["PERIMETER_CONFIG"]
+        return try PerimeterConfiguration.load(path: path)
+    }
+
+    static func community(_ arguments: ParsedArguments) throws -> String {
+        let name = arguments.value("--community") ?? Scope.defaultCommunity
+        try validateScopeName(name, kind: "community")
+        return name
+    }
+
+    static func validateScopeName(_ name: String, kind: String) throws {
+        let allowed = name.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)
+        }
+        guard !name.isEmpty, name.count <= 128, allowed else {
+            throw UsageError("invalid \(kind) '\(name)': use letters, digits, '-', '_' or '.'")
+        }
+    }
+
+    static func openStore(_ arguments: ParsedArguments) throws -> InventoryStore {
+        try InventoryStore(path: databasePath(arguments))
+    }
+
+    /// Parses `--now` / `--at` values: RFC 3339, or `now`.
+    static func time(_ text: String, option: String) throws -> EventTime {
+        if text == "now" { return EventTime(Date()) }
+        guard let time = EventTime(parsing: text) else {
+            throw UsageError("'\(option)' must be a time such as 2024-05-01T10:00:00Z, not '\(text)'")
+        }
+        return time
+    }
+}

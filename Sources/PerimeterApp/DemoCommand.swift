@@ -1,0 +1,71 @@
+import Foundation
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// `perimeter demo`: the README's first command. Writes events of its
+/// own, creates one manual asset, ingests, and shows the inventory.
+enum DemoCommand {
+    static let spec = CommandSpec(
+        name: "demo", summary: "Generate a small company's sample events (written by "
+            + "Perimeter itself), rate the domain controller by hand, ingest the events, and "
+            + "show the assets found and one address's timeline.",
+        usage: "demo [--dir DIR]",
+        options: [
+            .init(name: "--dir", valueName: "DIR",
+                  help: "Where to write events, store and output (default: perimeter-demo)."),
+        ],
+        example: "perimeter demo && perimeter assets list --db perimeter-demo/perimeter.db")
+
+    static func run(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: spec)
+        if arguments.wantsHelp {
+            print(spec.help)
+            return 0
+        }
+        let directory = arguments.value("--dir") ?? "perimeter-demo"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let events = "\(directory)/events.ndjson"
+        let db = "\(directory)/perimeter.db"
+        for file in [db, db + "-wal", db + "-shm", "\(directory)/enriched.ndjson"] {
+            try? FileManager.default.removeItem(atPath: file)
+        }
+        try (DemoEvents.lines().joined(separator: "\n") + "\n").write(toFile: events, atomically: true,
+                                                                     encoding: .utf8)
+        flushingPrint("== wrote \(DemoEvents.lines().count) sample events to \(events)\n")
+
+        flushingPrint("== a person rates the domain controller before any event is seen")
+        var status = PerimeterCommandLine.run([
+            "assets", "create", "--db", db, "--category", "host", "--name", "DC-01",
+            "--subcategory", "server", "--criticality", "95", "--tag", "domain-controller",
+            "--reviewed", "--atom", "hostname=dc-01", "--property", "owner=IT infrastructure",
+        ])
+        guard status == 0 else { return status }
+
+        flushingPrint("\n== perimeter ingest \(events)")
+        status = PerimeterCommandLine.run([
+            "ingest", "--db", db, "--output", "\(directory)/enriched.ndjson",
+            "--now", "2024-05-02T00:00:00Z", events,
+        ])
+        flushingPrint("\n== perimeter assets list")
+        _ = PerimeterCommandLine.run(["assets", "list", "--db", db, "--sort", "criticality", "--limit", "0"])
+        flushingPrint("\n== perimeter atoms show 10.0.1.50 --at 2024-05-01T08:25:00Z (leased to laptop-12)")
+        _ = PerimeterCommandLine.run(["atoms", "show", "--db", db, "10.0.1.50",
+                                      "--at", "2024-05-01T08:25:00Z"])
+        print("""
+
+            Enriched events: \(directory)/enriched.ndjson. Try:
+              perimeter assets show DC-01 --db \(db)
+              perimeter assets list --db \(db) --category account --json
+            """)
+        return status
+    }
+}
+
+/// Prints and flushes, so the demo's headings stay in order with what the
+/// commands it runs write to standard error.
+private func flushingPrint(_ text: String) {
+    print(text)
+    fflush(stdout)
+}

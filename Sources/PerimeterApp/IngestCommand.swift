@@ -1,0 +1,215 @@
+import Foundation
+import PerimeterEnrichment
+import PerimeterIngest
+import PerimeterInput
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// `perimeter ingest`: the main job.
+enum IngestCommand {
+    static let spec = CommandSpec(
+        name: "ingest",
+        summary: "Read ECS events (NDJSON, plain or gzip), discover the assets behind them, "
+            + "and write each event enriched with the assets it touches.",
+        usage: "ingest [OPTIONS] [FILE...]   (no FILE, or '-': standard input)",
+        options: CommonOptions.store + [
+            .init(name: "--entity", valueName: "NAME", help: "The entity the events belong to."),
+            .init(name: "--output", valueName: "FILE",
+                  help: "Write enriched events there ('-': standard output, the default "
+                      + "unless it is a terminal)."),
+            .init(name: "--no-output", valueName: nil, help: "Write no enriched events."),
+            .init(name: "--view", valueName: "VIEW",
+                  help: "detection (every asset field, default) or indexed (uuid, name, "
+                      + "criticality_value)."),
+            .init(name: "--rejects", valueName: "FILE", help: "Copy malformed lines there."),
+            .init(name: "--no-rule", valueName: "RULE",
+                  help: "Switch a discovery rule off for this run (repeatable).",
+                  isRepeatable: true),
+            .init(name: "--now", valueName: "TIME",
+                  help: "Fix the clock (RFC 3339), for deterministic runs."),
+            .init(name: "--no-resume", valueName: nil,
+                  help: "Read files from the start even if a previous run got further."),
+            .init(name: "--quiet", valueName: nil, help: "Print no summary."),
+        ],
+        example: "perimeter ingest --db soc.db --output enriched.ndjson events/*.ndjson.gz",
+        details: """
+            Files are resumed where the last committed batch of a previous run ended
+            (same file: device and inode), so a killed ingest re-run counts nothing twice.
+            Standard input cannot resume. Malformed lines are reported with their file and
+            line, counted, and skipped; the stream goes on.
+            Discovery rules: \(DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", ")).
+            """)
+
+    static func run(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: spec)
+        if arguments.wantsHelp {
+            print(spec.help)
+            return 0
+        }
+        let configuration = try CommonOptions.configuration(arguments)
+        var options = IngestOptions()
+        options.scope = ScopeKey(community: try CommonOptions.community(arguments),
+                                 entity: arguments.value("--entity"))
+        if let entity = options.scope.entity { try CommonOptions.validateScopeName(entity, kind: "entity") }
+        options.disabledRules = Set(try arguments.all("--no-rule").map { name in
+            try parsingArgument { () throws(ModelError) in try DiscoveryRule(parsing: name) }
+        })
+        if let view = arguments.value("--view") {
+            guard let parsed = EnrichmentView(rawValue: view) else {
+                throw UsageError("unknown view '\(view)'; expected detection or indexed")
+            }
+            options.view = parsed
+        }
+        options.rejectsPath = arguments.value("--rejects")
+        options.now = try arguments.value("--now").map { try CommonOptions.time($0, option: "--now") }
+        options.resumes = !arguments.flag("--no-resume")
+
+        let sink = try outputSink(arguments)
+        let store = try CommonOptions.openStore(arguments)
+        let pipeline = try IngestPipeline(store: store, configuration: configuration,
+                                          options: options, output: sink)
+        let quiet = arguments.flag("--quiet")
+        let report = ProblemReport(quiet: quiet)
+        pipeline.onProblem = { report.add($0) }
+        if Terminal.isStandardErrorTerminal && !quiet {
+            pipeline.onProgress = { summary in
+                Terminal.progress("ingesting: \(Formatting.count(summary.eventsRead)) events, "
+                                  + "\(Formatting.count(Int(summary.eventsPerSecond))) events/s")
+            }
+        }
+
+        let inputs = arguments.positionals.isEmpty ? ["-"] : arguments.positionals
+        var failedInputs = 0
+        for input in inputs {
+            do {
+                if input == "-" {
+                    try pipeline.ingestStandardInput()
+                } else {
+                    try pipeline.ingest(path: input)
+                }
+            } catch let error as InputError {
+                // A file that cannot be read is reported; the others go on.
+                Terminal.error(error.message)
+                failedInputs += 1
+            }
+        }
+        Terminal.endProgress()
+        if !quiet {
+            report.finish()
+            printSummary(pipeline.summaryNow, files: inputs.count - failedInputs, store: store,
+                         community: options.scope.community, wroteOutput: sink != nil,
+                         outputWasSuppressed: sink == nil && !arguments.flag("--no-output"))
+        }
+        return failedInputs > 0 ? 1 : 0
+    }
+
+    private static func outputSink(_ arguments: ParsedArguments) throws -> EnrichedEventSink? {
+        if arguments.flag("--no-output") { return nil }
+        switch arguments.value("--output") {
+        case nil:
+            return Terminal.isStandardOutputTerminal ? nil : FileSink.standardOutput
+        case "-":
+            return FileSink.standardOutput
+        case let path?:
+            return try FileSink(path: path)
+        }
+    }
+
+    static func printSummary(_ summary: IngestSummary, files: Int, store: InventoryStore,
+                             community: String, wroteOutput: Bool, outputWasSuppressed: Bool) {
+        let megabytes = Double(summary.bytes) / 1_000_000
+        var lines = [
+            "ingested \(Formatting.count(summary.eventsRead)) events from \(files) input(s) in "
+                + "\(Formatting.decimal(summary.seconds, places: 2)) s "
+                + "(\(Formatting.count(Int(summary.eventsPerSecond))) events/s, "
+                + "\(Formatting.decimal(summary.seconds > 0 ? megabytes / summary.seconds : 0)) MB/s)",
+            "  malformed lines        \(Formatting.count(summary.malformed))",
+            "  enriched events        \(Formatting.count(summary.enriched))"
+                + (summary.ambiguous > 0 ? " (\(Formatting.count(summary.ambiguous)) ambiguous)" : ""),
+            "  atoms seen             \(Formatting.count(summary.atomsSeen))",
+        ]
+        for rule in DiscoveryRule.allCases {
+            if let count = summary.created[rule], count > 0 {
+                lines.append("  assets discovered      \(Formatting.count(count)) by \(rule.rawValue)")
+            }
+        }
+        if summary.created.values.reduce(0, +) == 0 { lines.append("  assets discovered      0") }
+        let extras: [(String, Int)] = [
+            ("late events (no structure change)", summary.late),
+            ("future events (no structure change)", summary.future),
+            ("events without a usable @timestamp (arrival time used)", summary.withoutTimestamp),
+            ("dotted hostnames dropped (strict mode)", summary.droppedDottedHostnames),
+            ("oversized lines skipped", summary.oversizedLines),
+            ("conflicts recorded", summary.conflicts),
+        ]
+        for (label, count) in extras where count > 0 {
+            lines.append("  \(label): \(Formatting.count(count))")
+        }
+        if summary.resumedSources > 0 {
+            lines.append("  resumed \(summary.resumedSources) file(s) after "
+                         + "\(Formatting.count(summary.skippedLines)) lines already ingested")
+        }
+        if let counts = try? store.assetCounts(community: community) {
+            let total = counts.reduce(0) { $0 + $1.count }
+            lines.append("store \(store.path): \(Formatting.count(total)) assets in community "
+                         + "'\(community)'")
+        }
+        if outputWasSuppressed {
+            lines.append("enriched events were not written: standard output is a terminal "
+                         + "(use --output FILE, --output -, or a pipe)")
+        }
+        Terminal.note(lines.joined(separator: "\n"))
+    }
+}
+
+/// Prints line problems as they come, up to a limit, then a count.
+final class ProblemReport {
+    private let quiet: Bool
+    private var count = 0
+    private let limit = 20
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func add(_ problem: LineProblem) {
+        count += 1
+        guard !quiet, count <= limit else { return }
+        Terminal.endProgress()
+        Terminal.warning(problem.description)
+    }
+
+    func finish() {
+        if count > limit {
+            Terminal.warning("\(count - limit) more malformed lines not shown")
+        }
+    }
+}
+
+/// Enriched events to a file or standard output.
+final class FileSink: EnrichedEventSink {
+    private let handle: FileHandle
+
+    nonisolated(unsafe) static let standardOutput = FileSink(handle: .standardOutput)
+
+    private init(handle: FileHandle) { self.handle = handle }
+
+    /// Creates or truncates `path`, readable by its owner only: enriched
+    /// events are raw events (SPEC §8).
+    init(path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw OutputError(message: "cannot open '\(path)' for writing: "
+                                      + String(cString: strerror(errno)))
+        }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    func write(_ line: [UInt8]) throws { try handle.write(contentsOf: line) }
+    func flush() throws {}
+}
+
+/// An output file that cannot be written.
+struct OutputError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

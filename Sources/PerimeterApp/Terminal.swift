@@ -1,0 +1,45 @@
+import Foundation
+
+/// Messages to the person at the terminal, on standard error.
+///
+/// They may quote the user's own input; they never carry secrets.
+enum Terminal {
+    static let isStandardErrorTerminal = isatty(STDERR_FILENO) == 1
+    static let isStandardOutputTerminal = isatty(STDOUT_FILENO) == 1
+
+    static func error(_ message: String) { write("perimeter: error: \(message)\n") }
+    static func warning(_ message: String) { write("perimeter: warning: \(message)\n") }
+    static func note(_ message: String) { write(message + "\n") }
+
+    /// A progress line that rewrites itself; only on a terminal.
+    static func progress(_ message: String) {
+        guard isStandardErrorTerminal else { return }
+        write("\r\u{1B}[K" + message)
+    }
+
+    static func endProgress() {
+        guard isStandardErrorTerminal else { return }
+        write("\r\u{1B}[K")
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// Numbers for people: 12,345 and 1.5 MB.
+enum Formatting {
+    static func count(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var result = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0 && index % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return (value < 0 ? "-" : "") + String(result.reversed())
+    }
+
+    static func decimal(_ value: Double, places: Int = 1) -> String {
+        String(format: "%.\(places)f", value)
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import PerimeterEnrichment
+import PerimeterEvents
+import PerimeterInput
+import PerimeterInventory
+import PerimeterJSON
+import PerimeterModel
+import PerimeterStore
+
+/// Where enriched events go.
+public protocol EnrichedEventSink: AnyObject {
+    /// Takes one enriched event line, without its newline.
+    func write(_ line: [UInt8]) throws
+    /// Makes everything written so far durable (before a store commit).
+    func flush() throws
+}
+
+/// How one ingest runs.
+public struct IngestOptions: Sendable {
+    public var scope = ScopeKey(community: Scope.defaultCommunity)
+    /// Rules switched off for this run only (`--no-rule`).
+    public var disabledRules: Set<DiscoveryRule> = []
+    public var view = EnrichmentView.detection
+    /// Where malformed lines are copied, as they were.
+    public var rejectsPath: String?
+    /// The clock: fixed by `--now` for deterministic runs, else real time.
+    public var now: EventTime?
+    /// Resume files where the last committed batch ended.
+    public var resumes = true
+
+    public init() {}
+}
+
+/// A problem with one input line, reported and counted; the stream goes on.
+public struct LineProblem: Sendable, CustomStringConvertible {
+    public var source: String
+    public var line: Int
+    public var message: String
+
+    public var description: String { "\(source):\(line): \(message)" }
+}
+
+/// Runs events through the whole pipeline: read → atoms → discovery →
+/// enrichment → output, committing the inventory in batches together
+/// with each input's progress (SPEC §9, issue "Embedded store").
+public final class IngestPipeline {
+    public let store: InventoryStore
+    public let configuration: PerimeterConfiguration
+    public let options: IngestOptions
+    public let inventory: Inventory
+    public private(set) var summary = IngestSummary()
+    private var committedSummary = IngestSummary()
+    private let reader: EventReader
+    private let rules: Set<DiscoveryRule>
+    private var rejects: FileHandle?
+    private var output: EnrichedEventSink?
+    private var outputBuffer: [UInt8] = []
+    private var uncommitted = 0
+    private let started = Date()
+    /// Called for each line problem (the command line prints them).
+    public var onProblem: (LineProblem) -> Void = { _ in }
+    /// Called now and then with the running summary (a progress line).
+    public var onProgress: ((IngestSummary) -> Void)?
+    /// Called for each enriched event (detection hooks in here).
+    public var onEvent: ((ReadEvent, AssetEnrichment) -> Void)?
+
+    public init(store: InventoryStore, configuration: PerimeterConfiguration,
+                options: IngestOptions, output: EnrichedEventSink? = nil,
+                extraFields: [String] = []) throws {
+        self.store = store
+        self.configuration = configuration
+        self.options = options
+        self.output = output
+        reader = try EventReader(configuration: configuration, extraFields: extraFields)
+        inventory = try store.loadInventory(settings: configuration.inventory)
+        rules = try store.enabledRules(community: options.scope.community)
+            .subtracting(options.disabledRules)
+        if let path = options.rejectsPath {
+            rejects = try Self.openPrivateFile(path)
+        }
+    }
+
+    private var now: EventTime { options.now ?? EventTime(Date()) }
+
+    // MARK: - Inputs
+
+    /// Ingests a file (plain or gzip), resuming where a previous run's last
+    /// committed batch ended when it is the same file.
+    public func ingest(path: String) throws {
+        var identity = try LineReader(path: path).fileIdentity
+        var start: IngestProgress?
+        let source = identity.map { "\($0.device):\($0.inode)" } ?? path
+        if options.resumes, let previous = try store.progress(forSource: source),
+           let current = identity, previous.byteOffset <= current.size, previous.size <= current.size {
+            start = previous
+        }
+        let reader = try LineReader(path: path, startingAtOffset: start?.byteOffset ?? 0,
+                                    startingLineNumber: start.map { $0.line + 1 })
+        identity = reader.fileIdentity
+        if let start, start.byteOffset > 0 {
+            summary.resumedSources += 1
+            summary.skippedLines += start.line
+        }
+        var last = start ?? IngestProgress(source: source, path: path, size: identity?.size ?? 0,
+                                           byteOffset: 0, line: 0)
+        try reader.forEachLine(onOversizedLine: { [self] error in
+            summary.oversizedLines += 1
+            onProblem(LineProblem(source: path, line: error.lineNumber ?? 0,
+                                  message: error.message))
+        }) { line, number, end in
+            process(line, reference: "\(path):\(number)", source: path, lineNumber: number)
+            summary.bytes += UInt64(line.count + 1)
+            last.byteOffset = end
+            last.line = number
+            if uncommitted >= configuration.batchSize { try commit(progress: last) }
+        }
+        last.size = identity?.size ?? last.size
+        try commit(progress: last)
+    }
+
+    /// Ingests standard input. It cannot resume: what a killed run had
+    /// committed stays, and a re-run would read the stream again.
+    public func ingestStandardInput() throws {
+        let reader = LineReader.standardInput()
+        try reader.forEachLine { line, number, _ in
+            process(line, reference: "stdin:\(number)", source: "stdin", lineNumber: number)
+            summary.bytes += UInt64(line.count + 1)
+            if uncommitted >= configuration.batchSize { try commit(progress: nil) }
+        }
+        try commit(progress: nil)
+    }
+
+    /// Ingests lines given in memory (the HTTP intake and tests), with
+    /// references `name:N`.
+    public func ingest(lines: [[UInt8]], name: String) throws {
+        for (offset, line) in lines.enumerated() {
+            line.withUnsafeBytes { bytes in
+                process(bytes, reference: "\(name):\(offset + 1)", source: name,
+                        lineNumber: offset + 1)
+            }
+            if uncommitted >= configuration.batchSize { try commit(progress: nil) }
+        }
+        try commit(progress: nil)
+    }
+
+    // MARK: - One event
+
+    private func process(_ line: UnsafeRawBufferPointer, reference: String, source: String,
+                         lineNumber: Int) {
+        if Self.isBlank(line) { return }
+        summary.eventsRead += 1
+        uncommitted += 1
+        let event: ReadEvent
+        do {
+            event = try reader.read(line, scope: options.scope, reference: reference, arrival: now)
+        } catch {
+            summary.malformed += 1
+            onProblem(LineProblem(source: source, line: lineNumber, message: error.message))
+            if let rejects {
+                rejects.write(Data(line))
+                rejects.write(Data([0x0A]))
+            }
+            return
+        }
+        if !event.hasEventTime { summary.withoutTimestamp += 1 }
+        summary.droppedDottedHostnames += event.droppedDottedHostnames
+        summary.atomsSeen += event.observation.atoms.count
+
+        let outcome = inventory.observe(event.observation, rules: rules, now: now)
+        switch outcome.timing {
+        case .accepted: break
+        case .late: summary.late += 1
+        case .future: summary.future += 1
+        }
+        for (_, rule) in outcome.created { summary.created[rule, default: 0] += 1 }
+        summary.conflicts += outcome.conflicts
+
+        let match = inventory.match(event.observation.atoms, in: options.scope,
+                                    at: event.observation.time)
+        let enrichment = AssetEnrichment(assets: inventory.enrichmentOrder(match.assets),
+                                         bounds: configuration.criticalityBounds,
+                                         isAmbiguous: match.isAmbiguous)
+        if !enrichment.isEmpty { summary.enriched += 1 }
+        if enrichment.isAmbiguous { summary.ambiguous += 1 }
+        onEvent?(event, enrichment)
+        if output != nil {
+            EnrichedEventWriter.write(line: line, parsed: event.parsed,
+                                      sekoiaioMembers: enrichment.sekoiaioMembers(view: options.view),
+                                      into: &outputBuffer)
+            outputBuffer.append(0x0A)
+            if outputBuffer.count >= 1 << 20 { try? flushOutput() }
+        }
+        if let onProgress, summary.eventsRead % 10_000 == 0 { onProgress(summaryNow) }
+    }
+
+    private static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+
+    // MARK: - Committing
+
+    private func flushOutput() throws {
+        guard let output, !outputBuffer.isEmpty else { return }
+        try output.write(outputBuffer)
+        outputBuffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the batch: output first (so a crash repeats output rather
+    /// than loses it), then the inventory, progress and counters in one
+    /// transaction.
+    private func commit(progress: IngestProgress?) throws {
+        try flushOutput()
+        try output?.flush()
+        try rejects?.synchronize()
+        let changes = inventory.drainChanges()
+        try store.persist(changes, progress: progress, counters: summary - committedSummary,
+                          community: options.scope.community)
+        committedSummary = summary
+        uncommitted = 0
+    }
+
+    /// The summary with the elapsed time filled in.
+    public var summaryNow: IngestSummary {
+        var current = summary
+        current.seconds = Date().timeIntervalSince(started)
+        return current
+    }
+
+    static func openPrivateFile(_ path: String) throws -> FileHandle {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError(code: .invalid, message: "cannot open '\(path)' for writing: "
+                             + String(cString: strerror(errno)))
+        }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+}

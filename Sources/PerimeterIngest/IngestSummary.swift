@@ -1,0 +1,45 @@
+import PerimeterInventory
+
+/// What an ingest did, for the summary printed at the end and the
+/// counters kept in the store.
+public struct IngestSummary: Sendable {
+    public var eventsRead = 0
+    public var malformed = 0
+    public var enriched = 0
+    public var ambiguous = 0
+    public var late = 0
+    public var future = 0
+    public var withoutTimestamp = 0
+    public var droppedDottedHostnames = 0
+    public var oversizedLines = 0
+    public var atomsSeen = 0
+    public var conflicts = 0
+    public var created: [DiscoveryRule: Int] = [:]
+    public var resumedSources = 0
+    public var skippedLines = 0
+    public var seconds = 0.0
+    public var bytes: UInt64 = 0
+
+    public init() {}
+
+    public var eventsPerSecond: Double { seconds > 0 ? Double(eventsRead) / seconds : 0 }
+
+    /// The counters added to the store's running totals.
+    var counters: [String: Int] {
+        var values: [String: Int] = [
+            "events_read": eventsRead, "events_malformed": malformed,
+            "events_enriched": enriched, "events_late": late, "events_future": future,
+            "events_without_timestamp": withoutTimestamp,
+            "dotted_hostnames_dropped": droppedDottedHostnames,
+        ]
+        for (rule, count) in created { values["assets_created_\(rule.rawValue)"] = count }
+        return values
+    }
+
+    static func - (a: IngestSummary, b: IngestSummary) -> [String: Int] {
+        var result: [String: Int] = [:]
+        let before = b.counters
+        for (name, value) in a.counters { result[name] = value - (before[name] ?? 0) }
+        return result
+    }
+}
