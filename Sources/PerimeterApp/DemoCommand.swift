@@ -67,5 +67,5 @@ enum DemoCommand {
 /// commands it runs write to standard error.
 private func flushingPrint(_ text: String) {
     print(text)
-    fflush(stdout)
+    fflush(nil)
 }
