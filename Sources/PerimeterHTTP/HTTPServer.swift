@@ -218,8 +218,9 @@ public final class HTTPServer: @unchecked Sendable {
         MHD_OptionItem(option: option, value: value, ptr_value: UnsafeMutableRawPointer(text))
     }
 
-    private static func readPEM(_ path: String,
-                                what: String) throws(HTTPServerError) -> UnsafeMutablePointer<CChar> {
+    private static func readPEM(
+        _ path: String, what: String
+    ) throws(HTTPServerError) -> UnsafeMutablePointer<CChar> {
         guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
             throw HTTPServerError(
                 code: .tlsFileUnreadable,
@@ -330,7 +331,8 @@ public final class HTTPServer: @unchecked Sendable {
         return .YES
     }
 
-    private func receive(_ data: UnsafePointer<CChar>?, count: Int, into request: InFlightRequest) {
+    private func receive(_ data: UnsafePointer<CChar>?, count: Int,
+                         into request: InFlightRequest) {
         request.receivedBytes += count
         guard !request.isBodyOverLimit, let data else { return }
         guard request.body.count + count <= configuration.maxBodyBytes else {
@@ -452,7 +454,8 @@ public final class HTTPServer: @unchecked Sendable {
         return made
     }
 
-    fileprivate func complete(_ request: InFlightRequest, termination: MHD_RequestTerminationCode) {
+    fileprivate func complete(_ request: InFlightRequest,
+                              termination: MHD_RequestTerminationCode) {
         counters.withLock { $0.openRequests -= 1 }
         guard let accessLog = configuration.accessLog else { return }
         let elapsed = ContinuousClock.now - request.startedAt
