@@ -15,27 +15,44 @@ public final class JSONEventReader {
         record = DetectionRecord(fieldCount: engine.fieldPaths.count)
     }
 
-    /// The record of one line; valid until the next call.
-    public func read(_ line: UnsafeRawBufferPointer) throws(JSONParseError) -> DetectionRecord {
+    /// The record of one line; `extraValues` (the enrichment's asset fields, by path)
+    /// are merged in, since the parser drops input fields under `sekoiaio.assets`
+    /// and `sekoiaio.any_asset` (SPEC §2).
+    public func read(_ line: UnsafeRawBufferPointer,
+                     extraValues: [String: [DetectionValue]] = [:]) throws(JSONParseError)
+        -> DetectionRecord
+    {
         let parsed = try parser.parse(line)
-        fill(from: parsed)
+        fill(from: parsed, extraValues: extraValues)
         return record
     }
 
-    public func read(_ line: String) throws(JSONParseError) -> DetectionRecord {
+    public func read(_ line: String, extraValues: [String: [DetectionValue]] = [:])
+        throws(JSONParseError) -> DetectionRecord
+    {
         var line = line
         let result: Result<DetectionRecord, JSONParseError> = line.withUTF8 { bytes in
-            Result { () throws(JSONParseError) in try read(UnsafeRawBufferPointer(bytes)) }
+            Result { () throws(JSONParseError) in
+                try read(UnsafeRawBufferPointer(bytes), extraValues: extraValues)
+            }
         }
         return try result.get()
     }
 
-    /// Copies the selected values of an already-parsed event (ingest's path).
-    public func fill(from parsed: ParsedEvent) {
+    /// Copies the selected values of an event parsed by this reader's parser layout
+    /// (same field paths in the same order), plus the extra values.
+    public func fill(from parsed: ParsedEvent, extraValues: [String: [DetectionValue]] = [:]) {
         record.removeAll()
         for field in 0..<parser.selection.count {
             for value in parsed.values(of: field) {
                 record.append(Self.value(of: value), to: field)
+            }
+        }
+        for (path, values) in extraValues {
+            guard let field = parser.selection.id(of: path) else { continue }
+            record.append(contentsOf: values, to: field)
+            if needsAllStrings {
+                for case .string(let string) in values { record.allStrings.append(string) }
             }
         }
         if needsAllStrings {

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import PerimeterModel
+@testable import PerimeterDetection
+
+@Suite struct UrgencyTests {
+    private static func host(_ criticality: Int?) -> AlertAsset {
+        AlertAsset(uuid: "h", name: "h", category: .host, criticality: criticality)
+    }
+
+    /// SPEC §6: severity from level; mean with the highest host/account criticality,
+    /// rounded half up; severity alone when none is rated; networks ignored.
+    @Test(arguments: [
+        (RuleLevel.informational, [Int?](), 10),
+        (.low, [nil], 25),
+        (.medium, [80], 65),
+        (.high, [0], 38),        // (75 + 0) / 2 = 37.5 → 38
+        (.critical, [100], 100),
+        (.high, [10, 90], 83),   // highest is 90: (75 + 90) / 2 = 82.5 → 83
+        (.low, [nil, 50], 38),   // (25 + 50) / 2 = 37.5 → 38
+    ] as [(RuleLevel, [Int?], Int)])
+    func urgency(_ level: RuleLevel, _ criticalities: [Int?], _ expected: Int) {
+        let assets = criticalities.map { UrgencyTests.host($0) }
+        #expect(UrgencyPolicy().urgency(level: level, assets: assets) == expected)
+    }
+
+    @Test func networksDoNotRaiseUrgencyByDefault() {
+        let network = AlertAsset(uuid: "n", name: "10/8", category: .network, criticality: 90)
+        #expect(UrgencyPolicy().urgency(level: .low, assets: [network]) == 25)
+        let counting = UrgencyPolicy(includesNetworks: true)
+        #expect(counting.urgency(level: .low, assets: [network]) == 58)
+    }
+
+    @Test func noLevelMeansMedium() {
+        #expect(UrgencyPolicy().urgency(level: nil, assets: []) == 50)
+    }
+
+    @Test(arguments: [(0, "low"), (49, "low"), (50, "medium"), (74, "medium"), (75, "high"),
+                      (100, "high")])
+    func labels(_ urgency: Int, _ label: String) {
+        #expect(UrgencyPolicy.label(of: urgency) == label)
+    }
+
+    @Test func neverDecreasesWhenAnInputRises() {
+        let policy = UrgencyPolicy()
+        let levels = RuleLevel.allCases
+        for (index, level) in levels.enumerated() {
+            var previous = -1
+            for criticality in [nil] + Array(0...100).map(Optional.some) {
+                let value = policy.urgency(level: level, assets: [UrgencyTests.host(criticality)])
+                #expect(value >= previous || criticality == 0,
+                        "criticality \(String(describing: criticality)) lowered urgency")
+                if let criticality, criticality > 0 { previous = value }
+                if index + 1 < levels.count {
+                    let higher = policy.urgency(level: levels[index + 1],
+                                                assets: [UrgencyTests.host(criticality)])
+                    #expect(higher >= value)
+                }
+            }
+        }
+    }
+}
+
+@Suite struct AlertGroupingTests {
+    private func candidate(_ time: TimeInterval, assets: [String] = ["b", "a"]) -> AlertCandidate {
+        let match = RuleMatch(ruleIndex: 0, ruleID: "r1", title: "t", level: .high)
+        return AlertCandidate(
+            match: match, eventTime: Date(timeIntervalSince1970: time),
+            assets: assets.map { AlertAsset(uuid: $0, name: $0, category: .host, criticality: 50) },
+            community: "c", entity: "e", event: "{\"t\":\(time)}")
+    }
+
+    @Test func matchesWithinTheWindowJoinTheOpenAlert() {
+        var grouper = AlertGrouper(makeUUID: { "fixed" })
+        let first = grouper.add(candidate(0))
+        let second = grouper.add(candidate(1800, assets: ["a", "b"]))
+        #expect(first.uuid == second.uuid)
+        #expect(second.count == 2)
+        #expect(second.firstEvent == "{\"t\":0.0}")
+        #expect(second.lastEvent == "{\"t\":1800.0}")
+        #expect(second.assets.map(\.uuid) == ["a", "b"])
+        #expect(second.urgency == 63)  // (75 + 50) / 2 = 62.5 → 63
+    }
+
+    @Test func matchesAfterTheWindowOpenANewAlert() {
+        var grouper = AlertGrouper(window: 3600)
+        let first = grouper.add(candidate(0))
+        let later = grouper.add(candidate(3601))
+        #expect(first.uuid != later.uuid)
+        #expect(later.count == 1)
+    }
+
+    @Test func otherAssetsOpenAnotherAlert() {
+        var grouper = AlertGrouper()
+        let first = grouper.add(candidate(0, assets: ["a"]))
+        let other = grouper.add(candidate(10, assets: ["x"]))
+        #expect(first.uuid != other.uuid)
+        #expect(grouper.openAlerts.count == 2)
+    }
+}
+
+@Suite struct FilterTests {
+    private let rule = """
+        title: rule
+        id: r1
+        logsource: {product: windows}
+        detection:
+            selection:
+                EventID: 4625
+            condition: selection
+        """
+
+    private func filter(rules: String) -> String {
+        """
+        ---
+        title: ignore admins
+        id: f1
+        logsource: {product: windows}
+        filter:
+            rules: \(rules)
+            selection:
+                User|startswith: adm_
+            condition: selection
+        """
+    }
+
+    @Test(arguments: ["[r1]", "['*']"])
+    func filterSuppressesAndCounts(_ rules: String) throws {
+        let set = try RuleLoader.load(text: rule + "\n" + filter(rules: rules))
+        #expect(set.rules.count == 1)
+        #expect(set.filters.count == 1)
+        let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+        let reader = JSONEventReader(engine: engine)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"adm_x"}"#)).isEmpty)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"joe"}"#)).count == 1)
+        #expect(engine.suppressedCounts == [1])
+        #expect(engine.suppressedCountsByFilterID == ["f1": 1])
+    }
+
+    @Test func filterForAnotherRuleDoesNothing() throws {
+        let set = try RuleLoader.load(text: rule + "\n" + filter(rules: "[other]"))
+        let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+        let reader = JSONEventReader(engine: engine)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"adm_x"}"#)).count == 1)
+        #expect(engine.suppressedCounts == [0])
+    }
+}

@@ -1,0 +1,268 @@
+import Testing
+@testable import PerimeterDetection
+
+/// One detection, one event, and the outcome worked out by hand from the Sigma spec.
+struct MatchCase: CustomTestStringConvertible, Sendable {
+    let name: String
+    let detection: String
+    let event: String
+    let expected: Bool
+
+    var testDescription: String { name }
+}
+
+private func sel(_ body: String, condition: String = "selection") -> String {
+    "selection:\n" + body.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        + "\ncondition: \(condition)"
+}
+
+let valueCases: [MatchCase] = [
+    MatchCase(name: "strings match case-insensitively",
+              detection: sel(#"Image: 'C:\Windows\cmd.exe'"#),
+              event: #"{"Image":"c:\\windows\\CMD.EXE"}"#, expected: true),
+    MatchCase(name: "cased refuses another case", detection: sel("Image|cased: cmd.exe"),
+              event: #"{"Image":"CMD.exe"}"#, expected: false),
+    MatchCase(name: "cased accepts the same case", detection: sel("Image|cased: cmd.exe"),
+              event: #"{"Image":"cmd.exe"}"#, expected: true),
+    MatchCase(name: "number equals numeric string", detection: sel("EventID: 4624"),
+              event: #"{"EventID":"4624"}"#, expected: true),
+    MatchCase(name: "numeric string equals number", detection: sel("EventID: '4624'"),
+              event: #"{"EventID":4624}"#, expected: true),
+    MatchCase(name: "hex string stays a string", detection: sel("Options: '0x17'"),
+              event: #"{"Options":23}"#, expected: false),
+    MatchCase(name: "hex string equals itself", detection: sel("Options: '0x17'"),
+              event: #"{"Options":"0X17"}"#, expected: true),
+    MatchCase(name: "leading star is endswith", detection: sel(#"Image: '*\cmd.exe'"#),
+              event: #"{"Image":"C:\\x\\cmd.exe"}"#, expected: true),
+    MatchCase(name: "question mark takes one character", detection: sel("Name: prog?.exe"),
+              event: #"{"Name":"progA.exe"}"#, expected: true),
+    MatchCase(name: "question mark needs a character", detection: sel("Name: prog?.exe"),
+              event: #"{"Name":"prog.exe"}"#, expected: false),
+    MatchCase(name: "escaped star is a plain star", detection: sel(#"Name: 'a\*b'"#),
+              event: #"{"Name":"a*b"}"#, expected: true),
+    MatchCase(name: "escaped star is not a wildcard", detection: sel(#"Name: 'a\*b'"#),
+              event: #"{"Name":"axxb"}"#, expected: false),
+    MatchCase(name: "double backslash then star: backslash and wildcard",
+              detection: sel(#"Name: 'a\\*'"#), event: #"{"Name":"a\\zzz"}"#, expected: true),
+    MatchCase(name: "escaped question mark", detection: sel(#"Name: 'why\?'"#),
+              event: #"{"Name":"whyx"}"#, expected: false),
+    MatchCase(name: "list of values is OR", detection: sel("EventID:\n    - 1\n    - 2"),
+              event: #"{"EventID":2}"#, expected: true),
+    MatchCase(name: "map is AND", detection: sel("A: x\nB: y"),
+              event: #"{"A":"x","B":"z"}"#, expected: false),
+    MatchCase(name: "list of maps is OR",
+              detection: "selection:\n    - A: x\n    - B: y\ncondition: selection",
+              event: #"{"A":"q","B":"y"}"#, expected: true),
+    MatchCase(name: "contains|all needs every value",
+              detection: sel("CommandLine|contains|all:\n    - ' -a '\n    - ' -b '"),
+              event: #"{"CommandLine":"cmd -a -b x"}"#, expected: true),
+    MatchCase(name: "contains|all fails on one missing value",
+              detection: sel("CommandLine|contains|all:\n    - ' -a '\n    - ' -b '"),
+              event: #"{"CommandLine":"cmd -a x"}"#, expected: false),
+    MatchCase(name: "endswith on a list field: any element", detection: sel("tags|endswith: vip"),
+              event: #"{"tags":["a","corp-VIP"]}"#, expected: true),
+    MatchCase(name: "startswith", detection: sel("User|startswith: adm_"),
+              event: #"{"User":"ADM_joe"}"#, expected: true),
+    MatchCase(name: "list field: any element matches", detection: sel("Tags: VIP"),
+              event: #"{"Tags":["critical","vip"]}"#, expected: true),
+    MatchCase(name: "gte on a list is true when any value is", detection: sel("Crit|gte: 80"),
+              event: #"{"Crit":[10,85]}"#, expected: true),
+    MatchCase(name: "gte on a list is false when no value is", detection: sel("Crit|gte: 80"),
+              event: #"{"Crit":[10,79]}"#, expected: false),
+    MatchCase(name: "gt on a numeric string field", detection: sel("Size|gt: 100"),
+              event: #"{"Size":"150"}"#, expected: true),
+    MatchCase(name: "gt on a non-numeric string", detection: sel("Size|gt: 100"),
+              event: #"{"Size":"abc"}"#, expected: false),
+    MatchCase(name: "lt and lte bounds", detection: sel("N|lt: 5\nM|lte: 5"),
+              event: #"{"N":4,"M":5}"#, expected: true),
+    MatchCase(name: "null matches an absent field", detection: sel("Field: null"),
+              event: #"{"Other":1}"#, expected: true),
+    MatchCase(name: "null matches a null field", detection: sel("Field: null"),
+              event: #"{"Field":null}"#, expected: true),
+    MatchCase(name: "null refuses a value", detection: sel("Field: null"),
+              event: #"{"Field":"x"}"#, expected: false),
+    MatchCase(name: "empty string is not null", detection: sel("Field: ''"),
+              event: #"{"Other":1}"#, expected: false),
+    MatchCase(name: "empty string equals empty", detection: sel("Field: ''"),
+              event: #"{"Field":""}"#, expected: true),
+    MatchCase(name: "exists false on absent field", detection: sel("Field|exists: false"),
+              event: #"{"Other":1}"#, expected: true),
+    MatchCase(name: "exists true on a null field", detection: sel("Field|exists: true"),
+              event: #"{"Field":null}"#, expected: true),
+    MatchCase(name: "dotted and nested keys are one field", detection: sel("process.name: x"),
+              event: #"{"process.name":"x"}"#, expected: true),
+    MatchCase(name: "keywords search every string",
+              detection: "keywords:\n    - mimikatz\n    - 'event::clear'\ncondition: keywords",
+              event: #"{"msg":"run MIMIKATZ now"}"#, expected: true),
+    MatchCase(name: "keywords do not search numbers' absence",
+              detection: "keywords:\n    - mimikatz\ncondition: keywords",
+              event: #"{"msg":"nothing"}"#, expected: false),
+    MatchCase(name: "keywords with all",
+              detection: "keywords:\n    '|all':\n        - Oab\n        - ' -ExternalUrl '\ncondition: keywords",
+              event: #"{"a":"Set-OabVirtualDirectory","b":"x -externalurl y"}"#, expected: true),
+    MatchCase(name: "cidr IPv4 inside", detection: sel("Ip|cidr: 10.0.0.0/8"),
+              event: #"{"Ip":"10.1.2.3"}"#, expected: true),
+    MatchCase(name: "cidr IPv4 outside", detection: sel("Ip|cidr: 10.0.0.0/8"),
+              event: #"{"Ip":"11.0.0.1"}"#, expected: false),
+    MatchCase(name: "cidr IPv6 inside", detection: sel("Ip|cidr: '2001:db8::/32'"),
+              event: #"{"Ip":"2001:db8:1::5"}"#, expected: true),
+    MatchCase(name: "cidr IPv6 outside", detection: sel("Ip|cidr: '2001:db8::/32'"),
+              event: #"{"Ip":"2001:db9::1"}"#, expected: false),
+    MatchCase(name: "cidr list is OR", detection: sel("Ip|cidr:\n    - 10.0.0.0/8\n    - 'fe80::/10'"),
+              event: #"{"Ip":"fe80::1"}"#, expected: true),
+    MatchCase(name: "base64 encodes the value", detection: sel("F|base64: abc"),
+              event: #"{"F":"YWJj"}"#, expected: true),
+    // b64(" http")[2:-2] is "h0dH", found in b64("xhttp") = "eGh0dHA=".
+    MatchCase(name: "base64offset finds offset 1", detection: sel("F|base64offset|contains: http"),
+              event: #"{"F":"eGh0dHA="}"#, expected: true),
+    // b64("  http")[3:] is "odHRw", found in b64("xxhttp") = "eHhodHRw".
+    MatchCase(name: "base64offset finds offset 2", detection: sel("F|base64offset|contains: http"),
+              event: #"{"F":"eHhodHRw"}"#, expected: true),
+    MatchCase(name: "base64offset misses other text", detection: sel("F|base64offset|contains: http"),
+              event: #"{"F":"Zm9vYmFy"}"#, expected: false),
+    // b64(utf16le("run cmd")) = "cgB1AG4AIABjAG0AZAA=", which holds "jAG0AZA" (offset 2).
+    MatchCase(name: "wide then base64offset", detection: sel("F|wide|base64offset|contains: cmd"),
+              event: #"{"F":"cgB1AG4AIABjAG0AZAA="}"#, expected: true),
+    MatchCase(name: "windash accepts a slash", detection: sel("C|windash|contains: ' -decode '"),
+              event: #"{"C":"certutil /decode x"}"#, expected: true),
+    MatchCase(name: "windash accepts an en dash", detection: sel("C|contains|windash: ' -decode '"),
+              event: "{\"C\":\"certutil \u{2013}decode x\"}", expected: true),
+    MatchCase(name: "windash leaves inner dashes", detection: sel("C|windash: 'a-b'"),
+              event: #"{"C":"a/b"}"#, expected: false),
+    MatchCase(name: "re is case-sensitive", detection: sel("F|re: '^ab+c$'"),
+              event: #"{"F":"ABBC"}"#, expected: false),
+    MatchCase(name: "re matches", detection: sel("F|re: '^ab+c$'"),
+              event: #"{"F":"abbc"}"#, expected: true),
+    MatchCase(name: "re|i is caseless", detection: sel("F|re|i: '^ab+c$'"),
+              event: #"{"F":"ABBC"}"#, expected: true),
+    MatchCase(name: "re|m anchors at lines", detection: sel("F|re|m: '^b$'"),
+              event: #"{"F":"a\nb"}"#, expected: true),
+    MatchCase(name: "re without m anchors at the text", detection: sel("F|re: '^b$'"),
+              event: #"{"F":"a\nb"}"#, expected: false),
+    MatchCase(name: "re|s dot takes newline", detection: sel("F|re|s: 'a.b'"),
+              event: #"{"F":"a\nb"}"#, expected: true),
+    MatchCase(name: "re without s", detection: sel("F|re: 'a.b'"),
+              event: #"{"F":"a\nb"}"#, expected: false),
+    MatchCase(name: "neq differs", detection: sel("F|neq: x"), event: #"{"F":"y"}"#,
+              expected: true),
+    MatchCase(name: "neq equal", detection: sel("F|neq: x"), event: #"{"F":"X"}"#,
+              expected: false),
+    MatchCase(name: "fieldref equal caseless", detection: sel("A|fieldref: B"),
+              event: #"{"A":"Bob","B":"bob"}"#, expected: true),
+    MatchCase(name: "fieldref differ", detection: sel("A|fieldref: B"),
+              event: #"{"A":"x","B":"y"}"#, expected: false),
+    MatchCase(name: "utf16le encodes", detection: sel("F|utf16le|contains: ab"),
+              event: "{\"F\":\"xa\\u0000b\\u0000\"}", expected: true),
+]
+
+let conditionCases: [MatchCase] = [
+    MatchCase(name: "not over a missing field is true",
+              detection: "selection:\n    A: x\nfilter:\n    User: admin\ncondition: selection and not filter",
+              event: #"{"A":"x"}"#, expected: true),
+    MatchCase(name: "not over a present match is false",
+              detection: "selection:\n    A: x\nfilter:\n    User: admin\ncondition: selection and not filter",
+              event: #"{"A":"x","User":"Admin"}"#, expected: false),
+    MatchCase(name: "1 of selection_* with several matching",
+              detection: "selection_a:\n    A: x\nselection_b:\n    B: y\ncondition: 1 of selection_*",
+              event: #"{"A":"x","B":"y"}"#, expected: true),
+    MatchCase(name: "1 of selection_* with none matching",
+              detection: "selection_a:\n    A: x\nselection_b:\n    B: y\ncondition: 1 of selection_*",
+              event: #"{"A":"q"}"#, expected: false),
+    MatchCase(name: "all of selection_* needs both",
+              detection: "selection_a:\n    A: x\nselection_b:\n    B: y\ncondition: all of selection_*",
+              event: #"{"A":"x"}"#, expected: false),
+    MatchCase(name: "1 of them skips underscore names",
+              detection: "_hidden:\n    A: x\nshown:\n    B: y\ncondition: 1 of them",
+              event: #"{"A":"x"}"#, expected: false),
+    MatchCase(name: "all of them",
+              detection: "one:\n    A: x\ntwo:\n    B: y\ncondition: all of them",
+              event: #"{"A":"x","B":"y"}"#, expected: true),
+    // or binds least: a or (b and (not c)).
+    MatchCase(name: "precedence: b and not c false",
+              detection: "a:\n    A: 1\nb:\n    B: 1\nc:\n    C: 1\ncondition: a or b and not c",
+              event: #"{"A":0,"B":1,"C":1}"#, expected: false),
+    MatchCase(name: "precedence: a alone wins",
+              detection: "a:\n    A: 1\nb:\n    B: 1\nc:\n    C: 1\ncondition: a or b and not c",
+              event: #"{"A":1,"B":0,"C":1}"#, expected: true),
+    MatchCase(name: "parentheses regroup",
+              detection: "a:\n    A: 1\nb:\n    B: 1\nc:\n    C: 1\ncondition: (a or b) and not c",
+              event: #"{"A":1,"B":0,"C":1}"#, expected: false),
+    MatchCase(name: "not binds tighter than and",
+              detection: "a:\n    A: 1\nb:\n    B: 1\ncondition: not a and b",
+              event: #"{"A":0,"B":1}"#, expected: true),
+    MatchCase(name: "1 of pattern inside not",
+              detection: "sel:\n    A: 1\nfilter_a:\n    B: 1\nfilter_b:\n    C: 1\ncondition: sel and not 1 of filter_*",
+              event: #"{"A":1,"C":1}"#, expected: false),
+    MatchCase(name: "condition list is OR",
+              detection: "a:\n    A: 1\nb:\n    B: 1\ncondition:\n    - a\n    - b",
+              event: #"{"B":1}"#, expected: true),
+]
+
+@Suite struct ModifierTests {
+    @Test(arguments: valueCases)
+    func valueRule(_ item: MatchCase) throws {
+        let harness = try RuleHarness(detection: item.detection)
+        #expect(try harness.matches(item.event) == item.expected, "\(item.name)")
+    }
+
+    @Test(arguments: conditionCases)
+    func conditionRule(_ item: MatchCase) throws {
+        let harness = try RuleHarness(detection: item.detection)
+        #expect(try harness.matches(item.event) == item.expected, "\(item.name)")
+    }
+
+    /// Asset fields come from enrichment, merged by the caller (the parser drops
+    /// input fields under sekoiaio.any_asset).
+    @Test func assetFieldsAreListFields() throws {
+        let tags = try RuleHarness(detection: sel("sekoiaio.any_asset.tags: VIP"))
+        #expect(try tags.matches("{}", assets: ["sekoiaio.any_asset.tags":
+            [.string("critical"), .string("vip")]]))
+        #expect(try !tags.matches("{}", assets: ["sekoiaio.any_asset.tags": [.string("low")]]))
+        let rated = try RuleHarness(
+            detection: sel("sekoiaio.any_asset.criticality_value|gte: 80"))
+        #expect(try rated.matches("{}", assets: ["sekoiaio.any_asset.criticality_value":
+            [.int(85), .int(10)]]))
+        #expect(try !rated.matches("{}", assets: ["sekoiaio.any_asset.criticality_value":
+            [.int(79), .int(10)]]))
+    }
+
+    @Test func expandUsesPlaceholders() throws {
+        let harness = try RuleHarness(detection: sel("User|expand: '%Admins%'"),
+                                      placeholders: ["Admins": ["root", "adm_*"]])
+        #expect(try harness.matches(#"{"User":"adm_joe"}"#))
+        #expect(try harness.matches(#"{"User":"ROOT"}"#))
+        #expect(try !harness.matches(#"{"User":"joe"}"#))
+    }
+
+    @Test func unknownPlaceholderIsRefused() {
+        #expect(throws: RuleRefusal.self) {
+            _ = try RuleHarness(detection: sel("User|expand: '%Nobody%'"))
+        }
+    }
+
+    @Test(arguments: ["hour", "minute", "frobnicate"])
+    func unsupportedModifierIsRefusedByName(_ modifier: String) throws {
+        let text = "title: t\nid: x\nlogsource: {product: p}\ndetection:\n"
+            + "    selection:\n        F|\(modifier): 3\n    condition: selection\n"
+        let set = try RuleLoader.load(text: text)
+        let report = try #require(set.reports.first)
+        #expect(report.status == .refused)
+        #expect(report.reasonCode == "unsupported-modifier")
+        #expect(report.reason?.contains("'\(modifier)'") == true)
+        #expect(report.line == 6)
+    }
+
+    @Test func catastrophicRegexEndsInACountedLimitError() throws {
+        let harness = try RuleHarness(detection: sel("F|re: '^(a+)+$'"))
+        let subject = String(repeating: "a", count: 40) + "!"
+        #expect(try !harness.matches("{\"F\":\"\(subject)\"}"))
+        #expect(harness.engine.regexLimitExceededCount == 1)
+    }
+
+    @Test func regexItselfThrowsMatchLimitExceeded() throws {
+        let regex = try PerimeterRegexFacade.make("^(a+)+$")
+        let subject = String(repeating: "a", count: 40) + "!"
+        #expect(throws: (any Error).self) { _ = try regex.matches(subject) }
+        #expect(regex.matchLimitExceededCount == 1)
+    }
+}

@@ -1,0 +1,56 @@
+import Testing
+import PerimeterYAML
+
+@Suite struct YAMLParserTests {
+    @Test func readsSeveralDocumentsWithMarks() throws {
+        let documents = try YAMLParser.parseDocuments("a: 1\nb: [x, 'y']\n---\n- ~\n- ''\n")
+        #expect(documents.count == 2)
+        #expect(documents[0]["a"]?.int == 1)
+        #expect(documents[0]["b"]?.sequence?.map(\.string) == ["x", "y"])
+        #expect(documents[0]["b"]?.mark == YAMLMark(line: 2, column: 4))
+        let items = try #require(documents[1].sequence)
+        #expect(items[0].isNull)
+        #expect(!items[1].isNull)
+    }
+
+    @Test func keepsMappingOrder() throws {
+        let root = try #require(try YAMLParser.parseDocuments("z: 1\na: 2\nm: 3").first)
+        #expect(root.mapping?.entries.map { $0.key.string } == ["z", "a", "m"])
+    }
+
+    @Test func resolvesAliases() throws {
+        let root = try #require(try YAMLParser.parseDocuments("a: &x [1, 2]\nb: *x").first)
+        #expect(root["b"] == root["a"].map { node in
+            // Same items; the alias keeps the anchor's marks.
+            node
+        })
+    }
+
+    @Test func unknownAliasIsAnError() {
+        #expect(throws: YAMLError.self) { _ = try YAMLParser.parseDocuments("a: *nope") }
+    }
+
+    @Test func syntaxErrorNamesFileLineAndProblem() throws {
+        do {
+            _ = try YAMLParser.parseDocuments("a: [1, 2\nb: 3\n", file: "rules.yml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .syntax)
+            #expect(error.file == "rules.yml")
+            #expect(error.mark != nil)
+            #expect(error.description.hasPrefix("rules.yml:"))
+        }
+    }
+
+    @Test(arguments: [("true", true), ("False", false)])
+    func booleans(_ text: String, _ value: Bool) throws {
+        #expect(try YAMLParser.parseDocuments("v: \(text)").first?["v"]?.bool == value)
+    }
+
+    @Test func quotedNumbersAreNotIntegers() throws {
+        let root = try #require(try YAMLParser.parseDocuments("a: '12'\nb: 12\nc: 0x1F").first)
+        #expect(root["a"]?.int == nil)
+        #expect(root["b"]?.int == 12)
+        #expect(root["c"]?.int == 31)
+    }
+}
