@@ -28,6 +28,9 @@ enum IngestCommand {
                   isRepeatable: true),
             .init(name: "--now", valueName: "TIME",
                   help: "Fix the clock (RFC 3339), for deterministic runs."),
+            .init(name: "--lateness", valueName: "DURATION",
+                  help: "Lateness window for this run (e.g. 3650d to backfill old, unordered "
+                      + "logs); default from the configuration, 24h."),
             .init(name: "--no-resume", valueName: nil,
                   help: "Read files from the start even if a previous run got further."),
             .init(name: "--quiet", valueName: nil, help: "Print no summary."),
@@ -47,7 +50,13 @@ enum IngestCommand {
             print(spec.help)
             return 0
         }
-        let configuration = try CommonOptions.configuration(arguments)
+        var configuration = try CommonOptions.configuration(arguments)
+        if let text = arguments.value("--lateness") {
+            guard let window = Duration(parsing: text) else {
+                throw UsageError("'--lateness' must be a duration such as 24h or 3650d, not '\(text)'")
+            }
+            configuration.inventory.latenessWindow = window
+        }
         var options = IngestOptions()
         options.scope = ScopeKey(community: try CommonOptions.community(arguments),
                                  entity: arguments.value("--entity"))

@@ -108,7 +108,8 @@ public final class IngestPipeline {
             onProblem(LineProblem(source: path, line: error.lineNumber ?? 0,
                                   message: error.message))
         }) { line, number, end in
-            process(line, reference: "\(path):\(number)", source: path, lineNumber: number)
+            process(line, reference: "\(path):\(number)", source: path, lineNumber: number,
+                    stream: "file:\(source)")
             summary.bytes += UInt64(line.count + 1)
             last.byteOffset = end
             last.line = number
@@ -123,7 +124,8 @@ public final class IngestPipeline {
     public func ingestStandardInput() throws {
         let reader = LineReader.standardInput()
         try reader.forEachLine { line, number, _ in
-            process(line, reference: "stdin:\(number)", source: "stdin", lineNumber: number)
+            process(line, reference: "stdin:\(number)", source: "stdin", lineNumber: number,
+                    stream: "stdin")
             summary.bytes += UInt64(line.count + 1)
             if uncommitted >= configuration.batchSize { try commit(progress: nil) }
         }
@@ -136,7 +138,7 @@ public final class IngestPipeline {
         for (offset, line) in lines.enumerated() {
             line.withUnsafeBytes { bytes in
                 process(bytes, reference: "\(name):\(offset + 1)", source: name,
-                        lineNumber: offset + 1)
+                        lineNumber: offset + 1, stream: "intake:\(name)")
             }
             if uncommitted >= configuration.batchSize { try commit(progress: nil) }
         }
@@ -146,7 +148,7 @@ public final class IngestPipeline {
     // MARK: - One event
 
     private func process(_ line: UnsafeRawBufferPointer, reference: String, source: String,
-                         lineNumber: Int) {
+                         lineNumber: Int, stream: String) {
         if Self.isBlank(line) { return }
         summary.eventsRead += 1
         uncommitted += 1
@@ -166,7 +168,8 @@ public final class IngestPipeline {
         summary.droppedDottedHostnames += event.droppedDottedHostnames
         summary.atomsSeen += event.observation.atoms.count
 
-        let outcome = inventory.observe(event.observation, rules: rules, now: now)
+        let outcome = inventory.observe(event.observation, rules: rules, now: now, stream: stream,
+                                        advancesWatermark: event.hasEventTime)
         switch outcome.timing {
         case .accepted: break
         case .late: summary.late += 1

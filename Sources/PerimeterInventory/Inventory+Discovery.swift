@@ -6,8 +6,14 @@ extension Inventory {
     /// when its time allows structure changes, runs the enabled discovery
     /// rules (SPEC §3.1). Matching for enrichment comes after, so an asset
     /// discovered from an event enriches that same event.
-    public func observe(_ event: EventObservation, rules: Set<DiscoveryRule>,
-                        now: EventTime) -> ObservationOutcome {
+    ///
+    /// `stream` names the input the event came from; events of one stream
+    /// are late relative to that stream's newest. An event whose time is
+    /// its arrival (no usable timestamp) does not move the watermark.
+    public func observe(_ event: EventObservation, rules: Set<DiscoveryRule>, now: EventTime,
+                        stream: String = "default",
+                        advancesWatermark: Bool = true) -> ObservationOutcome {
+        self.stream = stream
         var outcome = ObservationOutcome()
         countActivity(of: event)
 
@@ -19,7 +25,7 @@ extension Inventory {
             outcome.timing = .late
             return outcome
         }
-        advanceWatermark(to: event.time)
+        if advancesWatermark { advanceWatermark(to: event.time) }
 
         var host: AssetID?
         if let subject = event.host {

@@ -9,9 +9,18 @@ import PerimeterModel
 /// thread-safe: one ingest loop owns it.
 public final class Inventory {
     public var settings: InventorySettings
-    /// Event time of the newest event that changed structure: the
-    /// lateness window is measured back from it.
-    public private(set) var watermark: EventTime = .distantPast
+    /// Per input stream (a file, standard input, an intake), the event
+    /// time of its newest event that changed structure: the lateness
+    /// window is measured back from it. Streams are separate so that a
+    /// replay of last month's file is not "late" because another source
+    /// is at today.
+    public private(set) var watermarks: [String: EventTime] = [:]
+    /// The stream of the event being observed.
+    var stream = "default"
+    private var changedWatermarks: Set<String> = []
+
+    /// The watermark of the stream being read.
+    public var watermark: EventTime { watermarks[stream] ?? .distantPast }
 
     public internal(set) var assets: [AssetID: Asset] = [:]
     var attachments: [Attachment] = []
@@ -43,14 +52,13 @@ public final class Inventory {
     public func load(attachment: Attachment) {
         insert(attachment)
         nextAttachmentID = max(nextAttachmentID, attachment.id + 1)
-        // Only event-made attachments tell how far event time got; a
-        // person's confirmation carries the wall-clock time of the action.
-        if attachment.kind == .observed { watermark = max(watermark, attachment.lastSeen) }
     }
 
     public func load(rejected atom: RejectedAtom) { rejected.insert(atom) }
     public func load(sharedAtom key: AtomKey) { sharedAtoms.insert(key) }
-    public func load(watermark time: EventTime) { watermark = max(watermark, time) }
+    public func load(watermark time: EventTime, stream: String) {
+        watermarks[stream] = max(watermarks[stream] ?? .distantPast, time)
+    }
 
     // MARK: - Reading
 
@@ -167,7 +175,11 @@ public final class Inventory {
     func markChanged(_ asset: AssetID) { pending.assets.insert(asset) }
 
     /// Moves the watermark forward after a structural change at `time`.
-    func advanceWatermark(to time: EventTime) { watermark = max(watermark, time) }
+    func advanceWatermark(to time: EventTime) {
+        guard time > watermark else { return }
+        watermarks[stream] = time
+        changedWatermarks.insert(stream)
+    }
 
     /// `corp\admin` → `admin`; nil for a name without a domain.
     static func bareName(ofQualified name: String) -> String? {
@@ -186,8 +198,9 @@ public final class Inventory {
             unclaimed: pending.unclaimed,
             rejected: pending.rejected,
             shared: pending.shared,
-            watermark: watermark)
+            watermarks: watermarks.filter { changedWatermarks.contains($0.key) })
         pending = PendingChanges()
+        changedWatermarks = []
         return changes
     }
 }
@@ -232,5 +245,6 @@ public struct InventoryChanges: Sendable {
     public var unclaimed: [AtomKey: EventTime]
     public var rejected: [RejectedAtom]
     public var shared: [AtomKey]
-    public var watermark: EventTime
+    /// The new watermark of each stream that moved.
+    public var watermarks: [String: EventTime]
 }

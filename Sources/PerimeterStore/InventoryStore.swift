@@ -71,9 +71,12 @@ public final class InventoryStore {
             .forEachRow { row in
                 if let key = Self.atomKey(row, from: 0) { inventory.load(sharedAtom: key) }
             }
-        if let watermark = try metaValue("watermark").flatMap(Int64.init) {
-            inventory.load(watermark: EventTime(milliseconds: watermark))
-        }
+        try database.statement("SELECT key, value FROM meta WHERE key LIKE 'watermark:%'")
+            .forEachRow { row in
+                guard let millis = Int64(row.text(1)) else { return }
+                inventory.load(watermark: EventTime(milliseconds: millis),
+                               stream: String(row.text(0).dropFirst("watermark:".count)))
+            }
         return inventory
     }
 
@@ -170,8 +173,8 @@ public final class InventoryStore {
                               .text(r.atom.value)])
         }
         try writeAudit(changes.audit)
-        if changes.watermark != .distantPast {
-            try setMeta("watermark", String(changes.watermark.milliseconds))
+        for (stream, time) in changes.watermarks.sorted(by: { $0.key < $1.key }) {
+            try setMeta("watermark:\(stream)", String(time.milliseconds))
         }
     }
 

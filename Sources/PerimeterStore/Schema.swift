@@ -102,6 +102,24 @@ enum Schema {
             type TEXT NOT NULL,
             PRIMARY KEY (community, category, name)
         ) WITHOUT ROWID;
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            community TEXT NOT NULL, entity TEXT NOT NULL,
+            rule_id TEXT NOT NULL, rule_title TEXT NOT NULL, level TEXT NOT NULL,
+            group_key TEXT NOT NULL,
+            assets TEXT NOT NULL,
+            urgency INTEGER NOT NULL,
+            first_time INTEGER NOT NULL, last_time INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            first_event TEXT NOT NULL, last_event TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open'
+        );
+        CREATE INDEX alerts_by_group ON alerts(community, group_key, status, last_time);
+        CREATE INDEX alerts_by_time ON alerts(community, first_time);
+        CREATE TABLE suppressions (
+            community TEXT NOT NULL, filter_id TEXT NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY (community, filter_id)
+        ) WITHOUT ROWID;
         CREATE TABLE forgotten (
             id INTEGER PRIMARY KEY, community TEXT NOT NULL, atom_type TEXT NOT NULL,
             at INTEGER NOT NULL, actor TEXT NOT NULL, rows_erased INTEGER NOT NULL
