@@ -15,6 +15,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
@@ -447,10 +449,18 @@ private:
                 if (i + 1 >= n_) { break; }
                 uint8_t e = b_[i + 1];
                 if (e == 'u') {
-                    for (size_t k = i + 2; k < i + 6; k++) {
-                        if (k >= n_ || hex_value(b_[k]) < 0) {
-                            return fail(i, "invalid \\u escape in a string");
+                    uint32_t unit = 0;
+                    if (!hex4(i + 2, unit)) { return fail(i, "invalid \\u escape in a string"); }
+                    if (unit >= 0xDC00 && unit < 0xE000) {
+                        return fail(i, "unpaired surrogate \\u escape in a string");
+                    }
+                    if (unit >= 0xD800 && unit < 0xDC00) {
+                        uint32_t low = 0;
+                        if (i + 7 >= n_ || b_[i + 6] != '\\' || b_[i + 7] != 'u' ||
+                            !hex4(i + 8, low) || low < 0xDC00 || low >= 0xE000) {
+                            return fail(i, "unpaired surrogate \\u escape in a string");
                         }
+                        i += 6;
                     }
                     i += 6;
                     continue;
@@ -467,6 +477,17 @@ private:
             i += width;
         }
         return fail(open, "unclosed string");
+    }
+
+    bool hex4(size_t at, uint32_t &unit) const {
+        if (at + 4 > n_) { return false; }
+        unit = 0;
+        for (size_t k = at; k < at + 4; k++) {
+            int v = hex_value(b_[k]);
+            if (v < 0) { return false; }
+            unit = unit * 16 + uint32_t(v);
+        }
+        return true;
     }
 
     // Width of the well-formed UTF-8 sequence at `i`, or 0 (RFC 3629).
@@ -518,8 +539,28 @@ private:
         if (i < n_ && !is_space(b_[i]) && !std::strchr(",]}", b_[i])) {
             return fail(start, "invalid number");
         }
+        if (out_of_range < 0 && !fits(start, i)) { out_of_range = int64_t(start); }
         return true;
     }
+
+    // Whether simdjson can hold the number: an integer in int64 or uint64,
+    // or a finite double.
+    bool fits(size_t start, size_t end) const {
+        std::string token(reinterpret_cast<const char *>(b_ + start), end - start);
+        if (token.find_first_of(".eE") != std::string::npos) {
+            return std::isfinite(std::strtod(token.c_str(), nullptr));
+        }
+        bool negative = token[0] == '-';
+        std::string digits = negative ? token.substr(1) : token;
+        std::string limit = negative ? "9223372036854775808" : "18446744073709551615";
+        return digits.size() < limit.size() || (digits.size() == limit.size() && digits <= limit);
+    }
+
+public:
+    /// Offset of the first syntactically valid number simdjson cannot hold.
+    int64_t out_of_range = -1;
+
+private:
 
     static bool digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
@@ -747,6 +788,11 @@ struct pj_parser {
         ErrorLocator locator(line.data(), length);
         if (locator.locate()) {
             return fail(result, PJ_MALFORMED, locator.reason, int64_t(locator.offset));
+        }
+        if (locator.out_of_range >= 0) {
+            return fail(result, PJ_NUMBER_OUT_OF_RANGE,
+                        "a number beyond 64-bit integer or double range",
+                        locator.out_of_range);
         }
         // Our locator found nothing: fall back on simdjson's own words.
         return fail(result, PJ_MALFORMED, error_message(code), -1);

@@ -79,6 +79,9 @@ public final class EventParser {
         case UInt32(PJ_MALFORMED.rawValue):
             return JSONParseError(code: .malformed, summary: "malformed JSON",
                                   reason: reason, byteOffset: offset)
+        case UInt32(PJ_NUMBER_OUT_OF_RANGE.rawValue):
+            return JSONParseError(code: .numberOutOfRange, summary: "unsupported JSON",
+                                  reason: reason, byteOffset: offset)
         case UInt32(PJ_NOT_OBJECT.rawValue):
             return JSONParseError(code: .notObject,
                                   message: "event is not a JSON object: it is \(reason)")

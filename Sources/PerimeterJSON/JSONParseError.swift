@@ -6,6 +6,9 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     public enum Code: String, Sendable, Hashable {
         case empty = "json_empty"
         case malformed = "json_malformed"
+        /// Valid JSON, but a number beyond Int64/UInt64/Double (simdjson's
+        /// limit): such events are refused, not read.
+        case numberOutOfRange = "json_number_out_of_range"
         case notObject = "json_not_object"
         case tooDeep = "json_too_deep"
         case tooLarge = "json_too_large"

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One scalar leaf of a parsed event.
 ///
 /// A `.string` refers to the parser's memory: it is valid only as long as
@@ -46,7 +52,7 @@ public enum JSONScalar: CustomStringConvertible {
 /// Unescaped UTF-8 bytes of a JSON string, in the parser's memory.
 ///
 /// Comparing through the byte helpers avoids making a `String`.
-public struct JSONString: CustomStringConvertible {
+public struct JSONString: Equatable, CustomStringConvertible {
     let base: UnsafePointer<UInt8>?
     public let count: Int
     // Not retained: the ParsedEvent that handed this out holds the parser.
@@ -79,20 +85,28 @@ public struct JSONString: CustomStringConvertible {
 
     public func isEqual(to other: String) -> Bool {
         compare(other) { mine, theirs in
-            mine.count == theirs.count && mine.elementsEqual(theirs)
+            mine.count == theirs.count && Self.bytesEqual(mine, 0, theirs)
         }
     }
 
     public func hasPrefix(_ prefix: String) -> Bool {
         compare(prefix) { mine, theirs in
-            mine.count >= theirs.count && mine.prefix(theirs.count).elementsEqual(theirs)
+            mine.count >= theirs.count && Self.bytesEqual(mine, 0, theirs)
         }
     }
 
     public func hasSuffix(_ suffix: String) -> Bool {
         compare(suffix) { mine, theirs in
-            mine.count >= theirs.count && mine.suffix(theirs.count).elementsEqual(theirs)
+            mine.count >= theirs.count
+                && Self.bytesEqual(mine, mine.count - theirs.count, theirs)
         }
+    }
+
+    /// Whether `mine[offset...]` starts with all of `theirs`.
+    private static func bytesEqual(_ mine: UnsafeRawBufferPointer, _ offset: Int,
+                                   _ theirs: UnsafeRawBufferPointer) -> Bool {
+        guard !theirs.isEmpty else { return true }
+        return memcmp(mine.baseAddress! + offset, theirs.baseAddress!, theirs.count) == 0
     }
 
     /// Equality that folds only ASCII letters, as for host and user names.
@@ -111,7 +125,9 @@ public struct JSONString: CustomStringConvertible {
     }
 
     public static func == (lhs: JSONString, rhs: JSONString) -> Bool {
-        lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.elementsEqual(b) } }
+        lhs.withUnsafeBytes { a in
+            rhs.withUnsafeBytes { b in a.count == b.count && bytesEqual(a, 0, b) }
+        }
     }
 
     private func compare(

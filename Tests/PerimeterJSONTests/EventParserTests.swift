@@ -34,6 +34,8 @@ struct FieldCase: CustomTestStringConvertible, Sendable {
     FieldCase(line: #"{"n":18446744073709551615}"#, path: "n",
               expected: ["18446744073709551615"]),
     FieldCase(line: #"{"n":1.5}"#, path: "n", expected: ["1.5"]),
+    FieldCase(line: #"{"n":[-9223372036854775808,1e300]}"#, path: "n",
+              expected: ["-9223372036854775808", "1e+300"]),
     FieldCase(line: #"{"n":[true,false,null]}"#, path: "n", expected: ["true", "false", "null"]),
     FieldCase(line: #"{"host":"x"}"#, path: "host.name", expected: []),
     FieldCase(line: #"{"host":{"name":{"first":"a"}}}"#, path: "host.name", expected: []),
@@ -164,6 +166,17 @@ struct ErrorCase: CustomTestStringConvertible, Sendable {
               message: "malformed JSON: unescaped control character in a string (at byte 6)"),
     ErrorCase(line: #"{"a":"\q"}"#, code: .malformed,
               message: "malformed JSON: invalid escape in a string (at byte 6)"),
+    ErrorCase(line: #"{"a":"\ud800x"}"#, code: .malformed,
+              message: "malformed JSON: unpaired surrogate \\u escape in a string (at byte 6)"),
+    ErrorCase(line: #"{"a":1,"n":123456789012345678901234567890}"#, code: .numberOutOfRange,
+              message: "unsupported JSON: a number beyond 64-bit integer or double range "
+                  + "(at byte 11)"),
+    ErrorCase(line: #"{"n":-9223372036854775809}"#, code: .numberOutOfRange,
+              message: "unsupported JSON: a number beyond 64-bit integer or double range "
+                  + "(at byte 5)"),
+    ErrorCase(line: #"{"n":1e400}"#, code: .numberOutOfRange,
+              message: "unsupported JSON: a number beyond 64-bit integer or double range "
+                  + "(at byte 5)"),
     ErrorCase(line: #"[1,2]"#, code: .notObject,
               message: "event is not a JSON object: it is an array"),
     ErrorCase(line: #""x""#, code: .notObject, message: "event is not a JSON object: it is a string"),

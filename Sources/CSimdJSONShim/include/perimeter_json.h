@@ -30,7 +30,8 @@ enum pj_status {
     PJ_TOO_DEEP = 4,
     PJ_TOO_LARGE = 5,
     PJ_OUT_OF_MEMORY = 6,
-    PJ_INTERNAL = 7        /* a bug of ours */
+    PJ_INTERNAL = 7,       /* a bug of ours */
+    PJ_NUMBER_OUT_OF_RANGE = 8  /* valid JSON with a number simdjson cannot hold */
 };
 
 /* One scalar leaf. `bits` holds the int64/uint64/double bit pattern. */
