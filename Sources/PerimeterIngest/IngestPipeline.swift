@@ -90,8 +90,11 @@ public final class IngestPipeline {
         var identity = try LineReader(path: path).fileIdentity
         var start: IngestProgress?
         let source = identity.map { "\($0.device):\($0.inode)" } ?? path
+        // The same file, not shrunk since (a truncated or rotated file
+        // starts over). Offsets count uncompressed bytes, so a gzip file
+        // is compared by its compressed size only.
         if options.resumes, let previous = try store.progress(forSource: source),
-           let current = identity, previous.byteOffset <= current.size, previous.size <= current.size {
+           let current = identity, previous.size <= current.size {
             start = previous
         }
         let reader = try LineReader(path: path, startingAtOffset: start?.byteOffset ?? 0,

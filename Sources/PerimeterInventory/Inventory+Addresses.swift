@@ -19,7 +19,7 @@ extension Inventory {
                 recordSighting(current, at: time)
                 return
             }
-            let end = nextSighting(after: time, in: observed)
+            let end = nextSighting(after: time, in: observed, for: asset)
             split(current, at: time)
             attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin)
             noteHolder(asset, of: key, at: time)
@@ -29,32 +29,46 @@ extension Inventory {
         // No holder at this time. A later interval of the same host that
         // this sighting precedes (a late-arriving earlier event) grows back.
         let next = observed
-            .filter { attachments[Int($0)].from > time }
+            .filter { attachments[Int($0)].from > time && !Self.isReleaseMarker(attachments[Int($0)]) }
             .min { attachments[Int($0)].from < attachments[Int($1)].from }
+        let end = nextSighting(after: time, in: observed, for: asset)
         if let next, attachments[Int(next)].asset == asset,
-           attachments[Int(next)].from < time + expiry {
+           attachments[Int(next)].from < time + expiry, end == attachments[Int(next)].from {
             update(next) { attachment in
                 attachment.from = time
                 attachment.recentSightings.insert(time, at: 0)
             }
             return
         }
-        let end = next.map { attachments[Int($0)].from }
         attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin)
         noteHolder(asset, of: key, at: time)
     }
 
     /// Closes the attachment that holds an address at `time` (a lease
     /// release or expiry); `holder` nil closes whichever host holds it.
-    func releaseAddress(_ key: AtomKey, heldBy holder: AssetID?, at time: EventTime) {
+    func releaseAddress(_ key: AtomKey, heldBy holder: AssetID?, at time: EventTime,
+                        origin: String) {
         let expiry = settings.addressExpiry
+        var released = false
         for index in timelines[key] ?? [] {
             let attachment = attachments[Int(index)]
             guard attachment.kind == .observed, attachment.isValid(at: time, addressExpiry: expiry),
                   holder == nil || attachment.asset == holder
             else { continue }
             split(index, at: time)
+            released = true
         }
+        // A release that arrives before the grant it ends leaves a mark,
+        // an empty interval [t, t) of its holder, so that the grant, when
+        // it comes, ends there as it would have in order.
+        if !released, let holder, !sharedAtoms.contains(key) {
+            attach(key, to: holder, kind: .observed, from: time, to: time, origin: origin)
+        }
+    }
+
+    /// An empty interval that records when a holder's lease ended.
+    static func isReleaseMarker(_ attachment: Attachment) -> Bool {
+        attachment.to == attachment.from
     }
 
     /// Ends an interval at `time`; sightings of its holder after `time`
@@ -78,11 +92,15 @@ extension Inventory {
         }
     }
 
-    /// The earliest sighting after `time` among an address's intervals.
-    private func nextSighting(after time: EventTime, in indices: [Int32]) -> EventTime? {
+    /// Where a claim of `holder` starting at `time` ends under in-order
+    /// arrival: the earliest later sighting of any host, or a later
+    /// release of this holder's own lease.
+    private func nextSighting(after time: EventTime, in indices: [Int32],
+                              for holder: AssetID) -> EventTime? {
         var best: EventTime?
         for index in indices {
             let attachment = attachments[Int(index)]
+            if Self.isReleaseMarker(attachment) && attachment.asset != holder { continue }
             let candidates = [attachment.from] + attachment.recentSightings
             for sighting in candidates where sighting > time {
                 if best == nil || sighting < best! { best = sighting }

@@ -244,7 +244,7 @@ extension Inventory {
             observeAddress(key, heldBy: holder, at: event.time, origin: event.reference)
             touch(holder, at: event.time)
         case .release:
-            releaseAddress(key, heldBy: holder, at: event.time)
+            releaseAddress(key, heldBy: holder, at: event.time, origin: event.reference)
         }
     }
 

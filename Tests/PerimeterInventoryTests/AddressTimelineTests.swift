@@ -1,0 +1,137 @@
+import PerimeterInventory
+import PerimeterModel
+import Testing
+
+/// SPEC §2 "Timeline": a lease gives 10.0.0.7 to laptop-12, a release
+/// ends it, a later lease gives it to laptop-40; events are enriched
+/// with the holder as of their own time, whatever the arrival order.
+@Suite struct AddressTimelineTests {
+    let address = Fixture.ip("10.0.0.7")
+
+    /// The two laptops, known from their own events before any lease.
+    func inventoryWithLaptops() -> Inventory {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("laptop-12", at: Fixture.clock("08:00")),
+                        Fixture.host("laptop-40", at: Fixture.clock("08:01"))])
+        return inventory
+    }
+
+    var leaseEvents: [EventObservation] {
+        [Fixture.lease(.grant, "10.0.0.7", to: "laptop-12", at: Fixture.clock("10:00")),
+         Fixture.lease(.release, "10.0.0.7", to: "laptop-12", at: Fixture.clock("11:00")),
+         Fixture.lease(.grant, "10.0.0.7", to: "laptop-40", at: Fixture.clock("12:00"))]
+    }
+
+    func expectMoveTimeline(_ inventory: Inventory) {
+        #expect(inventory.holderNames(address, at: Fixture.clock("09:59")) == [])
+        #expect(inventory.holderNames(address, at: Fixture.clock("10:30")) == ["laptop-12"])
+        #expect(inventory.holderNames(address, at: Fixture.clock("11:30")) == [])
+        #expect(inventory.holderNames(address, at: Fixture.clock("12:30")) == ["laptop-40"])
+        #expect(inventory.matchedNames([address], at: Fixture.clock("10:45")) == ["laptop-12"])
+        #expect(inventory.matchedNames([address], at: Fixture.clock("13:00")) == ["laptop-40"])
+    }
+
+    @Test func leasesInOrder() {
+        let inventory = inventoryWithLaptops()
+        inventory.feed(leaseEvents)
+        expectMoveTimeline(inventory)
+        #expect(inventory.intervals(of: address) == [
+            "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
+            "laptop-40 [2024-05-01T12:00:00.000Z, open)",
+        ])
+    }
+
+    @Test(arguments: [[2, 1, 0], [1, 2, 0], [2, 0, 1], [0, 2, 1], [1, 0, 2]])
+    func leasesOutOfOrderGiveTheSameAnswers(order: [Int]) {
+        let inventory = inventoryWithLaptops()
+        inventory.feed(order.map { leaseEvents[$0] })
+        expectMoveTimeline(inventory)
+    }
+
+    /// A replay of the day, long after the move, still gives each event
+    /// the holder of its own time: enrichment reads the state at @timestamp.
+    @Test func replayAfterTheMove() {
+        let inventory = inventoryWithLaptops()
+        inventory.feed(leaseEvents)
+        inventory.feed([Fixture.lease(.grant, "10.0.0.7", to: "laptop-40", at: Fixture.clock("18:00"))])
+        #expect(inventory.matchedNames([address], at: Fixture.clock("10:15")) == ["laptop-12"])
+        #expect(inventory.matchedNames([address], at: Fixture.clock("19:00")) == ["laptop-40"])
+    }
+
+    /// host.ip sightings move an address without any lease: the newer
+    /// attachment closes the older (SPEC §2).
+    @Test func sightingsMoveAnAddress() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-a", at: Fixture.clock("09:00"), ips: ["10.0.0.9"]),
+                        Fixture.host("ws-b", at: Fixture.clock("09:30"), ips: ["10.0.0.9"])])
+        let nine = Fixture.ip("10.0.0.9")
+        #expect(inventory.holderNames(nine, at: Fixture.clock("09:10")) == ["ws-a"])
+        #expect(inventory.holderNames(nine, at: Fixture.clock("09:40")) == ["ws-b"])
+    }
+
+    /// A late sighting of another host in the middle of a run splits it
+    /// exactly where in-order arrival would have: A 09:00, A 09:20,
+    /// B 09:10 (late) gives A [09:00, 09:10), B [09:10, 09:20), A [09:20, …).
+    @Test func lateSightingSplitsARun() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-a", at: Fixture.clock("09:00"), ips: ["10.0.0.9"]),
+                        Fixture.host("ws-a", at: Fixture.clock("09:20"), ips: ["10.0.0.9"]),
+                        Fixture.host("ws-b", at: Fixture.clock("09:10"), ips: ["10.0.0.9"])])
+        #expect(inventory.intervals(of: Fixture.ip("10.0.0.9")) == [
+            "ws-a [2024-05-01T09:00:00.000Z, 2024-05-01T09:10:00.000Z)",
+            "ws-b [2024-05-01T09:10:00.000Z, 2024-05-01T09:20:00.000Z)",
+            "ws-a [2024-05-01T09:20:00.000Z, open)",
+        ])
+    }
+
+    /// Observed addresses close 7 days after they were last seen.
+    @Test func observedAddressesExpire() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-a", at: Fixture.at("2024-05-01T09:00:00Z"), ips: ["10.0.0.9"])])
+        let nine = Fixture.ip("10.0.0.9")
+        #expect(inventory.holderNames(nine, at: Fixture.at("2024-05-07T23:00:00Z")) == ["ws-a"])
+        #expect(inventory.holderNames(nine, at: Fixture.at("2024-05-08T09:00:00Z")) == [])
+    }
+
+    /// Past the lateness window an event changes no structure (counted
+    /// late) but is still matched; more than 1 h ahead of the clock too.
+    @Test func lateAndFutureEventsChangeNoStructure() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-a", at: Fixture.at("2024-05-05T00:00:00Z"))])
+        let late = inventory.observe(Fixture.host("ws-old", at: Fixture.at("2024-05-03T23:00:00Z")),
+                                     rules: Fixture.allRules, now: Fixture.now)
+        #expect(late.timing == .late)
+        #expect(late.created.isEmpty)
+        let future = inventory.observe(Fixture.host("ws-new", at: Fixture.now + .hours(2)),
+                                       rules: Fixture.allRules, now: Fixture.now)
+        #expect(future.timing == .future)
+        #expect(inventory.assetCount == 1)
+    }
+
+    /// SPEC §2: more than 3 hosts within an hour make a shared atom,
+    /// held by no host afterwards.
+    @Test func flappingAddressBecomesShared() {
+        let inventory = Inventory()
+        let names = ["a", "b", "c", "d"]
+        inventory.feed(names.enumerated().map { index, name in
+            Fixture.host("ws-\(name)", at: Fixture.clock("09:\(10 + index * 10)"), ips: ["10.0.0.99"])
+        })
+        let shared = Fixture.ip("10.0.0.99")
+        #expect(inventory.sharedAtoms.contains(AtomKey(scope: Fixture.scope, atom: shared)))
+        #expect(inventory.holderNames(shared, at: Fixture.clock("09:45")) == [])
+        // Its history stays: ws-a held it before it flapped.
+        #expect(inventory.holderNames(shared, at: Fixture.clock("09:15")) == ["ws-a"])
+        inventory.feed([Fixture.host("ws-e", at: Fixture.clock("10:30"), ips: ["10.0.0.99"])])
+        #expect(inventory.holderNames(shared, at: Fixture.clock("10:31")) == [])
+    }
+
+    /// Three hosts in an hour is still not shared (the bound is "more than 3").
+    @Test func threeHostsAreNotShared() {
+        let inventory = Inventory()
+        inventory.feed(["a", "b", "c"].enumerated().map { index, name in
+            Fixture.host("ws-\(name)", at: Fixture.clock("09:\(10 + index * 10)"), ips: ["10.0.0.98"])
+        })
+        #expect(inventory.sharedAtoms.isEmpty)
+        #expect(inventory.holderNames(Fixture.ip("10.0.0.98"), at: Fixture.clock("09:35")) == ["ws-c"])
+    }
+}
