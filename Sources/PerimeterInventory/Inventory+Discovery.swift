@@ -60,7 +60,7 @@ extension Inventory {
 
     private enum Resolution {
         case existing(AssetID)
-        case new(sharingNameWith: [AssetID])
+        case new
         case ambiguous
     }
 
@@ -75,16 +75,12 @@ extension Inventory {
             return nil
         case .existing(let found):
             asset = found
-        case .new(let namesakes):
+        case .new:
             guard creating, subject.hostname != nil else { return nil }
             asset = createAsset(name: subject.displayName, category: .host,
                                 rule: .uniqueHosts, event: event, outcome: &outcome)
-            if let hostname = subject.hostname, !namesakes.isEmpty {
-                recordConflict(AtomKey(scope: event.scope, atom: hostname),
-                               assets: namesakes + [asset], at: event.time,
-                               reason: "hosts with different host.id, agent.id or fqdn share a name",
-                               outcome: &outcome)
-            }
+            // A name shared with other hosts is recorded as a conflict
+            // when it is attached below.
         }
         guard creating || !isNew(resolution) else { return asset }
         let origin = event.reference
@@ -115,11 +111,11 @@ extension Inventory {
         if let fqdn = subject.fqdn, let found = holders(of: fqdn, in: scope, at: time).first {
             return .existing(found)
         }
-        guard let hostname = subject.hostname else { return .new(sharingNameWith: []) }
+        guard let hostname = subject.hostname else { return .new }
         let namesakes = holders(of: hostname, in: scope, at: time)
         let compatible = namesakes.filter { isCompatible($0, with: subject, at: time) }
         switch compatible.count {
-        case 0: return .new(sharingNameWith: namesakes)
+        case 0: return .new
         case 1: return .existing(compatible[0])
         default: return .ambiguous
         }
@@ -154,8 +150,12 @@ extension Inventory {
                 : accountCandidates(bareName: subject.username.value, in: event.scope,
                                     at: event.time)
         }
+        // An unqualified name held by several domain accounts matches none
+        // of them (SPEC §2), so it is not known yet: a local account.
+        let namesNoOne = found.count > 1 && !subject.isQualified && subject.sids.isEmpty
+            && subject.emails.isEmpty
         let asset: AssetID
-        switch found.count {
+        switch namesNoOne ? 0 : found.count {
         case 0:
             guard creating else { return }
             asset = createAsset(name: subject.displayName, category: .account,
@@ -298,8 +298,10 @@ extension Inventory {
         }
         let others = holders(of: key, at: event.time).filter { $0 != asset }
         if atom.type.isExclusive && !others.isEmpty {
-            recordConflict(key, assets: others + [asset], at: event.time,
-                           reason: "\(atom.type.rawValue) reported by several assets",
+            let reason = atom.type == .hostname
+                ? "hosts with different host.id, agent.id or fqdn share this name"
+                : "\(atom.type.rawValue) reported by several assets"
+            recordConflict(key, assets: others + [asset], at: event.time, reason: reason,
                            outcome: &outcome)
             // Hosts that share a short name both keep it (and events that
             // name only it are ambiguous); other identifiers stay with

@@ -1,0 +1,192 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import Testing
+
+@Suite struct DiscoveryTests {
+    let t0 = Fixture.clock("09:00")
+
+    /// SPEC §2: two machines that share a short name but report different
+    /// host.id values stay two assets; an event carrying one of the ids is
+    /// its own machine's; one naming only the short name gets both,
+    /// marked ambiguous.
+    @Test func sameShortNameDifferentHostIDsStayTwoAssets() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-01", at: t0, hostID: "id-aaa"),
+                        Fixture.host("ws-01", at: t0 + .seconds(60), hostID: "id-bbb")])
+        #expect(inventory.assetCount == 2)
+        #expect(inventory.pending.isEmpty == false)
+        let changes = inventory.drainChanges()
+        #expect(changes.conflicts.count == 1)
+        #expect(changes.conflicts.first?.key.atom == Fixture.hostname("ws-01"))
+
+        let later = t0 + .hours(1)
+        let idA = Atom(type: .hostID, normalizedValue: "id-aaa")
+        let byID = inventory.match([FieldAtom(atom: idA, field: "host.id")], in: Fixture.scope, at: later)
+        #expect(byID.assets.count == 1)
+        #expect(!byID.isAmbiguous)
+        let byName = inventory.match([FieldAtom(atom: Fixture.hostname("ws-01"), field: "host.name")],
+                                     in: Fixture.scope, at: later)
+        #expect(byName.assets.count == 2)
+        #expect(byName.ambiguousAtoms == [Fixture.hostname("ws-01")])
+    }
+
+    /// The same host seen again, by name, with the id it reported before:
+    /// one asset, no conflict.
+    @Test func sameHostTwiceIsOneAsset() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-01", at: t0, ips: ["10.0.0.1"], hostID: "id-aaa"),
+                        Fixture.host("WS-01", at: t0 + .seconds(60), hostID: "id-aaa"),
+                        Fixture.host("ws-01", at: t0 + .seconds(120))])
+        #expect(inventory.assetCount == 1)
+        #expect(inventory.drainChanges().conflicts.isEmpty)
+    }
+
+    /// SPEC §2: two different fqdns are two assets even when their first
+    /// labels agree.
+    @Test func differentFQDNsAreTwoAssets() {
+        let inventory = Inventory()
+        inventory.feed([
+            Fixture.host("ws-01", at: t0, fqdn: "ws-01.corp.example.org"),
+            Fixture.host("ws-01", at: t0 + .seconds(5), fqdn: "ws-01.lab.example.net"),
+            Fixture.host("ws-01", at: t0 + .seconds(9), fqdn: "ws-01.corp.example.org"),
+        ])
+        #expect(inventory.assetCount == 2)
+    }
+
+    /// SPEC §3.1: a failed logon creates no account (a password spray
+    /// would create thousands); the name is kept as an unclaimed atom.
+    @Test func failedLogonsCreateNoAccount() {
+        let inventory = Inventory()
+        let created = inventory.feed((0..<50).map {
+            Fixture.account("guess\($0)", domain: "CORP", at: t0 + .seconds(Int64($0)), failed: true)
+        })
+        #expect(created.isEmpty)
+        _ = inventory.match([FieldAtom(atom: Atom(type: .username, normalizedValue: "corp\\guess1"),
+                                       field: "user.name")], in: Fixture.scope, at: t0)
+        #expect(inventory.drainChanges().unclaimed.count == 1)
+    }
+
+    /// The strict mode follows the reference rule: failures create accounts.
+    @Test func strictAccountsFollowTheReferenceRule() {
+        var settings = InventorySettings()
+        settings.strictAccounts = true
+        let inventory = Inventory(settings: settings)
+        inventory.feed([Fixture.account("guess", domain: "CORP", at: t0, failed: true)])
+        #expect(inventory.assetCount == 1)
+    }
+
+    /// SPEC §2: CORP\admin, LAB\admin and a local admin are three accounts;
+    /// an unqualified name matches only when exactly one account holds it.
+    @Test func domainQualifiedAccountsStayApart() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.account("admin", domain: "CORP", at: t0),
+                        Fixture.account("admin", domain: "LAB", at: t0 + .seconds(1))])
+        #expect(inventory.assetCount == 2)
+        let bare = Atom(type: .username, normalizedValue: "admin")
+        #expect(inventory.matchedNames([bare], at: t0 + .hours(1)) == [])
+        let alice = Fixture.account("alice", domain: "CORP", at: t0 + .seconds(2))
+        inventory.feed([alice])
+        #expect(inventory.matchedNames([Atom(type: .username, normalizedValue: "alice")],
+                                       at: t0 + .hours(1)) == ["CORP\\alice"])
+        inventory.feed([Fixture.account("admin", at: t0 + .seconds(3))])
+        #expect(inventory.assetCount == 4)
+        #expect(inventory.matchedNames([bare], at: t0 + .hours(1)) == ["admin"])
+    }
+
+    /// A SID names its account whatever the user name says.
+    @Test func sidFindsTheAccount() {
+        let inventory = Inventory()
+        let sid = "S-1-5-21-1-2-3-1104"
+        inventory.feed([Fixture.account("alice", domain: "CORP", sid: sid, at: t0),
+                        Fixture.account("alice.renamed", domain: "CORP", sid: sid, at: t0 + .seconds(9))])
+        #expect(inventory.assetCount == 1)
+    }
+
+    /// SPEC §1: an event of entity E matches E's assets and the
+    /// entity-less ones; for the same atom E's own asset wins. Discovery
+    /// puts new assets in the event's entity.
+    @Test func entitySpecificAssetsWin() {
+        let inventory = Inventory()
+        let dmz = ScopeKey(community: "acme", entity: "DMZ-1")
+        inventory.feed([Fixture.host("gw", at: t0, ips: ["10.9.9.9"]),
+                        Fixture.host("gw-dmz", at: t0, ips: ["10.9.9.9"], scope: dmz)])
+        let nine = Fixture.ip("10.9.9.9")
+        #expect(inventory.matchedNames([nine], at: t0 + .seconds(1), scope: dmz) == ["gw-dmz"])
+        #expect(inventory.matchedNames([nine], at: t0 + .seconds(1)) == ["gw"])
+        // The entity-less host is still visible from the entity for other atoms.
+        #expect(inventory.matchedNames([Fixture.hostname("gw")], at: t0 + .seconds(1), scope: dmz) == ["gw"])
+        let other = ScopeKey(community: "globex")
+        #expect(inventory.matchedNames([nine], at: t0 + .seconds(1), scope: other) == [])
+    }
+
+    /// Discovery does not create a second asset for a host a person
+    /// already created with that hostname: it attaches to it, so its
+    /// criticality applies from the first event (SPEC §2).
+    @Test func manualAssetIsFoundBeforeCreating() throws {
+        let inventory = Inventory()
+        let manual = Asset(name: "DC-01", category: .host, criticality: try Criticality(95),
+                           source: .manual, community: "acme", createdAt: Date())
+        inventory.load(asset: manual)
+        inventory.load(attachment: Attachment(
+            id: 1, key: AtomKey(scope: Fixture.scope, atom: Fixture.hostname("dc-01")),
+            asset: manual.id, kind: .confirmed, from: .distantPast, origin: "test"))
+        let created = inventory.feed([Fixture.host("DC-01", at: t0, ips: ["10.0.0.10"])])
+        #expect(created.isEmpty)
+        let order = inventory.enrichmentOrder(inventory.match(
+            [FieldAtom(atom: Fixture.ip("10.0.0.10"), field: "source.ip")],
+            in: Fixture.scope, at: t0).assets)
+        #expect(order.map(\.name) == ["DC-01"])
+        #expect(order.first?.criticality?.value == 95)
+    }
+
+    /// A rejected atom is never attached to that asset again.
+    @Test func rejectedAtomsStayOff() {
+        let inventory = Inventory()
+        let id = inventory.feed([Fixture.host("ws-01", at: t0)])[0]
+        inventory.load(rejected: RejectedAtom(asset: id, atom: Fixture.ip("10.0.0.5")))
+        inventory.feed([Fixture.host("ws-01", at: t0 + .seconds(5), ips: ["10.0.0.5"])])
+        #expect(inventory.holderNames(Fixture.ip("10.0.0.5"), at: t0 + .seconds(6)) == [])
+    }
+
+    /// Network ranges: the longest prefix wins; at equal length the
+    /// entity's own range wins; the creation order never matters.
+    @Test(arguments: [false, true])
+    func longestPrefixWins(reversed: Bool) throws {
+        let inventory = Inventory()
+        let dmz = ScopeKey(community: "acme", entity: "DMZ-1")
+        var ranges: [(String, String, ScopeKey)] = [
+            ("corp", "10.0.0.0/8", Fixture.scope), ("office", "10.1.0.0/16", Fixture.scope),
+            ("office-dmz", "10.1.0.0/16", dmz), ("v6", "2001:db8::/32", Fixture.scope),
+        ]
+        if reversed { ranges.reverse() }
+        for (offset, (name, cidr, scope)) in ranges.enumerated() {
+            let asset = Asset(name: name, category: .network, source: .manual,
+                              community: "acme", entity: scope.entity, createdAt: Date())
+            inventory.load(asset: asset)
+            inventory.load(attachment: Attachment(
+                id: Int64(offset + 1), key: AtomKey(scope: scope, atom: Atom(type: .cidr, normalizedValue: cidr)),
+                asset: asset.id, kind: .confirmed, from: .distantPast, origin: "test"))
+        }
+        #expect(inventory.matchedNames([Fixture.ip("10.1.2.3")], at: t0) == ["office"])
+        #expect(inventory.matchedNames([Fixture.ip("10.1.2.3")], at: t0, scope: dmz) == ["office-dmz"])
+        #expect(inventory.matchedNames([Fixture.ip("10.200.0.1")], at: t0) == ["corp"])
+        #expect(inventory.matchedNames([Fixture.ip("11.0.0.1")], at: t0) == [])
+        #expect(inventory.matchedNames([Fixture.ip("2001:db8::1:0:0:1")], at: t0) == ["v6"])
+    }
+
+    /// SPEC §5 ordering: criticality highest first, unrated last, then uuid.
+    @Test func enrichmentOrder() throws {
+        let inventory = Inventory()
+        let ids = (0..<4).map { _ in UUID() }
+        let values: [Int?] = [nil, 20, 80, 20]
+        for (id, value) in zip(ids, values) {
+            inventory.load(asset: Asset(id: id, name: id.uuidString, category: .host,
+                                        criticality: try value.map { try Criticality($0) },
+                                        source: .manual, community: "acme", createdAt: Date()))
+        }
+        let order = inventory.enrichmentOrder(ids).map(\.id)
+        let twenties = [ids[1], ids[3]].sorted { $0.uuidString.lowercased() < $1.uuidString.lowercased() }
+        #expect(order == [ids[2]] + twenties + [ids[0]])
+    }
+}

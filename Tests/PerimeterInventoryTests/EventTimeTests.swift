@@ -1,0 +1,40 @@
+import PerimeterInventory
+import Testing
+
+@Suite struct EventTimeTests {
+    /// Values worked out by hand: 2024-05-01T10:00:00Z is 1,714,557,600 s.
+    @Test(arguments: [
+        ("2024-05-01T10:00:00Z", Int64(1_714_557_600_000)),
+        ("2024-05-01T10:00:00.123Z", 1_714_557_600_123),
+        ("2024-05-01T10:00:00.123456789Z", 1_714_557_600_123),
+        ("2024-05-01T12:00:00+02:00", 1_714_557_600_000),
+        ("2024-05-01T05:30:00-0430", 1_714_557_600_000),
+        ("2024-05-01 10:00:00", 1_714_557_600_000),
+        ("2024-05-01T10:00:00", 1_714_557_600_000),
+        ("1970-01-01T00:00:00Z", 0),
+        ("1969-12-31T23:59:59Z", -1_000),
+        ("2000-02-29T00:00:00Z", 951_782_400_000),
+    ])
+    func parses(text: String, milliseconds: Int64) {
+        #expect(EventTime(parsing: text)?.milliseconds == milliseconds)
+    }
+
+    @Test(arguments: ["", "yesterday", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z",
+                      "2024-05-01T10:00:00Zjunk", "1714557600", "2024-05-01T10:00:00."])
+    func refuses(text: String) {
+        #expect(EventTime(parsing: text) == nil)
+    }
+
+    @Test func printsUTC() {
+        #expect(EventTime(milliseconds: 1_714_557_600_123).description == "2024-05-01T10:00:00.123Z")
+        #expect(EventTime(milliseconds: -1_000).description == "1969-12-31T23:59:59.000Z")
+    }
+
+    /// Weeks start on Monday: 2024-05-01 was a Wednesday, its week began
+    /// Monday 2024-04-29 (1,714,348,800 s).
+    @Test func weekStart() {
+        #expect(EventTime(parsing: "2024-05-01T10:00:00Z")!.weekStart.milliseconds == 1_714_348_800_000)
+        #expect(EventTime(parsing: "2024-04-29T00:00:00Z")!.weekStart.milliseconds == 1_714_348_800_000)
+        #expect(EventTime(parsing: "2024-04-28T23:59:59Z")!.weekStart.milliseconds == 1_713_744_000_000)
+    }
+}
