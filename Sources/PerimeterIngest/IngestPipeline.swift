@@ -44,7 +44,7 @@ public struct LineProblem: Sendable, CustomStringConvertible {
 /// enrichment → output, committing the inventory in batches together
 /// with each input's progress (SPEC §9, issue "Embedded store").
 public final class IngestPipeline {
-    public let store: InventoryStore
+    public let store: InventoryStore?
     public let configuration: PerimeterConfiguration
     public let options: IngestOptions
     public let inventory: Inventory
@@ -64,17 +64,28 @@ public final class IngestPipeline {
     /// Called for each enriched event (detection hooks in here).
     public var onEvent: ((ReadEvent, AssetEnrichment) -> Void)?
 
-    public init(store: InventoryStore, configuration: PerimeterConfiguration,
-                options: IngestOptions, output: EnrichedEventSink? = nil,
-                extraFields: [String] = []) throws {
+    public convenience init(store: InventoryStore, configuration: PerimeterConfiguration,
+                            options: IngestOptions, output: EnrichedEventSink? = nil,
+                            extraFields: [String] = []) throws {
+        try self.init(store: store, inventory: store.loadInventory(settings: configuration.inventory),
+                      rules: store.enabledRules(community: options.scope.community),
+                      configuration: configuration, options: options, output: output,
+                      extraFields: extraFields)
+    }
+
+    /// A pipeline over an inventory already in memory. Without a store
+    /// nothing is persisted: the changes of each batch are dropped (the
+    /// benchmark's enrichment-only runs, dry runs).
+    public init(store: InventoryStore?, inventory: Inventory, rules: Set<DiscoveryRule>,
+                configuration: PerimeterConfiguration, options: IngestOptions,
+                output: EnrichedEventSink? = nil, extraFields: [String] = []) throws {
         self.store = store
         self.configuration = configuration
         self.options = options
         self.output = output
+        self.inventory = inventory
         reader = try EventReader(configuration: configuration, extraFields: extraFields)
-        inventory = try store.loadInventory(settings: configuration.inventory)
-        rules = try store.enabledRules(community: options.scope.community)
-            .subtracting(options.disabledRules)
+        self.rules = rules.subtracting(options.disabledRules)
         if let path = options.rejectsPath {
             rejects = try Self.openPrivateFile(path)
         }
@@ -93,7 +104,7 @@ public final class IngestPipeline {
         // The same file, not shrunk since (a truncated or rotated file
         // starts over). Offsets count uncompressed bytes, so a gzip file
         // is compared by its compressed size only.
-        if options.resumes, let previous = try store.progress(forSource: source),
+        if options.resumes, let previous = try store?.progress(forSource: source),
            let current = identity, previous.size <= current.size {
             start = previous
         }
@@ -219,8 +230,8 @@ public final class IngestPipeline {
         try output?.flush()
         try rejects?.synchronize()
         let changes = inventory.drainChanges()
-        try store.persist(changes, progress: progress, counters: summary - committedSummary,
-                          community: options.scope.community)
+        try store?.persist(changes, progress: progress, counters: summary - committedSummary,
+                           community: options.scope.community)
         committedSummary = summary
         uncommitted = 0
     }

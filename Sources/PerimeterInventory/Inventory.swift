@@ -187,6 +187,15 @@ public final class Inventory {
         return String(name[name.index(after: slash)...])
     }
 
+    /// Everything in memory as one batch of changes: for seeding a new
+    /// store from an inventory built in memory (the benchmark, imports).
+    public func snapshotChanges() -> InventoryChanges {
+        InventoryChanges(
+            assets: Array(assets.values), attachments: attachments, conflicts: [], audit: [],
+            activity: [:], unclaimed: [:], rejected: Array(rejected), shared: Array(sharedAtoms),
+            watermarks: watermarks)
+    }
+
     /// Hands the changes since the last call to the store, and forgets them.
     public func drainChanges() -> InventoryChanges {
         let changes = InventoryChanges(
