@@ -1,0 +1,732 @@
+#!/usr/bin/env python3
+"""Independent reference for the corpus ingest test (issue #2).
+
+Reads every ECS event under ../shared/corpus/ecs, applies SPEC.md §2 (atoms)
+and §3 (discovery) as read by a person, without looking at how the Swift
+code does it, and writes the expected facts to
+Tests/PerimeterIngestTests/Fixtures/corpus-expectations.json, which
+CorpusIngestTests.swift reads. Standard library only.
+
+Regenerate (from the package root) when the SPEC, the picks or the corpus
+change, then read the diff of the JSON by eye before committing it:
+
+    python3 tests/corpus-reference/reference.py
+
+`PERIMETER_CORPUS` overrides the corpus directory. CI does not run this.
+
+Readings of the SPEC that the text leaves open, decided here:
+- hostname fields (host.name, host.hostname, client.name, server.name,
+  log.hostname): a dotted value with a label below its registrable domain
+  gives hostname(first label) + fqdn(whole); related.hosts values are a
+  hostname when undotted and an fqdn when dotted, never split.
+- `localhost.localdomain` is the loopback name: a placeholder like
+  `localhost`.
+- host_id / agent_id are opaque; compared case-insensitively (GUIDs).
+- user.full_name is a username field of the table but a display name: a
+  sibling user.domain does not qualify it.
+- built-in principals: names listed in the SPEC, and any name whose domain
+  is NT AUTHORITY, NT SERVICE, BUILTIN, Window Manager, Font Driver Host.
+- collector sources: see COLLECTOR_* below (configuration, not a rule).
+- the asset name is the host.name (or account user.name) of the first
+  event, in arrival order, that created it; a user.name qualified by a
+  sibling user.domain is named `DOMAIN\\user`.
+- discovery follows event time: with the whole file inside the lateness
+  window, the inventory after N events is the one in-order arrival of
+  those N events (sorted by @timestamp, ties in arrival order) gives.
+"""
+
+import bisect
+import datetime
+import ipaddress
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CORPUS = os.environ.get("PERIMETER_CORPUS",
+                        os.path.join(os.path.dirname(ROOT), "shared", "corpus"))
+ECS = os.path.join(CORPUS, "ecs")
+OUTPUT = os.path.join(ROOT, "Tests", "PerimeterIngestTests", "Fixtures",
+                      "corpus-expectations.json")
+PSL_PATH = "/usr/share/publicsuffix/public_suffix_list.dat"
+# The test fixes the clock here: events without a usable @timestamp take it.
+NOW = "2030-01-01T00:00:00.000Z"
+
+# ---------------------------------------------------------------------------
+# JSON reading
+
+
+class Number(str):
+    """A JSON number, kept as its literal text."""
+
+
+def strict_constant(name):
+    raise ValueError(f"not JSON: {name}")
+
+
+def parse_line(text):
+    value = json.loads(text, parse_int=Number, parse_float=Number,
+                       parse_constant=strict_constant)
+    if not isinstance(value, dict):
+        raise ValueError("not an object")
+    return value
+
+
+def flatten(obj, prefix="", out=None):
+    """Every leaf under its dotted path: nested and dotted keys are one field."""
+    if out is None:
+        out = {}
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            flatten(value, f"{prefix}.{key}" if prefix else key, out)
+    elif isinstance(obj, list):
+        for value in obj:
+            flatten(value, prefix, out)
+    elif isinstance(obj, str):  # Number is a str too; bool and null are not values
+        out.setdefault(prefix, []).append(str(obj))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Normal forms (SPEC §2)
+
+PLACEHOLDERS = {"", "-", "n/a", "null", "none", "unknown", "(null)", "localhost",
+                "localhost.localdomain"}
+BUILTIN_NAMES = {"system", "local system", "local service", "network service",
+                 "anonymous logon", "localsystem", "localservice", "networkservice"}
+BUILTIN_DOMAINS = {"nt authority", "nt service", "builtin", "window manager",
+                   "font driver host", "autorite nt", "autorité nt", "nt-autorität"}
+LABEL = re.compile(r"^[A-Za-z0-9-]{1,63}$")
+HOSTNAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
+SID = re.compile(r"^[Ss]-1-(\d+)((?:-\d+)+)$")
+EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
+
+
+def is_placeholder(value):
+    return value.strip().lower() in PLACEHOLDERS
+
+
+def address(value):
+    text = value.strip()
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.version == 4:
+        # Strict dotted decimal: Python refuses leading zeros and short forms.
+        if (ip.is_unspecified or ip.is_loopback or ip.is_link_local or ip.is_multicast
+                or text == "255.255.255.255"):
+            return None
+        return ("ipv4", str(ip))
+    if ip.is_unspecified or ip.is_loopback or ip.is_link_local or ip.is_multicast:
+        return None
+    return ("ipv6", str(ipaddress.IPv6Address(int(ip))))  # zone id dropped
+
+
+def fqdn_text(value):
+    text = value.strip()
+    if text.endswith("."):
+        text = text[:-1]
+    labels = text.split(".")
+    if len(labels) < 2 or len(text) > 253 or is_placeholder(text):
+        return None
+    if not all(LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        return None
+    return text.lower()
+
+
+def fqdn(value):
+    text = fqdn_text(value)
+    return ("fqdn", text) if text else None
+
+
+def hostname(value):
+    text = value.strip()
+    if not HOSTNAME.match(text) or not re.search(r"[A-Za-z]", text) or is_placeholder(text):
+        return None
+    return ("hostname", text.lower())
+
+
+def email(value):
+    text = value.strip()
+    local, at, domain = text.rpartition("@")
+    if not at or not EMAIL_LOCAL.match(local) or local.startswith(".") or local.endswith("."):
+        return None
+    if fqdn_text(domain) is None or domain.endswith("."):
+        return None
+    return ("email", text.lower())
+
+
+def sid(value):
+    text = value.strip()
+    match = SID.match(text)
+    if not match:
+        return None
+    authority = int(match.group(1))
+    subs = [int(part) for part in match.group(2)[1:].split("-")]
+    # Well-known: authorities 0-4 (Null, World, Local, Creator, non-unique),
+    # 15/16/18 (app containers, integrity labels, assertions), and NT
+    # AUTHORITY outside the domain/machine accounts S-1-5-21-a-b-c-RID.
+    if authority in (0, 1, 2, 3, 4, 15, 16, 18):
+        return None
+    if authority == 5 and (subs[0] != 21 or len(subs) < 5):
+        return None
+    return ("sid", "S" + text[1:])
+
+
+def is_sid_shaped(value):
+    return SID.match(value.strip()) is not None
+
+
+def mac(value):
+    text = value.strip().lower()
+    if re.match(r"^[0-9a-f]{1,2}([:-])[0-9a-f]{1,2}(\1[0-9a-f]{1,2}){4}$", text):
+        octets = [int(part, 16) for part in re.split(r"[:-]", text)]
+    elif re.match(r"^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$", text) or \
+            re.match(r"^[0-9a-f]{12}$", text):
+        digits = text.replace(".", "")
+        octets = [int(digits[i:i + 2], 16) for i in range(0, 12, 2)]
+    else:
+        return None
+    # All-zero names nothing; broadcast and group (multicast) addresses are
+    # not one interface.
+    if not any(octets) or octets[0] & 1:
+        return None
+    return ("mac", ":".join(f"{octet:02x}" for octet in octets))
+
+
+def opaque(kind, value):
+    text = value.strip()
+    if is_placeholder(text) or re.fullmatch(r"[{}0-]*0[{}0-]*", text):
+        return None
+    return (kind, text.lower())
+
+
+def username(value, sibling_domain=None):
+    text = value.strip()
+    if not text or is_placeholder(text):
+        return None
+    user, domain = text, None
+    if "\\" in text:
+        domain, _, user = text.partition("\\")
+        user = user.lstrip("\\").strip()
+        domain = domain.strip()
+    elif "@" in text[1:]:
+        user, _, domain = text.rpartition("@")
+    if domain is None and sibling_domain is not None:
+        domain = sibling_domain.strip()
+    if domain is not None and (domain in ("", ".") or is_placeholder(domain)):
+        domain = None
+    if not user or is_placeholder(user) or is_sid_shaped(user):
+        return None
+    user, domain = user.lower(), domain.lower() if domain else None
+    if domain in BUILTIN_DOMAINS or user in BUILTIN_NAMES or \
+            user.startswith("dwm-") or user.startswith("umfd-"):
+        return None
+    return ("username", f"{domain}\\{user}" if domain else user)
+
+
+# ---------------------------------------------------------------------------
+# Public Suffix List (https://publicsuffix.org/list/ format)
+
+
+class PublicSuffixList:
+    def __init__(self, path):
+        self.rules, self.wildcards, self.exceptions = set(), set(), set()
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                rule = line.strip().split()[0] if line.strip() else ""
+                if not rule or rule.startswith("//"):
+                    continue
+                rule = rule.lower()
+                if rule.startswith("!"):
+                    self.exceptions.add(rule[1:])
+                elif rule.startswith("*."):
+                    self.wildcards.add(rule[2:])
+                else:
+                    self.rules.add(rule)
+        # SPEC §2 names tenant.onmicrosoft.com as a name without a host label.
+        self.rules.add("onmicrosoft.com")
+
+    def suffix_length(self, labels):
+        """Labels in the public suffix of `labels` (the longest rule wins)."""
+        best = 1  # the implicit "*" rule
+        for start in range(len(labels)):
+            candidate = ".".join(labels[start:])
+            count = len(labels) - start
+            if candidate in self.exceptions:
+                return count - 1
+            if candidate in self.rules:
+                best = max(best, count)
+            parent = ".".join(labels[start + 1:])
+            if start + 1 < len(labels) and parent in self.wildcards:
+                best = max(best, count)
+        return best
+
+    def has_label_below_registrable(self, name):
+        labels = name.split(".")
+        return len(labels) > self.suffix_length(labels) + 1
+
+
+# ---------------------------------------------------------------------------
+# Atom extraction (SPEC §2 table)
+
+ADDRESS_FIELDS = ["client.ip", "destination.ip", "host.ip", "server.ip", "source.ip",
+                  "related.ip"]
+HOSTNAME_FIELDS = ["host.name", "host.hostname", "client.name", "server.name",
+                   "log.hostname"]
+FQDN_FIELDS = ["dns.question.name", "client.domain", "client.registered_domain",
+               "destination.domain", "destination.registered_domain", "source.domain",
+               "source.registered_domain", "server.domain", "server.registered_domain",
+               "url.domain", "url.registered_domain", "x509.subject.common_name",
+               "user.domain"]
+FQDN_OR_EMAIL_FIELDS = ["tls.client.x509.alternative_names", "x509.alternative_names"]
+EMAIL_FIELDS = ["client.user.email", "destination.user.email",
+                "file.x509.alternative_names", "host.user.email", "server.user.email",
+                "source.user.email", "user.email", "user.changes.email",
+                "user.effective.email", "user.target.email", "email.from.address",
+                "email.to.address"]
+USERNAME_FIELDS = {"user.name": "user.domain", "user.full_name": None,
+                   "client.user.name": "client.user.domain",
+                   "source.user.name": "source.user.domain",
+                   "destination.user.name": "destination.user.domain",
+                   "user.target.name": "user.target.domain",
+                   "user.effective.name": "user.effective.domain"}
+SID_FIELDS = ["user.id", "client.user.id", "user.target.id", "user.effective.id"]
+MAC_FIELDS = ["host.mac", "source.mac", "destination.mac", "client.mac", "server.mac"]
+
+# Collector sources (SPEC §2 "Collector fields are not the subject"): events
+# polled from cloud and SaaS APIs, whose host.* / agent.* name the poller.
+# Chosen by reading the corpus: API-polling inputs, and the SaaS modules of
+# the pipeline test files, which carry no input.type.
+COLLECTOR_INPUTS = {"httpjson", "cel", "aws-s3", "aws-cloudwatch", "azure-eventhub",
+                    "azure-blob-storage", "gcp-pubsub", "gcs", "o365audit", "cometd"}
+COLLECTOR_MODULES = {"okta", "o365", "aws", "azure", "gcp", "google_workspace", "github",
+                     "1password", "salesforce", "slack", "cisco_duo", "auth0",
+                     "atlassian_bitbucket", "box_events", "bitwarden", "lastpass",
+                     "mimecast", "proofpoint_tap", "snyk", "tines", "zeronetworks"}
+# Polled consoles that copy the machine an alert is about into host.*: there
+# host.* is the subject and only agent.* is the poller.
+SUBJECT_HOST_MODULES = {"crowdstrike", "m365_defender", "microsoft_defender_endpoint",
+                        "sentinel_one", "carbon_black_cloud", "cisco_secure_endpoint",
+                        "panw_cortex_xdr", "sophos_central", "trend_micro_vision_one",
+                        "trellix_epo_cloud", "tenable_io", "tenable_sc", "rapid7_insightvm",
+                        "system", "windows", "infoblox_bloxone_ddi", "cloudflare_logpush"}
+
+
+def first_real(fields, path):
+    for value in fields.get(path, []):
+        if not is_placeholder(value):
+            return value.strip().lower()
+    return None
+
+
+def collector_scope(fields):
+    dataset = first_real(fields, "data_stream.dataset")
+    module = first_real(fields, "event.module")
+    input_type = first_real(fields, "input.type")
+    integration = dataset.split(".")[0] if dataset else None
+    polled = input_type in COLLECTOR_INPUTS or integration in COLLECTOR_MODULES \
+        or module in COLLECTOR_MODULES
+    if not polled:
+        return "subject"
+    if integration in SUBJECT_HOST_MODULES or module in SUBJECT_HOST_MODULES:
+        return "agent"
+    return "host-and-agent"
+
+
+def extract(fields, psl):
+    """(field, atom) pairs, atom = (type, normal value), each pair once."""
+    scope = collector_scope(fields)
+    found = []
+
+    def add(field, atom):
+        if atom and (field, atom) not in found:
+            found.append((field, atom))
+
+    def values(path):
+        if scope != "subject" and path.startswith("agent."):
+            return []
+        if scope == "host-and-agent" and path.startswith("host."):
+            return []
+        return fields.get(path, [])
+
+    for path in ADDRESS_FIELDS:
+        for value in values(path):
+            add(path, address(value))
+    for path in HOSTNAME_FIELDS:
+        for value in values(path):
+            if "." not in value:
+                add(path, hostname(value))
+                continue
+            name = fqdn_text(value)
+            if name and psl.has_label_below_registrable(name):
+                add(path, hostname(name.split(".")[0]))
+                add(path, ("fqdn", name))
+    for path in ("related.hosts", "related.host"):
+        for value in values(path):
+            add(path, fqdn(value) if "." in value else hostname(value))
+    for path in FQDN_FIELDS:
+        for value in values(path):
+            add(path, fqdn(value))
+    for path in FQDN_OR_EMAIL_FIELDS:
+        for value in values(path):
+            add(path, email(value) if "@" in value else fqdn(value))
+    for path in EMAIL_FIELDS:
+        for value in values(path):
+            add(path, email(value))
+    for value in values("related.user"):
+        add("related.user", sid(value) if is_sid_shaped(value) else username(value))
+    for path in SID_FIELDS:
+        for value in values(path):
+            add(path, sid(value))
+    for path in MAC_FIELDS:
+        for value in values(path):
+            add(path, mac(value))
+    for value in values("host.id"):
+        add("host.id", opaque("host_id", value))
+    for value in values("cloud.instance.id"):
+        add("cloud.instance.id", opaque("host_id", value))
+    for value in values("agent.id"):
+        add("agent.id", opaque("agent_id", value))
+    for path, domain_field in USERNAME_FIELDS.items():
+        domain = None
+        if domain_field:
+            domain = next((v for v in fields.get(domain_field, [])
+                           if not is_placeholder(v)), None)
+        for value in values(path):
+            add(path, username(value, domain))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Event time
+
+
+def parse_time(text):
+    match = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
+                         r"(Z|[+-]\d\d:?\d\d)?", text.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+    millis = int((match.group(7) or "0")[:3].ljust(3, "0"))
+    zone = datetime.timezone.utc
+    offset = match.group(8)
+    if offset and offset != "Z":
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        zone = datetime.timezone(sign * datetime.timedelta(hours=int(digits[:2]),
+                                                           minutes=int(digits[2:])))
+    moment = datetime.datetime(year, month, day, hour, minute, second, tzinfo=zone)
+    return int(moment.timestamp()) * 1000 + millis
+
+
+NOW_MS = parse_time(NOW)
+WEEK_MS = 7 * 24 * 3600 * 1000
+HOUR_MS = 3600 * 1000
+
+
+# ---------------------------------------------------------------------------
+# One event as discovery reads it (SPEC §3.1)
+
+
+class Event:
+    def __init__(self, line_number, fields, psl):
+        self.line = line_number
+        self.fields = fields
+        self.atoms = extract(fields, psl)
+        stamps = fields.get("@timestamp", [])
+        stamp = parse_time(stamps[0]) if stamps else None
+        self.time = stamp if stamp is not None else NOW_MS
+        self.failure = any(v.strip().lower() == "failure" for v in fields.get("event.outcome", []))
+        self.host = self._host()
+        self.account = self._account()
+
+    def _of(self, field, *types):
+        return [atom for f, atom in self.atoms if f == field and atom[0] in types]
+
+    def _host(self):
+        # host.name decides; host.hostname stands in when host.name gives no hostname.
+        for field in ("host.name", "host.hostname"):
+            names = self._of(field, "hostname")
+            if names:
+                raw = next(v for v in self.fields[field])
+                fqdns = self._of(field, "fqdn")
+                return {
+                    "name": raw, "hostname": names[0], "fqdn": fqdns[0] if fqdns else None,
+                    "addresses": self._of("host.ip", "ipv4", "ipv6"),
+                    "strong": self._of("host.id", "host_id")
+                    + self._of("cloud.instance.id", "host_id")
+                    + self._of("agent.id", "agent_id") + self._of("host.mac", "mac"),
+                }
+        return None
+
+    def _account(self):
+        names = self._of("user.name", "username")
+        if not names:
+            return None
+        raw = self.fields["user.name"][0]
+        domain = next((v for v in self.fields.get("user.domain", [])
+                       if not is_placeholder(v)), None)
+        if domain and "\\" not in raw and "@" not in raw and "\\" in names[0][1]:
+            raw = f"{domain}\\{raw}"
+        return {"name": raw, "username": names[0], "emails": self._of("user.email", "email"),
+                "sids": self._of("user.id", "sid")}
+
+
+# ---------------------------------------------------------------------------
+# The inventory, built by in-order arrival
+
+
+class Inventory:
+    def __init__(self):
+        self.assets = []          # {"category", "name", "order"}
+        self.holders = {}         # non-address atom -> [asset index]
+        self.sightings = {}       # address atom -> sorted [(time, asset index)]
+        self.shared = {}          # address atom -> time it became shared
+        self.since = {}           # (atom, asset) -> event time it was first seen
+        self.namers = {}          # asset -> [(arrival line, name)] of events naming it
+
+    def held(self, atom, time=None):
+        return [asset for asset in self.holders.get(atom, [])
+                if time is None or self.since[(atom, asset)] <= time]
+
+    def attach(self, atom, asset, time):
+        holders = self.holders.setdefault(atom, [])
+        if asset in holders:
+            return
+        exclusive = atom[0] in ("sid", "email", "mac", "host_id", "agent_id")
+        if exclusive and holders:
+            return  # a conflict, recorded and shown; the first holder keeps it
+        holders.append(asset)   # hostnames: namesakes both keep the short name
+        self.since[(atom, asset)] = time
+
+    def see_address(self, atom, asset, time):
+        if atom in self.shared:
+            return
+        sightings = self.sightings.setdefault(atom, [])
+        bisect.insort(sightings, (time, asset))
+        # More than 3 hosts within an hour: a shared atom from then on.
+        recent = {a for t, a in sightings if time - HOUR_MS <= t <= time}
+        if len(recent) > 3:
+            self.shared[atom] = time
+
+    def address_holder(self, atom, time):
+        if atom in self.shared and time >= self.shared[atom]:
+            return []
+        before = [(t, a) for t, a in self.sightings.get(atom, []) if t <= time]
+        if not before:
+            return []
+        t, asset = before[-1]
+        return [asset] if time < t + WEEK_MS else []
+
+    def create(self, category):
+        self.assets.append({"category": category})
+        return len(self.assets) - 1
+
+    def named(self, asset, event, name):
+        self.namers.setdefault(asset, []).append((event.line, name))
+
+    def name(self, asset):
+        return min(self.namers[asset])[1]
+
+    def bare_holders(self, bare, time=None):
+        local = self.held(("username", bare), time)
+        if local:
+            return local
+        result = []
+        for atom in self.holders:
+            if atom[0] == "username" and "\\" in atom[1] \
+                    and atom[1].rpartition("\\")[2] == bare:
+                result += [h for h in self.held(atom, time) if h not in result]
+        return result
+
+    def observe(self, event):
+        host = event.host
+        if host:
+            asset = self.resolve_host(host)
+            if asset == "new":
+                asset = self.create("host")
+            if asset is not None:
+                self.named(asset, event, host["name"])
+                for atom in [host["hostname"], host["fqdn"]] + host["strong"]:
+                    if atom:
+                        self.attach(atom, asset, event.time)
+                for atom in host["addresses"]:
+                    self.see_address(atom, asset, event.time)
+        account = event.account
+        if account and not event.failure:
+            found = []
+            for atom in account["sids"] + account["emails"]:
+                found = self.held(atom)
+                if found:
+                    break
+            if not found:
+                value = account["username"][1]
+                found = self.held(account["username"]) if "\\" in value \
+                    else self.bare_holders(value)
+            if len(found) <= 1:
+                asset = found[0] if found else self.create("account")
+                self.named(asset, event, account["name"])
+                for atom in [account["username"]] + account["emails"] + account["sids"]:
+                    self.attach(atom, asset, event.time)
+
+    def resolve_host(self, host):
+        for atom in host["strong"]:
+            if self.held(atom):
+                return self.held(atom)[0]
+        if host["fqdn"] and self.held(host["fqdn"]):
+            return self.held(host["fqdn"])[0]
+        namesakes = self.held(host["hostname"])
+        compatible = [a for a in namesakes if self.compatible(a, host)]
+        if not compatible:
+            return "new"
+        return compatible[0] if len(compatible) == 1 else None
+
+    def compatible(self, asset, host):
+        own = [atom for atom, holders in self.holders.items() if asset in holders]
+        reported = {"fqdn": [host["fqdn"]] if host["fqdn"] else [],
+                    "host_id": [a for a in host["strong"] if a[0] == "host_id"],
+                    "agent_id": [a for a in host["strong"] if a[0] == "agent_id"]}
+        for kind, values in reported.items():
+            mine = [a for a in own if a[0] == kind]
+            if values and mine and not set(mine) & set(values):
+                return False
+        return True
+
+    def match(self, event):
+        """The assets an event's atoms name at its own time."""
+        result = []
+        for _, atom in event.atoms:
+            if atom[0] in ("ipv4", "ipv6"):
+                holders = self.address_holder(atom, event.time)
+            elif atom[0] == "username" and "\\" not in atom[1]:
+                holders = self.bare_holders(atom[1], event.time)
+                holders = holders if len(holders) == 1 else []
+            else:
+                holders = self.held(atom, event.time)
+            result += [h for h in holders if h not in result]
+        return result
+
+
+def build(events):
+    """The inventory in-order arrival of these events gives."""
+    inventory = Inventory()
+    for event in sorted(events, key=lambda e: (e.time, e.line)):
+        inventory.observe(event)
+    return inventory
+
+
+# ---------------------------------------------------------------------------
+# The picks: events (file, line) with why each one, and files whose whole
+# host and account sets are checked.
+
+PICKS = [
+    # (file stem, 1-based line, why)
+    ("elastic-integrations__system__security", 2,
+     "4624-style logon: FQDN host.name splits, DOMAIN\\user with SID"),
+    ("elastic-integrations__system__security", 7, "failed logon: host only, no account"),
+    ("elastic-integrations__system__security", 13,
+     "WORKGROUP machine account; host.name without a domain"),
+    ("elastic-integrations__okta__system", 13, "okta: user@domain is a qualified username"),
+    ("elastic-integrations__crowdstrike__falcon", 15,
+     "falcon: agent id, bare and CORP-DOMAIN\\alice"),
+    ("elastic-integrations__crowdstrike__falcon", 24, "falcon: NA\\First.last on testdevice01"),
+    ("sekoia__windows__windows", 5, "Sekoia windows: fqdn host, qualified user"),
+    ("sekoia__windows__windows", 7, "Sekoia windows: failed logon"),
+]
+NAMED_FILES = [
+    "elastic-integrations__system__security",
+    "elastic-integrations__okta__system",
+    "elastic-integrations__crowdstrike__falcon",
+    "sekoia__windows__windows",
+    "sekoia__openssh__openssh",
+    "elastic-integrations__cyberarkpas__audit",
+]
+
+
+def load_file(stem, psl):
+    path = os.path.join(ECS, stem + ".ndjson")
+    events = []
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            text = raw.decode("utf-8").strip(" \t\r\n")
+            if text:
+                events.append(Event(number, flatten(parse_line(text)), psl))
+    return events
+
+
+def atom_text(atom):
+    return f"{atom[0]}:{atom[1]}"
+
+
+def main():
+    psl = PublicSuffixList(PSL_PATH)
+    totals = {"files": 0, "events": 0, "malformed": 0, "latest": None}
+    per_file = {}
+    for name in sorted(os.listdir(ECS)):
+        if not name.endswith(".ndjson"):
+            continue
+        count = 0
+        with open(os.path.join(ECS, name), "rb") as handle:
+            for raw in handle:
+                if not raw.strip(b" \t\r\n"):
+                    continue
+                count += 1
+                try:
+                    parse_line(raw.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    totals["malformed"] += 1
+        per_file[name] = count
+        totals["files"] += 1
+        totals["events"] += count
+
+    files = {}
+    for stem in sorted({p[0] for p in PICKS} | set(NAMED_FILES)):
+        events = load_file(stem, psl)
+        latest = max(e.time for e in events)
+        assert latest <= NOW_MS, f"{stem}: an event after the fixed clock"
+        entry = {"file": stem + ".ndjson", "events": []}
+        if stem in NAMED_FILES:
+            inventory = build(events)
+            for category in ("host", "account"):
+                entry[category + "s"] = sorted(
+                    inventory.name(index) for index, asset in enumerate(inventory.assets)
+                    if asset["category"] == category)
+        for pick_stem, line, why in PICKS:
+            if pick_stem != stem:
+                continue
+            prefix = [e for e in events if e.line <= line]
+            event = prefix[-1]
+            assert event.line == line, f"{stem}:{line} is blank"
+            inventory = build(prefix)
+            matched = inventory.match(event)
+            entry["events"].append({
+                "line": line, "why": why,
+                "atoms": sorted({atom_text(a) for _, a in event.atoms}),
+                "assets": sorted(f"{inventory.assets[i]['category']}:{inventory.name(i)}"
+                             for i in matched),
+            })
+        files[stem] = entry
+
+    document = {
+        "generatedBy": "tests/corpus-reference/reference.py",
+        "clock": NOW,
+        "totals": {"files": totals["files"], "events": totals["events"],
+                   "malformed": totals["malformed"]},
+        "eventsPerFile": per_file,
+        "files": [files[stem] for stem in sorted(files)],
+    }
+    os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
+    with open(OUTPUT, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=1, sort_keys=True, ensure_ascii=False)
+        handle.write("\n")
+    print(f"{totals['events']} events in {totals['files']} files, "
+          f"{totals['malformed']} malformed; {len(PICKS)} picks in {len(files)} files")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
