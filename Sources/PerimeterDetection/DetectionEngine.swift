@@ -54,15 +54,24 @@ public final class DetectionEngine {
     public private(set) var evaluatedEventCount = 0
 
     let program: DetectionProgram
-    private var generation: UInt32 = 0
-    private var testStamp: [UInt32]
-    private var testValue: [Bool]
-    private var exactHitStamp: [UInt32]
-    private var exactFieldStamp: [UInt32]
-    private var gateStamp: [UInt32]
-    private var gateValue: [Bool]
-    private var candidateStamp: [UInt32]
-    private var candidates: [Int32] = []
+    /// Per-event scratch in raw buffers, allocated once: `let` pointers are neither
+    /// reference counted nor exclusivity-checked on the hot path. Stamps hold the
+    /// generation (event number) at which a value was last computed.
+    private let state: UnsafeMutablePointer<UInt32>  // generation, candidates, exact hits
+    private let testStamp: UnsafeMutablePointer<UInt32>
+    private let testValue: UnsafeMutablePointer<Bool>
+    private let exactHitStamp: UnsafeMutablePointer<UInt32>
+    private let exactFieldStamp: UnsafeMutablePointer<UInt32>
+    private let gateStamp: UnsafeMutablePointer<UInt32>
+    private let gateValue: UnsafeMutablePointer<Bool>
+    private let candidateStamp: UnsafeMutablePointer<UInt32>
+    /// Candidate rules of the current event; `candidateCount` of them.
+    private let candidates: UnsafeMutablePointer<Int32>
+    private var candidateCount: Int { Int(state[1]) }
+    private let exactHits: UnsafeMutablePointer<Int32>
+    private let bufferSizes: (tests: Int, fields: Int, gates: Int, rules: Int)
+
+    private var generation: UInt32 { state[0] }
 
     public init(rules: [CompiledRule], filters: [CompiledFilter] = [],
                 configuration: DetectionConfiguration = DetectionConfiguration()) {
@@ -77,13 +86,35 @@ public final class DetectionEngine {
         fieldPaths = program.fieldPaths
         needsAllStrings = program.needsAllStrings
         suppressedCounts = Array(repeating: 0, count: filters.count)
-        testStamp = Array(repeating: 0, count: program.tests.count)
-        testValue = Array(repeating: false, count: program.tests.count)
-        exactHitStamp = Array(repeating: 0, count: program.tests.count)
-        exactFieldStamp = Array(repeating: 0, count: program.fieldPaths.count)
-        gateStamp = Array(repeating: 0, count: program.gates.count)
-        gateValue = Array(repeating: false, count: program.gates.count)
-        candidateStamp = Array(repeating: 0, count: active.count)
+        let sizes = (tests: max(1, program.tests.count), fields: max(1, program.fieldPaths.count),
+                     gates: max(1, program.gates.count), rules: max(1, active.count))
+        bufferSizes = sizes
+        func zeroed<T>(_ count: Int, _ value: T) -> UnsafeMutablePointer<T> {
+            let pointer = UnsafeMutablePointer<T>.allocate(capacity: count)
+            pointer.initialize(repeating: value, count: count)
+            return pointer
+        }
+        state = zeroed(3, 0)
+        testStamp = zeroed(sizes.tests, 0)
+        testValue = zeroed(sizes.tests, false)
+        exactHitStamp = zeroed(sizes.tests, 0)
+        exactHits = zeroed(sizes.tests, 0)
+        exactFieldStamp = zeroed(sizes.fields, 0)
+        gateStamp = zeroed(sizes.gates, 0)
+        gateValue = zeroed(sizes.gates, false)
+        candidateStamp = zeroed(sizes.rules, 0)
+        candidates = zeroed(sizes.rules, 0)
+    }
+
+    deinit {
+        for pointer in [state, testStamp, exactHitStamp, exactFieldStamp, gateStamp,
+                        candidateStamp] {
+            pointer.deallocate()
+        }
+        testValue.deallocate()
+        gateValue.deallocate()
+        exactHits.deallocate()
+        candidates.deallocate()
     }
 
     /// The ID of a field path, when some rule or filter reads it.
@@ -108,18 +139,27 @@ public final class DetectionEngine {
     public func matchingRuleIndices(_ event: some DetectionEvent) -> [Int] {
         beginEvent()
         collectCandidates(event)
-        return candidates.map(Int.init).filter { matchesRule($0, event) }
+        return (0..<candidateCount).map { Int(candidates[$0]) }.filter { matchesRule($0, event) }
+    }
+
+    func resetForProfiling() {
+        beginEvent()
+        evaluatedEventCount -= 1
     }
 
     private func beginEvent() {
-        generation &+= 1
-        if generation == 0 {
+        // Hits are deduplicated per event by their stamps, so the buffers never overflow.
+        state[1] = 0
+        state[2] = 0
+        state[0] &+= 1
+        if state[0] == 0 {
             // After 2^32 events the stamps would alias: start them over.
-            for index in testStamp.indices { testStamp[index] = 0; exactHitStamp[index] = 0 }
-            for index in exactFieldStamp.indices { exactFieldStamp[index] = 0 }
-            for index in gateStamp.indices { gateStamp[index] = 0 }
-            for index in candidateStamp.indices { candidateStamp[index] = 0 }
-            generation = 1
+            testStamp.update(repeating: 0, count: bufferSizes.tests)
+            exactHitStamp.update(repeating: 0, count: bufferSizes.tests)
+            exactFieldStamp.update(repeating: 0, count: bufferSizes.fields)
+            gateStamp.update(repeating: 0, count: bufferSizes.gates)
+            candidateStamp.update(repeating: 0, count: bufferSizes.rules)
+            state[0] = 1
         }
         evaluatedEventCount += 1
     }
@@ -129,8 +169,8 @@ public final class DetectionEngine {
         beginEvent()
         collectCandidates(event)
         var matches: [RuleMatch] = []
-        for candidate in candidates {
-            let index = Int(candidate)
+        for position in 0..<candidateCount {
+            let index = Int(candidates[position])
             guard matchesRule(index, event) else { continue }
             if let filter = suppressingFilter(index, event) {
                 suppressedCounts[filter] += 1
@@ -144,32 +184,55 @@ public final class DetectionEngine {
     }
 
     private func collectCandidates<Event: DetectionEvent>(_ event: Event) {
-        candidates.removeAll(keepingCapacity: true)
+        state[1] = 0
+        exactHitCount = 0
         for field in program.triggerFields { runExactIndex(field, event) }
-        for (test, ruleList) in program.triggers where exactHitStamp[Int(test)] == generation {
-            for rule in ruleList where candidateStamp[Int(rule)] != generation {
-                candidateStamp[Int(rule)] = generation
-                candidates.append(rule)
+        for position in 0..<exactHitCount {
+            let rules = program.exactTriggerRules[Int(exactHits[position])]
+            if !rules.isEmpty { addCandidates(rules) }
+        }
+        for (gate, triggers) in program.gatedTriggers where gatePasses(gate, event) {
+            for (test, rules) in triggers where evaluateTest(Int(test), event) {
+                addCandidates(rules)
             }
         }
-        candidates.append(contentsOf: program.untriggeredRules)
-        if !program.triggers.isEmpty { candidates.sort() }
+        for (gate, rules) in program.untriggeredByGate where gatePasses(gate, event) {
+            addCandidates(rules)
+        }
+        if candidateCount > 1 {
+            var sorted = UnsafeMutableBufferPointer(start: candidates, count: candidateCount)
+            sorted.sort()
+        }
+    }
+
+    @inline(__always)
+    private func addCandidates(_ rules: [Int32]) {
+        let now = generation
+        for rule in rules where candidateStamp[Int(rule)] != now {
+            candidateStamp[Int(rule)] = now
+            candidates[Int(state[1])] = rule
+            state[1] += 1
+        }
+    }
+
+    @inline(__always)
+    private func gatePasses<Event: DetectionEvent>(_ gate: Int, _ event: Event) -> Bool {
+        guard gate >= 0 else { return true }
+        if gateStamp[gate] != generation {
+            gateStamp[gate] = generation
+            gateValue[gate] = evaluate(flat: program.gateRoots[gate], event)
+        }
+        return gateValue[gate]
     }
 
     private func matchesRule<Event: DetectionEvent>(_ index: Int, _ event: Event) -> Bool {
-        let gate = program.ruleGate[index]
-        if gate >= 0 {
-            if gateStamp[gate] != generation {
-                gateStamp[gate] = generation
-                gateValue[gate] = evaluate(program.gates[gate], event)
-            }
-            if !gateValue[gate] { return false }
-        }
-        return evaluate(program.ruleNodes[index], event)
+        gatePasses(program.ruleGate[index], event)
+            && evaluate(flat: program.ruleRoots[index], event)
     }
 
     private func suppressingFilter<Event: DetectionEvent>(_ rule: Int, _ event: Event) -> Int? {
-        for filter in program.ruleFilters[rule] where evaluate(program.filterNodes[filter], event) {
+        for filter in program.ruleFilters[rule]
+        where evaluate(flat: program.filterRoots[filter], event) {
             return filter
         }
         return nil
@@ -191,6 +254,36 @@ public final class DetectionEngine {
         }
     }
 
+    /// Evaluates a flattened expression; `and`/`or` stop at the first decisive child.
+    func evaluate<Event: DetectionEvent>(flat node: Int32, _ event: Event) -> Bool {
+        let index = Int(node)
+        switch program.flatKinds[index] {
+        case .test: return evaluateTest(Int(program.flatPayload[index]), event)
+        case .all:
+            let start = Int(program.flatPayload[index])
+            for offset in 0..<Int(program.flatCounts[index])
+            where !evaluate(flat: program.flatChildren[start + offset], event) {
+                return false
+            }
+            return true
+        case .any:
+            let start = Int(program.flatPayload[index])
+            for offset in 0..<Int(program.flatCounts[index])
+            where evaluate(flat: program.flatChildren[start + offset], event) {
+                return true
+            }
+            return false
+        case .not: return !evaluate(flat: program.flatPayload[index], event)
+        case .alwaysTrue: return true
+        case .alwaysFalse: return false
+        }
+    }
+
+    private var exactHitCount: Int {
+        get { Int(state[2]) }
+        set { state[2] = UInt32(newValue) }
+    }
+
     private func runExactIndex<Event: DetectionEvent>(_ field: Int, _ event: Event) {
         guard exactFieldStamp[field] != generation else { return }
         exactFieldStamp[field] = generation
@@ -198,23 +291,28 @@ public final class DetectionEngine {
         let cased = program.exactCased[field]
         for value in event.values(of: field) {
             guard let text = value.text else { continue }
-            if let cased, let hits = cased[text] {
-                for hit in hits { exactHitStamp[Int(hit)] = generation }
-            }
-            if let caseless, let hits = caseless[CaseFolding.fold(text)] {
-                for hit in hits { exactHitStamp[Int(hit)] = generation }
-            }
+            if let cased, let hits = cased[text] { recordExactHits(hits) }
+            if let caseless, let hits = caseless[CaseFolding.fold(text)] { recordExactHits(hits) }
+        }
+    }
+
+    @inline(__always)
+    private func recordExactHits(_ hits: [Int32]) {
+        let now = generation
+        for hit in hits where exactHitStamp[Int(hit)] != now {
+            exactHitStamp[Int(hit)] = now
+            exactHits[exactHitCount] = hit
+            exactHitCount += 1
         }
     }
 
     private func evaluateTest<Event: DetectionEvent>(_ index: Int, _ event: Event) -> Bool {
-        let test = program.tests[index]
-        if case .exact = test.kind {
-            runExactIndex(test.field, event)
+        if program.testIsExact[index] {
+            runExactIndex(program.testField[index], event)
             return exactHitStamp[index] == generation
         }
         if testStamp[index] == generation { return testValue[index] }
-        let result = computeTest(test, event).matched
+        let result = computeTest(program.tests[index], event).matched
         testStamp[index] = generation
         testValue[index] = result
         return result

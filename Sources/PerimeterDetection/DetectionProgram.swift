@@ -82,6 +82,20 @@ struct DetectionProgram {
         }
     }
 
+    /// The expressions laid out flat (no reference counting while evaluating):
+    /// node i has a kind, a payload (test id, or first child in `flatChildren`, or the
+    /// only child of a `not`) and a child count.
+    enum FlatKind: UInt8 { case test, all, any, not, alwaysTrue, alwaysFalse }
+    private(set) var flatKinds: [FlatKind] = []
+    private(set) var flatPayload: [Int32] = []
+    private(set) var flatCounts: [Int32] = []
+    private(set) var flatChildren: [Int32] = []
+    private(set) var ruleRoots: [Int32] = []
+    private(set) var gateRoots: [Int32] = []
+    private(set) var filterRoots: [Int32] = []
+    private(set) var testIsExact: [Bool] = []
+    private(set) var testField: [Int] = []
+
     private(set) var fieldPaths: [String] = []
     private(set) var fieldIDs: [String: Int] = [:]
     private(set) var tests: [Test] = []
@@ -98,10 +112,13 @@ struct DetectionProgram {
     /// Per field: exact value → tests that it satisfies.
     private(set) var exactCaseless: [[String: [Int32]]?] = []
     private(set) var exactCased: [[String: [Int32]]?] = []
-    /// Rules that can only match when one of these exact tests holds.
-    private(set) var triggers: [(Int32, [Int32])] = []
+    /// By exact test: the rules that can only match when it (or another of theirs) holds.
+    private(set) var exactTriggerRules: [[Int32]] = []
     private(set) var triggerFields: [Int] = []
-    private(set) var untriggeredRules: [Int32] = []
+    /// By gate (-1: none): other tests that rules require, with those rules.
+    private(set) var gatedTriggers: [(gate: Int, triggers: [(Int32, [Int32])])] = []
+    /// By gate (-1: none): rules with no required test, looked at whenever the gate holds.
+    private(set) var untriggeredByGate: [(gate: Int, rules: [Int32])] = []
 
     init(rules: [CompiledRule], filters: [CompiledFilter]) {
         var gateIDs: [RuleExpression: Int] = [:]
@@ -129,6 +146,39 @@ struct DetectionProgram {
         }
         buildExactIndex()
         buildTriggers()
+        ruleRoots = ruleNodes.map { flatten($0) }
+        gateRoots = gates.map { flatten($0) }
+        filterRoots = filterNodes.map { flatten($0) }
+        testIsExact = tests.map { if case .exact = $0.kind { true } else { false } }
+        testField = tests.map(\.field)
+    }
+
+    /// Appends `node` to the flat arrays and returns its index.
+    mutating func flatten(_ node: Node) -> Int32 {
+        let index = Int32(flatKinds.count)
+        switch node {
+        case .test(let test):
+            flatKinds.append(.test)
+            flatPayload.append(test)
+            flatCounts.append(0)
+        case .all(let children), .any(let children):
+            flatKinds.append({ if case .all = node { FlatKind.all } else { FlatKind.any } }())
+            flatPayload.append(0)
+            flatCounts.append(Int32(children.count))
+            let childIndices = children.map { flatten($0) }
+            flatPayload[Int(index)] = Int32(flatChildren.count)
+            flatChildren.append(contentsOf: childIndices)
+        case .not(let child):
+            flatKinds.append(.not)
+            flatPayload.append(0)
+            flatCounts.append(1)
+            flatPayload[Int(index)] = flatten(child)
+        case .constant(let value):
+            flatKinds.append(value ? .alwaysTrue : .alwaysFalse)
+            flatPayload.append(0)
+            flatCounts.append(0)
+        }
+        return index
     }
 
     // MARK: - Interning
@@ -205,40 +255,69 @@ struct DetectionProgram {
         }
     }
 
-    /// The exact tests of which at least one must hold for `node` to hold, if any.
-    private func requiredExactTests(_ node: Node) -> [Int32]? {
+    /// Tests of which at least one must hold for `node` to hold, if any: exact tests
+    /// when possible (found by hash), else the cheapest set of other tests.
+    private func requiredTests(_ node: Node) -> (tests: [Int32], exact: Bool)? {
         switch node {
         case .test(let test):
-            if case .exact = tests[Int(test)].kind { return [test] }
-            return nil
+            if case .exact = tests[Int(test)].kind { return ([test], true) }
+            // Keyword and regex tests are too dear to run for every event.
+            return tests[Int(test)].cost <= 8 ? ([test], false) : nil
         case .all(let children):
-            // Any child's requirement is the whole conjunction's; take the narrowest.
-            return children.compactMap { requiredExactTests($0) }.min { $0.count < $1.count }
+            let options = children.compactMap { requiredTests($0) }
+            if let exact = options.filter(\.exact).min(by: { $0.tests.count < $1.tests.count }) {
+                return exact
+            }
+            return options.min { totalCost($0.tests) < totalCost($1.tests) }
         case .any(let children):
             var union: [Int32] = []
+            var allExact = true
             for child in children {
-                guard let required = requiredExactTests(child) else { return nil }
-                union += required
+                guard let required = requiredTests(child) else { return nil }
+                union += required.tests
+                allExact = allExact && required.exact
             }
-            return union
+            return (union, allExact)
         case .not, .constant:
             return nil
         }
     }
 
+    private func totalCost(_ list: [Int32]) -> Int {
+        list.reduce(0) { $0 + tests[Int($1)].cost }
+    }
+
     private mutating func buildTriggers() {
-        var byTest: [Int32: [Int32]] = [:]
+        var exactRules: [Int32: [Int32]] = [:]
+        var otherRules: [Int: [Int32: [Int32]]] = [:]
+        var untriggered: [Int: [Int32]] = [:]
         for (rule, node) in ruleNodes.enumerated() {
-            var required = requiredExactTests(node)
-            if required == nil, ruleGate[rule] >= 0 { required = requiredExactTests(gates[ruleGate[rule]]) }
+            let gate = ruleGate[rule]
+            var required = requiredTests(node)
+            if required?.exact != true, gate >= 0,
+               let gateRequired = requiredTests(gates[gate]), gateRequired.exact {
+                // An exact gate (a channel, a provider) narrows better than a suffix test.
+                if required == nil { required = gateRequired }
+            }
             guard let required else {
-                untriggeredRules.append(Int32(rule))
+                untriggered[gate, default: []].append(Int32(rule))
                 continue
             }
-            for test in Set(required) { byTest[test, default: []].append(Int32(rule)) }
+            for test in Set(required.tests) {
+                if case .exact = tests[Int(test)].kind {
+                    exactRules[test, default: []].append(Int32(rule))
+                } else {
+                    otherRules[gate, default: [:]][test, default: []].append(Int32(rule))
+                }
+            }
         }
-        triggers = byTest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        triggerFields = Array(Set(triggers.map { tests[Int($0.0)].field })).sorted()
+        exactTriggerRules = Array(repeating: [], count: tests.count)
+        for (test, rules) in exactRules { exactTriggerRules[Int(test)] = rules }
+        triggerFields = Array(Set(exactRules.keys.map { tests[Int($0)].field })).sorted()
+        gatedTriggers = otherRules.keys.sorted().map { gate in
+            (gate, otherRules[gate]!.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        }
+        untriggeredByGate = untriggered.keys.sorted().map { ($0, untriggered[$0]!) }
     }
 }
 
