@@ -59,7 +59,8 @@ let package = Package(
                 resources: [.copy("Resources")]),
         .target(name: "PerimeterServer",
                 dependencies: ["PerimeterHTTP", "PerimeterCrypto", "PerimeterStore",
-                               "PerimeterEnrichment", "PerimeterDetection"]),
+                               "PerimeterEnrichment", "PerimeterDetection",
+                               "PerimeterEvents", "PerimeterIngest"]),
 
         .target(name: "PerimeterIngest",
                 dependencies: ["PerimeterModel", "PerimeterJSON", "PerimeterInput",

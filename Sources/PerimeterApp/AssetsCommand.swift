@@ -3,6 +3,7 @@ import PerimeterEvents
 import PerimeterIngest
 import PerimeterInventory
 import PerimeterModel
+import PerimeterServer
 import PerimeterStore
 
 /// `perimeter assets list|show|create|import`.

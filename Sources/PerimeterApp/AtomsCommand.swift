@@ -2,6 +2,7 @@ import Foundation
 import PerimeterEvents
 import PerimeterInventory
 import PerimeterModel
+import PerimeterServer
 import PerimeterStore
 
 /// `perimeter atoms show VALUE [--at TIME]`: which asset held an atom.

@@ -13,6 +13,8 @@ public enum PerimeterCommandLine {
         ("atoms", "Which asset holds an atom, now or at a given time"),
         ("discovery", "List and switch the discovery rules of a community"),
         ("rules", "Check Sigma rules and test them on events"),
+        ("serve", "Serve the HTTP JSON API (tokens, tenants, jobs, intake)"),
+        ("tokens", "Create, list and revoke API tokens"),
         ("bench", "Measure throughput and memory on a generated workload"),
         ("version", "Print the versions of Perimeter and its libraries"),
         ("help", "Show help for a command"),
@@ -44,6 +46,8 @@ public enum PerimeterCommandLine {
             case "atoms": return try AtomsCommand.run(rest)
             case "discovery": return try DiscoveryCommand.run(rest)
             case "rules": return RulesCommands.run(rest)
+            case "serve": return try ServeCommand.run(rest)
+            case "tokens": return try TokensCommand.run(rest)
             case "bench": return try BenchCommand.run(rest)
             case "version", "--version":
                 print(VersionCommand.text)

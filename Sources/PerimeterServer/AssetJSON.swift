@@ -5,8 +5,8 @@ import PerimeterStore
 
 /// The JSON form of an asset, shared by `assets list --json`, `assets
 /// show --json` and the HTTP API: one shape everywhere.
-enum AssetJSON {
-    static func object(_ asset: Asset, attachments: [Attachment],
+public enum AssetJSON {
+    public static func object(_ asset: Asset, attachments: [Attachment],
                        bounds: CriticalityBounds) -> [String: Any] {
         var object: [String: Any] = [
             "uuid": asset.id.uuidString.lowercased(),
@@ -33,7 +33,7 @@ enum AssetJSON {
         return object
     }
 
-    static func atom(_ attachment: Attachment) -> [String: Any] {
+    public static func atom(_ attachment: Attachment) -> [String: Any] {
         var object: [String: Any] = [
             "type": attachment.key.atom.type.rawValue,
             "value": attachment.key.atom.value,
@@ -44,9 +44,9 @@ enum AssetJSON {
         return object
     }
 
-    static func timestamp(_ date: Date) -> String { EventTime(date).description }
+    public static func timestamp(_ date: Date) -> String { EventTime(date).description }
 
-    static func line(_ object: [String: Any]) -> String {
+    public static func line(_ object: [String: Any]) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: object,
                                                      options: [.sortedKeys, .withoutEscapingSlashes])
         else { return "{}" }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Reads import files into rows, keeping each row's number for messages.
-enum AssetRowReader {
+public enum AssetRowReader {
     /// RFC 4180 CSV with a header row; row numbers count the header as 1.
-    static func csv(_ text: String) throws -> [(Int, Result<AssetRow, RowProblem>)] {
+    public static func csv(_ text: String) throws -> [(Int, Result<AssetRow, RowProblem>)] {
         let records = parseCSV(text)
         guard let header = records.first?.fields else { return [] }
         let columns = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -11,7 +11,7 @@ enum AssetRowReader {
                      "description", "entity"]
         for column in columns where !known.contains(column)
             && !column.hasPrefix("atom.") && !column.hasPrefix("property.") {
-            throw UsageError("unknown CSV column '\(column)'; expected "
+            throw RowProblem(column: column, message: "unknown CSV column '\(column)'; expected "
                              + known.joined(separator: ", ") + ", atom.TYPE or property.NAME")
         }
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
@@ -104,7 +104,7 @@ enum AssetRowReader {
     }
 
     /// One JSON object per line.
-    static func jsonLines(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
+    public static func jsonLines(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)

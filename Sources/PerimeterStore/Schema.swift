@@ -125,6 +125,30 @@ enum Schema {
             at INTEGER NOT NULL, actor TEXT NOT NULL, rows_erased INTEGER NOT NULL
         );
         """,
+        // 2: the server: API tokens (hashes only), bulk jobs with their
+        // selection frozen at creation, and indexes for the API's views.
+        """
+        CREATE TABLE api_tokens (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, community TEXT, role TEXT NOT NULL,
+            digest TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, expires_at INTEGER,
+            revoked_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY, community TEXT NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, request TEXT NOT NULL, status TEXT NOT NULL,
+            done INTEGER NOT NULL DEFAULT 0, changed INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL, error TEXT,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE job_items (
+            job_id TEXT NOT NULL, seq INTEGER NOT NULL, asset_uuid TEXT NOT NULL,
+            PRIMARY KEY (job_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX audit_by_community ON audit(community, id);
+        CREATE INDEX assets_by_created ON assets(community, created_at);
+        CREATE INDEX assets_by_last_seen ON assets(community, last_seen);
+        CREATE INDEX assets_by_source ON assets(community, source);
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

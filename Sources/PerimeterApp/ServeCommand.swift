@@ -1,0 +1,97 @@
+import Dispatch
+import Foundation
+import PerimeterHTTP
+import PerimeterServer
+
+/// `perimeter serve`: the HTTP JSON API over the store.
+enum ServeCommand {
+    static let spec = CommandSpec(
+        name: "serve", summary: "Serve the HTTP JSON API (OpenAPI at /openapi.json): "
+            + "inventory management, bulk jobs, event intake and metrics. Stops gracefully "
+            + "on SIGINT or SIGTERM.",
+        usage: "serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]",
+        options: [CommonOptions.store[0], CommonOptions.store[1]] + [
+            .init(name: "--listen", valueName: "HOST:PORT",
+                  help: "Where to listen (default 127.0.0.1:8740, loopback only)."),
+            .init(name: "--tls-cert", valueName: "FILE", help: "PEM certificate: serve HTTPS."),
+            .init(name: "--tls-key", valueName: "FILE", help: "PEM private key of --tls-cert."),
+            .init(name: "--max-body", valueName: "BYTES",
+                  help: "Largest request body accepted (default 16 MiB)."),
+            .init(name: "--timeout", valueName: "SECONDS",
+                  help: "Idle connection timeout (default 30)."),
+            .init(name: "--quiet", valueName: nil, help: "No access log on standard error."),
+        ],
+        example: "perimeter serve --listen 127.0.0.1:8740 --db perimeter.db")
+
+    static func run(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: spec)
+        if arguments.wantsHelp {
+            print(spec.help)
+            return 0
+        }
+        var http = HTTPServerConfiguration()
+        if let listen = arguments.value("--listen") {
+            guard let colon = listen.lastIndex(of: ":"),
+                  let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port)
+            else { throw UsageError("'--listen' takes HOST:PORT, such as 127.0.0.1:8740") }
+            http.host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            http.port = port
+        }
+        switch (arguments.value("--tls-cert"), arguments.value("--tls-key")) {
+        case (let cert?, let key?): http.tls = .init(certificatePath: cert, privateKeyPath: key)
+        case (nil, nil): break
+        default: throw UsageError("'--tls-cert' and '--tls-key' go together")
+        }
+        if let bytes = try arguments.int("--max-body", in: 1...(1 << 30)) { http.maxBodyBytes = bytes }
+        if let seconds = try arguments.int("--timeout", in: 1...3_600) {
+            http.connectionTimeoutSeconds = seconds
+        }
+        if !arguments.flag("--quiet") {
+            http.accessLog = { record in Terminal.write(record.line + "\n") }
+        }
+        var options = PerimeterServerOptions(storePath: CommonOptions.databasePath(arguments),
+                                             configuration: try CommonOptions.configuration(arguments),
+                                             http: http)
+        options.log = { line in Terminal.write("perimeter: \(line)\n") }
+        let server = try PerimeterAPIServer(options: options)
+        try blocking { try await server.start() }
+        Terminal.write("perimeter: serving on \(http.tls == nil ? "http" : "https")://"
+                       + "\(http.host):\(server.port) (Ctrl-C stops)\n")
+
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        stop.wait()
+        Terminal.write("perimeter: stopping (finishing requests in flight)\n")
+        try blocking { await server.stop() }
+        sources.forEach { $0.cancel() }
+        return 0
+    }
+
+    /// Runs async work from this synchronous command and waits for it.
+    static func blocking(_ body: @escaping @Sendable () async throws -> Void) throws {
+        let done = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task {
+            do { try await body() } catch { failure.set(error) }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.get() { throw error }
+    }
+}
+
+/// The error of a task, handed back to the waiting thread.
+final class FailureBox: @unchecked Sendable {
+    // @unchecked: written once by the task before it signals, read by the
+    // waiter after the semaphore: the semaphore orders the two.
+    private var error: (any Error)?
+    func set(_ error: any Error) { self.error = error }
+    func get() -> (any Error)? { error }
+}

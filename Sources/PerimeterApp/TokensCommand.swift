@@ -1,0 +1,125 @@
+import Foundation
+import PerimeterInventory
+import PerimeterServer
+import PerimeterStore
+
+/// `perimeter tokens create|list|revoke`: the API's bearer tokens.
+enum TokensCommand {
+    static let createSpec = CommandSpec(
+        name: "tokens create", summary: "Create an API token. The token is printed once, alone "
+            + "on standard output; only its SHA-256 is stored.",
+        usage: "tokens create --community C --role admin|analyst|reader|ingest [--name N] "
+            + "[--expires DATE] | --operator",
+        options: CommonOptions.store + [
+            .init(name: "--role", valueName: "ROLE",
+                  help: "admin (also tokens, properties, rules), analyst (change assets), "
+                      + "reader (read), ingest (send events)."),
+            .init(name: "--name", valueName: "NAME",
+                  help: "Who uses it; the audit trail records it (default: the role)."),
+            .init(name: "--expires", valueName: "DATE", help: "When it stops working (RFC 3339)."),
+            .init(name: "--operator", valueName: nil,
+                  help: "A metrics-only token of no community, for /metrics."),
+        ],
+        example: "TOKEN=$(perimeter tokens create --community acme --role analyst --name soc-bot)")
+
+    static let listSpec = CommandSpec(
+        name: "tokens list", summary: "List tokens (never their secrets).",
+        usage: "tokens list [--community C] [--all]",
+        options: CommonOptions.store + [
+            .init(name: "--all", valueName: nil, help: "Tokens of every community."),
+        ],
+        example: "perimeter tokens list --community acme")
+
+    static let revokeSpec = CommandSpec(
+        name: "tokens revoke", summary: "Revoke a token by its id: it stops working at once.",
+        usage: "tokens revoke ID", options: CommonOptions.store,
+        example: "perimeter tokens revoke 5f0c…")
+
+    static func run(_ raw: [String]) throws -> Int32 {
+        let rest = Array(raw.dropFirst())
+        switch raw.first {
+        case "create": return try create(rest)
+        case "list": return try list(rest)
+        case "revoke": return try revoke(rest)
+        case nil, "--help", "-h":
+            print([createSpec, listSpec, revokeSpec].map(\.help).joined(separator: "\n"))
+            return raw.isEmpty ? 2 : 0
+        default:
+            throw UsageError("unknown tokens command '\(raw[0])'; expected create, list or revoke")
+        }
+    }
+
+    static func create(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: createSpec)
+        if arguments.wantsHelp {
+            print(createSpec.help)
+            return 0
+        }
+        let role: APIRole
+        let community: String?
+        if arguments.flag("--operator") {
+            guard arguments.value("--role") == nil, arguments.value("--community") == nil else {
+                throw UsageError("an operator token has no '--role' and no '--community'")
+            }
+            role = .operator
+            community = nil
+        } else {
+            guard let name = arguments.value("--role"), let parsed = APIRole(rawValue: name),
+                  parsed != .operator else {
+                throw UsageError("'--role' must be admin, analyst, reader or ingest")
+            }
+            guard arguments.value("--community") != nil else {
+                throw UsageError("a token belongs to one community: give '--community'")
+            }
+            role = parsed
+            community = try CommonOptions.community(arguments)
+        }
+        let expiry = try arguments.value("--expires").map {
+            try CommonOptions.time($0, option: "--expires").date
+        }
+        let store = try CommonOptions.openStore(arguments)
+        let (secret, _) = try APITokenIssuer.issue(
+            in: store, name: arguments.value("--name") ?? role.rawValue, community: community,
+            role: role, expiresAt: expiry)
+        print(secret)
+        return 0
+    }
+
+    static func list(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: listSpec)
+        if arguments.wantsHelp {
+            print(listSpec.help)
+            return 0
+        }
+        let store = try CommonOptions.openStore(arguments)
+        let tokens = try store.tokens(community: arguments.flag("--all")
+                                      ? nil : try CommonOptions.community(arguments))
+        print(["ID", "NAME", "COMMUNITY", "ROLE", "CREATED", "EXPIRES", "STATE"]
+            .joined(separator: "\t"))
+        let now = Date()
+        for token in tokens {
+            let state = token.revokedAt != nil ? "revoked"
+                : token.isUsable(at: now) ? "active" : "expired"
+            print([token.id, token.name, token.community ?? "-", token.role,
+                   EventTime(token.createdAt).description,
+                   token.expiresAt.map { EventTime($0).description } ?? "-", state]
+                .joined(separator: "\t"))
+        }
+        return 0
+    }
+
+    static func revoke(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: revokeSpec)
+        if arguments.wantsHelp {
+            print(revokeSpec.help)
+            return 0
+        }
+        guard arguments.positionals.count == 1 else { throw UsageError("give one token id") }
+        let store = try CommonOptions.openStore(arguments)
+        guard try store.revokeToken(id: arguments.positionals[0], community: nil, at: Date()) else {
+            throw UsageError("no token has id '\(arguments.positionals[0])' (see 'tokens list --all')")
+        }
+        print("revoked \(arguments.positionals[0])")
+        return 0
+    }
+}

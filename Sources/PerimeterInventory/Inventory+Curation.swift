@@ -1,0 +1,105 @@
+import Foundation
+import PerimeterModel
+
+/// What an analyst does to the inventory by hand (the HTTP API and the
+/// command line): edits of attributes, and confirming or rejecting atoms.
+public struct CurationError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case unknownAsset = "unknown_asset"
+        case notAttached = "not_attached"
+        case exclusiveConflict = "exclusive_conflict"
+        case rejected = "rejected"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public var description: String { message }
+}
+
+extension Inventory {
+    /// Puts an edited asset in place of the current one and records the
+    /// audit record of the change; the caller drains and persists both.
+    ///
+    /// Traps for an asset the inventory does not hold: callers look it up
+    /// first, so that is our bug.
+    public func replace(_ asset: Asset, actor: String, action: String, at time: EventTime) {
+        guard let before = assets[asset.id] else {
+            preconditionFailure("replace: asset \(asset.id) is not in the inventory")
+        }
+        guard asset != before else { return }
+        assets[asset.id] = asset
+        markChanged(asset.id)
+        let diff = AssetSummary.changedFields(from: before, to: asset)
+        pending.audit.append(AuditRecord(asset: asset.id, actor: actor, action: action, at: time,
+                                         before: diff.before, after: diff.after))
+    }
+
+    /// Puts a job's edit in place with no pending change: bulk jobs write
+    /// their chunk and its audit records themselves, in one transaction
+    /// with the job's progress. Returns the audit record, nil when the
+    /// asset did not change.
+    public func replaceForJob(_ asset: Asset, actor: String, action: String,
+                              at time: EventTime) -> AuditRecord? {
+        guard let before = assets[asset.id] else {
+            preconditionFailure("replaceForJob: asset \(asset.id) is not in the inventory")
+        }
+        guard asset != before else { return nil }
+        assets[asset.id] = asset
+        let diff = AssetSummary.changedFields(from: before, to: asset)
+        return AuditRecord(asset: asset.id, actor: actor, action: action, at: time,
+                           before: diff.before, after: diff.after)
+    }
+
+    /// Makes an atom a confirmed detection property of an asset: an open
+    /// observed attachment becomes confirmed; otherwise a new confirmed
+    /// attachment holds from the beginning of time.
+    public func confirm(_ atom: Atom, on id: AssetID, actor: String,
+                        at time: EventTime) throws(CurationError) {
+        guard let asset = assets[id] else {
+            throw CurationError(code: .unknownAsset, message: "no such asset")
+        }
+        let key = AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity),
+                          atom: atom)
+        let open = (timelines[key] ?? []).filter {
+            attachments[Int($0)].asset == id && attachments[Int($0)].to == nil
+        }
+        if let observed = open.first(where: { attachments[Int($0)].kind == .observed }) {
+            update(observed) { $0.kind = .confirmed }
+        } else if open.isEmpty {
+            let others = holders(of: key, at: time).filter { $0 != id }
+            if atom.type.isExclusive, let other = others.first {
+                throw CurationError(
+                    code: .exclusiveConflict,
+                    message: "cannot confirm the \(atom.type.rawValue) atom: it is exclusive and "
+                        + "asset \(other.uuidString.lowercased()) holds it")
+            }
+            attach(key, to: id, kind: .confirmed, from: .distantPast,
+                   origin: "confirmed by \(actor)")
+        }
+        if let index = rejected.firstIndex(of: RejectedAtom(asset: id, atom: atom)) {
+            rejected.remove(at: index)
+        }
+        pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
+                                         after: "{\"atom\":\"\(atom.type.rawValue)\"}"))
+    }
+
+    /// Rejects an atom for an asset: its open attachments close now and
+    /// discovery never attaches it to that asset again (SPEC §2).
+    public func reject(_ atom: Atom, on id: AssetID, actor: String,
+                       at time: EventTime) throws(CurationError) {
+        guard let asset = assets[id] else {
+            throw CurationError(code: .unknownAsset, message: "no such asset")
+        }
+        let key = AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity),
+                          atom: atom)
+        for index in timelines[key] ?? [] where attachments[Int(index)].asset == id
+            && attachments[Int(index)].to == nil {
+            update(index) { $0.to = max($0.from, time) }
+        }
+        let record = RejectedAtom(asset: id, atom: atom)
+        if rejected.insert(record).inserted { pending.rejected.append(record) }
+        pending.audit.append(AuditRecord(asset: id, actor: actor, action: "reject_atom", at: time,
+                                         after: "{\"atom\":\"\(atom.type.rawValue)\"}"))
+    }
+}

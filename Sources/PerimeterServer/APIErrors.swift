@@ -1,0 +1,148 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterStore
+
+/// The API's errors, in the one shape of `HTTPError`. Messages name fields
+/// and positions, never the values sent (SPEC §8).
+enum APIErrors {
+    static func unauthorized(_ code: HTTPError.Code, _ why: String) -> HTTPError {
+        HTTPError(status: 401, code: code, message: "not authenticated: \(why)",
+                  headers: ["WWW-Authenticate": "Bearer realm=\"perimeter\""])
+    }
+
+    static func forbidden(role: APIRole, needs permission: APIPermission) -> HTTPError {
+        HTTPError(status: 403, code: "forbidden",
+                  message: "forbidden: a \(role.rawValue) token cannot \(permission.rawValue) "
+                      + "(this route needs the \(permission.rawValue) permission)",
+                  details: ["role": .string(role.rawValue),
+                            "permission": .string(permission.rawValue)])
+    }
+
+    static func assetNotFound() -> HTTPError {
+        HTTPError(status: 404, code: .notFound,
+                  message: "no such asset: no asset of this community has that uuid")
+    }
+
+    static func jobNotFound() -> HTTPError {
+        HTTPError(status: 404, code: .notFound,
+                  message: "no such job: no job of this community has that id")
+    }
+
+    static func tokenNotFound() -> HTTPError {
+        HTTPError(status: 404, code: .notFound,
+                  message: "no such token: no token of this community has that id")
+    }
+
+    static func invalidField(_ field: String, _ why: String) -> HTTPError {
+        HTTPError(status: 422, code: "invalid_field", message: "invalid field '\(field)': \(why)",
+                  details: ["field": .string(field)])
+    }
+
+    static func invalidQuery(_ parameter: String, _ why: String) -> HTTPError {
+        HTTPError(status: 400, code: .malformedQuery,
+                  message: "invalid query parameter '\(parameter)': \(why)",
+                  details: ["parameter": .string(parameter)])
+    }
+
+    static func malformedJSON(_ why: String) -> HTTPError {
+        HTTPError(status: 400, code: .malformedBody,
+                  message: "malformed request body: \(why) (expected a JSON object)")
+    }
+
+    /// A store error as an answer; its message can quote values, so only
+    /// its code and a redacted message go out.
+    static func from(_ error: StoreError) -> HTTPError {
+        let message = Redaction.redactQuoted(error.message)
+        switch error.code {
+        case .notFound: return HTTPError(status: 404, code: .notFound, message: message)
+        case .conflict: return HTTPError(status: 409, code: "conflict", message: message)
+        case .ambiguous: return HTTPError(status: 409, code: "ambiguous", message: message)
+        case .invalid: return HTTPError(status: 422, code: "invalid", message: message)
+        case .newerSchema: return HTTPError.internalError()
+        }
+    }
+}
+
+/// Keeps personal values out of API error bodies.
+enum Redaction {
+    /// Replaces every single-quoted span of a message (where our messages
+    /// quote input) with `'…'`.
+    static func redactQuoted(_ message: String) -> String {
+        var output = ""
+        var inQuote = false
+        for character in message {
+            if character == "'" {
+                output.append(inQuote ? "…'" : "'")
+                inQuote.toggle()
+            } else if !inQuote {
+                output.append(character)
+            }
+        }
+        if inQuote { output.append("…'") }
+        return output
+    }
+}
+
+/// Typed reads of `JSONSerialization` values.
+enum JSONFields {
+    static func integer(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber, !isBoolean(number) else { return nil }
+        let double = number.doubleValue
+        guard double.rounded() == double, abs(double) < 1e15 else { return nil }
+        return Int(double)
+    }
+
+    static func boolean(_ value: Any) -> Bool? {
+        guard let number = value as? NSNumber, isBoolean(number) else { return nil }
+        return number.boolValue
+    }
+
+    /// JSON booleans come out of `JSONSerialization` as NSNumbers of
+    /// Objective-C type `c` (char); JSON numbers never do.
+    static func isBoolean(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
+    }
+
+    /// A list of text under `key`; nil when absent; 422 when not a list of text.
+    static func strings(_ object: [String: Any], _ key: String) throws -> [String]? {
+        guard let value = object[key] else { return nil }
+        guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+            throw APIErrors.invalidField(key, "must be a list of text")
+        }
+        return list.compactMap { $0 as? String }
+    }
+
+    /// A property value in the text form the import checks.
+    static func propertyText(_ value: Any) -> String {
+        switch value {
+        case let text as String: return text
+        case let number as NSNumber:
+            return isBoolean(number) ? (number.boolValue ? "true" : "false") : number.stringValue
+        case let list as [Any]: return list.map { "\($0)" }.joined(separator: ",")
+        default: return "\(value)"
+        }
+    }
+
+    /// The body as a JSON object, or a 400 that says why not.
+    static func object(_ body: [UInt8]) throws -> [String: Any] {
+        guard !body.isEmpty else { throw APIErrors.malformedJSON("the body is empty") }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(body))
+        } catch {
+            throw APIErrors.malformedJSON("it is not valid JSON")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw APIErrors.malformedJSON("it is JSON but not an object")
+        }
+        return object
+    }
+
+    /// A JSON response from Foundation objects, keys sorted.
+    static func response(_ object: Any, status: Int = 200) -> HTTPResponse {
+        guard let data = try? JSONSerialization.data(
+            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return HTTPError.internalError().response }
+        return HTTPResponse.json(encoded: [UInt8](data), status: status)
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+extension APIHandlers {
+    func listAssets(_ context: APIContext) async throws -> HTTPResponse {
+        let lists = context.queryLists
+        let query = try AssetFilter.query(lists, community: context.community)
+        var limit = 50
+        if let text = lists["limit"]?.last {
+            guard let value = Int(text), (1...1_000).contains(value) else {
+                throw APIErrors.invalidQuery("limit", "must be from 1 to 1000")
+            }
+            limit = value
+        }
+        var cursor: AssetCursor?
+        if let text = lists["cursor"]?.last {
+            guard let parsed = AssetCursor(token: text) else {
+                throw APIErrors.invalidQuery("cursor", "is not a cursor this server gave")
+            }
+            cursor = parsed
+        }
+        let counting = lists["count"]?.last != "false"
+        let listing = try await reader.list(query, after: cursor, limit: limit,
+                                            counting: counting)
+        var object: [String: Any] = [
+            "assets": listing.page.assets.map {
+                AssetJSON.object($0, attachments: listing.attachments[$0.id] ?? [],
+                                 bounds: bounds)
+            },
+        ]
+        object["total"] = counting ? listing.total : NSNull()
+        object["next_cursor"] = listing.page.next?.token ?? NSNull()
+        return JSONFields.response(object)
+    }
+
+    func assetResponse(_ id: AssetID, community: String, status: Int = 200) async throws
+        -> HTTPResponse {
+        guard let (asset, attachments) = try await reader.asset(id, community: community) else {
+            throw APIErrors.assetNotFound()
+        }
+        return JSONFields.response(AssetJSON.object(asset, attachments: attachments,
+                                                    bounds: bounds), status: status)
+    }
+
+    func getAsset(_ context: APIContext) async throws -> HTTPResponse {
+        try await assetResponse(try context.uuid(), community: context.community)
+    }
+
+    func createAsset(_ context: APIContext) async throws -> HTTPResponse {
+        let object = try JSONFields.object(context.request.body)
+        let compact = JSONFields.text(object)
+        guard let (_, result) = AssetRowReader.jsonLines(compact).first else {
+            throw APIErrors.malformedJSON("the body is empty")
+        }
+        let row: AssetRow
+        switch result {
+        case .success(let value): row = value
+        case .failure(let problem): throw Self.fieldError(problem)
+        }
+        let ids = try await service.createChecked([row], community: context.community,
+                                                  actor: context.actor)
+        return try await assetResponse(ids[0], community: context.community, status: 201)
+    }
+
+    static func fieldError(_ problem: RowProblem) -> HTTPError {
+        APIErrors.invalidField(problem.column ?? "body", Redaction.redactQuoted(problem.message))
+    }
+
+    func updateAsset(_ context: APIContext) async throws -> HTTPResponse {
+        let id = try context.uuid()
+        let patch = try AssetPatch(json: try JSONFields.object(context.request.body))
+        _ = try await service.update(id, community: context.community, patch: patch,
+                                     actor: context.actor)
+        return try await assetResponse(id, community: context.community)
+    }
+
+    func revoke(_ context: APIContext, _ revoked: Bool) async throws -> HTTPResponse {
+        let id = try context.uuid()
+        _ = try await service.setRevoked(id, revoked, community: context.community,
+                                         actor: context.actor)
+        return try await assetResponse(id, community: context.community)
+    }
+
+    func history(_ context: APIContext) async throws -> HTTPResponse {
+        let id = try context.uuid()
+        guard let (_, attachments, audit) = try await reader.history(
+            of: id, community: context.community) else { throw APIErrors.assetNotFound() }
+        return JSONFields.response([
+            "uuid": id.uuidString.lowercased(),
+            "attachments": attachments.map(Self.attachmentObject),
+            "changes": audit.map(Self.auditObject),
+        ])
+    }
+
+    static func attachmentObject(_ attachment: Attachment) -> [String: Any] {
+        var object = AssetJSON.atom(attachment)
+        object["id"] = attachment.id
+        object["origin"] = attachment.origin
+        object["last_seen"] = attachment.lastSeen.description
+        if let entity = attachment.key.scope.entity { object["entity"] = entity }
+        return object
+    }
+
+    static func auditObject(_ entry: AuditEntry) -> [String: Any] {
+        [
+            "id": entry.id, "asset": entry.record.asset.uuidString.lowercased(),
+            "actor": entry.record.actor, "action": entry.record.action,
+            "at": entry.record.at.description,
+            "before": entry.record.before.flatMap(JSONFields.parseAny) ?? NSNull(),
+            "after": entry.record.after.flatMap(JSONFields.parseAny) ?? NSNull(),
+        ]
+    }
+
+    func curate(_ context: APIContext, confirming: Bool) async throws -> HTTPResponse {
+        let id = try context.uuid()
+        let object = try JSONFields.object(context.request.body)
+        guard let type = object["type"] as? String else {
+            throw APIErrors.invalidField("type", "is required (an atom type such as hostname)")
+        }
+        guard let value = object["value"] as? String else {
+            throw APIErrors.invalidField("value", "is required (the atom's value, as text)")
+        }
+        // The asset is looked up first so that another community's uuid
+        // answers 404 before anything about the atom is said.
+        guard let (asset, _) = try await reader.asset(id, community: context.community) else {
+            throw APIErrors.assetNotFound()
+        }
+        let atom: Atom
+        do {
+            atom = try await reader.atom(type, value, category: asset.category,
+                                         community: context.community)
+        } catch let problem as RowProblem {
+            throw Self.fieldError(problem)
+        }
+        try await service.curate(id, community: context.community, atom: atom,
+                                 confirming: confirming, actor: context.actor)
+        return try await assetResponse(id, community: context.community)
+    }
+}
+
+extension JSONFields {
+    static func parseAny(_ text: String) -> Any? {
+        try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+}
+
+extension InventoryService {
+    /// Checks rows as the import does and creates the assets.
+    func createChecked(_ rows: [AssetRow], community: String,
+                       actor: String) throws -> [AssetID] {
+        let builder = try AssetDraftBuilder(store: store, community: community)
+        var drafts: [AssetDraft] = []
+        for row in rows {
+            do {
+                drafts.append(try builder.draft(from: row, now: EventTime(Date())))
+            } catch let problem as RowProblem {
+                throw APIHandlers.fieldError(problem)
+            }
+        }
+        return try create(drafts, actor: actor)
+    }
+
+    /// Imports rows: the refused ones with their row, column and reason,
+    /// the good ones in one transaction.
+    func importRows(_ rows: [(Int, Result<AssetRow, RowProblem>)], community: String,
+                    actor: String) throws -> (imported: Int, refused: [(Int, RowProblem)]) {
+        let builder = try AssetDraftBuilder(store: store, community: community)
+        var drafts: [AssetDraft] = []
+        var refused: [(Int, RowProblem)] = []
+        let now = EventTime(Date())
+        for (number, row) in rows {
+            do {
+                drafts.append(try builder.draft(from: try row.get(), now: now))
+            } catch let problem as RowProblem {
+                refused.append((number, problem))
+            }
+        }
+        _ = try create(drafts, actor: actor)
+        return (drafts.count, refused)
+    }
+}
+
+extension StoreReader {
+    /// An atom in normal form, checked against the asset category.
+    func atom(_ type: String, _ value: String, category: AssetCategory,
+              community: String) throws -> Atom {
+        try AssetDraftBuilder(store: store, community: community)
+            .atom(type, value, category: category)
+    }
+}

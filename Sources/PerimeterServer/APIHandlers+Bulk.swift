@@ -1,0 +1,229 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+extension APIHandlers {
+    // MARK: - Import and export
+
+    func importAssets(_ context: APIContext) async throws -> HTTPResponse {
+        let text = String(decoding: context.request.body, as: UTF8.self)
+        let contentType = context.request.headers["Content-Type"]?.lowercased() ?? ""
+        let format = context.request.query["format"]
+            ?? (contentType.contains("csv") ? "csv"
+                : contentType.contains("json") ? "jsonl"
+                : text.first == "{" ? "jsonl" : "csv")
+        let rows: [(Int, Result<AssetRow, RowProblem>)]
+        switch format {
+        case "csv":
+            do { rows = try AssetRowReader.csv(text) } catch let problem as RowProblem {
+                throw HTTPError(status: 400, code: "bad_header",
+                                message: "import refused: the CSV header has an unknown column",
+                                details: ["row": 1, "column": .string(problem.column ?? "")])
+            }
+        case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
+        default: throw APIErrors.invalidQuery("format", "must be csv or jsonl")
+        }
+        let (imported, refused) = try await service.importRows(
+            rows, community: context.community, actor: context.actor)
+        return JSONFields.response([
+            "imported": imported,
+            "refused": refused.map { number, problem in
+                ["row": number, "column": problem.column ?? NSNull(),
+                 "reason": Redaction.redactQuoted(problem.message)] as [String: Any]
+            },
+        ])
+    }
+
+    func export(_ context: APIContext) async throws -> HTTPResponse {
+        let query = try AssetFilter.query(context.queryLists, community: context.community)
+        let format = context.request.query["format"] ?? "jsonl"
+        guard format == "jsonl" || format == "csv" else {
+            throw APIErrors.invalidQuery("format", "must be jsonl or csv")
+        }
+        let assets = try await reader.export(query)
+        if format == "jsonl" {
+            var text = ""
+            for (asset, attachments) in assets {
+                text += AssetJSON.line(AssetJSON.object(asset, attachments: attachments,
+                                                        bounds: bounds)) + "\n"
+            }
+            return HTTPResponse.text(text, contentType: "application/x-ndjson")
+        }
+        return HTTPResponse.text(AssetCSV.export(assets), contentType: "text/csv; charset=utf-8")
+    }
+
+    // MARK: - Bulk jobs
+
+    func bulk(_ context: APIContext) async throws -> HTTPResponse {
+        let object = try JSONFields.object(context.request.body)
+        let action = try BulkAction(json: object)
+        var filter: AssetQuery?
+        var ids: [String]?
+        switch (object["ids"], object["filter"]) {
+        case (let list?, nil):
+            guard let texts = list as? [String], !texts.isEmpty else {
+                throw APIErrors.invalidField("ids", "must be a non-empty list of uuids")
+            }
+            var normalized: [String] = []
+            for text in texts {
+                guard let id = UUID(uuidString: text) else {
+                    throw APIErrors.invalidField("ids", "holds a value that is not a uuid")
+                }
+                normalized.append(id.uuidString.lowercased())
+            }
+            ids = Array(Set(normalized))
+        case (nil, let value?):
+            guard let map = value as? [String: Any] else {
+                throw APIErrors.invalidField("filter", "must be an object of list filters")
+            }
+            filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
+                                           community: context.community)
+        default:
+            throw APIErrors.invalidField("ids", "give either ids or filter (one of them)")
+        }
+        let job = try await service.createJob(action, filter: filter, ids: ids,
+                                              community: context.community,
+                                              actor: context.actor)
+        if let ids, job.total < ids.count {
+            // Ids of another community answer like unknown ids; the job
+            // with the known ones is not started.
+            try await service.discardJob(job.id)
+            throw HTTPError(status: 404, code: .notFound,
+                            message: "no such asset: \(ids.count - job.total) of the ids are not "
+                                + "assets of this community; no job was started",
+                            details: ["unknown_count": .int(ids.count - job.total)])
+        }
+        await scheduler.enqueue(job.id)
+        return JSONFields.response(Self.jobObject(job), status: 202)
+    }
+
+    static func jobObject(_ job: StoredJob) -> [String: Any] {
+        [
+            "id": job.id, "action": job.action, "status": job.status.rawValue,
+            "done": job.done, "changed": job.changed, "total": job.total,
+            "error": job.error ?? NSNull(), "actor": job.actor,
+            "request": JSONFields.parse(job.request) ?? [:],
+            "created_at": EventTime(job.createdAt).description,
+            "updated_at": EventTime(job.updatedAt).description,
+        ]
+    }
+
+    func job(_ context: APIContext) async throws -> HTTPResponse {
+        guard let id = context.request.pathParameters["id"],
+              let job = try await reader.job(id, community: context.community)
+        else { throw APIErrors.jobNotFound() }
+        return JSONFields.response(Self.jobObject(job))
+    }
+
+    // MARK: - Events
+
+    func events(_ context: APIContext) async throws -> HTTPResponse {
+        let body = context.request.body
+        var entity: String?
+        if let text = context.request.query["entity"], !text.isEmpty { entity = text }
+        let returnEnriched = context.request.query["return"] == "enriched"
+        var lines: [Range<Int>] = []
+        var start = 0
+        body.withUnsafeBufferPointer { bytes in
+            for index in 0..<bytes.count where bytes[index] == 0x0A {
+                lines.append(start..<index)
+                start = index + 1
+            }
+        }
+        if start < body.count { lines.append(start..<body.count) }
+
+        let scope = ScopeKey(community: context.community, entity: entity)
+        var outcome = IntakeOutcome()
+        let step = max(1, options.intakeChunkLines)
+        for chunkStart in stride(from: 0, to: lines.count, by: step) {
+            let chunk = lines[chunkStart..<min(lines.count, chunkStart + step)]
+            outcome.add(try await service.ingest(body, lines: chunk, firstLine: chunkStart + 1,
+                                                 scope: scope, returnEnriched: returnEnriched))
+        }
+
+        var json = "{\"received\":\(outcome.received),\"malformed\":\(outcome.malformed),"
+            + "\"enriched\":\(outcome.enriched),\"discovered\":\(outcome.created),"
+            + "\"late\":\(outcome.late),\"future\":\(outcome.future),\"problems\":["
+        for (index, problem) in outcome.problems.prefix(1_000).enumerated() {
+            if index > 0 { json += "," }
+            json += "{\"line\":\(problem.line),\"code\":\"\(problem.code)\""
+            if let offset = problem.byteOffset { json += ",\"byte_offset\":\(offset)" }
+            json += "}"
+        }
+        json += "]"
+        var bytes = Array(json.utf8)
+        if returnEnriched {
+            // The enriched events are JSON objects already: they go in as they are.
+            bytes += Array(",\"events\":[".utf8)
+            var first = true
+            for line in outcome.enrichedLines.split(separator: 0x0A) where !line.isEmpty {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                bytes += line
+                first = false
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return HTTPResponse.json(encoded: bytes)
+    }
+}
+
+extension InventoryService {
+    /// Drops a job that was refused before it started.
+    func discardJob(_ id: String) throws {
+        try store.setJobStatus(id, .failed, error: "refused: unknown ids", at: Date())
+    }
+}
+
+/// Exports in the import's CSV columns, so that an export re-imports.
+enum AssetCSV {
+    static func export(_ assets: [(Asset, [Attachment])]) -> String {
+        var atomTypes = Set<String>()
+        var propertyNames = Set<String>()
+        for (asset, attachments) in assets {
+            for attachment in attachments where attachment.kind == .confirmed
+                && attachment.to == nil {
+                atomTypes.insert(attachment.key.atom.type.rawValue)
+            }
+            propertyNames.formUnion(asset.properties.keys)
+        }
+        let atomColumns = atomTypes.sorted()
+        let propertyColumns = propertyNames.sorted()
+        var header = ["name", "category", "subcategory", "criticality", "tags", "reviewed",
+                      "description", "entity"]
+        header += atomColumns.map { "atom.\($0)" } + propertyColumns.map { "property.\($0)" }
+        var text = header.joined(separator: ",") + "\n"
+        for (asset, attachments) in assets {
+            var fields = [
+                asset.name, asset.category.rawValue, asset.subcategory?.rawValue ?? "",
+                asset.criticality.map { String($0.value) } ?? "",
+                asset.tags.sorted().joined(separator: ";"), asset.reviewed ? "true" : "false",
+                asset.description, asset.entity ?? "",
+            ]
+            for type in atomColumns {
+                fields.append(attachments.filter {
+                    $0.kind == .confirmed && $0.to == nil && $0.key.atom.type.rawValue == type
+                }.map(\.key.atom.value).joined(separator: ";"))
+            }
+            for name in propertyColumns {
+                switch asset.properties[name] {
+                case .string(let value): fields.append(value)
+                case .number(let value): fields.append(String(value))
+                case .boolean(let value): fields.append(value ? "true" : "false")
+                case .list(let values): fields.append(values.joined(separator: ","))
+                case nil: fields.append("")
+                }
+            }
+            text += fields.map(quoted).joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    static func quoted(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

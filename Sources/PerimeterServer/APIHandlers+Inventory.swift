@@ -1,0 +1,253 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+extension APIHandlers {
+    // MARK: - Atoms and audit
+
+    func atoms(_ context: APIContext) async throws -> HTTPResponse {
+        let query = context.request.query
+        guard let value = query["value"], !value.isEmpty else {
+            throw APIErrors.invalidQuery("value", "is required (the atom value to look up)")
+        }
+        var at: EventTime?
+        if let text = query["at"] {
+            guard let time = EventTime(parsing: text) else {
+                throw APIErrors.invalidQuery("at", "must be a time such as 2024-05-01T10:00:00Z")
+            }
+            at = time
+        }
+        let types: [AtomType]
+        if let name = query["type"] {
+            guard let type = try? AtomType(parsing: name) else {
+                throw APIErrors.invalidQuery("type", "must be one of "
+                    + AtomType.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            types = [type]
+        } else {
+            types = AtomType.allCases
+        }
+        let holdings = try await reader.lookUp(value, types: types, community: context.community)
+        let time = at ?? EventTime(Date())
+        let expiry = options.configuration.inventory.addressExpiry
+        let results: [[String: Any]] = holdings.map { holding in
+            let holders = holding.attachments.filter { $0.isValid(at: time, addressExpiry: expiry) }
+                .compactMap { attachment -> [String: Any]? in
+                    guard let asset = holding.assets[attachment.asset], !asset.isRevoked
+                    else { return nil }
+                    var object = Self.attachmentObject(attachment)
+                    object["asset"] = ["uuid": asset.id.uuidString.lowercased(),
+                                       "name": asset.name, "category": asset.category.rawValue]
+                    return object
+                }
+            return [
+                "type": holding.atom.type.rawValue, "value": holding.atom.value,
+                "holders": holders,
+                "timeline": holding.attachments.map { attachment -> [String: Any] in
+                    var object = Self.attachmentObject(attachment)
+                    object["asset"] = attachment.asset.uuidString.lowercased()
+                    return object
+                },
+                "weekly_activity": holding.activity.map {
+                    ["week": $0.0.description, "count": $0.1] as [String: Any]
+                },
+            ]
+        }
+        return JSONFields.response(["at": time.description, "atoms": results])
+    }
+
+    func audit(_ context: APIContext) async throws -> HTTPResponse {
+        let query = context.request.query
+        var asset: AssetID?
+        if let text = query["asset"] {
+            // An unknown uuid, or one of another community, shows nothing.
+            guard let id = UUID(uuidString: text),
+                  try await reader.asset(id, community: context.community) != nil
+            else { throw APIErrors.assetNotFound() }
+            asset = id
+        }
+        var after: Int64 = 0
+        if let text = query["after"] {
+            guard let value = Int64(text), value >= 0 else {
+                throw APIErrors.invalidQuery("after", "must be an audit entry id")
+            }
+            after = value
+        }
+        var limit = 100
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...1_000).contains(value) else {
+                throw APIErrors.invalidQuery("limit", "must be from 1 to 1000")
+            }
+            limit = value
+        }
+        let entries = try await reader.audit(community: context.community, asset: asset,
+                                             afterID: after, limit: limit)
+        var object: [String: Any] = ["entries": entries.map(Self.auditObject)]
+        object["next_after"] = entries.count == limit ? (entries.last?.id ?? 0) : NSNull()
+        return JSONFields.response(object)
+    }
+
+    // MARK: - Properties and rules
+
+    static func propertyObject(_ definition: PropertyDefinition) -> [String: Any] {
+        ["name": definition.name, "type": definition.type.rawValue,
+         "category": definition.category.rawValue, "default": definition.isDefault]
+    }
+
+    func properties(_ context: APIContext) async throws -> HTTPResponse {
+        let definitions = try await reader.properties(community: context.community)
+        return JSONFields.response(["properties": definitions.map(Self.propertyObject)])
+    }
+
+    func defineProperty(_ context: APIContext) async throws -> HTTPResponse {
+        let object = try JSONFields.object(context.request.body)
+        guard let name = object["name"] as? String else {
+            throw APIErrors.invalidField("name", "is required (lower snake case)")
+        }
+        guard let typeName = object["type"] as? String,
+              let type = PropertyType(rawValue: typeName) else {
+            throw APIErrors.invalidField("type", "must be one of "
+                + PropertyType.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard let categoryName = object["category"] as? String,
+              let category = AssetCategory(rawValue: categoryName) else {
+            throw APIErrors.invalidField("category", "must be account, host or network")
+        }
+        let definition = PropertyDefinition(name: name, type: type, category: category)
+        try await service.define(definition, community: context.community)
+        return JSONFields.response(Self.propertyObject(definition), status: 201)
+    }
+
+    private func propertyPath(_ context: APIContext) throws -> (AssetCategory, String) {
+        guard let category = context.request.pathParameters["category"]
+            .flatMap(AssetCategory.init(rawValue:)),
+              let name = context.request.pathParameters["name"] else {
+            throw HTTPError(status: 404, code: .notFound, message: "no such property definition")
+        }
+        return (category, name)
+    }
+
+    func renameProperty(_ context: APIContext) async throws -> HTTPResponse {
+        let (category, name) = try propertyPath(context)
+        let object = try JSONFields.object(context.request.body)
+        guard let newName = object["name"] as? String else {
+            throw APIErrors.invalidField("name", "is required (the new name)")
+        }
+        try await service.renameProperty(name, to: newName, category: category,
+                                         community: context.community, actor: context.actor)
+        let definitions = try await reader.properties(community: context.community)
+        guard let renamed = definitions.first(where: {
+            $0.name == newName && $0.category == category
+        }) else { throw HTTPError.internalError() }
+        return JSONFields.response(Self.propertyObject(renamed))
+    }
+
+    func removeProperty(_ context: APIContext) async throws -> HTTPResponse {
+        let (category, name) = try propertyPath(context)
+        try await service.removeProperty(name, category: category, community: context.community)
+        return JSONFields.response(["deleted": true])
+    }
+
+    func rules(_ context: APIContext) async throws -> HTTPResponse {
+        let enabled = try await reader.rules(community: context.community)
+        return JSONFields.response(["rules": DiscoveryRule.allCases.map {
+            ["rule": $0.rawValue, "enabled": enabled.contains($0), "summary": $0.summary]
+                as [String: Any]
+        }])
+    }
+
+    func setRules(_ context: APIContext) async throws -> HTTPResponse {
+        let object = try JSONFields.object(context.request.body)
+        var changes: [(DiscoveryRule, Bool)] = []
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            guard let rule = DiscoveryRule(rawValue: key) else {
+                throw APIErrors.invalidField(key, "is not a discovery rule; expected one of "
+                    + DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            guard let enabled = JSONFields.boolean(value) else {
+                throw APIErrors.invalidField(key, "must be true or false")
+            }
+            changes.append((rule, enabled))
+        }
+        for (rule, enabled) in changes {
+            try await service.setRule(rule, enabled: enabled, community: context.community)
+        }
+        return try await rules(context)
+    }
+
+    // MARK: - Tokens and metrics
+
+    static func tokenObject(_ token: StoredToken) -> [String: Any] {
+        [
+            "id": token.id, "name": token.name, "role": token.role,
+            "community": token.community ?? NSNull(),
+            "created_at": EventTime(token.createdAt).description,
+            "expires_at": token.expiresAt.map { EventTime($0).description } ?? NSNull(),
+            "revoked": token.revokedAt != nil,
+        ]
+    }
+
+    func tokens(_ context: APIContext) async throws -> HTTPResponse {
+        let tokens = try await reader.tokens(community: context.community)
+        return JSONFields.response(["tokens": tokens.map(Self.tokenObject)])
+    }
+
+    func createToken(_ context: APIContext) async throws -> HTTPResponse {
+        let object = try JSONFields.object(context.request.body)
+        guard let name = object["name"] as? String, !name.isEmpty, name.count <= 128 else {
+            throw APIErrors.invalidField("name", "is required (1 to 128 characters)")
+        }
+        guard let roleName = object["role"] as? String, let role = APIRole(rawValue: roleName),
+              role != .operator else {
+            throw APIErrors.invalidField("role", "must be admin, analyst, reader or ingest")
+        }
+        var expiry: Date?
+        if let text = object["expires_at"] as? String {
+            guard let time = EventTime(parsing: text) else {
+                throw APIErrors.invalidField("expires_at", "must be a time such as "
+                                             + "2027-01-01T00:00:00Z")
+            }
+            expiry = time.date
+        }
+        let (secret, token) = try await service.createToken(
+            name: name, community: context.community, role: role, expiresAt: expiry)
+        var result = Self.tokenObject(token)
+        result["token"] = secret
+        return JSONFields.response(result, status: 201)
+    }
+
+    func revokeToken(_ context: APIContext) async throws -> HTTPResponse {
+        guard let id = context.request.pathParameters["id"],
+              try await service.revokeToken(id, community: context.community),
+              let token = try await reader.tokens(community: context.community)
+                .first(where: { $0.id == id })
+        else { throw APIErrors.tokenNotFound() }
+        return JSONFields.response(Self.tokenObject(token))
+    }
+
+    func metricsText() async throws -> HTTPResponse {
+        let totals = try await reader.totals()
+        let intake = await service.intakeTotals
+        return HTTPResponse.text(metrics.exposition(
+            intake: intake, assetsByCategory: totals.assetsByCategory,
+            jobsByStatus: totals.jobsByStatus),
+            contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+}
+
+extension StoreReader {
+    /// The atoms a looked-up value may be, in normal form, and who held them.
+    func lookUp(_ value: String, types: [AtomType], community: String) throws -> [AtomHolding] {
+        let builder = try AssetDraftBuilder(store: store, community: community)
+        var atoms: [Atom] = []
+        for type in types {
+            if let atom = try? builder.atom(type.rawValue, value, category: type.category),
+               !atoms.contains(atom) {
+                atoms.append(atom)
+            }
+        }
+        return try holdings(of: atoms, community: community)
+    }
+}

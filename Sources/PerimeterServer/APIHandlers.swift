@@ -1,0 +1,242 @@
+import Foundation
+import PerimeterCrypto
+import PerimeterHTTP
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// One route of the API: what the router serves and what the OpenAPI
+/// description documents, from the same table.
+struct APIRoute: Sendable {
+    let method: HTTPMethod
+    let template: String
+    let summary: String
+    /// Nil: no token needed.
+    let permission: APIPermission?
+    let status: Int
+    /// The response schema's name in `OpenAPIDocument.schemas`.
+    let response: String
+    /// The request body's media type, when it takes one.
+    var body: String? = nil
+    var parameters: [String] = []
+    let action: @Sendable (APIHandlers, APIContext) async throws -> HTTPResponse
+}
+
+/// A routed, authenticated request.
+struct APIContext: Sendable {
+    var request: HTTPRequest
+    var principal: APIPrincipal?
+
+    /// The token's community; every route that reads or writes data has one.
+    var community: String {
+        guard let community = principal?.community else {
+            preconditionFailure("a community route ran without a community token")
+        }
+        return community
+    }
+
+    var actor: String { principal?.actor ?? "anonymous" }
+
+    var queryLists: [String: [String]] {
+        var lists: [String: [String]] = [:]
+        for item in request.queryItems { lists[item.name, default: []].append(item.value) }
+        return lists
+    }
+
+    func uuid(_ name: String = "uuid") throws -> AssetID {
+        // A malformed uuid answers like an unknown one: 404.
+        guard let text = request.pathParameters[name], let id = UUID(uuidString: text) else {
+            throw APIErrors.assetNotFound()
+        }
+        return id
+    }
+}
+
+/// The API's handlers; they hold no state of their own.
+struct APIHandlers: Sendable {
+    let service: InventoryService
+    let reader: StoreReader
+    let metrics: ServerMetrics
+    let scheduler: JobScheduler
+    let options: PerimeterServerOptions
+
+    var bounds: CriticalityBounds { options.configuration.criticalityBounds }
+
+    func handle(_ route: APIRoute, _ request: HTTPRequest) async throws -> HTTPResponse {
+        var context = APIContext(request: request, principal: nil)
+        if let permission = route.permission {
+            context.principal = try await authenticate(request, for: permission)
+        }
+        do {
+            return try await route.action(self, context)
+        } catch let error as StoreError {
+            throw APIErrors.from(error)
+        }
+    }
+
+    // MARK: - Authentication
+
+    /// The principal of a request's bearer token, checked for `permission`.
+    func authenticate(_ request: HTTPRequest,
+                      for permission: APIPermission) async throws -> APIPrincipal {
+        guard let header = request.headers["Authorization"] else {
+            throw APIErrors.unauthorized("unauthorized", "the Authorization header is missing "
+                                         + "(expected 'Bearer <token>')")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIErrors.unauthorized("unauthorized", "the Authorization header is not "
+                                         + "'Bearer <token>'")
+        }
+        let secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        guard APIToken.isWellFormed(secret) else {
+            throw APIErrors.unauthorized("invalid_token", "the token is not a Perimeter token")
+        }
+        let digest = APIToken.digest(of: secret)
+        guard let token = try await reader.token(digest: digest.hexString),
+              let stored = SHA256Digest(hex: token.digest),
+              ConstantTime.isEqual(stored.bytes, digest.bytes)
+        else {
+            throw APIErrors.unauthorized("invalid_token", "the token is unknown")
+        }
+        if token.revokedAt != nil {
+            throw APIErrors.unauthorized("token_revoked", "the token was revoked")
+        }
+        if let expiry = token.expiresAt, expiry <= Date() {
+            throw APIErrors.unauthorized("token_expired", "the token has expired")
+        }
+        let principal = APIPrincipal(token: token)
+        guard principal.role.permissions.contains(permission) else {
+            throw APIErrors.forbidden(role: principal.role, needs: permission)
+        }
+        guard permission == .metrics || principal.community != nil else {
+            throw APIErrors.forbidden(role: principal.role, needs: permission)
+        }
+        return principal
+    }
+
+    // MARK: - The route table
+
+    static let listParameters = AssetFilter.parameters + ["sort", "order", "limit", "cursor",
+                                                          "count"]
+
+    static let routes: [APIRoute] = [
+        APIRoute(method: .get, template: "/healthz", summary: "Liveness.", permission: nil,
+                 status: 200, response: "Health") { _, _ in
+            JSONFields.response(["status": "ok"])
+        },
+        APIRoute(method: .get, template: "/openapi.json", summary: "This description.",
+                 permission: nil, status: 200, response: "OpenAPI") { _, _ in
+            JSONFields.response(OpenAPIDocument.make())
+        },
+        APIRoute(method: .get, template: "/metrics",
+                 summary: "Prometheus metrics, totals over every community (operator token).",
+                 permission: .metrics, status: 200, response: "Metrics") { h, _ in
+            try await h.metricsText()
+        },
+        APIRoute(method: .get, template: "/v1/assets",
+                 summary: "List assets: filters combine; count, sort, cursor paging.",
+                 permission: .read, status: 200, response: "AssetList",
+                 parameters: listParameters) { h, c in try await h.listAssets(c) },
+        APIRoute(method: .post, template: "/v1/assets", summary: "Create an asset.",
+                 permission: .edit, status: 201, response: "Asset",
+                 body: "application/json") { h, c in try await h.createAsset(c) },
+        APIRoute(method: .get, template: "/v1/assets/{uuid}", summary: "One asset.",
+                 permission: .read, status: 200, response: "Asset") { h, c in
+            try await h.getAsset(c)
+        },
+        APIRoute(method: .patch, template: "/v1/assets/{uuid}",
+                 summary: "Change some fields of an asset.", permission: .edit, status: 200,
+                 response: "Asset", body: "application/json") { h, c in
+            try await h.updateAsset(c)
+        },
+        APIRoute(method: .post, template: "/v1/assets/{uuid}/revoke",
+                 summary: "Revoke an asset (its history stays).", permission: .edit,
+                 status: 200, response: "Asset") { h, c in try await h.revoke(c, true) },
+        APIRoute(method: .post, template: "/v1/assets/{uuid}/unrevoke",
+                 summary: "Undo a revocation.", permission: .edit, status: 200,
+                 response: "Asset") { h, c in try await h.revoke(c, false) },
+        APIRoute(method: .get, template: "/v1/assets/{uuid}/history",
+                 summary: "Atom attachments and attribute changes over time.",
+                 permission: .read, status: 200, response: "History") { h, c in
+            try await h.history(c)
+        },
+        APIRoute(method: .post, template: "/v1/assets/{uuid}/atoms/confirm",
+                 summary: "Confirm an atom as a detection property of the asset.",
+                 permission: .edit, status: 200, response: "Asset",
+                 body: "application/json") { h, c in try await h.curate(c, confirming: true) },
+        APIRoute(method: .post, template: "/v1/assets/{uuid}/atoms/reject",
+                 summary: "Reject an atom for the asset: never attached to it again.",
+                 permission: .edit, status: 200, response: "Asset",
+                 body: "application/json") { h, c in try await h.curate(c, confirming: false) },
+        APIRoute(method: .get, template: "/v1/atoms",
+                 summary: "Which asset holds an atom value, now or at ?at=; its weekly activity.",
+                 permission: .read, status: 200, response: "AtomLookup",
+                 parameters: ["value", "type", "at"]) { h, c in try await h.atoms(c) },
+        APIRoute(method: .get, template: "/v1/audit",
+                 summary: "The audit trail of the community, or of ?asset=.",
+                 permission: .read, status: 200, response: "AuditList",
+                 parameters: ["asset", "after", "limit"]) { h, c in try await h.audit(c) },
+        APIRoute(method: .get, template: "/v1/properties",
+                 summary: "Contextual property definitions: defaults and custom ones.",
+                 permission: .read, status: 200, response: "PropertyList") { h, c in
+            try await h.properties(c)
+        },
+        APIRoute(method: .post, template: "/v1/properties",
+                 summary: "Define a custom property.", permission: .administer, status: 201,
+                 response: "Property", body: "application/json") { h, c in
+            try await h.defineProperty(c)
+        },
+        APIRoute(method: .patch, template: "/v1/properties/{category}/{name}",
+                 summary: "Rename a custom property.", permission: .administer, status: 200,
+                 response: "Property", body: "application/json") { h, c in
+            try await h.renameProperty(c)
+        },
+        APIRoute(method: .delete, template: "/v1/properties/{category}/{name}",
+                 summary: "Remove a custom property definition.", permission: .administer,
+                 status: 200, response: "Deleted") { h, c in try await h.removeProperty(c) },
+        APIRoute(method: .get, template: "/v1/discovery-rules",
+                 summary: "The discovery rules and whether each is on.", permission: .read,
+                 status: 200, response: "RuleList") { h, c in try await h.rules(c) },
+        APIRoute(method: .patch, template: "/v1/discovery-rules",
+                 summary: "Switch rules on or off: {\"unique_hosts\": false, ...}.",
+                 permission: .administer, status: 200, response: "RuleList",
+                 body: "application/json") { h, c in try await h.setRules(c) },
+        APIRoute(method: .post, template: "/v1/import",
+                 summary: "Import assets from CSV or JSON lines; bad rows refused with "
+                     + "row, column and reason, good rows in one transaction.",
+                 permission: .edit, status: 200, response: "ImportResult", body: "text/csv",
+                 parameters: ["format"]) { h, c in try await h.importAssets(c) },
+        APIRoute(method: .get, template: "/v1/export",
+                 summary: "Export assets as JSON lines or CSV (the import's columns).",
+                 permission: .read, status: 200, response: "Export",
+                 parameters: ["format"] + AssetFilter.parameters) { h, c in
+            try await h.export(c)
+        },
+        APIRoute(method: .post, template: "/v1/bulk",
+                 summary: "Start a bulk action on ids or a filter; answers with a job.",
+                 permission: .edit, status: 202, response: "Job",
+                 body: "application/json") { h, c in try await h.bulk(c) },
+        APIRoute(method: .get, template: "/v1/jobs/{id}", summary: "A job's progress.",
+                 permission: .read, status: 200, response: "Job") { h, c in
+            try await h.job(c)
+        },
+        APIRoute(method: .post, template: "/v1/events",
+                 summary: "Send NDJSON events (gzip allowed): discovery and enrichment.",
+                 permission: .ingest, status: 200, response: "IntakeResult",
+                 body: "application/x-ndjson", parameters: ["entity", "return"]) { h, c in
+            try await h.events(c)
+        },
+        APIRoute(method: .get, template: "/v1/tokens", summary: "The community's tokens.",
+                 permission: .administer, status: 200, response: "TokenList") { h, c in
+            try await h.tokens(c)
+        },
+        APIRoute(method: .post, template: "/v1/tokens",
+                 summary: "Create a token of the community; the secret is shown once.",
+                 permission: .administer, status: 201, response: "NewToken",
+                 body: "application/json") { h, c in try await h.createToken(c) },
+        APIRoute(method: .post, template: "/v1/tokens/{id}/revoke",
+                 summary: "Revoke a token of the community.", permission: .administer,
+                 status: 200, response: "Token") { h, c in try await h.revokeToken(c) },
+    ]
+}

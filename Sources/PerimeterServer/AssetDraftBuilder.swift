@@ -1,0 +1,167 @@
+import Foundation
+import PerimeterEvents
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// One asset as a person wrote it, before checking.
+public struct AssetRow: Sendable {
+    public var name: String?
+    public var category: String?
+    public var subcategory: String?
+    public var criticality: String?
+    public var tags: [String] = []
+    public var reviewed: String?
+    public var description: String?
+    public var entity: String?
+    public var atoms: [(String, String)] = []
+    public var properties: [(String, String)] = []
+
+    public init() {}
+}
+
+/// Why a row was refused, and in which column.
+public struct RowProblem: Error, Sendable, CustomStringConvertible {
+    public var column: String?
+    public var message: String
+
+    public init(column: String?, message: String) {
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        (column.map { "column '\($0)': " } ?? "") + message
+    }
+}
+
+/// Turns rows into checked drafts: category and sub-category known,
+/// criticality in range, property names defined and values of their type,
+/// atoms valid for the category and in normal form.
+public struct AssetDraftBuilder: Sendable {
+    public let community: String
+    public let definitions: [PropertyDefinition]
+    let normalizer = AtomNormalizer.standard
+
+    public init(store: InventoryStore, community: String) throws {
+        self.community = community
+        definitions = try store.propertyDefinitions(community: community)
+    }
+
+    public func draft(from row: AssetRow, now: EventTime) throws -> AssetDraft {
+        guard let name = row.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+            throw RowProblem(column: "name", message: "a name is required")
+        }
+        guard let categoryText = row.category else {
+            throw RowProblem(column: "category", message: "a category is required (account, host or network)")
+        }
+        let category: AssetCategory
+        do { category = try AssetCategory(parsing: categoryText) } catch {
+            throw RowProblem(column: "category", message: error.message)
+        }
+        var subcategory: AssetSubcategory?
+        if let text = row.subcategory, !text.isEmpty {
+            do { subcategory = try AssetSubcategory(parsing: text, in: category) } catch {
+                throw RowProblem(column: "subcategory", message: error.message)
+            }
+        }
+        var criticality: Criticality?
+        if let text = row.criticality?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            guard let value = Int(text) else {
+                throw RowProblem(column: "criticality", message: "criticality '\(text)' is not a whole number from 0 to 100")
+            }
+            do { criticality = try Criticality(value) } catch {
+                throw RowProblem(column: "criticality", message: error.message)
+            }
+        }
+        let tags = Set(row.tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        guard tags.count <= Asset.maximumTagCount else {
+            throw RowProblem(column: "tags", message: "\(tags.count) tags; an asset holds at most \(Asset.maximumTagCount)")
+        }
+        var reviewed = false
+        if let text = row.reviewed?.lowercased(), !text.isEmpty {
+            guard let value = ["true": true, "yes": true, "1": true, "false": false, "no": false,
+                               "0": false][text] else {
+                throw RowProblem(column: "reviewed", message: "reviewed must be true or false, not '\(text)'")
+            }
+            reviewed = value
+        }
+        var properties: [String: PropertyValue] = [:]
+        for (key, value) in row.properties {
+            properties[key] = try property(key, value, category: category)
+        }
+        var atoms: [Atom] = []
+        for (typeName, value) in row.atoms {
+            atoms.append(try atom(typeName, value, category: category))
+        }
+        let asset = Asset(name: name, category: category, subcategory: subcategory,
+                          criticality: criticality, tags: tags, reviewed: reviewed, source: .manual,
+                          description: row.description ?? "", properties: properties,
+                          community: community, entity: row.entity.flatMap { $0.isEmpty ? nil : $0 },
+                          createdAt: now.date)
+        return AssetDraft(asset: asset, confirmedAtoms: atoms)
+    }
+
+    public func property(_ name: String, _ value: String, category: AssetCategory) throws -> PropertyValue {
+        let column = "property.\(name)"
+        guard PropertyDefinition.isValidName(name) else {
+            throw RowProblem(column: column, message: "property name '\(name)' is not lower snake case (e.g. os_version)")
+        }
+        let known = definitions.filter { $0.category == category }
+        guard let definition = known.first(where: { $0.name == name }) else {
+            var message = "unknown \(category.rawValue) property '\(name)'"
+            if let near = NearestName.find(name, in: known.map(\.name)) { message += "; did you mean '\(near)'?" }
+            message += " (define custom properties first)"
+            throw RowProblem(column: column, message: message)
+        }
+        switch definition.type {
+        case .string: return .string(value)
+        case .number:
+            guard let number = Double(value.trimmingCharacters(in: .whitespaces)) else {
+                throw RowProblem(column: column, message: "property '\(name)' is a number, not '\(value)'")
+            }
+            return .number(number)
+        case .boolean:
+            switch value.lowercased() {
+            case "true", "yes": return .boolean(true)
+            case "false", "no": return .boolean(false)
+            default: throw RowProblem(column: column, message: "property '\(name)' is true or false, not '\(value)'")
+            }
+        case .list:
+            return .list(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty })
+        }
+    }
+
+    public func atom(_ typeName: String, _ value: String, category: AssetCategory) throws -> Atom {
+        let column = "atom.\(typeName)"
+        let type: AtomType
+        do { type = try AtomType(parsing: typeName) } catch {
+            throw RowProblem(column: column, message: error.message)
+        }
+        let allowed = AtomType.allCases.filter { $0.category == category }
+        guard type.category == category else {
+            throw RowProblem(column: column, message: "a \(category.rawValue) holds "
+                             + ListFormatting.disjunction(allowed.map(\.rawValue)) + " atoms, not \(type.rawValue)")
+        }
+        let atom: Atom?
+        switch type {
+        case .ipv4, .ipv6:
+            atom = normalizer.address(value).flatMap { $0.type == type ? $0 : nil }
+        case .hostname: atom = normalizer.hostname(value)
+        case .fqdn: atom = normalizer.fqdn(value)
+        case .username: atom = normalizer.username(value)
+        case .email: atom = normalizer.email(value)
+        case .sid: atom = normalizer.sid(value)
+        case .mac: atom = normalizer.mac(value)
+        case .hostID: atom = normalizer.hostID(value)
+        case .agentID: atom = normalizer.agentID(value)
+        case .cidr: atom = (try? CIDRRange(parsing: value))?.atom
+        }
+        guard let atom else {
+            throw RowProblem(column: column, message: "'\(value)' is not a valid \(type.rawValue) atom "
+                             + "(placeholders, loopback and built-in principals are never atoms)")
+        }
+        return atom
+    }
+}

@@ -1,0 +1,84 @@
+import PerimeterModel
+import PerimeterStore
+
+/// Reads the inventory filters of SPEC §4 from query parameters (or from
+/// a bulk request's `filter` object, as the same names). They combine.
+enum AssetFilter {
+    static let parameters = [
+        "category", "tag", "criticality_min", "criticality_max", "unrated", "source",
+        "reviewed", "q", "entity", "include_revoked",
+    ]
+
+    /// The query for `community`: always the token's, never a parameter.
+    static func query(_ values: [String: [String]], community: String) throws -> AssetQuery {
+        var query = AssetQuery(community: community)
+        func single(_ name: String) -> String? { values[name]?.last }
+        func flag(_ name: String) throws -> Bool? {
+            guard let text = single(name) else { return nil }
+            switch text.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw APIErrors.invalidQuery(name, "must be true or false")
+            }
+        }
+        func bound(_ name: String) throws -> Int? {
+            guard let text = single(name) else { return nil }
+            guard let value = Int(text), (0...100).contains(value) else {
+                throw APIErrors.invalidQuery(name, "must be a whole number from 0 to 100")
+            }
+            return value
+        }
+        for text in (values["category"] ?? []).flatMap({ $0.split(separator: ",") }) {
+            guard let category = AssetCategory(rawValue: String(text).lowercased()) else {
+                throw APIErrors.invalidQuery("category", "must be account, host or network")
+            }
+            query.categories.append(category)
+        }
+        query.tags = values["tag"] ?? []
+        let low = try bound("criticality_min")
+        let high = try bound("criticality_max")
+        if low != nil || high != nil {
+            guard (low ?? 0) <= (high ?? 100) else {
+                throw APIErrors.invalidQuery("criticality_min", "is above criticality_max")
+            }
+            query.criticality = (low ?? 0)...(high ?? 100)
+        }
+        query.unratedOnly = try flag("unrated") ?? false
+        query.source = single("source")
+        query.reviewed = try flag("reviewed")
+        query.text = single("q")
+        query.entity = single("entity")
+        query.includeRevoked = try flag("include_revoked") ?? false
+        if let sort = single("sort") {
+            guard let key = AssetQuery.SortKey(rawValue: sort) else {
+                throw APIErrors.invalidQuery("sort", "must be one of "
+                    + AssetQuery.SortKey.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            query.sort = key
+        }
+        if let order = single("order") {
+            guard order == "asc" || order == "desc" else {
+                throw APIErrors.invalidQuery("order", "must be asc or desc")
+            }
+            query.descending = order == "desc"
+        }
+        return query
+    }
+
+    /// A bulk request's `filter` object as parameter lists.
+    static func values(fromJSON object: [String: Any]) throws -> [String: [String]] {
+        var values: [String: [String]] = [:]
+        for (key, value) in object {
+            guard parameters.contains(key) else {
+                throw APIErrors.invalidField("filter.\(key)", "is not a filter; expected one of "
+                                             + parameters.joined(separator: ", "))
+            }
+            if let list = value as? [Any] {
+                values[key] = list.map(JSONFields.propertyText)
+            } else {
+                values[key] = [JSONFields.propertyText(value)]
+            }
+        }
+        return values
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterModel
+
+/// A partial update of an asset: a field absent from the request stays as
+/// it is; `null` clears the fields that may be empty.
+struct AssetPatch: Sendable {
+    var name: String?
+    /// `.some(nil)` clears the sub-category.
+    var subcategory: String??
+    /// `.some(nil)` makes the asset unrated.
+    var criticality: Int??
+    var tags: [String]?
+    var addTags: [String] = []
+    var removeTags: [String] = []
+    var reviewed: Bool?
+    var description: String?
+    /// Properties to set (as text, checked against their definition), or
+    /// to remove (nil).
+    var properties: [(String, String?)] = []
+
+    static let fields: Set<String> = [
+        "name", "subcategory", "criticality", "tags", "add_tags", "remove_tags", "reviewed",
+        "description", "properties",
+    ]
+
+    /// Reads a patch from a JSON object; names the field that is wrong.
+    init(json object: [String: Any]) throws {
+        for key in object.keys where !Self.fields.contains(key) {
+            throw APIErrors.invalidField(key, "is not a field that can be changed; expected one of "
+                                         + Self.fields.sorted().joined(separator: ", "))
+        }
+        if let value = object["name"] {
+            guard let text = value as? String,
+                  !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw APIErrors.invalidField("name", "must be non-empty text")
+            }
+            name = text.trimmingCharacters(in: .whitespaces)
+        }
+        if let value = object["subcategory"] {
+            if value is NSNull { subcategory = .some(nil) } else {
+                guard let text = value as? String else {
+                    throw APIErrors.invalidField("subcategory", "must be text or null")
+                }
+                subcategory = .some(text)
+            }
+        }
+        if let value = object["criticality"] {
+            if value is NSNull { criticality = .some(nil) } else {
+                guard let number = JSONFields.integer(value) else {
+                    throw APIErrors.invalidField("criticality",
+                                                 "must be a whole number from 0 to 100, or null")
+                }
+                criticality = .some(number)
+            }
+        }
+        if object["tags"] != nil { tags = try JSONFields.strings(object, "tags") }
+        addTags = try JSONFields.strings(object, "add_tags") ?? []
+        removeTags = try JSONFields.strings(object, "remove_tags") ?? []
+        if let value = object["reviewed"] {
+            guard let flag = JSONFields.boolean(value) else {
+                throw APIErrors.invalidField("reviewed", "must be true or false")
+            }
+            reviewed = flag
+        }
+        if let value = object["description"] {
+            guard let text = value as? String else {
+                throw APIErrors.invalidField("description", "must be text")
+            }
+            description = text
+        }
+        if let value = object["properties"] {
+            guard let map = value as? [String: Any] else {
+                throw APIErrors.invalidField("properties", "must be an object")
+            }
+            for (key, item) in map.sorted(by: { $0.key < $1.key }) {
+                properties.append((key, item is NSNull ? nil : JSONFields.propertyText(item)))
+            }
+        }
+    }
+
+    /// Applies the patch, checking every value as an import row would be.
+    func apply(to asset: inout Asset, builder: AssetDraftBuilder) throws {
+        if let name { asset.name = name }
+        if let subcategory {
+            if let text = subcategory {
+                do { asset.subcategory = try AssetSubcategory(parsing: text, in: asset.category) }
+                catch {
+                    throw APIErrors.invalidField("subcategory", "is not a sub-category of "
+                        + "\(asset.category.rawValue) (expected "
+                        + asset.category.subcategories.map(\.rawValue).joined(separator: ", ")
+                        + ")")
+                }
+            } else {
+                asset.subcategory = nil
+            }
+        }
+        if let criticality {
+            if let value = criticality {
+                guard let rated = try? Criticality(value) else {
+                    throw APIErrors.invalidField("criticality", "must be from 0 to 100")
+                }
+                asset.criticality = rated
+            } else {
+                asset.criticality = nil
+            }
+        }
+        if let tags { asset.tags = Set(Self.clean(tags)) }
+        asset.tags.formUnion(Self.clean(addTags))
+        asset.tags.subtract(Self.clean(removeTags))
+        guard asset.tags.count <= Asset.maximumTagCount else {
+            throw APIErrors.invalidField("tags", "an asset holds at most "
+                                         + "\(Asset.maximumTagCount) tags")
+        }
+        if let reviewed { asset.reviewed = reviewed }
+        if let description { asset.description = description }
+        for (name, text) in properties {
+            guard let text else {
+                asset.properties[name] = nil
+                continue
+            }
+            do {
+                asset.properties[name] = try builder.property(name, text, category: asset.category)
+            } catch let problem as RowProblem {
+                throw APIErrors.invalidField("properties.\(name)", Redaction.redactQuoted(problem.message))
+            }
+        }
+    }
+
+    static func clean(_ tags: [String]) -> [String] {
+        tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// What a bulk job does to each asset of its selection (SPEC §4).
+struct BulkAction: Sendable, Hashable {
+    enum Kind: String, Sendable, CaseIterable {
+        case addTags = "add_tags"
+        case removeTags = "remove_tags"
+        case revoke, unrevoke
+        case setCriticality = "set_criticality"
+        case setReviewed = "set_reviewed"
+    }
+
+    var kind: Kind
+    var tags: [String] = []
+    /// For `set_criticality`: nil makes the assets unrated.
+    var criticality: Int?
+    var reviewed = true
+
+    /// Reads the action from a request (or a stored job's request).
+    init(json object: [String: Any]) throws {
+        guard let name = object["action"] as? String, let kind = Kind(rawValue: name) else {
+            throw APIErrors.invalidField("action", "must be one of "
+                + Kind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        self.kind = kind
+        switch kind {
+        case .addTags, .removeTags:
+            tags = AssetPatch.clean(try JSONFields.strings(object, "tags") ?? [])
+            guard !tags.isEmpty else {
+                throw APIErrors.invalidField("tags", "must list at least one tag")
+            }
+        case .setCriticality:
+            guard let value = object["criticality"] else {
+                throw APIErrors.invalidField("criticality", "is required (0 to 100, or null)")
+            }
+            if !(value is NSNull) {
+                guard let number = JSONFields.integer(value), (0...100).contains(number) else {
+                    throw APIErrors.invalidField("criticality", "must be from 0 to 100, or null")
+                }
+                criticality = number
+            }
+        case .setReviewed:
+            guard let flag = object["reviewed"].flatMap(JSONFields.boolean) else {
+                throw APIErrors.invalidField("reviewed", "must be true or false")
+            }
+            reviewed = flag
+        case .revoke, .unrevoke: break
+        }
+    }
+
+    /// The request as stored with the job, so a resumed job does the same.
+    var json: [String: Any] {
+        var object: [String: Any] = ["action": kind.rawValue]
+        switch kind {
+        case .addTags, .removeTags: object["tags"] = tags
+        case .setCriticality: object["criticality"] = criticality ?? NSNull()
+        case .setReviewed: object["reviewed"] = reviewed
+        case .revoke, .unrevoke: break
+        }
+        return object
+    }
+
+    /// The asset after the action; equal to the input when it was already so.
+    func applied(to asset: Asset) -> Asset {
+        var result = asset
+        switch kind {
+        case .addTags:
+            result.tags.formUnion(tags)
+            if result.tags.count > Asset.maximumTagCount { return asset }
+        case .removeTags: result.tags.subtract(tags)
+        case .revoke: result.isRevoked = true
+        case .unrevoke: result.isRevoked = false
+        case .setCriticality: result.criticality = criticality.flatMap { try? Criticality($0) }
+        case .setReviewed: result.reviewed = reviewed
+        }
+        return result
+    }
+}
+
+extension InventoryService {
+    /// Creates a job on a frozen selection: the assets of the community
+    /// that match `filter`, or those of `ids` in the community.
+    func createJob(_ action: BulkAction, filter: AssetQuery?, ids: [String]?, community: String,
+                   actor: String) throws -> StoredJob {
+        let request = JSONFields.text(action.json)
+        let job = StoredJob(id: UUID().uuidString.lowercased(), community: community,
+                            actor: actor, action: action.kind.rawValue, request: request,
+                            createdAt: Date())
+        return try store.createJob(job, matching: filter, ids: ids)
+    }
+
+    /// Runs the next chunk of a job; true when the job is over.
+    ///
+    /// The chunk's assets change in memory and in the store together: when
+    /// the store refuses the chunk, the in-memory assets are put back.
+    func runChunk(ofJob id: String, size: Int) -> Bool {
+        do {
+            let jobs = try store.unfinishedJobs()
+            guard let job = jobs.first(where: { $0.id == id }) else { return true }
+            guard let object = JSONFields.parse(job.request) else {
+                try store.setJobStatus(id, .failed, error: "the stored request is unreadable",
+                                       at: Date())
+                return true
+            }
+            let action = try BulkAction(json: object)
+            let uuids = try store.jobItems(id, after: job.done, limit: size)
+            if uuids.isEmpty {
+                try store.setJobStatus(id, .succeeded, at: Date())
+                return true
+            }
+            let now = Date()
+            var changedAssets: [Asset] = []
+            var previous: [Asset] = []
+            var audit: [AuditRecord] = []
+            for text in uuids {
+                guard let uuid = UUID(uuidString: text), let asset = inventory.asset(uuid),
+                      asset.community == job.community else { continue }
+                var updated = action.applied(to: asset)
+                guard updated != asset else { continue }
+                updated.updatedAt = now
+                if let record = inventory.replaceForJob(
+                    updated, actor: job.actor, action: "bulk:\(action.kind.rawValue)",
+                    at: EventTime(now)) {
+                    previous.append(asset)
+                    changedAssets.append(updated)
+                    audit.append(record)
+                }
+            }
+            let done = job.done + uuids.count
+            do {
+                try store.recordChunk(job: id, assets: changedAssets, audit: audit, done: done,
+                                      changed: job.changed + changedAssets.count,
+                                      status: done >= job.total ? .succeeded : .running, at: now)
+            } catch {
+                for asset in previous {
+                    _ = inventory.replaceForJob(asset, actor: job.actor, action: "rollback",
+                                                at: EventTime(now))
+                }
+                throw error
+            }
+            return done >= job.total
+        } catch {
+            try? store.setJobStatus(id, .failed, error: "the job stopped: the store refused a "
+                                    + "chunk (see the server log)", at: Date())
+            return true
+        }
+    }
+
+    /// Ids of the jobs to run, oldest first (after a restart: the
+    /// interrupted ones).
+    func unfinishedJobIDs() throws -> [String] {
+        try store.unfinishedJobs().map(\.id)
+    }
+}
+
+extension JSONFields {
+    static func text(_ object: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object,
+                                                     options: [.sortedKeys])
+        else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func parse(_ text: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+    }
+}

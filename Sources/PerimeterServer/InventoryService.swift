@@ -1,0 +1,180 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// The one writer: it owns the store's write connection and the in-memory
+/// inventory, and every change (API edits, bulk job chunks, event intake)
+/// goes through it, so the inventory that enriches the next event and the
+/// store never disagree. Each operation persists what it changed before it
+/// returns.
+actor InventoryService {
+    let store: InventoryStore
+    let inventory: Inventory
+    let reader: EventReader
+    let configuration: PerimeterConfiguration
+    private var rulesByCommunity: [String: Set<DiscoveryRule>] = [:]
+    /// Process-lifetime totals for `/metrics`.
+    var intakeTotals = IntakeTotals()
+
+    init(path: String, configuration: PerimeterConfiguration) throws {
+        store = try InventoryStore(path: path)
+        self.configuration = configuration
+        inventory = try store.loadInventory(settings: configuration.inventory)
+        reader = try EventReader(configuration: configuration)
+    }
+
+    private var now: Date { Date() }
+
+    // MARK: - Assets
+
+    /// Creates assets from checked drafts, all or none, and loads them and
+    /// their confirmed atoms into the inventory.
+    func create(_ drafts: [AssetDraft], actor: String) throws -> [AssetID] {
+        guard !drafts.isEmpty else { return [] }
+        try persistPending()
+        do {
+            try store.create(drafts, actor: actor, at: EventTime(now))
+        } catch let error as StoreError where error.code == .conflict {
+            throw HTTPError(status: 409, code: "atom_conflict", message:
+                "cannot create the asset: an exclusive atom it names already belongs to "
+                    + "another asset (while creating assets)")
+        }
+        for draft in drafts {
+            inventory.load(asset: draft.asset)
+            for attachment in try store.attachments(ofAsset: draft.asset.id) {
+                inventory.load(attachment: attachment)
+            }
+        }
+        return drafts.map(\.asset.id)
+    }
+
+    /// The asset of `community` with this uuid, or a 404 exactly like an
+    /// unknown uuid.
+    private func existing(_ id: AssetID, community: String) throws -> Asset {
+        guard let asset = inventory.asset(id), asset.community == community else {
+            throw APIErrors.assetNotFound()
+        }
+        return asset
+    }
+
+    func update(_ id: AssetID, community: String, patch: AssetPatch,
+                actor: String) throws -> Asset {
+        var asset = try existing(id, community: community)
+        let builder = try AssetDraftBuilder(store: store, community: community)
+        try patch.apply(to: &asset, builder: builder)
+        asset.updatedAt = now
+        inventory.replace(asset, actor: actor, action: "update", at: EventTime(now))
+        try persistPending()
+        return inventory.asset(id) ?? asset
+    }
+
+    func setRevoked(_ id: AssetID, _ revoked: Bool, community: String,
+                    actor: String) throws -> Asset {
+        var asset = try existing(id, community: community)
+        guard asset.isRevoked != revoked else { return asset }
+        asset.isRevoked = revoked
+        asset.updatedAt = now
+        inventory.replace(asset, actor: actor, action: revoked ? "revoke" : "unrevoke",
+                          at: EventTime(now))
+        try persistPending()
+        return asset
+    }
+
+    func curate(_ id: AssetID, community: String, atom: Atom, confirming: Bool,
+                actor: String) throws {
+        _ = try existing(id, community: community)
+        do {
+            if confirming {
+                try inventory.confirm(atom, on: id, actor: actor, at: EventTime(now))
+                try store.removeRejection(of: atom, asset: id)
+            } else {
+                try inventory.reject(atom, on: id, actor: actor, at: EventTime(now))
+            }
+        } catch {
+            throw HTTPError(status: 409, code: "atom_conflict", message:
+                "cannot confirm the atom: it is exclusive and another asset holds it "
+                    + "(while confirming an atom)")
+        }
+        try persistPending()
+    }
+
+    /// Writes whatever the inventory holds unpersisted; every operation
+    /// ends with it.
+    func persistPending() throws {
+        let changes = inventory.drainChanges()
+        guard !(changes.assets.isEmpty && changes.attachments.isEmpty && changes.audit.isEmpty
+                && changes.rejected.isEmpty && changes.activity.isEmpty
+                && changes.unclaimed.isEmpty && changes.conflicts.isEmpty
+                && changes.shared.isEmpty && changes.watermarks.isEmpty) else { return }
+        try store.persist(changes)
+    }
+
+    // MARK: - Properties and rules
+
+    func define(_ definition: PropertyDefinition, community: String) throws {
+        try store.define(definition, community: community)
+    }
+
+    /// Renames a custom property, and the values assets hold under it.
+    func renameProperty(_ name: String, to newName: String, category: AssetCategory,
+                        community: String, actor: String) throws {
+        try store.renameProperty(name, to: newName, category: category, community: community)
+        for asset in inventory.assets.values where asset.community == community
+            && asset.category == category && asset.properties[name] != nil {
+            var renamed = asset
+            renamed.properties[newName] = renamed.properties.removeValue(forKey: name)
+            inventory.replace(renamed, actor: actor, action: "rename_property",
+                              at: EventTime(now))
+        }
+        try persistPending()
+    }
+
+    func removeProperty(_ name: String, category: AssetCategory, community: String) throws {
+        try store.removeProperty(name, category: category, community: community)
+    }
+
+    func setRule(_ rule: DiscoveryRule, enabled: Bool, community: String) throws {
+        try store.setRule(rule, enabled: enabled, community: community)
+        rulesByCommunity[community] = nil
+    }
+
+    func rules(community: String) throws -> Set<DiscoveryRule> {
+        if let rules = rulesByCommunity[community] { return rules }
+        let rules = try store.enabledRules(community: community)
+        rulesByCommunity[community] = rules
+        return rules
+    }
+
+    // MARK: - Tokens
+
+    /// Creates a token; the secret is returned once and only its hash is
+    /// kept.
+    func createToken(name: String, community: String?, role: APIRole,
+                     expiresAt: Date?) throws -> (secret: String, token: StoredToken) {
+        try APITokenIssuer.issue(in: store, name: name, community: community, role: role,
+                                 expiresAt: expiresAt, now: now)
+    }
+
+    func revokeToken(_ id: String, community: String?) throws -> Bool {
+        try store.revokeToken(id: id, community: community, at: now)
+    }
+
+    // MARK: - Shutdown
+
+    /// Persists anything left and folds the WAL into the database file.
+    func flush() throws {
+        try persistPending()
+        try store.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+}
+
+/// Totals since the process started, for `/metrics`.
+struct IntakeTotals: Sendable {
+    var received = 0
+    var malformed = 0
+    var enriched = 0
+    var created = 0
+}

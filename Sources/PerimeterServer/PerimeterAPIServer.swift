@@ -1,0 +1,140 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterIngest
+import PerimeterStore
+import Synchronization
+
+/// How `perimeter serve` runs.
+public struct PerimeterServerOptions: Sendable {
+    public var storePath: String
+    public var configuration: PerimeterConfiguration
+    public var http: HTTPServerConfiguration
+    /// Assets per bulk-job transaction.
+    public var jobChunkSize = 1_000
+    /// A pause between job chunks (tests use it to stop a job midway).
+    public var jobChunkPauseMilliseconds = 0
+    /// Intake lines per writer turn, so edits interleave with a large body.
+    public var intakeChunkLines = 5_000
+    /// Where log lines go (one line each, key=value, no personal values).
+    public var log: @Sendable (String) -> Void = { _ in }
+
+    public init(storePath: String, configuration: PerimeterConfiguration = .init(),
+                http: HTTPServerConfiguration = .init()) {
+        self.storePath = storePath
+        self.configuration = configuration
+        self.http = http
+    }
+}
+
+/// The Perimeter HTTP JSON API: one writer (`InventoryService`), one
+/// reader connection, the bulk-job scheduler and the HTTP server.
+public final class PerimeterAPIServer: Sendable {
+    let handlers: APIHandlers
+    private let http: HTTPServer
+    private let scheduler: JobScheduler
+
+    /// The port served (the system's pick when the options asked for 0).
+    public var port: Int { http.boundPort }
+
+    public init(options: PerimeterServerOptions) throws {
+        let service = try InventoryService(path: options.storePath,
+                                           configuration: options.configuration)
+        let reader = try StoreReader(path: options.storePath)
+        let metrics = ServerMetrics()
+        scheduler = JobScheduler(service: service, chunkSize: options.jobChunkSize,
+                                 pauseMilliseconds: options.jobChunkPauseMilliseconds)
+        handlers = APIHandlers(service: service, reader: reader, metrics: metrics,
+                               scheduler: scheduler, options: options)
+        var router = Router()
+        for route in APIHandlers.routes {
+            let handlers = handlers
+            router.add(route.method, route.template) { request in
+                try await handlers.handle(route, request)
+            }
+        }
+        let log = options.log
+        router.unexpectedErrorHook = { error, route in
+            log("unexpected error route=\(route) error=\(type(of: error))")
+        }
+        var configuration = options.http
+        let accessLog = configuration.accessLog
+        configuration.accessLog = { record in
+            metrics.record(record)
+            accessLog?(record)
+        }
+        http = try HTTPServer(configuration: configuration, handler: router)
+    }
+
+    /// Serves, and resumes the bulk jobs a previous run left unfinished.
+    public func start() async throws {
+        try http.start()
+        for id in try await handlers.service.unfinishedJobIDs() {
+            await scheduler.enqueue(id)
+        }
+        handlers.options.log("server started port=\(port)")
+    }
+
+    /// Stops gracefully: requests in flight finish, the running job chunk
+    /// commits (the job resumes at the next start), the store is flushed.
+    public func stop() async {
+        http.stop()
+        await scheduler.stop()
+        do { try await handlers.service.flush() } catch {
+            handlers.options.log("flush failed error=\(type(of: error))")
+        }
+        handlers.options.log("server stopped")
+    }
+
+    /// The OpenAPI 3.1 description of the routes served.
+    public static var openAPIDocument: [String: Any] { OpenAPIDocument.make() }
+}
+
+/// Runs bulk jobs one at a time, a chunk per writer turn, yielding between
+/// chunks so that intake and requests go on.
+actor JobScheduler {
+    private let service: InventoryService
+    private let chunkSize: Int
+    private let pauseMilliseconds: Int
+    private var queue: [String] = []
+    private var runner: Task<Void, Never>?
+    private var stopped = false
+
+    init(service: InventoryService, chunkSize: Int, pauseMilliseconds: Int) {
+        self.service = service
+        self.chunkSize = chunkSize
+        self.pauseMilliseconds = pauseMilliseconds
+    }
+
+    func enqueue(_ id: String) {
+        guard !stopped else { return }
+        queue.append(id)
+        if runner == nil {
+            runner = Task { await self.drain() }
+        }
+    }
+
+    private func drain() async {
+        while let id = queue.first {
+            while !Task.isCancelled {
+                if await service.runChunk(ofJob: id, size: chunkSize) { break }
+                if pauseMilliseconds > 0 {
+                    try? await Task.sleep(for: .milliseconds(pauseMilliseconds))
+                } else {
+                    await Task.yield()
+                }
+            }
+            if Task.isCancelled { return }
+            queue.removeFirst()
+        }
+        runner = nil
+    }
+
+    /// Stops after the chunk in progress; unfinished jobs stay `running`
+    /// in the store and resume at the next start.
+    func stop() async {
+        stopped = true
+        let task = runner
+        task?.cancel()
+        await task?.value
+    }
+}

@@ -1,1 +1,0 @@
-// PerimeterServer: see docs/architecture.md.

@@ -1,0 +1,110 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// Reads that need no inventory state, on a second SQLite connection: in
+/// WAL mode they see the last commit and never wait for the writer.
+///
+/// Every read takes the caller's community; an asset, job or token of
+/// another community reads as absent.
+actor StoreReader {
+    let store: InventoryStore
+
+    init(path: String) throws {
+        store = try InventoryStore(path: path)
+    }
+
+    func token(digest: String) throws -> StoredToken? { try store.token(digest: digest) }
+
+    func tokens(community: String) throws -> [StoredToken] {
+        try store.tokens(community: community)
+    }
+
+    struct Listing: Sendable {
+        var total: Int
+        var page: AssetPage
+        var attachments: [AssetID: [Attachment]]
+    }
+
+    func list(_ query: AssetQuery, after cursor: AssetCursor?, limit: Int,
+              counting: Bool) throws -> Listing {
+        let page = try store.page(matching: query, after: cursor, limit: limit)
+        let total = counting ? try store.count(matching: query) : -1
+        let attachments = try store.attachments(ofAssets: page.assets.map(\.id))
+        return Listing(total: total, page: page, attachments: attachments)
+    }
+
+    /// The asset of this community with this uuid, with its attachments.
+    func asset(_ id: AssetID, community: String) throws -> (Asset, [Attachment])? {
+        guard let asset = try store.asset(id: id, community: community) else { return nil }
+        return (asset, try store.attachments(ofAsset: id))
+    }
+
+    func history(of id: AssetID, community: String)
+        throws -> (Asset, [Attachment], [AuditEntry])? {
+        guard let (asset, attachments) = try asset(id, community: community) else { return nil }
+        let audit = try store.auditTrail(community: community, asset: id, limit: 10_000)
+        return (asset, attachments, audit)
+    }
+
+    struct AtomHolding: Sendable {
+        var atom: Atom
+        var attachments: [Attachment]
+        var assets: [AssetID: Asset]
+        var activity: [(EventTime, Int)]
+    }
+
+    func holdings(of atoms: [Atom], community: String) throws -> [AtomHolding] {
+        var result: [AtomHolding] = []
+        for atom in atoms {
+            let attachments = try store.attachments(ofAtom: atom, community: community)
+            var assets: [AssetID: Asset] = [:]
+            for id in Set(attachments.map(\.asset)) {
+                if let (asset, _) = try asset(id, community: community) { assets[id] = asset }
+            }
+            let activity = try store.weeklyActivity(of: atom, community: community)
+            if attachments.isEmpty && activity.isEmpty { continue }
+            result.append(AtomHolding(atom: atom, attachments: attachments, assets: assets,
+                                      activity: activity))
+        }
+        return result
+    }
+
+    func audit(community: String, asset: AssetID?, afterID: Int64,
+               limit: Int) throws -> [AuditEntry] {
+        try store.auditTrail(community: community, asset: asset, afterID: afterID, limit: limit)
+    }
+
+    func properties(community: String) throws -> [PropertyDefinition] {
+        try store.propertyDefinitions(community: community)
+    }
+
+    func rules(community: String) throws -> Set<DiscoveryRule> {
+        try store.enabledRules(community: community)
+    }
+
+    func job(_ id: String, community: String) throws -> StoredJob? {
+        try store.job(id: id, community: community)
+    }
+
+    /// Every matching asset with its attachments, page by page.
+    func export(_ query: AssetQuery) throws -> [(Asset, [Attachment])] {
+        var result: [(Asset, [Attachment])] = []
+        try store.forEachPage(matching: query) { assets in
+            let attachments = try store.attachments(ofAssets: assets.map(\.id))
+            for asset in assets { result.append((asset, attachments[asset.id] ?? [])) }
+        }
+        return result
+    }
+
+    struct Totals: Sendable {
+        var assetsByCategory: [String: Int]
+        var jobsByStatus: [String: Int]
+    }
+
+    func totals() throws -> Totals {
+        Totals(assetsByCategory: try store.assetCountsByCategory(),
+               jobsByStatus: try store.jobCountsByStatus())
+    }
+}

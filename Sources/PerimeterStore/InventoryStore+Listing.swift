@@ -1,0 +1,163 @@
+import Foundation
+import PerimeterModel
+import PerimeterSQLite
+
+/// Where a page of assets ended: the sort key and uuid of its last row.
+///
+/// Keyset paging rather than offsets: an asset created or changed while a
+/// client pages moves at most itself, never shifts the rows after it.
+public struct AssetCursor: Sendable, Hashable {
+    public var sortValue: SQLValue
+    public var uuid: String
+
+    public init(sortValue: SQLValue, uuid: String) {
+        self.sortValue = sortValue
+        self.uuid = uuid
+    }
+
+    /// The opaque text clients send back (base64url of a small JSON array).
+    public var token: String {
+        let value: Any
+        switch sortValue {
+        case .integer(let number): value = number
+        case .text(let text): value = text
+        default: value = NSNull()
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: [value, uuid])) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    public init?(token: String) {
+        var base64 = token.replacingOccurrences(of: "-", with: "+")
+            .replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64),
+              let array = try? JSONSerialization.jsonObject(with: data) as? [Any],
+              array.count == 2, let uuid = array[1] as? String
+        else { return nil }
+        switch array[0] {
+        case let text as String: sortValue = .text(text)
+        case let number as NSNumber: sortValue = .integer(number.int64Value)
+        default: return nil
+        }
+        self.uuid = uuid
+    }
+}
+
+/// One page of a listing.
+public struct AssetPage: Sendable {
+    public var assets: [Asset]
+    /// Where the next page starts; nil on the last page.
+    public var next: AssetCursor?
+}
+
+extension InventoryStore {
+    /// The WHERE clause and its values for a query's filters (SPEC §4);
+    /// every clause starts with the community, so no filter reaches past it.
+    func filterClause(for query: AssetQuery) -> (sql: String, values: [SQLValue]) {
+        var clauses = ["community = ?1"]
+        var values: [SQLValue] = [.text(query.community)]
+        func bind(_ value: SQLValue) -> String {
+            values.append(value)
+            return "?\(values.count)"
+        }
+        if let entity = query.entity { clauses.append("entity = \(bind(.text(entity)))") }
+        if !query.includeRevoked { clauses.append("revoked = 0") }
+        if let range = query.criticality {
+            clauses.append("criticality BETWEEN \(bind(.integer(Int64(range.lowerBound)))) "
+                           + "AND \(bind(.integer(Int64(range.upperBound))))")
+        }
+        if query.unratedOnly { clauses.append("criticality IS NULL") }
+        if !query.categories.isEmpty {
+            let list = query.categories.map { bind(.text($0.rawValue)) }.joined(separator: ", ")
+            clauses.append("category IN (\(list))")
+        }
+        for tag in query.tags {
+            clauses.append("uuid IN (SELECT asset_uuid FROM asset_tags WHERE community = ?1 "
+                           + "AND tag = \(bind(.text(tag))))")
+        }
+        if let source = query.source { clauses.append("source = \(bind(.text(source)))") }
+        if let reviewed = query.reviewed { clauses.append("reviewed = \(reviewed ? 1 : 0)") }
+        if let text = query.text?.lowercased(), !text.isEmpty {
+            let pattern = bind(.text("%" + Self.escapeLike(text) + "%"))
+            clauses.append("""
+                (lower(name) LIKE \(pattern) ESCAPE '\\' OR uuid IN (SELECT asset_uuid FROM \
+                attachments WHERE community = ?1 AND atom_value LIKE \(pattern) ESCAPE '\\'))
+                """)
+        }
+        return (clauses.joined(separator: " AND "), values)
+    }
+
+    private static func sortExpression(_ key: AssetQuery.SortKey) -> String {
+        switch key {
+        case .name: "name COLLATE NOCASE"
+        case .criticality: "coalesce(criticality, -1)"
+        case .lastSeen: "coalesce(last_seen, 0)"
+        case .createdAt: "created_at"
+        }
+    }
+
+    /// The asset with this uuid when it is of this community (revoked or
+    /// not); nil otherwise, exactly as for an unknown uuid.
+    public func asset(id: AssetID, community: String) throws -> Asset? {
+        try database.statement(
+            "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1 AND community = ?2")
+            .firstRow([.text(id.uuidString.lowercased()), .text(community)]) {
+                try Self.asset(from: $0)
+            }
+    }
+
+    /// How many assets match a query's filters.
+    public func count(matching query: AssetQuery) throws -> Int {
+        let (condition, values) = filterClause(for: query)
+        return try database.statement("SELECT count(*) FROM assets WHERE \(condition)")
+            .firstRow(values) { Int($0.int(0)) } ?? 0
+    }
+
+    /// One page of the assets matching a query, in its sort order (unrated
+    /// assets sort as below 0, never-seen ones as seen at the epoch), after
+    /// `cursor` when given.
+    public func page(matching query: AssetQuery, after cursor: AssetCursor?,
+                     limit: Int) throws -> AssetPage {
+        var (condition, values) = filterClause(for: query)
+        let expression = Self.sortExpression(query.sort)
+        let direction = query.descending ? "DESC" : "ASC"
+        if let cursor {
+            values.append(cursor.sortValue)
+            values.append(.text(cursor.uuid))
+            let comparison = query.descending ? "<" : ">"
+            condition += " AND (\(expression), uuid) \(comparison) "
+                + "(?\(values.count - 1), ?\(values.count))"
+        }
+        values.append(.integer(Int64(limit + 1)))
+        let sql = """
+            SELECT \(Self.assetColumns), \(expression) FROM assets WHERE \(condition)
+            ORDER BY \(expression) \(direction), uuid \(direction) LIMIT ?\(values.count)
+            """
+        let sortColumn = 18
+        var assets: [Asset] = []
+        var cursors: [AssetCursor] = []
+        try database.statement(sql).forEachRow(values) { row in
+            assets.append(try Self.asset(from: row))
+            let value: SQLValue = query.sort == .name
+                ? .text(row.text(sortColumn)) : .integer(row.int(sortColumn))
+            cursors.append(AssetCursor(sortValue: value, uuid: row.text(0)))
+        }
+        // One row more than asked tells whether there is a next page.
+        guard assets.count > limit else { return AssetPage(assets: assets, next: nil) }
+        return AssetPage(assets: Array(assets.prefix(limit)), next: cursors[limit - 1])
+    }
+
+    /// Every asset of a community that matches, one page at a time, for
+    /// exports: `body` sees each page once.
+    public func forEachPage(matching query: AssetQuery, pageSize: Int = 1_000,
+                            _ body: ([Asset]) throws -> Void) throws {
+        var cursor: AssetCursor?
+        repeat {
+            let page = try page(matching: query, after: cursor, limit: pageSize)
+            if !page.assets.isEmpty { try body(page.assets) }
+            cursor = page.next
+        } while cursor != nil
+    }
+}
