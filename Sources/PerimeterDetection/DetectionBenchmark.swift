@@ -33,6 +33,42 @@ public enum DetectionBenchmark {
         return results
     }
 
+    /// Writes the generated rules (`rules-N.yml`) and events (`events.ndjson`, asset
+    /// fields inlined under `sekoiaio.any_asset`) for a reference implementation to run.
+    public static func export(ruleCounts: [Int] = [50, 2000], eventCount: Int,
+                              directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory,
+                                                withIntermediateDirectories: true)
+        for count in ruleCounts {
+            var generator = SeededGenerator(seed: 0x5EED)
+            let text = BenchmarkRules.make(count: count, using: &generator)
+            try text.write(toFile: directory + "/rules-\(count).yml", atomically: true,
+                           encoding: .utf8)
+        }
+        // The same seed and draw order as `measure` with 2,000 rules: identical events.
+        var generator = SeededGenerator(seed: 0x5EED)
+        _ = BenchmarkRules.make(count: ruleCounts.last ?? 2000, using: &generator)
+        var output = ""
+        for _ in 0..<eventCount {
+            let line = BenchmarkEvents.make(using: &generator)
+            var json = line.json
+            if !line.assets.isEmpty {
+                let members = line.assets.sorted { $0.key < $1.key }.map { path, values in
+                    let name = path.split(separator: ".").last!
+                    let items = values.map { value -> String in
+                        if case .string(let text) = value { return "\"\(text)\"" }
+                        return value.text ?? "null"
+                    }
+                    return "\"\(name)\":[\(items.joined(separator: ","))]"
+                }
+                json.removeLast()
+                json += ",\"sekoiaio\":{\"any_asset\":{\(members.joined(separator: ","))}}}"
+            }
+            output += json + "\n"
+        }
+        try output.write(toFile: directory + "/events.ndjson", atomically: true, encoding: .utf8)
+    }
+
     public static func describe(_ result: Result) -> String {
         var lines = ["detection benchmark: \(result.ruleCount) rules, \(result.eventCount) "
             + "enriched events, one thread"]
@@ -174,7 +210,9 @@ enum BenchmarkRules {
             case 80..<90: body = assetRule(using: &generator)
             default: body = system(using: &generator)
             }
-            documents.append("title: benchmark rule \(index)\nid: bench-\(index)\n"
+            // UUID-shaped ids, as the Sigma specification (and pySigma) expect.
+            let id = String(format: "5eed0000-0000-4000-8000-%012d", index)
+            documents.append("title: benchmark rule \(index)\nid: \(id)\n"
                 + "level: \(["low", "medium", "high", "critical"][index % 4])\n" + body)
         }
         return documents.joined(separator: "\n---\n")

@@ -21,6 +21,8 @@ The SQLite side follows Sigma where SQL would not on its own:
   * keywords: a _fulltext column holds every string leaf, one per line.
 
 Usage: differential.py --engine "perimeter rules" [--run windows|ecs|both]
+       differential.py --bench DIR   (rules-N.yml and events.ndjson written by
+                                      DetectionBenchmark.export: reference speed)
 Makes its own virtualenv (.venv beside this file) with requirements.txt; when pip
 cannot reach PyPI it prints SKIP and exits 0.
 """
@@ -312,8 +314,94 @@ def run(name, engine, rule_paths, rule_dir, event_paths, limit_pairs):
     return len(both_rules), sum(classes.values())
 
 
+# MARK: - Benchmark rules on the reference
+
+def to_ecs(rule, mapping):
+    """A generated Sigma-taxonomy rule rewritten in ECS names with its log-source gate
+    as a selection, as Perimeter's built-in mapping reads it."""
+    source_of = rule.get("logsource", {})
+    key = tuple(source_of.get(k) for k in ("product", "category", "service"))
+    source = next((s for s in mapping["logsources"].values()
+                   if tuple(s.get(k) for k in ("product", "category", "service")) == key), None)
+    if source is None:
+        return rule
+
+    def rename(name):
+        field, _, modifiers = name.partition("|")
+        if field.startswith("sekoiaio."):
+            mapped = field
+        else:
+            mapped = (source.get("fields") or {}).get(field) or mapping["fields"].get(field)
+            if mapped is None:
+                mapped = (source.get("unlisted_field_prefix") or "") + field
+        return mapped + ("|" + modifiers if modifiers else "")
+
+    def convert(selection):
+        if isinstance(selection, dict):
+            return {rename(k): v for k, v in selection.items()}
+        if isinstance(selection, list):
+            return [convert(item) for item in selection]
+        return selection
+    detection = {name: (value if name == "condition" else convert(value))
+                 for name, value in rule["detection"].items()}
+    if source.get("conditions"):
+        detection["gate_logsource"] = source["conditions"]
+        detection["condition"] = f"gate_logsource and ({detection['condition']})"
+    return dict(rule, detection=detection, taxonomy="ecs")
+
+
+def bench(directory):
+    import yaml
+    from sigma.backends.sqlite import sqliteBackend
+    from sigma.collection import SigmaCollection
+    mapping_path = os.path.join(PACKAGE, "Sources", "PerimeterDetection", "Resources",
+                                "sigma-ecs-mapping.yml")
+    with open(mapping_path, encoding="utf-8") as handle:
+        mapping = yaml.safe_load(handle)
+    events = load_events([os.path.join(directory, "events.ndjson")])
+    flattened = [flatten(event) for event in events]
+    backend = sqliteBackend(collate_nocase=True)
+    for name in sorted(os.listdir(directory)):
+        if not name.startswith("rules-"):
+            continue
+        with open(os.path.join(directory, name), encoding="utf-8") as handle:
+            documents = [to_ecs(doc, mapping) for doc in yaml.safe_load_all(handle)]
+        collection = SigmaCollection.from_dicts(documents)
+        queries = []
+        fields = set()
+        for rule in collection.rules:
+            queries.extend(backend.convert_rule(rule))
+            fields.update(rule_fields(rule))
+        fields = sorted(fields)
+        connection = sqlite3.connect(":memory:")
+        connection.create_function("REGEXP", 2, regexp, deterministic=True)
+        columns = ["_event"] + fields
+        connection.execute("CREATE TABLE logs (" + ", ".join(
+            f'"{c}" NUMERIC COLLATE NOCASE' for c in columns) + ")")
+        rows = []
+        for index, event in enumerate(flattened):
+            choices = [event.get(f, [None]) or [None] for f in fields]
+            for combination in itertools.islice(itertools.product(*choices), MAX_ROWS_PER_EVENT):
+                rows.append([index] + [sql_value(v) for v in combination])
+        connection.executemany(
+            f"INSERT INTO logs VALUES ({', '.join('?' * len(columns))})", rows)
+        matches = 0
+        started = time.perf_counter()
+        for query in queries:
+            where = query.split(" WHERE ", 1)[1]
+            matches += sum(1 for _ in connection.execute(
+                f"SELECT DISTINCT _event FROM logs WHERE {where}"))
+        elapsed = time.perf_counter() - started
+        print(f"reference (pySigma SQLite, queries only, one core): {len(queries)} rules over "
+              f"{len(events)} events in {elapsed:.2f} s = {len(events) / elapsed:,.0f} events/s; "
+              f"{matches * 1000 / len(events):.1f} matches per 1,000 events")
+
+
 def main():
     ensure_venv()
+    if len(sys.argv) == 3 and sys.argv[1] == "--bench":
+        bench(sys.argv[2])
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default=os.environ.get("PERIMETER_RULES", "perimeter rules"),
                         help="command that takes `check`/`test` arguments")
