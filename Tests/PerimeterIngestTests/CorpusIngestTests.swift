@@ -25,7 +25,42 @@ struct CorpusIngestTests {
     /// by `file:line` (a picked event) or `file#hosts` / `file#accounts`.
     /// The check still runs and is reported as a known issue; the lead
     /// decides which side moves.
-    static let knownDisagreements: [String: String] = [:]
+    static let knownDisagreements: [String: String] = {
+        var table: [String: String] = [:]
+        // Discovery asks "is this name known?" at the event's own time, and
+        // an attachment starts at its first sighting, so a later-arriving
+        // earlier event does not see the asset and creates another one.
+        // In-order arrival (which SPEC §2 "Timeline" requires inside the
+        // lateness window) gives one asset. Unqualified names then match
+        // several accounts and enrich nothing.
+        let outOfOrder = "out-of-order events create duplicate assets (SPEC §2 Timeline)"
+        for key in ["elastic-integrations__crowdstrike__falcon.ndjson#hosts#count",
+                    "elastic-integrations__cyberarkpas__audit.ndjson#hosts#count",
+                    "elastic-integrations__cyberarkpas__audit.ndjson#accounts#count",
+                    "elastic-integrations__okta__system.ndjson#accounts#count",
+                    "elastic-integrations__aws__cloudtrail.ndjson#accounts#count",
+                    "elastic-integrations__aws__cloudtrail.ndjson:39#assets",
+                    "elastic-integrations__system__security.ndjson#hosts#count",
+                    "elastic-integrations__system__security.ndjson#accounts#count",
+                    "elastic-integrations__system__security.ndjson#accounts#names",
+                    "sekoia__harfanglab__harfanglab.ndjson#hosts#count",
+                    "sekoia__harfanglab__harfanglab.ndjson#accounts#count",
+                    "sekoia__windows__windows.ndjson#hosts#count",
+                    "sekoia__windows__windows.ndjson#accounts#count",
+                    "elastic-integrations-samples__cisco_duo.ndjson:2#assets"] {
+            table[key] = outOfOrder
+        }
+        // WIN-BVM4LI1L1Q6 and vagrant report the agent.id of another host:
+        // the product files the new host.name under that host (no asset, no
+        // conflict); SPEC §2/§3 ask for a new host and a recorded conflict.
+        let merged = "a new host.name with another host's agent.id is merged into it, "
+            + "not discovered with a conflict (SPEC §2 exclusive identifiers)"
+        for key in ["elastic-integrations__system__security.ndjson#hosts#names",
+                    "elastic-integrations__system__security.ndjson:13#assets"] {
+            table[key] = merged
+        }
+        return table
+    }()
 
     @Test("every corpus line is read, none is malformed, nothing crashes")
     func wholeCorpus() throws {
@@ -78,13 +113,19 @@ struct CorpusIngestTests {
                 #expect(actual.assets == pick.assets, "\(key): \(pick.why)")
             }
         }
-        if let hosts = expected.hosts {
-            let actual = run.discoveredNames(.host)
-            check("\(expected.file)#hosts", "hosts") { #expect(actual == hosts) }
-        }
-        if let accounts = expected.accounts {
-            let actual = run.discoveredNames(.account)
-            check("\(expected.file)#accounts", "accounts") { #expect(actual == accounts) }
+        for (category, names) in [(AssetCategory.host, expected.hosts),
+                                  (.account, expected.accounts)] {
+            guard let names else { continue }
+            let actual = run.discoveredNames(category)
+            let key = "\(expected.file)#\(category.rawValue)s"
+            // Which names were discovered, then that each was discovered once.
+            let missing = Set(names).subtracting(actual).sorted()
+            let unexpected = Set(actual).subtracting(names).sorted()
+            check(key, "names") {
+                #expect(missing.isEmpty && unexpected.isEmpty,
+                        "\(key): missing \(missing), unexpected \(unexpected)")
+            }
+            check(key, "count") { #expect(actual == names, "\(key), one asset each") }
         }
     }
 
