@@ -1,0 +1,321 @@
+import Foundation
+import PerimeterTestSupport
+import Testing
+
+/// The command line end to end, as an operator uses it: every expected
+/// value below is worked out from SPEC.md by hand.
+struct CommandLineEndToEndTests {
+    typealias H = CommandLineHarness
+
+    // MARK: - Manual assets and enrichment
+
+    /// SPEC §2 "Confirmed and observed": discovery looks for an existing
+    /// asset first, so a manual asset's criticality applies from the
+    /// first event that names one of its atoms.
+    @Test func createdAssetEnrichesItsFirstEvent() throws {
+        guard let cli = try H.make("create") else { return }
+        defer { cli.remove() }
+        let created = try cli.run([
+            "assets", "create", "--category", "host", "--name", "DC-01", "--subcategory", "server",
+            "--criticality", "95", "--tag", "domain-controller", "--tag", "tier0",
+            "--description", "Primary domain controller", "--property", "owner=it-ops",
+            "--property", "location=Paris", "--atom", "hostname=dc-01", "--atom", "ipv4=10.0.0.10",
+            "--reviewed", "--entity", "DMZ-1",
+        ])
+        #expect(created.status == 0, "\(created.standardError)")
+        let uuid = created.outputText.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(UUID(uuidString: uuid) != nil && uuid == uuid.lowercased())
+
+        let shown = try cli.run(["assets", "show", uuid, "--json"])
+        let asset = try #require(H.object(shown.outputText))
+        #expect(asset["name"] as? String == "DC-01")
+        #expect(asset["category"] as? String == "host")
+        #expect(asset["subcategory"] as? String == "server")
+        #expect(asset["criticality"] as? Int == 95)
+        #expect(asset["criticality_display"] as? String == "high")
+        #expect(asset["tags"] as? [String] == ["domain-controller", "tier0"])
+        #expect(asset["reviewed"] as? Bool == true)
+        #expect(asset["source"] as? String == "manual")
+        #expect(asset["description"] as? String == "Primary domain controller")
+        #expect(asset["entity"] as? String == "DMZ-1")
+        let properties = asset["properties"] as? [String: Any]
+        #expect(properties?["owner"] as? String == "it-ops")
+        #expect(properties?["location"] as? String == "Paris")
+        let atoms = (asset["atoms"] as? [[String: Any]] ?? []).map {
+            "\($0["type"] ?? "?")=\($0["value"] ?? "?") \($0["kind"] ?? "?")"
+        }.sorted()
+        #expect(atoms == ["hostname=dc-01 confirmed", "ipv4=10.0.0.10 confirmed"])
+
+        // The first event of DC-01, in its entity: enriched with the manual
+        // asset, and no second host discovered.
+        let first = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"DC-01","ip":["10.0.0.10"]}}"#
+        let ingested = try cli.ingest([first], options: ["--entity", "DMZ-1"])
+        #expect(ingested.status == 0, "\(ingested.standardError)")
+        let event = try #require(ingested.outputLines.first.flatMap(H.object))
+        #expect(H.value(event, "sekoiaio.any_asset.uuid") as? [String] == [uuid])
+        #expect(H.value(event, "sekoiaio.any_asset.name") as? [String] == ["DC-01"])
+        #expect(H.value(event, "sekoiaio.any_asset.criticality_value") as? [Int] == [95])
+        #expect(H.value(event, "sekoiaio.any_asset.criticality_display") as? [String] == ["high"])
+        #expect(H.value(event, "sekoiaio.any_asset.tags") as? [String]
+                == ["domain-controller", "tier0"])
+        #expect(H.value(event, "sekoiaio.assets.host.uuid") as? [String] == [uuid])
+        #expect(H.value(event, "sekoiaio.assets.host.criticality_value") as? [Int] == [95])
+        #expect(try cli.listAssets().count == 1)
+
+        // An event of no entity does not see an asset of DMZ-1 (SPEC §1).
+        let outside = #"{"@timestamp":"2024-05-01T11:00:00Z","source":{"ip":"10.0.0.10"}}"#
+        let other = try cli.ingest([outside], name: "outside.ndjson")
+        #expect(other.outputLines == [outside])
+    }
+
+    // MARK: - Import
+
+    @Test func csvImportRefusesBadRowsAndImportsTheGoodOnes() throws {
+        guard let cli = try H.make("import-csv") else { return }
+        defer { cli.remove() }
+        let csv = """
+            name,category,subcategory,criticality,tags,reviewed,description,entity,\
+            atom.hostname,atom.ipv4,property.owner
+            web-01,host,server,80,web;prod,true,Front web server,,web-01,10.1.0.5,web-team
+            ws-bad,hots,,10,,,,,,,
+            db-01,host,server,150,db,,,,db-01,,
+            jdoe,account,user,40,vip,false,John Doe,,,,
+            ws-02,host,desktop,20,,,,,ws-02,999.1.1.1,
+            short,host
+
+            """
+        let path = try cli.directory.write("cmdb.csv", csv)
+        let result = try cli.run(["assets", "import", path])
+        #expect(result.status == 1)
+        #expect(result.outputText == "imported 2 assets; refused 4 rows\n")
+        let warnings = result.standardError.split(separator: "\n").map(String.init)
+        let expected: [(row: Int, column: String?, quote: String)] = [
+            (3, "category", "hots"), (4, "criticality", "150"), (6, "atom.ipv4", "999.1.1.1"),
+            (7, nil, "2 fields"),
+        ]
+        for (row, column, quote) in expected {
+            let prefix = "\(path): row \(row)" + (column.map { ", column '\($0)'" } ?? "")
+            let line = warnings.first { $0.contains(prefix) }
+            #expect(line?.contains(quote) == true,
+                    "no refusal naming row \(row) and '\(quote)' in:\n\(result.standardError)")
+        }
+        let assets = try cli.listAssets().assets
+        #expect(assets.names == ["jdoe", "web-01"])
+        let web = try #require(assets.first { $0["name"] as? String == "web-01" })
+        #expect(web["tags"] as? [String] == ["prod", "web"])
+        #expect(web["reviewed"] as? Bool == true)
+        #expect((web["properties"] as? [String: Any])?["owner"] as? String == "web-team")
+    }
+
+    @Test func jsonLinesImportRefusesBadRowsAndImportsTheGoodOnes() throws {
+        guard let cli = try H.make("import-jsonl") else { return }
+        defer { cli.remove() }
+        let lines = [
+            #"{"name":"vpn-gw","category":"host","criticality":70,"tags":["edge"],"atoms":{"ipv4":["10.2.0.1"]}}"#,
+            #"{"name":"","category":"host"}"#,
+            "not json",
+            #"{"name":"svc-backup","category":"account","subcategory":"service","criticality":"high"}"#,
+            #"{"name":"corp-lan","category":"network","atoms":{"cidr":["10.0.0.0/8"]},"criticality":30}"#,
+        ]
+        let path = try cli.directory.write("assets.jsonl", lines.joined(separator: "\n") + "\n")
+        let result = try cli.run(["assets", "import", path])
+        #expect(result.status == 1)
+        #expect(result.outputText == "imported 2 assets; refused 3 rows\n")
+        for (row, detail) in [(2, "column 'name'"), (3, "JSON"), (4, "column 'criticality'")] {
+            #expect(result.standardError.contains("\(path): row \(row)"), "row \(row) not named")
+            let line = result.standardError.split(separator: "\n")
+                .first { $0.contains("row \(row)") }
+            #expect(line?.contains(detail) == true, "row \(row): \(line ?? "nothing")")
+        }
+        #expect(try cli.listAssets().assets.names == ["corp-lan", "vpn-gw"])
+    }
+
+    /// SPEC §4: filters combine, and the count of matches is always shown.
+    @Test func listFiltersCombineWithTheCount() throws {
+        guard let cli = try H.make("list") else { return }
+        defer { cli.remove() }
+        let lines = [
+            #"{"name":"web-01","category":"host","criticality":80,"tags":["web","prod"],"reviewed":true,"atoms":{"hostname":["web-01"]}}"#,
+            #"{"name":"vpn-gw","category":"host","criticality":70,"tags":["edge"],"atoms":{"ipv4":["10.2.0.1"]}}"#,
+            #"{"name":"ws-17","category":"host","tags":["prod"]}"#,
+            #"{"name":"jdoe","category":"account","criticality":40,"tags":["vip"]}"#,
+            #"{"name":"corp-lan","category":"network","criticality":30,"atoms":{"cidr":["10.0.0.0/8"]}}"#,
+        ]
+        let path = try cli.directory.write("assets.jsonl", lines.joined(separator: "\n"))
+        #expect(try cli.run(["assets", "import", path]).status == 0)
+
+        let cases: [([String], [String])] = [
+            ([], ["corp-lan", "jdoe", "vpn-gw", "web-01", "ws-17"]),
+            (["--category", "host", "--criticality", "75-100"], ["web-01"]),
+            (["--category", "host", "--category", "network", "--reviewed", "false"],
+             ["corp-lan", "vpn-gw", "ws-17"]),
+            (["--tag", "prod"], ["web-01", "ws-17"]),
+            (["--tag", "prod", "--tag", "web"], ["web-01"]),
+            (["--tag", "prod", "--criticality", "unrated"], ["ws-17"]),
+            (["--tag", "web", "--tag", "vip"], []),
+            (["--source", "manual", "--criticality", "0-50"], ["corp-lan", "jdoe"]),
+            (["--search", "10.2.0.1"], ["vpn-gw"]),
+            (["--search", "vpn", "--category", "account"], []),
+        ]
+        for (filters, names) in cases {
+            let (assets, count) = try cli.listAssets(filters)
+            #expect(assets.names == names, "filters \(filters)")
+            #expect(count == names.count, "count for filters \(filters)")
+        }
+        let table = try cli.run(["assets", "list", "--tag", "prod", "--limit", "1"])
+        #expect(table.outputLines.last == "2 matching assets (showing 1–1)")
+    }
+
+    // MARK: - Timeline
+
+    /// SPEC §2 "Timeline": a lease to laptop-12, its release, then a lease
+    /// of the same address to laptop-40.
+    @Test(arguments: [
+        ("2024-05-01T07:00:00Z", [String]()),
+        ("2024-05-01T08:00:00Z", ["laptop-12"]),
+        ("2024-05-01T10:00:00Z", ["laptop-12"]),
+        ("2024-05-01T12:00:00Z", []),
+        ("2024-05-01T13:00:00Z", []),
+        ("2024-05-01T15:00:00Z", ["laptop-40"]),
+    ])
+    func atomsShowAnswersAsOfTheGivenTime(at: String, holders: [String]) throws {
+        guard let cli = try H.make("atoms") else { return }
+        defer { cli.remove() }
+        func lease(_ time: String, _ action: String, _ host: String, _ mac: String) -> String {
+            #"{"@timestamp":"\#(time)","event":{"dataset":"microsoft_dhcp.log","action":"\#(action)"},"#
+                + #""host":{"ip":"10.0.0.7","name":"\#(host)","mac":"\#(mac)"}}"#
+        }
+        let events = [
+            lease("2024-05-01T08:00:00Z", "dhcp-new", "laptop-12", "00-11-22-33-44-12"),
+            lease("2024-05-01T12:00:00Z", "dhcp-release", "laptop-12", "00-11-22-33-44-12"),
+            lease("2024-05-01T14:00:00Z", "dhcp-new", "laptop-40", "00-11-22-33-44-40"),
+        ]
+        #expect(try cli.ingest(events, options: ["--no-output"]).status == 0)
+        let shown = try cli.run(["atoms", "show", "10.0.0.7", "--at", at, "--json"])
+        #expect(shown.status == 0, "\(shown.standardError)")
+        let answer = try #require(shown.outputLines.first.flatMap(H.object))
+        #expect(answer["type"] as? String == "ipv4")
+        let names = (answer["holders"] as? [[String: Any]] ?? []).names
+        #expect(names == holders, "holders of 10.0.0.7 at \(at)")
+    }
+
+    // MARK: - Ingest files and output
+
+    /// SPEC §8: files that hold raw events (the store, rejects, enriched
+    /// output) are readable by their owner only.
+    @Test func rejectsGetTheMalformedLinesAndEveryFileIsPrivate() throws {
+        guard let cli = try H.make("rejects") else { return }
+        defer { cli.remove() }
+        let lines = [
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01"}}"#,
+            #"{"host":"#,
+            "not json at all",
+            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"ws-02"}}"#,
+        ]
+        let rejects = cli.directory.path("rejects.ndjson")
+        let output = cli.directory.path("enriched.ndjson")
+        let input = try cli.directory.write("events.ndjson", lines.map { $0 + "\n" }.joined())
+        let result = try cli.run(["ingest", "--rejects", rejects, "--output", output,
+                                  "--now", "2024-06-01T00:00:00Z", input])
+        #expect(result.status == 0)
+        let rejected = try String(contentsOfFile: rejects, encoding: .utf8)
+        #expect(rejected == lines[1] + "\n" + lines[2] + "\n")
+        #expect(result.standardError.contains("\(input):2:"))
+        #expect(result.standardError.contains("\(input):3:"))
+        #expect(result.standardError.contains("malformed lines        2"))
+        #expect(try filePermissions(rejects) == 0o600)
+        #expect(try filePermissions(cli.store) == 0o600)
+        #expect(try filePermissions(output) == 0o600)
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: cli.store + suffix) {
+            #expect(try filePermissions(cli.store + suffix) == 0o600, "store\(suffix)")
+        }
+        let written = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(written.split(separator: "\n").count == 2)
+    }
+
+    /// SPEC §5: the indexed view keeps only uuid, name and criticality_value.
+    @Test(arguments: [
+        ("indexed", ["criticality_value", "name", "uuid"]),
+        ("detection", ["criticality_display", "criticality_value", "name", "tags", "uuid"]),
+    ])
+    func viewChoosesTheAssetFields(view: String, anyAssetKeys: [String]) throws {
+        guard let cli = try H.make("view") else { return }
+        defer { cli.remove() }
+        let created = try cli.run(["assets", "create", "--category", "host", "--name", "FS-01",
+                                   "--criticality", "60", "--tag", "files",
+                                   "--atom", "hostname=fs-01"])
+        let uuid = created.outputText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"fs-01"}}"#
+        let result = try cli.ingest([event], options: ["--view", view])
+        let enriched = try #require(result.outputLines.first.flatMap(H.object))
+        let anyAsset = try #require(H.value(enriched, "sekoiaio.any_asset") as? [String: Any])
+        #expect(anyAsset.keys.sorted() == anyAssetKeys)
+        let host = try #require(H.value(enriched, "sekoiaio.assets.host") as? [String: Any])
+        #expect(host.keys.sorted() == ["criticality_value", "name", "uuid"])
+        #expect(anyAsset["uuid"] as? [String] == [uuid])
+        #expect(anyAsset["criticality_value"] as? [Int] == [60])
+        #expect((enriched["sekoiaio"] as? [String: Any])?.keys.sorted() == ["any_asset", "assets"])
+    }
+
+    /// SPEC §5: the original bytes are kept; an event with no matching
+    /// asset comes out exactly as it went in.
+    @Test func eventsThatMatchNothingPassThroughByteForByte() throws {
+        guard let cli = try H.make("passthrough") else { return }
+        defer { cli.remove() }
+        let lines = [
+            #"{ "@timestamp" : "2024-05-01T10:00:00Z", "message":"caf\u00e9 \"q\" \/ é",  "n": 1.50e1 }"#,
+            #"{"event":{"kind":"metric"},"list":[1, 2 ,3],"nested":{"deep":{"x":null}},"t":true}"#,
+            #"{"@timestamp":"2024-05-01T10:00:00Z","source":{"ip":"203.0.113.9","port":443}}"#,
+            #"{"user":{"name":"-"},"host":{"name":"localhost"},"source":{"ip":"127.0.0.1"}}"#,
+        ]
+        let result = try cli.ingest(lines)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == Data(lines.map { $0 + "\n" }.joined().utf8))
+        #expect(try cli.listAssets().count == 0)
+    }
+
+    /// SPEC §3.1: a rule switched off for one run creates nothing, and the
+    /// other rules still run.
+    @Test(arguments: [
+        ([String](), 1),
+        (["--no-rule", "unique_accounts"], 0),
+        (["--no-rule", "unique-accounts"], 0),
+    ])
+    func noRuleSwitchesDiscoveryOffForOneRun(options: [String], accounts: Int) throws {
+        guard let cli = try H.make("norule") else { return }
+        defer { cli.remove() }
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-07"},"#
+            + #""user":{"name":"alice","domain":"CORP"},"event":{"outcome":"success"}}"#
+        #expect(try cli.ingest([event], options: ["--no-output"] + options).status == 0)
+        #expect(try cli.listAssets(["--category", "account"]).count == accounts)
+        #expect(try cli.listAssets(["--category", "host"]).assets.names == ["ws-07"])
+    }
+
+    /// Issue "Embedded store": a re-run reads only what was appended.
+    @Test func resumedIngestCountsOnlyTheNewLines() throws {
+        guard let cli = try H.make("resume") else { return }
+        defer { cli.remove() }
+        func event(_ minute: Int) -> String {
+            #"{"@timestamp":"2024-05-01T10:\#(SyntheticIngestInput.pad(minute, 2)):00Z","#
+                + #""host":{"name":"ws-\#(minute)"}}"# + "\n"
+        }
+        let path = cli.directory.path("growing.ndjson")
+        try Data((0..<3).map(event).joined().utf8).write(to: URL(fileURLWithPath: path))
+        let arguments = ["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z", path]
+        let first = try cli.run(arguments)
+        #expect(first.standardError.hasPrefix("ingested 3 events from 1 input(s)"))
+
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((3..<5).map(event).joined().utf8))
+        try handle.close()
+        let second = try cli.run(arguments)
+        #expect(second.standardError.hasPrefix("ingested 2 events from 1 input(s)"),
+                "\(second.standardError)")
+        #expect(second.standardError.contains("resumed 1 file(s) after 3 lines already ingested"))
+        let third = try cli.run(arguments)
+        #expect(third.standardError.hasPrefix("ingested 0 events from 1 input(s)"))
+        #expect(try cli.counters()["events_read"] == 5)
+        #expect(try cli.listAssets().assets.names == ["ws-0", "ws-1", "ws-2", "ws-3", "ws-4"])
+    }
+}

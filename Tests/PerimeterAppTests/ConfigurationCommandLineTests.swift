@@ -1,0 +1,94 @@
+import Foundation
+import PerimeterTestSupport
+import Testing
+
+/// The configuration file (SPEC §8) as the command line reads it.
+struct ConfigurationCommandLineTests {
+    typealias H = CommandLineHarness
+
+    /// SPEC §1: the display buckets' bounds are configuration. Default
+    /// low 0–33, medium 34–67, high 68–100; with medium_from 20 and
+    /// high_from 45: low 0–19, medium 20–44, high 45–100.
+    @Test(arguments: [
+        (30, "low", "medium"),
+        (50, "medium", "high"),
+        (19, "low", "low"),
+        (45, "medium", "high"),
+        (68, "high", "high"),
+    ])
+    func criticalityBoundsChangeTheDisplay(value: Int, byDefault: String, configured: String) throws {
+        guard let cli = try H.make("bounds") else { return }
+        defer { cli.remove() }
+        let config = try cli.directory.write(
+            "perimeter.yaml", "criticality:\n  medium_from: 20\n  high_from: 45\n")
+        let created = try cli.run(["assets", "create", "--category", "host", "--name", "APP-01",
+                                   "--criticality", String(value), "--atom", "hostname=app-01"])
+        #expect(created.status == 0, "\(created.standardError)")
+
+        let plain = try cli.listAssets().assets
+        #expect(plain.first?["criticality_display"] as? String == byDefault)
+        let tuned = try cli.listAssets(["--config", config]).assets
+        #expect(tuned.first?["criticality_display"] as? String == configured)
+
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"app-01"}}"#
+        for (options, display) in [([String](), byDefault), (["--config", config], configured)] {
+            let result = try cli.ingest([event], name: "e\(options.count).ndjson", options: options)
+            let enriched = try #require(result.outputLines.first.flatMap(H.object))
+            #expect(H.value(enriched, "sekoiaio.any_asset.criticality_display") as? [String]
+                    == [display], "options \(options)")
+            #expect(H.value(enriched, "sekoiaio.any_asset.criticality_value") as? [Int] == [value])
+        }
+    }
+
+    /// SPEC §2: `ws-01.corp.example.org` in host.name gives the host
+    /// `ws-01` with its fqdn; strict mode drops it and counts the loss.
+    @Test func strictHostnamesDropDottedNamesAndCountThem() throws {
+        guard let cli = try H.make("strict") else { return }
+        defer { cli.remove() }
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01.corp.example.org"}}"#
+
+        let relaxed = try cli.ingest([event], options: ["--no-output"])
+        #expect(relaxed.status == 0)
+        let hosts = try cli.listAssets(["--category", "host"]).assets
+        #expect(hosts.count == 1)
+        let atoms = (hosts.first?["atoms"] as? [[String: Any]] ?? [])
+            .map { "\($0["type"] ?? "?")=\($0["value"] ?? "?")" }.sorted()
+        #expect(atoms == ["fqdn=ws-01.corp.example.org", "hostname=ws-01"])
+        #expect(!relaxed.standardError.contains("dotted hostnames dropped"))
+
+        guard let strictCLI = try H.make("strict-on") else { return }
+        defer { strictCLI.remove() }
+        let config = try strictCLI.directory.write("perimeter.yaml",
+                                                   "atoms:\n  strict_hostnames: true\n")
+        let strict = try strictCLI.ingest([event, event],
+                                          options: ["--no-output", "--config", config])
+        #expect(strict.status == 0)
+        #expect(strict.standardError.contains("dotted hostnames dropped (strict mode): 2"),
+                "\(strict.standardError)")
+        #expect(try strictCLI.listAssets(["--category", "host"]).count == 0)
+        #expect(try strictCLI.counters()["dotted_hostnames_dropped"] == 2)
+    }
+
+    /// SPEC §8 and the loader's contract: an unknown key is refused with
+    /// its file and line and the nearest valid key, so that a typo never
+    /// silently leaves a default in force.
+    @Test(arguments: [
+        ("criticality:\n  medium_from: 30\n  hihg_from: 70\n", 3, "'hihg_from'", "'high_from'"),
+        ("# tuned for the SOC\natom:\n  strict_hostnames: true\n", 2, "'atom'", "'atoms'"),
+        ("ingest:\n  batch_sise: 10\n", 2, "'batch_sise'", "'batch_size'"),
+    ])
+    func unknownKeyIsRefusedWithItsLineAndASuggestion(yaml: String, line: Int, key: String,
+                                                      suggestion: String) throws {
+        guard let cli = try H.make("unknown-key") else { return }
+        defer { cli.remove() }
+        let config = try cli.directory.write("perimeter.yaml", yaml)
+        for command in [["assets", "list"], ["ingest", "--no-output", "-"]] {
+            let result = try cli.run(command + ["--config", config], input: "")
+            #expect(result.status == 1, "\(command)")
+            let message = result.standardError
+            #expect(message.contains("\(config):\(line):"), "\(command): \(message)")
+            #expect(message.contains("unknown key \(key)"), "\(command): \(message)")
+            #expect(message.contains("did you mean \(suggestion)"), "\(command): \(message)")
+        }
+    }
+}
