@@ -27,9 +27,13 @@ Readings of the SPEC that the text leaves open, decided here:
 - built-in principals: names listed in the SPEC, and any name whose domain
   is NT AUTHORITY, NT SERVICE, BUILTIN, Window Manager, Font Driver Host.
 - collector sources: see COLLECTOR_* below (configuration, not a rule).
-- the asset name is the host.name (or account user.name) of the first
-  event, in arrival order, that created it; a user.name qualified by a
-  sibling user.domain is named `DOMAIN\\user`.
+- host resolution: the name decides (a new host for every host.name not
+  yet known); host.id / agent.id / host.mac only tell apart machines that
+  share a short name. A new name with another host's id is a new host and
+  a conflict, never a silent merge.
+- the asset name is the host.name (or user.name) of the first event, in
+  arrival order, that names the asset; a user.name qualified by a sibling
+  user.domain is named `DOMAIN\\user`.
 - discovery follows event time: with the whole file inside the lateness
   window, the inventory after N events is the one in-order arrival of
   those N events (sorted by @timestamp, ties in arrival order) gives.
