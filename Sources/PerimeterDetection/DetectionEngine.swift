@@ -72,6 +72,9 @@ public final class DetectionEngine {
     private let bufferSizes: (tests: Int, fields: Int, gates: Int, rules: Int)
 
     private var generation: UInt32 { state[0] }
+    private var foldedGeneration: UInt32 = 0
+    private var folded: [String] = []
+    private var originalStrings: [String] = []
 
     public init(rules: [CompiledRule], filters: [CompiledFilter] = [],
                 configuration: DetectionConfiguration = DetectionConfiguration()) {
@@ -331,11 +334,26 @@ public final class DetectionEngine {
             return (false, nil)
         case .string(let matcher, let caseless):
             if test.field < 0 {
-                var found: String?
-                event.forEachString { text in
-                    if found == nil, Self.match(matcher, text, caseless) { found = text }
+                guard caseless else {
+                    var found: String?
+                    event.forEachString { text in
+                        if found == nil, Self.match(matcher, text, false) { found = text }
+                    }
+                    return (found != nil, found)
                 }
-                return (found != nil, found)
+                // Keywords: every string is folded once per event, then searched as is.
+                let folded = foldedStrings(event)
+                for index in folded.indices {
+                    var text = folded[index]
+                    let hit = text.withUTF8 { bytes in
+                        if case .contains(let needle) = matcher {
+                            return ByteSearch.memmem(bytes, needle)
+                        }
+                        return matcher.matches(bytes, caseless: false)
+                    }
+                    if hit { return (true, originalStrings[index]) }
+                }
+                return (false, nil)
             }
             for value in event.values(of: test.field) {
                 guard let text = value.text else { continue }
@@ -382,6 +400,20 @@ public final class DetectionEngine {
             }
             return (false, nil)
         }
+    }
+
+    /// Every string of the event, case-folded, computed at most once per event.
+    private func foldedStrings<Event: DetectionEvent>(_ event: Event) -> [String] {
+        if foldedGeneration != generation {
+            foldedGeneration = generation
+            folded.removeAll(keepingCapacity: true)
+            originalStrings.removeAll(keepingCapacity: true)
+            event.forEachString { text in
+                originalStrings.append(text)
+                folded.append(CaseFolding.fold(text))
+            }
+        }
+        return folded
     }
 
     private func regexMatches(_ regex: Regex, _ text: String) -> Bool {

@@ -222,6 +222,29 @@ enum CaseFolding {
 }
 
 enum ByteSearch {
+    /// Exact substring search: memchr finds each candidate first byte, memcmp the rest.
+    static func memmem(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        if needle.isEmpty { return true }
+        guard haystack.count >= needle.count, let base = haystack.baseAddress else { return false }
+        return needle.withUnsafeBufferPointer { needle in
+            let first = Int32(needle[0])
+            let rest = needle.count - 1
+            var start = 0
+            let last = haystack.count - needle.count
+            while start <= last {
+                guard let found = memchr(base + start, first, last - start + 1) else {
+                    return false
+                }
+                let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if rest == 0 || memcmp(base + position + 1, needle.baseAddress! + 1, rest) == 0 {
+                    return true
+                }
+                start = position + 1
+            }
+            return false
+        }
+    }
+
     @inline(__always)
     static func equal(_ haystack: UnsafeBufferPointer<UInt8>, from start: Int,
                       _ needle: [UInt8], caseless: Bool) -> Bool {
