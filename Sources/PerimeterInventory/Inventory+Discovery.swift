@@ -101,38 +101,75 @@ extension Inventory {
         return false
     }
 
+    /// Finds the host an event describes. The name decides (SPEC §3.1:
+    /// a host for every host.name not yet known); ids only tell apart
+    /// machines that share a name. An id held by a host of another name
+    /// (a forwarder's agent.id, a renamed machine's host.id) makes no
+    /// merge: the new host is created and the clash recorded as a conflict.
     private func resolveHost(_ subject: HostSubject, in scope: ScopeKey,
                              at time: EventTime) -> Resolution {
-        // Identifiers that only one machine reports decide first.
-        for atom in subject.strongIdentifiers {
-            let found = holders(of: atom, in: scope, at: time)
-            if let first = found.first { return .existing(first) }
-        }
-        if let fqdn = subject.fqdn, let found = holders(of: fqdn, in: scope, at: time).first {
-            return .existing(found)
+        if let fqdn = subject.fqdn {
+            let found = identityHolders(of: fqdn, in: scope, at: time)
+                .filter { isCompatible($0, with: subject, at: time) }
+            if found.count == 1 { return .existing(found[0]) }
         }
         guard let hostname = subject.hostname else { return .new }
-        let namesakes = holders(of: hostname, in: scope, at: time)
-        let compatible = namesakes.filter { isCompatible($0, with: subject, at: time) }
-        switch compatible.count {
-        case 0: return .new
-        case 1: return .existing(compatible[0])
-        default: return .ambiguous
+        let compatible = identityHolders(of: hostname, in: scope, at: time)
+            .filter { isCompatible($0, with: subject, at: time) }
+        if compatible.count <= 1 { return compatible.first.map { .existing($0) } ?? .new }
+        for atom in subject.strongIdentifiers {
+            let owners = identityHolders(of: atom, in: scope, at: time).filter(compatible.contains)
+            if owners.count == 1 { return .existing(owners[0]) }
         }
+        return .ambiguous
     }
 
     /// A host that holds the event's short name is the same machine unless
     /// it reports another fqdn, host id or agent id (SPEC §2: two machines
     /// that share a short name stay two assets).
     private func isCompatible(_ asset: AssetID, with subject: HostSubject, at time: EventTime) -> Bool {
-        let held = atoms(of: asset, at: time).map(\.key.atom)
-        for (type, reported) in [(AtomType.fqdn, subject.fqdn.map { [$0] } ?? []),
-                                 (.hostID, subject.hostIDs), (.agentID, subject.agentIDs)]
-        where !reported.isEmpty {
+        let checks: [(AtomType, [Atom])] = [(.fqdn, subject.fqdn.map { [$0] } ?? []),
+                                            (.hostID, subject.hostIDs), (.agentID, subject.agentIDs)]
+        guard checks.contains(where: { !$0.1.isEmpty }) else { return true }
+        var held: [Atom] = []
+        for index in attachmentsByAsset[asset] ?? [] {
+            let attachment = attachments[Int(index)]
+            if attachment.isValid(at: time, addressExpiry: settings.addressExpiry)
+                || (attachment.to == nil && attachment.from > time) {
+                held.append(attachment.key.atom)
+            }
+        }
+        for (type, reported) in checks where !reported.isEmpty {
             let own = held.filter { $0.type == type }
-            if !own.isEmpty && Set(own).isDisjoint(with: reported) { return false }
+            if !own.isEmpty && !own.contains(where: reported.contains) { return false }
         }
         return true
+    }
+
+    /// The assets an identifier names at `time`. Identifiers other than
+    /// addresses stay until contradicted, so an open attachment that
+    /// starts later (made by an event that happened later but arrived
+    /// first) counts too: out-of-order events then find the same asset
+    /// in-order arrival would have.
+    func identityHolders(of atom: Atom, in scope: ScopeKey, at time: EventTime) -> [AssetID] {
+        let current = holders(of: atom, in: scope, at: time)
+        guard !atom.type.isAddress else { return current }
+        var later: [(EventTime, AssetID)] = []
+        let keys = scope.entity == nil ? [scope] : [scope, scope.communityWide]
+        for key in keys {
+            for index in timelines[AtomKey(scope: key, atom: atom)] ?? [] {
+                let attachment = attachments[Int(index)]
+                guard attachment.to == nil, attachment.from > time,
+                      !revokedAssets.contains(attachment.asset) else { continue }
+                later.append((attachment.from, attachment.asset))
+            }
+            if !later.isEmpty { break }
+        }
+        var result = current
+        for (_, asset) in later.sorted(by: { $0.0 < $1.0 }) where !result.contains(asset) {
+            result.append(asset)
+        }
+        return result
     }
 
     // MARK: - Accounts
@@ -141,14 +178,14 @@ extension Inventory {
                                  creating: Bool, outcome: inout ObservationOutcome) {
         var found: [AssetID] = []
         for atom in subject.sids + subject.emails {
-            found = holders(of: atom, in: event.scope, at: event.time)
+            found = identityHolders(of: atom, in: event.scope, at: event.time)
             if !found.isEmpty { break }
         }
         if found.isEmpty {
             found = subject.isQualified
-                ? holders(of: subject.username, in: event.scope, at: event.time)
+                ? identityHolders(of: subject.username, in: event.scope, at: event.time)
                 : accountCandidates(bareName: subject.username.value, in: event.scope,
-                                    at: event.time)
+                                    at: event.time, includingLater: true)
         }
         // An unqualified name held by several domain accounts matches none
         // of them (SPEC §2), so it is not known yet: a local account.

@@ -23,6 +23,8 @@ public final class Inventory {
     public var watermark: EventTime { watermarks[stream] ?? .distantPast }
 
     public internal(set) var assets: [AssetID: Asset] = [:]
+    /// Revoked assets, kept apart so matching need not copy asset records.
+    var revokedAssets: Set<AssetID> = []
     var attachments: [Attachment] = []
     var timelines: [AtomKey: [Int32]] = [:]
     var attachmentsByAsset: [AssetID: [Int32]] = [:]
@@ -46,6 +48,12 @@ public final class Inventory {
     /// Adds an asset as it was stored; records no change.
     public func load(asset: Asset) {
         assets[asset.id] = asset
+        noteRevocation(of: asset)
+    }
+
+    /// Keeps `revokedAssets` in step with an asset record just stored.
+    func noteRevocation(of asset: Asset) {
+        if asset.isRevoked { revokedAssets.insert(asset.id) } else { revokedAssets.remove(asset.id) }
     }
 
     /// Adds an attachment as it was stored; records no change.
@@ -96,7 +104,7 @@ public final class Inventory {
         for index in indices {
             let attachment = attachments[Int(index)]
             guard attachment.isValid(at: time, addressExpiry: settings.addressExpiry),
-                  assets[attachment.asset]?.isRevoked == false,
+                  assets[attachment.asset] != nil, !revokedAssets.contains(attachment.asset),
                   !result.contains(attachment.asset)
             else { continue }
             result.append(attachment.asset)
@@ -117,16 +125,22 @@ public final class Inventory {
 
     /// The accounts an unqualified user name may denote: the local account
     /// of that name, else every domain account of that bare name.
-    func accountCandidates(bareName: String, in scope: ScopeKey, at time: EventTime) -> [AssetID] {
-        let local = holders(of: Atom(type: .username, normalizedValue: bareName), in: scope, at: time)
+    func accountCandidates(bareName: String, in scope: ScopeKey, at time: EventTime,
+                           includingLater: Bool = false) -> [AssetID] {
+        func find(_ atom: Atom, _ scope: ScopeKey) -> [AssetID] {
+            includingLater ? identityHolders(of: atom, in: scope, at: time)
+                : holders(of: atom, in: scope, at: time)
+        }
+        let local = find(Atom(type: .username, normalizedValue: bareName), scope)
         if !local.isEmpty { return local }
         var result: [AssetID] = []
         for key in [scope, scope.communityWide] where key.entity != nil || key == scope.communityWide {
             let bareKey = AtomKey(scope: key, atom: Atom(type: .username, normalizedValue: bareName))
             for qualified in usernamesByBareName[bareKey] ?? [] {
                 let atom = Atom(type: .username, normalizedValue: qualified)
-                for asset in holders(of: AtomKey(scope: key, atom: atom), at: time)
-                where !result.contains(asset) {
+                let owners = includingLater ? identityHolders(of: atom, in: key, at: time)
+                    : holders(of: AtomKey(scope: key, atom: atom), at: time)
+                for asset in owners where !result.contains(asset) {
                     result.append(asset)
                 }
             }
@@ -172,7 +186,10 @@ public final class Inventory {
         pending.attachments.insert(index)
     }
 
-    func markChanged(_ asset: AssetID) { pending.assets.insert(asset) }
+    func markChanged(_ asset: AssetID) {
+        pending.assets.insert(asset)
+        if let record = assets[asset] { noteRevocation(of: record) }
+    }
 
     /// Moves the watermark forward after a structural change at `time`.
     func advanceWatermark(to time: EventTime) {

@@ -116,7 +116,7 @@ extension Inventory {
             for (length, indices) in networks.candidates(containing: address, in: key) {
                 let valid = indices.map { attachments[Int($0)] }
                     .filter { $0.isValid(at: time, addressExpiry: settings.addressExpiry)
-                        && assets[$0.asset]?.isRevoked == false }
+                        && !revokedAssets.contains($0.asset) }
                     .map(\.asset)
                 guard !valid.isEmpty else { continue }
                 let isOwn = key.entity != nil

@@ -190,3 +190,34 @@ import Testing
         #expect(order == [ids[2]] + twenties + [ids[0]])
     }
 }
+
+@Suite struct OutOfOrderDiscoveryTests {
+    /// An event dated earlier that arrives later finds the asset a later
+    /// event created: in-order arrival would have made one asset.
+    @Test func earlierSightingFindsTheLaterAsset() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-01", at: Fixture.clock("10:00")),
+                        Fixture.host("ws-01", at: Fixture.clock("09:00")),
+                        Fixture.account("alice", domain: "CORP", at: Fixture.clock("10:00")),
+                        Fixture.account("alice", domain: "CORP", at: Fixture.clock("09:30"))])
+        #expect(inventory.assetCount == 2)
+        // The hostname now holds from the earlier sighting.
+        #expect(inventory.holderNames(Fixture.hostname("ws-01"), at: Fixture.clock("09:15")) == ["ws-01"])
+    }
+
+    /// A forwarder's agent.id seen on events of several machines merges
+    /// nothing: each name is its own host, the shared id a conflict.
+    @Test func sharedAgentIDMergesNoHosts() {
+        let inventory = Inventory()
+        func event(_ name: String, _ time: String) -> EventObservation {
+            var observation = Fixture.host(name, at: Fixture.clock(time))
+            let agent = Atom(type: .agentID, normalizedValue: "forwarder-agent")
+            observation.atoms.append(FieldAtom(atom: agent, field: "agent.id"))
+            observation.host?.agentIDs = [agent]
+            return observation
+        }
+        inventory.feed([event("wec-01", "09:00"), event("ws-07", "09:01"), event("ws-08", "09:02")])
+        #expect(inventory.assetCount == 3)
+        #expect(inventory.drainChanges().conflicts.count == 2)
+    }
+}
