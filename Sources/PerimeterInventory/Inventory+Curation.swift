@@ -85,8 +85,11 @@ extension Inventory {
                                          after: "{\"atom\":\"\(atom.type.rawValue)\"}"))
     }
 
-    /// Rejects an atom for an asset: its open attachments close now and
-    /// discovery never attaches it to that asset again (SPEC §2).
+    /// Rejects an atom for an asset: discovery never attaches it to that
+    /// asset again (SPEC §2), and its open attachments are emptied (closed
+    /// at their own start) rather than closed now: an analyst who rejects
+    /// an atom says the attachment was wrong, and enrichment of replayed
+    /// older events must not use it either. The records stay, for history.
     public func reject(_ atom: Atom, on id: AssetID, actor: String,
                        at time: EventTime) throws(CurationError) {
         guard let asset = assets[id] else {
@@ -96,7 +99,7 @@ extension Inventory {
                           atom: atom)
         for index in timelines[key] ?? [] where attachments[Int(index)].asset == id
             && attachments[Int(index)].to == nil {
-            update(index) { $0.to = max($0.from, time) }
+            update(index) { $0.to = $0.from }
         }
         let record = RejectedAtom(asset: id, atom: atom)
         if rejected.insert(record).inserted { pending.rejected.append(record) }

@@ -29,6 +29,10 @@ actor StoreReader {
 
     func list(_ query: AssetQuery, after cursor: AssetCursor?, limit: Int,
               counting: Bool) throws -> Listing {
+        // One read transaction: the page, its count and its atoms come
+        // from the same commit, whatever the writer does meanwhile.
+        try store.database.execute("BEGIN")
+        defer { try? store.database.execute("COMMIT") }
         let page = try store.page(matching: query, after: cursor, limit: limit)
         let total = counting ? try store.count(matching: query) : -1
         let attachments = try store.attachments(ofAssets: page.assets.map(\.id))

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+
+/// Assets over the API: create, get, update, revoke, history, listing
+/// with filters, counts and cursor paging; atoms; import and export.
+@Suite(.serialized)
+struct AssetRouteTests {
+    static func enrichedCriticality(_ server: TestServer, host: String) async throws -> [Int] {
+        let event = "{\"@timestamp\":\"2026-02-01T10:00:00Z\",\"host\":{\"name\":\"\(host)\"}}\n"
+        let response = try await server.call("POST", "/v1/events?return=enriched",
+                                             as: "acme/ingest", body: Array(event.utf8))
+        #expect(response.status == 200)
+        let events = try response.json()["events"] as? [[String: Any]] ?? []
+        let any = (events.first?["sekoiaio"] as? [String: Any])?["any_asset"] as? [String: Any]
+        return any?["criticality_value"] as? [Int] ?? []
+    }
+
+    @Test func anAnalystsCriticalityChangeAppliesToTheNextEvent() async throws {
+        let server = try await TestServer.start()
+        let id = try await server.createAsset([
+            "name": "WS-7", "category": "host", "criticality": 20, "tags": ["lab"],
+            "atoms": ["hostname": ["ws-7"]],
+        ], as: "acme/analyst")
+        #expect(try await Self.enrichedCriticality(server, host: "ws-7") == [20])
+
+        let patched = try await server.call("PATCH", "/v1/assets/\(id)", as: "acme/analyst",
+                                            json: ["criticality": 80, "add_tags": ["vip"],
+                                                   "reviewed": true])
+        #expect(patched.status == 200)
+        let asset = try patched.json()
+        #expect(asset["criticality"] as? Int == 80)
+        #expect(asset["criticality_display"] as? String == "high")
+        #expect(asset["tags"] as? [String] == ["lab", "vip"])
+        #expect(asset["reviewed"] as? Bool == true)
+        #expect(try await Self.enrichedCriticality(server, host: "ws-7") == [80])
+
+        // Revoked: out of the views and of matching; history kept; undone.
+        #expect(try await server.call("POST", "/v1/assets/\(id)/revoke",
+                                      as: "acme/analyst").status == 200)
+        #expect(try await Self.enrichedCriticality(server, host: "ws-7") == [])
+        // (The event above found no live holder of ws-7, so discovery made
+        // a new host: the revoked one is what must be gone from the view.)
+        let listed = try await server.call("GET", "/v1/assets?q=ws-7", as: "acme/reader")
+        #expect(!listed.text.contains(id))
+        let withRevoked = try await server.call("GET", "/v1/assets?q=ws-7&include_revoked=true",
+                                                as: "acme/reader")
+        #expect(withRevoked.text.contains(id))
+        #expect(try await server.call("POST", "/v1/assets/\(id)/unrevoke",
+                                      as: "acme/analyst").status == 200)
+        #expect(try await Self.enrichedCriticality(server, host: "ws-7") == [80])
+
+        let history = try await server.call("GET", "/v1/assets/\(id)/history",
+                                            as: "acme/reader").json()
+        let changes = history["changes"] as? [[String: Any]] ?? []
+        #expect(changes.map { $0["action"] as? String } == ["create", "update", "revoke",
+                                                            "unrevoke"])
+        #expect(changes.allSatisfy { $0["actor"] as? String == "token:acme-analyst" })
+        let update = changes[1]
+        #expect((update["before"] as? [String: Any])?["criticality"] as? Int == 20)
+        #expect((update["after"] as? [String: Any])?["criticality"] as? Int == 80)
+
+        let audit = try await server.call("GET", "/v1/audit?asset=\(id)", as: "acme/reader")
+            .json()["entries"] as? [[String: Any]]
+        #expect(audit?.count == 4)
+        await server.stop()
+    }
+
+    @Test func filtersCombineCountsAreExactAndCursorsAreStable() async throws {
+        let server = try await TestServer.start()
+        // 24 assets: category cycles host/account/network, criticality
+        // 0, 10, …, 230 capped at 100 for index ≥ 10, tag "even" on even ones.
+        for index in 0..<24 {
+            var fields: [String: Any] = [
+                "name": String(format: "asset-%02d", index),
+                "category": ["host", "account", "network"][index % 3],
+                "criticality": min(index * 10, 100),
+            ]
+            if index % 2 == 0 { fields["tags"] = ["even"] }
+            try await server.createAsset(fields, as: "acme/analyst")
+        }
+        // host = indices 0,3,6,…,21; even among them: 0,6,12,18; with
+        // criticality 50–100: 6 (60), 12 (100), 18 (100) → 3.
+        let filtered = try await server.call(
+            "GET", "/v1/assets?category=host&tag=even&criticality_min=50&sort=name",
+            as: "acme/reader").json()
+        #expect(filtered["total"] as? Int == 3)
+        #expect((filtered["assets"] as? [[String: Any]])?.map { $0["name"] as? String }
+                == ["asset-06", "asset-12", "asset-18"])
+
+        // Paging by 5 while new assets arrive sees each original once, in order.
+        var seen: [String] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let target = "/v1/assets?sort=name&limit=5"
+                + (cursor.map { "&cursor=\($0)" } ?? "")
+            let page = try await server.call("GET", target, as: "acme/reader").json()
+            seen += (page["assets"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            cursor = page["next_cursor"] as? String
+            pages += 1
+            try await server.createAsset(["name": "aaa-new-\(pages)", "category": "host"],
+                                         as: "acme/analyst")
+        } while cursor != nil
+        let originals = seen.filter { $0.hasPrefix("asset-") }
+        #expect(originals == (0..<24).map { String(format: "asset-%02d", $0) })
+        #expect(Set(seen).count == seen.count)
+
+        // Descending criticality: rated highest first.
+        let top = try await server.call("GET", "/v1/assets?sort=criticality&order=desc&limit=1",
+                                        as: "acme/reader").json()
+        #expect((top["assets"] as? [[String: Any]])?.first?["criticality"] as? Int == 100)
+        await server.stop()
+    }
+
+    @Test func atomsAreLookedUpConfirmedAndRejected() async throws {
+        let server = try await TestServer.start()
+        let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"laptop-9\","
+            + "\"ip\":[\"10.0.0.9\"],\"mac\":[\"00-11-22-33-44-55\"]}}\n"
+        let intake = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                           body: Array(event.utf8)).json()
+        #expect(intake["discovered"] as? Int == 1)
+
+        let lookup = try await server.call("GET", "/v1/atoms?value=10.0.0.9&at=2026-03-02T09:00:00Z",
+                                           as: "acme/reader").json()
+        let atoms = lookup["atoms"] as? [[String: Any]] ?? []
+        #expect(atoms.map { $0["type"] as? String } == ["ipv4"])
+        let holder = (atoms.first?["holders"] as? [[String: Any]])?.first
+        let asset = try #require((holder?["asset"] as? [String: Any])?["uuid"] as? String)
+        #expect((holder?["asset"] as? [String: Any])?["name"] as? String == "laptop-9")
+        let activity = atoms.first?["weekly_activity"] as? [[String: Any]]
+        #expect(activity?.map { $0["count"] as? Int } == [1])
+
+        // Before the event, nobody held it.
+        let earlier = try await server.call("GET", "/v1/atoms?value=10.0.0.9&at=2026-03-01T00:00:00Z",
+                                            as: "acme/reader").json()
+        #expect(((earlier["atoms"] as? [[String: Any]])?.first?["holders"] as? [Any])?.isEmpty
+                == true)
+
+        let confirmed = try await server.call(
+            "POST", "/v1/assets/\(asset)/atoms/confirm", as: "acme/analyst",
+            json: ["type": "mac", "value": "00:11:22:33:44:55"]).json()
+        let mac = (confirmed["atoms"] as? [[String: Any]])?.first { $0["type"] as? String == "mac" }
+        #expect(mac?["kind"] as? String == "confirmed")
+
+        let rejected = try await server.call(
+            "POST", "/v1/assets/\(asset)/atoms/reject", as: "acme/analyst",
+            json: ["type": "ipv4", "value": "10.0.0.9"])
+        #expect(rejected.status == 200)
+        // A new sighting does not attach the rejected address again.
+        let again = "{\"@timestamp\":\"2026-03-02T10:00:00Z\",\"host\":{\"name\":\"laptop-9\","
+            + "\"ip\":[\"10.0.0.9\"]}}\n"
+        _ = try await server.call("POST", "/v1/events", as: "acme/ingest", body: Array(again.utf8))
+        let now = try await server.call("GET", "/v1/atoms?value=10.0.0.9&at=2026-03-02T11:00:00Z",
+                                        as: "acme/reader").json()
+        let holders = (now["atoms"] as? [[String: Any]])?.first?["holders"] as? [[String: Any]]
+        #expect(holders?.isEmpty == true)
+        await server.stop()
+    }
+
+    @Test func importRefusesBadRowsAndExportReimports() async throws {
+        let server = try await TestServer.start()
+        let csv = """
+            name,category,criticality,tags,atom.hostname
+            dc-01,host,95,dc;crown,dc-01
+            ,host,10,,
+            ws-02,host,200,,ws-02
+            svc-backup,account,40,,
+            """
+        let result = try await server.call("POST", "/v1/import", as: "acme/analyst",
+                                           body: Array(csv.utf8),
+                                           headers: ["Content-Type": "text/csv"]).json()
+        #expect(result["imported"] as? Int == 2)
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [3, 4])
+        #expect(refused.map { $0["column"] as? String } == ["name", "criticality"])
+
+        let export = try await server.call("GET", "/v1/export?format=csv&category=host",
+                                           as: "acme/reader")
+        #expect(export.status == 200)
+        #expect(export.text == "name,category,subcategory,criticality,tags,reviewed,description,"
+                + "entity,atom.hostname\ndc-01,host,,95,crown;dc,false,,,dc-01\n")
+
+        // The export re-imports into another community unchanged.
+        let reimported = try await server.call("POST", "/v1/import?format=csv",
+                                               as: "globex/analyst", body: export.body).json()
+        #expect(reimported["imported"] as? Int == 1)
+        let lines = try await server.call("GET", "/v1/export", as: "globex/reader").text
+            .split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("\"community\":\"globex\"") == true)
+        await server.stop()
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// Tokens and roles: who may call what, and how refusals answer.
+@Suite(.serialized)
+struct AuthenticationTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var token: String?
+        var method: String
+        var target: String
+        var json: [String: String]? = nil
+        var status: Int
+        var code: String? = nil
+
+        var description: String { "\(token ?? "none") \(method) \(target) → \(status)" }
+    }
+
+    /// Worked out from the brief: readers read; ingest tokens send events;
+    /// analysts change assets; admins also manage tokens, properties and
+    /// rules; operator tokens read metrics only.
+    static let cases: [Case] = [
+        Case(token: nil, method: "GET", target: "/healthz", status: 200),
+        Case(token: nil, method: "GET", target: "/v1/assets", status: 401, code: "unauthorized"),
+        Case(token: "pmt_garbage", method: "GET", target: "/v1/assets", status: 401,
+             code: "invalid_token"),
+        Case(token: "pmt_" + String(repeating: "a", count: 52), method: "GET",
+             target: "/v1/assets", status: 401, code: "invalid_token"),
+        Case(token: "expired", method: "GET", target: "/v1/assets", status: 401,
+             code: "token_expired"),
+        Case(token: "revoked", method: "GET", target: "/v1/assets", status: 401,
+             code: "token_revoked"),
+        Case(token: "acme/reader", method: "GET", target: "/v1/assets", status: 200),
+        Case(token: "acme/reader", method: "POST", target: "/v1/assets",
+             json: ["name": "x", "category": "host"], status: 403, code: "forbidden"),
+        Case(token: "acme/reader", method: "POST", target: "/v1/events", status: 403,
+             code: "forbidden"),
+        Case(token: "acme/ingest", method: "GET", target: "/v1/assets", status: 403,
+             code: "forbidden"),
+        Case(token: "acme/ingest", method: "POST", target: "/v1/events", status: 200),
+        Case(token: "acme/analyst", method: "POST", target: "/v1/assets",
+             json: ["name": "x", "category": "host"], status: 201),
+        Case(token: "acme/analyst", method: "POST", target: "/v1/properties",
+             json: ["name": "rack", "type": "string", "category": "host"], status: 403,
+             code: "forbidden"),
+        Case(token: "acme/analyst", method: "GET", target: "/v1/tokens", status: 403,
+             code: "forbidden"),
+        Case(token: "acme/analyst", method: "PATCH", target: "/v1/discovery-rules",
+             json: ["unique_hosts": "x"], status: 403, code: "forbidden"),
+        Case(token: "acme/admin", method: "POST", target: "/v1/properties",
+             json: ["name": "rack", "type": "string", "category": "host"], status: 201),
+        Case(token: "acme/admin", method: "GET", target: "/v1/tokens", status: 200),
+        Case(token: "acme/admin", method: "GET", target: "/metrics", status: 403,
+             code: "forbidden"),
+        Case(token: "operator", method: "GET", target: "/v1/assets", status: 403,
+             code: "forbidden"),
+        Case(token: "operator", method: "POST", target: "/v1/events", status: 403,
+             code: "forbidden"),
+        Case(token: "operator", method: "GET", target: "/metrics", status: 200),
+    ]
+
+    @Test func rolesAndTokens() async throws {
+        let server = try await TestServer.start()
+        for item in Self.cases {
+            let response = try await server.call(item.method, item.target, as: item.token,
+                                                 json: item.json)
+            #expect(response.status == item.status, "\(item): \(response.text.prefix(200))")
+            if let code = item.code {
+                let error = try response.json()["error"] as? [String: Any]
+                #expect(error?["code"] as? String == code, "\(item)")
+                #expect(error?["message"] is String && error?["details"] is [String: Any])
+            }
+            if item.status == 401 {
+                #expect(response.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+            }
+        }
+        await server.stop()
+    }
+
+    @Test func tokensCreatedAndRevokedOverTheAPIWorkAtOnce() async throws {
+        let server = try await TestServer.start()
+        let created = try await server.call("POST", "/v1/tokens", as: "acme/admin",
+                                            json: ["name": "script", "role": "reader"])
+        #expect(created.status == 201)
+        let body = try created.json()
+        let secret = try #require(body["token"] as? String)
+        let id = try #require(body["id"] as? String)
+        #expect(try await server.call("GET", "/v1/assets", as: secret).status == 200)
+
+        // Listing never shows a secret.
+        let list = try await server.call("GET", "/v1/tokens", as: "acme/admin")
+        #expect(!list.text.contains(secret))
+
+        #expect(try await server.call("POST", "/v1/tokens/\(id)/revoke",
+                                      as: "acme/admin").status == 200)
+        let refused = try await server.call("GET", "/v1/assets", as: secret)
+        #expect(refused.status == 401)
+        #expect((try refused.json()["error"] as? [String: Any])?["code"] as? String
+                == "token_revoked")
+        await server.stop()
+    }
+
+    @Test func metricsCarryNoCommunity() async throws {
+        let server = try await TestServer.start()
+        try await server.createAsset(["name": "m1", "category": "host"], as: "acme/admin")
+        try await server.createAsset(["name": "m2", "category": "account"], as: "globex/admin")
+        _ = try await server.call("GET", "/v1/assets", as: "acme/reader")
+        let metrics = try await server.call("GET", "/metrics", as: "operator")
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+        let text = metrics.text
+        #expect(text.contains("perimeter_assets{category=\"host\"} 1"))
+        #expect(text.contains("perimeter_assets{category=\"account\"} 1"))
+        #expect(text.contains("perimeter_http_requests_total{method=\"GET\",route=\"/v1/assets\","
+                              + "status=\"200\"} 1"))
+        #expect(text.contains("perimeter_http_request_duration_seconds_count"))
+        #expect(!text.contains("acme") && !text.contains("globex") && !text.contains("community"))
+        await server.stop()
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import PerimeterServer
+import PerimeterStore
+import Testing
+
+/// Bulk jobs: chunked, observable, interleaved with other work, and
+/// resumable after a restart.
+@Suite(.serialized)
+struct BulkJobTests {
+    static func job(_ server: TestServer, _ id: String) async throws -> [String: Any] {
+        try await server.call("GET", "/v1/jobs/\(id)", as: "acme/reader").json()
+    }
+
+    @Test func aJobOnOneHundredThousandAssetsLetsIntakeAndReadsGoOn() async throws {
+        let path = TestServer.makeStorePath()
+        let tokens = try TestServer.issueTokens(at: path)
+        _ = try StoreSeeder.seed(path: path, community: "acme", count: 100_000)
+        _ = try StoreSeeder.seed(path: path, community: "globex", count: 1_000, prefix: "other")
+        let server = try await TestServer(storePath: path, tokens: tokens)
+
+        let started = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "set_criticality", "criticality": 77, "filter": [String: Any](),
+        ])
+        #expect(started.status == 202)
+        let id = try #require(try started.json()["id"] as? String)
+        #expect(try started.json()["total"] as? Int == 100_000)
+
+        // While it runs: events go in, reads answer, progress moves.
+        var progress: [Int] = []
+        var answeredWhileRunning = 0
+        var status = "queued"
+        var round = 0
+        while status != "succeeded" && status != "failed" {
+            round += 1
+            let event = "{\"@timestamp\":\"2026-04-01T10:00:00Z\",\"host\":{\"name\":"
+                + "\"during-\(round)\"}}\n"
+            let intake = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                               body: Array(event.utf8))
+            #expect(intake.status == 200)
+            let read = try await server.call("GET", "/v1/assets?limit=1", as: "acme/reader")
+            #expect(read.status == 200)
+            let job = try await Self.job(server, id)
+            status = job["status"] as? String ?? "?"
+            let done = job["done"] as? Int ?? -1
+            if status == "running" || status == "queued" { answeredWhileRunning += 1 }
+            progress.append(done)
+            #expect(round < 5_000, "the job does not finish")
+            if round >= 5_000 { break }
+        }
+        #expect(status == "succeeded")
+        #expect(progress == progress.sorted(), "done never goes back")
+        #expect(progress.contains { $0 > 0 && $0 < 100_000 }, "progress was seen midway")
+        #expect(answeredWhileRunning > 0)
+        let final = try await Self.job(server, id)
+        #expect(final["done"] as? Int == 100_000)
+        // The seeder rated asset i at i % 101 unless i % 4 == 0: those
+        // already at 77 do not change.
+        let alreadyRated = (0..<100_000).filter { $0 % 4 != 0 && $0 % 101 == 77 }.count
+        #expect(final["changed"] as? Int == 100_000 - alreadyRated)
+
+        let rated = try await server.call("GET", "/v1/assets?criticality_min=77&criticality_max=77"
+                                          + "&limit=1", as: "acme/reader").json()
+        #expect(rated["total"] as? Int == 100_000)
+        let untouched = try await server.call("GET", "/v1/assets?criticality_min=77"
+                                              + "&criticality_max=77&limit=1",
+                                              as: "globex/reader").json()
+        // Globex's own assets at 77 are the seeder's 8 (77, 178, 279, 481,
+        // 582, 683, 885, 986), none added.
+        #expect(untouched["total"] as? Int == 8)
+        await server.stop()
+    }
+
+    @Test func aJobInterruptedByARestartResumesAndDoesEachAssetOnce() async throws {
+        let path = TestServer.makeStorePath()
+        let tokens = try TestServer.issueTokens(at: path)
+        _ = try StoreSeeder.seed(path: path, community: "acme", count: 5_000)
+        let slow: (inout PerimeterServerOptions) -> Void = { options in
+            options.jobChunkSize = 500
+            options.jobChunkPauseMilliseconds = 150
+        }
+        let first = try await TestServer(storePath: path, tokens: tokens, tweak: slow)
+        let started = try await first.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "add_tags", "tags": ["patched"], "filter": ["category": "host"],
+        ])
+        let id = try #require(try started.json()["id"] as? String)
+        let total = try #require(try started.json()["total"] as? Int)
+        #expect(total == 1_667)
+        while (try await Self.job(first, id)["done"] as? Int ?? 0) < 500 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await first.stop()
+
+        // What the store says it did is exactly what it did.
+        let store = try InventoryStore(path: path)
+        let stopped = try #require(try store.job(id: id, community: "acme"))
+        #expect(stopped.status == .running)
+        #expect(stopped.done % 500 == 0 && stopped.done > 0 && stopped.done < total)
+        var query = AssetQuery(community: "acme")
+        query.tags = ["patched"]
+        #expect(try store.count(matching: query) == stopped.done)
+        #expect(stopped.changed == stopped.done)
+
+        let second = try await TestServer(storePath: path, tokens: tokens)
+        var job = try await Self.job(second, id)
+        for _ in 0..<500 where job["status"] as? String != "succeeded" {
+            try await Task.sleep(for: .milliseconds(20))
+            job = try await Self.job(second, id)
+        }
+        #expect(job["status"] as? String == "succeeded")
+        #expect(job["done"] as? Int == total)
+        #expect(job["changed"] as? Int == total)
+        #expect(try store.count(matching: query) == total)
+        let audit = try store.database.statement(
+            "SELECT count(*) FROM audit WHERE action = 'bulk:add_tags'").firstRow { $0.int(0) }
+        #expect(audit == Int64(total), "one audit record per asset, none twice")
+        await second.stop()
+    }
+
+    @Test func jobsOnExplicitIdsRefuseUnknownOnes() async throws {
+        let server = try await TestServer.start()
+        let mine = try await server.createAsset(["name": "a", "category": "host"],
+                                                as: "acme/analyst")
+        let theirs = try await server.createAsset(["name": "b", "category": "host"],
+                                                  as: "globex/analyst")
+        let refused = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "revoke", "ids": [mine, theirs],
+        ])
+        #expect(refused.status == 404)
+        let accepted = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "set_reviewed", "reviewed": true, "ids": [mine],
+        ])
+        #expect(accepted.status == 202)
+        let id = try #require(try accepted.json()["id"] as? String)
+        var job = try await Self.job(server, id)
+        for _ in 0..<200 where job["status"] as? String != "succeeded" {
+            try await Task.sleep(for: .milliseconds(10))
+            job = try await Self.job(server, id)
+        }
+        #expect(job["changed"] as? Int == 1)
+        let asset = try await server.call("GET", "/v1/assets/\(mine)", as: "acme/reader").json()
+        #expect(asset["reviewed"] as? Bool == true)
+        let other = try await server.call("GET", "/v1/assets/\(theirs)", as: "globex/reader")
+            .json()
+        #expect(other["revoked"] as? Bool == false)
+        // Another community's job id reads as unknown.
+        #expect(try await server.call("GET", "/v1/jobs/\(id)", as: "globex/reader").status == 404)
+        await server.stop()
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// Errors come in one shape with the right status, name the field, and
+/// never repeat the values sent (SPEC §8).
+@Suite(.serialized)
+struct ErrorShapeTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var method: String
+        var target: String
+        var body: String?
+        var status: Int
+        var code: String
+        var field: String? = nil
+
+        var description: String { "\(method) \(target) → \(status) \(code)" }
+    }
+
+    /// Values marked SECRET must never come back in an error body.
+    static let cases: [Case] = [
+        Case(method: "POST", target: "/v1/assets", body: "{\"name\": \"SECRET-1\",", status: 400,
+             code: "malformed_body"),
+        Case(method: "POST", target: "/v1/assets", body: "[\"SECRET-2\"]", status: 400,
+             code: "malformed_body"),
+        Case(method: "POST", target: "/v1/assets", body: "", status: 400, code: "malformed_body"),
+        Case(method: "POST", target: "/v1/assets",
+             body: "{\"name\": \"x\", \"category\": \"SECRET-3\"}", status: 422,
+             code: "invalid_field", field: "category"),
+        Case(method: "POST", target: "/v1/assets",
+             body: "{\"name\": \"x\", \"category\": \"host\", \"atoms\": {\"ipv4\": [\"SECRET-4\"]}}",
+             status: 422, code: "invalid_field", field: "atom.ipv4"),
+        Case(method: "POST", target: "/v1/assets",
+             body: "{\"name\": \"x\", \"category\": \"host\", \"criticality\": 101}", status: 422,
+             code: "invalid_field", field: "criticality"),
+        Case(method: "GET", target: "/v1/assets?criticality_min=SECRET-5", body: nil,
+             status: 400, code: "malformed_query"),
+        Case(method: "GET", target: "/v1/assets?cursor=SECRET-6", body: nil, status: 400,
+             code: "malformed_query"),
+        Case(method: "GET", target: "/v1/assets/SECRET-7", body: nil, status: 404,
+             code: "not_found"),
+        Case(method: "GET", target: "/v1/nothing-here/SECRET-8", body: nil, status: 404,
+             code: "not_found"),
+        Case(method: "DELETE", target: "/v1/assets", body: nil, status: 405,
+             code: "method_not_allowed"),
+        Case(method: "POST", target: "/v1/bulk", body: "{\"action\": \"SECRET-9\"}", status: 422,
+             code: "invalid_field", field: "action"),
+        Case(method: "GET", target: "/v1/jobs/SECRET-10", body: nil, status: 404,
+             code: "not_found"),
+        Case(method: "GET", target: "/v1/atoms", body: nil, status: 400,
+             code: "malformed_query"),
+    ]
+
+    @Test(arguments: cases)
+    func errorsHaveOneShapeAndNoValues(_ item: Case) async throws {
+        let server = try await Self.shared()
+        let response = try await server.call(
+            item.method, item.target, as: "acme/admin", body: item.body.map { Array($0.utf8) },
+            headers: item.body == nil ? [:] : ["Content-Type": "application/json"])
+        #expect(response.status == item.status, "\(item): \(response.text)")
+        let object = try response.json()
+        #expect(object.keys.sorted() == ["error"])
+        let error = try #require(object["error"] as? [String: Any])
+        #expect(error.keys.sorted() == ["code", "details", "message"])
+        #expect(error["code"] as? String == item.code)
+        if let field = item.field {
+            #expect((error["details"] as? [String: Any])?["field"] as? String == field)
+        }
+        #expect(!response.text.contains("SECRET"), "\(item) echoes a value: \(response.text)")
+    }
+
+    @Test func oversizedBodiesAndSlowClientsAreRefused() async throws {
+        let server = try await TestServer.start { options in
+            options.http.maxBodyBytes = 1_000
+            options.http.connectionTimeoutSeconds = 1
+        }
+        let big = [UInt8](repeating: UInt8(ascii: " "), count: 5_000)
+        let response = try await server.call("POST", "/v1/events", as: "acme/ingest", body: big)
+        #expect(response.status == 413)
+        #expect((try response.json()["error"] as? [String: Any])?["code"] as? String
+                == "body_too_large")
+
+        // A client that stalls mid-headers is cut off; others are served.
+        let port = server.port
+        let closed = try await offPool { () -> Bool in
+            let connection = try RawHTTPConnection(port: port, receiveTimeoutSeconds: 5)
+            try connection.send("GET /v1/assets HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            Thread.sleep(forTimeInterval: 2.5)
+            return connection.isClosedByPeer()
+        }
+        #expect(closed)
+        #expect(try await server.call("GET", "/healthz").status == 200)
+        await server.stop()
+    }
+
+    /// One server for the table's cases (they change nothing).
+    static func shared() async throws -> TestServer {
+        try await SharedServer.instance.get()
+    }
+}
+
+actor SharedServer {
+    static let instance = SharedServer()
+    private var server: TestServer?
+
+    func get() async throws -> TestServer {
+        if let server { return server }
+        let started = try await TestServer.start()
+        server = started
+        return started
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// `POST /v1/events`: discovery, enrichment, counts, malformed lines by
+/// number, gzip bodies, and consistency with concurrent reads.
+@Suite(.serialized)
+struct EventIntakeTests {
+    @Test func malformedLinesAreReportedByLineAndTheRestGoThrough() async throws {
+        let server = try await TestServer.start()
+        let body = """
+            {"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"srv-1"},"user":{"name":"alice"}}
+            {"@timestamp": "2026-05-01T10:00:01Z", "host": {"name"
+            
+            not json at all
+            {"@timestamp":"2026-05-01T10:00:02Z","host":{"name":"srv-1"}}
+            """
+        let response = try await server.call("POST", "/v1/events?return=enriched",
+                                             as: "acme/ingest", body: Array(body.utf8))
+        #expect(response.status == 200)
+        let result = try response.json()
+        #expect(result["received"] as? Int == 4)
+        #expect(result["malformed"] as? Int == 2)
+        #expect(result["discovered"] as? Int == 2)
+        #expect(result["enriched"] as? Int == 2)
+        let problems = result["problems"] as? [[String: Any]] ?? []
+        #expect(problems.map { $0["line"] as? Int } == [2, 4])
+        #expect(!response.text.contains("not json at all"))
+        let events = result["events"] as? [[String: Any]] ?? []
+        #expect(events.count == 2)
+        let names = (events.first?["sekoiaio"] as? [String: Any])
+            .flatMap { $0["any_asset"] as? [String: Any] }?["name"] as? [String]
+        #expect(names?.sorted() == ["alice", "srv-1"])
+        await server.stop()
+    }
+
+    @Test func gzipBodiesOfCorpusEventsAreIngested() async throws {
+        let server = try await TestServer.start()
+        let plain = try Corpus.ecs("elastic-integrations-samples__windows")
+        let lines = plain.split(separator: 0x0A).filter { !$0.isEmpty }.count
+        let response = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                             body: try gzipped(plain),
+                                             headers: ["Content-Encoding": "gzip"])
+        #expect(response.status == 200)
+        #expect(try response.json()["received"] as? Int == lines)
+        #expect(try response.json()["malformed"] as? Int == 0)
+        let hosts = try await server.call("GET", "/v1/assets?category=host", as: "acme/reader")
+        #expect((try hosts.json()["total"] as? Int ?? 0) >= 1)
+        let others = try await server.call("GET", "/v1/assets", as: "globex/reader").json()
+        #expect(others["total"] as? Int == 0)
+        await server.stop()
+    }
+
+    @Test func concurrentIntakeAndReadsStayConsistent() async throws {
+        let server = try await TestServer.start { $0.intakeChunkLines = 50 }
+        let batches = 8
+        let perBatch = 200
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for batch in 0..<batches {
+                group.addTask {
+                    var body = ""
+                    for index in 0..<perBatch {
+                        body += "{\"@timestamp\":\"2026-06-01T10:00:00Z\",\"host\":{\"name\":"
+                            + "\"h-\(batch)-\(index)\"}}\n"
+                    }
+                    let response = try await server.call("POST", "/v1/events",
+                                                         as: "acme/ingest", body: Array(body.utf8))
+                    #expect(response.status == 200)
+                }
+                group.addTask {
+                    // Every read sees a count that matches its own listing.
+                    let page = try await server.call("GET", "/v1/assets?limit=1000&count=true",
+                                                     as: "acme/reader").json()
+                    let listed = (page["assets"] as? [Any])?.count ?? -1
+                    #expect(min(page["total"] as? Int ?? -2, 1_000) == listed)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let all = try await server.call("GET", "/v1/assets?limit=1", as: "acme/reader").json()
+        #expect(all["total"] as? Int == batches * perBatch)
+        await server.stop()
+    }
+}
