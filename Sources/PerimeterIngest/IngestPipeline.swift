@@ -63,6 +63,9 @@ public final class IngestPipeline {
     public var onProgress: ((IngestSummary) -> Void)?
     /// Called for each enriched event (detection hooks in here).
     public var onEvent: ((ReadEvent, AssetEnrichment) -> Void)?
+    /// Called inside each batch's store transaction, after the inventory
+    /// changes are written (detection writes its alerts there).
+    public var onCommit: ((InventoryStore) throws -> Void)?
 
     public convenience init(store: InventoryStore, configuration: PerimeterConfiguration,
                             options: IngestOptions, output: EnrichedEventSink? = nil,
@@ -231,7 +234,7 @@ public final class IngestPipeline {
         try rejects?.synchronize()
         let changes = inventory.drainChanges()
         try store?.persist(changes, progress: progress, counters: summary - committedSummary,
-                           community: options.scope.community)
+                           community: options.scope.community, alongside: onCommit)
         committedSummary = summary
         uncommitted = 0
     }

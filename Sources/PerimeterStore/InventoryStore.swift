@@ -84,10 +84,16 @@ public final class InventoryStore {
 
     /// Writes a batch of inventory changes, the ingest progress that ends
     /// it and the counters, all in one transaction.
+    ///
+    /// `alongside` runs inside the same transaction (the detection stage
+    /// writes its alerts there), so a batch and everything derived from
+    /// it commit or roll back together.
     public func persist(_ changes: InventoryChanges, progress: IngestProgress?,
-                        counters: [String: Int], community: String) throws {
+                        counters: [String: Int], community: String,
+                        alongside: ((InventoryStore) throws -> Void)? = nil) throws {
         try database.transaction {
             try write(changes)
+            try alongside?(self)
             if let progress {
                 try database.statement("""
                     INSERT INTO ingest_progress (source, path, size, byte_offset, line, updated_at)
