@@ -61,19 +61,20 @@ public final class IngestPipeline {
     public var onProblem: (LineProblem) -> Void = { _ in }
     /// Called now and then with the running summary (a progress line).
     public var onProgress: ((IngestSummary) -> Void)?
-    /// Called for each enriched event (detection hooks in here).
-    public var onEvent: ((ReadEvent, AssetEnrichment) -> Void)?
+    /// Called for each enriched event with its raw line (valid during the
+    /// call only: detection keeps the enriched text of matching events).
+    public var onEvent: ((ReadEvent, AssetEnrichment, UnsafeRawBufferPointer) -> Void)?
     /// Called inside each batch's store transaction, after the inventory
     /// changes are written (detection writes its alerts there).
     public var onCommit: ((InventoryStore) throws -> Void)?
 
     public convenience init(store: InventoryStore, configuration: PerimeterConfiguration,
                             options: IngestOptions, output: EnrichedEventSink? = nil,
-                            extraFields: [String] = []) throws {
+                            extraFields: [String] = [], collectsAllLeaves: Bool = false) throws {
         try self.init(store: store, inventory: store.loadInventory(settings: configuration.inventory),
                       rules: store.enabledRules(community: options.scope.community),
                       configuration: configuration, options: options, output: output,
-                      extraFields: extraFields)
+                      extraFields: extraFields, collectsAllLeaves: collectsAllLeaves)
     }
 
     /// A pipeline over an inventory already in memory. Without a store
@@ -81,18 +82,23 @@ public final class IngestPipeline {
     /// benchmark's enrichment-only runs, dry runs).
     public init(store: InventoryStore?, inventory: Inventory, rules: Set<DiscoveryRule>,
                 configuration: PerimeterConfiguration, options: IngestOptions,
-                output: EnrichedEventSink? = nil, extraFields: [String] = []) throws {
+                output: EnrichedEventSink? = nil, extraFields: [String] = [],
+                collectsAllLeaves: Bool = false) throws {
         self.store = store
         self.configuration = configuration
         self.options = options
         self.output = output
         self.inventory = inventory
-        reader = try EventReader(configuration: configuration, extraFields: extraFields)
+        reader = try EventReader(configuration: configuration, extraFields: extraFields,
+                                 collectsAllLeaves: collectsAllLeaves)
         self.rules = rules.subtracting(options.disabledRules)
         if let path = options.rejectsPath {
             rejects = try Self.openPrivateFile(path)
         }
     }
+
+    /// The fields the reader extracts; `extraFields` are among them.
+    public var selection: FieldSelection { reader.selection }
 
     private var now: EventTime { options.now ?? EventTime(Date()) }
 
@@ -202,7 +208,7 @@ public final class IngestPipeline {
                                          isAmbiguous: match.isAmbiguous)
         if !enrichment.isEmpty { summary.enriched += 1 }
         if enrichment.isAmbiguous { summary.ambiguous += 1 }
-        onEvent?(event, enrichment)
+        onEvent?(event, enrichment, line)
         if output != nil {
             EnrichedEventWriter.write(line: line, parsed: event.parsed,
                                       sekoiaioMembers: enrichment.sekoiaioMembers(view: options.view),
