@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "PerimeterIngest",
                 dependencies: ["PerimeterModel", "PerimeterJSON", "PerimeterInput",
                                "PerimeterEvents", "PerimeterInventory", "PerimeterStore",
-                               "PerimeterEnrichment", "PerimeterYAML"],
+                               "PerimeterEnrichment", "PerimeterYAML", "PerimeterDetection"],
                 resources: [.copy("Resources")]),
 
         // MARK: - Command line
