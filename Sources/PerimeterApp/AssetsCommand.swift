@@ -31,6 +31,10 @@ enum AssetsCommand {
         case "show": return try show(rest)
         case "create": return try AssetCreation.create(rest)
         case "import": return try AssetCreation.importFile(rest)
+        case "update": return try EditCommands.update(rest)
+        case "revoke": return try EditCommands.revoke(rest, revoking: true)
+        case "unrevoke": return try EditCommands.revoke(rest, revoking: false)
+        case "bulk": return try EditCommands.bulk(rest)
         default:
             var message = "unknown assets command '\(sub)'"
             if let near = NearestName.find(sub, in: ["list", "show", "create", "import"]) {

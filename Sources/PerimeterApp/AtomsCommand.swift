@@ -21,6 +21,9 @@ enum AtomsCommand {
         example: "perimeter atoms show 10.0.0.7 --at 2024-05-01T10:00:00Z")
 
     static func run(_ raw: [String]) throws -> Int32 {
+        if raw.first == "confirm" || raw.first == "reject" {
+            return try EditCommands.curate(Array(raw.dropFirst()), confirming: raw[0] == "confirm")
+        }
         guard raw.first == "show" else {
             if raw.isEmpty || raw.first == "--help" || raw.first == "-h" {
                 print(spec.help)

@@ -15,6 +15,8 @@ public enum PerimeterCommandLine {
         ("rules", "Check Sigma rules and test them on events"),
         ("serve", "Serve the HTTP JSON API (tokens, tenants, jobs, intake)"),
         ("tokens", "Create, list and revoke API tokens"),
+        ("properties", "List, define, rename and remove contextual property definitions"),
+        ("audit", "Show the audit trail of a community or of one asset"),
         ("bench", "Measure throughput and memory on a generated workload"),
         ("version", "Print the versions of Perimeter and its libraries"),
         ("help", "Show help for a command"),
@@ -48,6 +50,8 @@ public enum PerimeterCommandLine {
             case "rules": return RulesCommands.run(rest)
             case "serve": return try ServeCommand.run(rest)
             case "tokens": return try TokensCommand.run(rest)
+            case "properties": return try EditCommands.properties(rest)
+            case "audit": return try EditCommands.audit(rest)
             case "bench": return try BenchCommand.run(rest)
             case "version", "--version":
                 print(VersionCommand.text)

@@ -1,0 +1,317 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterServer
+import PerimeterStore
+
+/// The API's edits on the command line: `assets update|revoke|unrevoke|
+/// bulk`, `atoms confirm|reject`, `properties`, `audit`. They go through
+/// `InventoryEditor`, so they are checked and audited (as `cli`) exactly as
+/// over HTTP. Against a store that `perimeter serve` is serving, use the
+/// API instead: the server would not see these changes until it restarts.
+enum EditCommands {
+    static func editor(_ arguments: ParsedArguments) throws -> InventoryEditor {
+        try InventoryEditor(storePath: CommonOptions.databasePath(arguments),
+                            configuration: try CommonOptions.configuration(arguments),
+                            community: try CommonOptions.community(arguments), actor: "cli")
+    }
+
+    /// Runs async work from a synchronous command, turning edit errors into
+    /// usage errors (they are the user's input).
+    static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = ResultBox<T>()
+        try ServeCommand.blocking { box.value = try await body() }
+        return box.value!
+    }
+
+    // MARK: - assets update
+
+    static let updateSpec = CommandSpec(
+        name: "assets update", summary: "Change some fields of an asset (the others stay).",
+        usage: "assets update ASSET [OPTIONS]",
+        options: CommonOptions.store + [
+            .init(name: "--name", valueName: "NAME", help: "A new name."),
+            .init(name: "--criticality", valueName: "0-100|none", help: "Rate it, or unrate it."),
+            .init(name: "--subcategory", valueName: "SUB|none", help: "Set or clear it."),
+            .init(name: "--add-tag", valueName: "TAG", help: "Add a tag (repeatable).",
+                  isRepeatable: true),
+            .init(name: "--remove-tag", valueName: "TAG", help: "Remove a tag (repeatable).",
+                  isRepeatable: true),
+            .init(name: "--reviewed", valueName: "true|false", help: "The review status."),
+            .init(name: "--description", valueName: "TEXT", help: "Free text."),
+            .init(name: "--property", valueName: "NAME=VALUE|NAME=",
+                  help: "Set a contextual property, or remove it with an empty value.",
+                  isRepeatable: true),
+        ],
+        example: "perimeter assets update DC-01 --criticality 95 --add-tag crown")
+
+    static func update(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: updateSpec)
+        if arguments.wantsHelp {
+            print(updateSpec.help)
+            return 0
+        }
+        guard arguments.positionals.count == 1 else { throw UsageError("give one asset") }
+        var patch: [String: Any] = [:]
+        if let name = arguments.value("--name") { patch["name"] = name }
+        if let text = arguments.value("--criticality") {
+            if text == "none" { patch["criticality"] = NSNull() } else {
+                guard let value = Int(text) else {
+                    throw UsageError("'--criticality' takes 0-100 or none, not '\(text)'")
+                }
+                patch["criticality"] = value
+            }
+        }
+        if let text = arguments.value("--subcategory") {
+            patch["subcategory"] = text == "none" ? NSNull() : text
+        }
+        if !arguments.all("--add-tag").isEmpty { patch["add_tags"] = arguments.all("--add-tag") }
+        if !arguments.all("--remove-tag").isEmpty {
+            patch["remove_tags"] = arguments.all("--remove-tag")
+        }
+        if let reviewed = try arguments.bool("--reviewed") { patch["reviewed"] = reviewed }
+        if let text = arguments.value("--description") { patch["description"] = text }
+        var properties: [String: Any] = [:]
+        for item in arguments.all("--property") {
+            guard let equals = item.firstIndex(of: "=") else {
+                throw UsageError("'--property' takes NAME=VALUE, not '\(item)'")
+            }
+            let value = String(item[item.index(after: equals)...])
+            properties[String(item[..<equals])] = value.isEmpty ? NSNull() : value
+        }
+        if !properties.isEmpty { patch["properties"] = properties }
+        guard !patch.isEmpty else { throw UsageError("nothing to change: give an option") }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: patch), as: UTF8.self)
+        let editor = try editor(arguments)
+        let reference = arguments.positionals[0]
+        let asset = try wait { try await editor.update(reference, patchJSON: json) }
+        print(asset.id.uuidString.lowercased())
+        return 0
+    }
+
+    // MARK: - assets revoke / unrevoke
+
+    static func revokeSpec(_ revoking: Bool) -> CommandSpec {
+        CommandSpec(
+            name: revoking ? "assets revoke" : "assets unrevoke",
+            summary: revoking
+                ? "Revoke an asset: it leaves the views and stops matching events; its "
+                    + "history stays and it can be unrevoked."
+                : "Undo a revocation.",
+            usage: "assets \(revoking ? "revoke" : "unrevoke") ASSET",
+            options: CommonOptions.store,
+            example: "perimeter assets \(revoking ? "revoke" : "unrevoke") old-laptop")
+    }
+
+    static func revoke(_ raw: [String], revoking: Bool) throws -> Int32 {
+        let spec = revokeSpec(revoking)
+        let arguments = try ParsedArguments(raw, spec: spec)
+        if arguments.wantsHelp {
+            print(spec.help)
+            return 0
+        }
+        guard arguments.positionals.count == 1 else { throw UsageError("give one asset") }
+        let editor = try editor(arguments)
+        let reference = arguments.positionals[0]
+        let asset = try wait { try await editor.setRevoked(reference, revoking) }
+        print(asset.id.uuidString.lowercased())
+        return 0
+    }
+
+    // MARK: - assets bulk
+
+    static let bulkSpec = CommandSpec(
+        name: "assets bulk", summary: "Apply one action to many assets, in chunks of 1,000 "
+            + "per transaction, with progress: explicit assets (--id) or a filter.",
+        usage: "assets bulk --action ACTION [--tag T] [--criticality N|none] "
+            + "[--reviewed true|false] (--id ASSET... | --filter JSON)",
+        options: CommonOptions.store + [
+            .init(name: "--action", valueName: "ACTION",
+                  help: "add_tags, remove_tags, revoke, unrevoke, set_criticality, set_reviewed."),
+            .init(name: "--tag", valueName: "TAG", help: "For add_tags/remove_tags (repeatable).",
+                  isRepeatable: true),
+            .init(name: "--criticality", valueName: "0-100|none", help: "For set_criticality."),
+            .init(name: "--reviewed", valueName: "true|false", help: "For set_reviewed."),
+            .init(name: "--id", valueName: "ASSET", help: "An asset (repeatable).",
+                  isRepeatable: true),
+            .init(name: "--filter", valueName: "JSON",
+                  help: "The API's filter object, e.g. {\"category\": \"host\", \"tag\": [\"lab\"]}."),
+        ],
+        example: "perimeter assets bulk --action set_criticality --criticality 80 "
+            + "--filter '{\"tag\": [\"domain-controller\"]}'")
+
+    static func bulk(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: bulkSpec)
+        if arguments.wantsHelp {
+            print(bulkSpec.help)
+            return 0
+        }
+        guard let action = arguments.value("--action") else {
+            throw UsageError("give '--action'")
+        }
+        var request: [String: Any] = ["action": action]
+        if !arguments.all("--tag").isEmpty { request["tags"] = arguments.all("--tag") }
+        if let text = arguments.value("--criticality") {
+            request["criticality"] = text == "none" ? NSNull() : (Int(text) as Any? ?? text)
+        }
+        if let reviewed = try arguments.bool("--reviewed") { request["reviewed"] = reviewed }
+        switch (arguments.all("--id").isEmpty, arguments.value("--filter")) {
+        case (false, nil): request["ids"] = arguments.all("--id")
+        case (true, let text?):
+            guard let filter = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else {
+                throw UsageError("'--filter' must be a JSON object")
+            }
+            request["filter"] = filter
+        default: throw UsageError("give either '--id' (repeatable) or '--filter'")
+        }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: request),
+                          as: UTF8.self)
+        let editor = try editor(arguments)
+        let job = try wait {
+            try await editor.bulk(requestJSON: json) { job in
+                Terminal.progress("\(Formatting.count(job.done)) / \(Formatting.count(job.total))")
+            }
+        }
+        Terminal.endProgress()
+        print("job \(job.id): \(job.status.rawValue); \(Formatting.count(job.changed)) of "
+              + "\(Formatting.count(job.total)) assets changed")
+        return job.status == .succeeded ? 0 : 1
+    }
+
+    // MARK: - atoms confirm / reject
+
+    static func curateSpec(_ confirming: Bool) -> CommandSpec {
+        CommandSpec(
+            name: confirming ? "atoms confirm" : "atoms reject",
+            summary: confirming
+                ? "Confirm an atom as a detection property of an asset."
+                : "Reject an atom for an asset: discovery never attaches it to it again.",
+            usage: "atoms \(confirming ? "confirm" : "reject") ASSET TYPE=VALUE",
+            options: CommonOptions.store,
+            example: "perimeter atoms \(confirming ? "confirm" : "reject") laptop-12 ipv4=10.0.0.7")
+    }
+
+    static func curate(_ raw: [String], confirming: Bool) throws -> Int32 {
+        let spec = curateSpec(confirming)
+        let arguments = try ParsedArguments(raw, spec: spec)
+        if arguments.wantsHelp {
+            print(spec.help)
+            return 0
+        }
+        guard arguments.positionals.count == 2,
+              let equals = arguments.positionals[1].firstIndex(of: "=") else {
+            throw UsageError("give an asset and TYPE=VALUE")
+        }
+        let item = arguments.positionals[1]
+        let type = String(item[..<equals])
+        let value = String(item[item.index(after: equals)...])
+        let reference = arguments.positionals[0]
+        let editor = try editor(arguments)
+        try wait { try await editor.curate(reference, type: type, value: value,
+                                           confirming: confirming) }
+        print(confirming ? "confirmed" : "rejected")
+        return 0
+    }
+
+    // MARK: - properties
+
+    static let propertiesSpec = CommandSpec(
+        name: "properties", summary: "List contextual property definitions (defaults per "
+            + "category and custom ones), define, rename or remove custom ones. Properties are "
+            + "shown to every analyst of the community: no secrets.",
+        usage: "properties list | define NAME --category C --type T | rename NAME NEW --category C "
+            + "| remove NAME --category C",
+        options: CommonOptions.store + [
+            .init(name: "--category", valueName: "CATEGORY", help: "account, host or network."),
+            .init(name: "--type", valueName: "TYPE", help: "string, number, boolean or list."),
+        ],
+        example: "perimeter properties define cost_center --category host --type string")
+
+    static func properties(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: propertiesSpec)
+        if arguments.wantsHelp || arguments.positionals.isEmpty {
+            print(propertiesSpec.help)
+            return arguments.wantsHelp ? 0 : 2
+        }
+        let editor = try editor(arguments)
+        let words = arguments.positionals
+        func category() throws -> AssetCategory {
+            guard let text = arguments.value("--category") else {
+                throw UsageError("give '--category'")
+            }
+            return try parsingArgument { () throws(ModelError) in try AssetCategory(parsing: text) }
+        }
+        switch (words[0], words.count) {
+        case ("list", 1):
+            for definition in try wait({ try await editor.properties() }) {
+                print([definition.category.rawValue, definition.name, definition.type.rawValue,
+                       definition.isDefault ? "default" : "custom"].joined(separator: "\t"))
+            }
+        case ("define", 2):
+            guard let typeName = arguments.value("--type"),
+                  let type = PropertyType(rawValue: typeName) else {
+                throw UsageError("'--type' must be string, number, boolean or list")
+            }
+            let definition = PropertyDefinition(name: words[1], type: type, category: try category())
+            try wait { try await editor.define(definition) }
+        case ("rename", 3):
+            let category = try category()
+            try wait { try await editor.renameProperty(words[1], to: words[2], category: category) }
+        case ("remove", 2):
+            let category = try category()
+            try wait { try await editor.removeProperty(words[1], category: category) }
+        default:
+            throw UsageError("expected list, define NAME, rename NAME NEW or remove NAME")
+        }
+        return 0
+    }
+
+    // MARK: - audit
+
+    static let auditSpec = CommandSpec(
+        name: "audit", summary: "The audit trail: every change with who, when, what, before "
+            + "and after; of the community, or of one asset.",
+        usage: "audit [--asset ASSET] [--limit N] [--json]",
+        options: CommonOptions.store + [
+            .init(name: "--asset", valueName: "ASSET", help: "Only this asset's changes."),
+            .init(name: "--limit", valueName: "N", help: "At most N entries (default 100)."),
+            .init(name: "--json", valueName: nil, help: "One JSON object per line."),
+        ],
+        example: "perimeter audit --asset DC-01")
+
+    static func audit(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: auditSpec)
+        if arguments.wantsHelp {
+            print(auditSpec.help)
+            return 0
+        }
+        let limit = try arguments.int("--limit", in: 1...100_000) ?? 100
+        let editor = try editor(arguments)
+        let asset = arguments.value("--asset")
+        let entries = try wait { try await editor.audit(of: asset, limit: limit) }
+        for entry in entries {
+            let record = entry.record
+            if arguments.flag("--json") {
+                var object: [String: Any] = [
+                    "id": entry.id, "asset": record.asset.uuidString.lowercased(),
+                    "actor": record.actor, "action": record.action, "at": record.at.description,
+                ]
+                object["before"] = record.before ?? NSNull()
+                object["after"] = record.after ?? NSNull()
+                print(AssetJSON.line(object))
+            } else {
+                print([record.at.description, record.asset.uuidString.lowercased(), record.actor,
+                       record.action, record.before ?? "-", record.after ?? "-"]
+                    .joined(separator: "\t"))
+            }
+        }
+        return 0
+    }
+}
+
+/// A value handed back from a task to the waiting command thread.
+final class ResultBox<T>: @unchecked Sendable {
+    // @unchecked: written by the task before it signals, read after the
+    // semaphore wait (ServeCommand.blocking orders the two).
+    var value: T?
+}

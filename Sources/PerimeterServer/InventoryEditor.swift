@@ -1,0 +1,187 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// A failure of an edit made from the command line: the same checks as the
+/// API, with a message for the person at the terminal.
+public struct InventoryEditError: Error, Sendable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+    public var description: String { message }
+
+    init(_ error: any Error) {
+        switch error {
+        case let http as HTTPError:
+            code = http.code.rawValue
+            message = http.message
+        case let store as StoreError:
+            code = store.code.rawValue
+            message = store.message
+        default:
+            code = "failed"
+            message = String(describing: error)
+        }
+    }
+}
+
+/// The API's edits for the command line (`assets update`, `revoke`,
+/// `bulk`, `atoms confirm|reject`, `properties`, `audit`), through the
+/// same single writer, so that a change from the terminal is checked and
+/// audited exactly as one over HTTP. Do not run it beside `perimeter
+/// serve` on the same store: the server's in-memory inventory would not
+/// see the change (use the API then).
+public final class InventoryEditor: Sendable {
+    let service: InventoryService
+    let community: String
+    let actor: String
+
+    public init(storePath: String, configuration: PerimeterConfiguration, community: String,
+                actor: String) throws {
+        service = try InventoryService(path: storePath, configuration: configuration)
+        self.community = community
+        self.actor = actor
+    }
+
+    private func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw InventoryEditError(error) }
+    }
+
+    /// The uuid of an asset given by uuid or by its unique name.
+    public func resolve(_ reference: String) async throws -> AssetID {
+        try await run {
+            try await service.resolve(reference, community: community)
+        }
+    }
+
+    /// Applies a partial update given as the API's PATCH JSON object text.
+    public func update(_ reference: String, patchJSON: String) async throws -> Asset {
+        try await run {
+            guard let object = JSONFields.parse(patchJSON) else {
+                throw APIErrors.malformedJSON("it is not a JSON object")
+            }
+            let patch = try AssetPatch(json: object)
+            let id = try await service.resolve(reference, community: community)
+            return try await service.update(id, community: community, patch: patch, actor: actor)
+        }
+    }
+
+    public func setRevoked(_ reference: String, _ revoked: Bool) async throws -> Asset {
+        try await run {
+            let id = try await service.resolve(reference, community: community)
+            return try await service.setRevoked(id, revoked, community: community, actor: actor)
+        }
+    }
+
+    /// Confirms or rejects an atom (`type`, `value`) for an asset.
+    public func curate(_ reference: String, type: String, value: String,
+                       confirming: Bool) async throws {
+        try await run {
+            let id = try await service.resolve(reference, community: community)
+            try await service.curateChecked(id, type: type, value: value, community: community,
+                                            confirming: confirming, actor: actor)
+        }
+    }
+
+    /// Runs a bulk action (the API's `/v1/bulk` JSON object text) to the
+    /// end, calling `progress` after each chunk; returns the finished job.
+    public func bulk(requestJSON: String, chunkSize: Int = 1_000,
+                     progress: @Sendable (StoredJob) -> Void = { _ in }) async throws -> StoredJob {
+        try await run {
+            guard let object = JSONFields.parse(requestJSON) else {
+                throw APIErrors.malformedJSON("it is not a JSON object")
+            }
+            let action = try BulkAction(json: object)
+            var filter: AssetQuery?
+            var ids: [String]?
+            if let list = object["ids"] as? [String] {
+                var resolved: [String] = []
+                for reference in list {
+                    resolved.append(try await service.resolve(reference, community: community)
+                        .uuidString.lowercased())
+                }
+                ids = resolved
+            } else {
+                let map = object["filter"] as? [String: Any] ?? [:]
+                filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
+                                               community: community)
+            }
+            let job = try await service.createJob(action, filter: filter, ids: ids,
+                                                  community: community, actor: actor)
+            while !(await service.runChunk(ofJob: job.id, size: chunkSize)) {
+                if let current = try await service.job(job.id) { progress(current) }
+            }
+            return try await service.job(job.id) ?? job
+        }
+    }
+
+    /// The property definitions of the community.
+    public func properties() async throws -> [PropertyDefinition] {
+        try await run { try await service.propertyDefinitions(community: community) }
+    }
+
+    public func define(_ definition: PropertyDefinition) async throws {
+        try await run { try await service.define(definition, community: community) }
+    }
+
+    public func renameProperty(_ name: String, to newName: String,
+                               category: AssetCategory) async throws {
+        try await run {
+            try await service.renameProperty(name, to: newName, category: category,
+                                             community: community, actor: actor)
+        }
+    }
+
+    public func removeProperty(_ name: String, category: AssetCategory) async throws {
+        try await run {
+            try await service.removeProperty(name, category: category, community: community)
+        }
+    }
+
+    /// The audit trail of the community, or of one asset.
+    public func audit(of reference: String?, limit: Int) async throws -> [AuditEntry] {
+        try await run {
+            var id: AssetID?
+            if let reference { id = try await service.resolve(reference, community: community) }
+            return try await service.auditTrail(community: community, asset: id, limit: limit)
+        }
+    }
+}
+
+extension InventoryService {
+    func resolve(_ reference: String, community: String) throws -> AssetID {
+        try store.asset(named: reference, community: community).id
+    }
+
+    func curateChecked(_ id: AssetID, type: String, value: String, community: String,
+                       confirming: Bool, actor: String) throws {
+        guard let asset = inventory.asset(id), asset.community == community else {
+            throw APIErrors.assetNotFound()
+        }
+        let atom: Atom
+        do {
+            atom = try AssetDraftBuilder(store: store, community: community)
+                .atom(type, value, category: asset.category)
+        } catch let problem as RowProblem {
+            throw APIErrors.invalidField(problem.column ?? "atom", problem.message)
+        }
+        try curate(id, community: community, atom: atom, confirming: confirming, actor: actor)
+    }
+
+    func job(_ id: String) throws -> StoredJob? {
+        guard let community = try store.database
+            .statement("SELECT community FROM jobs WHERE id = ?1")
+            .firstRow([.text(id)], { $0.text(0) }) else { return nil }
+        return try store.job(id: id, community: community)
+    }
+
+    func propertyDefinitions(community: String) throws -> [PropertyDefinition] {
+        try store.propertyDefinitions(community: community)
+    }
+
+    func auditTrail(community: String, asset: AssetID?, limit: Int) throws -> [AuditEntry] {
+        try store.auditTrail(community: community, asset: asset, limit: limit)
+    }
+}
