@@ -2,7 +2,8 @@ import Foundation
 import PerimeterSQLite
 
 /// A store's content as sorted text lines, with every asset uuid replaced
-/// by a stable key (category, name and the sorted atoms it ever held), so
+/// by a stable key (category, name, creation time and the sorted atoms it
+/// ever held), so
 /// that two stores built from the same events compare equal whatever
 /// uuids they drew. Row ids and wall-clock `updated_at` of the ingest
 /// progress are left out: they are bookkeeping, not inventory.
@@ -80,10 +81,13 @@ struct StoreDump: Equatable {
             }
         var keys: [String: String] = [:]
         var seen: [String: Int] = [:]
-        try database.statement("SELECT uuid, category, name FROM assets").forEachRow { row in
+        try database.statement("SELECT uuid, category, name, created_at FROM assets")
+            .forEachRow { row in
             let uuid = row.text(0)
             let held = (atoms[uuid] ?? []).sorted().joined(separator: ", ")
-            var key = "\(row.text(1)) \(row.text(2)) [\(held)]"
+            // Discovery stamps created_at with the event's time, so it
+            // tells apart namesakes that discovery made from different events.
+            var key = "\(row.text(1)) \(row.text(2)) @\(row.text(3)) [\(held)]"
             // Twins (same name, same atoms) cannot be told apart by content;
             // they are numbered, which is stable as long as they are identical.
             seen[key, default: 0] += 1
@@ -103,26 +107,32 @@ struct StoreDump: Equatable {
     }
 
     /// The lines of each section that only one side holds, for a failure
-    /// message that a person can read (at most `limit` per section).
-    func differences(from other: StoreDump, limit: Int = 8) -> String {
+    /// message that a person can read (at most `limit` per section), split
+    /// in two: the lines `isSet` picks out, and the others. Empty texts
+    /// when the dumps agree.
+    func differences(from other: StoreDump, limit: Int = 8,
+                     setApart isSet: (String) -> Bool = { _ in false })
+        -> (others: String, setApart: String) {
         var report: [String] = []
+        var apart: [String] = []
         for name in Set(sections.keys).union(other.sections.keys).sorted() {
             let mine = sections[name] ?? []
             let theirs = other.sections[name] ?? []
             guard mine != theirs else { continue }
             let onlyMine = Self.multisetDifference(mine, theirs)
             let onlyTheirs = Self.multisetDifference(theirs, mine)
-            report.append("[\(name)] \(mine.count) vs \(theirs.count) rows; "
-                          + "\(onlyMine.count) only here, \(onlyTheirs.count) only in reference")
-            report += onlyMine.prefix(limit).map { "  - here:      \($0)" }
-            report += onlyTheirs.prefix(limit).map { "  + reference: \($0)" }
+            for group in [true, false] {
+                let here = onlyMine.filter { isSet($0) == group }
+                let there = onlyTheirs.filter { isSet($0) == group }
+                guard !here.isEmpty || !there.isEmpty else { continue }
+                var lines = ["[\(name)] \(here.count) rows only here, "
+                             + "\(there.count) only in the reference"]
+                lines += here.prefix(limit).map { "  - here:      \($0)" }
+                lines += there.prefix(limit).map { "  + reference: \($0)" }
+                if group { apart += lines } else { report += lines }
+            }
         }
-        return report.joined(separator: "\n")
-    }
-
-    func differingSections(from other: StoreDump) -> [String] {
-        Set(sections.keys).union(other.sections.keys).sorted()
-            .filter { sections[$0] != other.sections[$0] }
+        return (report.joined(separator: "\n"), apart.joined(separator: "\n"))
     }
 
     private static func multisetDifference(_ a: [String], _ b: [String]) -> [String] {
