@@ -48,7 +48,8 @@ struct CommandLineEndToEndTests {
 
         // The first event of DC-01, in its entity: enriched with the manual
         // asset, and no second host discovered.
-        let first = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"DC-01","ip":["10.0.0.10"]}}"#
+        let first = #"{"@timestamp":"2024-05-01T10:00:00Z","#
+            + #""host":{"name":"DC-01","ip":["10.0.0.10"]}}"#
         let ingested = try cli.ingest([first], options: ["--entity", "DMZ-1"])
         #expect(ingested.status == 0, "\(ingested.standardError)")
         let event = try #require(ingested.outputLines.first.flatMap(H.object))
@@ -111,11 +112,14 @@ struct CommandLineEndToEndTests {
         guard let cli = try H.make("import-jsonl") else { return }
         defer { cli.remove() }
         let lines = [
-            #"{"name":"vpn-gw","category":"host","criticality":70,"tags":["edge"],"atoms":{"ipv4":["10.2.0.1"]}}"#,
+            #"{"name":"vpn-gw","category":"host","criticality":70,"tags":["edge"],"#
+                + #""atoms":{"ipv4":["10.2.0.1"]}}"#,
             #"{"name":"","category":"host"}"#,
             "not json",
-            #"{"name":"svc-backup","category":"account","subcategory":"service","criticality":"high"}"#,
-            #"{"name":"corp-lan","category":"network","atoms":{"cidr":["10.0.0.0/8"]},"criticality":30}"#,
+            #"{"name":"svc-backup","category":"account","subcategory":"service","#
+                + #""criticality":"high"}"#,
+            #"{"name":"corp-lan","category":"network","atoms":{"cidr":["10.0.0.0/8"]},"#
+                + #""criticality":30}"#,
         ]
         let path = try cli.directory.write("assets.jsonl", lines.joined(separator: "\n") + "\n")
         let result = try cli.run(["assets", "import", path])
@@ -135,11 +139,14 @@ struct CommandLineEndToEndTests {
         guard let cli = try H.make("list") else { return }
         defer { cli.remove() }
         let lines = [
-            #"{"name":"web-01","category":"host","criticality":80,"tags":["web","prod"],"reviewed":true,"atoms":{"hostname":["web-01"]}}"#,
-            #"{"name":"vpn-gw","category":"host","criticality":70,"tags":["edge"],"atoms":{"ipv4":["10.2.0.1"]}}"#,
+            #"{"name":"web-01","category":"host","criticality":80,"tags":["web","prod"],"#
+                + #""reviewed":true,"atoms":{"hostname":["web-01"]}}"#,
+            #"{"name":"vpn-gw","category":"host","criticality":70,"tags":["edge"],"#
+                + #""atoms":{"ipv4":["10.2.0.1"]}}"#,
             #"{"name":"ws-17","category":"host","tags":["prod"]}"#,
             #"{"name":"jdoe","category":"account","criticality":40,"tags":["vip"]}"#,
-            #"{"name":"corp-lan","category":"network","criticality":30,"atoms":{"cidr":["10.0.0.0/8"]}}"#,
+            #"{"name":"corp-lan","category":"network","criticality":30,"#
+                + #""atoms":{"cidr":["10.0.0.0/8"]}}"#,
         ]
         let path = try cli.directory.write("assets.jsonl", lines.joined(separator: "\n"))
         #expect(try cli.run(["assets", "import", path]).status == 0)
@@ -182,7 +189,8 @@ struct CommandLineEndToEndTests {
         guard let cli = try H.make("atoms") else { return }
         defer { cli.remove() }
         func lease(_ time: String, _ action: String, _ host: String, _ mac: String) -> String {
-            #"{"@timestamp":"\#(time)","event":{"dataset":"microsoft_dhcp.log","action":"\#(action)"},"#
+            #"{"@timestamp":"\#(time)","#
+                + #""event":{"dataset":"microsoft_dhcp.log","action":"\#(action)"},"#
                 + #""host":{"ip":"10.0.0.7","name":"\#(host)","mac":"\#(mac)"}}"#
         }
         let events = [
@@ -197,6 +205,43 @@ struct CommandLineEndToEndTests {
         #expect(answer["type"] as? String == "ipv4")
         let names = (answer["holders"] as? [[String: Any]] ?? []).names
         #expect(names == holders, "holders of 10.0.0.7 at \(at)")
+    }
+
+    /// SPEC §2 "Shared addresses": an address seen from five hosts within
+    /// twenty minutes moves between more than 3 hosts within an hour, so
+    /// at 10:25 it is held by no host. A restart between the sightings
+    /// (a resumed file, as after a kill) must not change that.
+    @Test(arguments: [1, 2])
+    func sharedAddressSurvivesARestart(runs: Int) throws {
+        guard let cli = try H.make("shared") else { return }
+        defer { cli.remove() }
+        func sighting(_ host: Int) -> String {
+            #"{"@timestamp":"2024-05-01T10:\#(SyntheticIngestInput.pad(host * 5, 2)):00Z","#
+                + #""host":{"name":"nat-client-\#(host)","ip":["10.9.9.9"]}}"# + "\n"
+        }
+        let path = cli.directory.path("nat.ndjson")
+        let arguments = ["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z", path]
+        if runs == 2 {
+            try Data((0..<2).map(sighting).joined().utf8).write(to: URL(fileURLWithPath: path))
+            #expect(try cli.run(arguments).status == 0)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data((2..<5).map(sighting).joined().utf8))
+            try handle.close()
+        } else {
+            try Data((0..<5).map(sighting).joined().utf8).write(to: URL(fileURLWithPath: path))
+        }
+        #expect(try cli.run(arguments).status == 0)
+        let shown = try cli.run(["atoms", "show", "10.9.9.9", "--at", "2024-05-01T10:25:00Z",
+                                 "--json"])
+        let answer = try #require(shown.outputLines.first.flatMap(H.object))
+        let holders = (answer["holders"] as? [[String: Any]] ?? []).names
+        withKnownIssue("""
+            the hosts an address moved between (Inventory.recentHolders) are not \
+            persisted: a second run starts counting again
+            """) {
+            #expect(holders == [], "holders of a shared address after \(runs) run(s)")
+        } when: { runs == 2 }
     }
 
     // MARK: - Ingest files and output
@@ -226,8 +271,9 @@ struct CommandLineEndToEndTests {
         #expect(try filePermissions(rejects) == 0o600)
         #expect(try filePermissions(cli.store) == 0o600)
         #expect(try filePermissions(output) == 0o600)
-        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: cli.store + suffix) {
-            #expect(try filePermissions(cli.store + suffix) == 0o600, "store\(suffix)")
+        let companions = ["-wal", "-shm"].map { cli.store + $0 }
+        for path in companions where FileManager.default.fileExists(atPath: path) {
+            #expect(try filePermissions(path) == 0o600, "\(path)")
         }
         let written = try String(contentsOfFile: output, encoding: .utf8)
         #expect(written.split(separator: "\n").count == 2)
@@ -263,7 +309,8 @@ struct CommandLineEndToEndTests {
         guard let cli = try H.make("passthrough") else { return }
         defer { cli.remove() }
         let lines = [
-            #"{ "@timestamp" : "2024-05-01T10:00:00Z", "message":"caf\u00e9 \"q\" \/ é",  "n": 1.50e1 }"#,
+            #"{ "@timestamp" : "2024-05-01T10:00:00Z", "message":"caf\u00e9 \"q\" \/ é","#
+                + #"  "n": 1.50e1 }"#,
             #"{"event":{"kind":"metric"},"list":[1, 2 ,3],"nested":{"deep":{"x":null}},"t":true}"#,
             #"{"@timestamp":"2024-05-01T10:00:00Z","source":{"ip":"203.0.113.9","port":443}}"#,
             #"{"user":{"name":"-"},"host":{"name":"localhost"},"source":{"ip":"127.0.0.1"}}"#,

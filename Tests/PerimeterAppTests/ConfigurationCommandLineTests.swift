@@ -16,7 +16,8 @@ struct ConfigurationCommandLineTests {
         (45, "medium", "high"),
         (68, "high", "high"),
     ])
-    func criticalityBoundsChangeTheDisplay(value: Int, byDefault: String, configured: String) throws {
+    func criticalityBoundsChangeTheDisplay(value: Int, byDefault: String,
+                                           configured: String) throws {
         guard let cli = try H.make("bounds") else { return }
         defer { cli.remove() }
         let config = try cli.directory.write(
@@ -32,7 +33,8 @@ struct ConfigurationCommandLineTests {
 
         let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"app-01"}}"#
         for (options, display) in [([String](), byDefault), (["--config", config], configured)] {
-            let result = try cli.ingest([event], name: "e\(options.count).ndjson", options: options)
+            let result = try cli.ingest([event], name: "e\(options.count).ndjson",
+                                        options: options)
             let enriched = try #require(result.outputLines.first.flatMap(H.object))
             #expect(H.value(enriched, "sekoiaio.any_asset.criticality_display") as? [String]
                     == [display], "options \(options)")
@@ -45,7 +47,8 @@ struct ConfigurationCommandLineTests {
     @Test func strictHostnamesDropDottedNamesAndCountThem() throws {
         guard let cli = try H.make("strict") else { return }
         defer { cli.remove() }
-        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01.corp.example.org"}}"#
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","#
+            + #""host":{"name":"ws-01.corp.example.org"}}"#
 
         let relaxed = try cli.ingest([event], options: ["--no-output"])
         #expect(relaxed.status == 0)
