@@ -61,9 +61,11 @@ public final class IngestPipeline {
     public var onProblem: (LineProblem) -> Void = { _ in }
     /// Called now and then with the running summary (a progress line).
     public var onProgress: ((IngestSummary) -> Void)?
-    /// Called for each enriched event with its raw line (valid during the
-    /// call only: detection keeps the enriched text of matching events).
-    public var onEvent: ((ReadEvent, AssetEnrichment, UnsafeRawBufferPointer) -> Void)?
+    /// Called for each enriched event (detection hooks in here).
+    public var onEvent: ((ReadEvent, AssetEnrichment) -> Void)?
+    /// Like `onEvent`, with the event's raw line (valid during the call
+    /// only): detection keeps the enriched text of the events that match.
+    public var onEventLine: ((ReadEvent, AssetEnrichment, UnsafeRawBufferPointer) -> Void)?
     /// Called inside each batch's store transaction, after the inventory
     /// changes are written (detection writes its alerts there).
     public var onCommit: ((InventoryStore) throws -> Void)?
@@ -208,7 +210,8 @@ public final class IngestPipeline {
                                          isAmbiguous: match.isAmbiguous)
         if !enrichment.isEmpty { summary.enriched += 1 }
         if enrichment.isAmbiguous { summary.ambiguous += 1 }
-        onEvent?(event, enrichment, line)
+        onEvent?(event, enrichment)
+        onEventLine?(event, enrichment, line)
         if output != nil {
             EnrichedEventWriter.write(line: line, parsed: event.parsed,
                                       sekoiaioMembers: enrichment.sekoiaioMembers(view: options.view),
