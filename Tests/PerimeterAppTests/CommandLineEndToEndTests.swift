@@ -4,6 +4,7 @@ import Testing
 
 /// The command line end to end, as an operator uses it: every expected
 /// value below is worked out from SPEC.md by hand.
+@Suite(.requiresPerimeterExecutable)
 struct CommandLineEndToEndTests {
     typealias H = CommandLineHarness
 
@@ -301,6 +302,36 @@ struct CommandLineEndToEndTests {
         #expect(anyAsset["uuid"] as? [String] == [uuid])
         #expect(anyAsset["criticality_value"] as? [Int] == [60])
         #expect((enriched["sekoiaio"] as? [String: Any])?.keys.sorted() == ["any_asset", "assets"])
+    }
+
+    /// SPEC §2 and §5: asset fields an event brings itself are removed, so
+    /// it cannot claim assets it does not touch; the real ones join the
+    /// event's own `sekoiaio` object, and no key appears twice.
+    @Test func forgedAssetFieldsAreReplaced() throws {
+        guard let cli = try H.make("forged") else { return }
+        defer { cli.remove() }
+        let created = try cli.run(["assets", "create", "--category", "host", "--name", "FS-01",
+                                   "--criticality", "60", "--atom", "hostname=fs-01"])
+        let uuid = created.outputText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let forged = #""sekoiaio":{"customer":"acme","any_asset":{"name":["DC-99"]},"#
+            + #""assets":{"host":{"criticality_value":[100]}}}"#
+        let lines = [
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"fs-01"},"# + forged + "}",
+            #"{"@timestamp":"2024-05-01T10:00:00Z","source":{"ip":"203.0.113.9"},"# + forged + "}",
+        ]
+        let result = try cli.ingest(lines)
+        #expect(result.outputLines.count == 2)
+        let matched = try #require(result.outputLines.first.flatMap(H.object))
+        #expect(H.value(matched, "sekoiaio.customer") as? String == "acme")
+        #expect(H.value(matched, "sekoiaio.any_asset.name") as? [String] == ["FS-01"])
+        #expect(H.value(matched, "sekoiaio.any_asset.uuid") as? [String] == [uuid])
+        #expect(H.value(matched, "sekoiaio.assets.host.criticality_value") as? [Int] == [60])
+        for key in [#""any_asset""#, #""assets""#, #""sekoiaio""#] {
+            #expect(result.outputLines[0].components(separatedBy: key).count == 2,
+                    "\(key) appears once in \(result.outputLines[0])")
+        }
+        let unmatched = try #require(result.outputLines.last.flatMap(H.object))
+        #expect((unmatched["sekoiaio"] as? [String: Any])?.keys.sorted() == ["customer"])
     }
 
     /// SPEC §5: the original bytes are kept; an event with no matching

@@ -74,6 +74,16 @@ struct CommandLineHarness {
     }
 }
 
+extension Trait where Self == ConditionTrait {
+    /// Skips a suite, saying why, when `perimeter` is not built: `swift
+    /// build --build-tests` (as `scripts/test.sh` runs) builds it, a bare
+    /// `swift test` of one target may not.
+    static var requiresPerimeterExecutable: Self {
+        .enabled(if: PerimeterExecutable.locate() != nil,
+                 "perimeter is not built: run 'swift build --build-tests' first")
+    }
+}
+
 extension Array where Element == [String: Any] {
     /// The `name` of each object, sorted.
     var names: [String] { compactMap { $0["name"] as? String }.sorted() }

@@ -3,6 +3,7 @@ import PerimeterTestSupport
 import Testing
 
 /// The configuration file (SPEC §8) as the command line reads it.
+@Suite(.requiresPerimeterExecutable)
 struct ConfigurationCommandLineTests {
     typealias H = CommandLineHarness
 

@@ -11,7 +11,7 @@ import Testing
 /// `PERIMETER_CRASH_LINES` lines each (default 10,000: a debug build reads
 /// about 2,500 events a second, and the test must stay near two minutes).
 /// A small `ingest.batch_size` makes kills land between and inside batches.
-@Suite(.serialized)
+@Suite(.serialized, .requiresPerimeterExecutable)
 struct CrashRecoveryTests {
     static let linesPerFile = ProcessInfo.processInfo.environment["PERIMETER_CRASH_LINES"]
         .flatMap(Int.init) ?? 10_000
