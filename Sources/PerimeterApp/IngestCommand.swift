@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterDetection
 import PerimeterEnrichment
 import PerimeterIngest
 import PerimeterInput
@@ -34,6 +35,21 @@ enum IngestCommand {
             .init(name: "--no-resume", valueName: nil,
                   help: "Read files from the start even if a previous run got further."),
             .init(name: "--quiet", valueName: nil, help: "Print no summary."),
+            .init(name: "--rules", valueName: "PATH",
+                  help: "Sigma rules (file or folder, read recursively) to run on every "
+                      + "enriched event (repeatable).", isRepeatable: true),
+            .init(name: "--filters", valueName: "PATH",
+                  help: "Sigma alert filters that suppress matches (repeatable).",
+                  isRepeatable: true),
+            .init(name: "--mapping", valueName: "FILE",
+                  help: "Sigma-to-ECS mapping instead of the built-in one ('none': names "
+                      + "as written, no log-source gates)."),
+            .init(name: "--alerts", valueName: "FILE",
+                  help: "Also write alerts as NDJSON there: one line per alert opened or "
+                      + "updated, at each batch commit (the last line of an id is its state)."),
+            .init(name: "--alert-window", valueName: "DURATION",
+                  help: "Matches of a rule on the same assets within it join the open "
+                      + "alert (default from the configuration, 1h)."),
         ],
         example: "perimeter ingest --db soc.db --output enriched.ndjson events/*.ndjson.gz",
         details: """
@@ -74,10 +90,15 @@ enum IngestCommand {
         options.now = try arguments.value("--now").map { try CommonOptions.time($0, option: "--now") }
         options.resumes = !arguments.flag("--no-resume")
 
+        let detection = try detectionStage(arguments, configuration: configuration)
         let sink = try outputSink(arguments)
         let store = try CommonOptions.openStore(arguments)
         let pipeline = try IngestPipeline(store: store, configuration: configuration,
-                                          options: options, output: sink)
+                                          options: options, output: sink,
+                                          extraFields: detection?.stage.extraFields ?? [],
+                                          collectsAllLeaves: detection?.stage.collectsAllLeaves
+                                              ?? false)
+        if let detection { detection.stage.attach(to: pipeline, alerts: detection.alerts) }
         let quiet = arguments.flag("--quiet")
         let report = ProblemReport(quiet: quiet)
         pipeline.onProblem = { report.add($0) }
@@ -109,8 +130,72 @@ enum IngestCommand {
             printSummary(pipeline.summaryNow, files: inputs.count - failedInputs, store: store,
                          community: options.scope.community, wroteOutput: sink != nil,
                          outputWasSuppressed: sink == nil && !arguments.flag("--no-output"))
+            if let detection { printDetectionSummary(detection.stage.summary) }
         }
         return failedInputs > 0 ? 1 : 0
+    }
+
+    /// The detection stage of `--rules`/`--filters` (or the configuration's
+    /// `detection:` section); nil when there are no rules.
+    private static func detectionStage(_ arguments: ParsedArguments,
+                                       configuration: PerimeterConfiguration) throws
+        -> (stage: DetectionStage, alerts: EnrichedEventSink?)?
+    {
+        var settings = try DetectionSettings(configuration: configuration)
+        let rules = arguments.all("--rules")
+        let filters = arguments.all("--filters")
+        if !rules.isEmpty { settings.rulePaths = rules }
+        if !filters.isEmpty { settings.filterPaths = filters }
+        if let mapping = arguments.value("--mapping") {
+            settings.mapping = mapping == "none" ? .none : .file(mapping)
+        }
+        if let text = arguments.value("--alert-window") {
+            guard let window = Duration(parsing: text), window.milliseconds > 0 else {
+                throw UsageError("'--alert-window' must be a duration such as 15m or 1h, "
+                                 + "not '\(text)'")
+            }
+            settings.alertWindow = window
+        }
+        for path in settings.rulePaths + settings.filterPaths
+        where !FileManager.default.fileExists(atPath: path) {
+            throw UsageError("cannot read rules at '\(path)': no such file or folder")
+        }
+        guard settings.hasRules else {
+            if arguments.value("--alerts") != nil {
+                throw UsageError("'--alerts' needs rules: give --rules PATH")
+            }
+            return nil
+        }
+        let stage = try DetectionStage(settings: settings)
+        let alerts = try arguments.value("--alerts").map { try FileSink(path: $0) }
+        return (stage, alerts)
+    }
+
+    static func printDetectionSummary(_ summary: DetectionSummary) {
+        var lines = [
+            "detection: \(Formatting.count(summary.rulesCompiled + summary.rulesUnmapped)) rules "
+                + "(\(Formatting.count(summary.rulesUnmapped)) compiled-unmapped, "
+                + (summary.runsUnmappedRules ? "run" : "not run: detection.run_unmapped_rules")
+                + "), \(Formatting.count(summary.filters)) filters"
+                + (summary.rulesRefused > 0
+                    ? "; \(Formatting.count(summary.rulesRefused)) refused (see 'perimeter rules "
+                        + "check')" : ""),
+            "  matches                \(Formatting.count(summary.matches))",
+            "  alerts raised          \(Formatting.count(summary.alertsOpened)) new, "
+                + "\(Formatting.count(summary.matchesJoined)) matches joined open alerts",
+        ]
+        let byRule = summary.alertsByRule.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        for (rule, count) in byRule.prefix(10) {
+            lines.append("    \(Formatting.count(count)) by rule \(rule)")
+        }
+        for (filter, count) in summary.suppressedByFilter.sorted(by: { $0.key < $1.key }) {
+            lines.append("  suppressed by filter \(filter): \(Formatting.count(count))")
+        }
+        if summary.regexLimitExceeded > 0 {
+            lines.append("  regex tests stopped at the match limit (no match): "
+                         + Formatting.count(summary.regexLimitExceeded))
+        }
+        Terminal.note(lines.joined(separator: "\n"))
     }
 
     private static func outputSink(_ arguments: ParsedArguments) throws -> EnrichedEventSink? {

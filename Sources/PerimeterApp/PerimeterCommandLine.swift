@@ -13,6 +13,7 @@ public enum PerimeterCommandLine {
         ("atoms", "Which asset holds an atom, now or at a given time"),
         ("discovery", "List and switch the discovery rules of a community"),
         ("rules", "Check Sigma rules and test them on events"),
+        ("alerts", "List and close the alerts that detection raised"),
         ("serve", "Serve the HTTP JSON API (tokens, tenants, jobs, intake)"),
         ("tokens", "Create, list and revoke API tokens"),
         ("properties", "List, define, rename and remove contextual property definitions"),
@@ -48,6 +49,7 @@ public enum PerimeterCommandLine {
             case "atoms": return try AtomsCommand.run(rest)
             case "discovery": return try DiscoveryCommand.run(rest)
             case "rules": return RulesCommands.run(rest)
+            case "alerts": return try AlertsCommand.run(rest)
             case "serve": return try ServeCommand.run(rest)
             case "tokens": return try TokensCommand.run(rest)
             case "properties": return try EditCommands.properties(rest)

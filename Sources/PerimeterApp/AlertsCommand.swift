@@ -1,0 +1,127 @@
+import Foundation
+import PerimeterDetection
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterStore
+
+/// `perimeter alerts list|close`: the alerts that detection raised during ingest.
+enum AlertsCommand {
+    static let listSpec = CommandSpec(
+        name: "alerts list",
+        summary: "List the alerts of a community, most urgent first, then latest first.",
+        usage: "alerts list [--rule ID] [--asset UUID|NAME] [--min-urgency N] "
+            + "[--max-urgency N] [--since TIME] [--until TIME] [--status open|closed] "
+            + "[--limit N] [--json]",
+        options: CommonOptions.store + [
+            .init(name: "--rule", valueName: "ID", help: "Alerts of this rule id."),
+            .init(name: "--asset", valueName: "UUID|NAME",
+                  help: "Alerts about this asset (uuid, or name in any case)."),
+            .init(name: "--min-urgency", valueName: "N", help: "Urgency at least N (0–100)."),
+            .init(name: "--max-urgency", valueName: "N", help: "Urgency at most N (0–100)."),
+            .init(name: "--since", valueName: "TIME",
+                  help: "Alerts whose last match is at or after TIME (RFC 3339, event time)."),
+            .init(name: "--until", valueName: "TIME",
+                  help: "Alerts whose first match is at or before TIME."),
+            .init(name: "--status", valueName: "STATUS", help: "open or closed."),
+            .init(name: "--limit", valueName: "N", help: "At most N alerts (default 100)."),
+            .init(name: "--json", valueName: nil,
+                  help: "One JSON object per alert per line, with its first and last "
+                      + "enriched events."),
+        ],
+        example: "perimeter alerts list --min-urgency 75 --since 2024-05-01T00:00:00Z")
+
+    static let closeSpec = CommandSpec(
+        name: "alerts close", summary: "Close an open alert: later matches open a new one.",
+        usage: "alerts close ID", options: CommonOptions.store,
+        example: "perimeter alerts close 42")
+
+    static func run(_ raw: [String]) throws -> Int32 {
+        let rest = Array(raw.dropFirst())
+        switch raw.first {
+        case "list": return try list(rest)
+        case "close": return try close(rest)
+        case nil, "--help", "-h":
+            print([listSpec, closeSpec].map(\.help).joined(separator: "\n"))
+            return raw.isEmpty ? 2 : 0
+        default:
+            throw UsageError("unknown alerts command '\(raw[0])'; expected list or close")
+        }
+    }
+
+    static func list(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: listSpec)
+        if arguments.wantsHelp {
+            print(listSpec.help)
+            return 0
+        }
+        let low = try arguments.int("--min-urgency", in: 0...100)
+        let high = try arguments.int("--max-urgency", in: 0...100)
+        if let low, let high, low > high {
+            throw UsageError("'--min-urgency' (\(low)) is above '--max-urgency' (\(high))")
+        }
+        var status: StoredAlert.Status?
+        if let text = arguments.value("--status") {
+            guard let parsed = StoredAlert.Status(rawValue: text) else {
+                throw UsageError("unknown status '\(text)'; expected open or closed")
+            }
+            status = parsed
+        }
+        let query = AlertQuery(
+            community: try CommonOptions.community(arguments), ruleID: arguments.value("--rule"),
+            asset: arguments.value("--asset"),
+            urgency: (low != nil || high != nil) ? (low ?? 0)...(high ?? 100) : nil,
+            since: try arguments.value("--since").map { try CommonOptions.time($0, option: "--since") },
+            until: try arguments.value("--until").map { try CommonOptions.time($0, option: "--until") },
+            status: status, limit: try arguments.int("--limit", in: 1...1_000_000) ?? 100)
+        let alerts = try CommonOptions.openStore(arguments).alerts(matching: query)
+        if arguments.flag("--json") {
+            for alert in alerts { print(AlertJSON.line(alert)) }
+            return 0
+        }
+        print(table(alerts))
+        return 0
+    }
+
+    static func table(_ alerts: [StoredAlert]) -> String {
+        guard !alerts.isEmpty else { return "no alerts" }
+        var lines = ["ID      URGENCY      COUNT  LAST MATCH                RULE / ASSETS"]
+        for alert in alerts {
+            let urgency = "\(alert.urgency) \(UrgencyPolicy.label(of: alert.urgency))"
+            let assets = alert.assets.isEmpty ? "(no asset)"
+                : alert.assets.map { asset in
+                    asset.name + (asset.criticality.map { " [\($0)]" } ?? "")
+                }.joined(separator: ", ")
+            lines.append(pad(String(alert.id ?? 0), 8) + pad(urgency, 13)
+                         + pad(String(alert.count), 7) + pad(alert.lastTime.description, 26)
+                         + AssetTable.clip(alert.ruleTitle, 60)
+                         + (alert.status == .closed ? " (closed)" : ""))
+            lines.append(String(repeating: " ", count: 54) + AssetTable.clip(assets, 60))
+        }
+        lines.append("\(alerts.count) alert(s)")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0)
+    }
+
+    static func close(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: closeSpec)
+        if arguments.wantsHelp {
+            print(closeSpec.help)
+            return 0
+        }
+        guard arguments.positionals.count == 1, let id = Int64(arguments.positionals[0]) else {
+            throw UsageError("give the id of one alert, as 'alerts list' shows it")
+        }
+        let community = try CommonOptions.community(arguments)
+        guard try CommonOptions.openStore(arguments).closeAlert(id: id, community: community)
+        else {
+            Terminal.error("cannot close alert \(id): no open alert with this id in community "
+                           + "'\(community)'")
+            return 1
+        }
+        print("closed alert \(id)")
+        return 0
+    }
+}

@@ -1,0 +1,563 @@
+import Foundation
+import PerimeterDetection
+import PerimeterEnrichment
+import PerimeterInventory
+import PerimeterJSON
+import PerimeterModel
+import PerimeterStore
+import PerimeterYAML
+
+/// What the detection stage loads and how it raises alerts: from the
+/// configuration's `detection:` section, then the command line's options.
+///
+/// ```yaml
+/// detection:
+///   rules: [rules/]              # folders or files, read recursively
+///   filters: [filters/]          # alert filters (Sigma meta filters)
+///   mapping: my-mapping.yml      # or 'none'; default: the built-in mapping
+///   placeholders: {Admins: [adm_*]}   # values for |expand (else the shipped file)
+///   placeholders_file: placeholders.yml
+///   alert_window: 1h             # matches within it join the open alert
+///   run_unmapped_rules: false  # compiled-unmapped rules run too when true
+///   urgency:
+///     severities: {informational: 10, low: 25, medium: 50, high: 75, critical: 100}
+///     default_level: medium      # the level of a rule that has none
+///     include_networks: false    # network assets' criticality raises urgency
+/// ```
+/// Relative paths are read from the working directory.
+public struct DetectionSettings: Sendable {
+    public var rulePaths: [String] = []
+    public var filterPaths: [String] = []
+    public var mapping = MappingChoice.builtIn
+    /// nil: the placeholder file shipped with Perimeter.
+    public var placeholders: [String: [String]]?
+    public var alertWindow = Duration.hours(1)
+    public var urgency = UrgencyPolicy()
+    /// Off by default: a rule whose log source or fields are outside the mapping
+    /// would run on every event with names ECS events rarely carry, and its
+    /// `not` and keyword parts then match nearly everything (the corpus's Cisco
+    /// keyword rules matched a quarter of all events). Such rules are kept,
+    /// counted in the summary and listed by `rules check`.
+    public var runsUnmappedRules = false
+
+    public init() {}
+
+    /// The settings of the configuration's `detection:` section, defaults elsewhere.
+    public init(configuration: PerimeterConfiguration) throws {
+        guard let section = configuration.sections["detection"], !section.isNull else { return }
+        try DetectionSettingsReader().apply(section, to: &self)
+    }
+
+    public var hasRules: Bool { !rulePaths.isEmpty || !filterPaths.isEmpty }
+}
+
+/// A `detection:` value the stage refuses, with its line.
+public struct DetectionSettingsError: Error, Sendable, CustomStringConvertible {
+    public let code: String
+    public let line: Int
+    public let message: String
+
+    public var description: String {
+        "detection settings: \(message) (line \(line) of the configuration)"
+    }
+}
+
+/// What detection did during one ingest, for the summary.
+public struct DetectionSummary: Sendable {
+    public var rulesCompiled = 0
+    public var rulesUnmapped = 0
+    /// Whether the compiled-unmapped rules run (`detection.run_unmapped_rules`).
+    public var runsUnmappedRules = false
+    public var rulesRefused = 0
+    public var filters = 0
+    /// Refused rule documents by reason code.
+    public var refusedByReason: [String: Int] = [:]
+    public var eventsEvaluated = 0
+    /// Rule matches that no filter suppressed.
+    public var matches = 0
+    public var alertsOpened = 0
+    /// Matches that joined an alert already open.
+    public var matchesJoined = 0
+    public var suppressedByFilter: [String: Int] = [:]
+    /// Regex tests stopped by the PCRE2 match or depth limit (counted as no match).
+    public var regexLimitExceeded = 0
+    /// New alerts by rule id.
+    public var alertsByRule: [String: Int] = [:]
+}
+
+/// Runs Sigma rules and alert filters on every enriched event of an ingest
+/// and keeps the alerts in the store (SPEC §6, issue #3).
+///
+/// It hooks into `IngestPipeline`: `onEvent` fills a detection record from the
+/// parsed event plus the enrichment's asset fields, evaluates it and keeps the
+/// matches of the batch; `onCommit` groups them into alerts inside the batch's
+/// store transaction, so a crash and a re-run count nothing twice.
+///
+/// Not thread-safe, like the engine and the pipeline it serves.
+public final class DetectionStage {
+    public let settings: DetectionSettings
+    public let engine: DetectionEngine
+    /// Every rule and filter document loaded, refused ones included.
+    public let reports: [RuleStatusReport]
+    /// The event fields the pipeline's reader must extract for the engine.
+    public let extraFields: [String]
+    /// True when keyword rules need every string leaf of the event.
+    public var collectsAllLeaves: Bool { engine.needsAllStrings }
+    public private(set) var summary = DetectionSummary()
+
+    private var record: DetectionRecord
+    /// Engine field → reader selection id, for the fields read from the event.
+    private var eventFields: [(field: DetectionFieldID, selectionID: Int)] = []
+    /// Engine field → asset field of the enrichment.
+    private let assetFields: [(field: DetectionFieldID, source: AssetField)]
+    private var pending: [PendingMatch] = []
+    private var open: [GroupKey: StoredAlert] = [:]
+    private var dirty: Set<GroupKey> = []
+    private var committedSuppressions: [Int]
+    private var alertOutput: EnrichedEventSink?
+    private var scope = ScopeKey(community: Scope.defaultCommunity)
+    private weak var inventory: Inventory?
+
+    /// Loads the rules and filters of `settings`.
+    public init(settings: DetectionSettings) throws {
+        self.settings = settings
+        let set: RuleSet
+        do {
+            set = try RuleLoader.load(paths: settings.rulePaths + settings.filterPaths,
+                                      mapping: settings.mapping,
+                                      placeholders: settings.placeholders)
+        } catch {
+            throw DetectionSettingsError(code: error.code, line: error.line ?? 0,
+                                         message: error.message + " (while loading rules)")
+        }
+        reports = set.reports
+        engine = DetectionEngine(
+            rules: set.rules, filters: set.filters,
+            configuration: DetectionConfiguration(runsUnmappedRules: settings.runsUnmappedRules,
+                                                  urgency: settings.urgency))
+        record = DetectionRecord(fieldCount: engine.fieldPaths.count)
+        var assetFields: [(DetectionFieldID, AssetField)] = []
+        var extraFields: [String] = []
+        for (field, path) in engine.fieldPaths.enumerated() {
+            if let source = AssetField(path: path) {
+                assetFields.append((field, source))
+            } else if !AssetField.isReserved(path) {
+                extraFields.append(path)
+            }
+        }
+        self.assetFields = assetFields
+        self.extraFields = extraFields
+        committedSuppressions = Array(repeating: 0, count: engine.filters.count)
+
+        let status = RuleCheckSummary(reports: set.reports)
+        summary.rulesCompiled = status.compiled
+        summary.rulesUnmapped = status.unmapped
+        summary.runsUnmappedRules = settings.runsUnmappedRules
+        summary.rulesRefused = status.refused
+        summary.filters = status.filters
+        summary.refusedByReason = status.refusedByReason
+    }
+
+    /// Hooks the stage into a pipeline made with `extraFields` and
+    /// `collectsAllLeaves` from this stage; `alerts` receives one NDJSON line per
+    /// alert opened or updated, at each batch commit (`--alerts FILE`).
+    public func attach(to pipeline: IngestPipeline, alerts: EnrichedEventSink? = nil) {
+        // Without a store no batch commits, so matches would pile up unseen.
+        precondition(pipeline.store != nil, "DetectionStage needs a pipeline with a store")
+        let selection = pipeline.selection
+        eventFields = extraFields.map { path in
+            guard let id = selection.id(of: path), let field = engine.fieldID(of: path) else {
+                preconditionFailure("the pipeline was not made with the stage's extraFields")
+            }
+            return (field, id)
+        }
+        inventory = pipeline.inventory
+        scope = pipeline.options.scope
+        alertOutput = alerts
+        pipeline.onEventLine = { [unowned self] event, enrichment, line in
+            observe(event, enrichment, line: line)
+        }
+        pipeline.onCommit = { [unowned self] store in try commit(into: store) }
+    }
+
+    // MARK: - One event
+
+    private func observe(_ event: ReadEvent, _ enrichment: AssetEnrichment,
+                         line: UnsafeRawBufferPointer) {
+        fillRecord(event.parsed, enrichment)
+        summary.eventsEvaluated += 1
+        let matches = engine.evaluate(record)
+        guard !matches.isEmpty else { return }
+
+        // A match is rare: the enriched text and the assets are made once for all.
+        var enriched: [UInt8] = []
+        EnrichedEventWriter.write(line: line, parsed: event.parsed,
+                                  sekoiaioMembers: enrichment.sekoiaioMembers(view: .detection),
+                                  into: &enriched)
+        let text = String(decoding: enriched, as: UTF8.self)
+        let assets = alertAssets(enrichment)
+        let policyAssets = assets.map {
+            AlertAsset(uuid: $0.uuid, name: $0.name, category: $0.category,
+                       criticality: $0.criticality)
+        }
+        for match in matches {
+            pending.append(PendingMatch(
+                ruleID: match.ruleID, title: match.title, level: match.level,
+                time: event.observation.time, assets: assets,
+                urgency: settings.urgency.urgency(level: match.level, assets: policyAssets),
+                event: text))
+        }
+        summary.matches += matches.count
+    }
+
+    private func fillRecord(_ parsed: ParsedEvent, _ enrichment: AssetEnrichment) {
+        record.removeAll()
+        for (field, selectionID) in eventFields {
+            for value in parsed.values(of: selectionID) {
+                record.append(Self.value(of: value), to: field)
+            }
+        }
+        if !enrichment.isEmpty {
+            for (field, source) in assetFields {
+                source.append(from: enrichment, to: &record, field: field)
+            }
+        }
+        if engine.needsAllStrings {
+            parsed.forEachLeaf { _, value in
+                if case .string(let string) = value { record.allStrings.append(string.string) }
+            }
+            if !enrichment.isEmpty {
+                record.allStrings += enrichment.tags + enrichment.uuids + enrichment.names
+                    + enrichment.criticalityDisplays
+            }
+        }
+        record.seal()
+    }
+
+    static func value(of scalar: JSONScalar) -> DetectionValue {
+        switch scalar {
+        case .string(let string): .string(string.string)
+        case .int(let int): .int(int)
+        case .uint(let uint): uint <= UInt64(Int64.max) ? .int(Int64(uint)) : .double(Double(uint))
+        case .double(let double): .double(double)
+        case .bool(let bool): .bool(bool)
+        case .null: .null
+        }
+    }
+
+    /// The matched assets with their criticality, sorted by uuid.
+    private func alertAssets(_ enrichment: AssetEnrichment) -> [StoredAlert.Asset] {
+        var assets: [StoredAlert.Asset] = []
+        for (category, fields) in enrichment.categories {
+            for (index, uuid) in fields.uuids.enumerated() {
+                // The enrichment lists criticalities once each, so the inventory
+                // gives each asset's own; the name is the enrichment's if it is gone.
+                let asset = UUID(uuidString: uuid).flatMap { inventory?.asset($0) }
+                let name = asset?.name ?? (index < fields.names.count ? fields.names[index] : "")
+                assets.append(StoredAlert.Asset(uuid: uuid, name: name, category: category,
+                                                criticality: asset?.criticality?.value))
+            }
+        }
+        return assets.sorted { $0.uuid < $1.uuid }
+    }
+
+    // MARK: - Alerts, at each batch commit
+
+    private func commit(into store: InventoryStore) throws {
+        var touched: [GroupKey] = []
+        for match in pending {
+            let key = GroupKey(entity: scope.entity,
+                               text: StoredAlert.groupKey(ruleID: match.ruleID,
+                                                          assetUUIDs: match.assets.map(\.uuid)))
+            if var alert = try joinable(key, at: match.time, store: store) {
+                alert.count += 1
+                if match.time >= alert.lastTime {
+                    alert.lastTime = match.time
+                    alert.lastEvent = match.event
+                }
+                if match.time < alert.firstTime {
+                    alert.firstTime = match.time
+                    alert.firstEvent = match.event
+                }
+                alert.urgency = max(alert.urgency, match.urgency)
+                alert.assets = match.assets
+                open[key] = alert
+                summary.matchesJoined += 1
+            } else {
+                try evict(key, store: store)
+                var alert = StoredAlert(
+                    community: scope.community, entity: scope.entity, ruleID: match.ruleID,
+                    ruleTitle: match.title, level: match.level.rawValue, groupKey: key.text,
+                    assets: match.assets, urgency: match.urgency, firstTime: match.time,
+                    lastTime: match.time, count: 1, firstEvent: match.event,
+                    lastEvent: match.event)
+                alert.id = try store.save(alert)
+                open[key] = alert
+                summary.alertsOpened += 1
+                summary.alertsByRule[match.ruleID, default: 0] += 1
+            }
+            if dirty.insert(key).inserted { touched.append(key) }
+        }
+        pending.removeAll(keepingCapacity: true)
+        for key in touched {
+            if let alert = open[key] { try write(alert, to: store) }
+        }
+        dirty.removeAll(keepingCapacity: true)
+        try alertOutput?.flush()
+
+        var delta: [String: Int] = [:]
+        for (index, filter) in engine.filters.enumerated() {
+            let count = engine.suppressedCounts[index] - committedSuppressions[index]
+            let id = filter.id.isEmpty ? filter.title : filter.id
+            if count > 0 { delta[id, default: 0] += count }
+        }
+        try store.addSuppressions(delta, community: scope.community)
+        committedSuppressions = engine.suppressedCounts
+        summary.suppressedByFilter = engine.suppressedCountsByFilterID
+        summary.regexLimitExceeded = engine.regexLimitExceededCount
+    }
+
+    /// The open alert a match at `time` joins: the one this run last touched
+    /// for the key, else the store's (an earlier run's, or an older one that an
+    /// out-of-order event falls into).
+    private func joinable(_ key: GroupKey, at time: EventTime, store: InventoryStore) throws
+        -> StoredAlert?
+    {
+        let window = settings.alertWindow.milliseconds
+        if let alert = open[key], alert.status == .open,
+           time.milliseconds - alert.lastTime.milliseconds <= window,
+           alert.firstTime.milliseconds - time.milliseconds <= window {
+            return alert
+        }
+        guard let found = try store.openAlert(community: scope.community, entity: key.entity,
+                                              groupKey: key.text, joiningAt: time,
+                                              window: settings.alertWindow)
+        else { return nil }
+        if let previous = open[key] {
+            // The store's copy of the alert in hand is older than it.
+            if previous.id == found.id { return previous }
+            try evict(key, store: store)
+        }
+        return found
+    }
+
+    /// Writes the alert held for `key` before another alert of the key takes its place.
+    private func evict(_ key: GroupKey, store: InventoryStore) throws {
+        guard let previous = open[key], dirty.contains(key) else { return }
+        try write(previous, to: store)
+    }
+
+    private func write(_ alert: StoredAlert, to store: InventoryStore) throws {
+        try store.save(alert)
+        if let alertOutput { try alertOutput.write(Array(AlertJSON.line(alert).utf8) + [0x0A]) }
+    }
+}
+
+/// A match waiting for its batch's commit.
+private struct PendingMatch {
+    var ruleID: String
+    var title: String
+    var level: RuleLevel
+    var time: EventTime
+    var assets: [StoredAlert.Asset]
+    var urgency: Int
+    var event: String
+}
+
+private struct GroupKey: Hashable {
+    var entity: String?
+    var text: String
+}
+
+/// An asset field of SPEC §5, read from the enrichment instead of the event.
+private enum AssetField {
+    case tags, uuids, names, criticalityDisplays, criticalityValues
+    case categoryUUIDs(AssetCategory), categoryNames(AssetCategory)
+    case categoryCriticalityValues(AssetCategory)
+
+    init?(path: String) {
+        switch path {
+        case "sekoiaio.any_asset.tags": self = .tags
+        case "sekoiaio.any_asset.uuid": self = .uuids
+        case "sekoiaio.any_asset.name": self = .names
+        case "sekoiaio.any_asset.criticality_display": self = .criticalityDisplays
+        case "sekoiaio.any_asset.criticality_value": self = .criticalityValues
+        default:
+            let parts = path.split(separator: ".")
+            guard parts.count == 4, parts[0] == "sekoiaio", parts[1] == "assets",
+                  let category = AssetCategory(rawValue: String(parts[2])) else { return nil }
+            switch parts[3] {
+            case "uuid": self = .categoryUUIDs(category)
+            case "name": self = .categoryNames(category)
+            case "criticality_value": self = .categoryCriticalityValues(category)
+            default: return nil
+            }
+        }
+    }
+
+    /// Input fields there are removed before detection (SPEC §2): the parser
+    /// reports nothing for them, so they are not asked of it.
+    static func isReserved(_ path: String) -> Bool {
+        path.hasPrefix("sekoiaio.any_asset.") || path.hasPrefix("sekoiaio.assets.")
+    }
+
+    func append(from enrichment: AssetEnrichment, to record: inout DetectionRecord,
+                field: DetectionFieldID) {
+        func strings(_ values: [String]) {
+            for value in values { record.append(.string(value), to: field) }
+        }
+        func integers(_ values: [Int]) {
+            for value in values { record.append(.int(Int64(value)), to: field) }
+        }
+        func fields(_ category: AssetCategory) -> AssetEnrichment.CategoryFields? {
+            enrichment.categories.first { $0.0 == category }?.1
+        }
+        switch self {
+        case .tags: strings(enrichment.tags)
+        case .uuids: strings(enrichment.uuids)
+        case .names: strings(enrichment.names)
+        case .criticalityDisplays: strings(enrichment.criticalityDisplays)
+        case .criticalityValues: integers(enrichment.criticalityValues)
+        case .categoryUUIDs(let category): strings(fields(category)?.uuids ?? [])
+        case .categoryNames(let category): strings(fields(category)?.names ?? [])
+        case .categoryCriticalityValues(let category):
+            integers(fields(category)?.criticalityValues ?? [])
+        }
+    }
+}
+
+/// Alerts as NDJSON (`--alerts FILE`, `alerts list --json`): one object per
+/// line, with the first and last enriched events as JSON objects.
+public enum AlertJSON {
+    public static func line(_ alert: StoredAlert) -> String {
+        var out = "{\"id\":\(alert.id.map(String.init) ?? "null")"
+        func member(_ key: String, _ value: String) { out += ",\(JSONText.quoted(key)):\(value)" }
+        func text(_ value: String?) -> String { value.map(JSONText.quoted) ?? "null" }
+        member("rule_id", text(alert.ruleID))
+        member("title", text(alert.ruleTitle))
+        member("level", text(alert.level))
+        member("urgency", String(alert.urgency))
+        member("urgency_label", text(UrgencyPolicy.label(of: alert.urgency)))
+        member("status", text(alert.status.rawValue))
+        member("community", text(alert.community))
+        member("entity", text(alert.entity))
+        member("count", String(alert.count))
+        member("first_time", text(alert.firstTime.description))
+        member("last_time", text(alert.lastTime.description))
+        let assets = alert.assets.map { asset in
+            "{\"uuid\":\(text(asset.uuid)),\"name\":\(text(asset.name)),"
+                + "\"category\":\(text(asset.category.rawValue)),"
+                + "\"criticality\":\(asset.criticality.map(String.init) ?? "null")}"
+        }
+        member("assets", "[" + assets.joined(separator: ",") + "]")
+        // The events were parsed as JSON objects before they were stored.
+        member("first_event", alert.firstEvent.isEmpty ? "null" : alert.firstEvent)
+        member("last_event", alert.lastEvent.isEmpty ? "null" : alert.lastEvent)
+        return out + "}"
+    }
+}
+
+// MARK: - Reading the `detection:` section
+
+private struct DetectionSettingsReader {
+    func fail(_ node: YAMLNode, _ message: String) -> DetectionSettingsError {
+        DetectionSettingsError(code: "invalid-detection-settings", line: node.mark.line,
+                               message: message)
+    }
+
+    func entries(_ node: YAMLNode, _ name: String, keys: [String]) throws
+        -> [(String, YAMLNode)]
+    {
+        guard let mapping = node.mapping else { throw fail(node, "'\(name)' must be a mapping") }
+        return try mapping.map { entry in
+            guard let key = entry.key.string, keys.contains(key) else {
+                throw fail(entry.key, "unknown key '\(entry.key.string ?? "?")' in '\(name)'; "
+                           + "expected one of " + keys.joined(separator: ", "))
+            }
+            return (key, entry.value)
+        }
+    }
+
+    func strings(_ node: YAMLNode, _ name: String) throws -> [String] {
+        if let single = node.string, node.sequence == nil { return [single] }
+        guard let items = node.sequence else { throw fail(node, "'\(name)' must be a list") }
+        return try items.map { item in
+            guard let text = item.string else { throw fail(item, "'\(name)' holds text values") }
+            return text
+        }
+    }
+
+    func apply(_ section: YAMLNode, to settings: inout DetectionSettings) throws {
+        let keys = ["rules", "filters", "mapping", "placeholders", "placeholders_file",
+                    "alert_window", "run_unmapped_rules", "urgency"]
+        for (key, value) in try entries(section, "detection", keys: keys) {
+            switch key {
+            case "rules": settings.rulePaths = try strings(value, "detection.rules")
+            case "filters": settings.filterPaths = try strings(value, "detection.filters")
+            case "mapping":
+                guard let path = value.string else { throw fail(value, "a file path or 'none'") }
+                settings.mapping = path == "none" ? .none : .file(path)
+            case "placeholders":
+                var values: [String: [String]] = [:]
+                for (name, list) in try entries(value, "detection.placeholders",
+                                                keys: value.mapping?.compactMap(\.key.string) ?? [])
+                {
+                    values[name] = try strings(list, "detection.placeholders.\(name)")
+                }
+                settings.placeholders = (settings.placeholders ?? [:]).merging(values) { $1 }
+            case "placeholders_file":
+                guard let path = value.string else { throw fail(value, "a file path") }
+                do {
+                    let values = try RuleLoader.loadPlaceholders(path: path)
+                    settings.placeholders = values.merging(settings.placeholders ?? [:]) { $1 }
+                } catch {
+                    throw fail(value, error.message)
+                }
+            case "alert_window":
+                guard let text = value.string, let window = Duration(parsing: text),
+                      window.milliseconds > 0 else {
+                    throw fail(value, "'detection.alert_window' must be a duration such as "
+                               + "15m or 1h, not '\(value.string ?? "?")'")
+                }
+                settings.alertWindow = window
+            case "run_unmapped_rules":
+                guard let flag = value.bool else {
+                    throw fail(value, "'detection.run_unmapped_rules' must be true or false")
+                }
+                settings.runsUnmappedRules = flag
+            default:
+                try applyUrgency(value, to: &settings.urgency)
+            }
+        }
+    }
+
+    func applyUrgency(_ node: YAMLNode, to policy: inout UrgencyPolicy) throws {
+        let levels = RuleLevel.allCases.map(\.rawValue)
+        for (key, value) in try entries(node, "detection.urgency",
+                                        keys: ["severities", "default_level", "include_networks"])
+        {
+            switch key {
+            case "severities":
+                for (name, number) in try entries(value, "detection.urgency.severities",
+                                                  keys: levels) {
+                    guard let severity = number.int, (0...100).contains(severity) else {
+                        throw fail(number, "severity of '\(name)' must be a whole number "
+                                   + "from 0 to 100, not '\(number.string ?? "?")'")
+                    }
+                    policy.severities[RuleLevel(rawValue: name)!] = severity
+                }
+            case "default_level":
+                guard let name = value.string, let level = RuleLevel(rawValue: name) else {
+                    throw fail(value, "'default_level' must be one of "
+                               + levels.joined(separator: ", "))
+                }
+                policy.defaultLevel = level
+            default:
+                guard let flag = value.bool else {
+                    throw fail(value, "'include_networks' must be true or false")
+                }
+                policy.includesNetworks = flag
+            }
+        }
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterSQLite
+
+/// An alert as the store keeps it: the matches of one rule on the same assets
+/// (community, entity, rule, sorted asset uuids) within a window of event time.
+///
+/// The store knows nothing of Sigma: the detection stage computes the urgency
+/// and the grouping key, and the store finds, writes and lists alerts.
+public struct StoredAlert: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable, CaseIterable { case open, closed }
+
+    /// One asset the alert is about, as enrichment matched it.
+    public struct Asset: Sendable, Hashable {
+        public var uuid: String
+        public var name: String
+        public var category: AssetCategory
+        /// 0–100, nil when unrated.
+        public var criticality: Int?
+
+        public init(uuid: String, name: String, category: AssetCategory, criticality: Int?) {
+            self.uuid = uuid
+            self.name = name
+            self.category = category
+            self.criticality = criticality
+        }
+    }
+
+    /// The row id; nil until the alert is inserted.
+    public var id: Int64?
+    public var community: String
+    public var entity: String?
+    public var ruleID: String
+    public var ruleTitle: String
+    public var level: String
+    /// Rule id and sorted asset uuids: alerts of one key and scope may join.
+    public var groupKey: String
+    /// Sorted by uuid.
+    public var assets: [Asset]
+    public var urgency: Int
+    public var firstTime: EventTime
+    public var lastTime: EventTime
+    public var count: Int
+    /// The first and last enriched events, as JSON text: there is no event store.
+    public var firstEvent: String
+    public var lastEvent: String
+    public var status: Status
+
+    public init(id: Int64? = nil, community: String, entity: String?, ruleID: String,
+                ruleTitle: String, level: String, groupKey: String, assets: [Asset],
+                urgency: Int, firstTime: EventTime, lastTime: EventTime, count: Int,
+                firstEvent: String, lastEvent: String, status: Status = .open) {
+        self.id = id
+        self.community = community
+        self.entity = entity
+        self.ruleID = ruleID
+        self.ruleTitle = ruleTitle
+        self.level = level
+        self.groupKey = groupKey
+        self.assets = assets
+        self.urgency = urgency
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+        self.count = count
+        self.firstEvent = firstEvent
+        self.lastEvent = lastEvent
+        self.status = status
+    }
+
+    /// The grouping key of a rule on a set of assets.
+    public static func groupKey(ruleID: String, assetUUIDs: [String]) -> String {
+        ruleID + "|" + assetUUIDs.sorted().joined(separator: ",")
+    }
+}
+
+/// Which alerts `alerts(matching:)` lists; every criterion is optional.
+public struct AlertQuery: Sendable, Hashable {
+    public var community: String
+    public var ruleID: String?
+    /// An asset uuid, or an asset name (case-insensitive).
+    public var asset: String?
+    public var urgency: ClosedRange<Int>?
+    /// Alerts whose [first, last] time overlaps this interval.
+    public var since: EventTime?
+    public var until: EventTime?
+    public var status: StoredAlert.Status?
+    public var limit: Int
+
+    public init(community: String, ruleID: String? = nil, asset: String? = nil,
+                urgency: ClosedRange<Int>? = nil, since: EventTime? = nil,
+                until: EventTime? = nil, status: StoredAlert.Status? = nil,
+                limit: Int = 1_000) {
+        self.community = community
+        self.ruleID = ruleID
+        self.asset = asset
+        self.urgency = urgency
+        self.since = since
+        self.until = until
+        self.status = status
+        self.limit = limit
+    }
+}
+
+extension InventoryStore {
+    private static let alertColumns = """
+        id, community, entity, rule_id, rule_title, level, group_key, assets, urgency,
+        first_time, last_time, count, first_event, last_event, status
+        """
+
+    private static func alert(from row: Row) throws -> StoredAlert {
+        let entity = row.text(2)
+        return StoredAlert(
+            id: row.int(0), community: row.text(1), entity: entity.isEmpty ? nil : entity,
+            ruleID: row.text(3), ruleTitle: row.text(4), level: row.text(5),
+            groupKey: row.text(6), assets: try decodeAssets(row.text(7), alertID: row.int(0)),
+            urgency: Int(row.int(8)), firstTime: EventTime(milliseconds: row.int(9)),
+            lastTime: EventTime(milliseconds: row.int(10)), count: Int(row.int(11)),
+            firstEvent: row.text(12), lastEvent: row.text(13),
+            status: StoredAlert.Status(rawValue: row.text(14)) ?? .open)
+    }
+
+    private static func encodeAssets(_ assets: [StoredAlert.Asset]) -> String {
+        jsonText(assets.map { asset -> [String: Any] in
+            var object: [String: Any] = ["uuid": asset.uuid, "name": asset.name,
+                                         "category": asset.category.rawValue]
+            object["criticality"] = asset.criticality ?? NSNull()
+            return object
+        })
+    }
+
+    private static func decodeAssets(_ text: String, alertID: Int64) throws
+        -> [StoredAlert.Asset]
+    {
+        guard let list = jsonObject(text) as? [[String: Any]] else {
+            throw StoreError(code: .invalid, message: "alert \(alertID): the assets column is "
+                             + "not a JSON list of objects (while reading alerts)")
+        }
+        return try list.map { object in
+            guard let uuid = object["uuid"] as? String, let name = object["name"] as? String,
+                  let categoryName = object["category"] as? String,
+                  let category = AssetCategory(rawValue: categoryName)
+            else {
+                throw StoreError(code: .invalid, message: "alert \(alertID): an asset lacks "
+                                 + "uuid, name or category (while reading alerts)")
+            }
+            return StoredAlert.Asset(uuid: uuid, name: name, category: category,
+                                     criticality: (object["criticality"] as? NSNumber)?.intValue)
+        }
+    }
+
+    // MARK: - Writing
+
+    /// The open alert of this key and scope that a match at `time` joins: its last
+    /// match at most `window` before `time` and its first at most `window` after.
+    public func openAlert(community: String, entity: String?, groupKey: String,
+                          joiningAt time: EventTime, window: Duration) throws -> StoredAlert? {
+        try database.statement("""
+            SELECT \(Self.alertColumns) FROM alerts
+            WHERE community = ?1 AND group_key = ?2 AND status = 'open' AND entity = ?3
+              AND last_time >= ?4 AND first_time <= ?5
+            ORDER BY last_time DESC LIMIT 1
+            """).firstRow([.text(community), .text(groupKey), .text(entity ?? ""),
+                           .integer(time.milliseconds - window.milliseconds),
+                           .integer(time.milliseconds + window.milliseconds)],
+                          Self.alert(from:))
+    }
+
+    /// Inserts a new alert, or updates the counts, times, events and assets of the
+    /// one with the same id (not its status: an analyst may have closed it); returns
+    /// the id.
+    @discardableResult
+    public func save(_ alert: StoredAlert) throws -> Int64 {
+        let values: [SQLValue] = [
+            .text(alert.community), .text(alert.entity ?? ""), .text(alert.ruleID),
+            .text(alert.ruleTitle), .text(alert.level), .text(alert.groupKey),
+            .text(Self.encodeAssets(alert.assets)), .integer(Int64(alert.urgency)),
+            .integer(alert.firstTime.milliseconds), .integer(alert.lastTime.milliseconds),
+            .integer(Int64(alert.count)), .text(alert.firstEvent), .text(alert.lastEvent),
+            .text(alert.status.rawValue),
+        ]
+        guard let id = alert.id else {
+            try database.statement("""
+                INSERT INTO alerts (community, entity, rule_id, rule_title, level, group_key,
+                    assets, urgency, first_time, last_time, count, first_event, last_event, status)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                """).run(values)
+            return database.lastInsertRowID
+        }
+        try database.statement("""
+            UPDATE alerts SET assets = ?7, urgency = ?8, first_time = ?9, last_time = ?10,
+                count = ?11, first_event = ?12, last_event = ?13
+            WHERE id = ?14 AND community = ?1
+            """).run(Array(values.dropLast()) + [.integer(id)])
+        guard database.changes == 1 else {
+            throw StoreError(code: .notFound, message: "cannot update alert \(id): no such alert "
+                             + "in community '\(alert.community)' (while saving alerts)")
+        }
+        return id
+    }
+
+    /// Adds suppressed-match counts, by alert filter id.
+    public func addSuppressions(_ counts: [String: Int], community: String) throws {
+        let statement = try database.statement("""
+            INSERT INTO suppressions (community, filter_id, count) VALUES (?1, ?2, ?3)
+            ON CONFLICT (community, filter_id) DO UPDATE SET count = count + ?3
+            """)
+        for (filter, count) in counts.sorted(by: { $0.key < $1.key }) where count != 0 {
+            try statement.run([.text(community), .text(filter), .integer(Int64(count))])
+        }
+    }
+
+    /// Suppressed matches so far, by alert filter id.
+    public func suppressions(community: String) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        try database.statement("SELECT filter_id, count FROM suppressions WHERE community = ?1")
+            .forEachRow([.text(community)]) { result[$0.text(0)] = Int($0.int(1)) }
+        return result
+    }
+
+    /// Closes an alert; false when the community has no open alert with this id.
+    @discardableResult
+    public func closeAlert(id: Int64, community: String) throws -> Bool {
+        try database.statement("""
+            UPDATE alerts SET status = 'closed' WHERE id = ?1 AND community = ?2 AND status = 'open'
+            """).run([.integer(id), .text(community)])
+        return database.changes > 0
+    }
+
+    // MARK: - Reading
+
+    public func alert(id: Int64, community: String) throws -> StoredAlert? {
+        try database.statement("""
+            SELECT \(Self.alertColumns) FROM alerts WHERE id = ?1 AND community = ?2
+            """).firstRow([.integer(id), .text(community)], Self.alert(from:))
+    }
+
+    /// Alerts of a community that meet every criterion of `query`, most urgent
+    /// first, then latest first.
+    public func alerts(matching query: AlertQuery) throws -> [StoredAlert] {
+        // Fixed SQL with optional parameters (NULL disables a criterion), so one
+        // prepared statement serves every query.
+        try database.statement("""
+            SELECT \(Self.alertColumns) FROM alerts
+            WHERE community = ?1
+              AND (?2 IS NULL OR rule_id = ?2)
+              AND (?3 IS NULL OR EXISTS (
+                    SELECT 1 FROM json_each(alerts.assets) AS a
+                    WHERE json_extract(a.value, '$.uuid') = lower(?3)
+                       OR json_extract(a.value, '$.name') = ?3 COLLATE NOCASE))
+              AND (?4 IS NULL OR urgency >= ?4) AND (?5 IS NULL OR urgency <= ?5)
+              AND (?6 IS NULL OR last_time >= ?6) AND (?7 IS NULL OR first_time <= ?7)
+              AND (?8 IS NULL OR status = ?8)
+            ORDER BY urgency DESC, last_time DESC, id DESC
+            LIMIT ?9
+            """).rows([
+                .text(query.community), query.ruleID.map { .text($0) } ?? .null,
+                query.asset.map { .text($0) } ?? .null,
+                query.urgency.map { .integer(Int64($0.lowerBound)) } ?? .null,
+                query.urgency.map { .integer(Int64($0.upperBound)) } ?? .null,
+                query.since.map { .integer($0.milliseconds) } ?? .null,
+                query.until.map { .integer($0.milliseconds) } ?? .null,
+                query.status.map { .text($0.rawValue) } ?? .null,
+                .integer(Int64(max(0, query.limit))),
+            ], Self.alert(from:))
+    }
+}
