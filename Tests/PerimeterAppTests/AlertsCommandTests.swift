@@ -1,0 +1,107 @@
+import Foundation
+import PerimeterTestSupport
+import Testing
+
+/// `perimeter ingest --rules --filters --alerts` and `perimeter alerts list|close`,
+/// run as an operator would. Urgencies are SPEC §6's, worked by hand: a high rule
+/// (75) on a host rated 90 gives ⌊(75 + 90 + 1) / 2⌋ = 83.
+@Suite("Alerts command line", .requiresPerimeterExecutable)
+struct AlertsCommandTests {
+    static let rule = """
+        title: Sign-in on a VIP asset
+        id: cli-vip-sign-in
+        taxonomy: ecs
+        level: high
+        logsource: {category: authentication}
+        detection:
+            selection:
+                sekoiaio.any_asset.tags: VIP
+                event.action: logged-in
+            condition: selection
+        """
+    static let filter = """
+        title: Not the lab host
+        id: cli-filter-lab
+        filter:
+            rules: ['*']
+            selection:
+                host.name: ws-lab
+            condition: selection
+        """
+
+    static func signIn(_ host: String, _ time: String) -> String {
+        #"{"@timestamp":"2024-05-01T\#(time):00Z","event":{"action":"logged-in"},"#
+            + #""host":{"name":"\#(host)"}}"#
+    }
+
+    @Test("ingest raises, groups, suppresses and writes alerts; alerts list filters them")
+    func endToEnd() throws {
+        guard let cli = try CommandLineHarness.make("alerts-cli") else { return }
+        defer { cli.remove() }
+        for (name, criticality) in [("ws-vip", "90"), ("ws-lab", "50")] {
+            let created = try cli.run(["assets", "create", "--category", "host", "--name", name,
+                                       "--criticality", criticality, "--tag", "VIP",
+                                       "--atom", "hostname=\(name)"])
+            #expect(created.status == 0, "\(created.standardError)")
+        }
+        let rules = try cli.directory.write("rules.yml", Self.rule)
+        let filters = try cli.directory.write("filters.yml", Self.filter)
+        let alertsFile = cli.directory.path("alerts.ndjson")
+        let ingest = try cli.ingest(
+            [Self.signIn("ws-vip", "10:00"), Self.signIn("ws-vip", "10:30"),
+             Self.signIn("ws-lab", "10:40"), Self.signIn("ws-vip", "12:00")],
+            options: ["--rules", rules, "--filters", filters, "--alerts", alertsFile,
+                      "--no-output"])
+        #expect(ingest.status == 0, "\(ingest.standardError)")
+        // 10:00 and 10:30 join (within 1 h); 12:00 is 90 minutes after: a new alert.
+        #expect(ingest.standardError.contains("alerts raised          2 new, 1 matches joined"))
+        #expect(ingest.standardError.contains("suppressed by filter cli-filter-lab: 1"))
+
+        let written = try String(contentsOfFile: alertsFile, encoding: .utf8)
+            .split(separator: "\n").compactMap { CommandLineHarness.object(String($0)) }
+        #expect(written.count == 2)
+        #expect(written.map { $0["count"] as? Int } == [2, 1])
+        #expect(written.allSatisfy { $0["urgency"] as? Int == 83 })
+        let attributes = try FileManager.default.attributesOfItem(atPath: alertsFile)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        let listed = try cli.run(["alerts", "list", "--json", "--asset", "WS-VIP"])
+        #expect(listed.status == 0, "\(listed.standardError)")
+        let objects = listed.outputLines.compactMap(CommandLineHarness.object)
+        #expect(objects.count == 2)
+        #expect(objects.first?["last_time"] as? String == "2024-05-01T12:00:00.000Z")
+        let firstEvent = objects.last?["first_event"] as? [String: Any]
+        #expect(CommandLineHarness.value(firstEvent ?? [:], "sekoiaio.any_asset.name")
+                as? [String] == ["ws-vip"])
+
+        let since = try cli.run(["alerts", "list", "--json", "--since", "2024-05-01T11:00:00Z"])
+        #expect(since.outputLines.compactMap(CommandLineHarness.object).count == 1)
+        let urgent = try cli.run(["alerts", "list", "--json", "--min-urgency", "84"])
+        #expect(urgent.outputLines.compactMap(CommandLineHarness.object).isEmpty)
+        let table = try cli.run(["alerts", "list"])
+        #expect(table.outputText.contains("83 high"))
+        #expect(table.outputText.contains("2 alert(s)"))
+
+        let id = try #require(objects.first?["id"] as? Int)
+        #expect(try cli.run(["alerts", "close", String(id)]).status == 0)
+        #expect(try cli.run(["alerts", "close", String(id)]).status == 1)
+        let open = try cli.run(["alerts", "list", "--json", "--status", "open"])
+        #expect(open.outputLines.compactMap(CommandLineHarness.object).count == 1)
+        let bad = try cli.run(["alerts", "list", "--min-urgency", "90", "--max-urgency", "10"])
+        #expect(bad.status == 2)
+    }
+
+    @Test("--alerts without rules is a usage error; missing rules are named")
+    func usage() throws {
+        guard let cli = try CommandLineHarness.make("alerts-usage") else { return }
+        defer { cli.remove() }
+        let noRules = try cli.ingest([Self.signIn("ws-vip", "10:00")],
+                                     options: ["--alerts", cli.directory.path("a.ndjson")])
+        #expect(noRules.status == 2)
+        #expect(noRules.standardError.contains("'--alerts' needs rules"))
+        let missing = try cli.ingest([Self.signIn("ws-vip", "10:00")],
+                                     options: ["--rules", "no-such-folder"])
+        #expect(missing.status == 2)
+        #expect(missing.standardError.contains("'no-such-folder'"))
+    }
+}
