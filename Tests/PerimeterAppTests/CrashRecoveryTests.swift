@@ -8,13 +8,13 @@ import Testing
 /// intact after every kill.
 ///
 /// The input is generated (`SyntheticIngestInput`), three files of
-/// `PERIMETER_CRASH_LINES` lines each (default 10,000: a debug build reads
+/// `PERIMETER_CRASH_LINES` lines each (default 8,000: a debug build reads
 /// about 2,500 events a second, and the test must stay near two minutes).
 /// A small `ingest.batch_size` makes kills land between and inside batches.
 @Suite(.serialized, .requiresPerimeterExecutable)
 struct CrashRecoveryTests {
     static let linesPerFile = ProcessInfo.processInfo.environment["PERIMETER_CRASH_LINES"]
-        .flatMap(Int.init) ?? 10_000
+        .flatMap(Int.init) ?? 8_000
     static let killsPerSeed = 4
 
     /// Inputs and the reference store, made once for every seed.
