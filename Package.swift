@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "PerimeterInput", dependencies: ["CZlib"]),
         .target(name: "PerimeterEvents",
                 dependencies: ["PerimeterModel", "PerimeterJSON", "PerimeterInput"]),
-        .target(name: "PerimeterInventory", dependencies: ["PerimeterModel"]),
+        .target(name: "PerimeterInventory", dependencies: ["PerimeterModel", "PerimeterJSON"]),
         .target(name: "PerimeterStore",
                 dependencies: ["PerimeterModel", "PerimeterInventory",
                                "PerimeterSQLite"]),
@@ -71,7 +71,7 @@ let package = Package(
         // MARK: - Command line
         .target(name: "PerimeterApp",
                 dependencies: ["PerimeterModel", "PerimeterEvents", "PerimeterIngest", "PerimeterInput",
-                               "PerimeterSQLite",
+                               "PerimeterSQLite", "PerimeterJSON",
                                "PerimeterInventory", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection",
                                "PerimeterServer", "PerimeterYAML"],

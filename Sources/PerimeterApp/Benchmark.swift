@@ -1,7 +1,258 @@
-/// The throughput and memory benchmark (being written).
+import Foundation
+import PerimeterEnrichment
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterJSON
+import PerimeterModel
+import PerimeterStore
+
+/// `perimeter bench`: throughput and memory of the ingest pipeline on a
+/// workload it generates (and on the real corpus, replicated), one core.
+///
+/// It prints figures; it asserts nothing. Run it on a release build:
+/// `swift build -c release && .build/release/perimeter bench`.
 enum Benchmark {
+    static let spec = CommandSpec(
+        name: "bench", summary: "Measure the pipeline on one core: read+extract+enrich with "
+            + "the inventory loaded, full ingest with discovery writes, and peak memory, on a "
+            + "generated workload and on the corpus replicated.",
+        usage: "bench [--assets N] [--events N] [--corpus DIR] [--corpus-events N]",
+        options: [
+            .init(name: "--assets", valueName: "N", help: "Inventory size (default 1,000,000)."),
+            .init(name: "--events", valueName: "N", help: "Generated events (default 2,000,000)."),
+            .init(name: "--ingest-events", valueName: "N",
+                  help: "Events for the full-ingest run (default 1,000,000)."),
+            .init(name: "--corpus", valueName: "DIR",
+                  help: "ECS corpus to replicate (default ../shared/corpus/ecs when present)."),
+            .init(name: "--corpus-events", valueName: "N",
+                  help: "Replicated corpus events (default 2,000,000; 0 skips)."),
+            .init(name: "--dir", valueName: "DIR", help: "Where the benchmark's stores go (default /tmp)."),
+            .init(name: "--rules", valueName: "N",
+                  help: "Generated Sigma rules for the full ingest with detection (default 50; "
+                      + "0 skips)."),
+        ],
+        example: "perimeter bench --assets 1000000 --events 2000000")
+
     static func run(_ raw: [String]) throws -> Int32 {
-        Terminal.error("the benchmark is not built yet")
-        return 1
+        let arguments = try ParsedArguments(raw, spec: spec)
+        if arguments.wantsHelp {
+            print(spec.help)
+            return 0
+        }
+        let assets = try arguments.int("--assets", in: 1_000...50_000_000) ?? 1_000_000
+        let events = try arguments.int("--events", in: 1_000...100_000_000) ?? 2_000_000
+        let ingestEvents = try arguments.int("--ingest-events", in: 1_000...100_000_000) ?? 1_000_000
+        let corpusEvents = try arguments.int("--corpus-events", in: 0...100_000_000) ?? 2_000_000
+        let directory = arguments.value("--dir") ?? NSTemporaryDirectory()
+        let ruleCount = try arguments.int("--rules", in: 0...100_000) ?? 50
+        let corpus = arguments.value("--corpus") ?? "../shared/corpus/ecs"
+
+        #if DEBUG
+        report("warning: this is a debug build; figures mean little (use swift build -c release)")
+        #endif
+        report("simdjson kernel: \(EventReader.activeKernel)")
+        report("cores used: 1 (the pipeline runs on the calling thread)")
+        var configuration = PerimeterConfiguration()
+        configuration.inventory.latenessWindow = .days(100_000)
+        let options = benchOptions()
+
+        // 1. The generated workload.
+        var workload = BenchmarkWorkload(assets: assets)
+        var clock = Stopwatch()
+        let inventory = workload.makeInventory(settings: configuration.inventory)
+        report("\n== generated workload: \(Formatting.count(inventory.assetCount)) assets, "
+               + "\(Formatting.count(inventory.attachmentCount)) atom attachments, "
+               + "built in \(Formatting.decimal(clock.lap())) s; peak memory \(peakMemory())")
+        try measureStages(workload: &workload, inventory: inventory, configuration: configuration,
+                          events: min(events, 200_000))
+        let enrichOnly = try IngestPipeline(store: nil, inventory: inventory, rules: [],
+                                            configuration: configuration, options: options,
+                                            output: DiscardingSink())
+        try measure("read+extract+enrich+write (inventory loaded, no discovery)", events: events,
+                    pipeline: enrichOnly) { count in workload.makeEvents(count) }
+
+        // 2. Full ingest with discovery writes into a SQLite store.
+        let path = "\(directory)/perimeter-bench-\(getpid()).db"
+        defer { removeStore(path) }
+        removeStore(path)
+        clock = Stopwatch()
+        do {
+            let store = try InventoryStore(path: path)
+            try store.persist(inventory.snapshotChanges())
+        }
+        report("\n== store seeded with the inventory in \(Formatting.decimal(clock.lap())) s")
+        let store = try InventoryStore(path: path)
+        let full = try IngestPipeline(store: store, configuration: configuration, options: options,
+                                      output: DiscardingSink())
+        report("   inventory loaded from the store in \(Formatting.decimal(clock.lap())) s; "
+               + "peak memory \(peakMemory())")
+        var ingestWorkload = BenchmarkWorkload(assets: assets, seed: 7)
+        try measure("full ingest with discovery writes (batches of \(configuration.batchSize))",
+                    events: ingestEvents, pipeline: full) { count in ingestWorkload.makeEvents(count) }
+        if ruleCount > 0 {
+            try measureIngestWithDetection(ruleCount: ruleCount, events: ingestEvents,
+                                           assets: assets, storePath: path,
+                                           configuration: configuration, options: options)
+        }
+
+        // 3. The corpus, replicated.
+        if corpusEvents > 0 {
+            try measureCorpus(directory: corpus, events: corpusEvents, storeDirectory: directory,
+                              configuration: configuration, options: options)
+        }
+        report("\npeak memory of the whole run: \(peakMemory())")
+        return 0
+    }
+
+    private static func benchOptions() -> IngestOptions {
+        var options = IngestOptions()
+        options.scope = ScopeKey(community: "bench")
+        options.now = EventTime(milliseconds: 1_900_000_000_000)
+        return options
+    }
+
+    /// Runs `events` events through the pipeline in chunks (generation
+    /// not timed), printing the workload's profile and the rates.
+    private static func measure(_ label: String, events: Int, pipeline: IngestPipeline,
+                                makeChunk: (Int) -> [[UInt8]]) throws {
+        var remaining = events
+        var seconds = 0.0
+        var bytes = 0
+        let before = pipeline.summary
+        while remaining > 0 {
+            let chunk = makeChunk(min(remaining, 100_000))
+            remaining -= chunk.count
+            bytes += chunk.reduce(0) { $0 + $1.count + 1 }
+            var clock = Stopwatch()
+            try pipeline.ingest(lines: chunk, name: "bench")
+            seconds += clock.lap()
+        }
+        let summary = pipeline.summary
+        let read = summary.eventsRead - before.eventsRead
+        let atoms = summary.atomsSeen - before.atomsSeen
+        let enriched = summary.enriched - before.enriched
+        let created = summary.created.values.reduce(0, +) - before.created.values.reduce(0, +)
+        report("\n== \(label)")
+        report("   profile: \(Formatting.count(read)) events, mean \(bytes / max(read, 1)) bytes, "
+               + "\(Formatting.decimal(Double(atoms) / Double(max(read, 1)))) atoms/event, "
+               + "\(Formatting.decimal(100 * Double(enriched) / Double(max(read, 1))))% enriched, "
+               + "\(Formatting.count(created)) assets created")
+        report("   \(Formatting.count(Int(Double(read) / seconds))) events/s, "
+               + "\(Formatting.decimal(Double(bytes) / seconds / 1_000_000)) MB/s on one core "
+               + "(\(Formatting.decimal(seconds, places: 2)) s); peak memory \(peakMemory())")
+    }
+
+    private static func measureCorpus(directory: String, events: Int, storeDirectory: String,
+                                      configuration: PerimeterConfiguration,
+                                      options: IngestOptions) throws {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".ndjson") }.sorted()
+        guard !files.isEmpty else {
+            report("\n== corpus: none at \(directory) (give --corpus DIR); skipped")
+            return
+        }
+        var lines: [[UInt8]] = []
+        for file in files {
+            let text = (try? String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") where !line.isEmpty { lines.append(Array(line.utf8)) }
+        }
+        report("\n== corpus: \(Formatting.count(lines.count)) events from \(files.count) files, "
+               + "replicated to \(Formatting.count(events))")
+        let path = "\(storeDirectory)/perimeter-bench-corpus-\(getpid()).db"
+        defer { removeStore(path) }
+        removeStore(path)
+        let store = try InventoryStore(path: path)
+        let full = try IngestPipeline(store: store, configuration: configuration, options: options,
+                                      output: DiscardingSink())
+        var offset = 0
+        func chunk(_ count: Int) -> [[UInt8]] {
+            (0..<count).map { _ in
+                defer { offset = (offset + 1) % lines.count }
+                return lines[offset]
+            }
+        }
+        try measure("corpus: full ingest with discovery writes", events: events, pipeline: full,
+                    makeChunk: chunk)
+        let enrichOnly = try IngestPipeline(store: nil, inventory: full.inventory, rules: [],
+                                            configuration: configuration, options: options,
+                                            output: DiscardingSink())
+        offset = 0
+        try measure("corpus: read+extract+enrich+write (inventory discovered from it)", events: events,
+                    pipeline: enrichOnly, makeChunk: chunk)
+    }
+
+    /// The cost of each stage on its own, cumulatively, so a slow stage
+    /// shows: parse+extract, then discovery-free observe and match, then
+    /// enrichment and writing.
+    private static func measureStages(workload: inout BenchmarkWorkload, inventory: Inventory,
+                                      configuration: PerimeterConfiguration, events: Int) throws {
+        let lines = workload.makeEvents(events)
+        let reader = try EventReader(configuration: configuration)
+        let scope = ScopeKey(community: "bench")
+        let arrival = EventTime(milliseconds: 1_900_000_000_000)
+        var output: [UInt8] = []
+        output.reserveCapacity(1 << 20)
+        report("\n== stages, cumulative (\(Formatting.count(events)) events)")
+        for stage in 1...3 {
+            var clock = Stopwatch()
+            for line in lines {
+                try line.withUnsafeBytes { bytes in
+                    let event = try reader.read(bytes, scope: scope, reference: "bench", arrival: arrival)
+                    guard stage >= 2 else { return }
+                    let (_, match) = inventory.observeAndMatch(
+                        event.observation, rules: [], now: arrival, stream: "stages",
+                        advancesWatermark: true)
+                    guard stage >= 3 else { return }
+                    let enrichment = AssetEnrichment(cards: inventory.enrichmentCards(match.assets),
+                                                     bounds: configuration.criticalityBounds,
+                                                     isAmbiguous: match.isAmbiguous)
+                    EnrichedEventWriter.write(line: bytes, parsed: event.parsed,
+                                              sekoiaioMembers: enrichment.sekoiaioMembers(view: .detection),
+                                              into: &output)
+                    output.removeAll(keepingCapacity: true)
+                }
+            }
+            let seconds = clock.lap()
+            inventory.discardChanges()
+            let name = ["parse + atoms + observation", "+ observe and match", "+ enrich and write"][stage - 1]
+            report("   \(name.padding(toLength: 30, withPad: " ", startingAt: 0)) "
+                   + "\(Formatting.decimal(seconds / Double(events) * 1e6, places: 2)) µs/event, "
+                   + "\(Formatting.count(Int(Double(events) / seconds))) events/s")
+        }
+    }
+
+    private static func removeStore(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// Peak resident memory of the process so far.
+    static func peakMemory() -> String {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return "\(Formatting.decimal(Double(usage.ru_maxrss) / 1_048_576, places: 2)) GB"
+    }
+
+    private static func report(_ text: String) {
+        print(text)
+        fflush(nil)
+    }
+}
+
+/// Takes enriched events and drops them: the benchmark measures the
+/// writing of each enriched line, not a disk.
+final class DiscardingSink: EnrichedEventSink {
+    private(set) var bytes = 0
+    func write(_ line: [UInt8]) throws { bytes += line.count }
+    func flush() throws {}
+}
+
+/// Wall-clock laps, in seconds.
+struct Stopwatch {
+    private var start = DispatchTime.now().uptimeNanoseconds
+
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { start = now }
+        return Double(now - start) / 1e9
     }
 }

@@ -1,3 +1,4 @@
+import PerimeterInventory
 import PerimeterJSON
 import PerimeterModel
 
@@ -34,28 +35,32 @@ public struct AssetEnrichment: Sendable, Hashable {
 
     /// `assets` must already be in enrichment order.
     public init(assets: [Asset], bounds: CriticalityBounds, isAmbiguous: Bool = false) {
-        var tagSet = Set<String>()
-        var byCategory: [AssetCategory: CategoryFields] = [:]
-        for asset in assets {
-            let uuid = asset.id.uuidString.lowercased()
-            Self.appendOnce(uuid, to: &uuids)
-            Self.appendOnce(asset.name, to: &names)
-            Self.appendOnce(bounds.display(asset.criticality).rawValue, to: &criticalityDisplays)
-            tagSet.formUnion(asset.tags)
-            var fields = byCategory[asset.category] ?? CategoryFields()
-            Self.appendOnce(uuid, to: &fields.uuids)
-            Self.appendOnce(asset.name, to: &fields.names)
-            if let value = asset.criticality?.value {
+        self.init(cards: assets.map(AssetCard.init), bounds: bounds, isAmbiguous: isAmbiguous)
+    }
+
+    /// `cards` must already be in enrichment order
+    /// (`Inventory.enrichmentCards`).
+    public init(cards: [AssetCard], bounds: CriticalityBounds, isAmbiguous: Bool = false) {
+        guard !cards.isEmpty else { return }
+        var byCategory: [CategoryFields] = Array(repeating: CategoryFields(),
+                                                 count: AssetCategory.allCases.count)
+        for card in cards {
+            Self.appendOnce(card.uuid, to: &uuids)
+            Self.appendOnce(card.name, to: &names)
+            let display = bounds.display(card.criticality.flatMap { try? Criticality($0) })
+            Self.appendOnce(display.rawValue, to: &criticalityDisplays)
+            for tag in card.tags { Self.appendOnce(tag, to: &tags) }
+            let slot = AssetCategory.allCases.firstIndex(of: card.category)!
+            Self.appendOnce(card.uuid, to: &byCategory[slot].uuids)
+            Self.appendOnce(card.name, to: &byCategory[slot].names)
+            if let value = card.criticality {
                 Self.appendOnce(value, to: &criticalityValues)
-                Self.appendOnce(value, to: &fields.criticalityValues)
+                Self.appendOnce(value, to: &byCategory[slot].criticalityValues)
             }
-            byCategory[asset.category] = fields
         }
-        tags = tagSet.sorted()
-        categories = AssetCategory.allCases.compactMap { category in
-            byCategory[category].map { (category, $0) }
-        }
-        self.isAmbiguous = isAmbiguous && !assets.isEmpty
+        if cards.count > 1 { tags.sort() }
+        categories = zip(AssetCategory.allCases, byCategory).filter { !$0.1.uuids.isEmpty }
+        self.isAmbiguous = isAmbiguous
     }
 
     public static func == (a: AssetEnrichment, b: AssetEnrichment) -> Bool {

@@ -26,6 +26,8 @@ public final class EventReader {
     /// Extractor field index → selection id.
     private let extractorFieldIDs: [Int]
     private let ids: ContextFieldIDs
+    /// Vendor found in each module, observer or agent type value seen.
+    private var vendorCache: [String: String?] = [:]
     private let leaseFieldIDs: [(conditions: [(Int, [String])], action: Int, address: Int,
                                  hostname: Int?, mac: Int?, source: LeaseSource)]
 
@@ -81,38 +83,50 @@ public final class EventReader {
     // MARK: - Subjects
 
     private func hostSubject(_ parsed: ParsedEvent, _ atoms: [FieldAtom]) -> HostSubject? {
-        func found(_ field: String, _ type: AtomType) -> [Atom] {
-            atoms.filter { $0.field == field && $0.atom.type == type }.map(\.atom)
+        // One pass over the atoms, sorted into the subject's slots.
+        var nameHostname: Atom?, nameFQDN: Atom?, fallbackHostname: Atom?, fallbackFQDN: Atom?
+        var addresses: [Atom] = [], macs: [Atom] = [], hostIDs: [Atom] = [], agentIDs: [Atom] = []
+        for found in atoms {
+            switch (found.field, found.atom.type) {
+            case ("host.name", .hostname): if nameHostname == nil { nameHostname = found.atom }
+            case ("host.name", .fqdn): if nameFQDN == nil { nameFQDN = found.atom }
+            case ("host.hostname", .hostname): if fallbackHostname == nil { fallbackHostname = found.atom }
+            case ("host.hostname", .fqdn): if fallbackFQDN == nil { fallbackFQDN = found.atom }
+            case ("host.ip", .ipv4), ("host.ip", .ipv6): addresses.append(found.atom)
+            case ("host.mac", .mac): macs.append(found.atom)
+            case ("host.id", .hostID), ("cloud.instance.id", .hostID): hostIDs.append(found.atom)
+            case ("agent.id", .agentID): agentIDs.append(found.atom)
+            default: continue
+            }
         }
-        var nameField = "host.name"
-        var hostname = found(nameField, .hostname).first
-        if hostname == nil {
-            nameField = "host.hostname"
-            hostname = found(nameField, .hostname).first
-        }
-        guard let hostname else { return nil }
-        let display = parsed.firstString(of: nameField == "host.name" ? ids.hostName : ids.hostHostname)
+        let usesName = nameHostname != nil
+        guard let hostname = nameHostname ?? fallbackHostname else { return nil }
+        let display = parsed.firstString(of: usesName ? ids.hostName : ids.hostHostname)
         return HostSubject(
             displayName: display ?? hostname.value, hostname: hostname,
-            fqdn: found(nameField, .fqdn).first,
-            addresses: found("host.ip", .ipv4) + found("host.ip", .ipv6),
-            macs: found("host.mac", .mac),
-            hostIDs: found("host.id", .hostID) + found("cloud.instance.id", .hostID),
-            agentIDs: found("agent.id", .agentID))
+            fqdn: usesName ? nameFQDN : fallbackFQDN, addresses: addresses, macs: macs,
+            hostIDs: hostIDs, agentIDs: agentIDs)
     }
 
     private func accountSubject(_ parsed: ParsedEvent, _ atoms: [FieldAtom]) -> AccountSubject? {
-        guard let username = atoms.first(where: { $0.field == "user.name" && $0.atom.type == .username })
-        else { return nil }
-        var display = parsed.firstString(of: ids.userName) ?? username.atom.value
-        if let domain = parsed.firstString(of: ids.userDomain), !display.contains("\\"),
-           !display.contains("@"), username.atom.value.contains("\\") {
+        var username: Atom?
+        var emails: [Atom] = [], sids: [Atom] = []
+        for found in atoms {
+            switch (found.field, found.atom.type) {
+            case ("user.name", .username): if username == nil { username = found.atom }
+            case ("user.email", .email): emails.append(found.atom)
+            case ("user.id", .sid): sids.append(found.atom)
+            default: continue
+            }
+        }
+        guard let username else { return nil }
+        var display = parsed.firstString(of: ids.userName) ?? username.value
+        if let domain = parsed.firstString(of: ids.userDomain),
+           !display.utf8.contains(UInt8(ascii: "\\")), !display.utf8.contains(UInt8(ascii: "@")),
+           username.value.utf8.contains(UInt8(ascii: "\\")) {
             display = "\(domain)\\\(display)"
         }
-        return AccountSubject(
-            displayName: display, username: username.atom,
-            emails: atoms.filter { $0.field == "user.email" && $0.atom.type == .email }.map(\.atom),
-            sids: atoms.filter { $0.field == "user.id" && $0.atom.type == .sid }.map(\.atom))
+        return AccountSubject(displayName: display, username: username, emails: emails, sids: sids)
     }
 
     private func operatingSystem(_ parsed: ParsedEvent) -> OperatingSystemFields? {
@@ -142,10 +156,15 @@ public final class EventReader {
     private func edrVendor(_ parsed: ParsedEvent) -> String? {
         for id in [ids.eventModule, ids.observerVendor, ids.observerProduct, ids.agentType] {
             for value in strings(parsed, id) {
-                let lowered = value.lowercased().replacingOccurrences(of: " ", with: "")
-                if let match = Self.edrVendors.first(where: { lowered.contains($0.needle) }) {
-                    return match.vendor
+                if let cached = vendorCache[value] {
+                    if let cached { return cached }
+                    continue
                 }
+                let lowered = value.lowercased().filter { $0 != " " }
+                let vendor = Self.edrVendors.first { lowered.range(of: $0.needle) != nil }?.vendor
+                // The values are few (module and product names): cache them.
+                if vendorCache.count < 10_000 { vendorCache[value] = .some(vendor) }
+                if let vendor { return vendor }
             }
         }
         return nil
@@ -157,8 +176,12 @@ public final class EventReader {
         for source in leaseFieldIDs {
             let matches = source.conditions.allSatisfy { id, accepted in
                 let values = parsed.values(of: id)
-                if accepted.contains("*") { return !values.isEmpty }
-                return values.contains { value in accepted.contains(value.text.lowercased()) }
+                if values.isEmpty { return false }
+                if accepted.contains("*") { return true }
+                return values.contains { value in
+                    guard let text = value.jsonString else { return accepted.contains(value.text) }
+                    return accepted.contains { text.isEqualIgnoringASCIICase(to: $0) }
+                }
             }
             guard matches else { continue }
             let actions = parsed.values(of: source.action).map { $0.text.lowercased() }

@@ -193,8 +193,9 @@ public final class IngestPipeline {
         summary.droppedDottedHostnames += event.droppedDottedHostnames
         summary.atomsSeen += event.observation.atoms.count
 
-        let outcome = inventory.observe(event.observation, rules: rules, now: now, stream: stream,
-                                        advancesWatermark: event.hasEventTime)
+        let (outcome, match) = inventory.observeAndMatch(
+            event.observation, rules: rules, now: now, stream: stream,
+            advancesWatermark: event.hasEventTime)
         switch outcome.timing {
         case .accepted: break
         case .late: summary.late += 1
@@ -203,9 +204,7 @@ public final class IngestPipeline {
         for (_, rule) in outcome.created { summary.created[rule, default: 0] += 1 }
         summary.conflicts += outcome.conflicts
 
-        let match = inventory.match(event.observation.atoms, in: options.scope,
-                                    at: event.observation.time)
-        let enrichment = AssetEnrichment(assets: inventory.enrichmentOrder(match.assets),
+        let enrichment = AssetEnrichment(cards: inventory.enrichmentCards(match.assets),
                                          bounds: configuration.criticalityBounds,
                                          isAmbiguous: match.isAmbiguous)
         if !enrichment.isEmpty { summary.enriched += 1 }
@@ -241,8 +240,14 @@ public final class IngestPipeline {
         try flushOutput()
         try output?.flush()
         try rejects?.synchronize()
+        guard let store else {
+            inventory.discardChanges()
+            committedSummary = summary
+            uncommitted = 0
+            return
+        }
         let changes = inventory.drainChanges()
-        try store?.persist(changes, progress: progress, counters: summary - committedSummary,
+        try store.persist(changes, progress: progress, counters: summary - committedSummary,
                            community: options.scope.community, alongside: onCommit)
         committedSummary = summary
         uncommitted = 0

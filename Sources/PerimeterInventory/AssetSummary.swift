@@ -1,47 +1,95 @@
-import Foundation
+import PerimeterJSON
 import PerimeterModel
 
 /// Compact JSON descriptions of assets for the audit trail's before and
-/// after columns.
+/// after columns. Written by hand: discovery records one for every asset
+/// it changes, on the ingest's hot path.
 enum AssetSummary {
-    static func fields(of asset: Asset) -> [String: Any] {
-        var fields: [String: Any] = [
-            "name": asset.name, "category": asset.category.rawValue,
-            "reviewed": asset.reviewed, "tags": asset.tags.sorted(),
-            "revoked": asset.isRevoked, "description": asset.description,
+    private typealias Field = (name: String, write: (inout [UInt8]) -> Void)
+
+    private static func fields(of asset: Asset) -> [Field] {
+        [
+            ("category", { JSONText.appendQuoted(asset.category.rawValue, to: &$0) }),
+            ("criticality", { output in
+                if let value = asset.criticality?.value { output.append(contentsOf: String(value).utf8) }
+                else { output.append(contentsOf: "null".utf8) }
+            }),
+            ("description", { JSONText.appendQuoted(asset.description, to: &$0) }),
+            ("name", { JSONText.appendQuoted(asset.name, to: &$0) }),
+            ("properties", { appendProperties(asset.properties, to: &$0) }),
+            ("reviewed", { $0.append(contentsOf: (asset.reviewed ? "true" : "false").utf8) }),
+            ("revoked", { $0.append(contentsOf: (asset.isRevoked ? "true" : "false").utf8) }),
+            ("subcategory", { output in
+                if let sub = asset.subcategory { JSONText.appendQuoted(sub.rawValue, to: &output) }
+                else { output.append(contentsOf: "null".utf8) }
+            }),
+            ("tags", { appendStrings(asset.tags.sorted(), to: &$0) }),
         ]
-        fields["subcategory"] = asset.subcategory?.rawValue ?? NSNull()
-        fields["criticality"] = asset.criticality?.value ?? NSNull()
-        var properties: [String: Any] = [:]
-        for (name, value) in asset.properties { properties[name] = value.jsonObject }
-        fields["properties"] = properties
-        return fields
     }
 
-    static func describe(_ asset: Asset) -> String { encode(fields(of: asset)) }
+    static func describe(_ asset: Asset) -> String {
+        encode(fields(of: asset).map { ($0.name, render($0.write)) })
+    }
 
     /// Only the fields that differ, so the trail reads as a diff.
     static func changedFields(from before: Asset, to after: Asset) -> (before: String, after: String) {
-        let old = fields(of: before)
-        let new = fields(of: after)
-        var changedOld: [String: Any] = [:]
-        var changedNew: [String: Any] = [:]
-        for (name, value) in new where !isEqual(old[name], value) {
-            changedOld[name] = old[name] ?? NSNull()
-            changedNew[name] = value
+        var old: [(String, [UInt8])] = []
+        var new: [(String, [UInt8])] = []
+        for (a, b) in zip(fields(of: before), fields(of: after)) {
+            let oldValue = render(a.write)
+            let newValue = render(b.write)
+            if oldValue != newValue {
+                old.append((a.name, oldValue))
+                new.append((b.name, newValue))
+            }
         }
-        return (encode(changedOld), encode(changedNew))
+        return (encode(old), encode(new))
     }
 
-    private static func isEqual(_ a: Any?, _ b: Any) -> Bool {
-        guard let a else { return false }
-        return encode(["v": a]) == encode(["v": b])
+    private static func render(_ write: (inout [UInt8]) -> Void) -> [UInt8] {
+        var bytes: [UInt8] = []
+        write(&bytes)
+        return bytes
     }
 
-    static func encode(_ object: [String: Any]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+    private static func encode(_ members: [(String, [UInt8])]) -> String {
+        var output: [UInt8] = [UInt8(ascii: "{")]
+        for (index, (name, value)) in members.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(name, to: &output)
+            output.append(UInt8(ascii: ":"))
+            output.append(contentsOf: value)
+        }
+        output.append(UInt8(ascii: "}"))
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func appendStrings(_ values: [String], to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(value, to: &output)
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    private static func appendProperties(_ properties: [String: PropertyValue],
+                                         to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "{"))
+        for (index, name) in properties.keys.sorted().enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(name, to: &output)
+            output.append(UInt8(ascii: ":"))
+            switch properties[name]! {
+            case .string(let s): JSONText.appendQuoted(s, to: &output)
+            case .number(let n):
+                let text = n.isFinite && n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+                output.append(contentsOf: (n.isFinite ? text : "null").utf8)
+            case .boolean(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
+            case .list(let l): appendStrings(l, to: &output)
+            }
+        }
+        output.append(UInt8(ascii: "}"))
     }
 }
 

@@ -98,7 +98,7 @@ public struct AccountSubject: Sendable, Hashable {
 
     /// A name ending in `$` is a machine account (SPEC §2).
     public var isMachineAccount: Bool { username.value.hasSuffix("$") }
-    var isQualified: Bool { username.value.contains("\\") }
+    var isQualified: Bool { username.value.utf8.contains(UInt8(ascii: "\\")) }
 }
 
 /// The operating system fields of an event.

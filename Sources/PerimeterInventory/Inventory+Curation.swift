@@ -46,7 +46,7 @@ extension Inventory {
         }
         guard asset != before else { return nil }
         assets[asset.id] = asset
-        noteRevocation(of: asset)
+        refreshDerivedState(of: asset)
         let diff = AssetSummary.changedFields(from: before, to: asset)
         return AuditRecord(asset: asset.id, actor: actor, action: action, at: time,
                            before: diff.before, after: diff.after)

@@ -13,9 +13,52 @@ extension Inventory {
     public func observe(_ event: EventObservation, rules: Set<DiscoveryRule>, now: EventTime,
                         stream: String = "default",
                         advancesWatermark: Bool = true) -> ObservationOutcome {
+        applyStructure(of: event, atomIDs: countActivity(of: event), rules: rules, now: now,
+                       stream: stream, advancesWatermark: advancesWatermark)
+    }
+
+    /// `observe` then `match`, hashing each atom once for both: the
+    /// ingest's hot path.
+    public func observeAndMatch(_ event: EventObservation, rules: Set<DiscoveryRule>,
+                                now: EventTime, stream: String,
+                                advancesWatermark: Bool) -> (ObservationOutcome, AssetMatch) {
+        let ids = countActivity(of: event)
+        let outcome = rules.isEmpty && event.lease == nil
+            ? structureFreeOutcome(of: event, now: now, stream: stream,
+                                   advancesWatermark: advancesWatermark)
+            : applyStructure(of: event, atomIDs: ids, rules: rules, now: now, stream: stream,
+                             advancesWatermark: advancesWatermark)
+        return (outcome, match(distinctAtoms(of: event), ids: ids, in: event.scope, at: event.time))
+    }
+
+    /// The timing of an event when no rule may change anything.
+    private func structureFreeOutcome(of event: EventObservation, now: EventTime, stream: String,
+                                      advancesWatermark: Bool) -> ObservationOutcome {
         self.stream = stream
         var outcome = ObservationOutcome()
-        countActivity(of: event)
+        if event.time > now + settings.futureTolerance {
+            outcome.timing = .future
+        } else if watermark != .distantPast, event.time < watermark - settings.latenessWindow {
+            outcome.timing = .late
+        } else if advancesWatermark {
+            advanceWatermark(to: event.time)
+        }
+        return outcome
+    }
+
+    /// The event's atoms once each, in the order `countActivity` interned them.
+    func distinctAtoms(of event: EventObservation) -> [Atom] {
+        var atoms: [Atom] = []
+        atoms.reserveCapacity(event.atoms.count)
+        for found in event.atoms where !atoms.contains(found.atom) { atoms.append(found.atom) }
+        return atoms
+    }
+
+    private func applyStructure(of event: EventObservation, atomIDs: [Int32],
+                                rules: Set<DiscoveryRule>, now: EventTime, stream: String,
+                                advancesWatermark: Bool) -> ObservationOutcome {
+        self.stream = stream
+        var outcome = ObservationOutcome()
 
         if event.time > now + settings.futureTolerance {
             outcome.timing = .future
@@ -28,7 +71,9 @@ extension Inventory {
         if advancesWatermark { advanceWatermark(to: event.time) }
 
         var host: AssetID?
-        if let subject = event.host {
+        let readsHosts = rules.contains(.uniqueHosts) || rules.contains(.operatingSystem)
+            || rules.contains(.edrAgentIDs)
+        if let subject = event.host, readsHosts {
             host = discoverHost(subject, event: event, creating: rules.contains(.uniqueHosts),
                                 outcome: &outcome)
         }
@@ -36,9 +81,9 @@ extension Inventory {
             applyLease(lease, event: event, creating: rules.contains(.uniqueHosts),
                        outcome: &outcome)
         }
-        if let subject = event.account, !event.isFailure || settings.strictAccounts {
-            discoverAccount(subject, event: event, creating: rules.contains(.uniqueAccounts),
-                            outcome: &outcome)
+        if let subject = event.account, rules.contains(.uniqueAccounts),
+           !event.isFailure || settings.strictAccounts {
+            discoverAccount(subject, event: event, creating: true, outcome: &outcome)
         }
         if let host {
             if rules.contains(.operatingSystem) { attachOperatingSystem(of: event, to: host) }
@@ -47,13 +92,22 @@ extension Inventory {
         return outcome
     }
 
-    private func countActivity(of event: EventObservation) {
+    /// Counts the event once for each distinct atom it names, and returns
+    /// the atoms' interned ids in the event's scope (matching reuses them).
+    @discardableResult
+    func countActivity(of event: EventObservation) -> [Int32] {
         let week = event.time.weekStart
-        var seen = Set<Atom>()
-        for found in event.atoms where seen.insert(found.atom).inserted {
-            let key = AtomKey(scope: event.scope, atom: found.atom)
-            pending.activity[ActivityKey(key: key, weekStart: week), default: 0] += 1
+        var ids: [Int32] = []
+        ids.reserveCapacity(event.atoms.count)
+        var seen: [Atom] = []
+        seen.reserveCapacity(event.atoms.count)
+        for found in event.atoms where !seen.contains(found.atom) {
+            seen.append(found.atom)
+            let id = timelines.intern(AtomKey(scope: event.scope, atom: found.atom))
+            ids.append(id)
+            pending.activity[ActivityCounter(atom: id, weekStart: week), default: 0] += 1
         }
+        return ids
     }
 
     // MARK: - Hosts
@@ -82,7 +136,9 @@ extension Inventory {
             // A name shared with other hosts is recorded as a conflict
             // when it is attached below.
         }
-        guard creating || !isNew(resolution) else { return asset }
+        // With unique_hosts off, a known host is only looked up (for the
+        // os and EDR rules): its atoms are that rule's to attach.
+        guard creating else { return asset }
         let origin = event.reference
         for atom in [subject.hostname, subject.fqdn].compactMap({ $0 })
             + subject.hostIDs + subject.agentIDs + subject.macs {
@@ -94,11 +150,6 @@ extension Inventory {
         }
         touch(asset, at: event.time)
         return asset
-    }
-
-    private func isNew(_ resolution: Resolution) -> Bool {
-        if case .new = resolution { return true }
-        return false
     }
 
     /// Finds the host an event describes. The name decides (SPEC §3.1:
@@ -249,10 +300,9 @@ extension Inventory {
         updated.updatedAt = time.date
         assets[record.id] = updated
         markChanged(record.id)
-        pending.audit.append(AuditRecord(
-            asset: record.id, actor: actor, action: "update", at: time,
-            before: AssetSummary.changedFields(from: before, to: updated).before,
-            after: AssetSummary.changedFields(from: before, to: updated).after))
+        let diff = AssetSummary.changedFields(from: before, to: updated)
+        pending.audit.append(AuditRecord(asset: record.id, actor: actor, action: "update", at: time,
+                                         before: diff.before, after: diff.after))
     }
 
     // MARK: - Leases

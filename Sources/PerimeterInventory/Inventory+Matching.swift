@@ -17,28 +17,35 @@ extension Inventory {
     /// event's own time, so a replay of old logs gives the old answer.
     /// Atoms that no asset claims are remembered as unclaimed.
     public func match(_ atoms: [FieldAtom], in scope: ScopeKey, at time: EventTime) -> AssetMatch {
+        var distinct: [Atom] = []
+        for found in atoms where !distinct.contains(found.atom) { distinct.append(found.atom) }
+        let ids = distinct.map { timelines.intern(AtomKey(scope: scope, atom: $0)) }
+        return match(distinct, ids: ids, in: scope, at: time)
+    }
+
+    /// Matches distinct atoms whose ids in `scope` are already interned.
+    func match(_ atoms: [Atom], ids: [Int32], in scope: ScopeKey, at time: EventTime) -> AssetMatch {
         var match = AssetMatch()
-        var seen = Set<Atom>()
-        for found in atoms where seen.insert(found.atom).inserted {
-            let atom = found.atom
+        for (atom, id) in zip(atoms, ids) {
             var holders: [AssetID]
             switch atom.type {
-            case .username where !atom.value.contains("\\"):
+            case .username where !atom.value.utf8.contains(UInt8(ascii: "\\")):
                 let candidates = accountCandidates(bareName: atom.value, in: scope, at: time)
                 // SPEC §2: an unqualified name matches only a single holder.
                 holders = candidates.count == 1 ? candidates : []
             case .ipv4, .ipv6:
-                holders = self.holders(of: atom, in: scope, at: time)
-                for network in networks(containing: atom, in: scope, at: time)
-                where !holders.contains(network) {
-                    holders.append(network)
+                holders = self.holders(atomID: id, atom: atom, in: scope, at: time)
+                if !networks.isEmpty {
+                    for network in networks(containing: atom, in: scope, at: time)
+                    where !holders.contains(network) {
+                        holders.append(network)
+                    }
                 }
             default:
-                holders = self.holders(of: atom, in: scope, at: time)
+                holders = self.holders(atomID: id, atom: atom, in: scope, at: time)
             }
             if holders.isEmpty {
-                let key = AtomKey(scope: scope, atom: atom)
-                pending.unclaimed[key] = max(pending.unclaimed[key] ?? time, time)
+                pending.unclaimed[id] = max(pending.unclaimed[id] ?? time, time)
                 continue
             }
             if atom.type == .hostname && holders.count > 1 {
@@ -49,6 +56,31 @@ extension Inventory {
             }
         }
         return match
+    }
+
+    /// `holders(of:in:at:)` with the id of the atom in `scope` known.
+    private func holders(atomID id: Int32, atom: Atom, in scope: ScopeKey,
+                         at time: EventTime) -> [AssetID] {
+        let own = holders(ofAtomID: id, at: time)
+        if !own.isEmpty || scope.entity == nil { return own }
+        return holders(of: AtomKey(scope: scope.communityWide, atom: atom), at: time)
+    }
+
+    /// The enrichment cards of assets, in enrichment order (SPEC §5):
+    /// criticality highest first, unrated last, then uuid.
+    public func enrichmentCards(_ ids: [AssetID]) -> [AssetCard] {
+        var found = ids.compactMap { cards[$0] }
+        if found.count > 1 {
+            found.sort { a, b in
+                switch (a.criticality, b.criticality) {
+                case let (x?, y?) where x != y: return x > y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return a.uuid < b.uuid
+                }
+            }
+        }
+        return found
     }
 
     /// Sorts assets as enrichment lists them (SPEC §5): criticality
@@ -62,5 +94,33 @@ extension Inventory {
             default: return a.id.uuidString.lowercased() < b.id.uuidString.lowercased()
             }
         }
+    }
+}
+
+/// What enrichment shows of an asset, computed once per change rather
+/// than per event: the uuid's text form is costly to make.
+public struct AssetCard: Sendable, Hashable {
+    public let id: AssetID
+    /// The uuid in lower case, as every output writes it.
+    public let uuid: String
+    public let name: String
+    public let category: AssetCategory
+    public let criticality: Int?
+    public let tags: [String]
+
+    public init(_ asset: Asset) {
+        id = asset.id
+        uuid = asset.id.uuidString.lowercased()
+        name = asset.name
+        category = asset.category
+        criticality = asset.criticality?.value
+        tags = asset.tags.sorted()
+    }
+
+    /// Whether the card still shows the asset as it is.
+    func describes(_ asset: Asset) -> Bool {
+        name == asset.name && criticality == asset.criticality?.value
+            && category == asset.category && tags.count == asset.tags.count
+            && tags.allSatisfy(asset.tags.contains)
     }
 }

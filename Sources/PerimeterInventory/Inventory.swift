@@ -25,8 +25,10 @@ public final class Inventory {
     public internal(set) var assets: [AssetID: Asset] = [:]
     /// Revoked assets, kept apart so matching need not copy asset records.
     var revokedAssets: Set<AssetID> = []
+    /// What enrichment shows of each asset, precomputed.
+    var cards: [AssetID: AssetCard] = [:]
     var attachments: [Attachment] = []
-    var timelines: [AtomKey: [Int32]] = [:]
+    let timelines = TimelineIndex()
     var attachmentsByAsset: [AssetID: [Int32]] = [:]
     /// Qualified usernames by their bare name, so that an unqualified
     /// name can match the single account that holds it.
@@ -48,12 +50,15 @@ public final class Inventory {
     /// Adds an asset as it was stored; records no change.
     public func load(asset: Asset) {
         assets[asset.id] = asset
-        noteRevocation(of: asset)
+        refreshDerivedState(of: asset)
     }
 
-    /// Keeps `revokedAssets` in step with an asset record just stored.
-    func noteRevocation(of asset: Asset) {
+    /// Keeps the revoked set and the enrichment card in step with an
+    /// asset record just stored.
+    func refreshDerivedState(of asset: Asset) {
         if asset.isRevoked { revokedAssets.insert(asset.id) } else { revokedAssets.remove(asset.id) }
+        if let card = cards[asset.id], card.describes(asset) { return }
+        cards[asset.id] = AssetCard(asset)
     }
 
     /// Adds an attachment as it was stored; records no change.
@@ -99,12 +104,18 @@ public final class Inventory {
     /// The assets that hold an atom at `time` in exactly this scope key
     /// (no entity fallback), revoked ones left out.
     func holders(of key: AtomKey, at time: EventTime) -> [AssetID] {
-        guard let indices = timelines[key] else { return [] }
+        guard let id = timelines.id(of: key) else { return [] }
+        return holders(ofAtomID: id, at: time)
+    }
+
+    func holders(ofAtomID id: Int32, at time: EventTime) -> [AssetID] {
+        let indices = timelines.indices(id)
+        if indices.isEmpty { return [] }
         var result: [AssetID] = []
         for index in indices {
             let attachment = attachments[Int(index)]
             guard attachment.isValid(at: time, addressExpiry: settings.addressExpiry),
-                  assets[attachment.asset] != nil, !revokedAssets.contains(attachment.asset),
+                  revokedAssets.isEmpty || !revokedAssets.contains(attachment.asset),
                   !result.contains(attachment.asset)
             else { continue }
             result.append(attachment.asset)
@@ -154,7 +165,7 @@ public final class Inventory {
     func insert(_ attachment: Attachment) {
         let index = Int32(attachments.count)
         attachments.append(attachment)
-        timelines[attachment.key, default: []].append(index)
+        timelines.append(index, to: attachment.key)
         attachmentsByAsset[attachment.asset, default: []].append(index)
         if attachment.key.atom.type == .username,
            let bare = Self.bareName(ofQualified: attachment.key.atom.value) {
@@ -188,7 +199,7 @@ public final class Inventory {
 
     func markChanged(_ asset: AssetID) {
         pending.assets.insert(asset)
-        if let record = assets[asset] { noteRevocation(of: record) }
+        if let record = assets[asset] { refreshDerivedState(of: record) }
     }
 
     /// Moves the watermark forward after a structural change at `time`.
@@ -213,6 +224,12 @@ public final class Inventory {
             watermarks: watermarks)
     }
 
+    /// Forgets the changes since the last drain without converting them:
+    /// a run with no store keeps nothing.
+    public func discardChanges() {
+        pending = PendingChanges()
+    }
+
     /// Hands the changes since the last call to the store, and forgets them.
     public func drainChanges() -> InventoryChanges {
         let changes = InventoryChanges(
@@ -220,8 +237,12 @@ public final class Inventory {
             attachments: pending.attachments.sorted().map { attachments[Int($0)] },
             conflicts: pending.conflicts,
             audit: pending.audit,
-            activity: pending.activity,
-            unclaimed: pending.unclaimed,
+            activity: Dictionary(uniqueKeysWithValues: pending.activity.map { counter, count in
+                (ActivityKey(key: timelines.keys[Int(counter.atom)], weekStart: counter.weekStart), count)
+            }),
+            unclaimed: Dictionary(uniqueKeysWithValues: pending.unclaimed.map { id, time in
+                (timelines.keys[Int(id)], time)
+            }),
             rejected: pending.rejected,
             shared: pending.shared,
             watermarks: watermarks.filter { changedWatermarks.contains($0.key) })
@@ -248,8 +269,10 @@ public struct PendingChanges: Sendable {
     var attachments: Set<Int32> = []
     var conflicts: [AtomConflict] = []
     var audit: [AuditRecord] = []
-    var activity: [ActivityKey: Int] = [:]
-    var unclaimed: [AtomKey: EventTime] = [:]
+    /// Events seen per (interned atom, week).
+    var activity: [ActivityCounter: Int] = [:]
+    /// Unclaimed atoms (by interned id) and when they were last seen.
+    var unclaimed: [Int32: EventTime] = [:]
     var rejected: [RejectedAtom] = []
     var shared: [AtomKey] = []
 
@@ -257,6 +280,20 @@ public struct PendingChanges: Sendable {
         assets.isEmpty && attachments.isEmpty && conflicts.isEmpty && audit.isEmpty
             && activity.isEmpty && unclaimed.isEmpty && rejected.isEmpty && shared.isEmpty
     }
+}
+
+/// A pending activity count: an interned atom and the first day of its
+/// week (days since 1970-01-01; week starts fall on whole days).
+struct ActivityCounter: Hashable {
+    var atom: Int32
+    var weekStartDay: Int32
+
+    init(atom: Int32, weekStart: EventTime) {
+        self.atom = atom
+        weekStartDay = Int32(weekStart.milliseconds / 86_400_000)
+    }
+
+    var weekStart: EventTime { EventTime(milliseconds: Int64(weekStartDay) * 86_400_000) }
 }
 
 /// A batch of changes, in the form the store writes.

@@ -33,6 +33,7 @@ struct NetworkIndex {
     }
 
     private var buckets: [BucketKey: [Int32]] = [:]
+    var isEmpty: Bool { buckets.isEmpty }
     /// Prefix lengths in use per scope and family, longest first.
     private var lengths: [ScopeKey: [Bool: [Int]]] = [:]
     private(set) var indexByAttachmentID: [Int64: Int32] = [:]

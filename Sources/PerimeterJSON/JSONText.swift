@@ -4,6 +4,18 @@ public enum JSONText {
     /// characters escaped (RFC 8259 §7), everything else as raw UTF-8.
     public static func appendQuoted(_ s: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most values (names, uuids, tags) need no escape: copy them whole.
+        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+                return false
+            }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])

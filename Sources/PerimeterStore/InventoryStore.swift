@@ -144,7 +144,7 @@ public final class InventoryStore {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             ON CONFLICT DO UPDATE SET count = count + ?6
             """)
-        for (key, count) in changes.activity.sorted(by: { $0.key < $1.key }) {
+        for (key, count) in changes.activity {
             try activity.run(Self.keyValues(key.key) + [.integer(key.weekStart.milliseconds),
                                                         .integer(Int64(count))])
         }
@@ -153,7 +153,7 @@ public final class InventoryStore {
             VALUES (?1, ?2, ?3, ?4, ?5)
             ON CONFLICT DO UPDATE SET last_seen = max(last_seen, ?5)
             """)
-        for (key, time) in changes.unclaimed.sorted(by: { $0.key < $1.key }) {
+        for (key, time) in changes.unclaimed {
             try unclaimed.run(Self.keyValues(key) + [.integer(time.milliseconds)])
         }
         let conflict = try database.statement("""
