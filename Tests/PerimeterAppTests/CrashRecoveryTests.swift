@@ -1,4 +1,5 @@
 import Foundation
+@testable import PerimeterApp
 import PerimeterSQLite
 import PerimeterTestSupport
 import Testing
@@ -110,13 +111,13 @@ struct CrashRecoveryTests {
         let store = fixture.directory.path("killed-\(seed).db")
         let arguments = Self.arguments(store: store, configuration: fixture.configuration,
                                        files: fixture.files)
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix(seed: seed)
         var killed = 0
         var midway = 0
         for round in 1...Self.killsPerSeed {
             // Each run is killed within the first quarter of the time a whole
             // run takes, so that every kill lands before the work is done.
-            let delay = Double.random(in: 0.05...(fixture.referenceSeconds / 4), using: &random)
+            let delay = 0.05 + random.unit() * fixture.referenceSeconds / 4
             let process = try binary.launch(arguments)
             Thread.sleep(forTimeInterval: delay)
             if process.isRunning {

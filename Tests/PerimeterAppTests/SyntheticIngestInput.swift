@@ -1,19 +1,9 @@
 import Foundation
+@testable import PerimeterApp
 
-/// A deterministic pseudo-random generator (SplitMix64): the same seed
-/// gives the same input on every machine, so a failure can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix {
+    /// A number in 0..<bound (the modulo bias is of no concern here).
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
 /// Generated ECS events for crash tests: every kind of event that changes
@@ -41,7 +31,7 @@ struct SyntheticIngestInput {
 
     /// The lines of file `index`, each ending with a newline.
     static func file(_ index: Int, lines: Int) -> String {
-        var random = SplitMix64(seed: 0xC0FFEE &+ UInt64(index))
+        var random = SplitMix(seed: 0xC0FFEE &+ UInt64(index))
         var text = ""
         text.reserveCapacity(lines * 280)
         for line in 0..<lines {
@@ -53,8 +43,8 @@ struct SyntheticIngestInput {
     }
 
     private static func event(file: Int, line: Int, time: Int,
-                              random: inout SplitMix64) -> String {
-        let roll = Int.random(in: 0..<100, using: &random)
+                              random: inout SplitMix) -> String {
+        let roll = random.below(100)
         switch roll {
         case 0..<50: return endpoint(file: file, line: line, time: time, random: &random)
         case 50..<65: return logon(time: time, random: &random)
@@ -79,12 +69,12 @@ struct SyntheticIngestInput {
     /// A host of a pool shared by every file, its address for the epoch
     /// (addresses move between hosts as epochs pass), and a user.
     private static func endpoint(file: Int, line: Int, time: Int,
-                                 random: inout SplitMix64) -> String {
-        let host = Int.random(in: 0..<300, using: &random)
+                                 random: inout SplitMix) -> String {
+        let host = random.below(300)
         let epoch = line / 1_500
         let slot = (host + epoch * 37) % 220
         let address = "10.20.\(slot / 200).\(slot % 200 + 1)"
-        let user = Int.random(in: 0..<400, using: &random)
+        let user = random.below(400)
         let os = host % 3 == 0
             ? #","os":{"name":"Windows","version":"10.0.\#(19_000 + epoch)","family":"windows"}"#
             : ""
@@ -96,9 +86,9 @@ struct SyntheticIngestInput {
             + #""event":{"outcome":"success","module":"system","dataset":"system.auth"}}"#
     }
 
-    private static func logon(time: Int, random: inout SplitMix64) -> String {
-        let user = Int.random(in: 0..<600, using: &random)
-        let outcome = Int.random(in: 0..<5, using: &random) == 0 ? "failure" : "success"
+    private static func logon(time: Int, random: inout SplitMix) -> String {
+        let user = random.below(600)
+        let outcome = random.below(5) == 0 ? "failure" : "success"
         return #"{"@timestamp":"\#(stamp(time))","user":{"name":"user\#(user)","#
             + #""domain":"CORP","id":"S-1-5-21-1004336348-1177238915-682003330-\#(1_000 + user)","#
             + #""email":"user\#(user)@corp.example.com"},"#
@@ -109,10 +99,10 @@ struct SyntheticIngestInput {
 
     /// Leases of a small pool of addresses to laptops; a release ends a
     /// lease, and the next grant goes to another laptop.
-    private static func lease(line: Int, time: Int, random: inout SplitMix64) -> String {
-        let address = Int.random(in: 0..<60, using: &random)
+    private static func lease(line: Int, time: Int, random: inout SplitMix) -> String {
+        let address = random.below(60)
         let laptop = (address * 7 + line / 900) % 150
-        let pick = Int.random(in: 0..<10, using: &random)
+        let pick = random.below(10)
         let action = pick < 5 ? "dhcp-new" : pick < 8 ? "dhcp-renew" : "dhcp-release"
         return #"{"@timestamp":"\#(stamp(time))","event":{"dataset":"microsoft_dhcp.log","#
             + #""action":"\#(action)","module":"microsoft_dhcp"},"#
@@ -122,9 +112,9 @@ struct SyntheticIngestInput {
 
     /// A NAT address seen from five hosts, about one sighting a minute:
     /// past three hosts within an hour it becomes a shared atom.
-    private static func natSighting(line: Int, time: Int, random: inout SplitMix64) -> String {
+    private static func natSighting(line: Int, time: Int, random: inout SplitMix) -> String {
         let gateway = (line / 600) % 12
-        let client = Int.random(in: 0..<5, using: &random)
+        let client = random.below(5)
         return #"{"@timestamp":"\#(stamp(time))","host":{"name":"nat-\#(gateway)-\#(client)","#
             + #""ip":["10.99.0.\#(gateway + 1)"]},"event":{"dataset":"network.flow"}}"#
     }
