@@ -129,14 +129,20 @@ extension Inventory {
         }
     }
 
-    /// Tracks the hosts an address moved between; past the threshold
-    /// within the window it becomes a shared atom held by no host.
+    /// Counts the hosts an address moved between within the window before
+    /// `time`; past the threshold it becomes a shared atom held by no host.
+    /// The count is read from the timeline itself (each move opens an
+    /// interval), so a restart counts exactly as an uninterrupted run.
     private func noteHolder(_ asset: AssetID, of key: AtomKey, at time: EventTime) {
-        var recent = recentHolders[key, default: []]
-        recent.append((time, asset))
-        recent.removeAll { $0.0 < time - settings.sharedAddressWindow || $0.0 > time }
-        recentHolders[key] = recent
-        let hosts = Set(recent.map(\.1))
+        let windowStart = time - settings.sharedAddressWindow
+        var hosts: [AssetID] = []
+        for index in timelines[key] ?? [] {
+            let attachment = attachments[Int(index)]
+            guard attachment.kind == .observed, !Self.isReleaseMarker(attachment),
+                  attachment.from >= windowStart, attachment.from <= time,
+                  !hosts.contains(attachment.asset) else { continue }
+            hosts.append(attachment.asset)
+        }
         guard hosts.count > settings.sharedAddressHosts else { return }
         for index in timelines[key] ?? [] where attachments[Int(index)].kind == .observed {
             let attachment = attachments[Int(index)]
@@ -146,6 +152,5 @@ extension Inventory {
         }
         sharedAtoms.insert(key)
         pending.shared.append(key)
-        recentHolders[key] = nil
     }
 }

@@ -34,7 +34,7 @@ extension Inventory {
     /// The timing of an event when no rule may change anything.
     private func structureFreeOutcome(of event: EventObservation, now: EventTime, stream: String,
                                       advancesWatermark: Bool) -> ObservationOutcome {
-        self.stream = stream
+        enter(stream: stream)
         var outcome = ObservationOutcome()
         if event.time > now + settings.futureTolerance {
             outcome.timing = .future
@@ -57,7 +57,7 @@ extension Inventory {
     private func applyStructure(of event: EventObservation, atomIDs: [Int32],
                                 rules: Set<DiscoveryRule>, now: EventTime, stream: String,
                                 advancesWatermark: Bool) -> ObservationOutcome {
-        self.stream = stream
+        enter(stream: stream)
         var outcome = ObservationOutcome()
 
         if event.time > now + settings.futureTolerance {

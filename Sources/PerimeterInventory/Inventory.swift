@@ -16,11 +16,30 @@ public final class Inventory {
     /// is at today.
     public private(set) var watermarks: [String: EventTime] = [:]
     /// The stream of the event being observed.
-    var stream = "default"
+    private(set) var stream = "default"
+
+    /// Makes `name` the stream whose watermark applies from now on.
+    func enter(stream name: String) {
+        guard name != stream else { return }
+        flushStreamWatermark(of: stream)
+        stream = name
+        streamWatermark = watermarks[name] ?? .distantPast
+    }
     private var changedWatermarks: Set<String> = []
+    /// The current stream's watermark, kept out of the dictionary while
+    /// the stream stays the same (it moves with nearly every event).
+    private var streamWatermark: EventTime = .distantPast
+    private var streamWatermarkMoved = false
 
     /// The watermark of the stream being read.
-    public var watermark: EventTime { watermarks[stream] ?? .distantPast }
+    public var watermark: EventTime { streamWatermark }
+
+    private func flushStreamWatermark(of name: String) {
+        guard streamWatermarkMoved else { return }
+        watermarks[name] = streamWatermark
+        changedWatermarks.insert(name)
+        streamWatermarkMoved = false
+    }
 
     public internal(set) var assets: [AssetID: Asset] = [:]
     /// Revoked assets, kept apart so matching need not copy asset records.
@@ -36,7 +55,6 @@ public final class Inventory {
     var networks = NetworkIndex()
     public internal(set) var rejected: Set<RejectedAtom> = []
     public internal(set) var sharedAtoms: Set<AtomKey> = []
-    var recentHolders: [AtomKey: [(EventTime, AssetID)]] = [:]
     var nextAttachmentID: Int64 = 1
 
     public internal(set) var pending = PendingChanges()
@@ -71,6 +89,7 @@ public final class Inventory {
     public func load(sharedAtom key: AtomKey) { sharedAtoms.insert(key) }
     public func load(watermark time: EventTime, stream: String) {
         watermarks[stream] = max(watermarks[stream] ?? .distantPast, time)
+        if stream == self.stream { streamWatermark = max(streamWatermark, time) }
     }
 
     // MARK: - Reading
@@ -204,9 +223,9 @@ public final class Inventory {
 
     /// Moves the watermark forward after a structural change at `time`.
     func advanceWatermark(to time: EventTime) {
-        guard time > watermark else { return }
-        watermarks[stream] = time
-        changedWatermarks.insert(stream)
+        guard time > streamWatermark else { return }
+        streamWatermark = time
+        streamWatermarkMoved = true
     }
 
     /// `corp\admin` → `admin`; nil for a name without a domain.
@@ -218,7 +237,8 @@ public final class Inventory {
     /// Everything in memory as one batch of changes: for seeding a new
     /// store from an inventory built in memory (the benchmark, imports).
     public func snapshotChanges() -> InventoryChanges {
-        InventoryChanges(
+        flushStreamWatermark(of: stream)
+        return InventoryChanges(
             assets: Array(assets.values), attachments: attachments, conflicts: [], audit: [],
             activity: [:], unclaimed: [:], rejected: Array(rejected), shared: Array(sharedAtoms),
             watermarks: watermarks)
@@ -227,11 +247,14 @@ public final class Inventory {
     /// Forgets the changes since the last drain without converting them:
     /// a run with no store keeps nothing.
     public func discardChanges() {
+        flushStreamWatermark(of: stream)
+        changedWatermarks = []
         pending = PendingChanges()
     }
 
     /// Hands the changes since the last call to the store, and forgets them.
     public func drainChanges() -> InventoryChanges {
+        flushStreamWatermark(of: stream)
         let changes = InventoryChanges(
             assets: pending.assets.compactMap { assets[$0] },
             attachments: pending.attachments.sorted().map { attachments[Int($0)] },

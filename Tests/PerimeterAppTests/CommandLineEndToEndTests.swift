@@ -237,12 +237,7 @@ struct CommandLineEndToEndTests {
                                  "--json"])
         let answer = try #require(shown.outputLines.first.flatMap(H.object))
         let holders = (answer["holders"] as? [[String: Any]] ?? []).names
-        withKnownIssue("""
-            the hosts an address moved between (Inventory.recentHolders) are not \
-            persisted: a second run starts counting again
-            """) {
-            #expect(holders == [], "holders of a shared address after \(runs) run(s)")
-        } when: { runs == 2 }
+        #expect(holders == [], "holders of a shared address after \(runs) run(s)")
     }
 
     // MARK: - Ingest files and output

@@ -146,16 +146,10 @@ struct CrashRecoveryTests {
             seed \(seed): the store after \(killed) kills differs from an uninterrupted run:
             \(others)
             """)
-        withKnownIssue("""
-            Inventory.recentHolders (the hosts an address moved between within the last \
-            hour) is not persisted: a kill inside that hour restarts the count, and the \
-            address becomes shared later than an uninterrupted run makes it
-            """, isIntermittent: true) {
-            #expect(shared.isEmpty, """
-                seed \(seed): shared addresses differ after \(killed) kills:
-                \(shared)
-                """)
-        }
+        #expect(shared.isEmpty, """
+            seed \(seed): shared addresses differ after \(killed) kills:
+            \(shared)
+            """)
     }
 
     /// Opens the store as the next run would, checks SQLite's integrity,
