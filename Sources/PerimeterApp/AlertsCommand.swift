@@ -66,12 +66,14 @@ enum AlertsCommand {
             }
             status = parsed
         }
+        func time(_ option: String) throws -> EventTime? {
+            try arguments.value(option).map { try CommonOptions.time($0, option: option) }
+        }
         let query = AlertQuery(
             community: try CommonOptions.community(arguments), ruleID: arguments.value("--rule"),
             asset: arguments.value("--asset"),
             urgency: (low != nil || high != nil) ? (low ?? 0)...(high ?? 100) : nil,
-            since: try arguments.value("--since").map { try CommonOptions.time($0, option: "--since") },
-            until: try arguments.value("--until").map { try CommonOptions.time($0, option: "--until") },
+            since: try time("--since"), until: try time("--until"),
             status: status, limit: try arguments.int("--limit", in: 1...1_000_000) ?? 100)
         let alerts = try CommonOptions.openStore(arguments).alerts(matching: query)
         if arguments.flag("--json") {

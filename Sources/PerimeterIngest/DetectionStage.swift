@@ -499,9 +499,8 @@ private struct DetectionSettingsReader {
                 settings.mapping = path == "none" ? .none : .file(path)
             case "placeholders":
                 var values: [String: [String]] = [:]
-                for (name, list) in try entries(value, "detection.placeholders",
-                                                keys: value.mapping?.compactMap(\.key.string) ?? [])
-                {
+                let names = value.mapping?.compactMap(\.key.string) ?? []
+                for (name, list) in try entries(value, "detection.placeholders", keys: names) {
                     values[name] = try strings(list, "detection.placeholders.\(name)")
                 }
                 settings.placeholders = (settings.placeholders ?? [:]).merging(values) { $1 }

@@ -222,7 +222,8 @@ extension InventoryStore {
     @discardableResult
     public func closeAlert(id: Int64, community: String) throws -> Bool {
         try database.statement("""
-            UPDATE alerts SET status = 'closed' WHERE id = ?1 AND community = ?2 AND status = 'open'
+            UPDATE alerts SET status = 'closed'
+            WHERE id = ?1 AND community = ?2 AND status = 'open'
             """).run([.integer(id), .text(community)])
         return database.changes > 0
     }

@@ -143,7 +143,8 @@ struct DetectionStageTests {
         signIn("ws-plain", at: "11:20"),
         // 100 minutes after the last match on ws-vip-1: beyond the 30-minute window.
         signIn("ws-vip-1", at: "12:30"),
-        #"{"@timestamp":"2024-05-01T11:30:00Z","event":{"action":"logged-out"},"host":{"name":"ws-vip-1"}}"#,
+        #"{"@timestamp":"2024-05-01T11:30:00Z","event":{"action":"logged-out"},"#
+            + #""host":{"name":"ws-vip-1"}}"#,
     ]
 
     func alerts(_ store: InventoryStore, _ query: AlertQuery = AlertQuery(community: "default"))
@@ -290,8 +291,8 @@ struct DetectionStageTests {
 
     @Test("a SigmaHQ corpus rule on a generated Windows event, through the whole ingest")
     func corpusRule() throws {
-        let path = Self.corpus
-            + "/sigma/rules/windows/builtin/security/win_security_susp_local_anon_logon_created.yml"
+        let path = Self.corpus + "/sigma/rules/windows/builtin/security/"
+            + "win_security_susp_local_anon_logon_created.yml"
         try #require(FileManager.default.fileExists(atPath: path), "corpus missing at \(path)")
         let fixture = try Fixture()
         var settings = DetectionSettings()
@@ -350,7 +351,8 @@ struct DetectionStageTests {
                 severities: {high: 60}
                 include_networks: true
             """)
-        var settings = try DetectionSettings(configuration: PerimeterConfiguration.load(path: path))
+        let configuration = try PerimeterConfiguration.load(path: path)
+        var settings = try DetectionSettings(configuration: configuration)
         settings.rulePaths = [try fixture.write("rules.yml", Self.rule)]
         _ = try fixture.ingest([Self.signIn("ws-vip-3", at: "11:00", sourceIP: "10.1.2.3"),
                             Self.signIn("ws-vip-1", at: "11:05")],
