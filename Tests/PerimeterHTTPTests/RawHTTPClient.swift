@@ -31,7 +31,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     private let descriptor: Int32
     private var buffered: [UInt8] = []
 
-    init(port: Int, ipv6: Bool = false, receiveTimeoutSeconds: Int = 10) throws {
+    init(port: Int, ipv6: Bool = false, receiveTimeoutSeconds: Int = 60) throws {
         descriptor = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket() failed") }
         var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)

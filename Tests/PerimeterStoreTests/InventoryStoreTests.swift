@@ -1,0 +1,119 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+import Testing
+
+@Suite struct InventoryStoreTests {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("perimeter-store-\(UUID().uuidString)")
+
+    func makeStore() throws -> InventoryStore {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try InventoryStore(path: directory.appendingPathComponent("store.db").path)
+    }
+
+    /// What discovery did in memory comes back, attachment for attachment,
+    /// from a new process's load.
+    @Test func persistedInventoryLoadsBackTheSame() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try makeStore()
+        let inventory = Inventory()
+        let scope = ScopeKey(community: "acme")
+        let t0 = EventTime(parsing: "2024-05-01T09:00:00Z")!
+        let ws = Atom(type: .hostname, normalizedValue: "ws-01")
+        let ip = Atom(type: .ipv4, normalizedValue: "10.0.0.9")
+        for (offset, address) in [(0, ip), (3_600, ip)] {
+            _ = inventory.observe(EventObservation(
+                time: t0 + .seconds(Int64(offset)), scope: scope, reference: "t:\(offset)",
+                atoms: [FieldAtom(atom: ws, field: "host.name"), FieldAtom(atom: address, field: "host.ip")],
+                host: HostSubject(displayName: "WS-01", hostname: ws, addresses: [address])),
+                rules: Set(DiscoveryRule.allCases), now: t0 + .days(1), stream: "file:1")
+        }
+        try store.persist(inventory.drainChanges(), progress: nil, counters: ["events_read": 2],
+                          community: "acme")
+
+        let loaded = try store.loadInventory(settings: InventorySettings())
+        #expect(loaded.assetCount == 1)
+        let asset = try #require(loaded.assets.values.first)
+        #expect(asset.name == "WS-01")
+        #expect(asset.source == .automatic(rule: "unique_hosts"))
+        let atoms = loaded.attachments(of: asset.id).map { "\($0.key.atom) \($0.from) \($0.lastSeen)" }
+        #expect(atoms == ["hostname:ws-01 2024-05-01T09:00:00.000Z 2024-05-01T10:00:00.000Z",
+                          "ipv4:10.0.0.9 2024-05-01T09:00:00.000Z 2024-05-01T10:00:00.000Z"])
+        #expect(try store.counters(community: "acme") == ["events_read": 2])
+        // Two events in the week of Monday 2024-04-29 for each atom.
+        #expect(try store.weeklyActivity(of: ip, community: "acme").map(\.1) == [2])
+        #expect(try store.weeklyActivity(of: ip, community: "globex").isEmpty)
+        // The watermark of the stream survives, so lateness is judged alike.
+        _ = loaded.observe(EventObservation(time: t0 - .hours(30), scope: scope, reference: "old",
+                                            atoms: [FieldAtom(atom: ws, field: "host.name")]),
+                           rules: [], now: t0 + .days(1), stream: "file:1")
+        #expect(loaded.watermark == t0 + .seconds(3_600))
+    }
+
+    /// SPEC §8: the store holds raw events' identifiers; only its owner reads it.
+    @Test func storeFileIsPrivate() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try makeStore()
+        let attributes = try FileManager.default.attributesOfItem(atPath: store.path)
+        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o777 } == 0o600)
+    }
+
+    /// A store from a newer Perimeter is refused, not silently downgraded.
+    @Test func newerSchemaIsRefused() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try makeStore()
+        try store.database.execute("PRAGMA user_version = \(InventoryStore.schemaVersion + 1)")
+        #expect(throws: StoreError.self) { _ = try InventoryStore(path: store.path) }
+    }
+
+    /// Creating an asset whose exclusive atom another asset holds is refused
+    /// whole: nothing of the batch is written.
+    @Test func exclusiveAtomClashRefusesTheBatch() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try makeStore()
+        let now = EventTime(parsing: "2024-05-01T09:00:00Z")!
+        func draft(_ name: String) -> AssetDraft {
+            AssetDraft(asset: Asset(name: name, category: .host, source: .manual, community: "acme",
+                                    createdAt: now.date),
+                       confirmedAtoms: [Atom(type: .mac, normalizedValue: "00:50:56:a1:00:01")])
+        }
+        try store.create([draft("one")], actor: "test", at: now)
+        #expect(throws: StoreError.self) { try store.create([draft("two"), draft("three")],
+                                                             actor: "test", at: now) }
+        #expect(try store.assets(matching: AssetQuery(community: "acme")).total == 1)
+    }
+
+    /// The filters of SPEC §4 combine, and the count is of all matches.
+    @Test func filtersCombine() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try makeStore()
+        let now = EventTime(parsing: "2024-05-01T09:00:00Z")!
+        let rows: [(String, AssetCategory, Int?, Set<String>)] = [
+            ("dc-01", .host, 95, ["critical", "dc"]), ("dc-02", .host, 90, ["dc"]),
+            ("ws-01", .host, 20, []), ("alice", .account, 80, ["critical"]), ("lab", .host, nil, []),
+        ]
+        try store.create(rows.map { name, category, criticality, tags in
+            AssetDraft(asset: Asset(name: name, category: category,
+                                    criticality: try criticality.map { try Criticality($0) },
+                                    tags: tags, source: .manual, community: "acme", createdAt: now.date),
+                       confirmedAtoms: [])
+        }, actor: "test", at: now)
+        var query = AssetQuery(community: "acme")
+        query.categories = [.host]
+        query.criticality = 68...100
+        #expect(try store.assets(matching: query).assets.map(\.name) == ["dc-01", "dc-02"])
+        query.tags = ["critical"]
+        #expect(try store.assets(matching: query).total == 1)
+        var unrated = AssetQuery(community: "acme")
+        unrated.unratedOnly = true
+        #expect(try store.assets(matching: unrated).assets.map(\.name) == ["lab"])
+        var text = AssetQuery(community: "acme")
+        text.text = "DC-"
+        text.limit = 1
+        let page = try store.assets(matching: text)
+        #expect(page.total == 2 && page.assets.count == 1)
+        #expect(try store.assets(matching: AssetQuery(community: "globex")).total == 0)
+    }
+}
