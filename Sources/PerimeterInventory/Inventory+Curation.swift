@@ -35,21 +35,11 @@ extension Inventory {
                                          before: diff.before, after: diff.after))
     }
 
-    /// Puts a job's edit in place with no pending change: bulk jobs write
-    /// their chunk and its audit records themselves, in one transaction
-    /// with the job's progress. Returns the audit record, nil when the
-    /// asset did not change.
-    public func replaceForJob(_ asset: Asset, actor: String, action: String,
-                              at time: EventTime) -> AuditRecord? {
-        guard let before = assets[asset.id] else {
-            preconditionFailure("replaceForJob: asset \(asset.id) is not in the inventory")
-        }
-        guard asset != before else { return nil }
+    /// Puts a job's edit in place, recording nothing: the job writes the
+    /// row and its own audit record in one transaction with its progress.
+    public func put(_ asset: Asset) {
+        precondition(assets[asset.id] != nil, "put: asset \(asset.id) is not in the inventory")
         assets[asset.id] = asset
-        refreshDerivedState(of: asset)
-        let diff = AssetSummary.changedFields(from: before, to: asset)
-        return AuditRecord(asset: asset.id, actor: actor, action: action, at: time,
-                           before: diff.before, after: diff.after)
     }
 
     /// Makes an atom a confirmed detection property of an asset: an open

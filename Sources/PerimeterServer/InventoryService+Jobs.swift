@@ -64,6 +64,34 @@ struct BulkAction: Sendable, Hashable {
         return object
     }
 
+    var column: InventoryStore.BulkColumn {
+        switch kind {
+        case .addTags, .removeTags: .tags
+        case .revoke, .unrevoke: .revoked
+        case .setCriticality: .criticality
+        case .setReviewed: .reviewed
+        }
+    }
+
+    /// The audit trail's before and after for the one field the action
+    /// changes, built without encoding whole assets (a job writes 100,000).
+    func auditFields(before: Asset, after: Asset) -> (before: String, after: String) {
+        func criticality(_ asset: Asset) -> String {
+            asset.criticality.map { String($0.value) } ?? "null"
+        }
+        func tags(_ asset: Asset) -> String { JSONFields.text(["tags": asset.tags.sorted()]) }
+        switch kind {
+        case .addTags, .removeTags: return (tags(before), tags(after))
+        case .revoke, .unrevoke:
+            return ("{\"revoked\":\(before.isRevoked)}", "{\"revoked\":\(after.isRevoked)}")
+        case .setCriticality:
+            return ("{\"criticality\":\(criticality(before))}",
+                    "{\"criticality\":\(criticality(after))}")
+        case .setReviewed:
+            return ("{\"reviewed\":\(before.reviewed)}", "{\"reviewed\":\(after.reviewed)}")
+        }
+    }
+
     /// The asset after the action; equal to the input when it was already so.
     func applied(to asset: Asset) -> Asset {
         var result = asset
@@ -122,24 +150,23 @@ extension InventoryService {
                 var updated = action.applied(to: asset)
                 guard updated != asset else { continue }
                 updated.updatedAt = now
-                if let record = inventory.replaceForJob(
-                    updated, actor: job.actor, action: "bulk:\(action.kind.rawValue)",
-                    at: EventTime(now)) {
-                    previous.append(asset)
-                    changedAssets.append(updated)
-                    audit.append(record)
-                }
+                inventory.put(updated)
+                let fields = action.auditFields(before: asset, after: updated)
+                previous.append(asset)
+                changedAssets.append(updated)
+                audit.append(AuditRecord(asset: uuid, actor: job.actor,
+                                         action: "bulk:\(action.kind.rawValue)",
+                                         at: EventTime(now), before: fields.before,
+                                         after: fields.after))
             }
             let done = job.done + uuids.count
             do {
-                try store.recordChunk(job: id, assets: changedAssets, audit: audit, done: done,
+                try store.recordChunk(job: id, assets: changedAssets, column: action.column,
+                                      audit: audit, done: done,
                                       changed: job.changed + changedAssets.count,
                                       status: done >= job.total ? .succeeded : .running, at: now)
             } catch {
-                for asset in previous {
-                    _ = inventory.replaceForJob(asset, actor: job.actor, action: "rollback",
-                                                at: EventTime(now))
-                }
+                for asset in previous { inventory.put(asset) }
                 throw error
             }
             return done >= job.total

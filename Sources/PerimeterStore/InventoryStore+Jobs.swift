@@ -133,12 +133,37 @@ extension InventoryStore {
             """).rows([.text(id), .integer(Int64(done)), .integer(Int64(limit))]) { $0.text(0) }
     }
 
+    /// The one attribute a bulk action changes, so that a chunk writes
+    /// that column only instead of whole rows.
+    public enum BulkColumn: Sendable {
+        case criticality, reviewed, revoked, tags
+    }
+
     /// Writes one chunk of a job: the changed assets, their audit records
     /// and the job's new progress, all or nothing.
-    public func recordChunk(job id: String, assets: [Asset], audit: [AuditRecord], done: Int,
-                            changed: Int, status: StoredJob.Status, at now: Date) throws {
+    public func recordChunk(job id: String, assets: [Asset], column: BulkColumn,
+                            audit: [AuditRecord], done: Int, changed: Int,
+                            status: StoredJob.Status, at now: Date) throws {
         try database.transaction {
-            for asset in assets { try upsert(asset) }
+            let sql = switch column {
+            case .criticality: "UPDATE assets SET criticality = ?2, updated_at = ?3 WHERE uuid = ?1"
+            case .reviewed: "UPDATE assets SET reviewed = ?2, updated_at = ?3 WHERE uuid = ?1"
+            case .revoked: "UPDATE assets SET revoked = ?2, updated_at = ?3 WHERE uuid = ?1"
+            case .tags: ""
+            }
+            for asset in assets {
+                guard column != .tags else {
+                    try upsert(asset)
+                    continue
+                }
+                let value: SQLValue = switch column {
+                case .criticality: asset.criticality.map { .integer(Int64($0.value)) } ?? .null
+                case .reviewed: .integer(asset.reviewed ? 1 : 0)
+                case .revoked, .tags: .integer(asset.isRevoked ? 1 : 0)
+                }
+                try database.statement(sql).run([.text(asset.id.uuidString.lowercased()), value,
+                                                 .integer(Self.millis(asset.updatedAt))])
+            }
             try writeAudit(audit)
             try database.statement("""
                 UPDATE jobs SET done = ?2, changed = ?3, status = ?4, updated_at = ?5 WHERE id = ?1

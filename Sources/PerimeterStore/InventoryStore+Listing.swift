@@ -39,6 +39,7 @@ public struct AssetCursor: Sendable, Hashable {
         switch array[0] {
         case let text as String: sortValue = .text(text)
         case let number as NSNumber: sortValue = .integer(number.int64Value)
+        case is NSNull: sortValue = .null
         default: return nil
         }
         self.uuid = uuid
@@ -81,10 +82,24 @@ extension InventoryStore {
         if let reviewed = query.reviewed { clauses.append("reviewed = \(reviewed ? 1 : 0)") }
         if let text = query.text?.lowercased(), !text.isEmpty {
             let pattern = bind(.text("%" + Self.escapeLike(text) + "%"))
-            clauses.append("""
-                (lower(name) LIKE \(pattern) ESCAPE '\\' OR uuid IN (SELECT asset_uuid FROM \
-                attachments WHERE community = ?1 AND atom_value LIKE \(pattern) ESCAPE '\\'))
-                """)
+            let recheck = """
+                (lower(name) LIKE \(pattern) ESCAPE '\\' OR EXISTS (SELECT 1 FROM attachments \
+                WHERE asset_uuid = assets.uuid AND atom_value LIKE \(pattern) ESCAPE '\\'))
+                """
+            if text.count >= 3 {
+                // The trigram index finds candidates; the re-check keeps
+                // only those whose current name or atoms hold the text.
+                let phrase = bind(.text("\"" + text.replacingOccurrences(of: "\"", with: "\"\"")
+                                        + "\""))
+                clauses.append("uuid IN (SELECT asset_uuid FROM asset_text WHERE asset_text "
+                               + "MATCH \(phrase) AND community = ?1) AND \(recheck)")
+            } else {
+                // Fewer than 3 characters: no trigram to look up; a scan.
+                clauses.append("""
+                    (lower(name) LIKE \(pattern) ESCAPE '\\' OR uuid IN (SELECT asset_uuid FROM \
+                    attachments WHERE community = ?1 AND atom_value LIKE \(pattern) ESCAPE '\\'))
+                    """)
+            }
         }
         return (clauses.joined(separator: " AND "), values)
     }
@@ -92,7 +107,7 @@ extension InventoryStore {
     private static func sortExpression(_ key: AssetQuery.SortKey) -> String {
         switch key {
         case .name: "name COLLATE NOCASE"
-        case .criticality: "coalesce(criticality, -1)"
+        case .criticality: "criticality"
         case .lastSeen: "coalesce(last_seen, 0)"
         case .createdAt: "created_at"
         }
@@ -116,7 +131,7 @@ extension InventoryStore {
     }
 
     /// One page of the assets matching a query, in its sort order (unrated
-    /// assets sort as below 0, never-seen ones as seen at the epoch), after
+    /// assets sort lowest, never-seen ones as seen at the epoch), after
     /// `cursor` when given.
     public func page(matching query: AssetQuery, after cursor: AssetCursor?,
                      limit: Int) throws -> AssetPage {
@@ -126,9 +141,27 @@ extension InventoryStore {
         if let cursor {
             values.append(cursor.sortValue)
             values.append(.text(cursor.uuid))
+            let value = "?\(values.count - 1)"
+            let uuid = "?\(values.count)"
             let comparison = query.descending ? "<" : ">"
-            condition += " AND (\(expression), uuid) \(comparison) "
-                + "(?\(values.count - 1), ?\(values.count))"
+            if query.sort == .criticality {
+                // Unrated (NULL) sorts lowest, as SQLite orders NULLs, and
+                // needs its own comparison (a NULL never compares).
+                switch (cursor.sortValue == .null, query.descending) {
+                case (true, true):
+                    condition += " AND criticality IS NULL AND uuid < \(uuid)"
+                case (true, false):
+                    condition += " AND (criticality IS NOT NULL OR uuid > \(uuid))"
+                case (false, true):
+                    condition += " AND (criticality IS NULL OR criticality < \(value) OR "
+                        + "(criticality = \(value) AND uuid < \(uuid)))"
+                case (false, false):
+                    condition += " AND (criticality > \(value) OR "
+                        + "(criticality = \(value) AND uuid > \(uuid)))"
+                }
+            } else {
+                condition += " AND (\(expression), uuid) \(comparison) (\(value), \(uuid))"
+            }
         }
         values.append(.integer(Int64(limit + 1)))
         let sql = """
@@ -140,8 +173,8 @@ extension InventoryStore {
         var cursors: [AssetCursor] = []
         try database.statement(sql).forEachRow(values) { row in
             assets.append(try Self.asset(from: row))
-            let value: SQLValue = query.sort == .name
-                ? .text(row.text(sortColumn)) : .integer(row.int(sortColumn))
+            let value: SQLValue = query.sort == .name ? .text(row.text(sortColumn))
+                : row.isNull(sortColumn) ? .null : .integer(row.int(sortColumn))
             cursors.append(AssetCursor(sortValue: value, uuid: row.text(0)))
         }
         // One row more than asked tells whether there is a next page.

@@ -149,6 +149,43 @@ enum Schema {
         CREATE INDEX assets_by_last_seen ON assets(community, last_seen);
         CREATE INDEX assets_by_source ON assets(community, source);
         """,
+        // 3: free-text search on names and atom values (SPEC §4) with FTS5's
+        // trigram tokenizer, kept by triggers so that every writer (ingest,
+        // server, command line) maintains it. Rows are only added: a
+        // renamed asset keeps its old name's row, so searches re-check
+        // the current values (see InventoryStore.filterClause).
+        """
+        CREATE VIRTUAL TABLE asset_text USING fts5(
+            text, community UNINDEXED, asset_uuid UNINDEXED, tokenize = 'trigram');
+        INSERT INTO asset_text (text, community, asset_uuid) SELECT name, community, uuid FROM assets;
+        INSERT INTO asset_text (text, community, asset_uuid)
+            SELECT DISTINCT atom_value, community, asset_uuid FROM attachments;
+        CREATE TRIGGER asset_text_on_create AFTER INSERT ON assets BEGIN
+            INSERT INTO asset_text (text, community, asset_uuid)
+            VALUES (new.name, new.community, new.uuid);
+        END;
+        CREATE TRIGGER asset_text_on_rename AFTER UPDATE OF name ON assets
+        WHEN old.name IS NOT new.name BEGIN
+            INSERT INTO asset_text (text, community, asset_uuid)
+            VALUES (new.name, new.community, new.uuid);
+        END;
+        CREATE TRIGGER asset_text_on_attach AFTER INSERT ON attachments BEGIN
+            INSERT INTO asset_text (text, community, asset_uuid)
+            VALUES (new.atom_value, new.community, new.asset_uuid);
+        END;
+        """,
+        // 4: the views show live assets: partial indexes over them answer
+        // filters, sorts and counts without visiting the rows.
+        """
+        CREATE INDEX live_assets_by_category ON assets(community, category, criticality)
+            WHERE revoked = 0;
+        CREATE INDEX live_assets_by_criticality ON assets(community, criticality)
+            WHERE revoked = 0;
+        CREATE INDEX live_assets_by_name ON assets(community, name COLLATE NOCASE)
+            WHERE revoked = 0;
+        CREATE INDEX live_assets_by_category_name ON assets(community, category,
+            name COLLATE NOCASE) WHERE revoked = 0;
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

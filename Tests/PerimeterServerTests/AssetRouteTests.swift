@@ -112,6 +112,32 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    @Test func textSearchFindsNamesAndAtomsWithCurrentValuesOnly() async throws {
+        let server = try await TestServer.start()
+        let printer = try await server.createAsset([
+            "name": "Printer-Floor3", "category": "host", "atoms": ["ipv4": ["10.20.30.40"]],
+        ], as: "acme/analyst")
+        try await server.createAsset(["name": "db-9", "category": "host"], as: "acme/analyst")
+        try await server.createAsset(["name": "printer-other", "category": "host"],
+                                     as: "globex/analyst")
+        func names(_ q: String) async throws -> [String] {
+            let page = try await server.call("GET", "/v1/assets?q=\(q)&sort=name",
+                                             as: "acme/reader").json()
+            return (page["assets"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        }
+        #expect(try await names("printer") == ["Printer-Floor3"])
+        #expect(try await names("FLOOR") == ["Printer-Floor3"])
+        #expect(try await names("20.30") == ["Printer-Floor3"])
+        #expect(try await names("b-") == ["db-9"])
+        #expect(try await names("9") == ["db-9"])
+        #expect(try await names("nothing") == [])
+        _ = try await server.call("PATCH", "/v1/assets/\(printer)", as: "acme/analyst",
+                                  json: ["name": "Copier-1"])
+        #expect(try await names("printer") == [])
+        #expect(try await names("copier") == ["Copier-1"])
+        await server.stop()
+    }
+
     @Test func atomsAreLookedUpConfirmedAndRejected() async throws {
         let server = try await TestServer.start()
         let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"laptop-9\","

@@ -1,0 +1,62 @@
+import Foundation
+import PerimeterTestSupport
+import Testing
+
+/// `perimeter tokens`, `serve` and the editing commands, run as an
+/// operator runs them.
+@Suite(.serialized)
+struct CommandLineTests {
+    static let executable = PerimeterExecutable.locate()
+
+    @Test(.enabled(if: executable != nil))
+    func tokensServeAndEditFromTheTerminal() async throws {
+        let perimeter = try #require(Self.executable)
+        let directory = URL(fileURLWithPath: TestServer.makeStorePath()).deletingLastPathComponent()
+        let db = ["--db", directory.appendingPathComponent("cli.db").path]
+
+        // The token alone on standard output, so that scripts capture it.
+        let created = try perimeter.run(["tokens", "create", "--community", "acme",
+                                         "--role", "admin", "--name", "ops"] + db)
+        #expect(created.status == 0)
+        let token = created.outputLines.first ?? ""
+        #expect(created.outputLines.count == 1 && token.hasPrefix("pmt_") && token.count == 56)
+        let refused = try perimeter.run(["tokens", "create", "--role", "admin"] + db)
+        #expect(refused.status == 2)
+
+        let asset = try perimeter.run(["assets", "create", "--community", "acme", "--category",
+                                       "host", "--name", "DC-01", "--atom", "hostname=dc-01"] + db)
+        #expect(asset.status == 0)
+        let updated = try perimeter.run(["assets", "update", "DC-01", "--community", "acme",
+                                         "--criticality", "95", "--add-tag", "crown"] + db)
+        #expect(updated.status == 0, "\(updated.standardError)")
+        let bulk = try perimeter.run(["assets", "bulk", "--community", "acme", "--action",
+                                      "set_reviewed", "--reviewed", "true", "--filter",
+                                      "{\"category\": \"host\"}"] + db)
+        #expect(bulk.status == 0, "\(bulk.standardError)")
+        #expect(bulk.outputText.contains("1 of 1 assets changed"))
+        let rejected = try perimeter.run(["atoms", "reject", "DC-01", "mac=00:11:22:33:44:55",
+                                          "--community", "acme"] + db)
+        #expect(rejected.status == 0, "\(rejected.standardError)")
+        let define = try perimeter.run(["properties", "define", "rack", "--category", "host",
+                                        "--type", "string", "--community", "acme"] + db)
+        #expect(define.status == 0)
+        let audit = try perimeter.run(["audit", "--asset", "DC-01", "--community", "acme",
+                                       "--json"] + db)
+        let actions = audit.outputLines.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["action"]
+                as? String
+        }
+        #expect(actions == ["create", "update", "bulk:set_reviewed", "reject_atom"])
+
+        // The server sees what the terminal did, and stops on SIGTERM.
+        let process = try perimeter.launch(["serve", "--listen", "127.0.0.1:0", "--quiet"] + db)
+        defer { if process.isRunning { process.terminate() } }
+        try await Task.sleep(for: .seconds(2))
+        #expect(process.isRunning)
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let list = try perimeter.run(["tokens", "list", "--community", "acme"] + db)
+        #expect(!list.outputText.contains(token), "tokens list never shows a secret")
+    }
+}
