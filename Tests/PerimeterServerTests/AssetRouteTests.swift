@@ -138,6 +138,37 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    @Test(arguments: ["asc", "desc"])
+    func criticalityCursorsCrossTheUnratedAssets(_ order: String) async throws {
+        let server = try await TestServer.start()
+        // 9 assets: criticality 10, 20, 20, 30, and 5 unrated.
+        let ratings: [Int?] = [10, 20, 20, 30, nil, nil, nil, nil, nil]
+        for (index, rating) in ratings.enumerated() {
+            var fields: [String: Any] = ["name": "c-\(index)", "category": "host"]
+            if let rating { fields["criticality"] = rating }
+            try await server.createAsset(fields, as: "acme/analyst")
+        }
+        var seen: [Int?] = []
+        var names: Set<String> = []
+        var cursor: String?
+        repeat {
+            let target = "/v1/assets?sort=criticality&order=\(order)&limit=2"
+                + (cursor.map { "&cursor=\($0)" } ?? "")
+            let page = try await server.call("GET", target, as: "acme/reader").json()
+            for asset in page["assets"] as? [[String: Any]] ?? [] {
+                seen.append(asset["criticality"] as? Int)
+                names.insert(asset["name"] as? String ?? "")
+            }
+            cursor = page["next_cursor"] as? String
+        } while cursor != nil
+        // Unrated sorts lowest: last when descending, first when ascending.
+        let expected: [Int?] = order == "desc" ? [30, 20, 20, 10, nil, nil, nil, nil, nil]
+            : [nil, nil, nil, nil, nil, 10, 20, 20, 30]
+        #expect(seen == expected)
+        #expect(names.count == 9)
+        await server.stop()
+    }
+
     @Test func atomsAreLookedUpConfirmedAndRejected() async throws {
         let server = try await TestServer.start()
         let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"laptop-9\","
