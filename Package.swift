@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "PerimeterInventory", dependencies: ["PerimeterModel", "PerimeterJSON"]),
         .target(name: "PerimeterStore",
                 dependencies: ["PerimeterModel", "PerimeterInventory",
-                               "PerimeterSQLite"]),
+                               "PerimeterSQLite", "PerimeterJSON"]),
         .target(name: "PerimeterEnrichment",
                 dependencies: ["PerimeterModel", "PerimeterInventory",
                                "PerimeterJSON"]),

@@ -363,7 +363,8 @@ extension Inventory {
         if record.lastSeen.map({ date > $0 }) ?? true { record.lastSeen = date; changed = true }
         if changed {
             assets[asset] = record
-            markChanged(asset)
+            // Only the seen times moved: the store updates just those.
+            if !pending.assets.contains(asset) { pending.seenAssets.insert(asset) }
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import PerimeterModel
 
 /// The whole inventory of assets, atoms and their timeline, in memory.
@@ -257,6 +258,9 @@ public final class Inventory {
         flushStreamWatermark(of: stream)
         let changes = InventoryChanges(
             assets: pending.assets.compactMap { assets[$0] },
+            seenTimes: pending.seenAssets.subtracting(pending.assets).compactMap { id in
+                assets[id].map { SeenTimes(asset: id, firstSeen: $0.firstSeen, lastSeen: $0.lastSeen) }
+            },
             attachments: pending.attachments.sorted().map { attachments[Int($0)] },
             conflicts: pending.conflicts,
             audit: pending.audit,
@@ -289,6 +293,8 @@ public struct RejectedAtom: Sendable, Hashable {
 /// What changed since the store last persisted the inventory.
 public struct PendingChanges: Sendable {
     var assets: Set<AssetID> = []
+    /// Assets whose first or last seen time alone changed.
+    var seenAssets: Set<AssetID> = []
     var attachments: Set<Int32> = []
     var conflicts: [AtomConflict] = []
     var audit: [AuditRecord] = []
@@ -300,7 +306,7 @@ public struct PendingChanges: Sendable {
     var shared: [AtomKey] = []
 
     public var isEmpty: Bool {
-        assets.isEmpty && attachments.isEmpty && conflicts.isEmpty && audit.isEmpty
+        assets.isEmpty && seenAssets.isEmpty && attachments.isEmpty && conflicts.isEmpty && audit.isEmpty
             && activity.isEmpty && unclaimed.isEmpty && rejected.isEmpty && shared.isEmpty
     }
 }
@@ -319,9 +325,18 @@ struct ActivityCounter: Hashable {
     var weekStart: EventTime { EventTime(milliseconds: Int64(weekStartDay) * 86_400_000) }
 }
 
+/// An asset's new first and last seen times.
+public struct SeenTimes: Sendable, Hashable {
+    public var asset: AssetID
+    public var firstSeen: Date?
+    public var lastSeen: Date?
+}
+
 /// A batch of changes, in the form the store writes.
 public struct InventoryChanges: Sendable {
     public var assets: [Asset]
+    /// Assets of which only the first and last seen times changed.
+    public var seenTimes: [SeenTimes] = []
     public var attachments: [Attachment]
     public var conflicts: [AtomConflict]
     public var audit: [AuditRecord]

@@ -24,10 +24,14 @@ extension InventoryStore {
         } else {
             source = .automatic(rule: row.optionalText(10) ?? "")
         }
-        let tags = (jsonObject(row.text(7)) as? [String]) ?? []
+        let tagText = row.text(7)
+        let tags = tagText == "[]" ? [] : (jsonObject(tagText) as? [String]) ?? []
         var properties: [String: PropertyValue] = [:]
-        for (name, value) in (jsonObject(row.text(12)) as? [String: Any]) ?? [:] {
-            if let value = PropertyValue(jsonObject: value) { properties[name] = value }
+        let propertyText = row.text(12)
+        if propertyText != "{}" {
+            for (name, value) in (jsonObject(propertyText) as? [String: Any]) ?? [:] {
+                if let value = PropertyValue(jsonObject: value) { properties[name] = value }
+            }
         }
         let entity = row.text(2)
         return Asset(
@@ -105,8 +109,9 @@ extension PropertyValue {
     /// property type has.
     public init?(jsonObject value: Any) {
         switch value {
-        case let b as Bool where type(of: value) == type(of: true as NSNumber) || value is Bool:
-            self = .boolean(b)
+        // Foundation gives every JSON number and boolean as an NSNumber,
+        // and `as? Bool` accepts 0 and 1: only the boolean kind ("c") is one.
+        case let n as NSNumber where String(cString: n.objCType) == "c": self = .boolean(n.boolValue)
         case let n as NSNumber: self = .number(n.doubleValue)
         case let s as String: self = .string(s)
         case let l as [Any]:

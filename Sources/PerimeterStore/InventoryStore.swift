@@ -1,6 +1,7 @@
 import Foundation
 import PerimeterInventory
 import PerimeterModel
+import PerimeterJSON
 import PerimeterSQLite
 
 /// Where an ingest of one input stopped, recorded in the same transaction
@@ -122,6 +123,13 @@ public final class InventoryStore {
 
     private func write(_ changes: InventoryChanges) throws {
         for asset in changes.assets { try upsert(asset) }
+        let seen = try database.statement(
+            "UPDATE assets SET first_seen = ?2, last_seen = ?3 WHERE uuid = ?1")
+        for times in changes.seenTimes {
+            try seen.run([.text(times.asset.uuidString.lowercased()),
+                          times.firstSeen.map { .integer(Self.millis($0)) } ?? .null,
+                          times.lastSeen.map { .integer(Self.millis($0)) } ?? .null])
+        }
         let attachment = try database.statement("""
             INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
                 valid_from, valid_to, last_seen, origin, sightings)
@@ -197,8 +205,8 @@ public final class InventoryStore {
     }
 
     func upsert(_ asset: Asset) throws {
-        let tags = Self.jsonText(asset.tags.sorted())
-        let properties = Self.jsonText(asset.properties.mapValues(\.jsonObject))
+        let tags = Self.encodeTags(asset.tags)
+        let properties = Self.encodeProperties(asset.properties)
         try database.statement("""
             INSERT INTO assets (uuid, community, entity, name, category, subcategory, criticality,
                 tags, reviewed, source, source_rule, description, properties, created_at,
@@ -274,5 +282,49 @@ public final class InventoryStore {
         try database.statement("""
             INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = ?2
             """).run([.text(key), .text(value)])
+    }
+}
+
+extension InventoryStore {
+    /// Tags as a JSON array, written by hand: assets are upserted by the
+    /// thousand per ingest batch, and Foundation's encoder is slow.
+    static func encodeTags(_ tags: Set<String>) -> String {
+        if tags.isEmpty { return "[]" }
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, tag) in tags.sorted().enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(tag, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Contextual properties as a JSON object with sorted keys.
+    static func encodeProperties(_ properties: [String: PropertyValue]) -> String {
+        if properties.isEmpty { return "{}" }
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        for (index, name) in properties.keys.sorted().enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(name, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            switch properties[name]! {
+            case .string(let text): JSONText.appendQuoted(text, to: &bytes)
+            case .number(let number):
+                let text = !number.isFinite ? "null"
+                    : number == number.rounded() && abs(number) < 1e15 ? String(Int64(number))
+                    : String(number)
+                bytes.append(contentsOf: text.utf8)
+            case .boolean(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+            case .list(let items):
+                bytes.append(UInt8(ascii: "["))
+                for (offset, item) in items.enumerated() {
+                    if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+                    JSONText.appendQuoted(item, to: &bytes)
+                }
+                bytes.append(UInt8(ascii: "]"))
+            }
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

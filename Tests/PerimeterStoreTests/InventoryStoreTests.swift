@@ -117,3 +117,26 @@ import Testing
         #expect(try store.assets(matching: AssetQuery(community: "globex")).total == 0)
     }
 }
+
+@Suite struct PropertyRoundTripTests {
+    /// A number 1 stays a number and `true` a boolean through the store's
+    /// JSON (Foundation gives both as NSNumber).
+    @Test func typedValuesSurviveTheStore() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-props-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try InventoryStore(path: directory.appendingPathComponent("s.db").path)
+        let properties: [String: PropertyValue] = [
+            "vlan": .number(1), "owner": .string("it \"ops\""), "managed": .boolean(true),
+            "edr_agent_id": .list(["a", "b"]), "ratio": .number(0.5),
+        ]
+        let asset = Asset(name: "n", category: .network, tags: ["x", "a"], source: .manual,
+                          properties: properties, community: "acme", createdAt: Date())
+        try store.create([AssetDraft(asset: asset, confirmedAtoms: [])], actor: "t",
+                         at: EventTime(Date()))
+        let loaded = try store.asset(named: asset.id.uuidString, community: "acme")
+        #expect(loaded.properties == properties)
+        #expect(loaded.tags == ["a", "x"])
+    }
+}
