@@ -91,7 +91,7 @@ struct ServerBenchmark {
             text.append(try await Self.timed(server, "/v1/assets?q=seed-\(round * 7919)&limit=50",
                                              as: "acme/reader"))
         }
-        Self.report("list text search (LIKE, no FTS)", text)
+        Self.report("list text search (FTS5 trigram)", text)
 
         var get: [Double] = []
         for round in 0..<1_000 {
