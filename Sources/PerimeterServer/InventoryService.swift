@@ -21,6 +21,7 @@ actor InventoryService {
 
     init(path: String, configuration: PerimeterConfiguration) throws {
         store = try InventoryStore(path: path)
+        try store.database.execute(StoreReader.readTuning)
         self.configuration = configuration
         inventory = try store.loadInventory(settings: configuration.inventory)
         reader = try EventReader(configuration: configuration)

@@ -13,7 +13,12 @@ actor StoreReader {
 
     init(path: String) throws {
         store = try InventoryStore(path: path)
+        try store.database.execute(Self.readTuning)
     }
+
+    /// A large page cache and memory-mapped reads: a million-asset store
+    /// is about 1 GB, and views touch its indexes at random.
+    static let readTuning = "PRAGMA cache_size = -262144; PRAGMA mmap_size = 2147483648;"
 
     func token(digest: String) throws -> StoredToken? { try store.token(digest: digest) }
 

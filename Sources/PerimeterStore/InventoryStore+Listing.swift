@@ -123,8 +123,33 @@ extension InventoryStore {
             }
     }
 
-    /// How many assets match a query's filters.
+    /// How many assets match a query's filters: from the kept counts when
+    /// the filters are all columns of `asset_counts`, else by counting.
     public func count(matching query: AssetQuery) throws -> Int {
+        if query.tags.isEmpty, query.text?.isEmpty ?? true, query.entity == nil {
+            var clauses = ["community = ?1"]
+            var values: [SQLValue] = [.text(query.community)]
+            func bind(_ value: SQLValue) -> String {
+                values.append(value)
+                return "?\(values.count)"
+            }
+            if !query.includeRevoked { clauses.append("revoked = 0") }
+            if let range = query.criticality {
+                clauses.append("criticality BETWEEN \(bind(.integer(Int64(range.lowerBound)))) "
+                               + "AND \(bind(.integer(Int64(range.upperBound))))")
+            }
+            if query.unratedOnly { clauses.append("criticality = -1") }
+            if !query.categories.isEmpty {
+                let list = query.categories.map { bind(.text($0.rawValue)) }
+                clauses.append("category IN (\(list.joined(separator: ", ")))")
+            }
+            if let source = query.source { clauses.append("source = \(bind(.text(source)))") }
+            if let reviewed = query.reviewed { clauses.append("reviewed = \(reviewed ? 1 : 0)") }
+            return try database.statement("""
+                SELECT coalesce(sum(n), 0) FROM asset_counts \
+                WHERE \(clauses.joined(separator: " AND "))
+                """).firstRow(values) { Int($0.int(0)) } ?? 0
+        }
         let (condition, values) = filterClause(for: query)
         return try database.statement("SELECT count(*) FROM assets WHERE \(condition)")
             .firstRow(values) { Int($0.int(0)) } ?? 0
