@@ -59,7 +59,8 @@ enum AssetCreation {
             }
             row.atoms.append((String(item[..<equals]), String(item[item.index(after: equals)...])))
         }
-        let store = try CommonOptions.openStore(arguments)
+        let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
+        defer { withExtendedLifetime(lock) {} }
         let builder = try AssetDraftBuilder(store: store, community: community)
         let draft: AssetDraft
         do {
@@ -114,14 +115,20 @@ enum AssetCreation {
         case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
         default: throw UsageError("unknown format '\(format)'; expected csv or jsonl")
         }
-        let store = try CommonOptions.openStore(arguments)
+        let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
+        defer { withExtendedLifetime(lock) {} }
         let builder = try AssetDraftBuilder(store: store, community: try CommonOptions.community(arguments))
         var drafts: [AssetDraft] = []
         var refused = 0
         let now = EventTime(Date())
+        var claimed: [AtomKey: AssetDraft] = [:]
         for (number, row) in rows {
             do {
-                drafts.append(try builder.draft(from: try row.get(), now: now))
+                let draft = try builder.draft(from: try row.get(), now: now)
+                if let refusal = try store.refusal(of: draft, claimed: &claimed) {
+                    throw RowProblem(column: "atoms", message: refusal)
+                }
+                drafts.append(draft)
             } catch let problem as RowProblem {
                 refused += 1
                 Terminal.warning("\(path): row \(number)"

@@ -42,7 +42,8 @@ enum AssetTable {
 enum AssetPage {
     static func render(_ asset: Asset, attachments: [Attachment],
                        activity: [(Atom, [(EventTime, Int)])], conflicts: [AtomConflict],
-                       audit: [AuditRecord], bounds: CriticalityBounds) -> String {
+                       audit: [AuditRecord], bounds: CriticalityBounds,
+                       addressExpiry: Duration = InventorySettings().addressExpiry) -> String {
         var lines: [String] = []
         lines.append("\(asset.name)  (\(asset.category.rawValue)"
                      + (asset.subcategory.map { "/\($0.rawValue)" } ?? "") + ")")
@@ -60,7 +61,7 @@ enum AssetPage {
         if !asset.properties.isEmpty {
             lines.append("\nProperties")
             for (name, value) in asset.properties.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(text(value))")
+                lines.append("  \(padded(name, 24)) \(text(value))")
             }
         }
         for kind in [AttachmentKind.confirmed, .observed] {
@@ -68,11 +69,9 @@ enum AssetPage {
             guard !group.isEmpty else { continue }
             lines.append("\n\(kind == .confirmed ? "Confirmed detection properties" : "Observed atoms")")
             for attachment in group {
-                let from = attachment.from == .distantPast ? "always" : attachment.from.description
-                let to = attachment.to?.description ?? "open"
                 let atom = "\(attachment.key.atom.type.rawValue) \(attachment.key.atom.value)"
-                lines.append("  \(atom.padding(toLength: 40, withPad: " ", startingAt: 0)) "
-                             + "[\(from), \(to))  last seen \(attachment.lastSeen)")
+                lines.append("  \(padded(atom, 40)) \(interval(attachment, addressExpiry: addressExpiry))"
+                             + (kind == .observed ? "  last seen \(attachment.lastSeen)" : ""))
             }
         }
         if !conflicts.isEmpty {
@@ -107,4 +106,20 @@ enum AssetPage {
         case .list(let l): l.joined(separator: ", ")
         }
     }
+}
+
+/// Pads to a column width without ever cutting the text: analysts copy
+/// these values.
+func padded(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0)
+}
+
+/// An attachment's validity as `[from, to)`, with the expiry of observed
+/// addresses shown as their end (they close 7 days after last seen).
+func interval(_ attachment: Attachment, addressExpiry: Duration) -> String {
+    let from = attachment.from == .distantPast ? "always" : attachment.from.description
+    if let to = attachment.to { return "[\(from), \(to))" }
+    let end = attachment.end(addressExpiry: addressExpiry)
+    if end != .distantFuture { return "[\(from), \(end)) expired after last sighting" }
+    return "[\(from), open)"
 }

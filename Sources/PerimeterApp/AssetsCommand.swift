@@ -187,7 +187,8 @@ enum AssetsCommand {
         print(AssetPage.render(asset, attachments: attachments, activity: activity,
                                conflicts: try store.conflicts(involving: asset.id),
                                audit: try store.audit(of: asset.id),
-                               bounds: configuration.criticalityBounds))
+                               bounds: configuration.criticalityBounds,
+                               addressExpiry: configuration.inventory.addressExpiry))
         return 0
     }
 }

@@ -54,6 +54,7 @@ enum AtomsCommand {
                              + " (placeholders, loopback and built-in principals are never atoms)")
         }
         let store = try CommonOptions.openStore(arguments)
+        let expiry = try CommonOptions.configuration(arguments).inventory.addressExpiry
         let entity = arguments.value("--entity")
         var results: [[String: Any]] = []
         var text: [String] = []
@@ -62,9 +63,7 @@ enum AtomsCommand {
                 .filter { entity == nil || $0.key.scope.entity == nil || $0.key.scope.entity == entity }
             let activity = try store.weeklyActivity(of: atom, community: community)
             if timeline.isEmpty && activity.isEmpty && candidates.count > 1 { continue }
-            let holders = timeline.filter { $0.from <= at && ($0.to.map { at < $0 } ?? true)
-                && !($0.kind == .observed && $0.key.atom.type.isAddress
-                     && $0.lastSeen + Duration.days(7) <= at) }
+            let holders = timeline.filter { $0.isValid(at: at, addressExpiry: expiry) }
             var names: [AssetID: String] = [:]
             for attachment in timeline where names[attachment.asset] == nil {
                 names[attachment.asset] = (try? store.asset(named: attachment.asset.uuidString,
@@ -93,8 +92,7 @@ enum AtomsCommand {
             }
             if !timeline.isEmpty { text.append("  timeline:") }
             for attachment in timeline {
-                let from = attachment.from == .distantPast ? "always" : attachment.from.description
-                text.append("    [\(from), \(attachment.to?.description ?? "open"))  "
+                text.append("    \(interval(attachment, addressExpiry: expiry))  "
                             + "\(names[attachment.asset] ?? "?")  \(attachment.kind.rawValue)  "
                             + "from \(attachment.origin)")
             }

@@ -40,8 +40,22 @@ enum CommonOptions {
         }
     }
 
-    static func openStore(_ arguments: ParsedArguments) throws -> InventoryStore {
-        try InventoryStore(path: databasePath(arguments))
+    /// Opens the store. Commands that only read refuse a missing file
+    /// rather than create an empty store at a mistyped path.
+    static func openStore(_ arguments: ParsedArguments, creating: Bool = false) throws -> InventoryStore {
+        let path = databasePath(arguments)
+        if !creating && !FileManager.default.fileExists(atPath: path) {
+            throw UsageError("no store at '\(path)' (an ingest creates it; give the right --db)")
+        }
+        return try InventoryStore(path: path)
+    }
+
+    /// Opens the store for writing, holding the one-writer lock for as
+    /// long as the returned lock lives.
+    static func openStoreForWriting(_ arguments: ParsedArguments) throws -> (InventoryStore, StoreLock) {
+        let path = databasePath(arguments)
+        let lock = try StoreLock(store: path)
+        return (try InventoryStore(path: path), lock)
     }
 
     /// Parses `--now` / `--at` values: RFC 3339, or `now`.

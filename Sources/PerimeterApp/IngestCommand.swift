@@ -92,7 +92,8 @@ enum IngestCommand {
 
         let detection = try detectionStage(arguments, configuration: configuration)
         let sink = try outputSink(arguments)
-        let store = try CommonOptions.openStore(arguments)
+        let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
+        defer { withExtendedLifetime(lock) {} }
         let pipeline = try IngestPipeline(store: store, configuration: configuration,
                                           options: options, output: sink,
                                           extraFields: detection?.stage.extraFields ?? [],
@@ -127,7 +128,7 @@ enum IngestCommand {
         Terminal.endProgress()
         if !quiet {
             report.finish()
-            printSummary(pipeline.summaryNow, files: inputs.count - failedInputs, store: store,
+            printSummary(pipeline.summaryNow, files: inputs.count, store: store,
                          community: options.scope.community, wroteOutput: sink != nil,
                          outputWasSuppressed: sink == nil && !arguments.flag("--no-output"))
             if let detection { printDetectionSummary(detection.stage.summary) }

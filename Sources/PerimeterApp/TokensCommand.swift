@@ -77,7 +77,7 @@ enum TokensCommand {
         let expiry = try arguments.value("--expires").map {
             try CommonOptions.time($0, option: "--expires").date
         }
-        let store = try CommonOptions.openStore(arguments)
+        let store = try CommonOptions.openStore(arguments, creating: true)
         let (secret, _) = try APITokenIssuer.issue(
             in: store, name: arguments.value("--name") ?? role.rawValue, community: community,
             role: role, expiresAt: expiry)
@@ -91,7 +91,7 @@ enum TokensCommand {
             print(listSpec.help)
             return 0
         }
-        let store = try CommonOptions.openStore(arguments)
+        let store = try CommonOptions.openStore(arguments, creating: true)
         let tokens = try store.tokens(community: arguments.flag("--all")
                                       ? nil : try CommonOptions.community(arguments))
         print(["ID", "NAME", "COMMUNITY", "ROLE", "CREATED", "EXPIRES", "STATE"]
@@ -115,7 +115,7 @@ enum TokensCommand {
             return 0
         }
         guard arguments.positionals.count == 1 else { throw UsageError("give one token id") }
-        let store = try CommonOptions.openStore(arguments)
+        let store = try CommonOptions.openStore(arguments, creating: true)
         guard try store.revokeToken(id: arguments.positionals[0], community: nil, at: Date()) else {
             throw UsageError("no token has id '\(arguments.positionals[0])' (see 'tokens list --all')")
         }

@@ -128,17 +128,24 @@ public final class IngestPipeline {
         }
         var last = start ?? IngestProgress(source: source, path: path, size: identity?.size ?? 0,
                                            byteOffset: 0, line: 0)
-        try reader.forEachLine(onOversizedLine: { [self] error in
-            summary.oversizedLines += 1
-            onProblem(LineProblem(source: path, line: error.lineNumber ?? 0,
-                                  message: error.message))
-        }) { line, number, end in
-            process(line, reference: "\(path):\(number)", source: path, lineNumber: number,
-                    stream: "file:\(source)")
-            summary.bytes += UInt64(line.count + 1)
-            last.byteOffset = end
-            last.line = number
-            if uncommitted >= configuration.batchSize { try commit(progress: last) }
+        // A read error mid-file (a truncated gzip member) keeps what was
+        // read before it: that much is committed, then the error reported.
+        do {
+            try reader.forEachLine(onOversizedLine: { [self] error in
+                summary.oversizedLines += 1
+                onProblem(LineProblem(source: path, line: error.lineNumber ?? 0,
+                                      message: error.message))
+            }) { line, number, end in
+                process(line, reference: "\(path):\(number)", source: path, lineNumber: number,
+                        stream: "file:\(source)")
+                summary.bytes += UInt64(line.count + 1)
+                last.byteOffset = end
+                last.line = number
+                if uncommitted >= configuration.batchSize { try commit(progress: last) }
+            }
+        } catch let error as InputError {
+            try commit(progress: last)
+            throw error
         }
         last.size = identity?.size ?? last.size
         try commit(progress: last)

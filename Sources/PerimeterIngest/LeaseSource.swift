@@ -36,6 +36,10 @@ public struct LeaseSource: Sendable, Hashable {
 
     /// Reads a lease sources file (`lease_sources:` list).
     public static func load(path: String) throws -> [LeaseSource] {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError(file: path, line: 0, message:
+                "cannot read the lease sources file (no such file, or not readable)")
+        }
         let documents = try YAMLParser.parseFile(atPath: path)
         guard let list = documents.first?["lease_sources"]?.sequence else {
             throw ConfigurationError(file: path, line: documents.first?.mark.line ?? 1,

@@ -32,6 +32,10 @@ public struct PerimeterConfiguration: Sendable {
     public static func load(path: String?) throws -> PerimeterConfiguration {
         var configuration = PerimeterConfiguration()
         guard let path else { return configuration }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError(file: path, line: 0, message:
+                "cannot read the configuration file (no such file, or not readable)")
+        }
         let documents = try YAMLParser.parseFile(atPath: path)
         guard let root = documents.first, !root.isNull else { return configuration }
         var reader = ConfigurationReader(file: path)
@@ -46,7 +50,7 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public let line: Int
     public let message: String
 
-    public var description: String { "\(file):\(line): \(message)" }
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 private struct ConfigurationReader {

@@ -69,7 +69,17 @@ extension Inventory {
     /// The enrichment cards of assets, in enrichment order (SPEC §5):
     /// criticality highest first, unrated last, then uuid.
     public func enrichmentCards(_ ids: [AssetID]) -> [AssetCard] {
-        var found = ids.compactMap { cards[$0] }
+        var found: [AssetCard] = []
+        found.reserveCapacity(ids.count)
+        for id in ids {
+            if let card = cards[id] {
+                found.append(card)
+            } else if let asset = assets[id] {
+                let card = AssetCard(asset)
+                cards[id] = card
+                found.append(card)
+            }
+        }
         if found.count > 1 {
             found.sort { a, b in
                 switch (a.criticality, b.criticality) {

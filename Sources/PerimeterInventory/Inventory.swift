@@ -76,8 +76,9 @@ public final class Inventory {
     /// asset record just stored.
     func refreshDerivedState(of asset: Asset) {
         if asset.isRevoked { revokedAssets.insert(asset.id) } else { revokedAssets.remove(asset.id) }
-        if let card = cards[asset.id], card.describes(asset) { return }
-        cards[asset.id] = AssetCard(asset)
+        // Cards are made when enrichment first needs one: most of a large
+        // inventory is never matched in a run, and a card costs memory.
+        if let card = cards[asset.id], !card.describes(asset) { cards[asset.id] = nil }
     }
 
     /// Adds an attachment as it was stored; records no change.

@@ -24,17 +24,10 @@ extension InventoryStore {
     /// is refused rather than silently shared (SPEC §2).
     public func create(_ drafts: [AssetDraft], actor: String, at now: EventTime) throws {
         try database.transaction {
-            var claimed: [AtomKey: AssetID] = [:]
+            var claimed: [AtomKey: AssetDraft] = [:]
             for draft in drafts {
-                let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
-                for atom in draft.confirmedAtoms where atom.type.isExclusive {
-                    let key = AtomKey(scope: scope, atom: atom)
-                    if let other = try openHolder(of: key) ?? claimed[key], other != draft.asset.id {
-                        throw StoreError(code: .conflict, message:
-                            "\(atom.type.rawValue) '\(atom.value)' already belongs to asset "
-                            + "\(other.uuidString.lowercased()); an exclusive atom has one asset")
-                    }
-                    claimed[key] = draft.asset.id
+                if let refusal = try refusal(of: draft, claimed: &claimed) {
+                    throw StoreError(code: .conflict, message: refusal)
                 }
             }
             var nextID = try database.statement("SELECT coalesce(max(id), 0) + 1 FROM attachments")
@@ -57,6 +50,28 @@ extension InventoryStore {
                             after: Self.jsonText(Self.summary(of: $0)))
             })
         }
+    }
+
+    /// Why a draft cannot be created beside the store's assets and the
+    /// drafts before it in the same batch (`claimed`, which it extends):
+    /// an exclusive atom held by another asset. Nil when it can.
+    public func refusal(of draft: AssetDraft, claimed: inout [AtomKey: AssetDraft]) throws -> String? {
+        let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
+        var keys: [AtomKey] = []
+        for atom in draft.confirmedAtoms where atom.type.isExclusive {
+            let key = AtomKey(scope: scope, atom: atom)
+            if let earlier = claimed[key], earlier.asset.id != draft.asset.id {
+                return "\(atom.type.rawValue) '\(atom.value)' is also given to '\(earlier.asset.name)' "
+                    + "earlier in the same input; an exclusive atom has one asset"
+            }
+            if let other = try openHolder(of: key), other != draft.asset.id {
+                return "\(atom.type.rawValue) '\(atom.value)' already belongs to asset "
+                    + "\(other.uuidString.lowercased()); an exclusive atom has one asset"
+            }
+            keys.append(key)
+        }
+        for key in keys { claimed[key] = draft }
+        return nil
     }
 
     private func openHolder(of key: AtomKey) throws -> AssetID? {
