@@ -50,6 +50,17 @@ enum DemoCommand {
         ])
         flushingPrint("\n== perimeter assets list")
         _ = PerimeterCommandLine.run(["assets", "list", "--db", db, "--sort", "criticality", "--limit", "0"])
+        flushingPrint("\n== one enriched event (a logon on the domain controller): its asset fields")
+        if let enriched = try? String(contentsOfFile: "\(directory)/enriched.ndjson", encoding: .utf8),
+           let first = enriched.split(separator: "\n").first,
+           let range = first.range(of: #""sekoiaio":"#) {
+            print("  {" + first[range.lowerBound...])
+        }
+        flushingPrint("""
+
+            == 20 failed logons from 198.51.100.7 (a password spray) created no accounts:
+               failures are tracked as unclaimed atoms, not assets (SPEC §3.1)
+            """)
         flushingPrint("\n== perimeter atoms show 10.0.1.50 --at 2024-05-01T08:25:00Z (leased to laptop-12)")
         _ = PerimeterCommandLine.run(["atoms", "show", "--db", db, "10.0.1.50",
                                       "--at", "2024-05-01T08:25:00Z"])

@@ -67,12 +67,19 @@ public enum PerimeterCommandLine {
                 return 2
             }
         } catch let error as UsageError {
-            Terminal.error("\(error.message) (see 'perimeter \(name) --help')")
+            // `assets list --bad` points to `assets list --help`, not `assets --help`.
+            let command = rest.first.map { !$0.hasPrefix("-") && Self.hasSubcommands(name) }
+                == true ? "\(name) \(rest[0])" : name
+            Terminal.error("\(error.message) (see 'perimeter \(command) --help')")
             return 2
         } catch {
             Terminal.error(String(describing: error))
             return 1
         }
+    }
+
+    static func hasSubcommands(_ command: String) -> Bool {
+        ["assets", "atoms", "rules", "alerts", "tokens", "properties", "discovery"].contains(command)
     }
 
     static var overview: String {

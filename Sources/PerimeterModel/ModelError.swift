@@ -57,6 +57,9 @@ public enum NearestName {
     /// The candidate within an edit distance of 2 (or a third of the
     /// name's length, when longer), or nil when none is that close.
     public static func find(_ name: String, in candidates: [String]) -> String? {
+        // A unique candidate that starts with what was typed is what was meant.
+        let starting = candidates.filter { $0.lowercased().hasPrefix(name.lowercased()) }
+        if starting.count == 1, name.count >= 3 { return starting[0] }
         let lowered = Array(name.lowercased().utf8)
         var best: (String, Int)?
         for candidate in candidates {
