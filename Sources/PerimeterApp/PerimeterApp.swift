@@ -1,1 +1,0 @@
-// PerimeterApp: see docs/architecture.md.
