@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import PerimeterInput
 import Foundation
 import Synchronization
 
@@ -395,7 +396,7 @@ public final class HTTPServer: @unchecked Sendable {
         case "gzip", "x-gzip":
             let limit = configuration.maxDecodedBodyBytes
             do {
-                return .success(try GzipDecoder.gunzip(request.body, limit: limit))
+                return .success(try Gzip.decompress(request.body, limit: limit))
             } catch {
                 switch error {
                 case .tooLarge:
