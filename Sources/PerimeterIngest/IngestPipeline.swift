@@ -91,6 +91,7 @@ public final class IngestPipeline {
         self.options = options
         self.output = output
         self.inventory = inventory
+        try store?.prepareForIngest()
         reader = try EventReader(configuration: configuration, extraFields: extraFields,
                                  collectsAllLeaves: collectsAllLeaves)
         self.rules = rules.subtracting(options.disabledRules)

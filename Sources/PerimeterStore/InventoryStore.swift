@@ -44,6 +44,15 @@ public final class InventoryStore {
         try Schema.migrate(database)
     }
 
+    /// Sizes the page cache for a long ingest: batches touch assets and
+    /// atoms all over a large store, and every page missed is a read.
+    public func prepareForIngest(cacheMegabytes: Int = 256) throws {
+        try database.execute("""
+            PRAGMA cache_size = -\(cacheMegabytes * 1024);
+            PRAGMA wal_autocheckpoint = 16384;
+            """)
+    }
+
     public static var schemaVersion: Int { Schema.migrations.count }
 
     // MARK: - Loading the inventory
