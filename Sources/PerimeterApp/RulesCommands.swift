@@ -141,9 +141,11 @@ enum RulesCommands {
         let reader = JSONEventReader(engine: engine)
         var matchedEvents = 0
         var lineNumber = 0
+        var eventCount = 0
         for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             guard !line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) else { continue }
+            eventCount += 1
             let outcome: Result<DetectionRecord, JSONParseErrorBox> = line.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
                 do { return .success(try reader.read(bytes)) } catch {
                     return .failure(JSONParseErrorBox(String(describing: error)))
@@ -179,7 +181,7 @@ enum RulesCommands {
                 }
             }
         }
-        let summary = "\(matchedEvents) of \(lineNumber) lines matched; \(problems) problems"
+        let summary = "\(matchedEvents) of \(eventCount) events matched; \(problems) problems"
         FileHandle.standardError.write(Data((summary + "\n").utf8))
         return problems == 0 ? 0 : 1
     }

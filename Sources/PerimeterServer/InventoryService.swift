@@ -19,7 +19,12 @@ actor InventoryService {
     /// Process-lifetime totals for `/metrics`.
     var intakeTotals = IntakeTotals()
 
+    /// Held for the service's life: a second writer (an ingest, another
+    /// server, a command-line edit) is refused while this one runs.
+    private let writerLock: StoreLock
+
     init(path: String, configuration: PerimeterConfiguration) throws {
+        writerLock = try StoreLock(store: path)
         store = try InventoryStore(path: path)
         try store.database.execute(StoreReader.readTuning)
         self.configuration = configuration
