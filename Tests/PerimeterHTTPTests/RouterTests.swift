@@ -1,3 +1,4 @@
+import PerimeterTestSupport
 import Testing
 @testable import PerimeterHTTP
 

@@ -1,3 +1,4 @@
+import PerimeterTestSupport
 import Foundation
 import Testing
 

@@ -9,19 +9,19 @@ import Glibc
 /// concurrency pool stays free for the server's handlers. `@unchecked
 /// Sendable`: a test hands a connection from one `offPool` call to the next,
 /// never using it from two threads at once.
-final class RawHTTPConnection: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public final class RawHTTPConnection: @unchecked Sendable {
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let description: String
     }
 
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-        var body: [UInt8]
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: [UInt8]
 
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
 
-        func json() throws -> [String: Any] {
+        public func json() throws -> [String: Any] {
             guard let object = try JSONSerialization.jsonObject(with: Data(body))
                 as? [String: Any] else { throw Failure(description: "body is not an object") }
             return object
@@ -31,7 +31,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     private let descriptor: Int32
     private var buffered: [UInt8] = []
 
-    init(port: Int, ipv6: Bool = false, receiveTimeoutSeconds: Int = 60) throws {
+    public init(port: Int, ipv6: Bool = false, receiveTimeoutSeconds: Int = 60) throws {
         descriptor = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket() failed") }
         var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
@@ -69,11 +69,11 @@ final class RawHTTPConnection: @unchecked Sendable {
         close(descriptor)
     }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes {
@@ -85,7 +85,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// Sends one request; adds Host and, for a body, Content-Length.
-    func sendRequest(_ method: String, _ target: String, headers: [String: String] = [:],
+    public func sendRequest(_ method: String, _ target: String, headers: [String: String] = [:],
                      body: [UInt8] = []) throws {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -97,7 +97,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// Reads one response framed by Content-Length (all this server sends).
-    func receiveResponse() throws -> Response {
+    public func receiveResponse() throws -> Response {
         var headerEnd: Int?
         while headerEnd == nil {
             headerEnd = Self.find([13, 10, 13, 10], in: buffered)
@@ -124,7 +124,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// True when the server has closed the connection (read returns 0).
-    func isClosedByPeer() -> Bool {
+    public func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0
         return recv(descriptor, &byte, 1, 0) == 0
     }
@@ -149,7 +149,7 @@ final class RawHTTPConnection: @unchecked Sendable {
 }
 
 /// One request on a fresh connection.
-func rawRequest(port: Int, _ method: String, _ target: String,
+public func rawRequest(port: Int, _ method: String, _ target: String,
                 headers: [String: String] = [:], body: [UInt8] = []) throws
     -> RawHTTPConnection.Response {
     let connection = try RawHTTPConnection(port: port)
@@ -158,7 +158,7 @@ func rawRequest(port: Int, _ method: String, _ target: String,
 }
 
 /// Runs blocking work on its own thread, off the Swift concurrency pool.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
             continuation.resume(with: Result { try body() })
@@ -169,7 +169,7 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 
 /// Runs a command line tool and returns its standard output.
 @discardableResult
-func runTool(_ path: String, _ arguments: [String], input: [UInt8] = []) throws -> [UInt8] {
+public func runTool(_ path: String, _ arguments: [String], input: [UInt8] = []) throws -> [UInt8] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -186,6 +186,6 @@ func runTool(_ path: String, _ arguments: [String], input: [UInt8] = []) throws 
 }
 
 /// Gzip-compresses with the `gzip` command line, independent of our zlib code.
-func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
+public func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
     try runTool("/bin/gzip", ["-c", "-n"], input: bytes)
 }
