@@ -8,40 +8,12 @@ extension InventoryStore {
 
     /// The assets matching a query, and how many match in all.
     public func assets(matching query: AssetQuery) throws -> (total: Int, assets: [Asset]) {
-        var clauses = ["community = ?1"]
-        var values: [SQLValue] = [.text(query.community)]
+        let (condition, filterValues) = filterClause(for: query)
+        var values = filterValues
         func bind(_ value: SQLValue) -> String {
             values.append(value)
             return "?\(values.count)"
         }
-        if let entity = query.entity { clauses.append("entity = \(bind(.text(entity)))") }
-        if !query.includeRevoked { clauses.append("revoked = 0") }
-        if let range = query.criticality {
-            clauses.append("criticality BETWEEN \(bind(.integer(Int64(range.lowerBound)))) "
-                           + "AND \(bind(.integer(Int64(range.upperBound))))")
-        }
-        if query.unratedOnly { clauses.append("criticality IS NULL") }
-        if !query.categories.isEmpty {
-            let list = query.categories.map { bind(.text($0.rawValue)) }.joined(separator: ", ")
-            clauses.append("category IN (\(list))")
-        }
-        for tag in query.tags {
-            clauses.append("""
-                uuid IN (SELECT asset_uuid FROM asset_tags WHERE community = ?1 AND tag = \(bind(.text(tag))))
-                """)
-        }
-        if let source = query.source {
-            clauses.append("source = \(bind(.text(source)))")
-        }
-        if let reviewed = query.reviewed { clauses.append("reviewed = \(reviewed ? 1 : 0)") }
-        if let text = query.text?.lowercased(), !text.isEmpty {
-            let pattern = bind(.text("%" + Self.escapeLike(text) + "%"))
-            clauses.append("""
-                (lower(name) LIKE \(pattern) ESCAPE '\\' OR uuid IN (SELECT asset_uuid FROM attachments
-                 WHERE community = ?1 AND atom_value LIKE \(pattern) ESCAPE '\\'))
-                """)
-        }
-        let condition = clauses.joined(separator: " AND ")
         let total = try database.statement("SELECT count(*) FROM assets WHERE \(condition)")
             .firstRow(values) { Int($0.int(0)) } ?? 0
 
