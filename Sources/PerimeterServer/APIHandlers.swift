@@ -67,6 +67,15 @@ struct APIHandlers: Sendable {
         if let permission = route.permission {
             context.principal = try await authenticate(request, for: permission)
         }
+        // A misspelt filter is refused, never silently dropped: the answer
+        // would look filtered when it is not. The route's documented
+        // parameters are the ones it reads.
+        for name in Set(request.query.keys).sorted() where !route.parameters.contains(name) {
+            let why = NearestName.find(name, in: route.parameters).map { "unknown; did you mean '\($0)'?" }
+                ?? (route.parameters.isEmpty ? "this route takes no query parameters"
+                    : "unknown; expected " + ListFormatting.disjunction(route.parameters))
+            throw APIErrors.invalidQuery(name, why)
+        }
         do {
             return try await route.action(self, context)
         } catch let error as StoreError {

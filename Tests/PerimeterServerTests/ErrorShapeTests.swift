@@ -49,6 +49,11 @@ struct ErrorShapeTests {
              code: "not_found"),
         Case(method: "GET", target: "/v1/atoms", body: nil, status: 400,
              code: "malformed_query"),
+        // A misspelt filter is refused, not ignored (the list would look filtered).
+        Case(method: "GET", target: "/v1/assets?categry=host", body: nil, status: 400,
+             code: "malformed_query"),
+        Case(method: "GET", target: "/v1/assets?criticality=68-100", body: nil, status: 400,
+             code: "malformed_query"),
     ]
 
     @Test(arguments: cases)
