@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterModel
 
 /// Reads import files into rows, keeping each row's number for messages.
 public enum AssetRowReader {
@@ -114,9 +115,27 @@ public enum AssetRowReader {
         return rows
     }
 
+    /// The fields of an asset as JSON lines and the API write them.
+    static let jsonFields = ["name", "category", "subcategory", "criticality", "tags", "reviewed",
+                             "description", "entity", "atoms", "properties"]
+
+    /// Fields an export writes that the inventory sets itself: an import
+    /// of an export ignores them, so the round trip works.
+    static let exportOnlyFields = ["uuid", "criticality_display", "source", "community", "revoked",
+                                   "created_at", "updated_at", "first_seen", "last_seen",
+                                   "discovery_rule"]
+
     private static func row(fromJSON text: String) -> Result<AssetRow, RowProblem> {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
         else { return .failure(RowProblem(column: nil, message: "not a JSON object")) }
+        // An unknown field is refused, as an unknown CSV column is: a typo
+        // must not silently drop what the person meant to set.
+        for key in object.keys.sorted() where !jsonFields.contains(key) && !exportOnlyFields.contains(key) {
+            var message = "unknown field '\(key)'; expected "
+                + ListFormatting.disjunction(jsonFields)
+            if let near = NearestName.find(key, in: jsonFields) { message += " (did you mean '\(near)'?)" }
+            return .failure(RowProblem(column: key, message: message))
+        }
         var row = AssetRow()
         func string(_ key: String) -> String? {
             switch object[key] {
