@@ -215,7 +215,8 @@ enum IngestCommand {
                              community: String, wroteOutput: Bool, outputWasSuppressed: Bool) {
         let megabytes = Double(summary.bytes) / 1_000_000
         var lines = [
-            "ingested \(Formatting.count(summary.eventsRead)) events from \(files) input(s) in "
+            "ingested \(Formatting.count(summary.eventsRead)) event\(summary.eventsRead == 1 ? "" : "s") "
+                + "from \(files) input\(files == 1 ? "" : "s") in "
                 + "\(Formatting.decimal(summary.seconds, places: 2)) s "
                 + "(\(Formatting.count(Int(summary.eventsPerSecond))) events/s, "
                 + "\(Formatting.decimal(summary.seconds > 0 ? megabytes / summary.seconds : 0)) MB/s)",
