@@ -40,7 +40,8 @@ public struct RuleCheckSummary: Sendable {
         }
         let withUnmapped = unmappedByLogSource.filter { $0.value.unmapped > 0 }
         if !withUnmapped.isEmpty {
-            lines.append("compiled-unmapped by log source:")
+            lines.append("compiled-unmapped rules are kept but not run during ingest unless "
+                         + "detection.run_unmapped_rules is true; by log source:")
             for (source, entry) in withUnmapped.sorted(by: { $0.value.unmapped > $1.value.unmapped }) {
                 lines.append("  \(source): \(entry.unmapped) of \(entry.total)")
             }
