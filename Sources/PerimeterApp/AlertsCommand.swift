@@ -49,11 +49,7 @@ enum AlertsCommand {
     }
 
     static func list(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: listSpec)
-        if arguments.wantsHelp {
-            print(listSpec.help)
-            return 0
-        }
+        guard let arguments = try listSpec.parse(raw) else { return 0 }
         let low = try arguments.int("--min-urgency", in: 0...100)
         let high = try arguments.int("--max-urgency", in: 0...100)
         if let low, let high, low > high {
@@ -108,11 +104,7 @@ enum AlertsCommand {
     }
 
     static func close(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: closeSpec)
-        if arguments.wantsHelp {
-            print(closeSpec.help)
-            return 0
-        }
+        guard let arguments = try closeSpec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1, let id = Int64(arguments.positionals[0]) else {
             throw UsageError("give the id of one alert, as 'alerts list' shows it")
         }

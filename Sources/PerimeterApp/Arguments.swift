@@ -23,6 +23,17 @@ struct CommandSpec {
     let example: String
     var details: String = ""
 
+    /// Parses a command's arguments; with `--help` it prints the help
+    /// and returns nil (the command then exits 0).
+    func parse(_ raw: [String]) throws -> ParsedArguments? {
+        let arguments = try ParsedArguments(raw, spec: self)
+        guard !arguments.wantsHelp else {
+            print(help)
+            return nil
+        }
+        return arguments
+    }
+
     var help: String {
         var text = "\(summary)\n\nUsage: perimeter \(usage)\n"
         if !details.isEmpty { text += "\n\(details)\n" }

@@ -32,11 +32,7 @@ enum AssetCreation {
             + "--criticality 95 --tag domain-controller --atom hostname=dc-01 --atom ipv4=10.0.0.10")
 
     static func create(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: createSpec)
-        if arguments.wantsHelp {
-            print(createSpec.help)
-            return 0
-        }
+        guard let arguments = try createSpec.parse(raw) else { return 0 }
         let community = try CommonOptions.community(arguments)
         var row = AssetRow()
         row.name = arguments.value("--name")
@@ -94,11 +90,7 @@ enum AssetCreation {
             """)
 
     static func importFile(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: importSpec)
-        if arguments.wantsHelp {
-            print(importSpec.help)
-            return 0
-        }
+        guard let arguments = try importSpec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1, let path = arguments.positionals.first else {
             throw UsageError("give one file to import")
         }

@@ -72,11 +72,7 @@ enum AssetsCommand {
         example: "perimeter assets list --category host --tag VIP --criticality 68-100 --json")
 
     static func list(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: listSpec)
-        if arguments.wantsHelp {
-            print(listSpec.help)
-            return 0
-        }
+        guard let arguments = try listSpec.parse(raw) else { return 0 }
         guard arguments.positionals.isEmpty else {
             throw UsageError("unexpected argument '\(arguments.positionals[0])'")
         }
@@ -157,11 +153,7 @@ enum AssetsCommand {
         example: "perimeter assets show DESKTOP-123")
 
     static func show(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: showSpec)
-        if arguments.wantsHelp {
-            print(showSpec.help)
-            return 0
-        }
+        guard let arguments = try showSpec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1 else {
             throw UsageError("give one asset, by uuid or name")
         }

@@ -34,11 +34,7 @@ enum Benchmark {
         example: "perimeter bench --assets 1000000 --events 2000000")
 
     static func run(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: spec)
-        if arguments.wantsHelp {
-            print(spec.help)
-            return 0
-        }
+        guard let arguments = try spec.parse(raw) else { return 0 }
         let assets = try arguments.int("--assets", in: 1_000...50_000_000) ?? 1_000_000
         let events = try arguments.int("--events", in: 1_000...100_000_000) ?? 2_000_000
         let ingestEvents = try arguments.int("--ingest-events", in: 1_000...100_000_000) ?? 1_000_000

@@ -19,11 +19,7 @@ enum DemoCommand {
         example: "perimeter demo && perimeter assets list --db perimeter-demo/perimeter.db")
 
     static func run(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: spec)
-        if arguments.wantsHelp {
-            print(spec.help)
-            return 0
-        }
+        guard let arguments = try spec.parse(raw) else { return 0 }
         let directory = arguments.value("--dir") ?? "perimeter-demo"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let events = "\(directory)/events.ndjson"

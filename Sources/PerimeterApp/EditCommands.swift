@@ -46,11 +46,7 @@ enum EditCommands {
         example: "perimeter assets update DC-01 --criticality 95 --add-tag crown")
 
     static func update(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: updateSpec)
-        if arguments.wantsHelp {
-            print(updateSpec.help)
-            return 0
-        }
+        guard let arguments = try updateSpec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1 else { throw UsageError("give one asset") }
         var patch: [String: Any] = [:]
         if let name = arguments.value("--name") { patch["name"] = name }
@@ -105,11 +101,7 @@ enum EditCommands {
 
     static func revoke(_ raw: [String], revoking: Bool) throws -> Int32 {
         let spec = revokeSpec(revoking)
-        let arguments = try ParsedArguments(raw, spec: spec)
-        if arguments.wantsHelp {
-            print(spec.help)
-            return 0
-        }
+        guard let arguments = try spec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1 else { throw UsageError("give one asset") }
         let editor = try editor(arguments)
         let reference = arguments.positionals[0]
@@ -141,11 +133,7 @@ enum EditCommands {
             + "--filter '{\"tag\": [\"domain-controller\"]}'")
 
     static func bulk(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: bulkSpec)
-        if arguments.wantsHelp {
-            print(bulkSpec.help)
-            return 0
-        }
+        guard let arguments = try bulkSpec.parse(raw) else { return 0 }
         guard let action = arguments.value("--action") else {
             throw UsageError("give '--action'")
         }
@@ -193,11 +181,7 @@ enum EditCommands {
 
     static func curate(_ raw: [String], confirming: Bool) throws -> Int32 {
         let spec = curateSpec(confirming)
-        let arguments = try ParsedArguments(raw, spec: spec)
-        if arguments.wantsHelp {
-            print(spec.help)
-            return 0
-        }
+        guard let arguments = try spec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 2,
               let equals = arguments.positionals[1].firstIndex(of: "=") else {
             throw UsageError("give an asset and TYPE=VALUE")
@@ -280,11 +264,7 @@ enum EditCommands {
         example: "perimeter audit --asset DC-01")
 
     static func audit(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: auditSpec)
-        if arguments.wantsHelp {
-            print(auditSpec.help)
-            return 0
-        }
+        guard let arguments = try auditSpec.parse(raw) else { return 0 }
         let limit = try arguments.int("--limit", in: 1...100_000) ?? 100
         let editor = try editor(arguments)
         let asset = arguments.value("--asset")

@@ -61,11 +61,7 @@ enum IngestCommand {
             """)
 
     static func run(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: spec)
-        if arguments.wantsHelp {
-            print(spec.help)
-            return 0
-        }
+        guard let arguments = try spec.parse(raw) else { return 0 }
         var configuration = try CommonOptions.configuration(arguments)
         if let text = arguments.value("--lateness") {
             guard let window = Duration(parsing: text) else {

@@ -24,11 +24,7 @@ enum ServeCommand {
         example: "perimeter serve --listen 127.0.0.1:8740 --db perimeter.db")
 
     static func run(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: spec)
-        if arguments.wantsHelp {
-            print(spec.help)
-            return 0
-        }
+        guard let arguments = try spec.parse(raw) else { return 0 }
         var http = HTTPServerConfiguration()
         if let listen = arguments.value("--listen") {
             guard let colon = listen.lastIndex(of: ":"),

@@ -50,11 +50,7 @@ enum TokensCommand {
     }
 
     static func create(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: createSpec)
-        if arguments.wantsHelp {
-            print(createSpec.help)
-            return 0
-        }
+        guard let arguments = try createSpec.parse(raw) else { return 0 }
         let role: APIRole
         let community: String?
         if arguments.flag("--operator") {
@@ -86,11 +82,7 @@ enum TokensCommand {
     }
 
     static func list(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: listSpec)
-        if arguments.wantsHelp {
-            print(listSpec.help)
-            return 0
-        }
+        guard let arguments = try listSpec.parse(raw) else { return 0 }
         let store = try CommonOptions.openStore(arguments, creating: true)
         let tokens = try store.tokens(community: arguments.flag("--all")
                                       ? nil : try CommonOptions.community(arguments))
@@ -109,11 +101,7 @@ enum TokensCommand {
     }
 
     static func revoke(_ raw: [String]) throws -> Int32 {
-        let arguments = try ParsedArguments(raw, spec: revokeSpec)
-        if arguments.wantsHelp {
-            print(revokeSpec.help)
-            return 0
-        }
+        guard let arguments = try revokeSpec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1 else { throw UsageError("give one token id") }
         let store = try CommonOptions.openStore(arguments, creating: true)
         guard try store.revokeToken(id: arguments.positionals[0], community: nil, at: Date()) else {
