@@ -13,7 +13,7 @@ extension Inventory {
     public func observe(_ event: EventObservation, rules: Set<DiscoveryRule>, now: EventTime,
                         stream: String = "default",
                         advancesWatermark: Bool = true) -> ObservationOutcome {
-        applyStructure(of: event, atomIDs: countActivity(of: event), rules: rules, now: now,
+        applyStructure(of: event, atomIDs: countActivity(of: event).ids, rules: rules, now: now,
                        stream: stream, advancesWatermark: advancesWatermark)
     }
 
@@ -22,13 +22,13 @@ extension Inventory {
     public func observeAndMatch(_ event: EventObservation, rules: Set<DiscoveryRule>,
                                 now: EventTime, stream: String,
                                 advancesWatermark: Bool) -> (ObservationOutcome, AssetMatch) {
-        let ids = countActivity(of: event)
+        let (atoms, ids) = countActivity(of: event)
         let outcome = rules.isEmpty && event.lease == nil
             ? structureFreeOutcome(of: event, now: now, stream: stream,
                                    advancesWatermark: advancesWatermark)
             : applyStructure(of: event, atomIDs: ids, rules: rules, now: now, stream: stream,
                              advancesWatermark: advancesWatermark)
-        return (outcome, match(distinctAtoms(of: event), ids: ids, in: event.scope, at: event.time))
+        return (outcome, match(atoms, ids: ids, in: event.scope, at: event.time))
     }
 
     /// The timing of an event when no rule may change anything.
@@ -44,14 +44,6 @@ extension Inventory {
             advanceWatermark(to: event.time)
         }
         return outcome
-    }
-
-    /// The event's atoms once each, in the order `countActivity` interned them.
-    func distinctAtoms(of event: EventObservation) -> [Atom] {
-        var atoms: [Atom] = []
-        atoms.reserveCapacity(event.atoms.count)
-        for found in event.atoms where !atoms.contains(found.atom) { atoms.append(found.atom) }
-        return atoms
     }
 
     private func applyStructure(of event: EventObservation, atomIDs: [Int32],
@@ -93,9 +85,10 @@ extension Inventory {
     }
 
     /// Counts the event once for each distinct atom it names, and returns
-    /// the atoms' interned ids in the event's scope (matching reuses them).
+    /// those atoms with their interned ids in the event's scope (matching
+    /// reuses both).
     @discardableResult
-    func countActivity(of event: EventObservation) -> [Int32] {
+    func countActivity(of event: EventObservation) -> (atoms: [Atom], ids: [Int32]) {
         let week = event.time.weekStart
         var ids: [Int32] = []
         ids.reserveCapacity(event.atoms.count)
@@ -107,7 +100,7 @@ extension Inventory {
             ids.append(id)
             pending.activity[ActivityCounter(atom: id, weekStart: week), default: 0] += 1
         }
-        return ids
+        return (seen, ids)
     }
 
     // MARK: - Hosts
