@@ -89,7 +89,7 @@ extension Inventory {
     /// reuses both).
     @discardableResult
     func countActivity(of event: EventObservation) -> (atoms: [Atom], ids: [Int32]) {
-        let week = event.time.weekStart
+        let week = Int32(event.time.weekStart.milliseconds / 86_400_000)
         var ids: [Int32] = []
         ids.reserveCapacity(event.atoms.count)
         var seen: [Atom] = []
@@ -98,7 +98,7 @@ extension Inventory {
             seen.append(found.atom)
             let id = timelines.intern(AtomKey(scope: event.scope, atom: found.atom))
             ids.append(id)
-            pending.activity[ActivityCounter(atom: id, weekStart: week), default: 0] += 1
+            timelines.countActivity(of: id, weekStartDay: week)
         }
         return (seen, ids)
     }

@@ -130,16 +130,19 @@ public final class Inventory {
     }
 
     func holders(ofAtomID id: Int32, at time: EventTime) -> [AssetID] {
-        let indices = timelines.indices(id)
-        if indices.isEmpty { return [] }
         var result: [AssetID] = []
-        for index in indices {
-            let attachment = attachments[Int(index)]
-            guard attachment.isValid(at: time, addressExpiry: settings.addressExpiry),
-                  revokedAssets.isEmpty || !revokedAssets.contains(attachment.asset),
-                  !result.contains(attachment.asset)
-            else { continue }
-            result.append(attachment.asset)
+        let expiry = settings.addressExpiry
+        let checksRevoked = !revokedAssets.isEmpty
+        // Read in place: copying an attachment out retains its strings.
+        attachments.withUnsafeBufferPointer { attachments in
+            timelines.forEachIndex(id) { index in
+                let asset = attachments[Int(index)].asset
+                guard attachments[Int(index)].isValid(at: time, addressExpiry: expiry),
+                      !checksRevoked || !revokedAssets.contains(asset),
+                      !result.contains(asset)
+                else { return }
+                result.append(asset)
+            }
         }
         return result
     }
@@ -252,11 +255,13 @@ public final class Inventory {
         flushStreamWatermark(of: stream)
         changedWatermarks = []
         pending = PendingChanges()
+        timelines.discardActivity()
     }
 
     /// Hands the changes since the last call to the store, and forgets them.
     public func drainChanges() -> InventoryChanges {
         flushStreamWatermark(of: stream)
+        pending.activity.merge(timelines.drainActivity(), uniquingKeysWith: +)
         let changes = InventoryChanges(
             assets: pending.assets.compactMap { assets[$0] },
             seenTimes: pending.seenAssets.subtracting(pending.assets).compactMap { id in
@@ -321,6 +326,11 @@ struct ActivityCounter: Hashable {
     init(atom: Int32, weekStart: EventTime) {
         self.atom = atom
         weekStartDay = Int32(weekStart.milliseconds / 86_400_000)
+    }
+
+    init(atom: Int32, weekStartDay: Int32) {
+        self.atom = atom
+        self.weekStartDay = weekStartDay
     }
 
     var weekStart: EventTime { EventTime(milliseconds: Int64(weekStartDay) * 86_400_000) }

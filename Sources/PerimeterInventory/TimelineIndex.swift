@@ -6,18 +6,41 @@ import PerimeterModel
 /// the hot path hashes the atom's text once per event and then works on
 /// ids (activity counts, attachment lists), instead of hashing scope and
 /// atom strings again at every step.
+///
+/// The layout is chosen for an inventory of millions of atoms, where a
+/// lookup costs cache misses more than instructions: an open-addressing
+/// table of 64-bit slots (a hash tag and the id) finds the id, and all
+/// that the hot path then needs of an atom (its first attachment, this
+/// week's pending activity) sits in one 16-byte record. An atom with
+/// one attachment, nearly all of them, needs no list of its own.
 final class TimelineIndex {
-    private struct InternKey: Hashable {
+    /// What the hot path reads and writes of one interned atom.
+    private struct AtomSlot {
+        /// The first attachment's index, -1 for none; later ones are in
+        /// `moreAttachments`.
+        var firstAttachment: Int32 = -1
+        /// The week (days since 1970-01-01 of its first day) whose events
+        /// `pendingCount` counts; `Int32.min` when nothing is pending.
+        var pendingWeek: Int32 = .min
+        var pendingCount: Int32 = 0
         var scope: Int32
-        var type: AtomType
-        var value: String
     }
 
     private var scopeIDs: [ScopeKey: Int32] = [:]
     private var lastScope: (ScopeKey, Int32)?
-    private var ids: [InternKey: Int32] = [:]
+    /// Open addressing with linear probing: the upper 32 bits of a slot
+    /// are the key's hash, the lower 32 bits its id + 1 (0: empty).
+    private var table: [UInt64] = Array(repeating: 0, count: 1 << 10)
     private(set) var keys: [AtomKey] = []
-    private var lists: [[Int32]] = []
+    private var slots: [AtomSlot] = []
+    private var moreAttachments: [Int32: [Int32]] = [:]
+    /// Activity counts moved out of `slots` when an atom's events cross a
+    /// week, or when the pending counts are drained.
+    private var spilledActivity: [ActivityCounter: Int] = [:]
+    /// Atoms with a count pending in their slot.
+    private var atomsWithActivity: [Int32] = []
+    /// Per process, so that crafted event values cannot aim at collisions.
+    private let seed = UInt64.random(in: .min ... .max)
 
     var count: Int { keys.count }
 
@@ -37,31 +60,193 @@ final class TimelineIndex {
     /// The id of a scoped atom, nil when it was never seen.
     func id(of key: AtomKey) -> Int32? {
         guard let scope = scopeID(key.scope, creating: false) else { return nil }
-        return ids[InternKey(scope: scope, type: key.atom.type, value: key.atom.value)]
+        let hash = hash(scope: scope, atom: key.atom)
+        return find(hash: hash, scope: scope, atom: key.atom).id
     }
 
     /// The id of a scoped atom, given one if new.
     func intern(_ key: AtomKey) -> Int32 {
         let scope = scopeID(key.scope, creating: true)!
-        let internKey = InternKey(scope: scope, type: key.atom.type, value: key.atom.value)
-        if let id = ids[internKey] { return id }
+        let hash = hash(scope: scope, atom: key.atom)
+        let (found, position) = find(hash: hash, scope: scope, atom: key.atom)
+        if let found { return found }
         let id = Int32(keys.count)
-        ids[internKey] = id
         keys.append(key)
-        lists.append([])
+        slots.append(AtomSlot(scope: scope))
+        table[position] = UInt64(hash) << 32 | UInt64(UInt32(id) + 1)
+        // Kept at most three-quarters full, so probe runs stay short.
+        if keys.count * 4 > table.count * 3 { grow() }
         return id
     }
 
-    func indices(_ id: Int32) -> [Int32] { lists[Int(id)] }
+    /// The id of the key, or the empty position where it would go.
+    private func find(hash: UInt32, scope: Int32, atom: Atom) -> (id: Int32?, position: Int) {
+        let mask = table.count - 1
+        var position = Int(hash) & mask
+        return table.withUnsafeBufferPointer { table in
+            while true {
+                let entry = table[position]
+                if entry == 0 { return (nil, position) }
+                if UInt32(truncatingIfNeeded: entry >> 32) == hash {
+                    let id = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                    let key = keys[Int(id)].atom
+                    if slots[Int(id)].scope == scope && key.type == atom.type
+                        && key.value == atom.value {
+                        return (id, position)
+                    }
+                }
+                position = (position + 1) & mask
+            }
+        }
+    }
+
+    private func grow() {
+        var larger = [UInt64](repeating: 0, count: table.count * 2)
+        let mask = larger.count - 1
+        for entry in table where entry != 0 {
+            var position = Int(entry >> 32) & mask
+            while larger[position] != 0 { position = (position + 1) & mask }
+            larger[position] = entry
+        }
+        table = larger
+    }
+
+    /// A seeded 32-bit hash of the scope, type and value bytes: a
+    /// multiply-xorshift mix over 8-byte words, cheaper than `Hasher` for
+    /// the short values atoms are.
+    private func hash(scope: Int32, atom: Atom) -> UInt32 {
+        var state = seed ^ (UInt64(UInt32(bitPattern: scope)) << 8 | UInt64(atom.type.hashIndex))
+        var value = atom.value
+        value.withUTF8 { bytes in
+            state = Self.mix(state ^ UInt64(bytes.count))
+            var offset = 0
+            let raw = UnsafeRawBufferPointer(bytes)
+            while offset + 8 <= bytes.count {
+                state = Self.mix(state ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                offset += 8
+            }
+            if offset < bytes.count {
+                var tail: UInt64 = 0
+                for index in offset..<bytes.count {
+                    tail |= UInt64(bytes[index]) << (8 * UInt64(index - offset))
+                }
+                state = Self.mix(state ^ tail)
+            }
+        }
+        return UInt32(truncatingIfNeeded: state >> 32)
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var x = value &* 0x9E37_79B9_7F4A_7C15
+        x ^= x >> 29
+        x = x &* 0xBF58_476D_1CE4_E5B9
+        return x ^ (x >> 32)
+    }
+
+    // MARK: - Attachments
+
+    /// The attachment indices of an atom, in the order they were added.
+    func indices(_ id: Int32) -> [Int32] {
+        let first = slots[Int(id)].firstAttachment
+        if first < 0 { return [] }
+        guard let more = moreAttachments[id] else { return [first] }
+        return [first] + more
+    }
+
+    /// Calls `body` with each attachment index of an atom, with no list
+    /// made for the usual single attachment.
+    @inline(__always)
+    func forEachIndex(_ id: Int32, _ body: (Int32) -> Void) {
+        let first = slots[Int(id)].firstAttachment
+        if first < 0 { return }
+        body(first)
+        if let more = moreAttachments[id] { for index in more { body(index) } }
+    }
 
     func append(_ index: Int32, to key: AtomKey) {
-        lists[Int(intern(key))].append(index)
+        let id = intern(key)
+        if slots[Int(id)].firstAttachment < 0 {
+            slots[Int(id)].firstAttachment = index
+        } else {
+            moreAttachments[id, default: []].append(index)
+        }
     }
 
     /// The attachment indices of an atom; nil when it has none.
     subscript(key: AtomKey) -> [Int32]? {
         guard let id = id(of: key) else { return nil }
-        let list = lists[Int(id)]
+        let list = indices(id)
         return list.isEmpty ? nil : list
+    }
+
+    // MARK: - Activity
+
+    /// Counts one event for an atom in a week; kept in the atom's slot
+    /// while its events stay in the same week.
+    @inline(__always)
+    func countActivity(of id: Int32, weekStartDay day: Int32) {
+        let slot = Int(id)
+        let week = slots[slot].pendingWeek
+        if week == day {
+            slots[slot].pendingCount += 1
+            return
+        }
+        if week == .min {
+            atomsWithActivity.append(id)
+        } else {
+            spill(id)
+        }
+        slots[slot].pendingWeek = day
+        slots[slot].pendingCount = 1
+    }
+
+    private func spill(_ id: Int32) {
+        let slot = slots[Int(id)]
+        spilledActivity[ActivityCounter(atom: id, weekStartDay: slot.pendingWeek),
+                        default: 0] += Int(slot.pendingCount)
+    }
+
+    /// Every pending activity count, then none.
+    func drainActivity() -> [ActivityCounter: Int] {
+        var drained = spilledActivity
+        for id in atomsWithActivity {
+            let slot = slots[Int(id)]
+            drained[ActivityCounter(atom: id, weekStartDay: slot.pendingWeek),
+                    default: 0] += Int(slot.pendingCount)
+            slots[Int(id)].pendingWeek = .min
+            slots[Int(id)].pendingCount = 0
+        }
+        spilledActivity = [:]
+        atomsWithActivity = []
+        return drained
+    }
+
+    /// Forgets every pending activity count.
+    func discardActivity() {
+        for id in atomsWithActivity {
+            slots[Int(id)].pendingWeek = .min
+            slots[Int(id)].pendingCount = 0
+        }
+        spilledActivity = [:]
+        atomsWithActivity = []
+    }
+}
+
+private extension AtomType {
+    /// A small number per type, mixed into the hash.
+    var hashIndex: UInt8 {
+        switch self {
+        case .ipv4: 1
+        case .ipv6: 2
+        case .hostname: 3
+        case .fqdn: 4
+        case .username: 5
+        case .email: 6
+        case .sid: 7
+        case .mac: 8
+        case .hostID: 9
+        case .agentID: 10
+        case .cidr: 11
+        }
     }
 }
