@@ -1,0 +1,77 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import Testing
+
+/// The interned atom index under load: many atoms (the table grows many
+/// times), values that differ by one byte or only in type or scope, and
+/// weekly activity that crosses weeks.
+@Suite struct AtomIndexTests {
+    let loaded = Fixture.clock("09:00")
+
+    @Test func everyLoadedAtomFindsItsOwnHolderAfterManyGrowths() {
+        let inventory = Inventory()
+        var hosts: [AssetID] = []
+        for i in 0..<20_000 {
+            let host = Asset(name: "H\(i)", category: .host, source: .manual, community: "acme",
+                             createdAt: Date(timeIntervalSince1970: 1_714_000_000))
+            inventory.load(asset: host)
+            hosts.append(host.id)
+            // Values one byte apart, short (inline) and long (heap) strings.
+            inventory.load(attachment: attachment(i, .hostname, "h\(i)", host.id))
+            inventory.load(attachment: attachment(
+                100_000 + i, .fqdn, "h\(i).a-rather-long-domain-name.example.org", host.id))
+        }
+        for i in stride(from: 0, to: 20_000, by: 997) {
+            #expect(inventory.holders(of: Fixture.hostname("h\(i)"), in: Fixture.scope,
+                                      at: loaded) == [hosts[i]])
+            let fqdn = Atom(type: .fqdn, normalizedValue: "h\(i).a-rather-long-domain-name.example.org")
+            #expect(inventory.holders(of: fqdn, in: Fixture.scope, at: loaded) == [hosts[i]])
+        }
+        // Same text, other type; same atom, other community: no holder.
+        #expect(inventory.holders(of: Atom(type: .username, normalizedValue: "h5"),
+                                  in: Fixture.scope, at: loaded).isEmpty)
+        #expect(inventory.holders(of: Fixture.hostname("h5"), in: ScopeKey(community: "other"),
+                                  at: loaded).isEmpty)
+        #expect(inventory.holders(of: Fixture.hostname("h20000"), in: Fixture.scope,
+                                  at: loaded).isEmpty)
+    }
+
+    /// An address that moved holds two attachments; before and after the
+    /// move each time gets its own holder.
+    @Test func anAtomWithSeveralAttachmentsKeepsThemAll() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-a", at: Fixture.clock("09:00"), ips: ["10.0.0.7"]),
+                        Fixture.host("ws-b", at: Fixture.clock("10:00"), ips: ["10.0.0.7"])])
+        #expect(inventory.holderNames(Fixture.ip("10.0.0.7"), at: Fixture.clock("09:30")) == ["ws-a"])
+        #expect(inventory.holderNames(Fixture.ip("10.0.0.7"), at: Fixture.clock("10:30")) == ["ws-b"])
+    }
+
+    /// Weekly activity: 2024-05-01 is a Wednesday, so with weeks starting
+    /// on Monday the 1st and 3rd go to the week of 2024-04-29 and the 8th
+    /// to that of 2024-05-06; going back to the first week adds to it.
+    @Test func activityCountsFollowTheWeekOfEachEvent() {
+        let inventory = Inventory()
+        let address = "10.9.9.9"
+        let times = ["2024-05-01T08:00:00Z", "2024-05-03T08:00:00Z", "2024-05-08T08:00:00Z",
+                     "2024-05-02T08:00:00Z", "2024-05-08T09:00:00Z"]
+        for time in times {
+            inventory.observe(Fixture.traffic(from: address, at: Fixture.at(time)), rules: [],
+                              now: Fixture.now)
+        }
+        let activity = inventory.drainChanges().activity
+        let key = AtomKey(scope: Fixture.scope, atom: Fixture.ip(address))
+        #expect(activity[ActivityKey(key: key, weekStart: Fixture.at("2024-04-29T00:00:00Z"))] == 3)
+        #expect(activity[ActivityKey(key: key, weekStart: Fixture.at("2024-05-06T00:00:00Z"))] == 2)
+        #expect(activity.count == 2)
+        // Drained: nothing is counted twice.
+        #expect(inventory.drainChanges().activity.isEmpty)
+    }
+
+    private func attachment(_ id: Int, _ type: AtomType, _ value: String,
+                            _ asset: AssetID) -> PerimeterInventory.Attachment {
+        Attachment(id: Int64(id + 1),
+                   key: AtomKey(scope: Fixture.scope, atom: Atom(type: type, normalizedValue: value)),
+                   asset: asset, kind: .confirmed, from: Fixture.clock("08:00"), origin: "test")
+    }
+}
