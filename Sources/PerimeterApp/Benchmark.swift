@@ -203,8 +203,9 @@ enum Benchmark {
                                                      bounds: configuration.criticalityBounds,
                                                      isAmbiguous: match.isAmbiguous)
                     EnrichedEventWriter.write(line: bytes, parsed: event.parsed,
-                                              sekoiaioMembers: enrichment.sekoiaioMembers(view: .detection),
-                                              into: &output)
+                                              hasMembers: !enrichment.isEmpty, into: &output) {
+                        enrichment.appendSekoiaioMembers(view: .detection, to: &$0)
+                    }
                     output.removeAll(keepingCapacity: true)
                 }
             }

@@ -10,8 +10,13 @@ public enum EnrichmentView: String, Sendable, CaseIterable {
     case indexed
 }
 
-/// The asset fields of one enriched event, computed once and then
-/// written out or handed to detection.
+/// The asset fields of one enriched event.
+///
+/// It holds the matched assets' cards and derives each field from them
+/// when asked: the ingest's hot path writes the JSON members straight
+/// from the cards (`appendSekoiaioMembers`) without making the lists, and
+/// detection reads the few fields its rules name. The list properties are
+/// computed on each call, so a caller that reads one many times keeps it.
 ///
 /// Lists hold each value once, in the order of the assets (criticality
 /// highest first, unrated last, then uuid); tags are sorted.
@@ -22,16 +27,13 @@ public struct AssetEnrichment: Sendable, Hashable {
         public var criticalityValues: [Int] = []
     }
 
-    public var tags: [String] = []
-    public var uuids: [String] = []
-    public var names: [String] = []
-    public var criticalityDisplays: [String] = []
-    public var criticalityValues: [Int] = []
-    public var categories: [(AssetCategory, CategoryFields)] = []
+    /// The matched assets, in enrichment order.
+    public let cards: [AssetCard]
+    public let bounds: CriticalityBounds
     /// The event named atoms several assets hold (an ambiguous short name).
-    public var isAmbiguous = false
+    public let isAmbiguous: Bool
 
-    public var isEmpty: Bool { uuids.isEmpty }
+    public var isEmpty: Bool { cards.isEmpty }
 
     /// `assets` must already be in enrichment order.
     public init(assets: [Asset], bounds: CriticalityBounds, isAmbiguous: Bool = false) {
@@ -41,37 +43,55 @@ public struct AssetEnrichment: Sendable, Hashable {
     /// `cards` must already be in enrichment order
     /// (`Inventory.enrichmentCards`).
     public init(cards: [AssetCard], bounds: CriticalityBounds, isAmbiguous: Bool = false) {
-        guard !cards.isEmpty else { return }
-        var byCategory: [CategoryFields] = Array(repeating: CategoryFields(),
-                                                 count: AssetCategory.allCases.count)
-        for card in cards {
-            Self.appendOnce(card.uuid, to: &uuids)
-            Self.appendOnce(card.name, to: &names)
-            let display = bounds.display(card.criticality.flatMap { try? Criticality($0) })
-            Self.appendOnce(display.rawValue, to: &criticalityDisplays)
-            for tag in card.tags { Self.appendOnce(tag, to: &tags) }
-            let slot = AssetCategory.allCases.firstIndex(of: card.category)!
-            Self.appendOnce(card.uuid, to: &byCategory[slot].uuids)
-            Self.appendOnce(card.name, to: &byCategory[slot].names)
-            if let value = card.criticality {
-                Self.appendOnce(value, to: &criticalityValues)
-                Self.appendOnce(value, to: &byCategory[slot].criticalityValues)
-            }
-        }
-        if cards.count > 1 { tags.sort() }
-        categories = zip(AssetCategory.allCases, byCategory).filter { !$0.1.uuids.isEmpty }
-        self.isAmbiguous = isAmbiguous
+        self.cards = cards
+        self.bounds = bounds
+        self.isAmbiguous = !cards.isEmpty && isAmbiguous
     }
 
     public static func == (a: AssetEnrichment, b: AssetEnrichment) -> Bool {
-        a.uuids == b.uuids && a.tags == b.tags && a.names == b.names
-            && a.criticalityValues == b.criticalityValues && a.isAmbiguous == b.isAmbiguous
+        a.cards == b.cards && a.isAmbiguous == b.isAmbiguous && a.bounds == b.bounds
     }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(uuids) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(cards.map(\.id)) }
 
-    private static func appendOnce<T: Equatable>(_ value: T, to list: inout [T]) {
-        if !list.contains(value) { list.append(value) }
+    // MARK: - Fields
+
+    public var uuids: [String] { cards.map(\.uuid) }
+    public var names: [String] { Self.once(cards.map(\.name)) }
+    public var criticalityDisplays: [String] { Self.once(cards.map { display(of: $0).rawValue }) }
+    public var criticalityValues: [Int] { Self.once(cards.compactMap(\.criticality)) }
+
+    public var tags: [String] {
+        if cards.count == 1 { return cards[0].tags }
+        return Set(cards.flatMap(\.tags)).sorted()
+    }
+
+    /// The fields per asset category, in `AssetCategory.allCases` order,
+    /// categories without a matched asset left out.
+    public var categories: [(AssetCategory, CategoryFields)] {
+        AssetCategory.allCases.compactMap { category in
+            let members = cards.filter { $0.category == category }
+            guard !members.isEmpty else { return nil }
+            return (category, CategoryFields(uuids: members.map(\.uuid),
+                                             names: Self.once(members.map(\.name)),
+                                             criticalityValues: Self.once(members.compactMap(\.criticality))))
+        }
+    }
+
+    private func display(of card: AssetCard) -> CriticalityDisplay {
+        guard let value = card.criticality else { return .unrated }
+        if value >= bounds.highFrom { return .high }
+        if value >= bounds.mediumFrom { return .medium }
+        return .low
+    }
+
+    /// The values in order, each once.
+    private static func once<T: Equatable>(_ values: [T]) -> [T] {
+        if values.count < 2 { return values }
+        var kept: [T] = []
+        kept.reserveCapacity(values.count)
+        for value in values where !kept.contains(value) { kept.append(value) }
+        return kept
     }
 
     // MARK: - Output
@@ -79,40 +99,112 @@ public struct AssetEnrichment: Sendable, Hashable {
     /// The members to add to the event's `sekoiaio` object, as JSON text.
     public func sekoiaioMembers(view: EnrichmentView) -> [String] {
         guard !isEmpty else { return [] }
-        var anyAsset: [UInt8] = Array(#""any_asset":{"#.utf8)
-        if view == .detection {
-            JSONText.appendMember("tags", strings: tags, to: &anyAsset)
-            anyAsset.append(UInt8(ascii: ","))
-        }
-        JSONText.appendMember("uuid", strings: uuids, to: &anyAsset)
-        anyAsset.append(UInt8(ascii: ","))
-        JSONText.appendMember("name", strings: names, to: &anyAsset)
-        if view == .detection {
-            anyAsset.append(UInt8(ascii: ","))
-            JSONText.appendMember("criticality_display", strings: criticalityDisplays, to: &anyAsset)
-        }
-        anyAsset.append(UInt8(ascii: ","))
-        JSONText.appendMember("criticality_value", integers: criticalityValues, to: &anyAsset)
-        if view == .detection && isAmbiguous {
-            anyAsset.append(contentsOf: #","ambiguous":true"#.utf8)
-        }
-        anyAsset.append(UInt8(ascii: "}"))
+        var anyAsset: [UInt8] = []
+        appendAnyAsset(view: view, to: &anyAsset)
+        var perCategory: [UInt8] = []
+        appendPerCategory(to: &perCategory)
+        return [String(decoding: anyAsset, as: UTF8.self),
+                String(decoding: perCategory, as: UTF8.self)]
+    }
 
-        var perCategory: [UInt8] = Array(#""assets":{"#.utf8)
-        for (index, (category, fields)) in categories.enumerated() {
-            if index > 0 { perCategory.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(category.rawValue, to: &perCategory)
-            perCategory.append(contentsOf: ":{".utf8)
-            JSONText.appendMember("uuid", strings: fields.uuids, to: &perCategory)
-            perCategory.append(UInt8(ascii: ","))
-            JSONText.appendMember("name", strings: fields.names, to: &perCategory)
-            perCategory.append(UInt8(ascii: ","))
-            JSONText.appendMember("criticality_value", integers: fields.criticalityValues,
-                                  to: &perCategory)
-            perCategory.append(UInt8(ascii: "}"))
+    /// Appends `"any_asset":{…},"assets":{…}` to `output`, written straight
+    /// from the cards; nothing when no asset matched.
+    public func appendSekoiaioMembers(view: EnrichmentView, to output: inout [UInt8]) {
+        guard !isEmpty else { return }
+        appendAnyAsset(view: view, to: &output)
+        output.append(UInt8(ascii: ","))
+        appendPerCategory(to: &output)
+    }
+
+    private func appendAnyAsset(view: EnrichmentView, to output: inout [UInt8]) {
+        output.append(contentsOf: #""any_asset":{"#.utf8)
+        if view == .detection {
+            output.append(contentsOf: #""tags":["#.utf8)
+            appendList(cards.count == 1 ? cards[0].tags : tags, to: &output)
+            output.append(contentsOf: "],".utf8)
         }
-        perCategory.append(UInt8(ascii: "}"))
-        return [String(decoding: anyAsset, as: UTF8.self), String(decoding: perCategory, as: UTF8.self)]
+        appendStrings("uuid", to: &output) { _, _ in false } value: { $0.uuid }
+        output.append(UInt8(ascii: ","))
+        appendStrings("name", to: &output) { $0.name == $1.name } value: { $0.name }
+        if view == .detection {
+            output.append(UInt8(ascii: ","))
+            appendStrings("criticality_display", to: &output) {
+                display(of: $0) == display(of: $1)
+            } value: { display(of: $0).rawValue }
+        }
+        output.append(UInt8(ascii: ","))
+        appendValues(of: cards.indices, to: &output)
+        if view == .detection && isAmbiguous {
+            output.append(contentsOf: #","ambiguous":true"#.utf8)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    private func appendPerCategory(to output: inout [UInt8]) {
+        output.append(contentsOf: #""assets":{"#.utf8)
+        var firstCategory = true
+        for category in AssetCategory.allCases {
+            let members = cards.indices.filter { cards[$0].category == category }
+            if members.isEmpty { continue }
+            if !firstCategory { output.append(UInt8(ascii: ",")) }
+            firstCategory = false
+            JSONText.appendQuoted(category.rawValue, to: &output)
+            output.append(contentsOf: #":{"uuid":["#.utf8)
+            for (position, index) in members.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.appendQuoted(cards[index].uuid, to: &output)
+            }
+            output.append(contentsOf: #"],"name":["#.utf8)
+            var written = 0
+            for (position, index) in members.enumerated()
+            where !members[..<position].contains(where: { cards[$0].name == cards[index].name }) {
+                if written > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.appendQuoted(cards[index].name, to: &output)
+                written += 1
+            }
+            output.append(contentsOf: "],".utf8)
+            appendValues(of: members, to: &output)
+            output.append(UInt8(ascii: "}"))
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    private func appendList(_ strings: [String], to output: inout [UInt8]) {
+        for (index, value) in strings.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(value, to: &output)
+        }
+    }
+
+    /// `"key":[…]` of one string per card, a card left out when an earlier
+    /// one gives the same value.
+    private func appendStrings(_ key: String, to output: inout [UInt8],
+                               same: (AssetCard, AssetCard) -> Bool,
+                               value: (AssetCard) -> String) {
+        JSONText.appendQuoted(key, to: &output)
+        output.append(contentsOf: ":[".utf8)
+        var written = 0
+        for index in cards.indices
+        where !cards[..<index].contains(where: { same($0, cards[index]) }) {
+            if written > 0 { output.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(value(cards[index]), to: &output)
+            written += 1
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    /// `"criticality_value":[…]` of the given cards, unrated ones left
+    /// out, each value once.
+    private func appendValues(of members: some Collection<Int>, to output: inout [UInt8]) {
+        output.append(contentsOf: #""criticality_value":["#.utf8)
+        var written: [Int] = []
+        for index in members {
+            guard let value = cards[index].criticality, !written.contains(value) else { continue }
+            if !written.isEmpty { output.append(UInt8(ascii: ",")) }
+            output.append(contentsOf: String(value).utf8)
+            written.append(value)
+        }
+        output.append(UInt8(ascii: "]"))
     }
 
     /// The asset fields by their dotted names, for detection rules and

@@ -221,8 +221,9 @@ public final class IngestPipeline {
         onEventLine?(event, enrichment, line)
         if output != nil {
             EnrichedEventWriter.write(line: line, parsed: event.parsed,
-                                      sekoiaioMembers: enrichment.sekoiaioMembers(view: options.view),
-                                      into: &outputBuffer)
+                                      hasMembers: !enrichment.isEmpty, into: &outputBuffer) {
+                enrichment.appendSekoiaioMembers(view: options.view, to: &$0)
+            }
             outputBuffer.append(0x0A)
             if outputBuffer.count >= 1 << 20 { try? flushOutput() }
         }

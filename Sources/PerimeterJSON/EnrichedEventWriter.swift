@@ -12,20 +12,40 @@ public enum EnrichedEventWriter {
     /// must still be valid (see `EventParser.parse`).
     public static func write(line: UnsafeRawBufferPointer, parsed: ParsedEvent,
                              sekoiaioMembers: [String], into output: inout [UInt8]) {
+        write(line: line, parsed: parsed, hasMembers: !sekoiaioMembers.isEmpty,
+              into: &output) { output in
+            for (index, member) in sekoiaioMembers.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                output.append(contentsOf: member.utf8)
+            }
+        }
+    }
+
+    /// Like `write(line:parsed:sekoiaioMembers:into:)`, with the members
+    /// appended by `appendMembers` straight into the output (the hot path:
+    /// no text made for them on the way). `appendMembers` is called only
+    /// when `hasMembers`, and must append at least one member.
+    public static func write(line: UnsafeRawBufferPointer, parsed: ParsedEvent,
+                             hasMembers: Bool, into output: inout [UInt8],
+                             appendMembers: (inout [UInt8]) -> Void) {
         precondition(line.count == parsed.lineLength,
                      "EnrichedEventWriter: the line is not the one that was parsed")
         let bytes = UnsafeBufferPointer(
             start: line.baseAddress?.assumingMemoryBound(to: UInt8.self), count: line.count)
-        output.reserveCapacity(output.count + line.count + 256)
+        output.reserveCapacity(output.count + line.count + 512)
 
-        let insertion: Int? = sekoiaioMembers.isEmpty
-            ? nil : (parsed.sekoiaioClose ?? parsed.documentClose)
+        let insertion: Int? = hasMembers ? (parsed.sekoiaioClose ?? parsed.documentClose) : nil
         var cursor = 0
         var inserted = false
         func insert(at position: Int) {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor..<position]))
             cursor = position
-            appendMembers(sekoiaioMembers, parsed: parsed, to: &output)
+            let intoExisting = parsed.sekoiaioClose != nil
+            let keeps = intoExisting ? parsed.sekoiaioKeepsMembers : parsed.documentKeepsMembers
+            if keeps { output.append(UInt8(ascii: ",")) }
+            if !intoExisting { output.append(contentsOf: #""sekoiaio":{"#.utf8) }
+            appendMembers(&output)
+            if !intoExisting { output.append(UInt8(ascii: "}")) }
             inserted = true
         }
         for span in parsed.removedSpans {
@@ -35,18 +55,5 @@ public enum EnrichedEventWriter {
         }
         if let insertion, !inserted { insert(at: insertion) }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor...]))
-    }
-
-    private static func appendMembers(_ members: [String], parsed: ParsedEvent,
-                                      to output: inout [UInt8]) {
-        let intoExisting = parsed.sekoiaioClose != nil
-        let keeps = intoExisting ? parsed.sekoiaioKeepsMembers : parsed.documentKeepsMembers
-        if keeps { output.append(UInt8(ascii: ",")) }
-        if !intoExisting { output.append(contentsOf: #""sekoiaio":{"#.utf8) }
-        for (index, member) in members.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: member.utf8)
-        }
-        if !intoExisting { output.append(UInt8(ascii: "}")) }
     }
 }
