@@ -25,6 +25,8 @@ public final class EventReader {
     private let leaseSources: [LeaseSource]
     /// Extractor field index → selection id.
     private let extractorFieldIDs: [Int]
+    /// The extractor field indices that the subjects read.
+    private let fields = SubjectFieldIndices()
     private let ids: ContextFieldIDs
     /// Vendor found in each module, observer or agent type value seen.
     private var vendorCache: [String: String?] = [:]
@@ -58,22 +60,24 @@ public final class EventReader {
     public func read(_ line: UnsafeRawBufferPointer, scope: ScopeKey, reference: String,
                      arrival: EventTime) throws(JSONParseError) -> ReadEvent {
         let parsed = try parser.parse(line)
-        let source = ParsedEventFields(parsed: parsed, ids: extractorFieldIDs)
+        let source = ParsedEventFields(parsed: parsed, selectionIDs: extractorFieldIDs)
         let extracted = extractor.extract(from: source)
-        let atoms = extracted.atoms.map { FieldAtom(atom: $0.atom, field: $0.field) }
+        let paths = AtomExtractor.fieldPaths
+        let atoms = extracted.atoms.map { FieldAtom(atom: $0.atom, field: paths[$0.fieldIndex]) }
 
         let timestamp = parsed.firstString(of: ids.timestamp).flatMap { EventTime(parsing: $0) }
         var observation = EventObservation(time: timestamp ?? arrival, scope: scope,
                                            reference: reference, atoms: atoms)
-        observation.host = hostSubject(parsed, atoms)
-        observation.account = accountSubject(parsed, atoms)
+        observation.host = hostSubject(parsed, extracted.atoms)
+        observation.account = accountSubject(parsed, extracted.atoms)
         observation.isFailure = parsed.values(of: ids.outcome).contains {
             $0.jsonString?.isEqualIgnoringASCIICase(to: "failure") == true
         }
         observation.operatingSystem = operatingSystem(parsed)
         observation.hostTypes = strings(parsed, ids.hostType)
-        observation.agentIDs = atoms.filter { $0.atom.type == .agentID && $0.field == "agent.id" }
-            .map(\.atom.value)
+        observation.agentIDs = extracted.atoms.compactMap {
+            $0.fieldIndex == fields.agentID && $0.atom.type == .agentID ? $0.atom.value : nil
+        }
         if !observation.agentIDs.isEmpty { observation.edrVendor = edrVendor(parsed) }
         observation.lease = lease(parsed)
         return ReadEvent(parsed: parsed, observation: observation, hasEventTime: timestamp != nil,
@@ -82,21 +86,27 @@ public final class EventReader {
 
     // MARK: - Subjects
 
-    private func hostSubject(_ parsed: ParsedEvent, _ atoms: [FieldAtom]) -> HostSubject? {
+    private func hostSubject(_ parsed: ParsedEvent, _ atoms: [FoundAtom]) -> HostSubject? {
         // One pass over the atoms, sorted into the subject's slots.
         var nameHostname: Atom?, nameFQDN: Atom?, fallbackHostname: Atom?, fallbackFQDN: Atom?
         var addresses: [Atom] = [], macs: [Atom] = [], hostIDs: [Atom] = [], agentIDs: [Atom] = []
+        let fields = fields
         for found in atoms {
-            switch (found.field, found.atom.type) {
-            case ("host.name", .hostname): if nameHostname == nil { nameHostname = found.atom }
-            case ("host.name", .fqdn): if nameFQDN == nil { nameFQDN = found.atom }
-            case ("host.hostname", .hostname): if fallbackHostname == nil { fallbackHostname = found.atom }
-            case ("host.hostname", .fqdn): if fallbackFQDN == nil { fallbackFQDN = found.atom }
-            case ("host.ip", .ipv4), ("host.ip", .ipv6): addresses.append(found.atom)
-            case ("host.mac", .mac): macs.append(found.atom)
-            case ("host.id", .hostID), ("cloud.instance.id", .hostID): hostIDs.append(found.atom)
-            case ("agent.id", .agentID): agentIDs.append(found.atom)
-            default: continue
+            let field = found.fieldIndex, type = found.atom.type
+            if field == fields.hostName {
+                if type == .hostname && nameHostname == nil { nameHostname = found.atom }
+                if type == .fqdn && nameFQDN == nil { nameFQDN = found.atom }
+            } else if field == fields.hostHostname {
+                if type == .hostname && fallbackHostname == nil { fallbackHostname = found.atom }
+                if type == .fqdn && fallbackFQDN == nil { fallbackFQDN = found.atom }
+            } else if field == fields.hostIP {
+                if type == .ipv4 || type == .ipv6 { addresses.append(found.atom) }
+            } else if field == fields.hostMAC {
+                if type == .mac { macs.append(found.atom) }
+            } else if field == fields.hostID || field == fields.cloudInstanceID {
+                if type == .hostID { hostIDs.append(found.atom) }
+            } else if field == fields.agentID {
+                if type == .agentID { agentIDs.append(found.atom) }
             }
         }
         let usesName = nameHostname != nil
@@ -108,15 +118,17 @@ public final class EventReader {
             hostIDs: hostIDs, agentIDs: agentIDs)
     }
 
-    private func accountSubject(_ parsed: ParsedEvent, _ atoms: [FieldAtom]) -> AccountSubject? {
+    private func accountSubject(_ parsed: ParsedEvent, _ atoms: [FoundAtom]) -> AccountSubject? {
         var username: Atom?
         var emails: [Atom] = [], sids: [Atom] = []
         for found in atoms {
-            switch (found.field, found.atom.type) {
-            case ("user.name", .username): if username == nil { username = found.atom }
-            case ("user.email", .email): emails.append(found.atom)
-            case ("user.id", .sid): sids.append(found.atom)
-            default: continue
+            let field = found.fieldIndex, type = found.atom.type
+            if field == fields.userName && type == .username {
+                if username == nil { username = found.atom }
+            } else if field == fields.userEmail && type == .email {
+                emails.append(found.atom)
+            } else if field == fields.userID && type == .sid {
+                sids.append(found.atom)
             }
         }
         guard let username else { return nil }
@@ -215,19 +227,15 @@ public final class EventReader {
     }
 }
 
-/// The extractor's view of a parsed event.
-private struct ParsedEventFields: EventFieldSource {
-    let parsed: ParsedEvent
-    let ids: [Int]
+/// The `AtomExtractor.fieldPaths` indices of the fields subjects read.
+private struct SubjectFieldIndices {
+    let hostName = Self.index("host.name"), hostHostname = Self.index("host.hostname")
+    let hostIP = Self.index("host.ip"), hostMAC = Self.index("host.mac"), hostID = Self.index("host.id")
+    let cloudInstanceID = Self.index("cloud.instance.id"), agentID = Self.index("agent.id")
+    let userName = Self.index("user.name"), userEmail = Self.index("user.email"), userID = Self.index("user.id")
 
-    func forEachString(inField index: Int, _ body: (String) -> Void) {
-        for value in parsed.values(of: ids[index]) {
-            switch value {
-            case .string(let text): body(text.string)
-            case .int, .uint, .double: body(value.text)
-            case .bool, .null: continue
-            }
-        }
+    private static func index(_ path: String) -> Int {
+        AtomExtractor.fieldPaths.firstIndex(of: path)!
     }
 }
 

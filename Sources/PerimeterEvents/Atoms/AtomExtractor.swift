@@ -56,9 +56,17 @@ public struct ExtractedAtoms: Sendable {
     public var distinctAtoms: [Atom] { Array(Set(atoms.map(\.atom))).sorted() }
 
     mutating func append(_ atom: Atom, field: Int) {
-        let found = FoundAtom(atom: atom, fieldIndex: field)
         // Lists repeat values (related.ip holds source.ip again): keep one.
-        if !atoms.contains(found) { atoms.append(found) }
+        // Atoms arrive field by field, so a repeat can only be among the
+        // last atoms, those of this field.
+        var index = atoms.count
+        while index > 0 {
+            index -= 1
+            let previous = atoms[index]
+            guard previous.fieldIndex == field else { break }
+            if previous.atom == atom { return }
+        }
+        atoms.append(FoundAtom(atom: atom, fieldIndex: field))
     }
 }
 
@@ -83,6 +91,15 @@ public struct AtomExtractor: Sendable {
     public static let fieldPaths: [String] = fieldTable.map(\.0)
 
     public func extract(from event: some EventFieldSource) -> ExtractedAtoms {
+        extractAtoms(from: event)
+    }
+
+    /// `extract(from:)` for the ingest path, specialised for parsed events.
+    public func extract(from event: ParsedEventFields) -> ExtractedAtoms {
+        extractAtoms(from: event)
+    }
+
+    private func extractAtoms<Source: EventFieldSource>(from event: Source) -> ExtractedAtoms {
         var result = ExtractedAtoms()
         let scope = collectors.scope(
             dataset: firstValue(of: Self.datasetField, in: event),
@@ -90,26 +107,34 @@ public struct AtomExtractor: Sendable {
             inputType: firstValue(of: Self.inputTypeField, in: event))
         result.isFromCollectorSource = scope != .subject
 
-        for (index, spec) in Self.fieldSpecs.enumerated() {
+        let specs = Self.fieldSpecs
+        for index in 0..<specs.count {
+            let spec = specs[index]
             let skipped = switch scope {
             case .subject: false
             case .agentIsCollector: spec.isAgentField
             case .hostAndAgentAreCollector: spec.isHostField || spec.isAgentField
             }
             if skipped {
-                event.forEachString(inField: index) { _ in result.skippedCollectorValues += 1 }
+                event.forEachUTF8(inField: index) { _ in result.skippedCollectorValues += 1 }
                 continue
             }
             switch spec.rule {
             case .context:
                 continue
             case .username(let domainField):
-                let domain = domainField.flatMap { firstValue(of: $0, in: event) }
-                event.forEachString(inField: index) { value in
-                    add(normalizer.username(value, siblingDomain: domain), index, &result)
+                var domain: String?
+                var isDomainRead = false
+                event.forEachUTF8(inField: index) { value in
+                    // The sibling domain is read once, and only for a field with values.
+                    if !isDomainRead {
+                        domain = domainField.flatMap { firstValue(of: $0, in: event) }
+                        isDomainRead = true
+                    }
+                    add(normalizer.username(utf8: value, siblingDomain: domain), index, &result)
                 }
             default:
-                event.forEachString(inField: index) { value in
+                event.forEachUTF8(inField: index) { value in
                     extract(value, rule: spec.rule, field: index, into: &result)
                 }
             }
@@ -123,36 +148,39 @@ public struct AtomExtractor: Sendable {
     /// `DOMAIN\user`, or call `normalizer.username(_:siblingDomain:)`.
     public func atoms(inValue value: String, ofField index: Int) -> ExtractedAtoms {
         var result = ExtractedAtoms()
-        switch Self.fieldSpecs[index].rule {
-        case .context: break
-        case .username: add(normalizer.username(value), index, &result)
-        case let rule: extract(value, rule: rule, field: index, into: &result)
+        ASCII.withUTF8(value) { bytes in
+            switch Self.fieldSpecs[index].rule {
+            case .context: break
+            case .username: add(normalizer.username(utf8: bytes), index, &result)
+            case let rule: extract(bytes, rule: rule, field: index, into: &result)
+            }
         }
         return result
     }
 
-    private func extract(_ value: String, rule: FieldRule, field: Int,
+    private func extract(_ value: UTF8Bytes, rule: FieldRule, field: Int,
                          into result: inout ExtractedAtoms) {
         switch rule {
-        case .address: add(normalizer.address(value), field, &result)
+        case .address: add(normalizer.address(utf8: value), field, &result)
         case .hostname: hostnameField(value, field: field, into: &result)
         case .hostnameOrFQDN: hostnameOrFQDNField(value, field: field, into: &result)
-        case .fqdn: add(normalizer.fqdn(value), field, &result)
+        case .fqdn: add(normalizer.fqdn(utf8: value), field, &result)
         case .fqdnOrEmail:
             let isEmail = ASCII.contains(value, UInt8(ascii: "@"))
-            add(isEmail ? normalizer.email(value) : normalizer.fqdn(value), field, &result)
-        case .email: add(normalizer.email(value), field, &result)
+            add(isEmail ? normalizer.email(utf8: value) : normalizer.fqdn(utf8: value),
+                field, &result)
+        case .email: add(normalizer.email(utf8: value), field, &result)
         case .usernameOrSID:
-            if AtomNormalizer.isSIDShaped(value) {
-                add(normalizer.sid(value), field, &result)
+            if AtomNormalizer.isSIDShaped(utf8: value) {
+                add(normalizer.sid(utf8: value), field, &result)
             } else {
-                add(normalizer.username(value), field, &result)
+                add(normalizer.username(utf8: value), field, &result)
             }
-        case .sid: add(normalizer.sid(value), field, &result)
-        case .mac: add(normalizer.mac(value), field, &result)
-        case .hostID: add(normalizer.hostID(value), field, &result)
-        case .agentID: add(normalizer.agentID(value), field, &result)
-        case .username: add(normalizer.username(value), field, &result)
+        case .sid: add(normalizer.sid(utf8: value), field, &result)
+        case .mac: add(normalizer.mac(utf8: value), field, &result)
+        case .hostID: add(normalizer.hostID(utf8: value), field, &result)
+        case .agentID: add(normalizer.agentID(utf8: value), field, &result)
+        case .username: add(normalizer.username(utf8: value), field, &result)
         case .context: break
         }
     }
@@ -162,12 +190,13 @@ public struct AtomExtractor: Sendable {
     /// fqdn of the whole (`ws-01.corp.example.org`); a registrable domain
     /// or a tenant name alone (`example.com`, `tenant.onmicrosoft.com`)
     /// gives nothing from a hostname field.
-    private func hostnameField(_ value: String, field: Int, into result: inout ExtractedAtoms) {
+    private func hostnameField(_ value: UTF8Bytes, field: Int,
+                               into result: inout ExtractedAtoms) {
         guard ASCII.contains(value, UInt8(ascii: ".")) else {
-            add(normalizer.hostname(value), field, &result)
+            add(normalizer.hostname(utf8: value), field, &result)
             return
         }
-        guard let fqdn = normalizer.fqdnText(value) else {
+        guard let fqdn = normalizer.fqdnText(utf8: value) else {
             result.unusableValues += 1
             return
         }
@@ -190,12 +219,12 @@ public struct AtomExtractor: Sendable {
     /// related.hosts gathers every host-ish value of the event, DNS query
     /// names included, so a dotted value there is an fqdn and is not split
     /// into a short name: `v10.events.data.microsoft.com` is no host `v10`.
-    private func hostnameOrFQDNField(_ value: String, field: Int,
+    private func hostnameOrFQDNField(_ value: UTF8Bytes, field: Int,
                                      into result: inout ExtractedAtoms) {
         if ASCII.contains(value, UInt8(ascii: ".")) {
-            add(normalizer.fqdn(value), field, &result)
+            add(normalizer.fqdn(utf8: value), field, &result)
         } else {
-            add(normalizer.hostname(value), field, &result)
+            add(normalizer.hostname(utf8: value), field, &result)
         }
     }
 
@@ -210,8 +239,10 @@ public struct AtomExtractor: Sendable {
     /// The first value of a context field that is not a placeholder.
     private func firstValue(of field: Int, in event: some EventFieldSource) -> String? {
         var found: String?
-        event.forEachString(inField: field) { value in
-            if found == nil && !normalizer.isPlaceholder(value) { found = value }
+        event.forEachUTF8(inField: field) { value in
+            if found == nil && !normalizer.isPlaceholder(utf8: value) {
+                found = String(decoding: value, as: UTF8.self)
+            }
         }
         return found
     }

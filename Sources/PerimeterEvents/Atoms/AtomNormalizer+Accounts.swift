@@ -8,35 +8,66 @@ extension AtomNormalizer {
     /// of 32 bits, MS-DTYP §2.4.2.1); nil for other shapes and for the
     /// well-known SIDs that exist on every Windows machine.
     public func sid(_ value: some StringProtocol) -> Atom? {
+        ASCII.withUTF8(value) { sid(utf8: $0) }
+    }
+
+    func sid(utf8 value: UTF8Bytes) -> Atom? {
         let trimmed = ASCII.trimmed(value)
         guard let parts = Self.sidParts(trimmed), !Self.isWellKnownSID(parts) else {
             return nil
         }
-        return Atom(type: .sid, normalizedValue: "S" + trimmed.dropFirst())
+        // A SID's text is ASCII: only its leading `s` changes case.
+        let text = String(unsafeUninitializedCapacity: trimmed.count) { buffer in
+            _ = buffer.initialize(from: trimmed)
+            buffer[0] = UInt8(ascii: "S")
+            return trimmed.count
+        }
+        return Atom(type: .sid, normalizedValue: text)
     }
 
     /// Whether the value has the shape of a SID, well-known or not.
     public static func isSIDShaped(_ value: some StringProtocol) -> Bool {
+        ASCII.withUTF8(value) { isSIDShaped(utf8: $0) }
+    }
+
+    static func isSIDShaped(utf8 value: UTF8Bytes) -> Bool {
         sidParts(ASCII.trimmed(value)) != nil
     }
 
+    /// What the well-known test reads of a SID.
+    struct SIDParts {
+        let authority: UInt64
+        let firstSubAuthority: UInt32
+        let subAuthorityCount: Int
+    }
+
     /// The authority and the sub-authorities of a SID's text.
-    static func sidParts(_ text: Substring) -> (authority: UInt64, subs: [UInt32])? {
-        let utf8 = text.utf8
-        guard utf8.count >= 7, utf8.count <= 184 else { return nil }
-        var iterator = utf8.makeIterator()
-        guard iterator.next().map({ $0 | 0x20 }) == UInt8(ascii: "s"),
-              iterator.next() == UInt8(ascii: "-"), iterator.next() == UInt8(ascii: "1"),
-              iterator.next() == UInt8(ascii: "-")
+    static func sidParts(_ bytes: UTF8Bytes) -> SIDParts? {
+        guard bytes.count >= 7, bytes.count <= 184 else { return nil }
+        guard bytes[0] | 0x20 == UInt8(ascii: "s"), bytes[1] == UInt8(ascii: "-"),
+              bytes[2] == UInt8(ascii: "1"), bytes[3] == UInt8(ascii: "-")
         else { return nil }
-        var numbers: [UInt64] = []
-        numbers.reserveCapacity(8)
+        var authority: UInt64 = 0
+        var firstSub: UInt64 = 0
+        var numbers = 0
         var current: UInt64 = 0
         var digits = 0
-        while let byte = iterator.next() {
+        // Each number is checked when it ends: the authority below 2^48,
+        // sub-authorities 32 bits.
+        func close() -> Bool {
+            if numbers == 0 {
+                authority = current
+            } else {
+                guard current <= UInt64(UInt32.max) else { return false }
+                if numbers == 1 { firstSub = current }
+            }
+            numbers += 1
+            return true
+        }
+        for index in 4..<bytes.count {
+            let byte = bytes[index]
             if byte == UInt8(ascii: "-") {
-                guard digits > 0 else { return nil }
-                numbers.append(current)
+                guard digits > 0, close() else { return nil }
                 current = 0
                 digits = 0
                 continue
@@ -45,12 +76,10 @@ extension AtomNormalizer {
             current = current * 10 + UInt64(byte &- 0x30)
             digits += 1
         }
-        guard digits > 0 else { return nil }
-        numbers.append(current)
-        guard numbers.count >= 2, numbers.count <= 16, numbers[0] < 1 << 48,
-              numbers.dropFirst().allSatisfy({ $0 <= UInt64(UInt32.max) })
-        else { return nil }
-        return (numbers[0], numbers.dropFirst().map { UInt32($0) })
+        guard digits > 0, close() else { return nil }
+        guard numbers >= 2, numbers <= 16, authority < 1 << 48 else { return nil }
+        return SIDParts(authority: authority, firstSubAuthority: UInt32(firstSub),
+                        subAuthorityCount: numbers - 1)
     }
 
     /// Well-known SIDs name the same built-in principal on every machine,
@@ -80,13 +109,13 @@ extension AtomNormalizer {
     /// -500 Administrator or -512 Domain Admins are real accounts of that
     /// domain, so they stay atoms), Entra ID's S-1-12-1-* and the other
     /// authorities.
-    static func isWellKnownSID(_ parts: (authority: UInt64, subs: [UInt32])) -> Bool {
+    static func isWellKnownSID(_ parts: SIDParts) -> Bool {
         switch parts.authority {
         case 0...4, 15, 16, 18:
             return true
         case 5:
             // A bare domain SID (S-1-5-21-a-b-c) names a domain, not an account.
-            return parts.subs[0] != 21 || parts.subs.count < 5
+            return parts.firstSubAuthority != 21 || parts.subAuthorityCount < 5
         default:
             return false
         }
@@ -117,6 +146,23 @@ extension AtomNormalizer {
         return builtInNames.contains(user) || user.hasPrefix("dwm-") || user.hasPrefix("umfd-")
     }
 
+    static let asciiBuiltInDomains = builtInDomains.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
+        .map { Array($0.utf8) }
+    static let asciiBuiltInNames = builtInNames.map { Array($0.utf8) }
+    static let builtInNamePrefixes = [Array("dwm-".utf8), Array("umfd-".utf8)]
+
+    /// `isBuiltInPrincipal` for ASCII bytes, not yet lower case.
+    static func isBuiltInPrincipal(user: UTF8Bytes, domain: UTF8Bytes?) -> Bool {
+        if let domain, asciiBuiltInDomains.contains(where: { ASCII.equalsFolded(domain, $0) }) {
+            return true
+        }
+        if asciiBuiltInNames.contains(where: { ASCII.equalsFolded(user, $0) }) { return true }
+        return builtInNamePrefixes.contains { prefix in
+            user.count >= prefix.count
+                && ASCII.equalsFolded(ASCII.slice(user, 0..<prefix.count), prefix)
+        }
+    }
+
     /// A username atom, lower case. `DOMAIN\user` gives `domain\user`;
     /// `user@corp.example.com` gives `corp.example.com\user` (the full
     /// domain kept); otherwise `siblingDomain` (user.domain for user.name…)
@@ -130,6 +176,78 @@ extension AtomNormalizer {
     /// from mail addresses.
     public func username(_ value: some StringProtocol,
                          siblingDomain: String? = nil) -> Atom? {
+        ASCII.withUTF8(value) { username(utf8: $0, siblingDomain: siblingDomain) }
+    }
+
+    func username(utf8 value: UTF8Bytes, siblingDomain: String? = nil) -> Atom? {
+        let trimmed = ASCII.trimmed(value)
+        guard !trimmed.isEmpty, trimmed.count <= 256, !isPlaceholder(utf8: trimmed),
+              !trimmed.contains(where: { $0 < 0x20 })
+        else { return nil }
+        // Unicode text splits and compares by Character: the String rules decide.
+        guard ASCII.isASCII(trimmed),
+              siblingDomain.map({ $0.utf8.allSatisfy { $0 < 0x80 } }) != false
+        else {
+            return unicodeUsername(String(decoding: trimmed, as: UTF8.self),
+                                   siblingDomain: siblingDomain)
+        }
+
+        var user = trimmed
+        var domain: UTF8Bytes?
+        if let slash = ASCII.firstIndex(of: UInt8(ascii: "\\"), in: trimmed) {
+            // Doubly escaped logs write `CORP\\user`: a run of backslashes is one.
+            var userStart = slash + 1
+            while userStart < trimmed.count, trimmed[userStart] == UInt8(ascii: "\\") {
+                userStart += 1
+            }
+            user = ASCII.trimmed(ASCII.slice(trimmed, userStart..<trimmed.count))
+            domain = ASCII.trimmed(ASCII.slice(trimmed, 0..<slash))
+        } else if let at = ASCII.lastIndex(of: UInt8(ascii: "@"), in: trimmed), at != 0,
+                  at + 1 < trimmed.count {
+            user = ASCII.slice(trimmed, 0..<at)
+            domain = ASCII.slice(trimmed, at + 1..<trimmed.count)
+        }
+        if domain == nil, let siblingDomain {
+            return ASCII.withUTF8(siblingDomain) {
+                qualifiedUsername(user: user, domain: ASCII.trimmed($0))
+            }
+        }
+        return qualifiedUsername(user: user, domain: domain)
+    }
+
+    /// The end of `username(utf8:)` for ASCII bytes.
+    private func qualifiedUsername(user: UTF8Bytes, domain: UTF8Bytes?) -> Atom? {
+        var domain = domain
+        if let known = domain,
+           known.isEmpty || (known.count == 1 && known[0] == UInt8(ascii: "."))
+            || isPlaceholder(utf8: known) {
+            domain = nil
+        }
+        guard !user.isEmpty, !isPlaceholder(utf8: user), !Self.isSIDShaped(utf8: user),
+              !Self.isBuiltInPrincipal(user: user, domain: domain)
+        else { return nil }
+        let domainCount = domain.map { $0.count + 1 } ?? 0
+        let value = String(unsafeUninitializedCapacity: domainCount + user.count) { buffer in
+            var index = 0
+            func append(_ bytes: UTF8Bytes) {
+                for byte in bytes {
+                    buffer[index] = ASCII.isUpper(byte) ? byte | 0x20 : byte
+                    index += 1
+                }
+            }
+            if let domain {
+                append(domain)
+                buffer[index] = UInt8(ascii: "\\")
+                index += 1
+            }
+            append(user)
+            return index
+        }
+        return Atom(type: .username, normalizedValue: value)
+    }
+
+    /// `username` by Character, for text that is not ASCII.
+    private func unicodeUsername(_ value: String, siblingDomain: String?) -> Atom? {
         let trimmed = ASCII.trimmed(value)
         guard !trimmed.isEmpty, trimmed.utf8.count <= 256, !isPlaceholder(trimmed),
               !trimmed.utf8.contains(where: { $0 < 0x20 })

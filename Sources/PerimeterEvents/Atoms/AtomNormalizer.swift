@@ -19,6 +19,9 @@ public struct AtomNormalizer: Sendable {
 
     private let placeholders: Set<String>
     private let longestPlaceholder: Int
+    /// The placeholders as bytes, for the byte-level check; nil when one
+    /// is not ASCII, where Unicode rules decide and the `String` path runs.
+    private let asciiPlaceholders: [[UInt8]]?
 
     /// - Parameter extraPlaceholders: more "nothing" values from the
     ///   configuration, compared case-insensitively after trimming.
@@ -26,6 +29,8 @@ public struct AtomNormalizer: Sendable {
         placeholders = Self.standardPlaceholders.union(
             extraPlaceholders.map { ASCII.lowercased(ASCII.trimmed($0)) })
         longestPlaceholder = placeholders.map(\.utf8.count).max() ?? 0
+        let bytes = placeholders.map { Array($0.utf8) }
+        asciiPlaceholders = bytes.allSatisfy { $0.allSatisfy { $0 < 0x80 } } ? bytes : nil
     }
 
     /// The normalizer with the standard placeholders only.
@@ -39,6 +44,19 @@ public struct AtomNormalizer: Sendable {
         // Placeholders are short: most real values skip the lower-casing.
         guard trimmed.utf8.count <= longestPlaceholder else { return false }
         return placeholders.contains(ASCII.lowercased(trimmed))
+    }
+
+    /// `isPlaceholder(_:)` on bytes, without making a `String` for ASCII.
+    func isPlaceholder(utf8 value: UTF8Bytes) -> Bool {
+        let trimmed = ASCII.trimmed(value)
+        guard trimmed.count <= longestPlaceholder else { return false }
+        guard let asciiPlaceholders, ASCII.isASCII(trimmed) else {
+            return isPlaceholder(String(decoding: trimmed, as: UTF8.self))
+        }
+        for placeholder in asciiPlaceholders where ASCII.equalsFolded(trimmed, placeholder) {
+            return true
+        }
+        return false
     }
 
     /// Whether the value is a GUID (or any id) made only of zeros, such as
@@ -56,6 +74,18 @@ public struct AtomNormalizer: Sendable {
         return zeros > 0
     }
 
+    static func isAllZeroIdentifier(utf8 value: UTF8Bytes) -> Bool {
+        var zeros = 0
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "0"): zeros += 1
+            case UInt8(ascii: "-"), UInt8(ascii: "{"), UInt8(ascii: "}"): continue
+            default: return false
+            }
+        }
+        return zeros > 0
+    }
+
     // MARK: - Addresses
 
     /// An ipv4 or ipv6 atom in canonical text; nil for text that is not an
@@ -63,7 +93,11 @@ public struct AtomNormalizer: Sendable {
     /// link-local, multicast, broadcast, unspecified). `::ffff:10.1.2.3`
     /// gives the ipv4 atom `10.1.2.3`.
     public func address(_ value: some StringProtocol) -> Atom? {
-        IPAddress(parsing: ASCII.trimmed(value))?.atom
+        ASCII.withUTF8(value) { address(utf8: $0) }
+    }
+
+    func address(utf8 value: UTF8Bytes) -> Atom? {
+        IPAddress(utf8: ASCII.trimmed(value))?.atom
     }
 
     /// A mac atom as lower-case colon-separated hex. Accepted input:
@@ -72,13 +106,20 @@ public struct AtomNormalizer: Sendable {
     /// bare hex digits. The all-zero, broadcast and group (multicast bit
     /// set) addresses name no interface and give nil.
     public func mac(_ value: some StringProtocol) -> Atom? {
-        guard let octets = Self.macOctets(ASCII.trimmed(value).utf8) else { return nil }
-        if octets.allSatisfy({ $0 == 0 }) || octets[0] & 1 == 1 { return nil }
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        ASCII.withUTF8(value) { mac(utf8: $0) }
+    }
+
+    func mac(utf8 value: UTF8Bytes) -> Atom? {
+        // The six octets, first in the high bits.
+        guard let octets = Self.macOctets(ASCII.trimmed(value)) else { return nil }
+        if octets == 0 || octets >> 40 & 1 == 1 { return nil }
+        let hex: StaticString = "0123456789abcdef"
         let text = String(unsafeUninitializedCapacity: 17) { buffer in
-            for (index, octet) in octets.enumerated() {
-                buffer[index * 3] = hex[Int(octet >> 4)]
-                buffer[index * 3 + 1] = hex[Int(octet & 0xF)]
+            let digits = hex.utf8Start
+            for index in 0..<6 {
+                let octet = Int(truncatingIfNeeded: octets >> (40 - 8 * UInt64(index)) & 0xFF)
+                buffer[index * 3] = digits[octet >> 4]
+                buffer[index * 3 + 1] = digits[octet & 0xF]
                 if index < 5 { buffer[index * 3 + 2] = UInt8(ascii: ":") }
             }
             return 17
@@ -86,47 +127,51 @@ public struct AtomNormalizer: Sendable {
         return Atom(type: .mac, normalizedValue: text)
     }
 
-    static func macOctets(_ bytes: Substring.UTF8View) -> [UInt8]? {
+    /// The 48 bits of a MAC's text, first octet highest, or nil.
+    static func macOctets(_ bytes: UTF8Bytes) -> UInt64? {
         let count = bytes.count
         guard count >= 11, count <= 17 else { return nil }
-        var nibbles: [UInt8] = []
-        nibbles.reserveCapacity(12)
-        let isSeparated = bytes.contains(UInt8(ascii: ":")) || bytes.contains(UInt8(ascii: "-"))
+        let isSeparated = ASCII.contains(bytes, UInt8(ascii: ":"))
+            || ASCII.contains(bytes, UInt8(ascii: "-"))
+        var octets: UInt64 = 0
         if !isSeparated {
             guard count == 12 || count == 14 else { return nil }
             // Bare hex, or Cisco dotted groups of four.
-            for (offset, byte) in bytes.enumerated() {
+            var nibbles = 0
+            for offset in 0..<count {
+                let byte = bytes[offset]
                 if count == 14 && (offset == 4 || offset == 9) {
                     guard byte == UInt8(ascii: ".") else { return nil }
                     continue
                 }
                 guard let nibble = ASCII.hexValue(byte) else { return nil }
-                nibbles.append(nibble)
+                octets = octets << 4 | UInt64(nibble)
+                nibbles += 1
             }
-            guard nibbles.count == 12 else { return nil }
-            return stride(from: 0, to: 12, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+            return nibbles == 12 ? octets : nil
         }
-        var octets: [UInt8] = []
-        octets.reserveCapacity(6)
+        var groups = 0
         var separator: UInt8?
-        var current: UInt8 = 0
+        var current: UInt64 = 0
         var digits = 0
         for byte in bytes {
             if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-") {
                 guard digits > 0, separator == nil || separator == byte else { return nil }
                 separator = byte
-                octets.append(current)
+                octets = octets << 8 | current
+                groups += 1
                 current = 0
                 digits = 0
                 continue
             }
             guard let nibble = ASCII.hexValue(byte), digits < 2 else { return nil }
-            current = current << 4 | nibble
+            current = current << 4 | UInt64(nibble)
             digits += 1
         }
         guard digits > 0 else { return nil }
-        octets.append(current)
-        return octets.count == 6 ? octets : nil
+        octets = octets << 8 | current
+        groups += 1
+        return groups == 6 ? octets : nil
     }
 
     // MARK: - Host names
@@ -136,16 +181,20 @@ public struct AtomNormalizer: Sendable {
     /// no dot (dotted values are fqdns; see `AtomExtractor` for the
     /// FQDN-in-host.name rule). Placeholders such as `localhost` give nil.
     public func hostname(_ value: some StringProtocol) -> Atom? {
-        let trimmed = ASCII.trimmed(value)
-        guard Self.isHostnameLabel(trimmed), !isPlaceholder(trimmed) else { return nil }
-        return Atom(type: .hostname, normalizedValue: ASCII.lowercased(trimmed))
+        ASCII.withUTF8(value) { hostname(utf8: $0) }
     }
 
-    static func isHostnameLabel(_ text: Substring) -> Bool {
-        let utf8 = text.utf8
-        guard !utf8.isEmpty, utf8.count <= 63 else { return false }
+    func hostname(utf8 value: UTF8Bytes) -> Atom? {
+        let trimmed = ASCII.trimmed(value)
+        guard Self.isHostnameLabel(trimmed), !isPlaceholder(utf8: trimmed) else { return nil }
+        return Atom(type: .hostname, normalizedValue: ASCII.asciiLowercasedString(trimmed))
+    }
+
+    /// ASCII only, so a label passing it may be lower-cased as ASCII.
+    static func isHostnameLabel(_ bytes: UTF8Bytes) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= 63 else { return false }
         var hasLetter = false
-        for byte in utf8 {
+        for byte in bytes {
             if ASCII.isLetter(byte) {
                 hasLetter = true
             } else if !(ASCII.isDigit(byte) || byte == UInt8(ascii: "-")
@@ -165,21 +214,42 @@ public struct AtomNormalizer: Sendable {
         fqdnText(value).map { Atom(type: .fqdn, normalizedValue: $0) }
     }
 
+    func fqdn(utf8 value: UTF8Bytes) -> Atom? {
+        fqdnText(utf8: value).map { Atom(type: .fqdn, normalizedValue: $0) }
+    }
+
     /// The fqdn normal form as text, for the rules built on top of it.
     func fqdnText(_ value: some StringProtocol) -> String? {
+        ASCII.withUTF8(value) { fqdnText(utf8: $0) }
+    }
+
+    func fqdnText(utf8 value: UTF8Bytes) -> String? {
         var trimmed = ASCII.trimmed(value)
+        // Dropping the trailing dot drops a whole Character in Unicode text.
+        guard ASCII.isASCII(trimmed) else {
+            return unicodeFQDNText(String(decoding: trimmed, as: UTF8.self))
+        }
+        if trimmed.last == UInt8(ascii: ".") {
+            trimmed = ASCII.slice(trimmed, 0..<trimmed.count - 1)
+        }
+        guard Self.isFQDN(trimmed), !isPlaceholder(utf8: trimmed) else { return nil }
+        return ASCII.asciiLowercasedString(trimmed)
+    }
+
+    private func unicodeFQDNText(_ value: String) -> String? {
+        var trimmed = Substring(value)
         if trimmed.utf8.last == UInt8(ascii: ".") { trimmed = trimmed.dropLast() }
-        guard Self.isFQDN(trimmed), !isPlaceholder(trimmed) else { return nil }
+        guard ASCII.withUTF8(trimmed, Self.isFQDN), !isPlaceholder(trimmed) else { return nil }
         return ASCII.lowercased(trimmed)
     }
 
-    static func isFQDN(_ text: Substring) -> Bool {
-        let utf8 = text.utf8
-        guard utf8.count >= 3, utf8.count <= 253 else { return false }
+    /// ASCII only, like `isHostnameLabel(_:)`.
+    static func isFQDN(_ bytes: UTF8Bytes) -> Bool {
+        guard bytes.count >= 3, bytes.count <= 253 else { return false }
         var labels = 0
         var labelLength = 0
         var labelAllDigits = true
-        for byte in utf8 {
+        for byte in bytes {
             if byte == UInt8(ascii: ".") {
                 guard labelLength > 0 else { return false }
                 labels += 1
@@ -202,19 +272,21 @@ public struct AtomNormalizer: Sendable {
     /// characters, one `@`, and a domain that is a valid fqdn.
     /// Shortcoming: quoted local parts and address literals are refused.
     public func email(_ value: some StringProtocol) -> Atom? {
+        ASCII.withUTF8(value) { email(utf8: $0) }
+    }
+
+    func email(utf8 value: UTF8Bytes) -> Atom? {
         let trimmed = ASCII.trimmed(value)
-        let utf8 = trimmed.utf8
-        guard utf8.count <= 254, let at = utf8.firstIndex(of: UInt8(ascii: "@")) else {
-            return nil
-        }
-        let local = trimmed[..<at]
-        let domain = trimmed[trimmed.index(after: at)...]
-        guard !local.isEmpty, local.utf8.count <= 64,
-              local.utf8.allSatisfy(Self.isEmailLocalByte),
-              local.utf8.first != UInt8(ascii: "."), local.utf8.last != UInt8(ascii: "."),
+        guard trimmed.count <= 254, let at = ASCII.firstIndex(of: UInt8(ascii: "@"), in: trimmed)
+        else { return nil }
+        let local = ASCII.slice(trimmed, 0..<at)
+        let domain = ASCII.slice(trimmed, at + 1..<trimmed.count)
+        // The local bytes and the fqdn are ASCII: the whole may be lowered as ASCII.
+        guard !local.isEmpty, local.count <= 64, local.allSatisfy(Self.isEmailLocalByte),
+              local.first != UInt8(ascii: "."), local.last != UInt8(ascii: "."),
               Self.isFQDN(domain)
         else { return nil }
-        return Atom(type: .email, normalizedValue: ASCII.lowercased(trimmed))
+        return Atom(type: .email, normalizedValue: ASCII.asciiLowercasedString(trimmed))
     }
 
     static func isEmailLocalByte(_ byte: UInt8) -> Bool {
@@ -236,20 +308,28 @@ public struct AtomNormalizer: Sendable {
     /// A host_id atom (host.id, cloud.instance.id): opaque, trimmed, lower
     /// case; placeholders and all-zero ids give nil.
     public func hostID(_ value: some StringProtocol) -> Atom? {
+        ASCII.withUTF8(value) { hostID(utf8: $0) }
+    }
+
+    func hostID(utf8 value: UTF8Bytes) -> Atom? {
         opaqueIdentifier(value).map { Atom(type: .hostID, normalizedValue: $0) }
     }
 
     /// An agent_id atom (agent.id), with the rules of `hostID(_:)`.
     public func agentID(_ value: some StringProtocol) -> Atom? {
+        ASCII.withUTF8(value) { agentID(utf8: $0) }
+    }
+
+    func agentID(utf8 value: UTF8Bytes) -> Atom? {
         opaqueIdentifier(value).map { Atom(type: .agentID, normalizedValue: $0) }
     }
 
-    private func opaqueIdentifier(_ value: some StringProtocol) -> String? {
+    private func opaqueIdentifier(_ value: UTF8Bytes) -> String? {
         let trimmed = ASCII.trimmed(value)
-        guard trimmed.utf8.count <= 256, !isPlaceholder(trimmed),
-              !Self.isAllZeroIdentifier(trimmed),
-              !trimmed.utf8.contains(where: { $0 < 0x20 })
+        guard trimmed.count <= 256, !isPlaceholder(utf8: trimmed),
+              !Self.isAllZeroIdentifier(utf8: trimmed),
+              !trimmed.contains(where: { $0 < 0x20 })
         else { return nil }
-        return ASCII.lowercased(trimmed)
+        return ASCII.lowercasedString(trimmed)
     }
 }

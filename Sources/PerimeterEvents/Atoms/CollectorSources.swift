@@ -67,19 +67,72 @@ enum CollectorScope {
 
 /// `CollectorSources` as lower-case sets, built once per extractor.
 struct CollectorMatcher: Sendable {
+    private typealias FoldedSets = (datasets: FoldedSet, modules: FoldedSet,
+                                    inputTypes: FoldedSet, subjectHostDatasets: FoldedSet)
+
     private let datasets: Set<String>
     private let modules: Set<String>
     private let inputTypes: Set<String>
     private let subjectHostDatasets: Set<String>
+    /// The same sets as bytes, for ASCII values; nil when an entry is not
+    /// ASCII, where the `String` sets decide.
+    private let folded: FoldedSets?
 
     init(_ sources: CollectorSources) {
         datasets = Set(sources.datasets.map(ASCII.lowercased))
         modules = Set(sources.modules.map(ASCII.lowercased))
         inputTypes = Set(sources.inputTypes.map(ASCII.lowercased))
         subjectHostDatasets = Set(sources.subjectHostDatasets.map(ASCII.lowercased))
+        let sets = [datasets, modules, inputTypes, subjectHostDatasets]
+        if sets.allSatisfy({ $0.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } } }) {
+            folded = (FoldedSet(datasets), FoldedSet(modules), FoldedSet(inputTypes),
+                      FoldedSet(subjectHostDatasets))
+        } else {
+            folded = nil
+        }
     }
 
     func scope(dataset: String?, module: String?, inputType: String?) -> CollectorScope {
+        func isASCII(_ text: String?) -> Bool { text?.utf8.allSatisfy { $0 < 0x80 } != false }
+        guard let folded, isASCII(dataset), isASCII(module), isASCII(inputType) else {
+            return unicodeScope(dataset: dataset, module: module, inputType: inputType)
+        }
+        return withOptionalUTF8(dataset) { dataset in
+            withOptionalUTF8(module) { module in
+                withOptionalUTF8(inputType) { inputType in
+                    asciiScope(folded, dataset: dataset, module: module, inputType: inputType)
+                }
+            }
+        }
+    }
+
+    private func withOptionalUTF8<R>(_ text: String?, _ body: (UTF8Bytes?) -> R) -> R {
+        guard let text else { return body(nil) }
+        return ASCII.withUTF8(text) { body($0) }
+    }
+
+    private func asciiScope(_ sets: FoldedSets, dataset: UTF8Bytes?, module: UTF8Bytes?,
+                            inputType: UTF8Bytes?) -> CollectorScope {
+        let isCollector = Self.matches(dataset, in: sets.datasets)
+            || module.map(sets.modules.contains) == true
+            || inputType.map(sets.inputTypes.contains) == true
+        guard isCollector else { return .subject }
+        if Self.matches(dataset, in: sets.subjectHostDatasets)
+            || module.map(sets.subjectHostDatasets.contains) == true {
+            return .agentIsCollector
+        }
+        return .hostAndAgentAreCollector
+    }
+
+    private static func matches(_ dataset: UTF8Bytes?, in entries: FoldedSet) -> Bool {
+        guard let dataset, !entries.isEmpty else { return false }
+        if entries.contains(dataset) { return true }
+        guard let dot = ASCII.firstIndex(of: UInt8(ascii: "."), in: dataset) else { return false }
+        return entries.contains(ASCII.slice(dataset, 0..<dot))
+    }
+
+    private func unicodeScope(dataset: String?, module: String?,
+                              inputType: String?) -> CollectorScope {
         let dataset = dataset.map(ASCII.lowercased)
         let isCollector = Self.matches(dataset, in: datasets)
             || module.map { modules.contains(ASCII.lowercased($0)) } == true
@@ -98,5 +151,28 @@ struct CollectorMatcher: Sendable {
         if entries.contains(dataset) { return true }
         guard let dot = dataset.firstIndex(of: ".") else { return false }
         return entries.contains(String(dataset[..<dot]))
+    }
+}
+
+/// Lower-case ASCII entries, looked up by ASCII bytes in any case
+/// without making a `String`: a list per length.
+struct FoldedSet: Sendable {
+    private let byLength: [[[UInt8]]]
+
+    init(_ entries: Set<String>) {
+        var byLength: [[[UInt8]]] = []
+        for entry in entries.sorted() {
+            let bytes = Array(entry.utf8)
+            while byLength.count <= bytes.count { byLength.append([]) }
+            byLength[bytes.count].append(bytes)
+        }
+        self.byLength = byLength
+    }
+
+    var isEmpty: Bool { byLength.isEmpty }
+
+    func contains(_ bytes: UTF8Bytes) -> Bool {
+        guard bytes.count < byLength.count else { return false }
+        return byLength[bytes.count].contains { ASCII.equalsFolded(bytes, $0) }
     }
 }

@@ -1,3 +1,5 @@
+import PerimeterJSON
+
 /// What the atom extractor needs from an event: the string values of a
 /// field, whatever the event's layout. The JSON layer implements it over
 /// its parsed document; tests implement it over a dictionary.
@@ -8,4 +10,55 @@ public protocol EventFieldSource {
     /// the nested object (`{"host":{"name":…}}`) when an event has both.
     /// Absent fields, nulls, objects and booleans call nothing.
     func forEachString(inField index: Int, _ body: (String) -> Void)
+
+    /// The values of `forEachString` as UTF-8 bytes, which are valid only
+    /// inside `body`. Sources that hold bytes implement it so that
+    /// extraction makes a `String` only of the values that are atoms.
+    func forEachUTF8(inField index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void)
+}
+
+extension EventFieldSource {
+    public func forEachUTF8(inField index: Int,
+                            _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        forEachString(inField: index) { value in
+            var value = value
+            value.withUTF8(body)
+        }
+    }
+}
+
+/// The extractor's view of a parsed event: `AtomExtractor.fieldPaths`
+/// index → the parser's selection id. Valid as long as its event.
+public struct ParsedEventFields: EventFieldSource {
+    public let parsed: ParsedEvent
+    /// The selection id of each extractor field.
+    public let selectionIDs: [Int]
+
+    public init(parsed: ParsedEvent, selectionIDs: [Int]) {
+        self.parsed = parsed
+        self.selectionIDs = selectionIDs
+    }
+
+    public func forEachString(inField index: Int, _ body: (String) -> Void) {
+        for value in parsed.values(of: selectionIDs[index]) {
+            switch value {
+            case .string(let text): body(text.string)
+            case .int, .uint, .double: body(value.text)
+            case .bool, .null: continue
+            }
+        }
+    }
+
+    public func forEachUTF8(inField index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        for value in parsed.values(of: selectionIDs[index]) {
+            switch value {
+            case .string(let text):
+                text.withUnsafeBytes { body($0.assumingMemoryBound(to: UInt8.self)) }
+            case .int, .uint, .double:
+                var text = value.text
+                text.withUTF8(body)
+            case .bool, .null: continue
+            }
+        }
+    }
 }

@@ -42,7 +42,27 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// Dotted decimal, the canonical form.
     public var description: String {
-        "\(bits >> 24).\(bits >> 16 & 0xFF).\(bits >> 8 & 0xFF).\(bits & 0xFF)"
+        String(unsafeUninitializedCapacity: 15) { buffer in
+            var index = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let part = Int(bits >> UInt32(shift) & 0xFF)
+                if shift != 24 {
+                    buffer[index] = UInt8(ascii: ".")
+                    index += 1
+                }
+                if part >= 100 {
+                    buffer[index] = UInt8(truncatingIfNeeded: 0x30 + part / 100)
+                    index += 1
+                }
+                if part >= 10 {
+                    buffer[index] = UInt8(truncatingIfNeeded: 0x30 + part / 10 % 10)
+                    index += 1
+                }
+                buffer[index] = UInt8(truncatingIfNeeded: 0x30 + part % 10)
+                index += 1
+            }
+            return index
+        }
     }
 
     /// SPEC §2: 0.0.0.0, 127.0.0.0/8, 169.254.0.0/16, multicast
@@ -70,7 +90,7 @@ public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertib
     /// (strict, as for IPv4) and a zone id (`%eth0`), which is dropped:
     /// a zone names an interface of the observer, not part of the address.
     public init?(parsing text: some StringProtocol) {
-        guard let (high, low) = Self.parse(Array(text.utf8)) else { return nil }
+        guard let (high, low) = ASCII.withUTF8(text, Self.parse) else { return nil }
         self.high = high
         self.low = low
     }
@@ -105,60 +125,85 @@ public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertib
     /// forms; they are written in hex here (mapped addresses never reach
     /// this text, they become IPv4 atoms).
     public var description: String {
-        let groups = groups
+        let high = high, low = low
+        func group(_ index: Int) -> UInt16 {
+            let half = index < 4 ? high : low
+            return UInt16(truncatingIfNeeded: half >> (UInt64(3 - index % 4) * 16))
+        }
         var bestStart = -1, bestLength = 1
         var index = 0
         while index < 8 {
-            guard groups[index] == 0 else { index += 1; continue }
+            guard group(index) == 0 else { index += 1; continue }
             var end = index
-            while end < 8 && groups[end] == 0 { end += 1 }
+            while end < 8 && group(end) == 0 { end += 1 }
             if end - index > bestLength { bestStart = index; bestLength = end - index }
             index = end
         }
-        var text = ""
-        text.reserveCapacity(39)
-        index = 0
-        while index < 8 {
-            if index == bestStart {
-                text += "::"
-                index += bestLength
-                continue
+        let hex: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 39) { buffer in
+            var count = 0
+            func append(_ byte: UInt8) {
+                buffer[count] = byte
+                count += 1
             }
-            if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
-            text += String(groups[index], radix: 16)
-            index += 1
+            var index = 0
+            while index < 8 {
+                if index == bestStart {
+                    append(UInt8(ascii: ":"))
+                    append(UInt8(ascii: ":"))
+                    index += bestLength
+                    continue
+                }
+                if count > 0 && buffer[count - 1] != UInt8(ascii: ":") { append(UInt8(ascii: ":")) }
+                let value = group(index)
+                var shift = 12
+                while shift > 0 && value >> UInt16(shift) == 0 { shift -= 4 }
+                while shift >= 0 {
+                    append(hex.utf8Start[Int(value >> UInt16(shift) & 0xF)])
+                    shift -= 4
+                }
+                index += 1
+            }
+            return count
         }
-        return text
     }
 
-    static func parse(_ input: [UInt8]) -> (UInt64, UInt64)? {
-        var bytes = input[...]
-        if let percent = bytes.firstIndex(of: UInt8(ascii: "%")) {
-            guard percent < bytes.endIndex - 1 else { return nil }
-            bytes = bytes[..<percent]
+    static func parse(_ input: UTF8Bytes) -> (UInt64, UInt64)? {
+        var bytes = input
+        if let percent = ASCII.firstIndex(of: UInt8(ascii: "%"), in: bytes) {
+            guard percent < bytes.count - 1 else { return nil }
+            bytes = ASCII.slice(bytes, 0..<percent)
         }
         guard bytes.count >= 2, bytes.count <= 45 else { return nil }
-
-        var groups: [UInt16] = []
-        groups.reserveCapacity(8)
-        var ellipsis: Int?
-        var index = bytes.startIndex
-        let colon = UInt8(ascii: ":")
-        if bytes[index] == colon {
-            guard bytes[index + 1] == colon else { return nil }
-            ellipsis = 0
-            index += 2
+        return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 8) { groups in
+            parse(bytes, into: groups)
         }
-        while index < bytes.endIndex {
-            let end = bytes[index...].firstIndex(of: colon) ?? bytes.endIndex
-            let token = bytes[index..<end]
+    }
+
+    /// `parse` with the groups in caller-provided storage (eight slots).
+    private static func parse(_ bytes: UTF8Bytes,
+                              into groups: UnsafeMutableBufferPointer<UInt16>) -> (UInt64, UInt64)? {
+        var count = 0
+        var ellipsis: Int?
+        var index = 0
+        let colon = UInt8(ascii: ":")
+        if bytes[0] == colon {
+            guard bytes[1] == colon else { return nil }
+            ellipsis = 0
+            index = 2
+        }
+        while index < bytes.count {
+            var end = index
+            while end < bytes.count && bytes[end] != colon { end += 1 }
+            let token = ASCII.slice(bytes, index..<end)
             guard !token.isEmpty else { return nil }
-            if token.contains(UInt8(ascii: ".")) {
+            if ASCII.contains(token, UInt8(ascii: ".")) {
                 // The dotted tail ends the address and fills two groups.
-                guard end == bytes.endIndex, groups.count <= 6,
+                guard end == bytes.count, count <= 6,
                       let v4 = IPv4Address.parse(token) else { return nil }
-                groups.append(UInt16(v4 >> 16))
-                groups.append(UInt16(v4 & 0xFFFF))
+                groups[count] = UInt16(v4 >> 16)
+                groups[count + 1] = UInt16(v4 & 0xFFFF)
+                count += 2
                 break
             }
             guard token.count <= 4 else { return nil }
@@ -167,27 +212,36 @@ public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertib
                 guard let digit = ASCII.hexValue(byte) else { return nil }
                 group = group << 4 | UInt16(digit)
             }
-            groups.append(group)
-            guard groups.count <= 8 else { return nil }
-            guard end < bytes.endIndex else { break }
-            if end + 1 < bytes.endIndex && bytes[end + 1] == colon {
+            guard count < 8 else { return nil }
+            groups[count] = group
+            count += 1
+            guard end < bytes.count else { break }
+            if end + 1 < bytes.count && bytes[end + 1] == colon {
                 guard ellipsis == nil else { return nil }
-                ellipsis = groups.count
+                ellipsis = count
                 index = end + 2
             } else {
                 index = end + 1
-                guard index < bytes.endIndex else { return nil }
+                guard index < bytes.count else { return nil }
             }
         }
 
         if let ellipsis {
-            guard groups.count <= 7 else { return nil }
-            groups.insert(contentsOf: repeatElement(0, count: 8 - groups.count), at: ellipsis)
+            guard count <= 7 else { return nil }
+            // Move the groups after `::` to the end, zeros in between.
+            let shift = 8 - count
+            var position = count - 1
+            while position >= ellipsis {
+                groups[position + shift] = groups[position]
+                position -= 1
+            }
+            for zero in ellipsis..<ellipsis + shift { groups[zero] = 0 }
+            count = 8
         }
-        guard groups.count == 8 else { return nil }
+        guard count == 8 else { return nil }
         var high: UInt64 = 0, low: UInt64 = 0
-        for group in groups[0..<4] { high = high << 16 | UInt64(group) }
-        for group in groups[4..<8] { low = low << 16 | UInt64(group) }
+        for slot in 0..<4 { high = high << 16 | UInt64(groups[slot]) }
+        for slot in 4..<8 { low = low << 16 | UInt64(groups[slot]) }
         return (high, low)
     }
 
@@ -203,12 +257,18 @@ public enum IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
     case v6(IPv6Address)
 
     public init?(parsing text: some StringProtocol) {
-        if ASCII.contains(text, UInt8(ascii: ":")) {
-            guard let v6 = IPv6Address(parsing: text) else { return nil }
+        guard let address = ASCII.withUTF8(text, IPAddress.init(utf8:)) else { return nil }
+        self = address
+    }
+
+    init?(utf8 bytes: UTF8Bytes) {
+        if ASCII.contains(bytes, UInt8(ascii: ":")) {
+            guard let (high, low) = IPv6Address.parse(bytes) else { return nil }
+            let v6 = IPv6Address(high: high, low: low)
             self = v6.mappedIPv4.map(IPAddress.v4) ?? .v6(v6)
         } else {
-            guard let v4 = IPv4Address(parsing: text) else { return nil }
-            self = .v4(v4)
+            guard let bits = IPv4Address.parse(bytes) else { return nil }
+            self = .v4(IPv4Address(bits: bits))
         }
     }
 
