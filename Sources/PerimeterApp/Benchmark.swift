@@ -74,7 +74,7 @@ enum Benchmark {
         clock = Stopwatch()
         do {
             let store = try InventoryStore(path: path)
-            try store.persist(inventory.snapshotChanges())
+            try store.seed(with: inventory.snapshotChanges())
         }
         report("\n== store seeded with the inventory in \(Formatting.decimal(clock.lap())) s")
         let store = try InventoryStore(path: path)

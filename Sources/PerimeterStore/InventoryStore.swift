@@ -130,6 +130,64 @@ public final class InventoryStore {
         try database.transaction { try write(changes) }
     }
 
+    /// Writes a whole inventory into a store that holds no asset yet (the
+    /// benchmark's seed, a first import of a large inventory) in one
+    /// transaction, far faster than `persist`: the indexes and triggers of
+    /// the asset and attachment tables are dropped, the rows go in in key
+    /// order, then the indexes, the free-text index and the counts are
+    /// built in one pass each. A store that already holds assets is
+    /// written by `persist` instead: the result is the same either way.
+    public func seed(with changes: InventoryChanges) throws {
+        let isEmpty = try database.statement("SELECT NOT EXISTS (SELECT 1 FROM assets)")
+            .firstRow { $0.int(0) != 0 } ?? false
+        guard isEmpty else { return try persist(changes) }
+        try database.transaction {
+            // Everything SQLite would otherwise maintain row by row.
+            let derived = try database.statement("""
+                SELECT type, name, sql FROM sqlite_master
+                WHERE tbl_name IN ('assets', 'attachments', 'asset_tags')
+                  AND type IN ('index', 'trigger') AND sql IS NOT NULL
+                ORDER BY type, name
+                """).rows { (type: $0.text(0), name: $0.text(1), sql: $0.text(2)) }
+            for item in derived {
+                try database.execute("DROP \(item.type.uppercased()) \"\(item.name)\"")
+            }
+            for asset in changes.assets.sorted(by: Self.uuidOrder) {
+                try upsert(asset, replacingTags: false)
+            }
+            try writeAttachments(changes.attachments.sorted { $0.id < $1.id })
+            for item in derived where item.type == "index" { try database.execute(item.sql) }
+            try database.execute(Self.derivedRowsSQL)
+            for item in derived where item.type == "trigger" { try database.execute(item.sql) }
+
+            var rest = changes
+            rest.assets = []
+            rest.attachments = []
+            try write(rest)
+        }
+    }
+
+    /// The triggers' work on an empty store, in one pass: the free-text
+    /// index and the counts from the asset and attachment tables.
+    static let derivedRowsSQL = """
+        DELETE FROM asset_text;
+        INSERT INTO asset_text (text, community, asset_uuid)
+            SELECT name, community, uuid FROM assets;
+        INSERT INTO asset_text (text, community, asset_uuid)
+            SELECT DISTINCT atom_value, community, asset_uuid FROM attachments;
+        DELETE FROM asset_counts;
+        INSERT INTO asset_counts
+            SELECT community, category, coalesce(criticality, -1), revoked, reviewed, source,
+                   count(*)
+            FROM assets GROUP BY 1, 2, 3, 4, 5, 6;
+        """
+
+    /// Orders assets as the store's primary key does (lower-case uuid
+    /// text), so rows are appended to the table instead of spread over it.
+    static func uuidOrder(_ a: Asset, _ b: Asset) -> Bool {
+        a.id.uuidString.lowercased() < b.id.uuidString.lowercased()
+    }
+
     private func write(_ changes: InventoryChanges) throws {
         for asset in changes.assets { try upsert(asset) }
         let seen = try database.statement(
@@ -139,23 +197,7 @@ public final class InventoryStore {
                           times.firstSeen.map { .integer(Self.millis($0)) } ?? .null,
                           times.lastSeen.map { .integer(Self.millis($0)) } ?? .null])
         }
-        let attachment = try database.statement("""
-            INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
-                valid_from, valid_to, last_seen, origin, sightings)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-            ON CONFLICT (id) DO UPDATE SET valid_from = ?8, valid_to = ?9, last_seen = ?10,
-                sightings = ?12, kind = ?7
-            """)
-        for a in changes.attachments {
-            try attachment.run([
-                .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
-                .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
-                .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
-                .integer(a.from.milliseconds), a.to.map { .integer($0.milliseconds) } ?? .null,
-                .integer(a.lastSeen.milliseconds), .text(a.origin),
-                .blob(Self.encode(a.recentSightings)),
-            ])
-        }
+        try writeAttachments(changes.attachments)
         let activity = try database.statement("""
             INSERT INTO activity (community, entity, atom_type, atom_value, week_start, count)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -201,6 +243,26 @@ public final class InventoryStore {
         }
     }
 
+    private func writeAttachments(_ attachments: [Attachment]) throws {
+        let attachment = try database.statement("""
+            INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
+                valid_from, valid_to, last_seen, origin, sightings)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            ON CONFLICT (id) DO UPDATE SET valid_from = ?8, valid_to = ?9, last_seen = ?10,
+                sightings = ?12, kind = ?7
+            """)
+        for a in attachments {
+            try attachment.run([
+                .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
+                .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
+                .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
+                .integer(a.from.milliseconds), a.to.map { .integer($0.milliseconds) } ?? .null,
+                .integer(a.lastSeen.milliseconds), .text(a.origin),
+                .blob(Self.encode(a.recentSightings)),
+            ])
+        }
+    }
+
     func writeAudit(_ records: [AuditRecord]) throws {
         let audit = try database.statement("""
             INSERT INTO audit (community, asset_uuid, actor, action, at, before, after)
@@ -213,7 +275,9 @@ public final class InventoryStore {
         }
     }
 
-    func upsert(_ asset: Asset) throws {
+    /// `replacingTags` false skips removing the asset's previous tags: for
+    /// an asset known to be new (a seed, where the tags' index is gone).
+    func upsert(_ asset: Asset, replacingTags: Bool = true) throws {
         let tags = Self.encodeTags(asset.tags)
         let properties = Self.encodeProperties(asset.properties)
         try database.statement("""
@@ -238,7 +302,9 @@ public final class InventoryStore {
                 .integer(asset.isRevoked ? 1 : 0),
             ])
         let id = SQLValue.text(asset.id.uuidString.lowercased())
-        try database.statement("DELETE FROM asset_tags WHERE asset_uuid = ?1").run([id])
+        if replacingTags {
+            try database.statement("DELETE FROM asset_tags WHERE asset_uuid = ?1").run([id])
+        }
         let tag = try database.statement(
             "INSERT OR IGNORE INTO asset_tags (community, tag, asset_uuid) VALUES (?1, ?2, ?3)")
         for name in asset.tags { try tag.run([.text(asset.community), .text(name), id]) }
