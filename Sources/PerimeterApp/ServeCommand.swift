@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import PerimeterHTTP
+import PerimeterIngest
 import PerimeterServer
 
 /// `perimeter serve`: the HTTP JSON API over the store.
@@ -9,7 +10,7 @@ enum ServeCommand {
         name: "serve", summary: "Serve the HTTP JSON API (OpenAPI at /openapi.json): "
             + "inventory management, bulk jobs, event intake and metrics. Stops gracefully "
             + "on SIGINT or SIGTERM.",
-        usage: "serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]",
+        usage: "serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--rules PATH]",
         options: [CommonOptions.store[0], CommonOptions.store[1]] + [
             .init(name: "--listen", valueName: "HOST:PORT",
                   help: "Where to listen (default 127.0.0.1:8740, loopback only)."),
@@ -20,6 +21,13 @@ enum ServeCommand {
             .init(name: "--timeout", valueName: "SECONDS",
                   help: "Idle connection timeout (default 30)."),
             .init(name: "--quiet", valueName: nil, help: "No access log on standard error."),
+            .init(name: "--rules", valueName: "PATH",
+                  help: "Sigma rules (file or folder, read recursively) run on every event "
+                      + "sent to POST /v1/events; alerts go into the store (repeatable).",
+                  isRepeatable: true),
+            .init(name: "--filters", valueName: "PATH",
+                  help: "Sigma alert filters that suppress matches (repeatable).",
+                  isRepeatable: true),
         ],
         example: "perimeter serve --listen 127.0.0.1:8740 --db perimeter.db")
 
@@ -45,9 +53,10 @@ enum ServeCommand {
         if !arguments.flag("--quiet") {
             http.accessLog = { record in Terminal.write(record.line + "\n") }
         }
+        let configuration = try CommonOptions.configuration(arguments)
         var options = PerimeterServerOptions(storePath: CommonOptions.databasePath(arguments),
-                                             configuration: try CommonOptions.configuration(arguments),
-                                             http: http)
+                                             configuration: configuration, http: http)
+        options.detection = try detectionSettings(arguments, configuration: configuration)
         options.log = { line in Terminal.write("perimeter: \(line)\n") }
         let server = try PerimeterAPIServer(options: options)
         try blocking { try await server.start() }
@@ -68,6 +77,23 @@ enum ServeCommand {
         try blocking { await server.stop() }
         sources.forEach { $0.cancel() }
         return 0
+    }
+
+    /// The configuration's `detection:` section, with `--rules` and
+    /// `--filters` in place of its paths when given.
+    static func detectionSettings(_ arguments: ParsedArguments,
+                                  configuration: PerimeterConfiguration) throws
+        -> DetectionSettings {
+        var settings = try DetectionSettings(configuration: configuration)
+        let rules = arguments.all("--rules")
+        let filters = arguments.all("--filters")
+        if !rules.isEmpty { settings.rulePaths = rules }
+        if !filters.isEmpty { settings.filterPaths = filters }
+        for path in settings.rulePaths + settings.filterPaths
+        where !FileManager.default.fileExists(atPath: path) {
+            throw UsageError("cannot read rules at '\(path)': no such file or folder")
+        }
+        return settings
     }
 
     /// Runs async work from this synchronous command and waits for it.

@@ -36,6 +36,11 @@ public struct LineProblem: Sendable, CustomStringConvertible {
     public var source: String
     public var line: Int
     public var message: String
+    /// The parser's stable code (`json_malformed`…), for answers that must
+    /// not quote the line.
+    public var code: String? = nil
+    /// Zero-based offset in the line of the first wrong byte, when known.
+    public var byteOffset: Int? = nil
 
     public var description: String { "\(source):\(line): \(message)" }
 }
@@ -55,6 +60,8 @@ public final class IngestPipeline {
     private var rejects: FileHandle?
     private var output: EnrichedEventSink?
     private var outputBuffer: [UInt8] = []
+    /// True while an in-memory body asks for its enriched events back.
+    private var collectsEnriched = false
     private var uncommitted = 0
     private let started = Date()
     /// Called for each line problem (the command line prints them).
@@ -178,6 +185,30 @@ public final class IngestPipeline {
         try commit(progress: nil)
     }
 
+    /// Ingests lines of one in-memory body (an HTTP intake request) in
+    /// `stream`, with references `name:N`: `lines` are byte ranges of
+    /// `body`, numbered from `firstLine`, and the call commits once at its
+    /// end. Returns the enriched events, a line each, when
+    /// `returnsEnriched` (for a pipeline made without an output).
+    public func ingest(body: UnsafeRawBufferPointer, lines: some Collection<Range<Int>>,
+                       firstLine: Int, name: String, stream: String,
+                       returnsEnriched: Bool = false) throws -> [UInt8] {
+        precondition(output == nil || !returnsEnriched,
+                     "a pipeline with an output cannot also hand its enriched events back")
+        collectsEnriched = returnsEnriched
+        defer { collectsEnriched = false }
+        for (offset, range) in lines.enumerated() {
+            let number = firstLine + offset
+            process(UnsafeRawBufferPointer(rebasing: body[range]), reference: "\(name):\(number)",
+                    source: name, lineNumber: number, stream: stream)
+            summary.bytes += UInt64(range.count + 1)
+        }
+        var enriched: [UInt8] = []
+        if returnsEnriched { swap(&enriched, &outputBuffer) }
+        try commit(progress: nil)
+        return enriched
+    }
+
     // MARK: - One event
 
     private func process(_ line: UnsafeRawBufferPointer, reference: String, source: String,
@@ -190,7 +221,8 @@ public final class IngestPipeline {
             event = try reader.read(line, scope: options.scope, reference: reference, arrival: now)
         } catch {
             summary.malformed += 1
-            onProblem(LineProblem(source: source, line: lineNumber, message: error.message))
+            onProblem(LineProblem(source: source, line: lineNumber, message: error.message,
+                                  code: error.code.rawValue, byteOffset: error.byteOffset))
             if let rejects {
                 rejects.write(Data(line))
                 rejects.write(Data([0x0A]))
@@ -219,7 +251,7 @@ public final class IngestPipeline {
         if enrichment.isAmbiguous { summary.ambiguous += 1 }
         onEvent?(event, enrichment)
         onEventLine?(event, enrichment, line)
-        if output != nil {
+        if output != nil || collectsEnriched {
             EnrichedEventWriter.write(line: line, parsed: event.parsed,
                                       hasMembers: !enrichment.isEmpty, into: &outputBuffer) {
                 enrichment.appendSekoiaioMembers(view: options.view, to: &$0)

@@ -145,7 +145,9 @@ extension APIHandlers {
 
         var json = "{\"received\":\(outcome.received),\"malformed\":\(outcome.malformed),"
             + "\"enriched\":\(outcome.enriched),\"discovered\":\(outcome.created),"
-            + "\"late\":\(outcome.late),\"future\":\(outcome.future),\"problems\":["
+            + "\"late\":\(outcome.late),\"future\":\(outcome.future),"
+            + "\"matches\":\(outcome.matches),\"alerts_opened\":\(outcome.alertsOpened),"
+            + "\"problems\":["
         for (index, problem) in outcome.problems.prefix(1_000).enumerated() {
             if index > 0 { json += "," }
             json += "{\"line\":\(problem.line),\"code\":\"\(problem.code)\""

@@ -231,7 +231,7 @@ struct APIHandlers: Sendable {
             try await h.job(c)
         },
         APIRoute(method: .post, template: "/v1/events",
-                 summary: "Send NDJSON events (gzip allowed): discovery and enrichment.",
+                 summary: "Send NDJSON events (gzip allowed): discovery, enrichment, detection.",
                  permission: .ingest, status: 200, response: "IntakeResult",
                  body: "application/x-ndjson", parameters: ["entity", "return"]) { h, c in
             try await h.events(c)

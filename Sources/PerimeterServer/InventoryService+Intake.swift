@@ -1,9 +1,6 @@
 import Foundation
-import PerimeterEnrichment
 import PerimeterIngest
 import PerimeterInventory
-import PerimeterJSON
-import PerimeterModel
 import PerimeterStore
 
 /// What one chunk of an intake request did.
@@ -22,6 +19,9 @@ struct IntakeOutcome: Sendable {
     var created = 0
     var late = 0
     var future = 0
+    /// Sigma rule matches, and the alerts they opened (joined ones aside).
+    var matches = 0
+    var alertsOpened = 0
     var problems: [Problem] = []
     /// The enriched events, one per line, when asked for.
     var enrichedLines: [UInt8] = []
@@ -33,82 +33,89 @@ struct IntakeOutcome: Sendable {
         created += other.created
         late += other.late
         future += other.future
+        matches += other.matches
+        alertsOpened += other.alertsOpened
         problems += other.problems
         enrichedLines += other.enrichedLines
     }
 }
 
+/// The ingest pipeline of one scope, with its detection stage, kept for the
+/// server's life: the reader, the rules and the open alerts are made once.
+final class ScopeIntake {
+    let pipeline: IngestPipeline
+    let detection: DetectionStage?
+    /// The line problems of the call in progress.
+    var problems: [IntakeOutcome.Problem] = []
+
+    init(pipeline: IngestPipeline, detection: DetectionStage?) {
+        self.pipeline = pipeline
+        self.detection = detection
+        detection?.attach(to: pipeline)
+        pipeline.onProblem = { [unowned self] problem in
+            problems.append(.init(line: problem.line, code: problem.code ?? "unreadable",
+                                  byteOffset: problem.byteOffset))
+        }
+    }
+}
+
 extension InventoryService {
-    /// Runs lines of NDJSON through discovery and enrichment for one scope
-    /// and commits what changed. The HTTP handler cuts a large body into
+    /// Runs lines of NDJSON through the ingest pipeline of one scope
+    /// (discovery, enrichment, the server's Sigma rules) and commits what
+    /// changed, alerts included. The HTTP handler cuts a large body into
     /// several calls, so edits and job chunks interleave with intake.
     ///
     /// `lines` are byte ranges of `body`; `firstLine` is the number of
     /// the first of them in the request.
     func ingest(_ body: [UInt8], lines: ArraySlice<Range<Int>>, firstLine: Int, scope: ScopeKey,
-                returnEnriched: Bool, view: EnrichmentView = .detection) throws -> IntakeOutcome {
-        let rules = try rules(community: scope.community)
-        let arrival = EventTime(Date())
-        let stream = "http:\(scope.community)/\(scope.entity ?? "")"
-        var outcome = IntakeOutcome()
-        var createdByRule: [DiscoveryRule: Int] = [:]
-        body.withUnsafeBytes { bytes in
-            for (offset, range) in lines.enumerated() {
-                let line = UnsafeRawBufferPointer(rebasing: bytes[range])
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                let number = firstLine + offset
-                outcome.received += 1
-                let event: ReadEvent
-                do {
-                    event = try reader.read(line, scope: scope, reference: "http:\(number)",
-                                            arrival: arrival)
-                } catch let error as JSONParseError {
-                    outcome.malformed += 1
-                    outcome.problems.append(.init(line: number, code: error.code.rawValue,
-                                                  byteOffset: error.byteOffset))
-                    continue
-                } catch {
-                    outcome.malformed += 1
-                    outcome.problems.append(.init(line: number, code: "unreadable"))
-                    continue
-                }
-                let observed = inventory.observe(event.observation, rules: rules, now: arrival,
-                                                 stream: stream,
-                                                 advancesWatermark: event.hasEventTime)
-                switch observed.timing {
-                case .accepted: break
-                case .late: outcome.late += 1
-                case .future: outcome.future += 1
-                }
-                for (_, rule) in observed.created { createdByRule[rule, default: 0] += 1 }
-                outcome.created += observed.created.count
-                let match = inventory.match(event.observation.atoms, in: scope,
-                                            at: event.observation.time)
-                let enrichment = AssetEnrichment(assets: inventory.enrichmentOrder(match.assets),
-                                                 bounds: configuration.criticalityBounds,
-                                                 isAmbiguous: match.isAmbiguous)
-                if !enrichment.isEmpty { outcome.enriched += 1 }
-                if returnEnriched {
-                    EnrichedEventWriter.write(
-                        line: line, parsed: event.parsed,
-                        sekoiaioMembers: enrichment.sekoiaioMembers(view: view),
-                        into: &outcome.enrichedLines)
-                    outcome.enrichedLines.append(0x0A)
-                }
-            }
+                returnEnriched: Bool) throws -> IntakeOutcome {
+        let intake = try intake(for: scope)
+        let before = intake.pipeline.summary
+        let detectionBefore = intake.detection?.summary
+        intake.problems.removeAll(keepingCapacity: true)
+        let enrichedLines = try body.withUnsafeBytes { bytes in
+            try intake.pipeline.ingest(
+                body: bytes, lines: lines, firstLine: firstLine, name: "http",
+                stream: "http:\(scope.community)/\(scope.entity ?? "")",
+                returnsEnriched: returnEnriched)
         }
-        var counters = [
-            "events_read": outcome.received, "events_malformed": outcome.malformed,
-            "events_enriched": outcome.enriched, "events_late": outcome.late,
-            "events_future": outcome.future,
-        ]
-        for (rule, count) in createdByRule { counters["assets_created_\(rule.rawValue)"] = count }
-        try store.persist(inventory.drainChanges(), progress: nil, counters: counters,
-                          community: scope.community)
+        let after = intake.pipeline.summary
+        var outcome = IntakeOutcome()
+        outcome.received = after.eventsRead - before.eventsRead
+        outcome.malformed = after.malformed - before.malformed
+        outcome.enriched = after.enriched - before.enriched
+        outcome.created = after.created.values.reduce(0, +) - before.created.values.reduce(0, +)
+        outcome.late = after.late - before.late
+        outcome.future = after.future - before.future
+        if let detectionBefore, let detectionAfter = intake.detection?.summary {
+            outcome.matches = detectionAfter.matches - detectionBefore.matches
+            outcome.alertsOpened = detectionAfter.alertsOpened - detectionBefore.alertsOpened
+        }
+        outcome.problems = intake.problems
+        outcome.enrichedLines = enrichedLines
         intakeTotals.received += outcome.received
         intakeTotals.malformed += outcome.malformed
         intakeTotals.enriched += outcome.enriched
         intakeTotals.created += outcome.created
         return outcome
+    }
+
+    /// The pipeline of `scope`, made at its first request. Its detection
+    /// stage stays when the pipeline is remade (a discovery rule switched),
+    /// so open alerts and suppression counts carry on.
+    private func intake(for scope: ScopeKey) throws -> ScopeIntake {
+        if let intake = intakes[scope] { return intake }
+        let detection = try detectionStages[scope] ?? makeDetectionStage()
+        detectionStages[scope] = detection
+        var options = IngestOptions()
+        options.scope = scope
+        let pipeline = try IngestPipeline(
+            store: store, inventory: inventory, rules: rules(community: scope.community),
+            configuration: configuration, options: options,
+            extraFields: detection?.extraFields ?? [],
+            collectsAllLeaves: detection?.collectsAllLeaves ?? false)
+        let intake = ScopeIntake(pipeline: pipeline, detection: detection)
+        intakes[scope] = intake
+        return intake
     }
 }

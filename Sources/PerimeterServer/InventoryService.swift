@@ -13,9 +13,16 @@ import PerimeterStore
 actor InventoryService {
     let store: InventoryStore
     let inventory: Inventory
-    let reader: EventReader
     let configuration: PerimeterConfiguration
     private var rulesByCommunity: [String: Set<DiscoveryRule>] = [:]
+    /// The Sigma rules and filters intake runs; nil: none.
+    let detection: DetectionSettings?
+    /// One pipeline per scope that sent events, and its detection stage.
+    var intakes: [ScopeKey: ScopeIntake] = [:]
+    var detectionStages: [ScopeKey: DetectionStage?] = [:]
+    /// The stage loaded at start (so bad rules fail the start), handed to
+    /// the first scope.
+    private var spareStage: DetectionStage?
     /// Process-lifetime totals for `/metrics`.
     var intakeTotals = IntakeTotals()
 
@@ -23,13 +30,26 @@ actor InventoryService {
     /// server, a command-line edit) is refused while this one runs.
     private let writerLock: StoreLock
 
-    init(path: String, configuration: PerimeterConfiguration) throws {
+    init(path: String, configuration: PerimeterConfiguration,
+         detection: DetectionSettings? = nil) throws {
         writerLock = try StoreLock(store: path)
         store = try InventoryStore(path: path)
         try store.database.execute(StoreReader.readTuning)
         self.configuration = configuration
+        self.detection = detection.flatMap { $0.hasRules ? $0 : nil }
+        spareStage = try self.detection.map { try DetectionStage(settings: $0) }
         inventory = try store.loadInventory(settings: configuration.inventory)
-        reader = try EventReader(configuration: configuration)
+    }
+
+    /// A detection stage of the server's rules, nil when it has none. Each
+    /// scope has its own (a stage writes the alerts of one scope); the rules
+    /// are read again for each but the first.
+    func makeDetectionStage() throws -> DetectionStage? {
+        if let stage = spareStage {
+            spareStage = nil
+            return stage
+        }
+        return try detection.map { try DetectionStage(settings: $0) }
     }
 
     private var now: Date { Date() }
@@ -145,6 +165,8 @@ actor InventoryService {
     func setRule(_ rule: DiscoveryRule, enabled: Bool, community: String) throws {
         try store.setRule(rule, enabled: enabled, community: community)
         rulesByCommunity[community] = nil
+        // A pipeline holds its rules: the community's are made again.
+        intakes = intakes.filter { $0.key.community != community }
     }
 
     func rules(community: String) throws -> Set<DiscoveryRule> {

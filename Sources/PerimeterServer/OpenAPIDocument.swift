@@ -69,6 +69,8 @@ enum OpenAPIDocument {
                        "error": "string?"]),
         "IntakeResult": object(["received": "integer", "malformed": "integer",
                                 "enriched": "integer", "discovered": "integer",
+                                "late": "integer", "future": "integer",
+                                "matches": "integer", "alerts_opened": "integer",
                                 "problems": "[object]"], optional: ["events": "[object]"]),
         "Token": object(["id": "string", "name": "string", "role": "string",
                          "revoked": "boolean"]),

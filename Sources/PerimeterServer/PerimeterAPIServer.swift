@@ -8,6 +8,8 @@ import Synchronization
 public struct PerimeterServerOptions: Sendable {
     public var storePath: String
     public var configuration: PerimeterConfiguration
+    /// The Sigma rules and filters intake detects with (none by default).
+    public var detection = DetectionSettings()
     public var http: HTTPServerConfiguration
     /// Assets per bulk-job transaction.
     public var jobChunkSize = 1_000
@@ -38,7 +40,8 @@ public final class PerimeterAPIServer: Sendable {
 
     public init(options: PerimeterServerOptions) throws {
         let service = try InventoryService(path: options.storePath,
-                                           configuration: options.configuration)
+                                           configuration: options.configuration,
+                                           detection: options.detection)
         let reader = try StoreReader(path: options.storePath)
         let metrics = ServerMetrics()
         scheduler = JobScheduler(service: service, chunkSize: options.jobChunkSize,

@@ -9,11 +9,46 @@ import Testing
 /// then list/count and get latencies, a bulk change of 100,000 assets
 /// with the intake rate during it, and the intake rate alone. It prints
 /// figures; it asserts only that the work was done.
+///
+/// `PERIMETER_BENCH_SEEDED=FILE` keeps the seeded store there and copies it
+/// on later runs (seeding takes minutes); `PERIMETER_BENCH_PHASES` picks
+/// some of `list,bulk,intake` (default: all).
 @Suite(.serialized)
 struct ServerBenchmark {
     static let enabled = ProcessInfo.processInfo.environment["PERIMETER_SERVER_BENCH"] == "1"
     static let assetCount = Int(ProcessInfo.processInfo.environment["PERIMETER_BENCH_ASSETS"]
                                 ?? "") ?? 1_000_000
+
+    static let environment = ProcessInfo.processInfo.environment
+    static let phases = Set((environment["PERIMETER_BENCH_PHASES"] ?? "list,bulk,intake")
+                                .split(separator: ",").map(String.init))
+
+    /// A store of `assetCount` seeded assets, the first 100,000 tagged
+    /// `b100k`, and their uuids in seeding order.
+    static func seededStore() throws -> (path: String, ids: [String]) {
+        let path = TestServer.makeStorePath()
+        let cache = environment["PERIMETER_BENCH_SEEDED"]
+        if let cache, FileManager.default.fileExists(atPath: cache) {
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.copyItem(atPath: cache, toPath: path)
+            let store = try InventoryStore(path: path)
+            let ids = try store.database.statement(
+                "SELECT uuid FROM assets WHERE name LIKE 'seed-%' ORDER BY created_at")
+                .rows([]) { $0.text(0) }
+            return (path, ids)
+        }
+        let ids = try StoreSeeder.seed(path: path, community: "acme", count: assetCount)
+        let store = try InventoryStore(path: path)
+        try store.database.transaction {
+            let tag = try store.database.statement(
+                "INSERT INTO asset_tags (community, tag, asset_uuid) VALUES ('acme', 'b100k', ?1)")
+            for id in ids.prefix(100_000) { try tag.run([.text(id)]) }
+        }
+        try store.database.execute("ANALYZE")
+        try store.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if let cache { try FileManager.default.copyItem(atPath: path, toPath: cache) }
+        return (path, ids)
+    }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {
         let sorted = values.sorted()
@@ -44,7 +79,8 @@ struct ServerBenchmark {
         for index in 0..<count {
             let n = seed * count + index
             text += "{\"@timestamp\":\"2026-07-01T10:\(String(format: "%02d", (n / 60) % 60)):"
-                + "\(String(format: "%02d", n % 60))Z\",\"host\":{\"name\":\"bench-\(n % 20_000)\","
+                + "\(String(format: "%02d", n % 60))Z\","
+                + "\"host\":{\"name\":\"bench-\(n % 20_000)\","
                 + "\"ip\":[\"10.\((n / 65_536) % 256).\((n / 256) % 256).\(n % 256)\"]},"
                 + "\"user\":{\"name\":\"user\(n % 5_000)\"},\"event\":{\"outcome\":\"success\"},"
                 + "\"source\":{\"ip\":\"192.168.\((n / 256) % 256).\(n % 256)\"}}\n"
@@ -53,104 +89,114 @@ struct ServerBenchmark {
     }
 
     @Test(.enabled(if: enabled)) func oneMillionAssets() async throws {
-        let path = TestServer.makeStorePath()
+        let clock = ContinuousClock.now
+        let (path, ids) = try Self.seededStore()
         let tokens = try TestServer.issueTokens(at: path)
-        var clock = ContinuousClock.now
-        let ids = try StoreSeeder.seed(path: path, community: "acme", count: Self.assetCount)
-        let store = try InventoryStore(path: path)
-        try store.database.transaction {
-            let tag = try store.database.statement(
-                "INSERT INTO asset_tags (community, tag, asset_uuid) VALUES ('acme', 'b100k', ?1)")
-            for id in ids.prefix(100_000) { try tag.run([.text(id)]) }
-        }
-        try store.database.execute("ANALYZE")
-        print("bench seed: \(Self.assetCount) assets in \(ContinuousClock.now - clock)")
-
-        clock = ContinuousClock.now
+        print("bench seed: \(ids.count) assets in \(ContinuousClock.now - clock)")
+        let started = ContinuousClock.now
         let server = try await TestServer(storePath: path, tokens: tokens) {
             $0.http.threadCount = 2
         }
-        print("bench start (inventory load): \(ContinuousClock.now - clock)")
+        print("bench start (inventory load): \(ContinuousClock.now - started)")
+        if Self.phases.contains("list") { try await Self.listPhase(server, ids: ids) }
+        if Self.phases.contains("bulk") { try await Self.bulkPhase(server) }
+        if Self.phases.contains("intake") { try await Self.intakePhase(server) }
+        await server.stop()
+    }
 
-        // List with two filters and the count; the count alone matters most.
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// List with two filters and the count (the count matters most), a tag
+    /// filter, a text search and single gets.
+    static func listPhase(_ server: TestServer, ids: [String]) async throws {
         var list: [Double] = []
         for round in 0..<200 {
             let low = [0, 34, 68][round % 3]
-            list.append(try await Self.timed(
-                server, "/v1/assets?category=host&criticality_min=\(low)&limit=50&sort=criticality",
-                as: "acme/reader"))
+            list.append(try await timed(
+                server, "/v1/assets?category=host&criticality_min=\(low)&limit=50"
+                    + "&sort=criticality", as: "acme/reader"))
         }
-        Self.report("list category+criticality with count", list)
+        report("list category+criticality with count", list)
         var tagged: [Double] = []
         for _ in 0..<100 {
-            tagged.append(try await Self.timed(server, "/v1/assets?tag=b100k&category=host&limit=50",
-                                               as: "acme/reader"))
+            tagged.append(try await timed(server, "/v1/assets?tag=b100k&category=host&limit=50",
+                                          as: "acme/reader"))
         }
-        Self.report("list tag+category with count", tagged)
+        report("list tag+category with count", tagged)
         var text: [Double] = []
         for round in 0..<20 {
-            text.append(try await Self.timed(server, "/v1/assets?q=seed-\(round * 7919)&limit=50",
-                                             as: "acme/reader"))
+            text.append(try await timed(server, "/v1/assets?q=seed-\(round * 7919)&limit=50",
+                                        as: "acme/reader"))
         }
-        Self.report("list text search (FTS5 trigram)", text)
-
+        report("list text search (FTS5 trigram)", text)
         var get: [Double] = []
         for round in 0..<1_000 {
             let id = ids[(round * 7_919) % ids.count]
-            get.append(try await Self.timed(server, "/v1/assets/\(id)", as: "acme/reader"))
+            get.append(try await timed(server, "/v1/assets/\(id)", as: "acme/reader"))
         }
-        Self.report("get one asset", get)
+        report("get one asset", get)
+    }
 
-        // Bulk criticality change on 100,000 assets, alone.
-        clock = ContinuousClock.now
-        let alone = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
-            "action": "set_criticality", "criticality": 55, "filter": ["tag": ["b100k"]],
-        ])
-        let aloneJob = try #require(try alone.json()["id"] as? String)
-        var aloneStatus = ""
-        repeat {
-            try await Task.sleep(for: .milliseconds(50))
-            aloneStatus = try await server.call("GET", "/v1/jobs/\(aloneJob)", as: "acme/reader")
-                .json()["status"] as? String ?? ""
-        } while aloneStatus == "running" || aloneStatus == "queued"
-        print("bench bulk set_criticality 100,000 assets alone: \(ContinuousClock.now - clock)")
-
-        // Bulk criticality change on 100,000 assets, intake running meanwhile.
-        clock = ContinuousClock.now
+    static func startJob(_ server: TestServer, criticality: Int) async throws -> String {
         let started = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
-            "action": "set_criticality", "criticality": 99, "filter": ["tag": ["b100k"]],
+            "action": "set_criticality", "criticality": criticality,
+            "filter": ["tag": ["b100k"]],
         ])
-        let job = try #require(try started.json()["id"] as? String)
-        var ingested = 0
-        var batch = 0
-        let intakeStart = ContinuousClock.now
+        return try #require(try started.json()["id"] as? String)
+    }
+
+    static func jobStatus(_ server: TestServer, _ job: String) async throws -> String {
+        try await server.call("GET", "/v1/jobs/\(job)", as: "acme/reader")
+            .json()["status"] as? String ?? ""
+    }
+
+    /// A criticality change on 100,000 assets alone, then again with
+    /// intake running meanwhile.
+    static func bulkPhase(_ server: TestServer) async throws {
+        var clock = ContinuousClock.now
+        let alone = try await startJob(server, criticality: 55)
         var status = ""
         repeat {
-            let body = Self.events(2_000, seed: batch)
+            try await Task.sleep(for: .milliseconds(50))
+            status = try await jobStatus(server, alone)
+        } while status == "running" || status == "queued"
+        print(String(format: "bench bulk set_criticality 100,000 assets alone: %.2f s "
+                     + "(status %@)", seconds(since: clock), status))
+
+        clock = ContinuousClock.now
+        let job = try await startJob(server, criticality: 99)
+        var ingested = 0
+        var batch = 0
+        repeat {
+            let body = events(2_000, seed: batch)
             batch += 1
             let response = try await server.call("POST", "/v1/events", as: "acme/ingest",
                                                  body: body)
             ingested += try response.json()["received"] as? Int ?? 0
-            status = try await server.call("GET", "/v1/jobs/\(job)", as: "acme/reader")
-                .json()["status"] as? String ?? ""
+            status = try await jobStatus(server, job)
         } while status == "running" || status == "queued"
-        let bulkTime = ContinuousClock.now - clock
-        let intakeSeconds = Double((ContinuousClock.now - intakeStart).components.seconds)
-            + Double((ContinuousClock.now - intakeStart).components.attoseconds) / 1e18
-        print("bench bulk set_criticality 100,000 assets: \(bulkTime) (status \(status))")
+        let elapsed = seconds(since: clock)
+        print(String(format: "bench bulk set_criticality 100,000 assets: %.2f s (status %@)",
+                     elapsed, status))
         print(String(format: "bench intake during bulk: %d events in %.2f s = %.0f events/s",
-                     ingested, intakeSeconds, Double(ingested) / intakeSeconds))
+                     ingested, elapsed, Double(ingested) / elapsed))
+    }
 
-        // Intake alone: 20 bodies of 10,000 events, two clients.
-        let bodies = (0..<20).map { Self.events(10_000, seed: 1_000 + $0) }
-        clock = ContinuousClock.now
+    /// Intake alone: 20 bodies of 10,000 events, two clients.
+    static func intakePhase(_ server: TestServer) async throws {
+        let bodies = (0..<20).map { events(10_000, seed: 1_000 + $0) }
+        let clock = ContinuousClock.now
         let received = try await withThrowingTaskGroup(of: Int.self) { group in
             for client in 0..<2 {
                 group.addTask {
                     var count = 0
                     for index in stride(from: client, to: bodies.count, by: 2) {
                         let response = try await server.call("POST", "/v1/events",
-                                                             as: "acme/ingest", body: bodies[index])
+                                                             as: "acme/ingest",
+                                                             body: bodies[index])
                         count += try response.json()["received"] as? Int ?? 0
                     }
                     return count
@@ -158,12 +204,9 @@ struct ServerBenchmark {
             }
             return try await group.reduce(0, +)
         }
-        let elapsed = ContinuousClock.now - clock
-        let seconds = Double(elapsed.components.seconds)
-            + Double(elapsed.components.attoseconds) / 1e18
+        let elapsed = seconds(since: clock)
         print(String(format: "bench intake over HTTP with discovery: %d events in %.2f s = "
-                     + "%.0f events/s", received, seconds, Double(received) / seconds))
+                     + "%.0f events/s", received, elapsed, Double(received) / elapsed))
         #expect(received == 200_000)
-        await server.stop()
     }
 }

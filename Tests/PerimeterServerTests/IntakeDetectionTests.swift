@@ -1,0 +1,105 @@
+import PerimeterTestSupport
+import Foundation
+import PerimeterIngest
+import PerimeterStore
+import Testing
+
+/// `POST /v1/events` runs the server's Sigma rules (`serve --rules`): the
+/// answer counts matches and alerts, the alerts land in the store, each in
+/// the community that sent the events.
+@Suite(.serialized)
+struct IntakeDetectionTests {
+    static let ruleID = "7d1c0a4e-2222-4c1e-9f00-000000000002"
+    static let rule = """
+        title: Mallory signs in
+        id: \(ruleID)
+        taxonomy: ecs
+        level: high
+        logsource: {category: authentication}
+        detection:
+            selection:
+                user.name: mallory
+                event.action: logged-in
+            condition: selection
+        """
+
+    static func event(_ second: Int, user: String) -> String {
+        "{\"@timestamp\":\"2026-05-01T10:00:\(String(format: "%02d", second))Z\","
+            + "\"event\":{\"category\":[\"authentication\"],\"action\":\"logged-in\"},"
+            + "\"host\":{\"name\":\"srv-1\"},\"user\":{\"name\":\"\(user)\"}}\n"
+    }
+
+    static func startServer() async throws -> (TestServer, String) {
+        let directory = NSTemporaryDirectory() + "perimeter-intake-rules-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory,
+                                                withIntermediateDirectories: true)
+        try rule.write(toFile: directory + "/mallory.yml", atomically: true, encoding: .utf8)
+        let server = try await TestServer.start { options in
+            options.detection.rulePaths = [directory]
+        }
+        return (server, directory)
+    }
+
+    @Test func matchesOpenOneAlertPerGroupInTheSendersCommunity() async throws {
+        let (server, directory) = try await Self.startServer()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Two sign-ins of mallory on srv-1 (one group: same rule, same
+        // assets) and one of alice, which the rule does not name.
+        let body = Self.event(1, user: "mallory") + Self.event(2, user: "alice")
+            + Self.event(3, user: "mallory")
+        let acme = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                         body: Array(body.utf8)).json()
+        #expect(acme["received"] as? Int == 3)
+        #expect(acme["matches"] as? Int == 2)
+        #expect(acme["alerts_opened"] as? Int == 1)
+        let globex = try await server.call("POST", "/v1/events", as: "globex/ingest",
+                                           body: Array(Self.event(4, user: "mallory").utf8))
+            .json()
+        #expect(globex["matches"] as? Int == 1)
+        #expect(globex["alerts_opened"] as? Int == 1)
+        await server.stop()
+
+        let store = try InventoryStore(path: server.storePath)
+        let acmeAlerts = try store.alerts(matching: AlertQuery(community: "acme"))
+        #expect(acmeAlerts.map(\.ruleID) == [Self.ruleID])
+        #expect(acmeAlerts.first?.count == 2)
+        #expect(Set(acmeAlerts.first?.assets.map(\.name) ?? []) == ["srv-1", "mallory"])
+        let globexAlerts = try store.alerts(matching: AlertQuery(community: "globex"))
+        #expect(globexAlerts.map(\.count) == [1])
+        // Each community's alert names its own assets only.
+        let acmeUUIDs = Set(acmeAlerts.flatMap { $0.assets.map(\.uuid) })
+        let globexUUIDs = Set(globexAlerts.flatMap { $0.assets.map(\.uuid) })
+        #expect(acmeUUIDs.isDisjoint(with: globexUUIDs))
+    }
+
+    @Test func aServerWithoutRulesCountsNoMatches() async throws {
+        let server = try await TestServer.start()
+        let answer = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                           body: Array(Self.event(1, user: "mallory").utf8))
+            .json()
+        #expect(answer["received"] as? Int == 1)
+        #expect(answer["matches"] as? Int == 0)
+        #expect(answer["alerts_opened"] as? Int == 0)
+        await server.stop()
+    }
+
+    @Test func aDiscoveryRuleSwitchedOffAppliesToTheNextRequest() async throws {
+        let server = try await TestServer.start()
+        let first = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                          body: Array(Self.event(1, user: "alice").utf8)).json()
+        // srv-1 and alice.
+        #expect(first["discovered"] as? Int == 2)
+        let switched = try await server.call("PATCH", "/v1/discovery-rules", as: "acme/admin",
+                                             json: ["unique_accounts": false])
+        #expect(switched.status == 200)
+        let second = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                           body: Array(Self.event(2, user: "bob").utf8)).json()
+        // bob is not made an account; srv-1 exists already.
+        #expect(second["discovered"] as? Int == 0)
+        // Another community keeps its rules.
+        let other = try await server.call("POST", "/v1/events", as: "globex/ingest",
+                                          body: Array(Self.event(3, user: "bob").utf8)).json()
+        #expect(other["discovered"] as? Int == 2)
+        await server.stop()
+    }
+}
