@@ -93,8 +93,9 @@ extension InventoryStore {
     /// Events seen per week for an atom, oldest week first.
     public func weeklyActivity(of atom: Atom, community: String) throws -> [(EventTime, Int)] {
         try database.statement("""
-            SELECT week_start, sum(count) FROM activity
-            WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3
+            SELECT week_start, sum(count) FROM atom_activity
+            WHERE atom IN (SELECT id FROM atoms
+                           WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3)
             GROUP BY week_start ORDER BY week_start
             """).rows([.text(community), .text(atom.type.rawValue), .text(atom.value)]) {
             (EventTime(milliseconds: $0.int(0)), Int($0.int(1)))

@@ -31,6 +31,12 @@ public struct IngestProgress: Sendable, Hashable {
 public final class InventoryStore {
     public let database: Database
     public var path: String { database.path }
+    /// Atom row ids this connection has used (see `atomID(_:)`).
+    private var atomIDs: [AtomKey: Int64] = [:]
+    /// Attachments with ids up to this one are known to be stored (they
+    /// were loaded or written here): a change to one is an update. 0 when
+    /// unknown; an update that finds no row falls back to an insert.
+    private var storedAttachmentID: Int64 = 0
 
     public init(path: String) throws {
         database = try Database(path: path)
@@ -69,6 +75,7 @@ public final class InventoryStore {
             FROM attachments ORDER BY id
             """).forEachRow { row in
             if let attachment = Self.attachment(from: row) { inventory.load(attachment: attachment) }
+            storedAttachmentID = max(storedAttachmentID, row.int(0))
         }
         try database.statement("SELECT asset_uuid, atom_type, atom_value FROM rejected_atoms")
             .forEachRow { row in
@@ -101,7 +108,7 @@ public final class InventoryStore {
     public func persist(_ changes: InventoryChanges, progress: IngestProgress?,
                         counters: [String: Int], community: String,
                         alongside: ((InventoryStore) throws -> Void)? = nil) throws {
-        try database.transaction {
+        try writing {
             try write(changes)
             try alongside?(self)
             if let progress {
@@ -127,7 +134,7 @@ public final class InventoryStore {
 
     /// Writes changes made outside an ingest (an analyst's action).
     public func persist(_ changes: InventoryChanges) throws {
-        try database.transaction { try write(changes) }
+        try writing { try write(changes) }
     }
 
     /// Writes a whole inventory into a store that holds no asset yet (the
@@ -141,7 +148,7 @@ public final class InventoryStore {
         let isEmpty = try database.statement("SELECT NOT EXISTS (SELECT 1 FROM assets)")
             .firstRow { $0.int(0) != 0 } ?? false
         guard isEmpty else { return try persist(changes) }
-        try database.transaction {
+        try writing {
             // Everything SQLite would otherwise maintain row by row.
             let derived = try database.statement("""
                 SELECT type, name, sql FROM sqlite_master
@@ -152,7 +159,8 @@ public final class InventoryStore {
             for item in derived {
                 try database.execute("DROP \(item.type.uppercased()) \"\(item.name)\"")
             }
-            for asset in changes.assets.sorted(by: Self.uuidOrder) {
+            let keyed = changes.assets.map { (key: $0.id.uuidString.lowercased(), asset: $0) }
+            for (_, asset) in keyed.sorted(by: { $0.key < $1.key }) {
                 try upsert(asset, replacingTags: false)
             }
             try writeAttachments(changes.attachments.sorted { $0.id < $1.id })
@@ -182,31 +190,19 @@ public final class InventoryStore {
             FROM assets GROUP BY 1, 2, 3, 4, 5, 6;
         """
 
-    /// Orders assets as the store's primary key does (lower-case uuid
-    /// text), so rows are appended to the table instead of spread over it.
-    static func uuidOrder(_ a: Asset, _ b: Asset) -> Bool {
-        a.id.uuidString.lowercased() < b.id.uuidString.lowercased()
-    }
-
     private func write(_ changes: InventoryChanges) throws {
         for asset in changes.assets { try upsert(asset) }
+        // In key order, so that consecutive updates share pages.
         let seen = try database.statement(
             "UPDATE assets SET first_seen = ?2, last_seen = ?3 WHERE uuid = ?1")
-        for times in changes.seenTimes {
-            try seen.run([.text(times.asset.uuidString.lowercased()),
+        let seenRows = changes.seenTimes.map { (key: $0.asset.uuidString.lowercased(), times: $0) }
+        for (key, times) in seenRows.sorted(by: { $0.key < $1.key }) {
+            try seen.run([.text(key),
                           times.firstSeen.map { .integer(Self.millis($0)) } ?? .null,
                           times.lastSeen.map { .integer(Self.millis($0)) } ?? .null])
         }
         try writeAttachments(changes.attachments)
-        let activity = try database.statement("""
-            INSERT INTO activity (community, entity, atom_type, atom_value, week_start, count)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-            ON CONFLICT DO UPDATE SET count = count + ?6
-            """)
-        for (key, count) in changes.activity {
-            try activity.run(Self.keyValues(key.key) + [.integer(key.weekStart.milliseconds),
-                                                        .integer(Int64(count))])
-        }
+        try writeActivity(changes.activity)
         let unclaimed = try database.statement("""
             INSERT INTO unclaimed_atoms (community, entity, atom_type, atom_value, last_seen)
             VALUES (?1, ?2, ?3, ?4, ?5)
@@ -243,8 +239,16 @@ public final class InventoryStore {
         }
     }
 
+    /// Attachments already stored change only in their times, kind and
+    /// sightings: those are updated alone (no text to bind or compare);
+    /// the others are inserted whole.
     private func writeAttachments(_ attachments: [Attachment]) throws {
-        let attachment = try database.statement("""
+        let update = try database.statement("""
+            UPDATE attachments SET valid_from = ?2, valid_to = ?3, last_seen = ?4, sightings = ?5,
+                kind = ?6
+            WHERE id = ?1
+            """)
+        let insert = try database.statement("""
             INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
                 valid_from, valid_to, last_seen, origin, sightings)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -252,14 +256,72 @@ public final class InventoryStore {
                 sightings = ?12, kind = ?7
             """)
         for a in attachments {
-            try attachment.run([
+            let to: SQLValue = a.to.map { .integer($0.milliseconds) } ?? .null
+            let sightings = SQLValue.blob(Self.encode(a.recentSightings))
+            if a.id <= storedAttachmentID {
+                try update.run([.integer(a.id), .integer(a.from.milliseconds), to,
+                                .integer(a.lastSeen.milliseconds), sightings, .text(a.kind.rawValue)])
+                if database.changes == 1 { continue }
+            }
+            try insert.run([
                 .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
                 .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
                 .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
-                .integer(a.from.milliseconds), a.to.map { .integer($0.milliseconds) } ?? .null,
-                .integer(a.lastSeen.milliseconds), .text(a.origin),
-                .blob(Self.encode(a.recentSightings)),
+                .integer(a.from.milliseconds), to, .integer(a.lastSeen.milliseconds),
+                .text(a.origin), sightings,
             ])
+            storedAttachmentID = max(storedAttachmentID, a.id)
+        }
+    }
+
+    /// Adds a batch's weekly counts, in (atom id, week) order.
+    private func writeActivity(_ activity: [ActivityKey: Int]) throws {
+        var rows: [(atom: Int64, week: Int64, count: Int64)] = []
+        rows.reserveCapacity(activity.count)
+        for (key, count) in activity {
+            rows.append((try atomID(key.key), key.weekStart.milliseconds, Int64(count)))
+        }
+        rows.sort { ($0.atom, $0.week) < ($1.atom, $1.week) }
+        let add = try database.statement("""
+            INSERT INTO atom_activity (atom, week_start, count) VALUES (?1, ?2, ?3)
+            ON CONFLICT DO UPDATE SET count = count + ?3
+            """)
+        for row in rows { try add.run([.integer(row.atom), .integer(row.week), .integer(row.count)]) }
+    }
+
+    /// The row id of an atom in `atoms`, created when missing. Ids found
+    /// are remembered for the connection's life; a rolled-back
+    /// transaction forgets them all (see `writing`), as its rows are gone.
+    func atomID(_ key: AtomKey) throws -> Int64 {
+        if let id = atomIDs[key] { return id }
+        let values = Self.keyValues(key)
+        let id: Int64
+        if let found = try database.statement("""
+            SELECT id FROM atoms
+            WHERE community = ?1 AND atom_type = ?3 AND atom_value = ?4 AND entity = ?2
+            """).firstRow(values, { $0.int(0) }) {
+            id = found
+        } else {
+            try database.statement("""
+                INSERT INTO atoms (community, entity, atom_type, atom_value) VALUES (?1, ?2, ?3, ?4)
+                """).run(values)
+            id = database.lastInsertRowID
+        }
+        // Bounded: past this many, start over rather than hold every atom.
+        if atomIDs.count >= 2_000_000 { atomIDs.removeAll(keepingCapacity: true) }
+        atomIDs[key] = id
+        return id
+    }
+
+    /// Runs one write transaction; when it fails, what this connection
+    /// remembers of the rows it wrote is forgotten with them.
+    private func writing(_ body: () throws -> Void) throws {
+        do {
+            try database.transaction(body)
+        } catch {
+            atomIDs.removeAll()
+            storedAttachmentID = 0
+            throw error
         }
     }
 

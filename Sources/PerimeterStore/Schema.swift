@@ -235,6 +235,36 @@ enum Schema {
               AND reviewed = old.reviewed AND source = old.source;
         END;
         """,
+        // 6: weekly activity is the ingest's busiest write (one row per
+        // atom and week, for every distinct atom of every batch). Keyed by
+        // its text it made wide rows, each batch dirtying a page per row;
+        // atoms get integer ids and the counts a narrow table keyed by
+        // (atom, week), whose rows sit a hundred and more to a page. The
+        // view `activity` keeps the old shape for readers.
+        """
+        CREATE TABLE atoms (
+            id INTEGER PRIMARY KEY,
+            community TEXT NOT NULL, entity TEXT NOT NULL, atom_type TEXT NOT NULL,
+            atom_value TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX atoms_by_value ON atoms(community, atom_type, atom_value, entity);
+        INSERT INTO atoms (community, entity, atom_type, atom_value)
+            SELECT DISTINCT community, entity, atom_type, atom_value FROM activity
+            ORDER BY community, entity, atom_type, atom_value;
+        CREATE TABLE atom_activity (
+            atom INTEGER NOT NULL, week_start INTEGER NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY (atom, week_start)
+        ) WITHOUT ROWID;
+        INSERT INTO atom_activity (atom, week_start, count)
+            SELECT atoms.id, activity.week_start, activity.count
+            FROM activity JOIN atoms USING (community, entity, atom_type, atom_value)
+            ORDER BY 1, 2;
+        DROP TABLE activity;
+        CREATE VIEW activity AS
+            SELECT atoms.community, atoms.entity, atoms.atom_type, atoms.atom_value,
+                   atom_activity.week_start, atom_activity.count
+            FROM atom_activity JOIN atoms ON atoms.id = atom_activity.atom;
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

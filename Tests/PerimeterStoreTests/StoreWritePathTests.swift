@@ -2,7 +2,7 @@ import Foundation
 import PerimeterInventory
 import PerimeterModel
 import PerimeterSQLite
-import PerimeterStore
+@testable import PerimeterStore
 import Testing
 
 /// The store's fast paths (a bulk seed, the batch write of an ingest)
@@ -124,5 +124,76 @@ import Testing
         try store.seed(with: Self.makeInventory().snapshotChanges())
         #expect(try store.assets(matching: AssetQuery(community: "acme")).total == 8)
         #expect(try store.count(matching: AssetQuery(community: "acme")) == 8)
+    }
+}
+
+/// Migration 6 moves weekly activity to integer atom ids; a store made by
+/// an older Perimeter keeps its counts and goes on adding to them.
+@Suite struct ActivityMigrationTests {
+    @Test func activityOfASchemaFiveStoreSurvivesAndGrows() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.db").path
+
+        // A store as schema 5 left it, with counts in two weeks and two
+        // entities for one address, and one for an account.
+        let week1: Int64 = 1_714_348_800_000 // Monday 2024-04-29
+        let week2 = week1 + 7 * 86_400_000
+        do {
+            let old = try Database(path: path)
+            for (index, sql) in Schema.migrations.prefix(5).enumerated() {
+                try old.execute(sql)
+                try old.execute("PRAGMA user_version = \(index + 1)")
+            }
+            try old.execute("""
+                INSERT INTO activity VALUES
+                    ('acme', '', 'ipv4', '10.0.0.9', \(week1), 3),
+                    ('acme', '', 'ipv4', '10.0.0.9', \(week2), 4),
+                    ('acme', 'dmz', 'ipv4', '10.0.0.9', \(week2), 5),
+                    ('acme', '', 'username', 'corp\\alice', \(week1), 1),
+                    ('globex', '', 'ipv4', '10.0.0.9', \(week1), 9);
+                """)
+        }
+
+        let store = try InventoryStore(path: path)
+        #expect(InventoryStore.schemaVersion == 6)
+        let ip = Atom(type: .ipv4, normalizedValue: "10.0.0.9")
+        let alice = Atom(type: .username, normalizedValue: "corp\\alice")
+        let weeks = { (atom: Atom, community: String) in
+            try store.weeklyActivity(of: atom, community: community).map {
+                "\($0.0.milliseconds):\($0.1)"
+            }
+        }
+        // Entities of a community add up, per week; communities stay apart.
+        #expect(try weeks(ip, "acme") == ["\(week1):3", "\(week2):9"])
+        #expect(try weeks(alice, "acme") == ["\(week1):1"])
+        #expect(try weeks(ip, "globex") == ["\(week1):9"])
+        // The old shape is still readable, row for row.
+        let rows = try store.database.statement("""
+            SELECT community, entity, atom_type, atom_value, week_start, count FROM activity
+            """).rows { row in (0..<6).map { row.text($0) }.joined(separator: "|") }.sorted()
+        #expect(rows == [
+            "acme|dmz|ipv4|10.0.0.9|\(week2)|5", "acme||ipv4|10.0.0.9|\(week1)|3",
+            "acme||ipv4|10.0.0.9|\(week2)|4", "acme||username|corp\\alice|\(week1)|1",
+            "globex||ipv4|10.0.0.9|\(week1)|9",
+        ])
+
+        // An ingest batch adds to the migrated counts of the same atom.
+        let inventory = try store.loadInventory(settings: InventorySettings())
+        let time = EventTime(milliseconds: week2 + 3_600_000)
+        for offset in 0..<2 {
+            _ = inventory.observe(EventObservation(
+                time: time + .seconds(Int64(offset)), scope: ScopeKey(community: "acme"),
+                reference: "e:\(offset)", atoms: [FieldAtom(atom: ip, field: "source.ip")]),
+                rules: [], now: time + .days(1), stream: "s")
+        }
+        try store.persist(inventory.drainChanges(), progress: nil, counters: [:],
+                          community: "acme")
+        #expect(try weeks(ip, "acme") == ["\(week1):3", "\(week2):11"])
+        #expect(try store.database.statement("SELECT count(*) FROM atoms").firstRow {
+            $0.int(0)
+        } == 4)
     }
 }
