@@ -69,13 +69,15 @@ public struct AssetEnrichment: Sendable, Hashable {
     /// The fields per asset category, in `AssetCategory.allCases` order,
     /// categories without a matched asset left out.
     public var categories: [(AssetCategory, CategoryFields)] {
-        AssetCategory.allCases.compactMap { category in
-            let members = cards.filter { $0.category == category }
-            guard !members.isEmpty else { return nil }
-            return (category, CategoryFields(uuids: members.map(\.uuid),
-                                             names: Self.once(members.map(\.name)),
-                                             criticalityValues: Self.once(members.compactMap(\.criticality))))
-        }
+        AssetCategory.allCases.compactMap { category in fields(of: category).map { (category, $0) } }
+    }
+
+    /// The fields of one asset category; nil when no asset of it matched.
+    public func fields(of category: AssetCategory) -> CategoryFields? {
+        let members = cards.filter { $0.category == category }
+        guard !members.isEmpty else { return nil }
+        return CategoryFields(uuids: members.map(\.uuid), names: Self.once(members.map(\.name)),
+                              criticalityValues: Self.once(members.compactMap(\.criticality)))
     }
 
     private func display(of card: AssetCard) -> CriticalityDisplay {

@@ -90,10 +90,14 @@ public struct DetectionSummary: Sendable {
 ///
 /// It hooks into `IngestPipeline`: `onEvent` fills a detection record from the
 /// parsed event plus the enrichment's asset fields, evaluates it and keeps the
-/// matches of the batch; `onCommit` groups them into alerts inside the batch's
-/// store transaction, so a crash and a re-run count nothing twice.
+/// matches of the batch; `onBatchCommit` hands them over as the batch ends,
+/// and they are grouped into alerts inside the batch's store transaction, so
+/// a crash and a re-run count nothing twice.
 ///
-/// Not thread-safe, like the engine and the pipeline it serves.
+/// Evaluation runs on the pipeline's thread, the grouping on its writer
+/// thread, one batch at a time: each side keeps state of its own (the open
+/// alerts and their counts belong to the writer side). Read `summary`
+/// between `ingest` calls, when no batch is in flight.
 public final class DetectionStage {
     public let settings: DetectionSettings
     public let engine: DetectionEngine
@@ -103,7 +107,19 @@ public final class DetectionStage {
     public let extraFields: [String]
     /// True when keyword rules need every string leaf of the event.
     public var collectsAllLeaves: Bool { engine.needsAllStrings }
-    public private(set) var summary = DetectionSummary()
+    public var summary: DetectionSummary {
+        var merged = evaluated
+        merged.alertsOpened = grouped.alertsOpened
+        merged.matchesJoined = grouped.matchesJoined
+        merged.alertsByRule = grouped.alertsByRule
+        merged.suppressedByFilter = grouped.suppressedByFilter
+        merged.regexLimitExceeded = grouped.regexLimitExceeded
+        return merged
+    }
+    /// The counts of the pipeline's thread: rules, events, matches.
+    private var evaluated = DetectionSummary()
+    /// The counts of the writer thread: alerts and suppressions committed.
+    private var grouped = DetectionSummary()
 
     private var record: DetectionRecord
     /// Engine field → reader selection id, for the fields read from the event.
@@ -150,12 +166,12 @@ public final class DetectionStage {
         committedSuppressions = Array(repeating: 0, count: engine.filters.count)
 
         let status = RuleCheckSummary(reports: set.reports)
-        summary.rulesCompiled = status.compiled
-        summary.rulesUnmapped = status.unmapped
-        summary.runsUnmappedRules = settings.runsUnmappedRules
-        summary.rulesRefused = status.refused
-        summary.filters = status.filters
-        summary.refusedByReason = status.refusedByReason
+        evaluated.rulesCompiled = status.compiled
+        evaluated.rulesUnmapped = status.unmapped
+        evaluated.runsUnmappedRules = settings.runsUnmappedRules
+        evaluated.rulesRefused = status.refused
+        evaluated.filters = status.filters
+        evaluated.refusedByReason = status.refusedByReason
     }
 
     /// Hooks the stage into a pipeline made with `extraFields` and
@@ -177,7 +193,19 @@ public final class DetectionStage {
         pipeline.onEventLine = { [unowned self] event, enrichment, line in
             observe(event, enrichment, line: line)
         }
-        pipeline.onCommit = { [unowned self] store in try commit(into: store) }
+        pipeline.onBatchCommit = { [unowned self] in
+            // Taken on the pipeline's thread, as the batch ends.
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            let suppressed = engine.suppressedCounts
+            let byFilter = engine.suppressedCountsByFilterID
+            let regexLimitExceeded = engine.regexLimitExceededCount
+            return { [unowned self] store in
+                try commit(batch, suppressed: suppressed, into: store)
+                grouped.suppressedByFilter = byFilter
+                grouped.regexLimitExceeded = regexLimitExceeded
+            }
+        }
     }
 
     // MARK: - One event
@@ -185,7 +213,7 @@ public final class DetectionStage {
     private func observe(_ event: ReadEvent, _ enrichment: AssetEnrichment,
                          line: UnsafeRawBufferPointer) {
         fillRecord(event.parsed, enrichment)
-        summary.eventsEvaluated += 1
+        evaluated.eventsEvaluated += 1
         let matches = engine.evaluate(record)
         guard !matches.isEmpty else { return }
 
@@ -207,7 +235,7 @@ public final class DetectionStage {
                 urgency: settings.urgency.urgency(level: match.level, assets: policyAssets),
                 event: text))
         }
-        summary.matches += matches.count
+        evaluated.matches += matches.count
     }
 
     private func fillRecord(_ parsed: ParsedEvent, _ enrichment: AssetEnrichment) {
@@ -263,9 +291,10 @@ public final class DetectionStage {
 
     // MARK: - Alerts, at each batch commit
 
-    private func commit(into store: InventoryStore) throws {
+    private func commit(_ batch: [PendingMatch], suppressed: [Int],
+                        into store: InventoryStore) throws {
         var touched: [GroupKey] = []
-        for match in pending {
+        for match in batch {
             let key = GroupKey(entity: scope.entity,
                                text: StoredAlert.groupKey(ruleID: match.ruleID,
                                                           assetUUIDs: match.assets.map(\.uuid)))
@@ -282,7 +311,7 @@ public final class DetectionStage {
                 alert.urgency = max(alert.urgency, match.urgency)
                 alert.assets = match.assets
                 open[key] = alert
-                summary.matchesJoined += 1
+                grouped.matchesJoined += 1
             } else {
                 try evict(key, store: store)
                 var alert = StoredAlert(
@@ -293,12 +322,11 @@ public final class DetectionStage {
                     lastEvent: match.event)
                 alert.id = try store.save(alert)
                 open[key] = alert
-                summary.alertsOpened += 1
-                summary.alertsByRule[match.ruleID, default: 0] += 1
+                grouped.alertsOpened += 1
+                grouped.alertsByRule[match.ruleID, default: 0] += 1
             }
             if dirty.insert(key).inserted { touched.append(key) }
         }
-        pending.removeAll(keepingCapacity: true)
         for key in touched {
             if let alert = open[key] { try write(alert, to: store) }
         }
@@ -307,14 +335,12 @@ public final class DetectionStage {
 
         var delta: [String: Int] = [:]
         for (index, filter) in engine.filters.enumerated() {
-            let count = engine.suppressedCounts[index] - committedSuppressions[index]
+            let count = suppressed[index] - committedSuppressions[index]
             let id = filter.id.isEmpty ? filter.title : filter.id
             if count > 0 { delta[id, default: 0] += count }
         }
         try store.addSuppressions(delta, community: scope.community)
-        committedSuppressions = engine.suppressedCounts
-        summary.suppressedByFilter = engine.suppressedCountsByFilterID
-        summary.regexLimitExceeded = engine.regexLimitExceededCount
+        committedSuppressions = suppressed
     }
 
     /// The open alert a match at `time` joins: the one this run last touched
@@ -410,7 +436,7 @@ private enum AssetField {
             for value in values { record.append(.int(Int64(value)), to: field) }
         }
         func fields(_ category: AssetCategory) -> AssetEnrichment.CategoryFields? {
-            enrichment.categories.first { $0.0 == category }?.1
+            enrichment.fields(of: category)
         }
         switch self {
         case .tags: strings(enrichment.tags)

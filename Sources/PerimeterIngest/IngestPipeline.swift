@@ -73,9 +73,14 @@ public final class IngestPipeline {
     /// Like `onEvent`, with the event's raw line (valid during the call
     /// only): detection keeps the enriched text of the events that match.
     public var onEventLine: ((ReadEvent, AssetEnrichment, UnsafeRawBufferPointer) -> Void)?
-    /// Called inside each batch's store transaction, after the inventory
-    /// changes are written (detection writes its alerts there).
-    public var onCommit: ((InventoryStore) throws -> Void)?
+    /// Called on the pipeline's thread as each batch ends; the work it
+    /// returns runs inside that batch's store transaction, after the
+    /// inventory changes, on the writer thread (detection writes its alerts
+    /// there). The work must not touch what the pipeline's thread goes on
+    /// using: whatever it needs of that is taken here, when the batch ends.
+    public var onBatchCommit: (() -> (InventoryStore) throws -> Void)?
+    /// Commits in the background while the next batch is processed.
+    private let writer = BatchWriter()
 
     public convenience init(store: InventoryStore, configuration: PerimeterConfiguration,
                             options: IngestOptions, output: EnrichedEventSink? = nil,
@@ -152,11 +157,11 @@ public final class IngestPipeline {
                 if uncommitted >= configuration.batchSize { try commit(progress: last) }
             }
         } catch let error as InputError {
-            try commit(progress: last)
+            try commitAndWait(progress: last)
             throw error
         }
         last.size = identity?.size ?? last.size
-        try commit(progress: last)
+        try commitAndWait(progress: last)
     }
 
     /// Ingests standard input. It cannot resume: what a killed run had
@@ -169,7 +174,7 @@ public final class IngestPipeline {
             summary.bytes += UInt64(line.count + 1)
             if uncommitted >= configuration.batchSize { try commit(progress: nil) }
         }
-        try commit(progress: nil)
+        try commitAndWait(progress: nil)
     }
 
     /// Ingests lines given in memory (the HTTP intake and tests), with
@@ -182,7 +187,7 @@ public final class IngestPipeline {
             }
             if uncommitted >= configuration.batchSize { try commit(progress: nil) }
         }
-        try commit(progress: nil)
+        try commitAndWait(progress: nil)
     }
 
     /// Ingests lines of one in-memory body (an HTTP intake request) in
@@ -205,7 +210,7 @@ public final class IngestPipeline {
         }
         var enriched: [UInt8] = []
         if returnsEnriched { swap(&enriched, &outputBuffer) }
-        try commit(progress: nil)
+        try commitAndWait(progress: nil)
         return enriched
     }
 
@@ -276,7 +281,8 @@ public final class IngestPipeline {
 
     /// Writes the batch: output first (so a crash repeats output rather
     /// than loses it), then the inventory, progress and counters in one
-    /// transaction.
+    /// transaction, on the writer thread. A crash may thus repeat up to two
+    /// batches of output: the one committing and the one being read.
     private func commit(progress: IngestProgress?) throws {
         try flushOutput()
         try output?.flush()
@@ -288,10 +294,22 @@ public final class IngestPipeline {
             return
         }
         let changes = inventory.drainChanges()
-        try store.persist(changes, progress: progress, counters: summary - committedSummary,
-                           community: options.scope.community, alongside: onCommit)
+        let counters = summary - committedSummary
+        let community = options.scope.community
+        let alongside = onBatchCommit?()
+        try writer.submit {
+            try store.persist(changes, progress: progress, counters: counters,
+                              community: community, alongside: alongside)
+        }
         committedSummary = summary
         uncommitted = 0
+    }
+
+    /// Commits the last batch of an input and waits until the store has
+    /// it: when an `ingest` call returns, everything it read is committed.
+    private func commitAndWait(progress: IngestProgress?) throws {
+        try commit(progress: progress)
+        try writer.waitUntilIdle()
     }
 
     /// The summary with the elapsed time filled in.
