@@ -30,8 +30,7 @@ public final class EventReader {
     private let ids: ContextFieldIDs
     /// Vendor found in each module, observer or agent type value seen.
     private var vendorCache: [String: String?] = [:]
-    private let leaseFieldIDs: [(conditions: [(Int, [String])], action: Int, address: Int,
-                                 hostname: Int?, mac: Int?, source: LeaseSource)]
+    private let leaseMatchers: [LeaseMatcher]
 
     /// `extraFields` are selected too, for the detection stage.
     public init(configuration: PerimeterConfiguration, extraFields: [String] = [],
@@ -46,12 +45,7 @@ public final class EventReader {
         let selection = selection
         extractorFieldIDs = AtomExtractor.fieldPaths.map { selection.id(of: $0)! }
         ids = ContextFieldIDs(selection: selection)
-        leaseFieldIDs = leaseSources.map { source in
-            (source.conditions.map { (selection.id(of: $0.key)!, $0.value.map { $0.lowercased() }) },
-             selection.id(of: source.actionField)!, selection.id(of: source.addressField)!,
-             source.hostnameField.flatMap(selection.id(of:)), source.macField.flatMap(selection.id(of:)),
-             source)
-        }
+        leaseMatchers = leaseSources.map { LeaseMatcher($0, selection: selection) }
     }
 
     /// The simdjson kernel in use (icelake, haswell, westmere, fallback).
@@ -185,14 +179,16 @@ public final class EventReader {
     // MARK: - Leases
 
     private func lease(_ parsed: ParsedEvent) -> LeaseObservation? {
-        for source in leaseFieldIDs {
-            let matches = source.conditions.allSatisfy { id, accepted in
-                let values = parsed.values(of: id)
+        for source in leaseMatchers {
+            let matches = source.conditions.allSatisfy { condition in
+                let values = parsed.values(of: condition.id)
                 if values.isEmpty { return false }
-                if accepted.contains("*") { return true }
+                if condition.acceptsAny { return true }
                 return values.contains { value in
-                    guard let text = value.jsonString else { return accepted.contains(value.text) }
-                    return accepted.contains { text.isEqualIgnoringASCIICase(to: $0) }
+                    guard let text = value.jsonString else {
+                        return condition.accepted.contains(value.text)
+                    }
+                    return condition.accepted.contains { text.isEqualIgnoringASCIICase(to: $0) }
                 }
             }
             guard matches else { continue }
@@ -224,6 +220,38 @@ public final class EventReader {
     private func hostnameAtom(_ value: String) -> Atom? {
         let first = value.split(separator: ".", maxSplits: 1).first.map(String.init) ?? value
         return extractor.normalizer.hostname(first)
+    }
+}
+
+/// A lease source with its fields as selection ids. A class, so that
+/// the per-event loop over the sources copies nothing.
+private final class LeaseMatcher {
+    struct Condition {
+        let id: Int
+        /// `*`: the field only has to be present.
+        let acceptsAny: Bool
+        /// Lower case.
+        let accepted: [String]
+    }
+
+    let conditions: [Condition]
+    let action: Int
+    let address: Int
+    let hostname: Int?
+    let mac: Int?
+    let source: LeaseSource
+
+    init(_ source: LeaseSource, selection: FieldSelection) {
+        conditions = source.conditions.map { path, accepted in
+            let lowered = accepted.map { $0.lowercased() }
+            return Condition(id: selection.id(of: path)!, acceptsAny: lowered.contains("*"),
+                             accepted: lowered)
+        }
+        action = selection.id(of: source.actionField)!
+        address = selection.id(of: source.addressField)!
+        hostname = source.hostnameField.flatMap(selection.id(of:))
+        mac = source.macField.flatMap(selection.id(of:))
+        self.source = source
     }
 }
 

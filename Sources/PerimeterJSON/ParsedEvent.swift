@@ -19,10 +19,12 @@ public struct ParsedEvent {
     let sekoiaioKeepsMembers: Bool
     let documentClose: Int
     let documentKeepsMembers: Bool
+    private let fieldCount: Int
 
     init(parser: EventParser, generation: UInt64, result: pj_result, lineLength: Int) {
         self.parser = parser
         self.generation = generation
+        fieldCount = parser.selection.count
         leaves = result.leaves
         leafCount = result.leaf_count
         grouped = result.grouped
@@ -46,7 +48,7 @@ public struct ParsedEvent {
     /// values of the array's path. Objects are not values.
     public func values(of fieldID: Int) -> JSONValues {
         checkValid()
-        precondition(fieldID >= 0 && fieldID < parser.selection.count,
+        precondition(fieldID >= 0 && fieldID < fieldCount,
                      "field id \(fieldID) is not in the selection")
         guard let fieldStarts, let grouped else {
             return JSONValues(base: nil, count: 0, owner: parser, generation: generation)
@@ -55,6 +57,34 @@ public struct ParsedEvent {
         let end = Int(fieldStarts[fieldID + 1])
         return JSONValues(base: grouped + start, count: end - start,
                           owner: parser, generation: generation)
+    }
+
+    /// Calls `body` with the text of each value of a field, in document
+    /// order: strings as their UTF-8, numbers in decimal (`JSONScalar.text`);
+    /// booleans and nulls are skipped. The bytes are valid only inside
+    /// `body`. This is the extraction hot path: no `String` is made for a
+    /// string value.
+    public func forEachText(of fieldID: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        checkValid()
+        precondition(fieldID >= 0 && fieldID < fieldCount,
+                     "field id \(fieldID) is not in the selection")
+        guard let fieldStarts, let grouped else { return }
+        let end = Int(fieldStarts[fieldID + 1])
+        var index = Int(fieldStarts[fieldID])
+        while index < end {
+            let leaf = grouped[index]
+            index += 1
+            switch leaf.kind {
+            case UInt32(PJ_STRING.rawValue):
+                let bytes = UnsafeRawPointer(leaf.string)?.assumingMemoryBound(to: UInt8.self)
+                body(UnsafeBufferPointer(start: bytes, count: Int(leaf.length)))
+            case UInt32(PJ_TRUE.rawValue), UInt32(PJ_FALSE.rawValue), UInt32(PJ_NULL.rawValue):
+                continue
+            default:
+                var text = JSONScalar(leaf, owner: parser, generation: generation).text
+                text.withUTF8(body)
+            }
+        }
     }
 
     /// The first string value of a field, if any.

@@ -22,8 +22,8 @@ enum FieldRule: Sendable {
     case context
 }
 
+/// Plain values only, so the extraction loop copies it without reference counting.
 struct FieldSpec: Sendable {
-    let path: String
     let rule: FieldRule
     /// host.* or agent.*, which a collector source empties.
     let isHostField: Bool
@@ -96,7 +96,7 @@ extension AtomExtractor {
     }()
 
     static let fieldSpecs: [FieldSpec] = fieldTable.map { path, rule in
-        FieldSpec(path: path, rule: rule, isHostField: path.hasPrefix("host."),
+        FieldSpec(rule: rule, isHostField: path.hasPrefix("host."),
                   isAgentField: path.hasPrefix("agent."))
     }
 

@@ -50,15 +50,6 @@ public struct ParsedEventFields: EventFieldSource {
     }
 
     public func forEachUTF8(inField index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        for value in parsed.values(of: selectionIDs[index]) {
-            switch value {
-            case .string(let text):
-                text.withUnsafeBytes { body($0.assumingMemoryBound(to: UInt8.self)) }
-            case .int, .uint, .double:
-                var text = value.text
-                text.withUTF8(body)
-            case .bool, .null: continue
-            }
-        }
+        parsed.forEachText(of: selectionIDs[index], body)
     }
 }

@@ -44,8 +44,10 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
     public var description: String {
         String(unsafeUninitializedCapacity: 15) { buffer in
             var index = 0
-            for shift in stride(from: 24, through: 0, by: -8) {
-                let part = Int(bits >> UInt32(shift) & 0xFF)
+            var shift: UInt32 = 32
+            while shift > 0 {
+                shift -= 8
+                let part = Int(bits >> shift & 0xFF)
                 if shift != 24 {
                     buffer[index] = UInt8(ascii: ".")
                     index += 1

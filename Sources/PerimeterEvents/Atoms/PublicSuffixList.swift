@@ -27,6 +27,12 @@ public struct PublicSuffixList: Sendable {
     private var wildcardParents: Set<String> = []
     private var exceptions: Set<String> = []
 
+    /// The three sets again, for lookups by bytes (built once, at the end
+    /// of `init`).
+    private var byteRules = ByteStringSet([])
+    private var byteWildcardParents = ByteStringSet([])
+    private var byteExceptions = ByteStringSet([])
+
     /// The number of rules read, for the startup log.
     public private(set) var ruleCount = 0
 
@@ -40,6 +46,9 @@ public struct PublicSuffixList: Sendable {
             add(rule: rule)
         }
         for suffix in extraSuffixes { add(rule: Substring(suffix)) }
+        byteRules = ByteStringSet(rules)
+        byteWildcardParents = ByteStringSet(wildcardParents)
+        byteExceptions = ByteStringSet(exceptions)
     }
 
     /// Reads the list from a file (Debian's by default).
@@ -81,6 +90,9 @@ public struct PublicSuffixList: Sendable {
     /// The public suffix of a lower-case domain name (`co.uk` for
     /// `www.example.co.uk`); the whole name when it is itself a suffix.
     public func publicSuffix(of domain: String) -> Substring {
+        if let start = asciiStart(of: domain, publicSuffixStart) {
+            return Self.suffix(of: domain, fromByte: start)
+        }
         let name = Substring(domain)
         var start = name.startIndex
         while true {
@@ -104,6 +116,9 @@ public struct PublicSuffixList: Sendable {
     /// `example.co.uk` for `www.example.co.uk`; nil when the name is itself
     /// a public suffix (`co.uk`, `onmicrosoft.com`).
     public func registrableDomain(of domain: String) -> Substring? {
+        if let start = asciiStart(of: domain, registrableDomainStart) {
+            return start < 0 ? nil : Self.suffix(of: domain, fromByte: start)
+        }
         let name = Substring(domain)
         let suffix = publicSuffix(of: domain)
         guard suffix.startIndex > name.startIndex else { return nil }
@@ -111,5 +126,52 @@ public struct PublicSuffixList: Sendable {
         let labelStart = name[..<beforeDot].lastIndex(of: ".").map(name.index(after:))
             ?? name.startIndex
         return name[labelStart...]
+    }
+
+    // MARK: - Bytes
+
+    /// The part of `domain` from a byte offset just after a dot (or 0),
+    /// which is always a Character boundary in ASCII.
+    private static func suffix(of domain: String, fromByte offset: Int) -> Substring {
+        let name = Substring(domain)
+        return name[name.utf8.index(name.startIndex, offsetBy: offset)...]
+    }
+
+    /// `find` over the UTF-8 of an ASCII domain, where a dot is always a
+    /// Character of its own; nil for other text (the Character path runs).
+    private func asciiStart(of domain: String, _ find: (UTF8Bytes) -> Int) -> Int? {
+        ASCII.withUTF8(domain) { bytes in ASCII.isASCII(bytes) ? find(bytes) : nil }
+    }
+
+    /// The offset where the public suffix of ASCII bytes starts.
+    func publicSuffixStart(_ name: UTF8Bytes) -> Int {
+        var start = 0
+        while true {
+            let candidate = ASCII.slice(name, start..<name.count)
+            let parentStart = ASCII.firstIndex(of: UInt8(ascii: "."), in: candidate)
+                .map { start + $0 + 1 }
+            if byteExceptions.contains(candidate) {
+                // `!www.ck`: the suffix is the exception minus its first label.
+                return parentStart ?? start
+            }
+            if byteRules.contains(candidate) { return start }
+            guard let parentStart else {
+                return start  // The implicit `*` rule: the top label.
+            }
+            if byteWildcardParents.contains(ASCII.slice(name, parentStart..<name.count)) {
+                return start
+            }
+            start = parentStart
+        }
+    }
+
+    /// The offset where the registrable domain of ASCII bytes starts, or
+    /// -1 when the name is itself a public suffix.
+    func registrableDomainStart(_ name: UTF8Bytes) -> Int {
+        let suffixStart = publicSuffixStart(name)
+        guard suffixStart > 0 else { return -1 }
+        let beforeDot = suffixStart - 1
+        let labelDot = ASCII.lastIndex(of: UInt8(ascii: "."), in: ASCII.slice(name, 0..<beforeDot))
+        return labelDot.map { $0 + 1 } ?? 0
     }
 }
