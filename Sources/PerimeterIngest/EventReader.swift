@@ -60,20 +60,21 @@ public final class EventReader {
         let atoms = extracted.atoms.map { FieldAtom(atom: $0.atom, field: paths[$0.fieldIndex]) }
 
         let timestamp = parsed.firstString(of: ids.timestamp).flatMap { EventTime(parsing: $0) }
-        var observation = EventObservation(time: timestamp ?? arrival, scope: scope,
-                                           reference: reference, atoms: atoms)
-        observation.host = hostSubject(parsed, extracted.atoms)
-        observation.account = accountSubject(parsed, extracted.atoms)
-        observation.isFailure = parsed.values(of: ids.outcome).contains {
-            $0.jsonString?.isEqualIgnoringASCIICase(to: "failure") == true
-        }
-        observation.operatingSystem = operatingSystem(parsed)
-        observation.hostTypes = strings(parsed, ids.hostType)
-        observation.agentIDs = extracted.atoms.compactMap {
+        let agentIDs = extracted.atoms.compactMap {
             $0.fieldIndex == fields.agentID && $0.atom.type == .agentID ? $0.atom.value : nil
         }
-        if !observation.agentIDs.isEmpty { observation.edrVendor = edrVendor(parsed) }
-        observation.lease = lease(parsed)
+        // One initialiser call: setting the fields one by one copied the
+        // observation about ten times per event.
+        let observation = EventObservation(
+            time: timestamp ?? arrival, scope: scope, reference: reference, atoms: atoms,
+            host: hostSubject(parsed, extracted.atoms),
+            account: accountSubject(parsed, extracted.atoms),
+            isFailure: parsed.values(of: ids.outcome).contains {
+                $0.jsonString?.isEqualIgnoringASCIICase(to: "failure") == true
+            },
+            operatingSystem: operatingSystem(parsed), hostTypes: strings(parsed, ids.hostType),
+            edrVendor: agentIDs.isEmpty ? nil : edrVendor(parsed), agentIDs: agentIDs,
+            lease: lease(parsed))
         return ReadEvent(parsed: parsed, observation: observation, hasEventTime: timestamp != nil,
                          droppedDottedHostnames: extracted.droppedDottedHostnames)
     }
@@ -136,6 +137,9 @@ public final class EventReader {
     }
 
     private func operatingSystem(_ parsed: ParsedEvent) -> OperatingSystemFields? {
+        // Most events have no OS field: twelve presence checks, no String.
+        guard ids.osPairs.contains(where: { parsed.hasValues(of: $0.0) || parsed.hasValues(of: $0.1) })
+        else { return nil }
         func first(_ pair: (Int, Int)) -> String? {
             parsed.firstString(of: pair.0) ?? parsed.firstString(of: pair.1)
         }
@@ -279,6 +283,8 @@ private struct ContextFieldIDs {
     let timestamp, outcome, hostName, hostHostname, userName, userDomain, hostType: Int
     let eventModule, observerVendor, observerProduct, agentType: Int
     let osName, osVersion, osFamily, osPlatform, osFull, osKernel: (Int, Int)
+    /// The six pairs above.
+    let osPairs: [(Int, Int)]
 
     init(selection: FieldSelection) {
         func id(_ path: String) -> Int { selection.id(of: path)! }
@@ -299,5 +305,6 @@ private struct ContextFieldIDs {
         osPlatform = (id("host.os.platform"), id("os.platform"))
         osFull = (id("host.os.full"), id("os.full"))
         osKernel = (id("host.os.kernel"), id("os.kernel"))
+        osPairs = [osName, osVersion, osFamily, osPlatform, osFull, osKernel]
     }
 }

@@ -87,6 +87,16 @@ public struct ParsedEvent {
         }
     }
 
+    /// Whether the field has at least one scalar value (`null` counts), as
+    /// `contains(_:)`, without making a view of the values.
+    public func hasValues(of fieldID: Int) -> Bool {
+        checkValid()
+        precondition(fieldID >= 0 && fieldID < fieldCount,
+                     "field id \(fieldID) is not in the selection")
+        guard let fieldStarts else { return false }
+        return fieldStarts[fieldID + 1] > fieldStarts[fieldID]
+    }
+
     /// The first string value of a field, if any.
     public func firstString(of fieldID: Int) -> String? {
         for value in values(of: fieldID) {

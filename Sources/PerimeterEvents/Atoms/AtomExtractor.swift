@@ -111,7 +111,7 @@ public struct AtomExtractor: Sendable {
             inputType: firstValue(of: Self.inputTypeField, in: event))
         result.isFromCollectorSource = scope != .subject
 
-        for index in 0..<specs.count {
+        event.forEachFieldWithValues { index in
             let spec = specs[index]
             let skipped = switch scope {
             case .subject: false
@@ -120,11 +120,11 @@ public struct AtomExtractor: Sendable {
             }
             if skipped {
                 event.forEachUTF8(inField: index) { _ in result.skippedCollectorValues += 1 }
-                continue
+                return
             }
             switch spec.rule {
             case .context:
-                continue
+                return
             case .username(let domainField):
                 var domain: String?
                 var isDomainRead = false

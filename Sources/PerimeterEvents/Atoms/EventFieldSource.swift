@@ -15,9 +15,18 @@ public protocol EventFieldSource {
     /// inside `body`. Sources that hold bytes implement it so that
     /// extraction makes a `String` only of the values that are atoms.
     func forEachUTF8(inField index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void)
+
+    /// Calls `body` with the index of every field that may have values, in
+    /// increasing order; a field left out must have none. Sources that know
+    /// which fields are present spare the extractor a call per absent field.
+    func forEachFieldWithValues(_ body: (Int) -> Void)
 }
 
 extension EventFieldSource {
+    public func forEachFieldWithValues(_ body: (Int) -> Void) {
+        for index in AtomExtractor.fieldPaths.indices { body(index) }
+    }
+
     public func forEachUTF8(inField index: Int,
                             _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         forEachString(inField: index) { value in
@@ -51,5 +60,11 @@ public struct ParsedEventFields: EventFieldSource {
 
     public func forEachUTF8(inField index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         parsed.forEachText(of: selectionIDs[index], body)
+    }
+
+    public func forEachFieldWithValues(_ body: (Int) -> Void) {
+        for index in selectionIDs.indices where parsed.hasValues(of: selectionIDs[index]) {
+            body(index)
+        }
     }
 }
