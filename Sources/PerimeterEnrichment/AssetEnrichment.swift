@@ -125,7 +125,9 @@ public struct AssetEnrichment: Sendable, Hashable {
             appendList(cards.count == 1 ? cards[0].tags : tags, to: &output)
             output.append(contentsOf: "],".utf8)
         }
-        appendStrings("uuid", to: &output) { _, _ in false } value: { $0.uuid }
+        output.append(contentsOf: #""uuid":["#.utf8)
+        appendUUIDs(of: cards.indices, to: &output)
+        output.append(UInt8(ascii: "]"))
         output.append(UInt8(ascii: ","))
         appendStrings("name", to: &output) { $0.name == $1.name } value: { $0.name }
         if view == .detection {
@@ -152,10 +154,7 @@ public struct AssetEnrichment: Sendable, Hashable {
             firstCategory = false
             JSONText.appendQuoted(category.rawValue, to: &output)
             output.append(contentsOf: #":{"uuid":["#.utf8)
-            for (position, index) in members.enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                JSONText.appendQuoted(cards[index].uuid, to: &output)
-            }
+            appendUUIDs(of: members, to: &output)
             output.append(contentsOf: #"],"name":["#.utf8)
             var written = 0
             for (position, index) in members.enumerated()
@@ -169,6 +168,16 @@ public struct AssetEnrichment: Sendable, Hashable {
             output.append(UInt8(ascii: "}"))
         }
         output.append(UInt8(ascii: "}"))
+    }
+
+    /// The quoted uuids of the given cards, comma-separated.
+    private func appendUUIDs(of members: some Collection<Int>, to output: inout [UInt8]) {
+        for (position, index) in members.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(UInt8(ascii: "\""))
+            cards[index].id.appendLowercasedText(to: &output)
+            output.append(UInt8(ascii: "\""))
+        }
     }
 
     private func appendList(_ strings: [String], to output: inout [UInt8]) {

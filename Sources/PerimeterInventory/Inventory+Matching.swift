@@ -72,13 +72,7 @@ extension Inventory {
         var found: [AssetCard] = []
         found.reserveCapacity(ids.count)
         for id in ids {
-            if let card = cards[id] {
-                found.append(card)
-            } else if let asset = assets[id] {
-                let card = AssetCard(asset)
-                cards[id] = card
-                found.append(card)
-            }
+            if let asset = assets[id] { found.append(AssetCard(asset)) }
         }
         if found.count > 1 {
             found.sort { a, b in
@@ -86,7 +80,7 @@ extension Inventory {
                 case let (x?, y?) where x != y: return x > y
                 case (.some, nil): return true
                 case (nil, .some): return false
-                default: return a.uuid < b.uuid
+                default: return a.id.sortsBefore(b.id)
                 }
             }
         }
@@ -107,30 +101,25 @@ extension Inventory {
     }
 }
 
-/// What enrichment shows of an asset, computed once per change rather
-/// than per event: the uuid's text form is costly to make.
+/// What enrichment shows of an asset, made from it for each event: it is
+/// cheap (the uuid's text is written when needed, not kept), so the
+/// inventory keeps no second copy of its assets for enrichment.
 public struct AssetCard: Sendable, Hashable {
     public let id: AssetID
-    /// The uuid in lower case, as every output writes it.
-    public let uuid: String
     public let name: String
     public let category: AssetCategory
     public let criticality: Int?
+    /// Sorted.
     public let tags: [String]
 
     public init(_ asset: Asset) {
         id = asset.id
-        uuid = asset.id.uuidString.lowercased()
         name = asset.name
         category = asset.category
         criticality = asset.criticality?.value
-        tags = asset.tags.sorted()
+        tags = asset.tags.isEmpty ? [] : asset.tags.sorted()
     }
 
-    /// Whether the card still shows the asset as it is.
-    func describes(_ asset: Asset) -> Bool {
-        name == asset.name && criticality == asset.criticality?.value
-            && category == asset.category && tags.count == asset.tags.count
-            && tags.allSatisfy(asset.tags.contains)
-    }
+    /// The uuid in lower case, as every output writes it.
+    public var uuid: String { id.lowercasedText }
 }

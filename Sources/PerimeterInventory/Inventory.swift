@@ -45,8 +45,6 @@ public final class Inventory {
     public internal(set) var assets: [AssetID: Asset] = [:]
     /// Revoked assets, kept apart so matching need not copy asset records.
     var revokedAssets: Set<AssetID> = []
-    /// What enrichment shows of each asset, precomputed.
-    var cards: [AssetID: AssetCard] = [:]
     var attachments: [Attachment] = []
     let timelines = TimelineIndex()
     var attachmentsByAsset: [AssetID: [Int32]] = [:]
@@ -72,13 +70,9 @@ public final class Inventory {
         refreshDerivedState(of: asset)
     }
 
-    /// Keeps the revoked set and the enrichment card in step with an
-    /// asset record just stored.
+    /// Keeps the revoked set in step with an asset record just stored.
     func refreshDerivedState(of asset: Asset) {
         if asset.isRevoked { revokedAssets.insert(asset.id) } else { revokedAssets.remove(asset.id) }
-        // Cards are made when enrichment first needs one: most of a large
-        // inventory is never matched in a run, and a card costs memory.
-        if let card = cards[asset.id], !card.describes(asset) { cards[asset.id] = nil }
     }
 
     /// Adds an attachment as it was stored; records no change.
