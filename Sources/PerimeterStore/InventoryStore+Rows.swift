@@ -73,16 +73,53 @@ extension InventoryStore {
          .text(key.atom.type.rawValue), .text(key.atom.value)]
     }
 
+    /// Sightings as varints: the first time, then each one's distance
+    /// from the one before (zigzag, so any order survives). Sightings are
+    /// close together, so most take two or three bytes instead of eight:
+    /// an address's row stays small as its sightings grow, and SQLite
+    /// rewrites and splits fewer pages for it.
     static func encode(_ times: [EventTime]) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(times.count * 8)
+        bytes.reserveCapacity(times.count * 3 + 6)
+        var previous: Int64 = 0
         for time in times {
-            withUnsafeBytes(of: time.milliseconds.littleEndian) { bytes.append(contentsOf: $0) }
+            let delta = time.milliseconds &- previous
+            previous = time.milliseconds
+            var zigzag = UInt64(bitPattern: (delta << 1) ^ (delta >> 63))
+            while zigzag >= 0x80 {
+                bytes.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
+                zigzag >>= 7
+            }
+            bytes.append(UInt8(zigzag))
         }
         return bytes
     }
 
+    /// Reads what `encode` wrote; a truncated last varint is dropped.
     static func decode(_ bytes: [UInt8]) -> [EventTime] {
+        var times: [EventTime] = []
+        var previous: Int64 = 0
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in bytes {
+            guard shift < 64 else { break }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 != 0 {
+                shift += 7
+                continue
+            }
+            let delta = Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+            previous = previous &+ delta
+            times.append(EventTime(milliseconds: previous))
+            value = 0
+            shift = 0
+        }
+        return times
+    }
+
+    /// Sightings as schema 5 and earlier stored them: 8 bytes each,
+    /// little-endian milliseconds.
+    static func decodeFixedWidth(_ bytes: [UInt8]) -> [EventTime] {
         stride(from: 0, to: bytes.count - bytes.count % 8, by: 8).map { start in
             var value: Int64 = 0
             for offset in (0..<8).reversed() { value = value << 8 | Int64(bytes[start + offset]) }

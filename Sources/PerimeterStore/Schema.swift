@@ -278,9 +278,25 @@ enum Schema {
         while version < migrations.count {
             try database.transaction {
                 try database.execute(migrations[version])
+                try conversions[version + 1]?(database)
                 try database.execute("PRAGMA user_version = \(version + 1)")
             }
             version += 1
         }
     }
+
+    /// Steps that SQL alone cannot do, by the version they complete; they
+    /// run in the same transaction as that version's SQL.
+    static let conversions: [Int: @Sendable (Database) throws -> Void] = [
+        // 6: sightings become varint deltas (InventoryStore.encode).
+        6: { database in
+            let rewrite = try database.statement("UPDATE attachments SET sightings = ?2 WHERE id = ?1")
+            let rows = try database.statement(
+                "SELECT id, sightings FROM attachments WHERE sightings IS NOT NULL"
+            ).rows { ($0.int(0), InventoryStore.decodeFixedWidth($0.blob(1))) }
+            for (id, times) in rows where !times.isEmpty {
+                try rewrite.run([.integer(id), .blob(InventoryStore.encode(times))])
+            }
+        },
+    ]
 }

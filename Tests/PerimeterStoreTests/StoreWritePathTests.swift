@@ -197,3 +197,65 @@ import Testing
         } == 4)
     }
 }
+
+/// Sightings are stored as varint deltas (schema 6); the table is the
+/// format, worked out by hand.
+@Suite struct SightingsEncodingTests {
+    static let cases: [([Int64], [UInt8])] = [
+        ([], []),
+        // 1000 → zigzag 2000 = 0b1111_1010000 → 0xD0 0x0F; then +1 → 2.
+        ([1_000, 1_001], [0xD0, 0x0F, 0x02]),
+        // Out of order: 5 → 10; then -2 → zigzag 3.
+        ([5, 3], [0x0A, 0x03]),
+        // A time before 1970 is negative: -1 → zigzag 1.
+        ([-1], [0x01]),
+    ]
+
+    @Test(arguments: cases)
+    func encodesAsVarintDeltas(times: [Int64], bytes: [UInt8]) {
+        let events = times.map { EventTime(milliseconds: $0) }
+        #expect(InventoryStore.encode(events) == bytes)
+        #expect(InventoryStore.decode(bytes) == events)
+    }
+
+    /// Real times a minute apart: 6 bytes for the first, 3 for the next.
+    @Test func realSightingsTakeAFewBytesEach() {
+        let times = (0..<100).map { EventTime(milliseconds: 1_714_000_000_000 + $0 * 60_000) }
+        let bytes = InventoryStore.encode(times)
+        #expect(bytes.count == 6 + 99 * 3)
+        #expect(InventoryStore.decode(bytes) == times)
+    }
+
+    /// A schema 5 store's fixed-width sightings read back the same after
+    /// the migration.
+    @Test func migrationRewritesFixedWidthSightings() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-sightings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.db").path
+        let asset = UUID()
+        do {
+            let old = try Database(path: path)
+            for (index, sql) in Schema.migrations.prefix(5).enumerated() {
+                try old.execute(sql)
+                try old.execute("PRAGMA user_version = \(index + 1)")
+            }
+            // 1714000000000 = 0x18F_125C_7400 and +60000 = 0x18F_125D_5E60, little-endian.
+            try old.execute("""
+                INSERT INTO attachments VALUES
+                    (1, 'acme', '', 'ipv4', '10.0.0.9', '\(asset.uuidString.lowercased())',
+                     'observed', 1714000000000, NULL, 1714000060000, 'f:1',
+                     x'00745C128F010000605E5D128F010000'),
+                    (2, 'acme', '', 'hostname', 'ws-01', '\(asset.uuidString.lowercased())',
+                     'observed', 1714000000000, NULL, 1714000000000, 'f:1', NULL);
+                """)
+        }
+        let store = try InventoryStore(path: path)
+        let attachments = try store.attachments(ofAsset: asset)
+        #expect(attachments.map(\.recentSightings) == [
+            [EventTime(milliseconds: 1_714_000_000_000), EventTime(milliseconds: 1_714_000_060_000)],
+            [],
+        ])
+    }
+}
