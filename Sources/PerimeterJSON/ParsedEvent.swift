@@ -97,6 +97,22 @@ public struct ParsedEvent {
         return fieldStarts[fieldID + 1] > fieldStarts[fieldID]
     }
 
+    /// Calls `body` with the position in `fieldIDs` of each field that has
+    /// at least one scalar value, in order: one call for a whole table of
+    /// fields, most of which an event lacks.
+    public func forEachFieldWithValues(among fieldIDs: [Int], _ body: (Int) -> Void) {
+        checkValid()
+        guard let fieldStarts else { return }
+        fieldIDs.withUnsafeBufferPointer { ids in
+            for position in 0..<ids.count {
+                let fieldID = ids[position]
+                precondition(fieldID >= 0 && fieldID < fieldCount,
+                             "field id \(fieldID) is not in the selection")
+                if fieldStarts[fieldID + 1] > fieldStarts[fieldID] { body(position) }
+            }
+        }
+    }
+
     /// The first string value of a field, if any.
     public func firstString(of fieldID: Int) -> String? {
         for value in values(of: fieldID) {

@@ -63,8 +63,6 @@ public struct ParsedEventFields: EventFieldSource {
     }
 
     public func forEachFieldWithValues(_ body: (Int) -> Void) {
-        for index in selectionIDs.indices where parsed.hasValues(of: selectionIDs[index]) {
-            body(index)
-        }
+        parsed.forEachFieldWithValues(among: selectionIDs, body)
     }
 }
