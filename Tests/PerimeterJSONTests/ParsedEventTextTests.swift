@@ -33,6 +33,26 @@ struct ParsedEventTextTests {
         #expect(event.hasValues(of: 0) == test.hasValues)
     }
 
+    /// The walk looks members up without building their paths; these are
+    /// the paths where that could go wrong: empty keys, dotted keys mixed
+    /// with objects, and the `sekoiaio` members that must be left out.
+    @Test(arguments: [
+        (#"{"":{"a":1}}"#, ".a", ["1"]),
+        (#"{"":{"a":1},"a":2}"#, "a", ["2"]),
+        (#"{"x":{"":{"y":3}}}"#, "x..y", ["3"]),
+        (#"{"x.y":{"z":4},"x":{"y.z":5}}"#, "x.y.z", ["4", "5"]),
+        (#"{"sekoiaio":{"intake":{"uuid":"u"},"any_asset":{"uuid":"v"}}}"#,
+         "sekoiaio.intake.uuid", ["u"]),
+        (#"{"sekoiaio.any_asset":{"uuid":"v"},"sekoiaiox":{"a":"w"}}"#, "sekoiaiox.a", ["w"]),
+    ] as [(String, String, [String])])
+    func pathsFoundWithoutBuildingThem(line: String, path: String, expected: [String]) throws {
+        let parser = EventParser(selection: FieldSelection(paths: [path]))
+        let event = try parser.parse(line)
+        var texts: [String] = []
+        event.forEachText(of: 0) { texts.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(texts == expected)
+    }
+
     @Test func fieldsWithValuesFollowTheGivenOrder() throws {
         let parser = EventParser(selection: FieldSelection(paths: ["a", "b", "c", "d"]))
         let event = try parser.parse(#"{"d":1,"b":null,"a":{"x":1}}"#)
