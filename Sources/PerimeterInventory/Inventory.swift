@@ -265,10 +265,10 @@ public final class Inventory {
             conflicts: pending.conflicts,
             audit: pending.audit,
             activity: Dictionary(uniqueKeysWithValues: pending.activity.map { counter, count in
-                (ActivityKey(key: timelines.keys[Int(counter.atom)], weekStart: counter.weekStart), count)
+                (ActivityKey(key: timelines.key(counter.atom), weekStart: counter.weekStart), count)
             }),
             unclaimed: Dictionary(uniqueKeysWithValues: pending.unclaimed.map { id, time in
-                (timelines.keys[Int(id)], time)
+                (timelines.key(id), time)
             }),
             rejected: pending.rejected,
             shared: pending.shared,

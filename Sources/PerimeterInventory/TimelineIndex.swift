@@ -23,16 +23,21 @@ final class TimelineIndex {
         /// `pendingCount` counts; `Int32.min` when nothing is pending.
         var pendingWeek: Int32 = .min
         var pendingCount: Int32 = 0
-        var scope: Int32
+        /// The scope's id in the upper 24 bits, the type's hash index in
+        /// the lower 8: what a lookup compares before the value.
+        var scopeAndType: UInt32
     }
 
     private var scopeIDs: [ScopeKey: Int32] = [:]
+    private var scopes: [ScopeKey] = []
     private var lastScope: (ScopeKey, Int32)?
     /// Open addressing with linear probing: the upper 32 bits of a slot
     /// are the key's hash, the lower 32 bits its id + 1 (0: empty).
     private var table: [UInt64] = Array(repeating: 0, count: 1 << 10)
-    private(set) var keys: [AtomKey] = []
     private var slots: [AtomSlot] = []
+    /// The atoms' values, 16 bytes apart: with the scope and type in the
+    /// slot, that is the whole key, and a lookup reads one cache line of it.
+    private var values: [String] = []
     private var moreAttachments: [Int32: [Int32]] = [:]
     /// Activity counts moved out of `slots` when an atom's events cross a
     /// week, or when the pending counts are drained.
@@ -42,7 +47,15 @@ final class TimelineIndex {
     /// Per process, so that crafted event values cannot aim at collisions.
     private let seed = UInt64.random(in: .min ... .max)
 
-    var count: Int { keys.count }
+    var count: Int { values.count }
+
+    /// The scoped atom of an id.
+    func key(_ id: Int32) -> AtomKey {
+        let packed = slots[Int(id)].scopeAndType
+        return AtomKey(scope: scopes[Int(packed >> 8)],
+                       atom: Atom(type: AtomType.byHashIndex[Int(packed & 0xFF)]!,
+                                  normalizedValue: values[Int(id)]))
+    }
 
     private func scopeID(_ scope: ScopeKey, creating: Bool) -> Int32? {
         if let (last, id) = lastScope, last == scope { return id }
@@ -53,6 +66,7 @@ final class TimelineIndex {
         guard creating else { return nil }
         let id = Int32(scopeIDs.count)
         scopeIDs[scope] = id
+        scopes.append(scope)
         lastScope = (scope, id)
         return id
     }
@@ -61,26 +75,35 @@ final class TimelineIndex {
     func id(of key: AtomKey) -> Int32? {
         guard let scope = scopeID(key.scope, creating: false) else { return nil }
         let hash = hash(scope: scope, atom: key.atom)
-        return find(hash: hash, scope: scope, atom: key.atom).id
+        return find(hash: hash, scopeAndType: Self.pack(scope, key.atom.type),
+                    value: key.atom.value).id
     }
 
     /// The id of a scoped atom, given one if new.
     func intern(_ key: AtomKey) -> Int32 {
         let scope = scopeID(key.scope, creating: true)!
         let hash = hash(scope: scope, atom: key.atom)
-        let (found, position) = find(hash: hash, scope: scope, atom: key.atom)
+        let scopeAndType = Self.pack(scope, key.atom.type)
+        let (found, position) = find(hash: hash, scopeAndType: scopeAndType,
+                                     value: key.atom.value)
         if let found { return found }
-        let id = Int32(keys.count)
-        keys.append(key)
-        slots.append(AtomSlot(scope: scope))
+        let id = Int32(values.count)
+        slots.append(AtomSlot(scopeAndType: scopeAndType))
+        values.append(key.atom.value)
         table[position] = UInt64(hash) << 32 | UInt64(UInt32(id) + 1)
         // Kept at most three-quarters full, so probe runs stay short.
-        if keys.count * 4 > table.count * 3 { grow() }
+        if values.count * 4 > table.count * 3 { grow() }
         return id
     }
 
     /// The id of the key, or the empty position where it would go.
-    private func find(hash: UInt32, scope: Int32, atom: Atom) -> (id: Int32?, position: Int) {
+    private static func pack(_ scope: Int32, _ type: AtomType) -> UInt32 {
+        precondition(scope < 1 << 24, "more than 16 million scopes")
+        return UInt32(scope) << 8 | UInt32(type.hashIndex)
+    }
+
+    private func find(hash: UInt32, scopeAndType: UInt32,
+                      value: String) -> (id: Int32?, position: Int) {
         let mask = table.count - 1
         var position = Int(hash) & mask
         return table.withUnsafeBufferPointer { table in
@@ -89,9 +112,7 @@ final class TimelineIndex {
                 if entry == 0 { return (nil, position) }
                 if UInt32(truncatingIfNeeded: entry >> 32) == hash {
                     let id = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                    let key = keys[Int(id)].atom
-                    if slots[Int(id)].scope == scope && key.type == atom.type
-                        && key.value == atom.value {
+                    if slots[Int(id)].scopeAndType == scopeAndType && values[Int(id)] == value {
                         return (id, position)
                     }
                 }
@@ -233,7 +254,13 @@ final class TimelineIndex {
 }
 
 private extension AtomType {
-    /// A small number per type, mixed into the hash.
+    static let byHashIndex: [AtomType?] = {
+        var types = [AtomType?](repeating: nil, count: 12)
+        for type in AtomType.allCases { types[Int(type.hashIndex)] = type }
+        return types
+    }()
+
+    /// A small number per type (1...11), mixed into the hash.
     var hashIndex: UInt8 {
         switch self {
         case .ipv4: 1
