@@ -79,27 +79,6 @@ public:
         }
     }
 
-    // `find` for the path `parent` + "." + `key` (no dot for a member of
-    // the document itself: `dotted` false), without building that path.
-    const PathEntry *find_joined(std::string_view parent, bool dotted, std::string_view key,
-                                 uint64_t state) const {
-        if (slots_.empty()) { return nullptr; }
-        uint64_t h = hash_finish(state);
-        size_t mask = slots_.size() - 1;
-        size_t dot = dotted ? 1 : 0;
-        for (size_t i = h & mask;; i = (i + 1) & mask) {
-            int32_t s = slots_[i];
-            if (s < 0) { return nullptr; }
-            const PathEntry &e = entries_[s];
-            if (e.hash == h && e.key.size() == parent.size() + dot + key.size() &&
-                e.key.compare(0, parent.size(), parent) == 0 &&
-                (dot == 0 || e.key[parent.size()] == '.') &&
-                e.key.compare(parent.size() + dot, key.size(), key) == 0) {
-                return &e;
-            }
-        }
-    }
-
 private:
     PathEntry &entry(std::string_view path) {
         uint64_t h = hash_bytes(path);
@@ -623,14 +602,6 @@ struct pj_parser {
     // `state` is the path hash state of the object's own path.
     void walk_object(dom::object object, size_t depth, uint64_t state) {
         if (depth > 0) { state = hash_extend(state, "."); }
-        // Below the top level, only a "sekoiaio…" parent makes a member
-        // path that may collide; outside collect-all mode every other
-        // member is looked up without building its path (most are not
-        // wanted), and the path is built only to walk a wanted one.
-        if (!collect_all && (depth == 0 || !starts_with_sekoiaio(path))) {
-            walk_selected_members(object, depth, state);
-            return;
-        }
         for (dom::key_value_pair member : object) {
             size_t saved = path.size();
             if (depth > 0) { path.push_back('.'); }
@@ -642,34 +613,6 @@ struct pj_parser {
             uint64_t member_state = hash_extend(state, member.key);
             const PathEntry *entry = table.find(path, member_state);
             if (entry || collect_all) { walk_value(member.value, entry, depth, member_state); }
-            path.resize(saved);
-        }
-    }
-
-    // `walk_object` for the members of an object whose path cannot make
-    // a colliding one, outside collect-all mode.
-    void walk_selected_members(dom::object object, size_t depth, uint64_t state) {
-        for (dom::key_value_pair member : object) {
-            std::string_view key = member.key;
-            if (depth == 0 && starts_with_sekoiaio(key)) {
-                // A top-level "sekoiaio…" member: the full check, path and all.
-                size_t saved = path.size();
-                path.append(key);
-                if (!collides(member.value, depth)) {
-                    uint64_t member_state = hash_extend(state, key);
-                    const PathEntry *entry = table.find(path, member_state);
-                    if (entry) { walk_value(member.value, entry, depth, member_state); }
-                }
-                path.resize(saved);
-                continue;
-            }
-            uint64_t member_state = hash_extend(state, key);
-            const PathEntry *entry = table.find_joined(path, depth > 0, key, member_state);
-            if (!entry) { continue; }
-            size_t saved = path.size();
-            if (depth > 0) { path.push_back('.'); }
-            path.append(key);
-            walk_value(member.value, entry, depth, member_state);
             path.resize(saved);
         }
     }
