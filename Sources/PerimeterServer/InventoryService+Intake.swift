@@ -73,11 +73,19 @@ extension InventoryService {
         let before = intake.pipeline.summary
         let detectionBefore = intake.detection?.summary
         intake.problems.removeAll(keepingCapacity: true)
-        let enrichedLines = try body.withUnsafeBytes { bytes in
-            try intake.pipeline.ingest(
-                body: bytes, lines: lines, firstLine: firstLine, name: "http",
-                stream: "http:\(scope.community)/\(scope.entity ?? "")",
-                returnsEnriched: returnEnriched)
+        let enrichedLines: [UInt8]
+        do {
+            enrichedLines = try body.withUnsafeBytes { bytes in
+                try intake.pipeline.ingest(
+                    body: bytes, lines: lines, firstLine: firstLine, name: "http",
+                    stream: "http:\(scope.community)/\(scope.entity ?? "")",
+                    returnsEnriched: returnEnriched)
+            }
+        } catch {
+            // A pipeline whose commit failed writes nothing more: the next
+            // request of the scope gets a new one.
+            intakes[scope] = nil
+            throw error
         }
         let after = intake.pipeline.summary
         var outcome = IntakeOutcome()

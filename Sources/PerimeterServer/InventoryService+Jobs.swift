@@ -121,6 +121,16 @@ extension InventoryService {
         return try store.createJob(job, matching: filter, ids: ids)
     }
 
+    /// Runs chunks of a job, each its own transaction, until `turn` has
+    /// passed (one at least); true when the job is over.
+    func runChunks(ofJob id: String, size: Int, for turn: Swift.Duration) -> Bool {
+        let start = ContinuousClock.now
+        repeat {
+            if runChunk(ofJob: id, size: size) { return true }
+        } while ContinuousClock.now - start < turn && !Task.isCancelled
+        return false
+    }
+
     /// Runs the next chunk of a job; true when the job is over.
     ///
     /// The chunk's assets change in memory and in the store together: when

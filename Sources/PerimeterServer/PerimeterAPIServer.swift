@@ -15,6 +15,11 @@ public struct PerimeterServerOptions: Sendable {
     public var jobChunkSize = 1_000
     /// A pause between job chunks (tests use it to stop a job midway).
     public var jobChunkPauseMilliseconds = 0
+    /// How long a job runs chunks back to back before the writer takes
+    /// other work (each chunk still commits on its own). Intake holds the
+    /// writer for a whole chunk of lines, so a job needs turns about as
+    /// long to go on at a useful pace beside it.
+    public var jobTurnMilliseconds = 250
     /// Intake lines per writer turn, so edits interleave with a large body.
     public var intakeChunkLines = 5_000
     /// Where log lines go (one line each, key=value, no personal values).
@@ -45,7 +50,8 @@ public final class PerimeterAPIServer: Sendable {
         let reader = try StoreReader(path: options.storePath)
         let metrics = ServerMetrics()
         scheduler = JobScheduler(service: service, chunkSize: options.jobChunkSize,
-                                 pauseMilliseconds: options.jobChunkPauseMilliseconds)
+                                 pauseMilliseconds: options.jobChunkPauseMilliseconds,
+                                 turnMilliseconds: options.jobTurnMilliseconds)
         handlers = APIHandlers(service: service, reader: reader, metrics: metrics,
                                scheduler: scheduler, options: options)
         var router = Router()
@@ -98,14 +104,18 @@ actor JobScheduler {
     private let service: InventoryService
     private let chunkSize: Int
     private let pauseMilliseconds: Int
+    private let turn: Swift.Duration
     private var queue: [String] = []
     private var runner: Task<Void, Never>?
     private var stopped = false
 
-    init(service: InventoryService, chunkSize: Int, pauseMilliseconds: Int) {
+    init(service: InventoryService, chunkSize: Int, pauseMilliseconds: Int,
+         turnMilliseconds: Int) {
         self.service = service
         self.chunkSize = chunkSize
         self.pauseMilliseconds = pauseMilliseconds
+        // A pause asks for one chunk at a time.
+        turn = pauseMilliseconds > 0 ? .zero : .milliseconds(turnMilliseconds)
     }
 
     func enqueue(_ id: String) {
@@ -119,7 +129,7 @@ actor JobScheduler {
     private func drain() async {
         while let id = queue.first {
             while !Task.isCancelled {
-                if await service.runChunk(ofJob: id, size: chunkSize) { break }
+                if await service.runChunks(ofJob: id, size: chunkSize, for: turn) { break }
                 if pauseMilliseconds > 0 {
                     try? await Task.sleep(for: .milliseconds(pauseMilliseconds))
                 } else {
@@ -132,7 +142,8 @@ actor JobScheduler {
         runner = nil
     }
 
-    /// Stops after the chunk in progress; unfinished jobs stay `running`
+    /// Stops after the chunk in progress (a turn checks between chunks
+    /// whether it was cancelled); unfinished jobs stay `running`
     /// in the store and resume at the next start.
     func stop() async {
         stopped = true

@@ -56,7 +56,12 @@ public struct AssetPage: Sendable {
 extension InventoryStore {
     /// The WHERE clause and its values for a query's filters (SPEC §4);
     /// every clause starts with the community, so no filter reaches past it.
-    func filterClause(for query: AssetQuery) -> (sql: String, values: [SQLValue]) {
+    ///
+    /// `probingTags` writes a tag filter as a check of each row the sort
+    /// order visits, instead of a set SQLite reads whole first: the better
+    /// plan for a page when the tag is common (see `page`).
+    func filterClause(for query: AssetQuery,
+                      probingTags: Bool = false) -> (sql: String, values: [SQLValue]) {
         var clauses = ["community = ?1"]
         var values: [SQLValue] = [.text(query.community)]
         func bind(_ value: SQLValue) -> String {
@@ -64,7 +69,13 @@ extension InventoryStore {
             return "?\(values.count)"
         }
         if let entity = query.entity { clauses.append("entity = \(bind(.text(entity)))") }
-        if !query.includeRevoked { clauses.append("revoked = 0") }
+        if !query.includeRevoked {
+            clauses.append("revoked = 0")
+        } else if !query.categories.isEmpty || query.criticality != nil || query.unratedOnly {
+            // Both values spelt out: the category and criticality indexes
+            // lead with (community, revoked), and an IN keeps them usable.
+            clauses.append("revoked IN (0, 1)")
+        }
         if let range = query.criticality {
             clauses.append("criticality BETWEEN \(bind(.integer(Int64(range.lowerBound)))) "
                            + "AND \(bind(.integer(Int64(range.upperBound))))")
@@ -75,8 +86,13 @@ extension InventoryStore {
             clauses.append("category IN (\(list))")
         }
         for tag in query.tags {
-            clauses.append("uuid IN (SELECT asset_uuid FROM asset_tags WHERE community = ?1 "
-                           + "AND tag = \(bind(.text(tag))))")
+            if probingTags {
+                clauses.append("EXISTS (SELECT 1 FROM asset_tags WHERE community = ?1 AND tag = "
+                               + "\(bind(.text(tag))) AND asset_uuid = assets.uuid)")
+            } else {
+                clauses.append("uuid IN (SELECT asset_uuid FROM asset_tags WHERE community = ?1 "
+                               + "AND tag = \(bind(.text(tag))))")
+            }
         }
         if let source = query.source { clauses.append("source = \(bind(.text(source)))") }
         if let reviewed = query.reviewed { clauses.append("reviewed = \(reviewed ? 1 : 0)") }
@@ -124,8 +140,16 @@ extension InventoryStore {
     }
 
     /// How many assets match a query's filters: from the kept counts when
-    /// the filters are all columns of `asset_counts`, else by counting.
+    /// the filters are all columns of `asset_counts` (or one tag with
+    /// categories, from `asset_tag_counts`), else by counting.
     public func count(matching query: AssetQuery) throws -> Int {
+        if query.tags.count == 1, query.text?.isEmpty ?? true, query.entity == nil,
+           query.criticality == nil, !query.unratedOnly, query.source == nil,
+           query.reviewed == nil {
+            return try taggedCount(query.community, tag: query.tags[0],
+                                   categories: query.categories,
+                                   includeRevoked: query.includeRevoked)
+        }
         if query.tags.isEmpty, query.text?.isEmpty ?? true, query.entity == nil {
             var clauses = ["community = ?1"]
             var values: [SQLValue] = [.text(query.community)]
@@ -155,12 +179,49 @@ extension InventoryStore {
             .firstRow(values) { Int($0.int(0)) } ?? 0
     }
 
+    /// Assets of a community holding `tag`, from the kept counts.
+    private func taggedCount(_ community: String, tag: String, categories: [AssetCategory],
+                             includeRevoked: Bool) throws -> Int {
+        var values: [SQLValue] = [.text(community), .text(tag)]
+        var sql = "SELECT coalesce(sum(n), 0) FROM asset_tag_counts WHERE community = ?1 "
+            + "AND tag = ?2"
+        if !includeRevoked { sql += " AND revoked = 0" }
+        if !categories.isEmpty {
+            let list = categories.map { category -> String in
+                values.append(.text(category.rawValue))
+                return "?\(values.count)"
+            }
+            sql += " AND category IN (\(list.joined(separator: ", ")))"
+        }
+        return try database.statement(sql).firstRow(values) { Int($0.int(0)) } ?? 0
+    }
+
+    /// Whether a page should check the tags row by row along the sort
+    /// order: it reads about `limit × assets / tagged` rows that way, and
+    /// every tagged asset (then a sort) the other way.
+    private func prefersTagProbe(_ query: AssetQuery, limit: Int) throws -> Bool {
+        guard !query.tags.isEmpty else { return false }
+        var tagged = Int.max
+        for tag in query.tags {
+            tagged = min(tagged, try taggedCount(query.community, tag: tag, categories: [],
+                                                 includeRevoked: query.includeRevoked))
+        }
+        guard tagged > 0 else { return false }
+        let total = try count(matching: {
+            var all = AssetQuery(community: query.community)
+            all.includeRevoked = query.includeRevoked
+            return all
+        }())
+        return (limit + 1) * total / tagged < tagged
+    }
+
     /// One page of the assets matching a query, in its sort order (unrated
     /// assets sort lowest, never-seen ones as seen at the epoch), after
     /// `cursor` when given.
     public func page(matching query: AssetQuery, after cursor: AssetCursor?,
                      limit: Int) throws -> AssetPage {
-        var (condition, values) = filterClause(for: query)
+        let probing = try prefersTagProbe(query, limit: limit)
+        var (condition, values) = filterClause(for: query, probingTags: probing)
         let expression = Self.sortExpression(query.sort)
         let direction = query.descending ? "DESC" : "ASC"
         if let cursor {

@@ -265,6 +265,52 @@ enum Schema {
                    atom_activity.week_start, atom_activity.count
             FROM atom_activity JOIN atoms ON atoms.id = atom_activity.atom;
         """,
+        // 7: the asset list's tag filter and its count. Counts per (tag,
+        // category, revoked), kept by triggers on tags and on the assets'
+        // category and state, answer the count of a tag filter from a few
+        // rows instead of reading every tagged asset. The two indexes of 1
+        // on criticality give way to those of 5, which lead with `revoked`
+        // and serve the same filters: a bulk criticality change rewrote
+        // four index entries per asset, now two.
+        """
+        CREATE TABLE asset_tag_counts (
+            community TEXT NOT NULL, tag TEXT NOT NULL, category TEXT NOT NULL,
+            revoked INTEGER NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (community, tag, category, revoked)
+        ) WITHOUT ROWID;
+        INSERT INTO asset_tag_counts
+            SELECT t.community, t.tag, a.category, a.revoked, count(*)
+            FROM asset_tags t JOIN assets a ON a.uuid = t.asset_uuid GROUP BY 1, 2, 3, 4;
+        CREATE TRIGGER asset_tag_counts_on_tag AFTER INSERT ON asset_tags BEGIN
+            INSERT INTO asset_tag_counts
+                SELECT new.community, new.tag, category, revoked, 1 FROM assets
+                WHERE uuid = new.asset_uuid
+            ON CONFLICT DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER asset_tag_counts_on_untag AFTER DELETE ON asset_tags BEGIN
+            UPDATE asset_tag_counts SET n = n - 1
+            WHERE community = old.community AND tag = old.tag
+              AND (category, revoked) = (SELECT category, revoked FROM assets
+                                         WHERE uuid = old.asset_uuid);
+        END;
+        CREATE TRIGGER asset_tag_counts_on_change AFTER UPDATE OF category, revoked ON assets
+        WHEN old.category IS NOT new.category OR old.revoked IS NOT new.revoked BEGIN
+            UPDATE asset_tag_counts SET n = n - 1
+            WHERE community = old.community AND category = old.category AND revoked = old.revoked
+              AND tag IN (SELECT tag FROM asset_tags WHERE asset_uuid = old.uuid);
+            INSERT INTO asset_tag_counts
+                SELECT community, tag, new.category, new.revoked, 1 FROM asset_tags
+                WHERE asset_uuid = new.uuid
+            ON CONFLICT DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER asset_tag_counts_on_delete AFTER DELETE ON assets BEGIN
+            UPDATE asset_tag_counts SET n = n - 1
+            WHERE community = old.community AND category = old.category AND revoked = old.revoked
+              AND tag IN (SELECT tag FROM asset_tags WHERE asset_uuid = old.uuid);
+        END;
+        DROP INDEX assets_by_category;
+        DROP INDEX assets_by_criticality;
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

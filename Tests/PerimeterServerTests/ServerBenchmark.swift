@@ -29,7 +29,7 @@ struct ServerBenchmark {
         let path = TestServer.makeStorePath()
         let cache = environment["PERIMETER_BENCH_SEEDED"]
         if let cache, FileManager.default.fileExists(atPath: cache) {
-            try FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: path)
             try FileManager.default.copyItem(atPath: cache, toPath: path)
             let store = try InventoryStore(path: path)
             let ids = try store.database.statement(
