@@ -122,11 +122,23 @@ enum IngestCommand {
             }
         }
         Terminal.endProgress()
+        // SPEC §2's storage bounds, applied once the inputs are committed.
+        let pruned = try store.pruneExpired(
+            now: options.now ?? EventTime(Date()),
+            activityWeeks: configuration.activityRetentionWeeks,
+            unclaimedFor: configuration.unclaimedAtomRetention)
         if !quiet {
             report.finish()
             printSummary(pipeline.summaryNow, files: inputs.count, store: store,
                          community: options.scope.community, wroteOutput: sink != nil,
                          outputWasSuppressed: sink == nil && !arguments.flag("--no-output"))
+            if pruned != RetentionOutcome() {
+                let days = configuration.unclaimedAtomRetention.milliseconds / 86_400_000
+                Terminal.note("retention: removed \(Formatting.count(pruned.activityBuckets)) "
+                              + "activity buckets beyond \(configuration.activityRetentionWeeks) "
+                              + "weeks and \(Formatting.count(pruned.unclaimedAtoms)) unclaimed "
+                              + "atoms unseen for \(days) days")
+            }
             if let detection { printDetectionSummary(detection.stage.summary) }
         }
         return failedInputs > 0 ? 1 : 0

@@ -1,0 +1,42 @@
+import PerimeterInventory
+import PerimeterSQLite
+
+/// What one retention pass removed.
+public struct RetentionOutcome: Sendable, Equatable {
+    /// Weekly activity buckets past the kept weeks.
+    public var activityBuckets = 0
+    /// Atoms no asset claims, unseen for longer than the retention.
+    public var unclaimedAtoms = 0
+
+    public init(activityBuckets: Int = 0, unclaimedAtoms: Int = 0) {
+        self.activityBuckets = activityBuckets
+        self.unclaimedAtoms = unclaimedAtoms
+    }
+}
+
+extension InventoryStore {
+    /// Bounds the store's growth as SPEC §2 says (`retention.*`): keeps the
+    /// `activityWeeks` most recent weekly activity buckets of every atom,
+    /// the week of `now` included, and forgets unclaimed atoms last seen
+    /// longer than `unclaimedFor` before `now`. One transaction.
+    ///
+    /// `now` is the ingest's clock (`--now`), not the events' times: a
+    /// replay of two-year-old logs keeps nothing older than the bound.
+    @discardableResult
+    public func pruneExpired(now: EventTime, activityWeeks: Int,
+                             unclaimedFor: Duration) throws -> RetentionOutcome {
+        precondition(activityWeeks >= 1, "retention keeps at least the current week")
+        let oldestKeptWeek = now.weekStart - .days(Int64(7 * (activityWeeks - 1)))
+        let unclaimedCutoff = now - unclaimedFor
+        var outcome = RetentionOutcome()
+        try database.transaction {
+            try database.statement("DELETE FROM atom_activity WHERE week_start < ?1")
+                .run([.integer(oldestKeptWeek.milliseconds)])
+            outcome.activityBuckets = database.changes
+            try database.statement("DELETE FROM unclaimed_atoms WHERE last_seen < ?1")
+                .run([.integer(unclaimedCutoff.milliseconds)])
+            outcome.unclaimedAtoms = database.changes
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterSQLite
+import PerimeterStore
+import Testing
+
+/// SPEC §2's storage bounds, worked by hand. The clock is Friday
+/// 2024-05-10, in the week that starts on Monday 2024-05-06; keeping two
+/// weeks keeps the buckets of 05-06 and 04-29 and drops 04-22 and older.
+/// Unclaimed atoms are kept 30 days: the cut is 2024-04-10.
+@Suite struct RetentionTests {
+    static func at(_ text: String) -> EventTime { EventTime(parsing: text)! }
+
+    @Test func oldActivityBucketsAndLongUnseenUnclaimedAtomsGo() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-retention-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try InventoryStore(path: directory.appendingPathComponent("r.db").path)
+
+        let inventory = Inventory()
+        let scope = ScopeKey(community: "acme")
+        let now = Self.at("2024-05-10T00:00:00Z")
+        let sightings = [("10.0.0.2", "2024-03-01T12:00:00Z"), ("10.0.0.1", "2024-04-23T12:00:00Z"),
+                         ("10.0.0.1", "2024-05-01T12:00:00Z"), ("10.0.0.1", "2024-05-07T12:00:00Z")]
+        for (address, time) in sightings {
+            let event = EventObservation(
+                time: Self.at(time), scope: scope, reference: "test",
+                atoms: [FieldAtom(atom: Atom(type: .ipv4, normalizedValue: address),
+                                  field: "source.ip")])
+            _ = inventory.observeAndMatch(event, rules: [], now: now, stream: "test",
+                                          advancesWatermark: true)
+        }
+        try store.persist(inventory.drainChanges())
+        let first = Atom(type: .ipv4, normalizedValue: "10.0.0.1")
+        let second = Atom(type: .ipv4, normalizedValue: "10.0.0.2")
+        #expect(try store.weeklyActivity(of: first, community: "acme").count == 3)
+        #expect(try unclaimedCount(store) == 2)
+
+        let outcome = try store.pruneExpired(now: now, activityWeeks: 2, unclaimedFor: .days(30))
+        #expect(outcome == RetentionOutcome(activityBuckets: 2, unclaimedAtoms: 1))
+        let kept = try store.weeklyActivity(of: first, community: "acme").map(\.0)
+        #expect(kept.sorted() == [Self.at("2024-04-29T00:00:00Z"), Self.at("2024-05-06T00:00:00Z")])
+        #expect(try store.weeklyActivity(of: second, community: "acme").isEmpty)
+        #expect(try unclaimedCount(store) == 1)
+
+        // A second pass finds nothing more to remove.
+        #expect(try store.pruneExpired(now: now, activityWeeks: 2, unclaimedFor: .days(30))
+                == RetentionOutcome())
+    }
+
+    private func unclaimedCount(_ store: InventoryStore) throws -> Int {
+        try store.database.statement("SELECT count(*) FROM unclaimed_atoms")
+            .firstRow { Int($0.int(0)) } ?? -1
+    }
+}
