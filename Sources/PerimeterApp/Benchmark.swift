@@ -53,36 +53,22 @@ enum Benchmark {
         configuration.inventory.latenessWindow = .days(100_000)
         let options = benchOptions()
 
-        // 1. The generated workload.
-        var workload = BenchmarkWorkload(assets: assets)
-        var clock = Stopwatch()
-        let inventory = workload.makeInventory(settings: configuration.inventory)
-        report("\n== generated workload: \(Formatting.count(inventory.assetCount)) assets, "
-               + "\(Formatting.count(inventory.attachmentCount)) atom attachments, "
-               + "built in \(Formatting.decimal(clock.lap())) s; peak memory \(peakMemory())")
-        try measureStages(workload: &workload, inventory: inventory, configuration: configuration,
-                          events: min(events, 200_000))
-        let enrichOnly = try IngestPipeline(store: nil, inventory: inventory, rules: [],
-                                            configuration: configuration, options: options,
-                                            output: DiscardingSink())
-        try measure("read+extract+enrich+write (inventory loaded, no discovery)", events: events,
-                    pipeline: enrichOnly) { count in workload.makeEvents(count) }
-
-        // 2. Full ingest with discovery writes into a SQLite store.
+        // 1. The generated workload, then a store seeded with it. The
+        // generated inventory is released before the store's is loaded, so
+        // that the full ingest's memory is that of one inventory.
         let path = "\(directory)/perimeter-bench-\(getpid()).db"
         defer { removeStore(path) }
         removeStore(path)
-        clock = Stopwatch()
-        do {
-            let store = try InventoryStore(path: path)
-            try store.seed(with: inventory.snapshotChanges())
-        }
-        report("\n== store seeded with the inventory in \(Formatting.decimal(clock.lap())) s")
+        try measureGenerated(assets: assets, events: events, storePath: path,
+                             configuration: configuration, options: options)
+
+        // 2. Full ingest with discovery writes into a SQLite store.
+        var clock = Stopwatch()
         let store = try InventoryStore(path: path)
         let full = try IngestPipeline(store: store, configuration: configuration, options: options,
                                       output: DiscardingSink())
         report("   inventory loaded from the store in \(Formatting.decimal(clock.lap())) s; "
-               + "peak memory \(peakMemory())")
+               + "resident memory \(residentMemory()) (peak of the run so far \(peakMemory()))")
         var ingestWorkload = BenchmarkWorkload(assets: assets, seed: 7)
         try measure("full ingest with discovery writes (batches of \(configuration.batchSize))",
                     events: ingestEvents, pipeline: full) { count in ingestWorkload.makeEvents(count) }
@@ -99,6 +85,30 @@ enum Benchmark {
         }
         report("\npeak memory of the whole run: \(peakMemory())")
         return 0
+    }
+
+    /// Read+extract+enrich on the generated inventory, then the store
+    /// seeded with it.
+    private static func measureGenerated(assets: Int, events: Int, storePath: String,
+                                         configuration: PerimeterConfiguration,
+                                         options: IngestOptions) throws {
+        var workload = BenchmarkWorkload(assets: assets)
+        var clock = Stopwatch()
+        let inventory = workload.makeInventory(settings: configuration.inventory)
+        report("\n== generated workload: \(Formatting.count(inventory.assetCount)) assets, "
+               + "\(Formatting.count(inventory.attachmentCount)) atom attachments, "
+               + "built in \(Formatting.decimal(clock.lap())) s; resident memory \(residentMemory())")
+        try measureStages(workload: &workload, inventory: inventory, configuration: configuration,
+                          events: min(events, 200_000))
+        let enrichOnly = try IngestPipeline(store: nil, inventory: inventory, rules: [],
+                                            configuration: configuration, options: options,
+                                            output: DiscardingSink())
+        try measure("read+extract+enrich+write (inventory loaded, no discovery)", events: events,
+                    pipeline: enrichOnly) { count in workload.makeEvents(count) }
+        clock = Stopwatch()
+        let store = try InventoryStore(path: storePath)
+        try store.seed(with: inventory.snapshotChanges())
+        report("\n== store seeded with the inventory in \(Formatting.decimal(clock.lap())) s")
     }
 
     private static func benchOptions() -> IngestOptions {
@@ -228,6 +238,16 @@ enum Benchmark {
 
     private static func removeStore(_ path: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// Resident memory now (it falls when an inventory is released, where
+    /// the peak does not).
+    static func residentMemory() -> String {
+        let fields = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?
+            .split(separator: " ") ?? []
+        guard fields.count > 1, let pages = Double(fields[1]) else { return "unknown" }
+        let bytes = pages * Double(sysconf(Int32(_SC_PAGESIZE)))
+        return "\(Formatting.decimal(bytes / 1_073_741_824, places: 2)) GB"
     }
 
     /// Peak resident memory of the process so far.
