@@ -138,8 +138,9 @@ public final class EventReader {
 
     private func operatingSystem(_ parsed: ParsedEvent) -> OperatingSystemFields? {
         // Most events have no OS field: twelve presence checks, no String.
-        guard ids.osPairs.contains(where: { parsed.hasValues(of: $0.0) || parsed.hasValues(of: $0.1) })
-        else { return nil }
+        guard ids.osPairs.contains(where: {
+            parsed.hasValues(of: $0.0) || parsed.hasValues(of: $0.1)
+        }) else { return nil }
         func first(_ pair: (Int, Int)) -> String? {
             parsed.firstString(of: pair.0) ?? parsed.firstString(of: pair.1)
         }
@@ -262,9 +263,10 @@ private final class LeaseMatcher {
 /// The `AtomExtractor.fieldPaths` indices of the fields subjects read.
 private struct SubjectFieldIndices {
     let hostName = Self.index("host.name"), hostHostname = Self.index("host.hostname")
-    let hostIP = Self.index("host.ip"), hostMAC = Self.index("host.mac"), hostID = Self.index("host.id")
-    let cloudInstanceID = Self.index("cloud.instance.id"), agentID = Self.index("agent.id")
-    let userName = Self.index("user.name"), userEmail = Self.index("user.email"), userID = Self.index("user.id")
+    let hostIP = Self.index("host.ip"), hostMAC = Self.index("host.mac")
+    let hostID = Self.index("host.id"), cloudInstanceID = Self.index("cloud.instance.id")
+    let agentID = Self.index("agent.id"), userName = Self.index("user.name")
+    let userEmail = Self.index("user.email"), userID = Self.index("user.id")
 
     private static func index(_ path: String) -> Int {
         AtomExtractor.fieldPaths.firstIndex(of: path)!

@@ -156,7 +156,9 @@ public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertib
                     index += bestLength
                     continue
                 }
-                if count > 0 && buffer[count - 1] != UInt8(ascii: ":") { append(UInt8(ascii: ":")) }
+                if count > 0 && buffer[count - 1] != UInt8(ascii: ":") {
+                    append(UInt8(ascii: ":"))
+                }
                 let value = group(index)
                 var shift = 12
                 while shift > 0 && value >> UInt16(shift) == 0 { shift -= 4 }
@@ -183,8 +185,9 @@ public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// `parse` with the groups in caller-provided storage (eight slots).
-    private static func parse(_ bytes: UTF8Bytes,
-                              into groups: UnsafeMutableBufferPointer<UInt16>) -> (UInt64, UInt64)? {
+    private static func parse(
+        _ bytes: UTF8Bytes, into groups: UnsafeMutableBufferPointer<UInt16>
+    ) -> (UInt64, UInt64)? {
         var count = 0
         var ellipsis: Int?
         var index = 0
