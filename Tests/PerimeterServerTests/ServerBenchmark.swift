@@ -12,7 +12,8 @@ import Testing
 ///
 /// `PERIMETER_BENCH_SEEDED=FILE` keeps the seeded store there and copies it
 /// on later runs (seeding takes minutes); `PERIMETER_BENCH_PHASES` picks
-/// some of `list,bulk,intake` (default: all).
+/// some of `list,bulk,intake` (default: all); `PERIMETER_BENCH_JOB_CHUNK`
+/// and `PERIMETER_BENCH_JOB_TURN_MS` set the job chunk size and turn.
 @Suite(.serialized)
 struct ServerBenchmark {
     static let enabled = ProcessInfo.processInfo.environment["PERIMETER_SERVER_BENCH"] == "1"
@@ -94,8 +95,15 @@ struct ServerBenchmark {
         let tokens = try TestServer.issueTokens(at: path)
         print("bench seed: \(ids.count) assets in \(ContinuousClock.now - clock)")
         let started = ContinuousClock.now
-        let server = try await TestServer(storePath: path, tokens: tokens) {
-            $0.http.threadCount = 2
+        let server = try await TestServer(storePath: path, tokens: tokens) { options in
+            options.http.threadCount = 2
+            // Job tuning to try without a rebuild.
+            if let size = Self.environment["PERIMETER_BENCH_JOB_CHUNK"].flatMap(Int.init) {
+                options.jobChunkSize = size
+            }
+            if let turn = Self.environment["PERIMETER_BENCH_JOB_TURN_MS"].flatMap(Int.init) {
+                options.jobTurnMilliseconds = turn
+            }
         }
         print("bench start (inventory load): \(ContinuousClock.now - started)")
         if Self.phases.contains("list") { try await Self.listPhase(server, ids: ids) }
