@@ -59,7 +59,11 @@ public final class EventReader {
         let paths = AtomExtractor.fieldPaths
         let atoms = extracted.atoms.map { FieldAtom(atom: $0.atom, field: paths[$0.fieldIndex]) }
 
-        let timestamp = parsed.firstString(of: ids.timestamp).flatMap { EventTime(parsing: $0) }
+        // Read off the parsed bytes: no String is made of the timestamp.
+        var timestamp: EventTime?
+        parsed.forEachText(of: ids.timestamp) { text in
+            if timestamp == nil { timestamp = EventTime(parsingUTF8: text) }
+        }
         let agentIDs = extracted.atoms.compactMap {
             $0.fieldIndex == fields.agentID && $0.atom.type == .agentID ? $0.atom.value : nil
         }

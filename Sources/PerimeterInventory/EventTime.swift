@@ -60,8 +60,18 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// `Z`, `+hh:mm`, `+hhmm` or none. A timestamp without an offset is
     /// UTC: the machine's time zone never changes a result (SPEC §2).
     public init?(parsing text: some StringProtocol) {
-        var bytes = Array(text.utf8)
-        while let last = bytes.last, last == UInt8(ascii: " ") { bytes.removeLast() }
+        let parsed = text.utf8.withContiguousStorageIfAvailable { EventTime(parsingUTF8: $0) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { EventTime(parsingUTF8: $0) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// `init(parsing:)` on UTF-8 bytes, so that the reader hands over an
+    /// event's `@timestamp` without making a String of it.
+    public init?(parsingUTF8 text: UnsafeBufferPointer<UInt8>) {
+        var length = text.count
+        while length > 0, text[length - 1] == UInt8(ascii: " ") { length -= 1 }
+        let bytes = UnsafeBufferPointer(rebasing: text[..<length])
         var index = 0
         func number(_ digits: Int) -> Int? {
             guard index + digits <= bytes.count else { return nil }

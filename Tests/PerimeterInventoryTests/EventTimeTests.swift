@@ -17,12 +17,17 @@ import Testing
     ])
     func parses(text: String, milliseconds: Int64) {
         #expect(EventTime(parsing: text)?.milliseconds == milliseconds)
+        let fromBytes = Array((text + "  ").utf8).withUnsafeBufferPointer {
+            EventTime(parsingUTF8: $0)
+        }
+        #expect(fromBytes?.milliseconds == milliseconds)
     }
 
     @Test(arguments: ["", "yesterday", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z",
                       "2024-05-01T10:00:00Zjunk", "1714557600", "2024-05-01T10:00:00."])
     func refuses(text: String) {
         #expect(EventTime(parsing: text) == nil)
+        #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(parsingUTF8: $0) } == nil)
     }
 
     @Test func printsUTC() {
