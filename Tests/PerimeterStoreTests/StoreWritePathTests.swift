@@ -158,7 +158,6 @@ import Testing
         }
 
         let store = try InventoryStore(path: path)
-        #expect(InventoryStore.schemaVersion == 6)
         let ip = Atom(type: .ipv4, normalizedValue: "10.0.0.9")
         let alice = Atom(type: .username, normalizedValue: "corp\\alice")
         let weeks = { (atom: Atom, community: String) in
