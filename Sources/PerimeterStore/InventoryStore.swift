@@ -176,7 +176,7 @@ public final class InventoryStore {
     }
 
     /// The triggers' work on an empty store, in one pass: the free-text
-    /// index and the counts from the asset and attachment tables.
+    /// index, the asset counts and the per-tag counts (migration 7).
     static let derivedRowsSQL = """
         DELETE FROM asset_text;
         INSERT INTO asset_text (text, community, asset_uuid)
@@ -188,6 +188,10 @@ public final class InventoryStore {
             SELECT community, category, coalesce(criticality, -1), revoked, reviewed, source,
                    count(*)
             FROM assets GROUP BY 1, 2, 3, 4, 5, 6;
+        DELETE FROM asset_tag_counts;
+        INSERT INTO asset_tag_counts
+            SELECT t.community, t.tag, a.category, a.revoked, count(*)
+            FROM asset_tags t JOIN assets a ON a.uuid = t.asset_uuid GROUP BY 1, 2, 3, 4;
         """
 
     private func write(_ changes: InventoryChanges) throws {

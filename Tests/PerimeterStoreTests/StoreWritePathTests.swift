@@ -50,7 +50,8 @@ import Testing
     /// Each table's rows as sorted text, and the schema's objects.
     static func contents(_ store: InventoryStore) throws -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for table in ["assets", "attachments", "asset_tags", "asset_counts", "meta"] {
+        for table in ["assets", "attachments", "asset_tags", "asset_counts", "asset_tag_counts",
+                      "meta"] {
             result[table] = try store.database.statement("SELECT * FROM \(table)").rows { row in
                 (0..<20).map { row.isNull($0) ? "NULL" : row.text($0) }.joined(separator: "|")
             }.sorted()
@@ -86,6 +87,9 @@ import Testing
         var tagged = AssetQuery(community: "acme")
         tagged.tags = ["critical"]
         #expect(try seeded.assets(matching: tagged).assets.map(\.name) == ["DC-01"])
+        #expect(try seeded.count(matching: tagged) == 1)
+        #expect(try Self.contents(seeded)["asset_tag_counts"]
+                == Self.contents(plain)["asset_tag_counts"])
         var hosts = AssetQuery(community: "acme")
         hosts.categories = [.host]
         #expect(try seeded.count(matching: hosts) == 3)
