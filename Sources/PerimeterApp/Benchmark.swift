@@ -27,6 +27,8 @@ enum Benchmark {
             .init(name: "--corpus-events", valueName: "N",
                   help: "Replicated corpus events (default 2,000,000; 0 skips)."),
             .init(name: "--dir", valueName: "DIR", help: "Where the benchmark's stores go (default /tmp)."),
+            .init(name: "--batch", valueName: "N",
+                  help: "Events per store transaction (default: the configuration's 5,000)."),
             .init(name: "--rules", valueName: "N",
                   help: "Generated Sigma rules for the full ingest with detection (default 50; "
                       + "0 skips)."),
@@ -51,6 +53,9 @@ enum Benchmark {
                + "commits on a writer thread while the next is read")
         var configuration = PerimeterConfiguration()
         configuration.inventory.latenessWindow = .days(100_000)
+        if let batch = try arguments.int("--batch", in: 100...1_000_000) {
+            configuration.batchSize = batch
+        }
         let options = benchOptions()
 
         // 1. The generated workload, then a store seeded with it. The
