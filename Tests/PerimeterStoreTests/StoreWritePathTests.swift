@@ -61,6 +61,17 @@ import Testing
         return result
     }
 
+    /// A database at `path` as schema 5 left it, before the migrations
+    /// of this work.
+    static func schemaFiveDatabase(at path: String) throws -> Database {
+        let old = try Database(path: path)
+        for (index, sql) in Schema.migrations.prefix(5).enumerated() {
+            try old.execute(sql)
+            try old.execute("PRAGMA user_version = \(index + 1)")
+        }
+        return old
+    }
+
     @Test func seedLeavesWhatPersistLeaves() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let seeded = try makeStore("seeded.db")
@@ -146,11 +157,7 @@ import Testing
         let week1: Int64 = 1_714_348_800_000 // Monday 2024-04-29
         let week2 = week1 + 7 * 86_400_000
         do {
-            let old = try Database(path: path)
-            for (index, sql) in Schema.migrations.prefix(5).enumerated() {
-                try old.execute(sql)
-                try old.execute("PRAGMA user_version = \(index + 1)")
-            }
+            let old = try StoreWritePathTests.schemaFiveDatabase(at: path)
             try old.execute("""
                 INSERT INTO activity VALUES
                     ('acme', '', 'ipv4', '10.0.0.9', \(week1), 3),
@@ -239,11 +246,7 @@ import Testing
         let path = directory.appendingPathComponent("old.db").path
         let asset = UUID()
         do {
-            let old = try Database(path: path)
-            for (index, sql) in Schema.migrations.prefix(5).enumerated() {
-                try old.execute(sql)
-                try old.execute("PRAGMA user_version = \(index + 1)")
-            }
+            let old = try StoreWritePathTests.schemaFiveDatabase(at: path)
             // 1714000000000 = 0x18F_125C_7400 and +60000 = 0x18F_125D_5E60, little-endian.
             try old.execute("""
                 INSERT INTO attachments VALUES
