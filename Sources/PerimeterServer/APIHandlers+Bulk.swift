@@ -119,6 +119,19 @@ extension APIHandlers {
 
     // MARK: - Events
 
+    /// Runs retention when due and logs what it removed. A failure is
+    /// logged, not answered: the request it follows has succeeded.
+    func pruneIfDue() async {
+        do {
+            if let pruned = try await service.pruneIfDue() {
+                options.log("retention pruned activity_buckets=\(pruned.activityBuckets) "
+                            + "unclaimed_atoms=\(pruned.unclaimedAtoms)")
+            }
+        } catch {
+            options.log("retention failed error=\(type(of: error))")
+        }
+    }
+
     func events(_ context: APIContext) async throws -> HTTPResponse {
         let body = context.request.body
         var entity: String?
@@ -142,6 +155,7 @@ extension APIHandlers {
             outcome.add(try await service.ingest(body, lines: chunk, firstLine: chunkStart + 1,
                                                  scope: scope, returnEnriched: returnEnriched))
         }
+        await pruneIfDue()
 
         var json = "{\"received\":\(outcome.received),\"malformed\":\(outcome.malformed),"
             + "\"enriched\":\(outcome.enriched),\"discovered\":\(outcome.created),"

@@ -84,6 +84,7 @@ public final class PerimeterAPIServer: Sendable {
             await scheduler.enqueue(id)
         }
         handlers.options.log("server started port=\(port)")
+        await handlers.pruneIfDue()
     }
 
     /// Stops gracefully: requests in flight finish, the running job chunk
