@@ -90,16 +90,11 @@ extension Inventory {
     @discardableResult
     func countActivity(of event: EventObservation) -> (atoms: [Atom], ids: [Int32]) {
         let week = Int32(event.time.weekStart.milliseconds / 86_400_000)
-        var ids: [Int32] = []
-        ids.reserveCapacity(event.atoms.count)
         var seen: [Atom] = []
         seen.reserveCapacity(event.atoms.count)
-        for found in event.atoms where !seen.contains(found.atom) {
-            seen.append(found.atom)
-            let id = timelines.intern(AtomKey(scope: event.scope, atom: found.atom))
-            ids.append(id)
-            timelines.countActivity(of: id, weekStartDay: week)
-        }
+        for found in event.atoms where !seen.contains(found.atom) { seen.append(found.atom) }
+        let ids = timelines.intern(seen, in: event.scope)
+        for id in ids { timelines.countActivity(of: id, weekStartDay: week) }
         return (seen, ids)
     }
 

@@ -82,18 +82,61 @@ final class TimelineIndex {
     /// The id of a scoped atom, given one if new.
     func intern(_ key: AtomKey) -> Int32 {
         let scope = scopeID(key.scope, creating: true)!
-        let hash = hash(scope: scope, atom: key.atom)
-        let scopeAndType = Self.pack(scope, key.atom.type)
-        let (found, position) = find(hash: hash, scopeAndType: scopeAndType,
-                                     value: key.atom.value)
+        return intern(hash: hash(scope: scope, atom: key.atom), scope: scope, atom: key.atom)
+    }
+
+    private func intern(hash: UInt32, scope: Int32, atom: Atom) -> Int32 {
+        let scopeAndType = Self.pack(scope, atom.type)
+        let (found, position) = find(hash: hash, scopeAndType: scopeAndType, value: atom.value)
         if let found { return found }
         let id = Int32(values.count)
         slots.append(AtomSlot(scopeAndType: scopeAndType))
-        values.append(key.atom.value)
+        values.append(atom.value)
         table[position] = UInt64(hash) << 32 | UInt64(UInt32(id) + 1)
         // Kept at most three-quarters full, so probe runs stay short.
         if values.count * 4 > table.count * 3 { grow() }
         return id
+    }
+
+    /// The ids of an event's distinct atoms in one scope, given ones if
+    /// new: `intern` for each, in phases. The atoms' table entries are
+    /// read one after the other before any is used, then their slots, so
+    /// the cache misses of a large index overlap instead of queueing.
+    func intern(_ atoms: [Atom], in scope: ScopeKey) -> [Int32] {
+        let scopeID = scopeID(scope, creating: true)!
+        let count = atoms.count
+        var ids = [Int32](repeating: -1, count: count)
+        // Per atom: its hash, its first probe's entry, the candidate id
+        // when the entry's tag matches, and that candidate's scope and type.
+        withUnsafeTemporaryAllocation(of: (UInt32, UInt64, Int32, UInt32).self,
+                                      capacity: count) { probes in
+            let mask = table.count - 1
+            for index in 0..<count {
+                probes[index] = (hash(scope: scopeID, atom: atoms[index]), 0, -1, 0)
+            }
+            table.withUnsafeBufferPointer { table in
+                for index in 0..<count { probes[index].1 = table[Int(probes[index].0) & mask] }
+            }
+            for index in 0..<count {
+                let (hash, entry, _, _) = probes[index]
+                if entry != 0 && UInt32(truncatingIfNeeded: entry >> 32) == hash {
+                    let candidate = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                    probes[index].2 = candidate
+                    probes[index].3 = slots[Int(candidate)].scopeAndType
+                }
+            }
+            for index in 0..<count {
+                let atom = atoms[index]
+                let (hash, _, candidate, scopeAndType) = probes[index]
+                if candidate >= 0 && scopeAndType == Self.pack(scopeID, atom.type)
+                    && values[Int(candidate)] == atom.value {
+                    ids[index] = candidate
+                } else {
+                    ids[index] = intern(hash: hash, scope: scopeID, atom: atom)
+                }
+            }
+        }
+        return ids
     }
 
     /// The id of the key, or the empty position where it would go.
