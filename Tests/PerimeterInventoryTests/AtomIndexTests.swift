@@ -68,6 +68,31 @@ import Testing
         #expect(inventory.drainChanges().activity.isEmpty)
     }
 
+    /// One event naming a thousand new addresses grows the index while
+    /// its atoms are interned together; the same event again finds the
+    /// same ids, and a held atom among new ones still finds its holder.
+    @Test func manyNewAtomsInOneEventAreEachInternedOnce() {
+        let inventory = Inventory()
+        let host = Asset(name: "H", category: .host, source: .manual, community: "acme",
+                         createdAt: Date(timeIntervalSince1970: 1_714_000_000))
+        inventory.load(asset: host)
+        inventory.load(attachment: attachment(0, .hostname, "held", host.id))
+        let addresses = (0..<1_000).map { "10.1.\($0 / 256).\($0 % 256)" }
+        var atoms = addresses.map { FieldAtom(atom: Fixture.ip($0), field: "related.ip") }
+        atoms.insert(FieldAtom(atom: Fixture.hostname("held"), field: "host.name"), at: 500)
+        let time = Fixture.clock("10:00")
+        let event = EventObservation(time: time, scope: Fixture.scope, reference: "test",
+                                     atoms: atoms)
+        for _ in 0..<2 {
+            let (_, match) = inventory.observeAndMatch(event, rules: [], now: Fixture.now,
+                                                       stream: "test", advancesWatermark: true)
+            #expect(match.assets == [host.id])
+        }
+        let activity = inventory.drainChanges().activity
+        #expect(activity.count == 1_001)
+        #expect(Set(activity.values) == [2])
+    }
+
     private func attachment(_ id: Int, _ type: AtomType, _ value: String,
                             _ asset: AssetID) -> PerimeterInventory.Attachment {
         Attachment(id: Int64(id + 1),
