@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterDetection
 import PerimeterEnrichment
 import PerimeterIngest
 import PerimeterInventory
@@ -30,8 +31,8 @@ enum Benchmark {
             .init(name: "--batch", valueName: "N",
                   help: "Events per store transaction (default: the configuration's 5,000)."),
             .init(name: "--rules", valueName: "N",
-                  help: "Generated Sigma rules for the full ingest with detection (default 50; "
-                      + "0 skips)."),
+                  help: "Generated Sigma rules: the detection stage alone with N and with 2,000 "
+                      + "rules, then the full ingest with N (default 50; 0 skips)."),
         ],
         example: "perimeter bench --assets 1000000 --events 2000000")
 
@@ -78,6 +79,11 @@ enum Benchmark {
         try measure("full ingest with discovery writes (batches of \(configuration.batchSize))",
                     events: ingestEvents, pipeline: full) { count in ingestWorkload.makeEvents(count) }
         if ruleCount > 0 {
+            // The Sigma stage alone on already-parsed events, at this size
+            // and at 2,000 rules (issue #3's two sizes by default).
+            report("")
+            try DetectionBenchmark.run(ruleCounts: Array(Set([ruleCount, 2_000])).sorted(),
+                                       eventCount: min(ingestEvents, 200_000), print: report)
             try measureIngestWithDetection(ruleCount: ruleCount, events: ingestEvents,
                                            assets: assets, storePath: path,
                                            configuration: configuration, options: options)
