@@ -353,4 +353,12 @@ public struct InventoryChanges: Sendable {
     public var shared: [AtomKey]
     /// The new watermark of each stream that moved.
     public var watermarks: [String: EventTime]
+
+    /// New assets and their attachments, with their audit records, and
+    /// nothing else (a first import).
+    public static func creating(_ assets: [Asset], attachments: [Attachment],
+                                audit: [AuditRecord]) -> InventoryChanges {
+        InventoryChanges(assets: assets, attachments: attachments, conflicts: [], audit: audit,
+                         activity: [:], unclaimed: [:], rejected: [], shared: [], watermarks: [:])
+    }
 }

@@ -23,6 +23,22 @@ extension InventoryStore {
     /// An exclusive atom already held by another asset of the same scope
     /// is refused rather than silently shared (SPEC §2).
     public func create(_ drafts: [AssetDraft], actor: String, at now: EventTime) throws {
+        // A first import of a large inventory into a store without assets
+        // takes the seed path: the same rows, written in one pass with the
+        // indexes and triggers rebuilt once instead of fired per row.
+        let storeHasNoAsset = try database.statement("SELECT NOT EXISTS (SELECT 1 FROM assets)")
+            .firstRow { $0.int(0) != 0 } ?? false
+        if drafts.count >= Self.seedingImportSize && storeHasNoAsset {
+            var claimed: [AtomKey: AssetDraft] = [:]
+            for draft in drafts {
+                if let refusal = try refusal(of: draft, claimed: &claimed) {
+                    throw StoreError(code: .conflict, message: refusal)
+                }
+            }
+            let (attachments, audit) = try confirmedAttachments(of: drafts, actor: actor, at: now)
+            return try seed(with: .creating(drafts.map(\.asset), attachments: attachments,
+                                            audit: audit))
+        }
         try database.transaction {
             var claimed: [AtomKey: AssetDraft] = [:]
             for draft in drafts {
@@ -30,26 +46,40 @@ extension InventoryStore {
                     throw StoreError(code: .conflict, message: refusal)
                 }
             }
-            var nextID = try database.statement("SELECT coalesce(max(id), 0) + 1 FROM attachments")
-                .firstRow { $0.int(0) } ?? 1
-            var attachments: [Attachment] = []
-            for draft in drafts {
-                try upsert(draft.asset)
-                let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
-                for atom in Set(draft.confirmedAtoms).sorted() {
-                    attachments.append(Attachment(
-                        id: nextID, key: AtomKey(scope: scope, atom: atom), asset: draft.asset.id,
-                        kind: .confirmed, from: .distantPast, lastSeen: now,
-                        origin: "created by \(actor)"))
-                    nextID += 1
-                }
-            }
+            let (attachments, audit) = try confirmedAttachments(of: drafts, actor: actor, at: now)
+            for draft in drafts { try upsert(draft.asset) }
             try insertConfirmed(attachments)
-            try writeAudit(drafts.map {
-                AuditRecord(asset: $0.asset.id, actor: actor, action: "create", at: now,
-                            after: Self.jsonText(Self.summary(of: $0)))
-            })
+            try writeAudit(audit)
         }
+    }
+
+    /// From this many assets, a create into a store without assets seeds it.
+    static let seedingImportSize = 1_000
+
+    /// The drafts' confirmed atoms as attachments numbered after the
+    /// store's, and the audit record of each creation.
+    private func confirmedAttachments(of drafts: [AssetDraft], actor: String,
+                                      at now: EventTime) throws
+        -> (attachments: [Attachment], audit: [AuditRecord])
+    {
+        var nextID = try database.statement("SELECT coalesce(max(id), 0) + 1 FROM attachments")
+            .firstRow { $0.int(0) } ?? 1
+        var attachments: [Attachment] = []
+        for draft in drafts {
+            let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
+            for atom in Set(draft.confirmedAtoms).sorted() {
+                attachments.append(Attachment(
+                    id: nextID, key: AtomKey(scope: scope, atom: atom), asset: draft.asset.id,
+                    kind: .confirmed, from: .distantPast, lastSeen: now,
+                    origin: "created by \(actor)"))
+                nextID += 1
+            }
+        }
+        let audit = drafts.map {
+            AuditRecord(asset: $0.asset.id, actor: actor, action: "create", at: now,
+                        after: Self.jsonText(Self.summary(of: $0)))
+        }
+        return (attachments, audit)
     }
 
     /// Why a draft cannot be created beside the store's assets and the

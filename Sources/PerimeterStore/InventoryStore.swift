@@ -261,7 +261,9 @@ public final class InventoryStore {
             """)
         for a in attachments {
             let to: SQLValue = a.to.map { .integer($0.milliseconds) } ?? .null
-            let sightings = SQLValue.blob(Self.encode(a.recentSightings))
+            // None is NULL, as the manual paths write it.
+            let sightings = a.recentSightings.isEmpty
+                ? SQLValue.null : SQLValue.blob(Self.encode(a.recentSightings))
             if a.id <= storedAttachmentID {
                 try update.run([.integer(a.id), .integer(a.from.milliseconds), to,
                                 .integer(a.lastSeen.milliseconds), sightings, .text(a.kind.rawValue)])

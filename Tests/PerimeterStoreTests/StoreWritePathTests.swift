@@ -265,3 +265,70 @@ import Testing
         ])
     }
 }
+
+/// A first import of 1,000 assets or more into a store without assets is
+/// seeded; it must leave exactly the rows of the row-by-row path.
+@Suite struct SeededImportTests {
+    static func drafts(_ count: Int) -> [AssetDraft] {
+        let created = Date(timeIntervalSince1970: 1_714_000_000)
+        return (0..<count).map { index in
+            let asset = Asset(
+                id: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", index))!,
+                name: "HOST-\(index)", category: .host,
+                criticality: index % 3 == 0 ? try? Criticality(index % 101) : nil,
+                tags: index % 2 == 0 ? ["prod", "linux"] : [], source: .manual,
+                community: "acme", createdAt: created)
+            return AssetDraft(asset: asset, confirmedAtoms: [
+                Atom(type: .hostname, normalizedValue: "host-\(index)"),
+                Atom(type: .ipv4, normalizedValue: "10.0.\(index / 256).\(index % 256)"),
+            ])
+        }
+    }
+
+    @Test func aSeededImportLeavesTheRowsOfARowByRowOne() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let now = EventTime(milliseconds: 1_714_000_000_000)
+        let drafts = Self.drafts(1_200)
+
+        let seeded = try InventoryStore(path: directory.appendingPathComponent("s.db").path)
+        try seeded.create(drafts, actor: "import", at: now)
+        // Two halves under the threshold: the row-by-row path.
+        let plain = try InventoryStore(path: directory.appendingPathComponent("p.db").path)
+        try plain.create(Array(drafts[..<600]), actor: "import", at: now)
+        try plain.create(Array(drafts[600...]), actor: "import", at: now)
+
+        let seededRows = try StoreWritePathTests.contents(seeded)
+        let plainRows = try StoreWritePathTests.contents(plain)
+        for table in ["assets", "attachments", "asset_tags", "asset_counts", "asset_tag_counts"] {
+            #expect(seededRows[table] == plainRows[table], "table \(table)")
+        }
+        #expect(seededRows["attachments"]?.count == 2_400)
+        var tagged = AssetQuery(community: "acme")
+        tagged.tags = ["prod"]
+        #expect(try seeded.count(matching: tagged) == 600)
+        var search = AssetQuery(community: "acme")
+        search.text = "10.0.4.175"
+        #expect(try seeded.assets(matching: search).assets.map(\.name) == ["HOST-1199"])
+        #expect(try seeded.database.statement("SELECT count(*) FROM audit")
+            .firstRow { $0.int(0) } == 1_200)
+    }
+
+    @Test func aConflictInALargeImportWritesNothing() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var drafts = Self.drafts(1_100)
+        // The last asset claims the first one's hostname, an exclusive atom.
+        drafts[1_099].confirmedAtoms = [Atom(type: .hostname, normalizedValue: "host-0")]
+        let store = try InventoryStore(path: directory.appendingPathComponent("c.db").path)
+        #expect(throws: StoreError.self) {
+            try store.create(drafts, actor: "import", at: EventTime(milliseconds: 0))
+        }
+        #expect(try store.database.statement("SELECT count(*) FROM assets")
+            .firstRow { $0.int(0) } == 0)
+    }
+}
