@@ -45,7 +45,7 @@ public final class JSONEventReader {
         record.removeAll()
         for field in 0..<parser.selection.count {
             for value in parsed.values(of: field) {
-                record.append(Self.value(of: value), to: field)
+                record.append(DetectionValue(value), to: field)
             }
         }
         for (path, values) in extraValues {
@@ -62,67 +62,20 @@ public final class JSONEventReader {
         }
         record.seal()
     }
-
-    static func value(of scalar: JSONScalar) -> DetectionValue {
-        switch scalar {
-        case .string(let string): .string(string.string)
-        case .int(let int): .int(int)
-        case .uint(let uint): uint <= UInt64(Int64.max) ? .int(Int64(uint)) : .double(Double(uint))
-        case .double(let double): .double(double)
-        case .bool(let bool): .bool(bool)
-        case .null: .null
-        }
-    }
 }
 
-/// Fills `DetectionRecord`s from events parsed by someone else's `EventParser` (ingest's),
-/// whose `FieldSelection` must contain every path of `engine.fieldPaths`; the field IDs
-/// are translated once here.
-public struct DetectionRecordBuilder {
-    private let selectionIDs: [Int?]
-    private let fieldIDs: [String: Int]
-    private let needsAllStrings: Bool
-    private var record: DetectionRecord
-
-    /// The paths of `engine.fieldPaths` missing from `selection` (should be empty).
-    public let missingPaths: [String]
-
-    public init(engine: DetectionEngine, selection: FieldSelection) {
-        selectionIDs = engine.fieldPaths.map { selection.id(of: $0) }
-        missingPaths = zip(engine.fieldPaths, selectionIDs).filter { $0.1 == nil }.map(\.0)
-        fieldIDs = Dictionary(uniqueKeysWithValues: engine.fieldPaths.enumerated().map {
-            ($1, $0)
-        })
-        needsAllStrings = engine.needsAllStrings
-        record = DetectionRecord(fieldCount: engine.fieldPaths.count)
-    }
-
-    /// The record of a parsed event plus the enrichment's asset values by path; the
-    /// parser must collect all leaves when `engine.needsAllStrings`.
-    public mutating func record(for parsed: ParsedEvent,
-                                extraValues: [String: [DetectionValue]] = [:])
-        -> DetectionRecord
-    {
-        record.removeAll()
-        for (field, selectionID) in selectionIDs.enumerated() {
-            guard let selectionID else { continue }
-            for value in parsed.values(of: selectionID) {
-                record.append(JSONEventReader.value(of: value), to: field)
-            }
+extension DetectionValue {
+    /// A parsed JSON scalar as detection sees it; an unsigned integer past
+    /// `Int64` becomes a double.
+    public init(_ scalar: JSONScalar) {
+        switch scalar {
+        case .string(let string): self = .string(string.string)
+        case .int(let int): self = .int(int)
+        case .uint(let uint):
+            self = uint <= UInt64(Int64.max) ? .int(Int64(uint)) : .double(Double(uint))
+        case .double(let double): self = .double(double)
+        case .bool(let bool): self = .bool(bool)
+        case .null: self = .null
         }
-        for (path, values) in extraValues {
-            guard let field = fieldIDs[path] else { continue }
-            record.append(contentsOf: values, to: field)
-        }
-        if needsAllStrings {
-            parsed.forEachLeaf { _, value in
-                if case .string(let string) = value { record.allStrings.append(string.string) }
-            }
-            for values in extraValues.values {
-                for case .string(let string) in values { record.allStrings.append(string) }
-            }
-        }
-        record.seal()
-        return record
     }
 }

@@ -242,7 +242,7 @@ public final class DetectionStage {
         record.removeAll()
         for (field, selectionID) in eventFields {
             for value in parsed.values(of: selectionID) {
-                record.append(Self.value(of: value), to: field)
+                record.append(DetectionValue(value), to: field)
             }
         }
         if !enrichment.isEmpty {
@@ -260,17 +260,6 @@ public final class DetectionStage {
             }
         }
         record.seal()
-    }
-
-    static func value(of scalar: JSONScalar) -> DetectionValue {
-        switch scalar {
-        case .string(let string): .string(string.string)
-        case .int(let int): .int(int)
-        case .uint(let uint): uint <= UInt64(Int64.max) ? .int(Int64(uint)) : .double(Double(uint))
-        case .double(let double): .double(double)
-        case .bool(let bool): .bool(bool)
-        case .null: .null
-        }
     }
 
     /// The matched assets with their criticality, sorted by uuid.
