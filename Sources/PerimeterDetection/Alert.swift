@@ -1,22 +1,6 @@
 import Foundation
 import PerimeterModel
 
-/// An asset an alert is about, as the enrichment stage matched it.
-public struct AlertAsset: Sendable, Hashable, Codable {
-    public var uuid: String
-    public var name: String
-    public var category: AssetCategory
-    /// 0–100, nil when the asset is not rated.
-    public var criticality: Int?
-
-    public init(uuid: String, name: String, category: AssetCategory, criticality: Int?) {
-        self.uuid = uuid
-        self.name = name
-        self.category = category
-        self.criticality = criticality
-    }
-}
-
 /// An alert: the matches of one rule on the same assets within a window of event time.
 public struct Alert: Sendable, Hashable, Codable {
     public enum State: String, Sendable, Hashable, Codable { case open, closed }

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterModel
 
 /// The detection benchmark: generated rules shaped like the corpus's (exact values,
 /// contains/startswith/endswith, lists, regexes, filters, asset fields) over generated

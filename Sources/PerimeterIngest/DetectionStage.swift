@@ -224,15 +224,11 @@ public final class DetectionStage {
                                   into: &enriched)
         let text = String(decoding: enriched, as: UTF8.self)
         let assets = alertAssets(enrichment)
-        let policyAssets = assets.map {
-            AlertAsset(uuid: $0.uuid, name: $0.name, category: $0.category,
-                       criticality: $0.criticality)
-        }
         for match in matches {
             pending.append(PendingMatch(
                 ruleID: match.ruleID, title: match.title, level: match.level,
                 time: event.observation.time, assets: assets,
-                urgency: settings.urgency.urgency(level: match.level, assets: policyAssets),
+                urgency: settings.urgency.urgency(level: match.level, assets: assets),
                 event: text))
         }
         evaluated.matches += matches.count

@@ -12,20 +12,7 @@ public struct StoredAlert: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable, CaseIterable { case open, closed }
 
     /// One asset the alert is about, as enrichment matched it.
-    public struct Asset: Sendable, Hashable {
-        public var uuid: String
-        public var name: String
-        public var category: AssetCategory
-        /// 0–100, nil when unrated.
-        public var criticality: Int?
-
-        public init(uuid: String, name: String, category: AssetCategory, criticality: Int?) {
-            self.uuid = uuid
-            self.name = name
-            self.category = category
-            self.criticality = criticality
-        }
-    }
+    public typealias Asset = AlertAsset
 
     /// The row id; nil until the alert is inserted.
     public var id: Int64?
