@@ -36,16 +36,9 @@ enum AlertsCommand {
         example: "perimeter alerts close 42")
 
     static func run(_ raw: [String]) throws -> Int32 {
-        let rest = Array(raw.dropFirst())
-        switch raw.first {
-        case "list": return try list(rest)
-        case "close": return try close(rest)
-        case nil, "--help", "-h":
-            print([listSpec, closeSpec].map(\.help).joined(separator: "\n"))
-            return raw.isEmpty ? 2 : 0
-        default:
-            throw UsageError("unknown alerts command '\(raw[0])'; expected list or close")
-        }
+        try Subcommands(
+            "alerts", help: { [listSpec, closeSpec].map(\.help).joined(separator: "\n") },
+            [("list", list), ("close", close)]).run(raw)
     }
 
     static func list(_ raw: [String]) throws -> Int32 {

@@ -3,7 +3,15 @@ import PerimeterModel
 /// A command-line mistake, shown with the command's usage.
 public struct UsageError: Error, CustomStringConvertible {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The command whose `--help` answers the mistake, when it is not the
+    /// one the arguments name (an unknown subcommand has no help of its own).
+    public var helpCommand: String?
+
+    public init(_ message: String, helpCommand: String? = nil) {
+        self.message = message
+        self.helpCommand = helpCommand
+    }
+
     public var description: String { message }
 }
 

@@ -9,40 +9,31 @@ import PerimeterStore
 /// `perimeter assets list|show|create|import`.
 enum AssetsCommand {
     static func run(_ arguments: [String]) throws -> Int32 {
-        guard let sub = arguments.first, sub != "--help", sub != "-h" else {
-            print("""
-                Work with the inventory's assets.
-
-                Usage: perimeter assets list|show|create|import [OPTIONS]
-
-                  list     List assets with filters and the count of matches
-                  show     Show one asset: properties, atoms with their intervals, activity
-                  create   Create one asset by hand
-                  import   Import assets from CSV or JSON lines
-
-                Example:
-                  perimeter assets list --category host --criticality 68-100
-                """)
-            return arguments.isEmpty ? 2 : 0
-        }
-        let rest = Array(arguments.dropFirst())
-        switch sub {
-        case "list": return try list(rest)
-        case "show": return try show(rest)
-        case "create": return try AssetCreation.create(rest)
-        case "import": return try AssetCreation.importFile(rest)
-        case "update": return try EditCommands.update(rest)
-        case "revoke": return try EditCommands.revoke(rest, revoking: true)
-        case "unrevoke": return try EditCommands.revoke(rest, revoking: false)
-        case "bulk": return try EditCommands.bulk(rest)
-        default:
-            var message = "unknown assets command '\(sub)'"
-            if let near = NearestName.find(sub, in: ["list", "show", "create", "import"]) {
-                message += "; did you mean '\(near)'?"
-            }
-            throw UsageError(message)
-        }
+        try Subcommands("assets", help: { help }, [
+            ("list", list), ("show", show), ("create", AssetCreation.create),
+            ("import", AssetCreation.importFile), ("update", EditCommands.update),
+            ("revoke", { try EditCommands.revoke($0, revoking: true) }),
+            ("unrevoke", { try EditCommands.revoke($0, revoking: false) }),
+            ("bulk", EditCommands.bulk),
+        ]).run(arguments)
     }
+
+    static let help = """
+        Work with the inventory's assets.
+
+        Usage: perimeter assets COMMAND [OPTIONS]   (perimeter assets COMMAND --help)
+
+          list      List assets with filters and the count of matches
+          show      Show one asset: properties, atoms with their intervals, activity
+          create    Create one asset by hand
+          import    Import assets from CSV or JSON lines
+          update    Change an asset's fields
+          revoke    Revoke an asset; unrevoke undoes it
+          bulk      Change many assets at once (tags, criticality, review, revoke)
+
+        Example:
+          perimeter assets list --category host --criticality 68-100
+        """
 
     // MARK: - list
 

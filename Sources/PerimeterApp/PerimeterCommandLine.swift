@@ -68,8 +68,9 @@ public enum PerimeterCommandLine {
             }
         } catch let error as UsageError {
             // `assets list --bad` points to `assets list --help`, not `assets --help`.
-            let command = rest.first.map { !$0.hasPrefix("-") && Self.hasSubcommands(name) }
-                == true ? "\(name) \(rest[0])" : name
+            let command = error.helpCommand
+                ?? (rest.first.map { !$0.hasPrefix("-") && Self.hasSubcommands(name) } == true
+                    ? "\(name) \(rest[0])" : name)
             Terminal.error("\(error.message) (see 'perimeter \(command) --help')")
             return 2
         } catch {

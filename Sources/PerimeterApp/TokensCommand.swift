@@ -36,17 +36,10 @@ enum TokensCommand {
         example: "perimeter tokens revoke 5f0c…")
 
     static func run(_ raw: [String]) throws -> Int32 {
-        let rest = Array(raw.dropFirst())
-        switch raw.first {
-        case "create": return try create(rest)
-        case "list": return try list(rest)
-        case "revoke": return try revoke(rest)
-        case nil, "--help", "-h":
-            print([createSpec, listSpec, revokeSpec].map(\.help).joined(separator: "\n"))
-            return raw.isEmpty ? 2 : 0
-        default:
-            throw UsageError("unknown tokens command '\(raw[0])'; expected create, list or revoke")
-        }
+        let specs = [createSpec, listSpec, revokeSpec]
+        return try Subcommands(
+            "tokens", help: { specs.map(\.help).joined(separator: "\n") },
+            [("create", create), ("list", list), ("revoke", revoke)]).run(raw)
     }
 
     static func create(_ raw: [String]) throws -> Int32 {

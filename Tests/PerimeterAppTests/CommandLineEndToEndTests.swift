@@ -13,6 +13,25 @@ struct CommandLineEndToEndTests {
     /// SPEC §2 "Confirmed and observed": discovery looks for an existing
     /// asset first, so a manual asset's criticality applies from the
     /// first event that names one of its atoms.
+    /// A misspelt subcommand names every subcommand and the nearest one,
+    /// and points to the command's own help, the one that exists.
+    @Test(arguments: [
+        (["assets", "lis"], "expected list, show, create, import, update, revoke, unrevoke or "
+            + "bulk; did you mean 'list'? (see 'perimeter assets --help')"),
+        (["tokens", "revok"], "expected create, list or revoke; did you mean 'revoke'? "
+            + "(see 'perimeter tokens --help')"),
+        (["alerts", "clse"], "expected list or close; did you mean 'close'? "
+            + "(see 'perimeter alerts --help')"),
+    ])
+    func unknownSubcommandNamesTheNearest(arguments: [String], expected: String) throws {
+        guard let cli = try H.make("subcommand") else { return }
+        defer { cli.remove() }
+        let result = try cli.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("unknown \(arguments[0]) command '\(arguments[1])'; "
+                                              + expected), "\(result.standardError)")
+    }
+
     @Test func createdAssetEnrichesItsFirstEvent() throws {
         guard let cli = try H.make("create") else { return }
         defer { cli.remove() }
