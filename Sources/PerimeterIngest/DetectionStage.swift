@@ -132,7 +132,6 @@ public final class DetectionStage {
     private var committedSuppressions: [Int]
     private var alertOutput: EnrichedEventSink?
     private var scope = ScopeKey(community: Scope.defaultCommunity)
-    private weak var inventory: Inventory?
 
     /// Loads the rules and filters of `settings`.
     public init(settings: DetectionSettings) throws {
@@ -187,7 +186,6 @@ public final class DetectionStage {
             }
             return (field, id)
         }
-        inventory = pipeline.inventory
         scope = pipeline.options.scope
         alertOutput = alerts
         pipeline.onEventLine = { [unowned self] event, enrichment, line in
@@ -260,18 +258,12 @@ public final class DetectionStage {
 
     /// The matched assets with their criticality, sorted by uuid.
     private func alertAssets(_ enrichment: AssetEnrichment) -> [StoredAlert.Asset] {
-        var assets: [StoredAlert.Asset] = []
-        for (category, fields) in enrichment.categories {
-            for (index, uuid) in fields.uuids.enumerated() {
-                // The enrichment lists criticalities once each, so the inventory
-                // gives each asset's own; the name is the enrichment's if it is gone.
-                let asset = UUID(uuidString: uuid).flatMap { inventory?.asset($0) }
-                let name = asset?.name ?? (index < fields.names.count ? fields.names[index] : "")
-                assets.append(StoredAlert.Asset(uuid: uuid, name: name, category: category,
-                                                criticality: asset?.criticality?.value))
-            }
-        }
-        return assets.sorted { $0.uuid < $1.uuid }
+        // Each card is one matched asset with its own name and rating (the
+        // enrichment's lists hold each value once, not one per asset).
+        enrichment.cards.map {
+            StoredAlert.Asset(uuid: $0.uuid, name: $0.name, category: $0.category,
+                              criticality: $0.criticality)
+        }.sorted { $0.uuid < $1.uuid }
     }
 
     // MARK: - Alerts, at each batch commit
