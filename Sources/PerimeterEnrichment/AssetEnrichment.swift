@@ -98,17 +98,6 @@ public struct AssetEnrichment: Sendable, Hashable {
 
     // MARK: - Output
 
-    /// The members to add to the event's `sekoiaio` object, as JSON text.
-    public func sekoiaioMembers(view: EnrichmentView) -> [String] {
-        guard !isEmpty else { return [] }
-        var anyAsset: [UInt8] = []
-        appendAnyAsset(view: view, to: &anyAsset)
-        var perCategory: [UInt8] = []
-        appendPerCategory(to: &perCategory)
-        return [String(decoding: anyAsset, as: UTF8.self),
-                String(decoding: perCategory, as: UTF8.self)]
-    }
-
     /// Appends `"any_asset":{…},"assets":{…}` to `output`, written straight
     /// from the cards; nothing when no asset matched.
     public func appendSekoiaioMembers(view: EnrichmentView, to output: inout [UInt8]) {

@@ -218,8 +218,9 @@ public final class DetectionStage {
         // A match is rare: the enriched text and the assets are made once for all.
         var enriched: [UInt8] = []
         EnrichedEventWriter.write(line: line, parsed: event.parsed,
-                                  sekoiaioMembers: enrichment.sekoiaioMembers(view: .detection),
-                                  into: &enriched)
+                                  hasMembers: !enrichment.isEmpty, into: &enriched) {
+            enrichment.appendSekoiaioMembers(view: .detection, to: &$0)
+        }
         let text = String(decoding: enriched, as: UTF8.self)
         let assets = alertAssets(enrichment)
         for match in matches {
