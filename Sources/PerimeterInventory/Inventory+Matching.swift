@@ -90,14 +90,7 @@ extension Inventory {
     /// Sorts assets as enrichment lists them (SPEC §5): criticality
     /// highest first, unrated last, then uuid.
     public func enrichmentOrder(_ ids: [AssetID]) -> [Asset] {
-        ids.compactMap { assets[$0] }.sorted { a, b in
-            switch (a.criticality, b.criticality) {
-            case let (x?, y?) where x != y: return x > y
-            case (.some, nil): return true
-            case (nil, .some): return false
-            default: return a.id.uuidString.lowercased() < b.id.uuidString.lowercased()
-            }
-        }
+        enrichmentCards(ids).compactMap { assets[$0.id] }
     }
 }
 
