@@ -122,11 +122,12 @@ enum IngestCommand {
             }
         }
         Terminal.endProgress()
-        // SPEC §2's storage bounds, applied once the inputs are committed.
-        let pruned = try store.pruneExpired(
+        // SPEC §2's storage bounds, applied once the inputs are committed
+        // (at most hourly: ingests run back to back).
+        let pruned = try store.pruneExpiredIfDue(
             now: options.now ?? EventTime(Date()),
             activityWeeks: configuration.activityRetentionWeeks,
-            unclaimedFor: configuration.unclaimedAtomRetention)
+            unclaimedFor: configuration.unclaimedAtomRetention) ?? RetentionOutcome()
         if !quiet {
             report.finish()
             printSummary(pipeline.summaryNow, files: inputs.count, store: store,

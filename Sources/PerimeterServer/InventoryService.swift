@@ -54,18 +54,13 @@ actor InventoryService {
 
     private var now: Date { Date() }
 
-    /// When retention last ran; nil before the first run.
-    private var lastPruned: Date?
-
     /// Applies SPEC §2's storage bounds (`retention.*`) when they have not
-    /// run for `interval`: the server runs for weeks, so it prunes as it
-    /// goes, at start and then after intake at most hourly. Nil when not due.
-    func pruneIfDue(every interval: TimeInterval = 3_600) throws -> RetentionOutcome? {
-        if let lastPruned, now.timeIntervalSince(lastPruned) < interval { return nil }
-        lastPruned = now
-        return try store.pruneExpired(now: EventTime(now),
-                                      activityWeeks: configuration.activityRetentionWeeks,
-                                      unclaimedFor: configuration.unclaimedAtomRetention)
+    /// run for an hour: the server runs for weeks, so it prunes as it goes,
+    /// at start and then after intake. Nil when not due.
+    func pruneIfDue() throws -> RetentionOutcome? {
+        try store.pruneExpiredIfDue(now: EventTime(now),
+                                    activityWeeks: configuration.activityRetentionWeeks,
+                                    unclaimedFor: configuration.unclaimedAtomRetention)
     }
 
     // MARK: - Assets

@@ -36,7 +36,23 @@ extension InventoryStore {
             try database.statement("DELETE FROM unclaimed_atoms WHERE last_seen < ?1")
                 .run([.integer(unclaimedCutoff.milliseconds)])
             outcome.unclaimedAtoms = database.changes
+            try setMeta(Self.retentionRunKey, String(now.milliseconds))
         }
         return outcome
     }
+
+    /// `pruneExpired` unless it ran less than `interval` before `now` (as
+    /// the store records it, so one ingest after another, or a server after
+    /// them, does not scan the activity again); nil when not due. A clock
+    /// that went back makes it due.
+    public func pruneExpiredIfDue(now: EventTime, activityWeeks: Int, unclaimedFor: Duration,
+                                  interval: Duration = .hours(1)) throws -> RetentionOutcome? {
+        if let text = try metaValue(Self.retentionRunKey), let last = Int64(text) {
+            let elapsed = now.milliseconds - last
+            if elapsed >= 0 && elapsed < interval.milliseconds { return nil }
+        }
+        return try pruneExpired(now: now, activityWeeks: activityWeeks, unclaimedFor: unclaimedFor)
+    }
+
+    static let retentionRunKey = "retention:last_run"
 }

@@ -50,6 +50,26 @@ import Testing
                 == RetentionOutcome())
     }
 
+    /// Retention scans the activity table, so back-to-back ingests and the
+    /// server share one record of when it last ran and skip it within the
+    /// hour; a clock set back makes it due again.
+    @Test func aPassWithinTheHourIsSkipped() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-retention-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("r.db").path
+        let now = Self.at("2024-05-10T00:00:00Z")
+        func due(at time: EventTime) throws -> Bool {
+            try InventoryStore(path: path).pruneExpiredIfDue(
+                now: time, activityWeeks: 52, unclaimedFor: .days(30)) != nil
+        }
+        #expect(try due(at: now))
+        #expect(try !due(at: now + .seconds(59 * 60)))
+        #expect(try due(at: now + .seconds(61 * 60)))
+        #expect(try due(at: now - .days(1)))
+    }
+
     private func unclaimedCount(_ store: InventoryStore) throws -> Int {
         try store.database.statement("SELECT count(*) FROM unclaimed_atoms")
             .firstRow { Int($0.int(0)) } ?? -1
