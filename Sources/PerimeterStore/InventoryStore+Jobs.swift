@@ -68,7 +68,7 @@ extension InventoryStore {
                           ids: [String]?) throws -> StoredJob {
         precondition(query == nil || query?.community == job.community,
                      "a job's filter must be of the job's community")
-        return try database.transaction {
+        return try transaction {
             if let query {
                 let (condition, values) = filterClause(for: query)
                 let jobValue = SQLValue.text(job.id)
@@ -144,7 +144,7 @@ extension InventoryStore {
     public func recordChunk(job id: String, assets: [Asset], column: BulkColumn,
                             audit: [AuditRecord], done: Int, changed: Int,
                             status: StoredJob.Status, at now: Date) throws {
-        try database.transaction {
+        try transaction {
             let sql = switch column {
             case .criticality: "UPDATE assets SET criticality = ?2, updated_at = ?3 WHERE uuid = ?1"
             case .reviewed: "UPDATE assets SET reviewed = ?2, updated_at = ?3 WHERE uuid = ?1"

@@ -39,7 +39,7 @@ extension InventoryStore {
             return try seed(with: .creating(drafts.map(\.asset), attachments: attachments,
                                             audit: audit))
         }
-        try database.transaction {
+        try transaction {
             var claimed: [AtomKey: AssetDraft] = [:]
             for draft in drafts {
                 if let refusal = try refusal(of: draft, claimed: &claimed) {

@@ -29,7 +29,7 @@ extension InventoryStore {
         let oldestKeptWeek = now.weekStart - .days(Int64(7 * (activityWeeks - 1)))
         let unclaimedCutoff = now - unclaimedFor
         var outcome = RetentionOutcome()
-        try database.transaction {
+        try transaction {
             try database.statement("DELETE FROM atom_activity WHERE week_start < ?1")
                 .run([.integer(oldestKeptWeek.milliseconds)])
             outcome.activityBuckets = database.changes

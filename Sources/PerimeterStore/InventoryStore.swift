@@ -48,6 +48,11 @@ public final class InventoryStore {
             PRAGMA cache_size = -65536;
             """)
         try Schema.migrate(database)
+        // Rows queued by a write that did not go through `transaction`
+        // (none should); a reader opening the store takes no write lock.
+        let hasQueuedText = try database.statement(
+            "SELECT EXISTS (SELECT 1 FROM asset_text_pending)").firstRow { $0.int(0) != 0 }
+        if hasQueuedText == true { try transaction {} }
     }
 
     /// Sizes the page cache for a long ingest: batches touch assets and
@@ -179,6 +184,7 @@ public final class InventoryStore {
     /// index, the asset counts and the per-tag counts (migration 7).
     static let derivedRowsSQL = """
         DELETE FROM asset_text;
+        DELETE FROM asset_text_pending;
         INSERT INTO asset_text (text, community, asset_uuid)
             SELECT name, community, uuid FROM assets;
         INSERT INTO asset_text (text, community, asset_uuid)
@@ -319,11 +325,31 @@ public final class InventoryStore {
         return id
     }
 
+    /// Runs one write transaction of the store. Every write of the store
+    /// goes through here: the free-text rows its triggers queued move
+    /// into the search index before it commits (migration 8).
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try database.transaction {
+            let result = try body()
+            try indexQueuedText()
+            return result
+        }
+    }
+
+    private func indexQueuedText() throws {
+        try database.statement("""
+            INSERT INTO asset_text (text, community, asset_uuid)
+            SELECT text, community, asset_uuid FROM asset_text_pending
+            """).run()
+        guard database.changes > 0 else { return }
+        try database.statement("DELETE FROM asset_text_pending").run()
+    }
+
     /// Runs one write transaction; when it fails, what this connection
     /// remembers of the rows it wrote is forgotten with them.
     private func writing(_ body: () throws -> Void) throws {
         do {
-            try database.transaction(body)
+            try transaction(body)
         } catch {
             atomIDs.removeAll()
             storedAttachmentID = 0

@@ -311,6 +311,38 @@ enum Schema {
         DROP INDEX assets_by_category;
         DROP INDEX assets_by_criticality;
         """,
+        // 8: the free-text triggers queue their rows instead of writing
+        // them into the FTS5 table. A row written into FTS5 from a trigger
+        // runs inside a statement savepoint, and FTS5 flushes its pending
+        // terms into a new segment at every savepoint: one segment (and
+        // the merges that follow) per asset or atom created, about 0.4 ms
+        // each against a million assets, where a plain insert of the same
+        // rows costs 15 µs. The store moves the queue into `asset_text` in
+        // one statement before each of its transactions commits
+        // (`InventoryStore.transaction`), so a reader never sees it full.
+        """
+        CREATE TABLE asset_text_pending (
+            text TEXT NOT NULL,
+            community TEXT NOT NULL,
+            asset_uuid TEXT NOT NULL
+        );
+        DROP TRIGGER asset_text_on_create;
+        DROP TRIGGER asset_text_on_rename;
+        DROP TRIGGER asset_text_on_attach;
+        CREATE TRIGGER asset_text_on_create AFTER INSERT ON assets BEGIN
+            INSERT INTO asset_text_pending (text, community, asset_uuid)
+            VALUES (new.name, new.community, new.uuid);
+        END;
+        CREATE TRIGGER asset_text_on_rename AFTER UPDATE OF name ON assets
+        WHEN old.name IS NOT new.name BEGIN
+            INSERT INTO asset_text_pending (text, community, asset_uuid)
+            VALUES (new.name, new.community, new.uuid);
+        END;
+        CREATE TRIGGER asset_text_on_attach AFTER INSERT ON attachments BEGIN
+            INSERT INTO asset_text_pending (text, community, asset_uuid)
+            VALUES (new.atom_value, new.community, new.asset_uuid);
+        END;
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

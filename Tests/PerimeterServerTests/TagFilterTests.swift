@@ -106,7 +106,8 @@ struct TagFilterTests {
         #expect(pagedNames == names.sorted { $0.lowercased() < $1.lowercased() })
     }
 
-    /// A store made before migration 7 gets its tag counts when opened.
+    /// A store made before migration 7 gets its tag counts when opened,
+    /// and keeps its free-text rows through migration 8.
     @Test func anExistingStoreMigrates() throws {
         let path = TestServer.makeStorePath()
         let ids = try StoreSeeder.seed(path: path, community: "acme", count: 30,
@@ -122,6 +123,23 @@ struct TagFilterTests {
                 DROP TRIGGER asset_tag_counts_on_delete;
                 CREATE INDEX assets_by_category ON assets(community, category, criticality);
                 CREATE INDEX assets_by_criticality ON assets(community, criticality);
+                DROP TABLE asset_text_pending;
+                DROP TRIGGER asset_text_on_create;
+                DROP TRIGGER asset_text_on_rename;
+                DROP TRIGGER asset_text_on_attach;
+                CREATE TRIGGER asset_text_on_create AFTER INSERT ON assets BEGIN
+                    INSERT INTO asset_text (text, community, asset_uuid)
+                    VALUES (new.name, new.community, new.uuid);
+                END;
+                CREATE TRIGGER asset_text_on_rename AFTER UPDATE OF name ON assets
+                WHEN old.name IS NOT new.name BEGIN
+                    INSERT INTO asset_text (text, community, asset_uuid)
+                    VALUES (new.name, new.community, new.uuid);
+                END;
+                CREATE TRIGGER asset_text_on_attach AFTER INSERT ON attachments BEGIN
+                    INSERT INTO asset_text (text, community, asset_uuid)
+                    VALUES (new.atom_value, new.community, new.asset_uuid);
+                END;
                 PRAGMA user_version = 6;
                 """)
             let insert = try store.database.statement(
@@ -137,5 +155,9 @@ struct TagFilterTests {
         #expect(try store.count(matching: query) == 10)
         query.categories = [.host]
         #expect(try store.count(matching: query) == 5)
+        let first = try #require(try store.asset(id: UUID(uuidString: ids[0])!, community: "acme"))
+        var search = AssetQuery(community: "acme")
+        search.text = first.name
+        #expect(try store.assets(matching: search).assets.map(\.name) == [first.name])
     }
 }

@@ -131,6 +131,52 @@ import Testing
         #expect(try store.assets(matching: search).assets.map(\.name) == ["LAB-07"])
     }
 
+    /// Every write path queues its free-text rows and moves them into the
+    /// search index before it commits (migration 8): a manual creation, a
+    /// batch of discovery, a rename. Nothing stays queued after a commit.
+    @Test func everyWritePathLeavesItsTextSearchable() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try makeStore("text.db")
+        let queued = {
+            try store.database.statement("SELECT count(*) FROM asset_text_pending")
+                .firstRow { $0.int(0) }
+        }
+        let created = Date(timeIntervalSince1970: 1_714_000_000)
+        let t0 = EventTime(milliseconds: 1_714_000_000_000)
+        try store.create([AssetDraft(
+            asset: Asset(name: "PRINTER-3", category: .host, source: .manual, community: "acme",
+                         createdAt: created),
+            confirmedAtoms: [Atom(type: .ipv4, normalizedValue: "10.7.7.7")])],
+            actor: "test", at: t0)
+        #expect(try queued() == 0)
+
+        let inventory = try store.loadInventory(settings: InventorySettings())
+        _ = inventory.observe(EventObservation(
+            time: t0, scope: ScopeKey(community: "acme"), reference: "e:1",
+            atoms: [FieldAtom(atom: Atom(type: .hostname, normalizedValue: "kiosk-12"),
+                              field: "host.name")],
+            host: HostSubject(displayName: "KIOSK-12",
+                              hostname: Atom(type: .hostname, normalizedValue: "kiosk-12"),
+                              addresses: [])),
+            rules: Set(DiscoveryRule.allCases), now: t0, stream: "s")
+        try store.persist(inventory.drainChanges(), progress: nil, counters: [:],
+                          community: "acme")
+        #expect(try queued() == 0)
+
+        var printer = try #require(store.assets(matching: AssetQuery(community: "acme"))
+            .assets.first { $0.name == "PRINTER-3" })
+        printer.name = "PRINTER-3-FLOOR2"
+        try store.persist(InventoryChanges.creating([printer], attachments: [], audit: []))
+        #expect(try queued() == 0)
+
+        var search = AssetQuery(community: "acme")
+        for (text, names) in [("7.7.7", ["PRINTER-3-FLOOR2"]), ("floor2", ["PRINTER-3-FLOOR2"]),
+                              ("iosk-1", ["KIOSK-12"])] {
+            search.text = text
+            #expect(try store.assets(matching: search).assets.map(\.name) == names, "\(text)")
+        }
+    }
+
     /// A second seed into a store with assets adds to it, as persist does.
     @Test func seedIntoAStoreWithAssetsAddsToIt() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
