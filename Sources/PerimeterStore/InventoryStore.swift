@@ -325,6 +325,10 @@ public final class InventoryStore {
         return id
     }
 
+    /// Forgets the atom row ids this connection remembers: rows of `atoms`
+    /// were deleted (an erasure), and an id must not outlive its row.
+    func forgetRememberedAtomIDs() { atomIDs.removeAll() }
+
     /// Runs one write transaction of the store. Every write of the store
     /// goes through here: the free-text rows its triggers queued move
     /// into the search index before it commits (migration 8).

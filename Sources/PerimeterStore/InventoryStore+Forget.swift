@@ -1,0 +1,426 @@
+import Foundation
+import PerimeterInventory
+import PerimeterJSON
+import PerimeterModel
+import PerimeterSQLite
+
+/// What an erasure on request (SPEC §2 `forget`) removed, or would remove
+/// in a dry run: rows deleted and rows whose text was redacted, by table.
+///
+/// It holds the erased atoms' keys so that the caller can drop them from
+/// an in-memory inventory too; nothing of it is stored.
+public struct ForgetOutcome: Sendable, Equatable {
+    /// Rows deleted, by table name.
+    public var deleted: [String: Int] = [:]
+    /// Rows kept with the value replaced by `ForgetOutcome.marker`, by table.
+    public var redacted: [String: Int] = [:]
+    /// Every scoped atom erased, for `Inventory.forget`.
+    public var erasedKeys: [AtomKey] = []
+    /// The account erased, when the request named one.
+    public var erasedAsset: AssetID?
+    /// Assets kept whose name, description or properties were redacted,
+    /// as they now are (an in-memory inventory puts them in place).
+    public var redactedAssets: [Asset] = []
+    /// True when nothing was written.
+    public var isDryRun = false
+
+    /// What replaces an erased value in text that is kept (audit, alerts).
+    public static let marker = "[erased]"
+
+    /// Rows deleted and redacted, over every table: `forgotten.rows_erased`.
+    public var rowsErased: Int {
+        deleted.values.reduce(0, +) + redacted.values.reduce(0, +)
+    }
+}
+
+extension InventoryStore {
+    /// Erases one atom from a community: every attachment of it (all
+    /// intervals, all assets), its activity, its unclaimed, shared,
+    /// rejected and conflict rows, the free-text rows that quote it; the
+    /// audit trail, alerts, jobs and asset texts that quote it keep their
+    /// rows with the value replaced by `ForgetOutcome.marker`. `entity`
+    /// nil erases it in every entity of the community and community-wide.
+    ///
+    /// One transaction; the erasure is recorded in `forgotten` and the
+    /// audit trail by type, never by value. A dry run counts the same rows
+    /// in the same transaction and rolls it back.
+    public func forget(_ atom: Atom, community: String, entity: String? = nil, actor: String,
+                       at now: EventTime, dryRun: Bool = false) throws -> ForgetOutcome {
+        try erasing(dryRun: dryRun) { outcome in
+            let keys = try storedKeys(of: atom, community: community, entity: entity)
+            let holders = try erase(keys, atom: atom, community: community, entity: entity,
+                                    into: &outcome)
+            try redact([atom.value], community: community, into: &outcome)
+            let assets = holders.isEmpty ? [Self.noAsset]
+                : holders.sorted { $0.uuidString < $1.uuidString }
+            try record(type: atom.type.rawValue, action: "forget_atom", community: community,
+                       assets: assets, actor: actor, at: now, outcome: &outcome)
+        }
+    }
+
+    /// Erases an account: the asset, its tags, every atom it ever held
+    /// (each erased as `forget(_:community:...)` erases one, whoever else
+    /// held it), its rejected atoms, the conflicts naming it, and its place
+    /// in alerts. Its audit rows stay, with the values they quote redacted,
+    /// so that the trail shows an erasure happened.
+    ///
+    /// Only accounts: a host or a network is no person's data, and its
+    /// atoms are erased one by one.
+    public func forget(asset id: AssetID, community: String, actor: String, at now: EventTime,
+                       dryRun: Bool = false) throws -> ForgetOutcome {
+        let uuid = id.uuidString.lowercased()
+        guard let asset = try database.statement(
+            "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1 AND community = ?2")
+            .firstRow([.text(uuid), .text(community)], { try Self.asset(from: $0) })
+        else {
+            throw StoreError(code: .notFound, message: "cannot forget asset \(uuid): "
+                             + "no such asset in community '\(community)' (while erasing)")
+        }
+        guard asset.category == .account else {
+            throw StoreError(code: .invalid, message: "cannot forget asset \(uuid): it is a "
+                             + "\(asset.category.rawValue), and only accounts are erased whole; "
+                             + "erase its atoms with --type and --value (while erasing)")
+        }
+        return try erasing(dryRun: dryRun) { outcome in
+            outcome.erasedAsset = id
+            let keys = try database.statement("""
+                SELECT DISTINCT community, entity, atom_type, atom_value FROM attachments
+                WHERE asset_uuid = ?1 ORDER BY 3, 4, 2
+                """).rows([.text(uuid)]) { Self.atomKey($0, from: 0) }.compactMap { $0 }
+            let byAtom = Dictionary(grouping: keys, by: \.atom)
+            for (atom, group) in byAtom.sorted(by: { $0.key < $1.key }) {
+                let entities = Set(group.map(\.scope.entity))
+                let all = try storedKeys(of: atom, community: community, entity: nil)
+                    .filter { entities.contains($0.scope.entity) }
+                _ = try erase(all, atom: atom, community: community, entity: nil,
+                              only: entities, into: &outcome)
+            }
+            try delete("rejected_atoms", "DELETE FROM rejected_atoms WHERE asset_uuid = ?1",
+                       [.text(uuid)], into: &outcome)
+            try delete("conflicts", """
+                DELETE FROM conflicts WHERE community = ?2 AND ',' || assets || ',' LIKE ?1
+                """, [.text("%," + uuid + ",%"), .text(community)], into: &outcome)
+            try removeFromAlerts(uuid, community: community, into: &outcome)
+            // Untagged first: the tag counts' trigger reads the asset's row.
+            try delete("asset_tags", "DELETE FROM asset_tags WHERE asset_uuid = ?1", [.text(uuid)],
+                       into: &outcome)
+            try delete("assets", "DELETE FROM assets WHERE uuid = ?1", [.text(uuid)],
+                       into: &outcome)
+            try deleteText(of: uuid, into: &outcome)
+
+            var values = Set(keys.map(\.atom.value))
+            values.insert(asset.name)
+            try redact(values.sorted(), community: community, into: &outcome)
+            try record(type: AssetCategory.account.rawValue, action: "forget_asset",
+                       community: community, assets: [id], actor: actor, at: now,
+                       outcome: &outcome)
+        }
+    }
+
+    /// The audit rows of an erasure of no asset's atom name this uuid.
+    static let noAsset = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
+
+    // MARK: - Steps
+
+    /// Runs an erasure in one store transaction; a dry run rolls it back.
+    private func erasing(dryRun: Bool,
+                         _ body: (inout ForgetOutcome) throws -> Void) throws -> ForgetOutcome {
+        struct DryRunRollback: Error { var outcome: ForgetOutcome }
+        do {
+            let outcome = try transaction { () throws -> ForgetOutcome in
+                var outcome = ForgetOutcome()
+                try body(&outcome)
+                if dryRun { throw DryRunRollback(outcome: outcome) }
+                return outcome
+            }
+            // Ids of deleted `atoms` rows must not be reused from memory.
+            forgetRememberedAtomIDs()
+            return outcome
+        } catch let rollback as DryRunRollback {
+            var outcome = rollback.outcome
+            outcome.isDryRun = true
+            outcome.redactedAssets = []
+            return outcome
+        }
+    }
+
+    /// The scoped keys under which an atom is stored anywhere in a
+    /// community (or in one entity of it).
+    private func storedKeys(of atom: Atom, community: String,
+                            entity: String?) throws -> [AtomKey] {
+        var entities = Set<String>()
+        let values: [SQLValue] = [.text(community), .text(atom.type.rawValue), .text(atom.value)]
+        for table in ["attachments", "atoms", "unclaimed_atoms", "shared_atoms", "conflicts"] {
+            try database.statement("""
+                SELECT DISTINCT entity FROM \(table)
+                WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3
+                """).forEachRow(values) { entities.insert($0.text(0)) }
+        }
+        return entities.filter { entity == nil || $0 == entity }.sorted().map {
+            AtomKey(scope: ScopeKey(community: community, entity: $0.isEmpty ? nil : $0),
+                    atom: atom)
+        }
+    }
+
+    /// Deletes every row of an atom in the given scopes (`only`: those
+    /// entities, "" or nil for community-wide; nil: `entity`'s rule);
+    /// returns the assets that held it.
+    private func erase(_ keys: [AtomKey], atom: Atom, community: String, entity: String?,
+                       only entities: Set<String?>? = nil,
+                       into outcome: inout ForgetOutcome) throws -> Set<AssetID> {
+        var holders = Set<AssetID>()
+        for key in keys {
+            let values = Self.keyValues(key)
+            let match = "community = ?1 AND entity = ?2 AND atom_type = ?3 AND atom_value = ?4"
+            try database.statement("SELECT DISTINCT asset_uuid FROM attachments WHERE \(match)")
+                .forEachRow(values) { row in
+                    if let id = UUID(uuidString: row.text(0)) { holders.insert(id) }
+                }
+            try delete("attachments", "DELETE FROM attachments WHERE \(match)", values,
+                       into: &outcome)
+            try delete("atom_activity", """
+                DELETE FROM atom_activity WHERE atom IN (SELECT id FROM atoms WHERE \(match))
+                """, values, into: &outcome)
+            for table in ["atoms", "unclaimed_atoms", "shared_atoms", "conflicts"] {
+                try delete(table, "DELETE FROM \(table) WHERE \(match)", values, into: &outcome)
+            }
+            outcome.erasedKeys.append(key)
+        }
+        // Rejections carry no scope: the rejecting asset's is theirs.
+        let scopeFilter = entities == nil ? " AND (?4 IS NULL OR entity = ?4)"
+            : " AND entity IN (SELECT value FROM json_each(?4))"
+        let entityValue: SQLValue = entities.map {
+            .text(Self.jsonText($0.map { $0 ?? "" }.sorted()))
+        } ?? entity.map { .text($0) } ?? .null
+        try delete("rejected_atoms", """
+            DELETE FROM rejected_atoms WHERE atom_type = ?2 AND atom_value = ?3
+              AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1\(scopeFilter))
+            """, [.text(community), .text(atom.type.rawValue), .text(atom.value), entityValue],
+                   into: &outcome)
+        try deleteText(quoting: [atom.value], community: community, into: &outcome)
+        return holders
+    }
+
+    private func delete(_ table: String, _ sql: String, _ values: [SQLValue],
+                        into outcome: inout ForgetOutcome) throws {
+        try database.statement(sql).run(values)
+        if database.changes > 0 { outcome.deleted[table, default: 0] += database.changes }
+    }
+
+    /// Deletes the free-text rows (and queued ones) that quote a value,
+    /// by rowid: FTS5 rows cannot be updated in place, and the asset's
+    /// other texts stay as they are.
+    private func deleteText(quoting values: [String], community: String,
+                            into outcome: inout ForgetOutcome) throws {
+        for value in values {
+            let needles = TextRedaction.needles(for: value)
+            // The trigram index answers a phrase of three characters or
+            // more; a shorter value is looked for in every row.
+            let candidates = value.count >= 3
+                ? "SELECT rowid, text, community FROM asset_text WHERE asset_text MATCH ?1"
+                : "SELECT rowid, text, community FROM asset_text WHERE ?1 IS NOT NULL"
+            let phrase = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let rowids = try database.statement(candidates).rows([.text(phrase)]) { row in
+                (row.int(0), row.text(1), row.text(2))
+            }.filter { $0.2 == community && TextRedaction.quotes($0.1, needles) }.map(\.0)
+            for rowid in rowids {
+                try delete("asset_text", "DELETE FROM asset_text WHERE rowid = ?1",
+                           [.integer(rowid)], into: &outcome)
+            }
+            let queued = try database.statement(
+                "SELECT rowid, text FROM asset_text_pending WHERE community = ?1")
+                .rows([.text(community)]) { ($0.int(0), $0.text(1)) }
+                .filter { TextRedaction.quotes($0.1, needles) }.map(\.0)
+            for rowid in queued {
+                try delete("asset_text", "DELETE FROM asset_text_pending WHERE rowid = ?1",
+                           [.integer(rowid)], into: &outcome)
+            }
+        }
+    }
+
+    /// Deletes every free-text row of an erased asset.
+    private func deleteText(of uuid: String, into outcome: inout ForgetOutcome) throws {
+        try delete("asset_text", "DELETE FROM asset_text WHERE asset_uuid = ?1", [.text(uuid)],
+                   into: &outcome)
+        try delete("asset_text", "DELETE FROM asset_text_pending WHERE asset_uuid = ?1",
+                   [.text(uuid)], into: &outcome)
+    }
+
+    /// Takes an erased account out of the alerts about it: the alert stays
+    /// (it is about what happened), its asset list loses the account.
+    private func removeFromAlerts(_ uuid: String, community: String,
+                                  into outcome: inout ForgetOutcome) throws {
+        let rows = try database.statement("""
+            SELECT id, assets FROM alerts WHERE community = ?1 AND instr(assets, ?2) > 0
+            """).rows([.text(community), .text(uuid)]) { ($0.int(0), $0.text(1)) }
+        let update = try database.statement("UPDATE alerts SET assets = ?2 WHERE id = ?1")
+        for (id, text) in rows {
+            guard let list = Self.jsonObject(text) as? [[String: Any]] else { continue }
+            let kept = list.filter { ($0["uuid"] as? String)?.lowercased() != uuid }
+            guard kept.count != list.count else { continue }
+            try update.run([.integer(id), .text(Self.jsonText(kept))])
+            outcome.redacted["alerts", default: 0] += 1
+        }
+    }
+
+    /// Replaces each value, where a text column of the community quotes
+    /// it as a whole word, by the marker: the audit trail's before and
+    /// after, the alerts' events, title and assets, jobs' requests and
+    /// errors, and assets' names, descriptions and properties.
+    private func redact(_ values: [String], community: String,
+                        into outcome: inout ForgetOutcome) throws {
+        let needles = values.flatMap { TextRedaction.needles(for: $0) }
+        guard !needles.isEmpty else { return }
+        let columns: [(table: String, key: String, isInteger: Bool, columns: [String])] = [
+            ("audit", "id", true, ["before", "after"]),
+            ("alerts", "id", true, ["rule_title", "assets", "first_event", "last_event"]),
+            ("jobs", "id", false, ["request", "error"]),
+            ("assets", "uuid", false, ["name", "description", "properties"]),
+        ]
+        var redactedAssets: Set<String> = []
+        for (table, key, isInteger, names) in columns {
+            // Narrowed in SQL by an ASCII case-insensitive search, then
+            // checked for whole words here.
+            let anyQuote = names.flatMap { column in
+                needles.indices.map { "instr(lower(\(column)), lower(?\($0 + 2))) > 0" }
+            }.joined(separator: " OR ")
+            let sql = "SELECT \(key), \(names.joined(separator: ", ")) FROM \(table) "
+                + "WHERE community = ?1 AND (\(anyQuote))"
+            let rows = try database.statement(sql).rows(
+                [.text(community)] + needles.map { .text($0) }
+            ) { row in
+                (isInteger ? SQLValue.integer(row.int(0)) : .text(row.text(0)),
+                 names.indices.map { row.optionalText($0 + 1) })
+            }
+            let assignments = names.indices.map { "\(names[$0]) = ?\($0 + 2)" }
+                .joined(separator: ", ")
+            let update = try database.statement(
+                "UPDATE \(table) SET \(assignments) WHERE \(key) = ?1")
+            for (rowKey, texts) in rows {
+                let redacted = texts.map { $0.map { TextRedaction.redacting(needles, in: $0) } }
+                guard redacted != texts else { continue }
+                try update.run([rowKey] + redacted.map { $0.map { .text($0) } ?? .null })
+                outcome.redacted[table, default: 0] += 1
+                if table == "assets", case .text(let uuid) = rowKey { redactedAssets.insert(uuid) }
+            }
+        }
+        for uuid in redactedAssets.sorted() {
+            if let asset = try database.statement(
+                "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1")
+                .firstRow([.text(uuid)], { try Self.asset(from: $0) }) {
+                outcome.redactedAssets.append(asset)
+            }
+        }
+    }
+
+    /// The erasure's own traces, without the value: one `forgotten` row
+    /// and an audit record per asset concerned.
+    private func record(type: String, action: String, community: String, assets: [AssetID],
+                        actor: String, at now: EventTime,
+                        outcome: inout ForgetOutcome) throws {
+        let summary = Self.jsonText([
+            "type": type, "rows_erased": outcome.rowsErased,
+            "deleted": outcome.deleted, "redacted": outcome.redacted,
+        ] as [String: Any])
+        try database.statement("""
+            INSERT INTO forgotten (community, atom_type, at, actor, rows_erased)
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            """).run([.text(community), .text(type), .integer(now.milliseconds), .text(actor),
+                      .integer(Int64(outcome.rowsErased))])
+        let audit = try database.statement("""
+            INSERT INTO audit (community, asset_uuid, actor, action, at, before, after)
+            VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)
+            """)
+        for asset in assets {
+            try audit.run([.text(community), .text(asset.uuidString.lowercased()), .text(actor),
+                           .text(action), .integer(now.milliseconds), .text(summary)])
+        }
+    }
+}
+
+/// Finding and replacing an erased value in kept text.
+enum TextRedaction {
+    /// The forms a value takes in stored text: as is, and escaped as
+    /// JSON writes it (backslashes and quotes doubled, `/` as `\/`).
+    static func needles(for value: String) -> [String] {
+        guard !value.isEmpty else { return [] }
+        var bytes: [UInt8] = []
+        JSONText.appendQuoted(value, to: &bytes)
+        let escaped = String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self)
+        var forms = [value.lowercased(), escaped.lowercased(),
+                     escaped.replacingOccurrences(of: "/", with: "\\/").lowercased()]
+        forms = forms.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        return forms
+    }
+
+    /// Whether `text` quotes one of the needles as a whole word.
+    static func quotes(_ text: String, _ needles: [String]) -> Bool {
+        redacting(needles, in: text) != text
+    }
+
+    /// `text` with every whole-word occurrence of a needle replaced by
+    /// the marker, matching ASCII letters of any case (values are stored
+    /// case-folded; events quote them as they came).
+    static func redacting(_ needles: [String], in text: String) -> String {
+        var bytes = Array(text.utf8)
+        let marker = Array(ForgetOutcome.marker.utf8)
+        var changed = false
+        for needle in needles.sorted(by: { $0.utf8.count > $1.utf8.count }) {
+            let pattern = Array(needle.utf8)
+            var index = 0
+            var output: [UInt8] = []
+            var matched = false
+            while index < bytes.count {
+                if index + pattern.count <= bytes.count, matches(pattern, in: bytes, at: index),
+                   isBoundary(before: index, in: bytes),
+                   isBoundary(after: index + pattern.count, in: bytes) {
+                    output.append(contentsOf: marker)
+                    index += pattern.count
+                    matched = true
+                } else {
+                    output.append(bytes[index])
+                    index += 1
+                }
+            }
+            if matched {
+                bytes = output
+                changed = true
+            }
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    private static func matches(_ pattern: [UInt8], in bytes: [UInt8], at start: Int) -> Bool {
+        pattern.indices.allSatisfy { folded(bytes[start + $0]) == folded(pattern[$0]) }
+    }
+
+    private static func folded(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+    }
+
+    /// Bytes that continue an identifier: `10.0.0.1` is not erased from
+    /// `10.0.0.10`, nor `ann` from `anna` or `ann.lee@example.com`.
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x80...0xFF: true
+        case UInt8(ascii: "_"), UInt8(ascii: "@"), UInt8(ascii: "-"), UInt8(ascii: "."): true
+        default: false
+        }
+    }
+
+    private static func isBoundary(before index: Int, in bytes: [UInt8]) -> Bool {
+        index == 0 || !isWordByte(bytes[index - 1])
+    }
+
+    /// A `.` or `-` ends a value when no letter or digit follows it (the
+    /// end of a sentence).
+    private static func isBoundary(after index: Int, in bytes: [UInt8]) -> Bool {
+        guard index < bytes.count else { return true }
+        let byte = bytes[index]
+        if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") {
+            return index + 1 >= bytes.count || !isWordByte(bytes[index + 1])
+                || bytes[index + 1] == UInt8(ascii: ".")
+        }
+        return !isWordByte(byte)
+    }
+}
