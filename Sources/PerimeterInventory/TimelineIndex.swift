@@ -167,7 +167,7 @@ final class TimelineIndex {
     private func grow() {
         var larger = [UInt64](repeating: 0, count: table.count * 2)
         let mask = larger.count - 1
-        for entry in table where entry != 0 {
+        for entry in table where entry != 0 && !isErased(entry) {
             var position = Int(entry >> 32) & mask
             while larger[position] != 0 { position = (position + 1) & mask }
             larger[position] = entry
@@ -293,6 +293,52 @@ final class TimelineIndex {
         }
         spilledActivity = [:]
         atomsWithActivity = []
+    }
+}
+
+// MARK: - Erasure
+
+extension TimelineIndex {
+    /// Drops an atom (an erasure on request, SPEC §2): its attachment
+    /// list, its pending activity and its value. Its table entry stays,
+    /// or the probe runs of keys placed after it would stop short, but
+    /// with no hash and a slot that no key matches (type index 0 is no
+    /// type's); `grow` leaves it out. The id is never given again.
+    func remove(_ key: AtomKey) {
+        guard let scope = scopeID(key.scope, creating: false) else { return }
+        let hash = hash(scope: scope, atom: key.atom)
+        guard let id = find(hash: hash, scopeAndType: Self.pack(scope, key.atom.type),
+                            value: key.atom.value).id else { return }
+        let mask = table.count - 1
+        var position = Int(hash) & mask
+        while table[position] & 0xFFFF_FFFF != UInt64(UInt32(id) + 1) {
+            position = (position + 1) & mask
+        }
+        table[position] = UInt64(UInt32(id) + 1)
+        if slots[Int(id)].pendingWeek != .min { atomsWithActivity.removeAll { $0 == id } }
+        spilledActivity = spilledActivity.filter { $0.key.atom != id }
+        slots[Int(id)] = AtomSlot(scopeAndType: 0)
+        moreAttachments[id] = nil
+        values[Int(id)] = ""
+    }
+
+    private func isErased(_ entry: UInt64) -> Bool {
+        slots[Int(entry & 0xFFFF_FFFF) - 1].scopeAndType & 0xFF == 0
+    }
+
+    /// Renumbers every attachment index after the inventory removed some:
+    /// `newIndex[old]` is the new index, -1 for a removed attachment.
+    func renumberAttachments(_ newIndex: [Int32]) {
+        for id in slots.indices where slots[id].firstAttachment >= 0 {
+            slots[id].firstAttachment = newIndex[Int(slots[id].firstAttachment)]
+        }
+        for (id, more) in moreAttachments {
+            var kept = more.map { newIndex[Int($0)] }.filter { $0 >= 0 }
+            if slots[Int(id)].firstAttachment < 0 && !kept.isEmpty {
+                slots[Int(id)].firstAttachment = kept.removeFirst()
+            }
+            moreAttachments[id] = kept.isEmpty ? nil : kept
+        }
     }
 }
 

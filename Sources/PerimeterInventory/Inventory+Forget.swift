@@ -1,0 +1,98 @@
+import Foundation
+import PerimeterModel
+
+extension Inventory {
+    /// Drops erased atoms, and an erased asset, from memory, as the store
+    /// erased them (SPEC §2 `forget`): every attachment of each atom (all
+    /// intervals, all assets) and of the asset, the atoms' index entries,
+    /// their pending activity, unclaimed sightings, shared marks,
+    /// rejections and conflicts, and the asset's record and pending
+    /// changes. Events seen later that carry a value again rediscover it.
+    ///
+    /// The attachment list is compacted and every index into it renumbered:
+    /// a pass over all attachments, paid by the erasure alone, so that
+    /// matching keeps no tombstone to step over.
+    public func forget(_ keys: [AtomKey], asset erased: AssetID? = nil) {
+        let erasedKeys = Set(keys)
+        var removed = Set<Int32>()
+        for key in erasedKeys {
+            for index in timelines[key] ?? [] { removed.insert(index) }
+        }
+        if let erased {
+            for index in attachmentsByAsset[erased] ?? [] { removed.insert(index) }
+        }
+        // Keys of the asset's attachments that are not erased keep their
+        // index entry (another asset may hold them later); only the list
+        // of attachments shrinks.
+        if !removed.isEmpty { removeAttachments(removed) }
+        for key in erasedKeys {
+            if let id = timelines.id(of: key) {
+                pending.unclaimed[id] = nil
+                pending.activity = pending.activity.filter { $0.key.atom != id }
+            }
+            timelines.remove(key)
+            forgetBareName(of: key)
+        }
+
+        sharedAtoms.subtract(erasedKeys)
+        pending.shared.removeAll { erasedKeys.contains($0) }
+        pending.conflicts.removeAll { conflict in
+            erasedKeys.contains(conflict.key)
+                || erased.map { conflict.assets.contains($0) } == true
+        }
+        let erasedAtoms = Dictionary(grouping: erasedKeys, by: \.atom)
+        let isErasedRejection = { (rejection: RejectedAtom) -> Bool in
+            if rejection.asset == erased { return true }
+            guard let scopes = erasedAtoms[rejection.atom],
+                  let holder = self.assets[rejection.asset] else { return false }
+            return scopes.contains { $0.scope == ScopeKey(community: holder.community,
+                                                          entity: holder.entity) }
+        }
+        rejected = rejected.filter { !isErasedRejection($0) }
+        pending.rejected.removeAll(where: isErasedRejection)
+
+        guard let erased else { return }
+        assets[erased] = nil
+        revokedAssets.remove(erased)
+        attachmentsByAsset[erased] = nil
+        pending.assets.remove(erased)
+        pending.seenAssets.remove(erased)
+        pending.audit.removeAll { $0.asset == erased }
+    }
+
+    /// Removes attachments by index and renumbers every index kept: the
+    /// timeline's lists, the per-asset lists, the network ranges and the
+    /// pending changes.
+    private func removeAttachments(_ removed: Set<Int32>) {
+        var newIndex = [Int32](repeating: -1, count: attachments.count)
+        var kept: [Attachment] = []
+        kept.reserveCapacity(attachments.count - removed.count)
+        for index in attachments.indices where !removed.contains(Int32(index)) {
+            newIndex[index] = Int32(kept.count)
+            kept.append(attachments[index])
+        }
+        attachments = kept
+        timelines.renumberAttachments(newIndex)
+        for (asset, list) in attachmentsByAsset {
+            let renumbered = list.map { newIndex[Int($0)] }.filter { $0 >= 0 }
+            attachmentsByAsset[asset] = renumbered.isEmpty ? nil : renumbered
+        }
+        pending.attachments = Set(pending.attachments.map { newIndex[Int($0)] }.filter { $0 >= 0 })
+        if !networks.isEmpty {
+            networks = NetworkIndex()
+            for (index, attachment) in attachments.enumerated()
+            where attachment.key.atom.type == .cidr {
+                networks.insert(attachment, at: Int32(index))
+            }
+        }
+    }
+
+    /// Keeps the bare-name index from naming an erased qualified username.
+    private func forgetBareName(of key: AtomKey) {
+        guard key.atom.type == .username, let bare = Self.bareName(ofQualified: key.atom.value)
+        else { return }
+        let bareKey = AtomKey(scope: key.scope, atom: Atom(type: .username, normalizedValue: bare))
+        usernamesByBareName[bareKey]?.remove(key.atom.value)
+        if usernamesByBareName[bareKey]?.isEmpty == true { usernamesByBareName[bareKey] = nil }
+    }
+}
