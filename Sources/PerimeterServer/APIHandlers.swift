@@ -236,6 +236,11 @@ struct APIHandlers: Sendable {
                  body: "application/x-ndjson", parameters: ["entity", "return"]) { h, c in
             try await h.events(c)
         },
+        APIRoute(method: .post, template: "/v1/forget",
+                 summary: "Erase an atom ({\"type\", \"value\"}) or an account "
+                     + "({\"asset\": uuid}) on request; answers the rows erased per table.",
+                 permission: .administer, status: 200, response: "Forgotten",
+                 body: "application/json") { h, c in try await h.forget(c) },
         APIRoute(method: .get, template: "/v1/tokens", summary: "The community's tokens.",
                  permission: .administer, status: 200, response: "TokenList") { h, c in
             try await h.tokens(c)

@@ -72,6 +72,8 @@ enum OpenAPIDocument {
                                 "late": "integer", "future": "integer",
                                 "matches": "integer", "alerts_opened": "integer",
                                 "problems": "[object]"], optional: ["events": "[object]"]),
+        "Forgotten": object(["dry_run": "boolean", "rows_erased": "integer",
+                             "deleted": "object", "redacted": "object"]),
         "Token": object(["id": "string", "name": "string", "role": "string",
                          "revoked": "boolean"]),
         "TokenList": object(["tokens": "[Token]"]),
