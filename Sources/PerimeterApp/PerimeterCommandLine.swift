@@ -18,6 +18,7 @@ public enum PerimeterCommandLine {
         ("tokens", "Create, list and revoke API tokens"),
         ("properties", "List, define, rename and remove contextual property definitions"),
         ("audit", "Show the audit trail of a community or of one asset"),
+        ("forget", "Erase an atom or an account on request, recording the erasure"),
         ("bench", "Measure throughput and memory on a generated workload"),
         ("version", "Print the versions of Perimeter and its libraries"),
         ("help", "Show help for a command"),
@@ -54,6 +55,7 @@ public enum PerimeterCommandLine {
             case "tokens": return try TokensCommand.run(rest)
             case "properties": return try EditCommands.properties(rest)
             case "audit": return try EditCommands.audit(rest)
+            case "forget": return try ForgetCommand.run(rest)
             case "bench": return try BenchCommand.run(rest)
             case "version", "--version":
                 print(VersionCommand.text)
