@@ -87,20 +87,17 @@ extension InventoryStore {
                 SELECT DISTINCT community, entity, atom_type, atom_value FROM attachments
                 WHERE asset_uuid = ?1 ORDER BY 3, 4, 2
                 """).rows([.text(uuid)]) { Self.atomKey($0, from: 0) }.compactMap { $0 }
-            let byAtom = Dictionary(grouping: keys, by: \.atom)
-            for (atom, group) in byAtom.sorted(by: { $0.key < $1.key }) {
-                let entities = Set(group.map(\.scope.entity))
+            // The person's values go wherever the community holds them,
+            // in every entity, whichever scope the account held them in.
+            for atom in Set(keys.map(\.atom)).sorted() {
                 let all = try storedKeys(of: atom, community: community, entity: nil)
-                    .filter { entities.contains($0.scope.entity) }
-                _ = try erase(all, atom: atom, community: community, entity: nil,
-                              only: entities, into: &outcome)
+                _ = try erase(all, atom: atom, community: community, entity: nil, into: &outcome)
             }
             try delete("rejected_atoms", "DELETE FROM rejected_atoms WHERE asset_uuid = ?1",
                        [.text(uuid)], into: &outcome)
             try delete("conflicts", """
                 DELETE FROM conflicts WHERE community = ?2 AND ',' || assets || ',' LIKE ?1
                 """, [.text("%," + uuid + ",%"), .text(community)], into: &outcome)
-            try removeFromAlerts(uuid, community: community, into: &outcome)
             // Untagged first: the tag counts' trigger reads the asset's row.
             try delete("asset_tags", "DELETE FROM asset_tags WHERE asset_uuid = ?1", [.text(uuid)],
                        into: &outcome)
@@ -110,7 +107,8 @@ extension InventoryStore {
 
             var values = Set(keys.map(\.atom.value))
             values.insert(asset.name)
-            try redact(values.sorted(), community: community, into: &outcome)
+            try redact(values.sorted(), community: community, removingAsset: uuid,
+                       into: &outcome)
             try record(type: AssetCategory.account.rawValue, action: "forget_asset",
                        community: community, assets: [id], actor: actor, at: now,
                        outcome: &outcome)
@@ -126,6 +124,10 @@ extension InventoryStore {
     private func erasing(dryRun: Bool,
                          _ body: (inout ForgetOutcome) throws -> Void) throws -> ForgetOutcome {
         struct DryRunRollback: Error { var outcome: ForgetOutcome }
+        // Deleted content is overwritten with zeros in the file, not left
+        // in free pages where a copy of the file would still show it.
+        try database.execute("PRAGMA secure_delete = ON")
+        defer { try? database.execute("PRAGMA secure_delete = OFF") }
         do {
             let outcome = try transaction { () throws -> ForgetOutcome in
                 var outcome = ForgetOutcome()
@@ -162,11 +164,10 @@ extension InventoryStore {
         }
     }
 
-    /// Deletes every row of an atom in the given scopes (`only`: those
-    /// entities, "" or nil for community-wide; nil: `entity`'s rule);
-    /// returns the assets that held it.
+    /// Deletes every row of an atom under the given keys, and its
+    /// rejections by assets of `entity` (nil: of any); returns the assets
+    /// that held it.
     private func erase(_ keys: [AtomKey], atom: Atom, community: String, entity: String?,
-                       only entities: Set<String?>? = nil,
                        into outcome: inout ForgetOutcome) throws -> Set<AssetID> {
         var holders = Set<AssetID>()
         for key in keys {
@@ -187,16 +188,12 @@ extension InventoryStore {
             outcome.erasedKeys.append(key)
         }
         // Rejections carry no scope: the rejecting asset's is theirs.
-        let scopeFilter = entities == nil ? " AND (?4 IS NULL OR entity = ?4)"
-            : " AND entity IN (SELECT value FROM json_each(?4))"
-        let entityValue: SQLValue = entities.map {
-            .text(Self.jsonText($0.map { $0 ?? "" }.sorted()))
-        } ?? entity.map { .text($0) } ?? .null
         try delete("rejected_atoms", """
             DELETE FROM rejected_atoms WHERE atom_type = ?2 AND atom_value = ?3
-              AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1\(scopeFilter))
-            """, [.text(community), .text(atom.type.rawValue), .text(atom.value), entityValue],
-                   into: &outcome)
+              AND asset_uuid IN (SELECT uuid FROM assets
+                                 WHERE community = ?1 AND (?4 IS NULL OR entity = ?4))
+            """, [.text(community), .text(atom.type.rawValue), .text(atom.value),
+                  entity.map { .text($0) } ?? .null], into: &outcome)
         try deleteText(quoting: [atom.value], community: community, into: &outcome)
         return holders
     }
@@ -246,28 +243,13 @@ extension InventoryStore {
                    [.text(uuid)], into: &outcome)
     }
 
-    /// Takes an erased account out of the alerts about it: the alert stays
-    /// (it is about what happened), its asset list loses the account.
-    private func removeFromAlerts(_ uuid: String, community: String,
-                                  into outcome: inout ForgetOutcome) throws {
-        let rows = try database.statement("""
-            SELECT id, assets FROM alerts WHERE community = ?1 AND instr(assets, ?2) > 0
-            """).rows([.text(community), .text(uuid)]) { ($0.int(0), $0.text(1)) }
-        let update = try database.statement("UPDATE alerts SET assets = ?2 WHERE id = ?1")
-        for (id, text) in rows {
-            guard let list = Self.jsonObject(text) as? [[String: Any]] else { continue }
-            let kept = list.filter { ($0["uuid"] as? String)?.lowercased() != uuid }
-            guard kept.count != list.count else { continue }
-            try update.run([.integer(id), .text(Self.jsonText(kept))])
-            outcome.redacted["alerts", default: 0] += 1
-        }
-    }
-
     /// Replaces each value, where a text column of the community quotes
     /// it as a whole word, by the marker: the audit trail's before and
     /// after, the alerts' events, title and assets, jobs' requests and
-    /// errors, and assets' names, descriptions and properties.
-    private func redact(_ values: [String], community: String,
+    /// errors, and assets' names, descriptions and properties. An erased
+    /// account leaves the asset lists of the alerts about it; the alerts
+    /// stay (they are about what happened).
+    private func redact(_ values: [String], community: String, removingAsset uuid: String? = nil,
                         into outcome: inout ForgetOutcome) throws {
         let needles = values.flatMap { TextRedaction.needles(for: $0) }
         guard !needles.isEmpty else { return }
@@ -281,14 +263,17 @@ extension InventoryStore {
         for (table, key, isInteger, names) in columns {
             // Narrowed in SQL by an ASCII case-insensitive search, then
             // checked for whole words here.
-            let anyQuote = names.flatMap { column in
+            var anyQuote = names.flatMap { column in
                 needles.indices.map { "instr(lower(\(column)), lower(?\($0 + 2))) > 0" }
             }.joined(separator: " OR ")
+            var values: [SQLValue] = [.text(community)] + needles.map { .text($0) }
+            if table == "alerts", let uuid {
+                values.append(.text(uuid))
+                anyQuote += " OR instr(assets, ?\(values.count)) > 0"
+            }
             let sql = "SELECT \(key), \(names.joined(separator: ", ")) FROM \(table) "
                 + "WHERE community = ?1 AND (\(anyQuote))"
-            let rows = try database.statement(sql).rows(
-                [.text(community)] + needles.map { .text($0) }
-            ) { row in
+            let rows = try database.statement(sql).rows(values) { row in
                 (isInteger ? SQLValue.integer(row.int(0)) : .text(row.text(0)),
                  names.indices.map { row.optionalText($0 + 1) })
             }
@@ -297,7 +282,10 @@ extension InventoryStore {
             let update = try database.statement(
                 "UPDATE \(table) SET \(assignments) WHERE \(key) = ?1")
             for (rowKey, texts) in rows {
-                let redacted = texts.map { $0.map { TextRedaction.redacting(needles, in: $0) } }
+                var redacted = texts.map { $0.map { TextRedaction.redacting(needles, in: $0) } }
+                if table == "alerts", let uuid, let assets = redacted[1] {
+                    redacted[1] = Self.alertAssets(assets, without: uuid)
+                }
                 guard redacted != texts else { continue }
                 try update.run([rowKey] + redacted.map { $0.map { .text($0) } ?? .null })
                 outcome.redacted[table, default: 0] += 1
@@ -311,6 +299,13 @@ extension InventoryStore {
                 outcome.redactedAssets.append(asset)
             }
         }
+    }
+
+    /// An alert's asset list (JSON) without one asset.
+    private static func alertAssets(_ text: String, without uuid: String) -> String {
+        guard let list = jsonObject(text) as? [[String: Any]] else { return text }
+        let kept = list.filter { ($0["uuid"] as? String)?.lowercased() != uuid }
+        return kept.count == list.count ? text : jsonText(kept)
     }
 
     /// The erasure's own traces, without the value: one `forgotten` row
