@@ -50,7 +50,7 @@ extension InventoryStore {
             let keys = try storedKeys(of: atom, community: community, entity: entity)
             let holders = try erase(keys, atom: atom, community: community, entity: entity,
                                     into: &outcome)
-            try redact([atom.value], community: community, into: &outcome)
+            try redact([atom.value], community: community, entity: entity, into: &outcome)
             let assets = holders.isEmpty ? [Self.noAsset]
                 : holders.sorted { $0.uuidString < $1.uuidString }
             try record(type: atom.type.rawValue, action: "forget_atom", community: community,
@@ -194,7 +194,8 @@ extension InventoryStore {
                                  WHERE community = ?1 AND (?4 IS NULL OR entity = ?4))
             """, [.text(community), .text(atom.type.rawValue), .text(atom.value),
                   entity.map { .text($0) } ?? .null], into: &outcome)
-        try deleteText(quoting: [atom.value], community: community, into: &outcome)
+        try deleteText(quoting: [atom.value], community: community, entity: entity,
+                       into: &outcome)
         return holders
     }
 
@@ -204,30 +205,39 @@ extension InventoryStore {
         if database.changes > 0 { outcome.deleted[table, default: 0] += database.changes }
     }
 
-    /// Deletes the free-text rows (and queued ones) that quote a value,
-    /// by rowid: FTS5 rows cannot be updated in place, and the asset's
-    /// other texts stay as they are.
-    private func deleteText(quoting values: [String], community: String,
+    /// Deletes the free-text rows (and queued ones) of the community's
+    /// assets, or of one entity's, that quote a value, by rowid: FTS5 rows
+    /// cannot be updated in place, and the asset's other texts stay.
+    private func deleteText(quoting values: [String], community: String, entity: String?,
                             into outcome: inout ForgetOutcome) throws {
+        let entityAssets = try entity.map { entity in
+            Set(try database.statement(
+                "SELECT uuid FROM assets WHERE community = ?1 AND entity = ?2")
+                .rows([.text(community), .text(entity)]) { $0.text(0) })
+        }
+        let isInScope = { (rowCommunity: String, uuid: String) -> Bool in
+            rowCommunity == community && entityAssets.map { $0.contains(uuid) } != false
+        }
         for value in values {
             let needles = TextRedaction.needles(for: value)
             // The trigram index answers a phrase of three characters or
             // more; a shorter value is looked for in every row.
-            let candidates = value.count >= 3
-                ? "SELECT rowid, text, community FROM asset_text WHERE asset_text MATCH ?1"
-                : "SELECT rowid, text, community FROM asset_text WHERE ?1 IS NOT NULL"
+            let columns = "SELECT rowid, text, community, asset_uuid FROM asset_text"
+            let candidates = value.count >= 3 ? columns + " WHERE asset_text MATCH ?1"
+                : columns + " WHERE ?1 IS NOT NULL"
             let phrase = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             let rowids = try database.statement(candidates).rows([.text(phrase)]) { row in
-                (row.int(0), row.text(1), row.text(2))
-            }.filter { $0.2 == community && TextRedaction.quotes($0.1, needles) }.map(\.0)
+                (row.int(0), row.text(1), row.text(2), row.text(3))
+            }.filter { isInScope($0.2, $0.3) && TextRedaction.quotes($0.1, needles) }.map(\.0)
             for rowid in rowids {
                 try delete("asset_text", "DELETE FROM asset_text WHERE rowid = ?1",
                            [.integer(rowid)], into: &outcome)
             }
             let queued = try database.statement(
-                "SELECT rowid, text FROM asset_text_pending WHERE community = ?1")
-                .rows([.text(community)]) { ($0.int(0), $0.text(1)) }
-                .filter { TextRedaction.quotes($0.1, needles) }.map(\.0)
+                "SELECT rowid, text, asset_uuid FROM asset_text_pending WHERE community = ?1")
+                .rows([.text(community)]) { ($0.int(0), $0.text(1), $0.text(2)) }
+                .filter { isInScope(community, $0.2) && TextRedaction.quotes($0.1, needles) }
+                .map(\.0)
             for rowid in queued {
                 try delete("asset_text", "DELETE FROM asset_text_pending WHERE rowid = ?1",
                            [.integer(rowid)], into: &outcome)
@@ -248,8 +258,10 @@ extension InventoryStore {
     /// after, the alerts' events, title and assets, jobs' requests and
     /// errors, and assets' names, descriptions and properties. An erased
     /// account leaves the asset lists of the alerts about it; the alerts
-    /// stay (they are about what happened).
-    private func redact(_ values: [String], community: String, removingAsset uuid: String? = nil,
+    /// stay (they are about what happened). With `entity`, only the rows
+    /// of that entity's assets and alerts (jobs have no entity).
+    private func redact(_ values: [String], community: String, entity: String? = nil,
+                        removingAsset uuid: String? = nil,
                         into outcome: inout ForgetOutcome) throws {
         let needles = values.flatMap { TextRedaction.needles(for: $0) }
         guard !needles.isEmpty else { return }
@@ -260,7 +272,7 @@ extension InventoryStore {
             ("assets", "uuid", false, ["name", "description", "properties"]),
         ]
         var redactedAssets: Set<String> = []
-        for (table, key, isInteger, names) in columns {
+        for (table, key, isInteger, names) in columns where entity == nil || table != "jobs" {
             // Narrowed in SQL by an ASCII case-insensitive search, then
             // checked for whole words here.
             var anyQuote = names.flatMap { column in
@@ -271,8 +283,16 @@ extension InventoryStore {
                 values.append(.text(uuid))
                 anyQuote += " OR instr(assets, ?\(values.count)) > 0"
             }
+            var scope = ""
+            if let entity {
+                values.append(.text(entity))
+                scope = table == "audit"
+                    ? " AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1 "
+                        + "AND entity = ?\(values.count))"
+                    : " AND entity = ?\(values.count)"
+            }
             let sql = "SELECT \(key), \(names.joined(separator: ", ")) FROM \(table) "
-                + "WHERE community = ?1 AND (\(anyQuote))"
+                + "WHERE community = ?1 AND (\(anyQuote))\(scope)"
             let rows = try database.statement(sql).rows(values) { row in
                 (isInteger ? SQLValue.integer(row.int(0)) : .text(row.text(0)),
                  names.indices.map { row.optionalText($0 + 1) })

@@ -1,0 +1,398 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterSQLite
+import PerimeterStore
+import Testing
+
+/// Erasure on request (SPEC §2 `forget`): a small store built by hand, then
+/// an atom or an account erased, and every table read back.
+@Suite struct ForgetTests {
+    static let t0 = EventTime(parsing: "2024-05-01T09:00:00Z")!
+    static let email = Atom(type: .email, normalizedValue: "ann.lee@example.com")
+    static let username = Atom(type: .username, normalizedValue: "ann.lee")
+    static let ip = Atom(type: .ipv4, normalizedValue: "10.0.0.7")
+    static let neighbour = Atom(type: .ipv4, normalizedValue: "10.0.0.70")
+    static let acme = ScopeKey(community: "acme")
+
+    /// The account Ann Lee (tagged vip; username and email confirmed), the
+    /// host WS-07 (10.0.0.7 observed, seen in two weeks) and the host WS-70
+    /// (10.0.0.70), Ann's email unclaimed in entity paris and in a
+    /// conflict, her username shared, both rejected by WS-07, an alert on
+    /// Ann and WS-07 whose events quote her, and a job that searched her.
+    struct Fixture {
+        let directory: URL
+        let store: InventoryStore
+        let account: Asset
+        let host: Asset
+        let neighbour: Asset
+        var path: String { store.path }
+
+        init() throws {
+            let (t0, acme, email, username) = (ForgetTests.t0, ForgetTests.acme, ForgetTests.email,
+                                               ForgetTests.username)
+            let (ip, otherIP) = (ForgetTests.ip, ForgetTests.neighbour)
+            directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("perimeter-forget-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory,
+                                                    withIntermediateDirectories: true)
+            store = try InventoryStore(path: directory.appendingPathComponent("store.db").path)
+            let created = t0.date
+            account = Asset(name: "Ann Lee", category: .account, tags: ["vip"], source: .manual,
+                            community: "acme", createdAt: created)
+            host = Asset(name: "WS-07", category: .host, source: .manual, community: "acme",
+                         createdAt: created)
+            neighbour = Asset(name: "WS-70", category: .host, source: .manual,
+                              community: "acme", createdAt: created)
+            try store.create([
+                AssetDraft(asset: account, confirmedAtoms: [username, email]),
+                AssetDraft(asset: host, confirmedAtoms: [Atom(type: .hostname,
+                                                              normalizedValue: "ws-07")]),
+                AssetDraft(asset: neighbour, confirmedAtoms: [Atom(type: .hostname,
+                                                                   normalizedValue: "ws-70")]),
+            ], actor: "test", at: t0)
+
+            let week = t0.weekStart
+            let nextWeek = week + .days(7)
+            var changes = InventoryChanges.creating([], attachments: [
+                Attachment(id: 5, key: AtomKey(scope: acme, atom: ip), asset: host.id,
+                           kind: .observed, from: t0, origin: "events:1"),
+                Attachment(id: 6, key: AtomKey(scope: acme, atom: otherIP),
+                           asset: neighbour.id, kind: .observed, from: t0, origin: "events:2"),
+            ], audit: [])
+            changes.activity = [
+                ActivityKey(key: AtomKey(scope: acme, atom: ip), weekStart: week): 3,
+                ActivityKey(key: AtomKey(scope: acme, atom: ip), weekStart: nextWeek): 1,
+                ActivityKey(key: AtomKey(scope: acme, atom: otherIP),
+                            weekStart: week): 2,
+                ActivityKey(key: AtomKey(scope: acme, atom: email), weekStart: week): 4,
+                ActivityKey(key: AtomKey(scope: acme, atom: username), weekStart: week): 4,
+            ]
+            changes.unclaimed = [
+                AtomKey(scope: ScopeKey(community: "acme", entity: "paris"), atom: email): t0,
+            ]
+            changes.conflicts = [AtomConflict(key: AtomKey(scope: acme, atom: email),
+                                              assets: [account.id, host.id], at: t0,
+                                              reason: "two holders")]
+            changes.shared = [AtomKey(scope: acme, atom: username)]
+            changes.rejected = [RejectedAtom(asset: host.id, atom: username),
+                                RejectedAtom(asset: host.id, atom: email)]
+            try store.persist(changes)
+
+            let event = #"{"user":{"name":"ann.lee","email":"ANN.LEE@example.com"},"#
+                + #""host":{"ip":"10.0.0.7"},"related":{"user":["Ann Lee"]}}"#
+            try store.save(StoredAlert(
+                community: "acme", entity: nil, ruleID: "r1", ruleTitle: "Logon", level: "high",
+                groupKey: "r1|x", assets: [
+                    AlertAsset(uuid: Self.uuid(account), name: "Ann Lee", category: .account,
+                               criticality: nil),
+                    AlertAsset(uuid: Self.uuid(host), name: "WS-07", category: .host,
+                               criticality: nil),
+                ], urgency: 50, firstTime: t0, lastTime: t0, count: 1, firstEvent: event,
+                lastEvent: event))
+            try store.database.statement("""
+                INSERT INTO jobs (id, community, actor, action, request, status, total,
+                    created_at, updated_at)
+                VALUES ('job-1', 'acme', 'test', 'tag', ?1, 'done', 1, 0, 0)
+                """).run([.text(#"{"filter":{"q":"ann.lee@example.com"}}"#)])
+        }
+
+        static func uuid(_ asset: Asset) -> String { asset.id.uuidString.lowercased() }
+
+        func remove() { try? FileManager.default.removeItem(at: directory) }
+
+        /// `table.column` of every text cell that quotes `value` as a whole
+        /// word, any case: every table of the store, the free-text index's
+        /// stored text included (its term index, `_data` and `_idx`, holds
+        /// trigrams, not values).
+        func cellsQuoting(_ value: String) throws -> [String] {
+            let database = store.database
+            let tables = try database.statement("""
+                SELECT name FROM sqlite_master WHERE type = 'table'
+                  AND name NOT LIKE 'sqlite_%'
+                  AND name NOT IN ('asset_text_data', 'asset_text_idx')
+                ORDER BY name
+                """).rows { $0.text(0) }
+            let word = try NSRegularExpression(
+                pattern: "(?<![A-Za-z0-9])" + NSRegularExpression.escapedPattern(for: value)
+                    + "(?![A-Za-z0-9])", options: [.caseInsensitive])
+            var found: [String] = []
+            for table in tables {
+                let columns = try database.statement("PRAGMA table_info(\"\(table)\")")
+                    .rows { $0.text(1) }
+                for column in columns {
+                    let texts = try database.statement("""
+                        SELECT CAST("\(column)" AS TEXT) FROM "\(table)"
+                        WHERE instr(lower(CAST("\(column)" AS TEXT)), lower(?1)) > 0
+                        """).rows([.text(value)]) { $0.text(0) }
+                    for text in texts where word.firstMatch(
+                        in: text, range: NSRange(text.startIndex..., in: text)) != nil {
+                        found.append("\(table).\(column)")
+                    }
+                }
+            }
+            return found
+        }
+
+        func count(_ sql: String) throws -> Int {
+            Int(try store.database.statement(sql).firstRow { $0.int(0) } ?? -1)
+        }
+
+        /// Every row of every table, as text: what a dry run must leave.
+        func dump() throws -> [String] {
+            let tables = try store.database.statement(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .rows { $0.text(0) }
+            var lines: [String] = []
+            for table in tables where !table.hasPrefix("sqlite_") {
+                let columns = try store.database.statement("PRAGMA table_info(\"\(table)\")")
+                    .rows { "quote(\"\($0.text(1))\")" }
+                try store.database.statement(
+                    "SELECT \(columns.joined(separator: " || '|' || ")) FROM \"\(table)\"")
+                    .forEachRow { lines.append(table + ": " + $0.text(0)) }
+            }
+            return lines.sorted()
+        }
+    }
+
+    // MARK: - An atom
+
+    @Test func forgettingAnEmailErasesEveryRowThatHoldsIt() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        #expect(try fixture.cellsQuoting(Self.email.value).count >= 8)
+
+        let outcome = try fixture.store.forget(
+            Atom(type: .email, normalizedValue: Self.email.value), community: "acme",
+            actor: "privacy-officer", at: Self.t0 + .days(30))
+
+        // By hand: Ann's attachment of it; its activity row (one week) and
+        // atom row; the conflict; the unclaimed sighting in paris; WS-07's
+        // rejection; its search text. The create audit of Ann, the alert's
+        // events and the job's request quote it and are redacted.
+        #expect(outcome.deleted == ["attachments": 1, "atom_activity": 1, "atoms": 1,
+                                    "conflicts": 1, "unclaimed_atoms": 1, "rejected_atoms": 1,
+                                    "asset_text": 1])
+        #expect(outcome.redacted == ["audit": 1, "alerts": 1, "jobs": 1])
+        #expect(outcome.rowsErased == 10)
+        #expect(Set(outcome.erasedKeys) == [
+            AtomKey(scope: Self.acme, atom: Self.email),
+            AtomKey(scope: ScopeKey(community: "acme", entity: "paris"), atom: Self.email),
+        ])
+        #expect(try fixture.cellsQuoting(Self.email.value) == [])
+
+        // The rest stands: Ann and her username, both hosts and their atoms.
+        let store = fixture.store
+        #expect(try store.attachments(ofAsset: fixture.account.id).map(\.key.atom)
+                == [Self.username])
+        #expect(try store.attachments(ofAsset: fixture.host.id).count == 2)
+        #expect(try store.weeklyActivity(of: Self.ip, community: "acme").map(\.1) == [3, 1])
+        #expect(try store.weeklyActivity(of: Self.username, community: "acme").map(\.1) == [4])
+        #expect(try fixture.count("SELECT count(*) FROM rejected_atoms") == 1)
+        #expect(try fixture.cellsQuoting("Ann Lee").count >= 3)
+    }
+
+    @Test func anErasureIsRecordedWithoutTheValue() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let at = Self.t0 + .days(30)
+        let outcome = try fixture.store.forget(Self.email, community: "acme",
+                                               actor: "privacy-officer", at: at)
+
+        let forgotten = try fixture.store.database.statement(
+            "SELECT community, atom_type, at, actor, rows_erased FROM forgotten")
+            .rows { [$0.text(0), $0.text(1), String($0.int(2)), $0.text(3), String($0.int(4))] }
+        #expect(forgotten == [["acme", "email", String(at.milliseconds), "privacy-officer",
+                               String(outcome.rowsErased)]])
+        let trail = try fixture.store.auditTrail(community: "acme", limit: 100)
+            .filter { $0.record.action == "forget_atom" }
+        #expect(trail.map(\.record.asset) == [fixture.account.id])
+        #expect(trail.first?.record.actor == "privacy-officer")
+        #expect(trail.first?.record.after?.contains("\"type\":\"email\"") == true)
+        #expect(trail.first?.record.after?.contains("ann.lee") == false)
+    }
+
+    @Test func anAddressLeavesTheLongerAddressItPrefixes() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let outcome = try fixture.store.forget(Self.ip, community: "acme", actor: "dpo",
+                                               at: Self.t0)
+        // WS-07's attachment, two weeks of activity, its atom row, its
+        // search text; the alert's events quote it.
+        #expect(outcome.deleted == ["attachments": 1, "atom_activity": 2, "atoms": 1,
+                                    "asset_text": 1])
+        #expect(outcome.redacted == ["alerts": 1])
+        #expect(try fixture.cellsQuoting("10.0.0.7") == [])
+        #expect(try fixture.store.attachments(ofAtom: Self.neighbour, community: "acme")
+                .map(\.asset) == [fixture.neighbour.id])
+        #expect(try fixture.store.weeklyActivity(of: Self.neighbour, community: "acme")
+                .map(\.1) == [2])
+        #expect(try fixture.count(
+            "SELECT count(*) FROM asset_text WHERE text = '10.0.0.70'") == 1)
+    }
+
+    @Test func anEntityNarrowsTheErasure() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let outcome = try fixture.store.forget(Self.email, community: "acme", entity: "paris",
+                                               actor: "dpo", at: Self.t0)
+        // Only paris's unclaimed sighting; the community-wide rows stay,
+        // and so do the texts that quote it.
+        #expect(outcome.deleted == ["unclaimed_atoms": 1])
+        #expect(outcome.redacted == [:])
+        #expect(try fixture.store.attachments(ofAtom: Self.email, community: "acme").count == 1)
+    }
+
+    @Test func anotherCommunityIsUntouched() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let outcome = try fixture.store.forget(Self.email, community: "globex", actor: "dpo",
+                                               at: Self.t0)
+        #expect(outcome.deleted == [:])
+        #expect(outcome.redacted == [:])
+        #expect(try fixture.store.attachments(ofAtom: Self.email, community: "acme").count == 1)
+    }
+
+    // MARK: - An account
+
+    @Test func forgettingAnAccountErasesItAndEveryAtomItHeld() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let outcome = try fixture.store.forget(asset: fixture.account.id, community: "acme",
+                                               actor: "dpo", at: Self.t0 + .days(30))
+        // By hand: email (attachment, activity, atom, conflict, paris's
+        // unclaimed, WS-07's rejection, text) and username (attachment,
+        // activity, atom, shared mark, WS-07's rejection, text), then the
+        // asset, its tag and its name's text. Redacted: its create audit,
+        // the alert (its events, and Ann out of its assets), the job.
+        #expect(outcome.deleted == [
+            "attachments": 2, "atom_activity": 2, "atoms": 2, "conflicts": 1,
+            "unclaimed_atoms": 1, "shared_atoms": 1, "rejected_atoms": 2, "asset_text": 3,
+            "asset_tags": 1, "assets": 1,
+        ])
+        #expect(outcome.redacted == ["audit": 1, "alerts": 1, "jobs": 1])
+        #expect(outcome.erasedAsset == fixture.account.id)
+        for value in [Self.email.value, Self.username.value, "Ann Lee"] {
+            #expect(try fixture.cellsQuoting(value) == [], "\(value)")
+        }
+
+        // The alert stays, about WS-07 alone.
+        let alert = try #require(try fixture.store.alerts(matching: AlertQuery(community: "acme"))
+            .first)
+        #expect(alert.assets.map(\.name) == ["WS-07"])
+        #expect(alert.firstEvent.contains("\"email\":\"[erased]\""))
+        // The counts the views read follow the deleted asset and tag.
+        #expect(try fixture.count(
+            "SELECT sum(n) FROM asset_counts WHERE category = 'account'") == 0)
+        #expect(try fixture.count("SELECT sum(n) FROM asset_tag_counts WHERE tag = 'vip'") == 0)
+        // Its audit trail stays, redacted, with the erasure at its end.
+        let trail = try fixture.store.audit(of: fixture.account.id)
+        #expect(trail.map(\.action) == ["create", "forget_asset"])
+        #expect(trail.first?.after?.contains("[erased]") == true)
+        // The hosts are untouched.
+        #expect(try fixture.store.attachments(ofAsset: fixture.host.id).count == 2)
+        #expect(try fixture.store.attachments(ofAsset: fixture.neighbour.id).count == 2)
+        #expect(try fixture.store.asset(named: "WS-07", community: "acme").id == fixture.host.id)
+    }
+
+    @Test func onlyAccountsAreErasedWhole() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let error = #expect(throws: StoreError.self) {
+            try fixture.store.forget(asset: fixture.host.id, community: "acme", actor: "dpo",
+                                     at: Self.t0)
+        }
+        #expect(error?.code == .invalid)
+        let missing = #expect(throws: StoreError.self) {
+            try fixture.store.forget(asset: fixture.account.id, community: "globex",
+                                     actor: "dpo", at: Self.t0)
+        }
+        #expect(missing?.code == .notFound)
+    }
+
+    // MARK: - Dry run
+
+    @Test(arguments: [false, true])
+    func aDryRunChangesNothingAndCountsTheSame(account: Bool) throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let before = try fixture.dump()
+        func run(dryRun: Bool) throws -> ForgetOutcome {
+            account
+                ? try fixture.store.forget(asset: fixture.account.id, community: "acme",
+                                           actor: "dpo", at: Self.t0, dryRun: dryRun)
+                : try fixture.store.forget(Self.email, community: "acme", actor: "dpo",
+                                           at: Self.t0, dryRun: dryRun)
+        }
+        let dry = try run(dryRun: true)
+        #expect(dry.isDryRun)
+        #expect(try fixture.dump() == before)
+        let real = try run(dryRun: false)
+        #expect(!real.isDryRun)
+        #expect(dry.deleted == real.deleted)
+        #expect(dry.redacted == real.redacted)
+        #expect(try fixture.dump() != before)
+    }
+
+    // MARK: - The in-memory inventory
+
+    @Test func theLoadedInventoryNoLongerMatchesAnErasedAtom() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let inventory = try fixture.store.loadInventory(settings: InventorySettings())
+        let outcome = try fixture.store.forget(asset: fixture.account.id, community: "acme",
+                                               actor: "dpo", at: Self.t0)
+        inventory.forget(outcome.erasedKeys, asset: outcome.erasedAsset)
+
+        let later = Self.t0 + .hours(1)
+        #expect(inventory.asset(fixture.account.id) == nil)
+        #expect(inventory.holders(of: Self.email, in: Self.acme, at: later) == [])
+        #expect(inventory.holders(of: Self.username, in: Self.acme, at: later) == [])
+        #expect(inventory.timeline(of: AtomKey(scope: Self.acme, atom: Self.email)) == [])
+        #expect(!inventory.sharedAtoms.contains(AtomKey(scope: Self.acme, atom: Self.username)))
+        #expect(inventory.rejected.isEmpty)
+        #expect(inventory.holders(of: Self.ip, in: Self.acme, at: later) == [fixture.host.id])
+        #expect(inventory.holders(of: Self.neighbour, in: Self.acme, at: later)
+                == [fixture.neighbour.id])
+        #expect(inventory.attachmentCount == 4)
+        // A store loaded afresh holds the same.
+        let reloaded = try fixture.store.loadInventory(settings: InventorySettings())
+        #expect(reloaded.attachmentCount == 4)
+        #expect(Set(reloaded.assets.keys) == Set(inventory.assets.keys))
+    }
+
+    /// The atom index is open-addressed: an erased key must not cut the
+    /// probe runs of the others, and a value seen again is found again.
+    @Test func erasedKeysLeaveTheOthersFoundThroughGrowth() {
+        let inventory = Inventory()
+        let host = AssetID()
+        func key(_ index: Int) -> AtomKey {
+            AtomKey(scope: Self.acme, atom: Atom(type: .hostname, normalizedValue: "h-\(index)"))
+        }
+        for index in 0..<3_000 {
+            inventory.load(attachment: Attachment(id: Int64(index + 1), key: key(index),
+                                                  asset: host, kind: .confirmed,
+                                                  from: .distantPast, origin: "test"))
+        }
+        let erased = stride(from: 0, to: 3_000, by: 3).map(key)
+        inventory.forget(erased)
+        for index in 0..<3_000 {
+            #expect(inventory.timeline(of: key(index)).count == (index % 3 == 0 ? 0 : 1))
+        }
+        // Enough new keys to grow the table twice over the tombstones.
+        for index in 3_000..<9_000 {
+            inventory.load(attachment: Attachment(id: Int64(index + 1), key: key(index),
+                                                  asset: host, kind: .confirmed,
+                                                  from: .distantPast, origin: "test"))
+        }
+        inventory.load(attachment: Attachment(id: 9_001, key: key(0), asset: host,
+                                              kind: .confirmed, from: .distantPast,
+                                              origin: "seen again"))
+        #expect(inventory.timeline(of: key(0)).map(\.origin) == ["seen again"])
+        #expect(inventory.timeline(of: key(3)).isEmpty)
+        #expect(inventory.timeline(of: key(4)).count == 1)
+        #expect(inventory.timeline(of: key(8_999)).count == 1)
+        #expect(inventory.attachmentCount == 2_000 + 6_000 + 1)
+        #expect(inventory.attachments(of: host).count == 2_000 + 6_000 + 1)
+    }
+}
