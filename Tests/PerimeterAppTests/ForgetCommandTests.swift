@@ -1,0 +1,125 @@
+import Foundation
+import PerimeterSQLite
+import PerimeterStore
+import PerimeterTestSupport
+import Testing
+
+/// `perimeter forget`, run as a privacy officer would: an atom, an
+/// account, a dry run, mistakes, and a store another process writes.
+@Suite("Forget command line", .requiresPerimeterExecutable)
+struct ForgetCommandTests {
+    static let events = [
+        #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-07","ip":["10.0.0.7"]},"#
+            + #""user":{"name":"ann.lee","email":"ann.lee@example.com"}}"#,
+        #"{"@timestamp":"2024-05-01T10:05:00Z","host":{"name":"ws-70","ip":["10.0.0.70"]},"#
+            + #""user":{"name":"bob"}}"#,
+    ]
+
+    /// Every text cell of the store, one line per row.
+    static func cells(_ path: String) throws -> [String] {
+        let database = try Database(path: path, readOnly: true)
+        let tables = try database.statement(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            .rows { $0.text(0) }
+        var lines: [String] = []
+        for table in tables where !["asset_text_data", "asset_text_idx"].contains(table) {
+            let columns = try database.statement("PRAGMA table_info(\"\(table)\")")
+                .rows { "quote(\"\($0.text(1))\")" }
+            try database.statement(
+                "SELECT \(columns.joined(separator: " || '|' || ")) FROM \"\(table)\"")
+                .forEachRow { lines.append(table + ": " + $0.text(0)) }
+        }
+        return lines.sorted()
+    }
+
+    @Test("an email is erased; a dry run before it changes nothing")
+    func atom() throws {
+        guard let cli = try CommandLineHarness.make("forget-atom") else { return }
+        defer { cli.remove() }
+        #expect(try cli.ingest(Self.events).status == 0)
+        #expect(try Self.cells(cli.store).contains { $0.contains("ann.lee@example.com") })
+
+        let before = try Self.cells(cli.store)
+        let dry = try cli.run(["forget", "--type", "email", "--value", "Ann.Lee@Example.com",
+                               "--dry-run"])
+        #expect(dry.status == 0, "\(dry.standardError)")
+        #expect(dry.outputLines.first?.hasPrefix("dry run: would erase ") == true)
+        #expect(try Self.cells(cli.store) == before)
+
+        let result = try cli.run(["forget", "--type", "email", "--value", "Ann.Lee@Example.com",
+                                  "--actor", "dpo"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.outputLines.first?.hasPrefix("erased ") == true)
+        #expect(result.outputLines.contains { $0.hasPrefix("  attachments ") })
+        #expect(!result.outputText.contains("ann.lee@example.com"))
+        let after = try Self.cells(cli.store)
+        #expect(!after.contains { $0.lowercased().contains("ann.lee@example.com") })
+        #expect(after.contains { $0.hasPrefix("forgotten: ") && $0.contains("'email'")
+                    && $0.contains("'dpo'") })
+        // The account stays, with its username; the hosts are untouched.
+        #expect(after.contains { $0.hasPrefix("attachments: ") && $0.contains("'ann.lee'") })
+        #expect(after.contains { $0.hasPrefix("attachments: ") && $0.contains("'10.0.0.7'") })
+        #expect(after.contains { $0.hasPrefix("attachments: ") && $0.contains("'10.0.0.70'") })
+    }
+
+    @Test("an account is erased by name, with its counts as JSON")
+    func account() throws {
+        guard let cli = try CommandLineHarness.make("forget-account") else { return }
+        defer { cli.remove() }
+        #expect(try cli.ingest(Self.events).status == 0)
+        let result = try cli.run(["forget", "--asset", "ann.lee", "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(
+            with: result.standardOutput) as? [String: Any])
+        let deleted = object["deleted"] as? [String: Int] ?? [:]
+        #expect(deleted["assets"] == 1)
+        #expect(object["dry_run"] as? Bool == false)
+        let after = try Self.cells(cli.store)
+        #expect(!after.contains { $0.contains("'ann.lee'") || $0.contains("ann.lee@") })
+        #expect(after.contains { $0.hasPrefix("assets: ") && $0.contains("'bob'") })
+        #expect(after.contains { $0.hasPrefix("audit: ") && $0.contains("'forget_asset'") })
+    }
+
+    @Test("mistakes are usage errors that say what is wrong", arguments: [
+        (["forget"], "say what to erase"),
+        (["forget", "--type", "emial", "--value", "x"], "unknown atom type 'emial'"),
+        (["forget", "--type", "email"], "needs '--value VALUE'"),
+        (["forget", "--type", "ipv4", "--value", "not-an-ip"], "is no ipv4 atom"),
+        (["forget", "--asset", "ann", "--type", "email", "--value", "a@b.c"], "not both"),
+        (["forget", "ann.lee"], "unexpected argument 'ann.lee'"),
+    ])
+    func mistakes(arguments: [String], message: String) throws {
+        guard let cli = try CommandLineHarness.make("forget-usage") else { return }
+        defer { cli.remove() }
+        #expect(try cli.ingest(Self.events).status == 0)
+        let result = try cli.run(arguments)
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+        #expect(result.standardError.contains("perimeter forget --help"))
+    }
+
+    @Test("a store another process writes is refused, and nothing is erased")
+    func lockedStore() throws {
+        guard let cli = try CommandLineHarness.make("forget-locked") else { return }
+        defer { cli.remove() }
+        #expect(try cli.ingest(Self.events).status == 0)
+        let before = try Self.cells(cli.store)
+        let lock = try StoreLock(store: cli.store)
+        let result = try cli.run(["forget", "--type", "username", "--value", "bob"])
+        withExtendedLifetime(lock) {}
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("is being written by another perimeter process"))
+        #expect(try Self.cells(cli.store) == before)
+    }
+
+    @Test("help names the rediscovery of values seen again")
+    func help() throws {
+        guard let cli = try CommandLineHarness.make("forget-help") else { return }
+        defer { cli.remove() }
+        let result = try cli.run(["forget", "--help"])
+        #expect(result.status == 0)
+        #expect(result.outputText.contains("Events ingested later that carry the value again"))
+        let overview = try cli.binary.run(["help"], in: cli.directory.url, standardInput: nil)
+        #expect(overview.outputLines.contains { $0.hasPrefix("  forget ") })
+    }
+}
