@@ -84,6 +84,9 @@ struct RouteConformanceTests {
                 target: "/v1/events?return=enriched", token: "\(community)/ingest",
                 body: Array(event(host: "\(community)-event-host", address: "10.9.9.9").utf8),
                 headers: ["Content-Type": "application/x-ndjson"]),
+            // A dry run: the samples after it still find acme's asset.
+            "POST /v1/forget": Sample(target: "/v1/forget", token: admin, json: [
+                "type": "ipv4", "value": acme.secretAddress, "dry_run": true]),
             "GET /v1/tokens": Sample(target: "/v1/tokens", token: admin),
             "POST /v1/tokens": Sample(target: "/v1/tokens", token: admin,
                                       json: ["name": "script", "role": "reader"]),
