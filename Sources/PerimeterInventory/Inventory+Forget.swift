@@ -64,18 +64,26 @@ extension Inventory {
     /// timeline's lists, the per-asset lists, the network ranges and the
     /// pending changes.
     private func removeAttachments(_ removed: Set<Int32>) {
-        var newIndex = [Int32](repeating: -1, count: attachments.count)
-        var kept: [Attachment] = []
-        kept.reserveCapacity(attachments.count - removed.count)
-        for index in attachments.indices where !removed.contains(Int32(index)) {
-            newIndex[index] = Int32(kept.count)
-            kept.append(attachments[index])
+        // Indices below the first removed one keep their place.
+        let first = Int(removed.min()!)
+        var newIndex = (0..<Int32(attachments.count)).map { $0 }
+        var next = Int32(first)
+        for index in first..<attachments.count {
+            if removed.contains(Int32(index)) {
+                newIndex[index] = -1
+            } else {
+                newIndex[index] = next
+                attachments[Int(next)] = attachments[index]
+                next += 1
+            }
         }
-        attachments = kept
+        attachments.removeLast(attachments.count - Int(next))
         timelines.renumberAttachments(newIndex)
-        for (asset, list) in attachmentsByAsset {
-            let renumbered = list.map { newIndex[Int($0)] }.filter { $0 >= 0 }
-            attachmentsByAsset[asset] = renumbered.isEmpty ? nil : renumbered
+        // In place: a million assets' lists, none of them rehashed.
+        for slot in attachmentsByAsset.values.indices {
+            let list = attachmentsByAsset.values[slot]
+            if list.count == 1 && newIndex[Int(list[0])] == list[0] { continue }
+            attachmentsByAsset.values[slot] = list.map { newIndex[Int($0)] }.filter { $0 >= 0 }
         }
         pending.attachments = Set(pending.attachments.map { newIndex[Int($0)] }.filter { $0 >= 0 })
         if !networks.isEmpty {

@@ -188,10 +188,12 @@ extension InventoryStore {
             outcome.erasedKeys.append(key)
         }
         // Rejections carry no scope: the rejecting asset's is theirs.
+        // The rejections of the value are few: each is checked against its
+        // asset, rather than every asset of the community against them.
         try delete("rejected_atoms", """
             DELETE FROM rejected_atoms WHERE atom_type = ?2 AND atom_value = ?3
-              AND asset_uuid IN (SELECT uuid FROM assets
-                                 WHERE community = ?1 AND (?4 IS NULL OR entity = ?4))
+              AND (SELECT community = ?1 AND (?4 IS NULL OR entity = ?4) FROM assets
+                   WHERE uuid = rejected_atoms.asset_uuid)
             """, [.text(community), .text(atom.type.rawValue), .text(atom.value),
                   entity.map { .text($0) } ?? .null], into: &outcome)
         try deleteText(quoting: [atom.value], community: community, entity: entity,
@@ -273,12 +275,15 @@ extension InventoryStore {
         ]
         var redactedAssets: Set<String> = []
         for (table, key, isInteger, names) in columns where entity == nil || table != "jobs" {
-            // Narrowed in SQL by an ASCII case-insensitive search, then
-            // checked for whole words here.
+            // Narrowed in SQL by LIKE (ASCII case-insensitive, and far
+            // cheaper than lower() over a million names), then checked for
+            // whole words here.
             var anyQuote = names.flatMap { column in
-                needles.indices.map { "instr(lower(\(column)), lower(?\($0 + 2))) > 0" }
+                needles.indices.map { "\(column) LIKE ?\($0 + 2) ESCAPE '\\'" }
             }.joined(separator: " OR ")
-            var values: [SQLValue] = [.text(community)] + needles.map { .text($0) }
+            var values: [SQLValue] = [.text(community)] + needles.map {
+                .text("%" + TextRedaction.escapingLike($0) + "%")
+            }
             if table == "alerts", let uuid {
                 values.append(.text(uuid))
                 anyQuote += " OR instr(assets, ?\(values.count)) > 0"
@@ -366,6 +371,13 @@ enum TextRedaction {
                      escaped.replacingOccurrences(of: "/", with: "\\/").lowercased()]
         forms = forms.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         return forms
+    }
+
+    /// A text that LIKE matches only literally (with `ESCAPE '\'`).
+    static func escapingLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
     }
 
     /// Whether `text` quotes one of the needles as a whole word.
