@@ -79,7 +79,7 @@ extension InventoryStore {
         guard asset.category == .account else {
             throw StoreError(code: .invalid, message: "cannot forget asset \(uuid): it is a "
                              + "\(asset.category.rawValue), and only accounts are erased whole; "
-                             + "erase its atoms with --type and --value (while erasing)")
+                             + "erase its atoms one by one instead (while erasing)")
         }
         return try erasing(dryRun: dryRun) { outcome in
             outcome.erasedAsset = id
@@ -257,7 +257,7 @@ extension InventoryStore {
 
     /// Replaces each value, where a text column of the community quotes
     /// it as a whole word, by the marker: the audit trail's before and
-    /// after, the alerts' events, title and assets, jobs' requests and
+    /// after, the alerts' events and assets, jobs' requests and
     /// errors, and assets' names, descriptions and properties. An erased
     /// account leaves the asset lists of the alerts about it; the alerts
     /// stay (they are about what happened). With `entity`, only the rows
@@ -269,7 +269,8 @@ extension InventoryStore {
         guard !needles.isEmpty else { return }
         let columns: [(table: String, key: String, isInteger: Bool, columns: [String])] = [
             ("audit", "id", true, ["before", "after"]),
-            ("alerts", "id", true, ["rule_title", "assets", "first_event", "last_event"]),
+            // Not the rule's title: it is the rule's text, no person's.
+            ("alerts", "id", true, ["assets", "first_event", "last_event"]),
             ("jobs", "id", false, ["request", "error"]),
             ("assets", "uuid", false, ["name", "description", "properties"]),
         ]
@@ -308,8 +309,8 @@ extension InventoryStore {
                 "UPDATE \(table) SET \(assignments) WHERE \(key) = ?1")
             for (rowKey, texts) in rows {
                 var redacted = texts.map { $0.map { TextRedaction.redacting(needles, in: $0) } }
-                if table == "alerts", let uuid, let assets = redacted[1] {
-                    redacted[1] = Self.alertAssets(assets, without: uuid)
+                if table == "alerts", let uuid, let assets = redacted[0] {
+                    redacted[0] = Self.alertAssets(assets, without: uuid)
                 }
                 guard redacted != texts else { continue }
                 try update.run([rowKey] + redacted.map { $0.map { .text($0) } ?? .null })

@@ -231,6 +231,25 @@ import Testing
             "SELECT count(*) FROM asset_text WHERE text = '10.0.0.70'") == 1)
     }
 
+    @Test func anAssetTextThatQuotesTheValueIsRedactedAndHandedBack() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.store.database.statement("""
+            UPDATE assets SET description = 'owner: Ann.Lee@example.com.',
+                properties = '{"owner":"ann.lee@example.com"}'
+            WHERE name = 'WS-70'
+            """).run()
+        let outcome = try fixture.store.forget(Self.email, community: "acme", actor: "dpo",
+                                               at: Self.t0)
+        #expect(outcome.redacted["assets"] == 1)
+        let redacted = try #require(outcome.redactedAssets.first)
+        #expect(outcome.redactedAssets.count == 1)
+        #expect(redacted.id == fixture.neighbour.id)
+        #expect(redacted.description == "owner: [erased].")
+        #expect(redacted.properties == ["owner": .string("[erased]")])
+        #expect(try fixture.cellsQuoting(Self.email.value) == [])
+    }
+
     @Test func anEntityNarrowsTheErasure() throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
