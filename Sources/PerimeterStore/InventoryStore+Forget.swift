@@ -152,11 +152,36 @@ extension InventoryStore {
                             entity: String?) throws -> [AtomKey] {
         var entities = Set<String>()
         let values: [SQLValue] = [.text(community), .text(atom.type.rawValue), .text(atom.value)]
-        for table in ["attachments", "atoms", "unclaimed_atoms", "shared_atoms", "conflicts"] {
+        // Indexed by (community, type, value).
+        for table in ["attachments", "atoms"] {
             try database.statement("""
                 SELECT DISTINCT entity FROM \(table)
                 WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3
                 """).forEachRow(values) { entities.insert($0.text(0)) }
+        }
+        // Keyed by (community, entity, type, value): each entity of the
+        // community is probed through the key, where a search by value
+        // would read every row (millions of unclaimed external addresses).
+        for table in ["unclaimed_atoms", "shared_atoms", "conflicts"] {
+            let first = try database.statement(
+                "SELECT min(entity) FROM \(table) WHERE community = ?1 AND entity >= ''")
+            let next = try database.statement(
+                "SELECT min(entity) FROM \(table) WHERE community = ?1 AND entity > ?2")
+            let probe = try database.statement("""
+                SELECT EXISTS (SELECT 1 FROM \(table) WHERE community = ?1 AND entity = ?2
+                               AND atom_type = ?3 AND atom_value = ?4)
+                """)
+            var entity = try first.firstRow([.text(community)]) { $0.optionalText(0) } ?? nil
+            while let current = entity {
+                let holds = try probe.firstRow([.text(community), .text(current),
+                                                .text(atom.type.rawValue), .text(atom.value)]) {
+                    $0.int(0) != 0
+                }
+                if holds == true { entities.insert(current) }
+                entity = try next.firstRow([.text(community), .text(current)]) {
+                    $0.optionalText(0)
+                } ?? nil
+            }
         }
         return entities.filter { entity == nil || $0 == entity }.sorted().map {
             AtomKey(scope: ScopeKey(community: community, entity: $0.isEmpty ? nil : $0),
