@@ -55,6 +55,12 @@ extension APIHandlers {
                                                community: context.community, entity: entity,
                                                actor: context.actor, dryRun: dryRun)
         }
+        // An erasure is an operator's business: who, what kind, how many
+        // rows; never the value.
+        let kind = object["asset"] != nil ? "account" : (object["type"] as? String ?? "?")
+        options.log("forget \(outcome.isDryRun ? "dry run" : "erased") community="
+                    + "\(context.community) type=\(kind) rows=\(outcome.rowsErased) "
+                    + "actor=\(context.actor)")
         return JSONFields.response(ForgetSummary.object(outcome))
     }
 }
