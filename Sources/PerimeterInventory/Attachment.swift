@@ -80,6 +80,11 @@ public struct Attachment: Sendable, Hashable {
 
     /// The end of validity, counting the expiry of observed addresses
     /// (SPEC §2: they close a configurable time after they were last seen).
+    // Inlined so that a check of an attachment read out of the inventory's
+    // array reads its fields in place instead of copying (and retaining)
+    // the whole attachment first: this runs for every holder of every atom
+    // of every event.
+    @inline(__always)
     public func end(addressExpiry: Duration) -> EventTime {
         var end = to ?? .distantFuture
         if kind == .observed && key.atom.type.isAddress {
@@ -88,8 +93,28 @@ public struct Attachment: Sendable, Hashable {
         return end
     }
 
+    @inline(__always)
     public func isValid(at time: EventTime, addressExpiry: Duration) -> Bool {
-        from <= time && time < end(addressExpiry: addressExpiry)
+        isValid(at: time, addressExpiry: addressExpiry, atomIsAddress: key.atom.type.isAddress)
+    }
+
+    @inline(__always)
+    func isValid(at time: EventTime, addressExpiry: Duration, atomIsAddress: Bool) -> Bool {
+        Self.isValid(from: from, to: to, lastSeen: lastSeen, kind: kind,
+                     atomIsAddress: atomIsAddress, at: time, addressExpiry: addressExpiry)
+    }
+
+    /// The validity test on an attachment's fields, for a loop that reads
+    /// them in place out of the inventory's array: a method called on an
+    /// element read in place makes the compiler copy the whole attachment
+    /// first (its strings retained and released), and this runs for every
+    /// holder of every atom of every event.
+    @inline(__always)
+    static func isValid(from: EventTime, to: EventTime?, lastSeen: EventTime,
+                        kind: AttachmentKind, atomIsAddress: Bool, at time: EventTime,
+                        addressExpiry: Duration) -> Bool {
+        guard from <= time, time < to ?? .distantFuture else { return false }
+        return kind != .observed || !atomIsAddress || time < lastSeen + addressExpiry
     }
 }
 

@@ -14,7 +14,7 @@ extension Inventory {
         let observed = (timelines[key] ?? []).filter { attachments[Int($0)].kind == .observed }
         let expiry = settings.addressExpiry
 
-        if let current = observed.first(where: { attachments[Int($0)].isValid(at: time, addressExpiry: expiry) }) {
+        if let current = observed.first(where: { isAttachmentValid($0, at: time) }) {
             if attachments[Int(current)].asset == asset {
                 recordSighting(current, at: time)
                 return

@@ -172,10 +172,10 @@ extension Inventory {
         guard checks.contains(where: { !$0.1.isEmpty }) else { return true }
         var held: [Atom] = []
         for index in attachmentsByAsset[asset] ?? [] {
-            let attachment = attachments[Int(index)]
-            if attachment.isValid(at: time, addressExpiry: settings.addressExpiry)
-                || (attachment.to == nil && attachment.from > time) {
-                held.append(attachment.key.atom)
+            let i = Int(index)
+            if isAttachmentValid(index, at: time)
+                || (attachments[i].to == nil && attachments[i].from > time) {
+                held.append(attachments[i].key.atom)
             }
         }
         for (type, reported) in checks where !reported.isEmpty {
@@ -194,15 +194,17 @@ extension Inventory {
         let current = holders(of: atom, in: scope, at: time)
         guard !atom.type.isAddress else { return current }
         var later: [(EventTime, AssetID)] = []
-        let keys = scope.entity == nil ? [scope] : [scope, scope.communityWide]
-        for key in keys {
-            for index in timelines[AtomKey(scope: key, atom: atom)] ?? [] {
-                let attachment = attachments[Int(index)]
-                guard attachment.to == nil, attachment.from > time,
-                      !revokedAssets.contains(attachment.asset) else { continue }
-                later.append((attachment.from, attachment.asset))
+        attachments.withUnsafeBufferPointer { attachments in
+            for key in scope.entity == nil ? [scope] : [scope, scope.communityWide] {
+                guard let id = timelines.id(of: AtomKey(scope: key, atom: atom)) else { continue }
+                timelines.forEachIndex(id) { index in
+                    let i = Int(index)
+                    guard attachments[i].to == nil, attachments[i].from > time,
+                          !revokedAssets.contains(attachments[i].asset) else { return }
+                    later.append((attachments[i].from, attachments[i].asset))
+                }
+                if !later.isEmpty { break }
             }
-            if !later.isEmpty { break }
         }
         var result = current
         for (_, asset) in later.sorted(by: { $0.0 < $1.0 }) where !result.contains(asset) {

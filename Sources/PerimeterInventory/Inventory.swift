@@ -123,15 +123,31 @@ public final class Inventory {
         return holders(ofAtomID: id, at: time)
     }
 
+    /// Whether the attachment at `index` holds at `time`, its fields read
+    /// in place (see `Attachment.isValid(from:to:lastSeen:kind:...)`).
+    func isAttachmentValid(_ index: Int32, at time: EventTime) -> Bool {
+        let i = Int(index)
+        let type = attachments[i].key.atom.type
+        return Attachment.isValid(from: attachments[i].from, to: attachments[i].to,
+                                  lastSeen: attachments[i].lastSeen, kind: attachments[i].kind,
+                                  atomIsAddress: type.isAddress, at: time,
+                                  addressExpiry: settings.addressExpiry)
+    }
+
     func holders(ofAtomID id: Int32, at time: EventTime) -> [AssetID] {
         var result: [AssetID] = []
         let expiry = settings.addressExpiry
         let checksRevoked = !revokedAssets.isEmpty
+        let isAddress = timelines.type(of: id).isAddress
         // Read in place: copying an attachment out retains its strings.
         attachments.withUnsafeBufferPointer { attachments in
             timelines.forEachIndex(id) { index in
-                let asset = attachments[Int(index)].asset
-                guard attachments[Int(index)].isValid(at: time, addressExpiry: expiry),
+                let i = Int(index)
+                let asset = attachments[i].asset
+                guard Attachment.isValid(from: attachments[i].from, to: attachments[i].to,
+                                         lastSeen: attachments[i].lastSeen,
+                                         kind: attachments[i].kind, atomIsAddress: isAddress,
+                                         at: time, addressExpiry: expiry),
                       !checksRevoked || !revokedAssets.contains(asset),
                       !result.contains(asset)
                 else { return }

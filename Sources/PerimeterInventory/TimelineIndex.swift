@@ -57,6 +57,11 @@ final class TimelineIndex {
                                   normalizedValue: values[Int(id)]))
     }
 
+    /// The type of an atom, without building its key.
+    func type(of id: Int32) -> AtomType {
+        AtomType.byHashIndex[Int(slots[Int(id)].scopeAndType & 0xFF)]!
+    }
+
     private func scopeID(_ scope: ScopeKey, creating: Bool) -> Int32? {
         if let (last, id) = lastScope, last == scope { return id }
         if let id = scopeIDs[scope] {
@@ -167,7 +172,9 @@ final class TimelineIndex {
     private func grow() {
         var larger = [UInt64](repeating: 0, count: table.count * 2)
         let mask = larger.count - 1
-        for entry in table where entry != 0 && !isErased(entry) {
+        // Only a tombstone's tag is 0 (bar one real hash in four billion):
+        // its slot is read for nothing else.
+        for entry in table where entry != 0 && !(entry >> 32 == 0 && isErased(entry)) {
             var position = Int(entry >> 32) & mask
             while larger[position] != 0 { position = (position + 1) & mask }
             larger[position] = entry
