@@ -90,8 +90,10 @@ let package = Package(
                     dependencies: ["PerimeterEvents", "PerimeterTestSupport"]),
         .testTarget(name: "PerimeterInventoryTests",
                     dependencies: ["PerimeterInventory", "PerimeterTestSupport"]),
+        // The corpus expectations are read by path, next to the tests.
         .testTarget(name: "PerimeterIngestTests",
-                    dependencies: ["PerimeterIngest", "PerimeterTestSupport"]),
+                    dependencies: ["PerimeterIngest", "PerimeterTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "PerimeterStoreTests",
                     dependencies: ["PerimeterStore", "PerimeterTestSupport"]),
         .testTarget(name: "PerimeterDetectionTests",
