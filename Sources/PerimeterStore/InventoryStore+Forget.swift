@@ -137,6 +137,14 @@ extension InventoryStore {
             }
             // Ids of deleted `atoms` rows must not be reused from memory.
             forgetRememberedAtomIDs()
+            // The deleted texts' trigrams stay in FTS5's segments until
+            // they merge, and the pages as they were before the erasure
+            // stay in the write-ahead log until a checkpoint: both now, so
+            // that the value leaves the files (about 5 s at a million
+            // assets). The checkpoint is best effort: a reader holding an
+            // older snapshot keeps those frames until it is done.
+            try database.execute("INSERT INTO asset_text (asset_text) VALUES ('optimize')")
+            try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return outcome
         } catch let rollback as DryRunRollback {
             var outcome = rollback.outcome

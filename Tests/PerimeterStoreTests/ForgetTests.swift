@@ -161,6 +161,15 @@ import Testing
         let fixture = try Fixture()
         defer { fixture.remove() }
         #expect(try fixture.cellsQuoting(Self.email.value).count >= 8)
+        // Trigrams of the email alone in this store: FTS5's segments keep a
+        // deleted text's terms until they merge, which the erasure forces.
+        let segmentsWithTrigrams = {
+            try fixture.count("""
+                SELECT count(*) FROM asset_text_data
+                WHERE instr(block, CAST('e@e' AS BLOB)) > 0 OR instr(block, CAST('@ex' AS BLOB)) > 0
+                """)
+        }
+        #expect(try segmentsWithTrigrams() > 0)
 
         let outcome = try fixture.store.forget(
             Atom(type: .email, normalizedValue: Self.email.value), community: "acme",
@@ -180,6 +189,7 @@ import Testing
             AtomKey(scope: ScopeKey(community: "acme", entity: "paris"), atom: Self.email),
         ])
         #expect(try fixture.cellsQuoting(Self.email.value) == [])
+        #expect(try segmentsWithTrigrams() == 0)
 
         // The rest stands: Ann and her username, both hosts and their atoms.
         let store = fixture.store
