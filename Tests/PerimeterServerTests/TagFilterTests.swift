@@ -123,25 +123,21 @@ struct TagFilterTests {
                 DROP TRIGGER asset_tag_counts_on_delete;
                 CREATE INDEX assets_by_category ON assets(community, category, criticality);
                 CREATE INDEX assets_by_criticality ON assets(community, criticality);
-                DROP TABLE asset_text_pending;
-                DROP TRIGGER asset_text_on_create;
-                DROP TRIGGER asset_text_on_rename;
-                DROP TRIGGER asset_text_on_attach;
-                CREATE TRIGGER asset_text_on_create AFTER INSERT ON assets BEGIN
-                    INSERT INTO asset_text (text, community, asset_uuid)
-                    VALUES (new.name, new.community, new.uuid);
-                END;
-                CREATE TRIGGER asset_text_on_rename AFTER UPDATE OF name ON assets
-                WHEN old.name IS NOT new.name BEGIN
-                    INSERT INTO asset_text (text, community, asset_uuid)
-                    VALUES (new.name, new.community, new.uuid);
-                END;
-                CREATE TRIGGER asset_text_on_attach AFTER INSERT ON attachments BEGIN
-                    INSERT INTO asset_text (text, community, asset_uuid)
-                    VALUES (new.atom_value, new.community, new.asset_uuid);
-                END;
                 PRAGMA user_version = 6;
                 """)
+            // Migration 8 undone: the free-text triggers write straight
+            // into the index again, as migration 3 made them.
+            let queueing = try store.database.statement("""
+                SELECT name, sql FROM sqlite_master
+                WHERE type = 'trigger' AND name LIKE 'asset_text_on_%'
+                """).rows { (name: $0.text(0), sql: $0.text(1)) }
+            #expect(queueing.count == 3)
+            for trigger in queueing {
+                try store.database.execute("DROP TRIGGER \(trigger.name)")
+                try store.database.execute(
+                    trigger.sql.replacingOccurrences(of: "asset_text_pending", with: "asset_text"))
+            }
+            try store.database.execute("DROP TABLE asset_text_pending")
             let insert = try store.database.statement(
                 "INSERT INTO asset_tags (community, tag, asset_uuid) VALUES ('acme', 'old', ?1)")
             // Seeded categories alternate host, account: 5 hosts, 5 accounts.

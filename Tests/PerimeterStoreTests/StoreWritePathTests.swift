@@ -47,6 +47,16 @@ import Testing
         return inventory
     }
 
+    /// An event of acme naming only a host, which discovery creates.
+    static func observeHost(_ name: String, in inventory: Inventory, at time: EventTime) {
+        let hostname = Atom(type: .hostname, normalizedValue: name.lowercased())
+        _ = inventory.observe(EventObservation(
+            time: time, scope: ScopeKey(community: "acme"), reference: "e:1",
+            atoms: [FieldAtom(atom: hostname, field: "host.name")],
+            host: HostSubject(displayName: name, hostname: hostname, addresses: [])),
+            rules: Set(DiscoveryRule.allCases), now: time, stream: "s")
+    }
+
     /// Each table's rows as sorted text, and the schema's objects.
     static func contents(_ store: InventoryStore) throws -> [String: [String]] {
         var result: [String: [String]] = [:]
@@ -114,14 +124,7 @@ import Testing
         try store.seed(with: Self.makeInventory().snapshotChanges())
         let inventory = try store.loadInventory(settings: InventorySettings())
         let t1 = EventTime(milliseconds: 1_714_100_000_000)
-        _ = inventory.observe(EventObservation(
-            time: t1, scope: ScopeKey(community: "acme"), reference: "e:1",
-            atoms: [FieldAtom(atom: Atom(type: .hostname, normalizedValue: "lab-07"),
-                              field: "host.name")],
-            host: HostSubject(displayName: "LAB-07",
-                              hostname: Atom(type: .hostname, normalizedValue: "lab-07"),
-                              addresses: [])),
-            rules: Set(DiscoveryRule.allCases), now: t1, stream: "s")
+        Self.observeHost("LAB-07", in: inventory, at: t1)
         try store.persist(inventory.drainChanges())
         var hosts = AssetQuery(community: "acme")
         hosts.categories = [.host]
@@ -151,14 +154,7 @@ import Testing
         #expect(try queued() == 0)
 
         let inventory = try store.loadInventory(settings: InventorySettings())
-        _ = inventory.observe(EventObservation(
-            time: t0, scope: ScopeKey(community: "acme"), reference: "e:1",
-            atoms: [FieldAtom(atom: Atom(type: .hostname, normalizedValue: "kiosk-12"),
-                              field: "host.name")],
-            host: HostSubject(displayName: "KIOSK-12",
-                              hostname: Atom(type: .hostname, normalizedValue: "kiosk-12"),
-                              addresses: [])),
-            rules: Set(DiscoveryRule.allCases), now: t0, stream: "s")
+        Self.observeHost("KIOSK-12", in: inventory, at: t0)
         try store.persist(inventory.drainChanges(), progress: nil, counters: [:],
                           community: "acme")
         #expect(try queued() == 0)
