@@ -109,3 +109,15 @@ let package = Package(
     ],
     cxxLanguageStandard: .cxx17
 )
+
+// Release builds leave out the run-time exclusivity checks: every access
+// to a class's stored property on the hot path (the inventory's index and
+// arrays, the detection engine's buffers) otherwise registers with the
+// runtime and keeps the optimizer from hoisting loads, which cost the
+// whole ingest with detection about 15% (137,000–142,000 events/s against
+// 162,000–164,000 measured). Debug builds, and so the test suite, keep them,
+// and the compiler still checks exclusivity statically everywhere.
+for target in package.targets where target.name.hasPrefix("Perimeter") || target.name == "perimeter" {
+    target.swiftSettings = (target.swiftSettings ?? [])
+        + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+}
