@@ -80,11 +80,6 @@ public struct Attachment: Sendable, Hashable {
 
     /// The end of validity, counting the expiry of observed addresses
     /// (SPEC §2: they close a configurable time after they were last seen).
-    // Inlined so that a check of an attachment read out of the inventory's
-    // array reads its fields in place instead of copying (and retaining)
-    // the whole attachment first: this runs for every holder of every atom
-    // of every event.
-    @inline(__always)
     public func end(addressExpiry: Duration) -> EventTime {
         var end = to ?? .distantFuture
         if kind == .observed && key.atom.type.isAddress {
@@ -93,7 +88,6 @@ public struct Attachment: Sendable, Hashable {
         return end
     }
 
-    @inline(__always)
     public func isValid(at time: EventTime, addressExpiry: Duration) -> Bool {
         isValid(at: time, addressExpiry: addressExpiry, atomIsAddress: key.atom.type.isAddress)
     }
