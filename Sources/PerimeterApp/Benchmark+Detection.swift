@@ -14,13 +14,25 @@ extension Benchmark {
     /// The events' own `sekoiaio` fields are removed on input (SPEC §2); their
     /// assets are the hosts discovery creates, unrated and untagged, so the
     /// asset-field rules match nothing here (the detection-only benchmark covers them).
+    /// `keptIn`, when given, receives a folder per rule count (N and
+    /// 2,000), each with its rules and the events the detection stage's
+    /// figures were measured on, and keeps them (for
+    /// `tests/sigma-reference/differential.py --bench DIR/N`).
     static func measureIngestWithDetection(ruleCount: Int, events: Int, assets: Int,
                                            storePath: String,
                                            configuration: PerimeterConfiguration,
-                                           options: IngestOptions) throws {
+                                           options: IngestOptions,
+                                           keptIn kept: String? = nil) throws {
+        let eventCount = min(events, 200_000)
+        if let kept {
+            for count in Set([ruleCount, 2_000]) {
+                try DetectionBenchmark.export(ruleCounts: [count], eventCount: eventCount,
+                                              directory: "\(kept)/\(count)")
+            }
+        }
         let directory = NSTemporaryDirectory() + "perimeter-bench-rules-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try DetectionBenchmark.export(ruleCounts: [ruleCount], eventCount: min(events, 200_000),
+        try DetectionBenchmark.export(ruleCounts: [ruleCount], eventCount: eventCount,
                                       directory: directory)
         let text = try String(contentsOfFile: directory + "/events.ndjson", encoding: .utf8)
         let lines = text.split(separator: "\n").map { Array($0.utf8) }

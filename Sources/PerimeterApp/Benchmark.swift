@@ -33,6 +33,10 @@ enum Benchmark {
             .init(name: "--rules", valueName: "N",
                   help: "Generated Sigma rules: the detection stage alone with N and with 2,000 "
                       + "rules, then the full ingest with N (default 50; 0 skips)."),
+            .init(name: "--keep-rules", valueName: "DIR",
+                  help: "Keep the generated rules and events of N and of 2,000 rules in "
+                      + "DIR/N and DIR/2000, for tests/sigma-reference/differential.py "
+                      + "--bench DIR/N."),
         ],
         example: "perimeter bench --assets 1000000 --events 2000000")
 
@@ -86,7 +90,8 @@ enum Benchmark {
                                        eventCount: min(ingestEvents, 200_000), print: report)
             try measureIngestWithDetection(ruleCount: ruleCount, events: ingestEvents,
                                            assets: assets, storePath: path,
-                                           configuration: configuration, options: options)
+                                           configuration: configuration, options: options,
+                                           keptIn: arguments.value("--keep-rules"))
         }
 
         // 3. The corpus, replicated.
