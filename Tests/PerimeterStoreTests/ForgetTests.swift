@@ -3,6 +3,7 @@ import PerimeterInventory
 import PerimeterModel
 import PerimeterSQLite
 import PerimeterStore
+import PerimeterTestSupport
 import Testing
 
 /// Erasure on request (SPEC §2 `forget`): a small store built by hand, then
@@ -21,7 +22,7 @@ import Testing
     /// conflict, her username shared, both rejected by WS-07, an alert on
     /// Ann and WS-07 whose events quote her, and a job that searched her.
     struct Fixture {
-        let directory: URL
+        let directory: ScratchDirectory
         let store: InventoryStore
         let account: Asset
         let host: Asset
@@ -32,11 +33,8 @@ import Testing
             let (t0, acme, email, username) = (ForgetTests.t0, ForgetTests.acme, ForgetTests.email,
                                                ForgetTests.username)
             let (ip, otherIP) = (ForgetTests.ip, ForgetTests.neighbour)
-            directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("perimeter-forget-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory,
-                                                    withIntermediateDirectories: true)
-            store = try InventoryStore(path: directory.appendingPathComponent("store.db").path)
+            directory = try ScratchDirectory("forget")
+            store = try InventoryStore(path: directory.path("store.db"))
             let created = t0.date
             account = Asset(name: "Ann Lee", category: .account, tags: ["vip"], source: .manual,
                             community: "acme", createdAt: created)
@@ -99,7 +97,7 @@ import Testing
 
         static func uuid(_ asset: Asset) -> String { asset.id.uuidString.lowercased() }
 
-        func remove() { try? FileManager.default.removeItem(at: directory) }
+        func remove() { directory.remove() }
 
         /// `table.column` of every text cell that quotes `value` as a whole
         /// word, any case: every table of the store, the free-text index's

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterTestSupport
 import PerimeterInventory
 import PerimeterModel
 import PerimeterStore
@@ -122,11 +123,9 @@ import Testing
     /// A number 1 stays a number and `true` a boolean through the store's
     /// JSON (Foundation gives both as NSNumber).
     @Test func typedValuesSurviveTheStore() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("perimeter-props-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try InventoryStore(path: directory.appendingPathComponent("s.db").path)
+        let directory = try ScratchDirectory("props")
+        defer { directory.remove() }
+        let store = try InventoryStore(path: directory.path("s.db"))
         let properties: [String: PropertyValue] = [
             "vlan": .number(1), "owner": .string("it \"ops\""), "managed": .boolean(true),
             "edr_agent_id": .list(["a", "b"]), "ratio": .number(0.5),

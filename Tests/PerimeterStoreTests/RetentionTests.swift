@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterTestSupport
 import PerimeterInventory
 import PerimeterModel
 import PerimeterSQLite
@@ -13,11 +14,9 @@ import Testing
     static func at(_ text: String) -> EventTime { EventTime(parsing: text)! }
 
     @Test func oldActivityBucketsAndLongUnseenUnclaimedAtomsGo() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("perimeter-retention-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try InventoryStore(path: directory.appendingPathComponent("r.db").path)
+        let directory = try ScratchDirectory("retention")
+        defer { directory.remove() }
+        let store = try InventoryStore(path: directory.path("r.db"))
 
         let inventory = Inventory()
         let scope = ScopeKey(community: "acme")
@@ -54,11 +53,9 @@ import Testing
     /// server share one record of when it last ran and skip it within the
     /// hour; a clock set back makes it due again.
     @Test func aPassWithinTheHourIsSkipped() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("perimeter-retention-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("r.db").path
+        let directory = try ScratchDirectory("retention")
+        defer { directory.remove() }
+        let path = directory.path("r.db")
         let now = Self.at("2024-05-10T00:00:00Z")
         func due(at time: EventTime) throws -> Bool {
             try InventoryStore(path: path).pruneExpiredIfDue(

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterTestSupport
 import PerimeterInventory
 import PerimeterModel
 import PerimeterSQLite
@@ -188,11 +189,9 @@ import Testing
 /// an older Perimeter keeps its counts and goes on adding to them.
 @Suite struct ActivityMigrationTests {
     @Test func activityOfASchemaFiveStoreSurvivesAndGrows() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("perimeter-migrate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("old.db").path
+        let directory = try ScratchDirectory("migrate")
+        defer { directory.remove() }
+        let path = directory.path("old.db")
 
         // A store as schema 5 left it, with counts in two weeks and two
         // entities for one address, and one for an account.
@@ -281,11 +280,9 @@ import Testing
     /// A schema 5 store's fixed-width sightings read back the same after
     /// the migration.
     @Test func migrationRewritesFixedWidthSightings() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("perimeter-sightings-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("old.db").path
+        let directory = try ScratchDirectory("sightings")
+        defer { directory.remove() }
+        let path = directory.path("old.db")
         let asset = UUID()
         do {
             let old = try StoreWritePathTests.schemaFiveDatabase(at: path)
@@ -328,17 +325,15 @@ import Testing
     }
 
     @Test func aSeededImportLeavesTheRowsOfARowByRowOne() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("perimeter-import-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try ScratchDirectory("import")
+        defer { directory.remove() }
         let now = EventTime(milliseconds: 1_714_000_000_000)
         let drafts = Self.drafts(1_200)
 
-        let seeded = try InventoryStore(path: directory.appendingPathComponent("s.db").path)
+        let seeded = try InventoryStore(path: directory.path("s.db"))
         try seeded.create(drafts, actor: "import", at: now)
         // Two halves under the threshold: the row-by-row path.
-        let plain = try InventoryStore(path: directory.appendingPathComponent("p.db").path)
+        let plain = try InventoryStore(path: directory.path("p.db"))
         try plain.create(Array(drafts[..<600]), actor: "import", at: now)
         try plain.create(Array(drafts[600...]), actor: "import", at: now)
 
@@ -359,14 +354,12 @@ import Testing
     }
 
     @Test func aConflictInALargeImportWritesNothing() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("perimeter-import-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try ScratchDirectory("import")
+        defer { directory.remove() }
         var drafts = Self.drafts(1_100)
         // The last asset claims the first one's hostname, an exclusive atom.
         drafts[1_099].confirmedAtoms = [Atom(type: .hostname, normalizedValue: "host-0")]
-        let store = try InventoryStore(path: directory.appendingPathComponent("c.db").path)
+        let store = try InventoryStore(path: directory.path("c.db"))
         #expect(throws: StoreError.self) {
             try store.create(drafts, actor: "import", at: EventTime(milliseconds: 0))
         }
