@@ -81,34 +81,35 @@ public struct Attachment: Sendable, Hashable {
     /// The end of validity, counting the expiry of observed addresses
     /// (SPEC §2: they close a configurable time after they were last seen).
     public func end(addressExpiry: Duration) -> EventTime {
-        var end = to ?? .distantFuture
-        if kind == .observed && key.atom.type.isAddress {
-            end = min(end, lastSeen + addressExpiry)
-        }
-        return end
+        Self.end(to: to, lastSeen: lastSeen, kind: kind,
+                 atomIsAddress: key.atom.type.isAddress, addressExpiry: addressExpiry)
     }
 
     public func isValid(at time: EventTime, addressExpiry: Duration) -> Bool {
-        isValid(at: time, addressExpiry: addressExpiry, atomIsAddress: key.atom.type.isAddress)
+        Self.isValid(from: from, to: to, lastSeen: lastSeen, kind: kind,
+                     atomIsAddress: key.atom.type.isAddress, at: time,
+                     addressExpiry: addressExpiry)
     }
+
+    // The two rules on an attachment's fields, for a loop that reads them
+    // in place out of the inventory's array: a method called on an element
+    // read in place makes the compiler copy the whole attachment first (its
+    // strings retained and released), and the validity test runs for every
+    // holder of every atom of every event.
 
     @inline(__always)
-    func isValid(at time: EventTime, addressExpiry: Duration, atomIsAddress: Bool) -> Bool {
-        Self.isValid(from: from, to: to, lastSeen: lastSeen, kind: kind,
-                     atomIsAddress: atomIsAddress, at: time, addressExpiry: addressExpiry)
+    static func end(to: EventTime?, lastSeen: EventTime, kind: AttachmentKind,
+                    atomIsAddress: Bool, addressExpiry: Duration) -> EventTime {
+        let end = to ?? .distantFuture
+        return kind == .observed && atomIsAddress ? min(end, lastSeen + addressExpiry) : end
     }
 
-    /// The validity test on an attachment's fields, for a loop that reads
-    /// them in place out of the inventory's array: a method called on an
-    /// element read in place makes the compiler copy the whole attachment
-    /// first (its strings retained and released), and this runs for every
-    /// holder of every atom of every event.
     @inline(__always)
     static func isValid(from: EventTime, to: EventTime?, lastSeen: EventTime,
                         kind: AttachmentKind, atomIsAddress: Bool, at time: EventTime,
                         addressExpiry: Duration) -> Bool {
-        guard from <= time, time < to ?? .distantFuture else { return false }
-        return kind != .observed || !atomIsAddress || time < lastSeen + addressExpiry
+        from <= time && time < end(to: to, lastSeen: lastSeen, kind: kind,
+                                   atomIsAddress: atomIsAddress, addressExpiry: addressExpiry)
     }
 }
 
