@@ -69,10 +69,7 @@ extension InventoryStore {
     public func forget(asset id: AssetID, community: String, actor: String, at now: EventTime,
                        dryRun: Bool = false) throws -> ForgetOutcome {
         let uuid = id.uuidString.lowercased()
-        guard let asset = try database.statement(
-            "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1 AND community = ?2")
-            .firstRow([.text(uuid), .text(community)], { try Self.asset(from: $0) })
-        else {
+        guard let asset = try asset(id: id, community: community) else {
             throw StoreError(code: .notFound, message: "cannot forget asset \(uuid): "
                              + "no such asset in community '\(community)' (while erasing)")
         }
@@ -352,9 +349,7 @@ extension InventoryStore {
             }
         }
         for uuid in redactedAssets.sorted() {
-            if let asset = try database.statement(
-                "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1")
-                .firstRow([.text(uuid)], { try Self.asset(from: $0) }) {
+            if let id = UUID(uuidString: uuid), let asset = try asset(id: id, community: community) {
                 outcome.redactedAssets.append(asset)
             }
         }
