@@ -24,16 +24,15 @@ extension Benchmark {
                                            options: IngestOptions,
                                            keptIn kept: String? = nil) throws {
         let eventCount = min(events, 200_000)
-        if let kept {
-            for count in Set([ruleCount, 2_000]) {
-                try DetectionBenchmark.export(ruleCounts: [count], eventCount: eventCount,
-                                              directory: "\(kept)/\(count)")
-            }
-        }
-        let directory = NSTemporaryDirectory() + "perimeter-bench-rules-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = kept.map { "\($0)/\(ruleCount)" }
+            ?? NSTemporaryDirectory() + "perimeter-bench-rules-\(getpid())"
+        defer { if kept == nil { try? FileManager.default.removeItem(atPath: directory) } }
         try DetectionBenchmark.export(ruleCounts: [ruleCount], eventCount: eventCount,
                                       directory: directory)
+        if let kept, ruleCount != 2_000 {
+            try DetectionBenchmark.export(ruleCounts: [2_000], eventCount: eventCount,
+                                          directory: "\(kept)/2000")
+        }
         let text = try String(contentsOfFile: directory + "/events.ndjson", encoding: .utf8)
         let lines = text.split(separator: "\n").map { Array($0.utf8) }
         var settings = DetectionSettings()
