@@ -31,8 +31,8 @@ public struct IngestProgress: Sendable, Hashable {
 public final class InventoryStore {
     public let database: Database
     public var path: String { database.path }
-    /// Atom row ids this connection has used (see `atomID(_:)`).
-    private var atomIDs: [AtomKey: Int64] = [:]
+    /// Atom row ids this connection knows (see `atomID(_:)`).
+    private var atomIDs = AtomIDCache()
     /// Attachments with ids up to this one are known to be stored (they
     /// were loaded or written here): a change to one is an update. 0 when
     /// unknown; an update that finds no row falls back to an insert.
@@ -288,6 +288,8 @@ public final class InventoryStore {
 
     /// Adds a batch's weekly counts, in (atom id, week) order.
     private func writeActivity(_ activity: [ActivityKey: Int]) throws {
+        guard !activity.isEmpty else { return }
+        if !atomIDs.holdsWholeTable { try loadAtomIDs() }
         var rows: [(atom: Int64, week: Int64, count: Int64)] = []
         rows.reserveCapacity(activity.count)
         for (key, count) in activity {
@@ -301,27 +303,47 @@ public final class InventoryStore {
         for row in rows { try add.run([.integer(row.atom), .integer(row.week), .integer(row.count)]) }
     }
 
-    /// The row id of an atom in `atoms`, created when missing. Ids found
-    /// are remembered for the connection's life; a rolled-back
-    /// transaction forgets them all (see `writing`), as its rows are gone.
-    func atomID(_ key: AtomKey) throws -> Int64 {
-        if let id = atomIDs[key] { return id }
+    /// Reads the id of every row of `atoms` into the cache: one pass over
+    /// the table instead of a probe of its index for each atom of a batch.
+    private func loadAtomIDs() throws {
+        atomIDs.removeAll()
+        let highestID = try database.statement("SELECT max(id) FROM atoms").firstRow { $0.int(0) } ?? 0
+        atomIDs.reserveCapacity(Int(highestID))
+        try database.statement("SELECT id, community, entity, atom_type, atom_value FROM atoms")
+            .forEachRow { row in
+                atomIDs.insert(row.int(0), for: AtomIDCache.Fingerprint(
+                    community: row.text(1), entity: row.text(2), type: row.text(3),
+                    value: row.text(4)))
+            }
+        atomIDs.holdsWholeTable = true
+    }
+
+    /// The row id of an atom in `atoms`, created when missing. The cache
+    /// holds the whole table (`writeActivity` loads it first), so an atom
+    /// it does not know is new and is inserted without a lookup first; the
+    /// insert still yields to a row that another connection of this
+    /// process wrote meanwhile.
+    private func atomID(_ key: AtomKey) throws -> Int64 {
+        let fingerprint = AtomIDCache.Fingerprint(
+            community: key.scope.community, entity: key.scope.entity ?? "",
+            type: key.atom.type.rawValue, value: key.atom.value)
+        if let id = atomIDs.id(of: fingerprint) { return id }
         let values = Self.keyValues(key)
-        let id: Int64
-        if let found = try database.statement("""
-            SELECT id FROM atoms
-            WHERE community = ?1 AND atom_type = ?3 AND atom_value = ?4 AND entity = ?2
-            """).firstRow(values, { $0.int(0) }) {
-            id = found
-        } else {
-            try database.statement("""
-                INSERT INTO atoms (community, entity, atom_type, atom_value) VALUES (?1, ?2, ?3, ?4)
-                """).run(values)
-            id = database.lastInsertRowID
+        try database.statement("""
+            INSERT INTO atoms (community, entity, atom_type, atom_value) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT DO NOTHING
+            """).run(values)
+        let id = database.changes == 1
+            ? database.lastInsertRowID
+            : try database.statement("""
+                SELECT id FROM atoms
+                WHERE community = ?1 AND atom_type = ?3 AND atom_value = ?4 AND entity = ?2
+                """).firstRow(values) { $0.int(0) }
+        guard let id else {
+            throw StoreError(code: .conflict, message: "an atom of type \(key.atom.type.rawValue) "
+                             + "could be neither added to nor found in the atoms table")
         }
-        // Bounded: past this many, start over rather than hold every atom.
-        if atomIDs.count >= 2_000_000 { atomIDs.removeAll(keepingCapacity: true) }
-        atomIDs[key] = id
+        atomIDs.insert(id, for: fingerprint)
         return id
     }
 
