@@ -57,19 +57,23 @@ extension Benchmark {
             var remaining = events
             var offset = 0
             var seconds = 0.0
+            var cpu = CPUTimes()
             while remaining > 0 {
                 let count = min(remaining, 100_000)
                 let chunk = (0..<count).map { lines[(offset + $0) % lines.count] }
                 offset += count
                 remaining -= count
                 var clock = Stopwatch()
+                let start = CPUTimes.now()
                 try pipeline.ingest(lines: chunk, name: "bench-detection")
                 seconds += clock.lap()
+                cpu += CPUTimes.now() - start
             }
             let read = Double(max(pipeline.summary.eventsRead, 1))
             var line = "   \(withRules ? "with" : "without") detection: "
                 + "\(Formatting.count(Int(read / seconds))) events/s on one core "
-                + "(\(Formatting.decimal(seconds, places: 2)) s)"
+                + "(\(Formatting.decimal(seconds, places: 2)) s; "
+                + "\(Formatting.count(Int(read / max(cpu.thread, 1e-9)))) per pipeline CPU-second)"
             if let summary = stage?.summary {
                 line += "; \(Formatting.decimal(Double(summary.matches) * 1000 / read)) matches, "
                     + "\(Formatting.decimal(Double(summary.alertsOpened) * 1000 / read)) new "

@@ -63,57 +63,61 @@ public protocol DetectionEvent {
 /// A ready-made `DetectionEvent`: the values of the engine's fields, filled once.
 ///
 /// Callers fill it from their parser through `append(_:to:)`; the engine never
-/// walks the original JSON.
+/// walks the original JSON. Each field's values sit in one run of `storage`;
+/// a field is normally filled in one go, so its run grows at the end and no
+/// value is copied twice. A field appended to again after another one moves
+/// its run to the end (correct, only slower).
 public struct DetectionRecord: DetectionEvent, Sendable {
     private var storage: [DetectionValue] = []
-    /// For each field: start and end in `storage`; fields may be appended in any order.
+    /// For each field: its run in `storage`, empty when the event has none.
     private var ranges: [Range<Int>]
-    private var pending: [[DetectionValue]]
-    private var isSealed = true
+    /// Fields with a non-empty run, so that emptying the record resets them
+    /// alone instead of every field the engine knows.
+    private var filled: [DetectionFieldID] = []
     /// Every string leaf, filled only when the engine has keyword rules.
     public var allStrings: [String] = []
 
     public init(fieldCount: Int) {
         ranges = Array(repeating: 0..<0, count: fieldCount)
-        pending = Array(repeating: [], count: fieldCount)
     }
 
     /// Empties the record for the next event, keeping its capacity.
     public mutating func removeAll() {
         storage.removeAll(keepingCapacity: true)
-        for index in ranges.indices { ranges[index] = 0..<0 }
-        for index in pending.indices where !pending[index].isEmpty {
-            pending[index].removeAll(keepingCapacity: true)
-        }
+        for field in filled { ranges[field] = 0..<0 }
+        filled.removeAll(keepingCapacity: true)
         allStrings.removeAll(keepingCapacity: true)
-        isSealed = true
     }
 
     public mutating func append(_ value: DetectionValue, to field: DetectionFieldID) {
-        pending[field].append(value)
-        isSealed = false
+        openRunAtEnd(for: field)
+        storage.append(value)
+        ranges[field] = ranges[field].lowerBound..<storage.count
     }
 
     public mutating func append(contentsOf values: [DetectionValue], to field: DetectionFieldID) {
-        pending[field].append(contentsOf: values)
-        isSealed = false
+        guard !values.isEmpty else { return }
+        openRunAtEnd(for: field)
+        storage.append(contentsOf: values)
+        ranges[field] = ranges[field].lowerBound..<storage.count
     }
 
-    /// Lays the appended values out contiguously; call once after the last append.
-    public mutating func seal() {
-        guard !isSealed else { return }
-        storage.removeAll(keepingCapacity: true)
-        for field in pending.indices {
+    /// Makes the field's run end where `storage` ends, so that appending
+    /// to `storage` extends it.
+    private mutating func openRunAtEnd(for field: DetectionFieldID) {
+        let run = ranges[field]
+        if run.isEmpty {
+            filled.append(field)
+            ranges[field] = storage.count..<storage.count
+        } else if run.upperBound != storage.count {
             let start = storage.count
-            storage.append(contentsOf: pending[field])
+            storage.append(contentsOf: storage[run])
             ranges[field] = start..<storage.count
         }
-        isSealed = true
     }
 
     public func values(of field: DetectionFieldID) -> ArraySlice<DetectionValue> {
-        precondition(isSealed, "DetectionRecord read before seal()")
-        return storage[ranges[field]]
+        storage[ranges[field]]
     }
 
     public func forEachString(_ body: (String) -> Void) {

@@ -60,7 +60,6 @@ public final class JSONEventReader {
                 if case .string(let string) = value { record.allStrings.append(string.string) }
             }
         }
-        record.seal()
     }
 }
 

@@ -254,7 +254,6 @@ public final class DetectionStage {
                     + enrichment.criticalityDisplays
             }
         }
-        record.seal()
     }
 
     /// The matched assets with their criticality, sorted by uuid.

@@ -143,6 +143,7 @@ public final class IngestPipeline {
                                            byteOffset: 0, line: 0)
         // A read error mid-file (a truncated gzip member) keeps what was
         // read before it: that much is committed, then the error reported.
+        let stream = "file:\(source)"
         do {
             try reader.forEachLine(onOversizedLine: { [self] error in
                 summary.oversizedLines += 1
@@ -150,7 +151,7 @@ public final class IngestPipeline {
                                       message: error.message))
             }) { line, number, end in
                 process(line, reference: "\(path):\(number)", source: path, lineNumber: number,
-                        stream: "file:\(source)")
+                        stream: stream)
                 summary.bytes += UInt64(line.count + 1)
                 last.byteOffset = end
                 last.line = number
@@ -180,10 +181,11 @@ public final class IngestPipeline {
     /// Ingests lines given in memory (the HTTP intake and tests), with
     /// references `name:N`.
     public func ingest(lines: [[UInt8]], name: String) throws {
+        let stream = "intake:\(name)"
         for (offset, line) in lines.enumerated() {
             line.withUnsafeBytes { bytes in
                 process(bytes, reference: "\(name):\(offset + 1)", source: name,
-                        lineNumber: offset + 1, stream: "intake:\(name)")
+                        lineNumber: offset + 1, stream: stream)
             }
             if uncommitted >= configuration.batchSize { try commit(progress: nil) }
         }

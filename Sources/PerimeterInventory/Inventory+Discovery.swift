@@ -62,24 +62,25 @@ extension Inventory {
         }
         if advancesWatermark { advanceWatermark(to: event.time) }
 
+        // Asked up to eight times an event: a Set of a String-backed enum
+        // hashes the rule's name each time, so read the set once.
+        let enabled = EnabledRules(rules)
         var host: AssetID?
-        let readsHosts = rules.contains(.uniqueHosts) || rules.contains(.operatingSystem)
-            || rules.contains(.edrAgentIDs)
-        if let subject = event.host, readsHosts {
-            host = discoverHost(subject, event: event, creating: rules.contains(.uniqueHosts),
+        if let subject = event.host,
+           enabled.uniqueHosts || enabled.operatingSystem || enabled.edrAgentIDs {
+            host = discoverHost(subject, event: event, creating: enabled.uniqueHosts,
                                 outcome: &outcome)
         }
-        if rules.contains(.addressLeases), let lease = event.lease {
-            applyLease(lease, event: event, creating: rules.contains(.uniqueHosts),
-                       outcome: &outcome)
+        if enabled.addressLeases, let lease = event.lease {
+            applyLease(lease, event: event, creating: enabled.uniqueHosts, outcome: &outcome)
         }
-        if let subject = event.account, rules.contains(.uniqueAccounts),
+        if let subject = event.account, enabled.uniqueAccounts,
            !event.isFailure || settings.strictAccounts {
             discoverAccount(subject, event: event, creating: true, outcome: &outcome)
         }
         if let host {
-            if rules.contains(.operatingSystem) { attachOperatingSystem(of: event, to: host) }
-            if rules.contains(.edrAgentIDs) { attachEDRAgentIDs(of: event, to: host) }
+            if enabled.operatingSystem { attachOperatingSystem(of: event, to: host) }
+            if enabled.edrAgentIDs { attachEDRAgentIDs(of: event, to: host) }
         }
         return outcome
     }
@@ -394,5 +395,26 @@ extension Inventory {
         let sorted = Array(Set(assets)).sorted { $0.uuidString < $1.uuidString }
         pending.conflicts.append(AtomConflict(key: key, assets: sorted, at: time, reason: reason))
         outcome.conflicts += 1
+    }
+}
+
+/// The discovery rules of one event, read out of their set in one pass.
+private struct EnabledRules {
+    var uniqueHosts = false
+    var uniqueAccounts = false
+    var operatingSystem = false
+    var edrAgentIDs = false
+    var addressLeases = false
+
+    init(_ rules: Set<DiscoveryRule>) {
+        for rule in rules {
+            switch rule {
+            case .uniqueHosts: uniqueHosts = true
+            case .uniqueAccounts: uniqueAccounts = true
+            case .operatingSystem: operatingSystem = true
+            case .edrAgentIDs: edrAgentIDs = true
+            case .addressLeases: addressLeases = true
+            }
+        }
     }
 }
