@@ -168,22 +168,34 @@ extension Inventory {
     /// it reports another fqdn, host id or agent id (SPEC §2: two machines
     /// that share a short name stay two assets).
     private func isCompatible(_ asset: AssetID, with subject: HostSubject, at time: EventTime) -> Bool {
-        let checks: [(AtomType, [Atom])] = [(.fqdn, subject.fqdn.map { [$0] } ?? []),
-                                            (.hostID, subject.hostIDs), (.agentID, subject.agentIDs)]
-        guard checks.contains(where: { !$0.1.isEmpty }) else { return true }
-        var held: [Atom] = []
+        let fqdn = subject.fqdn
+        guard fqdn != nil || !subject.hostIDs.isEmpty || !subject.agentIDs.isEmpty else {
+            return true
+        }
+        // Per type the event reports: does the asset hold one of that type,
+        // and is one of those among the reported ones.
+        var holds = (fqdn: false, hostID: false, agentID: false)
+        var matches = (fqdn: false, hostID: false, agentID: false)
         for index in attachmentsByAsset[asset] ?? [] {
             let i = Int(index)
-            if isAttachmentValid(index, at: time)
-                || (attachments[i].to == nil && attachments[i].from > time) {
-                held.append(attachments[i].key.atom)
+            guard isAttachmentValid(index, at: time)
+                    || (attachments[i].to == nil && attachments[i].from > time) else { continue }
+            switch attachments[i].key.atom.type {
+            case .fqdn where fqdn != nil:
+                holds.fqdn = true
+                if attachments[i].key.atom == fqdn { matches.fqdn = true }
+            case .hostID where !subject.hostIDs.isEmpty:
+                holds.hostID = true
+                if subject.hostIDs.contains(attachments[i].key.atom) { matches.hostID = true }
+            case .agentID where !subject.agentIDs.isEmpty:
+                holds.agentID = true
+                if subject.agentIDs.contains(attachments[i].key.atom) { matches.agentID = true }
+            default:
+                break
             }
         }
-        for (type, reported) in checks where !reported.isEmpty {
-            let own = held.filter { $0.type == type }
-            if !own.isEmpty && !own.contains(where: reported.contains) { return false }
-        }
-        return true
+        return (!holds.fqdn || matches.fqdn) && (!holds.hostID || matches.hostID)
+            && (!holds.agentID || matches.agentID)
     }
 
     /// The assets an identifier names at `time`. Identifiers other than
@@ -191,22 +203,34 @@ extension Inventory {
     /// starts later (made by an event that happened later but arrived
     /// first) counts too: out-of-order events then find the same asset
     /// in-order arrival would have.
+    ///
+    /// Like `holders(of:in:at:)`, the event's entity is asked first, then
+    /// the community as a whole; each scope's atom is looked up once.
     func identityHolders(of atom: Atom, in scope: ScopeKey, at time: EventTime) -> [AssetID] {
-        let current = holders(of: atom, in: scope, at: time)
+        let ownID = scope.entity == nil ? nil : timelines.id(of: AtomKey(scope: scope, atom: atom))
+        var wideID: Int32?? = nil
+        func communityWideID() -> Int32? {
+            if let wideID { return wideID }
+            let id = timelines.id(of: AtomKey(scope: scope.communityWide, atom: atom))
+            wideID = .some(id)
+            return id
+        }
+        var current = ownID.map { holders(ofAtomID: $0, at: time) } ?? []
+        if current.isEmpty, let id = communityWideID() { current = holders(ofAtomID: id, at: time) }
         guard !atom.type.isAddress else { return current }
         var later: [(EventTime, AssetID)] = []
-        attachments.withUnsafeBufferPointer { attachments in
-            for key in scope.entity == nil ? [scope] : [scope, scope.communityWide] {
-                guard let id = timelines.id(of: AtomKey(scope: key, atom: atom)) else { continue }
+        func collectLater(_ id: Int32) {
+            attachments.withUnsafeBufferPointer { attachments in
                 timelines.forEachIndex(id) { index in
                     let i = Int(index)
                     guard attachments[i].to == nil, attachments[i].from > time,
                           !revokedAssets.contains(attachments[i].asset) else { return }
                     later.append((attachments[i].from, attachments[i].asset))
                 }
-                if !later.isEmpty { break }
             }
         }
+        if let ownID { collectLater(ownID) }
+        if later.isEmpty, let id = communityWideID() { collectLater(id) }
         var result = current
         for (_, asset) in later.sorted(by: { $0.0 < $1.0 }) where !result.contains(asset) {
             result.append(asset)
@@ -254,31 +278,41 @@ extension Inventory {
 
     // MARK: - Context properties
 
+    // Most events of a host repeat what the host already has: the two
+    // rules below look at the stored asset in place and copy it only to
+    // change it (a copy retains all its texts, and changing its properties
+    // copied their whole dictionary, for every event).
+
     private func attachOperatingSystem(of event: EventObservation, to asset: AssetID) {
-        guard var record = assets[asset] else { return }
-        let before = record
+        guard let index = assets.index(forKey: asset) else { return }
+        var properties: [(name: String, value: String)] = []
         if let os = event.operatingSystem, !os.isEmpty {
             let label = os.full ?? [os.name, os.version].compactMap { $0 }.joined(separator: " ")
             let values: [(String, String?)] = [
                 ("os", label.isEmpty ? nil : label), ("os_version", os.version),
                 ("os_family", os.family), ("os_platform", os.platform), ("os_kernel", os.kernel),
             ]
-            for (name, value) in values {
-                if let value { record.properties[name] = .string(value) }
-            }
+            for case (let name, let value?) in values { properties.append((name, value)) }
         }
-        if event.hostTypes.contains(where: { $0.lowercased().contains("server") }) {
-            record.subcategory = .server
-        }
+        let isServer = event.hostTypes.contains { $0.lowercased().contains("server") }
+        let changes = properties.contains { assets.values[index].properties[$0.name] != .string($0.value) }
+            || (isServer && assets.values[index].subcategory != .server)
+        guard changes else { return }
+        var record = assets.values[index]
+        let before = record
+        for (name, value) in properties { record.properties[name] = .string(value) }
+        if isServer { record.subcategory = .server }
         commit(record, replacing: before, actor: "discovery:operating_system", at: event.time)
     }
 
     private func attachEDRAgentIDs(of event: EventObservation, to asset: AssetID) {
-        guard var record = assets[asset], !event.agentIDs.isEmpty else { return }
-        let before = record
+        guard !event.agentIDs.isEmpty, let index = assets.index(forKey: asset) else { return }
         let property = event.edrVendor.map { "\($0)_agent_id" } ?? "edr_agent_id"
         var ids: [String] = []
-        if case .list(let existing) = record.properties[property] { ids = existing }
+        if case .list(let existing) = assets.values[index].properties[property] { ids = existing }
+        guard event.agentIDs.contains(where: { !ids.contains($0) }) else { return }
+        var record = assets.values[index]
+        let before = record
         for id in event.agentIDs where !ids.contains(id) { ids.append(id) }
         record.properties[property] = .list(ids)
         commit(record, replacing: before, actor: "discovery:edr_agent_ids", at: event.time)
@@ -347,13 +381,19 @@ extension Inventory {
 
     /// Widens an asset's first and last seen times to include `time`.
     func touch(_ asset: AssetID, at time: EventTime) {
-        guard var record = assets[asset] else { return }
+        // In place: copying the asset out and back retains all its texts.
+        guard let index = assets.index(forKey: asset) else { return }
         let date = time.date
         var changed = false
-        if record.firstSeen.map({ date < $0 }) ?? true { record.firstSeen = date; changed = true }
-        if record.lastSeen.map({ date > $0 }) ?? true { record.lastSeen = date; changed = true }
+        if assets.values[index].firstSeen.map({ date < $0 }) ?? true {
+            assets.values[index].firstSeen = date
+            changed = true
+        }
+        if assets.values[index].lastSeen.map({ date > $0 }) ?? true {
+            assets.values[index].lastSeen = date
+            changed = true
+        }
         if changed {
-            assets[asset] = record
             // Only the seen times moved: the store updates just those.
             if !pending.assets.contains(asset) { pending.seenAssets.insert(asset) }
         }

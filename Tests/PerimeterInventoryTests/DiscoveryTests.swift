@@ -221,3 +221,57 @@ import Testing
         #expect(inventory.drainChanges().conflicts.count == 2)
     }
 }
+
+/// SPEC §3.1: the operating-system and EDR rules write host properties;
+/// an event that repeats what the host has changes nothing and leaves no
+/// audit record, one that adds to it changes just that.
+@Suite struct HostPropertyDiscoveryTests {
+    let t0 = Fixture.clock("09:00")
+
+    func event(at time: EventTime, os: OperatingSystemFields? = nil, hostTypes: [String] = [],
+               agentIDs: [String] = []) -> EventObservation {
+        var event = Fixture.host("srv-01", at: time)
+        event.operatingSystem = os
+        event.hostTypes = hostTypes
+        event.edrVendor = agentIDs.isEmpty ? nil : "elastic"
+        event.agentIDs = agentIDs
+        return event
+    }
+
+    @Test func repeatedPropertiesChangeNothingAndNewOnesAreAdded() throws {
+        let inventory = Inventory()
+        let windows = OperatingSystemFields(name: "Windows Server 2022", version: "10.0.20348",
+                                            family: "windows")
+        let created = inventory.feed([event(at: t0, os: windows, hostTypes: ["Server"],
+                                            agentIDs: ["agent-1"])])
+        let host = try #require(created.first)
+        var asset = try #require(inventory.assets[host])
+        #expect(asset.subcategory == .server)
+        #expect(asset.properties["os"] == .string("Windows Server 2022 10.0.20348"))
+        #expect(asset.properties["os_version"] == .string("10.0.20348"))
+        #expect(asset.properties["os_family"] == .string("windows"))
+        #expect(asset.properties["os_platform"] == nil)
+        #expect(asset.properties["elastic_agent_id"] == .list(["agent-1"]))
+        _ = inventory.drainChanges()
+
+        // The same facts again: the host is only seen later.
+        inventory.feed([event(at: t0 + .seconds(60), os: windows, hostTypes: ["server"],
+                              agentIDs: ["agent-1"])])
+        var changes = inventory.drainChanges()
+        #expect(changes.audit.isEmpty)
+        #expect(changes.assets.isEmpty)
+        #expect(changes.seenTimes.map(\.asset) == [host])
+
+        // A second agent and a newer version: one change each, kept in order.
+        let updated = OperatingSystemFields(name: "Windows Server 2022", version: "10.0.20349",
+                                            family: "windows")
+        inventory.feed([event(at: t0 + .seconds(120), os: updated, agentIDs: ["agent-2"])])
+        changes = inventory.drainChanges()
+        #expect(changes.audit.map(\.actor) == ["discovery:operating_system",
+                                               "discovery:edr_agent_ids"])
+        asset = try #require(inventory.assets[host])
+        #expect(asset.properties["os_version"] == .string("10.0.20349"))
+        #expect(asset.properties["elastic_agent_id"] == .list(["agent-1", "agent-2"]))
+        #expect(asset.subcategory == .server)
+    }
+}
