@@ -227,7 +227,7 @@ enum Benchmark {
             var clock = Stopwatch()
             for line in lines {
                 try line.withUnsafeBytes { bytes in
-                    let event = try reader.read(bytes, scope: scope, reference: "bench", arrival: arrival)
+                    let event = try reader.read(bytes, scope: scope, source: "bench", arrival: arrival)
                     guard stage >= 2 else { return }
                     let (_, match) = inventory.observeAndMatch(
                         event.observation, rules: [], now: arrival, stream: "stages",

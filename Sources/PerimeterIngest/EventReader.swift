@@ -51,7 +51,10 @@ public final class EventReader {
     /// The simdjson kernel in use (icelake, haswell, westmere, fallback).
     public static var activeKernel: String { EventParser.activeKernel }
 
-    public func read(_ line: UnsafeRawBufferPointer, scope: ScopeKey, reference: String,
+    /// `source` and `line` name the event (`source:line`, the origin of
+    /// the attachments it opens); `line` nil makes `source` the whole name.
+    public func read(_ line: UnsafeRawBufferPointer, scope: ScopeKey, source name: String,
+                     line number: Int? = nil,
                      arrival: EventTime) throws(JSONParseError) -> ReadEvent {
         let parsed = try parser.parse(line)
         let source = ParsedEventFields(parsed: parsed, selectionIDs: extractorFieldIDs)
@@ -70,7 +73,8 @@ public final class EventReader {
         // One initialiser call: setting the fields one by one copied the
         // observation about ten times per event.
         let observation = EventObservation(
-            time: timestamp ?? arrival, scope: scope, reference: reference, atoms: atoms,
+            time: timestamp ?? arrival, scope: scope, reference: name, referenceLine: number,
+            atoms: atoms,
             host: hostSubject(parsed, extracted.atoms),
             account: accountSubject(parsed, extracted.atoms),
             isFailure: parsed.values(of: ids.outcome).contains {

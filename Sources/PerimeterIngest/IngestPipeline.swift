@@ -150,8 +150,7 @@ public final class IngestPipeline {
                 onProblem(LineProblem(source: path, line: error.lineNumber ?? 0,
                                       message: error.message))
             }) { line, number, end in
-                process(line, reference: "\(path):\(number)", source: path, lineNumber: number,
-                        stream: stream)
+                process(line, source: path, lineNumber: number, stream: stream)
                 summary.bytes += UInt64(line.count + 1)
                 last.byteOffset = end
                 last.line = number
@@ -170,8 +169,7 @@ public final class IngestPipeline {
     public func ingestStandardInput() throws {
         let reader = LineReader.standardInput()
         try reader.forEachLine { line, number, _ in
-            process(line, reference: "stdin:\(number)", source: "stdin", lineNumber: number,
-                    stream: "stdin")
+            process(line, source: "stdin", lineNumber: number, stream: "stdin")
             summary.bytes += UInt64(line.count + 1)
             if uncommitted >= configuration.batchSize { try commit(progress: nil) }
         }
@@ -184,8 +182,7 @@ public final class IngestPipeline {
         let stream = "intake:\(name)"
         for (offset, line) in lines.enumerated() {
             line.withUnsafeBytes { bytes in
-                process(bytes, reference: "\(name):\(offset + 1)", source: name,
-                        lineNumber: offset + 1, stream: stream)
+                process(bytes, source: name, lineNumber: offset + 1, stream: stream)
             }
             if uncommitted >= configuration.batchSize { try commit(progress: nil) }
         }
@@ -206,8 +203,8 @@ public final class IngestPipeline {
         defer { collectsEnriched = false }
         for (offset, range) in lines.enumerated() {
             let number = firstLine + offset
-            process(UnsafeRawBufferPointer(rebasing: body[range]), reference: "\(name):\(number)",
-                    source: name, lineNumber: number, stream: stream)
+            process(UnsafeRawBufferPointer(rebasing: body[range]), source: name,
+                    lineNumber: number, stream: stream)
             summary.bytes += UInt64(range.count + 1)
         }
         var enriched: [UInt8] = []
@@ -218,14 +215,17 @@ public final class IngestPipeline {
 
     // MARK: - One event
 
-    private func process(_ line: UnsafeRawBufferPointer, reference: String, source: String,
-                         lineNumber: Int, stream: String) {
+    /// Reads, observes, matches and enriches one event, named
+    /// `source:lineNumber`.
+    private func process(_ line: UnsafeRawBufferPointer, source: String, lineNumber: Int,
+                         stream: String) {
         if Self.isBlank(line) { return }
         summary.eventsRead += 1
         uncommitted += 1
         let event: ReadEvent
         do {
-            event = try reader.read(line, scope: options.scope, reference: reference, arrival: now)
+            event = try reader.read(line, scope: options.scope, source: source, line: lineNumber,
+                                    arrival: now)
         } catch {
             summary.malformed += 1
             onProblem(LineProblem(source: source, line: lineNumber, message: error.message,

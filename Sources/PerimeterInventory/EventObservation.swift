@@ -17,8 +17,17 @@ public struct EventObservation: Sendable {
     public var time: EventTime
     public var scope: ScopeKey
     /// Where the event came from (`file:line`), recorded as the origin of
-    /// the attachments it opens.
-    public var reference: String
+    /// the attachments it opens. Made when asked: most events open none,
+    /// and making the text for every event cost an allocation each.
+    public var reference: String {
+        get { referenceLine.map { "\(referenceSource):\($0)" } ?? referenceSource }
+        set {
+            referenceSource = newValue
+            referenceLine = nil
+        }
+    }
+    private var referenceSource: String
+    private var referenceLine: Int?
     /// Every atom in the event, for matching and activity.
     public var atoms: [FieldAtom]
     /// The machine the event happened on, from `host.*`.
@@ -36,13 +45,17 @@ public struct EventObservation: Sendable {
     public var agentIDs: [String]
     public var lease: LeaseObservation?
 
-    public init(time: EventTime, scope: ScopeKey, reference: String, atoms: [FieldAtom] = [],
+    /// `referenceLine`, when given, is appended to `reference` after a
+    /// colon (`reference` is then the source's name).
+    public init(time: EventTime, scope: ScopeKey, reference: String, referenceLine: Int? = nil,
+                atoms: [FieldAtom] = [],
                 host: HostSubject? = nil, account: AccountSubject? = nil, isFailure: Bool = false,
                 operatingSystem: OperatingSystemFields? = nil, hostTypes: [String] = [],
                 edrVendor: String? = nil, agentIDs: [String] = [], lease: LeaseObservation? = nil) {
         self.time = time
         self.scope = scope
-        self.reference = reference
+        referenceSource = reference
+        self.referenceLine = referenceLine
         self.atoms = atoms
         self.host = host
         self.account = account

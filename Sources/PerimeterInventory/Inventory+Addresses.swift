@@ -7,7 +7,7 @@ import PerimeterModel
 /// arrival would have put them, using each interval's recent sightings.
 extension Inventory {
     func observeAddress(_ key: AtomKey, heldBy asset: AssetID, at time: EventTime,
-                        origin: String) {
+                        origin: @autoclosure () -> String) {
         guard !sharedAtoms.contains(key),
               !rejected.contains(RejectedAtom(asset: asset, atom: key.atom))
         else { return }
@@ -21,7 +21,7 @@ extension Inventory {
             }
             let end = nextSighting(after: time, in: observed, for: asset)
             split(current, at: time)
-            attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin)
+            attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin())
             noteHolder(asset, of: key, at: time)
             return
         }
@@ -40,14 +40,14 @@ extension Inventory {
             }
             return
         }
-        attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin)
+        attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin())
         noteHolder(asset, of: key, at: time)
     }
 
     /// Closes the attachment that holds an address at `time` (a lease
     /// release or expiry); `holder` nil closes whichever host holds it.
     func releaseAddress(_ key: AtomKey, heldBy holder: AssetID?, at time: EventTime,
-                        origin: String) {
+                        origin: @autoclosure () -> String) {
         let expiry = settings.addressExpiry
         var released = false
         for index in timelines[key] ?? [] {
@@ -62,7 +62,7 @@ extension Inventory {
         // an empty interval [t, t) of its holder, so that the grant, when
         // it comes, ends there as it would have in order.
         if !released, let holder, !sharedAtoms.contains(key) {
-            attach(key, to: holder, kind: .observed, from: time, to: time, origin: origin)
+            attach(key, to: holder, kind: .observed, from: time, to: time, origin: origin())
         }
     }
 

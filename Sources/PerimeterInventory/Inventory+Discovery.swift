@@ -128,14 +128,13 @@ extension Inventory {
         // With unique_hosts off, a known host is only looked up (for the
         // os and EDR rules): its atoms are that rule's to attach.
         guard creating else { return asset }
-        let origin = event.reference
         for atom in [subject.hostname, subject.fqdn].compactMap({ $0 })
             + subject.hostIDs + subject.agentIDs + subject.macs {
-            observeIdentifier(atom, on: asset, event: event, origin: origin, outcome: &outcome)
+            observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
         }
         for address in subject.addresses {
             observeAddress(AtomKey(scope: event.scope, atom: address), heldBy: asset,
-                           at: event.time, origin: origin)
+                           at: event.time, origin: event.reference)
         }
         touch(asset, at: event.time)
         return asset
@@ -270,8 +269,7 @@ extension Inventory {
             return
         }
         for atom in [subject.username] + subject.emails + subject.sids {
-            observeIdentifier(atom, on: asset, event: event, origin: event.reference,
-                              outcome: &outcome)
+            observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
         }
         touch(asset, at: event.time)
     }
@@ -347,8 +345,7 @@ extension Inventory {
                                         category: .host, rule: .addressLeases, event: event,
                                         outcome: &outcome)
                 for atom in [lease.holderHostname, lease.holderMAC].compactMap({ $0 }) {
-                    observeIdentifier(atom, on: asset, event: event, origin: event.reference,
-                                      outcome: &outcome)
+                    observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
                 }
                 holder = asset
             }
@@ -401,7 +398,7 @@ extension Inventory {
 
     /// Attaches a non-address identifier, or records why it cannot be.
     private func observeIdentifier(_ atom: Atom, on asset: AssetID, event: EventObservation,
-                                   origin: String, outcome: inout ObservationOutcome) {
+                                   outcome: inout ObservationOutcome) {
         guard !rejected.contains(RejectedAtom(asset: asset, atom: atom)) else { return }
         let key = AtomKey(scope: event.scope, atom: atom)
         let own = (timelines[key] ?? []).filter {
@@ -427,7 +424,7 @@ extension Inventory {
             // their first holder.
             guard atom.type == .hostname else { return }
         }
-        attach(key, to: asset, kind: .observed, from: event.time, origin: origin)
+        attach(key, to: asset, kind: .observed, from: event.time, origin: event.reference)
     }
 
     private func recordConflict(_ key: AtomKey, assets: [AssetID], at time: EventTime,
