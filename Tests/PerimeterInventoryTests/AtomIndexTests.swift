@@ -56,8 +56,8 @@ import Testing
         let times = ["2024-05-01T08:00:00Z", "2024-05-03T08:00:00Z", "2024-05-08T08:00:00Z",
                      "2024-05-02T08:00:00Z", "2024-05-08T09:00:00Z"]
         for time in times {
-            inventory.observe(Fixture.traffic(from: address, at: Fixture.at(time)), rules: [],
-                              now: Fixture.now)
+            _ = inventory.observe(Fixture.traffic(from: address, at: Fixture.at(time)), rules: [],
+                                  now: Fixture.now)
         }
         let activity = inventory.drainChanges().activity
         let key = AtomKey(scope: Fixture.scope, atom: Fixture.ip(address))
