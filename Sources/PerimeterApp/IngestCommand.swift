@@ -177,6 +177,13 @@ enum IngestCommand {
             return nil
         }
         let stage = try DetectionStage(settings: settings)
+        // Named here, before the events: a rule that does not run should
+        // not have to be looked for in `rules check`. (Not quieted by
+        // --quiet: it is about the run's configuration, not its input.)
+        for report in stage.reports where report.status == .refused {
+            Terminal.warning("\(report.path):\(report.line): \(report.isFilter ? "filter" : "rule") "
+                             + "refused (\(report.reasonCode ?? "error")): \(report.reason ?? "")")
+        }
         let alerts = try arguments.value("--alerts").map { try FileSink(path: $0) }
         return (stage, alerts)
     }
@@ -186,7 +193,7 @@ enum IngestCommand {
             "detection: \(Formatting.count(summary.rulesCompiled + summary.rulesUnmapped)) rules "
                 + "(\(Formatting.count(summary.rulesUnmapped)) compiled-unmapped, "
                 + (summary.runsUnmappedRules ? "run" : "not run: detection.run_unmapped_rules")
-                + "), \(Formatting.count(summary.filters)) filters"
+                + "), \(Formatting.count(summary.filters, "filter"))"
                 + (summary.rulesRefused > 0
                     ? "; \(Formatting.count(summary.rulesRefused)) refused (see 'perimeter rules "
                         + "check')" : ""),

@@ -5,7 +5,7 @@ import PerimeterDetection
 enum RulesCommands {
     static let help = """
         USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none]
-               perimeter rules test RULE EVENTS [--json] [--mapping FILE|none]
+               perimeter rules test RULE EVENTS [--json] [--mapping FILE|none] [--unmapped]
 
         check   Parses and compiles Sigma rules and filters (files or folders, read
                 recursively) and reports each problem with file, line and reason, then
@@ -13,11 +13,16 @@ enum RulesCommands {
                 {"path", "id", "title", "ok", "status", "reason"}.
         test    Runs RULE (a file or folder) over the NDJSON events in EVENTS and prints
                 which events match and why. With --json: one object per matching event
-                per line, {"line", "rule_id", "why"}; line is 1-based.
+                per line, {"line", "rule_id", "why"}; line is 1-based. Like an ingest,
+                it runs the compiled rules only: a compiled-unmapped rule names fields
+                or a log source outside the mapping, so on ECS events its tests read
+                absent fields ('not selection' then matches everything).
 
         --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
                         mapping; 'none' keeps field names as written and ignores log
                         sources (for events in their native shape).
+        --unmapped      (test) Runs the compiled-unmapped rules too, their matches marked
+                        "compiled-unmapped" (in --json, "status": "compiled-unmapped").
 
         EXAMPLES:
           perimeter rules check rules/ --json
@@ -34,12 +39,14 @@ enum RulesCommands {
         }
         var positional: [String] = []
         var json = false
+        var runsUnmapped = false
         var mapping = MappingChoice.builtIn
         var index = 1
         while index < arguments.count {
             let argument = arguments[index]
             switch argument {
             case "--json": json = true
+            case "--unmapped": runsUnmapped = true
             case "--help", "-h":
                 print(help)
                 return 0
@@ -62,7 +69,7 @@ enum RulesCommands {
                 return usage("rules test needs RULE and EVENTS, got \(positional.count) paths")
             }
             return test(rulePath: positional[0], eventsPath: positional[1], json: json,
-                        mapping: mapping)
+                        mapping: mapping, runsUnmapped: runsUnmapped)
         default:
             return usage("unknown subcommand '\(command)'; expected check or test")
         }
@@ -120,7 +127,7 @@ enum RulesCommands {
     // MARK: - test
 
     private static func test(rulePath: String, eventsPath: String, json: Bool,
-                             mapping: MappingChoice) -> Int32 {
+                             mapping: MappingChoice, runsUnmapped: Bool) -> Int32 {
         let set: RuleSet
         do {
             set = try RuleLoader.load(paths: [rulePath], mapping: mapping)
@@ -134,10 +141,23 @@ enum RulesCommands {
                 "\(report.path):\(report.line): refused (\(report.reasonCode ?? "")): \(report.reason ?? "")\n".utf8))
         }
         guard !set.rules.isEmpty else { return fail("no rule compiled from '\(rulePath)'") }
+        let unmapped = set.rules.filter { $0.status == .compiledUnmapped }.count
+        if unmapped > 0 && !runsUnmapped {
+            guard unmapped < set.rules.count else {
+                return fail("the \(Formatting.count(unmapped, "rule")) of '\(rulePath)' "
+                            + "\(unmapped == 1 ? "is" : "are") compiled-unmapped; "
+                            + "--unmapped runs them (see 'perimeter rules check')")
+            }
+            FileHandle.standardError.write(Data(
+                ("\(Formatting.count(unmapped, "compiled-unmapped rule")) not run (--unmapped runs them, "
+                 + "see 'perimeter rules check')\n").utf8))
+        }
         guard let data = FileManager.default.contents(atPath: eventsPath) else {
             return fail("cannot read events from '\(eventsPath)'")
         }
-        let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+        let engine = DetectionEngine(rules: set.rules, filters: set.filters,
+                                     configuration: DetectionConfiguration(
+                                        runsUnmappedRules: runsUnmapped))
         let reader = JSONEventReader(engine: engine)
         var matchedEvents = 0
         var lineNumber = 0
@@ -154,7 +174,7 @@ enum RulesCommands {
             guard case .success(let record) = outcome else {
                 if case .failure(let error) = outcome {
                     FileHandle.standardError.write(Data(
-                        "\(eventsPath):\(lineNumber): invalid JSON: \(error.message)\n".utf8))
+                        "\(eventsPath):\(lineNumber): \(error.message)\n".utf8))
                 }
                 problems += 1
                 continue
@@ -164,16 +184,22 @@ enum RulesCommands {
             for ruleIndex in indices {
                 let rule = engine.rules[ruleIndex]
                 let why = engine.explain(ruleIndex: ruleIndex, event: record)
+                let isUnmapped = rule.status == .compiledUnmapped
                 if json {
                     let reasons = why.map { item in
                         jsonObject([("selection", .string(item.selection)),
                                     ("field", .string(item.field)), ("test", .string(item.test)),
                                     ("value", item.value.map(JSONField.string) ?? .null)])
                     }
-                    print(jsonObject([("line", .int(lineNumber)), ("rule_id", .string(rule.id)),
-                                      ("why", .raw("[" + reasons.joined(separator: ",") + "]"))]))
+                    var members: [(String, JSONField)] = [
+                        ("line", .int(lineNumber)), ("rule_id", .string(rule.id)),
+                        ("why", .raw("[" + reasons.joined(separator: ",") + "]")),
+                    ]
+                    if isUnmapped { members.append(("status", .string("compiled-unmapped"))) }
+                    print(jsonObject(members))
                 } else {
-                    print("line \(lineNumber): \(rule.title) (\(rule.id))")
+                    print("line \(lineNumber): \(rule.title) (\(rule.id))"
+                          + (isUnmapped ? " [compiled-unmapped]" : ""))
                     for item in why {
                         let value = item.value.map { " ← '\($0)'" } ?? ""
                         print("    \(item.selection): \(item.test)\(value)")
@@ -181,7 +207,8 @@ enum RulesCommands {
                 }
             }
         }
-        let summary = "\(matchedEvents) of \(eventCount) events matched; \(problems) problems"
+        let summary = "\(matchedEvents) of \(eventCount) events matched; "
+            + Formatting.count(problems, "problem")
         FileHandle.standardError.write(Data((summary + "\n").utf8))
         return problems == 0 ? 0 : 1
     }

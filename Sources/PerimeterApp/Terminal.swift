@@ -39,6 +39,11 @@ enum Formatting {
         return (value < 0 ? "-" : "") + String(result.reversed())
     }
 
+    /// "1 filter", "2 filters": a count and a noun whose plural takes an s.
+    static func count(_ value: Int, _ noun: String) -> String {
+        "\(count(value)) \(noun)\(value == 1 ? "" : "s")"
+    }
+
     static func decimal(_ value: Double, places: Int = 1) -> String {
         String(format: "%.\(places)f", value)
     }

@@ -50,6 +50,30 @@ import Testing
         #expect(engine.evaluate(try reader.read(system)).isEmpty)
     }
 
+    /// SigmaHQ's "console login without MFA" over the corpus's CloudTrail
+    /// events, by hand: line 6 is the one successful ConsoleLogin with
+    /// MFAUsed "No" (the rule's 'NO' matches case-insensitively); no other
+    /// line is a console login.
+    @Test func cloudTrailConsoleLoginWithoutMFAMatchesItsEvent() throws {
+        let root = Corpus.root
+        let rulePath = root
+            + "/sigma/rules/cloud/aws/cloudtrail/aws_cloudtrail_console_login_success_without_mfa.yml"
+        let eventsPath = root + "/ecs/elastic-integrations__aws__cloudtrail.ndjson"
+        try #require(FileManager.default.fileExists(atPath: rulePath), "corpus missing at \(root)")
+        let set = try RuleLoader.load(paths: [rulePath], mapping: .builtIn)
+        let rule = try #require(set.rules.first)
+        #expect(rule.status == .compiled)
+        let engine = DetectionEngine(rules: set.rules)
+        let reader = JSONEventReader(engine: engine)
+        let lines = try String(contentsOfFile: eventsPath, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        var matching: [Int] = []
+        for (index, line) in lines.enumerated() where !line.isEmpty {
+            if !engine.evaluate(try reader.read(String(line))).isEmpty { matching.append(index + 1) }
+        }
+        #expect(matching == [6])
+    }
+
     @Test func unmappedLogSourceIsFlagged() throws {
         let rule = """
             title: t
