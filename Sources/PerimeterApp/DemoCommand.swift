@@ -24,12 +24,23 @@ enum DemoCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let events = "\(directory)/events.ndjson"
         let db = "\(directory)/perimeter.db"
-        for file in [db, db + "-wal", db + "-shm", "\(directory)/enriched.ndjson"] {
+        for file in [db, db + "-wal", db + "-shm", "\(directory)/enriched.ndjson",
+                     "\(directory)/alerts.ndjson"] {
             try? FileManager.default.removeItem(atPath: file)
         }
         try (DemoEvents.lines().joined(separator: "\n") + "\n").write(toFile: events, atomically: true,
                                                                      encoding: .utf8)
-        flushingPrint("== wrote \(DemoEvents.lines().count) sample events to \(events)\n")
+        flushingPrint("== wrote \(DemoEvents.lines().count) sample events to \(events)")
+        for folder in ["rules", "filters"] {
+            try FileManager.default.createDirectory(atPath: "\(directory)/\(folder)",
+                                                    withIntermediateDirectories: true)
+        }
+        for file in DemoRules.files {
+            try (file.text + "\n").write(toFile: "\(directory)/\(file.name)", atomically: true,
+                                         encoding: .utf8)
+        }
+        flushingPrint("== wrote two Sigma rules to \(directory)/rules and an alert filter to "
+                      + "\(directory)/filters\n")
 
         flushingPrint("== a person rates the domain controller before any event is seen")
         var status = PerimeterCommandLine.run([
@@ -42,7 +53,8 @@ enum DemoCommand {
         flushingPrint("\n== perimeter ingest \(events)")
         status = PerimeterCommandLine.run([
             "ingest", "--db", db, "--output", "\(directory)/enriched.ndjson",
-            "--now", "2024-05-02T00:00:00Z", events,
+            "--rules", "\(directory)/rules", "--filters", "\(directory)/filters",
+            "--alerts", "\(directory)/alerts.ndjson", "--now", "2024-05-02T00:00:00Z", events,
         ])
         flushingPrint("\n== perimeter assets list")
         _ = PerimeterCommandLine.run(["assets", "list", "--db", db, "--sort", "criticality", "--limit", "0"])
@@ -57,12 +69,19 @@ enum DemoCommand {
             == 20 failed logons from 198.51.100.7 (a password spray) created no accounts:
                failures are tracked as unclaimed atoms, not assets (SPEC §3.1)
             """)
+        flushingPrint("""
+
+            == perimeter alerts list: the same medium rule level, but the failed logons hit the
+               domain controller (rated 95): urgency (50 + 95) / 2, rounded up, is 73; the
+               workstation is unrated, so its alert has the rule's severity alone, 50
+            """)
+        _ = PerimeterCommandLine.run(["alerts", "list", "--db", db])
         flushingPrint("\n== perimeter atoms show 10.0.1.50 --at 2024-05-01T08:25:00Z (leased to laptop-12)")
         _ = PerimeterCommandLine.run(["atoms", "show", "--db", db, "10.0.1.50",
                                       "--at", "2024-05-01T08:25:00Z"])
         print("""
 
-            Enriched events: \(directory)/enriched.ndjson. Try:
+            Enriched events: \(directory)/enriched.ndjson; alerts: \(directory)/alerts.ndjson. Try:
               perimeter assets show DC-01 --db \(db)
               perimeter assets list --db \(db) --category account --json
             """)

