@@ -10,7 +10,8 @@ enum RulesCommands {
         check   Parses and compiles Sigma rules and filters (files or folders, read
                 recursively) and reports each problem with file, line and reason, then
                 a summary. With --json: one object per rule per line,
-                {"path", "id", "title", "ok", "status", "reason"}.
+                {"path", "id", "title", "ok", "status", "reason", "line"} (line: where
+                the document or its problem is, 1-based).
         test    Runs RULE (a file or folder) over the NDJSON events in EVENTS and prints
                 which events match and why. With --json: one object per matching event
                 per line, {"line", "rule_id", "why"}; line is 1-based. Like an ingest,
@@ -104,6 +105,7 @@ enum RulesCommands {
                     ("title", report.title.map(JSONField.string) ?? .null),
                     ("ok", .bool(report.isOK)), ("status", .string(report.status.rawValue)),
                     ("reason", report.reason.map { .string(reasonText(report, $0)) } ?? .null),
+                    ("line", .int(report.line)),
                 ]))
             } else if report.status != .compiled {
                 let label = report.status == .refused

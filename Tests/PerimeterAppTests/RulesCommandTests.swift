@@ -69,4 +69,28 @@ struct RulesCommandTests {
         #expect(alone.standardError.contains("compiled-unmapped; --unmapped runs them"))
         #expect(alone.outputText.isEmpty)
     }
+
+    /// Two documents in one file, the second refused on its line 15 (the
+    /// line of the unsupported modifier, counted by hand).
+    @Test func checkGivesEachDocumentItsLine() throws {
+        guard let cli = try CommandLineHarness.make("rules-check") else { return }
+        defer { cli.remove() }
+        let refused = """
+            title: Misspelt modifier
+            id: cli-refused
+            logsource: {product: windows}
+            detection:
+                selection:
+                    Provider_Name|startwith: x
+                condition: selection
+            """
+        try cli.directory.write("two.yml", Self.failedLogon + "\n---\n" + refused + "\n")
+        let result = try cli.binary.run(["rules", "check", "two.yml", "--json"],
+                                        in: cli.directory.url)
+        #expect(result.status == 1)
+        let reports = result.outputLines.compactMap(CommandLineHarness.object).map {
+            "\($0["id"] ?? "?") \($0["ok"] ?? "?") \($0["status"] ?? "?") \($0["line"] ?? "?")"
+        }
+        #expect(reports == ["cli-failed-logon 1 compiled 1", "cli-refused 0 refused 15"])
+    }
 }
