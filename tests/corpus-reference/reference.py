@@ -24,6 +24,10 @@ Readings of the SPEC that the text leaves open, decided here:
 - host_id / agent_id are opaque; compared case-insensitively (GUIDs).
 - user.full_name is a username field of the table but a display name: a
   sibling user.domain does not qualify it.
+- related.user gathers the event's user names: a bare name there whose
+  qualified form (`DOMAIN\\name`) another field of the same event gives is
+  that account, and is no atom of its own (winlogbeat writes
+  `Administrator` there beside user.name + user.domain).
 - built-in principals: names listed in the SPEC, and any name whose domain
   is NT AUTHORITY, NT SERVICE, BUILTIN, Window Manager, Font Driver Host.
 - collector sources: see COLLECTOR_* below (configuration, not a rule).
@@ -403,6 +407,14 @@ def extract(fields, psl):
                            if not is_placeholder(v)), None)
         for value in values(path):
             add(path, username(value, domain))
+    # related.user copies the event's user names, often without the domain
+    # another field qualifies them with: a bare name there whose qualified
+    # twin the event names is that account, not an unqualified name.
+    qualified_users = {value.rsplit("\\", 1)[1] for _, (kind, value) in found
+                       if kind == "username" and "\\" in value}
+    found = [(field, atom) for field, atom in found
+             if not (field == "related.user" and atom[0] == "username"
+                     and "\\" not in atom[1] and atom[1] in qualified_users)]
     return found
 
 

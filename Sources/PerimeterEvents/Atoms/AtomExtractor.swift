@@ -142,7 +142,35 @@ public struct AtomExtractor: Sendable {
                 }
             }
         }
+        Self.dropRelatedCopiesOfQualifiedNames(from: &result)
         return result
+    }
+
+    private static let relatedUserField = fieldPaths.firstIndex(of: "related.user")!
+
+    /// `related.user` gathers the user names of the event, often without
+    /// the domain that `user.domain` gives to `user.name` (winlogbeat writes
+    /// `Administrator` there for `WIN-41OB2LO92CR\Administrator`). A bare
+    /// name there that another field of the same event names qualified is
+    /// that account, not an unqualified name, which would match whichever
+    /// one account of that name the entity has (SPEC §2) and enrich the
+    /// event, and raise its alerts' urgency, with an account it is not
+    /// about. A bare name with no qualified twin in the event stays.
+    private static func dropRelatedCopiesOfQualifiedNames(from result: inout ExtractedAtoms) {
+        func isBareRelatedName(_ found: FoundAtom) -> Bool {
+            found.fieldIndex == relatedUserField && found.atom.type == .username
+                && !found.atom.value.contains("\\")
+        }
+        guard result.atoms.contains(where: isBareRelatedName) else { return }
+        let qualifiedUsers = result.atoms.compactMap { found -> Substring? in
+            guard found.atom.type == .username,
+                  let slash = found.atom.value.lastIndex(of: "\\") else { return nil }
+            return found.atom.value[found.atom.value.index(after: slash)...]
+        }
+        guard !qualifiedUsers.isEmpty else { return }
+        result.atoms.removeAll {
+            isBareRelatedName($0) && qualifiedUsers.contains(Substring($0.atom.value))
+        }
     }
 
     /// The atoms of one value of a field, for callers that read fields

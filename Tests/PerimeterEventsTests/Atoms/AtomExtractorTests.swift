@@ -45,10 +45,11 @@ struct AtomExtractorTests {
             "host.name=fqdn:host.test.com",
             "agent.id=agent_id:adbd9a6d-bd11-4b00-b9fa-3424ad2e6224",
         ]),
-        // Office 365: collector; user.domain qualifies user.name.
+        // Office 365: collector; user.domain qualifies user.name, and the
+        // bare `asr` of related.user is that account, no atom of its own.
         CorpusCase(file: "elastic-integrations-samples__o365.ndjson", line: 1, expected: [
             "client.ip=ipv4:213.97.47.133", "source.ip=ipv4:213.97.47.133",
-            "related.ip=ipv4:213.97.47.133", "related.user=username:asr",
+            "related.ip=ipv4:213.97.47.133",
             "user.domain=fqdn:testsiem.onmicrosoft.com",
             "user.email=email:asr@testsiem.onmicrosoft.com",
             "user.name=username:testsiem.onmicrosoft.com\\asr",
@@ -148,6 +149,28 @@ struct AtomExtractorTests {
         #expect(all.contains("agent.id=agent_id:daae9b35-e01e-4afc-a59d-da75f9702aa7"))
         // A tenant name in host.name is no host, even outside collector events.
         #expect(!all.contains { $0.hasPrefix("host.name=") })
+    }
+
+    /// related.user repeats the event's names: a bare copy of a name that
+    /// another field gives qualified goes; other bare names stay, and so
+    /// does a bare name in a field of its own (user.target.name).
+    static let relatedUserCases: [([String: [String]], Set<String>)] = [
+        (["user.name": ["Administrator"], "user.domain": ["WIN-41OB2LO92CR"],
+          "related.user": ["Administrator", "bob"]],
+         // (An undotted user.domain is account context, not an fqdn.)
+         ["user.name=username:win-41ob2lo92cr\\administrator", "related.user=username:bob"]),
+        (["related.user": ["alice"]], ["related.user=username:alice"]),
+        (["user.name": ["CORP\\alice"], "user.target.name": ["alice"],
+          "related.user": ["alice", "CORP\\alice"]],
+         ["user.name=username:corp\\alice", "user.target.name=username:alice",
+          "related.user=username:corp\\alice"]),
+    ]
+
+    @Test(arguments: relatedUserCases)
+    func relatedUserCopies(fields: [String: [String]], expected: Set<String>) {
+        let event = DictionaryEventSource(fields: fields)
+        let found = Set(Self.extractor.extract(from: event).atoms.map(\.description))
+        #expect(found == expected)
     }
 
     static let hostNameCases: [(String, Set<String>)] = [
