@@ -9,31 +9,54 @@ import PerimeterStore
 enum DemoCommand {
     static let spec = CommandSpec(
         name: "demo", summary: "Generate a small company's sample events (written by "
-            + "Perimeter itself), rate the domain controller by hand, ingest the events, and "
-            + "show the assets found and one address's timeline.",
+            + "Perimeter itself), rate the domain controller by hand, ingest the events with two "
+            + "Sigma rules and an alert filter of the demo's own, and show the assets found, "
+            + "the alerts and one address's timeline. The demo keeps to its own folder and uses "
+            + "the built-in settings (PERIMETER_CONFIG is not read).",
         usage: "demo [--dir DIR]",
         options: [
             .init(name: "--dir", valueName: "DIR",
-                  help: "Where to write events, store and output (default: perimeter-demo)."),
+                  help: "Where to write events, rules, store and output (default: "
+                      + "perimeter-demo). A folder that holds anything but an earlier demo is "
+                      + "refused, so that no store of yours is replaced."),
         ],
         example: "perimeter demo && perimeter assets list --db perimeter-demo/perimeter.db")
+
+    /// Marks a folder as the demo's own, so that a re-run may replace it.
+    static let marker = ".perimeter-demo"
 
     static func run(_ raw: [String]) throws -> Int32 {
         guard let arguments = try spec.parse(raw) else { return 0 }
         let directory = arguments.value("--dir") ?? "perimeter-demo"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let files = FileManager.default
+        var isFolder: ObjCBool = false
+        if files.fileExists(atPath: directory, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw UsageError("demo: '\(directory)' is a file, not a folder")
+            }
+            let contents = (try? files.contentsOfDirectory(atPath: directory)) ?? []
+            guard contents.isEmpty || contents.contains(marker) else {
+                throw UsageError("demo: '\(directory)' already holds files that an earlier demo "
+                                 + "did not write; give --dir a new or empty folder")
+            }
+        }
+        // The narration states the urgencies of the built-in settings.
+        unsetenv("PERIMETER_CONFIG")
+        try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: "\(directory)/\(marker)"))
         let events = "\(directory)/events.ndjson"
         let db = "\(directory)/perimeter.db"
-        for file in [db, db + "-wal", db + "-shm", "\(directory)/enriched.ndjson",
-                     "\(directory)/alerts.ndjson"] {
-            try? FileManager.default.removeItem(atPath: file)
+        for file in [db, db + "-wal", db + "-shm", db + ".lock", "\(directory)/enriched.ndjson",
+                     "\(directory)/alerts.ndjson", "\(directory)/rules",
+                     "\(directory)/filters"] {
+            try? files.removeItem(atPath: file)
         }
         try (DemoEvents.lines().joined(separator: "\n") + "\n").write(toFile: events, atomically: true,
                                                                      encoding: .utf8)
         flushingPrint("== wrote \(DemoEvents.lines().count) sample events to \(events)")
         for folder in ["rules", "filters"] {
-            try FileManager.default.createDirectory(atPath: "\(directory)/\(folder)",
-                                                    withIntermediateDirectories: true)
+            try files.createDirectory(atPath: "\(directory)/\(folder)",
+                                      withIntermediateDirectories: true)
         }
         for file in DemoRules.files {
             try (file.text + "\n").write(toFile: "\(directory)/\(file.name)", atomically: true,
@@ -76,14 +99,16 @@ enum DemoCommand {
                workstation is unrated, so its alert has the rule's severity alone, 50
             """)
         _ = PerimeterCommandLine.run(["alerts", "list", "--db", db])
+        let binary = ProcessInfo.processInfo.arguments.first ?? "perimeter"
         flushingPrint("\n== perimeter atoms show 10.0.1.50 --at 2024-05-01T08:25:00Z (leased to laptop-12)")
         _ = PerimeterCommandLine.run(["atoms", "show", "--db", db, "10.0.1.50",
                                       "--at", "2024-05-01T08:25:00Z"])
         print("""
 
             Enriched events: \(directory)/enriched.ndjson; alerts: \(directory)/alerts.ndjson. Try:
-              perimeter assets show DC-01 --db \(db)
-              perimeter assets list --db \(db) --category account --json
+              \(binary) assets show DC-01 --db \(db)
+              \(binary) assets list --db \(db) --category account --json
+              \(binary) rules test \(directory)/rules \(events)
             """)
         return status
     }

@@ -190,7 +190,7 @@ enum IngestCommand {
 
     static func printDetectionSummary(_ summary: DetectionSummary) {
         var lines = [
-            "detection: \(Formatting.count(summary.rulesCompiled + summary.rulesUnmapped)) rules "
+            "detection: \(Formatting.count(summary.rulesCompiled + summary.rulesUnmapped, "rule")) "
                 + "(\(Formatting.count(summary.rulesUnmapped)) compiled-unmapped, "
                 + (summary.runsUnmappedRules ? "run" : "not run: detection.run_unmapped_rules")
                 + "), \(Formatting.count(summary.filters, "filter"))"

@@ -34,4 +34,28 @@ struct DemoCommandTests {
         #expect(summaries == ["demo-failed-logon 73 20 DC-01",
                               "demo-powershell-command 50 1 CORP\\frank,WS-06"])
     }
+
+    /// The demo replaces only what an earlier demo wrote: a folder with a
+    /// store of someone else's is refused and left as it was.
+    @Test func theDemoLeavesAFolderItDidNotMakeAlone() throws {
+        guard let binary = PerimeterExecutable.locate() else { return }
+        let directory = try ScratchDirectory("demo-refuse")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.path("soc"),
+                                                withIntermediateDirectories: true)
+        try directory.write("soc/perimeter.db", "someone's store")
+        let refused = try binary.run(["demo", "--dir", "soc"], in: directory.url)
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("already holds files that an earlier demo did not write"))
+        #expect(try String(contentsOfFile: directory.path("soc/perimeter.db"), encoding: .utf8)
+                == "someone's store")
+
+        // Its own folder it runs again, with only its own rules.
+        #expect(try binary.run(["demo", "--dir", "demo"], in: directory.url).status == 0)
+        try directory.write("demo/rules/left-over.yml", "title: not the demo's")
+        let again = try binary.run(["demo", "--dir", "demo"], in: directory.url)
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("demo/rules"))
+                .sorted() == ["failed-logon.yml", "powershell-command.yml"])
+    }
 }

@@ -74,6 +74,30 @@ import Testing
         #expect(matching == [6])
     }
 
+    /// SigmaHQ's "external remote RDP logon from a public IP" over
+    /// winlogbeat's 4624 with logon type 10 (line 88 of the system security
+    /// file): its source, 10.0.2.2, is private and the rule's filter must
+    /// see it in source.ip, where winlogbeat puts IpAddress. The same event
+    /// from 203.0.113.9 matches.
+    @Test func rdpLogonFromAPublicAddressReadsTheSourceAddress() throws {
+        let root = Corpus.root
+        let rulePath = root + "/sigma/rules/windows/builtin/security/account_management/"
+            + "win_security_successful_external_remote_rdp_login.yml"
+        let eventsPath = root + "/ecs/elastic-integrations__system__security.ndjson"
+        try #require(FileManager.default.fileExists(atPath: rulePath), "corpus missing at \(root)")
+        let set = try RuleLoader.load(paths: [rulePath], mapping: .builtIn)
+        let engine = DetectionEngine(rules: set.rules)
+        let reader = JSONEventReader(engine: engine)
+        let lines = try String(contentsOfFile: eventsPath, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        let privateSource = String(lines[87])
+        try #require(privateSource.contains(#""ip":"10.0.2.2""#))
+        #expect(engine.evaluate(try reader.read(privateSource)).isEmpty)
+        let publicSource = privateSource.replacingOccurrences(of: #""ip":"10.0.2.2""#,
+                                                        with: #""ip":"203.0.113.9""#)
+        #expect(engine.evaluate(try reader.read(publicSource)).count == 1)
+    }
+
     @Test func unmappedLogSourceIsFlagged() throws {
         let rule = """
             title: t
