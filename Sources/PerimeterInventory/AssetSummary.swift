@@ -31,11 +31,21 @@ enum AssetSummary {
         encode(fields(of: asset).map { ($0.name, render($0.write)) })
     }
 
-    /// Only the fields that differ, so the trail reads as a diff.
+    /// Only the fields that differ, so the trail reads as a diff; of the
+    /// properties, only the ones that differ (a property set by hand must
+    /// not read as set by the discovery rule that later added another).
     static func changedFields(from before: Asset, to after: Asset) -> (before: String, after: String) {
         var old: [(String, [UInt8])] = []
         var new: [(String, [UInt8])] = []
         for (a, b) in zip(fields(of: before), fields(of: after)) {
+            if a.name == "properties" {
+                let changed = Set(before.properties.keys).union(after.properties.keys)
+                    .filter { before.properties[$0] != after.properties[$0] }
+                guard !changed.isEmpty else { continue }
+                old.append((a.name, render { appendProperties(before.properties, only: changed, to: &$0) }))
+                new.append((b.name, render { appendProperties(after.properties, only: changed, to: &$0) }))
+                continue
+            }
             let oldValue = render(a.write)
             let newValue = render(b.write)
             if oldValue != newValue {
@@ -73,10 +83,13 @@ enum AssetSummary {
         output.append(UInt8(ascii: "]"))
     }
 
+    /// The properties as a JSON object; with `only`, those names alone.
     private static func appendProperties(_ properties: [String: PropertyValue],
+                                         only names: Set<String>? = nil,
                                          to output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
-        for (index, name) in properties.keys.sorted().enumerated() {
+        let shown = properties.keys.filter { names?.contains($0) ?? true }.sorted()
+        for (index, name) in shown.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
             JSONText.appendQuoted(name, to: &output)
             output.append(UInt8(ascii: ":"))

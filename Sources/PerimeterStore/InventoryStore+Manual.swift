@@ -137,6 +137,7 @@ extension InventoryStore {
         ]
         fields["criticality"] = asset.criticality?.value ?? NSNull()
         fields["subcategory"] = asset.subcategory?.rawValue ?? NSNull()
+        fields["properties"] = asset.properties.mapValues(\.jsonObject)
         return fields
     }
 }

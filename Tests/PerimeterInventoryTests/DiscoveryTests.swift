@@ -274,4 +274,22 @@ import Testing
         #expect(asset.properties["elastic_agent_id"] == .list(["agent-1", "agent-2"]))
         #expect(asset.subcategory == .server)
     }
+
+    /// The audit record of a discovery change names only the properties it
+    /// changed: the owner an analyst set stays out of the OS rule's record.
+    @Test func theAuditRecordOfAPropertyChangeNamesOnlyThatProperty() throws {
+        let inventory = Inventory()
+        let host = try #require(inventory.feed([event(at: t0)]).first)
+        var asset = try #require(inventory.assets[host])
+        asset.properties["owner"] = .string("IT infrastructure")
+        inventory.replace(asset, actor: "analyst", action: "update", at: t0)
+        _ = inventory.drainChanges()
+
+        let os = OperatingSystemFields(name: "Windows 11", family: "windows")
+        inventory.feed([event(at: t0 + .seconds(60), os: os)])
+        let record = try #require(inventory.drainChanges().audit.first)
+        #expect(record.actor == "discovery:operating_system")
+        #expect(record.before == #"{"properties":{}}"#)
+        #expect(record.after == #"{"properties":{"os":"Windows 11","os_family":"windows"}}"#)
+    }
 }
