@@ -13,8 +13,9 @@ enum RulesCommands {
                 {"path", "id", "title", "ok", "status", "reason", "line"} (line: where
                 the document or its problem is, 1-based).
         test    Runs RULE (a file or folder) over the NDJSON events in EVENTS and prints
-                which events match and why. With --json: one object per matching event
-                per line, {"line", "rule_id", "why"}; line is 1-based. Like an ingest,
+                which events match and why. With --json: one object per line for each
+                rule an event matches, {"line", "rule_id", "title", "why"}; line is
+                1-based. Like an ingest,
                 it runs the compiled rules only: a compiled-unmapped rule names fields
                 or a log source outside the mapping, so on ECS events its tests read
                 absent fields ('not selection' then matches everything).
@@ -162,6 +163,7 @@ enum RulesCommands {
                                         runsUnmappedRules: runsUnmapped))
         let reader = JSONEventReader(engine: engine)
         var matchedEvents = 0
+        var matchedByCompiled = 0
         var lineNumber = 0
         var eventCount = 0
         for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
@@ -183,6 +185,9 @@ enum RulesCommands {
             }
             let indices = engine.matchingRuleIndices(record)
             if !indices.isEmpty { matchedEvents += 1 }
+            if indices.contains(where: { engine.rules[$0].status == .compiled }) {
+                matchedByCompiled += 1
+            }
             for ruleIndex in indices {
                 let rule = engine.rules[ruleIndex]
                 let why = engine.explain(ruleIndex: ruleIndex, event: record)
@@ -195,6 +200,7 @@ enum RulesCommands {
                     }
                     var members: [(String, JSONField)] = [
                         ("line", .int(lineNumber)), ("rule_id", .string(rule.id)),
+                        ("title", .string(rule.title)),
                         ("why", .raw("[" + reasons.joined(separator: ",") + "]")),
                     ]
                     if isUnmapped { members.append(("status", .string("compiled-unmapped"))) }
@@ -209,7 +215,9 @@ enum RulesCommands {
                 }
             }
         }
-        let summary = "\(matchedEvents) of \(eventCount) events matched; "
+        let split = runsUnmapped && unmapped > 0
+            ? " (\(Formatting.count(matchedByCompiled)) by compiled rules)" : ""
+        let summary = "\(matchedEvents) of \(eventCount) events matched\(split); "
             + Formatting.count(problems, "problem")
         FileHandle.standardError.write(Data((summary + "\n").utf8))
         return problems == 0 ? 0 : 1

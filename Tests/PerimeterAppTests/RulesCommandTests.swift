@@ -61,6 +61,10 @@ struct RulesCommandTests {
         #expect(matches(asked).sorted() == ["1 cli-unmapped compiled-unmapped",
                                             "2 cli-failed-logon compiled",
                                             "2 cli-unmapped compiled-unmapped"])
+        #expect(asked.standardError.contains("2 of 2 events matched (1 by compiled rules)"))
+        let titles = Set(asked.outputLines.compactMap(CommandLineHarness.object)
+            .compactMap { $0["title"] as? String })
+        #expect(titles == ["Failed logon", "Not a rare field"])
 
         // A rule that is only compiled-unmapped: nothing would run.
         let alone = try cli.binary.run(["rules", "test", "rules/unmapped.yml", "events.ndjson"],
