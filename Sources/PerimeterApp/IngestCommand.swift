@@ -181,8 +181,9 @@ enum IngestCommand {
         // not have to be looked for in `rules check`. (Not quieted by
         // --quiet: it is about the run's configuration, not its input.)
         for report in stage.reports where report.status == .refused {
-            Terminal.warning("\(report.path):\(report.line): \(report.isFilter ? "filter" : "rule") "
-                             + "refused (\(report.reasonCode ?? "error")): \(report.reason ?? "")")
+            let kind = report.isFilter ? "filter" : "rule"
+            Terminal.warning("\(report.path):\(report.line): \(kind) refused "
+                             + "(\(report.reasonCode ?? "error")): \(report.reason ?? "")")
         }
         let alerts = try arguments.value("--alerts").map { try FileSink(path: $0) }
         return (stage, alerts)

@@ -152,8 +152,8 @@ enum RulesCommands {
                             + "--unmapped runs them (see 'perimeter rules check')")
             }
             FileHandle.standardError.write(Data(
-                ("\(Formatting.count(unmapped, "compiled-unmapped rule")) not run (--unmapped runs them, "
-                 + "see 'perimeter rules check')\n").utf8))
+                ("\(Formatting.count(unmapped, "compiled-unmapped rule")) not run "
+                 + "(--unmapped runs them, see 'perimeter rules check')\n").utf8))
         }
         guard let data = FileManager.default.contents(atPath: eventsPath) else {
             return fail("cannot read events from '\(eventsPath)'")

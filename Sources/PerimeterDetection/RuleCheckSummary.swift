@@ -33,7 +33,8 @@ public struct RuleCheckSummary: Sendable {
     public var text: String {
         var lines: [String] = []
         let okShare = total == 0 ? 100.0 : Double(compiled + unmapped) * 100 / Double(total)
-        lines.append("\(total) rule\(total == 1 ? "" : "s"): \(compiled) compiled, \(unmapped) compiled-unmapped, "
+        lines.append("\(total) rule\(total == 1 ? "" : "s"): \(compiled) compiled, "
+            + "\(unmapped) compiled-unmapped, "
             + "\(refused) refused (\(String(format: "%.1f", okShare))% ok); "
             + "\(filters) filter\(filters == 1 ? "" : "s")")
         for (reason, count) in refusedByReason.sorted(by: { $0.value > $1.value }) {

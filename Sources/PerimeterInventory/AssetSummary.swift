@@ -42,8 +42,12 @@ enum AssetSummary {
                 let changed = Set(before.properties.keys).union(after.properties.keys)
                     .filter { before.properties[$0] != after.properties[$0] }
                 guard !changed.isEmpty else { continue }
-                old.append((a.name, render { appendProperties(before.properties, only: changed, to: &$0) }))
-                new.append((b.name, render { appendProperties(after.properties, only: changed, to: &$0) }))
+                old.append((a.name, render {
+                    appendProperties(before.properties, only: changed, to: &$0)
+                }))
+                new.append((b.name, render {
+                    appendProperties(after.properties, only: changed, to: &$0)
+                }))
                 continue
             }
             let oldValue = render(a.write)

@@ -17,7 +17,8 @@ struct DemoCommandTests {
         defer { directory.remove() }
         let result = try binary.run(["demo", "--dir", "demo"], in: directory.url)
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardError.contains("suppressed by filter demo-filter-inventory-script: 5"))
+        #expect(result.standardError.contains(
+            "suppressed by filter demo-filter-inventory-script: 5"))
 
         let text = try String(contentsOfFile: directory.path("demo/alerts.ndjson"), encoding: .utf8)
         var latest: [Int: [String: Any]] = [:]  // the last line of each alert id
@@ -46,7 +47,8 @@ struct DemoCommandTests {
         try directory.write("soc/perimeter.db", "someone's store")
         let refused = try binary.run(["demo", "--dir", "soc"], in: directory.url)
         #expect(refused.status == 2)
-        #expect(refused.standardError.contains("already holds files that an earlier demo did not write"))
+        #expect(refused.standardError.contains(
+            "already holds files that an earlier demo did not write"))
         #expect(try String(contentsOfFile: directory.path("soc/perimeter.db"), encoding: .utf8)
                 == "someone's store")
 

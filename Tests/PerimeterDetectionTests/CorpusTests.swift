@@ -56,8 +56,8 @@ import Testing
     /// line is a console login.
     @Test func cloudTrailConsoleLoginWithoutMFAMatchesItsEvent() throws {
         let root = Corpus.root
-        let rulePath = root
-            + "/sigma/rules/cloud/aws/cloudtrail/aws_cloudtrail_console_login_success_without_mfa.yml"
+        let rulePath = root + "/sigma/rules/cloud/aws/cloudtrail/"
+            + "aws_cloudtrail_console_login_success_without_mfa.yml"
         let eventsPath = root + "/ecs/elastic-integrations__aws__cloudtrail.ndjson"
         try #require(FileManager.default.fileExists(atPath: rulePath), "corpus missing at \(root)")
         let set = try RuleLoader.load(paths: [rulePath], mapping: .builtIn)
@@ -69,7 +69,9 @@ import Testing
             .split(separator: "\n", omittingEmptySubsequences: false)
         var matching: [Int] = []
         for (index, line) in lines.enumerated() where !line.isEmpty {
-            if !engine.evaluate(try reader.read(String(line))).isEmpty { matching.append(index + 1) }
+            if !engine.evaluate(try reader.read(String(line))).isEmpty {
+                matching.append(index + 1)
+            }
         }
         #expect(matching == [6])
     }
