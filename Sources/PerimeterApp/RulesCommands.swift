@@ -15,10 +15,10 @@ enum RulesCommands {
         test    Runs RULE (a file or folder) over the NDJSON events in EVENTS and prints
                 which events match and why. With --json: one object per line for each
                 rule an event matches, {"line", "rule_id", "title", "why"}; line is
-                1-based. Like an ingest,
-                it runs the compiled rules only: a compiled-unmapped rule names fields
-                or a log source outside the mapping, so on ECS events its tests read
-                absent fields ('not selection' then matches everything).
+                1-based. Like an ingest, it runs the compiled rules only: a
+                compiled-unmapped rule names fields or a log source outside the
+                mapping, so on ECS events its tests read absent fields ('not selection'
+                then matches everything).
 
         --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
                         mapping; 'none' keeps field names as written and ignores log
