@@ -54,19 +54,26 @@ import Testing
     /// events, by hand: line 6 is the one successful ConsoleLogin with
     /// MFAUsed "No" (the rule's 'NO' matches case-insensitively); no other
     /// line is a console login.
-    @Test func cloudTrailConsoleLoginWithoutMFAMatchesItsEvent() throws {
-        let root = Corpus.root
-        let rulePath = root + "/sigma/rules/cloud/aws/cloudtrail/"
-            + "aws_cloudtrail_console_login_success_without_mfa.yml"
-        let eventsPath = root + "/ecs/elastic-integrations__aws__cloudtrail.ndjson"
-        try #require(FileManager.default.fileExists(atPath: rulePath), "corpus missing at \(root)")
+    /// A corpus rule through the built-in mapping, and the lines of a
+    /// corpus events file.
+    func corpusRule(_ rule: String, events: String) throws
+        -> (status: RuleStatus?, engine: DetectionEngine, reader: JSONEventReader,
+            lines: [Substring]) {
+        let rulePath = Corpus.root + "/sigma/rules/" + rule
+        try #require(FileManager.default.fileExists(atPath: rulePath),
+                     "corpus missing at \(Corpus.root)")
         let set = try RuleLoader.load(paths: [rulePath], mapping: .builtIn)
-        let rule = try #require(set.rules.first)
-        #expect(rule.status == .compiled)
         let engine = DetectionEngine(rules: set.rules)
-        let reader = JSONEventReader(engine: engine)
-        let lines = try String(contentsOfFile: eventsPath, encoding: .utf8)
+        let lines = try String(contentsOfFile: Corpus.root + "/ecs/" + events, encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false)
+        return (set.rules.first?.status, engine, JSONEventReader(engine: engine), lines)
+    }
+
+    @Test func cloudTrailConsoleLoginWithoutMFAMatchesItsEvent() throws {
+        let (status, engine, reader, lines) = try corpusRule(
+            "cloud/aws/cloudtrail/aws_cloudtrail_console_login_success_without_mfa.yml",
+            events: "elastic-integrations__aws__cloudtrail.ndjson")
+        #expect(status == .compiled)
         var matching: [Int] = []
         for (index, line) in lines.enumerated() where !line.isEmpty {
             if !engine.evaluate(try reader.read(String(line))).isEmpty {
@@ -82,16 +89,10 @@ import Testing
     /// see it in source.ip, where winlogbeat puts IpAddress. The same event
     /// from 203.0.113.9 matches.
     @Test func rdpLogonFromAPublicAddressReadsTheSourceAddress() throws {
-        let root = Corpus.root
-        let rulePath = root + "/sigma/rules/windows/builtin/security/account_management/"
-            + "win_security_successful_external_remote_rdp_login.yml"
-        let eventsPath = root + "/ecs/elastic-integrations__system__security.ndjson"
-        try #require(FileManager.default.fileExists(atPath: rulePath), "corpus missing at \(root)")
-        let set = try RuleLoader.load(paths: [rulePath], mapping: .builtIn)
-        let engine = DetectionEngine(rules: set.rules)
-        let reader = JSONEventReader(engine: engine)
-        let lines = try String(contentsOfFile: eventsPath, encoding: .utf8)
-            .split(separator: "\n", omittingEmptySubsequences: false)
+        let (_, engine, reader, lines) = try corpusRule(
+            "windows/builtin/security/account_management/"
+                + "win_security_successful_external_remote_rdp_login.yml",
+            events: "elastic-integrations__system__security.ndjson")
         let privateSource = String(lines[87])
         try #require(privateSource.contains(#""ip":"10.0.2.2""#))
         #expect(engine.evaluate(try reader.read(privateSource)).isEmpty)
