@@ -232,7 +232,7 @@ enum IngestCommand {
                              community: String, wroteOutput: Bool, outputWasSuppressed: Bool) {
         let megabytes = Double(summary.bytes) / 1_000_000
         var lines = [
-            "ingested \(Formatting.count(summary.eventsRead)) event\(summary.eventsRead == 1 ? "" : "s") "
+            "ingested \(Formatting.count(summary.eventsRead, "event")) "
                 + "from \(files) input\(files == 1 ? "" : "s") in "
                 + "\(Formatting.decimal(summary.seconds, places: 2)) s "
                 + "(\(Formatting.count(Int(summary.eventsPerSecond))) events/s, "

@@ -20,14 +20,10 @@ public struct EventObservation: Sendable {
     /// the attachments it opens. Made when asked: most events open none,
     /// and making the text for every event cost an allocation each.
     public var reference: String {
-        get { referenceLine.map { "\(referenceSource):\($0)" } ?? referenceSource }
-        set {
-            referenceSource = newValue
-            referenceLine = nil
-        }
+        referenceLine.map { "\(referenceSource):\($0)" } ?? referenceSource
     }
-    private var referenceSource: String
-    private var referenceLine: Int?
+    private let referenceSource: String
+    private let referenceLine: Int?
     /// Every atom in the event, for matching and activity.
     public var atoms: [FieldAtom]
     /// The machine the event happened on, from `host.*`.

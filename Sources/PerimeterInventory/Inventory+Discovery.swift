@@ -207,15 +207,9 @@ extension Inventory {
     /// the community as a whole; each scope's atom is looked up once.
     func identityHolders(of atom: Atom, in scope: ScopeKey, at time: EventTime) -> [AssetID] {
         let ownID = scope.entity == nil ? nil : timelines.id(of: AtomKey(scope: scope, atom: atom))
-        var wideID: Int32?? = nil
-        func communityWideID() -> Int32? {
-            if let wideID { return wideID }
-            let id = timelines.id(of: AtomKey(scope: scope.communityWide, atom: atom))
-            wideID = .some(id)
-            return id
-        }
+        lazy var wideID = timelines.id(of: AtomKey(scope: scope.communityWide, atom: atom))
         var current = ownID.map { holders(ofAtomID: $0, at: time) } ?? []
-        if current.isEmpty, let id = communityWideID() { current = holders(ofAtomID: id, at: time) }
+        if current.isEmpty, let id = wideID { current = holders(ofAtomID: id, at: time) }
         guard !atom.type.isAddress else { return current }
         var later: [(EventTime, AssetID)] = []
         func collectLater(_ id: Int32) {
@@ -229,7 +223,7 @@ extension Inventory {
             }
         }
         if let ownID { collectLater(ownID) }
-        if later.isEmpty, let id = communityWideID() { collectLater(id) }
+        if later.isEmpty, let id = wideID { collectLater(id) }
         var result = current
         for (_, asset) in later.sorted(by: { $0.0 < $1.0 }) where !result.contains(asset) {
             result.append(asset)
