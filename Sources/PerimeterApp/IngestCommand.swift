@@ -231,11 +231,16 @@ enum IngestCommand {
     static func printSummary(_ summary: IngestSummary, files: Int, store: InventoryStore,
                              community: String, wroteOutput: Bool, outputWasSuppressed: Bool) {
         let megabytes = Double(summary.bytes) / 1_000_000
+        // Malformed lines are read but not ingested: the first line counts
+        // the events, and says how many lines that took when some were bad.
+        let ingested = summary.eventsRead - summary.malformed
+        let read = summary.malformed > 0
+            ? " (of \(Formatting.count(summary.eventsRead, "line")) read)" : ""
         var lines = [
-            "ingested \(Formatting.count(summary.eventsRead, "event")) "
+            "ingested \(Formatting.count(ingested, "event"))\(read) "
                 + "from \(files) input\(files == 1 ? "" : "s") in "
                 + "\(Formatting.decimal(summary.seconds, places: 2)) s "
-                + "(\(Formatting.count(Int(summary.eventsPerSecond))) events/s, "
+                + "(\(Formatting.count(Int(summary.eventsPerSecond))) lines/s, "
                 + "\(Formatting.decimal(summary.seconds > 0 ? megabytes / summary.seconds : 0)) MB/s)",
             "  malformed lines        \(Formatting.count(summary.malformed))",
             "  enriched events        \(Formatting.count(summary.enriched))"

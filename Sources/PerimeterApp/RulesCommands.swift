@@ -1,21 +1,24 @@
 import Foundation
 import PerimeterDetection
+import PerimeterInput
 
 /// `perimeter rules check|test`: the detection engineer's tools.
 enum RulesCommands {
     static let help = """
         USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none]
-               perimeter rules test RULE EVENTS [--json] [--mapping FILE|none] [--unmapped]
+               perimeter rules test RULE EVENTS... [--json] [--mapping FILE|none] [--unmapped]
 
         check   Parses and compiles Sigma rules and filters (files or folders, read
                 recursively) and reports each problem with file, line and reason, then
                 a summary. With --json: one object per rule per line,
                 {"path", "id", "title", "ok", "status", "reason", "line"} (line: where
                 the document or its problem is, 1-based).
-        test    Runs RULE (a file or folder) over the NDJSON events in EVENTS and prints
-                which events match and why. With --json: one object per line for each
-                rule an event matches, {"line", "rule_id", "title", "why"}; line is
-                1-based. Like an ingest, it runs the compiled rules only: a
+        test    Runs RULE (a file or folder) over the NDJSON events in EVENTS (files,
+                plain or .gz, or - for standard input) and prints which events match
+                and why. With --json: one object per line for each rule an event
+                matches, {"file", "line", "rule_id", "title", "why"}; line is 1-based
+                (file is "-" for standard input). Like an ingest, it runs the compiled
+                rules only: a
                 compiled-unmapped rule names fields or a log source outside the
                 mapping, so on ECS events its tests read absent fields ('not selection'
                 then matches everything).
@@ -29,6 +32,7 @@ enum RulesCommands {
         EXAMPLES:
           perimeter rules check rules/ --json
           perimeter rules test rules/win_susp_logon.yml events.ndjson
+          zcat day-*.ndjson.gz | perimeter rules test rules/ -
 
         Exit status: 0 ok, 1 when problems were found, 2 on usage errors.
         """
@@ -67,11 +71,12 @@ enum RulesCommands {
             guard !positional.isEmpty else { return usage("rules check needs at least one PATH") }
             return check(paths: positional, json: json, mapping: mapping)
         case "test":
-            guard positional.count == 2 else {
-                return usage("rules test needs RULE and EVENTS, got \(positional.count) paths")
+            guard positional.count >= 2 else {
+                return usage("rules test needs RULE and at least one EVENTS file (- for "
+                             + "standard input), got \(Formatting.count(positional.count, "path"))")
             }
-            return test(rulePath: positional[0], eventsPath: positional[1], json: json,
-                        mapping: mapping, runsUnmapped: runsUnmapped)
+            return test(rulePath: positional[0], eventsPaths: Array(positional.dropFirst()),
+                        json: json, mapping: mapping, runsUnmapped: runsUnmapped)
         default:
             return usage("unknown subcommand '\(command)'; expected check or test")
         }
@@ -129,7 +134,7 @@ enum RulesCommands {
 
     // MARK: - test
 
-    private static func test(rulePath: String, eventsPath: String, json: Bool,
+    private static func test(rulePath: String, eventsPaths: [String], json: Bool,
                              mapping: MappingChoice, runsUnmapped: Bool) -> Int32 {
         let set: RuleSet
         do {
@@ -155,8 +160,8 @@ enum RulesCommands {
                 ("\(Formatting.count(unmapped, "compiled-unmapped rule")) not run "
                  + "(--unmapped runs them, see 'perimeter rules check')\n").utf8))
         }
-        guard let data = FileManager.default.contents(atPath: eventsPath) else {
-            return fail("cannot read events from '\(eventsPath)'")
+        guard eventsPaths.filter({ $0 == "-" }).count <= 1 else {
+            return usage("standard input (-) can be read once")
         }
         let engine = DetectionEngine(rules: set.rules, filters: set.filters,
                                      configuration: DetectionConfiguration(
@@ -164,55 +169,46 @@ enum RulesCommands {
         let reader = JSONEventReader(engine: engine)
         var matchedEvents = 0
         var matchedByCompiled = 0
-        var lineNumber = 0
         var eventCount = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            guard !line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) else { continue }
-            eventCount += 1
-            let outcome: Result<DetectionRecord, JSONParseErrorBox> = line.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-                do { return .success(try reader.read(bytes)) } catch {
-                    return .failure(JSONParseErrorBox(String(describing: error)))
-                }
-            }
-            guard case .success(let record) = outcome else {
-                if case .failure(let error) = outcome {
+        // One input keeps the short "line N" form; several name the file.
+        let namesFiles = eventsPaths.count > 1
+        for eventsPath in eventsPaths {
+            do {
+                let lines = eventsPath == "-" ? LineReader.standardInput()
+                    : try LineReader(path: eventsPath)
+                try lines.forEachLine(onOversizedLine: { error in
+                    problems += 1
                     FileHandle.standardError.write(Data(
-                        "\(eventsPath):\(lineNumber): \(error.message)\n".utf8))
+                        "\(eventsPath):\(error.lineNumber ?? 0): \(error.message)\n".utf8))
+                }) { line, lineNumber, _ in
+                    guard !line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) else { return }
+                    eventCount += 1
+                    let record: DetectionRecord
+                    do {
+                        record = try reader.read(line)
+                    } catch {
+                        FileHandle.standardError.write(Data(
+                            "\(eventsPath):\(lineNumber): \(String(describing: error))\n".utf8))
+                        problems += 1
+                        return
+                    }
+                    let indices = engine.matchingRuleIndices(record)
+                    if !indices.isEmpty { matchedEvents += 1 }
+                    if indices.contains(where: { engine.rules[$0].status == .compiled }) {
+                        matchedByCompiled += 1
+                    }
+                    for ruleIndex in indices {
+                        printMatch(engine: engine, ruleIndex: ruleIndex, record: record,
+                                   file: eventsPath, line: lineNumber, namesFile: namesFiles,
+                                   json: json)
+                    }
                 }
+            } catch let error as InputError {
+                // What was read of the input counts; the next input goes on.
+                FileHandle.standardError.write(Data("\(error.message)\n".utf8))
                 problems += 1
-                continue
-            }
-            let indices = engine.matchingRuleIndices(record)
-            if !indices.isEmpty { matchedEvents += 1 }
-            if indices.contains(where: { engine.rules[$0].status == .compiled }) {
-                matchedByCompiled += 1
-            }
-            for ruleIndex in indices {
-                let rule = engine.rules[ruleIndex]
-                let why = engine.explain(ruleIndex: ruleIndex, event: record)
-                let isUnmapped = rule.status == .compiledUnmapped
-                if json {
-                    let reasons = why.map { item in
-                        jsonObject([("selection", .string(item.selection)),
-                                    ("field", .string(item.field)), ("test", .string(item.test)),
-                                    ("value", item.value.map(JSONField.string) ?? .null)])
-                    }
-                    var members: [(String, JSONField)] = [
-                        ("line", .int(lineNumber)), ("rule_id", .string(rule.id)),
-                        ("title", .string(rule.title)),
-                        ("why", .raw("[" + reasons.joined(separator: ",") + "]")),
-                    ]
-                    if isUnmapped { members.append(("status", .string("compiled-unmapped"))) }
-                    print(jsonObject(members))
-                } else {
-                    print("line \(lineNumber): \(rule.title) (\(rule.id))"
-                          + (isUnmapped ? " [compiled-unmapped]" : ""))
-                    for item in why {
-                        let value = item.value.map { " ← '\($0)'" } ?? ""
-                        print("    \(item.selection): \(item.test)\(value)")
-                    }
-                }
+            } catch {
+                return fail(String(describing: error))
             }
         }
         let split = runsUnmapped && unmapped > 0
@@ -223,12 +219,37 @@ enum RulesCommands {
         return problems == 0 ? 0 : 1
     }
 
-    // MARK: - JSON output
-
-    private struct JSONParseErrorBox: Error {
-        let message: String
-        init(_ message: String) { self.message = message }
+    /// Prints one rule's match on one event, with why it matched.
+    private static func printMatch(engine: DetectionEngine, ruleIndex: Int,
+                                   record: DetectionRecord, file: String, line: Int,
+                                   namesFile: Bool, json: Bool) {
+        let rule = engine.rules[ruleIndex]
+        let why = engine.explain(ruleIndex: ruleIndex, event: record)
+        let isUnmapped = rule.status == .compiledUnmapped
+        if json {
+            let reasons = why.map { item in
+                jsonObject([("selection", .string(item.selection)),
+                            ("field", .string(item.field)), ("test", .string(item.test)),
+                            ("value", item.value.map(JSONField.string) ?? .null)])
+            }
+            var members: [(String, JSONField)] = [
+                ("file", .string(file)), ("line", .int(line)), ("rule_id", .string(rule.id)),
+                ("title", .string(rule.title)),
+                ("why", .raw("[" + reasons.joined(separator: ",") + "]")),
+            ]
+            if isUnmapped { members.append(("status", .string("compiled-unmapped"))) }
+            print(jsonObject(members))
+        } else {
+            print("\(namesFile ? "\(file):\(line)" : "line \(line)"): \(rule.title) (\(rule.id))"
+                  + (isUnmapped ? " [compiled-unmapped]" : ""))
+            for item in why {
+                let value = item.value.map { " ← '\($0)'" } ?? ""
+                print("    \(item.selection): \(item.test)\(value)")
+            }
+        }
     }
+
+    // MARK: - JSON output
 
     enum JSONField {
         case string(String), int(Int), bool(Bool), null, raw(String)

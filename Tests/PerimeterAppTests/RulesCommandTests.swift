@@ -74,6 +74,45 @@ struct RulesCommandTests {
         #expect(alone.outputText.isEmpty)
     }
 
+    /// Events from several inputs: a plain file, a gzip file and standard
+    /// input, each line numbered within its own input, a bad line named by
+    /// file and line while the rest goes on.
+    @Test func testReadsSeveralInputsAndStandardInput() throws {
+        guard let cli = try CommandLineHarness.make("rules-inputs") else { return }
+        defer { cli.remove() }
+        try cli.directory.write("failed.yml", Self.failedLogon)
+        try cli.directory.write("a.ndjson", Self.events + "{not json\n"
+                                + #"{"event":{"code":"4625"}}"# + "\n")
+        let compressed = cli.directory.path("b.ndjson.gz")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "printf '%s\\n' '{\"event\":{\"code\":\"4625\"}}' | gzip > '\(compressed)'"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0)
+
+        let result = try cli.binary.run(
+            ["rules", "test", "failed.yml", "a.ndjson", "b.ndjson.gz", "-", "--json"],
+            in: cli.directory.url,
+            standardInput: Data((#"{"event":{"code":"4624"}}"# + "\n"
+                                 + #"{"event":{"code":"4625"}}"# + "\n").utf8))
+        #expect(result.status == 1, "the bad line is a problem")
+        let found = result.outputLines.compactMap(CommandLineHarness.object).map {
+            "\($0["file"] ?? "?"):\($0["line"] ?? "?")"
+        }
+        #expect(found == ["a.ndjson:2", "a.ndjson:4", "b.ndjson.gz:1", "-:2"])
+        #expect(result.standardError.contains("a.ndjson:3:"))
+        #expect(result.standardError.contains("4 of 7 events matched; 1 problem"),
+                "\(result.standardError)")
+
+        let text = try cli.binary.run(["rules", "test", "failed.yml", "a.ndjson", "b.ndjson.gz"],
+                                      in: cli.directory.url)
+        #expect(text.outputLines.filter { !$0.hasPrefix(" ") }
+            == ["a.ndjson:2: Failed logon (cli-failed-logon)",
+                "a.ndjson:4: Failed logon (cli-failed-logon)",
+                "b.ndjson.gz:1: Failed logon (cli-failed-logon)"])
+    }
+
     /// Two documents in one file, the second refused on its line 15 (the
     /// line of the unsupported modifier, counted by hand).
     @Test func checkGivesEachDocumentItsLine() throws {
