@@ -64,12 +64,24 @@ enum AlertsCommand {
             urgency: (low != nil || high != nil) ? (low ?? 0)...(high ?? 100) : nil,
             since: try time("--since"), until: try time("--until"),
             status: status, limit: try arguments.int("--limit", in: 1...1_000_000) ?? 100)
-        let alerts = try CommonOptions.openStore(arguments).alerts(matching: query)
+        let store = try CommonOptions.openStore(arguments)
+        let alerts = try store.alerts(matching: query)
         if arguments.flag("--json") {
             for alert in alerts { print(AlertJSON.line(alert)) }
             return 0
         }
         print(table(alerts))
+        // Alerts keep the names their assets had, so an erased or renamed
+        // asset still finds its alerts; only an empty answer checks the
+        // name against the inventory, to tell a typo from a quiet asset.
+        if alerts.isEmpty, let reference = query.asset {
+            do {
+                _ = try store.asset(named: reference, community: query.community)
+            } catch let error as StoreError where error.code == .notFound {
+                Terminal.note("note: \(error.message) either; check the name (alerts list "
+                              + "--asset takes an asset's uuid or its name)")
+            }
+        }
         return 0
     }
 

@@ -56,9 +56,19 @@ public final class JSONEventReader {
             }
         }
         if needsAllStrings {
-            parsed.forEachLeaf { _, value in
-                if case .string(let string) = value { record.allStrings.append(string.string) }
-            }
+            parsed.forEachKeywordString { record.allStrings.append($0) }
+        }
+    }
+}
+
+extension ParsedEvent {
+    /// The strings a keyword search reads: every string leaf but
+    /// `@timestamp`, which is when the event happened, not what it says (a
+    /// keyword such as `':'` or `'2024'` would otherwise hold on every event).
+    public func forEachKeywordString(_ body: (String) -> Void) {
+        forEachRawLeaf { path, value in
+            guard case .string(let string) = value, !path.isEqual(to: "@timestamp") else { return }
+            body(string.string)
         }
     }
 }

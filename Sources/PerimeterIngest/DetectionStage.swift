@@ -246,9 +246,7 @@ public final class DetectionStage {
             }
         }
         if engine.needsAllStrings {
-            parsed.forEachLeaf { _, value in
-                if case .string(let string) = value { record.allStrings.append(string.string) }
-            }
+            parsed.forEachKeywordString { record.allStrings.append($0) }
             if !enrichment.isEmpty {
                 record.allStrings += enrichment.tags + enrichment.uuids + enrichment.names
                     + enrichment.criticalityDisplays

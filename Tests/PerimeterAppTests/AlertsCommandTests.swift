@@ -78,6 +78,16 @@ struct AlertsCommandTests {
         #expect(since.outputLines.compactMap(CommandLineHarness.object).count == 1)
         let urgent = try cli.run(["alerts", "list", "--json", "--min-urgency", "84"])
         #expect(urgent.outputLines.compactMap(CommandLineHarness.object).isEmpty)
+        // The lab's one match was suppressed: a known asset, quiet, no note.
+        let quiet = try cli.run(["alerts", "list", "--asset", "ws-lab"])
+        #expect(quiet.outputText == "no alerts\n")
+        #expect(quiet.standardError.isEmpty, "\(quiet.standardError)")
+        // A name nothing holds: the answer says so, to catch a typo.
+        let typo = try cli.run(["alerts", "list", "--asset", "ws-vpi"])
+        #expect(typo.status == 0)
+        #expect(typo.outputText == "no alerts\n")
+        #expect(typo.standardError.contains("no asset 'ws-vpi' in community 'default' either"),
+                "\(typo.standardError)")
         let table = try cli.run(["alerts", "list"])
         #expect(table.outputText.contains("83 high"))
         #expect(table.outputText.contains("2 alert(s)"))
