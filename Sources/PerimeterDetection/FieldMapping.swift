@@ -120,10 +120,13 @@ final class FieldResolver {
 
     let mode: Mode
     private(set) var unmappedFields: [String] = []
+    /// The rule line of the first unmapped field, when known.
+    private(set) var firstUnmappedLine: Int?
 
     init(mode: Mode) { self.mode = mode }
 
-    func resolve(_ name: String) -> String {
+    /// `line`: where the rule names the field, for `rules check` to point at.
+    func resolve(_ name: String, at line: Int?) -> String {
         // Asset fields come from enrichment and are valid in every taxonomy.
         if name.hasPrefix("sekoiaio.") { return name }
         switch mode {
@@ -132,7 +135,10 @@ final class FieldResolver {
         case .mapped(let mapping, let source):
             if let mapped = source.fields[name] ?? mapping.fields[name] { return mapped }
             if let prefix = source.unlistedFieldPrefix { return prefix + name }
-            if !unmappedFields.contains(name) { unmappedFields.append(name) }
+            if !unmappedFields.contains(name) {
+                unmappedFields.append(name)
+                if firstUnmappedLine == nil { firstUnmappedLine = line }
+            }
             return name
         }
     }

@@ -110,7 +110,8 @@ public enum RuleLoader {
                 case .rule(let rule):
                     set.rules.append(rule)
                     set.reports.append(RuleStatusReport(
-                        path: path, line: rule.line, id: id, title: title, status: rule.status,
+                        path: path, line: rule.unmappedLine ?? rule.line, id: id, title: title,
+                        status: rule.status,
                         reasonCode: rule.status == .compiled ? nil : "unmapped",
                         reason: rule.unmappedReason, logSource: rule.logSource, isFilter: false))
                 case .filter(let filter):

@@ -124,6 +124,9 @@ public struct CompiledRule: Sendable {
     public var status: RuleStatus
     /// Why the rule is `compiled-unmapped`; nil when fully mapped.
     public var unmappedReason: String?
+    /// Where that reason is in the file: the first unmapped field's line,
+    /// or the log source's.
+    public var unmappedLine: Int?
     public var tags: [String]
     var selections: [(name: String, expression: RuleExpression)]
     var condition: RuleExpression

@@ -125,17 +125,21 @@ struct SigmaCompiler {
         let condition = Self.inline(parsed.count == 1 ? parsed[0] : .any(parsed), byName)
 
         var unmappedReason: String?
+        var unmappedLine: Int?
         if sourceUnmapped {
             unmappedReason = "log source \(logSource) is not in the mapping"
+            unmappedLine = root["logsource"]?.mark.line
         } else if !resolver.unmappedFields.isEmpty {
             unmappedReason = "fields not in the mapping: "
                 + resolver.unmappedFields.joined(separator: ", ")
+            unmappedLine = resolver.firstUnmappedLine
         }
         let tags = root["tags"]?.sequence?.compactMap(\.string) ?? []
         return .rule(CompiledRule(
             id: id, title: title, level: level, path: path, line: line,
             logSource: logSource, status: unmappedReason == nil ? .compiled : .compiledUnmapped,
-            unmappedReason: unmappedReason, tags: tags, selections: selections,
+            unmappedReason: unmappedReason, unmappedLine: unmappedLine, tags: tags,
+            selections: selections,
             condition: condition, gate: gate, conditionSelections: named))
     }
 
@@ -208,7 +212,8 @@ struct SigmaCompiler {
                                       line: entry.key.mark.line)
                 }
                 do {
-                    parts.append(try compileItem(key: key, value: entry.value, resolver: resolver))
+                    parts.append(try compileItem(key: key, value: entry.value, resolver: resolver,
+                                                 line: entry.key.mark.line))
                 } catch {
                     var refusal = error
                     refusal.line = refusal.line ?? entry.key.mark.line
@@ -240,8 +245,8 @@ struct SigmaCompiler {
     // MARK: - Field items and modifiers
 
     /// One `field|modifier…: value(s)` entry; an empty field is a keyword search.
-    func compileItem(key: String, value: YAMLNode, resolver: FieldResolver) throws(RuleRefusal)
-        -> RuleExpression
+    func compileItem(key: String, value: YAMLNode, resolver: FieldResolver,
+                     line: Int? = nil) throws(RuleRefusal) -> RuleExpression
     {
         let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         let writtenField = parts[0]
@@ -250,7 +255,8 @@ struct SigmaCompiler {
             throw RuleRefusal(code: "unsupported-modifier",
                               message: "modifier '\(modifier)' is not supported (in '\(key)')")
         }
-        let field: String? = writtenField.isEmpty ? nil : resolver.resolve(writtenField)
+        let field: String? = writtenField.isEmpty ? nil
+            : resolver.resolve(writtenField, at: line)
         let has = Set(modifiers)
         let values: [YAMLNode] = value.sequence ?? [value]
         guard !values.isEmpty else {
@@ -288,7 +294,8 @@ struct SigmaCompiler {
                     throw RuleRefusal(code: "invalid-value", message: "fieldref needs a field name")
                 }
                 tests.append(.test(FieldTest(field: target, kind: .fieldReference(
-                    resolver.resolve(name), caseless: !has.contains("cased")))))
+                    resolver.resolve(name, at: node.mark.line),
+                    caseless: !has.contains("cased")))))
             }
             return negatedIfNeeded(combine(tests), has: has, field: target)
         }

@@ -135,5 +135,28 @@ struct RulesCommandTests {
             "\($0["id"] ?? "?") \($0["ok"] ?? "?") \($0["status"] ?? "?") \($0["line"] ?? "?")"
         }
         #expect(reports == ["cli-failed-logon 1 compiled 1", "cli-refused 0 refused 15"])
+
+        // A compiled-unmapped rule points at its first unmapped field (line
+        // 7 here), or at its log source when that is what the mapping lacks
+        // (line 3 of `unmapped`).
+        let field = """
+            title: Unmapped field
+            id: cli-unmapped-field
+            logsource: {product: linux, category: process_creation}
+            detection:
+                selection:
+                    Image: /usr/bin/curl
+                    NoSuchField: x
+                condition: selection
+            """
+        try cli.directory.write("field.yml", field + "\n")
+        try cli.directory.write("source.yml", Self.unmapped + "\n")
+        let unmapped = try cli.binary.run(["rules", "check", "field.yml", "source.yml", "--json"],
+                                          in: cli.directory.url)
+        let lines = unmapped.outputLines.compactMap(CommandLineHarness.object).map {
+            "\($0["id"] ?? "?") \($0["status"] ?? "?") \($0["line"] ?? "?")"
+        }
+        #expect(lines == ["cli-unmapped-field compiled-unmapped 7",
+                          "cli-unmapped compiled-unmapped 3"])
     }
 }
