@@ -72,7 +72,10 @@ extension Inventory {
         var found: [AssetCard] = []
         found.reserveCapacity(ids.count)
         for id in ids {
-            if let asset = assets[id] { found.append(AssetCard(asset)) }
+            // Read in place: a copy of the asset would retain every text it
+            // holds, for each event.
+            guard let index = assets.index(forKey: id) else { continue }
+            found.append(AssetCard(assets.values[index]))
         }
         if found.count > 1 {
             found.sort { a, b in
@@ -105,7 +108,7 @@ public struct AssetCard: Sendable, Hashable {
     /// Sorted.
     public let tags: [String]
 
-    public init(_ asset: Asset) {
+    public init(_ asset: borrowing Asset) {
         id = asset.id
         name = asset.name
         category = asset.category
