@@ -58,6 +58,9 @@ enum AlertsCommand {
         func time(_ option: String) throws -> EventTime? {
             try arguments.value(option).map { try CommonOptions.time($0, option: option) }
         }
+        if arguments.value("--asset")?.isEmpty == true {
+            throw UsageError("'--asset' needs an asset's uuid or name")
+        }
         let query = AlertQuery(
             community: try CommonOptions.community(arguments), ruleID: arguments.value("--rule"),
             asset: arguments.value("--asset"),
@@ -80,6 +83,8 @@ enum AlertsCommand {
             } catch let error as StoreError where error.code == .notFound {
                 Terminal.note("note: \(error.message) either; check the name (alerts list "
                               + "--asset takes an asset's uuid or its name)")
+            } catch {
+                // Several assets have the name: it is no typo.
             }
         }
         return 0

@@ -231,11 +231,13 @@ enum IngestCommand {
     static func printSummary(_ summary: IngestSummary, files: Int, store: InventoryStore,
                              community: String, wroteOutput: Bool, outputWasSuppressed: Bool) {
         let megabytes = Double(summary.bytes) / 1_000_000
-        // Malformed lines are read but not ingested: the first line counts
-        // the events, and says how many lines that took when some were bad.
+        // Malformed and oversized lines are read but not ingested: the first
+        // line counts the events, and the lines read when some were skipped
+        // (blank lines aside; a resumed file's line count includes them).
         let ingested = summary.eventsRead - summary.malformed
-        let read = summary.malformed > 0
-            ? " (of \(Formatting.count(summary.eventsRead, "line")) read)" : ""
+        let skipped = summary.malformed + summary.oversizedLines
+        let lineCount = summary.eventsRead + summary.oversizedLines
+        let read = skipped > 0 ? " (of \(Formatting.count(lineCount, "non-blank line")) read)" : ""
         var lines = [
             "ingested \(Formatting.count(ingested, "event"))\(read) "
                 + "from \(files) input\(files == 1 ? "" : "s") in "

@@ -18,10 +18,9 @@ enum RulesCommands {
                 and why. With --json: one object per line for each rule an event
                 matches, {"file", "line", "rule_id", "title", "why"}; line is 1-based
                 (file is "-" for standard input). Like an ingest, it runs the compiled
-                rules only: a
-                compiled-unmapped rule names fields or a log source outside the
-                mapping, so on ECS events its tests read absent fields ('not selection'
-                then matches everything).
+                rules only: a compiled-unmapped rule names fields or a log source
+                outside the mapping, so on ECS events its tests read absent fields
+                ('not selection' then matches everything).
 
         --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
                         mapping; 'none' keeps field names as written and ignores log
@@ -182,10 +181,10 @@ enum RulesCommands {
                         "\(eventsPath):\(error.lineNumber ?? 0): \(error.message)\n".utf8))
                 }) { line, lineNumber, _ in
                     guard !line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) else { return }
-                    eventCount += 1
                     let record: DetectionRecord
                     do {
                         record = try reader.read(line)
+                        eventCount += 1
                     } catch {
                         FileHandle.standardError.write(Data(
                             "\(eventsPath):\(lineNumber): \(String(describing: error))\n".utf8))

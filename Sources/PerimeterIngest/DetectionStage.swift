@@ -246,11 +246,12 @@ public final class DetectionStage {
             }
         }
         if engine.needsAllStrings {
+            // The event's own strings only: a keyword is about what the log
+            // says, and an asset's name or tag holding it (a host named
+            // `mimikatz-lab`) must not make every event of that asset match.
+            // Rules reach asset fields by name (`sekoiaio.any_asset.tags`),
+            // and `rules test` (no inventory) then finds what an ingest finds.
             parsed.forEachKeywordString { record.allStrings.append($0) }
-            if !enrichment.isEmpty {
-                record.allStrings += enrichment.tags + enrichment.uuids + enrichment.names
-                    + enrichment.criticalityDisplays
-            }
         }
     }
 

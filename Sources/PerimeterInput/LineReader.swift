@@ -168,7 +168,8 @@ public final class LineReader {
                     if length > maximumLineLength {
                         try reportOversized(lineNumber, onOversizedLine)
                     } else {
-                        try body(UnsafeRawBufferPointer(rebasing: buffer[start..<start + length]),
+                        try body(UnsafeRawBufferPointer(
+                                    rebasing: buffer[content(start..<start + length)]),
                                  lineNumber, endOffset)
                     }
                 }
@@ -207,7 +208,7 @@ public final class LineReader {
             if discarding || length > maximumLineLength {
                 try reportOversized(lineNumber, onOversizedLine)
             } else {
-                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), lineNumber,
+                try body(UnsafeRawBufferPointer(rebasing: buffer[content(0..<length)]), lineNumber,
                          bufferOffset + UInt64(end))
             }
             bufferOffset += UInt64(end)
@@ -216,6 +217,16 @@ public final class LineReader {
     }
 
     // MARK: - Reading
+
+    /// A line's bytes in `buffer` without the UTF-8 byte-order mark that
+    /// some Windows tools write at the start of a file (RFC 8259 lets a
+    /// reader ignore it): the first event would otherwise be malformed.
+    private func content(_ line: Range<Int>) -> Range<Int> {
+        guard bufferOffset + UInt64(line.lowerBound) == 0, line.count >= 3,
+              buffer[line.lowerBound] == 0xEF, buffer[line.lowerBound + 1] == 0xBB,
+              buffer[line.lowerBound + 2] == 0xBF else { return line }
+        return line.lowerBound + 3..<line.upperBound
+    }
 
     private func reportOversized(_ lineNumber: Int,
                                  _ handler: (InputError) throws -> Void) throws {

@@ -82,6 +82,15 @@ struct AlertsCommandTests {
         let quiet = try cli.run(["alerts", "list", "--asset", "ws-lab"])
         #expect(quiet.outputText == "no alerts\n")
         #expect(quiet.standardError.isEmpty, "\(quiet.standardError)")
+        // Two assets of that name: still no typo, no note, no error.
+        let twin = try cli.run(["assets", "create", "--category", "host", "--name", "ws-lab",
+                                "--atom", "hostname=ws-lab-2"])
+        #expect(twin.status == 0, "\(twin.standardError)")
+        let twins = try cli.run(["alerts", "list", "--asset", "ws-lab"])
+        #expect(twins.status == 0)
+        #expect(twins.outputText == "no alerts\n")
+        #expect(twins.standardError.isEmpty, "\(twins.standardError)")
+        #expect(try cli.run(["alerts", "list", "--asset", ""]).status == 2)
         // A name nothing holds: the answer says so, to catch a typo.
         let typo = try cli.run(["alerts", "list", "--asset", "ws-vpi"])
         #expect(typo.status == 0)

@@ -318,6 +318,32 @@ struct DetectionStageTests {
         #expect(stored.first?.urgency == 73)  // high 75, host 70: (75 + 70 + 1) / 2
     }
 
+    /// A keyword is searched in what the event says, not in the asset
+    /// fields enrichment adds: ws-vip-3 is unrated ("unrated" is in its
+    /// enrichment), but only the second event's own text holds the word.
+    @Test("keywords search the event's own strings, not its enrichment")
+    func keywordsIgnoreEnrichment() throws {
+        let fixture = try Fixture()
+        var settings = DetectionSettings()
+        settings.rulePaths = [try fixture.write("keywords.yml", """
+            title: Unrated word
+            id: keyword-unrated
+            taxonomy: ecs
+            level: low
+            logsource: {product: any}
+            detection:
+                words: [unrated, vip-lab]
+                condition: words
+            """)]
+        let summary = try fixture.ingest([
+            Self.signIn("ws-vip-3", at: "11:00"),
+            #"{"@timestamp":"2024-05-01T11:05:00Z","message":"scan: 3 unrated findings","#
+                + #""host":{"name":"dc-01"}}"#,
+        ], file: "keywords.ndjson", settings: settings)
+        #expect(summary.eventsEvaluated == 2)
+        #expect(summary.matches == 1)
+    }
+
     @Test("the configuration's detection section", arguments: [
         ("detection: {alert_window: 15m}", nil),
         ("detection: {alert_window: soon}", "alert_window"),

@@ -71,6 +71,10 @@ struct SplitCase: CustomTestStringConvertible, Sendable {
     SplitCase(input: "\n\nx\n", expected: ["1@1:", "2@2:", "3@4:x"]),
     SplitCase(input: "", expected: []),
     SplitCase(input: "a\rb\n", expected: ["1@4:a\rb"]),
+    // A byte-order mark (3 bytes) starts the stream: dropped; elsewhere kept.
+    SplitCase(input: "\u{FEFF}a\nb\n", expected: ["1@5:a", "2@7:b"]),
+    SplitCase(input: "a\n\u{FEFF}b\n", expected: ["1@2:a", "2@7:\u{FEFF}b"]),
+    SplitCase(input: "\u{FEFF}", expected: ["1@3:"]),
 ])
 func splitsLines(_ c: SplitCase) throws {
     let folder = try ScratchFolder()
