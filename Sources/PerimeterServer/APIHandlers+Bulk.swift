@@ -138,7 +138,9 @@ extension APIHandlers {
         if let text = context.request.query["entity"], !text.isEmpty { entity = text }
         let returnEnriched = context.request.query["return"] == "enriched"
         var lines: [Range<Int>] = []
-        var start = 0
+        // A UTF-8 byte-order mark before the first event is skipped, as a
+        // file's is (`LineReader`).
+        var start = body.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         body.withUnsafeBufferPointer { bytes in
             for index in 0..<bytes.count where bytes[index] == 0x0A {
                 lines.append(start..<index)

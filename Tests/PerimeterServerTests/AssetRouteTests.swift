@@ -170,6 +170,20 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A body written by a tool that starts its text with a byte-order
+    /// mark keeps its first event.
+    @Test func aByteOrderMarkBeforeTheFirstEventIsSkipped() async throws {
+        let server = try await TestServer.start()
+        let events = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"ws-bom\"}}\n"
+            + "{\"@timestamp\":\"2026-03-02T08:01:00Z\",\"host\":{\"name\":\"ws-bom\"}}\n"
+        let intake = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                           body: [0xEF, 0xBB, 0xBF] + Array(events.utf8)).json()
+        #expect(intake["received"] as? Int == 2)
+        #expect(intake["malformed"] as? Int == 0)
+        #expect(intake["discovered"] as? Int == 1)
+        await server.stop()
+    }
+
     @Test func atomsAreLookedUpConfirmedAndRejected() async throws {
         let server = try await TestServer.start()
         let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"laptop-9\","
