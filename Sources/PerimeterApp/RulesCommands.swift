@@ -169,6 +169,17 @@ enum RulesCommands {
         var matchedEvents = 0
         var matchedByCompiled = 0
         var eventCount = 0
+        // Line problems are shown up to a limit, as an ingest shows them: a
+        // file of the wrong format would otherwise print every one of its lines.
+        var lineProblems = 0
+        let shownLineProblems = 20
+        func reportLine(_ text: String) {
+            problems += 1
+            lineProblems += 1
+            if lineProblems <= shownLineProblems {
+                FileHandle.standardError.write(Data((text + "\n").utf8))
+            }
+        }
         // One input keeps the short "line N" form; several name the file.
         let namesFiles = eventsPaths.count > 1
         for eventsPath in eventsPaths {
@@ -176,9 +187,7 @@ enum RulesCommands {
                 let lines = eventsPath == "-" ? LineReader.standardInput()
                     : try LineReader(path: eventsPath)
                 try lines.forEachLine(onOversizedLine: { error in
-                    problems += 1
-                    FileHandle.standardError.write(Data(
-                        "\(eventsPath):\(error.lineNumber ?? 0): \(error.message)\n".utf8))
+                    reportLine("\(eventsPath):\(error.lineNumber ?? 0): \(error.message)")
                 }) { line, lineNumber, _ in
                     guard !line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) else { return }
                     let record: DetectionRecord
@@ -186,9 +195,7 @@ enum RulesCommands {
                         record = try reader.read(line)
                         eventCount += 1
                     } catch {
-                        FileHandle.standardError.write(Data(
-                            "\(eventsPath):\(lineNumber): \(String(describing: error))\n".utf8))
-                        problems += 1
+                        reportLine("\(eventsPath):\(lineNumber): \(String(describing: error))")
                         return
                     }
                     let indices = engine.matchingRuleIndices(record)
@@ -209,6 +216,11 @@ enum RulesCommands {
             } catch {
                 return fail(String(describing: error))
             }
+        }
+        if lineProblems > shownLineProblems {
+            FileHandle.standardError.write(Data(
+                "\(Formatting.count(lineProblems - shownLineProblems, "more line problem")) not shown\n"
+                    .utf8))
         }
         let split = runsUnmapped && unmapped > 0
             ? " (\(Formatting.count(matchedByCompiled)) by compiled rules)" : ""

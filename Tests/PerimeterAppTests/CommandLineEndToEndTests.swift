@@ -386,6 +386,19 @@ struct CommandLineEndToEndTests {
         #expect(try cli.listAssets(["--category", "host"]).assets.names == ["ws-07"])
     }
 
+    /// An input of which no line is an event (a CSV, say) fails the run,
+    /// where a few bad lines among events are only reported.
+    @Test func anInputWithoutOneEventFails() throws {
+        guard let cli = try H.make("no-events") else { return }
+        defer { cli.remove() }
+        let input = try cli.directory.write("assets.csv", "name,ip\nws-01,10.0.0.1\n\n")
+        let result = try cli.run(["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z", input])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains(
+            "no event could be read: every one of the 2 lines read was malformed"),
+                "\(result.standardError)")
+    }
+
     /// Issue "Embedded store": a re-run reads only what was appended.
     @Test func resumedIngestCountsOnlyTheNewLines() throws {
         guard let cli = try H.make("resume") else { return }

@@ -105,6 +105,16 @@ struct RulesCommandTests {
         #expect(result.standardError.contains("4 of 6 events matched; 1 problem"),
                 "\(result.standardError)")
 
+        // A file of the wrong format: 25 bad lines, 20 shown, all counted.
+        try cli.directory.write("bad.ndjson", String(repeating: "x\n", count: 25))
+        let bad = try cli.binary.run(["rules", "test", "failed.yml", "bad.ndjson"],
+                                     in: cli.directory.url)
+        #expect(bad.status == 1)
+        #expect(bad.standardError.contains("bad.ndjson:20:"))
+        #expect(!bad.standardError.contains("bad.ndjson:21:"))
+        #expect(bad.standardError.contains("5 more line problems not shown"))
+        #expect(bad.standardError.contains("0 of 0 events matched; 25 problems"))
+
         let text = try cli.binary.run(["rules", "test", "failed.yml", "a.ndjson", "b.ndjson.gz"],
                                       in: cli.directory.url)
         #expect(text.outputLines.filter { !$0.hasPrefix(" ") }
