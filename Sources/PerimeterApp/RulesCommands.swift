@@ -165,7 +165,7 @@ enum RulesCommands {
         let engine = DetectionEngine(rules: set.rules, filters: set.filters,
                                      configuration: DetectionConfiguration(
                                         runsUnmappedRules: runsUnmapped))
-        let reader = JSONEventReader(engine: engine)
+        let reader = JSONEventReader(engine: engine, keepsStringPaths: true)
         var matchedEvents = 0
         var matchedByCompiled = 0
         var eventCount = 0

@@ -450,10 +450,17 @@ public final class DetectionEngine {
                 let compiled = program.tests[Int(test)]
                 let outcome = computeTest(compiled, event)
                 guard outcome.matched else { return }
-                result.append(MatchExplanation(
-                    selection: name, test: compiled.display,
-                    field: compiled.field < 0 ? "keywords" : fieldPaths[compiled.field],
-                    value: outcome.value))
+                var field = compiled.field < 0 ? "keywords" : fieldPaths[compiled.field]
+                var display = compiled.display
+                // A keyword names the field it was found in, when the event
+                // kept its string paths.
+                if compiled.field < 0, let value = outcome.value,
+                   let path = event.path(ofString: value), display.hasPrefix(field) {
+                    display = path + display.dropFirst(field.count)
+                    field = path
+                }
+                result.append(MatchExplanation(selection: name, test: display, field: field,
+                                               value: outcome.value))
             }
         }
         return result

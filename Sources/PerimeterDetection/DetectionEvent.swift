@@ -58,6 +58,13 @@ public protocol DetectionEvent {
     func values(of field: DetectionFieldID) -> ArraySlice<DetectionValue>
     /// Calls `body` with every string leaf of the event, for keyword searches.
     func forEachString(_ body: (String) -> Void)
+    /// The field path of the first string leaf equal to `value`, when the
+    /// event kept them: explanations name where a keyword was found.
+    func path(ofString value: String) -> String?
+}
+
+extension DetectionEvent {
+    public func path(ofString value: String) -> String? { nil }
 }
 
 /// A ready-made `DetectionEvent`: the values of the engine's fields, filled once.
@@ -76,6 +83,9 @@ public struct DetectionRecord: DetectionEvent, Sendable {
     private var filled: [DetectionFieldID] = []
     /// Every string leaf, filled only when the engine has keyword rules.
     public var allStrings: [String] = []
+    /// The path of each of `allStrings`, filled only by a reader asked for
+    /// them (`JSONEventReader(engine:keepsStringPaths:)`, for `rules test`).
+    public var allStringPaths: [String] = []
 
     public init(fieldCount: Int) {
         ranges = Array(repeating: 0..<0, count: fieldCount)
@@ -87,6 +97,7 @@ public struct DetectionRecord: DetectionEvent, Sendable {
         for field in filled { ranges[field] = 0..<0 }
         filled.removeAll(keepingCapacity: true)
         allStrings.removeAll(keepingCapacity: true)
+        allStringPaths.removeAll(keepingCapacity: true)
     }
 
     public mutating func append(_ value: DetectionValue, to field: DetectionFieldID) {
@@ -122,5 +133,11 @@ public struct DetectionRecord: DetectionEvent, Sendable {
 
     public func forEachString(_ body: (String) -> Void) {
         for string in allStrings { body(string) }
+    }
+
+    public func path(ofString value: String) -> String? {
+        guard allStringPaths.count == allStrings.count,
+              let index = allStrings.firstIndex(of: value) else { return nil }
+        return allStringPaths[index]
     }
 }

@@ -7,9 +7,13 @@ public final class JSONEventReader {
     private let parser: EventParser
     private var record: DetectionRecord
     private let needsAllStrings: Bool
+    private let keepsStringPaths: Bool
 
-    public init(engine: DetectionEngine) {
+    /// `keepsStringPaths`: each record also keeps the path of each string
+    /// leaf, so that an explanation names where a keyword was found (slower).
+    public init(engine: DetectionEngine, keepsStringPaths: Bool = false) {
         needsAllStrings = engine.needsAllStrings
+        self.keepsStringPaths = keepsStringPaths
         parser = EventParser(selection: FieldSelection(paths: engine.fieldPaths),
                              collectsAllLeaves: engine.needsAllStrings)
         record = DetectionRecord(fieldCount: engine.fieldPaths.count)
@@ -55,7 +59,18 @@ public final class JSONEventReader {
                 for case .string(let string) in values { record.allStrings.append(string) }
             }
         }
-        if needsAllStrings {
+        if needsAllStrings && keepsStringPaths {
+            // Extra values come first in `allStrings`; their paths are unknown
+            // there, so none is kept rather than a misaligned one.
+            if record.allStrings.isEmpty {
+                parsed.forEachKeywordLeaf { path, string in
+                    record.allStrings.append(string)
+                    record.allStringPaths.append(path.string)
+                }
+            } else {
+                parsed.forEachKeywordString { record.allStrings.append($0) }
+            }
+        } else if needsAllStrings {
             parsed.forEachKeywordString { record.allStrings.append($0) }
         }
     }
@@ -66,9 +81,14 @@ extension ParsedEvent {
     /// `@timestamp`, which is when the event happened, not what it says (a
     /// keyword such as `':'` or `'2024'` would otherwise hold on every event).
     public func forEachKeywordString(_ body: (String) -> Void) {
+        forEachKeywordLeaf { _, string in body(string) }
+    }
+
+    /// `forEachKeywordString` with each string's dotted path.
+    public func forEachKeywordLeaf(_ body: (JSONString, String) -> Void) {
         forEachRawLeaf { path, value in
             guard case .string(let string) = value, !path.isEqual(to: "@timestamp") else { return }
-            body(string.string)
+            body(path, string.string)
         }
     }
 }

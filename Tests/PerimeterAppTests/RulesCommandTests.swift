@@ -123,6 +123,32 @@ struct RulesCommandTests {
                 "b.ndjson.gz:1: Failed logon (cli-failed-logon)"])
     }
 
+    /// A keyword's explanation names the field it was found in.
+    @Test func aKeywordMatchNamesItsField() throws {
+        guard let cli = try CommandLineHarness.make("rules-keyword") else { return }
+        defer { cli.remove() }
+        try cli.directory.write("words.yml", """
+            title: Scanner words
+            id: cli-keywords
+            taxonomy: ecs
+            logsource: {product: any}
+            detection:
+                words: [unrated]
+                condition: words
+            """)
+        try cli.directory.write("events.ndjson",
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"},"#
+                + #""event":{"original":"x"},"scan":{"summary":"3 UNRATED findings"}}"# + "\n")
+        let result = try cli.binary.run(["rules", "test", "words.yml", "events.ndjson", "--json"],
+                                        in: cli.directory.url)
+        #expect(result.status == 0, "\(result.standardError)")
+        let why = result.outputLines.compactMap(CommandLineHarness.object).first?["why"]
+            as? [[String: Any]]
+        #expect(why?.first?["field"] as? String == "scan.summary")
+        #expect(why?.first?["test"] as? String == "scan.summary contains 'unrated'")
+        #expect(why?.first?["value"] as? String == "3 UNRATED findings")
+    }
+
     /// Two documents in one file, the second refused on its line 15 (the
     /// line of the unsupported modifier, counted by hand).
     @Test func checkGivesEachDocumentItsLine() throws {
