@@ -146,11 +146,11 @@ enum IngestCommand {
         // events (a CSV, a JSON array, the wrong file), which a script should
         // hear about. Some bad lines among good ones are only reported.
         let summary = pipeline.summaryNow
-        if summary.eventsRead + summary.oversizedLines > 0 && summary.eventsRead == summary.malformed {
+        let linesRead = summary.eventsRead + summary.oversizedLines
+        if linesRead > 0 && summary.eventsRead == summary.malformed {
             Terminal.error("no event could be read: every one of the "
-                           + "\(Formatting.count(summary.eventsRead + summary.oversizedLines, "line")) "
-                           + "read was malformed or too long (is the input NDJSON, one JSON "
-                           + "object per line?)")
+                           + "\(Formatting.count(linesRead, "line")) read was malformed or too "
+                           + "long (is the input NDJSON, one JSON object per line?)")
             return 1
         }
         return failedInputs > 0 ? 1 : 0

@@ -218,9 +218,8 @@ enum RulesCommands {
             }
         }
         if lineProblems > shownLineProblems {
-            FileHandle.standardError.write(Data(
-                "\(Formatting.count(lineProblems - shownLineProblems, "more line problem")) not shown\n"
-                    .utf8))
+            let hidden = Formatting.count(lineProblems - shownLineProblems, "more line problem")
+            FileHandle.standardError.write(Data("\(hidden) not shown\n".utf8))
         }
         let split = runsUnmapped && unmapped > 0
             ? " (\(Formatting.count(matchedByCompiled)) by compiled rules)" : ""

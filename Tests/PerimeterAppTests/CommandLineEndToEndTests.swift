@@ -284,7 +284,8 @@ struct CommandLineEndToEndTests {
         #expect(result.standardError.contains("\(input):3:"))
         #expect(result.standardError.contains("malformed lines        2"))
         // Two events went in; the two bad lines are counted apart.
-        #expect(result.standardError.contains("\ningested 2 events (of 4 non-blank lines read) from 1 input"),
+        #expect(result.standardError.contains(
+                    "\ningested 2 events (of 4 non-blank lines read) from 1 input"),
                 "\(result.standardError)")
         #expect(try filePermissions(rejects) == 0o600)
         #expect(try filePermissions(cli.store) == 0o600)

@@ -86,7 +86,8 @@ struct RulesCommandTests {
         let compressed = cli.directory.path("b.ndjson.gz")
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
-        gzip.arguments = ["-c", "printf '%s\\n' '{\"event\":{\"code\":\"4625\"}}' | gzip > '\(compressed)'"]
+        gzip.arguments = ["-c", "printf '%s\\n' '{\"event\":{\"code\":\"4625\"}}' "
+                          + "| gzip > '\(compressed)'"]
         try gzip.run()
         gzip.waitUntilExit()
         #expect(gzip.terminationStatus == 0)
