@@ -24,8 +24,21 @@ extension Inventory {
     }
 
     /// Matches distinct atoms whose ids in `scope` are already interned.
+    ///
+    /// The name decides which host an event is about (SPEC §2): the
+    /// holders of its host.id or agent.id pick among machines that share
+    /// the name, and add no machine the name does not denote. An id held
+    /// by another host than the one named (a forwarder's agent id on the
+    /// events it relays, an image cloned with its id) is a conflict that
+    /// discovery records; enriching with that host would rate the event by
+    /// a machine it is not about. Ids alone, with no known name, decide.
     func match(_ atoms: [Atom], ids: [Int32], in scope: ScopeKey, at time: EventTime) -> AssetMatch {
         var match = AssetMatch()
+        // Hosts named by a hostname or fqdn, and by a host or agent id,
+        // kept apart until every atom is read; empty for most events.
+        var named: [AssetID] = []
+        var ambiguousNames: [Atom] = []
+        var identified: [AssetID] = []
         for (atom, id) in zip(atoms, ids) {
             var holders: [AssetID]
             switch atom.type {
@@ -48,13 +61,29 @@ extension Inventory {
                 pending.unclaimed[id] = max(pending.unclaimed[id] ?? time, time)
                 continue
             }
-            if atom.type == .hostname && holders.count > 1 {
-                match.ambiguousAtoms.append(atom)
-            }
-            for asset in holders where !match.assets.contains(asset) {
-                match.assets.append(asset)
+            switch atom.type {
+            case .hostname, .fqdn:
+                if atom.type == .hostname && holders.count > 1 { ambiguousNames.append(atom) }
+                for asset in holders where !named.contains(asset) { named.append(asset) }
+            case .hostID, .agentID:
+                for asset in holders where !identified.contains(asset) { identified.append(asset) }
+            default:
+                for asset in holders where !match.assets.contains(asset) {
+                    match.assets.append(asset)
+                }
             }
         }
+        guard !named.isEmpty || !identified.isEmpty else { return match }
+        var hosts = named.isEmpty ? identified : named
+        if named.count > 1 {
+            let picked = named.filter(identified.contains)
+            if picked.isEmpty {
+                match.ambiguousAtoms = ambiguousNames
+            } else {
+                hosts = picked
+            }
+        }
+        for asset in hosts where !match.assets.contains(asset) { match.assets.append(asset) }
         return match
     }
 

@@ -29,6 +29,12 @@ import Testing
                                      in: Fixture.scope, at: later)
         #expect(byName.assets.count == 2)
         #expect(byName.ambiguousAtoms == [Fixture.hostname("ws-01")])
+        // The name with one of the ids: that machine alone, no ambiguity.
+        let both = inventory.match([FieldAtom(atom: Fixture.hostname("ws-01"), field: "host.name"),
+                                    FieldAtom(atom: idA, field: "host.id")],
+                                   in: Fixture.scope, at: later)
+        #expect(both.assets == byID.assets)
+        #expect(!both.isAmbiguous)
     }
 
     /// The same host seen again, by name, with the id it reported before:
@@ -219,6 +225,15 @@ import Testing
         inventory.feed([event("wec-01", "09:00"), event("ws-07", "09:01"), event("ws-08", "09:02")])
         #expect(inventory.assetCount == 3)
         #expect(inventory.drainChanges().conflicts.count == 2)
+        // An event of ws-07 relayed with the forwarder's id is about ws-07
+        // alone: the id's holder (wec-01) is not added to it.
+        let relayed = event("ws-07", "09:30")
+        let match = inventory.match(relayed.atoms, in: Fixture.scope, at: Fixture.clock("09:30"))
+        #expect(match.assets.compactMap { inventory.asset($0)?.name } == ["ws-07"])
+        // The id alone still names its holder.
+        let byID = inventory.match(Array(relayed.atoms.dropFirst()), in: Fixture.scope,
+                                   at: Fixture.clock("09:30"))
+        #expect(byID.assets.compactMap { inventory.asset($0)?.name } == ["wec-01"])
     }
 }
 

@@ -619,8 +619,12 @@ class Inventory:
         return True
 
     def match(self, event):
-        """The assets an event's atoms name at its own time."""
-        result = []
+        """The assets an event's atoms name at its own time.
+
+        The name decides which host the event is about: host and agent ids
+        pick among the hosts a shared name denotes and add none it does not
+        (a forwarder's agent id on relayed events); alone, they decide."""
+        result, named, identified = [], [], []
         for _, atom in event.atoms:
             if atom[0] in ("ipv4", "ipv6"):
                 holders = self.address_holder(atom, event.time)
@@ -629,8 +633,13 @@ class Inventory:
                 holders = holders if len(holders) == 1 else []
             else:
                 holders = self.held(atom, event.time)
-            result += [h for h in holders if h not in result]
-        return result
+            bucket = (named if atom[0] in ("hostname", "fqdn")
+                      else identified if atom[0] in ("host_id", "agent_id") else result)
+            bucket += [h for h in holders if h not in bucket]
+        hosts = named or identified
+        if len(named) > 1 and any(h in identified for h in named):
+            hosts = [h for h in named if h in identified]
+        return result + [h for h in hosts if h not in result]
 
 
 def build(events):
