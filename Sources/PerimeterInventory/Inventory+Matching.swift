@@ -34,10 +34,12 @@ extension Inventory {
     /// a machine it is not about. Ids alone, with no known name, decide.
     func match(_ atoms: [Atom], ids: [Int32], in scope: ScopeKey, at time: EventTime) -> AssetMatch {
         var match = AssetMatch()
-        // Hosts named by a hostname or fqdn, and by a host or agent id,
-        // kept apart until every atom is read; empty for most events.
-        var named: [AssetID] = []
-        var ambiguousNames: [Atom] = []
+        // Which of `match.assets` a hostname or fqdn named, and which some
+        // other atom (bit i for asset i; an event names a handful), so that
+        // an id can narrow the named hosts without an array per event. The
+        // holders of ids wait in `identified`, made only when an id has one.
+        var namedMask: UInt64 = 0
+        var otherMask: UInt64 = 0
         var identified: [AssetID] = []
         for (atom, id) in zip(atoms, ids) {
             var holders: [AssetID]
@@ -61,29 +63,37 @@ extension Inventory {
                 pending.unclaimed[id] = max(pending.unclaimed[id] ?? time, time)
                 continue
             }
-            switch atom.type {
-            case .hostname, .fqdn:
-                if atom.type == .hostname && holders.count > 1 { ambiguousNames.append(atom) }
-                for asset in holders where !named.contains(asset) { named.append(asset) }
-            case .hostID, .agentID:
+            if atom.type == .hostID || atom.type == .agentID {
                 for asset in holders where !identified.contains(asset) { identified.append(asset) }
-            default:
-                for asset in holders where !match.assets.contains(asset) {
+                continue
+            }
+            let isName = atom.type == .hostname || atom.type == .fqdn
+            if atom.type == .hostname && holders.count > 1 {
+                match.ambiguousAtoms.append(atom)
+            }
+            for asset in holders {
+                let index = match.assets.firstIndex(of: asset) ?? {
                     match.assets.append(asset)
-                }
+                    return match.assets.count - 1
+                }()
+                guard index < 64 else { continue }
+                if isName { namedMask |= 1 << index } else { otherMask |= 1 << index }
             }
         }
-        guard !named.isEmpty || !identified.isEmpty else { return match }
-        var hosts = named.isEmpty ? identified : named
-        if named.count > 1 {
-            let picked = named.filter(identified.contains)
-            if picked.isEmpty {
-                match.ambiguousAtoms = ambiguousNames
-            } else {
-                hosts = picked
+        guard !identified.isEmpty else { return match }
+        if namedMask == 0 {
+            for asset in identified where !match.assets.contains(asset) { match.assets.append(asset) }
+        } else if namedMask.nonzeroBitCount > 1 {
+            // A name several machines share: the ids pick among them.
+            let picked = (0..<match.assets.count).filter {
+                namedMask & (1 << $0) != 0 && identified.contains(match.assets[$0])
             }
+            guard !picked.isEmpty else { return match }
+            match.assets = match.assets.indices.filter {
+                picked.contains($0) || namedMask & (1 << $0) == 0 || otherMask & (1 << $0) != 0
+            }.map { match.assets[$0] }
+            match.ambiguousAtoms.removeAll { $0.type == .hostname }
         }
-        for asset in hosts where !match.assets.contains(asset) { match.assets.append(asset) }
         return match
     }
 
