@@ -196,6 +196,7 @@ enum IngestCommand {
             Terminal.warning("\(report.path):\(report.line): \(kind) refused "
                              + "(\(report.reasonCode ?? "error")): \(report.reason ?? "")")
         }
+        for warning in stage.filterWarnings { Terminal.warning(warning) }
         let alerts = try arguments.value("--alerts").map { try FileSink(path: $0) }
         return (stage, alerts)
     }
@@ -211,11 +212,17 @@ enum IngestCommand {
                         + "check')" : ""),
             "  matches                \(Formatting.count(summary.matches))",
             "  alerts raised          \(Formatting.count(summary.alertsOpened)) new, "
-                + "\(Formatting.count(summary.matchesJoined)) matches joined open alerts",
+                + "\(Formatting.count(summary.matchesJoined)) "
+                + "\(summary.matchesJoined == 1 ? "match" : "matches") joined open alerts",
         ]
         let byRule = summary.alertsByRule.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
         for (rule, count) in byRule.prefix(10) {
             lines.append("    \(Formatting.count(count)) by rule \(rule)")
+        }
+        if byRule.count > 10 {
+            let rest = byRule.dropFirst(10).reduce(0) { $0 + $1.value }
+            lines.append("    \(Formatting.count(rest)) by "
+                         + Formatting.count(byRule.count - 10, "other rule"))
         }
         for (filter, count) in summary.suppressedByFilter.sorted(by: { $0.key < $1.key }) {
             lines.append("  suppressed by filter \(filter): \(Formatting.count(count))")

@@ -20,7 +20,9 @@ enum RulesCommands {
                 (file is "-" for standard input). Like an ingest, it runs the compiled
                 rules only: a compiled-unmapped rule names fields or a log source
                 outside the mapping, so on ECS events its tests read absent fields
-                ('not selection' then matches everything).
+                ('not selection' then matches everything). Alert filters are not
+                applied: it shows every match, as an ingest sees them before its
+                filters.
 
         --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
                         mapping; 'none' keeps field names as written and ignores log
@@ -117,6 +119,9 @@ enum RulesCommands {
                     ? "refused (\(report.reasonCode ?? "error"))" : "compiled-unmapped"
                 print("\(report.path):\(report.line): \(label): \(report.reason ?? "")")
             }
+        }
+        for warning in set.filterTargetsWithoutRule {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let summary = RuleCheckSummary(reports: set.reports)
         if json {

@@ -7,6 +7,21 @@ public struct RuleSet: Sendable {
     public var rules: [CompiledRule] = []
     public var filters: [CompiledFilter] = []
     public var reports: [RuleStatusReport] = []
+
+    /// Each rule id a filter names that no rule of the set has, with
+    /// where the filter is: a mistyped id silently disables the filter for
+    /// the rule meant. Empty when the set holds no rule (filters checked
+    /// on their own).
+    public var filterTargetsWithoutRule: [String] {
+        guard !rules.isEmpty else { return [] }
+        let ids = Set(rules.map(\.id))
+        return filters.flatMap { filter in
+            filter.ruleIDs.filter { $0 != "*" && !ids.contains($0) }.map {
+                "\(filter.path): filter '\(filter.id)' names the rule id '\($0)', which no "
+                    + "loaded rule has: it suppresses nothing"
+            }
+        }
+    }
 }
 
 /// How field names are read when rules are loaded.
@@ -105,9 +120,17 @@ public enum RuleLoader {
             guard sections.contains(where: { document[$0] != nil }) else { continue }
             let id = document["id"]?.string
             let title = document["title"]?.string
-            do {
+            do throws(RuleRefusal) {
                 switch try compiler.compileDocument(document, path: path) {
                 case .rule(let rule):
+                    // Alerts group by rule id and filters name rules by it:
+                    // two rules under one id would join each other's alerts.
+                    if let first = set.rules.first(where: { $0.id == rule.id }) {
+                        throw RuleRefusal(code: "duplicate-id", message:
+                            "the id '\(rule.id)' is already the id of '\(first.title)' at "
+                                + "\(first.path):\(first.line); ids must be unique (the first "
+                                + "rule is kept)", line: rule.line)
+                    }
                     set.rules.append(rule)
                     set.reports.append(RuleStatusReport(
                         path: path, line: rule.unmappedLine ?? rule.line, id: id, title: title,

@@ -103,6 +103,8 @@ public final class DetectionStage {
     public let engine: DetectionEngine
     /// Every rule and filter document loaded, refused ones included.
     public let reports: [RuleStatusReport]
+    /// Filters' rule ids that no loaded rule has (`RuleSet.filterTargetsWithoutRule`).
+    public let filterWarnings: [String]
     /// The event fields the pipeline's reader must extract for the engine.
     public let extraFields: [String]
     /// True when keyword rules need every string leaf of the event.
@@ -146,6 +148,7 @@ public final class DetectionStage {
                                          message: error.message + " (while loading rules)")
         }
         reports = set.reports
+        filterWarnings = set.filterTargetsWithoutRule
         engine = DetectionEngine(
             rules: set.rules, filters: set.filters,
             configuration: DetectionConfiguration(runsUnmappedRules: settings.runsUnmappedRules,

@@ -54,7 +54,7 @@ struct AlertsCommandTests {
                       "--no-output"])
         #expect(ingest.status == 0, "\(ingest.standardError)")
         // 10:00 and 10:30 join (within 1 h); 12:00 is 90 minutes after: a new alert.
-        #expect(ingest.standardError.contains("alerts raised          2 new, 1 matches joined"))
+        #expect(ingest.standardError.contains("alerts raised          2 new, 1 match joined"))
         #expect(ingest.standardError.contains("suppressed by filter cli-filter-lab: 1"))
 
         let written = try String(contentsOfFile: alertsFile, encoding: .utf8)

@@ -124,6 +124,32 @@ struct RulesCommandTests {
                 "b.ndjson.gz:1: Failed logon (cli-failed-logon)"])
     }
 
+    /// A filter naming a rule id that no rule has is checked but warned
+    /// about: a typo there would silently disable it.
+    @Test func aFilterForAnUnknownRuleIsWarnedAbout() throws {
+        guard let cli = try CommandLineHarness.make("rules-filter") else { return }
+        defer { cli.remove() }
+        try cli.directory.write("failed.yml", Self.failedLogon)
+        try cli.directory.write("filter.yml", """
+            title: Lab noise
+            id: cli-filter
+            filter:
+                rules: [cli-failed-logn, cli-failed-logon]
+                selection:
+                    host.name: lab-1
+                condition: selection
+            """)
+        let result = try cli.binary.run(["rules", "check", "failed.yml", "filter.yml"],
+                                        in: cli.directory.url)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains(
+            "filter 'cli-filter' names the rule id 'cli-failed-logn', which no loaded rule has"))
+        #expect(!result.standardError.contains("'cli-failed-logon', which"))
+        // Filters checked on their own: no rule to compare with, no warning.
+        let alone = try cli.binary.run(["rules", "check", "filter.yml"], in: cli.directory.url)
+        #expect(alone.standardError.isEmpty, "\(alone.standardError)")
+    }
+
     /// A keyword's explanation names the field it was found in.
     @Test func aKeywordMatchNamesItsField() throws {
         guard let cli = try CommandLineHarness.make("rules-keyword") else { return }
