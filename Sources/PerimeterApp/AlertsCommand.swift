@@ -81,8 +81,8 @@ enum AlertsCommand {
             do {
                 _ = try store.asset(named: reference, community: query.community)
             } catch let error as StoreError where error.code == .notFound {
-                Terminal.note("note: \(error.message) either; check the name (alerts list "
-                              + "--asset takes an asset's uuid or its name)")
+                Terminal.note("note: the inventory has \(error.message) either; check the "
+                              + "name (--asset takes an asset's uuid or its name)")
             } catch {
                 // Several assets have the name: it is no typo.
             }

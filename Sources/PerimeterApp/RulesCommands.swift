@@ -124,7 +124,12 @@ enum RulesCommands {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let summary = RuleCheckSummary(reports: set.reports)
+        guard summary.total > 0 || !set.filters.isEmpty else {
+            return fail("no Sigma rule or filter found in " + paths.map { "'\($0)'" }
+                .joined(separator: ", ") + " (.yml and .yaml files, read recursively)")
+        }
         if json {
+            fflush(nil)
             FileHandle.standardError.write(Data((summary.text + "\n").utf8))
         } else {
             print(summary.text)
@@ -230,6 +235,9 @@ enum RulesCommands {
             ? " (\(Formatting.count(matchedByCompiled)) by compiled rules)" : ""
         let summary = "\(matchedEvents) of \(eventCount) events matched\(split); "
             + Formatting.count(problems, "problem")
+        // The matches went to standard output through its buffer: out first,
+        // so that the two streams sent to one file keep their order.
+        fflush(nil)
         FileHandle.standardError.write(Data((summary + "\n").utf8))
         return problems == 0 ? 0 : 1
     }

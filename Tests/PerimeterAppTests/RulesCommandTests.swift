@@ -221,5 +221,12 @@ struct RulesCommandTests {
         }
         #expect(lines == ["cli-unmapped-field compiled-unmapped 7",
                           "cli-unmapped compiled-unmapped 3"])
+
+        // A folder without one rule is a mistake to report, not "100% ok".
+        try FileManager.default.createDirectory(atPath: cli.directory.path("empty"),
+                                                withIntermediateDirectories: true)
+        let empty = try cli.binary.run(["rules", "check", "empty"], in: cli.directory.url)
+        #expect(empty.status == 1)
+        #expect(empty.standardError.contains("no Sigma rule or filter found in 'empty'"))
     }
 }
