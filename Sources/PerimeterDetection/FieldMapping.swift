@@ -10,13 +10,18 @@ public struct FieldMapping: Sendable {
         public var logSource: LogSource
         /// A Sigma selection (ECS names) that the event must satisfy; nil gates nothing.
         var condition: RuleExpression?
-        public var fields: [String: String]
+        public var fields: [String: [String]]
         /// Fields not listed become `prefix + name` (Windows event data, for instance).
         public var unlistedFieldPrefix: String?
     }
 
     /// Field names mapped for every log source, unless a source overrides them.
-    public var fields: [String: String]
+    /// A name may map to several fields, of which an event fills one
+    /// (`IpAddress: [source.ip, winlog.event_data.IpAddress]`: winlogbeat
+    /// writes the address to the first, its `-` to the second): a test
+    /// holds when it holds on any of them, a test of absence (`null`,
+    /// `|exists: false`) when it holds on all of them.
+    public var fields: [String: [String]]
     public var sources: [Source]
     /// Where it was read from, for messages.
     public var origin: String
@@ -56,17 +61,21 @@ public struct FieldMapping: Sendable {
                         message: "\(origin):\(node.mark.line): \(text) (while reading the mapping)",
                         line: node.mark.line)
         }
-        func stringMap(_ node: YAMLNode?) throws(RuleRefusal) -> [String: String] {
+        func stringMap(_ node: YAMLNode?) throws(RuleRefusal) -> [String: [String]] {
             guard let node, !node.isNull else { return [:] }
             guard let mapping = node.mapping else {
                 throw failure(node, "expected a map of field names")
             }
-            var result: [String: String] = [:]
+            var result: [String: [String]] = [:]
             for entry in mapping {
-                guard let key = entry.key.string, let value = entry.value.string else {
-                    throw failure(entry.key, "a field mapping must be 'Name: ecs.field'")
+                let targets = entry.value.string.map { [$0] }
+                    ?? entry.value.sequence?.compactMap(\.string)
+                guard let key = entry.key.string, let targets, !targets.isEmpty,
+                      targets.count == (entry.value.sequence?.count ?? 1) else {
+                    throw failure(entry.key, "a field mapping must be 'Name: ecs.field' or "
+                                  + "'Name: [ecs.field, other.field]'")
                 }
-                result[key] = value
+                result[key] = targets
             }
             return result
         }
@@ -125,21 +134,22 @@ final class FieldResolver {
 
     init(mode: Mode) { self.mode = mode }
 
+    /// The event fields a rule's field name reads, one or more.
     /// `line`: where the rule names the field, for `rules check` to point at.
-    func resolve(_ name: String, at line: Int?) -> String {
+    func resolve(_ name: String, at line: Int?) -> [String] {
         // Asset fields come from enrichment and are valid in every taxonomy.
-        if name.hasPrefix("sekoiaio.") { return name }
+        if name.hasPrefix("sekoiaio.") { return [name] }
         switch mode {
         case .identity, .unmappedSource:
-            return name
+            return [name]
         case .mapped(let mapping, let source):
             if let mapped = source.fields[name] ?? mapping.fields[name] { return mapped }
-            if let prefix = source.unlistedFieldPrefix { return prefix + name }
+            if let prefix = source.unlistedFieldPrefix { return [prefix + name] }
             if !unmappedFields.contains(name) {
                 unmappedFields.append(name)
                 if firstUnmappedLine == nil { firstUnmappedLine = line }
             }
-            return name
+            return [name]
         }
     }
 }

@@ -245,8 +245,10 @@ struct SigmaCompiler {
     // MARK: - Field items and modifiers
 
     /// One `field|modifier…: value(s)` entry; an empty field is a keyword search.
+    /// `target`: the event field to test, when the name maps to several
+    /// and this is one of them.
     func compileItem(key: String, value: YAMLNode, resolver: FieldResolver,
-                     line: Int? = nil) throws(RuleRefusal) -> RuleExpression
+                     line: Int? = nil, target: String? = nil) throws(RuleRefusal) -> RuleExpression
     {
         let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         let writtenField = parts[0]
@@ -255,9 +257,29 @@ struct SigmaCompiler {
             throw RuleRefusal(code: "unsupported-modifier",
                               message: "modifier '\(modifier)' is not supported (in '\(key)')")
         }
-        let field: String? = writtenField.isEmpty ? nil
-            : resolver.resolve(writtenField, at: line)
         let has = Set(modifiers)
+        let field: String?
+        if let target {
+            field = target
+        } else if writtenField.isEmpty {
+            field = nil
+        } else {
+            let targets = resolver.resolve(writtenField, at: line)
+            if targets.count > 1 {
+                // One test per field, the value being in one of them: any
+                // of the tests holds, or, for a test of absence, all.
+                var each: [RuleExpression] = []
+                for one in targets {
+                    each.append(try compileItem(key: key, value: value, resolver: resolver,
+                                                line: line, target: one))
+                }
+                let values = value.sequence ?? [value]
+                let testsAbsence = values.allSatisfy(\.isNull)
+                    || (has.contains("exists") && values.first?.bool == false)
+                return testsAbsence ? .all(each) : .any(each)
+            }
+            field = targets[0]
+        }
         let values: [YAMLNode] = value.sequence ?? [value]
         guard !values.isEmpty else {
             throw RuleRefusal(code: "invalid-value", message: "'\(key)' has an empty value list")
@@ -293,8 +315,9 @@ struct SigmaCompiler {
                 guard let name = node.string, !node.isNull else {
                     throw RuleRefusal(code: "invalid-value", message: "fieldref needs a field name")
                 }
+                // A reference to a name mapped to several fields reads the first.
                 tests.append(.test(FieldTest(field: target, kind: .fieldReference(
-                    resolver.resolve(name, at: node.mark.line),
+                    resolver.resolve(name, at: node.mark.line)[0],
                     caseless: !has.contains("cased")))))
             }
             return negatedIfNeeded(combine(tests), has: has, field: target)

@@ -110,6 +110,64 @@ import Testing
         #expect(matching == [6])
     }
 
+    /// A name mapped to two fields, of which an event fills one: a test
+    /// holds on either, a test of absence (null, `|exists: false`) only on
+    /// both. Each case worked by hand.
+    @Test(arguments: [
+        ("Addr: '-'", #"{"b":{"ip":"-"}}"#, true),
+        ("Addr: '-'", #"{"a":{"ip":"1.2.3.4"}}"#, false),
+        ("Addr|cidr: 1.2.3.0/24", #"{"a":{"ip":"1.2.3.4"}}"#, true),
+        ("Addr|cidr: 1.2.3.0/24", #"{"b":{"ip":"1.2.3.4"}}"#, true),
+        ("Addr: null", #"{"a":{"ip":"1.2.3.4"}}"#, false),
+        ("Addr: null", #"{"c":1}"#, true),
+        ("Addr|neq: x", #"{"b":{"ip":"x"}}"#, false),
+        ("Addr|neq: x", #"{"a":{"ip":"y"}}"#, true),
+        ("Addr|exists: false", #"{"b":{"ip":"-"}}"#, false),
+        ("Addr|exists: true", #"{"b":{"ip":"-"}}"#, true),
+    ] as [(String, String, Bool)])
+    func aNameMappedToTwoFields(selection: String, event: String, matches: Bool) throws {
+        let directory = NSTemporaryDirectory() + "perimeter-mapping-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let mapping = directory + "/mapping.yml"
+        try "fields:\n  Addr: [a.ip, b.ip]\nlogsources:\n  test:\n    product: test\n"
+            .write(toFile: mapping, atomically: true, encoding: .utf8)
+        let set = try RuleLoader.load(
+            text: "title: t\nid: two-fields\nlogsource: {product: test}\ndetection:\n"
+                + "    s:\n        \(selection)\n    condition: s\n",
+            mapping: .file(mapping))
+        try #require(set.rules.first?.status == .compiled, "\(set.reports)")
+        let engine = DetectionEngine(rules: set.rules)
+        let record = try JSONEventReader(engine: engine).read(event)
+        #expect(!engine.evaluate(record).isEmpty == matches)
+    }
+
+    /// SigmaHQ's "External Remote SMB Logon from Public IP" (level high) over
+    /// the system security file: its five 4624 network logons (lines 82-86)
+    /// carry no address, winlogbeat keeping the `-` in
+    /// `winlog.event_data.IpAddress` and writing no `source.ip`; the rule's
+    /// `IpAddress: '-'` filter must see it, so none may match (mapped to
+    /// `source.ip` alone, all five did). The same logon from 203.0.113.9
+    /// matches.
+    @Test func smbLogonWithoutAnAddressIsNotFromAPublicOne() throws {
+        let (status, engine, reader, lines) = try corpusRule(
+            "windows/builtin/security/account_management/"
+                + "win_security_successful_external_remote_smb_login.yml",
+            events: "elastic-integrations__system__security.ndjson")
+        #expect(status == .compiled)
+        for number in 82...86 {
+            try #require(lines[number - 1].contains(#""IpAddress":"-""#))
+        }
+        var matching: [Int] = []
+        for (index, line) in lines.enumerated() where !line.isEmpty {
+            if !engine.evaluate(try reader.read(String(line))).isEmpty { matching.append(index + 1) }
+        }
+        #expect(matching.isEmpty, "lines \(matching)")
+        let publicLogon = #"{"event":{"code":"4624"},"winlog":{"channel":"Security","#
+            + #""event_data":{"LogonType":"3"}},"source":{"ip":"203.0.113.9"}}"#
+        #expect(!engine.evaluate(try reader.read(publicLogon)).isEmpty)
+    }
+
     /// SigmaHQ's "external remote RDP logon from a public IP" over
     /// winlogbeat's 4624 with logon type 10 (line 88 of the system security
     /// file): its source, 10.0.2.2, is private and the rule's filter must

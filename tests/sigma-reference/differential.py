@@ -327,6 +327,8 @@ def to_ecs(rule, mapping):
         return rule
 
     def rename(name):
+        """The ECS names a Sigma name reads: one, or several of which an event
+        fills one (the mapping's list form)."""
         field, _, modifiers = name.partition("|")
         if field.startswith("sekoiaio."):
             mapped = field
@@ -334,13 +336,24 @@ def to_ecs(rule, mapping):
             mapped = (source.get("fields") or {}).get(field) or mapping["fields"].get(field)
             if mapped is None:
                 mapped = (source.get("unlisted_field_prefix") or "") + field
-        return mapped + ("|" + modifiers if modifiers else "")
+        suffix = "|" + modifiers if modifiers else ""
+        return [m + suffix for m in (mapped if isinstance(mapped, list) else [mapped])]
 
     def convert(selection):
         if isinstance(selection, dict):
-            return {rename(k): v for k, v in selection.items()}
+            # A name read from several fields makes the map a list of maps
+            # (OR), one per field: the generated rules test no absence there.
+            options = [{}]
+            for key, value in selection.items():
+                options = [dict(option, **{name: value})
+                           for option in options for name in rename(key)]
+            return options[0] if len(options) == 1 else options
         if isinstance(selection, list):
-            return [convert(item) for item in selection]
+            converted = []
+            for item in selection:
+                item = convert(item)
+                converted += item if isinstance(item, list) else [item]
+            return converted
         return selection
     detection = {name: (value if name == "condition" else convert(value))
                  for name, value in rule["detection"].items()}
