@@ -142,6 +142,30 @@ import Testing
         #expect(!engine.evaluate(record).isEmpty == matches)
     }
 
+    /// A Windows process-creation rule runs on an EDR's ECS process starts,
+    /// not only on Sysmon's: harfanglab's `tasklist.exe` starts on Windows
+    /// hosts are lines 12 and 51 of its corpus file (read by hand). The same
+    /// test as a Linux rule holds on none of them (the hosts say windows).
+    @Test(arguments: [("windows", [12, 51]), ("linux", [])] as [(String, [Int])])
+    func processCreationOnAnEDRsEvents(product: String, expected: [Int]) throws {
+        let set = try RuleLoader.load(
+            text: "title: tasklist\nid: edr-\(product)\nlogsource:\n    product: \(product)\n"
+                + "    category: process_creation\ndetection:\n    s:\n"
+                + "        Image|endswith: 'tasklist.exe'\n    condition: s\n",
+            mapping: .builtIn)
+        try #require(set.rules.first?.status == .compiled)
+        let engine = DetectionEngine(rules: set.rules)
+        let reader = JSONEventReader(engine: engine)
+        let lines = try String(contentsOfFile: Corpus.root
+                                   + "/ecs/sekoia__harfanglab__harfanglab.ndjson", encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        var matching: [Int] = []
+        for (index, line) in lines.enumerated() where !line.isEmpty {
+            if !engine.evaluate(try reader.read(String(line))).isEmpty { matching.append(index + 1) }
+        }
+        #expect(matching == expected)
+    }
+
     /// SigmaHQ's "External Remote SMB Logon from Public IP" (level high) over
     /// the system security file: its five 4624 network logons (lines 82-86)
     /// carry no address, winlogbeat keeping the `-` in
