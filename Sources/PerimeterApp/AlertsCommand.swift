@@ -2,6 +2,7 @@ import Foundation
 import PerimeterDetection
 import PerimeterIngest
 import PerimeterInventory
+import PerimeterModel
 import PerimeterStore
 
 /// `perimeter alerts list|close`: the alerts that detection raised during ingest.
@@ -15,7 +16,9 @@ enum AlertsCommand {
         options: CommonOptions.store + [
             .init(name: "--rule", valueName: "ID", help: "Alerts of this rule id."),
             .init(name: "--asset", valueName: "UUID|NAME",
-                  help: "Alerts about this asset (uuid, or name in any case)."),
+                  help: "Alerts about this asset (uuid, or name in any case); when no alert "
+                      + "names it, the assets holding it as an atom (a short hostname, "
+                      + "an address)."),
             .init(name: "--min-urgency", valueName: "N", help: "Urgency at least N (0–100)."),
             .init(name: "--max-urgency", valueName: "N", help: "Urgency at most N (0–100)."),
             .init(name: "--since", valueName: "TIME",
@@ -68,26 +71,68 @@ enum AlertsCommand {
             since: try time("--since"), until: try time("--until"),
             status: status, limit: try arguments.int("--limit", in: 1...1_000_000) ?? 100)
         let store = try CommonOptions.openStore(arguments)
-        let alerts = try store.alerts(matching: query)
-        if arguments.flag("--json") {
-            for alert in alerts { print(AlertJSON.line(alert)) }
-            return 0
-        }
-        print(table(alerts))
+        var alerts = try store.alerts(matching: query)
         // Alerts keep the names their assets had, so an erased or renamed
-        // asset still finds its alerts; only an empty answer checks the
-        // name against the inventory, to tell a typo from a quiet asset.
+        // asset still finds its alerts; only an empty answer looks the
+        // reference up in the inventory: an atom (the short name of a host
+        // named by its fqdn, an address, an account's user name) finds the
+        // alerts of the assets holding it, and nothing at all is a typo.
+        var unknown: StoreError?
+        var holderNames: [String] = []
         if alerts.isEmpty, let reference = query.asset {
             do {
                 _ = try store.asset(named: reference, community: query.community)
             } catch let error as StoreError where error.code == .notFound {
-                Terminal.note("note: the inventory has \(error.message) either; check the "
-                              + "name (--asset takes an asset's uuid or its name)")
+                let holders = try assetsHolding(reference, store: store,
+                                                community: query.community)
+                for holder in holders {
+                    var byHolder = query
+                    byHolder.asset = holder.uuid
+                    alerts += try store.alerts(matching: byHolder)
+                    holderNames.append(holder.name)
+                }
+                if holders.isEmpty { unknown = error }
+                alerts = Array(alerts.sorted {
+                    ($0.urgency, $0.lastTime.milliseconds, $0.id ?? 0)
+                        > ($1.urgency, $1.lastTime.milliseconds, $1.id ?? 0)
+                }.prefix(query.limit))
             } catch {
                 // Several assets have the name: it is no typo.
             }
         }
+        if arguments.flag("--json") {
+            for alert in alerts { print(AlertJSON.line(alert)) }
+        } else {
+            print(table(alerts))
+        }
+        // On standard error, so that --json output stays one alert a line.
+        fflush(nil)
+        if let unknown {
+            Terminal.note("note: the inventory has \(unknown.message) either, nor an atom of "
+                          + "that value; check the name (--asset takes an asset's uuid or name, "
+                          + "or an atom it holds)")
+        } else if !holderNames.isEmpty {
+            Terminal.note("note: no asset is named '\(query.asset ?? "")'; these are the alerts "
+                          + "of the assets holding it as an atom: "
+                          + holderNames.joined(separator: ", "))
+        }
         return 0
+    }
+
+    /// The assets that hold, or held, `value` read as an atom of any type.
+    private static func assetsHolding(_ value: String, store: InventoryStore,
+                                      community: String) throws -> [(uuid: String, name: String)] {
+        var found: [(uuid: String, name: String)] = []
+        for atom in AtomsCommand.normalizedCandidates(value, types: AtomType.allCases) {
+            for attachment in try store.attachments(ofAtom: atom, community: community) {
+                let uuid = attachment.asset.uuidString.lowercased()
+                guard !found.contains(where: { $0.uuid == uuid }),
+                      let asset = try store.asset(id: attachment.asset, community: community)
+                else { continue }
+                found.append((uuid, asset.name))
+            }
+        }
+        return found
     }
 
     static func table(_ alerts: [StoredAlert]) -> String {

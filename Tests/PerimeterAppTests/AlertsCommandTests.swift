@@ -38,10 +38,11 @@ struct AlertsCommandTests {
     func endToEnd() throws {
         guard let cli = try CommandLineHarness.make("alerts-cli") else { return }
         defer { cli.remove() }
-        for (name, criticality) in [("ws-vip", "90"), ("ws-lab", "50")] {
+        for (name, criticality, address) in [("ws-vip", "90", "10.9.9.1"),
+                                             ("ws-lab", "50", "10.9.9.2")] {
             let created = try cli.run(["assets", "create", "--category", "host", "--name", name,
                                        "--criticality", criticality, "--tag", "VIP",
-                                       "--atom", "hostname=\(name)"])
+                                       "--atom", "hostname=\(name)", "--atom", "ipv4=\(address)"])
             #expect(created.status == 0, "\(created.standardError)")
         }
         let rules = try cli.directory.write("rules.yml", Self.rule)
@@ -91,6 +92,11 @@ struct AlertsCommandTests {
         #expect(twins.outputText == "no alerts\n")
         #expect(twins.standardError.isEmpty, "\(twins.standardError)")
         #expect(try cli.run(["alerts", "list", "--asset", ""]).status == 2)
+        // An atom rather than a name: the alerts of the asset holding it.
+        let byAtom = try cli.run(["alerts", "list", "--json", "--asset", "10.9.9.1"])
+        #expect(byAtom.outputLines.compactMap(CommandLineHarness.object).count == 2)
+        #expect(byAtom.standardError.contains("holding it as an atom: ws-vip"),
+                "\(byAtom.standardError)")
         // A name nothing holds: the answer says so, to catch a typo.
         let typo = try cli.run(["alerts", "list", "--asset", "ws-vpi"])
         #expect(typo.status == 0)
