@@ -44,7 +44,9 @@ public final class JSONEventReader {
     }
 
     /// Copies the selected values of an event parsed by this reader's parser layout
-    /// (same field paths in the same order), plus the extra values.
+    /// (same field paths in the same order), plus the extra values. Keywords
+    /// search the event's own strings, not the extra (asset) values, as in an
+    /// ingest (`DetectionStage`).
     public func fill(from parsed: ParsedEvent, extraValues: [String: [DetectionValue]] = [:]) {
         record.removeAll()
         for field in 0..<parser.selection.count {
@@ -55,22 +57,14 @@ public final class JSONEventReader {
         for (path, values) in extraValues {
             guard let field = parser.selection.id(of: path) else { continue }
             record.append(contentsOf: values, to: field)
-            if needsAllStrings {
-                for case .string(let string) in values { record.allStrings.append(string) }
-            }
         }
-        if needsAllStrings && keepsStringPaths {
-            // Extra values come first in `allStrings`; their paths are unknown
-            // there, so none is kept rather than a misaligned one.
-            if record.allStrings.isEmpty {
-                parsed.forEachKeywordLeaf { path, string in
-                    record.allStrings.append(string)
-                    record.allStringPaths.append(path.string)
-                }
-            } else {
-                parsed.forEachKeywordString { record.allStrings.append($0) }
+        guard needsAllStrings else { return }
+        if keepsStringPaths {
+            parsed.forEachKeywordLeaf { path, string in
+                record.allStrings.append(string)
+                record.allStringPaths.append(path.string)
             }
-        } else if needsAllStrings {
+        } else {
             parsed.forEachKeywordString { record.allStrings.append($0) }
         }
     }
