@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "PerimeterServer",
                 dependencies: ["PerimeterHTTP", "PerimeterCrypto", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection",
-                               "PerimeterEvents", "PerimeterIngest"]),
+                               "PerimeterEvents", "PerimeterIngest", "PerimeterInput"]),
 
         .target(name: "PerimeterIngest",
                 dependencies: ["PerimeterModel", "PerimeterJSON", "PerimeterInput",

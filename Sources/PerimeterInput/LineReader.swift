@@ -218,14 +218,19 @@ public final class LineReader {
 
     // MARK: - Reading
 
-    /// A line's bytes in `buffer` without the UTF-8 byte-order mark that
-    /// some Windows tools write at the start of a file (RFC 8259 lets a
-    /// reader ignore it): the first event would otherwise be malformed.
+    /// The UTF-8 byte-order mark that some Windows tools write at the start
+    /// of a file; RFC 8259 lets a reader ignore it, and a stream's first
+    /// event would otherwise be malformed.
+    public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// A line's bytes in `buffer`, without a byte-order mark at the start of
+    /// the stream.
     private func content(_ line: Range<Int>) -> Range<Int> {
-        guard bufferOffset + UInt64(line.lowerBound) == 0, line.count >= 3,
-              buffer[line.lowerBound] == 0xEF, buffer[line.lowerBound + 1] == 0xBB,
-              buffer[line.lowerBound + 2] == 0xBF else { return line }
-        return line.lowerBound + 3..<line.upperBound
+        let mark = Self.byteOrderMark
+        guard bufferOffset + UInt64(line.lowerBound) == 0,
+              UnsafeRawBufferPointer(rebasing: buffer[line]).starts(with: mark)
+        else { return line }
+        return line.lowerBound + mark.count..<line.upperBound
     }
 
     private func reportOversized(_ lineNumber: Int,

@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterHTTP
+import PerimeterInput
 import PerimeterInventory
 import PerimeterModel
 import PerimeterStore
@@ -138,9 +139,8 @@ extension APIHandlers {
         if let text = context.request.query["entity"], !text.isEmpty { entity = text }
         let returnEnriched = context.request.query["return"] == "enriched"
         var lines: [Range<Int>] = []
-        // A UTF-8 byte-order mark before the first event is skipped, as a
-        // file's is (`LineReader`).
-        var start = body.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        // A byte-order mark before the first event is skipped, as a file's is.
+        var start = body.starts(with: LineReader.byteOrderMark) ? LineReader.byteOrderMark.count : 0
         body.withUnsafeBufferPointer { bytes in
             for index in 0..<bytes.count where bytes[index] == 0x0A {
                 lines.append(start..<index)
