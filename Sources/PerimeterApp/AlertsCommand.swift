@@ -64,9 +64,10 @@ enum AlertsCommand {
         if arguments.value("--asset")?.isEmpty == true {
             throw UsageError("'--asset' needs an asset's uuid or name")
         }
-        let query = AlertQuery(
+        let reference = arguments.value("--asset")
+        var query = AlertQuery(
             community: try CommonOptions.community(arguments), ruleID: arguments.value("--rule"),
-            asset: arguments.value("--asset"),
+            assets: reference.map { [$0] } ?? [],
             urgency: (low != nil || high != nil) ? (low ?? 0)...(high ?? 100) : nil,
             since: try time("--since"), until: try time("--until"),
             status: status, limit: try arguments.int("--limit", in: 1...1_000_000) ?? 100)
@@ -79,23 +80,19 @@ enum AlertsCommand {
         // alerts of the assets holding it, and nothing at all is a typo.
         var unknown: StoreError?
         var holderNames: [String] = []
-        if alerts.isEmpty, let reference = query.asset {
+        if alerts.isEmpty, let reference {
             do {
                 _ = try store.asset(named: reference, community: query.community)
             } catch let error as StoreError where error.code == .notFound {
                 let holders = try assetsHolding(reference, store: store,
                                                 community: query.community)
-                for holder in holders {
-                    var byHolder = query
-                    byHolder.asset = holder.uuid
-                    alerts += try store.alerts(matching: byHolder)
-                    holderNames.append(holder.name)
+                if holders.isEmpty {
+                    unknown = error
+                } else {
+                    query.assets = holders.map(\.uuid)
+                    alerts = try store.alerts(matching: query)
+                    holderNames = holders.map(\.name)
                 }
-                if holders.isEmpty { unknown = error }
-                alerts = Array(alerts.sorted {
-                    ($0.urgency, $0.lastTime.milliseconds, $0.id ?? 0)
-                        > ($1.urgency, $1.lastTime.milliseconds, $1.id ?? 0)
-                }.prefix(query.limit))
             } catch {
                 // Several assets have the name: it is no typo.
             }
@@ -112,7 +109,7 @@ enum AlertsCommand {
                           + "that value; check the name (--asset takes an asset's uuid or name, "
                           + "or an atom it holds)")
         } else if !holderNames.isEmpty {
-            Terminal.note("note: no asset is named '\(query.asset ?? "")'; these are the alerts "
+            Terminal.note("note: no asset is named '\(reference ?? "")'; these are the alerts "
                           + "of the assets holding it as an atom: "
                           + holderNames.joined(separator: ", "))
         }

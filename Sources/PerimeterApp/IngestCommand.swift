@@ -146,11 +146,10 @@ enum IngestCommand {
         // events (a CSV, a JSON array, the wrong file), which a script should
         // hear about. Some bad lines among good ones are only reported.
         let summary = pipeline.summaryNow
-        let linesRead = summary.eventsRead + summary.oversizedLines
-        if linesRead > 0 && summary.eventsRead == summary.malformed {
+        if summary.linesRead > 0 && summary.eventsIngested == 0 {
             Terminal.error("no event could be read: every one of the "
-                           + "\(Formatting.count(linesRead, "line")) read was malformed or too "
-                           + "long (is the input NDJSON, one JSON object per line?)")
+                           + "\(Formatting.count(summary.linesRead, "line")) read was malformed or "
+                           + "too long (is the input NDJSON, one JSON object per line?)")
             return 1
         }
         return failedInputs > 0 ? 1 : 0
@@ -252,12 +251,10 @@ enum IngestCommand {
         // Malformed and oversized lines are read but not ingested: the first
         // line counts the events, and the lines read when some were skipped
         // (blank lines aside; a resumed file's line count includes them).
-        let ingested = summary.eventsRead - summary.malformed
-        let skipped = summary.malformed + summary.oversizedLines
-        let lineCount = summary.eventsRead + summary.oversizedLines
-        let read = skipped > 0 ? " (of \(Formatting.count(lineCount, "non-blank line")) read)" : ""
+        let read = summary.linesRead > summary.eventsIngested
+            ? " (of \(Formatting.count(summary.linesRead, "non-blank line")) read)" : ""
         var lines = [
-            "ingested \(Formatting.count(ingested, "event"))\(read) "
+            "ingested \(Formatting.count(summary.eventsIngested, "event"))\(read) "
                 + "from \(files) input\(files == 1 ? "" : "s") in "
                 + "\(Formatting.decimal(summary.seconds, places: 2)) s "
                 + "(\(Formatting.count(Int(summary.eventsPerSecond))) lines/s, "

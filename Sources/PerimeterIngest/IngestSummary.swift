@@ -24,6 +24,12 @@ public struct IngestSummary: Sendable {
 
     public var eventsPerSecond: Double { seconds > 0 ? Double(eventsRead) / seconds : 0 }
 
+    /// Non-blank lines read: `eventsRead` counts the malformed ones too,
+    /// this adds the oversized ones, which the reader skipped unparsed.
+    public var linesRead: Int { eventsRead + oversizedLines }
+    /// The lines read that were events.
+    public var eventsIngested: Int { eventsRead - malformed }
+
     /// The counters added to the store's running totals.
     var counters: [String: Int] {
         var values: [String: Int] = [

@@ -65,8 +65,9 @@ public struct StoredAlert: Sendable, Hashable {
 public struct AlertQuery: Sendable, Hashable {
     public var community: String
     public var ruleID: String?
-    /// An asset uuid, or an asset name (case-insensitive).
-    public var asset: String?
+    /// Alerts about any of these assets, each an asset uuid or an asset
+    /// name (case-insensitive); empty: every alert.
+    public var assets: [String]
     public var urgency: ClosedRange<Int>?
     /// Alerts whose [first, last] time overlaps this interval.
     public var since: EventTime?
@@ -74,13 +75,13 @@ public struct AlertQuery: Sendable, Hashable {
     public var status: StoredAlert.Status?
     public var limit: Int
 
-    public init(community: String, ruleID: String? = nil, asset: String? = nil,
+    public init(community: String, ruleID: String? = nil, assets: [String] = [],
                 urgency: ClosedRange<Int>? = nil, since: EventTime? = nil,
                 until: EventTime? = nil, status: StoredAlert.Status? = nil,
                 limit: Int = 1_000) {
         self.community = community
         self.ruleID = ruleID
-        self.asset = asset
+        self.assets = assets
         self.urgency = urgency
         self.since = since
         self.until = until
@@ -233,9 +234,9 @@ extension InventoryStore {
             WHERE community = ?1
               AND (?2 IS NULL OR rule_id = ?2)
               AND (?3 IS NULL OR EXISTS (
-                    SELECT 1 FROM json_each(alerts.assets) AS a
-                    WHERE json_extract(a.value, '$.uuid') = lower(?3)
-                       OR json_extract(a.value, '$.name') = ?3 COLLATE NOCASE))
+                    SELECT 1 FROM json_each(alerts.assets) AS a, json_each(?3) AS wanted
+                    WHERE json_extract(a.value, '$.uuid') = lower(wanted.value)
+                       OR json_extract(a.value, '$.name') = wanted.value COLLATE NOCASE))
               AND (?4 IS NULL OR urgency >= ?4) AND (?5 IS NULL OR urgency <= ?5)
               AND (?6 IS NULL OR last_time >= ?6) AND (?7 IS NULL OR first_time <= ?7)
               AND (?8 IS NULL OR status = ?8)
@@ -243,7 +244,7 @@ extension InventoryStore {
             LIMIT ?9
             """).rows([
                 .text(query.community), query.ruleID.map { .text($0) } ?? .null,
-                query.asset.map { .text($0) } ?? .null,
+                query.assets.isEmpty ? .null : .text(Self.jsonText(query.assets)),
                 query.urgency.map { .integer(Int64($0.lowerBound)) } ?? .null,
                 query.urgency.map { .integer(Int64($0.upperBound)) } ?? .null,
                 query.since.map { .integer($0.milliseconds) } ?? .null,

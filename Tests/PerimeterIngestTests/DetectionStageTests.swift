@@ -203,10 +203,13 @@ struct DetectionStageTests {
         func count(_ query: AlertQuery) throws -> Int { try alerts(fixture.store, query).count }
         let base = AlertQuery(community: "default")
         var query = base
-        query.asset = "WS-vip-1"  // names compare in any case
+        query.assets = ["WS-vip-1"]  // names compare in any case
         #expect(try count(query) == 2)
-        query.asset = fixture.network.uuidString.uppercased()
+        query.assets = [fixture.network.uuidString.uppercased()]
         #expect(try count(query) == 1)
+        // Any of several: ws-vip-1's two alerts and the network's one.
+        query.assets = ["ws-vip-1", fixture.network.uuidString]
+        #expect(try count(query) == 3)
         query = base
         query.urgency = 76...100
         #expect(try count(query) == 2)  // both ws-vip-1 alerts: 83
