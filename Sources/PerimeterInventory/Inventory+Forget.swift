@@ -97,8 +97,7 @@ extension Inventory {
 
     /// Keeps the bare-name index from naming an erased qualified username.
     private func forgetBareName(of key: AtomKey) {
-        guard key.atom.type == .username, let bare = Self.bareName(ofQualified: key.atom.value)
-        else { return }
+        guard let bare = key.atom.bareUserName else { return }
         let bareKey = AtomKey(scope: key.scope, atom: Atom(type: .username, normalizedValue: bare))
         usernamesByBareName[bareKey]?.remove(key.atom.value)
         if usernamesByBareName[bareKey]?.isEmpty == true { usernamesByBareName[bareKey] = nil }

@@ -201,8 +201,7 @@ public final class Inventory {
         attachments.append(attachment)
         timelines.append(index, to: attachment.key)
         attachmentsByAsset[attachment.asset, default: []].append(index)
-        if attachment.key.atom.type == .username,
-           let bare = Self.bareName(ofQualified: attachment.key.atom.value) {
+        if let bare = attachment.key.atom.bareUserName {
             let bareKey = AtomKey(scope: attachment.key.scope,
                                   atom: Atom(type: .username, normalizedValue: bare))
             usernamesByBareName[bareKey, default: []].insert(attachment.key.atom.value)
@@ -241,12 +240,6 @@ public final class Inventory {
         guard time > streamWatermark else { return }
         streamWatermark = time
         streamWatermarkMoved = true
-    }
-
-    /// `corp\admin` → `admin`; nil for a name without a domain.
-    static func bareName(ofQualified name: String) -> String? {
-        guard let slash = name.lastIndex(of: "\\") else { return nil }
-        return String(name[name.index(after: slash)...])
     }
 
     /// Everything in memory as one batch of changes: for seeding a new

@@ -65,6 +65,13 @@ public struct Atom: Sendable, Hashable, Codable, Comparable, CustomStringConvert
 
     public var description: String { "\(type.rawValue):\(value)" }
 
+    /// A domain-qualified user name without its domain (`corp\admin` →
+    /// `admin`); nil for a name without one and for other atoms.
+    public var bareUserName: String? {
+        guard type == .username, let slash = value.lastIndex(of: "\\") else { return nil }
+        return String(value[value.index(after: slash)...])
+    }
+
     public static func < (lhs: Atom, rhs: Atom) -> Bool {
         (lhs.type, lhs.value) < (rhs.type, rhs.value)
     }

@@ -162,15 +162,9 @@ public struct AtomExtractor: Sendable {
                 && !found.atom.value.contains("\\")
         }
         guard result.atoms.contains(where: isBareRelatedName) else { return }
-        let qualifiedUsers = result.atoms.compactMap { found -> Substring? in
-            guard found.atom.type == .username,
-                  let slash = found.atom.value.lastIndex(of: "\\") else { return nil }
-            return found.atom.value[found.atom.value.index(after: slash)...]
-        }
+        let qualifiedUsers = result.atoms.compactMap(\.atom.bareUserName)
         guard !qualifiedUsers.isEmpty else { return }
-        result.atoms.removeAll {
-            isBareRelatedName($0) && qualifiedUsers.contains(Substring($0.atom.value))
-        }
+        result.atoms.removeAll { isBareRelatedName($0) && qualifiedUsers.contains($0.atom.value) }
     }
 
     /// The atoms of one value of a field, for callers that read fields
