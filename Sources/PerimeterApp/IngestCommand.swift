@@ -271,7 +271,7 @@ enum IngestCommand {
         }
         if summary.created.values.reduce(0, +) == 0 { lines.append("  assets discovered      0") }
         let extras: [(String, Int)] = [
-            ("late events (no structure change)", summary.late),
+            ("late events (no structure change; --lateness widens the window)", summary.late),
             ("future events (no structure change)", summary.future),
             ("events without a usable @timestamp (arrival time used)", summary.withoutTimestamp),
             ("dotted hostnames dropped (strict mode)", summary.droppedDottedHostnames),

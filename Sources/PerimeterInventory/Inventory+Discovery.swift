@@ -240,16 +240,21 @@ extension Inventory {
             found = identityHolders(of: atom, in: event.scope, at: event.time)
             if !found.isEmpty { break }
         }
+        var namesNoOne = false
         if found.isEmpty {
-            found = subject.isQualified
-                ? identityHolders(of: subject.username, in: event.scope, at: event.time)
-                : accountCandidates(bareName: subject.username.value, in: event.scope,
-                                    at: event.time, includingLater: true)
+            // The accounts holding this very name, qualified or not. Two of
+            // them (a user name is not exclusive) make it ambiguous: the
+            // event changes neither, and it is known, so it creates none.
+            found = identityHolders(of: subject.username, in: event.scope, at: event.time)
+            if found.isEmpty && !subject.isQualified {
+                found = accountCandidates(bareName: subject.username.value, in: event.scope,
+                                          at: event.time, includingLater: true)
+                // An unqualified name held by several domain accounts
+                // matches none of them (SPEC §2), so it is not known yet:
+                // a local account.
+                namesNoOne = found.count > 1 && subject.sids.isEmpty && subject.emails.isEmpty
+            }
         }
-        // An unqualified name held by several domain accounts matches none
-        // of them (SPEC §2), so it is not known yet: a local account.
-        let namesNoOne = found.count > 1 && !subject.isQualified && subject.sids.isEmpty
-            && subject.emails.isEmpty
         let asset: AssetID
         switch namesNoOne ? 0 : found.count {
         case 0:

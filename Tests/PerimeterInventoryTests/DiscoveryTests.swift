@@ -211,6 +211,29 @@ import Testing
         #expect(inventory.holderNames(Fixture.hostname("ws-01"), at: Fixture.clock("09:15")) == ["ws-01"])
     }
 
+    /// A user name is not exclusive (SPEC §2): the account a SID names
+    /// takes the name it reports, beside the local account that already
+    /// has it, whether that event is dated after or before. The bare name
+    /// then denotes two accounts: its later sightings match neither, and
+    /// create no third account each (they did, one per event).
+    @Test(arguments: ["10:02", "09:00"])
+    func aBareNameTwoAccountsHoldCreatesNoMore(sidEventTime: String) {
+        let inventory = Inventory()
+        let sid = "S-1-5-21-7-7-7-1010"
+        inventory.feed([Fixture.account("ann", at: Fixture.clock("10:00")),
+                        Fixture.account("SVC$", sid: sid, at: Fixture.clock("10:01")),
+                        Fixture.account("ann", sid: sid, at: Fixture.clock(sidEventTime))])
+        let ann = Atom(type: .username, normalizedValue: "ann")
+        #expect(inventory.holderNames(ann, at: Fixture.clock("10:30")) == ["SVC$", "ann"])
+
+        let created = inventory.feed((0..<3).map {
+            Fixture.account("ann", at: Fixture.clock("11:0\($0)"))
+        })
+        #expect(created.isEmpty)
+        #expect(inventory.assetCount == 2)
+        #expect(inventory.matchedNames([ann], at: Fixture.clock("11:30")) == [])
+    }
+
     /// A forwarder's agent.id seen on events of several machines merges
     /// nothing: each name is its own host, the shared id a conflict.
     @Test func sharedAgentIDMergesNoHosts() {
