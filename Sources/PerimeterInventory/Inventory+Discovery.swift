@@ -28,7 +28,8 @@ extension Inventory {
                                    advancesWatermark: advancesWatermark)
             : applyStructure(of: event, atomIDs: ids, rules: rules, now: now, stream: stream,
                              advancesWatermark: advancesWatermark)
-        return (outcome, match(atoms, ids: ids, in: event.scope, at: event.time))
+        return (outcome, match(atoms, ids: ids, subjectMACs: event.host?.macs ?? [],
+                               in: event.scope, at: event.time))
     }
 
     /// The timing of an event when no rule may change anything.

@@ -20,7 +20,8 @@ extension Inventory {
         var distinct: [Atom] = []
         for found in atoms where !distinct.contains(found.atom) { distinct.append(found.atom) }
         let ids = distinct.map { timelines.intern(AtomKey(scope: scope, atom: $0)) }
-        return match(distinct, ids: ids, in: scope, at: time)
+        let subjectMACs = atoms.filter { $0.field == "host.mac" }.map(\.atom)
+        return match(distinct, ids: ids, subjectMACs: subjectMACs, in: scope, at: time)
     }
 
     /// Matches distinct atoms whose ids in `scope` are already interned.
@@ -32,7 +33,10 @@ extension Inventory {
     /// events it relays, an image cloned with its id) is a conflict that
     /// discovery records; enriching with that host would rate the event by
     /// a machine it is not about. Ids alone, with no known name, decide.
-    func match(_ atoms: [Atom], ids: [Int32], in scope: ScopeKey, at time: EventTime) -> AssetMatch {
+    /// The event's own MACs (`subjectMACs`, from host.mac) are such ids;
+    /// a source or destination MAC names the machine at the other end.
+    func match(_ atoms: [Atom], ids: [Int32], subjectMACs: [Atom], in scope: ScopeKey,
+               at time: EventTime) -> AssetMatch {
         var match = AssetMatch()
         // Which of `match.assets` a hostname or fqdn named, and which some
         // other atom (bit i for asset i; an event names a handful), so that
@@ -63,7 +67,8 @@ extension Inventory {
                 pending.unclaimed[id] = max(pending.unclaimed[id] ?? time, time)
                 continue
             }
-            if atom.type == .hostID || atom.type == .agentID {
+            if atom.type == .hostID || atom.type == .agentID
+                || (atom.type == .mac && subjectMACs.contains(atom)) {
                 for asset in holders where !identified.contains(asset) { identified.append(asset) }
                 continue
             }

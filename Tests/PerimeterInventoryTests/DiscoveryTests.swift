@@ -258,6 +258,33 @@ import Testing
                                    at: Fixture.clock("09:30"))
         #expect(byID.assets.compactMap { inventory.asset($0)?.name } == ["wec-01"])
     }
+
+    /// The host's own MAC (host.mac) is one of its ids: a MAC two machines
+    /// report (a cloned image, a sample value) adds its first holder to no
+    /// event of the other. The same MAC as the far end of a connection
+    /// (source.mac) names that holder.
+    @Test func aSharedMACAddsNoOtherHost() {
+        let inventory = Inventory()
+        let mac = Atom(type: .mac, normalizedValue: "00:11:22:33:44:55")
+        func event(_ name: String, _ time: String) -> EventObservation {
+            var observation = Fixture.host(name, at: Fixture.clock(time))
+            observation.atoms.append(FieldAtom(atom: mac, field: "host.mac"))
+            observation.host?.macs = [mac]
+            return observation
+        }
+        inventory.feed([event("pc-01", "09:00"), event("pc-02", "09:01")])
+        #expect(inventory.holderNames(mac, at: Fixture.clock("09:30")) == ["pc-01"])
+        #expect(inventory.drainChanges().conflicts.map(\.key.atom) == [mac])
+
+        let own = event("pc-02", "09:30")
+        let match = inventory.match(own.atoms, in: Fixture.scope, at: Fixture.clock("09:30"))
+        #expect(match.assets.compactMap { inventory.asset($0)?.name } == ["pc-02"])
+        let afar = inventory.match(
+            [FieldAtom(atom: Fixture.hostname("pc-02"), field: "host.name"),
+             FieldAtom(atom: mac, field: "source.mac")],
+            in: Fixture.scope, at: Fixture.clock("09:30"))
+        #expect(afar.assets.compactMap { inventory.asset($0)?.name }.sorted() == ["pc-01", "pc-02"])
+    }
 }
 
 /// SPEC §3.1: the operating-system and EDR rules write host properties;

@@ -623,9 +623,10 @@ class Inventory:
 
         The name decides which host the event is about: host and agent ids
         pick among the hosts a shared name denotes and add none it does not
-        (a forwarder's agent id on relayed events); alone, they decide."""
+        (a forwarder's agent id on relayed events); alone, they decide. The
+        event's own MACs (host.mac) are such ids; other MACs are not."""
         result, named, identified = [], [], []
-        for _, atom in event.atoms:
+        for field, atom in event.atoms:
             if atom[0] in ("ipv4", "ipv6"):
                 holders = self.address_holder(atom, event.time)
             elif atom[0] == "username" and "\\" not in atom[1]:
@@ -633,8 +634,8 @@ class Inventory:
                 holders = holders if len(holders) == 1 else []
             else:
                 holders = self.held(atom, event.time)
-            bucket = (named if atom[0] in ("hostname", "fqdn")
-                      else identified if atom[0] in ("host_id", "agent_id") else result)
+            is_id = atom[0] in ("host_id", "agent_id") or (atom[0] == "mac" and field == "host.mac")
+            bucket = named if atom[0] in ("hostname", "fqdn") else identified if is_id else result
             bucket += [h for h in holders if h not in bucket]
         hosts = named or identified
         if len(named) > 1 and any(h in identified for h in named):
