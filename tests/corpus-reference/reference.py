@@ -213,6 +213,19 @@ def opaque(kind, value):
     return (kind, text.lower())
 
 
+def is_address_text(user):
+    """An IP address, or a MAC written with separators, where a name goes:
+    the peer of a MAC-authentication login or a tunnel, not an account."""
+    try:
+        ipaddress.ip_address(user)
+        return True
+    except ValueError:
+        pass
+    text = user.lower()
+    return bool(re.match(r"^[0-9a-f]{1,2}([:-])[0-9a-f]{1,2}(\1[0-9a-f]{1,2}){4}$", text)
+                or re.match(r"^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$", text))
+
+
 def username(value, sibling_domain=None):
     text = value.strip()
     if not text or is_placeholder(text):
@@ -229,6 +242,8 @@ def username(value, sibling_domain=None):
     if domain is not None and (domain in ("", ".") or is_placeholder(domain)):
         domain = None
     if not user or is_placeholder(user) or is_sid_shaped(user):
+        return None
+    if domain is None and is_address_text(user):
         return None
     user, domain = user.lower(), domain.lower() if domain else None
     if domain in BUILTIN_DOMAINS or user in BUILTIN_NAMES or \

@@ -224,7 +224,8 @@ extension AtomNormalizer {
             domain = nil
         }
         guard !user.isEmpty, !isPlaceholder(utf8: user), !Self.isSIDShaped(utf8: user),
-              !Self.isBuiltInPrincipal(user: user, domain: domain)
+              !Self.isBuiltInPrincipal(user: user, domain: domain),
+              domain != nil || !Self.isAddressText(user)
         else { return nil }
         let domainCount = domain.map { $0.count + 1 } ?? 0
         let value = String(unsafeUninitializedCapacity: domainCount + user.count) { buffer in
@@ -244,6 +245,18 @@ extension AtomNormalizer {
             return index
         }
         return Atom(type: .username, normalizedValue: value)
+    }
+
+    /// Whether an unqualified name is an IP address or a MAC written with
+    /// separators: parsers put the peer there (a MAC-authentication login,
+    /// a tunnel's source address), and an account named by an address is
+    /// no account. Twelve bare hex digits may be a generated user name.
+    static func isAddressText(_ user: UTF8Bytes) -> Bool {
+        if IPAddress(utf8: user) != nil { return true }
+        let separated = [UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: ".")].contains {
+            ASCII.contains(user, $0)
+        }
+        return separated && macOctets(user) != nil
     }
 
     /// `username` by Character, for text that is not ASCII.

@@ -70,6 +70,16 @@ struct AccountTests {
         ("CORP\\-", nil, nil),
         ("N/A", nil, nil),
         ("S-1-5-21-1-2-3-500", nil, nil),                       // a SID, not a name
+        // An address where a parser put the peer in user.name (MAC
+        // authentication, a tunnel's source): not a person or a service.
+        ("81.2.69.145", nil, nil),
+        ("2001:DB8::1", nil, nil),
+        ("02-00-00-00-00-01", nil, nil),
+        ("00:16:3E:A1:12:F7", nil, nil),
+        ("aabb.ccdd.eeff", nil, nil),
+        ("81.2.69.145", "CORP", "corp\\81.2.69.145"),          // a domain says it is a name
+        ("deadbeefcafe", nil, "deadbeefcafe"),                  // bare hex: could be a name
+        ("10.1.2", nil, "10.1.2"),                              // not an address
         ("", nil, nil),
     ]
 
