@@ -112,7 +112,12 @@ EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 
 
 def is_placeholder(value):
-    return value.strip().lower() in PLACEHOLDERS
+    text = value.strip()
+    # A redaction mask (`xxxxxx`, `xxxxxxxx-xxxx-...`): three x or more and
+    # separators only.
+    if re.fullmatch(r"[xX\-:._ {}]*", text) and len(re.findall("[xX]", text)) >= 3:
+        return True
+    return text.lower() in PLACEHOLDERS
 
 
 def address(value):
@@ -707,7 +712,8 @@ PICKS = [
     ("elastic-integrations__cyberarkpas__audit", 2, "CyberArk vault: same host, new address"),
     ("elastic-integrations__panw__panos", 1, "PAN-OS: device and source host names"),
     ("elastic-integrations__panw__panos", 8, "PAN-OS: host id, DOMAIN\\user"),
-    ("sekoia__palo-alto-networks__paloalto-ngfw", 4, "Sekoia PAN: failed auth"),
+    ("sekoia__palo-alto-networks__paloalto-ngfw", 4,
+     "Sekoia PAN: failed auth; device, id and user redacted (xxxxx): no atom at all"),
     ("sekoia__palo-alto-networks__paloalto-ngfw", 8, "Sekoia PAN: source and target users"),
     ("elastic-integrations__sophos__xg", 1, "Sophos XG: mail addresses and .local domain"),
     ("elastic-integrations__google_workspace__login", 1,

@@ -41,6 +41,7 @@ public struct AtomNormalizer: Sendable {
     /// Whether the value means "nothing" (case-insensitive, trimmed).
     public func isPlaceholder(_ value: some StringProtocol) -> Bool {
         let trimmed = ASCII.trimmed(value)
+        if Self.isRedactionMask(trimmed.utf8) { return true }
         // Placeholders are short: most real values skip the lower-casing.
         guard trimmed.utf8.count <= longestPlaceholder else { return false }
         return placeholders.contains(ASCII.lowercased(trimmed))
@@ -49,6 +50,7 @@ public struct AtomNormalizer: Sendable {
     /// `isPlaceholder(_:)` on bytes, without making a `String` for ASCII.
     func isPlaceholder(utf8 value: UTF8Bytes) -> Bool {
         let trimmed = ASCII.trimmed(value)
+        if Self.isRedactionMask(trimmed) { return true }
         guard trimmed.count <= longestPlaceholder else { return false }
         guard let asciiPlaceholders, ASCII.isASCII(trimmed) else {
             return isPlaceholder(String(decoding: trimmed, as: UTF8.self))
@@ -57,6 +59,26 @@ public struct AtomNormalizer: Sendable {
             return true
         }
         return false
+    }
+
+    /// Whether the value is a redaction mask: at least three `x` (either
+    /// case) and nothing else but separators, such as `xxxxxx` or
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. Sample and anonymised logs
+    /// write them where a name or an id was; they name nothing, and as
+    /// ids they would tie every redacted machine together. Most values
+    /// fail at their first byte.
+    static func isRedactionMask(_ bytes: some Sequence<UInt8>) -> Bool {
+        var marks = 0
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "x"), UInt8(ascii: "X"): marks += 1
+            case UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: " "), UInt8(ascii: "{"), UInt8(ascii: "}"):
+                continue
+            default: return false
+            }
+        }
+        return marks >= 3
     }
 
     /// Whether the value is a GUID (or any id) made only of zeros, such as
