@@ -118,6 +118,9 @@ func padded(_ text: String, _ width: Int) -> String {
 /// addresses shown as their end (they close 7 days after last seen).
 func interval(_ attachment: Attachment, addressExpiry: Duration) -> String {
     let from = attachment.from == .distantPast ? "always" : attachment.from.description
+    // A confirmed atom rejected afterwards: closed where it began, at
+    // the start of time.
+    if attachment.to == .distantPast { return "[always, always) rejected" }
     if let to = attachment.to { return "[\(from), \(to))" }
     let end = attachment.end(addressExpiry: addressExpiry)
     if end != .distantFuture { return "[\(from), \(end)) expired after last sighting" }

@@ -37,10 +37,16 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return EventTime(milliseconds: week * 7 * day - 3 * day)
     }
 
-    /// RFC 3339 text in UTC with milliseconds: `2024-05-01T10:00:00.000Z`.
+    /// RFC 3339 text in UTC with milliseconds: `2024-05-01T10:00:00.000Z`;
+    /// `-infinity` and `infinity` (PostgreSQL's words) for the two ends of
+    /// time, which confirmed atoms start at and a rejection can close them
+    /// at.
     public var description: String {
-        var seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let millis = Int(milliseconds - seconds * 1000)
+        if self == .distantPast { return "-infinity" }
+        if self == .distantFuture { return "infinity" }
+        // Floor division that cannot overflow near the ends.
+        var seconds = milliseconds / 1000 - (milliseconds % 1000 < 0 ? 1 : 0)
+        let millis = Int((milliseconds % 1000 + 1000) % 1000)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         seconds -= days * 86_400
         let (year, month, day) = Self.civilDate(fromDays: days)

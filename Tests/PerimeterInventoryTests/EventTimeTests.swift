@@ -33,6 +33,17 @@ import Testing
     @Test func printsUTC() {
         #expect(EventTime(milliseconds: 1_714_557_600_123).description == "2024-05-01T10:00:00.123Z")
         #expect(EventTime(milliseconds: -1_000).description == "1969-12-31T23:59:59.000Z")
+        #expect(EventTime(milliseconds: -1).description == "1969-12-31T23:59:59.999Z")
+    }
+
+    /// The ends of time print as words, and a time next to them prints at
+    /// all: `-(Int64.min)` overflowed, and a confirmed atom rejected
+    /// afterwards (closed at the start of time) stopped the server.
+    @Test func printsTheEndsOfTime() {
+        #expect(EventTime.distantPast.description == "-infinity")
+        #expect(EventTime.distantFuture.description == "infinity")
+        #expect(EventTime(milliseconds: .min + 1).description.hasSuffix(".193Z"))
+        #expect(EventTime(milliseconds: .max - 1).description.hasSuffix(".806Z"))
     }
 
     /// Weeks start on Monday: 2024-05-01 was a Wednesday, its week began

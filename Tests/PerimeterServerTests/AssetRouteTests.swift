@@ -226,6 +226,25 @@ struct AssetRouteTests {
                                         as: "acme/reader").json()
         let holders = (now["atoms"] as? [[String: Any]])?.first?["holders"] as? [[String: Any]]
         #expect(holders?.isEmpty == true)
+
+        // An atom confirmed without a sighting holds from the start of
+        // time: rejecting it closes it there, and every route that shows
+        // it still answers (formatting that end stopped the server).
+        let fqdn = ["type": "fqdn", "value": "laptop-9.corp.example.org"]
+        for action in ["confirm", "reject"] {
+            let answer = try await server.call(
+                "POST", "/v1/assets/\(asset)/atoms/\(action)", as: "acme/analyst", json: fqdn)
+            #expect(answer.status == 200, "\(action)")
+        }
+        for path in ["/v1/assets/\(asset)", "/v1/assets", "/v1/assets/\(asset)/history",
+                     "/v1/atoms?value=laptop-9.corp.example.org", "/v1/export"] {
+            let answer = try await server.call("GET", path, as: "acme/reader")
+            #expect(answer.status == 200, "GET \(path)")
+        }
+        let shown = try await server.call("GET", "/v1/assets/\(asset)", as: "acme/reader").json()
+        let closed = (shown["atoms"] as? [[String: Any]])?.first { $0["type"] as? String == "fqdn" }
+        #expect(closed?["from"] is NSNull)
+        #expect(closed?["to"] as? String == "-infinity")
         await server.stop()
     }
 
