@@ -52,7 +52,18 @@ public final class Statement {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
             case .real(let v): code = sqlite3_bind_double(handle, index, v)
-            case .text(let v): code = sqlite3_bind_text(handle, index, v, -1, transientDestructor)
+            case .text(let v):
+                // By length: a NUL inside the text is kept, not an end.
+                var text = v
+                code = text.withUTF8 { bytes in
+                    // No pointer would bind NULL: empty text gets a literal.
+                    guard let start = bytes.baseAddress else {
+                        return sqlite3_bind_text(handle, index, "", 0, transientDestructor)
+                    }
+                    return sqlite3_bind_text(
+                        handle, index, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self),
+                        Int32(bytes.count), transientDestructor)
+                }
             case .blob(let v):
                 code = v.withUnsafeBytes {
                     sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count),
@@ -124,8 +135,11 @@ public struct Row {
     public func double(_ column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
 
     public func text(_ column: Int) -> String {
+        // The text first, then its length in bytes (SQLite's order), so
+        // that a NUL inside it is read as a character.
         guard let pointer = sqlite3_column_text(handle, Int32(column)) else { return "" }
-        return String(cString: pointer)
+        let count = Int(sqlite3_column_bytes(handle, Int32(column)))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     public func optionalText(_ column: Int) -> String? { isNull(column) ? nil : text(column) }

@@ -17,6 +17,21 @@ import Testing
         return try InventoryStore(path: directory.appendingPathComponent(name).path)
     }
 
+    /// Text is bound and read by its length: a NUL inside a name (valid
+    /// JSON, `\u0000`) is kept, where it used to end the text there.
+    @Test func textWithANULRoundTrips() throws {
+        let store = try makeStore("nul.db")
+        try store.database.execute("CREATE TABLE t (value TEXT)")
+        for value in ["n\u{0}x", "", "plain", "é\u{0}"] {
+            try store.database.statement("DELETE FROM t").run()
+            try store.database.statement("INSERT INTO t VALUES (?1)").run([.text(value)])
+            let back = try store.database.statement("SELECT value, length(CAST(value AS BLOB)) FROM t")
+                .firstRow { ($0.text(0), $0.int(1)) }
+            #expect(back?.0 == value)
+            #expect(back?.1 == Int64(value.utf8.count))
+        }
+    }
+
     /// Three hosts and an account, with tags, ratings and atoms.
     static func makeInventory() -> Inventory {
         let inventory = Inventory()
