@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterHTTP
+import PerimeterModel
 import PerimeterStore
 
 /// The API's errors, in the one shape of `HTTPError`. Messages name fields
@@ -134,6 +135,20 @@ enum JSONFields {
         }
         guard let object = parsed as? [String: Any] else {
             throw APIErrors.malformedJSON("it is JSON but not an object")
+        }
+        return object
+    }
+
+    /// The body as a JSON object of these fields only: a field the route
+    /// does not read is refused, so that a misspelt one (`expires` for
+    /// `expires_at`) is not dropped with what it meant to set.
+    static func object(_ body: [UInt8], fields: [String]) throws -> [String: Any] {
+        let object = try object(body)
+        for key in object.keys.sorted() where !fields.contains(key) {
+            var why = "is not a field of this request; expected "
+                + ListFormatting.disjunction(fields)
+            if let near = NearestName.find(key, in: fields) { why += " (did you mean '\(near)'?)" }
+            throw APIErrors.invalidField(key, why)
         }
         return object
     }

@@ -116,7 +116,7 @@ extension APIHandlers {
 
     func curate(_ context: APIContext, confirming: Bool) async throws -> HTTPResponse {
         let id = try context.uuid()
-        let object = try JSONFields.object(context.request.body)
+        let object = try JSONFields.object(context.request.body, fields: ["type", "value"])
         guard let type = object["type"] as? String else {
             throw APIErrors.invalidField("type", "is required (an atom type such as hostname)")
         }

@@ -58,7 +58,9 @@ extension APIHandlers {
     // MARK: - Bulk jobs
 
     func bulk(_ context: APIContext) async throws -> HTTPResponse {
-        let object = try JSONFields.object(context.request.body)
+        let object = try JSONFields.object(context.request.body, fields: [
+            "action", "ids", "filter", "tags", "criticality", "reviewed",
+        ])
         let action = try BulkAction(json: object)
         var filter: AssetQuery?
         var ids: [String]?

@@ -12,7 +12,8 @@ extension APIHandlers {
     /// the token's community; `"dry_run": true` counts without erasing.
     /// The answer counts rows per table; it never repeats the value.
     func forget(_ context: APIContext) async throws -> HTTPResponse {
-        let object = try JSONFields.object(context.request.body)
+        let object = try JSONFields.object(
+            context.request.body, fields: ["asset", "type", "value", "entity", "dry_run"])
         let known = ["type", "value", "entity", "asset", "dry_run"]
         for name in object.keys.sorted() where !known.contains(name) {
             throw APIErrors.invalidField(name, "unknown; expected "

@@ -102,7 +102,8 @@ extension APIHandlers {
     }
 
     func defineProperty(_ context: APIContext) async throws -> HTTPResponse {
-        let object = try JSONFields.object(context.request.body)
+        let object = try JSONFields.object(context.request.body,
+                                           fields: ["name", "type", "category"])
         guard let name = object["name"] as? String else {
             throw APIErrors.invalidField("name", "is required (lower snake case)")
         }
@@ -131,7 +132,7 @@ extension APIHandlers {
 
     func renameProperty(_ context: APIContext) async throws -> HTTPResponse {
         let (category, name) = try propertyPath(context)
-        let object = try JSONFields.object(context.request.body)
+        let object = try JSONFields.object(context.request.body, fields: ["name"])
         guard let newName = object["name"] as? String else {
             throw APIErrors.invalidField("name", "is required (the new name)")
         }
@@ -195,7 +196,8 @@ extension APIHandlers {
     }
 
     func createToken(_ context: APIContext) async throws -> HTTPResponse {
-        let object = try JSONFields.object(context.request.body)
+        let object = try JSONFields.object(context.request.body,
+                                           fields: ["name", "role", "expires_at"])
         guard let name = object["name"] as? String, !name.isEmpty, name.count <= 128 else {
             throw APIErrors.invalidField("name", "is required (1 to 128 characters)")
         }

@@ -100,6 +100,34 @@ struct AuthenticationTests {
         await server.stop()
     }
 
+    /// A misspelt field is refused, not dropped: `expires` for
+    /// `expires_at` made a token that never expires. The same holds for
+    /// the other routes that read a JSON object of named fields.
+    @Test func unknownFieldsAreRefused() async throws {
+        let server = try await TestServer.start()
+        let asset = try await server.createAsset(["name": "u1", "category": "host"],
+                                                 as: "acme/admin")
+        let cases: [(path: String, body: [String: Any], field: String)] = [
+            ("/v1/tokens", ["name": "t", "role": "reader", "expires": "2000-01-01T00:00:00Z"],
+             "expires"),
+            ("/v1/tokens", ["name": "t", "role": "reader", "community": "globex"], "community"),
+            ("/v1/bulk", ["action": "revoke", "ids": [asset], "dry": true], "dry"),
+            ("/v1/assets/\(asset)/atoms/confirm", ["type": "fqdn", "value": "u1.example.org",
+                                                   "kind": "observed"], "kind"),
+        ]
+        for (path, body, field) in cases {
+            let answer = try await server.call("POST", path, as: "acme/admin", json: body)
+            #expect(answer.status == 422, "\(path) \(field)")
+            let error = try answer.json()["error"] as? [String: Any]
+            #expect((error?["details"] as? [String: Any])?["field"] as? String == field)
+        }
+        // Nothing was made: no token beside the test's own, the asset kept.
+        let tokens = try await server.call("GET", "/v1/tokens", as: "acme/admin").json()
+        #expect((tokens["tokens"] as? [[String: Any]])?.contains { $0["name"] as? String == "t" }
+                == false)
+        await server.stop()
+    }
+
     @Test func metricsCarryNoCommunity() async throws {
         let server = try await TestServer.start()
         try await server.createAsset(["name": "m1", "category": "host"], as: "acme/admin")
