@@ -138,7 +138,15 @@ extension APIHandlers {
     func events(_ context: APIContext) async throws -> HTTPResponse {
         let body = context.request.body
         var entity: String?
-        if let text = context.request.query["entity"], !text.isEmpty { entity = text }
+        if let text = context.request.query["entity"], !text.isEmpty {
+            guard text.count <= 128,
+                  !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw APIErrors.invalidQuery("entity", "must be 1 to 128 characters, none of them "
+                                             + "a control character")
+            }
+            entity = text
+        }
         let returnEnriched = context.request.query["return"] == "enriched"
         var lines: [Range<Int>] = []
         // A byte-order mark before the first event is skipped, as a file's is.

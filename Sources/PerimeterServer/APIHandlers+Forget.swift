@@ -14,11 +14,6 @@ extension APIHandlers {
     func forget(_ context: APIContext) async throws -> HTTPResponse {
         let object = try JSONFields.object(
             context.request.body, fields: ["asset", "type", "value", "entity", "dry_run"])
-        let known = ["type", "value", "entity", "asset", "dry_run"]
-        for name in object.keys.sorted() where !known.contains(name) {
-            throw APIErrors.invalidField(name, "unknown; expected "
-                                         + ListFormatting.disjunction(known))
-        }
         var dryRun = false
         if let flag = object["dry_run"] {
             guard let value = JSONFields.boolean(flag) else {

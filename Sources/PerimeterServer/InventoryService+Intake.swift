@@ -112,6 +112,13 @@ extension InventoryService {
     /// stage stays when the pipeline is remade (a discovery rule switched),
     /// so open alerts and suppression counts carry on.
     private func intake(for scope: ScopeKey) throws -> ScopeIntake {
+        if let index = intakeRecency.firstIndex(of: scope) { intakeRecency.remove(at: index) }
+        intakeRecency.append(scope)
+        while intakeRecency.count > Self.maximumIntakeScopes {
+            let dropped = intakeRecency.removeFirst()
+            intakes[dropped] = nil
+            detectionStages[dropped] = nil
+        }
         if let intake = intakes[scope] { return intake }
         let detection = try detectionStages[scope] ?? makeDetectionStage()
         detectionStages[scope] = detection
@@ -124,6 +131,7 @@ extension InventoryService {
             collectsAllLeaves: detection?.collectsAllLeaves ?? false)
         let intake = ScopeIntake(pipeline: pipeline, detection: detection)
         intakes[scope] = intake
+        intakeTotals.pipelines = intakes.count
         return intake
     }
 }

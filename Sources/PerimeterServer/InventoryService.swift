@@ -17,9 +17,18 @@ actor InventoryService {
     private var rulesByCommunity: [String: Set<DiscoveryRule>] = [:]
     /// The Sigma rules and filters intake runs; nil: none.
     let detection: DetectionSettings?
-    /// One pipeline per scope that sent events, and its detection stage.
+    /// One pipeline per scope that sent events, and its detection stage,
+    /// for the `maximumIntakeScopes` scopes that sent events last.
     var intakes: [ScopeKey: ScopeIntake] = [:]
     var detectionStages: [ScopeKey: DetectionStage?] = [:]
+    /// The scopes of `intakes` and `detectionStages`, least recent first.
+    var intakeRecency: [ScopeKey] = []
+    /// A pipeline holds its parser's buffers (about 1 MB) and a stage its
+    /// compiled rules: an ingest token naming a new entity per request
+    /// made one each, without bound. The least recent scope beyond this
+    /// is dropped between requests; its next request makes it again (open
+    /// alerts are read back from the store).
+    static let maximumIntakeScopes = 64
     /// The stage loaded at start (so bad rules fail the start), handed to
     /// the first scope.
     private var spareStage: DetectionStage?
@@ -214,4 +223,6 @@ struct IntakeTotals: Sendable {
     var malformed = 0
     var enriched = 0
     var created = 0
+    /// Scopes whose intake pipeline is held now (a gauge).
+    var pipelines = 0
 }

@@ -62,6 +62,9 @@ final class ServerMetrics: Sendable {
         text += "perimeter_events_enriched_total \(intake.enriched)\n"
         family("perimeter_assets_discovered_total", "counter", "Assets created by discovery.")
         text += "perimeter_assets_discovered_total \(intake.created)\n"
+        family("perimeter_intake_pipelines", "gauge",
+               "Intake pipelines held: one per entity that sent events recently.")
+        text += "perimeter_intake_pipelines \(intake.pipelines)\n"
         family("perimeter_assets", "gauge", "Live (not revoked) assets, by category.")
         for category in ["account", "host", "network"] {
             text += "perimeter_assets{category=\"\(category)\"} "

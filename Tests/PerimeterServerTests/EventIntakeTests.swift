@@ -51,6 +51,32 @@ struct EventIntakeTests {
         await server.stop()
     }
 
+    /// Each entity that sends events gets a pipeline; the server keeps the
+    /// 64 most recent (an ingest token naming a new entity per request
+    /// grew the server by a megabyte each), and a dropped one is made
+    /// again by its next request. An entity name is bounded.
+    @Test func intakePipelinesAreBoundedAndEntityNamesChecked() async throws {
+        let server = try await TestServer.start()
+        func send(_ host: String, entity: String) async throws -> Int {
+            let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"\(host)\"}}\n"
+            let query = entity.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            return try await server.call("POST", "/v1/events?entity=\(query)", as: "acme/ingest",
+                                         body: Array(event.utf8)).status
+        }
+        for index in 0..<70 { #expect(try await send("h-\(index)", entity: "e\(index)") == 200) }
+        let metrics = try await server.call("GET", "/metrics", as: "operator").text
+        #expect(metrics.contains("perimeter_intake_pipelines 64\n"))
+        // e0's pipeline was dropped; its next event is ingested all the same.
+        #expect(try await send("h-0b", entity: "e0") == 200)
+        let listed = try await server.call("GET", "/v1/assets?q=h-0&entity=e0", as: "acme/reader")
+            .json()
+        #expect(listed["total"] as? Int == 2)
+
+        #expect(try await send("x", entity: String(repeating: "e", count: 129)) == 400)
+        #expect(try await send("x", entity: "e\u{1}") == 400)
+        await server.stop()
+    }
+
     @Test func concurrentIntakeAndReadsStayConsistent() async throws {
         let server = try await TestServer.start { $0.intakeChunkLines = 50 }
         let batches = 8
