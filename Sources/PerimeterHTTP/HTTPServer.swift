@@ -56,6 +56,7 @@ public final class HTTPServer: @unchecked Sendable {
             ("connectionTimeoutSeconds", configuration.connectionTimeoutSeconds, 1),
             ("threadCount", configuration.threadCount, 1),
             ("connectionLimit", configuration.connectionLimit, 1),
+            ("connectionLimitPerClient", configuration.connectionLimitPerClient, 1),
         ] where value < minimum {
             throw HTTPServerError(
                 code: .invalidConfiguration,
@@ -164,6 +165,7 @@ public final class HTTPServer: @unchecked Sendable {
             Self.option(.LISTEN_SOCKET, Int(socket.descriptor)),
             Self.option(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
             Self.option(.CONNECTION_LIMIT, configuration.connectionLimit),
+            Self.option(.PER_IP_CONNECTION_LIMIT, configuration.connectionLimitPerClient),
             // Refuse what HTTP/1.1 forbids (such as a missing Host) rather
             // than guess: API clients are programs, and guesses hide bugs.
             Self.option(.STRICT_FOR_CLIENT, 1),

@@ -31,6 +31,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var threadCount = 2
     /// Simultaneous connections; beyond it new ones are refused.
     public var connectionLimit = 1024
+    /// Simultaneous connections from one client address: a client that
+    /// opens slow connections by the thousand (each byte it trickles
+    /// restarts the idle timeout) would otherwise take every slot from
+    /// the others. A reverse proxy in front counts as one client.
+    public var connectionLimitPerClient = 128
     /// How long `stop()` waits for requests that are still arriving or
     /// still being sent; handlers already running are always awaited.
     public var shutdownGracePeriod: Duration = .seconds(10)

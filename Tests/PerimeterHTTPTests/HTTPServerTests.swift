@@ -214,6 +214,36 @@ func startServer(
         #expect(noHost.status == 400)
     }
 
+    /// One client address holds at most `connectionLimitPerClient`
+    /// connections: a third is closed unanswered while two stall, and a
+    /// slot freed is usable again.
+    @Test func connectionsPerClientAreBounded() throws {
+        let server = try startServer { $0.connectionLimitPerClient = 2 }
+        defer { server.stop() }
+        let port = server.boundPort
+        var stalled = [try RawHTTPConnection(port: port), try RawHTTPConnection(port: port)]
+        for connection in stalled { try connection.send("GET /v1/assets/a HTTP/1.1\r\n") }
+        let third = try RawHTTPConnection(port: port, receiveTimeoutSeconds: 5)
+        #expect(throws: (any Error).self) {
+            try third.sendRequest("GET", "/v1/assets/a")
+            _ = try third.receiveResponse()
+        }
+        stalled.removeFirst()
+        // The kernel has the closed socket's slot back at once; the server
+        // notices it on its next poll.
+        var answered = false
+        for _ in 0..<50 where !answered {
+            let fresh = try RawHTTPConnection(port: port, receiveTimeoutSeconds: 5)
+            answered = (try? { () throws -> Bool in
+                try fresh.sendRequest("GET", "/v1/assets/b")
+                return try fresh.receiveResponse().status == 200
+            }()) ?? false
+            if !answered { usleep(20_000) }
+        }
+        #expect(answered)
+        _ = stalled
+    }
+
     @Test func servesConcurrentRequests() async throws {
         let server = try startServer { $0.threadCount = 2 }
         defer { server.stop() }
