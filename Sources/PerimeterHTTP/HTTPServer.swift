@@ -323,6 +323,16 @@ public final class HTTPServer: @unchecked Sendable {
             error.headers.set(name: "Connection", value: "close")
             return queue(error.response, for: request, on: connection)
         }
+        // Fields that must appear once (RFC 9112 §6.3, RFC 9110 §11.6.2):
+        // two lengths let a proxy and this server read different bodies,
+        // two credentials let them authorise different callers. The
+        // library keeps both and answers with the first.
+        for name in ["Content-Length", "Authorization"]
+        where Set(request.headers.values(for: name)).count > 1 {
+            var error = HTTPError.badRequest("the request has several \(name) header fields")
+            error.headers.set(name: "Connection", value: "close")
+            return queue(error.response, for: request, on: connection)
+        }
         // A declared length over the limit is refused before reading the
         // body; the library then closes the connection, body unread.
         if let declared = request.headers["Content-Length"].flatMap(Int.init),

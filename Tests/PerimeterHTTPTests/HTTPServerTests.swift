@@ -244,6 +244,29 @@ func startServer(
         _ = stalled
     }
 
+    /// Two different Content-Length or Authorization fields are refused
+    /// (400, JSON) instead of the first being used; the same one twice
+    /// says one thing and passes.
+    @Test(arguments: [
+        ("Content-Length: 2\r\nContent-Length: 9\r\n", 400),
+        ("Authorization: Bearer a\r\nAuthorization: Bearer b\r\n", 400),
+        ("Content-Length: 2\r\nContent-Length: 2\r\n", 200),
+    ])
+    func fieldsThatMustAppearOnce(fields: String, status: Int) throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let connection = try RawHTTPConnection(port: server.boundPort)
+        let length = fields.contains("Content-Length") ? "" : "Content-Length: 2\r\n"
+        try connection.send("PATCH /v1/assets/a HTTP/1.1\r\nHost: t\r\n\(fields)\(length)"
+                            + "Content-Type: application/json\r\n\r\n{}")
+        let response = try connection.receiveResponse()
+        #expect(response.status == status)
+        if status == 400 {
+            #expect((try response.json()["error"] as? [String: Any])?["code"] as? String
+                    == "bad_request")
+        }
+    }
+
     @Test func servesConcurrentRequests() async throws {
         let server = try startServer { $0.threadCount = 2 }
         defer { server.stop() }
