@@ -136,22 +136,40 @@ public enum AssetRowReader {
             if let near = NearestName.find(key, in: jsonFields) { message += " (did you mean '\(near)'?)" }
             return .failure(RowProblem(column: key, message: message))
         }
+        // JSON says what type a value is: a value of another type is
+        // refused, not read as text (a criticality of [50] became unrated,
+        // "90" or true a rating, an object a property's debug text). CSV
+        // cells are all text, and go through `AssetRow` the same way.
         var row = AssetRow()
-        func string(_ key: String) -> String? {
-            switch object[key] {
-            case let s as String: s
-            case let n as NSNumber: n.stringValue
-            default: nil
-            }
+        var wrongType: RowProblem?
+        /// The value under `key`, null counting as absent.
+        func given(_ key: String) -> Any? { object[key].flatMap { $0 is NSNull ? nil : $0 } }
+        func textField(_ key: String) -> String? {
+            guard let value = given(key) else { return nil }
+            if let text = value as? String { return text }
+            wrongType = wrongType ?? RowProblem(column: key, message: "\(key) must be text")
+            return nil
         }
-        row.name = string("name")
-        row.category = string("category")
-        row.subcategory = string("subcategory")
-        row.criticality = string("criticality")
-        row.description = string("description")
-        row.entity = string("entity")
-        if let reviewed = object["reviewed"] as? Bool { row.reviewed = reviewed ? "true" : "false" }
-        else { row.reviewed = string("reviewed") }
+        row.name = textField("name")
+        row.category = textField("category")
+        row.subcategory = textField("subcategory")
+        row.description = textField("description")
+        row.entity = textField("entity")
+        if let problem = wrongType { return .failure(problem) }
+        if let value = given("criticality") {
+            guard let number = JSONFields.integer(value) else {
+                return .failure(RowProblem(column: "criticality",
+                                           message: "criticality must be a whole number or null"))
+            }
+            row.criticality = String(number)
+        }
+        if let value = given("reviewed") {
+            guard let flag = value as? NSNumber, JSONFields.isBoolean(flag) else {
+                return .failure(RowProblem(column: "reviewed",
+                                           message: "reviewed must be true or false"))
+            }
+            row.reviewed = flag.boolValue ? "true" : "false"
+        }
         if let tags = object["tags"] {
             guard let list = tags as? [String] else {
                 return .failure(RowProblem(column: "tags", message: "tags must be a list of text"))
@@ -180,13 +198,15 @@ public enum AssetRowReader {
                 return .failure(RowProblem(column: "properties", message: "properties must be an object"))
             }
             for (name, value) in map.sorted(by: { $0.key < $1.key }) {
-                let text: String
-                switch value {
-                case let list as [Any]: text = list.map { "\($0)" }.joined(separator: ",")
-                case let n as NSNumber: text = n.stringValue
-                default: text = "\(value)"
+                // Text, a number, true or false, or a list of text; the
+                // property's definition then checks the value's type.
+                let isScalar = value is String || value is NSNumber
+                guard isScalar || (value as? [Any])?.allSatisfy({ $0 is String }) == true else {
+                    return .failure(RowProblem(
+                        column: "properties.\(name)",
+                        message: "a property is text, a number, true or false, or a list of text"))
                 }
-                row.properties.append((name, text))
+                row.properties.append((name, JSONFields.propertyText(value)))
             }
         }
         return .success(row)

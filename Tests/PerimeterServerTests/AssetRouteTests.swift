@@ -248,6 +248,39 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A JSON value of the wrong type is refused with its field, not
+    /// turned into text: `[50]` became an unrated asset, `"90"` and
+    /// `true` ratings, an object a property's debug text.
+    @Test func valuesOfTheWrongTypeAreRefused() async throws {
+        let server = try await TestServer.start()
+        let cases: [(fields: [String: Any], field: String)] = [
+            (["criticality": [50]], "criticality"),
+            (["criticality": "90"], "criticality"),
+            (["criticality": true], "criticality"),
+            (["criticality": 50.5], "criticality"),
+            (["name": 1], "name"),
+            (["reviewed": 1], "reviewed"),
+            (["reviewed": "yes"], "reviewed"),
+            (["properties": ["owner": ["x": 1]]], "properties.owner"),
+            (["properties": ["owner": [["a"]]]], "properties.owner"),
+        ]
+        for (fields, field) in cases {
+            var body: [String: Any] = ["name": "typed", "category": "host"]
+            body.merge(fields) { $1 }
+            let answer = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: body)
+            #expect(answer.status == 422, "\(fields)")
+            let error = try answer.json()["error"] as? [String: Any]
+            #expect((error?["details"] as? [String: Any])?["field"] as? String == field, "\(fields)")
+        }
+        // The right types, null for an unrated asset, are taken.
+        let created = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "typed", "category": "host", "criticality": NSNull(), "reviewed": true,
+        ])
+        #expect(created.status == 201)
+        #expect(try created.json()["criticality"] is NSNull)
+        await server.stop()
+    }
+
     @Test func importRefusesBadRowsAndExportReimports() async throws {
         let server = try await TestServer.start()
         let csv = """
