@@ -114,15 +114,19 @@ func padded(_ text: String, _ width: Int) -> String {
     text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0)
 }
 
-/// An attachment's validity as `[from, to)`, with the expiry of observed
-/// addresses shown as their end (they close 7 days after last seen).
-func interval(_ attachment: Attachment, addressExpiry: Duration) -> String {
+/// An attachment's validity as `[from, to)`. An observed address also
+/// ends `addressExpiry` after it was last seen (SPEC §2), whichever end
+/// comes first: an address last seen years ago and taken by another host
+/// today ended back then. An expiry still ahead of `now` is said so.
+func interval(_ attachment: Attachment, addressExpiry: Duration,
+              now: EventTime = EventTime(Date())) -> String {
     let from = attachment.from == .distantPast ? "always" : attachment.from.description
     // A confirmed atom rejected afterwards: closed where it began, at
     // the start of time.
     if attachment.to == .distantPast { return "[always, always) rejected" }
-    if let to = attachment.to { return "[\(from), \(to))" }
     let end = attachment.end(addressExpiry: addressExpiry)
-    if end != .distantFuture { return "[\(from), \(end)) expired after last sighting" }
-    return "[\(from), open)"
+    if end == .distantFuture { return "[\(from), open)" }
+    if let to = attachment.to, to <= end { return "[\(from), \(to))" }
+    return end > now ? "[\(from), \(end)) unless seen again"
+        : "[\(from), \(end)) expired after last sighting"
 }

@@ -1,0 +1,46 @@
+import Foundation
+@testable import PerimeterApp
+import PerimeterInventory
+import PerimeterModel
+import Testing
+
+/// How `assets show` and `atoms show` write an attachment's validity.
+/// Observed addresses end 7 days after they were last seen (SPEC §2) or
+/// when closed, whichever comes first.
+@Suite struct IntervalTextTests {
+    static let week = Duration.days(7)
+    static let now = EventTime(parsing: "2026-12-04T12:00:00Z")!
+
+    static func address(from: String, lastSeen: String, to: String? = nil,
+                        kind: AttachmentKind = .observed) -> PerimeterInventory.Attachment {
+        PerimeterInventory.Attachment(
+            id: 1, key: AtomKey(scope: ScopeKey(community: "c"),
+                                atom: Atom(type: .ipv4, normalizedValue: "192.168.0.1")),
+            asset: AssetID(), kind: kind, from: EventTime(parsing: from)!,
+            to: to.map { EventTime(parsing: $0)! }, lastSeen: EventTime(parsing: lastSeen)!,
+            origin: "test")
+    }
+
+    @Test func intervals() {
+        let cases: [(PerimeterInventory.Attachment, String)] = [
+            // Last seen in 2021, taken by another host today: it ended in 2021.
+            (Self.address(from: "2021-09-25T16:08:45Z", lastSeen: "2021-09-25T16:08:45Z",
+                          to: "2026-12-04T11:28:46Z"),
+             "[2021-09-25T16:08:45.000Z, 2021-10-02T16:08:45.000Z) expired after last sighting"),
+            // Seen today: it ends in a week unless seen again.
+            (Self.address(from: "2026-12-04T11:00:00Z", lastSeen: "2026-12-04T11:00:00Z"),
+             "[2026-12-04T11:00:00.000Z, 2026-12-11T11:00:00.000Z) unless seen again"),
+            // Closed before its expiry: the close is the end.
+            (Self.address(from: "2026-12-01T00:00:00Z", lastSeen: "2026-12-01T00:00:00Z",
+                          to: "2026-12-02T00:00:00Z"),
+             "[2026-12-01T00:00:00.000Z, 2026-12-02T00:00:00.000Z)"),
+            // A confirmed address does not expire.
+            (Self.address(from: "2026-12-01T00:00:00Z", lastSeen: "2026-12-01T00:00:00Z",
+                          kind: .confirmed),
+             "[2026-12-01T00:00:00.000Z, open)"),
+        ]
+        for (attachment, expected) in cases {
+            #expect(interval(attachment, addressExpiry: Self.week, now: Self.now) == expected)
+        }
+    }
+}
