@@ -394,6 +394,15 @@ def extract(fields, psl):
             if name and psl.has_label_below_registrable(name):
                 add(path, hostname(name.split(".")[0]))
                 add(path, ("fqdn", name))
+            elif not name:
+                # An underscore in the first label (a Windows name): the
+                # whole is no fqdn, the label is the host if the rest is a
+                # domain that is not a public suffix.
+                label, _, rest = value.strip().partition(".")
+                domain = fqdn_text(rest)
+                if "_" in label and domain and \
+                        psl.has_label_below_registrable("x." + domain):
+                    add(path, hostname(label))
     for path in ("related.hosts", "related.host"):
         for value in values(path):
             add(path, fqdn(value) if "." in value else hostname(value))

@@ -214,19 +214,30 @@ public struct AtomExtractor: Sendable {
     /// registrable domain gives the hostname of its first label and the
     /// fqdn of the whole (`ws-01.corp.example.org`); a registrable domain
     /// or a tenant name alone (`example.com`, `tenant.onmicrosoft.com`)
-    /// gives nothing from a hostname field.
+    /// gives nothing from a hostname field. A first label that is a
+    /// hostname but no DNS label (`DC_TEST2k12.TEST.SAAS`: Windows names
+    /// may hold underscores) before a valid domain gives that hostname
+    /// alone, the whole being no fqdn.
     private func hostnameField(_ value: UTF8Bytes, field: Int,
                                into result: inout ExtractedAtoms) {
         guard ASCII.contains(value, UInt8(ascii: ".")) else {
             add(normalizer.hostname(utf8: value), field, &result)
             return
         }
-        guard let fqdn = normalizer.fqdnText(utf8: value) else {
-            result.unusableValues += 1
+        if options.strictHostnames {
+            if normalizer.fqdnText(utf8: value) != nil || underscoredHostname(value) != nil {
+                result.droppedDottedHostnames += 1
+            } else {
+                result.unusableValues += 1
+            }
             return
         }
-        if options.strictHostnames {
-            result.droppedDottedHostnames += 1
+        guard let fqdn = normalizer.fqdnText(utf8: value) else {
+            if let hostname = underscoredHostname(value) {
+                result.append(hostname, field: field)
+            } else {
+                result.unusableValues += 1
+            }
             return
         }
         // fqdnText is ASCII, so the suffix rules may run on its bytes.
@@ -245,6 +256,21 @@ public struct AtomExtractor: Sendable {
             result.append(hostname, field: field)
         }
         result.append(Atom(type: .fqdn, normalizedValue: fqdn), field: field)
+    }
+
+    /// The hostname of `NAME.domain` where NAME holds an underscore (so
+    /// the whole is no fqdn) and the domain is a valid one with NAME below
+    /// its registrable domain; nil otherwise.
+    private func underscoredHostname(_ value: UTF8Bytes) -> Atom? {
+        guard let dot = ASCII.firstIndex(of: UInt8(ascii: "."), in: value) else { return nil }
+        let label = ASCII.slice(value, 0..<dot)
+        guard ASCII.contains(label, UInt8(ascii: "_")),
+              var domain = normalizer.fqdnText(utf8: ASCII.slice(value, dot + 1..<value.count))
+        else { return nil }
+        // NAME is below the registrable domain when the domain is at or
+        // below it: a public suffix alone (`x_y.com`) names no machine.
+        let isRegistrable = domain.withUTF8 { publicSuffixes.registrableDomainStart($0) >= 0 }
+        return isRegistrable ? normalizer.hostname(utf8: label) : nil
     }
 
     /// related.hosts gathers every host-ish value of the event, DNS query

@@ -181,6 +181,13 @@ struct AtomExtractorTests {
         ("10.1.2.3", []),
         ("localhost.localdomain", []),
         ("Peter’s MacBook Pro", []),
+        // A NetBIOS name with an underscore in its domain: the whole is no
+        // fqdn (DNS labels have none), but the machine is its first label.
+        ("DC_TEST2k12.TEST.SAAS", ["hostname:dc_test2k12"]),
+        ("web_01.corp.example.org", ["hostname:web_01"]),
+        ("_gateway.example.org", ["hostname:_gateway"]),
+        ("a_b.c_d.example.org", []),                            // the domain is no domain
+        ("x_y.com", []),                                        // nothing below the suffix
     ]
 
     @Test(arguments: hostNameCases)
