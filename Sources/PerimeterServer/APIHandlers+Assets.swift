@@ -153,9 +153,16 @@ extension InventoryService {
                        actor: String) throws -> [AssetID] {
         let builder = try AssetDraftBuilder(store: store, community: community)
         var drafts: [AssetDraft] = []
+        var claimed: [AtomKey: AssetDraft] = [:]
         for row in rows {
             do {
-                drafts.append(try builder.draft(from: row, now: EventTime(Date())))
+                let draft = try builder.draft(from: row, now: EventTime(Date()))
+                if let refusal = try store.refusal(of: draft, claimed: &claimed) {
+                    throw HTTPError(status: 409, code: "atom_conflict",
+                                    message: Redaction.redactQuoted(refusal),
+                                    details: ["field": .string("atoms")])
+                }
+                drafts.append(draft)
             } catch let problem as RowProblem {
                 throw APIHandlers.fieldError(problem)
             }
@@ -171,9 +178,17 @@ extension InventoryService {
         var drafts: [AssetDraft] = []
         var refused: [(Int, RowProblem)] = []
         let now = EventTime(Date())
+        // An exclusive atom another asset holds, or an earlier row gives,
+        // refuses its row alone, as the command line's import does (the
+        // whole import was refused, naming no row).
+        var claimed: [AtomKey: AssetDraft] = [:]
         for (number, row) in rows {
             do {
-                drafts.append(try builder.draft(from: try row.get(), now: now))
+                let draft = try builder.draft(from: try row.get(), now: now)
+                if let refusal = try store.refusal(of: draft, claimed: &claimed) {
+                    throw RowProblem(column: "atoms", message: refusal)
+                }
+                drafts.append(draft)
             } catch let problem as RowProblem {
                 refused.append((number, problem))
             }

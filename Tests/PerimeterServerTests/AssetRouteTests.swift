@@ -281,6 +281,39 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A row naming a hostname another asset holds, or one an earlier row
+    /// gives, is refused alone with its row and column; the other rows
+    /// are imported. (The whole import was refused, naming no row.)
+    @Test func importRefusesConflictingRowsAlone() async throws {
+        let server = try await TestServer.start()
+        try await server.createAsset(["name": "dc-01", "category": "host",
+                                      "atoms": ["hostname": ["dc-01"]]], as: "acme/analyst")
+        let lines = [
+            #"{"name":"dc-one","category":"host","atoms":{"hostname":["dc-01"]}}"#,
+            #"{"name":"ws-07","category":"host","atoms":{"hostname":["ws-07"]}}"#,
+            #"{"name":"ws-07-bis","category":"host","atoms":{"hostname":["ws-07"]}}"#,
+            #"{"name":"ws-08","category":"host","atoms":{"hostname":["ws-08"]}}"#,
+        ]
+        let result = try await server.call(
+            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
+            body: Array((lines.joined(separator: "\n") + "\n").utf8)).json()
+        #expect(result["imported"] as? Int == 2)
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [1, 3])
+        #expect(refused.map { $0["column"] as? String } == ["atoms", "atoms"])
+        // No value is echoed: the hostname is redacted from the reason.
+        #expect(!refused.contains { ($0["reason"] as? String)?.contains("ws-07") == true })
+
+        let created = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "dc-two", "category": "host", "atoms": ["hostname": ["dc-01"]],
+        ])
+        #expect(created.status == 409)
+        let error = try created.json()["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "atom_conflict")
+        #expect((error?["details"] as? [String: Any])?["field"] as? String == "atoms")
+        await server.stop()
+    }
+
     @Test func importRefusesBadRowsAndExportReimports() async throws {
         let server = try await TestServer.start()
         let csv = """
