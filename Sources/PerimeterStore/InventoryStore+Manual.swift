@@ -84,19 +84,26 @@ extension InventoryStore {
 
     /// Why a draft cannot be created beside the store's assets and the
     /// drafts before it in the same batch (`claimed`, which it extends):
-    /// an exclusive atom held by another asset. Nil when it can.
+    /// an exclusive atom held by another asset, or an address another
+    /// asset holds as confirmed (SPEC §2: one host at a time; a person
+    /// said so, and two statements must not both stand). An address
+    /// discovery saw on another host does not refuse it: it expires. Nil
+    /// when the draft can be created.
     public func refusal(of draft: AssetDraft, claimed: inout [AtomKey: AssetDraft]) throws -> String? {
         let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
         var keys: [AtomKey] = []
-        for atom in draft.confirmedAtoms where atom.type.isExclusive {
+        for atom in draft.confirmedAtoms where atom.type.isExclusive || atom.type.isAddress {
             let key = AtomKey(scope: scope, atom: atom)
+            let rule = atom.type.isAddress ? "an address belongs to one host at a time"
+                : "an exclusive atom has one asset"
             if let earlier = claimed[key], earlier.asset.id != draft.asset.id {
                 return "\(atom.type.rawValue) '\(atom.value)' is also given to '\(earlier.asset.name)' "
-                    + "earlier in the same input; an exclusive atom has one asset"
+                    + "earlier in the same input; \(rule)"
             }
-            if let other = try openHolder(of: key), other != draft.asset.id {
+            let holder = try openHolder(of: key, confirmedOnly: atom.type.isAddress)
+            if let other = holder, other != draft.asset.id {
                 return "\(atom.type.rawValue) '\(atom.value)' already belongs to asset "
-                    + "\(other.uuidString.lowercased()); an exclusive atom has one asset"
+                    + "\(other.uuidString.lowercased()); \(rule)"
             }
             keys.append(key)
         }
@@ -104,12 +111,14 @@ extension InventoryStore {
         return nil
     }
 
-    private func openHolder(of key: AtomKey) throws -> AssetID? {
+    private func openHolder(of key: AtomKey, confirmedOnly: Bool) throws -> AssetID? {
         try database.statement("""
             SELECT asset_uuid FROM attachments
             WHERE community = ?1 AND entity = ?2 AND atom_type = ?3 AND atom_value = ?4
-              AND valid_to IS NULL LIMIT 1
-            """).firstRow(Self.keyValues(key)) { UUID(uuidString: $0.text(0)) } ?? nil
+              AND valid_to IS NULL AND (?5 = 0 OR kind = 'confirmed') LIMIT 1
+            """).firstRow(Self.keyValues(key) + [.integer(confirmedOnly ? 1 : 0)]) {
+                UUID(uuidString: $0.text(0))
+            } ?? nil
     }
 
     private func insertConfirmed(_ attachments: [Attachment]) throws {

@@ -311,6 +311,23 @@ struct AssetRouteTests {
         let error = try created.json()["error"] as? [String: Any]
         #expect(error?["code"] as? String == "atom_conflict")
         #expect((error?["details"] as? [String: Any])?["field"] as? String == "atoms")
+
+        // An address is one host's at a time (SPEC §2): one a person gave
+        // a host is refused to another; one discovery saw is not (it
+        // expires, and the person's word is newer).
+        try await server.createAsset(["name": "db-01", "category": "host",
+                                      "atoms": ["ipv4": ["10.0.0.10"]]], as: "acme/analyst")
+        let second = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "db-02", "category": "host", "atoms": ["ipv4": ["10.0.0.10"]],
+        ])
+        #expect(second.status == 409)
+        let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"laptop-3\","
+            + "\"ip\":[\"10.0.0.11\"]}}\n"
+        _ = try await server.call("POST", "/v1/events", as: "acme/ingest", body: Array(event.utf8))
+        let overDiscovery = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "printer-3", "category": "host", "atoms": ["ipv4": ["10.0.0.11"]],
+        ])
+        #expect(overDiscovery.status == 201)
         await server.stop()
     }
 
