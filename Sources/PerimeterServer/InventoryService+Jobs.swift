@@ -33,6 +33,12 @@ struct BulkAction: Sendable, Hashable {
             guard !tags.isEmpty else {
                 throw APIErrors.invalidField("tags", "must list at least one tag")
             }
+            // More than an asset may hold changes no asset: say so now,
+            // not with a job that succeeds having changed nothing.
+            guard kind == .removeTags || tags.count <= Asset.maximumTagCount else {
+                throw APIErrors.invalidField("tags", "lists \(tags.count) tags; an asset holds at "
+                                             + "most \(Asset.maximumTagCount)")
+            }
         case .setCriticality:
             guard let value = object["criticality"] else {
                 throw APIErrors.invalidField("criticality", "is required (0 to 100, or null)")

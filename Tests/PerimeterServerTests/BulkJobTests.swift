@@ -127,6 +127,11 @@ struct BulkJobTests {
             "action": "revoke", "ids": [mine, theirs],
         ])
         #expect(refused.status == 404)
+        // More tags than an asset may hold would change nothing: refused.
+        let tooMany = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "add_tags", "tags": (0..<101).map { "t\($0)" }, "ids": [mine],
+        ])
+        #expect(tooMany.status == 422)
         let accepted = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
             "action": "set_reviewed", "reviewed": true, "ids": [mine],
         ])
