@@ -59,8 +59,11 @@ public final class RawHTTPConnection: @unchecked Sendable {
                 }
             }
         }
+        // A class whose initialiser throws once every property is set is
+        // deinitialised: `deinit` closes the socket. Closing it here too
+        // closed the number twice, and by then it could be another
+        // thread's descriptor (a server's listening socket).
         guard connected == 0 else {
-            close(descriptor)
             throw Failure(description: "connect() failed: \(String(cString: strerror(errno)))")
         }
     }
