@@ -100,7 +100,7 @@ enum AlertsCommand {
         if arguments.flag("--json") {
             for alert in alerts { print(AlertJSON.line(alert)) }
         } else {
-            print(table(alerts))
+            print(Terminal.readable(table(alerts)))
         }
         // On standard error, so that --json output stays one alert a line.
         fflush(nil)

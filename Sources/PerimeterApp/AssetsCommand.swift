@@ -113,8 +113,8 @@ enum AssetsCommand {
             Terminal.note("\(Formatting.count(total)) matching assets")
             return 0
         }
-        print(AssetTable.render(assets, attachments: attachments,
-                                bounds: configuration.criticalityBounds))
+        print(Terminal.readable(AssetTable.render(assets, attachments: attachments,
+                                                  bounds: configuration.criticalityBounds)))
         let shown = assets.isEmpty ? "" : " (showing \(query.offset + 1)–\(query.offset + assets.count))"
         print("\(Formatting.count(total)) matching assets\(shown)")
         return 0
@@ -167,11 +167,12 @@ enum AssetsCommand {
             print(AssetJSON.line(object))
             return 0
         }
-        print(AssetPage.render(asset, attachments: attachments, activity: activity,
-                               conflicts: try store.conflicts(involving: asset.id),
-                               audit: try store.audit(of: asset.id),
-                               bounds: configuration.criticalityBounds,
-                               addressExpiry: configuration.inventory.addressExpiry))
+        let page = AssetPage.render(asset, attachments: attachments, activity: activity,
+                                    conflicts: try store.conflicts(involving: asset.id),
+                                    audit: try store.audit(of: asset.id),
+                                    bounds: configuration.criticalityBounds,
+                                    addressExpiry: configuration.inventory.addressExpiry)
+        print(Terminal.readable(page))
         return 0
     }
 }

@@ -104,7 +104,8 @@ enum AtomsCommand {
         if arguments.flag("--json") {
             for result in results { print(AssetJSON.line(result)) }
         } else {
-            print(text.isEmpty ? "no asset holds '\(value)' and it was never seen" : text.joined(separator: "\n"))
+            print(Terminal.readable(text.isEmpty ? "no asset holds '\(value)' and it was never seen"
+                                    : text.joined(separator: "\n")))
         }
         return 0
     }

@@ -25,6 +25,28 @@ enum Terminal {
     static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
+
+    /// Text for a person's screen with its control characters written out
+    /// (`\u{1B}`), newlines and tabs aside: names, tags and values come
+    /// from events and API clients, and an escape sequence among them
+    /// would drive the analyst's terminal (move the cursor, rewrite what
+    /// was printed, retitle the window).
+    static func readable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnreadable) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isUnreadable(scalar) {
+                result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func isUnreadable(_ scalar: Unicode.Scalar) -> Bool {
+        scalar != "\n" && scalar != "\t" && scalar.properties.generalCategory == .control
+    }
 }
 
 /// Numbers for people: 12,345 and 1.5 MB.

@@ -322,6 +322,25 @@ struct CommandLineEndToEndTests {
         #expect((enriched["sekoiaio"] as? [String: Any])?.keys.sorted() == ["any_asset", "assets"])
     }
 
+    /// Names and tags come from events and API clients: the tables write
+    /// their control characters out, so an escape sequence in a name does
+    /// not drive the analyst's terminal. JSON escapes them itself.
+    @Test func controlCharactersAreWrittenOut() throws {
+        guard let cli = try H.make("controls") else { return }
+        defer { cli.remove() }
+        let created = try cli.run(["assets", "create", "--category", "host", "--name",
+                                   "ws\u{1B}]0;owned\u{07}-01", "--atom", "hostname=ws-01"])
+        let uuid = created.outputText.trimmingCharacters(in: .whitespacesAndNewlines)
+        for arguments in [["assets", "list"], ["assets", "show", uuid], ["atoms", "show", "ws-01"]] {
+            let shown = try cli.run(arguments).outputText
+            #expect(!shown.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" },
+                    "\(arguments)")
+            if arguments[0] == "assets" {
+                #expect(shown.contains("ws\\u{1B}]0;owned\\u{7}-01"), "\(arguments)")
+            }
+        }
+    }
+
     /// SPEC §2 and §5: asset fields an event brings itself are removed, so
     /// it cannot claim assets it does not touch; the real ones join the
     /// event's own `sekoiaio` object, and no key appears twice.
