@@ -333,6 +333,15 @@ public final class HTTPServer: @unchecked Sendable {
             error.headers.set(name: "Connection", value: "close")
             return queue(error.response, for: request, on: connection)
         }
+        // Both framings at once (RFC 9112 §6.1): a proxy that reads the
+        // length and this server, which reads the chunks, would split the
+        // stream in different places.
+        if request.headers["Content-Length"] != nil && request.headers["Transfer-Encoding"] != nil {
+            var error = HTTPError.badRequest(
+                "the request has both Content-Length and Transfer-Encoding header fields")
+            error.headers.set(name: "Connection", value: "close")
+            return queue(error.response, for: request, on: connection)
+        }
         // A declared length over the limit is refused before reading the
         // body; the library then closes the connection, body unread.
         if let declared = request.headers["Content-Length"].flatMap(Int.init),

@@ -7,10 +7,19 @@ import PerimeterModel
 /// arrival would have put them, using each interval's recent sightings.
 extension Inventory {
     func observeAddress(_ key: AtomKey, heldBy asset: AssetID, at time: EventTime,
-                        origin: @autoclosure () -> String) {
+                        origin: @autoclosure () -> String, outcome: inout ObservationOutcome) {
         guard !sharedAtoms.contains(key),
               !rejected.contains(RejectedAtom(asset: asset, atom: key.atom))
         else { return }
+        // A person gave this address to another host: their word stands
+        // over a sighting (one host at a time, SPEC §2), and the sighting
+        // is a conflict to look at (a stale record, a spoofed address).
+        if let owner = confirmedHolder(of: key, besides: asset) {
+            recordConflict(key, assets: [owner, asset], at: time,
+                           reason: "an address confirmed on one host was seen on another",
+                           outcome: &outcome)
+            return
+        }
         let observed = (timelines[key] ?? []).filter { attachments[Int($0)].kind == .observed }
         let expiry = settings.addressExpiry
 

@@ -42,6 +42,21 @@ extension Inventory {
         assets[asset.id] = asset
     }
 
+    /// Another asset holding `key` as an open confirmed attachment. Asked
+    /// for every address a host event reports: no array is made.
+    func confirmedHolder(of key: AtomKey, besides id: AssetID) -> AssetID? {
+        guard let atomID = timelines.id(of: key) else { return nil }
+        var found: AssetID?
+        timelines.forEachIndex(atomID) { index in
+            let i = Int(index)
+            guard found == nil, attachments[i].kind == .confirmed, attachments[i].to == nil,
+                  attachments[i].asset != id, !revokedAssets.contains(attachments[i].asset)
+            else { return }
+            found = attachments[i].asset
+        }
+        return found
+    }
+
     /// Makes an atom a confirmed detection property of an asset: an open
     /// observed attachment becomes confirmed; otherwise a new confirmed
     /// attachment holds from the beginning of time.
@@ -64,6 +79,15 @@ extension Inventory {
                     code: .exclusiveConflict,
                     message: "cannot confirm the \(atom.type.rawValue) atom: it is exclusive and "
                         + "asset \(other.uuidString.lowercased()) holds it")
+            }
+            // An address is one host's at a time (SPEC §2): one that a
+            // person gave another host stays there, as creating refuses it.
+            if atom.type.isAddress, let other = confirmedHolder(of: key, besides: id) {
+                throw CurationError(
+                    code: .exclusiveConflict,
+                    message: "cannot confirm the \(atom.type.rawValue) atom: an address belongs to "
+                        + "one host at a time, and asset \(other.uuidString.lowercased()) holds "
+                        + "it as confirmed")
             }
             attach(key, to: id, kind: .confirmed, from: .distantPast,
                    origin: "confirmed by \(actor)")

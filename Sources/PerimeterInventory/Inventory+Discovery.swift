@@ -135,7 +135,7 @@ extension Inventory {
         }
         for address in subject.addresses {
             observeAddress(AtomKey(scope: event.scope, atom: address), heldBy: asset,
-                           at: event.time, origin: event.reference)
+                           at: event.time, origin: event.reference, outcome: &outcome)
         }
         touch(asset, at: event.time)
         return asset
@@ -350,7 +350,8 @@ extension Inventory {
                 holder = asset
             }
             guard let holder else { return }
-            observeAddress(key, heldBy: holder, at: event.time, origin: event.reference)
+            observeAddress(key, heldBy: holder, at: event.time, origin: event.reference,
+                           outcome: &outcome)
             touch(holder, at: event.time)
         case .release:
             releaseAddress(key, heldBy: holder, at: event.time, origin: event.reference)
@@ -427,7 +428,7 @@ extension Inventory {
         attach(key, to: asset, kind: .observed, from: event.time, origin: event.reference)
     }
 
-    private func recordConflict(_ key: AtomKey, assets: [AssetID], at time: EventTime,
+    func recordConflict(_ key: AtomKey, assets: [AssetID], at time: EventTime,
                                 reason: String, outcome: inout ObservationOutcome) {
         let sorted = Array(Set(assets)).sorted { $0.uuidString < $1.uuidString }
         pending.conflicts.append(AtomConflict(key: key, assets: sorted, at: time, reason: reason))

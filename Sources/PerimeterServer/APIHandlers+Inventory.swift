@@ -206,10 +206,16 @@ extension APIHandlers {
             throw APIErrors.invalidField("role", "must be admin, analyst, reader or ingest")
         }
         var expiry: Date?
-        if let text = object["expires_at"] as? String {
-            guard let time = EventTime(parsing: text) else {
+        if let value = object["expires_at"], !(value is NSNull) {
+            // Anything but a future time is refused: a number or a typo
+            // read as "no expiry" made a token that never expires.
+            guard let text = value as? String, let time = EventTime(parsing: text) else {
                 throw APIErrors.invalidField("expires_at", "must be a time such as "
-                                             + "2027-01-01T00:00:00Z")
+                                             + "2027-01-01T00:00:00Z, or null")
+            }
+            guard time.date > Date() else {
+                throw APIErrors.invalidField("expires_at", "is in the past: the token would "
+                                             + "never work")
             }
             expiry = time.date
         }

@@ -47,6 +47,12 @@ enum AssetFilter {
         query.source = single("source")
         query.reviewed = try flag("reviewed")
         query.text = single("q")
+        // The search index and LIKE read text up to a NUL: a NUL in the
+        // search answered 500 (three characters or more) or everything.
+        if query.text?.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            == true {
+            throw APIErrors.invalidQuery("q", "must not hold control characters")
+        }
         query.entity = single("entity")
         query.includeRevoked = try flag("include_revoked") ?? false
         if let sort = single("sort") {

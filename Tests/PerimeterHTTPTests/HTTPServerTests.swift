@@ -251,6 +251,7 @@ func startServer(
         ("Content-Length: 2\r\nContent-Length: 9\r\n", 400),
         ("Authorization: Bearer a\r\nAuthorization: Bearer b\r\n", 400),
         ("Content-Length: 2\r\nContent-Length: 2\r\n", 200),
+        ("Content-Length: 2\r\nTransfer-Encoding: chunked\r\n", 400),
     ])
     func fieldsThatMustAppearOnce(fields: String, status: Int) throws {
         let server = try startServer()

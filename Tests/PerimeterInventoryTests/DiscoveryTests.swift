@@ -259,6 +259,30 @@ import Testing
         #expect(byID.assets.compactMap { inventory.asset($0)?.name } == ["wec-01"])
     }
 
+    /// An address a person confirmed on one host is not given to another
+    /// by a sighting (one host at a time, SPEC §2): the sighting is a
+    /// conflict, and events with the address name the confirmed host alone.
+    @Test func aSightingDoesNotTakeAConfirmedAddress() throws {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("db-01", at: Fixture.clock("09:00"))])
+        let database = try #require(
+            inventory.holders(of: Fixture.hostname("db-01"), in: Fixture.scope,
+                              at: Fixture.clock("09:00")).first)
+        let address = Fixture.ip("10.50.0.1")
+        try inventory.confirm(address, on: database, actor: "analyst", at: Fixture.clock("09:05"))
+        _ = inventory.drainChanges()
+        inventory.feed([Fixture.host("ws-x", at: Fixture.clock("10:00"), ips: ["10.50.0.1"])])
+        #expect(inventory.holderNames(address, at: Fixture.clock("10:30")) == ["db-01"])
+        #expect(inventory.drainChanges().conflicts.map(\.key.atom) == [address])
+        #expect(throws: CurationError.self) {
+            try inventory.confirm(address,
+                                  on: try #require(inventory.holders(
+                                      of: Fixture.hostname("ws-x"), in: Fixture.scope,
+                                      at: Fixture.clock("10:30")).first),
+                                  actor: "analyst", at: Fixture.clock("10:40"))
+        }
+    }
+
     /// The host's own MAC (host.mac) is one of its ids: a MAC two machines
     /// report (a cloned image, a sample value) adds its first holder to no
     /// event of the other. The same MAC as the far end of a connection

@@ -328,6 +328,16 @@ struct AssetRouteTests {
             "name": "printer-3", "category": "host", "atoms": ["ipv4": ["10.0.0.11"]],
         ])
         #expect(overDiscovery.status == 201)
+        // Nor is a confirmed address confirmed on a second host.
+        let other = try await server.createAsset(["name": "db-03", "category": "host"],
+                                                 as: "acme/analyst")
+        let confirmed = try await server.call(
+            "POST", "/v1/assets/\(other)/atoms/confirm", as: "acme/analyst",
+            json: ["type": "ipv4", "value": "10.0.0.10"])
+        #expect(confirmed.status == 409)
+        // A search with a NUL in it is refused, not a 500.
+        let search = try await server.call("GET", "/v1/assets?q=abc%00def", as: "acme/reader")
+        #expect(search.status == 400)
         await server.stop()
     }
 

@@ -111,6 +111,11 @@ struct AuthenticationTests {
             ("/v1/tokens", ["name": "t", "role": "reader", "expires": "2000-01-01T00:00:00Z"],
              "expires"),
             ("/v1/tokens", ["name": "t", "role": "reader", "community": "globex"], "community"),
+            // A time that is no time, or one already past: no token that
+            // never expires, none that never works.
+            ("/v1/tokens", ["name": "t", "role": "reader", "expires_at": 12_345], "expires_at"),
+            ("/v1/tokens", ["name": "t", "role": "reader", "expires_at": "2000-01-01T00:00:00Z"],
+             "expires_at"),
             ("/v1/bulk", ["action": "revoke", "ids": [asset], "dry": true], "dry"),
             ("/v1/assets/\(asset)/atoms/confirm", ["type": "fqdn", "value": "u1.example.org",
                                                    "kind": "observed"], "kind"),
