@@ -113,6 +113,17 @@ enum JSONFields {
         return list.compactMap { $0 as? String }
     }
 
+    /// A property value sent as JSON in the text form the import checks,
+    /// or nil when it has no such form: a property is text, a number, true
+    /// or false, or a list of text (an object became its debug text).
+    static func propertyValueText(_ value: Any) -> String? {
+        let isScalar = value is String || value is NSNumber
+        guard isScalar || (value as? [Any])?.allSatisfy({ $0 is String }) == true else {
+            return nil
+        }
+        return propertyText(value)
+    }
+
     /// A property value in the text form the import checks.
     static func propertyText(_ value: Any) -> String {
         switch value {

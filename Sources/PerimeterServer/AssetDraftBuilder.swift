@@ -117,7 +117,10 @@ public struct AssetDraftBuilder: Sendable {
         switch definition.type {
         case .string: return .string(value)
         case .number:
-            guard let number = Double(value.trimmingCharacters(in: .whitespaces)) else {
+            // Finite only: "NaN", "inf" and "1e999" parse, but are no
+            // value JSON can hold (they were stored as null).
+            guard let number = Double(value.trimmingCharacters(in: .whitespaces)),
+                  number.isFinite else {
                 throw RowProblem(column: column, message: "property '\(name)' is a number, not '\(value)'")
             }
             return .number(number)

@@ -74,7 +74,16 @@ struct AssetPatch: Sendable {
                 throw APIErrors.invalidField("properties", "must be an object")
             }
             for (key, item) in map.sorted(by: { $0.key < $1.key }) {
-                properties.append((key, item is NSNull ? nil : JSONFields.propertyText(item)))
+                if item is NSNull {
+                    properties.append((key, nil))
+                    continue
+                }
+                guard let text = JSONFields.propertyValueText(item) else {
+                    throw APIErrors.invalidField(
+                        "properties.\(key)",
+                        "a property is text, a number, true or false, a list of text, or null")
+                }
+                properties.append((key, text))
             }
         }
     }

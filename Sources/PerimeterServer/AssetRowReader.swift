@@ -198,15 +198,13 @@ public enum AssetRowReader {
                 return .failure(RowProblem(column: "properties", message: "properties must be an object"))
             }
             for (name, value) in map.sorted(by: { $0.key < $1.key }) {
-                // Text, a number, true or false, or a list of text; the
-                // property's definition then checks the value's type.
-                let isScalar = value is String || value is NSNumber
-                guard isScalar || (value as? [Any])?.allSatisfy({ $0 is String }) == true else {
+                // The property's definition then checks the value's type.
+                guard let text = JSONFields.propertyValueText(value) else {
                     return .failure(RowProblem(
                         column: "properties.\(name)",
                         message: "a property is text, a number, true or false, or a list of text"))
                 }
-                row.properties.append((name, JSONFields.propertyText(value)))
+                row.properties.append((name, text))
             }
         }
         return .success(row)

@@ -272,6 +272,19 @@ struct AssetRouteTests {
             let error = try answer.json()["error"] as? [String: Any]
             #expect((error?["details"] as? [String: Any])?["field"] as? String == field, "\(fields)")
         }
+        // PATCH reads properties the same way; a number property holds
+        // finite numbers only.
+        let asset = try await server.createAsset(["name": "lan-9", "category": "network"],
+                                                 as: "acme/analyst")
+        for properties in [["owner": ["x": 1]], ["owner": [1, 2]], ["vlan": "NaN"],
+                           ["vlan": "1e999"]] as [[String: Any]] {
+            let answer = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
+                                               json: ["properties": properties])
+            #expect(answer.status == 422, "\(properties)")
+        }
+        let vlan = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
+                                         json: ["properties": ["vlan": 42]])
+        #expect((try vlan.json()["properties"] as? [String: Any])?["vlan"] as? Int == 42)
         // The right types, null for an unrated asset, are taken.
         let created = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
             "name": "typed", "category": "host", "criticality": NSNull(), "reviewed": true,
