@@ -98,7 +98,8 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         guard let year = number(4), expect([45]), let month = number(2), expect([45]),
               let day = number(2), expect([84, 116, 32]), let hour = number(2), expect([58]),
               let minute = number(2), expect([58]), let second = number(2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
+              (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day),
+              hour < 24, minute < 60,
               second < 61
         else { return nil }
         var millis = 0
@@ -147,6 +148,16 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The days of a month of the proleptic Gregorian calendar: February
+    /// 30 is no date (it was read as March 2).
+    static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     static func civilDate(fromDays days: Int64) -> (Int, Int, Int) {
