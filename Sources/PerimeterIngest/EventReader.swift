@@ -177,8 +177,8 @@ public final class EventReader {
     /// Filebeat names the firewall in its module, not the agent).
     private static let logShippers: Set<String> = [
         "filebeat", "winlogbeat", "auditbeat", "packetbeat", "metricbeat", "heartbeat",
-        "functionbeat", "journalbeat", "osquerybeat", "cloudbeat", "logstash", "fluentd",
-        "fluent-bit", "nxlog", "cribl",
+        "functionbeat", "journalbeat", "osquerybeat", "cloudbeat", "elastic-agent", "logstash",
+        "fluentd", "fluent-bit", "nxlog", "cribl",
     ]
 
     private func edrVendor(_ parsed: ParsedEvent) -> String? {

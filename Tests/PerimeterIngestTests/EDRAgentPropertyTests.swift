@@ -15,6 +15,7 @@ import Testing
         (#"{"id":"beat-1","type":"filebeat"}"#, "sophos", "edr_agent_id"),
         (#"{"id":"beat-2","type":"Winlogbeat"}"#, "windows_defender", "edr_agent_id"),
         (#"{"id":"agent-3","type":"endpoint"}"#, "endpoint", "edr_agent_id"),
+        (#"{"id":"agent-4","type":"elastic-agent"}"#, "sophos", "edr_agent_id"),
     ])
     func propertyOfAnAgentID(agent: String, module: String, property: String) throws {
         let inventory = Inventory()

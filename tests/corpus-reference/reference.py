@@ -111,13 +111,15 @@ SID = re.compile(r"^[Ss]-1-(\d+)((?:-\d+)+)$")
 EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 
 
+def is_mask(text):
+    """A redaction mask (`xxxxxx`, `xxxxxxxx-xxxx-...`): three x or more
+    and separators only."""
+    return bool(re.fullmatch(r"[xX\-:._ {}]*", text)) and len(re.findall("[xX]", text)) >= 3
+
+
 def is_placeholder(value):
     text = value.strip()
-    # A redaction mask (`xxxxxx`, `xxxxxxxx-xxxx-...`): three x or more and
-    # separators only.
-    if re.fullmatch(r"[xX\-:._ {}]*", text) and len(re.findall("[xX]", text)) >= 3:
-        return True
-    return text.lower() in PLACEHOLDERS
+    return is_mask(text) or text.lower() in PLACEHOLDERS
 
 
 def address(value):
@@ -166,7 +168,8 @@ def hostname(value):
 def email(value):
     text = value.strip()
     local, at, domain = text.rpartition("@")
-    if not at or not EMAIL_LOCAL.match(local) or local.startswith(".") or local.endswith("."):
+    if not at or not EMAIL_LOCAL.match(local) or local.startswith(".") or local.endswith(".") \
+            or is_mask(local):
         return None
     if fqdn_text(domain) is None or domain.endswith("."):
         return None
@@ -221,11 +224,14 @@ def opaque(kind, value):
 def is_address_text(user):
     """An IP address, or a MAC written with separators, where a name goes:
     the peer of a MAC-authentication login or a tunnel, not an account."""
-    try:
-        ipaddress.ip_address(user)
-        return True
-    except ValueError:
-        pass
+    bracketed = re.fullmatch(r"\[([^\]]+)\](:\d+)?", user)
+    with_port = re.fullmatch(r"([^:]+):\d+", user)
+    for candidate in [user] + [m.group(1) for m in (bracketed, with_port) if m]:
+        try:
+            ipaddress.ip_address(candidate)
+            return True
+        except ValueError:
+            pass
     text = user.lower()
     return bool(re.match(r"^[0-9a-f]{1,2}([:-])[0-9a-f]{1,2}(\1[0-9a-f]{1,2}){4}$", text)
                 or re.match(r"^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$", text))
@@ -249,6 +255,8 @@ def username(value, sibling_domain=None):
     if not user or is_placeholder(user) or is_sid_shaped(user):
         return None
     if domain is None and is_address_text(user):
+        return None
+    if user.endswith("$") and is_mask(user[:-1]):
         return None
     user, domain = user.lower(), domain.lower() if domain else None
     if domain in BUILTIN_DOMAINS or user in BUILTIN_NAMES or \

@@ -223,7 +223,11 @@ extension AtomNormalizer {
             || isPlaceholder(utf8: known) {
             domain = nil
         }
+        // A machine account's name ends in `$`; a masked one (`xxxx$`)
+        // is a mask all the same.
+        let bareUser = user.last == UInt8(ascii: "$") ? ASCII.slice(user, 0..<user.count - 1) : user
         guard !user.isEmpty, !isPlaceholder(utf8: user), !Self.isSIDShaped(utf8: user),
+              !Self.isRedactionMask(bareUser),
               !Self.isBuiltInPrincipal(user: user, domain: domain),
               domain != nil || !Self.isAddressText(user)
         else { return nil }
@@ -253,6 +257,19 @@ extension AtomNormalizer {
     /// no account. Twelve bare hex digits may be a generated user name.
     static func isAddressText(_ user: UTF8Bytes) -> Bool {
         if IPAddress(utf8: user) != nil { return true }
+        // An address with its port, as a peer is written: `10.0.0.1:443`,
+        // `[2001:db8::2]` or `[2001:db8::2]:443`.
+        if user.first == UInt8(ascii: "["),
+           let close = ASCII.firstIndex(of: UInt8(ascii: "]"), in: user),
+           close == user.count - 1 || user[close + 1] == UInt8(ascii: ":") {
+            return IPAddress(utf8: ASCII.slice(user, 1..<close)) != nil
+        }
+        if let colon = ASCII.lastIndex(of: UInt8(ascii: ":"), in: user),
+           ASCII.firstIndex(of: UInt8(ascii: ":"), in: user) == colon, colon + 1 < user.count,
+           ASCII.slice(user, colon + 1..<user.count).allSatisfy(ASCII.isDigit),
+           IPAddress(utf8: ASCII.slice(user, 0..<colon)) != nil {
+            return true
+        }
         let separated = [UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: ".")].contains {
             ASCII.contains(user, $0)
         }

@@ -306,7 +306,9 @@ public struct AtomNormalizer: Sendable {
         // The local bytes and the fqdn are ASCII: the whole may be lowered as ASCII.
         guard !local.isEmpty, local.count <= 64, local.allSatisfy(Self.isEmailLocalByte),
               local.first != UInt8(ascii: "."), local.last != UInt8(ascii: "."),
-              Self.isFQDN(domain)
+              Self.isFQDN(domain),
+              // A redacted mailbox (`xxxxx@test.com`) names nobody.
+              !Self.isRedactionMask(local)
         else { return nil }
         return Atom(type: .email, normalizedValue: ASCII.asciiLowercasedString(trimmed))
     }

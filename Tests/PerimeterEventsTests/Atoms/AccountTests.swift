@@ -79,6 +79,12 @@ struct AccountTests {
         ("aabb.ccdd.eeff", nil, nil),
         ("81.2.69.145", "CORP", "corp\\81.2.69.145"),          // a domain says it is a name
         ("deadbeefcafe", nil, "deadbeefcafe"),                  // bare hex: could be a name
+        ("10.0.0.1:443", nil, nil),                              // a peer with its port
+        ("[2001:db8::2]", nil, nil),
+        ("[2001:db8::2]:443", nil, nil),
+        ("host:443", nil, "host:443"),                          // not an address
+        ("xxxx$", nil, nil),                                    // a masked machine account
+        ("xxxx", "CORP", nil),
         ("10.1.2", nil, "10.1.2"),                              // not an address
         ("", nil, nil),
     ]

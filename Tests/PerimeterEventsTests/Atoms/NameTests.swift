@@ -91,6 +91,8 @@ struct NameTests {
         ("John Doe <jd@example.com>", nil),
         (".jd@example.com", nil),
         ("www.bing.com", nil),
+        ("XXXXX@test.com", nil),            // a redacted mailbox
+        ("xx@example.com", "xx@example.com"),
     ]
 
     @Test(arguments: emailCases)
