@@ -107,8 +107,10 @@ enum AssetsCommand {
         let attachments = try store.attachments(ofAssets: assets.map(\.id))
         if arguments.flag("--json") {
             for asset in assets {
-                print(AssetJSON.line(AssetJSON.object(asset, attachments: attachments[asset.id] ?? [],
-                                                      bounds: configuration.criticalityBounds)))
+                print(AssetJSON.line(AssetJSON.object(
+                    asset, attachments: attachments[asset.id] ?? [],
+                    bounds: configuration.criticalityBounds,
+                    addressExpiry: configuration.inventory.addressExpiry)))
             }
             Terminal.note("\(Formatting.count(total)) matching assets")
             return 0
@@ -159,7 +161,8 @@ enum AssetsCommand {
         }
         if arguments.flag("--json") {
             var object = AssetJSON.object(asset, attachments: attachments,
-                                          bounds: configuration.criticalityBounds)
+                                          bounds: configuration.criticalityBounds,
+                                          addressExpiry: configuration.inventory.addressExpiry)
             object["activity"] = activity.map { atom, weeks in
                 ["type": atom.type.rawValue, "value": atom.value,
                  "weeks": weeks.map { ["week": $0.0.description, "events": $0.1] }] as [String: Any]

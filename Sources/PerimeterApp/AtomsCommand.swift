@@ -74,7 +74,7 @@ enum AtomsCommand {
                 "holders": holders.map { ["uuid": $0.asset.uuidString.lowercased(),
                                           "name": names[$0.asset] ?? "?", "kind": $0.kind.rawValue] },
                 "timeline": timeline.map { attachment -> [String: Any] in
-                    var item = AssetJSON.atom(attachment)
+                    var item = AssetJSON.atom(attachment, addressExpiry: expiry)
                     item["asset"] = attachment.asset.uuidString.lowercased()
                     item["name"] = names[attachment.asset] ?? "?"
                     item["origin"] = attachment.origin

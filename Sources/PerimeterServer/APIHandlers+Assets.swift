@@ -28,7 +28,7 @@ extension APIHandlers {
         var object: [String: Any] = [
             "assets": listing.page.assets.map {
                 AssetJSON.object($0, attachments: listing.attachments[$0.id] ?? [],
-                                 bounds: bounds)
+                                 bounds: bounds, addressExpiry: addressExpiry)
             },
         ]
         object["total"] = counting ? listing.total : NSNull()
@@ -42,7 +42,8 @@ extension APIHandlers {
             throw APIErrors.assetNotFound()
         }
         return JSONFields.response(AssetJSON.object(asset, attachments: attachments,
-                                                    bounds: bounds), status: status)
+                                                    bounds: bounds, addressExpiry: addressExpiry),
+                                   status: status)
     }
 
     func getAsset(_ context: APIContext) async throws -> HTTPResponse {
@@ -90,13 +91,16 @@ extension APIHandlers {
             of: id, community: context.community) else { throw APIErrors.assetNotFound() }
         return JSONFields.response([
             "uuid": id.uuidString.lowercased(),
-            "attachments": attachments.map(Self.attachmentObject),
+            "attachments": attachments.map {
+                Self.attachmentObject($0, addressExpiry: addressExpiry)
+            },
             "changes": audit.map(Self.auditObject),
         ])
     }
 
-    static func attachmentObject(_ attachment: Attachment) -> [String: Any] {
-        var object = AssetJSON.atom(attachment)
+    static func attachmentObject(_ attachment: Attachment,
+                                 addressExpiry: Duration) -> [String: Any] {
+        var object = AssetJSON.atom(attachment, addressExpiry: addressExpiry)
         object["id"] = attachment.id
         object["origin"] = attachment.origin
         object["last_seen"] = attachment.lastSeen.description

@@ -47,8 +47,9 @@ extension APIHandlers {
         if format == "jsonl" {
             var text = ""
             for (asset, attachments) in assets {
-                text += AssetJSON.line(AssetJSON.object(asset, attachments: attachments,
-                                                        bounds: bounds)) + "\n"
+                text += AssetJSON.line(AssetJSON.object(
+                    asset, attachments: attachments, bounds: bounds,
+                    addressExpiry: addressExpiry)) + "\n"
             }
             return HTTPResponse.text(text, contentType: "application/x-ndjson")
         }

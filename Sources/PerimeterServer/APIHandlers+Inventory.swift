@@ -37,7 +37,7 @@ extension APIHandlers {
                 .compactMap { attachment -> [String: Any]? in
                     guard let asset = holding.assets[attachment.asset], !asset.isRevoked
                     else { return nil }
-                    var object = Self.attachmentObject(attachment)
+                    var object = Self.attachmentObject(attachment, addressExpiry: expiry)
                     object["asset"] = ["uuid": asset.id.uuidString.lowercased(),
                                        "name": asset.name, "category": asset.category.rawValue]
                     return object
@@ -46,7 +46,7 @@ extension APIHandlers {
                 "type": holding.atom.type.rawValue, "value": holding.atom.value,
                 "holders": holders,
                 "timeline": holding.attachments.map { attachment -> [String: Any] in
-                    var object = Self.attachmentObject(attachment)
+                    var object = Self.attachmentObject(attachment, addressExpiry: expiry)
                     object["asset"] = attachment.asset.uuidString.lowercased()
                     return object
                 },

@@ -61,6 +61,7 @@ struct APIHandlers: Sendable {
     let options: PerimeterServerOptions
 
     var bounds: CriticalityBounds { options.configuration.criticalityBounds }
+    var addressExpiry: Duration { options.configuration.inventory.addressExpiry }
 
     func handle(_ route: APIRoute, _ request: HTTPRequest) async throws -> HTTPResponse {
         var context = APIContext(request: request, principal: nil)

@@ -7,7 +7,7 @@ import PerimeterStore
 /// show --json` and the HTTP API: one shape everywhere.
 public enum AssetJSON {
     public static func object(_ asset: Asset, attachments: [Attachment],
-                       bounds: CriticalityBounds) -> [String: Any] {
+                              bounds: CriticalityBounds, addressExpiry: Duration) -> [String: Any] {
         var object: [String: Any] = [
             "uuid": asset.id.uuidString.lowercased(),
             "name": asset.name,
@@ -19,7 +19,7 @@ public enum AssetJSON {
             "community": asset.community,
             "description": asset.description,
             "properties": asset.properties.mapValues(\.jsonObject),
-            "atoms": attachments.map(atom),
+            "atoms": attachments.map { atom($0, addressExpiry: addressExpiry) },
             "revoked": asset.isRevoked,
             "created_at": timestamp(asset.createdAt),
             "updated_at": timestamp(asset.updatedAt),
@@ -33,14 +33,20 @@ public enum AssetJSON {
         return object
     }
 
-    public static func atom(_ attachment: Attachment) -> [String: Any] {
+    /// An attachment as `{type, value, kind, from, to}`: `from` null for
+    /// always, `to` null while it holds. An observed address ends
+    /// `addressExpiry` after its last sighting when nothing closed it
+    /// earlier (SPEC §2), and `to` says so: an address last seen years ago
+    /// is not shown open beside its later holder.
+    public static func atom(_ attachment: Attachment, addressExpiry: Duration) -> [String: Any] {
         var object: [String: Any] = [
             "type": attachment.key.atom.type.rawValue,
             "value": attachment.key.atom.value,
             "kind": attachment.kind.rawValue,
         ]
         object["from"] = attachment.from == .distantPast ? NSNull() : attachment.from.description
-        object["to"] = attachment.to.map(\.description) ?? NSNull()
+        let end = attachment.end(addressExpiry: addressExpiry)
+        object["to"] = end == .distantFuture ? NSNull() : end.description
         return object
     }
 

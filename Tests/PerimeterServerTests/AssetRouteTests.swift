@@ -248,6 +248,25 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// An observed address ends a week (timeline.address_expiry) after
+    /// its last sighting when nothing closed it earlier: JSON's `to` says
+    /// so, as `atoms show` does, instead of null (open) beside its later
+    /// holder.
+    @Test func anExpiredAddressIsNotShownOpen() async throws {
+        let server = try await TestServer.start()
+        let events = [("host-a", "2021-01-01T00:00:00Z"), ("host-b", "2026-03-01T00:00:00Z")]
+            .map { "{\"@timestamp\":\"\($1)\",\"host\":{\"name\":\"\($0)\",\"ip\":\"10.9.9.9\"}}" }
+            .joined(separator: "\n") + "\n"
+        _ = try await server.call("POST", "/v1/events", as: "acme/ingest", body: Array(events.utf8))
+        let lookup = try await server.call("GET", "/v1/atoms?value=10.9.9.9", as: "acme/reader")
+            .json()
+        let timeline = ((lookup["atoms"] as? [[String: Any]])?.first?["timeline"]
+                        as? [[String: Any]]) ?? []
+        #expect(timeline.map { $0["to"] as? String } == ["2021-01-08T00:00:00.000Z",
+                                                          "2026-03-08T00:00:00.000Z"])
+        await server.stop()
+    }
+
     /// A JSON value of the wrong type is refused with its field, not
     /// turned into text: `[50]` became an unrated asset, `"90"` and
     /// `true` ratings, an object a property's debug text.
@@ -270,7 +289,8 @@ struct AssetRouteTests {
             let answer = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: body)
             #expect(answer.status == 422, "\(fields)")
             let error = try answer.json()["error"] as? [String: Any]
-            #expect((error?["details"] as? [String: Any])?["field"] as? String == field, "\(fields)")
+            let details = error?["details"] as? [String: Any]
+            #expect(details?["field"] as? String == field, "\(fields)")
         }
         // PATCH reads properties the same way; a number property holds
         // finite numbers only.
