@@ -255,6 +255,13 @@ extension Inventory {
                 // a local account.
                 namesNoOne = found.count > 1 && subject.sids.isEmpty && subject.emails.isEmpty
             }
+            // A SID names one principal: an account of this name that holds
+            // another SID is another principal (the local account of the
+            // same name on another machine), as two hosts of one name with
+            // different host ids are two hosts (SPEC §2).
+            if !subject.sids.isEmpty {
+                found.removeAll { holdsOpenAtom(ofType: .sid, $0) }
+            }
         }
         let asset: AssetID
         switch namesNoOne ? 0 : found.count {
@@ -272,6 +279,13 @@ extension Inventory {
             observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
         }
         touch(asset, at: event.time)
+    }
+
+    /// Whether an asset holds an open attachment of an atom of this type.
+    private func holdsOpenAtom(ofType type: AtomType, _ asset: AssetID) -> Bool {
+        (attachmentsByAsset[asset] ?? []).contains {
+            attachments[Int($0)].key.atom.type == type && attachments[Int($0)].to == nil
+        }
     }
 
     // MARK: - Context properties

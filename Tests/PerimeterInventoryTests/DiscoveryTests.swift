@@ -100,6 +100,24 @@ import Testing
         #expect(inventory.matchedNames([bare], at: t0 + .hours(1)) == ["admin"])
     }
 
+    /// Two SIDs under one bare name are two principals (the local `ann`
+    /// of two machines): the second does not join the first's account,
+    /// and a SID first seen on an account without one joins it.
+    @Test func anotherSIDUnderTheSameNameIsAnotherAccount() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.account("ann", at: t0),
+                        Fixture.account("ann", sid: "S-1-5-21-1-1-1-1001", at: t0 + .seconds(1)),
+                        Fixture.account("ann", sid: "S-1-5-21-2-2-2-1001", at: t0 + .seconds(2))])
+        #expect(inventory.assetCount == 2)
+        let first = Atom(type: .sid, normalizedValue: "S-1-5-21-1-1-1-1001")
+        let second = Atom(type: .sid, normalizedValue: "S-1-5-21-2-2-2-1001")
+        let holders = [first, second].map {
+            inventory.holders(of: $0, in: Fixture.scope, at: t0 + .hours(1))
+        }
+        #expect(holders.allSatisfy { $0.count == 1 })
+        #expect(holders[0] != holders[1])
+    }
+
     /// A SID names its account whatever the user name says.
     @Test func sidFindsTheAccount() {
         let inventory = Inventory()

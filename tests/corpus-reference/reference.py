@@ -621,6 +621,11 @@ class Inventory:
                 value = account["username"][1]
                 found = self.held(account["username"]) if "\\" in value \
                     else self.bare_holders(value)
+                if account["sids"]:
+                    # Another SID under the same name is another principal.
+                    found = [a for a in found
+                             if not any(atom[0] == "sid" and a in holders
+                                        for atom, holders in self.holders.items())]
             if len(found) <= 1:
                 asset = found[0] if found else self.create("account")
                 self.named(asset, event, account["name"])
