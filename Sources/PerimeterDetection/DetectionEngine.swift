@@ -76,16 +76,30 @@ public final class DetectionEngine {
     private var folded: [String] = []
     private var originalStrings: [String] = []
 
-    public init(rules: [CompiledRule], filters: [CompiledFilter] = [],
-                configuration: DetectionConfiguration = DetectionConfiguration()) {
+    public convenience init(rules: [CompiledRule], filters: [CompiledFilter] = [],
+                            configuration: DetectionConfiguration = DetectionConfiguration()) {
         let active = rules.filter {
             $0.status == .compiled || ($0.status == .compiledUnmapped
                                        && configuration.runsUnmappedRules)
         }
+        self.init(rules: active, filters: filters, configuration: configuration,
+                  program: DetectionProgram(rules: active, filters: filters))
+    }
+
+    /// An engine of the same rules, sharing `other`'s compiled program
+    /// (it is read only; building it is most of an engine's cost) with
+    /// scratch and counts of its own: the server's stage of each scope.
+    public convenience init(sharingProgramOf other: DetectionEngine) {
+        self.init(rules: other.rules, filters: other.filters, configuration: other.configuration,
+                  program: other.program)
+    }
+
+    private init(rules active: [CompiledRule], filters: [CompiledFilter],
+                 configuration: DetectionConfiguration, program: DetectionProgram) {
         self.rules = active
         self.filters = filters
         self.configuration = configuration
-        program = DetectionProgram(rules: active, filters: filters)
+        self.program = program
         fieldPaths = program.fieldPaths
         needsAllStrings = program.needsAllStrings
         suppressedCounts = Array(repeating: 0, count: filters.count)

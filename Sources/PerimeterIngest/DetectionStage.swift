@@ -120,6 +120,8 @@ public final class DetectionStage {
     }
     /// The counts of the pipeline's thread: rules, events, matches.
     private var evaluated = DetectionSummary()
+    /// `evaluated` before any event: what the rules loaded.
+    private var ruleCounts = DetectionSummary()
     /// The counts of the writer thread: alerts and suppressions committed.
     private var grouped = DetectionSummary()
 
@@ -174,6 +176,24 @@ public final class DetectionStage {
         evaluated.rulesRefused = status.refused
         evaluated.filters = status.filters
         evaluated.refusedByReason = status.refusedByReason
+        ruleCounts = evaluated
+    }
+
+    /// A stage of `other`'s rules, read, compiled and indexed once for
+    /// both (a server's stage per scope: each read the rules from disk and
+    /// built their program again, 0.7 s and 5 MB a scope with SigmaHQ's
+    /// rules), with open alerts and counts of its own.
+    public init(sharingRulesOf other: DetectionStage) {
+        settings = other.settings
+        engine = DetectionEngine(sharingProgramOf: other.engine)
+        reports = other.reports
+        filterWarnings = other.filterWarnings
+        extraFields = other.extraFields
+        assetFields = other.assetFields
+        record = DetectionRecord(fieldCount: engine.fieldPaths.count)
+        committedSuppressions = Array(repeating: 0, count: engine.filters.count)
+        ruleCounts = other.ruleCounts
+        evaluated = other.ruleCounts
     }
 
     /// Hooks the stage into a pipeline made with `extraFields` and

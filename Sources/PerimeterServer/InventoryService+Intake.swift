@@ -120,7 +120,7 @@ extension InventoryService {
             detectionStages[dropped] = nil
         }
         if let intake = intakes[scope] { return intake }
-        let detection = try detectionStages[scope] ?? makeDetectionStage()
+        let detection = detectionStages[scope] ?? makeDetectionStage()
         detectionStages[scope] = detection
         var options = IngestOptions()
         options.scope = scope

@@ -29,9 +29,9 @@ actor InventoryService {
     /// is dropped between requests; its next request makes it again (open
     /// alerts are read back from the store).
     static let maximumIntakeScopes = 64
-    /// The stage loaded at start (so bad rules fail the start), handed to
-    /// the first scope.
-    private var spareStage: DetectionStage?
+    /// The stage loaded at start (so bad rules fail the start), whose
+    /// rules every scope's stage shares (`DetectionStage(sharingRulesOf:)`).
+    private let templateStage: DetectionStage?
     /// Process-lifetime totals for `/metrics`.
     var intakeTotals = IntakeTotals()
 
@@ -46,19 +46,15 @@ actor InventoryService {
         try store.database.execute(StoreReader.readTuning)
         self.configuration = configuration
         self.detection = detection.flatMap { $0.hasRules ? $0 : nil }
-        spareStage = try self.detection.map { try DetectionStage(settings: $0) }
+        templateStage = try self.detection.map { try DetectionStage(settings: $0) }
         inventory = try store.loadInventory(settings: configuration.inventory)
     }
 
     /// A detection stage of the server's rules, nil when it has none. Each
-    /// scope has its own (a stage writes the alerts of one scope); the rules
-    /// are read again for each but the first.
-    func makeDetectionStage() throws -> DetectionStage? {
-        if let stage = spareStage {
-            spareStage = nil
-            return stage
-        }
-        return try detection.map { try DetectionStage(settings: $0) }
+    /// scope has its own (a stage writes the alerts of one scope); all
+    /// share the rules loaded at start.
+    func makeDetectionStage() -> DetectionStage? {
+        templateStage.map { DetectionStage(sharingRulesOf: $0) }
     }
 
     private var now: Date { Date() }

@@ -97,8 +97,9 @@ struct DetectionStageTests {
         }
 
         func ingest(_ lines: [String], file: String, settings: DetectionSettings,
-                    alerts: MemorySink? = nil) throws -> DetectionSummary {
-            let stage = try DetectionStage(settings: settings)
+                    alerts: MemorySink? = nil,
+                    stage given: DetectionStage? = nil) throws -> DetectionSummary {
+            let stage = try given ?? DetectionStage(settings: settings)
             var configuration = PerimeterConfiguration()
             configuration.inventory.latenessWindow = .days(100_000)
             var options = IngestOptions()
@@ -191,6 +192,27 @@ struct DetectionStageTests {
         #expect(later.count == 1)
         #expect(later.firstTime == EventTime(parsing: "2024-05-01T12:30:00Z"))
         #expect(stored.allSatisfy { $0.status == .open && $0.entity == nil })
+    }
+
+    @Test("a stage sharing another's rules matches as it does and counts on its own")
+    func sharedRules() throws {
+        let fixture = try Fixture()
+        var settings = DetectionSettings()
+        settings.rulePaths = [try fixture.write("rules.yml", Self.rule)]
+        settings.filterPaths = [try fixture.write("filters.yml", Self.filter)]
+        settings.alertWindow = .seconds(1800)
+        let template = try DetectionStage(settings: settings)
+        let shared = DetectionStage(sharingRulesOf: template)
+        #expect(shared.extraFields == template.extraFields)
+        let summary = try fixture.ingest(Self.scenario, file: "events.ndjson", settings: settings,
+                                         stage: shared)
+        // The scenario's figures (scenarioAlerts), with the template untouched.
+        #expect(summary.matches == 6)
+        #expect(summary.alertsOpened == 4)
+        #expect(summary.matchesJoined == 2)
+        #expect(summary.suppressedByFilter == ["filter-lab-host": 2])
+        #expect(summary.rulesCompiled == template.summary.rulesCompiled)
+        #expect(template.summary.matches == 0)
     }
 
     @Test("alerts are listed by rule, asset uuid or name, urgency, time and status")
