@@ -98,6 +98,12 @@ public struct Asset: Sendable, Hashable, Identifiable {
     public var isRevoked: Bool
 
     public static let maximumTagCount = 100
+    /// What a person or a client may give an asset: a name, a tag and a
+    /// description beyond these are refused (a 1,000,000-character name was
+    /// taken, and every listing carried it).
+    public static let maximumNameLength = 512
+    public static let maximumTagLength = 128
+    public static let maximumDescriptionLength = 16_384
 
     public init(
         id: AssetID = AssetID(), name: String, category: AssetCategory,

@@ -48,10 +48,29 @@ public struct AssetDraftBuilder: Sendable {
         definitions = try store.propertyDefinitions(community: community)
     }
 
+    /// The length bounds of `Asset` on what a row or a patch gives.
+    static func checkLengths(name: String?, tags: [String], description: String?) throws {
+        if let name, name.count > Asset.maximumNameLength {
+            throw RowProblem(column: "name", message: "a name holds at most "
+                             + "\(Asset.maximumNameLength) characters, not \(name.count)")
+        }
+        if let long = tags.first(where: { $0.count > Asset.maximumTagLength }) {
+            throw RowProblem(column: "tags", message: "a tag holds at most "
+                             + "\(Asset.maximumTagLength) characters, not \(long.count)")
+        }
+        if let description, description.count > Asset.maximumDescriptionLength {
+            throw RowProblem(column: "description",
+                             message: "a description holds at most "
+                                + "\(Asset.maximumDescriptionLength) characters, "
+                                + "not \(description.count)")
+        }
+    }
+
     public func draft(from row: AssetRow, now: EventTime) throws -> AssetDraft {
         guard let name = row.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
             throw RowProblem(column: "name", message: "a name is required")
         }
+        try Self.checkLengths(name: name, tags: row.tags, description: row.description)
         guard let categoryText = row.category else {
             throw RowProblem(column: "category", message: "a category is required (account, host or network)")
         }

@@ -90,6 +90,12 @@ struct AssetPatch: Sendable {
 
     /// Applies the patch, checking every value as an import row would be.
     func apply(to asset: inout Asset, builder: AssetDraftBuilder) throws {
+        do {
+            try AssetDraftBuilder.checkLengths(name: name, tags: (tags ?? []) + addTags,
+                                               description: description)
+        } catch let problem as RowProblem {
+            throw APIErrors.invalidField(problem.column ?? "body", problem.message)
+        }
         if let name { asset.name = name }
         if let subcategory {
             if let text = subcategory {

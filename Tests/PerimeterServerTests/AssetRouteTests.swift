@@ -305,6 +305,19 @@ struct AssetRouteTests {
         let vlan = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
                                          json: ["properties": ["vlan": 42]])
         #expect((try vlan.json()["properties"] as? [String: Any])?["vlan"] as? Int == 42)
+        // Lengths are bounded, on create and PATCH.
+        for (fields, field) in [(["name": String(repeating: "n", count: 513)], "name"),
+                                (["tags": [String(repeating: "t", count: 129)]], "tags"),
+                                (["description": String(repeating: "d", count: 16_385)],
+                                 "description")] as [([String: Any], String)] {
+            var body: [String: Any] = ["name": "long", "category": "host"]
+            body.merge(fields) { $1 }
+            let created = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: body)
+            #expect(created.status == 422, "\(field)")
+            let patched = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
+                                                json: fields)
+            #expect(patched.status == 422, "PATCH \(field)")
+        }
         // The right types, null for an unrated asset, are taken.
         let created = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
             "name": "typed", "category": "host", "criticality": NSNull(), "reviewed": true,
