@@ -140,9 +140,10 @@ extension APIHandlers {
         let body = context.request.body
         var entity: String?
         if let text = context.request.query["entity"], !text.isEmpty {
-            guard text.count <= 128,
-                  !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-            else {
+            let hasControl = text.unicodeScalars.contains {
+                $0.properties.generalCategory == .control
+            }
+            guard text.count <= 128, !hasControl else {
                 throw APIErrors.invalidQuery("entity", "must be 1 to 128 characters, none of them "
                                              + "a control character")
             }

@@ -331,7 +331,8 @@ struct CommandLineEndToEndTests {
         let created = try cli.run(["assets", "create", "--category", "host", "--name",
                                    "ws\u{1B}]0;owned\u{07}-01", "--atom", "hostname=ws-01"])
         let uuid = created.outputText.trimmingCharacters(in: .whitespacesAndNewlines)
-        for arguments in [["assets", "list"], ["assets", "show", uuid], ["atoms", "show", "ws-01"]] {
+        let commands = [["assets", "list"], ["assets", "show", uuid], ["atoms", "show", "ws-01"]]
+        for arguments in commands {
             let shown = try cli.run(arguments).outputText
             #expect(!shown.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" },
                     "\(arguments)")

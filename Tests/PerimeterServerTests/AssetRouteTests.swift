@@ -312,7 +312,8 @@ struct AssetRouteTests {
                                  "description")] as [([String: Any], String)] {
             var body: [String: Any] = ["name": "long", "category": "host"]
             body.merge(fields) { $1 }
-            let created = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: body)
+            let created = try await server.call("POST", "/v1/assets", as: "acme/analyst",
+                                                json: body)
             #expect(created.status == 422, "\(field)")
             let patched = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
                                                 json: fields)

@@ -58,7 +58,8 @@ struct EventIntakeTests {
     @Test func intakePipelinesAreBoundedAndEntityNamesChecked() async throws {
         let server = try await TestServer.start()
         func send(_ host: String, entity: String) async throws -> Int {
-            let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"\(host)\"}}\n"
+            let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\","
+                + "\"host\":{\"name\":\"\(host)\"}}\n"
             let query = entity.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             return try await server.call("POST", "/v1/events?entity=\(query)", as: "acme/ingest",
                                          body: Array(event.utf8)).status

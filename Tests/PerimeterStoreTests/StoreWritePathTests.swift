@@ -25,7 +25,8 @@ import Testing
         for value in ["n\u{0}x", "", "plain", "é\u{0}"] {
             try store.database.statement("DELETE FROM t").run()
             try store.database.statement("INSERT INTO t VALUES (?1)").run([.text(value)])
-            let back = try store.database.statement("SELECT value, length(CAST(value AS BLOB)) FROM t")
+            let back = try store.database
+                .statement("SELECT value, length(CAST(value AS BLOB)) FROM t")
                 .firstRow { ($0.text(0), $0.int(1)) }
             #expect(back?.0 == value)
             #expect(back?.1 == Int64(value.utf8.count))
