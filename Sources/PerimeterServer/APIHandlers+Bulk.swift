@@ -139,7 +139,9 @@ extension APIHandlers {
     func events(_ context: APIContext) async throws -> HTTPResponse {
         let body = context.request.body
         var entity: String?
-        if let text = context.request.query["entity"], !text.isEmpty {
+        // An entity of spaces is none, as an empty one is.
+        if let text = context.request.query["entity"]?.trimmingCharacters(in: .whitespaces),
+           !text.isEmpty {
             let hasControl = text.unicodeScalars.contains {
                 $0.properties.generalCategory == .control
             }

@@ -43,7 +43,12 @@ enum AssetFilter {
             }
             query.criticality = (low ?? 0)...(high ?? 100)
         }
-        query.unratedOnly = try flag("unrated") ?? false
+        // unrated=false asks for the rated ones (any rating), not for all.
+        switch try flag("unrated") {
+        case true?: query.unratedOnly = true
+        case false?: query.criticality = query.criticality ?? 0...100
+        case nil: break
+        }
         query.source = single("source")
         query.reviewed = try flag("reviewed")
         query.text = single("q")
@@ -53,7 +58,8 @@ enum AssetFilter {
             == true {
             throw APIErrors.invalidQuery("q", "must not hold control characters")
         }
-        query.entity = single("entity")
+        query.entity = single("entity").map { $0.trimmingCharacters(in: .whitespaces) }
+            .flatMap { $0.isEmpty ? nil : $0 }
         query.includeRevoked = try flag("include_revoked") ?? false
         if let sort = single("sort") {
             guard let key = AssetQuery.SortKey(rawValue: sort) else {

@@ -110,6 +110,15 @@ struct AssetRouteTests {
         let top = try await server.call("GET", "/v1/assets?sort=criticality&order=desc&limit=1",
                                         as: "acme/reader").json()
         #expect((top["assets"] as? [[String: Any]])?.first?["criticality"] as? Int == 100)
+
+        // The 24 are rated, the pages' new ones not: unrated=true and
+        // unrated=false split them (false meant "all").
+        let unrated = try await server.call("GET", "/v1/assets?unrated=true", as: "acme/reader")
+            .json()
+        let rated = try await server.call("GET", "/v1/assets?unrated=false", as: "acme/reader")
+            .json()
+        #expect(rated["total"] as? Int == 24)
+        #expect(unrated["total"] as? Int == pages)
         await server.stop()
     }
 
