@@ -9,10 +9,20 @@ import PerimeterSQLite
 public struct AssetCursor: Sendable, Hashable {
     public var sortValue: SQLValue
     public var uuid: String
+    /// The order the page was listed in, `sort:asc` or `sort:desc`: a
+    /// cursor read in another order ends nowhere meaningful (it gave an
+    /// empty page), so the listing refuses it.
+    public var ordering: String?
 
-    public init(sortValue: SQLValue, uuid: String) {
+    public init(sortValue: SQLValue, uuid: String, ordering: String? = nil) {
         self.sortValue = sortValue
         self.uuid = uuid
+        self.ordering = ordering
+    }
+
+    /// `ordering` of a query.
+    public static func ordering(of query: AssetQuery) -> String {
+        "\(query.sort.rawValue):\(query.descending ? "desc" : "asc")"
     }
 
     /// The opaque text clients send back (base64url of a small JSON array).
@@ -23,7 +33,8 @@ public struct AssetCursor: Sendable, Hashable {
         case .text(let text): value = text
         default: value = NSNull()
         }
-        let data = (try? JSONSerialization.data(withJSONObject: [value, uuid])) ?? Data()
+        let items: [Any] = [value, uuid] + (ordering.map { [$0] } ?? [])
+        let data = (try? JSONSerialization.data(withJSONObject: items)) ?? Data()
         return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
@@ -34,8 +45,9 @@ public struct AssetCursor: Sendable, Hashable {
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64),
               let array = try? JSONSerialization.jsonObject(with: data) as? [Any],
-              array.count == 2, let uuid = array[1] as? String
+              (2...3).contains(array.count), let uuid = array[1] as? String
         else { return nil }
+        ordering = array.count == 3 ? array[2] as? String : nil
         switch array[0] {
         case let text as String: sortValue = .text(text)
         case let number as NSNumber: sortValue = .integer(number.int64Value)
@@ -261,7 +273,8 @@ extension InventoryStore {
             assets.append(try Self.asset(from: row))
             let value: SQLValue = query.sort == .name ? .text(row.text(sortColumn))
                 : row.isNull(sortColumn) ? .null : .integer(row.int(sortColumn))
-            cursors.append(AssetCursor(sortValue: value, uuid: row.text(0)))
+            cursors.append(AssetCursor(sortValue: value, uuid: row.text(0),
+                                       ordering: AssetCursor.ordering(of: query)))
         }
         // One row more than asked tells whether there is a next page.
         guard assets.count > limit else { return AssetPage(assets: assets, next: nil) }

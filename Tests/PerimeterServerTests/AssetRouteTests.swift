@@ -119,6 +119,14 @@ struct AssetRouteTests {
             .json()
         #expect(rated["total"] as? Int == 24)
         #expect(unrated["total"] as? Int == pages)
+
+        // A cursor goes on in the order of its first page only.
+        let first = try await server.call("GET", "/v1/assets?sort=name&limit=5",
+                                          as: "acme/reader").json()
+        let next = try #require(first["next_cursor"] as? String)
+        let reordered = try await server.call("GET", "/v1/assets?sort=criticality&cursor=\(next)",
+                                              as: "acme/reader")
+        #expect(reordered.status == 400)
         await server.stop()
     }
 
