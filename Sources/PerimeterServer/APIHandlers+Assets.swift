@@ -20,7 +20,8 @@ extension APIHandlers {
             guard let parsed = AssetCursor(token: text) else {
                 throw APIErrors.invalidQuery("cursor", "is not a cursor this server gave")
             }
-            guard parsed.ordering == nil || parsed.ordering == AssetCursor.ordering(of: query) else {
+            let ordering = AssetCursor.ordering(of: query)
+            guard parsed.ordering == nil || parsed.ordering == ordering else {
                 throw APIErrors.invalidQuery("cursor", "belongs to a listing in another order "
                                              + "(sort and order must stay those of its first page)")
             }
