@@ -123,7 +123,7 @@ func interval(_ attachment: Attachment, addressExpiry: Duration,
     let from = attachment.from == .distantPast ? "always" : attachment.from.description
     // A confirmed atom rejected afterwards: closed where it began, at
     // the start of time.
-    if attachment.to == .distantPast { return "[always, always) rejected" }
+    if attachment.to == .distantPast { return "never held (rejected)" }
     let end = attachment.end(addressExpiry: addressExpiry)
     if end == .distantFuture { return "[\(from), open)" }
     if let to = attachment.to, to <= end { return "[\(from), \(to))" }

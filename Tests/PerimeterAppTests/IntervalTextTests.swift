@@ -34,6 +34,10 @@ import Testing
             (Self.address(from: "2026-12-01T00:00:00Z", lastSeen: "2026-12-01T00:00:00Z",
                           to: "2026-12-02T00:00:00Z"),
              "[2026-12-01T00:00:00.000Z, 2026-12-02T00:00:00.000Z)"),
+            // A confirmed atom rejected afterwards: closed where it began.
+            (Self.address(from: "2026-12-01T00:00:00Z", lastSeen: "2026-12-01T00:00:00Z",
+                          kind: .confirmed).rejectedFromTheStart,
+             "never held (rejected)"),
             // A confirmed address does not expire.
             (Self.address(from: "2026-12-01T00:00:00Z", lastSeen: "2026-12-01T00:00:00Z",
                           kind: .confirmed),
@@ -42,5 +46,15 @@ import Testing
         for (attachment, expected) in cases {
             #expect(interval(attachment, addressExpiry: Self.week, now: Self.now) == expected)
         }
+    }
+}
+
+private extension PerimeterInventory.Attachment {
+    /// As a rejection leaves an atom confirmed from always.
+    var rejectedFromTheStart: Self {
+        var copy = self
+        copy.from = .distantPast
+        copy.to = .distantPast
+        return copy
     }
 }
