@@ -144,6 +144,22 @@ import Testing
         #expect(inventory.matchedNames([nine], at: t0 + .seconds(1), scope: other) == [])
     }
 
+    /// An entity's event that names an entity-less host refreshes the
+    /// host's own hostname attachment instead of adding a copy in the
+    /// entity (the asset showed its hostname twice).
+    @Test func anEntityEventRefreshesAnEntityLessHostsName() {
+        let inventory = Inventory()
+        let dmz = ScopeKey(community: "acme", entity: "DMZ-1")
+        inventory.feed([Fixture.host("gg", at: t0),
+                        Fixture.host("gg", at: t0 + .hours(1), scope: dmz)])
+        #expect(inventory.assetCount == 1)
+        let name = Fixture.hostname("gg")
+        #expect(inventory.timeline(of: AtomKey(scope: dmz, atom: name)).isEmpty)
+        let own = inventory.timeline(of: AtomKey(scope: Fixture.scope, atom: name))
+        #expect(own.count == 1)
+        #expect(own.first?.lastSeen == t0 + .hours(1))
+    }
+
     /// Discovery does not create a second asset for a host a person
     /// already created with that hostname: it attaches to it, so its
     /// criticality applies from the first event (SPEC §2).
