@@ -215,24 +215,29 @@ func startServer(
     }
 
     /// One client address holds at most `connectionLimitPerClient`
-    /// connections: a third is closed unanswered while two stall, and a
+    /// connections: a third is closed unanswered while two are open, and a
     /// slot freed is usable again.
     @Test func connectionsPerClientAreBounded() throws {
         let server = try startServer { $0.connectionLimitPerClient = 2 }
         defer { server.stop() }
         let port = server.boundPort
-        var stalled = [try RawHTTPConnection(port: port), try RawHTTPConnection(port: port)]
-        for connection in stalled { try connection.send("GET /v1/assets/a HTTP/1.1\r\n") }
+        // Each answered once and kept open: both are accepted and counted
+        // before the third comes (the server's threads accept in any order).
+        var held = [try RawHTTPConnection(port: port), try RawHTTPConnection(port: port)]
+        for connection in held {
+            try connection.sendRequest("GET", "/v1/assets/a")
+            #expect(try connection.receiveResponse().status == 200)
+        }
         let third = try RawHTTPConnection(port: port, receiveTimeoutSeconds: 5)
         #expect(throws: (any Error).self) {
             try third.sendRequest("GET", "/v1/assets/a")
             _ = try third.receiveResponse()
         }
-        stalled.removeFirst()
+        held.removeFirst()
         // The kernel has the closed socket's slot back at once; the server
         // notices it on its next poll.
         var answered = false
-        for _ in 0..<50 where !answered {
+        for _ in 0..<250 where !answered {
             let fresh = try RawHTTPConnection(port: port, receiveTimeoutSeconds: 5)
             answered = (try? { () throws -> Bool in
                 try fresh.sendRequest("GET", "/v1/assets/b")
@@ -241,7 +246,7 @@ func startServer(
             if !answered { usleep(20_000) }
         }
         #expect(answered)
-        _ = stalled
+        _ = held
     }
 
     /// Two different Content-Length or Authorization fields are refused
