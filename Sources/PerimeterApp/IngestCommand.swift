@@ -298,24 +298,36 @@ enum IngestCommand {
     }
 }
 
-/// Prints line problems as they come, up to a limit, then a count.
+/// Prints line problems as they come, up to a limit, then a count: a file
+/// of the wrong format would otherwise print every one of its lines.
 final class ProblemReport {
     private let quiet: Bool
+    /// What a problem is called in the count of those not shown.
+    private let noun: String
+    private let show: (String) -> Void
     private var count = 0
     private let limit = 20
 
-    init(quiet: Bool) { self.quiet = quiet }
+    /// `show` prints one line; by default an ingest's warning.
+    init(quiet: Bool, noun: String = "malformed line",
+         show: @escaping (String) -> Void = { Terminal.warning($0) }) {
+        self.quiet = quiet
+        self.noun = noun
+        self.show = show
+    }
 
-    func add(_ problem: LineProblem) {
+    func add(_ problem: LineProblem) { add(problem.description) }
+
+    func add(_ text: String) {
         count += 1
         guard !quiet, count <= limit else { return }
         Terminal.endProgress()
-        Terminal.warning(problem.description)
+        show(text)
     }
 
     func finish() {
         if count > limit {
-            Terminal.warning("\(count - limit) more malformed lines not shown")
+            show(Formatting.count(count - limit, "more \(noun)") + " not shown")
         }
     }
 }

@@ -179,16 +179,13 @@ enum RulesCommands {
         var matchedEvents = 0
         var matchedByCompiled = 0
         var eventCount = 0
-        // Line problems are shown up to a limit, as an ingest shows them: a
-        // file of the wrong format would otherwise print every one of its lines.
-        var lineProblems = 0
-        let shownLineProblems = 20
+        // Line problems are shown up to a limit, as an ingest shows them.
+        let lineProblems = ProblemReport(quiet: false, noun: "line problem") {
+            FileHandle.standardError.write(Data(($0 + "\n").utf8))
+        }
         func reportLine(_ text: String) {
             problems += 1
-            lineProblems += 1
-            if lineProblems <= shownLineProblems {
-                FileHandle.standardError.write(Data((text + "\n").utf8))
-            }
+            lineProblems.add(text)
         }
         // One input keeps the short "line N" form; several name the file.
         let namesFiles = eventsPaths.count > 1
@@ -227,10 +224,7 @@ enum RulesCommands {
                 return fail(String(describing: error))
             }
         }
-        if lineProblems > shownLineProblems {
-            let hidden = Formatting.count(lineProblems - shownLineProblems, "more line problem")
-            FileHandle.standardError.write(Data("\(hidden) not shown\n".utf8))
-        }
+        lineProblems.finish()
         let split = runsUnmapped && unmapped > 0
             ? " (\(Formatting.count(matchedByCompiled)) by compiled rules)" : ""
         let summary = "\(matchedEvents) of \(eventCount) events matched\(split); "
