@@ -42,6 +42,13 @@ extension Inventory {
         assets[asset.id] = asset
     }
 
+    /// The attachments of `key` to `asset` that no end closed yet.
+    func openAttachments(of key: AtomKey, on asset: AssetID) -> [Int32] {
+        (timelines[key] ?? []).filter {
+            attachments[Int($0)].asset == asset && attachments[Int($0)].to == nil
+        }
+    }
+
     /// Another asset holding `key` as an open confirmed attachment. Asked
     /// for every address a host event reports: no array is made.
     func confirmedHolder(of key: AtomKey, besides id: AssetID) -> AssetID? {
@@ -67,9 +74,7 @@ extension Inventory {
         }
         let key = AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity),
                           atom: atom)
-        let open = (timelines[key] ?? []).filter {
-            attachments[Int($0)].asset == id && attachments[Int($0)].to == nil
-        }
+        let open = openAttachments(of: key, on: id)
         if let observed = open.first(where: { attachments[Int($0)].kind == .observed }) {
             update(observed) { $0.kind = .confirmed }
         } else if open.isEmpty {
@@ -111,8 +116,7 @@ extension Inventory {
         }
         let key = AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity),
                           atom: atom)
-        for index in timelines[key] ?? [] where attachments[Int(index)].asset == id
-            && attachments[Int(index)].to == nil {
+        for index in openAttachments(of: key, on: id) {
             update(index) { $0.to = $0.from }
         }
         let record = RejectedAtom(asset: id, atom: atom)

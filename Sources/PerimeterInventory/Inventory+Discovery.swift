@@ -416,17 +416,13 @@ extension Inventory {
                                    outcome: inout ObservationOutcome) {
         guard !rejected.contains(RejectedAtom(asset: asset, atom: atom)) else { return }
         let key = AtomKey(scope: event.scope, atom: atom)
-        func open(_ key: AtomKey) -> [Int32] {
-            (timelines[key] ?? []).filter {
-                attachments[Int($0)].asset == asset && attachments[Int($0)].to == nil
-            }
-        }
-        var own = open(key)
+        var own = openAttachments(of: key, on: asset)
         // An entity-less asset that an entity's event found holds the atom
         // community-wide: that attachment is refreshed, not doubled in the
         // entity (the asset showed its hostname twice).
         if own.isEmpty && event.scope.entity != nil {
-            own = open(AtomKey(scope: event.scope.communityWide, atom: atom))
+            own = openAttachments(of: AtomKey(scope: event.scope.communityWide, atom: atom),
+                                  on: asset)
         }
         if let index = own.first {
             update(index) { attachment in
