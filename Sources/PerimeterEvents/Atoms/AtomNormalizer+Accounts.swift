@@ -223,11 +223,12 @@ extension AtomNormalizer {
             || isPlaceholder(utf8: known) {
             domain = nil
         }
-        // A machine account's name ends in `$`; a masked one (`xxxx$`)
-        // is a mask all the same.
-        let bareUser = user.last == UInt8(ascii: "$") ? ASCII.slice(user, 0..<user.count - 1) : user
+        // A machine account's name ends in `$`; a masked one (`xxxx$`) is
+        // a mask all the same (`isPlaceholder` sees the other masks).
+        let isMaskedMachine = user.last == UInt8(ascii: "$")
+            && Self.isRedactionMask(ASCII.slice(user, 0..<user.count - 1))
         guard !user.isEmpty, !isPlaceholder(utf8: user), !Self.isSIDShaped(utf8: user),
-              !Self.isRedactionMask(bareUser),
+              !isMaskedMachine,
               !Self.isBuiltInPrincipal(user: user, domain: domain),
               domain != nil || !Self.isAddressText(user)
         else { return nil }
