@@ -238,8 +238,11 @@ extension APIHandlers {
     func metricsText() async throws -> HTTPResponse {
         let totals = try await reader.totals()
         let intake = await service.intakeTotals
+        // Counted when asked: a pipeline is also dropped after a failed
+        // commit or an erasure.
+        let pipelines = await service.intakePipelineCount
         return HTTPResponse.text(metrics.exposition(
-            intake: intake, assetsByCategory: totals.assetsByCategory,
+            intake: intake, intakePipelines: pipelines, assetsByCategory: totals.assetsByCategory,
             jobsByStatus: totals.jobsByStatus),
             contentType: "text/plain; version=0.0.4; charset=utf-8")
     }

@@ -131,7 +131,6 @@ extension InventoryService {
             collectsAllLeaves: detection?.collectsAllLeaves ?? false)
         let intake = ScopeIntake(pipeline: pipeline, detection: detection)
         intakes[scope] = intake
-        intakeTotals.pipelines = intakes.count
         return intake
     }
 }

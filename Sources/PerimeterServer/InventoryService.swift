@@ -29,6 +29,8 @@ actor InventoryService {
     /// is dropped between requests; its next request makes it again (open
     /// alerts are read back from the store).
     static let maximumIntakeScopes = 64
+    /// The intake pipelines held now, for `/metrics`.
+    var intakePipelineCount: Int { intakes.count }
     /// The stage loaded at start (so bad rules fail the start), whose
     /// rules every scope's stage shares (`DetectionStage(sharingRulesOf:)`).
     private let templateStage: DetectionStage?
@@ -219,6 +221,4 @@ struct IntakeTotals: Sendable {
     var malformed = 0
     var enriched = 0
     var created = 0
-    /// Scopes whose intake pipeline is held now (a gauge).
-    var pipelines = 0
 }

@@ -47,7 +47,7 @@ final class ServerMetrics: Sendable {
     }
 
     /// The Prometheus text exposition of these and the given gauges.
-    func exposition(intake: IntakeTotals, assetsByCategory: [String: Int],
+    func exposition(intake: IntakeTotals, intakePipelines: Int, assetsByCategory: [String: Int],
                     jobsByStatus: [String: Int]) -> String {
         var text = ""
         func family(_ name: String, _ type: String, _ help: String) {
@@ -64,7 +64,7 @@ final class ServerMetrics: Sendable {
         text += "perimeter_assets_discovered_total \(intake.created)\n"
         family("perimeter_intake_pipelines", "gauge",
                "Intake pipelines held: one per entity that sent events recently.")
-        text += "perimeter_intake_pipelines \(intake.pipelines)\n"
+        text += "perimeter_intake_pipelines \(intakePipelines)\n"
         family("perimeter_assets", "gauge", "Live (not revoked) assets, by category.")
         for category in ["account", "host", "network"] {
             text += "perimeter_assets{category=\"\(category)\"} "
