@@ -142,10 +142,7 @@ extension APIHandlers {
         // An entity of spaces is none, as an empty one is.
         if let text = context.request.query["entity"]?.trimmingCharacters(in: .whitespaces),
            !text.isEmpty {
-            let hasControl = text.unicodeScalars.contains {
-                $0.properties.generalCategory == .control
-            }
-            guard text.count <= 128, !hasControl else {
+            guard text.count <= 128, !text.holdsControlCharacter else {
                 throw APIErrors.invalidQuery("entity", "must be 1 to 128 characters, none of them "
                                              + "a control character")
             }

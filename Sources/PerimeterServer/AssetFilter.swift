@@ -54,8 +54,7 @@ enum AssetFilter {
         query.text = single("q")
         // The search index and LIKE read text up to a NUL: a NUL in the
         // search answered 500 (three characters or more) or everything.
-        if query.text?.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-            == true {
+        if query.text?.holdsControlCharacter == true {
             throw APIErrors.invalidQuery("q", "must not hold control characters")
         }
         query.entity = single("entity").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -92,5 +91,13 @@ enum AssetFilter {
             }
         }
         return values
+    }
+}
+
+extension String {
+    /// Whether the text holds a control character (NUL, ESC, …), which no
+    /// search text or entity name has reason to hold.
+    var holdsControlCharacter: Bool {
+        unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }
