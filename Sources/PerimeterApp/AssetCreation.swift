@@ -116,11 +116,8 @@ enum AssetCreation {
         var claimed: [AtomKey: AssetDraft] = [:]
         for (number, row) in rows {
             do {
-                let draft = try builder.draft(from: try row.get(), now: now)
-                if let refusal = try store.refusal(of: draft, claimed: &claimed) {
-                    throw RowProblem(column: "atoms", message: refusal)
-                }
-                drafts.append(draft)
+                drafts.append(try builder.importDraft(from: try row.get(), now: now, store: store,
+                                                      claimed: &claimed))
             } catch let problem as RowProblem {
                 refused += 1
                 Terminal.warning("\(path): row \(number)"

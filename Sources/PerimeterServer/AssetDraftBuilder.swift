@@ -66,6 +66,18 @@ public struct AssetDraftBuilder: Sendable {
         }
     }
 
+    /// The draft of an import row, refused in the `atoms` column when an
+    /// atom it gives is another asset's in `store` or an earlier row's
+    /// (`claimed`, which it extends; `InventoryStore.refusal(of:claimed:)`).
+    public func importDraft(from row: AssetRow, now: EventTime, store: InventoryStore,
+                            claimed: inout [AtomKey: AssetDraft]) throws -> AssetDraft {
+        let draft = try draft(from: row, now: now)
+        if let refusal = try store.refusal(of: draft, claimed: &claimed) {
+            throw RowProblem(column: "atoms", message: refusal)
+        }
+        return draft
+    }
+
     public func draft(from row: AssetRow, now: EventTime) throws -> AssetDraft {
         guard let name = row.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
             throw RowProblem(column: "name", message: "a name is required")
