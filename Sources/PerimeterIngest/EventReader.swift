@@ -182,13 +182,12 @@ public final class EventReader {
     ]
 
     private func edrVendor(_ parsed: ParsedEvent) -> String? {
-        if strings(parsed, ids.agentType).contains(where: {
-            Self.logShippers.contains($0.lowercased())
-        }) {
+        let agentTypes = strings(parsed, ids.agentType)
+        if agentTypes.contains(where: { Self.logShippers.contains($0.lowercased()) }) {
             return nil
         }
         for id in [ids.eventModule, ids.observerVendor, ids.observerProduct, ids.agentType] {
-            for value in strings(parsed, id) {
+            for value in id == ids.agentType ? agentTypes : strings(parsed, id) {
                 if let cached = vendorCache[value] {
                     if let cached { return cached }
                     continue
