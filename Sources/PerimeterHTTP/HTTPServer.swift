@@ -155,7 +155,15 @@ public final class HTTPServer: @unchecked Sendable {
     // MARK: - Starting libmicrohttpd
 
     private func startDaemon() throws(HTTPServerError) -> DaemonHandle {
-        var flags = MHD_USE_AUTO_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        // poll(), not the epoll that MHD_USE_AUTO picks on Linux: with epoll,
+        // MHD_quiesce_daemon (which `stop()` needs, to stop accepting) races
+        // the network thread's own removal of the listening socket from the
+        // epoll set, and libmicrohttpd 0.9.75 aborts the whole process
+        // ("Failed to remove listen FD from epoll set") when it loses. On
+        // poll, quiescing goes through the inter-thread channel, with no
+        // such race. Each network thread polls only its own connections,
+        // so poll's cost per wake-up stays small.
+        var flags = MHD_USE_POLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if configuration.tls != nil { flags |= MHD_USE_TLS.rawValue }
         if socket.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         if configuration.libraryLog != nil { flags |= MHD_USE_ERROR_LOG.rawValue }
