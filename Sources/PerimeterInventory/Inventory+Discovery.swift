@@ -262,6 +262,10 @@ extension Inventory {
             if !subject.sids.isEmpty {
                 found.removeAll { holdsOpenAtom(ofType: .sid, $0) }
             }
+            if found.isEmpty, let later = accountMetFirstByBareName(subject, in: event.scope,
+                                                                    before: event.time) {
+                found = [later]
+            }
         }
         let asset: AssetID
         switch namesNoOne ? 0 : found.count {
@@ -279,6 +283,42 @@ extension Inventory {
             observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
         }
         touch(asset, at: event.time)
+    }
+
+    /// The account that a qualified name's bare form made, from events
+    /// dated after this one that arrived before it: in time order this
+    /// event would have made the domain account and those later events
+    /// would have matched it (SPEC §2), so it is that account, met first
+    /// by its later events. Only an account of observed bare names, all
+    /// first seen after `time`, with no qualified name of its own and no
+    /// SID that tells another principal, qualifies; and only one.
+    private func accountMetFirstByBareName(_ subject: AccountSubject, in scope: ScopeKey,
+                                           before time: EventTime) -> AssetID? {
+        guard let bare = subject.username.bareUserName else { return nil }
+        let bareAtom = Atom(type: .username, normalizedValue: bare)
+        for key in [scope, scope.communityWide] where key.entity != nil || key == scope.communityWide {
+            var holders: [AssetID] = []
+            for index in timelines[AtomKey(scope: key, atom: bareAtom)] ?? [] {
+                let attachment = attachments[Int(index)]
+                guard attachment.to == nil, !revokedAssets.contains(attachment.asset) else { continue }
+                // Held at this event's time already (or by a person's
+                // word): in time order too the two were apart.
+                guard attachment.kind == .observed, attachment.from > time else { return nil }
+                if !holders.contains(attachment.asset) { holders.append(attachment.asset) }
+            }
+            guard !holders.isEmpty else { continue }
+            guard holders.count == 1, assets[holders[0]]?.category == .account else { return nil }
+            let candidate = holders[0]
+            for index in attachmentsByAsset[candidate] ?? [] {
+                let atom = attachments[Int(index)].key.atom
+                if atom.type == .username && atom.bareUserName != nil { return nil }
+                if atom.type == .sid && !subject.sids.isEmpty && attachments[Int(index)].to == nil {
+                    return nil
+                }
+            }
+            return candidate
+        }
+        return nil
     }
 
     /// Whether an asset holds an open attachment of an atom of this type.

@@ -25,17 +25,10 @@ struct CorpusIngestTests {
     /// by `file:line` (a picked event) or `file#hosts` / `file#accounts`.
     /// The check still runs and is reported as a known issue; the lead
     /// decides which side moves.
-    static let knownDisagreements: [String: String] = {
-        var table: [String: String] = [:]
-        // An account first seen by its bare name ("narroway", 2021) before
-        // the qualified one ("narroway@example.com", 2020) arrives: in time
-        // order the bare name would have matched the single domain account;
-        // in file order the local account already exists. Discovery does
-        // not merge assets after the fact (docs/limitations.md).
-        table["elastic-integrations-samples__cisco_duo.ndjson:2#assets"] =
-            "a qualified name arriving after its bare name makes a second account"
-        return table
-    }()
+    /// None at present: the last one (a qualified name arriving after its
+    /// bare name, cisco_duo line 2) is what discovery now does in time
+    /// order too.
+    static let knownDisagreements: [String: String] = [:]
 
     @Test("every corpus line is read, none is malformed, nothing crashes")
     func wholeCorpus() throws {

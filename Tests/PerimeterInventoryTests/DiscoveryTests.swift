@@ -118,6 +118,37 @@ import Testing
         #expect(holders[0] != holders[1])
     }
 
+    /// Events of one account arrive out of time order: its bare name
+    /// (dated 10:00) first, then its qualified name. In time order the
+    /// qualified name (09:00) makes the domain account and the bare name
+    /// matches it (SPEC §2), so the late arrival joins the bare name's
+    /// account; a qualified name dated after the bare one was, in time
+    /// order too, a second account beside a local one. A SID under the
+    /// bare name tells another principal only when the qualified name
+    /// brings a SID of its own.
+    @Test(arguments: [
+        (qualifiedAt: "09:00", bareSID: nil, qualifiedSID: nil, accounts: 1),
+        (qualifiedAt: "11:00", bareSID: nil, qualifiedSID: nil, accounts: 2),
+        (qualifiedAt: "09:00", bareSID: "S-1-5-21-2-2-2-1001", qualifiedSID: nil, accounts: 1),
+        (qualifiedAt: "09:00", bareSID: "S-1-5-21-2-2-2-1001",
+         qualifiedSID: "S-1-5-21-1-1-1-1001", accounts: 2),
+    ] as [(String, String?, String?, Int)])
+    func aQualifiedNameArrivingLateJoinsItsBareName(
+        qualifiedAt: String, bareSID: String?, qualifiedSID: String?, accounts: Int
+    ) {
+        let inventory = Inventory()
+        inventory.feed([Fixture.account("ann", sid: bareSID, at: Fixture.clock("10:00")),
+                        Fixture.account("ann", domain: "CORP", sid: qualifiedSID,
+                                        at: Fixture.clock(qualifiedAt))])
+        #expect(inventory.assetCount == accounts)
+        let qualified = Atom(type: .username, normalizedValue: "corp\\ann")
+        let bare = Atom(type: .username, normalizedValue: "ann")
+        let holdersOfBoth = [qualified, bare].map {
+            inventory.holders(of: $0, in: Fixture.scope, at: Fixture.clock("11:30"))
+        }
+        #expect((holdersOfBoth[0] == holdersOfBoth[1]) == (accounts == 1))
+    }
+
     /// A SID names its account whatever the user name says.
     @Test func sidFindsTheAccount() {
         let inventory = Inventory()
