@@ -296,11 +296,13 @@ extension Inventory {
                                            before time: EventTime) -> AssetID? {
         guard let bare = subject.username.bareUserName else { return nil }
         let bareAtom = Atom(type: .username, normalizedValue: bare)
-        for key in [scope, scope.communityWide] where key.entity != nil || key == scope.communityWide {
+        let scopes = scope.entity == nil ? [scope] : [scope, scope.communityWide]
+        for key in scopes {
             var holders: [AssetID] = []
             for index in timelines[AtomKey(scope: key, atom: bareAtom)] ?? [] {
                 let attachment = attachments[Int(index)]
-                guard attachment.to == nil, !revokedAssets.contains(attachment.asset) else { continue }
+                guard attachment.to == nil, !revokedAssets.contains(attachment.asset)
+                else { continue }
                 // Held at this event's time already (or by a person's
                 // word): in time order too the two were apart.
                 guard attachment.kind == .observed, attachment.from > time else { return nil }

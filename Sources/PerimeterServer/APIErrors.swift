@@ -147,7 +147,51 @@ enum JSONFields {
         guard let object = parsed as? [String: Any] else {
             throw APIErrors.malformedJSON("it is JSON but not an object")
         }
+        if let key = duplicateKey(in: body) {
+            throw APIErrors.malformedJSON("the field '\(key)' appears twice in one object")
+        }
         return object
+    }
+
+    /// The first key that one object of a valid JSON text holds twice.
+    /// `JSONSerialization` keeps the last of them silently, where another
+    /// reader may keep the first: a body that says two things is refused
+    /// rather than read one way here and another way in a proxy or a log.
+    static func duplicateKey(in text: some Collection<UInt8>) -> String? {
+        // Per open container: the keys of an object so far, nil for a list.
+        var containers: [Set<String>?] = []
+        var expectsKey = false
+        var position = text.startIndex
+        while position < text.endIndex {
+            let byte = text[position]
+            text.formIndex(after: &position)
+            switch byte {
+            case UInt8(ascii: "{"): containers.append([]); expectsKey = true
+            case UInt8(ascii: "["): containers.append(nil)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): containers.removeLast(); expectsKey = false
+            case UInt8(ascii: ","): expectsKey = containers.last.map { $0 != nil } ?? false
+            case UInt8(ascii: ":"): expectsKey = false
+            case UInt8(ascii: "\""):
+                let start = position
+                var escaped = false
+                while text[position] != UInt8(ascii: "\"") || escaped {
+                    escaped = !escaped && text[position] == UInt8(ascii: "\\")
+                    text.formIndex(after: &position)
+                }
+                defer { text.formIndex(after: &position) }
+                guard expectsKey else { continue }
+                let raw = text[start..<position]
+                // Escapes are decoded so that "a" and "\u0061" are one key.
+                let key = raw.contains(UInt8(ascii: "\\"))
+                    ? (try? JSONSerialization.jsonObject(
+                        with: Data([UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]),
+                        options: [.fragmentsAllowed])) as? String ?? ""
+                    : String(decoding: raw, as: UTF8.self)
+                if containers[containers.count - 1]?.insert(key).inserted == false { return key }
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// The body as a JSON object of these fields only: a field the route

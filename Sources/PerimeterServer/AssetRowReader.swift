@@ -128,6 +128,9 @@ public enum AssetRowReader {
     private static func row(fromJSON text: String) -> Result<AssetRow, RowProblem> {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
         else { return .failure(RowProblem(column: nil, message: "not a JSON object")) }
+        if let key = JSONFields.duplicateKey(in: text.utf8) {
+            return .failure(RowProblem(column: key, message: "the field '\(key)' appears twice"))
+        }
         // An unknown field is refused, as an unknown CSV column is: a typo
         // must not silently drop what the person meant to set.
         for key in object.keys.sorted() where !jsonFields.contains(key) && !exportOnlyFields.contains(key) {

@@ -345,6 +345,29 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A row that says one field twice is refused with that field: which
+    /// of the two was meant is not ours to guess (JSONSerialization keeps
+    /// the last). A key spelt with an escape is the key it decodes to; a
+    /// key's text inside a value is no repetition.
+    @Test func importRefusesARowWithARepeatedField() async throws {
+        let server = try await TestServer.start()
+        let lines = [
+            #"{"name":"ws-01","category":"host","criticality":10,"criticality":90}"#,
+            #"{"name":"ws-02","category":"host","atoms":{"hostname":["ws-02"],"hostname":["x"]}}"#,
+            #"{"name":"ws-03","n\u0061me":"ws-33","category":"host"}"#,
+            #"{"name":"ws-04","category":"host","properties":{"owner":"name"},"tags":["owner"]}"#,
+            #"{"name":"ws-05","description":"\"name\":","category":"host"}"#,
+        ]
+        let result = try await server.call(
+            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
+            body: Array((lines.joined(separator: "\n") + "\n").utf8)).json()
+        #expect(result["imported"] as? Int == 2)
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [1, 2, 3])
+        #expect(refused.map { $0["column"] as? String } == ["criticality", "hostname", "name"])
+        await server.stop()
+    }
+
     /// A row naming a hostname another asset holds, or one an earlier row
     /// gives, is refused alone with its row and column; the other rows
     /// are imported. (The whole import was refused, naming no row.)

@@ -24,6 +24,18 @@ struct ErrorShapeTests {
         Case(method: "POST", target: "/v1/assets", body: "[\"SECRET-2\"]", status: 400,
              code: "malformed_body"),
         Case(method: "POST", target: "/v1/assets", body: "", status: 400, code: "malformed_body"),
+        // A field said twice, at the top or inside: which one was meant?
+        Case(method: "POST", target: "/v1/assets",
+             body: "{\"name\": \"x\", \"category\": \"host\", \"name\": \"SECRET-11\"}",
+             status: 400, code: "malformed_body"),
+        // One key in two objects is no repetition: the atom type is refused.
+        Case(method: "POST", target: "/v1/assets",
+             body: "{\"name\": \"x\", \"category\": \"host\", "
+                + "\"atoms\": {\"name\": [\"SECRET-12\"]}}",
+             status: 422, code: "invalid_field", field: "atom.name"),
+        Case(method: "POST", target: "/v1/tokens",
+             body: "{\"name\": \"t\", \"role\": \"reader\", \"r\\u006fle\": \"admin\"}",
+             status: 400, code: "malformed_body"),
         Case(method: "POST", target: "/v1/assets",
              body: "{\"name\": \"x\", \"category\": \"SECRET-3\"}", status: 422,
              code: "invalid_field", field: "category"),
