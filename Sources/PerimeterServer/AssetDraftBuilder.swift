@@ -48,8 +48,10 @@ public struct AssetDraftBuilder: Sendable {
         definitions = try store.propertyDefinitions(community: community)
     }
 
-    /// The length bounds of `Asset` on what a row or a patch gives.
-    static func checkLengths(name: String?, tags: [String], description: String?) throws {
+    /// The bounds of `Asset` on what a row, a patch or a bulk job gives:
+    /// lengths, and tags that a CSV export writes back as they were
+    /// (`;` separates tags there).
+    static func checkTexts(name: String?, tags: [String], description: String?) throws {
         if let name, name.count > Asset.maximumNameLength {
             throw RowProblem(column: "name", message: "a name holds at most "
                              + "\(Asset.maximumNameLength) characters, not \(name.count)")
@@ -57,6 +59,13 @@ public struct AssetDraftBuilder: Sendable {
         if let long = tags.first(where: { $0.count > Asset.maximumTagLength }) {
             throw RowProblem(column: "tags", message: "a tag holds at most "
                              + "\(Asset.maximumTagLength) characters, not \(long.count)")
+        }
+        if tags.contains(where: { $0.contains(";") }) {
+            throw RowProblem(column: "tags", message: "a tag cannot hold ';' (it separates the "
+                             + "tags of a CSV row)")
+        }
+        if tags.contains(where: \.holdsControlCharacter) {
+            throw RowProblem(column: "tags", message: "a tag cannot hold control characters")
         }
         if let description, description.count > Asset.maximumDescriptionLength {
             throw RowProblem(column: "description",
@@ -82,7 +91,7 @@ public struct AssetDraftBuilder: Sendable {
         guard let name = row.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
             throw RowProblem(column: "name", message: "a name is required")
         }
-        try Self.checkLengths(name: name, tags: row.tags, description: row.description)
+        try Self.checkTexts(name: name, tags: row.tags, description: row.description)
         guard let categoryText = row.category else {
             throw RowProblem(column: "category", message: "a category is required (account, host or network)")
         }

@@ -91,7 +91,7 @@ struct AssetPatch: Sendable {
     /// Applies the patch, checking every value as an import row would be.
     func apply(to asset: inout Asset, builder: AssetDraftBuilder) throws {
         do {
-            try AssetDraftBuilder.checkLengths(name: name, tags: (tags ?? []) + addTags,
+            try AssetDraftBuilder.checkTexts(name: name, tags: (tags ?? []) + addTags,
                                                description: description)
         } catch let problem as RowProblem {
             throw APIErrors.invalidField(problem.column ?? "body", problem.message)

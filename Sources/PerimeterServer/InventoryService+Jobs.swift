@@ -33,6 +33,13 @@ struct BulkAction: Sendable, Hashable {
             guard !tags.isEmpty else {
                 throw APIErrors.invalidField("tags", "must list at least one tag")
             }
+            if kind == .addTags {
+                do {
+                    try AssetDraftBuilder.checkTexts(name: nil, tags: tags, description: nil)
+                } catch let problem as RowProblem {
+                    throw APIErrors.invalidField("tags", problem.message)
+                }
+            }
             // More than an asset may hold changes no asset: say so now,
             // not with a job that succeeds having changed nothing.
             guard kind == .removeTags || tags.count <= Asset.maximumTagCount else {

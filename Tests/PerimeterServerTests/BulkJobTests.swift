@@ -132,6 +132,13 @@ struct BulkJobTests {
             "action": "add_tags", "tags": (0..<101).map { "t\($0)" }, "ids": [mine],
         ])
         #expect(tooMany.status == 422)
+        // A tag no asset may hold (';' separates CSV tags) is refused too.
+        for tag in ["pci;prod", String(repeating: "t", count: 129)] {
+            let refusedTag = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+                "action": "add_tags", "tags": [tag], "ids": [mine],
+            ])
+            #expect(refusedTag.status == 422, "\(tag)")
+        }
         let accepted = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
             "action": "set_reviewed", "reviewed": true, "ids": [mine],
         ])
