@@ -417,8 +417,14 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func decodedBody(of request: InFlightRequest) -> Result<[UInt8], HTTPError> {
-        let encoding = request.headers["Content-Encoding"]?
-            .trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
+        // A body sent without the header that starts with gzip's magic
+        // bytes is gzip (`curl --data-binary @events.ndjson.gz`): no JSON,
+        // NDJSON or CSV body starts with byte 0x1f. An explicit `identity`
+        // is taken at its word.
+        let declared = request.headers["Content-Encoding"]
+        let isGzipByMagic = declared == nil && request.body.starts(with: [0x1f, 0x8b])
+        let encoding = isGzipByMagic ? "gzip"
+            : declared?.trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
         switch encoding {
         case "identity", "":
             return .success(request.body)

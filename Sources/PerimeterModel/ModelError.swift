@@ -41,13 +41,17 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Words for lists in messages: "a, b or c".
+/// Words for lists in messages: "a, b or c", "a, b and c".
 public enum ListFormatting {
-    public static func disjunction(_ items: [String]) -> String {
+    public static func disjunction(_ items: [String]) -> String { joined(items, "or") }
+
+    public static func conjunction(_ items: [String]) -> String { joined(items, "and") }
+
+    private static func joined(_ items: [String], _ word: String) -> String {
         switch items.count {
         case 0: return "nothing"
         case 1: return items[0]
-        default: return items.dropLast().joined(separator: ", ") + " or " + items.last!
+        default: return items.dropLast().joined(separator: ", ") + " \(word) " + items.last!
         }
     }
 }

@@ -13,8 +13,11 @@ enum APIErrors {
 
     static func forbidden(role: APIRole, needs permission: APIPermission) -> HTTPError {
         HTTPError(status: 403, code: "forbidden",
-                  message: "forbidden: a \(role.rawValue) token cannot \(permission.rawValue) "
-                      + "(this route needs the \(permission.rawValue) permission)",
+                  message: "forbidden: this route needs the \(permission.rawValue) permission, "
+                      + "which \(role.rawValue) tokens do not have ("
+                      + ListFormatting.conjunction(APIRole.allCases
+                          .filter { $0.permissions.contains(permission) }.map(\.rawValue))
+                      + " tokens do)",
                   details: ["role": .string(role.rawValue),
                             "permission": .string(permission.rawValue)])
     }

@@ -121,6 +121,26 @@ extension APIHandlers {
         return JSONFields.response(Self.jobObject(job))
     }
 
+    /// The community's jobs, newest first: what ran, what failed and why.
+    func jobs(_ context: APIContext) async throws -> HTTPResponse {
+        let query = context.request.query
+        var status: StoredJob.Status?
+        if let text = query["status"] {
+            guard let value = StoredJob.Status(rawValue: text) else {
+                throw APIErrors.invalidQuery("status", "must be queued, running, succeeded or failed")
+            }
+            status = value
+        }
+        let limit = try Self.limit(in: query)
+        guard let jobs = try await reader.jobs(community: context.community, status: status,
+                                               before: query["before"], limit: limit)
+        else { throw APIErrors.invalidQuery("before", "must be a job id of the previous page") }
+        return JSONFields.response([
+            "jobs": jobs.map(Self.jobObject),
+            "next_before": jobs.count == limit ? (jobs.last?.id ?? NSNull()) : NSNull(),
+        ])
+    }
+
     // MARK: - Events
 
     /// Runs retention when due and logs what it removed. A failure is

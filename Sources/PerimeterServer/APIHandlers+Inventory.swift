@@ -58,6 +58,15 @@ extension APIHandlers {
         return JSONFields.response(["at": time.description, "atoms": results])
     }
 
+    /// A page size from `limit`: 1 to 1,000, 100 when absent.
+    static func limit(in query: [String: String]) throws -> Int {
+        guard let text = query["limit"] else { return 100 }
+        guard let value = Int(text), (1...1_000).contains(value) else {
+            throw APIErrors.invalidQuery("limit", "must be from 1 to 1000")
+        }
+        return value
+    }
+
     func audit(_ context: APIContext) async throws -> HTTPResponse {
         let query = context.request.query
         var asset: AssetID?
@@ -75,13 +84,7 @@ extension APIHandlers {
             }
             after = value
         }
-        var limit = 100
-        if let text = query["limit"] {
-            guard let value = Int(text), (1...1_000).contains(value) else {
-                throw APIErrors.invalidQuery("limit", "must be from 1 to 1000")
-            }
-            limit = value
-        }
+        let limit = try Self.limit(in: query)
         let entries = try await reader.audit(community: context.community, asset: asset,
                                              afterID: after, limit: limit)
         var object: [String: Any] = ["entries": entries.map(Self.auditObject)]

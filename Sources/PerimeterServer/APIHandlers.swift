@@ -227,12 +227,17 @@ struct APIHandlers: Sendable {
                  summary: "Start a bulk action on ids or a filter; answers with a job.",
                  permission: .edit, status: 202, response: "Job",
                  body: "application/json") { h, c in try await h.bulk(c) },
+        APIRoute(method: .get, template: "/v1/jobs",
+                 summary: "The community's bulk jobs, newest first; ?status= keeps one status.",
+                 permission: .read, status: 200, response: "JobList",
+                 parameters: ["status", "before", "limit"]) { h, c in try await h.jobs(c) },
         APIRoute(method: .get, template: "/v1/jobs/{id}", summary: "A job's progress.",
                  permission: .read, status: 200, response: "Job") { h, c in
             try await h.job(c)
         },
         APIRoute(method: .post, template: "/v1/events",
-                 summary: "Send NDJSON events (gzip allowed): discovery, enrichment, detection.",
+                 summary: "Send NDJSON events (gzip: Content-Encoding or its magic bytes): "
+                     + "discovery, enrichment, detection.",
                  permission: .ingest, status: 200, response: "IntakeResult",
                  body: "application/x-ndjson", parameters: ["entity", "return"]) { h, c in
             try await h.events(c)

@@ -67,6 +67,7 @@ enum OpenAPIDocument {
         "Job": object(["id": "string", "action": "string", "status": "string",
                        "done": "integer", "changed": "integer", "total": "integer",
                        "error": "string?"]),
+        "JobList": object(["jobs": "[Job]", "next_before": "string?"]),
         "IntakeResult": object(["received": "integer", "malformed": "integer",
                                 "enriched": "integer", "discovered": "integer",
                                 "late": "integer", "future": "integer",

@@ -97,6 +97,11 @@ actor StoreReader {
         try store.job(id: id, community: community)
     }
 
+    func jobs(community: String, status: StoredJob.Status?, before: String?,
+              limit: Int) throws -> [StoredJob]? {
+        try store.jobs(community: community, status: status, before: before, limit: limit)
+    }
+
     /// Every matching asset with its attachments, page by page.
     func export(_ query: AssetQuery) throws -> [(Asset, [Attachment])] {
         var result: [(Asset, [Attachment])] = []

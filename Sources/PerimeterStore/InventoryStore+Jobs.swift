@@ -110,6 +110,29 @@ extension InventoryStore {
             .firstRow([.text(id), .text(community)], Self.job(from:))
     }
 
+    /// A community's jobs, newest first, of one status or of any; after
+    /// `before` (a job id of the community: the last of the previous page).
+    /// Nil when `before` names no job of the community.
+    public func jobs(community: String, status: StoredJob.Status?, before: String?,
+                     limit: Int) throws -> [StoredJob]? {
+        var after = (Int64.max, "")
+        if let before {
+            guard let start = try database.statement(
+                "SELECT created_at, id FROM jobs WHERE id = ?1 AND community = ?2")
+                .firstRow([.text(before), .text(community)], { ($0.int(0), $0.text(1)) })
+            else { return nil }
+            after = start
+        }
+        return try database.statement("""
+            SELECT \(Self.jobColumns) FROM jobs
+            WHERE community = ?1 AND (?2 IS NULL OR status = ?2)
+              AND (created_at < ?3 OR (created_at = ?3 AND id < ?4))
+            ORDER BY created_at DESC, id DESC LIMIT ?5
+            """).rows([.text(community), status.map { .text($0.rawValue) } ?? .null,
+                        .integer(after.0), .text(after.1), .integer(Int64(limit))],
+                       Self.job(from:))
+    }
+
     /// Jobs that were queued or running, oldest first: what to resume.
     public func unfinishedJobs() throws -> [StoredJob] {
         try database.statement("""

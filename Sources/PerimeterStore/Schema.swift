@@ -343,6 +343,10 @@ enum Schema {
             VALUES (new.atom_value, new.community, new.asset_uuid);
         END;
         """,
+        // 9: a community's jobs, newest first (GET /v1/jobs).
+        """
+        CREATE INDEX jobs_by_community ON jobs(community, created_at, id);
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

@@ -196,6 +196,18 @@ func startServer(
         #expect(tooBig.text.contains(#""decoded":true"#))
         #expect(brotli.status == 415)
         #expect(brotli.text.contains(#""code":"unsupported_content_encoding""#))
+
+        // Without the header, gzip's magic bytes say it; an explicit
+        // identity keeps the bytes as sent.
+        let (sniffed, identity, sniffedBomb) = try await offPool {
+            (try rawRequest(port: port, "POST", "/v1/events", body: compressed),
+             try rawRequest(port: port, "POST", "/v1/events",
+                            headers: ["Content-Encoding": "identity"], body: compressed),
+             try rawRequest(port: port, "POST", "/v1/events", body: bomb))
+        }
+        #expect(try sniffed.json()["bodySHA256"] as? String == expectedSHA)
+        #expect(try identity.json()["bodyBytes"] as? Int == compressed.count)
+        #expect(sniffedBomb.status == 413)
     }
 
     @Test func refusesMalformedRequests() async throws {

@@ -117,6 +117,62 @@ struct BulkJobTests {
         await second.stop()
     }
 
+    /// GET /v1/jobs: the community's jobs, newest first, one status kept
+    /// on ask, in pages that follow each other; another community's job
+    /// is neither listed nor a page mark.
+    @Test func jobsAreListedNewestFirstPerCommunity() async throws {
+        let server = try await TestServer.start()
+        let host = try await server.createAsset(["name": "j-1", "category": "host"],
+                                                as: "acme/analyst")
+        let theirs = try await server.createAsset(["name": "j-2", "category": "host"],
+                                                  as: "globex/analyst")
+        func start(_ community: String, _ body: [String: Any]) async throws -> String {
+            let answer = try await server.call("POST", "/v1/bulk", as: "\(community)/analyst",
+                                               json: body)
+            #expect(answer.status == 202)
+            let id = try #require(try answer.json()["id"] as? String)
+            // Finished before the next starts: the order is the creation's.
+            for _ in 0..<300 {
+                let job = try await server.call("GET", "/v1/jobs/\(id)",
+                                                as: "\(community)/reader").json()
+                if ["succeeded", "failed"].contains(job["status"] as? String) { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(5))
+            return id
+        }
+        let first = try await start("acme", ["action": "set_reviewed", "reviewed": true,
+                                             "ids": [host]])
+        let second = try await start("acme", ["action": "add_tags", "tags": ["x"], "ids": [host]])
+        let globex = try await start("globex", ["action": "revoke", "ids": [theirs]])
+        let third = try await start("acme", ["action": "set_criticality", "criticality": 40,
+                                             "filter": ["category": "host"]])
+
+        func list(_ query: String) async throws -> (ids: [String], next: Any?) {
+            let answer = try await server.call("GET", "/v1/jobs\(query)", as: "acme/reader")
+            #expect(answer.status == 200, "\(query): \(answer.text)")
+            let object = try answer.json()
+            let jobs = object["jobs"] as? [[String: Any]] ?? []
+            return (jobs.compactMap { $0["id"] as? String }, object["next_before"])
+        }
+        let all = try await list("")
+        #expect(all.ids == [third, second, first])
+        #expect(all.next is NSNull)
+        let page = try await list("?limit=2")
+        #expect(page.ids == [third, second])
+        #expect(page.next as? String == second)
+        let rest = try await list("?limit=2&before=\(second)")
+        #expect(rest.ids == [first])
+        #expect(rest.next is NSNull)
+        #expect(try await list("?status=succeeded").ids == [third, second, first])
+        #expect(try await list("?status=failed").ids == [])
+        for refused in ["?before=\(globex)", "?status=done", "?limit=0"] {
+            let answer = try await server.call("GET", "/v1/jobs\(refused)", as: "acme/reader")
+            #expect(answer.status == 400, "\(refused)")
+        }
+        await server.stop()
+    }
+
     @Test func jobsOnExplicitIdsRefuseUnknownOnes() async throws {
         let server = try await TestServer.start()
         let mine = try await server.createAsset(["name": "a", "category": "host"],

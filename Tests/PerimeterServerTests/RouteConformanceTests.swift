@@ -79,6 +79,7 @@ struct RouteConformanceTests {
             "GET /v1/export": Sample(target: "/v1/export?format=jsonl", token: admin),
             "POST /v1/bulk": Sample(target: "/v1/bulk", token: admin,
                                     json: ["action": "add_tags", "tags": ["swept"], "ids": [a]]),
+            "GET /v1/jobs": Sample(target: "/v1/jobs?status=succeeded", token: admin),
             "GET /v1/jobs/{id}": Sample(target: "/v1/jobs/\(acme.job)", token: admin),
             "POST /v1/events": Sample(
                 target: "/v1/events?return=enriched", token: "\(community)/ingest",

@@ -113,9 +113,11 @@ struct TagFilterTests {
         let ids = try StoreSeeder.seed(path: path, community: "acme", count: 30,
                                        categories: ["host", "account"])
         do {
-            // Back to schema 6 as it was: no counts, the indexes of 1.
+            // Back to schema 6 as it was: no counts, the indexes of 1, no
+            // index of jobs (migration 9).
             let store = try InventoryStore(path: path)
             try store.database.execute("""
+                DROP INDEX jobs_by_community;
                 DROP TABLE asset_tag_counts;
                 DROP TRIGGER asset_tag_counts_on_tag;
                 DROP TRIGGER asset_tag_counts_on_untag;
