@@ -129,7 +129,8 @@ enum AssetCreation {
                              at: now)
         }
         let verb = arguments.flag("--dry-run") ? "would import" : "imported"
-        print("\(verb) \(Formatting.count(drafts.count)) assets; refused \(Formatting.count(refused)) rows")
+        print("\(verb) \(Formatting.count(drafts.count, "asset")); "
+              + "refused \(Formatting.count(refused, "row"))")
         return refused > 0 ? 1 : 0
     }
 }

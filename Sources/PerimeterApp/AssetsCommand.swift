@@ -112,13 +112,13 @@ enum AssetsCommand {
                     bounds: configuration.criticalityBounds,
                     addressExpiry: configuration.inventory.addressExpiry)))
             }
-            Terminal.note("\(Formatting.count(total)) matching assets")
+            Terminal.note(Formatting.count(total, "matching asset"))
             return 0
         }
         print(Terminal.readable(AssetTable.render(assets, attachments: attachments,
                                                   bounds: configuration.criticalityBounds)))
         let shown = assets.isEmpty ? "" : " (showing \(query.offset + 1)–\(query.offset + assets.count))"
-        print("\(Formatting.count(total)) matching assets\(shown)")
+        print(Formatting.count(total, "matching asset") + shown)
         return 0
     }
 

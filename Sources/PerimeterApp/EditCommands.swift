@@ -255,10 +255,13 @@ enum EditCommands {
     static let auditSpec = CommandSpec(
         name: "audit", summary: "The audit trail: every change with who, when, what, before "
             + "and after; of the community, or of one asset.",
-        usage: "audit [--asset ASSET] [--limit N] [--json]",
+        usage: "audit [--asset ASSET] [--limit N] [--after ID] [--json]",
         options: CommonOptions.store + [
             .init(name: "--asset", valueName: "ASSET", help: "Only this asset's changes."),
-            .init(name: "--limit", valueName: "N", help: "At most N entries (default 100)."),
+            .init(name: "--limit", valueName: "N",
+                  help: "The latest N entries, oldest first (default 100)."),
+            .init(name: "--after", valueName: "ID",
+                  help: "The N entries after entry ID instead (--json shows ids), to read on."),
             .init(name: "--json", valueName: nil, help: "One JSON object per line."),
         ],
         example: "perimeter audit --asset DC-01")
@@ -268,7 +271,8 @@ enum EditCommands {
         let limit = try arguments.int("--limit", in: 1...100_000) ?? 100
         let editor = try editor(arguments)
         let asset = arguments.value("--asset")
-        let entries = try wait { try await editor.audit(of: asset, limit: limit) }
+        let after = try arguments.int("--after", in: 0...Int.max).map(Int64.init)
+        let entries = try wait { try await editor.audit(of: asset, afterID: after, limit: limit) }
         for entry in entries {
             let record = entry.record
             if arguments.flag("--json") {

@@ -141,11 +141,15 @@ public final class InventoryEditor: Sendable {
     }
 
     /// The audit trail of the community, or of one asset.
-    public func audit(of reference: String?, limit: Int) async throws -> [AuditEntry] {
+    /// The audit trail, oldest first: after the entry `afterID` when
+    /// given, else the latest `limit` entries.
+    public func audit(of reference: String?, afterID: Int64?,
+                      limit: Int) async throws -> [AuditEntry] {
         try await run {
             var id: AssetID?
             if let reference { id = try await service.resolve(reference, community: community) }
-            return try await service.auditTrail(community: community, asset: id, limit: limit)
+            return try await service.auditTrail(community: community, asset: id,
+                                                afterID: afterID, limit: limit)
         }
     }
 }
@@ -181,7 +185,9 @@ extension InventoryService {
         try store.propertyDefinitions(community: community)
     }
 
-    func auditTrail(community: String, asset: AssetID?, limit: Int) throws -> [AuditEntry] {
-        try store.auditTrail(community: community, asset: asset, limit: limit)
+    func auditTrail(community: String, asset: AssetID?, afterID: Int64?,
+                    limit: Int) throws -> [AuditEntry] {
+        try store.auditTrail(community: community, asset: asset, afterID: afterID ?? 0,
+                             latest: afterID == nil, limit: limit)
     }
 }

@@ -11,10 +11,11 @@ public struct AuditEntry: Sendable, Hashable {
 
 extension InventoryStore {
     /// The audit trail of a community, or of one of its assets, oldest
-    /// first after `afterID`. The community is always part of the query,
+    /// first: the `limit` entries after `afterID`, or with `latest` the
+    /// last `limit` entries. The community is always part of the query,
     /// so an asset of another community shows nothing.
     public func auditTrail(community: String, asset: AssetID? = nil, afterID: Int64 = 0,
-                           limit: Int) throws -> [AuditEntry] {
+                           latest: Bool = false, limit: Int) throws -> [AuditEntry] {
         var sql = """
             SELECT id, asset_uuid, actor, action, at, before, after FROM audit
             WHERE community = ?1 AND id > ?2
@@ -25,14 +26,15 @@ extension InventoryStore {
             values.append(.text(asset.uuidString.lowercased()))
         }
         values.append(.integer(Int64(limit)))
-        sql += " ORDER BY id LIMIT ?\(values.count)"
-        return try database.statement(sql).rows(values) { row -> AuditEntry? in
+        sql += " ORDER BY id \(latest ? "DESC" : "") LIMIT ?\(values.count)"
+        let entries = try database.statement(sql).rows(values) { row -> AuditEntry? in
             guard let id = UUID(uuidString: row.text(1)) else { return nil }
             return AuditEntry(id: row.int(0), record: AuditRecord(
                 asset: id, actor: row.text(2), action: row.text(3),
                 at: EventTime(milliseconds: row.int(4)), before: row.optionalText(5),
                 after: row.optionalText(6)))
         }.compactMap { $0 }
+        return latest ? entries.reversed() : entries
     }
 
     /// Live assets per category over every community: the operator's

@@ -322,6 +322,31 @@ struct CommandLineEndToEndTests {
         #expect((enriched["sekoiaio"] as? [String: Any])?.keys.sorted() == ["any_asset", "assets"])
     }
 
+    /// `audit` shows the latest changes (what an analyst just did), oldest
+    /// of them first; `--after ID` reads on from an entry.
+    @Test func auditShowsTheLatestChanges() throws {
+        guard let cli = try H.make("audit") else { return }
+        defer { cli.remove() }
+        let created = try cli.run(["assets", "create", "--category", "host", "--name", "AU-01"])
+        #expect(created.status == 0, "\(created.standardError)")
+        for criticality in ["10", "20", "30"] {
+            let updated = try cli.run(["assets", "update", "AU-01", "--criticality", criticality])
+            #expect(updated.status == 0, "\(updated.standardError)")
+        }
+        func entries(_ options: [String]) throws -> [[String: Any]] {
+            try cli.run(["audit", "--json"] + options).outputLines.compactMap(H.object)
+        }
+        let all = try entries([])
+        #expect(all.count == 4)
+        let ids = all.compactMap { $0["id"] as? Int }
+        #expect(ids == ids.sorted())
+        let latest = try entries(["--limit", "2"])
+        #expect(latest.compactMap { $0["id"] as? Int } == Array(ids.suffix(2)))
+        #expect((latest.last?["after"] as? String)?.contains("30") == true)
+        let next = try entries(["--after", String(ids[0]), "--limit", "1"])
+        #expect(next.compactMap { $0["id"] as? Int } == [ids[1]])
+    }
+
     /// Names and tags come from events and API clients: the tables write
     /// their control characters out, so an escape sequence in a name does
     /// not drive the analyst's terminal. JSON escapes them itself.

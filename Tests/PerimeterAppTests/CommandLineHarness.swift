@@ -44,7 +44,7 @@ struct CommandLineHarness {
         #expect(result.status == 0, "assets list \(filters) failed: \(result.standardError)")
         let assets = result.outputLines.compactMap(Self.object)
         let count = result.standardError.split(separator: "\n")
-            .first { $0.hasSuffix(" matching assets") }
+            .first { $0.hasSuffix(" matching assets") || $0.hasSuffix(" matching asset") }
             .flatMap { Int($0.split(separator: " ")[0].replacingOccurrences(of: ",", with: "")) }
         return (assets, count)
     }
