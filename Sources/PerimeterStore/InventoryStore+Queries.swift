@@ -61,14 +61,15 @@ extension InventoryStore {
 
     // MARK: - Atoms and timeline
 
-    /// Every attachment of an asset, oldest first.
+    /// Every attachment of an asset, oldest first, as the views show
+    /// them: those that hold no time are left out (`Attachment.holdsNoTime`).
     public func attachments(ofAsset id: AssetID) throws -> [Attachment] {
         try database.statement("""
             SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
                    valid_from, valid_to, last_seen, origin, sightings
             FROM attachments WHERE asset_uuid = ?1 ORDER BY valid_from, id
             """).rows([.text(id.uuidString.lowercased())]) { Self.attachment(from: $0) }
-            .compactMap { $0 }
+            .compactMap { $0 }.filter { !$0.holdsNoTime }
     }
 
     /// The attachments of a batch of assets, by asset.
@@ -78,7 +79,8 @@ extension InventoryStore {
         return result
     }
 
-    /// Every attachment of an atom in a community (all entities), oldest first.
+    /// Every attachment of an atom in a community (all entities), oldest
+    /// first, as the views show them (none that holds no time).
     public func attachments(ofAtom atom: Atom, community: String) throws -> [Attachment] {
         try database.statement("""
             SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
@@ -87,7 +89,7 @@ extension InventoryStore {
             ORDER BY valid_from, id
             """).rows([.text(community), .text(atom.type.rawValue), .text(atom.value)]) {
             Self.attachment(from: $0)
-        }.compactMap { $0 }
+        }.compactMap { $0 }.filter { !$0.holdsNoTime }
     }
 
     /// Events seen per week for an atom, oldest week first.

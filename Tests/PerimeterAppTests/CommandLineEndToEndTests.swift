@@ -347,6 +347,27 @@ struct CommandLineEndToEndTests {
         #expect(next.compactMap { $0["id"] as? Int } == [ids[1]])
     }
 
+    /// Two hosts seen with one address at the same instant: the second
+    /// holds it from then, and the first one's interval `[t, t)` holds no
+    /// time. The timeline shows what held the address, so it is not listed.
+    @Test func intervalsThatHoldNoTimeAreNotShown() throws {
+        guard let cli = try H.make("moment") else { return }
+        defer { cli.remove() }
+        let at = "2024-05-01T10:00:00Z"
+        let events = ["ws-01", "ws-02"].map {
+            #"{"@timestamp":"\#(at)","host":{"name":"\#($0)","ip":["10.4.4.4"]}}"#
+        }
+        #expect(try cli.ingest(events).status == 0)
+        let shown = try cli.run(["atoms", "show", "10.4.4.4", "--json", "--at", at])
+        let object = try #require(shown.outputLines.first.flatMap(H.object))
+        let timeline = object["timeline"] as? [[String: Any]] ?? []
+        #expect(timeline.compactMap { $0["name"] as? String } == ["ws-02"])
+        #expect(timeline.first?["from"] as? String == "2024-05-01T10:00:00.000Z")
+        let first = try cli.run(["assets", "show", "ws-01", "--json"])
+        let atoms = try #require(first.outputLines.first.flatMap(H.object))
+        #expect(!String(describing: atoms).contains("10.4.4.4"))
+    }
+
     /// Names and tags come from events and API clients: the tables write
     /// their control characters out, so an escape sequence in a name does
     /// not drive the analyst's terminal. JSON escapes them itself.
