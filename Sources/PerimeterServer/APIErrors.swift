@@ -70,15 +70,19 @@ enum APIErrors {
 /// Keeps personal values out of API error bodies.
 enum Redaction {
     /// Replaces every single-quoted span of a message (where our messages
-    /// quote input) with `'…'`.
+    /// quote input) with `'…'`, except the suggestion of a "did you mean":
+    /// that is one of our own words (a category, a field), and the answer
+    /// is useless without it.
     static func redactQuoted(_ message: String) -> String {
         var output = ""
         var inQuote = false
+        var keepsQuote = false
         for character in message {
             if character == "'" {
-                output.append(inQuote ? "…'" : "'")
+                if !inQuote { keepsQuote = output.hasSuffix("did you mean ") }
+                output.append(inQuote && !keepsQuote ? "…'" : "'")
                 inQuote.toggle()
-            } else if !inQuote {
+            } else if !inQuote || keepsQuote {
                 output.append(character)
             }
         }

@@ -373,6 +373,19 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A refusal keeps the caller's value out (SPEC §8) but not our own
+    /// suggestion: "did you mean 'host'" is useless as "did you mean '…'".
+    @Test func refusalsSuggestButDoNotEcho() async throws {
+        let server = try await TestServer.start()
+        let result = try await server.call(
+            "POST", "/v1/import?format=csv", as: "acme/analyst",
+            body: Array("name,category\nSECRET-ws,hots\n".utf8)).json()
+        let reason = (result["refused"] as? [[String: Any]])?.first?["reason"] as? String ?? ""
+        #expect(reason.contains("did you mean 'host'"), "\(reason)")
+        #expect(!reason.contains("hots") && !reason.contains("SECRET"), "\(reason)")
+        await server.stop()
+    }
+
     /// A row naming a hostname another asset holds, or one an earlier row
     /// gives, is refused alone with its row and column; the other rows
     /// are imported. (The whole import was refused, naming no row.)
