@@ -74,7 +74,8 @@ let package = Package(
                                "PerimeterSQLite", "PerimeterJSON",
                                "PerimeterInventory", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection",
-                               "PerimeterServer", "PerimeterYAML"],
+                               "PerimeterServer", "PerimeterYAML", "PerimeterHTTP",
+                               "PerimeterRegex", "PerimeterCrypto"],
                 resources: [.copy("Resources")]),
         .executableTarget(name: "perimeter", dependencies: ["PerimeterApp"]),
 

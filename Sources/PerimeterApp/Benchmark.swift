@@ -17,7 +17,8 @@ enum Benchmark {
         name: "bench", summary: "Measure the pipeline on one core: read+extract+enrich with "
             + "the inventory loaded, full ingest with discovery writes, and peak memory, on a "
             + "generated workload and on the corpus replicated.",
-        usage: "bench [--assets N] [--events N] [--corpus DIR] [--corpus-events N]",
+        usage: "bench [--assets N] [--events N] [--ingest-events N] [--corpus DIR] "
+            + "[--corpus-events N] [--dir DIR] [--batch N] [--rules N] [--keep-rules DIR]",
         options: [
             .init(name: "--assets", valueName: "N", help: "Inventory size (default 1,000,000)."),
             .init(name: "--events", valueName: "N", help: "Generated events (default 2,000,000)."),

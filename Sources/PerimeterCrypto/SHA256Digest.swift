@@ -76,3 +76,8 @@ public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension SHA256Digest {
+    /// The OpenSSL library's version, as `perimeter version` reports it.
+    public static var libraryVersion: String { String(cString: OpenSSL_version(OPENSSL_VERSION)) }
+}

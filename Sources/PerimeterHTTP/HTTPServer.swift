@@ -41,6 +41,9 @@ public final class HTTPServer: @unchecked Sendable {
         var isDraining = false
     }
 
+    /// The libmicrohttpd version, as `perimeter version` reports it.
+    public static var libraryVersion: String { String(cString: MHD_get_version()) }
+
     /// The port the server listens on, known from init (the one the system
     /// picked when the configuration asked for port 0).
     public var boundPort: Int { socket.port }

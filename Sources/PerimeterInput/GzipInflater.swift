@@ -63,3 +63,8 @@ final class GzipInflater {
         return (consumed, produced)
     }
 }
+
+extension Gzip {
+    /// The zlib version, as `perimeter version` reports it.
+    public static var libraryVersion: String { String(cString: zlibVersion()) }
+}

@@ -136,3 +136,15 @@ public final class Regex: @unchecked Sendable {
         return String(decoding: buffer[0..<Int(length)], as: UTF8.self)
     }
 }
+
+extension Regex {
+    /// The PCRE2 library's version, as `perimeter version` reports it.
+    public static var libraryVersion: String {
+        // With PCRE2_CONFIG_VERSION, pcre2_config answers the text's
+        // length in code units, its NUL included.
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let length = pcre2_config_8(UInt32(PCRE2_CONFIG_VERSION), &buffer)
+        guard length > 1 else { return "unknown" }
+        return String(decoding: buffer[0..<Int(length - 1)], as: UTF8.self)
+    }
+}

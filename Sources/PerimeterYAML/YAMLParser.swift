@@ -210,3 +210,8 @@ private final class EventReader {
         YAMLError(code: code, file: file, mark: mark, reason: reason)
     }
 }
+
+extension YAMLParser {
+    /// The libyaml version, as `perimeter version` reports it.
+    public static var libraryVersion: String { String(cString: yaml_get_version_string()) }
+}
