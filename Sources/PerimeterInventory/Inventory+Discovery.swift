@@ -291,7 +291,10 @@ extension Inventory {
     /// would have matched it (SPEC §2), so it is that account, met first
     /// by its later events. Only an account of observed bare names, all
     /// first seen after `time`, with no qualified name of its own and no
-    /// SID that tells another principal, qualifies; and only one.
+    /// SID that tells another principal, qualifies; and only one. When
+    /// another domain account holds a qualified form of the same bare name,
+    /// the bare name was ambiguous in time order too, and its account a
+    /// local one.
     private func accountMetFirstByBareName(_ subject: AccountSubject, in scope: ScopeKey,
                                            before time: EventTime) -> AssetID? {
         guard let bare = subject.username.bareUserName else { return nil }
@@ -311,6 +314,16 @@ extension Inventory {
             guard !holders.isEmpty else { continue }
             guard holders.count == 1, assets[holders[0]]?.category == .account else { return nil }
             let candidate = holders[0]
+            for qualified in usernamesByBareName[AtomKey(scope: key, atom: bareAtom)] ?? []
+            where qualified != subject.username.value {
+                let namesake = AtomKey(scope: key, atom: Atom(type: .username,
+                                                              normalizedValue: qualified))
+                let held = (timelines[namesake] ?? []).contains { index in
+                    attachments[Int(index)].to == nil
+                        && !revokedAssets.contains(attachments[Int(index)].asset)
+                }
+                if held { return nil }
+            }
             for index in attachmentsByAsset[candidate] ?? [] {
                 let atom = attachments[Int(index)].key.atom
                 if atom.type == .username && atom.bareUserName != nil { return nil }

@@ -149,6 +149,19 @@ import Testing
         #expect((holdersOfBoth[0] == holdersOfBoth[1]) == (accounts == 1))
     }
 
+    /// With two other domains' `ann` known, the bare name is ambiguous
+    /// and makes a local account; in time order it was ambiguous too, so
+    /// the late `corp\ann` does not join that local account: four.
+    @Test func aQualifiedNameArrivingLateLeavesAnAmbiguousBareName() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.account("ann", domain: "LAB", at: Fixture.clock("08:00")),
+                        Fixture.account("ann", domain: "DEV", at: Fixture.clock("08:01")),
+                        Fixture.account("ann", at: Fixture.clock("10:00"))])
+        #expect(inventory.assetCount == 3)
+        inventory.feed([Fixture.account("ann", domain: "CORP", at: Fixture.clock("09:00"))])
+        #expect(inventory.assetCount == 4)
+    }
+
     /// A SID names its account whatever the user name says.
     @Test func sidFindsTheAccount() {
         let inventory = Inventory()
