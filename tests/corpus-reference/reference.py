@@ -29,7 +29,9 @@ Readings of the SPEC that the text leaves open, decided here:
   that account, and is no atom of its own (winlogbeat writes
   `Administrator` there beside user.name + user.domain).
 - built-in principals: names listed in the SPEC, and any name whose domain
-  is NT AUTHORITY, NT SERVICE, BUILTIN, Window Manager, Font Driver Host.
+  is NT AUTHORITY, NT SERVICE, BUILTIN, Window Manager, Font Driver Host
+  (and NT AUTHORITY, SYSTEM, LOCAL/NETWORK SERVICE as French, German,
+  Portuguese and Spanish Windows write them).
 - collector sources: see COLLECTOR_* below (configuration, not a rule).
 - host resolution: the name decides (a new host for every host.name not
   yet known); host.id / agent.id / host.mac only tell apart machines that
@@ -102,9 +104,14 @@ def flatten(obj, prefix="", out=None):
 PLACEHOLDERS = {"", "-", "n/a", "null", "none", "unknown", "(null)", "localhost",
                 "localhost.localdomain"}
 BUILTIN_NAMES = {"system", "local system", "local service", "network service",
-                 "anonymous logon", "localsystem", "localservice", "networkservice"}
+                 "anonymous logon", "localsystem", "localservice", "networkservice",
+                 # the same in French, German, Portuguese and Spanish Windows
+                 "système", "sistema", "service local", "service réseau",
+                 "lokaler dienst", "netzwerkdienst", "serviço local", "serviço de rede",
+                 "servicio local", "servicio de red"}
 BUILTIN_DOMAINS = {"nt authority", "nt service", "builtin", "window manager",
-                   "font driver host", "autorite nt", "autorité nt", "nt-autorität"}
+                   "font driver host", "autorite nt", "autorité nt", "nt-autorität",
+                   "autoridade nt", "autoridad nt"}
 LABEL = re.compile(r"^[A-Za-z0-9-]{1,63}$")
 HOSTNAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
 SID = re.compile(r"^[Ss]-1-(\d+)((?:-\d+)+)$")

@@ -127,16 +127,21 @@ extension AtomNormalizer {
     static let builtInDomains: Set<String> = [
         "nt authority", "nt service", "builtin", "font driver host", "window manager",
         "iis apppool",
-        // The localised NT AUTHORITY names seen in French and German logs.
-        "autorite nt", "autorité nt", "nt-autorität",
+        // NT AUTHORITY as French, German, Portuguese and Spanish Windows
+        // write it.
+        "autorite nt", "autorité nt", "nt-autorität", "autoridade nt", "autoridad nt",
     ]
 
     /// Built-in principal names (lower case); DWM-n and UMFD-n are matched
-    /// by prefix. Shortcoming: localised names other than the domains above
-    /// (e.g. `Système`) are not recognised.
+    /// by prefix. Localised: SYSTEM, LOCAL SERVICE and NETWORK SERVICE in
+    /// French, German, Portuguese and Spanish. Shortcoming: other
+    /// languages' names are not recognised (their SIDs are).
     static let builtInNames: Set<String> = [
         "system", "local system", "localsystem", "local service", "localservice",
         "network service", "networkservice", "anonymous logon",
+        "système", "sistema", "service local", "service réseau", "lokaler dienst",
+        "netzwerkdienst", "serviço local", "serviço de rede", "servicio local",
+        "servicio de red",
     ]
 
     /// Whether the account name (user part, lower case) or its domain is a

@@ -66,6 +66,12 @@ struct AccountTests {
         ("UMFD-0", nil, nil),
         ("Font Driver Host\\UMFD-1", nil, nil),
         ("BUILTIN\\Administrators", nil, nil),
+        // Localised Windows: Portuguese, French and German.
+        ("AUTORIDADE NT\\SISTEMA", nil, nil),
+        ("Système", "DOMAIN", nil),
+        ("SERVICE RÉSEAU", "AUTORITE NT", nil),
+        ("LOKALER DIENST", nil, nil),
+        ("NT-AUTORITÄT\\SYSTEM", nil, nil),
         ("-", "CORP", nil),
         ("CORP\\-", nil, nil),
         ("N/A", nil, nil),
