@@ -113,7 +113,9 @@ BUILTIN_DOMAINS = {"nt authority", "nt service", "builtin", "window manager",
                    "font driver host", "autorite nt", "autorité nt", "nt-autorität",
                    "autoridade nt", "autoridad nt"}
 LABEL = re.compile(r"^[A-Za-z0-9-]{1,63}$")
-HOSTNAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
+# No leading underscore: a DNS service label, a template's field or systemd's
+# `_gateway` stand-in, never one machine's name.
+HOSTNAME = re.compile(r"^[A-Za-z0-9-][A-Za-z0-9_-]{0,62}$")
 SID = re.compile(r"^[Ss]-1-(\d+)((?:-\d+)+)$")
 EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 

@@ -201,7 +201,11 @@ public struct AtomNormalizer: Sendable {
     /// A hostname atom, lower case: only letters, digits, hyphens and
     /// underscores, at least one letter, at most 63 bytes (one DNS label),
     /// no dot (dotted values are fqdns; see `AtomExtractor` for the
-    /// FQDN-in-host.name rule). Placeholders such as `localhost` give nil.
+    /// FQDN-in-host.name rule). Placeholders such as `localhost` give nil,
+    /// and so does a leading underscore: that is a DNS service label
+    /// (`_ldap`), a template's field (`_destinationHostname`) or a
+    /// resolver's stand-in (systemd's `_gateway`, whichever host routes),
+    /// never one machine's name.
     public func hostname(_ value: some StringProtocol) -> Atom? {
         ASCII.withUTF8(value) { hostname(utf8: $0) }
     }
@@ -214,7 +218,9 @@ public struct AtomNormalizer: Sendable {
 
     /// ASCII only, so a label passing it may be lower-cased as ASCII.
     static func isHostnameLabel(_ bytes: UTF8Bytes) -> Bool {
-        guard !bytes.isEmpty, bytes.count <= 63 else { return false }
+        guard !bytes.isEmpty, bytes.count <= 63, bytes[0] != UInt8(ascii: "_") else {
+            return false
+        }
         var hasLetter = false
         for byte in bytes {
             if ASCII.isLetter(byte) {

@@ -185,7 +185,9 @@ struct AtomExtractorTests {
         // fqdn (DNS labels have none), but the machine is its first label.
         ("DC_TEST2k12.TEST.SAAS", ["hostname:dc_test2k12"]),
         ("web_01.corp.example.org", ["hostname:web_01"]),
-        ("_gateway.example.org", ["hostname:_gateway"]),
+        // A leading underscore is no machine's name (systemd's `_gateway`
+        // is whichever host routes; `_ldap` a DNS service label).
+        ("_gateway.example.org", []),
         ("a_b.c_d.example.org", []),                            // the domain is no domain
         ("x_y.com", []),                                        // nothing below the suffix
     ]

@@ -33,6 +33,9 @@ struct NameTests {
     static let hostnameCases: [(String, String?)] = [
         ("DESKTOP-123", "desktop-123"),
         ("ws_01", "ws_01"),
+        ("_gateway", nil),                  // systemd's stand-in for the router
+        ("_destinationHostname", nil),      // a template's field, never filled in
+        ("__cloud_init_expected_not_found__", nil),
         (" WinAzureTest ", "winazuretest"),
         ("a", "a"),
         ("12345", nil),                     // numeric only
