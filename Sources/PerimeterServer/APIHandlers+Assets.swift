@@ -8,13 +8,7 @@ extension APIHandlers {
     func listAssets(_ context: APIContext) async throws -> HTTPResponse {
         let lists = context.queryLists
         let query = try AssetFilter.query(lists, community: context.community)
-        var limit = 50
-        if let text = lists["limit"]?.last {
-            guard let value = Int(text), (1...1_000).contains(value) else {
-                throw APIErrors.invalidQuery("limit", "must be from 1 to 1000")
-            }
-            limit = value
-        }
+        let limit = try Self.limit(lists["limit"]?.last, standard: 50)
         var cursor: AssetCursor?
         if let text = lists["cursor"]?.last {
             guard let parsed = AssetCursor(token: text) else {

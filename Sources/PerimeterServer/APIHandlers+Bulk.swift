@@ -131,7 +131,7 @@ extension APIHandlers {
             }
             status = value
         }
-        let limit = try Self.limit(in: query)
+        let limit = try Self.limit(query["limit"])
         guard let jobs = try await reader.jobs(community: context.community, status: status,
                                                before: query["before"], limit: limit)
         else { throw APIErrors.invalidQuery("before", "must be a job id of the previous page") }

@@ -58,9 +58,10 @@ extension APIHandlers {
         return JSONFields.response(["at": time.description, "atoms": results])
     }
 
-    /// A page size from `limit`: 1 to 1,000, 100 when absent.
-    static func limit(in query: [String: String]) throws -> Int {
-        guard let text = query["limit"] else { return 100 }
+    /// A page size from the `limit` parameter: 1 to 1,000, `standard`
+    /// when absent.
+    static func limit(_ text: String?, standard: Int = 100) throws -> Int {
+        guard let text else { return standard }
         guard let value = Int(text), (1...1_000).contains(value) else {
             throw APIErrors.invalidQuery("limit", "must be from 1 to 1000")
         }
@@ -84,7 +85,7 @@ extension APIHandlers {
             }
             after = value
         }
-        let limit = try Self.limit(in: query)
+        let limit = try Self.limit(query["limit"])
         let entries = try await reader.audit(community: context.community, asset: asset,
                                              afterID: after, limit: limit)
         var object: [String: Any] = ["entries": entries.map(Self.auditObject)]

@@ -82,8 +82,50 @@ enum OpenAPIDocument {
                             "token": "string"]),
     ] }
 
+    /// The query parameters the routes read: their schema and meaning.
+    static var queryParameters: [String: ([String: Any], String)] {
+        let flag: [String: Any] = ["type": "boolean"]
+        let criticality: [String: Any] = ["type": "integer", "minimum": 0, "maximum": 100]
+        let limit: [String: Any] = ["type": "integer", "minimum": 1, "maximum": 1_000]
+        let time: [String: Any] = ["type": "string", "format": "date-time"]
+        return [
+            "category": (["type": "string", "enum": ["host", "account", "network"]],
+                         "Assets of this category; repeat for several."),
+            "tag": (["type": "string"], "Assets holding this tag; repeat for several (all)."),
+            "criticality_min": (criticality, "Rated at least this."),
+            "criticality_max": (criticality, "Rated at most this."),
+            "unrated": (flag, "true: unrated assets only; false: rated ones only."),
+            "source": (["type": "string"],
+                       "manual, or the discovery rule that made the asset (unique_hosts…)."),
+            "reviewed": (flag, "Reviewed by a person, or not."),
+            "q": (["type": "string"], "Text in the name or an atom value (3 characters or "
+                  + "more use the trigram index)."),
+            "entity": (["type": "string"], "Assets of this entity (and, for intake, the "
+                       + "entity the events come from)."),
+            "include_revoked": (flag, "Revoked assets too (default false)."),
+            "sort": (["type": "string", "enum": ["name", "criticality", "last_seen",
+                                                  "created_at"]], "The listing's order."),
+            "order": (["type": "string", "enum": ["asc", "desc"]], "Ascending or descending."),
+            "limit": (limit, "Page size (default 50 for assets, 100 otherwise)."),
+            "cursor": (["type": "string"], "next_cursor of the previous page."),
+            "count": (flag, "false skips the exact count."),
+            "format": (["type": "string", "enum": ["jsonl", "csv"]], "Body or export format."),
+            "asset": (["type": "string", "format": "uuid"], "One asset's entries only."),
+            "after": (["type": "integer", "minimum": 0], "Entries after this id (next_after)."),
+            "status": (["type": "string", "enum": ["queued", "running", "succeeded", "failed"]],
+                       "Jobs of this status only."),
+            "before": (["type": "string"], "Jobs after this one (next_before)."),
+            "value": (["type": "string"], "The atom value, in any form (normalised)."),
+            "type": (["type": "string"], "The atom type, when the value could be several."),
+            "at": (time, "The time to answer for (default now)."),
+            "return": (["type": "string", "enum": ["enriched"]],
+                       "enriched: the enriched events in the answer."),
+        ]
+    }
+
     static func make() -> [String: Any] {
         var paths: [String: [String: Any]] = [:]
+        let queryParameters = Self.queryParameters
         for route in APIHandlers.routes {
             var operation: [String: Any] = [
                 "summary": route.summary,
@@ -95,8 +137,12 @@ enum OpenAPIDocument {
                                    "required": true, "schema": ["type": "string"]])
             }
             for name in route.parameters {
-                parameters.append(["name": name, "in": "query", "required": name == "value",
-                                   "schema": ["type": "string"]])
+                let (schema, description) = queryParameters[name]
+                    ?? (["type": "string"], "")
+                var parameter: [String: Any] = ["name": name, "in": "query",
+                                                "required": name == "value", "schema": schema]
+                if !description.isEmpty { parameter["description"] = description }
+                parameters.append(parameter)
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = route.body {

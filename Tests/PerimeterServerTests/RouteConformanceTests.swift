@@ -128,6 +128,12 @@ struct RouteConformanceTests {
         for (template, operations) in paths {
             for (method, value) in operations {
                 let operation = value as? [String: Any] ?? [:]
+                // Every query parameter says what it means and takes.
+                for parameter in operation["parameters"] as? [[String: Any]] ?? []
+                where parameter["in"] as? String == "query" {
+                    #expect((parameter["description"] as? String)?.isEmpty == false,
+                            "\(method) \(template): ?\(parameter["name"] ?? "") is undescribed")
+                }
                 let responses = operation["responses"] as? [String: Any] ?? [:]
                 guard let success = responses.keys.compactMap(Int.init).filter({ $0 < 300 }).first,
                       let content = (responses[String(success)] as? [String: Any])?["content"]
