@@ -121,9 +121,9 @@ func padded(_ text: String, _ width: Int) -> String {
 func interval(_ attachment: Attachment, addressExpiry: Duration,
               now: EventTime = EventTime(Date())) -> String {
     let from = attachment.from == .distantPast ? "always" : attachment.from.description
-    // A confirmed atom rejected afterwards: closed where it began, at
-    // the start of time.
-    if attachment.to == .distantPast { return "never held (rejected)" }
+    // The views show an interval that holds no time only when a person
+    // rejected its atom (`InventoryStore.attachments(ofAsset:)`).
+    if attachment.holdsNoTime { return "never held (rejected)" }
     let end = attachment.end(addressExpiry: addressExpiry)
     if end == .distantFuture { return "[\(from), open)" }
     if let to = attachment.to, to <= end { return "[\(from), \(to))" }

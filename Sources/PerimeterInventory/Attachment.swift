@@ -80,10 +80,10 @@ public struct Attachment: Sendable, Hashable {
 
     /// `[t, t)`: an interval that holds no instant. A lease release that
     /// arrived before its grant leaves one (`Inventory.isReleaseMarker`),
-    /// as does a holder superseded at the very time it began. It answers
-    /// no "who held it at T", so the views leave it out. (A confirmed atom
-    /// rejected since is closed at the start of time, and is shown.)
-    public var holdsNoTime: Bool { to == from && from != .distantPast }
+    /// as does a holder superseded at the very time it began, and a person
+    /// rejecting the atom empties its attachments so. It answers no "who
+    /// held it at T"; the views show only the rejections among them.
+    public var holdsNoTime: Bool { to == from }
 
     /// The end of validity, counting the expiry of observed addresses
     /// (SPEC §2: they close a configurable time after they were last seen).

@@ -37,14 +37,22 @@ public enum AssetJSON {
     /// always, `to` null while it holds. An observed address ends
     /// `addressExpiry` after its last sighting when nothing closed it
     /// earlier (SPEC §2), and `to` says so: an address last seen years ago
-    /// is not shown open beside its later holder.
+    /// is not shown open beside its later holder. A rejected atom's
+    /// interval holds no time: `rejected` true, and `to` is `from` (both
+    /// null when it was confirmed for always).
     public static func atom(_ attachment: Attachment, addressExpiry: Duration) -> [String: Any] {
         var object: [String: Any] = [
             "type": attachment.key.atom.type.rawValue,
             "value": attachment.key.atom.value,
             "kind": attachment.kind.rawValue,
         ]
-        object["from"] = attachment.from == .distantPast ? NSNull() : attachment.from.description
+        let from: Any = attachment.from == .distantPast ? NSNull() : attachment.from.description
+        object["from"] = from
+        if attachment.holdsNoTime {
+            object["to"] = from
+            object["rejected"] = true
+            return object
+        }
         let end = attachment.end(addressExpiry: addressExpiry)
         object["to"] = end == .distantFuture ? NSNull() : end.description
         return object

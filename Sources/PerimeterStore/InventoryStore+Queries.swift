@@ -62,15 +62,26 @@ extension InventoryStore {
     // MARK: - Atoms and timeline
 
     /// Every attachment of an asset, oldest first, as the views show
-    /// them: those that hold no time are left out (`Attachment.holdsNoTime`).
+    /// them: of those that hold no time (`Attachment.holdsNoTime`), only
+    /// the ones of an atom a person rejected for the asset, which say so.
     public func attachments(ofAsset id: AssetID) throws -> [Attachment] {
         try database.statement("""
             SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
                    valid_from, valid_to, last_seen, origin, sightings
-            FROM attachments WHERE asset_uuid = ?1 ORDER BY valid_from, id
+            FROM attachments WHERE asset_uuid = ?1 AND \(Self.shownInViews)
+            ORDER BY valid_from, id
             """).rows([.text(id.uuidString.lowercased())]) { Self.attachment(from: $0) }
-            .compactMap { $0 }.filter { !$0.holdsNoTime }
+            .compactMap { $0 }
     }
+
+    /// The attachments the views show: an empty interval `[t, t)` only
+    /// when it is a rejection (`Inventory.reject` empties the attachments
+    /// of the atom it rejects).
+    private static let shownInViews = """
+        (valid_to IS NULL OR valid_to <> valid_from OR EXISTS (
+            SELECT 1 FROM rejected_atoms r WHERE r.asset_uuid = attachments.asset_uuid
+            AND r.atom_type = attachments.atom_type AND r.atom_value = attachments.atom_value))
+        """
 
     /// The attachments of a batch of assets, by asset.
     public func attachments(ofAssets ids: [AssetID]) throws -> [AssetID: [Attachment]] {
@@ -80,16 +91,17 @@ extension InventoryStore {
     }
 
     /// Every attachment of an atom in a community (all entities), oldest
-    /// first, as the views show them (none that holds no time).
+    /// first, as the views show them (`shownInViews`).
     public func attachments(ofAtom atom: Atom, community: String) throws -> [Attachment] {
         try database.statement("""
             SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
                    valid_from, valid_to, last_seen, origin, sightings
             FROM attachments WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3
+              AND \(Self.shownInViews)
             ORDER BY valid_from, id
             """).rows([.text(community), .text(atom.type.rawValue), .text(atom.value)]) {
             Self.attachment(from: $0)
-        }.compactMap { $0 }.filter { !$0.holdsNoTime }
+        }.compactMap { $0 }
     }
 
     /// Events seen per week for an atom, oldest week first.

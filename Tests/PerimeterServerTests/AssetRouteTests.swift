@@ -260,8 +260,16 @@ struct AssetRouteTests {
         }
         let shown = try await server.call("GET", "/v1/assets/\(asset)", as: "acme/reader").json()
         let closed = (shown["atoms"] as? [[String: Any]])?.first { $0["type"] as? String == "fqdn" }
+        // Rejected: an interval that holds no time, and says why.
         #expect(closed?["from"] is NSNull)
-        #expect(closed?["to"] as? String == "-infinity")
+        #expect(closed?["to"] is NSNull)
+        #expect(closed?["rejected"] as? Bool == true)
+        // The observed address rejected above shows the same way, at the
+        // time it was first seen.
+        let address = (shown["atoms"] as? [[String: Any]])?.first { $0["type"] as? String == "ipv4" }
+        #expect(address?["from"] as? String == "2026-03-02T08:00:00.000Z")
+        #expect(address?["to"] as? String == "2026-03-02T08:00:00.000Z")
+        #expect(address?["rejected"] as? Bool == true)
         await server.stop()
     }
 
