@@ -92,7 +92,7 @@ struct AssetPatch: Sendable {
     func apply(to asset: inout Asset, builder: AssetDraftBuilder) throws {
         do {
             try AssetDraftBuilder.checkTexts(name: name, tags: (tags ?? []) + addTags,
-                                               description: description)
+                                             description: description)
         } catch let problem as RowProblem {
             throw APIErrors.invalidField(problem.column ?? "body", problem.message)
         }

@@ -140,9 +140,9 @@ public final class InventoryEditor: Sendable {
         }
     }
 
-    /// The audit trail of the community, or of one asset.
-    /// The audit trail, oldest first: after the entry `afterID` when
-    /// given, else the latest `limit` entries.
+    /// The audit trail of the community, or of one asset, oldest first:
+    /// after the entry `afterID` when given, else the latest `limit`
+    /// entries.
     public func audit(of reference: String?, afterID: Int64?,
                       limit: Int) async throws -> [AuditEntry] {
         try await run {

@@ -114,7 +114,7 @@ enum OpenAPIDocument {
             "after": (["type": "integer", "minimum": 0], "Entries after this id (next_after)."),
             "status": (["type": "string", "enum": ["queued", "running", "succeeded", "failed"]],
                        "Jobs of this status only."),
-            "before": (["type": "string"], "Jobs after this one (next_before)."),
+            "before": (["type": "string"], "Jobs older than this one (next_before)."),
             "value": (["type": "string"], "The atom value, in any form (normalised)."),
             "type": (["type": "string"], "The atom type, when the value could be several."),
             "at": (time, "The time to answer for (default now)."),

@@ -115,13 +115,13 @@ extension InventoryStore {
     /// Nil when `before` names no job of the community.
     public func jobs(community: String, status: StoredJob.Status?, before: String?,
                      limit: Int) throws -> [StoredJob]? {
-        var after = (Int64.max, "")
+        var bound = (Int64.max, "")
         if let before {
             guard let start = try database.statement(
                 "SELECT created_at, id FROM jobs WHERE id = ?1 AND community = ?2")
                 .firstRow([.text(before), .text(community)], { ($0.int(0), $0.text(1)) })
             else { return nil }
-            after = start
+            bound = start
         }
         return try database.statement("""
             SELECT \(Self.jobColumns) FROM jobs
@@ -129,7 +129,7 @@ extension InventoryStore {
               AND (created_at < ?3 OR (created_at = ?3 AND id < ?4))
             ORDER BY created_at DESC, id DESC LIMIT ?5
             """).rows([.text(community), status.map { .text($0.rawValue) } ?? .null,
-                        .integer(after.0), .text(after.1), .integer(Int64(limit))],
+                        .integer(bound.0), .text(bound.1), .integer(Int64(limit))],
                        Self.job(from:))
     }
 
