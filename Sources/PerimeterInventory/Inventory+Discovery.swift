@@ -94,7 +94,16 @@ extension Inventory {
         let week = Int32(event.time.weekStart.milliseconds / 86_400_000)
         var seen: [Atom] = []
         seen.reserveCapacity(event.atoms.count)
-        for found in event.atoms where !seen.contains(found.atom) { seen.append(found.atom) }
+        if event.atoms.count <= 32 {
+            for found in event.atoms where !seen.contains(found.atom) { seen.append(found.atom) }
+        } else {
+            // A set for the events with long lists: the scan was quadratic
+            // (a list of 40,000 addresses took most of a minute).
+            var distinct = Set<Atom>(minimumCapacity: event.atoms.count)
+            for found in event.atoms where distinct.insert(found.atom).inserted {
+                seen.append(found.atom)
+            }
+        }
         let ids = timelines.intern(seen, in: event.scope)
         for id in ids { timelines.countActivity(of: id, weekStartDay: week) }
         return (seen, ids)

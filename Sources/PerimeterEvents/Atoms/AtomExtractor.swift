@@ -50,23 +50,41 @@ public struct ExtractedAtoms: Sendable {
     /// Whether the event's source is a listed collector source.
     public var isFromCollectorSource = false
 
+    /// The field whose atoms are being appended, how many it has, and,
+    /// once they are many, the set of them.
+    private var currentField = -1
+    private var currentFieldCount = 0
+    private var currentFieldAtoms: Set<Atom> = []
+
     public init() {}
 
     /// Every distinct atom, sorted.
     public var distinctAtoms: [Atom] { Array(Set(atoms.map(\.atom))).sorted() }
 
+    /// Beyond this many atoms in one field, repeats are found in a set:
+    /// the scan alone made one event with a list of 40,000 addresses take
+    /// 86 s (quadratic), and stalled the ingest behind it.
+    private static let scanLimit = 16
+
     mutating func append(_ atom: Atom, field: Int) {
         // Lists repeat values (related.ip holds source.ip again): keep one.
         // Atoms arrive field by field, so a repeat can only be among the
         // last atoms, those of this field.
-        var index = atoms.count
-        while index > 0 {
-            index -= 1
-            let previous = atoms[index]
-            guard previous.fieldIndex == field else { break }
-            if previous.atom == atom { return }
+        if field != currentField {
+            currentField = field
+            currentFieldCount = 0
+            currentFieldAtoms.removeAll(keepingCapacity: true)
+        }
+        if currentFieldCount < Self.scanLimit {
+            for previous in atoms.suffix(currentFieldCount) where previous.atom == atom { return }
+        } else {
+            if currentFieldAtoms.isEmpty {
+                currentFieldAtoms = Set(atoms.suffix(currentFieldCount).map(\.atom))
+            }
+            guard currentFieldAtoms.insert(atom).inserted else { return }
         }
         atoms.append(FoundAtom(atom: atom, fieldIndex: field))
+        currentFieldCount += 1
     }
 }
 

@@ -199,6 +199,20 @@ struct AtomExtractorTests {
         #expect(found == expected)
     }
 
+    /// A long list keeps each value once, in order, past the few that a
+    /// scan compares (a set takes over there): 3,000 addresses, each sent
+    /// twice, the second time in reverse order, plus one in another field.
+    @Test func longListsKeepEachValueOnce() {
+        let addresses = (0..<3_000).map { "10.\($0 / 250).\($0 % 250).1" }
+        let event = DictionaryEventSource(fields: [
+            "related.ip": addresses + addresses.reversed(), "source.ip": [addresses[0]],
+        ])
+        let found = Self.extractor.extract(from: event).atoms
+        let related = found.filter { $0.field == "related.ip" }.map(\.atom.value)
+        #expect(related == addresses)
+        #expect(found.filter { $0.field == "source.ip" }.map(\.atom.value) == [addresses[0]])
+    }
+
     @Test func strictModeDropsAndCountsDottedHostnames() throws {
         let strict = AtomExtractor(options: AtomExtractionOptions(strictHostnames: true),
                                    publicSuffixes: Self.suffixes)
