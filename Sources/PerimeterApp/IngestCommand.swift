@@ -65,7 +65,8 @@ enum IngestCommand {
         var configuration = try CommonOptions.configuration(arguments)
         if let text = arguments.value("--lateness") {
             guard let window = Duration(parsing: text) else {
-                throw UsageError("'--lateness' must be a duration such as 24h or 3650d, not '\(text)'")
+                throw UsageError("'--lateness' must be a duration such as 24h or 3650d "
+                                 + "(at most 1000000d), not '\(text)'")
             }
             configuration.inventory.latenessWindow = window
         }

@@ -95,7 +95,8 @@ private struct ConfigurationReader {
 
     func duration(_ node: YAMLNode, _ name: String) throws -> Duration {
         guard let text = node.string, let value = Duration(parsing: text) else {
-            throw fail(node, "'\(name)' must be a duration such as 90s, 15m, 24h, 7d or 52w")
+            throw fail(node, "'\(name)' must be a duration such as 90s, 15m, 24h, 7d or 52w "
+                       + "(at most 1000000d)")
         }
         return value
     }

@@ -185,18 +185,27 @@ public struct Duration: Sendable, Hashable, Comparable, Codable {
 
     public static func < (a: Duration, b: Duration) -> Bool { a.milliseconds < b.milliseconds }
 
-    /// Parses `90s`, `15m`, `24h`, `7d`, `52w` (configuration values).
+    /// The longest duration a setting takes: about 27 centuries, far more
+    /// than any window needs, and small enough that event times plus it
+    /// stay far from overflowing.
+    public static let longest = Duration.days(1_000_000)
+
+    /// Parses `90s`, `15m`, `24h`, `7d`, `52w` (configuration values), up
+    /// to `longest` (an absurd count trapped on overflow).
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard let unit = trimmed.last, let value = Int64(trimmed.dropLast()), value >= 0
         else { return nil }
+        let secondsPerUnit: Int64
         switch unit {
-        case "s": self = .seconds(value)
-        case "m": self = .seconds(value * 60)
-        case "h": self = .hours(value)
-        case "d": self = .days(value)
-        case "w": self = .days(value * 7)
+        case "s": secondsPerUnit = 1
+        case "m": secondsPerUnit = 60
+        case "h": secondsPerUnit = 3_600
+        case "d": secondsPerUnit = 86_400
+        case "w": secondsPerUnit = 604_800
         default: return nil
         }
+        guard value <= Self.longest.milliseconds / 1_000 / secondsPerUnit else { return nil }
+        self = .seconds(value * secondsPerUnit)
     }
 }

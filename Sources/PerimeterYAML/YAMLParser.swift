@@ -6,6 +6,8 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable {
         case syntax = "yaml.syntax"
         case unknownAlias = "yaml.unknown_alias"
+        case duplicateKey = "yaml.duplicate_key"
+        case tooDeep = "yaml.too_deep"
         case unreadableFile = "yaml.unreadable_file"
         case internalFailure = "yaml.internal"
     }
@@ -64,6 +66,13 @@ private final class EventReader {
     private var parser = yaml_parser_t()
     private let file: String?
     private var anchors: [String: YAMLNode] = [:]
+    /// Lists and mappings open around the node being read.
+    private var depth = 0
+
+    /// Deeper nesting is refused: no configuration or Sigma rule needs a
+    /// tenth of it, and building nodes recursively from a 10 KB file of
+    /// 5,000 brackets overflowed the stack.
+    static let maximumDepth = 200
 
     init(file: String?) {
         self.file = file
@@ -162,38 +171,64 @@ private final class EventReader {
                 YAMLScalar(value: value, style: style, tag: tag, mark: start))
             remember(result, anchor: data.anchor)
             return result
-        case YAML_SEQUENCE_START_EVENT:
-            let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
-            var items: [YAMLNode] = []
-            while true {
-                let child = try nextEvent()
-                defer { var copy = child; yaml_event_delete(&copy) }
-                if child.type == YAML_SEQUENCE_END_EVENT { break }
-                items.append(try node(startingWith: child))
+        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumDepth else {
+                throw failure(.tooDeep, "lists and mappings nest deeper than "
+                              + "\(Self.maximumDepth) levels", at: start)
             }
-            let result = YAMLNode.sequence(items, mark: start)
-            if let anchor { anchors[anchor] = result }
-            return result
-        case YAML_MAPPING_START_EVENT:
-            let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
-            var entries: [YAMLMapping.Entry] = []
-            while true {
-                let keyEvent = try nextEvent()
-                defer { var copy = keyEvent; yaml_event_delete(&copy) }
-                if keyEvent.type == YAML_MAPPING_END_EVENT { break }
-                let key = try node(startingWith: keyEvent)
-                let valueEvent = try nextEvent()
-                defer { var copy = valueEvent; yaml_event_delete(&copy) }
-                let value = try node(startingWith: valueEvent)
-                entries.append(YAMLMapping.Entry(key: key, value: value))
-            }
-            let result = YAMLNode.mapping(YAMLMapping(entries), mark: start)
-            if let anchor { anchors[anchor] = result }
-            return result
+            return event.type == YAML_SEQUENCE_START_EVENT
+                ? try sequence(startingWith: event) : try mapping(startingWith: event)
         default:
             throw failure(.internalFailure, "unexpected event \(event.type.rawValue)",
                           at: start)
         }
+    }
+
+    private func sequence(startingWith event: yaml_event_t) throws(YAMLError) -> YAMLNode {
+        let start = mark(of: event)
+        let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
+        var items: [YAMLNode] = []
+        while true {
+            let child = try nextEvent()
+            defer { var copy = child; yaml_event_delete(&copy) }
+            if child.type == YAML_SEQUENCE_END_EVENT { break }
+            items.append(try node(startingWith: child))
+        }
+        let result = YAMLNode.sequence(items, mark: start)
+        if let anchor { anchors[anchor] = result }
+        return result
+    }
+
+    private func mapping(startingWith event: yaml_event_t) throws(YAMLError) -> YAMLNode {
+        let start = mark(of: event)
+        let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
+        var entries: [YAMLMapping.Entry] = []
+        // YAML keys are unique in a mapping; a reader keeping the first
+        // (or the last) of two would drop what the other one said (a
+        // Sigma rule's second `selection`, a configuration's section).
+        var firstLines: [String: Int] = [:]
+        while true {
+            let keyEvent = try nextEvent()
+            defer { var copy = keyEvent; yaml_event_delete(&copy) }
+            if keyEvent.type == YAML_MAPPING_END_EVENT { break }
+            let key = try node(startingWith: keyEvent)
+            if case .scalar(let scalar) = key {
+                if let line = firstLines[scalar.value] {
+                    throw failure(.duplicateKey, "the key '\(scalar.value)' appears twice in "
+                                  + "one mapping (first on line \(line))", at: scalar.mark)
+                }
+                firstLines[scalar.value] = scalar.mark.line
+            }
+            let valueEvent = try nextEvent()
+            defer { var copy = valueEvent; yaml_event_delete(&copy) }
+            let value = try node(startingWith: valueEvent)
+            entries.append(YAMLMapping.Entry(key: key, value: value))
+        }
+        let result = YAMLNode.mapping(YAMLMapping(entries), mark: start)
+        if let anchor { anchors[anchor] = result }
+        return result
     }
 
     private func remember(_ node: YAMLNode, anchor: UnsafeMutablePointer<yaml_char_t>?) {

@@ -53,4 +53,37 @@ import PerimeterYAML
         #expect(root["b"]?.int == 12)
         #expect(root["c"]?.int == 31)
     }
+
+    /// A key said twice in one mapping is refused where the second one is,
+    /// naming the first (a rule's second `selection` was dropped); one key
+    /// in two mappings is no repetition.
+    @Test func aKeyTwiceInOneMappingIsAnError() throws {
+        let text = "detection:\n  sel:\n    a: 1\n  sel:\n    b: 2\n"
+        do {
+            _ = try YAMLParser.parseDocuments(text, file: "r.yml")
+            Issue.record("a repeated key was accepted")
+        } catch {
+            #expect(error.code == .duplicateKey)
+            #expect(error.mark?.line == 4)
+            #expect(error.reason.contains("'sel'") && error.reason.contains("line 2"))
+        }
+        let apart = try YAMLParser.parseDocuments("a:\n  k: 1\nb:\n  k: 2\n").first
+        #expect(apart?["b"]?["k"]?.int == 2)
+    }
+
+    /// Nesting is bounded: 200 levels (the top mapping and 199 lists) are
+    /// read, 201 refused, and 5,001 (a 10 KB file) refused too rather than
+    /// overflowing the stack.
+    @Test(arguments: [(199, true), (200, false), (5_000, false)])
+    func nestingIsBounded(lists: Int, accepted: Bool) {
+        let text = "a: " + String(repeating: "[", count: lists)
+            + String(repeating: "]", count: lists)
+        do {
+            _ = try YAMLParser.parseDocuments(text)
+            #expect(accepted)
+        } catch {
+            #expect(!accepted)
+            #expect(error.code == .tooDeep)
+        }
+    }
 }

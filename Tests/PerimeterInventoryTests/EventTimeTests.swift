@@ -54,4 +54,16 @@ import Testing
         #expect(EventTime(parsing: "2024-04-29T00:00:00Z")!.weekStart.milliseconds == 1_714_348_800_000)
         #expect(EventTime(parsing: "2024-04-28T23:59:59Z")!.weekStart.milliseconds == 1_713_744_000_000)
     }
+
+    /// Settings' durations, up to a million days: a count that would
+    /// overflow is refused, not trapped on.
+    @Test(arguments: [
+        ("90s", 90_000), ("15m", 900_000), ("24h", 86_400_000), (" 7D ", 604_800_000),
+        ("52w", 31_449_600_000), ("0s", 0), ("1000000d", 86_400_000_000_000),
+        ("1000001d", nil), ("142858w", nil), ("99999999999999999w", nil),
+        ("9223372036854775807s", nil), ("-1d", nil), ("7", nil), ("7y", nil), ("", nil),
+    ] as [(String, Int64?)])
+    func durationsParse(text: String, milliseconds: Int64?) {
+        #expect(Duration(parsing: text)?.milliseconds == milliseconds)
+    }
 }
