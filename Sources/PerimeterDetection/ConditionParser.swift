@@ -11,6 +11,12 @@ struct ConditionParser {
 
     private var tokens: [Token] = []
     private var position = 0
+    /// Parentheses and `not`s open around the current token.
+    private var depth = 0
+    /// Deeper nesting is refused: real conditions nest a few levels, and
+    /// parsing, compiling and evaluating recurse once a level (2,000
+    /// parentheses overflowed the stack).
+    static let maximumDepth = 64
     private let text: String
     private let selections: [String]
     private(set) var referencedSelections: [String] = []
@@ -83,9 +89,18 @@ struct ConditionParser {
     private mutating func parseNot() throws(RuleRefusal) -> RuleExpression {
         if peekKeyword() == "not" {
             position += 1
+            try enter()
+            defer { depth -= 1 }
             return .not(try parseNot())
         }
         return try parsePrimary()
+    }
+
+    private mutating func enter() throws(RuleRefusal) {
+        depth += 1
+        guard depth <= Self.maximumDepth else {
+            throw failure("parentheses and 'not' nest deeper than \(Self.maximumDepth) levels")
+        }
     }
 
     private mutating func parsePrimary() throws(RuleRefusal) -> RuleExpression {
@@ -93,6 +108,8 @@ struct ConditionParser {
         switch tokens[position] {
         case .open:
             position += 1
+            try enter()
+            defer { depth -= 1 }
             let inner = try parseOr()
             guard position < tokens.count, tokens[position] == .close else {
                 throw failure("missing ')'")

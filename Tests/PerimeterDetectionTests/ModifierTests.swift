@@ -259,6 +259,21 @@ let conditionCases: [MatchCase] = [
         #expect(report.line == 6)
     }
 
+    /// Conditions nest at most 64 levels of parentheses and `not`: 64 are
+    /// compiled and run, 65 and 2,000 (which overflowed the stack) refused.
+    @Test(arguments: [(64, true), (65, false), (2_000, false)])
+    func conditionNestingIsBounded(levels: Int, compiles: Bool) throws {
+        let condition = String(repeating: "(", count: levels / 2)
+            + String(repeating: "not ", count: levels - levels / 2) + "selection"
+            + String(repeating: ")", count: levels / 2)
+        let text = "title: t\nid: x\nlogsource: {product: p}\ndetection:\n"
+            + "    selection:\n        F: 3\n    condition: \(condition)\n"
+        let set = try RuleLoader.load(text: text)
+        let report = try #require(set.reports.first)
+        #expect((report.status != .refused) == compiles)
+        if !compiles { #expect(report.reasonCode == "invalid-condition") }
+    }
+
     @Test func catastrophicRegexEndsInACountedLimitError() throws {
         let harness = try RuleHarness(detection: sel("F|re: '^(a+)+$'"))
         let subject = String(repeating: "a", count: 40) + "!"
