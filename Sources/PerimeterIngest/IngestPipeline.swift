@@ -120,27 +120,34 @@ public final class IngestPipeline {
     // MARK: - Inputs
 
     /// Ingests a file (plain or gzip), resuming where a previous run's last
-    /// committed batch ended when it is the same file.
+    /// committed batch ended when it is the same file. A pipe or a device
+    /// is read once, as standard input is: it cannot resume.
     public func ingest(path: String) throws {
-        var identity = try LineReader(path: path).fileIdentity
+        guard let found = try LineReader.regularFile(atPath: path) else {
+            return try ingest(LineReader(path: path), source: path, stream: "file:\(path)")
+        }
+        let source = "\(found.identity.device):\(found.identity.inode)"
+        let head = FileHead(of: found.head)
         var start: IngestProgress?
-        let source = identity.map { "\($0.device):\($0.inode)" } ?? path
-        // The same file, not shrunk since (a truncated or rotated file
+        // The same file: not shrunk since, and starting as it did (a new
+        // file on a deleted one's inode, or a truncated one written again,
         // starts over). Offsets count uncompressed bytes, so a gzip file
         // is compared by its compressed size only.
         if options.resumes, let previous = try store?.progress(forSource: source),
-           let current = identity, previous.size <= current.size {
+           previous.size <= found.identity.size, previous.head.length <= found.head.count,
+           FileHead(of: found.head.prefix(previous.head.length)) == previous.head {
             start = previous
         }
         let reader = try LineReader(path: path, startingAtOffset: start?.byteOffset ?? 0,
                                     startingLineNumber: start.map { $0.line + 1 })
-        identity = reader.fileIdentity
+        let identity = reader.fileIdentity
         if let start, start.byteOffset > 0 {
             summary.resumedSources += 1
             summary.skippedLines += start.line
         }
         var last = start ?? IngestProgress(source: source, path: path, size: identity?.size ?? 0,
                                            byteOffset: 0, line: 0)
+        last.head = head
         // A read error mid-file (a truncated gzip member) keeps what was
         // read before it: that much is committed, then the error reported.
         let stream = "file:\(source)"
@@ -167,9 +174,13 @@ public final class IngestPipeline {
     /// Ingests standard input. It cannot resume: what a killed run had
     /// committed stays, and a re-run would read the stream again.
     public func ingestStandardInput() throws {
-        let reader = LineReader.standardInput()
+        try ingest(LineReader.standardInput(), source: "stdin", stream: "stdin")
+    }
+
+    /// Reads a stream that cannot resume (standard input, a pipe).
+    private func ingest(_ reader: LineReader, source: String, stream: String) throws {
         try reader.forEachLine { line, number, _ in
-            process(line, source: "stdin", lineNumber: number, stream: "stdin")
+            process(line, source: source, lineNumber: number, stream: stream)
             summary.bytes += UInt64(line.count + 1)
             if uncommitted >= configuration.batchSize { try commit(progress: nil) }
         }

@@ -109,6 +109,43 @@ public final class LineReader {
         }
     }
 
+    /// A regular file's identity and its first bytes (up to `headLength`),
+    /// read without opening a reader; nil for a pipe, a device, a socket
+    /// (whose bytes a second open would not see again) or a missing path
+    /// (the reader's open then says why).
+    public static func regularFile(atPath path: String, headLength: Int = 4_096)
+        throws(InputError) -> (identity: FileIdentity, head: [UInt8])?
+    {
+        // stat first: opening a pipe, even to look, would count as its
+        // reader, and the writer could then write into our closing it.
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw InputError(code: .cannotOpen,
+                             message: "cannot open '\(path)': \(lastErrorText())",
+                             source: "'\(path)'")
+        }
+        defer { close(fd) }
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var head = [UInt8](repeating: 0, count: headLength)
+        var count = 0
+        while count < headLength {
+            let read = head.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + count, headLength - count, off_t(count))
+            }
+            if read < 0 && errno == EINTR { continue }
+            guard read > 0 else { break }
+            count += read
+        }
+        let identity = FileIdentity(
+            device: UInt64(status.st_dev), inode: UInt64(status.st_ino),
+            size: UInt64(status.st_size),
+            modificationSeconds: Int64(status.st_mtim.tv_sec),
+            modificationNanoseconds: Int64(status.st_mtim.tv_nsec))
+        return (identity, Array(head.prefix(count)))
+    }
+
     private init(standardInputWithMaximumLineLength maximumLineLength: Int) {
         sourceName = "standard input"
         descriptor = 0

@@ -7,20 +7,52 @@ import PerimeterSQLite
 /// Where an ingest of one input stopped, recorded in the same transaction
 /// as the batch it ends, so that a re-run resumes exactly there.
 public struct IngestProgress: Sendable, Hashable {
-    /// Identifies the file whatever its name: device, inode and the first
-    /// bytes' hash, as the reader computes it.
+    /// Identifies the file whatever its name: its device and inode.
     public var source: String
     public var path: String
     public var size: UInt64
     public var byteOffset: UInt64
     public var line: Int
+    /// The file's first bytes (up to 4 KiB) as they were: a new file that
+    /// took a deleted one's inode, or a file truncated and written again,
+    /// starts otherwise, and is read from its start.
+    public var head: FileHead
 
-    public init(source: String, path: String, size: UInt64, byteOffset: UInt64, line: Int) {
+    public init(source: String, path: String, size: UInt64, byteOffset: UInt64, line: Int,
+                head: FileHead = FileHead()) {
         self.source = source
         self.path = path
         self.size = size
         self.byteOffset = byteOffset
         self.line = line
+        self.head = head
+    }
+}
+
+/// How many bytes a file starts with, and their FNV-1a hash: enough to
+/// tell two files apart that shared an inode, not a defence against
+/// anyone who can write the file.
+public struct FileHead: Sendable, Hashable {
+    public var length: Int
+    public var digest: UInt64
+
+    /// No bytes: what every file starts with (progress recorded before
+    /// heads were).
+    public init() { self.init(length: 0, digest: Self.fnv1a([])) }
+
+    public init(length: Int, digest: UInt64) {
+        self.length = length
+        self.digest = digest
+    }
+
+    public init(of bytes: some Collection<UInt8>) {
+        self.init(length: bytes.count, digest: Self.fnv1a(bytes))
+    }
+
+    static func fnv1a(_ bytes: some Collection<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
     }
 }
 
@@ -118,14 +150,17 @@ public final class InventoryStore {
             try alongside?(self)
             if let progress {
                 try database.statement("""
-                    INSERT INTO ingest_progress (source, path, size, byte_offset, line, updated_at)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    INSERT INTO ingest_progress (source, path, size, byte_offset, line, updated_at,
+                                                 head_length, head_digest)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                     ON CONFLICT (source) DO UPDATE SET path = ?2, size = ?3, byte_offset = ?4,
-                        line = ?5, updated_at = ?6
+                        line = ?5, updated_at = ?6, head_length = ?7, head_digest = ?8
                     """).run([.text(progress.source), .text(progress.path),
                               .integer(Int64(progress.size)), .integer(Int64(progress.byteOffset)),
                               .integer(Int64(progress.line)),
-                              .integer(Int64(Date().timeIntervalSince1970 * 1000))])
+                              .integer(Int64(Date().timeIntervalSince1970 * 1000)),
+                              .integer(Int64(progress.head.length)),
+                              .integer(Int64(bitPattern: progress.head.digest))])
             }
             let counter = try database.statement("""
                 INSERT INTO counters (community, name, value) VALUES (?1, ?2, ?3)
@@ -460,10 +495,13 @@ public final class InventoryStore {
     /// Where the last committed batch of this source ended.
     public func progress(forSource source: String) throws -> IngestProgress? {
         try database.statement("""
-            SELECT source, path, size, byte_offset, line FROM ingest_progress WHERE source = ?1
+            SELECT source, path, size, byte_offset, line, head_length, head_digest
+            FROM ingest_progress WHERE source = ?1
             """).firstRow([.text(source)]) { row in
             IngestProgress(source: row.text(0), path: row.text(1), size: UInt64(row.int(2)),
-                           byteOffset: UInt64(row.int(3)), line: Int(row.int(4)))
+                           byteOffset: UInt64(row.int(3)), line: Int(row.int(4)),
+                           head: FileHead(length: Int(row.int(5)),
+                                          digest: UInt64(bitPattern: row.int(6))))
         }
     }
 

@@ -347,6 +347,14 @@ enum Schema {
         """
         CREATE INDEX jobs_by_community ON jobs(community, created_at, id);
         """,
+        // 10: a resumed file must start as it did (IngestProgress.head);
+        // progress recorded before has a head of no bytes, which any file
+        // starts with.
+        """
+        ALTER TABLE ingest_progress ADD COLUMN head_length INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ingest_progress ADD COLUMN head_digest INTEGER NOT NULL
+            DEFAULT -3750763034362895579;
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

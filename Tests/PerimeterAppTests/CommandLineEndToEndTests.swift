@@ -493,4 +493,54 @@ struct CommandLineEndToEndTests {
         #expect(try cli.counters()["events_read"] == 5)
         #expect(try cli.listAssets().assets.names == ["ws-0", "ws-1", "ws-2", "ws-3", "ws-4"])
     }
+
+    /// A file truncated and written again past its old size (copytruncate
+    /// rotation; a new file on a deleted one's inode looks the same) starts
+    /// otherwise than the file ingested before: it is read from its start,
+    /// not resumed in the middle of other lines.
+    @Test func aFileWrittenAgainIsReadFromItsStart() throws {
+        guard let cli = try H.make("rewritten") else { return }
+        defer { cli.remove() }
+        func events(_ prefix: String, _ count: Int) -> Data {
+            Data((0..<count).map {
+                #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"\#(prefix)-\#($0)"}}"#
+                    + "\n"
+            }.joined().utf8)
+        }
+        let path = cli.directory.path("rotating.ndjson")
+        let arguments = ["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z", path]
+        try events("old", 3).write(to: URL(fileURLWithPath: path))
+        #expect(try cli.run(arguments).standardError.hasPrefix("ingested 3 events from 1 input"))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: events("new", 5))
+        try handle.close()
+        let again = try cli.run(arguments)
+        #expect(again.standardError.hasPrefix("ingested 5 events from 1 input"),
+                "\(again.standardError)")
+        #expect(try cli.listAssets().assets.names.filter { $0.hasPrefix("new-") }.count == 5)
+    }
+
+    /// A named pipe is read once, as standard input is: opening it to
+    /// look for a resume point read (and lost) its first events.
+    @Test func aNamedPipeIsReadWhole() throws {
+        guard let cli = try H.make("fifo") else { return }
+        defer { cli.remove() }
+        let path = cli.directory.path("events.fifo")
+        #expect(mkfifo(path, 0o600) == 0)
+        let lines = (0..<200).map {
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"p-\#($0)"}}"#
+        }.joined(separator: "\n") + "\n"
+        let writer = Thread {
+            if let handle = FileHandle(forWritingAtPath: path) {
+                handle.write(Data(lines.utf8))
+                handle.closeFile()
+            }
+        }
+        writer.start()
+        let result = try cli.run(["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z", path])
+        #expect(result.standardError.hasPrefix("ingested 200 events from 1 input"),
+                "\(result.standardError)")
+        #expect(result.status == 0)
+    }
 }

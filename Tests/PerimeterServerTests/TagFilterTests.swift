@@ -114,10 +114,12 @@ struct TagFilterTests {
                                        categories: ["host", "account"])
         do {
             // Back to schema 6 as it was: no counts, the indexes of 1, no
-            // index of jobs (migration 9).
+            // index of jobs (migration 9), no file heads (10).
             let store = try InventoryStore(path: path)
             try store.database.execute("""
                 DROP INDEX jobs_by_community;
+                ALTER TABLE ingest_progress DROP COLUMN head_length;
+                ALTER TABLE ingest_progress DROP COLUMN head_digest;
                 DROP TABLE asset_tag_counts;
                 DROP TRIGGER asset_tag_counts_on_tag;
                 DROP TRIGGER asset_tag_counts_on_untag;
