@@ -87,6 +87,8 @@ enum IngestCommand {
         options.now = try arguments.value("--now").map { try CommonOptions.time($0, option: "--now") }
         options.resumes = !arguments.flag("--no-resume")
 
+        let inputs = arguments.positionals.isEmpty ? ["-"] : arguments.positionals
+        try refuseOutputsOverInputs(arguments, inputs: inputs)
         let detection = try detectionStage(arguments, configuration: configuration)
         let sink = try outputSink(arguments)
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
@@ -107,7 +109,6 @@ enum IngestCommand {
             }
         }
 
-        let inputs = arguments.positionals.isEmpty ? ["-"] : arguments.positionals
         var failedInputs = 0
         for input in inputs {
             do {
@@ -232,6 +233,40 @@ enum IngestCommand {
                          + Formatting.count(summary.regexLimitExceeded))
         }
         Terminal.note(lines.joined(separator: "\n"))
+    }
+
+    /// Refuses a file written by the ingest (`--output`, `--rejects`,
+    /// `--alerts`) that is an input, the store or another of them: opening
+    /// it emptied an input or the store, and a rejects file read as its
+    /// own input grew without end.
+    private static func refuseOutputsOverInputs(_ arguments: ParsedArguments,
+                                                inputs: [String]) throws {
+        func identity(_ path: String) -> [UInt64]? {
+            var status = stat()
+            guard stat(path, &status) == 0 else { return nil }
+            return [UInt64(status.st_dev), UInt64(status.st_ino)]
+        }
+        var taken: [(what: String, identity: [UInt64]?, path: String)] = []
+        for input in inputs where input != "-" {
+            taken.append(("the input '\(input)'", identity(input), input))
+        }
+        let store = CommonOptions.databasePath(arguments)
+        for file in [store, store + "-wal", store + "-shm"] {
+            taken.append(("the store '\(store)'", identity(file), file))
+        }
+        for option in ["--output", "--rejects", "--alerts"] {
+            guard let path = arguments.value(option), path != "-" else { continue }
+            let written = identity(path)
+            let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+            if let clash = taken.first(where: { other in
+                (written != nil && other.identity == written)
+                    || URL(fileURLWithPath: other.path).standardizedFileURL.path == standardized
+            }) {
+                throw UsageError("'\(option) \(path)' is \(clash.what): writing there would "
+                                 + "destroy it; choose another file")
+            }
+            taken.append(("the file of '\(option)'", written, path))
+        }
     }
 
     private static func outputSink(_ arguments: ParsedArguments) throws -> EnrichedEventSink? {

@@ -19,9 +19,12 @@ public final class StoreLock: Sendable {
 
     public let path: String
 
-    /// Takes the lock, or throws when another process holds it.
+    /// Takes the lock, or throws when another process holds it. The lock
+    /// file sits beside the store's real path: a symbolic link to the
+    /// store locks the same file. Shortcoming: a hard link to the store
+    /// file is another path, and another lock.
     public init(store: String) throws {
-        let path = store + ".lock"
+        let path = URL(fileURLWithPath: store).resolvingSymlinksInPath().path + ".lock"
         self.path = path
         try Self.held.withLock { (held: inout [String: Held]) throws(StoreError) in
             if var existing = held[path] {

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterStore
 import PerimeterTestSupport
 import Testing
 
@@ -542,5 +543,44 @@ struct CommandLineEndToEndTests {
         #expect(result.standardError.hasPrefix("ingested 200 events from 1 input"),
                 "\(result.standardError)")
         #expect(result.status == 0)
+    }
+
+    /// A file the ingest writes that is one it reads, the store, or
+    /// another it writes is refused before anything is opened: the input
+    /// and the store are left whole.
+    @Test func outputsThatWouldDestroyAnInputAreRefused() throws {
+        guard let cli = try H.make("clobber") else { return }
+        defer { cli.remove() }
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+        let input = try cli.directory.write("in.ndjson", event)
+        #expect(try cli.run(["ingest", "--no-output", input]).status == 0)
+        let storeBytes = try Data(contentsOf: URL(fileURLWithPath: cli.store))
+        for options in [["--output", input], ["--rejects", input], ["--output", cli.store],
+                        ["--output", "o.ndjson", "--alerts", "./o.ndjson"]] {
+            let result = try cli.run(["ingest"] + options + [input])
+            #expect(result.status == 2, "\(options)")
+            #expect(result.standardError.contains("would destroy it"), "\(options)")
+        }
+        #expect(try String(contentsOfFile: input, encoding: .utf8) == event)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.store)) == storeBytes)
+    }
+
+    /// The writer lock follows a symbolic link to the store: a second
+    /// writer through the link is refused as one through the store's own
+    /// path is (two ingests through both duplicated assets).
+    @Test func theWriterLockFollowsASymbolicLink() throws {
+        guard let cli = try H.make("symlink-lock") else { return }
+        defer { cli.remove() }
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+        let input = try cli.directory.write("in.ndjson", event)
+        #expect(try cli.run(["ingest", "--no-output", input]).status == 0)
+        let link = cli.directory.path("link.db")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: cli.store)
+        let lock = try StoreLock(store: cli.store)
+        let result = try cli.binary.run(["ingest", "--no-output", "--db", link, input],
+                                        in: cli.directory.url)
+        withExtendedLifetime(lock) {}
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("is being written by another perimeter process"))
     }
 }
