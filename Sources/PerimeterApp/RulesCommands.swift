@@ -205,7 +205,16 @@ enum RulesCommands {
                         reportLine("\(eventsPath):\(lineNumber): \(String(describing: error))")
                         return
                     }
+                    let limitsBefore = engine.regexLimitExceededCount
                     let indices = engine.matchingRuleIndices(record)
+                    // A regex that ran into its match limit reads as no
+                    // match: the rule's verdict on this event is unsure.
+                    let limits = engine.regexLimitExceededCount - limitsBefore
+                    if limits > 0 {
+                        reportLine("\(eventsPath):\(lineNumber): "
+                                   + Formatting.count(limits, "regex test")
+                                   + " stopped at the match limit (read as no match)")
+                    }
                     if !indices.isEmpty { matchedEvents += 1 }
                     if indices.contains(where: { engine.rules[$0].status == .compiled }) {
                         matchedByCompiled += 1

@@ -1,4 +1,5 @@
 import CPCRE2
+import Glibc
 import Synchronization
 
 /// Why a pattern could not be compiled or a match could not finish.
@@ -87,6 +88,7 @@ public final class Regex: @unchecked Sendable {
         // Both setters return 0 always (pcre2_set_match_limit(3)); nothing to check.
         _ = pcre2_set_match_limit_8(context, matchLimit)
         _ = pcre2_set_depth_limit_8(context, depthLimit)
+        pcre2_jit_stack_assign_8(context, jitStackOfThisThread, nil)
     }
 
     deinit {
@@ -147,4 +149,34 @@ extension Regex {
         guard length > 1 else { return "unknown" }
         return String(decoding: buffer[0..<Int(length - 1)], as: UTF8.self)
     }
+}
+
+/// The JIT stack of the calling thread, made on its first match. PCRE2's
+/// own is 32 KiB: a plain `(ab )+END` over a 15 KB value ran out of it and
+/// ended as the limit (a false "no match"). A stack serves one match at a
+/// time, so each thread has its own; the match and depth limits still
+/// bound the time a match takes.
+private let jitStackOfThisThread: @convention(c) (UnsafeMutableRawPointer?) -> OpaquePointer? = {
+    _ in
+    if let stack = pthread_getspecific(JITStacks.key) { return OpaquePointer(stack) }
+    // Nil (out of memory) makes PCRE2 fall back to its own 32 KiB stack.
+    guard let stack = pcre2_jit_stack_create_8(64 << 10, JITStacks.maximumSize, nil) else {
+        return nil
+    }
+    pthread_setspecific(JITStacks.key, UnsafeRawPointer(stack))
+    return stack
+}
+
+private enum JITStacks {
+    /// Address space reserved per thread; pages are used as a match needs.
+    static let maximumSize = 8 << 20
+
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { stack in
+            pcre2_jit_stack_free_8(OpaquePointer(stack))
+        }
+        precondition(status == 0, "pthread_key_create failed: \(status)")
+        return key
+    }()
 }

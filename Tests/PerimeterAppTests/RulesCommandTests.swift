@@ -176,6 +176,31 @@ struct RulesCommandTests {
         #expect(why?.first?["value"] as? String == "3 UNRATED findings")
     }
 
+    /// A regex test cut short by its match limit reads as no match; the
+    /// detection engineer is told on which event, and it is a problem.
+    @Test func aRegexAtItsMatchLimitIsAProblem() throws {
+        guard let cli = try CommandLineHarness.make("rules-limit") else { return }
+        defer { cli.remove() }
+        try cli.directory.write("re.yml", """
+            title: Runaway pattern
+            id: cli-regex-limit
+            logsource: {product: any}
+            detection:
+                sel:
+                    message|re: '^(a+)+$'
+                condition: sel
+            """)
+        let runaway = String(repeating: "a", count: 40) + "!"
+        try cli.directory.write("events.ndjson",
+                                #"{"message":"\#(runaway)"}"# + "\n" + #"{"message":"aaa"}"# + "\n")
+        let result = try cli.binary.run(["rules", "test", "re.yml", "events.ndjson",
+                                         "--mapping", "none"], in: cli.directory.url)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains(
+            "events.ndjson:1: 1 regex test stopped at the match limit (read as no match)"))
+        #expect(result.standardError.contains("1 of 2 events matched; 1 problem"))
+    }
+
     /// Two documents in one file, the second refused on its line 15 (the
     /// line of the unsupported modifier, counted by hand).
     @Test func checkGivesEachDocumentItsLine() throws {

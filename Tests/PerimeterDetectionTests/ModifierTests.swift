@@ -281,6 +281,23 @@ let conditionCases: [MatchCase] = [
         #expect(harness.engine.regexLimitExceededCount == 1)
     }
 
+    /// Ordinary patterns over long values match: PCRE2's own 32 KiB JIT
+    /// stack ended them at the limit (a false "no match"), on 3 KB already
+    /// for the second; each thread now has a larger one. Concurrent
+    /// matches each use their own thread's stack.
+    @Test(arguments: [("(ab )+END", String(repeating: "ab ", count: 5_000) + "END"),
+                      ("^(a|b|\\s)+END$", String(repeating: "a b ", count: 2_000) + "END")])
+    func longValuesMatch(pattern: String, subject: String) async throws {
+        let regex = try PerimeterRegexFacade.make(pattern)
+        #expect(try regex.matches(subject))
+        let all = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { (try? regex.matches(subject)) == true } }
+            return await group.reduce(true) { $0 && $1 }
+        }
+        #expect(all)
+        #expect(regex.matchLimitExceededCount == 0)
+    }
+
     @Test func regexItselfThrowsMatchLimitExceeded() throws {
         let regex = try PerimeterRegexFacade.make("^(a+)+$")
         let subject = String(repeating: "a", count: 40) + "!"
