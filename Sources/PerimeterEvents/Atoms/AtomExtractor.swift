@@ -260,8 +260,12 @@ public struct AtomExtractor: Sendable {
         }
         // fqdnText is ASCII, so the suffix rules may run on its bytes.
         var text = fqdn
+        // A name in a private namespace (`ws-06.corp`, `nas.internal`: a
+        // top label the list does not know) is a machine's even with two
+        // labels; under a public one (`example.com`) it is a domain.
         let (isBelowRegistrable, hostname) = text.withUTF8 { bytes -> (Bool, Atom?) in
-            guard publicSuffixes.registrableDomainStart(bytes) > 0,
+            guard publicSuffixes.registrableDomainStart(bytes) > 0
+                    || !publicSuffixes.listsTopLabel(bytes),
                   let dot = ASCII.firstIndex(of: UInt8(ascii: "."), in: bytes)
             else { return (false, nil) }
             return (true, normalizer.hostname(utf8: ASCII.slice(bytes, 0..<dot)))

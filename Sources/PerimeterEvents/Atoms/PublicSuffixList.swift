@@ -165,6 +165,15 @@ public struct PublicSuffixList: Sendable {
         }
     }
 
+    /// Whether the list knows the name's top label (`com`, `uk`, `ck`):
+    /// one it does not (`corp`, `internal`, `lan`, `local`) is a private
+    /// namespace, which only the implicit `*` rule covers.
+    func listsTopLabel(_ name: UTF8Bytes) -> Bool {
+        let top = ASCII.lastIndex(of: UInt8(ascii: "."), in: name)
+            .map { ASCII.slice(name, $0 + 1..<name.count) } ?? name
+        return byteRules.contains(top) || byteWildcardParents.contains(top)
+    }
+
     /// The offset where the registrable domain of ASCII bytes starts, or
     /// -1 when the name is itself a public suffix.
     func registrableDomainStart(_ name: UTF8Bytes) -> Int {

@@ -188,6 +188,12 @@ struct AtomExtractorTests {
         // A leading underscore is no machine's name (systemd's `_gateway`
         // is whichever host routes; `_ldap` a DNS service label).
         ("_gateway.example.org", []),
+        // A private namespace (a top label the list does not know) holds
+        // machines even two labels down; a public one holds domains.
+        ("ws-06.corp", ["hostname:ws-06", "fqdn:ws-06.corp"]),
+        ("NAS.internal", ["hostname:nas", "fqdn:nas.internal"]),
+        ("printer.lan.", ["hostname:printer", "fqdn:printer.lan"]),
+        ("example.co.uk", []),
         ("a_b.c_d.example.org", []),                            // the domain is no domain
         ("x_y.com", []),                                        // nothing below the suffix
     ]
