@@ -407,6 +407,9 @@ def extract(fields, psl):
             add(path, address(value))
     for path in HOSTNAME_FIELDS:
         for value in values(path):
+            if value.strip().endswith(".") and value.count(".") == 1:
+                add(path, hostname(value.strip()[:-1]))  # `ws-01.`: the root's dot
+                continue
             if "." not in value:
                 add(path, hostname(value))
                 continue

@@ -238,7 +238,15 @@ public struct AtomExtractor: Sendable {
     /// alone, the whole being no fqdn.
     private func hostnameField(_ value: UTF8Bytes, field: Int,
                                into result: inout ExtractedAtoms) {
-        guard ASCII.contains(value, UInt8(ascii: ".")) else {
+        // `ws-01.`: one label with the root's dot, a hostname.
+        let dots = value.lazy.filter { $0 == UInt8(ascii: ".") }.count
+        if dots == 1, let last = ASCII.trimmed(value).last, last == UInt8(ascii: ".") {
+            let trimmed = ASCII.trimmed(value)
+            add(normalizer.hostname(utf8: ASCII.slice(trimmed, 0..<trimmed.count - 1)),
+                field, &result)
+            return
+        }
+        guard dots > 0 else {
             add(normalizer.hostname(utf8: value), field, &result)
             return
         }

@@ -207,8 +207,8 @@ extension AtomNormalizer {
             }
             user = ASCII.trimmed(ASCII.slice(trimmed, userStart..<trimmed.count))
             domain = ASCII.trimmed(ASCII.slice(trimmed, 0..<slash))
-        } else if let at = ASCII.lastIndex(of: UInt8(ascii: "@"), in: trimmed), at != 0,
-                  at + 1 < trimmed.count {
+        } else if let at = ASCII.lastIndex(of: UInt8(ascii: "@"), in: trimmed), at != 0 {
+            // `bob@` (a form cut short) is bob: an empty domain is none.
             user = ASCII.slice(trimmed, 0..<at)
             domain = ASCII.slice(trimmed, at + 1..<trimmed.count)
         }
@@ -296,11 +296,8 @@ extension AtomNormalizer {
             user = ASCII.trimmed(trimmed[trimmed.index(after: slash)...].drop { $0 == "\\" })
             domain = ASCII.trimmed(trimmed[..<slash])
         } else if let at = trimmed.lastIndex(of: "@"), at != trimmed.startIndex {
-            let after = trimmed[trimmed.index(after: at)...]
-            if !after.isEmpty {
-                user = trimmed[..<at]
-                domain = after
-            }
+            user = trimmed[..<at]
+            domain = trimmed[trimmed.index(after: at)...]
         }
         if domain == nil, let siblingDomain {
             domain = ASCII.trimmed(Substring(siblingDomain))

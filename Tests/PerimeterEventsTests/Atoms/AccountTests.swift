@@ -46,6 +46,8 @@ struct AccountTests {
         ("CORP\\admin", "OTHER", "corp\\admin"),                // the value's own domain wins
         ("user@corp.example.com", nil, "corp.example.com\\user"),
         ("User@Corp.Example.com", "IGNORED", "corp.example.com\\user"),
+        ("bob@", nil, "bob"),                                   // a form cut short
+        ("Éric@", "CORP", "éric"),                              // an empty domain is none
         ("asr", "testsiem.onmicrosoft.com", "testsiem.onmicrosoft.com\\asr"),
         ("admin", "-", "admin"),                                // placeholder domain
         ("admin", "", "admin"),

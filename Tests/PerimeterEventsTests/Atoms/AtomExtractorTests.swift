@@ -174,6 +174,7 @@ struct AtomExtractorTests {
     static let hostNameCases: [(String, Set<String>)] = [
         ("ws-01.corp.example.org", ["hostname:ws-01", "fqdn:ws-01.corp.example.org"]),
         ("WS-01", ["hostname:ws-01"]),
+        ("WS-01.", ["hostname:ws-01"]),                         // the root's dot
         ("example.com", []),
         ("tenant.onmicrosoft.com", []),
         ("dc01.contoso.local", ["hostname:dc01", "fqdn:dc01.contoso.local"]),
