@@ -15,14 +15,18 @@ enum CommonOptions {
     ]
 
     static func databasePath(_ arguments: ParsedArguments) -> String {
-        arguments.value("--db") ?? ProcessInfo.processInfo.environment["PERIMETER_DB"]
-            ?? "perimeter.db"
+        arguments.value("--db") ?? environment("PERIMETER_DB") ?? "perimeter.db"
     }
 
     static func configuration(_ arguments: ParsedArguments) throws -> PerimeterConfiguration {
-        let path = arguments.value("--config")
-            ?? ProcessInfo.processInfo.environment["PERIMETER_CONFIG"]
-        return try PerimeterConfiguration.load(path: path)
+        try PerimeterConfiguration.load(path: arguments.value("--config")
+                                            ?? environment("PERIMETER_CONFIG"))
+    }
+
+    /// An environment variable's value; set but empty (`PERIMETER_CONFIG=`)
+    /// counts as unset, as shells mean it, not as a file named "".
+    private static func environment(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     static func community(_ arguments: ParsedArguments) throws -> String {

@@ -87,7 +87,7 @@ enum IngestCommand {
         options.now = try arguments.value("--now").map { try CommonOptions.time($0, option: "--now") }
         options.resumes = !arguments.flag("--no-resume")
 
-        let inputs = arguments.positionals.isEmpty ? ["-"] : arguments.positionals
+        let inputs = distinctInputs(arguments.positionals.isEmpty ? ["-"] : arguments.positionals)
         try refuseOutputsOverInputs(arguments, inputs: inputs)
         let detection = try detectionStage(arguments, configuration: configuration)
         let sink = try outputSink(arguments)
@@ -233,6 +233,28 @@ enum IngestCommand {
                          + Formatting.count(summary.regexLimitExceeded))
         }
         Terminal.note(lines.joined(separator: "\n"))
+    }
+
+    /// The inputs, each file once: a file named twice (`f f`, `f ./f`, a
+    /// link) would be read twice with `--no-resume`. Said on the terminal.
+    private static func distinctInputs(_ inputs: [String]) -> [String] {
+        var seen: [[UInt64]: String] = [:]
+        var result: [String] = []
+        for input in inputs {
+            var status = stat()
+            guard input != "-", stat(input, &status) == 0 else {
+                result.append(input)
+                continue
+            }
+            let identity = [UInt64(status.st_dev), UInt64(status.st_ino)]
+            if let first = seen[identity] {
+                Terminal.note("'\(input)' is the file '\(first)' again: read once")
+                continue
+            }
+            seen[identity] = input
+            result.append(input)
+        }
+        return result
     }
 
     /// Refuses a file written by the ingest (`--output`, `--rejects`,

@@ -583,4 +583,19 @@ struct CommandLineEndToEndTests {
         #expect(result.status == 1)
         #expect(result.standardError.contains("is being written by another perimeter process"))
     }
+
+    /// One file named twice on a command line is read once, even with
+    /// `--no-resume` (it counted every event twice).
+    @Test func aFileNamedTwiceIsReadOnce() throws {
+        guard let cli = try H.make("twice") else { return }
+        defer { cli.remove() }
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+        let input = try cli.directory.write("in.ndjson", event + event)
+        let result = try cli.run(["ingest", "--no-output", "--no-resume", input,
+                                  cli.directory.url.path + "/./in.ndjson"])
+        #expect(result.standardError.contains("again: read once"))
+        #expect(result.standardError.contains("ingested 2 events from 1 input"),
+                "\(result.standardError)")
+        #expect(try cli.counters()["events_read"] == 2)
+    }
 }
