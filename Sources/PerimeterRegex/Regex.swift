@@ -18,12 +18,19 @@ public struct RegexError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch code {
         case .invalidPattern:
-            "regex compilation failed: \(reason) (while compiling '\(pattern)')"
+            "regex compilation failed: \(reason) (while compiling \(quotedPattern))"
         case .matchLimitExceeded:
-            "regex match stopped: \(reason) (while matching '\(pattern)')"
+            "regex match stopped: \(reason) (while matching \(quotedPattern))"
         case .matchFailed:
-            "regex match failed: \(reason) (while matching '\(pattern)')"
+            "regex match failed: \(reason) (while matching \(quotedPattern))"
         }
+    }
+
+    /// The pattern in quotes, its first 120 characters when longer (a 2 MB
+    /// pattern filled the terminal); the error's offset says where.
+    private var quotedPattern: String {
+        guard pattern.count > 120 else { return "'\(pattern)'" }
+        return "'\(pattern.prefix(120))…' (\(pattern.count) characters)"
     }
 }
 

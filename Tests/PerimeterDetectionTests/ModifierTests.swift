@@ -298,6 +298,20 @@ let conditionCases: [MatchCase] = [
         #expect(regex.matchLimitExceededCount == 0)
     }
 
+    /// An invalid pattern is quoted in part when long: a 2 MB one filled
+    /// the terminal.
+    @Test func aLongInvalidPatternIsQuotedInPart() throws {
+        let pattern = String(repeating: "a", count: 5_000) + "("
+        do {
+            _ = try PerimeterRegexFacade.make(pattern)
+            Issue.record("an unclosed group compiled")
+        } catch {
+            let text = String(describing: error)
+            #expect(text.contains("(5001 characters)"))
+            #expect(text.count < 300, "\(text.count)")
+        }
+    }
+
     @Test func regexItselfThrowsMatchLimitExceeded() throws {
         let regex = try PerimeterRegexFacade.make("^(a+)+$")
         let subject = String(repeating: "a", count: 40) + "!"
