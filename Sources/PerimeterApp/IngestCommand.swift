@@ -394,9 +394,16 @@ final class ProblemReport {
 final class FileSink: EnrichedEventSink {
     private let handle: FileHandle
 
-    nonisolated(unsafe) static let standardOutput = FileSink(handle: .standardOutput)
+    /// "'enriched.ndjson'" or "standard output", for messages.
+    private let name: String
 
-    private init(handle: FileHandle) { self.handle = handle }
+    nonisolated(unsafe) static let standardOutput = FileSink(handle: .standardOutput,
+                                                             name: "standard output")
+
+    private init(handle: FileHandle, name: String) {
+        self.handle = handle
+        self.name = name
+    }
 
     /// Creates or truncates `path`, readable by its owner only: enriched
     /// events are raw events (SPEC §8).
@@ -407,9 +414,22 @@ final class FileSink: EnrichedEventSink {
                                       + String(cString: strerror(errno)))
         }
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        name = "'\(path)'"
     }
 
-    func write(_ line: [UInt8]) throws { try handle.write(contentsOf: line) }
+    func write(_ line: [UInt8]) throws {
+        do {
+            try handle.write(contentsOf: line)
+        } catch {
+            // Foundation's text names neither the file nor the system's
+            // reason in a readable way ("Error Domain=NSCocoaErrorDomain…").
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let cause = underlying.flatMap { $0.domain == NSPOSIXErrorDomain
+                ? String(cString: strerror(Int32($0.code))) : nil } ?? error.localizedDescription
+            throw OutputError(message: "cannot write enriched events to \(name): \(cause) "
+                              + "(the store keeps the batches committed before; a re-run resumes after them)")
+        }
+    }
     func flush() throws {}
 }
 

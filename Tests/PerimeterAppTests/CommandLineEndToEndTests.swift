@@ -598,4 +598,17 @@ struct CommandLineEndToEndTests {
                 "\(result.standardError)")
         #expect(try cli.counters()["events_read"] == 2)
     }
+
+    /// A full disk under the output is said in words, with the file.
+    @Test func aFullOutputIsSaidPlainly() throws {
+        guard let cli = try H.make("full") else { return }
+        defer { cli.remove() }
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+        let input = try cli.directory.write("in.ndjson", event)
+        let result = try cli.run(["ingest", "--output", "/dev/full", input])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains(
+            "cannot write enriched events to '/dev/full': No space left on device"),
+                "\(result.standardError)")
+    }
 }
