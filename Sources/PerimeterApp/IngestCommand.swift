@@ -183,8 +183,10 @@ enum IngestCommand {
             throw UsageError("cannot read rules at '\(path)': no such file or folder")
         }
         guard settings.hasRules else {
-            if arguments.value("--alerts") != nil {
-                throw UsageError("'--alerts' needs rules: give --rules PATH")
+            // Options of detection without rules would be dropped unread.
+            for option in ["--alerts", "--mapping", "--alert-window"]
+            where arguments.value(option) != nil {
+                throw UsageError("'\(option)' needs rules: give --rules PATH")
             }
             return nil
         }

@@ -116,7 +116,7 @@ struct AlertsCommandTests {
         #expect(bad.status == 2)
     }
 
-    @Test("--alerts without rules is a usage error; missing rules are named")
+    @Test("detection options without rules are a usage error; missing rules are named")
     func usage() throws {
         guard let cli = try CommandLineHarness.make("alerts-usage") else { return }
         defer { cli.remove() }
@@ -124,6 +124,12 @@ struct AlertsCommandTests {
                                      options: ["--alerts", cli.directory.path("a.ndjson")])
         #expect(noRules.status == 2)
         #expect(noRules.standardError.contains("'--alerts' needs rules"))
+        // As do the other options of detection: they would go unread.
+        for option in [["--mapping", "nosuch.yml"], ["--alert-window", "1h"]] {
+            let unread = try cli.ingest([Self.signIn("ws-vip", "10:00")], options: option)
+            #expect(unread.status == 2, "\(option)")
+            #expect(unread.standardError.contains("'\(option[0])' needs rules"), "\(option)")
+        }
         let missing = try cli.ingest([Self.signIn("ws-vip", "10:00")],
                                      options: ["--rules", "no-such-folder"])
         #expect(missing.status == 2)
