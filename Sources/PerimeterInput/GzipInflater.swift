@@ -7,6 +7,10 @@ final class GzipInflater {
     // it lives in its own allocation, not in a Swift property.
     private let stream: UnsafeMutablePointer<z_stream>
     private(set) var atMemberEnd = false
+    /// A failure met after some output: that output goes first (a bad
+    /// checksum in a member's trailer comes after all of its data), the
+    /// failure at the next call, as a truncated file keeps what it held.
+    private var pendingFailure: Failure?
 
     struct Failure: Error {
         let reason: String
@@ -33,6 +37,7 @@ final class GzipInflater {
     /// next member.
     func inflate(input: UnsafeRawBufferPointer,
                  output: UnsafeMutableRawBufferPointer) throws(Failure) -> (Int, Int) {
+        if let pendingFailure { throw pendingFailure }
         if atMemberEnd {
             let status = inflateReset(stream)
             precondition(status == Z_OK, "inflateReset failed with status \(status)")
@@ -58,6 +63,10 @@ final class GzipInflater {
             break
         default:
             let detail = stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
+            guard produced == 0 else {
+                pendingFailure = Failure(reason: detail)
+                return (consumed, produced)
+            }
             throw Failure(reason: detail)
         }
         return (consumed, produced)

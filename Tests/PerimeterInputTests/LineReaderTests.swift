@@ -135,6 +135,29 @@ func splitsLines(_ c: SplitCase) throws {
     }
 }
 
+/// A bad checksum in the trailer comes after all of the member's data:
+/// every line is read, then the error reported (the last chunk's lines
+/// were dropped with it), as a truncated file keeps what it held.
+@Test func aBadChecksumKeepsTheLinesBeforeIt() throws {
+    let folder = try ScratchFolder()
+    let text = (0..<100).map { "{\"n\":\($0)}\n" }.joined()
+    let compressed = try folder.gzip("c", Array(text.utf8))
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: compressed)))
+    bytes[bytes.count - 8] ^= 0xff  // the CRC-32 of the trailer
+    let path = try folder.write("crc.gz", bytes)
+    var lines: [String] = []
+    do {
+        try LineReader(path: path).forEachLine { line, _, _ in
+            lines.append(String(decoding: line, as: UTF8.self))
+        }
+        Issue.record("a bad checksum was read without error")
+    } catch let error as InputError {
+        #expect(error.code == .corruptCompressedData)
+        #expect(error.message.contains("incorrect data check"))
+    }
+    #expect(lines == (0..<100).map { "{\"n\":\($0)}" })
+}
+
 struct ResumeCase: CustomTestStringConvertible, Sendable {
     let offset: UInt64
     let startingLineNumber: Int?
