@@ -45,20 +45,24 @@ public struct DetectionSettings: Sendable {
     /// The settings of the configuration's `detection:` section, defaults elsewhere.
     public init(configuration: PerimeterConfiguration) throws {
         guard let section = configuration.sections["detection"], !section.isNull else { return }
-        try DetectionSettingsReader().apply(section, to: &self)
+        try DetectionSettingsReader(file: configuration.file).apply(section, to: &self)
     }
 
     public var hasRules: Bool { !rulePaths.isEmpty || !filterPaths.isEmpty }
 }
 
-/// A `detection:` value the stage refuses, with its line.
+/// A `detection:` value the stage refuses, with its file and line, or a
+/// rule set that cannot be loaded (its message says where).
 public struct DetectionSettingsError: Error, Sendable, CustomStringConvertible {
     public let code: String
-    public let line: Int
+    /// The configuration file, and the value's line in it.
+    public var file: String?
+    public var line: Int?
     public let message: String
 
     public var description: String {
-        "detection settings: \(message) (line \(line) of the configuration)"
+        guard let line else { return "detection settings: \(message)" }
+        return "\(file ?? "the configuration"):\(line): detection settings: \(message)"
     }
 }
 
@@ -146,7 +150,7 @@ public final class DetectionStage {
                                       mapping: settings.mapping,
                                       placeholders: settings.placeholders)
         } catch {
-            throw DetectionSettingsError(code: error.code, line: error.line ?? 0,
+            throw DetectionSettingsError(code: error.code, line: nil,
                                          message: error.message + " (while loading rules)")
         }
         reports = set.reports
@@ -485,9 +489,11 @@ public enum AlertJSON {
 // MARK: - Reading the `detection:` section
 
 private struct DetectionSettingsReader {
+    let file: String?
+
     func fail(_ node: YAMLNode, _ message: String) -> DetectionSettingsError {
-        DetectionSettingsError(code: "invalid-detection-settings", line: node.mark.line,
-                               message: message)
+        DetectionSettingsError(code: "invalid-detection-settings", file: file,
+                               line: node.mark.line, message: message)
     }
 
     func entries(_ node: YAMLNode, _ name: String, keys: [String]) throws
@@ -507,7 +513,9 @@ private struct DetectionSettingsReader {
         if let single = node.string, node.sequence == nil { return [single] }
         guard let items = node.sequence else { throw fail(node, "'\(name)' must be a list") }
         return try items.map { item in
-            guard let text = item.string else { throw fail(item, "'\(name)' holds text values") }
+            guard let text = item.string else {
+                throw fail(item, "'\(name)' must list text values only")
+            }
             return text
         }
     }

@@ -25,6 +25,8 @@ public struct PerimeterConfiguration: Sendable {
     public var batchSize = 5_000
     /// The raw YAML of sections other modules read (`detection`).
     public var sections: [String: YAMLNode] = [:]
+    /// The file these settings were read from, for those modules' messages.
+    public var file: String?
 
     public init() {}
 
@@ -32,6 +34,7 @@ public struct PerimeterConfiguration: Sendable {
     public static func load(path: String?) throws -> PerimeterConfiguration {
         var configuration = PerimeterConfiguration()
         guard let path else { return configuration }
+        configuration.file = path
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ConfigurationError(file: path, line: 0, message:
                 "cannot read the configuration file (no such file, or not readable)")
@@ -105,7 +108,9 @@ private struct ConfigurationReader {
         if let single = node.scalar, !single.isNull { return [single.value] }
         guard let items = node.sequence else { throw fail(node, "'\(name)' must be a list") }
         return try items.map { item in
-            guard let text = item.string else { throw fail(item, "'\(name)' holds text values") }
+            guard let text = item.string else {
+                throw fail(item, "'\(name)' must list text values only")
+            }
             return text
         }
     }

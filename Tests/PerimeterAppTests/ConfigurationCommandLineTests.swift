@@ -95,4 +95,23 @@ struct ConfigurationCommandLineTests {
             #expect(message.contains("did you mean \(suggestion)"), "\(command): \(message)")
         }
     }
+
+    /// A bad value of the detection section names the file and its own
+    /// line (the second item of the list, line 5), and a key said twice
+    /// in one mapping is refused with both lines.
+    @Test(arguments: [
+        ("detection:\n  placeholders:\n    admins:\n      - a\n      - {x: 1}\n", 5,
+         "'detection.placeholders.admins' must list text values only"),
+        ("ingest:\n  batch_size: 10\ningest:\n  batch_size: 20\n", 3,
+         "the key 'ingest' appears twice in one mapping (first on line 1)"),
+    ])
+    func aBadValueNamesItsFileAndLine(yaml: String, line: Int, message: String) throws {
+        guard let cli = try H.make("bad-value") else { return }
+        defer { cli.remove() }
+        let config = try cli.directory.write("perimeter.yaml", yaml)
+        let result = try cli.run(["ingest", "--no-output", "--config", config, "-"], input: "")
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(config):\(line)"), "\(result.standardError)")
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
 }
