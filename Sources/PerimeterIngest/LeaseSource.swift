@@ -49,23 +49,33 @@ public struct LeaseSource: Sendable, Hashable {
     }
 
     private static func parse(_ node: YAMLNode, file: String) throws -> LeaseSource {
-        func fail(_ message: String) -> ConfigurationError {
-            ConfigurationError(file: file, line: node.mark.line, message: message)
+        /// At the line of what is wrong (`place`), else of the entry.
+        func fail(_ message: String, at place: YAMLNode? = nil) -> ConfigurationError {
+            ConfigurationError(file: file, line: (place ?? node).mark.line, message: message)
         }
-        func strings(_ key: String) throws -> [String] {
-            guard let value = node[key] else { return [] }
+        func strings(_ value: YAMLNode?, _ key: String) throws -> [String] {
+            guard let value else { return [] }
             if let text = value.string { return [text] }
-            guard let items = value.sequence?.compactMap(\.string) else {
-                throw fail("'\(key)' must be a list of text values")
+            guard let items = value.sequence else {
+                throw fail("'\(key)' must be a list of text values", at: value)
             }
-            return items
+            return try items.map { item in
+                guard let text = item.string else {
+                    throw fail("'\(key)' must list text values only", at: item)
+                }
+                return text
+            }
         }
         let known = ["name", "when", "action_field", "grant", "release", "address_field",
                      "hostname_field", "mac_field"]
         for entry in node.mapping ?? YAMLMapping() {
             if let key = entry.key.string, !known.contains(key) {
-                throw fail("unknown key '\(key)' in a lease source; expected "
-                           + ListFormatting.disjunction(known))
+                var message = "unknown key '\(key)' in a lease source; expected "
+                    + ListFormatting.disjunction(known)
+                if let near = NearestName.find(key, in: known) {
+                    message += " (did you mean '\(near)'?)"
+                }
+                throw fail(message, at: entry.key)
             }
         }
         guard let name = node["name"]?.string else { throw fail("a lease source needs a 'name'") }
@@ -75,8 +85,7 @@ public struct LeaseSource: Sendable, Hashable {
         var conditions: [String: [String]] = [:]
         for entry in node["when"]?.mapping ?? YAMLMapping() {
             guard let field = entry.key.string else { continue }
-            conditions[field] = entry.value.string.map { [$0] }
-                ?? entry.value.sequence?.compactMap(\.string) ?? []
+            conditions[field] = try strings(entry.value, "when.\(field)")
         }
         guard !conditions.isEmpty else {
             throw fail("lease source '\(name)' needs a 'when' condition, or it would read every event")
@@ -84,8 +93,8 @@ public struct LeaseSource: Sendable, Hashable {
         return LeaseSource(
             name: name, conditions: conditions,
             actionField: node["action_field"]?.string ?? "event.action",
-            grantActions: try strings("grant").map { $0.lowercased() },
-            releaseActions: try strings("release").map { $0.lowercased() },
+            grantActions: try strings(node["grant"], "grant").map { $0.lowercased() },
+            releaseActions: try strings(node["release"], "release").map { $0.lowercased() },
             addressField: address, hostnameField: node["hostname_field"]?.string,
             macField: node["mac_field"]?.string)
     }

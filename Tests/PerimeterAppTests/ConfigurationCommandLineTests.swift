@@ -114,4 +114,28 @@ struct ConfigurationCommandLineTests {
         #expect(result.standardError.contains("\(config):\(line)"), "\(result.standardError)")
         #expect(result.standardError.contains(message), "\(result.standardError)")
     }
+
+    /// A lease sources file's unknown key is refused at its own line (it
+    /// was the entry's), with the nearest key.
+    @Test func aLeaseSourceKeyIsRefusedAtItsLine() throws {
+        guard let cli = try H.make("lease-key") else { return }
+        defer { cli.remove() }
+        let leases = try cli.directory.write("leases.yaml", """
+            lease_sources:
+              - name: kea
+                when: { event.dataset: [kea.dhcp4] }
+                action_field: event.action
+                grant: [dhcp4_lease_alloc]
+                release: [dhcp4_release]
+                address_field: client.ip
+                hostname_feild: client.domain
+            """)
+        let config = try cli.directory.write("perimeter.yaml",
+                                             "leases:\n  sources_file: \(leases)\n")
+        let result = try cli.run(["ingest", "--no-output", "--config", config, "-"], input: "")
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(leases):8: unknown key 'hostname_feild'"),
+                "\(result.standardError)")
+        #expect(result.standardError.contains("did you mean 'hostname_field'"))
+    }
 }
