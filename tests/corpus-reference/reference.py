@@ -313,9 +313,10 @@ class PublicSuffixList:
 
     def has_label_below_registrable(self, name):
         labels = name.split(".")
-        # A top label the list does not know (corp, internal, lan) is a
-        # private namespace: its first label names a machine.
-        private = labels[-1] not in self.rules and labels[-1] not in self.wildcards
+        # A top label of letters the list does not know (corp, internal,
+        # lan) is a private namespace: its first label names a machine.
+        private = labels[-1].isalpha() and labels[-1].isascii() \
+            and labels[-1] not in self.rules and labels[-1] not in self.wildcards
         return len(labels) > self.suffix_length(labels) + 1 or (private and len(labels) >= 2)
 
 

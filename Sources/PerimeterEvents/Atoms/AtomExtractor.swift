@@ -273,7 +273,7 @@ public struct AtomExtractor: Sendable {
         // labels; under a public one (`example.com`) it is a domain.
         let (isBelowRegistrable, hostname) = text.withUTF8 { bytes -> (Bool, Atom?) in
             guard publicSuffixes.registrableDomainStart(bytes) > 0
-                    || !publicSuffixes.listsTopLabel(bytes),
+                    || publicSuffixes.isPrivateNamespace(bytes),
                   let dot = ASCII.firstIndex(of: UInt8(ascii: "."), in: bytes)
             else { return (false, nil) }
             return (true, normalizer.hostname(utf8: ASCII.slice(bytes, 0..<dot)))

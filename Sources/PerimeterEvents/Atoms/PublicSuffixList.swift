@@ -165,13 +165,16 @@ public struct PublicSuffixList: Sendable {
         }
     }
 
-    /// Whether the list knows the name's top label (`com`, `uk`, `ck`):
-    /// one it does not (`corp`, `internal`, `lan`, `local`) is a private
-    /// namespace, which only the implicit `*` rule covers.
-    func listsTopLabel(_ name: UTF8Bytes) -> Bool {
+    /// Whether the name's top label is a private namespace (`corp`,
+    /// `internal`, `lan`, `local`): letters only, as a top-level domain's,
+    /// and a label the list does not know (only its implicit `*` rule
+    /// covers it). A top label with digits (`kube-dns.16f484369d214dae`, an
+    /// object's id) is no namespace at all.
+    func isPrivateNamespace(_ name: UTF8Bytes) -> Bool {
         let top = ASCII.lastIndex(of: UInt8(ascii: "."), in: name)
             .map { ASCII.slice(name, $0 + 1..<name.count) } ?? name
-        return byteRules.contains(top) || byteWildcardParents.contains(top)
+        return !top.isEmpty && top.allSatisfy(ASCII.isLetter)
+            && !byteRules.contains(top) && !byteWildcardParents.contains(top)
     }
 
     /// The offset where the registrable domain of ASCII bytes starts, or

@@ -195,6 +195,7 @@ struct AtomExtractorTests {
         ("NAS.internal", ["hostname:nas", "fqdn:nas.internal"]),
         ("printer.lan.", ["hostname:printer", "fqdn:printer.lan"]),
         ("example.co.uk", []),
+        ("kube-dns.16f484369d214dae", []),                     // an object's id, no domain
         ("a_b.c_d.example.org", []),                            // the domain is no domain
         ("x_y.com", []),                                        // nothing below the suffix
     ]
