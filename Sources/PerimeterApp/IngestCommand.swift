@@ -243,12 +243,10 @@ enum IngestCommand {
         var seen: [[UInt64]: String] = [:]
         var result: [String] = []
         for input in inputs {
-            var status = stat()
-            guard input != "-", stat(input, &status) == 0 else {
+            guard input != "-", let identity = fileIdentity(input) else {
                 result.append(input)
                 continue
             }
-            let identity = [UInt64(status.st_dev), UInt64(status.st_ino)]
             if let first = seen[identity] {
                 Terminal.note("'\(input)' is the file '\(first)' again: read once")
                 continue
@@ -265,11 +263,7 @@ enum IngestCommand {
     /// own input grew without end.
     private static func refuseOutputsOverInputs(_ arguments: ParsedArguments,
                                                 inputs: [String]) throws {
-        func identity(_ path: String) -> [UInt64]? {
-            var status = stat()
-            guard stat(path, &status) == 0 else { return nil }
-            return [UInt64(status.st_dev), UInt64(status.st_ino)]
-        }
+        let identity = fileIdentity
         var taken: [(what: String, identity: [UInt64]?, path: String)] = []
         for input in inputs where input != "-" {
             taken.append(("the input '\(input)'", identity(input), input))
@@ -291,6 +285,14 @@ enum IngestCommand {
             }
             taken.append(("the file of '\(option)'", written, path))
         }
+    }
+
+    /// The device and inode of the file at `path` (links followed), nil
+    /// when there is none.
+    private static func fileIdentity(_ path: String) -> [UInt64]? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return [UInt64(status.st_dev), UInt64(status.st_ino)]
     }
 
     private static func outputSink(_ arguments: ParsedArguments) throws -> EnrichedEventSink? {
@@ -429,7 +431,8 @@ final class FileSink: EnrichedEventSink {
             let cause = underlying.flatMap { $0.domain == NSPOSIXErrorDomain
                 ? String(cString: strerror(Int32($0.code))) : nil } ?? error.localizedDescription
             throw OutputError(message: "cannot write enriched events to \(name): \(cause) "
-                              + "(the store keeps the batches committed before; a re-run resumes after them)")
+                              + "(the store keeps the batches committed before; a re-run "
+                              + "resumes after them)")
         }
     }
     func flush() throws {}

@@ -127,7 +127,8 @@ extension APIHandlers {
         var status: StoredJob.Status?
         if let text = query["status"] {
             guard let value = StoredJob.Status(rawValue: text) else {
-                throw APIErrors.invalidQuery("status", "must be queued, running, succeeded or failed")
+                throw APIErrors.invalidQuery("status",
+                                             "must be queued, running, succeeded or failed")
             }
             status = value
         }

@@ -266,7 +266,8 @@ struct AssetRouteTests {
         #expect(closed?["rejected"] as? Bool == true)
         // The observed address rejected above shows the same way, at the
         // time it was first seen.
-        let address = (shown["atoms"] as? [[String: Any]])?.first { $0["type"] as? String == "ipv4" }
+        let address = (shown["atoms"] as? [[String: Any]])?
+            .first { $0["type"] as? String == "ipv4" }
         #expect(address?["from"] as? String == "2026-03-02T08:00:00.000Z")
         #expect(address?["to"] as? String == "2026-03-02T08:00:00.000Z")
         #expect(address?["rejected"] as? Bool == true)
