@@ -551,7 +551,7 @@ struct CommandLineEndToEndTests {
     @Test func outputsThatWouldDestroyAnInputAreRefused() throws {
         guard let cli = try H.make("clobber") else { return }
         defer { cli.remove() }
-        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+        let event = H.oneHostEvent
         let input = try cli.directory.write("in.ndjson", event)
         #expect(try cli.run(["ingest", "--no-output", input]).status == 0)
         let storeBytes = try Data(contentsOf: URL(fileURLWithPath: cli.store))
@@ -571,7 +571,7 @@ struct CommandLineEndToEndTests {
     @Test func theWriterLockFollowsASymbolicLink() throws {
         guard let cli = try H.make("symlink-lock") else { return }
         defer { cli.remove() }
-        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+        let event = H.oneHostEvent
         let input = try cli.directory.write("in.ndjson", event)
         #expect(try cli.run(["ingest", "--no-output", input]).status == 0)
         let link = cli.directory.path("link.db")
@@ -589,7 +589,7 @@ struct CommandLineEndToEndTests {
     @Test func aFileNamedTwiceIsReadOnce() throws {
         guard let cli = try H.make("twice") else { return }
         defer { cli.remove() }
-        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+        let event = H.oneHostEvent
         let input = try cli.directory.write("in.ndjson", event + event)
         let result = try cli.run(["ingest", "--no-output", "--no-resume", input,
                                   cli.directory.url.path + "/./in.ndjson"])
@@ -603,7 +603,7 @@ struct CommandLineEndToEndTests {
     @Test func aFullOutputIsSaidPlainly() throws {
         guard let cli = try H.make("full") else { return }
         defer { cli.remove() }
-        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+        let event = H.oneHostEvent
         let input = try cli.directory.write("in.ndjson", event)
         let result = try cli.run(["ingest", "--output", "/dev/full", input])
         #expect(result.status == 1)

@@ -21,6 +21,10 @@ struct CommandLineHarness {
                                   store: directory.path("perimeter.db"))
     }
 
+    /// One event of host ws-1: the input of tests about the command itself.
+    static let oneHostEvent =
+        #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+
     /// Runs `perimeter ARGUMENTS --db STORE`.
     @discardableResult
     func run(_ arguments: [String], input: String? = nil) throws -> PerimeterExecutable.Result {
