@@ -88,7 +88,7 @@ enum IngestCommand {
         options.resumes = !arguments.flag("--no-resume")
 
         let inputs = distinctInputs(arguments.positionals.isEmpty ? ["-"] : arguments.positionals)
-        try refuseOutputsOverInputs(arguments, inputs: inputs)
+        try refuseOutputsOverInputs(arguments, inputs: inputs, configuration: configuration)
         let detection = try detectionStage(arguments, configuration: configuration)
         let sink = try outputSink(arguments)
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
@@ -258,33 +258,75 @@ enum IngestCommand {
     }
 
     /// Refuses a file written by the ingest (`--output`, `--rejects`,
-    /// `--alerts`) that is an input, the store or another of them: opening
-    /// it emptied an input or the store, and a rejects file read as its
-    /// own input grew without end.
+    /// `--alerts`, standard output redirected to a file) that is a file it
+    /// reads (an input, the configuration, a rule, a mapping), the store,
+    /// or another output: opening it emptied an input or corrupted the
+    /// store, and an output read as its own input grew without end. Paths
+    /// are compared as the system resolves them, links followed, also for
+    /// files not made yet; a folder of rules protects what is inside it.
     private static func refuseOutputsOverInputs(_ arguments: ParsedArguments,
-                                                inputs: [String]) throws {
-        let identity = fileIdentity
+                                                inputs: [String],
+                                                configuration: PerimeterConfiguration) throws {
         var taken: [(what: String, identity: [UInt64]?, path: String)] = []
-        for input in inputs where input != "-" {
-            taken.append(("the input '\(input)'", identity(input), input))
+        func protect(_ path: String, as what: String) {
+            taken.append((what, fileIdentity(path), resolvedPath(path)))
         }
+        for input in inputs where input != "-" { protect(input, as: "the input '\(input)'") }
         let store = CommonOptions.databasePath(arguments)
-        for file in [store, store + "-wal", store + "-shm"] {
-            taken.append(("the store '\(store)'", identity(file), file))
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            protect(store + suffix, as: "the store '\(store)'")
         }
-        for option in ["--output", "--rejects", "--alerts"] {
-            guard let path = arguments.value(option), path != "-" else { continue }
-            let written = identity(path)
-            let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
-            if let clash = taken.first(where: { other in
-                (written != nil && other.identity == written)
-                    || URL(fileURLWithPath: other.path).standardizedFileURL.path == standardized
-            }) {
-                throw UsageError("'\(option) \(path)' is \(clash.what): writing there would "
+        if let file = configuration.file { protect(file, as: "the configuration '\(file)'") }
+        let settings = try? DetectionSettings(configuration: configuration)
+        let ruleFiles = arguments.all("--rules") + arguments.all("--filters")
+            + (settings?.rulePaths ?? []) + (settings?.filterPaths ?? [])
+            + [arguments.value("--mapping")].compactMap { $0 }
+        for path in ruleFiles { protect(path, as: "the rules or mapping at '\(path)'") }
+
+        func clash(_ path: String, _ identity: [UInt64]?) -> String? {
+            let resolved = resolvedPath(path)
+            return taken.first { other in
+                (identity != nil && other.identity == identity) || other.path == resolved
+                    || resolved.hasPrefix(other.path.hasSuffix("/") ? other.path : other.path + "/")
+            }?.what
+        }
+        let outputs: [(option: String, path: String)] = ["--output", "--rejects", "--alerts"]
+            .compactMap { option in
+                arguments.value(option).flatMap { $0 == "-" ? nil : (option, $0) }
+            }
+        let toStandardOutput = !arguments.flag("--no-output")
+            && (arguments.value("--output") ?? "-") == "-"
+        for (option, path) in outputs {
+            if let what = clash(path, fileIdentity(path)) {
+                throw UsageError("'\(option) \(path)' is \(what): writing there would "
                                  + "destroy it; choose another file")
             }
-            taken.append(("the file of '\(option)'", written, path))
+            protect(path, as: "the file of '\(option)'")
         }
+        // Standard output redirected into a file (`> events.ndjson`).
+        var status = stat()
+        if toStandardOutput, fstat(1, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
+           let what = taken.first(where: {
+               $0.identity == [UInt64(status.st_dev), UInt64(status.st_ino)]
+           })?.what {
+            throw UsageError("standard output is \(what): writing there would destroy it; "
+                             + "send the enriched events elsewhere (--output FILE or --no-output)")
+        }
+    }
+
+    /// `path` as the system resolves it, symbolic links followed, also
+    /// when its last component does not exist yet (or is a link to a file
+    /// that does not).
+    private static func resolvedPath(_ path: String) -> String {
+        var url = URL(fileURLWithPath: path).standardizedFileURL
+        for _ in 0..<16 {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)
+            else { break }
+            url = URL(fileURLWithPath: target, relativeTo: url.deletingLastPathComponent())
+                .standardizedFileURL
+        }
+        let parent = url.deletingLastPathComponent().resolvingSymlinksInPath()
+        return parent.appendingPathComponent(url.lastPathComponent).standardizedFileURL.path
     }
 
     /// The device and inode of the file at `path` (links followed), nil

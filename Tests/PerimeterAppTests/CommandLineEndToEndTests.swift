@@ -555,14 +555,29 @@ struct CommandLineEndToEndTests {
         let input = try cli.directory.write("in.ndjson", event)
         #expect(try cli.run(["ingest", "--no-output", input]).status == 0)
         let storeBytes = try Data(contentsOf: URL(fileURLWithPath: cli.store))
+        let config = try cli.directory.write("perimeter.yaml", "ingest:\n  batch_size: 100\n")
+        try FileManager.default.createDirectory(atPath: cli.directory.path("rules"),
+                                                withIntermediateDirectories: true)
         for options in [["--output", input], ["--rejects", input], ["--output", cli.store],
-                        ["--output", "o.ndjson", "--alerts", "./o.ndjson"]] {
+                        ["--output", cli.store + "-journal"],
+                        ["--output", "o.ndjson", "--alerts", "./o.ndjson"],
+                        ["--config", config, "--output", config],
+                        ["--rules", "rules", "--output", "rules/new.yml"]] {
             let result = try cli.run(["ingest"] + options + [input])
             #expect(result.status == 2, "\(options)")
             #expect(result.standardError.contains("would destroy it"), "\(options)")
         }
         #expect(try String(contentsOfFile: input, encoding: .utf8) == event)
         #expect(try Data(contentsOf: URL(fileURLWithPath: cli.store)) == storeBytes)
+        // A store not made yet, named through a linked folder.
+        let real = cli.directory.path("real")
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: cli.directory.path("linked"),
+                                                   withDestinationPath: real)
+        let linked = try cli.binary.run(["ingest", "--db", "linked/new.db", "--output",
+                                         "real/new.db", input], in: cli.directory.url)
+        #expect(linked.status == 2, "\(linked.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: real + "/new.db"))
     }
 
     /// The writer lock follows a symbolic link to the store: a second
