@@ -200,7 +200,9 @@ enum IngestCommand {
                              + "(\(report.reasonCode ?? "error")): \(report.reason ?? "")")
         }
         for warning in stage.filterWarnings { Terminal.warning(warning) }
-        let alerts = try arguments.value("--alerts").map { try FileSink(path: $0) }
+        let alerts = try arguments.value("--alerts").map {
+            try FileSink(path: $0, contents: "alerts")
+        }
         return (stage, alerts)
     }
 
@@ -436,24 +438,28 @@ final class ProblemReport {
     }
 }
 
-/// Enriched events to a file or standard output.
+/// Enriched events (or alerts) to a file or standard output.
 final class FileSink: EnrichedEventSink {
     private let handle: FileHandle
 
     /// "'enriched.ndjson'" or "standard output", for messages.
     private let name: String
+    /// What the lines are ("enriched events", "alerts"), for messages.
+    private let contents: String
 
     nonisolated(unsafe) static let standardOutput = FileSink(handle: .standardOutput,
-                                                             name: "standard output")
+                                                             name: "standard output",
+                                                             contents: "enriched events")
 
-    private init(handle: FileHandle, name: String) {
+    private init(handle: FileHandle, name: String, contents: String) {
         self.handle = handle
         self.name = name
+        self.contents = contents
     }
 
     /// Creates or truncates `path`, readable by its owner only: enriched
     /// events are raw events (SPEC §8).
-    init(path: String) throws {
+    init(path: String, contents: String = "enriched events") throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw OutputError(message: "cannot open '\(path)' for writing: "
@@ -461,18 +467,15 @@ final class FileSink: EnrichedEventSink {
         }
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         name = "'\(path)'"
+        self.contents = contents
     }
 
     func write(_ line: [UInt8]) throws {
         do {
             try handle.write(contentsOf: line)
         } catch {
-            // Foundation's text names neither the file nor the system's
-            // reason in a readable way ("Error Domain=NSCocoaErrorDomain…").
-            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-            let cause = underlying.flatMap { $0.domain == NSPOSIXErrorDomain
-                ? String(cString: strerror(Int32($0.code))) : nil } ?? error.localizedDescription
-            throw OutputError(message: "cannot write enriched events to \(name): \(cause) "
+            throw OutputError(message: "cannot write \(contents) to \(name): "
+                              + "\(writeFailureReason(error)) "
                               + "(the store keeps the batches committed before; a re-run "
                               + "resumes after them)")
         }

@@ -84,12 +84,12 @@ enum RulesCommands {
     }
 
     private static func usage(_ message: String) -> Int32 {
-        FileHandle.standardError.write(Data("perimeter rules: \(message)\n\n\(help)\n".utf8))
+        Terminal.write("perimeter rules: \(message)\n\n\(help)\n")
         return 2
     }
 
     private static func fail(_ message: String) -> Int32 {
-        FileHandle.standardError.write(Data("perimeter rules: \(message)\n".utf8))
+        Terminal.write("perimeter rules: \(message)\n")
         return 1
     }
 
@@ -121,7 +121,7 @@ enum RulesCommands {
             }
         }
         for warning in set.filterTargetsWithoutRule {
-            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            Terminal.write("warning: \(warning)\n")
         }
         let summary = RuleCheckSummary(reports: set.reports)
         guard summary.total > 0 || !set.filters.isEmpty else {
@@ -130,7 +130,7 @@ enum RulesCommands {
         }
         if json {
             fflush(nil)
-            FileHandle.standardError.write(Data((summary.text + "\n").utf8))
+            Terminal.write(summary.text + "\n")
         } else {
             print(summary.text)
         }
@@ -154,8 +154,8 @@ enum RulesCommands {
         var problems = 0
         for report in set.reports where report.status == .refused {
             problems += 1
-            FileHandle.standardError.write(Data(
-                "\(report.path):\(report.line): refused (\(report.reasonCode ?? "")): \(report.reason ?? "")\n".utf8))
+            Terminal.write("\(report.path):\(report.line): refused (\(report.reasonCode ?? "")): "
+                           + "\(report.reason ?? "")\n")
         }
         guard !set.rules.isEmpty else { return fail("no rule compiled from '\(rulePath)'") }
         let unmapped = set.rules.filter { $0.status == .compiledUnmapped }.count
@@ -165,9 +165,8 @@ enum RulesCommands {
                             + "\(unmapped == 1 ? "is" : "are") compiled-unmapped; "
                             + "--unmapped runs them (see 'perimeter rules check')")
             }
-            FileHandle.standardError.write(Data(
-                ("\(Formatting.count(unmapped, "compiled-unmapped rule")) not run "
-                 + "(--unmapped runs them, see 'perimeter rules check')\n").utf8))
+            Terminal.write("\(Formatting.count(unmapped, "compiled-unmapped rule")) not run "
+                           + "(--unmapped runs them, see 'perimeter rules check')\n")
         }
         guard eventsPaths.filter({ $0 == "-" }).count <= 1 else {
             return usage("standard input (-) can be read once")
@@ -181,7 +180,7 @@ enum RulesCommands {
         var eventCount = 0
         // Line problems are shown up to a limit, as an ingest shows them.
         let lineProblems = ProblemReport(quiet: false, noun: "line problem") {
-            FileHandle.standardError.write(Data(($0 + "\n").utf8))
+            Terminal.write($0 + "\n")
         }
         func reportLine(_ text: String) {
             problems += 1
@@ -227,7 +226,7 @@ enum RulesCommands {
                 }
             } catch let error as InputError {
                 // What was read of the input counts; the next input goes on.
-                FileHandle.standardError.write(Data("\(error.message)\n".utf8))
+                Terminal.write("\(error.message)\n")
                 problems += 1
             } catch {
                 return fail(String(describing: error))
@@ -241,7 +240,7 @@ enum RulesCommands {
         // The matches went to standard output through its buffer: out first,
         // so that the two streams sent to one file keep their order.
         fflush(nil)
-        FileHandle.standardError.write(Data((summary + "\n").utf8))
+        Terminal.write(summary + "\n")
         return problems == 0 ? 0 : 1
     }
 

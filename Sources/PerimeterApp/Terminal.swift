@@ -22,8 +22,11 @@ enum Terminal {
         write("\r\u{1B}[K")
     }
 
+    /// Writes to standard error. A stream that cannot be written (a full
+    /// disk under `2> file`) loses the message, not the run: the
+    /// Objective-C-style write trapped there.
     static func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 
     /// Text for a person's screen with its control characters written out

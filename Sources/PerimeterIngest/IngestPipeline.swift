@@ -42,7 +42,20 @@ public struct LineProblem: Sendable, CustomStringConvertible {
     /// Zero-based offset in the line of the first wrong byte, when known.
     public var byteOffset: Int? = nil
 
-    public var description: String { "\(source):\(line): \(message)" }
+    /// `source:line: message`; a problem of no line (the rejects file
+    /// cannot be written) is `source: message`.
+    public var description: String {
+        line > 0 ? "\(source):\(line): \(message)" : "\(source): \(message)"
+    }
+}
+
+/// The system's reason a file write failed, in its words (`No space left
+/// on device`): Foundation's own text is "Error Domain=NSCocoaErrorDomain…".
+public func writeFailureReason(_ error: any Error) -> String {
+    let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+    return underlying.flatMap {
+        $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : nil
+    } ?? error.localizedDescription
 }
 
 /// Runs events through the whole pipeline: read → atoms → discovery →
@@ -242,8 +255,17 @@ public final class IngestPipeline {
             onProblem(LineProblem(source: source, line: lineNumber, message: error.message,
                                   code: error.code.rawValue, byteOffset: error.byteOffset))
             if let rejects {
-                rejects.write(Data(line))
-                rejects.write(Data([0x0A]))
+                do {
+                    try rejects.write(contentsOf: Data(line) + [0x0A])
+                } catch {
+                    // The line is reported and counted all the same; the
+                    // copies stop (the Objective-C-style write trapped).
+                    self.rejects = nil
+                    onProblem(LineProblem(source: options.rejectsPath ?? "rejects", line: 0,
+                                          message: "cannot write the rejects file: "
+                                              + writeFailureReason(error)
+                                              + "; malformed lines are no longer copied there"))
+                }
             }
             return
         }

@@ -625,5 +625,13 @@ struct CommandLineEndToEndTests {
         #expect(result.standardError.contains(
             "cannot write enriched events to '/dev/full': No space left on device"),
                 "\(result.standardError)")
+        // A rejects file that cannot be written is said once; the run goes
+        // on (the write trapped: SIGILL).
+        let bad = try cli.directory.write("bad.ndjson", "not json\n" + event)
+        let rejects = try cli.run(["ingest", "--no-output", "--rejects", "/dev/full", bad])
+        #expect(rejects.status == 0, "\(rejects.standardError)")
+        #expect(rejects.standardError.contains(
+            "/dev/full: cannot write the rejects file: No space left on device"))
+        #expect(rejects.standardError.contains("malformed lines        1"))
     }
 }
