@@ -161,8 +161,11 @@ enum AlertsCommand {
             throw UsageError("give the id of one alert, as 'alerts list' shows it")
         }
         let community = try CommonOptions.community(arguments)
-        guard try CommonOptions.openStore(arguments).closeAlert(id: id, community: community)
-        else {
+        // A running ingest or server holds the open alerts in memory and
+        // would add its next matches to the closed one: one writer at a time.
+        let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
+        defer { withExtendedLifetime(lock) {} }
+        guard try store.closeAlert(id: id, community: community) else {
             Terminal.error("cannot close alert \(id): no open alert with this id in community "
                            + "'\(community)'")
             return 1

@@ -164,7 +164,12 @@ enum DiscoveryCommand {
             do { rule = try DiscoveryRule(parsing: arguments.positionals[1]) } catch {
                 throw UsageError(error.message)
             }
+            // A writer (a server, an ingest) holds the rules in memory:
+            // while it runs, the change goes through it (the API), or a
+            // running server would go on with the old switch.
+            let lock = try StoreLock(store: CommonOptions.databasePath(arguments))
             try store.setRule(rule, enabled: action == "enable", community: community)
+            withExtendedLifetime(lock) {}
             print("\(rule.rawValue) \(action == "enable" ? "on" : "off") for community '\(community)'")
         default:
             throw UsageError("unknown discovery action '\(action)'; expected list, enable or disable")

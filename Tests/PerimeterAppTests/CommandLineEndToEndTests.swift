@@ -634,4 +634,27 @@ struct CommandLineEndToEndTests {
             "/dev/full: cannot write the rejects file: No space left on device"))
         #expect(rejects.standardError.contains("malformed lines        1"))
     }
+
+    /// Discovery switches and alert closing write the store: while another
+    /// process writes it (a server holding them in memory), they are
+    /// refused, as the other writing commands are (the server went on
+    /// with the old switch; a closed alert took the next matches).
+    @Test func switchesAndClosingTakeTheWriterLock() throws {
+        guard let cli = try H.make("switch-lock") else { return }
+        defer { cli.remove() }
+        #expect(try cli.ingest([H.oneHostEvent]).status == 0)
+        do {
+            let lock = try StoreLock(store: cli.store)
+            for arguments in [["discovery", "disable", "unique_accounts"],
+                              ["alerts", "close", "1"]] {
+                let result = try cli.run(arguments)
+                #expect(result.status == 1, "\(arguments)")
+                #expect(result.standardError.contains(
+                    "being written by another perimeter process"),
+                        "\(arguments): \(result.standardError)")
+            }
+            withExtendedLifetime(lock) {}
+        }
+        #expect(try cli.run(["discovery", "disable", "unique_accounts"]).status == 0)
+    }
 }
