@@ -14,8 +14,12 @@ enum CommonOptions {
         .init(name: "--community", valueName: "NAME", help: "The community (default: default)."),
     ]
 
-    static func databasePath(_ arguments: ParsedArguments) -> String {
-        arguments.value("--db") ?? environment("PERIMETER_DB") ?? "perimeter.db"
+    /// The store's path; an empty `--db ""` is refused (SQLite reads it as
+    /// a temporary database, thrown away at the end).
+    static func databasePath(_ arguments: ParsedArguments) throws -> String {
+        let path = arguments.value("--db") ?? environment("PERIMETER_DB") ?? "perimeter.db"
+        guard !path.isEmpty else { throw UsageError("'--db' needs the path of the store file") }
+        return path
     }
 
     static func configuration(_ arguments: ParsedArguments) throws -> PerimeterConfiguration {
@@ -47,7 +51,7 @@ enum CommonOptions {
     /// Opens the store. Commands that only read refuse a missing file
     /// rather than create an empty store at a mistyped path.
     static func openStore(_ arguments: ParsedArguments, creating: Bool = false) throws -> InventoryStore {
-        let path = databasePath(arguments)
+        let path = try databasePath(arguments)
         if !creating && !FileManager.default.fileExists(atPath: path) {
             throw UsageError("no store at '\(path)' (an ingest creates it; give the right --db)")
         }
@@ -57,7 +61,7 @@ enum CommonOptions {
     /// Opens the store for writing, holding the one-writer lock for as
     /// long as the returned lock lives.
     static func openStoreForWriting(_ arguments: ParsedArguments) throws -> (InventoryStore, StoreLock) {
-        let path = databasePath(arguments)
+        let path = try databasePath(arguments)
         let lock = try StoreLock(store: path)
         return (try InventoryStore(path: path), lock)
     }

@@ -274,7 +274,7 @@ enum IngestCommand {
             taken.append((what, fileIdentity(path), resolvedPath(path)))
         }
         for input in inputs where input != "-" { protect(input, as: "the input '\(input)'") }
-        let store = CommonOptions.databasePath(arguments)
+        let store = try CommonOptions.databasePath(arguments)
         for suffix in ["", "-wal", "-shm", "-journal"] {
             protect(store + suffix, as: "the store '\(store)'")
         }

@@ -54,8 +54,8 @@ enum ServeCommand {
             http.accessLog = { record in Terminal.write(record.line + "\n") }
         }
         let configuration = try CommonOptions.configuration(arguments)
-        var options = PerimeterServerOptions(storePath: CommonOptions.databasePath(arguments),
-                                             configuration: configuration, http: http)
+        var options = try PerimeterServerOptions(storePath: CommonOptions.databasePath(arguments),
+                                                 configuration: configuration, http: http)
         options.detection = try detectionSettings(arguments, configuration: configuration)
         options.log = { line in Terminal.write("perimeter: \(line)\n") }
         let server = try PerimeterAPIServer(options: options)
