@@ -67,9 +67,10 @@ public final class EventReader {
         parsed.forEachText(of: ids.timestamp) { text in
             if timestamp == nil { timestamp = EventTime(parsingUTF8: text) }
         }
-        let agentIDs = extracted.atoms.compactMap {
-            $0.fieldIndex == fields.agentID && $0.atom.type == .agentID ? $0.atom.value : nil
-        }
+        let agentIDField = fields.agentID
+        let agentIDs = Array(extracted.atoms.lazy.compactMap {
+            $0.fieldIndex == agentIDField && $0.atom.type == .agentID ? $0.atom.value : nil
+        }.prefix(Self.identifiersPerList))
         // One initialiser call: setting the fields one by one copied the
         // observation about ten times per event.
         let observation = EventObservation(
@@ -89,11 +90,20 @@ public final class EventReader {
 
     // MARK: - Subjects
 
+    /// The most values of one list a host's or account's identifiers take
+    /// from one event (addresses, MACs, host and agent ids, emails, SIDs):
+    /// a machine has a few,
+    /// and discovery compares each with the host's others, so a list of
+    /// 40,000 MACs held every intake for a minute. The rest stay atoms of
+    /// the event (matched, enriched), not the host's.
+    static let identifiersPerList = 256
+
     private func hostSubject(_ parsed: ParsedEvent, _ atoms: [FoundAtom]) -> HostSubject? {
         // One pass over the atoms, sorted into the subject's slots.
         var nameHostname: Atom?, nameFQDN: Atom?, fallbackHostname: Atom?, fallbackFQDN: Atom?
         var addresses: [Atom] = [], macs: [Atom] = [], hostIDs: [Atom] = [], agentIDs: [Atom] = []
         let fields = fields
+        let limit = Self.identifiersPerList
         for found in atoms {
             let field = found.fieldIndex, type = found.atom.type
             if field == fields.hostName {
@@ -103,13 +113,15 @@ public final class EventReader {
                 if type == .hostname && fallbackHostname == nil { fallbackHostname = found.atom }
                 if type == .fqdn && fallbackFQDN == nil { fallbackFQDN = found.atom }
             } else if field == fields.hostIP {
-                if type == .ipv4 || type == .ipv6 { addresses.append(found.atom) }
+                if type == .ipv4 || type == .ipv6, addresses.count < limit {
+                    addresses.append(found.atom)
+                }
             } else if field == fields.hostMAC {
-                if type == .mac { macs.append(found.atom) }
+                if type == .mac, macs.count < limit { macs.append(found.atom) }
             } else if field == fields.hostID || field == fields.cloudInstanceID {
-                if type == .hostID { hostIDs.append(found.atom) }
+                if type == .hostID, hostIDs.count < limit { hostIDs.append(found.atom) }
             } else if field == fields.agentID {
-                if type == .agentID { agentIDs.append(found.atom) }
+                if type == .agentID, agentIDs.count < limit { agentIDs.append(found.atom) }
             }
         }
         let usesName = nameHostname != nil
@@ -129,9 +141,9 @@ public final class EventReader {
             if field == fields.userName && type == .username {
                 if username == nil { username = found.atom }
             } else if field == fields.userEmail && type == .email {
-                emails.append(found.atom)
+                if emails.count < Self.identifiersPerList { emails.append(found.atom) }
             } else if field == fields.userID && type == .sid {
-                sids.append(found.atom)
+                if sids.count < Self.identifiersPerList { sids.append(found.atom) }
             }
         }
         guard let username else { return nil }

@@ -657,4 +657,20 @@ struct CommandLineEndToEndTests {
         }
         #expect(try cli.run(["discovery", "disable", "unique_accounts"]).status == 0)
     }
+
+    /// A host takes at most 256 values of one identifier list from one
+    /// event (a list of 40,000 MACs held the ingest a minute); the rest
+    /// stay atoms of the event.
+    @Test func aHostTakesAtMost256ValuesOfAList() throws {
+        guard let cli = try H.make("long-list") else { return }
+        defer { cli.remove() }
+        let macs = (0..<300).map { String(format: "\"02:00:00:00:%02x:%02x\"", $0 / 256, $0 % 256) }
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"switch-1","mac":["#
+            + macs.joined(separator: ",") + "]}}"
+        #expect(try cli.ingest([event]).status == 0)
+        let shown = try cli.run(["assets", "show", "switch-1", "--json"])
+        let object = try #require(shown.outputLines.first.flatMap(H.object))
+        let atoms = object["atoms"] as? [[String: Any]] ?? []
+        #expect(atoms.filter { $0["type"] as? String == "mac" }.count == 256)
+    }
 }
