@@ -162,7 +162,7 @@ enum EditCommands {
         }
         Terminal.endProgress()
         print("job \(job.id): \(job.status.rawValue); \(Formatting.count(job.changed)) of "
-              + "\(Formatting.count(job.total)) assets changed")
+              + "\(Formatting.count(job.total, "asset")) changed")
         return job.status == .succeeded ? 0 : 1
     }
 

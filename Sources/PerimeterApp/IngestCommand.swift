@@ -393,7 +393,7 @@ enum IngestCommand {
         }
         if let counts = try? store.assetCounts(community: community) {
             let total = counts.reduce(0) { $0 + $1.count }
-            lines.append("store \(store.path): \(Formatting.count(total)) assets in community "
+            lines.append("store \(store.path): \(Formatting.count(total, "asset")) in community "
                          + "'\(community)'")
         }
         if outputWasSuppressed {

@@ -155,7 +155,10 @@ enum JSONFields {
             throw APIErrors.malformedJSON("it is JSON but not an object")
         }
         if let key = duplicateKey(in: body) {
-            throw APIErrors.malformedJSON("the field '\(key)' appears twice in one object")
+            throw HTTPError(status: 400, code: .malformedBody,
+                            message: "malformed request body: a field appears twice in one "
+                                + "object (which one was meant?)",
+                            details: ["field": .string(key)])
         }
         return object
     }

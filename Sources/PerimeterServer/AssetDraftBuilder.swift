@@ -61,8 +61,8 @@ public struct AssetDraftBuilder: Sendable {
                              + "\(Asset.maximumTagLength) characters, not \(long.count)")
         }
         if tags.contains(where: { $0.contains(";") }) {
-            throw RowProblem(column: "tags", message: "a tag cannot hold ';' (it separates the "
-                             + "tags of a CSV row)")
+            throw RowProblem(column: "tags", message: "a tag cannot hold a semicolon (it "
+                             + "separates the tags of a CSV row)")
         }
         if tags.contains(where: \.holdsControlCharacter) {
             throw RowProblem(column: "tags", message: "a tag cannot hold control characters")

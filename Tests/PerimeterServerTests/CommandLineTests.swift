@@ -33,7 +33,7 @@ struct CommandLineTests {
                                       "set_reviewed", "--reviewed", "true", "--filter",
                                       "{\"category\": \"host\"}"] + db)
         #expect(bulk.status == 0, "\(bulk.standardError)")
-        #expect(bulk.outputText.contains("1 of 1 assets changed"))
+        #expect(bulk.outputText.contains("1 of 1 asset changed"))
         let rejected = try perimeter.run(["atoms", "reject", "DC-01", "mac=00:11:22:33:44:55",
                                           "--community", "acme"] + db)
         #expect(rejected.status == 0, "\(rejected.standardError)")

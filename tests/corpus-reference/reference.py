@@ -108,7 +108,9 @@ BUILTIN_NAMES = {"system", "local system", "local service", "network service",
                  # the same in French, German, Portuguese and Spanish Windows
                  "système", "sistema", "service local", "service réseau",
                  "lokaler dienst", "netzwerkdienst", "serviço local", "serviço de rede",
-                 "servicio local", "servicio de red"}
+                 "servicio local", "servicio de red",
+                 # as logs that drop accents write them
+                 "systeme", "service reseau", "servico local", "servico de rede"}
 BUILTIN_DOMAINS = {"nt authority", "nt service", "builtin", "window manager",
                    "font driver host", "autorite nt", "autorité nt", "nt-autorität",
                    "autoridade nt", "autoridad nt"}
@@ -259,9 +261,11 @@ def username(value, sibling_domain=None):
         user, _, domain = text.rpartition("@")
     if domain is None and sibling_domain is not None:
         domain = sibling_domain.strip()
+    if domain is not None and len(domain) > 1 and domain.endswith("."):
+        domain = domain[:-1]  # the root's dot
     if domain is not None and (domain in ("", ".") or is_placeholder(domain)):
         domain = None
-    if not user or is_placeholder(user) or is_sid_shaped(user):
+    if not any(c.isalnum() for c in user) or is_placeholder(user) or is_sid_shaped(user):
         return None
     if domain is None and is_address_text(user):
         return None
@@ -429,7 +433,10 @@ def extract(fields, psl):
                     add(path, hostname(label))
     for path in ("related.hosts", "related.host"):
         for value in values(path):
-            add(path, fqdn(value) if "." in value else hostname(value))
+            if value.strip().endswith(".") and value.count(".") == 1:
+                add(path, hostname(value.strip()[:-1]))  # `ws-01.`: the root's dot
+            else:
+                add(path, fqdn(value) if "." in value else hostname(value))
     for path in FQDN_FIELDS:
         for value in values(path):
             add(path, fqdn(value))

@@ -142,6 +142,8 @@ extension AtomNormalizer {
         "système", "sistema", "service local", "service réseau", "lokaler dienst",
         "netzwerkdienst", "serviço local", "serviço de rede", "servicio local",
         "servicio de red",
+        // The same as logs that drop accents write them.
+        "systeme", "service reseau", "servico local", "servico de rede",
     ]
 
     /// Whether the account name (user part, lower case) or its domain is a
@@ -223,6 +225,10 @@ extension AtomNormalizer {
     /// The end of `username(utf8:)` for ASCII bytes.
     private func qualifiedUsername(user: UTF8Bytes, domain: UTF8Bytes?) -> Atom? {
         var domain = domain
+        // `corp.` is `corp`: the root's dot ends a DNS name.
+        if let known = domain, known.count > 1, known.last == UInt8(ascii: ".") {
+            domain = ASCII.slice(known, 0..<known.count - 1)
+        }
         if let known = domain,
            known.isEmpty || (known.count == 1 && known[0] == UInt8(ascii: "."))
             || isPlaceholder(utf8: known) {
@@ -232,7 +238,9 @@ extension AtomNormalizer {
         // a mask all the same (`isPlaceholder` sees the other masks).
         let isMaskedMachine = user.last == UInt8(ascii: "$")
             && Self.isRedactionMask(ASCII.slice(user, 0..<user.count - 1))
-        guard !user.isEmpty, !isPlaceholder(utf8: user), !Self.isSIDShaped(utf8: user),
+        // A name of no letter or digit (`@`, `$`) names nobody.
+        guard user.contains(where: { ASCII.isLetter($0) || ASCII.isDigit($0) }),
+              !isPlaceholder(utf8: user), !Self.isSIDShaped(utf8: user),
               !isMaskedMachine,
               !Self.isBuiltInPrincipal(user: user, domain: domain),
               domain != nil || !Self.isAddressText(user)
@@ -302,10 +310,14 @@ extension AtomNormalizer {
         if domain == nil, let siblingDomain {
             domain = ASCII.trimmed(Substring(siblingDomain))
         }
+        if let known = domain, known.count > 1, known.hasSuffix(".") {
+            domain = known.dropLast()
+        }
         if let known = domain, known.isEmpty || known == "." || isPlaceholder(known) {
             domain = nil
         }
-        guard !user.isEmpty, !isPlaceholder(user), !Self.isSIDShaped(user) else { return nil }
+        guard user.contains(where: { $0.isLetter || $0.isNumber }), !isPlaceholder(user),
+              !Self.isSIDShaped(user) else { return nil }
 
         let lowerUser = ASCII.lowercased(user)
         let lowerDomain = domain.map { ASCII.lowercased($0) }

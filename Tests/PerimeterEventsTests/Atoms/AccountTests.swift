@@ -47,6 +47,9 @@ struct AccountTests {
         ("user@corp.example.com", nil, "corp.example.com\\user"),
         ("User@Corp.Example.com", "IGNORED", "corp.example.com\\user"),
         ("bob@", nil, "bob"),                                   // a form cut short
+        ("bob6@corp.", nil, "corp\\bob6"),                      // the root's dot
+        ("@", nil, nil),                                        // no letter, nobody
+        ("SYSTEME", "DOMAIN", nil),                             // accents dropped
         ("Éric@", "CORP", "éric"),                              // an empty domain is none
         ("asr", "testsiem.onmicrosoft.com", "testsiem.onmicrosoft.com\\asr"),
         ("admin", "-", "admin"),                                // placeholder domain

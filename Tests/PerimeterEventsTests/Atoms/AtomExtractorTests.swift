@@ -200,6 +200,14 @@ struct AtomExtractorTests {
         ("x_y.com", []),                                        // nothing below the suffix
     ]
 
+    /// related.hosts reads `ws-01.` as the hostname it is, as the host
+    /// fields do.
+    @Test func aRootDottedNameInRelatedHostsIsAHostname() {
+        let event = DictionaryEventSource(fields: ["related.hosts": ["WS-01.", "dc.corp.example."]])
+        let found = Set(Self.extractor.extract(from: event).atoms.map(\.atom.description))
+        #expect(found == ["hostname:ws-01", "fqdn:dc.corp.example"])
+    }
+
     @Test(arguments: hostNameCases)
     func fqdnInHostName(value: String, expected: Set<String>) {
         let event = DictionaryEventSource(fields: ["host.name": [value]])
