@@ -74,7 +74,13 @@ extension Inventory {
             }
             let isName = atom.type == .hostname || atom.type == .fqdn
             if atom.type == .hostname && holders.count > 1 {
-                match.ambiguousAtoms.append(atom)
+                // `ws-01` that the event also spells out in full
+                // (`ws-01.corp.example.org`) names that machine only.
+                let spelled = fqdnHolders(spelling: atom, among: atoms, ids: ids, in: scope,
+                                          at: time)
+                let narrowed = holders.filter { spelled.contains($0) }
+                if !narrowed.isEmpty { holders = narrowed }
+                if holders.count > 1 { match.ambiguousAtoms.append(atom) }
             }
             for asset in holders {
                 let index = match.assets.firstIndex(of: asset) ?? {
@@ -100,6 +106,18 @@ extension Inventory {
             match.ambiguousAtoms.removeAll { $0.type == .hostname }
         }
         return match
+    }
+
+    /// The holders of the event's fqdns whose first label is `hostname`.
+    private func fqdnHolders(spelling hostname: Atom, among atoms: [Atom], ids: [Int32],
+                             in scope: ScopeKey, at time: EventTime) -> [AssetID] {
+        var found: [AssetID] = []
+        for (atom, id) in zip(atoms, ids) where atom.type == .fqdn {
+            let label = atom.value.utf8.prefix { $0 != UInt8(ascii: ".") }
+            guard label.elementsEqual(hostname.value.utf8) else { continue }
+            found += holders(atomID: id, atom: atom, in: scope, at: time)
+        }
+        return found
     }
 
     /// `holders(of:in:at:)` with the id of the atom in `scope` known.

@@ -58,6 +58,19 @@ import Testing
             Fixture.host("ws-01", at: t0 + .seconds(9), fqdn: "ws-01.corp.example.org"),
         ])
         #expect(inventory.assetCount == 2)
+        // An event that spells one of them out names that one; the short
+        // name alone names both, marked ambiguous.
+        let later = t0 + .hours(1)
+        let short = FieldAtom(atom: Fixture.hostname("ws-01"), field: "host.name")
+        let full = FieldAtom(atom: Atom(type: .fqdn, normalizedValue: "ws-01.lab.example.net"),
+                             field: "host.name")
+        let spelled = inventory.match([short, full], in: Fixture.scope, at: later)
+        #expect(spelled.assets.count == 1)
+        #expect(!spelled.isAmbiguous)
+        #expect(spelled.assets == inventory.match([full], in: Fixture.scope, at: later).assets)
+        let alone = inventory.match([short], in: Fixture.scope, at: later)
+        #expect(alone.assets.count == 2)
+        #expect(alone.isAmbiguous)
     }
 
     /// SPEC §3.1: a failed logon creates no account (a password spray

@@ -699,6 +699,12 @@ class Inventory:
                 holders = holders if len(holders) == 1 else []
             else:
                 holders = self.held(atom, event.time)
+            if atom[0] == "hostname" and len(holders) > 1:
+                # ws-01 that the event spells out in full names that machine.
+                spelled = [h for _, other in event.atoms
+                           if other[0] == "fqdn" and other[1].split(".")[0] == atom[1]
+                           for h in self.held(other, event.time)]
+                holders = [h for h in holders if h in spelled] or holders
             is_id = atom[0] in ("host_id", "agent_id") or (atom[0] == "mac" and field == "host.mac")
             bucket = named if atom[0] in ("hostname", "fqdn") else identified if is_id else result
             bucket += [h for h in holders if h not in bucket]
