@@ -41,11 +41,24 @@ public struct LeaseSource: Sendable, Hashable {
                 "cannot read the lease sources file (no such file, or not readable)")
         }
         let documents = try YAMLParser.parseFile(atPath: path)
+        if documents.count > 1 {
+            throw ConfigurationError(file: path, line: documents[1].mark.line, message:
+                "a lease sources file holds one YAML document; this one starts another")
+        }
         guard let list = documents.first?["lease_sources"]?.sequence else {
             throw ConfigurationError(file: path, line: documents.first?.mark.line ?? 1,
                                      message: "expected a 'lease_sources:' list")
         }
-        return try list.map { try parse($0, file: path) }
+        var sources: [LeaseSource] = []
+        for (node, source) in try list.map({ ($0, try parse($0, file: path)) }) {
+            // Two entries of one name: the second would replace the first.
+            guard !sources.contains(where: { $0.name == source.name }) else {
+                throw ConfigurationError(file: path, line: node.mark.line, message:
+                    "a second lease source is named '\(source.name)'; names are unique")
+            }
+            sources.append(source)
+        }
+        return sources
     }
 
     private static func parse(_ node: YAMLNode, file: String) throws -> LeaseSource {

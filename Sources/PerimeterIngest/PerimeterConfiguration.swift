@@ -40,6 +40,12 @@ public struct PerimeterConfiguration: Sendable {
                 "cannot read the configuration file (no such file, or not readable)")
         }
         let documents = try YAMLParser.parseFile(atPath: path)
+        // A second document (`---`) would be read by nobody, its mistakes
+        // with it.
+        if documents.count > 1 {
+            throw ConfigurationError(file: path, line: documents[1].mark.line, message:
+                "a configuration file holds one YAML document; this one starts another")
+        }
         guard let root = documents.first, !root.isNull else { return configuration }
         var reader = ConfigurationReader(file: path)
         try reader.apply(root, to: &configuration)
@@ -205,7 +211,12 @@ private struct ConfigurationReader {
             switch key {
             case "lateness_window": settings.latenessWindow = try duration(value, key)
             case "future_tolerance": settings.futureTolerance = try duration(value, key)
-            case "address_expiry": settings.addressExpiry = try duration(value, key)
+            case "address_expiry":
+                // Zero would close every address the instant it is seen.
+                settings.addressExpiry = try duration(value, key)
+                guard settings.addressExpiry.milliseconds > 0 else {
+                    throw fail(value, "'address_expiry' must be longer than 0s")
+                }
             case "shared_address_hosts":
                 settings.sharedAddressHosts = try int(value, key, in: 1...1_000_000)
             default: settings.sharedAddressWindow = try duration(value, key)

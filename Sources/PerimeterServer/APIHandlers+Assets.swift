@@ -102,7 +102,10 @@ extension APIHandlers {
         var object = AssetJSON.atom(attachment, addressExpiry: addressExpiry)
         object["id"] = attachment.id
         object["origin"] = attachment.origin
-        object["last_seen"] = attachment.lastSeen.description
+        // An atom confirmed and never seen has no sighting: null, not
+        // the start of time ("-infinity").
+        object["last_seen"] = attachment.lastSeen == .distantPast
+            ? NSNull() : attachment.lastSeen.description
         if let entity = attachment.key.scope.entity { object["entity"] = entity }
         return object
     }

@@ -19,8 +19,10 @@ extension APIHandlers {
         switch format {
         case "csv":
             do { rows = try AssetRowReader.csv(text) } catch let problem as RowProblem {
+                let why = problem.message.contains("appears twice") ? "a column twice"
+                    : "an unknown column"
                 throw HTTPError(status: 400, code: "bad_header",
-                                message: "import refused: the CSV header has an unknown column",
+                                message: "import refused: the CSV header has \(why)",
                                 details: ["row": 1, "column": .string(problem.column ?? "")])
             }
         case "jsonl", "json": rows = AssetRowReader.jsonLines(text)

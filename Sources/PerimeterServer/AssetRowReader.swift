@@ -10,6 +10,13 @@ public enum AssetRowReader {
         let columns = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let known = ["name", "category", "subcategory", "criticality", "tags", "reviewed",
                      "description", "entity"]
+        // A column twice: which cell of a row was meant? (The last one
+        // was kept silently.)
+        if let twice = columns.enumerated().first(where: { columns.prefix($0.offset)
+            .contains($0.element) })?.element {
+            throw RowProblem(column: twice, message: "the CSV column '\(twice)' appears twice "
+                             + "in the header")
+        }
         for column in columns where !known.contains(column)
             && !column.hasPrefix("atom.") && !column.hasPrefix("property.") {
             throw RowProblem(column: column, message: "unknown CSV column '\(column)'; expected "

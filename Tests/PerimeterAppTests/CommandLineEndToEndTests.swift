@@ -673,4 +673,17 @@ struct CommandLineEndToEndTests {
         let atoms = object["atoms"] as? [[String: Any]] ?? []
         #expect(atoms.filter { $0["type"] as? String == "mac" }.count == 256)
     }
+
+    /// A CSV header naming a column twice is refused: which cell was meant?
+    /// (The last one was kept silently.)
+    @Test func aCSVColumnTwiceIsRefused() throws {
+        guard let cli = try H.make("csv-twice") else { return }
+        defer { cli.remove() }
+        #expect(try cli.ingest([H.oneHostEvent]).status == 0)
+        let path = try cli.directory.write("dup.csv", "name,category,Name\nx,host,y\n")
+        let result = try cli.run(["assets", "import", path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("the CSV column 'name' appears twice in the header"),
+                "\(result.standardError)")
+    }
 }

@@ -104,6 +104,9 @@ struct ConfigurationCommandLineTests {
          "'detection.placeholders.admins' must list text values only"),
         ("ingest:\n  batch_size: 10\ningest:\n  batch_size: 20\n", 3,
          "the key 'ingest' appears twice in one mapping (first on line 1)"),
+        ("timeline:\n  address_expiry: 0s\n", 2, "'address_expiry' must be longer than 0s"),
+        ("ingest:\n  batch_size: 10\n---\ningest:\n  bogus: 1\n", 4,
+         "a configuration file holds one YAML document; this one starts another"),
     ])
     func aBadValueNamesItsFileAndLine(yaml: String, line: Int, message: String) throws {
         guard let cli = try H.make("bad-value") else { return }
