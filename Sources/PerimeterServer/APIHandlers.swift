@@ -77,6 +77,14 @@ struct APIHandlers: Sendable {
                     : "unknown; expected " + ListFormatting.disjunction(route.parameters))
             throw APIErrors.invalidQuery(name, why)
         }
+        // A parameter of one value given twice (`?limit=1&limit=3`): routes
+        // read the first or the last; which was meant is not ours to guess.
+        var seen: Set<String> = []
+        for item in request.queryItems where !Self.repeatableParameters.contains(item.name) {
+            guard seen.insert(item.name).inserted else {
+                throw APIErrors.invalidQuery(item.name, "is given twice; it takes one value")
+            }
+        }
         do {
             return try await route.action(self, context)
         } catch let error as StoreError {
@@ -126,6 +134,9 @@ struct APIHandlers: Sendable {
     }
 
     // MARK: - The route table
+
+    /// The parameters that take several values (`?tag=a&tag=b`).
+    static let repeatableParameters: Set<String> = ["tag", "category"]
 
     static let listParameters = AssetFilter.parameters + ["sort", "order", "limit", "cursor",
                                                           "count"]

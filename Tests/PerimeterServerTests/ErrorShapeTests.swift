@@ -66,6 +66,9 @@ struct ErrorShapeTests {
              code: "malformed_query"),
         Case(method: "GET", target: "/v1/assets?criticality=68-100", body: nil, status: 400,
              code: "malformed_query"),
+        // One value given twice: the first or the last? (Routes differed.)
+        Case(method: "GET", target: "/v1/jobs?limit=1&limit=3", body: nil, status: 400,
+             code: "malformed_query"),
     ]
 
     @Test(arguments: cases)
