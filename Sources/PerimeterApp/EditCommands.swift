@@ -149,6 +149,9 @@ enum EditCommands {
             guard let filter = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else {
                 throw UsageError("'--filter' must be a JSON object")
             }
+            if let key = InventoryEditor.repeatedKey(in: text) {
+                throw UsageError("'--filter' gives '\(key)' twice; which one was meant?")
+            }
             request["filter"] = filter
         default: throw UsageError("give either '--id' (repeatable) or '--filter'")
         }

@@ -87,6 +87,12 @@ public final class InventoryEditor: Sendable {
 
     /// Runs a bulk action (the API's `/v1/bulk` JSON object text) to the
     /// end, calling `progress` after each chunk; returns the finished job.
+    /// The first key that one object of `json` holds twice, for the
+    /// command line's JSON options (the API refuses such bodies too).
+    public static func repeatedKey(in json: String) -> String? {
+        JSONFields.duplicateKey(in: json.utf8)
+    }
+
     public func bulk(requestJSON: String, chunkSize: Int = 1_000,
                      progress: @Sendable (StoredJob) -> Void = { _ in }) async throws -> StoredJob {
         try await run {
