@@ -50,8 +50,12 @@ struct ConditionParser {
         return expression
     }
 
+    /// The condition is quoted by its first 120 characters when longer
+    /// (a 200,000-character one filled the terminal).
     private func failure(_ reason: String) -> RuleRefusal {
-        RuleRefusal(code: "invalid-condition", message: "\(reason) in condition '\(text)'")
+        let quoted = text.count > 120 ? "'\(text.prefix(120))…' (\(text.count) characters)"
+            : "'\(text)'"
+        return RuleRefusal(code: "invalid-condition", message: "\(reason) in condition \(quoted)")
     }
 
     private func describe(_ index: Int) -> String {
