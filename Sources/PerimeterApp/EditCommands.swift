@@ -283,8 +283,15 @@ enum EditCommands {
                     "id": entry.id, "asset": record.asset.uuidString.lowercased(),
                     "actor": record.actor, "action": record.action, "at": record.at.description,
                 ]
-                object["before"] = record.before ?? NSNull()
-                object["after"] = record.after ?? NSNull()
+                // Nested, as the API's audit route gives them: they are JSON.
+                func nested(_ text: String?) -> Any {
+                    text.flatMap {
+                        try? JSONSerialization.jsonObject(with: Data($0.utf8),
+                                                          options: .fragmentsAllowed)
+                    } ?? NSNull()
+                }
+                object["before"] = nested(record.before)
+                object["after"] = nested(record.after)
                 print(AssetJSON.line(object))
             } else {
                 print([record.at.description, record.asset.uuidString.lowercased(), record.actor,

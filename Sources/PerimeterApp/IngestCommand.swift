@@ -182,6 +182,7 @@ enum IngestCommand {
         where !FileManager.default.fileExists(atPath: path) {
             throw UsageError("cannot read rules at '\(path)': no such file or folder")
         }
+        try refuseFiltersWithoutRules(settings, filtersGiven: !filters.isEmpty)
         guard settings.hasRules else {
             // Options of detection without rules would be dropped unread.
             for option in ["--alerts", "--mapping", "--alert-window"]
@@ -204,6 +205,17 @@ enum IngestCommand {
             try FileSink(path: $0, contents: "alerts")
         }
         return (stage, alerts)
+    }
+
+    /// Filters only suppress what rules match: alone they would load and
+    /// never act, and the rules were most likely forgotten.
+    static func refuseFiltersWithoutRules(_ settings: DetectionSettings,
+                                          filtersGiven: Bool) throws {
+        guard settings.rulePaths.isEmpty, !settings.filterPaths.isEmpty else { return }
+        throw UsageError(filtersGiven
+            ? "'--filters' needs rules: give --rules PATH"
+            : "the configuration's detection section names filters but no rules; "
+                + "filters only suppress the matches of rules")
     }
 
     static func printDetectionSummary(_ summary: DetectionSummary) {

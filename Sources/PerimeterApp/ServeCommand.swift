@@ -89,6 +89,7 @@ enum ServeCommand {
         let filters = arguments.all("--filters")
         if !rules.isEmpty { settings.rulePaths = rules }
         if !filters.isEmpty { settings.filterPaths = filters }
+        try IngestCommand.refuseFiltersWithoutRules(settings, filtersGiven: !filters.isEmpty)
         for path in settings.rulePaths + settings.filterPaths
         where !FileManager.default.fileExists(atPath: path) {
             throw UsageError("cannot read rules at '\(path)': no such file or folder")

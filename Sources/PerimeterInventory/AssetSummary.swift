@@ -60,6 +60,14 @@ enum AssetSummary {
         return (encode(old), encode(new))
     }
 
+    /// The atom an analyst confirmed or rejected, type and value: the
+    /// trail must say which address or name it was (an erasure redacts
+    /// the value here as everywhere else).
+    static func atom(_ atom: Atom) -> String {
+        encode([("atom", render { JSONText.appendQuoted(atom.type.rawValue, to: &$0) }),
+                ("value", render { JSONText.appendQuoted(atom.value, to: &$0) })])
+    }
+
     private static func render(_ write: (inout [UInt8]) -> Void) -> [UInt8] {
         var bytes: [UInt8] = []
         write(&bytes)

@@ -101,7 +101,7 @@ extension Inventory {
             rejected.remove(at: index)
         }
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
-                                         after: "{\"atom\":\"\(atom.type.rawValue)\"}"))
+                                         after: AssetSummary.atom(atom)))
     }
 
     /// Rejects an atom for an asset: discovery never attaches it to that
@@ -122,6 +122,6 @@ extension Inventory {
         let record = RejectedAtom(asset: id, atom: atom)
         if rejected.insert(record).inserted { pending.rejected.append(record) }
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "reject_atom", at: time,
-                                         after: "{\"atom\":\"\(atom.type.rawValue)\"}"))
+                                         after: AssetSummary.atom(atom)))
     }
 }

@@ -125,7 +125,9 @@ struct AlertsCommandTests {
         #expect(noRules.status == 2)
         #expect(noRules.standardError.contains("'--alerts' needs rules"))
         // As do the other options of detection: they would go unread.
-        for option in [["--mapping", "nosuch.yml"], ["--alert-window", "1h"]] {
+        let filter = cli.directory.path("filter.yml")
+        #expect(FileManager.default.createFile(atPath: filter, contents: Data("title: f\n".utf8)))
+        for option in [["--mapping", "nosuch.yml"], ["--alert-window", "1h"], ["--filters", filter]] {
             let unread = try cli.ingest([Self.signIn("ws-vip", "10:00")], options: option)
             #expect(unread.status == 2, "\(option)")
             #expect(unread.standardError.contains("'\(option[0])' needs rules"), "\(option)")

@@ -343,7 +343,9 @@ struct CommandLineEndToEndTests {
         #expect(ids == ids.sorted())
         let latest = try entries(["--limit", "2"])
         #expect(latest.compactMap { $0["id"] as? Int } == Array(ids.suffix(2)))
-        #expect((latest.last?["after"] as? String)?.contains("30") == true)
+        // Before and after are JSON objects, as the API gives them.
+        #expect((latest.last?["before"] as? [String: Any])?["criticality"] as? Int == 20)
+        #expect((latest.last?["after"] as? [String: Any])?["criticality"] as? Int == 30)
         let next = try entries(["--after", String(ids[0]), "--limit", "1"])
         #expect(next.compactMap { $0["id"] as? Int } == [ids[1]])
     }

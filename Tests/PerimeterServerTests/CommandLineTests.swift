@@ -47,6 +47,13 @@ struct CommandLineTests {
                 as? String
         }
         #expect(actions == ["create", "update", "bulk:set_reviewed", "reject_atom"])
+        // The trail names the atom rejected, not only its type.
+        let rejection = audit.outputLines.last.flatMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(rejection?["after"] as? [String: String]
+                == ["atom": "mac", "value": "00:11:22:33:44:55"],
+                "\(String(describing: rejection))")
 
         // The server sees what the terminal did, and stops on SIGTERM.
         let process = try perimeter.launch(["serve", "--listen", "127.0.0.1:0", "--quiet"] + db)
