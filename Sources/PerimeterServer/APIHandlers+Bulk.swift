@@ -197,6 +197,7 @@ extension APIHandlers {
             + "\"enriched\":\(outcome.enriched),\"discovered\":\(outcome.created),"
             + "\"late\":\(outcome.late),\"future\":\(outcome.future),"
             + "\"matches\":\(outcome.matches),\"alerts_opened\":\(outcome.alertsOpened),"
+            + "\"regex_limit_exceeded\":\(outcome.regexLimitExceeded),"
             + "\"problems\":["
         for (index, problem) in outcome.problems.prefix(1_000).enumerated() {
             if index > 0 { json += "," }

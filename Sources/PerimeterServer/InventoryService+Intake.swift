@@ -22,6 +22,9 @@ struct IntakeOutcome: Sendable {
     /// Sigma rule matches, and the alerts they opened (joined ones aside).
     var matches = 0
     var alertsOpened = 0
+    /// Regex tests that stopped at PCRE2's match limit and read as no
+    /// match: a rule may have missed an event it should have matched.
+    var regexLimitExceeded = 0
     var problems: [Problem] = []
     /// The enriched events, one per line, when asked for.
     var enrichedLines: [UInt8] = []
@@ -35,6 +38,7 @@ struct IntakeOutcome: Sendable {
         future += other.future
         matches += other.matches
         alertsOpened += other.alertsOpened
+        regexLimitExceeded += other.regexLimitExceeded
         problems += other.problems
         enrichedLines += other.enrichedLines
     }
@@ -98,6 +102,8 @@ extension InventoryService {
         if let detectionBefore, let detectionAfter = intake.detection?.summary {
             outcome.matches = detectionAfter.matches - detectionBefore.matches
             outcome.alertsOpened = detectionAfter.alertsOpened - detectionBefore.alertsOpened
+            outcome.regexLimitExceeded = detectionAfter.regexLimitExceeded
+                - detectionBefore.regexLimitExceeded
         }
         outcome.problems = intake.problems
         outcome.enrichedLines = enrichedLines
@@ -105,6 +111,7 @@ extension InventoryService {
         intakeTotals.malformed += outcome.malformed
         intakeTotals.enriched += outcome.enriched
         intakeTotals.created += outcome.created
+        intakeTotals.regexLimitExceeded += outcome.regexLimitExceeded
         return outcome
     }
 

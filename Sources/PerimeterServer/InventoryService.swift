@@ -221,4 +221,5 @@ struct IntakeTotals: Sendable {
     var malformed = 0
     var enriched = 0
     var created = 0
+    var regexLimitExceeded = 0
 }

@@ -72,6 +72,7 @@ enum OpenAPIDocument {
                                 "enriched": "integer", "discovered": "integer",
                                 "late": "integer", "future": "integer",
                                 "matches": "integer", "alerts_opened": "integer",
+                                "regex_limit_exceeded": "integer",
                                 "problems": "[object]"], optional: ["events": "[object]"]),
         "Forgotten": object(["dry_run": "boolean", "rows_erased": "integer",
                              "deleted": "object", "redacted": "object"]),

@@ -62,6 +62,10 @@ final class ServerMetrics: Sendable {
         text += "perimeter_events_enriched_total \(intake.enriched)\n"
         family("perimeter_assets_discovered_total", "counter", "Assets created by discovery.")
         text += "perimeter_assets_discovered_total \(intake.created)\n"
+        family("perimeter_regex_limit_exceeded_total", "counter",
+               "Sigma regex tests on received events that stopped at the match limit "
+                   + "(read as no match).")
+        text += "perimeter_regex_limit_exceeded_total \(intake.regexLimitExceeded)\n"
         family("perimeter_intake_pipelines", "gauge",
                "Intake pipelines held: one per entity that sent events recently.")
         text += "perimeter_intake_pipelines \(intakePipelines)\n"

@@ -72,6 +72,40 @@ struct IntakeDetectionTests {
         #expect(acmeUUIDs.isDisjoint(with: globexUUIDs))
     }
 
+    /// A regex cut short by PCRE2's match limit reads as no match: the
+    /// sender is told how many tests of its request stopped there, and
+    /// /metrics keeps the total.
+    @Test func aRegexAtItsMatchLimitIsCountedInTheAnswer() async throws {
+        let directory = NSTemporaryDirectory() + "perimeter-intake-limit-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory,
+                                                withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            title: Runaway pattern
+            id: intake-regex-limit
+            logsource: {product: any}
+            detection:
+                sel:
+                    message|re: '^(a+)+$'
+                condition: sel
+            """.write(toFile: directory + "/re.yml", atomically: true, encoding: .utf8)
+        let server = try await TestServer.start { options in
+            options.detection.rulePaths = [directory]
+            options.detection.mapping = .none
+        }
+        // The first message backtracks past the limit; the second matches.
+        let runaway = String(repeating: "a", count: 40) + "!"
+        let body = #"{"message":"\#(runaway)"}"# + "\n" + #"{"message":"aaa"}"# + "\n"
+        let answer = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                           body: Array(body.utf8)).json()
+        #expect(answer["received"] as? Int == 2)
+        #expect(answer["matches"] as? Int == 1)
+        #expect(answer["regex_limit_exceeded"] as? Int == 1)
+        let metrics = try await server.call("GET", "/metrics", as: "operator").text
+        #expect(metrics.contains("perimeter_regex_limit_exceeded_total 1\n"))
+        await server.stop()
+    }
+
     @Test func aServerWithoutRulesCountsNoMatches() async throws {
         let server = try await TestServer.start()
         let answer = try await server.call("POST", "/v1/events", as: "acme/ingest",
