@@ -253,10 +253,20 @@ enum IngestCommand {
 
     /// The inputs, each file once: a file named twice (`f f`, `f ./f`, a
     /// link) would be read twice with `--no-resume`. Said on the terminal.
+    /// Standard input redirected from a file that is also named (`f - < f`)
+    /// is that file again: the named one is kept, as it can resume.
     private static func distinctInputs(_ inputs: [String]) -> [String] {
         var seen: [[UInt64]: String] = [:]
         var result: [String] = []
+        var status = stat()
+        let standardInput = fstat(0, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+            ? [UInt64(status.st_dev), UInt64(status.st_ino)] : nil
         for input in inputs {
+            if input == "-", let standardInput,
+               let named = inputs.first(where: { $0 != "-" && fileIdentity($0) == standardInput }) {
+                Terminal.note("standard input is the file '\(named)' again: read once")
+                continue
+            }
             guard input != "-", let identity = fileIdentity(input) else {
                 result.append(input)
                 continue

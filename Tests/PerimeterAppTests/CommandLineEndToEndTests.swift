@@ -616,6 +616,27 @@ struct CommandLineEndToEndTests {
         #expect(try cli.counters()["events_read"] == 2)
     }
 
+    /// Standard input redirected from a file that is named too is that
+    /// file again: read once, as the named input (which can resume).
+    @Test func standardInputFromANamedInputIsReadOnce() throws {
+        guard let cli = try H.make("stdin-twice") else { return }
+        defer { cli.remove() }
+        let event = H.oneHostEvent
+        let input = try cli.directory.write("in.ndjson", event + event)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "exec \"$0\" ingest --no-output --no-resume --db \"$1\" "
+                           + "\"$2\" - < \"$2\"", cli.binary.path, cli.store, input]
+        let error = Pipe()
+        shell.standardError = error
+        try shell.run()
+        let said = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0, "\(said)")
+        #expect(said.contains("standard input is the file '\(input)' again: read once"), "\(said)")
+        #expect(try cli.counters()["events_read"] == 2)
+    }
+
     /// A full disk under the output is said in words, with the file.
     @Test func aFullOutputIsSaidPlainly() throws {
         guard let cli = try H.make("full") else { return }
