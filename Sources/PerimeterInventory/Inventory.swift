@@ -264,7 +264,12 @@ public final class Inventory {
     /// Hands the changes since the last call to the store, and forgets them.
     public func drainChanges() -> InventoryChanges {
         flushStreamWatermark(of: stream)
-        pending.activity.merge(timelines.drainActivity(), uniquingKeysWith: +)
+        // Empty here as a rule: assigning spares rehashing every count.
+        if pending.activity.isEmpty {
+            pending.activity = timelines.drainActivity()
+        } else {
+            pending.activity.merge(timelines.drainActivity(), uniquingKeysWith: +)
+        }
         let changes = InventoryChanges(
             assets: pending.assets.compactMap { assets[$0] },
             seenTimes: pending.seenAssets.subtracting(pending.assets).compactMap { id in

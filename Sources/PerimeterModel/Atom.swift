@@ -68,8 +68,11 @@ public struct Atom: Sendable, Hashable, Codable, Comparable, CustomStringConvert
     /// A domain-qualified user name without its domain (`corp\admin` →
     /// `admin`); nil for a name without one and for other atoms.
     public var bareUserName: String? {
-        guard type == .username, let slash = value.lastIndex(of: "\\") else { return nil }
-        return String(value[value.index(after: slash)...])
+        // By bytes: this runs for every user name of every event, and a
+        // backslash is one byte that never starts or ends another character.
+        guard type == .username, let slash = value.utf8.lastIndex(of: UInt8(ascii: "\\"))
+        else { return nil }
+        return String(decoding: value.utf8[value.utf8.index(after: slash)...], as: UTF8.self)
     }
 
     public static func < (lhs: Atom, rhs: Atom) -> Bool {
