@@ -404,6 +404,8 @@ enum IngestCommand {
             ("events without a usable @timestamp (arrival time used)", summary.withoutTimestamp),
             ("dotted hostnames dropped (strict mode)", summary.droppedDottedHostnames),
             ("oversized lines skipped", summary.oversizedLines),
+            ("malformed last lines without a newline, read again next run (a writer may "
+                + "not have finished them)", summary.unterminatedLastLines),
             ("conflicts recorded", summary.conflicts),
         ]
         for (label, count) in extras where count > 0 {

@@ -170,8 +170,17 @@ public final class IngestPipeline {
                 onProblem(LineProblem(source: path, line: error.lineNumber ?? 0,
                                       message: error.message))
             }) { line, number, end in
+                let malformedBefore = summary.malformed
                 process(line, source: path, lineNumber: number, stream: stream)
                 summary.bytes += UInt64(line.count + 1)
+                // A malformed last line that no newline ends is most likely
+                // one a writer is still appending to: it is reported, but
+                // the progress stays at its start, so that the next run
+                // reads it again, whole by then, instead of past it.
+                if reader.isReadingUnterminatedLine, summary.malformed > malformedBefore {
+                    summary.unterminatedLastLines += 1
+                    return
+                }
                 last.byteOffset = end
                 last.line = number
                 if uncommitted >= configuration.batchSize { try commit(progress: last) }

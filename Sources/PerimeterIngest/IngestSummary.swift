@@ -12,6 +12,11 @@ public struct IngestSummary: Sendable {
     public var withoutTimestamp = 0
     public var droppedDottedHostnames = 0
     public var oversizedLines = 0
+    /// Malformed last lines without a newline, left unread for the next
+    /// run (a writer may not have finished them): reported and counted in
+    /// `malformed` here, but not in the store's totals, as the run that
+    /// reads them whole counts them.
+    public var unterminatedLastLines = 0
     public var atomsSeen = 0
     public var conflicts = 0
     public var created: [DiscoveryRule: Int] = [:]
@@ -33,7 +38,8 @@ public struct IngestSummary: Sendable {
     /// The counters added to the store's running totals.
     var counters: [String: Int] {
         var values: [String: Int] = [
-            "events_read": eventsRead, "events_malformed": malformed,
+            "events_read": eventsRead - unterminatedLastLines,
+            "events_malformed": malformed - unterminatedLastLines,
             "events_enriched": enriched, "events_late": late, "events_future": future,
             "events_without_timestamp": withoutTimestamp,
             "dotted_hostnames_dropped": droppedDottedHostnames,

@@ -48,6 +48,9 @@ public final class LineReader {
     private var linesBefore: Int
     private var bytesToSkip: UInt64 = 0
     private var countsSkippedLines: Bool
+    /// True while `forEachLine` hands over a last line that no newline
+    /// ends: it may be one that a writer has not finished yet.
+    public private(set) var isReadingUnterminatedLine = false
 
     /// Opens `path`. With `startingAtOffset`, reading resumes there (an
     /// offset that `forEachLine` reported, so the start of a line). Pass
@@ -245,6 +248,8 @@ public final class LineReader {
             if discarding || length > maximumLineLength {
                 try reportOversized(lineNumber, onOversizedLine)
             } else {
+                isReadingUnterminatedLine = true
+                defer { isReadingUnterminatedLine = false }
                 try body(UnsafeRawBufferPointer(rebasing: buffer[content(0..<length)]), lineNumber,
                          bufferOffset + UInt64(end))
             }

@@ -616,6 +616,34 @@ struct CommandLineEndToEndTests {
         #expect(try cli.counters()["events_read"] == 2)
     }
 
+    /// A file read while its writer is half-way through the last line: that
+    /// line is reported, but left for the next run, which reads it whole;
+    /// nothing is lost and nothing counted twice.
+    @Test func aHalfWrittenLastLineIsReadWholeByTheNextRun() throws {
+        guard let cli = try H.make("half-line") else { return }
+        defer { cli.remove() }
+        let second = #"{"@timestamp":"2024-05-01T10:05:00Z","host":{"name":"ws-2"}}"#
+        let cut = second.index(second.startIndex, offsetBy: 30)
+        let input = try cli.directory.write("in.ndjson", H.oneHostEvent + second[..<cut])
+        let first = try cli.run(["ingest", "--no-output", input])
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardError.contains("in.ndjson:2:"), "\(first.standardError)")
+        #expect(first.standardError.contains("read again next run"), "\(first.standardError)")
+        #expect(try cli.counters()["events_read"] == 1)
+        #expect(try cli.counters()["events_malformed"] ?? 0 == 0)
+
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((second[cut...] + "\n").utf8))
+        try handle.close()
+        let resumed = try cli.run(["ingest", "--no-output", input])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(try cli.counters()["events_read"] == 2)
+        #expect(try cli.counters()["events_malformed"] ?? 0 == 0)
+        let hosts = try cli.listAssets(["--category", "host"]).assets.compactMap { $0["name"] as? String }
+        #expect(hosts.sorted() == ["ws-1", "ws-2"])
+    }
+
     /// Standard input redirected from a file that is named too is that
     /// file again: read once, as the named input (which can resume).
     @Test func standardInputFromANamedInputIsReadOnce() throws {
