@@ -146,9 +146,11 @@ enum IngestCommand {
         }
         // Lines were read and none was an event: the input is not NDJSON of
         // events (a CSV, a JSON array, the wrong file), which a script should
-        // hear about. Some bad lines among good ones are only reported.
+        // hear about. Some bad lines among good ones are only reported, and a
+        // last line left for the next run is not bad yet (a re-run over a
+        // file whose writer is half-way through a line reads only that).
         let summary = pipeline.summaryNow
-        if summary.linesRead > 0 && summary.eventsIngested == 0 {
+        if summary.linesRead > summary.unterminatedLastLines && summary.eventsIngested == 0 {
             Terminal.error("no event could be read: every one of the "
                            + "\(Formatting.count(summary.linesRead, "line")) read was malformed or "
                            + "too long (is the input NDJSON, one JSON object per line?)")

@@ -51,6 +51,11 @@ public final class LineReader {
     /// True while `forEachLine` hands over a last line that no newline
     /// ends: it may be one that a writer has not finished yet.
     public private(set) var isReadingUnterminatedLine = false
+    /// The byte before the start offset is not a newline: the last run
+    /// took a last line that none ended. What runs up to the next newline
+    /// is the rest of that line (often only the newline a writer added
+    /// after it), not a line of its own.
+    private var startsMidLine = false
 
     /// Opens `path`. With `startingAtOffset`, reading resumes there (an
     /// offset that `forEachLine` reported, so the start of a line). Pass
@@ -107,6 +112,8 @@ public final class LineReader {
             }
             rawStart = 0
             rawEnd = 0
+            var before: UInt8 = 0
+            startsMidLine = pread(fd, &before, 1, off_t(offset - 1)) == 1 && before != 0x0A
         } else {
             bytesToSkip = offset
         }
@@ -193,12 +200,24 @@ public final class LineReader {
         var start = 0
         var end = 0
         var discarding = false
+        var continuing = startsMidLine
+        startsMidLine = false
         while true {
             // Every complete line in buffer[start..<end].
             while start < end, let found = memchr(buffer.baseAddress! + start, 0x0A, end - start) {
                 let newline = buffer.baseAddress!.distance(to: UnsafeMutableRawPointer(found))
-                lineNumber += 1
                 let endOffset = bufferOffset + UInt64(newline + 1)
+                if continuing {
+                    // The rest of the line the last run ended on keeps its
+                    // number, and is nothing when blank.
+                    continuing = false
+                    if Self.isBlank(buffer[start..<newline]) {
+                        start = newline + 1
+                        continue
+                    }
+                } else {
+                    lineNumber += 1
+                }
                 if discarding {
                     discarding = false
                     try reportOversized(lineNumber, onOversizedLine)
@@ -241,8 +260,9 @@ public final class LineReader {
         }
 
         // A final line without a newline is still a line.
+        if continuing && !discarding && Self.isBlank(buffer[0..<end]) { end = 0 }
         if end > 0 || discarding {
-            lineNumber += 1
+            if !continuing { lineNumber += 1 }
             var length = end
             if length > 0, buffer[length - 1] == 0x0D { length -= 1 }
             if discarding || length > maximumLineLength {
@@ -256,6 +276,10 @@ public final class LineReader {
             bufferOffset += UInt64(end)
         }
         linesBefore = lineNumber
+    }
+
+    private static func isBlank(_ bytes: Slice<UnsafeMutableRawBufferPointer>) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
     // MARK: - Reading
@@ -324,6 +348,11 @@ public final class LineReader {
                 }
             }
             bytesToSkip -= UInt64(count)
+            if bytesToSkip == 0 {
+                startsMidLine = buffer[count - 1] != 0x0A
+                // The unfinished line had no newline to count.
+                if startsMidLine && countsSkippedLines { linesBefore += 1 }
+            }
         }
     }
 

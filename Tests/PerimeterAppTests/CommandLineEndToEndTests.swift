@@ -631,6 +631,11 @@ struct CommandLineEndToEndTests {
         #expect(first.standardError.contains("read again next run"), "\(first.standardError)")
         #expect(try cli.counters()["events_read"] == 1)
         #expect(try cli.counters()["events_malformed"] ?? 0 == 0)
+        // A run before the writer finishes finds only that line: not yet a
+        // failure, and still not counted.
+        let again = try cli.run(["ingest", "--no-output", input])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(try cli.counters()["events_read"] == 1)
 
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
         try handle.seekToEnd()

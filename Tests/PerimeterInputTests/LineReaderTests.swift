@@ -185,6 +185,31 @@ func resumesAtAnOffset(_ c: ResumeCase) throws {
     }
 }
 
+/// A run took "bb" as the last line of "a\nbb", no newline after it, and
+/// ended at byte 4 (line 2). The writer then went on: what it added up to
+/// the next newline is the rest of line 2, nothing when blank, so the
+/// next line is 3, not 4.
+@Test(arguments: [
+    ("\r\nccc\n", ["3@10:ccc"]),
+    ("\n", []),
+    ("x\nccc\n", ["2@6:x", "3@10:ccc"]),
+    ("  ", []),
+])
+func resumingAfterAnUnterminatedLineKeepsTheNumbering(added: String, expected: [String]) throws {
+    let folder = try ScratchFolder()
+    let bytes = Array(("a\nbb" + added).utf8)
+    let plain = try folder.write("u.ndjson", bytes)
+    let gz = try folder.gzip("u2.ndjson", bytes)
+    for path in [plain, gz] {
+        for startingLineNumber in [3, nil] {
+            let reader = try LineReader(path: path, startingAtOffset: 4,
+                                        startingLineNumber: startingLineNumber)
+            #expect(try readAll(reader).map(\.description) == expected,
+                    "\(path), line \(String(describing: startingLineNumber))")
+        }
+    }
+}
+
 @Test func resumingBeyondTheEndIsAnError() throws {
     let folder = try ScratchFolder()
     let bytes = Array("a\nbb\n".utf8)
