@@ -304,6 +304,11 @@ extension InventoryStore {
             ("jobs", "id", false, ["request", "error"]),
             ("assets", "uuid", false, ["name", "description", "properties"]),
         ]
+        // Columns of JSON: their member names are Perimeter's or ECS's
+        // words, never the erased person's, and must survive an erasure
+        // of a user named "value" or "host".
+        let jsonColumns: Set<String> = ["before", "after", "assets", "first_event", "last_event",
+                                        "request", "properties"]
         var redactedAssets: Set<String> = []
         for (table, key, isInteger, names) in columns where entity == nil || table != "jobs" {
             // Narrowed in SQL by LIKE (ASCII case-insensitive, and far
@@ -338,7 +343,13 @@ extension InventoryStore {
             let update = try database.statement(
                 "UPDATE \(table) SET \(assignments) WHERE \(key) = ?1")
             for (rowKey, texts) in rows {
-                var redacted = texts.map { $0.map { TextRedaction.redacting(needles, in: $0) } }
+                var redacted = zip(names, texts).map { column, text in
+                    text.map {
+                        jsonColumns.contains(column)
+                            ? TextRedaction.redactingJSON(needles, in: $0)
+                            : TextRedaction.redacting(needles, in: $0)
+                    }
+                }
                 if table == "alerts", let uuid, let assets = redacted[0] {
                     redacted[0] = Self.alertAssets(assets, without: uuid)
                 }
@@ -348,11 +359,56 @@ extension InventoryStore {
                 if table == "assets", case .text(let uuid) = rowKey { redactedAssets.insert(uuid) }
             }
         }
+        redactedAssets.formUnion(try redactTags(needles, community: community, entity: entity,
+                                                into: &outcome))
         for uuid in redactedAssets.sorted() {
             if let id = UUID(uuidString: uuid), let asset = try asset(id: id, community: community) {
                 outcome.redactedAssets.append(asset)
             }
         }
+    }
+
+    /// Tags that quote the value (an email given as a tag) become their
+    /// redacted form, in `asset_tags` (whose triggers move the counts) and
+    /// in the asset's own list; a count left at zero goes with the old
+    /// label. Returns the uuids of the assets whose tags changed.
+    private func redactTags(_ needles: [String], community: String, entity: String?,
+                            into outcome: inout ForgetOutcome) throws -> Set<String> {
+        var values: [SQLValue] = [.text(community)] + needles.map {
+            .text("%" + TextRedaction.escapingLike($0) + "%")
+        }
+        var sql = "SELECT tag, asset_uuid FROM asset_tags WHERE community = ?1 AND ("
+            + needles.indices.map { "tag LIKE ?\($0 + 2) ESCAPE '\\'" }.joined(separator: " OR ")
+            + ")"
+        if let entity {
+            values.append(.text(entity))
+            sql += " AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1 "
+                + "AND entity = ?\(values.count))"
+        }
+        let rows = try database.statement(sql).rows(values) { ($0.text(0), $0.text(1)) }
+        let untag = try database.statement(
+            "DELETE FROM asset_tags WHERE community = ?1 AND tag = ?2 AND asset_uuid = ?3")
+        let tag = try database.statement(
+            "INSERT OR IGNORE INTO asset_tags (community, tag, asset_uuid) VALUES (?1, ?2, ?3)")
+        let dropCount = try database.statement(
+            "DELETE FROM asset_tag_counts WHERE community = ?1 AND tag = ?2 AND n <= 0")
+        var changed: Set<String> = []
+        for (label, uuid) in rows {
+            let redacted = TextRedaction.redacting(needles, in: label)
+            guard redacted != label else { continue }
+            try untag.run([.text(community), .text(label), .text(uuid)])
+            try tag.run([.text(community), .text(redacted), .text(uuid)])
+            try dropCount.run([.text(community), .text(label)])
+            outcome.redacted["asset_tags", default: 0] += 1
+            changed.insert(uuid)
+        }
+        let list = try database.statement("SELECT tag FROM asset_tags WHERE asset_uuid = ?1")
+        let rewrite = try database.statement("UPDATE assets SET tags = ?2 WHERE uuid = ?1")
+        for uuid in changed {
+            let tags = Set(try list.rows([.text(uuid)]) { $0.text(0) })
+            try rewrite.run([.text(uuid), .text(Self.encodeTags(tags))])
+        }
+        return changed
     }
 
     /// An alert's asset list (JSON) without one asset.
@@ -414,12 +470,60 @@ enum TextRedaction {
         redacting(needles, in: text) != text
     }
 
+    /// JSON text with the needles redacted in its values, its member names
+    /// left as they are, its layout unchanged. A number or literal that is
+    /// the value becomes the marker as a string, so the text stays JSON.
+    /// Text that is not a JSON object or array is redacted as plain text.
+    static func redactingJSON(_ needles: [String], in text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard let first = bytes.first(where: { !isJSONSpace($0) }),
+              first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+        else { return redacting(needles, in: text) }
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        var plainStart = 0
+        func flushPlain(upTo end: Int) {
+            guard plainStart < end else { return }
+            let segment = String(decoding: bytes[plainStart..<end], as: UTF8.self)
+            output += Array(redacting(needles, in: segment,
+                                      marker: "\"" + ForgetOutcome.marker + "\"").utf8)
+        }
+        while index < bytes.count {
+            guard bytes[index] == quote else { index += 1; continue }
+            flushPlain(upTo: index)
+            var end = index + 1
+            while end < bytes.count, bytes[end] != quote {
+                end += bytes[end] == backslash ? 2 : 1
+            }
+            // Not JSON after all (stored texts are, but never trust that).
+            guard end < bytes.count else { return redacting(needles, in: text) }
+            var next = end + 1
+            while next < bytes.count, isJSONSpace(bytes[next]) { next += 1 }
+            let content = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+            let isName = next < bytes.count && bytes[next] == UInt8(ascii: ":")
+            output.append(quote)
+            output += Array((isName ? content : redacting(needles, in: content)).utf8)
+            output.append(quote)
+            index = end + 1
+            plainStart = index
+        }
+        flushPlain(upTo: bytes.count)
+        return output == bytes ? text : String(decoding: output, as: UTF8.self)
+    }
+
+    private static func isJSONSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
     /// `text` with every whole-word occurrence of a needle replaced by
     /// the marker, matching ASCII letters of any case (values are stored
     /// case-folded; events quote them as they came).
-    static func redacting(_ needles: [String], in text: String) -> String {
+    static func redacting(_ needles: [String], in text: String,
+                          marker markerText: String = ForgetOutcome.marker) -> String {
         var bytes = Array(text.utf8)
-        let marker = Array(ForgetOutcome.marker.utf8)
+        let marker = Array(markerText.utf8)
         var changed = false
         for needle in needles.sorted(by: { $0.utf8.count > $1.utf8.count }) {
             let pattern = Array(needle.utf8)

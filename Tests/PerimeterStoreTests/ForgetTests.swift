@@ -258,6 +258,57 @@ import Testing
         #expect(try fixture.cellsQuoting(Self.email.value) == [])
     }
 
+    /// A tag that quotes the value (an owner's email given as a label) is
+    /// redacted like any text: in the tag table, its counts and the asset.
+    @Test func aTagThatQuotesTheValueIsRedacted() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let uuid = fixture.neighbour.id.uuidString.lowercased()
+        try fixture.store.database.statement("""
+            INSERT INTO asset_tags (community, tag, asset_uuid)
+            VALUES ('acme', 'owner:ann.lee@example.com', ?1)
+            """).run([.text(uuid)])
+        try fixture.store.database.statement(
+            #"UPDATE assets SET tags = '["owner:ann.lee@example.com"]' WHERE uuid = ?1"#)
+            .run([.text(uuid)])
+        let outcome = try fixture.store.forget(Self.email, community: "acme", actor: "dpo",
+                                               at: Self.t0)
+        #expect(outcome.redacted["asset_tags"] == 1)
+        #expect(outcome.redactedAssets.first { $0.id == fixture.neighbour.id }?.tags
+                == ["owner:[erased]"])
+        #expect(try fixture.store.asset(id: fixture.neighbour.id, community: "acme")?.tags
+                == ["owner:[erased]"])
+        #expect(try fixture.count(
+            "SELECT n FROM asset_tag_counts WHERE tag = 'owner:[erased]'") == 1)
+        #expect(try fixture.cellsQuoting(Self.email.value) == [])
+    }
+
+    /// In JSON texts only values are redacted: a member named like the
+    /// value keeps its name (an audit record still says "atom" and
+    /// "value"), and a number that is the value becomes the marker as a
+    /// string, so the text stays JSON.
+    @Test func jsonTextsKeepTheirMemberNames() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let uuid = fixture.host.id.uuidString.lowercased()
+        let insert = try fixture.store.database.statement("""
+            INSERT INTO audit (community, asset_uuid, actor, action, at, after)
+            VALUES ('acme', ?1, 'test', 'note', 0, ?2)
+            """)
+        try insert.run([.text(uuid), .text(#"{"atom":"username","value":"ann.lee","ann.lee":true}"#)])
+        try insert.run([.text(uuid), .text(#"{"host_id": 12345, "12345":[12345,"x 12345"]}"#)])
+        _ = try fixture.store.forget(Self.username, community: "acme", actor: "dpo", at: Self.t0)
+        _ = try fixture.store.forget(Atom(type: .hostID, normalizedValue: "12345"),
+                                     community: "acme", actor: "dpo", at: Self.t0)
+        let kept = try fixture.store.database.statement(
+            "SELECT after FROM audit WHERE action = 'note' ORDER BY id").rows { $0.text(0) }
+        #expect(kept == [#"{"atom":"username","value":"[erased]","ann.lee":true}"#,
+                         #"{"host_id": "[erased]", "12345":["[erased]","x [erased]"]}"#])
+        for text in kept {
+            #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8))) != nil, "\(text)")
+        }
+    }
+
     @Test func anEntityNarrowsTheErasure() throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
