@@ -256,17 +256,33 @@ enum IngestCommand {
     /// The inputs, each file once: a file named twice (`f f`, `f ./f`, a
     /// link) would be read twice with `--no-resume`. Said on the terminal.
     /// Standard input redirected from a file that is also named (`f - < f`)
-    /// is that file again: the named one is kept, as it can resume.
+    /// is that file again: the named one is kept, as it can resume. A named
+    /// pipe that is also standard input is read as standard input: a second
+    /// reader of it would wait for a writer that already went to the first.
     private static func distinctInputs(_ inputs: [String]) -> [String] {
         var seen: [[UInt64]: String] = [:]
         var result: [String] = []
         var status = stat()
-        let standardInput = fstat(0, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        let standardInputType = fstat(0, &status) == 0 ? status.st_mode & S_IFMT : 0
+        let standardInput = standardInputType == S_IFREG || standardInputType == S_IFIFO
             ? [UInt64(status.st_dev), UInt64(status.st_ino)] : nil
+        let namedAgain = standardInput.flatMap { identity in
+            inputs.first { $0 != "-" && fileIdentity($0) == identity }
+        }
+        var readsStandardInput = false
         for input in inputs {
-            if input == "-", let standardInput,
-               let named = inputs.first(where: { $0 != "-" && fileIdentity($0) == standardInput }) {
-                Terminal.note("standard input is the file '\(named)' again: read once")
+            if input == "-" {
+                // `- -`: the second would find the stream at its end.
+                if readsStandardInput { continue }
+                if let namedAgain, standardInputType == S_IFREG {
+                    Terminal.note("standard input is the file '\(namedAgain)' again: read once")
+                    continue
+                }
+                readsStandardInput = true
+            } else if let namedAgain, input == namedAgain, standardInputType == S_IFIFO,
+                      inputs.contains("-") {
+                Terminal.note("'\(input)' is the pipe standard input reads: read once, "
+                              + "as standard input")
                 continue
             }
             guard input != "-", let identity = fileIdentity(input) else {

@@ -670,6 +670,30 @@ struct CommandLineEndToEndTests {
         #expect(try cli.counters()["events_read"] == 2)
     }
 
+    /// A named pipe that is standard input too is read once, as standard
+    /// input: opening it a second time waited for ever.
+    @Test func aNamedPipeThatIsAlsoStandardInputIsReadOnce() throws {
+        guard let cli = try H.make("fifo-twice") else { return }
+        defer { cli.remove() }
+        let event = H.oneHostEvent
+        let input = try cli.directory.write("in.ndjson", event + event)
+        let pipe = cli.directory.path("events.pipe")
+        #expect(mkfifo(pipe, 0o600) == 0)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "cat \"$3\" > \"$2\" & exec timeout 20 \"$0\" ingest "
+                           + "--no-output --db \"$1\" \"$2\" - < \"$2\"",
+                           cli.binary.path, cli.store, pipe, input]
+        let error = Pipe()
+        shell.standardError = error
+        try shell.run()
+        let said = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0, "\(said)")
+        #expect(said.contains("is the pipe standard input reads: read once"), "\(said)")
+        #expect(try cli.counters()["events_read"] == 2)
+    }
+
     /// A full disk under the output is said in words, with the file.
     @Test func aFullOutputIsSaidPlainly() throws {
         guard let cli = try H.make("full") else { return }
