@@ -21,17 +21,28 @@ enum AtomsCommand {
         example: "perimeter atoms show 10.0.0.7 --at 2024-05-01T10:00:00Z")
 
     static func run(_ raw: [String]) throws -> Int32 {
-        if raw.first == "confirm" || raw.first == "reject" {
-            return try EditCommands.curate(Array(raw.dropFirst()), confirming: raw[0] == "confirm")
-        }
-        guard raw.first == "show" else {
-            if raw.isEmpty || raw.first == "--help" || raw.first == "-h" {
-                print(spec.help)
-                return raw.isEmpty ? 2 : 0
-            }
-            throw UsageError("unknown atoms command '\(raw[0])'; expected show")
-        }
-        let arguments = try ParsedArguments(Array(raw.dropFirst()), spec: spec)
+        try Subcommands("atoms", help: { help }, [
+            ("show", show),
+            ("confirm", { try EditCommands.curate($0, confirming: true) }),
+            ("reject", { try EditCommands.curate($0, confirming: false) }),
+        ]).run(raw)
+    }
+
+    static let help = """
+        Ask about atoms, and confirm or reject them for an asset.
+
+        Usage: perimeter atoms COMMAND [OPTIONS]   (perimeter atoms COMMAND --help)
+
+          show      Which assets hold an atom, now or at a given time, with its timeline
+          confirm   Confirm an atom as an asset's (it stays until an analyst says otherwise)
+          reject    Reject an atom for an asset (discovery never attaches it there again)
+
+        Example:
+          perimeter atoms show 10.0.0.7 --at 2024-05-01T10:00:00Z
+        """
+
+    private static func show(_ raw: [String]) throws -> Int32 {
+        let arguments = try ParsedArguments(raw, spec: spec)
         if arguments.wantsHelp {
             print(spec.help)
             return 0

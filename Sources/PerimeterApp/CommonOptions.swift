@@ -52,10 +52,15 @@ enum CommonOptions {
     /// rather than create an empty store at a mistyped path.
     static func openStore(_ arguments: ParsedArguments, creating: Bool = false) throws -> InventoryStore {
         let path = try databasePath(arguments)
-        if !creating && !FileManager.default.fileExists(atPath: path) {
-            throw UsageError("no store at '\(path)' (an ingest creates it; give the right --db)")
-        }
+        if !creating { try requireStore(at: path) }
         return try InventoryStore(path: path)
+    }
+
+    /// Refuses a store path where there is none: a command about assets
+    /// that must exist would otherwise create an empty store at a typo.
+    static func requireStore(at path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        throw UsageError("no store at '\(path)' (an ingest creates it; give the right --db)")
     }
 
     /// Opens the store for writing, holding the one-writer lock for as

@@ -10,10 +10,16 @@ import PerimeterStore
 /// over HTTP. Against a store that `perimeter serve` is serving, use the
 /// API instead: the server would not see these changes until it restarts.
 enum EditCommands {
-    static func editor(_ arguments: ParsedArguments) throws -> InventoryEditor {
-        try InventoryEditor(storePath: CommonOptions.databasePath(arguments),
-                            configuration: try CommonOptions.configuration(arguments),
-                            community: try CommonOptions.community(arguments), actor: "cli")
+    /// The editor of the store; `creatingStore` false (edits of assets
+    /// that must exist, the audit trail) refuses a store path with none.
+    static func editor(_ arguments: ParsedArguments,
+                       creatingStore: Bool = false) throws -> InventoryEditor {
+        let path = try CommonOptions.databasePath(arguments)
+        if !creatingStore { try CommonOptions.requireStore(at: path) }
+        return try InventoryEditor(storePath: path,
+                                   configuration: try CommonOptions.configuration(arguments),
+                                   community: try CommonOptions.community(arguments),
+                                   actor: "cli")
     }
 
     /// Runs async work from a synchronous command, turning edit errors into
@@ -220,7 +226,7 @@ enum EditCommands {
             print(propertiesSpec.help)
             return arguments.wantsHelp ? 0 : 2
         }
-        let editor = try editor(arguments)
+        let editor = try editor(arguments, creatingStore: true)
         let words = arguments.positionals
         func category() throws -> AssetCategory {
             guard let text = arguments.value("--category") else {

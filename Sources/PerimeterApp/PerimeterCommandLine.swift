@@ -10,7 +10,7 @@ public enum PerimeterCommandLine {
         ("demo", "Generate sample events, ingest them, and show what was found"),
         ("ingest", "Read ECS events, discover assets, write enriched events"),
         ("assets", "List, show, create and import assets"),
-        ("atoms", "Which asset holds an atom, now or at a given time"),
+        ("atoms", "Which asset holds an atom, now or at a given time; confirm or reject one"),
         ("discovery", "List and switch the discovery rules of a community"),
         ("rules", "Check Sigma rules and test them on events"),
         ("alerts", "List and close the alerts that detection raised"),

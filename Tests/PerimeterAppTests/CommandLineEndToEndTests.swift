@@ -323,6 +323,21 @@ struct CommandLineEndToEndTests {
         #expect((enriched["sekoiaio"] as? [String: Any])?.keys.sorted() == ["any_asset", "assets"])
     }
 
+    /// Commands about assets that must exist refuse a store path where
+    /// there is none, instead of creating an empty store at a typo.
+    @Test(arguments: [["audit"], ["atoms", "reject", "WS-1", "ipv4=10.0.0.1"],
+                      ["assets", "update", "WS-1", "--criticality", "50"],
+                      ["assets", "list"]])
+    func aMistypedStoreIsRefused(_ command: [String]) throws {
+        guard let cli = try H.make("typo") else { return }
+        defer { cli.remove() }
+        let typo = cli.directory.path("tpyo.db")
+        let result = try cli.binary.run(command + ["--db", typo], in: cli.directory.url)
+        #expect(result.status == 2, "\(command)")
+        #expect(result.standardError.contains("no store at '\(typo)'"), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: typo))
+    }
+
     /// `audit` shows the latest changes (what an analyst just did), oldest
     /// of them first; `--after ID` reads on from an entry.
     @Test func auditShowsTheLatestChanges() throws {
