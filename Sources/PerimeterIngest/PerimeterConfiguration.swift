@@ -111,13 +111,9 @@ private struct ConfigurationReader {
     }
 
     func strings(_ node: YAMLNode, _ name: String) throws -> [String] {
-        if let single = node.scalar, !single.isNull { return [single.value] }
-        guard let items = node.sequence else { throw fail(node, "'\(name)' must be a list") }
-        return try items.map { item in
-            guard let text = item.string else {
-                throw fail(item, "'\(name)' must list text values only")
-            }
-            return text
+        do { return try node.texts() } catch {
+            throw fail(error.node, error.isListItem ? "'\(name)' must list text values only"
+                                                    : "'\(name)' must be a list")
         }
     }
 

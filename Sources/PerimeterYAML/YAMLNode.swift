@@ -135,6 +135,23 @@ public indirect enum YAMLNode: Sendable, Hashable {
         return false
     }
 
+    /// A value given as one text or a list of texts (`rules: a.yml` or
+    /// `rules: [a.yml, b.yml]`); a null (`rules:`) is none. Throws the
+    /// node at fault: a mapping, or the first item that is not text.
+    public func texts() throws(YAMLShapeError) -> [String] {
+        switch self {
+        case .scalar(let scalar): return scalar.isNull ? [] : [scalar.value]
+        case .mapping: throw YAMLShapeError(node: self, isListItem: false)
+        case .sequence(let items, _):
+            return try items.map { item throws(YAMLShapeError) in
+                guard let text = item.string else {
+                    throw YAMLShapeError(node: item, isListItem: true)
+                }
+                return text
+            }
+        }
+    }
+
     /// The scalar's text, whatever its style; nil for collections.
     public var string: String? {
         if case .scalar(let scalar) = self { return scalar.value }
@@ -168,4 +185,11 @@ public indirect enum YAMLNode: Sendable, Hashable {
 
     /// The value under `key` when this node is a mapping.
     public subscript(key: String) -> YAMLNode? { mapping?[key] }
+}
+
+/// A value of the wrong shape for `YAMLNode.texts()`, and where it is.
+public struct YAMLShapeError: Error, Sendable {
+    public let node: YAMLNode
+    /// True when the list is fine but this item of it is not text.
+    public let isListItem: Bool
 }

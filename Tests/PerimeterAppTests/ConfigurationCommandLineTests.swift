@@ -105,6 +105,7 @@ struct ConfigurationCommandLineTests {
         ("ingest:\n  batch_size: 10\ningest:\n  batch_size: 20\n", 3,
          "the key 'ingest' appears twice in one mapping (first on line 1)"),
         ("timeline:\n  address_expiry: 0s\n", 2, "'address_expiry' must be longer than 0s"),
+        ("detection:\n  rules: {a: 1}\n", 2, "'detection.rules' must be a list"),
         ("ingest:\n  batch_size: 10\n---\ningest:\n  bogus: 1\n", 4,
          "a configuration file holds one YAML document; this one starts another"),
     ])
@@ -116,6 +117,21 @@ struct ConfigurationCommandLineTests {
         #expect(result.status == 1)
         #expect(result.standardError.contains("\(config):\(line)"), "\(result.standardError)")
         #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
+    /// An empty list key (`rules:`, `rules: null`) is no paths at all, not a
+    /// path named "null": here filters are left without rules.
+    @Test(arguments: ["rules:", "rules: null", "rules: ~"])
+    func anEmptyRulesKeyIsNoRules(line: String) throws {
+        guard let cli = try H.make("null-rules") else { return }
+        defer { cli.remove() }
+        let filter = try cli.directory.write("filter.yml", "title: f\n")
+        let config = try cli.directory.write(
+            "perimeter.yaml", "detection:\n  \(line)\n  filters: [\(filter)]\n")
+        let result = try cli.run(["ingest", "--no-output", "--config", config, "-"], input: "")
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.contains("names filters but no rules"),
+                "\(result.standardError)")
     }
 
     /// A lease sources file's unknown key is refused at its own line (it
