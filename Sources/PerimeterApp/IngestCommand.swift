@@ -203,6 +203,11 @@ enum IngestCommand {
                              + "(\(report.reasonCode ?? "error")): \(report.reason ?? "")")
         }
         for warning in stage.filterWarnings { Terminal.warning(warning) }
+        if !stage.reports.contains(where: { !$0.isFilter }) {
+            Terminal.warning("no Sigma rule found in "
+                             + settings.rulePaths.map { "'\($0)'" }.joined(separator: ", ")
+                             + ": detection runs nothing")
+        }
         let alerts = try arguments.value("--alerts").map {
             try FileSink(path: $0, contents: "alerts")
         }

@@ -61,6 +61,28 @@ actor InventoryService {
 
     private var now: Date { Date() }
 
+    /// What loading the server's rules found, a log line each: the counts,
+    /// a warning when no rule loaded, then every document refused, by file
+    /// and line with its reason code (the reason's text stays in `rules
+    /// check`: a log line is kept short and quotes nothing of a rule).
+    func detectionLoadLines() -> [String] {
+        guard let stage = templateStage else { return [] }
+        let rules = stage.reports.filter { !$0.isFilter }
+        let refused = stage.reports.filter { !$0.isOK }
+        var lines = ["detection loaded rules=\(rules.filter(\.isOK).count) "
+                     + "filters=\(stage.reports.filter { $0.isFilter && $0.isOK }.count) "
+                     + "refused=\(refused.count)"]
+        if !rules.contains(where: \.isOK) {
+            lines.append("warning detection has no rule to run: the rule paths hold none that loads")
+        }
+        for report in refused {
+            lines.append("warning \(report.isFilter ? "filter" : "rule") refused "
+                         + "path=\(report.path) line=\(report.line) "
+                         + "reason=\(report.reasonCode ?? "error")")
+        }
+        return lines
+    }
+
     /// Applies SPEC §2's storage bounds (`retention.*`) when they have not
     /// run for an hour: the server runs for weeks, so it prunes as it goes,
     /// at start and then after intake. Nil when not due.

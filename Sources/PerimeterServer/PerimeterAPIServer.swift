@@ -83,6 +83,7 @@ public final class PerimeterAPIServer: Sendable {
         for id in try await handlers.service.unfinishedJobIDs() {
             await scheduler.enqueue(id)
         }
+        for line in await handlers.service.detectionLoadLines() { handlers.options.log(line) }
         handlers.options.log("server started port=\(port)")
         await handlers.pruneIfDue()
     }

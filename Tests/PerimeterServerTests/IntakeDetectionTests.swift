@@ -106,6 +106,49 @@ struct IntakeDetectionTests {
         await server.stop()
     }
 
+    /// The server says at start what its rules came to: the counts, then
+    /// each refused document by file and line with its reason code.
+    @Test func startingLogsTheRulesLoadedAndRefused() async throws {
+        let (_, log) = try await Self.startServerAndStop()
+        defer { try? FileManager.default.removeItem(atPath: log.path) }
+        let lines = log.lines
+        #expect(lines.contains("detection loaded rules=1 filters=0 refused=1"), "\(lines)")
+        // Line 5: the modifier's, counted by hand in the rule below.
+        #expect(lines.contains("warning rule refused path=\(log.path)/bad.yml line=5 "
+                               + "reason=unsupported-modifier"), "\(lines)")
+    }
+
+    final class LogLines: @unchecked Sendable {
+        let path: String
+        private let lock = NSLock()
+        private var collected: [String] = []
+        init(path: String) { self.path = path }
+        func append(_ line: String) { lock.withLock { collected.append(line) } }
+        var lines: [String] { lock.withLock { collected } }
+    }
+
+    static func startServerAndStop() async throws -> (TestServer, LogLines) {
+        let directory = NSTemporaryDirectory() + "perimeter-intake-log-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory,
+                                                withIntermediateDirectories: true)
+        try rule.write(toFile: directory + "/mallory.yml", atomically: true, encoding: .utf8)
+        try """
+            title: Bad modifier
+            logsource: {category: authentication}
+            detection:
+                sel:
+                    user.name|nosuchmodifier: x
+                condition: sel
+            """.write(toFile: directory + "/bad.yml", atomically: true, encoding: .utf8)
+        let log = LogLines(path: directory)
+        let server = try await TestServer.start { options in
+            options.detection.rulePaths = [directory]
+            options.log = { log.append($0) }
+        }
+        await server.stop()
+        return (server, log)
+    }
+
     @Test func aServerWithoutRulesCountsNoMatches() async throws {
         let server = try await TestServer.start()
         let answer = try await server.call("POST", "/v1/events", as: "acme/ingest",
