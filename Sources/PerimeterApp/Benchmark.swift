@@ -102,6 +102,7 @@ enum Benchmark {
         dayLater.firstEventTime = dayLater.firstEventTime + .days(1)
         try measure("full ingest, the same events a day later (steady state: sightings only)",
                     events: ingestEvents, pipeline: full) { count in dayLater.makeEvents(count) }
+        let ingestPeak = peakMemory()
         if ruleCount > 0 {
             // The Sigma stage alone on already-parsed events, at this size
             // and at 2,000 rules (issue #3's two sizes by default).
@@ -119,8 +120,11 @@ enum Benchmark {
             try measureCorpus(directory: corpus, events: corpusEvents, storeDirectory: directory,
                               configuration: configuration, options: options)
         }
-        report("\npeak memory since the inventory was loaded from the store: \(peakMemory()); "
-               + "of the generation and seeding before it: \(generationPeak)")
+        report("\npeak memory of the full ingests over the store of \(Formatting.count(assets)) "
+               + "assets: \(ingestPeak); of the generation and seeding before them: "
+               + "\(generationPeak); of the whole run from the store's loading on (the "
+               + "detection and corpus stages add stores and inventories of their own, the "
+               + "large one still loaded): \(peakMemory())")
         return 0
     }
 

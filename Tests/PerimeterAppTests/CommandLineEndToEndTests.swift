@@ -671,16 +671,10 @@ struct CommandLineEndToEndTests {
         defer { cli.remove() }
         let event = H.oneHostEvent
         let input = try cli.directory.write("in.ndjson", event + event)
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "exec \"$0\" ingest --no-output --no-resume --db \"$1\" "
-                           + "\"$2\" - < \"$2\"", cli.binary.path, cli.store, input]
-        let error = Pipe()
-        shell.standardError = error
-        try shell.run()
-        let said = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0, "\(said)")
+        let (status, said) = try Self.shell(
+            "exec \"$0\" ingest --no-output --no-resume --db \"$1\" \"$2\" - < \"$2\"",
+            cli.binary.path, cli.store, input)
+        #expect(status == 0, "\(said)")
         #expect(said.contains("standard input is the file '\(input)' again: read once"), "\(said)")
         #expect(try cli.counters()["events_read"] == 2)
     }
@@ -694,19 +688,28 @@ struct CommandLineEndToEndTests {
         let input = try cli.directory.write("in.ndjson", event + event)
         let pipe = cli.directory.path("events.pipe")
         #expect(mkfifo(pipe, 0o600) == 0)
+        let (status, said) = try Self.shell(
+            "cat \"$3\" > \"$2\" & exec timeout 20 \"$0\" ingest --no-output --db \"$1\" "
+                + "\"$2\" - < \"$2\"",
+            cli.binary.path, cli.store, pipe, input)
+        #expect(status == 0, "\(said)")
+        #expect(said.contains("is the pipe standard input reads: read once"), "\(said)")
+        #expect(try cli.counters()["events_read"] == 2)
+    }
+
+    /// Runs `script` with /bin/sh, `arguments` as $0, $1…: for the tests
+    /// whose redirections (`< file`) the harness's pipes cannot make.
+    private static func shell(_ script: String,
+                              _ arguments: String...) throws -> (status: Int32, error: String) {
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "cat \"$3\" > \"$2\" & exec timeout 20 \"$0\" ingest "
-                           + "--no-output --db \"$1\" \"$2\" - < \"$2\"",
-                           cli.binary.path, cli.store, pipe, input]
+        shell.arguments = ["-c", script] + arguments
         let error = Pipe()
         shell.standardError = error
         try shell.run()
         let said = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0, "\(said)")
-        #expect(said.contains("is the pipe standard input reads: read once"), "\(said)")
-        #expect(try cli.counters()["events_read"] == 2)
+        return (shell.terminationStatus, said)
     }
 
     /// A full disk under the output is said in words, with the file.
