@@ -266,7 +266,7 @@ public final class LineReader {
             var length = end
             if length > 0, buffer[length - 1] == 0x0D { length -= 1 }
             if discarding || length > maximumLineLength {
-                try reportOversized(lineNumber, onOversizedLine)
+                try reportOversized(lineNumber, unterminated: true, onOversizedLine)
             } else {
                 isReadingUnterminatedLine = true
                 defer { isReadingUnterminatedLine = false }
@@ -299,14 +299,18 @@ public final class LineReader {
         return line.lowerBound + mark.count..<line.upperBound
     }
 
-    private func reportOversized(_ lineNumber: Int,
+    /// `unterminated`: the last line, which no newline ends yet. Its end
+    /// offset is never handed over, so a resumed run meets it again.
+    private func reportOversized(_ lineNumber: Int, unterminated: Bool = false,
                                  _ handler: (InputError) throws -> Void) throws {
         oversizedLineCount += 1
         let limit = maximumLineLength >= 1 << 20
             ? "\(maximumLineLength >> 20) MiB" : "\(maximumLineLength) bytes"
+        let outcome = unterminated
+            ? "skipped, and no newline ends it yet: a resumed run reads it again" : "skipped"
         try handler(InputError(
             code: .lineTooLong,
-            message: "line \(lineNumber) of \(sourceName) is longer than \(limit): skipped",
+            message: "line \(lineNumber) of \(sourceName) is longer than \(limit): \(outcome)",
             source: sourceName, lineNumber: lineNumber))
     }
 
