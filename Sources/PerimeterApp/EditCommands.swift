@@ -285,20 +285,7 @@ enum EditCommands {
         for entry in entries {
             let record = entry.record
             if arguments.flag("--json") {
-                var object: [String: Any] = [
-                    "id": entry.id, "asset": record.asset.uuidString.lowercased(),
-                    "actor": record.actor, "action": record.action, "at": record.at.description,
-                ]
-                // Nested, as the API's audit route gives them: they are JSON.
-                func nested(_ text: String?) -> Any {
-                    text.flatMap {
-                        try? JSONSerialization.jsonObject(with: Data($0.utf8),
-                                                          options: .fragmentsAllowed)
-                    } ?? NSNull()
-                }
-                object["before"] = nested(record.before)
-                object["after"] = nested(record.after)
-                print(AssetJSON.line(object))
+                print(AssetJSON.line(AssetJSON.auditObject(entry)))
             } else {
                 print([record.at.description, record.asset.uuidString.lowercased(), record.actor,
                        record.action, record.before ?? "-", record.after ?? "-"]

@@ -93,7 +93,7 @@ extension APIHandlers {
             "attachments": attachments.map {
                 Self.attachmentObject($0, addressExpiry: addressExpiry)
             },
-            "changes": audit.map(Self.auditObject),
+            "changes": audit.map(AssetJSON.auditObject),
         ])
     }
 
@@ -108,16 +108,6 @@ extension APIHandlers {
             ? NSNull() : attachment.lastSeen.description
         if let entity = attachment.key.scope.entity { object["entity"] = entity }
         return object
-    }
-
-    static func auditObject(_ entry: AuditEntry) -> [String: Any] {
-        [
-            "id": entry.id, "asset": entry.record.asset.uuidString.lowercased(),
-            "actor": entry.record.actor, "action": entry.record.action,
-            "at": entry.record.at.description,
-            "before": entry.record.before.flatMap(JSONFields.parseAny) ?? NSNull(),
-            "after": entry.record.after.flatMap(JSONFields.parseAny) ?? NSNull(),
-        ]
     }
 
     func curate(_ context: APIContext, confirming: Bool) async throws -> HTTPResponse {

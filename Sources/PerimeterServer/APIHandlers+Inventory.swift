@@ -88,7 +88,7 @@ extension APIHandlers {
         let limit = try Self.limit(query["limit"])
         let entries = try await reader.audit(community: context.community, asset: asset,
                                              afterID: after, limit: limit)
-        var object: [String: Any] = ["entries": entries.map(Self.auditObject)]
+        var object: [String: Any] = ["entries": entries.map(AssetJSON.auditObject)]
         object["next_after"] = entries.count == limit ? (entries.last?.id ?? 0) : NSNull()
         return JSONFields.response(object)
     }

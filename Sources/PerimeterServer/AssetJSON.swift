@@ -60,6 +60,18 @@ public enum AssetJSON {
 
     public static func timestamp(_ date: Date) -> String { EventTime(date).description }
 
+    /// An audit entry, its before and after nested as the JSON they are:
+    /// `audit --json` and the API's audit routes.
+    public static func auditObject(_ entry: AuditEntry) -> [String: Any] {
+        [
+            "id": entry.id, "asset": entry.record.asset.uuidString.lowercased(),
+            "actor": entry.record.actor, "action": entry.record.action,
+            "at": entry.record.at.description,
+            "before": entry.record.before.flatMap(JSONFields.parseAny) ?? NSNull(),
+            "after": entry.record.after.flatMap(JSONFields.parseAny) ?? NSNull(),
+        ]
+    }
+
     public static func line(_ object: [String: Any]) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: object,
                                                      options: [.sortedKeys, .withoutEscapingSlashes])
