@@ -267,12 +267,11 @@ enum IngestCommand {
     private static func distinctInputs(_ inputs: [String]) -> [String] {
         var seen: [[UInt64]: String] = [:]
         var result: [String] = []
-        var status = stat()
-        let standardInputType = fstat(0, &status) == 0 ? status.st_mode & S_IFMT : 0
-        let standardInput = standardInputType == S_IFREG || standardInputType == S_IFIFO
-            ? [UInt64(status.st_dev), UInt64(status.st_ino)] : nil
-        let namedAgain = standardInput.flatMap { identity in
-            inputs.first { $0 != "-" && fileIdentity($0) == identity }
+        let standardInput = openFile(descriptor: 0)
+        let standardInputType = standardInput?.type ?? 0
+        let namedAgain = standardInput.flatMap { file in
+            file.type == S_IFREG || file.type == S_IFIFO
+                ? inputs.first { $0 != "-" && fileIdentity($0) == file.identity } : nil
         }
         var readsStandardInput = false
         for input in inputs {
@@ -351,11 +350,8 @@ enum IngestCommand {
             protect(path, as: "the file of '\(option)'")
         }
         // Standard output redirected into a file (`> events.ndjson`).
-        var status = stat()
-        if toStandardOutput, fstat(1, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
-           let what = taken.first(where: {
-               $0.identity == [UInt64(status.st_dev), UInt64(status.st_ino)]
-           })?.what {
+        if toStandardOutput, let output = openFile(descriptor: 1), output.type == S_IFREG,
+           let what = taken.first(where: { $0.identity == output.identity })?.what {
             throw UsageError("standard output is \(what): writing there would destroy it; "
                              + "send the enriched events elsewhere (--output FILE or --no-output)")
         }
@@ -382,6 +378,14 @@ enum IngestCommand {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         return [UInt64(status.st_dev), UInt64(status.st_ino)]
+    }
+
+    /// The kind (`S_IFREG`, `S_IFIFO`…) and the device and inode of what an
+    /// open descriptor (standard input, standard output) refers to.
+    private static func openFile(descriptor: Int32) -> (type: mode_t, identity: [UInt64])? {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        return (status.st_mode & S_IFMT, [UInt64(status.st_dev), UInt64(status.st_ino)])
     }
 
     private static func outputSink(_ arguments: ParsedArguments) throws -> EnrichedEventSink? {

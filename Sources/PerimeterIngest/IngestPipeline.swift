@@ -252,7 +252,7 @@ public final class IngestPipeline {
     /// `source:lineNumber`.
     private func process(_ line: UnsafeRawBufferPointer, source: String, lineNumber: Int,
                          stream: String) {
-        if Self.isBlank(line) { return }
+        if LineReader.isBlank(line) { return }
         summary.eventsRead += 1
         uncommitted += 1
         let event: ReadEvent
@@ -309,10 +309,6 @@ public final class IngestPipeline {
             if outputBuffer.count >= 1 << 20 { try? flushOutput() }
         }
         if let onProgress, summary.eventsRead % 10_000 == 0 { onProgress(summaryNow) }
-    }
-
-    private static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
-        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
     // MARK: - Committing

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a resuming reader compares to tell "same file, grown" from "a new
 /// file under the same name" (rotation).
 public struct FileIdentity: Sendable, Hashable, Codable {
@@ -15,6 +17,14 @@ public struct FileIdentity: Sendable, Hashable, Codable {
         self.size = size
         self.modificationSeconds = modificationSeconds
         self.modificationNanoseconds = modificationNanoseconds
+    }
+
+    /// The identity `fstat` or `stat` reported.
+    init(_ status: stat) {
+        self.init(device: UInt64(status.st_dev), inode: UInt64(status.st_ino),
+                  size: UInt64(status.st_size),
+                  modificationSeconds: Int64(status.st_mtim.tv_sec),
+                  modificationNanoseconds: Int64(status.st_mtim.tv_nsec))
     }
 
     /// The same file (device and inode), whatever its size and time.

@@ -88,11 +88,7 @@ public final class LineReader {
         }
         descriptor = fd
         ownsDescriptor = true
-        fileIdentity = FileIdentity(
-            device: UInt64(status.st_dev), inode: UInt64(status.st_ino),
-            size: UInt64(status.st_size),
-            modificationSeconds: Int64(status.st_mtim.tv_sec),
-            modificationNanoseconds: Int64(status.st_mtim.tv_nsec))
+        fileIdentity = FileIdentity(status)
         self.maximumLineLength = maximumLineLength
         raw = .allocate(byteCount: 256 << 10, alignment: 16)
         buffer = .allocate(byteCount: min(1 << 20, maximumLineLength + 2), alignment: 16)
@@ -148,12 +144,7 @@ public final class LineReader {
             guard read > 0 else { break }
             count += read
         }
-        let identity = FileIdentity(
-            device: UInt64(status.st_dev), inode: UInt64(status.st_ino),
-            size: UInt64(status.st_size),
-            modificationSeconds: Int64(status.st_mtim.tv_sec),
-            modificationNanoseconds: Int64(status.st_mtim.tv_nsec))
-        return (identity, Array(head.prefix(count)))
+        return (FileIdentity(status), Array(head.prefix(count)))
     }
 
     private init(standardInputWithMaximumLineLength maximumLineLength: Int) {
@@ -278,7 +269,9 @@ public final class LineReader {
         linesBefore = lineNumber
     }
 
-    private static func isBlank(_ bytes: Slice<UnsafeMutableRawBufferPointer>) -> Bool {
+    /// Spaces, tabs and carriage returns only: a line that holds no event.
+    @inlinable
+    public static func isBlank(_ bytes: some Sequence<UInt8>) -> Bool {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
