@@ -311,15 +311,9 @@ extension InventoryStore {
                                         "request", "properties"]
         var redactedAssets: Set<String> = []
         for (table, key, isInteger, names) in columns where entity == nil || table != "jobs" {
-            // Narrowed in SQL by LIKE (ASCII case-insensitive, and far
-            // cheaper than lower() over a million names), then checked for
-            // whole words here.
-            var anyQuote = names.flatMap { column in
-                needles.indices.map { "\(column) LIKE ?\($0 + 2) ESCAPE '\\'" }
-            }.joined(separator: " OR ")
-            var values: [SQLValue] = [.text(community)] + needles.map {
-                .text("%" + TextRedaction.escapingLike($0) + "%")
-            }
+            // Narrowed in SQL, then checked for whole words here.
+            var (anyQuote, values) = TextRedaction.mayQuote(needles, in: names,
+                                                            community: community)
             if table == "alerts", let uuid {
                 values.append(.text(uuid))
                 anyQuote += " OR instr(assets, ?\(values.count)) > 0"
@@ -374,12 +368,8 @@ extension InventoryStore {
     /// label. Returns the uuids of the assets whose tags changed.
     private func redactTags(_ needles: [String], community: String, entity: String?,
                             into outcome: inout ForgetOutcome) throws -> Set<String> {
-        var values: [SQLValue] = [.text(community)] + needles.map {
-            .text("%" + TextRedaction.escapingLike($0) + "%")
-        }
-        var sql = "SELECT tag, asset_uuid FROM asset_tags WHERE community = ?1 AND ("
-            + needles.indices.map { "tag LIKE ?\($0 + 2) ESCAPE '\\'" }.joined(separator: " OR ")
-            + ")"
+        var (condition, values) = TextRedaction.mayQuote(needles, in: ["tag"], community: community)
+        var sql = "SELECT tag, asset_uuid FROM asset_tags WHERE community = ?1 AND (\(condition))"
         if let entity {
             values.append(.text(entity))
             sql += " AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1 "
@@ -456,6 +446,18 @@ enum TextRedaction {
                      escaped.replacingOccurrences(of: "/", with: "\\/").lowercased()]
         forms = forms.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         return forms
+    }
+
+    /// The SQL that narrows rows to those whose `columns` may quote a
+    /// needle (LIKE: ASCII case-insensitive, and far cheaper than lower()
+    /// over a million rows; whole words are checked after), and its
+    /// parameters: the community as ?1, the needles' patterns from ?2.
+    static func mayQuote(_ needles: [String], in columns: [String],
+                         community: String) -> (condition: String, values: [SQLValue]) {
+        let condition = columns.flatMap { column in
+            needles.indices.map { "\(column) LIKE ?\($0 + 2) ESCAPE '\\'" }
+        }.joined(separator: " OR ")
+        return (condition, [.text(community)] + needles.map { .text("%" + escapingLike($0) + "%") })
     }
 
     /// A text that LIKE matches only literally (with `ESCAPE '\'`).
