@@ -510,10 +510,7 @@ private struct DetectionSettingsReader {
     }
 
     func strings(_ node: YAMLNode, _ name: String) throws -> [String] {
-        do { return try node.texts() } catch {
-            throw fail(error.node, error.isListItem ? "'\(name)' must list text values only"
-                                                    : "'\(name)' must be a list")
-        }
+        do { return try node.texts() } catch { throw fail(error.node, error.message(naming: name)) }
     }
 
     func apply(_ section: YAMLNode, to settings: inout DetectionSettings) throws {

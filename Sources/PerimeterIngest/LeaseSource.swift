@@ -68,15 +68,8 @@ public struct LeaseSource: Sendable, Hashable {
         }
         func strings(_ value: YAMLNode?, _ key: String) throws -> [String] {
             guard let value else { return [] }
-            if let text = value.string { return [text] }
-            guard let items = value.sequence else {
-                throw fail("'\(key)' must be a list of text values", at: value)
-            }
-            return try items.map { item in
-                guard let text = item.string else {
-                    throw fail("'\(key)' must list text values only", at: item)
-                }
-                return text
+            do { return try value.texts() } catch {
+                throw fail(error.message(naming: key), at: error.node)
             }
         }
         let known = ["name", "when", "action_field", "grant", "release", "address_field",

@@ -111,10 +111,7 @@ private struct ConfigurationReader {
     }
 
     func strings(_ node: YAMLNode, _ name: String) throws -> [String] {
-        do { return try node.texts() } catch {
-            throw fail(error.node, error.isListItem ? "'\(name)' must list text values only"
-                                                    : "'\(name)' must be a list")
-        }
+        do { return try node.texts() } catch { throw fail(error.node, error.message(naming: name)) }
     }
 
     mutating func apply(_ root: YAMLNode, to configuration: inout PerimeterConfiguration) throws {

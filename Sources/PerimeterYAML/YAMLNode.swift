@@ -192,4 +192,9 @@ public struct YAMLShapeError: Error, Sendable {
     public let node: YAMLNode
     /// True when the list is fine but this item of it is not text.
     public let isListItem: Bool
+
+    /// What is wrong, for a setting called `name`.
+    public func message(naming name: String) -> String {
+        isListItem ? "'\(name)' must list text values only" : "'\(name)' must be a list"
+    }
 }
