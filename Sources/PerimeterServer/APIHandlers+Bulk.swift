@@ -138,10 +138,10 @@ extension APIHandlers {
         guard let jobs = try await reader.jobs(community: context.community, status: status,
                                                before: query["before"], limit: limit)
         else { throw APIErrors.invalidQuery("before", "must be a job id of the previous page") }
-        return JSONFields.response([
-            "jobs": jobs.map(Self.jobObject),
-            "next_before": jobs.count == limit ? (jobs.last?.id ?? NSNull()) : NSNull(),
-        ])
+        // A full page (of at least one job: `limit` is 1 or more) may have a
+        // next one, which starts after its last job.
+        let nextBefore: Any = jobs.count == limit ? jobs[jobs.count - 1].id : NSNull()
+        return JSONFields.response(["jobs": jobs.map(Self.jobObject), "next_before": nextBefore])
     }
 
     // MARK: - Events
