@@ -28,6 +28,8 @@ public final class Database: @unchecked Sendable {
     private let handle: OpaquePointer
     public let path: String
     private var statementCache: [String: Statement] = [:]
+    /// Kept alive here: SQLite holds only an unretained pointer to it.
+    private var commitHook: CommitHook?
 
     /// Opens (and creates when missing) the database at `path`.
     ///
@@ -63,6 +65,7 @@ public final class Database: @unchecked Sendable {
 
     deinit {
         statementCache.removeAll()
+        if commitHook != nil { sqlite3_wal_hook(handle, nil, nil) }
         sqlite3_close_v2(handle)
     }
 
@@ -103,6 +106,50 @@ public final class Database: @unchecked Sendable {
         }
     }
 
+    /// How far a checkpoint goes. `passive` copies what it can without
+    /// waiting for anyone; `truncate` waits for the writer and readers
+    /// (up to the busy timeout), copies everything and empties the log.
+    public enum CheckpointMode: Sendable {
+        case passive, truncate
+
+        var code: Int32 {
+            switch self {
+            case .passive: SQLITE_CHECKPOINT_PASSIVE
+            case .truncate: SQLITE_CHECKPOINT_TRUNCATE
+            }
+        }
+    }
+
+    /// Copies committed pages of the write-ahead log into the database
+    /// file. Returns the frames in the log and how many of them the file
+    /// now holds; SQLITE_BUSY (another checkpoint running, or a reader in
+    /// the way of `truncate`) is an answer, not an error: nothing lost.
+    @discardableResult
+    public func checkpoint(_ mode: CheckpointMode) throws(DatabaseError)
+        -> (logFrames: Int, copiedFrames: Int, wasBusy: Bool) {
+        var logFrames: Int32 = 0
+        var copiedFrames: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, mode.code, &logFrames, &copiedFrames)
+        guard code == SQLITE_OK || code & 0xFF == SQLITE_BUSY else {
+            throw DatabaseError(resultCode: code, message: lastErrorMessage, context: "checkpoint")
+        }
+        return (Int(logFrames), Int(copiedFrames), code != SQLITE_OK)
+    }
+
+    /// Calls `hook` after each commit of this connection with the number of
+    /// frames the write-ahead log then holds, in place of SQLite's own
+    /// automatic checkpoint (which copies the log on the committing
+    /// thread, syncing the file while the commit waits).
+    public func onCommit(walFrames hook: @escaping (Int) -> Void) {
+        let box = CommitHook(hook)
+        commitHook = box
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            guard let context else { return SQLITE_OK }
+            Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().call(Int(frames))
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(box).toOpaque())
+    }
+
     public var changes: Int { Int(sqlite3_changes(handle)) }
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
@@ -116,4 +163,10 @@ public final class Database: @unchecked Sendable {
 
     /// The SQLite library version, for `perimeter version` and reports.
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+/// The closure behind `Database.onCommit`, boxed for SQLite's context pointer.
+private final class CommitHook {
+    let call: (Int) -> Void
+    init(_ call: @escaping (Int) -> Void) { self.call = call }
 }

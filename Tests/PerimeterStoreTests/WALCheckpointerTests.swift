@@ -1,0 +1,113 @@
+import Foundation
+import PerimeterSQLite
+@testable import PerimeterStore
+import Testing
+
+/// Checkpoints on a second connection copy the write-ahead log while the
+/// writer goes on, so that the log starts again from its beginning instead
+/// of growing, and nothing committed is lost on the way.
+@Suite struct WALCheckpointerTests {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("perimeter-checkpoint-\(UUID().uuidString)")
+
+    /// A WAL database with a table of 1 KB rows, and what each commit's
+    /// hook reported.
+    final class Writer {
+        let database: Database
+        private(set) var framesAfterCommit: [Int] = []
+        var afterCommit: (Int) -> Void = { _ in }
+
+        init(path: String) throws {
+            database = try Database(path: path)
+            try database.execute("""
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE rows (id INTEGER PRIMARY KEY, payload BLOB NOT NULL);
+                """)
+            database.onCommit { [unowned self] frames in
+                framesAfterCommit.append(frames)
+                afterCommit(frames)
+            }
+        }
+
+        /// One transaction of 200 new rows: some fifty pages, the same
+        /// count every time, so that a log that restarted reports about
+        /// what the first commit reported, and one that grew twice that.
+        func commitRows() throws {
+            try database.transaction {
+                for _ in 0..<200 {
+                    try database.statement("INSERT INTO rows (payload) VALUES (zeroblob(1000))").run()
+                }
+            }
+        }
+
+        var rowCount: Int {
+            get throws { try database.statement("SELECT count(*) FROM rows").firstRow { Int($0.int(0)) } ?? -1 }
+        }
+    }
+
+    func path(_ name: String) throws -> String {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent(name).path
+    }
+
+    @Test func withoutACheckpointTheLogGrowsAndAPassiveOneCopiesAllOfIt() throws {
+        let writer = try Writer(path: try path("grows.db"))
+        try writer.commitRows()
+        try writer.commitRows()
+        let frames = writer.framesAfterCommit.suffix(2)
+        #expect(frames.count == 2)
+        // The hook replaced SQLite's automatic checkpoint: the second
+        // commit's frames came after the first's.
+        #expect(frames.last! > frames.first! * 3 / 2)
+        let result = try writer.database.checkpoint(.passive)
+        #expect(!result.wasBusy)
+        #expect(result.logFrames == frames.last!)
+        #expect(result.copiedFrames == result.logFrames)
+    }
+
+    @Test func aBackgroundCheckpointLetsTheNextCommitRestartTheLog() throws {
+        let file = try path("background.db")
+        let writer = try Writer(path: file)
+        let checkpointer = try WALCheckpointer(path: file, threshold: 1, limit: 1_000_000)
+        writer.afterCommit = { checkpointer.logHolds(frames: $0) }
+        try writer.commitRows()
+        checkpointer.waitUntilIdle()
+        try writer.commitRows()
+        checkpointer.waitUntilIdle()
+        try writer.commitRows()
+        let frames = Array(writer.framesAfterCommit.suffix(3))
+        #expect(frames.count == 3)
+        // Each commit found the log copied and wrote from its start.
+        #expect(frames[1] < frames[0] * 3 / 2)
+        #expect(frames[2] < frames[0] * 3 / 2)
+        #expect(try writer.rowCount == 600)
+        #expect(try writer.database.statement("PRAGMA integrity_check").firstRow { $0.text(0) } == "ok")
+    }
+
+    @Test func pastTheLimitTheCommittingThreadWaitsForTheCopy() throws {
+        let file = try path("limit.db")
+        let writer = try Writer(path: file)
+        // Never in the background; every commit is over the limit.
+        let checkpointer = try WALCheckpointer(path: file, threshold: .max, limit: 1)
+        writer.afterCommit = { checkpointer.logHolds(frames: $0) }
+        for _ in 0..<3 { try writer.commitRows() }
+        let frames = Array(writer.framesAfterCommit.suffix(3))
+        #expect(frames[1] < frames[0] * 3 / 2)
+        #expect(frames[2] < frames[0] * 3 / 2)
+        // What was copied is in the file: a new connection reads it all.
+        let reader = try Database(path: file)
+        #expect(try reader.statement("SELECT count(*) FROM rows").firstRow { $0.int(0) } == 600)
+    }
+
+    @Test func belowTheThresholdNothingIsCopied() throws {
+        let file = try path("below.db")
+        let writer = try Writer(path: file)
+        let checkpointer = try WALCheckpointer(path: file, threshold: 1_000_000, limit: 2_000_000)
+        writer.afterCommit = { checkpointer.logHolds(frames: $0) }
+        try writer.commitRows()
+        checkpointer.waitUntilIdle()
+        try writer.commitRows()
+        let frames = writer.framesAfterCommit.suffix(2)
+        #expect(frames.last! > frames.first! * 3 / 2)
+    }
+}
