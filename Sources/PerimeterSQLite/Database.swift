@@ -36,6 +36,7 @@ public final class Database: @unchecked Sendable {
     /// A new file is created readable and writable by its owner only: the
     /// store holds raw events and personal data (SPEC §8).
     public init(path: String, readOnly: Bool = false) throws(DatabaseError) {
+        _ = Self.libraryConfiguration
         self.path = path
         let flags = readOnly
             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX
@@ -160,6 +161,13 @@ public final class Database: @unchecked Sendable {
         let flat = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         return flat.count > 120 ? String(flat.prefix(117)) + "..." : flat
     }
+
+    /// Process-wide settings, made once before the first connection: the
+    /// memory statistics (which nothing here reads) take a global mutex on
+    /// every allocation of every connection.
+    private static let libraryConfiguration: Void = {
+        _ = perimeter_sqlite3_disable_memory_statistics()
+    }()
 
     /// The SQLite library version, for `perimeter version` and reports.
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
