@@ -56,7 +56,8 @@ enum Benchmark {
         #endif
         report("simdjson kernel: \(EventReader.activeKernel)")
         report("threads: the pipeline runs on the calling thread; with a store, each batch "
-               + "commits on a writer thread while the next is read")
+               + "commits on a writer thread while the next is read, and a third copies the "
+               + "write-ahead log into the store file (its CPU time is counted with the writer's)")
         var configuration = PerimeterConfiguration()
         configuration.inventory.latenessWindow = .days(100_000)
         if let batch = try arguments.int("--batch", in: 100...1_000_000) {
@@ -193,7 +194,7 @@ enum Benchmark {
                + "(\(Formatting.decimal(seconds, places: 2)) s); peak memory \(peakMemory())")
         report("   CPU: pipeline thread \(Formatting.decimal(cpu.thread, places: 2)) s "
                + "(\(Formatting.count(Int(Double(read) / max(cpu.thread, 1e-9)))) events per "
-               + "CPU-second), store writer thread "
+               + "CPU-second), store writer and checkpoint threads "
                + "\(Formatting.decimal(max(cpu.process - cpu.thread, 0), places: 2)) s")
     }
 
@@ -324,7 +325,8 @@ final class DiscardingSink: EnrichedEventSink {
 
 /// CPU seconds of the whole process and of the calling thread: on a busy
 /// machine the wall-clock rate falls while the CPU time per event does not,
-/// and the difference of the two is what the store's writer thread used.
+/// and the difference of the two is what the store's writer and checkpoint
+/// threads used.
 struct CPUTimes {
     var process = 0.0
     var thread = 0.0

@@ -65,45 +65,50 @@ import Testing
         #expect(result.copiedFrames == result.logFrames)
     }
 
-    @Test func aBackgroundCheckpointLetsTheNextCommitRestartTheLog() throws {
-        let file = try path("background.db")
+    /// A writer whose commits report to a checkpointer of these bounds.
+    func checkpointedWriter(_ name: String, threshold: Int,
+                            limit: Int) throws -> (Writer, WALCheckpointer) {
+        let file = try path(name)
         let writer = try Writer(path: file)
-        let checkpointer = try WALCheckpointer(path: file, threshold: 1, limit: 1_000_000)
+        let checkpointer = try WALCheckpointer(path: file, threshold: threshold, limit: limit)
         writer.afterCommit = { checkpointer.logHolds(frames: $0) }
-        try writer.commitRows()
-        checkpointer.waitUntilIdle()
-        try writer.commitRows()
-        checkpointer.waitUntilIdle()
-        try writer.commitRows()
+        return (writer, checkpointer)
+    }
+
+    /// The second and third of three equal commits found the log copied
+    /// and wrote from its start: about as many frames as the first.
+    func expectRestartedLog(_ writer: Writer) {
         let frames = Array(writer.framesAfterCommit.suffix(3))
         #expect(frames.count == 3)
-        // Each commit found the log copied and wrote from its start.
         #expect(frames[1] < frames[0] * 3 / 2)
         #expect(frames[2] < frames[0] * 3 / 2)
+    }
+
+    @Test func aBackgroundCheckpointLetsTheNextCommitRestartTheLog() throws {
+        let (writer, checkpointer) = try checkpointedWriter("background.db", threshold: 1,
+                                                            limit: 1_000_000)
+        for _ in 0..<3 {
+            try writer.commitRows()
+            checkpointer.waitUntilIdle()
+        }
+        expectRestartedLog(writer)
         #expect(try writer.rowCount == 600)
         #expect(try writer.database.statement("PRAGMA integrity_check").firstRow { $0.text(0) } == "ok")
     }
 
     @Test func pastTheLimitTheCommittingThreadWaitsForTheCopy() throws {
-        let file = try path("limit.db")
-        let writer = try Writer(path: file)
         // Never in the background; every commit is over the limit.
-        let checkpointer = try WALCheckpointer(path: file, threshold: .max, limit: 1)
-        writer.afterCommit = { checkpointer.logHolds(frames: $0) }
+        let (writer, _) = try checkpointedWriter("limit.db", threshold: .max, limit: 1)
         for _ in 0..<3 { try writer.commitRows() }
-        let frames = Array(writer.framesAfterCommit.suffix(3))
-        #expect(frames[1] < frames[0] * 3 / 2)
-        #expect(frames[2] < frames[0] * 3 / 2)
+        expectRestartedLog(writer)
         // What was copied is in the file: a new connection reads it all.
-        let reader = try Database(path: file)
+        let reader = try Database(path: writer.database.path)
         #expect(try reader.statement("SELECT count(*) FROM rows").firstRow { $0.int(0) } == 600)
     }
 
     @Test func belowTheThresholdNothingIsCopied() throws {
-        let file = try path("below.db")
-        let writer = try Writer(path: file)
-        let checkpointer = try WALCheckpointer(path: file, threshold: 1_000_000, limit: 2_000_000)
-        writer.afterCommit = { checkpointer.logHolds(frames: $0) }
+        let (writer, checkpointer) = try checkpointedWriter("below.db", threshold: 1_000_000,
+                                                            limit: 2_000_000)
         try writer.commitRows()
         checkpointer.waitUntilIdle()
         try writer.commitRows()
