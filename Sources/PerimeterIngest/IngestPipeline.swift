@@ -116,7 +116,7 @@ public final class IngestPipeline {
         self.options = options
         self.output = output
         self.inventory = inventory
-        try store?.prepareForIngest()
+        try store?.prepareForIngest(checkpointMegabytes: configuration.checkpointMegabytes)
         reader = try EventReader(configuration: configuration, extraFields: extraFields,
                                  collectsAllLeaves: collectsAllLeaves)
         self.rules = rules.subtracting(options.disabledRules)

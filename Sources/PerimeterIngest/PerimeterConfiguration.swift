@@ -23,6 +23,12 @@ public struct PerimeterConfiguration: Sendable {
     public var unclaimedAtomRetention = Duration.days(30)
     /// Events per store transaction during ingest.
     public var batchSize = 5_000
+    /// The size of SQLite's write-ahead log at which a checkpoint on a
+    /// thread of its own copies it into the store file during an ingest
+    /// (`WALCheckpointer`). Smaller keeps the log file small and makes
+    /// reads search less of it; larger copies a page changed by several
+    /// batches once.
+    public var checkpointMegabytes = 64
     /// The raw YAML of sections other modules read (`detection`).
     public var sections: [String: YAMLNode] = [:]
     /// The file these settings were read from, for those modules' messages.
@@ -157,8 +163,15 @@ private struct ConfigurationReader {
                     configuration.leaseSources = LeaseSource.merge(configuration.leaseSources, extra)
                 }
             case "ingest":
-                for (_, value) in try mapping(node, section, keys: ["batch_size"]) {
-                    configuration.batchSize = try int(value, "ingest.batch_size", in: 1...1_000_000)
+                for (key, value) in try mapping(node, section,
+                                                keys: ["batch_size", "checkpoint_mb"]) {
+                    if key == "batch_size" {
+                        configuration.batchSize = try int(value, "ingest.batch_size",
+                                                          in: 1...1_000_000)
+                    } else {
+                        configuration.checkpointMegabytes = try int(value, "ingest.checkpoint_mb",
+                                                                    in: 1...4_096)
+                    }
                 }
             default:
                 configuration.sections[section] = node

@@ -24,9 +24,10 @@ final class WALCheckpointer: Sendable {
     let threshold: Int
     let limit: Int
 
-    /// 16,384 frames of 4 KB, SQLite's default page size: 64 MB, the
-    /// automatic threshold this replaces; the limit is 1 GB of log.
-    init(path: String, threshold: Int = 16_384, limit: Int = 262_144) throws {
+    /// `threshold` and `limit` count frames (a page each); the store's
+    /// defaults are 64 MB of log, the automatic threshold this replaces,
+    /// and 1 GB.
+    init(path: String, threshold: Int, limit: Int) throws {
         connection = try Database(path: path)
         try connection.execute("PRAGMA synchronous = NORMAL")
         self.threshold = threshold

@@ -106,6 +106,8 @@ struct ConfigurationCommandLineTests {
          "the key 'ingest' appears twice in one mapping (first on line 1)"),
         ("timeline:\n  address_expiry: 0s\n", 2, "'address_expiry' must be longer than 0s"),
         ("detection:\n  rules: {a: 1}\n", 2, "'detection.rules' must be a list"),
+        ("ingest:\n  batch_size: 10\n  checkpoint_mb: 0\n", 3,
+         "'ingest.checkpoint_mb' must be a whole number from 1 to 4096, not '0'"),
         ("ingest:\n  batch_size: 10\n---\ningest:\n  bogus: 1\n", 4,
          "a configuration file holds one YAML document; this one starts another"),
     ])

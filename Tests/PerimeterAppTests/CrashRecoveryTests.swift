@@ -11,7 +11,8 @@ import Testing
 /// The input is generated (`SyntheticIngestInput`), three files of
 /// `PERIMETER_CRASH_LINES` lines each (default 8,000: a debug build reads
 /// about 2,500 events a second, and the test must stay near two minutes).
-/// A small `ingest.batch_size` makes kills land between and inside batches.
+/// A small `ingest.batch_size` makes kills land between and inside batches,
+/// and a small `ingest.checkpoint_mb` inside background checkpoints.
 @Suite(.serialized, .requiresPerimeterExecutable)
 struct CrashRecoveryTests {
     static let linesPerFile = ProcessInfo.processInfo.environment["PERIMETER_CRASH_LINES"]
@@ -34,7 +35,10 @@ struct CrashRecoveryTests {
                 try directory.write("events-\(index).ndjson",
                                     SyntheticIngestInput.file(index, lines: linesPerFile))
             }
-            configuration = try directory.write("perimeter.yaml", "ingest:\n  batch_size: 250\n")
+            // A log of 1 MB starts a checkpoint every few batches, so that
+            // kills also land while one copies the log into the file.
+            configuration = try directory.write("perimeter.yaml",
+                                                "ingest:\n  batch_size: 250\n  checkpoint_mb: 1\n")
             let store = directory.path("reference.db")
             let started = Date()
             let result = try binary.run(CrashRecoveryTests.arguments(store: store,
