@@ -107,30 +107,19 @@ public final class Database: @unchecked Sendable {
         }
     }
 
-    /// How far a checkpoint goes. `passive` copies what it can without
-    /// waiting for anyone; `truncate` waits for the writer and readers
-    /// (up to the busy timeout), copies everything and empties the log.
-    public enum CheckpointMode: Sendable {
-        case passive, truncate
-
-        var code: Int32 {
-            switch self {
-            case .passive: SQLITE_CHECKPOINT_PASSIVE
-            case .truncate: SQLITE_CHECKPOINT_TRUNCATE
-            }
-        }
-    }
-
-    /// Copies committed pages of the write-ahead log into the database
-    /// file. Returns the frames in the log and how many of them the file
-    /// now holds; SQLITE_BUSY (another checkpoint running, or a reader in
-    /// the way of `truncate`) is an answer, not an error: nothing lost.
+    /// Copies the committed pages of the write-ahead log into the database
+    /// file as far as it can without waiting for anyone (a passive
+    /// checkpoint: a reader still on an older snapshot stops it short).
+    /// Returns the frames in the log and how many of them the file now
+    /// holds; SQLITE_BUSY (another checkpoint running) is an answer, not an
+    /// error: nothing is lost, the pages stay in the log.
     @discardableResult
-    public func checkpoint(_ mode: CheckpointMode) throws(DatabaseError)
+    public func checkpointPassively() throws(DatabaseError)
         -> (logFrames: Int, copiedFrames: Int, wasBusy: Bool) {
         var logFrames: Int32 = 0
         var copiedFrames: Int32 = 0
-        let code = sqlite3_wal_checkpoint_v2(handle, nil, mode.code, &logFrames, &copiedFrames)
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE,
+                                             &logFrames, &copiedFrames)
         guard code == SQLITE_OK || code & 0xFF == SQLITE_BUSY else {
             throw DatabaseError(resultCode: code, message: lastErrorMessage, context: "checkpoint")
         }

@@ -57,6 +57,6 @@ final class WALCheckpointer: Sendable {
     /// the next checkpoint or connection copies them); the writer's own
     /// commits report a full disk or an I/O error.
     private func copyLog() {
-        _ = try? connection.checkpoint(.passive)
+        _ = try? connection.checkpointPassively()
     }
 }

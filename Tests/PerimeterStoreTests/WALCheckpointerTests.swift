@@ -59,7 +59,7 @@ import Testing
         // The hook replaced SQLite's automatic checkpoint: the second
         // commit's frames came after the first's.
         #expect(frames.last! > frames.first! * 3 / 2)
-        let result = try writer.database.checkpoint(.passive)
+        let result = try writer.database.checkpointPassively()
         #expect(!result.wasBusy)
         #expect(result.logFrames == frames.last!)
         #expect(result.copiedFrames == result.logFrames)
