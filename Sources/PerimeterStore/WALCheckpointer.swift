@@ -9,10 +9,14 @@ import Synchronization
 /// threshold and syncs the database file there; over a store of a million
 /// assets that was a third of the writer's time. Here a commit that leaves
 /// the log over `threshold` frames asks a second connection for a passive
-/// checkpoint, which never blocks the writer, and the log starts again
-/// from its beginning at the first commit after a checkpoint copied all of
-/// it. Should the checkpoints fall behind and the log pass `limit` frames,
-/// the committing thread waits for one, as it would have with SQLite's.
+/// checkpoint, which never blocks the writer.
+///
+/// The log starts again from its beginning only when a write transaction
+/// begins after a checkpoint copied all of it. A busy writer begins its
+/// next batch before the copy of the last one ends, so the log grows by a
+/// batch each time until it passes `limit` frames; then the committing
+/// thread waits for a copy of the rest, and the next batch starts the log
+/// over. An idle writer's log starts over at its next commit.
 ///
 /// Durability is unchanged: a commit is in the log before it returns, and
 /// a checkpoint only moves committed pages; a crash mid-way leaves the log
@@ -26,7 +30,7 @@ final class WALCheckpointer: Sendable {
 
     /// `threshold` and `limit` count frames (a page each); the store's
     /// defaults are 64 MB of log, the automatic threshold this replaces,
-    /// and 1 GB.
+    /// and 256 MB.
     init(path: String, threshold: Int, limit: Int) throws {
         connection = try Database(path: path)
         try connection.execute("PRAGMA synchronous = NORMAL")

@@ -106,6 +106,21 @@ import Testing
         #expect(try reader.statement("SELECT count(*) FROM rows").firstRow { $0.int(0) } == 600)
     }
 
+    /// A busy writer begins each transaction before the background copy
+    /// of the last commit ends, so its log restarts only at the limit;
+    /// there it does restart, and the log never holds much more than the
+    /// limit (about 52 frames a commit here).
+    @Test func aBusyWritersLogStaysWithinTheLimit() throws {
+        let (writer, checkpointer) = try checkpointedWriter("busy.db", threshold: 100, limit: 400)
+        for _ in 0..<40 { try writer.commitRows() }
+        checkpointer.waitUntilIdle()
+        let frames = writer.framesAfterCommit
+        #expect(frames.max()! <= 400 + 60)
+        let restarts = zip(frames, frames.dropFirst()).filter { $1 < $0 }.count
+        #expect(restarts >= 3, "the log restarted \(restarts) times in 40 commits: \(frames)")
+        #expect(try writer.rowCount == 8_000)
+    }
+
     @Test func belowTheThresholdNothingIsCopied() throws {
         let (writer, checkpointer) = try checkpointedWriter("below.db", threshold: 1_000_000,
                                                             limit: 2_000_000)
