@@ -108,6 +108,11 @@ struct ConfigurationCommandLineTests {
         ("detection:\n  rules: {a: 1}\n", 2, "'detection.rules' must be a list"),
         ("ingest:\n  batch_size: 10\n  checkpoint_mb: 0\n", 3,
          "'ingest.checkpoint_mb' must be a whole number from 1 to 4096, not '0'"),
+        ("ingest:\n  checkpoint_mb: \"5\"\n", 2,
+         "'ingest.checkpoint_mb' must be a whole number from 1 to 4096, not the quoted text '5'"),
+        ("ingest:\n  batch_size: [1]\n", 2,
+         "'ingest.batch_size' must be a whole number from 1 to 1000000, not a list"),
+        ("accounts:\n  strict: {a: 1}\n", 2, "'accounts.strict' must be true or false, not a mapping"),
         ("ingest:\n  batch_size: 10\n---\ningest:\n  bogus: 1\n", 4,
          "a configuration file holds one YAML document; this one starts another"),
     ])
