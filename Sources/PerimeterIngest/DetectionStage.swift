@@ -542,7 +542,7 @@ private struct DetectionSettingsReader {
                 guard let text = value.string, let window = Duration(parsing: text),
                       window.milliseconds > 0 else {
                     throw fail(value, "'detection.alert_window' must be a duration such as "
-                               + "15m or 1h, not '\(value.string ?? "?")'")
+                               + "15m or 1h, not \(value.quotedForMessage)")
                 }
                 settings.alertWindow = window
             case "run_unmapped_rules":
@@ -567,7 +567,7 @@ private struct DetectionSettingsReader {
                                                   keys: levels) {
                     guard let severity = number.int, (0...100).contains(severity) else {
                         throw fail(number, "severity of '\(name)' must be a whole number "
-                                   + "from 0 to 100, not '\(number.string ?? "?")'")
+                                   + "from 0 to 100, not \(number.quotedForMessage)")
                     }
                     policy.severities[RuleLevel(rawValue: name)!] = severity
                 }

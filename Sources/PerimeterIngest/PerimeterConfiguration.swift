@@ -96,29 +96,14 @@ private struct ConfigurationReader {
     func int(_ node: YAMLNode, _ name: String, in range: ClosedRange<Int>) throws -> Int {
         guard let value = node.int, range.contains(value) else {
             throw fail(node, "'\(name)' must be a whole number from \(range.lowerBound) "
-                       + "to \(range.upperBound), not \(Self.shown(node))")
+                       + "to \(range.upperBound), not \(node.quotedForMessage)")
         }
         return value
     }
 
-    /// A refused value as the message quotes it: a list or mapping by its
-    /// kind, and a quoted scalar said to be quoted, since `"5"` is text and
-    /// would otherwise read as the number it looks like.
-    static func shown(_ node: YAMLNode) -> String {
-        switch node {
-        case .sequence: return "a list"
-        case .mapping: return "a mapping"
-        case .scalar(let scalar):
-            switch scalar.style {
-            case .singleQuoted, .doubleQuoted: return "the quoted text '\(scalar.value)'"
-            case .plain, .literal, .folded: return "'\(scalar.value)'"
-            }
-        }
-    }
-
     func bool(_ node: YAMLNode, _ name: String) throws -> Bool {
         guard let value = node.bool else {
-            throw fail(node, "'\(name)' must be true or false, not \(Self.shown(node))")
+            throw fail(node, "'\(name)' must be true or false, not \(node.quotedForMessage)")
         }
         return value
     }

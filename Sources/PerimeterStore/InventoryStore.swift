@@ -115,9 +115,9 @@ public final class InventoryStore {
             """)
         guard checkpointer == nil, path != ":memory:" else { return }
         let pageSize = try database.statement("PRAGMA page_size").firstRow { Int($0.int(0)) } ?? 4_096
-        let frames = { (megabytes: Int) in max(1, megabytes * 1_048_576 / max(pageSize, 512)) }
-        let checkpointer = try WALCheckpointer(path: path, threshold: frames(checkpointMegabytes),
-                                               limit: frames(logLimitMegabytes))
+        let pagesIn = { (megabytes: Int) in max(1, megabytes * 1_048_576 / max(pageSize, 512)) }
+        let checkpointer = try WALCheckpointer(path: path, threshold: pagesIn(checkpointMegabytes),
+                                               limit: pagesIn(logLimitMegabytes))
         self.checkpointer = checkpointer
         database.onCommit { frames in checkpointer.logHolds(frames: frames) }
     }

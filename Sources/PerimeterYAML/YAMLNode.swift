@@ -152,6 +152,21 @@ public indirect enum YAMLNode: Sendable, Hashable {
         }
     }
 
+    /// A refused value as an error message quotes it: a list or mapping
+    /// by its kind, and a quoted scalar said to be quoted, since `"5"` is
+    /// text and would otherwise read as the number it looks like.
+    public var quotedForMessage: String {
+        switch self {
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        case .scalar(let scalar):
+            switch scalar.style {
+            case .singleQuoted, .doubleQuoted: return "the quoted text '\(scalar.value)'"
+            case .plain, .literal, .folded: return "'\(scalar.value)'"
+            }
+        }
+    }
+
     /// The scalar's text, whatever its style; nil for collections.
     public var string: String? {
         if case .scalar(let scalar) = self { return scalar.value }

@@ -113,6 +113,8 @@ struct ConfigurationCommandLineTests {
         ("ingest:\n  batch_size: [1]\n", 2,
          "'ingest.batch_size' must be a whole number from 1 to 1000000, not a list"),
         ("accounts:\n  strict: {a: 1}\n", 2, "'accounts.strict' must be true or false, not a mapping"),
+        ("detection:\n  rules: [.]\n  urgency:\n    severities: {high: [1]}\n", 4,
+         "severity of 'high' must be a whole number from 0 to 100, not a list"),
         ("ingest:\n  batch_size: 10\n---\ningest:\n  bogus: 1\n", 4,
          "a configuration file holds one YAML document; this one starts another"),
     ])
