@@ -124,7 +124,7 @@ extension Inventory {
         let attachment = attachments[Int(index)]
         // Sightings already known, or older than the window, change nothing.
         if attachment.recentSightings.last == time && attachment.lastSeen >= time { return }
-        update(index) { attachment in
+        updateSightings(index) { attachment in
             attachment.lastSeen = max(attachment.lastSeen, time)
             var sightings = attachment.recentSightings
             let position = sightings.firstIndex { $0 >= time } ?? sightings.count

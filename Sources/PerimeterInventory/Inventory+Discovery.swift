@@ -489,10 +489,15 @@ extension Inventory {
                                   on: asset)
         }
         if let index = own.first {
-            update(index) { attachment in
-                attachment.lastSeen = max(attachment.lastSeen, event.time)
+            let held = attachments[Int(index)]
+            if event.time < held.from {
                 // An earlier sighting that arrives late moves the start back.
-                attachment.from = min(attachment.from, event.time)
+                update(index) { attachment in
+                    attachment.lastSeen = max(attachment.lastSeen, event.time)
+                    attachment.from = event.time
+                }
+            } else if event.time > held.lastSeen {
+                updateSightings(index) { $0.lastSeen = event.time }
             }
             return
         }

@@ -230,6 +230,14 @@ public final class Inventory {
         pending.attachments.insert(index)
     }
 
+    /// Records a change of an attachment's last sighting and recent
+    /// sightings alone: the store writes those to a narrow table of their
+    /// own instead of rewriting the attachment's row.
+    func updateSightings(_ index: Int32, _ change: (inout Attachment) -> Void) {
+        change(&attachments[Int(index)])
+        pending.sightedAttachments.insert(index)
+    }
+
     func markChanged(_ asset: AssetID) {
         pending.assets.insert(asset)
         if let record = assets[asset] { refreshDerivedState(of: record) }
@@ -276,6 +284,9 @@ public final class Inventory {
                 assets[id].map { SeenTimes(asset: id, firstSeen: $0.firstSeen, lastSeen: $0.lastSeen) }
             },
             attachments: pending.attachments.sorted().map { attachments[Int($0)] },
+            sightings: pending.sightedAttachments.subtracting(pending.attachments).sorted().map {
+                AttachmentSightings(attachments[Int($0)])
+            },
             conflicts: pending.conflicts,
             audit: pending.audit,
             activity: Dictionary(uniqueKeysWithValues: pending.activity.map { counter, count in
@@ -310,6 +321,8 @@ public struct PendingChanges: Sendable {
     /// Assets whose first or last seen time alone changed.
     var seenAssets: Set<AssetID> = []
     var attachments: Set<Int32> = []
+    /// Attachments whose last sighting or recent sightings alone changed.
+    var sightedAttachments: Set<Int32> = []
     var conflicts: [AtomConflict] = []
     var audit: [AuditRecord] = []
     /// Events seen per (interned atom, week).
@@ -320,7 +333,8 @@ public struct PendingChanges: Sendable {
     var shared: [AtomKey] = []
 
     public var isEmpty: Bool {
-        assets.isEmpty && seenAssets.isEmpty && attachments.isEmpty && conflicts.isEmpty && audit.isEmpty
+        assets.isEmpty && seenAssets.isEmpty && attachments.isEmpty && sightedAttachments.isEmpty
+            && conflicts.isEmpty && audit.isEmpty
             && activity.isEmpty && unclaimed.isEmpty && rejected.isEmpty && shared.isEmpty
     }
 }
@@ -344,6 +358,19 @@ struct ActivityCounter: Hashable {
     var weekStart: EventTime { EventTime(milliseconds: Int64(weekStartDay) * 86_400_000) }
 }
 
+/// An attachment's new last sighting and recent sightings.
+public struct AttachmentSightings: Sendable, Hashable {
+    public var attachment: Int64
+    public var lastSeen: EventTime
+    public var recentSightings: [EventTime]
+
+    init(_ attachment: Attachment) {
+        self.attachment = attachment.id
+        lastSeen = attachment.lastSeen
+        recentSightings = attachment.recentSightings
+    }
+}
+
 /// An asset's new first and last seen times.
 public struct SeenTimes: Sendable, Hashable {
     public var asset: AssetID
@@ -356,7 +383,10 @@ public struct InventoryChanges: Sendable {
     public var assets: [Asset]
     /// Assets of which only the first and last seen times changed.
     public var seenTimes: [SeenTimes] = []
+    /// Attachments added or changed in their interval, kind or holder.
     public var attachments: [Attachment]
+    /// Stored attachments of which only the sightings changed.
+    public var sightings: [AttachmentSightings] = []
     public var conflicts: [AtomConflict]
     public var audit: [AuditRecord]
     /// Events seen per atom and week, to add to the stored counts.
@@ -367,6 +397,13 @@ public struct InventoryChanges: Sendable {
     public var shared: [AtomKey]
     /// The new watermark of each stream that moved.
     public var watermarks: [String: EventTime]
+
+    /// Whether there is nothing to write.
+    public var isEmpty: Bool {
+        assets.isEmpty && seenTimes.isEmpty && attachments.isEmpty && sightings.isEmpty
+            && conflicts.isEmpty && audit.isEmpty && activity.isEmpty && unclaimed.isEmpty
+            && rejected.isEmpty && shared.isEmpty && watermarks.isEmpty
+    }
 
     /// New assets and their attachments, with their audit records, and
     /// nothing else (a first import).

@@ -169,10 +169,7 @@ actor InventoryService {
     /// ends with it.
     func persistPending() throws {
         let changes = inventory.drainChanges()
-        guard !(changes.assets.isEmpty && changes.attachments.isEmpty && changes.audit.isEmpty
-                && changes.rejected.isEmpty && changes.activity.isEmpty
-                && changes.unclaimed.isEmpty && changes.conflicts.isEmpty
-                && changes.shared.isEmpty && changes.watermarks.isEmpty) else { return }
+        guard !changes.isEmpty else { return }
         try store.persist(changes)
     }
 

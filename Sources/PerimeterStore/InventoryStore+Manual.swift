@@ -124,16 +124,17 @@ extension InventoryStore {
     private func insertConfirmed(_ attachments: [Attachment]) throws {
         let statement = try database.statement("""
             INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
-                valid_from, valid_to, last_seen, origin, sightings)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, NULL)
+                valid_from, valid_to, origin)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)
             """)
         for a in attachments {
             try statement.run([
                 .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
                 .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
                 .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
-                .integer(a.from.milliseconds), .integer(a.lastSeen.milliseconds), .text(a.origin),
+                .integer(a.from.milliseconds), .text(a.origin),
             ])
+            try writeSightings(of: a.id, lastSeen: a.lastSeen, recent: [], rowMayExist: false)
         }
     }
 

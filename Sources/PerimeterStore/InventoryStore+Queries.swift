@@ -66,9 +66,7 @@ extension InventoryStore {
     /// the ones of an atom a person rejected for the asset, which say so.
     public func attachments(ofAsset id: AssetID) throws -> [Attachment] {
         try database.statement("""
-            SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
-                   valid_from, valid_to, last_seen, origin, sightings
-            FROM attachments WHERE asset_uuid = ?1 AND \(Self.shownInViews)
+            \(Self.attachmentSelection) WHERE asset_uuid = ?1 AND \(Self.shownInViews)
             ORDER BY valid_from, id
             """).rows([.text(id.uuidString.lowercased())]) { Self.attachment(from: $0) }
             .compactMap { $0 }
@@ -94,9 +92,7 @@ extension InventoryStore {
     /// first, as the views show them (`shownInViews`).
     public func attachments(ofAtom atom: Atom, community: String) throws -> [Attachment] {
         try database.statement("""
-            SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
-                   valid_from, valid_to, last_seen, origin, sightings
-            FROM attachments WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3
+            \(Self.attachmentSelection) WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3
               AND \(Self.shownInViews)
             ORDER BY valid_from, id
             """).rows([.text(community), .text(atom.type.rawValue), .text(atom.value)]) {

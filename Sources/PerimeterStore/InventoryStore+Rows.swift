@@ -45,6 +45,18 @@ extension InventoryStore {
             lastSeen: row.optionalInt(16).map(date), isRevoked: row.int(17) != 0)
     }
 
+    /// The attachments with their sightings, in the columns that
+    /// `attachment(from:)` reads; a query adds its WHERE and ORDER BY.
+    /// (A row without sightings, which the store never writes, would read
+    /// as last seen when it began.)
+    static let attachmentSelection = """
+        SELECT attachments.id, community, entity, atom_type, atom_value, asset_uuid, kind,
+               valid_from, valid_to, coalesce(attachment_sightings.last_seen, valid_from), origin,
+               attachment_sightings.sightings
+        FROM attachments LEFT JOIN attachment_sightings
+            ON attachment_sightings.attachment = attachments.id
+        """
+
     /// Reads columns id, community, entity, atom_type, atom_value,
     /// asset_uuid, kind, valid_from, valid_to, last_seen, origin, sightings.
     static func attachment(from row: Row) -> Attachment? {

@@ -136,11 +136,7 @@ public final class InventoryStore {
         try database.statement("SELECT \(Self.assetColumns) FROM assets").forEachRow { row in
             inventory.load(asset: try Self.asset(from: row))
         }
-        try database.statement("""
-            SELECT id, community, entity, atom_type, atom_value, asset_uuid, kind,
-                   valid_from, valid_to, last_seen, origin, sightings
-            FROM attachments ORDER BY id
-            """).forEachRow { row in
+        try database.statement("\(Self.attachmentSelection) ORDER BY id").forEachRow { row in
             if let attachment = Self.attachment(from: row) { inventory.load(attachment: attachment) }
             storedAttachmentID = max(storedAttachmentID, row.int(0))
         }
@@ -277,6 +273,7 @@ public final class InventoryStore {
                           times.lastSeen.map { .integer(Self.millis($0)) } ?? .null])
         }
         try writeAttachments(changes.attachments)
+        try writeSightings(changes.sightings)
         try writeActivity(changes.activity)
         let unclaimed = try database.statement("""
             INSERT INTO unclaimed_atoms (community, entity, atom_type, atom_value, last_seen)
@@ -314,41 +311,65 @@ public final class InventoryStore {
         }
     }
 
-    /// Attachments already stored change only in their times, kind and
-    /// sightings: those are updated alone (no text to bind or compare);
-    /// the others are inserted whole.
+    /// Attachments already stored change only in their interval and
+    /// kind: those are updated alone (no text to bind or compare); the
+    /// others are inserted whole. Either way their sightings are written.
     private func writeAttachments(_ attachments: [Attachment]) throws {
-        let update = try database.statement("""
-            UPDATE attachments SET valid_from = ?2, valid_to = ?3, last_seen = ?4, sightings = ?5,
-                kind = ?6
-            WHERE id = ?1
-            """)
+        let update = try database.statement(
+            "UPDATE attachments SET valid_from = ?2, valid_to = ?3, kind = ?4 WHERE id = ?1")
         let insert = try database.statement("""
             INSERT INTO attachments (id, community, entity, atom_type, atom_value, asset_uuid, kind,
-                valid_from, valid_to, last_seen, origin, sightings)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-            ON CONFLICT (id) DO UPDATE SET valid_from = ?8, valid_to = ?9, last_seen = ?10,
-                sightings = ?12, kind = ?7
+                valid_from, valid_to, origin)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            ON CONFLICT (id) DO UPDATE SET valid_from = ?8, valid_to = ?9, kind = ?7
             """)
         for a in attachments {
             let to: SQLValue = a.to.map { .integer($0.milliseconds) } ?? .null
-            // None is NULL, as the manual paths write it.
-            let sightings = a.recentSightings.isEmpty
-                ? SQLValue.null : SQLValue.blob(Self.encode(a.recentSightings))
+            var stored = false
             if a.id <= storedAttachmentID {
                 try update.run([.integer(a.id), .integer(a.from.milliseconds), to,
-                                .integer(a.lastSeen.milliseconds), sightings, .text(a.kind.rawValue)])
-                if database.changes == 1 { continue }
+                                .text(a.kind.rawValue)])
+                stored = database.changes == 1
             }
-            try insert.run([
-                .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
-                .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
-                .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
-                .integer(a.from.milliseconds), to, .integer(a.lastSeen.milliseconds),
-                .text(a.origin), sightings,
-            ])
-            storedAttachmentID = max(storedAttachmentID, a.id)
+            if !stored {
+                try insert.run([
+                    .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
+                    .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
+                    .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
+                    .integer(a.from.milliseconds), to, .text(a.origin),
+                ])
+                storedAttachmentID = max(storedAttachmentID, a.id)
+            }
+            try writeSightings(of: a.id, lastSeen: a.lastSeen, recent: a.recentSightings,
+                               rowMayExist: stored)
         }
+    }
+
+    /// The sightings of attachments whose rows are stored already.
+    private func writeSightings(_ sightings: [AttachmentSightings]) throws {
+        for s in sightings {
+            try writeSightings(of: s.attachment, lastSeen: s.lastSeen, recent: s.recentSightings)
+        }
+    }
+
+    /// Updates an attachment's sightings row, or adds it. For a row that
+    /// most likely exists the update alone is one probe of the narrow
+    /// table, where the upsert takes two; a new attachment's row is added
+    /// at once.
+    func writeSightings(of attachment: Int64, lastSeen: EventTime, recent: [EventTime],
+                        rowMayExist: Bool = true) throws {
+        let sightings = recent.isEmpty ? SQLValue.null : SQLValue.blob(Self.encode(recent))
+        let values: [SQLValue] = [.integer(attachment), .integer(lastSeen.milliseconds), sightings]
+        if rowMayExist {
+            try database.statement(
+                "UPDATE attachment_sightings SET last_seen = ?2, sightings = ?3 WHERE attachment = ?1"
+            ).run(values)
+            if database.changes == 1 { return }
+        }
+        try database.statement("""
+            INSERT INTO attachment_sightings (attachment, last_seen, sightings) VALUES (?1, ?2, ?3)
+            ON CONFLICT (attachment) DO UPDATE SET last_seen = ?2, sightings = ?3
+            """).run(values)
     }
 
     /// Adds a batch's weekly counts, in (atom id, week) order.

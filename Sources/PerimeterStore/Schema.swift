@@ -355,6 +355,28 @@ enum Schema {
         ALTER TABLE ingest_progress ADD COLUMN head_digest INTEGER NOT NULL
             DEFAULT -3750763034362895579;
         """,
+        // 11: an attachment's last sighting and recent sightings, the
+        // columns that nearly every event rewrites, move to a narrow table
+        // keyed by the attachment's id. In the wide rows (texts of the
+        // atom, the holder's uuid, the origin) about 30 fit a page, so a
+        // batch dirtied a page for nearly every sighting and the store
+        // file's pages missed the cache; a hundred and more sightings
+        // share a page here. The attachment's own row changes only when
+        // its interval, kind or holder does.
+        """
+        CREATE TABLE attachment_sightings (
+            attachment INTEGER PRIMARY KEY,
+            last_seen INTEGER NOT NULL,
+            sightings BLOB
+        );
+        INSERT INTO attachment_sightings (attachment, last_seen, sightings)
+            SELECT id, last_seen, sightings FROM attachments ORDER BY id;
+        ALTER TABLE attachments DROP COLUMN last_seen;
+        ALTER TABLE attachments DROP COLUMN sightings;
+        CREATE TRIGGER attachment_sightings_on_delete AFTER DELETE ON attachments BEGIN
+            DELETE FROM attachment_sightings WHERE attachment = old.id;
+        END;
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

@@ -26,8 +26,8 @@ struct StoreDump: Equatable {
         }.sorted()
         sections["attachments"] = try database.statement("""
             SELECT asset_uuid, community, entity, atom_type, atom_value, kind, valid_from,
-                   valid_to, last_seen, origin, hex(sightings)
-            FROM attachments
+                   valid_to, s.last_seen, origin, hex(s.sightings)
+            FROM attachments LEFT JOIN attachment_sightings s ON s.attachment = attachments.id
             """).rows { row in
             ([keys[row.text(0)] ?? "?"] + (1...10).map { Self.cell(row, $0) })
                 .joined(separator: " | ")

@@ -114,9 +114,17 @@ struct TagFilterTests {
                                        categories: ["host", "account"])
         do {
             // Back to schema 6 as it was: no counts, the indexes of 1, no
-            // index of jobs (migration 9), no file heads (10).
+            // index of jobs (migration 9), no file heads (10), sightings in
+            // the attachment rows (11).
             let store = try InventoryStore(path: path)
             try store.database.execute("""
+                DROP TRIGGER attachment_sightings_on_delete;
+                ALTER TABLE attachments ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE attachments ADD COLUMN sightings BLOB;
+                UPDATE attachments SET
+                    last_seen = (SELECT last_seen FROM attachment_sightings WHERE attachment = id),
+                    sightings = (SELECT sightings FROM attachment_sightings WHERE attachment = id);
+                DROP TABLE attachment_sightings;
                 DROP INDEX jobs_by_community;
                 ALTER TABLE ingest_progress DROP COLUMN head_length;
                 ALTER TABLE ingest_progress DROP COLUMN head_digest;

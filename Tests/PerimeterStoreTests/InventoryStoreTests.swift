@@ -53,6 +53,46 @@ import Testing
         #expect(loaded.watermark == t0 + .seconds(3_600))
     }
 
+    /// A later batch that only sights what an earlier one attached writes
+    /// the sightings alone (migration 11), and a new process's load reads
+    /// them back with their attachments; deleting an attachment takes its
+    /// sightings with it.
+    @Test func sightingsOfALaterBatchLoadBack() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try makeStore()
+        let inventory = Inventory()
+        let scope = ScopeKey(community: "acme")
+        let t0 = EventTime(parsing: "2024-05-01T09:00:00Z")!
+        let ws = Atom(type: .hostname, normalizedValue: "ws-01")
+        let ip = Atom(type: .ipv4, normalizedValue: "10.0.0.9")
+        for offset: Int64 in [0, 600] {
+            _ = inventory.observe(EventObservation(
+                time: t0 + .seconds(offset), scope: scope, reference: "t:\(offset)",
+                atoms: [FieldAtom(atom: ws, field: "host.name"), FieldAtom(atom: ip, field: "host.ip")],
+                host: HostSubject(displayName: "WS-01", hostname: ws, addresses: [ip])),
+                rules: Set(DiscoveryRule.allCases), now: t0 + .days(1), stream: "file:1")
+            let changes = inventory.drainChanges()
+            #expect(changes.sightings.count == (offset == 0 ? 0 : 2))
+            try store.persist(changes, progress: nil, counters: [:], community: "acme")
+        }
+        func count(_ table: String) throws -> Int64? {
+            try store.database.statement("SELECT count(*) FROM \(table)").firstRow { $0.int(0) }
+        }
+        #expect(try count("attachments") == 2)
+        #expect(try count("attachment_sightings") == 2)
+
+        let loaded = try store.loadInventory(settings: InventorySettings())
+        let asset = try #require(loaded.assets.values.first)
+        let attachments = loaded.attachments(of: asset.id).sorted { $0.key.atom < $1.key.atom }
+        #expect(attachments.map(\.key.atom) == [ws, ip])
+        #expect(attachments.map(\.from) == [t0, t0])
+        #expect(attachments.map(\.lastSeen) == [t0 + .seconds(600), t0 + .seconds(600)])
+        #expect(attachments.map(\.recentSightings) == [[t0], [t0, t0 + .seconds(600)]])
+
+        try store.database.execute("DELETE FROM attachments WHERE atom_type = 'ipv4'")
+        #expect(try count("attachment_sightings") == 1)
+    }
+
     /// SPEC §8: the store holds raw events' identifiers; only its owner reads it.
     @Test func storeFileIsPrivate() throws {
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -318,6 +318,11 @@ import Testing
             [EventTime(milliseconds: 1_714_000_000_000), EventTime(milliseconds: 1_714_000_060_000)],
             [],
         ])
+        // Migration 11 moved the last sightings out of the attachment rows.
+        #expect(attachments.map(\.lastSeen.milliseconds) == [1_714_000_060_000, 1_714_000_000_000])
+        let columns = try store.database.statement("SELECT name FROM pragma_table_info('attachments')")
+            .rows { $0.text(0) }
+        #expect(!columns.contains("last_seen") && !columns.contains("sightings"))
     }
 }
 
