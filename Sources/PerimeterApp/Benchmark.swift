@@ -30,7 +30,7 @@ enum Benchmark {
                   help: "Replicated corpus events (default 2,000,000; 0 skips)."),
             .init(name: "--dir", valueName: "DIR", help: "Where the benchmark's stores go (default /tmp)."),
             .init(name: "--batch", valueName: "N",
-                  help: "Events per store transaction (default: the configuration's 5,000)."),
+                  help: "Events per store transaction (default: the configuration's 50,000)."),
             .init(name: "--rules", valueName: "N",
                   help: "Generated Sigma rules: the detection stage alone with N and with 2,000 "
                       + "rules, then the full ingest with N (default 50; 0 skips)."),
