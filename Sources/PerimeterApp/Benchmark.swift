@@ -18,7 +18,8 @@ enum Benchmark {
             + "the inventory loaded, full ingest with discovery writes, and peak memory, on a "
             + "generated workload and on the corpus replicated.",
         usage: "bench [--assets N] [--events N] [--ingest-events N] [--corpus DIR] "
-            + "[--corpus-events N] [--dir DIR] [--batch N] [--rules N] [--keep-rules DIR]",
+            + "[--corpus-events N] [--dir DIR] [--batch N] [--checkpoint-mb N] [--rules N] "
+            + "[--keep-rules DIR]",
         options: [
             .init(name: "--assets", valueName: "N", help: "Inventory size (default 1,000,000)."),
             .init(name: "--events", valueName: "N", help: "Generated events (default 2,000,000)."),
@@ -31,6 +32,9 @@ enum Benchmark {
             .init(name: "--dir", valueName: "DIR", help: "Where the benchmark's stores go (default /tmp)."),
             .init(name: "--batch", valueName: "N",
                   help: "Events per store transaction (default: the configuration's 50,000)."),
+            .init(name: "--checkpoint-mb", valueName: "N",
+                  help: "Write-ahead log size that starts a background checkpoint (default: "
+                      + "the configuration's 64)."),
             .init(name: "--rules", valueName: "N",
                   help: "Generated Sigma rules: the detection stage alone with N and with 2,000 "
                       + "rules, then the full ingest with N (default 50; 0 skips)."),
@@ -63,6 +67,9 @@ enum Benchmark {
         if let batch = try arguments.int("--batch", in: 100...1_000_000) {
             configuration.batchSize = batch
         }
+        if let megabytes = try arguments.int("--checkpoint-mb", in: 1...4_096) {
+            configuration.checkpointMegabytes = megabytes
+        }
         let options = benchOptions()
 
         // 1. The generated workload, then a store seeded with it. The
@@ -92,7 +99,8 @@ enum Benchmark {
         report("   inventory loaded from the store in \(Formatting.decimal(clock.lap())) s; "
                + "resident memory \(residentMemory()) (peak of the run so far \(peakMemory()))")
         var ingestWorkload = BenchmarkWorkload(assets: assets, seed: 7)
-        try measure("full ingest with discovery writes (batches of \(configuration.batchSize))",
+        try measure("full ingest with discovery writes (batches of \(configuration.batchSize), "
+                    + "checkpoints from \(configuration.checkpointMegabytes) MB of log)",
                     events: ingestEvents, pipeline: full) { count in ingestWorkload.makeEvents(count) }
         // The first run meets most hosts for the first time since the
         // store was seeded: their MAC, agent id and operating system are new
