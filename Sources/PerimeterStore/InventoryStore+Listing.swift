@@ -136,7 +136,7 @@ extension InventoryStore {
         switch key {
         case .name: "name COLLATE NOCASE"
         case .criticality: "criticality"
-        case .lastSeen: "coalesce(last_seen, 0)"
+        case .lastSeen: "last_seen"
         case .createdAt: "created_at"
         }
     }
@@ -228,8 +228,10 @@ extension InventoryStore {
     }
 
     /// One page of the assets matching a query, in its sort order (unrated
-    /// assets sort lowest, never-seen ones as seen at the epoch), after
-    /// `cursor` when given.
+    /// and never-seen assets sort lowest, as SQLite orders NULLs), after
+    /// `cursor` when given. Each order reads an index of the community's
+    /// assets whose entries end with the uuid, so a page of a million
+    /// assets reads its rows alone instead of sorting them all.
     public func page(matching query: AssetQuery, after cursor: AssetCursor?,
                      limit: Int) throws -> AssetPage {
         let probing = try prefersTagProbe(query, limit: limit)
@@ -242,20 +244,22 @@ extension InventoryStore {
             let value = "?\(values.count - 1)"
             let uuid = "?\(values.count)"
             let comparison = query.descending ? "<" : ">"
-            if query.sort == .criticality {
-                // Unrated (NULL) sorts lowest, as SQLite orders NULLs, and
-                // needs its own comparison (a NULL never compares).
+            if query.sort == .criticality || query.sort == .lastSeen {
+                // Unrated or never seen (NULL) sorts lowest, as SQLite
+                // orders NULLs, and needs its own comparison (a NULL never
+                // compares).
+                let column = expression
                 switch (cursor.sortValue == .null, query.descending) {
                 case (true, true):
-                    condition += " AND criticality IS NULL AND uuid < \(uuid)"
+                    condition += " AND \(column) IS NULL AND uuid < \(uuid)"
                 case (true, false):
-                    condition += " AND (criticality IS NOT NULL OR uuid > \(uuid))"
+                    condition += " AND (\(column) IS NOT NULL OR uuid > \(uuid))"
                 case (false, true):
-                    condition += " AND (criticality IS NULL OR criticality < \(value) OR "
-                        + "(criticality = \(value) AND uuid < \(uuid)))"
+                    condition += " AND (\(column) IS NULL OR \(column) < \(value) OR "
+                        + "(\(column) = \(value) AND uuid < \(uuid)))"
                 case (false, false):
-                    condition += " AND (criticality > \(value) OR "
-                        + "(criticality = \(value) AND uuid > \(uuid)))"
+                    condition += " AND (\(column) > \(value) OR "
+                        + "(\(column) = \(value) AND uuid > \(uuid)))"
                 }
             } else {
                 condition += " AND (\(expression), uuid) \(comparison) (\(value), \(uuid))"

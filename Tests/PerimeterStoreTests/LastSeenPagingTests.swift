@@ -1,0 +1,55 @@
+import Foundation
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+import Testing
+
+/// Paging sorted by last seen: never-seen assets first (ascending), ties
+/// broken by uuid, every asset exactly once whatever the page size.
+@Suite struct LastSeenPagingTests {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("perimeter-paging-\(UUID().uuidString)")
+
+    /// Seven hosts: two never seen, two seen at the same time.
+    func seededStore() throws -> (InventoryStore, [Asset]) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try InventoryStore(path: directory.appendingPathComponent("store.db").path)
+        let created = Date(timeIntervalSince1970: 1_714_000_000)
+        let seen: [TimeInterval?] = [nil, 1_714_000_500, 1_714_000_100, nil, 1_714_000_100,
+                                     1_714_000_900, 1_714_000_300]
+        let assets = seen.enumerated().map { index, time in
+            Asset(id: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", 7 - index))!,
+                  name: "HOST-\(index)", category: .host, source: .manual, community: "acme",
+                  createdAt: created, firstSeen: time.map(Date.init(timeIntervalSince1970:)),
+                  lastSeen: time.map(Date.init(timeIntervalSince1970:)))
+        }
+        try store.persist(.creating(assets, attachments: [], audit: []))
+        return (store, assets)
+    }
+
+    func pages(_ store: InventoryStore, descending: Bool, limit: Int) throws -> [String] {
+        var query = AssetQuery(community: "acme")
+        query.sort = .lastSeen
+        query.descending = descending
+        var names: [String] = []
+        var cursor: AssetCursor?
+        repeat {
+            let page = try store.page(matching: query, after: cursor, limit: limit)
+            names += page.assets.map(\.name)
+            // A cursor survives its trip through a client.
+            cursor = try page.next.map { try #require(AssetCursor(token: $0.token)) }
+        } while cursor != nil
+        return names
+    }
+
+    @Test(arguments: [1, 2, 3, 10])
+    func everyAssetOnceInOrder(limit: Int) throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, _) = try seededStore()
+        // By hand: never seen (HOST-3 and HOST-0, uuids ...04 < ...07), then
+        // 100 (HOST-4 ...03 before HOST-2 ...05), 300, 500, 900.
+        let ascending = ["HOST-3", "HOST-0", "HOST-4", "HOST-2", "HOST-6", "HOST-1", "HOST-5"]
+        #expect(try pages(store, descending: false, limit: limit) == ascending)
+        #expect(try pages(store, descending: true, limit: limit) == ascending.reversed())
+    }
+}
