@@ -374,15 +374,27 @@ public final class InventoryStore {
             """).run(values)
     }
 
-    /// Adds a batch's weekly counts, in (atom id, week) order.
+    /// Adds a batch's weekly counts, in (atom id, week) order. Atoms new to
+    /// the store get their `atoms` rows first, in the order of that table's
+    /// text index: in a large first ingest most atoms of a batch are new,
+    /// and inserted in hash order each one went to a page of the index of
+    /// its own, read and dirtied at random.
     private func writeActivity(_ activity: [ActivityKey: Int]) throws {
         guard !activity.isEmpty else { return }
         if !atomIDs.holdsWholeTable { try loadAtomIDs() }
         var rows: [(atom: Int64, week: Int64, count: Int64)] = []
         rows.reserveCapacity(activity.count)
+        var unknown: [(key: AtomKey, week: Int64, count: Int64)] = []
         for (key, count) in activity {
-            rows.append((try atomID(key.key), key.weekStart.milliseconds, Int64(count)))
+            let week = key.weekStart.milliseconds
+            if let id = atomIDs.id(of: Self.fingerprint(of: key.key)) {
+                rows.append((id, week, Int64(count)))
+            } else {
+                unknown.append((key.key, week, Int64(count)))
+            }
         }
+        unknown.sort { Self.indexPrecedes($0.key, $1.key) }
+        for atom in unknown { rows.append((try atomID(atom.key), atom.week, atom.count)) }
         rows.sort { ($0.atom, $0.week) < ($1.atom, $1.week) }
         let add = try database.statement("""
             INSERT INTO atom_activity (atom, week_start, count) VALUES (?1, ?2, ?3)
@@ -412,9 +424,7 @@ public final class InventoryStore {
     /// insert still yields to a row that another connection of this
     /// process wrote meanwhile.
     private func atomID(_ key: AtomKey) throws -> Int64 {
-        let fingerprint = AtomIDCache.Fingerprint(
-            community: key.scope.community, entity: key.scope.entity ?? "",
-            type: key.atom.type.rawValue, value: key.atom.value)
+        let fingerprint = Self.fingerprint(of: key)
         if let id = atomIDs.id(of: fingerprint) { return id }
         let values = Self.keyValues(key)
         try database.statement("""
@@ -433,6 +443,23 @@ public final class InventoryStore {
         }
         atomIDs.insert(id, for: fingerprint)
         return id
+    }
+
+    private static func fingerprint(of key: AtomKey) -> AtomIDCache.Fingerprint {
+        AtomIDCache.Fingerprint(community: key.scope.community, entity: key.scope.entity ?? "",
+                                type: key.atom.type.rawValue, value: key.atom.value)
+    }
+
+    /// The order of `atoms_by_value` (community, atom_type, atom_value,
+    /// entity), byte for byte as SQLite's BINARY collation compares text.
+    static func indexPrecedes(_ a: AtomKey, _ b: AtomKey) -> Bool {
+        func precedes(_ x: String, _ y: String) -> Bool? {
+            x == y ? nil : x.utf8.lexicographicallyPrecedes(y.utf8)
+        }
+        return precedes(a.scope.community, b.scope.community)
+            ?? precedes(a.atom.type.rawValue, b.atom.type.rawValue)
+            ?? precedes(a.atom.value, b.atom.value)
+            ?? precedes(a.scope.entity ?? "", b.scope.entity ?? "") ?? false
     }
 
     /// Forgets the atom row ids this connection remembers: rows of `atoms`

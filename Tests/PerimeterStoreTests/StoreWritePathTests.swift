@@ -199,6 +199,38 @@ import Testing
         #expect(try store.assets(matching: AssetQuery(community: "acme")).total == 8)
         #expect(try store.count(matching: AssetQuery(community: "acme")) == 8)
     }
+
+    /// New atoms are added in the order SQLite keeps `atoms_by_value` in,
+    /// byte order included (an accented letter after every ASCII one, an
+    /// upper-case one before every lower-case one).
+    @Test func newAtomsGoInInTheOrderOfTheirIndex() throws {
+        let keys = [("acme", nil, AtomType.hostname, "ws-02"), ("acme", "DMZ", .hostname, "ws-02"),
+                    ("acme", nil, .hostname, "WS-01"), ("acme", nil, .hostname, "wé-01"),
+                    ("acme", nil, .ipv4, "10.0.0.1"), ("acme", nil, .fqdn, "a.example.org"),
+                    ("globex", nil, .email, "a@example.org"), ("acme", "", .hostname, "ws-03"),
+                    ("Acme", nil, .username, "corp\\bob")].map { community, entity, type, value in
+            AtomKey(scope: ScopeKey(community: community, entity: entity),
+                    atom: Atom(type: type, normalizedValue: value))
+        }
+        let store = try makeStore("order.db")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let insert = try store.database.statement(
+            "INSERT INTO atoms (community, entity, atom_type, atom_value) VALUES (?1, ?2, ?3, ?4)")
+        for key in keys {
+            try insert.run([.text(key.scope.community), .text(key.scope.entity ?? ""),
+                            .text(key.atom.type.rawValue), .text(key.atom.value)])
+        }
+        let indexOrder = try store.database.statement("""
+            SELECT atom_type || ':' || atom_value || '@' || community || '/' || entity
+            FROM atoms INDEXED BY atoms_by_value WHERE community > ''
+            ORDER BY community, atom_type, atom_value, entity
+            """).rows { $0.text(0) }
+        let sorted = keys.sorted(by: InventoryStore.indexPrecedes).map {
+            "\($0.atom.type.rawValue):\($0.atom.value)@\($0.scope.community)/\($0.scope.entity ?? "")"
+        }
+        #expect(sorted == indexOrder)
+        #expect(sorted.first == "username:corp\\bob@Acme/")
+    }
 }
 
 /// Migration 6 moves weekly activity to integer atom ids; a store made by
