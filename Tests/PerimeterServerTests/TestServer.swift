@@ -21,6 +21,7 @@ final class TestServer: Sendable {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("perimeter-server-tests-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        RemovedAtExit.register(directory)
         return directory.appendingPathComponent("store.db").path
     }
 

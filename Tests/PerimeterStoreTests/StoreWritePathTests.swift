@@ -9,8 +9,12 @@ import Testing
 /// The store's fast paths (a bulk seed, the batch write of an ingest)
 /// leave exactly what the plain row-by-row path leaves.
 @Suite struct StoreWritePathTests {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("perimeter-write-\(UUID().uuidString)")
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-write-\(UUID().uuidString)")
+        RemovedAtExit.register(url)
+        return url
+    }()
 
     func makeStore(_ name: String) throws -> InventoryStore {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

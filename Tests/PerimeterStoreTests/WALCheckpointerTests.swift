@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterTestSupport
 import PerimeterSQLite
 @testable import PerimeterStore
 import Testing
@@ -7,8 +8,12 @@ import Testing
 /// writer goes on, so that the log starts again from its beginning instead
 /// of growing, and nothing committed is lost on the way.
 @Suite struct WALCheckpointerTests {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("perimeter-checkpoint-\(UUID().uuidString)")
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-checkpoint-\(UUID().uuidString)")
+        RemovedAtExit.register(url)
+        return url
+    }()
 
     /// A WAL database with a table of 1 KB rows, and what each commit's
     /// hook reported.
