@@ -14,23 +14,27 @@ import Testing
         return try InventoryStore(path: directory.appendingPathComponent("store.db").path)
     }
 
+    let scope = ScopeKey(community: "acme")
+    let t0 = EventTime(parsing: "2024-05-01T09:00:00Z")!
+    let ws = Atom(type: .hostname, normalizedValue: "ws-01")
+    let ip = Atom(type: .ipv4, normalizedValue: "10.0.0.9")
+
+    /// WS-01 seen with its address `offset` seconds after `t0`.
+    func observeWS01(_ inventory: Inventory, after offset: Int64) {
+        _ = inventory.observe(EventObservation(
+            time: t0 + .seconds(offset), scope: scope, reference: "t:\(offset)",
+            atoms: [FieldAtom(atom: ws, field: "host.name"), FieldAtom(atom: ip, field: "host.ip")],
+            host: HostSubject(displayName: "WS-01", hostname: ws, addresses: [ip])),
+            rules: Set(DiscoveryRule.allCases), now: t0 + .days(1), stream: "file:1")
+    }
+
     /// What discovery did in memory comes back, attachment for attachment,
     /// from a new process's load.
     @Test func persistedInventoryLoadsBackTheSame() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try makeStore()
         let inventory = Inventory()
-        let scope = ScopeKey(community: "acme")
-        let t0 = EventTime(parsing: "2024-05-01T09:00:00Z")!
-        let ws = Atom(type: .hostname, normalizedValue: "ws-01")
-        let ip = Atom(type: .ipv4, normalizedValue: "10.0.0.9")
-        for (offset, address) in [(0, ip), (3_600, ip)] {
-            _ = inventory.observe(EventObservation(
-                time: t0 + .seconds(Int64(offset)), scope: scope, reference: "t:\(offset)",
-                atoms: [FieldAtom(atom: ws, field: "host.name"), FieldAtom(atom: address, field: "host.ip")],
-                host: HostSubject(displayName: "WS-01", hostname: ws, addresses: [address])),
-                rules: Set(DiscoveryRule.allCases), now: t0 + .days(1), stream: "file:1")
-        }
+        for offset: Int64 in [0, 3_600] { observeWS01(inventory, after: offset) }
         try store.persist(inventory.drainChanges(), progress: nil, counters: ["events_read": 2],
                           community: "acme")
 
@@ -61,16 +65,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try makeStore()
         let inventory = Inventory()
-        let scope = ScopeKey(community: "acme")
-        let t0 = EventTime(parsing: "2024-05-01T09:00:00Z")!
-        let ws = Atom(type: .hostname, normalizedValue: "ws-01")
-        let ip = Atom(type: .ipv4, normalizedValue: "10.0.0.9")
         for offset: Int64 in [0, 600] {
-            _ = inventory.observe(EventObservation(
-                time: t0 + .seconds(offset), scope: scope, reference: "t:\(offset)",
-                atoms: [FieldAtom(atom: ws, field: "host.name"), FieldAtom(atom: ip, field: "host.ip")],
-                host: HostSubject(displayName: "WS-01", hostname: ws, addresses: [ip])),
-                rules: Set(DiscoveryRule.allCases), now: t0 + .days(1), stream: "file:1")
+            observeWS01(inventory, after: offset)
             let changes = inventory.drainChanges()
             #expect(changes.sightings.count == (offset == 0 ? 0 : 2))
             try store.persist(changes, progress: nil, counters: [:], community: "acme")
