@@ -11,7 +11,7 @@ extension APIHandlers {
         let limit = try Self.limit(lists["limit"]?.last, standard: 50)
         var cursor: AssetCursor?
         if let text = lists["cursor"]?.last {
-            guard let parsed = AssetCursor(token: text) else {
+            guard let parsed = AssetCursor(token: text), parsed.fits(query.sort) else {
                 throw APIErrors.invalidQuery("cursor", "is not a cursor this server gave")
             }
             let ordering = AssetCursor.ordering(of: query)

@@ -207,6 +207,12 @@ extension InventoryStore {
                 .forEachRow(values) { row in
                     if let id = UUID(uuidString: row.text(0)) { holders.insert(id) }
                 }
+            // Counted here rather than left to the delete trigger, so that
+            // the erasure's report counts every row it removed.
+            try delete("attachment_sightings", """
+                DELETE FROM attachment_sightings
+                WHERE attachment IN (SELECT id FROM attachments WHERE \(match))
+                """, values, into: &outcome)
             try delete("attachments", "DELETE FROM attachments WHERE \(match)", values,
                        into: &outcome)
             try delete("atom_activity", """

@@ -56,6 +56,18 @@ public struct AssetCursor: Sendable, Hashable {
         }
         self.uuid = uuid
     }
+
+    /// Whether the cursor can be a position in a listing sorted by `sort`:
+    /// a uuid, and a value of the sort's type (text for names, a number or
+    /// nothing for the others). One that cannot would page nowhere.
+    public func fits(_ sort: AssetQuery.SortKey) -> Bool {
+        guard UUID(uuidString: uuid) != nil else { return false }
+        switch (sort, sortValue) {
+        case (.name, .text), (.createdAt, .integer), (.criticality, .integer),
+             (.criticality, .null), (.lastSeen, .integer), (.lastSeen, .null): return true
+        default: return false
+        }
+    }
 }
 
 /// One page of a listing.

@@ -127,6 +127,23 @@ struct AssetRouteTests {
         let reordered = try await server.call("GET", "/v1/assets?sort=criticality&cursor=\(next)",
                                               as: "acme/reader")
         #expect(reordered.status == 400)
+        // A cursor made up by hand in the right order, but whose value is
+        // not of the sort's type or whose uuid is no uuid, is refused too
+        // (it paged nowhere: an empty last page).
+        func token(_ json: String) -> String {
+            Data(json.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        for forged in [#"["x","y","last_seen:asc"]"#,
+                       #"["2026-11-22T10:00:00.000Z","00000000-0000-4000-8000-000000000001","last_seen:asc"]"#,
+                       #"[12345,"zzz","last_seen:asc"]"#] {
+            let refused = try await server.call(
+                "GET", "/v1/assets?sort=last_seen&cursor=\(token(forged))", as: "acme/reader")
+            #expect(refused.status == 400, "\(forged)")
+        }
+        let madeUp = token(#"[12345,"00000000-0000-4000-8000-000000000001","last_seen:asc"]"#)
+        #expect(try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(madeUp)",
+                                      as: "acme/reader").status == 200)
         await server.stop()
     }
 

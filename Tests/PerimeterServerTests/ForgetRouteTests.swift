@@ -47,7 +47,8 @@ struct ForgetRouteTests {
         let deleted = try response.json()["deleted"] as? [String: Int] ?? [:]
         // Ann's attachment, the atom's row and its week of activity (two
         // events so far), its search text.
-        #expect(deleted == ["attachments": 1, "atoms": 1, "atom_activity": 1, "asset_text": 1])
+        #expect(deleted == ["attachments": 1, "attachment_sightings": 1, "atoms": 1,
+                            "atom_activity": 1, "asset_text": 1])
         #expect(try response.json()["dry_run"] as? Bool == false)
         #expect(!response.text.lowercased().contains("ann.lee"))
 

@@ -173,15 +173,16 @@ import Testing
             Atom(type: .email, normalizedValue: Self.email.value), community: "acme",
             actor: "privacy-officer", at: Self.t0 + .days(30))
 
-        // By hand: Ann's attachment of it; its activity row (one week) and
-        // atom row; the conflict; the unclaimed sighting in paris; WS-07's
-        // rejection; its search text. The create audit of Ann, the alert's
-        // events and the job's request quote it and are redacted.
-        #expect(outcome.deleted == ["attachments": 1, "atom_activity": 1, "atoms": 1,
-                                    "conflicts": 1, "unclaimed_atoms": 1, "rejected_atoms": 1,
-                                    "asset_text": 1])
+        // By hand: Ann's attachment of it and its sightings row; its
+        // activity row (one week) and atom row; the conflict; the unclaimed
+        // sighting in paris; WS-07's rejection; its search text. The create
+        // audit of Ann, the alert's events and the job's request quote it
+        // and are redacted.
+        #expect(outcome.deleted == ["attachments": 1, "attachment_sightings": 1,
+                                    "atom_activity": 1, "atoms": 1, "conflicts": 1,
+                                    "unclaimed_atoms": 1, "rejected_atoms": 1, "asset_text": 1])
         #expect(outcome.redacted == ["audit": 1, "alerts": 1, "jobs": 1])
-        #expect(outcome.rowsErased == 10)
+        #expect(outcome.rowsErased == 11)
         #expect(Set(outcome.erasedKeys) == [
             AtomKey(scope: Self.acme, atom: Self.email),
             AtomKey(scope: ScopeKey(community: "acme", entity: "paris"), atom: Self.email),
@@ -225,9 +226,10 @@ import Testing
         defer { fixture.remove() }
         let outcome = try fixture.store.forget(Self.ip, community: "acme", actor: "dpo",
                                                at: Self.t0)
-        // WS-07's attachment, two weeks of activity, its atom row, its
-        // search text; the alert's events quote it.
-        #expect(outcome.deleted == ["attachments": 1, "atom_activity": 2, "atoms": 1,
+        // WS-07's attachment and its sightings row, two weeks of activity,
+        // its atom row, its search text; the alert's events quote it.
+        #expect(outcome.deleted == ["attachments": 1, "attachment_sightings": 1,
+                                    "atom_activity": 2, "atoms": 1,
                                     "asset_text": 1])
         #expect(outcome.redacted == ["alerts": 1])
         #expect(try fixture.cellsQuoting("10.0.0.7") == [])
@@ -338,13 +340,15 @@ import Testing
         defer { fixture.remove() }
         let outcome = try fixture.store.forget(asset: fixture.account.id, community: "acme",
                                                actor: "dpo", at: Self.t0 + .days(30))
-        // By hand: email (attachment, activity, atom, conflict, paris's
-        // unclaimed, WS-07's rejection, text) and username (attachment,
-        // activity, atom, shared mark, WS-07's rejection, text), then the
+        // By hand: email (attachment and its sightings, activity, atom,
+        // conflict, paris's unclaimed, WS-07's rejection, text) and username
+        // (attachment and its sightings, activity, atom, shared mark,
+        // WS-07's rejection, text), then the
         // asset, its tag and its name's text. Redacted: its create audit,
         // the alert (its events, and Ann out of its assets), the job.
         #expect(outcome.deleted == [
-            "attachments": 2, "atom_activity": 2, "atoms": 2, "conflicts": 1,
+            "attachments": 2, "attachment_sightings": 2, "atom_activity": 2, "atoms": 2,
+            "conflicts": 1,
             "unclaimed_atoms": 1, "shared_atoms": 1, "rejected_atoms": 2, "asset_text": 3,
             "asset_tags": 1, "assets": 1,
         ])
