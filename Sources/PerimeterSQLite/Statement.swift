@@ -150,16 +150,4 @@ public struct Row {
         guard count > 0, let pointer = sqlite3_column_blob(handle, Int32(column)) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
-
-    /// The column as it is stored, to compare with a value about to be
-    /// written.
-    public func value(_ column: Int) -> SQLValue {
-        switch sqlite3_column_type(handle, Int32(column)) {
-        case SQLITE_NULL: .null
-        case SQLITE_INTEGER: .integer(int(column))
-        case SQLITE_FLOAT: .real(double(column))
-        case SQLITE_BLOB: .blob(blob(column))
-        default: .text(text(column))
-        }
-    }
 }

@@ -229,7 +229,7 @@ public final class InventoryStore {
             }
             let keyed = changes.assets.map { (key: $0.id.uuidString.lowercased(), asset: $0) }
             for (_, asset) in keyed.sorted(by: { $0.key < $1.key }) {
-                try upsert(asset, knownToBeNew: true)
+                try upsert(asset, replacingTags: false)
             }
             try writeAttachments(changes.attachments.sorted { $0.id < $1.id })
             for item in derived where item.type == "index" { try database.execute(item.sql) }
@@ -510,70 +510,61 @@ public final class InventoryStore {
         }
     }
 
-    /// Inserts a new asset, or updates a stored one in the columns whose
-    /// value changed, read first and written in one statement: a changed
-    /// name, rating or state rewrites its index entries (and fires the
-    /// count and search triggers), an unchanged `last_seen` leaves its
-    /// index alone. (Updating every column at once made SQLite rewrite all
-    /// nine indexes; a statement per column group took five probes of the
-    /// row and two rewrites for an asset whose properties changed.)
-    /// `knownToBeNew` skips the read, for the rows of a seed.
-    func upsert(_ asset: Asset, knownToBeNew: Bool = false) throws {
+    /// Inserts a new asset, or updates a stored one column group by
+    /// column group, each only when its value changed: a changed name,
+    /// rating or state rewrites its index entries (and fires the count
+    /// and search triggers), other columns are rewritten in the row alone.
+    /// Updating every column at once made SQLite rewrite all nine indexes.
+    /// `replacingTags` false is for an asset known to be new (a seed).
+    func upsert(_ asset: Asset, replacingTags: Bool = true) throws {
         let uuid = SQLValue.text(asset.id.uuidString.lowercased())
         let tags = SQLValue.text(Self.encodeTags(asset.tags))
-        // In the order of `upsertColumns`.
-        let values: [SQLValue] = [
-            asset.subcategory.map { .text($0.rawValue) } ?? .null,
-            .text(asset.description),
-            .text(Self.encodeProperties(asset.properties)),
-            .integer(Self.millis(asset.updatedAt)),
-            asset.firstSeen.map { .integer(Self.millis($0)) } ?? .null,
-            asset.lastSeen.map { .integer(Self.millis($0)) } ?? .null,
-            .text(asset.name),
-            asset.criticality.map { .integer(Int64($0.value)) } ?? .null,
-            .integer(asset.reviewed ? 1 : 0),
-            .integer(asset.isRevoked ? 1 : 0),
-            tags,
-        ]
-        let stored = knownToBeNew ? nil : try database.statement(Self.storedColumnsSQL)
-            .firstRow([uuid]) { row in values.indices.map { row.value($0) } }
-        guard let stored else {
-            try database.statement(Self.insertAssetSQL).run([
-                uuid, .text(asset.community), .text(asset.entity ?? ""),
-                .text(asset.category.rawValue), .text(asset.source.description),
-                asset.source.rule.map { .text($0) } ?? .null, .integer(Self.millis(asset.createdAt)),
-            ] + values)
-            try insertTags(of: asset, uuid: uuid)
-            return
+        let properties = SQLValue.text(Self.encodeProperties(asset.properties))
+        let name = SQLValue.text(asset.name)
+        let subcategory = asset.subcategory.map { SQLValue.text($0.rawValue) } ?? .null
+        let criticality = asset.criticality.map { SQLValue.integer(Int64($0.value)) } ?? .null
+        let reviewed = SQLValue.integer(asset.reviewed ? 1 : 0)
+        let revoked = SQLValue.integer(asset.isRevoked ? 1 : 0)
+        let updatedAt = SQLValue.integer(Self.millis(asset.updatedAt))
+        let firstSeen = asset.firstSeen.map { SQLValue.integer(Self.millis($0)) } ?? .null
+        let lastSeen = asset.lastSeen.map { SQLValue.integer(Self.millis($0)) } ?? .null
+        try database.statement("""
+            INSERT INTO assets (uuid, community, entity, name, category, subcategory, criticality,
+                tags, reviewed, source, source_rule, description, properties, created_at,
+                updated_at, first_seen, last_seen, revoked)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            ON CONFLICT (uuid) DO NOTHING
+            """).run([
+                uuid, .text(asset.community), .text(asset.entity ?? ""), name,
+                .text(asset.category.rawValue), subcategory, criticality, tags, reviewed,
+                .text(asset.source.description), asset.source.rule.map { .text($0) } ?? .null,
+                .text(asset.description), properties, .integer(Self.millis(asset.createdAt)),
+                updatedAt, firstSeen, lastSeen, revoked,
+            ])
+        var tagsChanged = database.changes == 1
+        if !tagsChanged {
+            try database.statement("""
+                UPDATE assets SET subcategory = ?2, description = ?3, properties = ?4,
+                    updated_at = ?5, first_seen = ?6
+                WHERE uuid = ?1
+                """).run([uuid, subcategory, .text(asset.description), properties, updatedAt,
+                          firstSeen])
+            try database.statement(
+                "UPDATE assets SET last_seen = ?2 WHERE uuid = ?1 AND last_seen IS NOT ?2")
+                .run([uuid, lastSeen])
+            try database.statement("""
+                UPDATE assets SET name = ?2, criticality = ?3, reviewed = ?4, revoked = ?5
+                WHERE uuid = ?1 AND (name IS NOT ?2 OR criticality IS NOT ?3
+                    OR reviewed IS NOT ?4 OR revoked IS NOT ?5)
+                """).run([uuid, name, criticality, reviewed, revoked])
+            try database.statement("UPDATE assets SET tags = ?2 WHERE uuid = ?1 AND tags IS NOT ?2")
+                .run([uuid, tags])
+            tagsChanged = database.changes == 1
+            if tagsChanged && replacingTags {
+                try database.statement("DELETE FROM asset_tags WHERE asset_uuid = ?1").run([uuid])
+            }
         }
-        var assignments: [String] = []
-        var changed = [uuid]
-        for (index, value) in values.enumerated() where stored[index] != value {
-            changed.append(value)
-            assignments.append("\(Self.upsertColumns[index]) = ?\(changed.count)")
-        }
-        guard !assignments.isEmpty else { return }
-        try database.statement(
-            "UPDATE assets SET \(assignments.joined(separator: ", ")) WHERE uuid = ?1").run(changed)
-        guard stored[values.count - 1] != tags else { return }
-        try database.statement("DELETE FROM asset_tags WHERE asset_uuid = ?1").run([uuid])
-        try insertTags(of: asset, uuid: uuid)
-    }
-
-    /// The columns an asset's update may change, `tags` last.
-    private static let upsertColumns = [
-        "subcategory", "description", "properties", "updated_at", "first_seen", "last_seen",
-        "name", "criticality", "reviewed", "revoked", "tags",
-    ]
-    private static let storedColumnsSQL =
-        "SELECT \(upsertColumns.joined(separator: ", ")) FROM assets WHERE uuid = ?1"
-    private static let insertAssetSQL = """
-        INSERT INTO assets (uuid, community, entity, category, source, source_rule, created_at,
-            \(upsertColumns.joined(separator: ", ")))
-        VALUES (\((1...7 + upsertColumns.count).map { "?\($0)" }.joined(separator: ", ")))
-        """
-
-    private func insertTags(of asset: Asset, uuid: SQLValue) throws {
+        guard tagsChanged else { return }
         let tag = try database.statement(
             "INSERT OR IGNORE INTO asset_tags (community, tag, asset_uuid) VALUES (?1, ?2, ?3)")
         for name in asset.tags { try tag.run([.text(asset.community), .text(name), uuid]) }
