@@ -63,7 +63,7 @@ public struct FileHead: Sendable, Hashable {
 public final class InventoryStore {
     public let database: Database
     public var path: String { database.path }
-    /// Atom row ids this connection knows (see `atomID(_:)`).
+    /// Atom row ids this connection knows (see `addAtom(_:fingerprint:)`).
     private var atomIDs = AtomIDCache()
     /// Attachments with ids up to this one are known to be stored (they
     /// were loaded or written here): a change to one is an update. 0 when
@@ -384,17 +384,21 @@ public final class InventoryStore {
         if !atomIDs.holdsWholeTable { try loadAtomIDs() }
         var rows: [(atom: Int64, week: Int64, count: Int64)] = []
         rows.reserveCapacity(activity.count)
-        var unknown: [(key: AtomKey, week: Int64, count: Int64)] = []
+        var unknown: [(key: AtomKey, fingerprint: AtomIDCache.Fingerprint, week: Int64,
+                       count: Int64)] = []
         for (key, count) in activity {
             let week = key.weekStart.milliseconds
-            if let id = atomIDs.id(of: Self.fingerprint(of: key.key)) {
+            let fingerprint = Self.fingerprint(of: key.key)
+            if let id = atomIDs.id(of: fingerprint) {
                 rows.append((id, week, Int64(count)))
             } else {
-                unknown.append((key.key, week, Int64(count)))
+                unknown.append((key.key, fingerprint, week, Int64(count)))
             }
         }
         unknown.sort { Self.indexPrecedes($0.key, $1.key) }
-        for atom in unknown { rows.append((try atomID(atom.key), atom.week, atom.count)) }
+        for atom in unknown {
+            rows.append((try addAtom(atom.key, fingerprint: atom.fingerprint), atom.week, atom.count))
+        }
         rows.sort { ($0.atom, $0.week) < ($1.atom, $1.week) }
         let add = try database.statement("""
             INSERT INTO atom_activity (atom, week_start, count) VALUES (?1, ?2, ?3)
@@ -418,14 +422,12 @@ public final class InventoryStore {
         atomIDs.holdsWholeTable = true
     }
 
-    /// The row id of an atom in `atoms`, created when missing. The cache
-    /// holds the whole table (`writeActivity` loads it first), so an atom
-    /// it does not know is new and is inserted without a lookup first; the
+    /// The row id of an atom the cache does not know, added to `atoms`.
+    /// The cache holds the whole table (`writeActivity` loads it first), so
+    /// such an atom is new and is inserted without a lookup first; the
     /// insert still yields to a row that another connection of this
     /// process wrote meanwhile.
-    private func atomID(_ key: AtomKey) throws -> Int64 {
-        let fingerprint = Self.fingerprint(of: key)
-        if let id = atomIDs.id(of: fingerprint) { return id }
+    private func addAtom(_ key: AtomKey, fingerprint: AtomIDCache.Fingerprint) throws -> Int64 {
         let values = Self.keyValues(key)
         try database.statement("""
             INSERT INTO atoms (community, entity, atom_type, atom_value) VALUES (?1, ?2, ?3, ?4)
