@@ -1,5 +1,7 @@
 import PerimeterTestSupport
 import Foundation
+import PerimeterSQLite
+import PerimeterStore
 import Testing
 
 /// Assets over the API: create, get, update, revoke, history, listing
@@ -130,19 +132,16 @@ struct AssetRouteTests {
         // A cursor made up by hand in the right order, but whose value is
         // not of the sort's type or whose uuid is no uuid, is refused too
         // (it paged nowhere: an empty last page).
-        func token(_ json: String) -> String {
-            Data(json.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let uuid = "00000000-0000-4000-8000-000000000001"
+        for (value, id) in [(SQLValue.text("x"), "y"), (.text("2026-11-22T10:00:00.000Z"), uuid),
+                            (.integer(12_345), "zzz")] {
+            let forged = AssetCursor(sortValue: value, uuid: id, ordering: "last_seen:asc").token
+            let refused = try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(forged)",
+                                                as: "acme/reader")
+            #expect(refused.status == 400, "\(value) \(id)")
         }
-        for forged in [#"["x","y","last_seen:asc"]"#,
-                       #"["2026-11-22T10:00:00.000Z","00000000-0000-4000-8000-000000000001","last_seen:asc"]"#,
-                       #"[12345,"zzz","last_seen:asc"]"#] {
-            let refused = try await server.call(
-                "GET", "/v1/assets?sort=last_seen&cursor=\(token(forged))", as: "acme/reader")
-            #expect(refused.status == 400, "\(forged)")
-        }
-        let madeUp = token(#"[12345,"00000000-0000-4000-8000-000000000001","last_seen:asc"]"#)
-        #expect(try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(madeUp)",
+        let madeUp = AssetCursor(sortValue: .integer(12_345), uuid: uuid, ordering: "last_seen:asc")
+        #expect(try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(madeUp.token)",
                                       as: "acme/reader").status == 200)
         await server.stop()
     }
