@@ -122,7 +122,7 @@ enum AlertsCommand {
         var found: [(uuid: String, name: String)] = []
         for atom in AtomsCommand.normalizedCandidates(value, types: AtomType.allCases) {
             for attachment in try store.attachments(ofAtom: atom, community: community) {
-                let uuid = attachment.asset.uuidString.lowercased()
+                let uuid = attachment.asset.lowercasedText
                 guard !found.contains(where: { $0.uuid == uuid }),
                       let asset = try store.asset(id: attachment.asset, community: community)
                 else { continue }

@@ -65,7 +65,7 @@ enum AssetCreation {
             throw UsageError(problem.message)
         }
         try store.create([draft], actor: "cli", at: EventTime(Date()))
-        print(draft.asset.id.uuidString.lowercased())
+        print(draft.asset.id.lowercasedText)
         return 0
     }
 

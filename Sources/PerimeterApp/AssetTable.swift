@@ -47,7 +47,7 @@ enum AssetPage {
         var lines: [String] = []
         lines.append("\(asset.name)  (\(asset.category.rawValue)"
                      + (asset.subcategory.map { "/\($0.rawValue)" } ?? "") + ")")
-        lines.append("  uuid          \(asset.id.uuidString.lowercased())")
+        lines.append("  uuid          \(asset.id.lowercasedText)")
         let crit = asset.criticality.map { "\($0.value) (\(bounds.display($0).rawValue))" } ?? "unrated"
         lines.append("  criticality   \(crit)")
         lines.append("  tags          \(asset.tags.isEmpty ? "-" : asset.tags.sorted().joined(separator: ", "))")
@@ -78,7 +78,7 @@ enum AssetPage {
             lines.append("\nConflicts")
             for conflict in conflicts {
                 lines.append("  \(conflict.key.atom): \(conflict.reason) at \(conflict.at) ("
-                             + conflict.assets.map { $0.uuidString.lowercased() }.joined(separator: ", ") + ")")
+                             + conflict.assets.map { $0.lowercasedText }.joined(separator: ", ") + ")")
             }
         }
         let busy = activity.filter { !$0.1.isEmpty }

@@ -82,11 +82,11 @@ enum AtomsCommand {
             }
             results.append([
                 "type": atom.type.rawValue, "value": atom.value, "at": at.description,
-                "holders": holders.map { ["uuid": $0.asset.uuidString.lowercased(),
+                "holders": holders.map { ["uuid": $0.asset.lowercasedText,
                                           "name": names[$0.asset] ?? "?", "kind": $0.kind.rawValue] },
                 "timeline": timeline.map { attachment -> [String: Any] in
                     var item = AssetJSON.atom(attachment, addressExpiry: expiry)
-                    item["asset"] = attachment.asset.uuidString.lowercased()
+                    item["asset"] = attachment.asset.lowercasedText
                     item["name"] = names[attachment.asset] ?? "?"
                     item["origin"] = attachment.origin
                     return item
@@ -99,7 +99,7 @@ enum AtomsCommand {
             }
             for holder in holders {
                 text.append("  held at \(at) by \(names[holder.asset] ?? "?") "
-                            + "(\(holder.asset.uuidString.lowercased()), \(holder.kind.rawValue))")
+                            + "(\(holder.asset.lowercasedText), \(holder.kind.rawValue))")
             }
             if !timeline.isEmpty { text.append("  timeline:") }
             for attachment in timeline {

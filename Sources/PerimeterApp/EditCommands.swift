@@ -87,7 +87,7 @@ enum EditCommands {
         let editor = try editor(arguments)
         let reference = arguments.positionals[0]
         let asset = try wait { try await editor.update(reference, patchJSON: json) }
-        print(asset.id.uuidString.lowercased())
+        print(asset.id.lowercasedText)
         return 0
     }
 
@@ -112,7 +112,7 @@ enum EditCommands {
         let editor = try editor(arguments)
         let reference = arguments.positionals[0]
         let asset = try wait { try await editor.setRevoked(reference, revoking) }
-        print(asset.id.uuidString.lowercased())
+        print(asset.id.lowercasedText)
         return 0
     }
 
@@ -287,7 +287,7 @@ enum EditCommands {
             if arguments.flag("--json") {
                 print(AssetJSON.line(AssetJSON.auditObject(entry)))
             } else {
-                print([record.at.description, record.asset.uuidString.lowercased(), record.actor,
+                print([record.at.description, record.asset.lowercasedText, record.actor,
                        record.action, record.before ?? "-", record.after ?? "-"]
                     .joined(separator: "\t"))
             }

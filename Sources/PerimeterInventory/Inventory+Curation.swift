@@ -83,7 +83,7 @@ extension Inventory {
                 throw CurationError(
                     code: .exclusiveConflict,
                     message: "cannot confirm the \(atom.type.rawValue) atom: it is exclusive and "
-                        + "asset \(other.uuidString.lowercased()) holds it")
+                        + "asset \(other.lowercasedText) holds it")
             }
             // An address is one host's at a time (SPEC §2): one that a
             // person gave another host stays there, as creating refuses it.
@@ -91,7 +91,7 @@ extension Inventory {
                 throw CurationError(
                     code: .exclusiveConflict,
                     message: "cannot confirm the \(atom.type.rawValue) atom: an address belongs to "
-                        + "one host at a time, and asset \(other.uuidString.lowercased()) holds "
+                        + "one host at a time, and asset \(other.lowercasedText) holds "
                         + "it as confirmed")
             }
             attach(key, to: id, kind: .confirmed, from: .distantPast,

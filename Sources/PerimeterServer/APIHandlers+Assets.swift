@@ -89,7 +89,7 @@ extension APIHandlers {
         guard let (_, attachments, audit) = try await reader.history(
             of: id, community: context.community) else { throw APIErrors.assetNotFound() }
         return JSONFields.response([
-            "uuid": id.uuidString.lowercased(),
+            "uuid": id.lowercasedText,
             "attachments": attachments.map {
                 Self.attachmentObject($0, addressExpiry: addressExpiry)
             },

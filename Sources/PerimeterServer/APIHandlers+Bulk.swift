@@ -77,7 +77,7 @@ extension APIHandlers {
                 guard let id = UUID(uuidString: text) else {
                     throw APIErrors.invalidField("ids", "holds a value that is not a uuid")
                 }
-                normalized.append(id.uuidString.lowercased())
+                normalized.append(id.lowercasedText)
             }
             ids = Array(Set(normalized))
         case (nil, let value?):

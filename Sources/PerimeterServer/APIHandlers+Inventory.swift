@@ -38,7 +38,7 @@ extension APIHandlers {
                     guard let asset = holding.assets[attachment.asset], !asset.isRevoked
                     else { return nil }
                     var object = Self.attachmentObject(attachment, addressExpiry: expiry)
-                    object["asset"] = ["uuid": asset.id.uuidString.lowercased(),
+                    object["asset"] = ["uuid": asset.id.lowercasedText,
                                        "name": asset.name, "category": asset.category.rawValue]
                     return object
                 }
@@ -47,7 +47,7 @@ extension APIHandlers {
                 "holders": holders,
                 "timeline": holding.attachments.map { attachment -> [String: Any] in
                     var object = Self.attachmentObject(attachment, addressExpiry: expiry)
-                    object["asset"] = attachment.asset.uuidString.lowercased()
+                    object["asset"] = attachment.asset.lowercasedText
                     return object
                 },
                 "weekly_activity": holding.activity.map {

@@ -9,7 +9,7 @@ public enum AssetJSON {
     public static func object(_ asset: Asset, attachments: [Attachment],
                               bounds: CriticalityBounds, addressExpiry: Duration) -> [String: Any] {
         var object: [String: Any] = [
-            "uuid": asset.id.uuidString.lowercased(),
+            "uuid": asset.id.lowercasedText,
             "name": asset.name,
             "category": asset.category.rawValue,
             "criticality_display": bounds.display(asset.criticality).rawValue,
@@ -64,7 +64,7 @@ public enum AssetJSON {
     /// `audit --json` and the API's audit routes.
     public static func auditObject(_ entry: AuditEntry) -> [String: Any] {
         [
-            "id": entry.id, "asset": entry.record.asset.uuidString.lowercased(),
+            "id": entry.id, "asset": entry.record.asset.lowercasedText,
             "actor": entry.record.actor, "action": entry.record.action,
             "at": entry.record.at.description,
             "before": entry.record.before.flatMap(JSONFields.parseAny) ?? NSNull(),

@@ -106,7 +106,7 @@ public final class InventoryEditor: Sendable {
                 var resolved: [String] = []
                 for reference in list {
                     resolved.append(try await service.resolve(reference, community: community)
-                        .uuidString.lowercased())
+                        .lowercasedText)
                 }
                 ids = resolved
             } else {

@@ -128,7 +128,7 @@ extension InventoryService {
     func createJob(_ action: BulkAction, filter: AssetQuery?, ids: [String]?, community: String,
                    actor: String) throws -> StoredJob {
         let request = JSONFields.text(action.json)
-        let job = StoredJob(id: UUID().uuidString.lowercased(), community: community,
+        let job = StoredJob(id: UUID().lowercasedText, community: community,
                             actor: actor, action: action.kind.rawValue, request: request,
                             createdAt: Date())
         return try store.createJob(job, matching: filter, ids: ids)

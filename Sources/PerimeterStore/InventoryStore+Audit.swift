@@ -23,7 +23,7 @@ extension InventoryStore {
         var values: [SQLValue] = [.text(community), .integer(afterID)]
         if let asset {
             sql += " AND asset_uuid = ?3"
-            values.append(.text(asset.uuidString.lowercased()))
+            values.append(.text(asset.lowercasedText))
         }
         values.append(.integer(Int64(limit)))
         sql += " ORDER BY id \(latest ? "DESC" : "") LIMIT ?\(values.count)"
@@ -52,7 +52,7 @@ extension InventoryStore {
     public func removeRejection(of atom: Atom, asset: AssetID) throws {
         try database.statement("""
             DELETE FROM rejected_atoms WHERE asset_uuid = ?1 AND atom_type = ?2 AND atom_value = ?3
-            """).run([.text(asset.uuidString.lowercased()), .text(atom.type.rawValue),
+            """).run([.text(asset.lowercasedText), .text(atom.type.rawValue),
                       .text(atom.value)])
     }
 }

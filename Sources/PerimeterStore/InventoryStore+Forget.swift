@@ -68,7 +68,7 @@ extension InventoryStore {
     /// atoms are erased one by one.
     public func forget(asset id: AssetID, community: String, actor: String, at now: EventTime,
                        dryRun: Bool = false) throws -> ForgetOutcome {
-        let uuid = id.uuidString.lowercased()
+        let uuid = id.lowercasedText
         guard let asset = try asset(id: id, community: community) else {
             throw StoreError(code: .notFound, message: "cannot forget asset \(uuid): "
                              + "no such asset in community '\(community)' (while erasing)")
@@ -433,7 +433,7 @@ extension InventoryStore {
             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)
             """)
         for asset in assets {
-            try audit.run([.text(community), .text(asset.uuidString.lowercased()), .text(actor),
+            try audit.run([.text(community), .text(asset.lowercasedText), .text(actor),
                            .text(action), .integer(now.milliseconds), .text(summary)])
         }
     }

@@ -184,7 +184,7 @@ extension InventoryStore {
                 case .reviewed: .integer(asset.reviewed ? 1 : 0)
                 case .revoked, .tags: .integer(asset.isRevoked ? 1 : 0)
                 }
-                try database.statement(sql).run([.text(asset.id.uuidString.lowercased()), value,
+                try database.statement(sql).run([.text(asset.id.lowercasedText), value,
                                                  .integer(Self.millis(asset.updatedAt))])
             }
             try writeAudit(audit)

@@ -158,7 +158,7 @@ extension InventoryStore {
     public func asset(id: AssetID, community: String) throws -> Asset? {
         try database.statement(
             "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1 AND community = ?2")
-            .firstRow([.text(id.uuidString.lowercased()), .text(community)]) {
+            .firstRow([.text(id.lowercasedText), .text(community)]) {
                 try Self.asset(from: $0)
             }
     }

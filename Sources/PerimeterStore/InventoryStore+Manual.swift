@@ -103,7 +103,7 @@ extension InventoryStore {
             let holder = try openHolder(of: key, confirmedOnly: atom.type.isAddress)
             if let other = holder, other != draft.asset.id {
                 return "\(atom.type.rawValue) '\(atom.value)' already belongs to asset "
-                    + "\(other.uuidString.lowercased()); \(rule)"
+                    + "\(other.lowercasedText); \(rule)"
             }
             keys.append(key)
         }
@@ -131,7 +131,7 @@ extension InventoryStore {
             try statement.run([
                 .integer(a.id), .text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
                 .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
-                .text(a.asset.uuidString.lowercased()), .text(a.kind.rawValue),
+                .text(a.asset.lowercasedText), .text(a.kind.rawValue),
                 .integer(a.from.milliseconds), .text(a.origin),
             ])
             try writeSightings(of: a.id, lastSeen: a.lastSeen, recent: [], rowMayExist: false)

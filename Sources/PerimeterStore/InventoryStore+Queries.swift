@@ -38,7 +38,7 @@ extension InventoryStore {
         if let id = UUID(uuidString: reference) {
             if let asset = try database.statement(
                 "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1 AND community = ?2")
-                .firstRow([.text(id.uuidString.lowercased()), .text(community)],
+                .firstRow([.text(id.lowercasedText), .text(community)],
                           { try Self.asset(from: $0) }) {
                 return asset
             }
@@ -53,7 +53,7 @@ extension InventoryStore {
             throw StoreError(code: .notFound,
                              message: "no asset '\(reference)' in community '\(community)'")
         default:
-            let ids = found.map { $0.id.uuidString.lowercased() }.joined(separator: ", ")
+            let ids = found.map { $0.id.lowercasedText }.joined(separator: ", ")
             throw StoreError(code: .ambiguous,
                              message: "several assets are named '\(reference)'; give a uuid: \(ids)")
         }
@@ -68,7 +68,7 @@ extension InventoryStore {
         try database.statement("""
             \(Self.attachmentSelection) WHERE asset_uuid = ?1 AND \(Self.shownInViews)
             ORDER BY valid_from, id
-            """).rows([.text(id.uuidString.lowercased())]) { Self.attachment(from: $0) }
+            """).rows([.text(id.lowercasedText)]) { Self.attachment(from: $0) }
             .compactMap { $0 }
     }
 
@@ -114,7 +114,7 @@ extension InventoryStore {
 
     /// Conflicts recorded on an asset's exclusive atoms.
     public func conflicts(involving id: AssetID) throws -> [AtomConflict] {
-        let pattern = "%" + id.uuidString.lowercased() + "%"
+        let pattern = "%" + id.lowercasedText + "%"
         return try database.statement("""
             SELECT community, entity, atom_type, atom_value, assets, at, reason FROM conflicts
             WHERE assets LIKE ?1 ORDER BY at
@@ -131,7 +131,7 @@ extension InventoryStore {
         try database.statement("""
             SELECT asset_uuid, actor, action, at, before, after FROM audit
             WHERE asset_uuid = ?1 ORDER BY id
-            """).rows([.text(id.uuidString.lowercased())]) { row in
+            """).rows([.text(id.lowercasedText)]) { row in
             AuditRecord(asset: id, actor: row.text(1), action: row.text(2),
                         at: EventTime(milliseconds: row.int(3)), before: row.optionalText(4),
                         after: row.optionalText(5))

@@ -212,7 +212,13 @@ import Testing
                     ("acme", nil, .hostname, "WS-01"), ("acme", nil, .hostname, "wé-01"),
                     ("acme", nil, .ipv4, "10.0.0.1"), ("acme", nil, .fqdn, "a.example.org"),
                     ("globex", nil, .email, "a@example.org"), ("acme", "", .hostname, "ws-03"),
-                    ("Acme", nil, .username, "corp\\bob")].map { community, entity, type, value in
+                    ("Acme", nil, .username, "corp\\bob"),
+                    // Values alike in their first 16 bytes, one of them
+                    // those 16 bytes alone: `indexOrder` compares the
+                    // strings themselves to order them.
+                    ("acme", nil, .fqdn, "host-with-a-long.example.org"),
+                    ("acme", nil, .fqdn, "host-with-a-long"),
+                    ("acme", nil, .fqdn, "host-with-a-long.example.net")].map { community, entity, type, value in
             AtomKey(scope: ScopeKey(community: community, entity: entity),
                     atom: Atom(type: type, normalizedValue: value))
         }
@@ -234,6 +240,11 @@ import Testing
         }
         #expect(sorted == indexOrder)
         #expect(sorted.first == "username:corp\\bob@Acme/")
+        let ranked = InventoryStore.indexOrder(of: keys).map {
+            "\(keys[$0].atom.type.rawValue):\(keys[$0].atom.value)@\(keys[$0].scope.community)/"
+                + (keys[$0].scope.entity ?? "")
+        }
+        #expect(ranked == indexOrder)
     }
 }
 
