@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Runs each batch's store transaction on a thread of its own while the
 /// pipeline goes on with the next batch, so that SQLite's writes and the
@@ -17,15 +18,21 @@ final class BatchWriter {
     private var failure: (any Error)?
 
     /// Waits for the batch in flight, then starts `work` in the background.
-    func submit(_ work: @escaping () throws -> Void) throws {
+    /// `completion` runs on the writer thread once `work` has ended, with
+    /// its error or nil, before the next batch may start.
+    func submit(_ work: @escaping () throws -> Void,
+                completion: @escaping ((any Error)?) -> Void = { _ in }) throws {
         idle.wait()
         if let failure {
             idle.signal()
             throw failure
         }
-        let handOver = UncheckedTransfer(writer: self, work: work)
+        let handOver = UncheckedTransfer(writer: self, work: work, completion: completion)
         queue.async {
-            do { try handOver.work() } catch { handOver.writer.failure = error }
+            var failure: (any Error)?
+            do { try handOver.work() } catch { failure = error }
+            handOver.writer.failure = failure
+            handOver.completion(failure)
             handOver.writer.idle.signal()
         }
     }
@@ -45,4 +52,41 @@ final class BatchWriter {
 private struct UncheckedTransfer: @unchecked Sendable {
     let writer: BatchWriter
     let work: () throws -> Void
+    let completion: ((any Error)?) -> Void
+}
+
+/// One batch on its way into the store: `value()` suspends, without
+/// holding a thread, until the writer thread has committed it, and
+/// returns what the batch's `afterCommit` read there, or throws the
+/// batch's error.
+public final class BatchCommit<Value: Sendable>: Sendable {
+    private struct State {
+        var result: Result<Value, any Error>?
+        var waiters: [CheckedContinuation<Value, any Error>] = []
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    /// Called once, on the writer thread.
+    func resolve(_ result: Result<Value, any Error>) {
+        let waiters = state.withLock { state in
+            state.result = result
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    public func value() async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let result = state.withLock { state -> Result<Value, any Error>? in
+                if let result = state.result { return result }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let result { continuation.resume(with: result) }
+        }
+    }
 }

@@ -122,12 +122,31 @@ public final class DetectionStage {
         merged.regexLimitExceeded = grouped.regexLimitExceeded
         return merged
     }
+    /// The counts of the pipeline's thread alone (rules, events, matches,
+    /// regex tests cut at the match limit): unlike `summary`, safe to read
+    /// while a batch commits.
+    public var evaluatedSummary: DetectionSummary {
+        var counts = evaluated
+        counts.regexLimitExceeded = engine.regexLimitExceededCount
+        return counts
+    }
+
+    /// The alerts opened since the last call, as committed. Writer-side
+    /// state: call it on the writer thread (in a batch's `afterCommit`) or
+    /// while no batch is in flight.
+    public func takeAlertsOpened() -> Int {
+        defer { reportedAlertsOpened = grouped.alertsOpened }
+        return grouped.alertsOpened - reportedAlertsOpened
+    }
+
     /// The counts of the pipeline's thread: rules, events, matches.
     private var evaluated = DetectionSummary()
     /// `evaluated` before any event: what the rules loaded.
     private var ruleCounts = DetectionSummary()
     /// The counts of the writer thread: alerts and suppressions committed.
     private var grouped = DetectionSummary()
+    /// `grouped.alertsOpened` as `takeAlertsOpened` last reported it.
+    private var reportedAlertsOpened = 0
 
     private var record: DetectionRecord
     /// Engine field → reader selection id, for the fields read from the event.

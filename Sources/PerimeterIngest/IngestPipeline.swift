@@ -246,6 +246,47 @@ public final class IngestPipeline {
         return enriched
     }
 
+    /// `ingest(body:lines:firstLine:name:stream:returnsEnriched:)` that
+    /// returns as soon as its batch is handed to the writer thread, so
+    /// that the caller can read the next body while this one commits (the
+    /// server's intake: its two cores then share reading and writing
+    /// instead of taking turns). The batch is durable once `commit`'s
+    /// value arrives; `afterCommit` runs on the writer thread right after
+    /// the transaction, and its result is that value (detection reads its
+    /// alert counts there).
+    ///
+    /// The store belongs to the writer thread until the batch has
+    /// committed: anything else that uses it calls `waitUntilCommitted()`
+    /// first. A failed batch fails its `commit` and every later call.
+    public func ingestCommittingInBackground<Value: Sendable>(
+        body: UnsafeRawBufferPointer, lines: some Collection<Range<Int>>, firstLine: Int,
+        name: String, stream: String, returnsEnriched: Bool = false,
+        afterCommit: @escaping () -> Value
+    ) throws -> (enriched: [UInt8], commit: BatchCommit<Value>) {
+        precondition(output == nil || !returnsEnriched,
+                     "a pipeline with an output cannot also hand its enriched events back")
+        collectsEnriched = returnsEnriched
+        defer { collectsEnriched = false }
+        for (offset, range) in lines.enumerated() {
+            process(UnsafeRawBufferPointer(rebasing: body[range]), source: name,
+                    lineNumber: firstLine + offset, stream: stream)
+            summary.bytes += UInt64(range.count + 1)
+        }
+        var enriched: [UInt8] = []
+        if returnsEnriched { swap(&enriched, &outputBuffer) }
+        let batch = BatchCommit<Value>()
+        try commit(progress: nil) { failure in
+            batch.resolve(failure.map { .failure($0) } ?? .success(afterCommit()))
+        }
+        return (enriched, batch)
+    }
+
+    /// Waits until the batch in flight, if any, has committed; throws its
+    /// error if it failed.
+    public func waitUntilCommitted() throws {
+        try writer.waitUntilIdle()
+    }
+
     // MARK: - One event
 
     /// Reads, observes, matches and enriches one event, named
@@ -323,7 +364,8 @@ public final class IngestPipeline {
     /// than loses it), then the inventory, progress and counters in one
     /// transaction, on the writer thread. A crash may thus repeat up to two
     /// batches of output: the one committing and the one being read.
-    private func commit(progress: IngestProgress?) throws {
+    private func commit(progress: IngestProgress?,
+                        completion: @escaping ((any Error)?) -> Void = { _ in }) throws {
         try flushOutput()
         try output?.flush()
         try rejects?.synchronize()
@@ -331,16 +373,17 @@ public final class IngestPipeline {
             inventory.discardChanges()
             committedSummary = summary
             uncommitted = 0
+            completion(nil)
             return
         }
         let changes = inventory.drainChanges()
         let counters = summary - committedSummary
         let community = options.scope.community
         let alongside = onBatchCommit?()
-        try writer.submit {
+        try writer.submit({
             try store.persist(changes, progress: progress, counters: counters,
                               community: community, alongside: alongside)
-        }
+        }, completion: completion)
         committedSummary = summary
         uncommitted = 0
     }

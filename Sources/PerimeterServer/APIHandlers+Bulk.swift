@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterHTTP
+import PerimeterIngest
 import PerimeterInput
 import PerimeterInventory
 import PerimeterModel
@@ -186,11 +187,18 @@ extension APIHandlers {
         let scope = ScopeKey(community: context.community, entity: entity)
         var outcome = IntakeOutcome()
         let step = max(1, options.intakeChunkLines)
+        var batches: [BatchCommit<Int>] = []
         for chunkStart in stride(from: 0, to: lines.count, by: step) {
             let chunk = lines[chunkStart..<min(lines.count, chunkStart + step)]
-            outcome.add(try await service.ingest(body, lines: chunk, firstLine: chunkStart + 1,
-                                                 scope: scope, returnEnriched: returnEnriched))
+            let (read, batch) = try await service.ingest(body, lines: chunk,
+                                                         firstLine: chunkStart + 1, scope: scope,
+                                                         returnEnriched: returnEnriched)
+            outcome.add(read)
+            batches.append(batch)
         }
+        // Answered once every chunk is committed: the next chunk or
+        // request was read meanwhile.
+        for batch in batches { outcome.alertsOpened += try await batch.value() }
         await pruneIfDue()
 
         var json = "{\"received\":\(outcome.received),\"malformed\":\(outcome.malformed),"

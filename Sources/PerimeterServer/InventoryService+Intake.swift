@@ -65,25 +65,37 @@ final class ScopeIntake {
 
 extension InventoryService {
     /// Runs lines of NDJSON through the ingest pipeline of one scope
-    /// (discovery, enrichment, the server's Sigma rules) and commits what
-    /// changed, alerts included. The HTTP handler cuts a large body into
-    /// several calls, so edits and job chunks interleave with intake.
+    /// (discovery, enrichment, the server's Sigma rules) and hands what
+    /// changed, alerts included, to the pipeline's writer thread. The
+    /// HTTP handler cuts a large body into several calls, so edits and
+    /// job chunks interleave with intake.
+    ///
+    /// The call returns before the batch is committed, so that the next
+    /// request (or chunk) is read while this one is written: the caller
+    /// awaits the returned batch, whose value is the alerts it opened,
+    /// before it answers. Until then the store is the writer thread's;
+    /// `store` waits for it (`settleIntake`).
     ///
     /// `lines` are byte ranges of `body`; `firstLine` is the number of
     /// the first of them in the request.
     func ingest(_ body: [UInt8], lines: ArraySlice<Range<Int>>, firstLine: Int, scope: ScopeKey,
-                returnEnriched: Bool) throws -> IntakeOutcome {
+                returnEnriched: Bool) throws -> (IntakeOutcome, BatchCommit<Int>) {
+        // One connection, one writer: another scope's batch commits first.
+        settleIntake(except: scope)
         let intake = try intake(for: scope)
         let before = intake.pipeline.summary
-        let detectionBefore = intake.detection?.summary
+        let detectionBefore = intake.detection?.evaluatedSummary
         intake.problems.removeAll(keepingCapacity: true)
         let enrichedLines: [UInt8]
+        let batch: BatchCommit<Int>
         do {
-            enrichedLines = try body.withUnsafeBytes { bytes in
-                try intake.pipeline.ingest(
+            let detection = intake.detection
+            (enrichedLines, batch) = try body.withUnsafeBytes { bytes in
+                try intake.pipeline.ingestCommittingInBackground(
                     body: bytes, lines: lines, firstLine: firstLine, name: "http",
                     stream: "http:\(scope.community)/\(scope.entity ?? "")",
-                    returnsEnriched: returnEnriched)
+                    returnsEnriched: returnEnriched
+                ) { detection?.takeAlertsOpened() ?? 0 }
             }
         } catch {
             // A pipeline whose commit failed writes nothing more: the next
@@ -99,9 +111,8 @@ extension InventoryService {
         outcome.created = after.created.values.reduce(0, +) - before.created.values.reduce(0, +)
         outcome.late = after.late - before.late
         outcome.future = after.future - before.future
-        if let detectionBefore, let detectionAfter = intake.detection?.summary {
+        if let detectionBefore, let detectionAfter = intake.detection?.evaluatedSummary {
             outcome.matches = detectionAfter.matches - detectionBefore.matches
-            outcome.alertsOpened = detectionAfter.alertsOpened - detectionBefore.alertsOpened
             outcome.regexLimitExceeded = detectionAfter.regexLimitExceeded
                 - detectionBefore.regexLimitExceeded
         }
@@ -112,7 +123,17 @@ extension InventoryService {
         intakeTotals.enriched += outcome.enriched
         intakeTotals.created += outcome.created
         intakeTotals.regexLimitExceeded += outcome.regexLimitExceeded
-        return outcome
+        return (outcome, batch)
+    }
+
+    /// Waits until no intake batch is committing (but `scope`'s, which its
+    /// own pipeline orders): whatever else uses the store's connection
+    /// comes after. A failed batch is its request's error, and its
+    /// pipeline's next call throws it; here it only ends the wait.
+    func settleIntake(except scope: ScopeKey? = nil) {
+        for (key, intake) in intakes where key != scope {
+            try? intake.pipeline.waitUntilCommitted()
+        }
     }
 
     /// The pipeline of `scope`, made at its first request. Its detection
@@ -123,6 +144,7 @@ extension InventoryService {
         intakeRecency.append(scope)
         while intakeRecency.count > Self.maximumIntakeScopes {
             let dropped = intakeRecency.removeFirst()
+            try? intakes[dropped]?.pipeline.waitUntilCommitted()
             intakes[dropped] = nil
             detectionStages[dropped] = nil
         }

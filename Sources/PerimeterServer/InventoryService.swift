@@ -9,9 +9,18 @@ import PerimeterStore
 /// inventory, and every change (API edits, bulk job chunks, event intake)
 /// goes through it, so the inventory that enriches the next event and the
 /// store never disagree. Each operation persists what it changed before it
-/// returns.
+/// returns, but intake: its batches commit on their pipeline's writer
+/// thread while the next is read, and its handler answers once they have.
 actor InventoryService {
-    let store: InventoryStore
+    /// The store's write connection. An intake batch may still be
+    /// committing on its pipeline's writer thread when a request of
+    /// another kind comes in; `store` waits for it first, so that the
+    /// connection has one user at a time.
+    private let writeConnection: InventoryStore
+    var store: InventoryStore {
+        settleIntake()
+        return writeConnection
+    }
     let inventory: Inventory
     let configuration: PerimeterConfiguration
     private var rulesByCommunity: [String: Set<DiscoveryRule>] = [:]
@@ -44,12 +53,12 @@ actor InventoryService {
     init(path: String, configuration: PerimeterConfiguration,
          detection: DetectionSettings? = nil) throws {
         writerLock = try StoreLock(store: path)
-        store = try InventoryStore(path: path)
-        try store.database.execute(StoreReader.readTuning)
+        writeConnection = try InventoryStore(path: path)
+        try writeConnection.database.execute(StoreReader.readTuning)
         self.configuration = configuration
         self.detection = detection.flatMap { $0.hasRules ? $0 : nil }
         templateStage = try self.detection.map { try DetectionStage(settings: $0) }
-        inventory = try store.loadInventory(settings: configuration.inventory)
+        inventory = try writeConnection.loadInventory(settings: configuration.inventory)
     }
 
     /// A detection stage of the server's rules, nil when it has none. Each

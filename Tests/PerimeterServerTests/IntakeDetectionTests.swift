@@ -72,6 +72,64 @@ struct IntakeDetectionTests {
         #expect(acmeUUIDs.isDisjoint(with: globexUUIDs))
     }
 
+    /// Intake commits a chunk on its pipeline's writer thread while the
+    /// next chunk or request is read. With requests of three scopes at
+    /// once, cut in chunks of two lines, and asset edits among them, each
+    /// answer still counts the alerts its own events opened, and the store
+    /// ends with every alert, every discovered host and every edit.
+    @Test func concurrentChunkedIntakeCountsItsOwnAlertsAndLosesNothing() async throws {
+        let directory = NSTemporaryDirectory() + "perimeter-intake-overlap-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory,
+                                                withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.rule.write(toFile: directory + "/mallory.yml", atomically: true, encoding: .utf8)
+        let server = try await TestServer.start { options in
+            options.detection.rulePaths = [directory]
+            options.intakeChunkLines = 2
+        }
+        let requests = 9
+        // Request k: mallory twice and alice once on its own host srv-k
+        // (one alert: same rule, same assets), in entity site-(k mod 3).
+        func body(_ k: Int) -> [UInt8] {
+            let lines = [Self.event(1, user: "mallory"), Self.event(2, user: "alice"),
+                         Self.event(3, user: "mallory")]
+            return Array(lines.map { $0.replacingOccurrences(of: "srv-1", with: "srv-\(k)") }
+                .joined().utf8)
+        }
+        // Each answer's received, matches and alerts_opened.
+        let answers = try await withThrowingTaskGroup(of: [Int]?.self) { group in
+            for k in 0..<requests {
+                group.addTask {
+                    let answer = try await server.call("POST", "/v1/events?entity=site-\(k % 3)",
+                                                       as: "acme/ingest", body: body(k)).json()
+                    return ["received", "matches", "alerts_opened"].map { answer[$0] as? Int ?? -1 }
+                }
+                group.addTask {
+                    let created = try await server.call("POST", "/v1/assets", as: "acme/analyst",
+                                                        json: ["name": "manual-\(k)",
+                                                               "category": "host"])
+                    #expect(created.status == 201)
+                    return nil
+                }
+            }
+            var answers: [[Int]] = []
+            for try await answer in group { if let answer { answers.append(answer) } }
+            return answers
+        }
+        #expect(answers == Array(repeating: [3, 2, 1], count: requests))
+        await server.stop()
+
+        let store = try InventoryStore(path: server.storePath)
+        let alerts = try store.alerts(matching: AlertQuery(community: "acme"))
+        #expect(alerts.count == requests)
+        #expect(alerts.allSatisfy { $0.count == 2 })
+        let names = Set(try store.assets(matching: AssetQuery(community: "acme")).assets.map(\.name))
+        for k in 0..<requests {
+            #expect(names.contains("srv-\(k)"))
+            #expect(names.contains("manual-\(k)"))
+        }
+    }
+
     /// A regex cut short by PCRE2's match limit reads as no match: the
     /// sender is told how many tests of its request stopped there, and
     /// /metrics keeps the total.

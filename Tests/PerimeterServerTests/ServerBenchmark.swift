@@ -13,7 +13,8 @@ import Testing
 /// `PERIMETER_BENCH_SEEDED=FILE` keeps the seeded store there and copies it
 /// on later runs (seeding takes minutes); `PERIMETER_BENCH_PHASES` picks
 /// some of `list,bulk,intake` (default: all); `PERIMETER_BENCH_JOB_CHUNK`
-/// and `PERIMETER_BENCH_JOB_TURN_MS` set the job chunk size and turn.
+/// and `PERIMETER_BENCH_JOB_TURN_MS` set the job chunk size and turn,
+/// `PERIMETER_BENCH_INTAKE_CHUNK` the intake lines per batch.
 @Suite(.serialized)
 struct ServerBenchmark {
     static let enabled = ProcessInfo.processInfo.environment["PERIMETER_SERVER_BENCH"] == "1"
@@ -103,6 +104,9 @@ struct ServerBenchmark {
             }
             if let turn = Self.environment["PERIMETER_BENCH_JOB_TURN_MS"].flatMap(Int.init) {
                 options.jobTurnMilliseconds = turn
+            }
+            if let lines = Self.environment["PERIMETER_BENCH_INTAKE_CHUNK"].flatMap(Int.init) {
+                options.intakeChunkLines = lines
             }
         }
         print("bench start (inventory load): \(ContinuousClock.now - started)")
