@@ -224,40 +224,19 @@ public final class IngestPipeline {
 
     /// Ingests lines of one in-memory body (an HTTP intake request) in
     /// `stream`, with references `name:N`: `lines` are byte ranges of
-    /// `body`, numbered from `firstLine`, and the call commits once at its
-    /// end. Returns the enriched events, a line each, when
-    /// `returnsEnriched` (for a pipeline made without an output).
-    public func ingest(body: UnsafeRawBufferPointer, lines: some Collection<Range<Int>>,
-                       firstLine: Int, name: String, stream: String,
-                       returnsEnriched: Bool = false) throws -> [UInt8] {
-        precondition(output == nil || !returnsEnriched,
-                     "a pipeline with an output cannot also hand its enriched events back")
-        collectsEnriched = returnsEnriched
-        defer { collectsEnriched = false }
-        for (offset, range) in lines.enumerated() {
-            let number = firstLine + offset
-            process(UnsafeRawBufferPointer(rebasing: body[range]), source: name,
-                    lineNumber: number, stream: stream)
-            summary.bytes += UInt64(range.count + 1)
-        }
-        var enriched: [UInt8] = []
-        if returnsEnriched { swap(&enriched, &outputBuffer) }
-        try commitAndWait(progress: nil)
-        return enriched
-    }
-
-    /// `ingest(body:lines:firstLine:name:stream:returnsEnriched:)` that
-    /// returns as soon as its batch is handed to the writer thread, so
-    /// that the caller can read the next body while this one commits (the
-    /// server's intake: its two cores then share reading and writing
-    /// instead of taking turns). The batch is durable once `commit`'s
-    /// value arrives; `afterCommit` runs on the writer thread right after
-    /// the transaction, and its result is that value (detection reads its
-    /// alert counts there).
+    /// `body`, numbered from `firstLine`, committed as one batch. Returns
+    /// the enriched events, a line each, when `returnsEnriched` (for a
+    /// pipeline made without an output).
     ///
-    /// The store belongs to the writer thread until the batch has
-    /// committed: anything else that uses it calls `waitUntilCommitted()`
-    /// first. A failed batch fails its `commit` and every later call.
+    /// It returns as soon as the batch is handed to the writer thread, so
+    /// that the caller can read the next body while this one commits (the
+    /// server's two cores then share reading and writing instead of taking
+    /// turns). The batch is durable once `commit`'s value arrives;
+    /// `afterCommit` runs on the writer thread right after the
+    /// transaction, and its result is that value (detection reads its
+    /// alert counts there). The store belongs to the writer thread until
+    /// then: anything else that uses it calls `waitUntilCommitted()` first.
+    /// A failed batch fails its `commit` and every later call.
     public func ingestCommittingInBackground<Value: Sendable>(
         body: UnsafeRawBufferPointer, lines: some Collection<Range<Int>>, firstLine: Int,
         name: String, stream: String, returnsEnriched: Bool = false,
