@@ -10,7 +10,9 @@ import Synchronization
 /// one, so batches commit in order and the store (with whatever the work
 /// touches) belongs to one thread at a time, handed over by the
 /// semaphore. A failed batch stops the writer: its error is thrown by the
-/// next `submit` or `waitUntilIdle`, and no later batch is written.
+/// next `submit` or `waitUntilIdle`, and no later batch is written; but a
+/// batch submitted with `stopsAtFailure` false fails alone (its completion
+/// has the error), for callers whose batches each carry their own changes.
 final class BatchWriter {
     private let queue = DispatchQueue(label: "perimeter.batch-writer")
     private let idle = DispatchSemaphore(value: 1)
@@ -20,18 +22,19 @@ final class BatchWriter {
     /// Waits for the batch in flight, then starts `work` in the background.
     /// `completion` runs on the writer thread once `work` has ended, with
     /// its error or nil, before the next batch may start.
-    func submit(_ work: @escaping () throws -> Void,
+    func submit(_ work: @escaping () throws -> Void, stopsAtFailure: Bool = true,
                 completion: @escaping ((any Error)?) -> Void = { _ in }) throws {
         idle.wait()
         if let failure {
             idle.signal()
             throw failure
         }
-        let handOver = UncheckedTransfer(writer: self, work: work, completion: completion)
+        let handOver = UncheckedTransfer(writer: self, work: work, stopsAtFailure: stopsAtFailure,
+                                         completion: completion)
         queue.async {
             var failure: (any Error)?
             do { try handOver.work() } catch { failure = error }
-            handOver.writer.failure = failure
+            if handOver.stopsAtFailure { handOver.writer.failure = failure }
             handOver.completion(failure)
             handOver.writer.idle.signal()
         }
@@ -52,6 +55,7 @@ final class BatchWriter {
 private struct UncheckedTransfer: @unchecked Sendable {
     let writer: BatchWriter
     let work: () throws -> Void
+    let stopsAtFailure: Bool
     let completion: ((any Error)?) -> Void
 }
 

@@ -147,6 +147,18 @@ public final class DetectionStage {
     private var grouped = DetectionSummary()
     /// `grouped.alertsOpened` as `takeAlertsOpened` last reported it.
     private var reportedAlertsOpened = 0
+    /// The writer side's state as the batch being committed found it, put
+    /// back if its transaction rolls back: the next batch then joins the
+    /// alerts the store holds, not one whose row was rolled back (and
+    /// whose id the next new alert takes), and the counts count only what
+    /// was committed.
+    private var beforeBatch: WriterState?
+    private struct WriterState {
+        var open: [GroupKey: StoredAlert]
+        var dirty: Set<GroupKey>
+        var grouped: DetectionSummary
+        var committedSuppressions: [Int]
+    }
 
     private var record: DetectionRecord
     /// Engine field → reader selection id, for the fields read from the event.
@@ -245,10 +257,21 @@ public final class DetectionStage {
             let byFilter = engine.suppressedCountsByFilterID
             let regexLimitExceeded = engine.regexLimitExceededCount
             return { [unowned self] store in
+                beforeBatch = WriterState(open: open, dirty: dirty, grouped: grouped,
+                                          committedSuppressions: committedSuppressions)
                 try commit(batch, suppressed: suppressed, into: store)
                 grouped.suppressedByFilter = byFilter
                 grouped.regexLimitExceeded = regexLimitExceeded
             }
+        }
+        pipeline.onBatchEnded = { [unowned self] committed in
+            if !committed, let state = beforeBatch {
+                open = state.open
+                dirty = state.dirty
+                grouped = state.grouped
+                committedSuppressions = state.committedSuppressions
+            }
+            beforeBatch = nil
         }
     }
 

@@ -92,6 +92,11 @@ public final class IngestPipeline {
     /// there). The work must not touch what the pipeline's thread goes on
     /// using: whatever it needs of that is taken here, when the batch ends.
     public var onBatchCommit: (() -> (InventoryStore) throws -> Void)?
+    /// Called on the writer thread as each batch's transaction ends, with
+    /// whether it committed: the work `onBatchCommit` returned may have
+    /// changed state of its own before a rollback (detection puts its open
+    /// alerts back).
+    public var onBatchEnded: ((_ committed: Bool) -> Void)?
     /// Commits in the background while the next batch is processed.
     private let writer = BatchWriter()
 
@@ -236,7 +241,10 @@ public final class IngestPipeline {
     /// transaction, and its result is that value (detection reads its
     /// alert counts there). The store belongs to the writer thread until
     /// then: anything else that uses it calls `waitUntilCommitted()` first.
-    /// A failed batch fails its `commit` and every later call.
+    /// A failed batch fails its own `commit` only: the batches after it
+    /// carry their own changes and are written. What it changed stays in
+    /// memory without reaching the store, as a failed commit's always has
+    /// (docs/limitations.md).
     public func ingestCommittingInBackground<Value: Sendable>(
         body: UnsafeRawBufferPointer, lines: some Collection<Range<Int>>, firstLine: Int,
         name: String, stream: String, returnsEnriched: Bool = false,
@@ -254,14 +262,14 @@ public final class IngestPipeline {
         var enriched: [UInt8] = []
         if returnsEnriched { swap(&enriched, &outputBuffer) }
         let batch = BatchCommit<Value>()
-        try commit(progress: nil) { failure in
+        try commit(progress: nil, stopsAtFailure: false) { failure in
             batch.resolve(failure.map { .failure($0) } ?? .success(afterCommit()))
         }
         return (enriched, batch)
     }
 
-    /// Waits until the batch in flight, if any, has committed; throws its
-    /// error if it failed.
+    /// Waits until the batch in flight, if any, has ended; throws the error
+    /// of a batch that stopped the writer.
     public func waitUntilCommitted() throws {
         try writer.waitUntilIdle()
     }
@@ -343,7 +351,7 @@ public final class IngestPipeline {
     /// than loses it), then the inventory, progress and counters in one
     /// transaction, on the writer thread. A crash may thus repeat up to two
     /// batches of output: the one committing and the one being read.
-    private func commit(progress: IngestProgress?,
+    private func commit(progress: IngestProgress?, stopsAtFailure: Bool = true,
                         completion: @escaping ((any Error)?) -> Void = { _ in }) throws {
         try flushOutput()
         try output?.flush()
@@ -359,10 +367,14 @@ public final class IngestPipeline {
         let counters = summary - committedSummary
         let community = options.scope.community
         let alongside = onBatchCommit?()
+        let ended = onBatchEnded
         try writer.submit({
             try store.persist(changes, progress: progress, counters: counters,
                               community: community, alongside: alongside)
-        }, completion: completion)
+        }, stopsAtFailure: stopsAtFailure) { failure in
+            ended?(failure == nil)
+            completion(failure)
+        }
         committedSummary = summary
         uncommitted = 0
     }

@@ -98,8 +98,9 @@ extension InventoryService {
                 ) { detection?.takeAlertsOpened() ?? 0 }
             }
         } catch {
-            // A pipeline whose commit failed writes nothing more: the next
-            // request of the scope gets a new one.
+            // A pipeline that threw is not used again: the next request of
+            // the scope gets a new one. (A batch that fails on the writer
+            // thread fails its own request alone, through its commit.)
             intakes[scope] = nil
             throw error
         }
