@@ -29,11 +29,17 @@ struct IntakeDetectionTests {
             + "\"host\":{\"name\":\"srv-1\"},\"user\":{\"name\":\"\(user)\"}}\n"
     }
 
-    static func startServer() async throws -> (TestServer, String) {
+    /// A new directory holding `rule` alone.
+    static func ruleDirectory() throws -> String {
         let directory = NSTemporaryDirectory() + "perimeter-intake-rules-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory,
                                                 withIntermediateDirectories: true)
         try rule.write(toFile: directory + "/mallory.yml", atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    static func startServer() async throws -> (TestServer, String) {
+        let directory = try ruleDirectory()
         let server = try await TestServer.start { options in
             options.detection.rulePaths = [directory]
         }
@@ -78,11 +84,8 @@ struct IntakeDetectionTests {
     /// answer still counts the alerts its own events opened, and the store
     /// ends with every alert, every discovered host and every edit.
     @Test func concurrentChunkedIntakeCountsItsOwnAlertsAndLosesNothing() async throws {
-        let directory = NSTemporaryDirectory() + "perimeter-intake-overlap-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory,
-                                                withIntermediateDirectories: true)
+        let directory = try Self.ruleDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.rule.write(toFile: directory + "/mallory.yml", atomically: true, encoding: .utf8)
         let server = try await TestServer.start { options in
             options.detection.rulePaths = [directory]
             options.intakeChunkLines = 2
@@ -137,11 +140,8 @@ struct IntakeDetectionTests {
     /// answer counts it and no later match joins it (its row id went to the
     /// next alert, which that join would overwrite).
     @Test func aFailedBatchFailsItsOwnRequestOnly() async throws {
-        let directory = NSTemporaryDirectory() + "perimeter-intake-failure-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory,
-                                                withIntermediateDirectories: true)
+        let directory = try Self.ruleDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.rule.write(toFile: directory + "/mallory.yml", atomically: true, encoding: .utf8)
         let path = TestServer.makeStorePath()
         let tokens = try TestServer.issueTokens(at: path)
         // The alert of the first event on host "poison" (10:00:01) is
