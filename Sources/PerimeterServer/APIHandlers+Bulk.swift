@@ -187,18 +187,30 @@ extension APIHandlers {
         let scope = ScopeKey(community: context.community, entity: entity)
         var outcome = IntakeOutcome()
         let step = max(1, options.intakeChunkLines)
-        var batches: [BatchCommit<Int>] = []
+        var chunks: [IntakeChunk] = []
         for chunkStart in stride(from: 0, to: lines.count, by: step) {
-            let chunk = lines[chunkStart..<min(lines.count, chunkStart + step)]
-            let (read, batch) = try await service.ingest(body, lines: chunk,
-                                                         firstLine: chunkStart + 1, scope: scope,
-                                                         returnEnriched: returnEnriched)
-            outcome.add(read)
-            batches.append(batch)
+            let range = lines[chunkStart..<min(lines.count, chunkStart + step)]
+            let chunk = try await service.ingest(body, lines: range, firstLine: chunkStart + 1,
+                                                 scope: scope, returnEnriched: returnEnriched)
+            outcome.add(chunk.outcome)
+            chunks.append(chunk)
         }
         // Answered once every chunk is committed: the next chunk or
         // request was read meanwhile.
-        for batch in batches { outcome.alertsOpened += try await batch.value() }
+        for chunk in chunks {
+            do {
+                outcome.alertsOpened += try await chunk.batch.value()
+            } catch {
+                options.log("intake batch failed error=\(type(of: error)) "
+                            + "action=reload_inventory")
+                do {
+                    try await service.reloadInventory(afterFailureIn: chunk.generation)
+                } catch {
+                    options.log("inventory reload failed error=\(type(of: error))")
+                }
+                throw error
+            }
+        }
         await pruneIfDue()
 
         var json = "{\"received\":\(outcome.received),\"malformed\":\(outcome.malformed),"

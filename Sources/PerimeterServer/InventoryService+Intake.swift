@@ -44,6 +44,15 @@ struct IntakeOutcome: Sendable {
     }
 }
 
+/// One chunk of an intake request, read and on its way into the store.
+struct IntakeChunk: Sendable {
+    var outcome: IntakeOutcome
+    /// Its value is the alerts the chunk opened, once committed.
+    var batch: BatchCommit<Int>
+    /// `InventoryService.inventoryGeneration` when the chunk was read.
+    var generation: Int
+}
+
 /// The ingest pipeline of one scope, with its detection stage, kept for the
 /// server's life: the reader, the rules and the open alerts are made once.
 final class ScopeIntake {
@@ -79,7 +88,7 @@ extension InventoryService {
     /// `lines` are byte ranges of `body`; `firstLine` is the number of
     /// the first of them in the request.
     func ingest(_ body: [UInt8], lines: ArraySlice<Range<Int>>, firstLine: Int, scope: ScopeKey,
-                returnEnriched: Bool) throws -> (IntakeOutcome, BatchCommit<Int>) {
+                returnEnriched: Bool) throws -> IntakeChunk {
         // One connection, one writer: another scope's batch commits first.
         settleIntake(except: scope)
         let intake = try intake(for: scope)
@@ -124,8 +133,9 @@ extension InventoryService {
         intakeTotals.enriched += outcome.enriched
         intakeTotals.created += outcome.created
         intakeTotals.regexLimitExceeded += outcome.regexLimitExceeded
-        return (outcome, batch)
+        return IntakeChunk(outcome: outcome, batch: batch, generation: inventoryGeneration)
     }
+
 
     /// Waits until no intake batch is committing (but `scope`'s, which its
     /// own pipeline orders): whatever else uses the store's connection

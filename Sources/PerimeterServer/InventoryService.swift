@@ -21,7 +21,10 @@ actor InventoryService {
         settleIntake()
         return writeConnection
     }
-    let inventory: Inventory
+    private(set) var inventory: Inventory
+    /// Counts the times the inventory was read again from the store
+    /// (`reloadInventory(afterFailureIn:)`).
+    private(set) var inventoryGeneration = 0
     let configuration: PerimeterConfiguration
     private var rulesByCommunity: [String: Set<DiscoveryRule>] = [:]
     /// The Sigma rules and filters intake runs; nil: none.
@@ -180,6 +183,24 @@ actor InventoryService {
         let changes = inventory.drainChanges()
         guard !changes.isEmpty else { return }
         try store.persist(changes)
+    }
+
+    /// Reads the inventory again from the store after an intake batch
+    /// failed on its writer thread: what the batch discovered is in memory
+    /// but not in the store, and later events would be enriched with
+    /// assets the store lacks. Once every batch in flight has ended, the
+    /// store holds all that the inventory should. Nothing is read when the
+    /// inventory was read again since `generation` (several failed
+    /// batches, one reload). While the new inventory loads, the old one is
+    /// still held: twice the memory, for the seconds of a rare event.
+    func reloadInventory(afterFailureIn generation: Int) throws {
+        guard generation == inventoryGeneration else { return }
+        settleIntake()
+        // The pipelines hold the old inventory; the next request of each
+        // scope makes a new one (the detection stages stay).
+        intakes = [:]
+        inventory = try writeConnection.loadInventory(settings: configuration.inventory)
+        inventoryGeneration += 1
     }
 
     // MARK: - Properties and rules
