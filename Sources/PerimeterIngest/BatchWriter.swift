@@ -77,8 +77,9 @@ public final class BatchCommit<Value: Sendable>: Sendable {
     func resolve(_ result: Result<Value, any Error>) {
         let waiters = state.withLock { state in
             state.result = result
-            defer { state.waiters = [] }
-            return state.waiters
+            let waiting = state.waiters
+            state.waiters = []
+            return waiting
         }
         for waiter in waiters { waiter.resume(with: result) }
     }

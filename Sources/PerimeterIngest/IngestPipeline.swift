@@ -243,8 +243,9 @@ public final class IngestPipeline {
     /// then: anything else that uses it calls `waitUntilCommitted()` first.
     /// A failed batch fails its own `commit` only: the batches after it
     /// carry their own changes and are written. What it changed stays in
-    /// memory without reaching the store, as a failed commit's always has
-    /// (docs/limitations.md).
+    /// the inventory without reaching the store, so the caller reads the
+    /// inventory again once the batches in flight have ended (the server's
+    /// `InventoryService.reloadInventory(afterFailureIn:)`).
     public func ingestCommittingInBackground<Value: Sendable>(
         body: UnsafeRawBufferPointer, lines: some Collection<Range<Int>>, firstLine: Int,
         name: String, stream: String, returnsEnriched: Bool = false,

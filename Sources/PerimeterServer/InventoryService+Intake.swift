@@ -136,11 +136,11 @@ extension InventoryService {
         return IntakeChunk(outcome: outcome, batch: batch, generation: inventoryGeneration)
     }
 
-
     /// Waits until no intake batch is committing (but `scope`'s, which its
     /// own pipeline orders): whatever else uses the store's connection
-    /// comes after. A failed batch is its request's error, and its
-    /// pipeline's next call throws it; here it only ends the wait.
+    /// comes after. A failed batch is its own request's error (the
+    /// handler then has the inventory read again); here it only ends the
+    /// wait.
     func settleIntake(except scope: ScopeKey? = nil) {
         for (key, intake) in intakes where key != scope {
             try? intake.pipeline.waitUntilCommitted()
