@@ -156,17 +156,16 @@ public struct AuditRecord: Sendable, Hashable {
     }
 }
 
-/// The key of one weekly activity bucket of one atom.
-public struct ActivityKey: Sendable, Hashable, Comparable {
+/// The events one atom was seen in during one week, to add to its stored
+/// count. A batch holds one of these per atom and week at most.
+public struct WeeklyActivity: Sendable, Hashable {
     public var key: AtomKey
     public var weekStart: EventTime
+    public var count: Int
 
-    public init(key: AtomKey, weekStart: EventTime) {
+    public init(key: AtomKey, weekStart: EventTime, count: Int) {
         self.key = key
         self.weekStart = weekStart
-    }
-
-    public static func < (a: ActivityKey, b: ActivityKey) -> Bool {
-        (a.key, a.weekStart) < (b.key, b.weekStart)
+        self.count = count
     }
 }

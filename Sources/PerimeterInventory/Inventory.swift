@@ -256,7 +256,7 @@ public final class Inventory {
         flushStreamWatermark(of: stream)
         return InventoryChanges(
             assets: Array(assets.values), attachments: attachments, conflicts: [], audit: [],
-            activity: [:], unclaimed: [:], rejected: Array(rejected), shared: Array(sharedAtoms),
+            activity: [], unclaimed: [:], rejected: Array(rejected), shared: Array(sharedAtoms),
             watermarks: watermarks)
     }
 
@@ -289,9 +289,12 @@ public final class Inventory {
             },
             conflicts: pending.conflicts,
             audit: pending.audit,
-            activity: Dictionary(uniqueKeysWithValues: pending.activity.map { counter, count in
-                (ActivityKey(key: timelines.key(counter.atom), weekStart: counter.weekStart), count)
-            }),
+            // An array, not a dictionary: the counters are distinct already,
+            // and hashing every atom's texts again cost 2 µs an event.
+            activity: pending.activity.map { counter, count in
+                WeeklyActivity(key: timelines.key(counter.atom), weekStart: counter.weekStart,
+                               count: count)
+            },
             unclaimed: Dictionary(uniqueKeysWithValues: pending.unclaimed.map { id, time in
                 (timelines.key(id), time)
             }),
@@ -389,8 +392,9 @@ public struct InventoryChanges: Sendable {
     public var sightings: [AttachmentSightings] = []
     public var conflicts: [AtomConflict]
     public var audit: [AuditRecord]
-    /// Events seen per atom and week, to add to the stored counts.
-    public var activity: [ActivityKey: Int]
+    /// Events seen per atom and week (one entry each at most), to add to
+    /// the stored counts.
+    public var activity: [WeeklyActivity]
     /// Atoms no asset claims, with when they were last seen.
     public var unclaimed: [AtomKey: EventTime]
     public var rejected: [RejectedAtom]
@@ -410,6 +414,6 @@ public struct InventoryChanges: Sendable {
     public static func creating(_ assets: [Asset], attachments: [Attachment],
                                 audit: [AuditRecord]) -> InventoryChanges {
         InventoryChanges(assets: assets, attachments: attachments, conflicts: [], audit: audit,
-                         activity: [:], unclaimed: [:], rejected: [], shared: [], watermarks: [:])
+                         activity: [], unclaimed: [:], rejected: [], shared: [], watermarks: [:])
     }
 }

@@ -109,7 +109,7 @@ public final class InventoryStore {
     /// the batch that crossed it would otherwise leave its overshoot on
     /// disk for as long as the store is open. (Cutting it back to the
     /// threshold itself, to regrow each round, measured slower.)
-    public func prepareForIngest(cacheMegabytes: Int = 64, checkpointMegabytes: Int = 64) throws {
+    public func prepareForIngest(cacheMegabytes: Int = 64, checkpointMegabytes: Int) throws {
         let logLimitMegabytes = checkpointMegabytes * 4
         try database.execute("""
             PRAGMA cache_size = -\(cacheMegabytes * 1024);
@@ -377,20 +377,20 @@ public final class InventoryStore {
     /// text index: in a large first ingest most atoms of a batch are new,
     /// and inserted in hash order each one went to a page of the index of
     /// its own, read and dirtied at random.
-    private func writeActivity(_ activity: [ActivityKey: Int]) throws {
+    private func writeActivity(_ activity: [WeeklyActivity]) throws {
         guard !activity.isEmpty else { return }
         if !atomIDs.holdsWholeTable { try loadAtomIDs() }
         var rows: [(atom: Int64, week: Int64, count: Int64)] = []
         rows.reserveCapacity(activity.count)
         var unknown: [(key: AtomKey, fingerprint: AtomIDCache.Fingerprint, week: Int64,
                        count: Int64)] = []
-        for (key, count) in activity {
-            let week = key.weekStart.milliseconds
-            let fingerprint = Self.fingerprint(of: key.key)
+        for entry in activity {
+            let week = entry.weekStart.milliseconds
+            let fingerprint = Self.fingerprint(of: entry.key)
             if let id = atomIDs.id(of: fingerprint) {
-                rows.append((id, week, Int64(count)))
+                rows.append((id, week, Int64(entry.count)))
             } else {
-                unknown.append((key.key, fingerprint, week, Int64(count)))
+                unknown.append((entry.key, fingerprint, week, Int64(entry.count)))
             }
         }
         for position in Self.indexOrder(of: unknown.map(\.key)) {

@@ -72,9 +72,9 @@ import Testing
         let new = AtomKey(scope: scope, atom: Atom(type: .ipv4, normalizedValue: "10.0.0.2"))
         func counts(_ activity: [AtomKey: Int]) -> InventoryChanges {
             var changes = InventoryChanges.creating([], attachments: [], audit: [])
-            changes.activity = Dictionary(uniqueKeysWithValues: activity.map {
-                (ActivityKey(key: $0.key, weekStart: week), $0.value)
-            })
+            changes.activity = activity.map {
+                WeeklyActivity(key: $0.key, weekStart: week, count: $0.value)
+            }
             return changes
         }
 

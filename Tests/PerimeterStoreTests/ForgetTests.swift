@@ -59,12 +59,11 @@ import Testing
                            asset: neighbour.id, kind: .observed, from: t0, origin: "events:2"),
             ], audit: [])
             changes.activity = [
-                ActivityKey(key: AtomKey(scope: acme, atom: ip), weekStart: week): 3,
-                ActivityKey(key: AtomKey(scope: acme, atom: ip), weekStart: nextWeek): 1,
-                ActivityKey(key: AtomKey(scope: acme, atom: otherIP),
-                            weekStart: week): 2,
-                ActivityKey(key: AtomKey(scope: acme, atom: email), weekStart: week): 4,
-                ActivityKey(key: AtomKey(scope: acme, atom: username), weekStart: week): 4,
+                WeeklyActivity(key: AtomKey(scope: acme, atom: ip), weekStart: week, count: 3),
+                WeeklyActivity(key: AtomKey(scope: acme, atom: ip), weekStart: nextWeek, count: 1),
+                WeeklyActivity(key: AtomKey(scope: acme, atom: otherIP), weekStart: week, count: 2),
+                WeeklyActivity(key: AtomKey(scope: acme, atom: email), weekStart: week, count: 4),
+                WeeklyActivity(key: AtomKey(scope: acme, atom: username), weekStart: week, count: 4),
             ]
             changes.unclaimed = [
                 AtomKey(scope: ScopeKey(community: "acme", entity: "paris"), atom: email): t0,
