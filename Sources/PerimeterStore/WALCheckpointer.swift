@@ -28,9 +28,8 @@ final class WALCheckpointer: Sendable {
     let threshold: Int
     let limit: Int
 
-    /// `threshold` and `limit` count frames (a page each); the store's
-    /// defaults are 64 MB of log, the automatic threshold this replaces,
-    /// and 256 MB.
+    /// `threshold` and `limit` count frames (a page each); an ingest's
+    /// defaults are 256 MB of log and 1 GB (`ingest.checkpoint_mb`).
     init(path: String, threshold: Int, limit: Int) throws {
         connection = try Database(path: path)
         try connection.execute("PRAGMA synchronous = NORMAL")
