@@ -54,21 +54,13 @@ extension Benchmark {
                 options: options, extraFields: stage?.extraFields ?? [],
                 collectsAllLeaves: stage?.collectsAllLeaves ?? false)
             stage?.attach(to: pipeline)
-            var remaining = events
             var offset = 0
-            var seconds = 0.0
-            var cpu = CPUTimes()
-            while remaining > 0 {
-                let count = min(remaining, 100_000)
-                let chunk = (0..<count).map { lines[(offset + $0) % lines.count] }
-                offset += count
-                remaining -= count
-                var clock = Stopwatch()
-                let start = CPUTimes.now()
-                try pipeline.ingest(lines: chunk, name: "bench-detection")
-                seconds += clock.lap()
-                cpu += CPUTimes.now() - start
+            let timing = try ingestThroughFile(events: events, pipeline: pipeline,
+                                               store: pipeline.store!) { count in
+                defer { offset += count }
+                return (0..<count).map { lines[(offset + $0) % lines.count] }
             }
+            let (seconds, cpu) = (timing.seconds, timing.cpu)
             let read = Double(max(pipeline.summary.eventsRead, 1))
             var line = "   \(withRules ? "with" : "without") detection: "
                 + "\(Formatting.count(Int(read / seconds))) events/s on one core "

@@ -61,7 +61,9 @@ enum Benchmark {
         report("simdjson kernel: \(EventReader.activeKernel)")
         report("threads: the pipeline runs on the calling thread; with a store, each batch "
                + "commits on a writer thread while the next is read, and a third copies the "
-               + "write-ahead log into the store file (its CPU time is counted with the writer's)")
+               + "write-ahead log into the store file (its CPU time is counted with the writer's); "
+               + "the full ingests read a file of the generated events, written beforehand, as "
+               + "`perimeter ingest FILE` does")
         var configuration = PerimeterConfiguration()
         configuration.inventory.latenessWindow = .days(100_000)
         if let batch = try arguments.int("--batch", in: 100...1_000_000) {
@@ -168,35 +170,33 @@ enum Benchmark {
         return options
     }
 
-    /// Runs `events` events through the pipeline in chunks (generation
-    /// not timed), printing the workload's profile and the rates.
+    /// Runs `events` events through the pipeline (generation not timed),
+    /// printing the workload's profile and the rates; with a store, through
+    /// a file (`ingestThroughFile`).
     private static func measure(_ label: String, events: Int, pipeline: IngestPipeline,
                                 makeChunk: (Int) -> [[UInt8]]) throws {
-        var remaining = events
         var seconds = 0.0
         var cpu = CPUTimes()
         var bytes = 0
-        let before = pipeline.summary
-        while remaining > 0 {
-            let chunk = makeChunk(min(remaining, 100_000))
-            remaining -= chunk.count
-            bytes += chunk.reduce(0) { $0 + $1.count + 1 }
-            var clock = Stopwatch()
-            let start = CPUTimes.now()
-            try pipeline.ingest(lines: chunk, name: "bench")
-            seconds += clock.lap()
-            cpu += CPUTimes.now() - start
-        }
-        // The log the run leaves is part of its work: copied now, timed.
         var logCopySeconds = 0.0
+        let before = pipeline.summary
         if let store = pipeline.store {
-            var clock = Stopwatch()
-            let start = CPUTimes.now()
-            try store.copyLogIntoFile()
-            logCopySeconds = clock.lap()
-            seconds += logCopySeconds
-            // Checkpoint work, though on this thread: counted with the writer's.
-            cpu.process += (CPUTimes.now() - start).process
+            let timing = try ingestThroughFile(events: events, pipeline: pipeline, store: store,
+                                               makeChunk: makeChunk)
+            (seconds, logCopySeconds, cpu, bytes) = (timing.seconds, timing.logCopySeconds,
+                                                     timing.cpu, timing.bytes)
+        } else {
+            var remaining = events
+            while remaining > 0 {
+                let chunk = makeChunk(min(remaining, 100_000))
+                remaining -= chunk.count
+                bytes += chunk.reduce(0) { $0 + $1.count + 1 }
+                var clock = Stopwatch()
+                let start = CPUTimes.now()
+                try pipeline.ingest(lines: chunk, name: "bench")
+                seconds += clock.lap()
+                cpu += CPUTimes.now() - start
+            }
         }
         let summary = pipeline.summary
         let read = summary.eventsRead - before.eventsRead
@@ -218,6 +218,54 @@ enum Benchmark {
                + "(\(Formatting.count(Int(Double(read) / max(cpu.thread, 1e-9)))) events per "
                + "CPU-second), store writer and checkpoint threads "
                + "\(Formatting.decimal(max(cpu.process - cpu.thread, 0), places: 2)) s")
+    }
+
+    /// What one timed ingest of a file took.
+    struct FileIngestTiming {
+        var seconds = 0.0
+        var logCopySeconds = 0.0
+        var cpu = CPUTimes()
+        var bytes = 0
+    }
+
+    /// Writes `events` events from `makeChunk` to a file beside the store
+    /// (not timed), then ingests it as `perimeter ingest FILE` does: reading
+    /// goes on while batches commit, from the first event to the last. The
+    /// time runs until the log the ingest leaves is copied into the store
+    /// file, which closing the store would otherwise do.
+    static func ingestThroughFile(events: Int, pipeline: IngestPipeline, store: InventoryStore,
+                                  makeChunk: (Int) -> [[UInt8]]) throws -> FileIngestTiming {
+        var timing = FileIngestTiming()
+        let eventsPath = "\(store.path).events.ndjson"
+        defer { try? FileManager.default.removeItem(atPath: eventsPath) }
+        guard let file = fopen(eventsPath, "w") else {
+            throw OutputError(message: "cannot write the benchmark's events to '\(eventsPath)'")
+        }
+        var remaining = events
+        while remaining > 0 {
+            let chunk = makeChunk(min(remaining, 100_000))
+            remaining -= chunk.count
+            for line in chunk {
+                timing.bytes += line.count + 1
+                _ = line.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+                fputc(0x0A, file)
+            }
+        }
+        guard fclose(file) == 0 else {
+            throw OutputError(message: "cannot write the benchmark's events to '\(eventsPath)'")
+        }
+        var clock = Stopwatch()
+        let start = CPUTimes.now()
+        try pipeline.ingest(path: eventsPath)
+        timing.seconds = clock.lap()
+        timing.cpu = CPUTimes.now() - start
+        let copyStart = CPUTimes.now()
+        try store.copyLogIntoFile()
+        timing.logCopySeconds = clock.lap()
+        timing.seconds += timing.logCopySeconds
+        // Checkpoint work, though on this thread: counted with the writer's.
+        timing.cpu.process += (CPUTimes.now() - copyStart).process
+        return timing
     }
 
     private static func measureCorpus(directory: String, events: Int, storeDirectory: String,
