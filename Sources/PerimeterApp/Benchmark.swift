@@ -34,7 +34,7 @@ enum Benchmark {
                   help: "Events per store transaction (default: the configuration's 50,000)."),
             .init(name: "--checkpoint-mb", valueName: "N",
                   help: "Write-ahead log size that starts a background checkpoint (default: "
-                      + "the configuration's 64)."),
+                      + "perimeter ingest's 256)."),
             .init(name: "--rules", valueName: "N",
                   help: "Generated Sigma rules: the detection stage alone with N and with 2,000 "
                       + "rules, then the full ingest with N (default 50; 0 skips)."),
@@ -73,6 +73,7 @@ enum Benchmark {
             configuration.checkpointMegabytes = megabytes
         }
         let options = benchOptions()
+        let checkpointMegabytes = configuration.checkpointMegabytes(forServerIntake: false)
 
         // 1. The generated workload, then a store seeded with it. The
         // generated inventory is released before the store's is loaded, so
@@ -102,7 +103,7 @@ enum Benchmark {
                + "resident memory \(residentMemory()) (peak of the run so far \(peakMemory()))")
         var ingestWorkload = BenchmarkWorkload(assets: assets, seed: 7)
         try measure("full ingest with discovery writes (batches of \(configuration.batchSize), "
-                    + "checkpoints from \(configuration.checkpointMegabytes) MB of log)",
+                    + "checkpoints from \(checkpointMegabytes) MB of log)",
                     events: ingestEvents, pipeline: full) { count in ingestWorkload.makeEvents(count) }
         // The first run meets most hosts for the first time since the
         // store was seeded: their MAC, agent id and operating system are new

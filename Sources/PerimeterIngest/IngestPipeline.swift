@@ -121,7 +121,8 @@ public final class IngestPipeline {
         self.options = options
         self.output = output
         self.inventory = inventory
-        try store?.prepareForIngest(checkpointMegabytes: configuration.checkpointMegabytes)
+        try store?.prepareForIngest(
+            checkpointMegabytes: configuration.checkpointMegabytes(forServerIntake: false))
         reader = try EventReader(configuration: configuration, extraFields: extraFields,
                                  collectsAllLeaves: collectsAllLeaves)
         self.rules = rules.subtracting(options.disabledRules)

@@ -33,14 +33,28 @@ public struct PerimeterConfiguration: Sendable {
     public var batchSize = 50_000
     /// The size of SQLite's write-ahead log at which a checkpoint on a
     /// thread of its own copies it into the store file during an ingest
-    /// (`WALCheckpointer`). Smaller keeps the log file small and makes
-    /// reads search less of it; larger copies a page changed by several
-    /// batches once, and makes the writer wait for a whole copy less
-    /// often. 256 MB (a log of up to about 1 GB plus a batch, the size of
-    /// PostgreSQL's default `max_wal_size`): over a store of 1,000,000
-    /// assets, 14,800 and 33,400 events/s for the bench's two ingests
-    /// against 12,200 and 28,500 with 64 MB.
-    public var checkpointMegabytes = 256
+    /// (`WALCheckpointer`); nil leaves it to the command. Smaller keeps the
+    /// log file small and makes reads search less of it; larger copies a
+    /// page changed by several batches once, and makes the writer wait for
+    /// a whole copy less often.
+    public var checkpointMegabytes: Int?
+    /// `perimeter ingest`'s default: its batches of 50,000 events write
+    /// 180–420 MB of log each. Over a store of 1,000,000 assets (400,000
+    /// events) it ingests 13,970 and 32,150 events/s in the bench's two
+    /// runs against 12,135 and 27,890 with 64 MB; the log reaches about
+    /// 1 GB plus a batch, as PostgreSQL's default `max_wal_size` allows.
+    public static let batchIngestCheckpointMegabytes = 256
+    /// The server's default: its intake commits chunks of 5,000 events, a
+    /// few MB of log each, and a log of 1 GB made each page read search
+    /// more of it (19,300–20,900 events/s over HTTP against 21,700).
+    public static let serverCheckpointMegabytes = 64
+
+    /// `checkpointMegabytes` as set, or the default of the server's intake
+    /// or of `perimeter ingest`.
+    public func checkpointMegabytes(forServerIntake: Bool) -> Int {
+        checkpointMegabytes ?? (forServerIntake ? Self.serverCheckpointMegabytes
+                                                : Self.batchIngestCheckpointMegabytes)
+    }
     /// The raw YAML of sections other modules read (`detection`).
     public var sections: [String: YAMLNode] = [:]
     /// The file these settings were read from, for those modules' messages.

@@ -164,6 +164,8 @@ extension InventoryService {
         detectionStages[scope] = detection
         var options = IngestOptions()
         options.scope = scope
+        var configuration = configuration
+        configuration.checkpointMegabytes = configuration.checkpointMegabytes(forServerIntake: true)
         let pipeline = try IngestPipeline(
             store: store, inventory: inventory, rules: rules(community: scope.community),
             configuration: configuration, options: options,
