@@ -49,14 +49,15 @@ extension Benchmark {
                 }
             }
             let stage = withRules ? try DetectionStage(settings: settings) : nil
+            let store = try InventoryStore(path: path)
             let pipeline = try IngestPipeline(
-                store: try InventoryStore(path: path), configuration: configuration,
+                store: store, configuration: configuration,
                 options: options, extraFields: stage?.extraFields ?? [],
                 collectsAllLeaves: stage?.collectsAllLeaves ?? false)
             stage?.attach(to: pipeline)
             var offset = 0
             let timing = try ingestThroughFile(events: events, pipeline: pipeline,
-                                               store: pipeline.store!) { count in
+                                               store: store) { count in
                 defer { offset += count }
                 return (0..<count).map { lines[(offset + $0) % lines.count] }
             }

@@ -28,8 +28,9 @@ final class WALCheckpointer: Sendable {
     let threshold: Int
     let limit: Int
 
-    /// `threshold` and `limit` count frames (a page each); an ingest's
-    /// defaults are 256 MB of log and 1 GB (`ingest.checkpoint_mb`).
+    /// `threshold` and `limit` count frames (a page each); the defaults
+    /// are 256 MB of log and 1 GB for `perimeter ingest`, 64 MB and 256 MB
+    /// for the server's intake (`ingest.checkpoint_mb`).
     init(path: String, threshold: Int, limit: Int) throws {
         connection = try Database(path: path)
         try connection.execute("PRAGMA synchronous = NORMAL")
