@@ -117,7 +117,9 @@ enum AlertsCommand {
     }
 
     /// The assets that hold, or held, `value` read as an atom of any type.
-    private static func assetsHolding(_ value: String, store: InventoryStore,
+    /// The assets that hold or held `value` as an atom of any type it can
+    /// be, each once, with their names.
+    static func assetsHolding(_ value: String, store: InventoryStore,
                                       community: String) throws -> [(uuid: String, name: String)] {
         var found: [(uuid: String, name: String)] = []
         for atom in AtomsCommand.normalizedCandidates(value, types: AtomType.allCases) {

@@ -129,7 +129,8 @@ enum AssetsCommand {
         guard parts.count == 2, let low = numbers[0], let high = numbers[1], 0 <= low, low <= high,
               high <= 100
         else {
-            throw UsageError("'--criticality' must be MIN-MAX within 0-100 (e.g. 68-100), not '\(text)'")
+            throw UsageError("'--criticality' must be MIN-MAX within 0-100 (e.g. 68-100), "
+                             + "a single value, or 'unrated', not '\(text)'")
         }
         return low...high
     }
@@ -139,21 +140,45 @@ enum AssetsCommand {
     static let showSpec = CommandSpec(
         name: "assets show", summary: "Show one asset: its fields, contextual properties, atoms "
             + "with their validity intervals, conflicts, weekly activity and audit trail.",
-        usage: "assets show UUID|NAME [--json]",
+        usage: "assets show UUID|NAME|ATOM [--json]",
         options: CommonOptions.store + [
             .init(name: "--json", valueName: nil, help: "The asset as one JSON object."),
         ],
         example: "perimeter assets show DESKTOP-123")
 
+    /// The asset of a uuid or a name or, when no asset has that name, the
+    /// one asset holding it as an atom: an analyst types the short name of
+    /// a host that discovery named by its fqdn, or an address.
+    private static func shownAsset(_ reference: String, store: InventoryStore,
+                                   community: String) throws -> Asset {
+        do {
+            return try store.asset(named: reference, community: community)
+        } catch let error as StoreError where error.code == .notFound {
+            let holders = try AlertsCommand.assetsHolding(reference, store: store,
+                                                          community: community)
+            guard let holder = holders.first else { throw error }
+            guard holders.count == 1, let id = UUID(uuidString: holder.uuid),
+                  let asset = try store.asset(id: id, community: community) else {
+                throw UsageError("no asset is named '\(reference)', and \(holders.count) assets "
+                                 + "hold or held it as an atom: "
+                                 + holders.map { "\($0.name) (\($0.uuid))" }.joined(separator: ", ")
+                                 + "; give one by uuid")
+            }
+            Terminal.note("note: no asset is named '\(reference)'; showing \(asset.name), which "
+                          + "holds or held it as an atom")
+            return asset
+        }
+    }
+
     static func show(_ raw: [String]) throws -> Int32 {
         guard let arguments = try showSpec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1 else {
-            throw UsageError("give one asset, by uuid or name")
+            throw UsageError("give one asset, by uuid, name or an atom it holds")
         }
         let configuration = try CommonOptions.configuration(arguments)
         let store = try CommonOptions.openStore(arguments)
-        let asset = try store.asset(named: arguments.positionals[0],
-                                    community: try CommonOptions.community(arguments))
+        let asset = try shownAsset(arguments.positionals[0], store: store,
+                                   community: try CommonOptions.community(arguments))
         let attachments = try store.attachments(ofAsset: asset.id)
         var activity: [(Atom, [(EventTime, Int)])] = []
         for atom in Set(attachments.map(\.key.atom)).sorted() {

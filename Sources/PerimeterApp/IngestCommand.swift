@@ -54,9 +54,11 @@ enum IngestCommand {
         example: "perimeter ingest --db soc.db --output enriched.ndjson events/*.ndjson.gz",
         details: """
             Files are resumed where the last committed batch of a previous run ended
-            (same file: device and inode), so a killed ingest re-run counts nothing twice.
-            Standard input cannot resume. Malformed lines are reported with their file and
-            line, counted, and skipped; the stream goes on.
+            (the same file: device, inode and first 4 KiB), so a killed ingest re-run
+            counts nothing twice. Standard input cannot resume. Malformed lines are
+            reported with their file and line, counted, and skipped; the stream goes on.
+            A malformed last line with no newline is taken for one still being written:
+            it is reported, and the next run reads it again.
             Discovery rules: \(DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", ")).
             """)
 

@@ -772,6 +772,39 @@ struct CommandLineEndToEndTests {
         #expect(atoms.filter { $0["type"] as? String == "mac" }.count == 256)
     }
 
+    /// `assets show` takes an atom when no asset has that name: the short
+    /// name of a host that discovery named by its fqdn, or an address. An
+    /// atom that two assets held names both; nothing at all is not found.
+    @Test func assetsShowFindsTheOneAssetHoldingAnAtom() throws {
+        guard let cli = try H.make("show-atom") else { return }
+        defer { cli.remove() }
+        let events = [("fs-01.acme.lan", "10.1.1.1", "10:00"), ("ws-20", "10.2.2.2", "10:00"),
+                      ("ws-21", "10.3.3.3", "10:00"), ("ws-22", "10.3.3.3", "11:00")].map {
+            #"{"@timestamp":"2024-05-01T\#($0.2):00Z","host":{"name":"\#($0.0)","ip":["\#($0.1)"]}}"#
+        }
+        #expect(try cli.ingest(events).status == 0)
+
+        let byShortName = try cli.run(["assets", "show", "fs-01", "--json"])
+        #expect(byShortName.status == 0, "\(byShortName.standardError)")
+        let server = try #require(byShortName.outputLines.first.flatMap(H.object))
+        #expect(server["name"] as? String == "fs-01.acme.lan")
+        #expect(byShortName.standardError.contains(
+            "no asset is named 'fs-01'; showing fs-01.acme.lan"), "\(byShortName.standardError)")
+
+        let byAddress = try cli.run(["assets", "show", "10.2.2.2", "--json"])
+        #expect(byAddress.outputLines.first.flatMap(H.object)?["name"] as? String == "ws-20")
+
+        let shared = try cli.run(["assets", "show", "10.3.3.3"])
+        #expect(shared.status != 0)
+        #expect(shared.standardError.contains("2 assets hold or held it as an atom"),
+                "\(shared.standardError)")
+        #expect(shared.standardError.contains("ws-21") && shared.standardError.contains("ws-22"))
+
+        let unknown = try cli.run(["assets", "show", "fs-99"])
+        #expect(unknown.status != 0)
+        #expect(unknown.standardError.contains("no asset 'fs-99'"), "\(unknown.standardError)")
+    }
+
     /// A CSV header naming a column twice is refused: which cell was meant?
     /// (The last one was kept silently.)
     @Test func aCSVColumnTwiceIsRefused() throws {
