@@ -40,7 +40,7 @@ extension Benchmark {
 
         print("\n== full ingest with detection: \(ruleCount) generated rules, "
               + "\(Formatting.count(events)) generated events, batches of "
-              + "\(configuration.batchSize), fresh stores")
+              + "\(Formatting.count(configuration.batchSize)), fresh stores")
         for withRules in [false, true] {
             let path = storePath + (withRules ? "-detection" : "-no-detection")
             defer {

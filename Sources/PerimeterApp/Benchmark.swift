@@ -102,7 +102,7 @@ enum Benchmark {
         report("   inventory loaded from the store in \(Formatting.decimal(clock.lap())) s; "
                + "resident memory \(residentMemory()) (peak of the run so far \(peakMemory()))")
         var ingestWorkload = BenchmarkWorkload(assets: assets, seed: 7)
-        try measure("full ingest with discovery writes (batches of \(configuration.batchSize), "
+        try measure("full ingest with discovery writes (batches of \(Formatting.count(configuration.batchSize)), "
                     + "checkpoints from \(checkpointMegabytes) MB of log)",
                     events: ingestEvents, pipeline: full) { count in ingestWorkload.makeEvents(count) }
         // The first run meets most hosts for the first time since the
@@ -118,7 +118,6 @@ enum Benchmark {
         if ruleCount > 0 {
             // The Sigma stage alone on already-parsed events, at this size
             // and at 2,000 rules (issue #3's two sizes by default).
-            report("")
             try DetectionBenchmark.run(ruleCounts: Array(Set([ruleCount, 2_000])).sorted(),
                                        eventCount: min(ingestEvents, 200_000), print: report)
             try measureIngestWithDetection(ruleCount: ruleCount, events: ingestEvents,
@@ -284,7 +283,8 @@ enum Benchmark {
             for line in text.split(separator: "\n") where !line.isEmpty { lines.append(Array(line.utf8)) }
         }
         report("\n== corpus: \(Formatting.count(lines.count)) events from \(files.count) files, "
-               + "replicated to \(Formatting.count(events))")
+               + (events >= lines.count ? "replicated to" : "the first")
+               + " \(Formatting.count(events))")
         let path = "\(storeDirectory)/perimeter-bench-corpus-\(getpid()).db"
         defer { removeStore(path) }
         removeStore(path)

@@ -71,8 +71,18 @@ public enum DetectionBenchmark {
     }
 
     public static func describe(_ result: Result) -> String {
-        var lines = ["detection benchmark: \(result.ruleCount) rules, \(result.eventCount) "
-            + "enriched events, one thread"]
+        /// Thousands grouped, as the rest of `perimeter bench` prints them.
+        func grouped(_ value: Double) -> String {
+            let digits = String(Int(value.rounded()))
+            var text = ""
+            for (index, digit) in digits.reversed().enumerated() {
+                if index > 0 && index % 3 == 0 { text.append(",") }
+                text.append(digit)
+            }
+            return String(text.reversed())
+        }
+        var lines = ["\n== the Sigma stage alone: \(grouped(Double(result.ruleCount))) rules, "
+            + "\(grouped(Double(result.eventCount))) enriched events, one thread"]
         lines.append(String(format: "  events passing any log-source gate: %.1f%%",
                             result.shareOfEventsPassingAnyGate * 100))
         for (name, share) in result.gateShares {
@@ -80,12 +90,12 @@ public enum DetectionBenchmark {
         }
         lines.append(String(format: "  matches per 1,000 events: %.1f; alerts per 1,000: %.1f",
                             result.matchesPerThousandEvents, result.alertsPerThousandEvents))
-        lines.append(String(format: "  detection stage: %.0f events/s (%.3f µs per event, "
-                            + "%.4f µs per rule per event)", result.detectionEventsPerSecond,
-                            1e6 / result.detectionEventsPerSecond,
-                            1e6 / result.detectionEventsPerSecond / Double(result.ruleCount)))
-        lines.append(String(format: "  parse + detection + alert grouping: %.0f events/s",
-                            result.pipelineEventsPerSecond))
+        lines.append("  detection stage: \(grouped(result.detectionEventsPerSecond)) events/s "
+                     + String(format: "(%.3f µs per event, %.4f µs per rule per event)",
+                              1e6 / result.detectionEventsPerSecond,
+                              1e6 / result.detectionEventsPerSecond / Double(result.ruleCount)))
+        lines.append("  parse + detection + alert grouping: "
+                     + "\(grouped(result.pipelineEventsPerSecond)) events/s")
         return lines.joined(separator: "\n")
     }
 
