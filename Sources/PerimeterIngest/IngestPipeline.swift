@@ -177,7 +177,8 @@ public final class IngestPipeline {
                                       message: error.message))
             }) { line, number, end in
                 let malformedBefore = summary.malformed
-                process(line, source: path, lineNumber: number, stream: stream)
+                process(line, source: path, lineNumber: number, stream: stream,
+                        mayBeUnfinished: reader.isReadingUnterminatedLine)
                 summary.bytes += UInt64(line.count + 1)
                 // A malformed last line that no newline ends is most likely
                 // one a writer is still appending to: it is reported, but
@@ -279,9 +280,11 @@ public final class IngestPipeline {
     // MARK: - One event
 
     /// Reads, observes, matches and enriches one event, named
-    /// `source:lineNumber`.
+    /// `source:lineNumber`. A line that `mayBeUnfinished` (a file's last,
+    /// which no newline ends) is not copied to the rejects file when it is
+    /// malformed: the next run reads it again, whole by then.
     private func process(_ line: UnsafeRawBufferPointer, source: String, lineNumber: Int,
-                         stream: String) {
+                         stream: String, mayBeUnfinished: Bool = false) {
         if LineReader.isBlank(line) { return }
         summary.eventsRead += 1
         uncommitted += 1
@@ -293,7 +296,7 @@ public final class IngestPipeline {
             summary.malformed += 1
             onProblem(LineProblem(source: source, line: lineNumber, message: error.message,
                                   code: error.code.rawValue, byteOffset: error.byteOffset))
-            if let rejects {
+            if let rejects, !mayBeUnfinished {
                 do {
                     try rejects.write(contentsOf: Data(line) + [0x0A])
                 } catch {
