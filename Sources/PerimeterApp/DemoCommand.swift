@@ -99,7 +99,8 @@ enum DemoCommand {
                workstation is unrated, so its alert has the rule's severity alone, 50
             """)
         _ = PerimeterCommandLine.run(["alerts", "list", "--db", db])
-        let binary = ProcessInfo.processInfo.arguments.first ?? "perimeter"
+        // As the user typed it (argv[0]), not the path its symbolic links lead to.
+        let binary = CommandLine.arguments.first ?? "perimeter"
         flushingPrint("\n== perimeter atoms show 10.0.1.50 --at 2024-05-01T08:25:00Z (leased to laptop-12)")
         _ = PerimeterCommandLine.run(["atoms", "show", "--db", db, "10.0.1.50",
                                       "--at", "2024-05-01T08:25:00Z"])
