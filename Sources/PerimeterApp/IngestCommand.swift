@@ -23,7 +23,8 @@ enum IngestCommand {
             .init(name: "--view", valueName: "VIEW",
                   help: "detection (every asset field, default) or indexed (uuid, name, "
                       + "criticality_value)."),
-            .init(name: "--rejects", valueName: "FILE", help: "Copy malformed lines there (not a file's unfinished last line, "
+            .init(name: "--rejects", valueName: "FILE",
+                  help: "Copy malformed lines there (not a file's unfinished last line, "
                       + "which the next run reads again)."),
             .init(name: "--no-rule", valueName: "RULE",
                   help: "Switch a discovery rule off for this run (repeatable).",
