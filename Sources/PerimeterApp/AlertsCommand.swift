@@ -84,12 +84,12 @@ enum AlertsCommand {
             do {
                 _ = try store.asset(named: reference, community: query.community)
             } catch let error as StoreError where error.code == .notFound {
-                let holders = try assetsHolding(reference, store: store,
-                                                community: query.community)
+                let holders = try AtomsCommand.assetsHolding(reference, store: store,
+                                                             community: query.community)
                 if holders.isEmpty {
                     unknown = error
                 } else {
-                    query.assets = holders.map(\.uuid)
+                    query.assets = holders.map(\.id.lowercasedText)
                     alerts = try store.alerts(matching: query)
                     holderNames = holders.map(\.name)
                 }
@@ -114,24 +114,6 @@ enum AlertsCommand {
                           + holderNames.joined(separator: ", "))
         }
         return 0
-    }
-
-    /// The assets that hold, or held, `value` read as an atom of any type.
-    /// The assets that hold or held `value` as an atom of any type it can
-    /// be, each once, with their names.
-    static func assetsHolding(_ value: String, store: InventoryStore,
-                                      community: String) throws -> [(uuid: String, name: String)] {
-        var found: [(uuid: String, name: String)] = []
-        for atom in AtomsCommand.normalizedCandidates(value, types: AtomType.allCases) {
-            for attachment in try store.attachments(ofAtom: atom, community: community) {
-                let uuid = attachment.asset.lowercasedText
-                guard !found.contains(where: { $0.uuid == uuid }),
-                      let asset = try store.asset(id: attachment.asset, community: community)
-                else { continue }
-                found.append((uuid, asset.name))
-            }
-        }
-        return found
     }
 
     static func table(_ alerts: [StoredAlert]) -> String {

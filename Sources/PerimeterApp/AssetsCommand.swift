@@ -154,14 +154,14 @@ enum AssetsCommand {
         do {
             return try store.asset(named: reference, community: community)
         } catch let error as StoreError where error.code == .notFound {
-            let holders = try AlertsCommand.assetsHolding(reference, store: store,
-                                                          community: community)
-            guard let holder = holders.first else { throw error }
-            guard holders.count == 1, let id = UUID(uuidString: holder.uuid),
-                  let asset = try store.asset(id: id, community: community) else {
+            let holders = try AtomsCommand.assetsHolding(reference, store: store,
+                                                         community: community)
+            guard let asset = holders.first else { throw error }
+            guard holders.count == 1 else {
                 throw UsageError("no asset is named '\(reference)', and \(holders.count) assets "
                                  + "hold or held it as an atom: "
-                                 + holders.map { "\($0.name) (\($0.uuid))" }.joined(separator: ", ")
+                                 + holders.map { "\($0.name) (\($0.id.lowercasedText))" }
+                                     .joined(separator: ", ")
                                  + "; give one by uuid")
             }
             Terminal.note("note: no asset is named '\(reference)'; showing \(asset.name), which "

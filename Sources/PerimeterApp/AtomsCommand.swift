@@ -121,6 +121,22 @@ enum AtomsCommand {
         return 0
     }
 
+    /// The assets that hold or held `value` as an atom of any type it can
+    /// be, each once.
+    static func assetsHolding(_ value: String, store: InventoryStore,
+                              community: String) throws -> [Asset] {
+        var found: [Asset] = []
+        for atom in normalizedCandidates(value, types: AtomType.allCases) {
+            for attachment in try store.attachments(ofAtom: atom, community: community) {
+                guard !found.contains(where: { $0.id == attachment.asset }),
+                      let asset = try store.asset(id: attachment.asset, community: community)
+                else { continue }
+                found.append(asset)
+            }
+        }
+        return found
+    }
+
     /// Every reading of a value as an atom of one of the types.
     static func normalizedCandidates(_ value: String, types: [AtomType]) -> [Atom] {
         let normalizer = AtomNormalizer.standard

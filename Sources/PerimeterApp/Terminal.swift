@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterModel
 
 /// Messages to the person at the terminal, on standard error.
 ///
@@ -54,15 +55,7 @@ enum Terminal {
 
 /// Numbers for people: 12,345 and 1.5 MB.
 enum Formatting {
-    static func count(_ value: Int) -> String {
-        let digits = String(abs(value))
-        var result = ""
-        for (index, character) in digits.reversed().enumerated() {
-            if index > 0 && index % 3 == 0 { result.append(",") }
-            result.append(character)
-        }
-        return (value < 0 ? "-" : "") + String(result.reversed())
-    }
+    static func count(_ value: Int) -> String { NumberFormatting.grouped(value) }
 
     /// "1 filter", "2 filters": a count and a noun whose plural takes an s.
     static func count(_ value: Int, _ noun: String) -> String {

@@ -71,18 +71,10 @@ public enum DetectionBenchmark {
     }
 
     public static func describe(_ result: Result) -> String {
-        /// Thousands grouped, as the rest of `perimeter bench` prints them.
-        func grouped(_ value: Double) -> String {
-            let digits = String(Int(value.rounded()))
-            var text = ""
-            for (index, digit) in digits.reversed().enumerated() {
-                if index > 0 && index % 3 == 0 { text.append(",") }
-                text.append(digit)
-            }
-            return String(text.reversed())
-        }
-        var lines = ["\n== the Sigma stage alone: \(grouped(Double(result.ruleCount))) rules, "
-            + "\(grouped(Double(result.eventCount))) enriched events, one thread"]
+        // Thousands grouped, as the rest of `perimeter bench` prints them.
+        func grouped(_ value: Double) -> String { NumberFormatting.grouped(Int(value.rounded())) }
+        var lines = ["\n== the Sigma stage alone: \(NumberFormatting.grouped(result.ruleCount)) "
+            + "rules, \(NumberFormatting.grouped(result.eventCount)) enriched events, one thread"]
         lines.append(String(format: "  events passing any log-source gate: %.1f%%",
                             result.shareOfEventsPassingAnyGate * 100))
         for (name, share) in result.gateShares {
