@@ -13,11 +13,18 @@ public struct AssetCursor: Sendable, Hashable {
     /// cursor read in another order ends nowhere meaningful (it gave an
     /// empty page), so the listing refuses it.
     public var ordering: String?
+    /// In a listing by last seen, the last row's key in the seen-times
+    /// table (`asset_seen.id`), which orders assets seen at the same
+    /// time (and the never seen) as they were first stored. Other orders
+    /// break ties by uuid and leave it nil.
+    public var seenKey: Int64?
 
-    public init(sortValue: SQLValue, uuid: String, ordering: String? = nil) {
+    public init(sortValue: SQLValue, uuid: String, ordering: String? = nil,
+                seenKey: Int64? = nil) {
         self.sortValue = sortValue
         self.uuid = uuid
         self.ordering = ordering
+        self.seenKey = seenKey
     }
 
     /// `ordering` of a query.
@@ -33,7 +40,9 @@ public struct AssetCursor: Sendable, Hashable {
         case .text(let text): value = text
         default: value = NSNull()
         }
-        let items: [Any] = [value, uuid] + (ordering.map { [$0] } ?? [])
+        var items: [Any] = [value, uuid]
+        if ordering != nil || seenKey != nil { items.append(ordering ?? NSNull()) }
+        if let seenKey { items.append(seenKey) }
         let data = (try? JSONSerialization.data(withJSONObject: items)) ?? Data()
         return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
@@ -45,9 +54,14 @@ public struct AssetCursor: Sendable, Hashable {
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64),
               let array = try? JSONSerialization.jsonObject(with: data) as? [Any],
-              (2...3).contains(array.count), let uuid = array[1] as? String
+              (2...4).contains(array.count), let uuid = array[1] as? String
         else { return nil }
-        ordering = array.count == 3 ? array[2] as? String : nil
+        ordering = array.count >= 3 ? array[2] as? String : nil
+        if array.count == 4 {
+            guard let key = (array[3] as? NSNumber).flatMap({ Int64($0.stringValue) })
+            else { return nil }
+            seenKey = key
+        }
         switch array[0] {
         case let text as String: sortValue = .text(text)
         case let number as NSNumber: sortValue = .integer(number.int64Value)
@@ -58,13 +72,15 @@ public struct AssetCursor: Sendable, Hashable {
     }
 
     /// Whether the cursor can be a position in a listing sorted by `sort`:
-    /// a uuid, and a value of the sort's type (text for names, a number or
-    /// nothing for the others). One that cannot would page nowhere.
+    /// a uuid, a value of the sort's type (text for names, a number or
+    /// nothing for the others) and, by last seen, a seen key. One that
+    /// cannot would page nowhere.
     public func fits(_ sort: AssetQuery.SortKey) -> Bool {
         guard UUID(uuidString: uuid) != nil else { return false }
         switch (sort, sortValue) {
         case (.name, .text), (.createdAt, .integer), (.criticality, .integer),
-             (.criticality, .null), (.lastSeen, .integer), (.lastSeen, .null): return true
+             (.criticality, .null): return true
+        case (.lastSeen, .integer), (.lastSeen, .null): return seenKey != nil
         default: return false
         }
     }
@@ -156,8 +172,9 @@ extension InventoryStore {
     /// The asset with this uuid when it is of this community (revoked or
     /// not); nil otherwise, exactly as for an unknown uuid.
     public func asset(id: AssetID, community: String) throws -> Asset? {
-        try database.statement(
-            "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1 AND community = ?2")
+        try database.statement("""
+            SELECT \(Self.assetColumns) FROM \(Self.assetTables) WHERE uuid = ?1 AND community = ?2
+            """)
             .firstRow([.text(id.lowercasedText), .text(community)]) {
                 try Self.asset(from: $0)
             }
@@ -242,45 +259,62 @@ extension InventoryStore {
     /// One page of the assets matching a query, in its sort order (unrated
     /// and never-seen assets sort lowest, as SQLite orders NULLs), after
     /// `cursor` when given. Each order reads an index of the community's
-    /// assets whose entries end with the uuid, so a page of a million
-    /// assets reads its rows alone instead of sorting them all.
+    /// assets whose entries end with the tie-breaker (the uuid, or the
+    /// seen key by last seen), so a page of a million assets reads its
+    /// rows alone instead of sorting them all.
     public func page(matching query: AssetQuery, after cursor: AssetCursor?,
                      limit: Int) throws -> AssetPage {
         let probing = try prefersTagProbe(query, limit: limit)
         var (condition, values) = filterClause(for: query, probingTags: probing)
         let expression = Self.sortExpression(query.sort)
         let direction = query.descending ? "DESC" : "ASC"
+        // By last seen, ties go by the seen key, which the index of the
+        // seen times holds after the time (migration 12), so a page reads
+        // its rows alone even among thousands of never-seen assets; the
+        // other orders' indexes end with the uuid.
+        let byLastSeen = query.sort == .lastSeen
+        let tieColumn = byLastSeen ? "asset_seen.id" : "uuid"
+        if byLastSeen { condition += " AND asset_community = ?1" }
         if let cursor {
             values.append(cursor.sortValue)
-            values.append(.text(cursor.uuid))
+            if byLastSeen {
+                guard let seenKey = cursor.seenKey else {
+                    throw StoreError(code: .invalid, message: "a cursor of a listing by last seen "
+                                     + "needs the seen key of its last asset")
+                }
+                values.append(.integer(seenKey))
+            } else {
+                values.append(.text(cursor.uuid))
+            }
             let value = "?\(values.count - 1)"
-            let uuid = "?\(values.count)"
+            let tie = "?\(values.count)"
             let comparison = query.descending ? "<" : ">"
-            if query.sort == .criticality || query.sort == .lastSeen {
+            if query.sort == .criticality || byLastSeen {
                 // Unrated or never seen (NULL) sorts lowest, as SQLite
                 // orders NULLs, and needs its own comparison (a NULL never
                 // compares).
                 let column = expression
                 switch (cursor.sortValue == .null, query.descending) {
                 case (true, true):
-                    condition += " AND \(column) IS NULL AND uuid < \(uuid)"
+                    condition += " AND \(column) IS NULL AND \(tieColumn) < \(tie)"
                 case (true, false):
-                    condition += " AND (\(column) IS NOT NULL OR uuid > \(uuid))"
+                    condition += " AND (\(column) IS NOT NULL OR \(tieColumn) > \(tie))"
                 case (false, true):
                     condition += " AND (\(column) IS NULL OR \(column) < \(value) OR "
-                        + "(\(column) = \(value) AND uuid < \(uuid)))"
+                        + "(\(column) = \(value) AND \(tieColumn) < \(tie)))"
                 case (false, false):
                     condition += " AND (\(column) > \(value) OR "
-                        + "(\(column) = \(value) AND uuid > \(uuid)))"
+                        + "(\(column) = \(value) AND \(tieColumn) > \(tie)))"
                 }
             } else {
-                condition += " AND (\(expression), uuid) \(comparison) (\(value), \(uuid))"
+                condition += " AND (\(expression), uuid) \(comparison) (\(value), \(tie))"
             }
         }
         values.append(.integer(Int64(limit + 1)))
         let sql = """
-            SELECT \(Self.assetColumns), \(expression) FROM assets WHERE \(condition)
-            ORDER BY \(expression) \(direction), uuid \(direction) LIMIT ?\(values.count)
+            SELECT \(Self.assetColumns), \(expression), asset_seen.id FROM \(Self.assetTables)
+            WHERE \(condition)
+            ORDER BY \(expression) \(direction), \(tieColumn) \(direction) LIMIT ?\(values.count)
             """
         let sortColumn = 18
         var assets: [Asset] = []
@@ -290,7 +324,8 @@ extension InventoryStore {
             let value: SQLValue = query.sort == .name ? .text(row.text(sortColumn))
                 : row.isNull(sortColumn) ? .null : .integer(row.int(sortColumn))
             cursors.append(AssetCursor(sortValue: value, uuid: row.text(0),
-                                       ordering: AssetCursor.ordering(of: query)))
+                                       ordering: AssetCursor.ordering(of: query),
+                                       seenKey: byLastSeen ? row.int(sortColumn + 1) : nil))
         }
         // One row more than asked tells whether there is a next page.
         guard assets.count > limit else { return AssetPage(assets: assets, next: nil) }

@@ -25,7 +25,9 @@ extension InventoryStore {
         case .lastSeen: order = "last_seen \(direction), name COLLATE NOCASE, uuid"
         case .createdAt: order = "created_at \(direction), uuid"
         }
-        var sql = "SELECT \(Self.assetColumns) FROM assets WHERE \(condition) ORDER BY \(order)"
+        var sql = """
+            SELECT \(Self.assetColumns) FROM \(Self.assetTables) WHERE \(condition) ORDER BY \(order)
+            """
         if let limit = query.limit {
             sql += " LIMIT \(bind(.integer(Int64(limit)))) OFFSET \(bind(.integer(Int64(query.offset))))"
         }
@@ -36,15 +38,17 @@ extension InventoryStore {
     /// One asset by uuid, or by its name when exactly one asset has it.
     public func asset(named reference: String, community: String) throws -> Asset {
         if let id = UUID(uuidString: reference) {
-            if let asset = try database.statement(
-                "SELECT \(Self.assetColumns) FROM assets WHERE uuid = ?1 AND community = ?2")
+            if let asset = try database.statement("""
+                SELECT \(Self.assetColumns) FROM \(Self.assetTables) WHERE uuid = ?1 AND community = ?2
+                """)
                 .firstRow([.text(id.lowercasedText), .text(community)],
                           { try Self.asset(from: $0) }) {
                 return asset
             }
         }
         let found = try database.statement("""
-            SELECT \(Self.assetColumns) FROM assets WHERE community = ?1 AND name = ?2 COLLATE NOCASE
+            SELECT \(Self.assetColumns) FROM \(Self.assetTables)
+            WHERE community = ?1 AND name = ?2 COLLATE NOCASE
             ORDER BY revoked, uuid LIMIT 5
             """).rows([.text(community), .text(reference)]) { try Self.asset(from: $0) }
         switch found.count {

@@ -11,6 +11,13 @@ extension InventoryStore {
         last_seen, revoked
         """
 
+    /// What `assetColumns` is selected from: the asset rows with their
+    /// seen times, which live in a table of their own (migration 12).
+    /// Every asset has its row there, so the join is an inner one, which
+    /// leaves SQLite free to read either table first (a listing by last
+    /// seen reads the seen times' index first).
+    static let assetTables = "assets JOIN asset_seen ON asset_seen.id = assets.seen_id"
+
     static func asset(from row: Row) throws -> Asset {
         guard let id = UUID(uuidString: row.text(0)),
               let category = AssetCategory(rawValue: row.text(4))

@@ -144,9 +144,8 @@ public final class InventoryStore {
     /// Reads the whole inventory into memory for an ingest.
     public func loadInventory(settings: InventorySettings) throws -> Inventory {
         let inventory = Inventory(settings: settings)
-        try database.statement("SELECT \(Self.assetColumns) FROM assets").forEachRow { row in
-            inventory.load(asset: try Self.asset(from: row))
-        }
+        try database.statement("SELECT \(Self.assetColumns) FROM \(Self.assetTables)")
+            .forEachRow { row in inventory.load(asset: try Self.asset(from: row)) }
         try database.statement("\(Self.attachmentSelection) ORDER BY id").forEachRow { row in
             if let attachment = Self.attachment(from: row) { inventory.load(attachment: attachment) }
             storedAttachmentID = max(storedAttachmentID, row.int(0))
@@ -226,11 +225,13 @@ public final class InventoryStore {
             .firstRow { $0.int(0) != 0 } ?? false
         guard isEmpty else { return try persist(changes) }
         try writing {
-            // Everything SQLite would otherwise maintain row by row.
+            // Everything SQLite would otherwise maintain row by row, but
+            // the seen-times rows, which the asset rows point to.
             let derived = try database.statement("""
                 SELECT type, name, sql FROM sqlite_master
                 WHERE tbl_name IN ('assets', 'attachments', 'asset_tags')
                   AND type IN ('index', 'trigger') AND sql IS NOT NULL
+                  AND name <> 'asset_seen_on_create'
                 ORDER BY type, name
                 """).rows { (type: $0.text(0), name: $0.text(1), sql: $0.text(2)) }
             for item in derived {
@@ -273,9 +274,12 @@ public final class InventoryStore {
 
     private func write(_ changes: InventoryChanges) throws {
         for asset in changes.assets { try upsert(asset) }
-        // In key order, so that consecutive updates share pages.
-        let seen = try database.statement(
-            "UPDATE assets SET first_seen = ?2, last_seen = ?3 WHERE uuid = ?1")
+        // In uuid order, so that consecutive lookups of `seen_id` share
+        // the pages of the asset table they read.
+        let seen = try database.statement("""
+            UPDATE asset_seen SET first_seen = ?2, last_seen = ?3
+            WHERE id = (SELECT seen_id FROM assets WHERE uuid = ?1)
+            """)
         for times in changes.seenTimes.sorted(by: { $0.asset.sortsBefore($1.asset) }) {
             try seen.run([.text(times.asset.lowercasedText),
                           times.firstSeen.map { .integer(Self.millis($0)) } ?? .null,
@@ -572,30 +576,32 @@ public final class InventoryStore {
         let updatedAt = SQLValue.integer(Self.millis(asset.updatedAt))
         let firstSeen = asset.firstSeen.map { SQLValue.integer(Self.millis($0)) } ?? .null
         let lastSeen = asset.lastSeen.map { SQLValue.integer(Self.millis($0)) } ?? .null
+        // A new asset's row in `asset_seen` comes from a trigger.
         try database.statement("""
             INSERT INTO assets (uuid, community, entity, name, category, subcategory, criticality,
                 tags, reviewed, source, source_rule, description, properties, created_at,
-                updated_at, first_seen, last_seen, revoked)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+                updated_at, revoked)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             ON CONFLICT (uuid) DO NOTHING
             """).run([
                 uuid, .text(asset.community), .text(asset.entity ?? ""), name,
                 .text(asset.category.rawValue), subcategory, criticality, tags, reviewed,
                 .text(asset.source.description), asset.source.rule.map { .text($0) } ?? .null,
                 .text(asset.description), properties, .integer(Self.millis(asset.createdAt)),
-                updatedAt, firstSeen, lastSeen, revoked,
+                updatedAt, revoked,
             ])
         var tagsChanged = database.changes == 1
+        try database.statement("""
+            UPDATE asset_seen SET first_seen = ?2, last_seen = ?3
+            WHERE id = (SELECT seen_id FROM assets WHERE uuid = ?1)
+              AND (first_seen IS NOT ?2 OR last_seen IS NOT ?3)
+            """).run([uuid, firstSeen, lastSeen])
         if !tagsChanged {
             try database.statement("""
                 UPDATE assets SET subcategory = ?2, description = ?3, properties = ?4,
-                    updated_at = ?5, first_seen = ?6
+                    updated_at = ?5
                 WHERE uuid = ?1
-                """).run([uuid, subcategory, .text(asset.description), properties, updatedAt,
-                          firstSeen])
-            try database.statement(
-                "UPDATE assets SET last_seen = ?2 WHERE uuid = ?1 AND last_seen IS NOT ?2")
-                .run([uuid, lastSeen])
+                """).run([uuid, subcategory, .text(asset.description), properties, updatedAt])
             try database.statement("""
                 UPDATE assets SET name = ?2, criticality = ?3, reviewed = ?4, revoked = ?5
                 WHERE uuid = ?1 AND (name IS NOT ?2 OR criticality IS NOT ?3

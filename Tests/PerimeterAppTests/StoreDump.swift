@@ -19,7 +19,7 @@ struct StoreDump: Equatable {
             SELECT uuid, community, entity, subcategory, criticality, tags, reviewed, source,
                    source_rule, description, properties, created_at, updated_at, first_seen,
                    last_seen, revoked
-            FROM assets
+            FROM assets JOIN asset_seen ON asset_seen.id = assets.seen_id
             """).rows { row in
             ([keys[row.text(0)] ?? "?"] + (1...15).map { Self.cell(row, $0) })
                 .joined(separator: " | ")

@@ -140,7 +140,12 @@ struct AssetRouteTests {
                                                 as: "acme/reader")
             #expect(refused.status == 400, "\(value) \(id)")
         }
-        let madeUp = AssetCursor(sortValue: .integer(12_345), uuid: uuid, ordering: "last_seen:asc")
+        // By last seen a cursor also needs the seen key of its asset.
+        let keyless = AssetCursor(sortValue: .integer(12_345), uuid: uuid, ordering: "last_seen:asc")
+        #expect(try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(keyless.token)",
+                                      as: "acme/reader").status == 400)
+        let madeUp = AssetCursor(sortValue: .integer(12_345), uuid: uuid, ordering: "last_seen:asc",
+                                 seenKey: 3)
         #expect(try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(madeUp.token)",
                                       as: "acme/reader").status == 200)
         await server.stop()

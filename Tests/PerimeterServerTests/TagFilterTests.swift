@@ -115,9 +115,20 @@ struct TagFilterTests {
         do {
             // Back to schema 6 as it was: no counts, the indexes of 1, no
             // index of jobs (migration 9), no file heads (10), sightings in
-            // the attachment rows (11).
+            // the attachment rows (11), seen times in the asset rows (12).
             let store = try InventoryStore(path: path)
             try store.database.execute("""
+                DROP TRIGGER asset_seen_on_create;
+                DROP TRIGGER asset_seen_on_delete;
+                DROP INDEX assets_by_seen_id;
+                ALTER TABLE assets ADD COLUMN first_seen INTEGER;
+                ALTER TABLE assets ADD COLUMN last_seen INTEGER;
+                UPDATE assets SET
+                    first_seen = (SELECT first_seen FROM asset_seen WHERE id = seen_id),
+                    last_seen = (SELECT last_seen FROM asset_seen WHERE id = seen_id);
+                ALTER TABLE assets DROP COLUMN seen_id;
+                DROP TABLE asset_seen;
+                CREATE INDEX assets_by_last_seen ON assets(community, last_seen);
                 DROP TRIGGER attachment_sightings_on_delete;
                 ALTER TABLE attachments ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE attachments ADD COLUMN sightings BLOB;

@@ -5,7 +5,9 @@ import PerimeterStore
 import Testing
 
 /// Paging sorted by last seen: never-seen assets first (ascending), ties
-/// broken by uuid, every asset exactly once whatever the page size.
+/// broken by the order the assets were first stored (not by uuid: the
+/// uuids below run the other way), every asset exactly once whatever the
+/// page size.
 @Suite struct LastSeenPagingTests {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("perimeter-paging-\(UUID().uuidString)")
@@ -46,9 +48,9 @@ import Testing
     func everyAssetOnceInOrder(limit: Int) throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let (store, _) = try seededStore()
-        // By hand: never seen (HOST-3 and HOST-0, uuids ...04 < ...07), then
-        // 100 (HOST-4 ...03 before HOST-2 ...05), 300, 500, 900.
-        let ascending = ["HOST-3", "HOST-0", "HOST-4", "HOST-2", "HOST-6", "HOST-1", "HOST-5"]
+        // By hand: never seen (HOST-0 stored first, then HOST-3), then 100
+        // (HOST-2 stored before HOST-4), 300, 500, 900.
+        let ascending = ["HOST-0", "HOST-3", "HOST-2", "HOST-4", "HOST-6", "HOST-1", "HOST-5"]
         #expect(try pages(store, descending: false, limit: limit) == ascending)
         #expect(try pages(store, descending: true, limit: limit) == ascending.reversed())
     }

@@ -81,8 +81,8 @@ import Testing
     /// Each table's rows as sorted text, and the schema's objects.
     static func contents(_ store: InventoryStore) throws -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for table in ["assets", "attachments", "asset_tags", "asset_counts", "asset_tag_counts",
-                      "meta"] {
+        for table in ["assets", "asset_seen", "attachments", "asset_tags", "asset_counts",
+                      "asset_tag_counts", "meta"] {
             result[table] = try store.database.statement("SELECT * FROM \(table)").rows { row in
                 (0..<20).map { row.isNull($0) ? "NULL" : row.text($0) }.joined(separator: "|")
             }.sorted()
@@ -373,6 +373,79 @@ import Testing
     }
 }
 
+/// Migration 12: seen times move from the asset rows to `asset_seen`.
+@Suite struct SeenTimesMigrationTests {
+    static let created: Int64 = 1_714_000_000_000
+
+    /// A store as schema 11 left it, with two hosts: WS-02 seen from
+    /// created+100 s to created+900 s, WS-01 never seen. Their uuids are
+    /// listed in the other order on purpose.
+    static func schemaElevenStore(at path: String) throws {
+        let old = try Database(path: path)
+        for (index, sql) in Schema.migrations.prefix(11).enumerated() {
+            try old.execute(sql)
+            try old.execute("PRAGMA user_version = \(index + 1)")
+        }
+        try old.execute("""
+            INSERT INTO assets (uuid, community, name, category, source, created_at, updated_at,
+                                first_seen, last_seen)
+            VALUES ('00000000-0000-4000-8000-000000000002', 'acme', 'WS-02', 'host', 'manual',
+                    \(created), \(created), \(created + 100_000), \(created + 900_000)),
+                   ('00000000-0000-4000-8000-000000000001', 'acme', 'WS-01', 'host', 'manual',
+                    \(created), \(created), NULL, NULL);
+            """)
+    }
+
+    @Test func seenTimesSurviveAndTheColumnsLeave() throws {
+        let directory = try ScratchDirectory("seen")
+        defer { directory.remove() }
+        let path = directory.path("old.db")
+        try Self.schemaElevenStore(at: path)
+        let store = try InventoryStore(path: path)
+
+        let seen = try #require(try store.asset(named: "WS-02", community: "acme"))
+        #expect(seen.firstSeen == Date(timeIntervalSince1970: 1_714_000_100))
+        #expect(seen.lastSeen == Date(timeIntervalSince1970: 1_714_000_900))
+        let never = try store.asset(named: "WS-01", community: "acme")
+        #expect(never.firstSeen == nil && never.lastSeen == nil)
+        let columns = try store.database.statement("SELECT name FROM pragma_table_info('assets')")
+            .rows { $0.text(0) }
+        #expect(!columns.contains("first_seen") && !columns.contains("last_seen"))
+        // Keys numbered in uuid order; each row carries its asset's community.
+        #expect(try store.database.statement("""
+            SELECT name, seen_id, asset_community FROM assets JOIN asset_seen ON id = seen_id
+            ORDER BY seen_id
+            """).rows { "\($0.text(0)) \($0.int(1)) \($0.text(2))" } == ["WS-01 1 acme", "WS-02 2 acme"])
+    }
+
+    @Test func newAssetsTakeTheNextKeyAndErasedOnesTakeTheirRow() throws {
+        let directory = try ScratchDirectory("seen")
+        defer { directory.remove() }
+        let path = directory.path("old.db")
+        try Self.schemaElevenStore(at: path)
+        let store = try InventoryStore(path: path)
+        let seenAt = Date(timeIntervalSince1970: 1_714_000_500)
+        let newHost = Asset(id: UUID(uuidString: "00000000-0000-4000-8000-000000000000")!,
+                            name: "WS-03", category: .host, source: .manual, community: "acme",
+                            createdAt: Date(timeIntervalSince1970: 1_714_000_000),
+                            firstSeen: seenAt, lastSeen: seenAt)
+        try store.persist(.creating([newHost], attachments: [], audit: []))
+        #expect(try store.database.statement("SELECT seen_id FROM assets WHERE name = 'WS-03'")
+            .firstRow { $0.int(0) } == 3)
+
+        // Newest first: WS-02 (900 s), WS-03 (500 s), then WS-01, never seen.
+        var query = AssetQuery(community: "acme")
+        query.sort = .lastSeen
+        query.descending = true
+        #expect(try store.page(matching: query, after: nil, limit: 10).assets.map(\.name)
+                == ["WS-02", "WS-03", "WS-01"])
+
+        try store.database.execute("DELETE FROM assets WHERE name = 'WS-02'")
+        #expect(try store.database.statement("SELECT id FROM asset_seen ORDER BY id")
+            .rows { $0.int(0) } == [1, 3])
+    }
+}
+
 /// A first import of 1,000 assets or more into a store without assets is
 /// seeded; it must leave exactly the rows of the row-by-row path.
 @Suite struct SeededImportTests {
@@ -407,9 +480,11 @@ import Testing
 
         let seededRows = try StoreWritePathTests.contents(seeded)
         let plainRows = try StoreWritePathTests.contents(plain)
-        for table in ["assets", "attachments", "asset_tags", "asset_counts", "asset_tag_counts"] {
+        for table in ["assets", "asset_seen", "attachments", "asset_tags", "asset_counts",
+                      "asset_tag_counts"] {
             #expect(seededRows[table] == plainRows[table], "table \(table)")
         }
+        #expect(seededRows["asset_seen"]?.count == 1_200)
         #expect(seededRows["attachments"]?.count == 2_400)
         var tagged = AssetQuery(community: "acme")
         tagged.tags = ["prod"]
