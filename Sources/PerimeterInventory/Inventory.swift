@@ -379,6 +379,12 @@ public struct SeenTimes: Sendable, Hashable {
     public var asset: AssetID
     public var firstSeen: Date?
     public var lastSeen: Date?
+
+    public init(asset: AssetID, firstSeen: Date?, lastSeen: Date?) {
+        self.asset = asset
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+    }
 }
 
 /// A batch of changes, in the form the store writes.

@@ -105,7 +105,9 @@ enum OpenAPIDocument {
                        + "entity the events come from)."),
             "include_revoked": (flag, "Revoked assets too (default false)."),
             "sort": (["type": "string", "enum": ["name", "criticality", "last_seen",
-                                                  "created_at"]], "The listing's order."),
+                                                  "created_at"]],
+                     "The listing's order. Unrated and never-seen assets sort lowest; ties go "
+                     + "by uuid, or for last_seen by the order the assets were first stored."),
             "order": (["type": "string", "enum": ["asc", "desc"]], "Ascending or descending."),
             "limit": (limit, "Page size (default 50 for assets, 100 otherwise)."),
             "cursor": (["type": "string"], "next_cursor of the previous page."),

@@ -64,7 +64,11 @@ public final class InventoryStore {
     public let database: Database
     public var path: String { database.path }
     /// Atom row ids this connection knows (see `addAtom(_:fingerprint:)`).
-    private var atomIDs = AtomIDCache()
+    private var atomIDs = RowIDCache()
+    /// The `asset_seen` keys of the assets this connection loaded (see
+    /// `loadInventory`) or created since; empty outside an ingest. An
+    /// asset it does not know has its key looked up in the asset table.
+    private var seenKeys = RowIDCache()
     /// Attachments with ids up to this one are known to be stored (they
     /// were loaded or written here): a change to one is an update. 0 when
     /// unknown; an update that finds no row falls back to an insert.
@@ -144,8 +148,17 @@ public final class InventoryStore {
     /// Reads the whole inventory into memory for an ingest.
     public func loadInventory(settings: InventorySettings) throws -> Inventory {
         let inventory = Inventory(settings: settings)
-        try database.statement("SELECT \(Self.assetColumns) FROM \(Self.assetTables)")
-            .forEachRow { row in inventory.load(asset: try Self.asset(from: row)) }
+        seenKeys.removeAll()
+        let highestSeenKey = try database.statement("SELECT max(seen_id) FROM assets")
+            .firstRow { $0.int(0) } ?? 0
+        seenKeys.reserveCapacity(Int(highestSeenKey))
+        try database.statement("SELECT \(Self.assetColumns), seen_id FROM \(Self.assetTables)")
+            .forEachRow { row in
+                let asset = try Self.asset(from: row)
+                seenKeys.insert(row.int(18), for: .init(asset: asset.id))
+                inventory.load(asset: asset)
+            }
+        seenKeys.holdsWholeTable = true
         try database.statement("\(Self.attachmentSelection) ORDER BY id").forEachRow { row in
             if let attachment = Self.attachment(from: row) { inventory.load(attachment: attachment) }
             storedAttachmentID = max(storedAttachmentID, row.int(0))
@@ -274,17 +287,7 @@ public final class InventoryStore {
 
     private func write(_ changes: InventoryChanges) throws {
         for asset in changes.assets { try upsert(asset) }
-        // In uuid order, so that consecutive lookups of `seen_id` share
-        // the pages of the asset table they read.
-        let seen = try database.statement("""
-            UPDATE asset_seen SET first_seen = ?2, last_seen = ?3
-            WHERE id = (SELECT seen_id FROM assets WHERE uuid = ?1)
-            """)
-        for times in changes.seenTimes.sorted(by: { $0.asset.sortsBefore($1.asset) }) {
-            try seen.run([.text(times.asset.lowercasedText),
-                          times.firstSeen.map { .integer(Self.millis($0)) } ?? .null,
-                          times.lastSeen.map { .integer(Self.millis($0)) } ?? .null])
-        }
+        try writeSeenTimes(changes.seenTimes)
         try writeAttachments(changes.attachments)
         try writeSightings(changes.sightings)
         try writeActivity(changes.activity)
@@ -321,6 +324,28 @@ public final class InventoryStore {
         try writeAudit(changes.audit)
         for (stream, time) in changes.watermarks.sorted(by: { $0.key < $1.key }) {
             try setMeta("watermark:\(stream)", String(time.milliseconds))
+        }
+    }
+
+    /// Updates assets' rows of `asset_seen`, by the keys this connection
+    /// knows; the key of an asset it does not know (or whose row is gone)
+    /// is looked up in the asset table, in uuid order so that consecutive
+    /// lookups share its pages.
+    private func writeSeenTimes(_ seenTimes: [SeenTimes]) throws {
+        let byKey = try database.statement(
+            "UPDATE asset_seen SET first_seen = ?2, last_seen = ?3 WHERE id = ?1")
+        let byUUID = try database.statement("""
+            UPDATE asset_seen SET first_seen = ?2, last_seen = ?3
+            WHERE id = (SELECT seen_id FROM assets WHERE uuid = ?1)
+            """)
+        for times in seenTimes.sorted(by: { $0.asset.sortsBefore($1.asset) }) {
+            let firstSeen = times.firstSeen.map { SQLValue.integer(Self.millis($0)) } ?? .null
+            let lastSeen = times.lastSeen.map { SQLValue.integer(Self.millis($0)) } ?? .null
+            if let key = seenKeys.id(of: .init(asset: times.asset)) {
+                try byKey.run([.integer(key), firstSeen, lastSeen])
+                if database.changes == 1 { continue }
+            }
+            try byUUID.run([.text(times.asset.lowercasedText), firstSeen, lastSeen])
         }
     }
 
@@ -395,7 +420,7 @@ public final class InventoryStore {
         if !atomIDs.holdsWholeTable { try loadAtomIDs() }
         var rows: [(atom: Int64, week: Int64, count: Int64)] = []
         rows.reserveCapacity(activity.count)
-        var unknown: [(key: AtomKey, fingerprint: AtomIDCache.Fingerprint, week: Int64,
+        var unknown: [(key: AtomKey, fingerprint: RowIDCache.Fingerprint, week: Int64,
                        count: Int64)] = []
         for entry in activity {
             let week = entry.weekStart.milliseconds
@@ -426,7 +451,7 @@ public final class InventoryStore {
         atomIDs.reserveCapacity(Int(highestID))
         try database.statement("SELECT id, community, entity, atom_type, atom_value FROM atoms")
             .forEachRow { row in
-                atomIDs.insert(row.int(0), for: AtomIDCache.Fingerprint(
+                atomIDs.insert(row.int(0), for: RowIDCache.Fingerprint(
                     community: row.text(1), entity: row.text(2), type: row.text(3),
                     value: row.text(4)))
             }
@@ -438,7 +463,7 @@ public final class InventoryStore {
     /// such an atom is new and is inserted without a lookup first; the
     /// insert still yields to a row that another connection of this
     /// process wrote meanwhile.
-    private func addAtom(_ key: AtomKey, fingerprint: AtomIDCache.Fingerprint) throws -> Int64 {
+    private func addAtom(_ key: AtomKey, fingerprint: RowIDCache.Fingerprint) throws -> Int64 {
         let values = Self.keyValues(key)
         try database.statement("""
             INSERT INTO atoms (community, entity, atom_type, atom_value) VALUES (?1, ?2, ?3, ?4)
@@ -458,8 +483,8 @@ public final class InventoryStore {
         return id
     }
 
-    private static func fingerprint(of key: AtomKey) -> AtomIDCache.Fingerprint {
-        AtomIDCache.Fingerprint(community: key.scope.community, entity: key.scope.entity ?? "",
+    private static func fingerprint(of key: AtomKey) -> RowIDCache.Fingerprint {
+        RowIDCache.Fingerprint(community: key.scope.community, entity: key.scope.entity ?? "",
                                 type: key.atom.type.rawValue, value: key.atom.value)
     }
 
@@ -541,6 +566,7 @@ public final class InventoryStore {
             try transaction(body)
         } catch {
             atomIDs.removeAll()
+            seenKeys.removeAll()
             storedAttachmentID = 0
             throw error
         }
@@ -591,6 +617,11 @@ public final class InventoryStore {
                 updatedAt, revoked,
             ])
         var tagsChanged = database.changes == 1
+        if tagsChanged && seenKeys.holdsWholeTable {
+            let key = try database.statement("SELECT seen_id FROM assets WHERE uuid = ?1")
+                .firstRow([uuid]) { $0.int(0) }
+            if let key { seenKeys.insert(key, for: .init(asset: asset.id)) }
+        }
         try database.statement("""
             UPDATE asset_seen SET first_seen = ?2, last_seen = ?3
             WHERE id = (SELECT seen_id FROM assets WHERE uuid = ?1)

@@ -387,10 +387,12 @@ enum Schema {
         // The index orders a community's assets by last seen, then by
         // `id`, which is what a listing by last seen pages through.
         // Triggers give every new asset its row, whoever inserts it, and
-        // take it away with the asset.
+        // take it away with the asset. A key is never given twice, so one
+        // a connection remembers for an erased asset finds no row rather
+        // than another asset's.
         """
         CREATE TABLE asset_seen (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             asset_community TEXT NOT NULL,
             first_seen INTEGER,
             last_seen INTEGER

@@ -46,6 +46,13 @@ struct ServerBenchmark {
             let tag = try store.database.statement(
                 "INSERT INTO asset_tags (community, tag, asset_uuid) VALUES ('acme', 'b100k', ?1)")
             for id in ids.prefix(100_000) { try tag.run([.text(id)]) }
+            // Three assets in four seen, for an hour at times spread over
+            // 30 days; the fourth never, as imported assets start.
+            try store.database.execute("""
+                UPDATE asset_seen SET first_seen = 1714000000000 + (id * 7919 % 2592000) * 1000,
+                                      last_seen = 1714003600000 + (id * 7919 % 2592000) * 1000
+                WHERE id % 4 <> 0
+                """)
         }
         try store.database.execute("ANALYZE")
         try store.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -142,6 +149,15 @@ struct ServerBenchmark {
                                           as: "acme/reader"))
         }
         report("list tag+category with count", tagged)
+        // Newest first, then never seen first: 250,000 assets share the
+        // never-seen place at the start of the ascending order.
+        var bySeen: [Double] = []
+        for round in 0..<200 {
+            bySeen.append(try await timed(
+                server, "/v1/assets?category=host&sort=last_seen&order="
+                    + (round % 2 == 0 ? "desc" : "asc") + "&limit=50", as: "acme/reader"))
+        }
+        report("list category by last seen (either order) with count", bySeen)
         var text: [Double] = []
         for round in 0..<20 {
             text.append(try await timed(server, "/v1/assets?q=seed-\(round * 7919)&limit=50",

@@ -373,8 +373,8 @@ import Testing
     }
 }
 
-/// Migration 12: seen times move from the asset rows to `asset_seen`.
-@Suite struct SeenTimesMigrationTests {
+/// Seen times in `asset_seen` (migration 12), and the keys that reach them.
+@Suite struct SeenTimesTests {
     static let created: Int64 = 1_714_000_000_000
 
     /// A store as schema 11 left it, with two hosts: WS-02 seen from
@@ -443,6 +443,55 @@ import Testing
         try store.database.execute("DELETE FROM assets WHERE name = 'WS-02'")
         #expect(try store.database.statement("SELECT id FROM asset_seen ORDER BY id")
             .rows { $0.int(0) } == [1, 3])
+    }
+
+    static func host(_ number: Int) -> Asset {
+        Asset(id: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", number))!,
+              name: "WS-\(number)", category: .host, source: .manual, community: "acme",
+              createdAt: Date(timeIntervalSince1970: 1_714_000_000))
+    }
+
+    static func seen(_ asset: Asset, _ first: TimeInterval, _ last: TimeInterval) -> InventoryChanges {
+        var changes = InventoryChanges.creating([], attachments: [], audit: [])
+        changes.seenTimes = [SeenTimes(asset: asset.id,
+                                       firstSeen: Date(timeIntervalSince1970: first),
+                                       lastSeen: Date(timeIntervalSince1970: last))]
+        return changes
+    }
+
+    /// An ingest's connection writes seen times by the keys it loaded with
+    /// the inventory; a key it kept for an erased asset reaches no other
+    /// asset's row, and it looks up the key of an asset another
+    /// connection created since.
+    @Test func seenTimesReachTheirAssetWhateverTheConnectionKnows() throws {
+        let directory = try ScratchDirectory("seen")
+        defer { directory.remove() }
+        let ingest = try InventoryStore(path: directory.path("store.db"))
+        let other = try InventoryStore(path: directory.path("store.db"))
+        let (kept, erased, later) = (Self.host(1), Self.host(2), Self.host(3))
+        try ingest.persist(.creating([kept, erased], attachments: [], audit: []))
+        _ = try ingest.loadInventory(settings: InventorySettings())
+
+        try ingest.persist(Self.seen(kept, 1_714_000_100, 1_714_000_200))
+        let first = try #require(try other.asset(id: kept.id, community: "acme"))
+        #expect(first.firstSeen == Date(timeIntervalSince1970: 1_714_000_100))
+        #expect(first.lastSeen == Date(timeIntervalSince1970: 1_714_000_200))
+
+        // The erased asset held the largest key, 2; the next one takes 3.
+        try other.database.execute("DELETE FROM assets WHERE name = 'WS-2'")
+        try other.persist(.creating([later], attachments: [], audit: []))
+        #expect(try other.database.statement("SELECT seen_id FROM assets WHERE name = 'WS-3'")
+            .firstRow { $0.int(0) } == 3)
+        try ingest.persist(Self.seen(erased, 1_714_000_300, 1_714_000_400))
+        let untouched = try #require(try other.asset(id: later.id, community: "acme"))
+        #expect(untouched.firstSeen == nil && untouched.lastSeen == nil)
+
+        try ingest.persist(Self.seen(later, 1_714_000_500, 1_714_000_600))
+        let found = try #require(try other.asset(id: later.id, community: "acme"))
+        #expect(found.firstSeen == Date(timeIntervalSince1970: 1_714_000_500))
+        #expect(found.lastSeen == Date(timeIntervalSince1970: 1_714_000_600))
+        #expect(try other.database.statement("SELECT count(*) FROM asset_seen")
+            .firstRow { $0.int(0) } == 2)
     }
 }
 

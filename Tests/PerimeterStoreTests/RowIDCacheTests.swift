@@ -4,8 +4,8 @@ import PerimeterTestSupport
 @testable import PerimeterStore
 import Testing
 
-@Suite struct AtomIDCacheTests {
-    typealias Fingerprint = AtomIDCache.Fingerprint
+@Suite struct RowIDCacheTests {
+    typealias Fingerprint = RowIDCache.Fingerprint
 
     func fingerprint(_ community: String, _ entity: String, _ type: String,
                      _ value: String) -> Fingerprint {
@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func findsWhatWasInsertedAndNothingElse() {
-        var cache = AtomIDCache()
+        var cache = RowIDCache()
         cache.insert(7, for: fingerprint("acme", "", "ipv4", "10.0.0.1"))
         #expect(cache.id(of: fingerprint("acme", "", "ipv4", "10.0.0.1")) == 7)
         // Each key column counts, and so do the column boundaries.
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func keepsEveryEntryAcrossGrowth() {
-        var cache = AtomIDCache()
+        var cache = RowIDCache()
         let count = 50_000
         for id in 1...count { cache.insert(Int64(id), for: fingerprint("c", "", "ipv4", "10.\(id)")) }
         #expect(cache.count == count)
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func aSecondInsertReplacesTheIdAndCountsOnce() {
-        var cache = AtomIDCache()
+        var cache = RowIDCache()
         cache.insert(3, for: fingerprint("c", "", "mac", "aa"))
         cache.insert(4, for: fingerprint("c", "", "mac", "aa"))
         #expect(cache.id(of: fingerprint("c", "", "mac", "aa")) == 4)
@@ -48,7 +48,7 @@ import Testing
 
     /// Ids that do not fit the entry are left out rather than cut short.
     @Test func idsPastThirtyTwoBitsAreNotKept() {
-        var cache = AtomIDCache()
+        var cache = RowIDCache()
         cache.insert(Int64(UInt32.max) + 1, for: fingerprint("c", "", "mac", "bb"))
         cache.insert(0, for: fingerprint("c", "", "mac", "cc"))
         #expect(cache.id(of: fingerprint("c", "", "mac", "bb")) == nil)
