@@ -485,7 +485,7 @@ public final class InventoryStore {
 
     private static func fingerprint(of key: AtomKey) -> RowIDCache.Fingerprint {
         RowIDCache.Fingerprint(community: key.scope.community, entity: key.scope.entity ?? "",
-                                type: key.atom.type.rawValue, value: key.atom.value)
+                               type: key.atom.type.rawValue, value: key.atom.value)
     }
 
     /// The positions of `keys` in `indexPrecedes` order. A batch of hosts

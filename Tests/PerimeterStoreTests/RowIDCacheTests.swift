@@ -1,3 +1,4 @@
+import Foundation
 import PerimeterInventory
 import PerimeterModel
 import PerimeterTestSupport
@@ -24,6 +25,15 @@ import Testing
         cache.insert(8, for: fingerprint("ab", "c", "ipv4", "x"))
         #expect(cache.id(of: fingerprint("a", "bc", "ipv4", "x")) == nil)
         #expect(cache.count == 2)
+    }
+
+    @Test func assetsAreFoundByTheirUUID() {
+        var cache = RowIDCache()
+        let first = UUID(uuidString: "00000000-0000-4000-8000-000000000001")!
+        let second = UUID(uuidString: "00000000-0000-4000-8000-000000000002")!
+        cache.insert(41, for: .init(asset: first))
+        #expect(cache.id(of: .init(asset: first)) == 41)
+        #expect(cache.id(of: .init(asset: second)) == nil)
     }
 
     @Test func keepsEveryEntryAcrossGrowth() {

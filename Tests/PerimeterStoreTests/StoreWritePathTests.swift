@@ -403,7 +403,7 @@ import Testing
         try Self.schemaElevenStore(at: path)
         let store = try InventoryStore(path: path)
 
-        let seen = try #require(try store.asset(named: "WS-02", community: "acme"))
+        let seen = try store.asset(named: "WS-02", community: "acme")
         #expect(seen.firstSeen == Date(timeIntervalSince1970: 1_714_000_100))
         #expect(seen.lastSeen == Date(timeIntervalSince1970: 1_714_000_900))
         let never = try store.asset(named: "WS-01", community: "acme")
