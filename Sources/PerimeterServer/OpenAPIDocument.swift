@@ -107,7 +107,7 @@ enum OpenAPIDocument {
             "sort": (["type": "string", "enum": ["name", "criticality", "last_seen",
                                                   "created_at"]],
                      "The listing's order. Unrated and never-seen assets sort lowest; ties go "
-                     + "by uuid, or for last_seen by the order the assets were first stored."),
+                     + "by uuid, or for last_seen by the order the assets were created in."),
             "order": (["type": "string", "enum": ["asc", "desc"]], "Ascending or descending."),
             "limit": (limit, "Page size (default 50 for assets, 100 otherwise)."),
             "cursor": (["type": "string"], "next_cursor of the previous page."),

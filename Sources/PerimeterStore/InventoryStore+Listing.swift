@@ -14,8 +14,8 @@ public struct AssetCursor: Sendable, Hashable {
     /// empty page), so the listing refuses it.
     public var ordering: String?
     /// In a listing by last seen, the last row's key in the seen-times
-    /// table (`asset_seen.id`), which orders assets seen at the same
-    /// time (and the never seen) as they were first stored. Other orders
+    /// table (`asset_seen.id`), which orders assets seen at the same time
+    /// (and the never seen) in the order they were created. Other orders
     /// break ties by uuid and leave it nil.
     public var seenKey: Int64?
 

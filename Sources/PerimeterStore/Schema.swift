@@ -385,7 +385,9 @@ enum Schema {
         // of 1,000,000 assets; some 200 rows of this table share a page,
         // and the whole of it and its index fit the ingest's page cache.
         // The index orders a community's assets by last seen, then by
-        // `id`, which is what a listing by last seen pages through.
+        // `id`, which is what a listing by last seen pages through: the
+        // order the assets were created in (the stored ones are numbered
+        // so here, by creation time, then uuid).
         // Triggers give every new asset its row, whoever inserts it, and
         // take it away with the asset. A key is never given twice, so one
         // a connection remembers for an erased asset finds no row rather
@@ -399,7 +401,8 @@ enum Schema {
         );
         ALTER TABLE assets ADD COLUMN seen_id INTEGER;
         UPDATE assets SET seen_id = numbered.n
-            FROM (SELECT uuid AS numbered_uuid, row_number() OVER (ORDER BY uuid) AS n
+            FROM (SELECT uuid AS numbered_uuid,
+                         row_number() OVER (ORDER BY created_at, uuid) AS n
                   FROM assets) AS numbered
             WHERE uuid = numbered.numbered_uuid;
         INSERT INTO asset_seen (id, asset_community, first_seen, last_seen)

@@ -5,7 +5,7 @@ import PerimeterStore
 import Testing
 
 /// Paging sorted by last seen: never-seen assets first (ascending), ties
-/// broken by the order the assets were first stored (not by uuid: the
+/// broken by the order the assets were created in (not by uuid: the
 /// uuids below run the other way), every asset exactly once whatever the
 /// page size.
 @Suite struct LastSeenPagingTests {

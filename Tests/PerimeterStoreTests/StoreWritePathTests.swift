@@ -378,8 +378,8 @@ import Testing
     static let created: Int64 = 1_714_000_000_000
 
     /// A store as schema 11 left it, with two hosts: WS-02 seen from
-    /// created+100 s to created+900 s, WS-01 never seen. Their uuids are
-    /// listed in the other order on purpose.
+    /// created+100 s to created+900 s, WS-01 created a second later and
+    /// never seen. Their uuids run the other way on purpose.
     static func schemaElevenStore(at path: String) throws {
         let old = try Database(path: path)
         for (index, sql) in Schema.migrations.prefix(11).enumerated() {
@@ -392,7 +392,7 @@ import Testing
             VALUES ('00000000-0000-4000-8000-000000000002', 'acme', 'WS-02', 'host', 'manual',
                     \(created), \(created), \(created + 100_000), \(created + 900_000)),
                    ('00000000-0000-4000-8000-000000000001', 'acme', 'WS-01', 'host', 'manual',
-                    \(created), \(created), NULL, NULL);
+                    \(created + 1_000), \(created + 1_000), NULL, NULL);
             """)
     }
 
@@ -411,11 +411,12 @@ import Testing
         let columns = try store.database.statement("SELECT name FROM pragma_table_info('assets')")
             .rows { $0.text(0) }
         #expect(!columns.contains("first_seen") && !columns.contains("last_seen"))
-        // Keys numbered in uuid order; each row carries its asset's community.
+        // Keys numbered in creation order, as new assets get theirs; each
+        // row carries its asset's community.
         #expect(try store.database.statement("""
             SELECT name, seen_id, asset_community FROM assets JOIN asset_seen ON id = seen_id
             ORDER BY seen_id
-            """).rows { "\($0.text(0)) \($0.int(1)) \($0.text(2))" } == ["WS-01 1 acme", "WS-02 2 acme"])
+            """).rows { "\($0.text(0)) \($0.int(1)) \($0.text(2))" } == ["WS-02 1 acme", "WS-01 2 acme"])
     }
 
     @Test func newAssetsTakeTheNextKeyAndErasedOnesTakeTheirRow() throws {
@@ -442,7 +443,7 @@ import Testing
 
         try store.database.execute("DELETE FROM assets WHERE name = 'WS-02'")
         #expect(try store.database.statement("SELECT id FROM asset_seen ORDER BY id")
-            .rows { $0.int(0) } == [1, 3])
+            .rows { $0.int(0) } == [2, 3])
     }
 
     static func host(_ number: Int) -> Asset {
