@@ -58,7 +58,7 @@ public struct AssetCursor: Sendable, Hashable {
         else { return nil }
         ordering = array.count >= 3 ? array[2] as? String : nil
         if array.count == 4 {
-            guard let key = (array[3] as? NSNumber).flatMap({ Int64($0.stringValue) })
+            guard let key = (array[3] as? NSNumber).flatMap({ Int64($0.stringValue) }), key > 0
             else { return nil }
             seenKey = key
         }

@@ -140,10 +140,14 @@ struct AssetRouteTests {
                                                 as: "acme/reader")
             #expect(refused.status == 400, "\(value) \(id)")
         }
-        // By last seen a cursor also needs the seen key of its asset.
-        let keyless = AssetCursor(sortValue: .integer(12_345), uuid: uuid, ordering: "last_seen:asc")
-        #expect(try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(keyless.token)",
-                                      as: "acme/reader").status == 400)
+        // By last seen a cursor also needs the seen key of its asset (keys
+        // start at 1).
+        for key in [nil, 0, -5] as [Int64?] {
+            let keyless = AssetCursor(sortValue: .integer(12_345), uuid: uuid,
+                                      ordering: "last_seen:asc", seenKey: key)
+            #expect(try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(keyless.token)",
+                                          as: "acme/reader").status == 400, "\(String(describing: key))")
+        }
         let madeUp = AssetCursor(sortValue: .integer(12_345), uuid: uuid, ordering: "last_seen:asc",
                                  seenKey: 3)
         #expect(try await server.call("GET", "/v1/assets?sort=last_seen&cursor=\(madeUp.token)",
