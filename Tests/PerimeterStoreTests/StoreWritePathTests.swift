@@ -396,12 +396,17 @@ import Testing
             """)
     }
 
+    /// That store, opened (and so migrated) by this perimeter.
+    static func migratedStore(in directory: ScratchDirectory) throws -> InventoryStore {
+        let path = directory.path("old.db")
+        try schemaElevenStore(at: path)
+        return try InventoryStore(path: path)
+    }
+
     @Test func seenTimesSurviveAndTheColumnsLeave() throws {
         let directory = try ScratchDirectory("seen")
         defer { directory.remove() }
-        let path = directory.path("old.db")
-        try Self.schemaElevenStore(at: path)
-        let store = try InventoryStore(path: path)
+        let store = try Self.migratedStore(in: directory)
 
         let seen = try store.asset(named: "WS-02", community: "acme")
         #expect(seen.firstSeen == Date(timeIntervalSince1970: 1_714_000_100))
@@ -422,9 +427,7 @@ import Testing
     @Test func newAssetsTakeTheNextKeyAndErasedOnesTakeTheirRow() throws {
         let directory = try ScratchDirectory("seen")
         defer { directory.remove() }
-        let path = directory.path("old.db")
-        try Self.schemaElevenStore(at: path)
-        let store = try InventoryStore(path: path)
+        let store = try Self.migratedStore(in: directory)
         let seenAt = Date(timeIntervalSince1970: 1_714_000_500)
         let newHost = Asset(id: UUID(uuidString: "00000000-0000-4000-8000-000000000000")!,
                             name: "WS-03", category: .host, source: .manual, community: "acme",
