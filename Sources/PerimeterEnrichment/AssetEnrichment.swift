@@ -97,6 +97,11 @@ public struct AssetEnrichment: Sendable, Hashable {
     }
 
     // MARK: - Output
+    //
+    // Written for every enriched event, so nothing here makes an array:
+    // an event matches a handful of assets, and a value is left out when
+    // an earlier card of the same list gives it (a scan of those few
+    // cards) rather than by keeping the values written.
 
     /// Appends `"any_asset":{…},"assets":{…}` to `output`, written straight
     /// from the cards; nothing when no asset matched.
@@ -111,98 +116,105 @@ public struct AssetEnrichment: Sendable, Hashable {
         output.append(contentsOf: #""any_asset":{"#.utf8)
         if view == .detection {
             output.append(contentsOf: #""tags":["#.utf8)
-            appendList(cards.count == 1 ? cards[0].tags : tags, to: &output)
+            appendTags(to: &output)
             output.append(contentsOf: "],".utf8)
         }
         output.append(contentsOf: #""uuid":["#.utf8)
-        appendUUIDs(of: cards.indices, to: &output)
+        appendUUIDs(of: nil, to: &output)
+        output.append(contentsOf: #"],"name":["#.utf8)
+        appendNames(of: nil, to: &output)
         output.append(UInt8(ascii: "]"))
-        output.append(UInt8(ascii: ","))
-        appendStrings("name", to: &output) { $0.name == $1.name } value: { $0.name }
         if view == .detection {
-            output.append(UInt8(ascii: ","))
-            appendStrings("criticality_display", to: &output) {
-                display(of: $0) == display(of: $1)
-            } value: { display(of: $0).rawValue }
+            output.append(contentsOf: #","criticality_display":["#.utf8)
+            var written = false
+            for index in cards.indices
+            where !cards[..<index].contains(where: { display(of: $0) == display(of: cards[index]) }) {
+                if written { output.append(UInt8(ascii: ",")) }
+                JSONText.appendQuoted(display(of: cards[index]).rawValue, to: &output)
+                written = true
+            }
+            output.append(UInt8(ascii: "]"))
         }
         output.append(UInt8(ascii: ","))
-        appendValues(of: cards.indices, to: &output)
+        appendValues(of: nil, to: &output)
         if view == .detection && isAmbiguous {
             output.append(contentsOf: #","ambiguous":true"#.utf8)
         }
         output.append(UInt8(ascii: "}"))
     }
 
+    /// The categories in the order the output lists them.
+    private static let categoryOrder = AssetCategory.allCases
+
     private func appendPerCategory(to output: inout [UInt8]) {
         output.append(contentsOf: #""assets":{"#.utf8)
         var firstCategory = true
-        for category in AssetCategory.allCases {
-            let members = cards.indices.filter { cards[$0].category == category }
-            if members.isEmpty { continue }
+        for category in Self.categoryOrder where cards.contains(where: { $0.category == category }) {
             if !firstCategory { output.append(UInt8(ascii: ",")) }
             firstCategory = false
             JSONText.appendQuoted(category.rawValue, to: &output)
             output.append(contentsOf: #":{"uuid":["#.utf8)
-            appendUUIDs(of: members, to: &output)
+            appendUUIDs(of: category, to: &output)
             output.append(contentsOf: #"],"name":["#.utf8)
-            var written = 0
-            for (position, index) in members.enumerated()
-            where !members[..<position].contains(where: { cards[$0].name == cards[index].name }) {
-                if written > 0 { output.append(UInt8(ascii: ",")) }
-                JSONText.appendQuoted(cards[index].name, to: &output)
-                written += 1
-            }
+            appendNames(of: category, to: &output)
             output.append(contentsOf: "],".utf8)
-            appendValues(of: members, to: &output)
+            appendValues(of: category, to: &output)
             output.append(UInt8(ascii: "}"))
         }
         output.append(UInt8(ascii: "}"))
     }
 
-    /// The quoted uuids of the given cards, comma-separated.
-    private func appendUUIDs(of members: some Collection<Int>, to output: inout [UInt8]) {
-        for (position, index) in members.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(UInt8(ascii: "\""))
-            cards[index].id.appendLowercasedText(to: &output)
-            output.append(UInt8(ascii: "\""))
-        }
-    }
-
-    private func appendList(_ strings: [String], to output: inout [UInt8]) {
-        for (index, value) in strings.enumerated() {
+    /// The tags of every card, sorted, each once; a single card's are
+    /// sorted already.
+    private func appendTags(to output: inout [UInt8]) {
+        let list = cards.count == 1 || cards.allSatisfy({ $0.tags.isEmpty }) ? cards[0].tags : tags
+        for (index, tag) in list.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(value, to: &output)
+            JSONText.appendQuoted(tag, to: &output)
         }
     }
 
-    /// `"key":[…]` of one string per card, a card left out when an earlier
-    /// one gives the same value.
-    private func appendStrings(_ key: String, to output: inout [UInt8],
-                               same: (AssetCard, AssetCard) -> Bool,
-                               value: (AssetCard) -> String) {
-        JSONText.appendQuoted(key, to: &output)
-        output.append(contentsOf: ":[".utf8)
-        var written = 0
-        for index in cards.indices
-        where !cards[..<index].contains(where: { same($0, cards[index]) }) {
-            if written > 0 { output.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(value(cards[index]), to: &output)
-            written += 1
+    /// The quoted uuids of the cards of `category` (of all, for nil),
+    /// comma-separated.
+    private func appendUUIDs(of category: AssetCategory?, to output: inout [UInt8]) {
+        var written = false
+        for card in cards where category == nil || card.category == category {
+            if written { output.append(UInt8(ascii: ",")) }
+            output.append(UInt8(ascii: "\""))
+            card.id.appendLowercasedText(to: &output)
+            output.append(UInt8(ascii: "\""))
+            written = true
         }
-        output.append(UInt8(ascii: "]"))
     }
 
-    /// `"criticality_value":[…]` of the given cards, unrated ones left
-    /// out, each value once.
-    private func appendValues(of members: some Collection<Int>, to output: inout [UInt8]) {
+    /// The quoted names of the cards of `category` (of all, for nil),
+    /// each once.
+    private func appendNames(of category: AssetCategory?, to output: inout [UInt8]) {
+        var written = false
+        for index in cards.indices where category == nil || cards[index].category == category {
+            let name = cards[index].name
+            guard !cards[..<index].contains(where: {
+                (category == nil || $0.category == category) && $0.name == name
+            }) else { continue }
+            if written { output.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(name, to: &output)
+            written = true
+        }
+    }
+
+    /// `"criticality_value":[…]` of the cards of `category` (of all, for
+    /// nil), unrated ones left out, each value once.
+    private func appendValues(of category: AssetCategory?, to output: inout [UInt8]) {
         output.append(contentsOf: #""criticality_value":["#.utf8)
-        var written: [Int] = []
-        for index in members {
-            guard let value = cards[index].criticality, !written.contains(value) else { continue }
-            if !written.isEmpty { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: String(value).utf8)
-            written.append(value)
+        var written = false
+        for index in cards.indices where category == nil || cards[index].category == category {
+            guard let value = cards[index].criticality,
+                  !cards[..<index].contains(where: {
+                      (category == nil || $0.category == category) && $0.criticality == value
+                  }) else { continue }
+            if written { output.append(UInt8(ascii: ",")) }
+            JSONText.appendInteger(value, to: &output)
+            written = true
         }
         output.append(UInt8(ascii: "]"))
     }

@@ -61,8 +61,22 @@ public enum JSONText {
         output.append(contentsOf: ":[".utf8)
         for (index, value) in integers.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: String(value).utf8)
+            appendInteger(value, to: &output)
         }
         output.append(UInt8(ascii: "]"))
+    }
+
+    /// Appends the decimal digits of `value`, without making a `String`
+    /// (enrichment writes a criticality for nearly every event).
+    public static func appendInteger(_ value: Int, to output: inout [UInt8]) {
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        // The magnitude as unsigned: Int.min has no positive Int.
+        var remaining = value.magnitude
+        let start = output.count
+        repeat {
+            output.append(UInt8(ascii: "0") + UInt8(remaining % 10))
+            remaining /= 10
+        } while remaining > 0
+        output[start...].reverse()
     }
 }

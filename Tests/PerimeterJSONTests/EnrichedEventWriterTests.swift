@@ -140,3 +140,13 @@ func quotesStrings(_ c: QuoteCase) throws {
     #expect(String(decoding: bytes, as: UTF8.self)
         == #""uuid":["a","b\""],"criticality_value":[80,0]"#)
 }
+
+@Test(arguments: [
+    (0, "0"), (7, "7"), (80, "80"), (100, "100"), (-5, "-5"),
+    (Int.max, "9223372036854775807"), (Int.min, "-9223372036854775808"),
+])
+func writesIntegerDigits(_ value: Int, _ expected: String) {
+    var bytes: [UInt8] = Array("x".utf8)
+    JSONText.appendInteger(value, to: &bytes)
+    #expect(String(decoding: bytes, as: UTF8.self) == "x" + expected)
+}
