@@ -33,4 +33,24 @@ import Testing
         let agentProperties = host.properties.keys.filter { $0.hasSuffix("agent_id") }
         #expect(agentProperties == [property])
     }
+
+    /// A host takes at most 256 agent ids from one event, the first ones in
+    /// the event's order (`EventReader.identifiersPerList`).
+    @Test func aListOfAgentIDsKeepsItsFirst256() throws {
+        let inventory = Inventory()
+        let pipeline = try IngestPipeline(
+            store: nil, inventory: inventory, rules: Set(DiscoveryRule.allCases),
+            configuration: PerimeterConfiguration(), options: IngestOptions())
+        let ids = (0..<300).map { String(format: "falcon-%03d", $0) }
+        let line = #"{"@timestamp":"2024-05-01T09:00:00Z","host":{"name":"ws-77"},"#
+            + #""event":{"module":"crowdstrike"},"agent":{"id":["#
+            + ids.map { "\"\($0)\"" }.joined(separator: ",") + "]}}"
+        try pipeline.ingest(lines: [Array(line.utf8)], name: "edr-list")
+
+        let holder = inventory.holders(of: Atom(type: .hostname, normalizedValue: "ws-77"),
+                                       in: ScopeKey(community: "default"),
+                                       at: EventTime(parsing: "2024-05-01T10:00:00Z")!)
+        let host = try #require(holder.first.flatMap(inventory.asset))
+        #expect(host.properties["crowdstrike_agent_id"] == .list(Array(ids.prefix(256))))
+    }
 }
