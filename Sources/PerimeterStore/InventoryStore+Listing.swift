@@ -58,17 +58,27 @@ public struct AssetCursor: Sendable, Hashable {
         else { return nil }
         ordering = array.count >= 3 ? array[2] as? String : nil
         if array.count == 4 {
-            guard let key = (array[3] as? NSNumber).flatMap({ Int64($0.stringValue) }), key > 0
-            else { return nil }
+            guard let key = Self.integer(array[3]), key > 0 else { return nil }
             seenKey = key
         }
         switch array[0] {
         case let text as String: sortValue = .text(text)
-        case let number as NSNumber: sortValue = .integer(number.int64Value)
         case is NSNull: sortValue = .null
-        default: return nil
+        default:
+            guard let number = Self.integer(array[0]) else { return nil }
+            sortValue = .integer(number)
         }
         self.uuid = uuid
+    }
+
+    /// A whole number of the token's JSON; nil for anything else.
+    /// Foundation reads `true` and `1.5` as numbers too, and taken as 1
+    /// they would page from a position no listing gave.
+    private static func integer(_ value: Any) -> Int64? {
+        guard let number = value as? NSNumber,
+              ["i", "l", "q", "s"].contains(String(cString: number.objCType))
+        else { return nil }
+        return number.int64Value
     }
 
     /// Whether the cursor can be a position in a listing sorted by `sort`:

@@ -54,4 +54,27 @@ import Testing
         #expect(try pages(store, descending: false, limit: limit) == ascending)
         #expect(try pages(store, descending: true, limit: limit) == ascending.reversed())
     }
+
+    /// A cursor's token is base64url of a JSON array; written here by hand.
+    static func token(_ json: String) -> String {
+        Data(json.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Sort values and seen keys are whole numbers: `true`, `1.5` and
+    /// even `2.0` are refused, where Foundation would read each as a number.
+    @Test func aCursorTakesWholeNumbersOnly() throws {
+        let uuid = "00000000-0000-4000-8000-000000000001"
+        let valid = try #require(AssetCursor(token: Self.token(
+            #"[1714000100000,"\#(uuid)","last_seen:asc",3]"#)))
+        #expect(valid.sortValue == .integer(1_714_000_100_000))
+        #expect(valid.seenKey == 3)
+        #expect(AssetCursor(token: Self.token(#"[null,"\#(uuid)","last_seen:asc",1]"#))?.sortValue
+            == .null)
+        for json in [#"[1.5,"\#(uuid)","last_seen:asc",3]"#, #"[true,"\#(uuid)","last_seen:asc",3]"#,
+                     #"[2.0,"\#(uuid)","last_seen:asc",3]"#, #"[12345,"\#(uuid)","last_seen:asc",true]"#,
+                     #"[12345,"\#(uuid)","last_seen:asc",3.0]"#, #"[12345,"\#(uuid)","last_seen:asc",0]"#] {
+            #expect(AssetCursor(token: Self.token(json)) == nil, "\(json)")
+        }
+    }
 }
