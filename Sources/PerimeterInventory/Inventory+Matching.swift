@@ -45,15 +45,17 @@ extension Inventory {
         var namedMask: UInt64 = 0
         var otherMask: UInt64 = 0
         var identified: [AssetID] = []
+        // One array for every atom's holders (see `holders(ofAtomID:at:into:)`).
+        var holders: [AssetID] = []
         for (atom, id) in zip(atoms, ids) {
-            var holders: [AssetID]
             switch atom.type {
             case .username where !atom.value.utf8.contains(UInt8(ascii: "\\")):
                 let candidates = accountCandidates(bareName: atom.value, in: scope, at: time)
                 // SPEC §2: an unqualified name matches only a single holder.
-                holders = candidates.count == 1 ? candidates : []
+                holders.removeAll(keepingCapacity: true)
+                if candidates.count == 1 { holders.append(candidates[0]) }
             case .ipv4, .ipv6:
-                holders = self.holders(atomID: id, atom: atom, in: scope, at: time)
+                self.holders(atomID: id, atom: atom, in: scope, at: time, into: &holders)
                 if !networks.isEmpty {
                     for network in networks(containing: atom, in: scope, at: time)
                     where !holders.contains(network) {
@@ -61,7 +63,7 @@ extension Inventory {
                     }
                 }
             default:
-                holders = self.holders(atomID: id, atom: atom, in: scope, at: time)
+                self.holders(atomID: id, atom: atom, in: scope, at: time, into: &holders)
             }
             if holders.isEmpty {
                 pending.unclaimed[id] = max(pending.unclaimed[id] ?? time, time)
@@ -123,9 +125,17 @@ extension Inventory {
     /// `holders(of:in:at:)` with the id of the atom in `scope` known.
     private func holders(atomID id: Int32, atom: Atom, in scope: ScopeKey,
                          at time: EventTime) -> [AssetID] {
-        let own = holders(ofAtomID: id, at: time)
-        if !own.isEmpty || scope.entity == nil { return own }
-        return holders(of: AtomKey(scope: scope.communityWide, atom: atom), at: time)
+        var found: [AssetID] = []
+        holders(atomID: id, atom: atom, in: scope, at: time, into: &found)
+        return found
+    }
+
+    /// The same, written into `result` (emptied first).
+    private func holders(atomID id: Int32, atom: Atom, in scope: ScopeKey, at time: EventTime,
+                         into result: inout [AssetID]) {
+        holders(ofAtomID: id, at: time, into: &result)
+        if !result.isEmpty || scope.entity == nil { return }
+        result = holders(of: AtomKey(scope: scope.communityWide, atom: atom), at: time)
     }
 
     /// The enrichment cards of assets, in enrichment order (SPEC §5):

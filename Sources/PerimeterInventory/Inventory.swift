@@ -136,6 +136,15 @@ public final class Inventory {
 
     func holders(ofAtomID id: Int32, at time: EventTime) -> [AssetID] {
         var result: [AssetID] = []
+        holders(ofAtomID: id, at: time, into: &result)
+        return result
+    }
+
+    /// `holders(ofAtomID:at:)` written into `result`, which it empties
+    /// first: matching reuses one array for all of an event's atoms rather
+    /// than allocate and free one per atom.
+    func holders(ofAtomID id: Int32, at time: EventTime, into result: inout [AssetID]) {
+        result.removeAll(keepingCapacity: true)
         let expiry = settings.addressExpiry
         let checksRevoked = !revokedAssets.isEmpty
         let isAddress = timelines.type(of: id).isAddress
@@ -154,7 +163,6 @@ public final class Inventory {
                 result.append(asset)
             }
         }
-        return result
     }
 
     /// The assets that hold an atom at `time`, seen from an event of
