@@ -602,31 +602,53 @@ public final class InventoryStore {
         let updatedAt = SQLValue.integer(Self.millis(asset.updatedAt))
         let firstSeen = asset.firstSeen.map { SQLValue.integer(Self.millis($0)) } ?? .null
         let lastSeen = asset.lastSeen.map { SQLValue.integer(Self.millis($0)) } ?? .null
-        // A new asset's row in `asset_seen` comes from a trigger.
+        // An asset the seen keys do not know is new (unless another
+        // connection stored it since): its seen row is written first, with
+        // its times, and the insert carries its key. Left to the trigger,
+        // which serves every other writer, a new asset cost an empty seen
+        // row, a rewrite of the asset row just inserted to point at it, a
+        // lookup of that key and an update of the seen row.
+        var newSeenKey: Int64?
+        if seenKeys.holdsWholeTable, seenKeys.id(of: .init(asset: asset.id)) == nil {
+            try database.statement("""
+                INSERT INTO asset_seen (asset_community, first_seen, last_seen) VALUES (?1, ?2, ?3)
+                """).run([.text(asset.community), firstSeen, lastSeen])
+            newSeenKey = database.lastInsertRowID
+        }
         try database.statement("""
             INSERT INTO assets (uuid, community, entity, name, category, subcategory, criticality,
                 tags, reviewed, source, source_rule, description, properties, created_at,
-                updated_at, revoked)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                updated_at, revoked, seen_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
             ON CONFLICT (uuid) DO NOTHING
             """).run([
                 uuid, .text(asset.community), .text(asset.entity ?? ""), name,
                 .text(asset.category.rawValue), subcategory, criticality, tags, reviewed,
                 .text(asset.source.description), asset.source.rule.map { .text($0) } ?? .null,
                 .text(asset.description), properties, .integer(Self.millis(asset.createdAt)),
-                updatedAt, revoked,
+                updatedAt, revoked, newSeenKey.map { .integer($0) } ?? .null,
             ])
         var tagsChanged = database.changes == 1
-        if tagsChanged && seenKeys.holdsWholeTable {
+        if let key = newSeenKey {
+            if tagsChanged {
+                seenKeys.insert(key, for: .init(asset: asset.id))
+            } else {
+                // Stored after all: the seen row made for it belongs to no one.
+                try database.statement("DELETE FROM asset_seen WHERE id = ?1").run([.integer(key)])
+                newSeenKey = nil
+            }
+        } else if tagsChanged && seenKeys.holdsWholeTable {
             let key = try database.statement("SELECT seen_id FROM assets WHERE uuid = ?1")
                 .firstRow([uuid]) { $0.int(0) }
             if let key { seenKeys.insert(key, for: .init(asset: asset.id)) }
         }
-        try database.statement("""
-            UPDATE asset_seen SET first_seen = ?2, last_seen = ?3
-            WHERE id = (SELECT seen_id FROM assets WHERE uuid = ?1)
-              AND (first_seen IS NOT ?2 OR last_seen IS NOT ?3)
-            """).run([uuid, firstSeen, lastSeen])
+        if newSeenKey == nil {
+            try database.statement("""
+                UPDATE asset_seen SET first_seen = ?2, last_seen = ?3
+                WHERE id = (SELECT seen_id FROM assets WHERE uuid = ?1)
+                  AND (first_seen IS NOT ?2 OR last_seen IS NOT ?3)
+                """).run([uuid, firstSeen, lastSeen])
+        }
         if !tagsChanged {
             try database.statement("""
                 UPDATE assets SET subcategory = ?2, description = ?3, properties = ?4,

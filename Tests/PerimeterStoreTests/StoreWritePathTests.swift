@@ -497,6 +497,49 @@ import Testing
         #expect(try other.database.statement("SELECT count(*) FROM asset_seen")
             .firstRow { $0.int(0) } == 2)
     }
+
+    /// An ingest's connection writes a new asset's seen row itself, times
+    /// and all, before the asset; an asset another connection stored since
+    /// the inventory was loaded keeps its own row, and no row is left
+    /// without an asset.
+    @Test func anIngestWritesANewAssetsSeenRowWithIt() throws {
+        let directory = try ScratchDirectory("seen")
+        defer { directory.remove() }
+        let ingest = try InventoryStore(path: directory.path("store.db"))
+        let other = try InventoryStore(path: directory.path("store.db"))
+        try ingest.persist(.creating([Self.host(1)], attachments: [], audit: []))
+        _ = try ingest.loadInventory(settings: InventorySettings())
+
+        func seenAt(_ asset: Asset, _ first: TimeInterval, _ last: TimeInterval) -> Asset {
+            var seen = asset
+            seen.firstSeen = Date(timeIntervalSince1970: first)
+            seen.lastSeen = Date(timeIntervalSince1970: last)
+            return seen
+        }
+        try ingest.persist(.creating([seenAt(Self.host(2), 1_714_000_100, 1_714_000_200)],
+                                     attachments: [], audit: []))
+        let created = try #require(try other.asset(id: Self.host(2).id, community: "acme"))
+        #expect(created.firstSeen == Date(timeIntervalSince1970: 1_714_000_100))
+        #expect(created.lastSeen == Date(timeIntervalSince1970: 1_714_000_200))
+        #expect(try other.database.statement("SELECT seen_id FROM assets WHERE name = 'WS-2'")
+            .firstRow { $0.int(0) } == 2)
+
+        // Host 3 is stored by the other connection (key 3); the ingest,
+        // which never loaded it, writes it as new: its row is dropped and
+        // the stored one takes the times.
+        try other.persist(.creating([Self.host(3)], attachments: [], audit: []))
+        try ingest.persist(.creating([seenAt(Self.host(3), 1_714_000_300, 1_714_000_400)],
+                                     attachments: [], audit: []))
+        let raced = try #require(try other.asset(id: Self.host(3).id, community: "acme"))
+        #expect(raced.firstSeen == Date(timeIntervalSince1970: 1_714_000_300))
+        #expect(raced.lastSeen == Date(timeIntervalSince1970: 1_714_000_400))
+        #expect(try other.database.statement("SELECT seen_id FROM assets WHERE name = 'WS-3'")
+            .firstRow { $0.int(0) } == 3)
+        #expect(try other.database.statement("""
+            SELECT (SELECT count(*) FROM asset_seen),
+                   (SELECT count(*) FROM asset_seen WHERE id NOT IN (SELECT seen_id FROM assets))
+            """).firstRow { "\($0.int(0)) \($0.int(1))" } == "3 0")
+    }
 }
 
 /// A first import of 1,000 assets or more into a store without assets is
