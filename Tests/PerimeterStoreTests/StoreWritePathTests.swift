@@ -510,31 +510,25 @@ import Testing
         try ingest.persist(.creating([Self.host(1)], attachments: [], audit: []))
         _ = try ingest.loadInventory(settings: InventorySettings())
 
-        func seenAt(_ asset: Asset, _ first: TimeInterval, _ last: TimeInterval) -> Asset {
-            var seen = asset
-            seen.firstSeen = Date(timeIntervalSince1970: first)
-            seen.lastSeen = Date(timeIntervalSince1970: last)
-            return seen
+        /// The ingest writes `number` as a new host seen from `first` to
+        /// `last`; the other connection finds those times and `key`.
+        func writeNew(_ number: Int, seen first: TimeInterval, _ last: TimeInterval,
+                      expectingKey key: Int64) throws {
+            var host = Self.host(number)
+            host.firstSeen = Date(timeIntervalSince1970: first)
+            host.lastSeen = Date(timeIntervalSince1970: last)
+            try ingest.persist(.creating([host], attachments: [], audit: []))
+            let stored = try #require(try other.asset(id: host.id, community: "acme"))
+            #expect(stored.firstSeen == host.firstSeen && stored.lastSeen == host.lastSeen)
+            #expect(try other.database.statement("SELECT seen_id FROM assets WHERE uuid = ?1")
+                .firstRow([.text(host.id.lowercasedText)]) { $0.int(0) } == key)
         }
-        try ingest.persist(.creating([seenAt(Self.host(2), 1_714_000_100, 1_714_000_200)],
-                                     attachments: [], audit: []))
-        let created = try #require(try other.asset(id: Self.host(2).id, community: "acme"))
-        #expect(created.firstSeen == Date(timeIntervalSince1970: 1_714_000_100))
-        #expect(created.lastSeen == Date(timeIntervalSince1970: 1_714_000_200))
-        #expect(try other.database.statement("SELECT seen_id FROM assets WHERE name = 'WS-2'")
-            .firstRow { $0.int(0) } == 2)
-
+        try writeNew(2, seen: 1_714_000_100, 1_714_000_200, expectingKey: 2)
         // Host 3 is stored by the other connection (key 3); the ingest,
         // which never loaded it, writes it as new: its row is dropped and
         // the stored one takes the times.
         try other.persist(.creating([Self.host(3)], attachments: [], audit: []))
-        try ingest.persist(.creating([seenAt(Self.host(3), 1_714_000_300, 1_714_000_400)],
-                                     attachments: [], audit: []))
-        let raced = try #require(try other.asset(id: Self.host(3).id, community: "acme"))
-        #expect(raced.firstSeen == Date(timeIntervalSince1970: 1_714_000_300))
-        #expect(raced.lastSeen == Date(timeIntervalSince1970: 1_714_000_400))
-        #expect(try other.database.statement("SELECT seen_id FROM assets WHERE name = 'WS-3'")
-            .firstRow { $0.int(0) } == 3)
+        try writeNew(3, seen: 1_714_000_300, 1_714_000_400, expectingKey: 3)
         #expect(try other.database.statement("""
             SELECT (SELECT count(*) FROM asset_seen),
                    (SELECT count(*) FROM asset_seen WHERE id NOT IN (SELECT seen_id FROM assets))
