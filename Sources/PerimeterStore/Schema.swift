@@ -389,8 +389,10 @@ enum Schema {
         // `id`, which is what a listing by last seen pages through: the
         // order the assets were created in (the stored ones are numbered
         // so here, by creation time, then uuid).
-        // Triggers give every new asset its row, whoever inserts it, and
-        // take it away with the asset. A key is never given twice, so one
+        // Triggers give every new asset inserted without a key its row
+        // (an ingest's connection writes the row first and inserts the
+        // asset with its key: `InventoryStore.upsert`), and take the row
+        // away with the asset. A key is never given twice, so one
         // a connection remembers for an erased asset finds no row rather
         // than another asset's.
         """
