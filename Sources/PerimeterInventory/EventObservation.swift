@@ -130,7 +130,9 @@ public struct OperatingSystemFields: Sendable, Hashable {
     }
 
     public var isEmpty: Bool {
-        [name, version, family, platform, full, kernel].allSatisfy { $0 == nil }
+        // Field by field: an array of the six made one per event.
+        name == nil && version == nil && family == nil && platform == nil && full == nil
+            && kernel == nil
     }
 }
 

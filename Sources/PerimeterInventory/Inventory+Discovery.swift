@@ -360,7 +360,9 @@ extension Inventory {
     // copied their whole dictionary, for every event).
 
     private func attachOperatingSystem(of event: EventObservation, to asset: AssetID) {
-        guard let index = assets.index(forKey: asset) else { return }
+        // Most events name no operating system: nothing to look up then.
+        guard event.operatingSystem?.isEmpty == false || !event.hostTypes.isEmpty,
+              let index = assets.index(forKey: asset) else { return }
         var properties: [(name: String, value: String)] = []
         if let os = event.operatingSystem, !os.isEmpty {
             let label = os.full ?? [os.name, os.version].compactMap { $0 }.joined(separator: " ")

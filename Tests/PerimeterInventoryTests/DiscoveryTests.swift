@@ -472,4 +472,26 @@ import Testing
         #expect(record.before == #"{"properties":{}}"#)
         #expect(record.after == #"{"properties":{"os":"Windows 11","os_family":"windows"}}"#)
     }
+
+    /// An edit of several fields records those fields alone, in the
+    /// trail's order (category, criticality, description, name,
+    /// properties, reviewed, revoked, subcategory, tags), each written
+    /// as JSON: tags sorted, quotes escaped, an unrated criticality null.
+    @Test func anEditRecordsEachChangedFieldAndNoOther() throws {
+        let inventory = Inventory()
+        let host = try #require(inventory.feed([event(at: t0)]).first)
+        _ = inventory.drainChanges()
+        var asset = try #require(inventory.assets[host])
+        asset.name = "SRV-01 (file server)"
+        asset.criticality = try Criticality(80)
+        asset.description = #"the "old" one"#
+        asset.tags = ["pci", "backup"]
+        asset.reviewed = true
+        inventory.replace(asset, actor: "analyst", action: "update", at: t0 + .seconds(60))
+        let record = try #require(inventory.drainChanges().audit.first)
+        #expect(record.before == #"{"criticality":null,"description":"","name":"srv-01","#
+                + #""reviewed":false,"tags":[]}"#)
+        #expect(record.after == #"{"criticality":80,"description":"the \"old\" one","#
+                + #""name":"SRV-01 (file server)","reviewed":true,"tags":["backup","pci"]}"#)
+    }
 }
