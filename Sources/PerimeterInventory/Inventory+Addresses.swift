@@ -47,6 +47,8 @@ extension Inventory {
                 attachment.from = time
                 attachment.recentSightings.insert(time, at: 0)
             }
+            // Its start moved back into the hour before, among other moves.
+            noteHolder(asset, of: key, at: time)
             return
         }
         attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin())
@@ -138,25 +140,47 @@ extension Inventory {
         }
     }
 
-    /// Counts the hosts an address moved between within the window before
-    /// `time`; past the threshold it becomes a shared atom held by no host.
-    /// The count is read from the timeline itself (each move opens an
+    /// Makes an address a shared atom, held by no host, once it has moved
+    /// between more than `sharedAddressHosts` hosts within
+    /// `sharedAddressWindow` (SPEC §2), judged on the timeline in event
+    /// order, whatever order the events came in: the first interval start
+    /// at or after `time` (the earliest start this sighting added) whose
+    /// window, ending there, holds one host too many is where in-order
+    /// arrival would have stopped attaching it. Intervals valid then end
+    /// there; later ones (opened by events that arrived first) are cut to
+    /// nothing, as in-order arrival would never have opened them. The
+    /// count is read from the timeline itself (each move opens an
     /// interval), so a restart counts exactly as an uninterrupted run.
     private func noteHolder(_ asset: AssetID, of key: AtomKey, at time: EventTime) {
-        let windowStart = time - settings.sharedAddressWindow
-        var hosts: [AssetID] = []
+        let window = settings.sharedAddressWindow
+        var starts: [(from: EventTime, asset: AssetID)] = []
         for index in timelines[key] ?? [] {
             let attachment = attachments[Int(index)]
             guard attachment.kind == .observed, !Self.isReleaseMarker(attachment),
-                  attachment.from >= windowStart, attachment.from <= time,
-                  !hosts.contains(attachment.asset) else { continue }
-            hosts.append(attachment.asset)
+                  attachment.from >= time - window else { continue }
+            starts.append((attachment.from, attachment.asset))
         }
-        guard hosts.count > settings.sharedAddressHosts else { return }
+        starts.sort { $0.from < $1.from }
+        var crossing: EventTime?
+        var hosts: [AssetID] = []
+        for end in starts.indices where starts[end].from >= time {
+            hosts.removeAll(keepingCapacity: true)
+            for start in starts[...end]
+            where start.from >= starts[end].from - window && !hosts.contains(start.asset) {
+                hosts.append(start.asset)
+            }
+            if hosts.count > settings.sharedAddressHosts {
+                crossing = starts[end].from
+                break
+            }
+        }
+        guard let crossing else { return }
         for index in timelines[key] ?? [] where attachments[Int(index)].kind == .observed {
             let attachment = attachments[Int(index)]
-            if attachment.isValid(at: time, addressExpiry: settings.addressExpiry) {
-                update(index) { $0.to = time }
+            if attachment.from > crossing {
+                if attachment.to != attachment.from { update(index) { $0.to = $0.from } }
+            } else if attachment.isValid(at: crossing, addressExpiry: settings.addressExpiry) {
+                update(index) { $0.to = crossing }
             }
         }
         sharedAtoms.insert(key)

@@ -125,6 +125,27 @@ import Testing
         #expect(inventory.holderNames(shared, at: Fixture.clock("10:31")) == [])
     }
 
+    /// The same four moves in any order of arrival make the same shared
+    /// atom (SPEC §2: the timeline is the one in-order arrival gives):
+    /// ws-a from 09:10, ws-b from 09:20, ws-c from 09:30, and at 09:40,
+    /// when ws-d makes four hosts in the hour, held by none.
+    @Test(arguments: [[3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2]])
+    func anAddressIsSharedWhateverTheOrderOfArrival(order: [Int]) {
+        let inventory = Inventory()
+        let names = ["a", "b", "c", "d"]
+        inventory.feed(order.map { index in
+            Fixture.host("ws-\(names[index])", at: Fixture.clock("09:\(10 + index * 10)"),
+                         ips: ["10.0.0.99"])
+        })
+        let shared = Fixture.ip("10.0.0.99")
+        #expect(inventory.sharedAtoms.contains(AtomKey(scope: Fixture.scope, atom: shared)))
+        #expect(inventory.holderNames(shared, at: Fixture.clock("09:15")) == ["ws-a"])
+        #expect(inventory.holderNames(shared, at: Fixture.clock("09:25")) == ["ws-b"])
+        #expect(inventory.holderNames(shared, at: Fixture.clock("09:35")) == ["ws-c"])
+        #expect(inventory.holderNames(shared, at: Fixture.clock("09:45")) == [])
+        #expect(inventory.holderNames(shared, at: Fixture.clock("11:00")) == [])
+    }
+
     /// Three hosts in an hour is still not shared (the bound is "more than 3").
     @Test func threeHostsAreNotShared() {
         let inventory = Inventory()
