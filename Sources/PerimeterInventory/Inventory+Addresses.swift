@@ -29,7 +29,7 @@ extension Inventory {
                 return
             }
             let end = nextSighting(after: time, in: observed, for: asset)
-            split(current, at: time)
+            split(current, at: time, by: origin())
             attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin())
             noteHolder(asset, of: key, at: time)
             return
@@ -66,7 +66,7 @@ extension Inventory {
             guard attachment.kind == .observed, attachment.isValid(at: time, addressExpiry: expiry),
                   holder == nil || attachment.asset == holder
             else { continue }
-            split(index, at: time)
+            split(index, at: time, by: origin())
             released = true
         }
         // A release that arrives before the grant it ends leaves a mark,
@@ -77,6 +77,10 @@ extension Inventory {
         }
     }
 
+    /// Between the origin of an interval and the origin of the event that
+    /// cut it, in the origin of the part that resumes after the cut.
+    static let splitNote = ", resumed after a cut by "
+
     /// An empty interval that records when a holder's lease ended.
     static func isReleaseMarker(_ attachment: Attachment) -> Bool {
         attachment.to == attachment.from
@@ -84,7 +88,13 @@ extension Inventory {
 
     /// Ends an interval at `time`; sightings of its holder after `time`
     /// open a new interval of that holder, as in-order arrival would have.
-    private func split(_ index: Int32, at time: EventTime) {
+    /// `splitter` is the event or action that ended it (its origin).
+    ///
+    /// The reopened interval's origin names the event that opened the one
+    /// it was cut from and the one that cut it: the event of its first
+    /// sighting is not known, as sightings keep their times alone (a
+    /// reference per sighting would cost memory for every attachment).
+    private func split(_ index: Int32, at time: EventTime, by splitter: @autoclosure () -> String) {
         let original = attachments[Int(index)]
         let later = original.recentSightings.filter { $0 > time }
         update(index) { attachment in
@@ -94,8 +104,11 @@ extension Inventory {
             if attachment.lastSeen < attachment.from { attachment.lastSeen = attachment.from }
         }
         if let resumed = later.first {
+            let opener = original.origin.components(separatedBy: Self.splitNote).first
+                ?? original.origin
             let reopened = attach(original.key, to: original.asset, kind: .observed,
-                                  from: resumed, to: original.to, origin: original.origin)
+                                  from: resumed, to: original.to,
+                                  origin: opener + Self.splitNote + splitter())
             update(reopened) { attachment in
                 attachment.recentSightings = later
                 attachment.lastSeen = max(later.last ?? resumed, original.lastSeen)

@@ -146,6 +146,27 @@ import Testing
         #expect(inventory.holderNames(shared, at: Fixture.clock("11:00")) == [])
     }
 
+    /// A late event that cuts an interval in two: the part after the cut
+    /// is the first host's again, from its next sighting (12:00), and its
+    /// origin names the event that opened the interval and the one that
+    /// cut it, not the first event alone as if it had been seen at 12:00.
+    @Test func aResumedIntervalNamesTheEventThatCutIt() throws {
+        let inventory = Inventory()
+        let first = Fixture.host("ws-a", at: Fixture.clock("10:00"), ips: ["10.0.0.5"])
+        let late = Fixture.host("ws-b", at: Fixture.clock("11:00"), ips: ["10.0.0.5"])
+        inventory.feed([first, Fixture.host("ws-a", at: Fixture.clock("12:00"), ips: ["10.0.0.5"]),
+                        late])
+        let timeline = inventory.timeline(of: AtomKey(scope: Fixture.scope,
+                                                      atom: Fixture.ip("10.0.0.5")))
+            .sorted { $0.from < $1.from }
+        #expect(timeline.map(\.from) == [Fixture.clock("10:00"), Fixture.clock("11:00"),
+                                         Fixture.clock("12:00")])
+        #expect(timeline.map(\.origin) == [
+            first.reference, late.reference,
+            first.reference + ", resumed after a cut by " + late.reference,
+        ])
+    }
+
     /// Three hosts in an hour is still not shared (the bound is "more than 3").
     @Test func threeHostsAreNotShared() {
         let inventory = Inventory()
