@@ -418,7 +418,9 @@ enum IngestCommand {
                 + "\(Formatting.decimal(summary.seconds, places: 2)) s "
                 + "(\(Formatting.count(Int(summary.eventsPerSecond))) lines/s, "
                 + "\(Formatting.decimal(summary.seconds > 0 ? megabytes / summary.seconds : 0)) MB/s)",
-            "  malformed lines        \(Formatting.count(summary.malformed))",
+            // An unfinished last line is counted on its own line below.
+            "  malformed lines        "
+                + "\(Formatting.count(summary.malformed - summary.unterminatedLastLines))",
             "  enriched events        \(Formatting.count(summary.enriched))"
                 + (summary.ambiguous > 0 ? " (\(Formatting.count(summary.ambiguous)) ambiguous)" : ""),
             "  atoms seen             \(Formatting.count(summary.atomsSeen))",

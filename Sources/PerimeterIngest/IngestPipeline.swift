@@ -294,7 +294,12 @@ public final class IngestPipeline {
                                     arrival: now)
         } catch {
             summary.malformed += 1
-            onProblem(LineProblem(source: source, line: lineNumber, message: error.message,
+            // A last line with no newline is most likely still being
+            // written: the warning says it is not lost (see `ingest(path:)`).
+            let message = mayBeUnfinished
+                ? error.message + " (the last line, with no newline yet: read again next run)"
+                : error.message
+            onProblem(LineProblem(source: source, line: lineNumber, message: message,
                                   code: error.code.rawValue, byteOffset: error.byteOffset))
             if let rejects, !mayBeUnfinished {
                 do {

@@ -649,6 +649,12 @@ struct CommandLineEndToEndTests {
         #expect(first.status == 0, "\(first.standardError)")
         #expect(first.standardError.contains("in.ndjson:3:"), "\(first.standardError)")
         #expect(first.standardError.contains("read again next run"), "\(first.standardError)")
+        // Counted on a line of its own, not among the malformed lines.
+        #expect(first.standardError.contains("malformed lines        1\n"),
+                "\(first.standardError)")
+        #expect(first.standardError.contains("without a newline, read again next run (a writer "
+                                             + "may not have finished them): 1"),
+                "\(first.standardError)")
         // The malformed line in the middle is a reject; the unfinished last one is not.
         #expect(try String(contentsOfFile: rejects, encoding: .utf8) == broken + "\n")
         #expect(try cli.counters()["events_read"] == 2)
