@@ -42,6 +42,21 @@ extension Inventory {
         assets[asset.id] = asset
     }
 
+    /// The first attachment of `key` to `asset` that no end closed yet.
+    /// Asked for every identifier of every host and account event: no
+    /// array is made.
+    func firstOpenAttachment(of key: AtomKey, on asset: AssetID) -> Int32? {
+        guard let atomID = timelines.id(of: key) else { return nil }
+        var found: Int32?
+        timelines.forEachIndex(atomID) { index in
+            if found == nil, attachments[Int(index)].asset == asset,
+               attachments[Int(index)].to == nil {
+                found = index
+            }
+        }
+        return found
+    }
+
     /// The attachments of `key` to `asset` that no end closed yet.
     func openAttachments(of key: AtomKey, on asset: AssetID) -> [Int32] {
         (timelines[key] ?? []).filter {

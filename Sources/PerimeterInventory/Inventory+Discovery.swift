@@ -459,19 +459,11 @@ extension Inventory {
 
     /// Widens an asset's first and last seen times to include `time`.
     func touch(_ asset: AssetID, at time: EventTime) {
-        // In place: copying the asset out and back retains all its texts.
+        // In place, through one mutating call: reading a field of
+        // `assets.values[index]` copied the whole asset out (retaining all
+        // its texts) for each comparison.
         guard let index = assets.index(forKey: asset) else { return }
-        let date = time.date
-        var changed = false
-        if assets.values[index].firstSeen.map({ date < $0 }) ?? true {
-            assets.values[index].firstSeen = date
-            changed = true
-        }
-        if assets.values[index].lastSeen.map({ date > $0 }) ?? true {
-            assets.values[index].lastSeen = date
-            changed = true
-        }
-        if changed {
+        if assets.values[index].widenSeenTimes(to: time.date) {
             // Only the seen times moved: the store updates just those.
             if !pending.assets.contains(asset) { pending.seenAssets.insert(asset) }
         }
@@ -482,15 +474,15 @@ extension Inventory {
                                    outcome: inout ObservationOutcome) {
         guard !rejected.contains(RejectedAtom(asset: asset, atom: atom)) else { return }
         let key = AtomKey(scope: event.scope, atom: atom)
-        var own = openAttachments(of: key, on: asset)
+        var own = firstOpenAttachment(of: key, on: asset)
         // An entity-less asset that an entity's event found holds the atom
         // community-wide: that attachment is refreshed, not doubled in the
         // entity (the asset showed its hostname twice).
-        if own.isEmpty && event.scope.entity != nil {
-            own = openAttachments(of: AtomKey(scope: event.scope.communityWide, atom: atom),
-                                  on: asset)
+        if own == nil && event.scope.entity != nil {
+            own = firstOpenAttachment(of: AtomKey(scope: event.scope.communityWide, atom: atom),
+                                      on: asset)
         }
-        if let index = own.first {
+        if let index = own {
             let held = attachments[Int(index)]
             if event.time < held.from {
                 // An earlier sighting that arrives late moves the start back.
@@ -544,5 +536,22 @@ private struct EnabledRules {
             case .addressLeases: addressLeases = true
             }
         }
+    }
+}
+
+extension Asset {
+    /// Moves the first seen time back and the last seen time forward so
+    /// that both include `date`; true when either moved.
+    fileprivate mutating func widenSeenTimes(to date: Date) -> Bool {
+        var changed = false
+        if firstSeen.map({ date < $0 }) ?? true {
+            firstSeen = date
+            changed = true
+        }
+        if lastSeen.map({ date > $0 }) ?? true {
+            lastSeen = date
+            changed = true
+        }
+        return changed
     }
 }
