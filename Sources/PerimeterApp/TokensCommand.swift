@@ -10,7 +10,9 @@ enum TokensCommand {
             + "on standard output; only its SHA-256 is stored.",
         usage: "tokens create --community C --role admin|analyst|reader|ingest [--name N] "
             + "[--expires DATE] | --operator",
-        options: CommonOptions.store + [
+        options: storeOptions + [
+            .init(name: "--community", valueName: "NAME",
+                  help: "The community the token belongs to (required but with --operator)."),
             .init(name: "--role", valueName: "ROLE",
                   help: "admin (also tokens, properties, rules), analyst (change assets), "
                       + "reader (read), ingest (send events)."),
@@ -22,6 +24,10 @@ enum TokensCommand {
         ],
         example: "TOKEN=$(perimeter tokens create --community acme --role analyst --name soc-bot)")
 
+    /// The store's options but the community, which `create` requires
+    /// and `revoke` does not take (a token's id names it).
+    private static let storeOptions = CommonOptions.store.filter { $0.name != "--community" }
+
     static let listSpec = CommandSpec(
         name: "tokens list", summary: "List tokens (never their secrets).",
         usage: "tokens list [--community C] [--all]",
@@ -32,7 +38,7 @@ enum TokensCommand {
 
     static let revokeSpec = CommandSpec(
         name: "tokens revoke", summary: "Revoke a token by its id: it stops working at once.",
-        usage: "tokens revoke ID", options: CommonOptions.store,
+        usage: "tokens revoke ID", options: storeOptions,
         example: "perimeter tokens revoke 5f0c…")
 
     static func run(_ raw: [String]) throws -> Int32 {

@@ -122,7 +122,7 @@ public struct AssetDraftBuilder: Sendable {
         if let text = row.reviewed?.lowercased(), !text.isEmpty {
             guard let value = ["true": true, "yes": true, "1": true, "false": false, "no": false,
                                "0": false][text] else {
-                throw RowProblem(column: "reviewed", message: "reviewed must be true or false, not '\(text)'")
+                throw RowProblem(column: "reviewed", message: "reviewed must be true or false (or yes/no, 1/0), not '\(text)'")
             }
             reviewed = value
         }

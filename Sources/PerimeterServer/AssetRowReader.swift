@@ -25,6 +25,13 @@ public enum AssetRowReader {
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
         for record in records.dropFirst() {
             if record.fields.allSatisfy({ $0.isEmpty }) { continue }
+            if let opened = record.unclosedQuoteLine {
+                // The rest of the file went into one field: say why.
+                rows.append((record.line, .failure(RowProblem(
+                    column: nil, message: "the quoted field opened on line \(opened) is never "
+                        + "closed (a quote inside a field is written twice: \"\")"))))
+                continue
+            }
             guard record.fields.count == columns.count else {
                 rows.append((record.line, .failure(RowProblem(
                     column: nil, message: "\(record.fields.count) fields; the header has \(columns.count)"))))
@@ -59,6 +66,8 @@ public enum AssetRowReader {
     struct Record {
         var line: Int
         var fields: [String]
+        /// The line of a quote the text ends inside, for the last record.
+        var unclosedQuoteLine: Int?
     }
 
     /// Splits CSV text into records: quoted fields may hold commas,
@@ -68,6 +77,7 @@ public enum AssetRowReader {
         var fields: [String] = []
         var field = ""
         var inQuotes = false
+        var quoteLine = 1
         var line = 1
         var recordLine = 1
         var characters = Array(text)
@@ -89,6 +99,7 @@ public enum AssetRowReader {
                 }
             } else if c == "\"" && field.isEmpty {
                 inQuotes = true
+                quoteLine = line
             } else if c == "," {
                 fields.append(field)
                 field = ""
@@ -104,9 +115,10 @@ public enum AssetRowReader {
             }
             index += 1
         }
-        if !field.isEmpty || !fields.isEmpty {
+        if !field.isEmpty || !fields.isEmpty || inQuotes {
             fields.append(field)
-            records.append(Record(line: recordLine, fields: fields))
+            records.append(Record(line: recordLine, fields: fields,
+                                  unclosedQuoteLine: inQuotes ? quoteLine : nil))
         }
         return records
     }
@@ -190,7 +202,11 @@ public enum AssetRowReader {
         case nil: break
         case let byType as [String: Any]:
             for (type, values) in byType.sorted(by: { $0.key < $1.key }) {
-                let list = (values as? [String]) ?? (values as? String).map { [$0] } ?? []
+                // One value may stand alone; anything else was dropped unseen.
+                guard let list = (values as? [String]) ?? (values as? String).map({ [$0] }) else {
+                    return .failure(RowProblem(column: "atoms", message: "the \(type) atoms must "
+                                               + "be a list of text (or one text)"))
+                }
                 row.atoms += list.map { (type, $0) }
             }
         case let list as [[String: Any]]:

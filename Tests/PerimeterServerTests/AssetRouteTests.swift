@@ -407,6 +407,40 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// Rows that an import used to take wrongly are refused, each with its
+    /// row, column and why: atoms of a type given as a number (they were
+    /// dropped unseen), a review status that is not a boolean (in CSV,
+    /// the reason names every spelling taken), and, in CSV, a quote never
+    /// closed (the rest of the file went into one field).
+    @Test func importRefusesRowsItUsedToMisread() async throws {
+        let server = try await TestServer.start()
+        let lines = [
+            #"{"name":"ws-01","category":"host","atoms":{"hostname":7}}"#,
+            #"{"name":"ws-02","category":"host","reviewed":"maybe"}"#,
+            #"{"name":"ws-03","category":"host","atoms":{"hostname":"ws-03"}}"#,
+        ]
+        let json = try await server.call(
+            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
+            body: Array((lines.joined(separator: "\n") + "\n").utf8)).json()
+        #expect(json["imported"] as? Int == 1)
+        let refused = json["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [1, 2])
+        #expect(refused.map { $0["column"] as? String } == ["atoms", "reviewed"])
+
+        let csv = "name,category,reviewed,description\nws-04,host,yes,fine\nws-05,host,maybe,x\n"
+            + "ws-06,host,no,\"never closed\nws-07,host,no,x\n"
+        let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                           body: Array(csv.utf8)).json()
+        #expect(result["imported"] as? Int == 1)
+        let csvRefused = result["refused"] as? [[String: Any]] ?? []
+        #expect(csvRefused.map { $0["row"] as? Int } == [3, 4])
+        #expect((csvRefused.first?["reason"] as? String)?.contains("(or yes/no, 1/0)") == true,
+                "\(csvRefused)")
+        #expect((csvRefused.last?["reason"] as? String)?.contains("opened on line 4 is never closed")
+                == true, "\(csvRefused)")
+        await server.stop()
+    }
+
     /// A refusal keeps the caller's value out (SPEC §8) but not our own
     /// suggestion: "did you mean 'host'" is useless as "did you mean '…'".
     @Test func refusalsSuggestButDoNotEcho() async throws {
