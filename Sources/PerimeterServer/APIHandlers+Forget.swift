@@ -128,11 +128,13 @@ public enum ForgetSummary {
             ? "dry run: would erase \(outcome.rowsErased) rows (nothing was changed)"
             : "erased \(outcome.rowsErased) rows"]
         let tables = Set(outcome.deleted.keys).union(outcome.redacted.keys).sorted()
+        // As wide as the longest name (a fixed 16 cut attachment_sightings).
+        let width = (tables.map(\.count).max() ?? 0) + 2
         for table in tables {
             var parts: [String] = []
             if let count = outcome.deleted[table] { parts.append("\(count) deleted") }
             if let count = outcome.redacted[table] { parts.append("\(count) redacted") }
-            lines.append("  " + table.padding(toLength: 16, withPad: " ", startingAt: 0)
+            lines.append("  " + table.padding(toLength: width, withPad: " ", startingAt: 0)
                          + parts.joined(separator: ", "))
         }
         if tables.isEmpty { lines.append("  no row holds it") }

@@ -51,6 +51,12 @@ struct ForgetCommandTests {
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.outputLines.first?.hasPrefix("erased ") == true)
         #expect(result.outputLines.contains { $0.hasPrefix("  attachments ") })
+        // Each table's name stands whole, two spaces at least before its
+        // count (a fixed width cut `attachment_sightings`).
+        for line in result.outputLines.dropFirst() {
+            #expect(line.wholeMatch(of: #/ {2}[a-z_]+ {2,}[0-9]+ (deleted|redacted).*/#) != nil,
+                    "\(line)")
+        }
         #expect(!result.outputText.contains("ann.lee@example.com"))
         let after = try Self.cells(cli.store)
         #expect(!after.contains { $0.lowercased().contains("ann.lee@example.com") })
