@@ -17,14 +17,14 @@ enum IngestCommand {
         options: CommonOptions.store + [
             .init(name: "--entity", valueName: "NAME", help: "The entity the events belong to."),
             .init(name: "--output", valueName: "FILE",
-                  help: "Write enriched events there ('-': standard output, the default "
-                      + "unless it is a terminal)."),
+                  help: "Append enriched events there ('-': standard output, the default "
+                      + "unless it is a terminal); a run that resumes continues the file."),
             .init(name: "--no-output", valueName: nil, help: "Write no enriched events."),
             .init(name: "--view", valueName: "VIEW",
                   help: "detection (every asset field, default) or indexed (uuid, name, "
                       + "criticality_value)."),
             .init(name: "--rejects", valueName: "FILE",
-                  help: "Copy malformed lines there (not a file's unfinished last line, "
+                  help: "Append malformed lines there (not a file's unfinished last line, "
                       + "which the next run reads again)."),
             .init(name: "--no-rule", valueName: "RULE",
                   help: "Switch a discovery rule off for this run (repeatable).",
@@ -47,7 +47,7 @@ enum IngestCommand {
                   help: "Sigma-to-ECS mapping instead of the built-in one ('none': names "
                       + "as written, no log-source gates)."),
             .init(name: "--alerts", valueName: "FILE",
-                  help: "Also write alerts as NDJSON there: one line per alert opened or "
+                  help: "Also append alerts as NDJSON there: one line per alert opened or "
                       + "updated, at each batch commit (the last line of an id is its state)."),
             .init(name: "--alert-window", valueName: "DURATION",
                   help: "Matches of a rule on the same assets within it join the open "
@@ -514,10 +514,12 @@ final class FileSink: EnrichedEventSink {
         self.contents = contents
     }
 
-    /// Creates or truncates `path`, readable by its owner only: enriched
-    /// events are raw events (SPEC §8).
+    /// Creates `path`, readable by its owner only (enriched events are raw
+    /// events, SPEC §8), or appends to it: a run that resumes after a
+    /// killed one continues the output the killed one began (truncating it
+    /// lost every line of the batches the store had already committed).
     init(path: String, contents: String = "enriched events") throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw OutputError(message: "cannot open '\(path)' for writing: "
                                       + String(cString: strerror(errno)))

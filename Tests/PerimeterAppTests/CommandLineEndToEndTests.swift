@@ -562,6 +562,36 @@ struct CommandLineEndToEndTests {
         #expect(result.status == 0)
     }
 
+    /// A run that resumes continues the enriched output the run before it
+    /// began: each event's enriched line is in the file once (the file was
+    /// truncated at each run, so a run resuming after a kill lost the lines
+    /// of every batch already committed).
+    @Test func aResumedRunContinuesTheOutputFile() throws {
+        guard let cli = try H.make("output-append") else { return }
+        defer { cli.remove() }
+        let second = #"{"@timestamp":"2024-05-01T10:05:00Z","host":{"name":"ws-2"}}"# + "\n"
+        let input = try cli.directory.write("in.ndjson", H.oneHostEvent)
+        let output = cli.directory.path("enriched.ndjson")
+        func lines() throws -> [String] {
+            try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        #expect(try cli.run(["ingest", "--output", output, input]).status == 0)
+        let first = try lines()
+        #expect(first.count == 1)
+        // Nothing new: nothing written, nothing lost.
+        #expect(try cli.run(["ingest", "--output", output, input]).status == 0)
+        #expect(try lines() == first)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(second.utf8))
+        try handle.close()
+        #expect(try cli.run(["ingest", "--output", output, input]).status == 0)
+        let all = try lines()
+        #expect(all.count == 2)
+        #expect(all.first == first.first)
+        #expect(all.last?.contains("\"ws-2\"") == true)
+    }
+
     /// A file the ingest writes that is one it reads, the store, or
     /// another it writes is refused before anything is opened: the input
     /// and the store are left whole.
