@@ -33,6 +33,10 @@ public struct Router: HTTPHandler {
     /// Told about errors that are not `HTTPError`s, with the route template.
     public var unexpectedErrorHook: (@Sendable (any Error, String) -> Void)?
 
+    /// Rewrites every error a handler throws before it is answered, with
+    /// the request it answers (the API takes the caller's values out).
+    public var errorFilter: (@Sendable (HTTPError, HTTPRequest) -> HTTPError)?
+
     public init() {}
 
     /// Registers `handler` for `method` on `template`.
@@ -100,7 +104,7 @@ public struct Router: HTTPHandler {
         do {
             response = try await handler(routed)
         } catch let error as HTTPError {
-            response = error.response
+            response = (errorFilter?(error, routed) ?? error).response
         } catch {
             unexpectedErrorHook?(error, template)
             response = HTTPError.internalError().response

@@ -56,7 +56,7 @@ enum APIErrors {
     /// A store error as an answer; its message can quote values, so only
     /// its code and a redacted message go out.
     static func from(_ error: StoreError) -> HTTPError {
-        let message = Redaction.redactQuoted(error.message)
+        let message = error.message
         switch error.code {
         case .notFound: return HTTPError(status: 404, code: .notFound, message: message)
         case .conflict: return HTTPError(status: 409, code: "conflict", message: message)
@@ -67,21 +67,149 @@ enum APIErrors {
     }
 }
 
+/// The values a request carried (its query values, path parameters, and
+/// the texts of its body), to take out of what answers it: an error body
+/// must not quote a personal value back (SPEC §8), whatever quotes or
+/// apostrophes the value holds, which a reading of the message's quotes
+/// alone cannot tell from ours. Names (query parameters, JSON keys, CSV
+/// columns) stay: they are the API's words, and the caller needs to know
+/// which one was refused.
+struct CallerValues {
+    /// Each value in lower case, one text per character, under its first
+    /// `shortest` characters, so that a message is searched position by
+    /// position whatever the number of values (an import's body holds
+    /// every field of its file).
+    private var byPrefix: [String: [[String]]] = [:]
+
+    /// Values this short are most likely words of ours ("id", "yes"): the
+    /// quoted spans of the message still hide them (`Redaction`).
+    static let shortest = 4
+
+    init(of request: HTTPRequest) {
+        var found: Set<String> = []
+        func add(_ text: String) {
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.count >= Self.shortest { found.insert(trimmed) }
+        }
+        request.queryItems.forEach { add($0.value) }
+        request.pathParameters.values.forEach(add)
+        if !request.body.isEmpty {
+            if let object = try? JSONSerialization.jsonObject(with: Data(request.body),
+                                                             options: [.fragmentsAllowed]) {
+                Self.collect(object, into: add)
+            } else {
+                // Lines of JSON (an import), else CSV or any text: the texts
+                // of each JSON line, or every field of the line.
+                let text = String(decoding: request.body, as: UTF8.self)
+                for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+                    if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) {
+                        Self.collect(object, into: add)
+                    } else if number > 0 || !line.contains(",") {
+                        // (A CSV header names columns: the API's words.)
+                        add(String(line))
+                        for field in line.split(separator: ",") {
+                            add(String(field).trimmingCharacters(
+                                in: CharacterSet(charactersIn: "\"")))
+                        }
+                    }
+                }
+            }
+        }
+        for value in found {
+            let characters = value.map { String($0).lowercased() }
+            byPrefix[characters.prefix(Self.shortest).joined(), default: []].append(characters)
+        }
+    }
+
+    private static func collect(_ object: Any, into add: (String) -> Void) {
+        switch object {
+        case let text as String: add(text)
+        case let list as [Any]: list.forEach { collect($0, into: add) }
+        case let members as [String: Any]: members.values.forEach { collect($0, into: add) }
+        default: break
+        }
+    }
+
+    /// `text` with every caller value in it (in any case) replaced by `…`.
+    func withoutValues(_ text: String) -> String {
+        guard !byPrefix.isEmpty else { return text }
+        let characters = Array(text)
+        let lowered = characters.map { String($0).lowercased() }
+        var result = ""
+        var index = 0
+        while index < characters.count {
+            var longest = 0
+            if index + Self.shortest <= lowered.count,
+               let candidates = byPrefix[lowered[index..<index + Self.shortest].joined()] {
+                for value in candidates where value.count > longest
+                    && index + value.count <= lowered.count
+                    && lowered[index..<index + value.count].elementsEqual(value) {
+                    longest = value.count
+                }
+            }
+            if longest > 0 {
+                result += "…"
+                index += longest
+            } else {
+                result.append(characters[index])
+                index += 1
+            }
+        }
+        return result
+    }
+
+    /// A message without the caller's values, its quoted spans hidden too
+    /// (`Redaction`: a value the server changed, such as an atom's normal
+    /// form, is not among the caller's texts).
+    func scrub(_ text: String) -> String {
+        Redaction.redactQuoted(withoutValues(text))
+    }
+
+    func scrub(_ error: HTTPError) -> HTTPError {
+        var scrubbed = error
+        scrubbed.message = scrub(error.message)
+        scrubbed.details = error.details.mapValues(scrub)
+        return scrubbed
+    }
+
+    /// A detail is a name of ours or a value, never a sentence: only the
+    /// caller's values go.
+    private func scrub(_ detail: HTTPErrorDetail) -> HTTPErrorDetail {
+        switch detail {
+        case .string(let text): .string(withoutValues(text))
+        case .int, .bool: detail
+        case .list(let items): .list(items.map(scrub))
+        case .object(let members): .object(members.mapValues(scrub))
+        }
+    }
+}
+
 /// Keeps personal values out of API error bodies.
 enum Redaction {
     /// Replaces every single-quoted span of a message (where our messages
     /// quote input) with `'…'`, except the suggestion of a "did you mean":
     /// that is one of our own words (a category, a field), and the answer
-    /// is useless without it.
+    /// is useless without it. An apostrophe inside a word (`the atom's
+    /// value`, `O'Brien`) neither opens nor closes a span.
     static func redactQuoted(_ message: String) -> String {
+        let characters = Array(message)
+        func isWordCharacter(_ index: Int) -> Bool {
+            characters.indices.contains(index)
+                && (characters[index].isLetter || characters[index].isNumber)
+        }
         var output = ""
         var inQuote = false
         var keepsQuote = false
-        for character in message {
-            if character == "'" {
-                if !inQuote { keepsQuote = output.hasSuffix("did you mean ") }
-                output.append(inQuote && !keepsQuote ? "…'" : "'")
-                inQuote.toggle()
+        for (index, character) in characters.enumerated() {
+            let opens = !inQuote && character == "'" && !isWordCharacter(index - 1)
+            let closes = inQuote && character == "'" && !isWordCharacter(index + 1)
+            if opens {
+                keepsQuote = output.hasSuffix("did you mean ")
+                output.append("'")
+                inQuote = true
+            } else if closes {
+                output.append(keepsQuote ? "'" : "…'")
+                inQuote = false
             } else if !inQuote || keepsQuote {
                 output.append(character)
             }

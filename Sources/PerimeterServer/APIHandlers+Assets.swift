@@ -66,7 +66,7 @@ extension APIHandlers {
     }
 
     static func fieldError(_ problem: RowProblem) -> HTTPError {
-        APIErrors.invalidField(problem.column ?? "body", Redaction.redactQuoted(problem.message))
+        APIErrors.invalidField(problem.column ?? "body", problem.message)
     }
 
     func updateAsset(_ context: APIContext) async throws -> HTTPResponse {
@@ -155,7 +155,7 @@ extension InventoryService {
                 let draft = try builder.draft(from: row, now: EventTime(Date()))
                 if let refusal = try store.refusal(of: draft, claimed: &claimed) {
                     throw HTTPError(status: 409, code: "atom_conflict",
-                                    message: Redaction.redactQuoted(refusal),
+                                    message: refusal,
                                     details: ["field": .string("atoms")])
                 }
                 drafts.append(draft)

@@ -31,11 +31,14 @@ extension APIHandlers {
         }
         let (imported, refused) = try await service.importRows(
             rows, community: context.community, actor: context.actor)
+        // A reason may quote this row's values or another row's (a name
+        // given twice): every value of the body is taken out.
+        let values = CallerValues(of: context.request)
         return JSONFields.response([
             "imported": imported,
             "refused": refused.map { number, problem in
                 ["row": number, "column": problem.column ?? NSNull(),
-                 "reason": Redaction.redactQuoted(problem.message)] as [String: Any]
+                 "reason": values.scrub(problem.message)] as [String: Any]
             },
         ])
     }

@@ -68,14 +68,14 @@ extension InventoryService {
                 actor: String, dryRun: Bool) throws -> ForgetOutcome {
         let type: AtomType
         do { type = try AtomType(parsing: typeName) } catch {
-            throw APIErrors.invalidField("type", Redaction.redactQuoted(error.message))
+            throw APIErrors.invalidField("type", error.message)
         }
         let atom: Atom
         do {
             atom = try AssetDraftBuilder(store: store, community: community)
                 .atom(type.rawValue, value, category: type.category)
         } catch let problem as RowProblem {
-            throw APIErrors.invalidField("value", Redaction.redactQuoted(problem.message))
+            throw APIErrors.invalidField("value", problem.message)
         }
         try persistPending()
         let outcome = try store.forget(atom, community: community, entity: entity, actor: actor,

@@ -137,7 +137,7 @@ struct AssetPatch: Sendable {
             do {
                 asset.properties[name] = try builder.property(name, text, category: asset.category)
             } catch let problem as RowProblem {
-                throw APIErrors.invalidField("properties.\(name)", Redaction.redactQuoted(problem.message))
+                throw APIErrors.invalidField("properties.\(name)", problem.message)
             }
         }
     }

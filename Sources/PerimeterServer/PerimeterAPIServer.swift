@@ -65,6 +65,9 @@ public final class PerimeterAPIServer: Sendable {
             }
         }
         let log = options.log
+        router.errorFilter = { error, request in
+            CallerValues(of: request).scrub(error)
+        }
         router.unexpectedErrorHook = { error, route in
             log("unexpected error route=\(route) error=\(type(of: error))")
         }

@@ -428,7 +428,7 @@ struct AssetRouteTests {
         #expect(refused.map { $0["column"] as? String } == ["atoms", "reviewed"])
 
         let csv = "name,category,reviewed,description\nws-04,host,yes,fine\nws-05,host,maybe,x\n"
-            + "ws-06,host,no,\"never closed\nws-07,host,no,x\n"
+            + "ws-06,host,no,\"an unterminated text\nws-07,host,no,x\n"
         let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
                                            body: Array(csv.utf8)).json()
         #expect(result["imported"] as? Int == 1)
@@ -438,6 +438,35 @@ struct AssetRouteTests {
                 "\(csvRefused)")
         #expect((csvRefused.last?["reason"] as? String)?.contains("opened on line 4 is never closed")
                 == true, "\(csvRefused)")
+        await server.stop()
+    }
+
+    /// A value with quotes of its own stays out of an error body too: one
+    /// that imitates a suggestion, one with an apostrophe, and a name an
+    /// import quotes from another row (each came back whole, or its end
+    /// after the apostrophe did).
+    @Test func valuesWithQuotesStayOutOfErrorBodies() async throws {
+        let server = try await TestServer.start()
+        for category in ["x' did you mean 'jdoe@corp.example", "O'Brien-ssn-123-45-6789"] {
+            let response = try await server.call("POST", "/v1/assets", as: "acme/analyst",
+                                                 json: ["name": "a", "category": category])
+            #expect(response.status == 422)
+            for secret in ["jdoe", "Brien", "6789"] {
+                #expect(!response.text.contains(secret), "\(response.text)")
+            }
+        }
+        let lines = [
+            #"{"name":"O'Neil jdoe@corp.example","category":"host","atoms":{"hostname":["pc-9"]}}"#,
+            #"{"name":"pc-9-bis","category":"host","atoms":{"hostname":["pc-9"]}}"#,
+        ]
+        let imported = try await server.call(
+            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
+            body: Array((lines.joined(separator: "\n") + "\n").utf8))
+        #expect(try imported.json()["imported"] as? Int == 1)
+        #expect(imported.text.contains("refused"))
+        for secret in ["jdoe", "Neil", "pc-9"] {
+            #expect(!imported.text.contains(secret), "\(imported.text)")
+        }
         await server.stop()
     }
 
