@@ -428,6 +428,16 @@ enum Schema {
     /// Brings a database to the latest schema, one transaction per step.
     static func migrate(_ database: Database) throws {
         var version = try database.statement("PRAGMA user_version").firstRow { Int($0.int(0)) } ?? 0
+        // A database of something else, given as the store by mistake, is
+        // left as it is (its tables would have had ours added beside them).
+        if version == 0, let table = try database.statement(
+            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
+        ).firstRow([], { $0.text(0) }) {
+            throw StoreError(code: .invalid,
+                             message: "'\(database.path)' is an SQLite database but not a "
+                                 + "Perimeter store (it holds a table '\(table)' and no Perimeter "
+                                 + "schema); give the path of a store, or of a file to create")
+        }
         guard version <= migrations.count else {
             throw StoreError(code: .newerSchema,
                              message: "the store '\(database.path)' has schema version \(version), "

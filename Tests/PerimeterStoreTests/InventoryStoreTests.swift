@@ -2,6 +2,7 @@ import Foundation
 import PerimeterTestSupport
 import PerimeterInventory
 import PerimeterModel
+import PerimeterSQLite
 import PerimeterStore
 import Testing
 
@@ -103,6 +104,27 @@ import Testing
         let store = try makeStore()
         try store.database.execute("PRAGMA user_version = \(InventoryStore.schemaVersion + 1)")
         #expect(throws: StoreError.self) { _ = try InventoryStore(path: store.path) }
+    }
+
+    /// An SQLite database of something else, given as the store, is
+    /// refused and left as it was: it had Perimeter's tables added to it.
+    @Test func aForeignDatabaseIsNotMadeAStore() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("customers.db").path
+        do {
+            let other = try Database(path: path)
+            try other.execute("CREATE TABLE customers (name TEXT)")
+        }
+        #expect {
+            _ = try InventoryStore(path: path)
+        } throws: { error in
+            (error as? StoreError)?.message.contains("not a Perimeter store") == true
+        }
+        let other = try Database(path: path)
+        let tables = try other.statement("SELECT name FROM sqlite_master ORDER BY name")
+            .rows([]) { $0.text(0) }
+        #expect(tables == ["customers"])
     }
 
     /// Creating an asset whose exclusive atom another asset holds is refused
