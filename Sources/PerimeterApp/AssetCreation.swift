@@ -97,7 +97,10 @@ enum AssetCreation {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw UsageError("cannot read '\(path)'")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        let text: String
+        do { text = try AssetRowReader.text(of: data) } catch {
+            throw UsageError("cannot import '\(path)': \(error.message)")
+        }
         let format = arguments.value("--format")
             ?? (path.hasSuffix(".csv") ? "csv"
                 : path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || text.first == "{" ? "jsonl" : "csv")

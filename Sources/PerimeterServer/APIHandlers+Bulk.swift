@@ -10,7 +10,11 @@ extension APIHandlers {
     // MARK: - Import and export
 
     func importAssets(_ context: APIContext) async throws -> HTTPResponse {
-        let text = String(decoding: context.request.body, as: UTF8.self)
+        let text: String
+        do { text = try AssetRowReader.text(of: context.request.body) } catch {
+            throw HTTPError(status: 400, code: .malformedBody,
+                            message: "import refused: \(error.message)")
+        }
         let contentType = context.request.headers["Content-Type"]?.lowercased() ?? ""
         let format = context.request.query["format"]
             ?? (contentType.contains("csv") ? "csv"

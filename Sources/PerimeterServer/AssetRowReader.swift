@@ -123,6 +123,20 @@ public enum AssetRowReader {
         return records
     }
 
+    /// The text of an import file or body, refused whole when it is not
+    /// UTF-8: decoding repaired it, and a Latin-1 `Société` was imported
+    /// as `Soci�t�` with no row refused.
+    public static func text(of bytes: some Collection<UInt8>) throws(RowProblem) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var line = 1
+        for part in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            if String(validating: part, as: UTF8.self) == nil { break }
+            line += 1
+        }
+        throw RowProblem(column: nil, message: "line \(line) is not UTF-8 text (a file in "
+                         + "another encoding, such as Latin-1, must be converted to UTF-8 first)")
+    }
+
     /// One JSON object per line.
     public static func jsonLines(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []

@@ -441,6 +441,21 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A body that is not UTF-8 is refused whole, naming the line (it was
+    /// repaired into replacement characters and imported).
+    @Test func anImportThatIsNotUTF8IsRefused() async throws {
+        let server = try await TestServer.start()
+        let latin1: [UInt8] = Array("name,category\nws-01,host\nSoci".utf8) + [0xE9]
+            + Array("t".utf8) + [0xE9] + Array("-srv,host\n".utf8)
+        let response = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                             body: latin1)
+        #expect(response.status == 400)
+        #expect(response.text.contains("line 3 is not UTF-8 text"), "\(response.text)")
+        let listed = try await server.call("GET", "/v1/assets", as: "acme/reader").json()
+        #expect(listed["total"] as? Int == 0)
+        await server.stop()
+    }
+
     /// A value with quotes of its own stays out of an error body too: one
     /// that imitates a suggestion, one with an apostrophe, and a name an
     /// import quotes from another row (each came back whole, or its end
