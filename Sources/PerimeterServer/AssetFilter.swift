@@ -34,7 +34,13 @@ enum AssetFilter {
             }
             query.categories.append(category)
         }
+        // An asset holds at most `Asset.maximumTagCount` tags; a thousand
+        // `tag=` passed SQLite's limit of expressions and answered 500.
         query.tags = values["tag"] ?? []
+        guard query.tags.count <= Asset.maximumTagCount else {
+            throw APIErrors.invalidQuery("tag", "is given \(query.tags.count) times; a filter "
+                                         + "takes \(Asset.maximumTagCount) tags at most")
+        }
         let low = try bound("criticality_min")
         let high = try bound("criticality_max")
         if low != nil || high != nil {

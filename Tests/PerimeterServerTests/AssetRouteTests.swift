@@ -441,6 +441,20 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A filter of more tags than an asset can hold is a 400 naming the
+    /// parameter (a thousand answered 500); as many as it can hold work.
+    @Test func aFilterOfTooManyTagsIsRefused() async throws {
+        let server = try await TestServer.start()
+        func tags(_ count: Int) -> String { (0..<count).map { "tag=t\($0)" }.joined(separator: "&") }
+        let most = try await server.call("GET", "/v1/assets?" + tags(100), as: "acme/reader")
+        #expect(most.status == 200, "\(most.text)")
+        let over = try await server.call("GET", "/v1/assets?" + tags(1_000), as: "acme/reader")
+        #expect(over.status == 400, "\(over.text)")
+        let error = try over.json()["error"] as? [String: Any]
+        #expect((error?["details"] as? [String: Any])?["parameter"] as? String == "tag")
+        await server.stop()
+    }
+
     /// A body that is not UTF-8 is refused whole, naming the line (it was
     /// repaired into replacement characters and imported).
     @Test func anImportThatIsNotUTF8IsRefused() async throws {
