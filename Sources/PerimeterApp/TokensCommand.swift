@@ -72,6 +72,10 @@ enum TokensCommand {
         let expiry = try arguments.value("--expires").map {
             try CommonOptions.time($0, option: "--expires").date
         }
+        // As the API refuses it: a token that never works is a mistake.
+        if let expiry, expiry <= Date() {
+            throw UsageError("'--expires' is in the past: the token would never work")
+        }
         let store = try CommonOptions.openStore(arguments, creating: true)
         let (secret, _) = try APITokenIssuer.issue(
             in: store, name: arguments.value("--name") ?? role.rawValue, community: community,

@@ -22,6 +22,12 @@ struct CommandLineTests {
         #expect(created.outputLines.count == 1 && token.hasPrefix("pmt_") && token.count == 56)
         let refused = try perimeter.run(["tokens", "create", "--role", "admin"] + db)
         #expect(refused.status == 2)
+        // Born expired: refused, as the API refuses it, and nothing printed.
+        let expired = try perimeter.run(["tokens", "create", "--community", "acme", "--role",
+                                         "reader", "--expires", "2020-01-01T00:00:00Z"] + db)
+        #expect(expired.status == 2)
+        #expect(expired.outputText.isEmpty)
+        #expect(expired.standardError.contains("'--expires' is in the past"))
 
         let asset = try perimeter.run(["assets", "create", "--community", "acme", "--category",
                                        "host", "--name", "DC-01", "--atom", "hostname=dc-01"] + db)
