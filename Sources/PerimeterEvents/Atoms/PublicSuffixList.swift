@@ -60,11 +60,18 @@ public struct PublicSuffixList: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
+            // The reason in words (Foundation's error printed as a whole
+            // dictionary of domains and codes).
+            var isFolder: ObjCBool = false
+            let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+                ? "no such file" : isFolder.boolValue ? "it is a folder"
+                : !FileManager.default.isReadableFile(atPath: path) ? "permission denied"
+                : "it is not UTF-8 text"
             throw AtomError(
                 code: .publicSuffixListUnreadable,
-                message: "cannot read the Public Suffix List '\(path)': \(error) "
+                message: "cannot read the Public Suffix List '\(path)': \(reason) "
                     + "(while loading the registrable-domain rules; install Debian's "
-                    + "'publicsuffix' package or set its path)")
+                    + "'publicsuffix' package or set its path, atoms.public_suffix_list)")
         }
         self.init(parsing: text, extraSuffixes: extraSuffixes)
         guard ruleCount > 0 else {
