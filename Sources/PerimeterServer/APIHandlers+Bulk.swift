@@ -302,6 +302,7 @@ enum AssetCSV {
     }
 
     static func quoted(_ field: String) -> String {
+        let field = AssetRowReader.startsLikeAFormula(field) ? "'" + field : field
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
         else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -38,7 +38,9 @@ public enum AssetRowReader {
                 continue
             }
             var row = AssetRow()
-            for (column, value) in zip(columns, record.fields) {
+            for (column, field) in zip(columns, record.fields) {
+                let value = field.hasPrefix("'") && Self.startsLikeAFormula(field)
+                    ? String(field.dropFirst()) : field
                 let list = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }
                 switch column {
@@ -61,6 +63,17 @@ public enum AssetRowReader {
             rows.append((record.line, .success(row)))
         }
         return rows
+    }
+
+    /// Whether a spreadsheet would read a CSV cell as a formula (`=`, `+`,
+    /// `-`, `@`, a tab or a return first), after any apostrophes: an export
+    /// writes such a cell after one more apostrophe, which a spreadsheet
+    /// shows as text (an event's `=HYPERLINK(…)` user name became a link),
+    /// and an import takes that apostrophe off again, so that what is
+    /// exported imports back unchanged.
+    static func startsLikeAFormula(_ field: some StringProtocol) -> Bool {
+        guard let first = field.first(where: { $0 != "'" }) else { return false }
+        return "=+-@\t\r".contains(first)
     }
 
     struct Record {

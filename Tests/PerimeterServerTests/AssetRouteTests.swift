@@ -499,6 +499,30 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A cell a spreadsheet would read as a formula is exported after an
+    /// apostrophe, which shows it as text (a discovered user name
+    /// `=HYPERLINK(…)` was exported as a live formula), and the export
+    /// imports back into another community with the values unchanged.
+    @Test func exportedCellsAreNotFormulasAndImportBack() async throws {
+        let server = try await TestServer.start()
+        let names = ["=HYPERLINK(\"http://x.example\",\"y\")", "+1-555", "'@home", "plain"]
+        for name in names {
+            try await server.createAsset(["name": name, "category": "account"], as: "acme/analyst")
+        }
+        let export = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader")
+        let cells = export.text.split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").first.map(String.init) ?? "" }
+        #expect(cells.sorted() == ["\"'=HYPERLINK(\"\"http://x.example\"\"", "''@home", "'+1-555",
+                                   "plain"], "\(export.text)")
+        let reimported = try await server.call("POST", "/v1/import?format=csv",
+                                               as: "globex/analyst", body: export.body).json()
+        #expect(reimported["imported"] as? Int == 4, "\(reimported)")
+        let listed = try await server.call("GET", "/v1/assets", as: "globex/reader").json()
+        let back = (listed["assets"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(back.sorted() == names.sorted())
+        await server.stop()
+    }
+
     /// A refusal keeps the caller's value out (SPEC §8) but not our own
     /// suggestion: "did you mean 'host'" is useless as "did you mean '…'".
     @Test func refusalsSuggestButDoNotEcho() async throws {
