@@ -40,11 +40,8 @@ enum CommonOptions {
     }
 
     static func validateScopeName(_ name: String, kind: String) throws {
-        let allowed = name.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)
-        }
-        guard !name.isEmpty, name.count <= 128, allowed else {
-            throw UsageError("invalid \(kind) '\(name)': use letters, digits, '-', '_' or '.'")
+        if let problem = Scope.problem(withName: name) {
+            throw UsageError("invalid \(kind) '\(name)': \(problem)")
         }
     }
 

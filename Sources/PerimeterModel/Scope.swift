@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where an event or an asset lives: a community (a tenant) and, within
 /// it, optionally an entity (a part of the network or a subsidiary).
 ///
@@ -15,5 +17,20 @@ public struct Scope: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String {
         entity.map { "\(community)/\($0)" } ?? community
+    }
+
+    /// Why a community or entity name is refused, nil when it is fine:
+    /// letters, digits, `-`, `_` and `.`, 1 to 128 of them. One rule for
+    /// every way a name comes in (an entity `../../etc` was refused by
+    /// `ingest --entity` but taken by `assets create`, import and HTTP
+    /// intake, whose assets no ingest could then reach).
+    public static func problem(withName name: String) -> String? {
+        let allowed = name.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)
+        }
+        guard !name.isEmpty, name.count <= 128, allowed else {
+            return "use 1 to 128 letters, digits, '-', '_' or '.'"
+        }
+        return nil
     }
 }

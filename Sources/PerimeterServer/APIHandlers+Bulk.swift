@@ -173,9 +173,8 @@ extension APIHandlers {
         // An entity of spaces is none, as an empty one is.
         if let text = context.request.query["entity"]?.trimmingCharacters(in: .whitespaces),
            !text.isEmpty {
-            guard text.count <= 128, !text.holdsControlCharacter else {
-                throw APIErrors.invalidQuery("entity", "must be 1 to 128 characters, none of them "
-                                             + "a control character")
+            if let problem = Scope.problem(withName: text) {
+                throw APIErrors.invalidQuery("entity", problem)
             }
             entity = text
         }

@@ -92,6 +92,9 @@ public struct AssetDraftBuilder: Sendable {
             throw RowProblem(column: "name", message: "a name is required")
         }
         try Self.checkTexts(name: name, tags: row.tags, description: row.description)
+        if let entity = row.entity, !entity.isEmpty, let problem = Scope.problem(withName: entity) {
+            throw RowProblem(column: "entity", message: "invalid entity: \(problem)")
+        }
         guard let categoryText = row.category else {
             throw RowProblem(column: "category", message: "a category is required (account, host or network)")
         }

@@ -441,6 +441,27 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// An entity is named as `ingest --entity` names it, whichever way it
+    /// comes in: `../../etc` was taken by create, import and intake.
+    @Test func entityNamesFollowOneRule() async throws {
+        let server = try await TestServer.start()
+        let created = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "ws-01", "category": "host", "entity": "../../etc",
+        ])
+        #expect(created.status == 422, "\(created.text)")
+        let error = try created.json()["error"] as? [String: Any]
+        #expect((error?["details"] as? [String: Any])?["field"] as? String == "entity")
+        let event = #"{"@timestamp":"2026-03-02T08:00:00Z","host":{"name":"ws-02"}}"# + "\n"
+        let intake = try await server.call("POST", "/v1/events?entity=..%2Fx", as: "acme/ingest",
+                                           body: Array(event.utf8))
+        #expect(intake.status == 400, "\(intake.text)")
+        let fine = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "ws-03", "category": "host", "entity": "DMZ-1.paris_2",
+        ])
+        #expect(fine.status == 201, "\(fine.text)")
+        await server.stop()
+    }
+
     /// A filter of more tags than an asset can hold is a 400 naming the
     /// parameter (a thousand answered 500); as many as it can hold work.
     @Test func aFilterOfTooManyTagsIsRefused() async throws {
