@@ -197,8 +197,11 @@ struct CommandLineEndToEndTests {
     // MARK: - Timeline
 
     /// SPEC §2 "Timeline": a lease to laptop-12, its release, then a lease
-    /// of the same address to laptop-40.
+    /// of the same address to laptop-40. A day alone is its first instant
+    /// (UTC): before the first lease on May 1, laptop-40's on May 2.
     @Test(arguments: [
+        ("2024-05-01", [String]()),
+        ("2024-05-02", ["laptop-40"]),
         ("2024-05-01T07:00:00Z", [String]()),
         ("2024-05-01T08:00:00Z", ["laptop-12"]),
         ("2024-05-01T10:00:00Z", ["laptop-12"]),
