@@ -58,8 +58,14 @@ extension InventoryStore {
                              message: "no asset '\(reference)' in community '\(community)'")
         default:
             let ids = found.map { $0.id.lowercasedText }.joined(separator: ", ")
+            // Five are shown; the count says how many more there are.
+            let total = found.count < 5 ? found.count : try database.statement(
+                "SELECT count(*) FROM assets WHERE community = ?1 AND name = ?2 COLLATE NOCASE"
+            ).firstRow([.text(community), .text(reference)]) { Int($0.int(0)) } ?? found.count
+            let more = total > found.count ? " and \(total - found.count) more" : ""
             throw StoreError(code: .ambiguous,
-                             message: "several assets are named '\(reference)'; give a uuid: \(ids)")
+                             message: "\(total) assets are named '\(reference)'; give a uuid: "
+                                 + "\(ids)\(more)")
         }
     }
 

@@ -106,6 +106,26 @@ import Testing
         #expect(throws: StoreError.self) { _ = try InventoryStore(path: store.path) }
     }
 
+    /// A name seven assets share is refused with five of their uuids and
+    /// the count of the rest (it listed five, as if they were all).
+    @Test func anAmbiguousNameSaysHowManyShareIt() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try makeStore()
+        let now = EventTime(parsing: "2024-05-01T09:00:00Z")!
+        try store.create((0..<7).map { _ in
+            AssetDraft(asset: Asset(name: "docker-agent", category: .host, source: .manual,
+                                    community: "acme", createdAt: now.date), confirmedAtoms: [])
+        }, actor: "test", at: now)
+        #expect {
+            _ = try store.asset(named: "Docker-Agent", community: "acme")
+        } throws: { error in
+            guard let error = error as? StoreError, error.code == .ambiguous else { return false }
+            return error.message.hasPrefix("7 assets are named 'Docker-Agent'; give a uuid: ")
+                && error.message.hasSuffix(" and 2 more")
+                && error.message.split(separator: ",").count == 5
+        }
+    }
+
     /// An SQLite database of something else, given as the store, is
     /// refused and left as it was: it had Perimeter's tables added to it.
     @Test func aForeignDatabaseIsNotMadeAStore() throws {
