@@ -74,6 +74,9 @@ enum AtomsCommand {
                 .filter { entity == nil || $0.key.scope.entity == nil || $0.key.scope.entity == entity }
             let activity = try store.weeklyActivity(of: atom, community: community)
             if timeline.isEmpty && activity.isEmpty && candidates.count > 1 { continue }
+            // "Held by no asset" alone read as a lookup that failed.
+            let shared = try store.sharedScopes(of: atom, community: community)
+                .filter { entity == nil || $0.isEmpty || $0 == entity }
             let holders = timeline.filter { $0.isValid(at: at, addressExpiry: expiry) }
             var names: [AssetID: String] = [:]
             for attachment in timeline where names[attachment.asset] == nil {
@@ -92,10 +95,22 @@ enum AtomsCommand {
                     return item
                 },
                 "activity": activity.map { ["week": $0.0.description, "events": $0.1] },
+                "shared": !shared.isEmpty,
             ])
             text.append("\(atom.type.rawValue) \(atom.value)")
             if holders.isEmpty {
                 text.append("  held by no asset at \(at)")
+            }
+            if !shared.isEmpty {
+                let settings = try CommonOptions.configuration(arguments).inventory
+                let seconds = Int(settings.sharedAddressWindow.milliseconds / 1_000)
+                let window = seconds % 3600 == 0 ? Formatting.count(seconds / 3600, "hour")
+                    : seconds % 60 == 0 ? Formatting.count(seconds / 60, "minute")
+                    : Formatting.count(seconds, "second")
+                text.append("  shared: it moved between more than \(settings.sharedAddressHosts) "
+                            + "hosts within \(window), so no host holds it "
+                            + "since (a NAT gateway, VPN pool, proxy or bridge); its activity "
+                            + "is still counted")
             }
             for holder in holders {
                 text.append("  held at \(at) by \(names[holder.asset] ?? "?") "

@@ -122,6 +122,17 @@ extension InventoryStore {
         }
     }
 
+    /// The entities (empty text: community-wide) in which an atom became a
+    /// shared atom, held by no host (SPEC §2, shared addresses).
+    public func sharedScopes(of atom: Atom, community: String) throws -> [String] {
+        try database.statement("""
+            SELECT entity FROM shared_atoms
+            WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3 ORDER BY entity
+            """).rows([.text(community), .text(atom.type.rawValue), .text(atom.value)]) {
+            $0.text(0)
+        }
+    }
+
     /// Conflicts recorded on an asset's exclusive atoms.
     public func conflicts(involving id: AssetID) throws -> [AtomConflict] {
         let pattern = "%" + id.lowercasedText + "%"

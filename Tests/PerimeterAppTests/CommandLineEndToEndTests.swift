@@ -261,6 +261,11 @@ struct CommandLineEndToEndTests {
         let answer = try #require(shown.outputLines.first.flatMap(H.object))
         let holders = (answer["holders"] as? [[String: Any]] ?? []).names
         #expect(holders == [], "holders of a shared address after \(runs) run(s)")
+        // Said, not left to be read from an empty list of holders.
+        #expect(answer["shared"] as? Bool == true)
+        let text = try cli.run(["atoms", "show", "10.9.9.9"])
+        #expect(text.outputText.contains("shared: it moved between more than 3 hosts within "
+                                         + "1 hour, so no host holds it since"), "\(text.outputText)")
     }
 
     // MARK: - Ingest files and output
