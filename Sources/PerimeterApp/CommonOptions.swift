@@ -29,7 +29,7 @@ enum CommonOptions {
 
     /// An environment variable's value; set but empty (`PERIMETER_CONFIG=`)
     /// counts as unset, as shells mean it, not as a file named "".
-    private static func environment(_ name: String) -> String? {
+    static func environment(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 

@@ -1,12 +1,17 @@
 import Foundation
 import PerimeterDetection
+import PerimeterIngest
 import PerimeterInput
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
 
 /// `perimeter rules check|test`: the detection engineer's tools.
 enum RulesCommands {
     static let help = """
         USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none]
                perimeter rules test RULE EVENTS... [--json] [--mapping FILE|none] [--unmapped]
+                                    [--db FILE [--community NAME] [--entity NAME] [--config FILE]]
 
         check   Parses and compiles Sigma rules and filters (files or folders, read
                 recursively) and reports each problem with file, line and reason, then
@@ -29,11 +34,19 @@ enum RulesCommands {
                         sources (for events in their native shape).
         --unmapped      (test) Runs the compiled-unmapped rules too, their matches marked
                         "compiled-unmapped" (in --json, "status": "compiled-unmapped").
+        --db FILE       (test) Gives each event the asset fields an ingest into that store
+                        would give it (sekoiaio.any_asset.*, sekoiaio.assets.*), matched as of
+                        the event's own time, so that asset-aware rules can be tried; the
+                        store is only read. Without it, events carry no asset fields (any
+                        in the input are removed, as an ingest removes them).
+        --community, --entity, --config  (test, with --db) The scope the events belong
+                        to (default: community 'default') and the configuration file.
 
         EXAMPLES:
           perimeter rules check rules/ --json
           perimeter rules test rules/win_susp_logon.yml events.ndjson
           zcat day-*.ndjson.gz | perimeter rules test rules/ -
+          perimeter rules test rules/dc_logon.yml events.ndjson --db soc.db --community acme
 
         Exit status: 0 ok, 1 when problems were found, 2 on usage errors.
         """
@@ -48,6 +61,7 @@ enum RulesCommands {
         var json = false
         var runsUnmapped = false
         var mapping = MappingChoice.builtIn
+        var inventory = InventoryChoice()
         var index = 1
         while index < arguments.count {
             let argument = arguments[index]
@@ -61,6 +75,12 @@ enum RulesCommands {
                 guard index + 1 < arguments.count else { return usage("--mapping needs a FILE") }
                 index += 1
                 mapping = arguments[index] == "none" ? .none : .file(arguments[index])
+            case "--db", "--community", "--entity", "--config":
+                guard index + 1 < arguments.count else {
+                    return usage("\(argument) needs a value")
+                }
+                index += 1
+                inventory.values[argument] = arguments[index]
             default:
                 if argument.hasPrefix("--") { return usage("unknown option '\(argument)'") }
                 positional.append(argument)
@@ -70,14 +90,21 @@ enum RulesCommands {
         switch command {
         case "check":
             guard !positional.isEmpty else { return usage("rules check needs at least one PATH") }
+            if let option = inventory.values.keys.sorted().first {
+                return usage("\(option) is for 'rules test'")
+            }
             return check(paths: positional, json: json, mapping: mapping)
         case "test":
             guard positional.count >= 2 else {
                 return usage("rules test needs RULE and at least one EVENTS file (- for "
                              + "standard input), got \(Formatting.count(positional.count, "path"))")
             }
+            if inventory.values["--db"] == nil, let other = inventory.values.keys.sorted().first {
+                return usage("\(other) names the scope of the store given with --db")
+            }
             return test(rulePath: positional[0], eventsPaths: Array(positional.dropFirst()),
-                        json: json, mapping: mapping, runsUnmapped: runsUnmapped)
+                        json: json, mapping: mapping, runsUnmapped: runsUnmapped,
+                        inventory: inventory)
         default:
             return usage("unknown subcommand '\(command)'; expected check or test")
         }
@@ -143,8 +170,32 @@ enum RulesCommands {
 
     // MARK: - test
 
+    /// The store `rules test --db` reads asset fields from, with its scope
+    /// and configuration, as given.
+    struct InventoryChoice {
+        var values: [String: String] = [:]
+
+        /// The asset fields of the store named, nil without `--db`.
+        func assetFields(for engine: DetectionEngine) throws -> StoredAssetFields? {
+            guard let path = values["--db"] else { return nil }
+            try CommonOptions.requireStore(at: path)
+            let community = values["--community"] ?? Scope.defaultCommunity
+            try CommonOptions.validateScopeName(community, kind: "community")
+            if let entity = values["--entity"] {
+                try CommonOptions.validateScopeName(entity, kind: "entity")
+            }
+            let configuration = try PerimeterConfiguration.load(
+                path: values["--config"] ?? CommonOptions.environment("PERIMETER_CONFIG"))
+            return try StoredAssetFields(engine: engine, store: InventoryStore(path: path),
+                                         configuration: configuration,
+                                         scope: ScopeKey(community: community,
+                                                         entity: values["--entity"]))
+        }
+    }
+
     private static func test(rulePath: String, eventsPaths: [String], json: Bool,
-                             mapping: MappingChoice, runsUnmapped: Bool) -> Int32 {
+                             mapping: MappingChoice, runsUnmapped: Bool,
+                             inventory: InventoryChoice) -> Int32 {
         let set: RuleSet
         do {
             set = try RuleLoader.load(paths: [rulePath], mapping: mapping)
@@ -175,6 +226,10 @@ enum RulesCommands {
                                      configuration: DetectionConfiguration(
                                         runsUnmappedRules: runsUnmapped))
         let reader = JSONEventReader(engine: engine, keepsStringPaths: true)
+        let assetFields: StoredAssetFields?
+        do { assetFields = try inventory.assetFields(for: engine) } catch {
+            return fail(String(describing: error))
+        }
         var matchedEvents = 0
         var matchedByCompiled = 0
         var eventCount = 0
@@ -196,7 +251,7 @@ enum RulesCommands {
                     reportLine("\(eventsPath):\(error.lineNumber ?? 0): \(error.message)")
                 }) { line, lineNumber, _ in
                     guard !line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) else { return }
-                    let record: DetectionRecord
+                    var record: DetectionRecord
                     do {
                         record = try reader.read(line)
                         eventCount += 1
@@ -204,6 +259,7 @@ enum RulesCommands {
                         reportLine("\(eventsPath):\(lineNumber): \(String(describing: error))")
                         return
                     }
+                    assetFields?.append(ofEventOn: line, to: &record)
                     let limitsBefore = engine.regexLimitExceededCount
                     let indices = engine.matchingRuleIndices(record)
                     // A regex that ran into its match limit reads as no

@@ -441,7 +441,7 @@ private struct GroupKey: Hashable {
 }
 
 /// An asset field of SPEC §5, read from the enrichment instead of the event.
-private enum AssetField {
+enum AssetField {
     case tags, uuids, names, criticalityDisplays, criticalityValues
     case categoryUUIDs(AssetCategory), categoryNames(AssetCategory)
     case categoryCriticalityValues(AssetCategory)

@@ -74,6 +74,50 @@ struct RulesCommandTests {
         #expect(alone.outputText.isEmpty)
     }
 
+    /// An asset-aware rule (a tag of the asset an event touches) matches
+    /// under `rules test --db` what an ingest into that store would match:
+    /// the domain controller's event, not the workstation's, nor a tag an
+    /// event claims for itself; without --db no event carries asset fields.
+    @Test func assetAwareRulesAreTriedAgainstAStore() throws {
+        guard let cli = try CommandLineHarness.make("rules-db") else { return }
+        defer { cli.remove() }
+        let created = try cli.run(["assets", "create", "--category", "host", "--name", "DC-01",
+                                   "--atom", "hostname=dc-01", "--tag", "domain-controller",
+                                   "--community", "acme"])
+        #expect(created.status == 0, "\(created.standardError)")
+        try cli.directory.write("dc.yml", """
+            title: Anything on a domain controller
+            id: cli-dc
+            taxonomy: ecs
+            logsource: {category: authentication}
+            detection:
+                selection:
+                    sekoiaio.any_asset.tags: domain-controller
+                condition: selection
+            """)
+        try cli.directory.write("events.ndjson", [
+            #"{"@timestamp":"2024-05-01T10:00:00Z","event":{"category":["authentication"]},"host":{"name":"DC-01"}}"#,
+            #"{"@timestamp":"2024-05-01T10:01:00Z","event":{"category":["authentication"]},"host":{"name":"ws-07"}}"#,
+            #"{"@timestamp":"2024-05-01T10:02:00Z","event":{"category":["authentication"]},"host":{"name":"ws-08"},"sekoiaio":{"any_asset":{"tags":["domain-controller"]}}}"#,
+        ].joined(separator: "\n") + "\n")
+        func rulesTest(_ extra: [String]) throws -> PerimeterExecutable.Result {
+            try cli.binary.run(["rules", "test", "dc.yml", "events.ndjson", "--json"] + extra,
+                               in: cli.directory.url)
+        }
+        let withStore = try rulesTest(["--db", cli.store, "--community", "acme"])
+        #expect(withStore.status == 0, "\(withStore.standardError)")
+        #expect(matches(withStore) == ["1 cli-dc compiled"])
+        #expect(withStore.standardError.contains("1 of 3 events matched"))
+        // Another community's store view holds no such asset.
+        let otherCommunity = try rulesTest(["--db", cli.store])
+        #expect(matches(otherCommunity).isEmpty)
+        let without = try rulesTest([])
+        #expect(matches(without).isEmpty)
+        #expect(without.standardError.contains("0 of 3 events matched"))
+        let scopeAlone = try rulesTest(["--community", "acme"])
+        #expect(scopeAlone.status == 2)
+    }
+
     /// Events from several inputs: a plain file, a gzip file and standard
     /// input, each line numbered within its own input, a bad line named by
     /// file and line (a problem, not an event) while the rest goes on.

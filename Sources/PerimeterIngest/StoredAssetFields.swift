@@ -1,0 +1,51 @@
+import Foundation
+import PerimeterDetection
+import PerimeterEnrichment
+import PerimeterInventory
+import PerimeterModel
+import PerimeterStore
+
+/// The asset fields an ingest into a store would give events, for trying
+/// asset-aware rules (`sekoiaio.any_asset.tags: domain-controller`) with
+/// `perimeter rules test --db`: each event's atoms are matched against the
+/// store's inventory as of the event's own time, as an ingest matches them.
+/// Nothing is written: the inventory is read into memory and what the
+/// events would change in it stays there.
+public final class StoredAssetFields {
+    private let reader: EventReader
+    private let inventory: Inventory
+    private let bounds: CriticalityBounds
+    private let scope: ScopeKey
+    /// The engine's fields that are asset fields, with where each is read.
+    private let assetFields: [(field: DetectionFieldID, source: AssetField)]
+
+    public init(engine: DetectionEngine, store: InventoryStore,
+                configuration: PerimeterConfiguration, scope: ScopeKey) throws {
+        reader = try EventReader(configuration: configuration)
+        inventory = try store.loadInventory(settings: configuration.inventory)
+        bounds = configuration.criticalityBounds
+        self.scope = scope
+        assetFields = engine.fieldPaths.enumerated().compactMap { field, path in
+            AssetField(path: path).map { (field, $0) }
+        }
+    }
+
+    /// Whether any rule reads an asset field: without one, no event needs
+    /// matching.
+    public var isRead: Bool { !assetFields.isEmpty }
+
+    /// Adds the asset fields of the event on `line` to `record`. A line the
+    /// reader cannot parse adds nothing (the caller has reported it).
+    public func append(ofEventOn line: UnsafeRawBufferPointer, to record: inout DetectionRecord) {
+        guard isRead, let event = try? reader.read(line, scope: scope, source: "rules test",
+                                                   arrival: EventTime(Date()))
+        else { return }
+        let match = inventory.match(event.observation.atoms, in: scope, at: event.observation.time)
+        let enrichment = AssetEnrichment(cards: inventory.enrichmentCards(match.assets),
+                                         bounds: bounds, isAmbiguous: match.isAmbiguous)
+        guard !enrichment.isEmpty else { return }
+        for (field, source) in assetFields {
+            source.append(from: enrichment, to: &record, field: field)
+        }
+    }
+}
