@@ -131,6 +131,7 @@ public final class EventReader {
         let usesName = nameHostname != nil
         guard let hostname = nameHostname ?? fallbackHostname else { return nil }
         let display = parsed.firstString(of: usesName ? ids.hostName : ids.hostHostname)
+            .flatMap(Self.trimmedName)
         return HostSubject(
             displayName: display ?? hostname.value, hostname: hostname,
             fqdn: usesName ? nameFQDN : fallbackFQDN, addresses: addresses, macs: macs,
@@ -151,13 +152,26 @@ public final class EventReader {
             }
         }
         guard let username else { return nil }
-        var display = parsed.firstString(of: ids.userName) ?? username.value
-        if let domain = parsed.firstString(of: ids.userDomain),
+        var display = parsed.firstString(of: ids.userName).flatMap(Self.trimmedName)
+            ?? username.value
+        if let domain = parsed.firstString(of: ids.userDomain).flatMap(Self.trimmedName),
            !display.utf8.contains(UInt8(ascii: "\\")), !display.utf8.contains(UInt8(ascii: "@")),
            username.value.utf8.contains(UInt8(ascii: "\\")) {
             display = "\(domain)\\\(display)"
         }
         return AccountSubject(displayName: display, username: username, emails: emails, sids: sids)
+    }
+
+    /// A name for a new asset as the event wrote it, without the spaces
+    /// around it (its atom is trimmed, and `  spaced  ` named the asset
+    /// with them); nil when nothing is left. Most names have none: only
+    /// those are copied.
+    private static func trimmedName(_ name: String) -> String? {
+        guard name.first?.isWhitespace == true || name.last?.isWhitespace == true else {
+            return name
+        }
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
     }
 
     private func operatingSystem(_ parsed: ParsedEvent) -> OperatingSystemFields? {
