@@ -444,6 +444,15 @@ enum IngestCommand {
         for (label, count) in extras where count > 0 {
             lines.append("  \(label): \(Formatting.count(count))")
         }
+        // A backfill of old logs in the default window loses most of its
+        // structure (a corpus run: 6,972 of 16,588 late, a domain controller
+        // among the hosts never made): say what to do, not only how many.
+        if summary.late * 10 > summary.eventsIngested, summary.late > 0 {
+            lines.append("  note: \(summary.late * 100 / max(summary.eventsIngested, 1))% of the "
+                         + "events came after newer ones beyond the lateness window and made or "
+                         + "moved no asset; to load old or unordered logs, ingest them into a "
+                         + "new store with --lateness 3650d")
+        }
         if summary.resumedSources > 0 {
             lines.append("  resumed \(summary.resumedSources) file(s) after "
                          + "\(Formatting.count(summary.skippedLines)) lines already ingested")

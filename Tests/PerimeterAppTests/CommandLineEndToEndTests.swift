@@ -570,6 +570,29 @@ struct CommandLineEndToEndTests {
         #expect(result.status == 0)
     }
 
+    /// When more than a tenth of the events were late, the summary says
+    /// what to do about it (a backfill of old logs in the default window
+    /// made most of its hosts from nothing); with the window widened it
+    /// says nothing.
+    @Test func manyLateEventsGetANote() throws {
+        guard let cli = try H.make("late-note") else { return }
+        defer { cli.remove() }
+        let events = ["2024-05-10T10:00:00Z", "2024-05-01T10:00:00Z", "2024-05-02T10:00:00Z"]
+            .enumerated().map { index, time in
+                #"{"@timestamp":"\#(time)","host":{"name":"ws-\#(index)"}}"#
+            }
+        let narrow = try cli.ingest(events, name: "narrow.ndjson", options: ["--no-output"])
+        #expect(narrow.status == 0, "\(narrow.standardError)")
+        #expect(narrow.standardError.contains("note: 66% of the events came after newer ones "
+                                              + "beyond the lateness window"),
+                "\(narrow.standardError)")
+        guard let other = try H.make("late-note-wide") else { return }
+        defer { other.remove() }
+        let wide = try other.ingest(events, options: ["--no-output", "--lateness", "3650d"])
+        #expect(wide.status == 0, "\(wide.standardError)")
+        #expect(!wide.standardError.contains("note:"), "\(wide.standardError)")
+    }
+
     /// A run that resumes continues the enriched output the run before it
     /// began: each event's enriched line is in the file once (the file was
     /// truncated at each run, so a run resuming after a kill lost the lines
