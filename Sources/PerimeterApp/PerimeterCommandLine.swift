@@ -9,7 +9,7 @@ public enum PerimeterCommandLine {
     static let commands: [(name: String, summary: String)] = [
         ("demo", "Generate sample events, ingest them, and show what was found"),
         ("ingest", "Read ECS events, discover assets, write enriched events"),
-        ("assets", "List, show, create and import assets"),
+        ("assets", "List, show, create, import, update, revoke and bulk-change assets"),
         ("atoms", "Which asset holds an atom, now or at a given time; confirm or reject one"),
         ("discovery", "List and switch the discovery rules of a community"),
         ("rules", "Check Sigma rules and test them on events"),

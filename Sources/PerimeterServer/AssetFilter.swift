@@ -5,7 +5,7 @@ import PerimeterStore
 /// a bulk request's `filter` object, as the same names). They combine.
 enum AssetFilter {
     static let parameters = [
-        "category", "tag", "criticality_min", "criticality_max", "unrated", "source",
+        "category", "tag", "criticality", "criticality_min", "criticality_max", "unrated", "source",
         "reviewed", "q", "entity", "include_revoked",
     ]
 
@@ -48,6 +48,26 @@ enum AssetFilter {
                 throw APIErrors.invalidQuery("criticality_min", "is above criticality_max")
             }
             query.criticality = (low ?? 0)...(high ?? 100)
+        }
+        // The command line's spelling too (`--criticality 68-100`), which
+        // API users tried first.
+        if let text = single("criticality") {
+            guard low == nil, high == nil else {
+                throw APIErrors.invalidQuery("criticality", "is given with criticality_min or "
+                                             + "criticality_max; give one or the other")
+            }
+            if text.lowercased() == "unrated" {
+                query.unratedOnly = true
+            } else {
+                let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+                    .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard (1...2).contains(parts.count), let first = parts.first ?? nil,
+                      let last = parts.last ?? nil, 0 <= first, first <= last, last <= 100 else {
+                    throw APIErrors.invalidQuery("criticality", "must be MIN-MAX within 0-100 "
+                                                 + "(68-100), one value, or unrated")
+                }
+                query.criticality = first...last
+            }
         }
         // unrated=false asks for the rated ones (any rating), not for all.
         switch try flag("unrated") {

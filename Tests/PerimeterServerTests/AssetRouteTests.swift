@@ -462,6 +462,33 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// The list takes the command line's criticality filter too
+    /// (`criticality=68-100`, one value, or `unrated`), and refuses it
+    /// beside criticality_min or criticality_max.
+    @Test func theCriticalityFilterReadsAsOnTheCommandLine() async throws {
+        let server = try await TestServer.start()
+        try await server.createAsset(["name": "low", "category": "host", "criticality": 20],
+                                     as: "acme/analyst")
+        try await server.createAsset(["name": "high", "category": "host", "criticality": 70],
+                                     as: "acme/analyst")
+        try await server.createAsset(["name": "unrated", "category": "host"], as: "acme/analyst")
+        func names(_ query: String) async throws -> [String] {
+            let listed = try await server.call("GET", "/v1/assets?" + query, as: "acme/reader")
+            #expect(listed.status == 200, "\(query): \(listed.text)")
+            return (try listed.json()["assets"] as? [[String: Any]] ?? [])
+                .compactMap { $0["name"] as? String }.sorted()
+        }
+        #expect(try await names("criticality=68-100") == ["high"])
+        #expect(try await names("criticality=20") == ["low"])
+        #expect(try await names("criticality=0-100") == ["high", "low"])
+        #expect(try await names("criticality=unrated") == ["unrated"])
+        for bad in ["criticality=68-100&criticality_min=1", "criticality=101", "criticality=9-3"] {
+            let refused = try await server.call("GET", "/v1/assets?" + bad, as: "acme/reader")
+            #expect(refused.status == 400, "\(bad): \(refused.text)")
+        }
+        await server.stop()
+    }
+
     /// A filter of more tags than an asset can hold is a 400 naming the
     /// parameter (a thousand answered 500); as many as it can hold work.
     @Test func aFilterOfTooManyTagsIsRefused() async throws {
