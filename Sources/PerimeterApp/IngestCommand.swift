@@ -245,7 +245,9 @@ enum IngestCommand {
         ]
         let byRule = summary.alertsByRule.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
         for (rule, count) in byRule.prefix(10) {
-            lines.append("    \(Formatting.count(count)) by rule \(rule)")
+            // The title is what a person reads; the id is what finds the rule.
+            let title = summary.ruleTitles[rule].map { "\($0) (\(rule))" } ?? rule
+            lines.append("    \(Formatting.count(count)) by rule \(title)")
         }
         if byRule.count > 10 {
             let rest = byRule.dropFirst(10).reduce(0) { $0 + $1.value }

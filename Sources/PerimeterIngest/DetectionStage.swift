@@ -87,6 +87,8 @@ public struct DetectionSummary: Sendable {
     public var regexLimitExceeded = 0
     /// New alerts by rule id.
     public var alertsByRule: [String: Int] = [:]
+    /// The title of each rule of `alertsByRule`, by id.
+    public var ruleTitles: [String: String] = [:]
 }
 
 /// Runs Sigma rules and alert filters on every enriched event of an ingest
@@ -118,6 +120,7 @@ public final class DetectionStage {
         merged.alertsOpened = grouped.alertsOpened
         merged.matchesJoined = grouped.matchesJoined
         merged.alertsByRule = grouped.alertsByRule
+        merged.ruleTitles = grouped.ruleTitles
         merged.suppressedByFilter = grouped.suppressedByFilter
         merged.regexLimitExceeded = grouped.regexLimitExceeded
         return merged
@@ -369,6 +372,7 @@ public final class DetectionStage {
                 open[key] = alert
                 grouped.alertsOpened += 1
                 grouped.alertsByRule[match.ruleID, default: 0] += 1
+                grouped.ruleTitles[match.ruleID] = match.title
             }
             if dirty.insert(key).inserted { touched.append(key) }
         }

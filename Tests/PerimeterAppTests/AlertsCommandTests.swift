@@ -57,6 +57,9 @@ struct AlertsCommandTests {
         // 10:00 and 10:30 join (within 1 h); 12:00 is 90 minutes after: a new alert.
         #expect(ingest.standardError.contains("alerts raised          2 new, 1 match joined"))
         #expect(ingest.standardError.contains("suppressed by filter cli-filter-lab: 1"))
+        // A rule is named by its title, with its id to find it by.
+        #expect(ingest.standardError.contains("2 by rule Sign-in on a VIP asset (cli-vip-sign-in)"),
+                "\(ingest.standardError)")
 
         let written = try String(contentsOfFile: alertsFile, encoding: .utf8)
             .split(separator: "\n").compactMap { CommandLineHarness.object(String($0)) }
