@@ -16,6 +16,9 @@ public struct AssetRow: Sendable {
     public var entity: String?
     public var atoms: [(String, String)] = []
     public var properties: [(String, String)] = []
+    /// The atoms came in a column per type (CSV `atom.TYPE`), not in one
+    /// `atoms` field: a refusal names the column of its type.
+    public var atomsHaveColumnsByType = false
 
     public init() {}
 }
@@ -82,7 +85,11 @@ public struct AssetDraftBuilder: Sendable {
                             claimed: inout [AtomKey: AssetDraft]) throws -> AssetDraft {
         let draft = try draft(from: row, now: now)
         if let refusal = try store.refusal(of: draft, claimed: &claimed) {
-            throw RowProblem(column: "atoms", message: refusal)
+            // The column the row gave the atoms in: CSV `atom.TYPE` columns
+            // are named by the type the refusal is about.
+            let type = AtomType.allCases.first { refusal.hasPrefix("\($0.rawValue) ") }
+            let column = row.atomsHaveColumnsByType ? type.map { "atom.\($0.rawValue)" } : nil
+            throw RowProblem(column: column ?? "atoms", message: refusal)
         }
         return draft
     }
@@ -202,11 +209,26 @@ public struct AssetDraftBuilder: Sendable {
         case .mac: atom = normalizer.mac(value)
         case .hostID: atom = normalizer.hostID(value)
         case .agentID: atom = normalizer.agentID(value)
-        case .cidr: atom = (try? CIDRRange(parsing: value))?.atom
+        case .cidr:
+            // Its own reason: a range with host bits set names the network
+            // it meant ("did you mean '10.0.0.0/8'").
+            do { atom = try CIDRRange(parsing: value).atom } catch {
+                throw RowProblem(column: column, message: error.message)
+            }
         }
         guard let atom else {
-            throw RowProblem(column: column, message: "'\(value)' is not a valid \(type.rawValue) atom "
-                             + "(placeholders, loopback and built-in principals are never atoms)")
+            // An address that parses is one that is never an atom; one that
+            // does not is no address (a typo read as "loopback" misled).
+            let why = switch type {
+            case .ipv4, .ipv6:
+                IPAddress(parsing: value) == nil ? "it is not an IP address"
+                    : "loopback, link-local, unspecified and multicast addresses are never atoms"
+            default:
+                "it is empty, a placeholder (unknown, n/a…), a built-in principal, or not in "
+                    + "the form of one"
+            }
+            throw RowProblem(column: column, message: "'\(value)' is not a valid "
+                             + "\(type.rawValue) atom: \(why)")
         }
         return atom
     }

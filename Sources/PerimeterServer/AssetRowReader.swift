@@ -38,6 +38,7 @@ public enum AssetRowReader {
                 continue
             }
             var row = AssetRow()
+            row.atomsHaveColumnsByType = true
             for (column, field) in zip(columns, record.fields) {
                 let value = field.hasPrefix("'") && Self.startsLikeAFormula(field)
                     ? String(field.dropFirst()) : field

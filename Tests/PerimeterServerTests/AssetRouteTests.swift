@@ -503,6 +503,29 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A CSV row's refusal names the column the atom was given in, and an
+    /// atom's reason is its own: a range with host bits set suggests its
+    /// network, a typo'd address is no address (both read "placeholders,
+    /// loopback and built-in principals are never atoms").
+    @Test func importRefusalsNameTheirColumnAndTheirReason() async throws {
+        let server = try await TestServer.start()
+        let csv = "name,category,atom.hostname,atom.cidr,atom.ipv4\n"
+            + "pc-1,host,pc-1,,\npc-2,host,pc-1,,\nlan,network,,10.0.0.1/8,\n"
+            + "pc-3,host,pc-3,,999.1.1.1\npc-4,host,pc-4,,127.0.0.1\n"
+        let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                           body: Array(csv.utf8)).json()
+        #expect(result["imported"] as? Int == 1)
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [3, 4, 5, 6])
+        #expect(refused.map { $0["column"] as? String } == ["atom.hostname", "atom.cidr",
+                                                            "atom.ipv4", "atom.ipv4"])
+        let reasons = refused.map { $0["reason"] as? String ?? "" }
+        #expect(reasons[1].contains("did you mean '10.0.0.0/8'"), "\(reasons)")
+        #expect(reasons[2].hasSuffix("it is not an IP address"), "\(reasons)")
+        #expect(reasons[3].contains("loopback, link-local"), "\(reasons)")
+        await server.stop()
+    }
+
     /// A body that is not UTF-8 is refused whole, naming the line (it was
     /// repaired into replacement characters and imported).
     @Test func anImportThatIsNotUTF8IsRefused() async throws {
