@@ -1,4 +1,6 @@
 import Foundation
+import PerimeterInventory
+import PerimeterModel
 
 /// The OpenAPI 3.1 description, generated from the same route table the
 /// router serves, so that a route cannot be served and not documented.
@@ -83,6 +85,86 @@ enum OpenAPIDocument {
                             "token": "string"]),
     ] }
 
+    /// The JSON bodies the routes read, by `METHOD template`: each lists
+    /// every field its handler takes (a field it does not take is refused
+    /// with the list; a test compares the two).
+    static let requestSchemaNames: [String: String] = [
+        "POST /v1/assets": "AssetInput", "PATCH /v1/assets/{uuid}": "AssetPatch",
+        "POST /v1/assets/{uuid}/atoms/confirm": "AtomChange",
+        "POST /v1/assets/{uuid}/atoms/reject": "AtomChange",
+        "POST /v1/properties": "PropertyDefinition",
+        "PATCH /v1/properties/{category}/{name}": "PropertyRename",
+        "PATCH /v1/discovery-rules": "RuleSwitches", "POST /v1/bulk": "BulkRequest",
+        "POST /v1/tokens": "TokenRequest", "POST /v1/forget": "ForgetRequest",
+    ]
+
+    /// The schemas of `requestSchemaNames`.
+    static var requestSchemas: [String: [String: Any]] {
+        func closed(_ properties: [String: [String: Any]], required: [String] = [])
+            -> [String: Any] {
+            ["type": "object", "properties": properties, "required": required,
+             "additionalProperties": false]
+        }
+        let text: [String: Any] = ["type": "string"]
+        let texts: [String: Any] = ["type": "array", "items": text]
+        let flag: [String: Any] = ["type": "boolean"]
+        let rating: [String: Any] = ["type": ["integer", "null"], "minimum": 0, "maximum": 100]
+        let category: [String: Any] = ["type": "string",
+                                       "enum": AssetCategory.allCases.map(\.rawValue)]
+        let atomType: [String: Any] = ["type": "string", "enum": AtomType.allCases.map(\.rawValue)]
+        let atoms: [String: Any] = [
+            "description": "Confirmed atoms: {\"hostname\": [\"dc-01\"], ...} or "
+                + "[{\"type\": \"hostname\", \"value\": \"dc-01\"}, ...].",
+            "oneOf": [
+                ["type": "object", "additionalProperties": ["oneOf": [texts, text]]],
+                ["type": "array", "items": closed(["type": atomType, "value": text],
+                                                  required: ["type", "value"])],
+            ],
+        ]
+        let properties: [String: Any] = [
+            "type": "object", "description": "Contextual properties by name, typed as defined "
+                + "(GET /v1/properties); in a patch, null removes one.",
+        ]
+        return [
+            "AssetInput": closed([
+                "name": text, "category": category, "subcategory": ["type": ["string", "null"]],
+                "criticality": rating, "tags": texts, "reviewed": flag,
+                "description": text, "entity": ["type": ["string", "null"]], "atoms": atoms,
+                "properties": properties,
+            ], required: ["name", "category"]),
+            "AssetPatch": closed([
+                "name": text, "subcategory": ["type": ["string", "null"]], "criticality": rating,
+                "tags": texts, "add_tags": texts, "remove_tags": texts, "reviewed": flag,
+                "description": ["type": ["string", "null"]], "properties": properties,
+            ]),
+            "AtomChange": closed(["type": atomType, "value": text], required: ["type", "value"]),
+            "PropertyDefinition": closed([
+                "name": text, "type": ["type": "string",
+                                       "enum": PropertyType.allCases.map(\.rawValue)],
+                "category": category,
+            ], required: ["name", "type", "category"]),
+            "PropertyRename": closed(["name": text], required: ["name"]),
+            "RuleSwitches": closed(Dictionary(uniqueKeysWithValues: DiscoveryRule.allCases.map {
+                ($0.rawValue, flag)
+            })),
+            "BulkRequest": closed([
+                "action": ["type": "string",
+                           "enum": BulkAction.Kind.allCases.map(\.rawValue)],
+                "ids": texts, "filter": ["type": "object", "description": "The list filters, "
+                                         + "by their query parameter names."],
+                "tags": texts, "criticality": rating, "reviewed": flag,
+            ], required: ["action"]),
+            "TokenRequest": closed([
+                "name": text,
+                "role": ["type": "string", "enum": ["admin", "analyst", "reader", "ingest"]],
+                "expires_at": ["type": "string", "format": "date-time"],
+            ], required: ["role"]),
+            "ForgetRequest": closed([
+                "asset": text, "type": atomType, "value": text, "entity": text, "dry_run": flag,
+            ]),
+        ]
+    }
+
     /// The query parameters the routes read: their schema and meaning.
     static var queryParameters: [String: ([String: Any], String)] {
         let flag: [String: Any] = ["type": "boolean"]
@@ -152,8 +234,12 @@ enum OpenAPIDocument {
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = route.body {
+                let key = "\(route.method.rawValue) \(route.template)"
+                let schema: [String: Any] = body != "application/json" ? ["type": "string"]
+                    : requestSchemaNames[key].map { ["$ref": "#/components/schemas/\($0)"] }
+                        ?? ["type": "object"]
                 operation["requestBody"] = ["required": true, "content": [body: [
-                    "schema": body == "application/json" ? ["type": "object"] : ["type": "string"],
+                    "schema": schema,
                 ]]]
             }
             let mediaType = ["Metrics": "text/plain", "Export": "application/x-ndjson"]
@@ -195,7 +281,7 @@ enum OpenAPIDocument {
             ],
             "paths": paths,
             "components": [
-                "schemas": schemas,
+                "schemas": schemas.merging(requestSchemas) { own, _ in own },
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
             ],
         ]

@@ -191,6 +191,61 @@ struct RouteConformanceTests {
         await server.stop()
     }
 
+    /// Every JSON body the document describes lists exactly the fields its
+    /// handler takes: each route's sample holds documented fields only, and
+    /// the sample with one field more is refused with the handler's own
+    /// list of fields, which must be the documented one (request bodies
+    /// were documented as any object).
+    @Test func everyRequestBodyIsDocumentedFieldByField() async throws {
+        let server = try await TestServer.start()
+        let acme = try await Self.seedAcme(server)
+        let samples = Self.samples("acme", acme)
+        let document = try await server.call("GET", "/openapi.json").json()
+        let paths = document["paths"] as? [String: [String: [String: Any]]] ?? [:]
+        let schemas = (document["components"] as? [String: Any])?["schemas"]
+            as? [String: [String: Any]] ?? [:]
+        var checked = 0
+        for (template, operations) in paths {
+            for (method, operation) in operations {
+                let content = (operation["requestBody"] as? [String: Any])?["content"]
+                    as? [String: Any]
+                guard let media = content?["application/json"] as? [String: Any] else { continue }
+                let key = "\(method.uppercased()) \(template)"
+                guard let reference = (media["schema"] as? [String: Any])?["$ref"] as? String,
+                      let schema = schemas[String(reference.split(separator: "/").last ?? "")],
+                      let sample = samples[key], let json = sample.json as? [String: Any]
+                else {
+                    Issue.record("\(key): a JSON body without a documented schema or a sample")
+                    continue
+                }
+                let documented = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
+                #expect(Set(json.keys).isSubset(of: documented), "\(key): \(json.keys.sorted())")
+                var extra = json
+                extra["zz_undocumented"] = true
+                let refused = try await server.call(method.uppercased(), sample.target,
+                                                    as: sample.token, json: extra)
+                #expect(refused.status == 422, "\(key): \(refused.text.prefix(300))")
+                let message = ((try? refused.json())?["error"] as? [String: Any])?["message"]
+                    as? String ?? ""
+                guard let start = message.range(of: "expected ") else {
+                    Issue.record("\(key): no list of fields in '\(message)'")
+                    continue
+                }
+                let list = message[start.upperBound...]
+                    .replacingOccurrences(of: "one of ", with: "")
+                    .components(separatedBy: " (did you mean").first ?? ""
+                let taken = Set(list.replacingOccurrences(of: " or ", with: ", ")
+                    .components(separatedBy: ", ")
+                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) })
+                #expect(taken == documented,
+                        "\(key): takes \(taken.sorted()), documented \(documented.sorted())")
+                checked += 1
+            }
+        }
+        #expect(checked == 10)
+        await server.stop()
+    }
+
     @Test func anotherCommunityCannotReadCountOrChangeAcmeDataOnAnyRoute() async throws {
         let server = try await TestServer.start()
         let acme = try await Self.seedAcme(server)
