@@ -116,7 +116,7 @@ enum AssetCreation {
         var drafts: [AssetDraft] = []
         var refused = 0
         let now = EventTime(Date())
-        var claimed: [AtomKey: AssetDraft] = [:]
+        var claimed: [AtomKey: InventoryStore.AtomClaim] = [:]
         for (number, row) in rows {
             do {
                 drafts.append(try builder.importDraft(from: try row.get(), now: now, store: store,

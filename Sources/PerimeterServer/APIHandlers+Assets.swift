@@ -149,7 +149,7 @@ extension InventoryService {
                        actor: String) throws -> [AssetID] {
         let builder = try AssetDraftBuilder(store: store, community: community)
         var drafts: [AssetDraft] = []
-        var claimed: [AtomKey: AssetDraft] = [:]
+        var claimed: [AtomKey: InventoryStore.AtomClaim] = [:]
         for row in rows {
             do {
                 let draft = try builder.draft(from: row, now: EventTime(Date()))
@@ -177,7 +177,7 @@ extension InventoryService {
         // An exclusive atom another asset holds, or an earlier row gives,
         // refuses its row alone, as the command line's import does (the
         // whole import was refused, naming no row).
-        var claimed: [AtomKey: AssetDraft] = [:]
+        var claimed: [AtomKey: InventoryStore.AtomClaim] = [:]
         for (number, row) in rows {
             do {
                 drafts.append(try builder.importDraft(from: try row.get(), now: now, store: store,

@@ -82,7 +82,7 @@ public struct AssetDraftBuilder: Sendable {
     /// atom it gives is another asset's in `store` or an earlier row's
     /// (`claimed`, which it extends; `InventoryStore.refusal(of:claimed:)`).
     public func importDraft(from row: AssetRow, now: EventTime, store: InventoryStore,
-                            claimed: inout [AtomKey: AssetDraft]) throws -> AssetDraft {
+                            claimed: inout [AtomKey: InventoryStore.AtomClaim]) throws -> AssetDraft {
         let draft = try draft(from: row, now: now)
         if let refusal = try store.refusal(of: draft, claimed: &claimed) {
             // The column the row gave the atoms in: CSV `atom.TYPE` columns
