@@ -397,9 +397,7 @@ struct AssetRouteTests {
             #"{"name":"ws-04","category":"host","properties":{"owner":"name"},"tags":["owner"]}"#,
             #"{"name":"ws-05","description":"\"name\":","category":"host"}"#,
         ]
-        let result = try await server.call(
-            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
-            body: Array((lines.joined(separator: "\n") + "\n").utf8)).json()
+        let result = try await server.importLines(lines).json()
         #expect(result["imported"] as? Int == 2)
         let refused = result["refused"] as? [[String: Any]] ?? []
         #expect(refused.map { $0["row"] as? Int } == [1, 2, 3])
@@ -419,9 +417,7 @@ struct AssetRouteTests {
             #"{"name":"ws-02","category":"host","reviewed":"maybe"}"#,
             #"{"name":"ws-03","category":"host","atoms":{"hostname":"ws-03"}}"#,
         ]
-        let json = try await server.call(
-            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
-            body: Array((lines.joined(separator: "\n") + "\n").utf8)).json()
+        let json = try await server.importLines(lines).json()
         #expect(json["imported"] as? Int == 1)
         let refused = json["refused"] as? [[String: Any]] ?? []
         #expect(refused.map { $0["row"] as? Int } == [1, 2])
@@ -559,9 +555,7 @@ struct AssetRouteTests {
             #"{"name":"O'Neil jdoe@corp.example","category":"host","atoms":{"hostname":["pc-9"]}}"#,
             #"{"name":"pc-9-bis","category":"host","atoms":{"hostname":["pc-9"]}}"#,
         ]
-        let imported = try await server.call(
-            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
-            body: Array((lines.joined(separator: "\n") + "\n").utf8))
+        let imported = try await server.importLines(lines)
         #expect(try imported.json()["imported"] as? Int == 1)
         #expect(imported.text.contains("refused"))
         for secret in ["jdoe", "Neil", "pc-9"] {
@@ -620,9 +614,7 @@ struct AssetRouteTests {
             #"{"name":"ws-07-bis","category":"host","atoms":{"hostname":["ws-07"]}}"#,
             #"{"name":"ws-08","category":"host","atoms":{"hostname":["ws-08"]}}"#,
         ]
-        let result = try await server.call(
-            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
-            body: Array((lines.joined(separator: "\n") + "\n").utf8)).json()
+        let result = try await server.importLines(lines).json()
         #expect(result["imported"] as? Int == 2)
         let refused = result["refused"] as? [[String: Any]] ?? []
         #expect(refused.map { $0["row"] as? Int } == [1, 3])

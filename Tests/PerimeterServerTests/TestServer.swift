@@ -91,6 +91,13 @@ final class TestServer: Sendable {
         }
     }
 
+    /// `POST /v1/import` of JSON lines, one object a line.
+    func importLines(_ lines: [String], as token: String = "acme/analyst") async throws
+        -> RawHTTPConnection.Response {
+        try await call("POST", "/v1/import?format=jsonl", as: token,
+                       body: Array((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
     /// Creates an asset as `token` and returns its uuid.
     @discardableResult
     func createAsset(_ fields: [String: Any], as token: String) async throws -> String {
