@@ -73,11 +73,14 @@ enum AtomsCommand {
             let timeline = try store.attachments(ofAtom: atom, community: community)
                 .filter { entity == nil || $0.key.scope.entity == nil || $0.key.scope.entity == entity }
             let activity = try store.weeklyActivity(of: atom, community: community)
-            if timeline.isEmpty && activity.isEmpty && candidates.count > 1 { continue }
+            if timeline.isEmpty && activity.isEmpty && candidates.count > 1
+                && !atom.type.isAddress { continue }
             // "Held by no asset" alone read as a lookup that failed.
             let shared = try store.sharedScopes(of: atom, community: community)
                 .filter { entity == nil || $0.isEmpty || $0 == entity }
             let holders = timeline.filter { $0.isValid(at: at, addressExpiry: expiry) }
+            let networks = try networksContaining(atom, store: store, community: community,
+                                                  entity: entity)
             var names: [AssetID: String] = [:]
             for attachment in timeline where names[attachment.asset] == nil {
                 names[attachment.asset] = (try? store.asset(named: attachment.asset.uuidString,
@@ -96,6 +99,9 @@ enum AtomsCommand {
                 },
                 "activity": activity.map { ["week": $0.0.description, "events": $0.1] },
                 "shared": !shared.isEmpty,
+                "networks": networks.filter { $0.range.isValid(at: at, addressExpiry: expiry) }
+                    .map { ["uuid": $0.range.asset.lowercasedText, "name": $0.network.name,
+                            "cidr": $0.range.key.atom.value] },
             ])
             text.append("\(atom.type.rawValue) \(atom.value)")
             if holders.isEmpty {
@@ -116,6 +122,12 @@ enum AtomsCommand {
                 text.append("  held at \(at) by \(names[holder.asset] ?? "?") "
                             + "(\(holder.asset.lowercasedText), \(holder.kind.rawValue))")
             }
+            // Events with the address are enriched with these too (SPEC §2:
+            // a range matches every address inside it).
+            for (range, network) in networks where range.isValid(at: at, addressExpiry: expiry) {
+                text.append("  inside \(range.key.atom.value), network "
+                            + "\(network.name) (\(range.asset.lowercasedText))")
+            }
             if !timeline.isEmpty { text.append("  timeline:") }
             for attachment in timeline {
                 text.append("    \(interval(attachment, addressExpiry: expiry))  "
@@ -134,6 +146,26 @@ enum AtomsCommand {
                                     : text.joined(separator: "\n")))
         }
         return 0
+    }
+
+    /// The network ranges that hold an address (at any time; the caller
+    /// keeps those valid when asked), longest prefix first, with their
+    /// network assets: `atoms show` of an address no host holds said
+    /// "never seen" while its events were enriched with the network.
+    private static func networksContaining(_ atom: Atom, store: InventoryStore,
+                                           community: String, entity: String?) throws
+        -> [(range: Attachment, network: Asset)] {
+        guard atom.type.isAddress, let address = IPAddress(parsing: atom.value) else { return [] }
+        var found: [(range: Attachment, network: Asset, length: Int)] = []
+        for range in try store.attachments(ofType: .cidr, community: community)
+        where entity == nil || range.key.scope.entity == nil || range.key.scope.entity == entity {
+            guard let cidr = try? CIDRRange(parsing: range.key.atom.value), cidr.contains(address),
+                  let network = try? store.asset(named: range.asset.uuidString,
+                                                 community: community)
+            else { continue }
+            found.append((range, network, cidr.prefixLength))
+        }
+        return found.sorted { $0.length > $1.length }.map { ($0.range, $0.network) }
     }
 
     /// The assets that hold or held `value` as an atom of any type it can

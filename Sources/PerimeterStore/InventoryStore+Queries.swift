@@ -110,6 +110,19 @@ extension InventoryStore {
         }.compactMap { $0 }
     }
 
+    /// Every attachment of a type in a community (all entities), oldest
+    /// first: the network ranges (`cidr`) are few, and an address is
+    /// looked up among all of them.
+    public func attachments(ofType type: AtomType, community: String) throws -> [Attachment] {
+        try database.statement("""
+            \(Self.attachmentSelection) WHERE community = ?1 AND atom_type = ?2
+              AND \(Self.shownInViews)
+            ORDER BY valid_from, id
+            """).rows([.text(community), .text(type.rawValue)]) {
+            Self.attachment(from: $0)
+        }.compactMap { $0 }
+    }
+
     /// Events seen per week for an atom, oldest week first.
     public func weeklyActivity(of atom: Atom, community: String) throws -> [(EventTime, Int)] {
         try database.statement("""

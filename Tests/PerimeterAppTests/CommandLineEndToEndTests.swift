@@ -231,6 +231,30 @@ struct CommandLineEndToEndTests {
         #expect(names == holders, "holders of 10.0.0.7 at \(at)")
     }
 
+    /// An address inside a network's range is shown with that network,
+    /// the longest prefix first, as events with it are enriched (it read
+    /// "held by no asset" alone).
+    @Test func atomsShowNamesTheNetworksAroundAnAddress() throws {
+        guard let cli = try H.make("atoms-networks") else { return }
+        defer { cli.remove() }
+        for (name, range) in [("LAN", "10.20.0.0/16"), ("Servers", "10.20.5.0/24"),
+                              ("Other", "192.168.0.0/16")] {
+            let created = try cli.run(["assets", "create", "--category", "network",
+                                       "--name", name, "--atom", "cidr=\(range)"])
+            #expect(created.status == 0, "\(created.standardError)")
+        }
+        let text = try cli.run(["atoms", "show", "10.20.5.5"])
+        #expect(text.status == 0, "\(text.standardError)")
+        let inside = text.outputLines.filter { $0.hasPrefix("  inside ") }
+        #expect(inside.count == 2)
+        #expect(inside.first?.hasPrefix("  inside 10.20.5.0/24, network Servers (") == true)
+        #expect(inside.last?.hasPrefix("  inside 10.20.0.0/16, network LAN (") == true)
+        let json = try cli.run(["atoms", "show", "10.20.5.5", "--json"])
+        let answer = try #require(json.outputLines.first.flatMap(H.object))
+        let networks = (answer["networks"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(networks == ["Servers", "LAN"])
+    }
+
     /// SPEC §2 "Shared addresses": an address seen from five hosts within
     /// twenty minutes moves between more than 3 hosts within an hour, so
     /// at 10:25 it is held by no host. A restart between the sightings
