@@ -76,8 +76,10 @@ enum AtomsCommand {
             if timeline.isEmpty && activity.isEmpty && candidates.count > 1
                 && !atom.type.isAddress { continue }
             // "Held by no asset" alone read as a lookup that failed.
+            // As of `--at`: shared from its time on, not before.
             let shared = try store.sharedScopes(of: atom, community: community)
-                .filter { entity == nil || $0.isEmpty || $0 == entity }
+                .filter { entity == nil || $0.entity.isEmpty || $0.entity == entity }
+                .filter { ($0.since ?? .distantPast) <= at }
             let holders = timeline.filter { $0.isValid(at: at, addressExpiry: expiry) }
             let networks = try networksContaining(atom, store: store, community: community,
                                                   entity: entity)
@@ -99,6 +101,7 @@ enum AtomsCommand {
                 },
                 "activity": activity.map { ["week": $0.0.description, "events": $0.1] },
                 "shared": !shared.isEmpty,
+                "shared_since": shared.compactMap(\.since).min()?.description ?? NSNull(),
                 "networks": networks.filter { $0.range.isValid(at: at, addressExpiry: expiry) }
                     .map { ["uuid": $0.range.asset.lowercasedText, "name": $0.network.name,
                             "cidr": $0.range.key.atom.value] },
@@ -113,10 +116,12 @@ enum AtomsCommand {
                 let window = seconds % 3600 == 0 ? Formatting.count(seconds / 3600, "hour")
                     : seconds % 60 == 0 ? Formatting.count(seconds / 60, "minute")
                     : Formatting.count(seconds, "second")
-                text.append("  shared: it moved between more than \(settings.sharedAddressHosts) "
-                            + "hosts within \(window), so no host holds it "
-                            + "since (a NAT gateway, VPN pool, proxy or bridge); its activity "
-                            + "is still counted")
+                let since = shared.compactMap(\.since).min()
+                    .map { "since \($0)" } ?? "since before that was recorded"
+                text.append("  shared \(since): it moved between more than "
+                            + "\(settings.sharedAddressHosts) hosts within \(window), so no host "
+                            + "holds it from then on (a NAT gateway, VPN pool, proxy or bridge); "
+                            + "its activity is still counted")
             }
             for holder in holders {
                 text.append("  held at \(at) by \(names[holder.asset] ?? "?") "

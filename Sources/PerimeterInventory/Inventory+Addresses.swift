@@ -8,9 +8,11 @@ import PerimeterModel
 extension Inventory {
     func observeAddress(_ key: AtomKey, heldBy asset: AssetID, at time: EventTime,
                         origin: @autoclosure () -> String, outcome: inout ObservationOutcome) {
-        guard !sharedAtoms.contains(key),
-              !rejected.contains(RejectedAtom(asset: asset, atom: key.atom))
-        else { return }
+        // A shared address attaches to no host from the time it became
+        // shared; an earlier sighting, arriving late, counts as it would
+        // have in order (and may make it shared earlier).
+        if sharedAtoms.contains(key), time >= sharedSince[key] ?? .distantPast { return }
+        guard !rejected.contains(RejectedAtom(asset: asset, atom: key.atom)) else { return }
         // A person gave this address to another host: their word stands
         // over a sighting (one host at a time, SPEC §2), and the sighting
         // is a conflict to look at (a stale record, a spoofed address).
@@ -156,25 +158,30 @@ extension Inventory {
     /// Makes an address a shared atom, held by no host, once it has moved
     /// between more than `sharedAddressHosts` hosts within
     /// `sharedAddressWindow` (SPEC §2), judged on the timeline in event
-    /// order, whatever order the events came in: the first interval start
-    /// at or after `time` (the earliest start this sighting added) whose
-    /// window, ending there, holds one host too many is where in-order
-    /// arrival would have stopped attaching it. Intervals valid then end
-    /// there; later ones (opened by events that arrived first) are cut to
-    /// nothing, as in-order arrival would never have opened them. The
-    /// count is read from the timeline itself (each move opens an
-    /// interval), so a restart counts exactly as an uninterrupted run.
+    /// order, whatever order the events came in. The point where in-order
+    /// arrival would have stopped attaching it is the first interval
+    /// start, at or after `time` (the earliest start this sighting added),
+    /// whose window, ending there, holds one host too many; for an atom
+    /// already shared, the earlier of that and the time it became shared.
+    /// Intervals valid then end there; later ones (opened by events that
+    /// arrived first) are cut to nothing, as in-order arrival would never
+    /// have opened them. The count is read from the timeline itself (each
+    /// move opens an interval), so a restart counts exactly as an
+    /// uninterrupted run.
     private func noteHolder(_ asset: AssetID, of key: AtomKey, at time: EventTime) {
         let window = settings.sharedAddressWindow
+        let sharedAt = sharedAtoms.contains(key) ? sharedSince[key] ?? .distantPast : nil
         var starts: [(from: EventTime, asset: AssetID)] = []
         for index in timelines[key] ?? [] {
             let attachment = attachments[Int(index)]
+            // From the time it became shared on, an interval is a cut one.
             guard attachment.kind == .observed, !Self.isReleaseMarker(attachment),
-                  attachment.from >= time - window else { continue }
+                  attachment.from >= time - window,
+                  sharedAt.map({ attachment.from < $0 }) ?? true else { continue }
             starts.append((attachment.from, attachment.asset))
         }
         starts.sort { $0.from < $1.from }
-        var crossing: EventTime?
+        var crossing = sharedAt
         var hosts: [AssetID] = []
         for end in starts.indices where starts[end].from >= time {
             hosts.removeAll(keepingCapacity: true)
@@ -183,7 +190,7 @@ extension Inventory {
                 hosts.append(start.asset)
             }
             if hosts.count > settings.sharedAddressHosts {
-                crossing = starts[end].from
+                crossing = min(crossing ?? starts[end].from, starts[end].from)
                 break
             }
         }
@@ -196,7 +203,10 @@ extension Inventory {
                 update(index) { $0.to = crossing }
             }
         }
-        sharedAtoms.insert(key)
-        pending.shared.append(key)
+        if sharedAt != crossing {
+            sharedAtoms.insert(key)
+            sharedSince[key] = crossing
+            pending.shared[key] = crossing
+        }
     }
 }

@@ -35,7 +35,10 @@ extension Inventory {
         }
 
         sharedAtoms.subtract(erasedKeys)
-        pending.shared.removeAll { erasedKeys.contains($0) }
+        for key in erasedKeys {
+            pending.shared[key] = nil
+            sharedSince[key] = nil
+        }
         pending.conflicts.removeAll { conflict in
             erasedKeys.contains(conflict.key)
                 || erased.map { conflict.assets.contains($0) } == true

@@ -54,6 +54,10 @@ public final class Inventory {
     var networks = NetworkIndex()
     public internal(set) var rejected: Set<RejectedAtom> = []
     public internal(set) var sharedAtoms: Set<AtomKey> = []
+    /// When each shared atom became shared, in event time: sightings from
+    /// then on attach it to no host; earlier ones, arriving late, still
+    /// count (an atom loaded without it is shared since forever).
+    var sharedSince: [AtomKey: EventTime] = [:]
     var nextAttachmentID: Int64 = 1
 
     public internal(set) var pending = PendingChanges()
@@ -82,7 +86,10 @@ public final class Inventory {
     }
 
     public func load(rejected atom: RejectedAtom) { rejected.insert(atom) }
-    public func load(sharedAtom key: AtomKey) { sharedAtoms.insert(key) }
+    public func load(sharedAtom key: AtomKey, since: EventTime? = nil) {
+        sharedAtoms.insert(key)
+        sharedSince[key] = since ?? .distantPast
+    }
     public func load(watermark time: EventTime, stream: String) {
         watermarks[stream] = max(watermarks[stream] ?? .distantPast, time)
         if stream == self.stream { streamWatermark = max(streamWatermark, time) }
@@ -264,7 +271,10 @@ public final class Inventory {
         flushStreamWatermark(of: stream)
         return InventoryChanges(
             assets: Array(assets.values), attachments: attachments, conflicts: [], audit: [],
-            activity: [], unclaimed: [:], rejected: Array(rejected), shared: Array(sharedAtoms),
+            activity: [], unclaimed: [:], rejected: Array(rejected),
+            shared: Dictionary(uniqueKeysWithValues: sharedAtoms.map {
+                ($0, sharedSince[$0] ?? .distantPast)
+            }),
             watermarks: watermarks)
     }
 
@@ -341,7 +351,7 @@ public struct PendingChanges: Sendable {
     /// Unclaimed atoms (by interned id) and when they were last seen.
     var unclaimed: [Int32: EventTime] = [:]
     var rejected: [RejectedAtom] = []
-    var shared: [AtomKey] = []
+    var shared: [AtomKey: EventTime] = [:]
 
     public var isEmpty: Bool {
         assets.isEmpty && seenAssets.isEmpty && attachments.isEmpty && sightedAttachments.isEmpty
@@ -412,7 +422,9 @@ public struct InventoryChanges: Sendable {
     /// Atoms no asset claims, with when they were last seen.
     public var unclaimed: [AtomKey: EventTime]
     public var rejected: [RejectedAtom]
-    public var shared: [AtomKey]
+    /// Atoms that became shared, or whose time of becoming shared moved
+    /// earlier, with that time.
+    public var shared: [AtomKey: EventTime]
     /// The new watermark of each stream that moved.
     public var watermarks: [String: EventTime]
 
@@ -428,6 +440,6 @@ public struct InventoryChanges: Sendable {
     public static func creating(_ assets: [Asset], attachments: [Attachment],
                                 audit: [AuditRecord]) -> InventoryChanges {
         InventoryChanges(assets: assets, attachments: attachments, conflicts: [], audit: audit,
-                         activity: [], unclaimed: [:], rejected: [], shared: [], watermarks: [:])
+                         activity: [], unclaimed: [:], rejected: [], shared: [:], watermarks: [:])
     }
 }

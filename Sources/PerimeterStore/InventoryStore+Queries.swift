@@ -136,13 +136,15 @@ extension InventoryStore {
     }
 
     /// The entities (empty text: community-wide) in which an atom became a
-    /// shared atom, held by no host (SPEC §2, shared addresses).
-    public func sharedScopes(of atom: Atom, community: String) throws -> [String] {
+    /// shared atom, held by no host (SPEC §2, shared addresses), with when
+    /// (nil: shared since before that was recorded).
+    public func sharedScopes(of atom: Atom, community: String) throws
+        -> [(entity: String, since: EventTime?)] {
         try database.statement("""
-            SELECT entity FROM shared_atoms
+            SELECT entity, since FROM shared_atoms
             WHERE community = ?1 AND atom_type = ?2 AND atom_value = ?3 ORDER BY entity
             """).rows([.text(community), .text(atom.type.rawValue), .text(atom.value)]) {
-            $0.text(0)
+            ($0.text(0), $0.isNull(1) ? nil : EventTime(milliseconds: $0.int(1)))
         }
     }
 

@@ -170,10 +170,13 @@ public final class InventoryStore {
                 inventory.load(rejected: RejectedAtom(
                     asset: id, atom: Atom(type: type, normalizedValue: row.text(2))))
             }
-        try database.statement("SELECT community, entity, atom_type, atom_value FROM shared_atoms")
-            .forEachRow { row in
-                if let key = Self.atomKey(row, from: 0) { inventory.load(sharedAtom: key) }
-            }
+        try database.statement(
+            "SELECT community, entity, atom_type, atom_value, since FROM shared_atoms"
+        ).forEachRow { row in
+            guard let key = Self.atomKey(row, from: 0) else { return }
+            inventory.load(sharedAtom: key,
+                           since: row.isNull(4) ? nil : EventTime(milliseconds: row.int(4)))
+        }
         try database.statement("SELECT key, value FROM meta WHERE key LIKE 'watermark:%'")
             .forEachRow { row in
                 guard let millis = Int64(row.text(1)) else { return }
@@ -309,11 +312,17 @@ public final class InventoryStore {
             try conflict.run(Self.keyValues(c.key) + [.text(ids), .integer(c.at.milliseconds),
                                                       .text(c.reason)])
         }
+        // A time only moves earlier (a late sighting before it); a row
+        // shared since forever (NULL) stays so.
         let shared = try database.statement("""
-            INSERT OR IGNORE INTO shared_atoms (community, entity, atom_type, atom_value)
-            VALUES (?1, ?2, ?3, ?4)
+            INSERT INTO shared_atoms (community, entity, atom_type, atom_value, since)
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (community, entity, atom_type, atom_value) DO UPDATE SET
+                since = CASE WHEN since IS NULL THEN NULL ELSE min(since, excluded.since) END
             """)
-        for key in changes.shared { try shared.run(Self.keyValues(key)) }
+        for (key, since) in changes.shared {
+            try shared.run(Self.keyValues(key) + [.integer(since.milliseconds)])
+        }
         let rejected = try database.statement("""
             INSERT OR IGNORE INTO rejected_atoms (asset_uuid, atom_type, atom_value) VALUES (?1, ?2, ?3)
             """)

@@ -423,6 +423,12 @@ enum Schema {
             DELETE FROM asset_seen WHERE id = old.seen_id;
         END;
         """,
+        // 13: when an atom became shared (event time, ms): sightings before
+        // it, arriving late, still count. Rows from before are shared
+        // since forever (NULL), as they were treated.
+        """
+        ALTER TABLE shared_atoms ADD COLUMN since INTEGER;
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

@@ -288,8 +288,14 @@ struct CommandLineEndToEndTests {
         // Said, not left to be read from an empty list of holders.
         #expect(answer["shared"] as? Bool == true)
         let text = try cli.run(["atoms", "show", "10.9.9.9"])
-        #expect(text.outputText.contains("shared: it moved between more than 3 hosts within "
-                                         + "1 hour, so no host holds it since"), "\(text.outputText)")
+        // ws at 10:00, 10:05, 10:10, then the fourth host at 10:15.
+        #expect(text.outputText.contains("shared since 2024-05-01T10:15:00.000Z: it moved between "
+                                         + "more than 3 hosts within 1 hour"), "\(text.outputText)")
+        // Not yet at 10:10: then it was a host's.
+        let before = try cli.run(["atoms", "show", "10.9.9.9", "--at", "2024-05-01T10:12:00Z",
+                                  "--json"])
+        let earlier = try #require(before.outputLines.first.flatMap(H.object))
+        #expect(earlier["shared"] as? Bool == false)
     }
 
     // MARK: - Ingest files and output

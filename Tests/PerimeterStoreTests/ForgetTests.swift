@@ -71,7 +71,7 @@ import Testing
             changes.conflicts = [AtomConflict(key: AtomKey(scope: acme, atom: email),
                                               assets: [account.id, host.id], at: t0,
                                               reason: "two holders")]
-            changes.shared = [AtomKey(scope: acme, atom: username)]
+            changes.shared = [AtomKey(scope: acme, atom: username): t0]
             changes.rejected = [RejectedAtom(asset: host.id, atom: username),
                                 RejectedAtom(asset: host.id, atom: email)]
             try store.persist(changes)
