@@ -35,10 +35,11 @@ enum RulesCommands {
         --unmapped      (test) Runs the compiled-unmapped rules too, their matches marked
                         "compiled-unmapped" (in --json, "status": "compiled-unmapped").
         --db FILE       (test) Gives each event the asset fields an ingest into that store
-                        would give it (sekoiaio.any_asset.*, sekoiaio.assets.*), matched as of
-                        the event's own time, so that asset-aware rules can be tried; the
-                        store is only read. Without it, events carry no asset fields (any
-                        in the input are removed, as an ingest removes them).
+                        would give it (sekoiaio.any_asset.*, sekoiaio.assets.*): the events go
+                        through discovery with the community's rules and are matched as of
+                        their own time, in memory, so that asset-aware rules can be tried;
+                        the store is only read. Without it, events carry no asset fields
+                        (any in the input are removed, as an ingest removes them).
         --community, --entity, --config  (test, with --db) The scope the events belong
                         to (default: community 'default') and the configuration file.
 

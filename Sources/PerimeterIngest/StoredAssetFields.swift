@@ -7,15 +7,18 @@ import PerimeterStore
 
 /// The asset fields an ingest into a store would give events, for trying
 /// asset-aware rules (`sekoiaio.any_asset.tags: domain-controller`) with
-/// `perimeter rules test --db`: each event's atoms are matched against the
-/// store's inventory as of the event's own time, as an ingest matches them.
-/// Nothing is written: the inventory is read into memory and what the
-/// events would change in it stays there.
+/// `perimeter rules test --db`: each event goes through discovery and
+/// matching on the store's inventory, with the community's discovery
+/// rules, as an ingest takes it (a host the events make, an address they
+/// move, counts for the events after). Nothing is written: the inventory
+/// is read into memory and what the events change in it stays there.
 public final class StoredAssetFields {
     private let reader: EventReader
     private let inventory: Inventory
     private let bounds: CriticalityBounds
     private let scope: ScopeKey
+    private let rules: Set<DiscoveryRule>
+    private let now = EventTime(Date())
     /// The engine's fields that are asset fields, with where each is read.
     private let assetFields: [(field: DetectionFieldID, source: AssetField)]
 
@@ -24,6 +27,7 @@ public final class StoredAssetFields {
         reader = try EventReader(configuration: configuration)
         inventory = try store.loadInventory(settings: configuration.inventory)
         bounds = configuration.criticalityBounds
+        rules = try store.enabledRules(community: scope.community)
         self.scope = scope
         assetFields = engine.fieldPaths.enumerated().compactMap { field, path in
             AssetField(path: path).map { (field, $0) }
@@ -37,10 +41,14 @@ public final class StoredAssetFields {
     /// Adds the asset fields of the event on `line` to `record`. A line the
     /// reader cannot parse adds nothing (the caller has reported it).
     public func append(ofEventOn line: UnsafeRawBufferPointer, to record: inout DetectionRecord) {
-        guard isRead, let event = try? reader.read(line, scope: scope, source: "rules test",
-                                                   arrival: EventTime(Date()))
+        guard let event = try? reader.read(line, scope: scope, source: "rules test", arrival: now)
         else { return }
-        let match = inventory.match(event.observation.atoms, in: scope, at: event.observation.time)
+        // Every event is observed, read by a rule or not: the ones after it
+        // see what it made.
+        let (_, match) = inventory.observeAndMatch(event.observation, rules: rules, now: now,
+                                                   stream: "rules test",
+                                                   advancesWatermark: event.hasEventTime)
+        guard isRead else { return }
         let enrichment = AssetEnrichment(cards: inventory.enrichmentCards(match.assets),
                                          bounds: bounds, isAmbiguous: match.isAmbiguous)
         guard !enrichment.isEmpty else { return }

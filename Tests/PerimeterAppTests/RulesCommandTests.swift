@@ -116,6 +116,23 @@ struct RulesCommandTests {
         #expect(without.standardError.contains("0 of 3 events matched"))
         let scopeAlone = try rulesTest(["--community", "acme"])
         #expect(scopeAlone.status == 2)
+
+        // The events go through discovery as an ingest takes them: ws-07,
+        // which the store does not hold, is the asset of its own event.
+        try cli.directory.write("named.yml", """
+            title: Anything on ws-07
+            id: cli-ws07
+            taxonomy: ecs
+            logsource: {category: authentication}
+            detection:
+                selection:
+                    sekoiaio.any_asset.name: ws-07
+                condition: selection
+            """)
+        let discovered = try cli.binary.run(["rules", "test", "named.yml", "events.ndjson",
+                                             "--json", "--db", cli.store, "--community", "acme"],
+                                            in: cli.directory.url)
+        #expect(matches(discovered) == ["2 cli-ws07 compiled"], "\(discovered.standardError)")
     }
 
     /// Events from several inputs: a plain file, a gzip file and standard
