@@ -302,7 +302,10 @@ enum AssetCSV {
 
     static func quoted(_ field: String) -> String {
         let field = AssetRowReader.startsLikeAFormula(field) ? "'" + field : field
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        // By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n",
+        // and a CRLF in a value (an event's OS text) left it unquoted, its
+        // second line a cell of its own.
+        guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
         else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

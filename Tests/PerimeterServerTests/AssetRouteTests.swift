@@ -570,18 +570,22 @@ struct AssetRouteTests {
     /// imports back into another community with the values unchanged.
     @Test func exportedCellsAreNotFormulasAndImportBack() async throws {
         let server = try await TestServer.start()
-        let names = ["=HYPERLINK(\"http://x.example\",\"y\")", "+1-555", "'@home", "plain"]
+        let names = ["=HYPERLINK(\"http://x.example\",\"y\")", "+1-555", "'@home", "plain",
+                     "two\r\n@SUM(1)"]
         for name in names {
             try await server.createAsset(["name": name, "category": "account"], as: "acme/analyst")
         }
         let export = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader")
         let cells = export.text.split(separator: "\n").dropFirst()
             .map { $0.split(separator: ",").first.map(String.init) ?? "" }
-        #expect(cells.sorted() == ["\"'=HYPERLINK(\"\"http://x.example\"\"", "''@home", "'+1-555",
-                                   "plain"], "\(export.text)")
+        // A CRLF inside a value stays inside its quoted cell.
+        #expect(export.text.contains("\n\"two\r\n@SUM(1)\","), "\(export.text)")
+        #expect(cells.filter { !$0.hasPrefix("\"two") }.sorted() == [
+            "\"'=HYPERLINK(\"\"http://x.example\"\"", "''@home", "'+1-555", "plain",
+        ], "\(export.text)")
         let reimported = try await server.call("POST", "/v1/import?format=csv",
                                                as: "globex/analyst", body: export.body).json()
-        #expect(reimported["imported"] as? Int == 4, "\(reimported)")
+        #expect(reimported["imported"] as? Int == 5, "\(reimported)")
         let listed = try await server.call("GET", "/v1/assets", as: "globex/reader").json()
         let back = (listed["assets"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(back.sorted() == names.sorted())
