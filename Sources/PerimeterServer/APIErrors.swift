@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterHTTP
+import PerimeterInventory
 import PerimeterModel
 import PerimeterStore
 
@@ -72,8 +73,10 @@ enum APIErrors {
 /// must not quote a personal value back (SPEC §8), whatever quotes or
 /// apostrophes the value holds, which a reading of the message's quotes
 /// alone cannot tell from ours. Names (query parameters, JSON keys, CSV
-/// columns) stay: they are the API's words, and the caller needs to know
-/// which one was refused.
+/// columns) stay when they look like the API's words, which the caller
+/// needs to know was refused; one that does not (an email as a key) goes.
+/// The API's own words given as values (`host`, `username`, `true`) stay
+/// too: taking them out left messages such as "one … at a time".
 struct CallerValues {
     /// Each value in lower case, one text per character, under its first
     /// `shortest` characters, so that a message is searched position by
@@ -85,33 +88,55 @@ struct CallerValues {
     /// quoted spans of the message still hide them (`Redaction`).
     static let shortest = 4
 
+    /// Words of the API that a caller gives as values: kept in messages.
+    private static let vocabulary: Set<String> = Set(
+        AssetCategory.allCases.map(\.rawValue) + AssetSubcategory.allCases.map(\.rawValue)
+            + AtomType.allCases.map(\.rawValue) + PropertyType.allCases.map(\.rawValue)
+            + BulkAction.Kind.allCases.map(\.rawValue) + DiscoveryRule.allCases.map(\.rawValue)
+            + ["admin", "analyst", "reader", "ingest", "true", "false", "null", "none", "manual",
+               "name", "criticality", "last_seen", "created_at", "asc", "desc", "csv", "jsonl",
+               "enriched"])
+
+    /// Whether a name (a key, a parameter, a column) reads as one of the
+    /// API's: letters, digits, `_`, `.` and `-`, 64 at most.
+    private static func looksLikeAName(_ name: String) -> Bool {
+        name.count <= 64 && name.utf8.allSatisfy {
+            (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+                || $0 == 0x5F || $0 == 0x2E || $0 == 0x2D
+        }
+    }
+
     init(of request: HTTPRequest) {
         var found: Set<String> = []
         func add(_ text: String) {
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.count >= Self.shortest { found.insert(trimmed) }
+            if trimmed.count >= Self.shortest, !Self.vocabulary.contains(trimmed.lowercased()) {
+                found.insert(trimmed)
+            }
         }
-        request.queryItems.forEach { add($0.value) }
+        func addName(_ name: String) { if !Self.looksLikeAName(name) { add(name) } }
+        for item in request.queryItems {
+            addName(item.name)
+            add(item.value)
+        }
         request.pathParameters.values.forEach(add)
         if !request.body.isEmpty {
             if let object = try? JSONSerialization.jsonObject(with: Data(request.body),
                                                              options: [.fragmentsAllowed]) {
-                Self.collect(object, into: add)
+                Self.collect(object, add: add, addName: addName)
             } else {
-                // Lines of JSON (an import), else CSV or any text: the texts
-                // of each JSON line, or every field of the line.
+                // Lines of JSON (an import), else CSV: the texts of each JSON
+                // line, and every cell as the CSV reader decodes it (quotes
+                // doubled in the raw text are single in a message).
                 let text = String(decoding: request.body, as: UTF8.self)
-                for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+                for line in text.split(whereSeparator: \.isNewline) {
                     if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) {
-                        Self.collect(object, into: add)
-                    } else if number > 0 || !line.contains(",") {
-                        // (A CSV header names columns: the API's words.)
-                        add(String(line))
-                        for field in line.split(separator: ",") {
-                            add(String(field).trimmingCharacters(
-                                in: CharacterSet(charactersIn: "\"")))
-                        }
+                        Self.collect(object, add: add, addName: addName)
                     }
+                }
+                for (number, record) in AssetRowReader.parseCSV(text).enumerated() {
+                    // A CSV header names columns.
+                    record.fields.forEach(number == 0 ? addName : add)
                 }
             }
         }
@@ -121,11 +146,16 @@ struct CallerValues {
         }
     }
 
-    private static func collect(_ object: Any, into add: (String) -> Void) {
+    private static func collect(_ object: Any, add: (String) -> Void,
+                                addName: (String) -> Void) {
         switch object {
         case let text as String: add(text)
-        case let list as [Any]: list.forEach { collect($0, into: add) }
-        case let members as [String: Any]: members.values.forEach { collect($0, into: add) }
+        case let list as [Any]: list.forEach { collect($0, add: add, addName: addName) }
+        case let members as [String: Any]:
+            for (key, value) in members {
+                addName(key)
+                collect(value, add: add, addName: addName)
+            }
         default: break
         }
     }

@@ -561,6 +561,22 @@ struct AssetRouteTests {
         for secret in ["jdoe", "Neil", "pc-9"] {
             #expect(!imported.text.contains(secret), "\(imported.text)")
         }
+        // A CSV cell's doubled quote is one in the message; an email as a
+        // JSON key is no name of the API.
+        let csv = "name,category,criticality\nx,host,\"9\"\" x' jane.doe@corp.example\"\n"
+        let fromCSV = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                            body: Array(csv.utf8))
+        #expect(!fromCSV.text.contains("jane.doe"), "\(fromCSV.text)")
+        let keyed = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "a", "category": "host", "jane.doe@corp.example": 1,
+        ])
+        #expect(keyed.status == 422)
+        #expect(!keyed.text.contains("jane.doe"), "\(keyed.text)")
+        // The API's own words given as values stay readable.
+        let word = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "a", "category": "host", "atoms": ["hostname": ["localhost"]],
+        ])
+        #expect(word.text.contains("not a valid hostname atom"), "\(word.text)")
         await server.stop()
     }
 

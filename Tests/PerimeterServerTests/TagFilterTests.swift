@@ -115,7 +115,8 @@ struct TagFilterTests {
         do {
             // Back to schema 6 as it was: no counts, the indexes of 1, no
             // index of jobs (migration 9), no file heads (10), sightings in
-            // the attachment rows (11), seen times in the asset rows (12).
+            // the attachment rows (11), seen times in the asset rows (12), no
+            // time of becoming shared (13).
             let store = try InventoryStore(path: path)
             try store.database.execute("""
                 DROP TRIGGER asset_seen_on_create;
@@ -146,6 +147,7 @@ struct TagFilterTests {
                 DROP TRIGGER asset_tag_counts_on_delete;
                 CREATE INDEX assets_by_category ON assets(community, category, criticality);
                 CREATE INDEX assets_by_criticality ON assets(community, criticality);
+                ALTER TABLE shared_atoms DROP COLUMN since;
                 PRAGMA user_version = 6;
                 """)
             // Migration 8 undone: the free-text triggers write straight
