@@ -147,6 +147,15 @@ enum IngestCommand {
                               + "atoms unseen for \(days) days")
             }
             if let detection { printDetectionSummary(detection.stage.summary) }
+            // Appending is for a run that continues another; a run that
+            // resumed nothing into a file that held lines (a new store, the
+            // same path) most likely meant a file of its own.
+            if let file = sink as? FileSink, file.existingBytes > 0,
+               pipeline.summaryNow.resumedSources == 0 {
+                Terminal.note("appended to \(file.displayName), which already held "
+                              + "\(Formatting.count(file.existingBytes, "byte")) from an earlier "
+                              + "run; give a new path for a file of this run alone")
+            }
         }
         // Lines were read and none was an event: the input is not NDJSON of
         // events (a CSV, a JSON array, the wrong file), which a script should
@@ -530,7 +539,12 @@ final class FileSink: EnrichedEventSink {
     /// killed one continues the output the killed one began (truncating it
     /// lost every line of the batches the store had already committed).
     init(path: String, contents: String = "enriched events") throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        // Read and write: the last byte is read (below); a file that may
+        // only be written is written without that check.
+        var descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        if descriptor < 0 && errno == EACCES {
+            descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        }
         guard descriptor >= 0 else {
             throw OutputError(message: "cannot open '\(path)' for writing: "
                                       + String(cString: strerror(errno)))
@@ -538,7 +552,23 @@ final class FileSink: EnrichedEventSink {
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         name = "'\(path)'"
         self.contents = contents
+        // A file that ends mid-line (a run killed while writing, or a file
+        // written by hand) would have the first line of this run glued on.
+        var stats = stat()
+        if fstat(descriptor, &stats) == 0, stats.st_size > 0 {
+            existingBytes = Int(stats.st_size)
+            var last: UInt8 = 0
+            if pread(descriptor, &last, 1, off_t(stats.st_size - 1)) == 1, last != 0x0A {
+                try write([0x0A])
+            }
+        }
     }
+
+    /// The size the file had when it was opened: what earlier runs wrote.
+    private(set) var existingBytes = 0
+
+    /// How messages name it.
+    var displayName: String { name }
 
     func write(_ line: [UInt8]) throws {
         do {

@@ -651,6 +651,18 @@ struct CommandLineEndToEndTests {
         #expect(all.count == 2)
         #expect(all.first == first.first)
         #expect(all.last?.contains("\"ws-2\"") == true)
+
+        // A file that ends mid-line gets its line ended before this run's;
+        // a run that resumed nothing (another store) says it appended.
+        let handEdited = cli.directory.path("hand.ndjson")
+        try "no newline at the end".write(toFile: handEdited, atomically: true, encoding: .utf8)
+        let other = try cli.binary.run(["ingest", "--db", cli.directory.path("other.db"),
+                                        "--output", handEdited, input], in: cli.directory.url)
+        #expect(other.status == 0, "\(other.standardError)")
+        let written = try String(contentsOfFile: handEdited, encoding: .utf8)
+        #expect(written.hasPrefix("no newline at the end\n{"), "\(written)")
+        #expect(other.standardError.contains("appended to '\(handEdited)', which already held "
+                                             + "21 bytes"), "\(other.standardError)")
     }
 
     /// A file the ingest writes that is one it reads, the store, or
