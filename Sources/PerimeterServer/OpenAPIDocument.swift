@@ -128,8 +128,9 @@ enum OpenAPIDocument {
         return [
             "AssetInput": closed([
                 "name": text, "category": category, "subcategory": ["type": ["string", "null"]],
-                "criticality": rating, "tags": texts, "reviewed": flag,
-                "description": text, "entity": ["type": ["string", "null"]], "atoms": atoms,
+                "criticality": rating, "tags": texts, "reviewed": ["type": ["boolean", "null"]],
+                "description": ["type": ["string", "null"]],
+                "entity": ["type": ["string", "null"]], "atoms": atoms,
                 "properties": properties,
             ], required: ["name", "category"]),
             "AssetPatch": closed([
@@ -157,8 +158,8 @@ enum OpenAPIDocument {
             "TokenRequest": closed([
                 "name": text,
                 "role": ["type": "string", "enum": ["admin", "analyst", "reader", "ingest"]],
-                "expires_at": ["type": "string", "format": "date-time"],
-            ], required: ["role"]),
+                "expires_at": ["type": ["string", "null"], "format": "date-time"],
+            ], required: ["name", "role"]),
             "ForgetRequest": closed([
                 "asset": text, "type": atomType, "value": text, "entity": text, "dry_run": flag,
             ]),
