@@ -11,7 +11,8 @@ enum RulesCommands {
     static let help = """
         USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none]
                perimeter rules test RULE EVENTS... [--json] [--mapping FILE|none] [--unmapped]
-                                    [--db FILE [--community NAME] [--entity NAME] [--config FILE]]
+                                    [--db FILE [--community NAME] [--entity NAME] [--config FILE]
+                                     [--now TIME]]
 
         check   Parses and compiles Sigma rules and filters (files or folders, read
                 recursively) and reports each problem with file, line and reason, then
@@ -42,6 +43,9 @@ enum RulesCommands {
                         (any in the input are removed, as an ingest removes them).
         --community, --entity, --config  (test, with --db) The scope the events belong
                         to (default: community 'default') and the configuration file.
+        --now TIME      (test, with --db) The clock, as for 'perimeter ingest --now': the
+                        arrival time of events without a @timestamp, and what is late or
+                        in the future (default: the real clock).
 
         EXAMPLES:
           perimeter rules check rules/ --json
@@ -76,7 +80,7 @@ enum RulesCommands {
                 guard index + 1 < arguments.count else { return usage("--mapping needs a FILE") }
                 index += 1
                 mapping = arguments[index] == "none" ? .none : .file(arguments[index])
-            case "--db", "--community", "--entity", "--config":
+            case "--db", "--community", "--entity", "--config", "--now":
                 guard index + 1 < arguments.count else {
                     return usage("\(argument) needs a value")
                 }
@@ -187,10 +191,12 @@ enum RulesCommands {
             }
             let configuration = try PerimeterConfiguration.load(
                 path: values["--config"] ?? CommonOptions.environment("PERIMETER_CONFIG"))
+            let now = try values["--now"].map { try CommonOptions.time($0, option: "--now") }
             return try StoredAssetFields(engine: engine, store: InventoryStore(path: path),
                                          configuration: configuration,
                                          scope: ScopeKey(community: community,
-                                                         entity: values["--entity"]))
+                                                         entity: values["--entity"]),
+                                         now: now ?? EventTime(Date()))
         }
     }
 

@@ -18,12 +18,16 @@ public final class StoredAssetFields {
     private let bounds: CriticalityBounds
     private let scope: ScopeKey
     private let rules: Set<DiscoveryRule>
-    private let now = EventTime(Date())
+    /// The arrival time of events without a usable `@timestamp`, and the
+    /// clock that tells late and future events.
+    private let now: EventTime
     /// The engine's fields that are asset fields, with where each is read.
     private let assetFields: [(field: DetectionFieldID, source: AssetField)]
 
     public init(engine: DetectionEngine, store: InventoryStore,
-                configuration: PerimeterConfiguration, scope: ScopeKey) throws {
+                configuration: PerimeterConfiguration, scope: ScopeKey,
+                now: EventTime = EventTime(Date())) throws {
+        self.now = now
         reader = try EventReader(configuration: configuration)
         inventory = try store.loadInventory(settings: configuration.inventory)
         bounds = configuration.criticalityBounds

@@ -133,6 +133,13 @@ struct RulesCommandTests {
                                              "--json", "--db", cli.store, "--community", "acme"],
                                             in: cli.directory.url)
         #expect(matches(discovered) == ["2 cli-ws07 compiled"], "\(discovered.standardError)")
+        // With the clock a month before them, the events are in the future
+        // and make nothing, as an ingest with that --now takes them.
+        let early = try cli.binary.run(["rules", "test", "named.yml", "events.ndjson", "--json",
+                                        "--db", cli.store, "--community", "acme",
+                                        "--now", "2024-04-01"], in: cli.directory.url)
+        #expect(early.status == 0, "\(early.standardError)")
+        #expect(matches(early).isEmpty)
     }
 
     /// Events from several inputs: a plain file, a gzip file and standard
