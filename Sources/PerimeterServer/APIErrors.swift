@@ -282,11 +282,15 @@ enum JSONFields {
     /// or nil when it has no such form: a property is text, a number, true
     /// or false, or a list of text (an object became its debug text).
     static func propertyValueText(_ value: Any) -> String? {
-        let isScalar = value is String || value is NSNumber
-        guard isScalar || (value as? [Any])?.allSatisfy({ $0 is String }) == true else {
-            return nil
-        }
-        return propertyText(value)
+        if value is String || value is NSNumber { return propertyText(value) }
+        guard let list = value as? [String],
+              !list.contains(where: { $0.contains(AssetDraftBuilder.listSeparator) })
+        else { return nil }
+        // A JSON list keeps its items whole: joined with commas, as CSV
+        // writes a list, `["a,b"]` came back as two items. The separator
+        // also leads, so that a list of one item is still read as a list.
+        let separator = String(AssetDraftBuilder.listSeparator)
+        return separator + list.joined(separator: separator)
     }
 
     /// A property value in the text form the import checks.

@@ -152,6 +152,10 @@ public struct AssetDraftBuilder: Sendable {
         return AssetDraft(asset: asset, confirmedAtoms: atoms)
     }
 
+    /// What joins the items of a JSON list property in an `AssetRow`'s
+    /// text (the unit separator, which no item may hold).
+    static let listSeparator: Character = "\u{1F}"
+
     public func property(_ name: String, _ value: String, category: AssetCategory) throws -> PropertyValue {
         let column = "property.\(name)"
         guard PropertyDefinition.isValidName(name) else {
@@ -163,6 +167,10 @@ public struct AssetDraftBuilder: Sendable {
             if let near = NearestName.find(name, in: known.map(\.name)) { message += "; did you mean '\(near)'?" }
             message += " (define custom properties first)"
             throw RowProblem(column: column, message: message)
+        }
+        if definition.type != .list && value.contains(Self.listSeparator) {
+            throw RowProblem(column: column, message: "property '\(name)' is "
+                             + "\(definition.type.rawValue == "string" ? "text" : "a " + definition.type.rawValue), not a list")
         }
         switch definition.type {
         case .string: return .string(value)
@@ -181,8 +189,11 @@ public struct AssetDraftBuilder: Sendable {
             default: throw RowProblem(column: column, message: "property '\(name)' is true or false, not '\(value)'")
             }
         case .list:
-            return .list(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty })
+            // Items of a JSON list come joined by `listSeparator`; a CSV cell
+            // separates them by commas.
+            let separator: Character = value.contains(Self.listSeparator) ? Self.listSeparator : ","
+            return .list(value.split(separator: separator)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
     }
 

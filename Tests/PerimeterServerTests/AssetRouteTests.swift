@@ -485,6 +485,32 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A JSON list property keeps its items whole, commas included (they
+    /// were split at every comma, as a CSV cell is), a list of one item
+    /// too; a list given for a text property is refused.
+    @Test func aJSONListPropertyKeepsItsItems() async throws {
+        let server = try await TestServer.start()
+        for (name, type) in [("owners", "list"), ("rack", "string")] {
+            let defined = try await server.call("POST", "/v1/properties", as: "acme/admin",
+                                                json: ["name": name, "type": type,
+                                                       "category": "host"])
+            #expect(defined.status == 201, "\(defined.text)")
+        }
+        let id = try await server.createAsset([
+            "name": "db-01", "category": "host", "properties": ["owners": ["Smith, J.", " ops"]],
+        ], as: "acme/analyst")
+        let asset = try await server.call("GET", "/v1/assets/\(id)", as: "acme/reader").json()
+        #expect((asset["properties"] as? [String: Any])?["owners"] as? [String]
+                == ["Smith, J.", "ops"])
+        let one = try await server.call("PATCH", "/v1/assets/\(id)", as: "acme/analyst",
+                                        json: ["properties": ["owners": ["Doe, A."]]]).json()
+        #expect((one["properties"] as? [String: Any])?["owners"] as? [String] == ["Doe, A."])
+        let refused = try await server.call("PATCH", "/v1/assets/\(id)", as: "acme/analyst",
+                                            json: ["properties": ["rack": ["r1", "r2"]]])
+        #expect(refused.status == 422, "\(refused.text)")
+        await server.stop()
+    }
+
     /// A filter of more tags than an asset can hold is a 400 naming the
     /// parameter (a thousand answered 500); as many as it can hold work.
     @Test func aFilterOfTooManyTagsIsRefused() async throws {
