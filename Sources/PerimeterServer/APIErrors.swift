@@ -89,7 +89,7 @@ struct CallerValues {
     static let shortest = 4
 
     /// Words of the API that a caller gives as values: kept in messages.
-    private static let vocabulary: Set<String> = Set(
+    static let vocabulary: Set<String> = Set(
         AssetCategory.allCases.map(\.rawValue) + AssetSubcategory.allCases.map(\.rawValue)
             + AtomType.allCases.map(\.rawValue) + PropertyType.allCases.map(\.rawValue)
             + BulkAction.Kind.allCases.map(\.rawValue) + DiscoveryRule.allCases.map(\.rawValue)
@@ -99,7 +99,7 @@ struct CallerValues {
 
     /// Whether a name (a key, a parameter, a column) reads as one of the
     /// API's: letters, digits, `_`, `.` and `-`, 64 at most.
-    private static func looksLikeAName(_ name: String) -> Bool {
+    static func looksLikeAName(_ name: String) -> Bool {
         name.count <= 64 && name.utf8.allSatisfy {
             (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
                 || $0 == 0x5F || $0 == 0x2E || $0 == 0x2D
@@ -191,14 +191,23 @@ struct CallerValues {
     /// A message without the caller's values, its quoted spans hidden too
     /// (`Redaction`: a value the server changed, such as an atom's normal
     /// form, is not among the caller's texts).
-    func scrub(_ text: String) -> String {
-        Redaction.redactQuoted(withoutValues(text))
+    func scrub(_ text: String, keeping names: Set<String> = []) -> String {
+        Redaction.redactQuoted(withoutValues(text), keeping: names.union(Self.vocabulary))
     }
 
+    /// The error with the caller's values taken out. The field, parameter
+    /// or column it names stays quoted in its message when it reads as an
+    /// API name (it read "invalid field '…'", the name in `details` only).
     func scrub(_ error: HTTPError) -> HTTPError {
         var scrubbed = error
-        scrubbed.message = scrub(error.message)
         scrubbed.details = error.details.mapValues(scrub)
+        var names: Set<String> = []
+        for key in ["field", "parameter", "column"] {
+            if case .string(let name)? = scrubbed.details[key], Self.looksLikeAName(name) {
+                names.insert(name)
+            }
+        }
+        scrubbed.message = scrub(error.message, keeping: names)
         return scrubbed
     }
 
@@ -217,34 +226,35 @@ struct CallerValues {
 /// Keeps personal values out of API error bodies.
 enum Redaction {
     /// Replaces every single-quoted span of a message (where our messages
-    /// quote input) with `'…'`, except the suggestion of a "did you mean":
-    /// that is one of our own words (a category, a field), and the answer
-    /// is useless without it. An apostrophe inside a word (`the atom's
-    /// value`, `O'Brien`) neither opens nor closes a span.
-    static func redactQuoted(_ message: String) -> String {
+    /// quote input) with `'…'`, except the suggestion of a "did you mean"
+    /// and a span that is one of `names`: those are our own words (a
+    /// category, a field), and the answer is useless without them. An
+    /// apostrophe inside a word (`the atom's value`, `O'Brien`) neither
+    /// opens nor closes a span.
+    static func redactQuoted(_ message: String, keeping names: Set<String> = []) -> String {
         let characters = Array(message)
         func isWordCharacter(_ index: Int) -> Bool {
             characters.indices.contains(index)
                 && (characters[index].isLetter || characters[index].isNumber)
         }
         var output = ""
-        var inQuote = false
+        var span: String?
         var keepsQuote = false
         for (index, character) in characters.enumerated() {
-            let opens = !inQuote && character == "'" && !isWordCharacter(index - 1)
-            let closes = inQuote && character == "'" && !isWordCharacter(index + 1)
-            if opens {
+            if span == nil && character == "'" && !isWordCharacter(index - 1) {
                 keepsQuote = output.hasSuffix("did you mean ")
                 output.append("'")
-                inQuote = true
-            } else if closes {
-                output.append(keepsQuote ? "'" : "…'")
-                inQuote = false
-            } else if !inQuote || keepsQuote {
+                span = ""
+            } else if let text = span, character == "'" && !isWordCharacter(index + 1) {
+                output.append(keepsQuote || names.contains(text) ? text + "'" : "…'")
+                span = nil
+            } else if span != nil {
+                span?.append(character)
+            } else {
                 output.append(character)
             }
         }
-        if inQuote { output.append("…'") }
+        if span != nil { output.append("…'") }
         return output
     }
 }

@@ -603,6 +603,12 @@ struct AssetRouteTests {
             "name": "a", "category": "host", "atoms": ["hostname": ["localhost"]],
         ])
         #expect(word.text.contains("not a valid hostname atom"), "\(word.text)")
+        // The field an error names stays in its message.
+        let field = try await server.call("POST", "/v1/assets", as: "acme/analyst", json: [
+            "name": "a", "category": "host", "criticality": 200,
+        ])
+        let message = ((try field.json())["error"] as? [String: Any])?["message"] as? String
+        #expect(message?.hasPrefix("invalid field 'criticality': ") == true, "\(field.text)")
         await server.stop()
     }
 
