@@ -48,7 +48,9 @@ enum AssetsCommand {
                   isRepeatable: true),
             .init(name: "--category", valueName: "CATEGORY",
                   help: "account, host or network (repeatable: any of them).", isRepeatable: true),
-            .init(name: "--source", valueName: "SOURCE", help: "automatic, manual or connector:NAME."),
+            .init(name: "--source", valueName: "SOURCE",
+                  help: "automatic, manual, connector:NAME, or the discovery rule that made it "
+                      + "(unique_hosts, unique_accounts, address_leases)."),
             .init(name: "--reviewed", valueName: "BOOL", help: "true or false."),
             .init(name: "--search", valueName: "TEXT", help: "Text in the name or an atom."),
             .init(name: "--entity", valueName: "NAME", help: "Only assets of this entity."),
@@ -82,10 +84,17 @@ enum AssetsCommand {
             try parsingArgument { () throws(ModelError) in try AssetCategory(parsing: name) }
         }
         if let source = arguments.value("--source") {
-            guard ["automatic", "manual"].contains(source) || source.hasPrefix("connector:") else {
-                throw UsageError("unknown source '\(source)'; expected automatic, manual or connector:NAME")
+            if let rule = DiscoveryRule(rawValue: source) {
+                query.source = "automatic"
+                query.discoveryRule = rule.rawValue
+            } else {
+                guard ["automatic", "manual"].contains(source) || source.hasPrefix("connector:")
+                else {
+                    throw UsageError("unknown source '\(source)'; expected automatic, manual, "
+                                     + "connector:NAME or a discovery rule (unique_hosts…)")
+                }
+                query.source = source
             }
-            query.source = source
         }
         query.reviewed = try arguments.bool("--reviewed")
         query.text = arguments.value("--search")

@@ -1,3 +1,4 @@
+import PerimeterInventory
 import PerimeterModel
 import PerimeterStore
 
@@ -75,7 +76,21 @@ enum AssetFilter {
         case false?: query.criticality = query.criticality ?? 0...100
         case nil: break
         }
-        query.source = single("source")
+        // A discovery rule's name, as the assets' `discovery_rule` field
+        // says it, or automatic, manual, connector:NAME (an unknown one
+        // selected nothing, silently).
+        if let source = single("source") {
+            if let rule = DiscoveryRule(rawValue: source) {
+                query.source = "automatic"
+                query.discoveryRule = rule.rawValue
+            } else if ["automatic", "manual"].contains(source) || source.hasPrefix("connector:") {
+                query.source = source
+            } else {
+                throw APIErrors.invalidQuery("source", "must be automatic, manual, "
+                    + "connector:NAME or a discovery rule ("
+                    + DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+        }
         query.reviewed = try flag("reviewed")
         query.text = single("q")
         // The search index and LIKE read text up to a NUL: a NUL in the

@@ -183,7 +183,8 @@ enum OpenAPIDocument {
             "criticality_max": (criticality, "Rated at most this."),
             "unrated": (flag, "true: unrated assets only; false: rated ones only."),
             "source": (["type": "string"],
-                       "manual, or the discovery rule that made the asset (unique_hosts…)."),
+                       "automatic, manual, connector:NAME, or the discovery rule that made "
+                       + "the asset (unique_hosts…)."),
             "reviewed": (flag, "Reviewed by a person, or not."),
             "q": (["type": "string"], "Text in the name or an atom value (3 characters or "
                   + "more use the trigram index)."),

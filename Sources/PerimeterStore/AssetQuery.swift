@@ -16,6 +16,9 @@ public struct AssetQuery: Sendable, Hashable {
     public var categories: [AssetCategory] = []
     /// `automatic`, `manual` or `connector:<name>`.
     public var source: String?
+    /// The discovery rule that made the asset (`unique_hosts`…), for
+    /// automatic assets.
+    public var discoveryRule: String?
     public var reviewed: Bool?
     /// Case-insensitive text found in the name or in an atom's value.
     public var text: String?

@@ -145,6 +145,9 @@ extension InventoryStore {
             }
         }
         if let source = query.source { clauses.append("source = \(bind(.text(source)))") }
+        if let rule = query.discoveryRule {
+            clauses.append("source_rule = \(bind(.text(rule)))")
+        }
         if let reviewed = query.reviewed { clauses.append("reviewed = \(reviewed ? 1 : 0)") }
         if let text = query.text?.lowercased(), !text.isEmpty {
             let pattern = bind(.text("%" + Self.escapeLike(text) + "%"))
@@ -196,12 +199,14 @@ extension InventoryStore {
     public func count(matching query: AssetQuery) throws -> Int {
         if query.tags.count == 1, query.text?.isEmpty ?? true, query.entity == nil,
            query.criticality == nil, !query.unratedOnly, query.source == nil,
-           query.reviewed == nil {
+           query.discoveryRule == nil, query.reviewed == nil {
             return try taggedCount(query.community, tag: query.tags[0],
                                    categories: query.categories,
                                    includeRevoked: query.includeRevoked)
         }
-        if query.tags.isEmpty, query.text?.isEmpty ?? true, query.entity == nil {
+        // The counts table knows no discovery rule: that filter counts rows.
+        if query.tags.isEmpty, query.text?.isEmpty ?? true, query.entity == nil,
+           query.discoveryRule == nil {
             var clauses = ["community = ?1"]
             var values: [SQLValue] = [.text(query.community)]
             func bind(_ value: SQLValue) -> String {

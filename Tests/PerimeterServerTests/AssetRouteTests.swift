@@ -485,6 +485,36 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// `source` takes the discovery rule that made an asset, as its
+    /// `discovery_rule` field says, besides automatic and manual, and
+    /// refuses anything else (an unknown value listed nothing, silently).
+    @Test func theSourceFilterTakesDiscoveryRules() async throws {
+        let server = try await TestServer.start()
+        try await server.createAsset(["name": "cmdb-host", "category": "host"], as: "acme/analyst")
+        let events = [
+            #"{"@timestamp":"2026-03-02T08:00:00Z","host":{"name":"ws-found"}}"#,
+            #"{"@timestamp":"2026-03-02T08:01:00Z","user":{"name":"alice"},"event":{"outcome":"success"}}"#,
+        ].joined(separator: "\n") + "\n"
+        let intake = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                           body: Array(events.utf8))
+        #expect(intake.status == 200, "\(intake.text)")
+        func listed(_ source: String) async throws -> (names: [String], total: Int?) {
+            let json = try await server.call("GET", "/v1/assets?source=\(source)",
+                                             as: "acme/reader").json()
+            return ((json["assets"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+                        .sorted(), json["total"] as? Int)
+        }
+        let hosts = try await listed("unique_hosts")
+        #expect(hosts.names == ["ws-found"])
+        #expect(hosts.total == 1)
+        #expect(try await listed("unique_accounts").names == ["alice"])
+        #expect(try await listed("automatic").names == ["alice", "ws-found"])
+        #expect(try await listed("manual").names == ["cmdb-host"])
+        let unknown = try await server.call("GET", "/v1/assets?source=bogus", as: "acme/reader")
+        #expect(unknown.status == 400, "\(unknown.text)")
+        await server.stop()
+    }
+
     /// A JSON list property keeps its items whole, commas included (they
     /// were split at every comma, as a CSV cell is), a list of one item
     /// too; a list given for a text property is refused.
