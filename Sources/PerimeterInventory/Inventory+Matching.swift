@@ -84,6 +84,10 @@ extension Inventory {
                 if !narrowed.isEmpty { holders = narrowed }
                 if holders.count > 1 { match.ambiguousAtoms.append(atom) }
             }
+            // A user name is no exclusive atom (SPEC §2): two accounts a
+            // person gave the same one both hold it, and the event is
+            // enriched with both, so it is marked as naming several.
+            if atom.type == .username && holders.count > 1 { match.ambiguousAtoms.append(atom) }
             for asset in holders {
                 let index = match.assets.firstIndex(of: asset) ?? {
                     match.assets.append(asset)

@@ -237,6 +237,27 @@ import Testing
         #expect(order.first?.criticality?.value == 95)
     }
 
+    /// Two accounts that hold one qualified user name (made by hand: a
+    /// user name is no exclusive atom) both enrich its events, and the
+    /// match is marked ambiguous, as a short name two hosts share is.
+    @Test func aUserNameTwoAccountsHoldIsAmbiguous() throws {
+        let inventory = Inventory()
+        let name = Atom(type: .username, normalizedValue: "corp\\svc-sql")
+        for (index, label) in ["svc-sql", "svc-sql (copy)"].enumerated() {
+            let account = Asset(name: label, category: .account, source: .manual,
+                                community: "acme", createdAt: Date())
+            inventory.load(asset: account)
+            inventory.load(attachment: Attachment(
+                id: Int64(index + 1), key: AtomKey(scope: Fixture.scope, atom: name),
+                asset: account.id, kind: .confirmed, from: .distantPast, origin: "test"))
+        }
+        let match = inventory.match([FieldAtom(atom: name, field: "user.name")],
+                                    in: Fixture.scope, at: t0)
+        #expect(match.assets.count == 2)
+        #expect(match.isAmbiguous)
+        #expect(match.ambiguousAtoms == [name])
+    }
+
     /// A rejected atom is never attached to that asset again.
     @Test func rejectedAtomsStayOff() {
         let inventory = Inventory()
