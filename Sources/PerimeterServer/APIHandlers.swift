@@ -225,7 +225,11 @@ struct APIHandlers: Sendable {
                  body: "application/json") { h, c in try await h.setRules(c) },
         APIRoute(method: .post, template: "/v1/import",
                  summary: "Import assets from CSV or JSON lines; bad rows refused with "
-                     + "row, column and reason, good rows in one transaction.",
+                     + "row, column and reason, good rows in one transaction. CSV columns: "
+                     + "name, category, subcategory, criticality, tags (;-separated), reviewed, "
+                     + "description, entity, atom.TYPE (values ;-separated), property.NAME; "
+                     + "JSON lines (?format=jsonl or a JSON content type) take the fields of "
+                     + "AssetInput, one object a line.",
                  permission: .edit, status: 200, response: "ImportResult", body: "text/csv",
                  parameters: ["format"]) { h, c in try await h.importAssets(c) },
         APIRoute(method: .get, template: "/v1/export",

@@ -57,6 +57,12 @@ struct AssetPatch: Sendable {
         if object["tags"] != nil { tags = try JSONFields.strings(object, "tags") }
         addTags = try JSONFields.strings(object, "add_tags") ?? []
         removeTags = try JSONFields.strings(object, "remove_tags") ?? []
+        // `tags` replaces the whole set: beside an addition or a removal,
+        // which was meant? (The replacement won, and a tag was lost.)
+        if tags != nil && (object["add_tags"] != nil || object["remove_tags"] != nil) {
+            throw APIErrors.invalidField("tags", "replaces every tag: give it alone, or "
+                                         + "add_tags and remove_tags")
+        }
         if let value = object["reviewed"] {
             guard let flag = JSONFields.boolean(value) else {
                 throw APIErrors.invalidField("reviewed", "must be true or false")

@@ -485,6 +485,20 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A patch that replaces the tags and adds or removes some is refused:
+    /// the replacement won, and a tag the caller meant to keep was lost.
+    @Test func aPatchReplacingAndAddingTagsIsRefused() async throws {
+        let server = try await TestServer.start()
+        let id = try await server.createAsset(["name": "db-01", "category": "host",
+                                               "tags": ["crown-jewel"]], as: "acme/analyst")
+        let both = try await server.call("PATCH", "/v1/assets/\(id)", as: "acme/analyst",
+                                         json: ["tags": ["pci"], "add_tags": ["backup"]])
+        #expect(both.status == 422, "\(both.text)")
+        let asset = try await server.call("GET", "/v1/assets/\(id)", as: "acme/reader").json()
+        #expect(asset["tags"] as? [String] == ["crown-jewel"])
+        await server.stop()
+    }
+
     /// `source` takes the discovery rule that made an asset, as its
     /// `discovery_rule` field says, besides automatic and manual, and
     /// refuses anything else (an unknown value listed nothing, silently).
