@@ -54,8 +54,8 @@ enum APIErrors {
                   message: "malformed request body: \(why) (expected a JSON object)")
     }
 
-    /// A store error as an answer; its message can quote values, so only
-    /// its code and a redacted message go out.
+    /// A store error as an answer. Its message can quote values: the
+    /// router's error filter takes the request's out (`CallerValues`).
     static func from(_ error: StoreError) -> HTTPError {
         let message = error.message
         switch error.code {
@@ -296,9 +296,9 @@ enum JSONFields {
         guard let list = value as? [String],
               !list.contains(where: { $0.contains(AssetDraftBuilder.listSeparator) })
         else { return nil }
-        // A JSON list keeps its items whole: joined with commas, as CSV
-        // writes a list, `["a,b"]` came back as two items. The separator
-        // also leads, so that a list of one item is still read as a list.
+        // A JSON list keeps its items whole (joined with commas, as a CSV
+        // cell holds a list, `["a,b"]` came back as two items). The
+        // separator also leads, so that one item is still read as a list.
         let separator = String(AssetDraftBuilder.listSeparator)
         return separator + list.joined(separator: separator)
     }
