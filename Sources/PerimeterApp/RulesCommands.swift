@@ -28,7 +28,8 @@ enum RulesCommands {
                 outside the mapping, so on ECS events its tests read absent fields
                 ('not selection' then matches everything). Alert filters are not
                 applied: it shows every match, as an ingest sees them before its
-                filters.
+                filters. Up to 50 rules, it also counts the events whose detection
+                holds but that a rule's log source keeps out (a note per rule).
 
         --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
                         mapping; 'none' keeps field names as written and ignores log
@@ -200,6 +201,10 @@ enum RulesCommands {
         }
     }
 
+    /// Up to this many rules, `rules test` counts the events each rule's
+    /// log source keeps out.
+    static let logSourceCheckLimit = 50
+
     private static func test(rulePath: String, eventsPaths: [String], json: Bool,
                              mapping: MappingChoice, runsUnmapped: Bool,
                              inventory: InventoryChoice) -> Int32 {
@@ -239,6 +244,12 @@ enum RulesCommands {
         }
         var matchedEvents = 0
         var matchedByCompiled = 0
+        // For a few rules (the one being written), the events whose
+        // detection holds but whose log source keeps them out are counted:
+        // otherwise they read as plain misses. Every rule on every event
+        // would make a test of a whole rule folder many times slower.
+        let checksLogSources = engine.rules.count <= Self.logSourceCheckLimit
+        var keptOut: [Int: Int] = [:]
         var eventCount = 0
         // Line problems are shown up to a limit, as an ingest shows them.
         let lineProblems = ProblemReport(quiet: false, noun: "line problem") {
@@ -278,6 +289,13 @@ enum RulesCommands {
                                    + " stopped at the match limit (read as no match)")
                     }
                     if !indices.isEmpty { matchedEvents += 1 }
+                    if checksLogSources {
+                        for rule in engine.rules.indices where !indices.contains(rule)
+                            && (runsUnmapped || engine.rules[rule].status == .compiled)
+                            && engine.isKeptOutByItsLogSource(ruleIndex: rule, event: record) {
+                            keptOut[rule, default: 0] += 1
+                        }
+                    }
                     if indices.contains(where: { engine.rules[$0].status == .compiled }) {
                         matchedByCompiled += 1
                     }
@@ -296,6 +314,13 @@ enum RulesCommands {
             }
         }
         lineProblems.finish()
+        for (rule, count) in keptOut.sorted(by: { $0.key < $1.key }) {
+            Terminal.write("note: \(Formatting.count(count, "event")) "
+                           + "\(count == 1 ? "matches" : "match") the detection of "
+                           + "\(engine.rules[rule].title) (\(engine.rules[rule].id)) but not its "
+                           + "log source's conditions, so not the rule (see DETECTION.md, "
+                           + "'The mapping file')\n")
+        }
         let split = runsUnmapped && unmapped > 0
             ? " (\(Formatting.count(matchedByCompiled)) by compiled rules)" : ""
         let summary = "\(matchedEvents) of \(eventCount) events matched\(split); "

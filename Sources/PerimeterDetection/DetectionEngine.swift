@@ -159,6 +159,18 @@ public final class DetectionEngine {
         return (0..<candidateCount).map { Int(candidates[$0]) }.filter { matchesRule($0, event) }
     }
 
+    /// Whether a rule's detection holds on an event that its log source's
+    /// conditions keep out (`rules test` tells a rule author, for whom the
+    /// event would otherwise read as a plain miss). False for a rule with
+    /// no such conditions.
+    public func isKeptOutByItsLogSource(ruleIndex: Int, event: some DetectionEvent) -> Bool {
+        let gate = program.ruleGate[ruleIndex]
+        guard gate >= 0 else { return false }
+        beginEvent()
+        evaluatedEventCount -= 1
+        return !gatePasses(gate, event) && evaluate(flat: program.ruleRoots[ruleIndex], event)
+    }
+
     func resetForProfiling() {
         beginEvent()
         evaluatedEventCount -= 1

@@ -142,6 +142,36 @@ struct RulesCommandTests {
         #expect(matches(early).isEmpty)
     }
 
+    /// An event whose detection holds but that the rule's log source keeps
+    /// out (`product: linux` alone needs a `message`) is counted in a note,
+    /// not left to read as a plain miss.
+    @Test func eventsALogSourceKeepsOutAreCounted() throws {
+        guard let cli = try CommandLineHarness.make("rules-gate") else { return }
+        defer { cli.remove() }
+        try cli.directory.write("sudo.yml", """
+            title: Sudo run
+            id: cli-sudo
+            taxonomy: ecs
+            logsource: {product: linux}
+            detection:
+                selection:
+                    process.name: sudo
+                condition: selection
+            """)
+        try cli.directory.write("events.ndjson", [
+            #"{"message":"sudo: alice : COMMAND=/bin/ls","process":{"name":"sudo"}}"#,
+            #"{"process":{"name":"sudo"},"host":{"os":{"type":"linux"}}}"#,
+            #"{"process":{"name":"bash"}}"#,
+        ].joined(separator: "\n") + "\n")
+        let result = try cli.binary.run(["rules", "test", "sudo.yml", "events.ndjson", "--json"],
+                                        in: cli.directory.url)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(matches(result) == ["1 cli-sudo compiled"])
+        #expect(result.standardError.contains("note: 1 event matches the detection of Sudo run "
+                                              + "(cli-sudo) but not its log source's conditions"),
+                "\(result.standardError)")
+    }
+
     /// Events from several inputs: a plain file, a gzip file and standard
     /// input, each line numbered within its own input, a bad line named by
     /// file and line (a problem, not an event) while the rest goes on.
