@@ -11,7 +11,7 @@ extension Inventory {
         // A shared address attaches to no host from the time it became
         // shared; an earlier sighting, arriving late, counts as it would
         // have in order (and may make it shared earlier).
-        if sharedAtoms.contains(key), time >= sharedSince[key] ?? .distantPast { return }
+        if let since = sharedSince[key], time >= since { return }
         guard !rejected.contains(RejectedAtom(asset: asset, atom: key.atom)) else { return }
         // A person gave this address to another host: their word stands
         // over a sighting (one host at a time, SPEC §2), and the sighting
@@ -74,7 +74,7 @@ extension Inventory {
         // A release that arrives before the grant it ends leaves a mark,
         // an empty interval [t, t) of its holder, so that the grant, when
         // it comes, ends there as it would have in order.
-        if !released, let holder, !sharedAtoms.contains(key) {
+        if !released, let holder, sharedSince[key] == nil {
             attach(key, to: holder, kind: .observed, from: time, to: time, origin: origin())
         }
     }
@@ -170,7 +170,7 @@ extension Inventory {
     /// uninterrupted run.
     private func noteHolder(_ asset: AssetID, of key: AtomKey, at time: EventTime) {
         let window = settings.sharedAddressWindow
-        let sharedAt = sharedAtoms.contains(key) ? sharedSince[key] ?? .distantPast : nil
+        let sharedAt = sharedSince[key]
         var starts: [(from: EventTime, asset: AssetID)] = []
         for index in timelines[key] ?? [] {
             let attachment = attachments[Int(index)]
@@ -204,7 +204,6 @@ extension Inventory {
             }
         }
         if sharedAt != crossing {
-            sharedAtoms.insert(key)
             sharedSince[key] = crossing
             pending.shared[key] = crossing
         }

@@ -34,7 +34,6 @@ extension Inventory {
             forgetBareName(of: key)
         }
 
-        sharedAtoms.subtract(erasedKeys)
         for key in erasedKeys {
             pending.shared[key] = nil
             sharedSince[key] = nil

@@ -53,11 +53,12 @@ public final class Inventory {
     var usernamesByBareName: [AtomKey: Set<String>] = [:]
     var networks = NetworkIndex()
     public internal(set) var rejected: Set<RejectedAtom> = []
-    public internal(set) var sharedAtoms: Set<AtomKey> = []
-    /// When each shared atom became shared, in event time: sightings from
-    /// then on attach it to no host; earlier ones, arriving late, still
-    /// count (an atom loaded without it is shared since forever).
+    /// The shared atoms, each with when it became shared, in event time:
+    /// sightings from then on attach it to no host; earlier ones, arriving
+    /// late, still count (an atom loaded without it is shared since forever).
     var sharedSince: [AtomKey: EventTime] = [:]
+    /// The shared atoms (SPEC §2, shared addresses).
+    public var sharedAtoms: Set<AtomKey> { Set(sharedSince.keys) }
     var nextAttachmentID: Int64 = 1
 
     public internal(set) var pending = PendingChanges()
@@ -87,7 +88,6 @@ public final class Inventory {
 
     public func load(rejected atom: RejectedAtom) { rejected.insert(atom) }
     public func load(sharedAtom key: AtomKey, since: EventTime? = nil) {
-        sharedAtoms.insert(key)
         sharedSince[key] = since ?? .distantPast
     }
     public func load(watermark time: EventTime, stream: String) {
@@ -272,9 +272,7 @@ public final class Inventory {
         return InventoryChanges(
             assets: Array(assets.values), attachments: attachments, conflicts: [], audit: [],
             activity: [], unclaimed: [:], rejected: Array(rejected),
-            shared: Dictionary(uniqueKeysWithValues: sharedAtoms.map {
-                ($0, sharedSince[$0] ?? .distantPast)
-            }),
+            shared: sharedSince,
             watermarks: watermarks)
     }
 
