@@ -83,18 +83,9 @@ enum AssetsCommand {
         query.categories = try arguments.all("--category").map { name in
             try parsingArgument { () throws(ModelError) in try AssetCategory(parsing: name) }
         }
-        if let source = arguments.value("--source") {
-            if let rule = DiscoveryRule(rawValue: source) {
-                query.source = "automatic"
-                query.discoveryRule = rule.rawValue
-            } else {
-                guard ["automatic", "manual"].contains(source) || source.hasPrefix("connector:")
-                else {
-                    throw UsageError("unknown source '\(source)'; expected automatic, manual, "
-                                     + "connector:NAME or a discovery rule (unique_hosts…)")
-                }
-                query.source = source
-            }
+        if let source = arguments.value("--source"), !query.selectSource(source) {
+            throw UsageError("unknown source '\(source)'; expected automatic, manual, "
+                             + "connector:NAME or a discovery rule (unique_hosts…)")
         }
         query.reviewed = try arguments.bool("--reviewed")
         query.text = arguments.value("--search")
@@ -132,16 +123,11 @@ enum AssetsCommand {
     }
 
     static func parseRange(_ text: String) throws -> ClosedRange<Int> {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        let numbers = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        if parts.count == 1, let value = numbers[0], (0...100).contains(value) { return value...value }
-        guard parts.count == 2, let low = numbers[0], let high = numbers[1], 0 <= low, low <= high,
-              high <= 100
-        else {
+        guard let range = AssetQuery.criticalityRange(text) else {
             throw UsageError("'--criticality' must be MIN-MAX within 0-100 (e.g. 68-100), "
                              + "a single value, or 'unrated', not '\(text)'")
         }
-        return low...high
+        return range
     }
 
     // MARK: - show

@@ -60,14 +60,11 @@ enum AssetFilter {
             if text.lowercased() == "unrated" {
                 query.unratedOnly = true
             } else {
-                let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-                    .map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard (1...2).contains(parts.count), let first = parts.first ?? nil,
-                      let last = parts.last ?? nil, 0 <= first, first <= last, last <= 100 else {
+                guard let range = AssetQuery.criticalityRange(text) else {
                     throw APIErrors.invalidQuery("criticality", "must be MIN-MAX within 0-100 "
                                                  + "(68-100), one value, or unrated")
                 }
-                query.criticality = first...last
+                query.criticality = range
             }
         }
         // unrated=false asks for the rated ones (any rating), not for all.
@@ -76,20 +73,10 @@ enum AssetFilter {
         case false?: query.criticality = query.criticality ?? 0...100
         case nil: break
         }
-        // A discovery rule's name, as the assets' `discovery_rule` field
-        // says it, or automatic, manual, connector:NAME (an unknown one
-        // selected nothing, silently).
-        if let source = single("source") {
-            if let rule = DiscoveryRule(rawValue: source) {
-                query.source = "automatic"
-                query.discoveryRule = rule.rawValue
-            } else if ["automatic", "manual"].contains(source) || source.hasPrefix("connector:") {
-                query.source = source
-            } else {
-                throw APIErrors.invalidQuery("source", "must be automatic, manual, "
-                    + "connector:NAME or a discovery rule ("
-                    + DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", ") + ")")
-            }
+        if let source = single("source"), !query.selectSource(source) {
+            throw APIErrors.invalidQuery("source", "must be automatic, manual, "
+                + "connector:NAME or a discovery rule ("
+                + DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
         query.reviewed = try flag("reviewed")
         query.text = single("q")

@@ -1,3 +1,4 @@
+import PerimeterInventory
 import PerimeterModel
 
 /// The filters of the inventory views (SPEC §4); they combine (AND).
@@ -29,4 +30,34 @@ public struct AssetQuery: Sendable, Hashable {
     public var offset = 0
 
     public init(community: String) { self.community = community }
+}
+
+extension AssetQuery {
+    /// Sets the source filter from its text, as the command line and the
+    /// API take it: `automatic`, `manual`, `connector:NAME`, or the
+    /// discovery rule that made the asset (`unique_hosts`…, as its
+    /// `discovery_rule` field says). False, and nothing set, for any other
+    /// text (an unknown source selected nothing, silently).
+    public mutating func selectSource(_ text: String) -> Bool {
+        if let rule = DiscoveryRule(rawValue: text) {
+            source = "automatic"
+            discoveryRule = rule.rawValue
+            return true
+        }
+        guard ["automatic", "manual"].contains(text) || text.hasPrefix("connector:") else {
+            return false
+        }
+        source = text
+        return true
+    }
+
+    /// A criticality filter's range from its text: `MIN-MAX` within 0 to
+    /// 100 (`68-100`) or one value; nil for anything else.
+    public static func criticalityRange(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(parts.count), let low = parts.first ?? nil,
+              let high = parts.last ?? nil, 0 <= low, low <= high, high <= 100 else { return nil }
+        return low...high
+    }
 }
