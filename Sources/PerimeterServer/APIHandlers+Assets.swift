@@ -155,7 +155,7 @@ extension InventoryService {
                 let draft = try builder.draft(from: row, now: EventTime(Date()))
                 if let refusal = try store.refusal(of: draft, claimed: &claimed) {
                     throw HTTPError(status: 409, code: "atom_conflict",
-                                    message: refusal,
+                                    message: refusal.message,
                                     details: ["field": .string("atoms")])
                 }
                 drafts.append(draft)

@@ -85,11 +85,11 @@ public struct AssetDraftBuilder: Sendable {
                             claimed: inout [AtomKey: InventoryStore.AtomClaim]) throws -> AssetDraft {
         let draft = try draft(from: row, now: now)
         if let refusal = try store.refusal(of: draft, claimed: &claimed) {
-            // The column the row gave the atoms in: CSV `atom.TYPE` columns
-            // are named by the type the refusal is about.
-            let type = AtomType.allCases.first { refusal.hasPrefix("\($0.rawValue) ") }
-            let column = row.atomsHaveColumnsByType ? type.map { "atom.\($0.rawValue)" } : nil
-            throw RowProblem(column: column ?? "atoms", message: refusal)
+            // The column the row gave the atom in: a CSV `atom.TYPE` column,
+            // or the one `atoms` field of a JSON line.
+            throw RowProblem(column: row.atomsHaveColumnsByType
+                                 ? "atom.\(refusal.atom.type.rawValue)" : "atoms",
+                             message: refusal.message)
         }
         return draft
     }

@@ -32,7 +32,7 @@ extension InventoryStore {
             var claimed: [AtomKey: AtomClaim] = [:]
             for draft in drafts {
                 if let refusal = try refusal(of: draft, claimed: &claimed) {
-                    throw StoreError(code: .conflict, message: refusal)
+                    throw StoreError(code: .conflict, message: refusal.message)
                 }
             }
             let (attachments, audit) = try confirmedAttachments(of: drafts, actor: actor, at: now)
@@ -43,7 +43,7 @@ extension InventoryStore {
             var claimed: [AtomKey: AtomClaim] = [:]
             for draft in drafts {
                 if let refusal = try refusal(of: draft, claimed: &claimed) {
-                    throw StoreError(code: .conflict, message: refusal)
+                    throw StoreError(code: .conflict, message: refusal.message)
                 }
             }
             let (attachments, audit) = try confirmedAttachments(of: drafts, actor: actor, at: now)
@@ -91,6 +91,12 @@ extension InventoryStore {
         public let assetName: String
     }
 
+    /// A draft's atom that another asset holds, and why it is refused.
+    public struct AtomRefusal: Sendable {
+        public let atom: Atom
+        public let message: String
+    }
+
     /// Why a draft cannot be created beside the store's assets and the
     /// drafts before it in the same batch (`claimed`, which it extends):
     /// an exclusive atom held by another asset, or an address another
@@ -98,7 +104,8 @@ extension InventoryStore {
     /// said so, and two statements must not both stand). An address
     /// discovery saw on another host does not refuse it: it expires. Nil
     /// when the draft can be created.
-    public func refusal(of draft: AssetDraft, claimed: inout [AtomKey: AtomClaim]) throws -> String? {
+    public func refusal(of draft: AssetDraft, claimed: inout [AtomKey: AtomClaim]) throws
+        -> AtomRefusal? {
         let scope = ScopeKey(community: draft.asset.community, entity: draft.asset.entity)
         var keys: [AtomKey] = []
         for atom in draft.confirmedAtoms where atom.type.isExclusive || atom.type.isAddress {
@@ -106,13 +113,13 @@ extension InventoryStore {
             let rule = atom.type.isAddress ? "an address belongs to one host at a time"
                 : "an exclusive atom has one asset"
             if let earlier = claimed[key], earlier.asset != draft.asset.id {
-                return "\(atom.type.rawValue) '\(atom.value)' is also given to '\(earlier.assetName)' "
-                    + "earlier in the same input; \(rule)"
+                return AtomRefusal(atom: atom, message: "\(atom.type.rawValue) '\(atom.value)' "
+                    + "is also given to '\(earlier.assetName)' earlier in the same input; \(rule)")
             }
             let holder = try openHolder(of: key, confirmedOnly: atom.type.isAddress)
             if let other = holder, other != draft.asset.id {
-                return "\(atom.type.rawValue) '\(atom.value)' already belongs to asset "
-                    + "\(other.lowercasedText); \(rule)"
+                return AtomRefusal(atom: atom, message: "\(atom.type.rawValue) '\(atom.value)' "
+                    + "already belongs to asset \(other.lowercasedText); \(rule)")
             }
             keys.append(key)
         }
