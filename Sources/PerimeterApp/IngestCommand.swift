@@ -152,7 +152,7 @@ enum IngestCommand {
             // same path) most likely meant a file of its own.
             if let file = sink as? FileSink, file.existingBytes > 0,
                pipeline.summaryNow.resumedSources == 0 {
-                Terminal.note("appended to \(file.displayName), which already held "
+                Terminal.note("appended to \(file.name), which already held "
                               + "\(Formatting.count(file.existingBytes, "byte")) from an earlier "
                               + "run; give a new path for a file of this run alone")
             }
@@ -520,7 +520,7 @@ final class FileSink: EnrichedEventSink {
     private let handle: FileHandle
 
     /// "'enriched.ndjson'" or "standard output", for messages.
-    private let name: String
+    let name: String
     /// What the lines are ("enriched events", "alerts"), for messages.
     private let contents: String
 
@@ -567,8 +567,6 @@ final class FileSink: EnrichedEventSink {
     /// The size the file had when it was opened: what earlier runs wrote.
     private(set) var existingBytes = 0
 
-    /// How messages name it.
-    var displayName: String { name }
 
     func write(_ line: [UInt8]) throws {
         do {

@@ -129,14 +129,19 @@ struct CallerValues {
                 // line, and every cell as the CSV reader decodes it (quotes
                 // doubled in the raw text are single in a message).
                 let text = String(decoding: request.body, as: UTF8.self)
+                var allLinesAreJSON = true
                 for line in text.split(whereSeparator: \.isNewline) {
                     if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) {
                         Self.collect(object, add: add, addName: addName)
+                    } else {
+                        allLinesAreJSON = false
                     }
                 }
-                for (number, record) in AssetRowReader.parseCSV(text).enumerated() {
-                    // A CSV header names columns.
-                    record.fields.forEach(number == 0 ? addName : add)
+                if !allLinesAreJSON {
+                    for (number, record) in AssetRowReader.parseCSV(text).enumerated() {
+                        // A CSV header names columns.
+                        record.fields.forEach(number == 0 ? addName : add)
+                    }
                 }
             }
         }

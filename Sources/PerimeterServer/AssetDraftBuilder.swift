@@ -169,8 +169,8 @@ public struct AssetDraftBuilder: Sendable {
             throw RowProblem(column: column, message: message)
         }
         if definition.type != .list && value.contains(Self.listSeparator) {
-            throw RowProblem(column: column, message: "property '\(name)' is "
-                             + "\(definition.type.rawValue == "string" ? "text" : "a " + definition.type.rawValue), not a list")
+            let kind = definition.type == .string ? "text" : "a \(definition.type.rawValue)"
+            throw RowProblem(column: column, message: "property '\(name)' is \(kind), not a list")
         }
         switch definition.type {
         case .string: return .string(value)
