@@ -38,9 +38,9 @@ public final class StoredAssetFields {
         }
     }
 
-    /// Whether any rule reads an asset field: without one, no event needs
-    /// matching.
-    public var isRead: Bool { !assetFields.isEmpty }
+    /// Whether any rule reads an asset field: without one, the events are
+    /// still observed (for the ones after), but none is enriched.
+    private var isRead: Bool { !assetFields.isEmpty }
 
     /// Adds the asset fields of the event on `line` to `record`. A line the
     /// reader cannot parse adds nothing (the caller has reported it).

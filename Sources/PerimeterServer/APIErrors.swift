@@ -93,8 +93,9 @@ struct CallerValues {
         AssetCategory.allCases.map(\.rawValue) + AssetSubcategory.allCases.map(\.rawValue)
             + AtomType.allCases.map(\.rawValue) + PropertyType.allCases.map(\.rawValue)
             + BulkAction.Kind.allCases.map(\.rawValue) + DiscoveryRule.allCases.map(\.rawValue)
-            + ["admin", "analyst", "reader", "ingest", "true", "false", "null", "none", "manual",
-               "name", "criticality", "last_seen", "created_at", "asc", "desc", "csv", "jsonl",
+            + APIRole.allCases.filter { $0 != .operator }.map(\.rawValue)
+            + AssetQuery.SortKey.allCases.map(\.rawValue)
+            + ["true", "false", "null", "none", "manual", "asc", "desc", "csv", "jsonl",
                "enriched"])
 
     /// Whether a name (a key, a parameter, a column) reads as one of the

@@ -157,7 +157,9 @@ enum OpenAPIDocument {
             ], required: ["action"]),
             "TokenRequest": closed([
                 "name": text,
-                "role": ["type": "string", "enum": ["admin", "analyst", "reader", "ingest"]],
+                // A community's roles: the operator's token has none.
+                "role": ["type": "string", "enum": APIRole.allCases.filter { $0 != .operator }
+                            .map(\.rawValue)],
                 "expires_at": ["type": ["string", "null"], "format": "date-time"],
             ], required: ["name", "role"]),
             "ForgetRequest": closed([
