@@ -37,7 +37,7 @@ enum AssetSummary {
         case .criticality: a.criticality?.value != b.criticality?.value
         case .description: !a.description.utf8.elementsEqual(b.description.utf8)
         case .name: !a.name.utf8.elementsEqual(b.name.utf8)
-        case .properties: !changedProperties(a, b).isEmpty
+        case .properties: a.properties != b.properties
         case .reviewed: a.reviewed != b.reviewed
         case .revoked: a.isRevoked != b.isRevoked
         case .subcategory: a.subcategory != b.subcategory
