@@ -154,9 +154,9 @@ public final class EventReader {
         guard let username else { return nil }
         var display = parsed.firstString(of: ids.userName).flatMap(Self.trimmedName)
             ?? username.value
-        if let domain = parsed.firstString(of: ids.userDomain).flatMap(Self.trimmedName),
-           !display.utf8.contains(UInt8(ascii: "\\")), !display.utf8.contains(UInt8(ascii: "@")),
-           username.value.utf8.contains(UInt8(ascii: "\\")) {
+        if username.isQualifiedUserName,
+           !display.containsASCII(UInt8(ascii: "\\")), !display.containsASCII(UInt8(ascii: "@")),
+           let domain = parsed.firstString(of: ids.userDomain).flatMap(Self.trimmedName) {
             display = "\(domain)\\\(display)"
         }
         return AccountSubject(displayName: display, username: username, emails: emails, sids: sids)

@@ -107,7 +107,7 @@ public struct AccountSubject: Sendable, Hashable {
 
     /// A name ending in `$` is a machine account (SPEC §2).
     public var isMachineAccount: Bool { username.value.hasSuffix("$") }
-    var isQualified: Bool { username.value.utf8.contains(UInt8(ascii: "\\")) }
+    var isQualified: Bool { username.isQualifiedUserName }
 }
 
 /// The operating system fields of an event.

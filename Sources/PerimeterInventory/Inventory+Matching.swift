@@ -49,7 +49,7 @@ extension Inventory {
         var holders: [AssetID] = []
         for (atom, id) in zip(atoms, ids) {
             switch atom.type {
-            case .username where !atom.value.utf8.contains(UInt8(ascii: "\\")):
+            case .username where !atom.isQualifiedUserName:
                 let candidates = accountCandidates(bareName: atom.value, in: scope, at: time)
                 // SPEC §2: an unqualified name matches only a single holder.
                 holders.removeAll(keepingCapacity: true)

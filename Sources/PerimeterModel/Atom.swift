@@ -75,7 +75,27 @@ public struct Atom: Sendable, Hashable, Codable, Comparable, CustomStringConvert
         return String(decoding: value.utf8[value.utf8.index(after: slash)...], as: UTF8.self)
     }
 
+    /// Whether this is a user name qualified by its domain (`corp\admin`).
+    public var isQualifiedUserName: Bool {
+        type == .username && value.containsASCII(UInt8(ascii: "\\"))
+    }
+
     public static func < (lhs: Atom, rhs: Atom) -> Bool {
         (lhs.type, lhs.value) < (rhs.type, rhs.value)
+    }
+}
+
+extension String {
+    /// Whether the text holds an ASCII byte, read off its contiguous bytes:
+    /// `utf8.contains` stepped through the view one index at a time, the
+    /// cost of one for every user name of every event.
+    public func containsASCII(_ byte: UInt8) -> Bool {
+        precondition(byte < 0x80, "only an ASCII byte is never part of another character")
+        if let found = utf8.withContiguousStorageIfAvailable({ bytes in
+            bytes.contains(byte)
+        }) {
+            return found
+        }
+        return utf8.contains(byte)
     }
 }

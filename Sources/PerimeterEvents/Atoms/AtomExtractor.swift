@@ -177,7 +177,7 @@ public struct AtomExtractor: Sendable {
     private static func dropRelatedCopiesOfQualifiedNames(from result: inout ExtractedAtoms) {
         func isBareRelatedName(_ found: FoundAtom) -> Bool {
             found.fieldIndex == relatedUserField && found.atom.type == .username
-                && !found.atom.value.utf8.contains(UInt8(ascii: "\\"))
+                && !found.atom.isQualifiedUserName
         }
         guard result.atoms.contains(where: isBareRelatedName) else { return }
         let qualifiedUsers = result.atoms.compactMap(\.atom.bareUserName)
