@@ -87,6 +87,11 @@ enum AssetCreation {
             JSON lines: {"name", "category", "subcategory", "criticality", "tags": [...],
             "reviewed", "description", "entity", "atoms": {"hostname": ["dc-01"], ...},
             "properties": {"owner": "it", ...}}.
+            A row with the uuid of an asset of the community (a `uuid` column or field, as
+            `assets list --json` and the API's export write them) updates that asset: the
+            fields the row gives replace the asset's (an empty cell or null clears one), the
+            properties it gives are set, the atoms it gives that the asset does not hold are
+            confirmed; its category and entity cannot change. Other rows create assets.
             """)
 
     static func importFile(_ raw: [String]) throws -> Int32 {
@@ -110,11 +115,41 @@ enum AssetCreation {
         case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
         default: throw UsageError("unknown format '\(format)'; expected csv or jsonl")
         }
+        let actor = "import:\(URL(fileURLWithPath: path).lastPathComponent)"
+        let checkingOnly = arguments.flag("--dry-run")
+        let outcome: ImportOutcome
+        if rows.contains(where: { (try? $0.1.get())?.uuid != nil }) {
+            // Rows may update assets, as edits do: through the inventory.
+            let editor = try EditCommands.editor(arguments, creatingStore: true, actor: actor)
+            outcome = try EditCommands.wait { try await editor.importRows(rows, checkingOnly: checkingOnly) }
+        } else {
+            // New assets alone: written straight into the store, without
+            // reading the inventory (1.6 GB and 11 s at 1,000,000 assets).
+            outcome = try createAssets(rows, arguments: arguments, actor: actor,
+                                       checkingOnly: checkingOnly)
+        }
+        for (number, problem) in outcome.refused {
+            Terminal.warning("\(path): row \(number)"
+                             + (problem.column.map { ", column '\($0)'" } ?? "") + ": \(problem.message)")
+        }
+        let verb = checkingOnly ? "would import" : "imported"
+        var done = "\(verb) \(Formatting.count(outcome.created + outcome.updated, "asset"))"
+        if outcome.updated > 0 || outcome.unchanged > 0 {
+            done += " (\(outcome.created) new, \(outcome.updated) updated"
+                + (outcome.unchanged > 0 ? ", \(outcome.unchanged) unchanged)" : ")")
+        }
+        print("\(done); refused \(Formatting.count(outcome.refused.count, "row"))")
+        return outcome.refused.isEmpty ? 0 : 1
+    }
+
+    private static func createAssets(_ rows: [(Int, Result<AssetRow, RowProblem>)],
+                                     arguments: ParsedArguments, actor: String,
+                                     checkingOnly: Bool) throws -> ImportOutcome {
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
         defer { withExtendedLifetime(lock) {} }
         let builder = try AssetDraftBuilder(store: store, community: try CommonOptions.community(arguments))
+        var outcome = ImportOutcome()
         var drafts: [AssetDraft] = []
-        var refused = 0
         let now = EventTime(Date())
         var claimed: [AtomKey: InventoryStore.AtomClaim] = [:]
         for (number, row) in rows {
@@ -122,18 +157,11 @@ enum AssetCreation {
                 drafts.append(try builder.importDraft(from: try row.get(), now: now, store: store,
                                                       claimed: &claimed))
             } catch let problem as RowProblem {
-                refused += 1
-                Terminal.warning("\(path): row \(number)"
-                                 + (problem.column.map { ", column '\($0)'" } ?? "") + ": \(problem.message)")
+                outcome.refused.append((number, problem))
             }
         }
-        if !arguments.flag("--dry-run") && !drafts.isEmpty {
-            try store.create(drafts, actor: "import:\(URL(fileURLWithPath: path).lastPathComponent)",
-                             at: now)
-        }
-        let verb = arguments.flag("--dry-run") ? "would import" : "imported"
-        print("\(verb) \(Formatting.count(drafts.count, "asset")); "
-              + "refused \(Formatting.count(refused, "row"))")
-        return refused > 0 ? 1 : 0
+        if !checkingOnly && !drafts.isEmpty { try store.create(drafts, actor: actor, at: now) }
+        outcome.created = drafts.count
+        return outcome
     }
 }

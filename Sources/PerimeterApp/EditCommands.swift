@@ -12,14 +12,14 @@ import PerimeterStore
 enum EditCommands {
     /// The editor of the store; `creatingStore` false (edits of assets
     /// that must exist, the audit trail) refuses a store path with none.
-    static func editor(_ arguments: ParsedArguments,
-                       creatingStore: Bool = false) throws -> InventoryEditor {
+    static func editor(_ arguments: ParsedArguments, creatingStore: Bool = false,
+                       actor: String = "cli") throws -> InventoryEditor {
         let path = try CommonOptions.databasePath(arguments)
         if !creatingStore { try CommonOptions.requireStore(at: path) }
         return try InventoryEditor(storePath: path,
                                    configuration: try CommonOptions.configuration(arguments),
                                    community: try CommonOptions.community(arguments),
-                                   actor: "cli")
+                                   actor: actor)
     }
 
     /// Runs async work from a synchronous command, turning edit errors into

@@ -57,6 +57,14 @@ extension Inventory {
         return found
     }
 
+    /// Whether an asset holds an atom now, confirmed or observed.
+    public func holdsNow(_ atom: Atom, on id: AssetID) -> Bool {
+        guard let asset = assets[id] else { return false }
+        let key = AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity),
+                          atom: atom)
+        return firstOpenAttachment(of: key, on: id) != nil
+    }
+
     /// The attachments of `key` to `asset` that no end closed yet.
     func openAttachments(of key: AtomKey, on asset: AssetID) -> [Int32] {
         (timelines[key] ?? []).filter {

@@ -4,6 +4,9 @@ import Foundation
 public enum AssetCategory: String, Sendable, Hashable, CaseIterable, Codable {
     case account, host, network
 
+    /// The name after its article, for messages: "an account", "a host".
+    public var withArticle: String { self == .account ? "an account" : "a \(rawValue)" }
+
     /// The sub-categories allowed in this category.
     public var subcategories: [AssetSubcategory] {
         switch self {

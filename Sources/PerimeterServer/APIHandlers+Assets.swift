@@ -167,28 +167,107 @@ extension InventoryService {
     }
 
     /// Imports rows: the refused ones with their row, column and reason,
-    /// the good ones in one transaction.
+    /// the good ones in one transaction. A row whose `uuid` names an asset
+    /// of `community` updates it (`AssetDraftBuilder.updated`), the atoms
+    /// it gives that the asset does not hold confirmed on it; any other
+    /// row creates an asset. `checkingOnly` checks every row and writes
+    /// nothing.
     func importRows(_ rows: [(Int, Result<AssetRow, RowProblem>)], community: String,
-                    actor: String) throws -> (imported: Int, refused: [(Int, RowProblem)]) {
+                    actor: String, checkingOnly: Bool = false) throws -> ImportOutcome {
+        try persistPending()
         let builder = try AssetDraftBuilder(store: store, community: community)
-        var drafts: [AssetDraft] = []
-        var refused: [(Int, RowProblem)] = []
-        let now = EventTime(Date())
+        let time = EventTime(Date())
+        var outcome = ImportOutcome()
+        var drafts: [AssetDraft] = [], updates: [AssetDraft] = []
+        var rowUpdating: [AssetID: Int] = [:]
         // An exclusive atom another asset holds, or an earlier row gives,
         // refuses its row alone, as the command line's import does (the
         // whole import was refused, naming no row).
         var claimed: [AtomKey: InventoryStore.AtomClaim] = [:]
-        for (number, row) in rows {
+        for (number, result) in rows {
             do {
-                drafts.append(try builder.importDraft(from: try row.get(), now: now, store: store,
-                                                      claimed: &claimed))
+                let row = try result.get()
+                guard let stored = try storedAsset(row.uuid, community: community) else {
+                    drafts.append(try builder.importDraft(from: row, now: time, store: store,
+                                                          claimed: &claimed))
+                    continue
+                }
+                if let earlier = rowUpdating[stored.id] {
+                    throw RowProblem(column: "uuid", message: "row \(earlier) updates this "
+                                     + "asset already; give each asset one row")
+                }
+                let update = try builder.checked(builder.updated(stored, by: row, now: time),
+                                                 of: row, store: store, claimed: &claimed)
+                rowUpdating[stored.id] = number
+                // An export imported back unchanged changes nothing, and
+                // records nothing in the audit trail.
+                if update.asset != stored
+                    || update.confirmedAtoms.contains(where: { !inventory.holdsNow($0, on: stored.id) }) {
+                    updates.append(update)
+                } else {
+                    outcome.unchanged += 1
+                }
             } catch let problem as RowProblem {
-                refused.append((number, problem))
+                outcome.refused.append((number, problem))
             }
         }
-        _ = try create(drafts, actor: actor)
-        return (drafts.count, refused)
+        outcome.created = drafts.count
+        outcome.updated = updates.count
+        guard !checkingOnly, !drafts.isEmpty || !updates.isEmpty else { return outcome }
+        // The updates are made in the inventory, as an edit's are, and
+        // written with the new assets in one transaction; should it fail,
+        // the inventory is read again, the store holding none of them.
+        let generation = inventoryGeneration
+        var liftedRejections: [(Atom, AssetID)] = []
+        do {
+            for update in updates {
+                let id = update.asset.id
+                inventory.replace(update.asset, actor: actor, action: "update", at: time)
+                for atom in Set(update.confirmedAtoms).sorted()
+                where !inventory.holdsNow(atom, on: id) {
+                    try inventory.confirm(atom, on: id, actor: actor, at: time)
+                    liftedRejections.append((atom, id))
+                }
+            }
+            _ = try create(drafts, actor: actor, along: inventory.drainChanges()) { store in
+                for (atom, id) in liftedRejections { try store.removeRejection(of: atom, asset: id) }
+            }
+        } catch {
+            try? reloadInventory(afterFailureIn: generation)
+            if error is CurationError {
+                throw HTTPError(status: 409, code: "atom_conflict", message:
+                    "cannot import: an exclusive atom a row confirms belongs to another asset")
+            }
+            throw error
+        }
+        return outcome
     }
+
+    /// The asset of `community` an import row's uuid names; nil when the
+    /// row gives none or the community has no asset of it (the row then
+    /// creates one, with a uuid of its own).
+    private func storedAsset(_ uuid: String?, community: String) throws -> Asset? {
+        guard let text = uuid?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+            return nil
+        }
+        guard let id = UUID(uuidString: text) else {
+            throw RowProblem(column: "uuid", message: "'\(text)' is not a uuid")
+        }
+        guard let asset = inventory.asset(id), asset.community == community else { return nil }
+        return asset
+    }
+}
+
+/// What an import did: the assets it created and updated, and the rows it
+/// refused with why.
+public struct ImportOutcome: Sendable {
+    public init() {}
+
+    public var created = 0
+    public var updated = 0
+    /// Rows naming an asset that already was as they say.
+    public var unchanged = 0
+    public var refused: [(row: Int, problem: RowProblem)] = []
 }
 
 extension StoreReader {

@@ -33,14 +33,17 @@ extension APIHandlers {
         case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
         default: throw APIErrors.invalidQuery("format", "must be csv or jsonl")
         }
-        let (imported, refused) = try await service.importRows(
+        let outcome = try await service.importRows(
             rows, community: context.community, actor: context.actor)
         // A reason may quote this row's values or another row's (a name
         // given twice): every value of the body is taken out.
         let values = CallerValues(of: context.request)
         return JSONFields.response([
-            "imported": imported,
-            "refused": refused.map { number, problem in
+            "imported": outcome.created + outcome.updated,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "refused": outcome.refused.map { number, problem in
                 ["row": number, "column": problem.column ?? NSNull(),
                  "reason": values.scrub(problem.message)] as [String: Any]
             },
@@ -270,13 +273,13 @@ enum AssetCSV {
         }
         let atomColumns = atomTypes.sorted()
         let propertyColumns = propertyNames.sorted()
-        var header = ["name", "category", "subcategory", "criticality", "tags", "reviewed",
+        var header = ["uuid", "name", "category", "subcategory", "criticality", "tags", "reviewed",
                       "description", "entity"]
         header += atomColumns.map { "atom.\($0)" } + propertyColumns.map { "property.\($0)" }
         var text = header.joined(separator: ",") + "\n"
         for (asset, attachments) in assets {
             var fields = [
-                asset.name, asset.category.rawValue, asset.subcategory?.rawValue ?? "",
+                asset.id.lowercasedText, asset.name, asset.category.rawValue, asset.subcategory?.rawValue ?? "",
                 asset.criticality.map { String($0.value) } ?? "",
                 asset.tags.sorted().joined(separator: ";"), asset.reviewed ? "true" : "false",
                 asset.description, asset.entity ?? "",

@@ -226,10 +226,12 @@ struct APIHandlers: Sendable {
         APIRoute(method: .post, template: "/v1/import",
                  summary: "Import assets from CSV or JSON lines; bad rows refused with "
                      + "row, column and reason, good rows in one transaction. CSV columns: "
-                     + "name, category, subcategory, criticality, tags (;-separated), reviewed, "
-                     + "description, entity, atom.TYPE (values ;-separated), property.NAME; "
-                     + "JSON lines (?format=jsonl or a JSON content type) take the fields of "
-                     + "AssetInput, one object a line.",
+                     + "uuid, name, category, subcategory, criticality, tags (;-separated), "
+                     + "reviewed, description, entity, atom.TYPE (values ;-separated), "
+                     + "property.NAME; JSON lines (?format=jsonl or a JSON content type) take "
+                     + "the fields of AssetInput and uuid, one object a line. A row whose uuid "
+                     + "names an asset of the community updates it (the fields it gives, the "
+                     + "atoms it adds); any other row creates an asset. An export imports back.",
                  permission: .edit, status: 200, response: "ImportResult", body: "text/csv",
                  parameters: ["format"]) { h, c in try await h.importAssets(c) },
         APIRoute(method: .get, template: "/v1/export",

@@ -19,6 +19,12 @@ public struct AssetRow: Sendable {
     /// The atoms came in a column per type (CSV `atom.TYPE`), not in one
     /// `atoms` field: a refusal names the column of its type.
     public var atomsHaveColumnsByType = false
+    /// The asset an import row updates (an export's `uuid`); nil creates one.
+    public var uuid: String?
+    /// The fields the row gives: a CSV file's columns, a JSON line's keys.
+    /// An update changes these alone; an empty CSV cell or a JSON null
+    /// among them clears the field.
+    public var givenFields: Set<String> = []
 
     public init() {}
 }
@@ -83,7 +89,12 @@ public struct AssetDraftBuilder: Sendable {
     /// (`claimed`, which it extends; `InventoryStore.refusal(of:claimed:)`).
     public func importDraft(from row: AssetRow, now: EventTime, store: InventoryStore,
                             claimed: inout [AtomKey: InventoryStore.AtomClaim]) throws -> AssetDraft {
-        let draft = try draft(from: row, now: now)
+        try checked(draft(from: row, now: now), of: row, store: store, claimed: &claimed)
+    }
+
+    /// `draft`, refused in the column that gave an atom another asset holds.
+    public func checked(_ draft: AssetDraft, of row: AssetRow, store: InventoryStore,
+                        claimed: inout [AtomKey: InventoryStore.AtomClaim]) throws -> AssetDraft {
         if let refusal = try store.refusal(of: draft, claimed: &claimed) {
             // The column the row gave the atom in: a CSV `atom.TYPE` column,
             // or the one `atoms` field of a JSON line.
@@ -92,6 +103,46 @@ public struct AssetDraftBuilder: Sendable {
                              message: refusal.message)
         }
         return draft
+    }
+
+    /// A stored asset as an import row updates it: the fields the row
+    /// gives replace the asset's, checked as a new asset's would be, the
+    /// properties it gives are set beside the others, and its atoms come
+    /// back as those to confirm. Name and category may be left out; the
+    /// category and entity cannot change (an asset of another kind is
+    /// another asset).
+    public func updated(_ stored: Asset, by row: AssetRow, now: EventTime) throws -> AssetDraft {
+        var complete = row
+        if !row.givenFields.contains("name") { complete.name = stored.name }
+        if let text = row.category, !text.isEmpty {
+            // Before the atoms, which are checked against the category.
+            if let category = try? AssetCategory(parsing: text), category != stored.category {
+                throw RowProblem(column: "category", message: "asset \(stored.id.lowercasedText) "
+                                 + "is \(stored.category.withArticle); an import does not "
+                                 + "change an asset's category")
+            }
+        } else {
+            complete.category = stored.category.rawValue
+        }
+        let draft = try draft(from: complete, now: now)
+        let given = draft.asset
+        if row.givenFields.contains("entity"), given.entity != stored.entity {
+            throw RowProblem(column: "entity", message: "asset \(stored.id.lowercasedText) "
+                             + "belongs to " + (stored.entity.map { "the entity '\($0)'" }
+                                                ?? "no entity")
+                             + "; an import does not move an asset to another entity")
+        }
+        var asset = stored
+        let fields = row.givenFields
+        if fields.contains("name") { asset.name = given.name }
+        if fields.contains("subcategory") { asset.subcategory = given.subcategory }
+        if fields.contains("criticality") { asset.criticality = given.criticality }
+        if fields.contains("tags") { asset.tags = given.tags }
+        if fields.contains("reviewed") { asset.reviewed = given.reviewed }
+        if fields.contains("description") { asset.description = given.description }
+        asset.properties.merge(given.properties) { _, new in new }
+        if asset != stored { asset.updatedAt = now.date }
+        return AssetDraft(asset: asset, confirmedAtoms: draft.confirmedAtoms)
     }
 
     public func draft(from row: AssetRow, now: EventTime) throws -> AssetDraft {
@@ -205,7 +256,7 @@ public struct AssetDraftBuilder: Sendable {
         }
         let allowed = AtomType.allCases.filter { $0.category == category }
         guard type.category == category else {
-            throw RowProblem(column: column, message: "a \(category.rawValue) holds "
+            throw RowProblem(column: column, message: "\(category.withArticle) holds "
                              + ListFormatting.disjunction(allowed.map(\.rawValue)) + " atoms, not \(type.rawValue)")
         }
         let atom: Atom?

@@ -8,7 +8,7 @@ public enum AssetRowReader {
         let records = parseCSV(text)
         guard let header = records.first?.fields else { return [] }
         let columns = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        let known = ["name", "category", "subcategory", "criticality", "tags", "reviewed",
+        let known = ["uuid", "name", "category", "subcategory", "criticality", "tags", "reviewed",
                      "description", "entity"]
         // A column twice: which cell of a row was meant? (The last one
         // was kept silently.)
@@ -39,12 +39,14 @@ public enum AssetRowReader {
             }
             var row = AssetRow()
             row.atomsHaveColumnsByType = true
+            row.givenFields = Set(columns)
             for (column, field) in zip(columns, record.fields) {
                 let value = field.hasPrefix("'") && Self.startsLikeAFormula(field)
                     ? String(field.dropFirst()) : field
                 let list = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }
                 switch column {
+                case "uuid": row.uuid = value.isEmpty ? nil : value
                 case "name": row.name = value
                 case "category": row.category = value
                 case "subcategory": row.subcategory = value
@@ -179,7 +181,8 @@ public enum AssetRowReader {
                              "description", "entity", "atoms", "properties"]
 
     /// Fields an export writes that the inventory sets itself: an import
-    /// of an export ignores them, so the round trip works.
+    /// of an export ignores them, so the round trip works. (`uuid` is read:
+    /// it names the asset a row updates.)
     static let exportOnlyFields = ["uuid", "criticality_display", "source", "community", "revoked",
                                    "created_at", "updated_at", "first_seen", "last_seen",
                                    "discovery_rule"]
@@ -203,6 +206,7 @@ public enum AssetRowReader {
         // "90" or true a rating, an object a property's debug text). CSV
         // cells are all text, and go through `AssetRow` the same way.
         var row = AssetRow()
+        row.givenFields = Set(object.keys)
         var wrongType: RowProblem?
         /// The value under `key`, null counting as absent.
         func given(_ key: String) -> Any? { object[key].flatMap { $0 is NSNull ? nil : $0 } }
@@ -212,6 +216,7 @@ public enum AssetRowReader {
             wrongType = wrongType ?? RowProblem(column: key, message: "\(key) must be text")
             return nil
         }
+        row.uuid = textField("uuid")
         row.name = textField("name")
         row.category = textField("category")
         row.subcategory = textField("subcategory")
@@ -254,6 +259,10 @@ public enum AssetRowReader {
                 guard let type = item["type"] as? String, let value = item["value"] as? String else {
                     return .failure(RowProblem(column: "atoms", message: "each atom needs a type and a value"))
                 }
+                // An export lists the atoms an asset held and no longer
+                // does, with the end of their interval: history, not an
+                // atom to confirm now.
+                if let end = item["to"], !(end is NSNull) { continue }
                 row.atoms.append((type, value))
             }
         default:

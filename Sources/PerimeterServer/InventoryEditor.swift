@@ -68,6 +68,15 @@ public final class InventoryEditor: Sendable {
         }
     }
 
+    /// Imports rows as `POST /v1/import` does (`InventoryService.importRows`).
+    public func importRows(_ rows: [(Int, Result<AssetRow, RowProblem>)],
+                           checkingOnly: Bool) async throws -> ImportOutcome {
+        try await run {
+            try await service.importRows(rows, community: community, actor: actor,
+                                         checkingOnly: checkingOnly)
+        }
+    }
+
     public func setRevoked(_ reference: String, _ revoked: Bool) async throws -> Asset {
         try await run {
             let id = try await service.resolve(reference, community: community)

@@ -288,7 +288,7 @@ public final class InventoryStore {
             FROM asset_tags t JOIN assets a ON a.uuid = t.asset_uuid GROUP BY 1, 2, 3, 4;
         """
 
-    private func write(_ changes: InventoryChanges) throws {
+    func write(_ changes: InventoryChanges) throws {
         for asset in changes.assets { try upsert(asset) }
         try writeSeenTimes(changes.seenTimes)
         try writeAttachments(changes.attachments)
@@ -570,7 +570,7 @@ public final class InventoryStore {
 
     /// Runs one write transaction; when it fails, what this connection
     /// remembers of the rows it wrote is forgotten with them.
-    private func writing(_ body: () throws -> Void) throws {
+    func writing(_ body: () throws -> Void) throws {
         do {
             try transaction(body)
         } catch {

@@ -155,6 +155,69 @@ struct CommandLineEndToEndTests {
         #expect(try cli.listAssets().assets.names == ["corp-lan", "vpn-gw"])
     }
 
+    /// `assets list --json` imports back: a line naming an asset by its
+    /// uuid updates that asset (the fields it gives), one without a uuid
+    /// creates an asset, and a line as the asset already is changes
+    /// nothing. An atom the export lists with the end of its interval is
+    /// history, not confirmed again.
+    @Test func anExportImportedBackUpdatesItsAssets() throws {
+        guard let cli = try H.make("import-update") else { return }
+        defer { cli.remove() }
+        let first = try cli.directory.write("first.jsonl", [
+            #"{"name":"dc-01","category":"host","criticality":95,"tags":["dc","crown"],"#
+                + #""atoms":{"hostname":["dc-01"]}}"#,
+            #"{"name":"svc-backup","category":"account","criticality":40}"#,
+        ].joined(separator: "\n"))
+        #expect(try cli.run(["assets", "import", first]).outputText
+                == "imported 2 assets; refused 0 rows\n")
+        let exported = try cli.run(["assets", "list", "--json"]).outputLines
+        let dc = try #require(exported.first { $0.contains(#""name":"dc-01""#) })
+        let uuid = try #require(try cli.listAssets().assets
+            .first { $0["name"] as? String == "dc-01" }?["uuid"] as? String)
+        // Rated 60, one tag fewer, and an atom it held until yesterday.
+        let edited = dc.replacingOccurrences(of: #""criticality":95"#, with: #""criticality":60"#)
+            .replacingOccurrences(of: #""tags":["crown","dc"]"#, with: #""tags":["dc"]"#)
+            .replacingOccurrences(of: #""atoms":["#, with: #""atoms":[{"type":"ipv4","#
+                + #""value":"10.9.9.9","kind":"observed","from":"2026-01-01T00:00:00Z","#
+                + #""to":"2026-01-02T00:00:00Z"},"#)
+        #expect(edited.contains(#""criticality":60"#) && edited.contains(#""tags":["dc"]"#)
+                && edited.contains("10.9.9.9"), "the export changed shape: \(dc)")
+        let unchanged = try #require(exported.first { $0.contains("svc-backup") })
+        let second = try cli.directory.write("second.jsonl", [
+            edited, unchanged, #"{"name":"ws-09","category":"host"}"#,
+        ].joined(separator: "\n"))
+        let result = try cli.run(["assets", "import", second])
+        #expect(result.outputText
+                == "imported 2 assets (1 new, 1 updated, 1 unchanged); refused 0 rows\n",
+                "\(result.standardError)")
+        let assets = try cli.listAssets().assets
+        #expect(assets.names == ["dc-01", "svc-backup", "ws-09"])
+        let updated = try #require(assets.first { $0["name"] as? String == "dc-01" })
+        #expect(updated["uuid"] as? String == uuid)
+        #expect(updated["criticality"] as? Int == 60)
+        #expect(updated["tags"] as? [String] == ["dc"])
+        let atoms = (updated["atoms"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+        #expect(atoms == ["dc-01"])
+        let audit = try cli.run(["audit", "--asset", uuid, "--json"]).outputLines.compactMap(H.object)
+        #expect(audit.compactMap { $0["action"] as? String } == ["create", "update"])
+        let change = try #require(audit.last)
+        #expect(change["actor"] as? String == "import:second.jsonl")
+        let before = change["before"] as? [String: Any], after = change["after"] as? [String: Any]
+        #expect(before?["criticality"] as? Int == 95 && after?["criticality"] as? Int == 60)
+        #expect(before?["tags"] as? [String] == ["crown", "dc"] && after?["tags"] as? [String] == ["dc"])
+
+        // A category cannot change, and one asset takes one row.
+        let refused = try cli.directory.write("third.jsonl", [
+            edited.replacingOccurrences(of: #""category":"host""#, with: #""category":"account""#),
+            edited, edited,
+        ].joined(separator: "\n"))
+        let refusal = try cli.run(["assets", "import", refused])
+        #expect(refusal.status == 1)
+        #expect(refusal.standardError.contains("row 1, column 'category'"), "\(refusal.standardError)")
+        #expect(refusal.standardError.contains("row 3, column 'uuid': row 2 updates this asset"),
+                "\(refusal.standardError)")
+    }
+
     /// SPEC §4: filters combine, and the count of matches is always shown.
     @Test func listFiltersCombineWithTheCount() throws {
         guard let cli = try H.make("list") else { return }

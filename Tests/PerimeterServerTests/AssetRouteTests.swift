@@ -668,10 +668,11 @@ struct AssetRouteTests {
             try await server.createAsset(["name": name, "category": "account"], as: "acme/analyst")
         }
         let export = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader")
+        // The name is the second cell, after the uuid.
         let cells = export.text.split(separator: "\n").dropFirst()
-            .map { $0.split(separator: ",").first.map(String.init) ?? "" }
+            .map { $0.split(separator: ",").dropFirst().first.map(String.init) ?? "" }
         // A CRLF inside a value stays inside its quoted cell.
-        #expect(export.text.contains("\n\"two\r\n@SUM(1)\","), "\(export.text)")
+        #expect(export.text.contains(",\"two\r\n@SUM(1)\","), "\(export.text)")
         #expect(cells.filter { !$0.hasPrefix("\"two") }.sorted() == [
             "\"'=HYPERLINK(\"\"http://x.example\"\"", "''@home", "'+1-555", "plain",
         ], "\(export.text)")
@@ -755,6 +756,53 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// An export imported back into its community updates the assets its
+    /// rows name by uuid, and a row without one creates an asset. Another
+    /// community importing the same file creates assets of its own: a
+    /// uuid of acme's names nothing in globex, and acme's asset is left
+    /// as it was.
+    @Test func anExportImportedBackUpdatesOnlyItsCommunitysAssets() async throws {
+        let server = try await TestServer.start()
+        let csv = "name,category,criticality,tags,atom.hostname\ndc-01,host,95,dc;crown,dc-01\n"
+            + "svc-backup,account,40,,\n"
+        _ = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                  body: Array(csv.utf8))
+        let export = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader").text
+        func assets(_ token: String) async throws -> [String: [String: Any]] {
+            let listed = try await server.call("GET", "/v1/assets", as: token).json()
+            let list = listed["assets"] as? [[String: Any]] ?? []
+            return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as? String ?? "", $0) })
+        }
+        let uuid = try #require(try await assets("acme/reader")["dc-01"]?["uuid"] as? String)
+        let edited = export.replacingOccurrences(of: ",95,crown;dc,", with: ",60,dc,")
+            + ",ws-09,host,,,,,,,\n"
+        #expect(edited.contains("\(uuid),dc-01,host,,60,dc,false,"), "\(edited)")
+
+        let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                           body: Array(edited.utf8)).json()
+        #expect(result["created"] as? Int == 1 && result["updated"] as? Int == 1
+                && result["unchanged"] as? Int == 1 && result["imported"] as? Int == 2, "\(result)")
+        var acme = try await assets("acme/reader")
+        #expect(acme.keys.sorted() == ["dc-01", "svc-backup", "ws-09"])
+        #expect(acme["dc-01"]?["uuid"] as? String == uuid)
+        #expect(acme["dc-01"]?["criticality"] as? Int == 60)
+        #expect(acme["dc-01"]?["tags"] as? [String] == ["dc"])
+        let history = try await server.call("GET", "/v1/audit?asset=\(uuid)", as: "acme/reader").json()
+        let actions = (history["entries"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+        #expect(actions.sorted() == ["create", "update"], "\(history)")
+
+        let other = try await server.call("POST", "/v1/import?format=csv", as: "globex/analyst",
+                                          body: Array(edited.replacingOccurrences(
+                                            of: ",60,dc,", with: ",5,dc,").utf8)).json()
+        #expect(other["created"] as? Int == 3 && other["updated"] as? Int == 0, "\(other)")
+        let globex = try await assets("globex/reader")
+        #expect(globex["dc-01"]?["uuid"] as? String != uuid)
+        #expect(globex["dc-01"]?["criticality"] as? Int == 5)
+        acme = try await assets("acme/reader")
+        #expect(acme["dc-01"]?["criticality"] as? Int == 60)
+        await server.stop()
+    }
+
     @Test func importRefusesBadRowsAndExportReimports() async throws {
         let server = try await TestServer.start()
         let csv = """
@@ -775,8 +823,11 @@ struct AssetRouteTests {
         let export = try await server.call("GET", "/v1/export?format=csv&category=host",
                                            as: "acme/reader")
         #expect(export.status == 200)
-        #expect(export.text == "name,category,subcategory,criticality,tags,reviewed,description,"
-                + "entity,atom.hostname\ndc-01,host,,95,crown;dc,false,,,dc-01\n")
+        let listed = try await server.call("GET", "/v1/assets", as: "acme/reader").json()
+        let dc = (listed["assets"] as? [[String: Any]])?.first { $0["name"] as? String == "dc-01" }
+        let uuid = try #require(dc?["uuid"] as? String)
+        #expect(export.text == "uuid,name,category,subcategory,criticality,tags,reviewed,"
+                + "description,entity,atom.hostname\n\(uuid),dc-01,host,,95,crown;dc,false,,,dc-01\n")
 
         // The export re-imports into another community unchanged.
         let reimported = try await server.call("POST", "/v1/import?format=csv",
