@@ -169,9 +169,9 @@ extension InventoryService {
     /// Imports rows: the refused ones with their row, column and reason,
     /// the good ones in one transaction. A row whose `uuid` names an asset
     /// of `community` updates it (`AssetDraftBuilder.updated`), the atoms
-    /// it gives that the asset does not hold confirmed on it; any other
-    /// row creates an asset. `checkingOnly` checks every row and writes
-    /// nothing.
+    /// it gives that the asset neither holds nor rejected confirmed on it;
+    /// any other row creates an asset. `checkingOnly` checks every row and
+    /// writes nothing.
     func importRows(_ rows: [(Int, Result<AssetRow, RowProblem>)], community: String,
                     actor: String, checkingOnly: Bool = false) throws -> ImportOutcome {
         try persistPending()
@@ -196,13 +196,20 @@ extension InventoryService {
                     throw RowProblem(column: "uuid", message: "row \(earlier) updates this "
                                      + "asset already; give each asset one row")
                 }
-                let update = try builder.checked(builder.updated(stored, by: row, now: time),
-                                                 of: row, store: store, claimed: &claimed)
+                var update = try builder.updated(stored, by: row, now: time)
+                // The atoms it holds stay as they are (observed ones are not
+                // made confirmed), and so do those a person rejected for it:
+                // an export lists them, and a rejection is lifted by
+                // confirming the atom, not by an import.
+                update.confirmedAtoms.removeAll {
+                    inventory.holdsNow($0, on: stored.id)
+                        || inventory.rejected.contains(RejectedAtom(asset: stored.id, atom: $0))
+                }
+                update = try builder.checked(update, of: row, store: store, claimed: &claimed)
                 rowUpdating[stored.id] = number
                 // An export imported back unchanged changes nothing, and
                 // records nothing in the audit trail.
-                if update.asset != stored
-                    || update.confirmedAtoms.contains(where: { !inventory.holdsNow($0, on: stored.id) }) {
+                if update.asset != stored || !update.confirmedAtoms.isEmpty {
                     updates.append(update)
                 } else {
                     outcome.unchanged += 1
@@ -218,20 +225,15 @@ extension InventoryService {
         // written with the new assets in one transaction; should it fail,
         // the inventory is read again, the store holding none of them.
         let generation = inventoryGeneration
-        var liftedRejections: [(Atom, AssetID)] = []
         do {
             for update in updates {
                 let id = update.asset.id
                 inventory.replace(update.asset, actor: actor, action: "update", at: time)
-                for atom in Set(update.confirmedAtoms).sorted()
-                where !inventory.holdsNow(atom, on: id) {
+                for atom in Set(update.confirmedAtoms).sorted() {
                     try inventory.confirm(atom, on: id, actor: actor, at: time)
-                    liftedRejections.append((atom, id))
                 }
             }
-            _ = try create(drafts, actor: actor, along: inventory.drainChanges()) { store in
-                for (atom, id) in liftedRejections { try store.removeRejection(of: atom, asset: id) }
-            }
+            _ = try create(drafts, actor: actor, along: inventory.drainChanges())
         } catch {
             try? reloadInventory(afterFailureIn: generation)
             if error is CurationError {

@@ -16,6 +16,9 @@ public struct AssetRow: Sendable {
     public var entity: String?
     public var atoms: [(String, String)] = []
     public var properties: [(String, String)] = []
+    /// Properties the row gives empty (a CSV cell) or null (JSON): an
+    /// update removes them; a new asset has none to remove.
+    public var clearedProperties: [String] = []
     /// The atoms came in a column per type (CSV `atom.TYPE`), not in one
     /// `atoms` field: a refusal names the column of its type.
     public var atomsHaveColumnsByType = false
@@ -107,8 +110,8 @@ public struct AssetDraftBuilder: Sendable {
 
     /// A stored asset as an import row updates it: the fields the row
     /// gives replace the asset's, checked as a new asset's would be, the
-    /// properties it gives are set beside the others, and its atoms come
-    /// back as those to confirm. Name and category may be left out; the
+    /// properties it gives are set beside the others (or removed, given
+    /// empty), and its atoms come back as those to confirm. Name and category may be left out; the
     /// category and entity cannot change (an asset of another kind is
     /// another asset).
     public func updated(_ stored: Asset, by row: AssetRow, now: EventTime) throws -> AssetDraft {
@@ -140,6 +143,7 @@ public struct AssetDraftBuilder: Sendable {
         if fields.contains("tags") { asset.tags = given.tags }
         if fields.contains("reviewed") { asset.reviewed = given.reviewed }
         if fields.contains("description") { asset.description = given.description }
+        for name in row.clearedProperties { asset.properties[name] = nil }
         asset.properties.merge(given.properties) { _, new in new }
         if asset != stored { asset.updatedAt = now.date }
         return AssetDraft(asset: asset, confirmedAtoms: draft.confirmedAtoms)

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterInventory
 import PerimeterModel
 
 /// Reads import files into rows, keeping each row's number for messages.
@@ -60,6 +61,8 @@ public enum AssetRowReader {
                         row.atoms += list.map { (String(column.dropFirst(5)), $0) }
                     } else if !value.isEmpty {
                         row.properties.append((String(column.dropFirst(9)), value))
+                    } else {
+                        row.clearedProperties.append(String(column.dropFirst(9)))
                     }
                 }
             }
@@ -176,6 +179,17 @@ public enum AssetRowReader {
         return rows
     }
 
+    /// Whether an atom of an export's list is no atom of the asset now: its
+    /// interval ended (an export lists the atoms an asset held and no
+    /// longer does), or a person rejected it. An observed address still
+    /// held has the end it will have unless seen again, still to come.
+    static func isPastOrRejected(_ item: [String: Any], now: Date) -> Bool {
+        if let rejected = item["rejected"] as? NSNumber, rejected.boolValue { return true }
+        guard let end = item["to"] as? String else { return false }
+        guard let time = EventTime(parsing: end) else { return false }
+        return time.date <= now
+    }
+
     /// The fields of an asset as JSON lines and the API write them.
     static let jsonFields = ["name", "category", "subcategory", "criticality", "tags", "reviewed",
                              "description", "entity", "atoms", "properties"]
@@ -237,7 +251,8 @@ public enum AssetRowReader {
             }
             row.reviewed = flag.boolValue ? "true" : "false"
         }
-        if let tags = object["tags"] {
+        // null clears the tags, as it clears the other fields.
+        if let tags = object["tags"], !(tags is NSNull) {
             guard let list = tags as? [String] else {
                 return .failure(RowProblem(column: "tags", message: "tags must be a list of text"))
             }
@@ -259,20 +274,21 @@ public enum AssetRowReader {
                 guard let type = item["type"] as? String, let value = item["value"] as? String else {
                     return .failure(RowProblem(column: "atoms", message: "each atom needs a type and a value"))
                 }
-                // An export lists the atoms an asset held and no longer
-                // does, with the end of their interval: history, not an
-                // atom to confirm now.
-                if let end = item["to"], !(end is NSNull) { continue }
+                if Self.isPastOrRejected(item, now: Date()) { continue }
                 row.atoms.append((type, value))
             }
         default:
             return .failure(RowProblem(column: "atoms", message: "atoms must be {type: [values]} or [{type, value}]"))
         }
-        if let properties = object["properties"] {
+        if let properties = object["properties"], !(properties is NSNull) {
             guard let map = properties as? [String: Any] else {
                 return .failure(RowProblem(column: "properties", message: "properties must be an object"))
             }
             for (name, value) in map.sorted(by: { $0.key < $1.key }) {
+                if value is NSNull {
+                    row.clearedProperties.append(name)
+                    continue
+                }
                 // The property's definition then checks the value's type.
                 guard let text = JSONFields.propertyValueText(value) else {
                     return .failure(RowProblem(

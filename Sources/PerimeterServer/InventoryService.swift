@@ -108,15 +108,14 @@ actor InventoryService {
 
     /// Creates assets from checked drafts, all or none, and loads them and
     /// their confirmed atoms into the inventory.
-    /// `changes` and `alongside` are written before them, in the same
-    /// transaction (`InventoryStore.create`).
-    func create(_ drafts: [AssetDraft], actor: String, along changes: InventoryChanges? = nil,
-                alongside: ((InventoryStore) throws -> Void)? = nil) throws -> [AssetID] {
+    /// `changes` are written before them, in the same transaction
+    /// (`InventoryStore.create`).
+    func create(_ drafts: [AssetDraft], actor: String,
+                along changes: InventoryChanges? = nil) throws -> [AssetID] {
         guard !drafts.isEmpty || changes != nil else { return [] }
         try persistPending()
         do {
-            try store.create(drafts, actor: actor, at: EventTime(now), along: changes,
-                             alongside: alongside)
+            try store.create(drafts, actor: actor, at: EventTime(now), along: changes)
         } catch let error as StoreError where error.code == .conflict {
             throw HTTPError(status: 409, code: "atom_conflict", message:
                 "cannot create the asset: an exclusive atom it names already belongs to "

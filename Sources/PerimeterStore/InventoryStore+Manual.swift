@@ -24,18 +24,15 @@ extension InventoryStore {
     /// is refused rather than silently shared (SPEC §2).
     ///
     /// `changes` (an import's updates of stored assets, made in the
-    /// inventory) and `alongside` are written first, in the same
-    /// transaction.
+    /// inventory) are written first, in the same transaction.
     public func create(_ drafts: [AssetDraft], actor: String, at now: EventTime,
-                       along changes: InventoryChanges? = nil,
-                       alongside: ((InventoryStore) throws -> Void)? = nil) throws {
+                       along changes: InventoryChanges? = nil) throws {
         // A first import of a large inventory into a store without assets
         // takes the seed path: the same rows, written in one pass with the
         // indexes and triggers rebuilt once instead of fired per row.
         let storeHasNoAsset = try database.statement("SELECT NOT EXISTS (SELECT 1 FROM assets)")
             .firstRow { $0.int(0) != 0 } ?? false
-        if drafts.count >= Self.seedingImportSize && storeHasNoAsset && changes == nil
-            && alongside == nil {
+        if drafts.count >= Self.seedingImportSize && storeHasNoAsset && changes == nil {
             var claimed: [AtomKey: AtomClaim] = [:]
             for draft in drafts {
                 if let refusal = try refusal(of: draft, claimed: &claimed) {
@@ -48,7 +45,6 @@ extension InventoryStore {
         }
         try writing {
             if let changes { try write(changes) }
-            try alongside?(self)
             var claimed: [AtomKey: AtomClaim] = [:]
             for draft in drafts {
                 if let refusal = try refusal(of: draft, claimed: &claimed) {

@@ -218,6 +218,69 @@ struct CommandLineEndToEndTests {
                 "\(refusal.standardError)")
     }
 
+    /// What an export says that is not the asset's now stays out of an
+    /// import: an atom a person rejected stays rejected, and one whose
+    /// interval ended is not confirmed again; an atom two hosts hold
+    /// (discovered hosts of one short name) is no conflict for either; an
+    /// address still held comes along into another store; an empty
+    /// property cell removes the property; a dry run leaves no store.
+    @Test func anImportLeavesOutWhatTheAssetNoLongerHolds() throws {
+        guard let cli = try H.make("import-history") else { return }
+        defer { cli.remove() }
+        // Two machines named "dup" (their host ids differ), and ws-02 seen
+        // with an address an hour ago: held for 7 days unless seen again.
+        let recent = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3_600))
+        let events = try cli.directory.write("events.ndjson", [
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"dup","id":"hid-A"}}"#,
+            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"dup","id":"hid-B"}}"#,
+            #"{"@timestamp":"\#(recent)","host":{"name":"ws-02","ip":["10.0.0.6"]}}"#,
+        ].joined(separator: "\n") + "\n")
+        #expect(try cli.run(["ingest", "--no-output", events]).status == 0)
+        let ws = try #require(try cli.listAssets().assets.first { $0["name"] as? String == "ws-02" })
+        let uuid = try #require(ws["uuid"] as? String)
+        let alias = try cli.directory.write("alias.csv",
+                                            "uuid,atom.hostname,property.owner\n\(uuid),ws-02-old,it\n")
+        #expect(try cli.run(["assets", "import", alias]).outputText
+                == "imported 1 asset (0 new, 1 updated); refused 0 rows\n")
+        #expect(try cli.run(["atoms", "reject", uuid, "hostname=ws-02-old"]).status == 0)
+
+        let export = try cli.run(["assets", "list", "--json"]).outputText
+        let path = try cli.directory.write("export.jsonl", export)
+        let again = try cli.run(["assets", "import", path])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.outputText == "imported 0 assets (0 new, 0 updated, 3 unchanged); refused 0 rows\n")
+        let atoms = try #require(try cli.listAssets().assets
+            .first { $0["uuid"] as? String == uuid }?["atoms"] as? [[String: Any]])
+        let old = atoms.first { $0["value"] as? String == "ws-02-old" }
+        #expect(old?["rejected"] as? Bool == true, "\(atoms)")
+
+        // Into a store of its own: the address ws-02 holds comes along,
+        // the rejected name does not; and a name two new assets would
+        // share is refused to the second (an exclusive atom).
+        let other = try cli.binary.run(["assets", "import", path, "--db", "other.db"],
+                                       in: cli.directory.url)
+        #expect(other.outputText == "imported 2 assets; refused 1 row\n")
+        #expect(other.standardError.contains("hostname 'dup' is also given to 'dup' earlier in the same input"),
+                "\(other.standardError)")
+        let copied = try cli.binary.run(["assets", "list", "--json", "--db", "other.db"],
+                                        in: cli.directory.url).outputLines.compactMap(H.object)
+        let copy = try #require(copied.first { $0["name"] as? String == "ws-02" })
+        let values = (copy["atoms"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+        #expect(values.sorted() == ["10.0.0.6", "ws-02"], "\(copy)")
+
+        let cleared = try cli.directory.write("clear.csv", "uuid,property.owner\n\(uuid),\n")
+        #expect(try cli.run(["assets", "import", cleared]).outputText
+                == "imported 1 asset (0 new, 1 updated); refused 0 rows\n")
+        let properties = try cli.listAssets().assets
+            .first { $0["uuid"] as? String == uuid }?["properties"] as? [String: Any]
+        #expect(properties?["owner"] == nil, "\(properties ?? [:])")
+
+        let dry = try cli.binary.run(["assets", "import", path, "--dry-run", "--db", "none.db"],
+                                     in: cli.directory.url)
+        #expect(dry.outputText == "would import 2 assets; refused 1 row\n", "\(dry.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.path("none.db")))
+    }
+
     /// SPEC §4: filters combine, and the count of matches is always shown.
     @Test func listFiltersCombineWithTheCount() throws {
         guard let cli = try H.make("list") else { return }

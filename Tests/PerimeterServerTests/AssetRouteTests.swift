@@ -787,9 +787,25 @@ struct AssetRouteTests {
         #expect(acme["dc-01"]?["uuid"] as? String == uuid)
         #expect(acme["dc-01"]?["criticality"] as? Int == 60)
         #expect(acme["dc-01"]?["tags"] as? [String] == ["dc"])
+        // null clears, in JSON lines: the tags, and a property.
+        let line = #"{"uuid":"\#(uuid)","tags":null,"properties":{"owner":"it"}}"# + "\n"
+            + #"{"uuid":"\#(uuid.uppercased())","properties":{"owner":null}}"#
+        let cleared = try await server.call("POST", "/v1/import?format=jsonl", as: "acme/analyst",
+                                            body: Array(line.utf8)).json()
+        // One row per asset: the second (the same uuid in capitals) is refused.
+        #expect(cleared["updated"] as? Int == 1, "\(cleared)")
+        #expect((cleared["refused"] as? [[String: Any]])?.first?["column"] as? String == "uuid")
+        acme = try await assets("acme/reader")
+        #expect(acme["dc-01"]?["tags"] as? [String] == [])
+        #expect((acme["dc-01"]?["properties"] as? [String: Any])?["owner"] as? String == "it")
+        let removal = #"{"uuid":"\#(uuid)","properties":{"owner":null}}"#
+        _ = try await server.call("POST", "/v1/import?format=jsonl", as: "acme/analyst",
+                                  body: Array(removal.utf8))
+        acme = try await assets("acme/reader")
+        #expect((acme["dc-01"]?["properties"] as? [String: Any])?["owner"] == nil)
         let history = try await server.call("GET", "/v1/audit?asset=\(uuid)", as: "acme/reader").json()
         let actions = (history["entries"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
-        #expect(actions.sorted() == ["create", "update"], "\(history)")
+        #expect(actions.sorted() == ["create", "update", "update", "update"], "\(history)")
 
         let other = try await server.call("POST", "/v1/import?format=csv", as: "globex/analyst",
                                           body: Array(edited.replacingOccurrences(
