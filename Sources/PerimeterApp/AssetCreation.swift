@@ -140,6 +140,13 @@ enum AssetCreation {
                                        community: try CommonOptions.community(arguments),
                                        actor: actor, checkingOnly: checkingOnly)
         }
+        if !outcome.rowsOfUnknownUUIDs.isEmpty {
+            let rows = outcome.rowsOfUnknownUUIDs
+            Terminal.note("note: \(path): \(Formatting.count(rows.count, "row")) (row "
+                          + rows.prefix(10).map(String.init).joined(separator: ", ")
+                          + (rows.count > 10 ? ", …" : "") + ") gave a uuid that no asset of the "
+                          + "community has: \(rows.count == 1 ? "it" : "each") created a new asset")
+        }
         for (number, problem) in outcome.refused {
             Terminal.warning("\(path): row \(number)"
                              + (problem.column.map { ", column '\($0)'" } ?? "") + ": \(problem.message)")
@@ -165,8 +172,11 @@ enum AssetCreation {
         var claimed: [AtomKey: InventoryStore.AtomClaim] = [:]
         for (number, row) in rows {
             do {
-                drafts.append(try builder.importDraft(from: try row.get(), now: now, store: store,
+                let row = try row.get()
+                drafts.append(try builder.importDraft(from: row, now: now, store: store,
                                                       claimed: &claimed))
+                // Only a dry run against no store comes here with uuids.
+                if row.uuid != nil { outcome.rowsOfUnknownUUIDs.append(number) }
             } catch let problem as RowProblem {
                 outcome.refused.append((number, problem))
             }

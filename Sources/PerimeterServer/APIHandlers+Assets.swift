@@ -190,6 +190,7 @@ extension InventoryService {
                 guard let stored = try storedAsset(row.uuid, community: community) else {
                     drafts.append(try builder.importDraft(from: row, now: time, store: store,
                                                           claimed: &claimed))
+                    if row.uuid != nil { outcome.rowsOfUnknownUUIDs.append(number) }
                     continue
                 }
                 if let earlier = rowUpdating[stored.id] {
@@ -269,6 +270,9 @@ public struct ImportOutcome: Sendable {
     public var updated = 0
     /// Rows naming an asset that already was as they say.
     public var unchanged = 0
+    /// Rows that gave a uuid no asset of the community has, and created an
+    /// asset: a file from another store, or a mistyped uuid.
+    public var rowsOfUnknownUUIDs: [Int] = []
     public var refused: [(row: Int, problem: RowProblem)] = []
 }
 

@@ -43,6 +43,7 @@ extension APIHandlers {
             "created": outcome.created,
             "updated": outcome.updated,
             "unchanged": outcome.unchanged,
+            "created_from_unknown_uuid": outcome.rowsOfUnknownUUIDs,
             "refused": outcome.refused.map { number, problem in
                 ["row": number, "column": problem.column ?? NSNull(),
                  "reason": values.scrub(problem.message)] as [String: Any]

@@ -47,7 +47,7 @@ public enum AssetRowReader {
                 let list = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }
                 switch column {
-                case "uuid": row.uuid = value.isEmpty ? nil : value
+                case "uuid": row.uuid = Self.givenUUID(value)
                 case "name": row.name = value
                 case "category": row.category = value
                 case "subcategory": row.subcategory = value
@@ -179,6 +179,11 @@ public enum AssetRowReader {
         return rows
     }
 
+    /// A uuid cell or field as given; nil when blank (no uuid: a new asset).
+    static func givenUUID(_ text: String) -> String? {
+        text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : text
+    }
+
     /// Whether an atom of an export's list is no atom of the asset now: its
     /// interval ended (an export lists the atoms an asset held and no
     /// longer does), or a person rejected it. An observed address still
@@ -230,7 +235,7 @@ public enum AssetRowReader {
             wrongType = wrongType ?? RowProblem(column: key, message: "\(key) must be text")
             return nil
         }
-        row.uuid = textField("uuid")
+        row.uuid = textField("uuid").flatMap(Self.givenUUID)
         row.name = textField("name")
         row.category = textField("category")
         row.subcategory = textField("subcategory")

@@ -262,6 +262,9 @@ struct CommandLineEndToEndTests {
         #expect(other.outputText == "imported 2 assets; refused 1 row\n")
         #expect(other.standardError.contains("hostname 'dup' is also given to 'dup' earlier in the same input"),
                 "\(other.standardError)")
+        #expect(other.standardError.contains("2 rows (row 1, 3) gave a uuid that no asset of the "
+                                             + "community has: each created a new asset"),
+                "\(other.standardError)")
         let copied = try cli.binary.run(["assets", "list", "--json", "--db", "other.db"],
                                         in: cli.directory.url).outputLines.compactMap(H.object)
         let copy = try #require(copied.first { $0["name"] as? String == "ws-02" })

@@ -811,6 +811,8 @@ struct AssetRouteTests {
                                           body: Array(edited.replacingOccurrences(
                                             of: ",60,dc,", with: ",5,dc,").utf8)).json()
         #expect(other["created"] as? Int == 3 && other["updated"] as? Int == 0, "\(other)")
+        // Said as for any uuid the community has no asset of.
+        #expect(other["created_from_unknown_uuid"] as? [Int] == [2, 3], "\(other)")
         let globex = try await assets("globex/reader")
         #expect(globex["dc-01"]?["uuid"] as? String != uuid)
         #expect(globex["dc-01"]?["criticality"] as? Int == 5)
