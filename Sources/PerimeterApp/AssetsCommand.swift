@@ -40,7 +40,7 @@ enum AssetsCommand {
     static let listSpec = CommandSpec(
         name: "assets list", summary: "List the assets that match every filter given, "
             + "with the number of matches.",
-        usage: "assets list [FILTERS] [--json]",
+        usage: "assets list [FILTERS] [--json|--csv]",
         options: CommonOptions.store + [
             .init(name: "--criticality", valueName: "MIN-MAX",
                   help: "Criticality range, e.g. 68-100; 'unrated' for unrated assets."),
@@ -61,6 +61,8 @@ enum AssetsCommand {
             .init(name: "--limit", valueName: "N", help: "At most N assets (default 50; 0: all)."),
             .init(name: "--offset", valueName: "N", help: "Skip the first N assets."),
             .init(name: "--json", valueName: nil, help: "One JSON object per asset per line."),
+            .init(name: "--csv", valueName: nil,
+                  help: "CSV with the import's columns, uuid first (edited, it imports back)."),
         ],
         example: "perimeter assets list --category host --tag VIP --criticality 68-100 --json")
 
@@ -102,9 +104,26 @@ enum AssetsCommand {
         query.limit = limit == 0 ? nil : limit
         query.offset = try arguments.int("--offset", in: 0...Int.max) ?? 0
 
+        if arguments.flag("--json") && arguments.flag("--csv") {
+            throw UsageError("give --json or --csv, not both")
+        }
         let store = try CommonOptions.openStore(arguments)
         let (total, assets) = try store.assets(matching: query)
         let attachments = try store.attachments(ofAssets: assets.map(\.id))
+        // On standard error beside JSON or CSV, which may be piped into a file.
+        func noteCount() {
+            var note = Formatting.count(total, "matching asset")
+            if query.offset + assets.count < total {
+                note += " (these are \(query.offset + 1)–\(query.offset + assets.count); "
+                    + "--limit 0 gives all)"
+            }
+            Terminal.note(note)
+        }
+        if arguments.flag("--csv") {
+            print(AssetCSV.export(assets.map { ($0, attachments[$0.id] ?? []) }), terminator: "")
+            noteCount()
+            return 0
+        }
         if arguments.flag("--json") {
             for asset in assets {
                 print(AssetJSON.line(AssetJSON.object(
@@ -112,7 +131,7 @@ enum AssetsCommand {
                     bounds: configuration.criticalityBounds,
                     addressExpiry: configuration.inventory.addressExpiry)))
             }
-            Terminal.note(Formatting.count(total, "matching asset"))
+            noteCount()
             return 0
         }
         print(Terminal.readable(AssetTable.render(assets, attachments: attachments,

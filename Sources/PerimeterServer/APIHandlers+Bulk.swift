@@ -261,8 +261,11 @@ extension InventoryService {
 }
 
 /// Exports in the import's CSV columns, so that an export re-imports.
-enum AssetCSV {
-    static func export(_ assets: [(Asset, [Attachment])]) -> String {
+/// Assets as CSV with the import's columns, the uuid first: a spreadsheet
+/// of them imports back, updating the assets (`GET /v1/export`,
+/// `assets list --csv`).
+public enum AssetCSV {
+    public static func export(_ assets: [(Asset, [Attachment])]) -> String {
         var atomTypes = Set<String>()
         var propertyNames = Set<String>()
         for (asset, attachments) in assets {

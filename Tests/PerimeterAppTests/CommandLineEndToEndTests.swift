@@ -206,6 +206,21 @@ struct CommandLineEndToEndTests {
         #expect(before?["criticality"] as? Int == 95 && after?["criticality"] as? Int == 60)
         #expect(before?["tags"] as? [String] == ["crown", "dc"] && after?["tags"] as? [String] == ["dc"])
 
+        // The same through a spreadsheet: `--csv`, one cell edited.
+        let table = try cli.run(["assets", "list", "--csv", "--limit", "0"])
+        #expect(table.outputLines.first == "uuid,name,category,subcategory,criticality,tags,"
+                + "reviewed,description,entity,atom.hostname")
+        #expect(table.outputLines.contains("\(uuid),dc-01,host,,60,dc,false,,,dc-01"),
+                "\(table.outputText)")
+        let sheet = try cli.directory.write("sheet.csv", table.outputText.replacingOccurrences(
+            of: "\(uuid),dc-01,host,,60,", with: "\(uuid),dc-01,host,server,60,"))
+        #expect(try cli.run(["assets", "import", sheet]).outputText
+                == "imported 1 asset (0 new, 1 updated, 2 unchanged); refused 0 rows\n")
+        #expect(try cli.listAssets().assets.first { $0["uuid"] as? String == uuid }?["subcategory"]
+                as? String == "server")
+        let firstOnly = try cli.run(["assets", "list", "--csv", "--limit", "1"])
+        #expect(firstOnly.standardError == "3 matching assets (these are 1–1; --limit 0 gives all)\n")
+
         // A category cannot change, and one asset takes one row.
         let refused = try cli.directory.write("third.jsonl", [
             edited.replacingOccurrences(of: #""category":"host""#, with: #""category":"account""#),
