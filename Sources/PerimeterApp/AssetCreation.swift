@@ -110,7 +110,8 @@ enum AssetCreation {
         }
         let format = arguments.value("--format")
             ?? (path.hasSuffix(".csv") ? "csv"
-                : path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || text.first == "{" ? "jsonl" : "csv")
+                : path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")
+                    || AssetRowReader.startsLikeJSON(text) ? "jsonl" : "csv")
         let rows: [(Int, Result<AssetRow, RowProblem>)]
         switch format {
         case "csv": rows = try AssetRowReader.csv(text)
@@ -145,7 +146,8 @@ enum AssetCreation {
             Terminal.note("note: \(path): \(Formatting.count(rows.count, "row")) (row "
                           + rows.prefix(10).map(String.init).joined(separator: ", ")
                           + (rows.count > 10 ? ", …" : "") + ") gave a uuid that no asset of the "
-                          + "community has: \(rows.count == 1 ? "it" : "each") created a new asset")
+                          + "community has: \(rows.count == 1 ? "it" : "each") "
+                          + (checkingOnly ? "would create" : "created") + " a new asset")
         }
         for (number, problem) in outcome.refused {
             Terminal.warning("\(path): row \(number)"

@@ -113,7 +113,9 @@ enum AssetsCommand {
         // On standard error beside JSON or CSV, which may be piped into a file.
         func noteCount() {
             var note = Formatting.count(total, "matching asset")
-            if query.offset + assets.count < total {
+            if assets.isEmpty && query.offset > 0 {
+                note += " (none past the first \(Formatting.count(query.offset)))"
+            } else if query.offset > 0 || query.offset + assets.count < total {
                 note += " (these are \(query.offset + 1)–\(query.offset + assets.count); "
                     + "--limit 0 gives all)"
             }

@@ -8,9 +8,10 @@ enum Terminal {
     static let isStandardErrorTerminal = isatty(STDERR_FILENO) == 1
     static let isStandardOutputTerminal = isatty(STDOUT_FILENO) == 1
 
-    static func error(_ message: String) { write("perimeter: error: \(message)\n") }
-    static func warning(_ message: String) { write("perimeter: warning: \(message)\n") }
-    static func note(_ message: String) { write(message + "\n") }
+    // Messages quote values from files, events and stores: `readable`.
+    static func error(_ message: String) { write("perimeter: error: \(readable(message))\n") }
+    static func warning(_ message: String) { write("perimeter: warning: \(readable(message))\n") }
+    static func note(_ message: String) { write(readable(message) + "\n") }
 
     /// A progress line that rewrites itself; only on a terminal.
     static func progress(_ message: String) {

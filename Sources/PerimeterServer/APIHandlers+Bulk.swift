@@ -19,7 +19,7 @@ extension APIHandlers {
         let format = context.request.query["format"]
             ?? (contentType.contains("csv") ? "csv"
                 : contentType.contains("json") ? "jsonl"
-                : text.first == "{" ? "jsonl" : "csv")
+                : AssetRowReader.startsLikeJSON(text) ? "jsonl" : "csv")
         let rows: [(Int, Result<AssetRow, RowProblem>)]
         switch format {
         case "csv":
@@ -265,6 +265,28 @@ extension InventoryService {
 /// of them imports back, updating the assets (`GET /v1/export`,
 /// `assets list --csv`).
 public enum AssetCSV {
+    /// A list property's cell: its items joined by commas, or a JSON list
+    /// when that would not read back the same (an item with a comma, or
+    /// one that starts like a JSON list, or no item at all).
+    static func listCell(_ items: [String]) -> String {
+        let plain = items.joined(separator: ",")
+        if !items.isEmpty, jsonList(plain) == nil,
+           items.allSatisfy({ !$0.contains(",") && $0 == $0.trimmingCharacters(in: .whitespaces)
+                                && !$0.isEmpty }) {
+            return plain
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: items, options: [.withoutEscapingSlashes]))
+            ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The items of a cell that holds a JSON list of text; nil otherwise.
+    static func jsonList(_ cell: String) -> [String]? {
+        let trimmed = cell.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("["), trimmed.hasSuffix("]") else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String]
+    }
+
     public static func export(_ assets: [(Asset, [Attachment])]) -> String {
         var atomTypes = Set<String>()
         var propertyNames = Set<String>()
@@ -289,8 +311,11 @@ public enum AssetCSV {
                 asset.description, asset.entity ?? "",
             ]
             for type in atomColumns {
+                // A value holding the cell's separator (discovery may attach
+                // one) cannot be written so that it reads back whole.
                 fields.append(attachments.filter {
                     $0.kind == .confirmed && $0.to == nil && $0.key.atom.type.rawValue == type
+                        && !$0.key.atom.value.contains(";")
                 }.map(\.key.atom.value).joined(separator: ";"))
             }
             for name in propertyColumns {
@@ -298,7 +323,7 @@ public enum AssetCSV {
                 case .string(let value): fields.append(value)
                 case .number(let value): fields.append(String(value))
                 case .boolean(let value): fields.append(value ? "true" : "false")
-                case .list(let values): fields.append(values.joined(separator: ","))
+                case .list(let values): fields.append(listCell(values))
                 case nil: fields.append("")
                 }
             }

@@ -245,7 +245,11 @@ public struct AssetDraftBuilder: Sendable {
             }
         case .list:
             // Items of a JSON list come joined by `listSeparator`; a CSV cell
-            // separates them by commas.
+            // separates them by commas, or holds a JSON list of text (as an
+            // export writes a list whose items hold commas, or none).
+            if !value.contains(Self.listSeparator), let items = AssetCSV.jsonList(value) {
+                return .list(items)
+            }
             let separator: Character = value.contains(Self.listSeparator) ? Self.listSeparator : ","
             return .list(value.split(separator: separator)
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
@@ -295,6 +299,14 @@ public struct AssetDraftBuilder: Sendable {
             }
             throw RowProblem(column: column, message: "'\(value)' is not a valid "
                              + "\(type.rawValue) atom: \(why)")
+        }
+        // As a tag cannot: a CSV cell (`atom.TYPE`) separates its values by
+        // semicolons, and `bob;evil` exported that way came back as two
+        // user names confirmed on the account. Discovery may still attach
+        // such an atom; only a person's are refused.
+        if atom.value.contains(";") {
+            throw RowProblem(column: column, message: "an atom given by hand cannot hold a "
+                             + "semicolon (it separates the values of a CSV cell)")
         }
         return atom
     }

@@ -78,8 +78,10 @@ public enum AssetRowReader {
     /// and an import takes that apostrophe off again, so that what is
     /// exported imports back unchanged.
     static func startsLikeAFormula(_ field: some StringProtocol) -> Bool {
-        guard let first = field.first(where: { $0 != "'" }) else { return false }
-        return "=+-@\t\r".contains(first)
+        // By code point: `=` and a combining accent are one Character,
+        // which is no `=`, and a spreadsheet still reads a formula.
+        guard let first = field.unicodeScalars.first(where: { $0 != "'" }) else { return false }
+        return "=+-@\t\r".unicodeScalars.contains(first)
     }
 
     struct Record {
@@ -168,11 +170,20 @@ public enum AssetRowReader {
                          + "another encoding, such as Latin-1, must be converted to UTF-8 first)")
     }
 
+    /// Whether an import's text is JSON lines rather than CSV, when neither
+    /// a file name nor a content type says: its first byte, after any
+    /// byte-order mark, opens an object.
+    public static func startsLikeJSON(_ text: String) -> Bool {
+        text.unicodeScalars.first(where: { $0 != "\u{FEFF}" }) == "{"
+    }
+
     /// One JSON object per line.
     public static func jsonLines(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            var trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            // A byte-order mark some editors write first.
+            if offset == 0, trimmed.hasPrefix("\u{FEFF}") { trimmed.removeFirst() }
             if trimmed.isEmpty { continue }
             rows.append((offset + 1, row(fromJSON: trimmed)))
         }

@@ -248,13 +248,14 @@ enum OpenAPIDocument {
                     "schema": schema,
                 ]]]
             }
-            let mediaType = ["Metrics": "text/plain", "Export": "application/x-ndjson"]
+            let mediaTypes = ["Metrics": ["text/plain"],
+                              "Export": ["application/x-ndjson", "text/csv"]]
+            let schema = ["schema": ["$ref": "#/components/schemas/\(route.response)"]]
             var responses: [String: Any] = [
                 String(route.status): [
                     "description": "Success.",
-                    "content": [mediaType[route.response] ?? "application/json": [
-                        "schema": ["$ref": "#/components/schemas/\(route.response)"],
-                    ]],
+                    "content": Dictionary(uniqueKeysWithValues:
+                        (mediaTypes[route.response] ?? ["application/json"]).map { ($0, schema) }),
                 ],
                 "default": [
                     "description": "An error, always in this shape.",

@@ -299,6 +299,45 @@ struct CommandLineEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: cli.directory.path("none.db")))
     }
 
+    /// What a CSV cell cannot hold whole is refused or written another way,
+    /// so that an unedited spreadsheet imports back unchanged: an atom
+    /// given by hand holds no semicolon (the atoms' separator), a list whose
+    /// items hold commas (or none) is written as a JSON list, a formula
+    /// disguised by a combining accent is still neutralised, and a hostile
+    /// cell quoted in a warning does not reach the terminal raw.
+    @Test func whatACSVCellCannotHoldSurvivesTheRoundTrip() throws {
+        guard let cli = try H.make("csv-cells") else { return }
+        defer { cli.remove() }
+        let semicolon = try cli.run(["assets", "create", "--category", "account", "--name", "semi",
+                                     "--atom", "username=x;y"])
+        #expect(semicolon.status != 0)
+        #expect(semicolon.standardError.contains("cannot hold a semicolon"), "\(semicolon.standardError)")
+
+        let formula = "=\u{301}HYPERLINK(1)"
+        let lines = try cli.directory.write("assets.jsonl", [
+            #"{"name":"listy","category":"host","properties":{"edr_agent_id":["a,b","c"]}}"#,
+            #"{"name":"empty","category":"host","properties":{"edr_agent_id":[]}}"#,
+            #"{"name":"plain","category":"host","properties":{"edr_agent_id":["a","b"]}}"#,
+            #"{"name":"\#(formula)","category":"host"}"#,
+        ].joined(separator: "\n"))
+        #expect(try cli.run(["assets", "import", lines]).outputText == "imported 4 assets; refused 0 rows\n")
+        let table = try cli.run(["assets", "list", "--csv", "--limit", "0"]).outputText
+        #expect(table.contains(#",listy,host,,,,false,,,"[""a,b"",""c""]""#), "\(table)")
+        #expect(table.contains(",empty,host,,,,false,,,[]"), "\(table)")
+        #expect(table.contains(",plain,host,,,,false,,,\"a,b\""), "\(table)")
+        #expect(table.contains(",'\(formula),host,"), "\(table)")
+        let sheet = try cli.directory.write("sheet.csv", table)
+        let again = try cli.run(["assets", "import", sheet])
+        #expect(again.outputText == "imported 0 assets (0 new, 0 updated, 4 unchanged); refused 0 rows\n",
+                "\(again.standardError)")
+        let listy = try cli.listAssets().assets.first { $0["name"] as? String == "listy" }
+        #expect((listy?["properties"] as? [String: Any])?["edr_agent_id"] as? [String] == ["a,b", "c"])
+
+        let hostile = try cli.directory.write("hostile.csv", "name,category,criticality\nx,host,\"9\u{1B}[31m\"\n")
+        let warning = try cli.run(["assets", "import", hostile]).standardError
+        #expect(warning.contains("9\\u{1B}[31m") && !warning.contains("\u{1B}"), "\(warning)")
+    }
+
     /// SPEC §4: filters combine, and the count of matches is always shown.
     @Test func listFiltersCombineWithTheCount() throws {
         guard let cli = try H.make("list") else { return }
