@@ -179,7 +179,9 @@ extension InventoryService {
         let time = EventTime(Date())
         var outcome = ImportOutcome()
         var drafts: [AssetDraft] = [], updates: [AssetDraft] = []
-        var rowUpdating: [AssetID: Int] = [:]
+        // The row that gave each uuid: one asset, one row (an unknown uuid
+        // given twice made two new assets).
+        var rowGiving: [AssetID: Int] = [:]
         // An exclusive atom another asset holds, or an earlier row gives,
         // refuses its row alone, as the command line's import does (the
         // whole import was refused, naming no row).
@@ -187,15 +189,18 @@ extension InventoryService {
         for (number, result) in rows {
             do {
                 let row = try result.get()
+                if let id = try givenID(row.uuid) {
+                    if let earlier = rowGiving[id] {
+                        throw RowProblem(column: "uuid", message: "row \(earlier) gives this "
+                                         + "uuid already; give each asset one row")
+                    }
+                    rowGiving[id] = number
+                }
                 guard let stored = try storedAsset(row.uuid, community: community) else {
                     drafts.append(try builder.importDraft(from: row, now: time, store: store,
                                                           claimed: &claimed))
                     if row.uuid != nil { outcome.rowsOfUnknownUUIDs.append(number) }
                     continue
-                }
-                if let earlier = rowUpdating[stored.id] {
-                    throw RowProblem(column: "uuid", message: "row \(earlier) updates this "
-                                     + "asset already; give each asset one row")
                 }
                 var update = try builder.updated(stored, by: row, now: time)
                 // The atoms it holds stay as they are (observed ones are not
@@ -207,7 +212,6 @@ extension InventoryService {
                         || inventory.rejected.contains(RejectedAtom(asset: stored.id, atom: $0))
                 }
                 update = try builder.checked(update, of: row, store: store, claimed: &claimed)
-                rowUpdating[stored.id] = number
                 // An export imported back unchanged changes nothing, and
                 // records nothing in the audit trail.
                 if update.asset != stored || !update.confirmedAtoms.isEmpty {
@@ -250,14 +254,20 @@ extension InventoryService {
     /// row gives none or the community has no asset of it (the row then
     /// creates one, with a uuid of its own).
     private func storedAsset(_ uuid: String?, community: String) throws -> Asset? {
+        guard let id = try givenID(uuid), let asset = inventory.asset(id),
+              asset.community == community else { return nil }
+        return asset
+    }
+
+    /// The uuid an import row gives, nil when none; refused when it is no uuid.
+    private func givenID(_ uuid: String?) throws -> AssetID? {
         guard let text = uuid?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
             return nil
         }
         guard let id = UUID(uuidString: text) else {
             throw RowProblem(column: "uuid", message: "'\(text)' is not a uuid")
         }
-        guard let asset = inventory.asset(id), asset.community == community else { return nil }
-        return asset
+        return id
     }
 }
 

@@ -33,12 +33,19 @@ extension APIHandlers {
         case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
         default: throw APIErrors.invalidQuery("format", "must be csv or jsonl")
         }
+        let checkingOnly: Bool
+        switch context.request.query["dry_run"]?.lowercased() {
+        case nil, "false", "0", "no": checkingOnly = false
+        case "true", "1", "yes": checkingOnly = true
+        default: throw APIErrors.invalidQuery("dry_run", "must be true or false")
+        }
         let outcome = try await service.importRows(
-            rows, community: context.community, actor: context.actor)
+            rows, community: context.community, actor: context.actor, checkingOnly: checkingOnly)
         // A reason may quote this row's values or another row's (a name
         // given twice): every value of the body is taken out.
         let values = CallerValues(of: context.request)
         return JSONFields.response([
+            "dry_run": checkingOnly,
             "imported": outcome.created + outcome.updated,
             "created": outcome.created,
             "updated": outcome.updated,

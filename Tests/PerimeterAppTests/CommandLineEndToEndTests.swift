@@ -229,7 +229,7 @@ struct CommandLineEndToEndTests {
         let refusal = try cli.run(["assets", "import", refused])
         #expect(refusal.status == 1)
         #expect(refusal.standardError.contains("row 1, column 'category'"), "\(refusal.standardError)")
-        #expect(refusal.standardError.contains("row 3, column 'uuid': row 2 updates this asset"),
+        #expect(refusal.standardError.contains("row 3, column 'uuid': row 1 gives this uuid already"),
                 "\(refusal.standardError)")
     }
 

@@ -807,6 +807,17 @@ struct AssetRouteTests {
         let actions = (history["entries"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
         #expect(actions.sorted() == ["create", "update", "update", "update"], "\(history)")
 
+        let dry = try await server.call("POST", "/v1/import?format=csv&dry_run=true",
+                                        as: "globex/analyst", body: Array(edited.utf8)).json()
+        #expect(dry["dry_run"] as? Bool == true && dry["created"] as? Int == 3, "\(dry)")
+        #expect(try await assets("globex/reader").isEmpty)
+        // An unknown uuid given twice makes one asset, not two.
+        let twice = try #require(edited.split(separator: "\n").first { $0.hasPrefix(uuid) })
+        let doubled = try await server.call("POST", "/v1/import?format=csv&dry_run=1",
+                                            as: "globex/analyst",
+                                            body: Array((edited + twice + "\n").utf8)).json()
+        #expect(doubled["created"] as? Int == 3, "\(doubled)")
+        #expect((doubled["refused"] as? [[String: Any]])?.first?["row"] as? Int == 5, "\(doubled)")
         let other = try await server.call("POST", "/v1/import?format=csv", as: "globex/analyst",
                                           body: Array(edited.replacingOccurrences(
                                             of: ",60,dc,", with: ",5,dc,").utf8)).json()
