@@ -156,7 +156,7 @@ extension Inventory {
                 let first = timelines.firstIndex(id)
                 guard first >= 0 else { continue }
                 let attachment = attachments.baseAddress! + Int(first)
-                withUnsafeBytes(of: attachment.pointee.asset.uuid.0) { sum &+= Int64($0[0]) }
+                sum &+= Int64(attachment.pointee.asset.uuid.0)
                 sum &+= attachment.pointee.lastSeen.milliseconds
             }
         }

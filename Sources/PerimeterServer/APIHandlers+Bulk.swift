@@ -267,7 +267,6 @@ extension InventoryService {
     }
 }
 
-/// Exports in the import's CSV columns, so that an export re-imports.
 /// Assets as CSV with the import's columns, the uuid first: a spreadsheet
 /// of them imports back, updating the assets (`GET /v1/export`,
 /// `assets list --csv`).
@@ -282,7 +281,8 @@ public enum AssetCSV {
                                 && !$0.isEmpty }) {
             return plain
         }
-        let data = (try? JSONSerialization.data(withJSONObject: items, options: [.withoutEscapingSlashes]))
+        let data = (try? JSONSerialization.data(withJSONObject: items,
+                                                options: [.withoutEscapingSlashes]))
             ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -312,7 +312,8 @@ public enum AssetCSV {
         var text = header.joined(separator: ",") + "\n"
         for (asset, attachments) in assets {
             var fields = [
-                asset.id.lowercasedText, asset.name, asset.category.rawValue, asset.subcategory?.rawValue ?? "",
+                asset.id.lowercasedText, asset.name, asset.category.rawValue,
+                asset.subcategory?.rawValue ?? "",
                 asset.criticality.map { String($0.value) } ?? "",
                 asset.tags.sorted().joined(separator: ";"), asset.reviewed ? "true" : "false",
                 asset.description, asset.entity ?? "",

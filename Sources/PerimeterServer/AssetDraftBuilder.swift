@@ -111,9 +111,9 @@ public struct AssetDraftBuilder: Sendable {
     /// A stored asset as an import row updates it: the fields the row
     /// gives replace the asset's, checked as a new asset's would be, the
     /// properties it gives are set beside the others (or removed, given
-    /// empty), and its atoms come back as those to confirm. Name and category may be left out; the
-    /// category and entity cannot change (an asset of another kind is
-    /// another asset).
+    /// empty), and its atoms come back as those to confirm. Name and
+    /// category may be left out; the category and entity cannot change
+    /// (an asset of another kind is another asset).
     public func updated(_ stored: Asset, by row: AssetRow, now: EventTime) throws -> AssetDraft {
         var complete = row
         if !row.givenFields.contains("name") { complete.name = stored.name }
