@@ -38,7 +38,6 @@ extension Inventory {
     func match(_ atoms: [Atom], ids: [Int32], subjectMACs: [Atom], in scope: ScopeKey,
                at time: EventTime) -> AssetMatch {
         var match = AssetMatch()
-        touchFirstAttachments(of: ids)
         // Which of `match.assets` a hostname or fqdn named, and which some
         // other atom (bit i for asset i; an event names a handful), so that
         // an id can narrow the named hosts without an array per event. The
@@ -141,27 +140,6 @@ extension Inventory {
         holders(ofAtomID: id, at: time, into: &result)
         if !result.isEmpty || scope.entity == nil { return }
         result = holders(of: AtomKey(scope: scope.communityWide, atom: atom), at: time)
-    }
-
-    /// Reads the first attachment of each atom before any is used. In a
-    /// large inventory each is a cache miss: read one after the other, the
-    /// misses overlap, where the matching of one atom before the next made
-    /// them queue (`holders(ofAtomID:)` took 13% of the read path's time at
-    /// 1,000,000 assets). An attachment's validity fields span two cache
-    /// lines; both are read.
-    private func touchFirstAttachments(of ids: [Int32]) {
-        var sum: Int64 = 0
-        attachments.withUnsafeBufferPointer { attachments in
-            for id in ids {
-                let first = timelines.firstIndex(id)
-                guard first >= 0 else { continue }
-                let attachment = attachments.baseAddress! + Int(first)
-                sum &+= Int64(attachment.pointee.asset.uuid.0)
-                sum &+= attachment.pointee.lastSeen.milliseconds
-            }
-        }
-        // Kept, so that the reads are not optimised away.
-        prefetchSink &+= sum
     }
 
     /// The enrichment cards of assets, in enrichment order (SPEC §5):

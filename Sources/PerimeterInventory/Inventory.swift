@@ -45,8 +45,6 @@ public final class Inventory {
     public internal(set) var assets: [AssetID: Asset] = [:]
     /// Revoked assets, kept apart so matching need not copy asset records.
     var revokedAssets: Set<AssetID> = []
-    /// Where `touchFirstAttachments(of:)` leaves what it read.
-    var prefetchSink: Int64 = 0
     var attachments: [Attachment] = []
     let timelines = TimelineIndex()
     var attachmentsByAsset: [AssetID: [Int32]] = [:]

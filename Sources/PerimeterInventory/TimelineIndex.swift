@@ -224,9 +224,6 @@ final class TimelineIndex {
         return [first] + more
     }
 
-    /// The index of an atom's first attachment, -1 when it has none.
-    func firstIndex(_ id: Int32) -> Int32 { slots[Int(id)].firstAttachment }
-
     /// Calls `body` with each attachment index of an atom, with no list
     /// made for the usual single attachment.
     @inline(__always)
