@@ -68,6 +68,18 @@ public struct AssetDraftBuilder: Sendable {
             throw RowProblem(column: "name", message: "a name holds at most "
                              + "\(Asset.maximumNameLength) characters, not \(name.count)")
         }
+        // A person has no reason to type them, and an escape sequence in a
+        // name drives the terminal of whoever prints it raw. (Discovered
+        // names come as events wrote them; the tables write them out.)
+        if let name, name.holdsControlCharacter {
+            throw RowProblem(column: "name", message: "a name cannot hold control characters")
+        }
+        if let description, description.unicodeScalars.contains(where: {
+            $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0)
+        }) {
+            throw RowProblem(column: "description", message: "a description cannot hold control "
+                             + "characters other than line breaks and tabs")
+        }
         if let long = tags.first(where: { $0.count > Asset.maximumTagLength }) {
             throw RowProblem(column: "tags", message: "a tag holds at most "
                              + "\(Asset.maximumTagLength) characters, not \(long.count)")

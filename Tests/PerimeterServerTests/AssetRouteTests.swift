@@ -363,6 +363,8 @@ struct AssetRouteTests {
                                 (["tags": [String(repeating: "t", count: 129)]], "tags"),
                                 (["tags": ["pci;prod"]], "tags"),
                                 (["tags": ["pci\u{7}"]], "tags"),
+                                (["name": "ws\u{1B}]0;x\u{7}"], "name"),
+                                (["description": "a\u{0}b"], "description"),
                                 (["add_tags": ["a;b"]], "tags"),
                                 (["description": String(repeating: "d", count: 16_385)],
                                  "description")] as [([String: Any], String)] {
@@ -662,19 +664,20 @@ struct AssetRouteTests {
     /// imports back into another community with the values unchanged.
     @Test func exportedCellsAreNotFormulasAndImportBack() async throws {
         let server = try await TestServer.start()
-        let names = ["=HYPERLINK(\"http://x.example\",\"y\")", "+1-555", "'@home", "plain",
-                     "two\r\n@SUM(1)"]
+        let names = ["=HYPERLINK(\"http://x.example\",\"y\")", "+1-555", "'@home", "plain", "two"]
         for name in names {
-            try await server.createAsset(["name": name, "category": "account"], as: "acme/analyst")
+            try await server.createAsset(["name": name, "category": "account",
+                                          "description": name == "two" ? "two\r\n@SUM(1)" : ""],
+                                         as: "acme/analyst")
         }
         let export = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader")
         // The name is the second cell, after the uuid.
         let cells = export.text.split(separator: "\n").dropFirst()
             .map { $0.split(separator: ",").dropFirst().first.map(String.init) ?? "" }
         // A CRLF inside a value stays inside its quoted cell.
-        #expect(export.text.contains(",\"two\r\n@SUM(1)\","), "\(export.text)")
-        #expect(cells.filter { !$0.hasPrefix("\"two") }.sorted() == [
-            "\"'=HYPERLINK(\"\"http://x.example\"\"", "''@home", "'+1-555", "plain",
+        #expect(export.text.contains(",false,\"two\r\n@SUM(1)\","), "\(export.text)")
+        #expect(cells.filter { !$0.hasPrefix("@SUM") }.sorted() == [
+            "\"'=HYPERLINK(\"\"http://x.example\"\"", "''@home", "'+1-555", "plain", "two",
         ], "\(export.text)")
         let reimported = try await server.call("POST", "/v1/import?format=csv",
                                                as: "globex/analyst", body: export.body).json()
@@ -682,6 +685,8 @@ struct AssetRouteTests {
         let listed = try await server.call("GET", "/v1/assets", as: "globex/reader").json()
         let back = (listed["assets"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(back.sorted() == names.sorted())
+        let two = (listed["assets"] as? [[String: Any]])?.first { $0["name"] as? String == "two" }
+        #expect(two?["description"] as? String == "two\r\n@SUM(1)")
         await server.stop()
     }
 
