@@ -141,14 +141,20 @@ enum AssetCreation {
                                        community: try CommonOptions.community(arguments),
                                        actor: actor, checkingOnly: checkingOnly)
         }
-        if !outcome.rowsOfUnknownUUIDs.isEmpty {
-            let rows = outcome.rowsOfUnknownUUIDs
+        func note(rows: [Int], _ saying: String) {
+            guard !rows.isEmpty else { return }
             Terminal.note("note: \(path): \(Formatting.count(rows.count, "row")) (row "
                           + rows.prefix(10).map(String.init).joined(separator: ", ")
-                          + (rows.count > 10 ? ", …" : "") + ") gave a uuid that no asset of the "
-                          + "community has: \(rows.count == 1 ? "it" : "each") "
-                          + (checkingOnly ? "would create" : "created") + " a new asset")
+                          + (rows.count > 10 ? ", …" : "") + ") " + saying)
         }
+        let unknown = outcome.rowsOfUnknownUUIDs
+        note(rows: unknown, "gave a uuid that no asset of the community has: "
+             + (unknown.count == 1 ? "it " : "each ")
+             + (checkingOnly ? "would create" : "created") + " a new asset")
+        let leaving = outcome.rowsLeavingOutAtoms
+        note(rows: leaving, (leaving.count == 1 ? "leaves" : "leave") + " out atoms "
+             + "their asset holds as confirmed; they stay: an import adds atoms and removes none "
+             + "(atoms reject ASSET TYPE=VALUE removes one)")
         for (number, problem) in outcome.refused {
             Terminal.warning("\(path): row \(number)"
                              + (problem.column.map { ", column '\($0)'" } ?? "") + ": \(problem.message)")

@@ -203,6 +203,9 @@ extension InventoryService {
                     continue
                 }
                 var update = try builder.updated(stored, by: row, now: time)
+                if leavesOutConfirmedAtoms(of: stored.id, row: row, listed: update.confirmedAtoms) {
+                    outcome.rowsLeavingOutAtoms.append(number)
+                }
                 // The atoms it holds stay as they are (observed ones are not
                 // made confirmed), and so do those a person rejected for it:
                 // an export lists them, and a rejection is lifted by
@@ -250,6 +253,23 @@ extension InventoryService {
         return outcome
     }
 
+    /// Whether an update row gives atoms of a type (a CSV `atom.TYPE`
+    /// column, the `atoms` of a JSON line) and leaves out some the asset
+    /// holds as confirmed: an import removes none, and the person who
+    /// emptied a cell is told so.
+    private func leavesOutConfirmedAtoms(of id: AssetID, row: AssetRow, listed: [Atom]) -> Bool {
+        let types: Set<AtomType> = row.givenFields.contains("atoms") ? Set(AtomType.allCases)
+            : Set(row.givenFields.compactMap { field in
+                field.hasPrefix("atom.") ? AtomType(rawValue: String(field.dropFirst(5))) : nil
+            })
+        guard !types.isEmpty else { return false }
+        let listed = Set(listed)
+        return inventory.attachments(of: id).contains {
+            $0.kind == .confirmed && $0.to == nil && types.contains($0.key.atom.type)
+                && !listed.contains($0.key.atom)
+        }
+    }
+
     /// The asset of `community` an import row's uuid names; nil when the
     /// row gives none or the community has no asset of it (the row then
     /// creates one, with a uuid of its own).
@@ -283,6 +303,9 @@ public struct ImportOutcome: Sendable {
     /// Rows that gave a uuid no asset of the community has, and created an
     /// asset: a file from another store, or a mistyped uuid.
     public var rowsOfUnknownUUIDs: [Int] = []
+    /// Update rows that leave out atoms their asset holds as confirmed,
+    /// which stay (an import adds atoms and removes none).
+    public var rowsLeavingOutAtoms: [Int] = []
     public var refused: [(row: Int, problem: RowProblem)] = []
 }
 

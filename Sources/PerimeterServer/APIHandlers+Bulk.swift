@@ -51,6 +51,7 @@ extension APIHandlers {
             "updated": outcome.updated,
             "unchanged": outcome.unchanged,
             "created_from_unknown_uuid": outcome.rowsOfUnknownUUIDs,
+            "atoms_left_out_kept": outcome.rowsLeavingOutAtoms,
             "refused": outcome.refused.map { number, problem in
                 ["row": number, "column": problem.column ?? NSNull(),
                  "reason": values.scrub(problem.message)] as [String: Any]

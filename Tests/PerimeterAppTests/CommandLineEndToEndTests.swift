@@ -219,6 +219,14 @@ struct CommandLineEndToEndTests {
                 == "imported 1 asset (0 new, 1 updated, 2 unchanged); refused 0 rows\n")
         #expect(try cli.listAssets().assets.first { $0["uuid"] as? String == uuid }?["subcategory"]
                 as? String == "server")
+        // An emptied atom cell removes nothing, and says so.
+        let emptied = try cli.directory.write("emptied.csv", "uuid,atom.hostname\n\(uuid),\n")
+        let kept = try cli.run(["assets", "import", emptied])
+        #expect(kept.outputText == "imported 0 assets (0 new, 0 updated, 1 unchanged); refused 0 rows\n")
+        #expect(kept.standardError.contains("1 row (row 2) leaves out atoms their asset holds as "
+                                            + "confirmed; they stay"), "\(kept.standardError)")
+        #expect(try cli.run(["assets", "list", "--csv", "--search", "dc-01"]).outputText
+            .contains("\(uuid),dc-01,host,server,60,dc,false,,,dc-01"))
         let firstOnly = try cli.run(["assets", "list", "--csv", "--limit", "1"])
         #expect(firstOnly.standardError == "3 matching assets (these are 1–1; --limit 0 gives all)\n")
 
@@ -331,6 +339,7 @@ struct CommandLineEndToEndTests {
         let again = try cli.run(["assets", "import", sheet])
         #expect(again.outputText == "imported 0 assets (0 new, 0 updated, 4 unchanged); refused 0 rows\n",
                 "\(again.standardError)")
+        #expect(again.standardError.isEmpty, "\(again.standardError)")
         let listy = try cli.listAssets().assets.first { $0["name"] as? String == "listy" }
         #expect((listy?["properties"] as? [String: Any])?["edr_agent_id"] as? [String] == ["a,b", "c"])
 
