@@ -166,11 +166,22 @@ struct CallerValues {
         }
     }
 
-    /// `text` with every caller value in it (in any case) replaced by `…`.
+    /// `text` with every caller value in it (in any case) replaced by `…`,
+    /// where it stands as a word of its own: a tag `critical` took the
+    /// start off "criticality must be…" in every reason of an import.
     func withoutValues(_ text: String) -> String {
         guard !byPrefix.isEmpty else { return text }
         let characters = Array(text)
         let lowered = characters.map { String($0).lowercased() }
+        func isWordCharacter(_ character: Character) -> Bool {
+            character.isLetter || character.isNumber || character == "_"
+        }
+        /// Whether `characters[a]` and `characters[b]` are two characters
+        /// of one word.
+        func joins(_ a: Int, _ b: Int) -> Bool {
+            a >= 0 && b < characters.count && isWordCharacter(characters[a])
+                && isWordCharacter(characters[b])
+        }
         var result = ""
         var index = 0
         while index < characters.count {
@@ -179,7 +190,8 @@ struct CallerValues {
                let candidates = byPrefix[lowered[index..<index + Self.shortest].joined()] {
                 for value in candidates where value.count > longest
                     && index + value.count <= lowered.count
-                    && lowered[index..<index + value.count].elementsEqual(value) {
+                    && lowered[index..<index + value.count].elementsEqual(value)
+                    && !joins(index - 1, index) && !joins(index + value.count - 1, index + value.count) {
                     longest = value.count
                 }
             }

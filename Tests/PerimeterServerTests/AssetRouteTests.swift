@@ -690,6 +690,26 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A value of the body is taken out of a reason where it stands as a
+    /// word of its own, not inside one of ours: a tag `critical` on one
+    /// row cut "criticality" in another row's reason.
+    @Test func aValueInsideAWordOfOursStaysInTheReason() async throws {
+        let server = try await TestServer.start()
+        let body = #"{"name":"dc-01","category":"host","tags":["critical"]}"# + "\n"
+            + #"{"name":"ws-02","category":"host","criticality":"sixty"}"#
+        let result = try await server.call("POST", "/v1/import?format=jsonl", as: "acme/analyst",
+                                           body: Array(body.utf8)).json()
+        let reason = (result["refused"] as? [[String: Any]])?.first?["reason"] as? String
+        #expect(reason == "criticality must be a whole number or null", "\(result)")
+        // As a word of its own, it still goes.
+        let named = #"{"name":"jane-laptop","category":"hots"}"#
+        let refused = try await server.call("POST", "/v1/import?format=jsonl", as: "acme/analyst",
+                                            body: Array(named.utf8)).json()
+        let why = (refused["refused"] as? [[String: Any]])?.first?["reason"] as? String ?? ""
+        #expect(!why.contains("hots") && !why.contains("jane"), "\(why)")
+        await server.stop()
+    }
+
     /// A refusal keeps the caller's value out (SPEC §8) but not our own
     /// suggestion: "did you mean 'host'" is useless as "did you mean '…'".
     @Test func refusalsSuggestButDoNotEcho() async throws {
