@@ -151,10 +151,21 @@ enum AssetCreation {
         note(rows: unknown, "gave a uuid that no asset of the community has: "
              + (unknown.count == 1 ? "it " : "each ")
              + (checkingOnly ? "would create" : "created") + " a new asset")
+        /// "creates" for one row, "create" for several.
+        func verb(_ rows: [Int], _ word: String) -> String { rows.count == 1 ? word + "s" : word }
+        let bare = outcome.rowsCreatingWithoutAtoms
+        note(rows: bare, (bare.count == 1 ? "creates an asset" : "create assets")
+             + " that no atom identifies: no event will match "
+             + (bare.count == 1 ? "it" : "them") + ", and discovery makes an asset of its own "
+             + "for a host or account it sees (give atom.hostname, atom.username…)")
+        let named = outcome.rowsRepeatingNames
+        note(rows: named, verb(named, "give") + " a new asset the name of one the community has "
+             + "(or an earlier row gave): to update an asset, give its uuid (assets list --csv "
+             + "writes them)")
         let leaving = outcome.rowsLeavingOutAtoms
-        note(rows: leaving, (leaving.count == 1 ? "leaves" : "leave") + " out atoms "
-             + "their asset holds as confirmed; they stay: an import adds atoms and removes none "
-             + "(atoms reject ASSET TYPE=VALUE removes one)")
+        note(rows: leaving, verb(leaving, "leave") + " out atoms their asset holds as "
+             + "confirmed; they stay: an import adds atoms and removes none (atoms reject ASSET "
+             + "TYPE=VALUE removes one)")
         for (number, problem) in outcome.refused {
             Terminal.warning("\(path): row \(number)"
                              + (problem.column.map { ", column '\($0)'" } ?? "") + ": \(problem.message)")
@@ -178,13 +189,16 @@ enum AssetCreation {
         var drafts: [AssetDraft] = []
         let now = EventTime(Date())
         var claimed: [AtomKey: InventoryStore.AtomClaim] = [:]
+        var names: Set<String> = []
         for (number, row) in rows {
             do {
                 let row = try row.get()
-                drafts.append(try builder.importDraft(from: row, now: now, store: store,
-                                                      claimed: &claimed))
+                let draft = try builder.importDraft(from: row, now: now, store: store,
+                                                    claimed: &claimed)
+                drafts.append(draft)
                 // Only a dry run against no store comes here with uuids.
                 if row.uuid != nil { outcome.rowsOfUnknownUUIDs.append(number) }
+                try outcome.noteCreating(draft, row: number, store: store, names: &names)
             } catch let problem as RowProblem {
                 outcome.refused.append((number, problem))
             }

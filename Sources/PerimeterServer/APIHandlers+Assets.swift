@@ -182,6 +182,7 @@ extension InventoryService {
         // The row that gave each uuid: one asset, one row (an unknown uuid
         // given twice made two new assets).
         var rowGiving: [AssetID: Int] = [:]
+        var newNames: Set<String> = []
         // An exclusive atom another asset holds, or an earlier row gives,
         // refuses its row alone, as the command line's import does (the
         // whole import was refused, naming no row).
@@ -197,9 +198,11 @@ extension InventoryService {
                     rowGiving[id] = number
                 }
                 guard let stored = try storedAsset(row.uuid, community: community) else {
-                    drafts.append(try builder.importDraft(from: row, now: time, store: store,
-                                                          claimed: &claimed))
+                    let draft = try builder.importDraft(from: row, now: time, store: store,
+                                                        claimed: &claimed)
+                    drafts.append(draft)
                     if row.uuid != nil { outcome.rowsOfUnknownUUIDs.append(number) }
+                    try outcome.noteCreating(draft, row: number, store: store, names: &newNames)
                     continue
                 }
                 var update = try builder.updated(stored, by: row, now: time)
@@ -306,6 +309,26 @@ public struct ImportOutcome: Sendable {
     /// Update rows that leave out atoms their asset holds as confirmed,
     /// which stay (an import adds atoms and removes none).
     public var rowsLeavingOutAtoms: [Int] = []
+    /// Rows creating an asset that no atom identifies: no event matches
+    /// it, and discovery makes an asset of its own for a host it sees.
+    public var rowsCreatingWithoutAtoms: [Int] = []
+    /// Rows creating an asset of a category and name the community has
+    /// (or an earlier row gave): a file imported twice, or a row meant to
+    /// update that asset, without its uuid.
+    public var rowsRepeatingNames: [Int] = []
+
+    /// Notes what the new asset of row `number` will not do. `names` holds
+    /// the category and name of the earlier rows' new assets.
+    public mutating func noteCreating(_ draft: AssetDraft, row number: Int, store: InventoryStore,
+                                      names: inout Set<String>) throws {
+        if draft.confirmedAtoms.isEmpty { rowsCreatingWithoutAtoms.append(number) }
+        let asset = draft.asset
+        if try !names.insert("\(asset.category.rawValue):\(asset.name.lowercased())").inserted
+            || store.hasAsset(named: asset.name, category: asset.category,
+                              community: asset.community) {
+            rowsRepeatingNames.append(number)
+        }
+    }
     public var refused: [(row: Int, problem: RowProblem)] = []
 }
 

@@ -52,6 +52,8 @@ extension APIHandlers {
             "unchanged": outcome.unchanged,
             "created_from_unknown_uuid": outcome.rowsOfUnknownUUIDs,
             "atoms_left_out_kept": outcome.rowsLeavingOutAtoms,
+            "created_without_atoms": outcome.rowsCreatingWithoutAtoms,
+            "created_with_existing_name": outcome.rowsRepeatingNames,
             "refused": outcome.refused.map { number, problem in
                 ["row": number, "column": problem.column ?? NSNull(),
                  "reason": values.scrub(problem.message)] as [String: Any]

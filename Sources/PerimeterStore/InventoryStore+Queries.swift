@@ -69,6 +69,18 @@ extension InventoryStore {
         }
     }
 
+    /// Whether the community has an asset of this category and name, in
+    /// any case.
+    public func hasAsset(named name: String, category: AssetCategory,
+                         community: String) throws -> Bool {
+        try database.statement("""
+            SELECT EXISTS (SELECT 1 FROM assets
+                           WHERE community = ?1 AND name = ?2 COLLATE NOCASE AND category = ?3)
+            """).firstRow([.text(community), .text(name), .text(category.rawValue)]) {
+                $0.int(0) != 0
+            } ?? false
+    }
+
     // MARK: - Atoms and timeline
 
     /// Every attachment of an asset, oldest first, as the views show

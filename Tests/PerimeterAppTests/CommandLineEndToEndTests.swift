@@ -191,6 +191,13 @@ struct CommandLineEndToEndTests {
         #expect(result.outputText
                 == "imported 2 assets (1 new, 1 updated, 1 unchanged); refused 0 rows\n",
                 "\(result.standardError)")
+        #expect(result.standardError.contains("1 row (row 3) creates an asset that no atom "
+                                              + "identifies: no event will match it"),
+                "\(result.standardError)")
+        // The same file again: ws-09 twice is said.
+        let twice = try cli.run(["assets", "import", second, "--dry-run"]).standardError
+        #expect(twice.contains("1 row (row 3) gives a new asset the name of one the community "
+                               + "has"), "\(twice)")
         let assets = try cli.listAssets().assets
         #expect(assets.names == ["dc-01", "svc-backup", "ws-09"])
         let updated = try #require(assets.first { $0["name"] as? String == "dc-01" })

@@ -807,6 +807,9 @@ struct AssetRouteTests {
                                            body: Array(edited.utf8)).json()
         #expect(result["created"] as? Int == 1 && result["updated"] as? Int == 1
                 && result["unchanged"] as? Int == 1 && result["imported"] as? Int == 2, "\(result)")
+        // ws-09 has no atom: no event will match it.
+        #expect(result["created_without_atoms"] as? [Int] == [4], "\(result)")
+        #expect(result["created_with_existing_name"] as? [Int] == [], "\(result)")
         var acme = try await assets("acme/reader")
         #expect(acme.keys.sorted() == ["dc-01", "svc-backup", "ws-09"])
         #expect(acme["dc-01"]?["uuid"] as? String == uuid)
