@@ -24,7 +24,7 @@ enum AssetCreation {
                       + "analyst sees them.", isRepeatable: true),
             .init(name: "--atom", valueName: "TYPE=VALUE",
                   help: "A detection property, e.g. hostname=ws-01, ipv4=10.0.0.5, "
-                      + "cidr=10.0.0.0/8, username=CORP\\\\alice (repeatable).", isRepeatable: true),
+                      + "cidr=10.0.0.0/8, username='CORP\\alice' (repeatable).", isRepeatable: true),
             .init(name: "--reviewed", valueName: nil, help: "Create it as reviewed."),
             .init(name: "--entity", valueName: "NAME", help: "The entity it belongs to."),
         ],
