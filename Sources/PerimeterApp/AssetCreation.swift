@@ -102,7 +102,10 @@ enum AssetCreation {
             throw UsageError("give one file to import")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw UsageError("cannot read '\(path)'")
+            var isFolder: ObjCBool = false
+            let why = !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+                ? "no such file" : isFolder.boolValue ? "it is a folder" : "permission denied"
+            throw UsageError("cannot read '\(path)': \(why)")
         }
         let text: String
         do { text = try AssetRowReader.text(of: data) } catch {
