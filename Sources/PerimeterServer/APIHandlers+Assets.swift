@@ -206,9 +206,7 @@ extension InventoryService {
                     continue
                 }
                 var update = try builder.updated(stored, by: row, now: time)
-                if leavesOutConfirmedAtoms(of: stored.id, row: row, listed: update.confirmedAtoms) {
-                    outcome.rowsLeavingOutAtoms.append(number)
-                }
+                let listed = update.confirmedAtoms
                 // The atoms it holds stay as they are (observed ones are not
                 // made confirmed), and so do those a person rejected for it:
                 // an export lists them, and a rejection is lifted by
@@ -218,6 +216,9 @@ extension InventoryService {
                         || inventory.rejected.contains(RejectedAtom(asset: stored.id, atom: $0))
                 }
                 update = try builder.checked(update, of: row, store: store, claimed: &claimed)
+                if leavesOutConfirmedAtoms(of: stored.id, row: row, listed: listed) {
+                    outcome.rowsLeavingOutAtoms.append(number)
+                }
                 // An export imported back unchanged changes nothing, and
                 // records nothing in the audit trail.
                 if update.asset != stored || !update.confirmedAtoms.isEmpty {
