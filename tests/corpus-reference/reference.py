@@ -21,6 +21,9 @@ Readings of the SPEC that the text leaves open, decided here:
   hostname when undotted and an fqdn when dotted, never split.
 - `localhost.localdomain` is the loopback name: a placeholder like
   `localhost`.
+- `REDACTED` (alone, bracketed, or before `-`/`_` as in `REDACTED-HOST`)
+  is a redaction mask like `xxxxx`: anonymised samples write it for a
+  name, and 18 corpus machines named so are no one machine.
 - host_id / agent_id are opaque; compared case-insensitively (GUIDs).
 - user.full_name is a username field of the table but a display name: a
   sibling user.domain does not qualify it.
@@ -124,8 +127,18 @@ EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 
 def is_mask(text):
     """A redaction mask (`xxxxxx`, `xxxxxxxx-xxxx-...`): three x or more
-    and separators only."""
+    and separators only; or the word REDACTED (see is_redacted_word)."""
+    if is_redacted_word(text):
+        return True
     return bool(re.fullmatch(r"[xX\-:._ {}]*", text)) and len(re.findall("[xX]", text)) >= 3
+
+
+def is_redacted_word(text):
+    """`REDACTED` in any case, alone, in brackets, or first before a hyphen
+    or an underscore (`REDACTED-HOST`): anonymised samples write it where
+    a name was."""
+    core = text.lstrip("[<(*").rstrip("]>)*").lower()
+    return core == "redacted" or core.startswith(("redacted-", "redacted_"))
 
 
 def is_placeholder(value):
@@ -769,7 +782,7 @@ PICKS = [
     ("elastic-integrations__sophos__xg", 1, "Sophos XG: mail addresses and .local domain"),
     ("elastic-integrations__google_workspace__login", 1,
      "Workspace login: email, user.domain qualifies user.name"),
-    ("sekoia__harfanglab__harfanglab", 3, "HarfangLab EDR: agent id, REDACTED host"),
+    ("sekoia__harfanglab__harfanglab", 3, "HarfangLab EDR: agent id; host and domain REDACTED, a mask"),
     ("sekoia__harfanglab__harfanglab", 4, "HarfangLab EDR: host.name example.com gives none"),
     ("elastic-integrations__m365_defender__event", 5, "Defender: two machines in one event"),
     ("elastic-integrations__m365_defender__event", 8, "Defender: FQDN device, machine account"),

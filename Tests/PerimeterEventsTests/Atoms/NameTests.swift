@@ -133,6 +133,12 @@ struct NameTests {
         ("xxxxxx", true), ("XXXXX", true), ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", true),
         ("{XXXX-XX}", true), ("xx", false), ("xxx-docker", false), ("xoxo", false),
         ("x.x.x", true),
+        // The word the other masks write: alone, bracketed, or first
+        // before a hyphen or underscore; not inside another name.
+        ("REDACTED", true), ("redacted", true), ("[REDACTED]", true), ("<redacted>", true),
+        ("REDACTED-HOST", true), ("REDACTED_DOMAIN", true), (" Redacted ", true),
+        ("redactedhost", false), ("unredacted", false), ("ws-redacted", false),
+        ("redacte", false), ("REDACTED.corp", false),
     ]
 
     @Test(arguments: placeholderCases)
