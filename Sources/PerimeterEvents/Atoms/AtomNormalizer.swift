@@ -68,9 +68,7 @@ public struct AtomNormalizer: Sendable {
     /// ids they would tie every redacted machine together. Most values
     /// fail at their first byte.
     static func isRedactionMask(_ bytes: some Collection<UInt8>) -> Bool {
-        if let first = bytes.first, Self.redactedWordStarts.contains(first) {
-            return isRedactedWord(Array(bytes))
-        }
+        if isRedactedWord(bytes) { return true }
         var marks = 0
         for byte in bytes {
             switch byte {
@@ -84,25 +82,39 @@ public struct AtomNormalizer: Sendable {
         return marks >= 3
     }
 
-    /// The first bytes of `isRedactedWord`'s values: the others skip it.
-    private static let redactedWordStarts: Set<UInt8> = Set("rR[<(*".utf8)
-
     /// Whether the value is the word the other redaction mask writes,
     /// `REDACTED` in any case, alone, bracketed (`[REDACTED]`, `<redacted>`)
     /// or first before a hyphen or underscore (`REDACTED-HOST`,
     /// `REDACTED_DOMAIN`): in the corpus 18 machines were `REDACTED`, one
-    /// host made of them all.
-    static func isRedactedWord(_ bytes: [UInt8]) -> Bool {
-        var start = 0, end = bytes.count
-        let opening: Set<UInt8> = Set("[<(*".utf8), closing: Set<UInt8> = Set("]>)*".utf8)
-        while start < end, opening.contains(bytes[start]) { start += 1 }
-        while end > start, closing.contains(bytes[end - 1]) { end -= 1 }
-        let word = Array("redacted".utf8)
-        guard end - start >= word.count,
-              zip(bytes[start..<start + word.count], word).allSatisfy({ $0 | 0x20 == $1 })
-        else { return false }
-        let rest = start + word.count
-        return rest == end || bytes[rest] == UInt8(ascii: "-") || bytes[rest] == UInt8(ascii: "_")
+    /// host made of them all. Read in place: most values fail at their
+    /// first byte, and none is copied.
+    static func isRedactedWord(_ bytes: some Collection<UInt8>) -> Bool {
+        func opens(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: "[") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: "(")
+                || byte == UInt8(ascii: "*")
+        }
+        func closes(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: "]") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: ")")
+                || byte == UInt8(ascii: "*")
+        }
+        var index = bytes.startIndex
+        while index != bytes.endIndex, opens(bytes[index]) { index = bytes.index(after: index) }
+        // `| 0x20` lower-cases an ASCII letter, and makes no other byte one.
+        guard index != bytes.endIndex, bytes[index] | 0x20 == UInt8(ascii: "r") else { return false }
+        let word: StaticString = "redacted"
+        let matched = word.withUTF8Buffer { letters in
+            for letter in letters {
+                guard index != bytes.endIndex, bytes[index] | 0x20 == letter else { return false }
+                index = bytes.index(after: index)
+            }
+            return true
+        }
+        guard matched else { return false }
+        if index != bytes.endIndex,
+           bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "_") {
+            return true
+        }
+        return bytes[index...].allSatisfy(closes)
     }
 
     /// Whether the value is a GUID (or any id) made only of zeros, such as
