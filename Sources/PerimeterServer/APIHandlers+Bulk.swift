@@ -24,7 +24,11 @@ extension APIHandlers {
         switch format {
         case "csv":
             do { rows = try AssetRowReader.csv(text) } catch let problem as RowProblem {
-                let why = problem.message.contains("appears twice") ? "a column twice"
+                // A header refusal names no column only when the header is
+                // separated by semicolons.
+                let why = problem.column == nil ? "one column holding semicolons (CSV separates "
+                        + "columns by commas)"
+                    : problem.message.contains("appears twice") ? "a column twice"
                     : "an unknown column"
                 throw HTTPError(status: 400, code: "bad_header",
                                 message: "import refused: the CSV header has \(why)",

@@ -20,6 +20,12 @@ public enum AssetRowReader {
         }
         for column in columns where !known.contains(column)
             && !column.hasPrefix("atom.") && !column.hasPrefix("property.") {
+            // A spreadsheet set to a European locale saves with semicolons.
+            if columns.count == 1, column.contains(";") {
+                throw RowProblem(column: nil, message: "the header is one column holding "
+                                 + "semicolons: the file seems separated by ';' where CSV "
+                                 + "separates by commas (save it as comma-separated CSV)")
+            }
             throw RowProblem(column: column, message: "unknown CSV column '\(column)'; expected "
                              + known.joined(separator: ", ") + ", atom.TYPE or property.NAME")
         }

@@ -350,6 +350,11 @@ struct CommandLineEndToEndTests {
         let listy = try cli.listAssets().assets.first { $0["name"] as? String == "listy" }
         #expect((listy?["properties"] as? [String: Any])?["edr_agent_id"] as? [String] == ["a,b", "c"])
 
+        // A spreadsheet that saved its CSV with semicolons is told so.
+        let semicolons = try cli.directory.write("semicolons.csv", "name;category\nx;host\n")
+        #expect(try cli.run(["assets", "import", semicolons]).standardError
+            .contains("the file seems separated by ';' where CSV separates by commas"))
+
         let hostile = try cli.directory.write("hostile.csv", "name,category,criticality\nx,host,\"9\u{1B}[31m\"\n")
         let warning = try cli.run(["assets", "import", hostile]).standardError
         #expect(warning.contains("9\\u{1B}[31m") && !warning.contains("\u{1B}"), "\(warning)")
