@@ -173,8 +173,8 @@ enum AssetCreation {
             Terminal.warning("\(path): row \(number)"
                              + (problem.column.map { ", column '\($0)'" } ?? "") + ": \(problem.message)")
         }
-        let verb = checkingOnly ? "would import" : "imported"
-        var done = "\(verb) \(Formatting.count(outcome.created + outcome.updated, "asset"))"
+        let action = checkingOnly ? "would import" : "imported"
+        var done = "\(action) \(Formatting.count(outcome.created + outcome.updated, "asset"))"
         if outcome.updated > 0 || outcome.unchanged > 0 {
             done += " (\(Formatting.count(outcome.created)) new, "
                 + "\(Formatting.count(outcome.updated)) updated"
@@ -195,13 +195,10 @@ enum AssetCreation {
         var names: Set<String> = []
         for (number, row) in rows {
             do {
-                let row = try row.get()
-                let draft = try builder.importDraft(from: row, now: now, store: store,
-                                                    claimed: &claimed)
-                drafts.append(draft)
                 // Only a dry run against no store comes here with uuids.
-                if row.uuid != nil { outcome.rowsOfUnknownUUIDs.append(number) }
-                try outcome.noteCreating(draft, row: number, store: store, names: &names)
+                drafts.append(try outcome.newAsset(from: row.get(), number: number,
+                                                   builder: builder, now: now, store: store,
+                                                   claimed: &claimed, names: &names))
             } catch let problem as RowProblem {
                 outcome.refused.append((number, problem))
             }

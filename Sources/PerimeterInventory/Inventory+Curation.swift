@@ -57,11 +57,15 @@ extension Inventory {
         return found
     }
 
+    /// An atom in the scope of an asset.
+    private static func key(of atom: Atom, on asset: Asset) -> AtomKey {
+        AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity), atom: atom)
+    }
+
     /// Whether an asset holds an atom now, confirmed or observed.
     public func holdsNow(_ atom: Atom, on id: AssetID) -> Bool {
         guard let asset = assets[id] else { return false }
-        let key = AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity),
-                          atom: atom)
+        let key = Self.key(of: atom, on: asset)
         return firstOpenAttachment(of: key, on: id) != nil
     }
 
@@ -95,8 +99,7 @@ extension Inventory {
         guard let asset = assets[id] else {
             throw CurationError(code: .unknownAsset, message: "no such asset")
         }
-        let key = AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity),
-                          atom: atom)
+        let key = Self.key(of: atom, on: asset)
         let open = openAttachments(of: key, on: id)
         if let observed = open.first(where: { attachments[Int($0)].kind == .observed }) {
             update(observed) { $0.kind = .confirmed }
@@ -137,8 +140,7 @@ extension Inventory {
         guard let asset = assets[id] else {
             throw CurationError(code: .unknownAsset, message: "no such asset")
         }
-        let key = AtomKey(scope: ScopeKey(community: asset.community, entity: asset.entity),
-                          atom: atom)
+        let key = Self.key(of: atom, on: asset)
         for index in openAttachments(of: key, on: id) {
             update(index) { $0.to = $0.from }
         }

@@ -191,7 +191,8 @@ struct CallerValues {
                 for value in candidates where value.count > longest
                     && index + value.count <= lowered.count
                     && lowered[index..<index + value.count].elementsEqual(value)
-                    && !joins(index - 1, index) && !joins(index + value.count - 1, index + value.count) {
+                    && !joins(index - 1, index)
+                    && !joins(index + value.count - 1, index + value.count) {
                     longest = value.count
                 }
             }

@@ -198,11 +198,9 @@ extension InventoryService {
                     rowGiving[id] = number
                 }
                 guard let stored = try storedAsset(row.uuid, community: community) else {
-                    let draft = try builder.importDraft(from: row, now: time, store: store,
-                                                        claimed: &claimed)
-                    drafts.append(draft)
-                    if row.uuid != nil { outcome.rowsOfUnknownUUIDs.append(number) }
-                    try outcome.noteCreating(draft, row: number, store: store, names: &newNames)
+                    drafts.append(try outcome.newAsset(from: row, number: number, builder: builder,
+                                                       now: time, store: store, claimed: &claimed,
+                                                       names: &newNames))
                     continue
                 }
                 var update = try builder.updated(stored, by: row, now: time)
@@ -318,10 +316,18 @@ public struct ImportOutcome: Sendable {
     /// update that asset, without its uuid.
     public var rowsRepeatingNames: [Int] = []
 
-    /// Notes what the new asset of row `number` will not do. `names` holds
-    /// the category and name of the earlier rows' new assets.
-    public mutating func noteCreating(_ draft: AssetDraft, row number: Int, store: InventoryStore,
-                                      names: inout Set<String>) throws {
+    public var refused: [(row: Int, problem: RowProblem)] = []
+
+    /// The draft of row `number`, which creates an asset
+    /// (`AssetDraftBuilder.importDraft`), with what is noted of it: a uuid
+    /// the community has no asset of, no atom, a name the community has.
+    /// `names` holds the category and name of the earlier rows' new assets.
+    public mutating func newAsset(from row: AssetRow, number: Int, builder: AssetDraftBuilder,
+                                  now: EventTime, store: InventoryStore,
+                                  claimed: inout [AtomKey: InventoryStore.AtomClaim],
+                                  names: inout Set<String>) throws -> AssetDraft {
+        let draft = try builder.importDraft(from: row, now: now, store: store, claimed: &claimed)
+        if row.uuid != nil { rowsOfUnknownUUIDs.append(number) }
         if draft.confirmedAtoms.isEmpty { rowsCreatingWithoutAtoms.append(number) }
         let asset = draft.asset
         if try !names.insert("\(asset.category.rawValue):\(asset.name.lowercased())").inserted
@@ -329,8 +335,8 @@ public struct ImportOutcome: Sendable {
                               community: asset.community) {
             rowsRepeatingNames.append(number)
         }
+        return draft
     }
-    public var refused: [(row: Int, problem: RowProblem)] = []
 }
 
 extension StoreReader {
