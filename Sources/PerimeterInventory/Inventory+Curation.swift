@@ -126,8 +126,19 @@ extension Inventory {
         if let index = rejected.firstIndex(of: RejectedAtom(asset: id, atom: atom)) {
             rejected.remove(at: index)
         }
+        noteEdit(of: id, at: time)
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
                                          after: AssetSummary.atom(atom)))
+    }
+
+    /// A person's change of an asset's atoms is a change of the asset: its
+    /// `updated_at` moves, so that a version read before (an API `ETag`,
+    /// an export's `updated_at`) no longer passes for the current one.
+    private func noteEdit(of id: AssetID, at time: EventTime) {
+        guard let index = assets.index(forKey: id), assets.values[index].updatedAt != time.date
+        else { return }
+        assets.values[index].updatedAt = time.date
+        markChanged(id)
     }
 
     /// Rejects an atom for an asset: discovery never attaches it to that
@@ -146,6 +157,7 @@ extension Inventory {
         }
         let record = RejectedAtom(asset: id, atom: atom)
         if rejected.insert(record).inserted { pending.rejected.append(record) }
+        noteEdit(of: id, at: time)
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "reject_atom", at: time,
                                          after: AssetSummary.atom(atom)))
     }

@@ -40,9 +40,12 @@ extension APIHandlers {
         guard let (asset, attachments) = try await reader.asset(id, community: community) else {
             throw APIErrors.assetNotFound()
         }
-        return JSONFields.response(AssetJSON.object(asset, attachments: attachments,
-                                                    bounds: bounds, addressExpiry: addressExpiry),
-                                   status: status)
+        var response = JSONFields.response(AssetJSON.object(asset, attachments: attachments,
+                                                            bounds: bounds,
+                                                            addressExpiry: addressExpiry),
+                                           status: status)
+        response.headers.set(name: "ETag", value: AssetVersion.entityTag(of: asset))
+        return response
     }
 
     func getAsset(_ context: APIContext) async throws -> HTTPResponse {
@@ -73,14 +76,16 @@ extension APIHandlers {
         let id = try context.uuid()
         let patch = try AssetPatch(json: try JSONFields.object(context.request.body))
         _ = try await service.update(id, community: context.community, patch: patch,
-                                     actor: context.actor)
+                                     actor: context.actor,
+                                     ifMatch: try IfMatchCondition.of(context.request))
         return try await assetResponse(id, community: context.community)
     }
 
     func revoke(_ context: APIContext, _ revoked: Bool) async throws -> HTTPResponse {
         let id = try context.uuid()
         _ = try await service.setRevoked(id, revoked, community: context.community,
-                                         actor: context.actor)
+                                         actor: context.actor,
+                                         ifMatch: try IfMatchCondition.of(context.request))
         return try await assetResponse(id, community: context.community)
     }
 
@@ -132,7 +137,8 @@ extension APIHandlers {
             throw Self.fieldError(problem)
         }
         try await service.curate(id, community: context.community, atom: atom,
-                                 confirming: confirming, actor: context.actor)
+                                 confirming: confirming, actor: context.actor,
+                                 ifMatch: try IfMatchCondition.of(context.request))
         return try await assetResponse(id, community: context.community)
     }
 }
@@ -203,6 +209,7 @@ extension InventoryService {
                                                        names: &newNames))
                     continue
                 }
+                let exported = try row.updatedAt.map(Self.exportedVersion)
                 var update = try builder.updated(stored, by: row, now: time)
                 let listed = update.confirmedAtoms
                 // The atoms it holds stay as they are (observed ones are not
@@ -220,6 +227,7 @@ extension InventoryService {
                 // An export imported back unchanged changes nothing, and
                 // records nothing in the audit trail.
                 if update.asset != stored || !update.confirmedAtoms.isEmpty {
+                    if let exported { try Self.check(exported, of: stored) }
                     updates.append(update)
                 } else {
                     outcome.unchanged += 1
@@ -253,6 +261,32 @@ extension InventoryService {
             throw error
         }
         return outcome
+    }
+
+    /// The time of an update row's `updated_at`: the version of the asset
+    /// the row was exported from.
+    private static func exportedVersion(_ text: String) throws -> EventTime {
+        guard let time = EventTime(parsing: text) else {
+            throw RowProblem(column: "updated_at", message: "updated_at is not a time: an export "
+                             + "writes it as 2026-12-05T09:30:00.000Z (an empty cell updates the "
+                             + "asset whatever changed since)")
+        }
+        return time
+    }
+
+    /// Refuses an update row exported before the asset's last change:
+    /// written, it would put back what the row held then over a change its
+    /// author never saw (another analyst's edit, a bulk action, discovery).
+    /// An unchanged row passes, as does one without `updated_at`.
+    private static func check(_ exported: EventTime, of stored: Asset) throws {
+        let current = EventTime(stored.updatedAt)
+        guard current != exported else { return }
+        // The row's own time is not quoted: the API takes a request's
+        // values out of its answers.
+        throw RowProblem(column: "updated_at", message: "the asset was changed at \(current), "
+                         + "after the updated_at this row was exported with: export it again "
+                         + "and redo the row's changes there, or empty the row's updated_at to "
+                         + "overwrite that change")
     }
 
     /// Whether an update row gives atoms of a type (a CSV `atom.TYPE`

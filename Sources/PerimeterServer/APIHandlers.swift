@@ -19,6 +19,8 @@ struct APIRoute: Sendable {
     /// The request body's media type, when it takes one.
     var body: String? = nil
     var parameters: [String] = []
+    /// Whether the route's change honours `If-Match` (an asset's `ETag`).
+    var conditional = false
     let action: @Sendable (APIHandlers, APIContext) async throws -> HTTPResponse
 }
 
@@ -168,15 +170,17 @@ struct APIHandlers: Sendable {
         },
         APIRoute(method: .patch, template: "/v1/assets/{uuid}",
                  summary: "Change some fields of an asset.", permission: .edit, status: 200,
-                 response: "Asset", body: "application/json") { h, c in
+                 response: "Asset", body: "application/json", conditional: true) { h, c in
             try await h.updateAsset(c)
         },
         APIRoute(method: .post, template: "/v1/assets/{uuid}/revoke",
                  summary: "Revoke an asset (its history stays).", permission: .edit,
-                 status: 200, response: "Asset") { h, c in try await h.revoke(c, true) },
+                 status: 200, response: "Asset", conditional: true) { h, c in
+            try await h.revoke(c, true)
+        },
         APIRoute(method: .post, template: "/v1/assets/{uuid}/unrevoke",
                  summary: "Undo a revocation.", permission: .edit, status: 200,
-                 response: "Asset") { h, c in try await h.revoke(c, false) },
+                 response: "Asset", conditional: true) { h, c in try await h.revoke(c, false) },
         APIRoute(method: .get, template: "/v1/assets/{uuid}/history",
                  summary: "Atom attachments and attribute changes over time.",
                  permission: .read, status: 200, response: "History") { h, c in
@@ -184,12 +188,12 @@ struct APIHandlers: Sendable {
         },
         APIRoute(method: .post, template: "/v1/assets/{uuid}/atoms/confirm",
                  summary: "Confirm an atom as a detection property of the asset.",
-                 permission: .edit, status: 200, response: "Asset",
-                 body: "application/json") { h, c in try await h.curate(c, confirming: true) },
+                 permission: .edit, status: 200, response: "Asset", body: "application/json",
+                 conditional: true) { h, c in try await h.curate(c, confirming: true) },
         APIRoute(method: .post, template: "/v1/assets/{uuid}/atoms/reject",
                  summary: "Reject an atom for the asset: never attached to it again.",
-                 permission: .edit, status: 200, response: "Asset",
-                 body: "application/json") { h, c in try await h.curate(c, confirming: false) },
+                 permission: .edit, status: 200, response: "Asset", body: "application/json",
+                 conditional: true) { h, c in try await h.curate(c, confirming: false) },
         APIRoute(method: .get, template: "/v1/atoms",
                  summary: "Which asset holds an atom value, now or at ?at=; its weekly activity.",
                  permission: .read, status: 200, response: "AtomLookup",

@@ -24,6 +24,10 @@ public struct AssetRow: Sendable {
     public var atomsHaveColumnsByType = false
     /// The asset an import row updates (an export's `uuid`); nil creates one.
     public var uuid: String?
+    /// The `updated_at` an export wrote beside the uuid: the version of
+    /// the asset the row was made from. Nil (or an empty cell) updates the
+    /// asset whatever changed since.
+    public var updatedAt: String?
     /// The fields the row gives: a CSV file's columns, a JSON line's keys.
     /// An update changes these alone; an empty CSV cell or a JSON null
     /// among them clears the field.

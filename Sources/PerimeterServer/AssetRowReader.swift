@@ -10,7 +10,7 @@ public enum AssetRowReader {
         guard let header = records.first?.fields else { return [] }
         let columns = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let known = ["uuid", "name", "category", "subcategory", "criticality", "tags", "reviewed",
-                     "description", "entity"]
+                     "description", "entity", "updated_at"]
         // A column twice: which cell of a row was meant? (The last one
         // was kept silently.)
         if let twice = columns.enumerated().first(where: { columns.prefix($0.offset)
@@ -54,6 +54,7 @@ public enum AssetRowReader {
                     .filter { !$0.isEmpty }
                 switch column {
                 case "uuid": row.uuid = Self.givenUUID(value)
+                case "updated_at": row.updatedAt = Self.givenTime(value)
                 case "name": row.name = value
                 case "category": row.category = value
                 case "subcategory": row.subcategory = value
@@ -201,6 +202,12 @@ public enum AssetRowReader {
         text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : text
     }
 
+    /// An `updated_at` cell or field as given, trimmed; nil when blank.
+    static func givenTime(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
     /// Whether an atom of an export's list is no atom of the asset now: its
     /// interval ended (an export lists the atoms an asset held and no
     /// longer does), or a person rejected it. An observed address still
@@ -218,7 +225,8 @@ public enum AssetRowReader {
 
     /// Fields an export writes that the inventory sets itself: an import
     /// of an export ignores them, so the round trip works. (`uuid` is read:
-    /// it names the asset a row updates.)
+    /// it names the asset a row updates; so is `updated_at`: the version
+    /// of the asset the row was exported from.)
     static let exportOnlyFields = ["uuid", "criticality_display", "source", "community", "revoked",
                                    "created_at", "updated_at", "first_seen", "last_seen",
                                    "discovery_rule"]
@@ -253,6 +261,7 @@ public enum AssetRowReader {
             return nil
         }
         row.uuid = textField("uuid").flatMap(Self.givenUUID)
+        row.updatedAt = textField("updated_at").flatMap(Self.givenTime)
         row.name = textField("name")
         row.category = textField("category")
         row.subcategory = textField("subcategory")

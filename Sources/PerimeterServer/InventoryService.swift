@@ -139,9 +139,10 @@ actor InventoryService {
         return asset
     }
 
-    func update(_ id: AssetID, community: String, patch: AssetPatch,
-                actor: String) throws -> Asset {
+    func update(_ id: AssetID, community: String, patch: AssetPatch, actor: String,
+                ifMatch condition: IfMatchCondition? = nil) throws -> Asset {
         var asset = try existing(id, community: community)
+        try Self.check(condition, on: asset)
         let builder = try AssetDraftBuilder(store: store, community: community)
         try patch.apply(to: &asset, builder: builder)
         asset.updatedAt = now
@@ -150,9 +151,10 @@ actor InventoryService {
         return inventory.asset(id) ?? asset
     }
 
-    func setRevoked(_ id: AssetID, _ revoked: Bool, community: String,
-                    actor: String) throws -> Asset {
+    func setRevoked(_ id: AssetID, _ revoked: Bool, community: String, actor: String,
+                    ifMatch condition: IfMatchCondition? = nil) throws -> Asset {
         var asset = try existing(id, community: community)
+        try Self.check(condition, on: asset)
         guard asset.isRevoked != revoked else { return asset }
         asset.isRevoked = revoked
         asset.updatedAt = now
@@ -163,8 +165,8 @@ actor InventoryService {
     }
 
     func curate(_ id: AssetID, community: String, atom: Atom, confirming: Bool,
-                actor: String) throws {
-        _ = try existing(id, community: community)
+                actor: String, ifMatch condition: IfMatchCondition? = nil) throws {
+        try Self.check(condition, on: try existing(id, community: community))
         do {
             if confirming {
                 try inventory.confirm(atom, on: id, actor: actor, at: EventTime(now))
@@ -178,6 +180,22 @@ actor InventoryService {
                     + "(while confirming an atom)")
         }
         try persistPending()
+    }
+
+    /// Refuses a change asked of another version of the asset than the
+    /// one it holds (`If-Match`): 412, with the current version, so that
+    /// the client reads the asset again rather than overwrite a change it
+    /// never saw. Checked here, on the inventory's asset, in the same
+    /// isolation as the change itself.
+    static func check(_ condition: IfMatchCondition?, on asset: Asset) throws {
+        guard let condition else { return }
+        let current = AssetVersion.entityTag(of: asset)
+        guard !condition.holds(forCurrent: current) else { return }
+        throw HTTPError(status: 412, code: "precondition_failed", message:
+            "the asset changed since it was read: If-Match names another version than its "
+                + "current one, \(current) (updated at \(EventTime(asset.updatedAt))); read it "
+                + "again and make the change on what it holds now",
+            details: ["etag": .string(current)], headers: ["ETag": current])
     }
 
     /// Writes whatever the inventory holds unpersisted; every operation

@@ -242,6 +242,14 @@ enum OpenAPIDocument {
                 if !description.isEmpty { parameter["description"] = description }
                 parameters.append(parameter)
             }
+            if route.conditional {
+                parameters.append([
+                    "name": "If-Match", "in": "header", "required": false,
+                    "schema": ["type": "string"],
+                    "description": "The asset's ETag as read (or a list of them, or *): the "
+                        + "change is made only if the asset is still at that version; else 412.",
+                ])
+            }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = route.body {
                 let key = "\(route.method.rawValue) \(route.template)"
@@ -255,12 +263,19 @@ enum OpenAPIDocument {
             let mediaTypes = ["Metrics": ["text/plain"],
                               "Export": ["application/x-ndjson", "text/csv"]]
             let schema = ["schema": ["$ref": "#/components/schemas/\(route.response)"]]
+            var success: [String: Any] = [
+                "description": "Success.",
+                "content": Dictionary(uniqueKeysWithValues:
+                    (mediaTypes[route.response] ?? ["application/json"]).map { ($0, schema) }),
+            ]
+            if route.response == "Asset" {
+                success["headers"] = ["ETag": [
+                    "description": "The asset's version, for If-Match on a later change.",
+                    "schema": ["type": "string"],
+                ]]
+            }
             var responses: [String: Any] = [
-                String(route.status): [
-                    "description": "Success.",
-                    "content": Dictionary(uniqueKeysWithValues:
-                        (mediaTypes[route.response] ?? ["application/json"]).map { ($0, schema) }),
-                ],
+                String(route.status): success,
                 "default": [
                     "description": "An error, always in this shape.",
                     "content": ["application/json": [
@@ -268,6 +283,10 @@ enum OpenAPIDocument {
                     ]],
                 ],
             ]
+            if route.conditional {
+                responses["412"] = ["description": "If-Match names another version than the "
+                                        + "asset's current one (its ETag is in the answer)."]
+            }
             if route.permission != nil {
                 operation["security"] = [["bearer": [String]()]]
                 responses["401"] = ["description": "No token, or an unknown, expired or "

@@ -217,8 +217,9 @@ struct CommandLineEndToEndTests {
         // The same through a spreadsheet: `--csv`, one cell edited.
         let table = try cli.run(["assets", "list", "--csv", "--limit", "0"])
         #expect(table.outputLines.first == "uuid,name,category,subcategory,criticality,tags,"
-                + "reviewed,description,entity,atom.hostname")
-        #expect(table.outputLines.contains("\(uuid),dc-01,host,,60,dc,false,,,dc-01"),
+                + "reviewed,description,entity,updated_at,atom.hostname")
+        let stamp = try #require(updated["updated_at"] as? String)
+        #expect(table.outputLines.contains("\(uuid),dc-01,host,,60,dc,false,,,\(stamp),dc-01"),
                 "\(table.outputText)")
         let sheet = try cli.directory.write("sheet.csv", table.outputText.replacingOccurrences(
             of: "\(uuid),dc-01,host,,60,", with: "\(uuid),dc-01,host,server,60,"))
@@ -232,8 +233,11 @@ struct CommandLineEndToEndTests {
         #expect(kept.outputText == "imported 0 assets (0 new, 0 updated, 1 unchanged); refused 0 rows\n")
         #expect(kept.standardError.contains("1 row (row 2) leaves out atoms their asset holds as "
                                             + "confirmed; they stay"), "\(kept.standardError)")
+        let restamped = try #require(try cli.listAssets().assets
+            .first { $0["uuid"] as? String == uuid }?["updated_at"] as? String)
+        #expect(restamped != stamp)
         #expect(try cli.run(["assets", "list", "--csv", "--search", "dc-01"]).outputText
-            .contains("\(uuid),dc-01,host,server,60,dc,false,,,dc-01"))
+            .contains("\(uuid),dc-01,host,server,60,dc,false,,,\(restamped),dc-01"))
         let firstOnly = try cli.run(["assets", "list", "--csv", "--limit", "1"])
         #expect(firstOnly.standardError == "3 matching assets (these are 1–1; --limit 0 gives all)\n")
 
@@ -338,9 +342,13 @@ struct CommandLineEndToEndTests {
         ].joined(separator: "\n"))
         #expect(try cli.run(["assets", "import", lines]).outputText == "imported 4 assets; refused 0 rows\n")
         let table = try cli.run(["assets", "list", "--csv", "--limit", "0"]).outputText
-        #expect(table.contains(#",listy,host,,,,false,,,"[""a,b"",""c""]""#), "\(table)")
-        #expect(table.contains(",empty,host,,,,false,,,[]"), "\(table)")
-        #expect(table.contains(",plain,host,,,,false,,,\"a,b\""), "\(table)")
+        let stamps = Dictionary(uniqueKeysWithValues: try cli.listAssets().assets.map {
+            ($0["name"] as? String ?? "", $0["updated_at"] as? String ?? "")
+        })
+        #expect(table.contains(#",listy,host,,,,false,,,"# + stamps["listy"]!
+                               + #","[""a,b"",""c""]""#), "\(table)")
+        #expect(table.contains(",empty,host,,,,false,,,\(stamps["empty"]!),[]"), "\(table)")
+        #expect(table.contains(",plain,host,,,,false,,,\(stamps["plain"]!),\"a,b\""), "\(table)")
         #expect(table.contains(",'\(formula),host,"), "\(table)")
         let sheet = try cli.directory.write("sheet.csv", table)
         let again = try cli.run(["assets", "import", sheet])

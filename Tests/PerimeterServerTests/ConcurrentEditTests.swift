@@ -1,0 +1,186 @@
+import Foundation
+import PerimeterTestSupport
+import Testing
+
+/// Two people editing one asset: a change made on a version of the asset
+/// that is no longer current is refused (an `If-Match` that names an old
+/// `ETag`, an import row whose `updated_at` is older than the asset's last
+/// change) instead of silently undoing the other person's change.
+@Suite(.serialized)
+struct ConcurrentEditTests {
+    private func asset(_ server: TestServer, _ uuid: String) async throws
+        -> (json: [String: Any], etag: String) {
+        let response = try await server.call("GET", "/v1/assets/\(uuid)", as: "acme/reader")
+        #expect(response.status == 200, "\(response.text)")
+        let etag = try #require(response.headers["etag"], "no ETag on GET")
+        return (try response.json(), etag)
+    }
+
+    @Test func aChangeOnAStaleVersionIsRefusedWith412() async throws {
+        let server = try await TestServer.start()
+        let uuid = try await server.createAsset(["name": "dc-01", "category": "host",
+                                                 "criticality": 95], as: "acme/analyst")
+        let (_, first) = try await asset(server, uuid)
+        // A strong tag: quoted, not W/.
+        #expect(first.hasPrefix("\"") && first.hasSuffix("\"") && first.count > 2, "\(first)")
+        #expect(try await asset(server, uuid).etag == first, "reading twice gives one version")
+
+        // Alice changes the rating on the version she read: accepted, and
+        // the answer carries the new version.
+        let alice = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                          json: ["criticality": 70], headers: ["If-Match": first])
+        #expect(alice.status == 200, "\(alice.text)")
+        let second = try #require(alice.headers["etag"])
+        #expect(second != first)
+        #expect(try await asset(server, uuid).etag == second)
+
+        // Bob read the asset before Alice's change: his change is refused,
+        // the asset keeps Alice's rating, and he is told the current version.
+        let bob = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                        json: ["criticality": 20], headers: ["If-Match": first])
+        #expect(bob.status == 412, "\(bob.text)")
+        let error = try bob.json()["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "precondition_failed")
+        #expect((error?["message"] as? String)?.contains("changed since it was read") == true)
+        #expect((error?["details"] as? [String: Any])?["etag"] as? String == second)
+        #expect(bob.headers["etag"] == second)
+        #expect(try await asset(server, uuid).json["criticality"] as? Int == 70)
+
+        // Revoking and confirming an atom are checked the same way.
+        let revoke = try await server.call("POST", "/v1/assets/\(uuid)/revoke", as: "acme/analyst",
+                                           headers: ["If-Match": first])
+        #expect(revoke.status == 412)
+        #expect(try await asset(server, uuid).json["revoked"] as? Bool == false)
+        let confirm = try await server.call("POST", "/v1/assets/\(uuid)/atoms/confirm",
+                                            as: "acme/analyst",
+                                            json: ["type": "hostname", "value": "dc-01"],
+                                            headers: ["If-Match": first])
+        #expect(confirm.status == 412)
+        #expect((try await asset(server, uuid).json["atoms"] as? [Any])?.isEmpty == true)
+
+        // Several tags: any one current passes; * passes whatever the version.
+        let listed = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                           json: ["reviewed": true],
+                                           headers: ["If-Match": "\(first), \(second)"])
+        #expect(listed.status == 200, "\(listed.text)")
+        let any = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                        json: ["description": "domain controller"],
+                                        headers: ["If-Match": "*"])
+        #expect(any.status == 200, "\(any.text)")
+        // Without If-Match the change is made, as before.
+        let plain = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                          json: ["criticality": 80])
+        #expect(plain.status == 200)
+        await server.stop()
+    }
+
+    @Test func weakAndMalformedConditionsDoNotPass() async throws {
+        let server = try await TestServer.start()
+        let uuid = try await server.createAsset(["name": "ws-1", "category": "host"],
+                                                as: "acme/analyst")
+        let (_, etag) = try await asset(server, uuid)
+        // If-Match compares strongly: a weak tag never matches (RFC 9110).
+        let weak = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                         json: ["criticality": 10], headers: ["If-Match": "W/" + etag])
+        #expect(weak.status == 412, "\(weak.text)")
+        let unquoted = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                             json: ["criticality": 10],
+                                             headers: ["If-Match": String(etag.dropFirst().dropLast())])
+        #expect(unquoted.status == 400, "\(unquoted.text)")
+        #expect(unquoted.text.contains("If-Match"), "\(unquoted.text)")
+        #expect(try await asset(server, uuid).json["criticality"] is NSNull)
+        await server.stop()
+    }
+
+    /// A version covers what people edit, not what every event moves: a
+    /// sighting of the host leaves it as it was, so an analyst's edit is
+    /// not refused because the host was seen meanwhile. Confirming an
+    /// atom is an edit: it moves `updated_at`, and the version with it.
+    @Test func sightingsKeepTheVersionAndCurationMovesIt() async throws {
+        let server = try await TestServer.start()
+        let event = #"{"@timestamp":"2026-03-02T08:00:00Z","host":{"name":"laptop-9","ip":["10.0.0.9"]}}"#
+        _ = try await server.call("POST", "/v1/events", as: "acme/ingest", body: Array(event.utf8))
+        let listed = try await server.call("GET", "/v1/assets", as: "acme/reader").json()
+        let uuid = try #require((listed["assets"] as? [[String: Any]])?.first?["uuid"] as? String)
+        let (before, etag) = try await asset(server, uuid)
+
+        let later = #"{"@timestamp":"2026-03-02T09:00:00Z","host":{"name":"laptop-9","ip":["10.0.0.9"]}}"#
+        _ = try await server.call("POST", "/v1/events", as: "acme/ingest", body: Array(later.utf8))
+        let (seen, seenTag) = try await asset(server, uuid)
+        #expect(seen["last_seen"] as? String != before["last_seen"] as? String, "\(seen)")
+        #expect(seenTag == etag)
+
+        let confirm = try await server.call("POST", "/v1/assets/\(uuid)/atoms/confirm",
+                                            as: "acme/analyst",
+                                            json: ["type": "ipv4", "value": "10.0.0.9"],
+                                            headers: ["If-Match": etag])
+        #expect(confirm.status == 200, "\(confirm.text)")
+        let (confirmed, confirmedTag) = try await asset(server, uuid)
+        #expect(confirmedTag != etag)
+        #expect(confirm.headers["etag"] == confirmedTag)
+        #expect(confirmed["updated_at"] as? String != before["updated_at"] as? String)
+        await server.stop()
+    }
+
+    /// The spreadsheet round trip: an export's rows carry `updated_at`, and
+    /// a row whose asset changed after the export is refused (it would put
+    /// the old values back); rows of unchanged assets go in, and a row
+    /// whose `updated_at` is emptied overwrites on purpose.
+    @Test func aStaleImportRowIsRefusedAndAnEmptiedOneOverwrites() async throws {
+        let server = try await TestServer.start()
+        let dc = try await server.createAsset(["name": "dc-01", "category": "host",
+                                               "criticality": 95], as: "acme/analyst")
+        let ws = try await server.createAsset(["name": "ws-02", "category": "host",
+                                               "criticality": 30], as: "acme/analyst")
+        let export = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader").text
+        let header = try #require(export.split(separator: "\n").first)
+        #expect(header.hasPrefix("uuid,name,category,subcategory,criticality,tags,reviewed,"
+                                 + "description,entity,updated_at"), "\(header)")
+        let dcStamp = try #require(try await asset(server, dc).json["updated_at"] as? String)
+        #expect(export.contains("\(dc),dc-01,host,,95,,false,,,\(dcStamp)"), "\(export)")
+
+        // Meanwhile a colleague rates dc-01 down through the API.
+        let patched = try await server.call("PATCH", "/v1/assets/\(dc)", as: "acme/analyst",
+                                            json: ["criticality": 60])
+        #expect(patched.status == 200)
+        // The spreadsheet's author raises ws-02 and leaves dc-01's row as
+        // exported: written, it would put 95 back.
+        let sheet = export.replacingOccurrences(of: ",ws-02,host,,30,", with: ",ws-02,host,,50,")
+        let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                           body: Array(sheet.utf8)).json()
+        #expect(result["updated"] as? Int == 1, "\(result)")
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.count == 1, "\(result)")
+        #expect(refused.first?["column"] as? String == "updated_at")
+        #expect((refused.first?["reason"] as? String)?.contains("after the updated_at this row was exported with")
+                == true, "\(refused)")
+        #expect(try await asset(server, dc).json["criticality"] as? Int == 60)
+        #expect(try await asset(server, ws).json["criticality"] as? Int == 50)
+
+        // Emptied, the cell no longer guards the row: 95 is written back,
+        // as the person asked.
+        let overwrite = "uuid,criticality,updated_at\n\(dc),95,\n"
+        let forced = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                           body: Array(overwrite.utf8)).json()
+        #expect(forced["updated"] as? Int == 1, "\(forced)")
+        #expect(try await asset(server, dc).json["criticality"] as? Int == 95)
+
+        // A JSON line carries updated_at the same way; a malformed one is
+        // refused with the form an export writes.
+        let current = try #require(try await asset(server, dc).json["updated_at"] as? String)
+        let lines = #"{"uuid":"\#(dc)","criticality":90,"updated_at":"\#(dcStamp)"}"# + "\n"
+            + #"{"uuid":"\#(ws)","criticality":40,"updated_at":"yesterday"}"# + "\n"
+        let jsonResult = try await server.call("POST", "/v1/import?format=jsonl", as: "acme/analyst",
+                                               body: Array(lines.utf8)).json()
+        let jsonRefused = jsonResult["refused"] as? [[String: Any]] ?? []
+        #expect(jsonRefused.map { $0["row"] as? Int } == [1, 2], "\(jsonResult)")
+        #expect((jsonRefused.last?["reason"] as? String)?.contains("is not a time") == true,
+                "\(jsonRefused)")
+        let fresh = #"{"uuid":"\#(dc)","criticality":90,"updated_at":"\#(current)"}"#
+        let freshResult = try await server.call("POST", "/v1/import?format=jsonl",
+                                                as: "acme/analyst", body: Array(fresh.utf8)).json()
+        #expect(freshResult["updated"] as? Int == 1, "\(freshResult)")
+        #expect(try await asset(server, dc).json["criticality"] as? Int == 90)
+        await server.stop()
+    }
+}
