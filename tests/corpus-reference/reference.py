@@ -20,7 +20,9 @@ Readings of the SPEC that the text leaves open, decided here:
   gives hostname(first label) + fqdn(whole); related.hosts values are a
   hostname when undotted and an fqdn when dotted, never split.
 - `localhost.localdomain` is the loopback name: a placeholder like
-  `localhost`.
+  `localhost`. `HOSTNAME` (any case) is a template's field name left in
+  the value, a placeholder too: 19 corpus files carry it, for machines
+  that are not one.
 - `REDACTED` (alone, bracketed, or before `-`/`_` as in `REDACTED-HOST`)
   is a redaction mask like `xxxxx`: anonymised samples write it for a
   name, and 18 corpus machines named so are no one machine.
@@ -105,7 +107,7 @@ def flatten(obj, prefix="", out=None):
 # Normal forms (SPEC §2)
 
 PLACEHOLDERS = {"", "-", "n/a", "null", "none", "unknown", "(null)", "localhost",
-                "localhost.localdomain"}
+                "localhost.localdomain", "hostname"}
 BUILTIN_NAMES = {"system", "local system", "local service", "network service",
                  "anonymous logon", "localsystem", "localservice", "networkservice",
                  # the same in French, German, Portuguese and Spanish Windows

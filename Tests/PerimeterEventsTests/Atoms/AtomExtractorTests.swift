@@ -93,14 +93,14 @@ struct AtomExtractorTests {
         CorpusCase(file: "elastic-integrations__cisco_asa__log.ndjson", line: 126, expected: [
             "host.hostname=hostname:snl-asa-vpn-a01", "related.hosts=hostname:snl-asa-vpn-a01",
         ]),
-        // Winlogbeat via Sekoia: lists, link-local and bad MACs, well-known SIDs.
+        // Winlogbeat via Sekoia: lists, link-local and bad MACs, well-known
+        // SIDs, and the sample's host named `hostname`, a placeholder.
         CorpusCase(file: "sekoia__beats__winlogbeat.ndjson", line: 19, expected: [
             "agent.id=agent_id:12345678-abcd-ef90-1234-abcdef123456",
-            "host.hostname=hostname:hostname", "host.name=hostname:hostname",
             "host.id=host_id:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
             "host.ip=ipv4:1.2.3.4", "host.ip=ipv4:4.3.2.1", "host.ip=ipv4:5.6.7.8",
             "host.mac=mac:a0:b1:c2:d3:e4:f5", "host.mac=mac:aa:bb:cc:dd:ee:ff",
-            "related.hosts=hostname:workstation", "related.hosts=hostname:hostname",
+            "related.hosts=hostname:workstation",
             "related.ip=ipv4:1.2.3.4", "related.ip=ipv4:4.3.2.1", "related.ip=ipv4:5.6.7.8",
             "server.ip=ipv4:1.2.3.4", "server.ip=ipv4:4.3.2.1", "server.ip=ipv4:5.6.7.8",
             "related.user=username:workstation", "user.name=username:j_doe\\workstation$",

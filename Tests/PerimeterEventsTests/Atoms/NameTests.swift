@@ -147,9 +147,18 @@ struct NameTests {
     }
 
     @Test func extraPlaceholdersAreConfigurable() {
-        let configured = AtomNormalizer(extraPlaceholders: [" NotAvailable ", "HOSTNAME"])
+        let configured = AtomNormalizer(extraPlaceholders: [" NotAvailable ", "UNSET"])
         #expect(configured.isPlaceholder("notavailable"))
-        #expect(configured.hostname("hostname") == nil)
-        #expect(normalizer.hostname("hostname")?.value == "hostname")
+        #expect(configured.hostname("unset") == nil)
+        #expect(normalizer.hostname("unset")?.value == "unset")
+    }
+
+    /// A template's field name left in the value is no machine's name;
+    /// a name that only holds the word is one.
+    @Test func theWordHostnameAloneIsAPlaceholder() {
+        #expect(normalizer.hostname("HOSTNAME") == nil)
+        #expect(normalizer.hostname(" hostname ") == nil)
+        #expect(normalizer.hostname("hostname-for-pc")?.value == "hostname-for-pc")
+        #expect(normalizer.hostname("test_hostname")?.value == "test_hostname")
     }
 }
