@@ -101,6 +101,8 @@ extension Inventory {
         }
         let key = Self.key(of: atom, on: asset)
         let open = openAttachments(of: key, on: id)
+        // Confirming an atom the asset holds as confirmed changes nothing.
+        var changed = true
         if let observed = open.first(where: { attachments[Int($0)].kind == .observed }) {
             update(observed) { $0.kind = .confirmed }
         } else if open.isEmpty {
@@ -122,11 +124,14 @@ extension Inventory {
             }
             attach(key, to: id, kind: .confirmed, from: .distantPast,
                    origin: "confirmed by \(actor)")
+        } else {
+            changed = false
         }
         if let index = rejected.firstIndex(of: RejectedAtom(asset: id, atom: atom)) {
             rejected.remove(at: index)
+            changed = true
         }
-        noteEdit(of: id, at: time)
+        if changed { noteEdit(of: id, at: time) }
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
                                          after: AssetSummary.atom(atom)))
     }
@@ -135,9 +140,8 @@ extension Inventory {
     /// `updated_at` moves, so that a version read before (an API `ETag`,
     /// an export's `updated_at`) no longer passes for the current one.
     private func noteEdit(of id: AssetID, at time: EventTime) {
-        guard let index = assets.index(forKey: id), assets.values[index].updatedAt != time.date
-        else { return }
-        assets.values[index].updatedAt = time.date
+        guard let index = assets.index(forKey: id) else { return }
+        assets.values[index].noteChange(at: time.date)
         markChanged(id)
     }
 
@@ -152,13 +156,27 @@ extension Inventory {
             throw CurationError(code: .unknownAsset, message: "no such asset")
         }
         let key = Self.key(of: atom, on: asset)
-        for index in openAttachments(of: key, on: id) {
+        let open = openAttachments(of: key, on: id)
+        for index in open {
             update(index) { $0.to = $0.from }
         }
         let record = RejectedAtom(asset: id, atom: atom)
-        if rejected.insert(record).inserted { pending.rejected.append(record) }
-        noteEdit(of: id, at: time)
+        let isNew = rejected.insert(record).inserted
+        if isNew { pending.rejected.append(record) }
+        if isNew || !open.isEmpty { noteEdit(of: id, at: time) }
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "reject_atom", at: time,
                                          after: AssetSummary.atom(atom)))
+    }
+}
+
+extension Asset {
+    /// Records a change of the asset at `time`: `updated_at` moves to it,
+    /// or to a millisecond past the last change when that is later (an
+    /// old log's event, two changes within one millisecond). Every change
+    /// thus gives a new, later `updated_at`: an export's rows and the
+    /// API's `ETag` tell versions apart by it.
+    public mutating func noteChange(at time: Date) {
+        let next = max(EventTime(time).milliseconds, EventTime(updatedAt).milliseconds + 1)
+        updatedAt = EventTime(milliseconds: next).date
     }
 }

@@ -400,7 +400,7 @@ extension Inventory {
     func commit(_ record: Asset, replacing before: Asset, actor: String, at time: EventTime) {
         guard record != before else { return }
         var updated = record
-        updated.updatedAt = time.date
+        updated.noteChange(at: time.date)
         assets[record.id] = updated
         markChanged(record.id)
         let diff = AssetSummary.changedFields(from: before, to: updated)

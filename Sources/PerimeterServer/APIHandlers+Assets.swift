@@ -209,7 +209,6 @@ extension InventoryService {
                                                        names: &newNames))
                     continue
                 }
-                let exported = try row.updatedAt.map(Self.exportedVersion)
                 var update = try builder.updated(stored, by: row, now: time)
                 let listed = update.confirmedAtoms
                 // The atoms it holds stay as they are (observed ones are not
@@ -227,7 +226,7 @@ extension InventoryService {
                 // An export imported back unchanged changes nothing, and
                 // records nothing in the audit trail.
                 if update.asset != stored || !update.confirmedAtoms.isEmpty {
-                    if let exported { try Self.check(exported, of: stored) }
+                    if let exported = row.updatedAt { try Self.check(exported, of: stored) }
                     updates.append(update)
                 } else {
                     outcome.unchanged += 1
@@ -263,17 +262,6 @@ extension InventoryService {
         return outcome
     }
 
-    /// The time of an update row's `updated_at`: the version of the asset
-    /// the row was exported from.
-    private static func exportedVersion(_ text: String) throws -> EventTime {
-        guard let time = EventTime(parsing: text) else {
-            throw RowProblem(column: "updated_at", message: "updated_at is not a time: an export "
-                             + "writes it as 2026-12-05T09:30:00.000Z (an empty cell updates the "
-                             + "asset whatever changed since)")
-        }
-        return time
-    }
-
     /// Refuses an update row exported before the asset's last change:
     /// written, it would put back what the row held then over a change its
     /// author never saw (another analyst's edit, a bulk action, discovery).
@@ -283,10 +271,10 @@ extension InventoryService {
         guard current != exported else { return }
         // The row's own time is not quoted: the API takes a request's
         // values out of its answers.
-        throw RowProblem(column: "updated_at", message: "the asset was changed at \(current), "
-                         + "after the updated_at this row was exported with: export it again "
-                         + "and redo the row's changes there, or empty the row's updated_at to "
-                         + "overwrite that change")
+        throw RowProblem(column: "updated_at", message: "the asset has changed since this row "
+                         + "was exported: its updated_at is now \(current), not the row's; "
+                         + "export it again and redo the row's changes there, or empty the "
+                         + "row's updated_at to overwrite")
     }
 
     /// Whether an update row gives atoms of a type (a CSV `atom.TYPE`

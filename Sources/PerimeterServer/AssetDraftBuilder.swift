@@ -27,7 +27,7 @@ public struct AssetRow: Sendable {
     /// The `updated_at` an export wrote beside the uuid: the version of
     /// the asset the row was made from. Nil (or an empty cell) updates the
     /// asset whatever changed since.
-    public var updatedAt: String?
+    public var updatedAt: EventTime?
     /// The fields the row gives: a CSV file's columns, a JSON line's keys.
     /// An update changes these alone; an empty CSV cell or a JSON null
     /// among them clears the field.
@@ -161,7 +161,7 @@ public struct AssetDraftBuilder: Sendable {
         if fields.contains("description") { asset.description = given.description }
         for name in row.clearedProperties { asset.properties[name] = nil }
         asset.properties.merge(given.properties) { _, new in new }
-        if asset != stored { asset.updatedAt = now.date }
+        if asset != stored { asset.noteChange(at: now.date) }
         return AssetDraft(asset: asset, confirmedAtoms: draft.confirmedAtoms)
     }
 

@@ -30,7 +30,7 @@ public enum AssetRowReader {
                              + known.joined(separator: ", ") + ", atom.TYPE or property.NAME")
         }
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
-        for record in records.dropFirst() {
+        records: for record in records.dropFirst() {
             if record.fields.allSatisfy({ $0.isEmpty }) { continue }
             if let opened = record.unclosedQuoteLine {
                 // The rest of the file went into one field: say why.
@@ -54,7 +54,13 @@ public enum AssetRowReader {
                     .filter { !$0.isEmpty }
                 switch column {
                 case "uuid": row.uuid = Self.givenUUID(value)
-                case "updated_at": row.updatedAt = Self.givenTime(value)
+                case "updated_at":
+                    guard let time = Self.givenTime(value) else { break }
+                    guard let parsed = EventTime(parsing: time) else {
+                        rows.append((record.line, .failure(Self.malformedTime)))
+                        continue records
+                    }
+                    row.updatedAt = parsed
                 case "name": row.name = value
                 case "category": row.category = value
                 case "subcategory": row.subcategory = value
@@ -187,7 +193,9 @@ public enum AssetRowReader {
     /// One JSON object per line.
     public static func jsonLines(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character, which a split on "\n" would not cut.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (offset, line) in lines.enumerated() {
             var trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             // A byte-order mark some editors write first.
             if offset == 0, trimmed.hasPrefix("\u{FEFF}") { trimmed.removeFirst() }
@@ -207,6 +215,12 @@ public enum AssetRowReader {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         return trimmed.isEmpty ? nil : trimmed
     }
+
+    /// An `updated_at` that is no time. Checked on every row, a new
+    /// asset's too, where it is otherwise unused: a typo is a typo.
+    static let malformedTime = RowProblem(
+        column: "updated_at", message: "updated_at is not a time: an export writes it as "
+            + "2026-12-05T09:30:00.000Z (an empty cell updates the asset whatever changed since)")
 
     /// Whether an atom of an export's list is no atom of the asset now: its
     /// interval ended (an export lists the atoms an asset held and no
@@ -261,7 +275,10 @@ public enum AssetRowReader {
             return nil
         }
         row.uuid = textField("uuid").flatMap(Self.givenUUID)
-        row.updatedAt = textField("updated_at").flatMap(Self.givenTime)
+        if let time = textField("updated_at").flatMap(Self.givenTime) {
+            guard let parsed = EventTime(parsing: time) else { return .failure(malformedTime) }
+            row.updatedAt = parsed
+        }
         row.name = textField("name")
         row.category = textField("category")
         row.subcategory = textField("subcategory")

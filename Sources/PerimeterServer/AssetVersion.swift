@@ -3,6 +3,7 @@ import PerimeterCrypto
 import PerimeterHTTP
 import PerimeterInventory
 import PerimeterModel
+import PerimeterStore
 
 /// An asset's version as an HTTP entity tag (the API's `ETag`), which a
 /// client sends back in `If-Match` so that two people editing one asset do
@@ -18,6 +19,8 @@ enum AssetVersion {
     static func entityTag(of asset: Asset) -> String {
         var text = ""
         func field(_ value: String) { text += "\(value.utf8.count):\(value);" }
+        // The uuid too: two assets alike in every field are two versions.
+        field(asset.id.lowercasedText)
         field(asset.name)
         field(asset.category.rawValue)
         field(asset.subcategory?.rawValue ?? "-")
@@ -26,17 +29,8 @@ enum AssetVersion {
         field(asset.reviewed ? "reviewed" : "unreviewed")
         field(asset.description)
         field(asset.entity.map { "e" + $0 } ?? "-")
-        for (name, value) in asset.properties.sorted(by: { $0.key < $1.key }) {
-            field("p" + name)
-            switch value {
-            case .string(let text): field("s" + text)
-            case .number(let number): field("n" + String(number))
-            case .boolean(let flag): field(flag ? "true" : "false")
-            case .list(let items):
-                field("l\(items.count)")
-                items.forEach(field)
-            }
-        }
+        // As the store writes them, so that what it reads back hashes alike.
+        field(InventoryStore.encodeProperties(asset.properties))
         field(asset.isRevoked ? "revoked" : "live")
         field(String(EventTime(asset.updatedAt).milliseconds))
         // 16 bytes of the digest: a tag, not a secret; collisions between
@@ -48,20 +42,21 @@ enum AssetVersion {
 
 /// The entity tags of an `If-Match` header: `*` (any current version) or
 /// a list of tags. A weak tag (`W/"…"`) never matches: `If-Match` compares
-/// strongly.
+/// strongly (RFC 9110 §13.1.1).
 struct IfMatchCondition: Sendable, Equatable {
     var anyVersion = false
     var tags: [String] = []
+    /// Whether weak tags were given (and left out): a 412 says why.
+    var hadWeakTags = false
 
     /// The condition of a request's `If-Match` fields, nil when it has none.
     static func of(_ request: HTTPRequest) throws(HTTPError) -> IfMatchCondition? {
         let values = request.headers.values(for: "If-Match")
         guard !values.isEmpty else { return nil }
         var condition = IfMatchCondition()
-        for value in values {
-            for item in try items(of: value) {
-                if item == "*" { condition.anyVersion = true } else { condition.tags.append(item) }
-            }
+        for value in values { try condition.read(value) }
+        if condition.anyVersion && (!condition.tags.isEmpty || condition.hadWeakTags) {
+            throw malformed("* stands alone, not in a list of tags")
         }
         return condition
     }
@@ -70,32 +65,37 @@ struct IfMatchCondition: Sendable, Equatable {
         anyVersion || tags.contains(tag)
     }
 
-    /// The comma-separated entity tags of one header value, each with its
-    /// quotes (a comma may sit inside a quoted tag).
-    private static func items(of value: String) throws(HTTPError) -> [String] {
-        var items: [String] = []
+    /// Reads one header value: `*`, or entity tags separated by commas
+    /// (empty members allowed, as in every HTTP list).
+    private mutating func read(_ value: String) throws(HTTPError) {
         var rest = Substring(value)
+        func skipSpace() { rest = rest.drop { $0 == " " || $0 == "\t" } }
         while true {
-            rest = rest.drop { $0 == " " || $0 == "\t" || $0 == "," }
-            guard !rest.isEmpty else { break }
-            if rest.hasPrefix("*") {
-                items.append("*")
+            skipSpace()
+            if rest.isEmpty { return }
+            if rest.first == "," { rest = rest.dropFirst(); continue }
+            if rest.first == "*" {
+                anyVersion = true
                 rest = rest.dropFirst()
-                continue
+            } else {
+                let weak = rest.hasPrefix("W/")
+                let tag = weak ? rest.dropFirst(2) : rest
+                guard tag.first == "\"", let close = tag.dropFirst().firstIndex(of: "\"") else {
+                    throw Self.malformed("expected * or quoted entity tags such as \"0123abcd\" "
+                                         + "(the ETag of a response), separated by commas")
+                }
+                if weak { hadWeakTags = true } else { tags.append(String(tag[...close])) }
+                rest = tag[tag.index(after: close)...]
             }
-            let weak = rest.hasPrefix("W/")
-            let tagStart = weak ? rest.dropFirst(2) : rest
-            guard tagStart.hasPrefix("\""), let close = tagStart.dropFirst().firstIndex(of: "\"")
-            else {
-                throw HTTPError(status: 400, code: .badRequest, message:
-                    "malformed If-Match header: expected * or quoted entity tags such as "
-                        + "\"0123abcd\" (the ETag of a response), separated by commas",
-                    details: ["header": .string("If-Match")])
+            skipSpace()
+            guard rest.isEmpty || rest.first == "," else {
+                throw Self.malformed("entity tags are separated by commas")
             }
-            // A weak tag is read past and kept out: it can never match.
-            if !weak { items.append(String(tagStart[...close])) }
-            rest = tagStart[tagStart.index(after: close)...]
         }
-        return items
+    }
+
+    private static func malformed(_ why: String) -> HTTPError {
+        HTTPError(status: 400, code: .badRequest, message: "malformed If-Match header: " + why,
+                  details: ["header": .string("If-Match")])
     }
 }

@@ -172,7 +172,7 @@ extension InventoryService {
                       asset.community == job.community else { continue }
                 var updated = action.applied(to: asset)
                 guard updated != asset else { continue }
-                updated.updatedAt = now
+                updated.noteChange(at: now)
                 inventory.put(updated)
                 let fields = action.auditFields(before: asset, after: updated)
                 previous.append(asset)

@@ -144,8 +144,12 @@ actor InventoryService {
         var asset = try existing(id, community: community)
         try Self.check(condition, on: asset)
         let builder = try AssetDraftBuilder(store: store, community: community)
+        let before = asset
         try patch.apply(to: &asset, builder: builder)
-        asset.updatedAt = now
+        // A patch that changes nothing is no change: no new version, no
+        // audit record.
+        guard asset != before else { return before }
+        asset.noteChange(at: now)
         inventory.replace(asset, actor: actor, action: "update", at: EventTime(now))
         try persistPending()
         return inventory.asset(id) ?? asset
@@ -157,7 +161,7 @@ actor InventoryService {
         try Self.check(condition, on: asset)
         guard asset.isRevoked != revoked else { return asset }
         asset.isRevoked = revoked
-        asset.updatedAt = now
+        asset.noteChange(at: now)
         inventory.replace(asset, actor: actor, action: revoked ? "revoke" : "unrevoke",
                           at: EventTime(now))
         try persistPending()
@@ -191,11 +195,14 @@ actor InventoryService {
         guard let condition else { return }
         let current = AssetVersion.entityTag(of: asset)
         guard !condition.holds(forCurrent: current) else { return }
-        throw HTTPError(status: 412, code: "precondition_failed", message:
-            "the asset changed since it was read: If-Match names another version than its "
+        let message = condition.tags.isEmpty && condition.hadWeakTags
+            ? "If-Match names weak entity tags only, which never match (the comparison is "
+                + "strong): send the ETag as the asset's answers give it, \(current)"
+            : "the asset changed since it was read: If-Match names another version than its "
                 + "current one, \(current) (updated at \(EventTime(asset.updatedAt))); read it "
-                + "again and make the change on what it holds now",
-            details: ["etag": .string(current)], headers: ["ETag": current])
+                + "again and make the change on what it holds now"
+        throw HTTPError(status: 412, code: "precondition_failed", message: message,
+                        details: ["etag": .string(current)], headers: ["ETag": current])
     }
 
     /// Writes whatever the inventory holds unpersisted; every operation

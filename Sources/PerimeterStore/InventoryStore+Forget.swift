@@ -50,7 +50,8 @@ extension InventoryStore {
             let keys = try storedKeys(of: atom, community: community, entity: entity)
             let holders = try erase(keys, atom: atom, community: community, entity: entity,
                                     into: &outcome)
-            try redact([atom.value], community: community, entity: entity, into: &outcome)
+            try redact([atom.value], community: community, entity: entity, at: now,
+                       into: &outcome)
             let assets = holders.isEmpty ? [Self.noAsset]
                 : holders.sorted { $0.uuidString < $1.uuidString }
             try record(type: atom.type.rawValue, action: "forget_atom", community: community,
@@ -104,7 +105,7 @@ extension InventoryStore {
 
             var values = Set(keys.map(\.atom.value))
             values.insert(asset.name)
-            try redact(values.sorted(), community: community, removingAsset: uuid,
+            try redact(values.sorted(), community: community, removingAsset: uuid, at: now,
                        into: &outcome)
             try record(type: AssetCategory.account.rawValue, action: "forget_asset",
                        community: community, assets: [id], actor: actor, at: now,
@@ -299,7 +300,7 @@ extension InventoryStore {
     /// stay (they are about what happened). With `entity`, only the rows
     /// of that entity's assets and alerts (jobs have no entity).
     private func redact(_ values: [String], community: String, entity: String? = nil,
-                        removingAsset uuid: String? = nil,
+                        removingAsset uuid: String? = nil, at now: EventTime,
                         into outcome: inout ForgetOutcome) throws {
         let needles = values.flatMap { TextRedaction.needles(for: $0) }
         guard !needles.isEmpty else { return }
@@ -361,6 +362,14 @@ extension InventoryStore {
         }
         redactedAssets.formUnion(try redactTags(needles, community: community, entity: entity,
                                                 into: &outcome))
+        // A redacted asset is a changed one: a version read before the
+        // erasure (an export's row, an ETag) must not write the value back.
+        // Later than every change before, as `Asset.noteChange(at:)` does.
+        let touch = try database.statement(
+            "UPDATE assets SET updated_at = max(?2, updated_at + 1) WHERE uuid = ?1")
+        for uuid in redactedAssets.sorted() {
+            try touch.run([.text(uuid), .integer(now.milliseconds)])
+        }
         for uuid in redactedAssets.sorted() {
             if let id = UUID(uuidString: uuid), let asset = try asset(id: id, community: community) {
                 outcome.redactedAssets.append(asset)

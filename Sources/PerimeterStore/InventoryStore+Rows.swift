@@ -33,13 +33,8 @@ extension InventoryStore {
         }
         let tagText = row.text(7)
         let tags = tagText == "[]" ? [] : (jsonObject(tagText) as? [String]) ?? []
-        var properties: [String: PropertyValue] = [:]
         let propertyText = row.text(12)
-        if propertyText != "{}" {
-            for (name, value) in (jsonObject(propertyText) as? [String: Any]) ?? [:] {
-                if let value = PropertyValue(jsonObject: value) { properties[name] = value }
-            }
-        }
+        let properties = propertyText == "{}" ? [:] : decodeProperties(propertyText)
         let entity = row.text(2)
         return Asset(
             id: id, name: row.text(3), category: category,
@@ -153,6 +148,42 @@ extension InventoryStore {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         else { return "null" }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The properties of an asset row, numbers exact: `JSONSerialization`
+    /// on Linux reads 0.30000000000000004 back as 0.3000000000000001, so an
+    /// asset read from the store differed from the one written (and its
+    /// version, the API's `ETag`, with it). A row `JSONDecoder` cannot
+    /// read as written here (a list of numbers, from an older writer) is
+    /// read the lenient way.
+    static func decodeProperties(_ text: String) -> [String: PropertyValue] {
+        if let stored = try? JSONDecoder().decode([String: StoredProperty].self,
+                                                  from: Data(text.utf8)) {
+            return stored.mapValues(\.value)
+        }
+        var properties: [String: PropertyValue] = [:]
+        for (name, value) in (jsonObject(text) as? [String: Any]) ?? [:] {
+            if let value = PropertyValue(jsonObject: value) { properties[name] = value }
+        }
+        return properties
+    }
+
+    /// One value of the properties column, as `encodeProperties` writes it.
+    private struct StoredProperty: Decodable {
+        let value: PropertyValue
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let flag = try? container.decode(Bool.self) {
+                value = .boolean(flag)
+            } else if let number = try? container.decode(Double.self) {
+                value = .number(number)
+            } else if let text = try? container.decode(String.self) {
+                value = .string(text)
+            } else {
+                value = .list(try container.decode([String].self))
+            }
+        }
     }
 
     static func jsonObject(_ text: String) -> Any? {

@@ -749,8 +749,10 @@ extension InventoryStore {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Contextual properties as a JSON object with sorted keys.
-    static func encodeProperties(_ properties: [String: PropertyValue]) -> String {
+    /// The properties as the store keeps them: keys sorted, numbers in
+    /// their shortest exact form (an integral one as an integer, so -0.0
+    /// is 0). It is also the canonical form an asset's version hashes.
+    public static func encodeProperties(_ properties: [String: PropertyValue]) -> String {
         if properties.isEmpty { return "{}" }
         var bytes: [UInt8] = [UInt8(ascii: "{")]
         for (index, name) in properties.keys.sorted().enumerated() {

@@ -152,7 +152,7 @@ struct ConcurrentEditTests {
         let refused = result["refused"] as? [[String: Any]] ?? []
         #expect(refused.count == 1, "\(result)")
         #expect(refused.first?["column"] as? String == "updated_at")
-        #expect((refused.first?["reason"] as? String)?.contains("after the updated_at this row was exported with")
+        #expect((refused.first?["reason"] as? String)?.contains("has changed since this row was exported")
                 == true, "\(refused)")
         #expect(try await asset(server, dc).json["criticality"] as? Int == 60)
         #expect(try await asset(server, ws).json["criticality"] as? Int == 50)
@@ -181,6 +181,155 @@ struct ConcurrentEditTests {
                                                 as: "acme/analyst", body: Array(fresh.utf8)).json()
         #expect(freshResult["updated"] as? Int == 1, "\(freshResult)")
         #expect(try await asset(server, dc).json["criticality"] as? Int == 90)
+        await server.stop()
+    }
+
+    /// The version a read gives passes for as long as nothing changed,
+    /// whatever the asset holds: a number the store keeps exactly, two
+    /// assets alike in every field, a change that changes nothing.
+    @Test func aVersionJustReadAlwaysPasses() async throws {
+        let server = try await TestServer.start()
+        let defined = try await server.call("POST", "/v1/properties", as: "acme/admin",
+                                            json: ["name": "score", "type": "number",
+                                                   "category": "host"])
+        #expect(defined.status == 201, "\(defined.text)")
+        let uuid = try await server.createAsset(["name": "ws-1", "category": "host"],
+                                                as: "acme/analyst")
+        // Read back through Foundation's JSONSerialization these became
+        // 0.3000000000000001 and 0: the store's version differed from the
+        // one in memory, and every If-Match failed.
+        for number in [0.30000000000000004, -0.0, 1e300] {
+            let set = try await server.call(
+                "PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                body: Array(#"{"properties":{"score":\#(number)}}"#.utf8),
+                headers: ["Content-Type": "application/json"])
+            #expect(set.status == 200, "\(set.text)")
+            let (json, etag) = try await asset(server, uuid)
+            #expect(set.headers["etag"] == etag, "\(number)")
+            #expect((json["properties"] as? [String: Any])?["score"] is Double, "\(json)")
+            let next = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                             json: ["description": "score \(number)"],
+                                             headers: ["If-Match": etag])
+            #expect(next.status == 200, "\(number): \(next.text)")
+        }
+
+        // A change that changes nothing keeps the version and writes no
+        // audit entry.
+        let (_, etag) = try await asset(server, uuid)
+        let audit = { () async throws -> Int in
+            let entries = try await server.call("GET", "/v1/audit?asset=\(uuid)",
+                                                as: "acme/reader").json()["entries"] as? [Any]
+            return entries?.count ?? -1
+        }
+        let entries = try await audit()
+        for body in [[String: Any](), ["description": "score 1e+300"]] {
+            let same = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                             json: body, headers: ["If-Match": etag])
+            #expect(same.status == 200 && same.headers["etag"] == etag, "\(body): \(same.text)")
+        }
+        #expect(try await audit() == entries)
+
+        // Two assets alike in every field are two versions.
+        let twin = try await server.createAsset(["name": "twin", "category": "host"],
+                                                as: "acme/analyst")
+        let other = try await server.createAsset(["name": "twin", "category": "host"],
+                                                 as: "acme/analyst")
+        let twinTag = try await asset(server, twin).etag
+        let stolen = try await server.call("PATCH", "/v1/assets/\(other)", as: "acme/analyst",
+                                           json: ["criticality": 1], headers: ["If-Match": twinTag])
+        #expect(stolen.status == 412, "\(stolen.text)")
+        await server.stop()
+    }
+
+    /// Every change moves `updated_at` forward, even one that discovery
+    /// dates from an older event, and an erasure is a change: a version
+    /// read before either no longer passes.
+    @Test func updatedAtOnlyMovesForward() async throws {
+        let server = try await TestServer.start()
+        func send(_ time: String, os: String) async throws {
+            let event = #"{"@timestamp":"\#(time)","host":{"name":"dc-01","os":{"name":"\#(os)"}}}"#
+            let answer = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                               body: Array(event.utf8))
+            #expect(answer.status == 200, "\(answer.text)")
+        }
+        try await send("2026-03-02T08:00:00Z", os: "Windows Server 2019")
+        let listed = try await server.call("GET", "/v1/assets", as: "acme/reader").json()
+        let uuid = try #require((listed["assets"] as? [[String: Any]])?.first?["uuid"] as? String)
+        let patched = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                            json: ["criticality": 90, "description": "DC"])
+        #expect(patched.status == 200)
+        let (afterEdit, editTag) = try await asset(server, uuid)
+        let editTime = try #require(afterEdit["updated_at"] as? String)
+        let export = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader").text
+
+        // A late event changes the operating system: discovery dates it
+        // from the event, weeks before the edit, yet updated_at moves on.
+        try await send("2026-03-02T09:00:00Z", os: "Windows Server 2025")
+        let (afterEvent, eventTag) = try await asset(server, uuid)
+        let eventTime = try #require(afterEvent["updated_at"] as? String)
+        #expect(eventTime > editTime, "\(eventTime) after \(editTime)")
+        #expect(eventTag != editTag)
+        let stale = export.replacingOccurrences(of: ",90,", with: ",95,")
+        let refused = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                            body: Array(stale.utf8)).json()
+        #expect((refused["refused"] as? [[String: Any]])?.first?["column"] as? String
+                == "updated_at", "\(refused)")
+
+        // An erasure redacts the description and is a change too: the
+        // export made before it cannot write the value back.
+        let before = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader").text
+        let described = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                              json: ["description": "owner ann.lee@example.com"])
+        #expect(described.status == 200)
+        let withValue = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader").text
+        #expect(withValue != before)
+        let erased = try await server.call("POST", "/v1/forget", as: "acme/admin",
+                                           json: ["type": "email", "value": "ann.lee@example.com"])
+        #expect(erased.status == 200, "\(erased.text)")
+        let reimport = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                             body: Array(withValue.utf8)).json()
+        #expect(reimport["updated"] as? Int == 0, "\(reimport)")
+        #expect((reimport["refused"] as? [[String: Any]])?.count == 1, "\(reimport)")
+        let description = try await asset(server, uuid).json["description"] as? String
+        #expect(description?.contains("ann.lee") == false, "\(description ?? "")")
+        await server.stop()
+    }
+
+    @Test func ifMatchListsAreReadStrictly() async throws {
+        let server = try await TestServer.start()
+        let uuid = try await server.createAsset(["name": "ws-2", "category": "host"],
+                                                as: "acme/analyst")
+        let (_, etag) = try await asset(server, uuid)
+        for malformed in ["\"x\"\(etag)", "*, \(etag)", "**", "\(etag) junk"] {
+            let answer = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                               json: ["criticality": 3],
+                                               headers: ["If-Match": malformed])
+            #expect(answer.status == 400, "\(malformed): \(answer.text)")
+        }
+        let weak = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                         json: ["criticality": 3], headers: ["If-Match": "W/\(etag)"])
+        #expect(weak.status == 412)
+        #expect(weak.text.contains("weak"), "\(weak.text)")
+        let spaced = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                           json: ["criticality": 3],
+                                           headers: ["If-Match": " , W/\"a\" ,\t\(etag) ,"])
+        #expect(spaced.status == 200, "\(spaced.text)")
+        await server.stop()
+    }
+
+    /// JSON lines saved with Windows line ends are still one row a line,
+    /// and a malformed `updated_at` is refused on any row, a new asset's too.
+    @Test func jsonLinesWithCRLFAndNewRowsWithBadTimes() async throws {
+        let server = try await TestServer.start()
+        let lines = #"{"name":"a-1","category":"host"}"# + "\r\n"
+            + #"{"name":"a-2","category":"host","updated_at":"last week"}"# + "\r\n"
+            + #"{"name":"a-3","category":"host"}"# + "\r\n"
+        let result = try await server.call("POST", "/v1/import?format=jsonl", as: "acme/analyst",
+                                           body: Array(lines.utf8)).json()
+        #expect(result["created"] as? Int == 2, "\(result)")
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [2], "\(result)")
+        #expect(refused.first?["column"] as? String == "updated_at")
         await server.stop()
     }
 }
