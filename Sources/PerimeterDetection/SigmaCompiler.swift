@@ -72,7 +72,16 @@ struct SigmaCompiler {
             }
         } else {
             resolver = .identity
-            if let mapping, let source = mapping.source(for: logSource) { gate = source.condition }
+            // An ECS rule's log source still gates it: one the mapping lacks
+            // (a typo, `product: windwos`) left the rule ungated, matching
+            // every event its selection fits, with no word said.
+            if let mapping, logSource != LogSource() {
+                if let source = mapping.source(for: logSource) {
+                    gate = source.condition
+                } else {
+                    sourceUnmapped = true
+                }
+            }
         }
 
         var selections: [(name: String, expression: RuleExpression)] = []

@@ -30,7 +30,8 @@ struct AlertsCommandTests {
         """
 
     static func signIn(_ host: String, _ time: String) -> String {
-        #"{"@timestamp":"2024-05-01T\#(time):00Z","event":{"action":"logged-in"},"#
+        #"{"@timestamp":"2024-05-01T\#(time):00Z","#
+            + #""event":{"action":"logged-in","category":["authentication"]},"#
             + #""host":{"name":"\#(host)"}}"#
     }
 

@@ -28,8 +28,8 @@ struct RulesCommandTests {
             condition: not selection
         """
     static let events = [
-        #"{"event":{"code":"4624"}}"#,
-        #"{"event":{"code":"4625"}}"#,
+        #"{"event":{"code":"4624","category":["authentication"]}}"#,
+        #"{"event":{"code":"4625","category":["authentication"]}}"#,
     ].joined(separator: "\n") + "\n"
 
     func matches(_ result: PerimeterExecutable.Result) -> [String] {
@@ -180,11 +180,13 @@ struct RulesCommandTests {
         defer { cli.remove() }
         try cli.directory.write("failed.yml", Self.failedLogon)
         try cli.directory.write("a.ndjson", Self.events + "{not json\n"
-                                + #"{"event":{"code":"4625"}}"# + "\n")
+                                + #"{"event":{"code":"4625","category":["authentication"]}}"#
+                                + "\n")
         let compressed = cli.directory.path("b.ndjson.gz")
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
-        gzip.arguments = ["-c", "printf '%s\\n' '{\"event\":{\"code\":\"4625\"}}' "
+        gzip.arguments = ["-c", "printf '%s\\n' '{\"event\":{\"code\":\"4625\","
+                          + "\"category\":[\"authentication\"]}}' "
                           + "| gzip > '\(compressed)'"]
         try gzip.run()
         gzip.waitUntilExit()
@@ -193,8 +195,10 @@ struct RulesCommandTests {
         let result = try cli.binary.run(
             ["rules", "test", "failed.yml", "a.ndjson", "b.ndjson.gz", "-", "--json"],
             in: cli.directory.url,
-            standardInput: Data((#"{"event":{"code":"4624"}}"# + "\n"
-                                 + #"{"event":{"code":"4625"}}"# + "\n").utf8))
+            standardInput: Data((#"{"event":{"code":"4624","category":["authentication"]}}"#
+                                 + "\n"
+                                 + #"{"event":{"code":"4625","category":["authentication"]}}"#
+                                 + "\n").utf8))
         #expect(result.status == 1, "the bad line is a problem")
         let found = result.outputLines.compactMap(CommandLineHarness.object).map {
             "\($0["file"] ?? "?"):\($0["line"] ?? "?")"
@@ -256,7 +260,6 @@ struct RulesCommandTests {
             title: Scanner words
             id: cli-keywords
             taxonomy: ecs
-            logsource: {product: any}
             detection:
                 words: [unrated]
                 condition: words
@@ -282,7 +285,6 @@ struct RulesCommandTests {
         try cli.directory.write("re.yml", """
             title: Runaway pattern
             id: cli-regex-limit
-            logsource: {product: any}
             detection:
                 sel:
                     message|re: '^(a+)+$'

@@ -241,4 +241,42 @@ import Testing
         let engine = DetectionEngine(rules: set.rules)
         #expect(engine.fieldPaths.contains("user.name"))
     }
+
+    /// An ECS rule's log source gates it too: one the mapping lacks (a
+    /// typo) is flagged and kept from running, where it used to run on
+    /// every event its selection fitted; ECS's own categories, declared
+    /// without a product, gate on the event's event.category.
+    @Test func anECSRulesLogSourceGatesIt() throws {
+        func rule(_ logSource: String) -> String {
+            """
+            title: t
+            id: ecs-gate
+            taxonomy: ecs
+            logsource: \(logSource)
+            detection:
+                selection:
+                    process.name: powershell.exe
+                condition: selection
+            """
+        }
+        let typo = try RuleLoader.load(text: rule("{product: windwos, category: process_creation}"),
+                                       mapping: .builtIn)
+        #expect(typo.reports.first?.status == .compiledUnmapped)
+        #expect(typo.reports.first?.reason?.contains("product=windwos") == true)
+
+        let generic = try RuleLoader.load(text: rule("{category: process_creation}"),
+                                          mapping: .builtIn)
+        #expect(generic.reports.first?.status == .compiled)
+        let engine = DetectionEngine(rules: generic.rules)
+        let reader = JSONEventReader(engine: engine)
+        let started = #"{"event":{"category":["process"],"type":["start"]},"#
+            + #""process":{"name":"powershell.exe"}}"#
+        let ended = #"{"event":{"category":["process"],"type":["end"]},"#
+            + #""process":{"name":"powershell.exe"}}"#
+        #expect(engine.evaluate(try reader.read(started)).count == 1)
+        #expect(engine.evaluate(try reader.read(ended)).isEmpty)
+        #expect(engine.evaluate(try reader.read(#"{"process":{"name":"powershell.exe"}}"#))
+            .isEmpty)
+    }
 }
+

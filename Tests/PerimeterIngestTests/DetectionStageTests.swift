@@ -355,7 +355,6 @@ struct DetectionStageTests {
             id: keyword-unrated
             taxonomy: ecs
             level: low
-            logsource: {product: any}
             detection:
                 words: [unrated, vip-lab]
                 condition: words
