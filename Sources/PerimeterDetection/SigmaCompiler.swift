@@ -30,12 +30,12 @@ struct SigmaCompiler {
                               line: document.mark.line)
         }
         let line = document.mark.line
-        let id = root["id"]?.string ?? ""
         let title = root["title"]?.string ?? ""
         if root["correlation"] != nil {
             throw RuleRefusal(code: "correlation-unsupported",
                               message: "correlation rules are not supported", line: line)
         }
+        let id = root["id"]?.string?.trimmingCharacters(in: .whitespaces) ?? ""
         if let filter = root["filter"], root["detection"] == nil {
             return .filter(try compileFilter(filter, id: id, title: title, path: path))
         }
@@ -142,6 +142,15 @@ struct SigmaCompiler {
             unmappedReason = "fields not in the mapping: "
                 + resolver.unmappedFields.joined(separator: ", ")
             unmappedLine = resolver.firstUnmappedLine
+        }
+        // Sigma makes a rule's id optional; here alerts group by it and
+        // filters name rules by it. Without one, a rule took the empty id,
+        // and the next rule without one was refused as its duplicate.
+        // (Checked last, so that a rule's other faults are told first.)
+        guard !id.isEmpty else {
+            throw RuleRefusal(code: "missing-id", message: "the rule has no id: give it one (a "
+                              + "UUID, from uuidgen); alerts group by it and filters name rules "
+                              + "by it", line: line)
         }
         let tags = root["tags"]?.sequence?.compactMap(\.string) ?? []
         return .rule(CompiledRule(

@@ -278,5 +278,24 @@ import Testing
         #expect(engine.evaluate(try reader.read(#"{"process":{"name":"powershell.exe"}}"#))
             .isEmpty)
     }
+
+    /// A rule without an id is refused for that, each one: the second used
+    /// to be refused as the first's duplicate, under the empty id, and the
+    /// first ran with alerts no filter could name. A filter may go without.
+    @Test func aRuleWithoutAnIDIsRefusedForIt() throws {
+        let rule = { (title: String) in
+            "title: \(title)\ntaxonomy: ecs\ndetection:\n    s: {event.code: '1'}\n"
+                + "    condition: s\n"
+        }
+        let filter = "title: f\nfilter:\n    rules: ['*']\n    selection: {host.name: x}\n"
+            + "    condition: selection\n"
+        let set = try RuleLoader.load(text: rule("One") + "---\n" + rule("Two") + "---\n"
+                                      + filter, path: "noid.yml")
+        #expect(set.rules.isEmpty)
+        let refused = set.reports.filter { $0.status == .refused }
+        #expect(refused.map(\.reasonCode) == ["missing-id", "missing-id"])
+        #expect(refused.first?.reason?.contains("has no id") == true)
+        #expect(set.filters.count == 1)
+    }
 }
 
