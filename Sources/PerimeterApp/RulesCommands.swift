@@ -9,10 +9,10 @@ import PerimeterStore
 /// `perimeter rules check|test`: the detection engineer's tools.
 enum RulesCommands {
     static let help = """
-        USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none]
+        USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none] [--config FILE]
                perimeter rules test RULE EVENTS... [--json] [--mapping FILE|none] [--unmapped]
-                                    [--db FILE [--community NAME] [--entity NAME] [--config FILE]
-                                     [--now TIME]]
+                                    [--config FILE]
+                                    [--db FILE [--community NAME] [--entity NAME] [--now TIME]]
 
         check   Parses and compiles Sigma rules and filters (files or folders, read
                 recursively) and reports each problem with file, line and reason, then
@@ -33,7 +33,11 @@ enum RulesCommands {
 
         --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
                         mapping; 'none' keeps field names as written and ignores log
-                        sources (for events in their native shape).
+                        sources (for events in their native shape). Default: the
+                        configuration's detection.mapping, else the built-in one.
+        --config FILE   The configuration (default: $PERIMETER_CONFIG), read as an ingest
+                        reads it: its detection.placeholders or placeholders_file give
+                        |expand its values, its detection.mapping the mapping.
         --unmapped      (test) Runs the compiled-unmapped rules too, their matches marked
                         "compiled-unmapped" (in --json, "status": "compiled-unmapped").
         --db FILE       (test) Gives each event the asset fields an ingest into that store
@@ -42,8 +46,8 @@ enum RulesCommands {
                         their own time, in memory, so that asset-aware rules can be tried;
                         the store is only read. Without it, events carry no asset fields
                         (any in the input are removed, as an ingest removes them).
-        --community, --entity, --config  (test, with --db) The scope the events belong
-                        to (default: community 'default') and the configuration file.
+        --community, --entity  (test, with --db) The scope the events belong to
+                        (default: community 'default').
         --now TIME      (test, with --db) The clock, as for 'perimeter ingest --now': the
                         arrival time of events without a @timestamp, and what is late or
                         in the future (default: the real clock).
@@ -66,7 +70,7 @@ enum RulesCommands {
         var positional: [String] = []
         var json = false
         var runsUnmapped = false
-        var mapping = MappingChoice.builtIn
+        var mapping: MappingChoice?
         var inventory = InventoryChoice()
         var index = 1
         while index < arguments.count {
@@ -80,7 +84,7 @@ enum RulesCommands {
             case "--mapping":
                 guard index + 1 < arguments.count else { return usage("--mapping needs a FILE") }
                 index += 1
-                mapping = arguments[index] == "none" ? .none : .file(arguments[index])
+                mapping = arguments[index] == "none" ? MappingChoice.none : .file(arguments[index])
             case "--db", "--community", "--entity", "--config", "--now":
                 guard index + 1 < arguments.count else {
                     return usage("\(argument) needs a value")
@@ -93,23 +97,36 @@ enum RulesCommands {
             }
             index += 1
         }
+        // The rules are read as an ingest reads them: placeholders for
+        // |expand and the mapping come from the configuration (an ingest
+        // compiled a rule that these commands refused).
+        let detection: DetectionSettings
+        do {
+            detection = try DetectionSettings(configuration: PerimeterConfiguration.load(
+                path: inventory.values["--config"] ?? CommonOptions.environment("PERIMETER_CONFIG")))
+        } catch {
+            return fail(String(describing: error))
+        }
+        let rules = RuleChoice(mapping: mapping ?? detection.mapping,
+                               placeholders: detection.placeholders)
         switch command {
         case "check":
             guard !positional.isEmpty else { return usage("rules check needs at least one PATH") }
-            if let option = inventory.values.keys.sorted().first {
+            if let option = inventory.values.keys.sorted().first(where: { $0 != "--config" }) {
                 return usage("\(option) is for 'rules test'")
             }
-            return check(paths: positional, json: json, mapping: mapping)
+            return check(paths: positional, json: json, rules: rules)
         case "test":
             guard positional.count >= 2 else {
                 return usage("rules test needs RULE and at least one EVENTS file (- for "
                              + "standard input), got \(Formatting.count(positional.count, "path"))")
             }
-            if inventory.values["--db"] == nil, let other = inventory.values.keys.sorted().first {
+            if inventory.values["--db"] == nil,
+               let other = inventory.values.keys.sorted().first(where: { $0 != "--config" }) {
                 return usage("\(other) names the scope of the store given with --db")
             }
             return test(rulePath: positional[0], eventsPaths: Array(positional.dropFirst()),
-                        json: json, mapping: mapping, runsUnmapped: runsUnmapped,
+                        json: json, rules: rules, runsUnmapped: runsUnmapped,
                         inventory: inventory)
         default:
             return usage("unknown subcommand '\(command)'; expected check or test")
@@ -126,15 +143,25 @@ enum RulesCommands {
         return 1
     }
 
+    /// How rule files are read: the mapping and |expand's placeholders.
+    struct RuleChoice {
+        var mapping: MappingChoice
+        var placeholders: [String: [String]]?
+
+        func load(_ paths: [String]) throws(RuleRefusal) -> RuleSet {
+            try RuleLoader.load(paths: paths, mapping: mapping, placeholders: placeholders)
+        }
+    }
+
     // MARK: - check
 
-    private static func check(paths: [String], json: Bool, mapping: MappingChoice) -> Int32 {
+    private static func check(paths: [String], json: Bool, rules: RuleChoice) -> Int32 {
         for path in paths where !FileManager.default.fileExists(atPath: path) {
             return fail("cannot read '\(path)': no such file or folder")
         }
         let set: RuleSet
         do {
-            set = try RuleLoader.load(paths: paths, mapping: mapping)
+            set = try rules.load(paths)
         } catch {
             return fail(error.message)
         }
@@ -206,11 +233,11 @@ enum RulesCommands {
     static let logSourceCheckLimit = 50
 
     private static func test(rulePath: String, eventsPaths: [String], json: Bool,
-                             mapping: MappingChoice, runsUnmapped: Bool,
+                             rules: RuleChoice, runsUnmapped: Bool,
                              inventory: InventoryChoice) -> Int32 {
         let set: RuleSet
         do {
-            set = try RuleLoader.load(paths: [rulePath], mapping: mapping)
+            set = try rules.load([rulePath])
         } catch {
             return fail(error.message)
         }

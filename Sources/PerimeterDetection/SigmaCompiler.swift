@@ -459,8 +459,10 @@ struct SigmaCompiler {
                 guard let replacements = placeholders[name] ?? placeholders[name.lowercased()]
                 else {
                     throw RuleRefusal(code: "unknown-placeholder",
-                                      message: "placeholder '%\(name)%' has no values in the "
-                                        + "placeholder file")
+                                      message: "placeholder '%\(name)%' has no values: give "
+                                        + "them in the configuration's detection.placeholders "
+                                        + "or placeholders_file (rules check and test read it "
+                                        + "with --config FILE)")
                 }
                 results = results.flatMap { prefix in replacements.map { prefix + $0 } }
                 rest = rest[rest.index(after: end)...]

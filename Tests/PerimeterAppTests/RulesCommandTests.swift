@@ -354,4 +354,43 @@ struct RulesCommandTests {
         #expect(empty.status == 1)
         #expect(empty.standardError.contains("no Sigma rule or filter found in 'empty'"))
     }
+
+    /// A rule with |expand reads its placeholders from the configuration,
+    /// in check and test as in an ingest: both refused a rule an ingest
+    /// with the same configuration compiled and ran.
+    @Test func expandReadsTheConfigurationsPlaceholders() throws {
+        guard let cli = try CommandLineHarness.make("rules-expand") else { return }
+        defer { cli.remove() }
+        try cli.directory.write("admins.yml", """
+            title: An admin signs in
+            id: cli-admin-sign-in
+            taxonomy: ecs
+            logsource: {category: authentication}
+            detection:
+                selection:
+                    user.name|expand: '%admin_users%'
+                condition: selection
+            """)
+        try cli.directory.write("soc.yml", """
+            detection:
+              placeholders:
+                admin_users: [administrator, alice]
+            """)
+        try cli.directory.write("events.ndjson", [
+            #"{"event":{"category":["authentication"]},"user":{"name":"alice"}}"#,
+            #"{"event":{"category":["authentication"]},"user":{"name":"bob"}}"#,
+        ].joined(separator: "\n") + "\n")
+        let bare = try cli.binary.run(["rules", "check", "admins.yml"], in: cli.directory.url)
+        #expect(bare.status == 1)
+        #expect(bare.outputText.contains("unknown-placeholder"), "\(bare.outputText)")
+        #expect(bare.outputText.contains("--config"), "\(bare.outputText)")
+        let checked = try cli.binary.run(["rules", "check", "admins.yml", "--config", "soc.yml"],
+                                         in: cli.directory.url)
+        #expect(checked.status == 0, "\(checked.outputText)\(checked.standardError)")
+        let tested = try cli.binary.run(["rules", "test", "admins.yml", "events.ndjson", "--json",
+                                         "--config", "soc.yml"], in: cli.directory.url)
+        #expect(tested.status == 0, "\(tested.standardError)")
+        #expect(matches(tested) == ["1 cli-admin-sign-in compiled"])
+    }
 }
+
