@@ -12,12 +12,21 @@ public struct UrgencyPolicy: Sendable, Hashable {
     /// The severity of a rule that has no level.
     public var defaultLevel: RuleLevel
     public var includesNetworks: Bool
+    /// The criticality an unrated host or account counts as; nil (SPEC
+    /// §6's formula) leaves it out, so that an alert on unrated assets has
+    /// the rule's severity alone, and a rating under the severity lowers
+    /// the urgency: an unrated laptop's critical alert (100) then outranks
+    /// the domain controller's (95 gives 98). A SOC that rates its crown
+    /// jewels first sets it (50: unrated counts as middling).
+    public var unratedCriticality: Int?
 
     public init(severities: [RuleLevel: Int] = UrgencyPolicy.specSeverities,
-                defaultLevel: RuleLevel = .medium, includesNetworks: Bool = false) {
+                defaultLevel: RuleLevel = .medium, includesNetworks: Bool = false,
+                unratedCriticality: Int? = nil) {
         self.severities = severities
         self.defaultLevel = defaultLevel
         self.includesNetworks = includesNetworks
+        self.unratedCriticality = unratedCriticality
     }
 
     public static let specSeverities: [RuleLevel: Int] = [
@@ -34,7 +43,9 @@ public struct UrgencyPolicy: Sendable, Hashable {
         let severity = severity(of: level)
         let rated = assets.filter { asset in
             includesNetworks || asset.category != .network
-        }.compactMap(\.criticality)
+        }.compactMap { asset in
+            asset.criticality ?? (asset.category == .network ? nil : unratedCriticality)
+        }
         guard let highest = rated.max() else { return severity }
         let criticality = min(100, max(0, highest))
         // Half up: (s + c) / 2 rounded half up is (s + c + 1) / 2 on non-negative integers.

@@ -23,6 +23,7 @@ import PerimeterYAML
 ///     severities: {informational: 10, low: 25, medium: 50, high: 75, critical: 100}
 ///     default_level: medium      # the level of a rule that has none
 ///     include_networks: false    # network assets' criticality raises urgency
+///     unrated_criticality: null  # what an unrated host or account counts as
 /// ```
 /// Relative paths are read from the working directory.
 public struct DetectionSettings: Sendable {
@@ -605,7 +606,8 @@ private struct DetectionSettingsReader {
     func applyUrgency(_ node: YAMLNode, to policy: inout UrgencyPolicy) throws {
         let levels = RuleLevel.allCases.map(\.rawValue)
         for (key, value) in try entries(node, "detection.urgency",
-                                        keys: ["severities", "default_level", "include_networks"])
+                                        keys: ["severities", "default_level", "include_networks",
+                                               "unrated_criticality"])
         {
             switch key {
             case "severities":
@@ -623,6 +625,16 @@ private struct DetectionSettingsReader {
                                + levels.joined(separator: ", "))
                 }
                 policy.defaultLevel = level
+            case "unrated_criticality":
+                if value.isNull {
+                    policy.unratedCriticality = nil
+                    continue
+                }
+                guard let criticality = value.int, (0...100).contains(criticality) else {
+                    throw fail(value, "'unrated_criticality' must be a whole number from 0 to "
+                               + "100, or null, not \(value.quotedForMessage)")
+                }
+                policy.unratedCriticality = criticality
             default:
                 guard let flag = value.bool else {
                     throw fail(value, "'include_networks' must be true or false")

@@ -31,6 +31,22 @@ import PerimeterModel
         #expect(counting.urgency(level: .low, assets: [network]) == 58)
     }
 
+    /// With `unrated_criticality`, an unrated host or account counts as
+    /// rated that: worked by hand, (severity + criticality + 1) / 2.
+    @Test func unratedAssetsCanCountAsRated() {
+        let policy = UrgencyPolicy(unratedCriticality: 50)
+        #expect(policy.urgency(level: .critical, assets: [Self.host(nil)]) == 75)  // (100+50+1)/2
+        #expect(policy.urgency(level: .critical, assets: [Self.host(95)]) == 98)   // (100+95+1)/2
+        #expect(policy.urgency(level: .high, assets: [Self.host(5)]) == 40)        // (75+5+1)/2
+        #expect(policy.urgency(level: .high, assets: [Self.host(nil), Self.host(90)]) == 83)
+        // No asset, or an unrated network: the severity alone, as without it.
+        #expect(policy.urgency(level: .high, assets: []) == 75)
+        let network = AlertAsset(uuid: "n", name: "10/8", category: .network, criticality: nil)
+        #expect(policy.urgency(level: .high, assets: [network]) == 75)
+        // Without it, SPEC §6: the unrated machine's alert outranks the DC's.
+        #expect(UrgencyPolicy().urgency(level: .critical, assets: [Self.host(nil)]) == 100)
+    }
+
     @Test func noLevelMeansMedium() {
         #expect(UrgencyPolicy().urgency(level: nil, assets: []) == 50)
     }

@@ -373,6 +373,8 @@ struct DetectionStageTests {
         ("detection: {alert_window: soon}", "alert_window"),
         ("detection: {urgency: {severities: {high: 101}}}", "from 0 to 100"),
         ("detection: {urgency: {default_level: severe}}", "default_level"),
+        ("detection: {alert_window: 15m, urgency: {unrated_criticality: null}}", nil),
+        ("detection: {urgency: {unrated_criticality: 101}}", "unrated_criticality"),
         ("detection: {windows: 1h}", "unknown key 'windows'"),
     ] as [(String, String?)])
     func settings(text: String, problem: String?) throws {
@@ -400,6 +402,7 @@ struct DetectionStageTests {
               urgency:
                 severities: {high: 60}
                 include_networks: true
+                unrated_criticality: 40
             """)
         let configuration = try PerimeterConfiguration.load(path: path)
         var settings = try DetectionSettings(configuration: configuration)
@@ -410,6 +413,7 @@ struct DetectionStageTests {
         let stored = try alerts(fixture.store)
         // Networks included: LAN 95 with high = 60: (60 + 95 + 1) / 2 = 78.
         #expect(stored.map(\.urgency) == [78, 75])  // ws-vip-1: (60 + 90 + 1) / 2 = 75
+        #expect(settings.urgency.unratedCriticality == 40)
     }
 
     static var corpus: String {
