@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterModel
 import PerimeterRegex
 import PerimeterYAML
 
@@ -282,6 +283,16 @@ struct SigmaCompiler {
         } else if writtenField.isEmpty {
             field = nil
         } else {
+            if writtenField.hasPrefix("sekoiaio."),
+               !EnrichmentFieldNames.all.contains(writtenField) {
+                throw RuleRefusal(code: "unknown-asset-field", message: "'\(writtenField)' is "
+                                  + "no field enrichment gives: it would never match (and its "
+                                  + "'not' always); asset fields are "
+                                  + EnrichmentFieldNames.anyAsset.joined(separator: ", ")
+                                  + " and sekoiaio.assets.CATEGORY.uuid, .name and "
+                                  + ".criticality_value (CATEGORY: host, account, network)",
+                                  line: line)
+            }
             let targets = resolver.resolve(writtenField, at: line)
             if targets.count > 1 {
                 // One test per field, the value being in one of them: any

@@ -14,3 +14,16 @@ public struct AlertAsset: Sendable, Hashable, Codable {
         self.criticality = criticality
     }
 }
+
+/// The asset fields enrichment gives an event, as detection rules and
+/// alert filters name them (`AssetEnrichment.detectionFields` writes
+/// them; a test holds the two together). The set is closed: a rule naming
+/// another `sekoiaio.` field would never match, or its `not` always.
+public enum EnrichmentFieldNames {
+    public static let anyAsset = ["tags", "uuid", "name", "criticality_display",
+                                  "criticality_value"].map { "sekoiaio.any_asset." + $0 }
+    public static let perCategory = AssetCategory.allCases.flatMap { category in
+        ["uuid", "name", "criticality_value"].map { "sekoiaio.assets.\(category.rawValue)." + $0 }
+    }
+    public static let all = Set(anyAsset + perCategory)
+}

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterModel
 import Testing
 @testable import PerimeterDetection
 
@@ -296,6 +297,25 @@ import Testing
         #expect(refused.map(\.reasonCode) == ["missing-id", "missing-id"])
         #expect(refused.first?.reason?.contains("has no id") == true)
         #expect(set.filters.count == 1)
+    }
+
+    /// A misspelt asset field is refused: the set enrichment gives is
+    /// closed, and such a test never held (or its `not` always did).
+    @Test func anAssetFieldEnrichmentDoesNotGiveIsRefused() throws {
+        func rule(_ field: String) -> String {
+            "title: t\nid: asset-field\ntaxonomy: ecs\ndetection:\n"
+                + "    s: {\(field): x}\n    condition: s\n"
+        }
+        for field in ["sekoiaio.any_asset.tag", "sekoiaio.assets.host.tags",
+                      "sekoiaio.assets.server.name"] {
+            let set = try RuleLoader.load(text: rule(field), path: "f.yml")
+            #expect(set.reports.first?.reasonCode == "unknown-asset-field", "\(field)")
+            #expect(set.reports.first?.reason?.contains("sekoiaio.any_asset.tags") == true)
+        }
+        for field in EnrichmentFieldNames.all {
+            let set = try RuleLoader.load(text: rule(field), path: "f.yml")
+            #expect(set.rules.count == 1, "\(field): \(set.reports.first?.reason ?? "")")
+        }
     }
 }
 
