@@ -26,7 +26,8 @@ enum AlertsCommand {
             .init(name: "--until", valueName: "TIME",
                   help: "Alerts whose first match is at or before TIME."),
             .init(name: "--status", valueName: "STATUS", help: "open or closed."),
-            .init(name: "--limit", valueName: "N", help: "At most N alerts (default 100)."),
+            .init(name: "--limit", valueName: "N",
+                  help: "At most N alerts, the most urgent (default 100; 0: all)."),
             .init(name: "--json", valueName: nil,
                   help: "One JSON object per alert per line, with its first and last "
                       + "enriched events."),
@@ -70,7 +71,10 @@ enum AlertsCommand {
             assets: reference.map { [$0] } ?? [],
             urgency: (low != nil || high != nil) ? (low ?? 0)...(high ?? 100) : nil,
             since: try time("--since"), until: try time("--until"),
-            status: status, limit: try arguments.int("--limit", in: 1...1_000_000) ?? 100)
+            status: status, limit: 0)
+        // One more than shown, to say when more match (0: all of them).
+        let limit = try arguments.int("--limit", in: 0...1_000_000) ?? 100
+        query.limit = limit == 0 ? Int(Int32.max) : limit + 1
         let store = try CommonOptions.openStore(arguments)
         var alerts = try store.alerts(matching: query)
         // Alerts keep the names their assets had, so an erased or renamed
@@ -97,6 +101,8 @@ enum AlertsCommand {
                 // Several assets have the name: it is no typo.
             }
         }
+        let isCut = limit > 0 && alerts.count > limit
+        if isCut { alerts.removeLast(alerts.count - limit) }
         if arguments.flag("--json") {
             for alert in alerts { print(AlertJSON.line(alert)) }
         } else {
@@ -104,6 +110,10 @@ enum AlertsCommand {
         }
         // On standard error, so that --json output stays one alert a line.
         fflush(nil)
+        if isCut {
+            Terminal.note("more alerts match: these are the \(limit) most urgent "
+                          + "(--limit 0 gives all)")
+        }
         if let unknown {
             Terminal.note("note: the inventory has \(unknown.message) either, nor an atom of "
                           + "that value; check the name (--asset takes an asset's uuid or name, "

@@ -194,7 +194,7 @@ enum RulesCommands {
         } else {
             print(summary.text)
         }
-        return summary.refused == 0 ? 0 : 1
+        return summary.problems == 0 ? 0 : 1
     }
 
     private static func reasonText(_ report: RuleStatusReport, _ reason: String) -> String {

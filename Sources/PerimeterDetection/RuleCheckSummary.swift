@@ -3,15 +3,26 @@
 public struct RuleCheckSummary: Sendable {
     public var compiled = 0
     public var unmapped = 0
+    /// Rules refused (filters refused are counted apart).
     public var refused = 0
+    /// Filters loaded.
     public var filters = 0
+    public var refusedFilters = 0
     public var refusedByReason: [String: Int] = [:]
     /// Per log source: (unmapped, total).
     public var unmappedByLogSource: [String: (unmapped: Int, total: Int)] = [:]
 
     public init(reports: [RuleStatusReport]) {
         for report in reports {
-            if report.isFilter && report.status != .refused { filters += 1; continue }
+            if report.isFilter {
+                if report.status == .refused {
+                    refusedFilters += 1
+                    refusedByReason[report.reasonCode ?? "error", default: 0] += 1
+                } else {
+                    filters += 1
+                }
+                continue
+            }
             let source = report.logSource?.description ?? "(unknown)"
             var entry = unmappedByLogSource[source] ?? (0, 0)
             entry.total += 1
@@ -28,15 +39,25 @@ public struct RuleCheckSummary: Sendable {
         }
     }
 
+    /// Rules, whatever their status (not filters).
     public var total: Int { compiled + unmapped + refused }
+
+    /// Refusals of rules and filters: what makes `rules check` fail.
+    public var problems: Int { refused + refusedFilters }
+
+    /// The share of the rules an ingest runs: the compiled ones (a
+    /// compiled-unmapped rule is kept but does not run unless asked).
+    public var runShare: Double {
+        total == 0 ? 100 : Double(compiled) * 100 / Double(total)
+    }
 
     public var text: String {
         var lines: [String] = []
-        let okShare = total == 0 ? 100.0 : Double(compiled + unmapped) * 100 / Double(total)
+        var filterText = "\(filters) filter\(filters == 1 ? "" : "s")"
+        if refusedFilters > 0 { filterText += " (\(refusedFilters) more refused)" }
         lines.append("\(total) rule\(total == 1 ? "" : "s"): \(compiled) compiled, "
-            + "\(unmapped) compiled-unmapped, "
-            + "\(refused) refused (\(String(format: "%.1f", okShare))% ok); "
-            + "\(filters) filter\(filters == 1 ? "" : "s")")
+            + "\(unmapped) compiled-unmapped, \(refused) refused "
+            + "(\(String(format: "%.1f", runShare))% run in an ingest); " + filterText)
         for (reason, count) in refusedByReason.sorted(by: { $0.value > $1.value }) {
             lines.append("  refused \(reason): \(count)")
         }

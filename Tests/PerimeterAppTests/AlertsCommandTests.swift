@@ -110,6 +110,15 @@ struct AlertsCommandTests {
         let table = try cli.run(["alerts", "list"])
         #expect(table.outputText.contains("83 high"))
         #expect(table.outputText.contains("2 alert(s)"))
+        #expect(table.standardError.isEmpty, "\(table.standardError)")
+        // A limit that cuts the list says so; 0 shows every alert.
+        let cut = try cli.run(["alerts", "list", "--limit", "1"])
+        #expect(cut.outputText.contains("1 alert(s)"))
+        #expect(cut.standardError.contains("more alerts match: these are the 1 most urgent"),
+                "\(cut.standardError)")
+        let all = try cli.run(["alerts", "list", "--json", "--limit", "0"])
+        #expect(all.outputLines.compactMap(CommandLineHarness.object).count == 2)
+        #expect(all.standardError.isEmpty)
 
         let id = try #require(objects.first?["id"] as? Int)
         #expect(try cli.run(["alerts", "close", String(id)]).status == 0)

@@ -317,5 +317,37 @@ import Testing
             #expect(set.rules.count == 1, "\(field): \(set.reports.first?.reason ?? "")")
         }
     }
+
+    /// The summary counts a refused filter as a filter, not a rule, and
+    /// says what share of the rules an ingest runs (not "ok", which the
+    /// kept compiled-unmapped rules made 100%).
+    @Test func theSummarySaysWhatRuns() throws {
+        let text = """
+            title: runs
+            id: s-1
+            taxonomy: ecs
+            detection: {s: {event.code: '1'}, condition: s}
+            ---
+            title: kept
+            id: s-2
+            logsource: {product: nosuchproduct}
+            detection: {s: {Rare: x}, condition: s}
+            ---
+            title: a filter
+            id: f-1
+            filter: {rules: [s-1], selection: {host.name: x}, condition: selection}
+            ---
+            title: a broken filter
+            id: f-2
+            filter: {rules: [s-1], selection: {host.name|nosuch: x}, condition: selection}
+            """
+        let summary = RuleCheckSummary(reports: try RuleLoader.load(text: text, path: "s.yml",
+                                                                   mapping: .builtIn).reports)
+        #expect(summary.total == 2 && summary.filters == 1 && summary.refusedFilters == 1)
+        #expect(summary.problems == 1)
+        #expect(summary.text.hasPrefix("2 rules: 1 compiled, 1 compiled-unmapped, 0 refused "
+                                       + "(50.0% run in an ingest); 1 filter (1 more refused)"),
+                "\(summary.text)")
+    }
 }
 
