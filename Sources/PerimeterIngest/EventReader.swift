@@ -105,6 +105,7 @@ public final class EventReader {
     private func hostSubject(_ parsed: ParsedEvent, _ atoms: [FoundAtom]) -> HostSubject? {
         // One pass over the atoms, sorted into the subject's slots.
         var nameHostname: Atom?, nameFQDN: Atom?, fallbackHostname: Atom?, fallbackFQDN: Atom?
+        var computerHostname: Atom?, computerFQDN: Atom?
         var addresses: [Atom] = [], macs: [Atom] = [], hostIDs: [Atom] = [], agentIDs: [Atom] = []
         let fields = fields
         let limit = Self.identifiersPerList
@@ -116,6 +117,9 @@ public final class EventReader {
             } else if field == fields.hostHostname {
                 if type == .hostname && fallbackHostname == nil { fallbackHostname = found.atom }
                 if type == .fqdn && fallbackFQDN == nil { fallbackFQDN = found.atom }
+            } else if field == fields.computerName {
+                if type == .hostname && computerHostname == nil { computerHostname = found.atom }
+                if type == .fqdn && computerFQDN == nil { computerFQDN = found.atom }
             } else if field == fields.hostIP {
                 if type == .ipv4 || type == .ipv6, addresses.count < limit {
                     addresses.append(found.atom)
@@ -128,14 +132,22 @@ public final class EventReader {
                 if type == .agentID, agentIDs.count < limit { agentIDs.append(found.atom) }
             }
         }
-        let usesName = nameHostname != nil
-        guard let hostname = nameHostname ?? fallbackHostname else { return nil }
-        let display = parsed.firstString(of: usesName ? ids.hostName : ids.hostHostname)
-            .flatMap(Self.trimmedName)
+        // host.name decides; host.hostname stands in, then the Windows
+        // computer name.
+        let (hostname, fqdn, field): (Atom, Atom?, Int)
+        if let name = nameHostname {
+            (hostname, fqdn, field) = (name, nameFQDN, ids.hostName)
+        } else if let name = fallbackHostname {
+            (hostname, fqdn, field) = (name, fallbackFQDN, ids.hostHostname)
+        } else if let name = computerHostname {
+            (hostname, fqdn, field) = (name, computerFQDN, ids.computerName)
+        } else {
+            return nil
+        }
+        let display = parsed.firstString(of: field).flatMap(Self.trimmedName)
         return HostSubject(
-            displayName: display ?? hostname.value, hostname: hostname,
-            fqdn: usesName ? nameFQDN : fallbackFQDN, addresses: addresses, macs: macs,
-            hostIDs: hostIDs, agentIDs: agentIDs)
+            displayName: display ?? hostname.value, hostname: hostname, fqdn: fqdn,
+            addresses: addresses, macs: macs, hostIDs: hostIDs, agentIDs: agentIDs)
     }
 
     private func accountSubject(_ parsed: ParsedEvent, _ atoms: [FoundAtom]) -> AccountSubject? {
@@ -322,6 +334,7 @@ private final class LeaseMatcher {
 /// The `AtomExtractor.fieldPaths` indices of the fields subjects read.
 private struct SubjectFieldIndices {
     let hostName = Self.index("host.name"), hostHostname = Self.index("host.hostname")
+    let computerName = Self.index("winlog.computer_name")
     let hostIP = Self.index("host.ip"), hostMAC = Self.index("host.mac")
     let hostID = Self.index("host.id"), cloudInstanceID = Self.index("cloud.instance.id")
     let agentID = Self.index("agent.id"), userName = Self.index("user.name")
@@ -335,13 +348,15 @@ private struct SubjectFieldIndices {
 /// The selection ids of the fields discovery reads besides atoms.
 private struct ContextFieldIDs {
     static let paths = [
-        "@timestamp", "event.outcome", "host.name", "host.hostname", "user.name", "user.domain",
+        "@timestamp", "event.outcome", "host.name", "host.hostname", "winlog.computer_name",
+        "user.name", "user.domain",
         "host.type", "event.module", "observer.vendor", "observer.product", "agent.type",
         "host.os.name", "os.name", "host.os.version", "os.version", "host.os.family", "os.family",
         "host.os.platform", "os.platform", "host.os.full", "os.full", "host.os.kernel", "os.kernel",
     ]
 
-    let timestamp, outcome, hostName, hostHostname, userName, userDomain, hostType: Int
+    let timestamp, outcome, hostName, hostHostname, computerName, userName, userDomain: Int
+    let hostType: Int
     let eventModule, observerVendor, observerProduct, agentType: Int
     let osName, osVersion, osFamily, osPlatform, osFull, osKernel: (Int, Int)
     /// The six pairs above.
@@ -353,6 +368,7 @@ private struct ContextFieldIDs {
         outcome = id("event.outcome")
         hostName = id("host.name")
         hostHostname = id("host.hostname")
+        computerName = id("winlog.computer_name")
         userName = id("user.name")
         userDomain = id("user.domain")
         hostType = id("host.type")

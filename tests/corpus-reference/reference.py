@@ -16,7 +16,9 @@ change, then read the diff of the JSON by eye before committing it:
 
 Readings of the SPEC that the text leaves open, decided here:
 - hostname fields (host.name, host.hostname, client.name, server.name,
-  log.hostname): a dotted value with a label below its registrable domain
+  log.hostname, and winlog.computer_name: the Windows machine that wrote
+  the event, the host when host.name and host.hostname give none): a
+  dotted value with a label below its registrable domain
   gives hostname(first label) + fqdn(whole); related.hosts values are a
   hostname when undotted and an fqdn when dotted, never split.
 - `localhost.localdomain` is the loopback name: a placeholder like
@@ -345,7 +347,7 @@ class PublicSuffixList:
 ADDRESS_FIELDS = ["client.ip", "destination.ip", "host.ip", "server.ip", "source.ip",
                   "related.ip"]
 HOSTNAME_FIELDS = ["host.name", "host.hostname", "client.name", "server.name",
-                   "log.hostname"]
+                   "log.hostname", "winlog.computer_name"]
 FQDN_FIELDS = ["dns.question.name", "client.domain", "client.registered_domain",
                "destination.domain", "destination.registered_domain", "source.domain",
                "source.registered_domain", "server.domain", "server.registered_domain",
@@ -540,8 +542,9 @@ class Event:
         return [atom for f, atom in self.atoms if f == field and atom[0] in types]
 
     def _host(self):
-        # host.name decides; host.hostname stands in when host.name gives no hostname.
-        for field in ("host.name", "host.hostname"):
+        # host.name decides; host.hostname stands in when host.name gives no
+        # hostname, then the Windows computer name.
+        for field in ("host.name", "host.hostname", "winlog.computer_name"):
             names = self._of(field, "hostname")
             if names:
                 raw = next(v for v in self.fields[field])

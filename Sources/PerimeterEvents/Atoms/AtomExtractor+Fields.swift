@@ -40,8 +40,11 @@ extension AtomExtractor {
                      "related.ip"] {
             table.append((path, .address))
         }
+        // winlog.computer_name: the Windows machine that wrote the event,
+        // where Elastic's Windows integrations put it (its Sysmon events
+        // may carry no host.name at all); a Perimeter addition.
         for path in ["host.name", "host.hostname", "client.name", "server.name",
-                     "log.hostname"] {
+                     "log.hostname", "winlog.computer_name"] {
             table.append((path, .hostname))
         }
         // The reference table writes related.host; the ECS field is related.hosts.

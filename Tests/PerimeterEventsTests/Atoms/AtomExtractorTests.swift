@@ -20,7 +20,7 @@ struct AtomExtractorTests {
         // Windows events polled over httpjson: host.* is the subject
         // (windows is a subject-host dataset), agent.* the poller.
         CorpusCase(file: "elastic-integrations-samples__windows.ndjson", line: 1, expected: [
-            "host.name=hostname:vagrant",
+            "host.name=hostname:vagrant", "winlog.computer_name=hostname:vagrant",
             "user.id=sid:S-1-5-21-1350058589-2282154016-2764056528-1000",
         ]),
         // Okta over httpjson: a collector source, no host or agent atom;
@@ -56,6 +56,7 @@ struct AtomExtractorTests {
         CorpusCase(file: "elastic-integrations__windows__forwarded.ndjson", line: 58,
                    expected: [
             "host.name=hostname:vagrant-2012-r2",
+            "winlog.computer_name=hostname:vagrant-2012-r2",
             "agent.id=agent_id:3cdc1e10-ded0-4f5d-8434-ede1d1120b17",
             "related.user=username:vagrant-2012-r2$",
         ]),
@@ -101,6 +102,8 @@ struct AtomExtractorTests {
             "host.ip=ipv4:1.2.3.4", "host.ip=ipv4:4.3.2.1", "host.ip=ipv4:5.6.7.8",
             "host.mac=mac:a0:b1:c2:d3:e4:f5", "host.mac=mac:aa:bb:cc:dd:ee:ff",
             "related.hosts=hostname:workstation",
+            "winlog.computer_name=hostname:workstation",
+            "winlog.computer_name=fqdn:workstation.johndoe.com",
             "related.ip=ipv4:1.2.3.4", "related.ip=ipv4:4.3.2.1", "related.ip=ipv4:5.6.7.8",
             "server.ip=ipv4:1.2.3.4", "server.ip=ipv4:4.3.2.1", "server.ip=ipv4:5.6.7.8",
             "related.user=username:workstation", "user.name=username:j_doe\\workstation$",
