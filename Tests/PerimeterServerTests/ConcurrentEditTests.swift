@@ -74,24 +74,6 @@ struct ConcurrentEditTests {
         await server.stop()
     }
 
-    @Test func weakAndMalformedConditionsDoNotPass() async throws {
-        let server = try await TestServer.start()
-        let uuid = try await server.createAsset(["name": "ws-1", "category": "host"],
-                                                as: "acme/analyst")
-        let (_, etag) = try await asset(server, uuid)
-        // If-Match compares strongly: a weak tag never matches (RFC 9110).
-        let weak = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
-                                         json: ["criticality": 10], headers: ["If-Match": "W/" + etag])
-        #expect(weak.status == 412, "\(weak.text)")
-        let unquoted = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
-                                             json: ["criticality": 10],
-                                             headers: ["If-Match": String(etag.dropFirst().dropLast())])
-        #expect(unquoted.status == 400, "\(unquoted.text)")
-        #expect(unquoted.text.contains("If-Match"), "\(unquoted.text)")
-        #expect(try await asset(server, uuid).json["criticality"] is NSNull)
-        await server.stop()
-    }
-
     /// A version covers what people edit, not what every event moves: a
     /// sighting of the host leaves it as it was, so an analyst's edit is
     /// not refused because the host was seen meanwhile. Confirming an
@@ -300,12 +282,16 @@ struct ConcurrentEditTests {
         let uuid = try await server.createAsset(["name": "ws-2", "category": "host"],
                                                 as: "acme/analyst")
         let (_, etag) = try await asset(server, uuid)
-        for malformed in ["\"x\"\(etag)", "*, \(etag)", "**", "\(etag) junk"] {
+        let unquoted = String(etag.dropFirst().dropLast())
+        for malformed in [unquoted, "\"x\"\(etag)", "*, \(etag)", "**", "\(etag) junk"] {
             let answer = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
                                                json: ["criticality": 3],
                                                headers: ["If-Match": malformed])
             #expect(answer.status == 400, "\(malformed): \(answer.text)")
+            #expect(answer.text.contains("If-Match"), "\(answer.text)")
         }
+        #expect(try await asset(server, uuid).json["criticality"] is NSNull)
+        // If-Match compares strongly: a weak tag never matches (RFC 9110).
         let weak = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
                                          json: ["criticality": 3], headers: ["If-Match": "W/\(etag)"])
         #expect(weak.status == 412)
