@@ -266,6 +266,20 @@ struct SigmaCompiler {
     /// One `field|modifier…: value(s)` entry; an empty field is a keyword search.
     /// `target`: the event field to test, when the name maps to several
     /// and this is one of them.
+    /// Refuses an asset field enrichment does not give: under its reserved
+    /// prefixes the names are known, and a misspelt one never matched (and
+    /// its `not` always did). Other `sekoiaio.` fields are the event's own.
+    private static func requireKnownAssetField(_ field: String, line: Int?) throws(RuleRefusal) {
+        guard EnrichmentFieldNames.isReserved(field), !EnrichmentFieldNames.all.contains(field)
+        else { return }
+        throw RuleRefusal(code: "unknown-asset-field", message: "'\(field)' is no field "
+                          + "enrichment gives: it would never match (and its 'not' always); "
+                          + "asset fields are "
+                          + EnrichmentFieldNames.anyAsset.joined(separator: ", ")
+                          + " and sekoiaio.assets.CATEGORY.uuid, .name and .criticality_value "
+                          + "(CATEGORY: host, account, network)", line: line)
+    }
+
     func compileItem(key: String, value: YAMLNode, resolver: FieldResolver,
                      line: Int? = nil, target: String? = nil) throws(RuleRefusal) -> RuleExpression
     {
@@ -283,16 +297,7 @@ struct SigmaCompiler {
         } else if writtenField.isEmpty {
             field = nil
         } else {
-            if writtenField.hasPrefix("sekoiaio."),
-               !EnrichmentFieldNames.all.contains(writtenField) {
-                throw RuleRefusal(code: "unknown-asset-field", message: "'\(writtenField)' is "
-                                  + "no field enrichment gives: it would never match (and its "
-                                  + "'not' always); asset fields are "
-                                  + EnrichmentFieldNames.anyAsset.joined(separator: ", ")
-                                  + " and sekoiaio.assets.CATEGORY.uuid, .name and "
-                                  + ".criticality_value (CATEGORY: host, account, network)",
-                                  line: line)
-            }
+            try Self.requireKnownAssetField(writtenField, line: line)
             let targets = resolver.resolve(writtenField, at: line)
             if targets.count > 1 {
                 // One test per field, the value being in one of them: any
@@ -344,6 +349,7 @@ struct SigmaCompiler {
                 guard let name = node.string, !node.isNull else {
                     throw RuleRefusal(code: "invalid-value", message: "fieldref needs a field name")
                 }
+                try Self.requireKnownAssetField(name, line: node.mark.line)
                 // A reference to a name mapped to several fields reads the first.
                 tests.append(.test(FieldTest(field: target, kind: .fieldReference(
                     resolver.resolve(name, at: node.mark.line)[0],

@@ -218,30 +218,4 @@ public struct AssetEnrichment: Sendable, Hashable {
         }
         output.append(UInt8(ascii: "]"))
     }
-
-    /// The asset fields by their dotted names, for detection rules and
-    /// alert filters (every field is a list).
-    public var detectionFields: [String: [AssetFieldValue]] {
-        guard !isEmpty else { return [:] }
-        var fields: [String: [AssetFieldValue]] = [
-            "sekoiaio.any_asset.tags": tags.map { .string($0) },
-            "sekoiaio.any_asset.uuid": uuids.map { .string($0) },
-            "sekoiaio.any_asset.name": names.map { .string($0) },
-            "sekoiaio.any_asset.criticality_display": criticalityDisplays.map { .string($0) },
-            "sekoiaio.any_asset.criticality_value": criticalityValues.map { .integer($0) },
-        ]
-        for (category, values) in categories {
-            let prefix = "sekoiaio.assets.\(category.rawValue)."
-            fields[prefix + "uuid"] = values.uuids.map { .string($0) }
-            fields[prefix + "name"] = values.names.map { .string($0) }
-            fields[prefix + "criticality_value"] = values.criticalityValues.map { .integer($0) }
-        }
-        return fields
-    }
-}
-
-/// One value of an asset field as detection sees it.
-public enum AssetFieldValue: Sendable, Hashable {
-    case string(String)
-    case integer(Int)
 }

@@ -447,7 +447,7 @@ private struct GroupKey: Hashable {
 
 /// An asset field of SPEC §5, read from the enrichment instead of the event.
 enum AssetField {
-    case tags, uuids, names, criticalityDisplays, criticalityValues
+    case tags, uuids, names, criticalityDisplays, criticalityValues, ambiguous
     case categoryUUIDs(AssetCategory), categoryNames(AssetCategory)
     case categoryCriticalityValues(AssetCategory)
 
@@ -458,6 +458,7 @@ enum AssetField {
         case "sekoiaio.any_asset.name": self = .names
         case "sekoiaio.any_asset.criticality_display": self = .criticalityDisplays
         case "sekoiaio.any_asset.criticality_value": self = .criticalityValues
+        case "sekoiaio.any_asset.ambiguous": self = .ambiguous
         default:
             let parts = path.split(separator: ".")
             guard parts.count == 4, parts[0] == "sekoiaio", parts[1] == "assets",
@@ -473,9 +474,7 @@ enum AssetField {
 
     /// Input fields there are removed before detection (SPEC §2): the parser
     /// reports nothing for them, so they are not asked of it.
-    static func isReserved(_ path: String) -> Bool {
-        path.hasPrefix("sekoiaio.any_asset.") || path.hasPrefix("sekoiaio.assets.")
-    }
+    static func isReserved(_ path: String) -> Bool { EnrichmentFieldNames.isReserved(path) }
 
     func append(from enrichment: AssetEnrichment, to record: inout DetectionRecord,
                 field: DetectionFieldID) {
@@ -494,6 +493,8 @@ enum AssetField {
         case .names: strings(enrichment.names)
         case .criticalityDisplays: strings(enrichment.criticalityDisplays)
         case .criticalityValues: integers(enrichment.criticalityValues)
+        // Written only when true, as in the enriched event.
+        case .ambiguous: if enrichment.isAmbiguous { record.append(.bool(true), to: field) }
         case .categoryUUIDs(let category): strings(fields(category)?.uuids ?? [])
         case .categoryNames(let category): strings(fields(category)?.names ?? [])
         case .categoryCriticalityValues(let category):

@@ -101,6 +101,17 @@ extension Inventory {
         }
         let key = Self.key(of: atom, on: asset)
         let open = openAttachments(of: key, on: id)
+        // An address is one host's at a time (SPEC §2): one that a person
+        // gave another host stays there, as creating refuses it; whether
+        // this host observes it too does not matter (it did: a confirmed
+        // address ended up with two confirmed holders).
+        if atom.type.isAddress, let other = confirmedHolder(of: key, besides: id) {
+            throw CurationError(
+                code: .exclusiveConflict,
+                message: "cannot confirm the \(atom.type.rawValue) atom: an address belongs to "
+                    + "one host at a time, and asset \(other.lowercasedText) holds "
+                    + "it as confirmed")
+        }
         // Confirming an atom the asset holds as confirmed changes nothing.
         var changed = true
         if let observed = open.first(where: { attachments[Int($0)].kind == .observed }) {
@@ -112,15 +123,6 @@ extension Inventory {
                     code: .exclusiveConflict,
                     message: "cannot confirm the \(atom.type.rawValue) atom: it is exclusive and "
                         + "asset \(other.lowercasedText) holds it")
-            }
-            // An address is one host's at a time (SPEC §2): one that a
-            // person gave another host stays there, as creating refuses it.
-            if atom.type.isAddress, let other = confirmedHolder(of: key, besides: id) {
-                throw CurationError(
-                    code: .exclusiveConflict,
-                    message: "cannot confirm the \(atom.type.rawValue) atom: an address belongs to "
-                        + "one host at a time, and asset \(other.lowercasedText) holds "
-                        + "it as confirmed")
             }
             attach(key, to: id, kind: .confirmed, from: .distantPast,
                    origin: "confirmed by \(actor)")

@@ -16,14 +16,23 @@ public struct AlertAsset: Sendable, Hashable, Codable {
 }
 
 /// The asset fields enrichment gives an event, as detection rules and
-/// alert filters name them (`AssetEnrichment.detectionFields` writes
-/// them; a test holds the two together). The set is closed: a rule naming
-/// another `sekoiaio.` field would never match, or its `not` always.
+/// alert filters name them (the detection stage reads them from the
+/// enrichment; a test holds the two together). Under the two reserved
+/// prefixes the set is closed: a rule naming another field there would
+/// never match, or its `not` always. Other `sekoiaio.` fields are the
+/// event's own (an intake's), read like any field.
 public enum EnrichmentFieldNames {
     public static let anyAsset = ["tags", "uuid", "name", "criticality_display",
-                                  "criticality_value"].map { "sekoiaio.any_asset." + $0 }
+                                  "criticality_value", "ambiguous"]
+        .map { "sekoiaio.any_asset." + $0 }
     public static let perCategory = AssetCategory.allCases.flatMap { category in
         ["uuid", "name", "criticality_value"].map { "sekoiaio.assets.\(category.rawValue)." + $0 }
     }
     public static let all = Set(anyAsset + perCategory)
+
+    /// Whether a field is enrichment's to give: input fields there are
+    /// removed before detection (SPEC §2).
+    public static func isReserved(_ path: String) -> Bool {
+        path.hasPrefix("sekoiaio.any_asset.") || path.hasPrefix("sekoiaio.assets.")
+    }
 }

@@ -369,8 +369,6 @@ extension InventoryStore {
             "UPDATE assets SET updated_at = max(?2, updated_at + 1) WHERE uuid = ?1")
         for uuid in redactedAssets.sorted() {
             try touch.run([.text(uuid), .integer(now.milliseconds)])
-        }
-        for uuid in redactedAssets.sorted() {
             if let id = UUID(uuidString: uuid), let asset = try asset(id: id, community: community) {
                 outcome.redactedAssets.append(asset)
             }

@@ -312,10 +312,18 @@ import Testing
             #expect(set.reports.first?.reasonCode == "unknown-asset-field", "\(field)")
             #expect(set.reports.first?.reason?.contains("sekoiaio.any_asset.tags") == true)
         }
-        for field in EnrichmentFieldNames.all {
+        // An intake's own sekoiaio fields (the corpus has them) are event
+        // fields like any other.
+        for field in EnrichmentFieldNames.all.union(["sekoiaio.server.name",
+                                                     "sekoiaio.intake.dialect"]) {
             let set = try RuleLoader.load(text: rule(field), path: "f.yml")
             #expect(set.rules.count == 1, "\(field): \(set.reports.first?.reason ?? "")")
         }
+        // A field reference is checked too.
+        let reference = "title: t\nid: ref\ntaxonomy: ecs\ndetection:\n"
+            + "    s: {host.name|fieldref: sekoiaio.any_asset.nam}\n    condition: not s\n"
+        let set = try RuleLoader.load(text: reference, path: "f.yml")
+        #expect(set.reports.first?.reasonCode == "unknown-asset-field")
     }
 
     /// The summary counts a refused filter as a filter, not a rule, and

@@ -58,15 +58,6 @@ import Testing
         #expect(enrichment.categories.last?.1.uuids == [a, c])
     }
 
-    /// Rules are refused for a `sekoiaio.` name outside
-    /// `EnrichmentFieldNames.all`: every field detection reads is in it.
-    @Test func detectionFieldsAreTheNamedOnes() {
-        let network = Self.asset("0d", "10.0.0.0/8", .network, criticality: 10, tags: [])
-        let all = Set(AssetEnrichment(assets: [network], bounds: .standard).detectionFields.keys)
-            .union(enrichment.detectionFields.keys)
-        #expect(all == EnrichmentFieldNames.all)
-    }
-
     @Test func noAssetWritesNothing() {
         var output: [UInt8] = []
         let empty = AssetEnrichment(cards: [], bounds: .standard, isAmbiguous: true)

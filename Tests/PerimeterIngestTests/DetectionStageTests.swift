@@ -1,6 +1,6 @@
 import Foundation
 import PerimeterDetection
-import PerimeterIngest
+@testable import PerimeterIngest
 import PerimeterInventory
 import PerimeterModel
 import PerimeterStore
@@ -422,4 +422,42 @@ struct DetectionStageTests {
             .deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("shared/corpus").path
     }
+
+    /// Rules are refused for an asset field outside `EnrichmentFieldNames`:
+    /// the detection stage reads every one of them, and nothing else under
+    /// the reserved prefixes.
+    @Test func theStageReadsEveryNamedAssetField() {
+        for name in EnrichmentFieldNames.all {
+            #expect(AssetField(path: name) != nil, "\(name)")
+        }
+        for name in ["sekoiaio.any_asset.tag", "sekoiaio.assets.host.tags",
+                     "sekoiaio.assets.server.name"] {
+            #expect(AssetField(path: name) == nil, "\(name)")
+        }
+    }
+
+    /// An event whose atoms name two namesakes is marked ambiguous, and a
+    /// rule can ask for that, as the enriched event shows it.
+    @Test func aRuleCanReadTheAmbiguousMark() throws {
+        let fixture = try Fixture()
+        var settings = DetectionSettings()
+        settings.rulePaths = [try fixture.write("ambiguous.yml", """
+            title: Ambiguous enrichment
+            id: ambiguous-mark
+            taxonomy: ecs
+            detection:
+                selection:
+                    sekoiaio.any_asset.ambiguous: true
+                condition: selection
+            """)]
+        // Two machines of one short name in two domains: an event naming
+        // the short name alone is theirs both, and ambiguous.
+        let summary = try fixture.ingest([Self.signIn("ws-vip-3", at: "11:00"),
+                                          Self.signIn("twin.a.corp.example.org", at: "11:01"),
+                                          Self.signIn("twin.b.corp.example.org", at: "11:02"),
+                                          Self.signIn("twin", at: "11:05")],
+                                         file: "ambiguous.ndjson", settings: settings)
+        #expect(summary.matches == 1)
+    }
 }
+

@@ -395,6 +395,28 @@ import Testing
         }
     }
 
+    /// A host that observed an address before a person confirmed it on
+    /// another cannot have it confirmed too: confirming turned its observed
+    /// attachment into a second confirmed holder, and events with the
+    /// address named both hosts.
+    @Test func anObservedAddressIsNotConfirmedOverAnotherHostsConfirmation() throws {
+        let inventory = Inventory()
+        let address = Fixture.ip("10.50.0.2")
+        inventory.feed([Fixture.host("laptop-c", at: Fixture.clock("09:00"), ips: ["10.50.0.2"]),
+                        Fixture.host("srv-12", at: Fixture.clock("09:01"))])
+        func host(_ name: String) throws -> AssetID {
+            try #require(inventory.holders(of: Fixture.hostname(name), in: Fixture.scope,
+                                           at: Fixture.clock("09:30")).first)
+        }
+        try inventory.confirm(address, on: try host("srv-12"), actor: "analyst",
+                              at: Fixture.clock("09:05"))
+        #expect(throws: CurationError.self) {
+            try inventory.confirm(address, on: try host("laptop-c"), actor: "analyst",
+                                  at: Fixture.clock("09:10"))
+        }
+        #expect(inventory.holderNames(address, at: Fixture.clock("09:30")).contains("srv-12"))
+    }
+
     /// The host's own MAC (host.mac) is one of its ids: a MAC two machines
     /// report (a cloned image, a sample value) adds its first holder to no
     /// event of the other. The same MAC as the far end of a connection
