@@ -246,7 +246,10 @@ enum IngestCommand {
                 + "), \(Formatting.count(summary.filters, "filter"))"
                 + (summary.rulesRefused > 0
                     ? "; \(Formatting.count(summary.rulesRefused)) refused (see 'perimeter rules "
-                        + "check')" : ""),
+                        + "check')" : "")
+                + (summary.filtersRefused > 0
+                    ? "; \(Formatting.count(summary.filtersRefused, "filter")) refused (what "
+                        + "they would suppress raises alerts)" : ""),
             "  matches                \(Formatting.count(summary.matches))",
             "  alerts raised          \(Formatting.count(summary.alertsOpened)) new, "
                 + "\(Formatting.count(summary.matchesJoined)) "

@@ -108,7 +108,8 @@ enum RulesCommands {
             return fail(String(describing: error))
         }
         let rules = RuleChoice(mapping: mapping ?? detection.mapping,
-                               placeholders: detection.placeholders)
+                               placeholders: detection.placeholders,
+                               runsUnmapped: detection.runsUnmappedRules)
         switch command {
         case "check":
             guard !positional.isEmpty else { return usage("rules check needs at least one PATH") }
@@ -126,8 +127,8 @@ enum RulesCommands {
                 return usage("\(other) names the scope of the store given with --db")
             }
             return test(rulePath: positional[0], eventsPaths: Array(positional.dropFirst()),
-                        json: json, rules: rules, runsUnmapped: runsUnmapped,
-                        inventory: inventory)
+                        json: json, rules: rules,
+                        runsUnmapped: runsUnmapped || rules.runsUnmapped, inventory: inventory)
         default:
             return usage("unknown subcommand '\(command)'; expected check or test")
         }
@@ -143,10 +144,12 @@ enum RulesCommands {
         return 1
     }
 
-    /// How rule files are read: the mapping and |expand's placeholders.
+    /// How rule files are read (the mapping and |expand's placeholders),
+    /// and whether an ingest would run the compiled-unmapped ones.
     struct RuleChoice {
         var mapping: MappingChoice
         var placeholders: [String: [String]]?
+        var runsUnmapped: Bool
 
         func load(_ paths: [String]) throws(RuleRefusal) -> RuleSet {
             try RuleLoader.load(paths: paths, mapping: mapping, placeholders: placeholders)
@@ -183,7 +186,7 @@ enum RulesCommands {
         for warning in set.filterTargetsWithoutRule {
             Terminal.write("warning: \(warning)\n")
         }
-        let summary = RuleCheckSummary(reports: set.reports)
+        let summary = RuleCheckSummary(reports: set.reports, runsUnmapped: rules.runsUnmapped)
         guard summary.total > 0 || !set.filters.isEmpty else {
             return fail("no Sigma rule or filter found in " + paths.map { "'\($0)'" }
                 .joined(separator: ", ") + " (.yml and .yaml files, read recursively)")

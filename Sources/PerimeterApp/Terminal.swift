@@ -27,7 +27,11 @@ enum Terminal {
     /// Writes to standard error. A stream that cannot be written (a full
     /// disk under `2> file`) loses the message, not the run: the
     /// Objective-C-style write trapped there.
+    /// Standard output is flushed first: with both streams sent to one
+    /// file, a note written while a line of output sat in the buffer split
+    /// that line (`rules test --json > all 2>&1`).
     static func write(_ text: String) {
+        fflush(nil)
         try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 

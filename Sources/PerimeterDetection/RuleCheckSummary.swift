@@ -11,8 +11,12 @@ public struct RuleCheckSummary: Sendable {
     public var refusedByReason: [String: Int] = [:]
     /// Per log source: (unmapped, total).
     public var unmappedByLogSource: [String: (unmapped: Int, total: Int)] = [:]
+    /// Whether the ingest the summary speaks of runs compiled-unmapped
+    /// rules too (`detection.run_unmapped_rules`).
+    public var runsUnmapped: Bool
 
-    public init(reports: [RuleStatusReport]) {
+    public init(reports: [RuleStatusReport], runsUnmapped: Bool = false) {
+        self.runsUnmapped = runsUnmapped
         for report in reports {
             if report.isFilter {
                 if report.status == .refused {
@@ -45,26 +49,33 @@ public struct RuleCheckSummary: Sendable {
     /// Refusals of rules and filters: what makes `rules check` fail.
     public var problems: Int { refused + refusedFilters }
 
-    /// The share of the rules an ingest runs: the compiled ones (a
-    /// compiled-unmapped rule is kept but does not run unless asked).
+    /// The share of the rules an ingest runs: the compiled ones, and the
+    /// compiled-unmapped ones when it is asked to run them.
     public var runShare: Double {
-        total == 0 ? 100 : Double(compiled) * 100 / Double(total)
+        total == 0 ? 0 : Double(compiled + (runsUnmapped ? unmapped : 0)) * 100 / Double(total)
     }
 
     public var text: String {
         var lines: [String] = []
         var filterText = "\(filters) filter\(filters == 1 ? "" : "s")"
         if refusedFilters > 0 { filterText += " (\(refusedFilters) more refused)" }
-        lines.append("\(total) rule\(total == 1 ? "" : "s"): \(compiled) compiled, "
-            + "\(unmapped) compiled-unmapped, \(refused) refused "
-            + "(\(String(format: "%.1f", runShare))% run in an ingest); " + filterText)
+        if total == 0 {
+            lines.append("0 rules; " + filterText)
+        } else {
+            lines.append("\(total) rule\(total == 1 ? "" : "s"): \(compiled) compiled, "
+                + "\(unmapped) compiled-unmapped, \(refused) refused "
+                + "(\(String(format: "%.1f", runShare))% run in an ingest); " + filterText)
+        }
         for (reason, count) in refusedByReason.sorted(by: { $0.value > $1.value }) {
             lines.append("  refused \(reason): \(count)")
         }
         let withUnmapped = unmappedByLogSource.filter { $0.value.unmapped > 0 }
         if !withUnmapped.isEmpty {
-            lines.append("compiled-unmapped rules are kept but not run during ingest unless "
-                         + "detection.run_unmapped_rules is true; by log source:")
+            lines.append(runsUnmapped
+                ? "compiled-unmapped rules run, detection.run_unmapped_rules being true (on "
+                    + "ECS events they read names as written); by log source:"
+                : "compiled-unmapped rules are kept but not run during ingest unless "
+                    + "detection.run_unmapped_rules is true; by log source:")
             for (source, entry) in withUnmapped.sorted(by: { $0.value.unmapped > $1.value.unmapped }) {
                 lines.append("  \(source): \(entry.unmapped) of \(entry.total)")
             }

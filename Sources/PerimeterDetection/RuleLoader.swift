@@ -45,8 +45,10 @@ public enum RuleLoader {
         case .file(let path): fieldMapping = try FieldMapping.load(path: path)
         case .none: fieldMapping = nil
         }
-        let values: [String: [String]]
-        if let placeholders { values = placeholders } else { values = try builtInPlaceholders() }
+        // The configuration's placeholders add to the shipped ones (a name
+        // given there wins): `placeholders: {}`, or one name of one's own,
+        // used to drop every shipped value.
+        let values = try builtInPlaceholders().merging(placeholders ?? [:]) { $1 }
         let compiler = SigmaCompiler(mapping: fieldMapping, placeholders: values)
         var set = RuleSet()
         for path in paths {
@@ -118,7 +120,7 @@ public enum RuleLoader {
             // with none of a rule's or filter's sections are not rules and are skipped.
             let sections = ["detection", "filter", "correlation", "logsource"]
             guard sections.contains(where: { document[$0] != nil }) else { continue }
-            let id = document["id"]?.string
+            let id = (try? SigmaCompiler.id(of: document["id"])).flatMap { $0.isEmpty ? nil : $0 }
             let title = document["title"]?.string
             do throws(RuleRefusal) {
                 switch try compiler.compileDocument(document, path: path) {

@@ -36,7 +36,7 @@ struct SigmaCompiler {
             throw RuleRefusal(code: "correlation-unsupported",
                               message: "correlation rules are not supported", line: line)
         }
-        let id = root["id"]?.string?.trimmingCharacters(in: .whitespaces) ?? ""
+        let id = try Self.id(of: root["id"])
         if let filter = root["filter"], root["detection"] == nil {
             return .filter(try compileFilter(filter, id: id, title: title, path: path))
         }
@@ -44,12 +44,7 @@ struct SigmaCompiler {
             throw RuleRefusal(code: "missing-detection",
                               message: "the document has no 'detection' map", line: line)
         }
-        var logSource = LogSource()
-        if let source = root["logsource"]?.mapping {
-            logSource = LogSource(product: source["product"]?.string?.lowercased(),
-                                  category: source["category"]?.string?.lowercased(),
-                                  service: source["service"]?.string?.lowercased())
-        }
+        let logSource = try Self.logSource(of: root["logsource"])
         let levelText = root["level"]?.string?.lowercased()
         guard let level = levelText.map({ RuleLevel(rawValue: $0) }) ?? .medium else {
             throw RuleRefusal(code: "invalid-level",
@@ -266,6 +261,39 @@ struct SigmaCompiler {
     /// One `field|modifier…: value(s)` entry; an empty field is a keyword search.
     /// `target`: the event field to test, when the name maps to several
     /// and this is one of them.
+    /// A document's id, trimmed; empty when it has none (YAML null is none,
+    /// not the text "null").
+    static func id(of node: YAMLNode?) throws(RuleRefusal) -> String {
+        guard let node, !node.isNull else { return "" }
+        guard let text = node.string else {
+            throw RuleRefusal(code: "invalid-id", message: "the id must be text (a UUID)",
+                              line: node.mark.line)
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A rule's log source: a map of text values (null ones absent).
+    /// Anything else was read as no log source at all, so that an ECS rule
+    /// with `logsource: process_creation` ran ungated on every event.
+    private static func logSource(of node: YAMLNode?) throws(RuleRefusal) -> LogSource {
+        guard let node, !node.isNull else { return LogSource() }
+        guard let map = node.mapping else {
+            throw RuleRefusal(code: "invalid-logsource", message: "logsource must be a map such "
+                              + "as {product: windows, category: process_creation}",
+                              line: node.mark.line)
+        }
+        func value(_ key: String) throws(RuleRefusal) -> String? {
+            guard let value = map[key], !value.isNull else { return nil }
+            guard let text = value.string else {
+                throw RuleRefusal(code: "invalid-logsource", message: "logsource's \(key) must "
+                                  + "be one text, not a list or a map", line: value.mark.line)
+            }
+            return text.lowercased()
+        }
+        return LogSource(product: try value("product"), category: try value("category"),
+                         service: try value("service"))
+    }
+
     /// Refuses an asset field enrichment does not give: under its reserved
     /// prefixes the names are known, and a misspelt one never matched (and
     /// its `not` always did). Other `sekoiaio.` fields are the event's own.

@@ -75,6 +75,8 @@ public struct DetectionSummary: Sendable {
     public var runsUnmappedRules = false
     public var rulesRefused = 0
     public var filters = 0
+    /// Filters refused: their rules' matches are not suppressed.
+    public var filtersRefused = 0
     /// Refused rule documents by reason code.
     public var refusedByReason: [String: Int] = [:]
     public var eventsEvaluated = 0
@@ -213,6 +215,7 @@ public final class DetectionStage {
         evaluated.rulesUnmapped = status.unmapped
         evaluated.runsUnmappedRules = settings.runsUnmappedRules
         evaluated.rulesRefused = status.refused
+        evaluated.filtersRefused = status.refusedFilters
         evaluated.filters = status.filters
         evaluated.refusedByReason = status.refusedByReason
         ruleCounts = evaluated
@@ -579,6 +582,7 @@ private struct DetectionSettingsReader {
                 }
                 settings.placeholders = (settings.placeholders ?? [:]).merging(values) { $1 }
             case "placeholders_file":
+                if value.isNull { continue }
                 guard let path = value.string else { throw fail(value, "a file path") }
                 do {
                     let values = try RuleLoader.loadPlaceholders(path: path)

@@ -392,5 +392,26 @@ struct RulesCommandTests {
         #expect(tested.status == 0, "\(tested.standardError)")
         #expect(matches(tested) == ["1 cli-admin-sign-in compiled"])
     }
+
+    /// With `detection.run_unmapped_rules: true` an ingest runs the
+    /// compiled-unmapped rules; check and test, reading that
+    /// configuration, say and do the same.
+    @Test func theConfigurationsRunUnmappedRulesIsHeeded() throws {
+        guard let cli = try CommandLineHarness.make("rules-unmapped-config") else { return }
+        defer { cli.remove() }
+        try cli.directory.write("unmapped.yml", Self.unmapped)
+        try cli.directory.write("events.ndjson", Self.events)
+        try cli.directory.write("soc.yml", "detection:\n  run_unmapped_rules: true\n")
+        let checked = try cli.binary.run(["rules", "check", "unmapped.yml", "--config", "soc.yml"],
+                                         in: cli.directory.url)
+        #expect(checked.outputText.contains("(100.0% run in an ingest)"), "\(checked.outputText)")
+        let plain = try cli.binary.run(["rules", "check", "unmapped.yml"], in: cli.directory.url)
+        #expect(plain.outputText.contains("(0.0% run in an ingest)"), "\(plain.outputText)")
+        let tested = try cli.binary.run(["rules", "test", "unmapped.yml", "events.ndjson",
+                                         "--json", "--config", "soc.yml"], in: cli.directory.url)
+        #expect(tested.status == 0, "\(tested.standardError)")
+        #expect(matches(tested) == ["1 cli-unmapped compiled-unmapped",
+                                    "2 cli-unmapped compiled-unmapped"])
+    }
 }
 

@@ -357,5 +357,52 @@ import Testing
                                        + "(50.0% run in an ingest); 1 filter (1 more refused)"),
                 "\(summary.text)")
     }
+
+    /// A log source or an id that is not what it should be is refused, not
+    /// read as none: `logsource: process_creation` left an ECS rule ungated,
+    /// and `id: null` made the rule's id the text "null".
+    @Test func malformedLogSourcesAndIDsAreRefused() throws {
+        func rule(id: String = "x-1", logSource: String) -> String {
+            "title: t\nid: \(id)\ntaxonomy: ecs\nlogsource: \(logSource)\ndetection:\n"
+                + "    s: {process.name: x}\n    condition: s\n"
+        }
+        for logSource in ["process_creation", "[process_creation]",
+                          "{category: [process_creation]}", "{product: {a: b}}"] {
+            let set = try RuleLoader.load(text: rule(logSource: logSource), path: "l.yml",
+                                          mapping: .builtIn)
+            #expect(set.reports.first?.reasonCode == "invalid-logsource", "\(logSource)")
+        }
+        // A null value is no value: the rule has no product.
+        let nullProduct = try RuleLoader.load(
+            text: rule(logSource: "{product: null, category: process_creation}"),
+            path: "l.yml", mapping: .builtIn)
+        #expect(nullProduct.reports.first?.status == .compiled)
+        for id in ["null", "~", "\"\\n\""] {
+            let set = try RuleLoader.load(text: rule(id: id, logSource: "{}"), path: "i.yml")
+            #expect(set.reports.first?.reasonCode == "missing-id", "\(id)")
+        }
+        let listed = try RuleLoader.load(text: rule(id: "[a, b]", logSource: "{}"), path: "i.yml")
+        #expect(listed.reports.first?.reasonCode == "invalid-id")
+        let spaced = try RuleLoader.load(text: rule(id: "'  spaced  '", logSource: "{}"),
+                                         path: "i.yml")
+        #expect(spaced.rules.first?.id == "spaced" && spaced.reports.first?.id == "spaced")
+    }
+
+    /// Placeholders of one's own add to the shipped ones: `placeholders: {}`
+    /// (the documented default) used to drop them all.
+    @Test func configuredPlaceholdersAddToTheShippedOnes() throws {
+        let shipped = try RuleLoader.builtInPlaceholders()
+        let name = try #require(shipped.keys.sorted().first)
+        let text = "title: t\nid: p-1\ntaxonomy: ecs\ndetection:\n"
+            + "    s: {user.name|expand: '%\(name)%'}\n    mine: {user.name|expand: '%Mine%'}\n"
+            + "    condition: s or mine\n"
+        let file = NSTemporaryDirectory() + "perimeter-placeholders-\(UUID().uuidString).yml"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let set = try RuleLoader.load(paths: [file], placeholders: ["Mine": ["alice"]])
+        #expect(set.rules.count == 1, "\(set.reports.first?.reason ?? "")")
+        let none = try RuleLoader.load(paths: [file], placeholders: [:])
+        #expect(none.reports.first?.reasonCode == "unknown-placeholder")
+    }
 }
 
