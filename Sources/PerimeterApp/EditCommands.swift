@@ -247,12 +247,21 @@ enum EditCommands {
             }
             let definition = PropertyDefinition(name: words[1], type: type, category: try category())
             try wait { try await editor.define(definition) }
+            print("defined the \(definition.category.rawValue) property '\(definition.name)' "
+                  + "(\(type.rawValue))")
         case ("rename", 3):
             let category = try category()
             try wait { try await editor.renameProperty(words[1], to: words[2], category: category) }
+            print("renamed the \(category.rawValue) property '\(words[1])' to '\(words[2])'")
         case ("remove", 2):
             let category = try category()
-            try wait { try await editor.removeProperty(words[1], category: category) }
+            let keeping = try wait { try await editor.removeProperty(words[1], category: category) }
+            print("removed the \(category.rawValue) property '\(words[1])'")
+            if keeping > 0 {
+                Terminal.note("note: \(Formatting.count(keeping, "asset")) keep\(keeping == 1 ? "s" : "") "
+                              + "a value of it (exports list it and import back unchanged; "
+                              + "'assets update NAME --property \(words[1])=' removes one)")
+            }
         default:
             throw UsageError("expected list, define NAME, rename NAME NEW or remove NAME")
         }

@@ -4,6 +4,16 @@ public enum PropertyValue: Sendable, Hashable, Codable {
     case number(Double)
     case boolean(Bool)
     case list([String])
+
+    /// The type a definition of this value would declare.
+    public var type: PropertyType {
+        switch self {
+        case .string: .string
+        case .number: .number
+        case .boolean: .boolean
+        case .list: .list
+        }
+    }
 }
 
 /// The type a contextual property definition declares.

@@ -143,6 +143,14 @@ public struct AssetDraftBuilder: Sendable {
         } else {
             complete.category = stored.category.rawValue
         }
+        // A property the row gives as the asset holds it is no change, and
+        // is not checked against its definition: one removed or retyped
+        // since leaves the assets their values, and their export must
+        // still import back.
+        complete.properties.removeAll { name, text in
+            guard let held = stored.properties[name] else { return false }
+            return (try? Self.value(text, as: held.type, name: name)) == held
+        }
         let draft = try draft(from: complete, now: now)
         let given = draft.asset
         if row.givenFields.contains("entity"), given.entity != stored.entity {
@@ -239,11 +247,18 @@ public struct AssetDraftBuilder: Sendable {
             message += " (define custom properties first)"
             throw RowProblem(column: column, message: message)
         }
-        if definition.type != .list && value.contains(Self.listSeparator) {
-            let kind = definition.type == .string ? "text" : "a \(definition.type.rawValue)"
+        return try Self.value(value, as: definition.type, name: name)
+    }
+
+    /// A property's text as a value of `type`, as an import reads it.
+    static func value(_ value: String, as type: PropertyType,
+                      name: String) throws -> PropertyValue {
+        let column = "property.\(name)"
+        if type != .list && value.contains(Self.listSeparator) {
+            let kind = type == .string ? "text" : "a \(type.rawValue)"
             throw RowProblem(column: column, message: "property '\(name)' is \(kind), not a list")
         }
-        switch definition.type {
+        switch type {
         case .string: return .string(value)
         case .number:
             // Finite only: "NaN", "inf" and "1e999" parse, but are no

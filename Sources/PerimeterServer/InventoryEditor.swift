@@ -149,7 +149,8 @@ public final class InventoryEditor: Sendable {
         }
     }
 
-    public func removeProperty(_ name: String, category: AssetCategory) async throws {
+    /// Removes a definition; returns how many assets keep a value of it.
+    public func removeProperty(_ name: String, category: AssetCategory) async throws -> Int {
         try await run {
             try await service.removeProperty(name, category: category, community: community)
         }

@@ -251,8 +251,16 @@ actor InventoryService {
         try persistPending()
     }
 
-    func removeProperty(_ name: String, category: AssetCategory, community: String) throws {
+    /// Removes a definition; returns how many assets keep a value of it
+    /// (values are the assets', and an export of them still imports back).
+    @discardableResult
+    func removeProperty(_ name: String, category: AssetCategory,
+                        community: String) throws -> Int {
         try store.removeProperty(name, category: category, community: community)
+        return inventory.assets.values.reduce(0) { count, asset in
+            asset.community == community && asset.category == category
+                && asset.properties[name] != nil ? count + 1 : count
+        }
     }
 
     func setRule(_ rule: DiscoveryRule, enabled: Bool, community: String) throws {

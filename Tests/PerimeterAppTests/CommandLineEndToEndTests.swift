@@ -369,6 +369,43 @@ struct CommandLineEndToEndTests {
     }
 
     /// SPEC §4: filters combine, and the count of matches is always shown.
+    /// A property whose definition was removed, or retyped, stays on the
+    /// assets that hold it; their export still imports back unchanged (it
+    /// was refused as an unknown property, or a value of the wrong type).
+    @Test func anExportImportsBackAfterItsPropertyWasRemovedOrRetyped() throws {
+        guard let cli = try H.make("property-removed") else { return }
+        defer { cli.remove() }
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "FW-01",
+                             "--atom", "hostname=fw-01"]).status == 0)
+        let defined = try cli.run(["properties", "define", "patched", "--category", "host",
+                                   "--type", "boolean"])
+        #expect(defined.outputText == "defined the host property 'patched' (boolean)\n")
+        #expect(try cli.run(["assets", "update", "FW-01", "--property", "patched=true"])
+            .status == 0)
+        let removed = try cli.run(["properties", "remove", "patched", "--category", "host"])
+        #expect(removed.status == 0)
+        #expect(removed.standardError.contains("1 asset keeps a value of it"),
+                "\(removed.standardError)")
+        let sheet = try cli.directory.write("sheet.csv",
+                                            try cli.run(["assets", "list", "--csv"]).outputText)
+        #expect(try String(contentsOfFile: sheet, encoding: .utf8).contains(",true\n"))
+        let again = try cli.run(["assets", "import", sheet])
+        #expect(again.outputText == "imported 0 assets (0 new, 0 updated, 1 unchanged); "
+                + "refused 0 rows\n", "\(again.standardError)")
+        // Retyped as a number, the held true still imports back as it is;
+        // a new value must be a number.
+        #expect(try cli.run(["properties", "define", "patched", "--category", "host",
+                             "--type", "number"]).status == 0)
+        #expect(try cli.run(["assets", "import", sheet]).status == 0)
+        let changed = try cli.directory.write(
+            "changed.csv", try String(contentsOfFile: sheet, encoding: .utf8)
+                .replacingOccurrences(of: ",true\n", with: ",false\n"))
+        let refused = try cli.run(["assets", "import", changed])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("property 'patched' is a number"),
+                "\(refused.standardError)")
+    }
+
     @Test func listFiltersCombineWithTheCount() throws {
         guard let cli = try H.make("list") else { return }
         defer { cli.remove() }
