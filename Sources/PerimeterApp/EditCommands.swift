@@ -277,7 +277,7 @@ enum EditCommands {
         options: CommonOptions.store + [
             .init(name: "--asset", valueName: "ASSET", help: "Only this asset's changes."),
             .init(name: "--limit", valueName: "N",
-                  help: "The latest N entries, oldest first (default 100)."),
+                  help: "The latest N entries, oldest first (default 100; 0: all)."),
             .init(name: "--after", valueName: "ID",
                   help: "The N entries after entry ID instead (--json shows ids), to read on."),
             .init(name: "--json", valueName: nil, help: "One JSON object per line."),
@@ -286,7 +286,8 @@ enum EditCommands {
 
     static func audit(_ raw: [String]) throws -> Int32 {
         guard let arguments = try auditSpec.parse(raw) else { return 0 }
-        let limit = try arguments.int("--limit", in: 1...100_000) ?? 100
+        let given = try arguments.int("--limit", in: 0...100_000) ?? 100
+        let limit = given == 0 ? Int(Int32.max) : given
         let editor = try editor(arguments)
         let asset = arguments.value("--asset")
         let after = try arguments.int("--after", in: 0...Int.max).map(Int64.init)

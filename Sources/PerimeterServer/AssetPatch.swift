@@ -57,6 +57,12 @@ struct AssetPatch: Sendable {
         if object["tags"] != nil { tags = try JSONFields.strings(object, "tags") }
         addTags = try JSONFields.strings(object, "add_tags") ?? []
         removeTags = try JSONFields.strings(object, "remove_tags") ?? []
+        // An empty tag to add or remove was dropped unsaid: the change
+        // reported success and did nothing.
+        for (field, list) in [("add_tags", addTags), ("remove_tags", removeTags)]
+        where list.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw APIErrors.invalidField(field, "a tag cannot be empty")
+        }
         // `tags` replaces the whole set: beside an addition or a removal,
         // which was meant? (The replacement won, and a tag was lost.)
         if tags != nil && (object["add_tags"] != nil || object["remove_tags"] != nil) {

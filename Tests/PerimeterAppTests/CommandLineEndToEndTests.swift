@@ -651,6 +651,14 @@ struct CommandLineEndToEndTests {
         #expect((latest.last?["after"] as? [String: Any])?["criticality"] as? Int == 30)
         let next = try entries(["--after", String(ids[0]), "--limit", "1"])
         #expect(next.compactMap { $0["id"] as? Int } == [ids[1]])
+        // 0 is every entry, as `assets list --limit 0` is every asset.
+        #expect(try entries(["--limit", "0"]).compactMap { $0["id"] as? Int } == ids)
+        // An empty tag is refused, not dropped unsaid, and writes nothing.
+        let emptyTag = try cli.run(["assets", "update", "AU-01", "--add-tag", ""])
+        #expect(emptyTag.status != 0)
+        #expect(emptyTag.standardError.contains("a tag cannot be empty"),
+                "\(emptyTag.standardError)")
+        #expect(try entries(["--limit", "0"]).count == 4)
     }
 
     /// Two hosts seen with one address at the same instant: the second
