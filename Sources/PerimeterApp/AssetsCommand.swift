@@ -43,7 +43,8 @@ enum AssetsCommand {
         usage: "assets list [FILTERS] [--json|--csv]",
         options: CommonOptions.store + [
             .init(name: "--criticality", valueName: "MIN-MAX",
-                  help: "Criticality range, e.g. 68-100; 'unrated' for unrated assets."),
+                  help: "Criticality range, e.g. 68-100; low, medium or high (the list's "
+                      + "labels); 'unrated' for unrated assets."),
             .init(name: "--tag", valueName: "TAG", help: "Holds this tag (repeatable: all of them).",
                   isRepeatable: true),
             .init(name: "--category", valueName: "CATEGORY",
@@ -79,7 +80,7 @@ enum AssetsCommand {
             if range.lowercased() == "unrated" {
                 query.unratedOnly = true
             } else {
-                query.criticality = try parseRange(range)
+                query.criticality = try parseRange(range, bounds: configuration.criticalityBounds)
             }
         }
         query.tags = arguments.all("--tag")
@@ -144,10 +145,11 @@ enum AssetsCommand {
         return 0
     }
 
-    static func parseRange(_ text: String) throws -> ClosedRange<Int> {
-        guard let range = AssetQuery.criticalityRange(text) else {
+    static func parseRange(_ text: String,
+                           bounds: CriticalityBounds = .standard) throws -> ClosedRange<Int> {
+        guard let range = AssetQuery.criticalityRange(text, bounds: bounds) else {
             throw UsageError("'--criticality' must be MIN-MAX within 0-100 (e.g. 68-100), "
-                             + "a single value, or 'unrated', not '\(text)'")
+                             + "a single value, low, medium, high or 'unrated', not '\(text)'")
         }
         return range
     }

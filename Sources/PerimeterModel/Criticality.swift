@@ -38,6 +38,16 @@ public struct CriticalityBounds: Sendable, Hashable {
         self.highFrom = highFrom
     }
 
+    /// The ratings shown as `display`; nil for unrated.
+    public func range(of display: CriticalityDisplay) -> ClosedRange<Int>? {
+        switch display {
+        case .low: 0...(mediumFrom - 1)
+        case .medium: mediumFrom...(highFrom - 1)
+        case .high: highFrom...100
+        case .unrated: nil
+        }
+    }
+
     public func display(_ criticality: Criticality?) -> CriticalityDisplay {
         guard let value = criticality?.value else { return .unrated }
         if value >= highFrom { return .high }

@@ -7,7 +7,7 @@ import PerimeterStore
 extension APIHandlers {
     func listAssets(_ context: APIContext) async throws -> HTTPResponse {
         let lists = context.queryLists
-        let query = try AssetFilter.query(lists, community: context.community)
+        let query = try AssetFilter.query(lists, community: context.community, bounds: bounds)
         let limit = try Self.limit(lists["limit"]?.last, standard: 50)
         var cursor: AssetCursor?
         if let text = lists["cursor"]?.last {

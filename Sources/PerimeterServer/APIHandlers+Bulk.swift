@@ -66,7 +66,8 @@ extension APIHandlers {
     }
 
     func export(_ context: APIContext) async throws -> HTTPResponse {
-        let query = try AssetFilter.query(context.queryLists, community: context.community)
+        let query = try AssetFilter.query(context.queryLists, community: context.community,
+                                          bounds: bounds)
         let format = context.request.query["format"] ?? "jsonl"
         guard format == "jsonl" || format == "csv" else {
             throw APIErrors.invalidQuery("format", "must be jsonl or csv")
@@ -111,7 +112,7 @@ extension APIHandlers {
                 throw APIErrors.invalidField("filter", "must be an object of list filters")
             }
             filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
-                                           community: context.community)
+                                           community: context.community, bounds: bounds)
         default:
             throw APIErrors.invalidField("ids", "give either ids or filter (one of them)")
         }

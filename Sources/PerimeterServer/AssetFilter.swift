@@ -11,7 +11,8 @@ enum AssetFilter {
     ]
 
     /// The query for `community`: always the token's, never a parameter.
-    static func query(_ values: [String: [String]], community: String) throws -> AssetQuery {
+    static func query(_ values: [String: [String]], community: String,
+                      bounds: CriticalityBounds = .standard) throws -> AssetQuery {
         var query = AssetQuery(community: community)
         func single(_ name: String) -> String? { values[name]?.last }
         func flag(_ name: String) throws -> Bool? {
@@ -60,9 +61,10 @@ enum AssetFilter {
             if text.lowercased() == "unrated" {
                 query.unratedOnly = true
             } else {
-                guard let range = AssetQuery.criticalityRange(text) else {
+                guard let range = AssetQuery.criticalityRange(text, bounds: bounds) else {
                     throw APIErrors.invalidQuery("criticality", "must be MIN-MAX within 0-100 "
-                                                 + "(68-100), one value, or unrated")
+                                                 + "(68-100), one value, low, medium, high or "
+                                                 + "unrated")
                 }
                 query.criticality = range
             }

@@ -121,7 +121,9 @@ public final class InventoryEditor: Sendable {
             } else {
                 let map = object["filter"] as? [String: Any] ?? [:]
                 filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
-                                               community: community)
+                                               community: community,
+                                               bounds: await service.configuration
+                                                   .criticalityBounds)
             }
             let job = try await service.createJob(action, filter: filter, ids: ids,
                                                   community: community, actor: actor)

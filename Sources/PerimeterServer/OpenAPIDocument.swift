@@ -183,9 +183,11 @@ enum OpenAPIDocument {
             "category": (["type": "string", "enum": ["host", "account", "network"]],
                          "Assets of this category; repeat for several."),
             "tag": (["type": "string"], "Assets holding this tag; repeat for several (all)."),
-            "criticality": (["type": "string", "pattern": "^([0-9]{1,3}(-[0-9]{1,3})?|unrated)$"],
-                            "MIN-MAX (68-100), one value, or unrated, as the command line "
-                            + "takes it; or criticality_min and criticality_max."),
+            "criticality": (["type": "string",
+                             "pattern": "^([0-9]{1,3}(-[0-9]{1,3})?|low|medium|high|unrated)$"],
+                            "MIN-MAX (68-100), one value, low, medium or high (by the "
+                            + "configured bounds), or unrated, as the command line takes it; or "
+                            + "criticality_min and criticality_max."),
             "criticality_min": (criticality, "Rated at least this."),
             "criticality_max": (criticality, "Rated at most this."),
             "unrated": (flag, "true: unrated assets only; false: rated ones only."),

@@ -53,7 +53,13 @@ extension AssetQuery {
 
     /// A criticality filter's range from its text: `MIN-MAX` within 0 to
     /// 100 (`68-100`) or one value; nil for anything else.
-    public static func criticalityRange(_ text: String) -> ClosedRange<Int>? {
+    /// `MIN-MAX`, one value, or a display bucket (`low`, `medium`, `high`:
+    /// what lists show, by the configured bounds).
+    public static func criticalityRange(_ text: String,
+                                        bounds: CriticalityBounds = .standard) -> ClosedRange<Int>? {
+        if let display = CriticalityDisplay(rawValue: text.lowercased()) {
+            return bounds.range(of: display)
+        }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
             .map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard (1...2).contains(parts.count), let low = parts.first ?? nil,

@@ -434,6 +434,11 @@ struct CommandLineEndToEndTests {
             (["--source", "manual", "--criticality", "0-50"], ["corp-lan", "jdoe"]),
             (["--search", "10.2.0.1"], ["vpn-gw"]),
             (["--search", "vpn", "--category", "account"], []),
+            // The list's labels, by the standard bounds: high 68-100,
+            // medium 34-67, low 0-33.
+            (["--criticality", "high"], ["vpn-gw", "web-01"]),
+            (["--criticality", "Medium"], ["jdoe"]),
+            (["--criticality", "low"], ["corp-lan"]),
         ]
         for (filters, names) in cases {
             let (assets, count) = try cli.listAssets(filters)

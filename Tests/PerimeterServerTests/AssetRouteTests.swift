@@ -480,7 +480,12 @@ struct AssetRouteTests {
         #expect(try await names("criticality=20") == ["low"])
         #expect(try await names("criticality=0-100") == ["high", "low"])
         #expect(try await names("criticality=unrated") == ["unrated"])
-        for bad in ["criticality=68-100&criticality_min=1", "criticality=101", "criticality=9-3"] {
+        // The labels lists show, by the standard bounds (high 68-100).
+        #expect(try await names("criticality=high") == ["high"])
+        #expect(try await names("criticality=low") == ["low"])
+        #expect(try await names("criticality=medium") == [])
+        for bad in ["criticality=68-100&criticality_min=1", "criticality=101", "criticality=9-3",
+                    "criticality=severe"] {
             let refused = try await server.call("GET", "/v1/assets?" + bad, as: "acme/reader")
             #expect(refused.status == 400, "\(bad): \(refused.text)")
         }
