@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterEvents
 import PerimeterHTTP
 import PerimeterIngest
 import PerimeterInventory
@@ -173,8 +174,28 @@ public final class InventoryEditor: Sendable {
 }
 
 extension InventoryService {
+    /// The asset a uuid or a name gives. An edit is not made on an asset
+    /// found by one of its atoms (an address names another host tomorrow),
+    /// but an unknown name that is an atom one asset holds now says which.
     func resolve(_ reference: String, community: String) throws -> AssetID {
-        try store.asset(named: reference, community: community).id
+        do {
+            return try store.asset(named: reference, community: community).id
+        } catch let error as StoreError where error.code == .notFound {
+            let normalizer = AtomNormalizer.standard
+            let readings = [normalizer.hostname(reference), normalizer.fqdn(reference),
+                            normalizer.address(reference), normalizer.username(reference)]
+            var holders: [AssetID] = []
+            for atom in readings.compactMap({ $0 }) {
+                for id in inventory.holders(of: atom, in: ScopeKey(community: community),
+                                            at: EventTime(Date())) where !holders.contains(id) {
+                    holders.append(id)
+                }
+            }
+            guard holders.count == 1, let holder = inventory.asset(holders[0]) else { throw error }
+            throw StoreError(code: .notFound, message: error.message + "; \(holder.name) "
+                             + "(\(holder.id.lowercasedText)) holds '\(reference)' as an atom: "
+                             + "name it by its name or uuid")
+        }
     }
 
     func curateChecked(_ id: AssetID, type: String, value: String, community: String,

@@ -406,6 +406,26 @@ struct CommandLineEndToEndTests {
                 "\(refused.standardError)")
     }
 
+    /// An edit names an asset by uuid or name, never by an atom (an
+    /// address is another host's tomorrow); a name that is an atom of one
+    /// asset now says which asset that is.
+    @Test func anEditByAnAtomSaysWhichAssetHoldsIt() throws {
+        guard let cli = try H.make("edit-by-atom") else { return }
+        defer { cli.remove() }
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "DC01",
+                             "--atom", "fqdn=dc01.contoso.local", "--atom", "ipv4=10.0.0.10"])
+            .status == 0)
+        for reference in ["dc01.contoso.local", "10.0.0.10"] {
+            let edit = try cli.run(["assets", "update", reference, "--criticality", "90"])
+            #expect(edit.status != 0)
+            #expect(edit.standardError.contains("DC01 (") && edit.standardError.contains(
+                "holds '\(reference)' as an atom: name it by its name or uuid"),
+                "\(edit.standardError)")
+        }
+        let unknown = try cli.run(["assets", "update", "nothing-here", "--criticality", "90"])
+        #expect(!unknown.standardError.contains("as an atom"), "\(unknown.standardError)")
+    }
+
     @Test func listFiltersCombineWithTheCount() throws {
         guard let cli = try H.make("list") else { return }
         defer { cli.remove() }
