@@ -124,6 +124,9 @@ extension Inventory {
                     message: "cannot confirm the \(atom.type.rawValue) atom: it is exclusive and "
                         + "asset \(other.lowercasedText) holds it")
             }
+            // Known shortcoming: a confirmation holds from the beginning of
+            // time, so "who held it then?" about a time before it names this
+            // asset too (docs/limitations.md); a person cannot date it.
             attach(key, to: id, kind: .confirmed, from: .distantPast,
                    origin: "confirmed by \(actor)")
         } else {

@@ -154,6 +154,8 @@ struct AssetPatch: Sendable {
         }
     }
 
+    /// Known shortcoming: tags are compared as written, case included, so
+    /// `VIP` and `vip` are two tags (docs/limitations.md).
     static func clean(_ tags: [String]) -> [String] {
         tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
