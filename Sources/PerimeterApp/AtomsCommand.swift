@@ -84,14 +84,18 @@ enum AtomsCommand {
             let networks = try networksContaining(atom, store: store, community: community,
                                                   entity: entity)
             var names: [AssetID: String] = [:]
+            var revoked: Set<AssetID> = []
             for attachment in timeline where names[attachment.asset] == nil {
-                names[attachment.asset] = (try? store.asset(named: attachment.asset.uuidString,
-                                                            community: community))?.name ?? "?"
+                let asset = try? store.asset(named: attachment.asset.uuidString,
+                                             community: community)
+                names[attachment.asset] = asset?.name ?? "?"
+                if asset?.isRevoked == true { revoked.insert(attachment.asset) }
             }
             results.append([
                 "type": atom.type.rawValue, "value": atom.value, "at": at.description,
                 "holders": holders.map { ["uuid": $0.asset.lowercasedText,
-                                          "name": names[$0.asset] ?? "?", "kind": $0.kind.rawValue] },
+                                          "name": names[$0.asset] ?? "?", "kind": $0.kind.rawValue,
+                                          "revoked": revoked.contains($0.asset)] },
                 "timeline": timeline.map { attachment -> [String: Any] in
                     var item = AssetJSON.atom(attachment, addressExpiry: expiry)
                     item["asset"] = attachment.asset.lowercasedText
@@ -124,8 +128,11 @@ enum AtomsCommand {
                             + "its activity is still counted")
             }
             for holder in holders {
+                // A revoked asset keeps its history but enriches no event.
                 text.append("  held at \(at) by \(names[holder.asset] ?? "?") "
-                            + "(\(holder.asset.lowercasedText), \(holder.kind.rawValue))")
+                            + "(\(holder.asset.lowercasedText), \(holder.kind.rawValue)"
+                            + (revoked.contains(holder.asset)
+                                ? ", revoked: events are not enriched with it)" : ")"))
             }
             // Events with the address are enriched with these too (SPEC §2:
             // a range matches every address inside it).

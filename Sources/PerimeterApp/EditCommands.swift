@@ -113,6 +113,22 @@ enum EditCommands {
         let reference = arguments.positionals[0]
         let asset = try wait { try await editor.setRevoked(reference, revoking) }
         print(asset.id.lowercasedText)
+        if !revoking {
+            // Discovery may have made a new asset of the name while this one
+            // was revoked: both now match the events that name it.
+            var query = AssetQuery(community: asset.community)
+            query.text = asset.name
+            query.categories = [asset.category]
+            query.limit = 100
+            let namesakes = try CommonOptions.openStore(arguments).assets(matching: query).assets
+                .filter { $0.id != asset.id && $0.name.lowercased() == asset.name.lowercased() }
+            if !namesakes.isEmpty {
+                Terminal.note("note: \(Formatting.count(namesakes.count, "other live asset")) "
+                              + "\(namesakes.count == 1 ? "is" : "are") named '\(asset.name)' ("
+                              + namesakes.map { $0.id.lowercasedText }.joined(separator: ", ")
+                              + "): events naming it now match \(namesakes.count == 1 ? "both" : "all")")
+            }
+        }
         return 0
     }
 

@@ -509,6 +509,31 @@ struct CommandLineEndToEndTests {
     /// An address inside a network's range is shown with that network,
     /// the longest prefix first, as events with it are enriched (it read
     /// "held by no asset" alone).
+    /// A revoked asset keeps its history, and `atoms show` says that it is
+    /// revoked, so its name beside an atom is not read as what enriches.
+    @Test func atomsShowSaysAHolderIsRevoked() throws {
+        guard let cli = try H.make("atoms-revoked") else { return }
+        defer { cli.remove() }
+        let created = try cli.run(["assets", "create", "--category", "host", "--name", "OLD-01",
+                                   "--atom", "hostname=old-01"])
+        #expect(created.status == 0)
+        let uuid = try #require(created.outputLines.last)
+        #expect(try cli.run(["assets", "revoke", "OLD-01"]).status == 0)
+        let shown = try cli.run(["atoms", "show", "old-01"])
+        #expect(shown.outputText.contains("held at") && shown.outputText.contains(
+            "revoked: events are not enriched with it)"), "\(shown.outputText)")
+        let json = try cli.run(["atoms", "show", "old-01", "--json"]).outputLines
+            .compactMap(H.object).first
+        #expect((json?["holders"] as? [[String: Any]])?.first?["revoked"] as? Bool == true)
+        // A new asset of the name made meanwhile: unrevoking says both match.
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "old-01"])
+            .status == 0)
+        let back = try cli.run(["assets", "unrevoke", uuid])
+        #expect(back.status == 0, "\(back.standardError)")
+        #expect(back.standardError.contains("1 other live asset is named 'OLD-01'"),
+                "\(back.standardError)")
+    }
+
     @Test func atomsShowNamesTheNetworksAroundAnAddress() throws {
         guard let cli = try H.make("atoms-networks") else { return }
         defer { cli.remove() }
