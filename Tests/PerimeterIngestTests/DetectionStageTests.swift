@@ -85,6 +85,13 @@ struct DetectionStageTests {
             return path
         }
 
+        /// Settings that load one rule file of `text`.
+        func settings(ruleFile name: String, _ text: String) throws -> DetectionSettings {
+            var settings = DetectionSettings()
+            settings.rulePaths = [try write(name, text)]
+            return settings
+        }
+
         /// Ingests `lines` as a file through a pipeline with the stage attached.
         @discardableResult
         func ingest(_ lines: [String], file: String, window: Duration = .seconds(1800),
@@ -349,8 +356,7 @@ struct DetectionStageTests {
     @Test("keywords search the event's own strings, not its enrichment")
     func keywordsIgnoreEnrichment() throws {
         let fixture = try Fixture()
-        var settings = DetectionSettings()
-        settings.rulePaths = [try fixture.write("keywords.yml", """
+        let settings = try fixture.settings(ruleFile: "keywords.yml", """
             title: Unrated word
             id: keyword-unrated
             taxonomy: ecs
@@ -358,7 +364,7 @@ struct DetectionStageTests {
             detection:
                 words: [unrated, vip-lab]
                 condition: words
-            """)]
+            """)
         let summary = try fixture.ingest([
             Self.signIn("ws-vip-3", at: "11:00"),
             #"{"@timestamp":"2024-05-01T11:05:00Z","message":"scan: 3 unrated findings","#
@@ -440,8 +446,7 @@ struct DetectionStageTests {
     /// rule can ask for that, as the enriched event shows it.
     @Test func aRuleCanReadTheAmbiguousMark() throws {
         let fixture = try Fixture()
-        var settings = DetectionSettings()
-        settings.rulePaths = [try fixture.write("ambiguous.yml", """
+        let settings = try fixture.settings(ruleFile: "ambiguous.yml", """
             title: Ambiguous enrichment
             id: ambiguous-mark
             taxonomy: ecs
@@ -449,7 +454,7 @@ struct DetectionStageTests {
                 selection:
                     sekoiaio.any_asset.ambiguous: true
                 condition: selection
-            """)]
+            """)
         // Two machines of one short name in two domains: an event naming
         // the short name alone is theirs both, and ambiguous.
         let summary = try fixture.ingest([Self.signIn("ws-vip-3", at: "11:00"),
