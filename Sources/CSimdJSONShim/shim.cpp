@@ -29,6 +29,13 @@ const char *pj_active_kernel(void) {
     return get_active_implementation()->name().data();
 }
 
+#define PJ_TEXT_(x) #x
+#define PJ_TEXT(x) PJ_TEXT_(x)
+
+const char *pj_library_version(void) {
+    return PJ_TEXT(SIMDJSON_VERSION);
+}
+
 namespace {
 
 // MARK: - Selection table

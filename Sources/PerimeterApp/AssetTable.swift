@@ -4,14 +4,21 @@ import PerimeterModel
 
 /// Plain-text views of assets for the terminal.
 enum AssetTable {
+    /// The list's table; its atoms are those each asset holds `now` (an
+    /// observed address ends `addressExpiry` after its last sighting, as
+    /// `atoms show` says: listed as held, one that ended years ago read as
+    /// the host's address today).
     static func render(_ assets: [Asset], attachments: [AssetID: [Attachment]],
-                       bounds: CriticalityBounds) -> String {
+                       bounds: CriticalityBounds, addressExpiry: Duration,
+                       now: EventTime = EventTime(Date())) -> String {
         let header = ["NAME", "CATEGORY", "SUB", "CRIT", "TAGS", "SOURCE", "REVIEWED", "LAST SEEN",
                       "ATOMS"]
         var rows: [[String]] = [header]
         for asset in assets {
             let crit = asset.criticality.map { "\($0.value) \(bounds.display($0).rawValue)" } ?? "unrated"
-            let open = (attachments[asset.id] ?? []).filter { $0.to == nil }
+            let open = (attachments[asset.id] ?? []).filter {
+                $0.to == nil && $0.end(addressExpiry: addressExpiry) > now
+            }
             var atoms = open.prefix(3).map { "\($0.key.atom.type.rawValue):\($0.key.atom.value)" }
                 .joined(separator: " ")
             if open.count > 3 { atoms += " +\(open.count - 3)" }

@@ -138,8 +138,9 @@ enum AssetsCommand {
             noteCount()
             return 0
         }
-        print(Terminal.readable(AssetTable.render(assets, attachments: attachments,
-                                                  bounds: configuration.criticalityBounds)))
+        print(Terminal.readable(AssetTable.render(
+            assets, attachments: attachments, bounds: configuration.criticalityBounds,
+            addressExpiry: configuration.inventory.addressExpiry)))
         let shown = assets.isEmpty ? "" : " (showing \(query.offset + 1)–\(query.offset + assets.count))"
         print(Formatting.count(total, "matching asset") + shown)
         return 0

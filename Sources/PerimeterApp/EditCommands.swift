@@ -295,7 +295,8 @@ enum EditCommands {
             .init(name: "--limit", valueName: "N",
                   help: "The latest N entries, oldest first (default 100; 0: all)."),
             .init(name: "--after", valueName: "ID",
-                  help: "The N entries after entry ID instead (--json shows ids), to read on."),
+                  help: "The N entries after entry ID instead (each line's first column), "
+                      + "to read on."),
             .init(name: "--json", valueName: nil, help: "One JSON object per line."),
         ],
         example: "perimeter audit --asset DC-01")
@@ -313,8 +314,9 @@ enum EditCommands {
             if arguments.flag("--json") {
                 print(AssetJSON.line(AssetJSON.auditObject(entry)))
             } else {
-                print([record.at.description, record.asset.lowercasedText, record.actor,
-                       record.action, record.before ?? "-", record.after ?? "-"]
+                // The id first: `--after ID` reads on from it.
+                print([String(entry.id), record.at.description, record.asset.lowercasedText,
+                       record.actor, record.action, record.before ?? "-", record.after ?? "-"]
                     .joined(separator: "\t"))
             }
         }

@@ -58,6 +58,7 @@ public enum PerimeterCommandLine {
             case "forget": return try ForgetCommand.run(rest)
             case "bench": return try BenchCommand.run(rest)
             case "version", "--version":
+                guard try VersionCommand.spec.parse(rest) != nil else { return 0 }
                 print(VersionCommand.text)
                 return 0
             default:

@@ -18,6 +18,7 @@ public final class EventParser {
 
     /// The SIMD kernel simdjson chose for this CPU ("icelake", "haswell"…).
     public static var activeKernel: String { String(cString: pj_active_kernel()) }
+    public static var libraryVersion: String { String(cString: pj_library_version()) }
 
     /// With `collectsAllLeaves`, every leaf is walked and kept with its
     /// dotted path (for `ParsedEvent.forEachLeaf`); otherwise only the

@@ -123,7 +123,7 @@ public final class InventoryEditor: Sendable {
                 let map = object["filter"] as? [String: Any] ?? [:]
                 filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
                                                community: community,
-                                               bounds: await service.configuration
+                                               bounds: service.configuration
                                                    .criticalityBounds)
             }
             let job = try await service.createJob(action, filter: filter, ids: ids,

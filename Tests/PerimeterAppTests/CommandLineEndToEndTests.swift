@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterInventory
 import PerimeterSQLite
 import PerimeterStore
 import PerimeterTestSupport
@@ -534,6 +535,27 @@ struct CommandLineEndToEndTests {
                 "\(back.standardError)")
     }
 
+    /// The list's ATOMS column holds what each asset holds now: an address
+    /// last seen years ago has ended (the address expiry), as `atoms show`
+    /// says, and is not listed as the host's address.
+    @Test func theListShowsTheAtomsHeldNow() throws {
+        guard let cli = try H.make("list-atoms-now") else { return }
+        defer { cli.remove() }
+        let recent = EventTime(Date()).description
+        // On the real clock (no --now): the list asks about now.
+        let events = try cli.directory.write("events.ndjson", [
+            #"{"@timestamp":"2024-05-01T08:00:00Z","host":{"name":"old-pc","ip":"10.1.1.1"}}"#,
+            #"{"@timestamp":"\#(recent)","host":{"name":"new-pc","ip":"10.1.1.2"}}"#,
+        ].joined(separator: "\n") + "\n")
+        let ingest = try cli.run(["ingest", "--no-output", "--lateness", "3650d", events])
+        #expect(ingest.status == 0, "\(ingest.standardError)")
+        let table = try cli.run(["assets", "list"]).outputLines
+        let old = try #require(table.first { $0.hasPrefix("old-pc") })
+        let new = try #require(table.first { $0.hasPrefix("new-pc") })
+        #expect(old.contains("hostname:old-pc") && !old.contains("10.1.1.1"), "\(old)")
+        #expect(new.contains("ipv4:10.1.1.2"), "\(new)")
+    }
+
     @Test func atomsShowNamesTheNetworksAroundAnAddress() throws {
         guard let cli = try H.make("atoms-networks") else { return }
         defer { cli.remove() }
@@ -703,6 +725,10 @@ struct CommandLineEndToEndTests {
         #expect(next.compactMap { $0["id"] as? Int } == [ids[1]])
         // 0 is every entry, as `assets list --limit 0` is every asset.
         #expect(try entries(["--limit", "0"]).compactMap { $0["id"] as? Int } == ids)
+        // The text lines start with the id that --after takes.
+        let text = try cli.run(["audit"]).outputLines
+        #expect(text.map { $0.split(separator: "\t").first.map(String.init) }
+                == ids.map { String($0) }, "\(text)")
         // An empty tag is refused, not dropped unsaid, and writes nothing.
         let emptyTag = try cli.run(["assets", "update", "AU-01", "--add-tag", ""])
         #expect(emptyTag.status != 0)

@@ -14,6 +14,8 @@ extern "C" {
 
 /* Name of the simdjson kernel chosen at run time (icelake, haswell, ...). */
 const char *pj_active_kernel(void);
+/// The simdjson release the shim was built with (its SIMDJSON_VERSION).
+const char *pj_library_version(void);
 
 typedef struct pj_parser pj_parser;
 
