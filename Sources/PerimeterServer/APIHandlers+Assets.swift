@@ -48,8 +48,14 @@ extension APIHandlers {
         return response
     }
 
+    /// One asset; with `If-None-Match` naming its current version, 304 and
+    /// no body (a client that keeps the asset need not read it again).
     func getAsset(_ context: APIContext) async throws -> HTTPResponse {
-        try await assetResponse(try context.uuid(), community: context.community)
+        let response = try await assetResponse(try context.uuid(), community: context.community)
+        let wanted = context.request.headers.values(for: "If-None-Match")
+        guard !wanted.isEmpty, let current = response.headers["ETag"],
+              IfMatchCondition.weaklyNames(current, in: wanted) else { return response }
+        return HTTPResponse(status: 304, headers: ["ETag": current])
     }
 
     func createAsset(_ context: APIContext) async throws -> HTTPResponse {

@@ -65,6 +65,18 @@ struct IfMatchCondition: Sendable, Equatable {
         anyVersion || tags.contains(tag)
     }
 
+    /// Whether `If-None-Match` values name `tag`: `*`, or the tag with or
+    /// without `W/` (that header compares weakly, RFC 9110 §13.1.2). A
+    /// malformed value names nothing: the asset is sent.
+    static func weaklyNames(_ tag: String, in values: [String]) -> Bool {
+        values.contains { value in
+            value.split(separator: ",").contains { item in
+                let trimmed = item.trimmingCharacters(in: .whitespaces)
+                return trimmed == "*" || trimmed == tag || trimmed == "W/" + tag
+            }
+        }
+    }
+
     /// Reads one header value: `*`, or entity tags separated by commas
     /// (empty members allowed, as in every HTTP list).
     private mutating func read(_ value: String) throws(HTTPError) {

@@ -244,6 +244,15 @@ enum OpenAPIDocument {
                 if !description.isEmpty { parameter["description"] = description }
                 parameters.append(parameter)
             }
+            let isAssetRead = route.method == .get && route.response == "Asset"
+            if isAssetRead {
+                parameters.append([
+                    "name": "If-None-Match", "in": "header", "required": false,
+                    "schema": ["type": "string"],
+                    "description": "The asset's ETag as last read: 304 and no body while it "
+                        + "is still the current version.",
+                ])
+            }
             if route.conditional {
                 parameters.append([
                     "name": "If-Match", "in": "header", "required": false,
@@ -285,6 +294,10 @@ enum OpenAPIDocument {
                     ]],
                 ],
             ]
+            if isAssetRead {
+                responses["304"] = ["description": "Not modified: If-None-Match names the "
+                                        + "asset's current version."]
+            }
             if route.conditional {
                 responses["412"] = ["description": "If-Match names another version than the "
                                         + "asset's current one (its ETag is in the answer)."]

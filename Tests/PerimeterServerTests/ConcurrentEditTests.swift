@@ -67,6 +67,17 @@ struct ConcurrentEditTests {
                                         json: ["description": "domain controller"],
                                         headers: ["If-Match": "*"])
         #expect(any.status == 200, "\(any.text)")
+        // A client keeping the asset asks whether it changed: 304 while the
+        // version it holds is current (weak tags compare too), the asset
+        // when not.
+        let current = try await asset(server, uuid).etag
+        let kept = try await server.call("GET", "/v1/assets/\(uuid)", as: "acme/reader",
+                                         headers: ["If-None-Match": "W/" + current])
+        #expect(kept.status == 304 && kept.body.isEmpty && kept.headers["etag"] == current,
+                "\(kept.status) \(kept.text)")
+        let changed = try await server.call("GET", "/v1/assets/\(uuid)", as: "acme/reader",
+                                            headers: ["If-None-Match": first])
+        #expect(changed.status == 200 && changed.headers["etag"] == current)
         // Without If-Match the change is made, as before.
         let plain = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
                                           json: ["criticality": 80])
