@@ -11,7 +11,7 @@ enum RulesCommands {
     static let help = """
         USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none] [--config FILE]
                perimeter rules test RULE EVENTS... [--json] [--mapping FILE|none] [--unmapped]
-                                    [--config FILE]
+                                    [--filters PATH]... [--config FILE]
                                     [--db FILE [--community NAME] [--entity NAME] [--now TIME]]
 
         check   Parses and compiles Sigma rules and filters (files or folders, read
@@ -26,10 +26,12 @@ enum RulesCommands {
                 (file is "-" for standard input). Like an ingest, it runs the compiled
                 rules only: a compiled-unmapped rule names fields or a log source
                 outside the mapping, so on ECS events its tests read absent fields
-                ('not selection' then matches everything). Alert filters are not
-                applied: it shows every match, as an ingest sees them before its
-                filters. Up to 50 rules, it also counts the events whose detection
-                holds but that a rule's log source keeps out (a note per rule).
+                ('not selection' then matches everything). It shows every match, as
+                an ingest sees them before its alert filters; with --filters (or
+                filters among RULE's files), a match a filter would suppress says
+                which (in --json, "suppressed_by"). Up to 50 rules, it also counts
+                the events whose detection holds but that a rule's log source keeps
+                out (a note per rule).
 
         --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
                         mapping; 'none' keeps field names as written and ignores log
@@ -40,6 +42,9 @@ enum RulesCommands {
                         |expand its values, its detection.mapping the mapping.
         --unmapped      (test) Runs the compiled-unmapped rules too, their matches marked
                         "compiled-unmapped" (in --json, "status": "compiled-unmapped").
+        --filters PATH  (test) Alert filters (a file or folder, repeatable) to try on the
+                        matches, as an ingest's --filters: each match they would suppress
+                        is shown, marked with the filter.
         --db FILE       (test) Gives each event the asset fields an ingest into that store
                         would give it (sekoiaio.any_asset.*, sekoiaio.assets.*): the events go
                         through discovery with the community's rules and are matched as of
@@ -68,6 +73,7 @@ enum RulesCommands {
             return 0
         }
         var positional: [String] = []
+        var filterPaths: [String] = []
         var json = false
         var runsUnmapped = false
         var mapping: MappingChoice?
@@ -81,6 +87,10 @@ enum RulesCommands {
             case "--help", "-h":
                 print(help)
                 return 0
+            case "--filters":
+                guard index + 1 < arguments.count else { return usage("--filters needs a PATH") }
+                index += 1
+                filterPaths.append(arguments[index])
             case "--mapping":
                 guard index + 1 < arguments.count else { return usage("--mapping needs a FILE") }
                 index += 1
@@ -113,7 +123,8 @@ enum RulesCommands {
         switch command {
         case "check":
             guard !positional.isEmpty else { return usage("rules check needs at least one PATH") }
-            if let option = inventory.values.keys.sorted().first(where: { $0 != "--config" }) {
+            if let option = inventory.values.keys.sorted().first(where: { $0 != "--config" })
+                ?? (filterPaths.isEmpty ? nil : "--filters") {
                 return usage("\(option) is for 'rules test'")
             }
             return check(paths: positional, json: json, rules: rules)
@@ -126,8 +137,8 @@ enum RulesCommands {
                let other = inventory.values.keys.sorted().first(where: { $0 != "--config" }) {
                 return usage("\(other) names the scope of the store given with --db")
             }
-            return test(rulePath: positional[0], eventsPaths: Array(positional.dropFirst()),
-                        json: json, rules: rules,
+            return test(rulePath: positional[0], filterPaths: filterPaths,
+                        eventsPaths: Array(positional.dropFirst()), json: json, rules: rules,
                         runsUnmapped: runsUnmapped || rules.runsUnmapped, inventory: inventory)
         default:
             return usage("unknown subcommand '\(command)'; expected check or test")
@@ -235,12 +246,21 @@ enum RulesCommands {
     /// log source keeps out.
     static let logSourceCheckLimit = 50
 
-    private static func test(rulePath: String, eventsPaths: [String], json: Bool,
+    private static func test(rulePath: String, filterPaths: [String], eventsPaths: [String],
+                             json: Bool,
                              rules: RuleChoice, runsUnmapped: Bool,
                              inventory: InventoryChoice) -> Int32 {
-        let set: RuleSet
+        for path in filterPaths where !FileManager.default.fileExists(atPath: path) {
+            return fail("cannot read the filters '\(path)': no such file or folder")
+        }
+        var set: RuleSet
         do {
             set = try rules.load([rulePath])
+            // Filters from elsewhere: what they hold besides filters is not
+            // the rule under test.
+            let given = try rules.load(filterPaths)
+            set.filters += given.filters
+            set.reports += given.reports.filter(\.isFilter)
         } catch {
             return fail(error.message)
         }
@@ -274,6 +294,7 @@ enum RulesCommands {
         }
         var matchedEvents = 0
         var matchedByCompiled = 0
+        var suppressed = 0
         // For a few rules (the one being written), the events whose
         // detection holds but whose log source keeps them out are counted:
         // otherwise they read as plain misses. Every rule on every event
@@ -330,9 +351,12 @@ enum RulesCommands {
                         matchedByCompiled += 1
                     }
                     for ruleIndex in indices {
+                        let filter = engine.filters.isEmpty ? nil
+                            : engine.suppressingFilter(ofRule: ruleIndex, event: record)
+                        if filter != nil { suppressed += 1 }
                         printMatch(engine: engine, ruleIndex: ruleIndex, record: record,
                                    file: eventsPath, line: lineNumber, namesFile: namesFiles,
-                                   json: json)
+                                   json: json, suppressedBy: filter)
                     }
                 }
             } catch let error as InputError {
@@ -353,7 +377,10 @@ enum RulesCommands {
         }
         let split = runsUnmapped && unmapped > 0
             ? " (\(Formatting.count(matchedByCompiled)) by compiled rules)" : ""
-        let summary = "\(matchedEvents) of \(eventCount) events matched\(split); "
+        let filtered = engine.filters.isEmpty ? ""
+            : "; \(Formatting.count(suppressed)) match\(suppressed == 1 ? "" : "es") a filter "
+                + "would suppress"
+        let summary = "\(matchedEvents) of \(eventCount) events matched\(split)\(filtered); "
             + Formatting.count(problems, "problem")
         // The matches went to standard output through its buffer: out first,
         // so that the two streams sent to one file keep their order.
@@ -365,7 +392,8 @@ enum RulesCommands {
     /// Prints one rule's match on one event, with why it matched.
     private static func printMatch(engine: DetectionEngine, ruleIndex: Int,
                                    record: DetectionRecord, file: String, line: Int,
-                                   namesFile: Bool, json: Bool) {
+                                   namesFile: Bool, json: Bool,
+                                   suppressedBy filter: CompiledFilter? = nil) {
         let rule = engine.rules[ruleIndex]
         let why = engine.explain(ruleIndex: ruleIndex, event: record)
         let isUnmapped = rule.status == .compiledUnmapped
@@ -381,10 +409,16 @@ enum RulesCommands {
                 ("why", .raw("[" + reasons.joined(separator: ",") + "]")),
             ]
             if isUnmapped { members.append(("status", .string("compiled-unmapped"))) }
+            if let filter {
+                members.append(("suppressed_by", .string(filter.id.isEmpty ? filter.title
+                                                         : filter.id)))
+            }
             print(jsonObject(members))
         } else {
             print("\(namesFile ? "\(file):\(line)" : "line \(line)"): \(rule.title) (\(rule.id))"
-                  + (isUnmapped ? " [compiled-unmapped]" : ""))
+                  + (isUnmapped ? " [compiled-unmapped]" : "")
+                  + (filter.map { " [suppressed by filter \($0.title)"
+                      + ($0.id.isEmpty ? "" : " (\($0.id))") + "]" } ?? ""))
             for item in why {
                 let value = item.value.map { " ← '\($0)'" } ?? ""
                 print("    \(item.selection): \(item.test)\(value)")

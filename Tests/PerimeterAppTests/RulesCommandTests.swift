@@ -413,5 +413,41 @@ struct RulesCommandTests {
         #expect(matches(tested) == ["1 cli-unmapped compiled-unmapped",
                                     "2 cli-unmapped compiled-unmapped"])
     }
+
+    /// `rules test --filters` tries alert filters on the matches: every
+    /// match is still shown, and one a filter would suppress says which.
+    @Test func filtersAreTriedOnTheMatches() throws {
+        guard let cli = try CommandLineHarness.make("rules-filters") else { return }
+        defer { cli.remove() }
+        try cli.directory.write("failed.yml", Self.failedLogon)
+        try cli.directory.write("lab.yml", """
+            title: The lab host fails on purpose
+            id: filter-lab
+            filter:
+                rules: [cli-failed-logon]
+                selection:
+                    host.name: lab-01
+                condition: selection
+            """)
+        try cli.directory.write("events.ndjson", [
+            #"{"event":{"code":"4625","category":["authentication"]},"host":{"name":"lab-01"}}"#,
+            #"{"event":{"code":"4625","category":["authentication"]},"host":{"name":"dc-01"}}"#,
+        ].joined(separator: "\n") + "\n")
+        let tested = try cli.binary.run(["rules", "test", "failed.yml", "events.ndjson", "--json",
+                                         "--filters", "lab.yml"], in: cli.directory.url)
+        #expect(tested.status == 0, "\(tested.standardError)")
+        let lines = tested.outputLines.compactMap(CommandLineHarness.object)
+        #expect(lines.map { $0["line"] as? Int } == [1, 2])
+        #expect(lines.map { $0["suppressed_by"] as? String } == ["filter-lab", nil])
+        #expect(tested.standardError.contains("2 of 2 events matched; 1 match a filter would "
+                                              + "suppress; 0 problems"), "\(tested.standardError)")
+        let text = try cli.binary.run(["rules", "test", "failed.yml", "events.ndjson",
+                                       "--filters", "lab.yml"], in: cli.directory.url)
+        #expect(text.outputText.contains("[suppressed by filter The lab host fails on purpose "
+                                         + "(filter-lab)]"), "\(text.outputText)")
+        let check = try cli.binary.run(["rules", "check", "failed.yml", "--filters", "lab.yml"],
+                                       in: cli.directory.url)
+        #expect(check.status == 2)
+    }
 }
 
