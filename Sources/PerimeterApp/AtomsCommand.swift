@@ -144,7 +144,7 @@ enum AtomsCommand {
             for attachment in timeline {
                 text.append("    \(interval(attachment, addressExpiry: expiry))  "
                             + "\(names[attachment.asset] ?? "?")  \(attachment.kind.rawValue)  "
-                            + "from \(attachment.origin)")
+                            + Self.origin(attachment.origin))
             }
             if !activity.isEmpty {
                 text.append("  weekly activity: " + activity.suffix(8)
@@ -158,6 +158,13 @@ enum AtomsCommand {
                                     : text.joined(separator: "\n")))
         }
         return 0
+    }
+
+    /// Where an interval comes from, for a line of text: an event's place
+    /// (`from events.ndjson:13`), or what a person did (`confirmed by
+    /// cli`, `created by import:x.csv`), which reads without the "from".
+    static func origin(_ text: String) -> String {
+        text.hasPrefix("confirmed by ") || text.hasPrefix("created by ") ? text : "from " + text
     }
 
     /// The network ranges that hold an address (at any time; the caller
