@@ -205,22 +205,11 @@ enum AtomsCommand {
 
     /// Every reading of a value as an atom of one of the types.
     static func normalizedCandidates(_ value: String, types: [AtomType]) -> [Atom] {
-        let normalizer = AtomNormalizer.standard
         var atoms: [Atom] = []
         for type in types {
-            let atom: Atom? = switch type {
-            case .ipv4, .ipv6: normalizer.address(value).flatMap { $0.type == type ? $0 : nil }
-            case .hostname: normalizer.hostname(value)
-            case .fqdn: normalizer.fqdn(value)
-            case .username: normalizer.username(value)
-            case .email: normalizer.email(value)
-            case .sid: normalizer.sid(value)
-            case .mac: normalizer.mac(value)
-            case .hostID: normalizer.hostID(value)
-            case .agentID: normalizer.agentID(value)
-            case .cidr: (try? CIDRRange(parsing: value))?.atom
+            if let atom = AtomNormalizer.standard.atom(value, as: type), !atoms.contains(atom) {
+                atoms.append(atom)
             }
-            if let atom, !atoms.contains(atom) { atoms.append(atom) }
         }
         return atoms
     }

@@ -257,10 +257,12 @@ enum RulesCommands {
         do {
             set = try rules.load([rulePath])
             // Filters from elsewhere: what they hold besides filters is not
-            // the rule under test.
-            let given = try rules.load(filterPaths)
-            set.filters += given.filters
-            set.reports += given.reports.filter(\.isFilter)
+            // the rule under test. (None given, nothing is read again.)
+            if !filterPaths.isEmpty {
+                let given = try rules.load(filterPaths)
+                set.filters += given.filters
+                set.reports += given.reports.filter(\.isFilter)
+            }
         } catch {
             return fail(error.message)
         }

@@ -113,7 +113,8 @@ extension Inventory {
                     + "it as confirmed")
         }
         // Confirming an atom the asset holds as confirmed changes nothing.
-        var changed = true
+        let heldConfirmed = !open.isEmpty
+            && !open.contains { attachments[Int($0)].kind == .observed }
         if let observed = open.first(where: { attachments[Int($0)].kind == .observed }) {
             update(observed) { $0.kind = .confirmed }
         } else if open.isEmpty {
@@ -129,14 +130,10 @@ extension Inventory {
             // asset too (docs/limitations.md); a person cannot date it.
             attach(key, to: id, kind: .confirmed, from: .distantPast,
                    origin: "confirmed by \(actor)")
-        } else {
-            changed = false
         }
-        if let index = rejected.firstIndex(of: RejectedAtom(asset: id, atom: atom)) {
-            rejected.remove(at: index)
-            changed = true
-        }
-        if changed { noteEdit(of: id, at: time) }
+        let index = rejected.firstIndex(of: RejectedAtom(asset: id, atom: atom))
+        if let index { rejected.remove(at: index) }
+        if !heldConfirmed || index != nil { noteEdit(of: id, at: time) }
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
                                          after: AssetSummary.atom(atom)))
     }

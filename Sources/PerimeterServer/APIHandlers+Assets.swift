@@ -232,7 +232,7 @@ extension InventoryService {
                 // An export imported back unchanged changes nothing, and
                 // records nothing in the audit trail.
                 if update.asset != stored || !update.confirmedAtoms.isEmpty {
-                    if let exported = row.updatedAt { try Self.check(exported, of: stored) }
+                    if let exported = row.updatedAt { try Self.checkExportedVersion(exported, of: stored) }
                     updates.append(update)
                 } else {
                     outcome.unchanged += 1
@@ -272,7 +272,7 @@ extension InventoryService {
     /// written, it would put back what the row held then over a change its
     /// author never saw (another analyst's edit, a bulk action, discovery).
     /// An unchanged row passes, as does one without `updated_at`.
-    private static func check(_ exported: EventTime, of stored: Asset) throws {
+    private static func checkExportedVersion(_ exported: EventTime, of stored: Asset) throws {
         let current = EventTime(stored.updatedAt)
         guard current != exported else { return }
         // The row's own time is not quoted: the API takes a request's

@@ -298,25 +298,14 @@ public struct AssetDraftBuilder: Sendable {
             throw RowProblem(column: column, message: "\(category.withArticle) holds "
                              + ListFormatting.disjunction(allowed.map(\.rawValue)) + " atoms, not \(type.rawValue)")
         }
-        let atom: Atom?
-        switch type {
-        case .ipv4, .ipv6:
-            atom = normalizer.address(value).flatMap { $0.type == type ? $0 : nil }
-        case .hostname: atom = normalizer.hostname(value)
-        case .fqdn: atom = normalizer.fqdn(value)
-        case .username: atom = normalizer.username(value)
-        case .email: atom = normalizer.email(value)
-        case .sid: atom = normalizer.sid(value)
-        case .mac: atom = normalizer.mac(value)
-        case .hostID: atom = normalizer.hostID(value)
-        case .agentID: atom = normalizer.agentID(value)
-        case .cidr:
-            // Its own reason: a range with host bits set names the network
-            // it meant ("did you mean '10.0.0.0/8'").
-            do { atom = try CIDRRange(parsing: value).atom } catch {
+        // A range's own reason: one with host bits set names the network
+        // it meant ("did you mean '10.0.0.0/8'").
+        if type == .cidr {
+            do { _ = try CIDRRange(parsing: value) } catch {
                 throw RowProblem(column: column, message: error.message)
             }
         }
+        let atom = normalizer.atom(value, as: type)
         guard let atom else {
             // An address that parses is one that is never an atom; one that
             // does not is no address (a typo read as "loopback" misled).

@@ -53,14 +53,12 @@ public enum AssetRowReader {
                 let list = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }
                 switch column {
-                case "uuid": row.uuid = Self.givenUUID(value)
+                case "uuid": row.uuid = Self.nonBlank(value)
                 case "updated_at":
-                    guard let time = Self.givenTime(value) else { break }
-                    guard let parsed = EventTime(parsing: time) else {
-                        rows.append((record.line, .failure(Self.malformedTime)))
+                    do { row.updatedAt = try Self.exportedTime(value) } catch {
+                        rows.append((record.line, .failure(error)))
                         continue records
                     }
-                    row.updatedAt = parsed
                 case "name": row.name = value
                 case "category": row.category = value
                 case "subcategory": row.subcategory = value
@@ -205,22 +203,23 @@ public enum AssetRowReader {
         return rows
     }
 
-    /// A uuid cell or field as given; nil when blank (no uuid: a new asset).
-    static func givenUUID(_ text: String) -> String? {
+    /// A cell or field as given; nil when blank (a blank uuid: a new asset).
+    static func nonBlank(_ text: String) -> String? {
         text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : text
     }
 
-    /// An `updated_at` cell or field as given, trimmed; nil when blank.
-    static func givenTime(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        return trimmed.isEmpty ? nil : trimmed
+    /// An `updated_at` cell or field: nil when blank, refused when it is no
+    /// time. Checked on every row, a new asset's too, where it is otherwise
+    /// unused: a typo is a typo.
+    static func exportedTime(_ text: String) throws(RowProblem) -> EventTime? {
+        guard nonBlank(text) != nil else { return nil }
+        guard let time = EventTime(parsing: text.trimmingCharacters(in: .whitespaces)) else {
+            throw RowProblem(column: "updated_at", message: "updated_at is not a time: an export "
+                             + "writes it as 2026-12-05T09:30:00.000Z (an empty cell updates "
+                             + "the asset whatever changed since)")
+        }
+        return time
     }
-
-    /// An `updated_at` that is no time. Checked on every row, a new
-    /// asset's too, where it is otherwise unused: a typo is a typo.
-    static let malformedTime = RowProblem(
-        column: "updated_at", message: "updated_at is not a time: an export writes it as "
-            + "2026-12-05T09:30:00.000Z (an empty cell updates the asset whatever changed since)")
 
     /// Whether an atom of an export's list is no atom of the asset now: its
     /// interval ended (an export lists the atoms an asset held and no
@@ -274,10 +273,9 @@ public enum AssetRowReader {
             wrongType = wrongType ?? RowProblem(column: key, message: "\(key) must be text")
             return nil
         }
-        row.uuid = textField("uuid").flatMap(Self.givenUUID)
-        if let time = textField("updated_at").flatMap(Self.givenTime) {
-            guard let parsed = EventTime(parsing: time) else { return .failure(malformedTime) }
-            row.updatedAt = parsed
+        row.uuid = textField("uuid").flatMap(Self.nonBlank)
+        do { row.updatedAt = try textField("updated_at").flatMap(Self.exportedTime) } catch {
+            return .failure(error)
         }
         row.name = textField("name")
         row.category = textField("category")

@@ -181,11 +181,9 @@ extension InventoryService {
         do {
             return try store.asset(named: reference, community: community).id
         } catch let error as StoreError where error.code == .notFound {
-            let normalizer = AtomNormalizer.standard
-            let readings = [normalizer.hostname(reference), normalizer.fqdn(reference),
-                            normalizer.address(reference), normalizer.username(reference)]
+            let types: [AtomType] = [.hostname, .fqdn, .ipv4, .ipv6, .username]
             var holders: [AssetID] = []
-            for atom in readings.compactMap({ $0 }) {
+            for atom in types.compactMap({ AtomNormalizer.standard.atom(reference, as: $0) }) {
                 for id in inventory.holders(of: atom, in: ScopeKey(community: community),
                                             at: EventTime(Date())) where !holders.contains(id) {
                     holders.append(id)

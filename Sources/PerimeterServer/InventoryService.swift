@@ -142,7 +142,7 @@ actor InventoryService {
     func update(_ id: AssetID, community: String, patch: AssetPatch, actor: String,
                 ifMatch condition: IfMatchCondition? = nil) throws -> Asset {
         var asset = try existing(id, community: community)
-        try Self.check(condition, on: asset)
+        try Self.checkIfMatch(condition, on: asset)
         let builder = try AssetDraftBuilder(store: store, community: community)
         let before = asset
         try patch.apply(to: &asset, builder: builder)
@@ -158,7 +158,7 @@ actor InventoryService {
     func setRevoked(_ id: AssetID, _ revoked: Bool, community: String, actor: String,
                     ifMatch condition: IfMatchCondition? = nil) throws -> Asset {
         var asset = try existing(id, community: community)
-        try Self.check(condition, on: asset)
+        try Self.checkIfMatch(condition, on: asset)
         guard asset.isRevoked != revoked else { return asset }
         asset.isRevoked = revoked
         asset.noteChange(at: now)
@@ -170,7 +170,7 @@ actor InventoryService {
 
     func curate(_ id: AssetID, community: String, atom: Atom, confirming: Bool,
                 actor: String, ifMatch condition: IfMatchCondition? = nil) throws {
-        try Self.check(condition, on: try existing(id, community: community))
+        try Self.checkIfMatch(condition, on: try existing(id, community: community))
         do {
             if confirming {
                 try inventory.confirm(atom, on: id, actor: actor, at: EventTime(now))
@@ -191,7 +191,7 @@ actor InventoryService {
     /// the client reads the asset again rather than overwrite a change it
     /// never saw. Checked here, on the inventory's asset, in the same
     /// isolation as the change itself.
-    static func check(_ condition: IfMatchCondition?, on asset: Asset) throws {
+    static func checkIfMatch(_ condition: IfMatchCondition?, on asset: Asset) throws {
         guard let condition else { return }
         let current = AssetVersion.entityTag(of: asset)
         guard !condition.holds(forCurrent: current) else { return }

@@ -404,14 +404,14 @@ import Testing
         let address = Fixture.ip("10.50.0.2")
         inventory.feed([Fixture.host("laptop-c", at: Fixture.clock("09:00"), ips: ["10.50.0.2"]),
                         Fixture.host("srv-12", at: Fixture.clock("09:01"))])
-        func host(_ name: String) throws -> AssetID {
-            try #require(inventory.holders(of: Fixture.hostname(name), in: Fixture.scope,
-                                           at: Fixture.clock("09:30")).first)
+        let holders = ["srv-12", "laptop-c"].map {
+            inventory.holders(of: Fixture.hostname($0), in: Fixture.scope,
+                              at: Fixture.clock("09:30")).first
         }
-        try inventory.confirm(address, on: try host("srv-12"), actor: "analyst",
-                              at: Fixture.clock("09:05"))
+        let server = try #require(holders[0]), laptop = try #require(holders[1])
+        try inventory.confirm(address, on: server, actor: "analyst", at: Fixture.clock("09:05"))
         #expect(throws: CurationError.self) {
-            try inventory.confirm(address, on: try host("laptop-c"), actor: "analyst",
+            try inventory.confirm(address, on: laptop, actor: "analyst",
                                   at: Fixture.clock("09:10"))
         }
         #expect(inventory.holderNames(address, at: Fixture.clock("09:30")).contains("srv-12"))

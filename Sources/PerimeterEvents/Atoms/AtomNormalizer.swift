@@ -39,6 +39,25 @@ public struct AtomNormalizer: Sendable {
     /// The normalizer with the standard placeholders only.
     public static let standard = AtomNormalizer()
 
+    /// A value a person typed, read as an atom of `type`; nil when it is
+    /// none (an address of the other family, a placeholder, a malformed
+    /// range). The one reading of typed values: `atoms show`, `forget`, an
+    /// import's atoms and an edit's unknown name all go through it.
+    public func atom(_ value: String, as type: AtomType) -> Atom? {
+        switch type {
+        case .ipv4, .ipv6: address(value).flatMap { $0.type == type ? $0 : nil }
+        case .hostname: hostname(value)
+        case .fqdn: fqdn(value)
+        case .username: username(value)
+        case .email: email(value)
+        case .sid: sid(value)
+        case .mac: mac(value)
+        case .hostID: hostID(value)
+        case .agentID: agentID(value)
+        case .cidr: (try? CIDRRange(parsing: value))?.atom
+        }
+    }
+
     // MARK: - Placeholders
 
     /// Whether the value means "nothing" (case-insensitive, trimmed).
