@@ -35,9 +35,16 @@ enum AlertsCommand {
         example: "perimeter alerts list --min-urgency 75 --since 2024-05-01T00:00:00Z")
 
     static let closeSpec = CommandSpec(
-        name: "alerts close", summary: "Close an open alert: later matches open a new one.",
-        usage: "alerts close ID", options: CommonOptions.store,
-        example: "perimeter alerts close 42")
+        name: "alerts close",
+        summary: "Close open alerts: later matches of their rule on their assets open new ones. "
+            + "Who closed an alert (cli), when and why are kept with it; while `perimeter "
+            + "serve` runs, close alerts through its API (POST /v1/alerts/ID/close).",
+        usage: "alerts close ID... [--reason TEXT]",
+        options: CommonOptions.store + [
+            .init(name: "--reason", valueName: "TEXT",
+                  help: "Why (a false positive, a ticket number); kept with each alert."),
+        ],
+        example: "perimeter alerts close 42 43 --reason 'admin maintenance, ticket 1234'")
 
     static func run(_ raw: [String]) throws -> Int32 {
         try Subcommands(
@@ -138,7 +145,9 @@ enum AlertsCommand {
             lines.append(pad(String(alert.id ?? 0), 8) + pad(urgency, 13)
                          + pad(String(alert.count), 7) + pad(alert.lastTime.description, 26)
                          + AssetTable.clip(alert.ruleTitle, 60)
-                         + (alert.status == .closed ? " (closed)" : ""))
+                         + (alert.status == .closed
+                            ? " (closed" + (alert.closure.map { " by \($0.by)" } ?? "") + ")"
+                            : ""))
             lines.append(String(repeating: " ", count: 54) + AssetTable.clip(assets, 60))
         }
         lines.append("\(alerts.count) alert(s)")
@@ -151,20 +160,40 @@ enum AlertsCommand {
 
     static func close(_ raw: [String]) throws -> Int32 {
         guard let arguments = try closeSpec.parse(raw) else { return 0 }
-        guard arguments.positionals.count == 1, let id = Int64(arguments.positionals[0]) else {
-            throw UsageError("give the id of one alert, as 'alerts list' shows it")
+        guard !arguments.positionals.isEmpty else {
+            throw UsageError("give the ids of the alerts to close, as 'alerts list' shows them")
         }
+        let ids = try arguments.positionals.map { text in
+            guard let id = Int64(text), id > 0 else {
+                throw UsageError("'\(text)' is not an alert id (a number, as 'alerts list' "
+                                 + "shows it)")
+            }
+            return id
+        }
+        var reason = arguments.value("--reason")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if reason?.isEmpty == true { reason = nil }
         let community = try CommonOptions.community(arguments)
         // A running ingest or server holds the open alerts in memory and
         // would add its next matches to the closed one: one writer at a time.
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
         defer { withExtendedLifetime(lock) {} }
-        guard try store.closeAlert(id: id, community: community) else {
-            Terminal.error("cannot close alert \(id): no open alert with this id in community "
-                           + "'\(community)'")
-            return 1
+        let closure = StoredAlert.Closure(at: EventTime(Date()), by: "cli", reason: reason)
+        var failed = false
+        for id in ids {
+            if try store.closeAlert(id: id, community: community, closure: closure) {
+                print("closed alert \(id)")
+                continue
+            }
+            failed = true
+            if let alert = try store.alert(id: id, community: community) {
+                Terminal.error("alert \(id) was already closed" + (alert.closure.map {
+                    ", by \($0.by) at \($0.at)"
+                } ?? ""))
+            } else {
+                Terminal.error("cannot close alert \(id): no alert with this id in community "
+                               + "'\(community)'")
+            }
         }
-        print("closed alert \(id)")
-        return 0
+        return failed ? 1 : 0
     }
 }

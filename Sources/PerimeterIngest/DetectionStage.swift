@@ -145,6 +145,14 @@ public final class DetectionStage {
         return grouped.alertsOpened - reportedAlertsOpened
     }
 
+    /// Lets go of an alert closed in the store (an analyst, through the
+    /// server): a later match of its group opens a new alert instead of
+    /// joining the copy held here. Writer-side state: call it while no
+    /// batch is in flight.
+    public func alertWasClosed(id: Int64) {
+        for (key, alert) in open where alert.id == id { open[key] = nil }
+    }
+
     /// The counts of the pipeline's thread: rules, events, matches.
     private var evaluated = DetectionSummary()
     /// `evaluated` before any event: what the rules loaded.
@@ -533,6 +541,10 @@ public enum AlertJSON {
         // The events were parsed as JSON objects before they were stored.
         member("first_event", alert.firstEvent.isEmpty ? "null" : alert.firstEvent)
         member("last_event", alert.lastEvent.isEmpty ? "null" : alert.lastEvent)
+        member("closed", alert.closure.map { closure in
+            "{\"at\":\(text(closure.at.description)),\"by\":\(text(closure.by)),"
+                + "\"reason\":\(text(closure.reason))}"
+        } ?? "null")
         return out + "}"
     }
 }

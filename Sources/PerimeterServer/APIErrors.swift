@@ -33,6 +33,11 @@ enum APIErrors {
                   message: "no such job: no job of this community has that id")
     }
 
+    static func alertNotFound() -> HTTPError {
+        HTTPError(status: 404, code: .notFound,
+                  message: "no such alert: no alert of this community has that id")
+    }
+
     static func tokenNotFound() -> HTTPError {
         HTTPError(status: 404, code: .notFound,
                   message: "no such token: no token of this community has that id")

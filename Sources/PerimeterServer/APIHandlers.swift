@@ -257,6 +257,21 @@ struct APIHandlers: Sendable {
                  permission: .read, status: 200, response: "Job") { h, c in
             try await h.job(c)
         },
+        APIRoute(method: .get, template: "/v1/alerts",
+                 summary: "The alerts detection raised, most urgent first, then latest first; "
+                     + "each with its assets and its first and last enriched events.",
+                 permission: .read, status: 200, response: "AlertList",
+                 parameters: alertParameters) { h, c in try await h.alerts(c) },
+        APIRoute(method: .get, template: "/v1/alerts/{id}", summary: "One alert.",
+                 permission: .read, status: 200, response: "Alert") { h, c in
+            try await h.alert(c)
+        },
+        APIRoute(method: .post, template: "/v1/alerts/{id}/close",
+                 summary: "Close an open alert, with an optional reason; the token's name is "
+                     + "kept as who closed it. Later matches of its rule on its assets open "
+                     + "a new alert.",
+                 permission: .edit, status: 200, response: "Alert",
+                 body: "application/json") { h, c in try await h.closeAlert(c) },
         APIRoute(method: .post, template: "/v1/events",
                  summary: "Send NDJSON events (gzip: Content-Encoding or its magic bytes): "
                      + "discovery, enrichment, detection.",

@@ -231,6 +231,31 @@ actor InventoryService {
         inventoryGeneration += 1
     }
 
+    // MARK: - Alerts
+
+    /// Closes an open alert of the community, recording who, when and why,
+    /// and has each intake's detection stage let go of it, so that its
+    /// group's next match opens a new alert. Nil when the community has no
+    /// alert of this id; the alert as it was when it is already closed.
+    func closeAlert(_ id: Int64, community: String, actor: String, reason: String?) throws
+        -> (alert: StoredAlert, closedNow: Bool)?
+    {
+        // `store` waits for the batches in flight: a batch committing
+        // now may be joining a match to this very alert.
+        let store = store
+        guard let alert = try store.alert(id: id, community: community) else { return nil }
+        guard alert.status == .open else { return (alert, false) }
+        let closure = StoredAlert.Closure(at: EventTime(now), by: actor, reason: reason)
+        try store.closeAlert(id: id, community: community, closure: closure)
+        for (scope, stage) in detectionStages where scope.community == community {
+            stage?.alertWasClosed(id: id)
+        }
+        var closed = alert
+        closed.status = .closed
+        closed.closure = closure
+        return (closed, true)
+    }
+
     // MARK: - Properties and rules
 
     func define(_ definition: PropertyDefinition, community: String) throws {

@@ -75,6 +75,15 @@ enum OpenAPIDocument {
                        "done": "integer", "changed": "integer", "total": "integer",
                        "error": "string?"]),
         "JobList": object(["jobs": "[Job]", "next_before": "string?"]),
+        "Alert": object([
+            "id": "integer", "rule_id": "string", "title": "string", "level": "string",
+            "urgency": "integer", "urgency_label": "string", "status": "string",
+            "community": "string", "entity": "string?", "count": "integer",
+            "first_time": "string", "last_time": "string", "assets": "[object]",
+            "first_event": "object?", "last_event": "object?", "closed": "AlertClosure?",
+        ]),
+        "AlertClosure": object(["at": "string", "by": "string", "reason": "string?"]),
+        "AlertList": object(["alerts": "[Alert]", "next_cursor": "string?"]),
         "IntakeResult": object(["received": "integer", "malformed": "integer",
                                 "enriched": "integer", "discovered": "integer",
                                 "late": "integer", "future": "integer",
@@ -101,7 +110,11 @@ enum OpenAPIDocument {
         "PATCH /v1/properties/{category}/{name}": "PropertyRename",
         "PATCH /v1/discovery-rules": "RuleSwitches", "POST /v1/bulk": "BulkRequest",
         "POST /v1/tokens": "TokenRequest", "POST /v1/forget": "ForgetRequest",
+        "POST /v1/alerts/{id}/close": "AlertClose",
     ]
+
+    /// Routes whose JSON body may be left out.
+    static let optionalBodies: Set<String> = ["POST /v1/alerts/{id}/close"]
 
     /// The schemas of `requestSchemaNames`.
     static var requestSchemas: [String: [String: Any]] {
@@ -170,6 +183,10 @@ enum OpenAPIDocument {
             "ForgetRequest": closed([
                 "asset": text, "type": atomType, "value": text, "entity": text, "dry_run": flag,
             ]),
+            "AlertClose": closed([
+                "reason": ["type": ["string", "null"], "maxLength": APIHandlers.closeReasonLimit,
+                           "description": "Why the alert is closed (kept with it)."],
+            ]),
         ]
     }
 
@@ -220,6 +237,19 @@ enum OpenAPIDocument {
             "at": (time, "The time to answer for (default now)."),
             "return": (["type": "string", "enum": ["enriched"]],
                        "enriched: the enriched events in the answer."),
+            // The alerts' own meanings of names other routes use too.
+            "/v1/alerts asset": (["type": "string"],
+                                 "Alerts about this asset: its uuid, or its name in any case "
+                                 + "(as the alert recorded it)."),
+            "/v1/alerts status": (["type": "string", "enum": ["open", "closed"]],
+                                  "Alerts of this status only."),
+            "/v1/alerts cursor": (["type": "string"], "next_cursor of the previous page."),
+            "/v1/alerts limit": (limit, "Page size (default 100)."),
+            "rule": (["type": "string"], "Alerts of this rule id."),
+            "min_urgency": (criticality, "Urgency at least this."),
+            "max_urgency": (criticality, "Urgency at most this."),
+            "since": (time, "Alerts whose last match is at or after this (event time)."),
+            "until": (time, "Alerts whose first match is at or before this (event time)."),
         ]
     }
 
@@ -237,8 +267,8 @@ enum OpenAPIDocument {
                                    "required": true, "schema": ["type": "string"]])
             }
             for name in route.parameters {
-                let (schema, description) = queryParameters[name]
-                    ?? (["type": "string"], "")
+                let (schema, description) = queryParameters["\(route.template) \(name)"]
+                    ?? queryParameters[name] ?? (["type": "string"], "")
                 var parameter: [String: Any] = ["name": name, "in": "query",
                                                 "required": name == "value", "schema": schema]
                 if !description.isEmpty { parameter["description"] = description }
@@ -267,7 +297,8 @@ enum OpenAPIDocument {
                 let schema: [String: Any] = body != "application/json" ? ["type": "string"]
                     : requestSchemaNames[key].map { ["$ref": "#/components/schemas/\($0)"] }
                         ?? ["type": "object"]
-                operation["requestBody"] = ["required": true, "content": [body: [
+                operation["requestBody"] = ["required": !optionalBodies.contains(key),
+                                            "content": [body: [
                     "schema": schema,
                 ]]]
             }

@@ -93,6 +93,14 @@ actor StoreReader {
         try store.enabledRules(community: community)
     }
 
+    func alerts(matching query: AlertQuery) throws -> [StoredAlert] {
+        try store.alerts(matching: query)
+    }
+
+    func alert(_ id: Int64, community: String) throws -> StoredAlert? {
+        try store.alert(id: id, community: community)
+    }
+
     func job(_ id: String, community: String) throws -> StoredJob? {
         try store.job(id: id, community: community)
     }

@@ -33,11 +33,29 @@ public struct StoredAlert: Sendable, Hashable {
     public var firstEvent: String
     public var lastEvent: String
     public var status: Status
+    /// Who closed the alert, when and why; nil while it is open.
+    public var closure: Closure?
+
+    /// An analyst's closing of an alert.
+    public struct Closure: Sendable, Hashable {
+        /// Wall-clock time of the closing.
+        public var at: EventTime
+        /// The token's name, or `cli`.
+        public var by: String
+        public var reason: String?
+
+        public init(at: EventTime, by: String, reason: String?) {
+            self.at = at
+            self.by = by
+            self.reason = reason
+        }
+    }
 
     public init(id: Int64? = nil, community: String, entity: String?, ruleID: String,
                 ruleTitle: String, level: String, groupKey: String, assets: [Asset],
                 urgency: Int, firstTime: EventTime, lastTime: EventTime, count: Int,
-                firstEvent: String, lastEvent: String, status: Status = .open) {
+                firstEvent: String, lastEvent: String, status: Status = .open,
+                closure: Closure? = nil) {
         self.id = id
         self.community = community
         self.entity = entity
@@ -53,6 +71,7 @@ public struct StoredAlert: Sendable, Hashable {
         self.firstEvent = firstEvent
         self.lastEvent = lastEvent
         self.status = status
+        self.closure = closure
     }
 
     /// The grouping key of a rule on a set of assets.
@@ -73,12 +92,14 @@ public struct AlertQuery: Sendable, Hashable {
     public var since: EventTime?
     public var until: EventTime?
     public var status: StoredAlert.Status?
+    /// Only the alerts after this one in the listing's order (paging).
+    public var after: AlertCursor?
     public var limit: Int
 
     public init(community: String, ruleID: String? = nil, assets: [String] = [],
                 urgency: ClosedRange<Int>? = nil, since: EventTime? = nil,
                 until: EventTime? = nil, status: StoredAlert.Status? = nil,
-                limit: Int = 1_000) {
+                after: AlertCursor? = nil, limit: Int = 1_000) {
         self.community = community
         self.ruleID = ruleID
         self.assets = assets
@@ -86,14 +107,47 @@ public struct AlertQuery: Sendable, Hashable {
         self.since = since
         self.until = until
         self.status = status
+        self.after = after
         self.limit = limit
+    }
+}
+
+/// Where a page of alerts ends, in the listing's order (most urgent, then
+/// latest, then highest id): the next page starts after it. An alert that
+/// a later match makes more urgent or later moves up, to a page already
+/// read; none is shown twice on one walk unless it moved.
+public struct AlertCursor: Sendable, Hashable {
+    public var urgency: Int
+    public var lastTime: EventTime
+    public var id: Int64
+
+    public init(urgency: Int, lastTime: EventTime, id: Int64) {
+        self.urgency = urgency
+        self.lastTime = lastTime
+        self.id = id
+    }
+
+    public init(after alert: StoredAlert) {
+        self.init(urgency: alert.urgency, lastTime: alert.lastTime, id: alert.id ?? 0)
+    }
+
+    /// `urgency.last_time_ms.id`, as the API hands it out.
+    public var text: String { "\(urgency).\(lastTime.milliseconds).\(id)" }
+
+    public init?(text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let urgency = Int(parts[0]), (0...100).contains(urgency),
+              let time = Int64(parts[1]), let id = Int64(parts[2]), id > 0
+        else { return nil }
+        self.init(urgency: urgency, lastTime: EventTime(milliseconds: time), id: id)
     }
 }
 
 extension InventoryStore {
     private static let alertColumns = """
         id, community, entity, rule_id, rule_title, level, group_key, assets, urgency,
-        first_time, last_time, count, first_event, last_event, status
+        first_time, last_time, count, first_event, last_event, status, closed_at, closed_by,
+        close_reason
         """
 
     private static func alert(from row: Row) throws -> StoredAlert {
@@ -105,7 +159,10 @@ extension InventoryStore {
             urgency: Int(row.int(8)), firstTime: EventTime(milliseconds: row.int(9)),
             lastTime: EventTime(milliseconds: row.int(10)), count: Int(row.int(11)),
             firstEvent: row.text(12), lastEvent: row.text(13),
-            status: StoredAlert.Status(rawValue: row.text(14)) ?? .open)
+            status: StoredAlert.Status(rawValue: row.text(14)) ?? .open,
+            closure: row.isNull(15) ? nil
+                : StoredAlert.Closure(at: EventTime(milliseconds: row.int(15)),
+                                      by: row.text(16), reason: row.optionalText(17)))
     }
 
     private static func encodeAssets(_ assets: [StoredAlert.Asset]) -> String {
@@ -206,13 +263,17 @@ extension InventoryStore {
         return result
     }
 
-    /// Closes an alert; false when the community has no open alert with this id.
+    /// Closes an alert, recording who closed it, when and why; false when
+    /// the community has no open alert with this id.
     @discardableResult
-    public func closeAlert(id: Int64, community: String) throws -> Bool {
+    public func closeAlert(id: Int64, community: String, closure: StoredAlert.Closure) throws
+        -> Bool
+    {
         try database.statement("""
-            UPDATE alerts SET status = 'closed'
+            UPDATE alerts SET status = 'closed', closed_at = ?3, closed_by = ?4, close_reason = ?5
             WHERE id = ?1 AND community = ?2 AND status = 'open'
-            """).run([.integer(id), .text(community)])
+            """).run([.integer(id), .text(community), .integer(closure.at.milliseconds),
+                      .text(closure.by), closure.reason.map { .text($0) } ?? .null])
         return database.changes > 0
     }
 
@@ -240,6 +301,7 @@ extension InventoryStore {
               AND (?4 IS NULL OR urgency >= ?4) AND (?5 IS NULL OR urgency <= ?5)
               AND (?6 IS NULL OR last_time >= ?6) AND (?7 IS NULL OR first_time <= ?7)
               AND (?8 IS NULL OR status = ?8)
+              AND (?10 IS NULL OR (urgency, last_time, id) < (?10, ?11, ?12))
             ORDER BY urgency DESC, last_time DESC, id DESC
             LIMIT ?9
             """).rows([
@@ -251,6 +313,9 @@ extension InventoryStore {
                 query.until.map { .integer($0.milliseconds) } ?? .null,
                 query.status.map { .text($0.rawValue) } ?? .null,
                 .integer(Int64(max(0, query.limit))),
+                query.after.map { .integer(Int64($0.urgency)) } ?? .null,
+                query.after.map { .integer($0.lastTime.milliseconds) } ?? .null,
+                query.after.map { .integer($0.id) } ?? .null,
             ], Self.alert(from:))
     }
 }

@@ -294,7 +294,7 @@ extension InventoryStore {
 
     /// Replaces each value, where a text column of the community quotes
     /// it as a whole word, by the marker: the audit trail's before and
-    /// after, the alerts' events and assets, jobs' requests and
+    /// after, the alerts' events, assets and closing reasons, jobs' requests and
     /// errors, and assets' names, descriptions and properties. An erased
     /// account leaves the asset lists of the alerts about it; the alerts
     /// stay (they are about what happened). With `entity`, only the rows
@@ -306,8 +306,9 @@ extension InventoryStore {
         guard !needles.isEmpty else { return }
         let columns: [(table: String, key: String, isInteger: Bool, columns: [String])] = [
             ("audit", "id", true, ["before", "after"]),
-            // Not the rule's title: it is the rule's text, no person's.
-            ("alerts", "id", true, ["assets", "first_event", "last_event"]),
+            // Not the rule's title: it is the rule's text, no person's. An
+            // analyst's reason for closing may name the person.
+            ("alerts", "id", true, ["assets", "first_event", "last_event", "close_reason"]),
             ("jobs", "id", false, ["request", "error"]),
             ("assets", "uuid", false, ["name", "description", "properties"]),
         ]

@@ -429,6 +429,13 @@ enum Schema {
         """
         ALTER TABLE shared_atoms ADD COLUMN since INTEGER;
         """,
+        // 14: who closed an alert, when (wall clock, ms) and why: a SOC
+        // reviews its closures, and the server can now close alerts.
+        """
+        ALTER TABLE alerts ADD COLUMN closed_at INTEGER;
+        ALTER TABLE alerts ADD COLUMN closed_by TEXT;
+        ALTER TABLE alerts ADD COLUMN close_reason TEXT;
+        """,
     ]
 
     /// Brings a database to the latest schema, one transaction per step.

@@ -121,8 +121,23 @@ struct AlertsCommandTests {
         #expect(all.standardError.isEmpty)
 
         let id = try #require(objects.first?["id"] as? Int)
-        #expect(try cli.run(["alerts", "close", String(id)]).status == 0)
-        #expect(try cli.run(["alerts", "close", String(id)]).status == 1)
+        let closed = try cli.run(["alerts", "close", String(id), "--reason", " false positive "])
+        #expect(closed.status == 0)
+        #expect(closed.outputText == "closed alert \(id)\n")
+        // Closed again, with an unknown id beside it: each is named, and
+        // the first closing (who, why) stays as it was.
+        let again = try cli.run(["alerts", "close", String(id), "999", "--reason", "other"])
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("alert \(id) was already closed, by cli at "),
+                "\(again.standardError)")
+        #expect(again.standardError.contains("cannot close alert 999: no alert with this id"))
+        #expect(try cli.run(["alerts", "close", "x1"]).status == 2)
+        let shown = try cli.run(["alerts", "list", "--json", "--status", "closed"])
+        let closure = shown.outputLines.compactMap(CommandLineHarness.object).first?["closed"]
+            as? [String: Any]
+        #expect(closure?["by"] as? String == "cli")
+        #expect(closure?["reason"] as? String == "false positive")
+        #expect(try cli.run(["alerts", "list"]).outputText.contains("(closed by cli)"))
         let open = try cli.run(["alerts", "list", "--json", "--status", "open"])
         #expect(open.outputLines.compactMap(CommandLineHarness.object).count == 1)
         let bad = try cli.run(["alerts", "list", "--min-urgency", "90", "--max-urgency", "10"])

@@ -256,14 +256,35 @@ struct DetectionStageTests {
         query = AlertQuery(community: "another")
         #expect(try count(query) == 0)
 
+        // Pages: two alerts, then the next two after the second one, in
+        // the same order as the whole listing.
+        // (In the store's order: `alerts` sorts by first time.)
+        let listing = try fixture.store.alerts(matching: base)
+        query = base
+        query.limit = 2
+        let first = try fixture.store.alerts(matching: query)
+        query.after = AlertCursor(after: try #require(first.last))
+        let second = try fixture.store.alerts(matching: query)
+        #expect((first + second).map(\.id) == listing.map(\.id))
+        #expect(listing.map(\.urgency) == listing.map(\.urgency).sorted(by: >))
+        #expect(AlertCursor(text: query.after?.text ?? "") == query.after)
+        #expect(AlertCursor(text: "75.1714557600000") == nil)
+
         let id = try #require(all[0].id)
-        #expect(try fixture.store.closeAlert(id: id, community: "default"))
-        #expect(try !fixture.store.closeAlert(id: id, community: "default"))
+        let closure = StoredAlert.Closure(at: EventTime(milliseconds: 1_800_000_000_000),
+                                          by: "alice", reason: "admin maintenance")
+        #expect(try fixture.store.closeAlert(id: id, community: "another", closure: closure)
+                == false)
+        #expect(try fixture.store.closeAlert(id: id, community: "default", closure: closure))
+        #expect(try !fixture.store.closeAlert(id: id, community: "default", closure: closure))
         query = base
         query.status = .closed
-        #expect(try alerts(fixture.store, query).map(\.id) == [id])
+        let closed = try alerts(fixture.store, query)
+        #expect(closed.map(\.id) == [id])
+        #expect(closed.first?.closure == closure)
         query.status = .open
         #expect(try count(query) == 3)
+        #expect(try alerts(fixture.store, query).allSatisfy { $0.closure == nil })
     }
 
     @Test("a later run joins the open alert in the store; a re-run counts nothing twice")
@@ -284,7 +305,9 @@ struct DetectionStageTests {
         #expect(stored.last?.lastTime == EventTime(parsing: "2024-05-01T13:00:00Z"))
 
         // A closed alert is never joined: the next match opens a new one.
-        try fixture.store.closeAlert(id: try #require(stored.last?.id), community: "default")
+        try fixture.store.closeAlert(id: try #require(stored.last?.id), community: "default",
+                                     closure: .init(at: EventTime(milliseconds: 0), by: "cli",
+                                                    reason: nil))
         let after = try fixture.ingest([Self.signIn("ws-vip-1", at: "13:10")], file: "last.ndjson")
         #expect(after.alertsOpened == 1)
         #expect(try alerts(fixture.store).count == 5)

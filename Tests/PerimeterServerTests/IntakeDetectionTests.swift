@@ -83,6 +83,82 @@ struct IntakeDetectionTests {
     /// once, cut in chunks of two lines, and asset edits among them, each
     /// answer still counts the alerts its own events opened, and the store
     /// ends with every alert, every discovered host and every edit.
+    /// The alerts over the API: listed and read by a reader, closed by an
+    /// analyst with a reason kept beside who and when; the running
+    /// server's detection lets go of the closed alert, so the next match
+    /// of its group opens a new one (the command line cannot close an
+    /// alert while the server holds the store).
+    @Test func alertsAreListedReadAndClosedOverTheAPI() async throws {
+        let (server, directory) = try await Self.startServer()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sent = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                         body: Array(Self.event(1, user: "mallory").utf8)).json()
+        #expect(sent["alerts_opened"] as? Int == 1)
+        let listed = try await server.call("GET", "/v1/alerts?status=open", as: "acme/reader")
+        #expect(listed.status == 200)
+        let alerts = try listed.json()["alerts"] as? [[String: Any]] ?? []
+        #expect(alerts.count == 1)
+        let alert = try #require(alerts.first)
+        let id = try #require(alert["id"] as? Int)
+        #expect(alert["rule_id"] as? String == Self.ruleID)
+        #expect(alert["urgency"] as? Int == 75)  // level high, no rated asset
+        #expect(alert["closed"] is NSNull)
+        #expect((alert["last_event"] as? [String: Any])?["user"] != nil)
+        #expect(try listed.json()["next_cursor"] is NSNull)
+
+        // Globex sees none of it; a reader cannot close.
+        let foreign = try await server.call("GET", "/v1/alerts", as: "globex/reader").json()
+        #expect((foreign["alerts"] as? [Any])?.isEmpty == true)
+        #expect(try await server.call("GET", "/v1/alerts/\(id)", as: "globex/reader").status == 404)
+        #expect(try await server.call("POST", "/v1/alerts/\(id)/close", as: "globex/analyst")
+            .status == 404)
+        #expect(try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/reader")
+            .status == 403)
+        #expect(try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/analyst",
+                                      json: ["reason": 7]).status == 422)
+
+        let closed = try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/analyst",
+                                           json: ["reason": "  mallory is the red team  "])
+        #expect(closed.status == 200)
+        let closure = try closed.json()["closed"] as? [String: Any]
+        #expect(closure?["by"] as? String == "token:acme-analyst")
+        #expect(closure?["reason"] as? String == "mallory is the red team")
+        #expect(try closed.json()["status"] as? String == "closed")
+        let again = try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/admin")
+        #expect(again.status == 409)
+        #expect((try again.json()["error"] as? [String: Any])?["code"] as? String == "alert_closed")
+        let read = try await server.call("GET", "/v1/alerts/\(id)", as: "acme/reader").json()
+        #expect((read["closed"] as? [String: Any])?["reason"] as? String == "mallory is the red team")
+
+        // The same group's next match, a second later (well within the
+        // alert window), opens a new alert instead of joining the closed one.
+        let next = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                         body: Array(Self.event(2, user: "mallory").utf8)).json()
+        #expect(next["alerts_opened"] as? Int == 1)
+        let open = try await server.call("GET", "/v1/alerts?status=open", as: "acme/reader").json()
+        let reopened = open["alerts"] as? [[String: Any]] ?? []
+        #expect(reopened.count == 1)
+        #expect(reopened.first?["id"] as? Int != id)
+        #expect(reopened.first?["count"] as? Int == 1)
+
+        // Paging: one alert a page, the open one first (the later match).
+        let page = try await server.call("GET", "/v1/alerts?limit=1", as: "acme/reader").json()
+        let cursor = try #require(page["next_cursor"] as? String)
+        let rest = try await server.call("GET", "/v1/alerts?limit=1&cursor=\(cursor)",
+                                         as: "acme/reader").json()
+        #expect((rest["alerts"] as? [[String: Any]])?.first?["id"] as? Int == id)
+        #expect(try await server.call("GET", "/v1/alerts?cursor=oops", as: "acme/reader")
+            .status == 400)
+        #expect(try await server.call("GET", "/v1/alerts?min_urgency=80&max_urgency=70",
+                                      as: "acme/reader").status == 400)
+        await server.stop()
+
+        let store = try InventoryStore(path: server.storePath)
+        let stored = try store.alerts(matching: AlertQuery(community: "acme"))
+        #expect(stored.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.closed, .open])
+        #expect(stored.first { $0.status == .closed }?.closure?.by == "token:acme-analyst")
+    }
+
     @Test func concurrentChunkedIntakeCountsItsOwnAlertsAndLosesNothing() async throws {
         let directory = try Self.ruleDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

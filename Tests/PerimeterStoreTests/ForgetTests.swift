@@ -78,7 +78,7 @@ import Testing
 
             let event = #"{"user":{"name":"ann.lee","email":"ANN.LEE@example.com"},"#
                 + #""host":{"ip":"10.0.0.7"},"related":{"user":["Ann Lee"]}}"#
-            try store.save(StoredAlert(
+            let alert = try store.save(StoredAlert(
                 community: "acme", entity: nil, ruleID: "r1", ruleTitle: "Logon", level: "high",
                 groupKey: "r1|x", assets: [
                     AlertAsset(uuid: Self.uuid(account), name: "Ann Lee", category: .account,
@@ -87,6 +87,9 @@ import Testing
                                criticality: nil),
                 ], urgency: 50, firstTime: t0, lastTime: t0, count: 1, firstEvent: event,
                 lastEvent: event))
+            // An analyst's reason may name the person too.
+            try store.closeAlert(id: alert, community: "acme", closure: .init(
+                at: t0, by: "token:soc", reason: "asked ann.lee@example.com: it was her"))
             try store.database.statement("""
                 INSERT INTO jobs (id, community, actor, action, request, status, total,
                     created_at, updated_at)
@@ -188,6 +191,11 @@ import Testing
         ])
         #expect(try fixture.cellsQuoting(Self.email.value) == [])
         #expect(try segmentsWithTrigrams() == 0)
+        let closure = try fixture.store.alerts(matching: AlertQuery(community: "acme"))
+            .first?.closure
+        #expect(closure?.reason?.hasPrefix("asked ") == true)
+        #expect(closure?.reason?.hasSuffix(": it was her") == true)
+        #expect(closure?.by == "token:soc")
 
         // The rest stands: Ann and her username, both hosts and their atoms.
         let store = fixture.store

@@ -1,0 +1,128 @@
+import Foundation
+import PerimeterHTTP
+import PerimeterIngest
+import PerimeterInventory
+import PerimeterStore
+
+extension APIHandlers {
+    /// The longest reason an analyst may give for closing an alert.
+    static let closeReasonLimit = 2_000
+
+    static let alertParameters = ["rule", "asset", "min_urgency", "max_urgency", "since", "until",
+                                  "status", "limit", "cursor"]
+
+    /// The community's alerts, most urgent first, then latest first, a page
+    /// at a time; the parameters narrow them as `perimeter alerts list`'s
+    /// options do.
+    func alerts(_ context: APIContext) async throws -> HTTPResponse {
+        let query = context.request.query
+        func urgency(_ name: String) throws -> Int? {
+            guard let text = query[name] else { return nil }
+            guard let value = Int(text), (0...100).contains(value) else {
+                throw APIErrors.invalidQuery(name, "must be a whole number from 0 to 100")
+            }
+            return value
+        }
+        func time(_ name: String) throws -> EventTime? {
+            guard let text = query[name] else { return nil }
+            guard let time = EventTime(parsing: text) else {
+                throw APIErrors.invalidQuery(name, "must be a time such as 2024-05-01T10:00:00Z")
+            }
+            return time
+        }
+        let low = try urgency("min_urgency")
+        let high = try urgency("max_urgency")
+        if let low, let high, low > high {
+            throw APIErrors.invalidQuery("min_urgency", "is above max_urgency")
+        }
+        var status: StoredAlert.Status?
+        if let text = query["status"] {
+            guard let value = StoredAlert.Status(rawValue: text) else {
+                throw APIErrors.invalidQuery("status", "must be open or closed")
+            }
+            status = value
+        }
+        var cursor: AlertCursor?
+        if let text = query["cursor"] {
+            guard let value = AlertCursor(text: text) else {
+                throw APIErrors.invalidQuery("cursor", "must be the next_cursor of a previous page")
+            }
+            cursor = value
+        }
+        if query["asset"]?.isEmpty == true {
+            throw APIErrors.invalidQuery("asset", "needs an asset's uuid or name")
+        }
+        if query["rule"]?.isEmpty == true {
+            throw APIErrors.invalidQuery("rule", "needs a rule id")
+        }
+        let limit = try Self.limit(query["limit"])
+        let alerts = try await reader.alerts(matching: AlertQuery(
+            community: context.community, ruleID: query["rule"],
+            assets: query["asset"].map { [$0] } ?? [],
+            urgency: (low != nil || high != nil) ? (low ?? 0)...(high ?? 100) : nil,
+            since: try time("since"), until: try time("until"), status: status,
+            after: cursor, limit: limit))
+        // A full page may have a next one, which starts after its last alert.
+        let next = alerts.count == limit ? alerts.last.map { AlertCursor(after: $0) } : nil
+        // The alert lines are JSON already (their events as stored): the
+        // answer is put together around them rather than parsed again.
+        var body = "{\"alerts\":[" + alerts.map(AlertJSON.line).joined(separator: ",") + "],"
+        body += "\"next_cursor\":" + (next.map { "\"\($0.text)\"" } ?? "null") + "}"
+        return HTTPResponse.json(encoded: Array(body.utf8))
+    }
+
+    func alert(_ context: APIContext) async throws -> HTTPResponse {
+        let id = try Self.alertID(context)
+        guard let alert = try await reader.alert(id, community: context.community) else {
+            throw APIErrors.alertNotFound()
+        }
+        return HTTPResponse.json(encoded: Array(AlertJSON.line(alert).utf8))
+    }
+
+    /// Closes an open alert, with the token's name and an optional reason;
+    /// the group's next match opens a new alert. Closing a closed alert is
+    /// refused (409), naming who closed it: a second analyst's reason would
+    /// otherwise be lost without a word.
+    func closeAlert(_ context: APIContext) async throws -> HTTPResponse {
+        let id = try Self.alertID(context)
+        var reason: String?
+        if !context.request.body.isEmpty {
+            let object = try JSONFields.object(context.request.body, fields: ["reason"])
+            switch object["reason"] {
+            case nil, is NSNull: break
+            case let text as String:
+                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard trimmed.count <= Self.closeReasonLimit else {
+                    throw APIErrors.invalidField("reason", "is longer than "
+                                                 + "\(Self.closeReasonLimit) characters")
+                }
+                reason = trimmed.isEmpty ? nil : trimmed
+            default:
+                throw APIErrors.invalidField("reason", "must be a string or null")
+            }
+        }
+        guard let (alert, closedNow) = try await service.closeAlert(
+            id, community: context.community, actor: context.actor, reason: reason)
+        else { throw APIErrors.alertNotFound() }
+        guard closedNow else {
+            var details: [String: HTTPErrorDetail] = ["status": .string("closed")]
+            if let closure = alert.closure {
+                details["closed_at"] = .string(closure.at.description)
+                details["closed_by"] = .string(closure.by)
+            }
+            throw HTTPError(status: 409, code: "alert_closed",
+                            message: "alert \(id) is already closed"
+                                + (alert.closure.map { " (by \($0.by) at \($0.at))" } ?? ""),
+                            details: details)
+        }
+        return HTTPResponse.json(encoded: Array(AlertJSON.line(alert).utf8))
+    }
+
+    private static func alertID(_ context: APIContext) throws -> Int64 {
+        // An id that is no number names no alert: the same 404 as an
+        // unknown one, as for assets.
+        guard let text = context.request.pathParameters["id"], let id = Int64(text), id > 0
+        else { throw APIErrors.alertNotFound() }
+        return id
+    }
+}
