@@ -116,7 +116,7 @@ struct TagFilterTests {
             // Back to schema 6 as it was: no counts, the indexes of 1, no
             // index of jobs (migration 9), no file heads (10), sightings in
             // the attachment rows (11), seen times in the asset rows (12), no
-            // time of becoming shared (13).
+            // time of becoming shared (13), no closing of alerts kept (14).
             let store = try InventoryStore(path: path)
             try store.database.execute("""
                 DROP TRIGGER asset_seen_on_create;
@@ -148,6 +148,9 @@ struct TagFilterTests {
                 CREATE INDEX assets_by_category ON assets(community, category, criticality);
                 CREATE INDEX assets_by_criticality ON assets(community, criticality);
                 ALTER TABLE shared_atoms DROP COLUMN since;
+                ALTER TABLE alerts DROP COLUMN closed_at;
+                ALTER TABLE alerts DROP COLUMN closed_by;
+                ALTER TABLE alerts DROP COLUMN close_reason;
                 PRAGMA user_version = 6;
                 """)
             // Migration 8 undone: the free-text triggers write straight
