@@ -46,10 +46,84 @@ enum AlertsCommand {
         ],
         example: "perimeter alerts close 42 43 --reason 'admin maintenance, ticket 1234'")
 
+    static let showSpec = CommandSpec(
+        name: "alerts show",
+        summary: "One alert whole: its rule, urgency, assets, closing, and its first and last "
+            + "enriched events.",
+        usage: "alerts show ID [--json]",
+        options: CommonOptions.store + [
+            .init(name: "--json", valueName: nil, help: "The alert as one JSON object."),
+        ],
+        example: "perimeter alerts show 42")
+
     static func run(_ raw: [String]) throws -> Int32 {
         try Subcommands(
-            "alerts", help: { [listSpec, closeSpec].map(\.help).joined(separator: "\n") },
-            [("list", list), ("close", close)]).run(raw)
+            "alerts",
+            help: { [listSpec, showSpec, closeSpec].map(\.help).joined(separator: "\n") },
+            [("list", list), ("show", show), ("close", close)]).run(raw)
+    }
+
+    static func show(_ raw: [String]) throws -> Int32 {
+        guard let arguments = try showSpec.parse(raw) else { return 0 }
+        guard arguments.positionals.count == 1, let id = Int64(arguments.positionals[0]),
+              id > 0 else {
+            throw UsageError("give the id of one alert, as 'alerts list' shows it")
+        }
+        let community = try CommonOptions.community(arguments)
+        let store = try CommonOptions.openStore(arguments)
+        guard let alert = try store.alert(id: id, community: community) else {
+            Terminal.error("no alert \(id) in community '\(community)'")
+            return 1
+        }
+        if arguments.flag("--json") {
+            print(AlertJSON.line(alert))
+            return 0
+        }
+        var lines = [
+            "alert \(id): \(alert.ruleTitle)",
+            "  rule        \(alert.ruleID) (level \(alert.level))",
+            "  urgency     \(alert.urgency) \(UrgencyPolicy.label(of: alert.urgency))",
+            "  matches     \(alert.count), from \(alert.firstTime) to \(alert.lastTime)",
+        ]
+        if let entity = alert.entity { lines.append("  entity      \(entity)") }
+        switch (alert.status, alert.closure) {
+        case (.open, _): lines.append("  status      open")
+        case (.closed, let closure?):
+            lines.append("  status      closed by \(closure.by) at \(closure.at)"
+                         + (closure.reason.map { ": \($0)" } ?? ""))
+        case (.closed, nil): lines.append("  status      closed")
+        }
+        lines.append("  assets")
+        for asset in alert.assets {
+            lines.append("    \(asset.name) (\(asset.category.rawValue), "
+                         + (asset.criticality.map { "criticality \($0)" } ?? "unrated")
+                         + ") \(asset.uuid)")
+        }
+        if alert.assets.isEmpty { lines.append("    (none)") }
+        lines.append("  first event")
+        lines.append(indented(prettyJSON(alert.firstEvent)))
+        if alert.count > 1 {
+            lines.append("  last event")
+            lines.append(indented(prettyJSON(alert.lastEvent)))
+        }
+        print(Terminal.readable(lines.joined(separator: "\n")))
+        return 0
+    }
+
+    /// The event's JSON with its keys sorted, one member a line; the text
+    /// as stored when it does not read as JSON.
+    private static func prettyJSON(_ text: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
+              let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.prettyPrinted, .sortedKeys,
+                                                  .withoutEscapingSlashes])
+        else { return text }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func indented(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { "    " + $0 }.joined(separator: "\n")
     }
 
     static func list(_ raw: [String]) throws -> Int32 {

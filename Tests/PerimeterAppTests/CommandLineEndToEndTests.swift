@@ -23,7 +23,7 @@ struct CommandLineEndToEndTests {
             + "bulk; did you mean 'list'? (see 'perimeter assets --help')"),
         (["tokens", "revok"], "expected create, list or revoke; did you mean 'revoke'? "
             + "(see 'perimeter tokens --help')"),
-        (["alerts", "clse"], "expected list or close; did you mean 'close'? "
+        (["alerts", "clse"], "expected list, show or close; did you mean 'close'? "
             + "(see 'perimeter alerts --help')"),
     ])
     func unknownSubcommandNamesTheNearest(arguments: [String], expected: String) throws {
