@@ -49,7 +49,7 @@ enum AlertsCommand {
     static let showSpec = CommandSpec(
         name: "alerts show",
         summary: "One alert whole: its rule, urgency, assets, closing, and its first and last "
-            + "enriched events.",
+            + "enriched events (one line each, as stored).",
         usage: "alerts show ID [--json]",
         options: CommonOptions.store + [
             .init(name: "--json", valueName: nil, help: "The alert as one JSON object."),
@@ -100,31 +100,19 @@ enum AlertsCommand {
                          + ") \(asset.uuid)")
         }
         if alert.assets.isEmpty { lines.append("    (none)") }
+        // As stored, one line each (for jq): the assets above are what
+        // their `sekoiaio` members say.
         lines.append("  first event")
-        lines.append(indented(prettyJSON(alert.firstEvent)))
+        lines.append("    " + alert.firstEvent)
         if alert.count > 1 {
             lines.append("  last event")
-            lines.append(indented(prettyJSON(alert.lastEvent)))
+            lines.append("    " + alert.lastEvent)
         }
         print(Terminal.readable(lines.joined(separator: "\n")))
         return 0
     }
 
-    /// The event's JSON with its keys sorted, one member a line; the text
-    /// as stored when it does not read as JSON.
-    private static func prettyJSON(_ text: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
-              let data = try? JSONSerialization.data(
-                withJSONObject: object, options: [.prettyPrinted, .sortedKeys,
-                                                  .withoutEscapingSlashes])
-        else { return text }
-        return String(decoding: data, as: UTF8.self)
-    }
 
-    private static func indented(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { "    " + $0 }.joined(separator: "\n")
-    }
 
     static func list(_ raw: [String]) throws -> Int32 {
         guard let arguments = try listSpec.parse(raw) else { return 0 }

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterStore
 import PerimeterTestSupport
 import Testing
 
@@ -139,14 +140,16 @@ struct AlertsCommandTests {
         #expect(closure?["reason"] as? String == "false positive")
         #expect(try cli.run(["alerts", "list"]).outputText.contains("(closed by cli)"))
         // One alert whole: the same object as the list's, or readable text
-        // with its closing and its event, keys sorted.
+        // with its closing and its event as stored.
         let one = try cli.run(["alerts", "show", String(id), "--json"])
         #expect(one.outputText.trimmingCharacters(in: .newlines) == shown.outputLines.first)
         let text = try cli.run(["alerts", "show", String(id)]).outputText
         #expect(text.hasPrefix("alert \(id): "), "\(text)")
         #expect(text.contains("  status      closed by cli at "))
         #expect(text.contains(": false positive\n"))
-        #expect(text.contains("  first event\n    {\n"))
+        let stored = try #require(try InventoryStore(path: cli.store)
+            .alert(id: Int64(id), community: "default"))
+        #expect(text.contains("  first event\n    \(stored.firstEvent)\n"))
         #expect(try cli.run(["alerts", "show", "999"]).status == 1)
         #expect(try cli.run(["alerts", "show", "x"]).status == 2)
         let open = try cli.run(["alerts", "list", "--json", "--status", "open"])
