@@ -65,8 +65,8 @@ enum AlertsCommand {
 
     static func show(_ raw: [String]) throws -> Int32 {
         guard let arguments = try showSpec.parse(raw) else { return 0 }
-        guard arguments.positionals.count == 1, let id = Int64(arguments.positionals[0]),
-              id > 0 else {
+        guard arguments.positionals.count == 1,
+              let id = StoredAlert.id(parsing: arguments.positionals[0]) else {
             throw UsageError("give the id of one alert, as 'alerts list' shows it")
         }
         let community = try CommonOptions.community(arguments)
@@ -225,15 +225,20 @@ enum AlertsCommand {
         guard !arguments.positionals.isEmpty else {
             throw UsageError("give the ids of the alerts to close, as 'alerts list' shows them")
         }
-        let ids = try arguments.positionals.map { text in
-            guard let id = Int64(text), id > 0 else {
+        var ids: [Int64] = []
+        for text in arguments.positionals {
+            guard let id = StoredAlert.id(parsing: text) else {
                 throw UsageError("'\(text)' is not an alert id (a number, as 'alerts list' "
                                  + "shows it)")
             }
-            return id
+            if !ids.contains(id) { ids.append(id) }
         }
         var reason = arguments.value("--reason")?.trimmingCharacters(in: .whitespacesAndNewlines)
         if reason?.isEmpty == true { reason = nil }
+        if let reason, reason.count > StoredAlert.Closure.reasonLimit {
+            throw UsageError("'--reason' is longer than \(StoredAlert.Closure.reasonLimit) "
+                             + "characters (\(reason.count))")
+        }
         let community = try CommonOptions.community(arguments)
         // A running ingest or server holds the open alerts in memory and
         // would add its next matches to the closed one: one writer at a time.

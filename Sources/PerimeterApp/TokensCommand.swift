@@ -76,9 +76,13 @@ enum TokensCommand {
         if let expiry, expiry <= Date() {
             throw UsageError("'--expires' is in the past: the token would never work")
         }
+        let name = arguments.value("--name") ?? role.rawValue
+        if let problem = APITokenIssuer.problem(withName: name) {
+            throw UsageError("'--name' \(problem)")
+        }
         let store = try CommonOptions.openStore(arguments, creating: true)
         let (secret, _) = try APITokenIssuer.issue(
-            in: store, name: arguments.value("--name") ?? role.rawValue, community: community,
+            in: store, name: name, community: community,
             role: role, expiresAt: expiry)
         print(secret)
         return 0

@@ -100,6 +100,7 @@ struct CallerValues {
             + BulkAction.Kind.allCases.map(\.rawValue) + DiscoveryRule.allCases.map(\.rawValue)
             + APIRole.allCases.filter { $0 != .operator }.map(\.rawValue)
             + AssetQuery.SortKey.allCases.map(\.rawValue)
+            + StoredAlert.Status.allCases.map(\.rawValue)
             + ["true", "false", "null", "none", "manual", "asc", "desc", "csv", "jsonl",
                "enriched"])
 
@@ -219,10 +220,17 @@ struct CallerValues {
         Redaction.redactQuoted(withoutValues(text), keeping: names.union(Self.vocabulary))
     }
 
+    /// Errors that quote nothing the caller sent, only the server's own
+    /// data: scrubbing them blanked that data wherever a caller's free
+    /// text held the same word (a closing reason "closed" made the 409's
+    /// `status` read "…", a reason "2026" its `closed_at`).
+    static let quotingServerDataOnly: Set<HTTPError.Code> = ["alert_closed"]
+
     /// The error with the caller's values taken out. The field, parameter
     /// or column it names stays quoted in its message when it reads as an
     /// API name (it read "invalid field '…'", the name in `details` only).
     func scrub(_ error: HTTPError) -> HTTPError {
+        guard !Self.quotingServerDataOnly.contains(error.code) else { return error }
         var scrubbed = error
         scrubbed.details = error.details.mapValues(scrub)
         var names: Set<String> = []

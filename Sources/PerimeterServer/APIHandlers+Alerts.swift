@@ -5,9 +5,6 @@ import PerimeterInventory
 import PerimeterStore
 
 extension APIHandlers {
-    /// The longest reason an analyst may give for closing an alert.
-    static let closeReasonLimit = 2_000
-
     static let alertParameters = ["rule", "asset", "min_urgency", "max_urgency", "since", "until",
                                   "status", "limit", "cursor"]
 
@@ -92,9 +89,9 @@ extension APIHandlers {
             case nil, is NSNull: break
             case let text as String:
                 let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard trimmed.count <= Self.closeReasonLimit else {
+                guard trimmed.count <= StoredAlert.Closure.reasonLimit else {
                     throw APIErrors.invalidField("reason", "is longer than "
-                                                 + "\(Self.closeReasonLimit) characters")
+                                                 + "\(StoredAlert.Closure.reasonLimit) characters")
                 }
                 reason = trimmed.isEmpty ? nil : trimmed
             default:
@@ -121,7 +118,8 @@ extension APIHandlers {
     private static func alertID(_ context: APIContext) throws -> Int64 {
         // An id that is no number names no alert: the same 404 as an
         // unknown one, as for assets.
-        guard let text = context.request.pathParameters["id"], let id = Int64(text), id > 0
+        guard let text = context.request.pathParameters["id"],
+              let id = StoredAlert.id(parsing: text)
         else { throw APIErrors.alertNotFound() }
         return id
     }

@@ -202,8 +202,11 @@ extension APIHandlers {
     func createToken(_ context: APIContext) async throws -> HTTPResponse {
         let object = try JSONFields.object(context.request.body,
                                            fields: ["name", "role", "expires_at"])
-        guard let name = object["name"] as? String, !name.isEmpty, name.count <= 128 else {
+        guard let name = object["name"] as? String else {
             throw APIErrors.invalidField("name", "is required (1 to 128 characters)")
+        }
+        if let problem = APITokenIssuer.problem(withName: name) {
+            throw APIErrors.invalidField("name", problem)
         }
         guard let roleName = object["role"] as? String, let role = APIRole(rawValue: roleName),
               role != .operator else {

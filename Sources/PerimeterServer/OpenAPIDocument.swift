@@ -1,6 +1,7 @@
 import Foundation
 import PerimeterInventory
 import PerimeterModel
+import PerimeterStore
 
 /// The OpenAPI 3.1 description, generated from the same route table the
 /// router serves, so that a route cannot be served and not documented.
@@ -20,7 +21,12 @@ enum OpenAPIDocument {
     private static func schema(_ type: String) -> [String: Any] {
         if type.hasSuffix("?") {
             var inner = schema(String(type.dropLast()))
-            if let name = inner["type"] as? String { inner["type"] = [name, "null"] }
+            if let name = inner["type"] as? String {
+                inner["type"] = [name, "null"]
+            } else {
+                // A schema by reference: that schema, or null.
+                inner = ["oneOf": [inner, ["type": "null"]]]
+            }
             return inner
         }
         if type.hasPrefix("[") {
@@ -31,6 +37,25 @@ enum OpenAPIDocument {
         }
         return ["$ref": "#/components/schemas/\(type)"]
     }
+
+    private static var alertSchema: [String: Any] {
+        var alert = object([
+            "id": "integer", "rule_id": "string", "title": "string", "level": "string",
+            "urgency": "integer", "urgency_label": "string", "status": "string",
+            "community": "string", "entity": "string?", "count": "integer",
+            "first_time": "string", "last_time": "string", "assets": "[object]",
+            "first_event": "object?", "last_event": "object?", "closed": "AlertClosure?",
+        ])
+        var properties = alert["properties"] as? [String: Any] ?? [:]
+        properties["status"] = ["type": "string",
+                                "enum": StoredAlert.Status.allCases.map(\.rawValue)]
+        alert["properties"] = properties
+        return alert
+    }
+
+    /// Path parameters that are numbers (the others are text: uuids, job
+    /// and token ids, names).
+    static let integerPathParameters: Set<String> = ["/v1/alerts/{id}"]
 
     static var schemas: [String: [String: Any]] { [
         "Error": object(["error": "ErrorBody"]),
@@ -75,13 +100,7 @@ enum OpenAPIDocument {
                        "done": "integer", "changed": "integer", "total": "integer",
                        "error": "string?"]),
         "JobList": object(["jobs": "[Job]", "next_before": "string?"]),
-        "Alert": object([
-            "id": "integer", "rule_id": "string", "title": "string", "level": "string",
-            "urgency": "integer", "urgency_label": "string", "status": "string",
-            "community": "string", "entity": "string?", "count": "integer",
-            "first_time": "string", "last_time": "string", "assets": "[object]",
-            "first_event": "object?", "last_event": "object?", "closed": "AlertClosure?",
-        ]),
+        "Alert": alertSchema,
         "AlertClosure": object(["at": "string", "by": "string", "reason": "string?"]),
         "AlertList": object(["alerts": "[Alert]", "next_cursor": "string?"]),
         "IntakeResult": object(["received": "integer", "malformed": "integer",
@@ -184,7 +203,7 @@ enum OpenAPIDocument {
                 "asset": text, "type": atomType, "value": text, "entity": text, "dry_run": flag,
             ]),
             "AlertClose": closed([
-                "reason": ["type": ["string", "null"], "maxLength": APIHandlers.closeReasonLimit,
+                "reason": ["type": ["string", "null"], "maxLength": StoredAlert.Closure.reasonLimit,
                            "description": "Why the alert is closed (kept with it)."],
             ]),
         ]
@@ -263,8 +282,13 @@ enum OpenAPIDocument {
             ]
             var parameters: [[String: Any]] = []
             for segment in route.template.split(separator: "/") where segment.hasPrefix("{") {
+                let isInteger = integerPathParameters.contains {
+                    route.template.hasPrefix($0) && $0.hasSuffix(segment)
+                }
+                let schema: [String: Any] = isInteger ? ["type": "integer", "minimum": 1]
+                    : ["type": "string"]
                 parameters.append(["name": String(segment.dropFirst().dropLast()), "in": "path",
-                                   "required": true, "schema": ["type": "string"]])
+                                   "required": true, "schema": schema])
             }
             for name in route.parameters {
                 let (schema, description) = queryParameters["\(route.template) \(name)"]

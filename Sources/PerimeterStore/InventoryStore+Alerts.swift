@@ -38,6 +38,9 @@ public struct StoredAlert: Sendable, Hashable {
 
     /// An analyst's closing of an alert.
     public struct Closure: Sendable, Hashable {
+        /// The longest reason kept, in characters: every listing carries it.
+        public static let reasonLimit = 2_000
+
         /// Wall-clock time of the closing.
         public var at: EventTime
         /// The token's name, or `cli`.
@@ -77,6 +80,14 @@ public struct StoredAlert: Sendable, Hashable {
     /// The grouping key of a rule on a set of assets.
     public static func groupKey(ruleID: String, assetUUIDs: [String]) -> String {
         ruleID + "|" + assetUUIDs.sorted().joined(separator: ",")
+    }
+
+    /// An alert id as written: digits without a sign or a leading zero,
+    /// so that `02` or `+2` does not act on alert 2 unseen.
+    public static func id(parsing text: some StringProtocol) -> Int64? {
+        guard let first = text.first, first != "0",
+              text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int64(text)
     }
 }
 

@@ -122,7 +122,12 @@ struct AlertsCommandTests {
         #expect(all.standardError.isEmpty)
 
         let id = try #require(objects.first?["id"] as? Int)
-        let closed = try cli.run(["alerts", "close", String(id), "--reason", " false positive "])
+        #expect(try cli.run(["alerts", "close", String(id), "--reason",
+                             String(repeating: "x", count: 2_001)]).status == 2)
+        #expect(try cli.run(["alerts", "close", "0\(id)"]).status == 2)
+        // An id given twice is closed once.
+        let closed = try cli.run(["alerts", "close", String(id), String(id), "--reason",
+                                  " false positive "])
         #expect(closed.status == 0)
         #expect(closed.outputText == "closed alert \(id)\n")
         // Closed again, with an unknown id beside it: each is named, and

@@ -82,6 +82,11 @@ struct AuthenticationTests {
         let created = try await server.call("POST", "/v1/tokens", as: "acme/admin",
                                             json: ["name": "script", "role": "reader"])
         #expect(created.status == 201)
+        for name in ["", "line\nbreak", "tab\there", "esc\u{1B}[31m"] {
+            let refused = try await server.call("POST", "/v1/tokens", as: "acme/admin",
+                                                json: ["name": name, "role": "reader"])
+            #expect(refused.status == 422, "\(name.debugDescription)")
+        }
         let body = try created.json()
         let secret = try #require(body["token"] as? String)
         let id = try #require(body["id"] as? String)

@@ -28,6 +28,11 @@ struct CommandLineTests {
         #expect(expired.status == 2)
         #expect(expired.outputText.isEmpty)
         #expect(expired.standardError.contains("'--expires' is in the past"))
+        // A name is one line of the audit trail and of every table.
+        let broken = try perimeter.run(["tokens", "create", "--community", "acme", "--role",
+                                        "reader", "--name", "ops\nroot"] + db)
+        #expect(broken.status == 2)
+        #expect(broken.standardError.contains("'--name' must not hold control characters"))
 
         let asset = try perimeter.run(["assets", "create", "--community", "acme", "--category",
                                        "host", "--name", "DC-01", "--atom", "hostname=dc-01"] + db)

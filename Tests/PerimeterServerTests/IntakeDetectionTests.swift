@@ -124,9 +124,18 @@ struct IntakeDetectionTests {
         #expect(closure?["by"] as? String == "token:acme-analyst")
         #expect(closure?["reason"] as? String == "mallory is the red team")
         #expect(try closed.json()["status"] as? String == "closed")
-        let again = try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/admin")
+        // Refused again, naming who closed it, whatever the words of the
+        // second reason (the server's data is not taken for the caller's).
+        let again = try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/admin",
+                                          json: ["reason": "closed"])
         #expect(again.status == 409)
-        #expect((try again.json()["error"] as? [String: Any])?["code"] as? String == "alert_closed")
+        let error = try again.json()["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "alert_closed")
+        let details = error?["details"] as? [String: Any]
+        #expect(details?["status"] as? String == "closed")
+        #expect(details?["closed_by"] as? String == "token:acme-analyst")
+        #expect(try await server.call("POST", "/v1/alerts/0\(id)/close", as: "acme/admin")
+            .status == 404)
         let read = try await server.call("GET", "/v1/alerts/\(id)", as: "acme/reader").json()
         #expect((read["closed"] as? [String: Any])?["reason"] as? String == "mallory is the red team")
 
@@ -151,6 +160,17 @@ struct IntakeDetectionTests {
             .status == 400)
         #expect(try await server.call("GET", "/v1/alerts?min_urgency=80&max_urgency=70",
                                       as: "acme/reader").status == 400)
+        let upper = try await server.call("GET", "/v1/alerts?status=OPEN", as: "acme/reader")
+        #expect(upper.status == 400)
+        #expect(upper.text.contains("must be open or closed"), "\(upper.text)")
+        // An open alert's `closed` is null, which its schema allows.
+        let document = try await server.call("GET", "/openapi.json").json()
+        let alertSchema = ((document["components"] as? [String: Any])?["schemas"]
+            as? [String: Any])?["Alert"] as? [String: Any]
+        let closedSchema = (alertSchema?["properties"] as? [String: Any])?["closed"]
+            as? [String: Any]
+        let choices = closedSchema?["oneOf"] as? [[String: Any]] ?? []
+        #expect(choices.contains { $0["type"] as? String == "null" })
         await server.stop()
 
         let store = try InventoryStore(path: server.storePath)
