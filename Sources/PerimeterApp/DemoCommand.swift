@@ -109,6 +109,7 @@ enum DemoCommand {
             Enriched events: \(directory)/enriched.ndjson; alerts: \(directory)/alerts.ndjson. Try:
               \(binary) assets show DC-01 --db \(db)
               \(binary) assets list --db \(db) --category account --json
+              \(binary) alerts show 1 --db \(db)
               \(binary) rules test \(directory)/rules \(events)
             """)
         return status
