@@ -305,10 +305,25 @@ enum EditCommands {
         guard let arguments = try auditSpec.parse(raw) else { return 0 }
         let given = try arguments.int("--limit", in: 0...100_000) ?? 100
         let limit = given == 0 ? Int(Int32.max) : given
-        let editor = try editor(arguments)
-        let asset = arguments.value("--asset")
         let after = try arguments.int("--after", in: 0...Int.max).map(Int64.init)
-        let entries = try wait { try await editor.audit(of: asset, afterID: after, limit: limit) }
+        let community = try CommonOptions.community(arguments)
+        // A read: no writer lock and no inventory, so the trail can be
+        // read while an ingest or the server writes the store.
+        let store = try CommonOptions.openStore(arguments)
+        var asset: AssetID?
+        if let reference = arguments.value("--asset") {
+            do {
+                asset = try store.asset(named: reference, community: community).id
+            } catch let error as StoreError where error.code == .notFound {
+                let holders = try AtomsCommand.assetsHolding(reference, store: store,
+                                                             community: community)
+                guard holders.count == 1 else { throw error }
+                throw InventoryEditor.notFound(error, butHeldBy: holders[0], as: reference)
+            }
+        }
+        let entries = try store.auditTrail(community: community, asset: asset,
+                                           afterID: after ?? 0, latest: after == nil,
+                                           limit: limit)
         for entry in entries {
             let record = entry.record
             if arguments.flag("--json") {

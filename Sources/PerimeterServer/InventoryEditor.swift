@@ -162,14 +162,13 @@ public final class InventoryEditor: Sendable {
     /// The audit trail of the community, or of one asset, oldest first:
     /// after the entry `afterID` when given, else the latest `limit`
     /// entries.
-    public func audit(of reference: String?, afterID: Int64?,
-                      limit: Int) async throws -> [AuditEntry] {
-        try await run {
-            var id: AssetID?
-            if let reference { id = try await service.resolve(reference, community: community) }
-            return try await service.auditTrail(community: community, asset: id,
-                                                afterID: afterID, limit: limit)
-        }
+    /// An unknown asset name that one asset holds as an atom: the error
+    /// says which asset, to be named by its name or uuid.
+    public static func notFound(_ error: StoreError, butHeldBy holder: Asset,
+                                as reference: String) -> StoreError {
+        StoreError(code: .notFound, message: error.message + "; \(holder.name) "
+                   + "(\(holder.id.lowercasedText)) holds '\(reference)' as an atom: "
+                   + "name it by its name or uuid")
     }
 }
 
@@ -190,9 +189,7 @@ extension InventoryService {
                 }
             }
             guard holders.count == 1, let holder = inventory.asset(holders[0]) else { throw error }
-            throw StoreError(code: .notFound, message: error.message + "; \(holder.name) "
-                             + "(\(holder.id.lowercasedText)) holds '\(reference)' as an atom: "
-                             + "name it by its name or uuid")
+            throw InventoryEditor.notFound(error, butHeldBy: holder, as: reference)
         }
     }
 
@@ -220,11 +217,5 @@ extension InventoryService {
 
     func propertyDefinitions(community: String) throws -> [PropertyDefinition] {
         try store.propertyDefinitions(community: community)
-    }
-
-    func auditTrail(community: String, asset: AssetID?, afterID: Int64?,
-                    limit: Int) throws -> [AuditEntry] {
-        try store.auditTrail(community: community, asset: asset, afterID: afterID ?? 0,
-                             latest: afterID == nil, limit: limit)
     }
 }

@@ -1217,6 +1217,28 @@ struct CommandLineEndToEndTests {
         #expect(try cli.run(["discovery", "disable", "unique_accounts"]).status == 0)
     }
 
+    /// The audit trail is a read: it is shown while another process (a
+    /// server, an ingest) holds the writer lock, and an asset given by one
+    /// of its atoms is named for the user.
+    @Test func theAuditTrailIsReadWhileAnotherProcessWrites() throws {
+        guard let cli = try H.make("audit-lock") else { return }
+        defer { cli.remove() }
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "DC01",
+                             "--atom", "ipv4=10.0.0.10"]).status == 0)
+        let lock = try StoreLock(store: cli.store)
+        let trail = try cli.run(["audit", "--json"])
+        #expect(trail.status == 0, "\(trail.standardError)")
+        #expect(trail.outputLines.compactMap(H.object).map { $0["action"] as? String }
+                == ["create"])
+        let byAtom = try cli.run(["audit", "--asset", "10.0.0.10"])
+        #expect(byAtom.status != 0)
+        #expect(byAtom.standardError.contains(
+            "DC01 (") && byAtom.standardError.contains("holds '10.0.0.10' as an atom"),
+                "\(byAtom.standardError)")
+        #expect(try cli.run(["audit", "--asset", "DC01"]).outputLines.count == 1)
+        withExtendedLifetime(lock) {}
+    }
+
     /// A host takes at most 256 values of one identifier list from one
     /// event (a list of 40,000 MACs held the ingest a minute); the rest
     /// stay atoms of the event.
