@@ -112,8 +112,6 @@ enum AlertsCommand {
         return 0
     }
 
-
-
     static func list(_ raw: [String]) throws -> Int32 {
         guard let arguments = try listSpec.parse(raw) else { return 0 }
         let low = try arguments.int("--min-urgency", in: 0...100)
@@ -233,8 +231,7 @@ enum AlertsCommand {
             }
             if !ids.contains(id) { ids.append(id) }
         }
-        var reason = arguments.value("--reason")?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if reason?.isEmpty == true { reason = nil }
+        let reason = arguments.value("--reason").flatMap(StoredAlert.Closure.reason(given:))
         if let reason, reason.count > StoredAlert.Closure.reasonLimit {
             throw UsageError("'--reason' is longer than \(StoredAlert.Closure.reasonLimit) "
                              + "characters (\(reason.count))")

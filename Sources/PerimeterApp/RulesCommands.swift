@@ -412,8 +412,7 @@ enum RulesCommands {
             ]
             if isUnmapped { members.append(("status", .string("compiled-unmapped"))) }
             if let filter {
-                members.append(("suppressed_by", .string(filter.id.isEmpty ? filter.title
-                                                         : filter.id)))
+                members.append(("suppressed_by", .string(filter.reportedName)))
             }
             print(jsonObject(members))
         } else {

@@ -141,8 +141,7 @@ public final class DetectionEngine {
     public var suppressedCountsByFilterID: [String: Int] {
         var result: [String: Int] = [:]
         for (index, filter) in filters.enumerated() {
-            result[filter.id.isEmpty ? filter.title : filter.id, default: 0]
-                += suppressedCounts[index]
+            result[filter.reportedName, default: 0] += suppressedCounts[index]
         }
         return result
     }

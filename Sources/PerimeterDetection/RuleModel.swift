@@ -146,6 +146,10 @@ public struct CompiledFilter: Sendable {
     var condition: RuleExpression
 
     public var appliesToAllRules: Bool { ruleIDs.contains("*") }
+
+    /// What reports and suppression counts name the filter by: its id,
+    /// else its title (Sigma makes a filter's id optional).
+    public var reportedName: String { id.isEmpty ? title : id }
 }
 
 /// The outcome of loading one rule document, for `rules check`.

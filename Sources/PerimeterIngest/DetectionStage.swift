@@ -397,8 +397,7 @@ public final class DetectionStage {
         var delta: [String: Int] = [:]
         for (index, filter) in engine.filters.enumerated() {
             let count = suppressed[index] - committedSuppressions[index]
-            let id = filter.id.isEmpty ? filter.title : filter.id
-            if count > 0 { delta[id, default: 0] += count }
+            if count > 0 { delta[filter.reportedName, default: 0] += count }
         }
         try store.addSuppressions(delta, community: scope.community)
         committedSuppressions = suppressed

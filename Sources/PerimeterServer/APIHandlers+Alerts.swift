@@ -20,13 +20,6 @@ extension APIHandlers {
             }
             return value
         }
-        func time(_ name: String) throws -> EventTime? {
-            guard let text = query[name] else { return nil }
-            guard let time = EventTime(parsing: text) else {
-                throw APIErrors.invalidQuery(name, "must be a time such as 2024-05-01T10:00:00Z")
-            }
-            return time
-        }
         let low = try urgency("min_urgency")
         let high = try urgency("max_urgency")
         if let low, let high, low > high {
@@ -57,7 +50,8 @@ extension APIHandlers {
             community: context.community, ruleID: query["rule"],
             assets: query["asset"].map { [$0] } ?? [],
             urgency: (low != nil || high != nil) ? (low ?? 0)...(high ?? 100) : nil,
-            since: try time("since"), until: try time("until"), status: status,
+            since: try Self.time(query["since"], parameter: "since"),
+            until: try Self.time(query["until"], parameter: "until"), status: status,
             after: cursor, limit: limit))
         // A full page may have a next one, which starts after its last alert.
         let next = alerts.count == limit ? alerts.last.map { AlertCursor(after: $0) } : nil
@@ -88,12 +82,11 @@ extension APIHandlers {
             switch object["reason"] {
             case nil, is NSNull: break
             case let text as String:
-                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard trimmed.count <= StoredAlert.Closure.reasonLimit else {
+                reason = StoredAlert.Closure.reason(given: text)
+                if let reason, reason.count > StoredAlert.Closure.reasonLimit {
                     throw APIErrors.invalidField("reason", "is longer than "
                                                  + "\(StoredAlert.Closure.reasonLimit) characters")
                 }
-                reason = trimmed.isEmpty ? nil : trimmed
             default:
                 throw APIErrors.invalidField("reason", "must be a string or null")
             }

@@ -202,14 +202,15 @@ extension InventoryService {
         for (number, result) in rows {
             do {
                 let row = try result.get()
-                if let id = try givenID(row.uuid) {
+                let givenID = try givenID(row.uuid)
+                if let id = givenID {
                     if let earlier = rowGiving[id] {
                         throw RowProblem(column: "uuid", message: "row \(earlier) gives this "
                                          + "uuid already; give each asset one row")
                     }
                     rowGiving[id] = number
                 }
-                guard let stored = try storedAsset(row.uuid, community: community) else {
+                guard let stored = storedAsset(givenID, community: community) else {
                     drafts.append(try outcome.newAsset(from: row, number: number, builder: builder,
                                                        now: time, store: store, claimed: &claimed,
                                                        names: &newNames))
@@ -303,8 +304,8 @@ extension InventoryService {
     /// The asset of `community` an import row's uuid names; nil when the
     /// row gives none or the community has no asset of it (the row then
     /// creates one, with a uuid of its own).
-    private func storedAsset(_ uuid: String?, community: String) throws -> Asset? {
-        guard let id = try givenID(uuid), let asset = inventory.asset(id),
+    private func storedAsset(_ id: AssetID?, community: String) -> Asset? {
+        guard let id, let asset = inventory.asset(id),
               asset.community == community else { return nil }
         return asset
     }

@@ -12,13 +12,7 @@ extension APIHandlers {
         guard let value = query["value"], !value.isEmpty else {
             throw APIErrors.invalidQuery("value", "is required (the atom value to look up)")
         }
-        var at: EventTime?
-        if let text = query["at"] {
-            guard let time = EventTime(parsing: text) else {
-                throw APIErrors.invalidQuery("at", "must be a time such as 2024-05-01T10:00:00Z")
-            }
-            at = time
-        }
+        let at = try Self.time(query["at"], parameter: "at")
         let types: [AtomType]
         if let name = query["type"] {
             guard let type = try? AtomType(parsing: name) else {
@@ -56,6 +50,15 @@ extension APIHandlers {
             ]
         }
         return JSONFields.response(["at": time.description, "atoms": results])
+    }
+
+    /// A time parameter; nil when absent.
+    static func time(_ text: String?, parameter: String) throws -> EventTime? {
+        guard let text else { return nil }
+        guard let time = EventTime(parsing: text) else {
+            throw APIErrors.invalidQuery(parameter, "must be a time such as 2024-05-01T10:00:00Z")
+        }
+        return time
     }
 
     /// A page size from the `limit` parameter: 1 to 1,000, `standard`

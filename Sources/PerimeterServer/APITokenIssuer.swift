@@ -11,8 +11,9 @@ public enum APITokenIssuer {
     /// it split every row it appeared in.
     public static func problem(withName name: String) -> String? {
         guard !name.isEmpty, name.count <= 128 else { return "must be 1 to 128 characters" }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else { return "must not hold control characters (line breaks, tabs, escapes)" }
+        guard !name.holdsControlCharacter else {
+            return "must not hold control characters (line breaks, tabs, escapes)"
+        }
         return nil
     }
 

@@ -159,9 +159,6 @@ public final class InventoryEditor: Sendable {
         }
     }
 
-    /// The audit trail of the community, or of one asset, oldest first:
-    /// after the entry `afterID` when given, else the latest `limit`
-    /// entries.
     /// An unknown asset name that one asset holds as an atom: the error
     /// says which asset, to be named by its name or uuid.
     public static func notFound(_ error: StoreError, butHeldBy holder: Asset,

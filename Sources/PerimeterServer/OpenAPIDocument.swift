@@ -53,8 +53,9 @@ enum OpenAPIDocument {
         return alert
     }
 
-    /// Path parameters that are numbers (the others are text: uuids, job
-    /// and token ids, names).
+    /// Path parameters that are numbers, by the template that ends in them
+    /// (`/v1/alerts/{id}` covers `/v1/alerts/{id}/close` too); the others
+    /// are text: uuids, job and token ids, names.
     static let integerPathParameters: Set<String> = ["/v1/alerts/{id}"]
 
     static var schemas: [String: [String: Any]] { [
@@ -260,7 +261,8 @@ enum OpenAPIDocument {
             "/v1/alerts asset": (["type": "string"],
                                  "Alerts about this asset: its uuid, or its name in any case "
                                  + "(as the alert recorded it)."),
-            "/v1/alerts status": (["type": "string", "enum": ["open", "closed"]],
+            "/v1/alerts status": (["type": "string",
+                                   "enum": StoredAlert.Status.allCases.map(\.rawValue)],
                                   "Alerts of this status only."),
             "/v1/alerts cursor": (["type": "string"], "next_cursor of the previous page."),
             "/v1/alerts limit": (limit, "Page size (default 100)."),
@@ -283,7 +285,7 @@ enum OpenAPIDocument {
             var parameters: [[String: Any]] = []
             for segment in route.template.split(separator: "/") where segment.hasPrefix("{") {
                 let isInteger = integerPathParameters.contains {
-                    route.template.hasPrefix($0) && $0.hasSuffix(segment)
+                    route.template.hasPrefix($0) && $0.hasSuffix("/" + segment)
                 }
                 let schema: [String: Any] = isInteger ? ["type": "integer", "minimum": 1]
                     : ["type": "string"]

@@ -41,6 +41,12 @@ public struct StoredAlert: Sendable, Hashable {
         /// The longest reason kept, in characters: every listing carries it.
         public static let reasonLimit = 2_000
 
+        /// A reason as a person gave it, trimmed; nil when blank.
+        public static func reason(given text: String) -> String? {
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? nil : trimmed
+        }
+
         /// Wall-clock time of the closing.
         public var at: EventTime
         /// The token's name, or `cli`.
