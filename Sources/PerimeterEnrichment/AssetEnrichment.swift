@@ -80,8 +80,10 @@ public struct AssetEnrichment: Sendable, Hashable {
                               criticalityValues: Self.once(members.compactMap(\.criticality)))
     }
 
-    private func display(of card: AssetCard) -> CriticalityDisplay {
-        guard let value = card.criticality else { return .unrated }
+    private func display(of card: AssetCard) -> CriticalityDisplay { display(card.criticality) }
+
+    private func display(_ criticality: Int?) -> CriticalityDisplay {
+        guard let value = criticality else { return .unrated }
         if value >= bounds.highFrom { return .high }
         if value >= bounds.mediumFrom { return .medium }
         return .low
@@ -101,121 +103,162 @@ public struct AssetEnrichment: Sendable, Hashable {
     // Written for every enriched event, so nothing here makes an array:
     // an event matches a handful of assets, and a value is left out when
     // an earlier card of the same list gives it (a scan of those few
-    // cards) rather than by keeping the values written.
+    // cards) rather than by keeping the values written. The text goes
+    // through a cursor into space reserved once (`JSONText.append`).
 
     /// Appends `"any_asset":{…},"assets":{…}` to `output`, written straight
     /// from the cards; nothing when no asset matched.
     public func appendSekoiaioMembers(view: EnrichmentView, to output: inout [UInt8]) {
         guard !isEmpty else { return }
-        appendAnyAsset(view: view, to: &output)
-        output.append(UInt8(ascii: ","))
-        appendPerCategory(to: &output)
+        JSONText.append(atMost: outputLengthBound, to: &output) { cursor in
+            writeAnyAsset(view: view, to: &cursor)
+            cursor.write(UInt8(ascii: ","))
+            writePerCategory(to: &cursor)
+        }
     }
 
-    private func appendAnyAsset(view: EnrichmentView, to output: inout [UInt8]) {
-        output.append(contentsOf: #""any_asset":{"#.utf8)
-        if view == .detection {
-            output.append(contentsOf: #""tags":["#.utf8)
-            appendTags(to: &output)
-            output.append(contentsOf: "],".utf8)
+    /// The most bytes `appendSekoiaioMembers` writes: the fixed text, each
+    /// card's values written twice (in `any_asset` and in its category),
+    /// and every tag of every card.
+    var outputLengthBound: Int {
+        // The member names, brackets and "ambiguous" of `any_asset` and
+        // `assets` come to about 130 bytes; a category's own to about 50
+        // beside its name.
+        var bound = 256
+        for index in cards.indices {
+            let uuid = 36 + 3
+            let value = 20 + 1
+            let display = 16
+            let category = JSONText.quotedLengthBound(of: cards[index].category.rawValue) + 64
+            bound += 2 * (uuid + JSONText.quotedLengthBound(of: cards[index].name) + 1 + value)
+                + display + category
+            for tag in cards[index].tags { bound += JSONText.quotedLengthBound(of: tag) + 1 }
         }
-        output.append(contentsOf: #""uuid":["#.utf8)
-        appendUUIDs(of: nil, to: &output)
-        output.append(contentsOf: #"],"name":["#.utf8)
-        appendNames(of: nil, to: &output)
-        output.append(UInt8(ascii: "]"))
+        return bound
+    }
+
+    /// Whether a card before `end` satisfies `matches`, which is given
+    /// the card's index: its fields are read in place, where iterating the
+    /// cards copied each one (retaining its name and tags) for each test.
+    private func anyCard(before end: Int, _ matches: (Int) -> Bool) -> Bool {
+        var index = 0
+        while index < end {
+            if matches(index) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    private func writeAnyAsset(view: EnrichmentView, to cursor: inout JSONOutputCursor) {
+        cursor.write(#""any_asset":{"#)
         if view == .detection {
-            output.append(contentsOf: #","criticality_display":["#.utf8)
+            cursor.write(#""tags":["#)
+            writeTags(to: &cursor)
+            cursor.write("],")
+        }
+        cursor.write(#""uuid":["#)
+        writeUUIDs(of: nil, to: &cursor)
+        cursor.write(#"],"name":["#)
+        writeNames(of: nil, to: &cursor)
+        cursor.write(UInt8(ascii: "]"))
+        if view == .detection {
+            cursor.write(#","criticality_display":["#)
             var written = false
             for index in cards.indices
-            where !cards[..<index].contains(where: { display(of: $0) == display(of: cards[index]) }) {
-                if written { output.append(UInt8(ascii: ",")) }
-                JSONText.appendQuoted(display(of: cards[index]).rawValue, to: &output)
+            where !anyCard(before: index, {
+                display(cards[$0].criticality) == display(cards[index].criticality)
+            }) {
+                if written { cursor.write(UInt8(ascii: ",")) }
+                cursor.writeQuoted(display(cards[index].criticality).rawValue)
                 written = true
             }
-            output.append(UInt8(ascii: "]"))
+            cursor.write(UInt8(ascii: "]"))
         }
-        output.append(UInt8(ascii: ","))
-        appendValues(of: nil, to: &output)
+        cursor.write(UInt8(ascii: ","))
+        writeValues(of: nil, to: &cursor)
         if view == .detection && isAmbiguous {
-            output.append(contentsOf: #","ambiguous":true"#.utf8)
+            cursor.write(#","ambiguous":true"#)
         }
-        output.append(UInt8(ascii: "}"))
+        cursor.write(UInt8(ascii: "}"))
     }
 
     /// The categories in the order the output lists them.
     private static let categoryOrder = AssetCategory.allCases
 
-    private func appendPerCategory(to output: inout [UInt8]) {
-        output.append(contentsOf: #""assets":{"#.utf8)
+    private func writePerCategory(to cursor: inout JSONOutputCursor) {
+        cursor.write(#""assets":{"#)
         var firstCategory = true
-        for category in Self.categoryOrder where cards.contains(where: { $0.category == category }) {
-            if !firstCategory { output.append(UInt8(ascii: ",")) }
+        for category in Self.categoryOrder
+        where anyCard(before: cards.count, { cards[$0].category == category }) {
+            if !firstCategory { cursor.write(UInt8(ascii: ",")) }
             firstCategory = false
-            JSONText.appendQuoted(category.rawValue, to: &output)
-            output.append(contentsOf: #":{"uuid":["#.utf8)
-            appendUUIDs(of: category, to: &output)
-            output.append(contentsOf: #"],"name":["#.utf8)
-            appendNames(of: category, to: &output)
-            output.append(contentsOf: "],".utf8)
-            appendValues(of: category, to: &output)
-            output.append(UInt8(ascii: "}"))
+            cursor.writeQuoted(category.rawValue)
+            cursor.write(#":{"uuid":["#)
+            writeUUIDs(of: category, to: &cursor)
+            cursor.write(#"],"name":["#)
+            writeNames(of: category, to: &cursor)
+            cursor.write("],")
+            writeValues(of: category, to: &cursor)
+            cursor.write(UInt8(ascii: "}"))
         }
-        output.append(UInt8(ascii: "}"))
+        cursor.write(UInt8(ascii: "}"))
     }
 
     /// The tags of every card, sorted, each once; a single card's are
     /// sorted already.
-    private func appendTags(to output: inout [UInt8]) {
-        let list = cards.count == 1 || cards.allSatisfy({ $0.tags.isEmpty }) ? cards[0].tags : tags
+    private func writeTags(to cursor: inout JSONOutputCursor) {
+        let list = cards.count == 1 || !anyCard(before: cards.count, { !cards[$0].tags.isEmpty })
+            ? cards[0].tags : tags
         for (index, tag) in list.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(tag, to: &output)
+            if index > 0 { cursor.write(UInt8(ascii: ",")) }
+            cursor.writeQuoted(tag)
         }
     }
 
     /// The quoted uuids of the cards of `category` (of all, for nil),
     /// comma-separated.
-    private func appendUUIDs(of category: AssetCategory?, to output: inout [UInt8]) {
+    private func writeUUIDs(of category: AssetCategory?, to cursor: inout JSONOutputCursor) {
         var written = false
-        for card in cards where category == nil || card.category == category {
-            if written { output.append(UInt8(ascii: ",")) }
-            output.append(UInt8(ascii: "\""))
-            card.id.appendLowercasedText(to: &output)
-            output.append(UInt8(ascii: "\""))
+        for index in cards.indices where category == nil || cards[index].category == category {
+            if written { cursor.write(UInt8(ascii: ",")) }
+            let id = cards[index].id
+            cursor.write(UInt8(ascii: "\""))
+            cursor.write(exactly: 36) { id.writeLowercasedText(into: $0) }
+            cursor.write(UInt8(ascii: "\""))
             written = true
         }
     }
 
     /// The quoted names of the cards of `category` (of all, for nil),
     /// each once.
-    private func appendNames(of category: AssetCategory?, to output: inout [UInt8]) {
+    private func writeNames(of category: AssetCategory?, to cursor: inout JSONOutputCursor) {
         var written = false
         for index in cards.indices where category == nil || cards[index].category == category {
             let name = cards[index].name
-            guard !cards[..<index].contains(where: {
-                (category == nil || $0.category == category) && $0.name == name
+            guard !anyCard(before: index, {
+                (category == nil || cards[$0].category == category) && cards[$0].name == name
             }) else { continue }
-            if written { output.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(name, to: &output)
+            if written { cursor.write(UInt8(ascii: ",")) }
+            cursor.writeQuoted(name)
             written = true
         }
     }
 
     /// `"criticality_value":[…]` of the cards of `category` (of all, for
     /// nil), unrated ones left out, each value once.
-    private func appendValues(of category: AssetCategory?, to output: inout [UInt8]) {
-        output.append(contentsOf: #""criticality_value":["#.utf8)
+    private func writeValues(of category: AssetCategory?, to cursor: inout JSONOutputCursor) {
+        cursor.write(#""criticality_value":["#)
         var written = false
         for index in cards.indices where category == nil || cards[index].category == category {
             guard let value = cards[index].criticality,
-                  !cards[..<index].contains(where: {
-                      (category == nil || $0.category == category) && $0.criticality == value
+                  !anyCard(before: index, {
+                      (category == nil || cards[$0].category == category)
+                          && cards[$0].criticality == value
                   }) else { continue }
-            if written { output.append(UInt8(ascii: ",")) }
-            JSONText.appendInteger(value, to: &output)
+            if written { cursor.write(UInt8(ascii: ",")) }
+            cursor.writeInteger(value)
             written = true
         }
-        output.append(UInt8(ascii: "]"))
+        cursor.write(UInt8(ascii: "]"))
     }
 }

@@ -148,10 +148,8 @@ extension Inventory {
         var found: [AssetCard] = []
         found.reserveCapacity(ids.count)
         for id in ids {
-            // Read in place: a copy of the asset would retain every text it
-            // holds, for each event.
             guard let index = assets.index(forKey: id) else { continue }
-            found.append(AssetCard(assets.values[index]))
+            found.append(assets.values[index].enrichmentCard())
         }
         if found.count > 1 {
             found.sort { a, b in
@@ -171,6 +169,14 @@ extension Inventory {
     public func enrichmentOrder(_ ids: [AssetID]) -> [Asset] {
         enrichmentCards(ids).compactMap { assets[$0.id] }
     }
+}
+
+private extension Asset {
+    /// Mutating only so that `assets.values[index].enrichmentCard()` reads
+    /// the record in place, through the dictionary's modify accessor: its
+    /// getter copies the whole asset out, retaining and then releasing
+    /// every text and collection it holds, for each card of each event.
+    mutating func enrichmentCard() -> AssetCard { AssetCard(self) }
 }
 
 /// What enrichment shows of an asset, made from it for each event: it is

@@ -30,22 +30,35 @@ extension UUID {
         }
     }
 
-    private func writeLowercasedText(into buffer: UnsafeMutableBufferPointer<UInt8>) {
-        let digits: StaticString = "0123456789abcdef"
+    /// Writes the 36 bytes of `lowercasedText` into `buffer`, which must
+    /// hold at least that many: each byte's two digits come from a table,
+    /// and the dashes go at fixed places (enrichment writes two uuids for
+    /// each asset of each event).
+    public func writeLowercasedText(into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(buffer.count >= 36, "a uuid's text needs 36 bytes")
+        let output = UnsafeMutableRawPointer(buffer.baseAddress!)
         withUnsafeBytes(of: uuid) { bytes in
-            digits.withUTF8Buffer { hex in
-                var position = 0
-                for (index, byte) in bytes.enumerated() {
-                    // Dashes after the 4th, 6th, 8th and 10th byte: 8-4-4-4-12.
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        buffer[position] = UInt8(ascii: "-")
-                        position += 1
-                    }
-                    buffer[position] = hex[Int(byte >> 4)]
-                    buffer[position + 1] = hex[Int(byte & 0x0F)]
-                    position += 2
+            Self.hexPairs.withUnsafeBufferPointer { pairs in
+                // Byte i's digits start at `i * 2` plus the dashes before it (8-4-4-4-12).
+                for index in 0..<16 {
+                    let dashes = index < 4 ? 0 : index < 6 ? 1 : index < 8 ? 2 : index < 10 ? 3 : 4
+                    output.storeBytes(of: pairs[Int(bytes[index])], toByteOffset: index * 2 + dashes,
+                                      as: UInt16.self)
                 }
             }
+        }
+        buffer[8] = UInt8(ascii: "-")
+        buffer[13] = UInt8(ascii: "-")
+        buffer[18] = UInt8(ascii: "-")
+        buffer[23] = UInt8(ascii: "-")
+    }
+
+    /// The two lower-case hexadecimal digits of each byte value, as the
+    /// bytes of one `UInt16` in memory order.
+    private static let hexPairs: [UInt16] = (0...255).map { (byte: Int) -> UInt16 in
+        let digits = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: (digits[byte >> 4], digits[byte & 0x0F])) {
+            $0.load(as: UInt16.self)
         }
     }
 }

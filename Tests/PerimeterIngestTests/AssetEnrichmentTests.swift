@@ -2,6 +2,7 @@ import Foundation
 import PerimeterEnrichment
 import PerimeterInventory
 import PerimeterModel
+import PerimeterTestSupport
 import Testing
 
 /// The `sekoiaio` members of SPEC §5, written out by hand for three
@@ -64,5 +65,59 @@ import Testing
         empty.appendSekoiaioMembers(view: .detection, to: &output)
         #expect(output.isEmpty)
         #expect(!empty.isAmbiguous)
+    }
+}
+
+/// The members written for detection, read back by Foundation's JSON
+/// parser, hold the same lists as the enrichment's own fields, for
+/// assets with names and tags that need escaping and repeat across them.
+@Suite struct AssetEnrichmentOutputTests {
+    static let names = ["DC-01", #"CORP\admin"#, "say \"hi\"", "tab\there", "café ☃",
+                        "\u{01}ctl", String(repeating: "\u{1F}", count: 40), ""]
+    static let tags = ["vip", "ad", "pci \"zone\"", "x\\y", "\u{02}"]
+
+    @Test(arguments: 0..<40)
+    func membersReadBackAsTheFieldLists(_ seed: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(seed))
+        let count = 1 + Int(generator.next() % 5)
+        let assets = (0..<count).map { _ in
+            Asset(name: Self.names[Int(generator.next() % UInt64(Self.names.count))],
+                  category: AssetCategory.allCases[Int(generator.next() % 3)],
+                  criticality: generator.next() % 3 == 0 ? nil
+                      : try! Criticality(Int(generator.next() % 101)),
+                  tags: Set(Self.tags.filter { _ in generator.next() % 2 == 0 }),
+                  source: .manual, community: "acme", createdAt: Date())
+        }
+        // The inventory's order: rated highest first, then uuid.
+        let ordered = assets.sorted { a, b in
+            switch (a.criticality?.value, b.criticality?.value) {
+            case let (x?, y?) where x != y: return x > y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return a.id.sortsBefore(b.id)
+            }
+        }
+        let enrichment = AssetEnrichment(assets: ordered, bounds: .standard,
+                                         isAmbiguous: seed % 2 == 0)
+        var output = Array("{".utf8)
+        enrichment.appendSekoiaioMembers(view: .detection, to: &output)
+        output.append(UInt8(ascii: "}"))
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(output)) as? [String: Any])
+        let any = try #require(object["any_asset"] as? [String: Any])
+        #expect(any["uuid"] as? [String] == enrichment.uuids)
+        #expect(any["name"] as? [String] == enrichment.names)
+        #expect(any["tags"] as? [String] == enrichment.tags)
+        #expect(any["criticality_display"] as? [String] == enrichment.criticalityDisplays)
+        #expect(any["criticality_value"] as? [Int] == enrichment.criticalityValues)
+        #expect((any["ambiguous"] as? Bool ?? false) == enrichment.isAmbiguous)
+        let perCategory = try #require(object["assets"] as? [String: [String: Any]])
+        #expect(Set(perCategory.keys) == Set(enrichment.categories.map(\.0.rawValue)))
+        for (category, fields) in enrichment.categories {
+            let written = try #require(perCategory[category.rawValue])
+            #expect(written["uuid"] as? [String] == fields.uuids)
+            #expect(written["name"] as? [String] == fields.names)
+            #expect(written["criticality_value"] as? [Int] == fields.criticalityValues)
+        }
     }
 }
