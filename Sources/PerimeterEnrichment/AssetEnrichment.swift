@@ -169,7 +169,7 @@ public struct AssetEnrichment: Sendable, Hashable {
                 display(cards[$0].criticality) == display(cards[index].criticality)
             }) {
                 if written { cursor.write(UInt8(ascii: ",")) }
-                cursor.writeQuoted(display(cards[index].criticality).rawValue)
+                cursor.write(Self.quoted(display(cards[index].criticality)))
                 written = true
             }
             cursor.write(UInt8(ascii: "]"))
@@ -192,8 +192,7 @@ public struct AssetEnrichment: Sendable, Hashable {
         where anyCard(before: cards.count, { cards[$0].category == category }) {
             if !firstCategory { cursor.write(UInt8(ascii: ",")) }
             firstCategory = false
-            cursor.writeQuoted(category.rawValue)
-            cursor.write(#":{"uuid":["#)
+            cursor.write(Self.opening(of: category))
             writeUUIDs(of: category, to: &cursor)
             cursor.write(#"],"name":["#)
             writeNames(of: category, to: &cursor)
@@ -202,6 +201,26 @@ public struct AssetEnrichment: Sendable, Hashable {
             cursor.write(UInt8(ascii: "}"))
         }
         cursor.write(UInt8(ascii: "}"))
+    }
+
+    /// A display's name as JSON text, written as it is: the same few
+    /// words for every event.
+    private static func quoted(_ display: CriticalityDisplay) -> StaticString {
+        switch display {
+        case .low: #""low""#
+        case .medium: #""medium""#
+        case .high: #""high""#
+        case .unrated: #""unrated""#
+        }
+    }
+
+    /// A category's member up to its first list.
+    private static func opening(of category: AssetCategory) -> StaticString {
+        switch category {
+        case .account: #""account":{"uuid":["#
+        case .host: #""host":{"uuid":["#
+        case .network: #""network":{"uuid":["#
+        }
     }
 
     /// The tags of every card, sorted, each once; a single card's are

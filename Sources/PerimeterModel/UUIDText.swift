@@ -39,12 +39,20 @@ extension UUID {
         let output = UnsafeMutableRawPointer(buffer.baseAddress!)
         withUnsafeBytes(of: uuid) { bytes in
             Self.hexPairs.withUnsafeBufferPointer { pairs in
-                // Byte i's digits start at `i * 2` plus the dashes before it (8-4-4-4-12).
-                for index in 0..<16 {
-                    let dashes = index < 4 ? 0 : index < 6 ? 1 : index < 8 ? 2 : index < 10 ? 3 : 4
-                    output.storeBytes(of: pairs[Int(bytes[index])], toByteOffset: index * 2 + dashes,
-                                      as: UInt16.self)
+                // One group of the 8-4-4-4-12 digits: bytes `first..<end`,
+                // written from `start`. Fixed bounds, which the compiler
+                // unrolls.
+                @inline(__always) func group(_ first: Int, _ end: Int, at start: Int) {
+                    for index in first..<end {
+                        output.storeBytes(of: pairs[Int(bytes[index])],
+                                          toByteOffset: start + (index - first) * 2, as: UInt16.self)
+                    }
                 }
+                group(0, 4, at: 0)
+                group(4, 6, at: 9)
+                group(6, 8, at: 14)
+                group(8, 10, at: 19)
+                group(10, 16, at: 24)
             }
         }
         buffer[8] = UInt8(ascii: "-")
