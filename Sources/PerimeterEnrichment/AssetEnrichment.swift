@@ -120,7 +120,7 @@ public struct AssetEnrichment: Sendable, Hashable {
     /// The most bytes `appendSekoiaioMembers` writes: the fixed text, each
     /// card's values written twice (in `any_asset` and in its category),
     /// and every tag of every card.
-    var outputLengthBound: Int {
+    private var outputLengthBound: Int {
         // The member names, brackets and "ambiguous" of `any_asset` and
         // `assets` come to about 130 bytes; a category's own to about 50
         // beside its name.
