@@ -176,7 +176,6 @@ enum AlertsCommand {
             print(Terminal.readable(table(alerts)))
         }
         // On standard error, so that --json output stays one alert a line.
-        fflush(nil)
         if isCut {
             Terminal.note("more alerts match: these are the \(limit) most urgent "
                           + "(--limit 0 gives all)")

@@ -203,7 +203,6 @@ enum RulesCommands {
                 .joined(separator: ", ") + " (.yml and .yaml files, read recursively)")
         }
         if json {
-            fflush(nil)
             Terminal.write(summary.text + "\n")
         } else {
             print(summary.text)
@@ -384,9 +383,6 @@ enum RulesCommands {
                 + "would suppress"
         let summary = "\(matchedEvents) of \(eventCount) events matched\(split)\(filtered); "
             + Formatting.count(problems, "problem")
-        // The matches went to standard output through its buffer: out first,
-        // so that the two streams sent to one file keep their order.
-        fflush(nil)
         Terminal.write(summary + "\n")
         return problems == 0 ? 0 : 1
     }

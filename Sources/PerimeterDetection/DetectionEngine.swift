@@ -151,7 +151,6 @@ public final class DetectionEngine {
 
     public func evaluate(_ event: some DetectionEvent) -> [RuleMatch] { run(event) }
 
-    /// Which rules match, ignoring filters (used by `rules test`).
     /// The alert filter that would suppress a match of a rule on an event
     /// (`rules test --filters` shows the match and says which); nil for none.
     public func suppressingFilter(ofRule ruleIndex: Int,
@@ -159,6 +158,7 @@ public final class DetectionEngine {
         suppressingFilter(ruleIndex, event).map { filters[$0] }
     }
 
+    /// Which rules match, ignoring filters (used by `rules test`).
     public func matchingRuleIndices(_ event: some DetectionEvent) -> [Int] {
         beginEvent()
         collectCandidates(event)

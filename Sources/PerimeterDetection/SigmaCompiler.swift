@@ -258,9 +258,6 @@ struct SigmaCompiler {
 
     // MARK: - Field items and modifiers
 
-    /// One `field|modifier…: value(s)` entry; an empty field is a keyword search.
-    /// `target`: the event field to test, when the name maps to several
-    /// and this is one of them.
     /// A document's id, trimmed; empty when it has none (YAML null is none,
     /// not the text "null").
     static func id(of node: YAMLNode?) throws(RuleRefusal) -> String {
@@ -308,6 +305,9 @@ struct SigmaCompiler {
                           + "(CATEGORY: host, account, network)", line: line)
     }
 
+    /// One `field|modifier…: value(s)` entry; an empty field is a keyword search.
+    /// `target`: the event field to test, when the name maps to several
+    /// and this is one of them.
     func compileItem(key: String, value: YAMLNode, resolver: FieldResolver,
                      line: Int? = nil, target: String? = nil) throws(RuleRefusal) -> RuleExpression
     {

@@ -80,13 +80,8 @@ public struct AssetEnrichment: Sendable, Hashable {
                               criticalityValues: Self.once(members.compactMap(\.criticality)))
     }
 
-    private func display(of card: AssetCard) -> CriticalityDisplay { display(card.criticality) }
-
-    private func display(_ criticality: Int?) -> CriticalityDisplay {
-        guard let value = criticality else { return .unrated }
-        if value >= bounds.highFrom { return .high }
-        if value >= bounds.mediumFrom { return .medium }
-        return .low
+    private func display(of card: AssetCard) -> CriticalityDisplay {
+        bounds.display(rating: card.criticality)
     }
 
     /// The values in order, each once.
@@ -164,12 +159,13 @@ public struct AssetEnrichment: Sendable, Hashable {
         if view == .detection {
             cursor.write(#","criticality_display":["#)
             var written = false
-            for index in cards.indices
-            where !anyCard(before: index, {
-                display(cards[$0].criticality) == display(cards[index].criticality)
-            }) {
+            for index in cards.indices {
+                let shown = bounds.display(rating: cards[index].criticality)
+                guard !anyCard(before: index, {
+                    bounds.display(rating: cards[$0].criticality) == shown
+                }) else { continue }
                 if written { cursor.write(UInt8(ascii: ",")) }
-                cursor.write(Self.quoted(display(cards[index].criticality)))
+                cursor.write(Self.quoted(shown))
                 written = true
             }
             cursor.write(UInt8(ascii: "]"))

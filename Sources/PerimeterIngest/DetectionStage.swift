@@ -210,7 +210,10 @@ public final class DetectionStage {
         for (field, path) in engine.fieldPaths.enumerated() {
             if let source = AssetField(path: path) {
                 assetFields.append((field, source))
-            } else if !AssetField.isReserved(path) {
+            } else if !EnrichmentFieldNames.isReserved(path) {
+                // Input fields under the reserved prefixes are removed
+                // before detection (SPEC §2): the parser reports nothing
+                // for them, so they are not asked of it.
                 extraFields.append(path)
             }
         }
@@ -481,10 +484,6 @@ enum AssetField {
             }
         }
     }
-
-    /// Input fields there are removed before detection (SPEC §2): the parser
-    /// reports nothing for them, so they are not asked of it.
-    static func isReserved(_ path: String) -> Bool { EnrichmentFieldNames.isReserved(path) }
 
     func append(from enrichment: AssetEnrichment, to record: inout DetectionRecord,
                 field: DetectionFieldID) {

@@ -49,7 +49,12 @@ public struct CriticalityBounds: Sendable, Hashable {
     }
 
     public func display(_ criticality: Criticality?) -> CriticalityDisplay {
-        guard let value = criticality?.value else { return .unrated }
+        display(rating: criticality?.value)
+    }
+
+    /// The display of a rating as a plain number (an enrichment card's).
+    public func display(rating: Int?) -> CriticalityDisplay {
+        guard let value = rating else { return .unrated }
         if value >= highFrom { return .high }
         if value >= mediumFrom { return .medium }
         return .low

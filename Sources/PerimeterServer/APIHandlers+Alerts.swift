@@ -13,18 +13,8 @@ extension APIHandlers {
     /// options do.
     func alerts(_ context: APIContext) async throws -> HTTPResponse {
         let query = context.request.query
-        func urgency(_ name: String) throws -> Int? {
-            guard let text = query[name] else { return nil }
-            guard let value = Int(text), (0...100).contains(value) else {
-                throw APIErrors.invalidQuery(name, "must be a whole number from 0 to 100")
-            }
-            return value
-        }
-        let low = try urgency("min_urgency")
-        let high = try urgency("max_urgency")
-        if let low, let high, low > high {
-            throw APIErrors.invalidQuery("min_urgency", "is above max_urgency")
-        }
+        let urgency = try Self.percentRange(low: ("min_urgency", query["min_urgency"]),
+                                            high: ("max_urgency", query["max_urgency"]))
         var status: StoredAlert.Status?
         if let text = query["status"] {
             guard let value = StoredAlert.Status(rawValue: text) else {
@@ -49,7 +39,7 @@ extension APIHandlers {
         let alerts = try await reader.alerts(matching: AlertQuery(
             community: context.community, ruleID: query["rule"],
             assets: query["asset"].map { [$0] } ?? [],
-            urgency: (low != nil || high != nil) ? (low ?? 0)...(high ?? 100) : nil,
+            urgency: urgency,
             since: try Self.time(query["since"], parameter: "since"),
             until: try Self.time(query["until"], parameter: "until"), status: status,
             after: cursor, limit: limit))

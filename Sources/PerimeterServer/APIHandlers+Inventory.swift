@@ -61,6 +61,28 @@ extension APIHandlers {
         return time
     }
 
+    /// The range two optional bounds of 0 to 100 give (`criticality_min`
+    /// and `criticality_max`, `min_urgency` and `max_urgency`), an absent
+    /// one open; nil when neither is given. A lower bound above the upper
+    /// one is refused.
+    static func percentRange(low: (name: String, text: String?),
+                             high: (name: String, text: String?)) throws -> ClosedRange<Int>? {
+        func bound(_ name: String, _ text: String?) throws -> Int? {
+            guard let text else { return nil }
+            guard let value = Int(text), (0...100).contains(value) else {
+                throw APIErrors.invalidQuery(name, "must be a whole number from 0 to 100")
+            }
+            return value
+        }
+        let lower = try bound(low.name, low.text)
+        let upper = try bound(high.name, high.text)
+        guard lower != nil || upper != nil else { return nil }
+        guard (lower ?? 0) <= (upper ?? 100) else {
+            throw APIErrors.invalidQuery(low.name, "is above \(high.name)")
+        }
+        return (lower ?? 0)...(upper ?? 100)
+    }
+
     /// A page size from the `limit` parameter: 1 to 1,000, `standard`
     /// when absent.
     static func limit(_ text: String?, standard: Int = 100) throws -> Int {

@@ -23,13 +23,6 @@ enum AssetFilter {
             default: throw APIErrors.invalidQuery(name, "must be true or false")
             }
         }
-        func bound(_ name: String) throws -> Int? {
-            guard let text = single(name) else { return nil }
-            guard let value = Int(text), (0...100).contains(value) else {
-                throw APIErrors.invalidQuery(name, "must be a whole number from 0 to 100")
-            }
-            return value
-        }
         for text in (values["category"] ?? []).flatMap({ $0.split(separator: ",") }) {
             guard let category = AssetCategory(rawValue: String(text).lowercased()) else {
                 throw APIErrors.invalidQuery("category", "must be account, host or network")
@@ -43,18 +36,14 @@ enum AssetFilter {
             throw APIErrors.invalidQuery("tag", "is given \(query.tags.count) times; a filter "
                                          + "takes \(Asset.maximumTagCount) tags at most")
         }
-        let low = try bound("criticality_min")
-        let high = try bound("criticality_max")
-        if low != nil || high != nil {
-            guard (low ?? 0) <= (high ?? 100) else {
-                throw APIErrors.invalidQuery("criticality_min", "is above criticality_max")
-            }
-            query.criticality = (low ?? 0)...(high ?? 100)
-        }
+        let minMax = try APIHandlers.percentRange(
+            low: ("criticality_min", single("criticality_min")),
+            high: ("criticality_max", single("criticality_max")))
+        query.criticality = minMax
         // The command line's spelling too (`--criticality 68-100`), which
         // API users tried first.
         if let text = single("criticality") {
-            guard low == nil, high == nil else {
+            guard minMax == nil else {
                 throw APIErrors.invalidQuery("criticality", "is given with criticality_min or "
                                              + "criticality_max; give one or the other")
             }
