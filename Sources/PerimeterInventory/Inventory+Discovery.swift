@@ -221,24 +221,32 @@ extension Inventory {
         var current = ownID.map { holders(ofAtomID: $0, at: time) } ?? []
         if current.isEmpty, let id = wideID { current = holders(ofAtomID: id, at: time) }
         guard !atom.type.isAddress else { return current }
-        var later: [(EventTime, AssetID)] = []
-        func collectLater(_ id: Int32) {
-            attachments.withUnsafeBufferPointer { attachments in
-                timelines.forEachIndex(id) { index in
-                    let i = Int(index)
-                    guard attachments[i].to == nil, attachments[i].from > time,
-                          !revokedAssets.contains(attachments[i].asset) else { return }
-                    later.append((attachments[i].from, attachments[i].asset))
-                }
+        var later = ownID.map { openHolders(ofAtomID: $0, startingAfter: time) } ?? []
+        if later.isEmpty, let id = wideID { later = openHolders(ofAtomID: id, startingAfter: time) }
+        var result = current
+        for asset in later where !result.contains(asset) { result.append(asset) }
+        return result
+    }
+
+    /// The assets whose open attachment of an atom starts after `time`
+    /// (made by events that happened later but arrived first), earliest
+    /// start first; revoked assets left out.
+    private func openHolders(ofAtomID id: Int32, startingAfter time: EventTime) -> [AssetID] {
+        openAttachments(ofAtomID: id, startingAfter: time).map { attachments[Int($0)].asset }
+    }
+
+    /// The indices of those attachments, in the same order.
+    private func openAttachments(ofAtomID id: Int32, startingAfter time: EventTime) -> [Int32] {
+        var later: [(from: EventTime, index: Int32)] = []
+        attachments.withUnsafeBufferPointer { attachments in
+            timelines.forEachIndex(id) { index in
+                let i = Int(index)
+                guard attachments[i].to == nil, attachments[i].from > time,
+                      !revokedAssets.contains(attachments[i].asset) else { return }
+                later.append((attachments[i].from, index))
             }
         }
-        if let ownID { collectLater(ownID) }
-        if later.isEmpty, let id = wideID { collectLater(id) }
-        var result = current
-        for (_, asset) in later.sorted(by: { $0.0 < $1.0 }) where !result.contains(asset) {
-            result.append(asset)
-        }
-        return result
+        return later.sorted { $0.from < $1.from }.map(\.index)
     }
 
     // MARK: - Accounts
@@ -495,17 +503,30 @@ extension Inventory {
             }
             return
         }
-        let others = holders(of: key, at: event.time).filter { $0 != asset }
-        if atom.type.isExclusive && !others.isEmpty {
+        let current = holders(of: key, at: event.time).filter { $0 != asset }
+        // Holders whose attachment starts after this (late) event: an
+        // event that happened later but arrived first gave them the atom.
+        let later = (timelines.id(of: key).map {
+            openAttachments(ofAtomID: $0, startingAfter: event.time)
+        } ?? []).filter { attachments[Int($0)].asset != asset }
+        if atom.type.isExclusive && !(current.isEmpty && later.isEmpty) {
             let reason = atom.type == .hostname
                 ? "hosts with different host.id, agent.id or fqdn share this name"
                 : "\(atom.type.rawValue) reported by several assets"
-            recordConflict(key, assets: others + [asset], at: event.time, reason: reason,
-                           outcome: &outcome)
+            let laterAssets = later.map { attachments[Int($0)].asset }
+            recordConflict(key, assets: current + laterAssets + [asset], at: event.time,
+                           reason: reason, outcome: &outcome)
             // Hosts that share a short name both keep it (and events that
             // name only it are ambiguous); other identifiers stay with
-            // their first holder.
-            guard atom.type == .hostname else { return }
+            // their first holder in event time. When that is this late
+            // event's asset, the later holders' observations end where
+            // they began, as if, in time order, they had met the
+            // identifier already held (a confirmation stays).
+            if atom.type != .hostname {
+                guard current.isEmpty,
+                      later.allSatisfy({ attachments[Int($0)].kind == .observed }) else { return }
+                for index in later { update(index) { $0.to = $0.from } }
+            }
         }
         attach(key, to: asset, kind: .observed, from: event.time, origin: event.reference)
     }

@@ -346,6 +346,32 @@ import Testing
         #expect(inventory.matchedNames([ann], at: Fixture.clock("11:30")) == [])
     }
 
+    /// SPEC §2: a host id belongs to one asset. Two events of one name and
+    /// one host id but different agent ids are two machines; when the
+    /// later one arrives first, the earlier one (late, inside the window)
+    /// must not attach the id to its own asset as well: the id keeps one
+    /// holder, and the clash is a conflict (the corpus's winlogbeat file,
+    /// ingested with a long lateness, gave both hosts the id, no conflict).
+    @Test func lateEventOfAnotherMachineDoesNotShareAHostID() {
+        let inventory = Inventory()
+        func event(agent: String, at time: String) -> EventObservation {
+            var observation = Fixture.host("pc-01", at: Fixture.clock(time), hostID: "id-aaa")
+            let agentID = Atom(type: .agentID, normalizedValue: agent)
+            observation.atoms.append(FieldAtom(atom: agentID, field: "agent.id"))
+            observation.host?.agentIDs = [agentID]
+            return observation
+        }
+        inventory.feed([event(agent: "agent-new", at: "09:05"), event(agent: "agent-old", at: "09:00")])
+        #expect(inventory.assetCount == 2)
+        let hostID = Atom(type: .hostID, normalizedValue: "id-aaa")
+        for time in ["09:00", "09:03", "09:05", "10:00"] {
+            #expect(inventory.holders(of: hostID, in: Fixture.scope, at: Fixture.clock(time)).count
+                        == 1, "at \(time)")
+        }
+        let conflicts = inventory.drainChanges().conflicts
+        #expect(conflicts.contains { $0.key.atom == hostID && $0.assets.count == 2 })
+    }
+
     /// A forwarder's agent.id seen on events of several machines merges
     /// nothing: each name is its own host, the shared id a conflict.
     @Test func sharedAgentIDMergesNoHosts() {
