@@ -349,7 +349,11 @@ extension InventoryStore {
                     text.map {
                         jsonColumns.contains(column)
                             ? TextRedaction.redactingJSON(needles, in: $0)
-                            : TextRedaction.redacting(needles, in: $0)
+                            // An account's name is its qualified user name:
+                            // erasing the bare `ann` leaves `CORP\ann`, an
+                            // atom (and maybe a person) of its own.
+                            : TextRedaction.redacting(needles, in: $0,
+                                                      keepingQualifiedNames: column == "name")
                     }
                 }
                 if table == "alerts", let uuid, let assets = redacted[0] {
@@ -517,16 +521,42 @@ enum TextRedaction {
             guard end < bytes.count else { return redacting(needles, in: text) }
             var next = end + 1
             while next < bytes.count, isJSONSpace(bytes[next]) { next += 1 }
-            let content = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
             let isName = next < bytes.count && bytes[next] == UInt8(ascii: ":")
-            output.append(quote)
-            output += Array((isName ? content : redacting(needles, in: content)).utf8)
-            output.append(quote)
+            if isName {
+                output += bytes[index...end]
+            } else {
+                output += redactingJSONString(needles, content: bytes[(index + 1)..<end])
+            }
             index = end + 1
             plainStart = index
         }
         flushPlain(upTo: bytes.count)
         return output == bytes ? text : String(decoding: output, as: UTF8.self)
+    }
+
+    /// A JSON string (its escaped content given) with the needles
+    /// redacted in what it says: an escape before a value (the `\t\t`
+    /// of a Windows event's "Account Name:\t\tann") must not hide it.
+    /// Written back escaped, quotes included; left byte for byte when
+    /// nothing is redacted.
+    private static func redactingJSONString(_ needles: [String],
+                                            content: ArraySlice<UInt8>) -> [UInt8] {
+        let escaped = String(decoding: content, as: UTF8.self)
+        var text = escaped
+        if content.contains(UInt8(ascii: "\\")) {
+            let literal = Data(("\"" + escaped + "\"").utf8)
+            guard let decoded = try? JSONSerialization.jsonObject(
+                with: literal, options: .fragmentsAllowed) as? String
+            else { return [UInt8(ascii: "\"")] + content + [UInt8(ascii: "\"")] }
+            text = decoded
+        }
+        let redacted = redacting(needles, in: text)
+        guard redacted != text else {
+            return [UInt8(ascii: "\"")] + content + [UInt8(ascii: "\"")]
+        }
+        var output: [UInt8] = []
+        JSONText.appendQuoted(redacted, to: &output)
+        return output
     }
 
     private static func isJSONSpace(_ byte: UInt8) -> Bool {
@@ -536,8 +566,11 @@ enum TextRedaction {
     /// `text` with every whole-word occurrence of a needle replaced by
     /// the marker, matching ASCII letters of any case (values are stored
     /// case-folded; events quote them as they came).
+    /// With `keepingQualifiedNames`, a needle right after a domain and a
+    /// backslash (`CORP\ann`) is part of that name, not a word.
     static func redacting(_ needles: [String], in text: String,
-                          marker markerText: String = ForgetOutcome.marker) -> String {
+                          marker markerText: String = ForgetOutcome.marker,
+                          keepingQualifiedNames: Bool = false) -> String {
         var bytes = Array(text.utf8)
         let marker = Array(markerText.utf8)
         var changed = false
@@ -549,7 +582,8 @@ enum TextRedaction {
             while index < bytes.count {
                 if index + pattern.count <= bytes.count, matches(pattern, in: bytes, at: index),
                    isBoundary(before: index, in: bytes),
-                   isBoundary(after: index + pattern.count, in: bytes) {
+                   isBoundary(after: index + pattern.count, in: bytes),
+                   !(keepingQualifiedNames && isQualified(at: index, in: bytes)) {
                     output.append(contentsOf: marker)
                     index += pattern.count
                     matched = true
@@ -582,6 +616,11 @@ enum TextRedaction {
         case UInt8(ascii: "_"), UInt8(ascii: "@"), UInt8(ascii: "-"), UInt8(ascii: "."): true
         default: false
         }
+    }
+
+    /// Whether the word at `index` follows `DOMAIN\`.
+    private static func isQualified(at index: Int, in bytes: [UInt8]) -> Bool {
+        index >= 2 && bytes[index - 1] == UInt8(ascii: "\\") && isWordByte(bytes[index - 2])
     }
 
     private static func isBoundary(before index: Int, in bytes: [UInt8]) -> Bool {

@@ -318,6 +318,56 @@ import Testing
         }
     }
 
+    /// An escape right before the value in a JSON string (a Windows
+    /// event's message: "Account Name:\t\tann.lee") hides no word from
+    /// the erasure; the string is written back escaped, and a string
+    /// that does not quote the value keeps its bytes (`\/`, `\u00e9`).
+    @Test func anEscapeBeforeTheValueInAJSONStringDoesNotHideIt() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let insert = try fixture.store.database.statement("""
+            INSERT INTO audit (community, asset_uuid, actor, action, at, after)
+            VALUES ('acme', ?1, 'test', 'note', 0, ?2)
+            """)
+        try insert.run([.text(Fixture.uuid(fixture.host)),
+                        .text(#"{"message":"Account Name:\t\tANN.LEE\r\n","path":"a\/b\u00e9"}"#)])
+        _ = try fixture.store.forget(Self.username, community: "acme", actor: "dpo", at: Self.t0)
+        let kept = try fixture.store.database.statement(
+            "SELECT after FROM audit WHERE action = 'note'").rows { $0.text(0) }
+        #expect(kept == [#"{"message":"Account Name:\t\t[erased]\r\n","path":"a\/b\u00e9"}"#])
+    }
+
+    /// An account's name is its qualified user name: erasing the bare name
+    /// `user1` leaves the accounts `CONTOSO\user1` and `dom1\user1`, whose
+    /// atoms stay too (each form is an atom of its own), and renames the
+    /// account named `user1` alone. Free text still loses the bare name
+    /// wherever it stands as a word, after a backslash too (a profile
+    /// path), the safe side of an erasure.
+    @Test func aBareNameLeavesTheQualifiedNamesOfOtherAccounts() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let bare = Atom(type: .username, normalizedValue: "user1")
+        let names = ["user1", "CONTOSO\\user1", "dom1\\user1"]
+        try fixture.store.create(names.map { name in
+            AssetDraft(asset: Asset(name: name, category: .account, source: .manual,
+                                    description: "profile C:\\Users\\user1",
+                                    community: "acme", createdAt: Self.t0.date),
+                       confirmedAtoms: [Atom(type: .username, normalizedValue: name.lowercased())])
+        }, actor: "test", at: Self.t0)
+        _ = try fixture.store.forget(bare, community: "acme", actor: "dpo", at: Self.t0)
+        let rows = try fixture.store.database.statement("""
+            SELECT name, description FROM assets WHERE community = 'acme'
+              AND description LIKE 'profile%' ORDER BY name
+            """).rows { [$0.text(0), $0.text(1)] }
+        #expect(rows == [["CONTOSO\\user1", "profile C:\\Users\\[erased]"],
+                         ["[erased]", "profile C:\\Users\\[erased]"],
+                         ["dom1\\user1", "profile C:\\Users\\[erased]"]])
+        for qualified in ["contoso\\user1", "dom1\\user1"] {
+            let atom = Atom(type: .username, normalizedValue: qualified)
+            #expect(try fixture.store.attachments(ofAtom: atom, community: "acme").count == 1)
+        }
+    }
+
     @Test func anEntityNarrowsTheErasure() throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
