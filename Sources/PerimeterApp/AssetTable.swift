@@ -49,6 +49,7 @@ enum AssetTable {
 enum AssetPage {
     static func render(_ asset: Asset, attachments: [Attachment],
                        activity: [(Atom, [(EventTime, Int)])], conflicts: [AtomConflict],
+                       names: [AssetID: String] = [:],
                        audit: [AuditRecord], bounds: CriticalityBounds,
                        addressExpiry: Duration = InventorySettings().addressExpiry) -> String {
         var lines: [String] = []
@@ -81,11 +82,17 @@ enum AssetPage {
                              + (kind == .observed ? "  last seen \(attachment.lastSeen)" : ""))
             }
         }
-        if !conflicts.isEmpty {
+        let clashes = ConflictSummary.summaries(of: conflicts, on: asset.id)
+        if !clashes.isEmpty {
             lines.append("\nConflicts")
-            for conflict in conflicts {
-                lines.append("  \(conflict.key.atom): \(conflict.reason) at \(conflict.at) ("
-                             + conflict.assets.map { $0.lowercasedText }.joined(separator: ", ") + ")")
+            for clash in clashes {
+                lines.append("  \(clash.atom)  since \(clash.since): \(clash.reason)")
+                let shown = clash.others.prefix(ConflictSummary.assetsShown).map { id in
+                    (names[id].map { "\($0) " } ?? "") + "(\(id.lowercasedText))"
+                }
+                let more = clash.others.count - shown.count
+                lines.append("    with " + shown.joined(separator: ", ")
+                             + (more > 0 ? " and \(more) more" : ""))
             }
         }
         let busy = activity.filter { !$0.1.isEmpty }
@@ -112,6 +119,47 @@ enum AssetPage {
         case .boolean(let b): b ? "true" : "false"
         case .list(let l): l.joined(separator: ", ")
         }
+    }
+}
+
+/// One atom's conflicts on an asset. Every clash over an exclusive atom
+/// with a new set of holders is recorded on its own, listing every holder
+/// so far: a name that 47 hosts share gave 46 ever longer records, where an
+/// analyst asks which atom, since when, and with which assets.
+struct ConflictSummary {
+    static let assetsShown = 5
+
+    var atom: Atom
+    var reason: String
+    /// When the first clash was recorded.
+    var since: EventTime
+    /// The other assets of every clash, in the order they came in.
+    var others: [AssetID]
+
+    /// `conflicts` (oldest first, as the store gives them) merged per atom.
+    static func summaries(of conflicts: [AtomConflict], on asset: AssetID) -> [ConflictSummary] {
+        var summaries: [ConflictSummary] = []
+        var byAtom: [AtomKey: Int] = [:]
+        for conflict in conflicts {
+            let index = byAtom[conflict.key] ?? {
+                summaries.append(ConflictSummary(atom: conflict.key.atom, reason: conflict.reason,
+                                                 since: conflict.at, others: []))
+                byAtom[conflict.key] = summaries.count - 1
+                return summaries.count - 1
+            }()
+            summaries[index].since = min(summaries[index].since, conflict.at)
+            for other in conflict.assets where other != asset
+                && !summaries[index].others.contains(other) {
+                summaries[index].others.append(other)
+            }
+        }
+        return summaries
+    }
+
+    /// As `assets show --json` writes it.
+    var jsonObject: [String: Any] {
+        ["type": atom.type.rawValue, "value": atom.value, "reason": reason,
+         "since": since.description, "assets": others.map(\.lowercasedText)]
     }
 }
 

@@ -162,7 +162,9 @@ enum AssetsCommand {
             + "with their validity intervals, conflicts, weekly activity and audit trail.",
         usage: "assets show UUID|NAME|ATOM [--json]",
         options: CommonOptions.store + [
-            .init(name: "--json", valueName: nil, help: "The asset as one JSON object."),
+            .init(name: "--json", valueName: nil,
+                  help: "The asset as one JSON object: the fields of `assets list --json`, "
+                      + "activity, conflicts (one per atom) and the whole audit trail."),
         ],
         example: "perimeter assets show DESKTOP-123")
 
@@ -204,6 +206,7 @@ enum AssetsCommand {
         for atom in Set(attachments.map(\.key.atom)).sorted() {
             activity.append((atom, try store.weeklyActivity(of: atom, community: asset.community)))
         }
+        let conflicts = try store.conflicts(involving: asset.id)
         if arguments.flag("--json") {
             var object = AssetJSON.object(asset, attachments: attachments,
                                           bounds: configuration.criticalityBounds,
@@ -212,11 +215,25 @@ enum AssetsCommand {
                 ["type": atom.type.rawValue, "value": atom.value,
                  "weeks": weeks.map { ["week": $0.0.description, "events": $0.1] }] as [String: Any]
             }
+            object["conflicts"] = ConflictSummary.summaries(of: conflicts, on: asset.id)
+                .map(\.jsonObject)
+            // The whole trail, as `audit --asset --json` writes it.
+            object["audit"] = try store.auditTrail(community: asset.community, asset: asset.id,
+                                                   afterID: 0, latest: false,
+                                                   limit: Int(Int32.max))
+                .map(AssetJSON.auditObject)
             print(AssetJSON.line(object))
             return 0
         }
+        // The other assets' names, for the few each conflict shows.
+        var names: [AssetID: String] = [:]
+        for summary in ConflictSummary.summaries(of: conflicts, on: asset.id) {
+            for id in summary.others.prefix(ConflictSummary.assetsShown) where names[id] == nil {
+                names[id] = try store.asset(id: id, community: asset.community)?.name
+            }
+        }
         let page = AssetPage.render(asset, attachments: attachments, activity: activity,
-                                    conflicts: try store.conflicts(involving: asset.id),
+                                    conflicts: conflicts, names: names,
                                     audit: try store.audit(of: asset.id),
                                     bounds: configuration.criticalityBounds,
                                     addressExpiry: configuration.inventory.addressExpiry)
