@@ -14,10 +14,14 @@ public struct AtomNormalizer: Sendable {
     /// syslog daemons. `hostname` is a template's field name left in the
     /// value (a forwarder's unexpanded `HOSTNAME`, a vendor's sample): 19
     /// files of the corpus carry it, and as one host it tied the addresses
-    /// and accounts of unrelated machines together.
+    /// and accounts of unrelated machines together. `not found` and `no
+    /// authentication required` are what Cisco's firewalls (FTD, Secure
+    /// Firewall) write as the user of a connection they know no user of:
+    /// in the corpus both became accounts.
     public static let standardPlaceholders: Set<String> = [
         "", "-", "n/a", "null", "none", "unknown", "(null)",
         "localhost", "localhost.localdomain", "hostname",
+        "not found", "no authentication required",
     ]
 
     private let placeholders: Set<String>
@@ -60,10 +64,15 @@ public struct AtomNormalizer: Sendable {
 
     // MARK: - Placeholders
 
-    /// Whether the value means "nothing" (case-insensitive, trimmed).
+    /// Whether the value means "nothing" (case-insensitive, trimmed), or
+    /// says so with a remark in brackets after it (SonicWall's `Unknown
+    /// (SSO failed)`, an account in the corpus).
     public func isPlaceholder(_ value: some StringProtocol) -> Bool {
         let trimmed = ASCII.trimmed(value)
         if Self.isRedactionMask(trimmed.utf8) { return true }
+        if let remarked = Self.beforeRemark(trimmed.utf8) {
+            return isPlaceholder(String(decoding: remarked, as: UTF8.self))
+        }
         // Placeholders are short: most real values skip the lower-casing.
         guard trimmed.utf8.count <= longestPlaceholder else { return false }
         return placeholders.contains(ASCII.lowercased(trimmed))
@@ -73,6 +82,9 @@ public struct AtomNormalizer: Sendable {
     func isPlaceholder(utf8 value: UTF8Bytes) -> Bool {
         let trimmed = ASCII.trimmed(value)
         if Self.isRedactionMask(trimmed) { return true }
+        if let remarked = Self.beforeRemark(trimmed) {
+            return isPlaceholder(String(decoding: remarked, as: UTF8.self))
+        }
         guard trimmed.count <= longestPlaceholder else { return false }
         guard let asciiPlaceholders, ASCII.isASCII(trimmed) else {
             return isPlaceholder(String(decoding: trimmed, as: UTF8.self))
@@ -81,6 +93,22 @@ public struct AtomNormalizer: Sendable {
             return true
         }
         return false
+    }
+
+    /// What comes before a closing remark in brackets (`unknown (sso
+    /// failed)` gives `unknown`); nil when the value does not end in one
+    /// or nothing comes before it. Most values fail at their last byte.
+    static func beforeRemark<Bytes: BidirectionalCollection<UInt8>>(
+        _ bytes: Bytes) -> Bytes.SubSequence? {
+        guard bytes.last == UInt8(ascii: ")"),
+              let open = bytes.lastIndex(of: UInt8(ascii: "(")) else { return nil }
+        var end = open
+        while end != bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: " ") {
+            end = bytes.index(before: end)
+        }
+        // A space parts the value from its remark, and something comes first.
+        guard end != open, end != bytes.startIndex else { return nil }
+        return bytes[..<end]
     }
 
     /// Whether the value is a redaction mask: at least three `x` (either
@@ -104,11 +132,12 @@ public struct AtomNormalizer: Sendable {
         return marks >= 3
     }
 
-    /// Whether the value is the word the other redaction mask writes,
-    /// `REDACTED` in any case, alone, bracketed (`[REDACTED]`, `<redacted>`)
-    /// or first before a hyphen or underscore (`REDACTED-HOST`,
-    /// `REDACTED_DOMAIN`): in the corpus 18 machines were `REDACTED`, one
-    /// host made of them all. Read in place: most values fail at their
+    /// Whether the value is a word the other redaction masks write,
+    /// `REDACTED` or `ANONYMIZED` (`ANONYMISED`) in any case, alone,
+    /// bracketed (`[REDACTED]`, `<redacted>`) or first before a hyphen or
+    /// underscore (`REDACTED-HOST`, `REDACTED_DOMAIN`): in the corpus 18
+    /// machines were `REDACTED`, one host made of them all, and two
+    /// accounts `ANONYMIZED`. Read in place: most values fail at their
     /// first byte, and none is copied.
     static func isRedactedWord(_ bytes: some Collection<UInt8>) -> Bool {
         func opens(_ byte: UInt8) -> Bool {
@@ -121,17 +150,22 @@ public struct AtomNormalizer: Sendable {
         }
         var index = bytes.startIndex
         while index != bytes.endIndex, opens(bytes[index]) { index = bytes.index(after: index) }
+        guard index != bytes.endIndex else { return false }
         // `| 0x20` lower-cases an ASCII letter, and makes no other byte one.
-        guard index != bytes.endIndex, bytes[index] | 0x20 == UInt8(ascii: "r") else { return false }
-        let word: StaticString = "redacted"
-        let matched = word.withUTF8Buffer { letters in
-            for letter in letters {
-                guard index != bytes.endIndex, bytes[index] | 0x20 == letter else { return false }
-                index = bytes.index(after: index)
+        let first = bytes[index] | 0x20
+        guard first == UInt8(ascii: "r") || first == UInt8(ascii: "a") else { return false }
+        let start = index
+        func reads(_ word: StaticString) -> Bool {
+            index = start
+            return word.withUTF8Buffer { letters in
+                for letter in letters {
+                    guard index != bytes.endIndex, bytes[index] | 0x20 == letter else { return false }
+                    index = bytes.index(after: index)
+                }
+                return true
             }
-            return true
         }
-        guard matched else { return false }
+        guard reads("redacted") || reads("anonymized") || reads("anonymised") else { return false }
         if index != bytes.endIndex,
            bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "_") {
             return true

@@ -139,6 +139,13 @@ struct NameTests {
         ("REDACTED-HOST", true), ("REDACTED_DOMAIN", true), (" Redacted ", true),
         ("redactedhost", false), ("unredacted", false), ("ws-redacted", false),
         ("redacte", false), ("REDACTED.corp", false),
+        ("ANONYMIZED", true), ("[anonymised]", true), ("anonymized_user", true),
+        ("anonymous", false), ("HOST-ANONYMIZED", false), ("anonymize", false),
+        // Cisco firewalls' words for a connection without a known user.
+        ("Not Found", true), ("No Authentication Required", true), ("not founder", false),
+        // A placeholder with a remark in brackets; a name with one stays.
+        ("Unknown (SSO failed)", true), ("N/A  (no user)", true), ("unknown(x)", false),
+        ("John Smith (contractor)", false), ("(SSO failed)", false),
     ]
 
     @Test(arguments: placeholderCases)
