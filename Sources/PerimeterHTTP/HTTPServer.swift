@@ -361,6 +361,15 @@ public final class HTTPServer: @unchecked Sendable {
             return queue(HTTPError.bodyTooLarge(limit: configuration.maxBodyBytes).response,
                          for: request, on: connection)
         }
+        // The handler's word on the head (a missing or wrong token): given
+        // now, before a `100 Continue` and before any of the body is read
+        // or decompressed; the library closes the connection, body unread.
+        let head = HTTPRequest(method: request.method, path: request.path,
+                               queryItems: request.queryItems, headers: request.headers,
+                               remoteAddress: request.remoteAddress)
+        if let answer = handler.admit(head) {
+            return queue(answer, for: request, on: connection)
+        }
         return .YES
     }
 

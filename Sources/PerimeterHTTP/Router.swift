@@ -37,6 +37,12 @@ public struct Router: HTTPHandler {
     /// the request it answers (the API takes the caller's values out).
     public var errorFilter: (@Sendable (HTTPError, HTTPRequest) -> HTTPError)?
 
+    /// Checks a routed request's head before its body is read (the API's
+    /// tokens and roles): an error it returns is the answer, through
+    /// `errorFilter`, and the body is never read. It runs on a network
+    /// thread: it must be quick.
+    public var admission: (@Sendable (HTTPRequest) -> HTTPError?)?
+
     public init() {}
 
     /// Registers `handler` for `method` on `template`.
@@ -79,27 +85,28 @@ public struct Router: HTTPHandler {
                       parameters: parameters)
     }
 
-    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        guard let segments = Self.decodedSegments(of: request.path) else {
-            return HTTPError(status: 400, code: .malformedPath,
-                             message: "malformed path: a segment has a broken %-escape "
-                                 + "or is not UTF-8").response
+    /// A path no route fits or a method its route does not serve is
+    /// answered from the head as it would be whole; a routed head goes to
+    /// `admission`.
+    public func admit(_ head: HTTPRequest) -> HTTPResponse? {
+        let routed: HTTPRequest
+        switch route(head) {
+        case .answered(let response): return response
+        case .routed(let request, _): routed = request
         }
-        guard let (entry, parameters, _, handler) =
-                resolve(request.method, segments: segments) else {
-            return HTTPError.notFound().response
-        }
-        let template = entry.template.text
-        guard let handler else {
-            var response = HTTPError.methodNotAllowed(
-                request.method, allowed: allowedMethods(entry), route: template).response
-            response.routeTemplate = template
-            return response
-        }
+        guard let error = admission?(routed) else { return nil }
+        var response = (errorFilter?(error, routed) ?? error).response
+        response.routeTemplate = routed.routeTemplate
+        return response
+    }
 
-        var routed = request
-        routed.pathParameters = parameters
-        routed.routeTemplate = template
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let (routed, handler): (HTTPRequest, Handler)
+        switch route(request) {
+        case .answered(let response): return response
+        case .routed(let request, let found): (routed, handler) = (request, found)
+        }
+        let template = routed.routeTemplate ?? ""
         var response: HTTPResponse
         do {
             response = try await handler(routed)
@@ -114,6 +121,36 @@ public struct Router: HTTPHandler {
     }
 
     // MARK: - Matching
+
+    private enum Routing {
+        /// No handler serves it: the 400, 404 or 405 that answers it.
+        case answered(HTTPResponse)
+        /// The request with its path parameters and template, and its handler.
+        case routed(HTTPRequest, Handler)
+    }
+
+    private func route(_ request: HTTPRequest) -> Routing {
+        guard let segments = Self.decodedSegments(of: request.path) else {
+            return .answered(HTTPError(status: 400, code: .malformedPath,
+                                       message: "malformed path: a segment has a broken "
+                                           + "%-escape or is not UTF-8").response)
+        }
+        guard let (entry, parameters, _, handler) =
+                resolve(request.method, segments: segments) else {
+            return .answered(HTTPError.notFound().response)
+        }
+        let template = entry.template.text
+        guard let handler else {
+            var response = HTTPError.methodNotAllowed(
+                request.method, allowed: allowedMethods(entry), route: template).response
+            response.routeTemplate = template
+            return .answered(response)
+        }
+        var routed = request
+        routed.pathParameters = parameters
+        routed.routeTemplate = template
+        return .routed(routed, handler)
+    }
 
     /// The most specific template that fits and serves `method` (HEAD falls
     /// back to GET); failing that, the most specific template that fits,

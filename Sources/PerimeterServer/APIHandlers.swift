@@ -58,6 +58,7 @@ struct APIContext: Sendable {
 struct APIHandlers: Sendable {
     let service: InventoryService
     let reader: StoreReader
+    let tokens: TokenVerifier
     let metrics: ServerMetrics
     let scheduler: JobScheduler
     let options: PerimeterServerOptions
@@ -68,7 +69,7 @@ struct APIHandlers: Sendable {
     func handle(_ route: APIRoute, _ request: HTTPRequest) async throws -> HTTPResponse {
         var context = APIContext(request: request, principal: nil)
         if let permission = route.permission {
-            context.principal = try await authenticate(request, for: permission)
+            context.principal = try authenticate(request, for: permission)
         }
         // A misspelt filter is refused, never silently dropped: the answer
         // would look filtered when it is not. The route's documented
@@ -97,8 +98,10 @@ struct APIHandlers: Sendable {
     // MARK: - Authentication
 
     /// The principal of a request's bearer token, checked for `permission`.
+    /// Synchronous: the server asks it from a request's headers, before it
+    /// reads the body (`admit`), and again when the request is handled.
     func authenticate(_ request: HTTPRequest,
-                      for permission: APIPermission) async throws -> APIPrincipal {
+                      for permission: APIPermission) throws -> APIPrincipal {
         guard let header = request.headers["Authorization"] else {
             throw APIErrors.unauthorized("unauthorized", "the Authorization header is missing "
                                          + "(expected 'Bearer <token>')")
@@ -113,7 +116,7 @@ struct APIHandlers: Sendable {
             throw APIErrors.unauthorized("invalid_token", "the token is not a Perimeter token")
         }
         let digest = APIToken.digest(of: secret)
-        guard let token = try await reader.token(digest: digest.hexString),
+        guard let token = try tokens.token(digest: digest.hexString),
               let stored = SHA256Digest(hex: token.digest),
               ConstantTime.isEqual(stored.bytes, digest.bytes)
         else {
@@ -133,6 +136,23 @@ struct APIHandlers: Sendable {
             throw APIErrors.forbidden(role: principal.role, needs: permission)
         }
         return principal
+    }
+
+    /// The answer to a request whose head shows it may not run the route
+    /// (no token, an unknown, revoked or expired one, a role without the
+    /// permission): given before its body is read. Nil lets it in.
+    func admit(_ route: APIRoute, _ head: HTTPRequest) -> HTTPError? {
+        guard let permission = route.permission else { return nil }
+        do {
+            _ = try authenticate(head, for: permission)
+            return nil
+        } catch let error as HTTPError {
+            return error
+        } catch {
+            // The token table could not be read: the request is let in,
+            // and its handling answers the failure as every route does.
+            return nil
+        }
     }
 
     // MARK: - The route table

@@ -55,14 +55,25 @@ public final class PerimeterAPIServer: Sendable {
         scheduler = JobScheduler(service: service, chunkSize: options.jobChunkSize,
                                  pauseMilliseconds: options.jobChunkPauseMilliseconds,
                                  turnMilliseconds: options.jobTurnMilliseconds)
-        handlers = APIHandlers(service: service, reader: reader, metrics: metrics,
-                               scheduler: scheduler, options: options)
+        handlers = APIHandlers(service: service, reader: reader,
+                               tokens: try TokenVerifier(path: options.storePath),
+                               metrics: metrics, scheduler: scheduler, options: options)
         var router = Router()
+        var routesByKey: [String: APIRoute] = [:]
         for route in APIHandlers.routes {
             let handlers = handlers
             router.add(route.method, route.template) { request in
                 try await handlers.handle(route, request)
             }
+            routesByKey["\(route.method.rawValue) \(route.template)"] = route
+        }
+        let routes = routesByKey
+        router.admission = { [handlers] head in
+            // HEAD is served by the GET route.
+            let method = head.method == .head ? HTTPMethod.get : head.method
+            guard let template = head.routeTemplate,
+                  let route = routes["\(method.rawValue) \(template)"] else { return nil }
+            return handlers.admit(route, head)
         }
         let log = options.log
         router.errorFilter = { error, request in

@@ -2,6 +2,7 @@ import Foundation
 import PerimeterInventory
 import PerimeterModel
 import PerimeterStore
+import Synchronization
 
 /// Reads that need no inventory state, on a second SQLite connection: in
 /// WAL mode they see the last commit and never wait for the writer.
@@ -19,8 +20,6 @@ actor StoreReader {
     /// A large page cache and memory-mapped reads: a million-asset store
     /// is about 1 GB, and views touch its indexes at random.
     static let readTuning = "PRAGMA cache_size = -262144; PRAGMA mmap_size = 2147483648;"
-
-    func token(digest: String) throws -> StoredToken? { try store.token(digest: digest) }
 
     func tokens(community: String) throws -> [StoredToken] {
         try store.tokens(community: community)
@@ -128,5 +127,20 @@ actor StoreReader {
     func totals() throws -> Totals {
         Totals(assetsByCategory: try store.assetCountsByCategory(),
                jobsByStatus: try store.jobCountsByStatus())
+    }
+}
+
+/// Reads API tokens on a connection of its own, synchronously: the HTTP
+/// server checks a request's token from its headers, on a network thread,
+/// before it reads the body; the reader's actor would make it wait.
+final class TokenVerifier: Sendable {
+    private let store: Mutex<InventoryStore>
+
+    init(path: String) throws {
+        store = Mutex(try InventoryStore(path: path))
+    }
+
+    func token(digest: String) throws -> StoredToken? {
+        try store.withLock { try $0.token(digest: digest) }
     }
 }

@@ -77,6 +77,41 @@ struct AuthenticationTests {
         await server.stop()
     }
 
+    /// A request that may not run its route is answered from its headers:
+    /// no `100 Continue` invites its body, and a gzip body is not
+    /// decompressed (a bomb without a token is a 401, not the 413 of its
+    /// decoded size). Before, anyone could make the server read and gunzip
+    /// 64 MiB per request before the 401.
+    @Test func refusalsComeBeforeTheBody() async throws {
+        let server = try await TestServer.start()
+        let port = server.port
+        let tokens = [nil, server.tokens["acme/reader"], server.tokens["acme/ingest"]]
+        let statuses = try await offPool { () -> [Int] in
+            try tokens.map { token in
+                let connection = try RawHTTPConnection(port: port, receiveTimeoutSeconds: 10)
+                var headers = ["Content-Type": "application/x-ndjson",
+                               "Content-Length": "10000000", "Expect": "100-continue"]
+                if let token { headers["Authorization"] = "Bearer \(token)" }
+                try connection.sendRequest("POST", "/v1/events", headers: headers)
+                return try connection.receiveResponse().status
+            }
+        }
+        #expect(statuses == [401, 403, 100])
+        // 64 MiB and one byte of empty lines, 65 KB gzipped: over the limit
+        // of a decoded body.
+        let bomb = try gzipped([UInt8](repeating: 10, count: (64 << 20) + 1))
+        let gzip = ["Content-Encoding": "gzip", "Content-Type": "application/x-ndjson"]
+        for (token, status) in [(nil, 401), ("acme/reader", 403), ("acme/ingest", 413)] {
+            let response = try await server.call("POST", "/v1/events", as: token, body: bomb,
+                                                 headers: gzip)
+            #expect(response.status == status, "\(token ?? "none")")
+        }
+        // Unknown routes and methods are answered from the head as well.
+        #expect(try await server.call("POST", "/v1/nothing", body: bomb, headers: gzip).status
+                    == 404)
+        await server.stop()
+    }
+
     @Test func tokensCreatedAndRevokedOverTheAPIWorkAtOnce() async throws {
         let server = try await TestServer.start()
         let created = try await server.call("POST", "/v1/tokens", as: "acme/admin",
