@@ -39,6 +39,14 @@ final class GzipInflater {
                  output: UnsafeMutableRawBufferPointer) throws(Failure) -> (Int, Int) {
         if let pendingFailure { throw pendingFailure }
         if atMemberEnd {
+            // Zero bytes after a member are padding (a tape block, a file
+            // preallocated and cut short), which gzip itself ignores: no
+            // member starts with one. They are consumed, the stream stays
+            // between members.
+            let zeros = input.prefix { $0 == 0 }.count
+            if zeros > 0 { return (zeros, 0) }
+        }
+        if atMemberEnd {
             let status = inflateReset(stream)
             precondition(status == Z_OK, "inflateReset failed with status \(status)")
             atMemberEnd = false

@@ -197,7 +197,11 @@ extension APIHandlers {
             }
             entity = text
         }
-        let returnEnriched = context.request.query["return"] == "enriched"
+        let returned = context.request.query["return"]
+        guard returned == nil || returned == "enriched" else {
+            throw APIErrors.invalidQuery("return", "expected enriched (or no return parameter)")
+        }
+        let returnEnriched = returned == "enriched"
         var lines: [Range<Int>] = []
         // A byte-order mark before the first event is skipped, as a file's is.
         var start = body.starts(with: LineReader.byteOrderMark) ? LineReader.byteOrderMark.count : 0

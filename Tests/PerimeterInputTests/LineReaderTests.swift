@@ -120,6 +120,22 @@ func splitsLines(_ c: SplitCase) throws {
         == ["1@2:1", "2@4:2", "3@6:3"])
 }
 
+/// Zero bytes after a member (a tape block's padding) are ignored, as
+/// gzip ignores them, whether a member follows them or the file ends;
+/// other bytes there are still an error.
+@Test func zeroPaddingBetweenGzipMembersIsIgnored() throws {
+    let folder = try ScratchFolder()
+    let first = try Data(contentsOf: URL(fileURLWithPath: folder.gzip("a", Array("1\n2\n".utf8))))
+    let second = try Data(contentsOf: URL(fileURLWithPath: folder.gzip("b", Array("3\n".utf8))))
+    let zeros = Data(repeating: 0, count: 100)
+    let padded = try folder.write("padded.gz", Array(first + zeros + second + zeros))
+    #expect(try readAll(LineReader(path: padded)).map(\.description)
+        == ["1@2:1", "2@4:2", "3@6:3"])
+    #expect(try Gzip.decompress(Array(first + zeros), limit: 100) == Array("1\n2\n".utf8))
+    let garbage = try folder.write("garbage.gz", Array(first + Data([0, 0, 7])))
+    #expect(throws: InputError.self) { try readAll(LineReader(path: garbage)) }
+}
+
 @Test func truncatedGzipIsAnError() throws {
     let folder = try ScratchFolder()
     let text = String(repeating: "{\"a\":\"some event text\"}\n", count: 2000)

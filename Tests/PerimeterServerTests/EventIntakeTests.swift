@@ -31,6 +31,13 @@ struct EventIntakeTests {
         let names = (events.first?["sekoiaio"] as? [String: Any])
             .flatMap { $0["any_asset"] as? [String: Any] }?["name"] as? [String]
         #expect(names?.sorted() == ["alice", "srv-1"])
+        // Any other value of return= is refused, not taken for none: the
+        // caller asked for something it would not get.
+        let misspelt = try await server.call("POST", "/v1/events?return=enrich",
+                                             as: "acme/ingest", body: Array(body.utf8))
+        #expect(misspelt.status == 400)
+        #expect((try misspelt.json()["error"] as? [String: Any])?["code"] as? String
+                    == "malformed_query")
         await server.stop()
     }
 
