@@ -154,8 +154,12 @@ enum AtomsCommand {
         if arguments.flag("--json") {
             for result in results { print(AssetJSON.line(result)) }
         } else {
-            print(Terminal.readable(text.isEmpty ? "no asset holds '\(value)' and it was never seen"
-                                    : text.joined(separator: "\n")))
+            // Retention removes old weekly counts and unclaimed sightings,
+            // so "never seen" would be wrong about an old atom.
+            print(Terminal.readable(text.isEmpty
+                ? "no asset holds '\(value)', and no sighting of it is kept (none seen, or "
+                    + "older than the retention settings keep)"
+                : text.joined(separator: "\n")))
         }
         return 0
     }

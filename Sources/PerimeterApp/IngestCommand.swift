@@ -94,6 +94,14 @@ enum IngestCommand {
         let inputs = distinctInputs(arguments.positionals.isEmpty ? ["-"] : arguments.positionals)
         try refuseOutputsOverInputs(arguments, inputs: inputs, configuration: configuration)
         let detection = try detectionStage(arguments, configuration: configuration)
+        // Nothing to read at all (a mistyped name): said before a store is
+        // made for it. One missing input among others is reported in the
+        // run, and the others are read.
+        let missing = inputs.filter { $0 != "-" && !FileManager.default.fileExists(atPath: $0) }
+        if missing.count == inputs.count {
+            throw UsageError("cannot open " + missing.map { "'\($0)'" }.joined(separator: ", ")
+                                 + ": no such file; nothing was read")
+        }
         let sink = try outputSink(arguments)
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
         defer { withExtendedLifetime(lock) {} }

@@ -17,7 +17,7 @@ public struct RuleSet: Sendable {
         let ids = Set(rules.map(\.id))
         return filters.flatMap { filter in
             filter.ruleIDs.filter { $0 != "*" && !ids.contains($0) }.map {
-                "\(filter.path): filter '\(filter.id)' names the rule id '\($0)', which no "
+                "\(filter.path): filter '\(filter.reportedName)' names the rule id '\($0)', which no "
                     + "loaded rule has: it suppresses nothing"
             }
         }

@@ -35,6 +35,22 @@ struct CommandLineEndToEndTests {
                                               + expected), "\(result.standardError)")
     }
 
+    /// An ingest of nothing but missing files says so before a store is
+    /// made for it; a missing file among others is reported in the run.
+    @Test func anIngestOfMissingFilesMakesNoStore() throws {
+        guard let cli = try H.make("missing") else { return }
+        defer { cli.remove() }
+        let result = try cli.run(["ingest", "nowhere.ndjson"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains(
+            "cannot open 'nowhere.ndjson': no such file; nothing was read"))
+        #expect(!FileManager.default.fileExists(atPath: cli.store))
+        let events = try cli.directory.write("events.ndjson", H.oneHostEvent)
+        let mixed = try cli.run(["ingest", "--output", "/dev/null", "nowhere.ndjson", events])
+        #expect(mixed.status == 1)
+        #expect(try cli.listAssets().assets.count == 1)
+    }
+
     @Test func createdAssetEnrichesItsFirstEvent() throws {
         guard let cli = try H.make("create") else { return }
         defer { cli.remove() }

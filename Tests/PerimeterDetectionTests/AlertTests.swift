@@ -153,6 +153,19 @@ import PerimeterModel
         #expect(engine.suppressedCountsByFilterID == ["f1": 1])
     }
 
+    /// A filter naming a rule id no loaded rule has is reported by its id,
+    /// else by its title (Sigma makes a filter's id optional): the report
+    /// named an id-less filter ''.
+    @Test func aFilterWithoutRuleIsNamedByItsIDOrTitle() throws {
+        let set = try RuleLoader.load(text: rule + "\n" + filter(rules: "[other]"))
+        #expect(set.filterTargetsWithoutRule.map { $0.contains("filter 'f1' names the rule id "
+                                                               + "'other'") } == [true])
+        let untitled = filter(rules: "[other]").replacingOccurrences(of: "id: f1\n", with: "")
+        let named = try RuleLoader.load(text: rule + "\n" + untitled).filterTargetsWithoutRule
+        #expect(named.map { $0.contains("filter 'ignore admins' names the rule id 'other'") }
+                    == [true])
+    }
+
     @Test func filterForAnotherRuleDoesNothing() throws {
         let set = try RuleLoader.load(text: rule + "\n" + filter(rules: "[other]"))
         let engine = DetectionEngine(rules: set.rules, filters: set.filters)
