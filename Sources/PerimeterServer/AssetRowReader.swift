@@ -29,6 +29,13 @@ public enum AssetRowReader {
             throw RowProblem(column: column, message: "unknown CSV column '\(column)'; expected "
                              + known.joined(separator: ", ") + ", atom.TYPE or property.NAME")
         }
+        // An atom column of no type is refused from the header: its cells,
+        // checked row by row, were never read where they were empty.
+        for column in columns where column.hasPrefix("atom.") {
+            do { _ = try AtomType(parsing: String(column.dropFirst("atom.".count))) } catch {
+                throw RowProblem(column: column, message: error.message)
+            }
+        }
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
         records: for record in records.dropFirst() {
             if record.fields.allSatisfy({ $0.isEmpty }) { continue }

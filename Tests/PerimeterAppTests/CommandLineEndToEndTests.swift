@@ -379,6 +379,13 @@ struct CommandLineEndToEndTests {
         let semicolons = try cli.directory.write("semicolons.csv", "name;category\nx;host\n")
         #expect(try cli.run(["assets", "import", semicolons]).standardError
             .contains("the file seems separated by ';' where CSV separates by commas"))
+        // An atom column of no type is refused from the header, even with
+        // its cells empty (it imported the row, the column unread).
+        let bogus = try cli.directory.write("bogus.csv", "name,category,atom.bogus\nx,host,\n")
+        let refused = try cli.run(["assets", "import", bogus])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("column 'atom.bogus': unknown atom type 'bogus'"),
+                "\(refused.standardError)")
 
         let hostile = try cli.directory.write("hostile.csv", "name,category,criticality\nx,host,\"9\u{1B}[31m\"\n")
         let warning = try cli.run(["assets", "import", hostile]).standardError
