@@ -159,6 +159,14 @@ enum EditCommands {
         guard let action = arguments.value("--action") else {
             throw UsageError("give '--action'")
         }
+        // The option an action needs, named as the command line names it
+        // (the request checks it too, but names the API's field).
+        let needed = ["add_tags": ("--tag", "TAG"), "remove_tags": ("--tag", "TAG"),
+                      "set_criticality": ("--criticality", "0-100|none"),
+                      "set_reviewed": ("--reviewed", "true|false")]
+        if let (option, value) = needed[action], arguments.all(option).isEmpty {
+            throw UsageError("'--action \(action)' needs '\(option) \(value)'")
+        }
         var request: [String: Any] = ["action": action]
         if !arguments.all("--tag").isEmpty { request["tags"] = arguments.all("--tag") }
         if let text = arguments.value("--criticality") {

@@ -45,6 +45,12 @@ struct CommandLineTests {
                                       "{\"category\": \"host\"}"] + db)
         #expect(bulk.status == 0, "\(bulk.standardError)")
         #expect(bulk.outputText.contains("1 of 1 asset changed"))
+        // An action without the option it needs is told by the option's name.
+        let bare = try perimeter.run(["assets", "bulk", "--community", "acme", "--action",
+                                      "set_criticality", "--filter", "{}"] + db)
+        #expect(bare.status == 2)
+        #expect(bare.standardError.contains(
+            "'--action set_criticality' needs '--criticality 0-100|none'"), "\(bare.standardError)")
         let rejected = try perimeter.run(["atoms", "reject", "DC-01", "mac=00:11:22:33:44:55",
                                           "--community", "acme"] + db)
         #expect(rejected.status == 0, "\(rejected.standardError)")
