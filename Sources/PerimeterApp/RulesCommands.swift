@@ -9,11 +9,14 @@ import PerimeterStore
 /// `perimeter rules check|test`: the detection engineer's tools.
 enum RulesCommands {
     static let help = """
-        USAGE: perimeter rules check PATH... [--json] [--mapping FILE|none] [--config FILE]
+        Check Sigma rules and filters, and test them on events.
+
+        Usage: perimeter rules check PATH... [--json] [--mapping FILE|none] [--config FILE]
                perimeter rules test RULE EVENTS... [--json] [--mapping FILE|none] [--unmapped]
                                     [--filters PATH]... [--config FILE]
                                     [--db FILE [--community NAME] [--entity NAME] [--now TIME]]
 
+        Commands:
         check   Parses and compiles Sigma rules and filters (files or folders, read
                 recursively) and reports each problem with file, line and reason, then
                 a summary. With --json: one object per rule per line,
@@ -33,6 +36,7 @@ enum RulesCommands {
                 the events whose detection holds but that a rule's log source keeps
                 out (a note per rule).
 
+        Options:
         --mapping FILE  Maps Sigma taxonomy names to ECS with FILE instead of the built-in
                         mapping; 'none' keeps field names as written and ignores log
                         sources (for events in their native shape). Default: the
@@ -57,7 +61,7 @@ enum RulesCommands {
                         arrival time of events without a @timestamp, and what is late or
                         in the future (default: the real clock).
 
-        EXAMPLES:
+        Examples:
           perimeter rules check rules/ --json
           perimeter rules test rules/win_susp_logon.yml events.ndjson
           zcat day-*.ndjson.gz | perimeter rules test rules/ -
@@ -417,10 +421,19 @@ enum RulesCommands {
                   + (filter.map { " [suppressed by filter \($0.title)"
                       + ($0.id.isEmpty ? "" : " (\($0.id))") + "]" } ?? ""))
             for item in why {
-                let value = item.value.map { " ← '\($0)'" } ?? ""
+                let value = item.value.map { " ← '\(shown($0))'" } ?? ""
                 print("    \(item.selection): \(item.test)\(value)")
             }
         }
+    }
+
+    /// A matched value as the text view shows it: on one line, and cut
+    /// after 160 characters (a Windows event's whole `message` is several
+    /// KB). `--json` gives it whole.
+    static func shown(_ value: String) -> String {
+        let escaped = String(quoted(value).dropFirst().dropLast())
+        guard escaped.count > 160 else { return escaped }
+        return escaped.prefix(160) + "… (\(value.count) characters)"
     }
 
     // MARK: - JSON output
