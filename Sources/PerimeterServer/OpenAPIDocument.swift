@@ -355,6 +355,17 @@ enum OpenAPIDocument {
                 responses["304"] = ["description": "Not modified: If-None-Match names the "
                                         + "asset's current version."]
             }
+            // A path that names something: an unknown id and another
+            // community's answer alike (tenants cannot tell theirs apart).
+            if route.template.contains("{") {
+                responses["404"] = [
+                    "description": "Nothing of the token's community has that id (another "
+                        + "community's ids answer the same).",
+                    "content": ["application/json": [
+                        "schema": ["$ref": "#/components/schemas/Error"],
+                    ]],
+                ]
+            }
             if route.conditional {
                 responses["412"] = ["description": "If-Match names another version than the "
                                         + "asset's current one (its ETag is in the answer)."]

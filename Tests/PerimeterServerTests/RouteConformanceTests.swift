@@ -278,6 +278,16 @@ struct RouteConformanceTests {
                     "/v1/assets/{uuid}/atoms/reject", "/v1/jobs/{id}", "/v1/tokens/{id}/revoke",
                     "/v1/properties/{category}/{name}", "/v1/alerts/{id}",
                     "/v1/alerts/{id}/close"]
+        // The routes that answer another community's ids 404 are the ones
+        // the description documents a 404 for.
+        let document = try await server.call("GET", "/openapi.json").json()
+        let paths = document["paths"] as? [String: [String: Any]] ?? [:]
+        let documented404 = Set(paths.compactMap { template, operations in
+            operations.values.contains {
+                (($0 as? [String: Any])?["responses"] as? [String: Any])?["404"] != nil
+            } ? template : nil
+        })
+        #expect(documented404 == Set(byID))
         for route in Self.ordered(routes) {
             let key = "\(route.method) \(route.template)"
             guard let sample = samples[key] else {
