@@ -73,13 +73,24 @@ enum AssetPage {
             }
         }
         for kind in [AttachmentKind.confirmed, .observed] {
-            let group = attachments.filter { $0.kind == kind }
+            let group = attachments.filter { $0.kind == kind && !$0.holdsNoTime }
             guard !group.isEmpty else { continue }
             lines.append("\n\(kind == .confirmed ? "Confirmed detection properties" : "Observed atoms")")
             for attachment in group {
                 let atom = "\(attachment.key.atom.type.rawValue) \(attachment.key.atom.value)"
                 lines.append("  \(padded(atom, 40)) \(interval(attachment, addressExpiry: addressExpiry))"
                              + (kind == .observed ? "  last seen \(attachment.lastSeen)" : ""))
+            }
+        }
+        // Apart: among the atoms the asset holds, a decision the analyst
+        // made would read as one more atom.
+        let rejected = attachments.filter(\.holdsNoTime)
+        if !rejected.isEmpty {
+            lines.append("\nRejected atoms (never attached to this asset again)")
+            for attachment in rejected {
+                let atom = "\(attachment.key.atom.type.rawValue) \(attachment.key.atom.value)"
+                lines.append("  \(padded(atom, 40)) was \(attachment.kind.rawValue), last seen "
+                             + "\(attachment.lastSeen)")
             }
         }
         let clashes = ConflictSummary.summaries(of: conflicts, on: asset.id)

@@ -47,6 +47,31 @@ import Testing
             #expect(interval(attachment, addressExpiry: Self.week, now: Self.now) == expected)
         }
     }
+
+    /// The asset page lists a rejected atom apart, not among those the
+    /// asset holds.
+    @Test func rejectedAtomsHaveTheirOwnSection() {
+        var rejected = Self.address(from: "2026-12-01T00:00:00Z", lastSeen: "2026-12-01T00:00:00Z")
+        rejected.to = rejected.from
+        let held = Self.address(from: "2026-12-02T00:00:00Z", lastSeen: "2026-12-03T00:00:00Z")
+        let asset = Asset(name: "ws-1", category: .host, source: .manual, community: "c",
+                          createdAt: Self.now.date)
+        let page = AssetPage.render(asset, attachments: [rejected, held], activity: [],
+                                    conflicts: [], audit: [], bounds: .standard)
+            .split(separator: "\n").map(String.init)
+        let observed = page.firstIndex(of: "Observed atoms") ?? 0
+        let section = page.firstIndex(of: "Rejected atoms (never attached to this asset again)")
+            ?? 0
+        let heldLine: String = page[observed + 1]
+        #expect(heldLine.hasPrefix("  ipv4 192.168.0.1 ")
+                    && heldLine.contains("[2026-12-02T00:00:00.000Z"))
+        let padding = String(repeating: " ", count: 40 - "ipv4 192.168.0.1".count)
+        let rejectedLine: String = page[section + 1]
+        #expect(section > observed)
+        #expect(rejectedLine == "  ipv4 192.168.0.1" + padding
+                    + " was observed, last seen 2026-12-01T00:00:00.000Z")
+        #expect(page.filter { $0.hasPrefix("  ipv4 ") }.count == 2)
+    }
 }
 
 private extension PerimeterInventory.Attachment {
