@@ -514,7 +514,11 @@ extension Inventory {
                 ? "hosts with different host.id, agent.id or fqdn share this name"
                 : "\(atom.type.rawValue) reported by several assets"
             let laterAssets = later.map { attachments[Int($0)].asset }
-            recordConflict(key, assets: current + laterAssets + [asset], at: event.time,
+            // In time order the clash comes when the second holder appears:
+            // with only later holders, when the first of them began.
+            let clash = current.isEmpty ? later.map { attachments[Int($0)].from }.min()
+                ?? event.time : event.time
+            recordConflict(key, assets: current + laterAssets + [asset], at: clash,
                            reason: reason, outcome: &outcome)
             // Hosts that share a short name both keep it (and events that
             // name only it are ambiguous); other identifiers stay with

@@ -103,13 +103,14 @@ struct APIHandlers: Sendable {
     func authenticate(_ request: HTTPRequest,
                       for permission: APIPermission) throws -> APIPrincipal {
         guard let header = request.headers["Authorization"] else {
+            // No quotes: an error's quoted text is taken for the caller's.
             throw APIErrors.unauthorized("unauthorized", "the Authorization header is missing "
-                                         + "(expected 'Bearer <token>')")
+                                         + "(expected Bearer and the token)")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIErrors.unauthorized("unauthorized", "the Authorization header is not "
-                                         + "'Bearer <token>'")
+                                         + "Bearer and the token")
         }
         let secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
         guard APIToken.isWellFormed(secret) else {

@@ -349,11 +349,7 @@ extension InventoryStore {
                     text.map {
                         jsonColumns.contains(column)
                             ? TextRedaction.redactingJSON(needles, in: $0)
-                            // An account's name is its qualified user name:
-                            // erasing the bare `ann` leaves `CORP\ann`, an
-                            // atom (and maybe a person) of its own.
-                            : TextRedaction.redacting(needles, in: $0,
-                                                      keepingQualifiedNames: column == "name")
+                            : TextRedaction.redacting(needles, in: $0)
                     }
                 }
                 if table == "alerts", let uuid, let assets = redacted[0] {
@@ -566,11 +562,13 @@ enum TextRedaction {
     /// `text` with every whole-word occurrence of a needle replaced by
     /// the marker, matching ASCII letters of any case (values are stored
     /// case-folded; events quote them as they came).
-    /// With `keepingQualifiedNames`, a needle right after a domain and a
-    /// backslash (`CORP\ann`) is part of that name, not a word.
+    /// A needle right after a domain and a backslash (`CORP\ann`) is part
+    /// of that qualified name, an atom (and maybe a person) of its own,
+    /// which keeps its name, its atom and its search text: erasing the bare
+    /// `ann` leaves it, wherever it is quoted. After a path's folder
+    /// (`C:\Users\ann`) it is a word.
     static func redacting(_ needles: [String], in text: String,
-                          marker markerText: String = ForgetOutcome.marker,
-                          keepingQualifiedNames: Bool = false) -> String {
+                          marker markerText: String = ForgetOutcome.marker) -> String {
         var bytes = Array(text.utf8)
         let marker = Array(markerText.utf8)
         var changed = false
@@ -583,7 +581,7 @@ enum TextRedaction {
                 if index + pattern.count <= bytes.count, matches(pattern, in: bytes, at: index),
                    isBoundary(before: index, in: bytes),
                    isBoundary(after: index + pattern.count, in: bytes),
-                   !(keepingQualifiedNames && isQualified(at: index, in: bytes)) {
+                   !isQualified(at: index, in: bytes) {
                     output.append(contentsOf: marker)
                     index += pattern.count
                     matched = true
@@ -618,9 +616,17 @@ enum TextRedaction {
         }
     }
 
-    /// Whether the word at `index` follows `DOMAIN\`.
+    /// Whether the word at `index` follows `DOMAIN\`: a backslash after a
+    /// word that no other backslash comes before (`x C:\Users\ann` is a
+    /// path).
     private static func isQualified(at index: Int, in bytes: [UInt8]) -> Bool {
-        index >= 2 && bytes[index - 1] == UInt8(ascii: "\\") && isWordByte(bytes[index - 2])
+        let backslash = UInt8(ascii: "\\")
+        guard index >= 2, bytes[index - 1] == backslash, isWordByte(bytes[index - 2]) else {
+            return false
+        }
+        var start = index - 2
+        while start > 0, isWordByte(bytes[start - 1]) { start -= 1 }
+        return start == 0 || bytes[start - 1] != backslash
     }
 
     private static func isBoundary(before index: Int, in bytes: [UInt8]) -> Bool {

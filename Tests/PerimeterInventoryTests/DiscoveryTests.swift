@@ -369,6 +369,8 @@ import Testing
                         == 1, "at \(time)")
         }
         let conflicts = inventory.drainChanges().conflicts
+        // Recorded as in time order: when the second machine appeared.
+        #expect(conflicts.filter { $0.key.atom == hostID }.map(\.at) == [Fixture.clock("09:05")])
         #expect(conflicts.contains { $0.key.atom == hostID && $0.assets.count == 2 })
     }
 

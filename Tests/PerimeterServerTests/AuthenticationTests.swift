@@ -74,6 +74,11 @@ struct AuthenticationTests {
                 #expect(response.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
             }
         }
+        // The hint survives the scrubbing of quoted values from errors.
+        let missing = try await server.call("GET", "/v1/assets")
+        #expect((try missing.json()["error"] as? [String: Any])?["message"] as? String
+                    == "not authenticated: the Authorization header is missing (expected Bearer "
+                        + "and the token)")
         await server.stop()
     }
 

@@ -337,12 +337,11 @@ import Testing
         #expect(kept == [#"{"message":"Account Name:\t\t[erased]\r\n","path":"a\/b\u00e9"}"#])
     }
 
-    /// An account's name is its qualified user name: erasing the bare name
-    /// `user1` leaves the accounts `CONTOSO\user1` and `dom1\user1`, whose
-    /// atoms stay too (each form is an atom of its own), and renames the
-    /// account named `user1` alone. Free text still loses the bare name
-    /// wherever it stands as a word, after a backslash too (a profile
-    /// path), the safe side of an erasure.
+    /// A qualified name is an atom of its own: erasing the bare name
+    /// `user1` leaves the accounts `CONTOSO\user1` and `dom1\user1` their
+    /// names, atoms and search text, and leaves the qualified name wherever
+    /// text quotes it; it renames the account named `user1` alone. A path
+    /// (`C:\Users\user1`) still loses the name.
     @Test func aBareNameLeavesTheQualifiedNamesOfOtherAccounts() throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
@@ -350,7 +349,7 @@ import Testing
         let names = ["user1", "CONTOSO\\user1", "dom1\\user1"]
         try fixture.store.create(names.map { name in
             AssetDraft(asset: Asset(name: name, category: .account, source: .manual,
-                                    description: "profile C:\\Users\\user1",
+                                    description: "profile C:\\Users\\user1, owner CONTOSO\\user1",
                                     community: "acme", createdAt: Self.t0.date),
                        confirmedAtoms: [Atom(type: .username, normalizedValue: name.lowercased())])
         }, actor: "test", at: Self.t0)
@@ -359,13 +358,19 @@ import Testing
             SELECT name, description FROM assets WHERE community = 'acme'
               AND description LIKE 'profile%' ORDER BY name
             """).rows { [$0.text(0), $0.text(1)] }
-        #expect(rows == [["CONTOSO\\user1", "profile C:\\Users\\[erased]"],
-                         ["[erased]", "profile C:\\Users\\[erased]"],
-                         ["dom1\\user1", "profile C:\\Users\\[erased]"]])
+        let kept = "profile C:\\Users\\[erased], owner CONTOSO\\user1"
+        #expect(rows == [["CONTOSO\\user1", kept], ["[erased]", kept], ["dom1\\user1", kept]])
         for qualified in ["contoso\\user1", "dom1\\user1"] {
             let atom = Atom(type: .username, normalizedValue: qualified)
             #expect(try fixture.store.attachments(ofAtom: atom, community: "acme").count == 1)
         }
+        // The search index keeps the qualified accounts' names and atoms.
+        let indexed = try fixture.store.database.statement("""
+            SELECT count(*) FROM (SELECT text FROM asset_text WHERE text LIKE '%\\user1'
+                                  UNION ALL
+                                  SELECT text FROM asset_text_pending WHERE text LIKE '%\\user1')
+            """).firstRow { $0.int(0) }
+        #expect(indexed == 4)
     }
 
     @Test func anEntityNarrowsTheErasure() throws {
