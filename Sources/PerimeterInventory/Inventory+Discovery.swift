@@ -380,6 +380,12 @@ extension Inventory {
             ]
             for case (let name, let value?) in values { properties.append((name, value)) }
         }
+        // An event older than the host's last sighting (late, inside the
+        // window) fills what the host lacks and overwrites nothing: in time
+        // order a later event's values came last, and stay.
+        if let lastSeen = assets.values[index].lastSeen, event.time.date < lastSeen {
+            properties.removeAll { assets.values[index].properties[$0.name] != nil }
+        }
         let isServer = event.hostTypes.contains { $0.lowercased().contains("server") }
         let changes = properties.contains { assets.values[index].properties[$0.name] != .string($0.value) }
             || (isServer && assets.values[index].subcategory != .server)

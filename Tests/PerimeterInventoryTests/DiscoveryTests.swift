@@ -526,6 +526,24 @@ import Testing
         #expect(asset.subcategory == .server)
     }
 
+    /// Out of order inside the window, the operating system ends as in time
+    /// order: the newest event's values; a late event only fills what the
+    /// host lacks (a helper's corpus host ended with an older kernel).
+    @Test(arguments: [false, true])
+    func theNewestEventsOperatingSystemStays(lateArrivalFirst: Bool) throws {
+        let inventory = Inventory()
+        let old = OperatingSystemFields(name: "Windows 10", version: "10.0", family: "windows",
+                                        kernel: "10.0.19041.3448")
+        let new = OperatingSystemFields(name: "Windows 10", version: "10.0",
+                                        kernel: "10.0.19041.3570")
+        let events = [event(at: t0, os: old), event(at: t0 + .hours(2), os: new)]
+        let host = try #require(inventory.feed(lateArrivalFirst ? events.reversed() : events).first)
+        let asset = try #require(inventory.assets[host])
+        #expect(asset.properties["os_kernel"] == .string("10.0.19041.3570"))
+        // Only the old event names the family: filled, whichever came first.
+        #expect(asset.properties["os_family"] == .string("windows"))
+    }
+
     /// The audit record of a discovery change names only the properties it
     /// changed: the owner an analyst set stays out of the OS rule's record.
     @Test func theAuditRecordOfAPropertyChangeNamesOnlyThatProperty() throws {
