@@ -48,7 +48,8 @@ enum AssetTable {
 /// The asset page, as text.
 enum AssetPage {
     static func render(_ asset: Asset, attachments: [Attachment],
-                       activity: [(Atom, [(EventTime, Int)])], conflicts: [AtomConflict],
+                       activity: [(Atom, [(EventTime, Int)])],
+                       conflicts clashes: [ConflictSummary],
                        names: [AssetID: String] = [:],
                        audit: [AuditRecord], bounds: CriticalityBounds,
                        addressExpiry: Duration = InventorySettings().addressExpiry) -> String {
@@ -93,7 +94,6 @@ enum AssetPage {
                              + "\(attachment.lastSeen)")
             }
         }
-        let clashes = ConflictSummary.summaries(of: conflicts, on: asset.id)
         if !clashes.isEmpty {
             lines.append("\nConflicts")
             for clash in clashes {

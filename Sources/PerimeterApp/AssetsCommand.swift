@@ -206,7 +206,8 @@ enum AssetsCommand {
         for atom in Set(attachments.map(\.key.atom)).sorted() {
             activity.append((atom, try store.weeklyActivity(of: atom, community: asset.community)))
         }
-        let conflicts = try store.conflicts(involving: asset.id)
+        let conflicts = ConflictSummary.summaries(of: try store.conflicts(involving: asset.id),
+                                                  on: asset.id)
         if arguments.flag("--json") {
             var object = AssetJSON.object(asset, attachments: attachments,
                                           bounds: configuration.criticalityBounds,
@@ -215,8 +216,7 @@ enum AssetsCommand {
                 ["type": atom.type.rawValue, "value": atom.value,
                  "weeks": weeks.map { ["week": $0.0.description, "events": $0.1] }] as [String: Any]
             }
-            object["conflicts"] = ConflictSummary.summaries(of: conflicts, on: asset.id)
-                .map(\.jsonObject)
+            object["conflicts"] = conflicts.map(\.jsonObject)
             // The whole trail, as `audit --asset --json` writes it.
             object["audit"] = try store.auditTrail(community: asset.community, asset: asset.id,
                                                    afterID: 0, latest: false,
@@ -227,7 +227,7 @@ enum AssetsCommand {
         }
         // The other assets' names, for the few each conflict shows.
         var names: [AssetID: String] = [:]
-        for summary in ConflictSummary.summaries(of: conflicts, on: asset.id) {
+        for summary in conflicts {
             for id in summary.others.prefix(ConflictSummary.assetsShown) where names[id] == nil {
                 names[id] = try store.asset(id: id, community: asset.community)?.name
             }

@@ -38,10 +38,11 @@ public struct Router: HTTPHandler {
     public var errorFilter: (@Sendable (HTTPError, HTTPRequest) -> HTTPError)?
 
     /// Checks a routed request's head before its body is read (the API's
-    /// tokens and roles): an error it returns is the answer, through
-    /// `errorFilter`, and the body is never read. It runs on a network
-    /// thread: it must be quick.
-    public var admission: (@Sendable (HTTPRequest) -> HTTPError?)?
+    /// tokens and roles), with the route that will serve it (a HEAD
+    /// request's is the GET route): an error it returns is the answer,
+    /// through `errorFilter`, and the body is never read. It runs on a
+    /// network thread: it must be quick.
+    public var admission: (@Sendable (Route, HTTPRequest) -> HTTPError?)?
 
     public init() {}
 
@@ -89,12 +90,12 @@ public struct Router: HTTPHandler {
     /// answered from the head as it would be whole; a routed head goes to
     /// `admission`.
     public func admit(_ head: HTTPRequest) -> HTTPResponse? {
-        let routed: HTTPRequest
+        let (routed, served): (HTTPRequest, Route)
         switch route(head) {
         case .answered(let response): return response
-        case .routed(let request, _): routed = request
+        case .routed(let request, let route, _): (routed, served) = (request, route)
         }
-        guard let error = admission?(routed) else { return nil }
+        guard let error = admission?(served, routed) else { return nil }
         var response = (errorFilter?(error, routed) ?? error).response
         response.routeTemplate = routed.routeTemplate
         return response
@@ -104,7 +105,7 @@ public struct Router: HTTPHandler {
         let (routed, handler): (HTTPRequest, Handler)
         switch route(request) {
         case .answered(let response): return response
-        case .routed(let request, let found): (routed, handler) = (request, found)
+        case .routed(let request, _, let found): (routed, handler) = (request, found)
         }
         let template = routed.routeTemplate ?? ""
         var response: HTTPResponse
@@ -125,8 +126,9 @@ public struct Router: HTTPHandler {
     private enum Routing {
         /// No handler serves it: the 400, 404 or 405 that answers it.
         case answered(HTTPResponse)
-        /// The request with its path parameters and template, and its handler.
-        case routed(HTTPRequest, Handler)
+        /// The request with its path parameters and template, the route
+        /// that serves it, and its handler.
+        case routed(HTTPRequest, Route, Handler)
     }
 
     private func route(_ request: HTTPRequest) -> Routing {
@@ -135,12 +137,12 @@ public struct Router: HTTPHandler {
                                        message: "malformed path: a segment has a broken "
                                            + "%-escape or is not UTF-8").response)
         }
-        guard let (entry, parameters, _, handler) =
+        guard let (entry, parameters, handlerMethod, handler) =
                 resolve(request.method, segments: segments) else {
             return .answered(HTTPError.notFound().response)
         }
         let template = entry.template.text
-        guard let handler else {
+        guard let handler, let handlerMethod else {
             var response = HTTPError.methodNotAllowed(
                 request.method, allowed: allowedMethods(entry), route: template).response
             response.routeTemplate = template
@@ -149,7 +151,7 @@ public struct Router: HTTPHandler {
         var routed = request
         routed.pathParameters = parameters
         routed.routeTemplate = template
-        return .routed(routed, handler)
+        return .routed(routed, Route(method: handlerMethod, template: template), handler)
     }
 
     /// The most specific template that fits and serves `method` (HEAD falls

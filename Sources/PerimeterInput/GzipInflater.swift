@@ -45,8 +45,6 @@ final class GzipInflater {
             // between members.
             let zeros = input.prefix { $0 == 0 }.count
             if zeros > 0 { return (zeros, 0) }
-        }
-        if atMemberEnd {
             let status = inflateReset(stream)
             precondition(status == Z_OK, "inflateReset failed with status \(status)")
             atMemberEnd = false

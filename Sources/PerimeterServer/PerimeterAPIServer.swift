@@ -68,11 +68,10 @@ public final class PerimeterAPIServer: Sendable {
             routesByKey["\(route.method.rawValue) \(route.template)"] = route
         }
         let routes = routesByKey
-        router.admission = { [handlers] head in
-            // HEAD is served by the GET route.
-            let method = head.method == .head ? HTTPMethod.get : head.method
-            guard let template = head.routeTemplate,
-                  let route = routes["\(method.rawValue) \(template)"] else { return nil }
+        router.admission = { [handlers] served, head in
+            guard let route = routes["\(served.method.rawValue) \(served.template)"] else {
+                return nil
+            }
             return handlers.admit(route, head)
         }
         let log = options.log

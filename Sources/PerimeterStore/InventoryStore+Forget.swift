@@ -518,10 +518,11 @@ enum TextRedaction {
             var next = end + 1
             while next < bytes.count, isJSONSpace(bytes[next]) { next += 1 }
             let isName = next < bytes.count && bytes[next] == UInt8(ascii: ":")
-            if isName {
-                output += bytes[index...end]
+            if !isName,
+               let redacted = redactingJSONString(needles, content: bytes[(index + 1)..<end]) {
+                output += redacted
             } else {
-                output += redactingJSONString(needles, content: bytes[(index + 1)..<end])
+                output += bytes[index...end]
             }
             index = end + 1
             plainStart = index
@@ -533,23 +534,19 @@ enum TextRedaction {
     /// A JSON string (its escaped content given) with the needles
     /// redacted in what it says: an escape before a value (the `\t\t`
     /// of a Windows event's "Account Name:\t\tann") must not hide it.
-    /// Written back escaped, quotes included; left byte for byte when
-    /// nothing is redacted.
+    /// Written back escaped, quotes included; nil when nothing is
+    /// redacted (the string stays byte for byte).
     private static func redactingJSONString(_ needles: [String],
-                                            content: ArraySlice<UInt8>) -> [UInt8] {
-        let escaped = String(decoding: content, as: UTF8.self)
-        var text = escaped
+                                            content: ArraySlice<UInt8>) -> [UInt8]? {
+        var text = String(decoding: content, as: UTF8.self)
         if content.contains(UInt8(ascii: "\\")) {
-            let literal = Data(("\"" + escaped + "\"").utf8)
+            let literal = Data(("\"" + text + "\"").utf8)
             guard let decoded = try? JSONSerialization.jsonObject(
-                with: literal, options: .fragmentsAllowed) as? String
-            else { return [UInt8(ascii: "\"")] + content + [UInt8(ascii: "\"")] }
+                with: literal, options: .fragmentsAllowed) as? String else { return nil }
             text = decoded
         }
         let redacted = redacting(needles, in: text)
-        guard redacted != text else {
-            return [UInt8(ascii: "\"")] + content + [UInt8(ascii: "\"")]
-        }
+        guard redacted != text else { return nil }
         var output: [UInt8] = []
         JSONText.appendQuoted(redacted, to: &output)
         return output
