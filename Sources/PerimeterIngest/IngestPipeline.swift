@@ -231,7 +231,7 @@ public final class IngestPipeline {
 
     /// Ingests lines of one in-memory body (an HTTP intake request) in
     /// `stream`, with references `name:N`: `lines` are byte ranges of
-    /// `body`, numbered from `firstLine`, committed as one batch. Returns
+    /// `body` with their numbers, committed as one batch. Returns
     /// the enriched events, a line each, when `returnsEnriched` (for a
     /// pipeline made without an output).
     ///
@@ -249,18 +249,18 @@ public final class IngestPipeline {
     /// inventory again once the batches in flight have ended (the server's
     /// `InventoryService.reloadInventory(afterFailureIn:)`).
     public func ingestCommittingInBackground<Value: Sendable>(
-        body: UnsafeRawBufferPointer, lines: some Collection<Range<Int>>, firstLine: Int,
-        name: String, stream: String, returnsEnriched: Bool = false,
+        body: UnsafeRawBufferPointer, lines: some Collection<NumberedLine>, name: String,
+        stream: String, returnsEnriched: Bool = false,
         afterCommit: @escaping () -> Value
     ) throws -> (enriched: [UInt8], commit: BatchCommit<Value>) {
         precondition(output == nil || !returnsEnriched,
                      "a pipeline with an output cannot also hand its enriched events back")
         collectsEnriched = returnsEnriched
         defer { collectsEnriched = false }
-        for (offset, range) in lines.enumerated() {
-            process(UnsafeRawBufferPointer(rebasing: body[range]), source: name,
-                    lineNumber: firstLine + offset, stream: stream)
-            summary.bytes += UInt64(range.count + 1)
+        for line in lines {
+            process(UnsafeRawBufferPointer(rebasing: body[line.bytes]), source: name,
+                    lineNumber: line.number, stream: stream)
+            summary.bytes += UInt64(line.bytes.count + 1)
         }
         var enriched: [UInt8] = []
         if returnsEnriched { swap(&enriched, &outputBuffer) }

@@ -275,6 +275,32 @@ public final class LineReader {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
+    /// The lines of an in-memory body (an HTTP intake request) that may
+    /// hold an event: blank ones are left out here rather than one by one
+    /// downstream, so that a body of empty lines costs one scan of its bytes
+    /// (64 MiB of them took 12 s as 67 million ranges cut into batches).
+    /// A byte-order mark before the first line is skipped, as a file's is.
+    public static func eventLines(in body: UnsafeRawBufferPointer) -> [NumberedLine] {
+        var lines: [NumberedLine] = []
+        var start = body.starts(with: byteOrderMark) ? byteOrderMark.count : 0
+        var number = 1
+        func add(_ end: Int) {
+            let range = start..<end
+            if !isBlank(UnsafeRawBufferPointer(rebasing: body[range])) {
+                lines.append(NumberedLine(number: number, bytes: range))
+            }
+        }
+        while start < body.count,
+              let found = memchr(body.baseAddress! + start, 0x0A, body.count - start) {
+            let newline = body.baseAddress!.distance(to: UnsafeRawPointer(found))
+            add(newline)
+            start = newline + 1
+            number += 1
+        }
+        if start < body.count { add(body.count) }
+        return lines
+    }
+
     // MARK: - Reading
 
     /// The UTF-8 byte-order mark that some Windows tools write at the start
@@ -413,4 +439,15 @@ public final class LineReader {
     }
 
     private static func lastErrorText() -> String { String(cString: strerror(errno)) }
+}
+
+/// A line of a body: its number from 1 and its bytes, without the newline.
+public struct NumberedLine: Sendable, Equatable {
+    public var number: Int
+    public var bytes: Range<Int>
+
+    public init(number: Int, bytes: Range<Int>) {
+        self.number = number
+        self.bytes = bytes
+    }
 }

@@ -202,16 +202,7 @@ extension APIHandlers {
             throw APIErrors.invalidQuery("return", "expected enriched (or no return parameter)")
         }
         let returnEnriched = returned == "enriched"
-        var lines: [Range<Int>] = []
-        // A byte-order mark before the first event is skipped, as a file's is.
-        var start = body.starts(with: LineReader.byteOrderMark) ? LineReader.byteOrderMark.count : 0
-        body.withUnsafeBufferPointer { bytes in
-            for index in 0..<bytes.count where bytes[index] == 0x0A {
-                lines.append(start..<index)
-                start = index + 1
-            }
-        }
-        if start < body.count { lines.append(start..<body.count) }
+        let lines = body.withUnsafeBytes { LineReader.eventLines(in: $0) }
 
         let scope = ScopeKey(community: context.community, entity: entity)
         var outcome = IntakeOutcome()
@@ -219,8 +210,8 @@ extension APIHandlers {
         var chunks: [IntakeChunk] = []
         for chunkStart in stride(from: 0, to: lines.count, by: step) {
             let range = lines[chunkStart..<min(lines.count, chunkStart + step)]
-            let chunk = try await service.ingest(body, lines: range, firstLine: chunkStart + 1,
-                                                 scope: scope, returnEnriched: returnEnriched)
+            let chunk = try await service.ingest(body, lines: range, scope: scope,
+                                                 returnEnriched: returnEnriched)
             outcome.add(chunk.outcome)
             chunks.append(chunk)
         }

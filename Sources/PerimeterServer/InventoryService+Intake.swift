@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterIngest
+import PerimeterInput
 import PerimeterInventory
 import PerimeterStore
 
@@ -85,9 +86,9 @@ extension InventoryService {
     /// before it answers. Until then the store is the writer thread's;
     /// `store` waits for it (`settleIntake`).
     ///
-    /// `lines` are byte ranges of `body`; `firstLine` is the number of
-    /// the first of them in the request.
-    func ingest(_ body: [UInt8], lines: ArraySlice<Range<Int>>, firstLine: Int, scope: ScopeKey,
+    /// `lines` are byte ranges of `body` with their line numbers in the
+    /// request.
+    func ingest(_ body: [UInt8], lines: ArraySlice<NumberedLine>, scope: ScopeKey,
                 returnEnriched: Bool) throws -> IntakeChunk {
         // One connection, one writer: another scope's batch commits first.
         settleIntake(except: scope)
@@ -101,7 +102,7 @@ extension InventoryService {
             let detection = intake.detection
             (enrichedLines, batch) = try body.withUnsafeBytes { bytes in
                 try intake.pipeline.ingestCommittingInBackground(
-                    body: bytes, lines: lines, firstLine: firstLine, name: "http",
+                    body: bytes, lines: lines, name: "http",
                     stream: "http:\(scope.community)/\(scope.entity ?? "")",
                     returnsEnriched: returnEnriched
                 ) { detection?.takeAlertsOpened() ?? 0 }

@@ -304,3 +304,17 @@ func resumingAfterAnUnterminatedLineKeepsTheNumbering(added: String, expected: [
     }
     #expect(seen == 2)
 }
+
+@Test func anInMemoryBodyKeepsTheNumbersOfItsEventLinesAndLeavesBlankOnesOut() {
+    // Bytes: the mark 0-2; line 1 "{a}" 3-5, newline 6; line 2 empty,
+    // newline 7; line 3 "  \r" 8-10, newline 11; line 4 "{b}\r" 12-15,
+    // newline 16; line 5 "{c}" 17-19, with no newline.
+    let body: [UInt8] = LineReader.byteOrderMark + Array("{a}\n\n  \r\n{b}\r\n{c}".utf8)
+    let lines = body.withUnsafeBytes { LineReader.eventLines(in: $0) }
+    #expect(lines == [NumberedLine(number: 1, bytes: 3..<6),
+                      NumberedLine(number: 4, bytes: 12..<16),
+                      NumberedLine(number: 5, bytes: 17..<20)])
+    let blank = Array("\n \n\t\r\n".utf8)
+    #expect(blank.withUnsafeBytes { LineReader.eventLines(in: $0) }.isEmpty)
+    #expect([UInt8]().withUnsafeBytes { LineReader.eventLines(in: $0) }.isEmpty)
+}
