@@ -297,14 +297,16 @@ enum EditCommands {
     static let auditSpec = CommandSpec(
         name: "audit", summary: "The audit trail: every change with who, when, what, before "
             + "and after; of the community, or of one asset.",
-        usage: "audit [--asset ASSET] [--limit N] [--after ID] [--json]",
+        usage: "audit [--asset ASSET] [--limit N] [--before ID | --after ID] [--json]",
         options: CommonOptions.store + [
             .init(name: "--asset", valueName: "ASSET", help: "Only this asset's changes."),
             .init(name: "--limit", valueName: "N",
                   help: "The latest N entries, oldest first (default 100; 0: all)."),
+            .init(name: "--before", valueName: "ID",
+                  help: "The N entries before entry ID instead (each line's first column), "
+                      + "to read back."),
             .init(name: "--after", valueName: "ID",
-                  help: "The N entries after entry ID instead (each line's first column), "
-                      + "to read on."),
+                  help: "The N entries after entry ID instead, to read on."),
             .init(name: "--json", valueName: nil, help: "One JSON object per line."),
         ],
         example: "perimeter audit --asset DC-01")
@@ -314,6 +316,11 @@ enum EditCommands {
         let given = try arguments.int("--limit", in: 0...100_000) ?? 100
         let limit = given == 0 ? Int(Int32.max) : given
         let after = try arguments.int("--after", in: 0...Int.max).map(Int64.init)
+        let before = try arguments.int("--before", in: 0...Int.max).map(Int64.init)
+        if after != nil && before != nil {
+            throw UsageError("'--before' and '--after' read from opposite ends; give one "
+                             + "(see 'perimeter audit --help')")
+        }
         let community = try CommonOptions.community(arguments)
         // A read: no writer lock and no inventory, so the trail can be
         // read while an ingest or the server writes the store.
@@ -330,14 +337,14 @@ enum EditCommands {
             }
         }
         let entries = try store.auditTrail(community: community, asset: asset,
-                                           afterID: after ?? 0, latest: after == nil,
-                                           limit: limit)
+                                           afterID: after ?? 0, beforeID: before ?? .max,
+                                           latest: after == nil, limit: limit)
         for entry in entries {
             let record = entry.record
             if arguments.flag("--json") {
                 print(AssetJSON.line(AssetJSON.auditObject(entry)))
             } else {
-                // The id first: `--after ID` reads on from it.
+                // The id first: `--before ID` and `--after ID` page from it.
                 print([String(entry.id), record.at.description, record.asset.lowercasedText,
                        record.actor, record.action, record.before ?? "-", record.after ?? "-"]
                     .joined(separator: "\t"))

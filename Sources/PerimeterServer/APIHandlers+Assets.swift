@@ -95,16 +95,23 @@ extension APIHandlers {
         return try await assetResponse(id, community: context.community)
     }
 
+    /// The latest changes an asset's history carries; a host whose
+    /// address moves every day gathers thousands in a year.
+    static let historyChanges = 1_000
+
     func history(_ context: APIContext) async throws -> HTTPResponse {
         let id = try context.uuid()
-        guard let (_, attachments, audit) = try await reader.history(
-            of: id, community: context.community) else { throw APIErrors.assetNotFound() }
+        guard let history = try await reader.history(
+            of: id, community: context.community, changes: Self.historyChanges)
+        else { throw APIErrors.assetNotFound() }
         return JSONFields.response([
             "uuid": id.lowercasedText,
-            "attachments": attachments.map {
+            "attachments": history.attachments.map {
                 Self.attachmentObject($0, addressExpiry: addressExpiry)
             },
-            "changes": audit.map(AssetJSON.auditObject),
+            "changes": history.changes.map(AssetJSON.auditObject),
+            // Older changes are read from /v1/audit?asset=…&before=this.
+            "next_before": history.hasOlder ? (history.changes.first?.id ?? 0) : NSNull(),
         ])
     }
 

@@ -103,19 +103,35 @@ extension APIHandlers {
             else { throw APIErrors.assetNotFound() }
             asset = id
         }
-        var after: Int64 = 0
-        if let text = query["after"] {
+        func entryID(_ name: String) throws -> Int64? {
+            guard let text = query[name] else { return nil }
             guard let value = Int64(text), value >= 0 else {
-                throw APIErrors.invalidQuery("after", "must be an audit entry id")
+                throw APIErrors.invalidQuery(name, "must be an audit entry id")
             }
-            after = value
+            return value
+        }
+        let after = try entryID("after")
+        let before = try entryID("before")
+        if after != nil && before != nil {
+            throw APIErrors.invalidQuery("before", "cannot be combined with after: before pages "
+                                         + "back from the newest entries, after reads on from "
+                                         + "an entry")
         }
         let limit = try Self.limit(query["limit"])
+        // Newest first unless the caller reads on from an entry (a
+        // collector following the trail): what changed last is what an
+        // analyst asks for first.
+        let readsOn = after != nil
         let entries = try await reader.audit(community: context.community, asset: asset,
-                                             afterID: after, limit: limit)
-        var object: [String: Any] = ["entries": entries.map(AssetJSON.auditObject)]
-        object["next_after"] = entries.count == limit ? (entries.last?.id ?? 0) : NSNull()
-        return JSONFields.response(object)
+                                             afterID: after ?? 0, beforeID: before ?? .max,
+                                             latest: !readsOn, limit: limit)
+        let page = readsOn ? entries : entries.reversed()
+        let next: Any = page.count == limit ? (page.last?.id ?? 0) : NSNull()
+        return JSONFields.response([
+            "entries": page.map(AssetJSON.auditObject),
+            "next_after": readsOn ? next : NSNull(),
+            "next_before": readsOn ? NSNull() : next,
+        ])
     }
 
     // MARK: - Properties and rules

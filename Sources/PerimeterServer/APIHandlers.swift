@@ -220,9 +220,12 @@ struct APIHandlers: Sendable {
                  permission: .read, status: 200, response: "AtomLookup",
                  parameters: ["value", "type", "at"]) { h, c in try await h.atoms(c) },
         APIRoute(method: .get, template: "/v1/audit",
-                 summary: "The audit trail of the community, or of ?asset=.",
+                 summary: "The audit trail of the community, or of ?asset=: newest first, or "
+                     + "oldest first from ?after=.",
                  permission: .read, status: 200, response: "AuditList",
-                 parameters: ["asset", "after", "limit"]) { h, c in try await h.audit(c) },
+                 parameters: ["asset", "before", "after", "limit"]) { h, c in
+            try await h.audit(c)
+        },
         APIRoute(method: .get, template: "/v1/properties",
                  summary: "Contextual property definitions: defaults and custom ones.",
                  permission: .read, status: 200, response: "PropertyList") { h, c in

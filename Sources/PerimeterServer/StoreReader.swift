@@ -49,11 +49,14 @@ actor StoreReader {
         return (asset, try store.attachments(ofAsset: id))
     }
 
-    func history(of id: AssetID, community: String)
-        throws -> (Asset, [Attachment], [AuditEntry])? {
-        guard let (asset, attachments) = try asset(id, community: community) else { return nil }
-        let audit = try store.auditTrail(community: community, asset: id, limit: 10_000)
-        return (asset, attachments, audit)
+    /// An asset's attachments and its latest `changes` audit entries,
+    /// oldest first, with whether older ones were left out.
+    func history(of id: AssetID, community: String, changes: Int)
+        throws -> (attachments: [Attachment], changes: [AuditEntry], hasOlder: Bool)? {
+        guard let (_, attachments) = try asset(id, community: community) else { return nil }
+        let audit = try store.auditTrail(community: community, asset: id, latest: true,
+                                         limit: changes + 1)
+        return (attachments, Array(audit.suffix(changes)), audit.count > changes)
     }
 
     struct AtomHolding: Sendable {
@@ -79,9 +82,10 @@ actor StoreReader {
         return result
     }
 
-    func audit(community: String, asset: AssetID?, afterID: Int64,
-               limit: Int) throws -> [AuditEntry] {
-        try store.auditTrail(community: community, asset: asset, afterID: afterID, limit: limit)
+    func audit(community: String, asset: AssetID?, afterID: Int64, beforeID: Int64,
+               latest: Bool, limit: Int) throws -> [AuditEntry] {
+        try store.auditTrail(community: community, asset: asset, afterID: afterID,
+                             beforeID: beforeID, latest: latest, limit: limit)
     }
 
     func properties(community: String) throws -> [PropertyDefinition] {

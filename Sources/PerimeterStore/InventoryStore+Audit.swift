@@ -11,18 +11,20 @@ public struct AuditEntry: Sendable, Hashable {
 
 extension InventoryStore {
     /// The audit trail of a community, or of one of its assets, oldest
-    /// first: the `limit` entries after `afterID`, or with `latest` the
-    /// last `limit` entries. The community is always part of the query,
-    /// so an asset of another community shows nothing.
+    /// first: of the entries between `afterID` and `beforeID` (both left
+    /// out), the first `limit`, or with `latest` the last `limit`. The
+    /// community is always part of the query, so an asset of another
+    /// community shows nothing.
     public func auditTrail(community: String, asset: AssetID? = nil, afterID: Int64 = 0,
-                           latest: Bool = false, limit: Int) throws -> [AuditEntry] {
+                           beforeID: Int64 = .max, latest: Bool = false,
+                           limit: Int) throws -> [AuditEntry] {
         var sql = """
             SELECT id, asset_uuid, actor, action, at, before, after FROM audit
-            WHERE community = ?1 AND id > ?2
+            WHERE community = ?1 AND id > ?2 AND id < ?3
             """
-        var values: [SQLValue] = [.text(community), .integer(afterID)]
+        var values: [SQLValue] = [.text(community), .integer(afterID), .integer(beforeID)]
         if let asset {
-            sql += " AND asset_uuid = ?3"
+            sql += " AND asset_uuid = ?4"
             values.append(.text(asset.lowercasedText))
         }
         values.append(.integer(Int64(limit)))

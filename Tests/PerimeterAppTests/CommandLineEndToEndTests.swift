@@ -724,7 +724,8 @@ struct CommandLineEndToEndTests {
     }
 
     /// `audit` shows the latest changes (what an analyst just did), oldest
-    /// of them first; `--after ID` reads on from an entry.
+    /// of them first; `--before ID` reads back and `--after ID` reads on
+    /// from an entry.
     @Test func auditShowsTheLatestChanges() throws {
         guard let cli = try H.make("audit") else { return }
         defer { cli.remove() }
@@ -748,6 +749,10 @@ struct CommandLineEndToEndTests {
         #expect((latest.last?["after"] as? [String: Any])?["criticality"] as? Int == 30)
         let next = try entries(["--after", String(ids[0]), "--limit", "1"])
         #expect(next.compactMap { $0["id"] as? Int } == [ids[1]])
+        // --before reads back from the oldest entry shown, oldest first too.
+        let back = try entries(["--before", String(ids[2]), "--limit", "2"])
+        #expect(back.compactMap { $0["id"] as? Int } == [ids[0], ids[1]])
+        #expect(try cli.run(["audit", "--before", "9", "--after", "1"]).status == 2)
         // 0 is every entry, as `assets list --limit 0` is every asset.
         #expect(try entries(["--limit", "0"]).compactMap { $0["id"] as? Int } == ids)
         // The text lines start with the id that --after takes.

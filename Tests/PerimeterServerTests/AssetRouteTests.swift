@@ -68,6 +68,66 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// The trail reads newest first, pages back with `before`, and reads on
+    /// oldest first with `after`; an asset's history carries its latest
+    /// 1,000 changes and the cursor to the older ones.
+    @Test func theAuditTrailPagesBackFromTheNewestAndHistoryKeepsTheLatest() async throws {
+        let server = try await TestServer.start()
+        let id = try await server.createAsset(["name": "fs-1", "category": "host"],
+                                              as: "acme/analyst")
+        // 1,004 changes after the creation, written straight into the
+        // store: 1,000 requests would only slow the test. Their `after`
+        // carries their number, to tell them apart.
+        let database = try Database(path: server.storePath)
+        try database.transaction {
+            let insert = try database.statement("""
+                INSERT INTO audit (community, asset_uuid, actor, action, at, before, after)
+                VALUES ('acme', ?1, 'token:acme-analyst', 'update', 1800000000000, NULL, ?2)
+                """)
+            for number in 1...1_004 {
+                try insert.run([.text(id), .text("{\"number\":\(number)}")])
+            }
+        }
+        func page(_ query: String) async throws -> (numbers: [Int?], actions: [String?],
+                                                    json: [String: Any]) {
+            let json = try await server.call("GET", "/v1/audit?asset=\(id)&\(query)",
+                                             as: "acme/reader").json()
+            let entries = json["entries"] as? [[String: Any]] ?? []
+            return (entries.map { ($0["after"] as? [String: Any])?["number"] as? Int },
+                    entries.map { $0["action"] as? String }, json)
+        }
+        let newest = try await page("limit=3")
+        #expect(newest.numbers == [1_004, 1_003, 1_002])
+        #expect(newest.json["next_after"] is NSNull)
+        let cursor = try #require(newest.json["next_before"] as? Int)
+        let back = try await page("limit=3&before=\(cursor)")
+        #expect(back.numbers == [1_001, 1_000, 999])
+        // The first page of 1,005 entries read forward: the creation, then
+        // changes 1 and 2; the page is full, so it says where to read on.
+        let first = try await page("limit=3&after=0")
+        #expect(first.actions == ["create", "update", "update"])
+        #expect(first.numbers == [nil, 1, 2])
+        let onward = try #require(first.json["next_after"] as? Int)
+        #expect(first.json["next_before"] is NSNull)
+        #expect(try await page("limit=2&after=\(onward)").numbers == [3, 4])
+        // The oldest page is short: no cursor past it.
+        let third = try await page("limit=1&after=\(onward)")
+        let oldest = try await page("limit=5&before=\(try #require(third.json["next_after"] as? Int))")
+        #expect(oldest.numbers == [2, 1, nil] && oldest.json["next_before"] is NSNull)
+        let both = try await server.call("GET", "/v1/audit?before=9&after=1", as: "acme/reader")
+        #expect(both.status == 400)
+
+        let history = try await server.call("GET", "/v1/assets/\(id)/history",
+                                            as: "acme/reader").json()
+        let changes = history["changes"] as? [[String: Any]] ?? []
+        #expect(changes.count == 1_000)
+        #expect((changes.first?["after"] as? [String: Any])?["number"] as? Int == 5)
+        #expect((changes.last?["after"] as? [String: Any])?["number"] as? Int == 1_004)
+        let older = try #require(history["next_before"] as? Int)
+        #expect(try await page("before=\(older)").numbers == [4, 3, 2, 1, nil])
+        await server.stop()
+    }
+
     @Test func filtersCombineCountsAreExactAndCursorsAreStable() async throws {
         let server = try await TestServer.start()
         // 24 assets: category cycles host/account/network, criticality

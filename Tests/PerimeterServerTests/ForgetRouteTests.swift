@@ -61,7 +61,7 @@ struct ForgetRouteTests {
         let audit = try await server.call("GET", "/v1/audit?asset=\(ann)", as: "acme/reader")
         let actions = (try audit.json()["entries"] as? [[String: Any]] ?? [])
             .compactMap { $0["action"] as? String }
-        #expect(actions == ["create", "forget_atom"])
+        #expect(actions == ["forget_atom", "create"])
         #expect(!audit.text.contains("ann.lee@example.com"))
         await server.stop()
     }
