@@ -11,7 +11,7 @@ struct BenchmarkWorkload {
     let accountCount: Int
     /// The share of events naming a host or account not in the inventory.
     let newAssetShare: Double
-    private var random: SplitMix
+    private var random: SeededGenerator
     /// When the first event happened; events follow 10 ms apart. The same
     /// seed a day later gives the same events, sightings of the same atoms
     /// at new times.
@@ -21,7 +21,7 @@ struct BenchmarkWorkload {
         hostCount = assets * 7 / 10
         accountCount = assets - hostCount
         self.newAssetShare = newAssetShare
-        random = SplitMix(seed: seed)
+        random = SeededGenerator(seed: seed)
     }
 
     // MARK: - Inventory
@@ -133,18 +133,3 @@ struct BenchmarkWorkload {
     }
 }
 
-/// A small, fast, seeded generator (SplitMix64), so workloads repeat.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}

@@ -163,20 +163,6 @@ extension DetectionEngine {
     func prepareForProfiling() { resetForProfiling() }
 }
 
-/// A small deterministic generator (SplitMix64) so benchmark runs are comparable.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-}
-
 /// Vocabulary shared by generated rules and events, so that some rules match.
 enum BenchmarkVocabulary {
     static let binaries = ["cmd.exe", "powershell.exe", "rundll32.exe", "regsvr32.exe",

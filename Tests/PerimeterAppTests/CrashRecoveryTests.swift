@@ -1,5 +1,6 @@
 import Foundation
 @testable import PerimeterApp
+import PerimeterModel
 import PerimeterSQLite
 import PerimeterTestSupport
 import Testing
@@ -115,7 +116,7 @@ struct CrashRecoveryTests {
         let store = fixture.directory.path("killed-\(seed).db")
         let arguments = Self.arguments(store: store, configuration: fixture.configuration,
                                        files: fixture.files)
-        var random = SplitMix(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var killed = 0
         var midway = 0
         for round in 1...Self.killsPerSeed {

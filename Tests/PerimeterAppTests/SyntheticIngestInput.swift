@@ -1,7 +1,8 @@
 import Foundation
 @testable import PerimeterApp
+import PerimeterModel
 
-extension SplitMix {
+extension SeededGenerator {
     /// A number in 0..<bound (the modulo bias is of no concern here).
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
@@ -31,7 +32,7 @@ struct SyntheticIngestInput {
 
     /// The lines of file `index`, each ending with a newline.
     static func file(_ index: Int, lines: Int) -> String {
-        var random = SplitMix(seed: 0xC0FFEE &+ UInt64(index))
+        var random = SeededGenerator(seed: 0xC0FFEE &+ UInt64(index))
         var text = ""
         text.reserveCapacity(lines * 280)
         for line in 0..<lines {
@@ -43,7 +44,7 @@ struct SyntheticIngestInput {
     }
 
     private static func event(file: Int, line: Int, time: Int,
-                              random: inout SplitMix) -> String {
+                              random: inout SeededGenerator) -> String {
         let roll = random.below(100)
         switch roll {
         case 0..<50: return endpoint(file: file, line: line, time: time, random: &random)
@@ -69,7 +70,7 @@ struct SyntheticIngestInput {
     /// A host of a pool shared by every file, its address for the epoch
     /// (addresses move between hosts as epochs pass), and a user.
     private static func endpoint(file: Int, line: Int, time: Int,
-                                 random: inout SplitMix) -> String {
+                                 random: inout SeededGenerator) -> String {
         let host = random.below(300)
         let epoch = line / 1_500
         let slot = (host + epoch * 37) % 220
@@ -86,7 +87,7 @@ struct SyntheticIngestInput {
             + #""event":{"outcome":"success","module":"system","dataset":"system.auth"}}"#
     }
 
-    private static func logon(time: Int, random: inout SplitMix) -> String {
+    private static func logon(time: Int, random: inout SeededGenerator) -> String {
         let user = random.below(600)
         let outcome = random.below(5) == 0 ? "failure" : "success"
         return #"{"@timestamp":"\#(stamp(time))","user":{"name":"user\#(user)","#
@@ -99,7 +100,7 @@ struct SyntheticIngestInput {
 
     /// Leases of a small pool of addresses to laptops; a release ends a
     /// lease, and the next grant goes to another laptop.
-    private static func lease(line: Int, time: Int, random: inout SplitMix) -> String {
+    private static func lease(line: Int, time: Int, random: inout SeededGenerator) -> String {
         let address = random.below(60)
         let laptop = (address * 7 + line / 900) % 150
         let pick = random.below(10)
@@ -112,7 +113,7 @@ struct SyntheticIngestInput {
 
     /// A NAT address seen from five hosts, about one sighting a minute:
     /// past three hosts within an hour it becomes a shared atom.
-    private static func natSighting(line: Int, time: Int, random: inout SplitMix) -> String {
+    private static func natSighting(line: Int, time: Int, random: inout SeededGenerator) -> String {
         let gateway = (line / 600) % 12
         let client = random.below(5)
         return #"{"@timestamp":"\#(stamp(time))","host":{"name":"nat-\#(gateway)-\#(client)","#
