@@ -18,7 +18,8 @@ public struct RuleMatch: Sendable, Hashable {
     public var ruleIndex: Int
     public var ruleID: String
     public var title: String
-    public var level: RuleLevel
+    /// Nil when the rule gives none.
+    public var level: RuleLevel?
 }
 
 /// Why a rule matched: one entry per true selection and true field test.

@@ -118,7 +118,9 @@ public enum RuleLoader {
         for document in documents where !document.isNull {
             // SigmaHQ keeps regression-test metadata (info.yml) beside rules: documents
             // with none of a rule's or filter's sections are not rules and are skipped.
-            let sections = ["detection", "filter", "correlation", "logsource"]
+            // One with a title or a level is a rule whose detection is missing or
+            // misspelt, and is refused as such rather than lost unsaid.
+            let sections = ["detection", "filter", "correlation", "logsource", "title", "level"]
             guard sections.contains(where: { document[$0] != nil }) else { continue }
             let id = (try? SigmaCompiler.id(of: document["id"])).flatMap { $0.isEmpty ? nil : $0 }
             let title = document["title"]?.string

@@ -117,7 +117,9 @@ public struct LogSource: Sendable, Hashable, CustomStringConvertible {
 public struct CompiledRule: Sendable {
     public var id: String
     public var title: String
-    public var level: RuleLevel
+    /// Nil when the rule gives none: the urgency policy's default level
+    /// (`detection.urgency.default_level`) then stands for it.
+    public var level: RuleLevel?
     public var path: String
     public var line: Int
     public var logSource: LogSource

@@ -23,6 +23,37 @@ struct SigmaCompiler {
 
     // MARK: - Documents
 
+    /// The top-level keys of the Sigma specification (rules, filters and
+    /// correlations); others are a rule's own metadata and are kept quiet.
+    static let specificationKeys: Set<String> = [
+        "title", "id", "related", "name", "taxonomy", "status", "description", "license",
+        "author", "references", "date", "modified", "logsource", "detection", "fields",
+        "falsepositives", "level", "tags", "scope", "simulation", "regression_tests_path",
+        "correlation", "filter", "generate",
+    ]
+
+    /// The keys whose loss changes what a rule matches or how it ranks.
+    static let behaviourKeys = ["title", "id", "taxonomy", "logsource", "detection", "level",
+                                "filter", "correlation"]
+
+    /// Refuses a document whose own key is one letter or two from a key that
+    /// changes what it does and that it lacks: `levle: critical` ran the rule
+    /// at the default level, `logsouce:` on every event, with no word said.
+    static func refuseMisspeltKeys(_ root: YAMLMapping) throws(RuleRefusal) {
+        let missing = behaviourKeys.filter { root[$0] == nil }
+        for entry in root {
+            guard let key = entry.key.string, !specificationKeys.contains(key),
+                  let meant = NearestName.find(key, in: missing)
+            else { continue }
+            throw RuleRefusal(code: "misspelt-key",
+                              message: "unknown key '\(key)': did you mean '\(meant)'? (Sigma "
+                                + "ignores keys it does not know, so the rule would run without "
+                                + "its \(meant))",
+                              line: entry.key.mark.line)
+        }
+    }
+
+
     func compileDocument(_ document: YAMLNode, path: String) throws(RuleRefusal)
         -> CompiledDocument
     {
@@ -31,6 +62,7 @@ struct SigmaCompiler {
                               line: document.mark.line)
         }
         let line = document.mark.line
+        try Self.refuseMisspeltKeys(root)
         let title = root["title"]?.string ?? ""
         if root["correlation"] != nil {
             throw RuleRefusal(code: "correlation-unsupported",
@@ -46,11 +78,16 @@ struct SigmaCompiler {
         }
         let logSource = try Self.logSource(of: root["logsource"])
         let levelText = root["level"]?.string?.lowercased()
-        guard let level = levelText.map({ RuleLevel(rawValue: $0) }) ?? .medium else {
-            throw RuleRefusal(code: "invalid-level",
-                              message: "unknown level '\(levelText ?? "")'; expected one of "
-                                + RuleLevel.allCases.map(\.rawValue).joined(separator: ", "),
-                              line: root["level"]?.mark.line)
+        // No level is the configured default's, applied when an alert is made.
+        var level: RuleLevel?
+        if let levelText {
+            guard let known = RuleLevel(rawValue: levelText) else {
+                throw RuleRefusal(code: "invalid-level",
+                                  message: "unknown level '\(levelText)'; expected one of "
+                                    + RuleLevel.allCases.map(\.rawValue).joined(separator: ", "),
+                                  line: root["level"]?.mark.line)
+            }
+            level = known
         }
 
         // Choose how field names resolve: ECS rules and mapping-free runs keep names.

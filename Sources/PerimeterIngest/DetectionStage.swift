@@ -312,7 +312,8 @@ public final class DetectionStage {
         let assets = alertAssets(enrichment)
         for match in matches {
             pending.append(PendingMatch(
-                ruleID: match.ruleID, title: match.title, level: match.level,
+                ruleID: match.ruleID, title: match.title,
+                level: match.level ?? settings.urgency.defaultLevel,
                 time: event.observation.time, assets: assets,
                 urgency: settings.urgency.urgency(level: match.level, assets: assets),
                 event: text))
@@ -633,6 +634,13 @@ private struct DetectionSettingsReader {
                                    + "from 0 to 100, not \(number.quotedForMessage)")
                     }
                     policy.severities[RuleLevel(rawValue: name)!] = severity
+                }
+                // SPEC §6: raising a rule's level never lowers its urgency.
+                for (lower, higher) in zip(RuleLevel.allCases, RuleLevel.allCases.dropFirst())
+                where policy.severity(of: higher) < policy.severity(of: lower) {
+                    throw fail(value, "severities must not fall as the level rises: "
+                               + "\(higher.rawValue) \(policy.severity(of: higher)) is below "
+                               + "\(lower.rawValue) \(policy.severity(of: lower))")
                 }
             case "default_level":
                 guard let name = value.string, let level = RuleLevel(rawValue: name) else {

@@ -259,6 +259,45 @@ let conditionCases: [MatchCase] = [
         #expect(report.line == 6)
     }
 
+    /// A misspelt key that changes what a rule does refuses the rule,
+    /// named with its line; a document with a title and no detection is a
+    /// rule missing one, not metadata to skip; the specification's own
+    /// keys and a rule's custom metadata pass.
+    @Test(arguments: [
+        ("detections:\n    sel: {F: 1}\n    condition: sel\n", "misspelt-key", 4,
+         "did you mean 'detection'?"),
+        ("levle: critical\ndetection:\n    sel: {F: 1}\n    condition: sel\n", "misspelt-key",
+         4, "did you mean 'level'?"),
+        ("logsouce: {product: windows}\ndetection:\n    sel: {F: 1}\n    condition: sel\n",
+         "misspelt-key", 4, "did you mean 'logsource'?"),
+        ("level: high\n", "missing-detection", 1, "no 'detection'"),
+        ("level: high\nlicense: MIT\nfields: [F]\ncustom_owner: soc\ndetection:\n"
+            + "    sel: {F: 1}\n    condition: sel\n", nil, 1, ""),
+    ] as [(String, String?, Int, String)])
+    func misspeltOrMissingSectionsAreRefused(body: String, code: String?, line: Int,
+                                             reason: String) throws {
+        let set = try RuleLoader.load(text: "title: t\nid: x\ntaxonomy: ecs\n" + body)
+        let report = try #require(set.reports.first)
+        #expect(report.reasonCode == code, "\(report)")
+        #expect(report.line == line)
+        #expect(report.reason?.contains(reason) ?? reason.isEmpty, "\(report)")
+        #expect(set.rules.count == (code == nil ? 1 : 0))
+    }
+
+    /// SigmaHQ's regression-test metadata beside its rules has neither a
+    /// title nor a rule's sections: skipped without a report.
+    @Test func regressionTestMetadataIsNotARule() throws {
+        let set = try RuleLoader.load(text: """
+            id: 5e9ac3f8-0000-4000-8000-000000000000
+            description: regression data
+            date: 2024-01-01
+            author: someone
+            rule_metadata: [{id: 1}]
+            regression_tests_info: [{name: Positive}]
+            """)
+        #expect(set.reports.isEmpty && set.rules.isEmpty)
+    }
+
     /// Conditions nest at most 64 levels of parentheses and `not`: 64 are
     /// compiled and run, 65 and 2,000 (which overflowed the stack) refused.
     @Test(arguments: [(64, true), (65, false), (2_000, false)])

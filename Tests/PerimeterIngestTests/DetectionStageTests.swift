@@ -402,6 +402,9 @@ struct DetectionStageTests {
         ("detection: {alert_window: soon}", "alert_window"),
         ("detection: {urgency: {severities: {high: 101}}}", "from 0 to 100"),
         ("detection: {urgency: {default_level: severe}}", "default_level"),
+        // Medium keeps its 50: a high of 20 would rank a rule lower for a
+        // higher level.
+        ("detection: {urgency: {severities: {high: 20}}}", "high 20 is below medium 50"),
         ("detection: {alert_window: 15m, urgency: {unrated_criticality: null}}", nil),
         ("detection: {urgency: {unrated_criticality: 101}}", "unrated_criticality"),
         ("detection: {windows: 1h}", "unknown key 'windows'"),
@@ -443,6 +446,26 @@ struct DetectionStageTests {
         // Networks included: LAN 95 with high = 60: (60 + 95 + 1) / 2 = 78.
         #expect(stored.map(\.urgency) == [78, 75])  // ws-vip-1: (60 + 90 + 1) / 2 = 75
         #expect(settings.urgency.unratedCriticality == 40)
+    }
+
+    /// A rule with no level takes `default_level`: its alert says so, and
+    /// on an unrated host its urgency is that level's severity alone.
+    @Test("a rule without a level takes the configured default level")
+    func configuredDefaultLevel() throws {
+        let fixture = try Fixture()
+        let path = try fixture.write("perimeter.yml", """
+            detection:
+              urgency: {default_level: critical}
+            """)
+        var settings = try DetectionSettings(configuration: PerimeterConfiguration.load(path: path))
+        let levelless = Self.rule.replacingOccurrences(of: "level: high\n", with: "")
+        #expect(!levelless.contains("level:"))
+        settings.rulePaths = [try fixture.write("rules.yml", levelless)]
+        _ = try fixture.ingest([Self.signIn("ws-vip-3", at: "11:00")], file: "events.ndjson",
+                               settings: settings)
+        let stored = try alerts(fixture.store)
+        #expect(stored.map(\.level) == ["critical"])
+        #expect(stored.map(\.urgency) == [100])
     }
 
     static var corpus: String {
