@@ -160,13 +160,17 @@ enum AssetsCommand {
     static let showSpec = CommandSpec(
         name: "assets show", summary: "Show one asset: its fields, contextual properties, atoms "
             + "with their validity intervals, conflicts, weekly activity and audit trail.",
-        usage: "assets show UUID|NAME|ATOM [--json]",
+        usage: "assets show UUID|NAME|ATOM [--at TIME] [--json]",
         options: CommonOptions.store + [
+            .init(name: "--at", valueName: "TIME",
+                  help: "The asset as it was then: its fields with the changes of its audit "
+                      + "trail after then undone, the atoms it held then, and its activity, "
+                      + "conflicts and trail up to then."),
             .init(name: "--json", valueName: nil,
                   help: "The asset as one JSON object: the fields of `assets list --json`, "
                       + "activity, conflicts (one per atom) and the whole audit trail."),
         ],
-        example: "perimeter assets show DESKTOP-123")
+        example: "perimeter assets show DESKTOP-123 --at 2024-05-01T10:00:00Z")
 
     /// The asset of a uuid or a name or, when no asset has that name, the
     /// one asset holding it as an atom: an analyst types the short name of
@@ -199,15 +203,27 @@ enum AssetsCommand {
         }
         let configuration = try CommonOptions.configuration(arguments)
         let store = try CommonOptions.openStore(arguments)
-        let asset = try shownAsset(arguments.positionals[0], store: store,
+        var asset = try shownAsset(arguments.positionals[0], store: store,
                                    community: try CommonOptions.community(arguments))
-        let attachments = try store.attachments(ofAsset: asset.id)
+        var attachments = try store.attachments(ofAsset: asset.id)
+        let at = try arguments.value("--at").map { try CommonOptions.time($0, option: "--at") }
+        if let at {
+            guard let past = try store.asItWas(asset, attachments: attachments, at: at,
+                                               addressExpiry: configuration.inventory.addressExpiry)
+            else {
+                throw StoreError(code: .notFound, message: "'\(asset.name)' "
+                                 + "(\(asset.id.lowercasedText)) did not exist yet at \(at)")
+            }
+            (asset, attachments) = past
+        }
+        let isBefore = { (time: EventTime) in at.map { time <= $0 } ?? true }
         var activity: [(Atom, [(EventTime, Int)])] = []
         for atom in Set(attachments.map(\.key.atom)).sorted() {
-            activity.append((atom, try store.weeklyActivity(of: atom, community: asset.community)))
+            activity.append((atom, try store.weeklyActivity(of: atom, community: asset.community)
+                .filter { isBefore($0.0) }))
         }
-        let conflicts = ConflictSummary.summaries(of: try store.conflicts(involving: asset.id),
-                                                  on: asset.id)
+        let conflicts = ConflictSummary.summaries(
+            of: try store.conflicts(involving: asset.id).filter { isBefore($0.at) }, on: asset.id)
         if arguments.flag("--json") {
             var object = AssetJSON.object(asset, attachments: attachments,
                                           bounds: configuration.criticalityBounds,
@@ -217,10 +233,12 @@ enum AssetsCommand {
                  "weeks": weeks.map { ["week": $0.0.description, "events": $0.1] }] as [String: Any]
             }
             object["conflicts"] = conflicts.map(\.jsonObject)
+            if let at { object["at"] = at.description }
             // The whole trail, as `audit --asset --json` writes it.
             object["audit"] = try store.auditTrail(community: asset.community, asset: asset.id,
                                                    afterID: 0, latest: false,
                                                    limit: Int(Int32.max))
+                .filter { isBefore($0.record.at) }
                 .map(AssetJSON.auditObject)
             print(AssetJSON.line(object))
             return 0
@@ -234,9 +252,17 @@ enum AssetsCommand {
         }
         let page = AssetPage.render(asset, attachments: attachments, activity: activity,
                                     conflicts: conflicts, names: names,
-                                    audit: try store.audit(of: asset.id),
+                                    audit: try store.audit(of: asset.id).filter { isBefore($0.at) },
                                     bounds: configuration.criticalityBounds,
                                     addressExpiry: configuration.inventory.addressExpiry)
+        if let at {
+            // Sighting times are not kept over time: the asset's are left
+            // out when they are later, an atom's are today's.
+            print("As it was at \(at): its fields then (the changes after then undone), the "
+                  + "atoms it held then, its activity, conflicts and changes up to then. Its "
+                  + "first and last seen are shown when they were before then; an atom's last "
+                  + "seen is today's.\n")
+        }
         print(Terminal.readable(page))
         return 0
     }

@@ -51,11 +51,32 @@ extension APIHandlers {
     /// One asset; with `If-None-Match` naming its current version, 304 and
     /// no body (a client that keeps the asset need not read it again).
     func getAsset(_ context: APIContext) async throws -> HTTPResponse {
+        if let at = try Self.time(context.request.query["at"], parameter: "at") {
+            return try await pastAsset(try context.uuid(), community: context.community, at: at)
+        }
         let response = try await assetResponse(try context.uuid(), community: context.community)
         let wanted = context.request.headers.values(for: "If-None-Match")
         guard !wanted.isEmpty, let current = response.headers["ETag"],
               IfMatchCondition.weaklyNames(current, in: wanted) else { return response }
         return HTTPResponse(status: 304, headers: ["ETag": current])
+    }
+
+    /// `?at=`: the asset as it was then, with the atoms it held then. It
+    /// has no version: it cannot be changed.
+    private func pastAsset(_ id: AssetID, community: String, at: EventTime) async throws
+        -> HTTPResponse {
+        switch try await reader.asset(id, community: community, at: at,
+                                      addressExpiry: addressExpiry) {
+        case .unknown: throw APIErrors.assetNotFound()
+        case .createdLater:
+            throw HTTPError(status: 404, code: .notFound,
+                            message: "the asset did not exist yet at \(at)")
+        case .existed(let asset, let attachments):
+            var object = AssetJSON.object(asset, attachments: attachments, bounds: bounds,
+                                          addressExpiry: addressExpiry)
+            object["at"] = at.description
+            return JSONFields.response(object)
+        }
     }
 
     func createAsset(_ context: APIContext) async throws -> HTTPResponse {

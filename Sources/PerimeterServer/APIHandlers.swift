@@ -185,8 +185,10 @@ struct APIHandlers: Sendable {
         APIRoute(method: .post, template: "/v1/assets", summary: "Create an asset.",
                  permission: .edit, status: 201, response: "Asset",
                  body: "application/json") { h, c in try await h.createAsset(c) },
-        APIRoute(method: .get, template: "/v1/assets/{uuid}", summary: "One asset.",
-                 permission: .read, status: 200, response: "Asset") { h, c in
+        APIRoute(method: .get, template: "/v1/assets/{uuid}",
+                 summary: "One asset; with ?at=, as it was then and the atoms it held then.",
+                 permission: .read, status: 200, response: "Asset",
+                 parameters: ["at"]) { h, c in
             try await h.getAsset(c)
         },
         APIRoute(method: .patch, template: "/v1/assets/{uuid}",

@@ -74,7 +74,7 @@ enum OpenAPIDocument {
             "description": "string", "properties": "object", "atoms": "[Atom]",
             "revoked": "boolean", "created_at": "string", "updated_at": "string",
             "first_seen": "string?", "last_seen": "string?",
-        ], optional: ["discovery_rule": "string"]),
+        ], optional: ["discovery_rule": "string", "at": "string"]),
         "AssetList": object(["assets": "[Asset]", "total": "integer?",
                              "next_cursor": "string?"]),
         "History": object(["uuid": "string", "attachments": "[object]",

@@ -51,6 +51,22 @@ actor StoreReader {
 
     /// An asset's attachments and its latest `changes` audit entries,
     /// oldest first, with whether older ones were left out.
+    enum PastAsset {
+        case unknown
+        case createdLater
+        case existed(Asset, [Attachment])
+    }
+
+    /// The asset as it was at `time`, with the attachments valid then.
+    func asset(_ id: AssetID, community: String, at time: EventTime,
+               addressExpiry: Duration) throws -> PastAsset {
+        guard let (asset, attachments) = try asset(id, community: community) else { return .unknown }
+        guard let past = try store.asItWas(asset, attachments: attachments, at: time,
+                                           addressExpiry: addressExpiry)
+        else { return .createdLater }
+        return .existed(past.asset, past.attachments)
+    }
+
     func history(of id: AssetID, community: String, changes: Int)
         throws -> (attachments: [Attachment], changes: [AuditEntry], hasOlder: Bool)? {
         guard let (_, attachments) = try asset(id, community: community) else { return nil }

@@ -58,3 +58,77 @@ extension InventoryStore {
                       .text(atom.value)])
     }
 }
+
+extension InventoryStore {
+    /// `asset` as it was at `time`: every change its audit trail records
+    /// after then undone, the newest first; nil when it was created after
+    /// `time`. Its atoms at `time` are its attachments valid then
+    /// (`Attachment.isValid(at:addressExpiry:)`).
+    ///
+    /// A change is dated by what made it: discovery by the event's time,
+    /// a person or a job by the clock. Changes are undone in the order
+    /// they were written; a late event's change written after a later
+    /// one may read in a different order than the events had.
+    public func asset(_ asset: Asset, asItWasAt time: EventTime) throws -> Asset? {
+        let changes = try database.statement("""
+            SELECT action, before, after FROM audit
+            WHERE community = ?1 AND asset_uuid = ?2 AND at > ?3 ORDER BY id DESC
+            """).rows([.text(asset.community), .text(asset.id.lowercasedText),
+                       .integer(time.milliseconds)]) {
+                (action: $0.text(0), before: $0.optionalText(1), after: $0.optionalText(2))
+            }
+        var result = asset
+        for change in changes {
+            if change.action == "create" { return nil }
+            // Atom curation and erasure record atoms, not fields: their
+            // keys are none of the fields below and change nothing here.
+            guard let before = change.before.flatMap(Self.jsonObject) as? [String: Any] else {
+                continue
+            }
+            let after = change.after.flatMap(Self.jsonObject) as? [String: Any] ?? [:]
+            Self.undo(&result, before: before, after: after)
+        }
+        return result
+    }
+
+    /// What an asset page shows for `time`: the asset as it was then
+    /// (`asset(_:asItWasAt:)`; its first and last sightings when they
+    /// were before then, none otherwise: a sighting time is not kept over
+    /// time) and the attachments valid then. Nil when it was created
+    /// after `time`.
+    public func asItWas(_ asset: Asset, attachments: [Attachment], at time: EventTime,
+                        addressExpiry: Duration) throws -> (asset: Asset, attachments: [Attachment])? {
+        guard var past = try self.asset(asset, asItWasAt: time) else { return nil }
+        if let first = past.firstSeen, first > time.date { past.firstSeen = nil }
+        if let last = past.lastSeen, last > time.date { past.lastSeen = nil }
+        return (past, attachments.filter { $0.isValid(at: time, addressExpiry: addressExpiry) })
+    }
+
+    /// Puts back the fields an audit record's `before` gives, as
+    /// `AssetSummary.changedFields` and the bulk jobs write them. A
+    /// property that `after` has and `before` lacks was added: removed.
+    private static func undo(_ asset: inout Asset, before: [String: Any], after: [String: Any]) {
+        for (field, value) in before {
+            switch field {
+            case "name": if let text = value as? String { asset.name = text }
+            case "description": if let text = value as? String { asset.description = text }
+            case "category":
+                if let category = (value as? String).flatMap(AssetCategory.init(rawValue:)) {
+                    asset.category = category
+                }
+            case "subcategory":
+                asset.subcategory = (value as? String).flatMap(AssetSubcategory.init(rawValue:))
+            case "criticality":
+                asset.criticality = (value as? NSNumber).flatMap { try? Criticality($0.intValue) }
+            case "tags": if let tags = value as? [String] { asset.tags = Set(tags) }
+            case "reviewed": if let flag = value as? NSNumber { asset.reviewed = flag.boolValue }
+            case "revoked": if let flag = value as? NSNumber { asset.isRevoked = flag.boolValue }
+            default: continue
+            }
+        }
+        let old = before["properties"] as? [String: Any] ?? [:]
+        let new = after["properties"] as? [String: Any] ?? [:]
+        for name in new.keys where old[name] == nil { asset.properties[name] = nil }
+        for (name, value) in old { asset.properties[name] = PropertyValue(jsonObject: value) }
+    }
+}

@@ -602,6 +602,51 @@ struct CommandLineEndToEndTests {
         #expect(networks == ["Servers", "LAN"])
     }
 
+    /// Issue #2, "an asset as it was at T": ws-1 runs Windows 10 with
+    /// 10.0.0.5 on May 1st, Windows 11 with 10.0.0.9 from May 3rd, and is
+    /// rated by hand afterwards. On May 2nd it is the first; before May
+    /// 1st it did not exist.
+    @Test func anAssetIsShownAsItWasAtATime() throws {
+        guard let cli = try H.make("as-it-was") else { return }
+        defer { cli.remove() }
+        let ingested = try cli.ingest([
+            #"{"@timestamp":"2024-05-01T08:00:00Z","host":{"name":"ws-1","ip":["10.0.0.5"],"#
+                + #""os":{"name":"Windows 10","family":"windows"}}}"#,
+            #"{"@timestamp":"2024-05-03T08:00:00Z","host":{"name":"ws-1","ip":["10.0.0.9"],"#
+                + #""os":{"name":"Windows 11","family":"windows"}}}"#,
+        ])
+        #expect(ingested.status == 0, "\(ingested.standardError)")
+        #expect(try cli.run(["assets", "update", "ws-1", "--criticality", "80"]).status == 0)
+        func shown(_ options: [String]) throws -> [String: Any] {
+            let result = try cli.run(["assets", "show", "ws-1", "--json"] + options)
+            #expect(result.status == 0, "\(result.standardError)")
+            return try #require(result.outputLines.first.flatMap(H.object))
+        }
+        func addresses(_ object: [String: Any]) -> [String] {
+            (object["atoms"] as? [[String: Any]] ?? []).filter { $0["type"] as? String == "ipv4" }
+                .compactMap { $0["value"] as? String }.sorted()
+        }
+        let now = try shown([])
+        #expect((now["properties"] as? [String: Any])?["os"] as? String == "Windows 11")
+        #expect(now["criticality"] as? Int == 80)
+        let then = try shown(["--at", "2024-05-02T00:00:00Z"])
+        #expect(then["at"] as? String == "2024-05-02T00:00:00.000Z")
+        #expect((then["properties"] as? [String: Any])?["os"] as? String == "Windows 10")
+        #expect(then["criticality"] is NSNull, "rated after May 2nd: unrated then")
+        #expect(addresses(then) == ["10.0.0.5"])
+        #expect(then["last_seen"] is NSNull, "its last sighting is after then")
+        let later = try shown(["--at", "2024-05-03T09:00:00Z"])
+        #expect((later["properties"] as? [String: Any])?["os"] as? String == "Windows 11")
+        #expect(addresses(later) == ["10.0.0.5", "10.0.0.9"])
+        let before = try cli.run(["assets", "show", "ws-1", "--at", "2024-04-30T00:00:00Z"])
+        #expect(before.status != 0)
+        #expect(before.standardError.contains("did not exist yet at 2024-04-30"),
+                "\(before.standardError)")
+        let text = try cli.run(["assets", "show", "ws-1", "--at", "2024-05-02T00:00:00Z"])
+        #expect(text.outputText.hasPrefix("As it was at 2024-05-02T00:00:00.000Z"))
+        #expect(!text.outputText.contains("10.0.0.9"), "\(text.outputText)")
+    }
+
     /// SPEC §2 "Shared addresses": an address seen from five hosts within
     /// twenty minutes moves between more than 3 hosts within an hour, so
     /// at 10:25 it is held by no host. A restart between the sightings

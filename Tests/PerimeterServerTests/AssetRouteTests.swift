@@ -128,6 +128,40 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// `GET /v1/assets/{uuid}?at=`: the asset as it was then. An event of
+    /// May 1st makes ws-8 with 10.0.0.8; an analyst rates it afterwards
+    /// (the clock's time, today); another community's uuid is unknown at
+    /// any time.
+    @Test func anAssetIsReadAsItWasAtATime() async throws {
+        let server = try await TestServer.start()
+        let event = #"{"@timestamp":"2024-05-01T08:00:00Z","host":{"name":"ws-8","ip":["10.0.0.8"]}}"#
+        #expect(try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                      body: Array(event.utf8)).status == 200)
+        let listed = try await server.call("GET", "/v1/assets?q=ws-8", as: "acme/reader").json()
+        let id = try #require((listed["assets"] as? [[String: Any]])?.first?["uuid"] as? String)
+        #expect(try await server.call("PATCH", "/v1/assets/\(id)", as: "acme/analyst",
+                                      json: ["criticality": 70]).status == 200)
+        let then = try await server.call("GET", "/v1/assets/\(id)?at=2024-05-02T00:00:00Z",
+                                         as: "acme/reader")
+        #expect(then.status == 200)
+        let past = try then.json()
+        #expect(past["criticality"] is NSNull)
+        #expect(past["at"] as? String == "2024-05-02T00:00:00.000Z")
+        let values = (past["atoms"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+        #expect(values.sorted() == ["10.0.0.8", "ws-8"])
+        #expect(then.headers["etag"] == nil)
+        let now = try await server.call("GET", "/v1/assets/\(id)", as: "acme/reader").json()
+        #expect(now["criticality"] as? Int == 70)
+        let early = try await server.call("GET", "/v1/assets/\(id)?at=2024-04-01T00:00:00Z",
+                                          as: "acme/reader")
+        #expect(early.status == 404 && early.text.contains("did not exist yet"))
+        #expect(try await server.call("GET", "/v1/assets/\(id)?at=yesterday",
+                                      as: "acme/reader").status == 400)
+        #expect(try await server.call("GET", "/v1/assets/\(id)?at=2024-05-02T00:00:00Z",
+                                      as: "globex/reader").status == 404)
+        await server.stop()
+    }
+
     @Test func filtersCombineCountsAreExactAndCursorsAreStable() async throws {
         let server = try await TestServer.start()
         // 24 assets: category cycles host/account/network, criticality
