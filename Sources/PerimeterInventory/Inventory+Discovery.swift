@@ -427,29 +427,50 @@ extension Inventory {
     private func applyLease(_ lease: LeaseObservation, event: EventObservation, creating: Bool,
                             outcome: inout ObservationOutcome) {
         var holder: AssetID?
+        var holderIsUnknown = true
         for atom in [lease.holderMAC, lease.holderHostname].compactMap({ $0 }) {
-            let found = holders(of: atom, in: event.scope, at: event.time)
+            // A holder first seen later (its release arrived first) is the
+            // same machine, as in time order.
+            let found = identityHolders(of: atom, in: event.scope, at: event.time)
+            if !found.isEmpty { holderIsUnknown = false }
             if found.count == 1 { holder = found[0]; break }
         }
         let key = AtomKey(scope: event.scope, atom: lease.address)
         switch lease.action {
         case .grant:
             if holder == nil, creating, let hostname = lease.holderHostname {
-                let asset = createAsset(name: lease.holderDisplayName ?? hostname.value,
-                                        category: .host, rule: .addressLeases, event: event,
-                                        outcome: &outcome)
-                for atom in [lease.holderHostname, lease.holderMAC].compactMap({ $0 }) {
-                    observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
-                }
-                holder = asset
+                holder = makeLeaseHolder(hostname, lease: lease, event: event, outcome: &outcome)
             }
             guard let holder else { return }
             observeAddress(key, heldBy: holder, at: event.time, origin: event.reference,
                            outcome: &outcome)
             touch(holder, at: event.time)
         case .release:
+            // A release names the machine that gives the address back.
+            // One that no asset is yet (its grant comes late) is made, as
+            // the grant would have made it, so that the release is kept
+            // for the grant to end at; one that cannot be told apart ends
+            // nobody's lease: another machine's release must not end the
+            // holder's.
+            if holder == nil, lease.holderMAC != nil || lease.holderHostname != nil {
+                guard holderIsUnknown, creating, let hostname = lease.holderHostname else { return }
+                holder = makeLeaseHolder(hostname, lease: lease, event: event, outcome: &outcome)
+            }
             releaseAddress(key, heldBy: holder, at: event.time, origin: event.reference)
         }
+    }
+
+    /// The host a lease names, made by the lease rule with its hostname and
+    /// MAC.
+    private func makeLeaseHolder(_ hostname: Atom, lease: LeaseObservation,
+                                 event: EventObservation,
+                                 outcome: inout ObservationOutcome) -> AssetID {
+        let asset = createAsset(name: lease.holderDisplayName ?? hostname.value, category: .host,
+                                rule: .addressLeases, event: event, outcome: &outcome)
+        for atom in [lease.holderHostname, lease.holderMAC].compactMap({ $0 }) {
+            observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
+        }
+        return asset
     }
 
     // MARK: - Shared steps

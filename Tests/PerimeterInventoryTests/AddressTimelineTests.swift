@@ -48,6 +48,35 @@ import Testing
         expectMoveTimeline(inventory)
     }
 
+    /// The laptops known only from the leases: a release that arrives
+    /// before the grant it ends makes its holder, as the grant would have,
+    /// so that every order gives the in-order timeline and assets (the
+    /// grant made a second laptop-12, and the lease ran on past its end).
+    @Test(arguments: [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    func leasesOfUnknownHoldersInAnyOrderGiveTheSameTimeline(order: [Int]) {
+        let inventory = Inventory()
+        inventory.feed(order.map { leaseEvents[$0] })
+        expectMoveTimeline(inventory)
+        #expect(inventory.intervals(of: address) == [
+            "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
+            "laptop-40 [2024-05-01T12:00:00.000Z, open)",
+        ])
+        #expect(inventory.assetCount == 2)
+    }
+
+    /// SPEC §3: a lease closes on its holder's release. Another machine's
+    /// release (stale, or spoofed) ends no one's lease.
+    @Test func anotherMachinesReleaseEndsNoLease() {
+        let inventory = inventoryWithLaptops()
+        inventory.feed([
+            Fixture.lease(.grant, "10.0.0.7", to: "laptop-40", at: Fixture.clock("10:00")),
+            Fixture.lease(.release, "10.0.0.7", to: "laptop-12", at: Fixture.clock("11:00")),
+            Fixture.lease(.release, "10.0.0.7", to: "laptop-77", at: Fixture.clock("11:30")),
+        ])
+        #expect(inventory.intervals(of: address) == ["laptop-40 [2024-05-01T10:00:00.000Z, open)"])
+        #expect(inventory.holderNames(address, at: Fixture.clock("12:00")) == ["laptop-40"])
+    }
+
     /// A replay of the day, long after the move, still gives each event
     /// the holder of its own time: enrichment reads the state at @timestamp.
     @Test func replayAfterTheMove() {

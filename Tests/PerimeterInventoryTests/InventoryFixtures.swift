@@ -83,9 +83,13 @@ extension Inventory {
             .assets.compactMap { asset($0)?.name }.sorted()
     }
 
-    /// An atom's intervals as `holder [from, to)` lines, for comparison.
-    func intervals(of atom: Atom, scope: ScopeKey = Fixture.scope) -> [String] {
-        timeline(of: AtomKey(scope: scope, atom: atom)).map { attachment in
+    /// An atom's intervals as `holder [from, to)` lines, for comparison;
+    /// without the empty ones that mark a release (which no view shows)
+    /// unless asked.
+    func intervals(of atom: Atom, scope: ScopeKey = Fixture.scope,
+                   releaseMarks: Bool = false) -> [String] {
+        timeline(of: AtomKey(scope: scope, atom: atom))
+            .filter { releaseMarks || $0.to != $0.from }.map { attachment in
             "\(asset(attachment.asset)?.name ?? "?") [\(attachment.from), "
                 + "\(attachment.to?.description ?? "open"))"
         }
