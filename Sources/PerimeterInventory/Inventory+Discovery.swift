@@ -121,7 +121,8 @@ extension Inventory {
     /// Returns nil when it cannot tell which host it is.
     private func discoverHost(_ subject: HostSubject, event: EventObservation, creating: Bool,
                               outcome: inout ObservationOutcome) -> AssetID? {
-        let resolution = resolveHost(subject, in: event.scope, at: event.time)
+        let resolution = resolveHost(subject, in: event.scope, at: event.time,
+                                     agentKind: Self.agentKind(vendor: event.edrVendor))
         let asset: AssetID
         switch resolution {
         case .ambiguous:
@@ -156,15 +157,15 @@ extension Inventory {
     /// (a forwarder's agent.id, a renamed machine's host.id) makes no
     /// merge: the new host is created and the clash recorded as a conflict.
     private func resolveHost(_ subject: HostSubject, in scope: ScopeKey,
-                             at time: EventTime) -> Resolution {
+                             at time: EventTime, agentKind: String) -> Resolution {
         if let fqdn = subject.fqdn {
             let found = identityHolders(of: fqdn, in: scope, at: time)
-                .filter { isCompatible($0, with: subject, at: time) }
+                .filter { isCompatible($0, with: subject, agentKind: agentKind, at: time) }
             if found.count == 1 { return .existing(found[0]) }
         }
         guard let hostname = subject.hostname else { return .new }
         let compatible = identityHolders(of: hostname, in: scope, at: time)
-            .filter { isCompatible($0, with: subject, at: time) }
+            .filter { isCompatible($0, with: subject, agentKind: agentKind, at: time) }
         if compatible.count <= 1 { return compatible.first.map { .existing($0) } ?? .new }
         for atom in subject.strongIdentifiers {
             let owners = identityHolders(of: atom, in: scope, at: time).filter(compatible.contains)
@@ -174,9 +175,13 @@ extension Inventory {
     }
 
     /// A host that holds the event's short name is the same machine unless
-    /// it reports another fqdn, host id or agent id (SPEC §2: two machines
-    /// that share a short name stay two assets).
-    private func isCompatible(_ asset: AssetID, with subject: HostSubject, at time: EventTime) -> Bool {
+    /// it reports another fqdn, host id, or agent id of the same kind
+    /// (SPEC §2: two machines that share a short name stay two assets). A
+    /// machine runs several agents, an EDR's and a log shipper's, each with
+    /// its id; two of one kind are two machines (clones that share a name
+    /// and a machine id).
+    private func isCompatible(_ asset: AssetID, with subject: HostSubject, agentKind: String,
+                              at time: EventTime) -> Bool {
         let fqdn = subject.fqdn
         guard fqdn != nil || !subject.hostIDs.isEmpty || !subject.agentIDs.isEmpty else {
             return true
@@ -197,6 +202,8 @@ extension Inventory {
                 holds.hostID = true
                 if subject.hostIDs.contains(attachments[i].key.atom) { matches.hostID = true }
             case .agentID where !subject.agentIDs.isEmpty:
+                guard self.agentKind(of: attachments[i].key.atom.value, on: asset) == agentKind
+                else { continue }
                 holds.agentID = true
                 if subject.agentIDs.contains(attachments[i].key.atom) { matches.agentID = true }
             default:
@@ -205,6 +212,23 @@ extension Inventory {
         }
         return (!holds.fqdn || matches.fqdn) && (!holds.hostID || matches.hostID)
             && (!holds.agentID || matches.agentID)
+    }
+
+    /// The property that lists a vendor's agent ids on a host (SPEC §3:
+    /// several per host); an agent of no known EDR vendor (a log
+    /// shipper's) is listed under `edr_agent_id`.
+    static func agentKind(vendor: String?) -> String {
+        vendor.map { "\($0)_agent_id" } ?? "edr_agent_id"
+    }
+
+    /// The kind of an agent id a host holds: the agent-id property that
+    /// lists it (`attachEDRAgentIDs`), else that of no known vendor.
+    private func agentKind(of id: String, on asset: AssetID) -> String {
+        guard let properties = assets[asset]?.properties else { return Self.agentKind(vendor: nil) }
+        for (name, value) in properties where name.hasSuffix("_agent_id") {
+            if case .list(let ids) = value, ids.contains(id) { return name }
+        }
+        return Self.agentKind(vendor: nil)
     }
 
     /// The assets an identifier names at `time`. Identifiers other than
@@ -399,7 +423,7 @@ extension Inventory {
 
     private func attachEDRAgentIDs(of event: EventObservation, to asset: AssetID) {
         guard !event.agentIDs.isEmpty, let index = assets.index(forKey: asset) else { return }
-        let property = event.edrVendor.map { "\($0)_agent_id" } ?? "edr_agent_id"
+        let property = Self.agentKind(vendor: event.edrVendor)
         var ids: [String] = []
         if case .list(let existing) = assets.values[index].properties[property] { ids = existing }
         guard event.agentIDs.contains(where: { !ids.contains($0) }) else { return }

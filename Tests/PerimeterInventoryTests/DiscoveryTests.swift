@@ -346,6 +346,40 @@ import Testing
         #expect(inventory.matchedNames([ann], at: Fixture.clock("11:30")) == [])
     }
 
+    /// SPEC §3: "a host may hold several" EDR agent ids. A machine runs a
+    /// SentinelOne agent, a Winlogbeat shipper and a CrowdStrike sensor,
+    /// each with its id: one host, not three (a second agent's id read as a
+    /// second machine of the same name, and every name-only event was then
+    /// ambiguous). Two agents of one kind are still two machines (above).
+    @Test func oneMachineHoldsTheIdsOfAgentsOfSeveralKinds() throws {
+        let inventory = Inventory()
+        func event(agent: String, vendor: String?, hostID: String?, at time: String)
+            -> EventObservation {
+            var observation = Fixture.host("edr-2", at: Fixture.clock(time), hostID: hostID)
+            let agentID = Atom(type: .agentID, normalizedValue: agent)
+            observation.atoms.append(FieldAtom(atom: agentID, field: "agent.id"))
+            observation.host?.agentIDs = [agentID]
+            observation.agentIDs = [agent]
+            observation.edrVendor = vendor
+            return observation
+        }
+        let created = inventory.feed([
+            event(agent: "s1-agent", vendor: "sentinelone", hostID: "guid-2", at: "08:00"),
+            event(agent: "wlb-agent", vendor: nil, hostID: "guid-2", at: "08:01"),
+            event(agent: "cs-agent", vendor: "crowdstrike", hostID: nil, at: "08:03"),
+        ])
+        #expect(created.count == 1)
+        let id = try #require(created.first)
+        let host = try #require(inventory.assets[id])
+        #expect(host.properties["sentinelone_agent_id"] == .list(["s1-agent"]))
+        #expect(host.properties["edr_agent_id"] == .list(["wlb-agent"]))
+        #expect(host.properties["crowdstrike_agent_id"] == .list(["cs-agent"]))
+        #expect(inventory.drainChanges().conflicts.isEmpty)
+        let named = inventory.match([FieldAtom(atom: Fixture.hostname("edr-2"), field: "host.name")],
+                                    in: Fixture.scope, at: Fixture.clock("08:04"))
+        #expect(named.assets == [host.id] && !named.isAmbiguous)
+    }
+
     /// SPEC §2: a host id belongs to one asset. Two events of one name and
     /// one host id but different agent ids are two machines; when the
     /// later one arrives first, the earlier one (late, inside the window)
