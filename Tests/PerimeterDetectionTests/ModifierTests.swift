@@ -284,6 +284,32 @@ let conditionCases: [MatchCase] = [
         #expect(set.rules.count == (code == nil ? 1 : 0))
     }
 
+    /// UUIDs are read without regard to case: a rule whose id differs from
+    /// another's by case alone is a duplicate, and a filter naming the id in
+    /// capitals suppresses the rule.
+    @Test func ruleIDsThatAreUUIDsCompareWithoutCase() throws {
+        let rule = { (id: String) in
+            "title: t\nid: \(id)\ntaxonomy: ecs\ndetection:\n    sel: {F: 1}\n    condition: sel\n"
+        }
+        let twice = try RuleLoader.load(text: rule("abcdef00-0000-4000-8000-000000000001")
+            + "---\n" + rule("ABCDEF00-0000-4000-8000-000000000001"))
+        #expect(twice.rules.count == 1)
+        #expect(twice.reports.map(\.reasonCode) == [nil, "duplicate-id"])
+        let filtered = try RuleLoader.load(text: rule("abcdef00-0000-4000-8000-000000000001") + """
+            ---
+            title: f
+            id: f-1
+            filter:
+                rules: [ABCDEF00-0000-4000-8000-000000000001]
+                selection: {F: 1}
+                condition: selection
+            """)
+        #expect(filtered.filterTargetsWithoutRule.isEmpty)
+        let engine = DetectionEngine(rules: filtered.rules, filters: filtered.filters)
+        let event = try JSONEventReader(engine: engine).read(#"{"F":1}"#)
+        #expect(engine.evaluate(event).isEmpty, "suppressed by the filter")
+    }
+
     /// SigmaHQ's regression-test metadata beside its rules has neither a
     /// title nor a rule's sections: skipped without a report.
     @Test func regressionTestMetadataIsNotARule() throws {
