@@ -133,20 +133,28 @@ public final class EventReader {
             }
         }
         // host.name decides; host.hostname stands in, then the Windows
-        // computer name.
-        let (hostname, fqdn, field): (Atom, Atom?, Int)
-        if let name = nameHostname {
-            (hostname, fqdn, field) = (name, nameFQDN, ids.hostName)
-        } else if let name = fallbackHostname {
-            (hostname, fqdn, field) = (name, fallbackFQDN, ids.hostHostname)
-        } else if let name = computerHostname {
-            (hostname, fqdn, field) = (name, computerFQDN, ids.computerName)
+        // computer name. An fqdn whose first label is no hostname (all
+        // digits: `057182593757.corp.example.com`, an asset tag) names
+        // the machine alone: discovered once, not zero times (SPEC §2).
+        // A placeholder's (`HOSTNAME.contoso.com`) is a template's, no machine.
+        func numbered(_ fqdn: Atom?) -> Bool {
+            guard let label = fqdn?.value.split(separator: ".").first else { return false }
+            return label.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        }
+        let (hostname, fqdn, field): (Atom?, Atom?, Int)
+        if nameHostname != nil || numbered(nameFQDN) {
+            (hostname, fqdn, field) = (nameHostname, nameFQDN, ids.hostName)
+        } else if fallbackHostname != nil || numbered(fallbackFQDN) {
+            (hostname, fqdn, field) = (fallbackHostname, fallbackFQDN, ids.hostHostname)
+        } else if computerHostname != nil || numbered(computerFQDN) {
+            (hostname, fqdn, field) = (computerHostname, computerFQDN, ids.computerName)
         } else {
             return nil
         }
         let display = parsed.firstString(of: field).flatMap(Self.trimmedName)
         return HostSubject(
-            displayName: display ?? hostname.value, hostname: hostname, fqdn: fqdn,
+            displayName: display ?? hostname?.value ?? fqdn?.value ?? "", hostname: hostname,
+            fqdn: fqdn,
             addresses: addresses, macs: macs, hostIDs: hostIDs, agentIDs: agentIDs)
     }
 

@@ -130,7 +130,7 @@ extension Inventory {
         case .existing(let found):
             asset = found
         case .new:
-            guard creating, subject.hostname != nil else { return nil }
+            guard creating, subject.hostname != nil || subject.fqdn != nil else { return nil }
             asset = createAsset(name: subject.displayName, category: .host,
                                 rule: .uniqueHosts, event: event, outcome: &outcome)
             // A name shared with other hosts is recorded as a conflict

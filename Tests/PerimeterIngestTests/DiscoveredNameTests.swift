@@ -20,4 +20,28 @@ import Testing
         let names = inventory.assets.values.map(\.name).sorted()
         #expect(names == ["CORP\\Alice", "DB-01", "WS-Spaced"])
     }
+
+    /// SPEC §2, "discovered once, not zero times": a machine named by an
+    /// fqdn whose first label is all digits (an asset tag, as Windows DHCP
+    /// logs have them) has no hostname atom, but is a host all the same,
+    /// found again by its fqdn; a placeholder's fqdn (`HOSTNAME.contoso.com`)
+    /// names no machine.
+    @Test func anAssetTagFQDNIsAHost() throws {
+        let inventory = Inventory()
+        let pipeline = try IngestPipeline(
+            store: nil, inventory: inventory, rules: Set(DiscoveryRule.allCases),
+            configuration: PerimeterConfiguration(), options: IngestOptions())
+        let lines = [
+            #"{"@timestamp":"2024-05-01T09:00:00Z","host":{"name":"057182593757.corp.example.com","#
+                + #""ip":["10.80.0.1"]}}"#,
+            #"{"@timestamp":"2024-05-01T09:05:00Z","host":{"name":"057182593757.CORP.example.com"}}"#,
+            #"{"@timestamp":"2024-05-01T09:06:00Z","host":{"name":"HOSTNAME.contoso.com"}}"#,
+        ]
+        try pipeline.ingest(lines: lines.map { Array($0.utf8) }, name: "tags")
+        #expect(inventory.assets.values.map(\.name) == ["057182593757.corp.example.com"])
+        let address = Atom(type: .ipv4, normalizedValue: "10.80.0.1")
+        let holders = inventory.holders(of: address, in: ScopeKey(community: "default"),
+                                        at: EventTime(parsing: "2024-05-01T09:10:00Z")!)
+        #expect(holders.count == 1)
+    }
 }
