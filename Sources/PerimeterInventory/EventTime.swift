@@ -97,11 +97,17 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
         guard let year = number(4), expect([45]), let month = number(2), expect([45]),
               let day = number(2), expect([84, 116, 32]), let hour = number(2), expect([58]),
-              let minute = number(2), expect([58]), let second = number(2),
+              let minute = number(2),
               (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day),
-              hour < 24, minute < 60,
-              second < 61
+              hour < 24, minute < 60
         else { return nil }
+        // ISO 8601 and Elasticsearch's date format let the seconds out
+        // (`2024-05-04T10:00Z`); the event then lost its time to the arrival.
+        var second = 0
+        if expect([58]) {
+            guard let given = number(2), given < 61 else { return nil }
+            second = given
+        }
         var millis = 0
         if index < bytes.count, bytes[index] == 46 || bytes[index] == 44 {
             index += 1

@@ -14,6 +14,9 @@ import Testing
         ("1970-01-01T00:00:00Z", 0),
         ("1969-12-31T23:59:59Z", -1_000),
         ("2000-02-29T00:00:00Z", 951_782_400_000),
+        // Without seconds, as ISO 8601 allows.
+        ("2024-05-01T10:00Z", 1_714_557_600_000),
+        ("2024-05-01T12:00+02:00", 1_714_557_600_000),
     ])
     func parses(text: String, milliseconds: Int64) {
         #expect(EventTime(parsing: text)?.milliseconds == milliseconds)
@@ -25,7 +28,8 @@ import Testing
 
     @Test(arguments: ["", "yesterday", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z",
                       "2026-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "1900-02-29T00:00:00Z",
-                      "2024-05-01T10:00:00Zjunk", "1714557600", "2024-05-01T10:00:00."])
+                      "2024-05-01T10:00:00Zjunk", "1714557600", "2024-05-01T10:00:00.",
+                      "2024-05-01T10:00:", "2024-05-01T10:00:7Z"])
     func refuses(text: String) {
         #expect(EventTime(parsing: text) == nil)
         #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(parsingUTF8: $0) } == nil)
