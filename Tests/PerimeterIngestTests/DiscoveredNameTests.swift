@@ -6,17 +6,23 @@ import Testing
 /// A discovered asset is named as the event wrote its host or user name,
 /// without the spaces around it (its atom is trimmed; the name was not).
 @Suite struct DiscoveredNameTests {
-    @Test func namesAreTheEventsSpellingWithoutSurroundingSpaces() throws {
+    /// The inventory every discovery rule makes of `lines`.
+    static func discover(_ lines: [String]) throws -> Inventory {
         let inventory = Inventory()
         let pipeline = try IngestPipeline(
             store: nil, inventory: inventory, rules: Set(DiscoveryRule.allCases),
             configuration: PerimeterConfiguration(), options: IngestOptions())
+        try pipeline.ingest(lines: lines.map { Array($0.utf8) }, name: "names")
+        return inventory
+    }
+
+    @Test func namesAreTheEventsSpellingWithoutSurroundingSpaces() throws {
         let lines = [
             #"{"@timestamp":"2024-05-01T09:00:00Z","host":{"name":"  WS-Spaced \t"},"#
                 + #""user":{"name":" Alice ","domain":" CORP "}}"#,
             #"{"@timestamp":"2024-05-01T09:01:00Z","host":{"name":"DB-01"}}"#,
         ]
-        try pipeline.ingest(lines: lines.map { Array($0.utf8) }, name: "names")
+        let inventory = try Self.discover(lines)
         let names = inventory.assets.values.map(\.name).sorted()
         #expect(names == ["CORP\\Alice", "DB-01", "WS-Spaced"])
     }
@@ -27,17 +33,13 @@ import Testing
     /// found again by its fqdn; a placeholder's fqdn (`HOSTNAME.contoso.com`)
     /// names no machine.
     @Test func anAssetTagFQDNIsAHost() throws {
-        let inventory = Inventory()
-        let pipeline = try IngestPipeline(
-            store: nil, inventory: inventory, rules: Set(DiscoveryRule.allCases),
-            configuration: PerimeterConfiguration(), options: IngestOptions())
         let lines = [
             #"{"@timestamp":"2024-05-01T09:00:00Z","host":{"name":"057182593757.corp.example.com","#
                 + #""ip":["10.80.0.1"]}}"#,
             #"{"@timestamp":"2024-05-01T09:05:00Z","host":{"name":"057182593757.CORP.example.com"}}"#,
             #"{"@timestamp":"2024-05-01T09:06:00Z","host":{"name":"HOSTNAME.contoso.com"}}"#,
         ]
-        try pipeline.ingest(lines: lines.map { Array($0.utf8) }, name: "tags")
+        let inventory = try Self.discover(lines)
         #expect(inventory.assets.values.map(\.name) == ["057182593757.corp.example.com"])
         let address = Atom(type: .ipv4, normalizedValue: "10.80.0.1")
         let holders = inventory.holders(of: address, in: ScopeKey(community: "default"),
