@@ -100,9 +100,9 @@ public struct AlertGrouper: Sendable {
         }
         let alert = Alert(
             uuid: makeUUID(), ruleID: candidate.match.ruleID, ruleTitle: candidate.match.title,
-            level: candidate.match.level ?? policy.defaultLevel, urgency: urgency, community: candidate.community,
-            entity: candidate.entity, assets: assets, firstSeen: candidate.eventTime,
-            lastSeen: candidate.eventTime, count: 1, state: .open,
+            level: candidate.match.level ?? policy.defaultLevel, urgency: urgency,
+            community: candidate.community, entity: candidate.entity, assets: assets,
+            firstSeen: candidate.eventTime, lastSeen: candidate.eventTime, count: 1, state: .open,
             firstEvent: candidate.event, lastEvent: candidate.event)
         open[key] = alert
         return alert

@@ -53,7 +53,6 @@ struct SigmaCompiler {
         }
     }
 
-
     func compileDocument(_ document: YAMLNode, path: String) throws(RuleRefusal)
         -> CompiledDocument
     {

@@ -49,8 +49,8 @@ actor StoreReader {
         return (asset, try store.attachments(ofAsset: id))
     }
 
-    /// An asset's attachments and its latest `changes` audit entries,
-    /// oldest first, with whether older ones were left out.
+    /// What an asset was at a time: unknown to the community, not made
+    /// yet, or as it was.
     enum PastAsset {
         case unknown
         case createdLater
@@ -60,13 +60,17 @@ actor StoreReader {
     /// The asset as it was at `time`, with the attachments valid then.
     func asset(_ id: AssetID, community: String, at time: EventTime,
                addressExpiry: Duration) throws -> PastAsset {
-        guard let (asset, attachments) = try asset(id, community: community) else { return .unknown }
+        guard let (asset, attachments) = try asset(id, community: community) else {
+            return .unknown
+        }
         guard let past = try store.asItWas(asset, attachments: attachments, at: time,
                                            addressExpiry: addressExpiry)
         else { return .createdLater }
         return .existed(past.asset, past.attachments)
     }
 
+    /// An asset's attachments and its latest `changes` audit entries,
+    /// oldest first, with whether older ones were left out.
     func history(of id: AssetID, community: String, changes: Int)
         throws -> (attachments: [Attachment], changes: [AuditEntry], hasOlder: Bool)? {
         guard let (_, attachments) = try asset(id, community: community) else { return nil }

@@ -97,7 +97,8 @@ extension InventoryStore {
     /// time) and the attachments valid then. Nil when it was created
     /// after `time`.
     public func asItWas(_ asset: Asset, attachments: [Attachment], at time: EventTime,
-                        addressExpiry: Duration) throws -> (asset: Asset, attachments: [Attachment])? {
+                        addressExpiry: Duration) throws
+        -> (asset: Asset, attachments: [Attachment])? {
         guard var past = try self.asset(asset, asItWasAt: time) else { return nil }
         if let first = past.firstSeen, first > time.date { past.firstSeen = nil }
         if let last = past.lastSeen, last > time.date { past.lastSeen = nil }
