@@ -123,6 +123,10 @@ final class FieldResolver {
         case mapped(FieldMapping, FieldMapping.Source)
         /// The log source is outside the mapping: names stay as written, flagged.
         case unmappedSource
+        /// An alert filter's: a Sigma name the mapping lists (for its log
+        /// source, when it has one the mapping knows) is mapped, any other
+        /// stays as written, unflagged: filters may name ECS fields.
+        case filter(FieldMapping, FieldMapping.Source?)
     }
 
     static var identity: FieldResolver { FieldResolver(mode: .identity) }
@@ -142,6 +146,8 @@ final class FieldResolver {
         switch mode {
         case .identity, .unmappedSource:
             return [name]
+        case .filter(let mapping, let source):
+            return source?.fields[name] ?? mapping.fields[name] ?? [name]
         case .mapped(let mapping, let source):
             if let mapped = source.fields[name] ?? mapping.fields[name] { return mapped }
             if let prefix = source.unlistedFieldPrefix { return [prefix + name] }

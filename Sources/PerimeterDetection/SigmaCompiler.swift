@@ -69,7 +69,16 @@ struct SigmaCompiler {
         }
         let id = try Self.id(of: root["id"])
         if let filter = root["filter"], root["detection"] == nil {
-            return .filter(try compileFilter(filter, id: id, title: title, path: path))
+            // Sigma's filter specification names fields in the rules'
+            // taxonomy (`User`), ours named them in ECS (`user.name`): both
+            // are read, unless the filter says `taxonomy: ecs`.
+            var resolver = FieldResolver.identity
+            if let mapping, root["taxonomy"]?.string?.lowercased() != "ecs" {
+                let logSource = try Self.logSource(of: root["logsource"])
+                resolver = FieldResolver(mode: .filter(mapping, mapping.source(for: logSource)))
+            }
+            return .filter(try compileFilter(filter, id: id, title: title, path: path,
+                                             resolver: resolver))
         }
         guard let detection = root["detection"], let detectionMap = detection.mapping else {
             throw RuleRefusal(code: "missing-detection",
@@ -193,8 +202,8 @@ struct SigmaCompiler {
             condition: condition, gate: gate, conditionSelections: named))
     }
 
-    private func compileFilter(_ filter: YAMLNode, id: String, title: String, path: String)
-        throws(RuleRefusal) -> CompiledFilter
+    private func compileFilter(_ filter: YAMLNode, id: String, title: String, path: String,
+                               resolver: FieldResolver) throws(RuleRefusal) -> CompiledFilter
     {
         guard let map = filter.mapping else {
             throw RuleRefusal(code: "invalid-filter", message: "'filter' must be a map",
@@ -209,14 +218,14 @@ struct SigmaCompiler {
             throw RuleRefusal(code: "invalid-filter", message: "the filter names no rules",
                               line: filter.mark.line)
         }
-        // Filters name event fields directly (as written); they see the same event
-        // as the rule they suppress, so their log source adds no gate.
+        // Filters see the same event as the rule they suppress, so their log
+        // source adds no gate.
         var selections: [(name: String, expression: RuleExpression)] = []
         var conditionText: String?
         for entry in map {
             guard let name = entry.key.string, name != "rules" else { continue }
             if name == "condition" { conditionText = entry.value.string; continue }
-            selections.append((name, try compileSelection(entry.value, resolver: .identity)))
+            selections.append((name, try compileSelection(entry.value, resolver: resolver)))
         }
         guard let conditionText else {
             throw RuleRefusal(code: "missing-condition", message: "the filter has no condition",

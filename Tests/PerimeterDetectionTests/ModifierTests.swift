@@ -310,6 +310,42 @@ let conditionCases: [MatchCase] = [
         #expect(engine.evaluate(event).isEmpty, "suppressed by the filter")
     }
 
+    /// The Sigma filter specification's own example names `User`, in the
+    /// rules' taxonomy: it is mapped through the filter's log source, as
+    /// the rule's `Image` is (it suppressed nothing, read as a field named
+    /// `User`); an ECS name in a filter still reads as written.
+    @Test(arguments: ["User|startswith: 'adm_'", "user.name|startswith: 'adm_'"])
+    func filtersReadSigmaNamesThroughTheirLogSource(selection: String) throws {
+        let set = try RuleLoader.load(text: """
+            title: Data compressed with rar
+            id: 6f3e2987-db24-4c78-a860-b4f4095a7095
+            logsource: {category: process_creation, product: windows}
+            detection:
+                selection:
+                    Image|endswith: '\\rar.exe'
+                condition: selection
+            ---
+            title: Filter Administrator account
+            logsource: {category: process_creation, product: windows}
+            filter:
+                rules: [6f3e2987-db24-4c78-a860-b4f4095a7095]
+                selection:
+                    \(selection)
+                condition: selection
+            """, mapping: .builtIn)
+        #expect(set.reports.allSatisfy { $0.isOK }, "\(set.reports)")
+        let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+        let reader = JSONEventReader(engine: engine)
+        func matches(_ user: String) throws -> Bool {
+            !engine.evaluate(try reader.read("""
+                {"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},
+                 "process":{"executable":"C:\\\\Tools\\\\rar.exe"},"user":{"name":"\(user)"}}
+                """)).isEmpty
+        }
+        #expect(try matches("bob"))
+        #expect(try !matches("adm_bob"))
+    }
+
     /// SigmaHQ's regression-test metadata beside its rules has neither a
     /// title nor a rule's sections: skipped without a report.
     @Test func regressionTestMetadataIsNotARule() throws {
