@@ -174,24 +174,31 @@ enum AssetsCommand {
 
     /// The asset of a uuid or a name or, when no asset has that name, the
     /// one asset holding it as an atom: an analyst types the short name of
-    /// a host that discovery named by its fqdn, or an address.
-    private static func shownAsset(_ reference: String, store: InventoryStore,
-                                   community: String) throws -> Asset {
+    /// a host that discovery named by its fqdn, or an address. With `at`,
+    /// the one holding it then: an address names several hosts over time.
+    private static func shownAsset(_ reference: String, store: InventoryStore, community: String,
+                                   at time: EventTime?, addressExpiry: Duration) throws -> Asset {
         do {
             return try store.asset(named: reference, community: community)
         } catch let error as StoreError where error.code == .notFound {
             let holders = try AtomsCommand.assetsHolding(reference, store: store,
-                                                         community: community)
-            guard let asset = holders.first else { throw error }
+                                                         community: community, at: time,
+                                                         addressExpiry: addressExpiry)
+            guard let asset = holders.first else {
+                guard let time else { throw error }
+                throw StoreError(code: .notFound, message: "no asset is named '\(reference)', "
+                                 + "and no asset held it as an atom at \(time)")
+            }
             guard holders.count == 1 else {
                 throw UsageError("no asset is named '\(reference)', and \(holders.count) assets "
-                                 + "hold or held it as an atom: "
+                                 + (time == nil ? "hold or held" : "held") + " it as an atom: "
                                  + holders.map { "\($0.name) (\($0.id.lowercasedText))" }
                                      .joined(separator: ", ")
                                  + "; give one by uuid")
             }
             Terminal.note("note: no asset is named '\(reference)'; showing \(asset.name), which "
-                          + "holds or held it as an atom")
+                          + (time.map { "held it as an atom at \($0)" }
+                             ?? "holds or held it as an atom"))
             return asset
         }
     }
@@ -203,10 +210,11 @@ enum AssetsCommand {
         }
         let configuration = try CommonOptions.configuration(arguments)
         let store = try CommonOptions.openStore(arguments)
-        var asset = try shownAsset(arguments.positionals[0], store: store,
-                                   community: try CommonOptions.community(arguments))
-        var attachments = try store.attachments(ofAsset: asset.id)
         let at = try arguments.value("--at").map { try CommonOptions.time($0, option: "--at") }
+        var asset = try shownAsset(arguments.positionals[0], store: store,
+                                   community: try CommonOptions.community(arguments), at: at,
+                                   addressExpiry: configuration.inventory.addressExpiry)
+        var attachments = try store.attachments(ofAsset: asset.id)
         if let at {
             guard let past = try store.asItWas(asset, attachments: attachments, at: at,
                                                addressExpiry: configuration.inventory.addressExpiry)

@@ -193,11 +193,16 @@ enum AtomsCommand {
 
     /// The assets that hold or held `value` as an atom of any type it can
     /// be, each once.
-    static func assetsHolding(_ value: String, store: InventoryStore,
-                              community: String) throws -> [Asset] {
+    /// With `at`, only those whose attachment is valid then (`addressExpiry`
+    /// ends an observed address's).
+    static func assetsHolding(_ value: String, store: InventoryStore, community: String,
+                              at time: EventTime? = nil,
+                              addressExpiry: Duration = InventorySettings().addressExpiry)
+        throws -> [Asset] {
         var found: [Asset] = []
         for atom in normalizedCandidates(value, types: AtomType.allCases) {
-            for attachment in try store.attachments(ofAtom: atom, community: community) {
+            for attachment in try store.attachments(ofAtom: atom, community: community)
+            where time.map({ attachment.isValid(at: $0, addressExpiry: addressExpiry) }) ?? true {
                 guard !found.contains(where: { $0.id == attachment.asset }),
                       let asset = try store.asset(id: attachment.asset, community: community)
                 else { continue }

@@ -645,6 +645,12 @@ struct CommandLineEndToEndTests {
         let text = try cli.run(["assets", "show", "ws-1", "--at", "2024-05-02T00:00:00Z"])
         #expect(text.outputText.hasPrefix("As it was at 2024-05-02T00:00:00.000Z"))
         #expect(!text.outputText.contains("10.0.0.9"), "\(text.outputText)")
+        // By an address it held then; 10.0.0.9 it held from May 3rd only.
+        let byAddress = try cli.run(["assets", "show", "10.0.0.5", "--at", "2024-05-02T00:00:00Z"])
+        #expect(byAddress.status == 0 && byAddress.outputText.contains("ws-1  (host)"))
+        let notYet = try cli.run(["assets", "show", "10.0.0.9", "--at", "2024-05-02T00:00:00Z"])
+        #expect(notYet.standardError.contains("no asset held it as an atom at 2024-05-02"),
+                "\(notYet.standardError)")
     }
 
     /// SPEC §2 "Shared addresses": an address seen from five hosts within
