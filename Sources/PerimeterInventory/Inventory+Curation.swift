@@ -33,6 +33,24 @@ extension Inventory {
         let diff = AssetSummary.changedFields(from: before, to: asset)
         pending.audit.append(AuditRecord(asset: asset.id, actor: actor, action: action, at: time,
                                          before: diff.before, after: diff.after))
+        if before.isRevoked && !asset.isRevoked { recordClashes(ofUnrevoked: asset.id, at: time) }
+    }
+
+    /// An unrevoked asset holds its exclusive atoms again; one that another
+    /// live asset took meanwhile (discovery makes a new host of a revoked
+    /// one's name) is a conflict, recorded and shown as discovery's are,
+    /// not left to be found in the enrichment of every event naming it.
+    private func recordClashes(ofUnrevoked id: AssetID, at time: EventTime) {
+        var outcome = ObservationOutcome()
+        for index in attachmentsByAsset[id] ?? [] {
+            let key = attachments[Int(index)].key
+            guard attachments[Int(index)].to == nil, key.atom.type.isExclusive else { continue }
+            let others = holders(of: key, at: time).filter { $0 != id }
+            guard !others.isEmpty else { continue }
+            recordConflict(key, assets: others + [id], at: time,
+                           reason: "held by an asset unrevoked while another held it",
+                           outcome: &outcome)
+        }
     }
 
     /// Puts a job's edit in place, recording nothing: the job writes the

@@ -346,6 +346,27 @@ import Testing
         #expect(inventory.matchedNames([ann], at: Fixture.clock("11:30")) == [])
     }
 
+    /// SPEC §2: a hostname belongs to one asset, and a clash is recorded.
+    /// A revoked host's name goes to a new host at its next event; undoing
+    /// the revocation gives the name two live holders: a conflict.
+    @Test func unrevokingBesideARediscoveredNameIsAConflict() throws {
+        let inventory = Inventory()
+        let old = try #require(inventory.feed([Fixture.host("old-pc", at: Fixture.clock("08:00"))])
+            .first)
+        var asset = try #require(inventory.asset(old))
+        asset.isRevoked = true
+        inventory.replace(asset, actor: "analyst", action: "revoke", at: Fixture.clock("08:30"))
+        let new = try #require(inventory.feed([Fixture.host("old-pc", at: Fixture.clock("09:00"))])
+            .first)
+        _ = inventory.drainChanges()
+        asset.isRevoked = false
+        inventory.replace(asset, actor: "analyst", action: "unrevoke", at: Fixture.clock("10:00"))
+        let conflicts = inventory.drainChanges().conflicts
+        #expect(conflicts.map(\.key.atom) == [Fixture.hostname("old-pc")])
+        #expect(Set(conflicts.first?.assets ?? []) == [old, new])
+        #expect(conflicts.first?.at == Fixture.clock("10:00"))
+    }
+
     /// SPEC §3: "a host may hold several" EDR agent ids. A machine runs a
     /// SentinelOne agent, a Winlogbeat shipper and a CrowdStrike sensor,
     /// each with its id: one host, not three (a second agent's id read as a
