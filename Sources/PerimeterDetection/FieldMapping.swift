@@ -23,6 +23,10 @@ public struct FieldMapping: Sendable {
     /// `|exists: false`) when it holds on all of them.
     public var fields: [String: [String]]
     public var sources: [Source]
+    /// Per Sigma name, a rule's value and the value events carry for it,
+    /// for a test with no modifier: a Windows level number (`Level: 4`) is
+    /// the word Winlogbeat writes (`information`).
+    public var values: [String: [String: String]] = [:]
     /// Where it was read from, for messages.
     public var origin: String
 
@@ -111,7 +115,27 @@ public struct FieldMapping: Sendable {
                     unlistedFieldPrefix: definition["unlisted_field_prefix"]?.string))
             }
         }
-        return FieldMapping(fields: fields, sources: sources, origin: origin)
+        var values: [String: [String: String]] = [:]
+        if let table = root["values"], !table.isNull {
+            guard let names = table.mapping else {
+                throw failure(table, "'values' must map field names to maps of values")
+            }
+            for entry in names {
+                guard let name = entry.key.string, let pairs = entry.value.mapping else {
+                    throw failure(entry.key, "'values' of a field must map a rule's value to "
+                                  + "the event's")
+                }
+                for pair in pairs {
+                    guard let written = pair.key.string, let read = pair.value.string else {
+                        throw failure(pair.key, "a value must be text or a number")
+                    }
+                    values[name, default: [:]][written] = read
+                }
+            }
+        }
+        var mapping = FieldMapping(fields: fields, sources: sources, origin: origin)
+        mapping.values = values
+        return mapping
     }
 }
 
@@ -137,6 +161,15 @@ final class FieldResolver {
     private(set) var firstUnmappedLine: Int?
 
     init(mode: Mode) { self.mode = mode }
+
+    /// The value events carry for a rule's plain value of `name`, when the
+    /// mapping translates it (`values`); nil keeps it as written.
+    func eventValue(_ value: String, of name: String) -> String? {
+        switch mode {
+        case .identity, .unmappedSource: nil
+        case .mapped(let mapping, _), .filter(let mapping, _): mapping.values[name]?[value]
+        }
+    }
 
     /// The event fields a rule's field name reads, one or more.
     /// `line`: where the rule names the field, for `rules check` to point at.

@@ -396,7 +396,13 @@ struct SigmaCompiler {
             }
             field = targets[0]
         }
-        let values: [YAMLNode] = value.sequence ?? [value]
+        // A plain value the mapping translates is compared as events write it.
+        let values: [YAMLNode] = (value.sequence ?? [value]).map { node in
+            guard modifiers.isEmpty, let scalar = node.scalar, !scalar.isNull,
+                  let read = resolver.eventValue(scalar.value, of: writtenField)
+            else { return node }
+            return .scalar(YAMLScalar(value: read, style: .singleQuoted, mark: scalar.mark))
+        }
         guard !values.isEmpty else {
             throw RuleRefusal(code: "invalid-value", message: "'\(key)' has an empty value list")
         }

@@ -346,6 +346,38 @@ let conditionCases: [MatchCase] = [
         #expect(try !matches("adm_bob"))
     }
 
+    /// A Windows level number in a rule (`Level: 4`, SigmaHQ's way to
+    /// leave informational events out) is compared with the word
+    /// Winlogbeat writes in log.level: the mapping's `values` table. With
+    /// a modifier the value is taken as written.
+    @Test func windowsLevelNumbersMatchTheWordsEventsCarry() throws {
+        let set = try RuleLoader.load(text: """
+            title: Not informational
+            id: level-test
+            logsource: {product: windows, service: application}
+            detection:
+                selection:
+                    Provider_Name: MsiInstaller
+                informational:
+                    Level: 4
+                written:
+                    Level|contains: '4'
+                condition: selection and not informational and not written
+            """, mapping: .builtIn)
+        #expect(set.rules.count == 1, "\(set.reports)")
+        let engine = DetectionEngine(rules: set.rules, filters: [])
+        let reader = JSONEventReader(engine: engine)
+        func matches(_ level: String) throws -> Bool {
+            !engine.evaluate(try reader.read("""
+                {"winlog":{"channel":"Application","provider_name":"MsiInstaller"},
+                 "log":{"level":"\(level)"}}
+                """)).isEmpty
+        }
+        #expect(try !matches("information"))
+        #expect(try matches("warning"))
+        #expect(try !matches("4"), "|contains reads the value as written")
+    }
+
     /// SigmaHQ's regression-test metadata beside its rules has neither a
     /// title nor a rule's sections: skipped without a report.
     @Test func regressionTestMetadataIsNotARule() throws {
