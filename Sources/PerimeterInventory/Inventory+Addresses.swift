@@ -62,19 +62,18 @@ extension Inventory {
     func releaseAddress(_ key: AtomKey, heldBy holder: AssetID?, at time: EventTime,
                         origin: @autoclosure () -> String) {
         let expiry = settings.addressExpiry
-        var released = false
         for index in timelines[key] ?? [] {
             let attachment = attachments[Int(index)]
             guard attachment.kind == .observed, attachment.isValid(at: time, addressExpiry: expiry),
                   holder == nil || attachment.asset == holder
             else { continue }
             split(index, at: time, by: origin())
-            released = true
         }
-        // A release that arrives before the grant it ends leaves a mark,
-        // an empty interval [t, t) of its holder, so that the grant, when
-        // it comes, ends there as it would have in order.
-        if !released, let holder, sharedSince[key] == nil {
+        // A release leaves a mark, an empty interval [t, t) of its holder,
+        // so that a grant that arrives later, before or after the interval
+        // it ended (a release before its grant, or an earlier release
+        // that cuts the interval first), ends there as in time order.
+        if let holder, sharedSince[key] == nil {
             attach(key, to: holder, kind: .observed, from: time, to: time, origin: origin())
         }
     }

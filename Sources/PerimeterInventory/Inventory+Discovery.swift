@@ -143,7 +143,11 @@ extension Inventory {
             + subject.hostIDs + subject.agentIDs + subject.macs {
             observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
         }
-        for address in subject.addresses {
+        // A release's address is the one the host gives back, not one it
+        // is seen with: read as a sighting, it moved the address to a
+        // machine that never held the lease before the release ended it.
+        let released = event.lease.flatMap { $0.action == .release ? $0.address : nil }
+        for address in subject.addresses where address != released {
             observeAddress(AtomKey(scope: event.scope, atom: address), heldBy: asset,
                            at: event.time, origin: event.reference, outcome: &outcome)
         }

@@ -77,6 +77,42 @@ import Testing
         #expect(inventory.holderNames(address, at: Fixture.clock("12:00")) == ["laptop-40"])
     }
 
+    /// A release that ended an interval, cut earlier by a release that
+    /// arrives later, still ends the grant between the two when it comes:
+    /// in time order laptop-12 holds the address 10:00-10:20 and
+    /// 10:30-11:00 (the 11:00 end was lost, and the lease ran for 7 days).
+    @Test(arguments: [[0, 1, 2, 3], [0, 3, 2, 1], [1, 0, 3, 2], [3, 2, 1, 0], [2, 3, 0, 1]])
+    func anEarlierReleaseArrivingLaterKeepsTheLaterOnesEnd(order: [Int]) {
+        let events = [
+            Fixture.lease(.grant, "10.0.0.7", to: "laptop-12", at: Fixture.clock("10:00")),
+            Fixture.lease(.release, "10.0.0.7", to: "laptop-12", at: Fixture.clock("11:00")),
+            Fixture.lease(.release, "10.0.0.7", to: "laptop-12", at: Fixture.clock("10:20")),
+            Fixture.lease(.grant, "10.0.0.7", to: "laptop-12", at: Fixture.clock("10:30")),
+        ]
+        let inventory = inventoryWithLaptops()
+        inventory.feed(order.map { events[$0] })
+        #expect(inventory.intervals(of: address) == [
+            "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T10:20:00.000Z)",
+            "laptop-12 [2024-05-01T10:30:00.000Z, 2024-05-01T11:00:00.000Z)",
+        ])
+    }
+
+    /// Windows DHCP names the releasing machine in host.*, with the address
+    /// it gives back in host.ip: that is no sighting of the address on it,
+    /// and a machine that did not hold the lease ends nobody's.
+    @Test func aReleaseIsNoSightingOfTheAddressItGivesBack() {
+        let inventory = inventoryWithLaptops()
+        var release = Fixture.lease(.release, "10.0.0.7", to: "laptop-40",
+                                    at: Fixture.clock("11:00"))
+        release.host = HostSubject(displayName: "laptop-40", hostname: Fixture.hostname("laptop-40"),
+                                   addresses: [address])
+        inventory.feed([
+            Fixture.lease(.grant, "10.0.0.7", to: "laptop-12", at: Fixture.clock("10:00")),
+            release,
+        ])
+        #expect(inventory.intervals(of: address) == ["laptop-12 [2024-05-01T10:00:00.000Z, open)"])
+    }
+
     /// A replay of the day, long after the move, still gives each event
     /// the holder of its own time: enrichment reads the state at @timestamp.
     @Test func replayAfterTheMove() {
