@@ -71,11 +71,7 @@ enum CommonOptions {
     /// Parses `--now` / `--at` values: RFC 3339, or `now`.
     static func time(_ text: String, option: String) throws -> EventTime {
         if text == "now" { return EventTime(Date()) }
-        // A day alone is its first instant, in UTC as every time here.
-        let isDay = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { offset, byte in
-            offset == 4 || offset == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
-        }
-        guard let time = EventTime(parsing: isDay ? text + "T00:00:00Z" : text) else {
+        guard let time = EventTime(parsingTimeOrDay: text) else {
             throw UsageError("'\(option)' must be a time such as 2024-05-01T10:00:00Z or a day "
                              + "such as 2024-05-01 (its start, UTC), not '\(text)'")
         }

@@ -318,8 +318,7 @@ enum EditCommands {
         let after = try arguments.int("--after", in: 0...Int.max).map(Int64.init)
         let before = try arguments.int("--before", in: 0...Int.max).map(Int64.init)
         if after != nil && before != nil {
-            throw UsageError("'--before' and '--after' read from opposite ends; give one "
-                             + "(see 'perimeter audit --help')")
+            throw UsageError("'--before' and '--after' read from opposite ends; give one")
         }
         let community = try CommonOptions.community(arguments)
         // A read: no writer lock and no inventory, so the trail can be

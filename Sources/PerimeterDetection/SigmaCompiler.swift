@@ -212,7 +212,7 @@ struct SigmaCompiler {
         var ruleIDs: [String] = []
         if let rules = map["rules"] {
             ruleIDs = (rules.sequence?.compactMap(\.string) ?? rules.string.map { [$0] } ?? [])
-                .map(Self.canonicalID)
+                .map(RuleIdentifier.canonical)
         }
         guard !ruleIDs.isEmpty else {
             throw RuleRefusal(code: "invalid-filter", message: "the filter names no rules",
@@ -312,15 +312,7 @@ struct SigmaCompiler {
             throw RuleRefusal(code: "invalid-id", message: "the id must be text (a UUID)",
                               line: node.mark.line)
         }
-        return canonicalID(text)
-    }
-
-    /// A rule id as rules and filters compare it: a UUID in lower case
-    /// (RFC 9562 reads them without regard to case, so `ABCDEF00-…` and
-    /// `abcdef00-…` are one rule), any other id as written.
-    static func canonicalID(_ text: String) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return UUID(uuidString: trimmed) == nil ? trimmed : trimmed.lowercased()
+        return RuleIdentifier.canonical(text)
     }
 
     /// A rule's log source: a map of text values (null ones absent).

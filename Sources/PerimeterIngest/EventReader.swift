@@ -133,13 +133,15 @@ public final class EventReader {
             }
         }
         // host.name decides; host.hostname stands in, then the Windows
-        // computer name. An fqdn whose first label is no hostname (all
-        // digits: `057182593757.corp.example.com`, an asset tag) names
+        // computer name. An fqdn whose first label is no hostname (digits
+        // and hyphens: `057182593757.corp.example.com`, an asset tag) names
         // the machine alone: discovered once, not zero times (SPEC §2).
         // A placeholder's (`HOSTNAME.contoso.com`) is a template's, no machine.
         func numbered(_ fqdn: Atom?) -> Bool {
             guard let label = fqdn?.value.split(separator: ".").first else { return false }
-            return label.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            return label.utf8.allSatisfy {
+                ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
+            }
         }
         let (hostname, fqdn, field): (Atom?, Atom?, Int)
         if nameHostname != nil || numbered(nameFQDN) {

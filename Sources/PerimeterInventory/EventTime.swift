@@ -72,6 +72,15 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self = parsed
     }
 
+    /// A time as a person asks for one (`--at`, `?at=`): a time as
+    /// `init(parsing:)` reads it, or a day alone, its first instant in UTC.
+    public init?(parsingTimeOrDay text: String) {
+        let isDay = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { offset, byte in
+            offset == 4 || offset == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
+        }
+        self.init(parsing: isDay ? text + "T00:00:00Z" : text)
+    }
+
     /// `init(parsing:)` on UTF-8 bytes, so that the reader hands over an
     /// event's `@timestamp` without making a String of it.
     public init?(parsingUTF8 text: UnsafeBufferPointer<UInt8>) {
@@ -104,12 +113,15 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         // ISO 8601 and Elasticsearch's date format let the seconds out
         // (`2024-05-04T10:00Z`); the event then lost its time to the arrival.
         var second = 0
-        if expect([58]) {
+        let hasSeconds = expect([58])
+        if hasSeconds {
             guard let given = number(2), given < 61 else { return nil }
             second = given
         }
         var millis = 0
         if index < bytes.count, bytes[index] == 46 || bytes[index] == 44 {
+            // A fraction belongs to the seconds (`10:00.5` is no time).
+            guard hasSeconds else { return nil }
             index += 1
             var scale = 100
             var digits = 0

@@ -216,7 +216,9 @@ enum OpenAPIDocument {
         let flag: [String: Any] = ["type": "boolean"]
         let criticality: [String: Any] = ["type": "integer", "minimum": 0, "maximum": 100]
         let limit: [String: Any] = ["type": "integer", "minimum": 1, "maximum": 1_000]
-        let time: [String: Any] = ["type": "string", "format": "date-time"]
+        // A date-time, or a day alone (its first instant, UTC).
+        let time: [String: Any] = ["type": "string",
+                                   "anyOf": [["format": "date-time"], ["format": "date"]]]
         return [
             "category": (["type": "string", "enum": ["host", "account", "network"]],
                          "Assets of this category; repeat for several."),

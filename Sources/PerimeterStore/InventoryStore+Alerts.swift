@@ -322,7 +322,9 @@ extension InventoryStore {
             ORDER BY urgency DESC, last_time DESC, id DESC
             LIMIT ?9
             """).rows([
-                .text(query.community), query.ruleID.map { .text($0) } ?? .null,
+                .text(query.community),
+                // As rules are loaded: a UUID in capitals names the same rule.
+                query.ruleID.map { .text(RuleIdentifier.canonical($0)) } ?? .null,
                 query.assets.isEmpty ? .null : .text(Self.jsonText(query.assets)),
                 query.urgency.map { .integer(Int64($0.lowerBound)) } ?? .null,
                 query.urgency.map { .integer(Int64($0.upperBound)) } ?? .null,

@@ -62,8 +62,13 @@ extension InventoryStore {
 extension InventoryStore {
     /// `asset` as it was at `time`: every change its audit trail records
     /// after then undone, the newest first; nil when it was created after
-    /// `time`. Its atoms at `time` are its attachments valid then
-    /// (`Attachment.isValid(at:addressExpiry:)`).
+    /// `time` and not seen before then (one made by an event that arrived
+    /// before an earlier one was seen earlier). One made by a person is
+    /// of all time, as the atoms it was given are (a confirmation holds
+    /// from the beginning of time): events of any time were enriched
+    /// with it. Its atoms at `time` are its
+    /// attachments valid then (`Attachment.isValid(at:addressExpiry:)`);
+    /// its last change is the latest one up to `time`.
     ///
     /// A change is dated by what made it: discovery by the event's time,
     /// a person or a job by the clock. Changes are undone in the order
@@ -78,8 +83,12 @@ extension InventoryStore {
                 (action: $0.text(0), before: $0.optionalText(1), after: $0.optionalText(2))
             }
         var result = asset
+        let seenBefore = asset.source == .manual || asset.firstSeen.map { $0 <= time.date } ?? false
         for change in changes {
-            if change.action == "create" { return nil }
+            if change.action == "create" {
+                guard seenBefore else { return nil }
+                continue
+            }
             // Atom curation and erasure record atoms, not fields: their
             // keys are none of the fields below and change nothing here.
             guard let before = change.before.flatMap(Self.jsonObject) as? [String: Any] else {
@@ -87,6 +96,14 @@ extension InventoryStore {
             }
             let after = change.after.flatMap(Self.jsonObject) as? [String: Any] ?? [:]
             Self.undo(&result, before: before, after: after)
+        }
+        if !changes.isEmpty {
+            let latest = try database.statement("""
+                SELECT max(at) FROM audit WHERE community = ?1 AND asset_uuid = ?2 AND at <= ?3
+                """).firstRow([.text(asset.community), .text(asset.id.lowercasedText),
+                               .integer(time.milliseconds)]) { $0.optionalInt(0) } ?? nil
+            result.updatedAt = latest.map { EventTime(milliseconds: $0).date }
+                ?? min(result.createdAt, time.date)
         }
         return result
     }

@@ -653,6 +653,35 @@ struct CommandLineEndToEndTests {
                 "\(notYet.standardError)")
     }
 
+    /// An asset made today by hand, and one whose first event arrived after
+    /// a later one, existed at the times events saw them: the README's
+    /// DC-01, rated 95 before any event, is shown as it was on May 1st.
+    @Test func anAssetSeenBeforeItWasMadeIsShownAsItWasThen() throws {
+        guard let cli = try H.make("seen-before-made") else { return }
+        defer { cli.remove() }
+        let created = try cli.run(["assets", "create", "--category", "host", "--name", "DC-01",
+                                   "--criticality", "95", "--atom", "hostname=dc-01"])
+        #expect(created.status == 0, "\(created.standardError)")
+        let ingested = try cli.ingest([
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-04"}}"#,
+            #"{"@timestamp":"2024-05-01T09:00:00Z","host":{"name":"ws-04"}}"#,
+            #"{"@timestamp":"2024-05-01T08:00:00Z","host":{"name":"dc-01"}}"#,
+        ])
+        #expect(ingested.status == 0, "\(ingested.standardError)")
+        for (name, criticality) in [("DC-01", 95), ("ws-04", nil)] as [(String, Int?)] {
+            let shown = try cli.run(["assets", "show", name, "--at", "2024-05-01T09:30:00Z",
+                                     "--json"])
+            #expect(shown.status == 0, "\(name): \(shown.standardError)")
+            let object = try #require(shown.outputLines.first.flatMap(H.object))
+            #expect(object["criticality"] as? Int == criticality, "\(name)")
+        }
+        let early = try cli.run(["assets", "show", "ws-04", "--at", "2024-05-01T08:30:00Z"])
+        #expect(early.standardError.contains("did not exist yet"), "\(early.standardError)")
+        // Made by hand: of all time, as its confirmed name is.
+        let dcEarly = try cli.run(["assets", "show", "DC-01", "--at", "2020-01-01T00:00:00Z"])
+        #expect(dcEarly.status == 0, "\(dcEarly.standardError)")
+    }
+
     /// SPEC §2 "Shared addresses": an address seen from five hosts within
     /// twenty minutes moves between more than 3 hosts within an hour, so
     /// at 10:25 it is held by no host. A restart between the sightings

@@ -253,6 +253,10 @@ struct DetectionStageTests {
         query = base
         query.ruleID = "no-such-rule"
         #expect(try count(query) == 0)
+        // A rule id that is a UUID names its rule in any case.
+        query.ruleID = Self.ruleID.uppercased()
+        #expect(try count(query) == all.filter { $0.ruleID == Self.ruleID }.count)
+        #expect(try count(query) > 0)
         query = AlertQuery(community: "another")
         #expect(try count(query) == 0)
 

@@ -38,9 +38,11 @@ import Testing
                 + #""ip":["10.80.0.1"]}}"#,
             #"{"@timestamp":"2024-05-01T09:05:00Z","host":{"name":"057182593757.CORP.example.com"}}"#,
             #"{"@timestamp":"2024-05-01T09:06:00Z","host":{"name":"HOSTNAME.contoso.com"}}"#,
+            #"{"@timestamp":"2024-05-01T09:07:00Z","host":{"name":"10-0-0-1.corp.example.com"}}"#,
         ]
         let inventory = try Self.discover(lines)
-        #expect(inventory.assets.values.map(\.name) == ["057182593757.corp.example.com"])
+        #expect(inventory.assets.values.map(\.name).sorted()
+                    == ["057182593757.corp.example.com", "10-0-0-1.corp.example.com"])
         let address = Atom(type: .ipv4, normalizedValue: "10.80.0.1")
         let holders = inventory.holders(of: address, in: ScopeKey(community: "default"),
                                         at: EventTime(parsing: "2024-05-01T09:10:00Z")!)

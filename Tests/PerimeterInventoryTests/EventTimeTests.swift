@@ -29,7 +29,7 @@ import Testing
     @Test(arguments: ["", "yesterday", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z",
                       "2026-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "1900-02-29T00:00:00Z",
                       "2024-05-01T10:00:00Zjunk", "1714557600", "2024-05-01T10:00:00.",
-                      "2024-05-01T10:00:", "2024-05-01T10:00:7Z"])
+                      "2024-05-01T10:00:", "2024-05-01T10:00:7Z", "2024-05-01T10:00.5Z"])
     func refuses(text: String) {
         #expect(EventTime(parsing: text) == nil)
         #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(parsingUTF8: $0) } == nil)

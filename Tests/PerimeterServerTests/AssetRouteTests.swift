@@ -157,6 +157,10 @@ struct AssetRouteTests {
         #expect(early.status == 404 && early.text.contains("did not exist yet"))
         #expect(try await server.call("GET", "/v1/assets/\(id)?at=yesterday",
                                       as: "acme/reader").status == 400)
+        // A day alone is its start, as on the command line.
+        let day = try await server.call("GET", "/v1/assets/\(id)?at=2024-05-02", as: "acme/reader")
+        #expect(day.status == 200)
+        #expect(try day.json()["at"] as? String == "2024-05-02T00:00:00.000Z")
         #expect(try await server.call("GET", "/v1/assets/\(id)?at=2024-05-02T00:00:00Z",
                                       as: "globex/reader").status == 404)
         await server.stop()
