@@ -66,9 +66,9 @@ extension InventoryStore {
     /// before an earlier one was seen earlier). One made by a person is
     /// of all time, as the atoms it was given are (a confirmation holds
     /// from the beginning of time): events of any time were enriched
-    /// with it. Its atoms at `time` are its
-    /// attachments valid then (`Attachment.isValid(at:addressExpiry:)`);
-    /// its last change is the latest one up to `time`.
+    /// with it. Its atoms at `time` are its attachments valid then
+    /// (`Attachment.isValid(at:addressExpiry:)`); its last change is the
+    /// latest one up to `time`.
     ///
     /// A change is dated by what made it: discovery by the event's time,
     /// a person or a job by the clock. Changes are undone in the order
