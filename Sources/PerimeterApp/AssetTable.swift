@@ -52,7 +52,8 @@ enum AssetPage {
                        conflicts clashes: [ConflictSummary],
                        names: [AssetID: String] = [:],
                        audit: [AuditRecord], bounds: CriticalityBounds,
-                       addressExpiry: Duration = InventorySettings().addressExpiry) -> String {
+                       addressExpiry: Duration = InventorySettings().addressExpiry,
+                       now: EventTime = EventTime(Date())) -> String {
         var lines: [String] = []
         lines.append("\(asset.name)  (\(asset.category.rawValue)"
                      + (asset.subcategory.map { "/\($0.rawValue)" } ?? "") + ")")
@@ -79,7 +80,8 @@ enum AssetPage {
             lines.append("\n\(kind == .confirmed ? "Confirmed detection properties" : "Observed atoms")")
             for attachment in group {
                 let atom = "\(attachment.key.atom.type.rawValue) \(attachment.key.atom.value)"
-                lines.append("  \(padded(atom, 40)) \(interval(attachment, addressExpiry: addressExpiry))"
+                let held = interval(attachment, addressExpiry: addressExpiry, now: now)
+                lines.append("  \(padded(atom, 40)) \(held)"
                              + (kind == .observed ? "  last seen \(attachment.lastSeen)" : ""))
             }
         }

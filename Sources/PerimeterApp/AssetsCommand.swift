@@ -62,6 +62,7 @@ enum AssetsCommand {
             .init(name: "--limit", valueName: "N",
                   help: "At most N assets (default 50; 0: all, as an export to edit wants)."),
             .init(name: "--offset", valueName: "N", help: "Skip the first N assets."),
+            CommonOptions.clock,
             .init(name: "--json", valueName: nil, help: "One JSON object per asset per line."),
             .init(name: "--csv", valueName: nil,
                   help: "CSV with the import's columns, uuid first (edited, it imports back)."),
@@ -140,7 +141,8 @@ enum AssetsCommand {
         }
         print(Terminal.readable(AssetTable.render(
             assets, attachments: attachments, bounds: configuration.criticalityBounds,
-            addressExpiry: configuration.inventory.addressExpiry)))
+            addressExpiry: configuration.inventory.addressExpiry,
+            now: try CommonOptions.now(arguments))))
         let shown = assets.isEmpty ? "" : " (showing \(query.offset + 1)–\(query.offset + assets.count))"
         print(Formatting.count(total, "matching asset") + shown)
         return 0
@@ -160,12 +162,13 @@ enum AssetsCommand {
     static let showSpec = CommandSpec(
         name: "assets show", summary: "Show one asset: its fields, contextual properties, atoms "
             + "with their validity intervals, conflicts, weekly activity and audit trail.",
-        usage: "assets show UUID|NAME|ATOM [--at TIME] [--json]",
+        usage: "assets show UUID|NAME|ATOM [--at TIME] [--now TIME] [--json]",
         options: CommonOptions.store + [
             .init(name: "--at", valueName: "TIME",
                   help: "The asset as it was then: its fields with the changes of its audit "
                       + "trail after then undone, the atoms it held then, and its activity, "
                       + "conflicts and trail up to then."),
+            CommonOptions.clock,
             .init(name: "--json", valueName: nil,
                   help: "The asset as one JSON object: the fields of `assets list --json`, "
                       + "activity, conflicts (one per atom) and the whole audit trail."),
@@ -262,7 +265,8 @@ enum AssetsCommand {
                                     conflicts: conflicts, names: names,
                                     audit: try store.audit(of: asset.id).filter { isBefore($0.at) },
                                     bounds: configuration.criticalityBounds,
-                                    addressExpiry: configuration.inventory.addressExpiry)
+                                    addressExpiry: configuration.inventory.addressExpiry,
+                                    now: try CommonOptions.now(arguments))
         if let at {
             // Sighting times are not kept over time: the asset's are left
             // out when they are later, an atom's are today's.

@@ -10,11 +10,12 @@ enum AtomsCommand {
     static let spec = CommandSpec(
         name: "atoms show", summary: "Show which assets hold an atom, now or at a given time, "
             + "with its whole timeline of attachments and its weekly activity.",
-        usage: "atoms show VALUE [--type TYPE] [--at TIME] [--json]",
+        usage: "atoms show VALUE [--type TYPE] [--at TIME] [--now TIME] [--json]",
         options: CommonOptions.store + [
             .init(name: "--type", valueName: "TYPE",
                   help: "The atom type, when the value alone is ambiguous (e.g. hostname or username)."),
             .init(name: "--at", valueName: "TIME", help: "The time to ask about (default: now)."),
+            CommonOptions.clock,
             .init(name: "--entity", valueName: "NAME", help: "Ask from this entity's point of view."),
             .init(name: "--json", valueName: nil, help: "One JSON object."),
         ],
@@ -50,8 +51,9 @@ enum AtomsCommand {
         guard arguments.positionals.count == 1 else { throw UsageError("give one atom value") }
         let value = arguments.positionals[0]
         let community = try CommonOptions.community(arguments)
+        let now = try CommonOptions.now(arguments)
         let at = try arguments.value("--at").map { try CommonOptions.time($0, option: "--at") }
-            ?? EventTime(Date())
+            ?? now
         let types: [AtomType]
         if let name = arguments.value("--type") {
             do { types = [try AtomType(parsing: name)] } catch { throw UsageError(error.message) }
@@ -142,7 +144,7 @@ enum AtomsCommand {
             }
             if !timeline.isEmpty { text.append("  timeline:") }
             for attachment in timeline {
-                text.append("    \(interval(attachment, addressExpiry: expiry))  "
+                text.append("    \(interval(attachment, addressExpiry: expiry, now: now))  "
                             + "\(names[attachment.asset] ?? "?")  \(attachment.kind.rawValue)  "
                             + Self.origin(attachment.origin))
             }

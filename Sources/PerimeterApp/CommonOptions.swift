@@ -14,6 +14,18 @@ enum CommonOptions {
         .init(name: "--community", valueName: "NAME", help: "The community (default: default)."),
     ]
 
+    /// For the commands that judge an observed address expired or not:
+    /// a replay of old events is read as of its own day.
+    static let clock: CommandSpec.Option = .init(
+        name: "--now", valueName: "TIME",
+        help: "The time taken as now, for whether an observed address has expired (default: "
+            + "the clock): a replay of old events read as of its day.")
+
+    /// `--now`, else the clock.
+    static func now(_ arguments: ParsedArguments) throws -> EventTime {
+        try arguments.value("--now").map { try time($0, option: "--now") } ?? EventTime(Date())
+    }
+
     /// The store's path; an empty `--db ""` is refused (SQLite reads it as
     /// a temporary database, thrown away at the end).
     static func databasePath(_ arguments: ParsedArguments) throws -> String {

@@ -645,6 +645,13 @@ struct CommandLineEndToEndTests {
         let text = try cli.run(["assets", "show", "ws-1", "--at", "2024-05-02T00:00:00Z"])
         #expect(text.outputText.hasPrefix("As it was at 2024-05-02T00:00:00.000Z"))
         #expect(!text.outputText.contains("10.0.0.9"), "\(text.outputText)")
+        // Its addresses expired long ago by the clock; on May 4th, by
+        // --now, 10.0.0.9 was held (seen the day before), and is listed.
+        let listed = try cli.run(["assets", "list", "--now", "2024-05-04T00:00:00Z"]).outputText
+        #expect(listed.contains("ipv4:10.0.0.9"), "\(listed)")
+        #expect(!(try cli.run(["assets", "list"]).outputText.contains("ipv4:")))
+        let page = try cli.run(["assets", "show", "ws-1", "--now", "2024-05-04T00:00:00Z"])
+        #expect(page.outputText.contains("unless seen again"), "\(page.outputText)")
         // By an address it held then; 10.0.0.9 it held from May 3rd only.
         let byAddress = try cli.run(["assets", "show", "10.0.0.5", "--at", "2024-05-02T00:00:00Z"])
         #expect(byAddress.status == 0 && byAddress.outputText.contains("ws-1  (host)"))
