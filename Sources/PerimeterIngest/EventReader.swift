@@ -65,7 +65,9 @@ public final class EventReader {
         // Read off the parsed bytes: no String is made of the timestamp.
         var timestamp: EventTime?
         parsed.forEachText(of: ids.timestamp) { text in
-            if timestamp == nil { timestamp = EventTime(parsingUTF8: text) }
+            if timestamp == nil {
+                timestamp = EventTime(parsingUTF8: text) ?? EventTime(epochMillisecondsUTF8: text)
+            }
         }
         // A plain loop: the lazy compactMap and prefix it replaces cost
         // 1,600 instructions an event, most events having no agent id.

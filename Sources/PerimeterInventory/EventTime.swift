@@ -72,6 +72,21 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self = parsed
     }
 
+    /// Milliseconds since 1970 written as digits (a JSON number, or a
+    /// string of them), as Elasticsearch's `epoch_millis` reads an event's
+    /// `@timestamp`; ten digits are milliseconds too, as there. Nil for
+    /// anything else.
+    public init?(epochMillisecondsUTF8 text: UnsafeBufferPointer<UInt8>) {
+        var digits = text[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative { digits = digits.dropFirst() }
+        guard (1...16).contains(digits.count),
+              digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+        let magnitude = digits.reduce(Int64(0)) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
+        self.init(milliseconds: negative ? -magnitude : magnitude)
+    }
+
     /// A time as a person asks for one (`--at`, `?at=`): a time as
     /// `init(parsing:)` reads it, or a day alone, its first instant in UTC.
     public init?(parsingTimeOrDay text: String) {

@@ -48,4 +48,17 @@ import Testing
                                         at: EventTime(parsing: "2024-05-01T09:10:00Z")!)
         #expect(holders.count == 1)
     }
+
+    /// An epoch-milliseconds `@timestamp`, a number or a string of digits
+    /// (Elasticsearch's epoch_millis), is the event's time: 2024-05-01
+    /// 10:00 UTC is 1,714,557,600,000 ms.
+    @Test func anEpochMillisecondsTimestampIsTheEventsTime() throws {
+        let inventory = try Self.discover([
+            #"{"@timestamp":1714557600000,"host":{"name":"ws-epoch"}}"#,
+            #"{"@timestamp":"1714561200000","host":{"name":"ws-epoch"}}"#,
+        ])
+        let host = try #require(inventory.assets.values.first)
+        #expect(host.firstSeen == EventTime(milliseconds: 1_714_557_600_000).date)
+        #expect(host.lastSeen == EventTime(milliseconds: 1_714_561_200_000).date)
+    }
 }

@@ -35,6 +35,20 @@ import Testing
         #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(parsingUTF8: $0) } == nil)
     }
 
+    /// Elasticsearch's epoch_millis: digits are milliseconds since 1970.
+    @Test(arguments: [("1714557600000", Int64(1_714_557_600_000)), ("0", 0), ("-1000", -1_000),
+                      ("1714557600", 1_714_557_600)] as [(String, Int64)])
+    func readsEpochMilliseconds(text: String, milliseconds: Int64) {
+        let time = Array(text.utf8).withUnsafeBufferPointer { EventTime(epochMillisecondsUTF8: $0) }
+        #expect(time?.milliseconds == milliseconds)
+    }
+
+    @Test(arguments: ["", "-", "1.5e12", "2024-05-01", "12345678901234567", " 17"])
+    func refusesWhatIsNoEpochMilliseconds(text: String) {
+        #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(epochMillisecondsUTF8: $0) }
+                    == nil)
+    }
+
     @Test func printsUTC() {
         #expect(EventTime(milliseconds: 1_714_557_600_123).description == "2024-05-01T10:00:00.123Z")
         #expect(EventTime(milliseconds: -1_000).description == "1969-12-31T23:59:59.000Z")
