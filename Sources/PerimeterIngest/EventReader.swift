@@ -109,6 +109,7 @@ public final class EventReader {
         var nameHostname: Atom?, nameFQDN: Atom?, fallbackHostname: Atom?, fallbackFQDN: Atom?
         var computerHostname: Atom?, computerFQDN: Atom?
         var addresses: [Atom] = [], macs: [Atom] = [], hostIDs: [Atom] = [], agentIDs: [Atom] = []
+        var hasOwnHostID = false
         let fields = fields
         let limit = Self.identifiersPerList
         for found in atoms {
@@ -130,6 +131,7 @@ public final class EventReader {
                 if type == .mac, macs.count < limit { macs.append(found.atom) }
             } else if field == fields.hostID || field == fields.cloudInstanceID {
                 if type == .hostID, hostIDs.count < limit { hostIDs.append(found.atom) }
+                if type == .hostID, field == fields.hostID { hasOwnHostID = true }
             } else if field == fields.agentID {
                 if type == .agentID, agentIDs.count < limit { agentIDs.append(found.atom) }
             }
@@ -145,17 +147,21 @@ public final class EventReader {
                 ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
             }
         }
-        let (hostname, fqdn, field): (Atom?, Atom?, Int)
+        let (hostname, fqdn, field): (Atom?, Atom?, Int?)
         if nameHostname != nil || numbered(nameFQDN) {
             (hostname, fqdn, field) = (nameHostname, nameFQDN, ids.hostName)
         } else if fallbackHostname != nil || numbered(fallbackFQDN) {
             (hostname, fqdn, field) = (fallbackHostname, fallbackFQDN, ids.hostHostname)
         } else if computerHostname != nil || numbered(computerFQDN) {
             (hostname, fqdn, field) = (computerHostname, computerFQDN, ids.computerName)
+        } else if hasOwnHostID || !macs.isEmpty {
+            // No name, but the machine's own host.id or MAC (an EDR's event):
+            // discovery finds the one host holding them, and makes none.
+            (hostname, fqdn, field) = (nil, nil, nil)
         } else {
             return nil
         }
-        let display = parsed.firstString(of: field).flatMap(Self.trimmedName)
+        let display = field.flatMap { parsed.firstString(of: $0) }.flatMap(Self.trimmedName)
         return HostSubject(
             displayName: display ?? hostname?.value ?? fqdn?.value ?? "", hostname: hostname,
             fqdn: fqdn,

@@ -162,6 +162,16 @@ extension Inventory {
     /// merge: the new host is created and the clash recorded as a conflict.
     private func resolveHost(_ subject: HostSubject, in scope: ScopeKey,
                              at time: EventTime, agentKind: String) -> Resolution {
+        if subject.hostname == nil && subject.fqdn == nil {
+            // Named by its own ids alone: the one host holding them, or
+            // none (a name-less event makes no host).
+            for atom in subject.hostIDs + subject.macs {
+                let owners = identityHolders(of: atom, in: scope, at: time)
+                if owners.count == 1 { return .existing(owners[0]) }
+                if owners.count > 1 { return .ambiguous }
+            }
+            return .ambiguous
+        }
         if let fqdn = subject.fqdn {
             let found = identityHolders(of: fqdn, in: scope, at: time)
                 .filter { isCompatible($0, with: subject, agentKind: agentKind, at: time) }

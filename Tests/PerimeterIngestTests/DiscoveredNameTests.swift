@@ -61,4 +61,21 @@ import Testing
         #expect(host.firstSeen == EventTime(milliseconds: 1_714_557_600_000).date)
         #expect(host.lastSeen == EventTime(milliseconds: 1_714_561_200_000).date)
     }
+
+    /// An event that names its host by its own host.id alone (an EDR's)
+    /// is about the one host holding that id: its seen time moves and its
+    /// address is attached; an id no host holds makes no host.
+    @Test func anEventNamingItsHostByItsIDAloneIsAboutThatHost() throws {
+        let inventory = try Self.discover([
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01","id":"hid-1"}}"#,
+            #"{"@timestamp":"2024-05-01T12:40:00Z","host":{"id":"hid-1","ip":["10.0.0.6"]}}"#,
+            #"{"@timestamp":"2024-05-01T12:50:00Z","host":{"id":"hid-unknown"}}"#,
+        ])
+        #expect(inventory.assets.values.map(\.name) == ["ws-01"])
+        let host = try #require(inventory.assets.values.first)
+        #expect(host.lastSeen == EventTime(parsing: "2024-05-01T12:40:00Z")?.date)
+        let address = Atom(type: .ipv4, normalizedValue: "10.0.0.6")
+        #expect(inventory.holders(of: address, in: ScopeKey(community: "default"),
+                                  at: EventTime(parsing: "2024-05-01T13:00:00Z")!) == [host.id])
+    }
 }
