@@ -111,22 +111,44 @@ enum EditCommands {
         guard arguments.positionals.count == 1 else { throw UsageError("give one asset") }
         let editor = try editor(arguments)
         let reference = arguments.positionals[0]
+        let started = EventTime(Date())
         let asset = try wait { try await editor.setRevoked(reference, revoking) }
         print(asset.id.lowercasedText)
         if !revoking {
-            // Discovery may have made a new asset of the name while this one
-            // was revoked: both now match the events that name it.
+            // Discovery (or a person) may have given its exclusive atoms to
+            // another asset while it was revoked: both now match the events
+            // that name them, and each clash is a conflict.
+            let store = try CommonOptions.openStore(arguments)
+            let clashes = try store.conflicts(involving: asset.id)
+                .filter { $0.reason == Inventory.unrevokedClash && $0.at >= started }
+            if !clashes.isEmpty {
+                var names: [AssetID: String] = [:]
+                for other in Set(clashes.flatMap(\.assets)) where other != asset.id {
+                    names[other] = try store.asset(id: other, community: asset.community)?.name
+                }
+                let described = clashes.map { clash in
+                    "\(clash.key.atom.type.rawValue):\(clash.key.atom.value) with "
+                        + clash.assets.filter { $0 != asset.id }
+                            .map { names[$0] ?? $0.lowercasedText }.joined(separator: ", ")
+                }
+                Terminal.note("note: other live assets hold atoms of '\(asset.name)' too ("
+                              + described.joined(separator: "; ") + "): recorded as "
+                              + "\(Formatting.count(clashes.count, "conflict")); events naming "
+                              + "them now match both")
+            }
+            // An asset of the same name that shares none of its atoms is no
+            // conflict, but reads as the same machine in every list.
             var query = AssetQuery(community: asset.community)
             query.text = asset.name
             query.categories = [asset.category]
             query.limit = 100
-            let namesakes = try CommonOptions.openStore(arguments).assets(matching: query).assets
+            let namesakes = try store.assets(matching: query).assets
                 .filter { $0.id != asset.id && $0.name.lowercased() == asset.name.lowercased() }
             if !namesakes.isEmpty {
                 Terminal.note("note: \(Formatting.count(namesakes.count, "other live asset")) "
                               + "\(namesakes.count == 1 ? "is" : "are") named '\(asset.name)' ("
                               + namesakes.map { $0.id.lowercasedText }.joined(separator: ", ")
-                              + "): events naming it now match \(namesakes.count == 1 ? "both" : "all")")
+                              + ")")
             }
         }
         return 0

@@ -36,6 +36,9 @@ extension Inventory {
         if before.isRevoked && !asset.isRevoked { recordClashes(ofUnrevoked: asset.id, at: time) }
     }
 
+    /// The reason of the conflicts `recordClashes(ofUnrevoked:at:)` records.
+    public static let unrevokedClash = "held by an asset unrevoked while another held it"
+
     /// An unrevoked asset holds its exclusive atoms again; one that another
     /// live asset took meanwhile (discovery makes a new host of a revoked
     /// one's name) is a conflict, recorded and shown as discovery's are,
@@ -47,8 +50,7 @@ extension Inventory {
             guard attachments[Int(index)].to == nil, key.atom.type.isExclusive else { continue }
             let others = holders(of: key, at: time).filter { $0 != id }
             guard !others.isEmpty else { continue }
-            recordConflict(key, assets: others + [id], at: time,
-                           reason: "held by an asset unrevoked while another held it",
+            recordConflict(key, assets: others + [id], at: time, reason: Self.unrevokedClash,
                            outcome: &outcome)
         }
     }

@@ -478,6 +478,11 @@ extension Inventory {
         case .grant:
             if holder == nil, creating, let hostname = lease.holderHostname {
                 holder = makeLeaseHolder(hostname, lease: lease, event: event, outcome: &outcome)
+            } else if let holder, creating, let mac = lease.holderMAC,
+                      identityHolders(of: mac, in: event.scope, at: event.time).isEmpty {
+                // A host known by its name gets the MAC its lease gives,
+                // so that a release naming the MAC alone (Infoblox) finds it.
+                observeIdentifier(mac, on: holder, event: event, outcome: &outcome)
             }
             guard let holder else { return }
             observeAddress(key, heldBy: holder, at: event.time, origin: event.reference,

@@ -102,8 +102,9 @@ extension InventoryStore {
                 SELECT max(at) FROM audit WHERE community = ?1 AND asset_uuid = ?2 AND at <= ?3
                 """).firstRow([.text(asset.community), .text(asset.id.lowercasedText),
                                .integer(time.milliseconds)]) { $0.optionalInt(0) } ?? nil
-            result.updatedAt = latest.map { EventTime(milliseconds: $0).date }
-                ?? min(result.createdAt, time.date)
+            // No change up to then: as made (a manual asset made after
+            // then says so by its created_at).
+            result.updatedAt = latest.map { EventTime(milliseconds: $0).date } ?? result.createdAt
         }
         return result
     }

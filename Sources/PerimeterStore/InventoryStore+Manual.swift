@@ -133,11 +133,17 @@ extension InventoryStore {
         return nil
     }
 
+    /// A live asset's: a revoked one matches no event and holds nothing a
+    /// person may not give its replacement (unrevoking it then records
+    /// the clash as a conflict, as discovery's new host of its name does).
     private func openHolder(of key: AtomKey, confirmedOnly: Bool) throws -> AssetID? {
         try database.statement("""
             SELECT asset_uuid FROM attachments
             WHERE community = ?1 AND entity = ?2 AND atom_type = ?3 AND atom_value = ?4
-              AND valid_to IS NULL AND (?5 = 0 OR kind = 'confirmed') LIMIT 1
+              AND valid_to IS NULL AND (?5 = 0 OR kind = 'confirmed')
+              AND NOT EXISTS (SELECT 1 FROM assets
+                              WHERE assets.uuid = attachments.asset_uuid AND assets.revoked = 1)
+            LIMIT 1
             """).firstRow(Self.keyValues(key) + [.integer(confirmedOnly ? 1 : 0)]) {
                 UUID(uuidString: $0.text(0))
             } ?? nil

@@ -551,12 +551,16 @@ struct CommandLineEndToEndTests {
         let json = try cli.run(["atoms", "show", "old-01", "--json"]).outputLines
             .compactMap(H.object).first
         #expect((json?["holders"] as? [[String: Any]])?.first?["revoked"] as? Bool == true)
-        // A new asset of the name made meanwhile: unrevoking says both match.
-        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "old-01"])
-            .status == 0)
+        // A new asset of the name made meanwhile, with its hostname (the
+        // revoked one's no longer refuses it): unrevoking records the clash
+        // and says so, and names the namesake.
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "old-01",
+                             "--atom", "hostname=old-01"]).status == 0)
         let back = try cli.run(["assets", "unrevoke", uuid])
         #expect(back.status == 0, "\(back.standardError)")
         #expect(back.standardError.contains("1 other live asset is named 'OLD-01'"),
+                "\(back.standardError)")
+        #expect(back.standardError.contains("(hostname:old-01 with old-01): recorded as 1 conflict"),
                 "\(back.standardError)")
     }
 
@@ -685,8 +689,12 @@ struct CommandLineEndToEndTests {
         let early = try cli.run(["assets", "show", "ws-04", "--at", "2024-05-01T08:30:00Z"])
         #expect(early.standardError.contains("did not exist yet"), "\(early.standardError)")
         // Made by hand: of all time, as its confirmed name is.
-        let dcEarly = try cli.run(["assets", "show", "DC-01", "--at", "2020-01-01T00:00:00Z"])
+        let dcEarly = try cli.run(["assets", "show", "DC-01", "--at", "2020-01-01T00:00:00Z",
+                                   "--json"])
         #expect(dcEarly.status == 0, "\(dcEarly.standardError)")
+        // No change up to then: its last change is its making.
+        let early2020 = try #require(dcEarly.outputLines.first.flatMap(H.object))
+        #expect(early2020["updated_at"] as? String == early2020["created_at"] as? String)
     }
 
     /// SPEC §2 "Shared addresses": an address seen from five hosts within

@@ -113,6 +113,23 @@ import Testing
         #expect(inventory.intervals(of: address) == ["laptop-12 [2024-05-01T10:00:00.000Z, open)"])
     }
 
+    /// A host known by its name takes the MAC its grant gives, so that a
+    /// release naming the MAC alone (Infoblox's) ends its lease.
+    @Test func aGrantGivesAKnownHostItsMACForALaterRelease() {
+        let inventory = inventoryWithLaptops()
+        let mac = Atom(type: .mac, normalizedValue: "00:1a:2b:3c:4d:12")
+        var grant = Fixture.lease(.grant, "10.0.0.7", to: "laptop-12", at: Fixture.clock("10:00"))
+        grant.lease?.holderMAC = mac
+        var release = Fixture.lease(.release, "10.0.0.7", to: "laptop-12",
+                                    at: Fixture.clock("10:45"))
+        release.lease?.holderHostname = nil
+        release.lease?.holderMAC = mac
+        inventory.feed([grant, release])
+        #expect(inventory.intervals(of: address)
+                    == ["laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T10:45:00.000Z)"])
+        #expect(inventory.holderNames(mac, at: Fixture.clock("11:00")) == ["laptop-12"])
+    }
+
     /// A replay of the day, long after the move, still gives each event
     /// the holder of its own time: enrichment reads the state at @timestamp.
     @Test func replayAfterTheMove() {
