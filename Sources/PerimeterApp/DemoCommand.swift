@@ -25,6 +25,10 @@ enum DemoCommand {
     /// Marks a folder as the demo's own, so that a re-run may replace it.
     static let marker = ".perimeter-demo"
 
+    /// The day after the demo's events: its clock, for the ingest and for
+    /// the views, which would find every address expired by today's.
+    static let demoNow = "2024-05-02T00:00:00Z"
+
     static func run(_ raw: [String]) throws -> Int32 {
         guard let arguments = try spec.parse(raw) else { return 0 }
         let directory = arguments.value("--dir") ?? "perimeter-demo"
@@ -77,10 +81,11 @@ enum DemoCommand {
         status = PerimeterCommandLine.run([
             "ingest", "--db", db, "--output", "\(directory)/enriched.ndjson",
             "--rules", "\(directory)/rules", "--filters", "\(directory)/filters",
-            "--alerts", "\(directory)/alerts.ndjson", "--now", "2024-05-02T00:00:00Z", events,
+            "--alerts", "\(directory)/alerts.ndjson", "--now", demoNow, events,
         ])
         flushingPrint("\n== perimeter assets list")
-        _ = PerimeterCommandLine.run(["assets", "list", "--db", db, "--sort", "criticality", "--limit", "0"])
+        _ = PerimeterCommandLine.run(["assets", "list", "--db", db, "--sort", "criticality",
+                                      "--limit", "0", "--now", demoNow])
         flushingPrint("\n== one enriched event (a logon on the domain controller): its asset fields")
         if let enriched = try? String(contentsOfFile: "\(directory)/enriched.ndjson", encoding: .utf8),
            let first = enriched.split(separator: "\n").first,
@@ -103,7 +108,8 @@ enum DemoCommand {
         let binary = CommandLine.arguments.first ?? "perimeter"
         flushingPrint("\n== perimeter atoms show 10.0.1.50 --at 2024-05-01T08:25:00Z (leased to laptop-12)")
         _ = PerimeterCommandLine.run(["atoms", "show", "--db", db, "10.0.1.50",
-                                      "--at", "2024-05-01T08:25:00Z"])
+                                      "--at", "2024-05-01T08:25:00Z",
+                                      "--now", demoNow])
         print("""
 
             Enriched events: \(directory)/enriched.ndjson; alerts: \(directory)/alerts.ndjson. Try:
