@@ -466,11 +466,15 @@ extension Inventory {
                             outcome: inout ObservationOutcome) {
         var holder: AssetID?
         var holderIsUnknown = true
+        var macIsHeld = false
         for atom in [lease.holderMAC, lease.holderHostname].compactMap({ $0 }) {
             // A holder first seen later (its release arrived first) is the
             // same machine, as in time order.
             let found = identityHolders(of: atom, in: event.scope, at: event.time)
-            if !found.isEmpty { holderIsUnknown = false }
+            if !found.isEmpty {
+                holderIsUnknown = false
+                if atom == lease.holderMAC { macIsHeld = true }
+            }
             if found.count == 1 { holder = found[0]; break }
         }
         let key = AtomKey(scope: event.scope, atom: lease.address)
@@ -478,8 +482,7 @@ extension Inventory {
         case .grant:
             if holder == nil, creating, let hostname = lease.holderHostname {
                 holder = makeLeaseHolder(hostname, lease: lease, event: event, outcome: &outcome)
-            } else if let holder, creating, let mac = lease.holderMAC,
-                      identityHolders(of: mac, in: event.scope, at: event.time).isEmpty {
+            } else if let holder, creating, let mac = lease.holderMAC, !macIsHeld {
                 // A host known by its name gets the MAC its lease gives,
                 // so that a release naming the MAC alone (Infoblox) finds it.
                 observeIdentifier(mac, on: holder, event: event, outcome: &outcome)
