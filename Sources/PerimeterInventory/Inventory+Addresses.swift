@@ -8,6 +8,11 @@ import PerimeterModel
 extension Inventory {
     func observeAddress(_ key: AtomKey, heldBy asset: AssetID, at time: EventTime,
                         origin: @autoclosure () -> String, outcome: inout ObservationOutcome) {
+        // Whatever this sighting did, a release that happened after it but
+        // arrived before it ends the lease there, as in time order.
+        defer {
+            if !waitingReleases.isEmpty { applyWaitingReleases(of: key, to: asset, after: time) }
+        }
         // A shared address attaches to no host from the time it became
         // shared; an earlier sighting, arriving late, counts as it would
         // have in order (and may make it shared earlier).
@@ -75,6 +80,53 @@ extension Inventory {
         // that cuts the interval first), ends there as in time order.
         if let holder, sharedSince[key] == nil {
             attach(key, to: holder, kind: .observed, from: time, to: time, origin: origin())
+        }
+    }
+
+    /// Keeps a release that found no lease of its holder to end: one that
+    /// names its holder by a MAC no host holds yet (Infoblox names no
+    /// host), or that names no holder (`holderMAC` nil), which ends
+    /// whichever lease holds the address at its time. A grant or sighting
+    /// from before it that arrives later, within the lateness window, ends
+    /// there (`applyWaitingReleases`), as in time order.
+    func waitForGrant(of key: AtomKey, release time: EventTime, holderMAC: Atom?,
+                      origin: String) {
+        var waiting = waitingReleases[key] ?? []
+        let release = WaitingRelease(time: time, holderMAC: holderMAC, origin: origin)
+        waiting.insert(release, at: waiting.firstIndex { $0.time > time } ?? waiting.endIndex)
+        waitingReleases[key] = waiting
+    }
+
+    /// Ends the lease `asset` got by a sighting at `time` at the waiting
+    /// releases after it: those naming no holder, and the one naming a
+    /// MAC of the asset's, which is then a release like any other (its
+    /// mark stays on the asset) and waits no more.
+    private func applyWaitingReleases(of key: AtomKey, to asset: AssetID, after time: EventTime) {
+        guard var waiting = waitingReleases[key] else { return }
+        waiting.removeAll { release in
+            guard release.time > time else { return false }
+            guard let mac = release.holderMAC else {
+                releaseAddress(key, heldBy: nil, at: release.time, origin: release.origin)
+                return false
+            }
+            guard identityHolders(of: mac, in: key.scope, at: release.time).contains(asset)
+            else { return false }
+            releaseAddress(key, heldBy: asset, at: release.time, origin: release.origin)
+            return true
+        }
+        waitingReleases[key] = waiting.isEmpty ? nil : waiting
+    }
+
+    /// Forgets the waiting releases that no event can precede any more: a
+    /// grant before one would be older than the lateness window behind the
+    /// newest stream (late events change no structure).
+    func dropWaitingReleasesPastTheLatenessWindow() {
+        let newest = watermarks.values.reduce(watermark) { max($0, $1) }
+        guard newest != .distantPast else { return }
+        let horizon = newest - settings.latenessWindow
+        waitingReleases = waitingReleases.compactMapValues { waiting in
+            let kept = waiting.filter { $0.time >= horizon }
+            return kept.isEmpty ? nil : kept
         }
     }
 
@@ -207,4 +259,14 @@ extension Inventory {
             pending.shared[key] = crossing
         }
     }
+}
+
+/// A lease release kept until a grant before it arrives (see
+/// `Inventory.waitForGrant`).
+struct WaitingRelease {
+    var time: EventTime
+    /// The MAC the release named its holder by; nil for none.
+    var holderMAC: Atom?
+    /// The release event (`file:line`), for the interval it ends.
+    var origin: String
 }

@@ -498,9 +498,20 @@ extension Inventory {
             // for the grant to end at; one that cannot be told apart ends
             // nobody's lease: another machine's release must not end the
             // holder's.
+            // A release by a MAC no host holds yet, or by no holder, waits
+            // for a grant that may arrive late (`waitForGrant`).
             if holder == nil, lease.holderMAC != nil || lease.holderHostname != nil {
-                guard holderIsUnknown, creating, let hostname = lease.holderHostname else { return }
+                guard holderIsUnknown else { return }
+                guard let hostname = lease.holderHostname else {
+                    waitForGrant(of: key, release: event.time, holderMAC: lease.holderMAC,
+                                 origin: event.reference)
+                    return
+                }
+                guard creating else { return }
                 holder = makeLeaseHolder(hostname, lease: lease, event: event, outcome: &outcome)
+            }
+            if holder == nil {
+                waitForGrant(of: key, release: event.time, holderMAC: nil, origin: event.reference)
             }
             releaseAddress(key, heldBy: holder, at: event.time, origin: event.reference)
         }

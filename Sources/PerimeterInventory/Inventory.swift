@@ -57,6 +57,9 @@ public final class Inventory {
     /// sightings from then on attach it to no host; earlier ones, arriving
     /// late, still count (an atom loaded without it is shared since forever).
     var sharedSince: [AtomKey: EventTime] = [:]
+    /// Lease releases that found no lease to end when they arrived, by
+    /// address (see `waitForGrant`); in memory only, for the lateness window.
+    var waitingReleases: [AtomKey: [WaitingRelease]] = [:]
     /// The shared atoms (SPEC §2, shared addresses).
     public var sharedAtoms: Set<AtomKey> { Set(sharedSince.keys) }
     var nextAttachmentID: Int64 = 1
@@ -319,6 +322,7 @@ public final class Inventory {
             watermarks: watermarks.filter { changedWatermarks.contains($0.key) })
         pending = PendingChanges()
         changedWatermarks = []
+        if !waitingReleases.isEmpty { dropWaitingReleasesPastTheLatenessWindow() }
         return changes
     }
 }

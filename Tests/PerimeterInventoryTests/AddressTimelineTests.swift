@@ -130,6 +130,84 @@ import Testing
         #expect(inventory.holderNames(mac, at: Fixture.clock("11:00")) == ["laptop-12"])
     }
 
+    /// Infoblox names a release's holder by its MAC alone. Arriving before
+    /// the grant it ends (the MAC known to no host yet), it waits for it,
+    /// so that every order gives the in-order timeline (the grant's lease
+    /// ran on to laptop-40's at 12:00, or for 7 days).
+    @Test(arguments: [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    func aReleaseByMACAloneEndsAGrantArrivingAfterIt(order: [Int]) {
+        let mac = Atom(type: .mac, normalizedValue: "00:1a:2b:3c:4d:12")
+        var events = leaseEvents
+        events[0].lease?.holderMAC = mac
+        events[1].lease?.holderHostname = nil
+        events[1].lease?.holderMAC = mac
+        for known in [false, true] {
+            let inventory = known ? inventoryWithLaptops() : Inventory()
+            inventory.feed(order.map { events[$0] })
+            expectMoveTimeline(inventory)
+            #expect(inventory.intervals(of: address) == [
+                "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
+                "laptop-40 [2024-05-01T12:00:00.000Z, open)",
+            ])
+            #expect(inventory.assetCount == 2)
+        }
+    }
+
+    /// A release naming no holder ends whichever lease holds the address at
+    /// its time, also one whose grant arrives after it; not one that
+    /// begins after it.
+    @Test(arguments: [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    func aReleaseNamingNoHolderEndsTheLeaseOfItsTime(order: [Int]) {
+        var events = leaseEvents
+        events[1].lease?.holderHostname = nil
+        let inventory = inventoryWithLaptops()
+        inventory.feed(order.map { events[$0] })
+        expectMoveTimeline(inventory)
+        #expect(inventory.intervals(of: address) == [
+            "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
+            "laptop-40 [2024-05-01T12:00:00.000Z, open)",
+        ])
+    }
+
+    /// A waiting release outlives a batch's commit, and another MAC's
+    /// grant is not ended by it.
+    @Test func aWaitingReleaseOutlivesACommitAndEndsOnlyItsMACsLease() {
+        let mac = Atom(type: .mac, normalizedValue: "00:1a:2b:3c:4d:12")
+        let otherMAC = Atom(type: .mac, normalizedValue: "00:1a:2b:3c:4d:40")
+        var release = leaseEvents[1]
+        release.lease?.holderHostname = nil
+        release.lease?.holderMAC = mac
+        var otherGrant = Fixture.lease(.grant, "10.0.0.7", to: "laptop-40",
+                                       at: Fixture.clock("09:00"))
+        otherGrant.lease?.holderMAC = otherMAC
+        var grant = leaseEvents[0]
+        grant.lease?.holderMAC = mac
+        let inventory = Inventory()
+        inventory.feed([release, otherGrant])
+        _ = inventory.drainChanges()
+        #expect(inventory.intervals(of: address) == ["laptop-40 [2024-05-01T09:00:00.000Z, open)"])
+        inventory.feed([grant])
+        #expect(inventory.intervals(of: address) == [
+            "laptop-40 [2024-05-01T09:00:00.000Z, 2024-05-01T10:00:00.000Z)",
+            "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
+        ])
+    }
+
+    /// A MAC erased on request (SPEC §2) is not kept in a waiting release.
+    @Test func anErasedMACEndsNoLeaseFromAWaitingRelease() {
+        let mac = Atom(type: .mac, normalizedValue: "00:1a:2b:3c:4d:12")
+        var release = leaseEvents[1]
+        release.lease?.holderHostname = nil
+        release.lease?.holderMAC = mac
+        var grant = leaseEvents[0]
+        grant.lease?.holderMAC = mac
+        let inventory = Inventory()
+        inventory.feed([release])
+        inventory.forget([AtomKey(scope: Fixture.scope, atom: mac)])
+        inventory.feed([grant])
+        #expect(inventory.intervals(of: address) == ["laptop-12 [2024-05-01T10:00:00.000Z, open)"])
+    }
+
     /// A replay of the day, long after the move, still gives each event
     /// the holder of its own time: enrichment reads the state at @timestamp.
     @Test func replayAfterTheMove() {
