@@ -37,7 +37,17 @@ extension Inventory {
             }
             let end = nextSighting(after: time, in: observed, for: asset)
             split(current, at: time, by: origin())
-            attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin())
+            // The asset's own interval from its next sighting on is this
+            // one, begun earlier: in time order that sighting would have
+            // found the address held since now.
+            if let end, end < time + expiry,
+               let next = observed.first(where: { attachments[Int($0)].asset == asset
+                   && attachments[Int($0)].from == end
+                   && !Self.isReleaseMarker(attachments[Int($0)]) }) {
+                growBack(next, to: time)
+            } else {
+                attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin())
+            }
             noteHolder(asset, of: key, at: time)
             return
         }
@@ -50,16 +60,25 @@ extension Inventory {
         let end = nextSighting(after: time, in: observed, for: asset)
         if let next, attachments[Int(next)].asset == asset,
            attachments[Int(next)].from < time + expiry, end == attachments[Int(next)].from {
-            update(next) { attachment in
-                attachment.from = time
-                attachment.recentSightings.insert(time, at: 0)
-            }
+            growBack(next, to: time)
             // Its start moved back into the hour before, among other moves.
             noteHolder(asset, of: key, at: time)
             return
         }
         attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin())
         noteHolder(asset, of: key, at: time)
+    }
+
+    /// Moves the start of an interval back to an earlier sighting of its
+    /// holder. Its origin stays the event that made it (the earlier one
+    /// opened it in time order; an ingest resumed after a kill grows the
+    /// interval back from other events than an uninterrupted one, and
+    /// the store must not depend on where it was killed).
+    private func growBack(_ index: Int32, to time: EventTime) {
+        update(index) { attachment in
+            attachment.from = time
+            attachment.recentSightings.insert(time, at: 0)
+        }
     }
 
     /// Closes the attachment that holds an address at `time` (a lease
@@ -88,13 +107,51 @@ extension Inventory {
     /// host), or that names no holder (`holderMAC` nil), which ends
     /// whichever lease holds the address at its time. A grant or sighting
     /// from before it that arrives later, within the lateness window, ends
-    /// there (`applyWaitingReleases`), as in time order.
+    /// there (`applyWaitingReleases`), as in time order; so does a host
+    /// that holds the address learning the MAC (`applyWaitingReleases
+    /// (naming:to:)`), as the release's MAC was that host's all along.
     func waitForGrant(of key: AtomKey, release time: EventTime, holderMAC: Atom?,
                       origin: String) {
         var waiting = waitingReleases[key] ?? []
         let release = WaitingRelease(time: time, holderMAC: holderMAC, origin: origin)
         waiting.insert(release, at: waiting.firstIndex { $0.time > time } ?? waiting.endIndex)
         waitingReleases[key] = waiting
+        if let holderMAC { waitingAddressesByMAC[holderMAC, default: []].insert(key) }
+    }
+
+    /// Ends, at each waiting release naming `mac`, the lease of its
+    /// address that `asset`, which just learned that MAC, held then.
+    func applyWaitingReleases(naming mac: Atom, to asset: AssetID) {
+        for key in waitingAddressesByMAC[mac] ?? [] {
+            guard var waiting = waitingReleases[key] else { continue }
+            waiting.removeAll { release in
+                guard release.holderMAC == mac,
+                      holders(of: key, at: release.time).contains(asset) else { return false }
+                releaseAddress(key, heldBy: asset, at: release.time, origin: release.origin)
+                return true
+            }
+            setWaitingReleases(waiting, of: key, consumedFor: [mac])
+        }
+    }
+
+    /// Stores what still waits for an address, and unindexes the MACs of
+    /// the releases that no longer do.
+    private func setWaitingReleases(_ waiting: [WaitingRelease], of key: AtomKey,
+                                    consumedFor macs: [Atom]) {
+        waitingReleases[key] = waiting.isEmpty ? nil : waiting
+        for mac in macs where !waiting.contains(where: { $0.holderMAC == mac }) {
+            waitingAddressesByMAC[mac]?.remove(key)
+            if waitingAddressesByMAC[mac]?.isEmpty == true { waitingAddressesByMAC[mac] = nil }
+        }
+    }
+
+    func indexWaitingReleasesByMAC() {
+        waitingAddressesByMAC = [:]
+        for (key, waiting) in waitingReleases {
+            for mac in waiting.compactMap(\.holderMAC) {
+                waitingAddressesByMAC[mac, default: []].insert(key)
+            }
+        }
     }
 
     /// Ends the lease `asset` got by a sighting at `time` at the waiting
@@ -103,6 +160,7 @@ extension Inventory {
     /// mark stays on the asset) and waits no more.
     private func applyWaitingReleases(of key: AtomKey, to asset: AssetID, after time: EventTime) {
         guard var waiting = waitingReleases[key] else { return }
+        var consumed: [Atom] = []
         waiting.removeAll { release in
             guard release.time > time else { return false }
             guard let mac = release.holderMAC else {
@@ -112,9 +170,10 @@ extension Inventory {
             guard identityHolders(of: mac, in: key.scope, at: release.time).contains(asset)
             else { return false }
             releaseAddress(key, heldBy: asset, at: release.time, origin: release.origin)
+            consumed.append(mac)
             return true
         }
-        waitingReleases[key] = waiting.isEmpty ? nil : waiting
+        setWaitingReleases(waiting, of: key, consumedFor: consumed)
     }
 
     /// Forgets the waiting releases that no event can precede any more: a
@@ -128,6 +187,7 @@ extension Inventory {
             let kept = waiting.filter { $0.time >= horizon }
             return kept.isEmpty ? nil : kept
         }
+        indexWaitingReleasesByMAC()
     }
 
     /// Between the origin of an interval and the origin of the event that

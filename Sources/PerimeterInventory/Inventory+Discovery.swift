@@ -617,6 +617,9 @@ extension Inventory {
             }
         }
         attach(key, to: asset, kind: .observed, from: event.time, origin: event.reference)
+        if atom.type == .mac && !waitingAddressesByMAC.isEmpty {
+            applyWaitingReleases(naming: atom, to: asset)
+        }
     }
 
     func recordConflict(_ key: AtomKey, assets: [AssetID], at time: EventTime,

@@ -48,6 +48,7 @@ extension Inventory {
                 }
                 waitingReleases[address] = kept.isEmpty ? nil : kept
             }
+            indexWaitingReleasesByMAC()
         }
         pending.conflicts.removeAll { conflict in
             erasedKeys.contains(conflict.key)

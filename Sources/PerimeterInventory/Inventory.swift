@@ -60,6 +60,8 @@ public final class Inventory {
     /// Lease releases that found no lease to end when they arrived, by
     /// address (see `waitForGrant`); in memory only, for the lateness window.
     var waitingReleases: [AtomKey: [WaitingRelease]] = [:]
+    /// The addresses of the waiting releases that name each MAC.
+    var waitingAddressesByMAC: [Atom: Set<AtomKey>] = [:]
     /// The shared atoms (SPEC §2, shared addresses).
     public var sharedAtoms: Set<AtomKey> { Set(sharedSince.keys) }
     var nextAttachmentID: Int64 = 1
