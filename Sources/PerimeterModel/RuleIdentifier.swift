@@ -7,6 +7,6 @@ import Foundation
 public enum RuleIdentifier {
     public static func canonical(_ text: String) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return UUID(uuidString: trimmed) == nil ? trimmed : trimmed.lowercased()
+        return UUID(exactText: trimmed) == nil ? trimmed : trimmed.lowercased()
     }
 }

@@ -1,6 +1,23 @@
 import Foundation
 
 extension UUID {
+    /// A uuid from its text only when the text is exactly a uuid's 36
+    /// characters (8-4-4-4-12 hexadecimal digits, either case).
+    /// Foundation's `init(uuidString:)` reads a C string: text that goes on
+    /// after a NUL (`<uuid>\u{0}junk`, sent in a path, a query or a JSON
+    /// body) named the uuid before it.
+    public init?(exactText text: some StringProtocol) {
+        let utf8 = text.utf8
+        guard utf8.count == 36 else { return nil }
+        for (offset, byte) in utf8.enumerated() {
+            let isDash = offset == 8 || offset == 13 || offset == 18 || offset == 23
+            let isHexDigit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
+            guard isDash ? byte == UInt8(ascii: "-") : isHexDigit else { return nil }
+        }
+        self.init(uuidString: String(text))
+    }
+
     /// The lower-case text form every Perimeter output and the store use
     /// (`6f1c…-…`), made without Foundation's upper-case string and a
     /// second lower-cased copy: enrichment and the store write millions.

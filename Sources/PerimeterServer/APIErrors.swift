@@ -12,9 +12,12 @@ enum APIErrors {
                   headers: ["WWW-Authenticate": "Bearer realm=\"perimeter\""])
     }
 
-    static func forbidden(role: APIRole, needs permission: APIPermission) -> HTTPError {
+    /// `what` names what needs the permission when it is less than the
+    /// whole route (a query parameter); the route by default.
+    static func forbidden(role: APIRole, needs permission: APIPermission,
+                          for what: String = "this route") -> HTTPError {
         HTTPError(status: 403, code: "forbidden",
-                  message: "forbidden: this route needs the \(permission.rawValue) permission, "
+                  message: "forbidden: \(what) needs the \(permission.rawValue) permission, "
                       + "which \(role.rawValue) tokens do not have ("
                       + ListFormatting.conjunction(APIRole.allCases
                           .filter { $0.permissions.contains(permission) }.map(\.rawValue))

@@ -343,7 +343,7 @@ extension InventoryService {
         guard let text = uuid?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
             return nil
         }
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(exactText: text) else {
             throw RowProblem(column: "uuid", message: "'\(text)' is not a uuid")
         }
         return id

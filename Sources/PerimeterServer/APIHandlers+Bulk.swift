@@ -101,7 +101,7 @@ extension APIHandlers {
             }
             var normalized: [String] = []
             for text in texts {
-                guard let id = UUID(uuidString: text) else {
+                guard let id = UUID(exactText: text) else {
                     throw APIErrors.invalidField("ids", "holds a value that is not a uuid")
                 }
                 normalized.append(id.lowercasedText)
@@ -202,6 +202,13 @@ extension APIHandlers {
             throw APIErrors.invalidQuery("return", "expected enriched (or no return parameter)")
         }
         let returnEnriched = returned == "enriched"
+        // The enriched events carry the assets they touch (names, tags,
+        // criticality): reading them back is reading the inventory.
+        if returnEnriched, let role = context.principal?.role,
+           !role.permissions.contains(.read) {
+            throw APIErrors.forbidden(role: role, needs: .read, for: "return=enriched, which "
+                                      + "answers with the assets each event touches,")
+        }
         let lines = body.withUnsafeBytes { LineReader.eventLines(in: $0) }
 
         let scope = ScopeKey(community: context.community, entity: entity)

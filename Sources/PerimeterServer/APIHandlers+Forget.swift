@@ -27,7 +27,7 @@ extension APIHandlers {
                 throw APIErrors.invalidField("asset", "names an account to erase whole; give "
                                              + "either 'asset' or 'type' and 'value'")
             }
-            guard let text = reference as? String, let id = UUID(uuidString: text) else {
+            guard let text = reference as? String, let id = UUID(exactText: text) else {
                 throw APIErrors.assetNotFound()
             }
             outcome = try await service.forget(asset: id, community: context.community,

@@ -99,7 +99,7 @@ extension APIHandlers {
         var asset: AssetID?
         if let text = query["asset"] {
             // An unknown uuid, or one of another community, shows nothing.
-            guard let id = UUID(uuidString: text),
+            guard let id = UUID(exactText: text),
                   try await reader.asset(id, community: context.community) != nil
             else { throw APIErrors.assetNotFound() }
             asset = id

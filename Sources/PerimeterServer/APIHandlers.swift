@@ -47,7 +47,7 @@ struct APIContext: Sendable {
 
     func uuid(_ name: String = "uuid") throws -> AssetID {
         // A malformed uuid answers like an unknown one: 404.
-        guard let text = request.pathParameters[name], let id = UUID(uuidString: text) else {
+        guard let text = request.pathParameters[name], let id = UUID(exactText: text) else {
             throw APIErrors.assetNotFound()
         }
         return id

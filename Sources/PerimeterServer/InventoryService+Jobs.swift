@@ -168,7 +168,7 @@ extension InventoryService {
             var previous: [Asset] = []
             var audit: [AuditRecord] = []
             for text in uuids {
-                guard let uuid = UUID(uuidString: text), let asset = inventory.asset(uuid),
+                guard let uuid = UUID(exactText: text), let asset = inventory.asset(uuid),
                       asset.community == job.community else { continue }
                 var updated = action.applied(to: asset)
                 guard updated != asset else { continue }

@@ -264,7 +264,8 @@ enum OpenAPIDocument {
             "type": (["type": "string"], "The atom type, when the value could be several."),
             "at": (time, "The time to answer for (default now)."),
             "return": (["type": "string", "enum": ["enriched"]],
-                       "enriched: the enriched events in the answer."),
+                       "enriched: the enriched events in the answer (a token that reads "
+                       + "as well: admin; they show the assets each event touches)."),
             // The alerts' own meanings of names other routes use too.
             "/v1/alerts asset": (["type": "string"],
                                  "Alerts about this asset: its uuid, or its name in any case "

@@ -30,7 +30,7 @@ extension InventoryStore {
         values.append(.integer(Int64(limit)))
         sql += " ORDER BY id \(latest ? "DESC" : "") LIMIT ?\(values.count)"
         let entries = try database.statement(sql).rows(values) { row -> AuditEntry? in
-            guard let id = UUID(uuidString: row.text(1)) else { return nil }
+            guard let id = UUID(exactText: row.text(1)) else { return nil }
             return AuditEntry(id: row.int(0), record: AuditRecord(
                 asset: id, actor: row.text(2), action: row.text(3),
                 at: EventTime(milliseconds: row.int(4)), before: row.optionalText(5),

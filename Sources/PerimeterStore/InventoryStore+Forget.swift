@@ -206,7 +206,7 @@ extension InventoryStore {
             let match = "community = ?1 AND entity = ?2 AND atom_type = ?3 AND atom_value = ?4"
             try database.statement("SELECT DISTINCT asset_uuid FROM attachments WHERE \(match)")
                 .forEachRow(values) { row in
-                    if let id = UUID(uuidString: row.text(0)) { holders.insert(id) }
+                    if let id = UUID(exactText: row.text(0)) { holders.insert(id) }
                 }
             // Counted here rather than left to the delete trigger, so that
             // the erasure's report counts every row it removed.
@@ -370,7 +370,7 @@ extension InventoryStore {
             "UPDATE assets SET updated_at = max(?2, updated_at + 1) WHERE uuid = ?1")
         for uuid in redactedAssets.sorted() {
             try touch.run([.text(uuid), .integer(now.milliseconds)])
-            if let id = UUID(uuidString: uuid), let asset = try asset(id: id, community: community) {
+            if let id = UUID(exactText: uuid), let asset = try asset(id: id, community: community) {
                 outcome.redactedAssets.append(asset)
             }
         }

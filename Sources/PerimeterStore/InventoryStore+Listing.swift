@@ -86,7 +86,7 @@ public struct AssetCursor: Sendable, Hashable {
     /// nothing for the others) and, by last seen, a seen key. One that
     /// cannot would page nowhere.
     public func fits(_ sort: AssetQuery.SortKey) -> Bool {
-        guard UUID(uuidString: uuid) != nil else { return false }
+        guard UUID(exactText: uuid) != nil else { return false }
         switch (sort, sortValue) {
         case (.name, .text), (.createdAt, .integer), (.criticality, .integer),
              (.criticality, .null): return true

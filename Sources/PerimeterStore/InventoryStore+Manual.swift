@@ -145,7 +145,7 @@ extension InventoryStore {
                               WHERE assets.uuid = attachments.asset_uuid AND assets.revoked = 1)
             LIMIT 1
             """).firstRow(Self.keyValues(key) + [.integer(confirmedOnly ? 1 : 0)]) {
-                UUID(uuidString: $0.text(0))
+                UUID(exactText: $0.text(0))
             } ?? nil
     }
 

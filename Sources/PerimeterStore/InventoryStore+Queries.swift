@@ -37,7 +37,7 @@ extension InventoryStore {
 
     /// One asset by uuid, or by its name when exactly one asset has it.
     public func asset(named reference: String, community: String) throws -> Asset {
-        if let id = UUID(uuidString: reference) {
+        if let id = UUID(exactText: reference) {
             if let asset = try database.statement("""
                 SELECT \(Self.assetColumns) FROM \(Self.assetTables) WHERE uuid = ?1 AND community = ?2
                 """)
@@ -168,7 +168,7 @@ extension InventoryStore {
             WHERE assets LIKE ?1 ORDER BY at
             """).rows([.text(pattern)]) { row -> AtomConflict? in
             guard let key = Self.atomKey(row, from: 0) else { return nil }
-            let assets = row.text(4).split(separator: ",").compactMap { UUID(uuidString: String($0)) }
+            let assets = row.text(4).split(separator: ",").compactMap { UUID(exactText: String($0)) }
             return AtomConflict(key: key, assets: assets, at: EventTime(milliseconds: row.int(5)),
                                 reason: row.text(6))
         }.compactMap { $0 }

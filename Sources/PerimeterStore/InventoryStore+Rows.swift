@@ -19,7 +19,7 @@ extension InventoryStore {
     static let assetTables = "assets JOIN asset_seen ON asset_seen.id = assets.seen_id"
 
     static func asset(from row: Row) throws -> Asset {
-        guard let id = UUID(uuidString: row.text(0)),
+        guard let id = UUID(exactText: row.text(0)),
               let category = AssetCategory(rawValue: row.text(4))
         else { throw StoreError(code: .invalid, message: "corrupt asset row '\(row.text(0))'") }
         let source: AssetSource
@@ -62,7 +62,7 @@ extension InventoryStore {
     /// Reads columns id, community, entity, atom_type, atom_value,
     /// asset_uuid, kind, valid_from, valid_to, last_seen, origin, sightings.
     static func attachment(from row: Row) -> Attachment? {
-        guard let key = atomKey(row, from: 1), let asset = UUID(uuidString: row.text(5)),
+        guard let key = atomKey(row, from: 1), let asset = UUID(exactText: row.text(5)),
               let kind = AttachmentKind(rawValue: row.text(6))
         else { return nil }
         return Attachment(

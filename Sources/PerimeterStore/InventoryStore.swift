@@ -165,7 +165,7 @@ public final class InventoryStore {
         }
         try database.statement("SELECT asset_uuid, atom_type, atom_value FROM rejected_atoms")
             .forEachRow { row in
-                guard let id = UUID(uuidString: row.text(0)),
+                guard let id = UUID(exactText: row.text(0)),
                       let type = AtomType(rawValue: row.text(1)) else { return }
                 inventory.load(rejected: RejectedAtom(
                     asset: id, atom: Atom(type: type, normalizedValue: row.text(2))))

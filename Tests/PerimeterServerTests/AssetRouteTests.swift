@@ -11,7 +11,7 @@ struct AssetRouteTests {
     static func enrichedCriticality(_ server: TestServer, host: String) async throws -> [Int] {
         let event = "{\"@timestamp\":\"2026-02-01T10:00:00Z\",\"host\":{\"name\":\"\(host)\"}}\n"
         let response = try await server.call("POST", "/v1/events?return=enriched",
-                                             as: "acme/ingest", body: Array(event.utf8))
+                                             as: "acme/admin", body: Array(event.utf8))
         #expect(response.status == 200)
         let events = try response.json()["events"] as? [[String: Any]] ?? []
         let any = (events.first?["sekoiaio"] as? [String: Any])?["any_asset"] as? [String: Any]
@@ -999,6 +999,32 @@ struct AssetRouteTests {
             .split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.contains("\"community\":\"globex\"") == true)
+        await server.stop()
+    }
+}
+
+/// A uuid followed by a NUL and more text is no uuid (Foundation's parser
+/// stopped at the NUL and named the asset before it).
+@Suite(.serialized)
+struct UUIDTextRouteTests {
+    @Test func aUUIDWithTextAfterANULNamesNoAsset() async throws {
+        let server = try await TestServer.start()
+        let uuid = try await server.createAsset(["name": "fs-1", "category": "host"],
+                                                as: "acme/analyst")
+        for target in ["/v1/assets/\(uuid)%00junk", "/v1/assets/\(uuid)%00junk/history"] {
+            let response = try await server.call("GET", target, as: "acme/reader")
+            #expect(response.status == 404, "\(target): \(response.status)")
+        }
+        let patched = try await server.call("PATCH", "/v1/assets/\(uuid)%00junk",
+                                            as: "acme/analyst", json: ["criticality": 90])
+        #expect(patched.status == 404)
+        let bulk = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "add_tags", "tags": ["x"], "ids": ["\(uuid)\u{0}x"]])
+        #expect(bulk.status == 422)
+        let audit = try await server.call("GET", "/v1/audit?asset=\(uuid)%00x", as: "acme/reader")
+        #expect(audit.status != 200)
+        let asset = try await server.call("GET", "/v1/assets/\(uuid)", as: "acme/reader")
+        #expect(try asset.json()["criticality"] is NSNull)
         await server.stop()
     }
 }

@@ -16,7 +16,7 @@ struct EventIntakeTests {
             {"@timestamp":"2026-05-01T10:00:02Z","host":{"name":"srv-1"}}
             """
         let response = try await server.call("POST", "/v1/events?return=enriched",
-                                             as: "acme/ingest", body: Array(body.utf8))
+                                             as: "acme/admin", body: Array(body.utf8))
         #expect(response.status == 200)
         let result = try response.json()
         #expect(result["received"] as? Int == 4)
@@ -38,6 +38,37 @@ struct EventIntakeTests {
         #expect(misspelt.status == 400)
         #expect((try misspelt.json()["error"] as? [String: Any])?["code"] as? String
                     == "malformed_query")
+        await server.stop()
+    }
+
+    /// README: an ingest token sends events and reads nothing else; the
+    /// enriched events name the assets they touch, their criticality and
+    /// tags, so asking for them is reading (403, and nothing ingested).
+    @Test func anIngestTokenCannotReadTheInventoryBackThroughEnrichedEvents() async throws {
+        let server = try await TestServer.start()
+        let uuid = try await server.createAsset(
+            ["name": "ceo-laptop", "category": "host", "criticality": 97,
+             "atoms": ["hostname": ["ceo-laptop"]]], as: "acme/analyst")
+        let event = #"{"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"probe-1"},"#
+            + #""related":{"hosts":["ceo-laptop"]}}"#
+        let refused = try await server.call("POST", "/v1/events?return=enriched",
+                                            as: "acme/ingest", body: Array(event.utf8))
+        #expect(refused.status == 403)
+        #expect(refused.text.contains("return=enriched"))
+        #expect(!refused.text.contains("ceo-laptop"))
+        func probeHosts() async throws -> Int? {
+            let list = try await server.call("GET", "/v1/assets?q=probe-1", as: "acme/reader")
+            return try list.json()["total"] as? Int
+        }
+        #expect(try await probeHosts() == 0, "the refused event was ingested")
+        #expect(!uuid.isEmpty)
+        // Without the parameter the same token sends the event.
+        let sent = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                         body: Array(event.utf8))
+        #expect(sent.status == 200)
+        #expect(try sent.json()["enriched"] as? Int == 1)
+        #expect(!sent.text.contains("ceo-laptop"))
+        #expect(try await probeHosts() == 1)
         await server.stop()
     }
 

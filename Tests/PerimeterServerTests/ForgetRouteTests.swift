@@ -15,7 +15,7 @@ struct ForgetRouteTests {
     /// The raw text of the enriched event `user` gives.
     static func enriched(_ server: TestServer, _ user: [String: String]) async throws -> String {
         let response = try await server.call("POST", "/v1/events?return=enriched",
-                                             as: "acme/ingest", body: event(user))
+                                             as: "acme/admin", body: event(user))
         #expect(response.status == 200, "intake: \(response.text)")
         return response.text
     }

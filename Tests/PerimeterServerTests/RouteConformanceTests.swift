@@ -88,7 +88,7 @@ struct RouteConformanceTests {
             "POST /v1/alerts/{id}/close": Sample(target: "/v1/alerts/\(acme.alert)/close",
                                                  token: admin, json: ["reason": "checked"]),
             "POST /v1/events": Sample(
-                target: "/v1/events?return=enriched", token: "\(community)/ingest",
+                target: "/v1/events?return=enriched", token: admin,
                 body: Array(event(host: "\(community)-event-host", address: "10.9.9.9").utf8),
                 headers: ["Content-Type": "application/x-ndjson"]),
             // A dry run: the samples after it still find acme's asset.
