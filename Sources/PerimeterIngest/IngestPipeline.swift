@@ -145,7 +145,14 @@ public final class IngestPipeline {
         guard let found = try LineReader.regularFile(atPath: path) else {
             return try ingest(LineReader(path: path), source: path, stream: "file:\(path)")
         }
-        let source = "\(found.identity.device):\(found.identity.inode)"
+        // Where a file was read to is kept per community and entity: the
+        // same file ingested for another one is another input, whose
+        // events one scope's progress must not skip. (The default scope
+        // keeps the key it always had, so stores resume as before.)
+        var source = "\(found.identity.device):\(found.identity.inode)"
+        if options.scope != ScopeKey(community: Scope.defaultCommunity) {
+            source += "@\(options.scope)"
+        }
         let head = FileHead(of: found.head)
         var start: IngestProgress?
         // The same file: not shrunk since, and starting as it did (a new

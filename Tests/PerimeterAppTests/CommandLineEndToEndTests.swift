@@ -1018,6 +1018,29 @@ struct CommandLineEndToEndTests {
         #expect(try cli.listAssets().assets.names == ["ws-0", "ws-1", "ws-2", "ws-3", "ws-4"])
     }
 
+    /// SPEC §1: one community's ingest decides nothing for another's. The
+    /// same file ingested for another community or entity is read whole
+    /// (its progress was kept per file, and the second run read nothing).
+    @Test func progressIsKeptPerCommunityAndEntity() throws {
+        guard let cli = try H.make("resume-scopes") else { return }
+        defer { cli.remove() }
+        let path = try cli.directory.write(
+            "shared.ndjson",
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"d-01","ip":"10.0.0.1"}}"# + "\n")
+        for (scope, expected) in [([String](), 1), (["--community", "acme"], 1),
+                                  (["--community", "globex"], 1),
+                                  (["--community", "acme", "--entity", "DMZ-1"], 1),
+                                  (["--community", "acme"], 0)] {
+            let run = try cli.run(["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z"]
+                                  + scope + [path])
+            #expect(run.standardError.hasPrefix("ingested \(expected) event"),
+                    "\(scope): \(run.standardError)")
+        }
+        for community in ["acme", "globex"] {
+            #expect(try cli.listAssets(["--community", community]).assets.names == ["d-01"])
+        }
+    }
+
     /// A file truncated and written again past its old size (copytruncate
     /// rotation; a new file on a deleted one's inode looks the same) starts
     /// otherwise than the file ingested before: it is read from its start,
