@@ -563,16 +563,62 @@ final class FileSink: EnrichedEventSink {
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         name = "'\(path)'"
         self.contents = contents
-        // A file that ends mid-line (a run killed while writing, or a file
-        // written by hand) would have the first line of this run glued on.
+        // A file that ends mid-line would have the first line of this run
+        // glued on. A run killed while writing leaves part of an event's
+        // line, of a batch the store had not committed: this run writes
+        // it again, so the part (an object begun, not ended) is cut off
+        // rather than kept as a line that is no JSON. Any other last line
+        // with no newline (a file written by hand) stays, ended.
         var stats = stat()
         if fstat(descriptor, &stats) == 0, stats.st_size > 0 {
             existingBytes = Int(stats.st_size)
             var last: UInt8 = 0
             if pread(descriptor, &last, 1, off_t(stats.st_size - 1)) == 1, last != 0x0A {
-                try write([0x0A])
+                let lineStart = Self.startOfLastLine(descriptor, size: Int(stats.st_size))
+                let tail = Self.read(descriptor, from: lineStart, to: Int(stats.st_size))
+                let isTornEvent = tail.map {
+                    $0.first == UInt8(ascii: "{")
+                        && !((try? JSONSerialization.jsonObject(with: Data($0))) is [String: Any])
+                } ?? false
+                if !isTornEvent {
+                    try write([0x0A])
+                } else if ftruncate(descriptor, off_t(lineStart)) == 0 {
+                    Terminal.warning("\(name) ended with \(Formatting.count(Int(stats.st_size) - lineStart, "byte")) "
+                                     + "of an unfinished line (a run stopped while writing it): cut "
+                                     + "off, as this run writes that event again")
+                    existingBytes = lineStart
+                } else {
+                    try write([0x0A])
+                }
             }
         }
+    }
+
+    /// Where the last line of the file begins: just after its last newline.
+    private static func startOfLastLine(_ descriptor: Int32, size: Int) -> Int {
+        var end = size
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while end > 0 {
+            let start = max(0, end - chunk.count)
+            let count = chunk.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress, end - start, off_t(start))
+            }
+            guard count == end - start else { return size }
+            if let newline = chunk[..<count].lastIndex(of: 0x0A) { return start + newline + 1 }
+            end = start
+        }
+        return 0
+    }
+
+    /// The bytes `start..<end` of the file; nil past 16 MiB (no event line
+    /// is longer) or when they cannot be read.
+    private static func read(_ descriptor: Int32, from start: Int, to end: Int) -> [UInt8]? {
+        guard end - start <= 16 << 20 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: end - start)
+        let count = bytes.withUnsafeMutableBytes {
+            pread(descriptor, $0.baseAddress, end - start, off_t(start))
+        }
+        return count == end - start ? bytes : nil
     }
 
     /// The size the file had when it was opened: what earlier runs wrote.

@@ -1154,6 +1154,21 @@ struct CommandLineEndToEndTests {
         #expect(written.hasPrefix("no newline at the end\n{"), "\(written)")
         #expect(other.standardError.contains("appended to '\(handEdited)', which already held "
                                              + "21 bytes"), "\(other.standardError)")
+
+        // An event's line cut short by a killed run is cut off: the run
+        // that resumes writes that event again, whole.
+        let torn = cli.directory.path("torn.ndjson")
+        try (first[0] + "\n" + String(first[0].prefix(40))).write(toFile: torn, atomically: true,
+                                                                  encoding: .utf8)
+        let resumed = try cli.binary.run(["ingest", "--db", cli.directory.path("third.db"),
+                                          "--output", torn, input], in: cli.directory.url)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let kept = try String(contentsOfFile: torn, encoding: .utf8).split(separator: "\n")
+        #expect(kept.count == 3, "\(kept)")
+        #expect(kept.allSatisfy { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any]
+        })
+        #expect(resumed.standardError.contains("of an unfinished line"), "\(resumed.standardError)")
     }
 
     /// A file the ingest writes that is one it reads, the store, or
