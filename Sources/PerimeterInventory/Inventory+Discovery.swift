@@ -174,12 +174,12 @@ extension Inventory {
         }
         if let fqdn = subject.fqdn {
             let found = identityHolders(of: fqdn, in: scope, at: time)
-                .filter { isCompatible($0, with: subject, agentKind: agentKind, at: time) }
+                .filter { isCompatible($0, with: subject, agentKind: agentKind, in: scope, at: time) }
             if found.count == 1 { return .existing(found[0]) }
         }
         guard let hostname = subject.hostname else { return .new }
         let compatible = identityHolders(of: hostname, in: scope, at: time)
-            .filter { isCompatible($0, with: subject, agentKind: agentKind, at: time) }
+            .filter { isCompatible($0, with: subject, agentKind: agentKind, in: scope, at: time) }
         if compatible.count <= 1 { return compatible.first.map { .existing($0) } ?? .new }
         for atom in subject.strongIdentifiers {
             let owners = identityHolders(of: atom, in: scope, at: time).filter(compatible.contains)
@@ -194,8 +194,12 @@ extension Inventory {
     /// machine runs several agents, an EDR's and a log shipper's, each with
     /// its id; two of one kind are two machines (clones that share a name
     /// and a machine id).
+    ///
+    /// An id that another machine holds tells nothing apart: it stays with
+    /// that machine (a conflict), so a host made for it would hold only
+    /// the name, and the same events seen again made one more such host.
     private func isCompatible(_ asset: AssetID, with subject: HostSubject, agentKind: String,
-                              at time: EventTime) -> Bool {
+                              in scope: ScopeKey, at time: EventTime) -> Bool {
         let fqdn = subject.fqdn
         guard fqdn != nil || !subject.hostIDs.isEmpty || !subject.agentIDs.isEmpty else {
             return true
@@ -224,8 +228,15 @@ extension Inventory {
                 break
             }
         }
-        return (!holds.fqdn || matches.fqdn) && (!holds.hostID || matches.hostID)
-            && (!holds.agentID || matches.agentID)
+        func heldElsewhere(_ ids: [Atom]) -> Bool {
+            ids.allSatisfy { id in
+                let owners = identityHolders(of: id, in: scope, at: time)
+                return !owners.isEmpty && !owners.contains(asset)
+            }
+        }
+        let hostIDsTell = !holds.hostID || matches.hostID || heldElsewhere(subject.hostIDs)
+        let agentIDsTell = !holds.agentID || matches.agentID || heldElsewhere(subject.agentIDs)
+        return (!holds.fqdn || matches.fqdn) && hostIDsTell && agentIDsTell
     }
 
     /// The property that lists a vendor's agent ids on a host (SPEC §3:

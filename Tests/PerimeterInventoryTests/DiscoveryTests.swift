@@ -48,6 +48,27 @@ import Testing
         #expect(inventory.drainChanges().conflicts.isEmpty)
     }
 
+    /// Seeing the same events again makes no asset (SPEC §2: one asset is
+    /// never split in two). A test endpoint reports another machine's host
+    /// id, then its own: the id it borrowed stays with its first holder
+    /// (a conflict), so it tells nothing apart when the name comes back
+    /// with it; it made a second `test_endpoint` holding the name alone.
+    @Test func eventsSeenAgainMakeNoHostForAnIdHeldElsewhere() {
+        let inventory = Inventory()
+        func day(_ hour: String) -> [EventObservation] {
+            [Fixture.host("FC-EXCHANGE-01", at: Fixture.clock("\(hour):00"), hostID: "h1"),
+             Fixture.host("TEST_ENDPOINT", at: Fixture.clock("\(hour):01"), hostID: "h1"),
+             Fixture.host("TEST_ENDPOINT", at: Fixture.clock("\(hour):02"), hostID: "h2")]
+        }
+        inventory.feed(day("10"))
+        #expect(inventory.assetCount == 2)
+        #expect(inventory.feed(day("11")).isEmpty)
+        #expect(inventory.feed(day("12") + day("13")).isEmpty)
+        #expect(inventory.assetCount == 2)
+        let hostID = Atom(type: .hostID, normalizedValue: "h1")
+        #expect(inventory.holderNames(hostID, at: Fixture.clock("13:30")) == ["FC-EXCHANGE-01"])
+    }
+
     /// SPEC §2: two different fqdns are two assets even when their first
     /// labels agree.
     @Test func differentFQDNsAreTwoAssets() {
