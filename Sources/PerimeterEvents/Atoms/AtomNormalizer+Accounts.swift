@@ -209,7 +209,10 @@ extension AtomNormalizer {
             }
             user = ASCII.trimmed(ASCII.slice(trimmed, userStart..<trimmed.count))
             domain = ASCII.trimmed(ASCII.slice(trimmed, 0..<slash))
-        } else if let at = ASCII.lastIndex(of: UInt8(ascii: "@"), in: trimmed), at != 0 {
+        } else if let at = ASCII.lastIndex(of: UInt8(ascii: "@"), in: trimmed) {
+            // `@corp` names no user of corp: a principal name with no
+            // local part is nobody's.
+            guard at != 0 else { return nil }
             // `bob@` (a form cut short) is bob: an empty domain is none.
             user = ASCII.slice(trimmed, 0..<at)
             domain = ASCII.slice(trimmed, at + 1..<trimmed.count)
@@ -303,7 +306,8 @@ extension AtomNormalizer {
             // Doubly escaped logs write `CORP\\user`: a run of backslashes is one.
             user = ASCII.trimmed(trimmed[trimmed.index(after: slash)...].drop { $0 == "\\" })
             domain = ASCII.trimmed(trimmed[..<slash])
-        } else if let at = trimmed.lastIndex(of: "@"), at != trimmed.startIndex {
+        } else if let at = trimmed.lastIndex(of: "@") {
+            guard at != trimmed.startIndex else { return nil }
             user = trimmed[..<at]
             domain = trimmed[trimmed.index(after: at)...]
         }

@@ -1,3 +1,4 @@
+import Foundation
 import PerimeterModel
 
 /// The normal forms of SPEC §2: one real-world identifier always gives the
@@ -17,10 +18,14 @@ public struct AtomNormalizer: Sendable {
     /// and accounts of unrelated machines together. `not found` and `no
     /// authentication required` are what Cisco's firewalls (FTD, Secure
     /// Firewall) write as the user of a connection they know no user of:
-    /// in the corpus both became accounts.
+    /// in the corpus both became accounts. `localhost6`, `ip6-localhost`
+    /// and `ip6-loopback` are IPv6's loopback names (Debian's /etc/hosts);
+    /// `undefined` is what JavaScript collectors write for a field they
+    /// lack. (`nil` and `nan` are not here: they are also people's names.)
     public static let standardPlaceholders: Set<String> = [
-        "", "-", "n/a", "null", "none", "unknown", "(null)",
-        "localhost", "localhost.localdomain", "hostname",
+        "", "-", "n/a", "null", "none", "unknown", "(null)", "undefined",
+        "localhost", "localhost.localdomain", "localhost6", "localhost6.localdomain6",
+        "ip6-localhost", "ip6-loopback", "hostname",
         "not found", "no authentication required",
     ]
 
@@ -50,7 +55,7 @@ public struct AtomNormalizer: Sendable {
     public func atom(_ value: String, as type: AtomType) -> Atom? {
         switch type {
         case .ipv4, .ipv6: address(value).flatMap { $0.type == type ? $0 : nil }
-        case .hostname: hostname(value)
+        case .hostname: hostname(Self.withoutRootDot(value))
         case .fqdn: fqdn(value)
         case .username: username(value)
         case .email: email(value)
@@ -60,6 +65,15 @@ public struct AtomNormalizer: Sendable {
         case .agentID: agentID(value)
         case .cidr: (try? CIDRRange(parsing: value))?.atom
         }
+    }
+
+    /// `ws-01.` is `ws-01`, as a hostname field reads it (the root's dot
+    /// ends a DNS name); a name with a dot inside stays as it is.
+    private static func withoutRootDot(_ value: String) -> String {
+        let trimmed = ASCII.trimmed(value)
+        guard trimmed.count > 1, trimmed.hasSuffix("."),
+              trimmed.dropLast().firstIndex(of: ".") == nil else { return value }
+        return String(trimmed.dropLast())
     }
 
     // MARK: - Placeholders
@@ -291,7 +305,8 @@ public struct AtomNormalizer: Sendable {
     // MARK: - Host names
 
     /// A hostname atom, lower case: only letters, digits, hyphens and
-    /// underscores, at least one letter, at most 63 bytes (one DNS label),
+    /// underscores (beyond ASCII too: `unicodeHostname`), at least one
+    /// letter, at most 63 bytes (one DNS label),
     /// no dot (dotted values are fqdns; see `AtomExtractor` for the
     /// FQDN-in-host.name rule). Placeholders such as `localhost` give nil,
     /// and so does a leading underscore: that is a DNS service label
@@ -304,8 +319,35 @@ public struct AtomNormalizer: Sendable {
 
     func hostname(utf8 value: UTF8Bytes) -> Atom? {
         let trimmed = ASCII.trimmed(value)
+        guard ASCII.isASCII(trimmed) else {
+            return unicodeHostname(String(decoding: trimmed, as: UTF8.self))
+        }
         guard Self.isHostnameLabel(trimmed), !isPlaceholder(utf8: trimmed) else { return nil }
         return Atom(type: .hostname, normalizedValue: ASCII.asciiLowercasedString(trimmed))
+    }
+
+    /// A machine name of letters beyond ASCII (`BÜCHER-PC`, `Éric-PC`, as
+    /// Windows allows): the same rule with Unicode letters and digits,
+    /// composed (NFC, so that both spellings of `ü` are one name) and
+    /// lower-cased. Shortcoming: its DNS spelling (`xn--bcher-pc-65a`)
+    /// is another atom; IDNA is not decoded.
+    private func unicodeHostname(_ value: String) -> Atom? {
+        let composed = value.precomposedStringWithCanonicalMapping
+        guard !composed.isEmpty, composed.utf8.count <= 63, composed.first != "_" else {
+            return nil
+        }
+        var hasLetter = false
+        for character in composed {
+            if character.isLetter {
+                hasLetter = true
+            } else if !(character.isNumber || character == "-" || character == "_") {
+                return nil
+            }
+        }
+        guard hasLetter else { return nil }
+        let lowered = composed.lowercased()
+        guard !isPlaceholder(lowered) else { return nil }
+        return Atom(type: .hostname, normalizedValue: lowered)
     }
 
     /// ASCII only, so a label passing it may be lower-cased as ASCII.

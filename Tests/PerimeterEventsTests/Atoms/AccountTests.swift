@@ -49,6 +49,8 @@ struct AccountTests {
         ("bob@", nil, "bob"),                                   // a form cut short
         ("bob6@corp.", nil, "corp\\bob6"),                      // the root's dot
         ("@", nil, nil),                                        // no letter, nobody
+        ("@corp", nil, nil),                                    // no local part, nobody
+        ("@Jürgen", nil, nil),
         ("SYSTEME", "DOMAIN", nil),                             // accents dropped
         ("Éric@", "CORP", "éric"),                              // an empty domain is none
         ("asr", "testsiem.onmicrosoft.com", "testsiem.onmicrosoft.com\\asr"),

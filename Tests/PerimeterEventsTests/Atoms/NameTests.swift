@@ -49,6 +49,19 @@ struct NameTests {
         ("unknown", nil),
         ("N/A", nil),
         (String(repeating: "a", count: 64), nil),
+        // Windows allows letters beyond ASCII: composed, lower-cased.
+        ("BÜCHER-PC", "bücher-pc"),
+        ("Bu\u{0308}cher-pc", "bücher-pc"),   // decomposed ü: the same name
+        ("Éric-PC", "éric-pc"),
+        ("straße-pc", "straße-pc"),
+        ("ПК-01", "пк-01"),
+        ("bücher pc", nil),
+        ("bücher.corp", nil),
+        ("_bücher", nil),
+        (String(repeating: "ü", count: 32), nil),  // 64 bytes: longer than a label
+        ("ip6-localhost", nil),
+        ("localhost6", nil),
+        ("undefined", nil),
     ]
 
     @Test(arguments: hostnameCases)
@@ -151,6 +164,14 @@ struct NameTests {
     @Test(arguments: placeholderCases)
     func placeholders(input: String, expected: Bool) {
         #expect(normalizer.isPlaceholder(input) == expected)
+    }
+
+    /// A name typed with the root's dot (`ws-01.`) is the hostname ingest
+    /// reads from a hostname field; a dotted name is no hostname.
+    @Test func aTypedHostnameLosesItsRootDot() {
+        #expect(normalizer.atom("WS-01.", as: .hostname)?.value == "ws-01")
+        #expect(normalizer.atom("ws-01.corp.", as: .hostname) == nil)
+        #expect(normalizer.atom(".", as: .hostname) == nil)
     }
 
     @Test func extraPlaceholdersAreConfigurable() {
