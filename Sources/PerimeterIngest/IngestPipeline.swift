@@ -71,6 +71,8 @@ public final class IngestPipeline {
     private let reader: EventReader
     private let rules: Set<DiscoveryRule>
     private var rejects: FileHandle?
+    /// Set when a malformed line could not be copied to `rejects`.
+    private var rejectsFailure: RejectsWriteError?
     private var output: EnrichedEventSink?
     private var outputBuffer: [UInt8] = []
     /// True while an in-memory body asks for its enriched events back.
@@ -308,17 +310,19 @@ public final class IngestPipeline {
                 : error.message
             onProblem(LineProblem(source: source, line: lineNumber, message: message,
                                   code: error.code.rawValue, byteOffset: error.byteOffset))
-            if let rejects, !mayBeUnfinished {
+            if let rejects, !mayBeUnfinished, rejectsFailure == nil {
                 do {
                     try rejects.write(contentsOf: Data(line) + [0x0A])
                 } catch {
-                    // The line is reported and counted all the same; the
-                    // copies stop (the Objective-C-style write trapped).
-                    self.rejects = nil
-                    onProblem(LineProblem(source: options.rejectsPath ?? "rejects", line: 0,
-                                          message: "cannot write the rejects file: "
-                                              + writeFailureReason(error)
-                                              + "; malformed lines are no longer copied there"))
+                    // The batch holding this line must not commit: its
+                    // progress would pass a line the rejects file lacks.
+                    // The run stops at the next commit, as a failing
+                    // output stops it.
+                    rejectsFailure = RejectsWriteError(
+                        message: "cannot write malformed lines to the rejects file '"
+                            + (options.rejectsPath ?? "rejects") + "': "
+                            + writeFailureReason(error) + " (the store keeps the batches "
+                            + "committed before; a re-run resumes after them)")
                 }
             }
             return
@@ -372,6 +376,7 @@ public final class IngestPipeline {
                         completion: @escaping ((any Error)?) -> Void = { _ in }) throws {
         try flushOutput()
         try output?.flush()
+        if let rejectsFailure { throw rejectsFailure }
         try rejects?.synchronize()
         guard let store else {
             inventory.discardChanges()
@@ -418,4 +423,10 @@ public final class IngestPipeline {
         }
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
+}
+
+/// The rejects file could not take a malformed line.
+public struct RejectsWriteError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

@@ -779,6 +779,29 @@ struct CommandLineEndToEndTests {
         #expect(written.split(separator: "\n").count == 2)
     }
 
+    /// README: malformed lines are copied to --rejects. A rejects file that
+    /// cannot take them stops the run before the batch commits, as a
+    /// failing --output does: its progress would pass a line kept nowhere.
+    @Test func aRejectsFileThatCannotBeWrittenStopsTheRun() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full"),
+              let cli = try H.make("rejects-full") else { return }
+        defer { cli.remove() }
+        let input = try cli.directory.write("events.ndjson", """
+            {"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01"}}
+            bad
+
+            """)
+        let arguments = ["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z", input]
+        let failed = try cli.run(arguments + ["--rejects", "/dev/full"])
+        #expect(failed.status == 1)
+        #expect(failed.standardError.contains("cannot write malformed lines to the rejects file "
+                                              + "'/dev/full'"), "\(failed.standardError)")
+        let rejects = cli.directory.path("rejects.ndjson")
+        let again = try cli.run(arguments + ["--rejects", rejects])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(try String(contentsOfFile: rejects, encoding: .utf8) == "bad\n")
+    }
+
     /// SPEC §5: the indexed view keeps only uuid, name and criticality_value.
     @Test(arguments: [
         ("indexed", ["criticality_value", "name", "uuid"]),
