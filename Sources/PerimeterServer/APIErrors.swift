@@ -107,6 +107,23 @@ struct CallerValues {
             + ["true", "false", "null", "none", "manual", "asc", "desc", "csv", "jsonl",
                "enriched"])
 
+    /// The names the API's bodies and queries use (every request body's
+    /// fields, every query parameter): words of ours, kept when a message
+    /// quotes them ("give either 'asset' or 'type' and 'value'") unless
+    /// the caller sent the same text as a value.
+    static let apiNames: Set<String> = {
+        var names: Set<String> = []
+        for schema in OpenAPIDocument.requestSchemas.values {
+            if let properties = schema["properties"] as? [String: Any] {
+                names.formUnion(properties.keys)
+            }
+        }
+        for key in OpenAPIDocument.queryParameters.keys {
+            names.insert(String(key.split(separator: " ").last ?? Substring(key)))
+        }
+        return names
+    }()
+
     /// Whether a name (a key, a parameter, a column) reads as one of the
     /// API's: letters, digits, `_`, `.` and `-`, 64 at most.
     static func looksLikeAName(_ name: String) -> Bool {
@@ -220,7 +237,8 @@ struct CallerValues {
     /// (`Redaction`: a value the server changed, such as an atom's normal
     /// form, is not among the caller's texts).
     func scrub(_ text: String, keeping names: Set<String> = []) -> String {
-        Redaction.redactQuoted(withoutValues(text), keeping: names.union(Self.vocabulary))
+        Redaction.redactQuoted(withoutValues(text),
+                               keeping: names.union(Self.vocabulary).union(Self.apiNames))
     }
 
     /// Errors that quote nothing the caller sent, only the server's own
@@ -281,7 +299,9 @@ enum Redaction {
                 output.append("'")
                 span = ""
             } else if let text = span, character == "'" && !isWordCharacter(index + 1) {
-                output.append(keepsQuote || names.contains(text) ? text + "'" : "…'")
+                // One sign ('-', '.') is a character a rule allows, no value.
+                let isOneSign = text.count == 1 && !text.first!.isLetter && !text.first!.isNumber
+                output.append(keepsQuote || isOneSign || names.contains(text) ? text + "'" : "…'")
                 span = nil
             } else if span != nil {
                 span?.append(character)
@@ -321,6 +341,18 @@ enum JSONFields {
             throw APIErrors.invalidField(key, "must be a list of text")
         }
         return list.compactMap { $0 as? String }
+    }
+
+    /// The property type a JSON value has: a property sent as JSON must be
+    /// of its definition's type (`5` is no text, `"12"` no number, `"yes"`
+    /// no boolean), where a CSV cell is text read as the type asks.
+    static func propertyType(ofJSON value: Any) -> PropertyType? {
+        switch value {
+        case is String: return .string
+        case let number as NSNumber: return isBoolean(number) ? .boolean : .number
+        case is [Any]: return .list
+        default: return nil
+        }
     }
 
     /// A property value sent as JSON in the text form the import checks,

@@ -95,8 +95,16 @@ extension APIHandlers {
         return try await assetResponse(ids[0], community: context.community, status: 201)
     }
 
+    /// A row's problem as a JSON body's: an import's columns
+    /// (`property.owner`, `atom.ipv4`) are the body's `properties.owner`
+    /// and `atoms.ipv4`.
     static func fieldError(_ problem: RowProblem) -> HTTPError {
-        APIErrors.invalidField(problem.column ?? "body", problem.message)
+        var field = problem.column ?? "body"
+        for (column, key) in [("property.", "properties."), ("atom.", "atoms.")]
+        where field.hasPrefix(column) {
+            field = key + field.dropFirst(column.count)
+        }
+        return APIErrors.invalidField(field, problem.message)
     }
 
     func updateAsset(_ context: APIContext) async throws -> HTTPResponse {
@@ -167,7 +175,11 @@ extension APIHandlers {
         do {
             atom = try await reader.atom(type, value, category: asset.category,
                                          community: context.community)
-        } catch let problem as RowProblem {
+        } catch var problem as RowProblem {
+            // The body's fields, not an import's `atom.TYPE` column: the
+            // type when it is none or not the asset's kind, else the value.
+            let typeIsKnown = (try? AtomType(parsing: type)).map { $0.category == asset.category }
+            problem.column = typeIsKnown == true ? "value" : "type"
             throw Self.fieldError(problem)
         }
         try await service.curate(id, community: context.community, atom: atom,

@@ -16,6 +16,9 @@ public struct AssetRow: Sendable {
     public var entity: String?
     public var atoms: [(String, String)] = []
     public var properties: [(String, String)] = []
+    /// The JSON type of each property a JSON row gives (none for CSV):
+    /// it must be the definition's.
+    public var propertyJSONTypes: [String: PropertyType] = [:]
     /// Properties the row gives empty (a CSV cell) or null (JSON): an
     /// update removes them; a new asset has none to remove.
     public var clearedProperties: [String] = []
@@ -217,7 +220,8 @@ public struct AssetDraftBuilder: Sendable {
         }
         var properties: [String: PropertyValue] = [:]
         for (key, value) in row.properties {
-            properties[key] = try property(key, value, category: category)
+            properties[key] = try property(key, value, category: category,
+                                           jsonType: row.propertyJSONTypes[key])
         }
         var atoms: [Atom] = []
         for (typeName, value) in row.atoms {
@@ -235,7 +239,8 @@ public struct AssetDraftBuilder: Sendable {
     /// text (the unit separator, which no item may hold).
     static let listSeparator: Character = "\u{1F}"
 
-    public func property(_ name: String, _ value: String, category: AssetCategory) throws -> PropertyValue {
+    public func property(_ name: String, _ value: String, category: AssetCategory,
+                         jsonType: PropertyType? = nil) throws -> PropertyValue {
         let column = "property.\(name)"
         guard PropertyDefinition.isValidName(name) else {
             throw RowProblem(column: column, message: "property name '\(name)' is not lower snake case (e.g. os_version)")
@@ -247,7 +252,31 @@ public struct AssetDraftBuilder: Sendable {
             message += " (define custom properties first)"
             throw RowProblem(column: column, message: message)
         }
+        if let jsonType, jsonType != definition.type {
+            throw RowProblem(column: column, message: "property '\(name)' is "
+                             + Self.kind(of: definition.type) + ", not "
+                             + Self.kind(of: jsonType) + " (send a JSON "
+                             + Self.jsonSpelling(of: definition.type) + ")")
+        }
         return try Self.value(value, as: definition.type, name: name)
+    }
+
+    private static func kind(of type: PropertyType) -> String {
+        switch type {
+        case .string: "text"
+        case .number: "a number"
+        case .boolean: "true or false"
+        case .list: "a list"
+        }
+    }
+
+    private static func jsonSpelling(of type: PropertyType) -> String {
+        switch type {
+        case .string: "string"
+        case .number: "number"
+        case .boolean: "true or false"
+        case .list: "list of strings"
+        }
     }
 
     /// A property's text as a value of `type`, as an import reads it.

@@ -18,6 +18,8 @@ struct AssetPatch: Sendable {
     /// Properties to set (as text, checked against their definition), or
     /// to remove (nil).
     var properties: [(String, String?)] = []
+    /// Each property's JSON type, which must be its definition's.
+    var propertyJSONTypes: [String: PropertyType] = [:]
 
     static let fields: Set<String> = [
         "name", "subcategory", "criticality", "tags", "add_tags", "remove_tags", "reviewed",
@@ -96,6 +98,7 @@ struct AssetPatch: Sendable {
                         "a property is text, a number, true or false, a list of text, or null")
                 }
                 properties.append((key, text))
+                propertyJSONTypes[key] = JSONFields.propertyType(ofJSON: item)
             }
         }
     }
@@ -147,7 +150,8 @@ struct AssetPatch: Sendable {
                 continue
             }
             do {
-                asset.properties[name] = try builder.property(name, text, category: asset.category)
+                asset.properties[name] = try builder.property(name, text, category: asset.category,
+                                                              jsonType: propertyJSONTypes[name])
             } catch let problem as RowProblem {
                 throw APIErrors.invalidField("properties.\(name)", problem.message)
             }

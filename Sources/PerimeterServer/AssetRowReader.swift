@@ -349,6 +349,7 @@ public enum AssetRowReader {
                         message: "a property is text, a number, true or false, or a list of text"))
                 }
                 row.properties.append((name, text))
+                row.propertyJSONTypes[name] = JSONFields.propertyType(ofJSON: value)
             }
         }
         return .success(row)

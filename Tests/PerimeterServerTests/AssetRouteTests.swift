@@ -431,6 +431,11 @@ struct AssetRouteTests {
             (["reviewed": "yes"], "reviewed"),
             (["properties": ["owner": ["x": 1]]], "properties.owner"),
             (["properties": ["owner": [["a"]]]], "properties.owner"),
+            // A property sent as JSON is of its definition's type.
+            (["properties": ["owner": 5]], "properties.owner"),
+            (["properties": ["owner": true]], "properties.owner"),
+            (["properties": ["owner": ["a"]]], "properties.owner"),
+            (["properties": ["edr_agent_id": "abc"]], "properties.edr_agent_id"),
         ]
         for (fields, field) in cases {
             var body: [String: Any] = ["name": "typed", "category": "host"]
@@ -446,7 +451,8 @@ struct AssetRouteTests {
         let asset = try await server.createAsset(["name": "lan-9", "category": "network"],
                                                  as: "acme/analyst")
         for properties in [["owner": ["x": 1]], ["owner": [1, 2]], ["vlan": "NaN"],
-                           ["vlan": "1e999"]] as [[String: Any]] {
+                           ["vlan": "1e999"], ["vlan": "12"], ["owner": 5], ["owner": false],
+                           ["vlan": true]] as [[String: Any]] {
             let answer = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
                                                json: ["properties": properties])
             #expect(answer.status == 422, "\(properties)")

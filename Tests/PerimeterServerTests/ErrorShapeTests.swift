@@ -32,7 +32,7 @@ struct ErrorShapeTests {
         Case(method: "POST", target: "/v1/assets",
              body: "{\"name\": \"x\", \"category\": \"host\", "
                 + "\"atoms\": {\"name\": [\"SECRET-12\"]}}",
-             status: 422, code: "invalid_field", field: "atom.name"),
+             status: 422, code: "invalid_field", field: "atoms.name"),
         Case(method: "POST", target: "/v1/tokens",
              body: "{\"name\": \"t\", \"role\": \"reader\", \"r\\u006fle\": \"admin\"}",
              status: 400, code: "malformed_body"),
@@ -41,7 +41,7 @@ struct ErrorShapeTests {
              code: "invalid_field", field: "category"),
         Case(method: "POST", target: "/v1/assets",
              body: "{\"name\": \"x\", \"category\": \"host\", \"atoms\": {\"ipv4\": [\"SECRET-4\"]}}",
-             status: 422, code: "invalid_field", field: "atom.ipv4"),
+             status: 422, code: "invalid_field", field: "atoms.ipv4"),
         Case(method: "POST", target: "/v1/assets",
              body: "{\"name\": \"x\", \"category\": \"host\", \"criticality\": 101}", status: 422,
              code: "invalid_field", field: "criticality"),
@@ -87,6 +87,34 @@ struct ErrorShapeTests {
             #expect((error["details"] as? [String: Any])?["field"] as? String == field)
         }
         #expect(!response.text.contains("SECRET"), "\(item) echoes a value: \(response.text)")
+    }
+
+    /// The API's own words stay in messages (only the caller's values go):
+    /// the fields a route reads, and the signs a name may hold.
+    @Test func messagesKeepTheAPIsOwnWords() async throws {
+        let server = try await Self.shared()
+        let forget = try await server.call("POST", "/v1/forget", as: "acme/admin", json: [:])
+        #expect(forget.status == 422)
+        #expect(forget.text.contains("'asset'"), "\(forget.text)")
+        let entity = try await server.call("POST", "/v1/events?entity=a%20b%20SECRET",
+                                           as: "acme/ingest", body: Array("{}".utf8))
+        #expect(entity.status == 400)
+        #expect(entity.text.contains("'-'"), "\(entity.text)")
+        #expect(!entity.text.contains("SECRET"))
+        let created = try await server.call("POST", "/v1/assets", as: "acme/admin",
+                                            json: ["name": "curated", "category": "host"])
+        let uuid = try #require(try created.json()["uuid"] as? String)
+        for (body, field) in [(["type": "planet", "value": "SECRET-20"], "type"),
+                              (["type": "email", "value": "x@example.org"], "type"),
+                              (["type": "ipv4", "value": "SECRET-21"], "value")] {
+            let answer = try await server.call("POST", "/v1/assets/\(uuid)/atoms/confirm",
+                                               as: "acme/admin", json: body)
+            #expect(answer.status == 422, "\(body): \(answer.text)")
+            let error = try answer.json()["error"] as? [String: Any]
+            #expect((error?["details"] as? [String: Any])?["field"] as? String == field,
+                    "\(body): \(answer.text)")
+            #expect(!answer.text.contains("SECRET"))
+        }
     }
 
     @Test func oversizedBodiesAndSlowClientsAreRefused() async throws {
