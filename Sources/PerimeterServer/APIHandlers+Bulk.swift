@@ -243,6 +243,7 @@ extension APIHandlers {
         var json = "{\"received\":\(outcome.received),\"malformed\":\(outcome.malformed),"
             + "\"enriched\":\(outcome.enriched),\"discovered\":\(outcome.created),"
             + "\"late\":\(outcome.late),\"future\":\(outcome.future),"
+            + "\"without_timestamp\":\(outcome.withoutTimestamp),"
             + "\"matches\":\(outcome.matches),\"alerts_opened\":\(outcome.alertsOpened),"
             + "\"regex_limit_exceeded\":\(outcome.regexLimitExceeded),"
             + "\"problems\":["

@@ -20,6 +20,9 @@ struct IntakeOutcome: Sendable {
     var created = 0
     var late = 0
     var future = 0
+    /// Events with no usable @timestamp, which took their arrival time
+    /// (SPEC §2: counted as such).
+    var withoutTimestamp = 0
     /// Sigma rule matches, and the alerts they opened (joined ones aside).
     var matches = 0
     var alertsOpened = 0
@@ -37,6 +40,7 @@ struct IntakeOutcome: Sendable {
         created += other.created
         late += other.late
         future += other.future
+        withoutTimestamp += other.withoutTimestamp
         matches += other.matches
         alertsOpened += other.alertsOpened
         regexLimitExceeded += other.regexLimitExceeded
@@ -122,6 +126,7 @@ extension InventoryService {
         outcome.created = after.created.values.reduce(0, +) - before.created.values.reduce(0, +)
         outcome.late = after.late - before.late
         outcome.future = after.future - before.future
+        outcome.withoutTimestamp = after.withoutTimestamp - before.withoutTimestamp
         if let detectionBefore, let detectionAfter = intake.detection?.evaluatedSummary {
             outcome.matches = detectionAfter.matches - detectionBefore.matches
             outcome.regexLimitExceeded = detectionAfter.regexLimitExceeded

@@ -108,6 +108,7 @@ enum OpenAPIDocument {
         "IntakeResult": object(["received": "integer", "malformed": "integer",
                                 "enriched": "integer", "discovered": "integer",
                                 "late": "integer", "future": "integer",
+                                "without_timestamp": "integer",
                                 "matches": "integer", "alerts_opened": "integer",
                                 "regex_limit_exceeded": "integer",
                                 "problems": "[object]"], optional: ["events": "[object]"]),

@@ -38,6 +38,14 @@ struct EventIntakeTests {
         #expect(misspelt.status == 400)
         #expect((try misspelt.json()["error"] as? [String: Any])?["code"] as? String
                     == "malformed_query")
+        #expect(result["without_timestamp"] as? Int == 0)
+        // SPEC §2: an event without a usable @timestamp takes its arrival
+        // time and is counted as such.
+        let untimed = #"{"@timestamp":"garbage","host":{"name":"srv-2"}}"# + "\n"
+            + #"{"host":{"name":"srv-3"}}"# + "\n"
+        let counted = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                            body: Array(untimed.utf8))
+        #expect(try counted.json()["without_timestamp"] as? Int == 2, "\(counted.text)")
         await server.stop()
     }
 
