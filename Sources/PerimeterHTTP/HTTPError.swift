@@ -72,7 +72,8 @@ extension HTTPError {
     public static func methodNotAllowed(_ method: HTTPMethod, allowed: [HTTPMethod],
                                         route: String) -> HTTPError {
         let names = allowed.sorted().map(\.rawValue)
-        let shown = HTTPMethod.known.contains(method) ? method.rawValue : "OTHER"
+        // A token of the client's own is not echoed (it read "OTHER").
+        let shown = HTTPMethod.known.contains(method) ? method.rawValue : "the request's method"
         return HTTPError(
             status: 405, code: .methodNotAllowed,
             message: "method not allowed: \(shown) is not one of "

@@ -13,11 +13,13 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, Comparable,
     public static let patch: HTTPMethod = "PATCH"
     public static let delete: HTTPMethod = "DELETE"
     public static let options: HTTPMethod = "OPTIONS"
+    public static let trace: HTTPMethod = "TRACE"
+    public static let connect: HTTPMethod = "CONNECT"
 
     /// The methods this server knows; access logs write any other token as
     /// `OTHER` so that a client cannot put arbitrary text into the log.
     public static let known: Set<HTTPMethod> = [.get, .head, .post, .put, .patch,
-                                                .delete, .options]
+                                                .delete, .options, .trace, .connect]
 
     public var description: String { rawValue }
 

@@ -27,9 +27,12 @@ import PerimeterHTTP
     @Test func methodNotAllowedHidesUnknownMethodTokens() {
         let error = HTTPError.methodNotAllowed("EVIL<script>", allowed: [.post, .get],
                                                route: "/v1/x")
-        #expect(error.message == "method not allowed: OTHER is not one of GET, POST "
-                + "(for route /v1/x)")
+        #expect(error.message == "method not allowed: the request's method is not one of "
+                + "GET, POST (for route /v1/x)")
         #expect(error.response.headers["Allow"] == "GET, POST")
+        // A standard method is named.
+        #expect(HTTPError.methodNotAllowed("TRACE", allowed: [.get], route: "/v1/x").message
+                == "method not allowed: TRACE is not one of GET (for route /v1/x)")
     }
 
     @Test(arguments: [
