@@ -88,11 +88,22 @@ struct APIHandlers: Sendable {
                 throw APIErrors.invalidQuery(item.name, "is given twice; it takes one value")
             }
         }
+        // A body sent to a route that reads none (a revoke's "reason") would
+        // be dropped without a word; an empty object says nothing, and passes.
+        if route.body == nil, !Self.saysNothing(request.body) {
+            throw APIErrors.invalidField("body", "this route reads no body; send none")
+        }
         do {
             return try await route.action(self, context)
         } catch let error as StoreError {
             throw APIErrors.from(error)
         }
+    }
+
+    /// Whether a body is empty, blank, or an empty JSON object.
+    static func saysNothing(_ body: [UInt8]) -> Bool {
+        let meaningful = body.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        return meaningful.isEmpty || meaningful == Array("{}".utf8)
     }
 
     // MARK: - Authentication

@@ -66,6 +66,13 @@ struct ErrorShapeTests {
              code: "malformed_query"),
         Case(method: "GET", target: "/v1/assets?criticality=68-1000", body: nil, status: 400,
              code: "malformed_query"),
+        // A body on a route that reads none is refused, not dropped.
+        Case(method: "POST",
+             target: "/v1/assets/00000000-0000-4000-8000-000000000001/revoke",
+             body: "{\"reason\": \"SECRET-30\"}", status: 422, code: "invalid_field",
+             field: "body"),
+        Case(method: "GET", target: "/v1/assets", body: "SECRET-31{", status: 422,
+             code: "invalid_field", field: "body"),
         // One value given twice: the first or the last? (Routes differed.)
         Case(method: "GET", target: "/v1/jobs?limit=1&limit=3", body: nil, status: 400,
              code: "malformed_query"),
