@@ -66,6 +66,11 @@ struct ErrorShapeTests {
              code: "malformed_query"),
         Case(method: "GET", target: "/v1/assets?criticality=68-1000", body: nil, status: 400,
              code: "malformed_query"),
+        // A bulk job's filter is a body's field, refused as one.
+        Case(method: "POST", target: "/v1/bulk",
+             body: "{\"filter\": {\"criticality\": \"999\"}, \"action\": \"add_tags\", "
+                + "\"tags\": [\"x\"]}",
+             status: 422, code: "invalid_field", field: "filter.criticality"),
         // A body on a route that reads none is refused, not dropped.
         Case(method: "POST",
              target: "/v1/assets/00000000-0000-4000-8000-000000000001/revoke",
