@@ -36,12 +36,17 @@ extension APIHandlers {
             throw APIErrors.invalidQuery("rule", "needs a rule id")
         }
         let limit = try Self.limit(query["limit"])
+        let since = try Self.time(query["since"], parameter: "since")
+        let until = try Self.time(query["until"], parameter: "until")
+        // As an urgency range the wrong way round is: an empty answer would
+        // read as "no alerts".
+        if let since, let until, since > until {
+            throw APIErrors.invalidQuery("until", "is before since")
+        }
         let alerts = try await reader.alerts(matching: AlertQuery(
             community: context.community, ruleID: query["rule"],
             assets: query["asset"].map { [$0] } ?? [],
-            urgency: urgency,
-            since: try Self.time(query["since"], parameter: "since"),
-            until: try Self.time(query["until"], parameter: "until"), status: status,
+            urgency: urgency, since: since, until: until, status: status,
             after: cursor, limit: limit))
         // A full page may have a next one, which starts after its last alert.
         let next = alerts.count == limit ? alerts.last.map { AlertCursor(after: $0) } : nil

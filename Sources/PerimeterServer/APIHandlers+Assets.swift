@@ -21,7 +21,9 @@ extension APIHandlers {
             }
             cursor = parsed
         }
-        let counting = lists["count"]?.last != "false"
+        // Read as every flag of the list is (`include_revoked`): `maybe` is
+        // refused, `no` and `0` mean false (they counted).
+        let counting = try AssetFilter.flag(lists["count"]?.last, named: "count") ?? true
         let listing = try await reader.list(query, after: cursor, limit: limit,
                                             counting: counting)
         var object: [String: Any] = [

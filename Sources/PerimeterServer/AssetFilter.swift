@@ -11,18 +11,21 @@ enum AssetFilter {
     ]
 
     /// The query for `community`: always the token's, never a parameter.
+    /// A true-or-false query parameter (nil when not given).
+    static func flag(_ text: String?, named name: String) throws -> Bool? {
+        guard let text else { return nil }
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw APIErrors.invalidQuery(name, "must be true or false")
+        }
+    }
+
     static func query(_ values: [String: [String]], community: String,
                       bounds: CriticalityBounds = .standard) throws -> AssetQuery {
         var query = AssetQuery(community: community)
         func single(_ name: String) -> String? { values[name]?.last }
-        func flag(_ name: String) throws -> Bool? {
-            guard let text = single(name) else { return nil }
-            switch text.lowercased() {
-            case "true", "1", "yes": return true
-            case "false", "0", "no": return false
-            default: throw APIErrors.invalidQuery(name, "must be true or false")
-            }
-        }
+        func flag(_ name: String) throws -> Bool? { try Self.flag(single(name), named: name) }
         for text in (values["category"] ?? []).flatMap({ $0.split(separator: ",") }) {
             guard let category = AssetCategory(rawValue: String(text).lowercased()) else {
                 throw APIErrors.invalidQuery("category", "must be account, host or network")

@@ -71,6 +71,13 @@ struct ErrorShapeTests {
              body: "{\"filter\": {\"criticality\": \"999\"}, \"action\": \"add_tags\", "
                 + "\"tags\": [\"x\"]}",
              status: 422, code: "invalid_field", field: "filter.criticality"),
+        // Flags are read one way on every route; a range the wrong way round
+        // is refused rather than answered empty.
+        Case(method: "GET", target: "/v1/assets?count=maybe", body: nil, status: 400,
+             code: "malformed_query"),
+        Case(method: "GET",
+             target: "/v1/alerts?since=2027-01-01T00:00:00Z&until=2020-01-01T00:00:00Z",
+             body: nil, status: 400, code: "malformed_query"),
         // A body on a route that reads none is refused, not dropped.
         Case(method: "POST",
              target: "/v1/assets/00000000-0000-4000-8000-000000000001/revoke",
