@@ -86,7 +86,9 @@ enum EditCommands {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: patch), as: UTF8.self)
         let editor = try editor(arguments)
         let reference = arguments.positionals[0]
-        let asset = try wait { try await editor.update(reference, patchJSON: json) }
+        let asset = try wait {
+            try await editor.update(reference, patchJSON: json, propertiesAreText: true)
+        }
         print(asset.id.lowercasedText)
         return 0
     }

@@ -65,9 +65,18 @@ public struct PropertyDefinition: Sendable, Hashable, Codable {
         .init(name: "owner", type: .string, category: .network, isDefault: true),
     ]
 
-    /// Whether a name is lower snake case: `[a-z][a-z0-9_]*`.
+    /// The longest property name: a column heading people read.
+    public static let maximumNameLength = 64
+
+    /// What a property name must be, for messages.
+    public static let nameRule = "lower snake case (e.g. cost_center), "
+        + "\(maximumNameLength) characters at most"
+
+    /// Whether a name is lower snake case, `[a-z][a-z0-9_]*`, and no longer
+    /// than `maximumNameLength` (a name of 100,000 characters was taken).
     public static func isValidName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first)
+        guard name.utf8.count <= maximumNameLength, let first = name.utf8.first,
+              (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first)
         else { return false }
         return name.utf8.allSatisfy {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)

@@ -151,7 +151,10 @@ extension APIHandlers {
         let object = try JSONFields.object(context.request.body,
                                            fields: ["name", "type", "category"])
         guard let name = object["name"] as? String else {
-            throw APIErrors.invalidField("name", "is required (lower snake case)")
+            throw APIErrors.invalidField("name", "is required (\(PropertyDefinition.nameRule))")
+        }
+        guard PropertyDefinition.isValidName(name) else {
+            throw APIErrors.invalidField("name", "must be \(PropertyDefinition.nameRule)")
         }
         guard let typeName = object["type"] as? String,
               let type = PropertyType(rawValue: typeName) else {
@@ -181,6 +184,9 @@ extension APIHandlers {
         let object = try JSONFields.object(context.request.body, fields: ["name"])
         guard let newName = object["name"] as? String else {
             throw APIErrors.invalidField("name", "is required (the new name)")
+        }
+        guard PropertyDefinition.isValidName(newName) else {
+            throw APIErrors.invalidField("name", "must be \(PropertyDefinition.nameRule)")
         }
         try await service.renameProperty(name, to: newName, category: category,
                                          community: context.community, actor: context.actor)

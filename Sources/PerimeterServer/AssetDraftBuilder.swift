@@ -243,7 +243,7 @@ public struct AssetDraftBuilder: Sendable {
                          jsonType: PropertyType? = nil) throws -> PropertyValue {
         let column = "property.\(name)"
         guard PropertyDefinition.isValidName(name) else {
-            throw RowProblem(column: column, message: "property name '\(name)' is not lower snake case (e.g. os_version)")
+            throw RowProblem(column: column, message: "property name '\(name)' is not \(PropertyDefinition.nameRule)")
         }
         let known = definitions.filter { $0.category == category }
         guard let definition = known.first(where: { $0.name == name }) else {

@@ -58,12 +58,17 @@ public final class InventoryEditor: Sendable {
     }
 
     /// Applies a partial update given as the API's PATCH JSON object text.
-    public func update(_ reference: String, patchJSON: String) async throws -> Asset {
+    /// `propertiesAreText`: the property values are text typed on a
+    /// command line, read as the definition's type asks (as a CSV cell
+    /// is), where the API's JSON values must be of that type.
+    public func update(_ reference: String, patchJSON: String,
+                       propertiesAreText: Bool = false) async throws -> Asset {
         try await run {
             guard let object = JSONFields.parse(patchJSON) else {
                 throw APIErrors.malformedJSON("it is not a JSON object")
             }
-            let patch = try AssetPatch(json: object)
+            var patch = try AssetPatch(json: object)
+            if propertiesAreText { patch.propertyJSONTypes = [:] }
             let id = try await service.resolve(reference, community: community)
             return try await service.update(id, community: community, patch: patch, actor: actor)
         }

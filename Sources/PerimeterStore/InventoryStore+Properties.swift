@@ -20,7 +20,7 @@ extension InventoryStore {
     public func define(_ definition: PropertyDefinition, community: String) throws {
         guard PropertyDefinition.isValidName(definition.name) else {
             throw StoreError(code: .invalid, message:
-                "property name '\(definition.name)' is not lower snake case (e.g. cost_center)")
+                "a property name is \(PropertyDefinition.nameRule)")
         }
         let existing = try propertyDefinitions(community: community)
         if existing.contains(where: { $0.name == definition.name && $0.category == definition.category }) {

@@ -9,7 +9,7 @@ extension InventoryStore {
                                community: String) throws {
         guard PropertyDefinition.isValidName(newName) else {
             throw StoreError(code: .invalid, message:
-                "property name '\(newName)' is not lower snake case (e.g. cost_center)")
+                "a property name is \(PropertyDefinition.nameRule)")
         }
         let existing = try propertyDefinitions(community: community)
             .filter { $0.category == category }
@@ -18,7 +18,7 @@ extension InventoryStore {
                              message: "no \(category.rawValue) property '\(name)'")
         }
         guard !definition.isDefault else {
-            throw StoreError(code: .invalid, message:
+            throw StoreError(code: .conflict, message:
                 "\(category.rawValue) property '\(name)' is a default one; only custom "
                     + "properties can be renamed or removed")
         }
@@ -43,7 +43,7 @@ extension InventoryStore {
                              message: "no \(category.rawValue) property '\(name)'")
         }
         guard !definition.isDefault else {
-            throw StoreError(code: .invalid, message:
+            throw StoreError(code: .conflict, message:
                 "\(category.rawValue) property '\(name)' is a default one; only custom "
                     + "properties can be renamed or removed")
         }

@@ -78,6 +78,17 @@ struct ErrorShapeTests {
         Case(method: "GET",
              target: "/v1/alerts?since=2027-01-01T00:00:00Z&until=2020-01-01T00:00:00Z",
              body: nil, status: 400, code: "malformed_query"),
+        // A property's name is bounded and its refusal names the field; a
+        // default property cannot go (a conflict with what it is).
+        Case(method: "POST", target: "/v1/properties",
+             body: "{\"name\": \"\(String(repeating: "p", count: 65))\", \"type\": \"string\", "
+                + "\"category\": \"host\"}",
+             status: 422, code: "invalid_field", field: "name"),
+        Case(method: "POST", target: "/v1/properties",
+             body: "{\"name\": \"Bad Name\", \"type\": \"string\", \"category\": \"host\"}",
+             status: 422, code: "invalid_field", field: "name"),
+        Case(method: "DELETE", target: "/v1/properties/host/owner", body: nil, status: 409,
+             code: "conflict"),
         // A body on a route that reads none is refused, not dropped.
         Case(method: "POST",
              target: "/v1/assets/00000000-0000-4000-8000-000000000001/revoke",
