@@ -60,7 +60,8 @@ let package = Package(
         .target(name: "PerimeterServer",
                 dependencies: ["PerimeterHTTP", "PerimeterCrypto", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection",
-                               "PerimeterEvents", "PerimeterIngest", "PerimeterInput"]),
+                               "PerimeterEvents", "PerimeterIngest", "PerimeterInput",
+                               "PerimeterJSON"]),
 
         .target(name: "PerimeterIngest",
                 dependencies: ["PerimeterModel", "PerimeterJSON", "PerimeterInput",

@@ -1,6 +1,7 @@
 import Foundation
 import PerimeterHTTP
 import PerimeterInventory
+import PerimeterJSON
 import PerimeterModel
 import PerimeterStore
 
@@ -386,9 +387,10 @@ enum JSONFields {
         guard !body.isEmpty else { throw APIErrors.malformedJSON("the body is empty") }
         let parsed: Any
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body))
+            // Fragments too: `null` and `"text"` are JSON, only not objects.
+            parsed = try JSONSerialization.jsonObject(with: Data(body), options: .fragmentsAllowed)
         } catch {
-            throw APIErrors.malformedJSON("it is not valid JSON")
+            throw malformedJSON(body)
         }
         guard let object = parsed as? [String: Any] else {
             throw APIErrors.malformedJSON("it is JSON but not an object")
@@ -400,6 +402,28 @@ enum JSONFields {
                             details: ["field": .string(key)])
         }
         return object
+    }
+
+    /// Why a body is no JSON, and where, as intake says it of an event
+    /// line (the event parser's reason and byte offset: too deep, a number
+    /// out of range, the first wrong byte).
+    private static func malformedJSON(_ body: [UInt8]) -> HTTPError {
+        let parser = EventParser(selection: FieldSelection(paths: []))
+        let failure = body.withUnsafeBytes { bytes -> JSONParseError? in
+            do {
+                _ = try parser.parse(bytes)
+                return nil
+            } catch let error as JSONParseError {
+                return error
+            } catch {
+                return nil
+            }
+        }
+        guard let failure else { return APIErrors.malformedJSON("it is not valid JSON") }
+        var error = APIErrors.malformedJSON(failure.message)
+        error.details["json_code"] = .string(failure.code.rawValue)
+        if let offset = failure.byteOffset { error.details["byte_offset"] = .int(offset) }
+        return error
     }
 
     /// The first key that one object of a valid JSON text holds twice.

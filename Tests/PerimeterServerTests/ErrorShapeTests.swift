@@ -119,6 +119,31 @@ struct ErrorShapeTests {
         #expect(!response.text.contains("SECRET"), "\(item) echoes a value: \(response.text)")
     }
 
+    /// A body that is no JSON object says why and where, as intake says it
+    /// of an event line; JSON that is no object is said to be JSON.
+    @Test func malformedBodiesSayWhyAndWhere() async throws {
+        let server = try await Self.shared()
+        let cases: [(body: String, code: String?, says: String)] = [
+            ("null", nil, "it is JSON but not an object"),
+            ("\"SECRET-40\"", nil, "it is JSON but not an object"),
+            ("{\"a\":" + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000)
+                + "}", "json_too_deep", "deep"),
+            ("{\"name\": \"x\",, }", "json_malformed", "at byte"),
+        ]
+        for (body, code, says) in cases {
+            let answer = try await server.call("POST", "/v1/assets", as: "acme/admin",
+                                               body: Array(body.utf8),
+                                               headers: ["Content-Type": "application/json"])
+            #expect(answer.status == 400, "\(body.prefix(20)): \(answer.text)")
+            let error = try answer.json()["error"] as? [String: Any]
+            #expect((error?["message"] as? String)?.contains(says) == true,
+                    "\(body.prefix(20)): \(answer.text)")
+            let details = error?["details"] as? [String: Any]
+            #expect(details?["json_code"] as? String == code, "\(body.prefix(20)): \(answer.text)")
+            #expect(!answer.text.contains("SECRET"))
+        }
+    }
+
     /// The API's own words stay in messages (only the caller's values go):
     /// the fields a route reads, and the signs a name may hold.
     @Test func messagesKeepTheAPIsOwnWords() async throws {
