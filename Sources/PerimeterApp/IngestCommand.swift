@@ -171,7 +171,10 @@ enum IngestCommand {
         // last line left for the next run is not bad yet (a re-run over a
         // file whose writer is half-way through a line reads only that).
         let summary = pipeline.summaryNow
-        if summary.linesRead > summary.unterminatedLastLines && summary.eventsIngested == 0 {
+        // A file resumed had events before: bad lines appended to it since
+        // are reported, as among good ones, not taken for a wrong input.
+        if summary.linesRead > summary.unterminatedLastLines && summary.eventsIngested == 0
+            && summary.resumedSources == 0 {
             Terminal.error("no event could be read: every one of the "
                            + "\(Formatting.count(summary.linesRead, "line")) read was malformed or "
                            + "too long (is the input NDJSON, one JSON object per line?)")

@@ -1039,6 +1039,15 @@ struct CommandLineEndToEndTests {
         #expect(third.standardError.hasPrefix("ingested 0 events from 1 input"))
         #expect(try cli.counters()["events_read"] == 5)
         #expect(try cli.listAssets().assets.names == ["ws-0", "ws-1", "ws-2", "ws-3", "ws-4"])
+        // Bad lines appended to a file read before are reported as among
+        // good ones: the input is no wrong file (exit 0, not 1).
+        let handle2 = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle2.seekToEnd()
+        try handle2.write(contentsOf: Data("garbage\n".utf8))
+        try handle2.close()
+        let fourth = try cli.run(arguments)
+        #expect(fourth.status == 0, "\(fourth.standardError)")
+        #expect(fourth.standardError.contains(":6: malformed JSON"), "\(fourth.standardError)")
     }
 
     /// SPEC §1: one community's ingest decides nothing for another's. The
