@@ -55,10 +55,71 @@ public final class EventParser {
     public func parse(_ line: UnsafeRawBufferPointer) throws(JSONParseError) -> ParsedEvent {
         generation &+= 1
         let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        let status = pj_parse(handle, base, line.count, &result)
-        guard status == UInt32(PJ_OK.rawValue) else { throw error(status: status) }
+        var status = pj_parse(handle, base, line.count, &result)
+        if status != UInt32(PJ_OK.rawValue) {
+            let failure = error(status: status)
+            // RFC 8259's grammar allows a lone surrogate escape (`\ud800`),
+            // which simdjson refuses; Elasticsearch and Python read such an
+            // event. It is read with U+FFFD in its place (the same six
+            // bytes, so every offset into the line holds), the line itself
+            // kept as it came.
+            guard failure.message.contains("unpaired surrogate"),
+                  var repaired = Self.replacingLoneSurrogateEscapes(in: line) else { throw failure }
+            status = repaired.withUnsafeMutableBufferPointer { bytes in
+                pj_parse(handle, bytes.baseAddress, bytes.count, &result)
+            }
+            guard status == UInt32(PJ_OK.rawValue) else { throw error(status: status) }
+        }
         return ParsedEvent(parser: self, generation: generation, result: result,
                            lineLength: line.count)
+    }
+
+    /// The line with each `\uXXXX` escape of a lone UTF-16 surrogate
+    /// written `\uFFFD`; nil when it holds none.
+    static func replacingLoneSurrogateEscapes(in line: UnsafeRawBufferPointer) -> [UInt8]? {
+        var bytes = Array(line)
+        func unit(at index: Int) -> UInt32? {
+            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                  bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+            var value: UInt32 = 0
+            for byte in bytes[index + 2..<index + 6] {
+                guard let digit = hexDigit(byte) else { return nil }
+                value = value << 4 | UInt32(digit)
+            }
+            return value
+        }
+        var replaced = false
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            guard let value = unit(at: index) else {
+                index += 2    // another escape: `\\`, `\"`, `\n`
+                continue
+            }
+            let isHigh = (0xD800..<0xDC00).contains(value)
+            if isHigh, let low = unit(at: index + 6), (0xDC00..<0xE000).contains(low) {
+                index += 12   // a pair: one character
+                continue
+            }
+            if isHigh || (0xDC00..<0xE000).contains(value) {
+                bytes.replaceSubrange(index + 2..<index + 6, with: Array("FFFD".utf8))
+                replaced = true
+            }
+            index += 6
+        }
+        return replaced ? bytes : nil
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Parses the bytes of a Swift string (tests and tools; the hot path

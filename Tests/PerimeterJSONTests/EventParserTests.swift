@@ -166,8 +166,6 @@ struct ErrorCase: CustomTestStringConvertible, Sendable {
               message: "malformed JSON: unescaped control character in a string (at byte 6)"),
     ErrorCase(line: #"{"a":"\q"}"#, code: .malformed,
               message: "malformed JSON: invalid escape in a string (at byte 6)"),
-    ErrorCase(line: #"{"a":"\ud800x"}"#, code: .malformed,
-              message: "malformed JSON: unpaired surrogate \\u escape in a string (at byte 6)"),
     ErrorCase(line: #"{"a":1,"n":123456789012345678901234567890}"#, code: .numberOutOfRange,
               message: "unsupported JSON: a number beyond 64-bit integer or double range "
                   + "(at byte 11)"),
@@ -193,6 +191,20 @@ func malformedLines(_ c: ErrorCase) {
         #expect(error.code == c.code)
         #expect(error.message == c.message)
     }
+}
+
+/// RFC 8259's grammar allows a lone surrogate escape; Elasticsearch and
+/// Python read such events, so they are read, with U+FFFD in its place.
+@Test(arguments: [
+    (#"{"a":"\ud800x"}"#, "\u{FFFD}x"),
+    (#"{"a":"x\uDC00"}"#, "x\u{FFFD}"),
+    (#"{"a":"\ud800\ud800\udc00"}"#, "\u{FFFD}\u{10000}"),   // a lone one, then a pair
+    (#"{"a":"\\ud800"}"#, "\\ud800"),                          // an escaped backslash
+])
+func loneSurrogateEscapesReadAsReplacementCharacters(line: String, expected: String) throws {
+    let parser = EventParser(selection: FieldSelection(paths: ["a"]))
+    let event = try parser.parse(line)
+    #expect(event.firstString(of: 0) == expected)
 }
 
 @Test func invalidUTF8IsLocated() {
