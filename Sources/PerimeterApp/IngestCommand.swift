@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PerimeterDetection
 import PerimeterEnrichment
 import PerimeterIngest
@@ -60,7 +61,8 @@ enum IngestCommand {
             counts nothing twice. Standard input cannot resume. Malformed lines are
             reported with their file and line, counted, and skipped; the stream goes on.
             A malformed last line with no newline is taken for one still being written:
-            it is reported, and the next run reads it again.
+            it is reported, and the next run reads it again. Ctrl-C (or SIGTERM) stops
+            between two lines, commits what was read and exits 130; a second quits at once.
             Discovery rules: \(DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", ")).
             """)
 
@@ -121,8 +123,13 @@ enum IngestCommand {
             }
         }
 
+        // Ctrl-C (or SIGTERM) stops between two lines: what was read is
+        // committed and summed up, and the next run resumes after it. A
+        // second one quits at once, as a kill would (the store stays whole).
+        let interruption = Interruption(stopping: pipeline.stopRequest)
+        defer { interruption.cancel() }
         var failedInputs = 0
-        for input in inputs {
+        inputs: for input in inputs {
             do {
                 if input == "-" {
                     try pipeline.ingestStandardInput()
@@ -133,6 +140,8 @@ enum IngestCommand {
                 // A file that cannot be read is reported; the others go on.
                 Terminal.error(error.message)
                 failedInputs += 1
+            } catch is IngestStopped {
+                break inputs
             }
         }
         Terminal.endProgress()
@@ -171,6 +180,11 @@ enum IngestCommand {
         // last line left for the next run is not bad yet (a re-run over a
         // file whose writer is half-way through a line reads only that).
         let summary = pipeline.summaryNow
+        if let signalNumber = interruption.signalNumber {
+            Terminal.note("stopped by \(signalNumber == SIGINT ? "Ctrl-C" : "SIGTERM"): what was "
+                          + "read is in the store; run the same command again to go on from there")
+            return 128 + signalNumber
+        }
         // A file resumed had events before: bad lines appended to it since
         // are reported, as among good ones, not taken for a wrong input.
         if summary.linesRead > summary.unterminatedLastLines && summary.eventsIngested == 0
@@ -645,4 +659,44 @@ final class FileSink: EnrichedEventSink {
 struct OutputError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+}
+
+/// SIGINT and SIGTERM during an ingest: the first asks the pipeline to stop
+/// between two lines, a second ends the process at once.
+private final class Interruption: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    /// The first signal received; 0 for none.
+    private let received = Atomic<Int32>(0)
+    private let request: StopRequest
+
+    /// The signal that stopped the ingest, if one did.
+    var signalNumber: Int32? {
+        let value = received.load(ordering: .acquiring)
+        return value == 0 ? nil : value
+    }
+
+    init(stopping request: StopRequest) {
+        self.request = request
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler { [weak self] in self?.handle(signalNumber) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func handle(_ signalNumber: Int32) {
+        let (first, _) = received.compareExchange(expected: 0, desired: signalNumber,
+                                                  ordering: .acquiringAndReleasing)
+        guard first else { _exit(128 + signalNumber) }
+        Terminal.endProgress()
+        Terminal.note("stopping: committing what was read (again to quit at once)")
+        request.request()
+    }
+
+    func cancel() {
+        sources.forEach { $0.cancel() }
+        for signalNumber in [SIGINT, SIGTERM] { signal(signalNumber, SIG_DFL) }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PerimeterEnrichment
 import PerimeterEvents
 import PerimeterInput
@@ -78,6 +79,9 @@ public final class IngestPipeline {
     /// True while an in-memory body asks for its enriched events back.
     private var collectsEnriched = false
     private var uncommitted = 0
+    /// Asked from another thread (a signal's handler) to stop reading:
+    /// the lines read so far are committed, then `IngestStopped` is thrown.
+    public let stopRequest = StopRequest()
     private let started = Date()
     /// Called for each line problem (the command line prints them).
     public var onProblem: (LineProblem) -> Void = { _ in }
@@ -185,6 +189,7 @@ public final class IngestPipeline {
                 onProblem(LineProblem(source: path, line: error.lineNumber ?? 0,
                                       message: error.message))
             }) { line, number, end in
+                if stopRequest.isRequested { throw IngestStopped() }
                 let malformedBefore = summary.malformed
                 process(line, source: path, lineNumber: number, stream: stream,
                         mayBeUnfinished: reader.isReadingUnterminatedLine)
@@ -204,6 +209,9 @@ public final class IngestPipeline {
         } catch let error as InputError {
             try commitAndWait(progress: last)
             throw error
+        } catch let stopped as IngestStopped {
+            try commitAndWait(progress: last)
+            throw stopped
         }
         last.size = identity?.size ?? last.size
         try commitAndWait(progress: last)
@@ -217,10 +225,17 @@ public final class IngestPipeline {
 
     /// Reads a stream that cannot resume (standard input, a pipe).
     private func ingest(_ reader: LineReader, source: String, stream: String) throws {
-        try reader.forEachLine { line, number, _ in
-            process(line, source: source, lineNumber: number, stream: stream)
-            summary.bytes += UInt64(line.count + 1)
-            if uncommitted >= configuration.batchSize { try commit(progress: nil) }
+        reader.stopsWaiting = { [stopRequest] in stopRequest.isRequested }
+        do {
+            try reader.forEachLine { line, number, _ in
+                if stopRequest.isRequested { throw IngestStopped() }
+                process(line, source: source, lineNumber: number, stream: stream)
+                summary.bytes += UInt64(line.count + 1)
+                if uncommitted >= configuration.batchSize { try commit(progress: nil) }
+            }
+        } catch let stopped as IngestStopped {
+            try commitAndWait(progress: nil)
+            throw stopped
         }
         try commitAndWait(progress: nil)
     }
@@ -430,3 +445,18 @@ public struct RejectsWriteError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }
+
+/// A request to stop an ingest between two lines, safe to make from any
+/// thread.
+public final class StopRequest: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isRequested: Bool { flag.load(ordering: .relaxed) }
+
+    public func request() { flag.store(true, ordering: .relaxed) }
+}
+
+/// An ingest stopped on request, after committing what it had read.
+public struct IngestStopped: Error {}

@@ -35,6 +35,11 @@ public final class LineReader {
     private var inflater: GzipInflater?
     private var detected = false
     private var atEndOfInput = false
+    /// Asked while a pipe or a terminal has nothing to read (every quarter
+    /// of a second): true ends the input there, as its end would, so that
+    /// a stop asked of a reader waiting on `tail -f` is heard. Regular
+    /// files never wait, and are read to the end.
+    public var stopsWaiting: (() -> Bool)?
 
     // Bytes read from the descriptor and not yet used: the peeked magic
     // bytes of a plain stream, or compressed input for the inflater.
@@ -430,6 +435,15 @@ public final class LineReader {
 
     private func readDescriptor(into target: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         while true {
+            if let stopsWaiting, fileIdentity == nil {
+                var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&waiting, 1, 250)
+                if ready == 0 {
+                    if stopsWaiting() { return 0 }
+                    continue
+                }
+                if ready < 0 && errno == EINTR { continue }
+            }
             let count = read(descriptor, target.baseAddress, target.count)
             if count >= 0 { return count }
             if errno == EINTR { continue }

@@ -802,6 +802,45 @@ struct CommandLineEndToEndTests {
         #expect(try String(contentsOfFile: rejects, encoding: .utf8) == "bad\n")
     }
 
+    /// Ctrl-C stops an ingest between two lines, also one waiting on a pipe
+    /// (`tail -f`): what was read is committed and said, and the exit
+    /// status is 130 (it died at once, with no summary, what it had read
+    /// of standard input lost).
+    @Test func ctrlCCommitsWhatWasReadAndSaysSo() throws {
+        guard let cli = try H.make("interrupt") else { return }
+        defer { cli.remove() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: cli.binary.path)
+        process.arguments = ["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z",
+                             "--db", cli.store]
+        process.environment = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("PERIMETER_")
+        }
+        let input = Pipe()
+        let error = Pipe()
+        process.standardInput = input
+        process.standardError = error
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        try input.fileHandleForWriting.write(contentsOf: Data((
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"}}"# + "\n"
+                + #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"ws-2"}}"# + "\n").utf8))
+        // The pipe stays open: the ingest waits for more, as on `tail -f`.
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(process.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let said = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 130, "\(said)")
+        #expect(said.contains("stopped by Ctrl-C"), "\(said)")
+        #expect(said.contains("ingested 2 events"), "\(said)")
+        #expect(try cli.listAssets().assets.names == ["ws-1", "ws-2"])
+        try? input.fileHandleForWriting.close()
+    }
+
     /// SPEC §5: the indexed view keeps only uuid, name and criticality_value.
     @Test(arguments: [
         ("indexed", ["criticality_value", "name", "uuid"]),
