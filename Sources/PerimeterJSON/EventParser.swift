@@ -81,12 +81,7 @@ public final class EventParser {
         func unit(at index: Int) -> UInt32? {
             guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
                   bytes[index + 1] == UInt8(ascii: "u") else { return nil }
-            var value: UInt32 = 0
-            for byte in bytes[index + 2..<index + 6] {
-                guard let digit = hexDigit(byte) else { return nil }
-                value = value << 4 | UInt32(digit)
-            }
-            return value
+            return UInt32(String(decoding: bytes[index + 2..<index + 6], as: UTF8.self), radix: 16)
         }
         var replaced = false
         var index = 0
@@ -111,15 +106,6 @@ public final class EventParser {
             index += 6
         }
         return replaced ? bytes : nil
-    }
-
-    private static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Parses the bytes of a Swift string (tests and tools; the hot path

@@ -22,6 +22,13 @@ import Testing
          Fixture.lease(.grant, "10.0.0.7", to: "laptop-40", at: Fixture.clock("12:00"))]
     }
 
+    /// The address's intervals in time order: laptop-12's lease until its
+    /// release, laptop-40's from its grant on.
+    let moveIntervals = [
+        "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
+        "laptop-40 [2024-05-01T12:00:00.000Z, open)",
+    ]
+
     func expectMoveTimeline(_ inventory: Inventory) {
         #expect(inventory.holderNames(address, at: Fixture.clock("09:59")) == [])
         #expect(inventory.holderNames(address, at: Fixture.clock("10:30")) == ["laptop-12"])
@@ -35,10 +42,7 @@ import Testing
         let inventory = inventoryWithLaptops()
         inventory.feed(leaseEvents)
         expectMoveTimeline(inventory)
-        #expect(inventory.intervals(of: address) == [
-            "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
-            "laptop-40 [2024-05-01T12:00:00.000Z, open)",
-        ])
+        #expect(inventory.intervals(of: address) == moveIntervals)
     }
 
     @Test(arguments: [[2, 1, 0], [1, 2, 0], [2, 0, 1], [0, 2, 1], [1, 0, 2]])
@@ -57,10 +61,7 @@ import Testing
         let inventory = Inventory()
         inventory.feed(order.map { leaseEvents[$0] })
         expectMoveTimeline(inventory)
-        #expect(inventory.intervals(of: address) == [
-            "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
-            "laptop-40 [2024-05-01T12:00:00.000Z, open)",
-        ])
+        #expect(inventory.intervals(of: address) == moveIntervals)
         #expect(inventory.assetCount == 2)
     }
 
@@ -145,10 +146,7 @@ import Testing
             let inventory = known ? inventoryWithLaptops() : Inventory()
             inventory.feed(order.map { events[$0] })
             expectMoveTimeline(inventory)
-            #expect(inventory.intervals(of: address) == [
-                "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
-                "laptop-40 [2024-05-01T12:00:00.000Z, open)",
-            ])
+            #expect(inventory.intervals(of: address) == moveIntervals)
             #expect(inventory.assetCount == 2)
         }
     }
@@ -163,10 +161,7 @@ import Testing
         let inventory = inventoryWithLaptops()
         inventory.feed(order.map { events[$0] })
         expectMoveTimeline(inventory)
-        #expect(inventory.intervals(of: address) == [
-            "laptop-12 [2024-05-01T10:00:00.000Z, 2024-05-01T11:00:00.000Z)",
-            "laptop-40 [2024-05-01T12:00:00.000Z, open)",
-        ])
+        #expect(inventory.intervals(of: address) == moveIntervals)
     }
 
     /// A waiting release outlives a batch's commit, and another MAC's
