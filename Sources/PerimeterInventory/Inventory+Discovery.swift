@@ -508,9 +508,8 @@ extension Inventory {
             // the grant would have made it, so that the release is kept
             // for the grant to end at; one that cannot be told apart ends
             // nobody's lease: another machine's release must not end the
-            // holder's.
-            // A release by a MAC no host holds yet, or by no holder, waits
-            // for a grant that may arrive late (`waitForGrant`).
+            // holder's. A release by a MAC no host holds yet, or by no
+            // holder, waits for a grant that may arrive late (`waitForGrant`).
             if holder == nil, lease.holderMAC != nil || lease.holderHostname != nil {
                 guard holderIsUnknown else { return }
                 guard let hostname = lease.holderHostname else {
