@@ -80,6 +80,12 @@ struct APIHandlers: Sendable {
                     : "unknown; expected " + ListFormatting.disjunction(route.parameters))
             throw APIErrors.invalidQuery(name, why)
         }
+        // A NUL ends text for SQLite's functions and C parsers: the value
+        // before it would be what is looked up (`?asset=<uuid>%00junk`
+        // found that asset's alerts).
+        for item in request.queryItems where item.value.unicodeScalars.contains("\u{0}") {
+            throw APIErrors.invalidQuery(item.name, "holds a NUL character")
+        }
         // A parameter of one value given twice (`?limit=1&limit=3`): routes
         // read the first or the last; which was meant is not ours to guess.
         var seen: Set<String> = []

@@ -1027,8 +1027,11 @@ struct UUIDTextRouteTests {
         let bulk = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
             "action": "add_tags", "tags": ["x"], "ids": ["\(uuid)\u{0}x"]])
         #expect(bulk.status == 422)
-        let audit = try await server.call("GET", "/v1/audit?asset=\(uuid)%00x", as: "acme/reader")
-        #expect(audit.status != 200)
+        for target in ["/v1/audit?asset=\(uuid)%00x", "/v1/alerts?asset=\(uuid)%00x",
+                       "/v1/alerts?asset=fs-1%00x"] {
+            let answer = try await server.call("GET", target, as: "acme/reader")
+            #expect(answer.status == 400, "\(target): \(answer.status)")
+        }
         let asset = try await server.call("GET", "/v1/assets/\(uuid)", as: "acme/reader")
         #expect(try asset.json()["criticality"] is NSNull)
         await server.stop()
