@@ -249,12 +249,20 @@ extension APIHandlers {
         }
         await pruneIfDue()
 
+        // What the events met in the inventory (enriched or not, assets
+        // made, rules matched) tells what it holds: a token that may not
+        // read it (ingest) gets null there, or sending `destination.ip` of
+        // each address in turn would list the known ones.
+        let reads = context.principal?.role.permissions.contains(.read) ?? false
+        func inventoryCount(_ count: Int) -> String { reads ? String(count) : "null" }
         var json = "{\"received\":\(outcome.received),\"malformed\":\(outcome.malformed),"
-            + "\"enriched\":\(outcome.enriched),\"discovered\":\(outcome.created),"
+            + "\"enriched\":\(inventoryCount(outcome.enriched)),"
+            + "\"discovered\":\(inventoryCount(outcome.created)),"
             + "\"late\":\(outcome.late),\"future\":\(outcome.future),"
             + "\"without_timestamp\":\(outcome.withoutTimestamp),"
-            + "\"matches\":\(outcome.matches),\"alerts_opened\":\(outcome.alertsOpened),"
-            + "\"regex_limit_exceeded\":\(outcome.regexLimitExceeded),"
+            + "\"matches\":\(inventoryCount(outcome.matches)),"
+            + "\"alerts_opened\":\(inventoryCount(outcome.alertsOpened)),"
+            + "\"regex_limit_exceeded\":\(inventoryCount(outcome.regexLimitExceeded)),"
             + "\"problems\":["
         for (index, problem) in outcome.problems.prefix(1_000).enumerated() {
             if index > 0 { json += "," }

@@ -105,12 +105,14 @@ enum OpenAPIDocument {
         "Alert": alertSchema,
         "AlertClosure": object(["at": "string", "by": "string", "reason": "string?"]),
         "AlertList": object(["alerts": "[Alert]", "next_cursor": "string?"]),
+        // The counts of what the events met in the inventory are null for
+        // a token that may not read it (ingest).
         "IntakeResult": object(["received": "integer", "malformed": "integer",
-                                "enriched": "integer", "discovered": "integer",
+                                "enriched": "integer?", "discovered": "integer?",
                                 "late": "integer", "future": "integer",
                                 "without_timestamp": "integer",
-                                "matches": "integer", "alerts_opened": "integer",
-                                "regex_limit_exceeded": "integer",
+                                "matches": "integer?", "alerts_opened": "integer?",
+                                "regex_limit_exceeded": "integer?",
                                 "problems": "[object]"], optional: ["events": "[object]"]),
         "Forgotten": object(["dry_run": "boolean", "rows_erased": "integer",
                              "deleted": "object", "redacted": "object"]),

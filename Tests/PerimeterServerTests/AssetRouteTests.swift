@@ -316,7 +316,7 @@ struct AssetRouteTests {
         let server = try await TestServer.start()
         let events = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"ws-bom\"}}\n"
             + "{\"@timestamp\":\"2026-03-02T08:01:00Z\",\"host\":{\"name\":\"ws-bom\"}}\n"
-        let intake = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let intake = try await server.call("POST", "/v1/events", as: "acme/admin",
                                            body: [0xEF, 0xBB, 0xBF] + Array(events.utf8)).json()
         #expect(intake["received"] as? Int == 2)
         #expect(intake["malformed"] as? Int == 0)
@@ -328,7 +328,7 @@ struct AssetRouteTests {
         let server = try await TestServer.start()
         let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"laptop-9\","
             + "\"ip\":[\"10.0.0.9\"],\"mac\":[\"00-11-22-33-44-55\"]}}\n"
-        let intake = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let intake = try await server.call("POST", "/v1/events", as: "acme/admin",
                                            body: Array(event.utf8)).json()
         #expect(intake["discovered"] as? Int == 1)
 

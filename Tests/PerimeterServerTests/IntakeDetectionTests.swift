@@ -53,12 +53,12 @@ struct IntakeDetectionTests {
         // assets) and one of alice, which the rule does not name.
         let body = Self.event(1, user: "mallory") + Self.event(2, user: "alice")
             + Self.event(3, user: "mallory")
-        let acme = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let acme = try await server.call("POST", "/v1/events", as: "acme/admin",
                                          body: Array(body.utf8)).json()
         #expect(acme["received"] as? Int == 3)
         #expect(acme["matches"] as? Int == 2)
         #expect(acme["alerts_opened"] as? Int == 1)
-        let globex = try await server.call("POST", "/v1/events", as: "globex/ingest",
+        let globex = try await server.call("POST", "/v1/events", as: "globex/admin",
                                            body: Array(Self.event(4, user: "mallory").utf8))
             .json()
         #expect(globex["matches"] as? Int == 1)
@@ -91,7 +91,7 @@ struct IntakeDetectionTests {
     @Test func alertsAreListedReadAndClosedOverTheAPI() async throws {
         let (server, directory) = try await Self.startServer()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let sent = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let sent = try await server.call("POST", "/v1/events", as: "acme/admin",
                                          body: Array(Self.event(1, user: "mallory").utf8)).json()
         #expect(sent["alerts_opened"] as? Int == 1)
         let listed = try await server.call("GET", "/v1/alerts?status=open", as: "acme/reader")
@@ -141,7 +141,7 @@ struct IntakeDetectionTests {
 
         // The same group's next match, a second later (well within the
         // alert window), opens a new alert instead of joining the closed one.
-        let next = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let next = try await server.call("POST", "/v1/events", as: "acme/admin",
                                          body: Array(Self.event(2, user: "mallory").utf8)).json()
         #expect(next["alerts_opened"] as? Int == 1)
         let open = try await server.call("GET", "/v1/alerts?status=open", as: "acme/reader").json()
@@ -200,7 +200,7 @@ struct IntakeDetectionTests {
             for k in 0..<requests {
                 group.addTask {
                     let answer = try await server.call("POST", "/v1/events?entity=site-\(k % 3)",
-                                                       as: "acme/ingest", body: body(k)).json()
+                                                       as: "acme/admin", body: body(k)).json()
                     return ["received", "matches", "alerts_opened"].map { answer[$0] as? Int ?? -1 }
                 }
                 group.addTask {
@@ -253,7 +253,7 @@ struct IntakeDetectionTests {
             options.detection.rulePaths = [directory]
         }
         func send(_ second: Int, on host: String) async throws -> RawHTTPConnection.Response {
-            try await server.call("POST", "/v1/events", as: "acme/ingest",
+            try await server.call("POST", "/v1/events", as: "acme/admin",
                                   body: Array(Self.event(second, user: "mallory")
                                       .replacingOccurrences(of: "srv-1", with: host).utf8))
         }
@@ -309,7 +309,7 @@ struct IntakeDetectionTests {
         // The first message backtracks past the limit; the second matches.
         let runaway = String(repeating: "a", count: 40) + "!"
         let body = #"{"message":"\#(runaway)"}"# + "\n" + #"{"message":"aaa"}"# + "\n"
-        let answer = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let answer = try await server.call("POST", "/v1/events", as: "acme/admin",
                                            body: Array(body.utf8)).json()
         #expect(answer["received"] as? Int == 2)
         #expect(answer["matches"] as? Int == 1)
@@ -364,7 +364,7 @@ struct IntakeDetectionTests {
 
     @Test func aServerWithoutRulesCountsNoMatches() async throws {
         let server = try await TestServer.start()
-        let answer = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let answer = try await server.call("POST", "/v1/events", as: "acme/admin",
                                            body: Array(Self.event(1, user: "mallory").utf8))
             .json()
         #expect(answer["received"] as? Int == 1)
@@ -375,19 +375,19 @@ struct IntakeDetectionTests {
 
     @Test func aDiscoveryRuleSwitchedOffAppliesToTheNextRequest() async throws {
         let server = try await TestServer.start()
-        let first = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let first = try await server.call("POST", "/v1/events", as: "acme/admin",
                                           body: Array(Self.event(1, user: "alice").utf8)).json()
         // srv-1 and alice.
         #expect(first["discovered"] as? Int == 2)
         let switched = try await server.call("PATCH", "/v1/discovery-rules", as: "acme/admin",
                                              json: ["unique_accounts": false])
         #expect(switched.status == 200)
-        let second = try await server.call("POST", "/v1/events", as: "acme/ingest",
+        let second = try await server.call("POST", "/v1/events", as: "acme/admin",
                                            body: Array(Self.event(2, user: "bob").utf8)).json()
         // bob is not made an account; srv-1 exists already.
         #expect(second["discovered"] as? Int == 0)
         // Another community keeps its rules.
-        let other = try await server.call("POST", "/v1/events", as: "globex/ingest",
+        let other = try await server.call("POST", "/v1/events", as: "globex/admin",
                                           body: Array(Self.event(3, user: "bob").utf8)).json()
         #expect(other["discovered"] as? Int == 2)
         await server.stop()

@@ -127,7 +127,7 @@ struct RouteConformanceTests {
         let token = try await server.call("POST", "/v1/tokens", as: "acme/admin",
                                           json: ["name": "spare", "role": "reader"])
         let events = try await server.call(
-            "POST", "/v1/events", as: "acme/ingest",
+            "POST", "/v1/events", as: "acme/admin",
             body: Array(IntakeDetectionTests.event(1, user: "mallory").utf8))
         #expect(try events.json()["alerts_opened"] as? Int == 1)
         let alerts = try await server.call("GET", "/v1/alerts", as: "acme/reader").json()
