@@ -232,9 +232,12 @@ extension AtomNormalizer {
         if let known = domain, known.count > 1, known.last == UInt8(ascii: ".") {
             domain = ASCII.slice(known, 0..<known.count - 1)
         }
+        // A domain holding a control character (`CORP\u{0B}pxd`, in the
+        // corpus) is damaged text, no domain: the account it made had a
+        // name that an import of its own export refused.
         if let known = domain,
            known.isEmpty || (known.count == 1 && known[0] == UInt8(ascii: "."))
-            || isPlaceholder(utf8: known) {
+            || isPlaceholder(utf8: known) || known.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             domain = nil
         }
         // A machine account's name ends in `$`; a masked one (`xxxx$`) is
@@ -317,7 +320,8 @@ extension AtomNormalizer {
         if let known = domain, known.count > 1, known.hasSuffix(".") {
             domain = known.dropLast()
         }
-        if let known = domain, known.isEmpty || known == "." || isPlaceholder(known) {
+        if let known = domain, known.isEmpty || known == "." || isPlaceholder(known)
+            || known.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             domain = nil
         }
         guard user.contains(where: { $0.isLetter || $0.isNumber }), !isPlaceholder(user),

@@ -50,6 +50,9 @@ struct AccountTests {
         ("bob6@corp.", nil, "corp\\bob6"),                      // the root's dot
         ("@", nil, nil),                                        // no letter, nobody
         ("@corp", nil, nil),                                    // no local part, nobody
+        ("testUser", "CORP\u{0B}pxd", "testuser"),             // a damaged domain is none
+        ("CORP\u{0B}pxd\\testUser", nil, nil),                // a damaged value is none
+        ("jürgen", "CORP\u{0B}", "jürgen"),
         ("@Jürgen", nil, nil),
         ("SYSTEME", "DOMAIN", nil),                             // accents dropped
         ("Éric@", "CORP", "éric"),                              // an empty domain is none
