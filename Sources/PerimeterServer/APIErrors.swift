@@ -138,7 +138,8 @@ struct CallerValues {
         var found: Set<String> = []
         func add(_ text: String) {
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.count >= Self.shortest, !Self.vocabulary.contains(trimmed.lowercased()) {
+            if trimmed.count >= Self.shortest, !Self.vocabulary.contains(trimmed.lowercased()),
+               !Self.apiNames.contains(trimmed) {
                 found.insert(trimmed)
             }
         }
@@ -238,8 +239,27 @@ struct CallerValues {
     /// (`Redaction`: a value the server changed, such as an atom's normal
     /// form, is not among the caller's texts).
     func scrub(_ text: String, keeping names: Set<String> = []) -> String {
-        Redaction.redactQuoted(withoutValues(text),
-                               keeping: names.union(Self.vocabulary).union(Self.apiNames))
+        // The names kept are set aside while values are taken out: a value
+        // that is also a word of a name (`rack` of `properties.rack`) took
+        // that word out of the name the message gives.
+        var guarded = text
+        let sortedNames = names.sorted { $0.count > $1.count }
+        for (index, name) in sortedNames.enumerated() {
+            guarded = guarded.replacingOccurrences(of: name, with: Self.stand(for: index))
+        }
+        var scrubbed = withoutValues(guarded)
+        for (index, name) in sortedNames.enumerated() {
+            scrubbed = scrubbed.replacingOccurrences(of: Self.stand(for: index), with: name)
+        }
+        return Redaction.redactQuoted(scrubbed,
+                                      keeping: names.union(Self.vocabulary).union(Self.apiNames))
+    }
+
+    /// What stands for the `index`th kept name while values are taken out:
+    /// private-use characters, which no value of a request can match.
+    private static func stand(for index: Int) -> String {
+        "\u{E000}" + String(index).map { String(UnicodeScalar(0xE010 + Int(String($0))!)!) }.joined()
+            + "\u{E001}"
     }
 
     /// Errors that quote nothing the caller sent, only the server's own
@@ -255,10 +275,13 @@ struct CallerValues {
         guard !Self.quotingServerDataOnly.contains(error.code) else { return error }
         var scrubbed = error
         scrubbed.details = error.details.mapValues(scrub)
+        // The field, parameter or column refused is a name, kept as it is
+        // when it reads as one (a value equal to a word of it took it out).
         var names: Set<String> = []
         for key in ["field", "parameter", "column"] {
-            if case .string(let name)? = scrubbed.details[key], Self.looksLikeAName(name) {
+            if case .string(let name)? = error.details[key], Self.looksLikeAName(name) {
                 names.insert(name)
+                scrubbed.details[key] = .string(name)
             }
         }
         scrubbed.message = scrub(error.message, keeping: names)

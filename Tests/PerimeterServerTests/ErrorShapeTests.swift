@@ -156,6 +156,21 @@ struct ErrorShapeTests {
         #expect(entity.status == 400)
         #expect(entity.text.contains("'-'"), "\(entity.text)")
         #expect(!entity.text.contains("SECRET"))
+        // A value equal to a word of the API or of the refused field's name
+        // leaves them whole.
+        let named = try await server.call("POST", "/v1/forget", as: "acme/admin",
+                                          json: ["asset": "asset", "type": "email",
+                                                 "value": "value"])
+        #expect(named.status == 422)
+        #expect(named.text.contains("'asset'"), "\(named.text)")
+        let rack = try await server.call("POST", "/v1/assets", as: "acme/admin", json: [
+            "name": "Rack", "category": "host", "properties": ["rack": "12"]])
+        #expect(rack.status == 422)
+        let rackError = try rack.json()["error"] as? [String: Any]
+        #expect((rackError?["details"] as? [String: Any])?["field"] as? String
+                    == "properties.rack", "\(rack.text)")
+        #expect((rackError?["message"] as? String)?.contains("properties.rack") == true,
+                "\(rack.text)")
         let created = try await server.call("POST", "/v1/assets", as: "acme/admin",
                                             json: ["name": "curated", "category": "host"])
         let uuid = try #require(try created.json()["uuid"] as? String)
