@@ -106,14 +106,44 @@ enum AssetFilter {
                 throw APIErrors.invalidField("filter.\(key)", "is not a filter; expected one of "
                                              + parameters.joined(separator: ", "))
             }
-            if let list = value as? [Any] {
-                values[key] = list.map(JSONFields.propertyText)
-            } else {
-                values[key] = [JSONFields.propertyText(value)]
-            }
+            values[key] = try Self.texts(ofJSON: value, filter: key)
         }
         return values
     }
+
+    /// The texts of one filter sent as JSON, of the type its query form
+    /// reads: text, a list of texts where the query repeats it (`tag`,
+    /// `category`), true or false for a flag, a whole number for a bound.
+    /// Any other type is refused, not turned into text (`{"q": 5}`
+    /// searched for "5"; a list's last item alone was checked).
+    private static func texts(ofJSON value: Any, filter key: String) throws -> [String] {
+        let field = "filter.\(key)"
+        if let text = value as? String { return [text] }
+        if let list = value as? [Any] {
+            guard APIHandlers.repeatableParameters.contains(key) else {
+                throw APIErrors.invalidField(field, "takes one value, not a list")
+            }
+            return try list.map { item in
+                guard let text = item as? String else {
+                    throw APIErrors.invalidField(field, "must be a list of text")
+                }
+                return text
+            }
+        }
+        if let flag = JSONFields.boolean(value), flagFilters.contains(key) {
+            return [flag ? "true" : "false"]
+        }
+        if let number = JSONFields.integer(value), boundFilters.contains(key) {
+            return [String(number)]
+        }
+        let expected = flagFilters.contains(key) ? "true or false"
+            : boundFilters.contains(key) ? "a whole number"
+            : APIHandlers.repeatableParameters.contains(key) ? "text or a list of text" : "text"
+        throw APIErrors.invalidField(field, "must be \(expected)")
+    }
+
+    private static let flagFilters: Set<String> = ["unrated", "reviewed", "include_revoked"]
+    private static let boundFilters: Set<String> = ["criticality_min", "criticality_max"]
 }
 
 extension String {

@@ -89,6 +89,18 @@ struct ErrorShapeTests {
              status: 422, code: "invalid_field", field: "name"),
         Case(method: "DELETE", target: "/v1/properties/host/owner", body: nil, status: 409,
              code: "conflict"),
+        // A filter's JSON is of its query form's type: a list only where the
+        // query repeats the filter, no number for text, no 1 for true.
+        Case(method: "POST", target: "/v1/bulk",
+             body: "{\"filter\": {\"source\": [\"SECRET-50\", \"manual\"]}, "
+                + "\"action\": \"add_tags\", \"tags\": [\"x\"]}",
+             status: 422, code: "invalid_field", field: "filter.source"),
+        Case(method: "POST", target: "/v1/bulk",
+             body: "{\"filter\": {\"q\": 5}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
+             status: 422, code: "invalid_field", field: "filter.q"),
+        Case(method: "POST", target: "/v1/bulk",
+             body: "{\"filter\": {\"reviewed\": 1}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
+             status: 422, code: "invalid_field", field: "filter.reviewed"),
         // A body on a route that reads none is refused, not dropped.
         Case(method: "POST",
              target: "/v1/assets/00000000-0000-4000-8000-000000000001/revoke",
