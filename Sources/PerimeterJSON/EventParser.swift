@@ -76,7 +76,7 @@ public final class EventParser {
 
     /// The line with each `\uXXXX` escape of a lone UTF-16 surrogate
     /// written `\uFFFD`; nil when it holds none.
-    static func replacingLoneSurrogateEscapes(in line: UnsafeRawBufferPointer) -> [UInt8]? {
+    public static func replacingLoneSurrogateEscapes(in line: UnsafeRawBufferPointer) -> [UInt8]? {
         var bytes = Array(line)
         func unit(at index: Int) -> UInt32? {
             guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),

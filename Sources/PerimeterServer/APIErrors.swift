@@ -408,15 +408,10 @@ enum JSONFields {
     /// The body as a JSON object, or a 400 that says why not.
     static func object(_ body: [UInt8]) throws -> [String: Any] {
         guard !body.isEmpty else { throw APIErrors.malformedJSON("the body is empty") }
-        let parsed: Any
-        do {
-            // Fragments too: `null` and `"text"` are JSON, only not objects.
-            parsed = try JSONSerialization.jsonObject(with: Data(body), options: .fragmentsAllowed)
-        } catch {
-            throw malformedJSON(body)
-        }
-        guard let object = parsed as? [String: Any] else {
-            throw APIErrors.malformedJSON("it is JSON but not an object")
+        let object: [String: Any]
+        switch StrictJSON.object(body) {
+        case .success(let value): object = value
+        case .failure(let problem): throw problem.error
         }
         if let key = duplicateKey(in: body) {
             throw HTTPError(status: 400, code: .malformedBody,
@@ -425,28 +420,6 @@ enum JSONFields {
                             details: ["field": .string(key)])
         }
         return object
-    }
-
-    /// Why a body is no JSON, and where, as intake says it of an event
-    /// line (the event parser's reason and byte offset: too deep, a number
-    /// out of range, the first wrong byte).
-    private static func malformedJSON(_ body: [UInt8]) -> HTTPError {
-        let parser = EventParser(selection: FieldSelection(paths: []))
-        let failure = body.withUnsafeBytes { bytes -> JSONParseError? in
-            do {
-                _ = try parser.parse(bytes)
-                return nil
-            } catch let error as JSONParseError {
-                return error
-            } catch {
-                return nil
-            }
-        }
-        guard let failure else { return APIErrors.malformedJSON("it is not valid JSON") }
-        var error = APIErrors.malformedJSON(failure.message)
-        error.details["json_code"] = .string(failure.code.rawValue)
-        if let offset = failure.byteOffset { error.details["byte_offset"] = .int(offset) }
-        return error
     }
 
     /// The first key that one object of a valid JSON text holds twice.
@@ -510,5 +483,53 @@ enum JSONFields {
             withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return HTTPError.internalError().response }
         return HTTPResponse.json(encoded: [UInt8](data), status: status)
+    }
+}
+
+/// JSON objects read as strictly as event lines are: RFC 8259, where
+/// Foundation's reader let a trailing comma through (`{"name":"x",}` made
+/// an asset), with a lone surrogate escape read as U+FFFD as in events.
+/// The event parser checks the text, then Foundation builds its objects.
+enum StrictJSON {
+    /// Why a text is no JSON object: the parser's reason, code and offset.
+    struct Problem: Error {
+        var reason: String
+        var code: JSONParseError.Code?
+        var byteOffset: Int?
+
+        var error: HTTPError {
+            var error = APIErrors.malformedJSON(reason)
+            if let code { error.details["json_code"] = .string(code.rawValue) }
+            if let byteOffset { error.details["byte_offset"] = .int(byteOffset) }
+            return error
+        }
+    }
+
+    static func object(_ bytes: [UInt8],
+                       parser: EventParser = EventParser(selection: FieldSelection(paths: [])))
+        -> Result<[String: Any], Problem> {
+        let outcome = bytes.withUnsafeBytes { raw -> Result<[UInt8], Problem> in
+            do {
+                _ = try parser.parse(raw)
+            } catch let error as JSONParseError {
+                guard error.code == .notObject else {
+                    return .failure(Problem(reason: error.message, code: error.code,
+                                            byteOffset: error.byteOffset))
+                }
+                return .failure(Problem(reason: "it is JSON but not an object"))
+            } catch {
+                return .failure(Problem(reason: "it is not valid JSON"))
+            }
+            return .success(EventParser.replacingLoneSurrogateEscapes(in: raw) ?? bytes)
+        }
+        switch outcome {
+        case .failure(let problem): return .failure(problem)
+        case .success(let checked):
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(checked)))
+                    as? [String: Any] else {
+                return .failure(Problem(reason: "it is not valid JSON"))
+            }
+            return .success(object)
+        }
     }
 }

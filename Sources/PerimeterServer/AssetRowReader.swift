@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterJSON
 import PerimeterInventory
 import PerimeterModel
 
@@ -198,6 +199,7 @@ public enum AssetRowReader {
     /// One JSON object per line.
     public static func jsonLines(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
+        let parser = EventParser(selection: FieldSelection(paths: []))
         // "\r\n" is one Character, which a split on "\n" would not cut.
         let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         for (offset, line) in lines.enumerated() {
@@ -205,7 +207,7 @@ public enum AssetRowReader {
             // A byte-order mark some editors write first.
             if offset == 0, trimmed.hasPrefix("\u{FEFF}") { trimmed.removeFirst() }
             if trimmed.isEmpty { continue }
-            rows.append((offset + 1, row(fromJSON: trimmed)))
+            rows.append((offset + 1, row(fromJSON: trimmed, parser: parser)))
         }
         return rows
     }
@@ -251,9 +253,16 @@ public enum AssetRowReader {
                                    "created_at", "updated_at", "first_seen", "last_seen",
                                    "discovery_rule"]
 
-    private static func row(fromJSON text: String) -> Result<AssetRow, RowProblem> {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
-        else { return .failure(RowProblem(column: nil, message: "not a JSON object")) }
+    private static func row(fromJSON text: String,
+                            parser: EventParser) -> Result<AssetRow, RowProblem> {
+        let object: [String: Any]
+        switch StrictJSON.object(Array(text.utf8), parser: parser) {
+        case .success(let value): object = value
+        case .failure(let problem):
+            // The parser's reason and offset, as intake gives them.
+            return .failure(RowProblem(column: nil, message: problem.code == nil
+                                       ? "not a JSON object" : problem.reason))
+        }
         if let key = JSONFields.duplicateKey(in: text.utf8) {
             return .failure(RowProblem(column: key, message: "the field '\(key)' appears twice"))
         }

@@ -511,6 +511,25 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// An import row is JSON as strict as a body or an event line: a
+    /// trailing comma is refused with where it is (it was taken), a line
+    /// cut short says so, and a lone surrogate escape reads as U+FFFD.
+    @Test func importRowsAreStrictJSON() async throws {
+        let server = try await TestServer.start()
+        let lines = [
+            #"{"name":"ws-11","category":"host",}"#,
+            #"{"name":"ws-12","category":"ho"#,
+            #"{"name":"ws-13\ud800","category":"host"}"#,
+        ]
+        let result = try await server.importLines(lines).json()
+        #expect(result["imported"] as? Int == 1)
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [1, 2])
+        let reasons = refused.compactMap { $0["reason"] as? String }
+        #expect(reasons.count == 2 && reasons.allSatisfy { $0.contains("at byte") }, "\(refused)")
+        await server.stop()
+    }
+
     /// Rows that an import used to take wrongly are refused, each with its
     /// row, column and why: atoms of a type given as a number (they were
     /// dropped unseen), a review status that is not a boolean (in CSV,

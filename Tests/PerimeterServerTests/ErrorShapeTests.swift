@@ -141,6 +141,10 @@ struct ErrorShapeTests {
             ("{\"a\":" + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000)
                 + "}", "json_too_deep", "deep"),
             ("{\"name\": \"x\",, }", "json_malformed", "at byte"),
+            // RFC 8259 has no trailing comma (Foundation's reader let it pass).
+            ("{\"name\": \"trail\", \"category\": \"host\",}", "json_malformed", "at byte"),
+            ("{\"name\": \"x\", \"category\": \"host\", \"tags\": [\"a\",]}", "json_malformed",
+             "at byte"),
         ]
         for (body, code, says) in cases {
             let answer = try await server.call("POST", "/v1/assets", as: "acme/admin",
@@ -154,6 +158,13 @@ struct ErrorShapeTests {
             #expect(details?["json_code"] as? String == code, "\(body.prefix(20)): \(answer.text)")
             #expect(!answer.text.contains("SECRET"))
         }
+        // A lone surrogate escape reads as U+FFFD, as in an event.
+        let surrogate = try await server.call(
+            "POST", "/v1/assets", as: "acme/admin",
+            body: Array(#"{"name": "odd\ud800name", "category": "host"}"#.utf8),
+            headers: ["Content-Type": "application/json"])
+        #expect(surrogate.status == 201, "\(surrogate.text)")
+        #expect(try surrogate.json()["name"] as? String == "odd\u{FFFD}name")
     }
 
     /// The API's own words stay in messages (only the caller's values go):
