@@ -128,7 +128,7 @@ enum AssetPage {
     static func text(_ value: PropertyValue) -> String {
         switch value {
         case .string(let s): s
-        case .number(let n): n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .number(let n): PropertyValue.text(ofNumber: n)
         case .boolean(let b): b ? "true" : "false"
         case .list(let l): l.joined(separator: ", ")
         }

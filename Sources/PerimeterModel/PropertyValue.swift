@@ -16,6 +16,52 @@ public enum PropertyValue: Sendable, Hashable, Codable {
     }
 }
 
+extension PropertyValue {
+    /// A number property's text: decimal notation only (`12`, `-0.5`,
+    /// `1e3`), finite, and a whole number only as far as a double holds it
+    /// exactly (2^53). `Double(_:)` also read `0x10` as 16 and `inf`, and
+    /// `9007199254740993` as …992 without a word.
+    public static func number(parsing text: String) -> Double? {
+        var bytes = Substring(text).utf8[...]
+        if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") {
+            bytes = bytes.dropFirst()
+        }
+        func digits() -> Int {
+            let count = bytes.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        let whole = digits()
+        var fraction = 0
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            fraction = digits()
+        }
+        guard whole + fraction > 0 else { return nil }
+        var isWhole = fraction == 0
+        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") {
+                bytes = bytes.dropFirst()
+            }
+            guard digits() > 0 else { return nil }
+            isWhole = false
+        }
+        guard bytes.isEmpty, let number = Double(text), number.isFinite else { return nil }
+        if isWhole {
+            // The integer the text says, held exactly (or no number).
+            let integer = Int64(text.hasSuffix(".") ? String(text.dropLast()) : text)
+            guard let integer, Int64(exactly: number) == integer else { return nil }
+        }
+        return number
+    }
+
+    /// A number as people write it: a whole one without `.0`.
+    public static func text(ofNumber number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+    }
+}
+
 /// The type a contextual property definition declares.
 public enum PropertyType: String, Sendable, Hashable, CaseIterable, Codable {
     case string, number, boolean, list

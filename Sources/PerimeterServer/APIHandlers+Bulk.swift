@@ -357,7 +357,7 @@ public enum AssetCSV {
             for name in propertyColumns {
                 switch asset.properties[name] {
                 case .string(let value): fields.append(value)
-                case .number(let value): fields.append(String(value))
+                case .number(let value): fields.append(PropertyValue.text(ofNumber: value))
                 case .boolean(let value): fields.append(value ? "true" : "false")
                 case .list(let values): fields.append(listCell(values))
                 case nil: fields.append("")

@@ -290,11 +290,13 @@ public struct AssetDraftBuilder: Sendable {
         switch type {
         case .string: return .string(value)
         case .number:
-            // Finite only: "NaN", "inf" and "1e999" parse, but are no
-            // value JSON can hold (they were stored as null).
-            guard let number = Double(value.trimmingCharacters(in: .whitespaces)),
-                  number.isFinite else {
-                throw RowProblem(column: column, message: "property '\(name)' is a number, not '\(value)'")
+            // Decimal, finite and exact: "NaN", "inf" and "1e999" are no
+            // value JSON can hold (they were stored as null), `0x10` no
+            // number a person reads as 16.
+            guard let number = PropertyValue.number(
+                parsing: value.trimmingCharacters(in: .whitespaces)) else {
+                throw RowProblem(column: column, message: "property '\(name)' is a number "
+                                 + "(decimal, at most 2^53 when whole), not '\(value)'")
             }
             return .number(number)
         case .boolean:
