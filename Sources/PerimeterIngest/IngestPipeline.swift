@@ -431,10 +431,21 @@ public final class IngestPipeline {
     }
 
     static func openPrivateFile(_ path: String) throws -> FileHandle {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        var descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        if descriptor < 0 && errno == EACCES {
+            descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        }
         guard descriptor >= 0 else {
             throw StoreError(code: .invalid, message: "cannot open '\(path)' for writing: "
                              + String(cString: strerror(errno)))
+        }
+        // A file that ends mid-line (a run killed while copying a line)
+        // gets its line ended, or the next line would be glued onto it.
+        var stats = stat()
+        var last: UInt8 = 0
+        if fstat(descriptor, &stats) == 0, stats.st_size > 0,
+           pread(descriptor, &last, 1, off_t(stats.st_size - 1)) == 1, last != 0x0A {
+            _ = write(descriptor, [UInt8(0x0A)], 1)
         }
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
