@@ -18,14 +18,16 @@ public struct AtomNormalizer: Sendable {
     /// and accounts of unrelated machines together. `not found` and `no
     /// authentication required` are what Cisco's firewalls (FTD, Secure
     /// Firewall) write as the user of a connection they know no user of:
-    /// in the corpus both became accounts. `localhost6`, `ip6-localhost`
-    /// and `ip6-loopback` are IPv6's loopback names (Debian's /etc/hosts);
+    /// in the corpus both became accounts. `localhost4`, `localhost6` and
+    /// the `ip6-` names are the loopback and multicast names of Debian's
+    /// /etc/hosts;
     /// `undefined` is what JavaScript collectors write for a field they
     /// lack. (`nil` and `nan` are not here: they are also people's names.)
     public static let standardPlaceholders: Set<String> = [
         "", "-", "n/a", "null", "none", "unknown", "(null)", "undefined",
-        "localhost", "localhost.localdomain", "localhost6", "localhost6.localdomain6",
-        "ip6-localhost", "ip6-loopback", "hostname",
+        "localhost", "localhost.localdomain", "localhost4", "localhost4.localdomain4",
+        "localhost6", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback",
+        "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "hostname",
         "not found", "no authentication required",
     ]
 
@@ -83,7 +85,7 @@ public struct AtomNormalizer: Sendable {
     /// (SSO failed)`, an account in the corpus).
     public func isPlaceholder(_ value: some StringProtocol) -> Bool {
         let trimmed = ASCII.trimmed(value)
-        if Self.isRedactionMask(trimmed.utf8) { return true }
+        if Self.isRedactionMask(trimmed.utf8) || Self.isTemplateField(trimmed.utf8) { return true }
         if let remarked = Self.beforeRemark(trimmed.utf8) {
             return isPlaceholder(String(decoding: remarked, as: UTF8.self))
         }
@@ -95,7 +97,7 @@ public struct AtomNormalizer: Sendable {
     /// `isPlaceholder(_:)` on bytes, without making a `String` for ASCII.
     func isPlaceholder(utf8 value: UTF8Bytes) -> Bool {
         let trimmed = ASCII.trimmed(value)
-        if Self.isRedactionMask(trimmed) { return true }
+        if Self.isRedactionMask(trimmed) || Self.isTemplateField(trimmed) { return true }
         if let remarked = Self.beforeRemark(trimmed) {
             return isPlaceholder(String(decoding: remarked, as: UTF8.self))
         }
@@ -144,6 +146,38 @@ public struct AtomNormalizer: Sendable {
             }
         }
         return marks >= 3
+    }
+
+    /// Whether the value is a template's field left unfilled: a name in
+    /// braces (`{object}`, `{{user}}`, `${USER}`) or between percent signs
+    /// (`%USERNAME%`). Lacework's `{object}` became an account in the
+    /// corpus; no machine or person is named so.
+    static func isTemplateField(_ bytes: some Collection<UInt8>) -> Bool {
+        guard let first = bytes.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "$")
+                || first == UInt8(ascii: "%") else { return false }
+        let text = Array(bytes)
+        var start = 0, end = text.count
+        if text[start] == UInt8(ascii: "%") {
+            guard end >= 3, text[end - 1] == UInt8(ascii: "%") else { return false }
+            start += 1
+            end -= 1
+        } else {
+            if text[start] == UInt8(ascii: "$") { start += 1 }
+            var braces = 0
+            while start < end, text[start] == UInt8(ascii: "{") {
+                start += 1
+                braces += 1
+            }
+            guard braces > 0, end - start > braces else { return false }
+            for _ in 0..<braces {
+                guard text[end - 1] == UInt8(ascii: "}") else { return false }
+                end -= 1
+            }
+        }
+        return start < end && text[start..<end].allSatisfy {
+            ASCII.isLetter($0) || ASCII.isDigit($0) || $0 == UInt8(ascii: "_")
+                || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-")
+        }
     }
 
     /// Whether the value is a word the other redaction masks write,
@@ -345,7 +379,10 @@ public struct AtomNormalizer: Sendable {
             }
         }
         guard hasLetter else { return nil }
-        let lowered = composed.lowercased()
+        // Lower case compares names, and a final sigma (ς, which lower-
+        // casing gives only at a word's end) is the sigma σ of other
+        // spellings: ΣΊΣΥΦΟΣ-PC and σίσυφος-pc are one machine.
+        let lowered = composed.lowercased().replacingOccurrences(of: "ς", with: "σ")
         guard !isPlaceholder(lowered) else { return nil }
         return Atom(type: .hostname, normalizedValue: lowered)
     }

@@ -62,6 +62,8 @@ struct NameTests {
         ("ip6-localhost", nil),
         ("localhost6", nil),
         ("undefined", nil),
+        ("ΣΊΣΥΦΟΣ-PC", "σίσυφοσ-pc"),    // the final sigma is a sigma
+        ("σίσυφος-pc", "σίσυφοσ-pc"),
     ]
 
     @Test(arguments: hostnameCases)
@@ -159,6 +161,11 @@ struct NameTests {
         // A placeholder with a remark in brackets; a name with one stays.
         ("Unknown (SSO failed)", true), ("N/A  (no user)", true), ("unknown(x)", false),
         ("John Smith (contractor)", false), ("(SSO failed)", false),
+        // A template's field left unfilled names nobody.
+        ("{object}", true), ("{{user.name}}", true), ("${USER}", true), ("%USERNAME%", true),
+        ("{}", false), ("%", false), ("100%", false), ("{a b}", false), ("{x}y", false),
+        ("$admin", false),
+        ("localhost4", true), ("ip6-allnodes", true),
     ]
 
     @Test(arguments: placeholderCases)
