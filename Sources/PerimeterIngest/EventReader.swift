@@ -194,9 +194,12 @@ public final class EventReader {
 
     /// A name for a new asset as the event wrote it, without the spaces
     /// around it (its atom is trimmed, and `  spaced  ` named the asset
-    /// with them); nil when nothing is left. Most names have none: only
-    /// those are copied.
-    private static func trimmedName(_ name: String) -> String? {
+    /// with them), composed (NFC: `E\u{301}ric-PC` is `Éric-PC`, as its
+    /// atom and a search read it); nil when nothing is left. Most names
+    /// are ASCII with no space around them: only the others are copied.
+    private static func trimmedName(_ given: String) -> String? {
+        let name = given.utf8.contains { $0 >= 0x80 }
+            ? given.precomposedStringWithCanonicalMapping : given
         // The ends' bytes decide for ASCII names: `Character.isWhitespace`
         // looked up Unicode properties for every name (4% of the read
         // path's instructions).

@@ -842,6 +842,25 @@ struct CommandLineEndToEndTests {
         try? input.fileHandleForWriting.close()
     }
 
+    /// A machine named beyond ASCII is found however its letters are
+    /// composed: its name is kept composed (NFC), as its atom is, and a
+    /// search is read so (a decomposed `é` found nothing).
+    @Test func namesBeyondASCIIAreComposed() throws {
+        guard let cli = try H.make("nfc") else { return }
+        defer { cli.remove() }
+        let decomposed = "E\u{301}ric-PC"
+        let result = try cli.ingest([
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"\#(decomposed)"}}"#,
+            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"Éric-PC"}}"#,
+        ], options: ["--no-output"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let names = try cli.listAssets().assets.names
+        #expect(names.map { Array($0.unicodeScalars) } == [Array("Éric-PC".unicodeScalars)])
+        for search in [decomposed, "éric"] {
+            #expect(try cli.listAssets(["--search", search]).assets.names.count == 1, "\(search)")
+        }
+    }
+
     /// SPEC §5: the indexed view keeps only uuid, name and criticality_value.
     @Test(arguments: [
         ("indexed", ["criticality_value", "name", "uuid"]),
