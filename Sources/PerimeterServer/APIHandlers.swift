@@ -78,6 +78,14 @@ struct APIHandlers: Sendable {
             let why = NearestName.find(name, in: route.parameters).map { "unknown; did you mean '\($0)'?" }
                 ?? (route.parameters.isEmpty ? "this route takes no query parameters"
                     : "unknown; expected " + ListFormatting.disjunction(route.parameters))
+            // A name that is none of ours (control characters, a value sent
+            // as a name) is not echoed: it could be anything.
+            guard CallerValues.looksLikeAName(name) else {
+                throw HTTPError(status: 400, code: .malformedQuery,
+                                message: "invalid query parameter: a parameter's name is not one "
+                                    + "of this route's (it is not shown, as it reads as no name); "
+                                    + why)
+            }
             throw APIErrors.invalidQuery(name, why)
         }
         // A NUL ends text for SQLite's functions and C parsers: the value

@@ -179,6 +179,11 @@ struct ErrorShapeTests {
         #expect(entity.status == 400)
         #expect(entity.text.contains("'-'"), "\(entity.text)")
         #expect(!entity.text.contains("SECRET"))
+        // A parameter's name that reads as no name (a control character in
+        // it) is not echoed, in the message or the details.
+        let oddName = try await server.call("GET", "/v1/assets?zqxw%0a=1", as: "acme/reader")
+        #expect(oddName.status == 400)
+        #expect(!oddName.text.contains("zqxw"), "\(oddName.text)")
         // A value equal to a word of the API or of the refused field's name
         // leaves them whole.
         let named = try await server.call("POST", "/v1/forget", as: "acme/admin",
