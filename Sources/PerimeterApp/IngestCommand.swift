@@ -62,7 +62,8 @@ enum IngestCommand {
             reported with their file and line, counted, and skipped; the stream goes on.
             A malformed last line with no newline is taken for one still being written:
             it is reported, and the next run reads it again. Ctrl-C (or SIGTERM) stops
-            between two lines, commits what was read and exits 130; a second quits at once.
+            between two lines, commits what was read and exits 130 (143 for SIGTERM); a
+            second quits at once.
             Discovery rules: \(DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", ")).
             """)
 
@@ -181,8 +182,11 @@ enum IngestCommand {
         // file whose writer is half-way through a line reads only that).
         let summary = pipeline.summaryNow
         if let signalNumber = interruption.signalNumber {
+            let onward = inputs.contains("-")
+                ? "standard input cannot resume: send what was not read again"
+                : "run the same command again to go on from there"
             Terminal.note("stopped by \(signalNumber == SIGINT ? "Ctrl-C" : "SIGTERM"): what was "
-                          + "read is in the store; run the same command again to go on from there")
+                          + "read is in the store; \(onward)")
             return 128 + signalNumber
         }
         // A file resumed had events before: bad lines appended to it since
@@ -386,6 +390,9 @@ enum IngestCommand {
         let toStandardOutput = !arguments.flag("--no-output")
             && (arguments.value("--output") ?? "-") == "-"
         for (option, path) in outputs {
+            // A device that keeps nothing (/dev/null) is no file to destroy,
+            // and takes several outputs at once.
+            if resolvedPath(path) == "/dev/null" { continue }
             if let what = clash(path, fileIdentity(path)) {
                 throw UsageError("'\(option) \(path)' is \(what): writing there would "
                                  + "destroy it; choose another file")

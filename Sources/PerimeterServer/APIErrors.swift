@@ -13,12 +13,9 @@ enum APIErrors {
                   headers: ["WWW-Authenticate": "Bearer realm=\"perimeter\""])
     }
 
-    /// `what` names what needs the permission when it is less than the
-    /// whole route (a query parameter); the route by default.
-    static func forbidden(role: APIRole, needs permission: APIPermission,
-                          for what: String = "this route") -> HTTPError {
+    static func forbidden(role: APIRole, needs permission: APIPermission) -> HTTPError {
         HTTPError(status: 403, code: "forbidden",
-                  message: "forbidden: \(what) needs the \(permission.rawValue) permission, "
+                  message: "forbidden: this route needs the \(permission.rawValue) permission, "
                       + "which \(role.rawValue) tokens do not have ("
                       + ListFormatting.conjunction(APIRole.allCases
                           .filter { $0.permissions.contains(permission) }.map(\.rawValue))

@@ -215,8 +215,12 @@ extension APIHandlers {
         // criticality): reading them back is reading the inventory.
         if returnEnriched, let role = context.principal?.role,
            !role.permissions.contains(.read) {
-            throw APIErrors.forbidden(role: role, needs: .read, for: "return=enriched, which "
-                                      + "answers with the assets each event touches,")
+            throw HTTPError(status: 403, code: "forbidden",
+                            message: "forbidden: return=enriched answers with the assets each "
+                                + "event touches, which needs the read permission beside ingest: "
+                                + "an admin token (an \(role.rawValue) token sends events only)",
+                            details: ["role": .string(role.rawValue),
+                                      "permission": .string(APIPermission.read.rawValue)])
         }
         let lines = body.withUnsafeBytes { LineReader.eventLines(in: $0) }
 

@@ -861,6 +861,18 @@ struct CommandLineEndToEndTests {
         }
     }
 
+    /// /dev/null keeps nothing: it takes several outputs at once (it was
+    /// refused as a file the other output would destroy).
+    @Test func devNullTakesEveryOutput() throws {
+        guard let cli = try H.make("dev-null") else { return }
+        defer { cli.remove() }
+        let input = try cli.directory.write("in.ndjson", H.oneHostEvent + "bad\n")
+        let result = try cli.run(["ingest", "--output", "/dev/null", "--rejects", "/dev/null",
+                                  input])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(try cli.listAssets().assets.names == ["ws-1"])
+    }
+
     /// SPEC §5: the indexed view keeps only uuid, name and criticality_value.
     @Test(arguments: [
         ("indexed", ["criticality_value", "name", "uuid"]),
