@@ -134,8 +134,8 @@ struct APIHandlers: Sendable {
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw APIErrors.unauthorized("unauthorized", "the Authorization header is not "
-                                         + "Bearer and the token")
+            throw APIErrors.unauthorized("unauthorized", "the Authorization header must be "
+                                         + "Bearer, a space and the token")
         }
         let secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
         guard APIToken.isWellFormed(secret) else {

@@ -57,7 +57,13 @@ extension InventoryStore {
             throw StoreError(code: .notFound,
                              message: "no asset '\(reference)' in community '\(community)'")
         default:
-            let ids = found.map { $0.id.lowercasedText }.joined(separator: ", ")
+            // Each with what it is (a host and an account share `admin`).
+            let ids = found.map { asset in
+                var kind = asset.category.rawValue
+                if let entity = asset.entity { kind += " of \(entity)" }
+                if asset.isRevoked { kind += ", revoked" }
+                return "\(asset.id.lowercasedText) (\(kind))"
+            }.joined(separator: ", ")
             // Five are shown; the count says how many more there are.
             let total = found.count < 5 ? found.count : try database.statement(
                 "SELECT count(*) FROM assets WHERE community = ?1 AND name = ?2 COLLATE NOCASE"

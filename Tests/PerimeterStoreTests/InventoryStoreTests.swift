@@ -120,9 +120,10 @@ import Testing
             _ = try store.asset(named: "Docker-Agent", community: "acme")
         } throws: { error in
             guard let error = error as? StoreError, error.code == .ambiguous else { return false }
+            // Each uuid says what it is (a host and an account may share a name).
             return error.message.hasPrefix("7 assets are named 'Docker-Agent'; give a uuid: ")
                 && error.message.hasSuffix(" and 2 more")
-                && error.message.split(separator: ",").count == 5
+                && error.message.components(separatedBy: " (host)").count == 6
         }
     }
 
