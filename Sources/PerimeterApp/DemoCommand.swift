@@ -69,7 +69,8 @@ enum DemoCommand {
         flushingPrint("== wrote two Sigma rules to \(directory)/rules and an alert filter to "
                       + "\(directory)/filters\n")
 
-        flushingPrint("== a person rates the domain controller before any event is seen")
+        flushingPrint("== a person rates the domain controller before any event is seen "
+                      + "(perimeter assets create prints the new asset's uuid)")
         var status = PerimeterCommandLine.run([
             "assets", "create", "--db", db, "--category", "host", "--name", "DC-01",
             "--subcategory", "server", "--criticality", "95", "--tag", "domain-controller",
