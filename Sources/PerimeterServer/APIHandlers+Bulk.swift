@@ -30,9 +30,18 @@ extension APIHandlers {
                         + "columns by commas)"
                     : problem.message.contains("appears twice") ? "a column twice"
                     : "an unknown column"
+                // Its place too: the name is kept out of the answer when it
+                // reads as data, and a header holds several.
+                var details: [String: HTTPErrorDetail] = ["row": 1,
+                                                          "column": .string(problem.column ?? "")]
+                let header = AssetRowReader.parseCSV(text).first?.fields
+                    .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? []
+                let position = problem.column.flatMap { header.firstIndex(of: $0) }.map { $0 + 1 }
+                if let position { details["position"] = .int(position) }
                 throw HTTPError(status: 400, code: "bad_header",
-                                message: "import refused: the CSV header has \(why)",
-                                details: ["row": 1, "column": .string(problem.column ?? "")])
+                                message: "import refused: the CSV header has \(why)"
+                                    + (position.map { " (column \($0))" } ?? ""),
+                                details: details)
             }
         case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
         default: throw APIErrors.invalidQuery("format", "must be csv or jsonl")

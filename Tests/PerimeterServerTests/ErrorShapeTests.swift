@@ -184,6 +184,17 @@ struct ErrorShapeTests {
         let oddName = try await server.call("GET", "/v1/assets?zqxw%0a=1", as: "acme/reader")
         #expect(oddName.status == 400)
         #expect(!oddName.text.contains("zqxw"), "\(oddName.text)")
+        // An unknown CSV column that reads as data is not named, but placed.
+        let header = try await server.call(
+            "POST", "/v1/import?format=csv", as: "acme/admin",
+            body: Array("name,category,SECRET-70@example.org\nx,host,y\n".utf8),
+            headers: ["Content-Type": "text/csv"])
+        #expect(header.status == 400)
+        let headerError = try header.json()["error"] as? [String: Any]
+        #expect((headerError?["details"] as? [String: Any])?["position"] as? Int == 3)
+        #expect((headerError?["message"] as? String)?.contains("(column 3)") == true,
+                "\(header.text)")
+        #expect(!header.text.contains("SECRET"))
         // A value equal to a word of the API or of the refused field's name
         // leaves them whole.
         let named = try await server.call("POST", "/v1/forget", as: "acme/admin",
