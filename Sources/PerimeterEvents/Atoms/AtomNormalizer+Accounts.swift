@@ -188,6 +188,9 @@ extension AtomNormalizer {
 
     func username(utf8 value: UTF8Bytes, siblingDomain: String? = nil) -> Atom? {
         let trimmed = ASCII.trimmed(value)
+        if let principal = Self.principalInRemark(trimmed) {
+            return username(utf8: principal, siblingDomain: siblingDomain)
+        }
         guard !trimmed.isEmpty, trimmed.count <= 256, !isPlaceholder(utf8: trimmed),
               !trimmed.contains(where: { $0 < 0x20 })
         else { return nil }
@@ -223,6 +226,33 @@ extension AtomNormalizer {
             }
         }
         return qualifiedUsername(user: user, domain: domain)
+    }
+
+    /// The principal name of `Display Name (user@domain)`, as Cisco
+    /// Umbrella writes an identity in user.name (also as a mail link,
+    /// `(mailto:user@domain)`): split at its last `@`, the whole text made
+    /// an account of `domain)\display name (user`. Nil for any other value.
+    static func principalInRemark(_ bytes: UTF8Bytes) -> UTF8Bytes? {
+        guard bytes.count > 4, bytes.last == UInt8(ascii: ")"),
+              let open = ASCII.lastIndex(of: UInt8(ascii: "("), in: bytes), open > 0,
+              bytes[open - 1] == UInt8(ascii: " ") || bytes[open - 1] == UInt8(ascii: "]")
+        else { return nil }
+        // The link's own bracket may close the remark's: `…))`.
+        var close = bytes.count - 1
+        while close > open + 1, bytes[close - 1] == UInt8(ascii: ")") { close -= 1 }
+        var inner = ASCII.slice(bytes, open + 1..<close)
+        let mailto = Array("mailto:".utf8)
+        if inner.count > mailto.count,
+           ASCII.equalsFolded(ASCII.slice(inner, 0..<mailto.count), mailto) {
+            inner = ASCII.slice(inner, mailto.count..<inner.count)
+        }
+        guard let at = ASCII.firstIndex(of: UInt8(ascii: "@"), in: inner), at > 0,
+              at < inner.count - 1, ASCII.lastIndex(of: UInt8(ascii: "@"), in: inner) == at,
+              !inner.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "(")
+                                  || $0 == UInt8(ascii: ")") || $0 == UInt8(ascii: "[")
+                                  || $0 == UInt8(ascii: "]") })
+        else { return nil }
+        return inner
     }
 
     /// The end of `username(utf8:)` for ASCII bytes.

@@ -50,6 +50,12 @@ struct AccountTests {
         ("bob6@corp.", nil, "corp\\bob6"),                      // the root's dot
         ("@", nil, nil),                                        // no letter, nobody
         ("@corp", nil, nil),                                    // no local part, nobody
+        // Cisco Umbrella's identities: a display name and the principal.
+        ("Firstname LASTNAME (firstname.lastname@corp.com)", nil, "corp.com\\firstname.lastname"),
+        ("Active Directory User ([aduser@example.net](mailto:aduser@example.net))", nil,
+         "example.net\\aduser"),
+        ("John (contractor)", nil, "john (contractor)"),        // no principal in it
+        ("CORP - IP INTERNET", nil, "corp - ip internet"),
         ("testUser", "CORP\u{0B}pxd", "testuser"),             // a damaged domain is none
         ("CORP\u{0B}pxd\\testUser", nil, nil),                // a damaged value is none
         ("jürgen", "CORP\u{0B}", "jürgen"),
