@@ -11,8 +11,11 @@ enum AssetTable {
     static func render(_ assets: [Asset], attachments: [AssetID: [Attachment]],
                        bounds: CriticalityBounds, addressExpiry: Duration,
                        now: EventTime = EventTime(Date())) -> String {
-        let header = ["NAME", "CATEGORY", "SUB", "CRIT", "TAGS", "SOURCE", "REVIEWED", "LAST SEEN",
-                      "ATOMS"]
+        // An entity column when the page holds an entity's asset: the same
+        // name in two entities is two assets, alike but for it.
+        let showsEntity = assets.contains { $0.entity != nil }
+        let header = ["NAME"] + (showsEntity ? ["ENTITY"] : [])
+            + ["CATEGORY", "SUB", "CRIT", "TAGS", "SOURCE", "REVIEWED", "LAST SEEN", "ATOMS"]
         var rows: [[String]] = [header]
         for asset in assets {
             let crit = asset.criticality.map { "\($0.value) \(bounds.display($0).rawValue)" } ?? "unrated"
@@ -22,8 +25,9 @@ enum AssetTable {
             var atoms = open.prefix(3).map { "\($0.key.atom.type.rawValue):\($0.key.atom.value)" }
                 .joined(separator: " ")
             if open.count > 3 { atoms += " +\(open.count - 3)" }
-            rows.append([
-                clip(asset.name, 32), asset.category.rawValue, asset.subcategory?.rawValue ?? "-",
+            let entity = showsEntity ? [clip(asset.entity ?? "-", 20)] : []
+            rows.append([clip(asset.name, 32)] + entity + [
+                asset.category.rawValue, asset.subcategory?.rawValue ?? "-",
                 crit, clip(asset.tags.sorted().joined(separator: ","), 20),
                 asset.source.rule.map { "auto:\($0)" } ?? asset.source.description,
                 asset.reviewed ? "yes" : "no",

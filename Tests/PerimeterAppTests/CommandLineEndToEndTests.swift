@@ -873,6 +873,28 @@ struct CommandLineEndToEndTests {
         #expect(try cli.listAssets().assets.names == ["ws-1"])
     }
 
+    /// The same name in an entity and community-wide is two assets: the
+    /// list then shows an ENTITY column, or the two rows read alike.
+    @Test func theListShowsEntitiesWhenItHoldsAnEntitysAsset() throws {
+        guard let cli = try H.make("entity-column") else { return }
+        defer { cli.remove() }
+        let input = try cli.directory.write("in.ndjson", H.oneHostEvent)
+        let other = try cli.directory.write("other.ndjson",
+                                            H.oneHostEvent.replacingOccurrences(of: "ws-1", with: "ws-2"))
+        #expect(try cli.run(["ingest", "--no-output", other]).status == 0)
+        let plain = try cli.run(["assets", "list"]).outputText
+        #expect(!plain.contains("ENTITY"), "\(plain)")
+        // An entity's ws-1 first: the community's event then makes its own.
+        #expect(try cli.run(["ingest", "--no-output", "--entity", "DMZ-1", input]).status == 0)
+        #expect(try cli.run(["ingest", "--no-output", input]).status == 0)
+        let listed = try cli.run(["assets", "list", "--search", "ws-1"]).outputText
+        let lines = listed.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("NAME  ENTITY  CATEGORY") == true, "\(listed)")
+        #expect(lines.filter { $0.hasPrefix("ws-1") }
+                    .map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+                    .sorted() == ["ws-1 -", "ws-1 DMZ-1"], "\(listed)")
+    }
+
     /// SPEC §5: the indexed view keeps only uuid, name and criticality_value.
     @Test(arguments: [
         ("indexed", ["criticality_value", "name", "uuid"]),
