@@ -253,10 +253,10 @@ struct CallerValues {
     }
 
     /// What stands for the `index`th kept name while values are taken out:
-    /// private-use characters, which no value of a request can match.
+    /// a private-use character, which no value of a request matches (a
+    /// message keeps a handful of names).
     private static func stand(for index: Int) -> String {
-        "\u{E000}" + String(index).map { String(UnicodeScalar(0xE010 + Int(String($0))!)!) }.joined()
-            + "\u{E001}"
+        String(Character(UnicodeScalar(0xF0000 + min(index, 0xFFFD))!))
     }
 
     /// Errors that quote nothing the caller sent, only the server's own
