@@ -48,17 +48,24 @@ extension PropertyValue {
             isWhole = false
         }
         guard bytes.isEmpty, let number = Double(text), number.isFinite else { return nil }
-        if isWhole {
-            // The integer the text says, held exactly (or no number).
-            let integer = Int64(text.hasSuffix(".") ? String(text.dropLast()) : text)
-            guard let integer, Int64(exactly: number) == integer else { return nil }
+        // From 2^53 up a double holds whole numbers only, and not all of
+        // them: such a number is taken when the text is the integer it
+        // holds exactly (`9007199254740993.0`, `1e16` and `1234…5678.5`
+        // were stored rounded).
+        if abs(number) >= Self.exactWholeLimit {
+            guard isWhole, !text.hasSuffix("."), let integer = Int64(text),
+                  Int64(exactly: number) == integer else { return nil }
         }
         return number
     }
 
+    /// 2^53: below it a double holds every whole number.
+    static let exactWholeLimit = 9_007_199_254_740_992.0
+
     /// A number as people write it: a whole one without `.0`.
     public static func text(ofNumber number: Double) -> String {
-        number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        number == number.rounded() && abs(number) <= exactWholeLimit
+            ? String(Int64(number)) : String(number)
     }
 }
 
@@ -102,6 +109,13 @@ public struct PropertyDefinition: Sendable, Hashable, Codable {
         .init(name: "sophos_agent_id", type: .list, category: .host, isDefault: true),
         .init(name: "harfanglab_agent_id", type: .list, category: .host, isDefault: true),
         .init(name: "elastic_agent_id", type: .list, category: .host, isDefault: true),
+        // The other EDR vendors discovery recognises (`EventReader.edrVendors`):
+        // a host it gave one of these held a property no definition had,
+        // and its export did not import into another store.
+        .init(name: "cybereason_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "cylance_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "withsecure_agent_id", type: .list, category: .host, isDefault: true),
+        .init(name: "eset_agent_id", type: .list, category: .host, isDefault: true),
         .init(name: "owner", type: .string, category: .account, isDefault: true),
         .init(name: "department", type: .string, category: .account, isDefault: true),
         .init(name: "full_name", type: .string, category: .account, isDefault: true),

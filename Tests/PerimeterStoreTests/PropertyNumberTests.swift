@@ -16,6 +16,7 @@ import Testing
         "0x10", "0X1F", "0x1p4",         // hexadecimal: Double(_:) read them as 16, 31, 16
         "inf", "nan", "1e999",           // no value JSON holds
         "9007199254740993",              // a whole number a double rounds (to ...992)
+        "9007199254740993.0", "1e16", "123456789012345678.5", "90071992547409930e-1",
         "", "-", ".", "1e", "1.2.3", "12abc", " 12",
     ])
     func otherTextIsNoNumber(text: String) {
@@ -26,5 +27,6 @@ import Testing
         #expect(PropertyValue.text(ofNumber: 5) == "5")
         #expect(PropertyValue.text(ofNumber: -42) == "-42")
         #expect(PropertyValue.text(ofNumber: 0.25) == "0.25")
+        #expect(PropertyValue.text(ofNumber: 9_007_199_254_740_992) == "9007199254740992")
     }
 }
