@@ -68,8 +68,13 @@ extension APIHandlers {
             "created_without_atoms": outcome.rowsCreatingWithoutAtoms,
             "created_with_existing_name": outcome.rowsRepeatingNames,
             "refused": outcome.refused.map { number, problem in
-                ["row": number, "column": problem.column ?? NSNull(),
-                 "reason": values.scrub(problem.message)] as [String: Any]
+                // A column is the caller's key: shown when it reads as a
+                // name (an email given as a key is a value, and goes).
+                let column = problem.column.map { column -> String in
+                    CallerValues.looksLikeAName(column) ? column : values.scrub(column)
+                }
+                return ["row": number, "column": column ?? NSNull(),
+                        "reason": values.scrub(problem.message)] as [String: Any]
             },
         ])
     }
