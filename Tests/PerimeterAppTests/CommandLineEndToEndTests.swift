@@ -859,6 +859,14 @@ struct CommandLineEndToEndTests {
         for search in [decomposed, "éric"] {
             #expect(try cli.listAssets(["--search", search]).assets.names.count == 1, "\(search)")
         }
+        // A final sigma is the sigma the name holds.
+        let greek = try cli.ingest([#"{"@timestamp":"2024-05-01T10:02:00Z","host":{"name":"ΣΊΣΥΦΟΣ-PC"}}"#],
+                                   name: "greek.ndjson", options: ["--no-output"])
+        #expect(greek.status == 0, "\(greek.standardError)")
+        for search in ["σίσυφος", "ΣΊΣΥΦΟΣ-pc"] {
+            #expect(try cli.listAssets(["--search", search]).assets.names == ["ΣΊΣΥΦΟΣ-PC"],
+                    "\(search)")
+        }
     }
 
     /// /dev/null keeps nothing: it takes several outputs at once (it was

@@ -233,13 +233,16 @@ extension AtomNormalizer {
     /// `(mailto:user@domain)`): split at its last `@`, the whole text made
     /// an account of `domain)\display name (user`. Nil for any other value.
     static func principalInRemark(_ bytes: UTF8Bytes) -> UTF8Bytes? {
-        guard bytes.count > 4, bytes.last == UInt8(ascii: ")"),
-              let open = ASCII.lastIndex(of: UInt8(ascii: "("), in: bytes), open > 0,
+        // `Jane Roe <jane.roe@corp.com>`, a mail address's own form, too.
+        let closing = bytes.last
+        let opening = closing == UInt8(ascii: ">") ? UInt8(ascii: "<") : UInt8(ascii: "(")
+        guard bytes.count > 4, closing == UInt8(ascii: ")") || closing == UInt8(ascii: ">"),
+              let open = ASCII.lastIndex(of: opening, in: bytes), open > 0,
               bytes[open - 1] == UInt8(ascii: " ") || bytes[open - 1] == UInt8(ascii: "]")
         else { return nil }
         // The link's own bracket may close the remark's: `…))`.
         var close = bytes.count - 1
-        while close > open + 1, bytes[close - 1] == UInt8(ascii: ")") { close -= 1 }
+        while close > open + 1, bytes[close - 1] == closing! { close -= 1 }
         var inner = ASCII.slice(bytes, open + 1..<close)
         let mailto = Array("mailto:".utf8)
         if inner.count > mailto.count,
@@ -250,7 +253,8 @@ extension AtomNormalizer {
               at < inner.count - 1, ASCII.lastIndex(of: UInt8(ascii: "@"), in: inner) == at,
               !inner.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "(")
                                   || $0 == UInt8(ascii: ")") || $0 == UInt8(ascii: "[")
-                                  || $0 == UInt8(ascii: "]") })
+                                  || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "<")
+                                  || $0 == UInt8(ascii: ">") })
         else { return nil }
         return inner
     }
@@ -351,7 +355,10 @@ extension AtomNormalizer {
             domain = known.dropLast()
         }
         if let known = domain, known.isEmpty || known == "." || isPlaceholder(known)
-            || known.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            || known.unicodeScalars.contains(where: {
+                [.control, .format, .lineSeparator, .paragraphSeparator]
+                    .contains($0.properties.generalCategory)
+            }) {
             domain = nil
         }
         guard user.contains(where: { $0.isLetter || $0.isNumber }), !isPlaceholder(user),

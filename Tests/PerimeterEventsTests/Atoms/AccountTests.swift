@@ -54,11 +54,13 @@ struct AccountTests {
         ("Firstname LASTNAME (firstname.lastname@corp.com)", nil, "corp.com\\firstname.lastname"),
         ("Active Directory User ([aduser@example.net](mailto:aduser@example.net))", nil,
          "example.net\\aduser"),
+        ("Jane Roe <jane.roe@corp.com>", nil, "corp.com\\jane.roe"),
         ("John (contractor)", nil, "john (contractor)"),        // no principal in it
         ("CORP - IP INTERNET", nil, "corp - ip internet"),
         ("testUser", "CORP\u{0B}pxd", "testuser"),             // a damaged domain is none
         ("CORP\u{0B}pxd\\testUser", nil, nil),                // a damaged value is none
         ("jürgen", "CORP\u{0B}", "jürgen"),
+        ("jürgen", "CORP\u{2028}", "jürgen"),                  // a line separator too
         ("@Jürgen", nil, nil),
         ("SYSTEME", "DOMAIN", nil),                             // accents dropped
         ("Éric@", "CORP", "éric"),                              // an empty domain is none
