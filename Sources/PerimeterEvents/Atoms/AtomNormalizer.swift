@@ -20,14 +20,16 @@ public struct AtomNormalizer: Sendable {
     /// Firewall) write as the user of a connection they know no user of:
     /// in the corpus both became accounts. `localhost4`, `localhost6` and
     /// the `ip6-` names are the loopback and multicast names of Debian's
-    /// /etc/hosts;
+    /// /etc/hosts (`broadcasthost`, macOS's); `[object Object]` is what
+    /// JavaScript writes for an object made text;
     /// `undefined` is what JavaScript collectors write for a field they
     /// lack. (`nil` and `nan` are not here: they are also people's names.)
     public static let standardPlaceholders: Set<String> = [
         "", "-", "n/a", "null", "none", "unknown", "(null)", "undefined",
         "localhost", "localhost.localdomain", "localhost4", "localhost4.localdomain4",
         "localhost6", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback",
-        "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "hostname",
+        "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "broadcasthost",
+        "hostname", "[object object]",
         "not found", "no authentication required",
     ]
 
@@ -148,35 +150,52 @@ public struct AtomNormalizer: Sendable {
         return marks >= 3
     }
 
-    /// Whether the value is a template's field left unfilled: a name in
-    /// braces (`{object}`, `{{user}}`, `${USER}`) or between percent signs
+    /// Whether the value is a template's field or a shell's variable left
+    /// unfilled: a name in braces (`{object}`, `{{user}}`, `${USER}`,
+    /// `${env:USERNAME}`), after a dollar sign (`$USER` in upper case,
+    /// `$(whoami)`),
+    /// in angle brackets (`<USER>`) or between percent signs
     /// (`%USERNAME%`). Lacework's `{object}` became an account in the
     /// corpus; no machine or person is named so.
     static func isTemplateField(_ bytes: some Collection<UInt8>) -> Bool {
         guard let first = bytes.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "$")
-                || first == UInt8(ascii: "%") else { return false }
+                || first == UInt8(ascii: "%") || first == UInt8(ascii: "<") else { return false }
         let text = Array(bytes)
         var start = 0, end = text.count
-        if text[start] == UInt8(ascii: "%") {
-            guard end >= 3, text[end - 1] == UInt8(ascii: "%") else { return false }
+        func encloses(_ open: UInt8, _ close: UInt8) -> Bool {
+            guard end - start >= 3, text[start] == open, text[end - 1] == close else { return false }
             start += 1
             end -= 1
-        } else {
-            if text[start] == UInt8(ascii: "$") { start += 1 }
-            var braces = 0
-            while start < end, text[start] == UInt8(ascii: "{") {
-                start += 1
-                braces += 1
-            }
-            guard braces > 0, end - start > braces else { return false }
-            for _ in 0..<braces {
-                guard text[end - 1] == UInt8(ascii: "}") else { return false }
-                end -= 1
+            return true
+        }
+        if text[start] == UInt8(ascii: "$") {
+            start += 1
+            if start < end, text[start] == UInt8(ascii: "(") {
+                guard encloses(UInt8(ascii: "("), UInt8(ascii: ")")) else { return false }
             }
         }
-        return start < end && text[start..<end].allSatisfy {
+        if !encloses(UInt8(ascii: "%"), UInt8(ascii: "%")),
+           !encloses(UInt8(ascii: "<"), UInt8(ascii: ">")) {
+            // Braces, doubled or not: `{x}`, `{{x}}`.
+            while end - start >= 3, text[start] == UInt8(ascii: "{"),
+                  text[end - 1] == UInt8(ascii: "}") {
+                start += 1
+                end -= 1
+            }
+            // A name enclosed, or bare after a dollar sign in a variable's
+            // upper case (`$USER`; `$admin` may be someone's name).
+            let enclosed = start > 0 && (text[start - 1] == UInt8(ascii: "{")
+                                         || text[start - 1] == UInt8(ascii: "("))
+            let isVariable = text.first == UInt8(ascii: "$") && start == 1
+                && !text[start...].contains { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
+            guard enclosed || isVariable else { return false }
+        }
+        guard start < end, let head = text[start..<end].first,
+              ASCII.isLetter(head) || head == UInt8(ascii: "_") else { return false }
+        return text[start..<end].allSatisfy {
             ASCII.isLetter($0) || ASCII.isDigit($0) || $0 == UInt8(ascii: "_")
-                || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-")
+                || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ":")
+                || $0 == UInt8(ascii: " ")
         }
     }
 

@@ -163,8 +163,10 @@ struct NameTests {
         ("John Smith (contractor)", false), ("(SSO failed)", false),
         // A template's field left unfilled names nobody.
         ("{object}", true), ("{{user.name}}", true), ("${USER}", true), ("%USERNAME%", true),
-        ("{}", false), ("%", false), ("100%", false), ("{a b}", false), ("{x}y", false),
-        ("$admin", false),
+        ("$USER", true), ("${env:USERNAME}", true), ("$(whoami)", true), ("<USER>", true),
+        ("[object Object]", true), ("broadcasthost", true),
+        ("{}", false), ("%", false), ("100%", false), ("{x}y", false), ("$", false),
+        ("$1", false), ("$admin", false), ("<>", false), ("a$b", false), ("50%off%", false), ("(x)", false),
         ("localhost4", true), ("ip6-allnodes", true),
     ]
 
