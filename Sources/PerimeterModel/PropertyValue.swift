@@ -1,3 +1,5 @@
+import Foundation
+
 /// The value of a contextual property (SPEC §1): typed, never a secret.
 public enum PropertyValue: Sendable, Hashable, Codable {
     case string(String)
@@ -38,23 +40,21 @@ extension PropertyValue {
             fraction = digits()
         }
         guard whole + fraction > 0 else { return nil }
-        var isWhole = fraction == 0
         if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
             bytes = bytes.dropFirst()
             if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") {
                 bytes = bytes.dropFirst()
             }
             guard digits() > 0 else { return nil }
-            isWhole = false
         }
         guard bytes.isEmpty, let number = Double(text), number.isFinite else { return nil }
-        // From 2^53 up a double holds whole numbers only, and not all of
-        // them: such a number is taken when the text is the integer it
-        // holds exactly (`9007199254740993.0`, `1e16` and `1234…5678.5`
-        // were stored rounded).
-        if abs(number) >= Self.exactWholeLimit {
-            guard isWhole, !text.hasSuffix("."), let integer = Int64(text),
-                  Int64(exactly: number) == integer else { return nil }
+        // The number the text says must be the one a double holds: the
+        // double's shortest text read back as a decimal is the same value
+        // (`9007199254740993`, `…993.0` and `1234…5678.5` were stored
+        // rounded; `0.1`, `1e16` and `1e300` are held as written).
+        if let said = Decimal(string: text), let held = Decimal(string: String(number)),
+           said != held {
+            return nil
         }
         return number
     }

@@ -296,7 +296,7 @@ public struct AssetDraftBuilder: Sendable {
             guard let number = PropertyValue.number(
                 parsing: value.trimmingCharacters(in: .whitespaces)) else {
                 throw RowProblem(column: column, message: "property '\(name)' is a number "
-                                 + "(decimal, and below 2^53 unless a whole number written out), not '\(value)'")
+                                 + "(decimal, with no more digits than a double holds), not '\(value)'")
             }
             return .number(number)
         case .boolean:
