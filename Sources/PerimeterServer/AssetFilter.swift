@@ -118,10 +118,20 @@ enum AssetFilter {
     /// searched for "5"; a list's last item alone was checked).
     private static func texts(ofJSON value: Any, filter key: String) throws -> [String] {
         let field = "filter.\(key)"
-        if let text = value as? String { return [text] }
+        // An empty filter selected every asset, which a bulk change on
+        // "none of these" should not: it is left out to mean that.
+        if let text = value as? String {
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw APIErrors.invalidField(field, "is empty; leave it out to select every asset")
+            }
+            return [text]
+        }
         if let list = value as? [Any] {
             guard APIHandlers.repeatableParameters.contains(key) else {
                 throw APIErrors.invalidField(field, "takes one value, not a list")
+            }
+            guard !list.isEmpty else {
+                throw APIErrors.invalidField(field, "is empty; leave it out to select every asset")
             }
             return try list.map { item in
                 guard let text = item as? String else {

@@ -101,6 +101,13 @@ struct ErrorShapeTests {
         Case(method: "POST", target: "/v1/bulk",
              body: "{\"filter\": {\"reviewed\": 1}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
              status: 422, code: "invalid_field", field: "filter.reviewed"),
+        // An empty filter is refused: it selected every asset.
+        Case(method: "POST", target: "/v1/bulk",
+             body: "{\"filter\": {\"category\": []}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
+             status: 422, code: "invalid_field", field: "filter.category"),
+        Case(method: "POST", target: "/v1/bulk",
+             body: "{\"filter\": {\"entity\": \"\"}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
+             status: 422, code: "invalid_field", field: "filter.entity"),
         // A body on a route that reads none is refused, not dropped.
         Case(method: "POST",
              target: "/v1/assets/00000000-0000-4000-8000-000000000001/revoke",
