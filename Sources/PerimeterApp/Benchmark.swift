@@ -60,6 +60,13 @@ enum Benchmark {
         let corpus = arguments.value("--corpus")
             ?? ProcessInfo.processInfo.environment["PERIMETER_CORPUS"].map { $0 + "/ecs" }
             ?? "../shared/corpus/ecs"
+        // A corpus asked for that is not there is a mistake to say before
+        // ten minutes of work, not a stage to skip.
+        if let asked = arguments.value("--corpus"), corpusEvents > 0,
+           !((try? FileManager.default.contentsOfDirectory(atPath: asked)) ?? [])
+               .contains(where: { $0.hasSuffix(".ndjson") }) {
+            throw UsageError("'--corpus \(asked)' holds no .ndjson files")
+        }
 
         #if DEBUG
         report("warning: this is a debug build; figures mean little (use swift build -c release)")

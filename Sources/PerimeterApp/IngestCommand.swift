@@ -182,9 +182,13 @@ enum IngestCommand {
         // file whose writer is half-way through a line reads only that).
         let summary = pipeline.summaryNow
         if let signalNumber = interruption.signalNumber {
-            let onward = inputs.contains("-")
-                ? "standard input cannot resume: send what was not read again"
-                : "run the same command again to go on from there"
+            // Standard input, pipes and devices are read once.
+            let resumable = inputs.allSatisfy { input in
+                input != "-" && (try? FileManager.default.attributesOfItem(atPath: input)[.type]
+                                    as? FileAttributeType) == .typeRegular
+            }
+            let onward = resumable ? "run the same command again to go on from there"
+                : "standard input and pipes cannot resume: send what was not read again"
             Terminal.note("stopped by \(signalNumber == SIGINT ? "Ctrl-C" : "SIGTERM"): what was "
                           + "read is in the store; \(onward)")
             return 128 + signalNumber
