@@ -67,10 +67,15 @@ struct ErrorShapeTests {
         Case(method: "GET", target: "/v1/assets?criticality=68-1000", body: nil, status: 400,
              code: "malformed_query"),
         // A bulk job's filter is a body's field, refused as one.
-        Case(method: "POST", target: "/v1/bulk",
-             body: "{\"filter\": {\"criticality\": \"999\"}, \"action\": \"add_tags\", "
-                + "\"tags\": [\"x\"]}",
-             status: 422, code: "invalid_field", field: "filter.criticality"),
+        refusedBulkFilter(#"{"criticality": "999"}"#, field: "filter.criticality"),
+        // A filter's JSON is of its query form's type: a list only where the
+        // query repeats the filter, no number for text, no 1 for true.
+        refusedBulkFilter(#"{"source": ["SECRET-50", "manual"]}"#, field: "filter.source"),
+        refusedBulkFilter(#"{"q": 5}"#, field: "filter.q"),
+        refusedBulkFilter(#"{"reviewed": 1}"#, field: "filter.reviewed"),
+        // An empty filter is refused: it selected every asset.
+        refusedBulkFilter(#"{"category": []}"#, field: "filter.category"),
+        refusedBulkFilter(#"{"entity": ""}"#, field: "filter.entity"),
         // Flags are read one way on every route; a range the wrong way round
         // is refused rather than answered empty.
         Case(method: "GET", target: "/v1/assets?count=maybe", body: nil, status: 400,
@@ -89,25 +94,6 @@ struct ErrorShapeTests {
              status: 422, code: "invalid_field", field: "name"),
         Case(method: "DELETE", target: "/v1/properties/host/owner", body: nil, status: 409,
              code: "conflict"),
-        // A filter's JSON is of its query form's type: a list only where the
-        // query repeats the filter, no number for text, no 1 for true.
-        Case(method: "POST", target: "/v1/bulk",
-             body: "{\"filter\": {\"source\": [\"SECRET-50\", \"manual\"]}, "
-                + "\"action\": \"add_tags\", \"tags\": [\"x\"]}",
-             status: 422, code: "invalid_field", field: "filter.source"),
-        Case(method: "POST", target: "/v1/bulk",
-             body: "{\"filter\": {\"q\": 5}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
-             status: 422, code: "invalid_field", field: "filter.q"),
-        Case(method: "POST", target: "/v1/bulk",
-             body: "{\"filter\": {\"reviewed\": 1}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
-             status: 422, code: "invalid_field", field: "filter.reviewed"),
-        // An empty filter is refused: it selected every asset.
-        Case(method: "POST", target: "/v1/bulk",
-             body: "{\"filter\": {\"category\": []}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
-             status: 422, code: "invalid_field", field: "filter.category"),
-        Case(method: "POST", target: "/v1/bulk",
-             body: "{\"filter\": {\"entity\": \"\"}, \"action\": \"add_tags\", \"tags\": [\"x\"]}",
-             status: 422, code: "invalid_field", field: "filter.entity"),
         // A body on a route that reads none is refused, not dropped.
         Case(method: "POST",
              target: "/v1/assets/00000000-0000-4000-8000-000000000001/revoke",
@@ -119,6 +105,13 @@ struct ErrorShapeTests {
         Case(method: "GET", target: "/v1/jobs?limit=1&limit=3", body: nil, status: 400,
              code: "malformed_query"),
     ]
+
+    /// A bulk job on `filter` (a JSON object's text), refused for `field`.
+    static func refusedBulkFilter(_ filter: String, field: String) -> Case {
+        Case(method: "POST", target: "/v1/bulk",
+             body: #"{"action": "add_tags", "tags": ["x"], "filter": "# + filter + "}",
+             status: 422, code: "invalid_field", field: field)
+    }
 
     @Test(arguments: cases)
     func errorsHaveOneShapeAndNoValues(_ item: Case) async throws {
