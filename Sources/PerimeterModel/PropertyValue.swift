@@ -20,9 +20,9 @@ public enum PropertyValue: Sendable, Hashable, Codable {
 
 extension PropertyValue {
     /// A number property's text: decimal notation only (`12`, `-0.5`,
-    /// `1e3`), finite, and a whole number only as far as a double holds it
-    /// exactly (2^53). `Double(_:)` also read `0x10` as 16 and `inf`, and
-    /// `9007199254740993` as …992 without a word.
+    /// `1e3`), finite, and a value a double holds as written. `Double(_:)`
+    /// also read `0x10` as 16 and `inf`, and `9007199254740993` as …992
+    /// without a word.
     public static func number(parsing text: String) -> Double? {
         var bytes = Substring(text).utf8[...]
         if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") {

@@ -230,10 +230,10 @@ extension AtomNormalizer {
 
     /// The principal name of `Display Name (user@domain)`, as Cisco
     /// Umbrella writes an identity in user.name (also as a mail link,
-    /// `(mailto:user@domain)`): split at its last `@`, the whole text made
-    /// an account of `domain)\display name (user`. Nil for any other value.
+    /// `(mailto:user@domain)`), or of `Display Name <user@domain>`: split
+    /// at its last `@`, the whole text made an account of
+    /// `domain)\display name (user`. Nil for any other value.
     static func principalInRemark(_ bytes: UTF8Bytes) -> UTF8Bytes? {
-        // `Jane Roe <jane.roe@corp.com>`, a mail address's own form, too.
         let closing = bytes.last
         let opening = closing == UInt8(ascii: ">") ? UInt8(ascii: "<") : UInt8(ascii: "(")
         guard bytes.count > 4, closing == UInt8(ascii: ")") || closing == UInt8(ascii: ">"),

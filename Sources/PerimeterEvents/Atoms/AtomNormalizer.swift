@@ -153,8 +153,7 @@ public struct AtomNormalizer: Sendable {
     /// Whether the value is a template's field or a shell's variable left
     /// unfilled: a name in braces (`{object}`, `{{user}}`, `${USER}`,
     /// `${env:USERNAME}`), after a dollar sign (`$USER` in upper case,
-    /// `$(whoami)`),
-    /// in angle brackets (`<USER>`) or between percent signs
+    /// `$(whoami)`), in angle brackets (`<USER>`) or between percent signs
     /// (`%USERNAME%`). Lacework's `{object}` became an account in the
     /// corpus; no machine or person is named so.
     static func isTemplateField(_ bytes: some Collection<UInt8>) -> Bool {
