@@ -106,14 +106,23 @@ public enum RuleLoader {
 
     private static func load(text: String, path: String, compiler: SigmaCompiler,
                              into set: inout RuleSet) {
-        let documents: [YAMLNode]
+        var documents: [YAMLNode]
         do {
             documents = try YAMLParser.parseDocuments(text, file: path)
         } catch {
-            set.reports.append(RuleStatusReport(
-                path: path, line: error.mark?.line ?? 0, status: .refused,
-                reasonCode: "invalid-yaml", reason: error.reason, isFilter: false))
-            return
+            // A YAML error ends the parser's stream: each document is read
+            // on its own then, so that one broken document refuses itself
+            // and not the rules beside it (they were lost unsaid).
+            documents = []
+            for chunk in documentTexts(text) {
+                do {
+                    documents += try YAMLParser.parseDocuments(chunk, file: path)
+                } catch {
+                    set.reports.append(RuleStatusReport(
+                        path: path, line: error.mark?.line ?? 0, status: .refused,
+                        reasonCode: "invalid-yaml", reason: error.reason, isFilter: false))
+                }
+            }
         }
         for document in documents where !document.isNull {
             // SigmaHQ keeps regression-test metadata (info.yml) beside rules: documents
@@ -153,6 +162,25 @@ public enum RuleLoader {
                     status: .refused, reasonCode: error.code, reason: error.message,
                     logSource: logSource(of: document), isFilter: document["filter"] != nil))
             }
+        }
+    }
+
+    /// The documents of a YAML stream as texts of their own, cut at the
+    /// `---` lines that start them, each led by as many empty lines as
+    /// came before it so that its marks give the file's line numbers.
+    static func documentTexts(_ text: String) -> [String] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var starts = [0]
+        for (index, line) in lines.enumerated() where index > 0 {
+            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line[...]
+            if trimmed == "---" || trimmed.hasPrefix("--- ") || trimmed.hasPrefix("---\t") {
+                starts.append(index)
+            }
+        }
+        return starts.indices.map { position in
+            let end = position + 1 < starts.count ? starts[position + 1] : lines.count
+            return String(repeating: "\n", count: starts[position])
+                + lines[starts[position]..<end].joined(separator: "\n")
         }
     }
 

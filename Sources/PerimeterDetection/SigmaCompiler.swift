@@ -68,6 +68,12 @@ struct SigmaCompiler {
                               message: "correlation rules are not supported", line: line)
         }
         let id = try Self.id(of: root["id"])
+        // A rule or a filter, not both: read as a rule, its filter part
+        // suppressed nothing, and nothing said so.
+        if root["filter"] != nil && root["detection"] != nil {
+            throw RuleRefusal(code: "invalid-document", message: "a document is a rule "
+                              + "('detection') or a filter ('filter'), not both", line: line)
+        }
         if let filter = root["filter"], root["detection"] == nil {
             // Sigma's filter specification names fields in the rules'
             // taxonomy (`User`), ours named them in ECS (`user.name`): both
@@ -265,6 +271,12 @@ struct SigmaCompiler {
     {
         switch node {
         case .mapping(let map, _):
+            // An empty map is a condition on nothing, true of every event: no
+            // author means a rule firing on all, or a filter hiding all.
+            guard map.count > 0 else {
+                throw RuleRefusal(code: "invalid-selection", message: "empty selection: it names "
+                                  + "no field, and would match every event", line: node.mark.line)
+            }
             var parts: [RuleExpression] = []
             for entry in map {
                 guard let key = entry.key.string else {

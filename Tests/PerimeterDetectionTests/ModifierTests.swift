@@ -284,6 +284,42 @@ let conditionCases: [MatchCase] = [
         #expect(set.rules.count == (code == nil ? 1 : 0))
     }
 
+    /// One document that is no YAML refuses itself, with its line: the
+    /// rules before and after it in the file load (all were lost unsaid).
+    @Test func aBrokenDocumentRefusesItselfNotItsFile() throws {
+        let rule = { (id: String, value: String) in
+            "title: \(id)\nid: \(id)\ntaxonomy: ecs\ndetection:\n    sel: {F: \(value)}\n"
+                + "    condition: sel\n"
+        }
+        let set = try RuleLoader.load(text: rule("a", "1") + "---\n"
+            + "title: b\nid: b\ndetection: {sel: {F: [}, condition: sel}\n" + "---\n"
+            + rule("c", "3"))
+        #expect(set.rules.map(\.id) == ["a", "c"])
+        let refused = set.reports.filter { $0.status == .refused }
+        #expect(refused.map(\.reasonCode) == ["invalid-yaml"])
+        #expect(refused.first?.line == 10)
+    }
+
+    /// A document is a rule or a filter: one with both sections is refused
+    /// (read as a rule, its filter part suppressed nothing, unsaid).
+    @Test func aDocumentWithARuleAndAFilterIsRefused() throws {
+        let set = try RuleLoader.load(text: "title: t\nid: x\ntaxonomy: ecs\ndetection:\n"
+            + "    sel: {F: 1}\n    condition: sel\nfilter:\n    rules: ['*']\n"
+            + "    selection: {F: 2}\n    condition: selection\n")
+        #expect(set.rules.isEmpty && set.filters.isEmpty)
+        #expect(set.reports.first?.reasonCode == "invalid-document")
+    }
+
+    /// An empty selection names no field and is true of every event: a
+    /// rule would fire on all, a filter hide every alert. It is refused.
+    @Test(arguments: ["sel: {}", "sel:\n        - {}"])
+    func anEmptySelectionIsRefused(selection: String) throws {
+        let set = try RuleLoader.load(text: "title: t\nid: x\ntaxonomy: ecs\ndetection:\n    "
+            + selection + "\n    condition: sel\n")
+        #expect(set.rules.isEmpty)
+        #expect(set.reports.first?.reasonCode == "invalid-selection")
+    }
+
     /// UUIDs are read without regard to case: a rule whose id differs from
     /// another's by case alone is a duplicate, and a filter naming the id in
     /// capitals suppresses the rule.
