@@ -422,7 +422,12 @@ struct SigmaCompiler {
         }
 
         if has.contains("exists") {
-            guard modifiers == ["exists"], values.count == 1, let flag = values[0].bool else {
+            // pySigma reads YAML 1.1, where `yes` and `no` are booleans too:
+            // a rule it runs is not refused here.
+            let yaml11 = ["yes": true, "on": true, "no": false, "off": false]
+            guard modifiers == ["exists"], values.count == 1,
+                  let flag = values[0].bool ?? values[0].string.flatMap({ yaml11[$0.lowercased()] })
+            else {
                 throw RuleRefusal(code: "invalid-value",
                                   message: "'\(key)' takes only true or false")
             }

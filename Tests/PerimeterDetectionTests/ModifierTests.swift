@@ -89,6 +89,11 @@ let valueCases: [MatchCase] = [
               event: #"{"Other":1}"#, expected: true),
     MatchCase(name: "exists true on a null field", detection: sel("Field|exists: true"),
               event: #"{"Field":null}"#, expected: true),
+    // pySigma reads YAML 1.1: `yes` and `no` are booleans there.
+    MatchCase(name: "exists yes as pySigma reads it", detection: sel("Field|exists: yes"),
+              event: #"{"Field":"x"}"#, expected: true),
+    MatchCase(name: "exists no as pySigma reads it", detection: sel("Field|exists: no"),
+              event: #"{"Field":"x"}"#, expected: false),
     MatchCase(name: "dotted and nested keys are one field", detection: sel("process.name: x"),
               event: #"{"process.name":"x"}"#, expected: true),
     MatchCase(name: "keywords search every string",
