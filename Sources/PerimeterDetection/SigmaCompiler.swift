@@ -227,18 +227,26 @@ struct SigmaCompiler {
         // Filters see the same event as the rule they suppress, so their log
         // source adds no gate.
         var selections: [(name: String, expression: RuleExpression)] = []
-        var conditionText: String?
+        var condition: YAMLNode?
         for entry in map {
             guard let name = entry.key.string, name != "rules" else { continue }
-            if name == "condition" { conditionText = entry.value.string; continue }
+            if name == "condition" { condition = entry.value; continue }
             selections.append((name, try compileSelection(entry.value, resolver: resolver)))
         }
-        guard let conditionText else {
+        guard let condition, let conditionText = condition.string else {
             throw RuleRefusal(code: "missing-condition", message: "the filter has no condition",
                               line: filter.mark.line)
         }
-        var parser = try ConditionParser(conditionText, selections: selections.map(\.name))
-        let parsed = try parser.parse()
+        // A refusal of the condition points at it, not at the document.
+        let parsed: RuleExpression
+        do {
+            var parser = try ConditionParser(conditionText, selections: selections.map(\.name))
+            parsed = try parser.parse()
+        } catch {
+            var refusal = error
+            refusal.line = refusal.line ?? condition.mark.line
+            throw refusal
+        }
         let byName = Dictionary(selections.map { ($0.name, $0.expression) },
                                 uniquingKeysWith: { first, _ in first })
         return CompiledFilter(id: id, title: title, path: path, ruleIDs: ruleIDs,

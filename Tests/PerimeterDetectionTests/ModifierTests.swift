@@ -315,6 +315,14 @@ let conditionCases: [MatchCase] = [
         #expect(set.reports.first?.reasonCode == "invalid-document")
     }
 
+    /// A filter's condition that is refused is pointed at by its own line.
+    @Test func aFiltersBadConditionIsPlacedOnItsLine() throws {
+        let set = try RuleLoader.load(text: "title: f\nid: f\ntaxonomy: ecs\nfilter:\n"
+            + "    rules: ['*']\n    selection: {F: 1}\n    condition: selection and nope\n")
+        #expect(set.reports.first?.reasonCode == "invalid-condition")
+        #expect(set.reports.first?.line == 7)
+    }
+
     /// An empty selection names no field and is true of every event: a
     /// rule would fire on all, a filter hide every alert. It is refused.
     @Test(arguments: ["sel: {}", "sel:\n        - {}"])
