@@ -74,8 +74,11 @@ public struct FieldMapping: Sendable {
             for entry in mapping {
                 let targets = entry.value.string.map { [$0] }
                     ?? entry.value.sequence?.compactMap(\.string)
+                // A target is a field's path: `5` or `true` is a value
+                // written where a field was meant.
                 guard let key = entry.key.string, let targets, !targets.isEmpty,
-                      targets.count == (entry.value.sequence?.count ?? 1) else {
+                      targets.count == (entry.value.sequence?.count ?? 1),
+                      targets.allSatisfy({ $0.contains(where: \.isLetter) }) else {
                     throw failure(entry.key, "a field mapping must be 'Name: ecs.field' or "
                                   + "'Name: [ecs.field, other.field]'")
                 }
@@ -102,6 +105,14 @@ public struct FieldMapping: Sendable {
                                           service: definition["service"]?.string)
                 var condition: RuleExpression?
                 if let conditions = definition["conditions"], !conditions.isNull {
+                    // Fields and the values they hold (or a list of such
+                    // maps); a bare `7` compiled as a keyword search.
+                    guard conditions.mapping != nil || conditions.sequence.map({
+                        !$0.isEmpty && $0.allSatisfy { $0.mapping != nil }
+                    }) == true else {
+                        throw failure(conditions, "log source '\(name)': 'conditions' must map "
+                                      + "event fields to the values they hold")
+                    }
                     do {
                         condition = try compiler.compileSelection(conditions,
                                                                   resolver: .identity)

@@ -143,6 +143,30 @@ import Testing
         #expect(!engine.evaluate(record).isEmpty == matches)
     }
 
+    /// A mapping whose log source gate or field target is a value where a
+    /// map or a field was meant is refused with its line (`conditions: 7`
+    /// compiled as a keyword search, and the rules of that source never
+    /// matched).
+    @Test(arguments: [
+        ("fields:\n  EventID: event.code\nlogsources:\n  x:\n    product: windows\n"
+            + "    conditions: 7\n", 6),
+        ("fields:\n  EventID: 5\n", 2),
+    ] as [(String, Int)])
+    func aMappingWithValuesForMapsIsRefused(text: String, line: Int) throws {
+        let directory = NSTemporaryDirectory() + "perimeter-mapping-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let mapping = directory + "/mapping.yml"
+        try text.write(toFile: mapping, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try RuleLoader.load(text: "title: t\nid: x\ndetection:\n    s: {F: 1}\n"
+                                        + "    condition: s\n", mapping: .file(mapping))
+        } throws: { error in
+            (error as? RuleRefusal)?.code == "invalid-mapping"
+                && (error as? RuleRefusal)?.line == line
+        }
+    }
+
     /// A Windows process-creation rule runs on an EDR's ECS process starts,
     /// not only on Sysmon's: harfanglab's `tasklist.exe` starts on Windows
     /// hosts are lines 12 and 51 of its corpus file (read by hand). The same
