@@ -14,10 +14,23 @@ public final class JSONEventReader {
     public init(engine: DetectionEngine, keepsStringPaths: Bool = false) {
         needsAllStrings = engine.needsAllStrings
         self.keepsStringPaths = keepsStringPaths
-        parser = EventParser(selection: FieldSelection(paths: engine.fieldPaths),
+        fieldCount = engine.fieldPaths.count
+        // The qualified user name is made of two fields the rules may not
+        // name themselves: they are selected after the engine's own.
+        var paths = engine.fieldPaths
+        if let field = engine.fieldID(of: QualifiedUserName.path) {
+            qualifiedUser = (field, paths.count, paths.count + 1)
+            paths += [QualifiedUserName.domainPath, QualifiedUserName.namePath]
+        }
+        parser = EventParser(selection: FieldSelection(paths: paths),
                              collectsAllLeaves: engine.needsAllStrings)
-        record = DetectionRecord(fieldCount: engine.fieldPaths.count)
+        record = DetectionRecord(fieldCount: fieldCount)
     }
+
+    private let fieldCount: Int
+    /// The engine's field for `QualifiedUserName`, and the selection ids of
+    /// its two parts; nil when no rule reads it.
+    private var qualifiedUser: (field: DetectionFieldID, domainID: Int, nameID: Int)?
 
     /// The record of one line; `extraValues` (the enrichment's asset fields, by path)
     /// are merged in, since the parser drops input fields under `sekoiaio.assets`
@@ -49,10 +62,14 @@ public final class JSONEventReader {
     /// ingest (`DetectionStage`).
     public func fill(from parsed: ParsedEvent, extraValues: [String: [DetectionValue]] = [:]) {
         record.removeAll()
-        for field in 0..<parser.selection.count {
+        for field in 0..<fieldCount {
             for value in parsed.values(of: field) {
                 record.append(DetectionValue(value), to: field)
             }
+        }
+        if let (field, domainID, nameID) = qualifiedUser,
+           let value = QualifiedUserName.value(in: parsed, domainID: domainID, nameID: nameID) {
+            record.append(.string(value), to: field)
         }
         for (path, values) in extraValues {
             guard let field = parser.selection.id(of: path) else { continue }

@@ -179,6 +179,9 @@ public final class DetectionStage {
     private var eventFields: [(field: DetectionFieldID, selectionID: Int)] = []
     /// Engine field → asset field of the enrichment.
     private let assetFields: [(field: DetectionFieldID, source: AssetField)]
+    /// The engine's field for `QualifiedUserName` and the reader selection
+    /// ids of its parts; nil when no rule reads it.
+    private var qualifiedUser: (field: DetectionFieldID, domainID: Int, nameID: Int)?
     private var pending: [PendingMatch] = []
     private var open: [GroupKey: StoredAlert] = [:]
     private var dirty: Set<GroupKey> = []
@@ -210,6 +213,12 @@ public final class DetectionStage {
         for (field, path) in engine.fieldPaths.enumerated() {
             if let source = AssetField(path: path) {
                 assetFields.append((field, source))
+            } else if path == QualifiedUserName.path {
+                // Made of two fields of the event (`QualifiedUserName`).
+                for part in [QualifiedUserName.domainPath, QualifiedUserName.namePath]
+                where !extraFields.contains(part) {
+                    extraFields.append(part)
+                }
             } else if !EnrichmentFieldNames.isReserved(path) {
                 // Input fields under the reserved prefixes are removed
                 // before detection (SPEC §2): the parser reports nothing
@@ -256,11 +265,18 @@ public final class DetectionStage {
         // Without a store no batch commits, so matches would pile up unseen.
         precondition(pipeline.store != nil, "DetectionStage needs a pipeline with a store")
         let selection = pipeline.selection
-        eventFields = extraFields.map { path in
-            guard let id = selection.id(of: path), let field = engine.fieldID(of: path) else {
+        eventFields = extraFields.compactMap { path in
+            guard let id = selection.id(of: path) else {
                 preconditionFailure("the pipeline was not made with the stage's extraFields")
             }
+            // A part of the qualified user name that no rule names itself.
+            guard let field = engine.fieldID(of: path) else { return nil }
             return (field, id)
+        }
+        if let field = engine.fieldID(of: QualifiedUserName.path),
+           let domainID = selection.id(of: QualifiedUserName.domainPath),
+           let nameID = selection.id(of: QualifiedUserName.namePath) {
+            qualifiedUser = (field, domainID, nameID)
         }
         scope = pipeline.options.scope
         alertOutput = alerts
@@ -327,6 +343,10 @@ public final class DetectionStage {
             for value in parsed.values(of: selectionID) {
                 record.append(DetectionValue(value), to: field)
             }
+        }
+        if let (field, domainID, nameID) = qualifiedUser,
+           let value = QualifiedUserName.value(in: parsed, domainID: domainID, nameID: nameID) {
+            record.append(.string(value), to: field)
         }
         if !enrichment.isEmpty {
             for (field, source) in assetFields {

@@ -430,3 +430,71 @@ import Testing
     }
 }
 
+
+/// Sigma's `User` of a Windows process start is `DOMAIN\user`, as Sysmon
+/// writes it; Winlogbeat splits it into `user.domain` and `user.name`. The
+/// built-in mapping joins them back, so that SigmaHQ's `User|contains:
+/// 'AUTHORI'` filter holds for NT AUTHORITY\SYSTEM and `User|fieldref:
+/// ParentUser` compares like with like (on `user.name` alone the filter
+/// never held, and a process of the same user read as a cross-user spawn).
+@Suite struct QualifiedUserNameTests {
+    static func event(image: String, domain: String, user: String, parent: String) -> String {
+        #"{"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},"#
+            + #""host":{"os":{"type":"windows"}},"process":{"executable":"\#(image)"},"#
+            + #""user":{"domain":"\#(domain)","name":"\#(user)"},"#
+            + #""winlog":{"event_data":{"ParentUser":"\#(parent)"}}}"#
+    }
+
+    static func matches(_ rule: String, _ event: String) throws -> Bool {
+        let set = try RuleLoader.load(text: rule, mapping: .builtIn)
+        try #require(set.rules.first?.status == .compiled, "\(set.reports)")
+        let engine = DetectionEngine(rules: set.rules)
+        return !engine.evaluate(try JSONEventReader(engine: engine).read(event)).isEmpty
+    }
+
+    @Test(arguments: [
+        ("NT AUTHORITY", "SYSTEM", false),   // the filter holds: no alert
+        ("CORP", "bob", true),
+    ])
+    func aSystemFilterSeesTheDomain(domain: String, user: String, fires: Bool) throws {
+        let rule = """
+            title: cmd not by SYSTEM
+            id: qualified-1
+            logsource: {product: windows, category: process_creation}
+            detection:
+                sel:
+                    Image|endswith: '\\cmd.exe'
+                filter:
+                    User|contains: ['AUTHORI', 'AUTORI']
+                condition: sel and not filter
+            """
+        let event = Self.event(image: #"C:\\Windows\\System32\\cmd.exe"#, domain: domain,
+                               user: user, parent: #"CORP\\alice"#)
+        #expect(try Self.matches(rule, event) == fires)
+    }
+
+    @Test(arguments: [("alice", false), ("bob", true)])
+    func aParentOfTheSameUserIsNoCrossUserSpawn(user: String, fires: Bool) throws {
+        let rule = """
+            title: cross-user spawn
+            id: qualified-2
+            logsource: {product: windows, category: process_creation}
+            detection:
+                selection:
+                    Image|endswith: '\\notepad.exe'
+                same_user:
+                    User|fieldref: ParentUser
+                condition: selection and not same_user
+            """
+        let event = Self.event(image: #"C:\\Windows\\System32\\notepad.exe"#, domain: "CORP",
+                               user: user, parent: #"CORP\\alice"#)
+        #expect(try Self.matches(rule, event) == fires)
+    }
+
+    @Test func theValueIsTheDomainAndTheName() {
+        #expect(QualifiedUserName.value(domain: "CORP", name: "alice") == "CORP\\alice")
+        #expect(QualifiedUserName.value(domain: nil, name: "alice") == "alice")
+        #expect(QualifiedUserName.value(domain: "CORP", name: "CORP\\alice") == "CORP\\alice")
+        #expect(QualifiedUserName.value(domain: "CORP", name: nil) == nil)
+    }
+}
