@@ -529,6 +529,13 @@ struct SigmaCompiler {
                 guard let field else {
                     throw RuleRefusal(code: "invalid-value", message: "a keyword cannot be null")
                 }
+                // `contains: null` read as a null test said something else
+                // than its author wrote (pySigma refuses it too).
+                guard modifiers.allSatisfy({ $0 == "all" }) else {
+                    throw RuleRefusal(code: "invalid-value", message: "'\(key)': null tests "
+                                      + "that the field is absent, and takes no modifier",
+                                      line: node.mark.line)
+                }
                 groups.append(.test(FieldTest(field: field, kind: .isNull)))
                 continue
             }

@@ -315,6 +315,16 @@ let conditionCases: [MatchCase] = [
         #expect(set.reports.first?.reasonCode == "invalid-document")
     }
 
+    /// A null with a modifier (`contains: null`) is refused: it was read as
+    /// a null test, which is not what its author wrote.
+    @Test func aNullWithAModifierIsRefused() throws {
+        let set = try RuleLoader.load(text: "title: t\nid: x\ntaxonomy: ecs\ndetection:\n"
+            + "    sel:\n        F|contains: null\n    condition: sel\n")
+        #expect(set.rules.isEmpty)
+        #expect(set.reports.first?.reasonCode == "invalid-value")
+        #expect(set.reports.first?.line == 6)
+    }
+
     /// A filter's condition that is refused is pointed at by its own line.
     @Test func aFiltersBadConditionIsPlacedOnItsLine() throws {
         let set = try RuleLoader.load(text: "title: f\nid: f\ntaxonomy: ecs\nfilter:\n"
