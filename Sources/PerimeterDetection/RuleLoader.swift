@@ -169,11 +169,11 @@ public enum RuleLoader {
     /// `---` lines that start them, each led by as many empty lines as
     /// came before it so that its marks give the file's line numbers.
     static func documentTexts(_ text: String) -> [String] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character: a split on "\n" alone kept a CRLF file whole.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         var starts = [0]
         for (index, line) in lines.enumerated() where index > 0 {
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line[...]
-            if trimmed == "---" || trimmed.hasPrefix("--- ") || trimmed.hasPrefix("---\t") {
+            if line == "---" || line.hasPrefix("--- ") || line.hasPrefix("---\t") {
                 starts.append(index)
             }
         }

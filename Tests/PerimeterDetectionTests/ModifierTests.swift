@@ -296,13 +296,17 @@ let conditionCases: [MatchCase] = [
             "title: \(id)\nid: \(id)\ntaxonomy: ecs\ndetection:\n    sel: {F: \(value)}\n"
                 + "    condition: sel\n"
         }
-        let set = try RuleLoader.load(text: rule("a", "1") + "---\n"
+        let text = rule("a", "1") + "---\n"
             + "title: b\nid: b\ndetection: {sel: {F: [}, condition: sel}\n" + "---\n"
-            + rule("c", "3"))
-        #expect(set.rules.map(\.id) == ["a", "c"])
-        let refused = set.reports.filter { $0.status == .refused }
-        #expect(refused.map(\.reasonCode) == ["invalid-yaml"])
-        #expect(refused.first?.line == 10)
+            + rule("c", "3")
+        // The same with Windows line ends.
+        for file in [text, text.replacingOccurrences(of: "\n", with: "\r\n")] {
+            let set = try RuleLoader.load(text: file)
+            #expect(set.rules.map(\.id) == ["a", "c"])
+            let refused = set.reports.filter { $0.status == .refused }
+            #expect(refused.map(\.reasonCode) == ["invalid-yaml"])
+            #expect(refused.first?.line == 10)
+        }
     }
 
     /// A document is a rule or a filter: one with both sections is refused
