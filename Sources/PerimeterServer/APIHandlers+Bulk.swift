@@ -125,17 +125,11 @@ extension APIHandlers {
             guard let map = value as? [String: Any] else {
                 throw APIErrors.invalidField("filter", "must be an object of list filters")
             }
-            do {
-                filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
-                                               community: context.community, bounds: bounds)
-            } catch let error as HTTPError where error.code == .malformedQuery {
-                // The list's filters, refused as a body's fields: a 422
-                // naming `filter.criticality`, not a query parameter's 400.
-                guard case .string(let name)? = error.details["parameter"] else { throw error }
-                let why = error.message.components(separatedBy: "': ").dropFirst()
-                    .joined(separator: "': ")
-                throw APIErrors.invalidField("filter.\(name)", why)
-            }
+            // The list's filters, refused as the body's fields: a 422 naming
+            // `filter.criticality`, not a query parameter's 400.
+            filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
+                                           community: context.community, bounds: bounds,
+                                           refusing: { APIErrors.invalidField("filter.\($0)", $1) })
         default:
             throw APIErrors.invalidField("ids", "give either ids or filter (one of them)")
         }

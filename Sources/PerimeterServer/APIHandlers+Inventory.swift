@@ -67,11 +67,13 @@ extension APIHandlers {
     /// one open; nil when neither is given. A lower bound above the upper
     /// one is refused.
     static func percentRange(low: (name: String, text: String?),
-                             high: (name: String, text: String?)) throws -> ClosedRange<Int>? {
+                             high: (name: String, text: String?),
+                             refusing refuse: AssetFilter.Refusal = APIErrors.invalidQuery)
+        throws -> ClosedRange<Int>? {
         func bound(_ name: String, _ text: String?) throws -> Int? {
             guard let text else { return nil }
             guard let value = Int(text), (0...100).contains(value) else {
-                throw APIErrors.invalidQuery(name, "must be a whole number from 0 to 100")
+                throw refuse(name, "must be a whole number from 0 to 100")
             }
             return value
         }
@@ -79,7 +81,7 @@ extension APIHandlers {
         let upper = try bound(high.name, high.text)
         guard lower != nil || upper != nil else { return nil }
         guard (lower ?? 0) <= (upper ?? 100) else {
-            throw APIErrors.invalidQuery(low.name, "is above \(high.name)")
+            throw refuse(low.name, "is above \(high.name)")
         }
         return (lower ?? 0)...(upper ?? 100)
     }

@@ -1,3 +1,4 @@
+import PerimeterHTTP
 import PerimeterInventory
 import PerimeterModel
 import PerimeterStore
@@ -10,25 +11,33 @@ enum AssetFilter {
         "reviewed", "q", "entity", "include_revoked",
     ]
 
-    /// The query for `community`: always the token's, never a parameter.
+    /// How a filter's value is refused: as a query parameter (a 400), or,
+    /// in a bulk request, as the body's `filter.NAME` field (a 422).
+    typealias Refusal = (_ name: String, _ why: String) -> HTTPError
+
     /// A true-or-false query parameter (nil when not given).
-    static func flag(_ text: String?, named name: String) throws -> Bool? {
+    static func flag(_ text: String?, named name: String,
+                     refusing refuse: Refusal = APIErrors.invalidQuery) throws -> Bool? {
         guard let text else { return nil }
         switch text.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
-        default: throw APIErrors.invalidQuery(name, "must be true or false")
+        default: throw refuse(name, "must be true or false")
         }
     }
 
+    /// The query for `community`: always the token's, never a parameter.
     static func query(_ values: [String: [String]], community: String,
-                      bounds: CriticalityBounds = .standard) throws -> AssetQuery {
+                      bounds: CriticalityBounds = .standard,
+                      refusing refuse: Refusal = APIErrors.invalidQuery) throws -> AssetQuery {
         var query = AssetQuery(community: community)
         func single(_ name: String) -> String? { values[name]?.last }
-        func flag(_ name: String) throws -> Bool? { try Self.flag(single(name), named: name) }
+        func flag(_ name: String) throws -> Bool? {
+            try Self.flag(single(name), named: name, refusing: refuse)
+        }
         for text in (values["category"] ?? []).flatMap({ $0.split(separator: ",") }) {
             guard let category = AssetCategory(rawValue: String(text).lowercased()) else {
-                throw APIErrors.invalidQuery("category", "must be account, host or network")
+                throw refuse("category", "must be account, host or network")
             }
             query.categories.append(category)
         }
@@ -36,25 +45,25 @@ enum AssetFilter {
         // `tag=` passed SQLite's limit of expressions and answered 500.
         query.tags = values["tag"] ?? []
         guard query.tags.count <= Asset.maximumTagCount else {
-            throw APIErrors.invalidQuery("tag", "is given \(query.tags.count) times; a filter "
+            throw refuse("tag", "is given \(query.tags.count) times; a filter "
                                          + "takes \(Asset.maximumTagCount) tags at most")
         }
         let minMax = try APIHandlers.percentRange(
             low: ("criticality_min", single("criticality_min")),
-            high: ("criticality_max", single("criticality_max")))
+            high: ("criticality_max", single("criticality_max")), refusing: refuse)
         query.criticality = minMax
         // The command line's spelling too (`--criticality 68-100`), which
         // API users tried first.
         if let text = single("criticality") {
             guard minMax == nil else {
-                throw APIErrors.invalidQuery("criticality", "is given with criticality_min or "
+                throw refuse("criticality", "is given with criticality_min or "
                                              + "criticality_max; give one or the other")
             }
             if text.lowercased() == "unrated" {
                 query.unratedOnly = true
             } else {
                 guard let range = AssetQuery.criticalityRange(text, bounds: bounds) else {
-                    throw APIErrors.invalidQuery("criticality", "must be MIN-MAX within 0-100 "
+                    throw refuse("criticality", "must be MIN-MAX within 0-100 "
                                                  + "(68-100), one value, low, medium, high or "
                                                  + "unrated")
                 }
@@ -68,7 +77,7 @@ enum AssetFilter {
         case nil: break
         }
         if let source = single("source"), !query.selectSource(source) {
-            throw APIErrors.invalidQuery("source", "must be automatic, manual, "
+            throw refuse("source", "must be automatic, manual, "
                 + "connector:NAME or a discovery rule ("
                 + DiscoveryRule.allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
@@ -77,21 +86,21 @@ enum AssetFilter {
         // The search index and LIKE read text up to a NUL: a NUL in the
         // search answered 500 (three characters or more) or everything.
         if query.text?.holdsControlCharacter == true {
-            throw APIErrors.invalidQuery("q", "must not hold control characters")
+            throw refuse("q", "must not hold control characters")
         }
         query.entity = single("entity").map { $0.trimmingCharacters(in: .whitespaces) }
             .flatMap { $0.isEmpty ? nil : $0 }
         query.includeRevoked = try flag("include_revoked") ?? false
         if let sort = single("sort") {
             guard let key = AssetQuery.SortKey(rawValue: sort) else {
-                throw APIErrors.invalidQuery("sort", "must be one of "
+                throw refuse("sort", "must be one of "
                     + AssetQuery.SortKey.allCases.map(\.rawValue).joined(separator: ", "))
             }
             query.sort = key
         }
         if let order = single("order") {
             guard order == "asc" || order == "desc" else {
-                throw APIErrors.invalidQuery("order", "must be asc or desc")
+                throw refuse("order", "must be asc or desc")
             }
             query.descending = order == "desc"
         }
