@@ -598,27 +598,22 @@ final class FileSink: EnrichedEventSink {
         // rather than kept as a line that is no JSON. Any other last line
         // with no newline (a file written by hand) stays, ended.
         var stats = stat()
-        if fstat(descriptor, &stats) == 0, stats.st_size > 0 {
-            existingBytes = Int(stats.st_size)
-            var last: UInt8 = 0
-            if pread(descriptor, &last, 1, off_t(stats.st_size - 1)) == 1, last != 0x0A {
-                let lineStart = Self.startOfLastLine(descriptor, size: Int(stats.st_size))
-                let tail = Self.read(descriptor, from: lineStart, to: Int(stats.st_size))
-                let isTornEvent = tail.map {
-                    $0.first == UInt8(ascii: "{")
-                        && !((try? JSONSerialization.jsonObject(with: Data($0))) is [String: Any])
-                } ?? false
-                if !isTornEvent {
-                    try write([0x0A])
-                } else if ftruncate(descriptor, off_t(lineStart)) == 0 {
-                    Terminal.warning("\(name) ended with \(Formatting.count(Int(stats.st_size) - lineStart, "byte")) "
-                                     + "of an unfinished line (a run stopped while writing it): cut "
-                                     + "off, as this run writes that event again")
-                    existingBytes = lineStart
-                } else {
-                    try write([0x0A])
-                }
-            }
+        if fstat(descriptor, &stats) == 0 { existingBytes = Int(stats.st_size) }
+        guard LineReader.endsMidLine(descriptor) else { return }
+        let lineStart = Self.startOfLastLine(descriptor, size: existingBytes)
+        let tail = Self.read(descriptor, from: lineStart, to: existingBytes)
+        let isTornEvent = tail.map {
+            $0.first == UInt8(ascii: "{")
+                && !((try? JSONSerialization.jsonObject(with: Data($0))) is [String: Any])
+        } ?? false
+        if isTornEvent, ftruncate(descriptor, off_t(lineStart)) == 0 {
+            Terminal.warning("\(name) ended with "
+                             + "\(Formatting.count(existingBytes - lineStart, "byte")) of an "
+                             + "unfinished line (a run stopped while writing it): cut off, as "
+                             + "this run writes that event again")
+            existingBytes = lineStart
+        } else {
+            try write([0x0A])
         }
     }
 

@@ -180,8 +180,9 @@ public final class IngestPipeline {
         var last = start ?? IngestProgress(source: source, path: path, size: identity?.size ?? 0,
                                            byteOffset: 0, line: 0)
         last.head = head
-        // A read error mid-file (a truncated gzip member) keeps what was
-        // read before it: that much is committed, then the error reported.
+        // A read error mid-file (a truncated gzip member), or a stop asked,
+        // keeps what was read before it: that much is committed, then the
+        // error reported.
         let stream = "file:\(source)"
         do {
             try reader.forEachLine(onOversizedLine: { [self] error in
@@ -206,12 +207,9 @@ public final class IngestPipeline {
                 last.line = number
                 if uncommitted >= configuration.batchSize { try commit(progress: last) }
             }
-        } catch let error as InputError {
+        } catch where error is InputError || error is IngestStopped {
             try commitAndWait(progress: last)
             throw error
-        } catch let stopped as IngestStopped {
-            try commitAndWait(progress: last)
-            throw stopped
         }
         last.size = identity?.size ?? last.size
         try commitAndWait(progress: last)
@@ -441,12 +439,7 @@ public final class IngestPipeline {
         }
         // A file that ends mid-line (a run killed while copying a line)
         // gets its line ended, or the next line would be glued onto it.
-        var stats = stat()
-        var last: UInt8 = 0
-        if fstat(descriptor, &stats) == 0, stats.st_size > 0,
-           pread(descriptor, &last, 1, off_t(stats.st_size - 1)) == 1, last != 0x0A {
-            _ = write(descriptor, [UInt8(0x0A)], 1)
-        }
+        if LineReader.endsMidLine(descriptor) { _ = write(descriptor, [UInt8(0x0A)], 1) }
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 }

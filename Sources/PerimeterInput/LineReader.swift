@@ -280,6 +280,16 @@ public final class LineReader {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
+    /// Whether an open file ends part-way through a line: it holds bytes
+    /// and the last is no newline. A file appended to must have its line
+    /// ended first, or the next line is glued onto it.
+    public static func endsMidLine(_ descriptor: Int32) -> Bool {
+        var stats = stat()
+        var last: UInt8 = 0
+        return fstat(descriptor, &stats) == 0 && stats.st_size > 0
+            && pread(descriptor, &last, 1, off_t(stats.st_size - 1)) == 1 && last != 0x0A
+    }
+
     /// The lines of an in-memory body (an HTTP intake request) that may
     /// hold an event: blank ones are left out here rather than one by one
     /// downstream, so that a body of empty lines costs one scan of its bytes

@@ -145,7 +145,13 @@ extension Inventory {
         }
     }
 
-    func indexWaitingReleasesByMAC() {
+    /// Keeps the waiting releases `isKept` keeps, and indexes them by MAC
+    /// anew.
+    func keepWaitingReleases(where isKept: (AtomKey, WaitingRelease) -> Bool) {
+        waitingReleases = waitingReleases.reduce(into: [:]) { kept, entry in
+            let releases = entry.value.filter { isKept(entry.key, $0) }
+            if !releases.isEmpty { kept[entry.key] = releases }
+        }
         waitingAddressesByMAC = [:]
         for (key, waiting) in waitingReleases {
             for mac in waiting.compactMap(\.holderMAC) {
@@ -183,11 +189,7 @@ extension Inventory {
         let newest = watermarks.values.reduce(watermark) { max($0, $1) }
         guard newest != .distantPast else { return }
         let horizon = newest - settings.latenessWindow
-        waitingReleases = waitingReleases.compactMapValues { waiting in
-            let kept = waiting.filter { $0.time >= horizon }
-            return kept.isEmpty ? nil : kept
-        }
-        indexWaitingReleasesByMAC()
+        keepWaitingReleases { _, release in release.time >= horizon }
     }
 
     /// Between the origin of an interval and the origin of the event that

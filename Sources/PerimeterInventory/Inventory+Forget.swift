@@ -37,18 +37,14 @@ extension Inventory {
         for key in erasedKeys {
             pending.shared[key] = nil
             sharedSince[key] = nil
-            waitingReleases[key] = nil
         }
         if !waitingReleases.isEmpty {
-            // In any scope: keeping an erased MAC a day longer is no answer.
+            // An erased MAC in any scope: keeping it a day longer is no answer.
             let erasedValues = Set(erasedKeys.map(\.atom))
-            for (address, waiting) in waitingReleases {
-                let kept = waiting.filter { release in
-                    release.holderMAC.map { !erasedValues.contains($0) } ?? true
-                }
-                waitingReleases[address] = kept.isEmpty ? nil : kept
+            keepWaitingReleases { address, release in
+                !erasedKeys.contains(address)
+                    && release.holderMAC.map { !erasedValues.contains($0) } ?? true
             }
-            indexWaitingReleasesByMAC()
         }
         pending.conflicts.removeAll { conflict in
             erasedKeys.contains(conflict.key)
