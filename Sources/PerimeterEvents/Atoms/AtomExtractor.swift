@@ -238,7 +238,7 @@ public struct AtomExtractor: Sendable {
     /// alone, the whole being no fqdn.
     private func hostnameField(_ value: UTF8Bytes, field: Int,
                                into result: inout ExtractedAtoms) {
-        if let label = rootDottedLabel(value) {
+        if let label = AtomNormalizer.rootDottedLabel(value) {
             add(normalizer.hostname(utf8: label), field, &result)
             return
         }
@@ -284,15 +284,6 @@ public struct AtomExtractor: Sendable {
         result.append(Atom(type: .fqdn, normalizedValue: fqdn), field: field)
     }
 
-    /// The label of `ws-01.`: one label and the root's dot, a hostname's
-    /// form; nil for any other.
-    private func rootDottedLabel(_ value: UTF8Bytes) -> UTF8Bytes? {
-        let trimmed = ASCII.trimmed(value)
-        guard trimmed.count > 1, trimmed.last == UInt8(ascii: "."),
-              ASCII.firstIndex(of: UInt8(ascii: "."), in: trimmed) == trimmed.count - 1
-        else { return nil }
-        return ASCII.slice(trimmed, 0..<trimmed.count - 1)
-    }
 
     /// The hostname of `NAME.domain` where NAME holds an underscore (so
     /// the whole is no fqdn) and the domain is a valid one with NAME below
@@ -314,7 +305,7 @@ public struct AtomExtractor: Sendable {
     /// into a short name: `v10.events.data.microsoft.com` is no host `v10`.
     private func hostnameOrFQDNField(_ value: UTF8Bytes, field: Int,
                                      into result: inout ExtractedAtoms) {
-        if let label = rootDottedLabel(value) {
+        if let label = AtomNormalizer.rootDottedLabel(value) {
             add(normalizer.hostname(utf8: label), field, &result)
         } else if ASCII.contains(value, UInt8(ascii: ".")) {
             add(normalizer.fqdn(utf8: value), field, &result)

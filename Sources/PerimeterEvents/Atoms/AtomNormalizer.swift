@@ -59,7 +59,7 @@ public struct AtomNormalizer: Sendable {
     public func atom(_ value: String, as type: AtomType) -> Atom? {
         switch type {
         case .ipv4, .ipv6: address(value).flatMap { $0.type == type ? $0 : nil }
-        case .hostname: hostname(Self.withoutRootDot(value))
+        case .hostname: ASCII.withUTF8(value) { hostname(utf8: Self.rootDottedLabel($0) ?? $0) }
         case .fqdn: fqdn(value)
         case .username: username(value)
         case .email: email(value)
@@ -71,13 +71,15 @@ public struct AtomNormalizer: Sendable {
         }
     }
 
-    /// `ws-01.` is `ws-01`, as a hostname field reads it (the root's dot
-    /// ends a DNS name); a name with a dot inside stays as it is.
-    private static func withoutRootDot(_ value: String) -> String {
+    /// The label of `ws-01.`: one label and the root's dot (which ends a
+    /// DNS name), a hostname's form, read as the hostname both in an
+    /// event's field and typed; nil for any other.
+    static func rootDottedLabel(_ value: UTF8Bytes) -> UTF8Bytes? {
         let trimmed = ASCII.trimmed(value)
-        guard trimmed.count > 1, trimmed.hasSuffix("."),
-              trimmed.dropLast().firstIndex(of: ".") == nil else { return value }
-        return String(trimmed.dropLast())
+        guard trimmed.count > 1, trimmed.last == UInt8(ascii: "."),
+              ASCII.firstIndex(of: UInt8(ascii: "."), in: trimmed) == trimmed.count - 1
+        else { return nil }
+        return ASCII.slice(trimmed, 0..<trimmed.count - 1)
     }
 
     // MARK: - Placeholders
