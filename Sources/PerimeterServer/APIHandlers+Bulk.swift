@@ -34,8 +34,8 @@ extension APIHandlers {
                 // reads as data, and a header holds several.
                 var details: [String: HTTPErrorDetail] = ["row": 1,
                                                           "column": .string(problem.column ?? "")]
-                let header = AssetRowReader.parseCSV(text).first?.fields
-                    .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? []
+                let header = AssetRowReader.columns(
+                    of: AssetRowReader.parseCSV(text).first?.fields ?? [])
                 let position = problem.column.flatMap { header.firstIndex(of: $0) }.map { $0 + 1 }
                 if let position { details["position"] = .int(position) }
                 throw HTTPError(status: 400, code: "bad_header",

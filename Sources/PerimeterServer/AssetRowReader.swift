@@ -6,10 +6,15 @@ import PerimeterModel
 /// Reads import files into rows, keeping each row's number for messages.
 public enum AssetRowReader {
     /// RFC 4180 CSV with a header row; row numbers count the header as 1.
+    /// A CSV header's column names as rows read them: trimmed, lower case.
+    static func columns(of header: [String]) -> [String] {
+        header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
     public static func csv(_ text: String) throws -> [(Int, Result<AssetRow, RowProblem>)] {
         let records = parseCSV(text)
         guard let header = records.first?.fields else { return [] }
-        let columns = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let columns = Self.columns(of: header)
         let known = ["uuid", "name", "category", "subcategory", "criticality", "tags", "reviewed",
                      "description", "entity", "updated_at"]
         // A column twice: which cell of a row was meant? (The last one
