@@ -234,15 +234,15 @@ extension AtomNormalizer {
     /// at its last `@`, the whole text made an account of
     /// `domain)\display name (user`. Nil for any other value.
     static func principalInRemark(_ bytes: UTF8Bytes) -> UTF8Bytes? {
-        let closing = bytes.last
+        guard bytes.count > 4, let closing = bytes.last,
+              closing == UInt8(ascii: ")") || closing == UInt8(ascii: ">") else { return nil }
         let opening = closing == UInt8(ascii: ">") ? UInt8(ascii: "<") : UInt8(ascii: "(")
-        guard bytes.count > 4, closing == UInt8(ascii: ")") || closing == UInt8(ascii: ">"),
-              let open = ASCII.lastIndex(of: opening, in: bytes), open > 0,
+        guard let open = ASCII.lastIndex(of: opening, in: bytes), open > 0,
               bytes[open - 1] == UInt8(ascii: " ") || bytes[open - 1] == UInt8(ascii: "]")
         else { return nil }
         // The link's own bracket may close the remark's: `…))`.
         var close = bytes.count - 1
-        while close > open + 1, bytes[close - 1] == closing! { close -= 1 }
+        while close > open + 1, bytes[close - 1] == closing { close -= 1 }
         var inner = ASCII.slice(bytes, open + 1..<close)
         let mailto = Array("mailto:".utf8)
         if inner.count > mailto.count,
