@@ -162,7 +162,10 @@ enum IngestCommand {
                 Terminal.note("retention: removed \(Formatting.count(pruned.activityBuckets)) "
                               + "activity buckets beyond \(configuration.activityRetentionWeeks) "
                               + "weeks and \(Formatting.count(pruned.unclaimedAtoms)) unclaimed "
-                              + "atoms unseen for \(days) days")
+                              + "atoms unseen for \(days) days"
+                              + (pruned.countedAtoms == 0 ? "" : "; "
+                                 + "\(Formatting.count(pruned.countedAtoms)) atoms lost their last "
+                                 + "bucket"))
             }
             if let detection { printDetectionSummary(detection.stage.summary) }
             // Appending is for a run that continues another; a run that

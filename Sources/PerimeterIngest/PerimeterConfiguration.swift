@@ -171,12 +171,16 @@ private struct ConfigurationReader {
             case "timeline":
                 try applyTimeline(node, to: &configuration.inventory)
             case "retention":
-                let keys = ["activity_weeks", "unclaimed_atoms"]
+                let keys = ["activity_weeks", "unclaimed_atoms", "unattached_atoms_in_memory"]
                 for (key, value) in try mapping(node, section, keys: keys) {
-                    if key == "activity_weeks" {
+                    switch key {
+                    case "activity_weeks":
                         configuration.activityRetentionWeeks = try int(value, key, in: 1...1040)
-                    } else {
+                    case "unclaimed_atoms":
                         configuration.unclaimedAtomRetention = try duration(value, key)
+                    default:
+                        configuration.inventory.unattachedAtomsKept = try int(
+                            value, "retention.\(key)", in: 0...1_000_000_000)
                     }
                 }
             case "leases":

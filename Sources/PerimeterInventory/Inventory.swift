@@ -123,6 +123,11 @@ public final class Inventory {
             .sorted { ($0.from, $0.id) < ($1.from, $1.id) }
     }
 
+    /// How many scoped atoms the in-memory index holds: those with an
+    /// attachment, and at most `settings.unattachedAtomsKept` more (or as
+    /// many more as are attached) after a batch's changes are drained.
+    public var indexedAtomCount: Int { timelines.count }
+
     /// The atoms an asset holds at `time` (confirmed and observed).
     public func atoms(of asset: AssetID, at time: EventTime) -> [Attachment] {
         attachments(of: asset).filter { $0.isValid(at: time, addressExpiry: settings.addressExpiry) }
@@ -288,6 +293,7 @@ public final class Inventory {
         changedWatermarks = []
         pending = PendingChanges()
         timelines.discardActivity()
+        timelines.dropUnattachedAtoms(ifMoreThan: settings.unattachedAtomsKept)
     }
 
     /// Hands the changes since the last call to the store, and forgets them.
@@ -325,6 +331,7 @@ public final class Inventory {
         pending = PendingChanges()
         changedWatermarks = []
         if !waitingReleases.isEmpty { dropWaitingReleasesPastTheLatenessWindow() }
+        timelines.dropUnattachedAtoms(ifMoreThan: settings.unattachedAtomsKept)
         return changes
     }
 }

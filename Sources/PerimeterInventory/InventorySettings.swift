@@ -45,6 +45,12 @@ public struct InventorySettings: Sendable, Hashable {
     public var strictAccounts: Bool = false
     /// Sightings kept per attachment for exact out-of-order splits.
     public var recentSightingsLimit: Int = 128
+    /// How many atoms that hold no attachment (the peers, domains and
+    /// unclaimed names of past events) the in-memory atom index keeps
+    /// beyond as many as hold one. Past that it drops them between two
+    /// batches: a server facing the internet meets new addresses for as
+    /// long as it runs, and kept them all until it stopped.
+    public var unattachedAtomsKept: Int = 1_000_000
 
     public init() {}
 }

@@ -48,6 +48,9 @@ final class TimelineIndex {
     private let seed = UInt64.random(in: .min ... .max)
 
     var count: Int { values.count }
+    /// Atoms with at least one attachment: the rest are what
+    /// `dropUnattachedAtoms` may let go.
+    private(set) var attachedCount = 0
 
     /// The scoped atom of an id.
     func key(_ id: Int32) -> AtomKey {
@@ -186,8 +189,13 @@ final class TimelineIndex {
     /// multiply-xorshift mix over 8-byte words, cheaper than `Hasher` for
     /// the short values atoms are.
     private func hash(scope: Int32, atom: Atom) -> UInt32 {
-        var state = seed ^ (UInt64(UInt32(bitPattern: scope)) << 8 | UInt64(atom.type.hashIndex))
-        var value = atom.value
+        hash(scopeAndType: UInt64(UInt32(bitPattern: scope)) << 8 | UInt64(atom.type.hashIndex),
+             value: atom.value)
+    }
+
+    private func hash(scopeAndType: UInt64, value: String) -> UInt32 {
+        var state = seed ^ scopeAndType
+        var value = value
         value.withUTF8 { bytes in
             state = Self.mix(state ^ UInt64(bytes.count))
             var offset = 0
@@ -238,6 +246,7 @@ final class TimelineIndex {
         let id = intern(key)
         if slots[Int(id)].firstAttachment < 0 {
             slots[Int(id)].firstAttachment = index
+            attachedCount += 1
         } else {
             moreAttachments[id, default: []].append(index)
         }
@@ -322,6 +331,7 @@ extension TimelineIndex {
             position = (position + 1) & mask
         }
         table[position] = UInt64(UInt32(id) + 1)
+        if slots[Int(id)].firstAttachment >= 0 { attachedCount -= 1 }
         if slots[Int(id)].pendingWeek != .min { atomsWithActivity.removeAll { $0 == id } }
         spilledActivity = spilledActivity.filter { $0.key.atom != id }
         slots[Int(id)] = AtomSlot(scopeAndType: 0)
@@ -346,6 +356,53 @@ extension TimelineIndex {
             }
             moreAttachments[id] = kept.isEmpty ? nil : kept
         }
+        attachedCount = slots.reduce(0) { $0 + ($1.firstAttachment >= 0 ? 1 : 0) }
+    }
+}
+
+// MARK: - Dropping unattached atoms
+
+extension TimelineIndex {
+    /// Drops every atom that holds no attachment, when more than `kept`
+    /// of them beyond the attached ones are held; says whether it did.
+    ///
+    /// Such an atom is only a name for activity counts already drained:
+    /// met again, it is interned anew. The kept atoms get new ids, so
+    /// this runs between two batches only, when nothing holds an id (an
+    /// event's ids, a pending count). The index is rebuilt whole, so the
+    /// threshold grows with the attached atoms and the work per atom met
+    /// stays constant.
+    @discardableResult
+    func dropUnattachedAtoms(ifMoreThan kept: Int) -> Bool {
+        guard count - attachedCount > max(kept, attachedCount) else { return false }
+        precondition(atomsWithActivity.isEmpty && spilledActivity.isEmpty,
+                     "atoms dropped while activity counts by id are pending")
+        var size = 1 << 10
+        while attachedCount * 4 > size * 3 { size <<= 1 }
+        var keptTable = [UInt64](repeating: 0, count: size)
+        var keptSlots: [AtomSlot] = []
+        var keptValues: [String] = []
+        var keptMore: [Int32: [Int32]] = [:]
+        keptSlots.reserveCapacity(attachedCount)
+        keptValues.reserveCapacity(attachedCount)
+        let mask = size - 1
+        for old in slots.indices where slots[old].firstAttachment >= 0 {
+            let id = Int32(keptValues.count)
+            let scopeAndType = slots[old].scopeAndType
+            keptSlots.append(AtomSlot(firstAttachment: slots[old].firstAttachment,
+                                      scopeAndType: scopeAndType))
+            keptValues.append(values[old])
+            if let more = moreAttachments[Int32(old)] { keptMore[id] = more }
+            let hash = hash(scopeAndType: UInt64(scopeAndType), value: values[old])
+            var position = Int(hash) & mask
+            while keptTable[position] != 0 { position = (position + 1) & mask }
+            keptTable[position] = UInt64(hash) << 32 | UInt64(UInt32(id) + 1)
+        }
+        table = keptTable
+        slots = keptSlots
+        values = keptValues
+        moreAttachments = keptMore
+        return true
     }
 }
 

@@ -196,7 +196,8 @@ extension APIHandlers {
         do {
             if let pruned = try await service.pruneIfDue() {
                 options.log("retention pruned activity_buckets=\(pruned.activityBuckets) "
-                            + "unclaimed_atoms=\(pruned.unclaimedAtoms)")
+                            + "unclaimed_atoms=\(pruned.unclaimedAtoms) "
+                            + "counted_atoms=\(pruned.countedAtoms)")
             }
         } catch {
             options.log("retention failed error=\(type(of: error))")

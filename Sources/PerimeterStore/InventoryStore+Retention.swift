@@ -7,10 +7,14 @@ public struct RetentionOutcome: Sendable, Equatable {
     public var activityBuckets = 0
     /// Atoms no asset claims, unseen for longer than the retention.
     public var unclaimedAtoms = 0
+    /// Atoms whose last bucket went: their `atoms` rows (the names the
+    /// counts were kept under) go with it.
+    public var countedAtoms = 0
 
-    public init(activityBuckets: Int = 0, unclaimedAtoms: Int = 0) {
+    public init(activityBuckets: Int = 0, unclaimedAtoms: Int = 0, countedAtoms: Int = 0) {
         self.activityBuckets = activityBuckets
         self.unclaimedAtoms = unclaimedAtoms
+        self.countedAtoms = countedAtoms
     }
 }
 
@@ -30,14 +34,28 @@ extension InventoryStore {
         let unclaimedCutoff = now - unclaimedFor
         var outcome = RetentionOutcome()
         try transaction {
-            try database.statement("DELETE FROM atom_activity WHERE week_start < ?1")
-                .run([.integer(oldestKeptWeek.milliseconds)])
-            outcome.activityBuckets = database.changes
+            let expired = try database.statement(
+                "DELETE FROM atom_activity WHERE week_start < ?1 RETURNING atom"
+            ).rows([.integer(oldestKeptWeek.milliseconds)]) { $0.int(0) }
+            outcome.activityBuckets = expired.count
+            // Without its counts an atom's row names nothing; kept, the
+            // table (and the ids this connection caches of it) would grow
+            // with every value ever counted, a server's peers above all.
+            let forget = try database.statement("""
+                DELETE FROM atoms
+                WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM atom_activity WHERE atom = ?1)
+                """)
+            for atom in Set(expired) {
+                try forget.run([.integer(atom)])
+                outcome.countedAtoms += database.changes
+            }
             try database.statement("DELETE FROM unclaimed_atoms WHERE last_seen < ?1")
                 .run([.integer(unclaimedCutoff.milliseconds)])
             outcome.unclaimedAtoms = database.changes
             try setMeta(Self.retentionRunKey, String(now.milliseconds))
         }
+        // A deleted row's id may be given again to another atom.
+        if outcome.countedAtoms > 0 { forgetRememberedAtomIDs() }
         return outcome
     }
 

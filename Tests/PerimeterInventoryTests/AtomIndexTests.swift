@@ -95,6 +95,83 @@ import Testing
         #expect(Set(activity.map(\.count)) == [2])
     }
 
+    /// A long run meets new peers for as long as it lasts: past the kept
+    /// number, the atoms no asset holds leave the index between batches,
+    /// while every held atom keeps its holders, its activity counts
+    /// and its id-free lookups, and a dropped atom met again counts anew.
+    @Test func atomsNoAssetHoldsLeaveTheIndexBetweenBatches() {
+        var settings = InventorySettings()
+        settings.unattachedAtomsKept = 100
+        let inventory = Inventory(settings: settings)
+        inventory.feed([Fixture.host("ws-a", at: Fixture.clock("09:00"), ips: ["10.0.0.1"]),
+                        Fixture.host("ws-b", at: Fixture.clock("09:00"), ips: ["10.0.0.2"])])
+        // Each host event holds a host name and an address: four atoms.
+        #expect(inventory.indexedAtomCount == 4)
+        _ = inventory.drainChanges()
+
+        // 150 peers: more than 100 beyond the 4 held, but they are only
+        // let go once this batch's counts are drained.
+        for i in 0..<150 {
+            see("198.51.100.\(i)", at: "10:00", in: inventory)
+        }
+        see("10.0.0.2", at: "10:00", in: inventory)
+        #expect(inventory.indexedAtomCount == 154)
+        let batch = inventory.drainChanges()
+        #expect(batch.activity.count == 151)
+        #expect(Set(batch.unclaimed.keys.map(\.atom.value))
+                == Set((0..<150).map { "198.51.100.\($0)" }))
+        #expect(inventory.indexedAtomCount == 4)
+
+        // The held atoms still find their holders, by event and by lookup.
+        #expect(inventory.holderNames(Fixture.ip("10.0.0.1"), at: Fixture.clock("10:00")) == ["ws-a"])
+        #expect(inventory.matchedNames([Fixture.ip("10.0.0.2"), Fixture.hostname("ws-a")],
+                                       at: Fixture.clock("10:00")) == ["ws-a", "ws-b"])
+        // A dropped peer met twice again is counted twice, under its key.
+        for _ in 0..<2 {
+            see("198.51.100.7", at: "11:00", in: inventory)
+        }
+        let peer = AtomKey(scope: Fixture.scope, atom: Fixture.ip("198.51.100.7"))
+        #expect(inventory.drainChanges().activity
+                == [WeeklyActivity(key: peer, weekStart: Fixture.at("2024-04-29T00:00:00Z"), count: 2)])
+        // Fewer than the kept number beyond the held ones: nothing goes.
+        #expect(inventory.indexedAtomCount == 5)
+    }
+
+    /// The kept number grows with the held atoms: 30 peers beyond 40 held
+    /// atoms stay although more than the 10 kept, and a new host attached
+    /// after the drop finds the index whole.
+    @Test func theUnattachedAtomsKeptAreAtLeastAsManyAsTheHeldOnes() {
+        var settings = InventorySettings()
+        settings.unattachedAtomsKept = 10
+        let inventory = Inventory(settings: settings)
+        inventory.feed((0..<20).map { Fixture.host("ws-\($0)", at: Fixture.clock("09:00"),
+                                                   ips: ["10.0.1.\($0)"]) })
+        for i in 0..<30 {
+            see("198.51.100.\(i)", at: "10:00", in: inventory)
+        }
+        _ = inventory.drainChanges()
+        #expect(inventory.indexedAtomCount == 70)
+        for i in 30..<41 {
+            see("198.51.100.\(i)", at: "10:00", in: inventory)
+        }
+        _ = inventory.drainChanges()
+        #expect(inventory.indexedAtomCount == 40)
+        inventory.feed([Fixture.host("ws-new", at: Fixture.clock("11:00"), ips: ["198.51.100.3"])])
+        #expect(inventory.holderNames(Fixture.ip("198.51.100.3"), at: Fixture.clock("11:00"))
+                == ["ws-new"])
+        for i in stride(from: 0, to: 20, by: 7) {
+            #expect(inventory.holderNames(Fixture.ip("10.0.1.\(i)"), at: Fixture.clock("11:00"))
+                    == ["ws-\(i)"])
+        }
+    }
+
+    /// A proxy log line naming one address, matched as an ingest does.
+    private func see(_ address: String, at hhmm: String, in inventory: Inventory) {
+        _ = inventory.observeAndMatch(Fixture.traffic(from: address, at: Fixture.clock(hhmm)),
+                                      rules: [], now: Fixture.now, stream: "test",
+                                      advancesWatermark: true)
+    }
+
     private func attachment(_ id: Int, _ type: AtomType, _ value: String,
                             _ asset: AssetID) -> PerimeterInventory.Attachment {
         Attachment(id: Int64(id + 1),

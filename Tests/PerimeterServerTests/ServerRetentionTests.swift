@@ -14,7 +14,8 @@ import Testing
         let tokens = try TestServer.issueTokens(at: path)
         do {
             // An address seen in 2020 and never claimed: its one activity
-            // bucket and its unclaimed row are far past 52 weeks and 30 days.
+            // bucket and its unclaimed row are far past 52 weeks and 30 days,
+            // and its `atoms` row goes with its last bucket.
             let store = try InventoryStore(path: path)
             let inventory = Inventory()
             let seen = EventTime(parsing: "2020-03-02T10:00:00Z")!
@@ -32,11 +33,14 @@ import Testing
         }
         defer { Task { await server.stop() } }
 
-        #expect(lines.withLock { $0 }.contains("retention pruned activity_buckets=1 unclaimed_atoms=1"))
+        #expect(lines.withLock { $0 }.contains(
+            "retention pruned activity_buckets=1 unclaimed_atoms=1 counted_atoms=1"))
         let store = try InventoryStore(path: path)
         #expect(try store.weeklyActivity(of: Atom(type: .ipv4, normalizedValue: "198.51.100.7"),
                                          community: "acme").isEmpty)
-        #expect(try store.database.statement("SELECT count(*) FROM unclaimed_atoms")
-            .firstRow { Int($0.int(0)) } == 0)
+        for table in ["unclaimed_atoms", "atoms"] {
+            #expect(try store.database.statement("SELECT count(*) FROM \(table)")
+                .firstRow { Int($0.int(0)) } == 0, "\(table)")
+        }
     }
 }

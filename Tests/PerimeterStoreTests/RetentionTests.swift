@@ -38,7 +38,9 @@ import Testing
         #expect(try unclaimedCount(store) == 2)
 
         let outcome = try store.pruneExpired(now: now, activityWeeks: 2, unclaimedFor: .days(30))
-        #expect(outcome == RetentionOutcome(activityBuckets: 2, unclaimedAtoms: 1))
+        // 10.0.0.2 lost its only bucket, and its row in `atoms` with it.
+        #expect(outcome == RetentionOutcome(activityBuckets: 2, unclaimedAtoms: 1, countedAtoms: 1))
+        #expect(try countedAtoms(store) == ["10.0.0.1"])
         let kept = try store.weeklyActivity(of: first, community: "acme").map(\.0)
         #expect(kept.sorted() == [Self.at("2024-04-29T00:00:00Z"), Self.at("2024-05-06T00:00:00Z")])
         #expect(try store.weeklyActivity(of: second, community: "acme").isEmpty)
@@ -47,6 +49,24 @@ import Testing
         // A second pass finds nothing more to remove.
         #expect(try store.pruneExpired(now: now, activityWeeks: 2, unclaimedFor: .days(30))
                 == RetentionOutcome())
+
+        // Seen again, 10.0.0.2 is counted anew under a row of its own,
+        // and 10.0.0.1's counts stay its own.
+        let again = EventObservation(
+            time: Self.at("2024-05-09T12:00:00Z"), scope: scope, reference: "test",
+            atoms: [FieldAtom(atom: second, field: "source.ip"),
+                    FieldAtom(atom: first, field: "destination.ip")])
+        _ = inventory.observeAndMatch(again, rules: [], now: now, stream: "test",
+                                      advancesWatermark: true)
+        try store.persist(inventory.drainChanges())
+        #expect(try store.weeklyActivity(of: second, community: "acme").map(\.1) == [1])
+        #expect(try store.weeklyActivity(of: first, community: "acme").map(\.1) == [1, 2])
+        #expect(try countedAtoms(store) == ["10.0.0.1", "10.0.0.2"])
+    }
+
+    private func countedAtoms(_ store: InventoryStore) throws -> [String] {
+        try store.database.statement("SELECT atom_value FROM atoms ORDER BY atom_value")
+            .rows { $0.text(0) }
     }
 
     /// Retention scans the activity table, so back-to-back ingests and the
