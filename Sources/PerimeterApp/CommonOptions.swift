@@ -73,11 +73,16 @@ enum CommonOptions {
     }
 
     /// Opens the store for writing, holding the one-writer lock for as
-    /// long as the returned lock lives.
+    /// long as the returned lock lives. A rating changed through it
+    /// re-rates the open alerts about the asset by the configuration's
+    /// urgency formula (`detection.urgency`).
     static func openStoreForWriting(_ arguments: ParsedArguments) throws -> (InventoryStore, StoreLock) {
         let path = try databasePath(arguments)
+        let urgency = try DetectionSettings(configuration: configuration(arguments)).urgency
         let lock = try StoreLock(store: path)
-        return (try InventoryStore(path: path), lock)
+        let store = try InventoryStore(path: path)
+        store.alertUrgency = urgency.urgency(storedLevel:assets:)
+        return (store, lock)
     }
 
     /// Parses `--now` / `--at` values: RFC 3339, or `now`.

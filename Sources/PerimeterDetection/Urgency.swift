@@ -52,6 +52,12 @@ public struct UrgencyPolicy: Sendable, Hashable {
         return (severity + criticality + 1) / 2
     }
 
+    /// The urgency of an alert as the store keeps it: `level` is its
+    /// level's name (one no level has counts as none: the default level).
+    public func urgency(storedLevel level: String, assets: [AlertAsset]) -> Int {
+        urgency(level: RuleLevel(rawValue: level), assets: assets)
+    }
+
     /// The label of an urgency: low 0–49, medium 50–74, high 75–100.
     public static func label(of urgency: Int) -> String {
         switch urgency {

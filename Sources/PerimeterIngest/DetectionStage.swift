@@ -145,11 +145,11 @@ public final class DetectionStage {
         return grouped.alertsOpened - reportedAlertsOpened
     }
 
-    /// Lets go of an alert closed in the store (an analyst, through the
-    /// server): a later match of its group opens a new alert instead of
-    /// joining the copy held here. Writer-side state: call it while no
-    /// batch is in flight.
-    public func alertWasClosed(id: Int64) {
+    /// Lets go of the copy held here of an alert that changed in the store
+    /// (an analyst, through the server): closed, a later match of its
+    /// group opens a new alert; re-rated, it joins the store's copy.
+    /// Writer-side state: call it while no batch is in flight.
+    public func letGo(ofAlert id: Int64) {
         for (key, alert) in open where alert.id == id { open[key] = nil }
     }
 

@@ -184,10 +184,11 @@ extension InventoryService {
             }
             let done = job.done + uuids.count
             do {
-                try store.recordChunk(job: id, assets: changedAssets, column: action.column,
-                                      audit: audit, done: done,
-                                      changed: job.changed + changedAssets.count,
-                                      status: done >= job.total ? .succeeded : .running, at: now)
+                let rerated = try store.recordChunk(
+                    job: id, assets: changedAssets, column: action.column, audit: audit,
+                    done: done, changed: job.changed + changedAssets.count,
+                    status: done >= job.total ? .succeeded : .running, at: now)
+                letGo(ofAlerts: rerated)
             } catch {
                 for asset in previous { inventory.put(asset) }
                 throw error

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterDetection
 import PerimeterHTTP
 import PerimeterIngest
 import PerimeterInventory
@@ -62,6 +63,12 @@ actor InventoryService {
         self.detection = detection.flatMap { $0.hasRules ? $0 : nil }
         templateStage = try self.detection.map { try DetectionStage(settings: $0) }
         inventory = try writeConnection.loadInventory(settings: configuration.inventory)
+        // A rating changed through the API re-rates the open alerts about
+        // the asset, by the configured formula, rules or not (an ingest
+        // may have raised them).
+        let urgency = try detection?.urgency
+            ?? DetectionSettings(configuration: configuration).urgency
+        writeConnection.alertUrgency = urgency.urgency(storedLevel:assets:)
     }
 
     /// A detection stage of the server's rules, nil when it has none. Each
@@ -210,7 +217,18 @@ actor InventoryService {
     func persistPending() throws {
         let changes = inventory.drainChanges()
         guard !changes.isEmpty else { return }
-        try store.persist(changes)
+        letGo(ofAlerts: try store.persist(changes))
+    }
+
+    /// Has each intake's detection stage let go of its copy of alerts the
+    /// store changed (closed, re-rated): their next match reads the
+    /// store's. Alert ids are numbered across communities, so asking every
+    /// stage reaches no other community's alert.
+    func letGo(ofAlerts ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        for stage in detectionStages.values {
+            for id in ids { stage?.letGo(ofAlert: id) }
+        }
     }
 
     /// Reads the inventory again from the store after an intake batch
@@ -247,9 +265,7 @@ actor InventoryService {
         guard alert.status == .open else { return (alert, false) }
         let closure = StoredAlert.Closure(at: EventTime(now), by: actor, reason: reason)
         try store.closeAlert(id: id, community: community, closure: closure)
-        for (scope, stage) in detectionStages where scope.community == community {
-            stage?.alertWasClosed(id: id)
-        }
+        letGo(ofAlerts: [id])
         var closed = alert
         closed.status = .closed
         closed.closure = closure

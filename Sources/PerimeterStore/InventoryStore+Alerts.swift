@@ -261,6 +261,43 @@ extension InventoryStore {
         return id
     }
 
+    /// Re-rates the open alerts of `community` about these assets (uuid
+    /// text → new criticality, nil when unrated): each one's rating of
+    /// them, and its urgency worked out again by `alertUrgency` from its
+    /// level and all its assets, as the alert's next match would. An
+    /// analyst who rates the domain controller after its alerts were raised
+    /// sees them rise above those of a test laptop (SPEC §6). Returns the
+    /// ids of the alerts changed; none without `alertUrgency`.
+    func rerateOpenAlerts(criticality: [String: Int?], community: String) throws -> [Int64] {
+        guard let alertUrgency, !criticality.isEmpty else { return [] }
+        // SQLite's JSON functions find the alerts naming any of the
+        // assets, so that a bulk change of many assets scans the open
+        // alerts once rather than once per asset.
+        let about = try database.statement("""
+            SELECT DISTINCT alerts.id, alerts.level, alerts.assets, alerts.urgency
+            FROM alerts, json_each(alerts.assets) AS named
+            WHERE alerts.community = ?1 AND alerts.status = 'open'
+              AND json_extract(named.value, '$.uuid') IN (SELECT value FROM json_each(?2))
+            """).rows([.text(community), .text(Self.jsonText(Array(criticality.keys)))]) {
+            (id: $0.int(0), level: $0.text(1), assets: $0.text(2), urgency: Int($0.int(3)))
+        }
+        let update = try database.statement(
+            "UPDATE alerts SET assets = ?2, urgency = ?3 WHERE id = ?1")
+        var rerated: [Int64] = []
+        for alert in about {
+            var assets = try Self.decodeAssets(alert.assets, alertID: alert.id)
+            for index in assets.indices {
+                if let rating = criticality[assets[index].uuid] { assets[index].criticality = rating }
+            }
+            let urgency = alertUrgency(alert.level, assets)
+            let text = Self.encodeAssets(assets)
+            guard urgency != alert.urgency || text != alert.assets else { continue }
+            try update.run([.integer(alert.id), .text(text), .integer(Int64(urgency))])
+            rerated.append(alert.id)
+        }
+        return rerated.sorted()
+    }
+
     /// Adds suppressed-match counts, by alert filter id.
     public func addSuppressions(_ counts: [String: Int], community: String) throws {
         let statement = try database.statement("""

@@ -164,9 +164,12 @@ extension InventoryStore {
 
     /// Writes one chunk of a job: the changed assets, their audit records
     /// and the job's new progress, all or nothing.
+    /// Returns the ids of the open alerts that the chunk's criticality
+    /// changes re-rated (`rerateOpenAlerts`).
+    @discardableResult
     public func recordChunk(job id: String, assets: [Asset], column: BulkColumn,
                             audit: [AuditRecord], done: Int, changed: Int,
-                            status: StoredJob.Status, at now: Date) throws {
+                            status: StoredJob.Status, at now: Date) throws -> [Int64] {
         try transaction {
             let sql = switch column {
             case .criticality: "UPDATE assets SET criticality = ?2, updated_at = ?3 WHERE uuid = ?1"
@@ -192,6 +195,17 @@ extension InventoryStore {
                 UPDATE jobs SET done = ?2, changed = ?3, status = ?4, updated_at = ?5 WHERE id = ?1
                 """).run([.text(id), .integer(Int64(done)), .integer(Int64(changed)),
                           .text(status.rawValue), .integer(Self.millis(now))])
+            guard column == .criticality else { return [] }
+            var rerated: [Int64] = []
+            let byCommunity = Dictionary(grouping: assets, by: \.community)
+            for (community, rated) in byCommunity.sorted(by: { $0.key < $1.key }) {
+                rerated += try rerateOpenAlerts(
+                    criticality: Dictionary(rated.map { ($0.id.lowercasedText,
+                                                         $0.criticality.map(\.value)) },
+                                            uniquingKeysWith: { _, last in last }),
+                    community: community)
+            }
+            return rerated
         }
     }
 

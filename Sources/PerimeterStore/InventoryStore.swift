@@ -75,6 +75,11 @@ public final class InventoryStore {
     private var storedAttachmentID: Int64 = 0
     /// Set by `prepareForIngest`: checkpoints off the writer's thread.
     private var checkpointer: WALCheckpointer?
+    /// The urgency of an alert of a rule level (its stored text) on these
+    /// assets, as the detection configuration works it out (SPEC §6). Set,
+    /// a criticality changed here re-rates the open alerts about that
+    /// asset (`rerateOpenAlerts`); nil leaves them as they were raised.
+    public var alertUrgency: ((_ level: String, _ assets: [AlertAsset]) -> Int)?
 
     public init(path: String) throws {
         database = try Database(path: path)
@@ -224,9 +229,13 @@ public final class InventoryStore {
         }
     }
 
-    /// Writes changes made outside an ingest (an analyst's action).
-    public func persist(_ changes: InventoryChanges) throws {
-        try writing { try write(changes) }
+    /// Writes changes made outside an ingest (an analyst's action); returns
+    /// the ids of the open alerts a changed criticality re-rated.
+    @discardableResult
+    public func persist(_ changes: InventoryChanges) throws -> [Int64] {
+        var rerated: [Int64] = []
+        try writing { rerated = try write(changes) }
+        return rerated
     }
 
     /// Writes a whole inventory into a store that holds no asset yet (the
@@ -239,7 +248,10 @@ public final class InventoryStore {
     public func seed(with changes: InventoryChanges) throws {
         let isEmpty = try database.statement("SELECT NOT EXISTS (SELECT 1 FROM assets)")
             .firstRow { $0.int(0) != 0 } ?? false
-        guard isEmpty else { return try persist(changes) }
+        guard isEmpty else {
+            try persist(changes)
+            return
+        }
         try writing {
             // Everything SQLite would otherwise maintain row by row, but
             // the seen-times rows, which the asset rows point to.
@@ -288,8 +300,19 @@ public final class InventoryStore {
             FROM asset_tags t JOIN assets a ON a.uuid = t.asset_uuid GROUP BY 1, 2, 3, 4;
         """
 
-    func write(_ changes: InventoryChanges) throws {
-        for asset in changes.assets { try upsert(asset) }
+    /// Writes a batch of changes; returns the ids of the open alerts that a
+    /// changed criticality re-rated.
+    @discardableResult
+    func write(_ changes: InventoryChanges) throws -> [Int64] {
+        var rated: [String: [String: Int?]] = [:]
+        for asset in changes.assets where try upsert(asset) == .ratingOrStateChanged {
+            rated[asset.community, default: [:]][asset.id.lowercasedText] =
+                .some(asset.criticality.map(\.value))
+        }
+        var rerated: [Int64] = []
+        for (community, criticality) in rated.sorted(by: { $0.key < $1.key }) {
+            rerated += try rerateOpenAlerts(criticality: criticality, community: community)
+        }
         try writeSeenTimes(changes.seenTimes)
         try writeAttachments(changes.attachments)
         try writeSightings(changes.sightings)
@@ -334,6 +357,7 @@ public final class InventoryStore {
         for (stream, time) in changes.watermarks.sorted(by: { $0.key < $1.key }) {
             try setMeta("watermark:\(stream)", String(time.milliseconds))
         }
+        return rerated
     }
 
     /// Updates assets' rows of `asset_seen`, by the keys this connection
@@ -599,7 +623,8 @@ public final class InventoryStore {
     /// and search triggers), other columns are rewritten in the row alone.
     /// Updating every column at once made SQLite rewrite all nine indexes.
     /// `replacingTags` false is for an asset known to be new (a seed).
-    func upsert(_ asset: Asset, replacingTags: Bool = true) throws {
+    @discardableResult
+    func upsert(_ asset: Asset, replacingTags: Bool = true) throws -> AssetRowWrite {
         let uuid = SQLValue.text(asset.id.lowercasedText)
         let tags = SQLValue.text(Self.encodeTags(asset.tags))
         let properties = SQLValue.text(Self.encodeProperties(asset.properties))
@@ -638,6 +663,7 @@ public final class InventoryStore {
                 updatedAt, revoked, newSeenKey.map { .integer($0) } ?? .null,
             ])
         var tagsChanged = database.changes == 1
+        var outcome = tagsChanged ? AssetRowWrite.inserted : .otherColumnsWritten
         if let key = newSeenKey {
             if tagsChanged {
                 seenKeys.insert(key, for: .init(asset: asset.id))
@@ -669,6 +695,7 @@ public final class InventoryStore {
                 WHERE uuid = ?1 AND (name IS NOT ?2 OR criticality IS NOT ?3
                     OR reviewed IS NOT ?4 OR revoked IS NOT ?5)
                 """).run([uuid, name, criticality, reviewed, revoked])
+            if database.changes == 1 { outcome = .ratingOrStateChanged }
             try database.statement("UPDATE assets SET tags = ?2 WHERE uuid = ?1 AND tags IS NOT ?2")
                 .run([uuid, tags])
             tagsChanged = database.changes == 1
@@ -676,10 +703,20 @@ public final class InventoryStore {
                 try database.statement("DELETE FROM asset_tags WHERE asset_uuid = ?1").run([uuid])
             }
         }
-        guard tagsChanged else { return }
+        guard tagsChanged else { return outcome }
         let tag = try database.statement(
             "INSERT OR IGNORE INTO asset_tags (community, tag, asset_uuid) VALUES (?1, ?2, ?3)")
         for name in asset.tags { try tag.run([.text(asset.community), .text(name), uuid]) }
+        return outcome
+    }
+
+    /// What `upsert` did to an asset's row.
+    enum AssetRowWrite {
+        case inserted
+        /// Its name, criticality, review or revocation changed.
+        case ratingOrStateChanged
+        /// Nothing of those: its other columns were written (or unchanged).
+        case otherColumnsWritten
     }
 
     // MARK: - Progress, rules, metadata

@@ -121,6 +121,23 @@ struct AlertsCommandTests {
         #expect(all.outputLines.compactMap(CommandLineHarness.object).count == 2)
         #expect(all.standardError.isEmpty)
 
+        // Rated down after the fact, ws-vip's open alerts follow at once,
+        // by the configured formula: high is 80 there, so ⌊(80 + 20 + 1) / 2⌋ = 50.
+        let configuration = try cli.directory.write("perimeter.yaml", """
+            detection:
+              urgency:
+                severities: {high: 80}
+            """)
+        let rated = try cli.run(["assets", "update", "ws-vip", "--criticality", "20",
+                                 "--config", configuration])
+        #expect(rated.status == 0, "\(rated.standardError)")
+        let rerated = try cli.run(["alerts", "list", "--json", "--asset", "ws-vip"])
+            .outputLines.compactMap(CommandLineHarness.object)
+        #expect(rerated.map { $0["urgency"] as? Int } == [50, 50])
+        #expect(rerated.allSatisfy {
+            ($0["assets"] as? [[String: Any]])?.first?["criticality"] as? Int == 20
+        })
+
         let id = try #require(objects.first?["id"] as? Int)
         #expect(try cli.run(["alerts", "close", String(id), "--reason",
                              String(repeating: "x", count: 2_001)]).status == 2)

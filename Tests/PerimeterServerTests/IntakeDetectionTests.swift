@@ -78,6 +78,65 @@ struct IntakeDetectionTests {
         #expect(acmeUUIDs.isDisjoint(with: globexUUIDs))
     }
 
+    /// SPEC §6 ranks an alert on the domain controller above one on a test
+    /// laptop: an analyst who rates an asset after its alert was raised
+    /// (PATCH, then a bulk job) re-rates the open alert at once, by the
+    /// formula, and the alert's next match keeps the new rating instead of
+    /// the running detection's older copy. Level high: severity 75.
+    @Test func ratingAnAssetReratesItsOpenAlerts() async throws {
+        let (server, directory) = try await Self.startServer()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                  body: Array(Self.event(1, user: "mallory").utf8))
+        func openAlert() async throws -> [String: Any] {
+            let listed = try await server.call("GET", "/v1/alerts?status=open", as: "acme/reader")
+            let alerts = try listed.json()["alerts"] as? [[String: Any]] ?? []
+            #expect(alerts.count == 1)
+            return try #require(alerts.first)
+        }
+        func rating(_ alert: [String: Any], of name: String) -> Any? {
+            let assets = alert["assets"] as? [[String: Any]] ?? []
+            return assets.first { $0["name"] as? String == name }?["criticality"] as Any?
+        }
+        let raised = try await openAlert()
+        #expect(raised["urgency"] as? Int == 75)
+        let host = try #require((raised["assets"] as? [[String: Any]])?
+            .first { $0["name"] as? String == "srv-1" }?["uuid"] as? String)
+
+        // Rated 95: (75 + 95) / 2 = 85.
+        #expect(try await server.call("PATCH", "/v1/assets/\(host)", as: "acme/analyst",
+                                      json: ["criticality": 95]).status == 200)
+        var alert = try await openAlert()
+        #expect(alert["urgency"] as? Int == 85)
+        #expect(rating(alert, of: "srv-1") as? Int == 95)
+        #expect(rating(alert, of: "mallory") is NSNull)
+
+        // Rated 10, a test machine after all: (75 + 10) / 2 = 42.5, half up 43,
+        // and a match joining the alert keeps it there.
+        _ = try await server.call("PATCH", "/v1/assets/\(host)", as: "acme/analyst",
+                                  json: ["criticality": 10])
+        #expect(try await openAlert()["urgency"] as? Int == 43)
+        _ = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                  body: Array(Self.event(2, user: "mallory").utf8))
+        alert = try await openAlert()
+        #expect(alert["count"] as? Int == 2)
+        #expect(alert["urgency"] as? Int == 43)
+
+        // A bulk job rates it 60: (75 + 60) / 2 = 67.5, half up 68.
+        let started = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "set_criticality", "criticality": 60, "ids": [host],
+        ])
+        let id = try #require(try started.json()["id"] as? String)
+        for _ in 0..<300 {
+            let job = try await server.call("GET", "/v1/jobs/\(id)", as: "acme/reader").json()
+            if job["status"] as? String == "succeeded" { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        alert = try await openAlert()
+        #expect(alert["urgency"] as? Int == 68)
+        #expect(rating(alert, of: "srv-1") as? Int == 60)
+    }
+
     /// Intake commits a chunk on its pipeline's writer thread while the
     /// next chunk or request is read. With requests of three scopes at
     /// once, cut in chunks of two lines, and asset edits among them, each
