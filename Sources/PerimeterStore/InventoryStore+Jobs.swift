@@ -163,9 +163,9 @@ extension InventoryStore {
     }
 
     /// Writes one chunk of a job: the changed assets, their audit records
-    /// and the job's new progress, all or nothing.
-    /// Returns the ids of the open alerts that the chunk's criticality
-    /// changes re-rated (`rerateOpenAlerts`).
+    /// and the job's new progress, all or nothing. Returns the ids of the
+    /// open alerts that the chunk's criticality changes re-rated
+    /// (`rerateOpenAlerts`).
     @discardableResult
     public func recordChunk(job id: String, assets: [Asset], column: BulkColumn,
                             audit: [AuditRecord], done: Int, changed: Int,
