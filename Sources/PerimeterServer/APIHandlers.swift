@@ -217,7 +217,8 @@ struct APIHandlers: Sendable {
             try await h.getAsset(c)
         },
         APIRoute(method: .patch, template: "/v1/assets/{uuid}",
-                 summary: "Change some fields of an asset.", permission: .edit, status: 200,
+                 summary: "Change some fields of an asset; a new criticality re-rates its "
+                     + "open alerts.", permission: .edit, status: 200,
                  response: "Asset", body: "application/json", conditional: true) { h, c in
             try await h.updateAsset(c)
         },
@@ -297,7 +298,8 @@ struct APIHandlers: Sendable {
             try await h.export(c)
         },
         APIRoute(method: .post, template: "/v1/bulk",
-                 summary: "Start a bulk action on ids or a filter; answers with a job.",
+                 summary: "Start a bulk action on ids or a filter; answers with a job "
+                     + "(a criticality change re-rates the assets' open alerts).",
                  permission: .edit, status: 202, response: "Job",
                  body: "application/json") { h, c in try await h.bulk(c) },
         APIRoute(method: .get, template: "/v1/jobs",
