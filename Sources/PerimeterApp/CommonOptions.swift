@@ -61,6 +61,9 @@ enum CommonOptions {
     /// rather than create an empty store at a mistyped path.
     static func openStore(_ arguments: ParsedArguments, creating: Bool = false) throws -> InventoryStore {
         let path = try databasePath(arguments)
+        // Read even where nothing of it is used (`alerts list`, `tokens`):
+        // a mistake in the file is named by every command, not by some.
+        _ = try configuration(arguments)
         if !creating { try requireStore(at: path) }
         return try InventoryStore(path: path)
     }

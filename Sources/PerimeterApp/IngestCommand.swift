@@ -159,13 +159,15 @@ enum IngestCommand {
                          outputWasSuppressed: sink == nil && !arguments.flag("--no-output"))
             if pruned != RetentionOutcome() {
                 let days = configuration.unclaimedAtomRetention.milliseconds / 86_400_000
-                Terminal.note("retention: removed \(Formatting.count(pruned.activityBuckets)) "
-                              + "activity buckets beyond \(configuration.activityRetentionWeeks) "
-                              + "weeks and \(Formatting.count(pruned.unclaimedAtoms)) unclaimed "
-                              + "atoms unseen for \(days) days"
+                let weeks = configuration.activityRetentionWeeks
+                Terminal.note("retention: removed "
+                              + Formatting.count(pruned.activityBuckets, "activity bucket")
+                              + " beyond \(Formatting.count(Int(weeks), "week")) and "
+                              + Formatting.count(pruned.unclaimedAtoms, "unclaimed atom")
+                              + " unseen for \(Formatting.count(Int(days), "day"))"
                               + (pruned.countedAtoms == 0 ? "" : "; "
-                                 + "\(Formatting.count(pruned.countedAtoms)) atoms lost their last "
-                                 + "bucket"))
+                                 + Formatting.count(pruned.countedAtoms, "atom")
+                                 + " left with no bucket"))
             }
             if let detection { printDetectionSummary(detection.stage.summary) }
             // Appending is for a run that continues another; a run that

@@ -226,9 +226,8 @@ actor InventoryService {
     /// stage reaches no other community's alert.
     func letGo(ofAlerts ids: [Int64]) {
         guard !ids.isEmpty else { return }
-        for stage in detectionStages.values {
-            for id in ids { stage?.letGo(ofAlert: id) }
-        }
+        let ids = Set(ids)
+        for stage in detectionStages.values { stage?.letGo(ofAlerts: ids) }
     }
 
     /// Reads the inventory again from the store after an intake batch

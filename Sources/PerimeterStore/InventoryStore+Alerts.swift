@@ -228,9 +228,9 @@ extension InventoryStore {
                           Self.alert(from:))
     }
 
-    /// Inserts a new alert, or updates the counts, times, events and assets of the
-    /// one with the same id (not its status: an analyst may have closed it); returns
-    /// the id.
+    /// Inserts a new alert, or updates the level, counts, times, events and assets of
+    /// the one with the same id (not its status: an analyst may have closed it);
+    /// returns the id.
     @discardableResult
     public func save(_ alert: StoredAlert) throws -> Int64 {
         let values: [SQLValue] = [
@@ -250,8 +250,8 @@ extension InventoryStore {
             return database.lastInsertRowID
         }
         try database.statement("""
-            UPDATE alerts SET assets = ?7, urgency = ?8, first_time = ?9, last_time = ?10,
-                count = ?11, first_event = ?12, last_event = ?13
+            UPDATE alerts SET level = ?5, assets = ?7, urgency = ?8, first_time = ?9,
+                last_time = ?10, count = ?11, first_event = ?12, last_event = ?13
             WHERE id = ?14 AND community = ?1
             """).run(Array(values.dropLast()) + [.integer(id)])
         guard database.changes == 1 else {
@@ -281,14 +281,38 @@ extension InventoryStore {
             """).rows([.text(community), .text(Self.jsonText(Array(criticality.keys)))]) {
             (id: $0.int(0), level: $0.text(1), assets: $0.text(2), urgency: Int($0.int(3)))
         }
-        let update = try database.statement(
-            "UPDATE alerts SET assets = ?2, urgency = ?3 WHERE id = ?1")
-        var rerated: [Int64] = []
-        for alert in about {
-            var assets = try Self.decodeAssets(alert.assets, alertID: alert.id)
+        return try rerate(about, urgency: alertUrgency) { assets in
             for index in assets.indices {
                 if let rating = criticality[assets[index].uuid] { assets[index].criticality = rating }
             }
+        }
+    }
+
+    /// Re-rates the open alerts among `ids` as they now stand: an erasure
+    /// took an asset, and perhaps the rating that made their urgency, out
+    /// of their lists. Returns the ids of the alerts changed.
+    func rerateOpenAlerts(ids: [Int64]) throws -> [Int64] {
+        guard let alertUrgency, !ids.isEmpty else { return [] }
+        let about = try database.statement("""
+            SELECT id, level, assets, urgency FROM alerts
+            WHERE status = 'open' AND id IN (SELECT value FROM json_each(?1))
+            """).rows([.text(Self.jsonText(ids))]) {
+            (id: $0.int(0), level: $0.text(1), assets: $0.text(2), urgency: Int($0.int(3)))
+        }
+        return try rerate(about, urgency: alertUrgency) { _ in }
+    }
+
+    /// Writes each alert's assets after `change`, with the urgency worked
+    /// out again from them; returns the ids of those that changed.
+    private func rerate(_ alerts: [(id: Int64, level: String, assets: String, urgency: Int)],
+                        urgency alertUrgency: (String, [AlertAsset]) -> Int,
+                        changing change: (inout [StoredAlert.Asset]) -> Void) throws -> [Int64] {
+        let update = try database.statement(
+            "UPDATE alerts SET assets = ?2, urgency = ?3 WHERE id = ?1")
+        var rerated: [Int64] = []
+        for alert in alerts {
+            var assets = try Self.decodeAssets(alert.assets, alertID: alert.id)
+            change(&assets)
             let urgency = alertUrgency(alert.level, assets)
             let text = Self.encodeAssets(assets)
             guard urgency != alert.urgency || text != alert.assets else { continue }

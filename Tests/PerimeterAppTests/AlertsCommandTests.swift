@@ -180,6 +180,78 @@ struct AlertsCommandTests {
         #expect(bad.status == 2)
     }
 
+    /// Re-rating follows what the alert holds. Worked by hand with SPEC
+    /// §6's formula: a low rule (25) on srv-9 and carol rated 10 and 95
+    /// gives ⌊(25 + 95 + 1) / 2⌋ = 60; carol erased, srv-9's 10 is left:
+    /// ⌊(25 + 10 + 1) / 2⌋ = 18. A rule with no level takes the default
+    /// level's severity (medium, 50, then high, 75, once the configuration
+    /// says so); a match under the new default keeps that level with the
+    /// alert, so rating its host 80 gives ⌊(75 + 80 + 1) / 2⌋ = 78, not 65.
+    @Test("an erasure and a changed default level re-rate open alerts consistently")
+    func reratingFollowsErasureAndDefaultLevel() throws {
+        guard let cli = try CommandLineHarness.make("alerts-rerating") else { return }
+        defer { cli.remove() }
+        let low = try cli.directory.write("low.yml", """
+            title: Any sign-in
+            id: cli-low-sign-in
+            taxonomy: ecs
+            level: low
+            logsource: {category: authentication}
+            detection:
+                selection:
+                    event.action: signed-in
+                condition: selection
+            """)
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"srv-9"},"#
+            + #""user":{"name":"carol"},"event":{"action":"signed-in","category":["authentication"]}}"#
+        #expect(try cli.ingest([event], options: ["--rules", low, "--no-output"]).status == 0)
+        for (name, rating) in [("carol", "95"), ("srv-9", "10")] {
+            #expect(try cli.run(["assets", "update", name, "--criticality", rating]).status == 0)
+        }
+        func urgencies(_ asset: String) throws -> [Int?] {
+            try cli.run(["alerts", "list", "--json", "--asset", asset])
+                .outputLines.compactMap(CommandLineHarness.object).map { $0["urgency"] as? Int }
+        }
+        #expect(try urgencies("srv-9") == [60])
+        let erased = try cli.run(["forget", "--asset", "carol"])
+        #expect(erased.status == 0, "\(erased.standardError)")
+        #expect(try urgencies("srv-9") == [18])
+
+        let unleveled = try cli.directory.write("unleveled.yml", """
+            title: Backup host signs in
+            id: cli-no-level
+            taxonomy: ecs
+            logsource: {category: authentication}
+            detection:
+                selection:
+                    host.name: nl-1
+                condition: selection
+            """)
+        let high = try cli.directory.write("high.yaml", """
+            detection:
+              urgency:
+                default_level: high
+            """)
+        func signIn(_ time: String) -> String {
+            #"{"@timestamp":"2024-05-02T\#(time):00Z","host":{"name":"nl-1"},"#
+                + #""event":{"action":"signed-in","category":["authentication"]}}"#
+        }
+        #expect(try cli.ingest([signIn("10:00")], name: "first.ndjson",
+                               options: ["--rules", unleveled, "--no-output"]).status == 0)
+        #expect(try urgencies("nl-1") == [50])
+        #expect(try cli.ingest([signIn("10:10")], name: "second.ndjson",
+                               options: ["--rules", unleveled, "--no-output",
+                                         "--config", high]).status == 0)
+        let joined = try cli.run(["alerts", "list", "--json", "--asset", "nl-1"])
+            .outputLines.compactMap(CommandLineHarness.object)
+        #expect(joined.map { $0["count"] as? Int } == [2])
+        #expect(joined.map { $0["level"] as? String } == ["high"])
+        #expect(joined.map { $0["urgency"] as? Int } == [75])
+        #expect(try cli.run(["assets", "update", "nl-1", "--criticality", "80",
+                             "--config", high]).status == 0)
+        #expect(try urgencies("nl-1") == [78])
+    }
+
     @Test("detection options without rules are a usage error; missing rules are named")
     func usage() throws {
         guard let cli = try CommandLineHarness.make("alerts-usage") else { return }
