@@ -151,8 +151,8 @@ public final class DetectionStage {
     /// Writer-side state: call it while no batch is in flight.
     public func letGo(ofAlerts ids: Set<Int64>) {
         // The keys first, then the removals: removing while iterating made
-        // every removal copy the whole map (a bulk re-rating of 20,000
-        // held alerts took 37 s instead of 2).
+        // every removal copy the whole map (a PATCH re-rating 20,000 held
+        // alerts took 37.5 s; 1.6 s since).
         let held = open.compactMap { key, alert in
             alert.id.map(ids.contains) == true ? key : nil
         }

@@ -318,7 +318,7 @@ extension InventoryStore {
         let jsonColumns: Set<String> = ["before", "after", "assets", "first_event", "last_event",
                                         "request", "properties"]
         var redactedAssets: Set<String> = []
-        var alertsWithFewerAssets: [Int64] = []
+        var alertsWithChangedAssets: [Int64] = []
         for (table, key, isInteger, names) in columns where entity == nil || table != "jobs" {
             // Narrowed in SQL, then checked for whole words here.
             var (anyQuote, values) = TextRedaction.mayQuote(needles, in: names,
@@ -360,14 +360,15 @@ extension InventoryStore {
                 try update.run([rowKey] + redacted.map { $0.map { .text($0) } ?? .null })
                 outcome.redacted[table, default: 0] += 1
                 if table == "alerts", redacted[0] != texts[0], case .integer(let id) = rowKey {
-                    alertsWithFewerAssets.append(id)
+                    alertsWithChangedAssets.append(id)
                 }
                 if table == "assets", case .text(let uuid) = rowKey { redactedAssets.insert(uuid) }
             }
         }
-        // An alert that lost the erased account, and with it perhaps the
-        // rating its urgency came from, is rated by the assets it keeps.
-        _ = try rerateOpenAlerts(ids: alertsWithFewerAssets)
+        // An alert that lost the erased account (or whose list quoted the
+        // value), and with it perhaps the rating its urgency came from, is
+        // rated by the assets it keeps.
+        _ = try rerateOpenAlerts(ids: alertsWithChangedAssets)
         redactedAssets.formUnion(try redactTags(needles, community: community, entity: entity,
                                                 into: &outcome))
         // A redacted asset is a changed one: a version read before the
