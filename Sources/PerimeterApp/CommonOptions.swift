@@ -78,10 +78,14 @@ enum CommonOptions {
     /// Opens the store for writing, holding the one-writer lock for as
     /// long as the returned lock lives. A rating changed through it
     /// re-rates the open alerts about the asset by the configuration's
-    /// urgency formula (`detection.urgency`).
-    static func openStoreForWriting(_ arguments: ParsedArguments) throws -> (InventoryStore, StoreLock) {
+    /// urgency formula (`detection.urgency`), of `configuration` when the
+    /// command has read it already.
+    static func openStoreForWriting(_ arguments: ParsedArguments,
+                                    configuration given: PerimeterConfiguration? = nil)
+        throws -> (InventoryStore, StoreLock) {
         let path = try databasePath(arguments)
-        let urgency = try DetectionSettings(configuration: configuration(arguments)).urgency
+        let urgency = try DetectionSettings(configuration: given ?? configuration(arguments))
+            .urgency
         let lock = try StoreLock(store: path)
         let store = try InventoryStore(path: path)
         store.alertUrgency = urgency.urgency(storedLevel:assets:)

@@ -106,7 +106,8 @@ enum IngestCommand {
                                  + ": no such file; nothing was read")
         }
         let sink = try outputSink(arguments)
-        let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
+        let (store, lock) = try CommonOptions.openStoreForWriting(arguments,
+                                                                  configuration: configuration)
         defer { withExtendedLifetime(lock) {} }
         let pipeline = try IngestPipeline(store: store, configuration: configuration,
                                           options: options, output: sink,

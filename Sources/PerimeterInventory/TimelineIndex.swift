@@ -174,15 +174,21 @@ final class TimelineIndex {
 
     private func grow() {
         var larger = [UInt64](repeating: 0, count: table.count * 2)
-        let mask = larger.count - 1
         // Only a tombstone's tag is 0 (bar one real hash in four billion):
         // its slot is read for nothing else.
         for entry in table where entry != 0 && !(entry >> 32 == 0 && isErased(entry)) {
-            var position = Int(entry >> 32) & mask
-            while larger[position] != 0 { position = (position + 1) & mask }
-            larger[position] = entry
+            Self.place(entry, in: &larger)
         }
         table = larger
+    }
+
+    /// Puts an entry (hash tag and id + 1) at the first empty position of
+    /// its probe run, in a table being built.
+    private static func place(_ entry: UInt64, in table: inout [UInt64]) {
+        let mask = table.count - 1
+        var position = Int(entry >> 32) & mask
+        while table[position] != 0 { position = (position + 1) & mask }
+        table[position] = entry
     }
 
     /// A seeded 32-bit hash of the scope, type and value bytes: a
@@ -385,7 +391,6 @@ extension TimelineIndex {
         var keptMore: [Int32: [Int32]] = [:]
         keptSlots.reserveCapacity(attachedCount)
         keptValues.reserveCapacity(attachedCount)
-        let mask = size - 1
         for old in slots.indices where slots[old].firstAttachment >= 0 {
             let id = Int32(keptValues.count)
             let scopeAndType = slots[old].scopeAndType
@@ -394,9 +399,7 @@ extension TimelineIndex {
             keptValues.append(values[old])
             if let more = moreAttachments[Int32(old)] { keptMore[id] = more }
             let hash = hash(scopeAndType: UInt64(scopeAndType), value: values[old])
-            var position = Int(hash) & mask
-            while keptTable[position] != 0 { position = (position + 1) & mask }
-            keptTable[position] = UInt64(hash) << 32 | UInt64(UInt32(id) + 1)
+            Self.place(UInt64(hash) << 32 | UInt64(UInt32(id) + 1), in: &keptTable)
         }
         table = keptTable
         slots = keptSlots

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kind of identifier an atom is (SPEC §2).
 ///
 /// The raw values are the names used in the store, the configuration, the
@@ -97,5 +99,17 @@ extension String {
             return found
         }
         return utf8.contains(byte)
+    }
+}
+
+extension Atom {
+    /// A name beyond ASCII as hostname atoms keep it and searches compare
+    /// it: composed (NFC, so that both spellings of `ü` are one name),
+    /// lower-cased, and a final sigma (ς, which lower-casing gives only at
+    /// a word's end) read as the sigma σ of other spellings: ΣΊΣΥΦΟΣ-PC
+    /// and σίσυφος-pc are one machine.
+    public static func foldedName(_ text: String) -> String {
+        text.precomposedStringWithCanonicalMapping.lowercased()
+            .replacingOccurrences(of: "ς", with: "σ")
     }
 }

@@ -5,12 +5,12 @@ import PerimeterModel
 
 /// Reads import files into rows, keeping each row's number for messages.
 public enum AssetRowReader {
-    /// RFC 4180 CSV with a header row; row numbers count the header as 1.
     /// A CSV header's column names as rows read them: trimmed, lower case.
     static func columns(of header: [String]) -> [String] {
         header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     }
 
+    /// RFC 4180 CSV with a header row; row numbers count the header as 1.
     public static func csv(_ text: String) throws -> [(Int, Result<AssetRow, RowProblem>)] {
         let records = parseCSV(text)
         guard let header = records.first?.fields else { return [] }

@@ -149,10 +149,8 @@ extension InventoryStore {
             clauses.append("source_rule = \(bind(.text(rule)))")
         }
         if let reviewed = query.reviewed { clauses.append("reviewed = \(reviewed ? 1 : 0)") }
-        // Composed as names and atoms are (NFC: a decomposed `ü` found
-        // none), and a final sigma read as the sigma host names hold.
-        if let text = query.text?.precomposedStringWithCanonicalMapping.lowercased()
-            .replacingOccurrences(of: "ς", with: "σ"), !text.isEmpty {
+        // Folded as host names are (a decomposed `ü` found none).
+        if let text = query.text.map(Atom.foldedName), !text.isEmpty {
             let pattern = bind(.text("%" + Self.escapeLike(text) + "%"))
             let recheck = """
                 (lower(name) LIKE \(pattern) ESCAPE '\\' OR EXISTS (SELECT 1 FROM attachments \

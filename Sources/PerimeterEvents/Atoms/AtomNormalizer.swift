@@ -382,9 +382,8 @@ public struct AtomNormalizer: Sendable {
 
     /// A machine name of letters beyond ASCII (`BÜCHER-PC`, `Éric-PC`, as
     /// Windows allows): the same rule with Unicode letters and digits,
-    /// composed (NFC, so that both spellings of `ü` are one name) and
-    /// lower-cased. Shortcoming: its DNS spelling (`xn--bcher-pc-65a`)
-    /// is another atom; IDNA is not decoded.
+    /// folded as `Atom.foldedName` folds names. Shortcoming: its DNS
+    /// spelling (`xn--bcher-pc-65a`) is another atom; IDNA is not decoded.
     private func unicodeHostname(_ value: String) -> Atom? {
         let composed = value.precomposedStringWithCanonicalMapping
         guard !composed.isEmpty, composed.utf8.count <= 63, composed.first != "_" else {
@@ -399,10 +398,7 @@ public struct AtomNormalizer: Sendable {
             }
         }
         guard hasLetter else { return nil }
-        // Lower case compares names, and a final sigma (ς, which lower-
-        // casing gives only at a word's end) is the sigma σ of other
-        // spellings: ΣΊΣΥΦΟΣ-PC and σίσυφος-pc are one machine.
-        let lowered = composed.lowercased().replacingOccurrences(of: "ς", with: "σ")
+        let lowered = Atom.foldedName(composed)
         guard !isPlaceholder(lowered) else { return nil }
         return Atom(type: .hostname, normalizedValue: lowered)
     }
