@@ -288,6 +288,20 @@ extension InventoryStore {
         }
     }
 
+    /// `rerateOpenAlerts(criticality:community:)` for these assets as they
+    /// now are, community by community.
+    func rerateOpenAlerts(about assets: [Asset]) throws -> [Int64] {
+        var rerated: [Int64] = []
+        let byCommunity = Dictionary(grouping: assets, by: \.community)
+        for (community, rated) in byCommunity.sorted(by: { $0.key < $1.key }) {
+            let criticality = Dictionary(
+                rated.map { ($0.id.lowercasedText, $0.criticality.map(\.value)) },
+                uniquingKeysWith: { _, last in last })
+            rerated += try rerateOpenAlerts(criticality: criticality, community: community)
+        }
+        return rerated
+    }
+
     /// Re-rates the open alerts among `ids` as they now stand: an erasure
     /// took an asset, and perhaps the rating that made their urgency, out
     /// of their lists. Returns the ids of the alerts changed.

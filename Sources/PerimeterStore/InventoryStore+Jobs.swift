@@ -195,17 +195,7 @@ extension InventoryStore {
                 UPDATE jobs SET done = ?2, changed = ?3, status = ?4, updated_at = ?5 WHERE id = ?1
                 """).run([.text(id), .integer(Int64(done)), .integer(Int64(changed)),
                           .text(status.rawValue), .integer(Self.millis(now))])
-            guard column == .criticality else { return [] }
-            var rerated: [Int64] = []
-            let byCommunity = Dictionary(grouping: assets, by: \.community)
-            for (community, rated) in byCommunity.sorted(by: { $0.key < $1.key }) {
-                rerated += try rerateOpenAlerts(
-                    criticality: Dictionary(rated.map { ($0.id.lowercasedText,
-                                                         $0.criticality.map(\.value)) },
-                                            uniquingKeysWith: { _, last in last }),
-                    community: community)
-            }
-            return rerated
+            return column == .criticality ? try rerateOpenAlerts(about: assets) : []
         }
     }
 

@@ -304,15 +304,11 @@ public final class InventoryStore {
     /// changed criticality re-rated.
     @discardableResult
     func write(_ changes: InventoryChanges) throws -> [Int64] {
-        var rated: [String: [String: Int?]] = [:]
+        var rated: [Asset] = []
         for asset in changes.assets where try upsert(asset) == .ratingOrStateChanged {
-            rated[asset.community, default: [:]][asset.id.lowercasedText] =
-                .some(asset.criticality.map(\.value))
+            rated.append(asset)
         }
-        var rerated: [Int64] = []
-        for (community, criticality) in rated.sorted(by: { $0.key < $1.key }) {
-            rerated += try rerateOpenAlerts(criticality: criticality, community: community)
-        }
+        let rerated = try rerateOpenAlerts(about: rated)
         try writeSeenTimes(changes.seenTimes)
         try writeAttachments(changes.attachments)
         try writeSightings(changes.sightings)
