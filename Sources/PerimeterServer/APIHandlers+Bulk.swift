@@ -106,8 +106,7 @@ extension APIHandlers {
             "action", "ids", "filter", "tags", "criticality", "reviewed",
         ])
         let action = try BulkAction(json: object)
-        var filter: AssetQuery?
-        var ids: [String]?
+        let selection: BulkSelection
         switch (object["ids"], object["filter"]) {
         case (let list?, nil):
             guard let texts = list as? [String], !texts.isEmpty else {
@@ -120,23 +119,24 @@ extension APIHandlers {
                 }
                 normalized.append(id.lowercasedText)
             }
-            ids = Array(Set(normalized))
+            selection = .ids(Array(Set(normalized)))
         case (nil, let value?):
             guard let map = value as? [String: Any] else {
                 throw APIErrors.invalidField("filter", "must be an object of list filters")
             }
             // The list's filters, refused as the body's fields: a 422 naming
             // `filter.criticality`, not a query parameter's 400.
-            filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
-                                           community: context.community, bounds: bounds,
-                                           refusing: { APIErrors.invalidField("filter.\($0)", $1) })
+            let query = try AssetFilter.query(
+                try AssetFilter.values(fromJSON: map), community: context.community,
+                bounds: bounds, refusing: { APIErrors.invalidField("filter.\($0)", $1) })
+            selection = .filter(query, requested: JSONFields.text(map))
         default:
             throw APIErrors.invalidField("ids", "give either ids or filter (one of them)")
         }
-        let job = try await service.createJob(action, filter: filter, ids: ids,
+        let job = try await service.createJob(action, selection: selection,
                                               community: context.community,
                                               actor: context.actor)
-        if let ids, job.total < ids.count {
+        if case .ids(let ids) = selection, job.total < ids.count {
             // Ids of another community answer like unknown ids; the job
             // with the known ones is not started.
             try await service.discardJob(job.id)

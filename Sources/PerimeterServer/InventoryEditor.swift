@@ -115,23 +115,23 @@ public final class InventoryEditor: Sendable {
                 throw APIErrors.malformedJSON("it is not a JSON object")
             }
             let action = try BulkAction(json: object)
-            var filter: AssetQuery?
-            var ids: [String]?
+            let selection: BulkSelection
             if let list = object["ids"] as? [String] {
                 var resolved: [String] = []
                 for reference in list {
                     resolved.append(try await service.resolve(reference, community: community)
                         .lowercasedText)
                 }
-                ids = resolved
+                selection = .ids(resolved)
             } else {
                 let map = object["filter"] as? [String: Any] ?? [:]
-                filter = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
-                                               community: community,
-                                               bounds: service.configuration
-                                                   .criticalityBounds)
+                let query = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
+                                                  community: community,
+                                                  bounds: service.configuration
+                                                      .criticalityBounds)
+                selection = .filter(query, requested: JSONFields.text(map))
             }
-            let job = try await service.createJob(action, filter: filter, ids: ids,
+            let job = try await service.createJob(action, selection: selection,
                                                   community: community, actor: actor)
             while !(await service.runChunk(ofJob: job.id, size: chunkSize)) {
                 if let current = try await service.job(job.id) { progress(current) }

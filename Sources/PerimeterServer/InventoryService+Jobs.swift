@@ -122,16 +122,39 @@ struct BulkAction: Sendable, Hashable {
     }
 }
 
+/// Which assets a bulk job acts on, as its request named them.
+enum BulkSelection: Sendable {
+    /// The assets matching a list filter; `requested` is the filter object
+    /// as the request gave it (JSON text), kept with the job so that its
+    /// record says which assets were meant, not only how many.
+    case filter(AssetQuery, requested: String)
+    /// These assets (lowercase uuids). The job's items hold them; the
+    /// stored request counts them, as a request of 100,000 ids would
+    /// otherwise be copied into every listing of the jobs.
+    case ids([String])
+
+    /// The selection's members of the stored request.
+    var requestMembers: [String: Any] {
+        switch self {
+        case .filter(_, let requested): ["filter": JSONFields.parse(requested) ?? [:]]
+        case .ids(let ids): ["id_count": ids.count]
+        }
+    }
+}
+
 extension InventoryService {
     /// Creates a job on a frozen selection: the assets of the community
-    /// that match `filter`, or those of `ids` in the community.
-    func createJob(_ action: BulkAction, filter: AssetQuery?, ids: [String]?, community: String,
+    /// that match the filter, or those of the ids that are in the community.
+    func createJob(_ action: BulkAction, selection: BulkSelection, community: String,
                    actor: String) throws -> StoredJob {
-        let request = JSONFields.text(action.json)
+        let request = JSONFields.text(action.json.merging(selection.requestMembers) { own, _ in own })
         let job = StoredJob(id: UUID().lowercasedText, community: community,
                             actor: actor, action: action.kind.rawValue, request: request,
                             createdAt: Date())
-        return try store.createJob(job, matching: filter, ids: ids)
+        switch selection {
+        case .filter(let query, _): return try store.createJob(job, matching: query, ids: nil)
+        case .ids(let ids): return try store.createJob(job, matching: nil, ids: ids)
+        }
     }
 
     /// Runs chunks of a job, each its own transaction, until `turn` has

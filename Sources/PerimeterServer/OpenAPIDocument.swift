@@ -98,9 +98,12 @@ enum OpenAPIDocument {
                                  "created_with_existing_name": "[integer]", "refused": "[object]"]),
         "Export": ["type": "string",
                    "description": "JSON lines of Asset objects, or CSV with the import's columns."],
+        // `request` is the action with its selection: `filter` as it was
+        // sent, or `id_count` (the ids themselves are the job's items).
         "Job": object(["id": "string", "action": "string", "status": "string",
                        "done": "integer", "changed": "integer", "total": "integer",
-                       "error": "string?"]),
+                       "error": "string?", "actor": "string", "request": "object",
+                       "created_at": "string", "updated_at": "string"]),
         "JobList": object(["jobs": "[Job]", "next_before": "string?"]),
         "Alert": alertSchema,
         "AlertClosure": object(["at": "string", "by": "string", "reason": "string?"]),

@@ -173,6 +173,43 @@ struct BulkJobTests {
         await server.stop()
     }
 
+    /// A job's record says which assets were meant: the filter as it was
+    /// sent, or how many ids (each once) the request named.
+    @Test func aJobRecordsItsSelectionWithItsAction() async throws {
+        let server = try await TestServer.start()
+        let host = try await server.createAsset(["name": "sel-1", "category": "host"],
+                                                as: "acme/analyst")
+        let byFilter = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "set_criticality", "criticality": 40,
+            "filter": ["category": "host", "tag": ["pci", "prod"], "criticality_min": 10],
+        ])
+        #expect(byFilter.status == 202, "\(byFilter.text)")
+        let filterRequest = try #require(try byFilter.json()["request"] as? [String: Any])
+        #expect(filterRequest.keys.sorted() == ["action", "criticality", "filter"])
+        #expect(filterRequest["action"] as? String == "set_criticality")
+        #expect(filterRequest["criticality"] as? Int == 40)
+        let filter = try #require(filterRequest["filter"] as? [String: Any])
+        #expect(filter.keys.sorted() == ["category", "criticality_min", "tag"])
+        #expect(filter["category"] as? String == "host")
+        #expect(filter["tag"] as? [String] == ["pci", "prod"])
+        #expect(filter["criticality_min"] as? Int == 10)
+
+        let byIds = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "add_tags", "tags": ["x"], "ids": [host, host.uppercased()],
+        ])
+        #expect(byIds.status == 202, "\(byIds.text)")
+        let id = try #require(try byIds.json()["id"] as? String)
+        // Read back from the store, as a listing of the jobs shows it.
+        let listed = try await server.call("GET", "/v1/jobs", as: "acme/reader").json()
+        let jobs = listed["jobs"] as? [[String: Any]] ?? []
+        let idsRequest = try #require(jobs.first { $0["id"] as? String == id }?["request"]
+                                      as? [String: Any])
+        #expect(idsRequest.keys.sorted() == ["action", "id_count", "tags"])
+        #expect(idsRequest["tags"] as? [String] == ["x"])
+        #expect(idsRequest["id_count"] as? Int == 1)
+        await server.stop()
+    }
+
     @Test func jobsOnExplicitIdsRefuseUnknownOnes() async throws {
         let server = try await TestServer.start()
         let mine = try await server.createAsset(["name": "a", "category": "host"],
