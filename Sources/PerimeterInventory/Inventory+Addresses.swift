@@ -111,12 +111,36 @@ extension Inventory {
     /// that holds the address learning the MAC (`applyWaitingReleases
     /// (naming:to:)`), as the release's MAC was that host's all along.
     func waitForGrant(of key: AtomKey, release time: EventTime, holderMAC: Atom?,
-                      origin: String) {
+                      grantee: Atom? = nil, origin: String) {
         var waiting = waitingReleases[key] ?? []
-        let release = WaitingRelease(time: time, holderMAC: holderMAC, origin: origin)
+        let release = WaitingRelease(time: time, holderMAC: holderMAC, grantee: grantee,
+                                     origin: origin)
         waiting.insert(release, at: waiting.firstIndex { $0.time > time } ?? waiting.endIndex)
         waitingReleases[key] = waiting
         if let holderMAC { waitingAddressesByMAC[holderMAC, default: []].insert(key) }
+    }
+
+    /// Ends the leases of an address that a grant to another machine
+    /// supersedes. The grant names its holder by a MAC no host holds, so
+    /// only a holder known by another MAC at that time is surely another
+    /// machine: one known by no MAC may be the grantee under its name, and
+    /// keeps the address. A grant from before it that arrives later ends
+    /// there too, as in time order (it waits like a release naming no
+    /// holder, `applyWaitingReleases`).
+    func endLeases(of key: AtomKey, grantedTo mac: Atom, at time: EventTime, origin: String) {
+        for holder in holders(of: key, at: time)
+        where holdsAnotherMAC(holder, than: mac, at: time) {
+            releaseAddress(key, heldBy: holder, at: time, origin: origin)
+        }
+        waitForGrant(of: key, release: time, holderMAC: nil, grantee: mac, origin: origin)
+    }
+
+    /// Whether `asset` holds a MAC other than `mac` at `time`.
+    private func holdsAnotherMAC(_ asset: AssetID, than mac: Atom, at time: EventTime) -> Bool {
+        (attachmentsByAsset[asset] ?? []).contains { index in
+            let atom = attachments[Int(index)].key.atom
+            return atom.type == .mac && atom != mac && isAttachmentValid(index, at: time)
+        }
     }
 
     /// Ends, at each waiting release naming `mac`, the lease of its
@@ -169,6 +193,13 @@ extension Inventory {
         var consumed: [Atom] = []
         waiting.removeAll { release in
             guard release.time > time else { return false }
+            if let grantee = release.grantee {
+                // Another machine's grant: it may end other late grants too.
+                if holdsAnotherMAC(asset, than: grantee, at: release.time) {
+                    releaseAddress(key, heldBy: asset, at: release.time, origin: release.origin)
+                }
+                return false
+            }
             guard let mac = release.holderMAC else {
                 releaseAddress(key, heldBy: nil, at: release.time, origin: release.origin)
                 return false
@@ -324,11 +355,14 @@ extension Inventory {
 }
 
 /// A lease release kept until a grant before it arrives (see
-/// `Inventory.waitForGrant`).
+/// `Inventory.waitForGrant`), or a grant to another machine, which ends
+/// the leases of the machines known by other MACs (`Inventory.endLeases`).
 struct WaitingRelease {
     var time: EventTime
     /// The MAC the release named its holder by; nil for none.
     var holderMAC: Atom?
+    /// For a grant to another machine: the MAC it was given to.
+    var grantee: Atom?
     /// The release event (`file:line`), for the interval it ends.
     var origin: String
 }

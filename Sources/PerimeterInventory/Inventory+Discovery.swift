@@ -498,7 +498,15 @@ extension Inventory {
                 // so that a release naming the MAC alone (Infoblox) finds it.
                 observeIdentifier(mac, on: holder, event: event, outcome: &outcome)
             }
-            guard let holder else { return }
+            guard let holder else {
+                // Given to a machine no host is known as (Infoblox logs
+                // grants to bare MACs): the lease of a host known by another
+                // MAC ends, as a grant to another known host would end it.
+                if holderIsUnknown, let mac = lease.holderMAC {
+                    endLeases(of: key, grantedTo: mac, at: event.time, origin: event.reference)
+                }
+                return
+            }
             observeAddress(key, heldBy: holder, at: event.time, origin: event.reference,
                            outcome: &outcome)
             touch(holder, at: event.time)

@@ -44,6 +44,7 @@ extension Inventory {
             keepWaitingReleases { address, release in
                 !erasedKeys.contains(address)
                     && release.holderMAC.map { !erasedValues.contains($0) } ?? true
+                    && release.grantee.map { !erasedValues.contains($0) } ?? true
             }
         }
         pending.conflicts.removeAll { conflict in

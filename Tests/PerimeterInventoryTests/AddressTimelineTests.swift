@@ -164,6 +164,53 @@ import Testing
         #expect(inventory.intervals(of: address) == moveIntervals)
     }
 
+    /// Infoblox logs grants to bare MACs. Given at 11:00 to a MAC no host
+    /// holds, the address is another machine's: the lease of laptop-12,
+    /// known by its own MAC, ends there, in every order of arrival, and
+    /// no known host holds the address until laptop-40's grant.
+    @Test(arguments: [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    func aGrantToAnUnknownMACEndsTheLeaseOfAHostKnownByAnother(order: [Int]) {
+        var events = leaseEvents
+        events[0].lease?.holderMAC = Atom(type: .mac, normalizedValue: "00:1a:2b:3c:4d:12")
+        events[1] = Self.grantToUnknownMAC(at: "11:00")
+        let inventory = inventoryWithLaptops()
+        inventory.feed(order.map { events[$0] })
+        expectMoveTimeline(inventory)
+        #expect(inventory.intervals(of: address) == moveIntervals)
+        #expect(inventory.assetCount == 2, "a bare MAC makes no host")
+    }
+
+    /// A holder known by no MAC may be the very machine the grant names by
+    /// its MAC alone: its lease goes on.
+    @Test func aGrantToAnUnknownMACLeavesAHolderKnownByNoMAC() {
+        let inventory = inventoryWithLaptops()
+        inventory.feed([leaseEvents[0], Self.grantToUnknownMAC(at: "11:00")])
+        #expect(inventory.intervals(of: address) == ["laptop-12 [2024-05-01T10:00:00.000Z, open)"])
+    }
+
+    /// An erased MAC (SPEC §2) is not kept in a waiting grant either: the
+    /// grant arriving after the erasure is not ended by it.
+    @Test func anErasedMACEndsNoLeaseFromAWaitingGrant() {
+        var grant = leaseEvents[0]
+        grant.lease?.holderMAC = Atom(type: .mac, normalizedValue: "00:1a:2b:3c:4d:12")
+        let inventory = inventoryWithLaptops()
+        inventory.feed([Self.grantToUnknownMAC(at: "11:00")])
+        inventory.forget([AtomKey(scope: Fixture.scope, atom: Self.unknownMAC)])
+        inventory.feed([grant])
+        #expect(inventory.intervals(of: address) == ["laptop-12 [2024-05-01T10:00:00.000Z, open)"])
+    }
+
+    static let unknownMAC = Atom(type: .mac, normalizedValue: "00:1a:2b:3c:4d:99")
+
+    /// A grant of 10.0.0.7 naming its holder by `unknownMAC` alone.
+    static func grantToUnknownMAC(at clock: String) -> EventObservation {
+        var grant = Fixture.lease(.grant, "10.0.0.7", to: "unnamed", at: Fixture.clock(clock))
+        grant.lease?.holderHostname = nil
+        grant.lease?.holderDisplayName = nil
+        grant.lease?.holderMAC = unknownMAC
+        return grant
+    }
+
     /// A waiting release outlives a batch's commit, and another MAC's
     /// grant is not ended by it.
     @Test func aWaitingReleaseOutlivesACommitAndEndsOnlyItsMACsLease() {
