@@ -155,7 +155,8 @@ enum IngestCommand {
             unclaimedFor: configuration.unclaimedAtomRetention) ?? RetentionOutcome()
         if !quiet {
             report.finish()
-            printSummary(pipeline.summaryNow, files: inputs.count, store: store,
+            printSummary(pipeline.summaryNow, files: inputs.count - failedInputs,
+                         unreadable: failedInputs, store: store,
                          community: options.scope.community, wroteOutput: sink != nil,
                          outputWasSuppressed: sink == nil && !arguments.flag("--no-output"))
             if pruned != RetentionOutcome() {
@@ -460,7 +461,8 @@ enum IngestCommand {
         }
     }
 
-    static func printSummary(_ summary: IngestSummary, files: Int, store: InventoryStore,
+    static func printSummary(_ summary: IngestSummary, files: Int, unreadable: Int = 0,
+                             store: InventoryStore,
                              community: String, wroteOutput: Bool, outputWasSuppressed: Bool) {
         let megabytes = Double(summary.bytes) / 1_000_000
         // Malformed and oversized lines are read but not ingested: the first
@@ -470,7 +472,8 @@ enum IngestCommand {
             ? " (of \(Formatting.count(summary.linesRead, "non-blank line")) read)" : ""
         var lines = [
             "ingested \(Formatting.count(summary.eventsIngested, "event"))\(read) "
-                + "from \(files) input\(files == 1 ? "" : "s") in "
+                + "from \(files) input\(files == 1 ? "" : "s")"
+                + (unreadable == 0 ? "" : " (\(unreadable) more could not be read)") + " in "
                 + "\(Formatting.decimal(summary.seconds, places: 2)) s "
                 + "(\(Formatting.count(Int(summary.eventsPerSecond))) lines/s, "
                 + "\(Formatting.decimal(summary.seconds > 0 ? megabytes / summary.seconds : 0)) MB/s)",
@@ -495,7 +498,8 @@ enum IngestCommand {
             ("oversized lines skipped", summary.oversizedLines),
             ("malformed last lines without a newline, read again next run (a writer may "
                 + "not have finished them)", summary.unterminatedLastLines),
-            ("conflicts recorded", summary.conflicts),
+            ("identifiers claimed by several assets (conflicts; see assets show)",
+             summary.atomsInConflict.count),
         ]
         for (label, count) in extras where count > 0 {
             lines.append("  \(label): \(Formatting.count(count))")

@@ -353,7 +353,7 @@ public final class IngestPipeline {
         case .future: summary.future += 1
         }
         for (_, rule) in outcome.created { summary.created[rule, default: 0] += 1 }
-        summary.conflicts += outcome.conflicts
+        for key in outcome.conflictedAtoms { summary.atomsInConflict.insert(key) }
 
         let enrichment = AssetEnrichment(cards: inventory.enrichmentCards(match.assets),
                                          bounds: configuration.criticalityBounds,

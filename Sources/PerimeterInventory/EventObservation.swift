@@ -164,7 +164,9 @@ public struct ObservationOutcome: Sendable {
     public var timing: Timing = .accepted
     /// Assets this event created, with the rule that created each.
     public var created: [(AssetID, DiscoveryRule)] = []
-    public var conflicts = 0
+    /// The identifiers this event found claimed by several assets, one
+    /// entry per conflict recorded.
+    public var conflictedAtoms: [AtomKey] = []
 
     public init() {}
 }

@@ -644,7 +644,7 @@ extension Inventory {
                                 reason: String, outcome: inout ObservationOutcome) {
         let sorted = Array(Set(assets)).sorted { $0.uuidString < $1.uuidString }
         pending.conflicts.append(AtomConflict(key: key, assets: sorted, at: time, reason: reason))
-        outcome.conflicts += 1
+        outcome.conflictedAtoms.append(key)
     }
 }
 

@@ -36,10 +36,12 @@ extension AssetQuery {
     /// Sets the source filter from its text, as the command line and the
     /// API take it: `automatic`, `manual`, `connector:NAME`, or the
     /// discovery rule that made the asset (`unique_hosts`…, as its
-    /// `discovery_rule` field says). False, and nothing set, for any other
-    /// text (an unknown source selected nothing, silently).
+    /// `discovery_rule` field says, or `auto:RULE` as the command line's
+    /// tables print it). False, and nothing set, for any other text (an
+    /// unknown source selected nothing, silently).
     public mutating func selectSource(_ text: String) -> Bool {
-        if let rule = DiscoveryRule(rawValue: text) {
+        let ruleName = text.hasPrefix("auto:") ? String(text.dropFirst("auto:".count)) : text
+        if let rule = DiscoveryRule(rawValue: ruleName) {
             source = "automatic"
             discoveryRule = rule.rawValue
             return true

@@ -48,6 +48,9 @@ struct CommandLineEndToEndTests {
         let events = try cli.directory.write("events.ndjson", H.oneHostEvent)
         let mixed = try cli.run(["ingest", "--output", "/dev/null", "nowhere.ndjson", events])
         #expect(mixed.status == 1)
+        #expect(mixed.standardError.contains("cannot open 'nowhere.ndjson'"))
+        #expect(mixed.standardError.contains("from 1 input (1 more could not be read) in "),
+                "\(mixed.standardError)")
         #expect(try cli.listAssets().assets.count == 1)
     }
 
@@ -777,6 +780,28 @@ struct CommandLineEndToEndTests {
         }
         let written = try String(contentsOfFile: output, encoding: .utf8)
         #expect(written.split(separator: "\n").count == 2)
+    }
+
+    /// The summary counts the identifiers in conflict, each once: the name
+    /// ws-01 of three hosts with different host ids (two conflicts as the
+    /// third host appears) and one MAC on two hosts, seen twice there.
+    @Test func theSummaryCountsEachIdentifierInConflictOnce() throws {
+        guard let cli = try H.make("conflicts") else { return }
+        defer { cli.remove() }
+        let lines = [
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01","id":"aaa"}}"#,
+            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"ws-01","id":"bbb"}}"#,
+            #"{"@timestamp":"2024-05-01T10:02:00Z","host":{"name":"ws-01","id":"ccc"}}"#,
+            #"{"@timestamp":"2024-05-01T10:04:00Z","host":{"name":"ws-02","mac":"00:1a:2b:3c:4d:5e"}}"#,
+            #"{"@timestamp":"2024-05-01T10:05:00Z","host":{"name":"ws-03","mac":"00:1a:2b:3c:4d:5e"}}"#,
+            #"{"@timestamp":"2024-05-01T10:06:00Z","host":{"name":"ws-03","mac":"00:1a:2b:3c:4d:5e"}}"#,
+        ]
+        let input = try cli.directory.write("events.ndjson", lines.map { $0 + "\n" }.joined())
+        let result = try cli.run(["ingest", "--output", "/dev/null", input])
+        #expect(result.status == 0)
+        #expect(result.standardError.contains(
+                    "identifiers claimed by several assets (conflicts; see assets show): 2\n"),
+                "\(result.standardError)")
     }
 
     /// README: malformed lines are copied to --rejects. A rejects file that

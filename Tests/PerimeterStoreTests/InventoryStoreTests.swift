@@ -196,6 +196,23 @@ import Testing
         #expect(page.total == 2 && page.assets.count == 1)
         #expect(try store.assets(matching: AssetQuery(community: "globex")).total == 0)
     }
+
+    /// A source filter takes the discovery rule as the API names it and as
+    /// the command line's tables print it (`auto:unique_hosts`).
+    @Test func aSourceFilterTakesARuleByEitherName() {
+        for text in ["unique_hosts", "auto:unique_hosts"] {
+            var query = AssetQuery(community: "acme")
+            let accepted = query.selectSource(text)
+            #expect(accepted, "\(text)")
+            #expect(query.source == "automatic" && query.discoveryRule == "unique_hosts", "\(text)")
+        }
+        for refused in ["auto:", "auto:bogus", "auto:manual", "Unique_Hosts"] {
+            var query = AssetQuery(community: "acme")
+            let accepted = query.selectSource(refused)
+            #expect(!accepted, "\(refused)")
+            #expect(query.source == nil && query.discoveryRule == nil, "\(refused)")
+        }
+    }
 }
 
 @Suite struct PropertyRoundTripTests {
