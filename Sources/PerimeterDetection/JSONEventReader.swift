@@ -16,14 +16,20 @@ public final class JSONEventReader {
         self.keepsStringPaths = keepsStringPaths
         fieldCount = engine.fieldPaths.count
         // The qualified user name is made of two fields the rules may not
-        // name themselves: they are selected after the engine's own.
+        // name themselves: they are selected after the engine's own, or
+        // read where a rule's own field is one of them (a Linux rule's
+        // `User` is `user.name`): the selection holds each path once.
         var paths = engine.fieldPaths
-        if let field = engine.fieldID(of: QualifiedUserName.path) {
-            qualifiedUser = (field, paths.count, paths.count + 1)
+        let qualifiedField = engine.fieldID(of: QualifiedUserName.path)
+        if qualifiedField != nil {
             paths += [QualifiedUserName.domainPath, QualifiedUserName.namePath]
         }
-        parser = EventParser(selection: FieldSelection(paths: paths),
-                             collectsAllLeaves: engine.needsAllStrings)
+        let selection = FieldSelection(paths: paths)
+        if let qualifiedField, let domainID = selection.id(of: QualifiedUserName.domainPath),
+           let nameID = selection.id(of: QualifiedUserName.namePath) {
+            qualifiedUser = (qualifiedField, domainID, nameID)
+        }
+        parser = EventParser(selection: selection, collectsAllLeaves: engine.needsAllStrings)
         record = DetectionRecord(fieldCount: fieldCount)
     }
 

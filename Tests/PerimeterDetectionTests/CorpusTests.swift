@@ -491,6 +491,40 @@ import Testing
         #expect(try Self.matches(rule, event) == fires)
     }
 
+    /// A Linux rule's `User` is `user.name` itself, one of the two parts:
+    /// with a Windows rule beside it, the reader selects the field once and
+    /// each rule reads its own (the reader trapped on every event).
+    @Test func aLinuxUserRuleBesideAWindowsOneReadsTheSameField() throws {
+        func rule(_ product: String) -> String {
+            """
+            title: \(product) root
+            id: user-\(product)
+            logsource: {product: \(product), category: process_creation}
+            detection: {sel: {User: root}, condition: sel}
+            """
+        }
+        let set = try RuleLoader.load(text: rule("linux") + "\n---\n" + rule("windows"),
+                                      mapping: .builtIn)
+        try #require(set.rules.count == 2 && set.rules.allSatisfy { $0.status == .compiled },
+                     "\(set.reports)")
+        let engine = DetectionEngine(rules: set.rules)
+        let reader = JSONEventReader(engine: engine)
+        func matched(_ event: String) throws -> [String] {
+            engine.evaluate(try reader.read(event)).map(\.ruleID).sorted()
+        }
+        #expect(try matched(#"{"a":1}"#) == [])
+        // A Linux process of root; a Windows one of CORP\root, whose
+        // qualified name is not `root`.
+        #expect(try matched(#"{"host":{"os":{"type":"linux"}},"event":{"category":"process","#
+                            + #""type":"start"},"user":{"name":"root"}}"#) == ["user-linux"])
+        #expect(try matched(#"{"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},"#
+                            + #""host":{"os":{"type":"windows"}},"#
+                            + #""user":{"domain":"CORP","name":"root"}}"#) == [])
+        #expect(try matched(#"{"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},"#
+                            + #""host":{"os":{"type":"windows"}},"user":{"name":"root"}}"#)
+                == ["user-windows"])
+    }
+
     @Test func theValueIsTheDomainAndTheName() {
         #expect(QualifiedUserName.value(domain: "CORP", name: "alice") == "CORP\\alice")
         #expect(QualifiedUserName.value(domain: nil, name: "alice") == "alice")
