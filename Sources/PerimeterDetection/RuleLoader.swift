@@ -76,20 +76,41 @@ public enum RuleLoader {
         return set
     }
 
-    /// `.yml` and `.yaml` files under `path` (or `path` itself), sorted for stable output.
+    /// `.yml` and `.yaml` files under `path` (or `path` itself), sorted for
+    /// stable output. Symbolic links are followed, to folders too (a rules
+    /// folder is often a link to a checkout), each folder walked once
+    /// whatever the links that lead to it again; hidden entries (`.git`,
+    /// `.github` and its workflow files) are not rules and are left out.
+    /// A link that leads nowhere is listed, for the loader to report.
     public static func ruleFiles(under path: String) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return [path]
         }
         guard isDirectory.boolValue else { return [path] }
-        let enumerator = FileManager.default.enumerator(atPath: path)
         var files: [String] = []
-        while let relative = enumerator?.nextObject() as? String {
-            if relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") {
-                files.append((path as NSString).appendingPathComponent(relative))
+        var walked: Set<String> = []
+        func walk(_ directory: String) {
+            // realpath(3): Foundation's resolving leaves `..` links unresolved.
+            let real = realpath(directory, nil).map { resolved in
+                defer { free(resolved) }
+                return String(cString: resolved)
+            } ?? directory
+            guard walked.insert(real).inserted,
+                  let names = try? FileManager.default.contentsOfDirectory(atPath: directory)
+            else { return }
+            for name in names where !name.hasPrefix(".") {
+                let child = (directory as NSString).appendingPathComponent(name)
+                var isFolder: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: child, isDirectory: &isFolder)
+                if exists && isFolder.boolValue {
+                    walk(child)
+                } else if name.hasSuffix(".yml") || name.hasSuffix(".yaml") {
+                    files.append(child)
+                }
             }
         }
+        walk(path)
         return files.sorted()
     }
 
