@@ -86,6 +86,9 @@ public struct DetectionSummary: Sendable {
     /// Matches that joined an alert already open.
     public var matchesJoined = 0
     public var suppressedByFilter: [String: Int] = [:]
+    /// Matches an alert filter suppressed, all filters together; unlike
+    /// `suppressedByFilter` (committed counts), counted as evaluated.
+    public var suppressed = 0
     /// Regex tests stopped by the PCRE2 match or depth limit (counted as no match).
     public var regexLimitExceeded = 0
     /// New alerts by rule id.
@@ -134,6 +137,7 @@ public final class DetectionStage {
     public var evaluatedSummary: DetectionSummary {
         var counts = evaluated
         counts.regexLimitExceeded = engine.regexLimitExceededCount
+        counts.suppressed = engine.suppressedCounts.reduce(0, +)
         return counts
     }
 

@@ -57,6 +57,13 @@ extension APIHandlers {
         return HTTPResponse.json(encoded: Array(body.utf8))
     }
 
+    /// The matches each alert filter suppressed in the community, since
+    /// the store began (SPEC §6).
+    func suppressions(_ context: APIContext) async throws -> HTTPResponse {
+        let counts = try await reader.suppressions(community: context.community)
+        return JSONFields.response(["suppressed_by_filter": counts])
+    }
+
     func alert(_ context: APIContext) async throws -> HTTPResponse {
         let id = try Self.alertID(context)
         guard let alert = try await reader.alert(id, community: context.community) else {

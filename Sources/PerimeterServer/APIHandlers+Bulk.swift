@@ -275,6 +275,7 @@ extension APIHandlers {
             + "\"without_timestamp\":\(outcome.withoutTimestamp),"
             + "\"matches\":\(inventoryCount(outcome.matches)),"
             + "\"alerts_opened\":\(inventoryCount(outcome.alertsOpened)),"
+            + "\"suppressed\":\(inventoryCount(outcome.suppressed)),"
             + "\"regex_limit_exceeded\":\(inventoryCount(outcome.regexLimitExceeded)),"
             + "\"problems\":["
         for (index, problem) in outcome.problems.prefix(1_000).enumerated() {

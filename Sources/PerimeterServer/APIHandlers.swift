@@ -315,6 +315,12 @@ struct APIHandlers: Sendable {
                      + "each with its assets and its first and last enriched events.",
                  permission: .read, status: 200, response: "AlertList",
                  parameters: alertParameters) { h, c in try await h.alerts(c) },
+        APIRoute(method: .get, template: "/v1/suppressions",
+                 summary: "How many rule matches each alert filter suppressed in the "
+                     + "community, by filter id, since the store began.",
+                 permission: .read, status: 200, response: "Suppressions") { h, c in
+            try await h.suppressions(c)
+        },
         APIRoute(method: .get, template: "/v1/alerts/{id}", summary: "One alert.",
                  permission: .read, status: 200, response: "Alert") { h, c in
             try await h.alert(c)

@@ -26,6 +26,9 @@ struct IntakeOutcome: Sendable {
     /// Sigma rule matches, and the alerts they opened (joined ones aside).
     var matches = 0
     var alertsOpened = 0
+    /// Matches an alert filter suppressed (SPEC §6: counted per filter,
+    /// which `GET /v1/suppressions` gives).
+    var suppressed = 0
     /// Regex tests that stopped at PCRE2's match limit and read as no
     /// match: a rule may have missed an event it should have matched.
     var regexLimitExceeded = 0
@@ -43,6 +46,7 @@ struct IntakeOutcome: Sendable {
         withoutTimestamp += other.withoutTimestamp
         matches += other.matches
         alertsOpened += other.alertsOpened
+        suppressed += other.suppressed
         regexLimitExceeded += other.regexLimitExceeded
         problems += other.problems
         enrichedLines += other.enrichedLines
@@ -129,6 +133,7 @@ extension InventoryService {
         outcome.withoutTimestamp = after.withoutTimestamp - before.withoutTimestamp
         if let detectionBefore, let detectionAfter = intake.detection?.evaluatedSummary {
             outcome.matches = detectionAfter.matches - detectionBefore.matches
+            outcome.suppressed = detectionAfter.suppressed - detectionBefore.suppressed
             outcome.regexLimitExceeded = detectionAfter.regexLimitExceeded
                 - detectionBefore.regexLimitExceeded
         }

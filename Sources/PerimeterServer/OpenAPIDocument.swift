@@ -108,6 +108,8 @@ enum OpenAPIDocument {
         "Alert": alertSchema,
         "AlertClosure": object(["at": "string", "by": "string", "reason": "string?"]),
         "AlertList": object(["alerts": "[Alert]", "next_cursor": "string?"]),
+        // Counts by filter id (a filter without one: its title).
+        "Suppressions": object(["suppressed_by_filter": "object"]),
         // The counts of what the events met in the inventory are null for
         // a token that may not read it (ingest).
         "IntakeResult": object(["received": "integer", "malformed": "integer",
@@ -115,6 +117,7 @@ enum OpenAPIDocument {
                                 "late": "integer", "future": "integer",
                                 "without_timestamp": "integer",
                                 "matches": "integer?", "alerts_opened": "integer?",
+                                "suppressed": "integer?",
                                 "regex_limit_exceeded": "integer?",
                                 "problems": "[object]"], optional: ["events": "[object]"]),
         "Forgotten": object(["dry_run": "boolean", "rows_erased": "integer",

@@ -120,6 +120,10 @@ actor StoreReader {
         try store.alerts(matching: query)
     }
 
+    func suppressions(community: String) throws -> [String: Int] {
+        try store.suppressions(community: community)
+    }
+
     func alert(_ id: Int64, community: String) throws -> StoredAlert? {
         try store.alert(id: id, community: community)
     }

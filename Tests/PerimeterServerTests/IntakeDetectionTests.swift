@@ -78,6 +78,46 @@ struct IntakeDetectionTests {
         #expect(acmeUUIDs.isDisjoint(with: globexUUIDs))
     }
 
+    /// SPEC §6: suppressed matches are counted per filter. The answer says
+    /// how many a request's events had suppressed (null for a token that
+    /// may not read the inventory), `/v1/suppressions` the community's
+    /// counts by filter id since the store began.
+    @Test func suppressedMatchesAreCountedPerFilterOverTheAPI() async throws {
+        let directory = try Self.ruleDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let filter = """
+            title: mallory tests on the lab host
+            id: filter-lab
+            filter:
+                rules: ['\(Self.ruleID)']
+                selection:
+                    host.name: lab-1
+                condition: selection
+            """
+        try filter.write(toFile: directory + "/lab.filter.yml", atomically: true, encoding: .utf8)
+        let server = try await TestServer.start { options in
+            options.detection.rulePaths = [directory + "/mallory.yml"]
+            options.detection.filterPaths = [directory + "/lab.filter.yml"]
+        }
+        func onLab(_ second: Int) -> String {
+            Self.event(second, user: "mallory").replacingOccurrences(of: "srv-1", with: "lab-1")
+        }
+        // Mallory on srv-1 (an alert) and twice on lab-1 (suppressed).
+        let answer = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                           body: Array((Self.event(1, user: "mallory") + onLab(2)
+                                                        + onLab(3)).utf8)).json()
+        #expect(answer["matches"] as? Int == 1)
+        #expect(answer["suppressed"] as? Int == 2)
+        let shipper = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                            body: Array(onLab(4).utf8)).json()
+        #expect(shipper["suppressed"] is NSNull)
+        let counts = try await server.call("GET", "/v1/suppressions", as: "acme/reader").json()
+        #expect(counts["suppressed_by_filter"] as? [String: Int] == ["filter-lab": 3])
+        let other = try await server.call("GET", "/v1/suppressions", as: "globex/reader").json()
+        #expect(other["suppressed_by_filter"] as? [String: Int] == [:])
+        await server.stop()
+    }
+
     /// SPEC §6 ranks an alert on the domain controller above one on a test
     /// laptop: an analyst who rates an asset after its alert was raised
     /// (PATCH, then a bulk job) re-rates the open alert at once, by the

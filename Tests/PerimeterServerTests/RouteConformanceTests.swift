@@ -85,6 +85,7 @@ struct RouteConformanceTests {
             "GET /v1/alerts": Sample(target: "/v1/alerts?status=open&min_urgency=50",
                                      token: admin),
             "GET /v1/alerts/{id}": Sample(target: "/v1/alerts/\(acme.alert)", token: admin),
+            "GET /v1/suppressions": Sample(target: "/v1/suppressions", token: admin),
             "POST /v1/alerts/{id}/close": Sample(target: "/v1/alerts/\(acme.alert)/close",
                                                  token: admin, json: ["reason": "checked"]),
             "POST /v1/events": Sample(
