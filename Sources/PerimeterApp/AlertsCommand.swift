@@ -90,7 +90,7 @@ enum AlertsCommand {
         case (.open, _): lines.append("  status      open")
         case (.closed, let closure?):
             lines.append("  status      closed by \(closure.by) at \(closure.at)"
-                         + (closure.reason.map { ": \($0)" } ?? ""))
+                         + (closure.reason.map { ": \(Terminal.oneLine($0))" } ?? ""))
         case (.closed, nil): lines.append("  status      closed")
         }
         lines.append("  assets")

@@ -39,7 +39,9 @@ enum Terminal {
     /// (`\u{1B}`), newlines and tabs aside: names, tags and values come
     /// from events and API clients, and an escape sequence among them
     /// would drive the analyst's terminal (move the cursor, rewrite what
-    /// was printed, retitle the window).
+    /// was printed, retitle the window). So are the bidirectional
+    /// overrides and isolates, which show text in another order than it
+    /// has (`\u{202E}`: "exe.txt" read backwards).
     static func readable(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isUnreadable) else { return text }
         var result = ""
@@ -54,7 +56,17 @@ enum Terminal {
     }
 
     private static func isUnreadable(_ scalar: Unicode.Scalar) -> Bool {
-        scalar != "\n" && scalar != "\t" && scalar.properties.generalCategory == .control
+        if (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
+            return true
+        }
+        return scalar != "\n" && scalar != "\t" && scalar.properties.generalCategory == .control
+    }
+
+    /// A field shown on one line of its own (a closing reason, which an API
+    /// client writes): its line breaks written out too, so that it cannot
+    /// print lines that read as the command's own.
+    static func oneLine(_ text: String) -> String {
+        text.replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 

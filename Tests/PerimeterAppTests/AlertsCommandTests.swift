@@ -176,6 +176,14 @@ struct AlertsCommandTests {
         #expect(try cli.run(["alerts", "show", "x"]).status == 2)
         let open = try cli.run(["alerts", "list", "--json", "--status", "open"])
         #expect(open.outputLines.compactMap(CommandLineHarness.object).count == 1)
+        // A reason (an API client's text) cannot print lines of its own
+        // nor show text reversed.
+        let other = try #require(objects.compactMap { $0["id"] as? Int }.first { $0 != id })
+        #expect(try cli.run(["alerts", "close", String(other), "--reason",
+                             "ok\n  status      open\u{202E}txt.exe"]).status == 0)
+        let hostile = try cli.run(["alerts", "show", String(other)]).outputText
+        #expect(hostile.contains(": ok\\n  status      open\\u{202E}txt.exe\n"), "\(hostile)")
+        #expect(!hostile.contains("\n  status      open"))
         let bad = try cli.run(["alerts", "list", "--min-urgency", "90", "--max-urgency", "10"])
         #expect(bad.status == 2)
     }
