@@ -464,7 +464,7 @@ public final class DetectionEngine {
         var subject = text
         return subject.withUTF8 { bytes in
             if caseless, !CaseFolding.isASCII(bytes) {
-                var lowered = text.lowercased()
+                var lowered = CaseFolding.fold(text)
                 return lowered.withUTF8 { matcher.matches($0, caseless: true) }
             }
             return matcher.matches(bytes, caseless: caseless)

@@ -1,3 +1,5 @@
+import PerimeterModel
+
 /// A Sigma string value: literal bytes and the `*` / `?` wildcards, escapes resolved.
 struct SigmaString: Sendable, Hashable {
     enum Token: Sendable, Hashable {
@@ -198,21 +200,25 @@ enum StringMatcher: Sendable, Hashable {
     }
 }
 
-/// Case folding used for Sigma's case-insensitive matching.
+/// Case folding used for Sigma's case-insensitive matching. Text beyond
+/// ASCII folds as names do (`Atom.foldedName`): composed first, so that a
+/// decomposed "é" is found by `contains` as it equals by `==` (Swift's
+/// comparison), and with the final sigma as σ, so that "ΟΔΥΣΣΕΥΣ" matches
+/// "οδυσσευς".
 enum CaseFolding {
     static let asciiLower: [UInt8] = (0...255).map { byte in
         (65...90).contains(byte) ? UInt8(byte + 32) : UInt8(byte)
     }
 
-    /// ASCII bytes fold by table; text with other bytes folds through Unicode lowercasing.
+    /// ASCII bytes fold by table; text with other bytes folds as names do.
     static func fold(_ bytes: [UInt8]) -> [UInt8] {
         if bytes.allSatisfy({ $0 < 0x80 }) { return bytes.map { asciiLower[Int($0)] } }
-        return Array(String(decoding: bytes, as: UTF8.self).lowercased().utf8)
+        return Array(Atom.foldedName(String(decoding: bytes, as: UTF8.self)).utf8)
     }
 
     static func fold(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 < 0x80 && !(65...90).contains($0) }) { return text }
-        return text.lowercased()
+        return Atom.foldedName(text)
     }
 
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

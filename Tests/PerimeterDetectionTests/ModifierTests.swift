@@ -17,6 +17,18 @@ private func sel(_ body: String, condition: String = "selection") -> String {
 }
 
 let valueCases: [MatchCase] = [
+    // "café" precomposed in the rule, decomposed (e + U+0301) in the event:
+    // the same text, found by equality and by contains alike.
+    MatchCase(name: "a decomposed letter equals the composed one",
+              detection: sel("a: 'café'"), event: #"{"a":"CAFE\u0301"}"#, expected: true),
+    MatchCase(name: "a decomposed letter is contained as the composed one",
+              detection: sel("a|contains: 'café'"), event: #"{"a":"le cafe\u0301 noir"}"#,
+              expected: true),
+    // The final sigma is σ's lower case at a word's end.
+    MatchCase(name: "final sigma equals its capital",
+              detection: sel("a: 'ΟΔΥΣΣΕΥΣ'"), event: #"{"a":"οδυσσευς"}"#, expected: true),
+    MatchCase(name: "final sigma ends with its capital",
+              detection: sel("a|endswith: 'ΣΥΦΟΣ'"), event: #"{"a":"σίσυφος"}"#, expected: true),
     MatchCase(name: "strings match case-insensitively",
               detection: sel(#"Image: 'C:\Windows\cmd.exe'"#),
               event: #"{"Image":"c:\\windows\\CMD.EXE"}"#, expected: true),
