@@ -35,7 +35,12 @@ public enum MappingChoice: Sendable {
 
 /// Reads Sigma rule and filter files (several documents per file, folders recursively).
 public enum RuleLoader {
-    public static func load(paths: [String], mapping: MappingChoice = .builtIn,
+    /// `filterPaths` hold alert filters alone: a detection rule found there
+    /// is refused, as paths given the wrong way round would otherwise run
+    /// the filters' folder as rules without a word. (Filters found among
+    /// rules are taken: one folder may hold both.)
+    public static func load(paths: [String], filterPaths: [String] = [],
+                            mapping: MappingChoice = .builtIn,
                             placeholders: [String: [String]]? = nil) throws(RuleRefusal)
         -> RuleSet
     {
@@ -54,6 +59,11 @@ public enum RuleLoader {
         for path in paths {
             for file in ruleFiles(under: path) {
                 load(file: file, compiler: compiler, into: &set)
+            }
+        }
+        for path in filterPaths {
+            for file in ruleFiles(under: path) {
+                load(file: file, compiler: compiler, filtersOnly: true, into: &set)
             }
         }
         return set
@@ -114,7 +124,8 @@ public enum RuleLoader {
         return files.sorted()
     }
 
-    private static func load(file: String, compiler: SigmaCompiler, into set: inout RuleSet) {
+    private static func load(file: String, compiler: SigmaCompiler, filtersOnly: Bool = false,
+                             into set: inout RuleSet) {
         guard let data = FileManager.default.contents(atPath: file) else {
             set.reports.append(RuleStatusReport(
                 path: file, line: 0, status: .refused, reasonCode: "unreadable-file",
@@ -122,11 +133,11 @@ public enum RuleLoader {
             return
         }
         load(text: String(decoding: data, as: UTF8.self), path: file, compiler: compiler,
-             into: &set)
+             filtersOnly: filtersOnly, into: &set)
     }
 
     private static func load(text: String, path: String, compiler: SigmaCompiler,
-                             into set: inout RuleSet) {
+                             filtersOnly: Bool = false, into set: inout RuleSet) {
         var documents: [YAMLNode]
         do {
             documents = try YAMLParser.parseDocuments(text, file: path)
@@ -157,6 +168,11 @@ public enum RuleLoader {
             do throws(RuleRefusal) {
                 switch try compiler.compileDocument(document, path: path) {
                 case .rule(let rule):
+                    if filtersOnly {
+                        throw RuleRefusal(code: "rule-among-filters", message:
+                            "a detection rule where alert filters were given (--filters, "
+                                + "detection.filters); give rules with --rules", line: rule.line)
+                    }
                     // Alerts group by rule id and filters name rules by it:
                     // two rules under one id would join each other's alerts.
                     if let first = set.rules.first(where: { $0.id == rule.id }) {

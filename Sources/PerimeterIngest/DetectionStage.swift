@@ -204,7 +204,7 @@ public final class DetectionStage {
         self.settings = settings
         let set: RuleSet
         do {
-            set = try RuleLoader.load(paths: settings.rulePaths + settings.filterPaths,
+            set = try RuleLoader.load(paths: settings.rulePaths, filterPaths: settings.filterPaths,
                                       mapping: settings.mapping,
                                       placeholders: settings.placeholders)
         } catch {

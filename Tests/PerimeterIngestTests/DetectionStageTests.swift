@@ -201,6 +201,27 @@ struct DetectionStageTests {
         #expect(stored.allSatisfy { $0.status == .open && $0.entity == nil })
     }
 
+    /// Rules and filters given the wrong way round: the filters' path holds
+    /// a detection rule, refused there, so the swap runs nothing unsaid.
+    @Test func aRuleAmongTheFiltersIsRefused() throws {
+        let fixture = try Fixture()
+        var swapped = DetectionSettings()
+        swapped.rulePaths = [try fixture.write("filters.yml", Self.filter)]
+        swapped.filterPaths = [try fixture.write("rules.yml", Self.rule)]
+        let stage = try DetectionStage(settings: swapped)
+        #expect(stage.engine.rules.isEmpty)
+        #expect(stage.engine.filters.count == 1, "a filter among rules is taken")
+        let refused = stage.reports.filter { $0.status == .refused }
+        #expect(refused.map(\.reasonCode) == ["rule-among-filters"])
+        #expect(refused.first?.path == fixture.directory + "/rules.yml")
+        var right = DetectionSettings()
+        right.rulePaths = swapped.filterPaths
+        right.filterPaths = swapped.rulePaths
+        let loaded = try DetectionStage(settings: right)
+        #expect(loaded.engine.rules.count == 1 && loaded.engine.filters.count == 1)
+        #expect(loaded.reports.allSatisfy { $0.status != .refused })
+    }
+
     @Test("a stage sharing another's rules matches as it does and counts on its own")
     func sharedRules() throws {
         let fixture = try Fixture()
