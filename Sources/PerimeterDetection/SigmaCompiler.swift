@@ -332,7 +332,17 @@ struct SigmaCompiler {
             throw RuleRefusal(code: "invalid-id", message: "the id must be text (a UUID)",
                               line: node.mark.line)
         }
-        return RuleIdentifier.canonical(text)
+        // `*` is what a filter names for every rule; an id is also a line
+        // of alert listings and a key of suppression counts.
+        let id = RuleIdentifier.canonical(text)
+        guard id != "*", id.count <= 256,
+              !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw RuleRefusal(code: "invalid-id", message: "the id must be a UUID, or text of at "
+                              + "most 256 characters on one line other than '*' (which a "
+                              + "filter names for every rule)", line: node.mark.line)
+        }
+        return id
     }
 
     /// A rule's log source: a map of text values (null ones absent).

@@ -407,6 +407,14 @@ import Testing
         }
         let listed = try RuleLoader.load(text: rule(id: "[a, b]", logSource: "{}"), path: "i.yml")
         #expect(listed.reports.first?.reasonCode == "invalid-id")
+        // `*` names every rule in a filter; an id is one line of a listing.
+        for id in ["'*'", "\"a\\nb\"", String(repeating: "x", count: 257)] {
+            let set = try RuleLoader.load(text: rule(id: id, logSource: "{}"), path: "i.yml")
+            #expect(set.reports.first?.reasonCode == "invalid-id", "\(id)")
+        }
+        let longest = try RuleLoader.load(text: rule(id: String(repeating: "x", count: 256),
+                                                     logSource: "{}"), path: "i.yml")
+        #expect(longest.reports.first?.status == .compiled)
         let spaced = try RuleLoader.load(text: rule(id: "'  spaced  '", logSource: "{}"),
                                          path: "i.yml")
         #expect(spaced.rules.first?.id == "spaced" && spaced.reports.first?.id == "spaced")
