@@ -132,6 +132,10 @@ struct ConditionParser {
                 position += 3
                 return try quantified(all: lowered == "all", pattern: pattern)
             }
+            if position + 1 < tokens.count, tokens[position + 1] == .word("of") {
+                throw failure("'\(word) of' is not Sigma: a condition takes '1 of', 'any of' "
+                              + "or 'all of'")
+            }
             position += 1
             guard selections.contains(word) else {
                 throw failure("'\(word)' names no search identifier")

@@ -482,6 +482,17 @@ let conditionCases: [MatchCase] = [
         if !compiles { #expect(report.reasonCode == "invalid-condition") }
     }
 
+    /// Sigma quantifies with 1, any or all only: "2 of" says so, rather
+    /// than that "2" is no search identifier.
+    @Test func aCountOtherThanOneOfIsRefusedByName() throws {
+        let text = "title: t\nid: x\nlogsource: {product: p}\ndetection:\n"
+            + "    sel_a:\n        F: 3\n    sel_b:\n        G: 4\n    condition: 2 of sel_*\n"
+        let report = try #require(try RuleLoader.load(text: text).reports.first)
+        #expect(report.reasonCode == "invalid-condition")
+        #expect(report.reason?.contains("'2 of' is not Sigma: a condition takes '1 of', "
+                                        + "'any of' or 'all of'") == true, "\(report)")
+    }
+
     @Test func catastrophicRegexEndsInACountedLimitError() throws {
         let harness = try RuleHarness(detection: sel("F|re: '^(a+)+$'"))
         let subject = String(repeating: "a", count: 40) + "!"
