@@ -64,6 +64,13 @@ struct NameTests {
         ("undefined", nil),
         ("ΣΊΣΥΦΟΣ-PC", "σίσυφοσ-pc"),    // the final sigma is a sigma
         ("σίσυφος-pc", "σίσυφοσ-pc"),
+        // Composition where its cheap tests must not miss it: conjoining
+        // jamo (ᄀ + ᅡ is 가), a Tamil vowel sign without a combining class
+        // (U+0BC6 + U+0BBE is U+0BCA), a Cyrillic й written as и + breve.
+        ("\u{1100}\u{1161}-pc", "\u{AC00}-pc"),
+        ("\u{0B95}\u{0BC6}\u{0BBE}-pc", "\u{0B95}\u{0BCA}-pc"),
+        ("МОИ\u{0306}-ПК", "мой-пк"),
+        ("\u{212A}ELVIN-PC", "kelvin-pc"),  // the Kelvin sign is a k
     ]
 
     @Test(arguments: hostnameCases)
