@@ -240,7 +240,8 @@ enum AlertsCommand {
         // would add its next matches to the closed one: one writer at a time.
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
         defer { withExtendedLifetime(lock) {} }
-        let closure = StoredAlert.Closure(at: EventTime(Date()), by: "cli", reason: reason)
+        let closure = StoredAlert.Closure(at: EventTime(Date()), by: CommonOptions.commandLineActor,
+                                          reason: reason)
         var failed = false
         for id in ids {
             if try store.closeAlert(id: id, community: community, closure: closure) {

@@ -64,7 +64,7 @@ enum AssetCreation {
         } catch let problem as RowProblem {
             throw UsageError(problem.message)
         }
-        try store.create([draft], actor: "cli", at: EventTime(Date()))
+        try store.create([draft], actor: CommonOptions.commandLineActor, at: EventTime(Date()))
         print(draft.asset.id.lowercasedText)
         return 0
     }

@@ -21,6 +21,15 @@ enum CommonOptions {
         help: "The time taken as now, for whether an observed address has expired (default: "
             + "the clock): a replay of old events read as of its day.")
 
+    /// Who a change made from the command line is recorded as (audit
+    /// trail, alert closings): `cli:` and the login name of the user who
+    /// ran it, so that on a shared host the trail names a person; `cli`
+    /// when the system gives no name.
+    static let commandLineActor: String = {
+        let name = ProcessInfo.processInfo.userName
+        return name.isEmpty ? "cli" : "cli:" + name
+    }()
+
     /// `--now`, else the clock.
     static func now(_ arguments: ParsedArguments) throws -> EventTime {
         try arguments.value("--now").map { try time($0, option: "--now") } ?? EventTime(Date())

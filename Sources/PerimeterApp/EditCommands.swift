@@ -13,7 +13,7 @@ enum EditCommands {
     /// The editor of the store; `creatingStore` false (edits of assets
     /// that must exist, the audit trail) refuses a store path with none.
     static func editor(_ arguments: ParsedArguments, creatingStore: Bool = false,
-                       actor: String = "cli") throws -> InventoryEditor {
+                       actor: String = CommonOptions.commandLineActor) throws -> InventoryEditor {
         let path = try CommonOptions.databasePath(arguments)
         if !creatingStore { try CommonOptions.requireStore(at: path) }
         return try InventoryEditor(storePath: path,

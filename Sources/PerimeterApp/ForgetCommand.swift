@@ -24,7 +24,7 @@ enum ForgetCommand {
             .init(name: "--asset", valueName: "UUID|NAME",
                   help: "An account to erase whole: the asset and every atom it held."),
             .init(name: "--actor", valueName: "NAME",
-                  help: "Who asked, as the audit trail records it (default: cli)."),
+                  help: "Who asked, as the audit trail records it (default: cli:LOGIN, the user running the command)."),
             .init(name: "--dry-run", valueName: nil,
                   help: "Count what would be erased, change nothing."),
             .init(name: "--json", valueName: nil, help: "The counts as one JSON object."),
@@ -47,7 +47,7 @@ enum ForgetCommand {
                              + "give the atom with --type and --value, or --asset")
         }
         let community = try CommonOptions.community(arguments)
-        let actor = arguments.value("--actor") ?? "cli"
+        let actor = arguments.value("--actor") ?? CommonOptions.commandLineActor
         let dryRun = arguments.flag("--dry-run")
         let entity = arguments.value("--entity")
         if let entity { try CommonOptions.validateScopeName(entity, kind: "entity") }

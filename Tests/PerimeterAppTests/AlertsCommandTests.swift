@@ -151,23 +151,25 @@ struct AlertsCommandTests {
         // the first closing (who, why) stays as it was.
         let again = try cli.run(["alerts", "close", String(id), "999", "--reason", "other"])
         #expect(again.status == 1)
-        #expect(again.standardError.contains("alert \(id) was already closed, by cli at "),
+        // The command line records the login name of who ran it.
+        let actor = "cli:" + ProcessInfo.processInfo.userName
+        #expect(again.standardError.contains("alert \(id) was already closed, by \(actor) at "),
                 "\(again.standardError)")
         #expect(again.standardError.contains("cannot close alert 999: no alert with this id"))
         #expect(try cli.run(["alerts", "close", "x1"]).status == 2)
         let shown = try cli.run(["alerts", "list", "--json", "--status", "closed"])
         let closure = shown.outputLines.compactMap(CommandLineHarness.object).first?["closed"]
             as? [String: Any]
-        #expect(closure?["by"] as? String == "cli")
+        #expect(closure?["by"] as? String == actor)
         #expect(closure?["reason"] as? String == "false positive")
-        #expect(try cli.run(["alerts", "list"]).outputText.contains("(closed by cli)"))
+        #expect(try cli.run(["alerts", "list"]).outputText.contains("(closed by \(actor))"))
         // One alert whole: the same object as the list's, or readable text
         // with its closing and its event as stored.
         let one = try cli.run(["alerts", "show", String(id), "--json"])
         #expect(one.outputText.trimmingCharacters(in: .newlines) == shown.outputLines.first)
         let text = try cli.run(["alerts", "show", String(id)]).outputText
         #expect(text.hasPrefix("alert \(id): "), "\(text)")
-        #expect(text.contains("  status      closed by cli at "))
+        #expect(text.contains("  status      closed by \(actor) at "))
         #expect(text.contains(": false positive\n"))
         let stored = try #require(try InventoryStore(path: cli.store)
             .alert(id: Int64(id), community: "default"))

@@ -550,7 +550,9 @@ struct CommandLineEndToEndTests {
         #expect(shown.outputText.contains("held at") && shown.outputText.contains(
             "revoked: events are not enriched with it)"), "\(shown.outputText)")
         // A person's doing reads as such in the timeline, not "from created by".
-        #expect(shown.outputText.contains("confirmed  created by cli"), "\(shown.outputText)")
+        #expect(shown.outputText.contains(
+                    "confirmed  created by cli:\(ProcessInfo.processInfo.userName)"),
+                "\(shown.outputText)")
         let json = try cli.run(["atoms", "show", "old-01", "--json"]).outputLines
             .compactMap(H.object).first
         #expect((json?["holders"] as? [[String: Any]])?.first?["revoked"] as? Bool == true)
