@@ -101,11 +101,9 @@ public enum RuleLoader {
         var files: [String] = []
         var walked: Set<String> = []
         func walk(_ directory: String) {
-            // realpath(3): Foundation's resolving leaves `..` links unresolved.
-            let real = realpath(directory, nil).map { resolved in
-                defer { free(resolved) }
-                return String(cString: resolved)
-            } ?? directory
+            // By URL: NSString's resolving leaves a link to `..` unresolved,
+            // and the walk went round such a loop without end.
+            let real = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
             guard walked.insert(real).inserted,
                   let names = try? FileManager.default.contentsOfDirectory(atPath: directory)
             else { return }

@@ -110,10 +110,10 @@ extension Atom {
     /// and σίσυφος-pc are one machine.
     ///
     /// Detection folds every event text beyond ASCII through it, so each
-    /// step runs only when the text needs it: composing (Foundation's, a
-    /// third of the time of Sigma's whole stage when run on every such
-    /// text) only for a text that holds a combining mark or a Hangul jamo,
-    /// lower-casing first, which also maps the compatibility singletons
+    /// step runs only when the text needs it: composing (Foundation's; run
+    /// on every such text, it made Sigma's whole stage three times slower)
+    /// only for a text that holds a combining mark or a conjoining jamo,
+    /// after lower-casing, which also maps the compatibility singletons
     /// (the Kelvin and Ohm signs) that composing would.
     public static func foldedName(_ text: String) -> String {
         var folded = text.lowercased()
