@@ -302,21 +302,17 @@ public final class EventReader {
             guard let address = parsed.values(of: source.address).lazy
                 .compactMap({ $0.stringValue.flatMap(normalizer.address) }).first
             else { continue }
+            // The holder's name reads as host.name reads: a registrable
+            // domain (`example.com`) names no machine, an fqdn gives its
+            // first label and itself.
             let name = source.hostname.flatMap { parsed.firstString(of: $0) }
+            let (hostname, fqdn) = name.map(extractor.machineNameAtoms) ?? (nil, nil)
             return LeaseObservation(
-                action: action, address: address,
-                holderHostname: name.flatMap { hostnameAtom($0) },
+                action: action, address: address, holderHostname: hostname, holderFQDN: fqdn,
                 holderMAC: source.mac.flatMap { parsed.firstString(of: $0) }.flatMap(normalizer.mac),
-                holderDisplayName: name)
+                holderDisplayName: hostname == nil && fqdn == nil ? nil : name)
         }
         return nil
-    }
-
-    /// A lease holder's name as a hostname atom: a dotted name gives its
-    /// first label, as in host.name.
-    private func hostnameAtom(_ value: String) -> Atom? {
-        let first = value.split(separator: ".", maxSplits: 1).first.map(String.init) ?? value
-        return extractor.normalizer.hostname(first)
     }
 }
 

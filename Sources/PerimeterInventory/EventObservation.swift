@@ -143,15 +143,20 @@ public struct LeaseObservation: Sendable, Hashable {
     public var action: Action
     public var address: Atom
     public var holderHostname: Atom?
+    /// The holder's fqdn when its name is one (`ws-07.corp.example.org`):
+    /// two machines of one first label are two holders.
+    public var holderFQDN: Atom?
     public var holderMAC: Atom?
     /// The holder's name as the event wrote it, for a new asset.
     public var holderDisplayName: String?
 
     public init(action: Action, address: Atom, holderHostname: Atom? = nil,
+                holderFQDN: Atom? = nil,
                 holderMAC: Atom? = nil, holderDisplayName: String? = nil) {
         self.action = action
         self.address = address
         self.holderHostname = holderHostname
+        self.holderFQDN = holderFQDN
         self.holderMAC = holderMAC
         self.holderDisplayName = holderDisplayName
     }

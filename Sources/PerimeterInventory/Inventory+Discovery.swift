@@ -477,26 +477,39 @@ extension Inventory {
                             outcome: inout ObservationOutcome) {
         var holder: AssetID?
         var holderIsUnknown = true
-        var macIsHeld = false
-        for atom in [lease.holderMAC, lease.holderHostname].compactMap({ $0 }) {
+        var held: Set<Atom> = []
+        // As a host's name decides (`resolveHost`): a host of the same first
+        // label that holds another fqdn is another machine (SPEC §2).
+        let named = HostSubject(displayName: "", hostname: lease.holderHostname,
+                                fqdn: lease.holderFQDN)
+        for atom in [lease.holderMAC, lease.holderFQDN, lease.holderHostname].compactMap({ $0 }) {
             // A holder first seen later (its release arrived first) is the
             // same machine, as in time order.
-            let found = identityHolders(of: atom, in: event.scope, at: event.time)
-            if !found.isEmpty {
-                holderIsUnknown = false
-                if atom == lease.holderMAC { macIsHeld = true }
+            var found = identityHolders(of: atom, in: event.scope, at: event.time)
+            if !found.isEmpty { held.insert(atom) }
+            if atom == lease.holderHostname {
+                found = found.filter {
+                    isCompatible($0, with: named, agentKind: "", in: event.scope, at: event.time)
+                }
             }
+            if !found.isEmpty { holderIsUnknown = false }
             if found.count == 1 { holder = found[0]; break }
         }
+        let isNamed = lease.holderHostname != nil || lease.holderFQDN != nil
         let key = AtomKey(scope: event.scope, atom: lease.address)
         switch lease.action {
         case .grant:
-            if holder == nil, creating, let hostname = lease.holderHostname {
-                holder = makeLeaseHolder(hostname, lease: lease, event: event, outcome: &outcome)
-            } else if let holder, creating, let mac = lease.holderMAC, !macIsHeld {
-                // A host known by its name gets the MAC its lease gives,
-                // so that a release naming the MAC alone (Infoblox) finds it.
-                observeIdentifier(mac, on: holder, event: event, outcome: &outcome)
+            if holder == nil, creating, isNamed {
+                holder = makeLeaseHolder(lease: lease, event: event, outcome: &outcome)
+            } else if let holder, creating {
+                // A host known by its name gets the MAC its lease gives, so
+                // that a release naming the MAC alone (Infoblox) finds it,
+                // and the fqdn, so that another machine of its first label
+                // is told apart.
+                for atom in [lease.holderMAC, lease.holderFQDN].compactMap({ $0 })
+                where !held.contains(atom) {
+                    observeIdentifier(atom, on: holder, event: event, outcome: &outcome)
+                }
             }
             guard let holder else {
                 // Given to a machine no host is known as (Infoblox logs
@@ -518,15 +531,15 @@ extension Inventory {
             // nobody's lease: another machine's release must not end the
             // holder's. A release by a MAC no host holds yet, or by no
             // holder, waits for a grant that may arrive late (`waitForGrant`).
-            if holder == nil, lease.holderMAC != nil || lease.holderHostname != nil {
+            if holder == nil, lease.holderMAC != nil || isNamed {
                 guard holderIsUnknown else { return }
-                guard let hostname = lease.holderHostname else {
+                guard isNamed else {
                     waitForGrant(of: key, release: event.time, holderMAC: lease.holderMAC,
                                  origin: event.reference)
                     return
                 }
                 guard creating else { return }
-                holder = makeLeaseHolder(hostname, lease: lease, event: event, outcome: &outcome)
+                holder = makeLeaseHolder(lease: lease, event: event, outcome: &outcome)
             }
             if holder == nil {
                 waitForGrant(of: key, release: event.time, holderMAC: nil, origin: event.reference)
@@ -535,14 +548,15 @@ extension Inventory {
         }
     }
 
-    /// The host a lease names, made by the lease rule with its hostname and
-    /// MAC.
-    private func makeLeaseHolder(_ hostname: Atom, lease: LeaseObservation,
-                                 event: EventObservation,
+    /// The host a lease names, made by the lease rule with its hostname,
+    /// fqdn and MAC.
+    private func makeLeaseHolder(lease: LeaseObservation, event: EventObservation,
                                  outcome: inout ObservationOutcome) -> AssetID {
-        let asset = createAsset(name: lease.holderDisplayName ?? hostname.value, category: .host,
-                                rule: .addressLeases, event: event, outcome: &outcome)
-        for atom in [lease.holderHostname, lease.holderMAC].compactMap({ $0 }) {
+        let name = lease.holderDisplayName ?? lease.holderHostname?.value
+            ?? lease.holderFQDN?.value ?? ""
+        let asset = createAsset(name: name, category: .host, rule: .addressLeases, event: event,
+                                outcome: &outcome)
+        for atom in [lease.holderHostname, lease.holderFQDN, lease.holderMAC].compactMap({ $0 }) {
             observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
         }
         return asset

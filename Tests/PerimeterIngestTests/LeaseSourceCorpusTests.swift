@@ -66,14 +66,80 @@ struct LeaseSourceCorpusTests {
     }
 
     /// Infoblox BloxOne DDI lease records: a record in state "used" is a
-    /// lease held; the file's other record, all placeholders ("string"),
-    /// is none.
+    /// lease held. The samples file's names its machine `Host1` (MAC
+    /// 00-00-5E-00-53-00, 81.2.69.192, 11 July 2022 11:51:15Z).
     @Test func bloxOneLeaseRecordsInUseAreGrants() throws {
+        let run = try Self.ingest("elastic-integrations-samples__infoblox_bloxone_ddi.ndjson")
+        #expect(Self.leaseHosts(run) == ["Host1"])
+        #expect(try Self.names(holding: "81.2.69.192", .ipv4, at: "2022-07-11T12:00:00Z",
+                               in: run) == ["Host1"])
+        #expect(try Self.names(holding: "00:00:5e:00:53:00", .mac, at: "2022-07-11T12:00:00Z",
+                               in: run) == ["Host1"])
+    }
+
+    /// A lease's holder name reads as host.name reads (SPEC §2): the other
+    /// BloxOne file's record in use names `example.com`, a registrable
+    /// domain and no machine, so no host is made for it, and its other
+    /// record, all placeholders ("string"), is no lease.
+    @Test func aLeaseNamingADomainMakesNoHost() throws {
         let run = try Self.ingest("elastic-integrations__infoblox_bloxone_ddi__dhcp_lease.ndjson")
-        #expect(Self.leaseHosts(run) == ["example.com"])
+        #expect(Self.leaseHosts(run) == [])
         #expect(try Self.names(holding: "81.2.69.192", .ipv4, at: "2022-07-14T12:00:00Z",
-                           in: run) == ["example.com"])
-        #expect(try Self.names(holding: "00:00:5e:00:53:00", .mac, at: "2022-07-14T12:00:00Z",
-                           in: run) == ["example.com"])
+                               in: run) == [])
+    }
+}
+
+/// The name a lease gives its holder reads as host.name reads (SPEC §2).
+@Suite("Lease holder names")
+struct LeaseHolderNameTests {
+    static func ingest(_ lines: [String]) throws -> IngestRun {
+        let run = try IngestRun()
+        let file = run.directory.appendingPathComponent("leases.ndjson")
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true,
+                                                          encoding: .utf8)
+        try run.pipeline.ingest(path: file.path)
+        #expect(run.pipeline.summary.malformed == 0)
+        return run
+    }
+
+    /// An Infoblox NIOS grant of `address` to `mac`, named `name`.
+    static func grant(_ address: String, to mac: String, named name: String,
+                      at time: String) -> String {
+        #"{"@timestamp":"\#(time)","event":{"action":"dhcpack"},"#
+            + #""client":{"ip":"\#(address)","mac":"\#(mac)"},"#
+            + #""infoblox_nios":{"log":{"type":"DHCP","dhcp":{"client_hostname":"\#(name)"}}}}"#
+    }
+
+    /// Two fqdns of one first label are two machines, each with its fqdn.
+    @Test func twoFQDNsOfOneFirstLabelAreTwoHolders() throws {
+        let run = try Self.ingest([
+            Self.grant("10.0.1.91", to: "00:11:22:33:44:91", named: "ws-07.corp.example.org",
+                       at: "2024-05-01T08:00:00Z"),
+            Self.grant("10.0.1.92", to: "00:11:22:33:44:92", named: "ws-07.lab.example.org",
+                       at: "2024-05-01T08:01:00Z"),
+        ])
+        let at = "2024-05-01T09:00:00Z"
+        #expect(LeaseSourceCorpusTests.leaseHosts(run)
+                    == ["ws-07.corp.example.org", "ws-07.lab.example.org"])
+        #expect(try LeaseSourceCorpusTests.names(holding: "10.0.1.91", .ipv4, at: at, in: run)
+                    == ["ws-07.corp.example.org"])
+        #expect(try LeaseSourceCorpusTests.names(holding: "10.0.1.92", .ipv4, at: at, in: run)
+                    == ["ws-07.lab.example.org"])
+        #expect(try LeaseSourceCorpusTests.names(holding: "ws-07.lab.example.org", .fqdn,
+                                                 at: at, in: run) == ["ws-07.lab.example.org"])
+    }
+
+    /// A registrable domain or a tenant name names no machine: the grant
+    /// makes no host, and a host of the domain's first label is not its
+    /// holder either.
+    @Test func aDomainNamesNoHolder() throws {
+        let run = try Self.ingest([
+            Self.grant("10.0.1.71", to: "00:11:22:33:44:71", named: "example.com",
+                       at: "2024-05-01T08:00:00Z"),
+            Self.grant("10.0.1.72", to: "00:11:22:33:44:72", named: "tenant.onmicrosoft.com",
+                       at: "2024-05-01T08:01:00Z"),
+        ])
+        #expect(LeaseSourceCorpusTests.leaseHosts(run) == [])
+        #expect(run.pipeline.inventory.assetCount == 0)
     }
 }

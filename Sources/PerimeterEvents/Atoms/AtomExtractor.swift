@@ -285,6 +285,17 @@ public struct AtomExtractor: Sendable {
     }
 
 
+    /// The hostname and the fqdn a machine's name gives as `host.name`
+    /// gives them (SPEC §2: a registrable domain or a tenant name gives
+    /// neither, and an fqdn keeps the whole as well as its first label),
+    /// for a name read elsewhere: the holder a lease names.
+    public func machineNameAtoms(_ value: String) -> (hostname: Atom?, fqdn: Atom?) {
+        var result = ExtractedAtoms()
+        ASCII.withUTF8(value) { hostnameField($0, field: 0, into: &result) }
+        return (result.atoms.first { $0.atom.type == .hostname }?.atom,
+                result.atoms.first { $0.atom.type == .fqdn }?.atom)
+    }
+
     /// The hostname of `NAME.domain` where NAME holds an underscore (so
     /// the whole is no fqdn) and the domain is a valid one with NAME below
     /// its registrable domain; nil otherwise.
