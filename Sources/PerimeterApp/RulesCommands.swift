@@ -169,6 +169,13 @@ enum RulesCommands {
         func load(_ paths: [String]) throws(RuleRefusal) -> RuleSet {
             try RuleLoader.load(paths: paths, mapping: mapping, placeholders: placeholders)
         }
+
+        /// Filters alone: a detection rule among them is refused, as an
+        /// ingest refuses it (`rule-among-filters`).
+        func loadFilters(_ paths: [String]) throws(RuleRefusal) -> RuleSet {
+            try RuleLoader.load(paths: [], filterPaths: paths, mapping: mapping,
+                                placeholders: placeholders)
+        }
     }
 
     // MARK: - check
@@ -259,12 +266,12 @@ enum RulesCommands {
         var set: RuleSet
         do {
             set = try rules.load([rulePath])
-            // Filters from elsewhere: what they hold besides filters is not
-            // the rule under test. (None given, nothing is read again.)
+            // Filters from elsewhere: a rule among them is refused, not the
+            // rule under test. (None given, nothing is read again.)
             if !filterPaths.isEmpty {
-                let given = try rules.load(filterPaths)
+                let given = try rules.loadFilters(filterPaths)
                 set.filters += given.filters
-                set.reports += given.reports.filter(\.isFilter)
+                set.reports += given.reports
             }
         } catch {
             return fail(error.message)

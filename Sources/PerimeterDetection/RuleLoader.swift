@@ -89,8 +89,9 @@ public enum RuleLoader {
     /// `.yml` and `.yaml` files under `path` (or `path` itself), sorted for
     /// stable output. Symbolic links are followed, to folders too (a rules
     /// folder is often a link to a checkout), each folder walked once
-    /// whatever the links that lead to it again; hidden entries (`.git`,
-    /// `.github` and its workflow files) are not rules and are left out.
+    /// whatever the links that lead to it again, and each file once;
+    /// hidden entries (`.git`, `.github` and its workflow files) are not
+    /// rules and are left out.
     /// A link that leads nowhere is listed, for the loader to report.
     public static func ruleFiles(under path: String) -> [String] {
         var isDirectory: ObjCBool = false
@@ -119,7 +120,20 @@ public enum RuleLoader {
             }
         }
         walk(path)
-        return files.sorted()
+        // A file reached twice (a link to a rule beside it) is one file:
+        // loaded twice, it refused itself as a duplicate id. The path kept
+        // is the file's own rather than a link's, else the first in order.
+        func isLink(_ file: String) -> Bool {
+            (try? FileManager.default.attributesOfItem(atPath: file)[.type]
+                as? FileAttributeType) == .typeSymbolicLink
+        }
+        var kept: [String: String] = [:]
+        for file in files.sorted() {
+            let real = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+            if let first = kept[real], !isLink(first) || isLink(file) { continue }
+            kept[real] = file
+        }
+        return kept.values.sorted()
     }
 
     private static func load(file: String, compiler: SigmaCompiler, filtersOnly: Bool = false,

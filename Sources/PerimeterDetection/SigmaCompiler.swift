@@ -333,10 +333,17 @@ struct SigmaCompiler {
                               line: node.mark.line)
         }
         // `*` is what a filter names for every rule; an id is also a line
-        // of alert listings and a key of suppression counts.
+        // of alert listings and a key of suppression counts, which
+        // control and format characters (a line separator, a right-to-left
+        // override, a zero-width space) would break or disguise.
         let id = RuleIdentifier.canonical(text)
+        let unprintable: Set<Unicode.GeneralCategory> = [
+            .control, .format, .lineSeparator, .paragraphSeparator,
+        ]
         guard id != "*", id.count <= 256,
-              !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+              !id.unicodeScalars.contains(where: {
+                  unprintable.contains($0.properties.generalCategory)
+              })
         else {
             throw RuleRefusal(code: "invalid-id", message: "the id must be a UUID, or text of at "
                               + "most 256 characters on one line other than '*' (which a "

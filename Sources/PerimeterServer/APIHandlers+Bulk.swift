@@ -106,6 +106,7 @@ extension APIHandlers {
             "action", "ids", "filter", "tags", "criticality", "reviewed",
         ])
         let action = try BulkAction(json: object)
+        try action.refuseFieldsItDoesNotRead(in: object)
         let selection: BulkSelection
         switch (object["ids"], object["filter"]) {
         case (let list?, nil):
@@ -142,7 +143,8 @@ extension APIHandlers {
             try await service.discardJob(job.id)
             throw HTTPError(status: 404, code: .notFound,
                             message: "no such asset: \(ids.count - job.total) of the ids are not "
-                                + "assets of this community; no job was started",
+                                + "assets of this community; no job was run (the request is "
+                                + "listed as a failed job)",
                             details: ["unknown_count": .int(ids.count - job.total)])
         }
         await scheduler.enqueue(job.id)

@@ -115,6 +115,7 @@ public final class InventoryEditor: Sendable {
                 throw APIErrors.malformedJSON("it is not a JSON object")
             }
             let action = try BulkAction(json: object)
+            try action.refuseFieldsItDoesNotRead(in: object)
             let selection: BulkSelection
             if let list = object["ids"] as? [String] {
                 var resolved: [String] = []

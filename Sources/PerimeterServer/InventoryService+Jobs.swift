@@ -65,6 +65,23 @@ struct BulkAction: Sendable, Hashable {
         }
     }
 
+    /// Refuses a request field that this action does not read (README: a
+    /// field a route does not read is a 422): `criticality` beside
+    /// `add_tags` was dropped without a word, and the job's record kept
+    /// no trace of it.
+    func refuseFieldsItDoesNotRead(in object: [String: Any]) throws {
+        var read: Set<String> = ["action", "ids", "filter"]
+        switch kind {
+        case .addTags, .removeTags: read.insert("tags")
+        case .setCriticality: read.insert("criticality")
+        case .setReviewed: read.insert("reviewed")
+        case .revoke, .unrevoke: break
+        }
+        if let unread = object.keys.sorted().first(where: { !read.contains($0) }) {
+            throw APIErrors.invalidField(unread, "is not read by the action \(kind.rawValue)")
+        }
+    }
+
     /// The request as stored with the job, so a resumed job does the same.
     var json: [String: Any] {
         var object: [String: Any] = ["action": kind.rawValue]

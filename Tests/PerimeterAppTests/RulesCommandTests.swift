@@ -448,6 +448,13 @@ struct RulesCommandTests {
         let check = try cli.binary.run(["rules", "check", "failed.yml", "--filters", "lab.yml"],
                                        in: cli.directory.url)
         #expect(check.status == 2)
+        // A detection rule among the filters is refused, as an ingest
+        // refuses it, and counted as a problem.
+        let swapped = try cli.binary.run(["rules", "test", "failed.yml", "events.ndjson",
+                                          "--filters", "failed.yml"], in: cli.directory.url)
+        #expect(swapped.standardError.contains("failed.yml:1: refused (rule-among-filters)"),
+                "\(swapped.standardError)")
+        #expect(swapped.standardError.contains("; 1 problem"), "\(swapped.standardError)")
     }
 }
 

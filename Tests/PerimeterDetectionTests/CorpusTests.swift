@@ -408,7 +408,8 @@ import Testing
         let listed = try RuleLoader.load(text: rule(id: "[a, b]", logSource: "{}"), path: "i.yml")
         #expect(listed.reports.first?.reasonCode == "invalid-id")
         // `*` names every rule in a filter; an id is one line of a listing.
-        for id in ["'*'", "\"a\\nb\"", String(repeating: "x", count: 257)] {
+        for id in ["'*'", "\"a\\nb\"", String(repeating: "x", count: 257), "\"a\\u202Eb\"",
+                   "\"a\\u2028b\"", "\"a\\u200Bb\""] {
             let set = try RuleLoader.load(text: rule(id: id, logSource: "{}"), path: "i.yml")
             #expect(set.reports.first?.reasonCode == "invalid-id", "\(id)")
         }

@@ -14,8 +14,9 @@ import Testing
         """
     }
 
-    /// checkout/ holds a.yml and sub/b.yml, a link back to itself, and a
-    /// hidden .github/ci.yml; rules → checkout is what the user names.
+    /// checkout/ holds a.yml (and a link to it), sub/b.yaml, a link back to
+    /// itself, and a hidden .github/ci.yml; rules → checkout is what the
+    /// user names.
     static func makeFolders() throws -> (root: URL, rules: String) {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("perimeter-rule-folders-\(UUID().uuidString)")
@@ -33,6 +34,9 @@ import Testing
                                atomically: true, encoding: .utf8)
         try manager.createSymbolicLink(atPath: checkout.appendingPathComponent("sub/up").path,
                                        withDestinationPath: "..")
+        // A link to a rule beside it, sorted before the rule itself.
+        try manager.createSymbolicLink(atPath: checkout.appendingPathComponent("0-a.yml").path,
+                                       withDestinationPath: "a.yml")
         let rules = root.appendingPathComponent("rules").path
         try manager.createSymbolicLink(atPath: rules, withDestinationPath: "checkout")
         return (root, rules)

@@ -232,6 +232,13 @@ struct BulkJobTests {
             ])
             #expect(refusedTag.status == 422, "\(tag)")
         }
+        // A field the action does not read is refused, not dropped.
+        let unread = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "add_tags", "tags": ["z"], "ids": [mine], "criticality": 5,
+        ])
+        #expect(unread.status == 422)
+        let field = (try unread.json()["error"] as? [String: Any])?["details"] as? [String: Any]
+        #expect(field?["field"] as? String == "criticality", "\(unread.text)")
         let accepted = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
             "action": "set_reviewed", "reviewed": true, "ids": [mine],
         ])
