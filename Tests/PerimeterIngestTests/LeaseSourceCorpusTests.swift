@@ -28,6 +28,17 @@ struct LeaseSourceCorpusTests {
             .compactMap { run.pipeline.inventory.asset($0)?.name }.sorted()
     }
 
+    /// Expects an address and a MAC held by one host, named `name`, at `time`.
+    static func expectHeld(_ address: String, _ mac: String, by name: String, at time: String,
+                           in run: IngestRun,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let type: AtomType = address.contains(":") ? .ipv6 : .ipv4
+        #expect(try names(holding: address, type, at: time, in: run) == [name],
+                sourceLocation: sourceLocation)
+        #expect(try names(holding: mac, .mac, at: time, in: run) == [name],
+                sourceLocation: sourceLocation)
+    }
+
     /// The names of the hosts the lease rule created.
     static func leaseHosts(_ run: IngestRun) -> [String] {
         run.pipeline.inventory.assets.values
@@ -46,10 +57,8 @@ struct LeaseSourceCorpusTests {
                            in: run) == ["DESKTOP-ABCD"])
         // The last grants of 192.168.0.4 (11:33:03 on 30 September) are
         // my-iPhone's, by name and by its MAC.
-        #expect(try Self.names(holding: "192.168.0.4", .ipv4, at: "2023-09-30T11:40:00Z",
-                           in: run) == ["my-iPhone"])
-        #expect(try Self.names(holding: "4a:34:bf:d2:78:24", .mac, at: "2023-09-30T11:40:00Z",
-                           in: run) == ["my-iPhone"])
+        try Self.expectHeld("192.168.0.4", "4a:34:bf:d2:78:24", by: "my-iPhone",
+                            at: "2023-09-30T11:40:00Z", in: run)
     }
 
     /// Infoblox's DHCP syslog as Sekoia.io parses it: the verb upper case
@@ -59,8 +68,8 @@ struct LeaseSourceCorpusTests {
         // "DHCPACK on 192.168.1.138 to 08:71:90:8d:0b:5d (P70955)"; the
         // file's events have no @timestamp and take the test's clock.
         let clock = CorpusExpectations.shared.clock
-        #expect(try Self.names(holding: "192.168.1.138", .ipv4, at: clock, in: run) == ["P70955"])
-        #expect(try Self.names(holding: "08:71:90:8d:0b:5d", .mac, at: clock, in: run) == ["P70955"])
+        try Self.expectHeld("192.168.1.138", "08:71:90:8d:0b:5d", by: "P70955", at: clock,
+                            in: run)
         // DHCPOFFER and DHCPREQUEST give no address to anyone.
         #expect(try Self.names(holding: "1.2.3.4", .ipv4, at: clock, in: run) == [])
     }
@@ -71,10 +80,8 @@ struct LeaseSourceCorpusTests {
     @Test func bloxOneLeaseRecordsInUseAreGrants() throws {
         let run = try Self.ingest("elastic-integrations-samples__infoblox_bloxone_ddi.ndjson")
         #expect(Self.leaseHosts(run) == ["Host1"])
-        #expect(try Self.names(holding: "81.2.69.192", .ipv4, at: "2022-07-11T12:00:00Z",
-                               in: run) == ["Host1"])
-        #expect(try Self.names(holding: "00:00:5e:00:53:00", .mac, at: "2022-07-11T12:00:00Z",
-                               in: run) == ["Host1"])
+        try Self.expectHeld("81.2.69.192", "00:00:5e:00:53:00", by: "Host1",
+                            at: "2022-07-11T12:00:00Z", in: run)
     }
 
     /// A lease's holder name reads as host.name reads (SPEC §2): the other
@@ -102,43 +109,36 @@ struct LeaseHolderNameTests {
         return run
     }
 
-    /// An Infoblox NIOS grant of `address` to `mac`, named `name`.
-    static func grant(_ address: String, to mac: String, named name: String,
-                      at time: String) -> String {
-        #"{"@timestamp":"\#(time)","event":{"action":"dhcpack"},"#
-            + #""client":{"ip":"\#(address)","mac":"\#(mac)"},"#
-            + #""infoblox_nios":{"log":{"type":"DHCP","dhcp":{"client_hostname":"\#(name)"}}}}"#
+    /// Ingests one Infoblox NIOS grant per name, a minute apart from
+    /// 08:00 on 1 May 2024: of 10.0.1.1 to 00:11:22:33:44:01, then of
+    /// 10.0.1.2 to 00:11:22:33:44:02, and so on.
+    static func ingestGrants(named names: [String]) throws -> IngestRun {
+        try ingest(names.enumerated().map { index, name in
+            let n = index + 1
+            return #"{"@timestamp":"2024-05-01T08:0\#(n):00Z","event":{"action":"dhcpack"},"#
+                + #""client":{"ip":"10.0.1.\#(n)","mac":"00:11:22:33:44:0\#(n)"},"#
+                + #""infoblox_nios":{"log":{"type":"DHCP","dhcp":{"client_hostname":"\#(name)"}}}}"#
+        })
     }
 
     /// Two fqdns of one first label are two machines, each with its fqdn.
     @Test func twoFQDNsOfOneFirstLabelAreTwoHolders() throws {
-        let run = try Self.ingest([
-            Self.grant("10.0.1.91", to: "00:11:22:33:44:91", named: "ws-07.corp.example.org",
-                       at: "2024-05-01T08:00:00Z"),
-            Self.grant("10.0.1.92", to: "00:11:22:33:44:92", named: "ws-07.lab.example.org",
-                       at: "2024-05-01T08:01:00Z"),
-        ])
+        let run = try Self.ingestGrants(named: ["ws-07.corp.example.org", "ws-07.lab.example.org"])
         let at = "2024-05-01T09:00:00Z"
         #expect(LeaseSourceCorpusTests.leaseHosts(run)
                     == ["ws-07.corp.example.org", "ws-07.lab.example.org"])
-        #expect(try LeaseSourceCorpusTests.names(holding: "10.0.1.91", .ipv4, at: at, in: run)
-                    == ["ws-07.corp.example.org"])
-        #expect(try LeaseSourceCorpusTests.names(holding: "10.0.1.92", .ipv4, at: at, in: run)
-                    == ["ws-07.lab.example.org"])
+        try LeaseSourceCorpusTests.expectHeld("10.0.1.1", "00:11:22:33:44:01",
+                                              by: "ws-07.corp.example.org", at: at, in: run)
+        try LeaseSourceCorpusTests.expectHeld("10.0.1.2", "00:11:22:33:44:02",
+                                              by: "ws-07.lab.example.org", at: at, in: run)
         #expect(try LeaseSourceCorpusTests.names(holding: "ws-07.lab.example.org", .fqdn,
                                                  at: at, in: run) == ["ws-07.lab.example.org"])
     }
 
-    /// A registrable domain or a tenant name names no machine: the grant
-    /// makes no host, and a host of the domain's first label is not its
-    /// holder either.
+    /// A registrable domain or a tenant name names no machine: the grants
+    /// make no host.
     @Test func aDomainNamesNoHolder() throws {
-        let run = try Self.ingest([
-            Self.grant("10.0.1.71", to: "00:11:22:33:44:71", named: "example.com",
-                       at: "2024-05-01T08:00:00Z"),
-            Self.grant("10.0.1.72", to: "00:11:22:33:44:72", named: "tenant.onmicrosoft.com",
-                       at: "2024-05-01T08:01:00Z"),
-        ])
+        let run = try Self.ingestGrants(named: ["example.com", "tenant.onmicrosoft.com"])
         #expect(LeaseSourceCorpusTests.leaseHosts(run) == [])
         #expect(run.pipeline.inventory.assetCount == 0)
     }
