@@ -30,6 +30,15 @@ enum CommonOptions {
         return name.isEmpty ? "cli" : "cli:" + name
     }()
 
+    /// Why a path given on the command line names nothing to read: a link
+    /// that leads nowhere, or round a loop, is not a missing file.
+    static func whyNothingAt(_ path: String) -> String {
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil {
+            return "a symbolic link that leads to nothing (or round a loop)"
+        }
+        return "no such file or folder"
+    }
+
     /// `--now`, else the clock.
     static func now(_ arguments: ParsedArguments) throws -> EventTime {
         try arguments.value("--now").map { try time($0, option: "--now") } ?? EventTime(Date())

@@ -235,7 +235,8 @@ enum IngestCommand {
         }
         for path in settings.rulePaths + settings.filterPaths
         where !FileManager.default.fileExists(atPath: path) {
-            throw UsageError("cannot read rules at '\(path)': no such file or folder")
+            throw UsageError("cannot read rules at '\(path)': "
+                             + CommonOptions.whyNothingAt(path))
         }
         try refuseFiltersWithoutRules(settings, filtersGiven: !filters.isEmpty)
         guard settings.hasRules else {

@@ -182,7 +182,7 @@ enum RulesCommands {
 
     private static func check(paths: [String], json: Bool, rules: RuleChoice) -> Int32 {
         for path in paths where !FileManager.default.fileExists(atPath: path) {
-            return fail("cannot read '\(path)': no such file or folder")
+            return fail("cannot read '\(path)': \(CommonOptions.whyNothingAt(path))")
         }
         let set: RuleSet
         do {
@@ -261,7 +261,7 @@ enum RulesCommands {
                              rules: RuleChoice, runsUnmapped: Bool,
                              inventory: InventoryChoice) -> Int32 {
         for path in filterPaths where !FileManager.default.fileExists(atPath: path) {
-            return fail("cannot read the filters '\(path)': no such file or folder")
+            return fail("cannot read the filters '\(path)': \(CommonOptions.whyNothingAt(path))")
         }
         var set: RuleSet
         do {

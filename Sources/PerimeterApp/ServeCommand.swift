@@ -92,7 +92,8 @@ enum ServeCommand {
         try IngestCommand.refuseFiltersWithoutRules(settings, filtersGiven: !filters.isEmpty)
         for path in settings.rulePaths + settings.filterPaths
         where !FileManager.default.fileExists(atPath: path) {
-            throw UsageError("cannot read rules at '\(path)': no such file or folder")
+            throw UsageError("cannot read rules at '\(path)': "
+                             + CommonOptions.whyNothingAt(path))
         }
         return settings
     }

@@ -414,6 +414,24 @@ struct RulesCommandTests {
                                     "2 cli-unmapped compiled-unmapped"])
     }
 
+    /// A rules path that names nothing says why: missing, or a link that
+    /// leads to nothing (here two links that lead to each other).
+    @Test func aPathThatNamesNothingSaysWhy() throws {
+        guard let cli = try CommandLineHarness.make("rules-nothing") else { return }
+        defer { cli.remove() }
+        let loop = cli.directory.path("loop-a")
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: "loop-b")
+        try FileManager.default.createSymbolicLink(atPath: cli.directory.path("loop-b"),
+                                                   withDestinationPath: "loop-a")
+        let looped = try cli.binary.run(["rules", "check", loop], in: cli.directory.url)
+        #expect(looped.status == 1)
+        #expect(looped.standardError.contains(
+                    "cannot read '\(loop)': a symbolic link that leads to nothing (or round a loop)"),
+                "\(looped.standardError)")
+        let missing = try cli.binary.run(["rules", "check", "nowhere.yml"], in: cli.directory.url)
+        #expect(missing.standardError.contains("cannot read 'nowhere.yml': no such file or folder"))
+    }
+
     /// `rules test --filters` tries alert filters on the matches: every
     /// match is still shown, and one a filter would suppress says which.
     @Test func filtersAreTriedOnTheMatches() throws {
