@@ -22,7 +22,7 @@ enum AssetFilter {
         switch text.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
-        default: throw refuse(name, "must be true or false")
+        default: throw refuse(name, "must be true or false (yes/no, 1/0 are taken too)")
         }
     }
 
