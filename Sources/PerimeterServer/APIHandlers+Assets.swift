@@ -263,9 +263,14 @@ extension InventoryService {
                 // The atoms it holds stay as they are (observed ones are not
                 // made confirmed), and so do those a person rejected for it:
                 // an export lists them, and a rejection is lifted by
-                // confirming the atom, not by an import.
+                // confirming the atom, not by an import. Nor is an atom the
+                // export listed as observed confirmed: an address that moved
+                // to another host since would be held by both.
+                let observed = Set(row.observedAtoms.compactMap {
+                    try? builder.atom($0.0, $0.1, category: stored.category)
+                })
                 update.confirmedAtoms.removeAll {
-                    inventory.holdsNow($0, on: stored.id)
+                    inventory.holdsNow($0, on: stored.id) || observed.contains($0)
                         || inventory.rejected.contains(RejectedAtom(asset: stored.id, atom: $0))
                 }
                 update = try builder.checked(update, of: row, store: store, claimed: &claimed)

@@ -15,6 +15,12 @@ public struct AssetRow: Sendable {
     public var description: String?
     public var entity: String?
     public var atoms: [(String, String)] = []
+    /// Those of `atoms` an export listed as observed (`"kind": "observed"`):
+    /// the inventory's sightings, not a person's word. A row updating an
+    /// asset confirms none of them (it may have moved to another host
+    /// since the export); a row making an asset in another store takes
+    /// them as its atoms.
+    public var observedAtoms: [(String, String)] = []
     public var properties: [(String, String)] = []
     /// The JSON type of each property a JSON row gives (none for CSV):
     /// it must be the definition's.

@@ -343,6 +343,9 @@ public enum AssetRowReader {
                 }
                 if Self.isPastOrRejected(item, now: Date()) { continue }
                 row.atoms.append((type, value))
+                if item["kind"] as? String == AttachmentKind.observed.rawValue {
+                    row.observedAtoms.append((type, value))
+                }
             }
         default:
             return .failure(RowProblem(column: "atoms", message: "atoms must be {type: [values]} or [{type, value}]"))

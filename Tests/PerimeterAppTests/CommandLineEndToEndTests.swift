@@ -611,6 +611,32 @@ struct CommandLineEndToEndTests {
         #expect(networks == ["Servers", "LAN"])
     }
 
+    /// An export imported back unchanged confirms none of the atoms it
+    /// listed as observed: the address ws-a was seen with when exported
+    /// moved to ws-b since, and stays ws-b's alone (it was held by both).
+    /// Times are today's, so that the exported interval is not over yet.
+    @Test func anExportImportedBackConfirmsNoObservedAtom() throws {
+        guard let cli = try H.make("export-observed") else { return }
+        defer { cli.remove() }
+        func event(_ host: String, hoursAgo: Double) -> String {
+            let time = EventTime(Date().addingTimeInterval(-hoursAgo * 3600))
+            return #"{"@timestamp":"\#(time)","host":{"name":"\#(host)","ip":"10.70.0.5"}}"#
+        }
+        let first = try cli.directory.write("a.ndjson", event("ws-a", hoursAgo: 2) + "\n")
+        #expect(try cli.run(["ingest", "--no-output", first]).status == 0)
+        let export = try cli.run(["assets", "list", "--json", "--limit", "0"])
+        let exported = try cli.directory.write("export.jsonl", export.outputText)
+        #expect(export.outputText.contains("\"kind\":\"observed\""), "\(export.outputText)")
+        let second = try cli.directory.write("b.ndjson", event("ws-b", hoursAgo: 1) + "\n")
+        #expect(try cli.run(["ingest", "--no-output", second]).status == 0)
+        let imported = try cli.run(["assets", "import", exported])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let shown = try cli.run(["atoms", "show", "10.70.0.5", "--json"])
+        let answer = try #require(shown.outputLines.first.flatMap(H.object))
+        let holders = (answer["holders"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(holders == ["ws-b"], "\(shown.outputText)")
+    }
+
     /// Issue #2, "an asset as it was at T": ws-1 runs Windows 10 with
     /// 10.0.0.5 on May 1st, Windows 11 with 10.0.0.9 from May 3rd, and is
     /// rated by hand afterwards. On May 2nd it is the first; before May
