@@ -273,7 +273,23 @@ actor InventoryService {
 
     // MARK: - Properties and rules
 
+    /// Defines a custom property. Values an earlier definition of the name
+    /// left on assets (a removal keeps them) must be of the new type: a
+    /// number property that holds a list or text on some assets breaks
+    /// every reader that trusts the schema.
     func define(_ definition: PropertyDefinition, community: String) throws {
+        let misfits = inventory.assets.values.filter { asset in
+            asset.community == community && asset.category == definition.category
+                && asset.properties[definition.name].map { $0.type != definition.type } ?? false
+        }
+        if !misfits.isEmpty {
+            let types = Set(misfits.compactMap { $0.properties[definition.name]?.type.rawValue })
+            throw StoreError(code: .conflict, message:
+                "\(misfits.count) \(definition.category.rawValue)"
+                + "\(misfits.count == 1 ? " holds" : "s hold") a value of '\(definition.name)' that is "
+                + "not a \(definition.type.rawValue) (\(types.sorted().joined(separator: ", ")), left "
+                + "by its earlier definition): clear it on them, or define it as that type")
+        }
         try store.define(definition, community: community)
     }
 

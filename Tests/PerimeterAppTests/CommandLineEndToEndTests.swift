@@ -396,9 +396,10 @@ struct CommandLineEndToEndTests {
     }
 
     /// SPEC §4: filters combine, and the count of matches is always shown.
-    /// A property whose definition was removed, or retyped, stays on the
-    /// assets that hold it; their export still imports back unchanged (it
-    /// was refused as an unknown property, or a value of the wrong type).
+    /// A property whose definition was removed stays on the assets that
+    /// hold it; their export still imports back unchanged (it was refused
+    /// as an unknown property). It is defined again with another type only
+    /// once no asset holds a value of the old one.
     @Test func anExportImportsBackAfterItsPropertyWasRemovedOrRetyped() throws {
         guard let cli = try H.make("property-removed") else { return }
         defer { cli.remove() }
@@ -419,11 +420,18 @@ struct CommandLineEndToEndTests {
         let again = try cli.run(["assets", "import", sheet])
         #expect(again.outputText == "imported 0 assets (0 new, 0 updated, 1 unchanged); "
                 + "refused 0 rows\n", "\(again.standardError)")
-        // Retyped as a number, the held true still imports back as it is;
-        // a new value must be a number.
+        // Defined again as a number while FW-01 holds true: refused, as a
+        // number property holding a boolean would mislead every reader.
+        let retyped = try cli.run(["properties", "define", "patched", "--category", "host",
+                                   "--type", "number"])
+        #expect(retyped.status != 0)
+        #expect(retyped.standardError.contains("1 host holds a value of 'patched' that is not a "
+                                               + "number (boolean, left by its earlier "
+                                               + "definition)"), "\(retyped.standardError)")
+        // Cleared, it may be; then a value must be a number.
+        #expect(try cli.run(["assets", "update", "FW-01", "--property", "patched="]).status == 0)
         #expect(try cli.run(["properties", "define", "patched", "--category", "host",
                              "--type", "number"]).status == 0)
-        #expect(try cli.run(["assets", "import", sheet]).status == 0)
         let changed = try cli.directory.write(
             "changed.csv", try String(contentsOfFile: sheet, encoding: .utf8)
                 .replacingOccurrences(of: ",true\n", with: ",false\n"))
