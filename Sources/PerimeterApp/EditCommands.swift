@@ -220,6 +220,8 @@ enum EditCommands {
         Terminal.endProgress()
         print("job \(job.id): \(job.status.rawValue); \(Formatting.count(job.changed)) of "
               + "\(Formatting.count(job.total, "asset")) changed")
+        // A job that succeeded may still have left some assets as they were.
+        if let note = job.error { Terminal.note(note) }
         return job.status == .succeeded ? 0 : 1
     }
 

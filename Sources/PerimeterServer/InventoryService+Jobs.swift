@@ -233,12 +233,32 @@ extension InventoryService {
                 for asset in previous { inventory.put(asset) }
                 throw error
             }
+            if done >= job.total, action.kind == .addTags {
+                try noteAssetsAtTheTagLimit(ofJob: id, total: job.total, tags: action.tags)
+            }
             return done >= job.total
         } catch {
             try? store.setJobStatus(id, .failed, error: "the job stopped: the store refused a "
                                     + "chunk (see the server log)", at: Date())
             return true
         }
+    }
+
+    /// A finished `add_tags` job's assets that would have held more than
+    /// `Asset.maximumTagCount` tags were left as they were (as a PATCH
+    /// refuses them): the job says how many, or it read as if every asset
+    /// had been tagged.
+    private func noteAssetsAtTheTagLimit(ofJob id: String, total: Int, tags: [String]) throws {
+        let untagged = try store.jobItems(id, after: 0, limit: total).filter { text in
+            guard let uuid = UUID(exactText: text), let asset = inventory.asset(uuid) else {
+                return false
+            }
+            return !asset.tags.isSuperset(of: tags)
+        }.count
+        guard untagged > 0 else { return }
+        try store.setJobStatus(id, .succeeded, error: "\(untagged) of the assets "
+                               + "\(untagged == 1 ? "was" : "were") left without the tags: "
+                               + "an asset holds at most \(Asset.maximumTagCount)", at: Date())
     }
 
     /// Ids of the jobs to run, oldest first (after a restart: the

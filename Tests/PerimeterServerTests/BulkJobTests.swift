@@ -210,6 +210,33 @@ struct BulkJobTests {
         await server.stop()
     }
 
+    /// An asset that holds the most tags an asset may is left as it is by
+    /// `add_tags`, as a PATCH refuses it; the finished job says so rather
+    /// than read as if every asset had been tagged.
+    @Test func aJobSaysWhichAssetsItLeftAtTheTagLimit() async throws {
+        let server = try await TestServer.start()
+        let full = try await server.createAsset(
+            ["name": "full", "category": "host", "tags": (0..<100).map { "t\($0)" }],
+            as: "acme/analyst")
+        let empty = try await server.createAsset(["name": "empty", "category": "host"],
+                                                 as: "acme/analyst")
+        let started = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: [
+            "action": "add_tags", "tags": ["over"], "ids": [full, empty],
+        ])
+        #expect(started.status == 202, "\(started.text)")
+        let id = try #require(try started.json()["id"] as? String)
+        var job = try await Self.job(server, id)
+        for _ in 0..<200 where job["status"] as? String != "succeeded" {
+            try await Task.sleep(for: .milliseconds(10))
+            job = try await Self.job(server, id)
+        }
+        #expect(job["status"] as? String == "succeeded")
+        #expect(job["changed"] as? Int == 1)
+        #expect(job["error"] as? String
+                    == "1 of the assets was left without the tags: an asset holds at most 100")
+        await server.stop()
+    }
+
     @Test func jobsOnExplicitIdsRefuseUnknownOnes() async throws {
         let server = try await TestServer.start()
         let mine = try await server.createAsset(["name": "a", "category": "host"],
