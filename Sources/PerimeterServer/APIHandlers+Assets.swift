@@ -323,12 +323,20 @@ extension InventoryService {
     private static func checkExportedVersion(_ exported: EventTime, of stored: Asset) throws {
         let current = EventTime(stored.updatedAt)
         guard current != exported else { return }
+        // A spreadsheet that reformats the cell drops its milliseconds: the
+        // same second is then no proof of a change, and is not called one.
+        let sameSecond = current.milliseconds / 1000 == exported.milliseconds / 1000
+            && exported.milliseconds % 1000 == 0
         // The row's own time is not quoted: the API takes a request's
         // values out of its answers.
-        throw RowProblem(column: "updated_at", message: "the asset has changed since this row "
-                         + "was exported: its updated_at is now \(current), not the row's; "
-                         + "export it again and redo the row's changes there, or empty the "
-                         + "row's updated_at to overwrite")
+        throw RowProblem(column: "updated_at", message: sameSecond
+            ? "the asset's updated_at is \(current), and the row's is that second without its "
+                + "milliseconds: a spreadsheet that reformats the cell drops them (write it "
+                + "whole), or the asset changed within that second (export it again); an empty "
+                + "cell overwrites"
+            : "the asset has changed since this row was exported: its updated_at is now "
+                + "\(current), not the row's; export it again and redo the row's changes "
+                + "there, or empty the row's updated_at to overwrite")
     }
 
     /// Whether an update row gives atoms of a type (a CSV `atom.TYPE`

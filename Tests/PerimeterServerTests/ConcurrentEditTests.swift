@@ -150,6 +150,18 @@ struct ConcurrentEditTests {
         #expect(try await asset(server, dc).json["criticality"] as? Int == 60)
         #expect(try await asset(server, ws).json["criticality"] as? Int == 50)
 
+        // A spreadsheet that rewrote the stamp without its milliseconds is
+        // told so, not that the asset changed.
+        let wsStamp = try #require(try await asset(server, ws).json["updated_at"] as? String)
+        let truncated = String(wsStamp.prefix(19)) + "Z"
+        let reformatted = "uuid,criticality,updated_at\n\(ws),40,\(truncated)\n"
+        let sameSecond = try await server.call("POST", "/v1/import?format=csv",
+                                               as: "acme/analyst",
+                                               body: Array(reformatted.utf8)).json()
+        let reason = (sameSecond["refused"] as? [[String: Any]])?.first?["reason"] as? String
+        #expect(reason?.contains("and the row's is that second without its milliseconds") == true
+                    || wsStamp.hasSuffix(".000Z"), "\(sameSecond)")
+
         // Emptied, the cell no longer guards the row: 95 is written back,
         // as the person asked.
         let overwrite = "uuid,criticality,updated_at\n\(dc),95,\n"
