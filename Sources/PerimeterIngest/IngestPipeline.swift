@@ -184,6 +184,7 @@ public final class IngestPipeline {
         // keeps what was read before it: that much is committed, then the
         // error reported.
         let stream = "file:\(source)"
+        if start == nil { inventory.restart(stream: stream) }
         do {
             try reader.forEachLine(onOversizedLine: { [self] error in
                 summary.oversizedLines += 1

@@ -95,6 +95,21 @@ public final class Inventory {
     public func load(sharedAtom key: AtomKey, since: EventTime? = nil) {
         sharedSince[key] = since ?? .distantPast
     }
+    /// Starts a stream over. A file read again from its start (truncated
+    /// and written again, a new file on a deleted one's inode, a run that
+    /// does not resume) is a new stream: its events are late against its
+    /// own newest, not against the newest of the file it replaced, whose
+    /// device and inode it shares. The stored watermark is replaced too.
+    public func restart(stream name: String) {
+        if name == stream {
+            streamWatermark = .distantPast
+            streamWatermarkMoved = false
+        }
+        guard watermarks[name] != nil else { return }
+        watermarks[name] = .distantPast
+        changedWatermarks.insert(name)
+    }
+
     public func load(watermark time: EventTime, stream: String) {
         watermarks[stream] = max(watermarks[stream] ?? .distantPast, time)
         if stream == self.stream { streamWatermark = max(streamWatermark, time) }

@@ -1262,6 +1262,28 @@ struct CommandLineEndToEndTests {
         #expect(try cli.listAssets().assets.names.filter { $0.hasPrefix("new-") }.count == 5)
     }
 
+    /// A file read again from its start is a new stream: its events are
+    /// not late against the newest of the file it replaced on the same
+    /// inode (a backfill of last year there made no asset, in the default
+    /// window of 24 hours).
+    @Test func aFileWrittenAgainIsNotLateAgainstTheOldOne() throws {
+        guard let cli = try H.make("rewritten-older") else { return }
+        defer { cli.remove() }
+        let path = cli.directory.path("day.ndjson")
+        let arguments = ["ingest", "--no-output", "--now", "2024-05-02T00:00:00Z", path]
+        try Data(#"{"@timestamp":"2024-05-01T00:00:00Z","host":{"name":"today-1"}}"#.utf8
+                 + [0x0A]).write(to: URL(fileURLWithPath: path))
+        #expect(try cli.run(arguments).status == 0)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(
+            #"{"@timestamp":"2023-06-01T00:00:00Z","host":{"name":"backfill-1"}}"#.utf8 + [0x0A]))
+        try handle.close()
+        let again = try cli.run(arguments)
+        #expect(!again.standardError.contains("late events"), "\(again.standardError)")
+        #expect(try cli.listAssets().assets.names.contains("backfill-1"))
+    }
+
     /// A named pipe is read once, as standard input is: opening it to
     /// look for a resume point read (and lost) its first events.
     @Test func aNamedPipeIsReadWhole() throws {
