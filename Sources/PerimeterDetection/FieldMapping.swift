@@ -187,6 +187,12 @@ final class FieldResolver {
     func resolve(_ name: String, at line: Int?) -> [String] {
         // Asset fields come from enrichment and are valid in every taxonomy.
         if name.hasPrefix("sekoiaio.") { return [name] }
+        // SPEC §5: the reference text's `sekoia.` prefix is the same
+        // namespace. Read as written, the rule saw no asset, and an event's
+        // own `sekoia.any_asset.*` (kept, not the enrichment's) could claim one.
+        for namespace in ["sekoia.any_asset.", "sekoia.assets."] where name.hasPrefix(namespace) {
+            return ["sekoiaio." + name.dropFirst("sekoia.".count)]
+        }
         switch mode {
         case .identity, .unmappedSource:
             return [name]

@@ -446,6 +446,33 @@ import Testing
 /// 'AUTHORI'` filter holds for NT AUTHORITY\SYSTEM and `User|fieldref:
 /// ParentUser` compares like with like (on `user.name` alone the filter
 /// never held, and a process of the same user read as a cross-user spawn).
+/// SPEC §5: the reference text's `sekoia.` prefix names the same asset
+/// fields as `sekoiaio.`: a rule written so reads the enrichment's, and an
+/// event's own `sekoia.any_asset.*` (which no enrichment wrote) claims
+/// nothing.
+@Suite struct SekoiaPrefixTests {
+    @Test func theSekoiaPrefixNamesTheEnrichmentsAssetFields() throws {
+        let set = try RuleLoader.load(text: """
+            title: touches dc-01
+            id: sekoia-prefix
+            taxonomy: ecs
+            logsource: {category: authentication}
+            detection: {sel: {sekoia.any_asset.name: dc-01}, condition: sel}
+            """, mapping: .builtIn)
+        try #require(set.rules.first?.status == .compiled, "\(set.reports)")
+        let engine = DetectionEngine(rules: set.rules)
+        #expect(engine.fieldPaths.contains("sekoiaio.any_asset.name"))
+        #expect(!engine.fieldPaths.contains("sekoia.any_asset.name"))
+        let claim = #"{"event":{"category":["authentication"]},"#
+            + #""sekoia":{"any_asset":{"name":["dc-01"]}},"sekoia.any_asset.name":"dc-01"}"#
+        #expect(engine.evaluate(try JSONEventReader(engine: engine).read(claim)).isEmpty)
+        let enriched = #"{"event":{"category":["authentication"]}}"#
+        let matches = engine.evaluate(try JSONEventReader(engine: engine).read(
+            enriched, extraValues: ["sekoiaio.any_asset.name": [.string("dc-01")]]))
+        #expect(matches.map(\.ruleID) == ["sekoia-prefix"])
+    }
+}
+
 @Suite struct QualifiedUserNameTests {
     static func event(image: String, domain: String, user: String, parent: String) -> String {
         #"{"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},"#
