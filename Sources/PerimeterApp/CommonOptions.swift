@@ -113,7 +113,7 @@ enum CommonOptions {
     /// Parses `--now` / `--at` values: RFC 3339, or `now`.
     static func time(_ text: String, option: String) throws -> EventTime {
         if text == "now" { return EventTime(Date()) }
-        guard let time = EventTime(parsingTimeOrDay: text) else {
+        guard let time = EventTime(parsing: text) else {
             throw UsageError("'\(option)' must be a time such as 2024-05-01T10:00:00Z or a day "
                              + "such as 2024-05-01 (its start, UTC), not '\(text)'")
         }

@@ -63,8 +63,9 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Parses an ECS `@timestamp`: RFC 3339 / ISO 8601 with `T` or a
     /// space, optional fraction (kept to the millisecond), and an offset
-    /// `Z`, `+hh:mm`, `+hhmm` or none. A timestamp without an offset is
-    /// UTC: the machine's time zone never changes a result (SPEC §2).
+    /// `Z`, `+hh:mm`, `+hhmm` or none; or a calendar date alone, its first
+    /// instant. A timestamp without an offset is UTC: the machine's time
+    /// zone never changes a result (SPEC §2).
     public init?(parsing text: some StringProtocol) {
         let parsed = text.utf8.withContiguousStorageIfAvailable { EventTime(parsingUTF8: $0) }
             ?? Array(text.utf8).withUnsafeBufferPointer { EventTime(parsingUTF8: $0) }
@@ -87,21 +88,13 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self.init(milliseconds: negative ? -magnitude : magnitude)
     }
 
-    /// A time as a person asks for one (`--at`, `?at=`): a time as
-    /// `init(parsing:)` reads it, or a day alone, its first instant in UTC.
-    public init?(parsingTimeOrDay text: String) {
-        let isDay = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { offset, byte in
-            offset == 4 || offset == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
-        }
-        self.init(parsing: isDay ? text + "T00:00:00Z" : text)
-    }
-
     /// `init(parsing:)` on UTF-8 bytes, so that the reader hands over an
     /// event's `@timestamp` without making a String of it.
     public init?(parsingUTF8 text: UnsafeBufferPointer<UInt8>) {
-        var length = text.count
-        while length > 0, text[length - 1] == UInt8(ascii: " ") { length -= 1 }
-        let bytes = UnsafeBufferPointer(rebasing: text[..<length])
+        var start = 0, length = text.count
+        while start < length, text[start] == UInt8(ascii: " ") { start += 1 }
+        while length > start, text[length - 1] == UInt8(ascii: " ") { length -= 1 }
+        let bytes = UnsafeBufferPointer(rebasing: text[start..<length])
         var index = 0
         func number(_ digits: Int) -> Int? {
             guard index + digits <= bytes.count else { return nil }
@@ -120,9 +113,17 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
             return true
         }
         guard let year = number(4), expect([45]), let month = number(2), expect([45]),
-              let day = number(2), expect([84, 116, 32]), let hour = number(2), expect([58]),
-              let minute = number(2),
-              (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day),
+              let day = number(2),
+              (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day)
+        else { return nil }
+        // A calendar date alone (ISO 8601, Elasticsearch's default date
+        // format) is its first instant in UTC, as `--at` reads a day; it
+        // took the arrival time.
+        if index == bytes.count {
+            milliseconds = Self.days(fromCivilYear: year, month: month, day: day) * 86_400_000
+            return
+        }
+        guard expect([84, 116, 32]), let hour = number(2), expect([58]), let minute = number(2),
               hour < 24, minute < 60
         else { return nil }
         // ISO 8601 and Elasticsearch's date format let the seconds out

@@ -55,7 +55,7 @@ extension APIHandlers {
     /// A time parameter; nil when absent.
     static func time(_ text: String?, parameter: String) throws -> EventTime? {
         guard let text else { return nil }
-        guard let time = EventTime(parsingTimeOrDay: text) else {
+        guard let time = EventTime(parsing: text) else {
             throw APIErrors.invalidQuery(parameter, "must be a time such as 2024-05-01T10:00:00Z, "
                                          + "or a day such as 2024-05-01 (its start, UTC)")
         }

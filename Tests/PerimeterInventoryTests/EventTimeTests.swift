@@ -17,10 +17,13 @@ import Testing
         // Without seconds, as ISO 8601 allows.
         ("2024-05-01T10:00Z", 1_714_557_600_000),
         ("2024-05-01T12:00+02:00", 1_714_557_600_000),
+        // A calendar date alone is its first instant, UTC: 10 hours before.
+        ("2024-05-01", 1_714_521_600_000),
     ])
     func parses(text: String, milliseconds: Int64) {
         #expect(EventTime(parsing: text)?.milliseconds == milliseconds)
-        let fromBytes = Array((text + "  ").utf8).withUnsafeBufferPointer {
+        // Spaces around it, as a hand-written field may hold, are no part of it.
+        let fromBytes = Array((" " + text + "  ").utf8).withUnsafeBufferPointer {
             EventTime(parsingUTF8: $0)
         }
         #expect(fromBytes?.milliseconds == milliseconds)
@@ -29,7 +32,8 @@ import Testing
     @Test(arguments: ["", "yesterday", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z",
                       "2026-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "1900-02-29T00:00:00Z",
                       "2024-05-01T10:00:00Zjunk", "1714557600", "2024-05-01T10:00:00.",
-                      "2024-05-01T10:00:", "2024-05-01T10:00:7Z", "2024-05-01T10:00.5Z"])
+                      "2024-05-01T10:00:", "2024-05-01T10:00:7Z", "2024-05-01T10:00.5Z",
+                      "2024-05-01T", "2024-05-32", "2024-05-01Z"])
     func refuses(text: String) {
         #expect(EventTime(parsing: text) == nil)
         #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(parsingUTF8: $0) } == nil)
