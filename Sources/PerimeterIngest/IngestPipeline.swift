@@ -172,6 +172,7 @@ public final class IngestPipeline {
         }
         let reader = try LineReader(path: path, startingAtOffset: start?.byteOffset ?? 0,
                                     startingLineNumber: start.map { $0.line + 1 })
+        reader.stopsSkipping = { [stopRequest] in stopRequest.isRequested }
         let identity = reader.fileIdentity
         if let start, start.byteOffset > 0 {
             summary.resumedSources += 1
@@ -225,6 +226,7 @@ public final class IngestPipeline {
     /// Reads a stream that cannot resume (standard input, a pipe).
     private func ingest(_ reader: LineReader, source: String, stream: String) throws {
         reader.stopsWaiting = { [stopRequest] in stopRequest.isRequested }
+        reader.stopsSkipping = { [stopRequest] in stopRequest.isRequested }
         do {
             try reader.forEachLine { line, number, _ in
                 if stopRequest.isRequested { throw IngestStopped() }

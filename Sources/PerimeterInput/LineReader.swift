@@ -40,6 +40,11 @@ public final class LineReader {
     /// a stop asked of a reader waiting on `tail -f` is heard. Regular
     /// files never wait, and are read to the end.
     public var stopsWaiting: (() -> Bool)?
+    /// Asked at each block of a line too long to keep, which is skipped as
+    /// it is read: true ends the input there, so that a stop asked while
+    /// reading one that never ends (`/dev/zero`) is heard. The line is
+    /// left unread for a later run, as one cut by the input's end is.
+    public var stopsSkipping: (() -> Bool)?
 
     // Bytes read from the descriptor and not yet used: the peeked magic
     // bytes of a plain stream, or compressed input for the inflater.
@@ -250,6 +255,7 @@ public final class LineReader {
                 }
             }
 
+            if discarding, let stopsSkipping, stopsSkipping() { break }
             let count = try fill(UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
             if count == 0 { break }
             end += count

@@ -257,6 +257,24 @@ func resumingAfterAnUnterminatedLineKeepsTheNumbering(added: String, expected: [
     #expect(reader.oversizedLineCount == 2)
 }
 
+/// A stop asked while a line too long to keep is skipped ends the input
+/// there (a line that never ends, `/dev/zero`, held a stopped ingest on):
+/// the line after it is not read; without a stop, it is.
+@Test func aStopIsHeardWhileALongLineIsSkipped() throws {
+    let folder = try ScratchFolder()
+    let long = String(repeating: "x", count: 1 << 20)
+    let path = try folder.write("endless.ndjson", Array("\(long)\nafter\n".utf8))
+    var asked = 0
+    let stopped = try LineReader(path: path, maximumLineLength: 100)
+    stopped.stopsSkipping = { asked += 1; return true }
+    var errors: [InputError] = []
+    #expect(try readAll(stopped, errors: &errors).isEmpty)
+    #expect(asked == 1)
+    var more: [InputError] = []
+    let whole = try readAll(LineReader(path: path, maximumLineLength: 100), errors: &more)
+    #expect(whole.map(\.text) == ["after"])
+}
+
 @Test func lineOfExactlyTheMaximumIsKept() throws {
     let folder = try ScratchFolder()
     let line = String(repeating: "y", count: 100)
