@@ -70,13 +70,8 @@ struct BulkAction: Sendable, Hashable {
     /// `add_tags` was dropped without a word, and the job's record kept
     /// no trace of it.
     func refuseFieldsItDoesNotRead(in object: [String: Any]) throws {
-        var read: Set<String> = ["action", "ids", "filter"]
-        switch kind {
-        case .addTags, .removeTags: read.insert("tags")
-        case .setCriticality: read.insert("criticality")
-        case .setReviewed: read.insert("reviewed")
-        case .revoke, .unrevoke: break
-        }
+        // What it reads is what it keeps (`json`), and the selection.
+        let read = Set(json.keys).union(["ids", "filter"])
         if let unread = object.keys.sorted().first(where: { !read.contains($0) }) {
             throw APIErrors.invalidField(unread, "is not read by the action \(kind.rawValue)")
         }

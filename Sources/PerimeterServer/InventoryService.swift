@@ -278,9 +278,9 @@ actor InventoryService {
     /// number property that holds a list or text on some assets breaks
     /// every reader that trusts the schema.
     func define(_ definition: PropertyDefinition, community: String) throws {
-        let misfits = inventory.assets.values.filter { asset in
-            asset.community == community && asset.category == definition.category
-                && asset.properties[definition.name].map { $0.type != definition.type } ?? false
+        let misfits = assets(holding: definition.name, category: definition.category,
+                             community: community).filter {
+            $0.properties[definition.name]?.type != definition.type
         }
         if !misfits.isEmpty {
             let types = Set(misfits.compactMap { $0.properties[definition.name]?.type.rawValue })
@@ -297,8 +297,7 @@ actor InventoryService {
     func renameProperty(_ name: String, to newName: String, category: AssetCategory,
                         community: String, actor: String) throws {
         try store.renameProperty(name, to: newName, category: category, community: community)
-        for asset in inventory.assets.values where asset.community == community
-            && asset.category == category && asset.properties[name] != nil {
+        for asset in assets(holding: name, category: category, community: community) {
             var renamed = asset
             renamed.properties[newName] = renamed.properties.removeValue(forKey: name)
             inventory.replace(renamed, actor: actor, action: "rename_property",
@@ -313,9 +312,16 @@ actor InventoryService {
     func removeProperty(_ name: String, category: AssetCategory,
                         community: String) throws -> Int {
         try store.removeProperty(name, category: category, community: community)
-        return inventory.assets.values.reduce(0) { count, asset in
-            asset.community == community && asset.category == category
-                && asset.properties[name] != nil ? count + 1 : count
+        return assets(holding: name, category: category, community: community).count
+    }
+
+    /// The assets of a community and category that hold a value of a
+    /// property.
+    private func assets(holding property: String, category: AssetCategory,
+                        community: String) -> [Asset] {
+        inventory.assets.values.filter {
+            $0.community == community && $0.category == category
+                && $0.properties[property] != nil
         }
     }
 
