@@ -324,7 +324,8 @@ extension InventoryService {
         let current = EventTime(stored.updatedAt)
         guard current != exported else { return }
         // A spreadsheet that reformats the cell drops its milliseconds: the
-        // same second is then no proof of a change, and is not called one.
+        // same second is then no proof of a change, and the message names
+        // both readings (the row is refused all the same).
         let sameSecond = current.milliseconds / 1000 == exported.milliseconds / 1000
             && exported.milliseconds % 1000 == 0
         // The row's own time is not quoted: the API takes a request's
