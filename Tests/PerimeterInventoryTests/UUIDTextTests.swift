@@ -16,6 +16,35 @@ import Testing
         #expect(String(decoding: bytes, as: UTF8.self) == "[" + expected)
     }
 
+    @Test func exactTextReadsEitherCaseAndWholeSubstrings() {
+        let expected = UUID(uuidString: "6F1C2A3B-0D4E-4F5A-8B9C-0D1E2F3A4B5C")!
+        #expect(UUID(exactText: "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b5c") == expected)
+        #expect(UUID(exactText: "6F1C2A3B-0D4E-4F5A-8B9C-0D1E2F3A4B5C") == expected)
+        let framed = "/assets/6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b5c/"
+        #expect(UUID(exactText: framed.dropFirst(8).dropLast()) == expected)
+        for _ in 0..<100 {
+            let id = UUID()
+            #expect(UUID(exactText: id.lowercasedText) == id)
+            #expect(UUID(exactText: id.uuidString) == id)
+        }
+    }
+
+    @Test(arguments: [
+        "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b5",        // 35 characters
+        "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b5c0",      // 37
+        "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b5\u{0}",  // a NUL where a digit goes
+        "6f1c2a3b0d4e-4f5a-8b9c-0d1e2f3a4b5c-",       // dash out of place
+        "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b5g",       // not hexadecimal
+        "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b:c",       // the byte after '9'
+        "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b@c",       // the byte before 'A'
+        "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4bé",        // 36 bytes, 35 characters
+        "{6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b5c}",
+        "",
+    ])
+    func exactTextRefusesAnythingElse(_ text: String) {
+        #expect(UUID(exactText: text) == nil)
+    }
+
     @Test func byteOrderIsTextOrder() {
         let a = UUID(uuidString: "0000000A-0000-0000-0000-000000000000")!
         let b = UUID(uuidString: "000000A0-0000-0000-0000-000000000000")!
