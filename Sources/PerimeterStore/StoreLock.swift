@@ -2,15 +2,18 @@ import Foundation
 import Synchronization
 
 /// The one-writer rule made visible: an ingest, a server or a command
-/// that writes takes this advisory lock beside the store file
-/// (`perimeter.db.lock`), so a second writer process is refused with a
-/// clear message instead of diverging from the first's in-memory
-/// inventory. The kernel drops the lock when the process ends, however it
-/// ends. Within one process the lock is shared (a server restarted in
-/// place, tests): there the single writer is the process's own business.
+/// that writes takes an advisory lock on the store file and on a file
+/// beside it (`perimeter.db.lock`, which names the holder), so a second
+/// writer process is refused with a clear message instead of diverging
+/// from the first's in-memory inventory. The store file's own lock holds
+/// whatever name reaches it (a hard link) and whatever happens to the
+/// lock file (deleted while held). The kernel drops both when the process
+/// ends, however it ends. Within one process the lock is shared (a server
+/// restarted in place, tests): there the single writer is the process's
+/// own business.
 public final class StoreLock: Sendable {
     private struct Held {
-        var descriptor: Int32
+        var descriptors: [Int32]
         var holders: Int
     }
 
@@ -21,8 +24,7 @@ public final class StoreLock: Sendable {
 
     /// Takes the lock, or throws when another process holds it. The lock
     /// file sits beside the store's real path: a symbolic link to the
-    /// store locks the same file. Shortcoming: a hard link to the store
-    /// file is another path, and another lock.
+    /// store locks the same file.
     public init(store: String) throws {
         let path = URL(fileURLWithPath: store).resolvingSymlinksInPath().path + ".lock"
         self.path = path
@@ -32,29 +34,46 @@ public final class StoreLock: Sendable {
                 held[path] = existing
                 return
             }
-            held[path] = Held(descriptor: try Self.acquire(path, store: store), holders: 1)
+            let lockFile = try Self.acquire(path, store: store)
+            do throws(StoreError) {
+                let storeFile = try Self.acquire(String(path.dropLast(".lock".count)), store: store,
+                                                 holderFile: path)
+                held[path] = Held(descriptors: [lockFile, storeFile].compactMap { $0 }, holders: 1)
+            } catch {
+                if let lockFile { close(lockFile) }
+                throw error
+            }
         }
     }
 
-    private static func acquire(_ path: String, store: String) throws(StoreError) -> Int32 {
+    /// Opens `path` (created owner-only if missing, as the store must be)
+    /// and locks it; nil when the file system cannot lock it, where the
+    /// other file's lock is the rule alone. The lock file's descriptor
+    /// (no `holderFile`) records this process as the holder.
+    private static func acquire(_ path: String, store: String,
+                                holderFile: String? = nil) throws(StoreError) -> Int32? {
         let previousMask = umask(0o077)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         umask(previousMask)
         guard descriptor >= 0 else {
-            throw StoreError(code: .invalid, message: "cannot open the lock file '\(path)': "
+            throw StoreError(code: .invalid, message: "cannot open '\(path)' to lock the store: "
                              + String(cString: strerror(errno)))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let failure = errno
             close(descriptor)
+            guard failure == EWOULDBLOCK else { return nil }
+            let holder = (try? String(contentsOfFile: holderFile ?? path, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             throw StoreError(code: .conflict, message:
                 "the store '\(store)' is being written by another perimeter process"
                 + (holder.isEmpty ? "" : " (\(holder))")
                 + "; one writer at a time: stop it, or send the change through its API")
         }
-        ftruncate(descriptor, 0)
-        _ = "pid \(getpid())\n".withCString { write(descriptor, $0, strlen($0)) }
+        if holderFile == nil {
+            ftruncate(descriptor, 0)
+            _ = "pid \(getpid())\n".withCString { write(descriptor, $0, strlen($0)) }
+        }
         return descriptor
     }
 
@@ -66,8 +85,10 @@ public final class StoreLock: Sendable {
             if existing.holders > 0 {
                 held[path] = existing
             } else {
-                flock(existing.descriptor, LOCK_UN)
-                close(existing.descriptor)
+                for descriptor in existing.descriptors {
+                    flock(descriptor, LOCK_UN)
+                    close(descriptor)
+                }
                 held[path] = nil
             }
         }

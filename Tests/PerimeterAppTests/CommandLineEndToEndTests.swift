@@ -1441,6 +1441,27 @@ struct CommandLineEndToEndTests {
         #expect(result.standardError.contains("is being written by another perimeter process"))
     }
 
+    /// The store file is locked too: a hard link to it (another name, not
+    /// a link to follow) and a lock file deleted while held both let a
+    /// second writer in when only the lock file was locked.
+    @Test func theWriterLockHoldsThroughAHardLinkAndADeletedLockFile() throws {
+        guard let cli = try H.make("hardlink-lock") else { return }
+        defer { cli.remove() }
+        let input = try cli.directory.write("in.ndjson", H.oneHostEvent)
+        #expect(try cli.run(["ingest", "--no-output", input]).status == 0)
+        let link = cli.directory.path("other-name.db")
+        try FileManager.default.linkItem(atPath: cli.store, toPath: link)
+        let lock = try StoreLock(store: cli.store)
+        try FileManager.default.removeItem(atPath: lock.path)
+        for store in [link, cli.store] {
+            let result = try cli.binary.run(["ingest", "--no-output", "--db", store, input],
+                                            in: cli.directory.url)
+            #expect(result.status == 1, "\(store)")
+            #expect(result.standardError.contains("is being written by another perimeter process"))
+        }
+        withExtendedLifetime(lock) {}
+    }
+
     /// One file named twice on a command line is read once, even with
     /// `--no-resume` (it counted every event twice).
     @Test func aFileNamedTwiceIsReadOnce() throws {
