@@ -122,7 +122,11 @@ actor InventoryService {
         guard !drafts.isEmpty || changes != nil else { return [] }
         try persistPending()
         do {
-            try store.create(drafts, actor: actor, at: EventTime(now), along: changes)
+            // Rows of an import that re-rate assets re-rate their open
+            // alerts in the store; the copies the detection stages hold
+            // would otherwise bring the old urgency back at the next match.
+            letGo(ofAlerts: try store.create(drafts, actor: actor, at: EventTime(now),
+                                             along: changes))
         } catch let error as StoreError where error.code == .conflict {
             throw HTTPError(status: 409, code: "atom_conflict", message:
                 "cannot create the asset: an exclusive atom it names already belongs to "

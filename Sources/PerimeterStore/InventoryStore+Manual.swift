@@ -24,9 +24,11 @@ extension InventoryStore {
     /// is refused rather than silently shared (SPEC §2).
     ///
     /// `changes` (an import's updates of stored assets, made in the
-    /// inventory) are written first, in the same transaction.
+    /// inventory) are written first, in the same transaction. Returns the
+    /// ids of the open alerts their changed ratings re-rated.
+    @discardableResult
     public func create(_ drafts: [AssetDraft], actor: String, at now: EventTime,
-                       along changes: InventoryChanges? = nil) throws {
+                       along changes: InventoryChanges? = nil) throws -> [Int64] {
         // A first import of a large inventory into a store without assets
         // takes the seed path: the same rows, written in one pass with the
         // indexes and triggers rebuilt once instead of fired per row.
@@ -40,11 +42,12 @@ extension InventoryStore {
                 }
             }
             let (attachments, audit) = try confirmedAttachments(of: drafts, actor: actor, at: now)
-            return try seed(with: .creating(drafts.map(\.asset), attachments: attachments,
-                                            audit: audit))
+            try seed(with: .creating(drafts.map(\.asset), attachments: attachments, audit: audit))
+            return []
         }
+        var rerated: [Int64] = []
         try writing {
-            if let changes { try write(changes) }
+            if let changes { rerated = try write(changes) }
             var claimed: [AtomKey: AtomClaim] = [:]
             for draft in drafts {
                 if let refusal = try refusal(of: draft, claimed: &claimed) {
@@ -56,6 +59,7 @@ extension InventoryStore {
             try insertConfirmed(attachments)
             try writeAudit(audit)
         }
+        return rerated
     }
 
     /// From this many assets, a create into a store without assets seeds it.

@@ -175,6 +175,23 @@ struct IntakeDetectionTests {
         alert = try await openAlert()
         #expect(alert["urgency"] as? Int == 68)
         #expect(rating(alert, of: "srv-1") as? Int == 60)
+
+        // An import row rates it 10 again: 43, and the next match keeps it
+        // (the copy the running detection took at the match before the
+        // import brought back 68).
+        _ = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                  body: Array(Self.event(3, user: "mallory").utf8))
+        #expect(try await openAlert()["urgency"] as? Int == 68)
+        let imported = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                             body: Array("uuid,criticality\n\(host),10\n".utf8))
+        #expect(imported.status == 200)
+        #expect(try await openAlert()["urgency"] as? Int == 43)
+        _ = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                  body: Array(Self.event(4, user: "mallory").utf8))
+        alert = try await openAlert()
+        #expect(alert["count"] as? Int == 4)
+        #expect(alert["urgency"] as? Int == 43)
+        #expect(rating(alert, of: "srv-1") as? Int == 10)
     }
 
     /// Intake commits a chunk on its pipeline's writer thread while the
