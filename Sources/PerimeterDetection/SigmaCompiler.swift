@@ -53,6 +53,19 @@ struct SigmaCompiler {
         }
     }
 
+    /// Refuses a list or a map where a key that changes what the rule does
+    /// takes one text: `level: [high]` read as no level ran the rule at
+    /// the default one, and `taxonomy: [ecs]` mapped its ECS field names
+    /// as SigmaHQ's, with no word said.
+    static func refuseCollections(in root: YAMLMapping) throws(RuleRefusal) {
+        for key in ["title", "level", "taxonomy"] {
+            guard let node = root[key], node.scalar == nil else { continue }
+            throw RuleRefusal(code: "invalid-\(key)",
+                              message: "'\(key)' must be one text, not \(node.quotedForMessage)",
+                              line: node.mark.line)
+        }
+    }
+
     func compileDocument(_ document: YAMLNode, path: String) throws(RuleRefusal)
         -> CompiledDocument
     {
@@ -62,6 +75,7 @@ struct SigmaCompiler {
         }
         let line = document.mark.line
         try Self.refuseMisspeltKeys(root)
+        try Self.refuseCollections(in: root)
         let title = root["title"]?.string ?? ""
         if root["correlation"] != nil {
             throw RuleRefusal(code: "correlation-unsupported",

@@ -287,6 +287,10 @@ let conditionCases: [MatchCase] = [
          4, "did you mean 'level'?"),
         ("logsouce: {product: windows}\ndetection:\n    sel: {F: 1}\n    condition: sel\n",
          "misspelt-key", 4, "did you mean 'logsource'?"),
+        ("level: [high]\ndetection:\n    sel: {F: 1}\n    condition: sel\n", "invalid-level",
+         4, "'level' must be one text, not a list"),
+        ("level: {high: 1}\ndetection:\n    sel: {F: 1}\n    condition: sel\n", "invalid-level",
+         4, "not a mapping"),
         ("level: high\n", "missing-detection", 1, "no 'detection'"),
         ("level: high\nlicense: MIT\nfields: [F]\ncustom_owner: soc\ndetection:\n"
             + "    sel: {F: 1}\n    condition: sel\n", nil, 1, ""),
@@ -299,6 +303,20 @@ let conditionCases: [MatchCase] = [
         #expect(report.line == line)
         #expect(report.reason?.contains(reason) ?? reason.isEmpty, "\(report)")
         #expect(set.rules.count == (code == nil ? 1 : 0))
+    }
+
+    /// A list where the taxonomy or the title goes refuses the rule: read
+    /// as none, `taxonomy: [ecs]` mapped the rule's ECS names as SigmaHQ's.
+    @Test func aListForTheTaxonomyOrTitleIsRefused() throws {
+        let detection = "detection:\n    sel: {process.name: a}\n    condition: sel\n"
+        for (document, code) in [("title: t\nid: x\ntaxonomy: [ecs]\n", "invalid-taxonomy"),
+                                 ("title: [a, b]\nid: x\ntaxonomy: ecs\n", "invalid-title")] {
+            let set = try RuleLoader.load(text: document + detection)
+            let report = try #require(set.reports.first)
+            #expect(report.reasonCode == code)
+            #expect(report.reason?.contains("must be one text, not a list") == true)
+            #expect(set.rules.isEmpty)
+        }
     }
 
     /// One document that is no YAML refuses itself, with its line: the
