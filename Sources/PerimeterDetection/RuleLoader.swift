@@ -200,6 +200,14 @@ public enum RuleLoader {
                         reasonCode: rule.status == .compiled ? nil : "unmapped",
                         reason: rule.unmappedReason, logSource: rule.logSource, isFilter: false))
                 case .filter(let filter):
+                    // Suppression counts name a filter by its id, else its
+                    // title: two filters of one name were counted as one.
+                    if let first = set.filters.first(where: { $0.reportedName == filter.reportedName }) {
+                        throw RuleRefusal(code: "duplicate-id", message:
+                            "the filter would be counted as '\(filter.reportedName)', the name of "
+                                + "the filter at \(first.path):\(first.line) already; give each "
+                                + "filter an id of its own (the first is kept)", line: filter.line)
+                    }
                     set.filters.append(filter)
                     set.reports.append(RuleStatusReport(
                         path: path, line: document.mark.line, id: id, title: title,

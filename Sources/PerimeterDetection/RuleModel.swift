@@ -143,6 +143,8 @@ public struct CompiledFilter: Sendable {
     public var id: String
     public var title: String
     public var path: String
+    /// The line its document starts on.
+    public var line: Int
     /// Rule ids, or `*` for every rule.
     public var ruleIDs: [String]
     var condition: RuleExpression

@@ -98,7 +98,7 @@ struct SigmaCompiler {
                 resolver = FieldResolver(mode: .filter(mapping, mapping.source(for: logSource)))
             }
             return .filter(try compileFilter(filter, id: id, title: title, path: path,
-                                             resolver: resolver))
+                                             line: line, resolver: resolver))
         }
         guard let detection = root["detection"], let detectionMap = detection.mapping else {
             throw RuleRefusal(code: "missing-detection",
@@ -223,6 +223,7 @@ struct SigmaCompiler {
     }
 
     private func compileFilter(_ filter: YAMLNode, id: String, title: String, path: String,
+                               line: Int,
                                resolver: FieldResolver) throws(RuleRefusal) -> CompiledFilter
     {
         guard let map = filter.mapping else {
@@ -263,7 +264,7 @@ struct SigmaCompiler {
         }
         let byName = Dictionary(selections.map { ($0.name, $0.expression) },
                                 uniquingKeysWith: { first, _ in first })
-        return CompiledFilter(id: id, title: title, path: path, ruleIDs: ruleIDs,
+        return CompiledFilter(id: id, title: title, path: path, line: line, ruleIDs: ruleIDs,
                               condition: Self.inline(parsed, byName))
     }
 

@@ -323,6 +323,28 @@ import Testing
         #expect(set.filters.count == 1)
     }
 
+    /// Two filters that suppression counts would name alike are not both
+    /// kept: the counts of `f-lab` summed three filters, and no analyst
+    /// could tell which suppressed what. The second and the third are
+    /// refused, each pointed at the first.
+    @Test func filtersCountedUnderOneNameAreRefused() throws {
+        let filter = { (head: String, rule: String) in
+            head + "filter:\n    rules: [\(rule)]\n    selection: {host.name: lab}\n"
+                + "    condition: selection\n"
+        }
+        let text = filter("title: Lab\nid: f-lab\n", "r-one") + "---\n"
+            + filter("title: Lab two\nid: f-lab\n", "r-two") + "---\n"
+            + filter("title: f-lab\n", "r-three") + "---\n"
+            + filter("title: Lab three\nid: f-other\n", "r-three")
+        let set = try RuleLoader.load(text: text, path: "lab.yml")
+        #expect(set.filters.map(\.reportedName) == ["f-lab", "f-other"])
+        let refused = set.reports.filter { $0.status == .refused }
+        #expect(refused.map(\.reasonCode) == ["duplicate-id", "duplicate-id"])
+        #expect(refused.map(\.line) == [8, 15])
+        #expect(refused.allSatisfy { $0.reason?.contains("the filter at lab.yml:1 already") == true },
+                "\(refused)")
+    }
+
     /// A misspelt asset field is refused: the set enrichment gives is
     /// closed, and such a test never held (or its `not` always did).
     @Test func anAssetFieldEnrichmentDoesNotGiveIsRefused() throws {
