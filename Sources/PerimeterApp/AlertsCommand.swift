@@ -231,9 +231,9 @@ enum AlertsCommand {
             if !ids.contains(id) { ids.append(id) }
         }
         let reason = arguments.value("--reason").flatMap(StoredAlert.Closure.reason(given:))
-        if let reason, reason.count > StoredAlert.Closure.reasonLimit {
+        if let reason, reason.unicodeScalars.count > StoredAlert.Closure.reasonLimit {
             throw UsageError("'--reason' is longer than \(StoredAlert.Closure.reasonLimit) "
-                             + "characters (\(reason.count))")
+                             + "characters (\(reason.unicodeScalars.count))")
         }
         let community = try CommonOptions.community(arguments)
         // A running ingest or server holds the open alerts in memory and

@@ -76,10 +76,14 @@ public struct AssetDraftBuilder: Sendable {
     /// The bounds of `Asset` on what a row, a patch or a bulk job gives:
     /// lengths, and tags that a CSV export writes back as they were
     /// (`;` separates tags there).
+    /// Lengths are counted in code points, as JSON Schema's `maxLength`
+    /// counts them: counted in characters, one letter with a thousand
+    /// combining marks on it was one.
     static func checkTexts(name: String?, tags: [String], description: String?) throws {
-        if let name, name.count > Asset.maximumNameLength {
+        if let name, name.unicodeScalars.count > Asset.maximumNameLength {
             throw RowProblem(column: "name", message: "a name holds at most "
-                             + "\(Asset.maximumNameLength) characters, not \(name.count)")
+                             + "\(Asset.maximumNameLength) characters, not "
+                             + "\(name.unicodeScalars.count)")
         }
         // A person has no reason to type them, and an escape sequence in a
         // name drives the terminal of whoever prints it raw. (Discovered
@@ -93,9 +97,10 @@ public struct AssetDraftBuilder: Sendable {
             throw RowProblem(column: "description", message: "a description cannot hold control "
                              + "characters other than line breaks and tabs")
         }
-        if let long = tags.first(where: { $0.count > Asset.maximumTagLength }) {
+        if let long = tags.first(where: { $0.unicodeScalars.count > Asset.maximumTagLength }) {
             throw RowProblem(column: "tags", message: "a tag holds at most "
-                             + "\(Asset.maximumTagLength) characters, not \(long.count)")
+                             + "\(Asset.maximumTagLength) characters, not "
+                             + "\(long.unicodeScalars.count)")
         }
         if tags.contains(where: { $0.contains(";") }) {
             throw RowProblem(column: "tags", message: "a tag cannot hold a semicolon (it "
@@ -104,11 +109,11 @@ public struct AssetDraftBuilder: Sendable {
         if tags.contains(where: \.holdsControlCharacter) {
             throw RowProblem(column: "tags", message: "a tag cannot hold control characters")
         }
-        if let description, description.count > Asset.maximumDescriptionLength {
+        if let description, description.unicodeScalars.count > Asset.maximumDescriptionLength {
             throw RowProblem(column: "description",
                              message: "a description holds at most "
                                 + "\(Asset.maximumDescriptionLength) characters, "
-                                + "not \(description.count)")
+                                + "not \(description.unicodeScalars.count)")
         }
     }
 

@@ -38,7 +38,8 @@ public struct StoredAlert: Sendable, Hashable {
 
     /// An analyst's closing of an alert.
     public struct Closure: Sendable, Hashable {
-        /// The longest reason kept, in characters: every listing carries it.
+        /// The longest reason kept, in code points (as JSON Schema counts
+        /// `maxLength`): every listing carries it.
         public static let reasonLimit = 2_000
 
         /// A reason as a person gave it, trimmed; nil when blank.

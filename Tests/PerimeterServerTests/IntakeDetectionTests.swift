@@ -232,6 +232,14 @@ struct IntakeDetectionTests {
             .status == 403)
         #expect(try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/analyst",
                                       json: ["reason": 7]).status == 422)
+        // 1,001 characters of 2,002 code points: over the 2,000 the schema's
+        // maxLength allows (counted in characters, 1,000 marks on one
+        // letter passed as one).
+        let marked = String(repeating: "e\u{301}", count: 1_001)
+        let long = try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/analyst",
+                                         json: ["reason": marked])
+        #expect(long.status == 422)
+        #expect(String(decoding: long.body, as: UTF8.self).contains("longer than 2000 characters"))
 
         let closed = try await server.call("POST", "/v1/alerts/\(id)/close", as: "acme/analyst",
                                            json: ["reason": "  mallory is the red team  "])
