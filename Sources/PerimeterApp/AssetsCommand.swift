@@ -179,14 +179,30 @@ enum AssetsCommand {
     /// one asset holding it as an atom: an analyst types the short name of
     /// a host that discovery named by its fqdn, or an address. With `at`,
     /// the one holding it then: an address names several hosts over time.
+    /// Without, the one holding it `now`, when others held it before (a
+    /// DHCP address that moved was refused as ambiguous).
     private static func shownAsset(_ reference: String, store: InventoryStore, community: String,
-                                   at time: EventTime?, addressExpiry: Duration) throws -> Asset {
+                                   at time: EventTime?, now: EventTime,
+                                   addressExpiry: Duration) throws -> Asset {
         do {
             return try store.asset(named: reference, community: community)
         } catch let error as StoreError where error.code == .notFound {
-            let holders = try AtomsCommand.assetsHolding(reference, store: store,
+            var holders = try AtomsCommand.assetsHolding(reference, store: store,
                                                          community: community, at: time,
                                                          addressExpiry: addressExpiry)
+            if time == nil && holders.count > 1 {
+                let current = try AtomsCommand.assetsHolding(reference, store: store,
+                                                             community: community, at: now,
+                                                             addressExpiry: addressExpiry)
+                if current.count == 1 {
+                    Terminal.note("note: no asset is named '\(reference)'; showing "
+                                  + "\(current[0].name), which holds it as an atom now ("
+                                  + "\(holders.count - 1) other asset"
+                                  + (holders.count == 2 ? "" : "s") + " held it before: "
+                                  + "--at TIME for one of them)")
+                    return current[0]
+                }
+            }
             guard let asset = holders.first else {
                 guard let time else { throw error }
                 throw StoreError(code: .notFound, message: "no asset is named '\(reference)', "
@@ -216,6 +232,7 @@ enum AssetsCommand {
         let at = try arguments.value("--at").map { try CommonOptions.time($0, option: "--at") }
         var asset = try shownAsset(arguments.positionals[0], store: store,
                                    community: try CommonOptions.community(arguments), at: at,
+                                   now: try CommonOptions.now(arguments),
                                    addressExpiry: configuration.inventory.addressExpiry)
         var attachments = try store.attachments(ofAsset: asset.id)
         if let at {

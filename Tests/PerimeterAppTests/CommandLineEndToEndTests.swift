@@ -1685,6 +1685,39 @@ struct CommandLineEndToEndTests {
         #expect(unknown.standardError.contains("no asset 'fs-99'"), "\(unknown.standardError)")
     }
 
+    /// A DHCP address that moved from laptop-12 to laptop-40 names
+    /// laptop-40 while it holds the lease (the clock, `--now`): both held
+    /// it, and the lookup was refused as ambiguous. Before laptop-40's
+    /// lease, between the release and the new grant, neither holds it.
+    @Test(arguments: [("2024-05-01T15:00:00Z", "laptop-40"), ("2024-05-01T13:00:00Z", nil),
+                      ("2024-05-01T09:00:00Z", "laptop-12")] as [(String, String?)])
+    func assetsShowByAMovedAddressShowsItsHolderNow(now: String, shown: String?) throws {
+        guard let cli = try H.make("show-moved") else { return }
+        defer { cli.remove() }
+        func lease(_ time: String, _ action: String, _ host: String, _ mac: String) -> String {
+            #"{"@timestamp":"\#(time)","#
+                + #""event":{"dataset":"microsoft_dhcp.log","action":"\#(action)"},"#
+                + #""host":{"ip":"10.0.0.7","name":"\#(host)","mac":"\#(mac)"}}"#
+        }
+        #expect(try cli.ingest([
+            lease("2024-05-01T08:00:00Z", "dhcp-new", "laptop-12", "00-11-22-33-44-12"),
+            lease("2024-05-01T12:00:00Z", "dhcp-release", "laptop-12", "00-11-22-33-44-12"),
+            lease("2024-05-01T14:00:00Z", "dhcp-new", "laptop-40", "00-11-22-33-44-40"),
+        ], options: ["--no-output"]).status == 0)
+        let result = try cli.run(["assets", "show", "10.0.0.7", "--now", now, "--json"])
+        guard let shown else {
+            #expect(result.status != 0)
+            #expect(result.standardError.contains("2 assets hold or held it as an atom"),
+                    "\(result.standardError)")
+            return
+        }
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.outputLines.first.flatMap(H.object)?["name"] as? String == shown)
+        #expect(result.standardError.contains("showing \(shown), which holds it as an atom now "
+                                              + "(1 other asset held it before"),
+                "\(result.standardError)")
+    }
+
     /// A CSV header naming a column twice is refused: which cell was meant?
     /// (The last one was kept silently.)
     @Test func aCSVColumnTwiceIsRefused() throws {
