@@ -118,6 +118,8 @@ enum IngestCommand {
         let quiet = arguments.flag("--quiet")
         let report = ProblemReport(quiet: quiet)
         pipeline.onProblem = { report.add($0) }
+        let notices = ProblemReport(quiet: quiet, noun: "@timestamp notice")
+        pipeline.onNotice = { notices.add($0) }
         if Terminal.isStandardErrorTerminal && !quiet {
             pipeline.onProgress = { summary in
                 Terminal.progress("ingesting: \(Formatting.count(summary.eventsRead)) events, "
@@ -155,6 +157,7 @@ enum IngestCommand {
             unclaimedFor: configuration.unclaimedAtomRetention) ?? RetentionOutcome()
         if !quiet {
             report.finish()
+            notices.finish()
             printSummary(pipeline.summaryNow, files: inputs.count - failedInputs,
                          unreadable: failedInputs, store: store,
                          community: options.scope.community, wroteOutput: sink != nil,

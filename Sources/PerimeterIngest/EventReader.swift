@@ -12,6 +12,11 @@ public struct ReadEvent {
     /// arrival time instead (counted in the summary).
     public var hasEventTime: Bool
     public var droppedDottedHostnames: Int
+    /// What is wrong with a `@timestamp` that is there: a value that is no
+    /// time (the arrival time was taken), or a small number read as epoch
+    /// milliseconds that is most likely seconds. Nil for a usable one, and
+    /// for none at all (a source's choice, counted in the summary).
+    public var timestampNotice: String?
 }
 
 /// Reads ECS events: parses a line with simdjson, finds its atoms, and
@@ -64,9 +69,18 @@ public final class EventReader {
 
         // Read off the parsed bytes: no String is made of the timestamp.
         var timestamp: EventTime?
+        var timestampNotice: String?
         parsed.forEachText(of: ids.timestamp) { text in
-            if timestamp == nil {
-                timestamp = EventTime(parsingUTF8: text) ?? EventTime(epochMillisecondsUTF8: text)
+            guard timestamp == nil else { return }
+            if let time = EventTime(parsingUTF8: text) {
+                timestamp = time
+                timestampNotice = nil
+            } else if let time = EventTime(epochMillisecondsUTF8: text) {
+                timestamp = time
+                timestampNotice = (0..<Self.earliestLikelyMilliseconds).contains(time.milliseconds)
+                    ? Self.secondsNotice(text, readAs: time) : nil
+            } else if timestampNotice == nil {
+                timestampNotice = Self.unusableNotice(text)
             }
         }
         // A plain loop: the lazy compactMap and prefix it replaces cost
@@ -91,7 +105,34 @@ public final class EventReader {
             edrVendor: agentIDs.isEmpty ? nil : edrVendor(parsed), agentIDs: agentIDs,
             lease: lease(parsed))
         return ReadEvent(parsed: parsed, observation: observation, hasEventTime: timestamp != nil,
-                         droppedDottedHostnames: extracted.droppedDottedHostnames)
+                         droppedDottedHostnames: extracted.droppedDottedHostnames,
+                         timestampNotice: timestampNotice)
+    }
+
+    /// 1973-03-03 in epoch milliseconds: a number below it is more likely
+    /// seconds (100,000,000,000 seconds is the year 5138).
+    static let earliestLikelyMilliseconds: Int64 = 100_000_000_000
+
+    private static func unusableNotice(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        "@timestamp " + quoted(text) + " is no time (RFC 3339 such as 2024-05-01T10:00:00Z, "
+            + "a day, or epoch milliseconds): the arrival time is used"
+    }
+
+    private static func secondsNotice(_ text: UnsafeBufferPointer<UInt8>,
+                                      readAs time: EventTime) -> String {
+        "@timestamp " + quoted(text) + " is read as epoch milliseconds, as Elasticsearch "
+            + "reads a number: \(time); if the source wrote seconds, the event is dated 1970"
+    }
+
+    /// The value as the event has it, cut to 64 bytes, control characters
+    /// escaped (it goes to a terminal).
+    private static func quoted(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        let value = String(decoding: text.prefix(64), as: UTF8.self)
+        let escaped = value.unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control
+                ? scalar.escaped(asASCII: true) : String(scalar)
+        }.joined()
+        return "'" + escaped + (text.count > 64 ? "…" : "") + "'"
     }
 
     // MARK: - Subjects

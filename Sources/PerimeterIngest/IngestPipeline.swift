@@ -85,6 +85,10 @@ public final class IngestPipeline {
     private let started = Date()
     /// Called for each line problem (the command line prints them).
     public var onProblem: (LineProblem) -> Void = { _ in }
+    /// Called for a line that is read but not as its source meant, most
+    /// likely (a `@timestamp` that is no time, or seconds where
+    /// milliseconds go): the event goes on.
+    public var onNotice: (LineProblem) -> Void = { _ in }
     /// Called now and then with the running summary (a progress line).
     public var onProgress: ((IngestSummary) -> Void)?
     /// Called for each enriched event (detection hooks in here).
@@ -344,6 +348,9 @@ public final class IngestPipeline {
             return
         }
         if !event.hasEventTime { summary.withoutTimestamp += 1 }
+        if let notice = event.timestampNotice {
+            onNotice(LineProblem(source: source, line: lineNumber, message: notice))
+        }
         summary.droppedDottedHostnames += event.droppedDottedHostnames
         summary.atomsSeen += event.observation.atoms.count
 
