@@ -13,6 +13,43 @@ public struct FieldMapping: Sendable {
         public var fields: [String: [String]]
         /// Fields not listed become `prefix + name` (Windows event data, for instance).
         public var unlistedFieldPrefix: String?
+        /// Per Sigma name, this source's own value translations (as the
+        /// mapping's `values`): Sysmon's `Initiated: 'true'` is Winlogbeat's
+        /// `network.direction: egress`.
+        public var values: [String: [String: String]] = [:]
+        /// Per Sigma name, a rewriting of values by form rather than by table.
+        public var valueForms: [String: ValueForm] = [:]
+    }
+
+    /// Rewritings of a rule's value that a table cannot list.
+    public enum ValueForm: String, Sendable, CaseIterable {
+        /// Sysmon's registry numbers (`DWORD (0x00000010)`,
+        /// `QWORD (0x00000001-0x00000000)`, high part first) as Elastic's
+        /// Sysmon pipeline writes them to `registry.data.strings`: decimal.
+        case sysmonRegistryNumber = "sysmon-registry-number"
+
+        func rewrite(_ value: String) -> String? {
+            switch self {
+            case .sysmonRegistryNumber:
+                let upper = value.uppercased()
+                for (prefix, parts) in [("DWORD (0X", 1), ("QWORD (0X", 2)]
+                where upper.hasPrefix(prefix) && upper.hasSuffix(")") {
+                    let digits = upper.dropFirst(prefix.count).dropLast()
+                        .split(separator: "-", omittingEmptySubsequences: false)
+                    guard digits.count == parts else { return nil }
+                    var number: UInt64 = 0
+                    for (index, part) in digits.enumerated() {
+                        let hex = index == 0 ? part : part.dropFirst(2)
+                        guard index == 0 || part.hasPrefix("0X"), (1...8).contains(hex.count),
+                              let word = UInt64(hex, radix: 16)
+                        else { return nil }
+                        number = number << 32 | word
+                    }
+                    return String(number)
+                }
+                return nil
+            }
+        }
     }
 
     /// Field names mapped for every log source, unless a source overrides them.
@@ -23,9 +60,10 @@ public struct FieldMapping: Sendable {
     /// `|exists: false`) when it holds on all of them.
     public var fields: [String: [String]]
     public var sources: [Source]
-    /// Per Sigma name, a rule's value and the value events carry for it,
-    /// for a test with no modifier: a Windows level number (`Level: 4`) is
-    /// the word Winlogbeat writes (`information`).
+    /// Per Sigma name, a rule's value (lower case: Sigma compares without
+    /// regard to case) and the value events carry for it, for a test with
+    /// no modifier: a Windows level number (`Level: 4`) is the word
+    /// Winlogbeat writes (`information`).
     public var values: [String: [String: String]] = [:]
     /// Where it was read from, for messages.
     public var origin: String
@@ -87,6 +125,27 @@ public struct FieldMapping: Sendable {
             return result
         }
 
+        func valueTable(_ node: YAMLNode?) throws(RuleRefusal) -> [String: [String: String]] {
+            guard let node, !node.isNull else { return [:] }
+            guard let names = node.mapping else {
+                throw failure(node, "'values' must map field names to maps of values")
+            }
+            var values: [String: [String: String]] = [:]
+            for entry in names {
+                guard let name = entry.key.string, let pairs = entry.value.mapping else {
+                    throw failure(entry.key, "'values' of a field must map a rule's value to "
+                                  + "the event's")
+                }
+                for pair in pairs {
+                    guard let written = pair.key.string, let read = pair.value.string else {
+                        throw failure(pair.key, "a value must be text or a number")
+                    }
+                    values[name, default: [:]][written.lowercased()] = read
+                }
+            }
+            return values
+        }
+
         guard root.mapping != nil else { throw failure(root, "expected a map at the top") }
         let fields = try stringMap(root["fields"])
         var sources: [Source] = []
@@ -120,32 +179,31 @@ public struct FieldMapping: Sendable {
                         throw failure(conditions, "log source '\(name)': \(error.message)")
                     }
                 }
+                var forms: [String: ValueForm] = [:]
+                if let table = definition["value_forms"], !table.isNull {
+                    guard let entries = table.mapping else {
+                        throw failure(table, "log source '\(name)': 'value_forms' must map "
+                                      + "field names to forms")
+                    }
+                    for entry in entries {
+                        guard let field = entry.key.string, let text = entry.value.string,
+                              let form = ValueForm(rawValue: text) else {
+                            throw failure(entry.value, "log source '\(name)': a value form is "
+                                          + ValueForm.allCases.map(\.rawValue)
+                                              .joined(separator: ", "))
+                        }
+                        forms[field] = form
+                    }
+                }
                 sources.append(Source(
                     name: name, logSource: logSource, condition: condition,
                     fields: try stringMap(definition["fields"]),
-                    unlistedFieldPrefix: definition["unlisted_field_prefix"]?.string))
-            }
-        }
-        var values: [String: [String: String]] = [:]
-        if let table = root["values"], !table.isNull {
-            guard let names = table.mapping else {
-                throw failure(table, "'values' must map field names to maps of values")
-            }
-            for entry in names {
-                guard let name = entry.key.string, let pairs = entry.value.mapping else {
-                    throw failure(entry.key, "'values' of a field must map a rule's value to "
-                                  + "the event's")
-                }
-                for pair in pairs {
-                    guard let written = pair.key.string, let read = pair.value.string else {
-                        throw failure(pair.key, "a value must be text or a number")
-                    }
-                    values[name, default: [:]][written] = read
-                }
+                    unlistedFieldPrefix: definition["unlisted_field_prefix"]?.string,
+                    values: try valueTable(definition["values"]), valueForms: forms))
             }
         }
         var mapping = FieldMapping(fields: fields, sources: sources, origin: origin)
-        mapping.values = values
+        mapping.values = try valueTable(root["values"])
         return mapping
     }
 }
@@ -176,10 +234,19 @@ final class FieldResolver {
     /// The value events carry for a rule's plain value of `name`, when the
     /// mapping translates it (`values`); nil keeps it as written.
     func eventValue(_ value: String, of name: String) -> String? {
+        let source: FieldMapping.Source?
+        let mapping: FieldMapping
         switch mode {
-        case .identity, .unmappedSource: nil
-        case .mapped(let mapping, _), .filter(let mapping, _): mapping.values[name]?[value]
+        case .identity, .unmappedSource: return nil
+        case .mapped(let given, let own): (mapping, source) = (given, own)
+        case .filter(let given, let own): (mapping, source) = (given, own)
         }
+        let key = value.lowercased()
+        if let source {
+            if let read = source.values[name]?[key] { return read }
+            if let form = source.valueForms[name] { return form.rewrite(value) }
+        }
+        return mapping.values[name]?[key]
     }
 
     /// The event fields a rule's field name reads, one or more.

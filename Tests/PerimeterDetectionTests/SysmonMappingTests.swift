@@ -1,0 +1,79 @@
+import Foundation
+@testable import PerimeterDetection
+import Testing
+
+/// SigmaHQ's Sysmon categories through the built-in mapping, over the
+/// corpus's Sysmon events as Elastic's pipeline writes them. The lines
+/// each rule must match were found by a separate script reading the JSON
+/// (event.code, and the ECS or event_data field the rule names).
+@Suite struct SysmonMappingTests {
+    static let events = "elastic-integrations__windows__sysmon_operational.ndjson"
+
+    /// The 1-based lines of the corpus file that a rule matches.
+    func matchedLines(_ category: String, _ selection: String) throws -> [Int] {
+        let rule = "title: t\nid: t\nlogsource:\n    product: windows\n    category: \(category)\n"
+            + "detection:\n    selection:\n" + selection + "    condition: selection\n"
+        let set = try RuleLoader.load(text: rule, mapping: .builtIn)
+        let compiled = try #require(set.rules.first, "\(set.reports)")
+        #expect(compiled.status == .compiled, "\(category): \(set.reports)")
+        let engine = DetectionEngine(rules: set.rules)
+        let reader = JSONEventReader(engine: engine)
+        let path = Corpus.root + "/ecs/" + Self.events
+        try #require(FileManager.default.fileExists(atPath: path), "corpus missing at \(path)")
+        let lines = try String(contentsOfFile: path, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        var matched: [Int] = []
+        for (index, line) in lines.enumerated() where !line.isEmpty {
+            if !engine.evaluate(try reader.read(String(line))).isEmpty { matched.append(index + 1) }
+        }
+        return matched
+    }
+
+    /// Winlogbeat drops Sysmon's `Initiated` and writes network.direction:
+    /// `Initiated: 'true'` is egress, `'false'` ingress (it matched nothing).
+    @Test func initiatedReadsTheDirection() throws {
+        #expect(try matchedLines("network_connection",
+                                 "        Image|endswith: '\\chrome.exe'\n        Initiated: 'true'\n")
+                == [74, 75])
+        #expect(try matchedLines("network_connection", "        Initiated: 'false'\n")
+                == [73, 80, 85])
+    }
+
+    /// A registry number as Sysmon writes it is compared with the decimal
+    /// text Elastic writes: DWORD 0x12349abc is 305437372, the QWORD
+    /// 0x00000000-0x1234fabd (high part first) 305461949.
+    @Test func registryNumbersAreComparedAsElasticWritesThem() throws {
+        #expect(try matchedLines("registry_set", "        Details: 'DWORD (0x00000004)'\n") == [6])
+        #expect(try matchedLines("registry_set", "        Details: 'dword (0x12349ABC)'\n") == [205])
+        #expect(try matchedLines("registry_set",
+                                 "        Details: 'QWORD (0x00000000-0x1234fabd)'\n") == [203])
+        #expect(try matchedLines("registry_event",
+                                 "        Details: 'QWORD (0x00000000-0x00000005)'\n") == [23])
+        #expect(try matchedLines("registry_set", "        Details: 'abcd'\n") == [204])
+        #expect(try matchedLines("registry_set",
+                                 "        TargetObject|endswith: '\\Software\\Key 1'\n") == [6])
+    }
+
+    @Test func theOtherSysmonCategoriesReadTheirFields() throws {
+        #expect(try matchedLines("dns_query", "        QueryName: go.microsoft.com\n") == [1])
+        #expect(try matchedLines("image_load", "        ImageLoaded|endswith: '\\IDStore.dll'\n"
+                                 + "        Signed: 'true'\n") == [196])
+        #expect(try matchedLines("process_access",
+                                 "        TargetImage|endswith: '\\WerFault.exe'\n"
+                                 + "        GrantedAccess: '0x1fffff'\n") == [211])
+        #expect(try matchedLines("create_remote_thread",
+                                 "        SourceImage|endswith: '\\msvsmon.exe'\n"
+                                 + "        StartFunction: DbgUiRemoteBreakin\n") == [212])
+    }
+
+    /// The forms a registry number may not take are left as written.
+    @Test func malformedRegistryNumbersAreLeftAlone() {
+        let form = FieldMapping.ValueForm.sysmonRegistryNumber
+        #expect(form.rewrite("DWORD (0x00000010)") == "16")
+        #expect(form.rewrite("QWORD (0x00000001-0x00000000)") == "4294967296")
+        for text in ["DWORD (0x)", "DWORD (0x123456789)", "DWORD (0xzz)", "QWORD (0x1)",
+                     "QWORD (0x1-2)", "DWORD 0x10", "Binary Data"] {
+            #expect(form.rewrite(text) == nil, "\(text)")
+        }
+    }
+}
