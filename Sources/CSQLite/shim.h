@@ -7,3 +7,11 @@
 static inline int perimeter_sqlite3_disable_memory_statistics(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+/// Reads every file name as a file name: Debian's SQLite takes a name that
+/// starts with `file:` as a URI (`file:perimeter.db` opened perimeter.db,
+/// past the writer lock taken on the name as given; `file:x?mode=memory`
+/// kept nothing). Only before the library is initialised, as above.
+static inline int perimeter_sqlite3_disable_uri_names(void) {
+    return sqlite3_config(SQLITE_CONFIG_URI, 0);
+}

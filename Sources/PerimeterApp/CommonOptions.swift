@@ -49,6 +49,13 @@ enum CommonOptions {
     static func databasePath(_ arguments: ParsedArguments) throws -> String {
         let path = arguments.value("--db") ?? environment("PERIMETER_DB") ?? "perimeter.db"
         guard !path.isEmpty else { throw UsageError("'--db' needs the path of the store file") }
+        // SQLite's own names for a database in memory: everything written
+        // there was lost when the command ended, and it said it was kept.
+        guard path != ":memory:" else {
+            throw UsageError("':memory:' is a store in memory, lost when the command ends; "
+                             + "give the path of the store file (./:memory: for a file of that "
+                             + "name)")
+        }
         return path
     }
 

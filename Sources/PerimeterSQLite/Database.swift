@@ -156,6 +156,7 @@ public final class Database: @unchecked Sendable {
     /// every allocation of every connection.
     private static let libraryConfiguration: Void = {
         _ = perimeter_sqlite3_disable_memory_statistics()
+        _ = perimeter_sqlite3_disable_uri_names()
     }()
 
     /// The SQLite library version, for `perimeter version` and reports.

@@ -1462,6 +1462,24 @@ struct CommandLineEndToEndTests {
         withExtendedLifetime(lock) {}
     }
 
+    /// A store named `file:…` is that file, not a SQLite URI for another
+    /// (`file:x.db` wrote x.db past x.db's writer lock), and `:memory:`,
+    /// which kept nothing, is refused.
+    @Test func aStoreNameIsAFileNameNotASQLiteURI() throws {
+        guard let cli = try H.make("uri-store") else { return }
+        defer { cli.remove() }
+        let input = try cli.directory.write("in.ndjson", H.oneHostEvent)
+        let uri = try cli.binary.run(["ingest", "--no-output", "--db", "file:uri.db", input],
+                                     in: cli.directory.url)
+        #expect(uri.status == 0, "\(uri.standardError)")
+        #expect(FileManager.default.fileExists(atPath: cli.directory.path("file:uri.db")))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.path("uri.db")))
+        let memory = try cli.binary.run(["ingest", "--no-output", "--db", ":memory:", input],
+                                        in: cli.directory.url)
+        #expect(memory.status == 2)
+        #expect(memory.standardError.contains("':memory:' is a store in memory"))
+    }
+
     /// One file named twice on a command line is read once, even with
     /// `--no-resume` (it counted every event twice).
     @Test func aFileNamedTwiceIsReadOnce() throws {
