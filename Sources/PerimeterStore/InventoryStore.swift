@@ -83,6 +83,7 @@ public final class InventoryStore {
 
     public init(path: String) throws {
         database = try Database(path: path)
+        try Schema.check(database)
         try database.execute("""
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;

@@ -438,11 +438,12 @@ enum Schema {
         """,
     ]
 
-    /// Brings a database to the latest schema, one transaction per step.
-    static func migrate(_ database: Database) throws {
-        var version = try database.statement("PRAGMA user_version").firstRow { Int($0.int(0)) } ?? 0
-        // A database of something else, given as the store by mistake, is
-        // left as it is (its tables would have had ours added beside them).
+    /// Refuses, before anything is written to it, a database that is not a
+    /// store this perimeter can use: another program's (its tables would
+    /// have had ours added beside them, and its journal mode changed), or
+    /// a store of a newer schema.
+    static func check(_ database: Database) throws {
+        let version = try database.statement("PRAGMA user_version").firstRow { Int($0.int(0)) } ?? 0
         if version == 0, let table = try database.statement(
             "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
         ).firstRow([], { $0.text(0) }) {
@@ -456,13 +457,28 @@ enum Schema {
                              message: "the store '\(database.path)' has schema version \(version), "
                                  + "newer than this perimeter (\(migrations.count)); upgrade perimeter")
         }
-        while version < migrations.count {
-            try database.transaction {
+    }
+
+    /// Brings a database to the latest schema, one transaction per step.
+    /// Each step reads the version inside its own transaction: two
+    /// processes opening a new store at once both read version 0, and the
+    /// second ran the first step again (`table meta already exists`).
+    /// A current store is only read: a reader takes no write lock (an
+    /// ingest holds it for seconds at a time).
+    static func migrate(_ database: Database) throws {
+        let version = try database.statement("PRAGMA user_version").firstRow { Int($0.int(0)) } ?? 0
+        guard version < migrations.count else { return }
+        while true {
+            let migrated = try database.transaction { () throws -> Bool in
+                let version = try database.statement("PRAGMA user_version")
+                    .firstRow { Int($0.int(0)) } ?? 0
+                guard version < migrations.count else { return false }
                 try database.execute(migrations[version])
                 try conversions[version + 1]?(database)
                 try database.execute("PRAGMA user_version = \(version + 1)")
+                return true
             }
-            version += 1
+            if !migrated { return }
         }
     }
 

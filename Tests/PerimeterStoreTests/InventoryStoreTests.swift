@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PerimeterTestSupport
 import PerimeterInventory
 import PerimeterModel
@@ -146,6 +147,39 @@ import Testing
         let tables = try other.statement("SELECT name FROM sqlite_master ORDER BY name")
             .rows([]) { $0.text(0) }
         #expect(tables == ["customers"])
+        // Nor is its journal mode changed (it was set to WAL for good), nor
+        // a newer store's.
+        #expect(try other.statement("PRAGMA journal_mode").firstRow([]) { $0.text(0) } == "delete")
+        let newer = directory.appendingPathComponent("newer.db").path
+        do {
+            let database = try Database(path: newer)
+            try database.execute("PRAGMA user_version = \(InventoryStore.schemaVersion + 1)")
+        }
+        #expect(throws: StoreError.self) { _ = try InventoryStore(path: newer) }
+        #expect(try Database(path: newer).statement("PRAGMA journal_mode").firstRow([]) {
+            $0.text(0)
+        } == "delete")
+    }
+
+    /// Connections opening a new store at once each get the whole schema:
+    /// the version was read outside the steps' transactions, and the second
+    /// ran the first step again ("table meta already exists").
+    @Test func aNewStoreOpenedByManyAtOnceIsMadeOnce() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for round in 0..<10 {
+            let path = directory.appendingPathComponent("race-\(round).db").path
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do { _ = try InventoryStore(path: path) } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 } == [], "round \(round)")
+            let version = try Database(path: path).statement("PRAGMA user_version")
+                .firstRow([]) { Int($0.int(0)) }
+            #expect(version == InventoryStore.schemaVersion)
+        }
     }
 
     /// Creating an asset whose exclusive atom another asset holds is refused
