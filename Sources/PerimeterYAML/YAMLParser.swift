@@ -8,6 +8,7 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownAlias = "yaml.unknown_alias"
         case duplicateKey = "yaml.duplicate_key"
         case tooDeep = "yaml.too_deep"
+        case tooLarge = "yaml.too_large"
         case unreadableFile = "yaml.unreadable_file"
         case internalFailure = "yaml.internal"
     }
@@ -68,6 +69,18 @@ private final class EventReader {
     private var anchors: [String: YAMLNode] = [:]
     /// Lists and mappings open around the node being read.
     private var depth = 0
+    /// The nodes of the document being read, each alias counted as the
+    /// nodes it stands for: what a reader of the document walks.
+    private var expandedNodes = 0
+    /// The expanded size of each anchored node.
+    private var anchorSizes: [String: Int] = [:]
+
+    /// Aliases that expand a document beyond this many nodes are refused:
+    /// 548 bytes of nested aliases (each list naming the one before ten
+    /// times) stood for 100 million values, and compiling them as a Sigma
+    /// rule ran the process out of memory. No rule or configuration comes
+    /// near it.
+    static let maximumExpandedNodes = 1_000_000
 
     /// Deeper nesting is refused: no configuration or Sigma rule needs a
     /// tenth of it, and building nodes recursively from a 10 KB file of
@@ -101,6 +114,8 @@ private final class EventReader {
                     return documents
                 case YAML_DOCUMENT_START_EVENT:
                     anchors = [:]
+                    anchorSizes = [:]
+                    expandedNodes = 0
                     let documentEvent = try nextEvent()
                     defer { var copy = documentEvent; yaml_event_delete(&copy) }
                     let root: YAMLNode
@@ -152,6 +167,7 @@ private final class EventReader {
                 throw failure(.unknownAlias, "alias '*\(name)' names no earlier anchor",
                               at: start)
             }
+            try count(anchorSizes[name] ?? 1, at: start)
             return target
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
@@ -169,7 +185,11 @@ private final class EventReader {
             let tag = data.tag.map { String(cString: $0) }
             let result = YAMLNode.scalar(
                 YAMLScalar(value: value, style: style, tag: tag, mark: start))
-            remember(result, anchor: data.anchor)
+            try count(1, at: start)
+            if let anchor = data.anchor {
+                anchors[String(cString: anchor)] = result
+                anchorSizes[String(cString: anchor)] = 1
+            }
             return result
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             depth += 1
@@ -189,6 +209,8 @@ private final class EventReader {
     private func sequence(startingWith event: yaml_event_t) throws(YAMLError) -> YAMLNode {
         let start = mark(of: event)
         let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
+        let before = expandedNodes
+        try count(1, at: start)
         var items: [YAMLNode] = []
         while true {
             let child = try nextEvent()
@@ -197,13 +219,18 @@ private final class EventReader {
             items.append(try node(startingWith: child))
         }
         let result = YAMLNode.sequence(items, mark: start)
-        if let anchor { anchors[anchor] = result }
+        if let anchor {
+            anchors[anchor] = result
+            anchorSizes[anchor] = expandedNodes - before
+        }
         return result
     }
 
     private func mapping(startingWith event: yaml_event_t) throws(YAMLError) -> YAMLNode {
         let start = mark(of: event)
         let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
+        let before = expandedNodes
+        try count(1, at: start)
         var entries: [YAMLMapping.Entry] = []
         // YAML keys are unique in a mapping; a reader keeping the first
         // (or the last) of two would drop what the other one said (a
@@ -227,12 +254,20 @@ private final class EventReader {
             entries.append(YAMLMapping.Entry(key: key, value: value))
         }
         let result = YAMLNode.mapping(YAMLMapping(entries), mark: start)
-        if let anchor { anchors[anchor] = result }
+        if let anchor {
+            anchors[anchor] = result
+            anchorSizes[anchor] = expandedNodes - before
+        }
         return result
     }
 
-    private func remember(_ node: YAMLNode, anchor: UnsafeMutablePointer<yaml_char_t>?) {
-        if let anchor { anchors[String(cString: anchor)] = node }
+    private func count(_ nodes: Int, at mark: YAMLMark) throws(YAMLError) {
+        expandedNodes += nodes
+        guard expandedNodes <= Self.maximumExpandedNodes else {
+            throw failure(.tooLarge, "the document stands for more than "
+                          + "\(Self.maximumExpandedNodes) values, each alias counted as "
+                          + "what it repeats", at: mark)
+        }
     }
 
     private func mark(of event: yaml_event_t) -> YAMLMark {

@@ -86,4 +86,27 @@ import PerimeterYAML
             #expect(error.code == .tooDeep)
         }
     }
+
+    /// Aliases count as what they repeat: the list of level k names the one
+    /// before ten times, so it stands for 10 × (the one before) + 1 nodes:
+    /// 11 at level 0, 111,111 at level 4, 1,111,111 at level 5. Four levels
+    /// are read; with five or six, the bound is crossed inside level 5's
+    /// list (line 6), and that is where the refusal points.
+    @Test(arguments: [(4, true), (5, false), (6, false)])
+    func aliasesCountAsWhatTheyRepeat(levels: Int, accepted: Bool) {
+        var text = "a0: &a0 [" + Array(repeating: "x", count: 10).joined(separator: ", ") + "]\n"
+        for level in 1...levels {
+            text += "a\(level): &a\(level) ["
+                + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        do {
+            let document = try YAMLParser.parseDocuments(text).first
+            #expect(accepted)
+            #expect(document?["a\(levels)"]?.sequence?.count == 10)
+        } catch {
+            #expect(!accepted)
+            #expect(error.code == .tooLarge)
+            #expect(error.mark?.line == 6, "\(error)")
+        }
+    }
 }
