@@ -276,7 +276,9 @@ enum EditCommands {
             print(propertiesSpec.help)
             return arguments.wantsHelp ? 0 : 2
         }
-        let editor = try editor(arguments, creatingStore: true)
+        // Defining a property may come before the first ingest; listing
+        // does not make a store at a mistyped path.
+        let editor = try editor(arguments, creatingStore: arguments.positionals[0] != "list")
         let words = arguments.positionals
         func category() throws -> AssetCategory {
             guard let text = arguments.value("--category") else {

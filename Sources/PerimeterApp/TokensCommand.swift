@@ -90,7 +90,9 @@ enum TokensCommand {
 
     static func list(_ raw: [String]) throws -> Int32 {
         guard let arguments = try listSpec.parse(raw) else { return 0 }
-        let store = try CommonOptions.openStore(arguments, creating: true)
+        // A store is made by the first token (or ingest), not by a look at
+        // a mistyped path.
+        let store = try CommonOptions.openStore(arguments)
         let tokens = try store.tokens(community: arguments.flag("--all")
                                       ? nil : try CommonOptions.community(arguments))
         print(["ID", "NAME", "COMMUNITY", "ROLE", "CREATED", "EXPIRES", "STATE"]
@@ -110,7 +112,7 @@ enum TokensCommand {
     static func revoke(_ raw: [String]) throws -> Int32 {
         guard let arguments = try revokeSpec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1 else { throw UsageError("give one token id") }
-        let store = try CommonOptions.openStore(arguments, creating: true)
+        let store = try CommonOptions.openStore(arguments)
         guard try store.revokeToken(id: arguments.positionals[0], community: nil, at: Date()) else {
             throw UsageError("no token has id '\(arguments.positionals[0])' (see 'tokens list --all')")
         }

@@ -992,7 +992,8 @@ struct CommandLineEndToEndTests {
     /// there is none, instead of creating an empty store at a typo.
     @Test(arguments: [["audit"], ["atoms", "reject", "WS-1", "ipv4=10.0.0.1"],
                       ["assets", "update", "WS-1", "--criticality", "50"],
-                      ["assets", "list"]])
+                      ["assets", "list"], ["tokens", "list"], ["tokens", "revoke", "t-1"],
+                      ["properties", "list"]])
     func aMistypedStoreIsRefused(_ command: [String]) throws {
         guard let cli = try H.make("typo") else { return }
         defer { cli.remove() }
