@@ -111,6 +111,15 @@ struct ParsedArguments {
                 }
                 value = arguments[index]
                 index += 1
+                // `--db --quiet` made a store named --quiet, and the output
+                // then went into it: an option where a value goes is one
+                // forgotten, unless given as --db=--quiet.
+                let next = value.split(separator: "=", maxSplits: 1).first.map(String.init)
+                if next.map({ names.contains($0) || $0 == "--help" }) == true {
+                    throw UsageError("'\(name)' needs a value (\(option.valueName!)), and "
+                                     + "'\(value)' is an option (\(name)=\(value) gives it as "
+                                     + "the value)")
+                }
             }
             if !option.isRepeatable, values[name] != nil {
                 throw UsageError("'\(name)' is given twice")

@@ -35,6 +35,31 @@ struct CommandLineEndToEndTests {
                                               + expected), "\(result.standardError)")
     }
 
+    /// An option where a value goes is a value forgotten: `--db --quiet`
+    /// made a store named --quiet and wrote the output into it. Given as
+    /// `--db=--quiet`, it is the value; a value that merely starts with
+    /// dashes is taken.
+    @Test func anOptionIsNotTakenForTheValueBeforeIt() throws {
+        guard let cli = try H.make("option-value") else { return }
+        defer { cli.remove() }
+        let events = try cli.directory.write("events.ndjson", H.oneHostEvent)
+        let forgotten = try cli.binary.run(["ingest", "--db", "--quiet", events],
+                                           in: cli.directory.url)
+        #expect(forgotten.status == 2)
+        #expect(forgotten.standardError.contains("'--db' needs a value (FILE), and '--quiet' is "
+                                                 + "an option (--db=--quiet gives it as the value)"),
+                "\(forgotten.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.path("--quiet")))
+        let community = try cli.run(["assets", "list", "--community", "--tag=x"])
+        #expect(community.status == 2)
+        #expect(community.standardError.contains("'--tag=x' is an option"),
+                "\(community.standardError)")
+        let given = try cli.binary.run(["ingest", "--no-output", "--db=--quiet", events],
+                                       in: cli.directory.url)
+        #expect(given.status == 0, "\(given.standardError)")
+        #expect(FileManager.default.fileExists(atPath: cli.directory.path("--quiet")))
+    }
+
     /// An ingest of nothing but missing files says so before a store is
     /// made for it; a missing file among others is reported in the run.
     @Test func anIngestOfMissingFilesMakesNoStore() throws {
