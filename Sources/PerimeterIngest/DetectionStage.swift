@@ -46,7 +46,8 @@ public struct DetectionSettings: Sendable {
     /// The settings of the configuration's `detection:` section, defaults elsewhere.
     public init(configuration: PerimeterConfiguration) throws {
         guard let section = configuration.sections["detection"], !section.isNull else { return }
-        try DetectionSettingsReader(file: configuration.file).apply(section, to: &self)
+        try DetectionSettingsReader(file: configuration.file, resolve: configuration.resolve)
+            .apply(section, to: &self)
     }
 
     public var hasRules: Bool { !rulePaths.isEmpty || !filterPaths.isEmpty }
@@ -587,6 +588,8 @@ public enum AlertJSON {
 
 private struct DetectionSettingsReader {
     let file: String?
+    /// A path as the configuration file means it (relative to its folder).
+    let resolve: (String) -> String
 
     func fail(_ node: YAMLNode, _ message: String) -> DetectionSettingsError {
         DetectionSettingsError(code: "invalid-detection-settings", file: file,
@@ -615,11 +618,15 @@ private struct DetectionSettingsReader {
                     "alert_window", "run_unmapped_rules", "urgency"]
         for (key, value) in try entries(section, "detection", keys: keys) {
             switch key {
-            case "rules": settings.rulePaths = try strings(value, "detection.rules")
-            case "filters": settings.filterPaths = try strings(value, "detection.filters")
+            case "rules": settings.rulePaths = try strings(value, "detection.rules").map(resolve)
+            case "filters":
+                settings.filterPaths = try strings(value, "detection.filters").map(resolve)
             case "mapping":
-                guard let path = value.string else { throw fail(value, "a file path or 'none'") }
-                settings.mapping = path == "none" ? .none : .file(path)
+                guard let path = value.string else {
+                    throw fail(value, "'detection.mapping' must be a file path or 'none', not "
+                               + value.quotedForMessage)
+                }
+                settings.mapping = path == "none" ? .none : .file(resolve(path))
             case "placeholders":
                 var values: [String: [String]] = [:]
                 let names = value.mapping?.compactMap(\.key.string) ?? []
@@ -629,9 +636,12 @@ private struct DetectionSettingsReader {
                 settings.placeholders = (settings.placeholders ?? [:]).merging(values) { $1 }
             case "placeholders_file":
                 if value.isNull { continue }
-                guard let path = value.string else { throw fail(value, "a file path") }
+                guard let path = value.string else {
+                    throw fail(value, "'detection.placeholders_file' must be a file path, not "
+                               + value.quotedForMessage)
+                }
                 do {
-                    let values = try RuleLoader.loadPlaceholders(path: path)
+                    let values = try RuleLoader.loadPlaceholders(path: resolve(path))
                     settings.placeholders = values.merging(settings.placeholders ?? [:]) { $1 }
                 } catch {
                     throw fail(value, error.message)

@@ -62,6 +62,15 @@ public struct PerimeterConfiguration: Sendable {
 
     public init() {}
 
+    /// A path the file names, as the file means it: a relative one is
+    /// relative to the file's folder, wherever the command runs (rules and
+    /// the lease file were read from two different folders).
+    public func resolve(_ path: String) -> String {
+        guard let file, !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: file).deletingLastPathComponent()
+            .appendingPathComponent(path).standardizedFileURL.path
+    }
+
     /// Reads the file at `path`; nil path gives the defaults.
     public static func load(path: String?) throws -> PerimeterConfiguration {
         var configuration = PerimeterConfiguration()
@@ -185,11 +194,11 @@ private struct ConfigurationReader {
                 }
             case "leases":
                 for (_, value) in try mapping(node, section, keys: ["sources_file"]) {
-                    guard let path = value.string else { throw fail(value, "a file path") }
-                    let resolved = path.hasPrefix("/") ? path
-                        : URL(fileURLWithPath: file).deletingLastPathComponent()
-                            .appendingPathComponent(path).path
-                    let extra = try LeaseSource.load(path: resolved)
+                    guard let path = value.string else {
+                        throw fail(value, "'leases.sources_file' must be a file path, not "
+                                   + value.quotedForMessage)
+                    }
+                    let extra = try LeaseSource.load(path: configuration.resolve(path))
                     configuration.leaseSources = LeaseSource.merge(configuration.leaseSources, extra)
                 }
             case "ingest":
@@ -219,8 +228,11 @@ private struct ConfigurationReader {
             case "extra_placeholders":
                 configuration.extraction.extraPlaceholders = try strings(value, "atoms.\(key)")
             case "public_suffix_list":
-                guard let path = value.string else { throw fail(value, "a file path") }
-                configuration.publicSuffixListPath = path
+                guard let path = value.string else {
+                    throw fail(value, "'atoms.public_suffix_list' must be a file path, not "
+                               + value.quotedForMessage)
+                }
+                configuration.publicSuffixListPath = configuration.resolve(path)
             default:
                 var sources = CollectorSources.defaults
                 let names = ["datasets", "modules", "input_types", "subject_host_datasets", "replace"]

@@ -145,6 +145,55 @@ struct ConfigurationCommandLineTests {
 
     /// A lease sources file's unknown key is refused at its own line (it
     /// was the entry's), with the nearest key.
+    /// Every relative path a configuration file names is relative to the
+    /// file's folder, wherever the command runs: its rules, placeholders
+    /// and lease sources were read from two different folders (rules from
+    /// where the command ran: missing there, or another folder's rules).
+    @Test func pathsInTheConfigurationAreRelativeToIt() throws {
+        guard let cli = try H.make("config-paths") else { return }
+        defer { cli.remove() }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: cli.directory.path("conf/rules"),
+                               withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: cli.directory.path("elsewhere/rules"),
+                               withIntermediateDirectories: true)
+        _ = try cli.directory.write("conf/rules/admin.yml", """
+            title: Admins log on
+            id: conf-admin-logon
+            taxonomy: ecs
+            detection:
+                selection:
+                    user.name|expand: '%Admins%'
+                condition: selection
+            """)
+        // Another folder's rule of the same name, where the command runs.
+        _ = try cli.directory.write("elsewhere/rules/admin.yml", """
+            title: Wrong folder
+            id: elsewhere-rule
+            taxonomy: ecs
+            detection:
+                selection:
+                    user.name: nobody
+                condition: selection
+            """)
+        _ = try cli.directory.write("conf/admins.yml", "placeholders:\n  Admins: [adm_*]\n")
+        let config = try cli.directory.write("conf/perimeter.yaml", """
+            detection:
+              rules: [rules]
+              placeholders_file: admins.yml
+            """)
+        let events = try cli.directory.write("events.ndjson",
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"},"user":{"name":"adm_jo"}}"#
+                + "\n")
+        let result = try cli.binary.run(["ingest", "--no-output", "--db", cli.store, "--config",
+                                         config, events],
+                                        in: URL(fileURLWithPath: cli.directory.path("elsewhere")))
+        #expect(result.status == 0, "\(result.standardError)")
+        let alerts = try cli.run(["alerts", "list", "--json"])
+        let rules = alerts.outputLines.compactMap(H.object).compactMap { $0["rule_id"] as? String }
+        #expect(rules == ["conf-admin-logon"], "\(alerts.outputText)")
+    }
+
     @Test func aLeaseSourceKeyIsRefusedAtItsLine() throws {
         guard let cli = try H.make("lease-key") else { return }
         defer { cli.remove() }
