@@ -49,6 +49,13 @@ public struct LeaseSource: Sendable, Hashable {
             throw ConfigurationError(file: path, line: documents.first?.mark.line ?? 1,
                                      message: "expected a 'lease_sources:' list")
         }
+        // A key beside the list (`lease_source:` after it, say) would be read by nobody.
+        for entry in documents.first?.mapping ?? YAMLMapping()
+        where entry.key.string != "lease_sources" {
+            throw ConfigurationError(file: path, line: entry.key.mark.line, message:
+                "unknown key '\(entry.key.string ?? "?")'; a lease sources file holds "
+                    + "'lease_sources:' alone")
+        }
         var sources: [LeaseSource] = []
         for (node, source) in try list.map({ ($0, try parse($0, file: path)) }) {
             // Two entries of one name: the second would replace the first.
@@ -84,25 +91,45 @@ public struct LeaseSource: Sendable, Hashable {
                 throw fail(message, at: entry.key)
             }
         }
-        guard let name = node["name"]?.string else { throw fail("a lease source needs a 'name'") }
-        guard let address = node["address_field"]?.string else {
+        /// A key that names one field: a list or a mapping given for it
+        /// was dropped, and the default (or nothing) read instead.
+        func field(_ key: String) throws -> String? {
+            guard let value = node[key], !value.isNull else { return nil }
+            guard let text = value.string, !text.isEmpty else {
+                throw fail("'\(key)' names one field, not \(value.quotedForMessage)", at: value)
+            }
+            return text
+        }
+        guard node.mapping != nil else { throw fail("a lease source must be a mapping") }
+        guard let name = try field("name") else { throw fail("a lease source needs a 'name'") }
+        guard let address = try field("address_field") else {
             throw fail("lease source '\(name)' needs an 'address_field'")
         }
         var conditions: [String: [String]] = [:]
-        for entry in node["when"]?.mapping ?? YAMLMapping() {
-            guard let field = entry.key.string else { continue }
-            conditions[field] = try strings(entry.value, "when.\(field)")
+        if let when = node["when"], !when.isNull {
+            guard let entries = when.mapping else {
+                throw fail("'when' maps fields to the values they hold", at: when)
+            }
+            for entry in entries {
+                guard let field = entry.key.string else { continue }
+                let accepted = try strings(entry.value, "when.\(field)")
+                // An empty list accepts no value: the source never matched.
+                guard !accepted.isEmpty else {
+                    throw fail("'when.\(field)' lists no value ('*' for any)", at: entry.value)
+                }
+                conditions[field] = accepted
+            }
         }
         guard !conditions.isEmpty else {
             throw fail("lease source '\(name)' needs a 'when' condition, or it would read every event")
         }
         return LeaseSource(
             name: name, conditions: conditions,
-            actionField: node["action_field"]?.string ?? "event.action",
+            actionField: try field("action_field") ?? "event.action",
             grantActions: try strings(node["grant"], "grant").map { $0.lowercased() },
             releaseActions: try strings(node["release"], "release").map { $0.lowercased() },
-            addressField: address, hostnameField: node["hostname_field"]?.string,
-            macField: node["mac_field"]?.string)
+            addressField: address, hostnameField: try field("hostname_field"),
+            macField: try field("mac_field"))
     }
 
     /// Adds `extra` to `base`; an entry with a name already there replaces it.

@@ -194,6 +194,48 @@ struct ConfigurationCommandLineTests {
         #expect(rules == ["conf-admin-logon"], "\(alerts.outputText)")
     }
 
+    /// A lease source's field given as a list or a mapping, a `when` with
+    /// no value, and a key beside the list are refused at their lines:
+    /// each was dropped, and the default field (or nothing) read instead.
+    @Test(arguments: [
+        ("    action_field: [other.act]\n", 5, "'action_field' names one field, not a list"),
+        ("    mac_field: {a: b}\n", 5, "'mac_field' names one field, not a mapping"),
+        ("    hostname_field: ''\n", 5, "'hostname_field' names one field, not the quoted text ''"),
+        ("extra: true\n", 5, "unknown key 'extra'; a lease sources file holds 'lease_sources:' alone"),
+    ])
+    func aLeaseSourceOfTheWrongShapeIsRefused(line: String, at number: Int, message: String) throws {
+        guard let cli = try H.make("lease-shape") else { return }
+        defer { cli.remove() }
+        let leases = try cli.directory.write("leases.yaml", """
+            lease_sources:
+              - name: kea
+                when: { event.dataset: [kea.dhcp4] }
+                address_field: client.ip
+
+            """ + line)
+        let config = try cli.directory.write("perimeter.yaml", "leases:\n  sources_file: leases.yaml\n")
+        let result = try cli.run(["ingest", "--no-output", "--config", config, "-"], input: "")
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(leases):\(number): \(message)"),
+                "\(result.standardError)")
+    }
+
+    @Test func anEmptyWhenListIsRefused() throws {
+        guard let cli = try H.make("lease-when") else { return }
+        defer { cli.remove() }
+        let leases = try cli.directory.write("leases.yaml", """
+            lease_sources:
+              - name: kea
+                when: { event.dataset: [] }
+                address_field: client.ip
+            """)
+        let config = try cli.directory.write("perimeter.yaml", "leases:\n  sources_file: leases.yaml\n")
+        let result = try cli.run(["ingest", "--no-output", "--config", config, "-"], input: "")
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(leases):3: 'when.event.dataset' lists no value"),
+                "\(result.standardError)")
+    }
+
     @Test func aLeaseSourceKeyIsRefusedAtItsLine() throws {
         guard let cli = try H.make("lease-key") else { return }
         defer { cli.remove() }
