@@ -84,19 +84,39 @@ public final class InventoryStore {
     public init(path: String) throws {
         database = try Database(path: path)
         try Schema.check(database)
-        try database.execute("""
-            PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = NORMAL;
-            PRAGMA foreign_keys = ON;
-            PRAGMA temp_store = MEMORY;
-            PRAGMA cache_size = -65536;
-            """)
+        // Switching a new store to WAL needs it alone for an instant; a
+        // second process opening it then is told "locked" at once, its
+        // busy timeout not consulted (SQLite's rule for this pragma).
+        try Self.retryingWhileBusy(database) { (database) throws(DatabaseError) in
+            try database.execute("""
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                PRAGMA foreign_keys = ON;
+                PRAGMA temp_store = MEMORY;
+                PRAGMA cache_size = -65536;
+                """)
+        }
         try Schema.migrate(database)
         // Rows queued by a write that did not go through `transaction`
         // (none should); a reader opening the store takes no write lock.
         let hasQueuedText = try database.statement(
             "SELECT EXISTS (SELECT 1 FROM asset_text_pending)").firstRow { $0.int(0) != 0 }
         if hasQueuedText == true { try transaction {} }
+    }
+
+    /// Runs `body` again while SQLite answers "busy" at once, for up to
+    /// about three seconds.
+    private static func retryingWhileBusy(_ database: Database,
+                                          _ body: (Database) throws(DatabaseError) -> Void)
+        throws(DatabaseError) {
+        for attempt in 0... {
+            do {
+                return try body(database)
+            } catch {
+                guard error.resultCode & 0xFF == 5, attempt < 200 else { throw error }
+            }
+            usleep(useconds_t(UInt32.random(in: 5_000...25_000)))
+        }
     }
 
     /// Sizes the page cache for a long ingest: batches touch assets and

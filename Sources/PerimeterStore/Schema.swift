@@ -443,10 +443,14 @@ enum Schema {
     /// have had ours added beside them, and its journal mode changed), or
     /// a store of a newer schema.
     static func check(_ database: Database) throws {
-        let version = try database.statement("PRAGMA user_version").firstRow { Int($0.int(0)) } ?? 0
-        if version == 0, let table = try database.statement(
-            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
-        ).firstRow([], { $0.text(0) }) {
+        // One statement, so one snapshot: read apart, a store another
+        // process was creating meanwhile had its tables and not yet its
+        // version, and was refused as another program's.
+        let (version, firstTable) = try database.statement("""
+            SELECT (SELECT user_version FROM pragma_user_version),
+                   (SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1)
+            """).firstRow { (Int($0.int(0)), $0.optionalText(1)) } ?? (0, nil)
+        if version == 0, let table = firstTable {
             throw StoreError(code: .invalid,
                              message: "'\(database.path)' is an SQLite database but not a "
                                  + "Perimeter store (it holds a table '\(table)' and no Perimeter "
