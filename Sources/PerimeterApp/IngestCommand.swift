@@ -381,14 +381,17 @@ enum IngestCommand {
         }
         for input in inputs where input != "-" { protect(input, as: "the input '\(input)'") }
         let store = try CommonOptions.databasePath(arguments)
-        for suffix in ["", "-wal", "-shm", "-journal"] {
+        for suffix in ["", "-wal", "-shm", "-journal", ".lock"] {
             protect(store + suffix, as: "the store '\(store)'")
         }
         if let file = configuration.file { protect(file, as: "the configuration '\(file)'") }
+        protect(configuration.publicSuffixListPath, as: "the public suffix list")
         let settings = try? DetectionSettings(configuration: configuration)
+        var configuredMapping: [String] = []
+        if case .file(let path) = settings?.mapping { configuredMapping.append(path) }
         let ruleFiles = arguments.all("--rules") + arguments.all("--filters")
             + (settings?.rulePaths ?? []) + (settings?.filterPaths ?? [])
-            + [arguments.value("--mapping")].compactMap { $0 }
+            + [arguments.value("--mapping")].compactMap { $0 } + configuredMapping
         for path in ruleFiles { protect(path, as: "the rules or mapping at '\(path)'") }
 
         func clash(_ path: String, _ identity: [UInt64]?) -> String? {

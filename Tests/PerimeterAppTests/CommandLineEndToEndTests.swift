@@ -1427,7 +1427,7 @@ struct CommandLineEndToEndTests {
         try FileManager.default.createDirectory(atPath: cli.directory.path("rules"),
                                                 withIntermediateDirectories: true)
         for options in [["--output", input], ["--rejects", input], ["--output", cli.store],
-                        ["--output", cli.store + "-journal"],
+                        ["--output", cli.store + "-journal"], ["--rejects", cli.store + ".lock"],
                         ["--output", "o.ndjson", "--alerts", "./o.ndjson"],
                         ["--config", config, "--output", config],
                         ["--rules", "rules", "--output", "rules/new.yml"]] {
