@@ -168,6 +168,7 @@ enum AlertsCommand {
                 // Several assets have the name: it is no typo.
             }
         }
+        if alerts.isEmpty { try CommonOptions.noteAnEmptyCommunity(query.community, in: store) }
         let isCut = limit > 0 && alerts.count > limit
         if isCut { alerts.removeLast(alerts.count - limit) }
         if arguments.flag("--json") {

@@ -113,6 +113,7 @@ enum AssetsCommand {
         let store = try CommonOptions.openStore(arguments)
         let (total, assets) = try store.assets(matching: query)
         let attachments = try store.attachments(ofAssets: assets.map(\.id))
+        if total == 0 { try CommonOptions.noteAnEmptyCommunity(query.community, in: store) }
         // On standard error beside JSON or CSV, which may be piped into a file.
         func noteCount() {
             var note = Formatting.count(total, "matching asset")

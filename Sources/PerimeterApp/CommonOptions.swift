@@ -76,6 +76,21 @@ enum CommonOptions {
         return name
     }
 
+    /// Says so on standard error when a community holds no asset at all,
+    /// naming those that do: `--community acmee` answered "0 matching
+    /// assets" like a filter that matched nothing.
+    static func noteAnEmptyCommunity(_ community: String, in store: InventoryStore) throws {
+        let known = try store.communitiesWithAssets()
+        guard !known.contains(community) else { return }
+        var note = "note: the community '\(community)' holds no asset"
+        if !known.isEmpty {
+            note += "; the store's communities: " + known.prefix(20).joined(separator: ", ")
+                + (known.count > 20 ? " and \(known.count - 20) more" : "")
+            if let near = NearestName.find(community, in: known) { note += " (did you mean '\(near)'?)" }
+        }
+        Terminal.note(note)
+    }
+
     static func validateScopeName(_ name: String, kind: String) throws {
         if let problem = Scope.problem(withName: name) {
             throw UsageError("invalid \(kind) '\(name)': \(problem)")

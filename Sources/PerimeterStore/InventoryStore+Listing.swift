@@ -194,6 +194,15 @@ extension InventoryStore {
             }
     }
 
+    /// The communities that hold at least one asset, in name order: what
+    /// a command names when it is given one that holds none (a typo).
+    public func communitiesWithAssets() throws -> [String] {
+        try database.statement("""
+            SELECT community FROM asset_counts GROUP BY community HAVING sum(n) > 0
+            ORDER BY community
+            """).rows([]) { $0.text(0) }
+    }
+
     /// How many assets match a query's filters: from the kept counts when
     /// the filters are all columns of `asset_counts` (or one tag with
     /// categories, from `asset_tag_counts`), else by counting.

@@ -35,6 +35,24 @@ struct CommandLineEndToEndTests {
                                               + expected), "\(result.standardError)")
     }
 
+    /// A community that holds no asset is said to, with those that do: a
+    /// mistyped `--community` answered "0 matching assets" as a filter
+    /// matching nothing would. A community that holds some says nothing.
+    @Test func anEmptyCommunityIsNamedAsSuch() throws {
+        guard let cli = try H.make("community-typo") else { return }
+        defer { cli.remove() }
+        #expect(try cli.ingest([H.oneHostEvent], options: ["--community", "acme"]).status == 0)
+        for command in [["assets", "list"], ["alerts", "list"]] {
+            let typo = try cli.run(command + ["--community", "acmee"])
+            #expect(typo.status == 0)
+            #expect(typo.standardError.contains("note: the community 'acmee' holds no asset; "
+                                                + "the store's communities: acme (did you mean "
+                                                + "'acme'?)"), "\(typo.standardError)")
+        }
+        let known = try cli.run(["assets", "list", "--community", "acme", "--tag", "none"])
+        #expect(!known.standardError.contains("holds no asset"), "\(known.standardError)")
+    }
+
     /// An option where a value goes is a value forgotten: `--db --quiet`
     /// made a store named --quiet and wrote the output into it. Given as
     /// `--db=--quiet`, it is the value; a value that merely starts with
