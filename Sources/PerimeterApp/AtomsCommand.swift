@@ -24,6 +24,7 @@ enum AtomsCommand {
     static func run(_ raw: [String]) throws -> Int32 {
         try Subcommands("atoms", help: { help }, [
             ("show", show),
+            ("conflicts", conflicts),
             ("confirm", { try EditCommands.curate($0, confirming: true) }),
             ("reject", { try EditCommands.curate($0, confirming: false) }),
         ]).run(raw)
@@ -35,12 +36,88 @@ enum AtomsCommand {
         Usage: perimeter atoms COMMAND [OPTIONS]   (perimeter atoms COMMAND --help)
 
           show      Which assets hold an atom, now or at a given time, with its timeline
+          conflicts The identifiers several assets claim (a name, a MAC, a host id), most
+                    claimed first
           confirm   Confirm an atom as an asset's (it stays until an analyst says otherwise)
           reject    Reject an atom for an asset (discovery never attaches it there again)
 
         Example:
           perimeter atoms show 10.0.0.7 --at 2024-05-01T10:00:00Z
         """
+
+    static let conflictsSpec = CommandSpec(
+        name: "atoms conflicts", summary: "List the identifiers that several assets claim "
+            + "(an exclusive atom: a host name, a MAC, a host or agent id, a SID), the most "
+            + "claimed first, with the assets and since when: the conflicts an ingest counts.",
+        usage: "atoms conflicts [--limit N] [--json]",
+        options: CommonOptions.store + [
+            .init(name: "--limit", valueName: "N", help: "At most N atoms (default 50; 0: all)."),
+            .init(name: "--json", valueName: nil,
+                  help: "One JSON object per atom: type, value, entity, reason, since, and "
+                      + "assets as {uuid, name}."),
+        ],
+        example: "perimeter atoms conflicts --community acme --limit 20")
+
+    /// The conflicts of a community merged per atom: an ingest's summary
+    /// counts them and pointed at `assets show`, one asset at a time.
+    private static func conflicts(_ raw: [String]) throws -> Int32 {
+        guard let arguments = try conflictsSpec.parse(raw) else { return 0 }
+        guard arguments.positionals.isEmpty else {
+            throw UsageError("'atoms conflicts' takes no value; see --help")
+        }
+        let community = try CommonOptions.community(arguments)
+        let limit = try arguments.int("--limit", in: 0...10_000_000) ?? 50
+        let store = try CommonOptions.openStore(arguments)
+        var merged: [(conflict: AtomConflict, holders: [AssetID])] = []
+        var byKey: [AtomKey: Int] = [:]
+        for conflict in try store.conflicts(community: community) {
+            guard let index = byKey[conflict.key] else {
+                byKey[conflict.key] = merged.count
+                merged.append((conflict, conflict.assets))
+                continue
+            }
+            for asset in conflict.assets where !merged[index].holders.contains(asset) {
+                merged[index].holders.append(asset)
+            }
+        }
+        merged.sort { ($1.holders.count, $0.conflict.at) < ($0.holders.count, $1.conflict.at) }
+        let shown = limit == 0 ? merged[...] : merged.prefix(limit)
+        var names: [AssetID: String] = [:]
+        func name(_ id: AssetID) throws -> String {
+            if let known = names[id] { return known }
+            let found = try store.asset(id: id, community: community)?.name ?? "(erased)"
+            names[id] = found
+            return found
+        }
+        if arguments.flag("--json") {
+            for (conflict, holders) in shown {
+                print(AssetJSON.line([
+                    "type": conflict.key.atom.type.rawValue, "value": conflict.key.atom.value,
+                    "entity": conflict.key.scope.entity ?? NSNull(), "reason": conflict.reason,
+                    "since": conflict.at.description,
+                    "assets": try holders.map { ["uuid": $0.lowercasedText, "name": try name($0)] },
+                ]))
+            }
+        } else {
+            var lines = ["ATOM\tASSETS\tSINCE\tREASON\tCLAIMED BY"]
+            for (conflict, holders) in shown {
+                let named = try holders.prefix(ConflictSummary.assetsShown).map(name)
+                    .joined(separator: ", ")
+                    + (holders.count > ConflictSummary.assetsShown
+                       ? " and \(holders.count - ConflictSummary.assetsShown) more" : "")
+                lines.append(["\(conflict.key.atom.type.rawValue) \(conflict.key.atom.value)"
+                              + (conflict.key.scope.entity.map { " (entity \($0))" } ?? ""),
+                              String(holders.count), conflict.at.description, conflict.reason,
+                              named].joined(separator: "\t"))
+            }
+            print(Terminal.readable(lines.joined(separator: "\n")))
+        }
+        Terminal.note(Formatting.count(merged.count, "atom") + " in conflict"
+                      + (shown.count < merged.count
+                         ? " (the \(shown.count) most claimed shown; --limit 0 gives all)" : ""))
+        if merged.isEmpty { try CommonOptions.noteAnEmptyCommunity(community, in: store) }
+        return 0
+    }
 
     private static func show(_ raw: [String]) throws -> Int32 {
         let arguments = try ParsedArguments(raw, spec: spec)

@@ -505,7 +505,7 @@ enum IngestCommand {
             ("oversized lines skipped", summary.oversizedLines),
             ("malformed last lines without a newline, read again next run (a writer may "
                 + "not have finished them)", summary.unterminatedLastLines),
-            ("identifiers claimed by several assets (conflicts; see assets show)",
+            ("identifiers claimed by several assets (conflicts; see atoms conflicts)",
              summary.atomsInConflict.count),
         ]
         for (label, count) in extras where count > 0 {

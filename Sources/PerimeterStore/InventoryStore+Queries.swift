@@ -180,6 +180,20 @@ extension InventoryStore {
         }.compactMap { $0 }
     }
 
+    /// The conflicts recorded in a community, oldest first: every clash
+    /// over an exclusive atom, each listing the holders so far.
+    public func conflicts(community: String) throws -> [AtomConflict] {
+        try database.statement("""
+            SELECT community, entity, atom_type, atom_value, assets, at, reason FROM conflicts
+            WHERE community = ?1 ORDER BY at, id
+            """).rows([.text(community)]) { row -> AtomConflict? in
+            guard let key = Self.atomKey(row, from: 0) else { return nil }
+            let assets = row.text(4).split(separator: ",").compactMap { UUID(exactText: String($0)) }
+            return AtomConflict(key: key, assets: assets, at: EventTime(milliseconds: row.int(5)),
+                                reason: row.text(6))
+        }.compactMap { $0 }
+    }
+
     /// The audit trail of one asset, oldest first.
     public func audit(of id: AssetID) throws -> [AuditRecord] {
         try database.statement("""

@@ -879,8 +879,25 @@ struct CommandLineEndToEndTests {
         let result = try cli.run(["ingest", "--output", "/dev/null", input])
         #expect(result.status == 0)
         #expect(result.standardError.contains(
-                    "identifiers claimed by several assets (conflicts; see assets show): 2\n"),
+                    "identifiers claimed by several assets (conflicts; see atoms conflicts): 2\n"),
                 "\(result.standardError)")
+        // The two, the most claimed first: ws-01 by its three hosts, the
+        // MAC by ws-02 and ws-03.
+        let listed = try cli.run(["atoms", "conflicts", "--json"])
+        #expect(listed.status == 0, "\(listed.standardError)")
+        let atoms = listed.outputLines.compactMap(H.object)
+        #expect(atoms.map { "\($0["type"] ?? "") \($0["value"] ?? "")" }
+                == ["hostname ws-01", "mac 00:1a:2b:3c:4d:5e"])
+        let holders = atoms.map {
+            ($0["assets"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.sorted()
+        }
+        #expect(holders == [["ws-01", "ws-01", "ws-01"], ["ws-02", "ws-03"]])
+        #expect(atoms.first?["since"] as? String == "2024-05-01T10:01:00.000Z")
+        #expect(listed.standardError.contains("2 atoms in conflict"))
+        let first = try cli.run(["atoms", "conflicts", "--limit", "1"])
+        #expect(first.outputLines.count == 2, "\(first.outputText)")
+        #expect(first.standardError.contains("2 atoms in conflict (the 1 most claimed shown; "
+                                             + "--limit 0 gives all)"))
     }
 
     /// README: malformed lines are copied to --rejects. A rejects file that
