@@ -355,6 +355,13 @@ public struct AssetDraftBuilder: Sendable {
             case .ipv4, .ipv6:
                 IPAddress(parsing: value) == nil ? "it is not an IP address"
                     : "loopback, link-local, unspecified and multicast addresses are never atoms"
+            case _ where value.trimmingCharacters(in: .whitespaces).isEmpty:
+                "it is empty"
+            case _ where ["localhost", "localhost.localdomain"]
+                    .contains(value.trimmingCharacters(in: .whitespaces).lowercased()):
+                "every machine calls itself so: it is never an atom"
+            case .hostname where value.contains(".") && normalizer.atom(value, as: .fqdn) != nil:
+                "a hostname is one label; give a fully qualified name as fqdn=\(value)"
             default:
                 "it is empty, a placeholder (unknown, n/a…), a built-in principal, or not in "
                     + "the form of one"

@@ -718,17 +718,24 @@ struct AssetRouteTests {
         let csv = "name,category,atom.hostname,atom.cidr,atom.ipv4\n"
             + "pc-1,host,pc-1,,\npc-2,host,pc-1,,\nlan,network,,10.0.0.1/8,\n"
             + "pc-3,host,pc-3,,999.1.1.1\npc-4,host,pc-4,,127.0.0.1\n"
+            + "pc-5,host,pc-5.corp.example.org,,\npc-6,host,localhost,,\n"
         let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
                                            body: Array(csv.utf8)).json()
         #expect(result["imported"] as? Int == 1)
         let refused = result["refused"] as? [[String: Any]] ?? []
-        #expect(refused.map { $0["row"] as? Int } == [3, 4, 5, 6])
+        #expect(refused.map { $0["row"] as? Int } == [3, 4, 5, 6, 7, 8])
         #expect(refused.map { $0["column"] as? String } == ["atom.hostname", "atom.cidr",
-                                                            "atom.ipv4", "atom.ipv4"])
+                                                            "atom.ipv4", "atom.ipv4",
+                                                            "atom.hostname", "atom.hostname"])
         let reasons = refused.map { $0["reason"] as? String ?? "" }
         #expect(reasons[1].contains("did you mean '10.0.0.0/8'"), "\(reasons)")
         #expect(reasons[2].hasSuffix("it is not an IP address"), "\(reasons)")
         #expect(reasons[3].contains("loopback, link-local"), "\(reasons)")
+        // A dotted hostname is an fqdn given in the wrong column (the
+        // answer names no value: SPEC §8).
+        #expect(reasons[4].hasSuffix("a hostname is one label; give a fully qualified name as "
+                                     + "fqdn=…"), "\(reasons)")
+        #expect(reasons[5].hasSuffix("every machine calls itself so: it is never an atom"))
         await server.stop()
     }
 
