@@ -202,12 +202,32 @@ public struct AtomNormalizer: Sendable {
 
     /// Whether the value is a word the other redaction masks write,
     /// `REDACTED` or `ANONYMIZED` (`ANONYMISED`) in any case, alone,
-    /// bracketed (`[REDACTED]`, `<redacted>`) or first before a hyphen or
-    /// underscore (`REDACTED-HOST`, `REDACTED_DOMAIN`): in the corpus 18
-    /// machines were `REDACTED`, one host made of them all, and two
-    /// accounts `ANONYMIZED`. Read in place: most values fail at their
-    /// first byte, and none is copied.
+    /// bracketed (`[REDACTED]`, `<redacted>`), first before a hyphen or
+    /// underscore (`REDACTED-HOST`, `REDACTED_DOMAIN`) or last after one
+    /// (`HOST-ANONYMIZED`, `Pa_redacted`): in the corpus 18 machines were
+    /// `REDACTED`, one host made of them all, two accounts `ANONYMIZED`,
+    /// and 20 events' hosts `HOST-ANONYMIZED`. Read in place: most values
+    /// fail at their first and last bytes, and none is copied.
     static func isRedactedWord(_ bytes: some Collection<UInt8>) -> Bool {
+        isRedactedWordFirst(bytes) || isRedactedWordLast(Array(bytes.suffix(12)))
+    }
+
+    /// `…-redacted`, `…_anonymized` and the like, in any case.
+    private static func isRedactedWordLast(_ tail: [UInt8]) -> Bool {
+        guard let last = tail.last, last | 0x20 == UInt8(ascii: "d") else { return false }
+        for word in ["redacted", "anonymized", "anonymised"] {
+            let letters = Array(word.utf8)
+            guard tail.count > letters.count else { continue }
+            let separator = tail[tail.count - letters.count - 1]
+            guard separator == UInt8(ascii: "-") || separator == UInt8(ascii: "_") else { continue }
+            if zip(tail.suffix(letters.count), letters).allSatisfy({ $0 | 0x20 == $1 }) {
+                return true
+            }
+        }
+        return false
+    }
+
+    private static func isRedactedWordFirst(_ bytes: some Collection<UInt8>) -> Bool {
         func opens(_ byte: UInt8) -> Bool {
             byte == UInt8(ascii: "[") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: "(")
                 || byte == UInt8(ascii: "*")

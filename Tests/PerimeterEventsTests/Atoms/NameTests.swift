@@ -155,14 +155,17 @@ struct NameTests {
         ("xxxxxx", true), ("XXXXX", true), ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", true),
         ("{XXXX-XX}", true), ("xx", false), ("xxx-docker", false), ("xoxo", false),
         ("x.x.x", true),
-        // The word the other masks write: alone, bracketed, or first
-        // before a hyphen or underscore; not inside another name.
+        // The word the other masks write: alone, bracketed, first before
+        // a hyphen or underscore, or last after one (Sekoia's samples
+        // write HOST-ANONYMIZED); not run into another word.
         ("REDACTED", true), ("redacted", true), ("[REDACTED]", true), ("<redacted>", true),
         ("REDACTED-HOST", true), ("REDACTED_DOMAIN", true), (" Redacted ", true),
-        ("redactedhost", false), ("unredacted", false), ("ws-redacted", false),
-        ("redacte", false), ("REDACTED.corp", false),
+        ("redactedhost", false), ("unredacted", false), ("ws-redacted", true),
+        ("Pa_redacted", true), ("ws.redacted", false), ("-redacted", true),
+        ("redacte", false), ("REDACTED.corp", false), ("ws-redactedx", false),
         ("ANONYMIZED", true), ("[anonymised]", true), ("anonymized_user", true),
-        ("anonymous", false), ("HOST-ANONYMIZED", false), ("anonymize", false),
+        ("anonymous", false), ("HOST-ANONYMIZED", true), ("host_anonymised", true),
+        ("anonymize", false), ("host-anonymize", false),
         // Cisco firewalls' words for a connection without a known user.
         ("Not Found", true), ("No Authentication Required", true), ("not founder", false),
         // A placeholder with a remark in brackets; a name with one stays.
