@@ -387,6 +387,13 @@ enum RulesCommands {
                            + "log source's conditions, so not the rule (see DETECTION.md, "
                            + "'The mapping file')\n")
         }
+        // Without a store an event touches no asset: a rule on asset fields
+        // reads "0 matched" as though its detection were wrong.
+        if assetFields == nil, engine.fieldPaths.contains(where: { $0.hasPrefix("sekoiaio.") }) {
+            Terminal.write("note: a rule reads the assets an event touches (sekoiaio.*), and "
+                           + "without --db STORE the events touch none: give the store whose "
+                           + "assets they should see\n")
+        }
         let split = runsUnmapped && unmapped > 0
             ? " (\(Formatting.count(matchedByCompiled)) by compiled rules)" : ""
         let filtered = engine.filters.isEmpty ? ""

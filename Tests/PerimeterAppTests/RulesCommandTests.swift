@@ -114,6 +114,9 @@ struct RulesCommandTests {
         let without = try rulesTest([])
         #expect(matches(without).isEmpty)
         #expect(without.standardError.contains("0 of 3 events matched"))
+        #expect(without.standardError.contains("without --db STORE the events touch none"),
+                "\(without.standardError)")
+        #expect(!withStore.standardError.contains("without --db"))
         let scopeAlone = try rulesTest(["--community", "acme"])
         #expect(scopeAlone.status == 2)
 
