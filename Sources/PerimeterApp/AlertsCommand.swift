@@ -182,9 +182,16 @@ enum AlertsCommand {
                           + "(--limit 0 gives all)")
         }
         if let unknown {
-            Terminal.note("note: the inventory has \(unknown.message) either, nor an atom of "
-                          + "that value; check the name (--asset takes an asset's uuid or name, "
-                          + "or an atom it holds)")
+            // An atom events named that no asset holds (an outside address)
+            // is no typo: it is said so, as `atoms show` would.
+            let seen = try AtomsCommand.normalizedCandidates(reference ?? "",
+                                                             types: AtomType.allCases)
+                .contains { try !store.weeklyActivity(of: $0, community: query.community).isEmpty }
+            Terminal.note("note: the inventory has \(unknown.message) either, and "
+                          + (seen ? "events name it as an atom that no asset holds (see "
+                                + "'atoms show'): an alert is about assets"
+                             : "no atom of that value; check the name (--asset takes an "
+                                + "asset's uuid or name, or an atom it holds)"))
         } else if !holderNames.isEmpty {
             Terminal.note("note: no asset is named '\(reference ?? "")'; these are the alerts "
                           + "of the assets holding it as an atom: "

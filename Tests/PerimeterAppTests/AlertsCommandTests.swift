@@ -108,6 +108,14 @@ struct AlertsCommandTests {
         #expect(typo.outputText == "no alerts\n")
         #expect(typo.standardError.contains("no asset 'ws-vpi' in community 'default' either"),
                 "\(typo.standardError)")
+        #expect(typo.standardError.contains("and no atom of that value; check the name"))
+        // An address events name that no asset holds is no typo, and is
+        // not said to be unknown.
+        #expect(try cli.ingest([#"{"@timestamp":"2024-05-01T13:00:00Z","destination":{"ip":"203.0.113.9"}}"#],
+                               options: ["--no-output"]).status == 0)
+        let outside = try cli.run(["alerts", "list", "--asset", "203.0.113.9"])
+        #expect(outside.standardError.contains("events name it as an atom that no asset holds"),
+                "\(outside.standardError)")
         let table = try cli.run(["alerts", "list"])
         #expect(table.outputText.contains("83 high"))
         #expect(table.outputText.contains("2 alert(s)"))
