@@ -286,12 +286,13 @@ enum AssetsCommand {
                                     addressExpiry: configuration.inventory.addressExpiry,
                                     now: try CommonOptions.now(arguments))
         if let at {
-            // Sighting times are not kept over time: the asset's are left
-            // out when they are later, an atom's are today's.
+            // Sighting times are not kept over time: the asset's last seen
+            // then is worked out from its atoms' kept sightings, an atom's
+            // own is today's.
             print("As it was at \(at): its fields then (the changes after then undone), the "
                   + "atoms it held then, its activity, conflicts and changes up to then. Its "
-                  + "first and last seen are shown when they were before then; an atom's last "
-                  + "seen is today's.\n")
+                  + "last seen is the latest sighting of its atoms kept up to then (a recent "
+                  + "few per atom); an atom's last seen is today's.\n")
         }
         print(Terminal.readable(page))
         return 0

@@ -110,16 +110,24 @@ extension InventoryStore {
     }
 
     /// What an asset page shows for `time`: the asset as it was then
-    /// (`asset(_:asItWasAt:)`; its first and last sightings when they
-    /// were before then, none otherwise: a sighting time is not kept over
-    /// time) and the attachments valid then. Nil when it was created
-    /// after `time`.
+    /// (`asset(_:asItWasAt:)`; its first sighting when it was before then;
+    /// its last one up to then as its attachments' kept sightings and
+    /// openings tell it: the asset's own last seen is its latest, not kept
+    /// over time, and showed none) and the attachments valid then. Nil
+    /// when it was created after `time`.
     public func asItWas(_ asset: Asset, attachments: [Attachment], at time: EventTime,
                         addressExpiry: Duration) throws
         -> (asset: Asset, attachments: [Attachment])? {
         guard var past = try self.asset(asset, asItWasAt: time) else { return nil }
         if let first = past.firstSeen, first > time.date { past.firstSeen = nil }
-        if let last = past.lastSeen, last > time.date { past.lastSeen = nil }
+        if let last = past.lastSeen, last > time.date {
+            // A lower bound: an attachment keeps its recent sightings only.
+            let kept = attachments.flatMap { $0.recentSightings + [$0.from, $0.lastSeen] }
+                .filter { $0 != .distantPast && $0 <= time }.max()
+            past.lastSeen = past.firstSeen.map { first in
+                max(first, kept?.date ?? first)
+            }
+        }
         return (past, attachments.filter { $0.isValid(at: time, addressExpiry: addressExpiry) })
     }
 

@@ -720,7 +720,10 @@ struct CommandLineEndToEndTests {
         #expect((then["properties"] as? [String: Any])?["os"] as? String == "Windows 10")
         #expect(then["criticality"] is NSNull, "rated after May 2nd: unrated then")
         #expect(addresses(then) == ["10.0.0.5"])
-        #expect(then["last_seen"] is NSNull, "its last sighting is after then")
+        // Its last sighting up to then, not its latest (May 3rd): none was
+        // shown, as if it had not been seen.
+        #expect(then["last_seen"] as? String == "2024-05-01T08:00:00.000Z")
+        #expect(then["first_seen"] as? String == "2024-05-01T08:00:00.000Z")
         let later = try shown(["--at", "2024-05-03T09:00:00Z"])
         #expect((later["properties"] as? [String: Any])?["os"] as? String == "Windows 11")
         #expect(addresses(later) == ["10.0.0.5", "10.0.0.9"])
