@@ -366,6 +366,12 @@ enum EditCommands {
         let entries = try store.auditTrail(community: community, asset: asset,
                                            afterID: after ?? 0, beforeID: before ?? .max,
                                            latest: after == nil, limit: limit)
+        // A header as the other tables have, where a person reads it.
+        if !arguments.flag("--json") && !entries.isEmpty {
+            print(["ID", "AT", "ASSET", "ACTOR", "ACTION", "BEFORE", "AFTER"]
+                .joined(separator: "\t"))
+        }
+        if entries.isEmpty { Terminal.note("no change recorded") }
         for entry in entries {
             let record = entry.record
             if arguments.flag("--json") {

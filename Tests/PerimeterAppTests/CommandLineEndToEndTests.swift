@@ -1099,9 +1099,10 @@ struct CommandLineEndToEndTests {
         #expect(try cli.run(["audit", "--before", "9", "--after", "1"]).status == 2)
         // 0 is every entry, as `assets list --limit 0` is every asset.
         #expect(try entries(["--limit", "0"]).compactMap { $0["id"] as? Int } == ids)
-        // The text lines start with the id that --after takes.
+        // The text lines start with the id that --after takes, under a header.
         let text = try cli.run(["audit"]).outputLines
-        #expect(text.map { $0.split(separator: "\t").first.map(String.init) }
+        #expect(text.first == "ID\tAT\tASSET\tACTOR\tACTION\tBEFORE\tAFTER")
+        #expect(text.dropFirst().map { $0.split(separator: "\t").first.map(String.init) }
                 == ids.map { String($0) }, "\(text)")
         // An empty tag is refused, not dropped unsaid, and writes nothing.
         let emptyTag = try cli.run(["assets", "update", "AU-01", "--add-tag", ""])
@@ -1714,7 +1715,8 @@ struct CommandLineEndToEndTests {
         #expect(byAtom.standardError.contains(
             "DC01 (") && byAtom.standardError.contains("holds '10.0.0.10' as an atom"),
                 "\(byAtom.standardError)")
-        #expect(try cli.run(["audit", "--asset", "DC01"]).outputLines.count == 1)
+        // The header and the one change.
+        #expect(try cli.run(["audit", "--asset", "DC01"]).outputLines.count == 2)
         withExtendedLifetime(lock) {}
     }
 
