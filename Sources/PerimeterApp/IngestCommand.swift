@@ -479,8 +479,11 @@ enum IngestCommand {
             ? " (of \(Formatting.count(summary.linesRead, "non-blank line")) read)" : ""
         var lines = [
             "ingested \(Formatting.count(summary.eventsIngested, "event"))\(read) "
-                + "from \(files) input\(files == 1 ? "" : "s")"
-                + (unreadable == 0 ? "" : " (\(unreadable) more could not be read)") + " in "
+                // An input that failed midway (a truncated gzip) gave events
+                // too: "from 0 inputs" read as a count of nothing.
+                + "from \(files + unreadable) input\(files + unreadable == 1 ? "" : "s")"
+                + (unreadable == 0 ? ""
+                   : " (\(unreadable) failed, whole or partly: see the error above)") + " in "
                 + "\(Formatting.decimal(summary.seconds, places: 2)) s "
                 + "(\(Formatting.count(Int(summary.eventsPerSecond))) lines/s, "
                 + "\(Formatting.decimal(summary.seconds > 0 ? megabytes / summary.seconds : 0)) MB/s)",

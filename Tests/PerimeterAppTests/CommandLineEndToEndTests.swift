@@ -92,7 +92,7 @@ struct CommandLineEndToEndTests {
         let mixed = try cli.run(["ingest", "--output", "/dev/null", "nowhere.ndjson", events])
         #expect(mixed.status == 1)
         #expect(mixed.standardError.contains("cannot open 'nowhere.ndjson'"))
-        #expect(mixed.standardError.contains("from 1 input (1 more could not be read) in "),
+        #expect(mixed.standardError.contains("from 2 inputs (1 failed, whole or partly: see the error above) in "),
                 "\(mixed.standardError)")
         #expect(try cli.listAssets().assets.count == 1)
     }
