@@ -397,7 +397,7 @@ private:
     }
 
     bool value(size_t &i, size_t depth) {
-        if (i >= n_) { return fail(n_, "unexpected end of input (truncated event?)"); }
+        if (i >= n_) { return fail(n_, "unexpected end of input (cut short?)"); }
         switch (b_[i]) {
         case '{': return object(i, depth + 1);
         case '[': return array(i, depth + 1);
@@ -416,16 +416,16 @@ private:
         i = skip_space(i + 1);
         if (i < n_ && b_[i] == '}') { i++; return true; }
         while (true) {
-            if (i >= n_) { return fail(n_, "unclosed object (truncated event?)"); }
+            if (i >= n_) { return fail(n_, "unclosed object (cut short?)"); }
             if (b_[i] != '"') { return fail(i, "expected a quoted key"); }
             if (!string(i)) { return false; }
             i = skip_space(i);
-            if (i >= n_) { return fail(n_, "unclosed object (truncated event?)"); }
+            if (i >= n_) { return fail(n_, "unclosed object (cut short?)"); }
             if (b_[i] != ':') { return fail(i, "expected ':' after the key"); }
             i = skip_space(i + 1);
             if (!value(i, depth)) { return false; }
             i = skip_space(i);
-            if (i >= n_) { return fail(n_, "unclosed object (truncated event?)"); }
+            if (i >= n_) { return fail(n_, "unclosed object (cut short?)"); }
             if (b_[i] == '}') { i++; return true; }
             if (b_[i] != ',') { return fail(i, "expected ',' or '}' after a member"); }
             i = skip_space(i + 1);
@@ -439,7 +439,7 @@ private:
         while (true) {
             if (!value(i, depth)) { return false; }
             i = skip_space(i);
-            if (i >= n_) { return fail(n_, "unclosed array (truncated event?)"); }
+            if (i >= n_) { return fail(n_, "unclosed array (cut short?)"); }
             if (b_[i] == ']') { i++; return true; }
             if (b_[i] != ',') { return fail(i, "expected ',' or ']' after an element"); }
             i = skip_space(i + 1);
