@@ -279,14 +279,23 @@ enum AtomsCommand {
                               addressExpiry: Duration = InventorySettings().addressExpiry)
         throws -> [Asset] {
         var found: [Asset] = []
-        for atom in normalizedCandidates(value, types: AtomType.allCases) {
-            for attachment in try store.attachments(ofAtom: atom, community: community)
+        func add(_ attachments: [Attachment]) throws {
+            for attachment in attachments
             where time.map({ attachment.isValid(at: $0, addressExpiry: addressExpiry) }) ?? true {
                 guard !found.contains(where: { $0.id == attachment.asset }),
                       let asset = try store.asset(id: attachment.asset, community: community)
                 else { continue }
                 found.append(asset)
             }
+        }
+        let candidates = normalizedCandidates(value, types: AtomType.allCases)
+        for atom in candidates {
+            try add(try store.attachments(ofAtom: atom, community: community))
+        }
+        // A user name alone names the domain accounts of that name when
+        // no asset holds it bare (`alice` for `CORP\alice`).
+        if found.isEmpty, let bare = candidates.first(where: { $0.type == .username }) {
+            try add(try store.attachments(ofQualifiedNamesOf: bare.value, community: community))
         }
         return found
     }

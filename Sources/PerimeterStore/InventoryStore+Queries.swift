@@ -128,6 +128,24 @@ extension InventoryStore {
         }.compactMap { $0 }
     }
 
+    /// The attachments of the domain-qualified user names whose bare name
+    /// is `bareName` (`corp\alice` for `alice`), oldest first: an analyst
+    /// names an account by its user name alone. `bareName` is a normalised
+    /// user name without a domain.
+    public func attachments(ofQualifiedNamesOf bareName: String,
+                            community: String) throws -> [Attachment] {
+        guard !bareName.isEmpty, !bareName.contains("\\") else { return [] }
+        let suffix = "\\" + bareName
+        return try database.statement("""
+            \(Self.attachmentSelection) WHERE community = ?1 AND atom_type = 'username'
+              AND substr(atom_value, -?3) = ?2 AND \(Self.shownInViews)
+            ORDER BY valid_from, id
+            """).rows([.text(community), .text(suffix),
+                       .integer(Int64(suffix.unicodeScalars.count))]) {
+            Self.attachment(from: $0)
+        }.compactMap { $0 }
+    }
+
     /// Every attachment of a type in a community (all entities), oldest
     /// first: the network ranges (`cidr`) are few, and an address is
     /// looked up among all of them.

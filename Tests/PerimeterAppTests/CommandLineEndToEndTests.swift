@@ -1769,6 +1769,31 @@ struct CommandLineEndToEndTests {
         #expect(unknown.standardError.contains("no asset 'fs-99'"), "\(unknown.standardError)")
     }
 
+    /// A user name alone finds the domain account of that name (`assets
+    /// show`; `audit --asset` names it); two domains' accounts of the name
+    /// are both named, and none is chosen.
+    @Test func aBareUserNameFindsItsDomainAccount() throws {
+        guard let cli = try H.make("bare-user") else { return }
+        defer { cli.remove() }
+        func logon(_ user: String, _ domain: String) -> String {
+            #"{"@timestamp":"2024-05-01T10:00:00Z","event":{"category":["authentication"],"#
+                + #""outcome":"success"},"user":{"name":"\#(user)","domain":"\#(domain)"},"#
+                + #""host":{"name":"ws-1"}}"#
+        }
+        #expect(try cli.ingest([logon("alice", "CORP"), logon("bob", "CORP"), logon("bob", "LAB")],
+                               options: ["--no-output"]).status == 0)
+        let alice = try cli.run(["assets", "show", "Alice", "--json"])
+        #expect(alice.status == 0, "\(alice.standardError)")
+        #expect(alice.outputLines.first.flatMap(H.object)?["name"] as? String == "CORP\\alice")
+        let bob = try cli.run(["assets", "show", "bob"])
+        #expect(bob.status != 0)
+        #expect(bob.standardError.contains("2 assets hold or held it as an atom"),
+                "\(bob.standardError)")
+        // The audit trail points at the account rather than guess.
+        let audit = try cli.run(["audit", "--asset", "alice"])
+        #expect(audit.standardError.contains("CORP\\alice ("), "\(audit.standardError)")
+    }
+
     /// A DHCP address that moved from laptop-12 to laptop-40 names
     /// laptop-40 while it holds the lease (the clock, `--now`): both held
     /// it, and the lookup was refused as ambiguous. Before laptop-40's
