@@ -68,19 +68,7 @@ enum AtomsCommand {
         let community = try CommonOptions.community(arguments)
         let limit = try arguments.int("--limit", in: 0...10_000_000) ?? 50
         let store = try CommonOptions.openStore(arguments)
-        var merged: [(conflict: AtomConflict, holders: [AssetID])] = []
-        var byKey: [AtomKey: Int] = [:]
-        for conflict in try store.conflicts(community: community) {
-            guard let index = byKey[conflict.key] else {
-                byKey[conflict.key] = merged.count
-                merged.append((conflict, conflict.assets))
-                continue
-            }
-            for asset in conflict.assets where !merged[index].holders.contains(asset) {
-                merged[index].holders.append(asset)
-            }
-        }
-        merged.sort { ($1.holders.count, $0.conflict.at) < ($0.holders.count, $1.conflict.at) }
+        let merged = try store.claimedAtoms(community: community)
         let shown = limit == 0 ? merged[...] : merged.prefix(limit)
         var names: [AssetID: String] = [:]
         func name(_ id: AssetID) throws -> String {
@@ -90,24 +78,20 @@ enum AtomsCommand {
             return found
         }
         if arguments.flag("--json") {
-            for (conflict, holders) in shown {
-                print(AssetJSON.line([
-                    "type": conflict.key.atom.type.rawValue, "value": conflict.key.atom.value,
-                    "entity": conflict.key.scope.entity ?? NSNull(), "reason": conflict.reason,
-                    "since": conflict.at.description,
-                    "assets": try holders.map { ["uuid": $0.lowercasedText, "name": try name($0)] },
-                ]))
+            for claimed in shown {
+                print(AssetJSON.line(try AssetJSON.claimedAtomObject(claimed, name: name)))
             }
         } else {
             var lines = ["ATOM\tASSETS\tSINCE\tREASON\tCLAIMED BY"]
-            for (conflict, holders) in shown {
+            for claimed in shown {
+                let holders = claimed.assets
                 let named = try holders.prefix(ConflictSummary.assetsShown).map(name)
                     .joined(separator: ", ")
                     + (holders.count > ConflictSummary.assetsShown
                        ? " and \(holders.count - ConflictSummary.assetsShown) more" : "")
-                lines.append(["\(conflict.key.atom.type.rawValue) \(conflict.key.atom.value)"
-                              + (conflict.key.scope.entity.map { " (entity \($0))" } ?? ""),
-                              String(holders.count), conflict.at.description, conflict.reason,
+                lines.append(["\(claimed.key.atom.type.rawValue) \(claimed.key.atom.value)"
+                              + (claimed.key.scope.entity.map { " (entity \($0))" } ?? ""),
+                              String(holders.count), claimed.since.description, claimed.reason,
                               named].joined(separator: "\t"))
             }
             print(Terminal.readable(lines.joined(separator: "\n")))

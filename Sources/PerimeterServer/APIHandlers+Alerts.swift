@@ -64,6 +64,16 @@ extension APIHandlers {
         return JSONFields.response(["suppressed_by_filter": counts])
     }
 
+    /// The community's atoms that several assets claim, the most claimed
+    /// first: the conflicts an intake or ingest counts.
+    func conflicts(_ context: APIContext) async throws -> HTTPResponse {
+        let limit = try Self.limit(context.request.query["limit"])
+        let (total, atoms) = try await reader.claimedAtoms(community: context.community,
+                                                           limit: limit)
+        let body = "{\"conflicts\":[" + atoms.joined(separator: ",") + "],\"total\":\(total)}"
+        return HTTPResponse.json(encoded: Array(body.utf8))
+    }
+
     func alert(_ context: APIContext) async throws -> HTTPResponse {
         let id = try Self.alertID(context)
         guard let alert = try await reader.alert(id, community: context.community) else {

@@ -321,6 +321,12 @@ struct APIHandlers: Sendable {
                  permission: .read, status: 200, response: "Suppressions") { h, c in
             try await h.suppressions(c)
         },
+        APIRoute(method: .get, template: "/v1/conflicts",
+                 summary: "The identifiers several assets claim (exclusive atoms: names, "
+                     + "MACs, host and agent ids, SIDs), the most claimed first, with the "
+                     + "assets, since when and why; total counts them all.",
+                 permission: .read, status: 200, response: "ConflictList",
+                 parameters: ["limit"]) { h, c in try await h.conflicts(c) },
         APIRoute(method: .get, template: "/v1/alerts/{id}", summary: "One alert.",
                  permission: .read, status: 200, response: "Alert") { h, c in
             try await h.alert(c)

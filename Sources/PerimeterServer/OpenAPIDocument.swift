@@ -110,6 +110,7 @@ enum OpenAPIDocument {
         "AlertList": object(["alerts": "[Alert]", "next_cursor": "string?"]),
         // Counts by filter id (a filter without one: its title).
         "Suppressions": object(["suppressed_by_filter": "object"]),
+        "ConflictList": object(["conflicts": "[object]", "total": "integer"]),
         // The counts of what the events met in the inventory are null for
         // a token that may not read it (ingest).
         "IntakeResult": object(["received": "integer", "malformed": "integer",

@@ -120,6 +120,24 @@ actor StoreReader {
         try store.alerts(matching: query)
     }
 
+    /// The community's atoms in conflict, the most claimed first, cut to
+    /// `limit`, each with its assets' names as one JSON object's text; and
+    /// how many there are.
+    func claimedAtoms(community: String, limit: Int) throws -> (total: Int, atoms: [String]) {
+        let all = try store.claimedAtoms(community: community)
+        var names: [AssetID: String] = [:]
+        let atoms = try all.prefix(limit).map { claimed in
+            AssetJSON.line(try AssetJSON.claimedAtomObject(claimed) { id in
+                if let known = names[id] { return known }
+                // An erased asset keeps no name.
+                let found = try store.asset(id: id, community: community)?.name ?? "(erased)"
+                names[id] = found
+                return found
+            })
+        }
+        return (all.count, atoms)
+    }
+
     func suppressions(community: String) throws -> [String: Int] {
         try store.suppressions(community: community)
     }

@@ -198,6 +198,38 @@ extension InventoryStore {
         }.compactMap { $0 }
     }
 
+    /// An exclusive atom that several assets claim: the conflicts recorded
+    /// about it merged, with every asset they named.
+    public struct ClaimedAtom: Sendable, Hashable {
+        public var key: AtomKey
+        /// The first conflict's reason.
+        public var reason: String
+        /// When the first conflict was recorded.
+        public var since: EventTime
+        /// Each asset once, in the order the conflicts named them.
+        public var assets: [AssetID]
+    }
+
+    /// The atoms of a community in conflict, the most claimed first (then
+    /// the oldest): what an analyst goes through after an ingest counted
+    /// them.
+    public func claimedAtoms(community: String) throws -> [ClaimedAtom] {
+        var merged: [ClaimedAtom] = []
+        var byKey: [AtomKey: Int] = [:]
+        for conflict in try conflicts(community: community) {
+            guard let index = byKey[conflict.key] else {
+                byKey[conflict.key] = merged.count
+                merged.append(ClaimedAtom(key: conflict.key, reason: conflict.reason,
+                                          since: conflict.at, assets: conflict.assets))
+                continue
+            }
+            for asset in conflict.assets where !merged[index].assets.contains(asset) {
+                merged[index].assets.append(asset)
+            }
+        }
+        return merged.sorted { ($1.assets.count, $0.since) < ($0.assets.count, $1.since) }
+    }
+
     /// The conflicts recorded in a community, oldest first: every clash
     /// over an exclusive atom, each listing the holders so far.
     public func conflicts(community: String) throws -> [AtomConflict] {

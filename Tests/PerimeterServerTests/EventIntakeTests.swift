@@ -6,6 +6,35 @@ import Testing
 /// number, gzip bodies, and consistency with concurrent reads.
 @Suite(.serialized)
 struct EventIntakeTests {
+    /// `GET /v1/conflicts`: a MAC two hosts report is one atom claimed by
+    /// both, for the community whose events said so and for no other.
+    @Test func theAtomsSeveralAssetsClaimAreListed() async throws {
+        let server = try await TestServer.start()
+        let body = """
+            {"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"srv-1","mac":"00:1a:2b:3c:4d:5e"}}
+            {"@timestamp":"2026-05-01T10:05:00Z","host":{"name":"srv-2","mac":"00-1A-2B-3C-4D-5E"}}
+            {"@timestamp":"2026-05-01T10:06:00Z","host":{"name":"srv-3"}}
+            """
+        #expect(try await server.call("POST", "/v1/events", as: "acme/admin",
+                                      body: Array(body.utf8)).status == 200)
+        let listed = try await server.call("GET", "/v1/conflicts", as: "acme/reader")
+        #expect(listed.status == 200)
+        let answer = try listed.json()
+        #expect(answer["total"] as? Int == 1)
+        let atoms = answer["conflicts"] as? [[String: Any]] ?? []
+        #expect(atoms.map { "\($0["type"] ?? "") \($0["value"] ?? "")" } == ["mac 00:1a:2b:3c:4d:5e"])
+        let names = (atoms.first?["assets"] as? [[String: Any]] ?? [])
+            .compactMap { $0["name"] as? String }.sorted()
+        #expect(names == ["srv-1", "srv-2"])
+        #expect(atoms.first?["since"] as? String == "2026-05-01T10:05:00.000Z")
+        let other = try await server.call("GET", "/v1/conflicts", as: "globex/reader").json()
+        #expect(other["total"] as? Int == 0)
+        #expect((other["conflicts"] as? [Any])?.isEmpty == true)
+        #expect(try await server.call("GET", "/v1/conflicts?limit=0", as: "acme/reader").status
+                == 400)
+        await server.stop()
+    }
+
     @Test func malformedLinesAreReportedByLineAndTheRestGoThrough() async throws {
         let server = try await TestServer.start()
         let body = """

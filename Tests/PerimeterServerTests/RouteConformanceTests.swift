@@ -86,6 +86,7 @@ struct RouteConformanceTests {
                                      token: admin),
             "GET /v1/alerts/{id}": Sample(target: "/v1/alerts/\(acme.alert)", token: admin),
             "GET /v1/suppressions": Sample(target: "/v1/suppressions", token: admin),
+            "GET /v1/conflicts": Sample(target: "/v1/conflicts?limit=10", token: admin),
             "POST /v1/alerts/{id}/close": Sample(target: "/v1/alerts/\(acme.alert)/close",
                                                  token: admin, json: ["reason": "checked"]),
             "POST /v1/events": Sample(
