@@ -298,17 +298,29 @@ public struct AtomExtractor: Sendable {
 
     /// The hostname of `NAME.domain` where NAME holds an underscore (so
     /// the whole is no fqdn) and the domain is a valid one with NAME below
-    /// its registrable domain; nil otherwise.
+    /// its registrable domain, or in a private namespace as a dotted name
+    /// without underscore may be (`DC_01.corp`, `DC_TEST2k12.TEST.`: a
+    /// domain controller's own events named no host); nil otherwise.
     private func underscoredHostname(_ value: UTF8Bytes) -> Atom? {
         guard let dot = ASCII.firstIndex(of: UInt8(ascii: "."), in: value) else { return nil }
         let label = ASCII.slice(value, 0..<dot)
-        guard ASCII.contains(label, UInt8(ascii: "_")),
-              var domain = normalizer.fqdnText(utf8: ASCII.slice(value, dot + 1..<value.count))
-        else { return nil }
+        guard ASCII.contains(label, UInt8(ascii: "_")) else { return nil }
+        var rest = ASCII.slice(value, dot + 1..<value.count)
+        if rest.last == UInt8(ascii: ".") { rest = ASCII.slice(rest, 0..<rest.count - 1) }
         // NAME is below the registrable domain when the domain is at or
-        // below it: a public suffix alone (`x_y.com`) names no machine.
-        let isRegistrable = domain.withUTF8 { publicSuffixes.registrableDomainStart($0) >= 0 }
-        return isRegistrable ? normalizer.hostname(utf8: label) : nil
+        // below it: a public suffix alone (`x_y.com`) names no machine. A
+        // private namespace may be one label (`corp`).
+        let isBelowADomain: Bool
+        if var domain = normalizer.fqdnText(utf8: rest) {
+            isBelowADomain = domain.withUTF8 {
+                publicSuffixes.registrableDomainStart($0) >= 0
+                    || publicSuffixes.isPrivateNamespace($0)
+            }
+        } else {
+            isBelowADomain = !ASCII.contains(rest, UInt8(ascii: "."))
+                && publicSuffixes.isPrivateNamespace(rest)
+        }
+        return isBelowADomain ? normalizer.hostname(utf8: label) : nil
     }
 
     /// related.hosts gathers every host-ish value of the event, DNS query

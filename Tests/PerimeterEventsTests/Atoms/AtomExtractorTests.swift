@@ -189,6 +189,10 @@ struct AtomExtractorTests {
         // fqdn (DNS labels have none), but the machine is its first label.
         ("DC_TEST2k12.TEST.SAAS", ["hostname:dc_test2k12"]),
         ("web_01.corp.example.org", ["hostname:web_01"]),
+        // In a private namespace, as `ws-06.corp` (below) is a machine's.
+        ("DC_TEST2k12.TEST.", ["hostname:dc_test2k12"]),
+        ("DC_01.corp", ["hostname:dc_01"]),
+        ("x_y.com", []),
         // A leading underscore is no machine's name (systemd's `_gateway`
         // is whichever host routes; `_ldap` a DNS service label).
         ("_gateway.example.org", []),
