@@ -25,7 +25,9 @@ public struct FieldMapping: Sendable {
     public enum ValueForm: String, Sendable, CaseIterable {
         /// Sysmon's registry numbers (`DWORD (0x00000010)`,
         /// `QWORD (0x00000001-0x00000000)`, high part first) as Elastic's
-        /// Sysmon pipeline writes them to `registry.data.strings`: decimal.
+        /// Sysmon pipeline writes them to `registry.data.strings`: decimal,
+        /// and a QWORD as that pipeline reckons it, the high part shifted
+        /// by 8 bits (not 32) plus the low one: what the events carry.
         case sysmonRegistryNumber = "sysmon-registry-number"
 
         func rewrite(_ value: String) -> String? {
@@ -37,15 +39,15 @@ public struct FieldMapping: Sendable {
                     let digits = upper.dropFirst(prefix.count).dropLast()
                         .split(separator: "-", omittingEmptySubsequences: false)
                     guard digits.count == parts else { return nil }
-                    var number: UInt64 = 0
+                    var words: [UInt64] = []
                     for (index, part) in digits.enumerated() {
                         let hex = index == 0 ? part : part.dropFirst(2)
                         guard index == 0 || part.hasPrefix("0X"), (1...8).contains(hex.count),
                               let word = UInt64(hex, radix: 16)
                         else { return nil }
-                        number = number << 32 | word
+                        words.append(word)
                     }
-                    return String(number)
+                    return String(words.count == 1 ? words[0] : words[0] << 8 + words[1])
                 }
                 return nil
             }

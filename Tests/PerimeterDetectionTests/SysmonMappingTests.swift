@@ -66,11 +66,24 @@ import Testing
                                  + "        StartFunction: DbgUiRemoteBreakin\n") == [212])
     }
 
+    /// Fields the pipeline moves out of event_data: a tampering's Type
+    /// (line 194: "Image is replaced") is the message, a WMI consumer's
+    /// Destination (line 215) the process, a DNS query's status its
+    /// Windows name (SUCCESS for 0: 151 of the 157 queries).
+    @Test func movedFieldsAreReadWhereThePipelinePutsThem() throws {
+        #expect(try matchedLines("process_tampering", "        Type: 'Image is replaced'\n")
+                == [194])
+        #expect(try matchedLines("wmi_event", "        Destination|contains: '.exe'\n") == [215])
+        #expect(try matchedLines("dns_query", "        QueryStatus: '0'\n").count == 151)
+    }
+
     /// The forms a registry number may not take are left as written.
     @Test func malformedRegistryNumbersAreLeftAlone() {
         let form = FieldMapping.ValueForm.sysmonRegistryNumber
         #expect(form.rewrite("DWORD (0x00000010)") == "16")
-        #expect(form.rewrite("QWORD (0x00000001-0x00000000)") == "4294967296")
+        // As Elastic's pipeline reckons a QWORD: high × 256 + low.
+        #expect(form.rewrite("QWORD (0x00000001-0x00000000)") == "256")
+        #expect(form.rewrite("QWORD (0x00000002-0x00000003)") == "515")
         for text in ["DWORD (0x)", "DWORD (0x123456789)", "DWORD (0xzz)", "QWORD (0x1)",
                      "QWORD (0x1-2)", "DWORD 0x10", "Binary Data"] {
             #expect(form.rewrite(text) == nil, "\(text)")
