@@ -446,11 +446,17 @@ enum Schema {
         // One statement, so one snapshot: read apart, a store another
         // process was creating meanwhile had its tables and not yet its
         // version, and was refused as another program's.
-        let (version, firstTable) = try database.statement("""
+        let (version, firstTable, hasOurTables) = try database.statement("""
             SELECT (SELECT user_version FROM pragma_user_version),
-                   (SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1)
-            """).firstRow { (Int($0.int(0)), $0.optionalText(1)) } ?? (0, nil)
-        if version == 0, let table = firstTable {
+                   (SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1),
+                   (SELECT count(*) FROM sqlite_master
+                    WHERE type = 'table' AND name IN ('meta', 'assets', 'attachments')) = 3
+            """).firstRow { (Int($0.int(0)), $0.optionalText(1), $0.int(2) != 0) }
+            ?? (0, nil, false)
+        // Another program's database may have a version of its own: with
+        // one and without the first step's tables it is no store (it was
+        // migrated, and switched to WAL, from that version on).
+        if version == 0 || !hasOurTables, let table = firstTable {
             throw StoreError(code: .invalid,
                              message: "'\(database.path)' is an SQLite database but not a "
                                  + "Perimeter store (it holds a table '\(table)' and no Perimeter "

@@ -147,6 +147,20 @@ import Testing
         let tables = try other.statement("SELECT name FROM sqlite_master ORDER BY name")
             .rows([]) { $0.text(0) }
         #expect(tables == ["customers"])
+        // One with a version of its own is no store either.
+        let versioned = directory.appendingPathComponent("versioned.db").path
+        do {
+            let database = try Database(path: versioned)
+            try database.execute("CREATE TABLE t (x); PRAGMA user_version = 3")
+        }
+        #expect {
+            _ = try InventoryStore(path: versioned)
+        } throws: { error in
+            (error as? StoreError)?.message.contains("not a Perimeter store") == true
+        }
+        #expect(try Database(path: versioned).statement("PRAGMA journal_mode").firstRow([]) {
+            $0.text(0)
+        } == "delete")
         // Nor is its journal mode changed (it was set to WAL for good), nor
         // a newer store's.
         #expect(try other.statement("PRAGMA journal_mode").firstRow([]) { $0.text(0) } == "delete")
