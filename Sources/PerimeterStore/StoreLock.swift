@@ -38,6 +38,13 @@ public final class StoreLock: Sendable {
             do throws(StoreError) {
                 let storeFile = try Self.acquire(String(path.dropLast(".lock".count)), store: store,
                                                  holderFile: path)
+                // Named the holder once both are held: a process refused by
+                // the store file's lock (the lock file deleted under a
+                // running server) left its own pid there.
+                if let lockFile {
+                    ftruncate(lockFile, 0)
+                    _ = "pid \(getpid())\n".withCString { pwrite(lockFile, $0, strlen($0), 0) }
+                }
                 held[path] = Held(descriptors: [lockFile, storeFile].compactMap { $0 }, holders: 1)
             } catch {
                 if let lockFile { close(lockFile) }
@@ -48,8 +55,8 @@ public final class StoreLock: Sendable {
 
     /// Opens `path` (created owner-only if missing, as the store must be)
     /// and locks it; nil when the file system cannot lock it, where the
-    /// other file's lock is the rule alone. The lock file's descriptor
-    /// (no `holderFile`) records this process as the holder.
+    /// other file's lock is the rule alone. A refusal names the holder
+    /// that `holderFile` (else `path`) records.
     private static func acquire(_ path: String, store: String,
                                 holderFile: String? = nil) throws(StoreError) -> Int32? {
         let previousMask = umask(0o077)
@@ -69,10 +76,6 @@ public final class StoreLock: Sendable {
                 "the store '\(store)' is being written by another perimeter process"
                 + (holder.isEmpty ? "" : " (\(holder))")
                 + "; one writer at a time: stop it, or send the change through its API")
-        }
-        if holderFile == nil {
-            ftruncate(descriptor, 0)
-            _ = "pid \(getpid())\n".withCString { write(descriptor, $0, strlen($0)) }
         }
         return descriptor
     }

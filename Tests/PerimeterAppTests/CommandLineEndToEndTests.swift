@@ -1524,6 +1524,9 @@ struct CommandLineEndToEndTests {
             #expect(result.status == 1, "\(store)")
             #expect(result.standardError.contains("is being written by another perimeter process"))
         }
+        // A refused process names itself nowhere: the lock file it made
+        // anew holds no pid (it held its own, named by the next refusal).
+        #expect((try? String(contentsOfFile: lock.path, encoding: .utf8)) ?? "" == "")
         withExtendedLifetime(lock) {}
     }
 
