@@ -77,11 +77,17 @@ public final class EventReader {
                 timestampNotice = nil
             } else if let time = EventTime(epochMillisecondsUTF8: text) {
                 timestamp = time
-                timestampNotice = (0..<Self.earliestLikelyMilliseconds).contains(time.milliseconds)
-                    ? Self.secondsNotice(text, readAs: time) : nil
+                timestampNotice = time.milliseconds < Self.earliestLikelyMilliseconds
+                    ? Self.millisecondsNotice(text, readAs: time) : nil
             } else if timestampNotice == nil {
                 timestampNotice = Self.unusableNotice(text)
             }
+        }
+        // A boolean or a null has no text to read. (An object is no value
+        // of the field at all: it is counted, not named.)
+        if timestamp == nil && timestampNotice == nil && parsed.hasValues(of: ids.timestamp) {
+            timestampNotice = "@timestamp holds no time (true, false or null): the arrival "
+                + "time is used"
         }
         // A plain loop: the lazy compactMap and prefix it replaces cost
         // 1,600 instructions an event, most events having no agent id.
@@ -118,10 +124,13 @@ public final class EventReader {
             + "a day, or epoch milliseconds): the arrival time is used"
     }
 
-    private static func secondsNotice(_ text: UnsafeBufferPointer<UInt8>,
-                                      readAs time: EventTime) -> String {
+    /// A number read as milliseconds that dates the event before 1973:
+    /// seconds most likely, or a negative time.
+    private static func millisecondsNotice(_ text: UnsafeBufferPointer<UInt8>,
+                                           readAs time: EventTime) -> String {
         "@timestamp " + quoted(text) + " is read as epoch milliseconds, as Elasticsearch "
-            + "reads a number: \(time); if the source wrote seconds, the event is dated 1970"
+            + "reads a number: \(time)" + (time.milliseconds < 0 ? ", before 1970"
+                : "; if the source wrote seconds, multiply them by 1,000")
     }
 
     /// The value as the event has it, cut to 64 bytes, control characters

@@ -5,8 +5,8 @@ import Testing
 
 /// A `@timestamp` that is there but unusable is named with its line and
 /// value (the event takes its arrival time, as before); a number small
-/// enough to be seconds is read as milliseconds, as Elasticsearch reads
-/// it, and said to be most likely seconds. No `@timestamp` at all, and a
+/// enough to be seconds, or negative, is read as milliseconds, as
+/// Elasticsearch reads it, and said so. No `@timestamp` at all, and a
 /// list whose later value is a time, are no notice.
 @Suite struct TimestampNoticeTests {
     @Test func unusableAndLikelySecondsTimestampsAreNamedByLine() throws {
@@ -23,19 +23,27 @@ import Testing
             #"{"host":{"name":"e"}}"#,
             #"{"@timestamp":["soon","2024-05-01"],"host":{"name":"f"}}"#,
             #"{"@timestamp":"2024-05-01T10:00:00Z\u0007","host":{"name":"g"}}"#,
+            #"{"@timestamp":{"date":"2024-05-01"},"host":{"name":"h"}}"#,
+            #"{"@timestamp":true,"host":{"name":"i"}}"#,
+            #"{"@timestamp":-5,"host":{"name":"j"}}"#,
         ].map { Array($0.utf8) }
         try pipeline.ingest(lines: lines, name: "ts")
-        #expect(notices.map(\.line) == [1, 3, 7])
+        // Line 8's object is no value of the field: counted, not named.
+        #expect(notices.map(\.line) == [1, 3, 7, 9, 10])
         #expect(notices.first?.description == "ts:1: @timestamp '2024-13-01T10:00:00Z' is no "
                 + "time (RFC 3339 such as 2024-05-01T10:00:00Z, a day, or epoch milliseconds): "
                 + "the arrival time is used")
         // 1,714,550,400 ms after the epoch: 19 days 20:15:50.400.
         #expect(notices.dropFirst().first?.message == "@timestamp '1714550400' is read as epoch "
                 + "milliseconds, as Elasticsearch reads a number: 1970-01-20T20:15:50.400Z; if "
-                + "the source wrote seconds, the event is dated 1970")
-        #expect(notices.last?.message.hasPrefix(#"@timestamp '2024-05-01T10:00:00Z\u{07}' is no"#)
-                == true, "\(notices)")
-        // Lines 1, 5 and 7 took the arrival time.
-        #expect(pipeline.summary.withoutTimestamp == 3)
+                + "the source wrote seconds, multiply them by 1,000")
+        #expect(notices[2].message.hasPrefix(#"@timestamp '2024-05-01T10:00:00Z\u{07}' is no"#),
+                "\(notices)")
+        #expect(notices[3].message == "@timestamp holds no time (true, false or null): the "
+                + "arrival time is used")
+        #expect(notices[4].message == "@timestamp '-5' is read as epoch milliseconds, as "
+                + "Elasticsearch reads a number: 1969-12-31T23:59:59.995Z, before 1970")
+        // Lines 1, 5, 7, 8 and 9 took the arrival time.
+        #expect(pipeline.summary.withoutTimestamp == 5)
     }
 }
