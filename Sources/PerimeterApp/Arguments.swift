@@ -114,8 +114,7 @@ struct ParsedArguments {
                 // `--db --quiet` made a store named --quiet, and the output
                 // then went into it: an option where a value goes is one
                 // forgotten, unless given as --db=--quiet.
-                let next = value.split(separator: "=", maxSplits: 1).first.map(String.init)
-                if next.map({ names.contains($0) || $0 == "--help" }) == true {
+                if Self.looksLikeAnOption(value) {
                     throw UsageError("'\(name)' needs a value (\(option.valueName!)), and "
                                      + "'\(value)' is an option (\(name)=\(value) gives it as "
                                      + "the value)")
@@ -126,6 +125,12 @@ struct ParsedArguments {
             }
             values[name, default: []].append(value)
         }
+    }
+
+    /// `--name` or `--name=value`: an option's form, whether or not the
+    /// command has it (`--rejects --weird` made a file named --weird).
+    static func looksLikeAnOption(_ text: String) -> Bool {
+        text.hasPrefix("--") && text.dropFirst(2).first?.isLetter == true
     }
 
     func value(_ name: String) -> String? { values[name]?.last }

@@ -83,6 +83,13 @@ enum RulesCommands {
         var mapping: MappingChoice?
         var inventory = InventoryChoice()
         var index = 1
+        // An option's value that is an option itself was a value forgotten
+        // (`--mapping --json` read a mapping file named --json).
+        func forgotten(_ option: String) -> Int32? {
+            let value = arguments[index + 1]
+            guard ParsedArguments.looksLikeAnOption(value) else { return nil }
+            return usage("\(option) needs a value, and '\(value)' is an option")
+        }
         while index < arguments.count {
             let argument = arguments[index]
             switch argument {
@@ -93,16 +100,19 @@ enum RulesCommands {
                 return 0
             case "--filters":
                 guard index + 1 < arguments.count else { return usage("--filters needs a PATH") }
+                if let refused = forgotten(argument) { return refused }
                 index += 1
                 filterPaths.append(arguments[index])
             case "--mapping":
                 guard index + 1 < arguments.count else { return usage("--mapping needs a FILE") }
+                if let refused = forgotten(argument) { return refused }
                 index += 1
                 mapping = arguments[index] == "none" ? MappingChoice.none : .file(arguments[index])
             case "--db", "--community", "--entity", "--config", "--now":
                 guard index + 1 < arguments.count else {
                     return usage("\(argument) needs a value")
                 }
+                if let refused = forgotten(argument) { return refused }
                 index += 1
                 inventory.values[argument] = arguments[index]
             default:

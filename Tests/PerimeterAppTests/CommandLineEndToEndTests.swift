@@ -72,6 +72,12 @@ struct CommandLineEndToEndTests {
         #expect(community.status == 2)
         #expect(community.standardError.contains("'--tag=x' is an option"),
                 "\(community.standardError)")
+        // Any option's form, the command's or not, and `perimeter rules` too.
+        let weird = try cli.run(["ingest", "--rejects", "--weird", events])
+        #expect(weird.standardError.contains("'--weird' is an option"), "\(weird.standardError)")
+        let rules = try cli.run(["rules", "test", "r.yml", events, "--mapping", "--json"])
+        #expect(rules.status == 2)
+        #expect(rules.standardError.contains("--mapping needs a value, and '--json' is an option"))
         let given = try cli.binary.run(["ingest", "--no-output", "--db=--quiet", events],
                                        in: cli.directory.url)
         #expect(given.status == 0, "\(given.standardError)")
