@@ -246,6 +246,8 @@ enum AlertsCommand {
         let community = try CommonOptions.community(arguments)
         // A running ingest or server holds the open alerts in memory and
         // would add its next matches to the closed one: one writer at a time.
+        // An alert is in a store that exists: none is made at a typo.
+        try CommonOptions.requireStore(at: CommonOptions.databasePath(arguments))
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
         defer { withExtendedLifetime(lock) {} }
         let closure = StoredAlert.Closure(at: EventTime(Date()), by: CommonOptions.commandLineActor,

@@ -1062,7 +1062,7 @@ struct CommandLineEndToEndTests {
     @Test(arguments: [["audit"], ["atoms", "reject", "WS-1", "ipv4=10.0.0.1"],
                       ["assets", "update", "WS-1", "--criticality", "50"],
                       ["assets", "list"], ["tokens", "list"], ["tokens", "revoke", "t-1"],
-                      ["properties", "list"]])
+                      ["properties", "list"], ["alerts", "close", "1"]])
     func aMistypedStoreIsRefused(_ command: [String]) throws {
         guard let cli = try H.make("typo") else { return }
         defer { cli.remove() }
