@@ -109,7 +109,9 @@ def flatten(obj, prefix="", out=None):
 # Normal forms (SPEC §2)
 
 PLACEHOLDERS = {"", "-", "n/a", "null", "none", "unknown", "(null)", "localhost",
-                "localhost.localdomain", "hostname"}
+                "localhost.localdomain", "hostname",
+                # a template's field name left in a user field, as hostname is
+                "username"}
 BUILTIN_NAMES = {"system", "local system", "local service", "network service",
                  "anonymous logon", "localsystem", "localservice", "networkservice",
                  # the same in French, German, Portuguese and Spanish Windows

@@ -15,7 +15,9 @@ public struct AtomNormalizer: Sendable {
     /// syslog daemons. `hostname` is a template's field name left in the
     /// value (a forwarder's unexpanded `HOSTNAME`, a vendor's sample): 19
     /// files of the corpus carry it, and as one host it tied the addresses
-    /// and accounts of unrelated machines together. `not found` and `no
+    /// and accounts of unrelated machines together; `username` is the
+    /// same left in a user field (eleven files, one account of them all).
+    /// `not found` and `no
     /// authentication required` are what Cisco's firewalls (FTD, Secure
     /// Firewall) write as the user of a connection they know no user of:
     /// in the corpus both became accounts. `localhost4`, `localhost6` and
@@ -29,7 +31,7 @@ public struct AtomNormalizer: Sendable {
         "localhost", "localhost.localdomain", "localhost4", "localhost4.localdomain4",
         "localhost6", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback",
         "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "broadcasthost",
-        "hostname", "[object object]",
+        "hostname", "username", "[object object]",
         "not found", "no authentication required",
     ]
 

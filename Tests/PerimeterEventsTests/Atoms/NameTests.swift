@@ -151,6 +151,7 @@ struct NameTests {
         ("-", true), ("", true), ("  ", true), ("N/A", true), ("n/a", true), ("NULL", true),
         ("None", true), ("unknown", true), ("(null)", true), ("localhost", true),
         ("localhost.localdomain", true), ("nobody", false), ("admin", false),
+        ("USERNAME", true), ("usernames", false),
         // Redaction masks: three x or more, and separators only.
         ("xxxxxx", true), ("XXXXX", true), ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", true),
         ("{XXXX-XX}", true), ("xx", false), ("xxx-docker", false), ("xoxo", false),
