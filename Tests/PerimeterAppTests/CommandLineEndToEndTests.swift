@@ -555,6 +555,19 @@ struct CommandLineEndToEndTests {
 
     // MARK: - Timeline
 
+    /// 10.0.0.7 leased to laptop-12 at 08:00 (May 1st), released at 12:00,
+    /// leased to laptop-40 at 14:00 (Microsoft DHCP).
+    static let tenZeroZeroSevenMoves: [String] = {
+        func lease(_ time: String, _ action: String, _ host: String, _ mac: String) -> String {
+            #"{"@timestamp":"2024-05-01T\#(time):00Z","#
+                + #""event":{"dataset":"microsoft_dhcp.log","action":"\#(action)"},"#
+                + #""host":{"ip":"10.0.0.7","name":"\#(host)","mac":"\#(mac)"}}"#
+        }
+        return [lease("08:00", "dhcp-new", "laptop-12", "00-11-22-33-44-12"),
+                lease("12:00", "dhcp-release", "laptop-12", "00-11-22-33-44-12"),
+                lease("14:00", "dhcp-new", "laptop-40", "00-11-22-33-44-40")]
+    }()
+
     /// SPEC §2 "Timeline": a lease to laptop-12, its release, then a lease
     /// of the same address to laptop-40. A day alone is its first instant
     /// (UTC): before the first lease on May 1, laptop-40's on May 2.
@@ -571,17 +584,7 @@ struct CommandLineEndToEndTests {
     func atomsShowAnswersAsOfTheGivenTime(at: String, holders: [String]) throws {
         guard let cli = try H.make("atoms") else { return }
         defer { cli.remove() }
-        func lease(_ time: String, _ action: String, _ host: String, _ mac: String) -> String {
-            #"{"@timestamp":"\#(time)","#
-                + #""event":{"dataset":"microsoft_dhcp.log","action":"\#(action)"},"#
-                + #""host":{"ip":"10.0.0.7","name":"\#(host)","mac":"\#(mac)"}}"#
-        }
-        let events = [
-            lease("2024-05-01T08:00:00Z", "dhcp-new", "laptop-12", "00-11-22-33-44-12"),
-            lease("2024-05-01T12:00:00Z", "dhcp-release", "laptop-12", "00-11-22-33-44-12"),
-            lease("2024-05-01T14:00:00Z", "dhcp-new", "laptop-40", "00-11-22-33-44-40"),
-        ]
-        #expect(try cli.ingest(events, options: ["--no-output"]).status == 0)
+        #expect(try cli.ingest(Self.tenZeroZeroSevenMoves, options: ["--no-output"]).status == 0)
         let shown = try cli.run(["atoms", "show", "10.0.0.7", "--at", at, "--json"])
         #expect(shown.status == 0, "\(shown.standardError)")
         let answer = try #require(shown.outputLines.first.flatMap(H.object))
@@ -1812,16 +1815,7 @@ struct CommandLineEndToEndTests {
     func assetsShowByAMovedAddressShowsItsHolderNow(now: String, shown: String?) throws {
         guard let cli = try H.make("show-moved") else { return }
         defer { cli.remove() }
-        func lease(_ time: String, _ action: String, _ host: String, _ mac: String) -> String {
-            #"{"@timestamp":"\#(time)","#
-                + #""event":{"dataset":"microsoft_dhcp.log","action":"\#(action)"},"#
-                + #""host":{"ip":"10.0.0.7","name":"\#(host)","mac":"\#(mac)"}}"#
-        }
-        #expect(try cli.ingest([
-            lease("2024-05-01T08:00:00Z", "dhcp-new", "laptop-12", "00-11-22-33-44-12"),
-            lease("2024-05-01T12:00:00Z", "dhcp-release", "laptop-12", "00-11-22-33-44-12"),
-            lease("2024-05-01T14:00:00Z", "dhcp-new", "laptop-40", "00-11-22-33-44-40"),
-        ], options: ["--no-output"]).status == 0)
+        #expect(try cli.ingest(Self.tenZeroZeroSevenMoves, options: ["--no-output"]).status == 0)
         let result = try cli.run(["assets", "show", "10.0.0.7", "--now", now, "--json"])
         guard let shown else {
             #expect(result.status != 0)
