@@ -226,8 +226,13 @@ extension InventoryService {
     /// it gives that the asset neither holds nor rejected confirmed on it;
     /// any other row creates an asset. `checkingOnly` checks every row and
     /// writes nothing.
+    ///
+    /// `matchingAtoms`: a row without a uuid whose atoms one asset of its
+    /// category holds now (and no other) updates that asset, as a CMDB's
+    /// rows name the machines discovery found by their names alone.
     func importRows(_ rows: [(Int, Result<AssetRow, RowProblem>)], community: String,
-                    actor: String, checkingOnly: Bool = false) throws -> ImportOutcome {
+                    actor: String, checkingOnly: Bool = false,
+                    matchingAtoms: Bool = false) throws -> ImportOutcome {
         try persistPending()
         let builder = try AssetDraftBuilder(store: store, community: community)
         let time = EventTime(Date())
@@ -252,7 +257,20 @@ extension InventoryService {
                     }
                     rowGiving[id] = number
                 }
-                guard let stored = storedAsset(givenID, community: community) else {
+                var matched: Asset?
+                if givenID == nil && matchingAtoms {
+                    matched = try holder(ofAtomsOf: row, community: community, builder: builder,
+                                         at: time)
+                    if let id = matched?.id {
+                        if let earlier = rowGiving[id] {
+                            throw RowProblem(column: nil, message: "row \(earlier) names the "
+                                             + "same asset already; give each asset one row")
+                        }
+                        rowGiving[id] = number
+                        outcome.rowsMatchedByAtoms.append(number)
+                    }
+                }
+                guard let stored = matched ?? storedAsset(givenID, community: community) else {
                     drafts.append(try outcome.newAsset(from: row, number: number, builder: builder,
                                                        now: time, store: store, claimed: &claimed,
                                                        names: &newNames))
@@ -360,6 +378,31 @@ extension InventoryService {
     /// The asset of `community` an import row's uuid names; nil when the
     /// row gives none or the community has no asset of it (the row then
     /// creates one, with a uuid of its own).
+    /// The one asset of a row's category that holds one of the row's atoms
+    /// now, nil when none does; refused when several assets hold them
+    /// (which one would the row update?).
+    private func holder(ofAtomsOf row: AssetRow, community: String, builder: AssetDraftBuilder,
+                        at time: EventTime) throws -> Asset? {
+        guard let text = row.category, let category = try? AssetCategory(parsing: text) else {
+            return nil
+        }
+        var holders: [AssetID] = []
+        for (type, value) in row.atoms {
+            let atom = try builder.atom(type, value, category: category)
+            for id in inventory.holders(of: atom, in: ScopeKey(community: community), at: time)
+            where !holders.contains(id) && inventory.asset(id)?.category == category {
+                holders.append(id)
+            }
+        }
+        guard holders.count <= 1 else {
+            throw RowProblem(column: nil, message: "its atoms are held by "
+                             + "\(holders.count) assets (" + holders.prefix(5)
+                                 .compactMap { inventory.asset($0)?.name }.joined(separator: ", ")
+                             + "): give the uuid of the one to update")
+        }
+        return holders.first.flatMap { inventory.asset($0) }
+    }
+
     private func storedAsset(_ id: AssetID?, community: String) -> Asset? {
         guard let id, let asset = inventory.asset(id),
               asset.community == community else { return nil }
@@ -400,6 +443,9 @@ public struct ImportOutcome: Sendable {
     /// (or an earlier row gave): a file imported twice, or a row meant to
     /// update that asset, without its uuid.
     public var rowsRepeatingNames: [Int] = []
+    /// Rows without a uuid that updated the asset holding their atoms
+    /// (an import asked to match by atoms).
+    public var rowsMatchedByAtoms: [Int] = []
 
     public var refused: [(row: Int, problem: RowProblem)] = []
 

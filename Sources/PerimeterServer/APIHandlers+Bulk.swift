@@ -52,8 +52,15 @@ extension APIHandlers {
         case "true", "1", "yes": checkingOnly = true
         default: throw APIErrors.invalidQuery("dry_run", "must be true or false")
         }
+        let matchingAtoms: Bool
+        switch context.request.query["match"] {
+        case nil, "uuid": matchingAtoms = false
+        case "atoms": matchingAtoms = true
+        default: throw APIErrors.invalidQuery("match", "must be uuid or atoms")
+        }
         let outcome = try await service.importRows(
-            rows, community: context.community, actor: context.actor, checkingOnly: checkingOnly)
+            rows, community: context.community, actor: context.actor, checkingOnly: checkingOnly,
+            matchingAtoms: matchingAtoms)
         // A reason may quote this row's values or another row's (a name
         // given twice): every value of the body is taken out.
         let values = CallerValues(of: context.request)
@@ -66,6 +73,7 @@ extension APIHandlers {
             "created_from_unknown_uuid": outcome.rowsOfUnknownUUIDs,
             "atoms_left_out_kept": outcome.rowsLeavingOutAtoms,
             "created_without_atoms": outcome.rowsCreatingWithoutAtoms,
+            "matched_by_atoms": outcome.rowsMatchedByAtoms,
             "created_with_existing_name": outcome.rowsRepeatingNames,
             "refused": outcome.refused.map { number, problem in
                 // A column is the caller's key: shown when it reads as a

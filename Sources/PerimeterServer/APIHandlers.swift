@@ -287,10 +287,14 @@ struct APIHandlers: Sendable {
                      + "property.NAME; JSON lines (?format=jsonl or a JSON content type) take "
                      + "the fields of AssetInput and uuid, one object a line. A row whose uuid "
                      + "names an asset of the community updates it (the fields it gives, the "
-                     + "atoms it adds); any other row creates an asset. An export imports back. "
+                     + "atoms it adds); with match=atoms, so does a row without uuid whose "
+                     + "atoms one asset of its category holds (a CMDB's rows); any other row "
+                     + "creates an asset. An export imports back. "
                      + "dry_run=true checks every row and writes nothing.",
                  permission: .edit, status: 200, response: "ImportResult", body: "text/csv",
-                 parameters: ["format", "dry_run"]) { h, c in try await h.importAssets(c) },
+                 parameters: ["format", "dry_run", "match"]) { h, c in
+            try await h.importAssets(c)
+        },
         APIRoute(method: .get, template: "/v1/export",
                  summary: "Export assets as JSON lines or CSV (the import's columns).",
                  permission: .read, status: 200, response: "Export",

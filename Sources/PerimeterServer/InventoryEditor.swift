@@ -76,10 +76,11 @@ public final class InventoryEditor: Sendable {
 
     /// Imports rows as `POST /v1/import` does (`InventoryService.importRows`).
     public func importRows(_ rows: [(Int, Result<AssetRow, RowProblem>)],
-                           checkingOnly: Bool) async throws -> ImportOutcome {
+                           checkingOnly: Bool, matchingAtoms: Bool = false) async throws
+        -> ImportOutcome {
         try await run {
             try await service.importRows(rows, community: community, actor: actor,
-                                         checkingOnly: checkingOnly)
+                                         checkingOnly: checkingOnly, matchingAtoms: matchingAtoms)
         }
     }
 

@@ -95,6 +95,7 @@ enum OpenAPIDocument {
                                  "created_from_unknown_uuid": "[integer]",
                                  "atoms_left_out_kept": "[integer]",
                                  "created_without_atoms": "[integer]",
+                                 "matched_by_atoms": "[integer]",
                                  "created_with_existing_name": "[integer]", "refused": "[object]"]),
         "Export": ["type": "string",
                    "description": "JSON lines of Asset objects, or CSV with the import's columns."],
@@ -260,6 +261,10 @@ enum OpenAPIDocument {
             "count": (flag, "false skips the exact count."),
             "format": (["type": "string", "enum": ["jsonl", "csv"]], "Body or export format."),
             "dry_run": (flag, "Check every row and write nothing (default false)."),
+            "match": (["type": "string", "enum": ["uuid", "atoms"]],
+                      "How a row names the asset it updates: by uuid (default), or also, "
+                      + "for a row without one, by the atoms one asset of its category "
+                      + "holds."),
             "asset": (["type": "string", "format": "uuid"], "One asset's entries only."),
             "/v1/audit after": (["type": "integer", "minimum": 0],
                                 "Entries after this id, oldest first (next_after): to follow "

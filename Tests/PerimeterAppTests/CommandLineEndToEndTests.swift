@@ -1830,6 +1830,45 @@ struct CommandLineEndToEndTests {
                 "\(result.standardError)")
     }
 
+    /// A CMDB's rows name machines by their host names, not Perimeter's
+    /// uuids: with --match-atoms a row whose atoms one host holds rates
+    /// that host (it was refused, the name being another asset's); atoms
+    /// two hosts hold refuse the row; without the option, nothing changes.
+    @Test func anImportMatchingAtomsUpdatesTheAssetHoldingThem() throws {
+        guard let cli = try H.make("match-atoms") else { return }
+        defer { cli.remove() }
+        let events = ["vagrant-2016", "ws-1", "ws-2"].map {
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"\#($0)","ip":["10.0.0.9"]}}"#
+        }
+        #expect(try cli.ingest(events, options: ["--no-output"]).status == 0)
+        let before = try #require(try cli.run(["assets", "show", "vagrant-2016", "--json"])
+            .outputLines.first.flatMap(H.object))
+        let cmdb = try cli.directory.write("cmdb.csv", """
+            name,category,criticality,tags,atom.hostname
+            vagrant-2016,host,90,crown-jewel,vagrant-2016
+            shared,host,50,,ws-1;ws-2
+
+            """)
+        let plain = try cli.run(["assets", "import", cmdb])
+        #expect(plain.status == 1)
+        #expect(plain.standardError.contains("already belongs to asset"), "\(plain.standardError)")
+        let matched = try cli.run(["assets", "import", cmdb, "--match-atoms"])
+        #expect(matched.status == 1, "row 3 is refused")
+        #expect(matched.outputText.contains("imported 1 asset (0 new, 1 updated)"),
+                "\(matched.outputText)")
+        #expect(matched.standardError.contains("row 2) updated the asset holding its atoms"),
+                "\(matched.standardError)")
+        #expect(matched.standardError.contains("row 3: its atoms are held by 2 assets"),
+                "\(matched.standardError)")
+        let after = try #require(try cli.run(["assets", "show", "vagrant-2016", "--json"])
+            .outputLines.first.flatMap(H.object))
+        #expect(after["uuid"] as? String == before["uuid"] as? String)
+        #expect(after["criticality"] as? Int == 90)
+        #expect(after["tags"] as? [String] == ["crown-jewel"])
+        let listed = try cli.run(["assets", "list", "--json", "--limit", "0"])
+        #expect(listed.outputLines.count == 3, "no asset was made")
+    }
+
     /// A CSV header naming a column twice is refused: which cell was meant?
     /// (The last one was kept silently.)
     @Test func aCSVColumnTwiceIsRefused() throws {

@@ -739,6 +739,37 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// `match=atoms`: a row without uuid updates the asset of its category
+    /// holding its atoms (a CMDB rating the hosts intake discovered); an
+    /// unknown match is refused.
+    @Test func anImportMayMatchRowsByTheirAtoms() async throws {
+        let server = try await TestServer.start()
+        let event = #"{"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"db-07"}}"#
+        #expect(try await server.call("POST", "/v1/events", as: "acme/admin",
+                                      body: Array(event.utf8)).status == 200)
+        let csv = "name,category,criticality,atom.hostname\nDB-07,host,85,db-07\n"
+        let refused = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                            body: Array(csv.utf8)).json()
+        #expect(refused["imported"] as? Int == 0)
+        let result = try await server.call("POST", "/v1/import?format=csv&match=atoms",
+                                           as: "acme/analyst", body: Array(csv.utf8)).json()
+        #expect(result["updated"] as? Int == 1)
+        #expect(result["created"] as? Int == 0)
+        #expect(result["matched_by_atoms"] as? [Int] == [2])
+        let listed = try await server.call("GET", "/v1/assets?category=host", as: "acme/reader")
+        let assets = try listed.json()["assets"] as? [[String: Any]] ?? []
+        #expect(assets.count == 1)
+        #expect(assets.first?["criticality"] as? Int == 85)
+        #expect(assets.first?["name"] as? String == "DB-07")
+        #expect(try await server.call("POST", "/v1/import?format=csv&match=name",
+                                      as: "acme/analyst", body: Array(csv.utf8)).status == 400)
+        // Another community's rows match none of acme's assets.
+        let foreign = try await server.call("POST", "/v1/import?format=csv&match=atoms",
+                                            as: "globex/analyst", body: Array(csv.utf8)).json()
+        #expect(foreign["created"] as? Int == 1)
+        await server.stop()
+    }
+
     /// A body that is not UTF-8 is refused whole, naming the line (it was
     /// repaired into replacement characters and imported).
     @Test func anImportThatIsNotUTF8IsRefused() async throws {
