@@ -375,9 +375,6 @@ extension InventoryService {
         }
     }
 
-    /// The asset of `community` an import row's uuid names; nil when the
-    /// row gives none or the community has no asset of it (the row then
-    /// creates one, with a uuid of its own).
     /// The one asset of a row's category that holds one of the row's atoms
     /// now, nil when none does; refused when several assets hold them
     /// (which one would the row update?).
@@ -403,6 +400,9 @@ extension InventoryService {
         return holders.first.flatMap { inventory.asset($0) }
     }
 
+    /// The asset of `community` an import row's uuid names; nil when the
+    /// row gives none or the community has no asset of it (the row then
+    /// creates one, with a uuid of its own).
     private func storedAsset(_ id: AssetID?, community: String) -> Asset? {
         guard let id, let asset = inventory.asset(id),
               asset.community == community else { return nil }
