@@ -86,7 +86,9 @@ enum CommonOptions {
         if !known.isEmpty {
             note += "; the store's communities: " + known.prefix(20).joined(separator: ", ")
                 + (known.count > 20 ? " and \(known.count - 20) more" : "")
-            if let near = NearestName.find(community, in: known) { note += " (did you mean '\(near)'?)" }
+            if let near = NearestName.find(community, in: known) {
+                note += " (did you mean '\(near)'?)"
+            }
         }
         Terminal.note(note)
     }

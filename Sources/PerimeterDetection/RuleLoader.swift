@@ -202,7 +202,9 @@ public enum RuleLoader {
                 case .filter(let filter):
                     // Suppression counts name a filter by its id, else its
                     // title: two filters of one name were counted as one.
-                    if let first = set.filters.first(where: { $0.reportedName == filter.reportedName }) {
+                    if let first = set.filters.first(where: {
+                        $0.reportedName == filter.reportedName
+                    }) {
                         throw RuleRefusal(code: "duplicate-id", message:
                             "the filter would be counted as '\(filter.reportedName)', the name of "
                                 + "the filter at \(first.path):\(first.line) already; give each "

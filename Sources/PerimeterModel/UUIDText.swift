@@ -25,7 +25,9 @@ extension UUID {
         let isValid = withUnsafeMutableBytes(of: &result) { output -> Bool in
             var position = 0
             for index in 0..<16 {
-                if position == 8 || position == 13 || position == 18 || position == 23 { position += 1 }
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    position += 1
+                }
                 guard let high = hexValue(bytes[position]), let low = hexValue(bytes[position + 1])
                 else { return false }
                 output[index] = high << 4 | low

@@ -190,12 +190,16 @@ extension InventoryStore {
         return try database.statement("""
             SELECT community, entity, atom_type, atom_value, assets, at, reason FROM conflicts
             WHERE assets LIKE ?1 ORDER BY at
-            """).rows([.text(pattern)]) { row -> AtomConflict? in
-            guard let key = Self.atomKey(row, from: 0) else { return nil }
-            let assets = row.text(4).split(separator: ",").compactMap { UUID(exactText: String($0)) }
-            return AtomConflict(key: key, assets: assets, at: EventTime(milliseconds: row.int(5)),
-                                reason: row.text(6))
-        }.compactMap { $0 }
+            """).rows([.text(pattern)], Self.conflict).compactMap { $0 }
+    }
+
+    /// A `conflicts` row read from `community, entity, atom_type,
+    /// atom_value, assets, at, reason`.
+    private static func conflict(from row: Row) -> AtomConflict? {
+        guard let key = atomKey(row, from: 0) else { return nil }
+        let assets = row.text(4).split(separator: ",").compactMap { UUID(exactText: String($0)) }
+        return AtomConflict(key: key, assets: assets, at: EventTime(milliseconds: row.int(5)),
+                            reason: row.text(6))
     }
 
     /// An exclusive atom that several assets claim: the conflicts recorded
@@ -236,12 +240,7 @@ extension InventoryStore {
         try database.statement("""
             SELECT community, entity, atom_type, atom_value, assets, at, reason FROM conflicts
             WHERE community = ?1 ORDER BY at, id
-            """).rows([.text(community)]) { row -> AtomConflict? in
-            guard let key = Self.atomKey(row, from: 0) else { return nil }
-            let assets = row.text(4).split(separator: ",").compactMap { UUID(exactText: String($0)) }
-            return AtomConflict(key: key, assets: assets, at: EventTime(milliseconds: row.int(5)),
-                                reason: row.text(6))
-        }.compactMap { $0 }
+            """).rows([.text(community)], Self.conflict).compactMap { $0 }
     }
 
     /// The audit trail of one asset, oldest first.
