@@ -77,6 +77,38 @@ import Testing
         #expect(try matchedLines("dns_query", "        QueryStatus: '0'\n").count == 151)
     }
 
+    /// Sysmon for Linux keeps a winlog.channel of its own: its process
+    /// starts and connections are Linux's (they were kept out, the Linux
+    /// sources asking for no channel), and a Windows rule still skips them.
+    @Test func sysmonForLinuxEventsReachTheLinuxSources() throws {
+        func rule(_ category: String, _ selection: String) throws -> DetectionEngine {
+            let text = "title: t\nid: t\nlogsource:\n    product: linux\n    category: "
+                + category + "\ndetection:\n    selection:\n" + selection
+                + "    condition: selection\n"
+            let set = try RuleLoader.load(text: text, mapping: .builtIn)
+            #expect(set.rules.first?.status == .compiled, "\(set.reports)")
+            return DetectionEngine(rules: set.rules)
+        }
+        let channel = #""winlog":{"channel":"Linux-Sysmon/Operational"}"#
+        let start = #"{"event":{"category":["process"],"type":["start"],"code":"1"},"#
+            + #""process":{"executable":"/usr/bin/nc","command_line":"nc -e /bin/sh"},"#
+            + channel + "}"
+        let connection = #"{"event":{"category":["network"],"code":"3"},"#
+            + #""process":{"executable":"/tmp/x"},"network":{"direction":"egress"},"#
+            + #""destination":{"port":4444},"# + channel + "}"
+        let process = try rule("process_creation", "        Image|endswith: '/nc'\n")
+        #expect(!process.evaluate(try JSONEventReader(engine: process).read(start)).isEmpty)
+        let network = try rule("network_connection",
+                               "        Initiated: 'true'\n        DestinationPort: 4444\n")
+        #expect(!network.evaluate(try JSONEventReader(engine: network).read(connection)).isEmpty)
+        // The Windows process source keeps them out.
+        let set = try RuleLoader.load(text: "title: w\nid: w\nlogsource:\n    product: windows\n"
+            + "    category: process_creation\ndetection:\n    selection:\n"
+            + "        Image|endswith: '/nc'\n    condition: selection\n", mapping: .builtIn)
+        let windows = DetectionEngine(rules: set.rules)
+        #expect(windows.evaluate(try JSONEventReader(engine: windows).read(start)).isEmpty)
+    }
+
     /// The forms a registry number may not take are left as written.
     @Test func malformedRegistryNumbersAreLeftAlone() {
         let form = FieldMapping.ValueForm.sysmonRegistryNumber
