@@ -211,12 +211,17 @@ public struct AtomNormalizer: Sendable {
     /// and 20 events' hosts `HOST-ANONYMIZED`. Read in place: most values
     /// fail at their first and last bytes, and none is copied.
     static func isRedactedWord(_ bytes: some Collection<UInt8>) -> Bool {
-        isRedactedWordFirst(bytes) || isRedactedWordLast(Array(bytes.suffix(12)))
+        if isRedactedWordFirst(bytes) { return true }
+        // Every value of every event comes here: only one ending in `d`
+        // has its tail copied and read.
+        guard let last = bytes.suffix(1).first, last | 0x20 == UInt8(ascii: "d") else {
+            return false
+        }
+        return isRedactedWordLast(Array(bytes.suffix(12)))
     }
 
     /// `…-redacted`, `…_anonymized` and the like, in any case.
     private static func isRedactedWordLast(_ tail: [UInt8]) -> Bool {
-        guard let last = tail.last, last | 0x20 == UInt8(ascii: "d") else { return false }
         for word in ["redacted", "anonymized", "anonymised"] {
             let letters = Array(word.utf8)
             guard tail.count > letters.count else { continue }
