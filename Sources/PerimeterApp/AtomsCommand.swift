@@ -70,22 +70,16 @@ enum AtomsCommand {
         let store = try CommonOptions.openStore(arguments)
         let merged = try store.claimedAtoms(community: community)
         let shown = limit == 0 ? merged[...] : merged.prefix(limit)
-        var names: [AssetID: String] = [:]
-        func name(_ id: AssetID) throws -> String {
-            if let known = names[id] { return known }
-            let found = try store.asset(id: id, community: community)?.name ?? "(erased)"
-            names[id] = found
-            return found
-        }
+        let names = try store.assetNames(of: shown, community: community)
         if arguments.flag("--json") {
             for claimed in shown {
-                print(AssetJSON.line(try AssetJSON.claimedAtomObject(claimed, name: name)))
+                print(AssetJSON.line(AssetJSON.claimedAtomObject(claimed, names: names)))
             }
         } else {
             var lines = ["ATOM\tASSETS\tSINCE\tREASON\tCLAIMED BY"]
             for claimed in shown {
                 let holders = claimed.assets
-                let named = try holders.prefix(ConflictSummary.assetsShown).map(name)
+                let named = holders.prefix(ConflictSummary.assetsShown).map { names[$0] ?? "" }
                     .joined(separator: ", ")
                     + (holders.count > ConflictSummary.assetsShown
                        ? " and \(holders.count - ConflictSummary.assetsShown) more" : "")

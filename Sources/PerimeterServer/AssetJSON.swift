@@ -73,14 +73,14 @@ public enum AssetJSON {
     }
 
     /// An atom in conflict as `atoms conflicts --json` and `GET
-    /// /v1/conflicts` write it; `name` gives an asset's name.
+    /// /v1/conflicts` write it, its assets named from `names`
+    /// (`InventoryStore.assetNames(of:community:)`).
     public static func claimedAtomObject(_ claimed: InventoryStore.ClaimedAtom,
-                                         name: (AssetID) throws -> String) rethrows
-        -> [String: Any] {
+                                         names: [AssetID: String]) -> [String: Any] {
         ["type": claimed.key.atom.type.rawValue, "value": claimed.key.atom.value,
          "entity": claimed.key.scope.entity ?? NSNull(), "reason": claimed.reason,
          "since": claimed.since.description,
-         "assets": try claimed.assets.map { ["uuid": $0.lowercasedText, "name": try name($0)] }]
+         "assets": claimed.assets.map { ["uuid": $0.lowercasedText, "name": names[$0] ?? ""] }]
     }
 
     public static func line(_ object: [String: Any]) -> String {

@@ -125,17 +125,11 @@ actor StoreReader {
     /// how many there are.
     func claimedAtoms(community: String, limit: Int) throws -> (total: Int, atoms: [String]) {
         let all = try store.claimedAtoms(community: community)
-        var names: [AssetID: String] = [:]
-        let atoms = try all.prefix(limit).map { claimed in
-            AssetJSON.line(try AssetJSON.claimedAtomObject(claimed) { id in
-                if let known = names[id] { return known }
-                // An erased asset keeps no name.
-                let found = try store.asset(id: id, community: community)?.name ?? "(erased)"
-                names[id] = found
-                return found
-            })
-        }
-        return (all.count, atoms)
+        let shown = all.prefix(limit)
+        let names = try store.assetNames(of: shown, community: community)
+        return (all.count, shown.map {
+            AssetJSON.line(AssetJSON.claimedAtomObject($0, names: names))
+        })
     }
 
     func suppressions(community: String) throws -> [String: Int] {

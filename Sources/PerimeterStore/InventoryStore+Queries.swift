@@ -234,6 +234,17 @@ extension InventoryStore {
         return merged.sorted { ($1.assets.count, $0.since) < ($0.assets.count, $1.since) }
     }
 
+    /// The names of the assets the atoms name, by uuid; an erased asset,
+    /// whose uuid its conflicts keep, is "(erased)".
+    public func assetNames(of atoms: some Sequence<ClaimedAtom>,
+                           community: String) throws -> [AssetID: String] {
+        var names: [AssetID: String] = [:]
+        for id in atoms.lazy.flatMap(\.assets) where names[id] == nil {
+            names[id] = try asset(id: id, community: community)?.name ?? "(erased)"
+        }
+        return names
+    }
+
     /// The conflicts recorded in a community, oldest first: every clash
     /// over an exclusive atom, each listing the holders so far.
     public func conflicts(community: String) throws -> [AtomConflict] {
