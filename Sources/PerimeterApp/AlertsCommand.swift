@@ -239,16 +239,15 @@ enum AlertsCommand {
             if !ids.contains(id) { ids.append(id) }
         }
         let reason = arguments.value("--reason").flatMap(StoredAlert.Closure.reason(given:))
-        if let reason, reason.unicodeScalars.count > StoredAlert.Closure.reasonLimit {
+        if let reason, StoredAlert.Closure.length(of: reason) > StoredAlert.Closure.reasonLimit {
             throw UsageError("'--reason' is longer than \(StoredAlert.Closure.reasonLimit) "
-                             + "characters (\(reason.unicodeScalars.count))")
+                             + "characters (\(StoredAlert.Closure.length(of: reason)))")
         }
         let community = try CommonOptions.community(arguments)
         // A running ingest or server holds the open alerts in memory and
         // would add its next matches to the closed one: one writer at a time.
         // An alert is in a store that exists: none is made at a typo.
-        try CommonOptions.requireStore(at: CommonOptions.databasePath(arguments))
-        let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
+        let (store, lock) = try CommonOptions.openStoreForWriting(arguments, creating: false)
         defer { withExtendedLifetime(lock) {} }
         let closure = StoredAlert.Closure(at: EventTime(Date()), by: CommonOptions.commandLineActor,
                                           reason: reason)

@@ -121,11 +121,15 @@ enum CommonOptions {
     /// long as the returned lock lives. A rating changed through it
     /// re-rates the open alerts about the asset by the configuration's
     /// urgency formula (`detection.urgency`), of `configuration` when the
-    /// command has read it already.
+    /// command has read it already. `creating` false (a change to what a
+    /// store already holds: an alert, an erasure) refuses a path where
+    /// there is none, as `openStore` does.
     static func openStoreForWriting(_ arguments: ParsedArguments,
-                                    configuration given: PerimeterConfiguration? = nil)
+                                    configuration given: PerimeterConfiguration? = nil,
+                                    creating: Bool = true)
         throws -> (InventoryStore, StoreLock) {
         let path = try databasePath(arguments)
+        if !creating { try requireStore(at: path) }
         let urgency = try DetectionSettings(configuration: given ?? configuration(arguments))
             .urgency
         let lock = try StoreLock(store: path)

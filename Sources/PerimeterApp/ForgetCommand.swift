@@ -53,11 +53,7 @@ enum ForgetCommand {
         if let entity { try CommonOptions.validateScopeName(entity, kind: "entity") }
 
         let target = try Target(arguments)
-        let path = try CommonOptions.databasePath(arguments)
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw UsageError("no store at '\(path)' (give the right --db)")
-        }
-        let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
+        let (store, lock) = try CommonOptions.openStoreForWriting(arguments, creating: false)
         defer { withExtendedLifetime(lock) {} }
         let now = EventTime(Date())
         let outcome: ForgetOutcome

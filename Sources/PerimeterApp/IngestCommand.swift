@@ -236,11 +236,7 @@ enum IngestCommand {
             }
             settings.alertWindow = window
         }
-        for path in settings.rulePaths + settings.filterPaths
-        where !FileManager.default.fileExists(atPath: path) {
-            throw UsageError("cannot read rules at '\(path)': "
-                             + CommonOptions.whyNothingAt(path))
-        }
+        try refuseMissingRulePaths(settings)
         try refuseFiltersWithoutRules(settings, filtersGiven: !filters.isEmpty)
         guard settings.hasRules else {
             // Options of detection without rules would be dropped unread.
@@ -273,6 +269,16 @@ enum IngestCommand {
 
     /// Filters only suppress what rules match: alone they would load and
     /// never act, and the rules were most likely forgotten.
+    /// Refuses a rules or filters path, given or configured, where there is
+    /// nothing to read.
+    static func refuseMissingRulePaths(_ settings: DetectionSettings) throws {
+        for path in settings.rulePaths + settings.filterPaths
+        where !FileManager.default.fileExists(atPath: path) {
+            throw UsageError("cannot read rules at '\(path)': "
+                             + CommonOptions.whyNothingAt(path))
+        }
+    }
+
     static func refuseFiltersWithoutRules(_ settings: DetectionSettings,
                                           filtersGiven: Bool) throws {
         guard settings.rulePaths.isEmpty, !settings.filterPaths.isEmpty else { return }

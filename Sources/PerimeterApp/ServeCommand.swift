@@ -90,11 +90,7 @@ enum ServeCommand {
         if !rules.isEmpty { settings.rulePaths = rules }
         if !filters.isEmpty { settings.filterPaths = filters }
         try IngestCommand.refuseFiltersWithoutRules(settings, filtersGiven: !filters.isEmpty)
-        for path in settings.rulePaths + settings.filterPaths
-        where !FileManager.default.fileExists(atPath: path) {
-            throw UsageError("cannot read rules at '\(path)': "
-                             + CommonOptions.whyNothingAt(path))
-        }
+        try IngestCommand.refuseMissingRulePaths(settings)
         return settings
     }
 

@@ -95,7 +95,8 @@ extension APIHandlers {
             case nil, is NSNull: break
             case let text as String:
                 reason = StoredAlert.Closure.reason(given: text)
-                if let reason, reason.unicodeScalars.count > StoredAlert.Closure.reasonLimit {
+                if let reason,
+                   StoredAlert.Closure.length(of: reason) > StoredAlert.Closure.reasonLimit {
                     throw APIErrors.invalidField("reason", "is longer than "
                                                  + "\(StoredAlert.Closure.reasonLimit) characters")
                 }

@@ -42,6 +42,9 @@ public struct StoredAlert: Sendable, Hashable {
         /// `maxLength`): every listing carries it.
         public static let reasonLimit = 2_000
 
+        /// A reason's length as `reasonLimit` counts it.
+        public static func length(of reason: String) -> Int { reason.unicodeScalars.count }
+
         /// A reason as a person gave it, trimmed; nil when blank.
         public static func reason(given text: String) -> String? {
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
