@@ -95,7 +95,9 @@ extension Inventory {
         var seen: [Atom] = []
         seen.reserveCapacity(event.atoms.count)
         if event.atoms.count <= 32 {
-            for found in event.atoms where !seen.contains(found.atom) { seen.append(found.atom) }
+            for found in event.atoms where !seen.containsInPlace(found.atom) {
+                seen.append(found.atom)
+            }
         } else {
             // A set for the events with long lists: the scan was quadratic
             // (a list of 40,000 addresses took most of a minute).

@@ -18,7 +18,7 @@ extension Inventory {
     /// Atoms that no asset claims are remembered as unclaimed.
     public func match(_ atoms: [FieldAtom], in scope: ScopeKey, at time: EventTime) -> AssetMatch {
         var distinct: [Atom] = []
-        for found in atoms where !distinct.contains(found.atom) { distinct.append(found.atom) }
+        for found in atoms where !distinct.containsInPlace(found.atom) { distinct.append(found.atom) }
         let ids = distinct.map { timelines.intern(AtomKey(scope: scope, atom: $0)) }
         let subjectMACs = atoms.filter { $0.field == "host.mac" }.map(\.atom)
         return match(distinct, ids: ids, subjectMACs: subjectMACs, in: scope, at: time)

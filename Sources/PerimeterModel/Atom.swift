@@ -87,6 +87,21 @@ public struct Atom: Sendable, Hashable, Codable, Comparable, CustomStringConvert
     }
 }
 
+extension Array where Element == Atom {
+    /// Whether the list holds the atom, read in place: `contains` copied
+    /// each atom out to compare it, retaining and releasing its text, for
+    /// every atom of every event's deduplications.
+    public func containsInPlace(_ atom: Atom) -> Bool {
+        withUnsafeBufferPointer { atoms in
+            for index in atoms.indices
+            where atoms[index].type == atom.type && atoms[index].value == atom.value {
+                return true
+            }
+            return false
+        }
+    }
+}
+
 extension String {
     /// Whether the text holds an ASCII byte, read off its contiguous bytes:
     /// `utf8.contains` stepped through the view one index at a time, the

@@ -76,7 +76,13 @@ public struct ExtractedAtoms: Sendable {
             currentFieldAtoms.removeAll(keepingCapacity: true)
         }
         if currentFieldCount < Self.scanLimit {
-            for previous in atoms.suffix(currentFieldCount) where previous.atom == atom { return }
+            // Read in place: iterating a suffix copied each atom out.
+            let isRepeat = atoms.withUnsafeBufferPointer { atoms in
+                atoms[(atoms.count - currentFieldCount)...].contains {
+                    $0.atom.type == atom.type && $0.atom.value == atom.value
+                }
+            }
+            if isRepeat { return }
         } else {
             if currentFieldAtoms.isEmpty {
                 currentFieldAtoms = Set(atoms.suffix(currentFieldCount).map(\.atom))
@@ -179,7 +185,12 @@ public struct AtomExtractor: Sendable {
             found.fieldIndex == relatedUserField && found.atom.type == .username
                 && !found.atom.isQualifiedUserName
         }
-        guard result.atoms.contains(where: isBareRelatedName) else { return }
+        // The field's index first, read in place: most events have no
+        // related.user, and copying each atom out to test it retained its text.
+        let hasRelatedUser = result.atoms.withUnsafeBufferPointer { atoms in
+            atoms.indices.contains { atoms[$0].fieldIndex == relatedUserField }
+        }
+        guard hasRelatedUser, result.atoms.contains(where: isBareRelatedName) else { return }
         let qualifiedUsers = result.atoms.compactMap(\.atom.bareUserName)
         guard !qualifiedUsers.isEmpty else { return }
         result.atoms.removeAll { isBareRelatedName($0) && qualifiedUsers.contains($0.atom.value) }
