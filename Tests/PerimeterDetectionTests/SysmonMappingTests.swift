@@ -10,7 +10,8 @@ import Testing
     static let events = "elastic-integrations__windows__sysmon_operational.ndjson"
 
     /// The 1-based lines of the corpus file that a rule matches.
-    func matchedLines(_ category: String, _ selection: String) throws -> [Int] {
+    func matchedLines(_ category: String, _ selection: String,
+                      in file: String = SysmonMappingTests.events) throws -> [Int] {
         let rule = "title: t\nid: t\nlogsource:\n    product: windows\n    category: \(category)\n"
             + "detection:\n    selection:\n" + selection + "    condition: selection\n"
         let set = try RuleLoader.load(text: rule, mapping: .builtIn)
@@ -18,7 +19,7 @@ import Testing
         #expect(compiled.status == .compiled, "\(category): \(set.reports)")
         let engine = DetectionEngine(rules: set.rules)
         let reader = JSONEventReader(engine: engine)
-        let path = Corpus.root + "/ecs/" + Self.events
+        let path = Corpus.root + "/ecs/" + file
         try #require(FileManager.default.fileExists(atPath: path), "corpus missing at \(path)")
         let lines = try String(contentsOfFile: path, encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false)
@@ -27,6 +28,24 @@ import Testing
             if !engine.evaluate(try reader.read(String(line))).isEmpty { matched.append(index + 1) }
         }
         return matched
+    }
+
+    /// Sigma's process_creation is also the Security log's 4688, which
+    /// Winlogbeat writes in the same ECS fields: a SOC without Sysmon gets
+    /// its process rules (they never ran there). Line 131 of Elastic's
+    /// security sample is the one 4688, wevtutil clearing the Security log
+    /// as vagrant (VAGRANT\vagrant).
+    @Test func securityProcessStartsAreProcessCreation() throws {
+        let security = "elastic-integrations__system__security.ndjson"
+        #expect(try matchedLines("process_creation",
+                                 "        Image|endswith: '\\wevtutil.exe'\n"
+                                 + "        CommandLine|contains: ' cl '\n"
+                                 + "        ParentImage|endswith: '\\powershell.exe'\n"
+                                 + "        User: 'VAGRANT\\vagrant'\n",
+                                 in: security) == [131])
+        // Other Security events are no process starts, whatever they hold.
+        #expect(try matchedLines("process_creation", "        User|contains: vagrant\n",
+                                 in: security) == [131])
     }
 
     /// Winlogbeat drops Sysmon's `Initiated` and writes network.direction:
