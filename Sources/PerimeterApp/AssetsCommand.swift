@@ -188,7 +188,7 @@ enum AssetsCommand {
         do {
             return try store.asset(named: reference, community: community)
         } catch let error as StoreError where error.code == .notFound {
-            var holders = try AtomsCommand.assetsHolding(reference, store: store,
+            let holders = try AtomsCommand.assetsHolding(reference, store: store,
                                                          community: community, at: time,
                                                          addressExpiry: addressExpiry)
             if time == nil && holders.count > 1 {

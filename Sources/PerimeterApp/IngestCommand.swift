@@ -252,7 +252,7 @@ enum IngestCommand {
         // --quiet: it is about the run's configuration, not its input.)
         for report in stage.reports where report.status == .refused {
             let kind = report.isFilter ? "filter" : "rule"
-            Terminal.warning("\(report.path):\(report.line): \(kind) refused "
+            Terminal.warning("\(report.location): \(kind) refused "
                              + "(\(report.reasonCode ?? "error")): \(report.reason ?? "")")
         }
         for warning in stage.filterWarnings { Terminal.warning(warning) }
@@ -267,18 +267,19 @@ enum IngestCommand {
         return (stage, alerts)
     }
 
-    /// Filters only suppress what rules match: alone they would load and
-    /// never act, and the rules were most likely forgotten.
     /// Refuses a rules or filters path, given or configured, where there is
-    /// nothing to read.
+    /// nothing to read, naming which of the two it is.
     static func refuseMissingRulePaths(_ settings: DetectionSettings) throws {
-        for path in settings.rulePaths + settings.filterPaths
-        where !FileManager.default.fileExists(atPath: path) {
-            throw UsageError("cannot read rules at '\(path)': "
-                             + CommonOptions.whyNothingAt(path))
+        for (paths, kind) in [(settings.rulePaths, "rules"), (settings.filterPaths, "filters")] {
+            for path in paths where !FileManager.default.fileExists(atPath: path) {
+                throw UsageError("cannot read \(kind) at '\(path)': "
+                                 + CommonOptions.whyNothingAt(path))
+            }
         }
     }
 
+    /// Filters only suppress what rules match: alone they would load and
+    /// never act, and the rules were most likely forgotten.
     static func refuseFiltersWithoutRules(_ settings: DetectionSettings,
                                           filtersGiven: Bool) throws {
         guard settings.rulePaths.isEmpty, !settings.filterPaths.isEmpty else { return }

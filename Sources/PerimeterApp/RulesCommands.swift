@@ -21,7 +21,8 @@ enum RulesCommands {
                 recursively) and reports each problem with file, line and reason, then
                 a summary. With --json: one object per rule per line,
                 {"path", "id", "title", "ok", "status", "reason", "line"} (line: where
-                the document or its problem is, 1-based).
+                the document or its problem is, 1-based; null for a file that cannot
+                be read).
         test    Runs RULE (a file or folder) over the NDJSON events in EVENTS (files,
                 plain or .gz, or - for standard input) and prints which events match
                 and why. With --json: one object per line for each rule an event
@@ -207,12 +208,12 @@ enum RulesCommands {
                     ("title", report.title.map(JSONField.string) ?? .null),
                     ("ok", .bool(report.isOK)), ("status", .string(report.status.rawValue)),
                     ("reason", report.reason.map { .string(reasonText(report, $0)) } ?? .null),
-                    ("line", .int(report.line)),
+                    ("line", report.line > 0 ? .int(report.line) : .null),
                 ]))
             } else if report.status != .compiled {
                 let label = report.status == .refused
                     ? "refused (\(report.reasonCode ?? "error"))" : "compiled-unmapped"
-                print("\(report.path):\(report.line): \(label): \(report.reason ?? "")")
+                print("\(report.location): \(label): \(report.reason ?? "")")
             }
         }
         for warning in set.filterTargetsWithoutRule {
@@ -289,7 +290,7 @@ enum RulesCommands {
         var problems = 0
         for report in set.reports where report.status == .refused {
             problems += 1
-            Terminal.write("\(report.path):\(report.line): refused (\(report.reasonCode ?? "")): "
+            Terminal.write("\(report.location): refused (\(report.reasonCode ?? "")): "
                            + "\(report.reason ?? "")\n")
         }
         guard !set.rules.isEmpty else { return fail("no rule compiled from '\(rulePath)'") }

@@ -24,30 +24,66 @@ public enum DetectionValue: Sendable, Hashable {
     }
 
     /// The number of a numeric value or of a decimal numeric string, for lt/gt/…
-    public var number: Double? {
+    public var number: SigmaNumber? {
         switch self {
-        case .int(let int): Double(int)
-        case .double(let double): double
+        case .int(let int): .integer(Int128(int))
+        case .double(let double): .decimal(double)
         case .string(let string): SigmaNumber.parseDecimal(string)
         case .bool, .null: nil
         }
     }
 }
 
-enum SigmaNumber {
+/// A number that lt/lte/gt/gte compare. Integers stay exact: as doubles,
+/// those past 2^53 lose their last digits, so `gt: 9007199254740992` did
+/// not hold for 9007199254740993 (ids, counters and sizes in events are
+/// such integers). A decimal and an integer compare as doubles.
+public enum SigmaNumber: Sendable, Hashable, CustomStringConvertible {
+    case integer(Int128)
+    case decimal(Double)
+
     /// Decimal integers and decimals only: a hex string such as `0x17` stays a string.
-    static func parseDecimal(_ text: String) -> Double? {
+    static func parseDecimal(_ text: String) -> SigmaNumber? {
         guard !text.isEmpty, text.utf8.count < 40 else { return nil }
         var sawDigit = false
+        var sawPoint = false
         for (index, byte) in text.utf8.enumerated() {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): sawDigit = true
             case UInt8(ascii: "-"), UInt8(ascii: "+"): if index != 0 { return nil }
-            case UInt8(ascii: "."): continue
+            case UInt8(ascii: "."): sawPoint = true
             default: return nil
             }
         }
-        return sawDigit ? Double(text) : nil
+        guard sawDigit else { return nil }
+        // Fewer than 40 bytes: any integer of them fits 128 bits.
+        if !sawPoint, let integer = Int128(text) { return .integer(integer) }
+        return Double(text).map(SigmaNumber.decimal)
+    }
+
+    var double: Double {
+        switch self {
+        case .integer(let integer): Double(integer)
+        case .decimal(let decimal): decimal
+        }
+    }
+
+    func isLess(than other: SigmaNumber) -> Bool {
+        if case .integer(let a) = self, case .integer(let b) = other { return a < b }
+        return double < other.double
+    }
+
+    /// Equal as numbers (`5` and `5.0`), where `==` compares the cases.
+    func isNumericallyEqual(to other: SigmaNumber) -> Bool {
+        if case .integer(let a) = self, case .integer(let b) = other { return a == b }
+        return double == other.double
+    }
+
+    public var description: String {
+        switch self {
+        case .integer(let integer): String(integer)
+        case .decimal(let decimal): String(decimal)
+        }
     }
 }
 

@@ -9,7 +9,7 @@ struct DetectionProgram {
             case string(StringMatcher, caseless: Bool)
             case regex(Regex)
             case cidr(IPNetwork)
-            case compare(ComparisonOperator, Double)
+            case compare(ComparisonOperator, SigmaNumber)
             case isNull
             case exists(Bool)
             case fieldReference(Int, caseless: Bool)

@@ -112,13 +112,15 @@ extension ParsedEvent {
 
 extension DetectionValue {
     /// A parsed JSON scalar as detection sees it; an unsigned integer past
-    /// `Int64` becomes a double.
+    /// `Int64` becomes its decimal text, which keeps every digit for
+    /// equality and compares as the exact number (as a double it lost them:
+    /// 18446744073709551615 equalled neither itself in a rule nor its text).
     public init(_ scalar: JSONScalar) {
         switch scalar {
         case .string(let string): self = .string(string.string)
         case .int(let int): self = .int(int)
         case .uint(let uint):
-            self = uint <= UInt64(Int64.max) ? .int(Int64(uint)) : .double(Double(uint))
+            self = uint <= UInt64(Int64.max) ? .int(Int64(uint)) : .string(String(uint))
         case .double(let double): self = .double(double)
         case .bool(let bool): self = .bool(bool)
         case .null: self = .null

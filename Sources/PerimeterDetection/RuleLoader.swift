@@ -144,8 +144,17 @@ public enum RuleLoader {
                 reason: "cannot read the file", isFilter: false))
             return
         }
-        load(text: String(decoding: data, as: UTF8.self), path: file, compiler: compiler,
-             filtersOnly: filtersOnly, into: &set)
+        let text: String
+        switch RuleFileText.decode(data) {
+        case .success(let decoded):
+            text = decoded
+        case .failure(let problem):
+            set.reports.append(RuleStatusReport(
+                path: file, line: problem.line, status: .refused, reasonCode: "invalid-encoding",
+                reason: problem.message, isFilter: false))
+            return
+        }
+        load(text: text, path: file, compiler: compiler, filtersOnly: filtersOnly, into: &set)
     }
 
     private static func load(text: String, path: String, compiler: SigmaCompiler,
@@ -277,5 +286,54 @@ public enum RuleLoader {
             result[name] = values
         }
         return result
+    }
+}
+
+/// The text of a rule file as YAML 1.2 reads one: UTF-8 (a byte order
+/// mark dropped), or UTF-16 with its byte order mark. Bytes that are no
+/// UTF-8 are refused with their line: decoded with replacement characters,
+/// a rule compiled and then matched only the literal `\u{FFFD}` its author
+/// never wrote; a UTF-16 file was refused for control characters.
+enum RuleFileText {
+    struct Problem: Error {
+        let line: Int
+        let message: String
+    }
+
+    static func decode(_ data: Data) -> Result<String, Problem> {
+        let bytes = [UInt8](data)
+        if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) || bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
+            return .failure(Problem(line: 1, message: "the file is UTF-32, which YAML allows but "
+                                    + "Perimeter does not read: save it as UTF-8"))
+        }
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            let littleEndian = bytes[0] == 0xFF
+            var units: [UInt16] = []
+            units.reserveCapacity(bytes.count / 2)
+            var index = 2
+            while index + 1 < bytes.count {
+                let (first, second) = (UInt16(bytes[index]), UInt16(bytes[index + 1]))
+                units.append(littleEndian ? first | second << 8 : first << 8 | second)
+                index += 2
+            }
+            guard bytes.count % 2 == 0, let text = String(validating: units, as: UTF16.self) else {
+                return .failure(Problem(line: 1, message: "the file starts as UTF-16 (a byte "
+                                        + "order mark) but is not valid UTF-16"))
+            }
+            return .success(text)
+        }
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
+        if let text = String(validating: body, as: UTF8.self) { return .success(text) }
+        // Name the line of the first byte that is no UTF-8.
+        var line = 1
+        var start = body.startIndex
+        while start < body.endIndex {
+            let end = body[start...].firstIndex(of: 0x0A) ?? body.endIndex
+            if String(validating: body[start..<end], as: UTF8.self) == nil { break }
+            line += 1
+            start = end + 1
+        }
+        return .failure(Problem(line: line, message: "the file is not UTF-8 (a byte on this "
+                                + "line is no UTF-8 character): save it as UTF-8"))
     }
 }

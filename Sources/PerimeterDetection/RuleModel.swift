@@ -19,12 +19,12 @@ public enum RuleStatus: String, Sendable, Hashable, Codable {
 public enum ComparisonOperator: String, Sendable, Hashable {
     case lessThan = "lt", lessOrEqual = "lte", greaterThan = "gt", greaterOrEqual = "gte"
 
-    func holds(_ left: Double, _ right: Double) -> Bool {
+    func holds(_ left: SigmaNumber, _ right: SigmaNumber) -> Bool {
         switch self {
-        case .lessThan: left < right
-        case .lessOrEqual: left <= right
-        case .greaterThan: left > right
-        case .greaterOrEqual: left >= right
+        case .lessThan: left.isLess(than: right)
+        case .lessOrEqual: left.isLess(than: right) || left.isNumericallyEqual(to: right)
+        case .greaterThan: right.isLess(than: left)
+        case .greaterOrEqual: right.isLess(than: left) || left.isNumericallyEqual(to: right)
         }
     }
 }
@@ -50,7 +50,7 @@ struct FieldTest: Sendable, Hashable {
         case string(StringMatcher, caseless: Bool)
         case regex(CompiledRegex)
         case cidr(IPNetwork)
-        case compare(ComparisonOperator, Double)
+        case compare(ComparisonOperator, SigmaNumber)
         /// Absent, or present with only null values.
         case isNull
         case exists(Bool)
@@ -159,6 +159,7 @@ public struct CompiledFilter: Sendable {
 /// The outcome of loading one rule document, for `rules check`.
 public struct RuleStatusReport: Sendable, Hashable {
     public var path: String
+    /// 1-based; 0 when the problem is the file as a whole (unreadable).
     public var line: Int
     public var id: String?
     public var title: String?
@@ -171,6 +172,9 @@ public struct RuleStatusReport: Sendable, Hashable {
     public var isFilter: Bool
 
     public var isOK: Bool { status != .refused }
+
+    /// `path:line`, or the path alone for a problem of the whole file.
+    public var location: String { line > 0 ? "\(path):\(line)" : path }
 }
 
 /// Why a rule document was refused; `code` is stable for summaries.

@@ -105,8 +105,9 @@ struct SigmaCompiler {
                               message: "the document has no 'detection' map", line: line)
         }
         let logSource = try Self.logSource(of: root["logsource"])
-        let levelText = root["level"]?.string?.lowercased()
-        // No level is the configured default's, applied when an alert is made.
+        // No level, or `level: null` (Sigma makes it optional), is the
+        // configured default's, applied when an alert is made.
+        let levelText = root["level"].flatMap { $0.isNull ? nil : $0.string?.lowercased() }
         var level: RuleLevel?
         if let levelText {
             guard let known = RuleLevel(rawValue: levelText) else {
@@ -170,7 +171,15 @@ struct SigmaCompiler {
         }
         let conditionTexts: [String]
         if let list = conditionNode.sequence {
+            // Every entry a text, and at least one: `condition: []` compiled
+            // into a rule that never fired, and a map in the list was dropped.
             conditionTexts = list.compactMap(\.string)
+            guard !list.isEmpty, conditionTexts.count == list.count else {
+                throw RuleRefusal(code: "invalid-condition", message: list.isEmpty
+                                    ? "the condition list is empty: give at least one condition"
+                                    : "each condition of the list must be a string",
+                                  line: conditionNode.mark.line)
+            }
         } else if let text = conditionNode.string {
             conditionTexts = [text]
         } else {
@@ -391,13 +400,28 @@ struct SigmaCompiler {
 
     /// Refuses an asset field enrichment does not give: under its reserved
     /// prefixes the names are known, and a misspelt one never matched (and
-    /// its `not` always did). Other `sekoiaio.` fields are the event's own.
+    /// its `not` always did). The prefixes are compared in any case and
+    /// through the `sekoia.` alias: `sekoiaio.ANY_ASSET.tags` is no asset
+    /// field but an input field the event may fill itself, so a rule that
+    /// named it read an event's claim of a tag. The objects themselves
+    /// (`sekoiaio.any_asset`) have no value to test. Other `sekoiaio.`
+    /// fields are the event's own.
     private static func requireKnownAssetField(_ field: String, line: Int?) throws(RuleRefusal) {
-        guard EnrichmentFieldNames.isReserved(field), !EnrichmentFieldNames.all.contains(field)
-        else { return }
+        var lowered = field.lowercased()
+        if lowered.hasPrefix("sekoia.") { lowered = "sekoiaio." + lowered.dropFirst("sekoia.".count) }
+        let namesObject = lowered == "sekoiaio.any_asset" || lowered == "sekoiaio.assets"
+        guard namesObject || EnrichmentFieldNames.isReserved(lowered) else { return }
+        let canonical = field.hasPrefix("sekoia.")
+            ? "sekoiaio." + field.dropFirst("sekoia.".count) : field
+        if !namesObject && EnrichmentFieldNames.all.contains(canonical) { return }
+        let hint = namesObject
+            ? " (to test whether the event touches a known asset, name one of its fields: "
+                + "sekoiaio.any_asset.uuid|exists: true)"
+            : canonical.lowercased() == canonical || !EnrichmentFieldNames.all.contains(lowered)
+                ? "" : " (field names are case-sensitive: '\(lowered)')"
         throw RuleRefusal(code: "unknown-asset-field", message: "'\(field)' is no field "
-                          + "enrichment gives: it would never match (and its 'not' always); "
-                          + "asset fields are "
+                          + "enrichment gives: it would never match (and its 'not' always)"
+                          + hint + "; asset fields are "
                           + EnrichmentFieldNames.anyAsset.joined(separator: ", ")
                           + " and sekoiaio.assets.CATEGORY.uuid, .name and .criticality_value "
                           + "(CATEGORY: host, account, network)", line: line)

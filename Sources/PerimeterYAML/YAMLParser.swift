@@ -74,6 +74,10 @@ private final class EventReader {
     private var expandedNodes = 0
     /// The expanded size of each anchored node.
     private var anchorSizes: [String: Int] = [:]
+    /// The bytes being read, while `readStream` runs: a reader error (a
+    /// control character, a byte that is no UTF-8) gives an offset, not a
+    /// line, and was reported at line 1.
+    private var input: UnsafeBufferPointer<UInt8>?
 
     /// Aliases that expand a document beyond this many nodes are refused:
     /// 548 bytes of nested aliases (each list naming the one before ten
@@ -103,6 +107,8 @@ private final class EventReader {
             var empty: UInt8 = 0
             let base = buffer.baseAddress ?? withUnsafeMutablePointer(to: &empty) { $0 }
             yaml_parser_set_input_string(&parser, base, buffer.count)
+            input = UnsafeBufferPointer(buffer)
+            defer { input = nil }
             var documents: [YAMLNode] = []
             while true {
                 let event = try nextEvent()
@@ -150,8 +156,14 @@ private final class EventReader {
             if let context = parser.context.map({ String(cString: $0) }) {
                 reason += " (\(context))"
             }
-            let where_ = YAMLMark(line: Int(parser.problem_mark.line) + 1,
+            var where_ = YAMLMark(line: Int(parser.problem_mark.line) + 1,
                                   column: Int(parser.problem_mark.column) + 1)
+            if parser.error == YAML_READER_ERROR, let input {
+                let before = input[..<min(Int(parser.problem_offset), input.count)]
+                let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+                where_ = YAMLMark(line: before.count(where: { $0 == 0x0A }) + 1,
+                                  column: before.count - lineStart + 1)
+            }
             throw failure(.syntax, reason, at: where_)
         }
         return event

@@ -433,6 +433,15 @@ struct RulesCommandTests {
                 "\(looped.standardError)")
         let missing = try cli.binary.run(["rules", "check", "nowhere.yml"], in: cli.directory.url)
         #expect(missing.standardError.contains("cannot read 'nowhere.yml': no such file or folder"))
+        // An ingest names which of its paths is missing: the filters here.
+        try "title: r\nid: r\nlogsource: {product: linux}\ndetection: {s: {a: 1}, condition: s}\n"
+            .write(toFile: cli.directory.path("rule.yml"), atomically: true, encoding: .utf8)
+        let ingest = try cli.binary.run(["ingest", "--db", "s.db", "--rules", "rule.yml",
+                                         "--filters", "nofilters", "-"], in: cli.directory.url)
+        #expect(ingest.status != 0)
+        #expect(ingest.standardError.contains(
+                    "cannot read filters at 'nofilters': no such file or folder"),
+                "\(ingest.standardError)")
     }
 
     /// `rules test --filters` tries alert filters on the matches: every

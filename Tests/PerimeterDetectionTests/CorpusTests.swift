@@ -352,16 +352,28 @@ import Testing
             "title: t\nid: asset-field\ntaxonomy: ecs\ndetection:\n"
                 + "    s: {\(field): x}\n    condition: s\n"
         }
+        // Also in another case (an input field the event may fill itself:
+        // `ANY_ASSET` is not removed as `any_asset` is), through the
+        // `sekoia.` alias, and the objects, which hold no value to test.
         for field in ["sekoiaio.any_asset.tag", "sekoiaio.assets.host.tags",
-                      "sekoiaio.assets.server.name"] {
+                      "sekoiaio.assets.server.name", "sekoiaio.ANY_ASSET.tags",
+                      "Sekoiaio.any_asset.tags", "sekoia.any_asset.tag",
+                      "sekoia.Any_Asset.name", "sekoiaio.any_asset", "sekoiaio.assets",
+                      "sekoia.any_asset"] {
             let set = try RuleLoader.load(text: rule(field), path: "f.yml")
             #expect(set.reports.first?.reasonCode == "unknown-asset-field", "\(field)")
             #expect(set.reports.first?.reason?.contains("sekoiaio.any_asset.tags") == true)
         }
+        #expect(try RuleLoader.load(text: rule("sekoiaio.ANY_ASSET.tags"), path: "f.yml")
+            .reports.first?.reason?.contains("case-sensitive: 'sekoiaio.any_asset.tags'") == true)
+        #expect(try RuleLoader.load(text: rule("sekoiaio.any_asset"), path: "f.yml")
+            .reports.first?.reason?.contains("sekoiaio.any_asset.uuid|exists: true") == true)
         // An intake's own sekoiaio fields (the corpus has them) are event
-        // fields like any other.
+        // fields like any other, and the `sekoia.` alias names the asset fields.
         for field in EnrichmentFieldNames.all.union(["sekoiaio.server.name",
-                                                     "sekoiaio.intake.dialect"]) {
+                                                     "sekoiaio.intake.dialect",
+                                                     "sekoia.any_asset.tags",
+                                                     "sekoia.assets.host.name", "sekoia.other"]) {
             let set = try RuleLoader.load(text: rule(field), path: "f.yml")
             #expect(set.rules.count == 1, "\(field): \(set.reports.first?.reason ?? "")")
         }
@@ -571,13 +583,17 @@ import Testing
             engine.evaluate(try reader.read(event)).map(\.ruleID).sorted()
         }
         #expect(try matched(#"{"a":1}"#) == [])
-        // A Linux process of root; a Windows one of CORP\root, whose
-        // qualified name is not `root`.
+        // A Linux process of root; a Windows one of CORP\root, whose bare
+        // name is `root` (Windows' `User` is both forms), and one of
+        // CORP\rooted, which neither form makes `root`.
         #expect(try matched(#"{"host":{"os":{"type":"linux"}},"event":{"category":"process","#
                             + #""type":"start"},"user":{"name":"root"}}"#) == ["user-linux"])
         #expect(try matched(#"{"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},"#
                             + #""host":{"os":{"type":"windows"}},"#
-                            + #""user":{"domain":"CORP","name":"root"}}"#) == [])
+                            + #""user":{"domain":"CORP","name":"root"}}"#) == ["user-windows"])
+        #expect(try matched(#"{"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},"#
+                            + #""host":{"os":{"type":"windows"}},"#
+                            + #""user":{"domain":"CORP","name":"rooted"}}"#) == [])
         #expect(try matched(#"{"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},"#
                             + #""host":{"os":{"type":"windows"}},"user":{"name":"root"}}"#)
                 == ["user-windows"])

@@ -87,6 +87,25 @@ let valueCases: [MatchCase] = [
               event: #"{"Size":"abc"}"#, expected: false),
     MatchCase(name: "lt and lte bounds", detection: sel("N|lt: 5\nM|lte: 5"),
               event: #"{"N":4,"M":5}"#, expected: true),
+    // Past 2^53 a double holds every other integer only: 2^53 + 1 read as
+    // 2^53 was not greater than it.
+    MatchCase(name: "gt past 2^53 is exact", detection: sel("N|gt: 9007199254740992"),
+              event: #"{"N":9007199254740993}"#, expected: true),
+    MatchCase(name: "gte past 2^53 is exact", detection: sel("N|gte: 9007199254740993"),
+              event: #"{"N":9007199254740992}"#, expected: false),
+    MatchCase(name: "lt past Int64 is exact", detection: sel("N|lt: 18446744073709551615"),
+              event: #"{"N":18446744073709551614}"#, expected: true),
+    MatchCase(name: "an integer and a decimal compare", detection: sel("N|gt: 4.5"),
+              event: #"{"N":5}"#, expected: true),
+    MatchCase(name: "lte of equal integer and decimal", detection: sel("N|lte: 5"),
+              event: #"{"N":5.0}"#, expected: true),
+    MatchCase(name: "a number past Int64 equals itself", detection: sel("N: 18446744073709551615"),
+              event: #"{"N":18446744073709551615}"#, expected: true),
+    MatchCase(name: "a number past Int64 equals its text", detection: sel("N: '9223372036854775808'"),
+              event: #"{"N":9223372036854775808}"#, expected: true),
+    MatchCase(name: "a number past Int64 is not its neighbour",
+              detection: sel("N: 9223372036854775809"),
+              event: #"{"N":9223372036854775808}"#, expected: false),
     MatchCase(name: "null matches an absent field", detection: sel("Field: null"),
               event: #"{"Other":1}"#, expected: true),
     MatchCase(name: "null matches a null field", detection: sel("Field: null"),
@@ -292,6 +311,9 @@ let conditionCases: [MatchCase] = [
         ("level: {high: 1}\ndetection:\n    sel: {F: 1}\n    condition: sel\n", "invalid-level",
          4, "not a mapping"),
         ("level: high\n", "missing-detection", 1, "no 'detection'"),
+        // Sigma makes the level optional: null is none (the default's).
+        ("level: null\ndetection:\n    sel: {F: 1}\n    condition: sel\n", nil, 1, ""),
+        ("level: ~\ndetection:\n    sel: {F: 1}\n    condition: sel\n", nil, 1, ""),
         ("level: high\nlicense: MIT\nfields: [F]\ncustom_owner: soc\ndetection:\n"
             + "    sel: {F: 1}\n    condition: sel\n", nil, 1, ""),
     ] as [(String, String?, Int, String)])
@@ -406,7 +428,11 @@ let conditionCases: [MatchCase] = [
     /// The Sigma filter specification's own example names `User`, in the
     /// rules' taxonomy: it is mapped through the filter's log source, as
     /// the rule's `Image` is (it suppressed nothing, read as a field named
-    /// `User`); an ECS name in a filter still reads as written.
+    /// `User`); an ECS name in a filter still reads as written. Winlogbeat's
+    /// events carry the domain beside the name, as the corpus's Sysmon
+    /// events do: the example's bare `adm_` must still suppress
+    /// `CORP\adm_bob` (it read only the qualified name, and suppressed
+    /// nothing on real events).
     @Test(arguments: ["User|startswith: 'adm_'", "user.name|startswith: 'adm_'"])
     func filtersReadSigmaNamesThroughTheirLogSource(selection: String) throws {
         let set = try RuleLoader.load(text: """
@@ -429,14 +455,54 @@ let conditionCases: [MatchCase] = [
         #expect(set.reports.allSatisfy { $0.isOK }, "\(set.reports)")
         let engine = DetectionEngine(rules: set.rules, filters: set.filters)
         let reader = JSONEventReader(engine: engine)
-        func matches(_ user: String) throws -> Bool {
-            !engine.evaluate(try reader.read("""
+        func matches(_ user: String, domain: String?) throws -> Bool {
+            let domainMember = domain.map { #","domain":"\#($0)""# } ?? ""
+            return !engine.evaluate(try reader.read("""
                 {"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"},
-                 "process":{"executable":"C:\\\\Tools\\\\rar.exe"},"user":{"name":"\(user)"}}
+                 "process":{"executable":"C:\\\\Tools\\\\rar.exe"},
+                 "user":{"name":"\(user)"\(domainMember)}}
                 """)).isEmpty
         }
-        #expect(try matches("bob"))
-        #expect(try !matches("adm_bob"))
+        for domain in [nil, "CORP"] {
+            #expect(try matches("bob", domain: domain))
+            #expect(try !matches("adm_bob", domain: domain))
+        }
+    }
+
+    /// Sigma's `User` of a Sysmon process start is `DOMAIN\user` for
+    /// SigmaHQ's rules (`User|contains: AUTHORI`, `User|endswith:
+    /// '\SYSTEM'`, an exact qualified name) and the bare name for a rule
+    /// written in ECS terms; a test of absence holds only when both lack it.
+    @Test func sysmonUserIsTheQualifiedAndTheBareName() throws {
+        func holds(_ test: String, user: String?, domain: String?) throws -> Bool {
+            let set = try RuleLoader.load(text: """
+                title: user test
+                id: 0b6d2a38-3c1e-4a55-9d51-7a3c1e0f5a01
+                logsource: {category: process_creation, product: windows}
+                detection:
+                    selection:
+                        \(test)
+                    condition: selection
+                """, mapping: .builtIn)
+            #expect(set.reports.allSatisfy { $0.isOK }, "\(set.reports)")
+            let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+            var members: [String] = []
+            if let user { members.append(#""name":"\#(user)""#) }
+            if let domain { members.append(#""domain":"\#(domain)""#) }
+            let userObject = members.isEmpty ? "" : #","user":{"# + members.joined(separator: ",") + "}"
+            let event = try JSONEventReader(engine: engine).read(
+                #"{"event":{"provider":"Microsoft-Windows-Sysmon","code":"1"}"# + userObject + "}")
+            return !engine.evaluate(event).isEmpty
+        }
+        #expect(try holds("User|contains: AUTHORI", user: "SYSTEM", domain: "NT AUTHORITY"))
+        #expect(try holds(#"User|endswith: '\SYSTEM'"#, user: "SYSTEM", domain: "NT AUTHORITY"))
+        #expect(try holds(#"User: 'NT AUTHORITY\SYSTEM'"#, user: "SYSTEM", domain: "NT AUTHORITY"))
+        #expect(try holds("User: SYSTEM", user: "SYSTEM", domain: "NT AUTHORITY"))
+        #expect(try !holds("User|startswith: NT", user: "bob", domain: "CORP"))
+        #expect(try !holds("User|contains: AUTHORI", user: "SYSTEM", domain: nil))
+        #expect(try holds("User: null", user: nil, domain: nil))
+        #expect(try !holds("User: null", user: "bob", domain: nil))
+        #expect(try !holds("User: null", user: "bob", domain: "CORP"))
     }
 
     /// A Windows level number in a rule (`Level: 4`, SigmaHQ's way to
@@ -498,6 +564,25 @@ let conditionCases: [MatchCase] = [
         let report = try #require(set.reports.first)
         #expect((report.status != .refused) == compiles)
         if !compiles { #expect(report.reasonCode == "invalid-condition") }
+    }
+
+    /// A condition list needs a condition, each a text: `[]` compiled into
+    /// a rule that never fired, and a map in the list was left out unseen.
+    /// A list of two conditions is either.
+    @Test(arguments: [("[]", "the condition list is empty"),
+                      ("[selection, {a: b}]", "each condition of the list must be a string"),
+                      ("[selection, not selection]", nil)])
+    func conditionListsHoldTexts(condition: String, refusal: String?) throws {
+        let text = "title: t\nid: x\nlogsource: {product: p}\ndetection:\n"
+            + "    selection:\n        F: 3\n    condition: \(condition)\n"
+        let report = try #require(try RuleLoader.load(text: text).reports.first)
+        if let refusal {
+            #expect(report.reasonCode == "invalid-condition")
+            #expect(report.line == 7)
+            #expect(report.reason?.contains(refusal) == true, "\(report)")
+        } else {
+            #expect(report.status != .refused, "\(report)")
+        }
     }
 
     /// Sigma quantifies with 1, any or all only: "2 of" says so, rather

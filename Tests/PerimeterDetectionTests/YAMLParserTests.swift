@@ -42,6 +42,19 @@ import PerimeterYAML
         }
     }
 
+    /// A character YAML does not allow in a stream (a raw NUL in a value)
+    /// is found by libyaml's reader, which gives an offset: the error
+    /// names its line and column (it said line 1 whatever the line).
+    @Test func aControlCharacterIsReportedAtItsLine() throws {
+        do {
+            _ = try YAMLParser.parseDocuments("a: 1\nb:\n  c: \"x\u{0}y\"\n", file: "r.yml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .syntax)
+            #expect(error.mark == YAMLMark(line: 3, column: 8), "\(error)")
+        }
+    }
+
     @Test(arguments: [("true", true), ("False", false)])
     func booleans(_ text: String, _ value: Bool) throws {
         #expect(try YAMLParser.parseDocuments("v: \(text)").first?["v"]?.bool == value)
