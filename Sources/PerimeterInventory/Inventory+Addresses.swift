@@ -33,6 +33,7 @@ extension Inventory {
         if let current = observed.first(where: { isAttachmentValid($0, at: time) }) {
             if attachments[Int(current)].asset == asset {
                 recordSighting(current, at: time)
+                endAtLaterHolder(current, after: time, among: observed)
                 return
             }
             let end = nextSighting(after: time, in: observed, for: asset)
@@ -67,6 +68,27 @@ extension Inventory {
         }
         attach(key, to: asset, kind: .observed, from: time, to: end, origin: origin())
         noteHolder(asset, of: key, at: time)
+    }
+
+    /// Ends an interval that a late sighting keeps valid past the start of
+    /// another host's later interval there: in time order that host's
+    /// sighting found the address held (its holder then seen more
+    /// recently) and took it. A host seen on 05-01 and, arriving last, on
+    /// 05-07 23:00 held the address until 05-14 beside the host seen on
+    /// 05-08 06:00, which had found it expired.
+    private func endAtLaterHolder(_ index: Int32, after time: EventTime, among observed: [Int32]) {
+        let holder = attachments[Int(index)].asset
+        var next: Int32?
+        for other in observed {
+            let attachment = attachments[Int(other)]
+            guard attachment.asset != holder, attachment.from > time,
+                  !Self.isReleaseMarker(attachment) else { continue }
+            if next == nil || attachment.from < attachments[Int(next!)].from { next = other }
+        }
+        guard let next else { return }
+        let start = attachments[Int(next)].from
+        guard isAttachmentValid(index, at: start) else { return }
+        split(index, at: start, by: attachments[Int(next)].origin)
     }
 
     /// Moves the start of an interval back to an earlier sighting of its
@@ -302,7 +324,14 @@ extension Inventory {
     /// Makes an address a shared atom, held by no host, once it has moved
     /// between more than `sharedAddressHosts` hosts within
     /// `sharedAddressWindow` (SPEC §2), judged on the timeline in event
-    /// order, whatever order the events came in. The point where in-order
+    /// order, whatever order the events came in. The hosts of a window are
+    /// those whose intervals begin in it and the one that held the address
+    /// when it opened, which its first move left: h1 holding it since
+    /// 00:00, then h0 at 01:01, h3 at 01:07 and h4 at 01:19 is a move
+    /// between four hosts within the hour. (Counting interval starts only,
+    /// that was three; and whether a late sighting of h1 inside the window
+    /// arrived before its interval grew back out of it decided for good
+    /// whether the address was shared.) The point where in-order
     /// arrival would have stopped attaching it is the first interval
     /// start, at or after `time` (the earliest start this sighting added),
     /// whose window, ending there, holds one host too many; for an atom
@@ -314,27 +343,36 @@ extension Inventory {
     /// uninterrupted run.
     private func noteHolder(_ asset: AssetID, of key: AtomKey, at time: EventTime) {
         let window = settings.sharedAddressWindow
+        let expiry = settings.addressExpiry
         let sharedAt = sharedSince[key]
-        var starts: [(from: EventTime, asset: AssetID)] = []
+        // The intervals that begin in a window that may end at or after
+        // `time`, or that may still hold the address when one opens.
+        var intervals: [Int32] = []
         for index in timelines[key] ?? [] {
             let attachment = attachments[Int(index)]
             // From the time it became shared on, an interval is a cut one.
             guard attachment.kind == .observed, !Self.isReleaseMarker(attachment),
-                  attachment.from >= time - window,
-                  sharedAt.map({ attachment.from < $0 }) ?? true else { continue }
-            starts.append((attachment.from, attachment.asset))
+                  sharedAt.map({ attachment.from < $0 }) ?? true,
+                  attachment.from >= time - window || attachment.to.map({ $0 > time - window }) ?? true
+            else { continue }
+            intervals.append(index)
         }
-        starts.sort { $0.from < $1.from }
+        let ends = intervals.map { attachments[Int($0)].from }.filter { $0 >= time }.sorted()
         var crossing = sharedAt
         var hosts: [AssetID] = []
-        for end in starts.indices where starts[end].from >= time {
+        for end in ends {
             hosts.removeAll(keepingCapacity: true)
-            for start in starts[...end]
-            where start.from >= starts[end].from - window && !hosts.contains(start.asset) {
-                hosts.append(start.asset)
+            let opening = end - window
+            for index in intervals {
+                let attachment = attachments[Int(index)]
+                guard attachment.from <= end, !hosts.contains(attachment.asset),
+                      attachment.from >= opening
+                        || attachment.isValid(at: opening, addressExpiry: expiry)
+                else { continue }
+                hosts.append(attachment.asset)
             }
             if hosts.count > settings.sharedAddressHosts {
-                crossing = min(crossing ?? starts[end].from, starts[end].from)
+                crossing = min(crossing ?? end, end)
                 break
             }
         }

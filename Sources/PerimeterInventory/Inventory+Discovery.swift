@@ -179,15 +179,44 @@ extension Inventory {
                 .filter { isCompatible($0, with: subject, agentKind: agentKind, in: scope, at: time) }
             if found.count == 1 { return .existing(found[0]) }
         }
-        guard let hostname = subject.hostname else { return .new }
+        guard let hostname = subject.hostname else {
+            return namelessHolder(of: subject, in: scope, at: time).map { .existing($0) } ?? .new
+        }
         let compatible = identityHolders(of: hostname, in: scope, at: time)
             .filter { isCompatible($0, with: subject, agentKind: agentKind, in: scope, at: time) }
-        if compatible.count <= 1 { return compatible.first.map { .existing($0) } ?? .new }
+        if compatible.isEmpty {
+            return namelessHolder(of: subject, in: scope, at: time).map { .existing($0) } ?? .new
+        }
+        if compatible.count == 1 { return .existing(compatible[0]) }
         for atom in subject.strongIdentifiers {
             let owners = identityHolders(of: atom, in: scope, at: time).filter(compatible.contains)
             if owners.count == 1 { return .existing(owners[0]) }
         }
         return .ambiguous
+    }
+
+    /// The one host that holds the event's own host.id or MAC and no name
+    /// at all: a host made by hand or imported with only its id, which
+    /// the event names (SPEC §2: discovery looks for an existing asset,
+    /// manual ones included, holding the event's atoms). Its first event
+    /// made a second, unrated host of the name, and enriched every event
+    /// with that one instead of the rated host. A holder with another name
+    /// is another machine (a clone, a forwarder): the name decides then.
+    private func namelessHolder(of subject: HostSubject, in scope: ScopeKey,
+                                at time: EventTime) -> AssetID? {
+        for atom in subject.hostIDs + subject.macs {
+            let owners = identityHolders(of: atom, in: scope, at: time)
+            guard owners.count == 1 else { continue }
+            let named = (attachmentsByAsset[owners[0]] ?? []).contains { index in
+                let attachment = attachments[Int(index)]
+                let type = attachment.key.atom.type
+                return (type == .hostname || type == .fqdn)
+                    && (isAttachmentValid(index, at: time)
+                        || (attachment.to == nil && attachment.from > time))
+            }
+            return named ? nil : owners[0]
+        }
+        return nil
     }
 
     /// A host that holds the event's short name is the same machine unless
@@ -512,6 +541,7 @@ extension Inventory {
                 where !held.contains(atom) {
                     observeIdentifier(atom, on: holder, event: event, outcome: &outcome)
                 }
+                seeAgain(lease, heldBy: holder, event: event, outcome: &outcome)
             }
             guard let holder else {
                 // Given to a machine no host is known as (Infoblox logs
@@ -547,6 +577,25 @@ extension Inventory {
                 waitForGrant(of: key, release: event.time, holderMAC: nil, origin: event.reference)
             }
             releaseAddress(key, heldBy: holder, at: event.time, origin: event.reference)
+            // The machine that gave the address back was seen then, as one
+            // a release makes is (its seen times depended on which came first).
+            if let holder {
+                if creating { seeAgain(lease, heldBy: holder, event: event, outcome: &outcome) }
+                touch(holder, at: event.time)
+            }
+        }
+    }
+
+    /// Sees again the lease's names and MAC that its holder holds: a lease
+    /// event that arrives late moves their start back, as in time order it
+    /// came first (a late grant moved the address back to its time, and
+    /// left the host's name and MAC starting at the later event, so that
+    /// in between the address had a holder its name did not).
+    private func seeAgain(_ lease: LeaseObservation, heldBy holder: AssetID,
+                          event: EventObservation, outcome: inout ObservationOutcome) {
+        for atom in [lease.holderHostname, lease.holderFQDN, lease.holderMAC].compactMap({ $0 })
+        where identityHolders(of: atom, in: event.scope, at: event.time).contains(holder) {
+            observeIdentifier(atom, on: holder, event: event, outcome: &outcome)
         }
     }
 

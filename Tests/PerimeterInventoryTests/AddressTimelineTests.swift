@@ -38,6 +38,50 @@ import Testing
         #expect(inventory.matchedNames([address], at: Fixture.clock("13:00")) == ["laptop-40"])
     }
 
+    /// pc-a seen on 05-01, pc-b on 05-08 06:00 (pc-a's sighting expired
+    /// then, after 7 days), and pc-a's sighting of 05-07 23:00 arriving
+    /// last: in time order pc-b took the address from pc-a, seen 7 hours
+    /// before. The late sighting kept pc-a's interval open until 05-14,
+    /// beside pc-b's, and events were enriched with both.
+    @Test func aLateSightingEndsWhereALaterHolderBegan() {
+        let address = Fixture.ip("10.30.9.1")
+        let events = [Fixture.host("pc-a", at: Fixture.at("2024-05-01T00:00:00Z"), ips: ["10.30.9.1"]),
+                      Fixture.host("pc-b", at: Fixture.at("2024-05-08T06:00:00Z"), ips: ["10.30.9.1"]),
+                      Fixture.host("pc-a", at: Fixture.at("2024-05-07T23:00:00Z"), ips: ["10.30.9.1"])]
+        let expected = ["pc-a [2024-05-01T00:00:00.000Z, 2024-05-08T06:00:00.000Z)",
+                        "pc-b [2024-05-08T06:00:00.000Z, open)"]
+        for order in [[0, 1, 2], [0, 2, 1]] {
+            let inventory = Inventory()
+            inventory.feed(order.map { events[$0] })
+            #expect(inventory.intervals(of: address) == expected, "order \(order)")
+            #expect(inventory.holderNames(address, at: Fixture.at("2024-05-08T05:00:00Z"))
+                    == ["pc-a"])
+            #expect(inventory.matchedNames([address], at: Fixture.at("2024-05-08T12:00:00Z"))
+                    == ["pc-b"])
+        }
+    }
+
+    /// A host first seen at 08:51, whose lease (granted at 08:40) arrives
+    /// after: in time order the grant named it first, so its name starts
+    /// at 08:40 with the address (it started at 08:51, and in between the
+    /// address had a holder its name did not). A release at 15:00 sees
+    /// the host then, as a release that makes its holder does.
+    @Test func aLateLeaseMovesItsHoldersNameBack() {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("e0001", at: Fixture.clock("08:51"), ips: ["10.60.0.57"]),
+                        Fixture.lease(.grant, "10.60.0.57", to: "e0001", at: Fixture.clock("08:40"))])
+        #expect(inventory.intervals(of: Fixture.hostname("e0001"))
+                == ["e0001 [2024-05-01T08:40:00.000Z, open)"])
+        #expect(inventory.holderNames(Fixture.hostname("e0001"), at: Fixture.clock("08:45"))
+                == ["e0001"])
+        inventory.feed([Fixture.lease(.release, "10.60.0.57", to: "e0001",
+                                      at: Fixture.clock("15:00"))])
+        let host = inventory.holders(of: Fixture.hostname("e0001"), in: Fixture.scope,
+                                     at: Fixture.clock("15:00")).first.flatMap(inventory.asset)
+        #expect(host?.lastSeen == Fixture.clock("15:00").date)
+        #expect(host?.firstSeen == Fixture.clock("08:40").date)
+    }
+
     @Test func leasesInOrder() {
         let inventory = inventoryWithLaptops()
         inventory.feed(leaseEvents)
@@ -384,6 +428,39 @@ import Testing
             first.reference, late.reference,
             first.reference + ", resumed after a cut by " + late.reference,
         ])
+    }
+
+    /// h1 holds the address from 00:00 (seen again at 00:24), then it
+    /// moves to h0 at 01:01, h3 at 01:07 and h4 at 01:19: within the hour
+    /// ending at 01:19 it moved between four hosts, h1 among them, so it
+    /// is shared from 01:19, in every order of arrival. (Only interval
+    /// starts were counted, three; and arriving before h1's 00:00
+    /// sighting, the one of 00:24 opened an interval inside the hour, so
+    /// the address was shared or not by the order of arrival.) Without h4
+    /// it moved between three: not shared.
+    @Test func aMoveAwayFromTheHolderOfTheHourCounts() {
+        let events = [("h1", "00:00"), ("h1", "00:24"), ("h0", "01:01"), ("h3", "01:07"),
+                      ("h4", "01:19")].map { name, time in
+            Fixture.host(name, at: Fixture.clock(time), ips: ["10.8.2.1"])
+        }
+        let address = Fixture.ip("10.8.2.1")
+        let key = AtomKey(scope: Fixture.scope, atom: address)
+        for order in [[0, 1, 2, 3, 4], [3, 4, 1, 2, 0], [1, 0, 4, 3, 2], [4, 3, 2, 1, 0],
+                      [2, 1, 4, 0, 3]] {
+            let inventory = Inventory()
+            inventory.feed(order.map { events[$0] })
+            #expect(inventory.sharedAtoms.contains(key), "order \(order)")
+            #expect(inventory.intervals(of: address) == [
+                "h1 [2024-05-01T00:00:00.000Z, 2024-05-01T01:01:00.000Z)",
+                "h0 [2024-05-01T01:01:00.000Z, 2024-05-01T01:07:00.000Z)",
+                "h3 [2024-05-01T01:07:00.000Z, 2024-05-01T01:19:00.000Z)",
+            ], "order \(order)")
+            #expect(inventory.holderNames(address, at: Fixture.clock("01:20")) == [])
+        }
+        let inventory = Inventory()
+        inventory.feed(Array(events.prefix(4)))
+        #expect(inventory.sharedAtoms.isEmpty)
+        #expect(inventory.holderNames(address, at: Fixture.clock("01:10")) == ["h3"])
     }
 
     /// Three hosts in an hour is still not shared (the bound is "more than 3").

@@ -258,6 +258,33 @@ import Testing
         #expect(order.first?.criticality?.value == 95)
     }
 
+    /// A host made by hand with only its host id (no name) is the machine
+    /// of the first event that names itself and reports that id: the name
+    /// joins it, and its rating applies (a second, unrated host of the
+    /// name was made, and enriched every event). A host of another name
+    /// holding the id stays another machine.
+    @Test func aNamelessManualHostTakesTheNameOfItsId() throws {
+        let inventory = Inventory()
+        let manual = Asset(name: "DC-ID-ONLY", category: .host, criticality: try Criticality(85),
+                           source: .manual, community: "acme", createdAt: Date())
+        inventory.load(asset: manual)
+        inventory.load(attachment: Attachment(
+            id: 1, key: AtomKey(scope: Fixture.scope, atom: Atom(type: .hostID,
+                                                                  normalizedValue: "dc-hid-1")),
+            asset: manual.id, kind: .confirmed, from: .distantPast, origin: "test"))
+        let created = inventory.feed([Fixture.host("dc-id", at: t0, hostID: "dc-hid-1")])
+        #expect(created.isEmpty)
+        #expect(inventory.holderNames(Fixture.hostname("dc-id"), at: t0) == ["DC-ID-ONLY"])
+        #expect(inventory.matchedNames([Fixture.hostname("dc-id")], at: t0) == ["DC-ID-ONLY"])
+        // Now named, the host is told from a machine of another name
+        // that reports its id: that one is made, and the clash recorded.
+        let other = inventory.feed([Fixture.host("ws-clone", at: t0 + .seconds(60),
+                                                 hostID: "dc-hid-1")])
+        #expect(other.count == 1)
+        #expect(inventory.holderNames(Fixture.hostname("ws-clone"), at: t0 + .seconds(60))
+                == ["ws-clone"])
+    }
+
     /// Two accounts that hold one qualified user name (made by hand: a
     /// user name is no exclusive atom) both enrich its events, and the
     /// match is marked ambiguous, as a short name two hosts share is.
