@@ -170,6 +170,9 @@ enum IngestCommand {
                               + " beyond \(Formatting.count(Int(weeks), "week")) and "
                               + Formatting.count(pruned.unclaimedAtoms, "unclaimed atom")
                               + " unseen for \(Formatting.count(Int(days), "day"))"
+                              + (pruned.unclaimedBuckets == 0 ? "" : " (with their "
+                                 + Formatting.count(pruned.unclaimedBuckets, "activity bucket")
+                                 + ")")
                               + (pruned.countedAtoms == 0 ? "" : "; "
                                  + Formatting.count(pruned.countedAtoms, "atom")
                                  + " left with no bucket"))

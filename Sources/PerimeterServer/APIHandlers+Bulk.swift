@@ -207,6 +207,7 @@ extension APIHandlers {
             if let pruned = try await service.pruneIfDue() {
                 options.log("retention pruned activity_buckets=\(pruned.activityBuckets) "
                             + "unclaimed_atoms=\(pruned.unclaimedAtoms) "
+                            + "unclaimed_buckets=\(pruned.unclaimedBuckets) "
                             + "counted_atoms=\(pruned.countedAtoms)")
             }
         } catch {

@@ -7,14 +7,19 @@ public struct RetentionOutcome: Sendable, Equatable {
     public var activityBuckets = 0
     /// Atoms no asset claims, unseen for longer than the retention.
     public var unclaimedAtoms = 0
-    /// Atoms whose last bucket went: their `atoms` rows (the names the
-    /// counts were kept under) go with it.
+    /// Atoms whose last bucket went, by age or with their expiry as
+    /// unclaimed atoms: their `atoms` rows (the names the counts were kept
+    /// under) go with it.
     public var countedAtoms = 0
+    /// The buckets of the expired unclaimed atoms that no asset ever held.
+    public var unclaimedBuckets = 0
 
-    public init(activityBuckets: Int = 0, unclaimedAtoms: Int = 0, countedAtoms: Int = 0) {
+    public init(activityBuckets: Int = 0, unclaimedAtoms: Int = 0, countedAtoms: Int = 0,
+                unclaimedBuckets: Int = 0) {
         self.activityBuckets = activityBuckets
         self.unclaimedAtoms = unclaimedAtoms
         self.countedAtoms = countedAtoms
+        self.unclaimedBuckets = unclaimedBuckets
     }
 }
 
@@ -49,9 +54,36 @@ extension InventoryStore {
                 try forget.run([.integer(atom)])
                 outcome.countedAtoms += database.changes
             }
-            try database.statement("DELETE FROM unclaimed_atoms WHERE last_seen < ?1")
-                .run([.integer(unclaimedCutoff.milliseconds)])
-            outcome.unclaimedAtoms = database.changes
+            let unclaimed = try database.statement("""
+                DELETE FROM unclaimed_atoms WHERE last_seen < ?1
+                RETURNING community, entity, atom_type, atom_value
+                """).rows([.integer(unclaimedCutoff.milliseconds)]) {
+                [SQLValue.text($0.text(0)), .text($0.text(1)), .text($0.text(2)), .text($0.text(3))]
+            }
+            outcome.unclaimedAtoms = unclaimed.count
+            // An expired atom that no asset ever held keeps no counts: they
+            // stayed for the 52 weeks of activity (a server facing the
+            // internet kept every peer's), and `atoms show` showed the
+            // activity of an atom retention said it had removed. One that
+            // an asset held keeps them, part of that asset's history.
+            let forgetCounts = try database.statement("""
+                DELETE FROM atom_activity
+                WHERE atom = (SELECT id FROM atoms WHERE community = ?1 AND atom_type = ?3
+                                AND atom_value = ?4 AND entity = ?2)
+                  AND NOT EXISTS (SELECT 1 FROM attachments WHERE community = ?1
+                                    AND atom_type = ?3 AND atom_value = ?4 AND entity = ?2)
+                """)
+            let forgetUncounted = try database.statement("""
+                DELETE FROM atoms
+                WHERE community = ?1 AND atom_type = ?3 AND atom_value = ?4 AND entity = ?2
+                  AND NOT EXISTS (SELECT 1 FROM atom_activity WHERE atom = atoms.id)
+                """)
+            for key in unclaimed {
+                try forgetCounts.run(key)
+                outcome.unclaimedBuckets += database.changes
+                try forgetUncounted.run(key)
+                outcome.countedAtoms += database.changes
+            }
             try setMeta(Self.retentionRunKey, String(now.milliseconds))
         }
         // A deleted row's id may be given again to another atom.

@@ -34,7 +34,7 @@ import Testing
         defer { Task { await server.stop() } }
 
         #expect(lines.withLock { $0 }.contains(
-            "retention pruned activity_buckets=1 unclaimed_atoms=1 counted_atoms=1"))
+            "retention pruned activity_buckets=1 unclaimed_atoms=1 unclaimed_buckets=0 counted_atoms=1"))
         let store = try InventoryStore(path: path)
         #expect(try store.weeklyActivity(of: Atom(type: .ipv4, normalizedValue: "198.51.100.7"),
                                          community: "acme").isEmpty)

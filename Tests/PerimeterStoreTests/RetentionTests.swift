@@ -64,6 +64,51 @@ import Testing
         #expect(try countedAtoms(store) == ["10.0.0.1", "10.0.0.2"])
     }
 
+    /// SPEC §2: an unclaimed atom expires 30 days after it was last seen,
+    /// while activity is kept 52 weeks. An expired atom that no asset ever
+    /// held goes with its counts (they stayed, and `atoms show` listed the
+    /// activity of an atom retention had said it removed); one that a host
+    /// held once, unclaimed now, keeps them as that host's history.
+    @Test func anExpiredUnclaimedAtomTakesItsCountsUnlessAnAssetHeldIt() throws {
+        let directory = try ScratchDirectory("retention-unclaimed")
+        defer { directory.remove() }
+        let store = try InventoryStore(path: directory.path("r.db"))
+        let inventory = Inventory()
+        let scope = ScopeKey(community: "acme")
+        let now = Self.at("2024-05-10T00:00:00Z")
+        let peer = Atom(type: .ipv4, normalizedValue: "203.0.113.5")
+        let former = Atom(type: .ipv4, normalizedValue: "10.0.0.9")
+        func observe(_ event: EventObservation) {
+            _ = inventory.observeAndMatch(event, rules: Set(DiscoveryRule.allCases), now: now,
+                                          stream: "test", advancesWatermark: true)
+        }
+        // 10.0.0.9 is ws-1's from 03-20, for 7 days; both addresses are
+        // last seen unclaimed on 04-01, 39 days before the clock.
+        observe(EventObservation(
+            time: Self.at("2024-03-20T12:00:00Z"), scope: scope, reference: "test",
+            atoms: [FieldAtom(atom: Atom(type: .hostname, normalizedValue: "ws-1"),
+                              field: "host.name"),
+                    FieldAtom(atom: former, field: "host.ip")],
+            host: HostSubject(displayName: "ws-1",
+                              hostname: Atom(type: .hostname, normalizedValue: "ws-1"),
+                              addresses: [former])))
+        observe(EventObservation(
+            time: Self.at("2024-04-01T12:00:00Z"), scope: scope, reference: "test",
+            atoms: [FieldAtom(atom: peer, field: "source.ip"),
+                    FieldAtom(atom: former, field: "destination.ip")]))
+        try store.persist(inventory.drainChanges())
+        #expect(try unclaimedCount(store) == 2)
+        #expect(try store.weeklyActivity(of: peer, community: "acme").map(\.1) == [1])
+
+        let outcome = try store.pruneExpired(now: now, activityWeeks: 52, unclaimedFor: .days(30))
+        #expect(outcome == RetentionOutcome(activityBuckets: 0, unclaimedAtoms: 2, countedAtoms: 1,
+                                            unclaimedBuckets: 1))
+        #expect(try store.weeklyActivity(of: peer, community: "acme").isEmpty)
+        #expect(try store.weeklyActivity(of: former, community: "acme").map(\.1) == [1, 1])
+        #expect(try countedAtoms(store).contains("10.0.0.9"))
+        #expect(try !countedAtoms(store).contains("203.0.113.5"))
+    }
+
     private func countedAtoms(_ store: InventoryStore) throws -> [String] {
         try store.database.statement("SELECT atom_value FROM atoms ORDER BY atom_value")
             .rows { $0.text(0) }
