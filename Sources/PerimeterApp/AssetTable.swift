@@ -14,8 +14,12 @@ enum AssetTable {
         // An entity column when the page holds an entity's asset: the same
         // name in two entities is two assets, alike but for it.
         let showsEntity = assets.contains { $0.entity != nil }
+        // A revoked column when the page holds a revoked asset (`--revoked`
+        // lists them among the others, which looked the same).
+        let showsRevoked = assets.contains(where: \.isRevoked)
         let header = ["NAME"] + (showsEntity ? ["ENTITY"] : [])
-            + ["CATEGORY", "SUB", "CRIT", "TAGS", "SOURCE", "REVIEWED", "LAST SEEN", "ATOMS"]
+            + ["CATEGORY", "SUB", "CRIT", "TAGS", "SOURCE", "REVIEWED"]
+            + (showsRevoked ? ["REVOKED"] : []) + ["LAST SEEN", "ATOMS"]
         var rows: [[String]] = [header]
         for asset in assets {
             let crit = asset.criticality.map { "\($0.value) \(bounds.display($0).rawValue)" } ?? "unrated"
@@ -31,6 +35,7 @@ enum AssetTable {
                 crit, clip(asset.tags.sorted().joined(separator: ","), 20),
                 asset.source.rule.map { "auto:\($0)" } ?? asset.source.description,
                 asset.reviewed ? "yes" : "no",
+            ] + (showsRevoked ? [asset.isRevoked ? "yes" : "-"] : []) + [
                 asset.lastSeen.map { String(EventTime($0).description.prefix(19)) } ?? "-",
                 clip(atoms, 60),
             ])

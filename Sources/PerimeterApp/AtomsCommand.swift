@@ -305,11 +305,11 @@ enum DiscoveryCommand {
             print(spec.help)
             return arguments.wantsHelp ? 0 : 2
         }
-        let store = try CommonOptions.openStore(arguments)
         let community = try CommonOptions.community(arguments)
         let action = arguments.positionals[0]
         switch action {
         case "list":
+            let store = try CommonOptions.openStore(arguments)
             let enabled = try store.enabledRules(community: community)
             for rule in DiscoveryRule.allCases {
                 print("\(rule.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0))"
@@ -323,10 +323,15 @@ enum DiscoveryCommand {
             }
             // A writer (a server, an ingest) holds the rules in memory:
             // while it runs, the change goes through it (the API), or a
-            // running server would go on with the old switch.
-            let lock = try StoreLock(store: CommonOptions.databasePath(arguments))
+            // running server would go on with the old switch. A store not
+            // made yet is made: a rule is switched off before the first
+            // ingest, not after it discovered what it should not have.
+            let path = try CommonOptions.databasePath(arguments)
+            let isNew = !FileManager.default.fileExists(atPath: path)
+            let (store, lock) = try CommonOptions.openStoreForWriting(arguments)
             try store.setRule(rule, enabled: action == "enable", community: community)
             withExtendedLifetime(lock) {}
+            if isNew { Terminal.note("note: made a new store at '\(path)'") }
             print("\(rule.rawValue) \(action == "enable" ? "on" : "off") for community '\(community)'")
         default:
             throw UsageError("unknown discovery action '\(action)'; expected list, enable or disable")

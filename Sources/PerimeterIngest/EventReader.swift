@@ -65,7 +65,14 @@ public final class EventReader {
         let source = ParsedEventFields(parsed: parsed, selectionIDs: extractorFieldIDs)
         let extracted = extractor.extract(from: source)
         let paths = AtomExtractor.fieldPaths
-        let atoms = extracted.atoms.map { FieldAtom(atom: $0.atom, field: paths[$0.fieldIndex]) }
+        var atoms = extracted.atoms.map { FieldAtom(atom: $0.atom, field: paths[$0.fieldIndex]) }
+        let lease = lease(parsed)
+        // A lease source's address field may be none of the atom fields
+        // (Zeek's zeek.dhcp.address.assigned): the address it gives is
+        // still an atom of the event, counted and enriched with its holder.
+        if let lease, !atoms.contains(where: { $0.atom == lease.observation.address }) {
+            atoms.append(FieldAtom(atom: lease.observation.address, field: lease.addressField))
+        }
 
         // Read off the parsed bytes: no String is made of the timestamp.
         var timestamp: EventTime?
@@ -109,7 +116,7 @@ public final class EventReader {
             },
             operatingSystem: operatingSystem(parsed), hostTypes: strings(parsed, ids.hostType),
             edrVendor: agentIDs.isEmpty ? nil : edrVendor(parsed), agentIDs: agentIDs,
-            lease: lease(parsed))
+            lease: lease?.observation)
         return ReadEvent(parsed: parsed, observation: observation, hasEventTime: timestamp != nil,
                          droppedDottedHostnames: extracted.droppedDottedHostnames,
                          timestampNotice: timestampNotice)
@@ -328,7 +335,8 @@ public final class EventReader {
 
     // MARK: - Leases
 
-    private func lease(_ parsed: ParsedEvent) -> LeaseObservation? {
+    private func lease(_ parsed: ParsedEvent)
+        -> (observation: LeaseObservation, addressField: String)? {
         for source in leaseMatchers {
             // Presence first, in a plain loop: nearly every event lacks a
             // lease source's fields, and the closures below, run for each
@@ -369,10 +377,11 @@ public final class EventReader {
             // first label and itself.
             let name = source.hostname.flatMap { parsed.firstString(of: $0) }
             let (hostname, fqdn) = name.map(extractor.machineNameAtoms) ?? (nil, nil)
-            return LeaseObservation(
+            let observation = LeaseObservation(
                 action: action, address: address, holderHostname: hostname, holderFQDN: fqdn,
                 holderMAC: source.mac.flatMap { parsed.firstString(of: $0) }.flatMap(normalizer.mac),
                 holderDisplayName: hostname == nil && fqdn == nil ? nil : name)
+            return (observation, source.source.addressField)
         }
         return nil
     }

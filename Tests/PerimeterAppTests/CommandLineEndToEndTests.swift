@@ -616,6 +616,23 @@ struct CommandLineEndToEndTests {
         let json = try cli.run(["atoms", "show", "old-01", "--json"]).outputLines
             .compactMap(H.object).first
         #expect((json?["holders"] as? [[String: Any]])?.first?["revoked"] as? Bool == true)
+        // Listed among live assets with --revoked, it says which it is
+        // (the rows looked alike); without a revoked row, no such column.
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "NEW-02"])
+                    .status == 0)
+        let listed = try cli.run(["assets", "list", "--revoked"]).outputLines
+        let header = try #require(listed.first)
+        #expect(header.contains("REVIEWED  REVOKED  LAST SEEN"), "\(listed)")
+        let column = try #require(header.range(of: "REVOKED")).lowerBound
+        func revokedCell(_ name: String) -> String? {
+            guard let row = listed.first(where: { $0.hasPrefix(name + " ") }) else { return nil }
+            let start = row.index(row.startIndex, offsetBy: header.distance(from: header.startIndex,
+                                                                           to: column))
+            return row[start...].split(separator: " ").first.map(String.init)
+        }
+        #expect(revokedCell("OLD-01") == "yes", "\(listed)")
+        #expect(revokedCell("NEW-02") == "-", "\(listed)")
+        #expect(try cli.run(["assets", "list"]).outputLines.first?.contains("REVOKED") == false)
         // A new asset of the name made meanwhile, with its hostname (the
         // revoked one's no longer refuses it): unrevoking records the clash
         // and says so, and names the namesake.
@@ -1707,6 +1724,25 @@ struct CommandLineEndToEndTests {
             withExtendedLifetime(lock) {}
         }
         #expect(try cli.run(["discovery", "disable", "unique_accounts"]).status == 0)
+    }
+
+    /// A discovery rule is switched off before the first ingest: the store
+    /// is made for it (it was refused as missing, so a rule could only be
+    /// switched off after it had discovered what it should not have), and
+    /// the ingest that follows creates no account.
+    @Test func aRuleIsSwitchedOffBeforeTheFirstIngest() throws {
+        guard let cli = try H.make("switch-first") else { return }
+        defer { cli.remove() }
+        #expect(!FileManager.default.fileExists(atPath: cli.store))
+        let off = try cli.run(["discovery", "disable", "unique_accounts"])
+        #expect(off.status == 0, "\(off.standardError)")
+        #expect(off.standardError.contains("made a new store at"), "\(off.standardError)")
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"},"#
+            + #""user":{"name":"alice"}}"#
+        #expect(try cli.ingest([event]).status == 0)
+        let listed = try cli.run(["assets", "list", "--json"])
+        let names = listed.outputLines.compactMap(H.object).compactMap { $0["name"] as? String }
+        #expect(names == ["ws-1"], "\(listed.standardOutput)")
     }
 
     /// The audit trail is a read: it is shown while another process (a

@@ -121,6 +121,24 @@ struct LeaseHolderNameTests {
         })
     }
 
+    /// A lease source's address field may be no atom field (Zeek's
+    /// zeek.dhcp.address.assigned): the address it gives is an atom of the
+    /// event all the same, counted and enriched with its new holder (the
+    /// lease made the host, and the event itself was not enriched).
+    @Test func aLeasedAddressOutsideTheAtomFieldsIsTheEventsAtom() throws {
+        let run = try Self.ingest([
+            #"{"@timestamp":"2024-05-01T14:00:00Z","zeek":{"dhcp":{"msg":{"types":["REQUEST","#
+                + #""ACK"]},"address":{"assigned":"10.12.0.1","mac":"00:12:00:00:00:0b"},"#
+                + #""hostname":"pc-b"}}}"#,
+        ])
+        #expect(LeaseSourceCorpusTests.leaseHosts(run) == ["pc-b"])
+        try LeaseSourceCorpusTests.expectHeld("10.12.0.1", "00:12:00:00:00:0b", by: "pc-b",
+                                              at: "2024-05-01T15:00:00Z", in: run)
+        #expect(run.pipeline.summary.enriched == 1)
+        // No zeek.* field is an atom field: the address is the event's one atom.
+        #expect(run.pipeline.summary.atomsSeen == 1)
+    }
+
     /// Two fqdns of one first label are two machines, each with its fqdn.
     @Test func twoFQDNsOfOneFirstLabelAreTwoHolders() throws {
         let run = try Self.ingestGrants(named: ["ws-07.corp.example.org", "ws-07.lab.example.org"])

@@ -568,11 +568,33 @@ public struct AtomNormalizer: Sendable {
     }
 
     private func opaqueIdentifier(_ value: UTF8Bytes) -> String? {
-        let trimmed = ASCII.trimmed(value)
+        var trimmed = ASCII.trimmed(value)
+        // Windows writes a GUID in braces as often as not: `{8c3e…}` is the
+        // id `8c3e…` (read as a template field, one that began with a
+        // letter was dropped and one that began with a digit kept its
+        // braces, two atoms for one machine).
+        if Self.isBracedGUID(trimmed) {
+            trimmed = UTF8Bytes(rebasing: trimmed[(trimmed.startIndex + 1)..<(trimmed.endIndex - 1)])
+        }
         guard trimmed.count <= 256, !isPlaceholder(utf8: trimmed),
               !Self.isAllZeroIdentifier(utf8: trimmed),
               !trimmed.contains(where: { $0 < 0x20 })
         else { return nil }
         return ASCII.lowercasedString(trimmed)
+    }
+
+    /// `{` + 8-4-4-4-12 hex digits + `}`.
+    static func isBracedGUID(_ bytes: UTF8Bytes) -> Bool {
+        guard bytes.count == 38, bytes.first == UInt8(ascii: "{"),
+              bytes.last == UInt8(ascii: "}") else { return false }
+        for offset in 1..<37 {
+            let byte = bytes[bytes.startIndex + offset]
+            if [9, 14, 19, 24].contains(offset) {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else if ASCII.hexValue(byte) == nil {
+                return false
+            }
+        }
+        return true
     }
 }

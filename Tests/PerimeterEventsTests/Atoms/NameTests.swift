@@ -131,6 +131,12 @@ struct NameTests {
         ("2", "2"),
         ("00000000-0000-0000-0000-000000000000", nil),
         ("{00000000-0000-0000-0000-000000000000}", nil),
+        // A GUID in braces, as Windows writes it, is the GUID, whatever its
+        // first digit (one that began with a letter read as a template).
+        ("{AB2C1E10-DED0-4F5D-8434-EDE1D1120B17}", "ab2c1e10-ded0-4f5d-8434-ede1d1120b17"),
+        (" {3cdc1e10-ded0-4f5d-8434-ede1d1120b17} ", "3cdc1e10-ded0-4f5d-8434-ede1d1120b17"),
+        ("{HOST_ID}", nil),
+        ("{3cdc1e10-ded0-4f5d-8434-ede1d1120b1}", "{3cdc1e10-ded0-4f5d-8434-ede1d1120b1}"),
         ("000000000000", nil),
         ("0", nil),
         ("", nil),
