@@ -90,8 +90,14 @@ enum AssetPage {
             for attachment in group {
                 let atom = "\(attachment.key.atom.type.rawValue) \(attachment.key.atom.value)"
                 let held = interval(attachment, addressExpiry: addressExpiry, now: now)
+                // An entity-less asset an entity's events found holds the
+                // atom there too: without the entity the two read as one
+                // atom listed twice.
+                let scope = attachment.key.scope.entity == asset.entity ? ""
+                    : "  in entity \(attachment.key.scope.entity ?? "(none: community-wide)")"
                 lines.append("  \(padded(atom, 40)) \(held)"
-                             + (kind == .observed ? "  last seen \(attachment.lastSeen)" : ""))
+                             + (kind == .observed ? "  last seen \(attachment.lastSeen)" : "")
+                             + scope)
             }
         }
         // Apart: among the atoms the asset holds, a decision the analyst

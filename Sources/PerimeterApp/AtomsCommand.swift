@@ -137,7 +137,11 @@ enum AtomsCommand {
             let shared = try store.sharedScopes(of: atom, community: community)
                 .filter { entity == nil || $0.entity.isEmpty || $0.entity == entity }
                 .filter { ($0.since ?? .distantPast) <= at }
-            let holders = timeline.filter { $0.isValid(at: at, addressExpiry: expiry) }
+            // As enrichment reads it (SPEC §1): an entity's own holders win
+            // over the community-wide ones; with none, those hold it.
+            let valid = timeline.filter { $0.isValid(at: at, addressExpiry: expiry) }
+            let own = valid.filter { entity != nil && $0.key.scope.entity == entity }
+            let holders = own.isEmpty ? valid : own
             let networks = try networksContaining(atom, store: store, community: community,
                                                   entity: entity)
             var names: [AssetID: String] = [:]
@@ -150,9 +154,12 @@ enum AtomsCommand {
             }
             results.append([
                 "type": atom.type.rawValue, "value": atom.value, "at": at.description,
-                "holders": holders.map { ["uuid": $0.asset.lowercasedText,
-                                          "name": names[$0.asset] ?? "?", "kind": $0.kind.rawValue,
-                                          "revoked": revoked.contains($0.asset)] },
+                "holders": holders.map { holder -> [String: Any] in
+                    ["uuid": holder.asset.lowercasedText, "name": names[holder.asset] ?? "?",
+                     "kind": holder.kind.rawValue,
+                     "entity": holder.key.scope.entity.map { $0 as Any } ?? NSNull(),
+                     "revoked": revoked.contains(holder.asset)]
+                },
                 "timeline": timeline.map { attachment -> [String: Any] in
                     var item = AssetJSON.atom(attachment, addressExpiry: expiry)
                     item["asset"] = attachment.asset.lowercasedText
@@ -184,10 +191,19 @@ enum AtomsCommand {
                             + "holds it from then on (a NAT gateway, VPN pool, proxy or bridge); "
                             + "its activity is still counted")
             }
-            for holder in holders {
+            // One line an asset, with each way it holds the atom (a host
+            // confirmed by hand and seen in events was listed twice).
+            var listed: [AssetID] = []
+            for holder in holders where !listed.contains(holder.asset) {
+                listed.append(holder.asset)
+                let ways = holders.filter { $0.asset == holder.asset }.map { attachment in
+                    attachment.kind.rawValue + Self.entityNote(attachment)
+                }
+                var seen: [String] = []
+                for way in ways where !seen.contains(way) { seen.append(way) }
                 // A revoked asset keeps its history but enriches no event.
                 text.append("  held at \(at) by \(names[holder.asset] ?? "?") "
-                            + "(\(holder.asset.lowercasedText), \(holder.kind.rawValue)"
+                            + "(\(holder.asset.lowercasedText), \(seen.joined(separator: ", "))"
                             + (revoked.contains(holder.asset)
                                 ? ", revoked: events are not enriched with it)" : ")"))
             }
@@ -200,8 +216,8 @@ enum AtomsCommand {
             if !timeline.isEmpty { text.append("  timeline:") }
             for attachment in timeline {
                 text.append("    \(interval(attachment, addressExpiry: expiry, now: now))  "
-                            + "\(names[attachment.asset] ?? "?")  \(attachment.kind.rawValue)  "
-                            + Self.origin(attachment.origin))
+                            + "\(names[attachment.asset] ?? "?")  \(attachment.kind.rawValue)"
+                            + "\(Self.entityNote(attachment))  " + Self.origin(attachment.origin))
             }
             if !activity.isEmpty {
                 text.append("  weekly activity: " + activity.suffix(8)
@@ -219,6 +235,13 @@ enum AtomsCommand {
                 : text.joined(separator: "\n")))
         }
         return 0
+    }
+
+    /// The entity an attachment belongs to, for a line of text: the same
+    /// atom of one asset, attached in an entity and community-wide, read
+    /// as a doubled line without it.
+    static func entityNote(_ attachment: Attachment) -> String {
+        attachment.key.scope.entity.map { " in entity \($0)" } ?? ""
     }
 
     /// Where an interval comes from, for a line of text: an event's place

@@ -1726,6 +1726,50 @@ struct CommandLineEndToEndTests {
         #expect(try cli.run(["discovery", "disable", "unique_accounts"]).status == 0)
     }
 
+    /// `atoms show --entity` names the holders an entity's event is
+    /// enriched with (SPEC §1: the entity's own win over community-wide
+    /// ones; it listed both), one line an asset with each way it holds the
+    /// atom (a host confirmed by hand and seen in events was listed twice),
+    /// and says in which entity an attachment is (`assets show` listed an
+    /// atom of a community-wide host twice, once for an entity's events).
+    @Test func atomsShowReadsAnEntityAsEnrichmentDoes() throws {
+        guard let cli = try H.make("atoms-entity") else { return }
+        defer { cli.remove() }
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "GLOBAL-DC",
+                             "--atom", "hostname=dc-01", "--atom", "ipv4=10.3.0.1"]).status == 0)
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "DMZ-DC",
+                             "--entity", "DMZ", "--atom", "hostname=dc-01"]).status == 0)
+        let event = #"{"@timestamp":"2024-05-01T01:00:00Z","host":{"name":"dc-01","#
+            + #""ip":["10.3.0.1"]}}"#
+        for entity in ["DMZ", "LAN"] {
+            let ingested = try cli.ingest([event], name: "\(entity).ndjson",
+                                          options: ["--entity", entity])
+            #expect(ingested.status == 0, "\(ingested.standardError)")
+        }
+        func holders(_ entity: String) throws -> [String] {
+            try cli.run(["atoms", "show", "10.3.0.1", "--entity", entity,
+                         "--at", "2024-05-01T02:00:00Z"]).outputLines
+                .filter { $0.hasPrefix("  held at") }
+        }
+        let dmz = try holders("DMZ")
+        #expect(dmz.count == 1 && dmz[0].contains("by DMZ-DC (")
+                    && dmz[0].hasSuffix("observed in entity DMZ)"), "\(dmz)")
+        // In LAN, GLOBAL-DC holds it in the entity's own scope too (LAN's
+        // event found it by name): that attachment is the one that counts.
+        let lan = try holders("LAN")
+        #expect(lan.count == 1 && lan[0].contains("by GLOBAL-DC (")
+                    && lan[0].hasSuffix(", observed in entity LAN)"), "\(lan)")
+        // Without an entity, every holder: one line for GLOBAL-DC, each way.
+        let all = try cli.run(["atoms", "show", "10.3.0.1", "--at", "2024-05-01T02:00:00Z"])
+            .outputLines.filter { $0.hasPrefix("  held at") }
+        #expect(all.count == 2, "\(all)")
+        #expect(all.contains { $0.contains("by GLOBAL-DC (")
+                    && $0.hasSuffix(", confirmed, observed in entity LAN)") }, "\(all)")
+        let page = try cli.run(["assets", "show", "GLOBAL-DC"]).outputLines
+        #expect(page.contains { $0.hasPrefix("  ipv4 10.3.0.1") && $0.hasSuffix("in entity LAN") },
+                "\(page)")
+    }
+
     /// A discovery rule is switched off before the first ingest: the store
     /// is made for it (it was refused as missing, so a rule could only be
     /// switched off after it had discovered what it should not have), and
