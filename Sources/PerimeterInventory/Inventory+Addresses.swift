@@ -353,7 +353,8 @@ extension Inventory {
             // From the time it became shared on, an interval is a cut one.
             guard attachment.kind == .observed, !Self.isReleaseMarker(attachment),
                   sharedAt.map({ attachment.from < $0 }) ?? true,
-                  attachment.from >= time - window || attachment.to.map({ $0 > time - window }) ?? true
+                  attachment.from >= time - window
+                    || attachment.end(addressExpiry: expiry) > time - window
             else { continue }
             intervals.append(index)
         }
