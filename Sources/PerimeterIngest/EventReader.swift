@@ -163,8 +163,8 @@ public final class EventReader {
 
     private func hostSubject(_ parsed: ParsedEvent, _ atoms: [FoundAtom]) -> HostSubject? {
         // One pass over the atoms, sorted into the subject's slots.
-        var nameHostname: Atom?, nameFQDN: Atom?, fallbackHostname: Atom?, fallbackFQDN: Atom?
-        var computerHostname: Atom?, computerFQDN: Atom?
+        var nameHostname: Atom?, fallbackHostname: Atom?, computerHostname: Atom?
+        var nameFQDNs: [Atom] = [], fallbackFQDNs: [Atom] = [], computerFQDNs: [Atom] = []
         var addresses: [Atom] = [], macs: [Atom] = [], hostIDs: [Atom] = [], agentIDs: [Atom] = []
         var hasOwnHostID = false
         let fields = fields
@@ -173,13 +173,13 @@ public final class EventReader {
             let field = found.fieldIndex, type = found.atom.type
             if field == fields.hostName {
                 if type == .hostname && nameHostname == nil { nameHostname = found.atom }
-                if type == .fqdn && nameFQDN == nil { nameFQDN = found.atom }
+                if type == .fqdn { nameFQDNs.append(found.atom) }
             } else if field == fields.hostHostname {
                 if type == .hostname && fallbackHostname == nil { fallbackHostname = found.atom }
-                if type == .fqdn && fallbackFQDN == nil { fallbackFQDN = found.atom }
+                if type == .fqdn { fallbackFQDNs.append(found.atom) }
             } else if field == fields.computerName {
                 if type == .hostname && computerHostname == nil { computerHostname = found.atom }
-                if type == .fqdn && computerFQDN == nil { computerFQDN = found.atom }
+                if type == .fqdn { computerFQDNs.append(found.atom) }
             } else if field == fields.hostIP {
                 if type == .ipv4 || type == .ipv6, addresses.count < limit {
                     addresses.append(found.atom)
@@ -204,6 +204,20 @@ public final class EventReader {
                 ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
             }
         }
+        // A field's hostname and fqdn are one machine's only when the fqdn
+        // spells the hostname out: `host.name: ws-f` beside `host: {name:
+        // ws-g.corp.example.org}` (or a list of both) names two machines,
+        // and the first of each kind made one asset of them. The event is
+        // about the first (SPEC §2: one event, one host).
+        func paired(_ hostname: Atom?, _ fqdns: [Atom]) -> Atom? {
+            guard let hostname else { return fqdns.first }
+            return fqdns.first { fqdn in
+                fqdn.value.utf8.prefix { $0 != UInt8(ascii: ".") }.elementsEqual(hostname.value.utf8)
+            }
+        }
+        let nameFQDN = paired(nameHostname, nameFQDNs)
+        let fallbackFQDN = paired(fallbackHostname, fallbackFQDNs)
+        let computerFQDN = paired(computerHostname, computerFQDNs)
         let (hostname, fqdn, field): (Atom?, Atom?, Int?)
         if nameHostname != nil || numbered(nameFQDN) {
             (hostname, fqdn, field) = (nameHostname, nameFQDN, ids.hostName)
@@ -218,7 +232,12 @@ public final class EventReader {
         } else {
             return nil
         }
-        let display = field.flatMap { parsed.firstString(of: $0) }.flatMap(Self.trimmedName)
+        let display = field.flatMap { field in
+            machineName(in: field, of: parsed) { value in
+                let (valueHostname, valueFQDN) = extractor.machineNameAtoms(value)
+                return hostname != nil ? valueHostname == hostname : valueFQDN == fqdn
+            }
+        }.flatMap(Self.trimmedName)
         return HostSubject(
             displayName: display ?? hostname?.value ?? fqdn?.value ?? "", hostname: hostname,
             fqdn: fqdn,
@@ -239,14 +258,35 @@ public final class EventReader {
             }
         }
         guard let username else { return nil }
-        var display = parsed.firstString(of: ids.userName).flatMap(Self.trimmedName)
-            ?? username.value
+        // The domain the atom was qualified with: the first that is no
+        // placeholder, as the extractor reads it (the name read `-\\zed`).
+        // Read only when a name is qualified or given several times.
+        let normalizer = extractor.normalizer
+        lazy var domain = parsed.values(of: ids.userDomain).lazy.compactMap(\.stringValue)
+            .first { !normalizer.isPlaceholder($0) }
+        var display = machineName(in: ids.userName, of: parsed) { value in
+            normalizer.username(value, siblingDomain: domain) == username
+        }.flatMap(Self.trimmedName) ?? username.value
         if username.isQualifiedUserName,
            !display.containsASCII(UInt8(ascii: "\\")), !display.containsASCII(UInt8(ascii: "@")),
-           let domain = parsed.firstString(of: ids.userDomain).flatMap(Self.trimmedName) {
+           let domain = domain.flatMap(Self.trimmedName) {
             display = "\(domain)\\\(display)"
         }
         return AccountSubject(displayName: display, username: username, emails: emails, sids: sids)
+    }
+
+    /// The value of a name field that gave the subject's atom, as the event
+    /// wrote it: the only one of most fields, else the first for which
+    /// `gaveAtom` holds. With several (a list, or the dotted and nested
+    /// keys both), the first was taken, and a placeholder or another
+    /// machine's name (`["N/A", "ws-real2"]`) named the asset made from
+    /// the valid one, whose events then read `N/A`; a filter on `SYSTEM`
+    /// suppressed the alerts of the account `bob2` it named.
+    private func machineName(in field: Int, of parsed: ParsedEvent,
+                             gaveAtom: (String) -> Bool) -> String? {
+        let values = parsed.values(of: field)
+        if values.count == 1 { return values.first?.stringValue }
+        return values.lazy.compactMap(\.stringValue).first(where: gaveAtom)
     }
 
     /// A name for a new asset as the event wrote it, without the spaces

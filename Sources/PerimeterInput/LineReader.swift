@@ -31,6 +31,11 @@ public final class LineReader {
 
     private let descriptor: Int32
     private let ownsDescriptor: Bool
+    /// Standard input, or a path that is no regular file (a named pipe,
+    /// `/dev/stdin`): a read may wait for a writer, so a stop request is
+    /// polled for while it does (a pipe given by its path went on waiting
+    /// for its writer after Ctrl-C or SIGTERM, where `-` stopped).
+    private let mayWaitForData: Bool
     private let maximumLineLength: Int
     private var inflater: GzipInflater?
     private var detected = false
@@ -99,6 +104,7 @@ public final class LineReader {
         descriptor = fd
         ownsDescriptor = true
         fileIdentity = FileIdentity(status)
+        mayWaitForData = (status.st_mode & S_IFMT) != S_IFREG
         self.maximumLineLength = maximumLineLength
         raw = .allocate(byteCount: 256 << 10, alignment: 16)
         buffer = .allocate(byteCount: min(1 << 20, maximumLineLength + 2), alignment: 16)
@@ -162,6 +168,7 @@ public final class LineReader {
         descriptor = 0
         ownsDescriptor = false
         fileIdentity = nil
+        mayWaitForData = true
         self.maximumLineLength = maximumLineLength
         raw = .allocate(byteCount: 256 << 10, alignment: 16)
         buffer = .allocate(byteCount: min(1 << 20, maximumLineLength + 2), alignment: 16)
@@ -451,7 +458,7 @@ public final class LineReader {
 
     private func readDescriptor(into target: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         while true {
-            if let stopsWaiting, fileIdentity == nil {
+            if let stopsWaiting, mayWaitForData {
                 var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
                 let ready = poll(&waiting, 1, 250)
                 if ready == 0 {

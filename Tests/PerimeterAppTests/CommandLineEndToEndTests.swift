@@ -956,14 +956,17 @@ struct CommandLineEndToEndTests {
     /// Ctrl-C stops an ingest between two lines, also one waiting on a pipe
     /// (`tail -f`): what was read is committed and said, and the exit
     /// status is 130 (it died at once, with no summary, what it had read
-    /// of standard input lost).
-    @Test func ctrlCCommitsWhatWasReadAndSaysSo() throws {
+    /// of standard input lost). A pipe given by its path (`/dev/stdin`
+    /// here, a named pipe alike) is waited on as standard input is: it
+    /// went on waiting for its writer after the signal.
+    @Test(arguments: [[], ["/dev/stdin"]])
+    func ctrlCCommitsWhatWasReadAndSaysSo(input path: [String]) throws {
         guard let cli = try H.make("interrupt") else { return }
         defer { cli.remove() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: cli.binary.path)
         process.arguments = ["ingest", "--no-output", "--now", "2024-06-01T00:00:00Z",
-                             "--db", cli.store]
+                             "--db", cli.store] + path
         process.environment = ProcessInfo.processInfo.environment.filter {
             !$0.key.hasPrefix("PERIMETER_")
         }
@@ -1511,6 +1514,14 @@ struct CommandLineEndToEndTests {
                                          "real/new.db", input], in: cli.directory.url)
         #expect(linked.status == 2, "\(linked.standardError)")
         #expect(!FileManager.default.fileExists(atPath: real + "/new.db"))
+        // A folder among the inputs is refused when read, the others read:
+        // an output inside it destroys no input (it was refused as the
+        // folder itself, and nothing was read).
+        let beside = try cli.run(["ingest", "--output", "out.ndjson", input, "."])
+        #expect(beside.standardError.contains("cannot open '.': it is a directory"),
+                "\(beside.standardError)")
+        #expect(!beside.standardError.contains("would destroy it"), "\(beside.standardError)")
+        #expect(FileManager.default.fileExists(atPath: cli.directory.path("out.ndjson")))
     }
 
     /// The writer lock follows a symbolic link to the store: a second
@@ -1768,6 +1779,29 @@ struct CommandLineEndToEndTests {
         let page = try cli.run(["assets", "show", "GLOBAL-DC"]).outputLines
         #expect(page.contains { $0.hasPrefix("  ipv4 10.3.0.1") && $0.hasSuffix("in entity LAN") },
                 "\(page)")
+    }
+
+    /// When an ingest ends, the store file holds everything: a copy of the
+    /// `.db` file alone (a backup taken after the run) is the inventory.
+    /// The log's last pages were left beside it in 4 runs of 20, the
+    /// connections closing as the process ended, and the copy had no
+    /// `assets` table.
+    @Test func theStoreFileAloneHoldsAnEndedIngest() throws {
+        guard let cli = try H.make("log-copied") else { return }
+        defer { cli.remove() }
+        for run in 1...8 {
+            let store = cli.directory.path("run\(run).db")
+            let events = try cli.directory.write("e.ndjson", H.oneHostEvent + "\n")
+            let result = try cli.binary.run(["ingest", "--no-output", "--now",
+                                             "2024-06-01T00:00:00Z", "--db", store, events],
+                                            in: cli.directory.url)
+            #expect(result.status == 0, "\(result.standardError)")
+            let copy = cli.directory.path("copy\(run).db")
+            try FileManager.default.copyItem(atPath: store, toPath: copy)
+            let count = try Database(path: copy, readOnly: true)
+                .statement("SELECT count(*) FROM assets").firstRow { $0.int(0) }
+            #expect(count == 1, "run \(run)")
+        }
     }
 
     /// A discovery rule is switched off before the first ingest: the store

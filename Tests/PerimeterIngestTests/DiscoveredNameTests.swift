@@ -27,6 +27,53 @@ import Testing
         #expect(names == ["CORP\\Alice", "DB-01", "WS-Spaced"])
     }
 
+    /// A name field with several values (a list, or the dotted and nested
+    /// keys both) names its asset by the value that gave the asset's atom:
+    /// the first was taken, so a placeholder, a registrable domain or a
+    /// built-in principal named the host or account made from the valid
+    /// value after it (`N/A` holding ws-real2, `SYSTEM` holding bob2), and
+    /// a placeholder domain qualified the name (`-\\zed`).
+    @Test func aNameFieldOfSeveralValuesNamesByTheValueThatGaveTheAtom() throws {
+        let lines = [
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host.name":"N/A","host":{"name":"ws-real2"}}"#,
+            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":["-","ws-real1"]}}"#,
+            #"{"@timestamp":"2024-05-01T10:02:00Z","host":{"name":["example.com","ws-real5"]}}"#,
+            #"{"@timestamp":"2024-05-01T10:03:00Z","user.name":"SYSTEM","user":{"name":"bob2"}}"#,
+            #"{"@timestamp":"2024-05-01T10:04:00Z","user":{"name":["localhost","bob1"]}}"#,
+            #"{"@timestamp":"2024-05-01T10:05:00Z","user":{"name":"zed","domain":["-","CORP"]}}"#,
+        ]
+        let inventory = try Self.discover(lines)
+        #expect(inventory.assets.values.map(\.name).sorted()
+                    == ["CORP\\zed", "bob1", "bob2", "ws-real1", "ws-real2", "ws-real5"])
+    }
+
+    /// `host.name: ws-f` beside `host: {name: ws-g.corp.example.org}` names
+    /// two machines: the event makes ws-f alone (one event, one host), and
+    /// ws-g's own events make ws-g with its fqdn. Both were one asset, and
+    /// ws-g's address enriched its events as ws-f. An fqdn that spells the
+    /// hostname out is the same machine's.
+    @Test func aHostnameAndAnotherMachinesFQDNInOneFieldAreTwoMachines() throws {
+        let lines = [
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host.name":"ws-f","#
+                + #""host":{"name":"ws-g.corp.example.org"}}"#,
+            #"{"@timestamp":"2024-05-01T11:00:00Z","host":{"name":"ws-g.corp.example.org","#
+                + #""ip":"10.44.0.7"}}"#,
+            #"{"@timestamp":"2024-05-01T11:01:00Z","host":{"name":["ws-h","ws-h.corp.example.org"]}}"#,
+        ]
+        let inventory = try Self.discover(lines)
+        let scope = ScopeKey(community: "default")
+        let at = EventTime(parsing: "2024-05-01T11:05:00Z")!
+        func holders(_ atom: Atom) -> [String] {
+            inventory.holders(of: atom, in: scope, at: at).compactMap { inventory.asset($0)?.name }
+        }
+        #expect(inventory.assets.values.map(\.name).sorted()
+                    == ["ws-f", "ws-g.corp.example.org", "ws-h"])
+        #expect(holders(Atom(type: .fqdn, normalizedValue: "ws-g.corp.example.org"))
+                    == ["ws-g.corp.example.org"])
+        #expect(holders(Atom(type: .ipv4, normalizedValue: "10.44.0.7")) == ["ws-g.corp.example.org"])
+        #expect(holders(Atom(type: .fqdn, normalizedValue: "ws-h.corp.example.org")) == ["ws-h"])
+    }
+
     /// SPEC §2, "discovered once, not zero times": a machine named by an
     /// fqdn whose first label is all digits (an asset tag, as Windows DHCP
     /// logs have them) has no hostname atom, but is a host all the same,
