@@ -103,7 +103,7 @@ public struct AtomNormalizer: Sendable {
     }
 
     /// `isPlaceholder(_:)` on bytes, without making a `String` for ASCII.
-    func isPlaceholder(utf8 value: UTF8Bytes) -> Bool {
+    public func isPlaceholder(utf8 value: UnsafeBufferPointer<UInt8>) -> Bool {
         let trimmed = ASCII.trimmed(value)
         if Self.isRedactionMask(trimmed) || Self.isTemplateField(trimmed) { return true }
         if let remarked = Self.beforeRemark(trimmed) {
