@@ -11,13 +11,24 @@ import Synchronization
 /// touches) belongs to one thread at a time, handed over by the
 /// semaphore. A failed batch stops the writer: its error is thrown by the
 /// next `submit` or `waitUntilIdle`, and no later batch is written; but a
-/// batch submitted with `stopsAtFailure` false fails alone (its completion
-/// has the error), for callers whose batches each carry their own changes.
+/// batch submitted with `stopsAtFailure` false fails through its
+/// completion, and every batch after it fails so too, unwritten
+/// (`EarlierBatchFailed`): it was made in memory after the failed one,
+/// from an inventory that holds what the failed one did not store (its
+/// attachments named the assets the failed batch made, rows of no asset).
+/// The caller reads its inventory again and makes a new writer.
 final class BatchWriter {
     private let queue = DispatchQueue(label: "perimeter.batch-writer")
     private let idle = DispatchSemaphore(value: 1)
     /// Written by the writer thread, read after `idle.wait()`.
     private var failure: (any Error)?
+    /// A batch failed: the later ones fail unwritten. Set on the writer
+    /// thread; read there, and by the caller without waiting for the batch
+    /// in flight (`hasFailedBatch`).
+    private let failedEarlier = Atomic<Bool>(false)
+
+    /// Whether a batch has failed so far (the one in flight may yet).
+    var hasFailedBatch: Bool { failedEarlier.load(ordering: .acquiring) }
 
     /// Waits for the batch in flight, then starts `work` in the background.
     /// `completion` runs on the writer thread once `work` has ended, with
@@ -33,7 +44,12 @@ final class BatchWriter {
                                          completion: completion)
         queue.async {
             var failure: (any Error)?
-            do { try handOver.work() } catch { failure = error }
+            if handOver.writer.hasFailedBatch {
+                failure = EarlierBatchFailed()
+            } else {
+                do { try handOver.work() } catch { failure = error }
+            }
+            if failure != nil { handOver.writer.failedEarlier.store(true, ordering: .releasing) }
             if handOver.stopsAtFailure { handOver.writer.failure = failure }
             handOver.completion(failure)
             handOver.writer.idle.signal()
@@ -45,6 +61,13 @@ final class BatchWriter {
         idle.wait()
         defer { idle.signal() }
         if let failure { throw failure }
+    }
+}
+
+/// A batch not written because one before it failed (see `BatchWriter`).
+public struct EarlierBatchFailed: Error, Sendable, CustomStringConvertible {
+    public var description: String {
+        "not written: an earlier batch failed, and this one was made from what it left in memory"
     }
 }
 

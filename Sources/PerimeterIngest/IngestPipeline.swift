@@ -272,10 +272,11 @@ public final class IngestPipeline {
     /// transaction, and its result is that value (detection reads its
     /// alert counts there). The store belongs to the writer thread until
     /// then: anything else that uses it calls `waitUntilCommitted()` first.
-    /// A failed batch fails its own `commit` only: the batches after it
-    /// carry their own changes and are written. What it changed stays in
-    /// the inventory without reaching the store, so the caller reads the
-    /// inventory again once the batches in flight have ended (the server's
+    /// A failed batch fails its `commit`, and the batches after it fail
+    /// theirs unwritten (`EarlierBatchFailed`): they were read against an
+    /// inventory that holds what the failed one did not store. The caller
+    /// reads the inventory again into a new pipeline once the batches in
+    /// flight have ended (the server's
     /// `InventoryService.reloadInventory(afterFailureIn:)`).
     public func ingestCommittingInBackground<Value: Sendable>(
         body: UnsafeRawBufferPointer, lines: some Collection<NumberedLine>, name: String,
@@ -299,6 +300,12 @@ public final class IngestPipeline {
         }
         return (enriched, batch)
     }
+
+    /// Whether a batch of this pipeline has failed so far: what it did is
+    /// in the inventory and not in the store, and every later batch fails
+    /// unwritten (`EarlierBatchFailed`) until the caller reads the
+    /// inventory again into a new pipeline. The batch in flight may fail yet.
+    public var hasFailedBatch: Bool { writer.hasFailedBatch }
 
     /// Waits until the batch in flight, if any, has ended; throws the error
     /// of a batch that stopped the writer.

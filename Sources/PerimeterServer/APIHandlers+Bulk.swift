@@ -257,7 +257,7 @@ extension APIHandlers {
         }
         // Answered once every chunk is committed: the next chunk or
         // request was read meanwhile.
-        for chunk in chunks {
+        for (index, chunk) in chunks.enumerated() {
             do {
                 outcome.alertsOpened += try await chunk.batch.value()
             } catch {
@@ -268,7 +268,21 @@ extension APIHandlers {
                 } catch {
                     options.log("inventory reload failed error=\(type(of: error))")
                 }
-                throw error
+                // The chunks before this one are stored, this one and those
+                // after it are not (they fail with it): the client sends
+                // again from its first line, and only that (a bare 500 said
+                // neither, and a request sent again whole counted the
+                // stored chunks' events twice).
+                let firstNotStored = chunk.firstLine
+                let stored = index == 0 ? "nothing was stored" : "the lines before it were stored"
+                throw HTTPError(
+                    status: 500, code: .internalError,
+                    message: "internal error: the events from line \(firstNotStored) on could not "
+                        + "be stored (\(stored)); send them again from that line",
+                    details: ["first_line_not_stored": .int(firstNotStored),
+                              "lines_stored": .int(chunks[..<index].reduce(0) {
+                                  $0 + $1.lineCount
+                              })])
             }
         }
         await pruneIfDue()

@@ -60,6 +60,10 @@ struct IntakeChunk: Sendable {
     var batch: BatchCommit<Int>
     /// `InventoryService.inventoryGeneration` when the chunk was read.
     var generation: Int
+    /// The number of its first line in the request, and how many it has
+    /// (blank lines left out).
+    var firstLine: Int
+    var lineCount: Int
 }
 
 /// The ingest pipeline of one scope, with its detection stage, kept for the
@@ -100,6 +104,13 @@ extension InventoryService {
                 returnEnriched: Bool) throws -> IntakeChunk {
         // One connection, one writer: another scope's batch commits first.
         settleIntake(except: scope)
+        // A failed batch left in the inventory what it did not store, and
+        // every pipeline reads that inventory: this chunk is read against
+        // the inventory read again, or its attachments could name assets
+        // the store never got (rows of no asset, found after a failed chunk).
+        if intakes.values.contains(where: { $0.pipeline.hasFailedBatch }) {
+            try reloadInventory(afterFailureIn: inventoryGeneration)
+        }
         let intake = try intake(for: scope)
         let before = intake.pipeline.summary
         let detectionBefore = intake.detection?.evaluatedSummary
@@ -144,7 +155,8 @@ extension InventoryService {
         intakeTotals.enriched += outcome.enriched
         intakeTotals.created += outcome.created
         intakeTotals.regexLimitExceeded += outcome.regexLimitExceeded
-        return IntakeChunk(outcome: outcome, batch: batch, generation: inventoryGeneration)
+        return IntakeChunk(outcome: outcome, batch: batch, generation: inventoryGeneration,
+                           firstLine: lines.first?.number ?? 1, lineCount: lines.count)
     }
 
     /// Waits until no intake batch is committing (but `scope`'s, which its

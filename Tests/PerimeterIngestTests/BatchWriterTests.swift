@@ -41,4 +41,28 @@ import Testing
         #expect(throws: DiskFull.self) { try writer.waitUntilIdle() }
         #expect(ran.withLock { $0 } == [1, 2])
     }
+
+    /// A batch that fails without stopping the writer fails its own
+    /// completion, and every batch after it fails unwritten: they were
+    /// made from what the failed one left in memory.
+    @Test func batchesAfterOneThatFailedAreNotWritten() throws {
+        let writer = BatchWriter()
+        let ran = Mutex<[Int]>([])
+        let failures = Mutex<[String]>([])
+        func record(_ failure: (any Error)?) {
+            failures.withLock { $0.append(failure.map { "\(type(of: $0))" } ?? "ok") }
+        }
+        try writer.submit({ ran.withLock { $0.append(1) } }, stopsAtFailure: false,
+                          completion: record)
+        try writer.submit({
+            ran.withLock { $0.append(2) }
+            throw DiskFull()
+        }, stopsAtFailure: false, completion: record)
+        try writer.submit({ ran.withLock { $0.append(3) } }, stopsAtFailure: false,
+                          completion: record)
+        try writer.waitUntilIdle()
+        #expect(ran.withLock { $0 } == [1, 2])
+        #expect(failures.withLock { $0 } == ["ok", "DiskFull", "EarlierBatchFailed"])
+        #expect(writer.hasFailedBatch)
+    }
 }

@@ -1,5 +1,7 @@
 import PerimeterTestSupport
 import Foundation
+import PerimeterModel
+import PerimeterStore
 import Testing
 
 /// `POST /v1/events`: discovery, enrichment, counts, malformed lines by
@@ -33,6 +35,56 @@ struct EventIntakeTests {
         #expect(try await server.call("GET", "/v1/conflicts?limit=0", as: "acme/reader").status
                 == 400)
         await server.stop()
+    }
+
+    /// A request cut into chunks whose first chunk cannot be stored (a
+    /// trigger refuses its host, as a busy or full disk would refuse the
+    /// commit): the chunks after it, read against what the failed one left
+    /// in memory, are not stored either, and the answer says from which
+    /// line to send again. The second chunk's attachments named the host
+    /// the first one made: rows of no asset, for good, and a bare 500.
+    @Test func aFailedChunkStoresNothingAfterItAndSaysFromWhere() async throws {
+        let path = TestServer.makeStorePath()
+        let tokens = try TestServer.issueTokens(at: path)
+        try InventoryStore(path: path).database.execute("""
+            CREATE TRIGGER refuse_ghost BEFORE INSERT ON assets WHEN NEW.name = 'ghost-a'
+            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+            """)
+        let server = try await TestServer(storePath: path, tokens: tokens) { options in
+            options.intakeChunkLines = 2
+        }
+        let body = """
+            {"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"ghost-a","ip":"10.78.0.1"}}
+            {"@timestamp":"2026-05-01T10:00:01Z","host":{"name":"ghost-a","ip":"10.78.0.1"}}
+            {"@timestamp":"2026-05-01T10:00:02Z","host":{"name":"ghost-a","ip":"10.78.1.1"}}
+            {"@timestamp":"2026-05-01T10:00:03Z","host":{"name":"ghost-a","ip":"10.78.1.1"}}
+            """
+        let failed = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                           body: Array(body.utf8))
+        #expect(failed.status == 500)
+        let error = try #require(try failed.json()["error"] as? [String: Any])
+        #expect((error["message"] as? String)?.contains(
+            "the events from line 1 on could not be stored (nothing was stored)") == true,
+                "\(error)")
+        let details = error["details"] as? [String: Any]
+        #expect(details?["first_line_not_stored"] as? Int == 1)
+        #expect(details?["lines_stored"] as? Int == 0)
+        let orphans = try InventoryStore(path: path).database.statement("""
+            SELECT count(*) FROM attachments WHERE asset_uuid NOT IN (SELECT uuid FROM assets)
+            """).firstRow { $0.int(0) }
+        #expect(orphans == 0)
+        // Sent again once the store takes it, it is stored whole, once.
+        try InventoryStore(path: path).database.execute("DROP TRIGGER refuse_ghost")
+        let again = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                          body: Array(body.utf8))
+        #expect(again.status == 200, "\(String(decoding: again.body, as: UTF8.self))")
+        #expect(try again.json()["discovered"] as? Int == 1)
+        await server.stop()
+        let store = try InventoryStore(path: path)
+        let hosts = try store.assets(matching: AssetQuery(community: "acme")).assets.map(\.name)
+        #expect(hosts == ["ghost-a"])
+        #expect(try store.weeklyActivity(of: Atom(type: .ipv4, normalizedValue: "10.78.0.1"),
+                                         community: "acme").map(\.1) == [2])
     }
 
     @Test func malformedLinesAreReportedByLineAndTheRestGoThrough() async throws {
