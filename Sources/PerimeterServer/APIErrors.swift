@@ -510,7 +510,11 @@ enum StrictJSON {
                 _ = try parser.parse(raw)
             } catch let error as JSONParseError {
                 guard error.code == .notObject else {
-                    return .failure(Problem(reason: error.message, code: error.code,
+                    // The parser speaks of events; here it reads a body
+                    // (a close reason's body of spaces read "event is empty").
+                    let reason = error.message.hasPrefix("event ")
+                        ? "the body " + error.message.dropFirst("event ".count) : error.message
+                    return .failure(Problem(reason: reason, code: error.code,
                                             byteOffset: error.byteOffset))
                 }
                 return .failure(Problem(reason: "it is JSON but not an object"))

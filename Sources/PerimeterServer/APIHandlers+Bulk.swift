@@ -135,9 +135,12 @@ extension APIHandlers {
             }
             // The list's filters, refused as the body's fields: a 422 naming
             // `filter.criticality`, not a query parameter's 400.
-            let query = try AssetFilter.query(
+            var query = try AssetFilter.query(
                 try AssetFilter.values(fromJSON: map), community: context.community,
                 bounds: bounds, refusing: { APIErrors.invalidField("filter.\($0)", $1) })
+            // Unrevoking reads revoked assets: the list's default, which
+            // leaves them out, made `unrevoke` of `{}` succeed on none.
+            if action.kind == .unrevoke { query.includeRevoked = true }
             selection = .filter(query, requested: JSONFields.text(map))
         default:
             throw APIErrors.invalidField("ids", "give either ids or filter (one of them)")

@@ -47,6 +47,11 @@ extension APIHandlers {
                 "weekly_activity": holding.activity.map {
                     ["week": $0.0.description, "count": $0.1] as [String: Any]
                 },
+                // Why an address no host holds is held by none: it moved
+                // between too many (`atoms show` said so; the API did not).
+                "shared": holding.shared.contains { ($0.since ?? .distantPast) <= time },
+                "shared_since": holding.shared.compactMap(\.since).min()?.description
+                    ?? NSNull() as Any,
             ]
         }
         return JSONFields.response(["at": time.description, "atoms": results])

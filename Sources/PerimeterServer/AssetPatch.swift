@@ -78,10 +78,15 @@ struct AssetPatch: Sendable {
             reviewed = flag
         }
         if let value = object["description"] {
-            guard let text = value as? String else {
-                throw APIErrors.invalidField("description", "must be text")
+            // null clears it, as POST /v1/assets takes null for none (the
+            // published AssetPatch says text or null; it was refused).
+            if value is NSNull {
+                description = ""
+            } else if let text = value as? String {
+                description = text
+            } else {
+                throw APIErrors.invalidField("description", "must be text (or null to clear it)")
             }
-            description = text
         }
         if let value = object["properties"] {
             guard let map = value as? [String: Any] else {

@@ -84,6 +84,8 @@ actor StoreReader {
         var attachments: [Attachment]
         var assets: [AssetID: Asset]
         var activity: [(EventTime, Int)]
+        /// The scopes it is a shared address in (SPEC §2), with since when.
+        var shared: [(entity: String, since: EventTime?)] = []
     }
 
     func holdings(of atoms: [Atom], community: String) throws -> [AtomHolding] {
@@ -97,7 +99,9 @@ actor StoreReader {
             let activity = try store.weeklyActivity(of: atom, community: community)
             if attachments.isEmpty && activity.isEmpty { continue }
             result.append(AtomHolding(atom: atom, attachments: attachments, assets: assets,
-                                      activity: activity))
+                                      activity: activity,
+                                      shared: try store.sharedScopes(of: atom,
+                                                                     community: community)))
         }
         return result
     }

@@ -324,6 +324,32 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// An address that moved between more than three hosts within the
+    /// hour is shared (SPEC §2): the lookup says so and since when, from
+    /// that time on (it showed no holder and no reason).
+    @Test func aSharedAddressIsSaidSoByTheLookup() async throws {
+        let server = try await TestServer.start()
+        let body = (0..<4).map { index in
+            "{\"@timestamp\":\"2026-03-02T08:\(10 + index * 10):00Z\",\"host\":{\"name\":"
+                + "\"ws-\(index)\",\"ip\":[\"10.0.0.99\"]}}"
+        }.joined(separator: "\n")
+        #expect(try await server.call("POST", "/v1/events", as: "acme/admin",
+                                      body: Array(body.utf8)).status == 200)
+        func atom(at time: String) async throws -> [String: Any]? {
+            let answer = try await server.call("GET", "/v1/atoms?value=10.0.0.99&at=\(time)",
+                                               as: "acme/reader").json()
+            return (answer["atoms"] as? [[String: Any]])?.first
+        }
+        let after = try await atom(at: "2026-03-02T09:00:00Z")
+        #expect(after?["shared"] as? Bool == true)
+        #expect(after?["shared_since"] as? String == "2026-03-02T08:40:00.000Z")
+        #expect((after?["holders"] as? [Any])?.isEmpty == true)
+        let before = try await atom(at: "2026-03-02T08:25:00Z")
+        #expect(before?["shared"] as? Bool == false)
+        #expect((before?["holders"] as? [[String: Any]])?.count == 1)
+        await server.stop()
+    }
+
     @Test func atomsAreLookedUpConfirmedAndRejected() async throws {
         let server = try await TestServer.start()
         let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"laptop-9\","
@@ -491,6 +517,16 @@ struct AssetRouteTests {
         ])
         #expect(created.status == 201)
         #expect(try created.json()["criticality"] is NSNull)
+        // A description of null clears it, on PATCH as on create (the
+        // published AssetPatch allows it; PATCH refused it).
+        #expect(try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
+                                      json: ["description": "old text"]).status == 200)
+        let cleared = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
+                                            json: ["description": NSNull()])
+        #expect(cleared.status == 200)
+        #expect(try cleared.json()["description"] as? String == "")
+        #expect(try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
+                                      json: ["description": 7]).status == 422)
         await server.stop()
     }
 

@@ -12,6 +12,41 @@ struct BulkJobTests {
         try await server.call("GET", "/v1/jobs/\(id)", as: "acme/reader").json()
     }
 
+    /// Unrevoking by a filter reads the revoked assets: `{}` selects every
+    /// asset of the community, and the revoked ones are those it changes
+    /// (the list's default, which leaves them out, made it change none).
+    @Test func unrevokingByAFilterReadsTheRevokedAssets() async throws {
+        let server = try await TestServer.start()
+        var ids: [String] = []
+        for name in ["a-1", "a-2", "a-3"] {
+            let created = try await server.call("POST", "/v1/assets", as: "acme/analyst",
+                                                json: ["name": name, "category": "host"])
+            ids.append(try #require(try created.json()["uuid"] as? String))
+        }
+        func run(_ body: [String: Any]) async throws -> [String: Any] {
+            let started = try await server.call("POST", "/v1/bulk", as: "acme/analyst", json: body)
+            #expect(started.status == 202)
+            let id = try #require(try started.json()["id"] as? String)
+            for _ in 0..<500 {
+                let job = try await Self.job(server, id)
+                if job["status"] as? String == "succeeded" || job["status"] as? String == "failed" {
+                    return job
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            Issue.record("the job did not end")
+            return [:]
+        }
+        let revoked = try await run(["action": "revoke", "ids": Array(ids.prefix(2))])
+        #expect(revoked["changed"] as? Int == 2)
+        let unrevoked = try await run(["action": "unrevoke", "filter": [String: Any]()])
+        #expect(unrevoked["status"] as? String == "succeeded")
+        #expect(unrevoked["changed"] as? Int == 2)
+        let listed = try await server.call("GET", "/v1/assets", as: "acme/reader").json()
+        #expect(listed["total"] as? Int == 3)
+        await server.stop()
+    }
+
     @Test func aJobOnOneHundredThousandAssetsLetsIntakeAndReadsGoOn() async throws {
         let path = TestServer.makeStorePath()
         let tokens = try TestServer.issueTokens(at: path)

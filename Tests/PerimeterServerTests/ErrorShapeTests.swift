@@ -113,6 +113,25 @@ struct ErrorShapeTests {
              status: 422, code: "invalid_field", field: field)
     }
 
+    /// A body that is no JSON object is called a body, not an event (the
+    /// parser's wording for event lines read "event is empty" for a body
+    /// of spaces).
+    @Test func aMalformedBodyIsCalledABody() async throws {
+        let server = try await TestServer.start()
+        for (body, said) in [("   ", "the body is empty"),
+                             ("{\"a\":" + String(repeating: "[", count: 2_000)
+                                + String(repeating: "]", count: 2_000) + "}",
+                              "the body is nested too deep")] {
+            let answer = try await server.call("POST", "/v1/assets", as: "acme/analyst",
+                                               body: Array(body.utf8))
+            #expect(answer.status == 400)
+            let message = (try answer.json()["error"] as? [String: Any])?["message"] as? String
+            #expect(message?.contains(said) == true, "\(message ?? "")")
+            #expect(message?.contains("event") == false, "\(message ?? "")")
+        }
+        await server.stop()
+    }
+
     @Test(arguments: cases)
     func errorsHaveOneShapeAndNoValues(_ item: Case) async throws {
         let server = try await Self.shared()
