@@ -238,17 +238,26 @@ import Testing
         #expect(own.first?.lastSeen == t0 + .hours(1))
     }
 
+    /// An inventory holding one host a person made, rated, with one
+    /// confirmed atom.
+    func inventoryWithManualHost(_ name: String, rated rating: Int, holding atom: Atom) throws
+        -> Inventory {
+        let inventory = Inventory()
+        let manual = Asset(name: name, category: .host, criticality: try Criticality(rating),
+                           source: .manual, community: "acme", createdAt: Date())
+        inventory.load(asset: manual)
+        inventory.load(attachment: Attachment(
+            id: 1, key: AtomKey(scope: Fixture.scope, atom: atom),
+            asset: manual.id, kind: .confirmed, from: .distantPast, origin: "test"))
+        return inventory
+    }
+
     /// Discovery does not create a second asset for a host a person
     /// already created with that hostname: it attaches to it, so its
     /// criticality applies from the first event (SPEC §2).
     @Test func manualAssetIsFoundBeforeCreating() throws {
-        let inventory = Inventory()
-        let manual = Asset(name: "DC-01", category: .host, criticality: try Criticality(95),
-                           source: .manual, community: "acme", createdAt: Date())
-        inventory.load(asset: manual)
-        inventory.load(attachment: Attachment(
-            id: 1, key: AtomKey(scope: Fixture.scope, atom: Fixture.hostname("dc-01")),
-            asset: manual.id, kind: .confirmed, from: .distantPast, origin: "test"))
+        let inventory = try inventoryWithManualHost("DC-01", rated: 95,
+                                                    holding: Fixture.hostname("dc-01"))
         let created = inventory.feed([Fixture.host("DC-01", at: t0, ips: ["10.0.0.10"])])
         #expect(created.isEmpty)
         let order = inventory.enrichmentOrder(inventory.match(
@@ -264,14 +273,8 @@ import Testing
     /// name was made, and enriched every event). A host of another name
     /// holding the id stays another machine.
     @Test func aNamelessManualHostTakesTheNameOfItsId() throws {
-        let inventory = Inventory()
-        let manual = Asset(name: "DC-ID-ONLY", category: .host, criticality: try Criticality(85),
-                           source: .manual, community: "acme", createdAt: Date())
-        inventory.load(asset: manual)
-        inventory.load(attachment: Attachment(
-            id: 1, key: AtomKey(scope: Fixture.scope, atom: Atom(type: .hostID,
-                                                                  normalizedValue: "dc-hid-1")),
-            asset: manual.id, kind: .confirmed, from: .distantPast, origin: "test"))
+        let inventory = try inventoryWithManualHost(
+            "DC-ID-ONLY", rated: 85, holding: Atom(type: .hostID, normalizedValue: "dc-hid-1"))
         let created = inventory.feed([Fixture.host("dc-id", at: t0, hostID: "dc-hid-1")])
         #expect(created.isEmpty)
         #expect(inventory.holderNames(Fixture.hostname("dc-id"), at: t0) == ["DC-ID-ONLY"])
