@@ -72,7 +72,15 @@ enum AssetFilter {
         }
         // unrated=false asks for the rated ones (any rating), not for all.
         switch try flag("unrated") {
-        case true?: query.unratedOnly = true
+        case true?:
+            // Unrated and a rating at once selects nothing, as the other
+            // contradictory pairs are refused (it answered an empty page).
+            if let range = query.criticality {
+                throw refuse("unrated", "is true with a criticality range (\(range.lowerBound)-"
+                                        + "\(range.upperBound)); an asset is unrated or rated, "
+                                        + "give one or the other")
+            }
+            query.unratedOnly = true
         case false?: query.criticality = query.criticality ?? 0...100
         case nil: break
         }

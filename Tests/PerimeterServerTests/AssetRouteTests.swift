@@ -653,8 +653,11 @@ struct AssetRouteTests {
         #expect(try await names("criticality=high") == ["high"])
         #expect(try await names("criticality=low") == ["low"])
         #expect(try await names("criticality=medium") == [])
+        // Unrated and rated at once selects nothing: refused as the other
+        // contradictory pairs are (it answered an empty page).
         for bad in ["criticality=68-100&criticality_min=1", "criticality=101", "criticality=9-3",
-                    "criticality=severe"] {
+                    "criticality=severe", "unrated=true&criticality=high",
+                    "unrated=true&criticality_min=1"] {
             let refused = try await server.call("GET", "/v1/assets?" + bad, as: "acme/reader")
             #expect(refused.status == 400, "\(bad): \(refused.text)")
         }
