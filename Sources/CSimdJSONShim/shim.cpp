@@ -624,6 +624,9 @@ struct pj_parser {
     std::vector<uint32_t> field_starts;
     std::string paths;                  // collect-all: every leaf's path
     std::vector<pj_span> removed;
+    // Selected fields met holding an object, or an empty list, where
+    // scalar values go: no value, but not absent (an object @timestamp).
+    std::vector<int32_t> shapeless_fields;
     bool needs_span_scan = false;
     bool removed_any = false;
     std::string error_text;
@@ -667,11 +670,15 @@ struct pj_parser {
                     uint64_t state) {
         switch (value.type()) {
         case dom::element_type::OBJECT:
+            if (entry && entry->field >= 0) { shapeless_fields.push_back(entry->field); }
             if (collect_all || entry->prefix) {
                 walk_object(value.get_object().value_unsafe(), depth + 1, state);
             }
             return;
         case dom::element_type::ARRAY:
+            if (entry && entry->field >= 0 && value.get_array().value_unsafe().size() == 0) {
+                shapeless_fields.push_back(entry->field);
+            }
             for (dom::element element : value.get_array().value_unsafe()) {
                 walk_value(element, entry, depth, state);
             }
@@ -752,6 +759,7 @@ struct pj_parser {
         leaves.clear();
         paths.clear();
         removed.clear();
+        shapeless_fields.clear();
         path.reset(length + 1);
         needs_span_scan = false;
         removed_any = false;
@@ -799,6 +807,8 @@ struct pj_parser {
         result->paths = paths.data();
         result->removed = removed.data();
         result->removed_count = removed.size();
+        result->shapeless_fields = shapeless_fields.data();
+        result->shapeless_field_count = shapeless_fields.size();
         result->sekoiaio_close = outcome.sekoiaio_close;
         result->sekoiaio_keeps_members = outcome.sekoiaio_keeps;
         result->document_keeps_members = outcome.document_keeps;

@@ -90,11 +90,16 @@ public final class EventReader {
                 timestampNotice = Self.unusableNotice(text)
             }
         }
-        // A boolean or a null has no text to read. (An object is no value
-        // of the field at all: it is counted, not named.)
-        if timestamp == nil && timestampNotice == nil && parsed.hasValues(of: ids.timestamp) {
-            timestampNotice = "@timestamp holds no time (true, false or null): the arrival "
-                + "time is used"
+        // A boolean or a null has no text to read; an object (MongoDB's
+        // `{"$date": …}`) or an empty list is no value at all, but there.
+        if timestamp == nil && timestampNotice == nil {
+            if parsed.hasValues(of: ids.timestamp) {
+                timestampNotice = "@timestamp holds no time (true, false or null): the arrival "
+                    + "time is used"
+            } else if parsed.holdsNoScalar(in: ids.timestamp) {
+                timestampNotice = "@timestamp holds an object or an empty list, no time: the "
+                    + "arrival time is used"
+            }
         }
         // A plain loop: the lazy compactMap and prefix it replaces cost
         // 1,600 instructions an event, most events having no agent id.

@@ -14,6 +14,8 @@ public struct ParsedEvent {
     private let paths: UnsafePointer<CChar>?
     private let removed: UnsafePointer<pj_span>?
     private let removedCount: Int
+    private let shapelessFields: UnsafePointer<Int32>?
+    private let shapelessFieldCount: Int
     let lineLength: Int
     let sekoiaioClose: Int?
     let sekoiaioKeepsMembers: Bool
@@ -32,6 +34,8 @@ public struct ParsedEvent {
         paths = result.paths
         removed = result.removed
         removedCount = result.removed_count
+        shapelessFields = result.shapeless_fields
+        shapelessFieldCount = result.shapeless_field_count
         self.lineLength = lineLength
         sekoiaioClose = result.sekoiaio_close >= 0 ? Int(result.sekoiaio_close) : nil
         sekoiaioKeepsMembers = result.sekoiaio_keeps_members != 0
@@ -85,6 +89,18 @@ public struct ParsedEvent {
                 text.withUTF8(body)
             }
         }
+    }
+
+    /// Whether the event holds an object, or an empty list, where the
+    /// field's values go (`"@timestamp":{"$date":…}`): no value, and not
+    /// absent either.
+    public func holdsNoScalar(in fieldID: Int) -> Bool {
+        checkValid()
+        guard let shapelessFields else { return false }
+        for index in 0..<shapelessFieldCount where Int(shapelessFields[index]) == fieldID {
+            return true
+        }
+        return false
     }
 
     /// Whether the field has at least one scalar value (`null` counts), as

@@ -26,10 +26,12 @@ import Testing
             #"{"@timestamp":{"date":"2024-05-01"},"host":{"name":"h"}}"#,
             #"{"@timestamp":true,"host":{"name":"i"}}"#,
             #"{"@timestamp":-5,"host":{"name":"j"}}"#,
+            #"{"@timestamp":[],"host":{"name":"k"}}"#,
         ].map { Array($0.utf8) }
         try pipeline.ingest(lines: lines, name: "ts")
-        // Line 8's object is no value of the field: counted, not named.
-        #expect(notices.map(\.line) == [1, 3, 7, 9, 10])
+        // Line 8's object and line 11's empty list are no value of the
+        // field, but there: named as such (they were counted only).
+        #expect(notices.map(\.line) == [1, 3, 7, 8, 9, 10, 11])
         #expect(notices.first?.description == "ts:1: @timestamp '2024-13-01T10:00:00Z' is no "
                 + "time (RFC 3339 such as 2024-05-01T10:00:00Z, a day, or epoch milliseconds): "
                 + "the arrival time is used")
@@ -39,11 +41,15 @@ import Testing
                 + "the source wrote seconds, multiply them by 1,000")
         #expect(notices[2].message.hasPrefix(#"@timestamp '2024-05-01T10:00:00Z\u{07}' is no"#),
                 "\(notices)")
-        #expect(notices[3].message == "@timestamp holds no time (true, false or null): the "
+        let shapeless = "@timestamp holds an object or an empty list, no time: the arrival "
+            + "time is used"
+        #expect(notices[3].message == shapeless)
+        #expect(notices[4].message == "@timestamp holds no time (true, false or null): the "
                 + "arrival time is used")
-        #expect(notices[4].message == "@timestamp '-5' is read as epoch milliseconds, as "
+        #expect(notices[5].message == "@timestamp '-5' is read as epoch milliseconds, as "
                 + "Elasticsearch reads a number: 1969-12-31T23:59:59.995Z, before 1970")
-        // Lines 1, 5, 7, 8 and 9 took the arrival time.
-        #expect(pipeline.summary.withoutTimestamp == 5)
+        #expect(notices[6].message == shapeless)
+        // Lines 1, 5, 7, 8, 9 and 11 took the arrival time.
+        #expect(pipeline.summary.withoutTimestamp == 6)
     }
 }

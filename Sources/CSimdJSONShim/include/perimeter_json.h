@@ -70,6 +70,8 @@ typedef struct {
     int32_t sekoiaio_keeps_members;
     int32_t document_keeps_members;
     int64_t document_close;       /* the document's closing '}' */
+    const int32_t *shapeless_fields; /* selected fields holding an object or an */
+    size_t shapeless_field_count;    /* empty list where values go, in walk order */
 } pj_result;
 
 /* NULL when out of memory. `paths` need not be NUL-terminated. */
