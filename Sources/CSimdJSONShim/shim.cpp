@@ -807,8 +807,6 @@ struct pj_parser {
         result->paths = paths.data();
         result->removed = removed.data();
         result->removed_count = removed.size();
-        result->shapeless_fields = shapeless_fields.data();
-        result->shapeless_field_count = shapeless_fields.size();
         result->sekoiaio_close = outcome.sekoiaio_close;
         result->sekoiaio_keeps_members = outcome.sekoiaio_keeps;
         result->document_keeps_members = outcome.document_keeps;
@@ -854,6 +852,11 @@ pj_parser *pj_parser_create(const char *const *paths, const size_t *lengths,
 }
 
 void pj_parser_destroy(pj_parser *parser) { delete parser; }
+
+const int32_t *pj_shapeless_fields(const pj_parser *parser, size_t *count) {
+    *count = parser->shapeless_fields.size();
+    return parser->shapeless_fields.data();
+}
 
 uint32_t pj_parse(pj_parser *parser, const uint8_t *line, size_t length, pj_result *result) {
     try {

@@ -16,6 +16,14 @@ public final class EventParser {
     /// Bumped by every parse; views of an older parse trap when used.
     @exclusivity(unchecked) private(set) var generation: UInt64 = 0
 
+    /// The selected fields of the last line that hold an object, or an
+    /// empty list, where values go (`ParsedEvent.holdsNoScalar(in:)`).
+    var shapelessFields: UnsafeBufferPointer<Int32> {
+        var count = 0
+        let fields = pj_shapeless_fields(handle, &count)
+        return UnsafeBufferPointer(start: fields, count: count)
+    }
+
     /// The SIMD kernel simdjson chose for this CPU ("icelake", "haswell"…).
     public static var activeKernel: String { String(cString: pj_active_kernel()) }
     public static var libraryVersion: String { String(cString: pj_library_version()) }

@@ -14,8 +14,6 @@ public struct ParsedEvent {
     private let paths: UnsafePointer<CChar>?
     private let removed: UnsafePointer<pj_span>?
     private let removedCount: Int
-    private let shapelessFields: UnsafePointer<Int32>?
-    private let shapelessFieldCount: Int
     let lineLength: Int
     let sekoiaioClose: Int?
     let sekoiaioKeepsMembers: Bool
@@ -34,8 +32,6 @@ public struct ParsedEvent {
         paths = result.paths
         removed = result.removed
         removedCount = result.removed_count
-        shapelessFields = result.shapeless_fields
-        shapelessFieldCount = result.shapeless_field_count
         self.lineLength = lineLength
         sekoiaioClose = result.sekoiaio_close >= 0 ? Int(result.sekoiaio_close) : nil
         sekoiaioKeepsMembers = result.sekoiaio_keeps_members != 0
@@ -96,11 +92,7 @@ public struct ParsedEvent {
     /// absent either.
     public func holdsNoScalar(in fieldID: Int) -> Bool {
         checkValid()
-        guard let shapelessFields else { return false }
-        for index in 0..<shapelessFieldCount where Int(shapelessFields[index]) == fieldID {
-            return true
-        }
-        return false
+        return parser.shapelessFields.contains(Int32(fieldID))
     }
 
     /// Whether the field has at least one scalar value (`null` counts), as

@@ -70,8 +70,6 @@ typedef struct {
     int32_t sekoiaio_keeps_members;
     int32_t document_keeps_members;
     int64_t document_close;       /* the document's closing '}' */
-    const int32_t *shapeless_fields; /* selected fields holding an object or an */
-    size_t shapeless_field_count;    /* empty list where values go, in walk order */
 } pj_result;
 
 /* NULL when out of memory. `paths` need not be NUL-terminated. */
@@ -82,6 +80,12 @@ void pj_parser_destroy(pj_parser *parser);
 /* Parses one line; fills `result` and returns its status. */
 uint32_t pj_parse(pj_parser *parser, const uint8_t *line, size_t length,
                   pj_result *result);
+
+/* The selected fields of the last line parsed that hold an object, or an
+   empty list, where values go (no value, but not absent), in walk order;
+   valid until the next parse. Apart from pj_result, which a caller copies
+   for every line: most lines have none, and few callers ask. */
+const int32_t *pj_shapeless_fields(const pj_parser *parser, size_t *count);
 
 #ifdef __cplusplus
 }
