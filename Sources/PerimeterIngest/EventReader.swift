@@ -274,19 +274,12 @@ public final class EventReader {
         }
         guard let username else { return nil }
         // The domain the atom was qualified with: the first that is no
-        // placeholder, as the extractor reads it (the name read `-\\zed`).
-        // Read only when a name is qualified or given several times, off
-        // the parsed bytes as the extractor reads it.
+        // placeholder, read by the extractor's own reading (the name read
+        // `-\\zed`), and only when a name is qualified or given several times.
         let normalizer = extractor.normalizer
-        lazy var domain: String? = {
-            var found: String?
-            parsed.forEachText(of: ids.userDomain) { text in
-                if found == nil && !normalizer.isPlaceholder(utf8: text) {
-                    found = String(decoding: text, as: UTF8.self)
-                }
-            }
-            return found
-        }()
+        lazy var domain = extractor.firstValue(
+            of: fields.userDomain,
+            in: ParsedEventFields(parsed: parsed, selectionIDs: extractorFieldIDs))
         var display = machineName(in: ids.userName, of: parsed) { value in
             normalizer.username(value, siblingDomain: domain) == username
         }.flatMap(Self.trimmedName) ?? username.value
@@ -410,10 +403,10 @@ public final class EventReader {
                 break
             }
             guard present else { continue }
+            // Every field is present (above): `*` needs no more.
             let matches = source.conditions.allSatisfy { condition in
-                let values = parsed.values(of: condition.id)
-                if values.isEmpty { return false }
                 if condition.acceptsAny { return true }
+                let values = parsed.values(of: condition.id)
                 return values.contains { value in
                     guard let text = value.jsonString else {
                         return condition.accepted.contains(value.text)
@@ -489,6 +482,7 @@ private struct SubjectFieldIndices {
     let hostIP = Self.index("host.ip"), hostMAC = Self.index("host.mac")
     let hostID = Self.index("host.id"), cloudInstanceID = Self.index("cloud.instance.id")
     let agentID = Self.index("agent.id"), userName = Self.index("user.name")
+    let userDomain = Self.index("user.domain")
     let userEmail = Self.index("user.email"), userID = Self.index("user.id")
 
     private static func index(_ path: String) -> Int {
@@ -500,13 +494,13 @@ private struct SubjectFieldIndices {
 private struct ContextFieldIDs {
     static let paths = [
         "@timestamp", "event.outcome", "host.name", "host.hostname", "winlog.computer_name",
-        "user.name", "user.domain",
+        "user.name",
         "host.type", "event.module", "observer.vendor", "observer.product", "agent.type",
         "host.os.name", "os.name", "host.os.version", "os.version", "host.os.family", "os.family",
         "host.os.platform", "os.platform", "host.os.full", "os.full", "host.os.kernel", "os.kernel",
     ]
 
-    let timestamp, outcome, hostName, hostHostname, computerName, userName, userDomain: Int
+    let timestamp, outcome, hostName, hostHostname, computerName, userName: Int
     let hostType: Int
     let eventModule, observerVendor, observerProduct, agentType: Int
     let osName, osVersion, osFamily, osPlatform, osFull, osKernel: (Int, Int)
@@ -521,7 +515,6 @@ private struct ContextFieldIDs {
         hostHostname = id("host.hostname")
         computerName = id("winlog.computer_name")
         userName = id("user.name")
-        userDomain = id("user.domain")
         hostType = id("host.type")
         eventModule = id("event.module")
         observerVendor = id("observer.vendor")

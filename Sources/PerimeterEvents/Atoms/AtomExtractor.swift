@@ -356,8 +356,10 @@ public struct AtomExtractor: Sendable {
         }
     }
 
-    /// The first value of a context field that is not a placeholder.
-    private func firstValue(of field: Int, in event: some EventFieldSource) -> String? {
+    /// The first value of a context field that is not a placeholder: the
+    /// sibling domain a user name is qualified with, which the event reader
+    /// shows beside the name as this reads it.
+    public func firstValue(of field: Int, in event: some EventFieldSource) -> String? {
         var found: String?
         event.forEachUTF8(inField: field) { value in
             if found == nil && !normalizer.isPlaceholder(utf8: value) {

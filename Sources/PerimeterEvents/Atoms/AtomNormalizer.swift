@@ -103,7 +103,7 @@ public struct AtomNormalizer: Sendable {
     }
 
     /// `isPlaceholder(_:)` on bytes, without making a `String` for ASCII.
-    public func isPlaceholder(utf8 value: UnsafeBufferPointer<UInt8>) -> Bool {
+    func isPlaceholder(utf8 value: UTF8Bytes) -> Bool {
         let trimmed = ASCII.trimmed(value)
         if Self.isRedactionMask(trimmed) || Self.isTemplateField(trimmed) { return true }
         if let remarked = Self.beforeRemark(trimmed) {
@@ -583,18 +583,10 @@ public struct AtomNormalizer: Sendable {
         return ASCII.lowercasedString(trimmed)
     }
 
-    /// `{` + 8-4-4-4-12 hex digits + `}`.
+    /// `{` + a uuid's text (8-4-4-4-12 hex digits, `UUID(exactText:)`) + `}`.
     static func isBracedGUID(_ bytes: UTF8Bytes) -> Bool {
         guard bytes.count == 38, bytes.first == UInt8(ascii: "{"),
               bytes.last == UInt8(ascii: "}") else { return false }
-        for offset in 1..<37 {
-            let byte = bytes[bytes.startIndex + offset]
-            if [9, 14, 19, 24].contains(offset) {
-                guard byte == UInt8(ascii: "-") else { return false }
-            } else if ASCII.hexValue(byte) == nil {
-                return false
-            }
-        }
-        return true
+        return UUID(exactText: String(decoding: bytes[1..<37], as: UTF8.self)) != nil
     }
 }
