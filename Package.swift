@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "PerimeterSQLite", dependencies: ["CSQLite"]),
         .target(name: "PerimeterYAML", dependencies: ["CYAML"]),
         .target(name: "PerimeterRegex", dependencies: ["CPCRE2"]),
-        .target(name: "PerimeterHTTP", dependencies: ["CMicroHTTPD", "PerimeterInput"]),
+        .target(name: "PerimeterHTTP", dependencies: ["CMicroHTTPD", "PerimeterInput", "PerimeterModel"]),
         .target(name: "PerimeterCrypto", dependencies: ["CCrypto"]),
 
         // MARK: - Domain

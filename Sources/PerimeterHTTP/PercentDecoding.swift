@@ -1,3 +1,5 @@
+import PerimeterModel
+
 /// Percent-decoding of URL path segments and query components.
 enum PercentDecoding {
     /// Decodes `%XX` escapes (and `+` as a space when `plusIsSpace`);
@@ -15,8 +17,8 @@ enum PercentDecoding {
             let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
                 guard index + 2 < bytes.count,
-                      let high = hexValue(bytes[index + 1]),
-                      let low = hexValue(bytes[index + 2]) else { return nil }
+                      let high = HexDigit.value(bytes[index + 1]),
+                      let low = HexDigit.value(bytes[index + 2]) else { return nil }
                 output.append(high << 4 | low)
                 index += 3
             } else {
@@ -25,14 +27,5 @@ enum PercentDecoding {
             }
         }
         return String(validating: output, as: UTF8.self)
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -28,7 +28,7 @@ extension UUID {
                 if position == 8 || position == 13 || position == 18 || position == 23 {
                     position += 1
                 }
-                guard let high = hexValue(bytes[position]), let low = hexValue(bytes[position + 1])
+                guard let high = HexDigit.value(bytes[position]), let low = HexDigit.value(bytes[position + 1])
                 else { return false }
                 output[index] = high << 4 | low
                 position += 2
@@ -36,16 +36,6 @@ extension UUID {
             return true
         }
         return isValid ? result : nil
-    }
-
-    @inline(__always)
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// The lower-case text form every Perimeter output and the store use

@@ -55,3 +55,19 @@ import Testing
         }
     }
 }
+
+@Suite struct HexDigitTests {
+    @Test func everyByteHasTheValueOfItsDigitOrNone() {
+        // Worked out from the ASCII table: 0-9 at 0x30-0x39, A-F at
+        // 0x41-0x46, a-f at 0x61-0x66; every other byte is no digit.
+        for byte in UInt8.min...UInt8.max {
+            let expected: UInt8? = switch byte {
+            case 0x30...0x39: byte - 0x30
+            case 0x41...0x46: byte - 0x41 + 10
+            case 0x61...0x66: byte - 0x61 + 10
+            default: nil
+            }
+            #expect(HexDigit.value(byte) == expected, "byte \(byte)")
+        }
+    }
+}

@@ -14,14 +14,6 @@ enum ASCII {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 
-    /// The value of a hex digit, or nil.
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        if isDigit(byte) { return byte &- 0x30 }
-        let lower = byte | 0x20
-        if lower >= 0x61 && lower <= 0x66 { return lower &- 0x61 &+ 10 }
-        return nil
-    }
-
     /// The value without leading and trailing spaces, tabs and newlines.
     static func trimmed(_ text: some StringProtocol) -> Substring {
         let text = Substring(text)

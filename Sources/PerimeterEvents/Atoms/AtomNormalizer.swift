@@ -352,7 +352,7 @@ public struct AtomNormalizer: Sendable {
                     guard byte == UInt8(ascii: ".") else { return nil }
                     continue
                 }
-                guard let nibble = ASCII.hexValue(byte) else { return nil }
+                guard let nibble = HexDigit.value(byte) else { return nil }
                 octets = octets << 4 | UInt64(nibble)
                 nibbles += 1
             }
@@ -372,7 +372,7 @@ public struct AtomNormalizer: Sendable {
                 digits = 0
                 continue
             }
-            guard let nibble = ASCII.hexValue(byte), digits < 2 else { return nil }
+            guard let nibble = HexDigit.value(byte), digits < 2 else { return nil }
             current = current << 4 | UInt64(nibble)
             digits += 1
         }

@@ -214,7 +214,7 @@ public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertib
             guard token.count <= 4 else { return nil }
             var group: UInt16 = 0
             for byte in token {
-                guard let digit = ASCII.hexValue(byte) else { return nil }
+                guard let digit = HexDigit.value(byte) else { return nil }
                 group = group << 4 | UInt16(digit)
             }
             guard count < 8 else { return nil }
