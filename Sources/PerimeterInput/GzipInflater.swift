@@ -10,7 +10,10 @@ final class GzipInflater {
     /// A failure met after some output: that output goes first (a bad
     /// checksum in a member's trailer comes after all of its data), the
     /// failure at the next call, as a truncated file keeps what it held.
-    private var pendingFailure: Failure?
+    /// A failure in a member's last bytes (a wrong length in its trailer)
+    /// comes with all of the input consumed, so the reader asks for it
+    /// here before it calls the input cut short.
+    private(set) var pendingFailure: Failure?
 
     struct Failure: Error {
         let reason: String

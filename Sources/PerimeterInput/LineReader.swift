@@ -435,6 +435,11 @@ public final class LineReader {
             if rawStart == rawEnd {
                 // Input is over: fine between members, truncation inside one.
                 if inflater.atMemberEnd { return 0 }
+                if let failure = inflater.pendingFailure {
+                    throw InputError(code: .corruptCompressedData,
+                                     message: "cannot decompress \(sourceName): \(failure.reason)",
+                                     source: sourceName)
+                }
                 throw InputError(code: .corruptCompressedData,
                                  message: "cannot decompress \(sourceName): unexpected end of "
                                      + "gzip data (truncated file?)",

@@ -174,6 +174,29 @@ func splitsLines(_ c: SplitCase) throws {
     #expect(lines == (0..<100).map { "{\"n\":\($0)}" })
 }
 
+/// The trailer's last four bytes hold the member's length: when that is
+/// wrong, zlib fails on the member's very last byte, with all of the input
+/// read, and the error must still be zlib's, not a truncation.
+@Test func aWrongLengthInTheTrailerIsNamedAsSuch() throws {
+    let folder = try ScratchFolder()
+    let text = (0..<100).map { "{\"n\":\($0)}\n" }.joined()
+    let compressed = try folder.gzip("l", Array(text.utf8))
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: compressed)))
+    bytes[bytes.count - 1] ^= 0x01  // the length's highest byte
+    let path = try folder.write("length.gz", bytes)
+    var lines: [String] = []
+    do {
+        try LineReader(path: path).forEachLine { line, _, _ in
+            lines.append(String(decoding: line, as: UTF8.self))
+        }
+        Issue.record("a wrong length was read without error")
+    } catch let error as InputError {
+        #expect(error.code == .corruptCompressedData)
+        #expect(error.message == "cannot decompress '\(path)': incorrect length check")
+    }
+    #expect(lines == (0..<100).map { "{\"n\":\($0)}" })
+}
+
 struct ResumeCase: CustomTestStringConvertible, Sendable {
     let offset: UInt64
     let startingLineNumber: Int?
