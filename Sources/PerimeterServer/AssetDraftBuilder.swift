@@ -217,7 +217,8 @@ public struct AssetDraftBuilder: Sendable {
                 throw RowProblem(column: "criticality", message: error.message)
             }
         }
-        let tags = Set(row.tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        var tags = Set<String>()
+        tags.addTags(row.tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         guard tags.count <= Asset.maximumTagCount else {
             throw RowProblem(column: "tags", message: "\(tags.count) tags; an asset holds at most \(Asset.maximumTagCount)")
         }

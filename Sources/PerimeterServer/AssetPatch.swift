@@ -140,9 +140,12 @@ struct AssetPatch: Sendable {
                 asset.criticality = nil
             }
         }
-        if let tags { asset.tags = Set(Self.clean(tags)) }
-        asset.tags.formUnion(Self.clean(addTags))
-        asset.tags.subtract(Self.clean(removeTags))
+        if let tags {
+            asset.tags = []
+            asset.tags.addTags(Self.clean(tags))
+        }
+        asset.tags.addTags(Self.clean(addTags))
+        asset.tags.removeTags(Self.clean(removeTags))
         guard asset.tags.count <= Asset.maximumTagCount else {
             throw APIErrors.invalidField("tags", "an asset holds at most "
                                          + "\(Asset.maximumTagCount) tags")
@@ -163,8 +166,6 @@ struct AssetPatch: Sendable {
         }
     }
 
-    /// Known shortcoming: tags are compared as written, case included, so
-    /// `VIP` and `vip` are two tags (docs/limitations.md).
     static func clean(_ tags: [String]) -> [String] {
         tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }

@@ -122,9 +122,9 @@ struct BulkAction: Sendable, Hashable {
         var result = asset
         switch kind {
         case .addTags:
-            result.tags.formUnion(tags)
+            result.tags.addTags(tags)
             if result.tags.count > Asset.maximumTagCount { return asset }
-        case .removeTags: result.tags.subtract(tags)
+        case .removeTags: result.tags.removeTags(tags)
         case .revoke: result.isRevoked = true
         case .unrevoke: result.isRevoked = false
         case .setCriticality: result.criticality = criticality.flatMap { try? Criticality($0) }

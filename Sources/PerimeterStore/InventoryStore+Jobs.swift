@@ -70,7 +70,7 @@ extension InventoryStore {
                      "a job's filter must be of the job's community")
         return try transaction {
             if let query {
-                let (condition, values) = filterClause(for: query)
+                let (condition, values) = try filterClause(for: query)
                 let jobValue = SQLValue.text(job.id)
                 try database.statement("""
                     INSERT INTO job_items (job_id, seq, asset_uuid)

@@ -111,7 +111,7 @@ extension InventoryStore {
     /// order visits, instead of a set SQLite reads whole first: the better
     /// plan for a page when the tag is common (see `page`).
     func filterClause(for query: AssetQuery,
-                      probingTags: Bool = false) -> (sql: String, values: [SQLValue]) {
+                      probingTags: Bool = false) throws -> (sql: String, values: [SQLValue]) {
         var clauses = ["community = ?1"]
         var values: [SQLValue] = [.text(query.community)]
         func bind(_ value: SQLValue) -> String {
@@ -136,12 +136,15 @@ extension InventoryStore {
             clauses.append("category IN (\(list))")
         }
         for tag in query.tags {
+            let spellings = try tagSpellings(of: tag, in: query.community)
+            let list = (spellings.isEmpty ? [tag] : spellings).map { bind(.text($0)) }
+                .joined(separator: ", ")
             if probingTags {
-                clauses.append("EXISTS (SELECT 1 FROM asset_tags WHERE community = ?1 AND tag = "
-                               + "\(bind(.text(tag))) AND asset_uuid = assets.uuid)")
+                clauses.append("EXISTS (SELECT 1 FROM asset_tags WHERE community = ?1 AND tag IN "
+                               + "(\(list)) AND asset_uuid = assets.uuid)")
             } else {
                 clauses.append("uuid IN (SELECT asset_uuid FROM asset_tags WHERE community = ?1 "
-                               + "AND tag = \(bind(.text(tag))))")
+                               + "AND tag IN (\(list)))")
             }
         }
         if let source = query.source { clauses.append("source = \(bind(.text(source)))") }
@@ -207,10 +210,15 @@ extension InventoryStore {
     /// the filters are all columns of `asset_counts` (or one tag with
     /// categories, from `asset_tag_counts`), else by counting.
     public func count(matching query: AssetQuery) throws -> Int {
+        // An asset may hold two spellings of the tag (from before tags
+        // were one label in any case): their counts would add it twice.
         if query.tags.count == 1, query.text?.isEmpty ?? true, query.entity == nil,
            query.criticality == nil, !query.unratedOnly, query.source == nil,
-           query.discoveryRule == nil, query.reviewed == nil {
-            return try taggedCount(query.community, tag: query.tags[0],
+           query.discoveryRule == nil, query.reviewed == nil,
+           case let spellings = try tagSpellings(of: query.tags[0], in: query.community),
+           spellings.count <= 1 {
+            guard let spelling = spellings.first else { return 0 }
+            return try taggedCount(query.community, tag: spelling,
                                    categories: query.categories,
                                    includeRevoked: query.includeRevoked)
         }
@@ -240,9 +248,19 @@ extension InventoryStore {
                 WHERE \(clauses.joined(separator: " AND "))
                 """).firstRow(values) { Int($0.int(0)) } ?? 0
         }
-        let (condition, values) = filterClause(for: query)
+        let (condition, values) = try filterClause(for: query)
         return try database.statement("SELECT count(*) FROM assets WHERE \(condition)")
             .firstRow(values) { Int($0.int(0)) } ?? 0
+    }
+
+    /// The spellings in which a community's assets hold a tag (`VIP`,
+    /// `vip`), from the kept counts: a filter finds them all, as SQLite's
+    /// NOCASE collation and `TagSpelling` compare tags.
+    func tagSpellings(of tag: String, in community: String) throws -> [String] {
+        try database.statement("""
+            SELECT DISTINCT tag FROM asset_tag_counts
+            WHERE community = ?1 AND tag = ?2 COLLATE NOCASE AND n > 0 ORDER BY tag
+            """).rows([.text(community), .text(tag)]) { $0.text(0) }
     }
 
     /// Assets of a community holding `tag`, from the kept counts.
@@ -269,8 +287,12 @@ extension InventoryStore {
         guard !query.tags.isEmpty else { return false }
         var tagged = Int.max
         for tag in query.tags {
-            tagged = min(tagged, try taggedCount(query.community, tag: tag, categories: [],
-                                                 includeRevoked: query.includeRevoked))
+            var count = 0
+            for spelling in try tagSpellings(of: tag, in: query.community) {
+                count += try taggedCount(query.community, tag: spelling, categories: [],
+                                         includeRevoked: query.includeRevoked)
+            }
+            tagged = min(tagged, count)
         }
         guard tagged > 0 else { return false }
         let total = try count(matching: {
@@ -290,7 +312,7 @@ extension InventoryStore {
     public func page(matching query: AssetQuery, after cursor: AssetCursor?,
                      limit: Int) throws -> AssetPage {
         let probing = try prefersTagProbe(query, limit: limit)
-        var (condition, values) = filterClause(for: query, probingTags: probing)
+        var (condition, values) = try filterClause(for: query, probingTags: probing)
         let expression = Self.sortExpression(query.sort)
         let direction = query.descending ? "DESC" : "ASC"
         // By last seen, ties go by the seen key, which the index of the

@@ -71,3 +71,17 @@ import Testing
         }
     }
 }
+
+@Suite struct TagSpellingTests {
+    @Test func aSetKeepsTheFirstSpellingOfEachTag() {
+        var tags: Set<String> = ["Tier0"]
+        tags.addTags(["TIER0", "vip", "VIP", "Équipe", "équipe"])
+        // ASCII letters fold; É and é stay two tags, as NOCASE has them.
+        #expect(tags == ["Tier0", "vip", "Équipe", "équipe"])
+        // ÉQUIPE folds to Équipe (its É kept), so only that one goes.
+        tags.removeTags(["tier0", "Vip", "ÉQUIPE"])
+        #expect(tags == ["équipe"])
+        #expect(TagSpelling.folded("DC-01_Prod") == "dc-01_prod")
+        #expect(TagSpelling.folded("ok") == "ok")
+    }
+}

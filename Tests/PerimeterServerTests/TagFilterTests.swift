@@ -70,6 +70,62 @@ struct TagFilterTests {
         await server.stop()
     }
 
+    /// `VIP`, `vip` and `Vip` are one label: an asset keeps the first
+    /// spelling given, and filters and edits find every spelling.
+    @Test func tagsAreOneLabelInAnyASCIICase() async throws {
+        let server = try await TestServer.start()
+        try await server.createAsset(["name": "a", "category": "host", "tags": ["VIP"]],
+                                     as: "acme/analyst")
+        try await server.createAsset(["name": "b", "category": "host",
+                                      "tags": ["vip", "Finance"]], as: "acme/analyst")
+        let account = try await server.createAsset(
+            ["name": "c", "category": "account", "tags": ["Vip", "VIP"]], as: "acme/analyst")
+        func tags(_ id: String) async throws -> [String] {
+            try await server.call("GET", "/v1/assets/\(id)", as: "acme/reader")
+                .json()["tags"] as? [String] ?? ["?"]
+        }
+        #expect(try await tags(account) == ["Vip"])
+        #expect(try await Self.total(server, "tag=vip") == 3)
+        #expect(try await Self.total(server, "tag=VIP&category=host") == 2)
+        #expect(try await Self.total(server, "tag=FINANCE") == 1)
+        #expect(try await Self.total(server, "tag=finance&tag=Vip") == 1)
+
+        var patched = try await server.call("PATCH", "/v1/assets/\(account)", as: "acme/analyst",
+                                            json: ["add_tags": ["VIP"]])
+        #expect(patched.status == 200)
+        #expect(try await tags(account) == ["Vip"])
+        patched = try await server.call("PATCH", "/v1/assets/\(account)", as: "acme/analyst",
+                                        json: ["remove_tags": ["vIP"]])
+        #expect(patched.status == 200)
+        #expect(try await tags(account) == [])
+        #expect(try await Self.total(server, "tag=vip") == 2)
+        await server.stop()
+    }
+
+    /// A store may hold two spellings on one asset, written before tags
+    /// were one label: the asset is found and counted once.
+    @Test func anAssetHoldingTwoSpellingsIsCountedOnce() throws {
+        let path = TestServer.makeStorePath()
+        let ids = try StoreSeeder.seed(path: path, community: "acme", count: 10,
+                                       categories: ["host"])
+        let store = try InventoryStore(path: path)
+        try store.database.transaction {
+            let insert = try store.database.statement(
+                "INSERT INTO asset_tags (community, tag, asset_uuid) VALUES ('acme', ?1, ?2)")
+            for (tag, id) in [("VIP", ids[0]), ("vip", ids[0]), ("vip", ids[1])] {
+                try insert.run([.text(tag), .text(id)])
+            }
+        }
+        var query = AssetQuery(community: "acme")
+        query.tags = ["Vip"]
+        #expect(try store.count(matching: query) == 2)
+        query.categories = [.host]
+        #expect(try store.count(matching: query) == 2)
+        let page = try store.page(matching: query, after: nil, limit: 50)
+        #expect(page.assets.map { $0.id.uuidString.lowercased() }.sorted()
+            == [ids[0], ids[1]].sorted())
+    }
+
     /// A common tag is checked row by row along the sort, a rare one read
     /// whole and sorted: both give the same pages as the filter says.
     @Test(arguments: [("dense", 2), ("sparse", 400)])
