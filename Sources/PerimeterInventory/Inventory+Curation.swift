@@ -39,15 +39,17 @@ extension Inventory {
     /// The reason of the conflicts `recordClashes(ofUnrevoked:at:)` records.
     public static let unrevokedClash = "held by an asset unrevoked while another held it"
 
-    /// An unrevoked asset holds its exclusive atoms again; one that another
-    /// live asset took meanwhile (discovery makes a new host of a revoked
-    /// one's name) is a conflict, recorded and shown as discovery's are,
-    /// not left to be found in the enrichment of every event naming it.
+    /// An unrevoked asset holds its exclusive atoms and its addresses again;
+    /// one that another live asset took meanwhile (discovery makes a new
+    /// host of a revoked one's name; a person gives its address to the
+    /// replacement host) is a conflict, recorded and shown as discovery's
+    /// are, not left to be found in the enrichment of every event naming it.
     private func recordClashes(ofUnrevoked id: AssetID, at time: EventTime) {
         var outcome = ObservationOutcome()
         for index in attachmentsByAsset[id] ?? [] {
             let key = attachments[Int(index)].key
-            guard attachments[Int(index)].to == nil, key.atom.type.isExclusive else { continue }
+            guard attachments[Int(index)].to == nil,
+                  key.atom.type.isExclusive || key.atom.type.isAddress else { continue }
             let others = holders(of: key, at: time).filter { $0 != id }
             guard !others.isEmpty else { continue }
             recordConflict(key, assets: others + [id], at: time, reason: Self.unrevokedClash,

@@ -61,6 +61,10 @@ extension Inventory {
                 if candidates.count == 1 { holders.append(candidates[0]) }
             case .ipv4, .ipv6:
                 self.holders(atomID: id, atom: atom, in: scope, at: time, into: &holders)
+                // One host at a time holds an address; two at once are a
+                // conflict a person made (an unrevoked host beside the
+                // one given its address), and the event names both.
+                if holders.count > 1 { match.ambiguousAtoms.append(atom) }
                 if !networks.isEmpty {
                     for network in networks(containing: atom, in: scope, at: time)
                     where !holders.contains(network) {

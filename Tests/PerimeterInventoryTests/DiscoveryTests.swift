@@ -418,6 +418,36 @@ import Testing
         #expect(conflicts.first?.at == Fixture.clock("10:00"))
     }
 
+    /// An address is one host's at a time (SPEC §2): given by hand to a
+    /// new host while its first host was revoked, it has two holders once
+    /// that one is unrevoked, a conflict as for an exclusive atom, and an
+    /// event with the address is marked as naming several.
+    @Test func unrevokingBesideAnAddressGivenAgainIsAConflict() throws {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("old-db", at: Fixture.clock("08:00")),
+                        Fixture.host("new-db", at: Fixture.clock("08:01"))])
+        let ids = try ["old-db", "new-db"].map { name in
+            try #require(inventory.holders(of: Fixture.hostname(name), in: Fixture.scope,
+                                           at: Fixture.clock("08:30")).first)
+        }
+        let address = Fixture.ip("10.77.0.1")
+        try inventory.confirm(address, on: ids[0], actor: "analyst", at: Fixture.clock("08:40"))
+        var old = try #require(inventory.asset(ids[0]))
+        old.isRevoked = true
+        inventory.replace(old, actor: "analyst", action: "revoke", at: Fixture.clock("09:00"))
+        try inventory.confirm(address, on: ids[1], actor: "analyst", at: Fixture.clock("09:10"))
+        _ = inventory.drainChanges()
+        old.isRevoked = false
+        inventory.replace(old, actor: "analyst", action: "unrevoke", at: Fixture.clock("10:00"))
+        let conflicts = inventory.drainChanges().conflicts
+        #expect(conflicts.map(\.key.atom) == [address])
+        #expect(Set(conflicts.first?.assets ?? []) == Set(ids))
+        let match = inventory.match([FieldAtom(atom: address, field: "source.ip")],
+                                    in: Fixture.scope, at: Fixture.clock("10:30"))
+        #expect(Set(match.assets) == Set(ids))
+        #expect(match.ambiguousAtoms == [address])
+    }
+
     /// SPEC §3: "a host may hold several" EDR agent ids. A machine runs a
     /// SentinelOne agent, a Winlogbeat shipper and a CrowdStrike sensor,
     /// each with its id: one host, not three (a second agent's id read as a
