@@ -82,6 +82,7 @@ public final class InventoryStore {
     public var alertUrgency: ((_ level: String, _ assets: [AlertAsset]) -> Int)?
 
     public init(path: String) throws {
+        try StoreError.checkStorePath(path)
         database = try Database(path: path)
         try Schema.check(database)
         // Switching a new store to WAL needs it alone for an instant; a

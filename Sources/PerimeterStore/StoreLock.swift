@@ -26,6 +26,7 @@ public final class StoreLock: Sendable {
     /// file sits beside the store's real path: a symbolic link to the
     /// store locks the same file.
     public init(store: String) throws {
+        try StoreError.checkStorePath(store)
         let path = URL(fileURLWithPath: store).resolvingSymlinksInPath().path + ".lock"
         self.path = path
         try Self.held.withLock { (held: inout [String: Held]) throws(StoreError) in

@@ -1096,6 +1096,38 @@ struct CommandLineEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: typo))
     }
 
+    /// A `--db` that cannot be a store (a CSV given by mistake, a folder, a
+    /// path in a folder that does not exist) is named with what it is, not
+    /// in SQLite's words, and no lock file is left beside it.
+    @Test(arguments: [["ingest", "-"], ["assets", "list"]])
+    func aPathThatCannotBeAStoreIsNamed(_ command: [String]) throws {
+        guard let cli = try H.make("not-a-store") else { return }
+        defer { cli.remove() }
+        let csv = cli.directory.path("cmdb.csv")
+        try Data("name,category\nDC-01,host\n".utf8).write(to: URL(fileURLWithPath: csv))
+        let folder = cli.directory.path("stores")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let missing = cli.directory.path("nowhere") + "/soc.db"
+        let cases = [
+            (csv, "'\(csv)' is not a Perimeter store (it is not an SQLite database)"),
+            (folder, "'\(folder)' is a folder, not a store"),
+            // A command that reads says there is no store; one that
+            // writes, that it cannot make one there.
+            (missing, command[0] == "ingest"
+                ? "the folder '\(cli.directory.path("nowhere"))' does not exist"
+                : "no store at '\(missing)'"),
+        ]
+        for (path, expected) in cases {
+            let result = try cli.binary.run(command + ["--db", path], in: cli.directory.url,
+                                            standardInput: Data())
+            #expect(result.status != 0, "\(command) \(path)")
+            #expect(result.standardError.contains(expected), "\(result.standardError)")
+            #expect(!result.standardError.contains("code 2"), "\(result.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: csv + ".lock"))
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == "name,category\nDC-01,host\n")
+    }
+
     /// `audit` shows the latest changes (what an analyst just did), oldest
     /// of them first; `--before ID` reads back and `--after ID` reads on
     /// from an entry.
