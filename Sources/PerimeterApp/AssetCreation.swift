@@ -126,7 +126,11 @@ enum AssetCreation {
         case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
         default: throw UsageError("unknown format '\(format)'; expected csv or jsonl")
         }
-        let actor = "import:\(URL(fileURLWithPath: path).lastPathComponent)"
+        // Who ran it, as every command line's change names them, and from
+        // which file: an import that re-rates the crown jewels is traced
+        // to a person.
+        let actor = CommonOptions.commandLineActor
+            + " import:\(URL(fileURLWithPath: path).lastPathComponent)"
         let checkingOnly = arguments.flag("--dry-run")
         let matchingAtoms = arguments.flag("--match-atoms")
         let outcome: ImportOutcome

@@ -278,7 +278,9 @@ struct CommandLineEndToEndTests {
         let audit = try cli.run(["audit", "--asset", uuid, "--json"]).outputLines.compactMap(H.object)
         #expect(audit.compactMap { $0["action"] as? String } == ["create", "update"])
         let change = try #require(audit.last)
-        #expect(change["actor"] as? String == "import:second.jsonl")
+        let login = ProcessInfo.processInfo.userName
+        #expect(change["actor"] as? String
+            == (login.isEmpty ? "cli" : "cli:\(login)") + " import:second.jsonl")
         let before = change["before"] as? [String: Any], after = change["after"] as? [String: Any]
         #expect(before?["criticality"] as? Int == 95 && after?["criticality"] as? Int == 60)
         #expect(before?["tags"] as? [String] == ["crown", "dc"] && after?["tags"] as? [String] == ["dc"])
