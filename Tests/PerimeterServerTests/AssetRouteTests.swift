@@ -778,6 +778,29 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// An IPv4-mapped address given as ipv6 is its IPv4 address, as events
+    /// give it (SPEC §2; it was refused as "loopback, link-local…"), and a
+    /// real IPv6 address in the ipv4 column is told to go to ipv6.
+    @Test func aMappedAddressGivenAsIPv6IsItsIPv4Address() async throws {
+        let server = try await TestServer.start()
+        let csv = "name,category,atom.ipv4,atom.ipv6\n"
+            + "pc-1,host,,::ffff:10.3.3.3\npc-2,host,2001:db8::7,\n"
+        let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                           body: Array(csv.utf8)).json()
+        #expect(result["imported"] as? Int == 1)
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [3])
+        #expect(refused.map { $0["column"] as? String } == ["atom.ipv4"])
+        #expect((refused.first?["reason"] as? String ?? "").contains("it is an IPv6 address; "
+                                                                    + "give it as ipv6="))
+        let atoms = try await server.call("GET", "/v1/atoms?value=10.3.3.3", as: "acme/reader")
+            .json()
+        let found = (atoms["atoms"] as? [[String: Any]])?.first
+        #expect(found?["type"] as? String == "ipv4", "\(atoms)")
+        #expect((found?["holders"] as? [Any])?.count == 1, "\(atoms)")
+        await server.stop()
+    }
+
     /// `match=atoms`: a row without uuid updates the asset of its category
     /// holding its atoms (a CMDB rating the hosts intake discovered); an
     /// unknown match is refused.
