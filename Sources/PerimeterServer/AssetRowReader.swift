@@ -47,13 +47,13 @@ public enum AssetRowReader {
             if record.fields.allSatisfy({ $0.isEmpty }) { continue }
             if let opened = record.unclosedQuoteLine {
                 // The rest of the file went into one field: say why.
-                rows.append((record.line, .failure(RowProblem(
+                rows.append((record.row, .failure(RowProblem(
                     column: nil, message: "the quoted field opened on line \(opened) is never "
                         + "closed (a quote inside a field is written twice: \"\")"))))
                 continue
             }
             guard record.fields.count == columns.count else {
-                rows.append((record.line, .failure(RowProblem(
+                rows.append((record.row, .failure(RowProblem(
                     column: nil, message: "\(record.fields.count) fields; the header has \(columns.count)"))))
                 continue
             }
@@ -69,7 +69,7 @@ public enum AssetRowReader {
                 case "uuid": row.uuid = Self.nonBlank(value)
                 case "updated_at":
                     do { row.updatedAt = try Self.exportedTime(value) } catch {
-                        rows.append((record.line, .failure(error)))
+                        rows.append((record.row, .failure(error)))
                         continue records
                     }
                 case "name": row.name = value
@@ -90,7 +90,7 @@ public enum AssetRowReader {
                     }
                 }
             }
-            rows.append((record.line, .success(row)))
+            rows.append((record.row, .success(row)))
         }
         return rows
     }
@@ -109,7 +109,10 @@ public enum AssetRowReader {
     }
 
     struct Record {
-        var line: Int
+        /// The row a spreadsheet shows it on (the header is row 1): a
+        /// refusal names it, as the person fixing the file sees it. A cell
+        /// of several lines puts later records' lines past their rows.
+        var row: Int
         var fields: [String]
         /// The line of a quote the text ends inside, for the last record.
         var unclosedQuoteLine: Int?
@@ -131,7 +134,6 @@ public enum AssetRowReader {
             var inQuotes = false
             var quoteLine = 1
             var line = 1
-            var recordLine = 1
             var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             func endField() {
                 fields.append(String(decoding: field, as: UTF8.self))
@@ -162,10 +164,9 @@ public enum AssetRowReader {
                         index += 1
                     }
                     endField()
-                    records.append(Record(line: recordLine, fields: fields))
+                    records.append(Record(row: records.count + 1, fields: fields))
                     fields = []
                     line += 1
-                    recordLine = line
                 } else {
                     field.append(byte)
                 }
@@ -173,7 +174,7 @@ public enum AssetRowReader {
             }
             if !field.isEmpty || !fields.isEmpty || inQuotes {
                 endField()
-                records.append(Record(line: recordLine, fields: fields,
+                records.append(Record(row: records.count + 1, fields: fields,
                                       unclosedQuoteLine: inQuotes ? quoteLine : nil))
             }
             return records

@@ -608,6 +608,23 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A CSV row is numbered as a spreadsheet shows it (the header row 1),
+    /// whatever lines a cell of several lines took before it: an export's
+    /// descriptions hold newlines, and every later refusal named a row
+    /// a person could not find.
+    @Test func csvRowsAreNumberedAsASpreadsheetShowsThem() async throws {
+        let server = try await TestServer.start()
+        let csv = "name,category,description\nml,host,\"three\nline\ntext\"\n"
+            + "badrow,hots,x\nok,host,\"two\nlines\"\nworse,hots,y\n"
+        let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                           body: Array(csv.utf8)).json()
+        #expect(result["imported"] as? Int == 2)
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        // Rows: 1 header, 2 ml, 3 badrow, 4 ok, 5 worse (file lines 5 and 8).
+        #expect(refused.map { $0["row"] as? Int } == [3, 5])
+        await server.stop()
+    }
+
     /// An entity is named as `ingest --entity` names it, whichever way it
     /// comes in: `../../etc` was taken by create, import and intake.
     @Test func entityNamesFollowOneRule() async throws {
