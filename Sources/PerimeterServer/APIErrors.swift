@@ -376,6 +376,14 @@ enum JSONFields {
         }
     }
 
+    /// Whether a property's JSON value removes it: null, or text of
+    /// nothing but spaces, as a CSV's empty cell and the command line's
+    /// `--property NAME=` do. Kept as "", it came back from an unchanged
+    /// CSV export (an empty cell) as a change.
+    static func clearsProperty(_ value: Any) -> Bool {
+        value is NSNull || (value as? String)?.trimmingCharacters(in: .whitespaces).isEmpty == true
+    }
+
     /// A property value sent as JSON in the text form the import checks,
     /// or nil when it has no such form: a property is text, a number, true
     /// or false, or a list of text (an object became its debug text).

@@ -93,7 +93,7 @@ struct AssetPatch: Sendable {
                 throw APIErrors.invalidField("properties", "must be an object")
             }
             for (key, item) in map.sorted(by: { $0.key < $1.key }) {
-                if item is NSNull {
+                if JSONFields.clearsProperty(item) {
                     properties.append((key, nil))
                     continue
                 }

@@ -275,8 +275,10 @@ public enum AssetRowReader {
         // An unknown field is refused, as an unknown CSV column is: a typo
         // must not silently drop what the person meant to set.
         for key in object.keys.sorted() where !jsonFields.contains(key) && !exportOnlyFields.contains(key) {
+            // The two an import reads besides (an export's others are
+            // ignored, not offered).
             var message = "unknown field '\(key)'; expected "
-                + ListFormatting.disjunction(jsonFields)
+                + ListFormatting.disjunction(jsonFields + ["uuid", "updated_at"])
             if let near = NearestName.find(key, in: jsonFields) { message += " (did you mean '\(near)'?)" }
             return .failure(RowProblem(column: key, message: message))
         }
@@ -356,7 +358,7 @@ public enum AssetRowReader {
                 return .failure(RowProblem(column: "properties", message: "properties must be an object"))
             }
             for (name, value) in map.sorted(by: { $0.key < $1.key }) {
-                if value is NSNull {
+                if JSONFields.clearsProperty(value) {
                     row.clearedProperties.append(name)
                     continue
                 }

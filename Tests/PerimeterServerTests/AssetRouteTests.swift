@@ -608,6 +608,37 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// An empty property is no property, whichever way it comes (a CSV's
+    /// empty cell, JSON's "", PATCH's ""), so an unchanged CSV export of a
+    /// JSON import goes back in as no change; a spreadsheet's `80.0` is
+    /// criticality 80, and `80.5` is no whole number.
+    @Test func anEmptyPropertyIsNoneAndAWholeDecimalIsARating() async throws {
+        let server = try await TestServer.start()
+        let imported = try await server.importLines([
+            #"{"name":"ws-e","category":"host","properties":{"owner":"","location":"  "}}"#,
+        ]).json()
+        #expect(imported["imported"] as? Int == 1, "\(imported)")
+        let listed = try await server.call("GET", "/v1/assets", as: "acme/reader").json()
+        let asset = try #require((listed["assets"] as? [[String: Any]])?.first)
+        #expect((asset["properties"] as? [String: Any])?.isEmpty == true, "\(asset)")
+        let uuid = try #require(asset["uuid"] as? String)
+        var patched = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                            json: ["properties": ["owner": "it-ops"]])
+        #expect(try patched.json()["properties"] as? [String: String] == ["owner": "it-ops"])
+        patched = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
+                                        json: ["properties": ["owner": ""]])
+        #expect((try patched.json()["properties"] as? [String: Any])?.isEmpty == true)
+
+        let csv = "name,category,criticality\nr-80,host,80.0\nr-81,host,80.5\n"
+        let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                           body: Array(csv.utf8)).json()
+        #expect(result["imported"] as? Int == 1)
+        #expect((result["refused"] as? [[String: Any]])?.map { $0["row"] as? Int } == [3])
+        let rated = try await server.call("GET", "/v1/assets?q=r-80", as: "acme/reader").json()
+        #expect((rated["assets"] as? [[String: Any]])?.first?["criticality"] as? Int == 80)
+        await server.stop()
+    }
+
     /// A CSV row is numbered as a spreadsheet shows it (the header row 1),
     /// whatever lines a cell of several lines took before it: an export's
     /// descriptions hold newlines, and every later refusal named a row
