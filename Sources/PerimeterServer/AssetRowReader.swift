@@ -275,10 +275,11 @@ public enum AssetRowReader {
         // An unknown field is refused, as an unknown CSV column is: a typo
         // must not silently drop what the person meant to set.
         for key in object.keys.sorted() where !jsonFields.contains(key) && !exportOnlyFields.contains(key) {
-            // The two an import reads besides (an export's others are
-            // ignored, not offered).
+            // An import reads `uuid` and `updated_at` besides, but these
+            // rows are also the API's new assets, which take neither: the
+            // list is the fields a person sets.
             var message = "unknown field '\(key)'; expected "
-                + ListFormatting.disjunction(jsonFields + ["uuid", "updated_at"])
+                + ListFormatting.disjunction(jsonFields)
             if let near = NearestName.find(key, in: jsonFields) { message += " (did you mean '\(near)'?)" }
             return .failure(RowProblem(column: key, message: message))
         }
