@@ -311,7 +311,7 @@ public final class HTTPServer: @unchecked Sendable {
                 return .YES
             }, items)
         }
-        for (name, value) in rawQuery {
+        for (name, value) in rawQuery where !(name.isEmpty && value.isEmpty) {
             guard let name = PercentDecoding.decode(name[...], plusIsSpace: true),
                   let value = PercentDecoding.decode(value[...], plusIsSpace: true) else {
                 request.isQueryMalformed = true
