@@ -215,6 +215,14 @@ enum AtomsCommand {
             }
             if !timeline.isEmpty { text.append("  timeline:") }
             for attachment in timeline {
+                // A rejected attachment says what it had been, not as a
+                // holding beside "never held".
+                if attachment.holdsNoTime {
+                    text.append("    never held: rejected for \(names[attachment.asset] ?? "?")"
+                                + "\(Self.entityNote(attachment)) (it had been "
+                                + "\(attachment.kind.rawValue), \(Self.origin(attachment.origin)))")
+                    continue
+                }
                 text.append("    \(interval(attachment, addressExpiry: expiry, now: now))  "
                             + "\(names[attachment.asset] ?? "?")  \(attachment.kind.rawValue)"
                             + "\(Self.entityNote(attachment))  " + Self.origin(attachment.origin))

@@ -349,6 +349,12 @@ struct CommandLineEndToEndTests {
         #expect(try cli.run(["assets", "import", alias]).outputText
                 == "imported 1 asset (0 new, 1 updated); refused 0 rows\n")
         #expect(try cli.run(["atoms", "reject", uuid, "hostname=ws-02-old"]).status == 0)
+        // The timeline says what the rejected attachment had been, not as
+        // a holding ("never held (rejected)  ws-02  confirmed  confirmed by").
+        let login = ProcessInfo.processInfo.userName
+        #expect(try cli.run(["atoms", "show", "ws-02-old"]).outputLines.last
+            == "    never held: rejected for ws-02 (it had been confirmed, confirmed by "
+            + (login.isEmpty ? "cli" : "cli:\(login)") + " import:alias.csv)")
 
         let export = try cli.run(["assets", "list", "--json"]).outputText
         let path = try cli.directory.write("export.jsonl", export)
