@@ -59,9 +59,23 @@ enum AlertsCommand {
     static func run(_ raw: [String]) throws -> Int32 {
         try Subcommands(
             "alerts",
-            help: { [listSpec, showSpec, closeSpec].map(\.help).joined(separator: "\n") },
+            help: { help },
             [("list", list), ("show", show), ("close", close)]).run(raw)
     }
+
+    static let help = """
+        Work with the alerts that detection raised during ingest.
+
+        Usage: perimeter alerts COMMAND [OPTIONS]   (perimeter alerts COMMAND --help)
+
+          list      List alerts, most urgent first, with filters (rule, asset, urgency, time,
+                    status)
+          show      Show one alert whole, with its first and last enriched events
+          close     Close open alerts, keeping who, when and why
+
+        Example:
+          perimeter alerts list --status open --min-urgency 75
+        """
 
     static func show(_ raw: [String]) throws -> Int32 {
         guard let arguments = try showSpec.parse(raw) else { return 0 }

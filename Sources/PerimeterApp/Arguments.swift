@@ -56,7 +56,10 @@ struct CommandSpec {
                 text += head + option.help + "\n"
             }
         }
-        text += "\nExample:\n  \(example)\n"
+        // A command of several verbs shows one line for each.
+        let lines = example.split(separator: "\n")
+        text += "\n" + (lines.count > 1 ? "Examples:" : "Example:") + "\n"
+            + lines.map { "  " + $0 + "\n" }.joined()
         return text
     }
 }

@@ -331,7 +331,8 @@ enum DiscoveryCommand {
             + "on or off (kept in the store; 'ingest --no-rule' overrides for one run).",
         usage: "discovery list | enable RULE | disable RULE",
         options: CommonOptions.store,
-        example: "perimeter discovery disable unique_accounts --community acme")
+        example: "perimeter discovery list --community acme\n"
+            + "perimeter discovery disable unique_accounts --community acme")
 
     static func run(_ raw: [String]) throws -> Int32 {
         let arguments = try ParsedArguments(raw, spec: spec)

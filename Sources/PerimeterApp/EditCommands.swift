@@ -268,7 +268,10 @@ enum EditCommands {
             .init(name: "--category", valueName: "CATEGORY", help: "account, host or network."),
             .init(name: "--type", valueName: "TYPE", help: "string, number, boolean or list."),
         ],
-        example: "perimeter properties define cost_center --category host --type string")
+        example: "perimeter properties list\n"
+            + "perimeter properties define cost_center --category host --type string\n"
+            + "perimeter properties rename cost_center budget_code --category host\n"
+            + "perimeter properties remove budget_code --category host")
 
     static func properties(_ raw: [String]) throws -> Int32 {
         let arguments = try ParsedArguments(raw, spec: propertiesSpec)

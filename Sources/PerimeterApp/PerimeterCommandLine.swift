@@ -43,7 +43,8 @@ public enum PerimeterCommandLine {
                     print(overview)
                     return 0
                 }
-                return run([topic, "--help"])
+                // `help assets list` is the help of `assets list`.
+                return run(rest + ["--help"])
             case "demo": return try DemoCommand.run(rest)
             case "ingest": return try IngestCommand.run(rest)
             case "assets": return try AssetsCommand.run(rest)

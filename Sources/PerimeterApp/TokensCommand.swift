@@ -43,8 +43,21 @@ enum TokensCommand {
 
     static func run(_ raw: [String]) throws -> Int32 {
         let specs = [createSpec, listSpec, revokeSpec]
+        let help = """
+            Create, list and revoke the API's tokens (perimeter serve).
+
+            Usage: perimeter tokens COMMAND [OPTIONS]   (perimeter tokens COMMAND --help)
+
+              create    Create a token of a community and role; printed once, only its
+                        SHA-256 stored
+              list      List tokens (never their secrets)
+              revoke    Revoke a token by its id: it stops working at once
+
+            Example:
+              \(specs[0].example)
+            """
         return try Subcommands(
-            "tokens", help: { specs.map(\.help).joined(separator: "\n") },
+            "tokens", help: { help },
             [("create", create), ("list", list), ("revoke", revoke)]).run(raw)
     }
 

@@ -35,6 +35,29 @@ struct CommandLineEndToEndTests {
                                               + expected), "\(result.standardError)")
     }
 
+    /// `help GROUP VERB` is the verb's own help; a group's help is a
+    /// summary of its verbs, for every group alike (alerts and tokens
+    /// printed every verb's whole help); a command of several verbs shows
+    /// an example of each.
+    @Test func helpNamesEachVerbAndShowsOneVerbWhole() throws {
+        guard let cli = try H.make("help") else { return }
+        defer { cli.remove() }
+        #expect(try cli.run(["help", "assets", "list"]).outputText
+            == (try cli.run(["assets", "list", "--help"]).outputText))
+        #expect(try cli.run(["assets", "list", "--help"]).outputLines.first?
+            .hasPrefix("List the assets that match every filter given") == true)
+        for group in ["alerts", "tokens"] {
+            let lines = try cli.run([group, "--help"]).outputLines
+            #expect(lines.contains { $0.hasPrefix("Usage: perimeter \(group) COMMAND") }, "\(lines)")
+            #expect(!lines.contains("Options:"), "\(group): \(lines)")
+        }
+        let discovery = try cli.run(["discovery", "list", "--help"]).outputLines
+            .filter { !$0.isEmpty }
+        #expect(discovery.suffix(3) == ["Examples:",
+                                        "  perimeter discovery list --community acme",
+                                        "  perimeter discovery disable unique_accounts --community acme"])
+    }
+
     /// A community that holds no asset is said to, with those that do: a
     /// mistyped `--community` answered "0 matching assets" as a filter
     /// matching nothing would. A community that holds some says nothing.
