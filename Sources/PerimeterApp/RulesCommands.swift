@@ -255,7 +255,11 @@ enum RulesCommands {
             let configuration = try PerimeterConfiguration.load(
                 path: values["--config"] ?? CommonOptions.environment("PERIMETER_CONFIG"))
             let now = try values["--now"].map { try CommonOptions.time($0, option: "--now") }
-            return try StoredAssetFields(engine: engine, store: InventoryStore(path: path),
+            let store = try InventoryStore(path: path)
+            // A mistyped community matches no asset, and the rule then
+            // seems wrong to its author.
+            try CommonOptions.noteAnEmptyCommunity(community, in: store)
+            return try StoredAssetFields(engine: engine, store: store,
                                          configuration: configuration,
                                          scope: ScopeKey(community: community,
                                                          entity: values["--entity"]),

@@ -74,6 +74,20 @@ struct CommandLineEndToEndTests {
         }
         let known = try cli.run(["assets", "list", "--community", "acme", "--tag", "none"])
         #expect(!known.standardError.contains("holds no asset"), "\(known.standardError)")
+        // A rule tested against the store's assets: its author would
+        // otherwise blame the rule for matching nothing.
+        let rule = try cli.directory.write("rule.yml", """
+            title: Any host
+            id: 5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d
+            logsource: {product: windows}
+            detection:
+              selection: {sekoiaio.any_asset.criticality_value|gte: 0}
+              condition: selection
+            """)
+        let events = try cli.directory.write("test.ndjson", H.oneHostEvent)
+        let tested = try cli.run(["rules", "test", rule, events, "--community", "acmee"])
+        #expect(tested.standardError.contains("note: the community 'acmee' holds no asset"),
+                "\(tested.standardError)")
     }
 
     /// An option where a value goes is a value forgotten: `--db --quiet`
