@@ -105,12 +105,29 @@ extension InventoryStore {
 
             var values = Set(keys.map(\.atom.value))
             values.insert(asset.name)
-            try redact(values.sorted(), community: community, removingAsset: uuid, at: now,
+            try redact(values.sorted(), community: community, removingAsset: uuid,
+                       alsoAboutIt: Self.bareNames(of: keys.map(\.atom)), at: now,
                        into: &outcome)
             try record(type: AssetCategory.account.rawValue, action: "forget_asset",
                        community: community, assets: [id], actor: actor, at: now,
                        outcome: &outcome)
         }
+    }
+
+    /// The user parts of an account's domain-qualified names (`ann.lee`
+    /// of `corp\ann.lee`): ECS splits the name into `user.name` and
+    /// `user.domain`, so the events of the account's alerts, and its own
+    /// audit rows, quote the bare name, which the qualified one's
+    /// whole-word redaction does not reach. Only there: elsewhere the
+    /// bare name may be another person's (`OTHER\ann.lee`, a local one).
+    static func bareNames(of atoms: [Atom]) -> [String] {
+        Set(atoms.compactMap { atom -> String? in
+            guard atom.type == .username, let slash = atom.value.lastIndex(of: "\\") else {
+                return nil
+            }
+            let name = atom.value[atom.value.index(after: slash)...]
+            return name.isEmpty ? nil : String(name)
+        }).sorted()
     }
 
     /// The audit rows of an erasure of no asset's atom name this uuid.
@@ -300,10 +317,13 @@ extension InventoryStore {
     /// stay (they are about what happened). With `entity`, only the rows
     /// of that entity's assets and alerts (jobs have no entity).
     private func redact(_ values: [String], community: String, entity: String? = nil,
-                        removingAsset uuid: String? = nil, at now: EventTime,
-                        into outcome: inout ForgetOutcome) throws {
+                        removingAsset uuid: String? = nil, alsoAboutIt bareNames: [String] = [],
+                        at now: EventTime, into outcome: inout ForgetOutcome) throws {
         let needles = values.flatMap { TextRedaction.needles(for: $0) }
         guard !needles.isEmpty else { return }
+        // Redacted too, but only in the alerts and audit rows about the
+        // erased asset (`bareNames(of:)`).
+        let aboutNeedles = needles + bareNames.flatMap { TextRedaction.needles(for: $0) }
         let columns: [(table: String, key: String, isInteger: Bool, columns: [String])] = [
             ("audit", "id", true, ["before", "after"]),
             // Not the rule's title: it is the rule's text, no person's. An
@@ -327,6 +347,15 @@ extension InventoryStore {
                 values.append(.text(uuid))
                 anyQuote += " OR instr(assets, ?\(values.count)) > 0"
             }
+            // Whether a row is about the erased asset, read before its
+            // uuid leaves the alert's list.
+            var about = "0"
+            if let uuid, table == "alerts" || table == "audit" {
+                values.append(.text(uuid))
+                about = table == "alerts" ? "instr(assets, ?\(values.count)) > 0"
+                    : "asset_uuid = ?\(values.count)"
+                if table == "audit" { anyQuote += " OR \(about)" }
+            }
             var scope = ""
             if let entity {
                 values.append(.text(entity))
@@ -335,17 +364,19 @@ extension InventoryStore {
                         + "AND entity = ?\(values.count))"
                     : " AND entity = ?\(values.count)"
             }
-            let sql = "SELECT \(key), \(names.joined(separator: ", ")) FROM \(table) "
+            let sql = "SELECT \(key), \(names.joined(separator: ", ")), \(about) FROM \(table) "
                 + "WHERE community = ?1 AND (\(anyQuote))\(scope)"
             let rows = try database.statement(sql).rows(values) { row in
                 (isInteger ? SQLValue.integer(row.int(0)) : .text(row.text(0)),
-                 names.indices.map { row.optionalText($0 + 1) })
+                 names.indices.map { row.optionalText($0 + 1) },
+                 row.int(names.count + 1) != 0)
             }
             let assignments = names.indices.map { "\(names[$0]) = ?\($0 + 2)" }
                 .joined(separator: ", ")
             let update = try database.statement(
                 "UPDATE \(table) SET \(assignments) WHERE \(key) = ?1")
-            for (rowKey, texts) in rows {
+            for (rowKey, texts, isAboutIt) in rows {
+                let needles = isAboutIt ? aboutNeedles : needles
                 var redacted = zip(names, texts).map { column, text in
                     text.map {
                         jsonColumns.contains(column)

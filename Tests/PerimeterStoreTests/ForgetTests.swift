@@ -439,6 +439,46 @@ import Testing
         #expect(try fixture.store.asset(named: "WS-07", community: "acme").id == fixture.host.id)
     }
 
+    /// ECS gives `CORP\ann.lee` as `user.name: ann.lee` and `user.domain:
+    /// CORP`: the events of the erased account's alerts lose the bare name
+    /// too, while an alert about another asset keeps it (another
+    /// person's local account may bear it).
+    @Test func anAccountsBareNameLeavesItsOwnAlertsOnly() throws {
+        let directory = try ScratchDirectory("forget-bare")
+        defer { directory.remove() }
+        let store = try InventoryStore(path: directory.path("store.db"))
+        let account = Asset(name: "CORP\\ann.lee", category: .account, source: .manual,
+                            community: "acme", createdAt: Self.t0.date)
+        let host = Asset(name: "lab-01", category: .host, source: .manual, community: "acme",
+                         createdAt: Self.t0.date)
+        try store.create([
+            AssetDraft(asset: account, confirmedAtoms: [
+                Atom(type: .username, normalizedValue: "corp\\ann.lee")]),
+            AssetDraft(asset: host, confirmedAtoms: []),
+        ], actor: "test", at: Self.t0)
+        func alert(_ asset: Asset, group: String) throws -> Int64 {
+            let event = #"{"user":{"name":"ann.lee","domain":"CORP"},"host":{"name":"lab-01"}}"#
+            return try store.save(StoredAlert(
+                community: "acme", entity: nil, ruleID: "r1", ruleTitle: "Logon", level: "high",
+                groupKey: group, assets: [AlertAsset(uuid: asset.id.lowercasedText,
+                                                     name: asset.name, category: asset.category,
+                                                     criticality: nil)],
+                urgency: 50, firstTime: Self.t0, lastTime: Self.t0, count: 1, firstEvent: event,
+                lastEvent: event))
+        }
+        let about = try alert(account, group: "r1|ann")
+        let other = try alert(host, group: "r1|lab")
+        let outcome = try store.forget(asset: account.id, community: "acme", actor: "dpo",
+                                       at: Self.t0 + .days(1))
+        #expect(outcome.redacted["alerts"] == 1)
+        let alerts = try store.alerts(matching: AlertQuery(community: "acme"))
+        let erased = try #require(alerts.first { $0.id == about })
+        #expect(erased.firstEvent == #"{"user":{"name":"[erased]","domain":"CORP"},"#
+            + #""host":{"name":"lab-01"}}"#)
+        let kept = try #require(alerts.first { $0.id == other })
+        #expect(kept.firstEvent.contains(#""name":"ann.lee""#))
+    }
+
     @Test func onlyAccountsAreErasedWhole() throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
