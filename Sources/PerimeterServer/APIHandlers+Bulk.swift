@@ -251,16 +251,8 @@ extension APIHandlers {
         var outcome = IntakeOutcome()
         let step = max(1, options.intakeChunkLines)
         var chunks: [IntakeChunk] = []
-        for chunkStart in stride(from: 0, to: lines.count, by: step) {
-            let range = lines[chunkStart..<min(lines.count, chunkStart + step)]
-            let chunk = try await service.ingest(body, lines: range, scope: scope,
-                                                 returnEnriched: returnEnriched)
-            outcome.add(chunk.outcome)
-            chunks.append(chunk)
-        }
-        // Answered once every chunk is committed: the next chunk or
-        // request was read meanwhile.
-        for (index, chunk) in chunks.enumerated() {
+        var settled = 0
+        func settleChunk(_ index: Int, _ chunk: IntakeChunk) async throws {
             do {
                 outcome.alertsOpened += try await chunk.batch.value()
             } catch {
@@ -288,6 +280,39 @@ extension APIHandlers {
                               })])
             }
         }
+        // Answered once every chunk is committed: the next chunk or
+        // request was read meanwhile.
+        func settle() async throws {
+            while settled < chunks.count {
+                let (index, chunk) = (settled, chunks[settled])
+                settled += 1
+                try await settleChunk(index, chunk)
+            }
+        }
+        var chunkStart = 0
+        var holdsAfterFailure = true
+        while chunkStart < lines.count {
+            let range = lines[chunkStart..<min(lines.count, chunkStart + step)]
+            let chunk: IntakeChunk
+            do {
+                chunk = try await service.ingest(
+                    body, lines: range, scope: scope, returnEnriched: returnEnriched,
+                    after: holdsAfterFailure ? chunks.last : nil)
+            } catch is IntakeChunkHeld {
+                // A batch failed since the last chunk: if it was one of
+                // this request's, `settle` answers 500 from there; if not,
+                // the request goes on, through the inventory read again
+                // (a later chunk of it was stored past an unstored one).
+                try await settle()
+                holdsAfterFailure = false
+                continue
+            }
+            holdsAfterFailure = true
+            outcome.add(chunk.outcome)
+            chunks.append(chunk)
+            chunkStart += step
+        }
+        try await settle()
         await pruneIfDue()
 
         // What the events met in the inventory (enriched or not, assets

@@ -66,6 +66,13 @@ struct IntakeChunk: Sendable {
     var lineCount: Int
 }
 
+/// A request's next chunk, not read: a batch failed (or the inventory was
+/// read again after one) since the request's previous chunk, and that
+/// failure may be the request's own. The request settles the chunks it
+/// sent before it goes on, so that it never stores lines after a chunk of
+/// its own that was not stored (its answer says "from line N on").
+struct IntakeChunkHeld: Error {}
+
 /// The ingest pipeline of one scope, with its detection stage, kept for the
 /// server's life: the reader, the rules and the open alerts are made once.
 final class ScopeIntake {
@@ -100,10 +107,17 @@ extension InventoryService {
     ///
     /// `lines` are byte ranges of `body` with their line numbers in the
     /// request.
+    ///
+    /// `previous`, the request's chunk before this one, holds this one
+    /// back (`IntakeChunkHeld`) when a batch failed since it was read.
     func ingest(_ body: [UInt8], lines: ArraySlice<NumberedLine>, scope: ScopeKey,
-                returnEnriched: Bool) throws -> IntakeChunk {
+                returnEnriched: Bool, after previous: IntakeChunk? = nil) throws -> IntakeChunk {
         // One connection, one writer: another scope's batch commits first.
         settleIntake(except: scope)
+        if let previous, previous.generation != inventoryGeneration
+            || intakes.values.contains(where: { $0.pipeline.hasFailedBatch }) {
+            throw IntakeChunkHeld()
+        }
         // A failed batch left in the inventory what it did not store, and
         // every pipeline reads that inventory: this chunk is read against
         // the inventory read again, or its attachments could name assets

@@ -87,6 +87,37 @@ struct EventIntakeTests {
                                          community: "acme").map(\.1) == [2])
     }
 
+    /// A request whose second chunk fails stores nothing after it, however
+    /// many chunks follow: a chunk read once the failure was known went
+    /// through the inventory read again and was stored, while the answer
+    /// said "from line 3 on" was not (sent again, it counted twice).
+    @Test func noChunkAfterAFailedOneIsStored() async throws {
+        let path = TestServer.makeStorePath()
+        let tokens = try TestServer.issueTokens(at: path)
+        try InventoryStore(path: path).database.execute("""
+            CREATE TRIGGER refuse_ghost BEFORE INSERT ON assets WHEN NEW.name = 'ghost-b'
+            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+            """)
+        let server = try await TestServer(storePath: path, tokens: tokens) { options in
+            options.intakeChunkLines = 2
+        }
+        let names = ["ok-1", "ok-1", "ghost-b", "ghost-b"] + (3...8).flatMap { ["ok-\($0)"] }
+        let body = names.enumerated().map { index, name in
+            #"{"@timestamp":"2026-05-01T10:00:0\#(index)Z","host":{"name":"\#(name)"}}"#
+        }.joined(separator: "\n")
+        let failed = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                           body: Array(body.utf8))
+        #expect(failed.status == 500)
+        let details = (try failed.json()["error"] as? [String: Any])?["details"]
+            as? [String: Any]
+        #expect(details?["first_line_not_stored"] as? Int == 3)
+        #expect(details?["lines_stored"] as? Int == 2)
+        await server.stop()
+        let store = try InventoryStore(path: path)
+        #expect(try store.assets(matching: AssetQuery(community: "acme")).assets.map(\.name)
+            == ["ok-1"])
+    }
+
     @Test func malformedLinesAreReportedByLineAndTheRestGoThrough() async throws {
         let server = try await TestServer.start()
         let body = """
