@@ -692,12 +692,34 @@ final class FileSink: EnrichedEventSink {
     private(set) var existingBytes = 0
 
 
-    func write(_ line: [UInt8]) throws {
-        do {
-            try handle.write(contentsOf: line)
-        } catch {
+    /// Writes the bytes whole or not at all, where the output is a file:
+    /// a write that fails part way (a full disk) is cut back to where it
+    /// began, so that writing the same bytes again once there is room
+    /// (the next flush) leaves neither a torn line nor the lines before it
+    /// twice. A pipe or a terminal keeps what it took.
+    func write(_ bytes: [UInt8]) throws {
+        let descriptor = handle.fileDescriptor
+        var stats = stat()
+        let isFile = fstat(descriptor, &stats) == 0 && stats.st_mode & S_IFMT == S_IFREG
+        let appends = fcntl(descriptor, F_GETFL) & O_APPEND != 0
+        let start = appends ? stats.st_size : lseek(descriptor, 0, SEEK_CUR)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written)
+            }
+            if count >= 0 {
+                written += count
+                continue
+            }
+            let failure = errno
+            if failure == EINTR { continue }
+            if isFile && written > 0 && start >= 0 && ftruncate(descriptor, start) == 0
+                && !appends {
+                lseek(descriptor, start, SEEK_SET)
+            }
             throw OutputError(message: "cannot write \(contents) to \(name): "
-                              + "\(writeFailureReason(error)) "
+                              + "\(String(cString: strerror(failure))) "
                               + "(the store keeps the batches committed before; a re-run "
                               + "resumes after them)")
         }

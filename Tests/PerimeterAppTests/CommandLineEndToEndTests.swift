@@ -1173,6 +1173,43 @@ struct CommandLineEndToEndTests {
         #expect(try String(contentsOfFile: csv, encoding: .utf8) == "name,category\nDC-01,host\n")
     }
 
+    /// An output file that cannot take a whole write (here a file-size
+    /// limit; a full disk alike) is cut back to where the write began: the
+    /// run fails, and the file holds whole lines, none twice. A write that
+    /// failed part way was kept, torn, and written again whole at the next
+    /// flush once there was room: torn lines and duplicates in a run that
+    /// exited 0.
+    @Test func anOutputWriteThatFailsPartWayLeavesNoTornLine() throws {
+        guard let cli = try H.make("output-limit") else { return }
+        defer { cli.remove() }
+        let padding = String(repeating: "x", count: 900)
+        let lines = (0..<6_000).map { index in
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-1"},"n":\#(index),"#
+                + #""pad":"\#(padding)"}"#
+        }
+        let events = try cli.directory.write("big.ndjson", lines.joined(separator: "\n") + "\n")
+        let output = cli.directory.path("enriched.ndjson")
+        // 3 MiB in 512-byte blocks; SIGXFSZ ignored, so a write past it
+        // fails with EFBIG as a full disk's fails with ENOSPC.
+        let script = "trap '' XFSZ; ulimit -f 6144; exec \"$0\" \"$@\""
+        let result = try PerimeterExecutable(path: "/bin/sh").run(
+            ["-c", script, cli.binary.path, "ingest", "--db", cli.store, "--output", output,
+             events], in: cli.directory.url)
+        #expect(result.status == 1, "\(result.standardError)")
+        #expect(result.standardError.contains("cannot write enriched events to"),
+                "\(result.standardError)")
+        let written = try Data(contentsOf: URL(fileURLWithPath: output))
+        #expect(written.count > 0 && written.count <= 3 << 20)
+        #expect(written.last == 0x0A)
+        let numbers = written.split(separator: 0x0A).map { line -> Int in
+            let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+            return object?["n"] as? Int ?? -1
+        }
+        // Each line whole (no -1), in order, once.
+        #expect(numbers.enumerated().allSatisfy { $0.offset == $0.element },
+                "\(numbers.count) lines, last \(numbers.suffix(3))")
+    }
+
     /// `audit` shows the latest changes (what an analyst just did), oldest
     /// of them first; `--before ID` reads back and `--after ID` reads on
     /// from an entry.
