@@ -150,8 +150,11 @@ enum IngestCommand {
         }
         Terminal.endProgress()
         // SPEC §2's storage bounds, applied once the inputs are committed
-        // (at most hourly: ingests run back to back).
-        let pruned = try store.pruneExpiredIfDue(
+        // (at most hourly: ingests run back to back). Not after a stop: the
+        // run that goes on would find the hour taken, and its store would
+        // differ from one run through at once.
+        let pruned = interruption.signalNumber != nil ? RetentionOutcome()
+            : try store.pruneExpiredIfDue(
             now: options.now ?? EventTime(Date()),
             activityWeeks: configuration.activityRetentionWeeks,
             unclaimedFor: configuration.unclaimedAtomRetention) ?? RetentionOutcome()
@@ -201,13 +204,21 @@ enum IngestCommand {
         // file whose writer is half-way through a line reads only that).
         let summary = pipeline.summaryNow
         if let signalNumber = interruption.signalNumber {
-            // Standard input, pipes and devices are read once.
-            let resumable = inputs.allSatisfy { input in
-                input != "-" && (try? FileManager.default.attributesOfItem(atPath: input)[.type]
-                                    as? FileAttributeType) == .typeRegular
+            // Standard input, pipes and devices are read once; a file given
+            // through a symbolic link resumes as the file does.
+            let readOnce = inputs.filter { input in
+                var status = stat()
+                return input == "-" || stat(input, &status) != 0
+                    || status.st_mode & S_IFMT != S_IFREG
             }
-            let onward = resumable ? "run the same command again to go on from there"
-                : "standard input and pipes cannot resume: send what was not read again"
+            let onward = readOnce.isEmpty ? "run the same command again to go on from there"
+                : readOnce.count == inputs.count
+                    ? "standard input and pipes cannot resume: send what was not read again"
+                    : "run the same command again to go on from there with the files; "
+                        + ListFormatting.conjunction(readOnce.map {
+                            $0 == "-" ? "standard input" : "'\($0)'"
+                        }) + " cannot resume: send what was not read of "
+                        + (readOnce.count == 1 ? "it" : "them") + " again"
             Terminal.note("stopped by \(signalNumber == SIGINT ? "Ctrl-C" : "SIGTERM"): what was "
                           + "read is in the store; \(onward)")
             return 128 + signalNumber
