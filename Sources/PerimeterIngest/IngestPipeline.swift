@@ -280,7 +280,7 @@ public final class IngestPipeline {
     /// `InventoryService.reloadInventory(afterFailureIn:)`).
     public func ingestCommittingInBackground<Value: Sendable>(
         body: UnsafeRawBufferPointer, lines: some Collection<NumberedLine>, name: String,
-        stream: String, returnsEnriched: Bool = false,
+        stream: String, returnsEnriched: Bool = false, progress: IngestProgress? = nil,
         afterCommit: @escaping () -> Value
     ) throws -> (enriched: [UInt8], commit: BatchCommit<Value>) {
         precondition(output == nil || !returnsEnriched,
@@ -295,7 +295,7 @@ public final class IngestPipeline {
         var enriched: [UInt8] = []
         if returnsEnriched { swap(&enriched, &outputBuffer) }
         let batch = BatchCommit<Value>()
-        try commit(progress: nil, stopsAtFailure: false) { failure in
+        try commit(progress: progress, stopsAtFailure: false) { failure in
             batch.resolve(failure.map { .failure($0) } ?? .success(afterCommit()))
         }
         return (enriched, batch)

@@ -218,6 +218,56 @@ extension APIHandlers {
         }
     }
 
+    /// A request's `Idempotency-Key` with what the store holds of it: its
+    /// lines up to `storedThroughLine` were stored by an earlier sending.
+    struct IntakeKey {
+        let source: String
+        let head: FileHead
+        let bodySize: Int
+        let storedThroughLine: Int
+
+        /// The progress a chunk ending with `line` commits.
+        func progress(through line: NumberedLine) -> IngestProgress {
+            IngestProgress(source: source, path: "http", size: UInt64(bodySize),
+                           byteOffset: UInt64(line.bytes.upperBound), line: line.number,
+                           head: head)
+        }
+    }
+
+    /// Idempotency keys are kept this long after their last chunk: a
+    /// client sends again within minutes, not days.
+    static let intakeKeyLifetime = Duration.hours(24)
+
+    /// Reads the `Idempotency-Key` header (nil without one) and what an
+    /// earlier request of the same key stored; a key sent before with
+    /// another body is refused, as the lines it skips would be others.
+    private func intakeKey(_ header: String?, scope: ScopeKey, body: [UInt8]) async throws
+        -> IntakeKey? {
+        guard let header else { return nil }
+        let text = header.trimmingCharacters(in: .whitespaces)
+        guard (1...200).contains(text.utf8.count),
+              text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw HTTPError(status: 400, code: "invalid_header",
+                            message: "invalid header 'Idempotency-Key': 1 to 200 printable ASCII "
+                                + "characters without spaces (a UUID is a good key)",
+                            details: ["header": .string("Idempotency-Key")])
+        }
+        let source = "\(Self.intakeKeyPrefix)\(scope.community)/\(scope.entity ?? "")/\(text)"
+        let head = FileHead(of: body)
+        let stored = try await service.intakeProgress(source: source)
+        if let stored, stored.head != head {
+            throw HTTPError(status: 409, code: "idempotency_key_reused",
+                            message: "the Idempotency-Key was sent before with another body: "
+                                + "a key names one body (send new events with a new key)",
+                            details: ["header": .string("Idempotency-Key")])
+        }
+        return IntakeKey(source: source, head: head, bodySize: body.count,
+                         storedThroughLine: stored?.line ?? 0)
+    }
+
+    /// How intake keys are named among the store's ingest progress.
+    static let intakeKeyPrefix = "http-key:"
+
     func events(_ context: APIContext) async throws -> HTTPResponse {
         let body = context.request.body
         var entity: String?
@@ -248,6 +298,13 @@ extension APIHandlers {
         let lines = body.withUnsafeBytes { LineReader.eventLines(in: $0) }
 
         let scope = ScopeKey(community: context.community, entity: entity)
+        // Sent with an Idempotency-Key, the request records with each chunk
+        // how far it is stored: the same key and body sent again (an answer
+        // lost, a server restarted, a chunk failed) stores only the rest.
+        let key = try await intakeKey(context.request.headers["Idempotency-Key"], scope: scope,
+                                      body: body)
+        let storedBefore = key?.storedThroughLine ?? 0
+        let pending = storedBefore == 0 ? lines[...] : lines.filter { $0.number > storedBefore }[...]
         var outcome = IntakeOutcome()
         let step = max(1, options.intakeChunkLines)
         var chunks: [IntakeChunk] = []
@@ -269,15 +326,20 @@ extension APIHandlers {
                 // neither, and a request sent again whole counted the
                 // stored chunks' events twice).
                 let firstNotStored = chunk.firstLine
-                let stored = index == 0 ? "nothing was stored" : "the lines before it were stored"
+                let stored = index == 0 && storedBefore == 0 ? "nothing was stored"
+                    : "the lines before it were stored"
+                let again = key == nil ? "send them again from that line"
+                    : "send the same body again with the same Idempotency-Key (or the lines "
+                        + "from that one on)"
                 throw HTTPError(
                     status: 500, code: .internalError,
                     message: "internal error: the events from line \(firstNotStored) on could not "
-                        + "be stored (\(stored)); send them again from that line",
+                        + "be stored (\(stored)); \(again)",
                     details: ["first_line_not_stored": .int(firstNotStored),
-                              "lines_stored": .int(chunks[..<index].reduce(0) {
-                                  $0 + $1.lineCount
-                              })])
+                              "lines_stored": .int(lines.count - pending.count
+                                                   + chunks[..<index].reduce(0) {
+                                                       $0 + $1.lineCount
+                                                   })])
             }
         }
         // Answered once every chunk is committed: the next chunk or
@@ -291,13 +353,15 @@ extension APIHandlers {
         }
         var chunkStart = 0
         var holdsAfterFailure = true
-        while chunkStart < lines.count {
-            let range = lines[chunkStart..<min(lines.count, chunkStart + step)]
+        while chunkStart < pending.count {
+            let range = pending[(pending.startIndex + chunkStart)
+                ..<  (pending.startIndex + min(pending.count, chunkStart + step))]
             let chunk: IntakeChunk
             do {
                 chunk = try await service.ingest(
                     body, lines: range, scope: scope, returnEnriched: returnEnriched,
-                    after: holdsAfterFailure ? chunks.last : nil)
+                    after: holdsAfterFailure ? chunks.last : nil,
+                    progress: key.flatMap { key in range.last.map { key.progress(through: $0) } })
             } catch is IntakeChunkHeld {
                 // A batch failed since the last chunk: if it was one of
                 // this request's, `settle` answers 500 from there; if not,
@@ -330,6 +394,7 @@ extension APIHandlers {
             + "\"alerts_opened\":\(inventoryCount(outcome.alertsOpened)),"
             + "\"suppressed\":\(inventoryCount(outcome.suppressed)),"
             + "\"regex_limit_exceeded\":\(inventoryCount(outcome.regexLimitExceeded)),"
+            + "\"already_stored\":\(lines.count - pending.count),"
             + "\"problems\":["
         for (index, problem) in outcome.problems.prefix(1_000).enumerated() {
             if index > 0 { json += "," }

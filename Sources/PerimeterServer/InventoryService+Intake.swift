@@ -110,8 +110,12 @@ extension InventoryService {
     ///
     /// `previous`, the request's chunk before this one, holds this one
     /// back (`IntakeChunkHeld`) when a batch failed since it was read.
+    ///
+    /// `progress`, for a request sent with an `Idempotency-Key`, is
+    /// committed with the chunk: a request sent again skips what it says.
     func ingest(_ body: [UInt8], lines: ArraySlice<NumberedLine>, scope: ScopeKey,
-                returnEnriched: Bool, after previous: IntakeChunk? = nil) throws -> IntakeChunk {
+                returnEnriched: Bool, after previous: IntakeChunk? = nil,
+                progress: IngestProgress? = nil) throws -> IntakeChunk {
         // One connection, one writer: another scope's batch commits first.
         settleIntake(except: scope)
         if let previous, previous.generation != inventoryGeneration
@@ -137,7 +141,7 @@ extension InventoryService {
                 try intake.pipeline.ingestCommittingInBackground(
                     body: bytes, lines: lines, name: "http",
                     stream: "http:\(scope.community)/\(scope.entity ?? "")",
-                    returnsEnriched: returnEnriched
+                    returnsEnriched: returnEnriched, progress: progress
                 ) { detection?.takeAlertsOpened() ?? 0 }
             }
         } catch {

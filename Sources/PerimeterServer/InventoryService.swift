@@ -106,9 +106,20 @@ actor InventoryService {
     /// run for an hour: the server runs for weeks, so it prunes as it goes,
     /// at start and then after intake. Nil when not due.
     func pruneIfDue() throws -> RetentionOutcome? {
-        try store.pruneExpiredIfDue(now: EventTime(now),
-                                    activityWeeks: configuration.activityRetentionWeeks,
-                                    unclaimedFor: configuration.unclaimedAtomRetention)
+        let pruned = try store.pruneExpiredIfDue(
+            now: EventTime(now), activityWeeks: configuration.activityRetentionWeeks,
+            unclaimedFor: configuration.unclaimedAtomRetention)
+        if pruned != nil {
+            try store.deleteProgress(ofSourcesStartingWith: APIHandlers.intakeKeyPrefix,
+                                     updatedBefore: now.addingTimeInterval(
+                                        -Double(APIHandlers.intakeKeyLifetime.milliseconds) / 1000))
+        }
+        return pruned
+    }
+
+    /// What an intake request of an `Idempotency-Key` stored before.
+    func intakeProgress(source: String) throws -> IngestProgress? {
+        try store.progress(forSource: source)
     }
 
     // MARK: - Assets

@@ -121,6 +121,7 @@ enum OpenAPIDocument {
                                 "matches": "integer?", "alerts_opened": "integer?",
                                 "suppressed": "integer?",
                                 "regex_limit_exceeded": "integer?",
+                                "already_stored": "integer",
                                 "problems": "[object]"], optional: ["events": "[object]"]),
         "Forgotten": object(["dry_run": "boolean", "rows_erased": "integer",
                              "deleted": "object", "redacted": "object"]),
@@ -339,6 +340,16 @@ enum OpenAPIDocument {
                     "schema": ["type": "string"],
                     "description": "The asset's ETag as read (or a list of them, or *): the "
                         + "change is made only if the asset is still at that version; else 412.",
+                ])
+            }
+            if route.template == "/v1/events" {
+                parameters.append([
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "schema": ["type": "string", "minLength": 1, "maxLength": 200],
+                    "description": "A key of the client's for this body (a UUID): each chunk "
+                        + "stored records how far the body is stored, for 24 hours, and the "
+                        + "same key and body sent again store only the rest (already_stored "
+                        + "says how many lines were skipped); another body with the key: 409.",
                 ])
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }

@@ -752,6 +752,15 @@ public final class InventoryStore {
         }
     }
 
+    /// Forgets the progress of sources named with `prefix` that no batch
+    /// moved since `date` (the server's idempotency keys).
+    public func deleteProgress(ofSourcesStartingWith prefix: String,
+                               updatedBefore date: Date) throws {
+        try database.statement("""
+            DELETE FROM ingest_progress WHERE substr(source, 1, length(?1)) = ?1 AND updated_at < ?2
+            """).run([.text(prefix), .integer(Int64(date.timeIntervalSince1970 * 1000))])
+    }
+
     /// The discovery rules switched on for a community (all by default).
     public func enabledRules(community: String) throws -> Set<DiscoveryRule> {
         var rules = Set(DiscoveryRule.allCases)

@@ -118,6 +118,68 @@ struct EventIntakeTests {
             == ["ok-1"])
     }
 
+    /// An `Idempotency-Key` makes sending again safe: a body whose answer
+    /// was lost (or whose second chunk failed) is sent again whole with
+    /// its key, and only the lines not stored yet go in; the same key with
+    /// another body is refused, a malformed key too.
+    @Test func aBodySentAgainWithItsKeyStoresOnlyTheRest() async throws {
+        let path = TestServer.makeStorePath()
+        let tokens = try TestServer.issueTokens(at: path)
+        try InventoryStore(path: path).database.execute("""
+            CREATE TRIGGER refuse_ghost BEFORE INSERT ON assets WHEN NEW.name = 'ghost-c'
+            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+            """)
+        let server = try await TestServer(storePath: path, tokens: tokens) { options in
+            options.intakeChunkLines = 2
+        }
+        let names = ["ok-1", "ok-2", "ghost-c", "ok-3", "ok-4"]
+        let body = Array(names.enumerated().map { index, name in
+            #"{"@timestamp":"2026-05-01T10:00:0\#(index)Z","host":{"name":"\#(name)","#
+                + #""ip":"10.79.0.\#(index + 1)"}}"#
+        }.joined(separator: "\n").utf8)
+        let key = ["Idempotency-Key": "6f1c2a3b-0d4e-4f5a-8b9c-0d1e2f3a4b5c"]
+        let failed = try await server.call("POST", "/v1/events", as: "acme/admin", body: body,
+                                           headers: key)
+        #expect(failed.status == 500)
+        let error = try #require(try failed.json()["error"] as? [String: Any])
+        #expect((error["message"] as? String)?.contains("send the same body again with the "
+                                                        + "same Idempotency-Key") == true)
+        #expect((error["details"] as? [String: Any])?["lines_stored"] as? Int == 2)
+
+        try InventoryStore(path: path).database.execute("DROP TRIGGER refuse_ghost")
+        let again = try await server.call("POST", "/v1/events", as: "acme/admin", body: body,
+                                          headers: key)
+        #expect(again.status == 200, "\(again.text)")
+        let result = try again.json()
+        #expect(result["already_stored"] as? Int == 2)
+        #expect(result["received"] as? Int == 3)
+        // Once more: nothing left to store.
+        let third = try await server.call("POST", "/v1/events", as: "acme/admin", body: body,
+                                          headers: key).json()
+        #expect(third["already_stored"] as? Int == 5)
+        #expect(third["received"] as? Int == 0)
+
+        var other = body
+        other[other.count - 3] = UInt8(ascii: "9")
+        let reused = try await server.call("POST", "/v1/events", as: "acme/admin", body: other,
+                                           headers: key)
+        #expect(reused.status == 409)
+        let badKey = try await server.call("POST", "/v1/events", as: "acme/admin", body: body,
+                                           headers: ["Idempotency-Key": "two words"])
+        #expect(badKey.status == 400)
+        await server.stop()
+
+        // Each event counted once: the first address's week holds 1.
+        let store = try InventoryStore(path: path)
+        #expect(try store.assets(matching: AssetQuery(community: "acme")).assets.map(\.name)
+            == ["ghost-c", "ok-1", "ok-2", "ok-3", "ok-4"])
+        for index in 1...5 {
+            #expect(try store.weeklyActivity(of: Atom(type: .ipv4,
+                                                      normalizedValue: "10.79.0.\(index)"),
+                                             community: "acme").map(\.1) == [1], "\(index)")
+        }
+    }
+
     @Test func malformedLinesAreReportedByLineAndTheRestGoThrough() async throws {
         let server = try await TestServer.start()
         let body = """
