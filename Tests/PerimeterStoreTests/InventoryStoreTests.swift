@@ -92,6 +92,26 @@ import Testing
     }
 
     /// SPEC §8: the store holds raw events' identifiers; only its owner reads it.
+    /// The server's idempotency keys are progress rows of their own
+    /// prefix: forgotten once old, the files' progress kept whatever its age.
+    @Test func oldProgressOfAPrefixIsForgottenAlone() throws {
+        let store = try makeStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for source in ["http-key:acme//k1", "dev:1:inode:7"] {
+            try store.persist(InventoryChanges.creating([], attachments: [], audit: []),
+                              progress: IngestProgress(
+                source: source, path: "p", size: 10, byteOffset: 10, line: 2),
+                counters: [:], community: "acme")
+        }
+        try store.deleteProgress(ofSourcesStartingWith: "http-key:",
+                                 updatedBefore: Date().addingTimeInterval(-3600))
+        #expect(try store.progress(forSource: "http-key:acme//k1")?.line == 2)
+        try store.deleteProgress(ofSourcesStartingWith: "http-key:",
+                                 updatedBefore: Date().addingTimeInterval(60))
+        #expect(try store.progress(forSource: "http-key:acme//k1") == nil)
+        #expect(try store.progress(forSource: "dev:1:inode:7")?.line == 2)
+    }
+
     @Test func storeFileIsPrivate() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try makeStore()
