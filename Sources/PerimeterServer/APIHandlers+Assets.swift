@@ -348,14 +348,22 @@ extension InventoryService {
             && exported.milliseconds % 1000 == 0
         // The row's own time is not quoted: the API takes a request's
         // values out of its answers.
-        throw RowProblem(column: "updated_at", message: sameSecond
-            ? "the asset's updated_at is \(current), and the row's is that second without its "
-                + "milliseconds: a spreadsheet that reformats the cell drops them (write it "
-                + "whole), or the asset changed within that second (export it again); an empty "
-                + "cell overwrites"
-            : "the asset has changed since this row was exported: its updated_at is now "
-                + "\(current), not the row's; export it again and redo the row's changes "
-                + "there, or empty the row's updated_at to overwrite")
+        if sameSecond {
+            throw RowProblem(column: "updated_at", message: "the asset's updated_at is "
+                + "\(current), and the row's is that second without its milliseconds: a "
+                + "spreadsheet that reformats the cell drops them (write it whole), or the "
+                + "asset changed within that second (export it again); an empty cell overwrites")
+        }
+        // A time after the asset's last change was never exported: the
+        // cell was edited (or a date typed), not left behind by a change.
+        if exported > current {
+            throw RowProblem(column: "updated_at", message: "the row's updated_at is later than "
+                + "the asset's last change (\(current)), so no export wrote it: put back the "
+                + "exported value, or empty the cell to overwrite")
+        }
+        throw RowProblem(column: "updated_at", message: "the asset has changed since this row "
+            + "was exported: its updated_at is now \(current), not the row's; export it again "
+            + "and redo the row's changes there, or empty the row's updated_at to overwrite")
     }
 
     /// Whether an update row gives atoms of a type (a CSV `atom.TYPE`

@@ -162,6 +162,13 @@ struct ConcurrentEditTests {
         #expect(reason?.contains("and the row's is that second without its milliseconds") == true
                     || wsStamp.hasSuffix(".000Z"), "\(sameSecond)")
 
+        // A time after the asset's last change was typed, not exported.
+        let future = "uuid,criticality,updated_at\n\(ws),40,2099-01-01T00:00:00.000Z\n"
+        let typed = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
+                                          body: Array(future.utf8)).json()
+        #expect(((typed["refused"] as? [[String: Any]])?.first?["reason"] as? String)?
+            .contains("later than the asset's last change") == true, "\(typed)")
+
         // Emptied, the cell no longer guards the row: 95 is written back,
         // as the person asked.
         let overwrite = "uuid,criticality,updated_at\n\(dc),95,\n"
