@@ -127,8 +127,14 @@ extension InventoryStore {
             }
             let holder = try openHolder(of: key, confirmedOnly: atom.type.isAddress)
             if let other = holder, other != draft.asset.id {
+                // Most often discovery made that asset from events: the
+                // person meant to rate or tag it, not to make a second one.
+                let name = try asset(id: other, community: scope.community)
+                    .map { " (\($0.name), \($0.source.description))" } ?? ""
                 return AtomRefusal(atom: atom, message: "\(atom.type.rawValue) '\(atom.value)' "
-                    + "already belongs to asset \(other.lowercasedText); \(rule)")
+                    + "already belongs to asset \(other.lowercasedText)\(name); \(rule): to "
+                    + "rate, tag or describe that asset, update it (or import with its uuid, "
+                    + "or matching by atoms)")
             }
             keys.append(key)
         }
