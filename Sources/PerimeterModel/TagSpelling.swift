@@ -1,3 +1,5 @@
+import Foundation
+
 /// Tags are labels people type, and `VIP`, `vip` and `Vip` are one label
 /// to them: a set of tags holds one spelling of each, the first given,
 /// and filters find every spelling. Letters beyond ASCII keep their case
@@ -26,5 +28,15 @@ extension Set<String> {
         let removed = Set(tags.map(TagSpelling.folded))
         guard !removed.isEmpty else { return }
         self = filter { !removed.contains(TagSpelling.folded($0)) }
+    }
+}
+
+extension String {
+    /// The text in Unicode's composed form (NFC), as discovery names
+    /// assets and atoms are kept: a name or a tag typed with a decomposed
+    /// accent (`Cafe\u{301}`, as some keyboards and file systems give it)
+    /// is the one events and searches spell composed.
+    public var composedText: String {
+        utf8.allSatisfy { $0 < 0x80 } ? self : precomposedStringWithCanonicalMapping
     }
 }

@@ -188,10 +188,12 @@ public struct AssetDraftBuilder: Sendable {
     }
 
     public func draft(from row: AssetRow, now: EventTime) throws -> AssetDraft {
-        guard let name = row.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+        guard let name = row.name?.trimmingCharacters(in: .whitespaces).composedText,
+              !name.isEmpty else {
             throw RowProblem(column: "name", message: "a name is required")
         }
-        try Self.checkTexts(name: name, tags: row.tags, description: row.description)
+        try Self.checkTexts(name: name, tags: row.tags.map(\.composedText),
+                            description: row.description)
         if let entity = row.entity, !entity.isEmpty, let problem = Scope.problem(withName: entity) {
             throw RowProblem(column: "entity", message: "invalid entity: \(problem)")
         }
@@ -223,7 +225,8 @@ public struct AssetDraftBuilder: Sendable {
             }
         }
         var tags = Set<String>()
-        tags.addTags(row.tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        tags.addTags(row.tags.map { $0.trimmingCharacters(in: .whitespaces).composedText }
+            .filter { !$0.isEmpty })
         guard tags.count <= Asset.maximumTagCount else {
             throw RowProblem(column: "tags", message: "\(tags.count) tags; an asset holds at most \(Asset.maximumTagCount)")
         }

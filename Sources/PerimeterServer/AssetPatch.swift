@@ -37,7 +37,7 @@ struct AssetPatch: Sendable {
                   !text.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIErrors.invalidField("name", "must be non-empty text")
             }
-            name = text.trimmingCharacters(in: .whitespaces)
+            name = text.trimmingCharacters(in: .whitespaces).composedText
         }
         if let value = object["subcategory"] {
             if value is NSNull { subcategory = .some(nil) } else {
@@ -167,6 +167,6 @@ struct AssetPatch: Sendable {
     }
 
     static func clean(_ tags: [String]) -> [String] {
-        tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        tags.map { $0.trimmingCharacters(in: .whitespaces).composedText }.filter { !$0.isEmpty }
     }
 }

@@ -260,7 +260,7 @@ extension InventoryStore {
         try database.statement("""
             SELECT DISTINCT tag FROM asset_tag_counts
             WHERE community = ?1 AND tag = ?2 COLLATE NOCASE AND n > 0 ORDER BY tag
-            """).rows([.text(community), .text(tag)]) { $0.text(0) }
+            """).rows([.text(community), .text(tag.composedText)]) { $0.text(0) }
     }
 
     /// Assets of a community holding `tag`, from the kept counts.

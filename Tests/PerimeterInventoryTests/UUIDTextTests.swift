@@ -84,4 +84,11 @@ import Testing
         #expect(TagSpelling.folded("DC-01_Prod") == "dc-01_prod")
         #expect(TagSpelling.folded("ok") == "ok")
     }
+
+    @Test func composedTextIsNFC() {
+        let decomposed = "Cafe\u{301}"
+        #expect(Array(decomposed.composedText.unicodeScalars) == Array("Café".unicodeScalars))
+        #expect(decomposed.unicodeScalars.count == 5)
+        #expect("plain".composedText == "plain")
+    }
 }

@@ -99,6 +99,21 @@ struct TagFilterTests {
         #expect(patched.status == 200)
         #expect(try await tags(account) == [])
         #expect(try await Self.total(server, "tag=vip") == 2)
+
+        // Typed decomposed (e + U+0301), a name and a tag are kept
+        // composed, as events and searches spell them.
+        let cafe = try await server.createAsset(
+            ["name": "Cafe\u{301}", "category": "host", "tags": ["e\u{301}quipe"]],
+            as: "acme/analyst")
+        let shown = try await server.call("GET", "/v1/assets/\(cafe)", as: "acme/reader").json()
+        #expect((shown["name"] as? String).map { Array($0.unicodeScalars) }
+            == Array("Café".unicodeScalars))
+        #expect((shown["tags"] as? [String])?.map { Array($0.unicodeScalars) }
+            == [Array("équipe".unicodeScalars)])
+        for spelling in ["équipe", "e\u{301}quipe"] {
+            let query = spelling.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            #expect(try await Self.total(server, "tag=\(query)") == 1, "\(spelling.unicodeScalars.count)")
+        }
         await server.stop()
     }
 
