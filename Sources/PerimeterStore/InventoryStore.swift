@@ -84,7 +84,11 @@ public final class InventoryStore {
     public init(path: String) throws {
         try StoreError.checkStorePath(path)
         database = try Database(path: path)
-        try Schema.check(database)
+        do {
+            try Schema.check(database)
+        } catch let error as DatabaseError where error.resultCode & 0xFF == 26 {
+            throw StoreError.notADatabase(path)
+        }
         // Switching a new store to WAL needs it alone for an instant; a
         // second process opening it then is told "locked" at once, its
         // busy timeout not consulted (SQLite's rule for this pragma).

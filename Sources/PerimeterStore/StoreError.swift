@@ -23,11 +23,13 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
 extension StoreError {
     /// Refuses a store path that cannot be a store, before a lock file is
-    /// made beside it or SQLite answers in its own words ("file is not a
-    /// database", "unable to open database file"): a folder, a folder that
-    /// does not exist, or a file that is not an SQLite database (a CSV
-    /// given to `--db` by mistake). An empty or missing file is a store to
-    /// create.
+    /// made beside it or SQLite answers in its own words ("unable to open
+    /// database file"): a folder, or a folder that does not exist. A
+    /// missing file is a store to create. Only `stat`: opening and closing
+    /// the file here would drop every POSIX lock this process's SQLite
+    /// connections hold on it (closing any descriptor of a file does), and
+    /// another process would then take the store for unused and delete
+    /// its write-ahead log under the server.
     public static func checkStorePath(_ path: String) throws(StoreError) {
         var status = stat()
         guard stat(path, &status) == 0 else {
@@ -43,14 +45,18 @@ extension StoreError {
             throw StoreError(code: .invalid, message: "'\(path)' is a folder, not a store: give the "
                              + "path of a store file (such as \(path)/perimeter.db), or of one to create")
         }
-        guard status.st_size > 0, let handle = FileHandle(forReadingAtPath: path) else { return }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        if !header.elementsEqual(Array("SQLite format 3\u{0}".utf8).prefix(header.count))
-            || header.count < 16 {
-            throw StoreError(code: .invalid, message: "'\(path)' is not a Perimeter store (it is "
-                             + "not an SQLite database); give the path of a store, or of a file to "
-                             + "create")
-        }
+    }
+
+    /// A file given as a store that is no SQLite database (a CSV given to
+    /// `--db` by mistake).
+    static func notADatabase(_ path: String) -> StoreError {
+        StoreError(code: .invalid, message: "'\(path)' is not a Perimeter store (it is not an "
+                   + "SQLite database); give the path of a store, or of a file to create")
+    }
+
+    /// Whether the first bytes of a file are an SQLite database's header
+    /// (an empty file is a store to create).
+    static func startsAsDatabase(_ header: [UInt8]) -> Bool {
+        header.isEmpty || header.elementsEqual(Array("SQLite format 3\u{0}".utf8))
     }
 }

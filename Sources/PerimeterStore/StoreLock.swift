@@ -35,10 +35,20 @@ public final class StoreLock: Sendable {
                 held[path] = existing
                 return
             }
+            var lockStatus = stat()
+            let lockFileExisted = stat(path, &lockStatus) == 0
             let lockFile = try Self.acquire(path, store: store)
             do throws(StoreError) {
                 let storeFile = try Self.acquire(String(path.dropLast(".lock".count)), store: store,
                                                  holderFile: path)
+                // Read through the descriptor the lock keeps open: one
+                // opened and closed for it would drop the SQLite
+                // connections' POSIX locks on the file in this process.
+                if let storeFile, !StoreError.startsAsDatabase(Self.header(of: storeFile)) {
+                    close(storeFile)
+                    if !lockFileExisted { unlink(path) }
+                    throw StoreError.notADatabase(store)
+                }
                 // Named the holder once both are held: a process refused by
                 // the store file's lock (the lock file deleted under a
                 // running server) left its own pid there.
@@ -52,6 +62,13 @@ public final class StoreLock: Sendable {
                 throw error
             }
         }
+    }
+
+    /// The first 16 bytes of a file (fewer for a shorter one).
+    private static func header(of descriptor: Int32) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 16, 0) }
+        return count < 16 ? Array(bytes.prefix(max(0, count))) : bytes
     }
 
     /// Opens `path` (created owner-only if missing, as the store must be)

@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterInventory
+import PerimeterModel
 import PerimeterSQLite
 import PerimeterStore
 import PerimeterTestSupport
@@ -1187,6 +1188,39 @@ struct CommandLineEndToEndTests {
         }
         #expect(!FileManager.default.fileExists(atPath: csv + ".lock"))
         #expect(try String(contentsOfFile: csv, encoding: .utf8) == "name,category\nDC-01,host\n")
+    }
+
+    /// A process that writes the store (the server) keeps its SQLite
+    /// locks when it opens the store again (a reader, the checkpointer):
+    /// the path checks read no byte of the file through a descriptor of
+    /// their own, whose closing dropped every POSIX lock of the process on
+    /// it. A reader in another process then took the store for unused on
+    /// closing, folded the log in and deleted it while the writer went on
+    /// writing into the deleted file: all lost at the next crash.
+    @Test func openingTheStoreAgainKeepsTheWritersLocks() throws {
+        guard let cli = try H.make("locks") else { return }
+        defer { cli.remove() }
+        let writer = try InventoryStore(path: cli.store)
+        let lock = try StoreLock(store: cli.store)
+        let first = Asset(name: "first", category: .host, source: .manual, community: "default",
+                          createdAt: Date())
+        try writer.create([AssetDraft(asset: first, confirmedAtoms: [])], actor: "test",
+                          at: EventTime(Date()))
+        _ = try InventoryStore(path: cli.store)
+        _ = lock
+        #expect(FileManager.default.fileExists(atPath: cli.store + "-wal"))
+        let reader = try cli.binary.run(["assets", "list", "--db", cli.store, "--json"],
+                                        in: cli.directory.url)
+        #expect(reader.outputLines.count == 1, "\(reader.standardError)")
+        // The log is still the writer's: what it writes next is kept.
+        #expect(FileManager.default.fileExists(atPath: cli.store + "-wal"))
+        let second = Asset(name: "second", category: .host, source: .manual, community: "default",
+                          createdAt: Date())
+        try writer.create([AssetDraft(asset: second, confirmedAtoms: [])], actor: "test",
+                          at: EventTime(Date()))
+        let again = try cli.binary.run(["assets", "list", "--db", cli.store, "--json"],
+                                       in: cli.directory.url)
+        #expect(again.outputLines.count == 2, "\(again.standardError)")
     }
 
     /// An output file that cannot take a whole write (here a file-size
