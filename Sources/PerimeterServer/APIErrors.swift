@@ -265,8 +265,8 @@ struct CallerValues {
     /// `status` read "…", a reason "2026" its `closed_at`).
     static let quotingServerDataOnly: Set<HTTPError.Code> = ["alert_closed"]
 
-    /// The error with the caller's values taken out. The field, parameter
-    /// or column it names stays quoted in its message when it reads as an
+    /// The error with the caller's values taken out. The field, parameter,
+    /// column or header it names stays quoted in its message when it reads as an
     /// API name (it read "invalid field '…'", the name in `details` only).
     func scrub(_ error: HTTPError) -> HTTPError {
         guard !Self.quotingServerDataOnly.contains(error.code) else { return error }
@@ -275,7 +275,7 @@ struct CallerValues {
         // The field, parameter or column refused is a name, kept as it is
         // when it reads as one (a value equal to a word of it took it out).
         var names: Set<String> = []
-        for key in ["field", "parameter", "column"] {
+        for key in ["field", "parameter", "column", "header"] {
             if case .string(let name)? = error.details[key], Self.looksLikeAName(name) {
                 names.insert(name)
                 scrubbed.details[key] = .string(name)

@@ -254,8 +254,19 @@ extension APIHandlers {
         }
         let source = "\(Self.intakeKeyPrefix)\(scope.community)/\(scope.entity ?? "")/\(text)"
         let head = FileHead(of: body)
-        let stored = try await service.intakeProgress(source: source)
+        // One request of a key at a time: a second one read the first's
+        // progress before its last chunks and stored them again (a client
+        // that gave up waiting sends again at once).
+        guard let stored = try await service.beginKeyedIntake(source: source) else {
+            throw HTTPError(status: 409, code: "idempotency_key_in_use",
+                            message: "a request with this Idempotency-Key is being stored: wait "
+                                + "for it, then send the body again with the key to store the "
+                                + "rest, if any",
+                            details: ["header": .string("Idempotency-Key")],
+                            headers: ["Retry-After": "1"])
+        }
         if let stored, stored.head != head {
+            await service.endKeyedIntake(source: source)
             throw HTTPError(status: 409, code: "idempotency_key_reused",
                             message: "the Idempotency-Key was sent before with another body: "
                                 + "a key names one body (send new events with a new key)",
@@ -303,6 +314,22 @@ extension APIHandlers {
         // lost, a server restarted, a chunk failed) stores only the rest.
         let key = try await intakeKey(context.request.headers["Idempotency-Key"], scope: scope,
                                       body: body)
+        do {
+            let response = try await storeEvents(context, body: body, lines: lines, scope: scope,
+                                                 returnEnriched: returnEnriched, key: key)
+            if let key { await service.endKeyedIntake(source: key.source) }
+            return response
+        } catch {
+            if let key { await service.endKeyedIntake(source: key.source) }
+            throw error
+        }
+    }
+
+    /// Stores the lines of an intake request not stored yet (all of them
+    /// without a key), chunk by chunk, and answers what they gave.
+    private func storeEvents(_ context: APIContext, body: [UInt8], lines: [NumberedLine],
+                             scope: ScopeKey, returnEnriched: Bool,
+                             key: IntakeKey?) async throws -> HTTPResponse {
         let storedBefore = key?.storedThroughLine ?? 0
         let pending = storedBefore == 0 ? lines[...] : lines.filter { $0.number > storedBefore }[...]
         var outcome = IntakeOutcome()

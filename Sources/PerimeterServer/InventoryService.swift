@@ -26,6 +26,8 @@ actor InventoryService {
     /// Counts the times the inventory was read again from the store
     /// (`reloadInventory(afterFailureIn:)`).
     private(set) var inventoryGeneration = 0
+    /// The `Idempotency-Key` sources of the intake requests being stored.
+    private var intakeKeysInFlight: Set<String> = []
     let configuration: PerimeterConfiguration
     private var rulesByCommunity: [String: Set<DiscoveryRule>] = [:]
     /// The Sigma rules and filters intake runs; nil: none.
@@ -117,9 +119,22 @@ actor InventoryService {
         return pruned
     }
 
-    /// What an intake request of an `Idempotency-Key` stored before.
-    func intakeProgress(source: String) throws -> IngestProgress? {
-        try store.progress(forSource: source)
+    /// Takes an `Idempotency-Key` (its progress source) for one request,
+    /// answering what earlier requests of it stored (the inner nil: none);
+    /// nil while another request of the key is being stored.
+    /// `endKeyedIntake(source:)` gives it back.
+    func beginKeyedIntake(source: String) throws -> IngestProgress?? {
+        guard intakeKeysInFlight.insert(source).inserted else { return nil }
+        do {
+            return .some(try store.progress(forSource: source))
+        } catch {
+            intakeKeysInFlight.remove(source)
+            throw error
+        }
+    }
+
+    func endKeyedIntake(source: String) {
+        intakeKeysInFlight.remove(source)
     }
 
     // MARK: - Assets

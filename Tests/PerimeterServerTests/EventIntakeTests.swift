@@ -167,6 +167,7 @@ struct EventIntakeTests {
         let badKey = try await server.call("POST", "/v1/events", as: "acme/admin", body: body,
                                            headers: ["Idempotency-Key": "two words"])
         #expect(badKey.status == 400)
+        #expect(badKey.text.contains("invalid header 'Idempotency-Key'"), "\(badKey.text)")
         await server.stop()
 
         // Each event counted once: the first address's week holds 1.
@@ -177,6 +178,48 @@ struct EventIntakeTests {
             #expect(try store.weeklyActivity(of: Atom(type: .ipv4,
                                                       normalizedValue: "10.79.0.\(index)"),
                                              community: "acme").map(\.1) == [1], "\(index)")
+        }
+    }
+
+    /// One request of a key at a time: a client that gave up waiting and
+    /// sends again while the first request is still being stored is told
+    /// to wait (it read the first one's progress before its last chunks,
+    /// and stored them twice).
+    @Test func aKeyInFlightIsRefusedToASecondRequest() async throws {
+        let server = try await TestServer.start { options in options.intakeChunkLines = 100 }
+        let body = Array((0..<20_000).map { index in
+            #"{"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"h-\#(index % 50)"},"#
+                + #""source":{"ip":"10.80.\#(index % 200).1"}}"#
+        }.joined(separator: "\n").utf8)
+        let key = ["Idempotency-Key": "in-flight-1"]
+        async let first = server.call("POST", "/v1/events", as: "acme/admin", body: body,
+                                      headers: key)
+        async let second = server.call("POST", "/v1/events", as: "acme/admin", body: body,
+                                       headers: key)
+        let answers = try await [first, second]
+        let statuses = answers.map(\.status)
+        #expect(statuses.allSatisfy { [200, 409].contains($0) } && statuses.contains(200),
+                "\(statuses)")
+        for answer in answers where answer.status == 409 {
+            #expect(answer.text.contains("idempotency_key_in_use"), "\(answer.text)")
+        }
+        // Both stored: the later one stored only what the first had not.
+        let received = try answers.filter { $0.status == 200 }
+            .map { try $0.json()["received"] as? Int ?? -1 }
+        #expect(received.reduce(0, +) == 20_000, "\(received)")
+        // Once both are done, the same body again: nothing left.
+        let after = try await server.call("POST", "/v1/events", as: "acme/admin", body: body,
+                                          headers: key).json()
+        #expect(after["already_stored"] as? Int == 20_000)
+        await server.stop()
+        // However the requests met, each event counted once: each address
+        // is in 100 of the 20,000 lines.
+        let store = try InventoryStore(path: server.storePath)
+        for third in [0, 77, 199] {
+            #expect(try store.weeklyActivity(of: Atom(type: .ipv4,
+                                                      normalizedValue: "10.80.\(third).1"),
+                                             community: "acme").map(\.1) == [100],
+                    "\(statuses)")
         }
     }
 
