@@ -349,7 +349,8 @@ enum OpenAPIDocument {
                     "description": "A key of the client's for this body (a UUID): each chunk "
                         + "stored records how far the body is stored, for 24 hours, and the "
                         + "same key and body sent again store only the rest (already_stored "
-                        + "says how many lines were skipped); another body with the key: 409.",
+                        + "says how many lines were skipped); another body with the key, or a "
+                        + "second request of it while the first is stored: 409.",
                 ])
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }
