@@ -167,9 +167,13 @@ private struct ConfigurationReader {
                     else { configuration.criticalityBounds.highFrom = number }
                 }
                 let bounds = configuration.criticalityBounds
-                guard bounds.mediumFrom <= bounds.highFrom else {
-                    throw fail(node, "criticality.medium_from (\(bounds.mediumFrom)) must not "
-                               + "exceed criticality.high_from (\(bounds.highFrom))")
+                // Each of low, medium and high holds a rating at least: an
+                // empty one made `--criticality medium` a range that does
+                // not exist (the process trapped, the server with it).
+                guard 0 < bounds.mediumFrom, bounds.mediumFrom < bounds.highFrom else {
+                    throw fail(node, "criticality.medium_from (\(bounds.mediumFrom)) must be "
+                               + "above 0 and below criticality.high_from (\(bounds.highFrom)): "
+                               + "low, medium and high each hold one rating at least")
                 }
             case "atoms":
                 try applyAtoms(node, to: &configuration)

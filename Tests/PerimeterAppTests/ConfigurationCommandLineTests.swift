@@ -117,6 +117,12 @@ struct ConfigurationCommandLineTests {
          "severity of 'high' must be a whole number from 0 to 100, not a list"),
         ("ingest:\n  batch_size: 10\n---\ningest:\n  bogus: 1\n", 4,
          "a configuration file holds one YAML document; this one starts another"),
+        // An empty bucket made `--criticality medium` a range that does
+        // not exist: the process trapped (the server too).
+        ("criticality:\n  medium_from: 50\n  high_from: 50\n", 2,
+         "criticality.medium_from (50) must be above 0 and below criticality.high_from (50)"),
+        ("criticality:\n  medium_from: 0\n", 2,
+         "criticality.medium_from (0) must be above 0"),
     ])
     func aBadValueNamesItsFileAndLine(yaml: String, line: Int, message: String) throws {
         guard let cli = try H.make("bad-value") else { return }
