@@ -111,6 +111,10 @@ private struct ConfigurationReader {
     }
 
     func mapping(_ node: YAMLNode, _ name: String, keys: [String]) throws -> [(String, YAMLNode)] {
+        // A section that holds nothing but comments (`leases:` with its
+        // keys commented out, as the sample in docs/configuration.md has
+        // it) is YAML's null: every key of it at its default.
+        if node.isNull { return [] }
         guard let mapping = node.mapping else {
             throw fail(node, "'\(name)' must be a mapping")
         }

@@ -73,6 +73,27 @@ struct ConfigurationCommandLineTests {
         #expect(try strictCLI.counters()["dotted_hostnames_dropped"] == 2)
     }
 
+    /// The sample configuration of docs/configuration.md is read as it
+    /// is: a user copies it and edits it (a section holding only comments,
+    /// YAML's null, was refused as "must be a mapping").
+    @Test func theDocumentedSampleIsAValidConfiguration() throws {
+        guard let cli = try H.make("doc-sample") else { return }
+        defer { cli.remove() }
+        let document = try String(contentsOfFile: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/configuration.md").path, encoding: .utf8)
+        let start = try #require(document.range(of: "```yaml\n"))
+        let end = try #require(document.range(of: "```", range: start.upperBound..<document.endIndex))
+        let sample = String(document[start.upperBound..<end.lowerBound])
+        let config = try cli.directory.write("perimeter.yaml", sample)
+        let result = try cli.run(["ingest", "--no-output", "--config", config, "-"],
+                                 input: H.oneHostEvent)
+        #expect(result.status == 0, "\(result.standardError)")
+        let empty = try cli.directory.write("empty.yaml", "timeline:\n  # nothing yet\nleases:\n")
+        let again = try cli.run(["assets", "list", "--config", empty])
+        #expect(again.status == 0, "\(again.standardError)")
+    }
+
     /// SPEC §8 and the loader's contract: an unknown key is refused with
     /// its file and line and the nearest valid key, so that a typo never
     /// silently leaves a default in force.
