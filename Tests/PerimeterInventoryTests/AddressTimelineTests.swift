@@ -38,6 +38,38 @@ import Testing
         #expect(inventory.matchedNames([address], at: Fixture.clock("13:00")) == ["laptop-40"])
     }
 
+    /// ws-07 seen on 05-01 10:00, 05-08 10:10 (the address expired at
+    /// 10:00 and a new interval began) and, arriving last, 05-08 09:50,
+    /// which in time order kept the address from expiring: the late
+    /// sighting kept the first interval valid to 05-15 09:50, over the
+    /// second, and ws-07 was named twice as the holder. The two now meet
+    /// (the documented shortcoming: one interval in time order), one
+    /// holder at every time, ending where time order ends it.
+    @Test func aLateSightingMeetsItsHostsLaterInterval() {
+        let address = Fixture.ip("10.9.0.7")
+        let events = [Fixture.host("ws-07", at: Fixture.at("2024-05-01T10:00:00Z"), ips: ["10.9.0.7"]),
+                      Fixture.host("ws-07", at: Fixture.at("2024-05-08T09:50:00Z"), ips: ["10.9.0.7"]),
+                      Fixture.host("ws-07", at: Fixture.at("2024-05-08T10:10:00Z"), ips: ["10.9.0.7"])]
+        for order in [[0, 1, 2], [0, 2, 1]] {
+            let inventory = Inventory()
+            inventory.feed(order.map { events[$0] })
+            for time in ["2024-05-08T09:55:00Z", "2024-05-08T10:05:00Z", "2024-05-08T12:00:00Z",
+                         "2024-05-15T10:00:00Z"] {
+                #expect(inventory.holderNames(address, at: Fixture.at(time)) == ["ws-07"],
+                        "order \(order) at \(time)")
+            }
+            #expect(inventory.holderNames(address, at: Fixture.at("2024-05-15T10:11:00Z")) == [],
+                    "order \(order)")
+        }
+        // The intervals as the store keeps them: one in time order; two
+        // that meet, not overlap, in the other.
+        let shuffled = Inventory()
+        shuffled.feed([events[0], events[2], events[1]])
+        #expect(shuffled.intervals(of: address)
+            == ["ws-07 [2024-05-01T10:00:00.000Z, 2024-05-08T10:10:00.000Z)",
+                "ws-07 [2024-05-08T10:10:00.000Z, open)"])
+    }
+
     /// pc-a seen on 05-01, pc-b on 05-08 06:00 (pc-a's sighting expired
     /// then, after 7 days), and pc-a's sighting of 05-07 23:00 arriving
     /// last: in time order pc-b took the address from pc-a, seen 7 hours
