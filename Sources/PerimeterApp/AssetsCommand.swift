@@ -74,7 +74,7 @@ enum AssetsCommand {
         guard arguments.positionals.isEmpty else {
             throw UsageError("unexpected argument '\(arguments.positionals[0])'")
         }
-        let configuration = try CommonOptions.configuration(arguments)
+        var configuration = try CommonOptions.configuration(arguments)
         var query = AssetQuery(community: try CommonOptions.community(arguments))
         query.entity = arguments.value("--entity")
         if let range = arguments.value("--criticality") {
@@ -111,6 +111,8 @@ enum AssetsCommand {
             throw UsageError("give --json or --csv, not both")
         }
         let store = try CommonOptions.openStore(arguments)
+        configuration.inventory.addressExpiry = try CommonOptions.addressExpiry(
+            of: store, configured: configuration.inventory.addressExpiry)
         let (total, assets) = try store.assets(matching: query)
         let attachments = try store.attachments(ofAssets: assets.map(\.id))
         if total == 0 { try CommonOptions.noteAnEmptyCommunity(query.community, in: store) }
@@ -228,8 +230,10 @@ enum AssetsCommand {
         guard arguments.positionals.count == 1 else {
             throw UsageError("give one asset, by uuid, name or an atom it holds")
         }
-        let configuration = try CommonOptions.configuration(arguments)
+        var configuration = try CommonOptions.configuration(arguments)
         let store = try CommonOptions.openStore(arguments)
+        configuration.inventory.addressExpiry = try CommonOptions.addressExpiry(
+            of: store, configured: configuration.inventory.addressExpiry)
         let at = try arguments.value("--at").map { try CommonOptions.time($0, option: "--at") }
         var asset = try shownAsset(arguments.positionals[0], store: store,
                                    community: try CommonOptions.community(arguments), at: at,

@@ -122,7 +122,8 @@ enum AtomsCommand {
                              + " (placeholders, loopback and built-in principals are never atoms)")
         }
         let store = try CommonOptions.openStore(arguments)
-        let expiry = try CommonOptions.configuration(arguments).inventory.addressExpiry
+        let expiry = try CommonOptions.addressExpiry(
+            of: store, configured: CommonOptions.configuration(arguments).inventory.addressExpiry)
         let entity = arguments.value("--entity")
         var results: [[String: Any]] = []
         var text: [String] = []

@@ -76,6 +76,21 @@ enum CommonOptions {
         return name
     }
 
+    /// The address expiry a view reads a store's timeline with: the one
+    /// its events were read with (recorded by ingest and serve), else the
+    /// configuration's. A configuration that says otherwise is noted: the
+    /// intervals were cut, and events enriched, with the recorded one.
+    static func addressExpiry(of store: InventoryStore, configured: Duration) throws -> Duration {
+        guard let recorded = try store.recordedAddressExpiry() else { return configured }
+        if recorded != configured {
+            Terminal.note("observed addresses expire after \(Formatting.duration(recorded)) "
+                          + "here, as the ingest that read the store's events had it "
+                          + "(timeline.address_expiry); this configuration says "
+                          + "\(Formatting.duration(configured))")
+        }
+        return recorded
+    }
+
     /// Says so on standard error when a community holds no asset at all,
     /// naming those that do: `--community acmee` answered "0 matching
     /// assets" like a filter that matched nothing.

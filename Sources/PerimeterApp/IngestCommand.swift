@@ -109,6 +109,7 @@ enum IngestCommand {
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments,
                                                                   configuration: configuration)
         defer { withExtendedLifetime(lock) {} }
+        try store.recordAddressExpiry(configuration.inventory.addressExpiry)
         let pipeline = try IngestPipeline(store: store, configuration: configuration,
                                           options: options, output: sink,
                                           extraFields: detection?.stage.extraFields ?? [],

@@ -1,3 +1,4 @@
+import PerimeterInventory
 import Foundation
 import PerimeterModel
 
@@ -77,6 +78,17 @@ enum Formatting {
     /// "1 filter", "2 filters": a count and a noun whose plural takes an s.
     static func count(_ value: Int, _ noun: String) -> String {
         "\(count(value)) \(noun)\(value == 1 ? "" : "s")"
+    }
+
+    /// A duration in the largest unit that divides it, as the
+    /// configuration writes it: `7d`, `2h`, `90s`, `250ms`.
+    static func duration(_ duration: PerimeterInventory.Duration) -> String {
+        let milliseconds = duration.milliseconds
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000),
+                             ("s", 1_000)] where milliseconds % size == 0 && milliseconds != 0 {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds)ms"
     }
 
     static func decimal(_ value: Double, places: Int = 1) -> String {

@@ -61,6 +61,7 @@ actor InventoryService {
         writerLock = try StoreLock(store: path)
         writeConnection = try InventoryStore(path: path)
         try writeConnection.database.execute(StoreReader.readTuning)
+        try writeConnection.recordAddressExpiry(configuration.inventory.addressExpiry)
         self.configuration = configuration
         self.detection = detection.flatMap { $0.hasRules ? $0 : nil }
         templateStage = try self.detection.map { try DetectionStage(settings: $0) }

@@ -790,6 +790,25 @@ public final class InventoryStore {
         return result
     }
 
+    /// Records the address expiry the store's events are read with (an
+    /// ingest, a server), so that the views read the intervals it cut
+    /// with the same one whatever their own configuration says: an
+    /// address that expired for enrichment was shown held when a view was
+    /// given no configuration, and the other way round.
+    public func recordAddressExpiry(_ expiry: Duration) throws {
+        let text = String(expiry.milliseconds)
+        guard try metaValue(Self.addressExpiryKey) != text else { return }
+        try transaction { try setMeta(Self.addressExpiryKey, text) }
+    }
+
+    /// The address expiry the store's events were last read with; nil for
+    /// a store no ingest recorded one in.
+    public func recordedAddressExpiry() throws -> Duration? {
+        try metaValue(Self.addressExpiryKey).flatMap(Int64.init).map(Duration.init(milliseconds:))
+    }
+
+    static let addressExpiryKey = "timeline:address_expiry_ms"
+
     func metaValue(_ key: String) throws -> String? {
         try database.statement("SELECT value FROM meta WHERE key = ?1").firstRow([.text(key)]) {
             $0.text(0)

@@ -73,6 +73,31 @@ struct ConfigurationCommandLineTests {
         #expect(try strictCLI.counters()["dotted_hostnames_dropped"] == 2)
     }
 
+    /// A view reads the timeline with the address expiry the ingest read
+    /// the events with (recorded in the store), not with its own
+    /// configuration's: with 2h at ingest, the address of a sighting at
+    /// 10:00 is no one's at 13:00, as enrichment had it, also for a view
+    /// given no configuration (which said held, with its default 7 days);
+    /// a configuration that says otherwise is noted.
+    @Test func viewsReadTheTimelineWithTheIngestsExpiry() throws {
+        guard let cli = try H.make("expiry") else { return }
+        defer { cli.remove() }
+        let config = try cli.directory.write("perimeter.yaml", "timeline:\n  address_expiry: 2h\n")
+        let ingest = try cli.ingest([#"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01","ip":"10.0.0.5"}}"#],
+                                    options: ["--config", config, "--no-output"])
+        #expect(ingest.status == 0, "\(ingest.standardError)")
+        let later = try cli.run(["atoms", "show", "10.0.0.5", "--at", "2024-05-01T13:00:00Z"])
+        #expect(later.outputLines.dropFirst().first == "  held by no asset at 2024-05-01T13:00:00.000Z",
+                "\(later.outputText)")
+        #expect(later.standardError.contains("observed addresses expire after 2h here"),
+                "\(later.standardError)")
+        let within = try cli.run(["atoms", "show", "10.0.0.5", "--at", "2024-05-01T11:00:00Z",
+                                  "--config", config])
+        #expect(within.outputLines.dropFirst().first?.hasPrefix("  held at 2024-05-01T11:00:00.000Z by ws-01")
+                == true, "\(within.outputText)")
+        #expect(!within.standardError.contains("expire after"), "\(within.standardError)")
+    }
+
     /// The sample configuration of docs/configuration.md is read as it
     /// is: a user copies it and edits it (a section holding only comments,
     /// YAML's null, was refused as "must be a mapping").
