@@ -771,6 +771,15 @@ struct pj_parser {
 
         dom::element root;
         error_code code = dom.parse(line.data(), length, false).get(root);
+        // A whole number past 64 bits (a counter, an id written as a
+        // number) is valid JSON that simdjson 3.0 cannot hold: the parser's
+        // copy of the line gets it as a double instead, written in the
+        // same number of bytes, so that every offset stays the original
+        // line's and the event is read rather than refused whole.
+        for (int rewrites = 0; code != SUCCESS && rewrites < 16; rewrites++) {
+            if (!rewrite_big_integer(length)) { break; }
+            code = dom.parse(line.data(), length, false).get(root);
+        }
         if (code != SUCCESS) { return parse_failure(code, length, result); }
         if (root.type() != dom::element_type::OBJECT) {
             return fail(result, PJ_NOT_OBJECT, kind_name(root.type()), -1);
@@ -812,6 +821,35 @@ struct pj_parser {
         result->document_keeps_members = outcome.document_keeps;
         result->document_close = outcome.document_close;
         return PJ_OK;
+    }
+
+    /// Writes the first integer of the line that fits no 64-bit type over,
+    /// in place, as `d.ddd…eN` of the same length (its leading digits: a
+    /// double keeps no more); false when the line has none (or a syntax
+    /// error, or a decimal out of double range, which stay refused).
+    bool rewrite_big_integer(size_t length) {
+        ErrorLocator locator(line.data(), length);
+        if (locator.locate() || locator.out_of_range < 0) { return false; }
+        size_t start = size_t(locator.out_of_range);
+        if (line[start] == '-') { start++; }
+        size_t end = start;
+        while (end < length && line[end] >= '0' && line[end] <= '9') { end++; }
+        if (end < length && (line[end] == '.' || line[end] == 'e' || line[end] == 'E')) {
+            return false;
+        }
+        size_t digits = end - start;
+        std::string exponent = std::to_string(digits - 1);
+        if (digits < 3 + exponent.size() + 1) { return false; }
+        size_t kept = digits - 3 - exponent.size();
+        std::string text;
+        text.reserve(digits);
+        text.push_back(char(line[start]));
+        text.push_back('.');
+        text.append(reinterpret_cast<const char *>(line.data() + start + 1), kept);
+        text.push_back('e');
+        text.append(exponent);
+        std::memcpy(line.data() + start, text.data(), digits);
+        return true;
     }
 
     uint32_t parse_failure(error_code code, size_t length, pj_result *result) {
