@@ -486,11 +486,14 @@ struct SigmaCompiler {
         }
 
         if has.contains("exists") {
-            // pySigma reads YAML 1.1, where `yes` and `no` are booleans too:
-            // a rule it runs is not refused here.
+            // pySigma reads YAML 1.1, where a plain `yes` and `no` are
+            // booleans too: a rule it runs is not refused here. Quoted,
+            // they are text, as a quoted 'true' is.
             let yaml11 = ["yes": true, "on": true, "no": false, "off": false]
             guard modifiers == ["exists"], values.count == 1,
-                  let flag = values[0].bool ?? values[0].string.flatMap({ yaml11[$0.lowercased()] })
+                  let flag = values[0].bool ?? values[0].scalar.flatMap({ scalar in
+                      scalar.style == .plain ? yaml11[scalar.value.lowercased()] : nil
+                  })
             else {
                 throw RuleRefusal(code: "invalid-value",
                                   message: "'\(key)' takes only true or false")
@@ -629,6 +632,14 @@ struct SigmaCompiler {
         if scalar.style == .plain, let int = scalar.int, !text.hasPrefix("0x"),
            !text.hasPrefix("0o") {
             text = String(int)
+        } else if scalar.style == .plain, scalar.int == nil, let double = scalar.double,
+                  double.isFinite, let number = DetectionValue.double(double).text,
+                  number != text {
+            // A plain YAML float is the number, read as an event's number
+            // of that value reads (`1.0` and `1e3` are 1 and 1000; they
+            // matched neither 1.0 nor 1000), and still its own spelling,
+            // which an event's text may hold (a version `1.10`).
+            return [SigmaString(parsing: number), SigmaString(parsing: text)]
         }
         guard expand else { return [SigmaString(parsing: text)] }
         var results: [String] = [""]

@@ -38,6 +38,22 @@ let valueCases: [MatchCase] = [
               event: #"{"Image":"cmd.exe"}"#, expected: true),
     MatchCase(name: "number equals numeric string", detection: sel("EventID: 4624"),
               event: #"{"EventID":"4624"}"#, expected: true),
+    // A plain YAML float is the number (1.0 is 1, 1e3 is 1000) and its
+    // own spelling: a version 1.10 is still found as written.
+    MatchCase(name: "a float equals the event's number", detection: sel("n: 1.0"),
+              event: #"{"n":1.0}"#, expected: true),
+    MatchCase(name: "a float equals the event's integer", detection: sel("n: 1.0"),
+              event: #"{"n":1}"#, expected: true),
+    MatchCase(name: "a float equals its own spelling", detection: sel("n: 1.0"),
+              event: #"{"n":"1.0"}"#, expected: true),
+    MatchCase(name: "an exponent equals the event's number", detection: sel("n: 1e3"),
+              event: #"{"n":1000}"#, expected: true),
+    MatchCase(name: "a version-like float keeps its spelling", detection: sel("v: 1.10"),
+              event: #"{"v":"1.10"}"#, expected: true),
+    MatchCase(name: "a float is not another number", detection: sel("n: 1.5"),
+              event: #"{"n":15}"#, expected: false),
+    MatchCase(name: "a quoted float is text only", detection: sel("n: '1.0'"),
+              event: #"{"n":1}"#, expected: false),
     MatchCase(name: "numeric string equals number", detection: sel("EventID: '4624'"),
               event: #"{"EventID":4624}"#, expected: true),
     MatchCase(name: "hex string stays a string", detection: sel("Options: '0x17'"),
@@ -379,6 +395,16 @@ let conditionCases: [MatchCase] = [
         #expect(set.rules.isEmpty)
         #expect(set.reports.first?.reasonCode == "invalid-value")
         #expect(set.reports.first?.line == 6)
+    }
+
+    /// `exists` takes a boolean: quoted, `'yes'` is text as `'true'` is,
+    /// and both are refused (the first was taken as true).
+    @Test(arguments: ["'yes'", "'true'", "\"off\""])
+    func aQuotedExistsValueIsRefused(value: String) throws {
+        let set = try RuleLoader.load(text: "title: t\nid: x\ntaxonomy: ecs\ndetection:\n"
+            + "    sel:\n        F|exists: \(value)\n    condition: sel\n")
+        #expect(set.rules.isEmpty, "\(value)")
+        #expect(set.reports.first?.reasonCode == "invalid-value")
     }
 
     /// A filter's condition that is refused is pointed at by its own line.
