@@ -345,6 +345,11 @@ enum IngestCommand {
             lines.append("  regex tests stopped at the match limit (no match): "
                          + Formatting.count(summary.regexLimitExceeded))
         }
+        if summary.rulesOnExamplePlaceholders > 0 {
+            lines.append("  \(Formatting.count(summary.rulesOnExamplePlaceholders, "rule")) ran on "
+                         + "the example values shipped for their placeholders (see 'perimeter "
+                         + "rules check'; detection.placeholders gives your environment's)")
+        }
         Terminal.note(lines.joined(separator: "\n"))
     }
 

@@ -209,7 +209,12 @@ enum RulesCommands {
                     ("ok", .bool(report.isOK)), ("status", .string(report.status.rawValue)),
                     ("reason", report.reason.map { .string(reasonText(report, $0)) } ?? .null),
                     ("line", report.line > 0 ? .int(report.line) : .null),
+                    ("example_placeholders", .raw("[" + report.examplePlaceholders.map(quoted)
+                        .joined(separator: ",") + "]")),
                 ]))
+            } else if report.status == .compiled && !report.examplePlaceholders.isEmpty {
+                print("\(report.location): compiled, on example values: "
+                      + report.examplePlaceholders.map { "%\($0)%" }.joined(separator: ", "))
             } else if report.status != .compiled {
                 let label = report.status == .refused
                     ? "refused (\(report.reasonCode ?? "error"))" : "compiled-unmapped"

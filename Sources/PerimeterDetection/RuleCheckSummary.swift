@@ -14,6 +14,9 @@ public struct RuleCheckSummary: Sendable {
     /// Whether the ingest the summary speaks of runs compiled-unmapped
     /// rules too (`detection.run_unmapped_rules`).
     public var runsUnmapped: Bool
+    /// Rules that run on shipped example placeholder values, and the names.
+    public var onExamplePlaceholders = 0
+    public var examplePlaceholderNames: Set<String> = []
 
     public init(reports: [RuleStatusReport], runsUnmapped: Bool = false) {
         self.runsUnmapped = runsUnmapped
@@ -26,6 +29,10 @@ public struct RuleCheckSummary: Sendable {
                     filters += 1
                 }
                 continue
+            }
+            if !report.examplePlaceholders.isEmpty {
+                onExamplePlaceholders += 1
+                examplePlaceholderNames.formUnion(report.examplePlaceholders)
             }
             let source = report.logSource?.description ?? "(unknown)"
             var entry = unmappedByLogSource[source] ?? (0, 0)
@@ -79,6 +86,14 @@ public struct RuleCheckSummary: Sendable {
             for (source, entry) in withUnmapped.sorted(by: { $0.value.unmapped > $1.value.unmapped }) {
                 lines.append("  \(source): \(entry.unmapped) of \(entry.total)")
             }
+        }
+        if onExamplePlaceholders > 0 {
+            let names = examplePlaceholderNames.sorted().map { "%\($0)%" }
+            lines.append("\(onExamplePlaceholders) rule\(onExamplePlaceholders == 1 ? "" : "s") "
+                + "run\(onExamplePlaceholders == 1 ? "s" : "") on the example values shipped for "
+                + names.prefix(8).joined(separator: ", ")
+                + (names.count > 8 ? " and \(names.count - 8) more" : "")
+                + ": give your environment's in detection.placeholders (or leave those rules out)")
         }
         return lines.joined(separator: "\n")
     }

@@ -53,13 +53,26 @@ public enum RuleLoader {
         // The configuration's placeholders add to the shipped ones (a name
         // given there wins): `placeholders: {}`, or one name of one's own,
         // used to drop every shipped value.
-        let values = try builtInPlaceholders().merging(placeholders ?? [:]) { $1 }
+        let shipped = try builtInPlaceholders()
+        let values = shipped.merging(placeholders ?? [:]) { $1 }
         let compiler = SigmaCompiler(mapping: fieldMapping, placeholders: values)
         var set = RuleSet()
         for path in paths {
             for file in ruleFiles(under: path) {
                 load(file: file, compiler: compiler, into: &set)
             }
+        }
+        // A rule of SigmaHQ's rules-placeholder runs on example values
+        // (`DC-*`, 192.0.2.1) until they are replaced: said, not silent
+        // (a logon of a real domain controller is "not from a DC" to them).
+        let examples = Set(shipped.compactMap { name, list -> String? in
+            guard placeholders?[name] == nil, list != ["%\(name)%"] else { return nil }
+            return name
+        })
+        for index in set.reports.indices where set.reports[index].status != .refused
+            && !set.reports[index].isFilter {
+            set.reports[index].examplePlaceholders = placeholderNames(
+                inFile: set.reports[index].path).filter(examples.contains).sorted()
         }
         for path in filterPaths {
             for file in ruleFiles(under: path) {
@@ -256,6 +269,26 @@ public enum RuleLoader {
         guard let source = document["logsource"]?.mapping else { return nil }
         return LogSource(product: source["product"]?.string, category: source["category"]?.string,
                          service: source["service"]?.string)
+    }
+
+    /// The `%name%` placeholders a rule file's text names.
+    static func placeholderNames(inFile path: String) -> Set<String> {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              text.contains("|expand") else { return [] }
+        var names: Set<String> = []
+        var rest = Substring(text)
+        while let start = rest.firstIndex(of: "%") {
+            let after = rest.index(after: start)
+            guard let end = rest[after...].firstIndex(of: "%") else { break }
+            let name = rest[after..<end]
+            if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "_-".contains($0) }) {
+                names.insert(String(name))
+                rest = rest[rest.index(after: end)...]
+            } else {
+                rest = rest[after...]
+            }
+        }
+        return names
     }
 
     /// Placeholder values shipped in `Resources/placeholders.yml`.

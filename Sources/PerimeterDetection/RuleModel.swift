@@ -170,6 +170,9 @@ public struct RuleStatusReport: Sendable, Hashable {
     public var reason: String?
     public var logSource: LogSource?
     public var isFilter: Bool
+    /// The placeholders (`%DomainControllers%`) the rule runs on with the
+    /// values shipped as examples, which no configuration replaced.
+    public var examplePlaceholders: [String] = []
 
     public var isOK: Bool { status != .refused }
 

@@ -80,6 +80,8 @@ public struct DetectionSummary: Sendable {
     public var filtersRefused = 0
     /// Refused rule documents by reason code.
     public var refusedByReason: [String: Int] = [:]
+    /// Rules that run on the example values shipped for their placeholders.
+    public var rulesOnExamplePlaceholders = 0
     public var eventsEvaluated = 0
     /// Rule matches that no filter suppressed.
     public var matches = 0
@@ -249,6 +251,7 @@ public final class DetectionStage {
         evaluated.filtersRefused = status.refusedFilters
         evaluated.filters = status.filters
         evaluated.refusedByReason = status.refusedByReason
+        evaluated.rulesOnExamplePlaceholders = status.onExamplePlaceholders
         ruleCounts = evaluated
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PerimeterDetection
 
@@ -283,6 +284,33 @@ let conditionCases: [MatchCase] = [
             [.int(85), .int(10)]]))
         #expect(try !rated.matches("{}", assets: ["sekoiaio.any_asset.criticality_value":
             [.int(79), .int(10)]]))
+    }
+
+    /// A rule that runs on the example values shipped for its placeholders
+    /// (`DC-*` as the domain controllers) is said to, by name; one whose
+    /// placeholders the configuration gives is not.
+    @Test func rulesOnShippedExamplePlaceholdersAreNamed() throws {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-placeholders-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rule = folder.appendingPathComponent("dc.yml")
+        try Data("""
+            title: Logon of a DC machine account
+            id: 3f1b6a52-9c1e-4d8e-8f0a-0c5d9e2b7a11
+            logsource: {product: windows, service: security}
+            detection:
+                selection:
+                    TargetUserName|expand: '%dc_machine_accounts%'
+                condition: selection
+            """.utf8).write(to: rule)
+        let shipped = try RuleLoader.load(paths: [folder.path])
+        #expect(shipped.reports.map(\.examplePlaceholders) == [["dc_machine_accounts"]])
+        #expect(RuleCheckSummary(reports: shipped.reports).text.contains(
+            "1 rule runs on the example values shipped for %dc_machine_accounts%"))
+        let given = try RuleLoader.load(paths: [folder.path],
+                                        placeholders: ["dc_machine_accounts": ["DC01$"]])
+        #expect(given.reports.map(\.examplePlaceholders) == [[]])
     }
 
     @Test func expandUsesPlaceholders() throws {
