@@ -234,7 +234,7 @@ enum AssetsCommand {
         let store = try CommonOptions.openStore(arguments)
         configuration.inventory.addressExpiry = try CommonOptions.addressExpiry(
             of: store, configured: configuration.inventory.addressExpiry)
-        let at = try arguments.value("--at").map { try CommonOptions.time($0, option: "--at") }
+        let at = try CommonOptions.at(arguments)
         var asset = try shownAsset(arguments.positionals[0], store: store,
                                    community: try CommonOptions.community(arguments), at: at,
                                    now: try CommonOptions.now(arguments),

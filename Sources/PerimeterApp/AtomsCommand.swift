@@ -107,8 +107,7 @@ enum AtomsCommand {
         let value = arguments.positionals[0]
         let community = try CommonOptions.community(arguments)
         let now = try CommonOptions.now(arguments)
-        let at = try arguments.value("--at").map { try CommonOptions.time($0, option: "--at") }
-            ?? now
+        let at = try CommonOptions.at(arguments) ?? now
         let types: [AtomType]
         if let name = arguments.value("--type") {
             do { types = [try AtomType(parsing: name)] } catch { throw UsageError(error.message) }

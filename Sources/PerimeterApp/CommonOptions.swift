@@ -44,6 +44,13 @@ enum CommonOptions {
         try arguments.value("--now").map { try time($0, option: "--now") } ?? EventTime(Date())
     }
 
+    /// `--at TIME`, nil without it; `--at now` is the command's now, so
+    /// `--now` fixes it too (it read the wall clock).
+    static func at(_ arguments: ParsedArguments) throws -> EventTime? {
+        guard let text = arguments.value("--at") else { return nil }
+        return text == "now" ? try now(arguments) : try time(text, option: "--at")
+    }
+
     /// The store's path; an empty `--db ""` is refused (SQLite reads it as
     /// a temporary database, thrown away at the end).
     static func databasePath(_ arguments: ParsedArguments) throws -> String {

@@ -96,6 +96,12 @@ struct ConfigurationCommandLineTests {
         #expect(within.outputLines.dropFirst().first?.hasPrefix("  held at 2024-05-01T11:00:00.000Z by ws-01")
                 == true, "\(within.outputText)")
         #expect(!within.standardError.contains("expire after"), "\(within.standardError)")
+        // `--at now` is the command's now: `--now` fixes it (it read the
+        // wall clock, years after, when no one held the address).
+        let fixed = try cli.run(["atoms", "show", "10.0.0.5", "--now", "2024-05-01T11:00:00Z",
+                                 "--at", "now", "--config", config])
+        #expect(fixed.outputLines.dropFirst().first?.hasPrefix("  held at 2024-05-01T11:00:00.000Z by ws-01")
+                == true, "\(fixed.outputText)")
     }
 
     /// The sample configuration of docs/configuration.md is read as it
