@@ -621,13 +621,21 @@ private struct DetectionSettingsReader {
                     "alert_window", "run_unmapped_rules", "urgency"]
         for (key, value) in try entries(section, "detection", keys: keys) {
             switch key {
-            case "rules": settings.rulePaths = try strings(value, "detection.rules").map(resolve)
-            case "filters":
-                settings.filterPaths = try strings(value, "detection.filters").map(resolve)
+            case "rules", "filters":
+                let paths = try strings(value, "detection.\(key)").map(resolve)
+                for (index, path) in paths.enumerated() {
+                    if let why = unreadablePath(path, key: "detection.\(key)", mayBeFolder: true) {
+                        throw fail(value.sequence?[index] ?? value, why)
+                    }
+                }
+                if key == "rules" { settings.rulePaths = paths } else { settings.filterPaths = paths }
             case "mapping":
                 guard let path = value.string else {
                     throw fail(value, "'detection.mapping' must be a file path or 'none', not "
                                + value.quotedForMessage)
+                }
+                if path != "none", let why = unreadablePath(resolve(path), key: "detection.mapping") {
+                    throw fail(value, why)
                 }
                 settings.mapping = path == "none" ? .none : .file(resolve(path))
             case "placeholders":
@@ -642,6 +650,9 @@ private struct DetectionSettingsReader {
                 guard let path = value.string else {
                     throw fail(value, "'detection.placeholders_file' must be a file path, not "
                                + value.quotedForMessage)
+                }
+                if let why = unreadablePath(resolve(path), key: "detection.placeholders_file") {
+                    throw fail(value, why)
                 }
                 do {
                     let values = try RuleLoader.loadPlaceholders(path: resolve(path))

@@ -206,7 +206,11 @@ private struct ConfigurationReader {
                         throw fail(value, "'leases.sources_file' must be a file path, not "
                                    + value.quotedForMessage)
                     }
-                    let extra = try LeaseSource.load(path: configuration.resolve(path))
+                    let resolved = configuration.resolve(path)
+                    if let why = unreadablePath(resolved, key: "leases.sources_file") {
+                        throw fail(value, why)
+                    }
+                    let extra = try LeaseSource.load(path: resolved)
                     configuration.leaseSources = LeaseSource.merge(configuration.leaseSources, extra)
                 }
             case "ingest":
@@ -240,7 +244,11 @@ private struct ConfigurationReader {
                     throw fail(value, "'atoms.public_suffix_list' must be a file path, not "
                                + value.quotedForMessage)
                 }
-                configuration.publicSuffixListPath = configuration.resolve(path)
+                let resolved = configuration.resolve(path)
+                if let why = unreadablePath(resolved, key: "atoms.public_suffix_list") {
+                    throw fail(value, why)
+                }
+                configuration.publicSuffixListPath = resolved
             default:
                 var sources = CollectorSources.defaults
                 let names = ["datasets", "modules", "input_types", "subject_host_datasets", "replace"]
@@ -279,4 +287,24 @@ private struct ConfigurationReader {
             }
         }
     }
+}
+
+/// Why a path that a configuration key names cannot be read, nil when it
+/// can: checked as the file is read, so that the refusal names the key and
+/// its line (a missing rules folder was said without either, a folder
+/// given as the lease sources file as "YAML parsing failed").
+func unreadablePath(_ path: String, key: String, mayBeFolder: Bool = false) -> String? {
+    var isFolder: ObjCBool = false
+    let why: String
+    if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+        why = "which does not exist"
+    } else if isFolder.boolValue && !mayBeFolder {
+        why = "which is a folder, not a file"
+    } else if !FileManager.default.isReadableFile(atPath: path) {
+        why = "which cannot be read (permissions)"
+    } else {
+        return nil
+    }
+    return "'\(key)' names '\(path)', \(why) (a relative path is read from the configuration "
+        + "file's folder)"
 }

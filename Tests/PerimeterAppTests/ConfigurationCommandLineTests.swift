@@ -175,6 +175,12 @@ struct ConfigurationCommandLineTests {
          "criticality.medium_from (50) must be above 0 and below criticality.high_from (50)"),
         ("criticality:\n  medium_from: 0\n", 2,
          "criticality.medium_from (0) must be above 0"),
+        // A path that names nothing readable is said with its key and line.
+        ("detection:\n  rules:\n    - .\n    - nope\n", 4,
+         "'detection.rules' names '"),
+        ("leases:\n  sources_file: .\n", 2,
+         "which is a folder, not a file (a relative path is read from the configuration"),
+        ("atoms:\n  public_suffix_list: missing.dat\n", 2, "which does not exist"),
     ])
     func aBadValueNamesItsFileAndLine(yaml: String, line: Int, message: String) throws {
         guard let cli = try H.make("bad-value") else { return }
