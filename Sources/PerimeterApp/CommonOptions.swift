@@ -67,8 +67,14 @@ enum CommonOptions {
     }
 
     static func configuration(_ arguments: ParsedArguments) throws -> PerimeterConfiguration {
-        try PerimeterConfiguration.load(path: arguments.value("--config")
-                                            ?? environment("PERIMETER_CONFIG"))
+        let configuration = try PerimeterConfiguration.load(path: arguments.value("--config")
+                                                            ?? environment("PERIMETER_CONFIG"))
+        // The detection section is read by the commands that detect or
+        // rate alerts; every command checks it, so that a file one command
+        // refuses is not taken silently by another (`medium: 500` passed
+        // `assets list` and failed `assets update`).
+        _ = try DetectionSettings(configuration: configuration)
+        return configuration
     }
 
     /// An environment variable's value; set but empty (`PERIMETER_CONFIG=`)
