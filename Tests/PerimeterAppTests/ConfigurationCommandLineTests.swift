@@ -186,10 +186,14 @@ struct ConfigurationCommandLineTests {
         guard let cli = try H.make("bad-value") else { return }
         defer { cli.remove() }
         let config = try cli.directory.write("perimeter.yaml", yaml)
-        let result = try cli.run(["ingest", "--no-output", "--config", config, "-"], input: "")
-        #expect(result.status == 1)
-        #expect(result.standardError.contains("\(config):\(line)"), "\(result.standardError)")
-        #expect(result.standardError.contains(message), "\(result.standardError)")
+        // A read command refuses the file as the ingest does (the detection
+        // section passed `assets list`).
+        for command in [["ingest", "--no-output", "-"], ["assets", "list"]] {
+            let result = try cli.run(command + ["--config", config], input: "")
+            #expect(result.status == 1, "\(command)")
+            #expect(result.standardError.contains("\(config):\(line)"), "\(result.standardError)")
+            #expect(result.standardError.contains(message), "\(result.standardError)")
+        }
     }
 
     /// An empty list key (`rules:`, `rules: null`) is no paths at all, not a
