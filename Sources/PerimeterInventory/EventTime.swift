@@ -81,6 +81,21 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         var digits = text[...]
         let negative = digits.first == UInt8(ascii: "-")
         if negative { digits = digits.dropFirst() }
+        // A fraction of a millisecond (`1714557600123.7`, as Elasticsearch's
+        // epoch_millis takes it) is dropped, toward the earlier instant.
+        if let point = digits.firstIndex(of: UInt8(ascii: ".")) {
+            let fraction = digits[digits.index(after: point)...]
+            guard !fraction.isEmpty,
+                  fraction.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            else { return nil }
+            let hasFraction = fraction.contains { $0 != UInt8(ascii: "0") }
+            digits = digits[..<point]
+            guard let whole = Self(epochMillisecondsUTF8: UnsafeBufferPointer(rebasing: digits))
+            else { return nil }
+            self.init(milliseconds: negative ? -whole.milliseconds - (hasFraction ? 1 : 0)
+                      : whole.milliseconds)
+            return
+        }
         guard (1...16).contains(digits.count),
               digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else { return nil }

@@ -39,15 +39,19 @@ import Testing
         #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(parsingUTF8: $0) } == nil)
     }
 
-    /// Elasticsearch's epoch_millis: digits are milliseconds since 1970.
+    /// Elasticsearch's epoch_millis: digits are milliseconds since 1970; a
+    /// fraction of one is dropped toward the earlier instant.
     @Test(arguments: [("1714557600000", Int64(1_714_557_600_000)), ("0", 0), ("-1000", -1_000),
-                      ("1714557600", 1_714_557_600)] as [(String, Int64)])
+                      ("1714557600", 1_714_557_600), ("1714557600123.7", 1_714_557_600_123),
+                      ("1714557600123.000", 1_714_557_600_123), ("-1000.5", -1_001)]
+                      as [(String, Int64)])
     func readsEpochMilliseconds(text: String, milliseconds: Int64) {
         let time = Array(text.utf8).withUnsafeBufferPointer { EventTime(epochMillisecondsUTF8: $0) }
         #expect(time?.milliseconds == milliseconds)
     }
 
-    @Test(arguments: ["", "-", "1.5e12", "2024-05-01", "12345678901234567", " 17"])
+    @Test(arguments: ["", "-", "1.5e12", "2024-05-01", "12345678901234567", " 17", "17.",
+                      ".5", "1.2.3"])
     func refusesWhatIsNoEpochMilliseconds(text: String) {
         #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(epochMillisecondsUTF8: $0) }
                     == nil)
