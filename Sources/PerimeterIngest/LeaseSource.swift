@@ -123,11 +123,19 @@ public struct LeaseSource: Sendable, Hashable {
         guard !conditions.isEmpty else {
             throw fail("lease source '\(name)' needs a 'when' condition, or it would read every event")
         }
+        let grants = try strings(node["grant"], "grant").map { $0.lowercased() }
+        let releases = try strings(node["release"], "release").map { $0.lowercased() }
+        // An action both grants and releases: every such event would be
+        // read as whichever is tested first, silently.
+        if let both = grants.first(where: releases.contains) {
+            throw fail("lease source '\(name)' lists the action '\(both)' under both grant and "
+                       + "release; an action is one or the other")
+        }
         return LeaseSource(
             name: name, conditions: conditions,
             actionField: try field("action_field") ?? "event.action",
-            grantActions: try strings(node["grant"], "grant").map { $0.lowercased() },
-            releaseActions: try strings(node["release"], "release").map { $0.lowercased() },
+            grantActions: grants,
+            releaseActions: releases,
             addressField: address, hostnameField: try field("hostname_field"),
             macField: try field("mac_field"))
     }

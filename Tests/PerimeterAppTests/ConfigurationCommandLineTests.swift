@@ -313,4 +313,26 @@ struct ConfigurationCommandLineTests {
                 "\(result.standardError)")
         #expect(result.standardError.contains("did you mean 'hostname_field'"))
     }
+
+    /// An action listed as both a grant and a release is refused: every
+    /// such event was read as whichever was tested first.
+    @Test func aLeaseActionIsAGrantOrARelease() throws {
+        guard let cli = try H.make("lease-action") else { return }
+        defer { cli.remove() }
+        let leases = try cli.directory.write("leases.yaml", """
+            lease_sources:
+              - name: kea
+                when: { event.dataset: [kea.dhcp4] }
+                grant: [dhcp4_lease_alloc, DHCP4_Renew]
+                release: [dhcp4_release, dhcp4_renew]
+                address_field: client.ip
+            """)
+        let config = try cli.directory.write("perimeter.yaml",
+                                             "leases:\n  sources_file: \(leases)\n")
+        let result = try cli.run(["ingest", "--no-output", "--config", config, "-"], input: "")
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("lease source 'kea' lists the action 'dhcp4_renew' "
+                                              + "under both grant and release"),
+                "\(result.standardError)")
+    }
 }
