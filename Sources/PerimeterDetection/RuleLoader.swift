@@ -311,11 +311,29 @@ public enum RuleLoader {
             throw RuleRefusal(code: "invalid-placeholders",
                               message: "\(path): expected a 'placeholders' map")
         }
+        // Every value is text (a number is its digits), every key known: a
+        // map, a null or a stray key was dropped unsaid, and the rule then
+        // ran on fewer values.
+        func refuse(_ node: YAMLNode, _ why: String) -> RuleRefusal {
+            RuleRefusal(code: "invalid-placeholders", message: "\(path):\(node.mark.line): \(why)",
+                        line: node.mark.line)
+        }
+        for entry in root?.mapping ?? YAMLMapping() where entry.key.string != "placeholders" {
+            throw refuse(entry.key, "unknown key '\(entry.key.string ?? "?")'; a placeholder file "
+                         + "holds 'placeholders: {Name: [value, …]}' alone")
+        }
         var result: [String: [String]] = [:]
         for entry in map {
-            guard let name = entry.key.string else { continue }
-            let values = entry.value.sequence?.compactMap(\.string)
-                ?? entry.value.string.map { [$0] } ?? []
+            guard let name = entry.key.string else { throw refuse(entry.key, "keys must be text") }
+            let items = entry.value.sequence ?? [entry.value]
+            var values: [String] = []
+            for item in items {
+                guard let scalar = item.scalar, !scalar.isNull else {
+                    throw refuse(item, "the values of '\(name)' must be text, not a list, a "
+                                 + "map or null")
+                }
+                values.append(scalar.value)
+            }
             result[name] = values
         }
         return result

@@ -313,6 +313,29 @@ let conditionCases: [MatchCase] = [
         #expect(given.reports.map(\.examplePlaceholders) == [[]])
     }
 
+    /// A placeholder file holds text values under `placeholders` alone: a
+    /// map, a null or a stray key is refused at its line (they were
+    /// dropped unsaid); a number is its digits.
+    @Test(arguments: [
+        ("placeholders:\n  Admins: [root, {x: 1}]\n", 2),
+        ("placeholders:\n  Admins: [root, null]\n", 2),
+        ("placeholders:\n  Admins: [root]\nextra: 1\n", 3),
+    ])
+    func aPlaceholderFileIsReadStrictly(text: String, line: Int) throws {
+        let file = FileManager.default.temporaryDirectory
+            .appendingPathComponent("perimeter-placeholders-\(UUID().uuidString).yml")
+        try Data(text.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        do {
+            _ = try RuleLoader.loadPlaceholders(path: file.path)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.line == line, "\(error.message)")
+        }
+        try Data("placeholders:\n  Ports: [445, '3389']\n".utf8).write(to: file)
+        #expect(try RuleLoader.loadPlaceholders(path: file.path) == ["Ports": ["445", "3389"]])
+    }
+
     @Test func expandUsesPlaceholders() throws {
         let harness = try RuleHarness(detection: sel("User|expand: '%Admins%'"),
                                       placeholders: ["Admins": ["root", "adm_*"]])
