@@ -33,8 +33,7 @@ extension Inventory {
         if let current = observed.first(where: { isAttachmentValid($0, at: time) }) {
             if attachments[Int(current)].asset == asset {
                 recordSighting(current, at: time)
-                endAtLaterHolder(current, after: time, among: observed)
-                endAtOwnLaterInterval(current, after: time, among: observed)
+                endAtLaterInterval(current, after: time, among: observed)
                 return
             }
             let end = nextSighting(after: time, in: observed, for: asset)
@@ -72,41 +71,20 @@ extension Inventory {
     }
 
     /// Ends an interval that a late sighting keeps valid past the start of
-    /// another host's later interval there: in time order that host's
-    /// sighting found the address held (its holder then seen more
-    /// recently) and took it. A host seen on 05-01 and, arriving last, on
-    /// 05-07 23:00 held the address until 05-14 beside the host seen on
-    /// 05-08 06:00, which had found it expired.
-    private func endAtLaterHolder(_ index: Int32, after time: EventTime, among observed: [Int32]) {
-        let holder = attachments[Int(index)].asset
-        var next: Int32?
-        for other in observed {
-            let attachment = attachments[Int(other)]
-            guard attachment.asset != holder, attachment.from > time,
-                  !Self.isReleaseMarker(attachment) else { continue }
-            if next == nil || attachment.from < attachments[Int(next!)].from { next = other }
-        }
-        guard let next else { return }
-        let start = attachments[Int(next)].from
-        guard isAttachmentValid(index, at: start) else { return }
-        split(index, at: start, by: attachments[Int(next)].origin)
-    }
-
-    /// Ends an interval that a late sighting keeps valid into a later
-    /// interval of the same host, one begun anew when the address had
-    /// expired: the two meet where the later one begins, one holder at
-    /// every time, as in time order (where they are one interval: two that
-    /// meet are the documented shortcoming). A host seen on 05-01 10:00,
-    /// 05-08 10:10 and, arriving last, 05-08 09:50 held the address twice
-    /// over from 05-08 10:10, and `atoms show` named it twice.
-    private func endAtOwnLaterInterval(_ index: Int32, after time: EventTime,
-                                       among observed: [Int32]) {
-        let holder = attachments[Int(index)].asset
+    /// a later interval, where that one begins: in time order the later
+    /// interval's first sighting found the address held and, of another
+    /// host, took it; of the same host, it went on (two intervals that
+    /// meet where time order has one are the documented shortcoming). A
+    /// host seen on 05-01 and, arriving last, on 05-07 23:00 held the
+    /// address until 05-14 beside the host seen on 05-08 06:00, which had
+    /// found it expired; a host seen on 05-01 10:00, 05-08 10:10 and,
+    /// arriving last, 05-08 09:50 held it twice over from 05-08 10:10.
+    private func endAtLaterInterval(_ index: Int32, after time: EventTime,
+                                    among observed: [Int32]) {
         var next: Int32?
         for other in observed where other != index {
             let attachment = attachments[Int(other)]
-            guard attachment.asset == holder, attachment.from > time,
-                  !Self.isReleaseMarker(attachment) else { continue }
+            guard attachment.from > time, !Self.isReleaseMarker(attachment) else { continue }
             if next == nil || attachment.from < attachments[Int(next!)].from { next = other }
         }
         guard let next else { return }
