@@ -37,6 +37,23 @@ struct EventIntakeTests {
         await server.stop()
     }
 
+    /// A server cutting requests into chunks of 2 lines, over a store whose
+    /// trigger refuses the host `name` (as a full or busy disk refuses a
+    /// commit): the chunk that makes it fails. Drop `refuse_ghost` to let
+    /// it through.
+    static func serverRefusingHost(_ name: String) async throws -> (TestServer, String) {
+        let path = TestServer.makeStorePath()
+        let tokens = try TestServer.issueTokens(at: path)
+        try InventoryStore(path: path).database.execute("""
+            CREATE TRIGGER refuse_ghost BEFORE INSERT ON assets WHEN NEW.name = '\(name)'
+            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+            """)
+        let server = try await TestServer(storePath: path, tokens: tokens) { options in
+            options.intakeChunkLines = 2
+        }
+        return (server, path)
+    }
+
     /// A request cut into chunks whose first chunk cannot be stored (a
     /// trigger refuses its host, as a busy or full disk would refuse the
     /// commit): the chunks after it, read against what the failed one left
@@ -44,15 +61,7 @@ struct EventIntakeTests {
     /// line to send again. The second chunk's attachments named the host
     /// the first one made: rows of no asset, for good, and a bare 500.
     @Test func aFailedChunkStoresNothingAfterItAndSaysFromWhere() async throws {
-        let path = TestServer.makeStorePath()
-        let tokens = try TestServer.issueTokens(at: path)
-        try InventoryStore(path: path).database.execute("""
-            CREATE TRIGGER refuse_ghost BEFORE INSERT ON assets WHEN NEW.name = 'ghost-a'
-            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
-            """)
-        let server = try await TestServer(storePath: path, tokens: tokens) { options in
-            options.intakeChunkLines = 2
-        }
+        let (server, path) = try await Self.serverRefusingHost("ghost-a")
         let body = """
             {"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"ghost-a","ip":"10.78.0.1"}}
             {"@timestamp":"2026-05-01T10:00:01Z","host":{"name":"ghost-a","ip":"10.78.0.1"}}
@@ -92,15 +101,7 @@ struct EventIntakeTests {
     /// through the inventory read again and was stored, while the answer
     /// said "from line 3 on" was not (sent again, it counted twice).
     @Test func noChunkAfterAFailedOneIsStored() async throws {
-        let path = TestServer.makeStorePath()
-        let tokens = try TestServer.issueTokens(at: path)
-        try InventoryStore(path: path).database.execute("""
-            CREATE TRIGGER refuse_ghost BEFORE INSERT ON assets WHEN NEW.name = 'ghost-b'
-            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
-            """)
-        let server = try await TestServer(storePath: path, tokens: tokens) { options in
-            options.intakeChunkLines = 2
-        }
+        let (server, path) = try await Self.serverRefusingHost("ghost-b")
         let names = ["ok-1", "ok-1", "ghost-b", "ghost-b"] + (3...8).flatMap { ["ok-\($0)"] }
         let body = names.enumerated().map { index, name in
             #"{"@timestamp":"2026-05-01T10:00:0\#(index)Z","host":{"name":"\#(name)"}}"#
@@ -123,15 +124,7 @@ struct EventIntakeTests {
     /// its key, and only the lines not stored yet go in; the same key with
     /// another body is refused, a malformed key too.
     @Test func aBodySentAgainWithItsKeyStoresOnlyTheRest() async throws {
-        let path = TestServer.makeStorePath()
-        let tokens = try TestServer.issueTokens(at: path)
-        try InventoryStore(path: path).database.execute("""
-            CREATE TRIGGER refuse_ghost BEFORE INSERT ON assets WHEN NEW.name = 'ghost-c'
-            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
-            """)
-        let server = try await TestServer(storePath: path, tokens: tokens) { options in
-            options.intakeChunkLines = 2
-        }
+        let (server, path) = try await Self.serverRefusingHost("ghost-c")
         let names = ["ok-1", "ok-2", "ghost-c", "ok-3", "ok-4"]
         let body = Array(names.enumerated().map { index, name in
             #"{"@timestamp":"2026-05-01T10:00:0\#(index)Z","host":{"name":"\#(name)","#
