@@ -382,7 +382,7 @@ extension APIHandlers {
         var holdsAfterFailure = true
         while chunkStart < pending.count {
             let range = pending[(pending.startIndex + chunkStart)
-                ..<  (pending.startIndex + min(pending.count, chunkStart + step))]
+                ..< (pending.startIndex + min(pending.count, chunkStart + step))]
             let chunk: IntakeChunk
             do {
                 chunk = try await service.ingest(
@@ -391,9 +391,9 @@ extension APIHandlers {
                     progress: key.flatMap { key in range.last.map { key.progress(through: $0) } })
             } catch is IntakeChunkHeld {
                 // A batch failed since the last chunk: if it was one of
-                // this request's, `settle` answers 500 from there; if not,
-                // the request goes on, through the inventory read again
-                // (a later chunk of it was stored past an unstored one).
+                // this request's, `settle` answers 500 from there and no
+                // later line of it is stored; if it was another request's,
+                // this one goes on, through the inventory read again.
                 try await settle()
                 holdsAfterFailure = false
                 continue
