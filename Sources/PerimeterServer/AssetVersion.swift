@@ -55,6 +55,11 @@ struct IfMatchCondition: Sendable, Equatable {
         guard !values.isEmpty else { return nil }
         var condition = IfMatchCondition()
         for value in values { try condition.read(value) }
+        // An empty field names no version: malformed, not a version that
+        // changed (it was a 412 "the asset changed since it was read").
+        if !condition.anyVersion && condition.tags.isEmpty && !condition.hadWeakTags {
+            throw malformed("it names no entity tag (give the ETag of a response, or *)")
+        }
         if condition.anyVersion && (!condition.tags.isEmpty || condition.hadWeakTags) {
             throw malformed("* stands alone, not in a list of tags")
         }

@@ -313,7 +313,10 @@ struct ConcurrentEditTests {
                                                 as: "acme/analyst")
         let (_, etag) = try await asset(server, uuid)
         let unquoted = String(etag.dropFirst().dropLast())
-        for malformed in [unquoted, "\"x\"\(etag)", "*, \(etag)", "**", "\(etag) junk"] {
+        // An empty field, or commas alone, name no version (a 412 said the
+        // asset had changed).
+        for malformed in [unquoted, "\"x\"\(etag)", "*, \(etag)", "**", "\(etag) junk", "",
+                          " , "] {
             let answer = try await server.call("PATCH", "/v1/assets/\(uuid)", as: "acme/analyst",
                                                json: ["criticality": 3],
                                                headers: ["If-Match": malformed])
