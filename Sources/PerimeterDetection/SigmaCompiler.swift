@@ -598,7 +598,10 @@ struct SigmaCompiler {
                 groups.append(.test(FieldTest(field: field, kind: .isNull)))
                 continue
             }
-            var strings = try expandedStrings(scalar, expand: has.contains("expand"))
+            // A float's number text is an alternative for equality alone:
+            // under `contains` `1.0` would be `1`, found in every "15".
+            var strings = try expandedStrings(scalar, expand: has.contains("expand"),
+                                              numberToo: field != nil && modifiers.isEmpty)
             for modifier in modifiers {
                 strings = try transform(strings, by: modifier, key: key)
             }
@@ -624,17 +627,17 @@ struct SigmaCompiler {
         return .all([.test(FieldTest(field: field, kind: .exists(true))), .not(expression)])
     }
 
-    private func expandedStrings(_ scalar: YAMLScalar, expand: Bool) throws(RuleRefusal)
-        -> [SigmaString]
+    private func expandedStrings(_ scalar: YAMLScalar, expand: Bool,
+                                 numberToo: Bool = false) throws(RuleRefusal) -> [SigmaString]
     {
         var text = scalar.value
         // Plain YAML integers are numbers: give them their decimal text (`0017` is 17).
         if scalar.style == .plain, let int = scalar.int, !text.hasPrefix("0x"),
            !text.hasPrefix("0o") {
             text = String(int)
-        } else if scalar.style == .plain, scalar.int == nil, let double = scalar.double,
-                  double.isFinite, let number = DetectionValue.double(double).text,
-                  number != text {
+        } else if numberToo, scalar.style == .plain, scalar.int == nil,
+                  let double = scalar.double, double.isFinite,
+                  let number = DetectionValue.double(double).text, number != text {
             // A plain YAML float is the number, read as an event's number
             // of that value reads (`1.0` and `1e3` are 1 and 1000; they
             // matched neither 1.0 nor 1000), and still its own spelling,
