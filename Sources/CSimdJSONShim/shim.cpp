@@ -618,6 +618,17 @@ struct pj_parser {
     bool collect_all = false;
 
     std::vector<uint8_t> line;          // the padded copy simdjson reads
+    // The integers past 64 bits written over in `line` (see
+    // rewrite_big_integer), in the line's order: the double each became,
+    // its digits as the event gave them (which the leaf of that double is
+    // read as), and whether a leaf took them yet (two integers of one
+    // line may become one double).
+    struct BigInteger {
+        double value;
+        std::string digits;
+        bool taken;
+    };
+    std::vector<BigInteger> big_integers;
     PathBuffer path;                    // dotted path of the member being walked
     std::vector<pj_value> leaves;
     std::vector<pj_value> grouped;
@@ -713,6 +724,17 @@ struct pj_parser {
             double v = value.get_double().value_unsafe();
             leaf.kind = PJ_DOUBLE;
             std::memcpy(&leaf.bits, &v, 8);
+            // An integer past 64 bits is its exact digits, as text: a host
+            // id of 30 digits must not become a double that another id
+            // sharing its first 16 digits also becomes.
+            for (auto &big : big_integers) {
+                if (big.taken || std::memcmp(&big.value, &v, 8) != 0) { continue; }
+                big.taken = true;
+                leaf.kind = PJ_STRING;
+                leaf.string = big.digits.data();
+                leaf.length = uint32_t(big.digits.size());
+                break;
+            }
             break;
         }
         case dom::element_type::BOOL:
@@ -770,13 +792,17 @@ struct pj_parser {
         std::memset(line.data() + length, 0, SIMDJSON_PADDING);
 
         dom::element root;
+        big_integers.clear();
         error_code code = dom.parse(line.data(), length, false).get(root);
         // A whole number past 64 bits (a counter, an id written as a
         // number) is valid JSON that simdjson 3.0 cannot hold: the parser's
         // copy of the line gets it as a double instead, written in the
         // same number of bytes, so that every offset stays the original
         // line's and the event is read rather than refused whole.
-        for (int rewrites = 0; code != SUCCESS && rewrites < 16; rewrites++) {
+        // Reserved, so that the digits' storage never moves while leaves
+        // point into it.
+        if (code != SUCCESS) { big_integers.reserve(max_big_integers); }
+        for (int rewrites = 0; code != SUCCESS && rewrites < max_big_integers; rewrites++) {
             if (!rewrite_big_integer(length)) { break; }
             code = dom.parse(line.data(), length, false).get(root);
         }
@@ -840,6 +866,9 @@ struct pj_parser {
         size_t digits = end - start;
         std::string exponent = std::to_string(digits - 1);
         if (digits < 3 + exponent.size() + 1) { return false; }
+        size_t sign = start - size_t(locator.out_of_range);
+        std::string original(reinterpret_cast<const char *>(line.data() + start - sign),
+                             digits + sign);
         size_t kept = digits - 3 - exponent.size();
         std::string text;
         text.reserve(digits);
@@ -849,8 +878,13 @@ struct pj_parser {
         text.push_back('e');
         text.append(exponent);
         std::memcpy(line.data() + start, text.data(), digits);
+        double value = std::strtod(std::string(reinterpret_cast<const char *>(
+            line.data() + start - sign), digits + sign).c_str(), nullptr);
+        big_integers.push_back(BigInteger{value, std::move(original), false});
         return true;
     }
+
+    static constexpr int max_big_integers = 64;
 
     uint32_t parse_failure(error_code code, size_t length, pj_result *result) {
         switch (code) {
