@@ -404,7 +404,9 @@ extension InventoryStore {
                 .text(query.community),
                 // As rules are loaded: a UUID in capitals names the same rule.
                 query.ruleID.map { .text(RuleIdentifier.canonical($0)) } ?? .null,
-                query.assets.isEmpty ? .null : .text(Self.jsonText(query.assets)),
+                // Names as they are kept, composed (NFC).
+                query.assets.isEmpty ? .null
+                    : .text(Self.jsonText(query.assets.map(\.composedText))),
                 query.urgency.map { .integer(Int64($0.lowerBound)) } ?? .null,
                 query.urgency.map { .integer(Int64($0.upperBound)) } ?? .null,
                 query.since.map { .integer($0.milliseconds) } ?? .null,

@@ -36,7 +36,10 @@ extension InventoryStore {
     }
 
     /// One asset by uuid, or by its name when exactly one asset has it.
-    public func asset(named reference: String, community: String) throws -> Asset {
+    /// The name is read composed (NFC), as names are kept: one typed with
+    /// a decomposed accent finds the asset it made.
+    public func asset(named given: String, community: String) throws -> Asset {
+        let reference = given.composedText
         if let id = UUID(exactText: reference) {
             if let asset = try database.statement("""
                 SELECT \(Self.assetColumns) FROM \(Self.assetTables) WHERE uuid = ?1 AND community = ?2

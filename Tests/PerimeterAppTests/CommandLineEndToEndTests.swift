@@ -1074,6 +1074,13 @@ struct CommandLineEndToEndTests {
         for search in [decomposed, "éric"] {
             #expect(try cli.listAssets(["--search", search]).assets.names.count == 1, "\(search)")
         }
+        // A name typed decomposed is kept composed, and found as typed.
+        let typed = "Cafe\u{301}-01"
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", typed]).status == 0)
+        let shown = try cli.run(["assets", "show", typed])
+        #expect(shown.status == 0, "\(shown.standardError)")
+        #expect(shown.outputLines.first.map { Array($0.unicodeScalars.prefix(7)) }
+            == Array("Café-01".unicodeScalars))
         // A final sigma is the sigma the name holds.
         let greek = try cli.ingest([#"{"@timestamp":"2024-05-01T10:02:00Z","host":{"name":"ΣΊΣΥΦΟΣ-PC"}}"#],
                                    name: "greek.ndjson", options: ["--no-output"])
