@@ -45,6 +45,13 @@ extension StoreError {
             throw StoreError(code: .invalid, message: "'\(path)' is a folder, not a store: give the "
                              + "path of a store file (such as \(path)/perimeter.db), or of one to create")
         }
+        // A device or a pipe (`/dev/null`): SQLite wrote its journal beside
+        // it (`/dev/null-journal`) and failed with a disk I/O error.
+        if status.st_mode & S_IFMT != S_IFREG {
+            throw StoreError(code: .invalid, message: "'\(path)' is not a regular file (a device or "
+                             + "a pipe), so it cannot be a store: give the path of a store file, "
+                             + "or of one to create")
+        }
     }
 
     /// A file given as a store that is no SQLite database (a CSV given to

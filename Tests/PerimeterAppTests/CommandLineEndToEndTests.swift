@@ -1185,6 +1185,8 @@ struct CommandLineEndToEndTests {
             (missing, command[0] == "ingest"
                 ? "the folder '\(cli.directory.path("nowhere"))' does not exist"
                 : "no store at '\(missing)'"),
+            // A device: SQLite wrote /dev/null-journal beside it.
+            ("/dev/null", "'/dev/null' is not a regular file"),
         ]
         for (path, expected) in cases {
             let result = try cli.binary.run(command + ["--db", path], in: cli.directory.url,
