@@ -58,7 +58,7 @@ enum EditCommands {
         if let name = arguments.value("--name") { patch["name"] = name }
         if let text = arguments.value("--criticality") {
             if text == "none" { patch["criticality"] = NSNull() } else {
-                guard let value = Int(text) else {
+                guard let value = Criticality.wholeNumber(text) else {
                     throw UsageError("'--criticality' takes 0-100 or none, not '\(text)'")
                 }
                 patch["criticality"] = value
@@ -194,7 +194,8 @@ enum EditCommands {
         var request: [String: Any] = ["action": action]
         if !arguments.all("--tag").isEmpty { request["tags"] = arguments.all("--tag") }
         if let text = arguments.value("--criticality") {
-            request["criticality"] = text == "none" ? NSNull() : (Int(text) as Any? ?? text)
+            request["criticality"] = text == "none" ? NSNull()
+                : (Criticality.wholeNumber(text) as Any? ?? text)
         }
         if let reviewed = try arguments.bool("--reviewed") { request["reviewed"] = reviewed }
         switch (arguments.all("--id").isEmpty, arguments.value("--filter")) {

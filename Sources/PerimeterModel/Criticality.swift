@@ -25,6 +25,20 @@ public enum CriticalityDisplay: String, Sendable, Hashable, Codable {
 /// Where the display buckets start; configuration.
 ///
 /// Defaults are SPEC §1: low 0–33, medium 34–67, high 68–100.
+extension Criticality {
+    /// A rating's whole number as a person or a spreadsheet writes it:
+    /// `80`, `+80`, `080`, or `80.0` (a number cell saved as CSV); nil for
+    /// anything else (`80.5`, `0x50`, `8e1`), whatever its range.
+    public static func wholeNumber(_ text: String) -> Int? {
+        if let value = Int(text) { return value }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy({ $0 == "0" }),
+              parts[0].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+" || $0 == "-") })
+        else { return nil }
+        return Int(parts[0])
+    }
+}
+
 public struct CriticalityBounds: Sendable, Hashable {
     /// The lowest value shown as `medium`.
     public var mediumFrom: Int

@@ -214,10 +214,7 @@ public struct AssetDraftBuilder: Sendable {
         if let text = row.criticality?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             // A spreadsheet writes a number cell as `80.0`; JSON's 80.0
             // is taken too.
-            guard let value = Int(text) ?? Double(text).flatMap({ number in
-                number.isFinite && number.rounded() == number && abs(number) <= 1_000
-                    ? Int(number) : nil
-            }) else {
+            guard let value = Criticality.wholeNumber(text) else {
                 throw RowProblem(column: "criticality", message: "criticality '\(text)' is not a whole number from 0 to 100")
             }
             do { criticality = try Criticality(value) } catch {

@@ -631,11 +631,13 @@ struct AssetRouteTests {
                                         json: ["properties": ["owner": ""]])
         #expect((try patched.json()["properties"] as? [String: Any])?.isEmpty == true)
 
-        let csv = "name,category,criticality\nr-80,host,80.0\nr-81,host,80.5\n"
+        // Hex and exponents are no spreadsheet's number (0x50 read as 80).
+        let csv = "name,category,criticality\nr-80,host,80.0\nr-81,host,80.5\nr-82,host,0x50\n"
+            + "r-83,host,8e1\n"
         let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
                                            body: Array(csv.utf8)).json()
         #expect(result["imported"] as? Int == 1)
-        #expect((result["refused"] as? [[String: Any]])?.map { $0["row"] as? Int } == [3])
+        #expect((result["refused"] as? [[String: Any]])?.map { $0["row"] as? Int } == [3, 4, 5])
         let rated = try await server.call("GET", "/v1/assets?q=r-80", as: "acme/reader").json()
         #expect((rated["assets"] as? [[String: Any]])?.first?["criticality"] as? Int == 80)
         await server.stop()
