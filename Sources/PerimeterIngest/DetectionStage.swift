@@ -602,6 +602,9 @@ private struct DetectionSettingsReader {
     func entries(_ node: YAMLNode, _ name: String, keys: [String]) throws
         -> [(String, YAMLNode)]
     {
+        // A section holding only comments is YAML's null: its defaults,
+        // as the configuration's other sections take it.
+        if node.isNull { return [] }
         guard let mapping = node.mapping else { throw fail(node, "'\(name)' must be a mapping") }
         return try mapping.map { entry in
             guard let key = entry.key.string, keys.contains(key) else {

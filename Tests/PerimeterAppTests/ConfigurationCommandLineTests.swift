@@ -120,7 +120,8 @@ struct ConfigurationCommandLineTests {
         let result = try cli.run(["ingest", "--no-output", "--config", config, "-"],
                                  input: H.oneHostEvent)
         #expect(result.status == 0, "\(result.standardError)")
-        let empty = try cli.directory.write("empty.yaml", "timeline:\n  # nothing yet\nleases:\n")
+        let empty = try cli.directory.write(
+            "empty.yaml", "timeline:\n  # nothing yet\nleases:\ndetection:\n  urgency:\n  placeholders:\n")
         let again = try cli.run(["assets", "list", "--config", empty])
         #expect(again.status == 0, "\(again.standardError)")
     }
