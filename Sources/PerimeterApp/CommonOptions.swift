@@ -97,7 +97,7 @@ enum CommonOptions {
         guard let recorded = try store.recordedAddressExpiry() else { return configured }
         if recorded != configured {
             Terminal.note("observed addresses expire after \(Formatting.duration(recorded)) "
-                          + "here, as the ingest that read the store's events had it "
+                          + "here, as the last ingest that read events into this store had it "
                           + "(timeline.address_expiry); this configuration says "
                           + "\(Formatting.duration(configured))")
         }

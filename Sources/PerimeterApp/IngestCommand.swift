@@ -109,7 +109,7 @@ enum IngestCommand {
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments,
                                                                   configuration: configuration)
         defer { withExtendedLifetime(lock) {} }
-        try store.recordAddressExpiry(configuration.inventory.addressExpiry)
+        try store.recordAddressExpiry(configuration.inventory.addressExpiry, unlessRecorded: true)
         let pipeline = try IngestPipeline(store: store, configuration: configuration,
                                           options: options, output: sink,
                                           extraFields: detection?.stage.extraFields ?? [],
@@ -150,6 +150,9 @@ enum IngestCommand {
             }
         }
         Terminal.endProgress()
+        if pipeline.summaryNow.eventsIngested > 0 {
+            try store.recordAddressExpiry(configuration.inventory.addressExpiry)
+        }
         // SPEC §2's storage bounds, applied once the inputs are committed
         // (at most hourly: ingests run back to back). Not after a stop: the
         // run that goes on would find the hour taken, and its store would

@@ -404,6 +404,7 @@ extension APIHandlers {
             chunkStart += step
         }
         try await settle()
+        if outcome.received > 0 { try await service.recordAddressExpiry() }
         await pruneIfDue()
 
         // What the events met in the inventory (enriched or not, assets

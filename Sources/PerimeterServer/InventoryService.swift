@@ -61,7 +61,8 @@ actor InventoryService {
         writerLock = try StoreLock(store: path)
         writeConnection = try InventoryStore(path: path)
         try writeConnection.database.execute(StoreReader.readTuning)
-        try writeConnection.recordAddressExpiry(configuration.inventory.addressExpiry)
+        try writeConnection.recordAddressExpiry(configuration.inventory.addressExpiry,
+                                                unlessRecorded: true)
         self.configuration = configuration
         self.detection = detection.flatMap { $0.hasRules ? $0 : nil }
         templateStage = try self.detection.map { try DetectionStage(settings: $0) }
@@ -118,6 +119,12 @@ actor InventoryService {
                                         -Double(APIHandlers.intakeKeyLifetime.milliseconds) / 1000))
         }
         return pruned
+    }
+
+    /// Records the server's address expiry once a request stored events
+    /// with it (`InventoryStore.recordAddressExpiry`).
+    func recordAddressExpiry() throws {
+        try store.recordAddressExpiry(configuration.inventory.addressExpiry)
     }
 
     /// Takes an `Idempotency-Key` (its progress source) for one request,

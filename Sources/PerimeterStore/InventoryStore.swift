@@ -795,9 +795,13 @@ public final class InventoryStore {
     /// with the same one whatever their own configuration says: an
     /// address that expired for enrichment was shown held when a view was
     /// given no configuration, and the other way round.
-    public func recordAddressExpiry(_ expiry: Duration) throws {
+    /// `unlessRecorded` keeps a value already there: a run that reads no
+    /// event (an empty input, a server that is sent none) leaves the
+    /// store's intervals as the last one that read events cut them.
+    public func recordAddressExpiry(_ expiry: Duration, unlessRecorded: Bool = false) throws {
         let text = String(expiry.milliseconds)
-        guard try metaValue(Self.addressExpiryKey) != text else { return }
+        let recorded = try metaValue(Self.addressExpiryKey)
+        guard recorded != text, !(unlessRecorded && recorded != nil) else { return }
         try transaction { try setMeta(Self.addressExpiryKey, text) }
     }
 

@@ -86,6 +86,9 @@ struct ConfigurationCommandLineTests {
         let ingest = try cli.ingest([#"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01","ip":"10.0.0.5"}}"#],
                                     options: ["--config", config, "--no-output"])
         #expect(ingest.status == 0, "\(ingest.standardError)")
+        // An ingest that reads no event, with the default 7 days, leaves
+        // the store's expiry as the one that read events had it.
+        #expect(try cli.run(["ingest", "--no-output", "-"], input: "").status == 0)
         let later = try cli.run(["atoms", "show", "10.0.0.5", "--at", "2024-05-01T13:00:00Z"])
         #expect(later.outputLines.dropFirst().first == "  held by no asset at 2024-05-01T13:00:00.000Z",
                 "\(later.outputText)")
