@@ -796,9 +796,10 @@ struct pj_parser {
         error_code code = dom.parse(line.data(), length, false).get(root);
         // A whole number past 64 bits (a counter, an id written as a
         // number) is valid JSON that simdjson 3.0 cannot hold: the parser's
-        // copy of the line gets it as a double instead, written in the
-        // same number of bytes, so that every offset stays the original
-        // line's and the event is read rather than refused whole.
+        // copy of the line gets it as a double written in the same number
+        // of bytes, so that every offset stays the original line's, and
+        // its leaf is read as the original digits (`big_integers`): the
+        // event is read rather than refused whole.
         // Reserved, so that the digits' storage never moves while leaves
         // point into it.
         if (code != SUCCESS) { big_integers.reserve(max_big_integers); }
