@@ -312,8 +312,15 @@ extension APIHandlers {
         // Sent with an Idempotency-Key, the request records with each chunk
         // how far it is stored: the same key and body sent again (an answer
         // lost, a server restarted, a chunk failed) stores only the rest.
-        let key = try await intakeKey(context.request.headers["Idempotency-Key"], scope: scope,
-                                      body: body)
+        // Two key fields name two bodies: which one this is, is not known.
+        let keyFields = context.request.headers.values(for: "Idempotency-Key")
+        guard keyFields.count <= 1 else {
+            throw HTTPError(status: 400, code: "invalid_header",
+                            message: "invalid header 'Idempotency-Key': given \(keyFields.count) "
+                                + "times; a request has one key",
+                            details: ["header": .string("Idempotency-Key")])
+        }
+        let key = try await intakeKey(keyFields.first, scope: scope, body: body)
         do {
             let response = try await storeEvents(context, body: body, lines: lines, scope: scope,
                                                  returnEnriched: returnEnriched, key: key)

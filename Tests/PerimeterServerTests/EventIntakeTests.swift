@@ -216,6 +216,25 @@ struct EventIntakeTests {
         }
     }
 
+    /// Two `Idempotency-Key` fields name two bodies: refused, where the
+    /// first was taken silently (and the two joined by a comma refused).
+    @Test func twoIdempotencyKeysAreRefused() async throws {
+        let server = try await TestServer.start()
+        let body = #"{"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"k-1"}}"#
+        let token = try #require(server.tokens["acme/admin"])
+        let port = server.port
+        let response = try await offPool {
+            let connection = try RawHTTPConnection(port: port)
+            try connection.send("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer \(token)\r\nIdempotency-Key: a\r\n"
+                + "Idempotency-Key: b\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            return try connection.receiveResponse()
+        }
+        #expect(response.status == 400)
+        #expect(response.text.contains("given 2 times"), "\(response.text)")
+        await server.stop()
+    }
+
     @Test func malformedLinesAreReportedByLineAndTheRestGoThrough() async throws {
         let server = try await TestServer.start()
         let body = """
