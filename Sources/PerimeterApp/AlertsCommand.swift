@@ -108,7 +108,7 @@ enum AlertsCommand {
         case (.closed, nil): lines.append("  status      closed")
         }
         lines.append("  assets")
-        for asset in alert.assets {
+        for asset in displayOrder(alert.assets) {
             lines.append("    \(asset.name) (\(asset.category.rawValue), "
                          + (asset.criticality.map { "criticality \($0)" } ?? "unrated")
                          + ") \(asset.uuid)")
@@ -214,13 +214,28 @@ enum AlertsCommand {
         return 0
     }
 
+    /// An alert's assets as a person reads them: the most critical first,
+    /// unrated last, then by name. (Stored in enrichment's order, whose
+    /// ties go by uuid: two runs of the demo listed `CORP\frank, WS-06`
+    /// and `WS-06, CORP\frank`.)
+    static func displayOrder(_ assets: [AlertAsset]) -> [AlertAsset] {
+        assets.sorted { a, b in
+            switch (a.criticality, b.criticality) {
+            case let (x?, y?) where x != y: return x > y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return a.name.lowercased() < b.name.lowercased()
+            }
+        }
+    }
+
     static func table(_ alerts: [StoredAlert]) -> String {
         guard !alerts.isEmpty else { return "no alerts" }
         var lines = ["ID      URGENCY      COUNT  LAST MATCH                RULE / ASSETS"]
         for alert in alerts {
             let urgency = "\(alert.urgency) \(UrgencyPolicy.label(of: alert.urgency))"
             let assets = alert.assets.isEmpty ? "(no asset)"
-                : alert.assets.map { asset in
+                : displayOrder(alert.assets).map { asset in
                     asset.name + (asset.criticality.map { " [\($0)]" } ?? "")
                 }.joined(separator: ", ")
             lines.append(pad(String(alert.id ?? 0), 8) + pad(urgency, 13)
