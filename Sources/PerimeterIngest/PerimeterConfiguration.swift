@@ -283,7 +283,14 @@ private struct ConfigurationReader {
                 }
             case "shared_address_hosts":
                 settings.sharedAddressHosts = try int(value, key, in: 1...1_000_000)
-            default: settings.sharedAddressWindow = try duration(value, key)
+            default:
+                // Zero counted no move in any window: addresses never became
+                // shared, without a word.
+                settings.sharedAddressWindow = try duration(value, key)
+                guard settings.sharedAddressWindow.milliseconds > 0 else {
+                    throw fail(value, "'shared_address_window' must be longer than 0s (to keep "
+                               + "addresses from becoming shared, raise shared_address_hosts)")
+                }
             }
         }
     }

@@ -161,6 +161,8 @@ struct ConfigurationCommandLineTests {
         ("ingest:\n  batch_size: 10\ningest:\n  batch_size: 20\n", 3,
          "the key 'ingest' appears twice in one mapping (first on line 1)"),
         ("timeline:\n  address_expiry: 0s\n", 2, "'address_expiry' must be longer than 0s"),
+        ("timeline:\n  lateness_window: 1h\n  shared_address_window: 0s\n", 3,
+         "'shared_address_window' must be longer than 0s"),
         ("detection:\n  rules: {a: 1}\n", 2, "'detection.rules' must be a list"),
         ("ingest:\n  batch_size: 10\n  checkpoint_mb: 0\n", 3,
          "'ingest.checkpoint_mb' must be a whole number from 1 to 4096, not '0'"),
