@@ -184,7 +184,9 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let days = Self.days(fromCivilYear: year, month: month, day: day)
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
             - Int64(offsetSeconds)
-        milliseconds = seconds * 1000 + Int64(millis)
+        // A leap second (`23:59:60.5`) is the minute's last millisecond,
+        // after every instant of its :59 (it sorted before `:59.5`).
+        milliseconds = seconds * 1000 + Int64(second == 60 ? 999 : millis)
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date

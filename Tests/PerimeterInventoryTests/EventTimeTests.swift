@@ -19,6 +19,11 @@ import Testing
         ("2024-05-01T12:00+02:00", 1_714_557_600_000),
         // A calendar date alone is its first instant, UTC: 10 hours before.
         ("2024-05-01", 1_714_521_600_000),
+        // A leap second is its minute's last millisecond, after :59.5
+        // (2016-12-31T23:59:59Z is 1,483,228,799 s).
+        ("2016-12-31T23:59:60Z", 1_483_228_799_999),
+        ("2016-12-31T23:59:60.5Z", 1_483_228_799_999),
+        ("2016-12-31T23:59:59.5Z", 1_483_228_799_500),
     ])
     func parses(text: String, milliseconds: Int64) {
         #expect(EventTime(parsing: text)?.milliseconds == milliseconds)
