@@ -55,13 +55,6 @@ public enum RuleLoader {
         // used to drop every shipped value.
         let shipped = try builtInPlaceholders()
         let values = shipped.merging(placeholders ?? [:]) { $1 }
-        let compiler = SigmaCompiler(mapping: fieldMapping, placeholders: values)
-        var set = RuleSet()
-        for path in paths {
-            for file in ruleFiles(under: path) {
-                load(file: file, compiler: compiler, into: &set)
-            }
-        }
         // A rule of SigmaHQ's rules-placeholder runs on example values
         // (`DC-*`, 192.0.2.1) until they are replaced: said, not silent
         // (a logon of a real domain controller is "not from a DC" to them).
@@ -69,10 +62,13 @@ public enum RuleLoader {
             guard placeholders?[name] == nil, list != ["%\(name)%"] else { return nil }
             return name
         })
-        for index in set.reports.indices where set.reports[index].status != .refused
-            && !set.reports[index].isFilter {
-            set.reports[index].examplePlaceholders = placeholderNames(
-                inFile: set.reports[index].path).filter(examples.contains).sorted()
+        let compiler = SigmaCompiler(mapping: fieldMapping, placeholders: values,
+                                     examplePlaceholders: examples)
+        var set = RuleSet()
+        for path in paths {
+            for file in ruleFiles(under: path) {
+                load(file: file, compiler: compiler, into: &set)
+            }
         }
         for path in filterPaths {
             for file in ruleFiles(under: path) {
@@ -220,7 +216,8 @@ public enum RuleLoader {
                         path: path, line: rule.unmappedLine ?? rule.line, id: id, title: title,
                         status: rule.status,
                         reasonCode: rule.status == .compiled ? nil : "unmapped",
-                        reason: rule.unmappedReason, logSource: rule.logSource, isFilter: false))
+                        reason: rule.unmappedReason, logSource: rule.logSource, isFilter: false,
+                        examplePlaceholders: rule.examplePlaceholders))
                 case .filter(let filter):
                     // Suppression counts name a filter by its id, else its
                     // title: two filters of one name were counted as one.
@@ -269,26 +266,6 @@ public enum RuleLoader {
         guard let source = document["logsource"]?.mapping else { return nil }
         return LogSource(product: source["product"]?.string, category: source["category"]?.string,
                          service: source["service"]?.string)
-    }
-
-    /// The `%name%` placeholders a rule file's text names.
-    static func placeholderNames(inFile path: String) -> Set<String> {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              text.contains("|expand") else { return [] }
-        var names: Set<String> = []
-        var rest = Substring(text)
-        while let start = rest.firstIndex(of: "%") {
-            let after = rest.index(after: start)
-            guard let end = rest[after...].firstIndex(of: "%") else { break }
-            let name = rest[after..<end]
-            if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "_-".contains($0) }) {
-                names.insert(String(name))
-                rest = rest[rest.index(after: end)...]
-            } else {
-                rest = rest[after...]
-            }
-        }
-        return names
     }
 
     /// Placeholder values shipped in `Resources/placeholders.yml`.

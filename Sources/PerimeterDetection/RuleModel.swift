@@ -130,6 +130,8 @@ public struct CompiledRule: Sendable {
     /// or the log source's.
     public var unmappedLine: Int?
     public var tags: [String]
+    /// The placeholders it runs on with the values shipped as examples.
+    public var examplePlaceholders: [String] = []
     var selections: [(name: String, expression: RuleExpression)]
     var condition: RuleExpression
     /// The log-source condition from the mapping; nil when the rule runs on every event.

@@ -14,6 +14,16 @@ struct SigmaCompiler {
     /// nil: fields as written and no log-source gates (for raw events).
     var mapping: FieldMapping?
     var placeholders: [String: [String]]
+    /// The names of `placeholders` whose values are the examples shipped
+    /// with Perimeter, which no configuration replaced.
+    var examplePlaceholders: Set<String> = []
+    /// Those of them the rule being compiled resolved (`compileDocument`
+    /// empties it; `expandedStrings` adds to it).
+    let exampleUse = ExamplePlaceholderUse()
+
+    final class ExamplePlaceholderUse {
+        var names: Set<String> = []
+    }
 
     static let supportedModifiers: Set<String> = [
         "contains", "startswith", "endswith", "all", "exists", "re", "i", "m", "s",
@@ -74,6 +84,7 @@ struct SigmaCompiler {
                               line: document.mark.line)
         }
         let line = document.mark.line
+        exampleUse.names = []
         try Self.refuseMisspeltKeys(root)
         try Self.refuseCollections(in: root)
         let title = root["title"]?.string ?? ""
@@ -227,7 +238,7 @@ struct SigmaCompiler {
             id: id, title: title, level: level, path: path, line: line,
             logSource: logSource, status: unmappedReason == nil ? .compiled : .compiledUnmapped,
             unmappedReason: unmappedReason, unmappedLine: unmappedLine, tags: tags,
-            selections: selections,
+            examplePlaceholders: exampleUse.names.sorted(), selections: selections,
             condition: condition, gate: gate, conditionSelections: named))
     }
 
@@ -654,15 +665,16 @@ struct SigmaCompiler {
                 continue
             }
             if rest.first == "%", let end = rest.dropFirst().firstIndex(of: "%") {
-                let name = String(rest[rest.index(after: rest.startIndex)..<end])
-                guard let replacements = placeholders[name] ?? placeholders[name.lowercased()]
-                else {
+                let given = String(rest[rest.index(after: rest.startIndex)..<end])
+                let name = placeholders[given] != nil ? given : given.lowercased()
+                guard let replacements = placeholders[name] else {
                     throw RuleRefusal(code: "unknown-placeholder",
-                                      message: "placeholder '%\(name)%' has no values: give "
+                                      message: "placeholder '%\(given)%' has no values: give "
                                         + "them in the configuration's detection.placeholders "
                                         + "or placeholders_file (rules check and test read it "
                                         + "with --config FILE)")
                 }
+                if examplePlaceholders.contains(name) { exampleUse.names.insert(name) }
                 results = results.flatMap { prefix in replacements.map { prefix + $0 } }
                 rest = rest[rest.index(after: end)...]
                 continue
