@@ -118,17 +118,15 @@ extension InventoryService {
                 progress: IngestProgress? = nil) throws -> IntakeChunk {
         // One connection, one writer: another scope's batch commits first.
         settleIntake(except: scope)
-        if let previous, previous.generation != inventoryGeneration
-            || intakes.values.contains(where: { $0.pipeline.hasFailedBatch }) {
+        let aBatchFailed = intakes.values.contains { $0.pipeline.hasFailedBatch }
+        if let previous, previous.generation != inventoryGeneration || aBatchFailed {
             throw IntakeChunkHeld()
         }
         // A failed batch left in the inventory what it did not store, and
         // every pipeline reads that inventory: this chunk is read against
         // the inventory read again, or its attachments could name assets
         // the store never got (rows of no asset, found after a failed chunk).
-        if intakes.values.contains(where: { $0.pipeline.hasFailedBatch }) {
-            try reloadInventory(afterFailureIn: inventoryGeneration)
-        }
+        if aBatchFailed { try reloadInventory(afterFailureIn: inventoryGeneration) }
         let intake = try intake(for: scope)
         let before = intake.pipeline.summary
         let detectionBefore = intake.detection?.evaluatedSummary

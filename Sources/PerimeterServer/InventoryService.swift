@@ -28,6 +28,10 @@ actor InventoryService {
     private(set) var inventoryGeneration = 0
     /// The `Idempotency-Key` sources of the intake requests being stored.
     private var intakeKeysInFlight: Set<String> = []
+    /// Whether a request stored events with the server's address expiry,
+    /// which then stands recorded for the server's life (its configuration
+    /// does not change): later requests need not read it again.
+    private var addressExpiryRecorded = false
     let configuration: PerimeterConfiguration
     private var rulesByCommunity: [String: Set<DiscoveryRule>] = [:]
     /// The Sigma rules and filters intake runs; nil: none.
@@ -124,7 +128,9 @@ actor InventoryService {
     /// Records the server's address expiry once a request stored events
     /// with it (`InventoryStore.recordAddressExpiry`).
     func recordAddressExpiry() throws {
+        guard !addressExpiryRecorded else { return }
         try store.recordAddressExpiry(configuration.inventory.addressExpiry)
+        addressExpiryRecorded = true
     }
 
     /// Takes an `Idempotency-Key` (its progress source) for one request,
