@@ -222,8 +222,7 @@ public struct AssetDraftBuilder: Sendable {
             }
         }
         var tags = Set<String>()
-        tags.addTags(row.tags.map { $0.trimmingCharacters(in: .whitespaces).composedText }
-            .filter { !$0.isEmpty })
+        tags.addTags(AssetPatch.clean(row.tags))
         guard tags.count <= Asset.maximumTagCount else {
             throw RowProblem(column: "tags", message: "\(tags.count) tags; an asset holds at most \(Asset.maximumTagCount)")
         }

@@ -166,6 +166,9 @@ struct AssetPatch: Sendable {
         }
     }
 
+    /// Tags as a person gave them, trimmed and composed (NFC), the empty
+    /// ones left out: what every way in (create, import, PATCH, bulk jobs)
+    /// keeps.
     static func clean(_ tags: [String]) -> [String] {
         tags.map { $0.trimmingCharacters(in: .whitespaces).composedText }.filter { !$0.isEmpty }
     }
