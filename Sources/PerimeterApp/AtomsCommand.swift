@@ -313,10 +313,7 @@ enum AtomsCommand {
     static func normalizedCandidates(_ value: String, types: [AtomType]) -> [Atom] {
         var atoms: [Atom] = []
         for type in types {
-            // An IPv4-mapped IPv6 address is its IPv4 address (SPEC §2).
-            let atom = AtomNormalizer.standard.atom(value, as: type)
-                ?? (type == .ipv6 ? AtomNormalizer.standard.atom(value, as: .ipv4) : nil)
-            if let atom, !atoms.contains(atom) {
+            if let atom = AtomNormalizer.standard.atom(value, as: type), !atoms.contains(atom) {
                 atoms.append(atom)
             }
         }

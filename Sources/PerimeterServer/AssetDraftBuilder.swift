@@ -352,16 +352,14 @@ public struct AssetDraftBuilder: Sendable {
                 throw RowProblem(column: column, message: error.message)
             }
         }
-        // An IPv4-mapped IPv6 address is the IPv4 address (SPEC §2), as
-        // events give it; asked as ipv6, its normal form is ipv4.
-        let atom = normalizer.atom(value, as: type)
-            ?? (type == .ipv6 ? normalizer.atom(value, as: .ipv4) : nil)
-        guard let atom else {
+        guard let atom = normalizer.atom(value, as: type) else {
             // An address that parses is one that is never an atom; one that
             // does not is no address (a typo read as "loopback" misled).
             let why = switch type {
             case .ipv4 where normalizer.atom(value, as: .ipv6) != nil:
                 "it is an IPv6 address; give it as ipv6=\(value)"
+            case .ipv6 where normalizer.atom(value, as: .ipv4) != nil:
+                "it is an IPv4 address; give it as ipv4=\(value)"
             case .ipv4, .ipv6:
                 IPAddress(parsing: value) == nil ? "it is not an IP address"
                     : "loopback, link-local, unspecified and multicast addresses are never atoms"

@@ -60,9 +60,13 @@ public struct AtomNormalizer: Sendable {
     /// none (an address of the other family, a placeholder, a malformed
     /// range). The one reading of typed values: `atoms show`, `forget`, an
     /// import's atoms and an edit's unknown name all go through it.
+    /// An IPv4-mapped IPv6 address given as ipv6 is its IPv4 atom, as
+    /// events give it (SPEC §2).
     public func atom(_ value: String, as type: AtomType) -> Atom? {
         switch type {
-        case .ipv4, .ipv6: address(value).flatMap { $0.type == type ? $0 : nil }
+        case .ipv4: address(value).flatMap { $0.type == .ipv4 ? $0 : nil }
+        case .ipv6:
+            address(value).flatMap { $0.type == .ipv6 || value.contains(":") ? $0 : nil }
         case .hostname: ASCII.withUTF8(value) { hostname(utf8: Self.rootDottedLabel($0) ?? $0) }
         case .fqdn: fqdn(value)
         case .username: username(value)
