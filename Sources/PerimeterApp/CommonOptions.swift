@@ -141,15 +141,15 @@ enum CommonOptions {
     /// Refuses a store path where there is none: a command about assets
     /// that must exist would otherwise create an empty store at a typo.
     static func requireStore(at path: String) throws {
-        // An empty file is no store yet either: a read would make one in it.
         var status = stat()
-        guard stat(path, &status) == 0, status.st_size == 0,
-              status.st_mode & S_IFMT == S_IFREG else {
-            guard !FileManager.default.fileExists(atPath: path) else { return }
+        guard stat(path, &status) == 0 else {
             throw UsageError("no store at '\(path)' (an ingest creates it; give the right --db)")
         }
-        throw UsageError("no store at '\(path)': the file is empty (an ingest makes the store in "
-                         + "it; give the right --db)")
+        // An empty file is no store yet either: a read would make one in it.
+        if status.st_mode & S_IFMT == S_IFREG && status.st_size == 0 {
+            throw UsageError("no store at '\(path)': the file is empty (an ingest makes the store "
+                             + "in it; give the right --db)")
+        }
     }
 
     /// Opens the store for writing, holding the one-writer lock for as
