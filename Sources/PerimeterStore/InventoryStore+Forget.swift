@@ -121,13 +121,7 @@ extension InventoryStore {
     /// whole-word redaction does not reach. Only there: elsewhere the
     /// bare name may be another person's (`OTHER\ann.lee`, a local one).
     static func bareNames(of atoms: [Atom]) -> [String] {
-        Set(atoms.compactMap { atom -> String? in
-            guard atom.type == .username, let slash = atom.value.lastIndex(of: "\\") else {
-                return nil
-            }
-            let name = atom.value[atom.value.index(after: slash)...]
-            return name.isEmpty ? nil : String(name)
-        }).sorted()
+        Set(atoms.compactMap(\.bareUserName).filter { !$0.isEmpty }).sorted()
     }
 
     /// The audit rows of an erasure of no asset's atom name this uuid.
