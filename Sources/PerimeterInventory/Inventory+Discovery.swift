@@ -80,7 +80,10 @@ extension Inventory {
             discoverAccount(subject, event: event, creating: true, outcome: &outcome)
         }
         if let host {
-            if enabled.operatingSystem { attachOperatingSystem(of: event, to: host) }
+            if enabled.operatingSystem, let subject = event.host,
+               isNamed(host, by: subject, in: event.scope, at: event.time) {
+                attachOperatingSystem(of: event, to: host)
+            }
             if enabled.edrAgentIDs { attachEDRAgentIDs(of: event, to: host) }
         }
         return outcome
@@ -441,6 +444,19 @@ extension Inventory {
     }
 
     // MARK: - Context properties
+
+    /// Whether the event's host.name is one of the host's names (SPEC §3:
+    /// the operating system is set "for an event whose host.name matches a
+    /// host's hostname atom"). A host found through a MAC or id alone may
+    /// be another machine reporting the same one (a cloned image, a
+    /// vendor's sample or placeholder MAC): its operating system is not the
+    /// host's to overwrite.
+    private func isNamed(_ host: AssetID, by subject: HostSubject, in scope: ScopeKey,
+                         at time: EventTime) -> Bool {
+        [subject.hostname, subject.fqdn].contains { name in
+            name.map { identityHolders(of: $0, in: scope, at: time).contains(host) } ?? false
+        }
+    }
 
     // Most events of a host repeat what the host already has: the two
     // rules below look at the stored asset in place and copy it only to

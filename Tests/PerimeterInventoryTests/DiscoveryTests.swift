@@ -680,6 +680,37 @@ import Testing
         #expect(asset.properties["os_family"] == .string("windows"))
     }
 
+    /// SPEC §3: the operating system comes from "an event whose host.name
+    /// matches a host's hostname atom". A vendor's sample MAC reported by
+    /// a nameless device, or by another machine, found the host and
+    /// overwrote its operating system (a helper's corpus host went from
+    /// Windows 10 to Windows Server 2019 that way).
+    @Test func onlyAnEventNamingTheHostSetsItsOperatingSystem() throws {
+        let inventory = Inventory()
+        let mac = Atom(type: .mac, normalizedValue: "00:11:22:33:44:55")
+        func withMAC(_ event: EventObservation) -> EventObservation {
+            var event = event
+            event.atoms.append(FieldAtom(atom: mac, field: "host.mac"))
+            event.host?.macs = [mac]
+            return event
+        }
+        let windows10 = OperatingSystemFields(name: "Windows 10", family: "windows")
+        let host = try #require(inventory.feed([withMAC(event(at: t0, os: windows10))]).first)
+
+        var nameless = withMAC(event(at: t0 + .seconds(60),
+                                     os: OperatingSystemFields(name: "Windows Server 2019")))
+        nameless.host?.hostname = nil
+        nameless.atoms.removeAll { $0.atom.type == .hostname }
+        var other = withMAC(Fixture.host("nas-7", at: t0 + .seconds(120)))
+        other.operatingSystem = OperatingSystemFields(name: "Linux 5.10")
+        let created = inventory.feed([nameless, other])
+
+        #expect(inventory.assets[host]?.properties["os"] == .string("Windows 10"))
+        let nas = try #require(created.first)
+        #expect(created.count == 1 && nas != host)
+        #expect(inventory.assets[nas]?.properties["os"] == .string("Linux 5.10"))
+    }
+
     /// The audit record of a discovery change names only the properties it
     /// changed: the owner an analyst set stays out of the OS rule's record.
     @Test func theAuditRecordOfAPropertyChangeNamesOnlyThatProperty() throws {

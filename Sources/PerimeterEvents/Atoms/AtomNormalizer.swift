@@ -316,7 +316,10 @@ public struct AtomNormalizer: Sendable {
     /// six groups of one or two hex digits separated by `:` or `-`
     /// (one separator throughout), Cisco's `aabb.ccdd.eeff`, or twelve
     /// bare hex digits. The all-zero, broadcast and group (multicast bit
-    /// set) addresses name no interface and give nil.
+    /// set) addresses name no interface and give nil; so do two that many
+    /// machines report at once: `02:00:00:00:00:00`, what Android and iOS
+    /// answer an app that asks for the MAC, and RFC 7042's documentation
+    /// block `00:00:5e:00:53:00`–`ff`, which vendors' sample logs carry.
     public func mac(_ value: some StringProtocol) -> Atom? {
         ASCII.withUTF8(value) { mac(utf8: $0) }
     }
@@ -324,7 +327,8 @@ public struct AtomNormalizer: Sendable {
     func mac(utf8 value: UTF8Bytes) -> Atom? {
         // The six octets, first in the high bits.
         guard let octets = Self.macOctets(ASCII.trimmed(value)) else { return nil }
-        if octets == 0 || octets >> 40 & 1 == 1 { return nil }
+        if octets == 0 || octets >> 40 & 1 == 1 || octets == 0x02_00_00_00_00_00
+            || octets >> 8 == 0x00_00_5E_00_53 { return nil }
         let hex: StaticString = "0123456789abcdef"
         let text = String(unsafeUninitializedCapacity: 17) { buffer in
             let digits = hex.utf8Start

@@ -22,6 +22,11 @@ struct NameTests {
         ("00:00:00:00:00:00", nil),         // all zero
         ("FF:FF:FF:FF:FF:FF", nil),         // broadcast
         ("01:00:5e:00:00:fb", nil),         // multicast group
+        ("02:00:00:00:00:00", nil),         // a phone's "no MAC for apps"
+        ("02:00:00:00:00:01", "02:00:00:00:00:01"),
+        ("00-00-5E-00-53-00", nil),         // RFC 7042 documentation block
+        ("00:00:5e:00:53:ff", nil),
+        ("00:00:5e:00:54:00", "00:00:5e:00:54:00"),
         ("-", nil),
     ]
 
