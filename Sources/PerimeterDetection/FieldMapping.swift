@@ -230,6 +230,12 @@ final class FieldResolver {
     private(set) var unmappedFields: [String] = []
     /// The rule line of the first unmapped field, when known.
     private(set) var firstUnmappedLine: Int?
+    /// An alert filter's Sigma names that the mapping maps for other log
+    /// sources only (`Image` in a filter with no logsource), with the line
+    /// of the first: read as written they match no ECS event, so
+    /// `not selection` suppresses every match. The compiler refuses them.
+    private(set) var namesOfOtherSources: [(name: String, sources: [LogSource])] = []
+    private(set) var firstNameOfOtherSourcesLine: Int?
 
     init(mode: Mode) { self.mode = mode }
 
@@ -266,7 +272,13 @@ final class FieldResolver {
         case .identity, .unmappedSource:
             return [name]
         case .filter(let mapping, let source):
-            return source?.fields[name] ?? mapping.fields[name] ?? [name]
+            if let mapped = source?.fields[name] ?? mapping.fields[name] { return mapped }
+            let others = mapping.sources.filter { $0.fields[name] != nil }.map(\.logSource)
+            if !others.isEmpty && !namesOfOtherSources.contains(where: { $0.name == name }) {
+                namesOfOtherSources.append((name, others))
+                if firstNameOfOtherSourcesLine == nil { firstNameOfOtherSourcesLine = line }
+            }
+            return [name]
         case .mapped(let mapping, let source):
             if let mapped = source.fields[name] ?? mapping.fields[name] { return mapped }
             if let prefix = source.unlistedFieldPrefix { return [prefix + name] }

@@ -268,6 +268,18 @@ struct SigmaCompiler {
             if name == "condition" { condition = entry.value; continue }
             selections.append((name, try compileSelection(entry.value, resolver: resolver)))
         }
+        if let (name, sources) = resolver.namesOfOtherSources.first {
+            let listed = sources.prefix(3).map { "(\($0))" }.joined(separator: ", ")
+                + (sources.count > 3 ? ", …" : "")
+            throw RuleRefusal(
+                code: "filter-field-of-other-logsource",
+                message: "'\(name)' is a Sigma field the mapping reads only for the log sources "
+                    + "\(listed); this filter's logsource is none of them, so '\(name)' would be "
+                    + "read as an event field of that name, which ECS events lack: the filter "
+                    + "would match no event (and with 'not', every one). Give the filter the "
+                    + "logsource of the rules it names, or name the ECS field",
+                line: resolver.firstNameOfOtherSourcesLine ?? filter.mark.line)
+        }
         guard let condition, let conditionText = condition.string else {
             throw RuleRefusal(code: "missing-condition", message: "the filter has no condition",
                               line: filter.mark.line)

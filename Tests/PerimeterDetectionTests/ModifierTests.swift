@@ -554,6 +554,43 @@ let conditionCases: [MatchCase] = [
         }
     }
 
+    /// A filter naming `Image` with no logsource (or another than its
+    /// rule's) read a field `Image` that ECS events lack: `not selection`
+    /// suppressed every match, silently (a helper's run). Refused, named,
+    /// on the field's line; the same filter with its logsource compiles.
+    @Test(arguments: [nil, "{product: zeek, service: dns}",
+                      "{category: process_creation, product: windows}"])
+    func aFilterNamingAnotherLogSourcesFieldIsRefused(logSource: String?) throws {
+        let set = try RuleLoader.load(text: """
+            title: Office spawns a process
+            id: r-office
+            logsource: {category: process_creation, product: windows}
+            detection:
+                selection:
+                    ParentImage|endswith: '\\winword.exe'
+                condition: selection
+            ---
+            title: Keep only the shells
+            id: f-shells
+            \(logSource.map { "logsource: \($0)" } ?? "")
+            filter:
+                rules: [r-office]
+                selection:
+                    Image|endswith: '\\cmd.exe'
+                condition: not selection
+            """, mapping: .builtIn)
+        let report = try #require(set.reports.first { $0.id == "f-shells" })
+        if logSource?.contains("windows") == true {
+            #expect(report.isOK, "\(report)")
+            #expect(set.filters.count == 1)
+        } else {
+            #expect(report.reasonCode == "filter-field-of-other-logsource")
+            #expect(report.line == 15)
+            #expect(report.reason?.contains("'Image' is a Sigma field") == true)
+            #expect(set.filters.isEmpty)
+        }
+    }
+
     /// Sigma's `User` of a Sysmon process start is `DOMAIN\user` for
     /// SigmaHQ's rules (`User|contains: AUTHORI`, `User|endswith:
     /// '\SYSTEM'`, an exact qualified name) and the bare name for a rule
