@@ -421,6 +421,58 @@ struct SigmaCompiler {
                          service: try value("service"))
     }
 
+    /// Refuses a value an asset field never carries, as a misspelt asset
+    /// field is refused: the test never held, and its `not` always did.
+    /// Enrichment writes `ambiguous` only when true, a criticality value
+    /// from 0 to 100, and a display bucket of `low`, `medium`, `high` or
+    /// `unrated`. Values with wildcards, and other modifiers, are left to
+    /// the author.
+    private static func requireMatchableAssetValues(field: String, key: String,
+                                                    modifiers: [String],
+                                                    values: [YAMLNode]) throws(RuleRefusal) {
+        let member = field.split(separator: ".").last.map(String.init) ?? field
+        let comparisons: [ComparisonOperator] = [.lessThan, .lessOrEqual, .greaterThan,
+                                                 .greaterOrEqual]
+        if member == "criticality_value",
+           let op = comparisons.first(where: { modifiers.contains($0.rawValue) }) {
+            let lowest = SigmaNumber.parseDecimal("0")!
+            let highest = SigmaNumber.parseDecimal("100")!
+            for node in values {
+                guard let number = node.string.flatMap(SigmaNumber.parseDecimal) else { continue }
+                if !op.holds(lowest, number) && !op.holds(highest, number) {
+                    throw RuleRefusal(code: "invalid-value",
+                                      message: "'\(key): \(node.string ?? "")' never holds: a "
+                                        + "criticality value is 0 to 100", line: node.mark.line)
+                }
+            }
+            return
+        }
+        guard modifiers.allSatisfy({ $0 == "all" }) else { return }
+        for node in values {
+            guard let scalar = node.scalar, !scalar.isNull else { continue }
+            let text = scalar.value
+            if text.contains("*") || text.contains("?") { continue }
+            let expected: String
+            switch member {
+            case "ambiguous":
+                guard text.lowercased() != "true" else { continue }
+                expected = "it is written only when true, on an event naming several "
+                    + "candidates; to select the others, test '\(key)|exists: false'"
+            case "criticality_value":
+                if let number = Int(text), (0...100).contains(number) { continue }
+                expected = "a criticality value is a whole number from 0 to 100"
+            case "criticality_display":
+                if ["low", "medium", "high", "unrated"].contains(text.lowercased()) { continue }
+                expected = "a criticality display is low, medium, high or unrated"
+            default:
+                return
+            }
+            throw RuleRefusal(code: "invalid-value",
+                              message: "'\(key): \(text)' never matches: \(expected)",
+                              line: scalar.mark.line)
+        }
+    }
+
     /// Refuses an asset field enrichment does not give: under its reserved
     /// prefixes the names are known, and a misspelt one never matched (and
     /// its `not` always did). The prefixes are compared in any case and
@@ -496,6 +548,10 @@ struct SigmaCompiler {
         }
         guard !values.isEmpty else {
             throw RuleRefusal(code: "invalid-value", message: "'\(key)' has an empty value list")
+        }
+        if let field, EnrichmentFieldNames.all.contains(field) {
+            try Self.requireMatchableAssetValues(field: field, key: key, modifiers: modifiers,
+                                                 values: values)
         }
         let combine: ([RuleExpression]) -> RuleExpression = { parts in
             parts.count == 1 ? parts[0] : has.contains("all") ? .all(parts) : .any(parts)

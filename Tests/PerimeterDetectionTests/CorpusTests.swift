@@ -348,9 +348,9 @@ import Testing
     /// A misspelt asset field is refused: the set enrichment gives is
     /// closed, and such a test never held (or its `not` always did).
     @Test func anAssetFieldEnrichmentDoesNotGiveIsRefused() throws {
-        func rule(_ field: String) -> String {
+        func rule(_ field: String, value: String = "x") -> String {
             "title: t\nid: asset-field\ntaxonomy: ecs\ndetection:\n"
-                + "    s: {\(field): x}\n    condition: s\n"
+                + "    s: {\(field): \(value)}\n    condition: s\n"
         }
         // Also in another case (an input field the event may fill itself:
         // `ANY_ASSET` is not removed as `any_asset` is), through the
@@ -374,7 +374,8 @@ import Testing
                                                      "sekoiaio.intake.dialect",
                                                      "sekoia.any_asset.tags",
                                                      "sekoia.assets.host.name", "sekoia.other"]) {
-            let set = try RuleLoader.load(text: rule(field), path: "f.yml")
+            // A wildcard: a value check of its own refuses `x` in some.
+            let set = try RuleLoader.load(text: rule(field, value: "'x*'"), path: "f.yml")
             #expect(set.rules.count == 1, "\(field): \(set.reports.first?.reason ?? "")")
         }
         // A field reference is checked too.
@@ -382,6 +383,40 @@ import Testing
             + "    s: {host.name|fieldref: sekoiaio.any_asset.nam}\n    condition: not s\n"
         let set = try RuleLoader.load(text: reference, path: "f.yml")
         #expect(set.reports.first?.reasonCode == "unknown-asset-field")
+    }
+
+    /// A value an asset field never carries is refused as a misspelt field
+    /// is (a helper's rules compiled and never matched): `ambiguous` is
+    /// written only when true, a criticality is 0–100 and its display one
+    /// of four words. Values that can match, and patterns, compile.
+    @Test(arguments: [
+        ("sekoiaio.any_asset.ambiguous", "false", false),
+        ("sekoiaio.any_asset.ambiguous", "true", true),
+        ("sekoiaio.any_asset.ambiguous", "'True'", true),
+        ("sekoiaio.any_asset.criticality_value", "high", false),
+        ("sekoiaio.any_asset.criticality_value", "101", false),
+        ("sekoiaio.assets.host.criticality_value", "[90, 100]", true),
+        ("sekoiaio.any_asset.criticality_value", "'9*'", true),
+        ("sekoiaio.any_asset.criticality_value|gt", "100", false),
+        ("sekoiaio.any_asset.criticality_value|gte", "100", true),
+        ("sekoiaio.any_asset.criticality_value|lt", "0", false),
+        ("sekoiaio.any_asset.criticality_value|lte", "0", true),
+        ("sekoiaio.any_asset.criticality_display", "hihg", false),
+        ("sekoiaio.any_asset.criticality_display", "[low, HIGH, unrated]", true),
+        ("sekoiaio.any_asset.criticality_display|startswith", "hi", true),
+        ("sekoiaio.any_asset.criticality_display", "null", true),
+    ])
+    func anAssetValueEnrichmentNeverWritesIsRefused(key: String, value: String,
+                                                   compiles: Bool) throws {
+        let text = "title: t\nid: asset-value\ntaxonomy: ecs\ndetection:\n"
+            + "    s:\n        \(key): \(value)\n    condition: s\n"
+        let report = try #require(try RuleLoader.load(text: text, path: "v.yml").reports.first)
+        #expect(report.isOK == compiles, "\(report)")
+        if !compiles {
+            #expect(report.reasonCode == "invalid-value")
+            #expect(report.line == 6)
+            #expect(report.reason?.contains("never") == true)
+        }
     }
 
     /// The summary counts a refused filter as a filter, not a rule, and
