@@ -710,10 +710,18 @@ struct SigmaCompiler {
                                  numberToo: Bool = false) throws(RuleRefusal) -> [SigmaString]
     {
         var text = scalar.value
-        // Plain YAML integers are numbers: give them their decimal text (`0017` is 17).
+        // Plain YAML integers are numbers: give them their decimal text
+        // (`0017` is 17). One spelt otherwise (`0777`, `+5`) is also its own
+        // spelling for equality, as a float is: a file mode "0777" is text
+        // in ECS, and matched only "777". Under a text modifier it stays
+        // the number's text, as before.
         if scalar.style == .plain, let int = scalar.int, !text.hasPrefix("0x"),
            !text.hasPrefix("0o") {
-            text = String(int)
+            let decimal = String(int)
+            if numberToo, decimal != text, !expand {
+                return [SigmaString(parsing: decimal), SigmaString(parsing: text)]
+            }
+            text = decimal
         } else if numberToo, scalar.style == .plain, scalar.int == nil,
                   let double = scalar.double, double.isFinite,
                   let number = DetectionValue.double(double).text, number != text {

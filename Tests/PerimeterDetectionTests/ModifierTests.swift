@@ -39,6 +39,16 @@ let valueCases: [MatchCase] = [
               event: #"{"Image":"cmd.exe"}"#, expected: true),
     MatchCase(name: "number equals numeric string", detection: sel("EventID: 4624"),
               event: #"{"EventID":"4624"}"#, expected: true),
+    // A plain integer spelt otherwise than its decimal is also that
+    // spelling: an ECS file mode is the text "0777".
+    MatchCase(name: "a zero-led integer equals its spelling", detection: sel("m: 0777"),
+              event: #"{"m":"0777"}"#, expected: true),
+    MatchCase(name: "a zero-led integer equals its number", detection: sel("m: 0777"),
+              event: #"{"m":777}"#, expected: true),
+    MatchCase(name: "a signed integer equals its spelling", detection: sel("n: +5"),
+              event: #"{"n":"+5"}"#, expected: true),
+    MatchCase(name: "a zero-led integer is not another spelling", detection: sel("m: 0777"),
+              event: #"{"m":"00777"}"#, expected: false),
     // A plain YAML float is the number (1.0 is 1, 1e3 is 1000) and its
     // own spelling: a version 1.10 is still found as written.
     MatchCase(name: "a float equals the event's number", detection: sel("n: 1.0"),
