@@ -75,9 +75,14 @@ extension Inventory {
         if enabled.addressLeases, let lease = event.lease {
             applyLease(lease, event: event, creating: enabled.uniqueHosts, outcome: &outcome)
         }
-        if let subject = event.account, enabled.uniqueAccounts,
-           !event.isFailure || settings.strictAccounts {
-            discoverAccount(subject, event: event, creating: true, outcome: &outcome)
+        if let subject = event.account, enabled.uniqueAccounts {
+            // SPEC §3: a failed logon creates no account (a password spray
+            // would make thousands) and, its names being the attempt's,
+            // attaches nothing; an account it names was still seen then
+            // (an account under attack looked dormant).
+            let triesOnly = event.isFailure && !settings.strictAccounts
+            discoverAccount(subject, event: event, creating: !triesOnly, attaching: !triesOnly,
+                            outcome: &outcome)
         }
         if let host {
             if enabled.operatingSystem, let subject = event.host,
@@ -335,10 +340,17 @@ extension Inventory {
     // MARK: - Accounts
 
     private func discoverAccount(_ subject: AccountSubject, event: EventObservation,
-                                 creating: Bool, outcome: inout ObservationOutcome) {
+                                 creating: Bool, attaching: Bool,
+                                 outcome: inout ObservationOutcome) {
         var found: [AssetID] = []
         for atom in subject.sids + subject.emails {
             found = identityHolders(of: atom, in: event.scope, at: event.time)
+            // A machine account (`HOST$`) and a user are two principals
+            // whatever SID or email an event gives both: a user's logon
+            // carrying a computer's SID made the computer account hold the
+            // user's names. The name decides then, and the shared id is a
+            // conflict.
+            found.removeAll { (assets[$0]?.subcategory == .machine) != subject.isMachineAccount }
             if !found.isEmpty { break }
         }
         var namesNoOne = false
@@ -379,8 +391,10 @@ extension Inventory {
         default:
             return
         }
-        for atom in [subject.username] + subject.emails + subject.sids {
-            observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
+        if attaching {
+            for atom in [subject.username] + subject.emails + subject.sids {
+                observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
+            }
         }
         touch(asset, at: event.time)
     }

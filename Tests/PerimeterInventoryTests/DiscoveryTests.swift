@@ -107,6 +107,45 @@ import Testing
         #expect(inventory.drainChanges().unclaimed.count == 1)
     }
 
+    /// A failed logon naming a known account is a sighting of it: its last
+    /// seen moves (an account under a password attack looked dormant),
+    /// while the attempt's own SID attaches to nothing.
+    @Test func aFailedLogonMovesAKnownAccountsLastSeenAndAttachesNothing() throws {
+        let inventory = Inventory()
+        let account = try #require(inventory.feed([Fixture.account("ann", domain: "CORP",
+                                                                    at: t0)]).first)
+        _ = inventory.drainChanges()
+        let attempt = Fixture.account("ann", domain: "CORP", sid: "S-1-5-21-1-2-3-1001",
+                                      at: t0 + .hours(30), failed: true)
+        #expect(inventory.feed([attempt]).isEmpty)
+        #expect(inventory.assets[account]?.lastSeen == (t0 + .hours(30)).date)
+        #expect(inventory.assets[account]?.firstSeen == t0.date)
+        let sid = Atom(type: .sid, normalizedValue: "S-1-5-21-1-2-3-1001")
+        #expect(inventory.holderNames(sid, at: t0 + .hours(31)) == [])
+        #expect(inventory.drainChanges().seenTimes.map(\.asset) == [account])
+    }
+
+    /// A machine account (`HOST$`) and a user are two principals: a user's
+    /// logon that carries the computer's SID (a helper's corpus run: three
+    /// user names ended on `JDX2093$`) makes the user's own account, and
+    /// the SID both claim is a conflict, not a merge.
+    @Test func aUserNeverJoinsAMachineAccountThroughItsSID() throws {
+        let inventory = Inventory()
+        let sid = "S-1-5-21-1111-2222-3333-4444"
+        let machine = try #require(inventory.feed([
+            Fixture.account("JDX2093$", domain: "CORP", sid: sid, at: t0)]).first)
+        let user = try #require(inventory.feed([
+            Fixture.account("j_doe", domain: "CORP", sid: sid, at: t0 + .hours(1))]).first)
+        #expect(user != machine)
+        #expect(inventory.assets[user]?.name == "CORP\\j_doe")
+        let later = t0 + .hours(2)
+        #expect(inventory.holderNames(Atom(type: .username, normalizedValue: "corp\\j_doe"),
+                                      at: later) == ["CORP\\j_doe"])
+        #expect(inventory.holderNames(Atom(type: .sid, normalizedValue: sid), at: later)
+                == ["CORP\\JDX2093$"])
+        #expect(inventory.drainChanges().conflicts.map(\.key.atom.value) == [sid])
+    }
+
     /// The strict mode follows the reference rule: failures create accounts.
     @Test func strictAccountsFollowTheReferenceRule() {
         var settings = InventorySettings()
@@ -384,10 +423,10 @@ import Testing
         let inventory = Inventory()
         let sid = "S-1-5-21-7-7-7-1010"
         inventory.feed([Fixture.account("ann", at: Fixture.clock("10:00")),
-                        Fixture.account("SVC$", sid: sid, at: Fixture.clock("10:01")),
+                        Fixture.account("svc-backup", sid: sid, at: Fixture.clock("10:01")),
                         Fixture.account("ann", sid: sid, at: Fixture.clock(sidEventTime))])
         let ann = Atom(type: .username, normalizedValue: "ann")
-        #expect(inventory.holderNames(ann, at: Fixture.clock("10:30")) == ["SVC$", "ann"])
+        #expect(inventory.holderNames(ann, at: Fixture.clock("10:30")) == ["ann", "svc-backup"])
 
         let created = inventory.feed((0..<3).map {
             Fixture.account("ann", at: Fixture.clock("11:0\($0)"))
