@@ -251,7 +251,8 @@ private struct ConfigurationReader {
                 configuration.publicSuffixListPath = resolved
             default:
                 var sources = CollectorSources.defaults
-                let names = ["datasets", "modules", "input_types", "subject_host_datasets", "replace"]
+                let names = ["datasets", "modules", "input_types", "subject_host_datasets",
+                             "relay_input_types", "replace"]
                 var replace = false
                 var lists: [String: [String]] = [:]
                 for (name, list) in try mapping(value, "atoms.collector_sources", keys: names) {
@@ -263,6 +264,7 @@ private struct ConfigurationReader {
                 sources.modules += lists["modules"] ?? []
                 sources.inputTypes += lists["input_types"] ?? []
                 sources.subjectHostDatasets += lists["subject_host_datasets"] ?? []
+                sources.relayInputTypes += lists["relay_input_types"] ?? []
                 configuration.extraction.collectorSources = sources
             }
         }

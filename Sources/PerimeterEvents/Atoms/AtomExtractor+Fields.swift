@@ -77,7 +77,7 @@ extension AtomExtractor {
         table.append(("host.id", .hostID))
         table.append(("cloud.instance.id", .hostID))
         table.append(("agent.id", .agentID))
-        for path in ["data_stream.dataset", "event.module", "input.type",
+        for path in ["data_stream.dataset", "event.module", "input.type", "agent.name",
                      "client.user.domain", "source.user.domain", "destination.user.domain",
                      "user.target.domain", "user.effective.domain"] {
             table.append((path, .context))
@@ -99,11 +99,18 @@ extension AtomExtractor {
     }()
 
     static let fieldSpecs: [FieldSpec] = fieldTable.map { path, rule in
-        FieldSpec(rule: rule, isHostField: path.hasPrefix("host."),
-                  isAgentField: path.hasPrefix("agent."))
+        // agent.name is context (is a relay's host.* its own machine?),
+        // never an atom a collector's event would have given.
+        var isContext = false
+        if case .context = rule { isContext = true }
+        return FieldSpec(rule: rule, isHostField: path.hasPrefix("host."),
+                         isAgentField: path.hasPrefix("agent.") && !isContext)
     }
 
     static let datasetField = fieldPaths.firstIndex(of: "data_stream.dataset")!
     static let moduleField = fieldPaths.firstIndex(of: "event.module")!
     static let inputTypeField = fieldPaths.firstIndex(of: "input.type")!
+    static let agentNameField = fieldPaths.firstIndex(of: "agent.name")!
+    static let hostNameField = fieldPaths.firstIndex(of: "host.name")!
+    static let hostHostnameField = fieldPaths.firstIndex(of: "host.hostname")!
 }

@@ -129,10 +129,14 @@ public struct AtomExtractor: Sendable {
         var result = ExtractedAtoms()
         // One allocation instead of growing 1, 2, 4, 8 (events hold about six atoms).
         result.atoms.reserveCapacity(16)
-        let scope = collectors.scope(
+        let inputType = firstValue(of: Self.inputTypeField, in: event)
+        var scope = collectors.scope(
             dataset: firstValue(of: Self.datasetField, in: event),
             module: firstValue(of: Self.moduleField, in: event),
-            inputType: firstValue(of: Self.inputTypeField, in: event))
+            inputType: inputType)
+        if scope == .subject, let inputType, collectors.isRelay(inputType: inputType) {
+            scope = namesTheAgentsMachine(event) ? .hostAndAgentAreCollector : .agentIsCollector
+        }
         result.isFromCollectorSource = scope != .subject
 
         event.forEachFieldWithValues { index in
@@ -168,6 +172,20 @@ public struct AtomExtractor: Sendable {
         }
         Self.dropRelatedCopiesOfQualifiedNames(from: &result)
         return result
+    }
+
+    /// Whether a relay's host.* describes the relay itself: its host.name
+    /// (else host.hostname) is agent.name, in any case, or their first
+    /// labels agree (`mbp.local` beside `mbp`).
+    private func namesTheAgentsMachine(_ event: some EventFieldSource) -> Bool {
+        guard let agent = firstValue(of: Self.agentNameField, in: event),
+              let host = firstValue(of: Self.hostNameField, in: event)
+                ?? firstValue(of: Self.hostHostnameField, in: event)
+        else { return false }
+        func firstLabel(_ name: String) -> String {
+            ASCII.lowercased(String(name.prefix { $0 != "." }))
+        }
+        return firstLabel(agent) == firstLabel(host)
     }
 
     private static let relatedUserField = fieldPaths.firstIndex(of: "related.user")!

@@ -11,18 +11,29 @@
 /// (EDR and vulnerability consoles: `carbon_black_cloud.alert` writes the
 /// endpoint's name there). Their `subjectHostDatasets` entry keeps host.*
 /// atoms; agent.* still names the poller and yields nothing.
+///
+/// Inputs that receive other machines' logs over the network
+/// (`relayInputTypes`: syslog listeners, NetFlow collectors) are relays:
+/// their agent.* is the receiver, never the device that sent the log, so
+/// it yields nothing; their host.* is the receiver too when it names the
+/// agent's own machine (host.name equal to agent.name, as the shipper's
+/// host metadata writes it), and the sender when a parser filled it in.
+/// Read as the sender, the receiver's agent id tied every device that
+/// logs through it to the first host seen with that id.
 public struct CollectorSources: Sendable, Hashable {
     public var datasets: [String]
     public var modules: [String]
     public var inputTypes: [String]
     public var subjectHostDatasets: [String]
+    public var relayInputTypes: [String]
 
     public init(datasets: [String] = [], modules: [String] = [], inputTypes: [String] = [],
-                subjectHostDatasets: [String] = []) {
+                subjectHostDatasets: [String] = [], relayInputTypes: [String] = []) {
         self.datasets = datasets
         self.modules = modules
         self.inputTypes = inputTypes
         self.subjectHostDatasets = subjectHostDatasets
+        self.relayInputTypes = relayInputTypes
     }
 
     /// No event is a collector event.
@@ -57,7 +68,8 @@ public struct CollectorSources: Sendable, Hashable {
             "panw_cortex_xdr", "rapid7_insightvm", "sentinel_one", "sophos_central",
             "system", "tenable_io", "tenable_sc", "trellix_epo_cloud",
             "trend_micro_vision_one", "windows",
-        ])
+        ],
+        relayInputTypes: ["udp", "tcp", "syslog", "netflow"])
 }
 
 /// How much of host.* and agent.* an event's source lets through.
@@ -74,6 +86,7 @@ struct CollectorMatcher: Sendable {
     private let modules: Set<String>
     private let inputTypes: Set<String>
     private let subjectHostDatasets: Set<String>
+    private let relayInputTypes: Set<String>
     /// The same sets as bytes, for ASCII values; nil when an entry is not
     /// ASCII, where the `String` sets decide.
     private let folded: FoldedSets?
@@ -83,6 +96,7 @@ struct CollectorMatcher: Sendable {
         modules = Set(sources.modules.map(ASCII.lowercased))
         inputTypes = Set(sources.inputTypes.map(ASCII.lowercased))
         subjectHostDatasets = Set(sources.subjectHostDatasets.map(ASCII.lowercased))
+        relayInputTypes = Set(sources.relayInputTypes.map(ASCII.lowercased))
         let sets = [datasets, modules, inputTypes, subjectHostDatasets]
         if sets.allSatisfy({ $0.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } } }) {
             folded = (FoldedSet(datasets), FoldedSet(modules), FoldedSet(inputTypes),
@@ -104,6 +118,12 @@ struct CollectorMatcher: Sendable {
                 }
             }
         }
+    }
+
+    /// Whether an input type receives other machines' logs (see
+    /// `CollectorSources.relayInputTypes`).
+    func isRelay(inputType: String) -> Bool {
+        !relayInputTypes.isEmpty && relayInputTypes.contains(ASCII.lowercased(inputType))
     }
 
     private func withOptionalUTF8<R>(_ text: String?, _ body: (UTF8Bytes?) -> R) -> R {

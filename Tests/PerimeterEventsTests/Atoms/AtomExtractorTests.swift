@@ -152,6 +152,33 @@ struct AtomExtractorTests {
         #expect(!all.contains { $0.hasPrefix("host.name=") })
     }
 
+    /// Logs received over the network: agent.* is the receiver and yields
+    /// nothing; host.* is the receiver too when it names the agent's
+    /// machine (the shipper's own metadata), the sender when a parser set
+    /// it. Other inputs keep both (a helper's corpus run: a router's syslog
+    /// was enriched with the endpoint first seen with the receiver's id).
+    static let relayCases: [([String: [String]], Set<String>)] = [
+        (["input.type": ["udp"], "host.name": ["fw-edge-1"], "agent.name": ["collector-3"],
+          "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"], "source.ip": ["10.1.2.3"]],
+         ["host.name=hostname:fw-edge-1", "source.ip=ipv4:10.1.2.3"]),
+        (["input.type": ["TCP"], "host.name": ["Collector-3.corp.example.org"],
+          "host.ip": ["10.9.9.9"], "agent.name": ["collector-3"],
+          "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"], "source.ip": ["10.1.2.3"]],
+         ["source.ip=ipv4:10.1.2.3"]),
+        (["input.type": ["syslog"], "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"]], []),
+        (["input.type": ["filestream"], "host.name": ["web-1"], "agent.name": ["web-1"],
+          "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"]],
+         ["host.name=hostname:web-1", "agent.id=agent_id:7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"]),
+    ]
+
+    @Test(arguments: relayCases)
+    func relayInputsNameTheirReceiver(fields: [String: [String]], expected: Set<String>) {
+        let event = DictionaryEventSource(fields: fields)
+        let result = Self.extractor.extract(from: event)
+        #expect(Set(result.atoms.map(\.description)) == expected)
+        #expect(result.isFromCollectorSource == (fields["input.type"] != ["filestream"]))
+    }
+
     /// related.user repeats the event's names: a bare copy of a name that
     /// another field gives qualified goes; other bare names stay, and so
     /// does a bare name in a field of its own (user.target.name).
