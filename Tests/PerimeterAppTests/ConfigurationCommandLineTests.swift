@@ -73,6 +73,32 @@ struct ConfigurationCommandLineTests {
         #expect(try strictCLI.counters()["dotted_hostnames_dropped"] == 2)
     }
 
+    /// A log received over syslog names its receiver in agent.*: no atom
+    /// by default; `collector_sources` with `replace: true` and no relay
+    /// types reads agent.id as the sender's again.
+    @Test func relayInputTypesAreConfigurable() throws {
+        let event = #"{"@timestamp":"2024-05-01T10:00:00Z","input":{"type":"udp"},"#
+            + #""host":{"name":"fw-edge-1"},"agent":{"name":"collector-3","#
+            + #""id":"7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"}}"#
+        func hostAtoms(_ configuration: String?) throws -> [String]? {
+            guard let cli = try H.make("relay") else { return nil }
+            defer { cli.remove() }
+            var options = ["--no-output"]
+            if let configuration {
+                options += ["--config", try cli.directory.write("perimeter.yaml", configuration)]
+            }
+            let result = try cli.ingest([event], options: options)
+            #expect(result.status == 0, "\(result.standardError)")
+            let hosts = try cli.listAssets(["--category", "host"]).assets
+            return (hosts.first?["atoms"] as? [[String: Any]] ?? [])
+                .map { "\($0["type"] ?? "?")=\($0["value"] ?? "?")" }.sorted()
+        }
+        guard let relayed = try hostAtoms(nil) else { return }
+        #expect(relayed == ["hostname=fw-edge-1"])
+        let own = try hostAtoms("atoms:\n  collector_sources:\n    replace: true\n")
+        #expect(own == ["agent_id=7d1f0c52-aaaa-4bbb-8ccc-0123456789ab", "hostname=fw-edge-1"])
+    }
+
     /// A view reads the timeline with the address expiry the ingest read
     /// the events with (recorded in the store), not with its own
     /// configuration's: with 2h at ingest, the address of a sighting at
