@@ -618,11 +618,11 @@ struct pj_parser {
     bool collect_all = false;
 
     std::vector<uint8_t> line;          // the padded copy simdjson reads
-    // The integers past 64 bits written over in `line` (see
-    // rewrite_big_integer), in the line's order: the double each became,
-    // its digits as the event gave them (which the leaf of that double is
-    // read as), and whether a leaf took them yet (two integers of one
-    // line may become one double).
+    // The numbers simdjson cannot hold written over in `line` (integers
+    // past 64 bits, decimals past double range; see rewrite_big_integer),
+    // in the line's order: the double each became, its text as the event
+    // gave it (which the leaf of that double is read as), and whether a
+    // leaf took it yet (two numbers of one line may become one double).
     struct BigInteger {
         double value;
         std::string digits;
@@ -850,10 +850,14 @@ struct pj_parser {
         return PJ_OK;
     }
 
-    /// Writes the first integer of the line that fits no 64-bit type over,
-    /// in place, as `d.ddd…eN` of the same length (its leading digits: a
-    /// double keeps no more); false when the line has none (or a syntax
-    /// error, or a decimal out of double range, which stay refused).
+    /// Writes the first number of the line that simdjson cannot hold over,
+    /// in place, with one of the same length, whose leaf then reads as the
+    /// original text: an integer past 64 bits as `d.ddd…eN` (its leading
+    /// digits: a double keeps no more), a decimal past double range
+    /// (`1e400`) as `7e-0…77`, a value events hardly write (one that does,
+    /// in the same line before it, would be read as its text). False when the line
+    /// has none, or a syntax error. A decimal past range refused the whole
+    /// event, so that one numeric field could hide it from every rule.
     bool rewrite_big_integer(size_t length) {
         ErrorLocator locator(line.data(), length);
         if (locator.locate() || locator.out_of_range < 0) { return false; }
@@ -862,7 +866,7 @@ struct pj_parser {
         size_t end = start;
         while (end < length && line[end] >= '0' && line[end] <= '9') { end++; }
         if (end < length && (line[end] == '.' || line[end] == 'e' || line[end] == 'E')) {
-            return false;
+            return rewrite_huge_decimal(start, length);
         }
         size_t digits = end - start;
         std::string exponent = std::to_string(digits - 1);
@@ -881,6 +885,29 @@ struct pj_parser {
         std::memcpy(line.data() + start, text.data(), digits);
         double value = std::strtod(std::string(reinterpret_cast<const char *>(
             line.data() + start - sign), digits + sign).c_str(), nullptr);
+        big_integers.push_back(BigInteger{value, std::move(original), false});
+        return true;
+    }
+
+    /// The decimal whose digits begin at `start` (after any sign), past
+    /// double range: see `rewrite_big_integer`.
+    bool rewrite_huge_decimal(size_t start, size_t length) {
+        size_t token_start = start;
+        if (token_start > 0 && line[token_start - 1] == '-') { token_start--; }
+        size_t end = start;
+        while (end < length && ((line[end] >= '0' && line[end] <= '9') || line[end] == '.' ||
+                                line[end] == 'e' ||
+                                line[end] == 'E' || line[end] == '+' || line[end] == '-')) {
+            end++;
+        }
+        size_t width = end - start;
+        if (width < 5) { return false; }
+        std::string original(reinterpret_cast<const char *>(line.data() + token_start),
+                             end - token_start);
+        std::string text = "7e-" + std::string(width - 5, '0') + "77";
+        std::memcpy(line.data() + start, text.data(), width);
+        double value = std::strtod(std::string(reinterpret_cast<const char *>(
+            line.data() + token_start), end - token_start).c_str(), nullptr);
         big_integers.push_back(BigInteger{value, std::move(original), false});
         return true;
     }

@@ -166,9 +166,11 @@ struct ErrorCase: CustomTestStringConvertible, Sendable {
               message: "malformed JSON: unescaped control character in a string (at byte 6)"),
     ErrorCase(line: #"{"a":"\q"}"#, code: .malformed,
               message: "malformed JSON: invalid escape in a string (at byte 6)"),
-    ErrorCase(line: #"{"n":1e400}"#, code: .numberOutOfRange,
+    // Read as text up to 64 such numbers a line; the 65th is refused.
+    ErrorCase(line: #"{"n":["# + Array(repeating: "1e400", count: 65).joined(separator: ",")
+                  + "]}", code: .numberOutOfRange,
               message: "unsupported JSON: a number beyond 64-bit integer or double range "
-                  + "(at byte 5)"),
+                  + "(at byte 390)"),
     ErrorCase(line: #"[1,2]"#, code: .notObject,
               message: "event is not a JSON object: it is an array"),
     ErrorCase(line: #""x""#, code: .notObject, message: "event is not a JSON object: it is a string"),
@@ -191,8 +193,13 @@ func malformedLines(_ c: ErrorCase) {
 /// refused whole, and no rule saw it), the number as its exact digits in
 /// text (a host id of 30 digits is an id, not a double that another id
 /// sharing its first digits would also be), every other field as it is.
+/// So is a decimal past double range (one such field hid the event from
+/// every rule), as the text the event gave.
 @Test(arguments: [
     (#"{"a":123456789012345678901234567890,"b":"x"}"#, "123456789012345678901234567890"),
+    (#"{"a":1e400,"b":"x"}"#, "1e400"),
+    (#"{"b":"x","a":-2.5E+999}"#, "-2.5E+999"),
+    (#"{"a":[1e309,1.5],"b":"x"}"#, "1e309"),
     (#"{"a":-9223372036854775809,"b":"x"}"#, "-9223372036854775809"),
     (#"{"b":"x","o":{"d":[1,99999999999999999999]},"a":18446744073709551616}"#,
      "18446744073709551616"),
