@@ -614,13 +614,16 @@ struct SigmaCompiler {
             var tests: [RuleExpression] = []
             for node in values {
                 guard let pattern = node.string, !node.isNull else {
-                    throw RuleRefusal(code: "invalid-value", message: "re needs a pattern")
+                    throw RuleRefusal(code: "invalid-value", message: "re needs a pattern "
+                                      + "(in '\(key)')", line: node.mark.line)
                 }
                 do {
                     let regex = try Regex(pattern, options: options)
                     tests.append(.test(FieldTest(field: field, kind: .regex(CompiledRegex(regex: regex)))))
                 } catch {
-                    throw RuleRefusal(code: "invalid-regex", message: error.description)
+                    throw RuleRefusal(code: "invalid-regex",
+                                      message: error.description + " (in '\(key)')",
+                                      line: node.mark.line)
                 }
             }
             return negatedIfNeeded(combine(tests), has: has, field: field)
@@ -634,7 +637,8 @@ struct SigmaCompiler {
             for node in values {
                 guard let text = node.string, let network = IPNetwork(parsing: text) else {
                     throw RuleRefusal(code: "invalid-value",
-                                      message: "'\(node.string ?? "")' is not a CIDR network")
+                                      message: "'\(node.string ?? "")' is not a CIDR network "
+                                        + "(in '\(key)')", line: node.mark.line)
                 }
                 tests.append(.test(FieldTest(field: try requireField(), kind: .cidr(network))))
             }
@@ -647,7 +651,9 @@ struct SigmaCompiler {
             for node in values {
                 guard let number = node.string.flatMap(SigmaNumber.parseDecimal) else {
                     throw RuleRefusal(code: "invalid-value",
-                                      message: "\(op.rawValue) needs a number, not '\(node.string ?? "")'")
+                                      message: "\(op.rawValue) needs a number, not "
+                                        + "'\(node.string ?? "")' (in '\(key)')",
+                                      line: node.mark.line)
                 }
                 tests.append(.test(FieldTest(field: try requireField(), kind: .compare(op, number))))
             }

@@ -484,6 +484,26 @@ let conditionCases: [MatchCase] = [
         #expect(set.reports.first?.line == 7)
     }
 
+    /// A bad value in a list is placed on its own line and named with its
+    /// field (the key's line and the bare value were all a helper saw).
+    @Test(arguments: [
+        ("source.ip|cidr", "10.0.0.0/8", "'300.1.1.1/8'", "invalid-value",
+         "'300.1.1.1/8' is not a CIDR network (in 'source.ip|cidr')"),
+        ("event.severity|lt", "5", "five", "invalid-value",
+         "lt needs a number, not 'five' (in 'event.severity|lt')"),
+        ("process.name|re", "a", "'a(b'", "invalid-regex", "(in 'process.name|re')"),
+    ])
+    func aBadListValueIsPlacedOnItsLineWithItsField(key: String, good: String, value: String,
+                                                   code: String, message: String) throws {
+        let set = try RuleLoader.load(text: "title: t\nid: x\ntaxonomy: ecs\ndetection:\n"
+            + "    sel:\n        \(key):\n            - \(good)\n            - \(value)\n"
+            + "    condition: sel\n")
+        let report = try #require(set.reports.first)
+        #expect(report.reasonCode == code)
+        #expect(report.line == 8)
+        #expect(report.reason?.contains(message) == true, "\(report.reason ?? "")")
+    }
+
     /// An empty selection names no field and is true of every event: a
     /// rule would fire on all, a filter hide every alert. It is refused.
     @Test(arguments: ["sel: {}", "sel:\n        - {}"])
