@@ -107,6 +107,9 @@ actor InventoryService {
                          + "path=\(report.path) line=\(report.line) "
                          + "reason=\(report.reasonCode ?? "error")")
         }
+        // A filter for a rule id no rule has suppresses nothing: as an
+        // ingest and `rules check` say.
+        for warning in stage.filterWarnings { lines.append("warning " + warning) }
         return lines
     }
 

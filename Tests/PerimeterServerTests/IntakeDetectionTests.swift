@@ -444,15 +444,19 @@ struct IntakeDetectionTests {
     }
 
     /// The server says at start what its rules came to: the counts, then
-    /// each refused document by file and line with its reason code.
+    /// each refused document by file and line with its reason code, and a
+    /// filter naming a rule id no rule has (which an ingest said, and the
+    /// server did not).
     @Test func startingLogsTheRulesLoadedAndRefused() async throws {
         let (_, log) = try await Self.startServerAndStop()
         defer { try? FileManager.default.removeItem(atPath: log.path) }
         let lines = log.lines
-        #expect(lines.contains("detection loaded rules=1 filters=0 refused=1"), "\(lines)")
+        #expect(lines.contains("detection loaded rules=1 filters=1 refused=1"), "\(lines)")
         // Line 5: the modifier's, counted by hand in the rule below.
         #expect(lines.contains("warning rule refused path=\(log.path)/bad.yml line=5 "
                                + "reason=unsupported-modifier"), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("warning ") && $0.contains("'no-such-rule'") },
+                "\(lines)")
     }
 
     final class LogLines: @unchecked Sendable {
@@ -477,6 +481,14 @@ struct IntakeDetectionTests {
                     user.name|nosuchmodifier: x
                 condition: sel
             """.write(toFile: directory + "/bad.yml", atomically: true, encoding: .utf8)
+        try """
+            title: Quiet the retired rule
+            id: f-retired
+            filter:
+                rules: [no-such-rule]
+                selection: {user.name: svc}
+                condition: selection
+            """.write(toFile: directory + "/filter.yml", atomically: true, encoding: .utf8)
         let log = LogLines(path: directory)
         let server = try await TestServer.start { options in
             options.detection.rulePaths = [directory]
