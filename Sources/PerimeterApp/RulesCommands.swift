@@ -221,7 +221,7 @@ enum RulesCommands {
                 print("\(report.location): \(label): \(report.reason ?? "")")
             }
         }
-        for warning in set.filterTargetsWithoutRule {
+        for warning in set.filterWarnings {
             Terminal.write("warning: \(warning)\n")
         }
         let summary = RuleCheckSummary(reports: set.reports, runsUnmapped: rules.runsUnmapped)

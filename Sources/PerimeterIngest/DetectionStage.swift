@@ -118,7 +118,7 @@ public final class DetectionStage {
     public let engine: DetectionEngine
     /// Every rule and filter document loaded, refused ones included.
     public let reports: [RuleStatusReport]
-    /// Filters' rule ids that no loaded rule has (`RuleSet.filterTargetsWithoutRule`).
+    /// What to tell of the filters before events run (`RuleSet.filterWarnings`).
     public let filterWarnings: [String]
     /// The event fields the pipeline's reader must extract for the engine.
     public let extraFields: [String]
@@ -215,7 +215,7 @@ public final class DetectionStage {
                                          message: error.message + " (while loading rules)")
         }
         reports = set.reports
-        filterWarnings = set.filterTargetsWithoutRule
+        filterWarnings = set.filterWarnings
         engine = DetectionEngine(
             rules: set.rules, filters: set.filters,
             configuration: DetectionConfiguration(runsUnmappedRules: settings.runsUnmappedRules,

@@ -166,6 +166,25 @@ import PerimeterModel
                     == [true])
     }
 
+    /// A filter whose condition starts with `not` is named before events
+    /// run: Sigma's filter specification writes its example so (`not
+    /// selection` keeps all but `adm_` users), which here suppresses
+    /// every other user's match. It still runs as written (SPEC §6).
+    @Test func aFilterConditionStartingWithNotIsNamed() throws {
+        let turned = filter(rules: "[r1]").replacingOccurrences(of: "condition: selection",
+                                                                with: "condition: not selection")
+        let set = try RuleLoader.load(text: rule + "\n" + turned)
+        #expect(set.filterWarnings.count == 1)
+        #expect(set.filterWarnings.first?.contains("filter 'f1' has a condition that starts "
+                                                   + "with 'not'") == true)
+        let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+        let reader = JSONEventReader(engine: engine)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"joe"}"#)).isEmpty)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"adm_x"}"#)).count == 1)
+        #expect(try RuleLoader.load(text: rule + "\n" + filter(rules: "[r1]")).filterWarnings
+                    .isEmpty)
+    }
+
     @Test func filterForAnotherRuleDoesNothing() throws {
         let set = try RuleLoader.load(text: rule + "\n" + filter(rules: "[other]"))
         let engine = DetectionEngine(rules: set.rules, filters: set.filters)
