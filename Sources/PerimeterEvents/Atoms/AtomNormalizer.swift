@@ -42,6 +42,9 @@ public struct AtomNormalizer: Sendable {
     /// nearly every value is as short as the longest); nil when one is not
     /// ASCII, where Unicode rules decide and the `String` path runs.
     private let asciiPlaceholders: FoldedSet?
+    /// The placeholders that read as MACs, as their 48 bits: a MAC is
+    /// compared in its normal form, whatever spelling either side used.
+    private let placeholderMACs: Set<UInt64>
 
     /// - Parameter extraPlaceholders: more "nothing" values from the
     ///   configuration, compared case-insensitively after trimming.
@@ -51,6 +54,9 @@ public struct AtomNormalizer: Sendable {
         longestPlaceholder = placeholders.map(\.utf8.count).max() ?? 0
         asciiPlaceholders = placeholders.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
             ? FoldedSet(placeholders) : nil
+        placeholderMACs = Set(placeholders.compactMap { placeholder in
+            ASCII.withUTF8(placeholder) { Self.macOctets($0) }
+        })
     }
 
     /// The normalizer with the standard placeholders only.
@@ -319,7 +325,9 @@ public struct AtomNormalizer: Sendable {
     /// set) addresses name no interface and give nil; so do two that many
     /// machines report at once: `02:00:00:00:00:00`, what Android and iOS
     /// answer an app that asks for the MAC, and RFC 7042's documentation
-    /// block `00:00:5e:00:53:00`–`ff`, which vendors' sample logs carry.
+    /// block `00:00:5e:00:53:00`–`ff`, which vendors' sample logs carry;
+    /// and a MAC given as a placeholder (`atoms.extra_placeholders`), in
+    /// any of the spellings read here.
     public func mac(_ value: some StringProtocol) -> Atom? {
         ASCII.withUTF8(value) { mac(utf8: $0) }
     }
@@ -328,7 +336,8 @@ public struct AtomNormalizer: Sendable {
         // The six octets, first in the high bits.
         guard let octets = Self.macOctets(ASCII.trimmed(value)) else { return nil }
         if octets == 0 || octets >> 40 & 1 == 1 || octets == 0x02_00_00_00_00_00
-            || octets >> 8 == 0x00_00_5E_00_53 { return nil }
+            || octets >> 8 == 0x00_00_5E_00_53
+            || (!placeholderMACs.isEmpty && placeholderMACs.contains(octets)) { return nil }
         let hex: StaticString = "0123456789abcdef"
         let text = String(unsafeUninitializedCapacity: 17) { buffer in
             let digits = hex.utf8Start

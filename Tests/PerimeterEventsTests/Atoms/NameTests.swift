@@ -35,6 +35,16 @@ struct NameTests {
         #expect(normalizer.mac(input)?.value == expected)
     }
 
+    /// A MAC given as a placeholder is none in any spelling (it was
+    /// compared as raw text, and never for MACs).
+    @Test func aMACPlaceholderIsNoneInAnySpelling() {
+        let configured = AtomNormalizer(extraPlaceholders: ["00-11-22-33-44-55"])
+        for spelling in ["00:11:22:33:44:55", "0011.2233.4455", "001122334455"] {
+            #expect(configured.mac(spelling) == nil, "\(spelling)")
+        }
+        #expect(configured.mac("00:11:22:33:44:56")?.value == "00:11:22:33:44:56")
+    }
+
     static let hostnameCases: [(String, String?)] = [
         ("DESKTOP-123", "desktop-123"),
         ("ws_01", "ws_01"),
