@@ -53,10 +53,14 @@ let package = Package(
         .target(name: "PerimeterEnrichment",
                 dependencies: ["PerimeterModel", "PerimeterInventory",
                                "PerimeterJSON"]),
+        // The data files are compiled into the program (`embedInCode`): a
+        // copied bundle folder beside the binary is needed by nothing.
         .target(name: "PerimeterDetection",
                 dependencies: ["PerimeterModel", "PerimeterYAML",
                                "PerimeterRegex", "PerimeterJSON"],
-                resources: [.copy("Resources")]),
+                exclude: ["Resources/DETECTION.md", "Resources/.keep"],
+                resources: [.embedInCode("Resources/sigma-ecs-mapping.yml"),
+                            .embedInCode("Resources/placeholders.yml")]),
         .target(name: "PerimeterServer",
                 dependencies: ["PerimeterHTTP", "PerimeterCrypto", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection",
@@ -67,7 +71,7 @@ let package = Package(
                 dependencies: ["PerimeterModel", "PerimeterJSON", "PerimeterInput",
                                "PerimeterEvents", "PerimeterInventory", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterYAML", "PerimeterDetection"],
-                resources: [.copy("Resources")]),
+                resources: [.embedInCode("Resources/lease-sources.yaml")]),
 
         // MARK: - Command line
         .target(name: "PerimeterApp",
@@ -76,8 +80,7 @@ let package = Package(
                                "PerimeterInventory", "PerimeterStore",
                                "PerimeterEnrichment", "PerimeterDetection",
                                "PerimeterServer", "PerimeterYAML", "PerimeterHTTP",
-                               "PerimeterRegex", "PerimeterCrypto"],
-                resources: [.copy("Resources")]),
+                               "PerimeterRegex", "PerimeterCrypto"]),
         .executableTarget(name: "perimeter", dependencies: ["PerimeterApp"]),
 
         // MARK: - Tests

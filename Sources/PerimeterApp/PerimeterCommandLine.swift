@@ -39,7 +39,7 @@ public enum PerimeterCommandLine {
         do {
             switch name {
             case "help":
-                guard let topic = rest.first else {
+                guard !rest.isEmpty else {
                     print(overview)
                     return 0
                 }

@@ -75,28 +75,34 @@ public struct FieldMapping: Sendable {
         sources.first { $0.logSource == logSource }
     }
 
-    /// The mapping shipped with Perimeter (`Resources/sigma-ecs-mapping.yml`).
+    /// The mapping shipped with Perimeter (`Resources/sigma-ecs-mapping.yml`),
+    /// compiled into the program: it runs with no file beside it.
     public static func builtIn() throws(RuleRefusal) -> FieldMapping {
-        guard let url = Bundle.module.url(forResource: "sigma-ecs-mapping", withExtension: "yml",
-                                          subdirectory: "Resources")
-        else {
-            // The resource is part of this module's bundle: missing means a broken build.
-            preconditionFailure("the built-in Sigma mapping is missing from the bundle")
-        }
-        return try load(path: url.path)
+        try load(text: String(decoding: PackageResources.sigma_ecs_mapping_yml, as: UTF8.self),
+                 origin: "the built-in sigma-ecs-mapping.yml")
     }
 
     public static func load(path: String) throws(RuleRefusal) -> FieldMapping {
+        let text: String
+        do {
+            text = try YAMLParser.readWholeFile(path)
+        } catch {
+            throw RuleRefusal(code: "invalid-mapping", message: error.description)
+        }
+        return try load(text: text, origin: path)
+    }
+
+    private static func load(text: String, origin: String) throws(RuleRefusal) -> FieldMapping {
         let documents: [YAMLNode]
         do {
-            documents = try YAMLParser.parseFile(atPath: path)
+            documents = try YAMLParser.parseDocuments(text, file: origin)
         } catch {
             throw RuleRefusal(code: "invalid-mapping", message: error.description)
         }
         guard let root = documents.first else {
-            throw RuleRefusal(code: "invalid-mapping", message: "\(path): the file is empty")
+            throw RuleRefusal(code: "invalid-mapping", message: "\(origin): the file is empty")
         }
-        return try parse(root, origin: path)
+        return try parse(root, origin: origin)
     }
 
     static func parse(_ root: YAMLNode, origin: String) throws(RuleRefusal) -> FieldMapping {

@@ -286,18 +286,30 @@ public enum RuleLoader {
     }
 
     /// Placeholder values shipped in `Resources/placeholders.yml`.
+    /// Compiled into the program, as the built-in mapping is.
     public static func builtInPlaceholders() throws(RuleRefusal) -> [String: [String]] {
-        guard let url = Bundle.module.url(forResource: "placeholders", withExtension: "yml",
-                                          subdirectory: "Resources")
-        else { preconditionFailure("the built-in placeholder file is missing from the bundle") }
-        return try loadPlaceholders(path: url.path)
+        try loadPlaceholders(text: String(decoding: PackageResources.placeholders_yml,
+                                          as: UTF8.self),
+                             path: "the built-in placeholders.yml")
     }
 
     /// Reads `placeholders: {Name: [value, …]}`.
     public static func loadPlaceholders(path: String) throws(RuleRefusal) -> [String: [String]] {
+        let text: String
+        do {
+            text = try YAMLParser.readWholeFile(path)
+        } catch {
+            throw RuleRefusal(code: "invalid-placeholders", message: error.description)
+        }
+        return try loadPlaceholders(text: text, path: path)
+    }
+
+    private static func loadPlaceholders(text: String, path: String)
+        throws(RuleRefusal) -> [String: [String]]
+    {
         let root: YAMLNode?
         do {
-            root = try YAMLParser.parseFile(atPath: path).first
+            root = try YAMLParser.parseDocuments(text, file: path).first
         } catch {
             throw RuleRefusal(code: "invalid-placeholders", message: error.description)
         }

@@ -192,9 +192,7 @@ public final class IngestPipeline {
         if start == nil { inventory.restart(stream: stream) }
         do {
             try reader.forEachLine(onOversizedLine: { [self] error in
-                summary.oversizedLines += 1
-                onProblem(LineProblem(source: path, line: error.lineNumber ?? 0,
-                                      message: error.message))
+                countOversizedLine(error, source: path)
             }) { line, number, end in
                 if stopRequest.isRequested { throw IngestStopped() }
                 let malformedBefore = summary.malformed
@@ -232,7 +230,11 @@ public final class IngestPipeline {
         reader.stopsWaiting = { [stopRequest] in stopRequest.isRequested }
         reader.stopsSkipping = { [stopRequest] in stopRequest.isRequested }
         do {
-            try reader.forEachLine { line, number, _ in
+            // Counted and reported as from a file: on standard input a line
+            // past the limit vanished without a word.
+            try reader.forEachLine(onOversizedLine: { [self] error in
+                countOversizedLine(error, source: source)
+            }) { line, number, _ in
                 if stopRequest.isRequested { throw IngestStopped() }
                 process(line, source: source, lineNumber: number, stream: stream)
                 summary.bytes += UInt64(line.count + 1)
@@ -243,6 +245,11 @@ public final class IngestPipeline {
             throw stopped
         }
         try commitAndWait(progress: nil)
+    }
+
+    private func countOversizedLine(_ error: InputError, source: String) {
+        summary.oversizedLines += 1
+        onProblem(LineProblem(source: source, line: error.lineNumber ?? 0, message: error.message))
     }
 
     /// Ingests lines given in memory (the HTTP intake and tests), with

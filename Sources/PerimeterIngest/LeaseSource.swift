@@ -22,14 +22,13 @@ public struct LeaseSource: Sendable, Hashable {
     }
 
     /// The sources shipped with Perimeter.
+    /// Compiled into the program (`Resources/lease-sources.yaml`): it runs
+    /// with no file beside it.
     public static let builtIn: [LeaseSource] = {
-        guard let url = Bundle.module.url(forResource: "lease-sources", withExtension: "yaml",
-                                          subdirectory: "Resources")
-                ?? Bundle.module.url(forResource: "lease-sources", withExtension: "yaml"),
-              let sources = try? load(path: url.path)
-        else {
-            // The file ships inside the package: failing to read it is our bug.
-            preconditionFailure("the built-in lease-sources.yaml is missing or invalid")
+        let text = String(decoding: PackageResources.lease_sources_yaml, as: UTF8.self)
+        guard let sources = try? load(text: text, path: "the built-in lease-sources.yaml") else {
+            // The file is compiled in: failing to read it is our bug.
+            preconditionFailure("the built-in lease-sources.yaml is invalid")
         }
         return sources
     }()
@@ -40,7 +39,11 @@ public struct LeaseSource: Sendable, Hashable {
             throw ConfigurationError(file: path, line: 0, message:
                 "cannot read the lease sources file (no such file, or not readable)")
         }
-        let documents = try YAMLParser.parseFile(atPath: path)
+        return try load(text: try YAMLParser.readWholeFile(path), path: path)
+    }
+
+    private static func load(text: String, path: String) throws -> [LeaseSource] {
+        let documents = try YAMLParser.parseDocuments(text, file: path)
         if documents.count > 1 {
             throw ConfigurationError(file: path, line: documents[1].mark.line, message:
                 "a lease sources file holds one YAML document; this one starts another")

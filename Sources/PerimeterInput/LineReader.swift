@@ -198,7 +198,7 @@ public final class LineReader {
     /// counted, passed to `onOversizedLine` (which may throw to stop), and
     /// reading goes on with the next line. Errors of `body` propagate.
     public func forEachLine(
-        onOversizedLine: (InputError) throws -> Void = { _ in },
+        onOversizedLine: (InputError) throws -> Void,
         _ body: (UnsafeRawBufferPointer, _ lineNumber: Int, _ endOffset: UInt64) throws -> Void
     ) throws {
         if !detected { try detectCompression() }

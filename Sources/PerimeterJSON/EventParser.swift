@@ -143,7 +143,8 @@ public final class EventParser {
                                   message: "event is not a JSON object: it is \(reason)")
         case UInt32(PJ_TOO_DEEP.rawValue):
             return JSONParseError(code: .tooDeep,
-                                  message: "event is nested too deep: more than 1024 levels")
+                                  message: "event is nested too deep: 1,024 levels or more, "
+                                    + "the innermost value counted")
         case UInt32(PJ_TOO_LARGE.rawValue):
             return JSONParseError(code: .tooLarge, message: "event is too large: \(reason)")
         case UInt32(PJ_OUT_OF_MEMORY.rawValue):

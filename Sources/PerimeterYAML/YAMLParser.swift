@@ -53,7 +53,8 @@ public enum YAMLParser {
         return try parseDocuments(text, file: path)
     }
 
-    static func readWholeFile(_ path: String) throws(YAMLError) -> String {
+    /// A file's text, for a caller that parses it with `parseDocuments`.
+    public static func readWholeFile(_ path: String) throws(YAMLError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw YAMLError(code: .unreadableFile, file: path, mark: nil,
                             reason: "cannot read the file")

@@ -999,6 +999,25 @@ struct CommandLineEndToEndTests {
         #expect(try String(contentsOfFile: rejects, encoding: .utf8) == "cut sho\nbad\n")
     }
 
+    /// A line past 16 MiB on standard input is skipped, counted and named,
+    /// as from a file (it vanished without a word: "ingested 2 events").
+    @Test func anOversizedLineOnStandardInputIsReported() throws {
+        guard let cli = try H.make("stdin-oversized") else { return }
+        defer { cli.remove() }
+        let huge = #"{"host":{"name":"big"},"m":""# + String(repeating: "a", count: 17 << 20)
+            + #""}"#
+        let input = #"{"host":{"name":"ok-1"}}"# + "\n" + huge + "\n"
+            + #"{"host":{"name":"ok-2"}}"# + "\n"
+        let result = try cli.run(["ingest", "--no-output", "-"], input: input)
+        #expect(result.status == 0, "\(result.standardError)")
+        for said in ["stdin:2: line 2 of standard input is longer than 16 MiB: skipped",
+                     "ingested 2 events (of 3 non-blank lines read)",
+                     "oversized lines skipped: 1"] {
+            #expect(result.standardError.contains(said), "\(result.standardError)")
+        }
+        #expect(try cli.listAssets().assets.names == ["ok-1", "ok-2"])
+    }
+
     /// Ctrl-C stops an ingest between two lines, also one waiting on a pipe
     /// (`tail -f`): what was read is committed and said, and the exit
     /// status is 130 (it died at once, with no summary, what it had read

@@ -15,7 +15,7 @@ private func readsFromStandardInput(_ path: String, expecting lines: [String],
     let reader = LineReader.standardInput()
     var seen: [String] = []
     do {
-        try reader.forEachLine { bytes, _, _ in seen.append(String(decoding: bytes, as: UTF8.self)) }
+        try reader.forEachLine(onOversizedLine: { _ in }) { bytes, _, _ in seen.append(String(decoding: bytes, as: UTF8.self)) }
     } catch {
         return false
     }
