@@ -140,10 +140,11 @@ enum CommonOptions {
 
     /// Refuses a store path where there is none: a command about assets
     /// that must exist would otherwise create an empty store at a typo.
-    static func requireStore(at path: String) throws {
+    /// `madeBy`: what makes the store, for the message.
+    static func requireStore(at path: String, madeBy: String = "an ingest creates it") throws {
         var status = stat()
         guard stat(path, &status) == 0 else {
-            throw UsageError("no store at '\(path)' (an ingest creates it; give the right --db)")
+            throw UsageError("no store at '\(path)' (\(madeBy); give the right --db)")
         }
         // An empty file is no store yet either: a read would make one in it.
         if status.st_mode & S_IFMT == S_IFREG && status.st_size == 0 {

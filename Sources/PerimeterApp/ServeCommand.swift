@@ -54,14 +54,22 @@ enum ServeCommand {
             http.accessLog = { record in Terminal.write(record.line + "\n") }
         }
         let configuration = try CommonOptions.configuration(arguments)
-        var options = try PerimeterServerOptions(storePath: CommonOptions.databasePath(arguments),
+        let storePath = try CommonOptions.databasePath(arguments)
+        // A mistyped --db served a new, empty store, whose server then
+        // refused every token as unknown.
+        try CommonOptions.requireStore(
+            at: storePath, madeBy: "'perimeter tokens create --db \(storePath) …' makes it with "
+                + "the server's first token, an ingest with its events")
+        var options = try PerimeterServerOptions(storePath: storePath,
                                                  configuration: configuration, http: http)
         options.detection = try detectionSettings(arguments, configuration: configuration)
         options.log = { line in Terminal.write("perimeter: \(line)\n") }
         let server = try PerimeterAPIServer(options: options)
         try blocking { try await server.start() }
+        // An IPv6 host is bracketed in a URL (`http://[::1]:8740`).
+        let host = http.host.contains(":") ? "[\(http.host)]" : http.host
         Terminal.write("perimeter: serving on \(http.tls == nil ? "http" : "https")://"
-                       + "\(http.host):\(server.port) (Ctrl-C stops)\n")
+                       + "\(host):\(server.port) (Ctrl-C stops)\n")
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []

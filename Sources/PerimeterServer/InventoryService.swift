@@ -92,6 +92,11 @@ actor InventoryService {
     /// a warning when no rule loaded, then every document refused, by file
     /// and line with its reason code (the reason's text stays in `rules
     /// check`: a log line is kept short and quotes nothing of a rule).
+    /// The tokens that can sign in now (not revoked, not expired).
+    func usableTokenCount() throws -> Int {
+        try store.tokens(community: nil).filter { $0.isUsable(at: now) }.count
+    }
+
     func detectionLoadLines() -> [String] {
         guard let stage = templateStage else { return [] }
         let rules = stage.reports.filter { !$0.isFilter }

@@ -97,7 +97,13 @@ public final class PerimeterAPIServer: Sendable {
             await scheduler.enqueue(id)
         }
         for line in await handlers.service.detectionLoadLines() { handlers.options.log(line) }
-        handlers.options.log("server started port=\(port)")
+        // A store with no token that can sign in (a mistyped --db, a new
+        // store) answered every request 401 and said nothing why.
+        if try await handlers.service.usableTokenCount() == 0 {
+            handlers.options.log("warning no usable token in the store: every request but "
+                                 + "/healthz is refused (perimeter tokens create makes one)")
+        }
+        handlers.options.log("server started port=\(port) store=\(handlers.options.storePath)")
         await handlers.pruneIfDue()
     }
 

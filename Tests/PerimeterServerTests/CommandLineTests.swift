@@ -8,6 +8,20 @@ import Testing
 struct CommandLineTests {
     static let executable = PerimeterExecutable.locate()
 
+    /// A mistyped --db is refused, named, with what makes a store: the
+    /// server made a new, empty one and refused every token as unknown.
+    @Test(.enabled(if: executable != nil))
+    func serveRefusesAStoreThatIsNotThere() throws {
+        let perimeter = try #require(Self.executable)
+        let directory = URL(fileURLWithPath: TestServer.makeStorePath()).deletingLastPathComponent()
+        let missing = directory.appendingPathComponent("nope.db").path
+        let result = try perimeter.run(["serve", "--listen", "127.0.0.1:0", "--db", missing])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("no store at '\(missing)'"), "\(result.standardError)")
+        #expect(result.standardError.contains("perimeter tokens create --db \(missing)"))
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
     @Test(.enabled(if: executable != nil))
     func tokensServeAndEditFromTheTerminal() async throws {
         let perimeter = try #require(Self.executable)

@@ -459,6 +459,24 @@ struct IntakeDetectionTests {
                 "\(lines)")
     }
 
+    /// A store no token can sign in to (a new one, a mistyped path) is
+    /// said at start: every request was refused as unknown, unexplained.
+    /// The start line names the store.
+    @Test func aStoreWithoutATokenIsSaidAtStart() async throws {
+        let path = TestServer.makeStorePath()
+        let log = LogLines(path: path)
+        let server = try await TestServer(storePath: path, tokens: [:]) { options in
+            options.log = { log.append($0) }
+        }
+        await server.stop()
+        #expect(log.lines.contains { $0.hasPrefix("warning no usable token in the store") },
+                "\(log.lines)")
+        #expect(log.lines.contains { $0.hasSuffix(" store=\(path)") }, "\(log.lines)")
+        let served = try await TestServer.start { options in options.log = { log.append($0) } }
+        await served.stop()
+        #expect(log.lines.filter { $0.hasPrefix("warning no usable token") }.count == 1)
+    }
+
     final class LogLines: @unchecked Sendable {
         let path: String
         private let lock = NSLock()
