@@ -179,7 +179,9 @@ enum AssetCreation {
              + "(or an earlier row gave): to update an asset, give its uuid (assets list --csv "
              + "writes them), or import with --match-atoms")
         let matched = outcome.rowsMatchedByAtoms
-        note(rows: matched, (checkingOnly ? "would update" : "updated")
+        // Matched, not "updated": a row that changes nothing is counted
+        // unchanged below, and the note said it updated the asset.
+        note(rows: matched, (checkingOnly ? "would match" : "matched")
              + " the asset holding " + (matched.count == 1 ? "its atoms" : "their atoms"))
         let leaving = outcome.rowsLeavingOutAtoms
         note(rows: leaving, verb(leaving, "leave") + " out atoms their asset holds as "

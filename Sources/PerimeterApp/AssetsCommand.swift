@@ -60,7 +60,7 @@ enum AssetsCommand {
                   help: "name (default), criticality, last_seen or created_at."),
             .init(name: "--desc", valueName: nil, help: "Sort in descending order."),
             .init(name: "--limit", valueName: "N",
-                  help: "At most N assets (default 50; 0: all, as an export to edit wants)."),
+                  help: "At most N assets (default 50, and all with --csv, an export; 0: all)."),
             .init(name: "--offset", valueName: "N", help: "Skip the first N assets."),
             CommonOptions.clock,
             .init(name: "--json", valueName: nil, help: "One JSON object per asset per line."),
@@ -103,7 +103,10 @@ enum AssetsCommand {
             query.sort = key
         }
         query.descending = arguments.flag("--desc")
-        let limit = try arguments.int("--limit", in: 0...10_000_000) ?? 50
+        // A CSV is an export to edit and import back: cut at 50 rows, it
+        // lost the rest with a note on standard error only.
+        let limit = try arguments.int("--limit", in: 0...10_000_000)
+            ?? (arguments.flag("--csv") ? 0 : 50)
         query.limit = limit == 0 ? nil : limit
         query.offset = try arguments.int("--offset", in: 0...Int.max) ?? 0
 

@@ -75,7 +75,10 @@ public enum PerimeterCommandLine {
             let command = error.helpCommand
                 ?? (rest.first.map { !$0.hasPrefix("-") && Self.hasSubcommands(name) } == true
                     ? "\(name) \(rest[0])" : name)
-            Terminal.error("\(error.message) (see 'perimeter \(command) --help')")
+            // A message that points somewhere already needs no second pointer.
+            let pointer = error.message.contains("(see '") ? ""
+                : " (see 'perimeter \(command) --help')"
+            Terminal.error(error.message + pointer)
             return 2
         } catch {
             Terminal.error(String(describing: error))

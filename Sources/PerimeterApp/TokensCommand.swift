@@ -106,8 +106,14 @@ enum TokensCommand {
         // A store is made by the first token (or ingest), not by a look at
         // a mistyped path.
         let store = try CommonOptions.openStore(arguments)
-        let tokens = try store.tokens(community: arguments.flag("--all")
-                                      ? nil : try CommonOptions.community(arguments))
+        let community = arguments.flag("--all") ? nil : try CommonOptions.community(arguments)
+        let tokens = try store.tokens(community: community)
+        // Tokens are made for a community given by name: an empty list of
+        // the default one showed a header and no hint where they went.
+        if tokens.isEmpty, let community {
+            Terminal.note("no token in community '\(community)' ('tokens list --all' lists "
+                          + "every community's)")
+        }
         print(["ID", "NAME", "COMMUNITY", "ROLE", "CREATED", "EXPIRES", "STATE"]
             .joined(separator: "\t"))
         let now = Date()

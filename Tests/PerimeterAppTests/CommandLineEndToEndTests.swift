@@ -999,6 +999,19 @@ struct CommandLineEndToEndTests {
         #expect(try String(contentsOfFile: rejects, encoding: .utf8) == "cut sho\nbad\n")
     }
 
+    /// A CSV export holds every asset unless --limit says otherwise (it
+    /// was cut at 50, with a note on standard error alone); the table and
+    /// JSON lines still show 50.
+    @Test func aCSVExportHoldsEveryAsset() throws {
+        guard let cli = try H.make("csv-all") else { return }
+        defer { cli.remove() }
+        let events = (1...60).map { #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-\#($0)"}}"# }
+        #expect(try cli.ingest(events, options: ["--no-output"]).status == 0)
+        #expect(try cli.run(["assets", "list", "--csv"]).outputLines.count == 61)
+        #expect(try cli.run(["assets", "list", "--csv", "--limit", "10"]).outputLines.count == 11)
+        #expect(try cli.run(["assets", "list", "--json"]).outputLines.count == 50)
+    }
+
     /// A line past 16 MiB on standard input is skipped, counted and named,
     /// as from a file (it vanished without a word: "ingested 2 events").
     @Test func anOversizedLineOnStandardInputIsReported() throws {
@@ -2162,7 +2175,7 @@ struct CommandLineEndToEndTests {
         #expect(matched.status == 1, "row 3 is refused")
         #expect(matched.outputText.contains("imported 1 asset (0 new, 1 updated)"),
                 "\(matched.outputText)")
-        #expect(matched.standardError.contains("row 2) updated the asset holding its atoms"),
+        #expect(matched.standardError.contains("row 2) matched the asset holding its atoms"),
                 "\(matched.standardError)")
         #expect(matched.standardError.contains("row 3: its atoms are held by 2 assets"),
                 "\(matched.standardError)")
