@@ -3,6 +3,13 @@
 # Idempotent: a machine that has them all runs no apt-get at all.
 set -euo pipefail
 
+# The Swift toolchain is not a Debian package: say so before apt runs.
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: no 'swift' on PATH: install the Swift 6 toolchain for Debian first" \
+        "(the tarball from the Swift project, unpacked, its usr/bin on PATH)" >&2
+    exit 1
+fi
+
 packages=(
     pkg-config
     libsqlite3-dev      # the embedded store
@@ -25,7 +32,14 @@ done
 if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}" >&2
     sudo_cmd=()
-    if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "setup: these packages are missing and only root can install them:" \
+                "${missing[*]} (run this script as root, or install sudo)" >&2
+            exit 1
+        fi
+        sudo_cmd=(sudo)
+    fi
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

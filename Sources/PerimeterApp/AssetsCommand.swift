@@ -297,9 +297,11 @@ enum AssetsCommand {
             // then is worked out from its atoms' kept sightings, an atom's
             // own is today's.
             print("As it was at \(at): its fields then (the changes after then undone), the "
-                  + "atoms it held then, its activity, conflicts and changes up to then. Its "
-                  + "last seen is the latest sighting of its atoms kept up to then (a recent "
-                  + "few per atom); an atom's last seen is today's.\n")
+                  + "atoms it held then, its conflicts and changes up to then, and its activity "
+                  + "by whole weeks up to the week holding then (that week counts all its "
+                  + "events, later ones too). Its last seen is the latest sighting of its atoms "
+                  + "kept up to then (a recent few per atom); the last seen shown beside each "
+                  + "atom is the latest now, not then.\n")
         }
         print(Terminal.readable(page))
         return 0

@@ -10,7 +10,8 @@ public enum DiscoveryRule: String, Sendable, Hashable, CaseIterable, Codable {
 
     public var summary: String {
         switch self {
-        case .uniqueHosts: "a host for every host.name not yet known"
+        case .uniqueHosts: "a host for every host.name (else host.hostname, else "
+            + "winlog.computer_name) not yet known"
         case .uniqueAccounts: "an account for every user.name not yet known"
         case .operatingSystem: "the os property of hosts from host.os.* and os.*"
         case .edrAgentIDs: "EDR agent ids from agent.id as host properties"
