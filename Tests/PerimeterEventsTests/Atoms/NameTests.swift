@@ -200,6 +200,8 @@ struct NameTests {
         ("{}", false), ("%", false), ("100%", false), ("{x}y", false), ("$", false),
         ("$1", false), ("$admin", false), ("<>", false), ("a$b", false), ("50%off%", false), ("(x)", false),
         ("localhost4", true), ("ip6-allnodes", true),
+        // An API documentation's example value for a text field.
+        ("string", true), ("STRING", true), ("strings", false),
     ]
 
     @Test(arguments: placeholderCases)
