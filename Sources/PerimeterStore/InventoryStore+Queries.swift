@@ -8,7 +8,8 @@ extension InventoryStore {
 
     /// The assets matching a query, and how many match in all.
     public func assets(matching query: AssetQuery) throws -> (total: Int, assets: [Asset]) {
-        let (condition, filterValues) = try filterClause(for: query)
+        let (condition, filterValues) = try filterClause(for: query,
+                                                         listing: try textPlan(for: query))
         var values = filterValues
         func bind(_ value: SQLValue) -> String {
             values.append(value)

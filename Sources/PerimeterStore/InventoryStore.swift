@@ -63,6 +63,9 @@ public struct FileHead: Sendable, Hashable {
 public final class InventoryStore {
     public let database: Database
     public var path: String { database.path }
+    /// A listing's text search with more candidates than this walks the
+    /// sort order instead of sorting them (`TextPlan`); a test lowers it.
+    var textCandidatesToSort = 20_000
     /// Atom row ids this connection knows (see `addAtom(_:fingerprint:)`).
     private var atomIDs = RowIDCache()
     /// The `asset_seen` keys of the assets this connection loaded (see

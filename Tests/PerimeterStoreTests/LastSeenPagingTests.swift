@@ -1,7 +1,7 @@
 import Foundation
 import PerimeterInventory
 import PerimeterModel
-import PerimeterStore
+@testable import PerimeterStore
 import Testing
 
 /// Paging sorted by last seen: never-seen assets first (ascending), ties
@@ -53,6 +53,82 @@ import Testing
         let ascending = ["HOST-0", "HOST-3", "HOST-2", "HOST-4", "HOST-6", "HOST-1", "HOST-5"]
         #expect(try pages(store, descending: false, limit: limit) == ascending)
         #expect(try pages(store, descending: true, limit: limit) == ascending.reversed())
+    }
+
+    /// A text search pages the same whether its few candidates are read
+    /// first and sorted, or the sort order is walked and each row checked
+    /// (the plan for a common text: as a set probed per row, a page of
+    /// 60,000 assets took 132 s), by last seen and by name.
+    @Test(arguments: [0, 20_000])
+    func aTextSearchPagesAlikeWhateverItsPlan(candidatesToSort: Int) throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, _) = try seededStore()
+        store.textCandidatesToSort = candidatesToSort
+        var query = AssetQuery(community: "acme")
+        query.text = "host-"
+        #expect(try store.textPlan(for: query) == (candidatesToSort == 0 ? .alongTheOrder
+                                                                         : .fromCandidates))
+        query.sort = .lastSeen
+        for limit in [1, 2, 10] {
+            var names: [String] = []
+            var cursor: AssetCursor?
+            repeat {
+                let page = try store.page(matching: query, after: cursor, limit: limit)
+                names += page.assets.map(\.name)
+                cursor = page.next
+            } while cursor != nil
+            #expect(names == ["HOST-0", "HOST-3", "HOST-2", "HOST-4", "HOST-6", "HOST-1",
+                              "HOST-5"])
+        }
+        query.text = "host-4"
+        #expect(try store.page(matching: query, after: nil, limit: 10).assets.map(\.name)
+                == ["HOST-4"])
+        query.sort = .name
+        query.descending = true
+        query.text = "host-"
+        #expect(try store.assets(matching: query).assets.map(\.name)
+                == (0..<7).reversed().map { "HOST-\($0)" })
+    }
+
+    /// Paging by name, creation time and criticality, where many assets
+    /// tie (names differing by case alone, equal times and ratings, the
+    /// unrated): every asset once, in the order a whole sorted listing
+    /// gives, for every page size and both directions. (The cursor's
+    /// bound is written so SQLite starts its index range there.)
+    @Test func tiesPageInTheOrderOfAWholeListing() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try InventoryStore(path: directory.appendingPathComponent("ties.db").path)
+        let names = ["b", "B", "a", "A", "c", "b", "a", "C", "a"]
+        let ratings: [Int?] = [50, nil, 50, 90, nil, 50, 10, 90, nil]
+        let assets = try names.enumerated().map { index, name in
+            Asset(id: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d",
+                                              (index * 7) % 9))!,
+                  name: name, category: .host, criticality: try ratings[index].map(Criticality.init),
+                  source: .manual, community: "acme",
+                  createdAt: Date(timeIntervalSince1970: TimeInterval(1_714_000_000 + index % 3)))
+        }
+        try store.persist(.creating(assets, attachments: [], audit: []))
+        for sort in [AssetQuery.SortKey.name, .createdAt, .criticality] {
+            for descending in [false, true] {
+                var query = AssetQuery(community: "acme")
+                query.sort = sort
+                query.descending = descending
+                query.limit = nil
+                let whole = try store.page(matching: query, after: nil, limit: 100).assets.map(\.id)
+                #expect(Set(whole).count == names.count)
+                for limit in [1, 2, 4] {
+                    var paged: [AssetID] = []
+                    var cursor: AssetCursor?
+                    repeat {
+                        let page = try store.page(matching: query, after: cursor, limit: limit)
+                        paged += page.assets.map(\.id)
+                        cursor = page.next
+                    } while cursor != nil
+                    #expect(paged == whole, "\(sort) \(descending ? "desc" : "asc") by \(limit)")
+                }
+            }
+        }
     }
 
     /// A cursor's token is base64url of a JSON array; written here by hand.
