@@ -154,6 +154,19 @@ struct AssetPatch: Sendable {
         if let description { asset.description = description }
         for (name, text) in properties {
             guard let text else {
+                // Clearing a name the asset lacks and no definition knows
+                // is a typo, refused as its value would be (SPEC §1); one
+                // the asset holds goes, defined or not any more.
+                if asset.properties[name] == nil
+                    && !builder.definitions.contains(where: {
+                        $0.name == name && $0.category == asset.category
+                    }) {
+                    do {
+                        _ = try builder.property(name, "", category: asset.category)
+                    } catch let problem as RowProblem {
+                        throw APIErrors.invalidField("properties.\(name)", problem.message)
+                    }
+                }
                 asset.properties[name] = nil
                 continue
             }

@@ -486,6 +486,19 @@ struct AssetRouteTests {
         let vlan = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
                                          json: ["properties": ["vlan": 42]])
         #expect((try vlan.json()["properties"] as? [String: Any])?["vlan"] as? Int == 42)
+        // null clears a property the asset holds, or a defined one it
+        // lacks; an unknown name is refused, as its value would be (it
+        // was a 200).
+        for (name, status) in [("vlan", 200), ("owner", 200), ("vlna", 422)] {
+            let cleared = try await server.call("PATCH", "/v1/assets/\(asset)", as: "acme/analyst",
+                                                json: ["properties": [name: NSNull()]])
+            #expect(cleared.status == status, "\(name): \(cleared.text)")
+            if status == 422 {
+                let details = (try cleared.json()["error"] as? [String: Any])?["details"]
+                #expect((details as? [String: Any])?["field"] as? String == "properties.vlna")
+                #expect(cleared.text.contains("did you mean 'vlan'"), "\(cleared.text)")
+            }
+        }
         // Lengths are bounded, on create and PATCH; a tag holds no ';'
         // (a CSV export would read it back as two tags) and no control
         // character.
