@@ -55,8 +55,8 @@ extension APIHandlers {
         // rows; never the value.
         let kind = object["asset"] != nil ? "account" : (object["type"] as? String ?? "?")
         options.log("forget \(outcome.isDryRun ? "dry run" : "erased") community="
-                    + "\(context.community) type=\(kind) rows=\(outcome.rowsErased) "
-                    + "actor=\(context.actor)")
+                    + "\(LogField.value(context.community)) type=\(LogField.value(kind)) "
+                    + "rows=\(outcome.rowsErased) actor=\(LogField.value(context.actor))")
         return JSONFields.response(ForgetSummary.object(outcome))
     }
 }

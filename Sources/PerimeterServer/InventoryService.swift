@@ -109,7 +109,7 @@ actor InventoryService {
         }
         for report in refused {
             lines.append("warning \(report.isFilter ? "filter" : "rule") refused "
-                         + "path=\(report.path) line=\(report.line) "
+                         + "path=\(LogField.value(report.path)) line=\(report.line) "
                          + "reason=\(report.reasonCode ?? "error")")
         }
         // A filter for a rule id no rule has suppresses nothing: as an

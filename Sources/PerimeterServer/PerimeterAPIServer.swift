@@ -103,7 +103,8 @@ public final class PerimeterAPIServer: Sendable {
             handlers.options.log("warning no usable token in the store: every request but "
                                  + "/healthz is refused (perimeter tokens create makes one)")
         }
-        handlers.options.log("server started port=\(port) store=\(handlers.options.storePath)")
+        handlers.options.log("server started port=\(port) "
+                             + "store=\(LogField.value(handlers.options.storePath))")
         await handlers.pruneIfDue()
     }
 

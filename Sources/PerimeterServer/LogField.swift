@@ -1,0 +1,28 @@
+/// A value in the server's `key=value` log lines: bare when it is one
+/// plain word, else quoted with its quotes, backslashes and control
+/// characters escaped, so that a token named `a b=c rows=999` cannot
+/// forge fields of its own in the line.
+enum LogField {
+    static func value(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && scalar.value > 0x20 && scalar.value < 0x7F
+                && !["\"", "\\", "="].contains(Character(scalar))
+        }
+        guard !plain else { return text }
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F
+                || (0x202A...0x202E).contains(scalar.value)
+                || (0x2066...0x2069).contains(scalar.value):
+                // Controls, and the bidirectional overrides that would
+                // show the line reordered on a terminal.
+                quoted += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
+    }
+}
