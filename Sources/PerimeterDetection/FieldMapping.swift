@@ -83,13 +83,7 @@ public struct FieldMapping: Sendable {
     }
 
     public static func load(path: String) throws(RuleRefusal) -> FieldMapping {
-        let text: String
-        do {
-            text = try YAMLParser.readWholeFile(path)
-        } catch {
-            throw RuleRefusal(code: "invalid-mapping", message: error.description)
-        }
-        return try load(text: text, origin: path)
+        try load(text: RuleRefusal.text(ofFile: path, code: "invalid-mapping"), origin: path)
     }
 
     private static func load(text: String, origin: String) throws(RuleRefusal) -> FieldMapping {

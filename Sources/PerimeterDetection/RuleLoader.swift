@@ -295,13 +295,8 @@ public enum RuleLoader {
 
     /// Reads `placeholders: {Name: [value, …]}`.
     public static func loadPlaceholders(path: String) throws(RuleRefusal) -> [String: [String]] {
-        let text: String
-        do {
-            text = try YAMLParser.readWholeFile(path)
-        } catch {
-            throw RuleRefusal(code: "invalid-placeholders", message: error.description)
-        }
-        return try loadPlaceholders(text: text, path: path)
+        try loadPlaceholders(text: RuleRefusal.text(ofFile: path, code: "invalid-placeholders"),
+                             path: path)
     }
 
     private static func loadPlaceholders(text: String, path: String)

@@ -1,4 +1,5 @@
 import PerimeterRegex
+import PerimeterYAML
 
 /// A Sigma rule level, which drives the alert's severity (SPEC §6).
 public enum RuleLevel: String, Sendable, Hashable, CaseIterable, Codable {
@@ -195,4 +196,13 @@ public struct RuleRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+
+    /// A file's text, or a refusal with `code` saying why it cannot be read.
+    static func text(ofFile path: String, code: String) throws(RuleRefusal) -> String {
+        do {
+            return try YAMLParser.readWholeFile(path)
+        } catch {
+            throw RuleRefusal(code: code, message: error.description)
+        }
+    }
 }

@@ -33,15 +33,19 @@ import Testing
         var query = AssetQuery(community: "acme")
         query.sort = .lastSeen
         query.descending = descending
-        var names: [String] = []
+        return try everyPage(store, query, limit: limit).map(\.name)
+    }
+
+    /// Every page of a listing, each cursor sent back as a client sends it.
+    func everyPage(_ store: InventoryStore, _ query: AssetQuery, limit: Int) throws -> [Asset] {
+        var assets: [Asset] = []
         var cursor: AssetCursor?
         repeat {
             let page = try store.page(matching: query, after: cursor, limit: limit)
-            names += page.assets.map(\.name)
-            // A cursor survives its trip through a client.
+            assets += page.assets
             cursor = try page.next.map { try #require(AssetCursor(token: $0.token)) }
         } while cursor != nil
-        return names
+        return assets
     }
 
     @Test(arguments: [1, 2, 3, 10])
@@ -70,15 +74,8 @@ import Testing
                                                                          : .fromCandidates))
         query.sort = .lastSeen
         for limit in [1, 2, 10] {
-            var names: [String] = []
-            var cursor: AssetCursor?
-            repeat {
-                let page = try store.page(matching: query, after: cursor, limit: limit)
-                names += page.assets.map(\.name)
-                cursor = page.next
-            } while cursor != nil
-            #expect(names == ["HOST-0", "HOST-3", "HOST-2", "HOST-4", "HOST-6", "HOST-1",
-                              "HOST-5"])
+            #expect(try everyPage(store, query, limit: limit).map(\.name)
+                    == ["HOST-0", "HOST-3", "HOST-2", "HOST-4", "HOST-6", "HOST-1", "HOST-5"])
         }
         query.text = "host-4"
         #expect(try store.page(matching: query, after: nil, limit: 10).assets.map(\.name)
@@ -118,14 +115,8 @@ import Testing
                 let whole = try store.page(matching: query, after: nil, limit: 100).assets.map(\.id)
                 #expect(Set(whole).count == names.count)
                 for limit in [1, 2, 4] {
-                    var paged: [AssetID] = []
-                    var cursor: AssetCursor?
-                    repeat {
-                        let page = try store.page(matching: query, after: cursor, limit: limit)
-                        paged += page.assets.map(\.id)
-                        cursor = page.next
-                    } while cursor != nil
-                    #expect(paged == whole, "\(sort) \(descending ? "desc" : "asc") by \(limit)")
+                    #expect(try everyPage(store, query, limit: limit).map(\.id) == whole,
+                            "\(sort) \(descending ? "desc" : "asc") by \(limit)")
                 }
             }
         }
