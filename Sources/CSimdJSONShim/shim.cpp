@@ -855,7 +855,7 @@ struct pj_parser {
     /// original text: an integer past 64 bits as `d.ddd…eN` (its leading
     /// digits: a double keeps no more), a decimal past double range
     /// (`1e400`) as `7e-0…77`, a value events hardly write (one that does,
-    /// in the same line before it, would be read as its text). False when the line
+    /// anywhere in the same line, may take that decimal's text). False when the line
     /// has none, or a syntax error. A decimal past range refused the whole
     /// event, so that one numeric field could hide it from every rule.
     bool rewrite_big_integer(size_t length) {

@@ -24,19 +24,21 @@ public struct RuleSet: Sendable {
     }
 
     /// What to tell of the filters before events run: the rule ids no rule
-    /// has, and each filter whose condition is a `not`. Perimeter
+    /// has, and each filter whose condition holds where none of its tests
+    /// does (`not selection`, `not a and not b`). Perimeter
     /// suppresses the matches a filter's condition holds for (SPEC §6);
     /// Sigma's filter specification and pySigma read the condition as what
     /// to keep (its example drops `adm_` users with `not selection`), so
     /// such a filter copied from them suppresses every match but those.
     public var filterWarnings: [String] {
         filterTargetsWithoutRule + filters.compactMap { filter in
-            guard case .not = filter.condition else { return nil }
+            guard filter.condition.holdsWithNoTestTrue else { return nil }
             return "\(filter.path):\(filter.line): filter '\(filter.reportedName)' has a "
-                + "condition that starts with 'not': it suppresses every match its selection "
-                + "does not name (a filter here suppresses what its condition holds for; "
-                + "Sigma's filter specification reads the condition as what to keep, so a "
-                + "filter written for it must be turned round: 'condition: selection')"
+                + "condition that holds where none of its selections does (a 'not'): it "
+                + "suppresses every match its selections do not name (a filter here "
+                + "suppresses what its condition holds for; Sigma's filter specification "
+                + "reads the condition as what to keep, so a filter written for it must be "
+                + "turned round: 'condition: selection')"
         }
     }
 }

@@ -85,6 +85,19 @@ indirect enum RuleExpression: Sendable, Hashable {
     case not(RuleExpression)
     case constant(Bool)
 
+    /// Whether the expression holds when no field test does: for a filter,
+    /// whether it suppresses the matches its selections say nothing of
+    /// (`not sel`, `not sel and not other`, `not sel or sel2`).
+    var holdsWithNoTestTrue: Bool {
+        switch self {
+        case .test: false
+        case .all(let children): children.allSatisfy(\.holdsWithNoTestTrue)
+        case .any(let children): children.contains(where: \.holdsWithNoTestTrue)
+        case .not(let child): !child.holdsWithNoTestTrue
+        case .constant(let value): value
+        }
+    }
+
     func forEachTest(_ body: (FieldTest) -> Void) {
         switch self {
         case .test(let test): body(test)

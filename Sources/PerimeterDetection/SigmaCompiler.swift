@@ -459,7 +459,11 @@ struct SigmaCompiler {
                 expected = "it is written only when true, on an event naming several "
                     + "candidates; to select the others, test '\(key)|exists: false'"
             case "criticality_value":
-                if let number = Int(text), (0...100).contains(number) { continue }
+                // As the matcher reads a decimal number: `50.0` and `5e1` are 50.
+                if text.allSatisfy({ "0123456789.eE+-".contains($0) }), let number = Double(text),
+                   number == number.rounded(), (0...100).contains(number) {
+                    continue
+                }
                 expected = "a criticality value is a whole number from 0 to 100"
             case "criticality_display":
                 if ["low", "medium", "high", "unrated"].contains(text.lowercased()) { continue }
@@ -685,8 +689,11 @@ struct SigmaCompiler {
             }
             // A float's number text is an alternative for equality alone:
             // under `contains` `1.0` would be `1`, found in every "15".
+            // Equality whatever else is said of it: `all` groups the values,
+            // `cased` keeps their case, `neq` negates the same comparison.
+            let comparesEqual = modifiers.allSatisfy { ["all", "cased", "neq"].contains($0) }
             var strings = try expandedStrings(scalar, expand: has.contains("expand"),
-                                              numberToo: field != nil && modifiers.isEmpty)
+                                              numberToo: field != nil && comparesEqual)
             for modifier in modifiers {
                 strings = try transform(strings, by: modifier, key: key)
             }

@@ -119,6 +119,18 @@ extension Inventory {
         return (seen, ids)
     }
 
+    /// Whether an account is a computer's by its name (`WS01$`), as the
+    /// event's is told: its own name, or a user name it holds. The
+    /// sub-category is a person's to change (a gMSA made a service).
+    private func isMachineAccount(_ account: AssetID, at time: EventTime) -> Bool {
+        if assets[account]?.name.hasSuffix("$") == true { return true }
+        return (attachmentsByAsset[account] ?? []).contains { index in
+            let atom = attachments[Int(index)].key.atom
+            return atom.type == .username && atom.value.hasSuffix("$")
+                && (isAttachmentValid(index, at: time) || attachments[Int(index)].to == nil)
+        }
+    }
+
     // MARK: - Hosts
 
     private enum Resolution {
@@ -350,7 +362,7 @@ extension Inventory {
             // carrying a computer's SID made the computer account hold the
             // user's names. The name decides then, and the shared id is a
             // conflict.
-            found.removeAll { (assets[$0]?.subcategory == .machine) != subject.isMachineAccount }
+            found.removeAll { isMachineAccount($0, at: event.time) != subject.isMachineAccount }
             if !found.isEmpty { break }
         }
         var namesNoOne = false
@@ -396,7 +408,7 @@ extension Inventory {
                 observeIdentifier(atom, on: asset, event: event, outcome: &outcome)
             }
         }
-        touch(asset, at: event.time)
+        touch(asset, at: event.time, onlyLater: !attaching)
     }
 
     /// The account that a qualified name's bare form made, from events
@@ -662,13 +674,18 @@ extension Inventory {
         return asset.id
     }
 
-    /// Widens an asset's first and last seen times to include `time`.
-    func touch(_ asset: AssetID, at time: EventTime) {
+    /// Widens an asset's first and last seen times to include `time`;
+    /// `onlyLater` moves the last seen alone, for a sighting that could not
+    /// have made the asset: a failed logon that arrives late, dated before
+    /// the account's first event, would otherwise move its first seen
+    /// where in-order arrival (the failure first, creating nothing) leaves
+    /// it (SPEC §2).
+    func touch(_ asset: AssetID, at time: EventTime, onlyLater: Bool = false) {
         // In place, through one mutating call: reading a field of
         // `assets.values[index]` copied the whole asset out (retaining all
         // its texts) for each comparison.
         guard let index = assets.index(forKey: asset) else { return }
-        if assets.values[index].widenSeenTimes(to: time.date) {
+        if assets.values[index].widenSeenTimes(to: time.date, onlyLater: onlyLater) {
             // Only the seen times moved: the store updates just those.
             if !pending.assets.contains(asset) { pending.seenAssets.insert(asset) }
         }
@@ -767,9 +784,10 @@ private struct EnabledRules {
 extension Asset {
     /// Moves the first seen time back and the last seen time forward so
     /// that both include `date`; true when either moved.
-    fileprivate mutating func widenSeenTimes(to date: Date) -> Bool {
+    /// `onlyLater`: the last seen alone moves (see `touch(_:at:onlyLater:)`).
+    fileprivate mutating func widenSeenTimes(to date: Date, onlyLater: Bool = false) -> Bool {
         var changed = false
-        if firstSeen.map({ date < $0 }) ?? true {
+        if !onlyLater, firstSeen.map({ date < $0 }) ?? true {
             firstSeen = date
             changed = true
         }

@@ -29,8 +29,11 @@ extension InventoryStore {
         var sql = """
             SELECT \(Self.assetColumns) FROM \(Self.assetTables) WHERE \(condition) ORDER BY \(order)
             """
-        if let limit = query.limit {
-            sql += " LIMIT \(bind(.integer(Int64(limit)))) OFFSET \(bind(.integer(Int64(query.offset))))"
+        // No limit with an offset is SQLite's LIMIT -1: the offset was
+        // dropped with the limit, and `--offset 10` listed from the first.
+        if query.limit != nil || query.offset > 0 {
+            sql += " LIMIT \(bind(.integer(Int64(query.limit ?? -1)))) "
+                + "OFFSET \(bind(.integer(Int64(query.offset))))"
         }
         let assets = try database.statement(sql).rows(values) { try Self.asset(from: $0) }
         return (total, assets)

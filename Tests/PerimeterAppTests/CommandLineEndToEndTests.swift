@@ -1009,6 +1009,10 @@ struct CommandLineEndToEndTests {
         #expect(try cli.ingest(events, options: ["--no-output"]).status == 0)
         #expect(try cli.run(["assets", "list", "--csv"]).outputLines.count == 61)
         #expect(try cli.run(["assets", "list", "--csv", "--limit", "10"]).outputLines.count == 11)
+        // An offset without a limit starts there (it was ignored).
+        let rest = try cli.run(["assets", "list", "--csv", "--offset", "10"])
+        #expect(rest.outputLines.count == 51)
+        #expect(rest.standardError.contains("these are 11–60"), "\(rest.standardError)")
         #expect(try cli.run(["assets", "list", "--json"]).outputLines.count == 50)
     }
 

@@ -175,14 +175,24 @@ import PerimeterModel
                                                                 with: "condition: not selection")
         let set = try RuleLoader.load(text: rule + "\n" + turned)
         #expect(set.filterWarnings.count == 1)
-        #expect(set.filterWarnings.first?.contains("filter 'f1' has a condition that starts "
-                                                   + "with 'not'") == true)
+        #expect(set.filterWarnings.first?.contains("filter 'f1' has a condition that holds "
+                                                   + "where none of its selections does") == true)
         let engine = DetectionEngine(rules: set.rules, filters: set.filters)
         let reader = JSONEventReader(engine: engine)
         #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"joe"}"#)).isEmpty)
         #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"adm_x"}"#)).count == 1)
         #expect(try RuleLoader.load(text: rule + "\n" + filter(rules: "[r1]")).filterWarnings
                     .isEmpty)
+        // A `not` inside the condition, where it still holds with no test.
+        for condition in ["not selection and not selection", "not selection or selection"] {
+            let inner = filter(rules: "[r1]").replacingOccurrences(
+                of: "condition: selection", with: "condition: \(condition)")
+            #expect(try RuleLoader.load(text: rule + "\n" + inner).filterWarnings.count == 1,
+                    "\(condition)")
+        }
+        let narrowed = filter(rules: "[r1]").replacingOccurrences(
+            of: "condition: selection", with: "condition: selection and not selection")
+        #expect(try RuleLoader.load(text: rule + "\n" + narrowed).filterWarnings.isEmpty)
     }
 
     @Test func filterForAnotherRuleDoesNothing() throws {

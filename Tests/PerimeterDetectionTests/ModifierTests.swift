@@ -49,6 +49,15 @@ let valueCases: [MatchCase] = [
               event: #"{"n":"+5"}"#, expected: true),
     MatchCase(name: "a zero-led integer is not another spelling", detection: sel("m: 0777"),
               event: #"{"m":"00777"}"#, expected: false),
+    // neq negates that same equality; all and cased keep it.
+    MatchCase(name: "neq of a zero-led integer refuses its spelling",
+              detection: sel("m|neq: 0777"), event: #"{"m":"0777"}"#, expected: false),
+    MatchCase(name: "neq of a zero-led integer takes another value",
+              detection: sel("m|neq: 0777"), event: #"{"m":"0755"}"#, expected: true),
+    MatchCase(name: "all of a zero-led integer takes its spelling",
+              detection: sel("m|all: [0777]"), event: #"{"m":"0777"}"#, expected: true),
+    MatchCase(name: "cased zero-led integer takes its spelling",
+              detection: sel("m|cased: 0777"), event: #"{"m":"0777"}"#, expected: true),
     // A plain YAML float is the number (1.0 is 1, 1e3 is 1000) and its
     // own spelling: a version 1.10 is still found as written.
     MatchCase(name: "a float equals the event's number", detection: sel("n: 1.0"),

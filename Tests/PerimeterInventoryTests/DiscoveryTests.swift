@@ -123,6 +123,12 @@ import Testing
         let sid = Atom(type: .sid, normalizedValue: "S-1-5-21-1-2-3-1001")
         #expect(inventory.holderNames(sid, at: t0 + .hours(31)) == [])
         #expect(inventory.drainChanges().seenTimes.map(\.asset) == [account])
+
+        // Late, dated before the account's first event: in time order it
+        // came first and created nothing, so the first seen stays.
+        inventory.feed([Fixture.account("ann", domain: "CORP", at: t0 - .hours(2), failed: true)])
+        #expect(inventory.assets[account]?.firstSeen == t0.date)
+        #expect(inventory.assets[account]?.lastSeen == (t0 + .hours(30)).date)
     }
 
     /// A machine account (`HOST$`) and a user are two principals: a user's
@@ -144,6 +150,25 @@ import Testing
         #expect(inventory.holderNames(Atom(type: .sid, normalizedValue: sid), at: later)
                 == ["CORP\\JDX2093$"])
         #expect(inventory.drainChanges().conflicts.map(\.key.atom.value) == [sid])
+    }
+
+    /// A computer account is told by its name, not by its sub-category,
+    /// which a person may change (a gMSA made a service account) or never
+    /// set (an account made by hand): its own event finds it by its SID.
+    @Test(arguments: [false, true])
+    func aMachineAccountIsToldByItsName(relabelled: Bool) throws {
+        let inventory = Inventory()
+        let sid = "S-1-5-21-1-2-3-1001"
+        let account = try #require(inventory.feed([
+            Fixture.account("svc_sql$", domain: "CORP", sid: sid, at: t0)]).first)
+        var asset = try #require(inventory.assets[account])
+        asset.subcategory = relabelled ? .service : nil
+        inventory.replace(asset, actor: "analyst", action: "update", at: t0)
+        let created = inventory.feed([
+            Fixture.account("svc_sql$", domain: "CORP", sid: sid, at: t0 + .hours(1))])
+        #expect(created.isEmpty)
+        #expect(inventory.drainChanges().conflicts.isEmpty)
+        #expect(inventory.assets[account]?.lastSeen == (t0 + .hours(1)).date)
     }
 
     /// The strict mode follows the reference rule: failures create accounts.
