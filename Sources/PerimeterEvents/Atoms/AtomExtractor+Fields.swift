@@ -78,6 +78,7 @@ extension AtomExtractor {
         table.append(("cloud.instance.id", .hostID))
         table.append(("agent.id", .agentID))
         for path in ["data_stream.dataset", "event.module", "input.type", "agent.name",
+                     "agent.hostname",
                      "client.user.domain", "source.user.domain", "destination.user.domain",
                      "user.target.domain", "user.effective.domain"] {
             table.append((path, .context))
@@ -111,6 +112,7 @@ extension AtomExtractor {
     static let moduleField = fieldPaths.firstIndex(of: "event.module")!
     static let inputTypeField = fieldPaths.firstIndex(of: "input.type")!
     static let agentNameField = fieldPaths.firstIndex(of: "agent.name")!
+    static let agentHostnameField = fieldPaths.firstIndex(of: "agent.hostname")!
     static let hostNameField = fieldPaths.firstIndex(of: "host.name")!
     static let hostHostnameField = fieldPaths.firstIndex(of: "host.hostname")!
 }

@@ -135,7 +135,7 @@ public struct AtomExtractor: Sendable {
             module: firstValue(of: Self.moduleField, in: event),
             inputType: inputType)
         if scope == .subject, let inputType, collectors.isRelay(inputType: inputType) {
-            scope = namesTheAgentsMachine(event) ? .hostAndAgentAreCollector : .agentIsCollector
+            scope = relayScope(event)
         }
         result.isFromCollectorSource = scope != .subject
 
@@ -145,6 +145,8 @@ public struct AtomExtractor: Sendable {
             case .subject: false
             case .agentIsCollector: spec.isAgentField
             case .hostAndAgentAreCollector: spec.isHostField || spec.isAgentField
+            case .hostMetadataIsCollector:
+                (spec.isHostField && index != Self.hostHostnameField) || spec.isAgentField
             }
             if skipped {
                 event.forEachUTF8(inField: index) { _ in result.skippedCollectorValues += 1 }
@@ -174,18 +176,26 @@ public struct AtomExtractor: Sendable {
         return result
     }
 
-    /// Whether a relay's host.* describes the relay itself: its host.name
-    /// (else host.hostname) is agent.name, in any case, or their first
-    /// labels agree (`mbp.local` beside `mbp`).
-    private func namesTheAgentsMachine(_ event: some EventFieldSource) -> Bool {
-        guard let agent = firstValue(of: Self.agentNameField, in: event),
-              let host = firstValue(of: Self.hostNameField, in: event)
-                ?? firstValue(of: Self.hostHostnameField, in: event)
-        else { return false }
+    /// How much of a relay's host.* describes the relay itself: none when
+    /// host.name (else host.hostname) is another machine than the agent's
+    /// (agent.name or agent.hostname, in any case, first labels compared:
+    /// `mbp.local` beside `mbp`); all of it when it is the agent's, but for
+    /// a host.hostname of another name, the sender's.
+    private func relayScope(_ event: some EventFieldSource) -> CollectorScope {
         func firstLabel(_ name: String) -> String {
             ASCII.lowercased(String(name.prefix { $0 != "." }))
         }
-        return firstLabel(agent) == firstLabel(host)
+        let agents = [Self.agentNameField, Self.agentHostnameField].compactMap {
+            firstValue(of: $0, in: event).map(firstLabel)
+        }
+        let name = firstValue(of: Self.hostNameField, in: event)
+        let hostname = firstValue(of: Self.hostHostnameField, in: event)
+        guard !agents.isEmpty, let host = name ?? hostname,
+              agents.contains(firstLabel(host)) else { return .agentIsCollector }
+        if name != nil, let hostname, !agents.contains(firstLabel(hostname)) {
+            return .hostMetadataIsCollector
+        }
+        return .hostAndAgentAreCollector
     }
 
     private static let relatedUserField = fieldPaths.firstIndex(of: "related.user")!

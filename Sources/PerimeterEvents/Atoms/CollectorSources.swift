@@ -16,8 +16,10 @@
 /// (`relayInputTypes`: syslog listeners, NetFlow collectors) are relays:
 /// their agent.* is the receiver, never the device that sent the log, so
 /// it yields nothing; their host.* is the receiver too when it names the
-/// agent's own machine (host.name equal to agent.name, as the shipper's
-/// host metadata writes it), and the sender when a parser filled it in.
+/// agent's own machine (host.name equal to agent.name or agent.hostname,
+/// as the shipper's host metadata writes it), but for a host.hostname of
+/// another name, which a parser took from the log (Cisco's syslog, for
+/// one): the sender; and the sender when a parser filled host.name in.
 /// Read as the sender, the receiver's agent id tied every device that
 /// logs through it to the first host seen with that id.
 public struct CollectorSources: Sendable, Hashable {
@@ -75,6 +77,9 @@ public struct CollectorSources: Sendable, Hashable {
 /// How much of host.* and agent.* an event's source lets through.
 enum CollectorScope {
     case subject, agentIsCollector, hostAndAgentAreCollector
+    /// A relay's own host metadata in host.* beside the sender's name,
+    /// which a parser wrote to host.hostname: that field alone is kept.
+    case hostMetadataIsCollector
 }
 
 /// `CollectorSources` as lower-case sets, built once per extractor.

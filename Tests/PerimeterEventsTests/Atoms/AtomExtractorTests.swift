@@ -166,6 +166,15 @@ struct AtomExtractorTests {
           "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"], "source.ip": ["10.1.2.3"]],
          ["source.ip=ipv4:10.1.2.3"]),
         (["input.type": ["syslog"], "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"]], []),
+        // The relay's metadata beside the sender a parser put in
+        // host.hostname (Cisco's syslog header): that name alone stays.
+        (["input.type": ["udp"], "host.name": ["collector-3"], "host.hostname": ["FIREPOWER"],
+          "host.ip": ["10.9.9.9"], "agent.name": ["collector-3"],
+          "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"], "source.ip": ["10.1.2.3"]],
+         ["host.hostname=hostname:firepower", "source.ip=ipv4:10.1.2.3"]),
+        // A shipper renamed (agent.name) is still its machine's (agent.hostname).
+        (["input.type": ["tcp"], "host.name": ["collector-3"], "host.ip": ["10.9.9.9"],
+          "agent.name": ["edge-shipper"], "agent.hostname": ["collector-3"]], []),
         (["input.type": ["filestream"], "host.name": ["web-1"], "agent.name": ["web-1"],
           "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"]],
          ["host.name=hostname:web-1", "agent.id=agent_id:7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"]),
