@@ -784,10 +784,11 @@ private struct EnabledRules {
 extension Asset {
     /// Moves the first seen time back and the last seen time forward so
     /// that both include `date`; true when either moved.
-    /// `onlyLater`: the last seen alone moves (see `touch(_:at:onlyLater:)`).
+    /// `onlyLater`: the first seen is set only when there is none (an
+    /// account made by hand), never moved back (see `touch(_:at:onlyLater:)`).
     fileprivate mutating func widenSeenTimes(to date: Date, onlyLater: Bool = false) -> Bool {
         var changed = false
-        if !onlyLater, firstSeen.map({ date < $0 }) ?? true {
+        if firstSeen.map({ !onlyLater && date < $0 }) ?? true {
             firstSeen = date
             changed = true
         }
