@@ -148,8 +148,8 @@ enum CommonOptions {
         }
         // An empty file is no store yet either: a read would make one in it.
         if status.st_mode & S_IFMT == S_IFREG && status.st_size == 0 {
-            throw UsageError("no store at '\(path)': the file is empty (an ingest makes the store "
-                             + "in it; give the right --db)")
+            throw UsageError("no store at '\(path)': the file is empty (\(madeBy) there; give "
+                             + "the right --db)")
         }
     }
 

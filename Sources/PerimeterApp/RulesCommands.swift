@@ -303,6 +303,9 @@ enum RulesCommands {
                            + "\(report.reason ?? "")\n")
         }
         guard !set.rules.isEmpty else { return fail("no rule compiled from '\(rulePath)'") }
+        // As `rules check` and an ingest tell them: a filter whose rule id
+        // is not here, or whose condition holds where its selections do not.
+        for warning in set.filterWarnings { Terminal.warning(warning) }
         let unmapped = set.rules.filter { $0.status == .compiledUnmapped }.count
         if unmapped > 0 && !runsUnmapped {
             guard unmapped < set.rules.count else {

@@ -53,6 +53,19 @@ struct RulesCommandTests {
 
         let plain = try rulesTest([])
         #expect(plain.status == 0, "\(plain.standardError)")
+        // A filter given beside them is told of as rules check tells it.
+        try cli.directory.write("keep.yml", """
+            title: Keep only admins
+            id: f-keep
+            filter:
+                rules: [cli-failed-logon]
+                selection: {user.name|startswith: adm_}
+                condition: not selection
+            """)
+        let filtered = try rulesTest(["--filters", "keep.yml"])
+        #expect(filtered.standardError.contains("filter 'f-keep' has a condition that holds "
+                                                + "where none of its selections does"),
+                "\(filtered.standardError)")
         #expect(matches(plain) == ["2 cli-failed-logon compiled"])
         #expect(plain.standardError.contains("1 compiled-unmapped rule not run"))
 

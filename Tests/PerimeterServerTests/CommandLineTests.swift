@@ -20,6 +20,13 @@ struct CommandLineTests {
         #expect(result.standardError.contains("no store at '\(missing)'"), "\(result.standardError)")
         #expect(result.standardError.contains("perimeter tokens create --db \(missing)"))
         #expect(!FileManager.default.fileExists(atPath: missing))
+        // An empty file is no store either, and says the same.
+        FileManager.default.createFile(atPath: missing, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: missing) }
+        let empty = try perimeter.run(["serve", "--listen", "127.0.0.1:0", "--db", missing])
+        #expect(empty.status == 2)
+        #expect(empty.standardError.contains("the file is empty ('perimeter tokens create"),
+                "\(empty.standardError)")
     }
 
     @Test(.enabled(if: executable != nil))
