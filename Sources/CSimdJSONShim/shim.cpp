@@ -855,9 +855,10 @@ struct pj_parser {
     /// original text: an integer past 64 bits as `d.ddd…eN` (its leading
     /// digits: a double keeps no more), a decimal past double range
     /// (`1e400`) as `7e-0…77`, a value events hardly write (one that does,
-    /// anywhere in the same line, may take that decimal's text). False when the line
-    /// has none, or a syntax error. A decimal past range refused the whole
-    /// event, so that one numeric field could hide it from every rule.
+    /// anywhere in the same line, may take that decimal's text). False
+    /// when the line has none, or a syntax error. A decimal past range
+    /// refused the whole event, so that one numeric field could hide it
+    /// from every rule.
     bool rewrite_big_integer(size_t length) {
         ErrorLocator locator(line.data(), length);
         if (locator.locate() || locator.out_of_range < 0) { return false; }
@@ -895,11 +896,11 @@ struct pj_parser {
         size_t token_start = start;
         if (token_start > 0 && line[token_start - 1] == '-') { token_start--; }
         size_t end = start;
-        while (end < length && ((line[end] >= '0' && line[end] <= '9') || line[end] == '.' ||
-                                line[end] == 'e' ||
-                                line[end] == 'E' || line[end] == '+' || line[end] == '-')) {
-            end++;
-        }
+        auto in_number = [](uint8_t c) {
+            return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' ||
+                c == '-';
+        };
+        while (end < length && in_number(line[end])) { end++; }
         size_t width = end - start;
         if (width < 5) { return false; }
         std::string original(reinterpret_cast<const char *>(line.data() + token_start),

@@ -60,8 +60,8 @@ enum ServeCommand {
         try CommonOptions.requireStore(
             at: storePath, madeBy: "'perimeter tokens create --db \(storePath) …' makes it with "
                 + "the server's first token, an ingest with its events")
-        var options = try PerimeterServerOptions(storePath: storePath,
-                                                 configuration: configuration, http: http)
+        var options = PerimeterServerOptions(storePath: storePath,
+                                             configuration: configuration, http: http)
         options.detection = try detectionSettings(arguments, configuration: configuration)
         options.log = { line in Terminal.write("perimeter: \(line)\n") }
         let server = try PerimeterAPIServer(options: options)

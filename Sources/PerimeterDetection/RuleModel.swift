@@ -17,7 +17,7 @@ public enum RuleStatus: String, Sendable, Hashable, Codable {
 }
 
 /// A numeric comparison from the lt/lte/gt/gte modifiers.
-public enum ComparisonOperator: String, Sendable, Hashable {
+public enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {
     case lessThan = "lt", lessOrEqual = "lte", greaterThan = "gt", greaterOrEqual = "gte"
 
     func holds(_ left: SigmaNumber, _ right: SigmaNumber) -> Bool {

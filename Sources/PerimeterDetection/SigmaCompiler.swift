@@ -431,10 +431,8 @@ struct SigmaCompiler {
                                                     modifiers: [String],
                                                     values: [YAMLNode]) throws(RuleRefusal) {
         let member = field.split(separator: ".").last.map(String.init) ?? field
-        let comparisons: [ComparisonOperator] = [.lessThan, .lessOrEqual, .greaterThan,
-                                                 .greaterOrEqual]
         if member == "criticality_value",
-           let op = comparisons.first(where: { modifiers.contains($0.rawValue) }) {
+           let op = ComparisonOperator.allCases.first(where: { modifiers.contains($0.rawValue) }) {
             let lowest = SigmaNumber.parseDecimal("0")!
             let highest = SigmaNumber.parseDecimal("100")!
             for node in values {
@@ -648,9 +646,7 @@ struct SigmaCompiler {
             }
             return negatedIfNeeded(combine(tests), has: has, field: field)
         }
-        let comparisons: [ComparisonOperator] = [.lessThan, .lessOrEqual, .greaterThan,
-                                                 .greaterOrEqual]
-        if let op = comparisons.first(where: { has.contains($0.rawValue) }) {
+        if let op = ComparisonOperator.allCases.first(where: { has.contains($0.rawValue) }) {
             var tests: [RuleExpression] = []
             for node in values {
                 guard let number = node.string.flatMap(SigmaNumber.parseDecimal) else {

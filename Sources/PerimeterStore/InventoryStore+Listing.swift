@@ -166,11 +166,10 @@ extension InventoryStore {
                 (lower(name) LIKE \(pattern) ESCAPE '\\' OR EXISTS (SELECT 1 FROM attachments \
                 WHERE asset_uuid = assets.uuid AND atom_value LIKE \(pattern) ESCAPE '\\'))
                 """
-            if text.count >= 3 {
+            if let trigramPhrase = Self.trigramPhrase(text) {
                 // The trigram index finds candidates; the re-check keeps
                 // only those whose current name or atoms hold the text.
-                let phrase = bind(.text("\"" + text.replacingOccurrences(of: "\"", with: "\"\"")
-                                        + "\""))
+                let phrase = bind(.text(trigramPhrase))
                 // Along a sort order (`+uuid`), the set is a check of each
                 // row: as `uuid IN`, SQLite probed the whole set once per
                 // row of the order's index (132 s for a page of 60,000
@@ -302,10 +301,17 @@ extension InventoryStore {
         case alongTheOrder
     }
 
+    /// A folded search text as an FTS5 phrase of the trigram index; nil
+    /// under three characters, which hold no trigram.
+    static func trigramPhrase(_ text: String) -> String? {
+        guard text.count >= 3 else { return nil }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
     /// The plan for a listing's text search; nil when it has none.
     func textPlan(for query: AssetQuery) throws -> TextPlan? {
-        guard let text = query.text.map(Atom.foldedName), text.count >= 3 else { return nil }
-        let phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard let phrase = query.text.map(Atom.foldedName).flatMap(Self.trigramPhrase)
+        else { return nil }
         let candidates = try database.statement("""
             SELECT count(*) FROM (SELECT 1 FROM asset_text WHERE asset_text MATCH ?1 \
             AND community = ?2 LIMIT \(textCandidatesToSort + 1))
