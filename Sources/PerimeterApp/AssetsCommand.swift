@@ -137,10 +137,9 @@ enum AssetsCommand {
         }
         if arguments.flag("--json") {
             for asset in assets {
-                print(AssetJSON.line(AssetJSON.object(
-                    asset, attachments: attachments[asset.id] ?? [],
-                    bounds: configuration.criticalityBounds,
-                    addressExpiry: configuration.inventory.addressExpiry)))
+                print(AssetJSON.line(asset, attachments: attachments[asset.id] ?? [],
+                                     bounds: configuration.criticalityBounds,
+                                     addressExpiry: configuration.inventory.addressExpiry))
             }
             noteCount()
             return 0

@@ -201,8 +201,10 @@ enum EditCommands {
         switch (arguments.all("--id").isEmpty, arguments.value("--filter")) {
         case (false, nil): request["ids"] = arguments.all("--id")
         case (true, let text?):
-            guard let filter = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else {
-                throw UsageError("'--filter' must be a JSON object")
+            guard let filter = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
+                  filter is [String: Any] else {
+                throw UsageError(#"'--filter' must be a JSON object, such as '{"tag": ["lab"]}' "#
+                                 + "('{}' selects every asset)")
             }
             if let key = InventoryEditor.repeatedKey(in: text) {
                 throw UsageError("'--filter' gives '\(key)' twice; which one was meant?")

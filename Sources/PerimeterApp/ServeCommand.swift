@@ -20,6 +20,9 @@ enum ServeCommand {
                   help: "Largest request body accepted (default 16 MiB)."),
             .init(name: "--timeout", valueName: "SECONDS",
                   help: "Idle connection timeout (default 30)."),
+            .init(name: "--read-connections", valueName: "N",
+                  help: "SQLite connections for reads (default 4): a long export holds one, "
+                      + "the others serve the rest meanwhile."),
             .init(name: "--quiet", valueName: nil, help: "No access log on standard error."),
             .init(name: "--rules", valueName: "PATH",
                   help: "Sigma rules (file or folder, read recursively) run on every event "
@@ -63,6 +66,9 @@ enum ServeCommand {
         var options = PerimeterServerOptions(storePath: storePath,
                                              configuration: configuration, http: http)
         options.detection = try detectionSettings(arguments, configuration: configuration)
+        if let count = try arguments.int("--read-connections", in: 1...64) {
+            options.readConnections = count
+        }
         options.log = { line in Terminal.write("perimeter: \(line)\n") }
         let server = try PerimeterAPIServer(options: options)
         try blocking { try await server.start() }

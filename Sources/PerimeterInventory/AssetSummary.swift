@@ -19,13 +19,13 @@ enum AssetSummary {
             else { output.append(contentsOf: "null".utf8) }
         case .description: JSONText.appendQuoted(asset.description, to: &output)
         case .name: JSONText.appendQuoted(asset.name, to: &output)
-        case .properties: appendProperties(asset.properties, to: &output)
+        case .properties: PropertyValue.appendJSON(asset.properties, to: &output)
         case .reviewed: output.append(contentsOf: (asset.reviewed ? "true" : "false").utf8)
         case .revoked: output.append(contentsOf: (asset.isRevoked ? "true" : "false").utf8)
         case .subcategory:
             if let sub = asset.subcategory { JSONText.appendQuoted(sub.rawValue, to: &output) }
             else { output.append(contentsOf: "null".utf8) }
-        case .tags: appendStrings(asset.tags.sorted(), to: &output)
+        case .tags: JSONText.appendArray(strings: asset.tags.sorted(), to: &output)
         }
     }
 
@@ -80,9 +80,9 @@ enum AssetSummary {
                 let changed = changedProperties(before, after)
                 guard !changed.isEmpty else { continue }
                 appendName(field.rawValue, to: &old)
-                appendProperties(before.properties, only: changed, to: &old)
+                PropertyValue.appendJSON(before.properties, only: changed, to: &old)
                 appendName(field.rawValue, to: &new)
-                appendProperties(after.properties, only: changed, to: &new)
+                PropertyValue.appendJSON(after.properties, only: changed, to: &new)
             } else if differs(field, before, after) {
                 appendName(field.rawValue, to: &old)
                 append(field, of: before, to: &old)
@@ -114,40 +114,37 @@ enum AssetSummary {
         output.append(UInt8(ascii: "}"))
         return String(decoding: output, as: UTF8.self)
     }
+}
 
-    private static func appendStrings(_ values: [String], to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "["))
-        for (index, value) in values.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(value, to: &output)
+extension PropertyValue {
+    /// Appends the value as JSON. A whole number is written without a
+    /// fraction (`5`, not `5.0`), as Foundation's writer does.
+    public func appendJSON(to output: inout [UInt8]) {
+        switch self {
+        case .string(let s): JSONText.appendQuoted(s, to: &output)
+        case .number(let n):
+            let text = n.isFinite && n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+            output.append(contentsOf: (n.isFinite ? text : "null").utf8)
+        case .boolean(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
+        case .list(let l): JSONText.appendArray(strings: l, to: &output)
         }
-        output.append(UInt8(ascii: "]"))
     }
 
-    /// The properties as a JSON object; with `only`, those names alone.
-    private static func appendProperties(_ properties: [String: PropertyValue],
-                                         only names: Set<String>? = nil,
-                                         to output: inout [UInt8]) {
+    /// Appends properties as a JSON object, names in order; with `only`,
+    /// those names alone.
+    public static func appendJSON(_ properties: [String: PropertyValue], only names: Set<String>? = nil,
+                                  to output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
         let shown = properties.keys.filter { names?.contains($0) ?? true }.sorted()
         for (index, name) in shown.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
             JSONText.appendQuoted(name, to: &output)
             output.append(UInt8(ascii: ":"))
-            switch properties[name]! {
-            case .string(let s): JSONText.appendQuoted(s, to: &output)
-            case .number(let n):
-                let text = n.isFinite && n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-                output.append(contentsOf: (n.isFinite ? text : "null").utf8)
-            case .boolean(let b): output.append(contentsOf: (b ? "true" : "false").utf8)
-            case .list(let l): appendStrings(l, to: &output)
-            }
+            properties[name]!.appendJSON(to: &output)
         }
         output.append(UInt8(ascii: "}"))
     }
-}
 
-extension PropertyValue {
     /// The value as a Foundation JSON object.
     public var jsonObject: Any {
         switch self {

@@ -17,7 +17,13 @@ public enum JSONText {
     public static func appendMember(_ key: String, strings: [String],
                                     to output: inout [UInt8]) {
         appendQuoted(key, to: &output)
-        output.append(contentsOf: ":[".utf8)
+        output.append(UInt8(ascii: ":"))
+        appendArray(strings: strings, to: &output)
+    }
+
+    /// Appends `["a","b"]`.
+    public static func appendArray(strings: some Sequence<String>, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "["))
         for (index, value) in strings.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
             appendQuoted(value, to: &output)

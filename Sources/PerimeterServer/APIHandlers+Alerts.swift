@@ -43,11 +43,12 @@ extension APIHandlers {
         if let since, let until, since > until {
             throw APIErrors.invalidQuery("until", "is before since")
         }
-        let alerts = try await reader.alerts(matching: AlertQuery(
+        let alertQuery = AlertQuery(
             community: context.community, ruleID: query["rule"],
             assets: query["asset"].map { [$0] } ?? [],
             urgency: urgency, since: since, until: until, status: status,
-            after: cursor, limit: limit))
+            after: cursor, limit: limit)
+        let alerts = try await readers.read { try await $0.alerts(matching: alertQuery) }
         // A full page may have a next one, which starts after its last alert.
         let next = alerts.count == limit ? alerts.last.map { AlertCursor(after: $0) } : nil
         // The alert lines are JSON already (their events as stored): the
@@ -60,7 +61,9 @@ extension APIHandlers {
     /// The matches each alert filter suppressed in the community, since
     /// the store began (SPEC §6).
     func suppressions(_ context: APIContext) async throws -> HTTPResponse {
-        let counts = try await reader.suppressions(community: context.community)
+        let counts = try await readers.read {
+            try await $0.suppressions(community: context.community)
+        }
         return JSONFields.response(["suppressed_by_filter": counts])
     }
 
@@ -68,15 +71,19 @@ extension APIHandlers {
     /// first: the conflicts an intake or ingest counts.
     func conflicts(_ context: APIContext) async throws -> HTTPResponse {
         let limit = try Self.limit(context.request.query["limit"])
-        let (total, atoms) = try await reader.claimedAtoms(community: context.community,
-                                                           limit: limit)
+        let (total, atoms) = try await readers.read {
+            try await $0.claimedAtoms(community: context.community, limit: limit)
+        }
         let body = "{\"conflicts\":[" + atoms.joined(separator: ",") + "],\"total\":\(total)}"
         return HTTPResponse.json(encoded: Array(body.utf8))
     }
 
     func alert(_ context: APIContext) async throws -> HTTPResponse {
         let id = try Self.alertID(context)
-        guard let alert = try await reader.alert(id, community: context.community) else {
+        guard let alert = try await readers.read({
+            try await $0.alert(id, community: context.community)
+        })
+        else {
             throw APIErrors.alertNotFound()
         }
         return HTTPResponse.json(encoded: Array(AlertJSON.line(alert).utf8))

@@ -1,6 +1,7 @@
 import Foundation
 import PerimeterHTTP
 import PerimeterInventory
+import PerimeterJSON
 import PerimeterModel
 import PerimeterStore
 
@@ -24,22 +25,30 @@ extension APIHandlers {
         // Read as every flag of the list is (`include_revoked`): `maybe` is
         // refused, `no` and `0` mean false (they counted).
         let counting = try AssetFilter.flag(lists["count"]?.last, named: "count") ?? true
-        let listing = try await reader.list(query, after: cursor, limit: limit,
-                                            counting: counting)
-        var object: [String: Any] = [
-            "assets": listing.page.assets.map {
-                AssetJSON.object($0, attachments: listing.attachments[$0.id] ?? [],
-                                 bounds: bounds, addressExpiry: addressExpiry)
-            },
-        ]
-        object["total"] = counting ? listing.total : NSNull()
-        object["next_cursor"] = listing.page.next?.token ?? NSNull()
-        return JSONFields.response(object)
+        let listing = try await readers.read {
+            try await $0.list(query, after: cursor, limit: limit, counting: counting)
+        }
+        var body = Array(#"{"assets":["#.utf8)
+        for (index, asset) in listing.page.assets.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            AssetJSON.append(asset, attachments: listing.attachments[asset.id] ?? [],
+                             bounds: bounds, addressExpiry: addressExpiry, to: &body)
+        }
+        body.append(contentsOf: #"],"next_cursor":"#.utf8)
+        if let token = listing.page.next?.token { JSONText.appendQuoted(token, to: &body) }
+        else { body.append(contentsOf: "null".utf8) }
+        body.append(contentsOf: #","total":"#.utf8)
+        if counting { JSONText.appendInteger(listing.total, to: &body) }
+        else { body.append(contentsOf: "null".utf8) }
+        body.append(UInt8(ascii: "}"))
+        return HTTPResponse.json(encoded: body)
     }
 
     func assetResponse(_ id: AssetID, community: String, status: Int = 200) async throws
         -> HTTPResponse {
-        guard let (asset, attachments) = try await reader.asset(id, community: community) else {
+        guard let (asset, attachments) = try await readers.read({
+            try await $0.asset(id, community: community)
+        }) else {
             throw APIErrors.assetNotFound()
         }
         var response = JSONFields.response(AssetJSON.object(asset, attachments: attachments,
@@ -67,8 +76,9 @@ extension APIHandlers {
     /// has no version: it cannot be changed.
     private func pastAsset(_ id: AssetID, community: String, at: EventTime) async throws
         -> HTTPResponse {
-        switch try await reader.asset(id, community: community, at: at,
-                                      addressExpiry: addressExpiry) {
+        switch try await readers.read({
+            try await $0.asset(id, community: community, at: at, addressExpiry: addressExpiry)
+        }) {
         case .unknown: throw APIErrors.assetNotFound()
         case .createdLater:
             throw HTTPError(status: 404, code: .notFound,
@@ -132,8 +142,8 @@ extension APIHandlers {
 
     func history(_ context: APIContext) async throws -> HTTPResponse {
         let id = try context.uuid()
-        guard let history = try await reader.history(
-            of: id, community: context.community, changes: Self.historyChanges)
+        guard let history = try await readers.read({ try await $0.history(
+            of: id, community: context.community, changes: Self.historyChanges) })
         else { throw APIErrors.assetNotFound() }
         return JSONFields.response([
             "uuid": id.lowercasedText,
@@ -170,13 +180,16 @@ extension APIHandlers {
         }
         // The asset is looked up first so that another community's uuid
         // answers 404 before anything about the atom is said.
-        guard let (asset, _) = try await reader.asset(id, community: context.community) else {
+        guard let (asset, _) = try await readers.read({
+            try await $0.asset(id, community: context.community)
+        }) else {
             throw APIErrors.assetNotFound()
         }
         let atom: Atom
         do {
-            atom = try await reader.atom(type, value, category: asset.category,
-                                         community: context.community)
+            atom = try await readers.read {
+                try await $0.atom(type, value, category: asset.category, community: context.community)
+            }
         } catch var problem as RowProblem {
             // The body's fields, not an import's `atom.TYPE` column: the
             // type when it is none or not the asset's kind, else the value.

@@ -94,15 +94,15 @@ extension APIHandlers {
         guard format == "jsonl" || format == "csv" else {
             throw APIErrors.invalidQuery("format", "must be jsonl or csv")
         }
-        let assets = try await reader.export(query)
+        let assets = try await readers.read { try await $0.export(query) }
         if format == "jsonl" {
-            var text = ""
+            var body: [UInt8] = []
             for (asset, attachments) in assets {
-                text += AssetJSON.line(AssetJSON.object(
-                    asset, attachments: attachments, bounds: bounds,
-                    addressExpiry: addressExpiry)) + "\n"
+                AssetJSON.append(asset, attachments: attachments, bounds: bounds,
+                                 addressExpiry: addressExpiry, to: &body)
+                body.append(0x0A)
             }
-            return HTTPResponse.text(text, contentType: "application/x-ndjson")
+            return HTTPResponse(headers: ["Content-Type": "application/x-ndjson"], body: body)
         }
         return HTTPResponse.text(AssetCSV.export(assets), contentType: "text/csv; charset=utf-8")
     }
@@ -175,7 +175,9 @@ extension APIHandlers {
 
     func job(_ context: APIContext) async throws -> HTTPResponse {
         guard let id = context.request.pathParameters["id"],
-              let job = try await reader.job(id, community: context.community)
+              let job = try await readers.read({
+                  try await $0.job(id, community: context.community)
+              })
         else { throw APIErrors.jobNotFound() }
         return JSONFields.response(Self.jobObject(job))
     }
@@ -192,8 +194,10 @@ extension APIHandlers {
             status = value
         }
         let limit = try Self.limit(query["limit"])
-        guard let jobs = try await reader.jobs(community: context.community, status: status,
-                                               before: query["before"], limit: limit)
+        guard let jobs = try await readers.read({
+            try await $0.jobs(community: context.community, status: status,
+                              before: query["before"], limit: limit)
+        })
         else { throw APIErrors.invalidQuery("before", "must be a job id of the previous page") }
         // A full page (of at least one job: `limit` is 1 or more) may have a
         // next one, which starts after its last job.

@@ -23,7 +23,9 @@ extension APIHandlers {
         } else {
             types = AtomType.allCases
         }
-        let holdings = try await reader.lookUp(value, types: types, community: context.community)
+        let holdings = try await readers.read {
+            try await $0.lookUp(value, types: types, community: context.community)
+        }
         let time = at ?? EventTime(Date())
         let expiry = options.configuration.inventory.addressExpiry
         let results: [[String: Any]] = holdings.map { holding in
@@ -107,7 +109,8 @@ extension APIHandlers {
         if let text = query["asset"] {
             // An unknown uuid, or one of another community, shows nothing.
             guard let id = UUID(exactText: text),
-                  try await reader.asset(id, community: context.community) != nil
+                  try await readers.read({ try await $0.asset(id, community: context.community) })
+                      != nil
             else { throw APIErrors.assetNotFound() }
             asset = id
         }
@@ -130,9 +133,10 @@ extension APIHandlers {
         // collector following the trail): what changed last is what an
         // analyst asks for first.
         let readsOn = after != nil
-        let entries = try await reader.audit(community: context.community, asset: asset,
-                                             afterID: after ?? 0, beforeID: before ?? .max,
-                                             latest: !readsOn, limit: limit)
+        let entries = try await readers.read {
+            try await $0.audit(community: context.community, asset: asset, afterID: after ?? 0,
+                               beforeID: before ?? .max, latest: !readsOn, limit: limit)
+        }
         let page = readsOn ? entries : entries.reversed()
         let next: Any = page.count == limit ? (page.last?.id ?? 0) : NSNull()
         return JSONFields.response([
@@ -150,7 +154,9 @@ extension APIHandlers {
     }
 
     func properties(_ context: APIContext) async throws -> HTTPResponse {
-        let definitions = try await reader.properties(community: context.community)
+        let definitions = try await readers.read {
+            try await $0.properties(community: context.community)
+        }
         return JSONFields.response(["properties": definitions.map(Self.propertyObject)])
     }
 
@@ -197,7 +203,9 @@ extension APIHandlers {
         }
         try await service.renameProperty(name, to: newName, category: category,
                                          community: context.community, actor: context.actor)
-        let definitions = try await reader.properties(community: context.community)
+        let definitions = try await readers.read {
+            try await $0.properties(community: context.community)
+        }
         guard let renamed = definitions.first(where: {
             $0.name == newName && $0.category == category
         }) else { throw HTTPError.internalError() }
@@ -211,7 +219,7 @@ extension APIHandlers {
     }
 
     func rules(_ context: APIContext) async throws -> HTTPResponse {
-        let enabled = try await reader.rules(community: context.community)
+        let enabled = try await readers.read { try await $0.rules(community: context.community) }
         return JSONFields.response(["rules": DiscoveryRule.allCases.map {
             ["rule": $0.rawValue, "enabled": enabled.contains($0), "summary": $0.summary]
                 as [String: Any]
@@ -250,7 +258,7 @@ extension APIHandlers {
     }
 
     func tokens(_ context: APIContext) async throws -> HTTPResponse {
-        let tokens = try await reader.tokens(community: context.community)
+        let tokens = try await readers.read { try await $0.tokens(community: context.community) }
         return JSONFields.response(["tokens": tokens.map(Self.tokenObject)])
     }
 
@@ -291,14 +299,16 @@ extension APIHandlers {
     func revokeToken(_ context: APIContext) async throws -> HTTPResponse {
         guard let id = context.request.pathParameters["id"],
               try await service.revokeToken(id, community: context.community),
-              let token = try await reader.tokens(community: context.community)
+              let token = try await readers.read({
+                  try await $0.tokens(community: context.community)
+              })
                 .first(where: { $0.id == id })
         else { throw APIErrors.tokenNotFound() }
         return JSONFields.response(Self.tokenObject(token))
     }
 
     func metricsText() async throws -> HTTPResponse {
-        let totals = try await reader.totals()
+        let totals = try await readers.read { try await $0.totals() }
         let intake = await service.intakeTotals
         // Counted when asked: a pipeline is also dropped after a failed
         // commit or an erasure.

@@ -57,7 +57,7 @@ struct APIContext: Sendable {
 /// The API's handlers; they hold no state of their own.
 struct APIHandlers: Sendable {
     let service: InventoryService
-    let reader: StoreReader
+    let readers: StoreReaderPool
     let tokens: TokenVerifier
     let metrics: ServerMetrics
     let scheduler: JobScheduler

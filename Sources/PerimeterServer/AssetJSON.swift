@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterInventory
+import PerimeterJSON
 import PerimeterModel
 import PerimeterStore
 
@@ -81,6 +82,85 @@ public enum AssetJSON {
          "entity": claimed.key.scope.entity ?? NSNull(), "reason": claimed.reason,
          "since": claimed.since.description,
          "assets": claimed.assets.map { ["uuid": $0.lowercasedText, "name": names[$0] ?? ""] }]
+    }
+
+    /// `object(...)` written as JSON directly, its members in order: what
+    /// lists and exports write for every asset. Through Foundation's
+    /// writer, whose key sorting goes through the locale's collation, an
+    /// export of 300,000 assets took 130 s (about 430 µs an asset).
+    public static func append(_ asset: Asset, attachments: [Attachment], bounds: CriticalityBounds,
+                              addressExpiry: Duration, to output: inout [UInt8]) {
+        func member(_ name: StaticString) {
+            if output.last != UInt8(ascii: "{") { output.append(UInt8(ascii: ",")) }
+            output.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { output.append(contentsOf: $0) }
+            output.append(contentsOf: "\":".utf8)
+        }
+        func text(_ value: String?) {
+            if let value { JSONText.appendQuoted(value, to: &output) }
+            else { output.append(contentsOf: "null".utf8) }
+        }
+        output.append(UInt8(ascii: "{"))
+        member("atoms")
+        output.append(UInt8(ascii: "["))
+        for (index, attachment) in attachments.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            appendAtom(attachment, addressExpiry: addressExpiry, to: &output)
+        }
+        output.append(UInt8(ascii: "]"))
+        member("category"); text(asset.category.rawValue)
+        member("community"); text(asset.community)
+        member("created_at"); text(timestamp(asset.createdAt))
+        member("criticality")
+        if let value = asset.criticality?.value { JSONText.appendInteger(value, to: &output) }
+        else { output.append(contentsOf: "null".utf8) }
+        member("criticality_display"); text(bounds.display(asset.criticality).rawValue)
+        member("description"); text(asset.description)
+        if let rule = asset.source.rule { member("discovery_rule"); text(rule) }
+        member("entity"); text(asset.entity)
+        member("first_seen"); text(asset.firstSeen.map(timestamp))
+        member("last_seen"); text(asset.lastSeen.map(timestamp))
+        member("name"); text(asset.name)
+        member("properties"); PropertyValue.appendJSON(asset.properties, to: &output)
+        member("reviewed"); output.append(contentsOf: (asset.reviewed ? "true" : "false").utf8)
+        member("revoked"); output.append(contentsOf: (asset.isRevoked ? "true" : "false").utf8)
+        member("source"); text(asset.source.description)
+        member("subcategory"); text(asset.subcategory?.rawValue)
+        member("tags"); JSONText.appendArray(strings: asset.tags.sorted(), to: &output)
+        member("updated_at"); text(timestamp(asset.updatedAt))
+        member("uuid"); text(asset.id.lowercasedText)
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// `atom(...)` written as JSON directly, its members in order.
+    static func appendAtom(_ attachment: Attachment, addressExpiry: Duration,
+                           to output: inout [UInt8]) {
+        let from = attachment.from == .distantPast ? nil : attachment.from.description
+        func text(_ value: String?) {
+            if let value { JSONText.appendQuoted(value, to: &output) }
+            else { output.append(contentsOf: "null".utf8) }
+        }
+        output.append(contentsOf: "{\"from\":".utf8); text(from)
+        output.append(contentsOf: ",\"kind\":".utf8); text(attachment.kind.rawValue)
+        if attachment.holdsNoTime {
+            output.append(contentsOf: ",\"rejected\":true,\"to\":".utf8); text(from)
+        } else {
+            let end = attachment.end(addressExpiry: addressExpiry)
+            output.append(contentsOf: ",\"to\":".utf8)
+            text(end == .distantFuture ? nil : end.description)
+        }
+        output.append(contentsOf: ",\"type\":".utf8); text(attachment.key.atom.type.rawValue)
+        output.append(contentsOf: ",\"value\":".utf8); text(attachment.key.atom.value)
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// `append(...)` as one line of text.
+    public static func line(_ asset: Asset, attachments: [Attachment], bounds: CriticalityBounds,
+                            addressExpiry: Duration) -> String {
+        var output: [UInt8] = []
+        append(asset, attachments: attachments, bounds: bounds, addressExpiry: addressExpiry,
+               to: &output)
+        return String(decoding: output, as: UTF8.self)
     }
 
     public static func line(_ object: [String: Any]) -> String {

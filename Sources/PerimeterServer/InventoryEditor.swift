@@ -126,7 +126,11 @@ public final class InventoryEditor: Sendable {
                 }
                 selection = .ids(resolved)
             } else {
-                let map = object["filter"] as? [String: Any] ?? [:]
+                // A list or any other non-object is refused: read as no
+                // filter, `[{"tag": ["lab"]}]` selected every asset.
+                guard let map = object["filter"] as? [String: Any] else {
+                    throw APIErrors.invalidField("filter", "must be an object of list filters")
+                }
                 let query = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
                                                   community: community,
                                                   bounds: service.configuration

@@ -25,6 +25,9 @@ public struct PerimeterServerOptions: Sendable {
     public var jobTurnMilliseconds = 500
     /// Intake lines per writer turn, so edits interleave with a large body.
     public var intakeChunkLines = 5_000
+    /// SQLite connections for reads (lists, exports, audit): a long read
+    /// holds one, and the others serve the rest meanwhile.
+    public var readConnections = 4
     /// Where log lines go (one line each, key=value, no personal values).
     public var log: @Sendable (String) -> Void = { _ in }
 
@@ -36,8 +39,8 @@ public struct PerimeterServerOptions: Sendable {
     }
 }
 
-/// The Perimeter HTTP JSON API: one writer (`InventoryService`), one
-/// reader connection, the bulk-job scheduler and the HTTP server.
+/// The Perimeter HTTP JSON API: one writer (`InventoryService`), a pool
+/// of reader connections, the bulk-job scheduler and the HTTP server.
 public final class PerimeterAPIServer: Sendable {
     let handlers: APIHandlers
     private let http: HTTPServer
@@ -50,12 +53,13 @@ public final class PerimeterAPIServer: Sendable {
         let service = try InventoryService(path: options.storePath,
                                            configuration: options.configuration,
                                            detection: options.detection)
-        let reader = try StoreReader(path: options.storePath)
+        let readers = try StoreReaderPool(path: options.storePath,
+                                          connections: options.readConnections)
         let metrics = ServerMetrics()
         scheduler = JobScheduler(service: service, chunkSize: options.jobChunkSize,
                                  pauseMilliseconds: options.jobChunkPauseMilliseconds,
                                  turnMilliseconds: options.jobTurnMilliseconds)
-        handlers = APIHandlers(service: service, reader: reader,
+        handlers = APIHandlers(service: service, readers: readers,
                                tokens: try TokenVerifier(path: options.storePath),
                                metrics: metrics, scheduler: scheduler, options: options)
         var router = Router()

@@ -136,7 +136,7 @@ extension InventoryStore {
         // Deleted content is overwritten with zeros in the file, not left
         // in free pages where a copy of the file would still show it.
         try database.execute("PRAGMA secure_delete = ON")
-        defer { try? database.execute("PRAGMA secure_delete = OFF") }
+        defer { try? database.execute(Self.everydaySecureDelete) }
         do {
             let outcome = try transaction { () throws -> ForgetOutcome in
                 var outcome = ForgetOutcome()

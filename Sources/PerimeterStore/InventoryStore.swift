@@ -102,6 +102,7 @@ public final class InventoryStore {
                 PRAGMA foreign_keys = ON;
                 PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -65536;
+                \(everydaySecureDelete);
                 """)
         }
         try Schema.migrate(database)
@@ -111,6 +112,14 @@ public final class InventoryStore {
             "SELECT EXISTS (SELECT 1 FROM asset_text_pending)").firstRow { $0.int(0) != 0 }
         if hasQueuedText == true { try transaction {} }
     }
+
+    /// Deleted and rewritten rows are zeroed in the pages a write changes
+    /// anyway (`FAST`: no page is written for it alone). Without it, a row
+    /// deleted in the ordinary course (the search index's queue, emptied
+    /// at every commit) left its text in the page's free space, where an
+    /// erasure later found nothing to delete: a person's email, erased,
+    /// was still in the file. An erasure itself runs fully secure (`ON`).
+    static let everydaySecureDelete = "PRAGMA secure_delete = FAST"
 
     /// Runs `body` again while SQLite answers "busy" at once, for up to
     /// about three seconds.

@@ -66,6 +66,15 @@ struct CommandLineTests {
                                       "{\"category\": \"host\"}"] + db)
         #expect(bulk.status == 0, "\(bulk.standardError)")
         #expect(bulk.outputText.contains("1 of 1 asset changed"))
+        // A filter that is no object is refused: a list read as no filter
+        // changed every asset.
+        for filter in [#"[{"tag": ["nosuch"]}]"#, "[]"] {
+            let listed = try perimeter.run(["assets", "bulk", "--community", "acme", "--action",
+                                            "add_tags", "--tag", "x", "--filter", filter] + db)
+            #expect(listed.status == 2)
+            #expect(listed.standardError.contains("'--filter' must be a JSON object"),
+                    "\(listed.standardError)")
+        }
         // An action without the option it needs is told by the option's name.
         let bare = try perimeter.run(["assets", "bulk", "--community", "acme", "--action",
                                       "set_criticality", "--filter", "{}"] + db)
