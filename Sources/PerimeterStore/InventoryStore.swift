@@ -102,7 +102,7 @@ public final class InventoryStore {
                 PRAGMA foreign_keys = ON;
                 PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -65536;
-                \(everydaySecureDelete);
+                \(InventoryStore.everydaySecureDelete);
                 """)
         }
         try Schema.migrate(database)

@@ -66,6 +66,26 @@ struct ForgetRouteTests {
         await server.stop()
     }
 
+    /// The search index's queue, emptied at every commit, left a deleted
+    /// row's text in its page's free space; an erasure after an earlier one
+    /// found nothing there to delete, and the email stayed in the file.
+    @Test func anErasedValueLeavesNoCopyInTheFiles() async throws {
+        let server = try await TestServer.start()
+        let first = try await server.call("POST", "/v1/forget", as: "acme/admin", json: [
+            "type": "email", "value": "nobody@example.com"])
+        #expect(first.status == 200, "\(first.text)")
+        _ = try await Self.enriched(server, ["name": "erin.q", "email": "erin.q@example.com"])
+        let erased = try await server.call("POST", "/v1/forget", as: "acme/admin", json: [
+            "type": "email", "value": "erin.q@example.com"])
+        #expect(erased.status == 200, "\(erased.text)")
+        await server.stop()
+        for suffix in ["", "-wal", "-shm"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: server.storePath + suffix)))
+                ?? Data()
+            #expect(bytes.range(of: Data("erin.q@example.com".utf8)) == nil, "store\(suffix)")
+        }
+    }
+
     @Test func anErasedAccountIsGoneFromTheInventory() async throws {
         let server = try await TestServer.start()
         let ann = try await server.createAsset([
