@@ -62,8 +62,9 @@ extension InventoryStore {
     /// Erases an account: the asset, its tags, every atom it ever held
     /// (each erased as `forget(_:community:...)` erases one, whoever else
     /// held it), its rejected atoms, the conflicts naming it, and its place
-    /// in alerts. Its audit rows stay, with the values they quote redacted,
-    /// so that the trail shows an erasure happened.
+    /// in alerts. Its audit rows stay, emptied of the before and after they
+    /// quoted, so that the trail shows who changed it when and that it was
+    /// erased.
     ///
     /// Only accounts: a host or a network is no person's data, and its
     /// atoms are erased one by one.
@@ -97,11 +98,29 @@ extension InventoryStore {
                 DELETE FROM conflicts WHERE community = ?2 AND ',' || assets || ',' LIKE ?1
                 """, [.text("%," + uuid + ",%"), .text(community)], into: &outcome)
             // Untagged first: the tag counts' trigger reads the asset's row.
+            // A tag of the person's alone (`ext-kim-family`) leaves no count.
+            let tags = try database.statement("SELECT tag FROM asset_tags WHERE asset_uuid = ?1")
+                .rows([.text(uuid)]) { $0.text(0) }
             try delete("asset_tags", "DELETE FROM asset_tags WHERE asset_uuid = ?1", [.text(uuid)],
                        into: &outcome)
+            let dropCount = try database.statement(
+                "DELETE FROM asset_tag_counts WHERE community = ?1 AND tag = ?2 AND n <= 0")
+            for tag in tags { try dropCount.run([.text(community), .text(tag)]) }
             try delete("assets", "DELETE FROM assets WHERE uuid = ?1", [.text(uuid)],
                        into: &outcome)
             try deleteText(of: uuid, into: &outcome)
+            // The account's own trail keeps who did what when, not what it
+            // held: its description, properties and tags were the person's
+            // too (a full name, a title, "on sick leave"), and the asset
+            // they described is gone.
+            let emptied = try database.statement("""
+                UPDATE audit SET before = NULL, after = NULL
+                WHERE community = ?1 AND asset_uuid = ?2
+                  AND (before IS NOT NULL OR after IS NOT NULL)
+                """)
+            try emptied.run([.text(community), .text(uuid)])
+            let emptiedRows = database.changes
+            if emptiedRows > 0 { outcome.redacted["audit", default: 0] += emptiedRows }
 
             var values = Set(keys.map(\.atom.value))
             values.insert(asset.name)
