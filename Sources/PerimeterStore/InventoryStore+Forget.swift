@@ -50,7 +50,7 @@ extension InventoryStore {
             let keys = try storedKeys(of: atom, community: community, entity: entity)
             let holders = try erase(keys, atom: atom, community: community, entity: entity,
                                     into: &outcome)
-            try redact([atom.value], community: community, entity: entity, at: now,
+            try redact(Self.spellings(of: atom), community: community, entity: entity, at: now,
                        into: &outcome)
             let assets = holders.isEmpty ? [Self.noAsset]
                 : holders.sorted { $0.uuidString < $1.uuidString }
@@ -122,7 +122,7 @@ extension InventoryStore {
             let emptiedRows = database.changes
             if emptiedRows > 0 { outcome.redacted["audit", default: 0] += emptiedRows }
 
-            var values = Set(keys.map(\.atom.value))
+            var values = Set(keys.map(\.atom).flatMap(Self.spellings(of:)))
             values.insert(asset.name)
             try redact(values.sorted(), community: community, removingAsset: uuid,
                        alsoAboutIt: Self.bareNames(of: keys.map(\.atom)), at: now,
@@ -141,6 +141,19 @@ extension InventoryStore {
     /// bare name may be another person's (`OTHER\ann.lee`, a local one).
     static func bareNames(of atoms: [Atom]) -> [String] {
         Set(atoms.compactMap(\.bareUserName).filter { !$0.isEmpty }).sorted()
+    }
+
+    /// How texts may spell an atom: its value, and a user name qualified
+    /// by a dotted domain (`corp.example.com\ivo`, the normal form) also
+    /// as the UPN it was most likely written as (`Ivo@corp.example.com`,
+    /// an account's name taken from the event).
+    static func spellings(of atom: Atom) -> [String] {
+        guard atom.isQualifiedUserName, let user = atom.bareUserName, !user.isEmpty else {
+            return [atom.value]
+        }
+        let domain = String(atom.value.dropLast(user.count + 1))
+        guard domain.contains(".") else { return [atom.value] }
+        return [atom.value, user + "@" + domain]
     }
 
     /// The audit rows of an erasure of no asset's atom name this uuid.

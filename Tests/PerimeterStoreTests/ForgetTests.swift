@@ -2,7 +2,7 @@ import Foundation
 import PerimeterInventory
 import PerimeterModel
 import PerimeterSQLite
-import PerimeterStore
+@testable import PerimeterStore
 import PerimeterTestSupport
 import Testing
 
@@ -439,6 +439,28 @@ import Testing
         #expect(try fixture.store.attachments(ofAsset: fixture.host.id).count == 2)
         #expect(try fixture.store.attachments(ofAsset: fixture.neighbour.id).count == 2)
         #expect(try fixture.store.asset(named: "WS-07", community: "acme").id == fixture.host.id)
+    }
+
+    /// A UPN (`Ivo@corp.example.com`) is stored as `corp.example.com\ivo`;
+    /// the account discovery named after the event's spelling loses the
+    /// name with the atom, as one named `CORP\ann` does.
+    @Test func aUserNameIsErasedInItsUPNSpellingToo() throws {
+        let directory = try ScratchDirectory("forget-upn")
+        defer { directory.remove() }
+        let store = try InventoryStore(path: directory.path("store.db"))
+        let atom = Atom(type: .username, normalizedValue: "corp.example.com\\ivo")
+        let account = Asset(name: "Ivo@corp.example.com", category: .account, source: .manual,
+                            description: "mail Ivo@Corp.Example.com for access",
+                            community: "acme", createdAt: Self.t0.date)
+        try store.create([AssetDraft(asset: account, confirmedAtoms: [atom])], actor: "test",
+                         at: Self.t0)
+        _ = try store.forget(atom, community: "acme", actor: "dpo", at: Self.t0 + .days(1))
+        let erased = try store.asset(id: account.id, community: "acme")
+        #expect(erased?.name == "[erased]")
+        #expect(erased?.description == "mail [erased] for access")
+        // A NetBIOS domain has no UPN spelling: `ann@corp` is another word.
+        #expect(InventoryStore.spellings(of: Atom(type: .username, normalizedValue: "corp\\ann"))
+                == ["corp\\ann"])
     }
 
     /// ECS gives `CORP\ann.lee` as `user.name: ann.lee` and `user.domain:
