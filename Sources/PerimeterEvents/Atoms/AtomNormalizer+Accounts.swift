@@ -13,7 +13,8 @@ extension AtomNormalizer {
 
     func sid(utf8 value: UTF8Bytes) -> Atom? {
         let trimmed = ASCII.trimmed(value)
-        guard let parts = Self.sidParts(trimmed), !Self.isWellKnownSID(parts) else {
+        guard let parts = Self.sidParts(trimmed), !Self.isWellKnownSID(parts),
+              !isPlaceholder(utf8: trimmed) else {
             return nil
         }
         // A SID's text is ASCII: only its leading `s` changes case.

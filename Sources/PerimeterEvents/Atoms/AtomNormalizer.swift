@@ -48,6 +48,9 @@ public struct AtomNormalizer: Sendable {
     /// The placeholders that read as MACs, as their 48 bits: a MAC is
     /// compared in its normal form, whatever spelling either side used.
     private let placeholderMACs: Set<UInt64>
+    /// The placeholders that read as IP addresses, in normal form: an IPv6
+    /// one matches however an event spells it.
+    private let placeholderAddresses: Set<Atom>
 
     /// - Parameter extraPlaceholders: more "nothing" values from the
     ///   configuration, compared case-insensitively after trimming.
@@ -59,6 +62,9 @@ public struct AtomNormalizer: Sendable {
             ? FoldedSet(placeholders) : nil
         placeholderMACs = Set(placeholders.compactMap { placeholder in
             ASCII.withUTF8(placeholder) { Self.macOctets($0) }
+        })
+        placeholderAddresses = Set(placeholders.compactMap { placeholder in
+            ASCII.withUTF8(placeholder) { IPAddress(utf8: $0)?.atom }
         })
     }
 
@@ -318,7 +324,8 @@ public struct AtomNormalizer: Sendable {
     }
 
     func address(utf8 value: UTF8Bytes) -> Atom? {
-        IPAddress(utf8: ASCII.trimmed(value))?.atom
+        guard let atom = IPAddress(utf8: ASCII.trimmed(value))?.atom else { return nil }
+        return placeholderAddresses.isEmpty || !placeholderAddresses.contains(atom) ? atom : nil
     }
 
     /// A mac atom as lower-case colon-separated hex. Accepted input:
@@ -547,7 +554,9 @@ public struct AtomNormalizer: Sendable {
               local.first != UInt8(ascii: "."), local.last != UInt8(ascii: "."),
               Self.isFQDN(domain),
               // A redacted mailbox (`xxxxx@test.com`) names nobody.
-              !Self.isRedactionMask(local)
+              !Self.isRedactionMask(local),
+              // A vendor's sample mailbox, listed in `atoms.extra_placeholders`.
+              !isPlaceholder(utf8: trimmed)
         else { return nil }
         return Atom(type: .email, normalizedValue: ASCII.asciiLowercasedString(trimmed))
     }

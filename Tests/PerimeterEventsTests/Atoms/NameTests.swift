@@ -224,6 +224,22 @@ struct NameTests {
         #expect(normalizer.hostname("unset")?.value == "unset")
     }
 
+    /// A vendor's sample mailbox, address or SID is listed as any other
+    /// placeholder; an address matches in any spelling of it.
+    @Test func extraPlaceholdersCoverEveryType() {
+        let configured = AtomNormalizer(extraPlaceholders: [
+            "nobody@example.com", "10.10.10.10", "2001:DB8:0:0::1", "S-1-5-21-1-2-3-500"])
+        #expect(configured.email("Nobody@Example.COM") == nil)
+        #expect(configured.email("somebody@example.com")?.value == "somebody@example.com")
+        #expect(configured.address(" 10.10.10.10") == nil)
+        #expect(configured.address("2001:db8::1") == nil)
+        #expect(configured.address("2001:db8::2")?.value == "2001:db8::2")
+        #expect(configured.sid("s-1-5-21-1-2-3-500") == nil)
+        #expect(configured.sid("S-1-5-21-1-2-3-501")?.value == "S-1-5-21-1-2-3-501")
+        #expect(normalizer.email("nobody@example.com")?.value == "nobody@example.com")
+        #expect(normalizer.address("10.10.10.10")?.value == "10.10.10.10")
+    }
+
     /// A template's field name left in the value is no machine's name;
     /// a name that only holds the word is one.
     @Test func theWordHostnameAloneIsAPlaceholder() {
