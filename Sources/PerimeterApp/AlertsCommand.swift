@@ -32,7 +32,8 @@ enum AlertsCommand {
                   help: "One JSON object per alert per line, with its first and last "
                       + "enriched events."),
         ],
-        example: "perimeter alerts list --min-urgency 75 --since 2024-05-01T00:00:00Z")
+        example: "perimeter alerts list --min-urgency 75 --since 2024-05-01T00:00:00Z",
+        takesArguments: false)
 
     static let closeSpec = CommandSpec(
         name: "alerts close",

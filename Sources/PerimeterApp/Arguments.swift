@@ -30,6 +30,10 @@ struct CommandSpec {
     let options: [Option]
     let example: String
     var details: String = ""
+    /// False for a command of options only: a word among them is refused,
+    /// not dropped (`--reviewed false` made the asset reviewed, `--tag t1
+    /// t2` tagged t1 alone).
+    var takesArguments = true
 
     /// Parses a command's arguments; with `--help` it prints the help
     /// and returns nil (the command then exits 0).
@@ -39,7 +43,26 @@ struct CommandSpec {
             print(help)
             return nil
         }
+        if !takesArguments, let first = arguments.positionals.first {
+            throw UsageError(unexpectedArgumentMessage(first, in: raw))
+        }
         return arguments
+    }
+
+    /// Names a stray word, and the option of no value it most likely
+    /// meant to give it to.
+    private func unexpectedArgumentMessage(_ word: String, in raw: [String]) -> String {
+        var message = "unexpected argument '\(word)': 'perimeter \(name)' takes options only"
+        guard let index = raw.firstIndex(of: word) else { return message }
+        func option(before offset: Int) -> Option? {
+            index >= offset ? options.first { $0.name == raw[index - offset] } : nil
+        }
+        if let flag = option(before: 1), flag.valueName == nil {
+            message += " ('\(flag.name)' takes no value: give it, or leave it out)"
+        } else if let valued = option(before: 2), valued.valueName != nil {
+            message += " ('\(valued.name)' takes one value; give the option again for another)"
+        }
+        return message
     }
 
     var help: String {

@@ -29,7 +29,8 @@ enum AssetCreation {
             .init(name: "--entity", valueName: "NAME", help: "The entity it belongs to."),
         ],
         example: "perimeter assets create --category host --name DC-01 --subcategory server "
-            + "--criticality 95 --tag domain-controller --atom hostname=dc-01 --atom ipv4=10.0.0.10")
+            + "--criticality 95 --tag domain-controller --atom hostname=dc-01 --atom ipv4=10.0.0.10",
+        takesArguments: false)
 
     static func create(_ raw: [String]) throws -> Int32 {
         guard let arguments = try createSpec.parse(raw) else { return 0 }

@@ -46,7 +46,8 @@ enum Benchmark {
         ],
         example: "perimeter bench --assets 20000 --events 50000 --ingest-events 5000 "
             + "--corpus-events 5000 --rules 0   # seconds; the full run (no options) takes "
-            + "about 10 minutes and 2.3 GB")
+            + "about 10 minutes and 2.3 GB",
+        takesArguments: false)
 
     static func run(_ raw: [String]) throws -> Int32 {
         guard let arguments = try spec.parse(raw) else { return 0 }

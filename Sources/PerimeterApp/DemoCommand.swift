@@ -20,7 +20,8 @@ enum DemoCommand {
                       + "perimeter-demo). A folder that holds anything but an earlier demo is "
                       + "refused, so that no store of yours is replaced."),
         ],
-        example: "perimeter demo && perimeter assets list --db perimeter-demo/perimeter.db")
+        example: "perimeter demo && perimeter assets list --db perimeter-demo/perimeter.db",
+        takesArguments: false)
 
     /// Marks a folder as the demo's own, so that a re-run may replace it.
     static let marker = ".perimeter-demo"

@@ -176,7 +176,8 @@ enum EditCommands {
                   help: "The API's filter object, e.g. {\"category\": \"host\", \"tag\": [\"lab\"]}."),
         ],
         example: "perimeter assets bulk --action set_criticality --criticality 80 "
-            + "--filter '{\"tag\": [\"domain-controller\"]}'")
+            + "--filter '{\"tag\": [\"domain-controller\"]}'",
+        takesArguments: false)
 
     static func bulk(_ raw: [String]) throws -> Int32 {
         guard let arguments = try bulkSpec.parse(raw) else { return 0 }
@@ -343,7 +344,8 @@ enum EditCommands {
                   help: "The N entries after entry ID instead, to read on."),
             .init(name: "--json", valueName: nil, help: "One JSON object per line."),
         ],
-        example: "perimeter audit --asset DC-01")
+        example: "perimeter audit --asset DC-01",
+        takesArguments: false)
 
     static func audit(_ raw: [String]) throws -> Int32 {
         guard let arguments = try auditSpec.parse(raw) else { return 0 }

@@ -32,7 +32,8 @@ enum ServeCommand {
                   help: "Sigma alert filters that suppress matches (repeatable).",
                   isRepeatable: true),
         ],
-        example: "perimeter serve --listen 127.0.0.1:8740 --db perimeter.db")
+        example: "perimeter serve --listen 127.0.0.1:8740 --db perimeter.db",
+        takesArguments: false)
 
     static func run(_ raw: [String]) throws -> Int32 {
         guard let arguments = try spec.parse(raw) else { return 0 }

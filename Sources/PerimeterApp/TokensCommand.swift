@@ -22,7 +22,8 @@ enum TokensCommand {
             .init(name: "--operator", valueName: nil,
                   help: "A metrics-only token of no community, for /metrics."),
         ],
-        example: "TOKEN=$(perimeter tokens create --community acme --role analyst --name soc-bot)")
+        example: "TOKEN=$(perimeter tokens create --community acme --role analyst --name soc-bot)",
+        takesArguments: false)
 
     /// The store's options but the community, which `create` requires
     /// and `revoke` does not take (a token's id names it).
@@ -34,7 +35,8 @@ enum TokensCommand {
         options: CommonOptions.store + [
             .init(name: "--all", valueName: nil, help: "Tokens of every community."),
         ],
-        example: "perimeter tokens list --community acme")
+        example: "perimeter tokens list --community acme",
+        takesArguments: false)
 
     static let revokeSpec = CommandSpec(
         name: "tokens revoke", summary: "Revoke a token by its id: it stops working at once.",

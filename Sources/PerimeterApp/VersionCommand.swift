@@ -14,7 +14,8 @@ enum VersionCommand {
     static let spec = CommandSpec(
         name: "version", summary: "Print the versions of Perimeter, its store schema and the "
             + "libraries it uses, with the simdjson kernel this machine runs.",
-        usage: "version", options: [], example: "perimeter version")
+        usage: "version", options: [], example: "perimeter version",
+        takesArguments: false)
 
     static var text: String {
         """
