@@ -88,10 +88,10 @@ enum AssetCreation {
         example: "perimeter assets import cmdb.csv --match-atoms",
         details: """
             CSV columns: name, category, subcategory, criticality, tags (separated by ';'),
-            reviewed (true/false), description, entity, atom.TYPE (values separated by ';',
-            e.g. atom.hostname, atom.ipv4, atom.cidr), property.NAME.
+            reviewed and revoked (true/false), description, entity, atom.TYPE (values
+            separated by ';', e.g. atom.hostname, atom.ipv4, atom.cidr), property.NAME.
             JSON lines: {"name", "category", "subcategory", "criticality", "tags": [...],
-            "reviewed", "description", "entity", "atoms": {"hostname": ["dc-01"], ...},
+            "reviewed", "revoked", "description", "entity", "atoms": {"hostname": ["dc-01"], ...},
             "properties": {"owner": "it", ...}}.
             A row with the uuid of an asset of the community (a `uuid` column or field, as
             `assets list --json` and the API's export write them) updates that asset: the

@@ -506,7 +506,7 @@ public enum AssetCSV {
         let atomColumns = atomTypes.sorted()
         let propertyColumns = propertyNames.sorted()
         var header = ["uuid", "name", "category", "subcategory", "criticality", "tags", "reviewed",
-                      "description", "entity", "updated_at"]
+                      "revoked", "description", "entity", "updated_at"]
         header += atomColumns.map { "atom.\($0)" } + propertyColumns.map { "property.\($0)" }
         var text = header.joined(separator: ",") + "\n"
         for (asset, attachments) in assets {
@@ -515,7 +515,7 @@ public enum AssetCSV {
                 asset.subcategory?.rawValue ?? "",
                 asset.criticality.map { String($0.value) } ?? "",
                 asset.tags.sorted().joined(separator: ";"), asset.reviewed ? "true" : "false",
-                asset.description, asset.entity ?? "", EventTime(asset.updatedAt).description,
+                asset.isRevoked ? "true" : "false", asset.description, asset.entity ?? "", EventTime(asset.updatedAt).description,
             ]
             for type in atomColumns {
                 // A value holding the cell's separator (discovery may attach

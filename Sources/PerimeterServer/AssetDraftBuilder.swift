@@ -12,6 +12,9 @@ public struct AssetRow: Sendable {
     public var criticality: String?
     public var tags: [String] = []
     public var reviewed: String?
+    /// An export's `revoked`: an asset revoked keeps that through a round
+    /// trip (it came back live, matching events again).
+    public var revoked: String?
     public var description: String?
     public var entity: String?
     public var atoms: [(String, String)] = []
@@ -180,6 +183,7 @@ public struct AssetDraftBuilder: Sendable {
         if fields.contains("criticality") { asset.criticality = given.criticality }
         if fields.contains("tags") { asset.tags = given.tags }
         if fields.contains("reviewed") { asset.reviewed = given.reviewed }
+        if fields.contains("revoked") { asset.isRevoked = given.isRevoked }
         if fields.contains("description") { asset.description = given.description }
         for name in row.clearedProperties { asset.properties[name] = nil }
         asset.properties.merge(given.properties) { _, new in new }
@@ -226,14 +230,17 @@ public struct AssetDraftBuilder: Sendable {
         guard tags.count <= Asset.maximumTagCount else {
             throw RowProblem(column: "tags", message: "\(tags.count) tags; an asset holds at most \(Asset.maximumTagCount)")
         }
-        var reviewed = false
-        if let text = row.reviewed?.lowercased(), !text.isEmpty {
+        func flag(_ text: String?, column: String) throws -> Bool {
+            guard let text = text?.lowercased(), !text.isEmpty else { return false }
             guard let value = ["true": true, "yes": true, "1": true, "false": false, "no": false,
                                "0": false][text] else {
-                throw RowProblem(column: "reviewed", message: "reviewed must be true or false (or yes/no, 1/0), not '\(text)'")
+                throw RowProblem(column: column, message: "\(column) must be true or false "
+                                 + "(or yes/no, 1/0), not '\(text)'")
             }
-            reviewed = value
+            return value
         }
+        let reviewed = try flag(row.reviewed, column: "reviewed")
+        let revoked = try flag(row.revoked, column: "revoked")
         var properties: [String: PropertyValue] = [:]
         for (key, value) in row.properties {
             properties[key] = try property(key, value, category: category,
@@ -247,7 +254,7 @@ public struct AssetDraftBuilder: Sendable {
                           criticality: criticality, tags: tags, reviewed: reviewed, source: .manual,
                           description: row.description ?? "", properties: properties,
                           community: community, entity: row.entity.flatMap { $0.isEmpty ? nil : $0 },
-                          createdAt: now.date)
+                          createdAt: now.date, isRevoked: revoked)
         return AssetDraft(asset: asset, confirmedAtoms: atoms)
     }
 

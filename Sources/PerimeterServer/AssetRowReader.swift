@@ -16,7 +16,7 @@ public enum AssetRowReader {
         guard let header = records.first?.fields else { return [] }
         let columns = Self.columns(of: header)
         let known = ["uuid", "name", "category", "subcategory", "criticality", "tags", "reviewed",
-                     "description", "entity", "updated_at"]
+                     "revoked", "description", "entity", "updated_at"]
         // A column twice: which cell of a row was meant? (The last one
         // was kept silently.)
         if let twice = columns.enumerated().first(where: { columns.prefix($0.offset)
@@ -78,6 +78,7 @@ public enum AssetRowReader {
                 case "criticality": row.criticality = value
                 case "tags": row.tags = list
                 case "reviewed": row.reviewed = value
+                case "revoked": row.revoked = value
                 case "description": row.description = value
                 case "entity": row.entity = value
                 default:
@@ -249,13 +250,13 @@ public enum AssetRowReader {
 
     /// The fields of an asset as JSON lines and the API write them.
     static let jsonFields = ["name", "category", "subcategory", "criticality", "tags", "reviewed",
-                             "description", "entity", "atoms", "properties"]
+                             "revoked", "description", "entity", "atoms", "properties"]
 
     /// Fields an export writes that the inventory sets itself: an import
     /// of an export ignores them, so the round trip works. (`uuid` is read:
     /// it names the asset a row updates; so is `updated_at`: the version
     /// of the asset the row was exported from.)
-    static let exportOnlyFields = ["uuid", "criticality_display", "source", "community", "revoked",
+    static let exportOnlyFields = ["uuid", "criticality_display", "source", "community",
                                    "created_at", "updated_at", "first_seen", "last_seen",
                                    "discovery_rule"]
 
@@ -315,12 +316,13 @@ public enum AssetRowReader {
             }
             row.criticality = String(number)
         }
-        if let value = given("reviewed") {
+        for key in ["reviewed", "revoked"] {
+            guard let value = given(key) else { continue }
             guard let flag = value as? NSNumber, JSONFields.isBoolean(flag) else {
-                return .failure(RowProblem(column: "reviewed",
-                                           message: "reviewed must be true or false"))
+                return .failure(RowProblem(column: key, message: "\(key) must be true or false"))
             }
-            row.reviewed = flag.boolValue ? "true" : "false"
+            let text = flag.boolValue ? "true" : "false"
+            if key == "reviewed" { row.reviewed = text } else { row.revoked = text }
         }
         // null clears the tags, as it clears the other fields.
         if let tags = object["tags"], !(tags is NSNull) {

@@ -180,6 +180,8 @@ enum OpenAPIDocument {
             "AssetInput": closed([
                 "name": text, "category": category, "subcategory": ["type": ["string", "null"]],
                 "criticality": rating, "tags": texts, "reviewed": ["type": ["boolean", "null"]],
+                "revoked": ["type": ["boolean", "null"], "description": "Made or kept "
+                    + "revoked (an export's revoked asset imported back)."],
                 "description": ["type": ["string", "null"]],
                 "entity": ["type": ["string", "null"]], "atoms": atoms,
                 "properties": properties,

@@ -326,9 +326,9 @@ struct CommandLineEndToEndTests {
         // The same through a spreadsheet: `--csv`, one cell edited.
         let table = try cli.run(["assets", "list", "--csv", "--limit", "0"])
         #expect(table.outputLines.first == "uuid,name,category,subcategory,criticality,tags,"
-                + "reviewed,description,entity,updated_at,atom.hostname")
+                + "reviewed,revoked,description,entity,updated_at,atom.hostname")
         let stamp = try #require(updated["updated_at"] as? String)
-        #expect(table.outputLines.contains("\(uuid),dc-01,host,,60,dc,false,,,\(stamp),dc-01"),
+        #expect(table.outputLines.contains("\(uuid),dc-01,host,,60,dc,false,false,,,\(stamp),dc-01"),
                 "\(table.outputText)")
         let sheet = try cli.directory.write("sheet.csv", table.outputText.replacingOccurrences(
             of: "\(uuid),dc-01,host,,60,", with: "\(uuid),dc-01,host,server,60,"))
@@ -346,7 +346,7 @@ struct CommandLineEndToEndTests {
             .first { $0["uuid"] as? String == uuid }?["updated_at"] as? String)
         #expect(restamped != stamp)
         #expect(try cli.run(["assets", "list", "--csv", "--search", "dc-01"]).outputText
-            .contains("\(uuid),dc-01,host,server,60,dc,false,,,\(restamped),dc-01"))
+            .contains("\(uuid),dc-01,host,server,60,dc,false,false,,,\(restamped),dc-01"))
         let firstOnly = try cli.run(["assets", "list", "--csv", "--limit", "1"])
         #expect(firstOnly.standardError == "3 matching assets (these are 1–1; --limit 0 gives all)\n")
 
@@ -460,10 +460,10 @@ struct CommandLineEndToEndTests {
         let stamps = Dictionary(uniqueKeysWithValues: try cli.listAssets().assets.map {
             ($0["name"] as? String ?? "", $0["updated_at"] as? String ?? "")
         })
-        #expect(table.contains(#",listy,host,,,,false,,,"# + stamps["listy"]!
+        #expect(table.contains(#",listy,host,,,,false,false,,,"# + stamps["listy"]!
                                + #","[""a,b"",""c""]""#), "\(table)")
-        #expect(table.contains(",empty,host,,,,false,,,\(stamps["empty"]!),[]"), "\(table)")
-        #expect(table.contains(",plain,host,,,,false,,,\(stamps["plain"]!),\"a,b\""), "\(table)")
+        #expect(table.contains(",empty,host,,,,false,false,,,\(stamps["empty"]!),[]"), "\(table)")
+        #expect(table.contains(",plain,host,,,,false,false,,,\(stamps["plain"]!),\"a,b\""), "\(table)")
         #expect(table.contains(",'\(formula),host,"), "\(table)")
         let sheet = try cli.directory.write("sheet.csv", table)
         let again = try cli.run(["assets", "import", sheet])
@@ -488,6 +488,45 @@ struct CommandLineEndToEndTests {
         let hostile = try cli.directory.write("hostile.csv", "name,category,criticality\nx,host,\"9\u{1B}[31m\"\n")
         let warning = try cli.run(["assets", "import", hostile]).standardError
         #expect(warning.contains("9\\u{1B}[31m") && !warning.contains("\u{1B}"), "\(warning)")
+    }
+
+    /// SPEC §1: a revoked asset leaves the views and matches no event; an
+    /// export imported into another store keeps it so (it came back live),
+    /// from CSV and from JSON lines, and a row may revoke or restore one.
+    @Test func aRevokedAssetStaysRevokedThroughAnExport() throws {
+        guard let cli = try H.make("revoked-round-trip") else { return }
+        defer { cli.remove() }
+        for name in ["live", "gone"] {
+            #expect(try cli.run(["assets", "create", "--category", "host", "--name", name,
+                                 "--atom", "hostname=\(name)"]).status == 0)
+        }
+        #expect(try cli.run(["assets", "revoke", "gone"]).status == 0)
+        for format in ["--csv", "--json"] {
+            let export = try cli.run(["assets", "list", "--revoked", format]).outputText
+            let file = try cli.directory.write("export\(format).txt", export)
+            let other = ["--db", cli.directory.path("other\(format).db")]
+            let imported = try cli.binary.run(["assets", "import", file, "--format",
+                                               format == "--csv" ? "csv" : "jsonl"] + other,
+                                              in: cli.directory.url)
+            #expect(imported.status == 0, "\(imported.standardError)")
+            let listed = try cli.binary.run(["assets", "list", "--revoked", "--json"] + other,
+                                            in: cli.directory.url).outputLines
+            let revoked = Dictionary(uniqueKeysWithValues: listed.compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                    .flatMap { object in
+                        (object["name"] as? String).map { ($0, object["revoked"] as? Bool) }
+                    }
+            })
+            #expect(revoked == ["live": false, "gone": true], "\(format)")
+        }
+        // In the same store, a row of its uuid saying so restores the asset.
+        let gone = try #require(try cli.run(["assets", "list", "--revoked", "--json"]).outputLines
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .first { $0["name"] as? String == "gone" }?["uuid"] as? String)
+        let row = try cli.directory.write("restore.jsonl", #"{"uuid":"\#(gone)","revoked":false}"#)
+        #expect(try cli.run(["assets", "import", row]).status == 0)
+        #expect(try cli.listAssets().assets.compactMap { $0["name"] as? String }.sorted()
+                == ["gone", "live"])
     }
 
     /// SPEC §4: filters combine, and the count of matches is always shown.

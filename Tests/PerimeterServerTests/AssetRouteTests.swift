@@ -1103,7 +1103,7 @@ struct AssetRouteTests {
         }
         let uuid = try #require(try await assets("acme/reader")["dc-01"]?["uuid"] as? String)
         let edited = export.replacingOccurrences(of: ",95,crown;dc,", with: ",60,dc,")
-            + ",ws-09,host,,,,,,,,\n"
+            + ",ws-09,host,,,,,,,,,\n"
         #expect(edited.contains("\(uuid),dc-01,host,,60,dc,false,"), "\(edited)")
 
         let result = try await server.call("POST", "/v1/import?format=csv", as: "acme/analyst",
@@ -1188,8 +1188,8 @@ struct AssetRouteTests {
         let uuid = try #require(dc?["uuid"] as? String)
         let stamp = try #require(dc?["updated_at"] as? String)
         #expect(export.text == "uuid,name,category,subcategory,criticality,tags,reviewed,"
-                + "description,entity,updated_at,atom.hostname\n"
-                + "\(uuid),dc-01,host,,95,crown;dc,false,,,\(stamp),dc-01\n")
+                + "revoked,description,entity,updated_at,atom.hostname\n"
+                + "\(uuid),dc-01,host,,95,crown;dc,false,false,,,\(stamp),dc-01\n")
 
         // The export re-imports into another community unchanged.
         let reimported = try await server.call("POST", "/v1/import?format=csv",

@@ -128,9 +128,9 @@ struct ConcurrentEditTests {
         let export = try await server.call("GET", "/v1/export?format=csv", as: "acme/reader").text
         let header = try #require(export.split(separator: "\n").first)
         #expect(header.hasPrefix("uuid,name,category,subcategory,criticality,tags,reviewed,"
-                                 + "description,entity,updated_at"), "\(header)")
+                                 + "revoked,description,entity,updated_at"), "\(header)")
         let dcStamp = try #require(try await asset(server, dc).json["updated_at"] as? String)
-        #expect(export.contains("\(dc),dc-01,host,,95,,false,,,\(dcStamp)"), "\(export)")
+        #expect(export.contains("\(dc),dc-01,host,,95,,false,false,,,\(dcStamp)"), "\(export)")
 
         // Meanwhile a colleague rates dc-01 down through the API.
         let patched = try await server.call("PATCH", "/v1/assets/\(dc)", as: "acme/analyst",
