@@ -248,7 +248,11 @@ public struct AssetDraftBuilder: Sendable {
         }
         var atoms: [Atom] = []
         for (typeName, value) in row.atoms {
-            atoms.append(try atom(typeName, value, category: category))
+            // An export's observed atoms are discovery's, which may hold a
+            // semicolon: its JSON lines import back.
+            let isDiscoverys = row.observedAtoms.contains { $0 == typeName && $1 == value }
+            atoms.append(try atom(typeName, value, category: category,
+                                  allowingSemicolon: isDiscoverys))
         }
         let asset = Asset(name: name, category: category, subcategory: subcategory,
                           criticality: criticality, tags: tags, reviewed: reviewed, source: .manual,
@@ -341,7 +345,8 @@ public struct AssetDraftBuilder: Sendable {
         }
     }
 
-    public func atom(_ typeName: String, _ value: String, category: AssetCategory) throws -> Atom {
+    public func atom(_ typeName: String, _ value: String, category: AssetCategory,
+                     allowingSemicolon: Bool = false) throws -> Atom {
         let column = "atom.\(typeName)"
         let type: AtomType
         do { type = try AtomType(parsing: typeName) } catch {
@@ -388,7 +393,7 @@ public struct AssetDraftBuilder: Sendable {
         // semicolons, and `bob;evil` exported that way came back as two
         // user names confirmed on the account. Discovery may still attach
         // such an atom; only a person's are refused.
-        if atom.value.contains(";") {
+        if !allowingSemicolon, atom.value.contains(";") {
             throw RowProblem(column: column, message: "an atom given by hand cannot hold a "
                              + "semicolon (it separates the values of a CSV cell)")
         }

@@ -490,6 +490,26 @@ struct CommandLineEndToEndTests {
         #expect(warning.contains("9\\u{1B}[31m") && !warning.contains("\u{1B}"), "\(warning)")
     }
 
+    /// Discovery attaches a user name holding a semicolon (only a person's
+    /// are refused, for CSV's sake); the JSON export of its account
+    /// imports back, into the same store and into another.
+    @Test func anObservedAtomWithASemicolonImportsBack() throws {
+        guard let cli = try H.make("semicolon-observed") else { return }
+        defer { cli.remove() }
+        let ingested = try cli.ingest([
+            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"srv-db"},"#
+                + #""user":{"name":"bob;semi"}}"#])
+        #expect(ingested.status == 0, "\(ingested.standardError)")
+        let export = try cli.run(["assets", "list", "--json"]).outputText
+        let file = try cli.directory.write("export.jsonl", export)
+        let same = try cli.run(["assets", "import", file])
+        #expect(same.outputText == "imported 0 assets (0 new, 0 updated, 2 unchanged); "
+                + "refused 0 rows\n", "\(same.standardError)")
+        let other = ["--db", cli.directory.path("other.db")]
+        let fresh = try cli.binary.run(["assets", "import", file] + other, in: cli.directory.url)
+        #expect(fresh.outputText == "imported 2 assets; refused 0 rows\n", "\(fresh.standardError)")
+    }
+
     /// SPEC §1: a revoked asset leaves the views and matches no event; an
     /// export imported into another store keeps it so (it came back live),
     /// from CSV and from JSON lines, and a row may revoke or restore one.
