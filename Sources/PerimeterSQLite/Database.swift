@@ -140,6 +140,45 @@ public final class Database: @unchecked Sendable {
         }, Unmanaged.passUnretained(box).toOpaque())
     }
 
+    /// Makes `name(text)` callable from this connection's SQL: text in,
+    /// `transform` of it out, NULL for NULL. Declared deterministic and
+    /// innocuous (no side effect), so SQLite may evaluate it once per row.
+    public func defineTextFunction(_ name: String,
+                                   _ transform: @escaping (String) -> String) throws(DatabaseError) {
+        let box = TextFunction(transform)
+        let code = sqlite3_create_function_v2(
+            handle, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+            Unmanaged.passRetained(box).toOpaque(),
+            { context, _, arguments in
+                guard let context, let function = sqlite3_user_data(context) else { return }
+                guard let value = arguments?[0], sqlite3_value_type(value) != SQLITE_NULL,
+                      let text = sqlite3_value_text(value) else {
+                    sqlite3_result_null(context)
+                    return
+                }
+                let length = Int(sqlite3_value_bytes(value))
+                let input = String(decoding: UnsafeBufferPointer(start: text, count: length),
+                                   as: UTF8.self)
+                let output = Unmanaged<TextFunction>.fromOpaque(function).takeUnretainedValue()
+                    .transform(input)
+                // By length: a name may hold a NUL, which would end a C string.
+                Array(output.utf8).withUnsafeBytes { bytes in
+                    guard let start = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else {
+                        return sqlite3_result_text(context, "", 0, transientDestructor)
+                    }
+                    sqlite3_result_text(context, start, Int32(bytes.count), transientDestructor)
+                }
+            },
+            nil, nil,
+            { function in
+                if let function { Unmanaged<TextFunction>.fromOpaque(function).release() }
+            })
+        guard code == SQLITE_OK else {
+            throw DatabaseError(resultCode: code, message: lastErrorMessage,
+                                context: "define the SQL function \(name)")
+        }
+    }
+
     public var changes: Int { Int(sqlite3_changes(handle)) }
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
@@ -164,6 +203,11 @@ public final class Database: @unchecked Sendable {
 }
 
 /// The closure behind `Database.onCommit`, boxed for SQLite's context pointer.
+private final class TextFunction {
+    let transform: (String) -> String
+    init(_ transform: @escaping (String) -> String) { self.transform = transform }
+}
+
 private final class CommitHook {
     let call: (Int) -> Void
     init(_ call: @escaping (Int) -> Void) { self.call = call }

@@ -3,7 +3,7 @@ import CSQLite
 /// SQLite copies bound text at bind time with this destructor value
 /// (https://sqlite.org/c3ref/c_static.html): the Swift string's buffer
 /// need not outlive the call.
-private let transientDestructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+let transientDestructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// A value bound to, or read from, a statement column.
 public enum SQLValue: Sendable, Hashable {

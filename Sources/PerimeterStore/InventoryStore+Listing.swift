@@ -162,8 +162,12 @@ extension InventoryStore {
         // Folded as host names are (a decomposed `ü` found none).
         if let text = query.text.map(Atom.foldedName), !text.isEmpty {
             let pattern = bind(.text("%" + Self.escapeLike(text) + "%"))
+            // An ASCII text matches ASCII letters alone, which lower()
+            // folds; any other is matched against the name folded in full.
+            let name = text.utf8.allSatisfy { $0 < 0x80 } ? "lower(name)"
+                : "\(Self.foldFunction)(name)"
             let recheck = """
-                (lower(name) LIKE \(pattern) ESCAPE '\\' OR EXISTS (SELECT 1 FROM attachments \
+                (\(name) LIKE \(pattern) ESCAPE '\\' OR EXISTS (SELECT 1 FROM attachments \
                 WHERE asset_uuid = assets.uuid AND atom_value LIKE \(pattern) ESCAPE '\\'))
                 """
             if let trigramPhrase = Self.trigramPhrase(text) {
@@ -180,7 +184,7 @@ extension InventoryStore {
             } else {
                 // Fewer than 3 characters: no trigram to look up; a scan.
                 clauses.append("""
-                    (lower(name) LIKE \(pattern) ESCAPE '\\' OR uuid IN (SELECT asset_uuid FROM \
+                    (\(name) LIKE \(pattern) ESCAPE '\\' OR uuid IN (SELECT asset_uuid FROM \
                     attachments WHERE community = ?1 AND atom_value LIKE \(pattern) ESCAPE '\\'))
                     """)
             }

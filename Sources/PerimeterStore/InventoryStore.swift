@@ -106,12 +106,18 @@ public final class InventoryStore {
                 """)
         }
         try Schema.migrate(database)
+        // SQLite's lower() folds ASCII alone: `MÜLLER-WS` stayed `mÜller-ws`,
+        // and no search found it. Names are folded as search texts are.
+        try database.defineTextFunction(Self.foldFunction, Atom.foldedName)
         // Rows queued by a write that did not go through `transaction`
         // (none should); a reader opening the store takes no write lock.
         let hasQueuedText = try database.statement(
             "SELECT EXISTS (SELECT 1 FROM asset_text_pending)").firstRow { $0.int(0) != 0 }
         if hasQueuedText == true { try transaction {} }
     }
+
+    /// The SQL name of `Atom.foldedName`, defined on every connection.
+    static let foldFunction = "perimeter_fold"
 
     /// Deleted and rewritten rows are zeroed in the pages a write changes
     /// anyway (`FAST`: no page is written for it alone). Without it, a row

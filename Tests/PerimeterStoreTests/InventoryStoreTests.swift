@@ -265,6 +265,28 @@ import Testing
         #expect(try store.assets(matching: AssetQuery(community: "globex")).total == 0)
     }
 
+    /// A name with capitals beyond ASCII is found however the search spells
+    /// it: SQLite's lower() left `MÜLLER-WS` as `mÜller-ws`, which no
+    /// search matched, not even the name typed as it is.
+    @Test func aSearchFindsCapitalsBeyondASCII() throws {
+        let directory = try ScratchDirectory("search-folded")
+        defer { directory.remove() }
+        let store = try InventoryStore(path: directory.path("store.db"))
+        let now = EventTime(parsing: "2024-05-01T09:00:00Z")!
+        try store.create(["MÜLLER-WS", "ÉRIC-PC", "éric-pc2", "mull-01"].map { name in
+            AssetDraft(asset: Asset(name: name, category: .host, source: .manual,
+                                    community: "acme", createdAt: now.date), confirmedAtoms: [])
+        }, actor: "test", at: now)
+        for (text, names) in [("MÜLLER", ["MÜLLER-WS"]), ("müller", ["MÜLLER-WS"]),
+                              ("Ü", ["MÜLLER-WS"]), ("ÉRIC-PC", ["ÉRIC-PC", "éric-pc2"]),
+                              ("éric", ["ÉRIC-PC", "éric-pc2"]), ("MULL", ["mull-01"])] {
+            var query = AssetQuery(community: "acme")
+            query.text = text
+            #expect(try store.assets(matching: query).assets.map(\.name).sorted() == names.sorted(),
+                    "\(text)")
+        }
+    }
+
     /// A source filter takes the discovery rule as the API names it and as
     /// the command line's tables print it (`auto:unique_hosts`).
     @Test func aSourceFilterTakesARuleByEitherName() {
