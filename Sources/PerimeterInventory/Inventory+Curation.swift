@@ -153,11 +153,28 @@ extension Inventory {
             attach(key, to: id, kind: .confirmed, from: .distantPast,
                    origin: "confirmed by \(actor)")
         }
+        endObservations(of: key, besides: id, at: time)
         let index = rejected.firstIndex(of: RejectedAtom(asset: id, atom: atom))
         if let index { rejected.remove(at: index) }
         if !heldConfirmed || index != nil { noteEdit(of: id, at: time) }
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
                                          after: AssetSummary.atom(atom)))
+    }
+
+    /// An address is one host's at a time (SPEC §2): a person who gives it
+    /// to a host (confirming it, creating the host with it) takes it from
+    /// the hosts discovery saw with it, whose sightings end now. They
+    /// stood until they expired, and every event with the address named
+    /// both hosts meanwhile, marked ambiguous. An address shared in its
+    /// scope (a NAT's) is left to its hosts.
+    public func endObservations(of key: AtomKey, besides id: AssetID, at time: EventTime) {
+        guard key.atom.type.isAddress, sharedSince[key] == nil else { return }
+        for index in timelines[key] ?? [] {
+            let attachment = attachments[Int(index)]
+            guard attachment.asset != id, attachment.kind == .observed, attachment.to == nil
+            else { continue }
+            update(index) { $0.to = max(time, $0.from) }
+        }
     }
 
     /// A person's change of an asset's atoms is a change of the asset: its

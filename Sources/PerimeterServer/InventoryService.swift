@@ -180,12 +180,15 @@ actor InventoryService {
                 "cannot create the asset: an exclusive atom it names already belongs to "
                     + "another asset (while creating assets)")
         }
+        let time = EventTime(now)
         for draft in drafts {
             inventory.load(asset: draft.asset)
             for attachment in try store.attachments(ofAsset: draft.asset.id) {
                 inventory.load(attachment: attachment)
+                inventory.endObservations(of: attachment.key, besides: draft.asset.id, at: time)
             }
         }
+        try persistPending()
         return drafts.map(\.asset.id)
     }
 

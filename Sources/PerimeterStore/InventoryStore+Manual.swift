@@ -57,9 +57,29 @@ extension InventoryStore {
             let (attachments, audit) = try confirmedAttachments(of: drafts, actor: actor, at: now)
             for draft in drafts { try upsert(draft.asset) }
             try insertConfirmed(attachments)
+            try endObservations(besides: attachments, at: now)
             try writeAudit(audit)
         }
         return rerated
+    }
+
+    /// The store's side of `Inventory.endObservations`, for the assets the
+    /// command line creates here directly: an address a person gives a
+    /// host ends the open sightings of it on other hosts, unless it is
+    /// shared in its scope.
+    private func endObservations(besides attachments: [Attachment], at now: EventTime) throws {
+        let end = try database.statement("""
+            UPDATE attachments SET valid_to = max(?6, valid_from)
+            WHERE community = ?1 AND entity = ?2 AND atom_type = ?3 AND atom_value = ?4
+              AND asset_uuid != ?5 AND kind = 'observed' AND valid_to IS NULL
+              AND NOT EXISTS (SELECT 1 FROM shared_atoms WHERE community = ?1 AND entity = ?2
+                              AND atom_type = ?3 AND atom_value = ?4)
+            """)
+        for a in attachments where a.key.atom.type.isAddress {
+            try end.run([.text(a.key.scope.community), .text(a.key.scope.entity ?? ""),
+                         .text(a.key.atom.type.rawValue), .text(a.key.atom.value),
+                         .text(a.asset.lowercasedText), .integer(now.milliseconds)])
+        }
     }
 
     /// From this many assets, a create into a store without assets seeds it.
@@ -111,7 +131,8 @@ extension InventoryStore {
     /// an exclusive atom held by another asset, or an address another
     /// asset holds as confirmed (SPEC §2: one host at a time; a person
     /// said so, and two statements must not both stand). An address
-    /// discovery saw on another host does not refuse it: it expires. Nil
+    /// discovery saw on another host does not refuse it: that sighting
+    /// ends (`endObservations(besides:at:)`). Nil
     /// when the draft can be created.
     public func refusal(of draft: AssetDraft, claimed: inout [AtomKey: AtomClaim]) throws
         -> AtomRefusal? {

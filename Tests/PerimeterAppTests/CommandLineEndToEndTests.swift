@@ -490,6 +490,29 @@ struct CommandLineEndToEndTests {
         #expect(warning.contains("9\\u{1B}[31m") && !warning.contains("\u{1B}"), "\(warning)")
     }
 
+    /// SPEC §2, one host at a time: a host created with an address that
+    /// discovery saw on another takes it; the sighting ends there, where it
+    /// stood until it expired and events named both hosts.
+    @Test func aHostCreatedWithAnAddressTakesItFromItsObserver() throws {
+        guard let cli = try H.make("address-taken") else { return }
+        defer { cli.remove() }
+        // An hour ago: the sighting holds for a week unless something ends it.
+        let seen = EventTime(Date().addingTimeInterval(-3_600)).description
+        let events = try cli.directory.write("seen.ndjson", #"{"@timestamp":"\#(seen)","#
+                                             + #""host":{"name":"srv-db","ip":"10.20.0.2"}}"# + "\n")
+        #expect(try cli.run(["ingest", "--no-output", events]).status == 0)
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "NEW",
+                             "--atom", "ipv4=10.20.0.2"]).status == 0)
+        let shown = try cli.run(["atoms", "show", "10.20.0.2", "--json"]).outputText
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8))
+            as? [String: Any])
+        let holders = (object["holders"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(holders == ["NEW"], "\(shown)")
+        let timeline = object["timeline"] as? [[String: Any]] ?? []
+        let sighting = try #require(timeline.first { $0["name"] as? String == "srv-db" })
+        #expect(sighting["to"] is String, "\(sighting)")
+    }
+
     /// Discovery attaches a user name holding a semicolon (only a person's
     /// are refused, for CSV's sake); the JSON export of its account
     /// imports back, into the same store and into another.
