@@ -107,8 +107,12 @@ enum AssetPage {
             lines.append("\nRejected atoms (never attached to this asset again)")
             for attachment in rejected {
                 let atom = "\(attachment.key.atom.type.rawValue) \(attachment.key.atom.value)"
-                lines.append("  \(padded(atom, 40)) was \(attachment.kind.rawValue), last seen "
-                             + "\(attachment.lastSeen)")
+                // Numbered 0: rejected ahead of discovery, never held.
+                let was = attachment.id == 0 ? "never held"
+                    : "was \(attachment.kind.rawValue), "
+                        + (attachment.lastSeen == .distantPast ? "never seen in events"
+                            : "last seen \(attachment.lastSeen)")
+                lines.append("  \(padded(atom, 40)) \(was)")
             }
         }
         if !clashes.isEmpty {

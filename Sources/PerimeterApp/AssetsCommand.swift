@@ -242,6 +242,7 @@ enum AssetsCommand {
                                    now: try CommonOptions.now(arguments),
                                    addressExpiry: configuration.inventory.addressExpiry)
         var attachments = try store.attachments(ofAsset: asset.id)
+        attachments += try store.rejectionsNeverHeld(by: asset, besides: attachments)
         if let at {
             guard let past = try store.asItWas(asset, attachments: attachments, at: at,
                                                addressExpiry: configuration.inventory.addressExpiry)

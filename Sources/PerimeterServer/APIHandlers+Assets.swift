@@ -47,7 +47,7 @@ extension APIHandlers {
     func assetResponse(_ id: AssetID, community: String, status: Int = 200) async throws
         -> HTTPResponse {
         guard let (asset, attachments) = try await readers.read({
-            try await $0.asset(id, community: community)
+            try await $0.shownAsset(id, community: community)
         }) else {
             throw APIErrors.assetNotFound()
         }

@@ -52,6 +52,14 @@ actor StoreReader {
         return (asset, try store.attachments(ofAsset: id))
     }
 
+    /// `asset(_:community:)` as its page shows it: with the atoms it
+    /// rejected ahead of discovery, never held.
+    func shownAsset(_ id: AssetID, community: String) throws -> (Asset, [Attachment])? {
+        guard let (asset, attachments) = try asset(id, community: community) else { return nil }
+        return (asset, attachments + (try store.rejectionsNeverHeld(by: asset,
+                                                                    besides: attachments)))
+    }
+
     /// What an asset was at a time: unknown to the community, not made
     /// yet, or as it was.
     enum PastAsset {

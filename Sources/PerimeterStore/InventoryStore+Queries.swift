@@ -107,6 +107,27 @@ extension InventoryStore {
             .compactMap { $0 }
     }
 
+    /// The asset's rejections of atoms it never held, as the views show a
+    /// rejection (an attachment holding no time, never seen, numbered 0):
+    /// rejecting an atom ahead of discovery works, and showed nowhere but
+    /// in the audit trail. `shown` are the attachments the view has.
+    public func rejectionsNeverHeld(by asset: Asset, besides shown: [Attachment]) throws
+        -> [Attachment] {
+        let held = Set(shown.map(\.key.atom))
+        let scope = ScopeKey(community: asset.community, entity: asset.entity)
+        return try database.statement("""
+            SELECT atom_type, atom_value FROM rejected_atoms WHERE asset_uuid = ?1
+            ORDER BY atom_type, atom_value
+            """).rows([.text(asset.id.lowercasedText)]) { row -> Attachment? in
+            guard let type = AtomType(rawValue: row.text(0)) else { return nil }
+            let atom = Atom(type: type, normalizedValue: row.text(1))
+            guard !held.contains(atom) else { return nil }
+            return Attachment(id: 0, key: AtomKey(scope: scope, atom: atom), asset: asset.id,
+                              kind: .confirmed, from: .distantPast, to: .distantPast,
+                              lastSeen: .distantPast, origin: "rejected")
+        }.compactMap { $0 }
+    }
+
     /// The attachments the views show: an empty interval `[t, t)` only
     /// when it is a rejection (`Inventory.reject` empties the attachments
     /// of the atom it rejects).

@@ -490,6 +490,29 @@ struct CommandLineEndToEndTests {
         #expect(warning.contains("9\\u{1B}[31m") && !warning.contains("\u{1B}"), "\(warning)")
     }
 
+    /// An atom rejected ahead of discovery (the asset never held it) shows
+    /// among the rejected atoms, where only the audit trail told of it; a
+    /// confirmed atom rejected before any event is "never seen", not seen
+    /// at -infinity.
+    @Test func aRejectionAheadOfDiscoveryShows() throws {
+        guard let cli = try H.make("rejected-ahead") else { return }
+        defer { cli.remove() }
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "I"]).status == 0)
+        #expect(try cli.run(["atoms", "reject", "I", "ipv4=10.6.6.7"]).status == 0)
+        #expect(try cli.run(["atoms", "confirm", "I", "ipv4=10.6.6.6"]).status == 0)
+        #expect(try cli.run(["atoms", "reject", "I", "ipv4=10.6.6.6"]).status == 0)
+        let page = try cli.run(["assets", "show", "I"]).outputLines
+        let section = page.drop { !$0.hasPrefix("Rejected atoms") }.dropFirst().prefix(2)
+        #expect(section.map { $0.split(separator: " ", omittingEmptySubsequences: true)
+            .joined(separator: " ") } == ["ipv4 10.6.6.6 was confirmed, never seen in events",
+                                          "ipv4 10.6.6.7 never held"], "\(page)")
+        let shown = try cli.run(["assets", "show", "I", "--json"]).outputText
+        let atoms = (try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])?[
+            "atoms"] as? [[String: Any]] ?? []
+        #expect(atoms.filter { $0["rejected"] as? Bool == true }.compactMap { $0["value"] as? String }
+                    .sorted() == ["10.6.6.6", "10.6.6.7"], "\(shown)")
+    }
+
     /// SPEC §2, one host at a time: a host created with an address that
     /// discovery saw on another takes it; the sighting ends there, where it
     /// stood until it expired and events named both hosts.
