@@ -153,7 +153,8 @@ public final class IngestPipeline {
     /// is read once, as standard input is: it cannot resume.
     public func ingest(path: String) throws {
         guard let found = try LineReader.regularFile(atPath: path) else {
-            return try ingest(LineReader(path: path), source: path, stream: "file:\(path)")
+            return try ingest(LineReader(path: path), source: path,
+                              stream: "pipe:\(path)@\(options.scope)")
         }
         // Where a file was read to is kept per community and entity: the
         // same file ingested for another one is another input, whose
@@ -222,11 +223,16 @@ public final class IngestPipeline {
     /// Ingests standard input. It cannot resume: what a killed run had
     /// committed stays, and a re-run would read the stream again.
     public func ingestStandardInput() throws {
-        try ingest(LineReader.standardInput(), source: "stdin", stream: "stdin")
+        try ingest(LineReader.standardInput(), source: "stdin", stream: "stdin@\(options.scope)")
     }
 
-    /// Reads a stream that cannot resume (standard input, a pipe).
+    /// Reads a stream that cannot resume (standard input, a pipe). Each run
+    /// reads it from its start, so its lateness window starts over, as a
+    /// file's read from its start does; and it is the scope's own. (One key
+    /// for every run and community made one community's events late for
+    /// another's, across runs.)
     private func ingest(_ reader: LineReader, source: String, stream: String) throws {
+        inventory.restart(stream: stream)
         reader.stopsWaiting = { [stopRequest] in stopRequest.isRequested }
         reader.stopsSkipping = { [stopRequest] in stopRequest.isRequested }
         do {

@@ -490,6 +490,27 @@ struct CommandLineEndToEndTests {
         #expect(warning.contains("9\\u{1B}[31m") && !warning.contains("\u{1B}"), "\(warning)")
     }
 
+    /// Standard input is read from its start at every run: its lateness
+    /// window starts over, and is its community's own. One key for every
+    /// run and community made globex's event late after acme's.
+    @Test func standardInputStartsItsLatenessWindowOverEachRun() throws {
+        guard let cli = try H.make("stdin-lateness") else { return }
+        defer { cli.remove() }
+        func ingest(_ community: String, _ time: String, _ host: String) throws -> String {
+            try cli.run(["ingest", "--community", community, "--now", "2024-05-11T00:00:00Z",
+                         "--no-output"],
+                        input: #"{"@timestamp":"\#(time)","host":{"name":"\#(host)"}}"# + "\n")
+                .standardError
+        }
+        #expect(try ingest("acme", "2024-05-10T10:00:00Z", "acme-ws1")
+            .contains("assets discovered      1"))
+        let globex = try ingest("globex", "2024-05-08T10:00:00Z", "globex-ws1")
+        #expect(globex.contains("assets discovered      1") && !globex.contains("late events"), "\(globex)")
+        // The same community's next run too: a new stream.
+        let again = try ingest("acme", "2024-05-08T09:00:00Z", "acme-ws2")
+        #expect(again.contains("assets discovered      1") && !again.contains("late events"), "\(again)")
+    }
+
     /// An atom rejected ahead of discovery (the asset never held it) shows
     /// among the rejected atoms, where only the audit trail told of it; a
     /// confirmed atom rejected before any event is "never seen", not seen
