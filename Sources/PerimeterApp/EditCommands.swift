@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterIngest
 import PerimeterInventory
 import PerimeterModel
 import PerimeterServer
@@ -216,16 +217,29 @@ enum EditCommands {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: request),
                           as: UTF8.self)
         let editor = try editor(arguments)
-        let job = try wait {
-            try await editor.bulk(requestJSON: json) { job in
+        // Ctrl-C stops between two chunks, each committed whole: the job
+        // ends there, failed, saying how far it went; it is not left for a
+        // server to finish later.
+        let stop = StopRequest()
+        let interruption = Interruption(
+            stopping: stop, note: "stopping after the chunk in hand (again to quit at once)")
+        defer { interruption.cancel() }
+        let (job, abandoned) = try wait {
+            try await editor.bulk(requestJSON: json, isStopRequested: { stop.isRequested }) { job in
                 Terminal.progress("\(Formatting.count(job.done)) / \(Formatting.count(job.total))")
             }
         }
         Terminal.endProgress()
+        for stale in abandoned {
+            Terminal.note("job \(stale.id) (\(stale.action)), left unfinished by a command line "
+                          + "that was killed, is marked failed after \(Formatting.count(stale.done)) "
+                          + "of \(Formatting.count(stale.total, "asset"))")
+        }
         print("job \(job.id): \(job.status.rawValue); \(Formatting.count(job.changed)) of "
               + "\(Formatting.count(job.total, "asset")) changed")
         // A job that succeeded may still have left some assets as they were.
         if let note = job.error { Terminal.note(note) }
+        if let signalNumber = interruption.signalNumber { return 128 + signalNumber }
         return job.status == .succeeded ? 0 : 1
     }
 

@@ -753,13 +753,15 @@ struct OutputError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// SIGINT and SIGTERM during an ingest: the first asks the pipeline to stop
-/// between two lines, a second ends the process at once.
-private final class Interruption: @unchecked Sendable {
+/// SIGINT and SIGTERM during long work (an ingest, a bulk change): the
+/// first asks it to stop at its next safe point, a second ends the process
+/// at once.
+final class Interruption: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     /// The first signal received; 0 for none.
     private let received = Atomic<Int32>(0)
     private let request: StopRequest
+    private let note: String
 
     /// The signal that stopped the ingest, if one did.
     var signalNumber: Int32? {
@@ -767,8 +769,11 @@ private final class Interruption: @unchecked Sendable {
         return value == 0 ? nil : value
     }
 
-    init(stopping request: StopRequest) {
+    /// `note` is told at the first signal: what stopping will keep.
+    init(stopping request: StopRequest,
+         note: String = "stopping: committing what was read (again to quit at once)") {
         self.request = request
+        self.note = note
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
@@ -783,7 +788,7 @@ private final class Interruption: @unchecked Sendable {
                                                   ordering: .acquiringAndReleasing)
         guard first else { _exit(128 + signalNumber) }
         Terminal.endProgress()
-        Terminal.note("stopping: committing what was read (again to quit at once)")
+        Terminal.note(note)
         request.request()
     }
 

@@ -109,9 +109,15 @@ public final class InventoryEditor: Sendable {
         JSONFields.duplicateKey(in: json.utf8)
     }
 
+    /// `isStopRequested` is asked between chunks: when it answers true the
+    /// job ends there, failed, saying how far it went (a Ctrl-C). Jobs an
+    /// earlier command line left unfinished (killed) are ended so first.
     public func bulk(requestJSON: String, chunkSize: Int = 1_000,
-                     progress: @Sendable (StoredJob) -> Void = { _ in }) async throws -> StoredJob {
+                     isStopRequested: @Sendable () -> Bool = { false },
+                     progress: @Sendable (StoredJob) -> Void = { _ in }) async throws
+        -> (job: StoredJob, abandoned: [StoredJob]) {
         try await run {
+            let abandoned = try await service.abandonCommandLineJobs()
             guard let object = JSONFields.parse(requestJSON) else {
                 throw APIErrors.malformedJSON("it is not a JSON object")
             }
@@ -141,8 +147,13 @@ public final class InventoryEditor: Sendable {
                                                   community: community, actor: actor)
             while !(await service.runChunk(ofJob: job.id, size: chunkSize)) {
                 if let current = try await service.job(job.id) { progress(current) }
+                if isStopRequested() {
+                    let stopped = try await service.stopJob(job.id, community: community,
+                                                            why: "stopped on request")
+                    return (stopped ?? job, abandoned)
+                }
             }
-            return try await service.job(job.id) ?? job
+            return (try await service.job(job.id) ?? job, abandoned)
         }
     }
 

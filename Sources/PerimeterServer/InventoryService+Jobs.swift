@@ -257,9 +257,41 @@ extension InventoryService {
     }
 
     /// Ids of the jobs to run, oldest first (after a restart: the
-    /// interrupted ones).
+    /// interrupted ones). A job the command line ran is not among them:
+    /// `abandonCommandLineJobs` ends it first.
     func unfinishedJobIDs() throws -> [String] {
-        try store.unfinishedJobs().map(\.id)
+        try store.unfinishedJobs().filter { !Self.isCommandLineJob($0) }.map(\.id)
+    }
+
+    /// The command line runs its bulk job itself, to the end or until it
+    /// is stopped; one left unfinished was killed. The server resumed it
+    /// at its next start, days later maybe, over assets corrected since:
+    /// such a job now fails, saying how far it went. Returns those ended.
+    func abandonCommandLineJobs() throws -> [StoredJob] {
+        var ended: [StoredJob] = []
+        for job in try store.unfinishedJobs() where Self.isCommandLineJob(job) {
+            try stop(job, why: "the command line that ran it was killed")
+            ended.append(job)
+        }
+        return ended
+    }
+
+    /// Ends an unfinished job as failed: `why`, and how far it went.
+    func stop(_ job: StoredJob, why: String) throws {
+        try store.setJobStatus(job.id, .failed, error: "\(why) after \(job.done) of "
+                               + "\(job.total) assets; the others are as they were (run the "
+                               + "bulk change again for them)", at: Date())
+    }
+
+    /// Ends the job `id` of `community` as stopped on request.
+    func stopJob(_ id: String, community: String, why: String) throws -> StoredJob? {
+        guard let job = try store.job(id: id, community: community) else { return nil }
+        if job.status == .queued || job.status == .running { try stop(job, why: why) }
+        return try store.job(id: id, community: community)
+    }
+
+    private static func isCommandLineJob(_ job: StoredJob) -> Bool {
+        job.actor == "cli" || job.actor.hasPrefix("cli:")
     }
 }
 

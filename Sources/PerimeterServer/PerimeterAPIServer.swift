@@ -97,6 +97,11 @@ public final class PerimeterAPIServer: Sendable {
     /// Serves, and resumes the bulk jobs a previous run left unfinished.
     public func start() async throws {
         try http.start()
+        for job in try await handlers.service.abandonCommandLineJobs() {
+            handlers.options.log("warning job=\(job.id) action=\(job.action) run by the command "
+                                 + "line was left unfinished (done=\(job.done) total=\(job.total)): "
+                                 + "marked failed, not resumed")
+        }
         for id in try await handlers.service.unfinishedJobIDs() {
             await scheduler.enqueue(id)
         }

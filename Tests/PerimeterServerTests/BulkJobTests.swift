@@ -152,6 +152,40 @@ struct BulkJobTests {
         await second.stop()
     }
 
+    /// The command line runs its own bulk job: stopped (Ctrl-C) between
+    /// chunks, it ends there, failed, saying how far it went; one a killed
+    /// command line left running is not resumed by the next server, which
+    /// finished it days later over assets corrected since.
+    @Test func aCommandLineJobIsNeverFinishedBySomeoneElse() async throws {
+        let path = TestServer.makeStorePath()
+        let tokens = try TestServer.issueTokens(at: path)
+        _ = try StoreSeeder.seed(path: path, community: "acme", count: 5_000)
+        let editor = try InventoryEditor(storePath: path, configuration: .init(),
+                                         community: "acme", actor: "cli:analyst")
+        let request = #"{"action":"add_tags","tags":["patched"],"filter":{"category":"host"}}"#
+        let (job, abandoned) = try await editor.bulk(requestJSON: request, chunkSize: 500,
+                                                     isStopRequested: { true })
+        #expect(abandoned.isEmpty)
+        #expect(job.status == .failed && job.done == 500 && job.total == 1_667)
+        #expect(job.error == "stopped on request after 500 of 1667 assets; the others are as "
+                + "they were (run the bulk change again for them)")
+
+        // As a kill leaves it: running.
+        let store = try InventoryStore(path: path)
+        try store.database.statement("UPDATE jobs SET status = 'running', error = NULL")
+            .run([])
+        let server = try await TestServer(storePath: path, tokens: tokens)
+        try await Task.sleep(for: .milliseconds(300))
+        let ended = try await Self.job(server, job.id)
+        #expect(ended["status"] as? String == "failed", "\(ended)")
+        #expect((ended["error"] as? String)?.hasPrefix("the command line that ran it was killed "
+                                                        + "after 500 of 1667 assets") == true)
+        var query = AssetQuery(community: "acme")
+        query.tags = ["patched"]
+        #expect(try store.count(matching: query) == 500)
+        await server.stop()
+    }
+
     /// GET /v1/jobs: the community's jobs, newest first, one status kept
     /// on ask, in pages that follow each other; another community's job
     /// is neither listed nor a page mark.
