@@ -35,6 +35,11 @@ enum ServeCommand {
         example: "perimeter serve --listen 127.0.0.1:8740 --db perimeter.db",
         takesArguments: false)
 
+    /// One structured line on standard error (`time=… level=… event=…`).
+    @Sendable private static func log(_ line: String) {
+        Terminal.write(ServerLogLine.format(line, at: Date()) + "\n")
+    }
+
     static func run(_ raw: [String]) throws -> Int32 {
         guard let arguments = try spec.parse(raw) else { return 0 }
         var http = HTTPServerConfiguration()
@@ -55,7 +60,7 @@ enum ServeCommand {
             http.connectionTimeoutSeconds = seconds
         }
         if !arguments.flag("--quiet") {
-            http.accessLog = { record in Terminal.write(record.line + "\n") }
+            http.accessLog = { record in log("request " + record.line) }
         }
         let configuration = try CommonOptions.configuration(arguments)
         let storePath = try CommonOptions.databasePath(arguments)
@@ -70,13 +75,12 @@ enum ServeCommand {
         if let count = try arguments.int("--read-connections", in: 1...64) {
             options.readConnections = count
         }
-        options.log = { line in Terminal.write("perimeter: \(line)\n") }
+        options.log = log
         let server = try PerimeterAPIServer(options: options)
         try blocking { try await server.start() }
         // An IPv6 host is bracketed in a URL (`http://[::1]:8740`).
         let host = http.host.contains(":") ? "[\(http.host)]" : http.host
-        Terminal.write("perimeter: serving on \(http.tls == nil ? "http" : "https")://"
-                       + "\(host):\(server.port) (Ctrl-C stops)\n")
+        log("listening url=\(http.tls == nil ? "http" : "https")://\(host):\(server.port)")
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
@@ -88,7 +92,7 @@ enum ServeCommand {
             sources.append(source)
         }
         stop.wait()
-        Terminal.write("perimeter: stopping (finishing requests in flight)\n")
+        log("stopping finishing=requests_in_flight")
         try blocking { await server.stop() }
         sources.forEach { $0.cancel() }
         return 0

@@ -98,9 +98,9 @@ public final class PerimeterAPIServer: Sendable {
     public func start() async throws {
         try http.start()
         for job in try await handlers.service.abandonCommandLineJobs() {
-            handlers.options.log("warning job=\(job.id) action=\(job.action) run by the command "
-                                 + "line was left unfinished (done=\(job.done) total=\(job.total)): "
-                                 + "marked failed, not resumed")
+            handlers.options.log("warning command-line job left unfinished marked failed "
+                                 + "job=\(job.id) action=\(job.action) done=\(job.done) "
+                                 + "total=\(job.total)")
         }
         for id in try await handlers.service.unfinishedJobIDs() {
             await scheduler.enqueue(id)

@@ -1,3 +1,4 @@
+import Foundation
 @testable import PerimeterServer
 import Testing
 
@@ -16,5 +17,23 @@ import Testing
     ])
     func aValueIsOneField(text: String, written: String) {
         #expect(LogField.value(text) == written)
+    }
+
+    /// Every line has its time, its level and its event, then its fields.
+    @Test(arguments: [
+        ("server started port=8740 store=soc.db",
+         "level=info event=\"server started\" port=8740 store=soc.db"),
+        ("warning command-line job left unfinished marked failed job=j1 done=5",
+         "level=warn event=\"command-line job left unfinished marked failed\" job=j1 done=5"),
+        ("warning no usable token in the store: every request is refused",
+         "level=warn event=\"no usable token in the store: every request is refused\""),
+        ("intake batch failed error=DatabaseError",
+         "level=error event=\"intake batch failed\" error=DatabaseError"),
+        ("request method=GET route=/healthz status=200",
+         "level=info event=request method=GET route=/healthz status=200"),
+    ])
+    func aServerLogLineIsStructured(line: String, written: String) {
+        let time = Date(timeIntervalSince1970: 1_765_000_000)
+        #expect(ServerLogLine.format(line, at: time) == "time=2025-12-06T05:46:40.000Z " + written)
     }
 }
