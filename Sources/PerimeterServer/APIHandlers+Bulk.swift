@@ -429,6 +429,7 @@ extension APIHandlers {
             + "\"discovered\":\(inventoryCount(outcome.created)),"
             + "\"late\":\(outcome.late),\"future\":\(outcome.future),"
             + "\"without_timestamp\":\(outcome.withoutTimestamp),"
+            + "\"dotted_hostnames_dropped\":\(outcome.droppedDottedHostnames),"
             + "\"matches\":\(inventoryCount(outcome.matches)),"
             + "\"alerts_opened\":\(inventoryCount(outcome.alertsOpened)),"
             + "\"suppressed\":\(inventoryCount(outcome.suppressed)),"

@@ -23,6 +23,9 @@ struct IntakeOutcome: Sendable {
     /// Events with no usable @timestamp, which took their arrival time
     /// (SPEC §2: counted as such).
     var withoutTimestamp = 0
+    /// Dotted names dropped from hostname-only fields in strict mode
+    /// (SPEC §2: counted, so that the loss is visible).
+    var droppedDottedHostnames = 0
     /// Sigma rule matches, and the alerts they opened (joined ones aside).
     var matches = 0
     var alertsOpened = 0
@@ -44,6 +47,7 @@ struct IntakeOutcome: Sendable {
         late += other.late
         future += other.future
         withoutTimestamp += other.withoutTimestamp
+        droppedDottedHostnames += other.droppedDottedHostnames
         matches += other.matches
         alertsOpened += other.alertsOpened
         suppressed += other.suppressed
@@ -158,6 +162,8 @@ extension InventoryService {
         outcome.late = after.late - before.late
         outcome.future = after.future - before.future
         outcome.withoutTimestamp = after.withoutTimestamp - before.withoutTimestamp
+        outcome.droppedDottedHostnames = after.droppedDottedHostnames
+            - before.droppedDottedHostnames
         if let detectionBefore, let detectionAfter = intake.detection?.evaluatedSummary {
             outcome.matches = detectionAfter.matches - detectionBefore.matches
             outcome.suppressed = detectionAfter.suppressed - detectionBefore.suppressed
@@ -171,6 +177,7 @@ extension InventoryService {
         intakeTotals.enriched += outcome.enriched
         intakeTotals.created += outcome.created
         intakeTotals.regexLimitExceeded += outcome.regexLimitExceeded
+        intakeTotals.droppedDottedHostnames += outcome.droppedDottedHostnames
         return IntakeChunk(outcome: outcome, batch: batch, generation: inventoryGeneration,
                            firstLine: lines.first?.number ?? 1, lineCount: lines.count)
     }

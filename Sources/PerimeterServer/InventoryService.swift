@@ -424,4 +424,5 @@ struct IntakeTotals: Sendable {
     var enriched = 0
     var created = 0
     var regexLimitExceeded = 0
+    var droppedDottedHostnames = 0
 }

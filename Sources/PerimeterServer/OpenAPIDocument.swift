@@ -118,6 +118,7 @@ enum OpenAPIDocument {
                                 "enriched": "integer?", "discovered": "integer?",
                                 "late": "integer", "future": "integer",
                                 "without_timestamp": "integer",
+                                "dotted_hostnames_dropped": "integer",
                                 "matches": "integer?", "alerts_opened": "integer?",
                                 "suppressed": "integer?",
                                 "regex_limit_exceeded": "integer?",

@@ -66,6 +66,9 @@ final class ServerMetrics: Sendable {
                "Sigma regex tests on received events that stopped at the match limit "
                    + "(read as no match).")
         text += "perimeter_regex_limit_exceeded_total \(intake.regexLimitExceeded)\n"
+        family("perimeter_dotted_hostnames_dropped_total", "counter",
+               "Dotted names dropped from hostname-only fields (atoms.strict_hostnames).")
+        text += "perimeter_dotted_hostnames_dropped_total \(intake.droppedDottedHostnames)\n"
         family("perimeter_intake_pipelines", "gauge",
                "Intake pipelines held: one per entity that sent events recently.")
         text += "perimeter_intake_pipelines \(intakePipelines)\n"

@@ -278,6 +278,23 @@ struct EventIntakeTests {
         await server.stop()
     }
 
+    /// SPEC §2: in strict mode a dotted name in a hostname-only field is
+    /// dropped and counted, so that the loss is visible: in the answer and
+    /// in the metrics, as an ingest's summary counts it.
+    @Test func strictModeCountsTheDottedNamesItDrops() async throws {
+        let server = try await TestServer.start { options in
+            options.configuration.extraction.strictHostnames = true
+        }
+        let body = #"{"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"x.corp.example.org"}}"#
+            + "\n" + #"{"@timestamp":"2026-05-01T10:00:00Z","host":{"name":"ws-01"}}"# + "\n"
+        let response = try await server.call("POST", "/v1/events", as: "acme/ingest",
+                                             body: Array(body.utf8))
+        #expect(try response.json()["dotted_hostnames_dropped"] as? Int == 1, "\(response.text)")
+        let metrics = try await server.call("GET", "/metrics", as: "operator").text
+        #expect(metrics.contains("perimeter_dotted_hostnames_dropped_total 1\n"), "\(metrics)")
+        await server.stop()
+    }
+
     /// README: an ingest token sends events and reads nothing else; the
     /// enriched events name the assets they touch, their criticality and
     /// tags, so asking for them is reading (403, and nothing ingested).
