@@ -130,18 +130,8 @@ extension APIHandlers {
             }
             selection = .ids(Array(Set(normalized)))
         case (nil, let value?):
-            guard let map = value as? [String: Any] else {
-                throw APIErrors.invalidField("filter", "must be an object of list filters")
-            }
-            // The list's filters, refused as the body's fields: a 422 naming
-            // `filter.criticality`, not a query parameter's 400.
-            var query = try AssetFilter.query(
-                try AssetFilter.values(fromJSON: map), community: context.community,
-                bounds: bounds, refusing: { APIErrors.invalidField("filter.\($0)", $1) })
-            // Unrevoking reads revoked assets: the list's default, which
-            // leaves them out, made `unrevoke` of `{}` succeed on none.
-            if action.kind == .unrevoke { query.includeRevoked = true }
-            selection = .filter(query, requested: JSONFields.text(map))
+            selection = try .filter(value, for: action, community: context.community,
+                                    bounds: bounds)
         default:
             throw APIErrors.invalidField("ids", "give either ids or filter (one of them)")
         }

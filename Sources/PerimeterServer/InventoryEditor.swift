@@ -132,16 +132,9 @@ public final class InventoryEditor: Sendable {
                 }
                 selection = .ids(resolved)
             } else {
-                // A list or any other non-object is refused: read as no
-                // filter, `[{"tag": ["lab"]}]` selected every asset.
-                guard let map = object["filter"] as? [String: Any] else {
-                    throw APIErrors.invalidField("filter", "must be an object of list filters")
-                }
-                let query = try AssetFilter.query(try AssetFilter.values(fromJSON: map),
-                                                  community: community,
-                                                  bounds: service.configuration
-                                                      .criticalityBounds)
-                selection = .filter(query, requested: JSONFields.text(map))
+                selection = try .filter(object["filter"] as Any, for: action,
+                                        community: community,
+                                        bounds: service.configuration.criticalityBounds)
             }
             let job = try await service.createJob(action, selection: selection,
                                                   community: community, actor: actor)

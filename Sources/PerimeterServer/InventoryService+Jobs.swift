@@ -136,6 +136,27 @@ struct BulkAction: Sendable, Hashable {
 
 /// Which assets a bulk job acts on, as its request named them.
 enum BulkSelection: Sendable {
+    /// The assets a bulk request's `filter` object selects for `action`,
+    /// in `community`; a filter value refused is thrown as 422 naming
+    /// `filter.NAME`. Shared by the API and the command line.
+    static func filter(_ value: Any, for action: BulkAction, community: String,
+                       bounds: CriticalityBounds) throws -> BulkSelection {
+        // A list or any other non-object is refused: read as no filter,
+        // `[{"tag": ["lab"]}]` selected every asset.
+        guard let map = value as? [String: Any] else {
+            throw APIErrors.invalidField("filter", "must be an object of list filters")
+        }
+        // The list's filters, refused as the body's fields: a 422 naming
+        // `filter.criticality`, not a query parameter's 400.
+        var query = try AssetFilter.query(
+            try AssetFilter.values(fromJSON: map), community: community, bounds: bounds,
+            refusing: { APIErrors.invalidField("filter.\($0)", $1) })
+        // Unrevoking reads revoked assets: the list's default, which
+        // leaves them out, made `unrevoke` of `{}` succeed on none.
+        if action.kind == .unrevoke { query.includeRevoked = true }
+        return .filter(query, requested: JSONFields.text(map))
+    }
+
     /// The assets matching a list filter; `requested` is the filter object
     /// as the request gave it (JSON text), kept with the job so that its
     /// record says which assets were meant, not only how many.

@@ -75,6 +75,13 @@ struct CommandLineTests {
             #expect(listed.standardError.contains("'--filter' must be a JSON object"),
                     "\(listed.standardError)")
         }
+        // Unrevoking by a filter reads the revoked assets, as the API's does
+        // (the list's default left them out: "0 of 0 assets changed").
+        #expect(try perimeter.run(["assets", "revoke", "DC-01", "--community", "acme"] + db)
+            .status == 0)
+        let unrevoked = try perimeter.run(["assets", "bulk", "--community", "acme", "--action",
+                                           "unrevoke", "--filter", "{}"] + db)
+        #expect(unrevoked.outputText.contains("1 of 1 asset changed"), "\(unrevoked.outputText)")
         // An action without the option it needs is told by the option's name.
         let bare = try perimeter.run(["assets", "bulk", "--community", "acme", "--action",
                                       "set_criticality", "--filter", "{}"] + db)
@@ -93,7 +100,8 @@ struct CommandLineTests {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["action"]
                 as? String
         }
-        #expect(actions == ["create", "update", "bulk:set_reviewed", "reject_atom"])
+        #expect(actions == ["create", "update", "bulk:set_reviewed", "revoke", "bulk:unrevoke",
+                            "reject_atom"])
         // The trail names the atom rejected, not only its type.
         let rejection = audit.outputLines.last.flatMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
