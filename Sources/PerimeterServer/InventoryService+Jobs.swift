@@ -269,7 +269,9 @@ extension InventoryService {
             guard let uuid = UUID(exactText: text), let asset = inventory.asset(uuid) else {
                 return false
             }
-            return !asset.tags.isSuperset(of: tags)
+            // Held in another case (`prod` for `PROD`) is held: one label.
+            let held = Set(asset.tags.map(TagSpelling.folded))
+            return !tags.allSatisfy { held.contains(TagSpelling.folded($0)) }
         }.count
         guard untagged > 0 else { return }
         try store.setJobStatus(id, .succeeded, error: "\(untagged) of the assets "
