@@ -130,8 +130,12 @@ enum AssetCreation {
         // Who ran it, as every command line's change names them, and from
         // which file: an import that re-rates the crown jewels is traced
         // to a person.
-        let actor = CommonOptions.commandLineActor
-            + " import:\(URL(fileURLWithPath: path).lastPathComponent)"
+        // A file name is one line of the trail's table, whatever it holds
+        // (a newline in it split the row, and could fake one).
+        let fileName = Terminal.readable(URL(fileURLWithPath: path).lastPathComponent)
+            .replacingOccurrences(of: "\n", with: "\\u{A}")
+            .replacingOccurrences(of: "\t", with: "\\u{9}")
+        let actor = CommonOptions.commandLineActor + " import:\(fileName)"
         let checkingOnly = arguments.flag("--dry-run")
         let matchingAtoms = arguments.flag("--match-atoms")
         let outcome: ImportOutcome

@@ -254,6 +254,14 @@ public struct AssetDraftBuilder: Sendable {
             atoms.append(try atom(typeName, value, category: category,
                                   allowingSemicolon: isDiscoverys))
         }
+        // A network's sub-category is its family: an ipv6 network of
+        // 10.0.0.0/8 is a typing mistake in one or the other.
+        if let family = subcategory, family == .ipv4 || family == .ipv6,
+           let other = atoms.first(where: { $0.type == .cidr
+               && $0.value.contains(":") != (family == .ipv6) }) {
+            throw RowProblem(column: "subcategory", message: "an \(family.rawValue) network "
+                             + "cannot hold the range \(other.value)")
+        }
         let asset = Asset(name: name, category: category, subcategory: subcategory,
                           criticality: criticality, tags: tags, reviewed: reviewed, source: .manual,
                           description: row.description ?? "", properties: properties,
@@ -328,9 +336,11 @@ public struct AssetDraftBuilder: Sendable {
             return .number(number)
         case .boolean:
             switch value.lowercased() {
-            case "true", "yes": return .boolean(true)
-            case "false", "no": return .boolean(false)
-            default: throw RowProblem(column: column, message: "property '\(name)' is true or false, not '\(value)'")
+            // As the `reviewed` column reads them.
+            case "true", "yes", "1": return .boolean(true)
+            case "false", "no", "0": return .boolean(false)
+            default: throw RowProblem(column: column, message: "property '\(name)' is true or "
+                                      + "false (or yes/no, 1/0), not '\(value)'")
             }
         case .list:
             // Items of a JSON list come joined by `listSeparator`; a CSV cell

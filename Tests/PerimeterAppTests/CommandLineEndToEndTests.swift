@@ -839,6 +839,23 @@ struct CommandLineEndToEndTests {
         #expect(new.contains("ipv4:10.1.1.2"), "\(new)")
     }
 
+    /// A network's sub-category is its family: a range of the other one
+    /// is refused, naming both.
+    @Test func aNetworksRangeIsOfItsFamily() throws {
+        guard let cli = try H.make("network-family") else { return }
+        defer { cli.remove() }
+        for (family, range) in [("ipv6", "10.0.0.0/8"), ("ipv4", "2001:db8::/32")] {
+            let refused = try cli.run(["assets", "create", "--category", "network",
+                                       "--subcategory", family, "--name", "n",
+                                       "--atom", "cidr=\(range)"])
+            #expect(refused.status != 0)
+            #expect(refused.standardError.contains("an \(family) network cannot hold the range "
+                                                   + range), "\(refused.standardError)")
+        }
+        #expect(try cli.run(["assets", "create", "--category", "network", "--subcategory",
+                             "ipv6", "--name", "v6", "--atom", "cidr=2001:db8::/32"]).status == 0)
+    }
+
     @Test func atomsShowNamesTheNetworksAroundAnAddress() throws {
         guard let cli = try H.make("atoms-networks") else { return }
         defer { cli.remove() }
