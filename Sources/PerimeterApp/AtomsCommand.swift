@@ -186,10 +186,13 @@ enum AtomsCommand {
                     : Formatting.count(seconds, "second")
                 let since = shared.compactMap(\.since).min()
                     .map { "since \($0)" } ?? "since before that was recorded"
-                text.append("  shared \(since): it moved between more than "
-                            + "\(settings.sharedAddressHosts) hosts within \(window), so no host "
-                            + "holds it from then on (a NAT gateway, VPN pool, proxy or bridge); "
-                            + "its activity is still counted")
+                // The bounds it was marked by are the ingest's, which the
+                // store does not keep: this configuration's are named as such.
+                text.append("  shared \(since): it moved between more hosts within a short "
+                            + "window than one address can (timeline.shared_address_hosts: more "
+                            + "than \(settings.sharedAddressHosts) within \(window) in this "
+                            + "configuration), so no host holds it from then on (a NAT gateway, "
+                            + "VPN pool, proxy or bridge); its activity is still counted")
             }
             // One line an asset, with each way it holds the atom (a host
             // confirmed by hand and seen in events was listed twice).

@@ -1032,7 +1032,9 @@ struct CommandLineEndToEndTests {
         let text = try cli.run(["atoms", "show", "10.9.9.9"])
         // ws at 10:00, 10:05, 10:10, then the fourth host at 10:15.
         #expect(text.outputText.contains("shared since 2024-05-01T10:15:00.000Z: it moved between "
-                                         + "more than 3 hosts within 1 hour"), "\(text.outputText)")
+                                         + "more hosts within a short window than one address can "
+                                         + "(timeline.shared_address_hosts: more than 3 within "
+                                         + "1 hour in this configuration)"), "\(text.outputText)")
         // Not yet at 10:10: then it was a host's.
         let before = try cli.run(["atoms", "show", "10.9.9.9", "--at", "2024-05-01T10:12:00Z",
                                   "--json"])
