@@ -81,6 +81,15 @@ enum ServeCommand {
         // An IPv6 host is bracketed in a URL (`http://[::1]:8740`).
         let host = http.host.contains(":") ? "[\(http.host)]" : http.host
         log("listening url=\(http.tls == nil ? "http" : "https")://\(host):\(server.port)")
+        // Loopback is the default; anything else without TLS sends tokens
+        // and events in clear over the network.
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(http.host)
+            || http.host.hasPrefix("127.")
+        if !loopback && http.tls == nil {
+            log("warning listening beyond loopback without TLS: API tokens and events cross the "
+                + "network in clear (give --tls-cert and --tls-key, or put a TLS proxy in front) "
+                + "host=\(LogField.value(http.host))")
+        }
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []

@@ -5,8 +5,8 @@ import PerimeterInventory
 /// plain word, else quoted with its quotes, backslashes and control
 /// characters escaped, so that a token named `a b=c rows=999` cannot
 /// forge fields of its own in the line.
-enum LogField {
-    static func value(_ text: String) -> String {
+public enum LogField {
+    public static func value(_ text: String) -> String {
         let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
             scalar.isASCII && scalar.value > 0x20 && scalar.value < 0x7F
                 && !["\"", "\\", "="].contains(Character(scalar))
