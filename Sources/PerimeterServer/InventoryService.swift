@@ -240,10 +240,11 @@ actor InventoryService {
             } else {
                 try inventory.reject(atom, on: id, actor: actor, at: EventTime(now))
             }
-        } catch {
-            throw HTTPError(status: 409, code: "atom_conflict", message:
-                "cannot confirm the atom: it is exclusive and another asset holds it "
-                    + "(while confirming an atom)")
+        } catch let error as CurationError {
+            // The holder is of the same community (atoms are scoped): named,
+            // as creating an asset names it.
+            throw HTTPError(status: 409, code: "atom_conflict", message: error.message
+                + " (while \(confirming ? "confirming" : "rejecting") an atom)")
         }
         try persistPending()
     }
