@@ -156,7 +156,9 @@ extension Inventory {
         endObservations(of: key, besides: id, at: time)
         let index = rejected.firstIndex(of: RejectedAtom(asset: id, atom: atom))
         if let index { rejected.remove(at: index) }
-        if !heldConfirmed || index != nil { noteEdit(of: id, at: time) }
+        // A confirmation repeated changes nothing, and the trail says nothing.
+        guard !heldConfirmed || index != nil else { return }
+        noteEdit(of: id, at: time)
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
                                          after: AssetSummary.atom(atom)))
     }
@@ -204,7 +206,9 @@ extension Inventory {
         let record = RejectedAtom(asset: id, atom: atom)
         let isNew = rejected.insert(record).inserted
         if isNew { pending.rejected.append(record) }
-        if isNew || !open.isEmpty { noteEdit(of: id, at: time) }
+        // A rejection repeated changes nothing, and the trail says nothing.
+        guard isNew || !open.isEmpty else { return }
+        noteEdit(of: id, at: time)
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "reject_atom", at: time,
                                          after: AssetSummary.atom(atom)))
     }

@@ -649,6 +649,22 @@ import Testing
                 == ["srv-12", "laptop-c"])
     }
 
+    /// A confirmation or a rejection repeated changes nothing: the trail
+    /// records the first alone (each repeat was one more entry).
+    @Test func aRepeatedCurationIsNotRecordedAgain() throws {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("db-02", at: Fixture.clock("09:00"))])
+        let host = try #require(inventory.holders(of: Fixture.hostname("db-02"), in: Fixture.scope,
+                                                  at: Fixture.clock("09:00")).first)
+        _ = inventory.drainChanges()
+        let confirmed = Fixture.ip("10.50.0.3"), rejected = Fixture.ip("10.50.0.4")
+        for minute in ["09:01", "09:02"] {
+            try inventory.confirm(confirmed, on: host, actor: "analyst", at: Fixture.clock(minute))
+            try inventory.reject(rejected, on: host, actor: "analyst", at: Fixture.clock(minute))
+        }
+        #expect(inventory.drainChanges().audit.map(\.action) == ["confirm_atom", "reject_atom"])
+    }
+
     /// The host's own MAC (host.mac) is one of its ids: a MAC two machines
     /// report (a cloned image, a sample value) adds its first holder to no
     /// event of the other. The same MAC as the far end of a connection
