@@ -260,6 +260,9 @@ public enum AssetRowReader {
                                    "created_at", "updated_at", "first_seen", "last_seen",
                                    "discovery_rule"]
 
+    /// What an export writes of an atom (`AssetJSON.atom`).
+    static let atomMembers = ["type", "value", "kind", "from", "to", "rejected"]
+
     private static func row(fromJSON text: String,
                             parser: EventParser) -> Result<AssetRow, RowProblem> {
         let object: [String: Any]
@@ -346,6 +349,18 @@ public enum AssetRowReader {
             for item in list {
                 guard let type = item["type"] as? String, let value = item["value"] as? String else {
                     return .failure(RowProblem(column: "atoms", message: "each atom needs a type and a value"))
+                }
+                // An export's members; another is a typo whose meaning
+                // would be lost (`"knd": "observed"` confirmed the atom).
+                if let unknown = item.keys.sorted().first(where: { !Self.atomMembers.contains($0) }) {
+                    return .failure(RowProblem(column: "atoms", message: "unknown atom member "
+                                               + "'\(unknown)'; expected "
+                                               + ListFormatting.disjunction(Self.atomMembers)))
+                }
+                if let kind = item["kind"], !(kind is NSNull),
+                   (kind as? String).flatMap(AttachmentKind.init(rawValue:)) == nil {
+                    return .failure(RowProblem(column: "atoms", message: "an atom's kind is "
+                                               + "confirmed or observed"))
                 }
                 if Self.isPastOrRejected(item, now: Date()) { continue }
                 row.atoms.append((type, value))

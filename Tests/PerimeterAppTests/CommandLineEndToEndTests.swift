@@ -577,6 +577,27 @@ struct CommandLineEndToEndTests {
         #expect(fresh.outputText == "imported 2 assets; refused 0 rows\n", "\(fresh.standardError)")
     }
 
+    /// An atom object of a JSON line holds an export's members alone: a
+    /// misspelt one (`knd`) or a kind of no meaning is refused, not read
+    /// as a confirmation.
+    @Test func anAtomObjectWithAnUnknownMemberIsRefused() throws {
+        guard let cli = try H.make("atom-members") else { return }
+        defer { cli.remove() }
+        for (item, reason) in [
+            (#"{"type":"ipv4","value":"10.1.1.1","knd":"observed"}"#,
+             "unknown atom member 'knd'"),
+            (#"{"type":"ipv4","value":"10.1.1.1","kind":"maybe"}"#,
+             "an atom's kind is confirmed or observed"),
+        ] {
+            let file = try cli.directory.write("row.jsonl",
+                                               #"{"name":"h","category":"host","atoms":["#
+                                                   + item + "]}\n")
+            let refused = try cli.run(["assets", "import", file])
+            #expect(refused.status == 1)
+            #expect(refused.standardError.contains(reason), "\(refused.standardError)")
+        }
+    }
+
     /// SPEC §1: a revoked asset leaves the views and matches no event; an
     /// export imported into another store keeps it so (it came back live),
     /// from CSV and from JSON lines, and a row may revoke or restore one.
