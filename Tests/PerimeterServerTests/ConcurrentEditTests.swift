@@ -147,9 +147,10 @@ struct ConcurrentEditTests {
         #expect(refused.first?["column"] as? String == "updated_at")
         // One stamp in a thousand falls on a whole second: the row's then
         // reads as reformatted too, and the message names both readings.
-        let reason = refused.first?["reason"] as? String ?? ""
-        #expect(reason.contains("has changed since this row was exported")
-                || (dcStamp.hasSuffix(".000Z") && reason.contains("changed within that second")),
+        let staleReason = refused.first?["reason"] as? String ?? ""
+        #expect(staleReason.contains("has changed since this row was exported")
+                || (dcStamp.hasSuffix(".000Z")
+                    && staleReason.contains("changed within that second")),
                 "\(refused)")
         #expect(try await asset(server, dc).json["criticality"] as? Int == 60)
         #expect(try await asset(server, ws).json["criticality"] as? Int == 50)
