@@ -163,7 +163,7 @@ enum EditCommands {
         name: "assets bulk", summary: "Apply one action to many assets, in chunks of 1,000 "
             + "per transaction, with progress: explicit assets (--id) or a filter.",
         usage: "assets bulk --action ACTION [--tag T] [--criticality N|none] "
-            + "[--reviewed true|false] (--id ASSET... | --filter JSON)",
+            + "[--reviewed true|false] (--id ASSET [--id ASSET...] | --filter JSON)",
         options: CommonOptions.store + [
             .init(name: "--action", valueName: "ACTION",
                   help: "add_tags, remove_tags, revoke, unrevoke, set_criticality, set_reviewed."),

@@ -168,14 +168,20 @@ extension Inventory {
     /// the hosts discovery saw with it, whose sightings end now. They
     /// stood until they expired, and every event with the address named
     /// both hosts meanwhile, marked ambiguous. An address shared in its
-    /// scope (a NAT's) is left to its hosts.
+    /// scope (a NAT's) is left to its hosts; so is one given to a revoked
+    /// asset, which holds nothing for events (it took the address from
+    /// the live host, and events were enriched with no host at all); so is
+    /// a sighting that starts after `time` (an event a little ahead of the
+    /// clock), which closing would empty, as a rejection empties one.
     public func endObservations(of key: AtomKey, besides id: AssetID, at time: EventTime) {
-        guard key.atom.type.isAddress, sharedSince[key] == nil else { return }
+        guard key.atom.type.isAddress, sharedSince[key] == nil, !revokedAssets.contains(id)
+        else { return }
         for index in timelines[key] ?? [] {
             let attachment = attachments[Int(index)]
-            guard attachment.asset != id, attachment.kind == .observed, attachment.to == nil
+            guard attachment.asset != id, attachment.kind == .observed, attachment.to == nil,
+                  attachment.from < time
             else { continue }
-            update(index) { $0.to = max(time, $0.from) }
+            update(index) { $0.to = time }
         }
     }
 

@@ -51,10 +51,11 @@ extension APIHandlers {
         }) else {
             throw APIErrors.assetNotFound()
         }
-        var response = JSONFields.response(AssetJSON.object(asset, attachments: attachments,
-                                                            bounds: bounds,
-                                                            addressExpiry: addressExpiry),
-                                           status: status)
+        // Written as lists and exports write it: one order of members.
+        var body: [UInt8] = []
+        AssetJSON.append(asset, attachments: attachments, bounds: bounds,
+                         addressExpiry: addressExpiry, to: &body)
+        var response = HTTPResponse.json(encoded: body, status: status)
         response.headers.set(name: "ETag", value: AssetVersion.entityTag(of: asset))
         return response
     }
@@ -289,7 +290,9 @@ extension InventoryService {
                                                        names: &newNames))
                     continue
                 }
-                var update = try builder.updated(stored, by: row, now: time)
+                let held = inventory.attachments(of: stored.id).filter { $0.to == nil }
+                    .map(\.key.atom)
+                var update = try builder.updated(stored, by: row, heldAtoms: held, now: time)
                 let listed = update.confirmedAtoms
                 // The atoms it holds stay as they are (observed ones are not
                 // made confirmed), and so do those a person rejected for it:

@@ -147,7 +147,10 @@ public struct AssetDraftBuilder: Sendable {
     /// empty), and its atoms come back as those to confirm. Name and
     /// category may be left out; the category and entity cannot change
     /// (an asset of another kind is another asset).
-    public func updated(_ stored: Asset, by row: AssetRow, now: EventTime) throws -> AssetDraft {
+    /// `heldAtoms` are those the asset holds now (a network's ranges are
+    /// checked against its sub-category).
+    public func updated(_ stored: Asset, by row: AssetRow, heldAtoms: [Atom] = [],
+                        now: EventTime) throws -> AssetDraft {
         var complete = row
         if !row.givenFields.contains("name") { complete.name = stored.name }
         if let text = row.category, !text.isEmpty {
@@ -180,6 +183,10 @@ public struct AssetDraftBuilder: Sendable {
         let fields = row.givenFields
         if fields.contains("name") { asset.name = given.name }
         if fields.contains("subcategory") { asset.subcategory = given.subcategory }
+        if let problem = Self.familyProblem(asset.subcategory,
+                                            ranges: draft.confirmedAtoms + heldAtoms) {
+            throw RowProblem(column: "subcategory", message: problem)
+        }
         if fields.contains("criticality") { asset.criticality = given.criticality }
         if fields.contains("tags") { asset.tags = given.tags }
         if fields.contains("reviewed") { asset.reviewed = given.reviewed }
@@ -254,13 +261,8 @@ public struct AssetDraftBuilder: Sendable {
             atoms.append(try atom(typeName, value, category: category,
                                   allowingSemicolon: isDiscoverys))
         }
-        // A network's sub-category is its family: an ipv6 network of
-        // 10.0.0.0/8 is a typing mistake in one or the other.
-        if let family = subcategory, family == .ipv4 || family == .ipv6,
-           let other = atoms.first(where: { $0.type == .cidr
-               && $0.value.contains(":") != (family == .ipv6) }) {
-            throw RowProblem(column: "subcategory", message: "an \(family.rawValue) network "
-                             + "cannot hold the range \(other.value)")
+        if let problem = Self.familyProblem(subcategory, ranges: atoms) {
+            throw RowProblem(column: "subcategory", message: problem)
         }
         let asset = Asset(name: name, category: category, subcategory: subcategory,
                           criticality: criticality, tags: tags, reviewed: reviewed, source: .manual,
@@ -268,6 +270,19 @@ public struct AssetDraftBuilder: Sendable {
                           community: community, entity: row.entity.flatMap { $0.isEmpty ? nil : $0 },
                           createdAt: now.date, isRevoked: revoked)
         return AssetDraft(asset: asset, confirmedAtoms: atoms)
+    }
+
+    /// A network's sub-category is its family: an ipv6 network of
+    /// 10.0.0.0/8 is a typing mistake in one or the other. Why `ranges`
+    /// (of any atoms given; the CIDR ones count) cannot be of a network of
+    /// `subcategory`; nil when they can. Asked wherever either changes:
+    /// creating, importing, patching, confirming a range.
+    static func familyProblem(_ subcategory: AssetSubcategory?, ranges: [Atom]) -> String? {
+        guard let family = subcategory, family == .ipv4 || family == .ipv6,
+              let other = ranges.first(where: {
+                  $0.type == .cidr && $0.value.contains(":") != (family == .ipv6)
+              }) else { return nil }
+        return "an \(family.rawValue) network cannot hold the range \(other.value)"
     }
 
     /// What joins the items of a JSON list property in an `AssetRow`'s

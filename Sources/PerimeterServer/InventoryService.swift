@@ -208,6 +208,11 @@ actor InventoryService {
         let builder = try AssetDraftBuilder(store: store, community: community)
         let before = asset
         try patch.apply(to: &asset, builder: builder)
+        if asset.subcategory != before.subcategory, let problem = AssetDraftBuilder.familyProblem(
+            asset.subcategory,
+            ranges: inventory.attachments(of: id).filter { $0.to == nil }.map(\.key.atom)) {
+            throw APIErrors.invalidField("subcategory", problem)
+        }
         // A patch that changes nothing is no change: no new version, no
         // audit record.
         guard asset != before else { return before }
@@ -232,7 +237,12 @@ actor InventoryService {
 
     func curate(_ id: AssetID, community: String, atom: Atom, confirming: Bool,
                 actor: String, ifMatch condition: IfMatchCondition? = nil) throws {
-        try Self.checkIfMatch(condition, on: try existing(id, community: community))
+        let asset = try existing(id, community: community)
+        try Self.checkIfMatch(condition, on: asset)
+        if confirming, let problem = AssetDraftBuilder.familyProblem(asset.subcategory,
+                                                                     ranges: [atom]) {
+            throw APIErrors.invalidField("value", problem)
+        }
         do {
             if confirming {
                 try inventory.confirm(atom, on: id, actor: actor, at: EventTime(now))

@@ -9,8 +9,18 @@ import Synchronization
 ///
 /// Every read takes the caller's community; an asset, job or token of
 /// another community reads as absent.
+///
+/// Its reads block on SQLite, so they run on a thread of its own
+/// (`BlockingWorkExecutor`), not on Swift's shared pool, which has one
+/// thread a core: two exports on a two-core machine held both, and intake
+/// and every other request of every community waited behind them.
 actor StoreReader {
     let store: InventoryStore
+    private let executor = BlockingWorkExecutor(label: "perimeter.store-reader")
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
 
     /// `cacheMegabytes` of page cache for this connection (a pool shares
     /// the `readTuning` one's among its connections).
@@ -182,6 +192,27 @@ actor StoreReader {
     func totals() throws -> Totals {
         Totals(assetsByCategory: try store.assetCountsByCategory(),
                jobsByStatus: try store.jobCountsByStatus())
+    }
+}
+
+/// Runs an actor's jobs one at a time on a serial dispatch queue: work
+/// that blocks (a SQLite read of seconds) waits there, off Swift's shared
+/// pool of one thread a core.
+final class BlockingWorkExecutor: SerialExecutor {
+    private let queue: DispatchQueue
+
+    init(label: String) {
+        queue = DispatchQueue(label: label)
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedSerialExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
     }
 }
 

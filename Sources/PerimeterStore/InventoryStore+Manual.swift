@@ -57,7 +57,9 @@ extension InventoryStore {
             let (attachments, audit) = try confirmedAttachments(of: drafts, actor: actor, at: now)
             for draft in drafts { try upsert(draft.asset) }
             try insertConfirmed(attachments)
-            try endObservations(besides: attachments, at: now)
+            let revoked = Set(drafts.filter(\.asset.isRevoked).map(\.asset.id))
+            try endObservations(besides: attachments.filter { !revoked.contains($0.asset) },
+                                at: now)
             try writeAudit(audit)
         }
         return rerated
@@ -66,12 +68,14 @@ extension InventoryStore {
     /// The store's side of `Inventory.endObservations`, for the assets the
     /// command line creates here directly: an address a person gives a
     /// host ends the open sightings of it on other hosts, unless it is
-    /// shared in its scope.
+    /// shared in its scope or the sighting starts later (the rules of
+    /// `Inventory.endObservations`; the caller leaves out revoked hosts).
     private func endObservations(besides attachments: [Attachment], at now: EventTime) throws {
         let end = try database.statement("""
-            UPDATE attachments SET valid_to = max(?6, valid_from)
+            UPDATE attachments SET valid_to = ?6
             WHERE community = ?1 AND entity = ?2 AND atom_type = ?3 AND atom_value = ?4
               AND asset_uuid != ?5 AND kind = 'observed' AND valid_to IS NULL
+              AND valid_from < ?6
               AND NOT EXISTS (SELECT 1 FROM shared_atoms WHERE community = ?1 AND entity = ?2
                               AND atom_type = ?3 AND atom_value = ?4)
             """)

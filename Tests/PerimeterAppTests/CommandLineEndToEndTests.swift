@@ -875,6 +875,20 @@ struct CommandLineEndToEndTests {
         }
         #expect(try cli.run(["assets", "create", "--category", "network", "--subcategory",
                              "ipv6", "--name", "v6", "--atom", "cidr=2001:db8::/32"]).status == 0)
+        // Nor by confirming a range, or changing the sub-category, after.
+        let confirmed = try cli.run(["atoms", "confirm", "v6", "cidr=10.0.0.0/8"])
+        #expect(confirmed.standardError.contains("an ipv6 network cannot hold the range "
+                                                 + "10.0.0.0/8"), "\(confirmed.standardError)")
+        let updated = try cli.run(["assets", "update", "v6", "--subcategory", "ipv4"])
+        #expect(updated.standardError.contains("an ipv4 network cannot hold the range "
+                                               + "2001:db8::/32"), "\(updated.standardError)")
+        let uuid = try #require(try cli.listAssets().assets
+            .first { $0["name"] as? String == "v6" }?["uuid"] as? String)
+        let row = try cli.directory.write("row.csv", "uuid,subcategory\n\(uuid),ipv4\n")
+        let imported = try cli.run(["assets", "import", row])
+        #expect(imported.status == 1)
+        #expect(imported.standardError.contains("an ipv4 network cannot hold the range "
+                                                + "2001:db8::/32"), "\(imported.standardError)")
     }
 
     @Test func atomsShowNamesTheNetworksAroundAnAddress() throws {

@@ -649,6 +649,36 @@ import Testing
                 == ["srv-12", "laptop-c"])
     }
 
+    /// A person's address ends other hosts' sightings of it, but not when
+    /// given to a revoked host (which holds nothing for events: the live
+    /// host kept enriching), nor a sighting that starts after the
+    /// confirmation (closing it would empty it, as a rejection does).
+    @Test func aConfirmedAddressLeavesSomeSightingsAlone() throws {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("web-d", at: Fixture.clock("09:00"), ips: ["10.50.0.7"]),
+                        Fixture.host("web-c", at: Fixture.clock("10:30"), ips: ["10.50.0.6"]),
+                        Fixture.host("old-d", at: Fixture.clock("09:01")),
+                        Fixture.host("srv-a", at: Fixture.clock("09:02"))])
+        func host(_ name: String) throws -> AssetID {
+            try #require(inventory.holders(of: Fixture.hostname(name), in: Fixture.scope,
+                                           at: Fixture.clock("10:45")).first)
+        }
+        let old = try host("old-d")
+        var revoked = try #require(inventory.asset(old))
+        revoked.isRevoked = true
+        inventory.replace(revoked, actor: "analyst", action: "revoke", at: Fixture.clock("09:05"))
+        try inventory.confirm(Fixture.ip("10.50.0.7"), on: old, actor: "analyst",
+                              at: Fixture.clock("09:10"))
+        #expect(inventory.holderNames(Fixture.ip("10.50.0.7"), at: Fixture.clock("09:30"))
+                == ["web-d"])
+        // Confirmed at 10:00, seen on web-c from 10:30 (ahead of that clock).
+        try inventory.confirm(Fixture.ip("10.50.0.6"), on: try host("srv-a"), actor: "analyst",
+                              at: Fixture.clock("10:00"))
+        let sighting = inventory.attachments(of: try host("web-c"))
+            .first { $0.key.atom == Fixture.ip("10.50.0.6") }
+        #expect(sighting?.to == nil && sighting?.holdsNoTime == false)
+    }
+
     /// A confirmation or a rejection repeated changes nothing: the trail
     /// records the first alone (each repeat was one more entry).
     @Test func aRepeatedCurationIsNotRecordedAgain() throws {
