@@ -202,12 +202,14 @@ public final class Database: @unchecked Sendable {
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 }
 
-/// The closure behind `Database.onCommit`, boxed for SQLite's context pointer.
+/// The closure behind `Database.defineTextFunction`, boxed for SQLite's
+/// user-data pointer (released when SQLite drops the function).
 private final class TextFunction {
     let transform: (String) -> String
     init(_ transform: @escaping (String) -> String) { self.transform = transform }
 }
 
+/// The closure behind `Database.onCommit`, boxed for SQLite's context pointer.
 private final class CommitHook {
     let call: (Int) -> Void
     init(_ call: @escaping (Int) -> Void) { self.call = call }
