@@ -39,6 +39,14 @@ enum AssetCreation {
         row.name = arguments.value("--name")
         row.category = arguments.value("--category")
         row.subcategory = arguments.value("--subcategory")
+        // An empty value is no rating given by mistake (`--criticality
+        // "$RATING"` of an unset variable): refused, as `update` refuses it,
+        // not taken for unrated.
+        if let text = arguments.value("--criticality"),
+           text.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw UsageError("'--criticality' takes 0-100, not an empty value (leave it out "
+                             + "for an unrated asset)")
+        }
         row.criticality = arguments.value("--criticality")
         row.tags = arguments.all("--tag")
         row.description = arguments.value("--description")

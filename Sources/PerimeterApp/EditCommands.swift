@@ -58,7 +58,7 @@ enum EditCommands {
         var patch: [String: Any] = [:]
         if let name = arguments.value("--name") { patch["name"] = name }
         if let text = arguments.value("--criticality") {
-            if text == "none" { patch["criticality"] = NSNull() } else {
+            if text.lowercased() == "none" { patch["criticality"] = NSNull() } else {
                 guard let value = Criticality.wholeNumber(text) else {
                     throw UsageError("'--criticality' takes 0-100 or none, not '\(text)'")
                 }
@@ -196,8 +196,13 @@ enum EditCommands {
         var request: [String: Any] = ["action": action]
         if !arguments.all("--tag").isEmpty { request["tags"] = arguments.all("--tag") }
         if let text = arguments.value("--criticality") {
-            request["criticality"] = text == "none" ? NSNull()
-                : (Criticality.wholeNumber(text) as Any? ?? text)
+            // Told in the command line's words (`none`), not the API's `null`.
+            if text.lowercased() == "none" { request["criticality"] = NSNull() } else {
+                guard let value = Criticality.wholeNumber(text) else {
+                    throw UsageError("'--criticality' takes 0-100 or none, not '\(text)'")
+                }
+                request["criticality"] = value
+            }
         }
         if let reviewed = try arguments.bool("--reviewed") { request["reviewed"] = reviewed }
         switch (arguments.all("--id").isEmpty, arguments.value("--filter")) {

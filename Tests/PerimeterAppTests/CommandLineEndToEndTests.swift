@@ -860,6 +860,26 @@ struct CommandLineEndToEndTests {
         #expect(new.contains("ipv4:10.1.1.2"), "\(new)")
     }
 
+    /// A rating is 0-100 or none in any case, and an empty one is refused
+    /// (`create` took it for unrated; `bulk` answered in the API's words).
+    @Test func aRatingIsANumberOrNone() throws {
+        guard let cli = try H.make("rating-words") else { return }
+        defer { cli.remove() }
+        let empty = try cli.run(["assets", "create", "--category", "host", "--name", "h1",
+                                 "--criticality", ""])
+        #expect(empty.status == 2)
+        #expect(empty.standardError.contains("'--criticality' takes 0-100, not an empty value"))
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "h2",
+                             "--criticality", "50"]).status == 0)
+        let word = try cli.run(["assets", "bulk", "--action", "set_criticality",
+                                "--criticality", "high", "--id", "h2"])
+        #expect(word.standardError.contains("'--criticality' takes 0-100 or none, not 'high'"),
+                "\(word.standardError)")
+        #expect(try cli.run(["assets", "bulk", "--action", "set_criticality",
+                             "--criticality", "NONE", "--id", "h2"]).status == 0)
+        #expect(try cli.listAssets().assets.first?["criticality"] is NSNull)
+    }
+
     /// A network's sub-category is its family: a range of the other one
     /// is refused, naming both.
     @Test func aNetworksRangeIsOfItsFamily() throws {
