@@ -362,6 +362,16 @@ actor InventoryService {
     /// Renames a custom property, and the values assets hold under it.
     func renameProperty(_ name: String, to newName: String, category: AssetCategory,
                         community: String, actor: String) throws {
+        // Values a removed definition of the new name left on assets would
+        // be overwritten by the renamed ones, silently (the trail alone
+        // told): refused, as defining the name over them is.
+        let holders = assets(holding: newName, category: category, community: community)
+        if newName != name, !holders.isEmpty {
+            throw StoreError(code: .conflict, message:
+                "\(holders.count) \(category.rawValue)\(holders.count == 1 ? " holds" : "s hold") "
+                + "a value of '\(newName)' left by its earlier definition, which the rename would "
+                + "overwrite: clear it on them, or rename to another name")
+        }
         try store.renameProperty(name, to: newName, category: category, community: community)
         for asset in assets(holding: name, category: category, community: community) {
             var renamed = asset

@@ -860,6 +860,27 @@ struct CommandLineEndToEndTests {
         #expect(new.contains("ipv4:10.1.1.2"), "\(new)")
     }
 
+    /// A rename onto a name whose removed definition left values on assets
+    /// would overwrite them: refused, as defining the name over them is.
+    @Test func aRenameDoesNotOverwriteValuesLeftBehind() throws {
+        guard let cli = try H.make("rename-over-leftovers") else { return }
+        defer { cli.remove() }
+        #expect(try cli.run(["assets", "create", "--category", "host", "--name", "h1"]).status == 0)
+        for (name, type) in [("pa", "string"), ("pb", "number")] {
+            #expect(try cli.run(["properties", "define", name, "--category", "host",
+                                 "--type", type]).status == 0)
+        }
+        #expect(try cli.run(["assets", "update", "h1", "--property", "pa=old",
+                             "--property", "pb=2"]).status == 0)
+        #expect(try cli.run(["properties", "remove", "pa", "--category", "host"]).status == 0)
+        let renamed = try cli.run(["properties", "rename", "pb", "pa", "--category", "host"])
+        #expect(renamed.status != 0)
+        #expect(renamed.standardError.contains("1 host holds a value of 'pa' left by its earlier "
+                                               + "definition"), "\(renamed.standardError)")
+        let properties = try cli.listAssets().assets.first?["properties"] as? [String: Any]
+        #expect(properties?["pa"] as? String == "old" && properties?["pb"] as? Int == 2)
+    }
+
     /// A rating is 0-100 or none in any case, and an empty one is refused
     /// (`create` took it for unrated; `bulk` answered in the API's words).
     @Test func aRatingIsANumberOrNone() throws {
