@@ -82,7 +82,7 @@ enum AssetCreation {
         name: "assets import", summary: "Import assets from a CSV file (with a header row) or "
             + "JSON lines. Bad rows are refused with their row, column and reason; the good "
             + "ones are imported together in one transaction.",
-        usage: "assets import FILE [--format csv|jsonl]",
+        usage: "assets import FILE|- [--format csv|jsonl]",
         options: CommonOptions.store + [
             .init(name: "--format", valueName: "FORMAT",
                   help: "csv or jsonl (default: from the file name, else the first byte)."),
@@ -115,15 +115,23 @@ enum AssetCreation {
         guard arguments.positionals.count == 1, let path = arguments.positionals.first else {
             throw UsageError("give one file to import")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // A file; `-`, standard input; or a pipe (`<(zcat cmdb.csv.gz)`),
+        // which FileManager reads as nothing and was told "permission denied".
+        let readData = path == "-" ? try? FileHandle.standardInput.readToEnd()
+            : FileManager.default.contents(atPath: path)
+                ?? FileHandle(forReadingAtPath: path).flatMap { try? $0.readToEnd() }
+        guard let data = readData ?? (path == "-" ? Data() : nil) else {
             var isFolder: ObjCBool = false
             let why = !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
-                ? "no such file" : isFolder.boolValue ? "it is a folder" : "permission denied"
+                ? "no such file" : isFolder.boolValue ? "it is a folder"
+                : !FileManager.default.isReadableFile(atPath: path) ? "permission denied"
+                : "it cannot be read"
             throw UsageError("cannot read '\(path)': \(why)")
         }
+        let source = path == "-" ? "standard input" : path
         let text: String
         do { text = try AssetRowReader.text(of: data) } catch {
-            throw UsageError("cannot import '\(path)': \(error.message)")
+            throw UsageError("cannot import '\(source)': \(error.message)")
         }
         let format = arguments.value("--format")
             ?? (path.hasSuffix(".csv") ? "csv"
@@ -140,7 +148,8 @@ enum AssetCreation {
         // to a person.
         // A file name is one line of the trail's table, whatever it holds
         // (a newline in it split the row, and could fake one).
-        let fileName = Terminal.readable(URL(fileURLWithPath: path).lastPathComponent)
+        let fileName = path == "-" ? "stdin"
+            : Terminal.readable(URL(fileURLWithPath: path).lastPathComponent)
             .replacingOccurrences(of: "\n", with: "\\u{A}")
             .replacingOccurrences(of: "\t", with: "\\u{9}")
         let actor = CommonOptions.commandLineActor + " import:\(fileName)"
@@ -172,7 +181,7 @@ enum AssetCreation {
         }
         func note(rows: [Int], _ saying: String) {
             guard !rows.isEmpty else { return }
-            Terminal.note("note: \(path): \(Formatting.count(rows.count, "row")) (row "
+            Terminal.note("note: \(source): \(Formatting.count(rows.count, "row")) (row "
                           + rows.prefix(10).map(String.init).joined(separator: ", ")
                           + (rows.count > 10 ? ", …" : "") + ") " + saying)
         }
@@ -201,7 +210,7 @@ enum AssetCreation {
              + "confirmed; they stay: an import adds atoms and removes none (atoms reject ASSET "
              + "TYPE=VALUE removes one)")
         for (number, problem) in outcome.refused {
-            Terminal.warning("\(path): row \(number)"
+            Terminal.warning("\(source): row \(number)"
                              + (problem.column.map { ", column '\($0)'" } ?? "") + ": \(problem.message)")
         }
         let action = checkingOnly ? "would import" : "imported"

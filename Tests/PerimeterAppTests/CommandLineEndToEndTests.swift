@@ -860,6 +860,18 @@ struct CommandLineEndToEndTests {
         #expect(new.contains("ipv4:10.1.1.2"), "\(new)")
     }
 
+    /// An import reads standard input (`-`), as ingest does; a pipe named
+    /// by path (`<(zcat cmdb.csv.gz)`) was refused as "permission denied".
+    @Test func anImportReadsStandardInput() throws {
+        guard let cli = try H.make("import-stdin") else { return }
+        defer { cli.remove() }
+        let piped = try cli.run(["assets", "import", "-", "--format", "csv"],
+                                input: "name,category,atom.hostname\nsrv-9,host,srv-9\n")
+        #expect(piped.outputText == "imported 1 asset; refused 0 rows\n", "\(piped.standardError)")
+        let audit = try cli.run(["audit", "--json"]).outputText
+        #expect(audit.contains("import:stdin"), "\(audit)")
+    }
+
     /// A rename onto a name whose removed definition left values on assets
     /// would overwrite them: refused, as defining the name over them is.
     @Test func aRenameDoesNotOverwriteValuesLeftBehind() throws {
