@@ -786,9 +786,6 @@ struct CommandLineEndToEndTests {
         #expect(names == holders, "holders of 10.0.0.7 at \(at)")
     }
 
-    /// An address inside a network's range is shown with that network,
-    /// the longest prefix first, as events with it are enriched (it read
-    /// "held by no asset" alone).
     /// A revoked asset keeps its history, and `atoms show` says that it is
     /// revoked, so its name beside an atom is not read as what enriches.
     @Test func atomsShowSaysAHolderIsRevoked() throws {
@@ -944,6 +941,9 @@ struct CommandLineEndToEndTests {
                                                 + "2001:db8::/32"), "\(imported.standardError)")
     }
 
+    /// An address inside a network's range is shown with that network,
+    /// the longest prefix first, as events with it are enriched (it read
+    /// "held by no asset" alone).
     @Test func atomsShowNamesTheNetworksAroundAnAddress() throws {
         guard let cli = try H.make("atoms-networks") else { return }
         defer { cli.remove() }
