@@ -174,11 +174,10 @@ struct ParsedArguments {
 
     func bool(_ name: String) throws -> Bool? {
         guard let text = value(name)?.lowercased() else { return nil }
-        switch text {
-        case "true", "yes", "1": return true
-        case "false", "no", "0": return false
-        default: throw UsageError("'\(name)' must be true or false, not '\(text)'")
+        guard let flag = Bool(flagText: text) else {
+            throw UsageError("'\(name)' must be true or false, not '\(text)'")
         }
+        return flag
     }
 }
 

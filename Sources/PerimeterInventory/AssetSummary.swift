@@ -22,9 +22,7 @@ enum AssetSummary {
         case .properties: PropertyValue.appendJSON(asset.properties, to: &output)
         case .reviewed: output.append(contentsOf: (asset.reviewed ? "true" : "false").utf8)
         case .revoked: output.append(contentsOf: (asset.isRevoked ? "true" : "false").utf8)
-        case .subcategory:
-            if let sub = asset.subcategory { JSONText.appendQuoted(sub.rawValue, to: &output) }
-            else { output.append(contentsOf: "null".utf8) }
+        case .subcategory: JSONText.appendQuotedOrNull(asset.subcategory?.rawValue, to: &output)
         case .tags: JSONText.appendArray(strings: asset.tags.sorted(), to: &output)
         }
     }

@@ -91,6 +91,13 @@ extension Inventory {
         return firstOpenAttachment(of: key, on: id) != nil
     }
 
+    /// The atoms an asset holds with no end closing them yet.
+    public func openAtoms(of asset: AssetID) -> [Atom] {
+        (attachmentsByAsset[asset] ?? []).compactMap { index in
+            attachments[Int(index)].to == nil ? attachments[Int(index)].key.atom : nil
+        }
+    }
+
     /// The attachments of `key` to `asset` that no end closed yet.
     func openAttachments(of key: AtomKey, on asset: AssetID) -> [Int32] {
         (timelines[key] ?? []).filter {

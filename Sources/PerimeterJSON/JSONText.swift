@@ -6,6 +6,11 @@ public enum JSONText {
         append(atMost: quotedLengthBound(of: s), to: &output) { $0.writeQuoted(s) }
     }
 
+    /// Appends `s` quoted, or `null` when there is none.
+    public static func appendQuotedOrNull(_ s: String?, to output: inout [UInt8]) {
+        if let s { appendQuoted(s, to: &output) } else { output.append(contentsOf: "null".utf8) }
+    }
+
     /// `s` as a JSON string literal.
     public static func quoted(_ s: String) -> String {
         var bytes: [UInt8] = []

@@ -290,9 +290,9 @@ extension InventoryService {
                                                        names: &newNames))
                     continue
                 }
-                let held = inventory.attachments(of: stored.id).filter { $0.to == nil }
-                    .map(\.key.atom)
-                var update = try builder.updated(stored, by: row, heldAtoms: held, now: time)
+                var update = try builder.updated(stored, by: row,
+                                                 heldAtoms: inventory.openAtoms(of: stored.id),
+                                                 now: time)
                 let listed = update.confirmedAtoms
                 // The atoms it holds stay as they are (observed ones are not
                 // made confirmed), and so do those a person rejected for it:

@@ -46,11 +46,12 @@ extension APIHandlers {
         case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
         default: throw APIErrors.invalidQuery("format", "must be csv or jsonl")
         }
-        let checkingOnly: Bool
-        switch context.request.query["dry_run"]?.lowercased() {
-        case nil, "false", "0", "no": checkingOnly = false
-        case "true", "1", "yes": checkingOnly = true
-        default: throw APIErrors.invalidQuery("dry_run", "must be true or false")
+        var checkingOnly = false
+        if let text = context.request.query["dry_run"] {
+            guard let flag = Bool(flagText: text) else {
+                throw APIErrors.invalidQuery("dry_run", "must be true or false")
+            }
+            checkingOnly = flag
         }
         let matchingAtoms: Bool
         switch context.request.query["match"] {

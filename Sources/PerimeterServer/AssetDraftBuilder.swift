@@ -239,8 +239,7 @@ public struct AssetDraftBuilder: Sendable {
         }
         func flag(_ text: String?, column: String) throws -> Bool {
             guard let text = text?.lowercased(), !text.isEmpty else { return false }
-            guard let value = ["true": true, "yes": true, "1": true, "false": false, "no": false,
-                               "0": false][text] else {
+            guard let value = Bool(flagText: text) else {
                 throw RowProblem(column: column, message: "\(column) must be true or false "
                                  + "(or yes/no, 1/0), not '\(text)'")
             }
@@ -350,13 +349,12 @@ public struct AssetDraftBuilder: Sendable {
             }
             return .number(number)
         case .boolean:
-            switch value.lowercased() {
             // As the `reviewed` column reads them.
-            case "true", "yes", "1": return .boolean(true)
-            case "false", "no", "0": return .boolean(false)
-            default: throw RowProblem(column: column, message: "property '\(name)' is true or "
-                                      + "false (or yes/no, 1/0), not '\(value)'")
+            guard let flag = Bool(flagText: value) else {
+                throw RowProblem(column: column, message: "property '\(name)' is true or "
+                                 + "false (or yes/no, 1/0), not '\(value)'")
             }
+            return .boolean(flag)
         case .list:
             // Items of a JSON list come joined by `listSeparator`; a CSV cell
             // separates them by commas, or holds a JSON list of text (as an

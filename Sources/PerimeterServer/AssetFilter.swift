@@ -19,11 +19,10 @@ enum AssetFilter {
     static func flag(_ text: String?, named name: String,
                      refusing refuse: Refusal = APIErrors.invalidQuery) throws -> Bool? {
         guard let text else { return nil }
-        switch text.lowercased() {
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        default: throw refuse(name, "must be true or false (yes/no, 1/0 are taken too)")
+        guard let flag = Bool(flagText: text) else {
+            throw refuse(name, "must be true or false (yes/no, 1/0 are taken too)")
         }
+        return flag
     }
 
     /// The query for `community`: always the token's, never a parameter.

@@ -96,10 +96,7 @@ public enum AssetJSON {
             name.withUTF8Buffer { output.append(contentsOf: $0) }
             output.append(contentsOf: "\":".utf8)
         }
-        func text(_ value: String?) {
-            if let value { JSONText.appendQuoted(value, to: &output) }
-            else { output.append(contentsOf: "null".utf8) }
-        }
+        func text(_ value: String?) { JSONText.appendQuotedOrNull(value, to: &output) }
         output.append(UInt8(ascii: "{"))
         member("atoms")
         output.append(UInt8(ascii: "["))
@@ -136,10 +133,7 @@ public enum AssetJSON {
     static func appendAtom(_ attachment: Attachment, addressExpiry: Duration,
                            to output: inout [UInt8]) {
         let from = attachment.from == .distantPast ? nil : attachment.from.description
-        func text(_ value: String?) {
-            if let value { JSONText.appendQuoted(value, to: &output) }
-            else { output.append(contentsOf: "null".utf8) }
-        }
+        func text(_ value: String?) { JSONText.appendQuotedOrNull(value, to: &output) }
         output.append(contentsOf: "{\"from\":".utf8); text(from)
         output.append(contentsOf: ",\"kind\":".utf8); text(attachment.kind.rawValue)
         if attachment.holdsNoTime {

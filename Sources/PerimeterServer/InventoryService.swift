@@ -209,8 +209,7 @@ actor InventoryService {
         let before = asset
         try patch.apply(to: &asset, builder: builder)
         if asset.subcategory != before.subcategory, let problem = AssetDraftBuilder.familyProblem(
-            asset.subcategory,
-            ranges: inventory.attachments(of: id).filter { $0.to == nil }.map(\.key.atom)) {
+            asset.subcategory, ranges: inventory.openAtoms(of: id)) {
             throw APIErrors.invalidField("subcategory", problem)
         }
         // A patch that changes nothing is no change: no new version, no
