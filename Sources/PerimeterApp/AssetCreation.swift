@@ -80,12 +80,13 @@ enum AssetCreation {
 
     static let importSpec = CommandSpec(
         name: "assets import", summary: "Import assets from a CSV file (with a header row) or "
-            + "JSON lines. Bad rows are refused with their row, column and reason; the good "
+            + "JSON (one object per line, or an array of objects). Bad rows are refused with their row, column and reason; the good "
             + "ones are imported together in one transaction.",
         usage: "assets import FILE|- [--format csv|jsonl]",
         options: CommonOptions.store + [
             .init(name: "--format", valueName: "FORMAT",
-                  help: "csv or jsonl (default: from the file name, else the first byte)."),
+                  help: "csv or jsonl, which also reads an array of objects (default: from the "
+                      + "file name, else the first character)."),
             .init(name: "--dry-run", valueName: nil, help: "Check every row, import nothing."),
             .init(name: "--match-atoms", valueName: nil,
                   help: "A row without uuid whose atoms (atom.hostname…) one asset of its "
@@ -100,7 +101,8 @@ enum AssetCreation {
             separated by ';', e.g. atom.hostname, atom.ipv4, atom.cidr), property.NAME.
             JSON lines: {"name", "category", "subcategory", "criticality", "tags": [...],
             "reviewed", "revoked", "description", "entity", "atoms": {"hostname": ["dc-01"], ...},
-            "properties": {"owner": "it", ...}}.
+            "properties": {"owner": "it", ...}}; or one JSON array of such objects, whose
+            Nth object is row N.
             A row with the uuid of an asset of the community (a `uuid` column or field, as
             `assets list --json` and the API's export write them) updates that asset: the
             fields the row gives replace the asset's (an empty cell or null clears one), the
@@ -135,12 +137,12 @@ enum AssetCreation {
         }
         let format = arguments.value("--format")
             ?? (path.hasSuffix(".csv") ? "csv"
-                : path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")
+                : path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || path.hasSuffix(".json")
                     || AssetRowReader.startsLikeJSON(text) ? "jsonl" : "csv")
         let rows: [(Int, Result<AssetRow, RowProblem>)]
         switch format {
         case "csv": rows = try AssetRowReader.csv(text)
-        case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
+        case "jsonl", "json": rows = AssetRowReader.jsonRows(text)
         default: throw UsageError("unknown format '\(format)'; expected csv or jsonl")
         }
         // Who ran it, as every command line's change names them, and from

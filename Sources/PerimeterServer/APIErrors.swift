@@ -534,9 +534,19 @@ enum StrictJSON {
         switch outcome {
         case .failure(let problem): return .failure(problem)
         case .success(let checked):
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(checked)))
-                    as? [String: Any] else {
-                return .failure(Problem(reason: "it is not valid JSON"))
+            let parsed: Any
+            do {
+                parsed = try JSONSerialization.jsonObject(with: Data(checked))
+            } catch {
+                // The parser checks a number's syntax, not its size: 1e400
+                // passed it, and was refused here as "not valid JSON".
+                let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+                return .failure(Problem(reason: detail?.contains("not representable") == true
+                    ? "a number in it is out of range (beyond ±1.8e308)"
+                    : "it is not valid JSON"))
+            }
+            guard let object = parsed as? [String: Any] else {
+                return .failure(Problem(reason: "it is JSON but not an object"))
             }
             return .success(object)
         }

@@ -43,7 +43,7 @@ extension APIHandlers {
                                     + (position.map { " (column \($0))" } ?? ""),
                                 details: details)
             }
-        case "jsonl", "json": rows = AssetRowReader.jsonLines(text)
+        case "jsonl", "json": rows = AssetRowReader.jsonRows(text)
         default: throw APIErrors.invalidQuery("format", "must be csv or jsonl")
         }
         var checkingOnly = false

@@ -196,17 +196,33 @@ public enum AssetRowReader {
                          + "another encoding, such as Latin-1, must be converted to UTF-8 first)")
     }
 
-    /// Whether an import's text is JSON lines rather than CSV, when neither
-    /// a file name nor a content type says: its first byte, after any
-    /// byte-order mark, opens an object.
+    /// Whether an import's text is JSON rather than CSV, when neither a
+    /// file name nor a content type says: its first character, after any
+    /// byte-order mark and blank space, opens an object or an array.
     public static func startsLikeJSON(_ text: String) -> Bool {
-        text.unicodeScalars.first(where: { $0 != "\u{FEFF}" }) == "{"
+        let first = text.unicodeScalars.first {
+            $0 != "\u{FEFF}" && !CharacterSet.whitespacesAndNewlines.contains($0)
+        }
+        return first == "{" || first == "["
+    }
+
+    /// The rows of a JSON import: one object per line (JSON lines, as
+    /// exports write them), or one array of objects, as scripts and CMDB
+    /// exports often write a list, whose Nth object is row N. An array
+    /// read as CSV was refused for an unknown column named after its
+    /// first bytes.
+    public static func jsonRows(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
+        let parser = EventParser(selection: FieldSelection(paths: []))
+        guard let elements = JSONArrayElements(text) else { return jsonLines(text, parser: parser) }
+        return elements.items.enumerated().map { offset, item in
+            (offset + 1, item.flatMap { row(fromJSON: $0, parser: parser) })
+        }
     }
 
     /// One JSON object per line.
-    public static func jsonLines(_ text: String) -> [(Int, Result<AssetRow, RowProblem>)] {
+    static func jsonLines(_ text: String, parser: EventParser = EventParser(
+        selection: FieldSelection(paths: []))) -> [(Int, Result<AssetRow, RowProblem>)] {
         var rows: [(Int, Result<AssetRow, RowProblem>)] = []
-        let parser = EventParser(selection: FieldSelection(paths: []))
         // "\r\n" is one Character, which a split on "\n" would not cut.
         let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         for (offset, line) in lines.enumerated() {
@@ -269,9 +285,8 @@ public enum AssetRowReader {
         switch StrictJSON.object(Array(text.utf8), parser: parser) {
         case .success(let value): object = value
         case .failure(let problem):
-            // The parser's reason and offset, as intake gives them.
-            return .failure(RowProblem(column: nil, message: problem.code == nil
-                                       ? "not a JSON object" : problem.reason))
+            // The parser's reason, as intake gives it.
+            return .failure(RowProblem(column: nil, message: problem.reason))
         }
         if let key = JSONFields.duplicateKey(in: text.utf8) {
             return .failure(RowProblem(column: key, message: "the field '\(key)' appears twice"))

@@ -263,6 +263,30 @@ struct CommandLineEndToEndTests {
         #expect(try cli.listAssets().assets.names == ["corp-lan", "vpn-gw"])
     }
 
+    /// A `.json` file holding an array of assets, pretty-printed as a
+    /// script writes it, imports object by object (it was read as CSV).
+    @Test func aJSONArrayFileImports() throws {
+        guard let cli = try H.make("import-array") else { return }
+        defer { cli.remove() }
+        let path = try cli.directory.write("cmdb.json", """
+            [
+              {
+                "name": "dc-01",
+                "category": "host",
+                "criticality": 95,
+                "atoms": {"hostname": ["dc-01"]}
+              },
+              {"name": "dc-02", "category": "host", "criticality": 1e400}
+            ]
+            """)
+        let result = try cli.run(["assets", "import", path])
+        #expect(result.status == 1)
+        #expect(result.outputText == "imported 1 asset; refused 1 row\n")
+        #expect(result.standardError.contains("\(path): row 2: a number in it is out of range"),
+                "\(result.standardError)")
+        #expect(try cli.listAssets().assets.names == ["dc-01"])
+    }
+
     /// `assets list --json` imports back: a line naming an asset by its
     /// uuid updates that asset (the fields it gives), one without a uuid
     /// creates an asset, and a line as the asset already is changes

@@ -591,6 +591,51 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A JSON array of assets imports as JSON lines do, found as JSON by
+    /// its first byte (it was read as CSV, and refused for a column named
+    /// `[{"name":"ws-21"`): its Nth object is row N, each refused alone,
+    /// and what breaks the array (a comma too many, text after it) is
+    /// refused at its place. A number out of range says so, where it was
+    /// "not a JSON object".
+    @Test func aJSONArrayImportsObjectByObject() async throws {
+        let server = try await TestServer.start()
+        let body = """
+            [
+              {"name": "ws-21", "category": "host", "atoms": {"hostname": ["ws-21"]}},
+              {"name": "ws-22", "category": "hots"},
+              ,
+              {"name": "ws-23", "category": "host", "criticality": 1e400},
+              {"name": "ws-24, [x]", "category": "host", "tags": ["a]b", "{c"]}
+            ]
+
+            """
+        let result = try await server.call("POST", "/v1/import", as: "acme/analyst",
+                                           body: Array(body.utf8)).json()
+        #expect(result["imported"] as? Int == 2, "\(result)")
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [2, 3, 4], "\(refused)")
+        #expect(refused.map { $0["column"] as? String } == ["category", nil, nil])
+        let reasons = refused.compactMap { $0["reason"] as? String }
+        #expect(reasons.count == 3 && reasons[1].contains("empty place")
+                && reasons[2].contains("out of range"), "\(reasons)")
+        let names = try await server.call("GET", "/v1/assets?sort=name", as: "acme/analyst").json()
+        #expect((names["assets"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+                == ["ws-21", "ws-24, [x]"], "\(names)")
+
+        let trailing = try await server.call(
+            "POST", "/v1/import?format=jsonl", as: "acme/analyst",
+            body: Array(#"[{"name":"ws-25","category":"host"}] {"name":"ws-26"}"#.utf8)).json()
+        #expect(trailing["imported"] as? Int == 1)
+        #expect((trailing["refused"] as? [[String: Any]])?.map { $0["row"] as? Int } == [2])
+        let unclosed = try await server.call(
+            "POST", "/v1/import", as: "acme/analyst",
+            body: Array(#"[{"name":"ws-27","category":"host"},{"name":"ws-28""#.utf8)).json()
+        #expect(unclosed["imported"] as? Int == 1)
+        #expect(((unclosed["refused"] as? [[String: Any]])?.first?["reason"] as? String)?
+                .contains("not closed") == true, "\(unclosed)")
+        await server.stop()
+    }
+
     /// Rows that an import used to take wrongly are refused, each with its
     /// row, column and why: atoms of a type given as a number (they were
     /// dropped unseen), a review status that is not a boolean (in CSV,
