@@ -25,6 +25,10 @@ public enum PerimeterCommandLine {
     ]
 
     public static func main() {
+        // Past the shell's file-size limit (`ulimit -f`) a write would kill
+        // the process with no word (exit 153); ignored, the write fails
+        // and the store's error says which file could not grow.
+        signal(SIGXFSZ, SIG_IGN)
         exit(run(Array(CommandLine.arguments.dropFirst())))
     }
 

@@ -75,7 +75,8 @@ public final class Database: @unchecked Sendable {
         var errorMessage: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if code != SQLITE_OK {
-            let message = errorMessage.map { String(cString: $0) } ?? lastErrorMessage
+            let message = errorMessage.map { withSystemReason(String(cString: $0)) }
+                ?? lastErrorMessage
             sqlite3_free(errorMessage)
             throw DatabaseError(resultCode: code, message: message,
                                 context: Self.summary(of: sql))
@@ -182,7 +183,35 @@ public final class Database: @unchecked Sendable {
     public var changes: Int { Int(sqlite3_changes(handle)) }
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
-    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+    /// SQLite's message, with the system's reason when a file operation
+    /// failed: "disk I/O error" alone did not say that the file had hit
+    /// the size limit (`ulimit -f`) or that the disk was full.
+    var lastErrorMessage: String { withSystemReason(String(cString: sqlite3_errmsg(handle))) }
+
+    private func withSystemReason(_ message: String) -> String {
+        let primary = sqlite3_errcode(handle) & 0xFF
+        guard [SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN].contains(primary) else { return message }
+        let systemError = sqlite3_system_errno(handle)
+        if systemError != 0 { return message + ": " + String(cString: strerror(systemError)) }
+        // SQLite keeps no system error for a failed write of a commit:
+        // the two usual causes are looked at here.
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
+            let size = limit.rlim_cur < 10 * 1_048_576 ? "\(limit.rlim_cur / 1024) KB"
+                : "\(limit.rlim_cur / 1_048_576) MB"
+            return message + " (this process may write files of at most \(size): the shell's "
+                + "file-size limit, ulimit -f)"
+        }
+        var disk = statvfs()
+        let folder = (path as NSString).deletingLastPathComponent
+        if statvfs(folder.isEmpty ? "." : folder, &disk) == 0 {
+            let free = UInt64(disk.f_bavail) * UInt64(disk.f_frsize)
+            if free < 256 * 1_048_576 {
+                return message + " (the disk holding the store has \(free / 1_048_576) MB free)"
+            }
+        }
+        return message
+    }
     var rawHandle: OpaquePointer { handle }
 
     static func summary(of sql: String) -> String {

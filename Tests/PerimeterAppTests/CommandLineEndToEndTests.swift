@@ -2160,6 +2160,30 @@ struct CommandLineEndToEndTests {
         return (shell.terminationStatus, said)
     }
 
+    /// A store that outgrows the shell's file-size limit is said in
+    /// words: the process was killed by SIGXFSZ with none (exit 153), and
+    /// then SQLite's "disk I/O error" named no cause. A run without the
+    /// limit then completes what the failed one did not commit.
+    @Test func aFileSizeLimitIsSaidPlainly() throws {
+        guard let cli = try H.make("file-limit") else { return }
+        defer { cli.remove() }
+        let lines = (0..<3_000).map { index in
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-\#(index)","#
+                + #""ip":["10.1.\#(index / 250).\#(index % 250)"]}}"#
+        }
+        let input = try cli.directory.write("in.ndjson", lines.joined(separator: "\n") + "\n")
+        let (status, said) = try Self.shell("ulimit -f 200; exec \"$0\" ingest --no-output "
+                                            + "--db \"$1\" \"$2\"", cli.binary.path, cli.store, input)
+        #expect(status == 1, "\(said)")
+        // 200 blocks: of 512 bytes in dash (POSIX), of 1,024 in bash.
+        #expect(["100", "200"].contains { said.contains("(this process may write files of at "
+                                          + "most \($0) KB: the shell's file-size limit, ulimit -f)") },
+                "\(said)")
+        let again = try cli.run(["ingest", "--no-output", input])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(try cli.counters()["events_read"] == 3_000)
+    }
+
     /// A full disk under the output is said in words, with the file.
     @Test func aFullOutputIsSaidPlainly() throws {
         guard let cli = try H.make("full") else { return }
