@@ -109,7 +109,8 @@ enum AssetCreation {
             properties it gives are set (or removed, given empty), the atoms it gives that the
             asset neither holds nor rejected are confirmed; its category and entity cannot
             change. Other rows create assets. Atoms an export lists as ended or rejected are
-            left out.
+            left out. A row whose `community` is another's (an export of that community) is
+            refused: leave the field out to copy such an asset.
             """)
 
     static func importFile(_ raw: [String]) throws -> Int32 {

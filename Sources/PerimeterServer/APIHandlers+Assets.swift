@@ -94,6 +94,15 @@ extension APIHandlers {
 
     func createAsset(_ context: APIContext) async throws -> HTTPResponse {
         let object = try JSONFields.object(context.request.body)
+        // An import skips the fields an export writes, so that an export
+        // goes back in; a new asset is no export's, and a `community` or
+        // `uuid` sent with it was taken and dropped (the asset made in the
+        // token's community, with a uuid of its own), the caller told that
+        // all went well.
+        if let field = AssetRowReader.exportOnlyFields.sorted().first(where: { object[$0] != nil }) {
+            throw APIErrors.invalidField(field, "the inventory sets it; a new asset takes "
+                                         + ListFormatting.conjunction(AssetRowReader.jsonFields))
+        }
         let compact = JSONFields.text(object)
         guard let (_, result) = AssetRowReader.jsonLines(compact).first else {
             throw APIErrors.malformedJSON("the body is empty")
@@ -263,6 +272,15 @@ extension InventoryService {
         for (number, result) in rows {
             do {
                 let row = try result.get()
+                // An export of another community imported here by mistake
+                // (a customer's inventory into another's, at an MSSP) would
+                // make its assets here, each row reported imported.
+                if let exported = row.exportedCommunity, exported != community {
+                    throw RowProblem(column: "community", message: "the row is another "
+                                     + "community's (an export of it): an import writes into its "
+                                     + "own community alone; to copy the asset here, leave the "
+                                     + "field out")
+                }
                 let givenID = try givenID(row.uuid)
                 if let id = givenID {
                     if let earlier = rowGiving[id] {

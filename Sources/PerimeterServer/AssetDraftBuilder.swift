@@ -40,6 +40,9 @@ public struct AssetRow: Sendable {
     /// the asset the row was made from. Nil (or an empty cell) updates the
     /// asset whatever changed since.
     public var updatedAt: EventTime?
+    /// The `community` an export wrote: an import into another community
+    /// refuses the row (see `InventoryService.importRows`).
+    public var exportedCommunity: String?
     /// The fields the row gives: a CSV file's columns, a JSON line's keys.
     /// An update changes these alone; an empty CSV cell or a JSON null
     /// among them clears the field.

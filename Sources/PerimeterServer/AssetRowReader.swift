@@ -318,6 +318,7 @@ public enum AssetRowReader {
             return nil
         }
         row.uuid = textField("uuid").flatMap(Self.nonBlank)
+        row.exportedCommunity = textField("community")
         do { row.updatedAt = try textField("updated_at").flatMap(Self.exportedTime) } catch {
             return .failure(error)
         }

@@ -591,6 +591,38 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// A new asset takes no field the inventory sets: `community` or
+    /// `uuid` sent with one were dropped, the asset made in the token's
+    /// community with a uuid of its own, and the caller told 201. An
+    /// import row exported from another community is refused; one of the
+    /// importing community goes in (the round trip).
+    @Test func fieldsTheInventorySetsAreRefusedNotDropped() async throws {
+        let server = try await TestServer.start()
+        let globex = try await server.createAsset(["name": "g-01", "category": "host"],
+                                                  as: "globex/analyst")
+        for (field, value) in [("community", "globex" as Any), ("uuid", globex),
+                               ("first_seen", 123), ("source", "connector:x")] {
+            let response = try await server.call(
+                "POST", "/v1/assets", as: "acme/analyst",
+                json: ["name": "a-01", "category": "host", field: value])
+            #expect(response.status == 422, "\(field): \(response.text)")
+            let error = try response.json()["error"] as? [String: Any]
+            #expect((error?["details"] as? [String: Any])?["field"] as? String == field)
+        }
+        let result = try await server.importLines([
+            #"{"name":"a-02","category":"host","community":"globex"}"#,
+            #"{"name":"a-03","category":"host","community":"acme"}"#,
+        ]).json()
+        #expect(result["imported"] as? Int == 1, "\(result)")
+        let refused = result["refused"] as? [[String: Any]] ?? []
+        #expect(refused.map { $0["row"] as? Int } == [1])
+        #expect(refused.map { $0["column"] as? String } == ["community"])
+        let names = try await server.call("GET", "/v1/assets?sort=name", as: "acme/analyst").json()
+        #expect((names["assets"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+                == ["a-03"])
+        await server.stop()
+    }
+
     /// A JSON array of assets imports as JSON lines do, found as JSON by
     /// its first byte (it was read as CSV, and refused for a column named
     /// `[{"name":"ws-21"`): its Nth object is row N, each refused alone,
