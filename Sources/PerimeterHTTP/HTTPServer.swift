@@ -491,7 +491,15 @@ public final class HTTPServer: @unchecked Sendable {
                 mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
         }
         guard let made else { return nil }
-        for field in response.headers {
+        var headers = response.headers
+        // The answers carry an inventory's personal data and, once, a
+        // token's secret: no cache on the way (a proxy, a browser's disk)
+        // keeps a copy. Nor is a JSON body read as another type.
+        for (name, value) in [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
+        where headers[name] == nil {
+            headers.add(name: name, value: value)
+        }
+        for field in headers {
             // The library computes the length itself from the body.
             if field.name.lowercased() == "content-length" { continue }
             guard MHD_add_response_header(made, field.name, field.value) == .YES else {

@@ -122,6 +122,14 @@ struct AuthenticationTests {
         let created = try await server.call("POST", "/v1/tokens", as: "acme/admin",
                                             json: ["name": "script", "role": "reader"])
         #expect(created.status == 201)
+        // The one answer that carries the secret, and every other, is kept
+        // by no cache between the caller and the server.
+        #expect(created.headers["cache-control"] == "no-store")
+        #expect(created.headers["x-content-type-options"] == "nosniff")
+        let listing = try await server.call("GET", "/v1/assets", as: "acme/admin")
+        #expect(listing.headers["cache-control"] == "no-store")
+        let refusal = try await server.call("GET", "/v1/assets")
+        #expect(refusal.status == 401 && refusal.headers["cache-control"] == "no-store")
         for name in ["", "line\nbreak", "tab\there", "esc\u{1B}[31m"] {
             let refused = try await server.call("POST", "/v1/tokens", as: "acme/admin",
                                                 json: ["name": name, "role": "reader"])
