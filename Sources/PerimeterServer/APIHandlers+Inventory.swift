@@ -291,6 +291,11 @@ extension APIHandlers {
         }
         let (secret, token) = try await service.createToken(
             name: name, community: context.community, role: role, expiresAt: expiry)
+        // Who gave whom access is an operator's question: the token's id,
+        // name and role, and the actor; never the secret.
+        options.log("token created community=\(LogField.value(context.community)) "
+                    + "id=\(LogField.value(token.id)) name=\(LogField.value(name)) "
+                    + "role=\(role.rawValue) actor=\(LogField.value(context.actor))")
         var result = Self.tokenObject(token)
         result["token"] = secret
         return JSONFields.response(result, status: 201)
@@ -304,6 +309,9 @@ extension APIHandlers {
               })
                 .first(where: { $0.id == id })
         else { throw APIErrors.tokenNotFound() }
+        options.log("token revoked community=\(LogField.value(context.community)) "
+                    + "id=\(LogField.value(id)) name=\(LogField.value(token.name)) "
+                    + "actor=\(LogField.value(context.actor))")
         return JSONFields.response(Self.tokenObject(token))
     }
 

@@ -1,5 +1,6 @@
 import PerimeterTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Tokens and roles: who may call what, and how refusals answer.
@@ -118,7 +119,10 @@ struct AuthenticationTests {
     }
 
     @Test func tokensCreatedAndRevokedOverTheAPIWorkAtOnce() async throws {
-        let server = try await TestServer.start()
+        let log = Mutex<[String]>([])
+        let server = try await TestServer.start { options in
+            options.log = { line in log.withLock { $0.append(line) } }
+        }
         let created = try await server.call("POST", "/v1/tokens", as: "acme/admin",
                                             json: ["name": "script", "role": "reader"])
         #expect(created.status == 201)
@@ -150,6 +154,13 @@ struct AuthenticationTests {
         #expect(refused.status == 401)
         #expect((try refused.json()["error"] as? [String: Any])?["code"] as? String
                 == "token_revoked")
+        // Who gave and took access is in the server's log, the secret never.
+        let lines = log.withLock { $0 }
+        #expect(lines.contains("token created community=acme id=\(id) name=script role=reader "
+                               + "actor=token:acme-admin"), "\(lines)")
+        #expect(lines.contains("token revoked community=acme id=\(id) name=script "
+                               + "actor=token:acme-admin"), "\(lines)")
+        #expect(!lines.joined().contains(secret))
         await server.stop()
     }
 
