@@ -96,6 +96,12 @@ enum TokensCommand {
             throw UsageError("'--name' \(problem)")
         }
         let store = try CommonOptions.openStore(arguments, creating: true)
+        // A token for a community no asset is in yet is how a new tenant
+        // starts, and also how `ACME` for `acme` starts a second, empty one:
+        // the note names the store's communities.
+        if let community, !(try store.communitiesWithAssets().isEmpty) {
+            try CommonOptions.noteAnEmptyCommunity(community, in: store)
+        }
         let (secret, _) = try APITokenIssuer.issue(
             in: store, name: name, community: community,
             role: role, expiresAt: expiry)

@@ -263,6 +263,32 @@ struct CommandLineEndToEndTests {
         #expect(try cli.listAssets().assets.names == ["corp-lan", "vpn-gw"])
     }
 
+    /// A community is a tenant, chosen by name: a name that lists like
+    /// another but is another string (`café` with a combining accent), or
+    /// that is no name (`-`, which `tokens list` shows for an operator
+    /// token), is refused; `ACME` for the store's `acme` is taken with a
+    /// note naming it (a new tenant starts so too).
+    @Test func tokenCommunitiesThatWouldSplitATenantAreRefusedOrNoted() throws {
+        guard let cli = try H.make("token-community") else { return }
+        defer { cli.remove() }
+        #expect(try cli.run(["assets", "create", "--community", "acme", "--category", "host",
+                             "--name", "dc-01", "--atom", "hostname=dc-01"]).status == 0)
+        for (name, reason) in [("-", "it needs a letter or a digit"),
+                               ("..", "it needs a letter or a digit"),
+                               ("cafe\u{301}", "precomposed (Unicode NFC)")] {
+            let result = try cli.run(["tokens", "create", "--community", name, "--role", "reader"])
+            #expect(result.status == 2 && result.standardError.contains(reason),
+                    "\(name.unicodeScalars.map(\.value)): \(result.standardError)")
+        }
+        let upper = try cli.run(["tokens", "create", "--community", "ACME", "--role", "reader"])
+        #expect(upper.status == 0)
+        #expect(upper.standardError.contains("note: the community 'ACME' holds no asset; the "
+                                             + "store's communities: acme (did you mean 'acme'?)"),
+                "\(upper.standardError)")
+        let own = try cli.run(["tokens", "create", "--community", "acme", "--role", "reader"])
+        #expect(own.status == 0 && own.standardError.isEmpty, "\(own.standardError)")
+    }
+
     /// A `.json` file holding an array of assets, pretty-printed as a
     /// script writes it, imports object by object (it was read as CSV).
     @Test func aJSONArrayFileImports() throws {
