@@ -132,6 +132,13 @@ public struct Router: HTTPHandler {
     }
 
     private func route(_ request: HTTPRequest) -> Routing {
+        // A proxy's absolute form (`http://host/v1/assets`) or `OPTIONS *`
+        // was answered "a segment has a broken %-escape", not its cause.
+        guard request.path.hasPrefix("/") else {
+            return .answered(HTTPError(status: 400, code: .malformedPath,
+                                       message: "malformed request target: it must be a path "
+                                           + "starting with '/' (this is no proxy)").response)
+        }
         guard let segments = Self.decodedSegments(of: request.path) else {
             return .answered(HTTPError(status: 400, code: .malformedPath,
                                        message: "malformed path: a segment has a broken "

@@ -115,6 +115,18 @@ import Testing
         #expect(String(decoding: boom.body, as: UTF8.self).contains(#""internal_error""#))
     }
 
+    /// A target that is no path (a proxy's absolute form, `OPTIONS *`) is
+    /// answered as such, not as a broken %-escape.
+    @Test func aTargetThatIsNoPathIsSaidToBeOne() async {
+        for (method, target) in [(HTTPMethod.get, "http://example.org/v1/assets"),
+                                 (HTTPMethod(rawValue: "OPTIONS"), "*")] {
+            let response = await Self.router.handle(HTTPRequest(method: method, path: target))
+            #expect(response.status == 400)
+            #expect(String(decoding: response.body, as: UTF8.self)
+                .contains("it must be a path starting with '/'"), "\(target)")
+        }
+    }
+
     @Test func methodNotAllowedNamesAllowedMethods() async {
         let response = await Self.router.handle(HTTPRequest(method: .delete, path: "/v1/assets"))
         #expect(response.status == 405)
