@@ -103,10 +103,16 @@ enum AssetSummary {
     /// The atom an analyst confirmed or rejected, type and value: the
     /// trail must say which address or name it was (an erasure redacts
     /// the value here as everywhere else).
-    static func atom(_ atom: Atom) -> String {
+    /// `held`: how the asset held the atom (`observed`, `confirmed`,
+    /// `rejected`), for the trail's "before" of a confirmation or rejection.
+    static func atom(_ atom: Atom, held: String? = nil) -> String {
         var output: [UInt8] = [UInt8(ascii: "{")]
         appendName("atom", to: &output)
         JSONText.appendQuoted(atom.type.rawValue, to: &output)
+        if let held {
+            appendName("held", to: &output)
+            JSONText.appendQuoted(held, to: &output)
+        }
         appendName("value", to: &output)
         JSONText.appendQuoted(atom.value, to: &output)
         output.append(UInt8(ascii: "}"))

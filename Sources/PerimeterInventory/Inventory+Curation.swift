@@ -144,6 +144,9 @@ extension Inventory {
         // Confirming an atom the asset holds as confirmed changes nothing.
         let heldConfirmed = !open.isEmpty
             && !open.contains { attachments[Int($0)].kind == .observed }
+        let heldBefore = Self.heldState(open.map { attachments[Int($0)].kind },
+                                        rejected: rejected.contains(RejectedAtom(asset: id,
+                                                                                 atom: atom)))
         if let observed = open.first(where: { attachments[Int($0)].kind == .observed }) {
             update(observed) { $0.kind = .confirmed }
         } else if open.isEmpty {
@@ -167,7 +170,8 @@ extension Inventory {
         guard !heldConfirmed || index != nil else { return }
         noteEdit(of: id, at: time)
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
-                                         after: AssetSummary.atom(atom)))
+                                         before: heldBefore.map { AssetSummary.atom(atom, held: $0) },
+                                         after: AssetSummary.atom(atom, held: "confirmed")))
     }
 
     /// An address is one host's at a time (SPEC §2): a person who gives it
@@ -213,6 +217,7 @@ extension Inventory {
         }
         let key = Self.key(of: atom, on: asset)
         let open = openAttachments(of: key, on: id)
+        let heldBefore = Self.heldState(open.map { attachments[Int($0)].kind }, rejected: false)
         for index in open {
             update(index) { $0.to = $0.from }
         }
@@ -223,7 +228,17 @@ extension Inventory {
         guard isNew || !open.isEmpty else { return }
         noteEdit(of: id, at: time)
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "reject_atom", at: time,
-                                         after: AssetSummary.atom(atom)))
+                                         before: heldBefore.map { AssetSummary.atom(atom, held: $0) },
+                                         after: AssetSummary.atom(atom, held: "rejected")))
+    }
+
+    /// How an asset held an atom before a person's word on it, for the
+    /// trail: by its open attachments (confirmed over observed), else
+    /// rejected, else nil (not held: the trail's "before" is empty).
+    private static func heldState(_ kinds: [AttachmentKind], rejected: Bool) -> String? {
+        if kinds.contains(.confirmed) { return "confirmed" }
+        if kinds.contains(.observed) { return "observed" }
+        return rejected ? "rejected" : nil
     }
 }
 

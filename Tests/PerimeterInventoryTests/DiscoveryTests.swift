@@ -679,6 +679,32 @@ import Testing
         #expect(sighting?.to == nil && sighting?.holdsNoTime == false)
     }
 
+    /// The trail says how the asset held an atom before a person's word
+    /// and after it: observed, then confirmed; confirmed, then rejected;
+    /// rejected, then confirmed; not held at all (no "before").
+    @Test func aCurationRecordsHowTheAtomWasHeldBefore() throws {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("db-03", at: Fixture.clock("09:00"))])
+        let host = try #require(inventory.holders(of: Fixture.hostname("db-03"), in: Fixture.scope,
+                                                  at: Fixture.clock("09:00")).first)
+        _ = inventory.drainChanges()
+        let name = Fixture.hostname("db-03"), address = Fixture.ip("10.50.0.9")
+        try inventory.confirm(name, on: host, actor: "analyst", at: Fixture.clock("09:01"))
+        try inventory.reject(name, on: host, actor: "analyst", at: Fixture.clock("09:02"))
+        try inventory.confirm(name, on: host, actor: "analyst", at: Fixture.clock("09:03"))
+        try inventory.confirm(address, on: host, actor: "analyst", at: Fixture.clock("09:04"))
+        let trail = inventory.drainChanges().audit.map { "\($0.before ?? "-") \($0.after ?? "-")" }
+        #expect(trail == [
+            #"{"atom":"hostname","held":"observed","value":"db-03"} "#
+                + #"{"atom":"hostname","held":"confirmed","value":"db-03"}"#,
+            #"{"atom":"hostname","held":"confirmed","value":"db-03"} "#
+                + #"{"atom":"hostname","held":"rejected","value":"db-03"}"#,
+            #"{"atom":"hostname","held":"rejected","value":"db-03"} "#
+                + #"{"atom":"hostname","held":"confirmed","value":"db-03"}"#,
+            #"- {"atom":"ipv4","held":"confirmed","value":"10.50.0.9"}"#,
+        ])
+    }
+
     /// A confirmation or a rejection repeated changes nothing: the trail
     /// records the first alone (each repeat was one more entry).
     @Test func aRepeatedCurationIsNotRecordedAgain() throws {

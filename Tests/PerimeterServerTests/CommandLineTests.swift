@@ -107,7 +107,7 @@ struct CommandLineTests {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(rejection?["after"] as? [String: String]
-                == ["atom": "mac", "value": "00:11:22:33:44:55"],
+                == ["atom": "mac", "value": "00:11:22:33:44:55", "held": "rejected"],
                 "\(String(describing: rejection))")
 
         // The server sees what the terminal did, and stops on SIGTERM.
