@@ -57,10 +57,7 @@ enum Terminal {
     }
 
     private static func isUnreadable(_ scalar: Unicode.Scalar) -> Bool {
-        if (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
-            return true
-        }
-        return scalar != "\n" && scalar != "\t" && scalar.properties.generalCategory == .control
+        scalar != "\n" && scalar != "\t" && scalar.rearrangesTerminalText
     }
 
     /// A field shown on one line of its own (a closing reason, which an API

@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterInventory
+import PerimeterModel
 
 /// A value in the server's `key=value` log lines: bare when it is one
 /// plain word, else quoted with its quotes, backslashes and control
@@ -17,11 +18,7 @@ public enum LogField {
             switch scalar {
             case "\"": quoted += "\\\""
             case "\\": quoted += "\\\\"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F
-                || (0x202A...0x202E).contains(scalar.value)
-                || (0x2066...0x2069).contains(scalar.value):
-                // Controls, and the bidirectional overrides that would
-                // show the line reordered on a terminal.
+            case _ where scalar.rearrangesTerminalText:
                 quoted += "\\u{" + String(scalar.value, radix: 16) + "}"
             default: quoted.unicodeScalars.append(scalar)
             }

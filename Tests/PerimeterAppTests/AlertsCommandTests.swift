@@ -190,9 +190,11 @@ struct AlertsCommandTests {
         // nor show text reversed.
         let other = try #require(objects.compactMap { $0["id"] as? Int }.first { $0 != id })
         #expect(try cli.run(["alerts", "close", String(other), "--reason",
-                             "ok\n  status      open\u{202E}txt.exe"]).status == 0)
+                             "ok\n  status      open\u{202E}txt.exe\u{200F}\u{2028}\u{9B}2J"])
+                    .status == 0)
         let hostile = try cli.run(["alerts", "show", String(other)]).outputText
-        #expect(hostile.contains(": ok\\n  status      open\\u{202E}txt.exe\n"), "\(hostile)")
+        #expect(hostile.contains(#": ok\n  status      open\u{202E}txt.exe\u{200F}\u{2028}\u{9B}2J"#
+                                 + "\n"), "\(hostile)")
         #expect(!hostile.contains("\n  status      open"))
         let bad = try cli.run(["alerts", "list", "--min-urgency", "90", "--max-urgency", "10"])
         #expect(bad.status == 2)
