@@ -277,16 +277,21 @@ struct DetectionProgram {
     // MARK: - Indexes
 
     private mutating func buildExactIndex() {
-        exactCaseless = Array(repeating: nil, count: fieldPaths.count)
-        exactCased = Array(repeating: nil, count: fieldPaths.count)
+        // Built apart, then stored: written in place through the array's
+        // optional element, each value copied the field's whole table, and
+        // a rule listing 50,000 names took 37 s to load.
+        var caseless: [Int: [String: [Int32]]] = [:]
+        var cased: [Int: [String: [Int32]]] = [:]
         for (index, test) in tests.enumerated() {
-            guard case .exact(let key, let caseless) = test.kind else { continue }
-            if caseless {
-                exactCaseless[test.field, default: [:]][key, default: []].append(Int32(index))
+            guard case .exact(let key, let isCaseless) = test.kind else { continue }
+            if isCaseless {
+                caseless[test.field, default: [:]][key, default: []].append(Int32(index))
             } else {
-                exactCased[test.field, default: [:]][key, default: []].append(Int32(index))
+                cased[test.field, default: [:]][key, default: []].append(Int32(index))
             }
         }
+        exactCaseless = (0..<fieldPaths.count).map { caseless[$0] }
+        exactCased = (0..<fieldPaths.count).map { cased[$0] }
     }
 
     /// Tests of which at least one must hold for `node` to hold, if any: exact tests

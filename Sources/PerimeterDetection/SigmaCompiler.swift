@@ -663,6 +663,7 @@ struct SigmaCompiler {
         // String values: each written value becomes a group of alternatives.
         var groups: [RuleExpression] = []
         let caseless = !has.contains("cased")
+        var variantCount = 0
         for node in values {
             guard let scalar = node.scalar else {
                 throw RuleRefusal(code: "invalid-value",
@@ -692,6 +693,18 @@ struct SigmaCompiler {
                                               numberToo: field != nil && comparesEqual)
             for modifier in modifiers {
                 strings = try transform(strings, by: modifier, key: key)
+            }
+            // Every variant is one more test on every event with the field;
+            // a list of values with many flags each reached millions, and
+            // a load that seemed to hang.
+            variantCount += strings.count
+            if has.contains("windash"), variantCount > Self.maximumWindashVariants {
+                throw RuleRefusal(code: "invalid-value",
+                                  message: "windash makes over \(Self.maximumWindashVariants) "
+                                    + "variants of the \(values.count) values of '\(key)' (each "
+                                    + "dash that starts a flag is any of 5 characters): give "
+                                    + "fewer values, or fewer flags a value",
+                                  line: node.mark.line)
             }
             if field == nil {
                 // A keyword matches anywhere in a string of the event.
@@ -769,6 +782,9 @@ struct SigmaCompiler {
         }
         return results.map(SigmaString.init(parsing:))
     }
+
+    /// The most values `windash` may make of one field's list.
+    static let maximumWindashVariants = 20_000
 
     private func transform(_ strings: [SigmaString], by modifier: String, key: String)
         throws(RuleRefusal) -> [SigmaString]

@@ -16,13 +16,15 @@ enum SigmaEncoding {
     /// is pySigma's reading of `windash`.
     static func windashVariants(_ value: SigmaString) -> [SigmaString] {
         var variants: [[SigmaString.Token]] = [[]]
+        // Counted over the whole value: counted per literal, a value with
+        // wildcards between its flags multiplied 3,125 variants by 3,125.
+        var positions = 0
         for token in value.tokens {
             guard case .literal(let bytes) = token else {
                 variants = variants.map { $0 + [token] }
                 continue
             }
             var pieces: [[[UInt8]]] = [[[]]]
-            var positions = 0
             for (index, byte) in bytes.enumerated() {
                 let isDash = byte == UInt8(ascii: "-") || byte == UInt8(ascii: "/")
                 let previousIsWord = index > 0 && isWordByte(bytes[index - 1])

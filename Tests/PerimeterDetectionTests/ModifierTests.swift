@@ -363,6 +363,41 @@ let conditionCases: [MatchCase] = [
         #expect(try RuleLoader.loadPlaceholders(path: file.path) == ["Ports": ["445", "3389"]])
     }
 
+    /// A rule listing tens of thousands of names (an allow list, IOC
+    /// hashes) finds each by its exact value. Its index was built with a
+    /// copy of the field's table per value: 50,000 took 37 s to load.
+    @Test func aLongListOfExactValuesFindsEachOfThem() throws {
+        let names = (0..<30_000).map { "proc\($0).exe" }
+        let harness = try RuleHarness(detection: "selection:\n    process.name:\n"
+                                      + names.map { "        - \($0)\n" }.joined()
+                                      + "condition: selection")
+        for name in ["proc0.exe", "PROC17321.EXE", "proc29999.exe"] {
+            #expect(try harness.matches(#"{"process":{"name":"\#(name)"}}"#), "\(name)")
+        }
+        #expect(try !harness.matches(#"{"process":{"name":"proc30000.exe"}}"#))
+    }
+
+    /// `windash` lets five dash characters start each flag, up to five
+    /// flags a value, counted over the whole value (a wildcard between
+    /// flags multiplied the counts of its two sides), and refuses a list
+    /// whose variants pass 20,000 (a list of such values reached millions
+    /// of tests on every event, and a load that seemed to hang).
+    @Test func windashVariantsAreBounded() throws {
+        let value = SigmaString(parsing: "-a -b -c*-d -e -f -g")
+        #expect(SigmaEncoding.windashVariants(value).count == 3_125)
+        // Six such values make 18,750 variants, seven 21,875.
+        let six = (0..<6).map { "    - '-a -b -c -d -e \($0)'\n" }.joined()
+        let accepted = try RuleHarness(detection: "selection:\n  C|windash|contains:\n" + six
+                                       + "condition: selection")
+        #expect(try accepted.matches(#"{"C":"x /a \u2013b -c \u2014d \u2015e 5"}"#))
+        #expect(try !accepted.matches(#"{"C":"x /a \u2013b -c \u2014d \u2015e 6"}"#))
+        let seven = (0..<7).map { "    - '-a -b -c -d -e \($0)'\n" }.joined()
+        #expect(throws: RuleRefusal.self) {
+            _ = try RuleHarness(detection: "selection:\n  C|windash|contains:\n" + seven
+                                + "condition: selection")
+        }
+    }
+
     @Test func expandUsesPlaceholders() throws {
         let harness = try RuleHarness(detection: sel("User|expand: '%Admins%'"),
                                       placeholders: ["Admins": ["root", "adm_*"]])
