@@ -205,7 +205,25 @@ public enum RuleLoader {
                 }
             }
         }
+        // A Sigma rule collection: the documents after `action: global`
+        // take its keys, which this loader does not apply; read alone,
+        // the global part ran as a rule and the others lacked their shared
+        // logsource or detection. The file is refused, each document.
+        let collection = documents.first { $0["action"] != nil }
         for document in documents where !document.isNull {
+            if let collection {
+                let action = collection["action"]?.string ?? "?"
+                set.reports.append(RuleStatusReport(
+                    path: path, line: document.mark.line,
+                    id: (try? SigmaCompiler.id(of: document["id"])).flatMap { $0.isEmpty ? nil : $0 },
+                    title: document["title"]?.string.map(SigmaCompiler.oneLine), status: .refused,
+                    reasonCode: "collection-unsupported",
+                    reason: "a Sigma rule collection ('action: \(action)' at line "
+                        + "\(collection.mark.line)), whose documents share keys, is not "
+                        + "supported: write each rule whole in a document of its own",
+                    isFilter: document["filter"] != nil))
+                continue
+            }
             // SigmaHQ keeps regression-test metadata (info.yml) beside rules: documents
             // with none of a rule's or filter's sections are not rules and are skipped.
             // One with a title or a level is a rule whose detection is missing or
@@ -213,7 +231,7 @@ public enum RuleLoader {
             let sections = ["detection", "filter", "correlation", "logsource", "title", "level"]
             guard sections.contains(where: { document[$0] != nil }) else { continue }
             let id = (try? SigmaCompiler.id(of: document["id"])).flatMap { $0.isEmpty ? nil : $0 }
-            let title = document["title"]?.string
+            let title = document["title"]?.string.map(SigmaCompiler.oneLine)
             do throws(RuleRefusal) {
                 switch try compiler.compileDocument(document, path: path) {
                 case .rule(let rule):

@@ -63,6 +63,39 @@ struct SigmaCompiler {
         }
     }
 
+    /// YAML merge keys (`<<: *defaults`) belong to YAML 1.1, and libyaml
+    /// does not apply them: read as a key like any other, a merged
+    /// `logsource` was none (the rule ran on every event) and a merged
+    /// `level` no level, with no word said. Refused wherever they are.
+    static func refuseMergeKeys(in node: YAMLNode) throws(RuleRefusal) {
+        switch node {
+        case .scalar: return
+        case .sequence(let items, _):
+            for item in items { try refuseMergeKeys(in: item) }
+        case .mapping(let mapping, _):
+            for entry in mapping {
+                if case .scalar(let key) = entry.key, key.style == .plain, key.value == "<<" {
+                    throw RuleRefusal(code: "merge-key-unsupported",
+                                      message: "YAML merge keys ('<<') are not supported: write "
+                                        + "the merged keys out", line: key.mark.line)
+                }
+                try refuseMergeKeys(in: entry.value)
+            }
+        }
+    }
+
+    /// A title as one line of a table or a summary: a block scalar's line
+    /// breaks (and any other control character) read as one space each
+    /// run; printed as they were, they made rows of their own.
+    static func oneLine(_ title: String) -> String {
+        let isControl = { (scalar: Unicode.Scalar) in scalar.properties.generalCategory == .control }
+        guard title.unicodeScalars.contains(where: isControl) else { return title }
+        return title.unicodeScalars
+            .split { isControl($0) || $0 == " " }
+            .map { String(String.UnicodeScalarView($0)) }
+            .joined(separator: " ")
+    }
+
     /// Refuses a list or a map where a key that changes what the rule does
     /// takes one text: `level: [high]` read as no level ran the rule at
     /// the default one, and `taxonomy: [ecs]` mapped its ECS field names
@@ -85,9 +118,10 @@ struct SigmaCompiler {
         }
         let line = document.mark.line
         exampleUse.names = []
+        try Self.refuseMergeKeys(in: document)
         try Self.refuseMisspeltKeys(root)
         try Self.refuseCollections(in: root)
-        let title = root["title"]?.string ?? ""
+        let title = Self.oneLine(root["title"]?.string ?? "")
         if root["correlation"] != nil {
             throw RuleRefusal(code: "correlation-unsupported",
                               message: "correlation rules are not supported", line: line)
@@ -408,6 +442,19 @@ struct SigmaCompiler {
             throw RuleRefusal(code: "invalid-logsource", message: "logsource must be a map such "
                               + "as {product: windows, category: process_creation}",
                               line: node.mark.line)
+        }
+        // As at the top level: a key near one it lacks is a typo that
+        // would drop the gate (`catgory:` ran a process rule on every
+        // event). Other keys (`definition`, a vendor's own) are kept quiet.
+        let gates = ["product", "category", "service"]
+        for entry in map {
+            guard let key = entry.key.string, !gates.contains(key), key != "definition",
+                  let meant = NearestName.find(key, in: gates.filter { map[$0] == nil })
+            else { continue }
+            throw RuleRefusal(code: "misspelt-key",
+                              message: "logsource's key '\(key)' is not Sigma's; did you mean "
+                                + "'\(meant)'? (without it the rule runs on events of every "
+                                + "\(meant))", line: entry.key.mark.line)
         }
         func value(_ key: String) throws(RuleRefusal) -> String? {
             guard let value = map[key], !value.isNull else { return nil }

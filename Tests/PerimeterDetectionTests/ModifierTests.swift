@@ -445,6 +445,22 @@ let conditionCases: [MatchCase] = [
         ("level: ~\ndetection:\n    sel: {F: 1}\n    condition: sel\n", nil, 1, ""),
         ("level: high\nlicense: MIT\nfields: [F]\ncustom_owner: soc\ndetection:\n"
             + "    sel: {F: 1}\n    condition: sel\n", nil, 1, ""),
+        // Inside the logsource too: without its category the rule ran on
+        // every event. Its `definition`, and a vendor's key, pass.
+        ("logsource: {catgory: process_creation}\ndetection:\n    sel: {F: 1}\n"
+            + "    condition: sel\n", "misspelt-key", 4, "did you mean 'category'?"),
+        ("logsource: {category: process_creation, prodcut: windows}\ndetection:\n"
+            + "    sel: {F: 1}\n    condition: sel\n", "misspelt-key", 4,
+         "did you mean 'product'?"),
+        ("logsource: {product: windows, definition: 'Sysmon on', vendor_feed: x}\n"
+            + "detection:\n    sel: {F: 1}\n    condition: sel\n", nil, 1, ""),
+        // A merge key, which libyaml does not apply, wherever it is: a
+        // merged logsource was none, a merged level the default.
+        ("x-common: &ls {category: process_creation}\nlogsource:\n    <<: *ls\ndetection:\n"
+            + "    sel: {F: 1}\n    condition: sel\n", "merge-key-unsupported", 6,
+         "merge keys ('<<') are not supported"),
+        ("meta: &m {level: critical}\n<<: *m\ndetection:\n    sel: {F: 1}\n    condition: sel\n",
+         "merge-key-unsupported", 5, "merge keys"),
     ] as [(String, String?, Int, String)])
     func misspeltOrMissingSectionsAreRefused(body: String, code: String?, line: Int,
                                              reason: String) throws {
@@ -488,6 +504,29 @@ let conditionCases: [MatchCase] = [
             #expect(refused.map(\.reasonCode) == ["invalid-yaml"])
             #expect(refused.first?.line == 10)
         }
+    }
+
+    /// A Sigma rule collection (`action: global`, whose keys the documents
+    /// after it share) is refused, each of its documents: the global part
+    /// ran as a rule of its own, and the others lacked what they shared.
+    @Test func aRuleCollectionIsRefusedWhole() throws {
+        let set = try RuleLoader.load(text: "action: global\ntitle: g\nid: g-0\n"
+            + "logsource: {category: process_creation}\ndetection:\n    sel: {user.name: x}\n"
+            + "    condition: sel\n---\nid: g-1\ndetection:\n    sel2: {F: 1}\n"
+            + "    condition: sel2\n")
+        #expect(set.rules.isEmpty)
+        #expect(set.reports.map(\.reasonCode) == ["collection-unsupported", "collection-unsupported"])
+        #expect(set.reports.map(\.line) == [1, 9])
+        #expect(set.reports.first?.reason?.contains("'action: global' at line 1") == true)
+    }
+
+    /// A title is one line wherever it is shown: a block scalar's line
+    /// breaks made rows of their own in tables and summaries.
+    @Test func aTitleIsOneLine() throws {
+        let set = try RuleLoader.load(text: "title: |\n    Encoded\n    PowerShell\t run\nid: x\n"
+            + "taxonomy: ecs\ndetection:\n    sel: {F: 1}\n    condition: sel\n")
+        #expect(set.rules.first?.title == "Encoded PowerShell run")
+        #expect(set.reports.first?.title == "Encoded PowerShell run")
     }
 
     /// A document is a rule or a filter: one with both sections is refused
