@@ -425,8 +425,8 @@ struct CommandLineEndToEndTests {
         // with an address an hour ago: held for 7 days unless seen again.
         let recent = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3_600))
         let events = try cli.directory.write("events.ndjson", [
-            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"dup","id":"hid-A"}}"#,
-            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"dup","id":"hid-B"}}"#,
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"dup","id":"hid-AAA"}}"#,
+            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"dup","id":"hid-BBB"}}"#,
             #"{"@timestamp":"\#(recent)","host":{"name":"ws-02","ip":["10.0.0.6"]}}"#,
         ].joined(separator: "\n") + "\n")
         #expect(try cli.run(["ingest", "--no-output", events]).status == 0)
@@ -1226,9 +1226,9 @@ struct CommandLineEndToEndTests {
         guard let cli = try H.make("conflicts") else { return }
         defer { cli.remove() }
         let lines = [
-            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01","id":"aaa"}}"#,
-            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"ws-01","id":"bbb"}}"#,
-            #"{"@timestamp":"2024-05-01T10:02:00Z","host":{"name":"ws-01","id":"ccc"}}"#,
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01","id":"aaa-111"}}"#,
+            #"{"@timestamp":"2024-05-01T10:01:00Z","host":{"name":"ws-01","id":"bbb-222"}}"#,
+            #"{"@timestamp":"2024-05-01T10:02:00Z","host":{"name":"ws-01","id":"ccc-333"}}"#,
             #"{"@timestamp":"2024-05-01T10:04:00Z","host":{"name":"ws-02","mac":"00:1a:2b:3c:4d:5e"}}"#,
             #"{"@timestamp":"2024-05-01T10:05:00Z","host":{"name":"ws-03","mac":"00:1a:2b:3c:4d:5e"}}"#,
             #"{"@timestamp":"2024-05-01T10:06:00Z","host":{"name":"ws-03","mac":"00:1a:2b:3c:4d:5e"}}"#,

@@ -114,8 +114,8 @@ import Testing
     /// address is attached; an id no host holds makes no host.
     @Test func anEventNamingItsHostByItsIDAloneIsAboutThatHost() throws {
         let inventory = try Self.discover([
-            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01","id":"hid-1"}}"#,
-            #"{"@timestamp":"2024-05-01T12:40:00Z","host":{"id":"hid-1","ip":["10.0.0.6"]}}"#,
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-01","id":"hid-001"}}"#,
+            #"{"@timestamp":"2024-05-01T12:40:00Z","host":{"id":"hid-001","ip":["10.0.0.6"]}}"#,
             #"{"@timestamp":"2024-05-01T12:50:00Z","host":{"id":"hid-unknown"}}"#,
         ])
         #expect(inventory.assets.values.map(\.name) == ["ws-01"])

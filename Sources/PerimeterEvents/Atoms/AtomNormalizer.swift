@@ -605,12 +605,21 @@ public struct AtomNormalizer: Sendable {
         if Self.isBracedGUID(trimmed) {
             trimmed = UTF8Bytes(rebasing: trimmed[(trimmed.startIndex + 1)..<(trimmed.endIndex - 1)])
         }
-        guard trimmed.count <= 256, !isPlaceholder(utf8: trimmed),
+        // An id of a few characters (`1`, `12`, a row number of one
+        // product's database) is another product's id too: exclusive, it
+        // tied a Tenable record, a Darktrace device and a Carbon Black
+        // endpoint into one machine. Machine ids, agent ids and instance
+        // ids are GUIDs, hashes or long numbers.
+        guard trimmed.count >= Self.shortestIdentifier, trimmed.count <= 256,
+              !isPlaceholder(utf8: trimmed),
               !Self.isAllZeroIdentifier(utf8: trimmed),
               !trimmed.contains(where: { $0 < 0x20 })
         else { return nil }
         return ASCII.lowercasedString(trimmed)
     }
+
+    /// The fewest characters of a host or agent id taken as one.
+    static let shortestIdentifier = 6
 
     /// `{` + a uuid's text (8-4-4-4-12 hex digits, `UUID(exactText:)`) + `}`.
     static func isBracedGUID(_ bytes: UTF8Bytes) -> Bool {

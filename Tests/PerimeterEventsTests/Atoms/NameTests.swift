@@ -143,7 +143,12 @@ struct NameTests {
     static let identifierCases: [(String, String?)] = [
         ("3cdc1e10-DED0-4f5d-8434-ede1d1120b17", "3cdc1e10-ded0-4f5d-8434-ede1d1120b17"),
         (" i-0123456789abcdef0 ", "i-0123456789abcdef0"),
-        ("2", "2"),
+        // A few characters are some product's row number, another's too:
+        // no id (they tied unrelated machines into one); six are one.
+        ("2", nil),
+        ("12345", nil),
+        ("123456", "123456"),
+        ("AB12CD", "ab12cd"),
         ("00000000-0000-0000-0000-000000000000", nil),
         ("{00000000-0000-0000-0000-000000000000}", nil),
         // A GUID in braces, as Windows writes it, is the GUID, whatever its
