@@ -359,18 +359,9 @@ public final class EventReader {
         ("withsecure", "withsecure"), ("eset", "eset"),
     ]
 
-    /// Log shippers (`agent.type`): their agent.id is the shipper's, on
-    /// whatever vendor's logs they relay (a firewall's syslog through
-    /// Filebeat names the firewall in its module, not the agent).
-    private static let logShippers: Set<String> = [
-        "filebeat", "winlogbeat", "auditbeat", "packetbeat", "metricbeat", "heartbeat",
-        "functionbeat", "journalbeat", "osquerybeat", "cloudbeat", "elastic-agent", "logstash",
-        "fluentd", "fluent-bit", "nxlog", "cribl",
-    ]
-
     private func edrVendor(_ parsed: ParsedEvent) -> String? {
         let agentTypes = strings(parsed, ids.agentType)
-        if agentTypes.contains(where: { Self.logShippers.contains($0.lowercased()) }) {
+        if agentTypes.contains(where: { AtomExtractor.logShipperTypes.contains($0.lowercased()) }) {
             return nil
         }
         for id in [ids.eventModule, ids.observerVendor, ids.observerProduct, ids.agentType] {

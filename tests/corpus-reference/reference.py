@@ -28,7 +28,14 @@ Readings of the SPEC that the text leaves open, decided here:
 - `REDACTED` (alone, bracketed, or before `-`/`_` as in `REDACTED-HOST`)
   is a redaction mask like `xxxxx`: anonymised samples write it for a
   name, and 18 corpus machines named so are no one machine.
-- host_id / agent_id are opaque; compared case-insensitively (GUIDs).
+- host_id / agent_id are opaque; compared case-insensitively (GUIDs). One
+  of fewer than six characters (`2`, `12`) is a product's row number, which
+  another product uses too: it identifies no machine.
+- a log shipper (agent.type filebeat, winlogbeat, elastic-agent...) named
+  as another machine than the event's host (agent.name / agent.hostname
+  against host.name / host.hostname, first labels, any case) forwards the
+  event: its agent.* is not the subject. An agent that is no shipper (an
+  EDR's) is its endpoint's whatever its name.
 - user.full_name is a username field of the table but a display name: a
   sibling user.domain does not qualify it.
 - related.user gathers the event's user names: a bare name there whose
@@ -246,7 +253,7 @@ def mac(value):
 
 def opaque(kind, value):
     text = value.strip()
-    if is_placeholder(text) or re.fullmatch(r"[{}0-]*0[{}0-]*", text):
+    if is_placeholder(text) or re.fullmatch(r"[{}0-]*0[{}0-]*", text) or len(text) < 6:
         return None
     return (kind, text.lower())
 
@@ -404,10 +411,26 @@ def collector_scope(fields):
     polled = input_type in COLLECTOR_INPUTS or integration in COLLECTOR_MODULES \
         or module in COLLECTOR_MODULES
     if not polled:
-        return "subject"
+        return "agent" if forwarded(fields) else "subject"
     if integration in SUBJECT_HOST_MODULES or module in SUBJECT_HOST_MODULES:
         return "agent"
     return "host-and-agent"
+
+
+SHIPPERS = {"filebeat", "winlogbeat", "auditbeat", "packetbeat", "metricbeat", "heartbeat",
+            "functionbeat", "journalbeat", "osquerybeat", "cloudbeat", "elastic-agent",
+            "logstash", "fluentd", "fluent-bit", "nxlog", "cribl"}
+
+
+def forwarded(fields):
+    """A shipper on another machine than the host it reports."""
+    kind = (fields.get("agent.type") or [""])[0].strip().lower()
+    if kind not in SHIPPERS:
+        return False
+    label = lambda name: name.strip().split(".")[0].lower()
+    agents = {label(v[0]) for v in (fields.get("agent.name"), fields.get("agent.hostname")) if v}
+    hosts = {label(v[0]) for v in (fields.get("host.name"), fields.get("host.hostname")) if v}
+    return bool(agents) and bool(hosts) and not (agents & hosts)
 
 
 def extract(fields, psl):
@@ -770,7 +793,7 @@ PICKS = [
     ("elastic-integrations-samples__cisco_duo", 2,
      "Duo (polled API): host.* is the poller, user and email stay"),
     ("elastic-integrations-samples__cisco_duo", 3, "Duo: access device name is a host atom"),
-    ("elastic-integrations-samples__cisco_ise", 1, "ISE over syslog: host.* is the subject"),
+    ("elastic-integrations-samples__cisco_ise", 1, "ISE over syslog: host.* is the subject, agent.* the receiver (docker-fleet-agent)"),
     ("elastic-integrations__cisco_asa__log", 1, "ASA: addresses and the firewall's name"),
     ("elastic-integrations__fortinet_fortigate__log", 1, "FortiGate: user, addresses, domain"),
     ("elastic-integrations__fortinet_fortigate__log", 13, "FortiGate: failure, no user"),

@@ -78,7 +78,7 @@ extension AtomExtractor {
         table.append(("cloud.instance.id", .hostID))
         table.append(("agent.id", .agentID))
         for path in ["data_stream.dataset", "event.module", "input.type", "agent.name",
-                     "agent.hostname",
+                     "agent.hostname", "agent.type",
                      "client.user.domain", "source.user.domain", "destination.user.domain",
                      "user.target.domain", "user.effective.domain"] {
             table.append((path, .context))
@@ -115,4 +115,15 @@ extension AtomExtractor {
     static let agentHostnameField = fieldPaths.firstIndex(of: "agent.hostname")!
     static let hostNameField = fieldPaths.firstIndex(of: "host.name")!
     static let hostHostnameField = fieldPaths.firstIndex(of: "host.hostname")!
+    static let agentTypeField = fieldPaths.firstIndex(of: "agent.type")!
+
+    /// Log shippers (`agent.type`): their agent runs wherever it was put to
+    /// read logs, and its id is the shipper's, on whatever vendor's logs
+    /// it relays (a firewall's syslog through Filebeat names the firewall
+    /// in its module, not the agent). An EDR's agent is its endpoint's.
+    public static let logShipperTypes: Set<String> = [
+        "filebeat", "winlogbeat", "auditbeat", "packetbeat", "metricbeat", "heartbeat",
+        "functionbeat", "journalbeat", "osquerybeat", "cloudbeat", "elastic-agent", "logstash",
+        "fluentd", "fluent-bit", "nxlog", "cribl",
+    ]
 }

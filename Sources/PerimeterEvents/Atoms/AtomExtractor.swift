@@ -136,6 +136,8 @@ public struct AtomExtractor: Sendable {
             inputType: inputType)
         if scope == .subject, let inputType, collectors.isRelay(inputType: inputType) {
             scope = relayScope(event)
+        } else if scope == .subject, agentRunsElsewhere(event) {
+            scope = .agentIsCollector
         }
         result.isFromCollectorSource = scope != .subject
 
@@ -196,6 +198,31 @@ public struct AtomExtractor: Sendable {
             return .hostMetadataIsCollector
         }
         return .hostAndAgentAreCollector
+    }
+
+    /// Whether the event's agent is a log shipper on another machine than
+    /// its host: a forwarder (Windows Event Forwarding's collector, a
+    /// shipper reading logs that other machines wrote to a share or sent
+    /// to an endpoint). Its agent.id is the forwarder's: attached to each
+    /// host it forwards for, it put a conflict on every one of them. Told
+    /// by names (agent.name or agent.hostname against host.name or
+    /// host.hostname, first labels, any case); an event that lacks either
+    /// side is taken as it is. Another agent (an EDR's) is its endpoint's,
+    /// whatever its name says (Sekoia's formats give the product's there).
+    private func agentRunsElsewhere(_ event: some EventFieldSource) -> Bool {
+        func firstLabel(_ name: String) -> String {
+            ASCII.lowercased(String(name.prefix { $0 != "." }))
+        }
+        guard let type = firstValue(of: Self.agentTypeField, in: event),
+              Self.logShipperTypes.contains(ASCII.lowercased(type)) else { return false }
+        let agents = [Self.agentNameField, Self.agentHostnameField].compactMap {
+            firstValue(of: $0, in: event).map(firstLabel)
+        }
+        guard !agents.isEmpty else { return false }
+        let hosts = [Self.hostNameField, Self.hostHostnameField].compactMap {
+            firstValue(of: $0, in: event).map(firstLabel)
+        }
+        return !hosts.isEmpty && !hosts.contains(where: agents.contains)
     }
 
     private static let relatedUserField = fieldPaths.firstIndex(of: "related.user")!

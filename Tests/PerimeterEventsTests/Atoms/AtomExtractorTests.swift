@@ -37,12 +37,12 @@ struct AtomExtractorTests {
             "related.hosts=hostname:desktop-002",
             "user.name=username:demo.com\\test34", "related.user=username:demo.com\\test34",
         ]),
-        // Microsoft DHCP: an FQDN in host.name, all-zero id and MAC refused.
+        // Microsoft DHCP: an FQDN in host.name, all-zero id and MAC refused;
+        // the log was read by another machine's agent (docker-fleet-agent).
         CorpusCase(file: "elastic-integrations-samples__microsoft_dhcp.ndjson", line: 1,
                    expected: [
             "host.ip=ipv4:192.168.2.1", "host.name=hostname:host",
             "host.name=fqdn:host.test.com",
-            "agent.id=agent_id:adbd9a6d-bd11-4b00-b9fa-3424ad2e6224",
         ]),
         // Office 365: collector; user.domain qualifies user.name, and the
         // bare `asr` of related.user is that account, no atom of its own.
@@ -53,12 +53,13 @@ struct AtomExtractorTests {
             "user.email=email:asr@testsiem.onmicrosoft.com",
             "user.name=username:testsiem.onmicrosoft.com\\asr",
         ]),
-        // A 4624-style logon by SYSTEM: only the host and the machine account.
+        // A 4624-style logon by SYSTEM: only the host and the machine
+        // account; the agent (Lees-MBP.localdomain) forwards for it, and
+        // its id is not the host's.
         CorpusCase(file: "elastic-integrations__windows__forwarded.ndjson", line: 58,
                    expected: [
             "host.name=hostname:vagrant-2012-r2",
             "winlog.computer_name=hostname:vagrant-2012-r2",
-            "agent.id=agent_id:3cdc1e10-ded0-4f5d-8434-ede1d1120b17",
             "related.user=username:vagrant-2012-r2$",
         ]),
         // Sekoia Windows: FQDN in host.name and log.hostname.
@@ -148,7 +149,9 @@ struct AtomExtractorTests {
                                  publicSuffixes: Self.suffixes)
         let all = Set(open.extract(from: event).atoms.map(\.description))
         #expect(all.contains("host.id=host_id:b86ab9d4-fcf1-4b11-8a06-7a8f91b47fbd"))
-        #expect(all.contains("agent.id=agent_id:daae9b35-e01e-4afc-a59d-da75f9702aa7"))
+        // The agent (docker-fleet-agent) is another machine than the host
+        // it names, so its id is not the host's, collector or not.
+        #expect(!all.contains("agent.id=agent_id:daae9b35-e01e-4afc-a59d-da75f9702aa7"))
         // A tenant name in host.name is no host, even outside collector events.
         #expect(!all.contains { $0.hasPrefix("host.name=") })
     }
@@ -187,6 +190,43 @@ struct AtomExtractorTests {
         let result = Self.extractor.extract(from: event)
         #expect(Set(result.atoms.map(\.description)) == expected)
         #expect(result.isFromCollectorSource == (fields["input.type"] != ["filestream"]))
+    }
+
+    /// A log shipper that runs on another machine than the event's host
+    /// is a forwarder (Windows Event Forwarding's collector, a shipper
+    /// reading other machines' logs), whatever the input: its agent.id is
+    /// no id of the host (it was, of every host it forwards for, each a
+    /// conflict). A shipper named as its host, by either name in any case
+    /// and by first labels, an event without names on both sides, and an
+    /// agent that is no shipper (an EDR's, named after its product in
+    /// Sekoia's formats) keep it.
+    static let forwarderCases: [([String: [String]], Set<String>)] = [
+        (["host.name": ["vagrant-2012-r2"], "agent.name": ["Lees-MBP.localdomain"],
+          "agent.type": ["filebeat"], "agent.id": ["3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]],
+         ["host.name=hostname:vagrant-2012-r2"]),
+        (["input.type": ["log"], "host.name": ["galaxy"], "agent.name": ["docker-fleet-agent"],
+          "agent.type": ["Filebeat"], "agent.id": ["3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]],
+         ["host.name=hostname:galaxy"]),
+        (["host.name": ["WIN-01.corp.example.org"], "agent.name": ["win-01"],
+          "agent.type": ["winlogbeat"], "agent.id": ["3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]],
+         ["host.name=hostname:win-01", "host.name=fqdn:win-01.corp.example.org",
+          "agent.id=agent_id:3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]),
+        (["host.name": ["web-2"], "agent.name": ["edge-shipper"], "agent.hostname": ["WEB-2"],
+          "agent.type": ["filebeat"], "agent.id": ["3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]],
+         ["host.name=hostname:web-2", "agent.id=agent_id:3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]),
+        (["host.id": ["a0b1c2d3-0123-abcd-0a1b-abcd01234567"], "agent.name": ["edr-7"],
+          "agent.type": ["filebeat"], "agent.id": ["3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]],
+         ["host.id=host_id:a0b1c2d3-0123-abcd-0a1b-abcd01234567",
+          "agent.id=agent_id:3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]),
+        (["host.name": ["ws-07"], "agent.name": ["harfanglab"],
+          "agent.id": ["d82e1ff6-f268-42a1-9091-df230fb3c85e"]],
+         ["host.name=hostname:ws-07", "agent.id=agent_id:d82e1ff6-f268-42a1-9091-df230fb3c85e"]),
+    ]
+
+    @Test(arguments: forwarderCases)
+    func aForwardersAgentIsNotItsHosts(fields: [String: [String]], expected: Set<String>) {
+        let result = Self.extractor.extract(from: DictionaryEventSource(fields: fields))
+        #expect(Set(result.atoms.map(\.description)) == expected)
     }
 
     /// related.user repeats the event's names: a bare copy of a name that
