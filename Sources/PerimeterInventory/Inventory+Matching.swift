@@ -94,9 +94,16 @@ extension Inventory {
                 if holders.count > 1 { match.ambiguousAtoms.append(atom) }
             }
             // A user name is no exclusive atom (SPEC §2): two accounts a
-            // person gave the same one both hold it, and the event is
-            // enriched with both, so it is marked as naming several.
-            if atom.type == .username && holders.count > 1 { match.ambiguousAtoms.append(atom) }
+            // person gave the same one both hold it (`VAGRANT\vagrant` of
+            // two machines named alike), and the event is enriched with
+            // both, so it is marked as naming several; unless the event's
+            // SID is one of theirs, which says whose it is.
+            if atom.type == .username && holders.count > 1 {
+                let owners = sidHolders(among: atoms, ids: ids, in: scope, at: time)
+                let narrowed = holders.filter { owners.contains($0) }
+                if !narrowed.isEmpty { holders = narrowed }
+                if holders.count > 1 { match.ambiguousAtoms.append(atom) }
+            }
             for asset in holders {
                 let index = match.assets.firstIndex(of: asset) ?? {
                     match.assets.append(asset)
@@ -130,6 +137,16 @@ extension Inventory {
         for (atom, id) in zip(atoms, ids) where atom.type == .fqdn {
             let label = atom.value.utf8.prefix { $0 != UInt8(ascii: ".") }
             guard label.elementsEqual(hostname.value.utf8) else { continue }
+            found += holders(atomID: id, atom: atom, in: scope, at: time)
+        }
+        return found
+    }
+
+    /// The holders of the event's SIDs.
+    private func sidHolders(among atoms: [Atom], ids: [Int32], in scope: ScopeKey,
+                            at time: EventTime) -> [AssetID] {
+        var found: [AssetID] = []
+        for (atom, id) in zip(atoms, ids) where atom.type == .sid {
             found += holders(atomID: id, atom: atom, in: scope, at: time)
         }
         return found

@@ -37,6 +37,36 @@ import Testing
         #expect(!both.isAmbiguous)
     }
 
+    /// Two accounts of one qualified name (two machines called VAGRANT,
+    /// each with its local vagrant, told apart by their SIDs): an event
+    /// with the name alone names both, marked ambiguous; one that also
+    /// carries one account's SID is that account's alone, not ambiguous
+    /// (it was enriched with both and marked so).
+    @Test func aSIDPicksAmongAccountsOfOneName() {
+        let inventory = Inventory()
+        let sidA = "S-1-5-21-1350058589-1000", sidB = "S-1-5-21-1654242922-1000"
+        inventory.feed([Fixture.account("vagrant", domain: "VAGRANT", sid: sidA, at: t0),
+                        Fixture.account("vagrant", domain: "VAGRANT", sid: sidB,
+                                        at: t0 + .seconds(60))])
+        #expect(inventory.assetCount == 2)
+        let later = t0 + .hours(1)
+        let name = FieldAtom(atom: Atom(type: .username, normalizedValue: "vagrant\\vagrant"),
+                             field: "user.name")
+        let byName = inventory.match([name], in: Fixture.scope, at: later)
+        #expect(byName.assets.count == 2 && byName.isAmbiguous)
+        let sid = FieldAtom(atom: Atom(type: .sid, normalizedValue: sidA), field: "user.id")
+        let bySID = inventory.match([sid], in: Fixture.scope, at: later)
+        #expect(bySID.assets.count == 1)
+        let both = inventory.match([name, sid], in: Fixture.scope, at: later)
+        #expect(both.assets == bySID.assets)
+        #expect(!both.isAmbiguous)
+        // A SID of neither leaves the name to both, still ambiguous.
+        let other = FieldAtom(atom: Atom(type: .sid, normalizedValue: "S-1-5-21-9-1000"),
+                              field: "user.target.id")
+        let unrelated = inventory.match([name, other], in: Fixture.scope, at: later)
+        #expect(unrelated.assets.count == 2 && unrelated.isAmbiguous)
+    }
+
     /// The same host seen again, by name, with the id it reported before:
     /// one asset, no conflict.
     @Test func sameHostTwiceIsOneAsset() {
