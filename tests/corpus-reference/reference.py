@@ -169,8 +169,10 @@ def address(value):
         ip = ip.ipv4_mapped
     if ip.version == 4:
         # Strict dotted decimal: Python refuses leading zeros and short forms.
-        if (ip.is_unspecified or ip.is_loopback or ip.is_link_local or ip.is_multicast
-                or text == "255.255.255.255"):
+        # 0.0.0.0/8 is "this network" (RFC 1122): a source before it has
+        # an address, no host's address.
+        if (ip in ipaddress.ip_network("0.0.0.0/8") or ip.is_loopback or ip.is_link_local
+                or ip.is_multicast or text == "255.255.255.255"):
             return None
         return ("ipv4", str(ip))
     if ip.is_unspecified or ip.is_loopback or ip.is_link_local or ip.is_multicast:

@@ -68,9 +68,11 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// SPEC §2: 0.0.0.0, 127.0.0.0/8, 169.254.0.0/16, multicast
-    /// (224.0.0.0/4) and broadcast name no asset.
+    /// (224.0.0.0/4) and broadcast name no asset; nor does the rest of
+    /// 0.0.0.0/8, "this network" (RFC 1122), which a host uses before it
+    /// has an address (a scanner's sample held `0.0.228.153`).
     public var isNeverAtom: Bool {
-        bits == 0 || bits >> 24 == 127 || bits >> 16 == 0xA9FE || bits >> 28 == 0xE
+        bits >> 24 == 0 || bits >> 24 == 127 || bits >> 16 == 0xA9FE || bits >> 28 == 0xE
             || bits == UInt32.max
     }
 
