@@ -13,8 +13,8 @@ extension Inventory {
     public func observe(_ event: EventObservation, rules: Set<DiscoveryRule>, now: EventTime,
                         stream: String = "default",
                         advancesWatermark: Bool = true) -> ObservationOutcome {
-        applyStructure(of: event, atomIDs: countActivity(of: event).ids, rules: rules, now: now,
-                       stream: stream, advancesWatermark: advancesWatermark)
+        applyStructure(of: event, atomIDs: countActivity(of: event, now: now).ids, rules: rules,
+                       now: now, stream: stream, advancesWatermark: advancesWatermark)
     }
 
     /// `observe` then `match`, hashing each atom once for both: the
@@ -22,7 +22,7 @@ extension Inventory {
     public func observeAndMatch(_ event: EventObservation, rules: Set<DiscoveryRule>,
                                 now: EventTime, stream: String,
                                 advancesWatermark: Bool) -> (ObservationOutcome, AssetMatch) {
-        let (atoms, ids) = countActivity(of: event)
+        let (atoms, ids) = countActivity(of: event, now: now)
         let outcome = rules.isEmpty && event.lease == nil
             ? structureFreeOutcome(of: event, now: now, stream: stream,
                                    advancesWatermark: advancesWatermark)
@@ -97,9 +97,14 @@ extension Inventory {
     /// Counts the event once for each distinct atom it names, and returns
     /// those atoms with their interned ids in the event's scope (matching
     /// reuses both).
+    ///
+    /// An event from beyond the future tolerance (a clock years ahead) is
+    /// counted in the week of `now`: in its own, it made buckets of 2034
+    /// that retention would keep for as long.
     @discardableResult
-    func countActivity(of event: EventObservation) -> (atoms: [Atom], ids: [Int32]) {
-        let week = Int32(event.time.weekStart.milliseconds / 86_400_000)
+    func countActivity(of event: EventObservation, now: EventTime) -> (atoms: [Atom], ids: [Int32]) {
+        let counted = event.time > now + settings.futureTolerance ? now : event.time
+        let week = Int32(counted.weekStart.milliseconds / 86_400_000)
         var seen: [Atom] = []
         seen.reserveCapacity(event.atoms.count)
         if event.atoms.count <= 32 {

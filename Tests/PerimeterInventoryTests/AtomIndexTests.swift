@@ -69,6 +69,23 @@ import Testing
         #expect(inventory.drainChanges().activity.isEmpty)
     }
 
+    /// An event dated beyond the future tolerance (a clock years ahead)
+    /// counts in the week of now (Fixture.now, 2024-05-10, a Friday: the
+    /// week of 2024-05-06), not in a bucket of 2034; one within the
+    /// tolerance counts in its own week.
+    @Test func aFutureEventCountsInTheWeekOfNow() {
+        let inventory = Inventory()
+        let address = "10.9.9.8"
+        for time in ["2034-02-20T08:00:00Z", "2024-05-10T00:30:00Z"] {
+            _ = inventory.observe(Fixture.traffic(from: address, at: Fixture.at(time)), rules: [],
+                                  now: Fixture.now)
+        }
+        let key = AtomKey(scope: Fixture.scope, atom: Fixture.ip(address))
+        #expect(Set(inventory.drainChanges().activity) == [
+            WeeklyActivity(key: key, weekStart: Fixture.at("2024-05-06T00:00:00Z"), count: 2),
+        ])
+    }
+
     /// One event naming a thousand new addresses grows the index while
     /// its atoms are interned together; the same event again finds the
     /// same ids, and a held atom among new ones still finds its holder.
