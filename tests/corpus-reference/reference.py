@@ -126,7 +126,11 @@ BUILTIN_NAMES = {"system", "local system", "local service", "network service",
                  "lokaler dienst", "netzwerkdienst", "serviço local", "serviço de rede",
                  "servicio local", "servicio de red",
                  # as logs that drop accents write them
-                 "systeme", "service reseau", "servico local", "servico de rede"}
+                 "systeme", "service reseau", "servico local", "servico de rede",
+                 # as logs that read UTF-8 as Latin-1 write it
+                 "systã¨me",
+                 # a web application's unauthenticated visitor (Jira, Bitbucket)
+                 "anonymous"}
 BUILTIN_DOMAINS = {"nt authority", "nt service", "builtin", "window manager",
                    "font driver host", "autorite nt", "autorité nt", "nt-autorität",
                    "autoridade nt", "autoridad nt"}

@@ -145,6 +145,11 @@ extension AtomNormalizer {
         "servicio de red",
         // The same as logs that drop accents write them.
         "systeme", "service reseau", "servico local", "servico de rede",
+        // As logs that decoded UTF-8 as Latin-1 write it (a sample's SystÃ¨me).
+        "systã¨me",
+        // A web application's unauthenticated visitor (Jira, Bitbucket,
+        // Confluence): everyone, not an account.
+        "anonymous",
     ]
 
     /// Whether the account name (user part, lower case) or its domain is a

@@ -63,6 +63,9 @@ struct AccountTests {
         ("jürgen", "CORP\u{2028}", "jürgen"),                  // a line separator too
         ("@Jürgen", nil, nil),
         ("SYSTEME", "DOMAIN", nil),                             // accents dropped
+        ("SystÃ¨me", nil, nil),                                  // UTF-8 read as Latin-1
+        ("Anonymous", nil, nil),                                // a web app's visitor
+        ("anonymous", "JIRA", nil),
         ("Éric@", "CORP", "éric"),                              // an empty domain is none
         ("asr", "testsiem.onmicrosoft.com", "testsiem.onmicrosoft.com\\asr"),
         ("admin", "-", "admin"),                                // placeholder domain
