@@ -111,11 +111,13 @@ public final class EventReader {
         }
         // One initialiser call: setting the fields one by one copied the
         // observation about ten times per event.
+        let host = hostSubject(parsed, extracted.atoms)
+        let account = accountSubject(parsed, extracted.atoms)
         let observation = EventObservation(
             time: timestamp ?? arrival, scope: scope, reference: name, referenceLine: number,
-            atoms: atoms,
-            host: hostSubject(parsed, extracted.atoms),
-            account: accountSubject(parsed, extracted.atoms),
+            atoms: atoms, host: host, account: account,
+            otherHosts: otherHostSubjects(parsed, extracted.atoms, besides: host),
+            otherAccounts: otherAccountSubjects(parsed, extracted.atoms, besides: account),
             isFailure: parsed.values(of: ids.outcome).contains {
                 $0.jsonString?.isEqualIgnoringASCIICase(to: "failure") == true
             },
@@ -273,6 +275,14 @@ public final class EventReader {
             }
         }
         guard let username else { return nil }
+        return AccountSubject(displayName: accountName(username, in: parsed), username: username,
+                              emails: emails, sids: sids)
+    }
+
+    /// The name to give a new account of `username`: the `user.name` value
+    /// that gave it, as the event wrote it, qualified by its domain as the
+    /// atom is (`CORP\\alice`).
+    private func accountName(_ username: Atom, in parsed: ParsedEvent) -> String {
         // The domain the atom was qualified with: the first that is no
         // placeholder, read by the extractor's own reading (the name read
         // `-\\zed`), and only when a name is qualified or given several times.
@@ -288,7 +298,51 @@ public final class EventReader {
            let domain = domain.flatMap(Self.trimmedName) {
             display = "\(domain)\\\(display)"
         }
-        return AccountSubject(displayName: display, username: username, emails: emails, sids: sids)
+        return display
+    }
+
+    /// At most this many further machines or accounts are discovered from
+    /// one event's list of names.
+    static let otherSubjectsPerEvent = 16
+
+    /// The further hostnames of a `host.name` list (SPEC §3: a host for
+    /// every host.name), each with the fqdn of the list that spells it out.
+    private func otherHostSubjects(_ parsed: ParsedEvent, _ atoms: [FoundAtom],
+                                   besides primary: HostSubject?) -> [HostSubject] {
+        let field = fields.hostName
+        var names: [Atom] = []
+        for found in atoms where found.fieldIndex == field && found.atom.type == .hostname
+            && found.atom != primary?.hostname && !names.contains(found.atom) {
+            names.append(found.atom)
+        }
+        guard !names.isEmpty else { return [] }
+        return names.prefix(Self.otherSubjectsPerEvent).map { hostname in
+            let fqdn = atoms.first { found in
+                found.fieldIndex == field && found.atom.type == .fqdn
+                    && found.atom.value.hasPrefix(hostname.value + ".")
+            }?.atom
+            let display = machineName(in: ids.hostName, of: parsed) { value in
+                extractor.machineNameAtoms(value).0 == hostname
+            }.flatMap(Self.trimmedName)
+            return HostSubject(displayName: display ?? hostname.value, hostname: hostname,
+                               fqdn: fqdn)
+        }
+    }
+
+    /// The further names of a `user.name` list (SPEC §3: an account for
+    /// every user.name), by name alone: the event's SIDs and emails are the
+    /// first one's.
+    private func otherAccountSubjects(_ parsed: ParsedEvent, _ atoms: [FoundAtom],
+                                      besides primary: AccountSubject?) -> [AccountSubject] {
+        var names: [Atom] = []
+        for found in atoms where found.fieldIndex == fields.userName
+            && found.atom.type == .username && found.atom != primary?.username
+            && !names.contains(found.atom) {
+            names.append(found.atom)
+        }
+        return names.prefix(Self.otherSubjectsPerEvent).map { username in
+            AccountSubject(displayName: accountName(username, in: parsed), username: username)
+        }
     }
 
     /// The value of a name field that gave the subject's atom, as the event

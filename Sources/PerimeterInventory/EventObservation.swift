@@ -30,6 +30,12 @@ public struct EventObservation: Sendable {
     public var host: HostSubject?
     /// The account of `user.name`.
     public var account: AccountSubject?
+    /// The machines and accounts of the further values of a `host.name`
+    /// or `user.name` list (an alert naming the hosts it involves): each
+    /// is discovered by its name alone, the event's addresses and ids
+    /// being the first one's.
+    public var otherHosts: [HostSubject]
+    public var otherAccounts: [AccountSubject]
     /// `event.outcome` is `failure`: no account is created from it.
     public var isFailure: Bool
     public var operatingSystem: OperatingSystemFields?
@@ -45,7 +51,9 @@ public struct EventObservation: Sendable {
     /// colon (`reference` is then the source's name).
     public init(time: EventTime, scope: ScopeKey, reference: String, referenceLine: Int? = nil,
                 atoms: [FieldAtom] = [],
-                host: HostSubject? = nil, account: AccountSubject? = nil, isFailure: Bool = false,
+                host: HostSubject? = nil, account: AccountSubject? = nil,
+                otherHosts: [HostSubject] = [], otherAccounts: [AccountSubject] = [],
+                isFailure: Bool = false,
                 operatingSystem: OperatingSystemFields? = nil, hostTypes: [String] = [],
                 edrVendor: String? = nil, agentIDs: [String] = [], lease: LeaseObservation? = nil) {
         self.time = time
@@ -55,6 +63,8 @@ public struct EventObservation: Sendable {
         self.atoms = atoms
         self.host = host
         self.account = account
+        self.otherHosts = otherHosts
+        self.otherAccounts = otherAccounts
         self.isFailure = isFailure
         self.operatingSystem = operatingSystem
         self.hostTypes = hostTypes

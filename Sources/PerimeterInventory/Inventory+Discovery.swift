@@ -72,6 +72,11 @@ extension Inventory {
             host = discoverHost(subject, event: event, creating: enabled.uniqueHosts,
                                 outcome: &outcome)
         }
+        if enabled.uniqueHosts {
+            for other in event.otherHosts {
+                _ = discoverHost(other, event: event, creating: true, outcome: &outcome)
+            }
+        }
         if enabled.addressLeases, let lease = event.lease {
             applyLease(lease, event: event, creating: enabled.uniqueHosts, outcome: &outcome)
         }
@@ -83,6 +88,10 @@ extension Inventory {
             let triesOnly = event.isFailure && !settings.strictAccounts
             discoverAccount(subject, event: event, creating: !triesOnly, attaching: !triesOnly,
                             outcome: &outcome)
+            for other in event.otherAccounts {
+                discoverAccount(other, event: event, creating: !triesOnly, attaching: !triesOnly,
+                                outcome: &outcome)
+            }
         }
         if let host {
             if enabled.operatingSystem, let subject = event.host,

@@ -109,6 +109,29 @@ import Testing
         #expect(host.lastSeen == EventTime(milliseconds: 1_714_561_200_000).date)
     }
 
+    /// A `host.name` or `user.name` list names a machine or an account
+    /// for each value (SPEC §3: a host for every host.name, an account for
+    /// every user.name); only the first was discovered. The event's
+    /// addresses are the first machine's, the others hold their names.
+    @Test func everyValueOfANameListIsDiscovered() throws {
+        let inventory = try Self.discover([
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":["testserver4","#
+                + #""testserver5.corp.example.org","testserver4"],"ip":["10.0.0.4"]},"#
+                + #""user":{"name":["alice","bob"],"domain":"CORP"}}"#,
+        ])
+        let byName = Dictionary(uniqueKeysWithValues: inventory.assets.values.map { ($0.name, $0) })
+        #expect(byName.keys.sorted() == ["CORP\\alice", "CORP\\bob", "testserver4",
+                                         "testserver5.corp.example.org"])
+        let scope = ScopeKey(community: "default")
+        let time = try #require(EventTime(parsing: "2024-05-01T10:30:00Z"))
+        #expect(inventory.holders(of: Atom(type: .ipv4, normalizedValue: "10.0.0.4"), in: scope,
+                                  at: time) == [try #require(byName["testserver4"]).id])
+        #expect(inventory.holders(of: Atom(type: .fqdn,
+                                           normalizedValue: "testserver5.corp.example.org"),
+                                  in: scope, at: time)
+                == [try #require(byName["testserver5.corp.example.org"]).id])
+    }
+
     /// An event that names its host by its own host.id alone (an EDR's)
     /// is about the one host holding that id: its seen time moves and its
     /// address is attached; an id no host holds makes no host.

@@ -568,6 +568,8 @@ class Event:
         self.failure = any(v.strip().lower() == "failure" for v in fields.get("event.outcome", []))
         self.host = self._host()
         self.account = self._account()
+        self.other_hosts = self._other_hosts()
+        self.other_accounts = self._other_accounts()
 
     def _of(self, field, *types):
         return [atom for f, atom in self.atoms if f == field and atom[0] in types]
@@ -588,6 +590,41 @@ class Event:
                     + self._of("agent.id", "agent_id") + self._of("host.mac", "mac"),
                 }
         return None
+
+    def _other_hosts(self):
+        """The further hostnames of a host.name list, with the fqdn of the
+        list that spells each out, by name alone."""
+        if not self.host or self.host["hostname"] not in self._of("host.name", "hostname"):
+            return []
+        others = []
+        for name in self._of("host.name", "hostname"):
+            if name == self.host["hostname"] or any(h["hostname"] == name for h in others):
+                continue
+            fqdn = next((f for f in self._of("host.name", "fqdn")
+                         if f[1].startswith(name[1] + ".")), None)
+            raw = next((v for v in self.fields["host.name"]
+                        if v.strip().split(".")[0].lower() == name[1]), name[1])
+            others.append({"name": raw.strip(), "hostname": name, "fqdn": fqdn,
+                           "addresses": [], "strong": []})
+        return others[:16]
+
+    def _other_accounts(self):
+        names = self._of("user.name", "username")
+        if len(names) < 2:
+            return []
+        domain = next((v for v in self.fields.get("user.domain", [])
+                       if not is_placeholder(v)), None)
+        others = []
+        for name in names[1:]:
+            if name == names[0] or name in [a["username"] for a in others]:
+                continue
+            bare = name[1].rpartition("\\")[2]
+            raw = next((v for v in self.fields["user.name"]
+                        if v.strip().lower().rpartition("\\")[2] == bare), name[1])
+            if domain and "\\" not in raw and "@" not in raw and "\\" in name[1]:
+                raw = f"{domain}\\{raw}"
+            others.append({"name": raw, "username": name, "emails": [], "sids": []})
+        return others[:16]
 
     def _account(self):
         names = self._of("user.name", "username")
@@ -670,7 +707,15 @@ class Inventory:
         return result
 
     def observe(self, event):
-        host = event.host
+        # SPEC §3: a host for every host.name, an account for every
+        # user.name; the further values of a list by their names alone.
+        for host in ([event.host] if event.host else []) + event.other_hosts:
+            self.observe_host(host, event)
+        if not event.failure:
+            for account in ([event.account] if event.account else []) + event.other_accounts:
+                self.observe_account(account, event)
+
+    def observe_host(self, host, event):
         if host:
             asset = self.resolve_host(host)
             if asset == "new":
@@ -682,8 +727,9 @@ class Inventory:
                         self.attach(atom, asset, event.time)
                 for atom in host["addresses"]:
                     self.see_address(atom, asset, event.time)
-        account = event.account
-        if account and not event.failure:
+
+    def observe_account(self, account, event):
+        if account:
             found = []
             for atom in account["sids"] + account["emails"]:
                 found = self.held(atom)
