@@ -160,9 +160,14 @@ enum CommonOptions {
     /// command has read it already. `creating` false (a change to what a
     /// store already holds: an alert, an erasure) refuses a path where
     /// there is none, as `openStore` does.
+    ///
+    /// `raisesAlerts`: the command raises alerts with its configuration's
+    /// urgency formula (an ingest with rules), which the store records;
+    /// other commands re-rate open alerts with the recorded one, noting
+    /// when theirs differs.
     static func openStoreForWriting(_ arguments: ParsedArguments,
                                     configuration given: PerimeterConfiguration? = nil,
-                                    creating: Bool = true)
+                                    creating: Bool = true, raisesAlerts: Bool = false)
         throws -> (InventoryStore, StoreLock) {
         let path = try databasePath(arguments)
         if !creating { try requireStore(at: path) }
@@ -170,8 +175,18 @@ enum CommonOptions {
             .urgency
         let lock = try StoreLock(store: path)
         let store = try InventoryStore(path: path)
-        store.alertUrgency = urgency.urgency(storedLevel:assets:)
+        let (_, differs) = try store.useUrgencyFormula(configured: urgency,
+                                                       raisesAlerts: raisesAlerts)
+        if differs { noteUrgencyFormula() }
         return (store, lock)
+    }
+
+    /// Said by a command that may re-rate open alerts with the formula the
+    /// store recorded rather than its own configuration's.
+    static func noteUrgencyFormula() {
+        Terminal.note("open alerts are re-rated with the urgency formula they were raised with "
+                      + "(the last ingest's or server's detection.urgency); this "
+                      + "configuration's differs")
     }
 
     /// Parses `--now` / `--at` values: RFC 3339, or `now`.

@@ -17,10 +17,12 @@ enum EditCommands {
                        actor: String = CommonOptions.commandLineActor) throws -> InventoryEditor {
         let path = try CommonOptions.databasePath(arguments)
         if !creatingStore { try CommonOptions.requireStore(at: path) }
-        return try InventoryEditor(storePath: path,
-                                   configuration: try CommonOptions.configuration(arguments),
-                                   community: try CommonOptions.community(arguments),
-                                   actor: actor)
+        let editor = try InventoryEditor(storePath: path,
+                                         configuration: try CommonOptions.configuration(arguments),
+                                         community: try CommonOptions.community(arguments),
+                                         actor: actor)
+        if editor.reratesByAnotherFormula { CommonOptions.noteUrgencyFormula() }
+        return editor
     }
 
     /// Runs async work from a synchronous command, turning edit errors into

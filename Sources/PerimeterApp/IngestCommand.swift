@@ -106,8 +106,8 @@ enum IngestCommand {
                                  + ": no such file; nothing was read")
         }
         let sink = try outputSink(arguments)
-        let (store, lock) = try CommonOptions.openStoreForWriting(arguments,
-                                                                  configuration: configuration)
+        let (store, lock) = try CommonOptions.openStoreForWriting(
+            arguments, configuration: configuration, raisesAlerts: detection != nil)
         defer { withExtendedLifetime(lock) {} }
         try store.recordAddressExpiry(configuration.inventory.addressExpiry, unlessRecorded: true)
         let pipeline = try IngestPipeline(store: store, configuration: configuration,

@@ -58,6 +58,41 @@ public struct UrgencyPolicy: Sendable, Hashable {
         urgency(level: RuleLevel(rawValue: level), assets: assets)
     }
 
+    /// The formula as one line of text, for the store to keep what the
+    /// alerts it holds were raised with: `critical=100,high=75,…;default=
+    /// medium;networks=no;unrated=none`.
+    public var recordText: String {
+        let levels = RuleLevel.allCases.map { "\($0.rawValue)=\(severity(of: $0))" }
+        return levels.joined(separator: ",") + ";default=\(defaultLevel.rawValue)"
+            + ";networks=\(includesNetworks ? "yes" : "no")"
+            + ";unrated=\(unratedCriticality.map(String.init) ?? "none")"
+    }
+
+    /// The formula `recordText` wrote; nil for text it did not write.
+    public init?(recordText: String) {
+        let parts = recordText.split(separator: ";").map(String.init)
+        guard parts.count == 4 else { return nil }
+        var severities: [RuleLevel: Int] = [:]
+        for pair in parts[0].split(separator: ",") {
+            let sides = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard sides.count == 2, let level = RuleLevel(rawValue: sides[0]),
+                  let value = Int(sides[1]) else { return nil }
+            severities[level] = value
+        }
+        func value(_ part: String, _ key: String) -> String? {
+            part.hasPrefix(key + "=") ? String(part.dropFirst(key.count + 1)) : nil
+        }
+        guard severities.count == RuleLevel.allCases.count,
+              let level = value(parts[1], "default").flatMap(RuleLevel.init(rawValue:)),
+              let networks = value(parts[2], "networks"), ["yes", "no"].contains(networks),
+              let unrated = value(parts[3], "unrated")
+        else { return nil }
+        let unratedValue = Int(unrated)
+        guard unrated == "none" || unratedValue != nil else { return nil }
+        self.init(severities: severities, defaultLevel: level, includesNetworks: networks == "yes",
+                  unratedCriticality: unratedValue)
+    }
+
     /// The label of an urgency: low 0–49, medium 50–74, high 75–100.
     public static func label(of urgency: Int) -> String {
         switch urgency {

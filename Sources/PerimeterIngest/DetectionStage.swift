@@ -26,6 +26,30 @@ import PerimeterYAML
 ///     unrated_criticality: null  # what an unrated host or account counts as
 /// ```
 /// Relative paths are read from the working directory.
+extension InventoryStore {
+    /// Sets the formula that re-rates the store's open alerts when a rating
+    /// changes, and returns it with whether the configured one differed.
+    /// A run that raises alerts (`raisesAlerts`: an ingest or a server with
+    /// rules) uses its own and records it; any other run uses the one the
+    /// store's alerts were raised with, else its own: an `assets update`
+    /// without the ingest's `--config` re-rated with the built-in formula,
+    /// and an alert whose asset it rated higher went down (SPEC §6 says a
+    /// higher criticality never lowers an urgency).
+    public func useUrgencyFormula(configured: UrgencyPolicy, raisesAlerts: Bool) throws
+        -> (formula: UrgencyPolicy, differsFromConfigured: Bool) {
+        var formula = configured
+        if raisesAlerts {
+            try recordUrgencyFormula(configured.recordText)
+        } else if let text = try recordedUrgencyFormula(),
+                  let recorded = UrgencyPolicy(recordText: text) {
+            formula = recorded
+        }
+        alertUrgency = formula.urgency(storedLevel:assets:)
+        // As texts: the configured severities may name some levels only.
+        return (formula, formula.recordText != configured.recordText)
+    }
+}
+
 public struct DetectionSettings: Sendable {
     public var rulePaths: [String] = []
     public var filterPaths: [String] = []

@@ -46,6 +46,10 @@ public final class InventoryEditor: Sendable {
         self.actor = actor
     }
 
+    /// Whether a rating changed here re-rates the open alerts with the
+    /// formula they were raised with, another than the configuration's.
+    public var reratesByAnotherFormula: Bool { service.reratesByAnotherFormula }
+
     private func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch { throw InventoryEditError(error) }
     }

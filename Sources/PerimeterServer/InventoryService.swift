@@ -36,6 +36,9 @@ actor InventoryService {
     private var rulesByCommunity: [String: Set<DiscoveryRule>] = [:]
     /// The Sigma rules and filters intake runs; nil: none.
     let detection: DetectionSettings?
+    /// The open alerts are re-rated with the formula they were raised
+    /// with, which this configuration's is not (`useUrgencyFormula`).
+    let reratesByAnotherFormula: Bool
     /// One pipeline per scope that sent events, and its detection stage,
     /// for the `maximumIntakeScopes` scopes that sent events last.
     var intakes: [ScopeKey: ScopeIntake] = [:]
@@ -72,11 +75,13 @@ actor InventoryService {
         templateStage = try self.detection.map { try DetectionStage(settings: $0) }
         inventory = try writeConnection.loadInventory(settings: configuration.inventory)
         // A rating changed through the API re-rates the open alerts about
-        // the asset, by the configured formula, rules or not (an ingest
-        // may have raised them).
+        // the asset, rules or not (an ingest may have raised them): by the
+        // server's formula when it raises alerts, else by the one they
+        // were raised with.
         let urgency = try detection?.urgency
             ?? DetectionSettings(configuration: configuration).urgency
-        writeConnection.alertUrgency = urgency.urgency(storedLevel:assets:)
+        reratesByAnotherFormula = try writeConnection.useUrgencyFormula(
+            configured: urgency, raisesAlerts: self.detection != nil).differsFromConfigured
     }
 
     /// A detection stage of the server's rules, nil when it has none. Each

@@ -831,6 +831,24 @@ public final class InventoryStore {
 
     static let addressExpiryKey = "timeline:address_expiry_ms"
 
+    /// Records the urgency formula (`UrgencyPolicy.recordText`) the store's
+    /// alerts are raised with, by an ingest or a server that runs rules:
+    /// a rating changed later re-rates the open alerts with it, whatever
+    /// the configuration of the command that changes the rating (an
+    /// `assets update` without the ingest's `--config` lowered an alert
+    /// whose asset it rated higher, against SPEC §6).
+    public func recordUrgencyFormula(_ text: String) throws {
+        guard try metaValue(Self.urgencyFormulaKey) != text else { return }
+        try transaction { try setMeta(Self.urgencyFormulaKey, text) }
+    }
+
+    /// The urgency formula the store's alerts were last raised with.
+    public func recordedUrgencyFormula() throws -> String? {
+        try metaValue(Self.urgencyFormulaKey)
+    }
+
+    static let urgencyFormulaKey = "detection:urgency_formula"
+
     func metaValue(_ key: String) throws -> String? {
         try database.statement("SELECT value FROM meta WHERE key = ?1").firstRow([.text(key)]) {
             $0.text(0)

@@ -47,6 +47,25 @@ import PerimeterModel
         #expect(UrgencyPolicy().urgency(level: .critical, assets: [Self.host(nil)]) == 100)
     }
 
+    /// The store keeps the formula its alerts were raised with as text:
+    /// read back, it is the same formula; text it did not write is none.
+    @Test func aFormulaReadsBackFromItsRecord() {
+        let custom = UrgencyPolicy(severities: [.high: 90, .critical: 100], defaultLevel: .low,
+                                   includesNetworks: true, unratedCriticality: 50)
+        #expect(custom.recordText == "informational=10,low=25,medium=50,high=90,critical=100;"
+                    + "default=low;networks=yes;unrated=50")
+        let read = UrgencyPolicy(recordText: custom.recordText)
+        #expect(read?.recordText == custom.recordText)
+        #expect(read?.urgency(level: .high, assets: []) == 90)
+        #expect(UrgencyPolicy(recordText: UrgencyPolicy().recordText)?.recordText
+                == UrgencyPolicy().recordText)
+        for bad in ["", "high=90", "high=x,low=1;default=low;networks=no;unrated=none",
+                    UrgencyPolicy().recordText.replacingOccurrences(of: "networks=no",
+                                                                   with: "networks=maybe")] {
+            #expect(UrgencyPolicy(recordText: bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func noLevelMeansMedium() {
         #expect(UrgencyPolicy().urgency(level: nil, assets: []) == 50)
     }
