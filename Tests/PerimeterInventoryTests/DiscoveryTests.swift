@@ -709,15 +709,22 @@ import Testing
         #expect(sighting?.to == nil && sighting?.holdsNoTime == false)
     }
 
+    /// An inventory of one host seen at 09:00, its changes drained: what
+    /// curation tests start from.
+    private static func inventoryWithOneHost(_ name: String) throws -> (Inventory, AssetID) {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host(name, at: Fixture.clock("09:00"))])
+        let host = try #require(inventory.holders(of: Fixture.hostname(name), in: Fixture.scope,
+                                                  at: Fixture.clock("09:00")).first)
+        _ = inventory.drainChanges()
+        return (inventory, host)
+    }
+
     /// The trail says how the asset held an atom before a person's word
     /// and after it: observed, then confirmed; confirmed, then rejected;
     /// rejected, then confirmed; not held at all (no "before").
     @Test func aCurationRecordsHowTheAtomWasHeldBefore() throws {
-        let inventory = Inventory()
-        inventory.feed([Fixture.host("db-03", at: Fixture.clock("09:00"))])
-        let host = try #require(inventory.holders(of: Fixture.hostname("db-03"), in: Fixture.scope,
-                                                  at: Fixture.clock("09:00")).first)
-        _ = inventory.drainChanges()
+        let (inventory, host) = try Self.inventoryWithOneHost("db-03")
         let name = Fixture.hostname("db-03"), address = Fixture.ip("10.50.0.9")
         try inventory.confirm(name, on: host, actor: "analyst", at: Fixture.clock("09:01"))
         try inventory.reject(name, on: host, actor: "analyst", at: Fixture.clock("09:02"))
@@ -738,11 +745,7 @@ import Testing
     /// A confirmation or a rejection repeated changes nothing: the trail
     /// records the first alone (each repeat was one more entry).
     @Test func aRepeatedCurationIsNotRecordedAgain() throws {
-        let inventory = Inventory()
-        inventory.feed([Fixture.host("db-02", at: Fixture.clock("09:00"))])
-        let host = try #require(inventory.holders(of: Fixture.hostname("db-02"), in: Fixture.scope,
-                                                  at: Fixture.clock("09:00")).first)
-        _ = inventory.drainChanges()
+        let (inventory, host) = try Self.inventoryWithOneHost("db-02")
         let confirmed = Fixture.ip("10.50.0.3"), rejected = Fixture.ip("10.50.0.4")
         for minute in ["09:01", "09:02"] {
             try inventory.confirm(confirmed, on: host, actor: "analyst", at: Fixture.clock(minute))
