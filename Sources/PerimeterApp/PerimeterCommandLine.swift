@@ -29,7 +29,17 @@ public enum PerimeterCommandLine {
         // the process with no word (exit 153); ignored, the write fails
         // and the store's error says which file could not grow.
         signal(SIGXFSZ, SIG_IGN)
-        exit(run(Array(CommandLine.arguments.dropFirst())))
+        let status = run(Array(CommandLine.arguments.dropFirst()))
+        // What a command printed may not all have been written (that limit
+        // again, a full disk): a list cut short must not end with success.
+        let failure = Terminal.standardOutputError
+        if failure != 0 {
+            let reason = String(cString: strerror(failure))
+            FileHandle.standardError.write(Data(
+                "perimeter: error: cannot write standard output: \(reason)\n".utf8))
+            exit(status == 0 ? 1 : status)
+        }
+        exit(status)
     }
 
     /// Runs a command; returns the process exit status (0 ok, 1 failure,

@@ -1,6 +1,7 @@
 import PerimeterInventory
 import Foundation
 import PerimeterModel
+import Synchronization
 
 /// Messages to the person at the terminal, on standard error.
 ///
@@ -32,9 +33,23 @@ enum Terminal {
     /// file, a note written while a line of output sat in the buffer split
     /// that line (`rules test --json > all 2>&1`).
     static func write(_ text: String) {
-        fflush(nil)
+        flushStandardOutput()
         try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
+
+    /// Flushes what was printed; a failure is remembered, for the exit
+    /// status: a flush that fails here leaves none for the last one to see.
+    static func flushStandardOutput() {
+        if fflush(nil) != 0 { outputFailure.store(errno, ordering: .relaxed) }
+    }
+
+    /// The error of the first write of standard output that failed; 0 for none.
+    static var standardOutputError: Int32 {
+        flushStandardOutput()
+        return outputFailure.load(ordering: .relaxed)
+    }
+
+    private static let outputFailure = Atomic<Int32>(0)
 
     /// Text for a person's screen with its control characters written out
     /// (`\u{1B}`), newlines and tabs aside: names, tags and values come

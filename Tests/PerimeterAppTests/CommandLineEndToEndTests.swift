@@ -2228,6 +2228,15 @@ struct CommandLineEndToEndTests {
         #expect(rejects.status == 1, "\(rejects.standardError)")
         #expect(rejects.standardError.contains("cannot write malformed lines to the rejects "
                                                + "file '/dev/full': No space left on device"))
+        // A listing that cannot be written ends in failure, said: it ended
+        // with success, the file cut short (past `ulimit -f` too, now that
+        // the store's writes report that limit rather than die of it).
+        #expect(try cli.run(["ingest", "--no-output", input]).status == 0)
+        let (status, said) = try Self.shell("exec \"$0\" assets list --json --db \"$1\" > /dev/full",
+                                            cli.binary.path, cli.store)
+        #expect(status == 1, "\(said)")
+        #expect(said.contains("perimeter: error: cannot write standard output: No space left on "
+                              + "device"), "\(said)")
     }
 
     /// Discovery switches and alert closing write the store: while another
