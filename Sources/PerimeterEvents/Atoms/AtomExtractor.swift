@@ -206,7 +206,8 @@ public struct AtomExtractor: Sendable {
     /// to an endpoint). Its agent.id is the forwarder's: attached to each
     /// host it forwards for, it put a conflict on every one of them. Told
     /// by names (agent.name or agent.hostname against host.name or
-    /// host.hostname, first labels, any case); an event that lacks either
+    /// host.hostname, first labels, any case, or the host's within the
+    /// agent's, as custom names hold it); an event that lacks either
     /// side is taken as it is. Another agent (an EDR's) is its endpoint's,
     /// whatever its name says (Sekoia's formats give the product's there).
     private func agentRunsElsewhere(_ event: some EventFieldSource) -> Bool {
@@ -222,7 +223,11 @@ public struct AtomExtractor: Sendable {
         let hosts = [Self.hostNameField, Self.hostHostnameField].compactMap {
             firstValue(of: $0, in: event).map(firstLabel)
         }
-        return !hosts.isEmpty && !hosts.contains(where: agents.contains)
+        // A shipper named after its machine by convention (`WB-SRV-HOST01`
+        // on HOST01) is that machine's.
+        return !hosts.isEmpty && !hosts.contains { host in
+            agents.contains { $0 == host || (host.count >= 3 && $0.contains(host)) }
+        }
     }
 
     private static let relatedUserField = fieldPaths.firstIndex(of: "related.user")!

@@ -197,7 +197,8 @@ struct AtomExtractorTests {
     /// reading other machines' logs), whatever the input: its agent.id is
     /// no id of the host (it was, of every host it forwards for, each a
     /// conflict). A shipper named as its host, by either name in any case
-    /// and by first labels, an event without names on both sides, and an
+    /// and by first labels or within a custom name (`WB-SRV-HOST01`), an
+    /// event without names on both sides, and an
     /// agent that is no shipper (an EDR's, named after its product in
     /// Sekoia's formats) keep it.
     static let forwarderCases: [([String: [String]], Set<String>)] = [
@@ -218,6 +219,10 @@ struct AtomExtractorTests {
           "agent.type": ["filebeat"], "agent.id": ["3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]],
          ["host.id=host_id:a0b1c2d3-0123-abcd-0a1b-abcd01234567",
           "agent.id=agent_id:3cdc1e10-ded0-4f5d-8434-ede1d1120b17"]),
+        (["host.name": ["HOST01"], "host.hostname": ["HOST01"], "agent.name": ["WB-SRV-HOST01"],
+          "agent.type": ["winlogbeat"], "agent.id": ["2c0cd63b-0000-4000-8000-000000000001"]],
+         ["host.name=hostname:host01", "host.hostname=hostname:host01",
+          "agent.id=agent_id:2c0cd63b-0000-4000-8000-000000000001"]),
         (["host.name": ["ws-07"], "agent.name": ["harfanglab"],
           "agent.id": ["d82e1ff6-f268-42a1-9091-df230fb3c85e"]],
          ["host.name=hostname:ws-07", "agent.id=agent_id:d82e1ff6-f268-42a1-9091-df230fb3c85e"]),
