@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterInventory
+import PerimeterModel
 import PerimeterServer
 import PerimeterStore
 
@@ -94,6 +95,15 @@ enum TokensCommand {
         let name = arguments.value("--name") ?? role.rawValue
         if let problem = APITokenIssuer.problem(withName: name) {
             throw UsageError("'--name' \(problem)")
+        }
+        // A community a store holds already keeps its name, whatever it is.
+        if let name = community, let problem = Scope.problem(withNewName: name) {
+            let path = try CommonOptions.databasePath(arguments)
+            let known = FileManager.default.fileExists(atPath: path)
+                ? try CommonOptions.openStore(arguments).communitiesWithAssets() : []
+            if !known.contains(name) {
+                throw UsageError("invalid community '\(name)': \(problem)")
+            }
         }
         let store = try CommonOptions.openStore(arguments, creating: true)
         // A token for a community no asset is in yet is how a new tenant

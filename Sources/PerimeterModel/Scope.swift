@@ -31,6 +31,15 @@ public struct Scope: Sendable, Hashable, Codable, CustomStringConvertible {
         guard !name.isEmpty, name.count <= 128, allowed else {
             return "use 1 to 128 letters, digits, '-', '_' or '.'"
         }
+        return nil
+    }
+
+    /// Why a name is refused for a new tenant (`tokens create`), nil when
+    /// it is fine: `problem(withName:)`, and two rules for the names of new
+    /// tenants alone, so that a store's existing communities stay
+    /// reachable by every command.
+    public static func problem(withNewName name: String) -> String? {
+        if let problem = problem(withName: name) { return problem }
         // `-` is how `tokens list` shows an operator token's community,
         // and `..` reads as a path: a name holds a letter or digit.
         guard name.unicodeScalars.contains(where: { CharacterSet.alphanumerics.contains($0)

@@ -267,7 +267,8 @@ struct CommandLineEndToEndTests {
     /// another but is another string (`café` with a combining accent), or
     /// that is no name (`-`, which `tokens list` shows for an operator
     /// token), is refused; `ACME` for the store's `acme` is taken with a
-    /// note naming it (a new tenant starts so too).
+    /// note naming it (a new tenant starts so too). A community the store
+    /// holds already is taken whatever its name.
     @Test func tokenCommunitiesThatWouldSplitATenantAreRefusedOrNoted() throws {
         guard let cli = try H.make("token-community") else { return }
         defer { cli.remove() }
@@ -287,6 +288,13 @@ struct CommandLineEndToEndTests {
                 "\(upper.standardError)")
         let own = try cli.run(["tokens", "create", "--community", "acme", "--role", "reader"])
         #expect(own.status == 0 && own.standardError.isEmpty, "\(own.standardError)")
+        // Those rules are a new tenant's: a community the store holds keeps
+        // its name, for every command (`_` was a name before them).
+        #expect(try cli.run(["assets", "create", "--community", "_", "--category", "host",
+                             "--name", "lab-01", "--atom", "hostname=lab-01"]).status == 0)
+        #expect(try cli.run(["tokens", "create", "--community", "_", "--role", "reader"])
+                    .status == 0)
+        #expect(try cli.run(["assets", "list", "--community", "_"]).outputText.contains("lab-01"))
     }
 
     /// A `.json` file holding an array of assets, pretty-printed as a
