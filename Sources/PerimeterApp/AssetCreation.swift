@@ -239,7 +239,9 @@ enum AssetCreation {
         for (number, row) in rows {
             do {
                 // Only a dry run against no store comes here with uuids.
-                drafts.append(try outcome.newAsset(from: row.get(), number: number,
+                let row = try row.get()
+                try row.checkExported(into: community)
+                drafts.append(try outcome.newAsset(from: row, number: number,
                                                    builder: builder, now: now, store: store,
                                                    claimed: &claimed, names: &names))
             } catch let problem as RowProblem {

@@ -272,15 +272,7 @@ extension InventoryService {
         for (number, result) in rows {
             do {
                 let row = try result.get()
-                // An export of another community imported here by mistake
-                // (a customer's inventory into another's, at an MSSP) would
-                // make its assets here, each row reported imported.
-                if let exported = row.exportedCommunity, exported != community {
-                    throw RowProblem(column: "community", message: "the row is another "
-                                     + "community's (an export of it): an import writes into its "
-                                     + "own community alone; to copy the asset here, leave the "
-                                     + "field out")
-                }
+                try row.checkExported(into: community)
                 let givenID = try givenID(row.uuid)
                 if let id = givenID {
                     if let earlier = rowGiving[id] {

@@ -49,6 +49,16 @@ public struct AssetRow: Sendable {
     public var givenFields: Set<String> = []
 
     public init() {}
+
+    /// Refuses a row an export of another community wrote: imported here
+    /// by mistake (a customer's inventory into another's, at an MSSP), it
+    /// would make its assets here, each row reported imported.
+    public func checkExported(into community: String) throws(RowProblem) {
+        guard let exported = exportedCommunity, exported != community else { return }
+        throw RowProblem(column: "community", message: "the row is another community's (an "
+                         + "export of it): an import writes into its own community alone; to "
+                         + "copy the asset here, leave the field out")
+    }
 }
 
 /// Why a row was refused, and in which column.

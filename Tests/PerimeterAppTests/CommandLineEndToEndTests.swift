@@ -297,6 +297,26 @@ struct CommandLineEndToEndTests {
         #expect(try cli.run(["assets", "list", "--community", "_"]).outputText.contains("lab-01"))
     }
 
+    /// An export of another community is refused row by row on every
+    /// path of the command line's import (new assets alone went straight
+    /// into the store unchecked), a dry run against no store included;
+    /// its own community's goes in.
+    @Test func anotherCommunitysExportIsRefused() throws {
+        guard let cli = try H.make("import-community") else { return }
+        defer { cli.remove() }
+        let path = try cli.directory.write("acme.jsonl",
+                                           #"{"name":"a-01","category":"host","community":"acme"}"# + "\n")
+        for extra in [["--dry-run"], []] {
+            let refused = try cli.run(["assets", "import", path, "--community", "other"] + extra)
+            #expect(refused.status == 1, "\(extra)")
+            #expect(refused.standardError.contains("row 1, column 'community': the row is another "
+                                                   + "community's"), "\(refused.standardError)")
+        }
+        let taken = try cli.run(["assets", "import", path, "--community", "acme"])
+        #expect(taken.status == 0 && taken.outputText == "imported 1 asset; refused 0 rows\n",
+                "\(taken.outputText)\(taken.standardError)")
+    }
+
     /// A `.json` file holding an array of assets, pretty-printed as a
     /// script writes it, imports object by object (it was read as CSV).
     @Test func aJSONArrayFileImports() throws {
