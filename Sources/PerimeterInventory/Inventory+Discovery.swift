@@ -29,6 +29,7 @@ extension Inventory {
             : applyStructure(of: event, atomIDs: ids, rules: rules, now: now, stream: stream,
                              advancesWatermark: advancesWatermark)
         return (outcome, match(atoms, ids: ids, subjectMACs: event.host?.macs ?? [],
+                               subjectSIDs: event.account?.sids ?? [],
                                in: event.scope, at: event.time))
     }
 

@@ -21,7 +21,9 @@ extension Inventory {
         for found in atoms where !distinct.containsInPlace(found.atom) { distinct.append(found.atom) }
         let ids = distinct.map { timelines.intern(AtomKey(scope: scope, atom: $0)) }
         let subjectMACs = atoms.filter { $0.field == "host.mac" }.map(\.atom)
-        return match(distinct, ids: ids, subjectMACs: subjectMACs, in: scope, at: time)
+        let subjectSIDs = atoms.filter { $0.field == "user.id" }.map(\.atom)
+        return match(distinct, ids: ids, subjectMACs: subjectMACs, subjectSIDs: subjectSIDs,
+                     in: scope, at: time)
     }
 
     /// Matches distinct atoms whose ids in `scope` are already interned.
@@ -35,8 +37,11 @@ extension Inventory {
     /// a machine it is not about. Ids alone, with no known name, decide.
     /// The event's own MACs (`subjectMACs`, from host.mac) are such ids;
     /// a source or destination MAC names the machine at the other end.
-    func match(_ atoms: [Atom], ids: [Int32], subjectMACs: [Atom], in scope: ScopeKey,
-               at time: EventTime) -> AssetMatch {
+    /// The user's own SIDs (`subjectSIDs`, from user.id) pick among the
+    /// accounts of its name; a target's SID (user.target.id) is another
+    /// principal's.
+    func match(_ atoms: [Atom], ids: [Int32], subjectMACs: [Atom], subjectSIDs: [Atom] = [],
+               in scope: ScopeKey, at time: EventTime) -> AssetMatch {
         var match = AssetMatch()
         // Room for a usual event's assets and an atom's holders at once:
         // grown from empty, the two arrays were reallocated about nine
@@ -99,7 +104,7 @@ extension Inventory {
             // both, so it is marked as naming several; unless the event's
             // SID is one of theirs, which says whose it is.
             if atom.type == .username && holders.count > 1 {
-                let owners = sidHolders(among: atoms, ids: ids, in: scope, at: time)
+                let owners = sidHolders(subjectSIDs, among: atoms, ids: ids, in: scope, at: time)
                 let narrowed = holders.filter { owners.contains($0) }
                 if !narrowed.isEmpty { holders = narrowed }
                 if holders.count > 1 { match.ambiguousAtoms.append(atom) }
@@ -142,11 +147,12 @@ extension Inventory {
         return found
     }
 
-    /// The holders of the event's SIDs.
-    private func sidHolders(among atoms: [Atom], ids: [Int32], in scope: ScopeKey,
+    /// The holders of `sids`, atoms of the event.
+    private func sidHolders(_ sids: [Atom], among atoms: [Atom], ids: [Int32], in scope: ScopeKey,
                             at time: EventTime) -> [AssetID] {
+        guard !sids.isEmpty else { return [] }
         var found: [AssetID] = []
-        for (atom, id) in zip(atoms, ids) where atom.type == .sid {
+        for (atom, id) in zip(atoms, ids) where atom.type == .sid && sids.contains(atom) {
             found += holders(atomID: id, atom: atom, in: scope, at: time)
         }
         return found

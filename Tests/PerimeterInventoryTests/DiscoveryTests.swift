@@ -60,11 +60,17 @@ import Testing
         let both = inventory.match([name, sid], in: Fixture.scope, at: later)
         #expect(both.assets == bySID.assets)
         #expect(!both.isAmbiguous)
-        // A SID of neither leaves the name to both, still ambiguous.
+        // A SID of neither leaves the name to both, still ambiguous; so
+        // does one of theirs as the target's (a 4648 on behalf of the
+        // other account), which is no SID of the acting user.
         let other = FieldAtom(atom: Atom(type: .sid, normalizedValue: "S-1-5-21-9-1000"),
-                              field: "user.target.id")
+                              field: "user.id")
         let unrelated = inventory.match([name, other], in: Fixture.scope, at: later)
         #expect(unrelated.assets.count == 2 && unrelated.isAmbiguous)
+        let target = FieldAtom(atom: Atom(type: .sid, normalizedValue: sidA),
+                               field: "user.target.id")
+        let onBehalf = inventory.match([name, target], in: Fixture.scope, at: later)
+        #expect(onBehalf.assets.count == 2 && onBehalf.isAmbiguous)
     }
 
     /// The same host seen again, by name, with the id it reported before:
