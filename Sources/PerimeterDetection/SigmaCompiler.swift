@@ -738,13 +738,15 @@ struct SigmaCompiler {
             let comparesEqual = modifiers.allSatisfy { ["all", "cased", "neq"].contains($0) }
             var strings = try expandedStrings(scalar, expand: has.contains("expand"),
                                               numberToo: field != nil && comparesEqual)
+            let written = strings.count
             for modifier in modifiers {
                 strings = try transform(strings, by: modifier, key: key)
             }
             // Every variant is one more test on every event with the field;
             // a list of values with many flags each reached millions, and
-            // a load that seemed to hang.
-            variantCount += strings.count
+            // a load that seemed to hang. Counted beyond the values written
+            // (a long list without dashes makes none).
+            variantCount += strings.count - written
             if has.contains("windash"), variantCount > Self.maximumWindashVariants {
                 throw RuleRefusal(code: "invalid-value",
                                   message: "windash makes over \(Self.maximumWindashVariants) "
@@ -830,7 +832,7 @@ struct SigmaCompiler {
         return results.map(SigmaString.init(parsing:))
     }
 
-    /// The most values `windash` may make of one field's list.
+    /// The most values `windash` may add to one field's list.
     static let maximumWindashVariants = 20_000
 
     private func transform(_ strings: [SigmaString], by modifier: String, key: String)

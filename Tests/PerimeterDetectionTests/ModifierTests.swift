@@ -385,7 +385,12 @@ let conditionCases: [MatchCase] = [
     @Test func windashVariantsAreBounded() throws {
         let value = SigmaString(parsing: "-a -b -c*-d -e -f -g")
         #expect(SigmaEncoding.windashVariants(value).count == 3_125)
-        // Six such values make 18,750 variants, seven 21,875.
+        // Six such values make 18,744 variants beyond themselves, seven
+        // 21,868; 21,000 values without a dash make none.
+        let plain = (0..<21_000).map { "    - 'tool\($0).exe'\n" }.joined()
+        let names = try RuleHarness(detection: "selection:\n  C|windash|endswith:\n" + plain
+                                    + "condition: selection")
+        #expect(try names.matches(#"{"C":"c:\\bin\\tool20999.exe"}"#))
         let six = (0..<6).map { "    - '-a -b -c -d -e \($0)'\n" }.joined()
         let accepted = try RuleHarness(detection: "selection:\n  C|windash|contains:\n" + six
                                        + "condition: selection")
