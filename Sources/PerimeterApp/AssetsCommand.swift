@@ -26,7 +26,7 @@ enum AssetsCommand {
           list      List assets with filters and the count of matches
           show      Show one asset: properties, atoms with their intervals, activity
           create    Create one asset by hand
-          import    Import assets from CSV or JSON lines
+          import    Import assets from CSV, JSON lines or a JSON array
           update    Change an asset's fields
           revoke    Revoke an asset; unrevoke undoes it
           bulk      Change many assets at once (tags, criticality, review, revoke)

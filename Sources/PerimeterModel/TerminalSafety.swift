@@ -8,7 +8,8 @@ extension Unicode.Scalar {
     public var rearrangesTerminalText: Bool {
         if properties.generalCategory == .control { return true }
         switch value {
-        case 0x200E...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028...0x2029: return true
+        case 0x061C, 0x200E...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028...0x2029:
+            return true
         default: return false
         }
     }

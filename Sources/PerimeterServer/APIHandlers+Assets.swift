@@ -99,7 +99,9 @@ extension APIHandlers {
         // `uuid` sent with it was taken and dropped (the asset made in the
         // token's community, with a uuid of its own), the caller told that
         // all went well.
-        if let field = AssetRowReader.exportOnlyFields.sorted().first(where: { object[$0] != nil }) {
+        if let field = AssetRowReader.exportOnlyFields.sorted().first(where: {
+            object[$0] != nil && !(object[$0] is NSNull)
+        }) {
             throw APIErrors.invalidField(field, "the inventory sets it; a new asset takes "
                                          + ListFormatting.conjunction(AssetRowReader.jsonFields))
         }

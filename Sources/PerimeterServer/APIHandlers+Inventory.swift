@@ -302,16 +302,21 @@ extension APIHandlers {
     }
 
     func revokeToken(_ context: APIContext) async throws -> HTTPResponse {
-        guard let id = context.request.pathParameters["id"],
-              try await service.revokeToken(id, community: context.community),
-              let token = try await readers.read({
-                  try await $0.tokens(community: context.community)
-              })
-                .first(where: { $0.id == id })
+        let id = context.request.pathParameters["id"] ?? ""
+        func current() async throws -> StoredToken? {
+            try await readers.read { try await $0.tokens(community: context.community) }
+                .first { $0.id == id }
+        }
+        // Revoking again changes nothing, and is not logged again.
+        let wasLive = try await current()?.revokedAt == nil
+        guard try await service.revokeToken(id, community: context.community),
+              let token = try await current()
         else { throw APIErrors.tokenNotFound() }
-        options.log("token revoked community=\(LogField.value(context.community)) "
-                    + "id=\(LogField.value(id)) name=\(LogField.value(token.name)) "
-                    + "actor=\(LogField.value(context.actor))")
+        if wasLive {
+            options.log("token revoked community=\(LogField.value(context.community)) "
+                        + "id=\(LogField.value(id)) name=\(LogField.value(token.name)) "
+                        + "actor=\(LogField.value(context.actor))")
+        }
         return JSONFields.response(Self.tokenObject(token))
     }
 

@@ -200,8 +200,9 @@ public enum AssetRowReader {
     /// file name nor a content type says: its first character, after any
     /// byte-order mark and blank space, opens an object or an array.
     public static func startsLikeJSON(_ text: String) -> Bool {
+        // JSON's own blanks alone, as the array reader skips them.
         let first = text.unicodeScalars.first {
-            $0 != "\u{FEFF}" && !CharacterSet.whitespacesAndNewlines.contains($0)
+            !["\u{FEFF}", " ", "\t", "\n", "\r"].contains($0)
         }
         return first == "{" || first == "["
     }

@@ -609,6 +609,10 @@ struct AssetRouteTests {
             let error = try response.json()["error"] as? [String: Any]
             #expect((error?["details"] as? [String: Any])?["field"] as? String == field)
         }
+        // Null is none, as an import reads it.
+        #expect(try await server.call("POST", "/v1/assets", as: "acme/analyst",
+                                      json: ["name": "a-00", "category": "host",
+                                             "uuid": NSNull()]).status == 201)
         let result = try await server.importLines([
             #"{"name":"a-02","category":"host","community":"globex"}"#,
             #"{"name":"a-03","category":"host","community":"acme"}"#,
@@ -619,7 +623,7 @@ struct AssetRouteTests {
         #expect(refused.map { $0["column"] as? String } == ["community"])
         let names = try await server.call("GET", "/v1/assets?sort=name", as: "acme/analyst").json()
         #expect((names["assets"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-                == ["a-03"])
+                == ["a-00", "a-03"])
         await server.stop()
     }
 

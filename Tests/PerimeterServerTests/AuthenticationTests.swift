@@ -160,6 +160,10 @@ struct AuthenticationTests {
                                + "actor=token:acme-admin"), "\(lines)")
         #expect(lines.contains("token revoked community=acme id=\(id) name=script "
                                + "actor=token:acme-admin"), "\(lines)")
+        // Revoked again: the same answer, no second line.
+        #expect(try await server.call("POST", "/v1/tokens/\(id)/revoke", as: "acme/admin").status
+                    == 200)
+        #expect(log.withLock { $0 }.filter { $0.hasPrefix("token revoked") }.count == 1)
         #expect(!lines.joined().contains(secret))
         await server.stop()
     }

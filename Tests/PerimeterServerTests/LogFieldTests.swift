@@ -14,7 +14,7 @@ import Testing
         ("evil\u{202E}txt", #""evil\u{202e}txt""#),
         // A C1 control (CSI starts an escape on some terminals), a mark
         // that turns text around, a line separator.
-        ("a\u{9B}31mb\u{200F}c\u{2028}d", #""a\u{9b}31mb\u{200f}c\u{2028}d""#),
+        ("a\u{9B}31mb\u{200F}c\u{2028}d\u{61C}e", #""a\u{9b}31mb\u{200f}c\u{2028}d\u{61c}e""#),
         ("", #""""#),
         ("café", #""café""#),
     ])
