@@ -214,7 +214,12 @@ public struct AtomExtractor: Sendable {
         func firstLabel(_ name: String) -> String {
             ASCII.lowercased(String(name.prefix { $0 != "." }))
         }
-        guard let type = firstValue(of: Self.agentTypeField, in: event),
+        // Most events name no agent: asked first, without making a text.
+        var namesAgent = false
+        for field in [Self.agentNameField, Self.agentHostnameField] where !namesAgent {
+            event.forEachUTF8(inField: field) { _ in namesAgent = true }
+        }
+        guard namesAgent, let type = firstValue(of: Self.agentTypeField, in: event),
               Self.logShipperTypes.contains(ASCII.lowercased(type)) else { return false }
         let agents = [Self.agentNameField, Self.agentHostnameField].compactMap {
             firstValue(of: $0, in: event).map(firstLabel)
