@@ -80,8 +80,9 @@ enum AssetCreation {
 
     static let importSpec = CommandSpec(
         name: "assets import", summary: "Import assets from a CSV file (with a header row) or "
-            + "JSON (one object per line, or an array of objects). Bad rows are refused with their row, column and reason; the good "
-            + "ones are imported together in one transaction.",
+            + "JSON (one object per line, or an array of objects). Bad rows are refused with "
+            + "their row, column and reason; the good ones are imported together in one "
+            + "transaction.",
         usage: "assets import FILE|- [--format csv|jsonl]",
         options: CommonOptions.store + [
             .init(name: "--format", valueName: "FORMAT",

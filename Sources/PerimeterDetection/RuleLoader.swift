@@ -215,7 +215,8 @@ public enum RuleLoader {
                 let action = collection["action"]?.string ?? "?"
                 set.reports.append(RuleStatusReport(
                     path: path, line: document.mark.line,
-                    id: (try? SigmaCompiler.id(of: document["id"])).flatMap { $0.isEmpty ? nil : $0 },
+                    id: (try? SigmaCompiler.id(of: document["id"]))
+                        .flatMap { $0.isEmpty ? nil : $0 },
                     title: document["title"]?.string.map(SigmaCompiler.oneLine), status: .refused,
                     reasonCode: "collection-unsupported",
                     reason: "a Sigma rule collection ('action: \(action)' at line "

@@ -88,7 +88,9 @@ struct SigmaCompiler {
     /// breaks (and any other control character) read as one space each
     /// run; printed as they were, they made rows of their own.
     static func oneLine(_ title: String) -> String {
-        let isControl = { (scalar: Unicode.Scalar) in scalar.properties.generalCategory == .control }
+        let isControl = { (scalar: Unicode.Scalar) in
+            scalar.properties.generalCategory == .control
+        }
         guard title.unicodeScalars.contains(where: isControl) else { return title }
         return title.unicodeScalars
             .split { isControl($0) || $0 == " " }

@@ -7,25 +7,6 @@ import PerimeterModel
 import PerimeterStore
 import PerimeterYAML
 
-/// What the detection stage loads and how it raises alerts: from the
-/// configuration's `detection:` section, then the command line's options.
-///
-/// ```yaml
-/// detection:
-///   rules: [rules/]              # folders or files, read recursively
-///   filters: [filters/]          # alert filters (Sigma meta filters)
-///   mapping: my-mapping.yml      # or 'none'; default: the built-in mapping
-///   placeholders: {Admins: [adm_*]}   # values for |expand (else the shipped file)
-///   placeholders_file: placeholders.yml
-///   alert_window: 1h             # matches within it join the open alert
-///   run_unmapped_rules: false  # compiled-unmapped rules run too when true
-///   urgency:
-///     severities: {informational: 10, low: 25, medium: 50, high: 75, critical: 100}
-///     default_level: medium      # the level of a rule that has none
-///     include_networks: false    # network assets' criticality raises urgency
-///     unrated_criticality: null  # what an unrated host or account counts as
-/// ```
-/// Relative paths are read from the working directory.
 extension InventoryStore {
     /// Sets the formula that re-rates the store's open alerts when a rating
     /// changes, and returns it with whether the configured one differed.
@@ -50,6 +31,25 @@ extension InventoryStore {
     }
 }
 
+/// What the detection stage loads and how it raises alerts: from the
+/// configuration's `detection:` section, then the command line's options.
+///
+/// ```yaml
+/// detection:
+///   rules: [rules/]              # folders or files, read recursively
+///   filters: [filters/]          # alert filters (Sigma meta filters)
+///   mapping: my-mapping.yml      # or 'none'; default: the built-in mapping
+///   placeholders: {Admins: [adm_*]}   # values for |expand (else the shipped file)
+///   placeholders_file: placeholders.yml
+///   alert_window: 1h             # matches within it join the open alert
+///   run_unmapped_rules: false  # compiled-unmapped rules run too when true
+///   urgency:
+///     severities: {informational: 10, low: 25, medium: 50, high: 75, critical: 100}
+///     default_level: medium      # the level of a rule that has none
+///     include_networks: false    # network assets' criticality raises urgency
+///     unrated_criticality: null  # what an unrated host or account counts as
+/// ```
+/// Relative paths are read from the working directory.
 public struct DetectionSettings: Sendable {
     public var rulePaths: [String] = []
     public var filterPaths: [String] = []

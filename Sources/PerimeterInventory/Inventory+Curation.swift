@@ -170,7 +170,9 @@ extension Inventory {
         guard !heldConfirmed || index != nil else { return }
         noteEdit(of: id, at: time)
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "confirm_atom", at: time,
-                                         before: heldBefore.map { AssetSummary.atom(atom, held: $0) },
+                                         before: heldBefore.map {
+                                             AssetSummary.atom(atom, held: $0)
+                                         },
                                          after: AssetSummary.atom(atom, held: "confirmed")))
     }
 
@@ -228,7 +230,9 @@ extension Inventory {
         guard isNew || !open.isEmpty else { return }
         noteEdit(of: id, at: time)
         pending.audit.append(AuditRecord(asset: id, actor: actor, action: "reject_atom", at: time,
-                                         before: heldBefore.map { AssetSummary.atom(atom, held: $0) },
+                                         before: heldBefore.map {
+                                             AssetSummary.atom(atom, held: $0)
+                                         },
                                          after: AssetSummary.atom(atom, held: "rejected")))
     }
 

@@ -112,7 +112,8 @@ extension Inventory {
     /// counted in the week of `now`: in its own, it made buckets of 2034
     /// that retention would keep for as long.
     @discardableResult
-    func countActivity(of event: EventObservation, now: EventTime) -> (atoms: [Atom], ids: [Int32]) {
+    func countActivity(of event: EventObservation,
+                       now: EventTime) -> (atoms: [Atom], ids: [Int32]) {
         let counted = event.time > now + settings.futureTolerance ? now : event.time
         let week = Int32(counted.weekStart.milliseconds / 86_400_000)
         var seen: [Atom] = []

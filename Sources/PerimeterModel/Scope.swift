@@ -42,9 +42,9 @@ public struct Scope: Sendable, Hashable, Codable, CustomStringConvertible {
         if let problem = problem(withName: name) { return problem }
         // `-` is how `tokens list` shows an operator token's community,
         // and `..` reads as a path: a name holds a letter or digit.
-        guard name.unicodeScalars.contains(where: { CharacterSet.alphanumerics.contains($0)
-                                                    && !CharacterSet.nonBaseCharacters.contains($0) })
-        else { return "it needs a letter or a digit" }
+        guard name.unicodeScalars.contains(where: {
+            CharacterSet.alphanumerics.contains($0) && !CharacterSet.nonBaseCharacters.contains($0)
+        }) else { return "it needs a letter or a digit" }
         // `café` typed with a combining accent is another string than the
         // `café` most keyboards write, so another tenant that lists alike.
         // (Swift's `==` holds the two spellings equal; SQLite does not.)

@@ -212,6 +212,7 @@ public final class Database: @unchecked Sendable {
         }
         return message
     }
+
     var rawHandle: OpaquePointer { handle }
 
     static func summary(of sql: String) -> String {
