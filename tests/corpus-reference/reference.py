@@ -33,8 +33,9 @@ Readings of the SPEC that the text leaves open, decided here:
   another product uses too: it identifies no machine.
 - a log shipper (agent.type filebeat, winlogbeat, elastic-agent...) named
   as another machine than the event's host (agent.name / agent.hostname
-  against host.name / host.hostname, first labels, any case, or the host's
-  label within the agent's: WB-SRV-HOST01 on HOST01) forwards the
+  against host.name / host.hostname / winlog.computer_name, first labels,
+  any case, or the host's label as a hyphen- or underscore-separated part
+  of the agent's: WB-SRV-HOST01 on HOST01) forwards the
   event: its agent.* is not the subject. An agent that is no shipper (an
   EDR's) is its endpoint's whatever its name.
 - user.full_name is a username field of the table but a display name: a
@@ -436,9 +437,12 @@ def forwarded(fields):
         return False
     label = lambda name: name.strip().split(".")[0].lower()
     agents = {label(v[0]) for v in (fields.get("agent.name"), fields.get("agent.hostname")) if v}
-    hosts = {label(v[0]) for v in (fields.get("host.name"), fields.get("host.hostname")) if v}
-    # A shipper named after its machine (WB-SRV-HOST01 on HOST01) is its.
-    named = any(a == h or (len(h) >= 3 and h in a) for a in agents for h in hosts)
+    hosts = {label(v[0]) for v in (fields.get("host.name"), fields.get("host.hostname"),
+                                    fields.get("winlog.computer_name")) if v}
+    # A shipper named after its machine (WB-SRV-HOST01 on HOST01) is its:
+    # the host's name is one of the agent's hyphen- or underscore-parts.
+    named = any(a == h or (len(h) >= 3 and h in re.split(r"[-_]", a))
+                for a in agents for h in hosts)
     return bool(agents) and bool(hosts) and not named
 
 

@@ -116,6 +116,7 @@ extension AtomExtractor {
     static let hostNameField = fieldPaths.firstIndex(of: "host.name")!
     static let hostHostnameField = fieldPaths.firstIndex(of: "host.hostname")!
     static let agentTypeField = fieldPaths.firstIndex(of: "agent.type")!
+    static let computerNameField = fieldPaths.firstIndex(of: "winlog.computer_name")!
 
     /// Log shippers (`agent.type`): their agent runs wherever it was put to
     /// read logs, and its id is the shipper's, on whatever vendor's logs

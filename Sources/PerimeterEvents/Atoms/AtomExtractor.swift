@@ -205,9 +205,10 @@ public struct AtomExtractor: Sendable {
     /// shipper reading logs that other machines wrote to a share or sent
     /// to an endpoint). Its agent.id is the forwarder's: attached to each
     /// host it forwards for, it put a conflict on every one of them. Told
-    /// by names (agent.name or agent.hostname against host.name or
-    /// host.hostname, first labels, any case, or the host's within the
-    /// agent's, as custom names hold it); an event that lacks either
+    /// by names (agent.name or agent.hostname against host.name,
+    /// host.hostname or winlog.computer_name, first labels, any case, or
+    /// the host's as a part of the agent's, as custom names hold it); an
+    /// event that lacks either
     /// side is taken as it is. Another agent (an EDR's) is its endpoint's,
     /// whatever its name says (Sekoia's formats give the product's there).
     private func agentRunsElsewhere(_ event: some EventFieldSource) -> Bool {
@@ -225,13 +226,19 @@ public struct AtomExtractor: Sendable {
             firstValue(of: $0, in: event).map(firstLabel)
         }
         guard !agents.isEmpty else { return false }
-        let hosts = [Self.hostNameField, Self.hostHostnameField].compactMap {
-            firstValue(of: $0, in: event).map(firstLabel)
-        }
+        // The host as discovery names it: the Windows computer name stands
+        // in when host.name and host.hostname give none.
+        let hosts = [Self.hostNameField, Self.hostHostnameField, Self.computerNameField]
+            .compactMap { firstValue(of: $0, in: event).map(firstLabel) }
         // A shipper named after its machine by convention (`WB-SRV-HOST01`
-        // on HOST01) is that machine's.
+        // on HOST01) is that machine's: the host's name is one of the parts
+        // of the agent's that hyphens and underscores separate (by a plain
+        // substring, `srv12` was taken for `srv1`'s own).
         return !hosts.isEmpty && !hosts.contains { host in
-            agents.contains { $0 == host || (host.count >= 3 && $0.contains(host)) }
+            agents.contains { agent in
+                agent == host || (host.count >= 3 && agent.split { $0 == "-" || $0 == "_" }
+                    .contains { $0 == Substring(host) })
+            }
         }
     }
 

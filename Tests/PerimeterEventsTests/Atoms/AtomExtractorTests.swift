@@ -223,6 +223,13 @@ struct AtomExtractorTests {
           "agent.type": ["winlogbeat"], "agent.id": ["2c0cd63b-0000-4000-8000-000000000001"]],
          ["host.name=hostname:host01", "host.hostname=hostname:host01",
           "agent.id=agent_id:2c0cd63b-0000-4000-8000-000000000001"]),
+        // A numbered machine is not its neighbour's part (`srv12`, `srv1`);
+        // the Windows computer name is the host when no host field is.
+        (["host.name": ["srv1"], "agent.name": ["srv12"], "agent.type": ["filebeat"],
+          "agent.id": ["2c0cd63b-0000-4000-8000-000000000002"]], ["host.name=hostname:srv1"]),
+        (["winlog.computer_name": ["vagrant-2016"], "agent.name": ["mbp.local"],
+          "agent.type": ["filebeat"], "agent.id": ["f0224db8-0000-4000-8000-000000000003"]],
+         ["winlog.computer_name=hostname:vagrant-2016"]),
         (["host.name": ["ws-07"], "agent.name": ["harfanglab"],
           "agent.id": ["d82e1ff6-f268-42a1-9091-df230fb3c85e"]],
          ["host.name=hostname:ws-07", "agent.id=agent_id:d82e1ff6-f268-42a1-9091-df230fb3c85e"]),
