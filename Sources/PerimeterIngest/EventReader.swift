@@ -111,13 +111,28 @@ public final class EventReader {
         }
         // One initialiser call: setting the fields one by one copied the
         // observation about ten times per event.
-        let host = hostSubject(parsed, extracted.atoms)
-        let account = accountSubject(parsed, extracted.atoms)
+        var host = hostSubject(parsed, extracted.atoms)
+        var account = accountSubject(parsed, extracted.atoms)
+        let otherHosts = otherHostSubjects(parsed, extracted.atoms, besides: host)
+        let otherAccounts = otherAccountSubjects(parsed, extracted.atoms, besides: account)
+        // An event that names several machines or accounts does not say
+        // whose its addresses, ids and emails are (`user.email` beside two
+        // names held the recipient's address for the sender): they go to
+        // none of them, and stay atoms of the event.
+        if !otherHosts.isEmpty {
+            host?.addresses = []
+            host?.macs = []
+            host?.hostIDs = []
+            host?.agentIDs = []
+        }
+        if !otherAccounts.isEmpty {
+            account?.emails = []
+            account?.sids = []
+        }
         let observation = EventObservation(
             time: timestamp ?? arrival, scope: scope, reference: name, referenceLine: number,
             atoms: atoms, host: host, account: account,
-            otherHosts: otherHostSubjects(parsed, extracted.atoms, besides: host),
-            otherAccounts: otherAccountSubjects(parsed, extracted.atoms, besides: account),
+            otherHosts: otherHosts, otherAccounts: otherAccounts,
             isFailure: parsed.values(of: ids.outcome).contains {
                 $0.jsonString?.isEqualIgnoringASCIICase(to: "failure") == true
             },

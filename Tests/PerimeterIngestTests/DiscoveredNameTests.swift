@@ -111,13 +111,15 @@ import Testing
 
     /// A `host.name` or `user.name` list names a machine or an account
     /// for each value (SPEC §3: a host for every host.name, an account for
-    /// every user.name); only the first was discovered. The event's
-    /// addresses are the first machine's, the others hold their names.
+    /// every user.name); only the first was discovered. Whose the event's
+    /// addresses and emails are it does not say: none holds them (the
+    /// first held the recipient's address for the sender).
     @Test func everyValueOfANameListIsDiscovered() throws {
         let inventory = try Self.discover([
             #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":["testserver4","#
                 + #""testserver5.corp.example.org","testserver4"],"ip":["10.0.0.4"]},"#
-                + #""user":{"name":["alice","bob"],"domain":"CORP"}}"#,
+                + #""user":{"name":["alice","bob"],"domain":"CORP","#
+                + #""email":["alice@corp.example.org","bob@corp.example.org"]}}"#,
         ])
         let byName = Dictionary(uniqueKeysWithValues: inventory.assets.values.map { ($0.name, $0) })
         #expect(byName.keys.sorted() == ["CORP\\alice", "CORP\\bob", "testserver4",
@@ -125,7 +127,9 @@ import Testing
         let scope = ScopeKey(community: "default")
         let time = try #require(EventTime(parsing: "2024-05-01T10:30:00Z"))
         #expect(inventory.holders(of: Atom(type: .ipv4, normalizedValue: "10.0.0.4"), in: scope,
-                                  at: time) == [try #require(byName["testserver4"]).id])
+                                  at: time).isEmpty)
+        #expect(inventory.holders(of: Atom(type: .email, normalizedValue: "bob@corp.example.org"),
+                                  in: scope, at: time).isEmpty)
         #expect(inventory.holders(of: Atom(type: .fqdn,
                                            normalizedValue: "testserver5.corp.example.org"),
                                   in: scope, at: time)

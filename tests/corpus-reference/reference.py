@@ -132,7 +132,8 @@ BUILTIN_NAMES = {"system", "local system", "local service", "network service",
                  # as logs that read UTF-8 as Latin-1 write it
                  "systã¨me",
                  # a web application's unauthenticated visitor (Jira, Bitbucket)
-                 "anonymous"}
+                 # and Kubernetes'
+                 "anonymous", "system:anonymous"}
 BUILTIN_DOMAINS = {"nt authority", "nt service", "builtin", "window manager",
                    "font driver host", "autorite nt", "autorité nt", "nt-autorität",
                    "autoridade nt", "autoridad nt"}
@@ -577,6 +578,11 @@ class Event:
         self.account = self._account()
         self.other_hosts = self._other_hosts()
         self.other_accounts = self._other_accounts()
+        # Several names: whose the addresses, ids and emails are is not said.
+        if self.other_hosts:
+            self.host = dict(self.host, addresses=[], strong=[])
+        if self.other_accounts:
+            self.account = dict(self.account, emails=[], sids=[])
 
     def _of(self, field, *types):
         return [atom for f, atom in self.atoms if f == field and atom[0] in types]

@@ -148,8 +148,8 @@ extension AtomNormalizer {
         // As logs that decoded UTF-8 as Latin-1 write it (a sample's SystÃ¨me).
         "systã¨me",
         // A web application's unauthenticated visitor (Jira, Bitbucket,
-        // Confluence): everyone, not an account.
-        "anonymous",
+        // Confluence), and Kubernetes': everyone, not an account.
+        "anonymous", "system:anonymous",
     ]
 
     /// Whether the account name (user part, lower case) or its domain is a

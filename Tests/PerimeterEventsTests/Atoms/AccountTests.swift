@@ -66,6 +66,7 @@ struct AccountTests {
         ("SystÃ¨me", nil, nil),                                  // UTF-8 read as Latin-1
         ("Anonymous", nil, nil),                                // a web app's visitor
         ("anonymous", "JIRA", nil),
+        ("system:anonymous", nil, nil),                         // Kubernetes' visitor
         ("Éric@", "CORP", "éric"),                              // an empty domain is none
         ("asr", "testsiem.onmicrosoft.com", "testsiem.onmicrosoft.com\\asr"),
         ("admin", "-", "admin"),                                // placeholder domain
