@@ -92,7 +92,8 @@ enum AssetCreation {
             .init(name: "--match-atoms", valueName: nil,
                   help: "A row without uuid whose atoms (atom.hostname…) one asset of its "
                       + "category holds now updates that asset, as a row with its uuid would: "
-                      + "a CMDB's rows rate the machines discovery found. Atoms held by "
+                      + "a CMDB's rows rate the machines discovery found (the row's name "
+                      + "replaces the discovered one, as its other fields do). Atoms held by "
                       + "several assets refuse the row."),
         ],
         example: "perimeter assets import cmdb.csv --match-atoms",

@@ -23,8 +23,12 @@ struct BulkAction: Sendable, Hashable {
     /// Reads the action from a request (or a stored job's request).
     init(json object: [String: Any]) throws {
         guard let name = object["action"] as? String, let kind = Kind(rawValue: name) else {
+            // `{"action": {"add_tags": [...]}}` is a natural first guess:
+            // the answer says where the values go.
             throw APIErrors.invalidField("action", "must be one of "
-                + Kind.allCases.map(\.rawValue).joined(separator: ", "))
+                + Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                + ", as text; its values are fields beside it: \"tags\" (add_tags, "
+                + "remove_tags), \"criticality\" (set_criticality), \"reviewed\" (set_reviewed)")
         }
         self.kind = kind
         switch kind {

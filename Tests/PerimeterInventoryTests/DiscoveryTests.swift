@@ -696,8 +696,9 @@ import Testing
                         Fixture.host("old-d", at: Fixture.clock("09:01")),
                         Fixture.host("srv-a", at: Fixture.clock("09:02"))])
         func host(_ name: String) throws -> AssetID {
-            try #require(inventory.holders(of: Fixture.hostname(name), in: Fixture.scope,
-                                           at: Fixture.clock("10:45")).first)
+            let found = inventory.holders(of: Fixture.hostname(name), in: Fixture.scope,
+                                          at: Fixture.clock("10:45")).first
+            return try #require(found)
         }
         let old = try host("old-d")
         var revoked = try #require(inventory.asset(old))

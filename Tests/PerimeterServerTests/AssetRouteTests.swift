@@ -937,8 +937,8 @@ struct AssetRouteTests {
         let refused = result["refused"] as? [[String: Any]] ?? []
         #expect(refused.map { $0["row"] as? Int } == [3])
         #expect(refused.map { $0["column"] as? String } == ["atom.ipv4"])
-        #expect((refused.first?["reason"] as? String ?? "").contains("it is an IPv6 address; "
-                                                                    + "give it as ipv6="))
+        let reason = refused.first?["reason"] as? String ?? ""
+        #expect(reason.contains("it is an IPv6 address; give it as ipv6="), "\(reason)")
         let atoms = try await server.call("GET", "/v1/atoms?value=10.3.3.3", as: "acme/reader")
             .json()
         let found = (atoms["atoms"] as? [[String: Any]])?.first
