@@ -117,6 +117,7 @@ enum OpenAPIDocument {
         "IntakeResult": object(["received": "integer", "malformed": "integer",
                                 "enriched": "integer?", "discovered": "integer?",
                                 "late": "integer", "future": "integer",
+                                "lateness_window_seconds": "integer",
                                 "without_timestamp": "integer",
                                 "dotted_hostnames_dropped": "integer",
                                 "matches": "integer?", "alerts_opened": "integer?",

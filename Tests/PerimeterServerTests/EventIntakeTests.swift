@@ -268,6 +268,8 @@ struct EventIntakeTests {
         #expect((try misspelt.json()["error"] as? [String: Any])?["code"] as? String
                     == "malformed_query")
         #expect(result["without_timestamp"] as? Int == 0)
+        // What "late" means is in the answer: the default window, 24 hours.
+        #expect(result["lateness_window_seconds"] as? Int == 86_400)
         // SPEC §2: an event without a usable @timestamp takes its arrival
         // time and is counted as such.
         let untimed = #"{"@timestamp":"garbage","host":{"name":"srv-2"}}"# + "\n"
