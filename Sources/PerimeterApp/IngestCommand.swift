@@ -545,8 +545,12 @@ enum IngestCommand {
         }
         if summary.created.values.reduce(0, +) == 0 { lines.append("  assets discovered      0") }
         let extras: [(String, Int)] = [
-            ("late events (no structure change; --lateness widens the window)", summary.late),
-            ("future events (no structure change)", summary.future),
+            ("late events (no structure change; --lateness widens the window"
+                + (summary.firstLate.map { "; the first: \(Terminal.readable($0))" } ?? "") + ")",
+             summary.late),
+            ("future events (no structure change"
+                + (summary.firstFuture.map { "; the first: \(Terminal.readable($0))" } ?? "") + ")",
+             summary.future),
             ("events without a usable @timestamp (arrival time used)", summary.withoutTimestamp),
             ("dotted hostnames dropped (strict mode)", summary.droppedDottedHostnames),
             ("oversized lines skipped", summary.oversizedLines),

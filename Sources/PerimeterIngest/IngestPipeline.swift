@@ -379,8 +379,12 @@ public final class IngestPipeline {
             advancesWatermark: event.hasEventTime)
         switch outcome.timing {
         case .accepted: break
-        case .late: summary.late += 1
-        case .future: summary.future += 1
+        case .late:
+            summary.late += 1
+            if summary.firstLate == nil { summary.firstLate = "\(source):\(lineNumber)" }
+        case .future:
+            summary.future += 1
+            if summary.firstFuture == nil { summary.firstFuture = "\(source):\(lineNumber)" }
         }
         for (_, rule) in outcome.created { summary.created[rule, default: 0] += 1 }
         for key in outcome.conflictedAtoms { summary.atomsInConflict.insert(key) }

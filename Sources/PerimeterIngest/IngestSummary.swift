@@ -17,6 +17,10 @@ public struct IngestSummary: Sendable {
     /// `malformed` here, but not in the store's totals, as the run that
     /// reads them whole counts them.
     public var unterminatedLastLines = 0
+    /// Where the first late and the first future event were (`file:line`):
+    /// counted alone, a summary's 154 late events could not be found.
+    public var firstLate: String?
+    public var firstFuture: String?
     public var atomsSeen = 0
     /// The identifiers found claimed by several assets during the run,
     /// each once however many events named it (a run over the corpus

@@ -317,6 +317,25 @@ struct CommandLineEndToEndTests {
                 "\(taken.outputText)\(taken.standardError)")
     }
 
+    /// The summary says where the first late and the first future event
+    /// are: counted alone, they could not be found in a backfill.
+    @Test func theSummaryLocatesTheFirstLateAndFutureEvents() throws {
+        guard let cli = try H.make("late-located") else { return }
+        defer { cli.remove() }
+        let result = try cli.ingest([
+            #"{"@timestamp":"2024-05-10T10:00:00Z","host":{"name":"ws-1"}}"#,
+            #"{"@timestamp":"2024-05-01T10:00:00Z","host":{"name":"ws-2"}}"#,
+            #"{"@timestamp":"2024-05-01T11:00:00Z","host":{"name":"ws-3"}}"#,
+            #"{"@timestamp":"2030-01-01T00:00:00Z","host":{"name":"ws-4"}}"#,
+        ], name: "backfill.ndjson")
+        #expect(result.standardError.contains("late events (no structure change; --lateness "
+                                              + "widens the window; the first: "), "\(result.standardError)")
+        #expect(result.standardError.contains("backfill.ndjson:2): 2\n"), "\(result.standardError)")
+        #expect(result.standardError.contains("future events (no structure change; the first: "),
+                "\(result.standardError)")
+        #expect(result.standardError.contains("backfill.ndjson:4): 1\n"), "\(result.standardError)")
+    }
+
     /// A `.json` file holding an array of assets, pretty-printed as a
     /// script writes it, imports object by object (it was read as CSV).
     @Test func aJSONArrayFileImports() throws {
