@@ -120,7 +120,9 @@ def flatten(obj, prefix="", out=None):
 PLACEHOLDERS = {"", "-", "n/a", "null", "none", "unknown", "(null)", "localhost",
                 "localhost.localdomain", "hostname",
                 # a template's field name left in a user field, as hostname is
-                "username"}
+                "username",
+                # Cisco ISE's user of an authentication it could not read
+                "invalid"}
 BUILTIN_NAMES = {"system", "local system", "local service", "network service",
                  "anonymous logon", "localsystem", "localservice", "networkservice",
                  # the same in French, German, Portuguese and Spanish Windows

@@ -27,15 +27,16 @@ public struct AtomNormalizer: Sendable {
     /// `undefined` is what JavaScript collectors write for a field they
     /// lack; `string` is what an API's documented example writes for a
     /// text field (the corpus's Google Workspace and BloxOne samples: the
-    /// account `string\string`). (`nil` and `nan` are not here: they are
-    /// also people's names.)
+    /// account `string\string`); `invalid` is what Cisco ISE writes as the
+    /// user of an authentication whose user it could not read. (`nil` and
+    /// `nan` are not here: they are also people's names.)
     public static let standardPlaceholders: Set<String> = [
         "", "-", "n/a", "null", "none", "unknown", "(null)", "undefined",
         "localhost", "localhost.localdomain", "localhost4", "localhost4.localdomain4",
         "localhost6", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback",
         "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "broadcasthost",
         "hostname", "username", "[object object]", "string",
-        "not found", "no authentication required",
+        "not found", "no authentication required", "invalid",
     ]
 
     private let placeholders: Set<String>

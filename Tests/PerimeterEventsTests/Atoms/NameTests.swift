@@ -193,8 +193,10 @@ struct NameTests {
         ("ANONYMIZED", true), ("[anonymised]", true), ("anonymized_user", true),
         ("anonymous", false), ("HOST-ANONYMIZED", true), ("host_anonymised", true),
         ("anonymize", false), ("host-anonymize", false),
-        // Cisco firewalls' words for a connection without a known user.
+        // Cisco firewalls' words for a connection without a known user,
+        // and ISE's for an authentication it could not read the user of.
         ("Not Found", true), ("No Authentication Required", true), ("not founder", false),
+        ("INVALID", true), ("invalidated", false),
         // A placeholder with a remark in brackets; a name with one stays.
         ("Unknown (SSO failed)", true), ("N/A  (no user)", true), ("unknown(x)", false),
         ("John Smith (contractor)", false), ("(SSO failed)", false),
