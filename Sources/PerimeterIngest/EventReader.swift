@@ -136,7 +136,9 @@ public final class EventReader {
             isFailure: parsed.values(of: ids.outcome).contains {
                 $0.jsonString?.isEqualIgnoringASCIICase(to: "failure") == true
             },
-            operatingSystem: operatingSystem(parsed), hostTypes: strings(parsed, ids.hostType),
+            // A relay's host.os is the relay's system, not its sender's.
+            operatingSystem: extracted.hostMetadataIsCollector ? nil : operatingSystem(parsed),
+            hostTypes: extracted.hostMetadataIsCollector ? [] : strings(parsed, ids.hostType),
             edrVendor: agentIDs.isEmpty ? nil : edrVendor(parsed), agentIDs: agentIDs,
             lease: lease?.observation)
         return ReadEvent(parsed: parsed, observation: observation, hasEventTime: timestamp != nil,

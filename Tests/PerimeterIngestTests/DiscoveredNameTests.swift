@@ -109,6 +109,27 @@ import Testing
         #expect(host.lastSeen == EventTime(milliseconds: 1_714_561_200_000).date)
     }
 
+    /// A syslog relay's own system (host.os) is not its sender's: vSphere's
+    /// `vcenter` was given the receiving container's Ubuntu, addresses and
+    /// MAC; a host's own event (no relay) gives it its system.
+    @Test func aRelaysOwnSystemIsNotItsSenders() throws {
+        let inventory = try Self.discover([
+            #"{"@timestamp":"2024-05-01T10:00:00Z","input":{"type":"udp"},"#
+                + #""host":{"name":"vcenter","hostname":"collector-3","ip":["172.18.0.7"],"#
+                + #""os":{"name":"Ubuntu","version":"20.04.4"}},"agent":{"name":"collector-3"}}"#,
+            #"{"@timestamp":"2024-05-01T10:05:00Z","host":{"name":"ws-01","#
+                + #""os":{"name":"Windows 11","family":"windows"}}}"#,
+        ])
+        let byName = Dictionary(uniqueKeysWithValues: inventory.assets.values.map { ($0.name, $0) })
+        let vcenter = try #require(byName["vcenter"])
+        #expect(vcenter.properties.isEmpty, "\(vcenter.properties)")
+        #expect(inventory.holders(of: Atom(type: .ipv4, normalizedValue: "172.18.0.7"),
+                                  in: ScopeKey(community: "default"),
+                                  at: try #require(EventTime(parsing: "2024-05-01T10:30:00Z")))
+                .isEmpty)
+        #expect(try #require(byName["ws-01"]).properties["os_family"] != nil)
+    }
+
     /// A `host.name` or `user.name` list names a machine or an account
     /// for each value (SPEC §3: a host for every host.name, an account for
     /// every user.name); only the first was discovered. Whose the event's

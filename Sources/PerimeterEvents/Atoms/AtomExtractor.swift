@@ -49,6 +49,10 @@ public struct ExtractedAtoms: Sendable {
     public var skippedCollectorValues = 0
     /// Whether the event's source is a listed collector source.
     public var isFromCollectorSource = false
+    /// Whether the event's host.* describes a collector or relay rather
+    /// than its subject, at least its system (`host.os`, `host.type`),
+    /// which discovery then does not read.
+    public var hostMetadataIsCollector = false
 
     /// The field whose atoms are being appended, how many it has, and,
     /// once they are many, the set of them.
@@ -140,6 +144,7 @@ public struct AtomExtractor: Sendable {
             scope = .agentIsCollector
         }
         result.isFromCollectorSource = scope != .subject
+        result.hostMetadataIsCollector = scope.hostMetadataIsCollector
 
         event.forEachFieldWithValues { index in
             let spec = specs[index]
@@ -149,6 +154,8 @@ public struct AtomExtractor: Sendable {
             case .hostAndAgentAreCollector: spec.isHostField || spec.isAgentField
             case .hostMetadataIsCollector:
                 (spec.isHostField && index != Self.hostHostnameField) || spec.isAgentField
+            case .hostMetadataIsCollectorButName:
+                (spec.isHostField && index != Self.hostNameField) || spec.isAgentField
             }
             if skipped {
                 event.forEachUTF8(inField: index) { _ in result.skippedCollectorValues += 1 }
@@ -182,7 +189,8 @@ public struct AtomExtractor: Sendable {
     /// host.name (else host.hostname) is another machine than the agent's
     /// (agent.name or agent.hostname, in any case, first labels compared:
     /// `mbp.local` beside `mbp`); all of it when it is the agent's, but for
-    /// a host.hostname of another name, the sender's.
+    /// a host.hostname of another name, the sender's; all but host.name
+    /// when host.name is another machine and host.hostname the agent's.
     private func relayScope(_ event: some EventFieldSource) -> CollectorScope {
         func firstLabel(_ name: String) -> String {
             ASCII.lowercased(String(name.prefix { $0 != "." }))
@@ -193,7 +201,13 @@ public struct AtomExtractor: Sendable {
         let name = firstValue(of: Self.hostNameField, in: event)
         let hostname = firstValue(of: Self.hostHostnameField, in: event)
         guard !agents.isEmpty, let host = name ?? hostname,
-              agents.contains(firstLabel(host)) else { return .agentIsCollector }
+              agents.contains(firstLabel(host)) else {
+            // The sender in host.name, the relay's own name in host.hostname.
+            if name != nil, let hostname, agents.contains(firstLabel(hostname)) {
+                return .hostMetadataIsCollectorButName
+            }
+            return .agentIsCollector
+        }
         if name != nil, let hostname, !agents.contains(firstLabel(hostname)) {
             return .hostMetadataIsCollector
         }

@@ -80,6 +80,21 @@ enum CollectorScope {
     /// A relay's own host metadata in host.* beside the sender's name,
     /// which a parser wrote to host.hostname: that field alone is kept.
     case hostMetadataIsCollector
+    /// The same with the sender's name in host.name and the relay's own in
+    /// host.hostname (a vSphere syslog: `vcenter` beside the receiving
+    /// container's name, addresses, MAC and system): host.name alone is
+    /// kept.
+    case hostMetadataIsCollectorButName
+
+    /// Whether host.* describes the collector, the host's system among it
+    /// (`host.os`, `host.type`), whatever of host.* names the subject.
+    var hostMetadataIsCollector: Bool {
+        switch self {
+        case .subject, .agentIsCollector: false
+        case .hostAndAgentAreCollector, .hostMetadataIsCollector, .hostMetadataIsCollectorButName:
+            true
+        }
+    }
 }
 
 /// `CollectorSources` as lower-case sets, built once per extractor.

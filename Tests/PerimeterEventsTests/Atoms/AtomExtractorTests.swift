@@ -176,6 +176,12 @@ struct AtomExtractorTests {
           "host.ip": ["10.9.9.9"], "agent.name": ["collector-3"],
           "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"], "source.ip": ["10.1.2.3"]],
          ["host.hostname=hostname:firepower", "source.ip=ipv4:10.1.2.3"]),
+        // The sender in host.name, the relay's own metadata beside it with
+        // its name in host.hostname (vSphere over syslog): the name alone.
+        (["input.type": ["udp"], "host.name": ["vcenter"], "host.hostname": ["collector-3"],
+          "host.ip": ["172.18.0.7"], "host.mac": ["02-42-AC-12-00-07"],
+          "agent.name": ["collector-3"], "agent.id": ["7d1f0c52-aaaa-4bbb-8ccc-0123456789ab"]],
+         ["host.name=hostname:vcenter"]),
         // A shipper renamed (agent.name) is still its machine's (agent.hostname).
         (["input.type": ["tcp"], "host.name": ["collector-3"], "host.ip": ["10.9.9.9"],
           "agent.name": ["edge-shipper"], "agent.hostname": ["collector-3"]], []),
