@@ -54,19 +54,24 @@ enum EditCommands {
         ],
         example: "perimeter assets update DC-01 --criticality 95 --add-tag crown")
 
+    /// `--criticality` as the API's JSON value (a whole number, or null for
+    /// `none` in any case); nil when not given. A bad value is told in the
+    /// command line's words, not the API's.
+    private static func criticalityJSON(_ arguments: ParsedArguments) throws -> Any? {
+        guard let text = arguments.value("--criticality") else { return nil }
+        if text.lowercased() == "none" { return NSNull() }
+        guard let value = Criticality.wholeNumber(text) else {
+            throw UsageError("'--criticality' takes 0-100 or none, not '\(text)'")
+        }
+        return value
+    }
+
     static func update(_ raw: [String]) throws -> Int32 {
         guard let arguments = try updateSpec.parse(raw) else { return 0 }
         guard arguments.positionals.count == 1 else { throw UsageError("give one asset") }
         var patch: [String: Any] = [:]
         if let name = arguments.value("--name") { patch["name"] = name }
-        if let text = arguments.value("--criticality") {
-            if text.lowercased() == "none" { patch["criticality"] = NSNull() } else {
-                guard let value = Criticality.wholeNumber(text) else {
-                    throw UsageError("'--criticality' takes 0-100 or none, not '\(text)'")
-                }
-                patch["criticality"] = value
-            }
-        }
+        if let value = try criticalityJSON(arguments) { patch["criticality"] = value }
         if let text = arguments.value("--subcategory") {
             patch["subcategory"] = text == "none" ? NSNull() : text
         }
@@ -197,15 +202,7 @@ enum EditCommands {
         }
         var request: [String: Any] = ["action": action]
         if !arguments.all("--tag").isEmpty { request["tags"] = arguments.all("--tag") }
-        if let text = arguments.value("--criticality") {
-            // Told in the command line's words (`none`), not the API's `null`.
-            if text.lowercased() == "none" { request["criticality"] = NSNull() } else {
-                guard let value = Criticality.wholeNumber(text) else {
-                    throw UsageError("'--criticality' takes 0-100 or none, not '\(text)'")
-                }
-                request["criticality"] = value
-            }
-        }
+        if let value = try criticalityJSON(arguments) { request["criticality"] = value }
         if let reviewed = try arguments.bool("--reviewed") { request["reviewed"] = reviewed }
         switch (arguments.all("--id").isEmpty, arguments.value("--filter")) {
         case (false, nil): request["ids"] = arguments.all("--id")

@@ -237,13 +237,7 @@ public final class EventReader {
         // are read only when it is another machine's.
         func paired(_ hostname: Atom?, _ first: Atom?, in field: Int) -> Atom? {
             guard let hostname, let first else { return first }
-            // `hasPrefix` compares the bytes at once; the generic
-            // `elementsEqual` over the views cost 70 instructions an event.
-            func spells(_ fqdn: Atom) -> Bool {
-                fqdn.value.hasPrefix(hostname.value)
-                    && fqdn.value.utf8.dropFirst(hostname.value.utf8.count).first
-                        == UInt8(ascii: ".")
-            }
+            func spells(_ fqdn: Atom) -> Bool { Self.fqdn(fqdn, spellsOut: hostname) }
             if spells(first) { return first }
             return atoms.first { found in
                 found.fieldIndex == field && found.atom.type == .fqdn && spells(found.atom)
@@ -318,6 +312,14 @@ public final class EventReader {
         return display
     }
 
+    /// Whether `fqdn` is `hostname` spelled out (`ws-01.corp.example.org`
+    /// for `ws-01`). `hasPrefix` compares the bytes at once; the generic
+    /// `elementsEqual` over the views cost 70 instructions an event.
+    private static func fqdn(_ fqdn: Atom, spellsOut hostname: Atom) -> Bool {
+        fqdn.value.hasPrefix(hostname.value)
+            && fqdn.value.utf8.dropFirst(hostname.value.utf8.count).first == UInt8(ascii: ".")
+    }
+
     /// At most this many further machines or accounts are discovered from
     /// one event's list of names.
     static let otherSubjectsPerEvent = 16
@@ -336,7 +338,7 @@ public final class EventReader {
         return names.prefix(Self.otherSubjectsPerEvent).map { hostname in
             let fqdn = atoms.first { found in
                 found.fieldIndex == field && found.atom.type == .fqdn
-                    && found.atom.value.hasPrefix(hostname.value + ".")
+                    && Self.fqdn(found.atom, spellsOut: hostname)
             }?.atom
             let display = machineName(in: ids.hostName, of: parsed) { value in
                 extractor.machineNameAtoms(value).0 == hostname

@@ -512,7 +512,8 @@ public enum AssetCSV {
                 asset.subcategory?.rawValue ?? "",
                 asset.criticality.map { String($0.value) } ?? "",
                 asset.tags.sorted().joined(separator: ";"), asset.reviewed ? "true" : "false",
-                asset.isRevoked ? "true" : "false", asset.description, asset.entity ?? "", EventTime(asset.updatedAt).description,
+                asset.isRevoked ? "true" : "false", asset.description, asset.entity ?? "",
+                EventTime(asset.updatedAt).description,
             ]
             for type in atomColumns {
                 // A value holding the cell's separator (discovery may attach

@@ -67,7 +67,7 @@ actor InventoryService {
          detection: DetectionSettings? = nil) throws {
         writerLock = try StoreLock(store: path)
         writeConnection = try InventoryStore(path: path)
-        try writeConnection.database.execute(StoreReader.readTuning)
+        try writeConnection.database.execute(StoreReader.readTuning())
         try writeConnection.recordAddressExpiry(configuration.inventory.addressExpiry,
                                                 unlessRecorded: true)
         self.configuration = configuration

@@ -23,16 +23,17 @@ actor StoreReader {
     }
 
     /// `cacheMegabytes` of page cache for this connection (a pool shares
-    /// the `readTuning` one's among its connections).
+    /// one connection's 256 MB among its connections).
     init(path: String, cacheMegabytes: Int = 256) throws {
         store = try InventoryStore(path: path)
-        try store.database.execute(Self.readTuning)
-        try store.database.execute("PRAGMA cache_size = -\(max(cacheMegabytes, 1) * 1024)")
+        try store.database.execute(Self.readTuning(cacheMegabytes: cacheMegabytes))
     }
 
     /// A large page cache and memory-mapped reads: a million-asset store
     /// is about 1 GB, and views touch its indexes at random.
-    static let readTuning = "PRAGMA cache_size = -262144; PRAGMA mmap_size = 2147483648;"
+    static func readTuning(cacheMegabytes: Int = 256) -> String {
+        "PRAGMA cache_size = -\(max(cacheMegabytes, 1) * 1024); PRAGMA mmap_size = 2147483648;"
+    }
 
     func tokens(community: String) throws -> [StoredToken] {
         try store.tokens(community: community)

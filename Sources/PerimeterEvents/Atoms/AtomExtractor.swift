@@ -192,23 +192,18 @@ public struct AtomExtractor: Sendable {
     /// a host.hostname of another name, the sender's; all but host.name
     /// when host.name is another machine and host.hostname the agent's.
     private func relayScope(_ event: some EventFieldSource) -> CollectorScope {
-        func firstLabel(_ name: String) -> String {
-            ASCII.lowercased(String(name.prefix { $0 != "." }))
-        }
-        let agents = [Self.agentNameField, Self.agentHostnameField].compactMap {
-            firstValue(of: $0, in: event).map(firstLabel)
-        }
+        let agents = firstLabels(of: [Self.agentNameField, Self.agentHostnameField], in: event)
         let name = firstValue(of: Self.hostNameField, in: event)
         let hostname = firstValue(of: Self.hostHostnameField, in: event)
         guard !agents.isEmpty, let host = name ?? hostname,
-              agents.contains(firstLabel(host)) else {
+              agents.contains(Self.firstLabel(host)) else {
             // The sender in host.name, the relay's own name in host.hostname.
-            if name != nil, let hostname, agents.contains(firstLabel(hostname)) {
+            if name != nil, let hostname, agents.contains(Self.firstLabel(hostname)) {
                 return .hostMetadataIsCollectorButName
             }
             return .agentIsCollector
         }
-        if name != nil, let hostname, !agents.contains(firstLabel(hostname)) {
+        if name != nil, let hostname, !agents.contains(Self.firstLabel(hostname)) {
             return .hostMetadataIsCollector
         }
         return .hostAndAgentAreCollector
@@ -226,9 +221,6 @@ public struct AtomExtractor: Sendable {
     /// side is taken as it is. Another agent (an EDR's) is its endpoint's,
     /// whatever its name says (Sekoia's formats give the product's there).
     private func agentRunsElsewhere(_ event: some EventFieldSource) -> Bool {
-        func firstLabel(_ name: String) -> String {
-            ASCII.lowercased(String(name.prefix { $0 != "." }))
-        }
         // Most events name no agent: asked first, without making a text.
         var namesAgent = false
         for field in [Self.agentNameField, Self.agentHostnameField] where !namesAgent {
@@ -236,14 +228,12 @@ public struct AtomExtractor: Sendable {
         }
         guard namesAgent, let type = firstValue(of: Self.agentTypeField, in: event),
               Self.logShipperTypes.contains(ASCII.lowercased(type)) else { return false }
-        let agents = [Self.agentNameField, Self.agentHostnameField].compactMap {
-            firstValue(of: $0, in: event).map(firstLabel)
-        }
+        let agents = firstLabels(of: [Self.agentNameField, Self.agentHostnameField], in: event)
         guard !agents.isEmpty else { return false }
         // The host as discovery names it: the Windows computer name stands
         // in when host.name and host.hostname give none.
-        let hosts = [Self.hostNameField, Self.hostHostnameField, Self.computerNameField]
-            .compactMap { firstValue(of: $0, in: event).map(firstLabel) }
+        let hosts = firstLabels(of: [Self.hostNameField, Self.hostHostnameField,
+                                     Self.computerNameField], in: event)
         // A shipper named after its machine by convention (`WB-SRV-HOST01`
         // on HOST01) is that machine's: the host's name is one of the parts
         // of the agent's that hyphens and underscores separate (by a plain
@@ -254,6 +244,17 @@ public struct AtomExtractor: Sendable {
                     .contains { $0 == Substring(host) })
             }
         }
+    }
+
+    /// The first labels, in lower case, of the machine names these fields
+    /// give (each field's first value): how an agent's names and a host's
+    /// are compared (`mbp.local` beside `mbp`).
+    private func firstLabels(of fields: [Int], in event: some EventFieldSource) -> [String] {
+        fields.compactMap { firstValue(of: $0, in: event).map(Self.firstLabel) }
+    }
+
+    private static func firstLabel(_ name: String) -> String {
+        ASCII.lowercased(String(name.prefix { $0 != "." }))
     }
 
     private static let relatedUserField = fieldPaths.firstIndex(of: "related.user")!
