@@ -1,6 +1,7 @@
 import Foundation
 
-/// A response to send: status, header fields and the whole body.
+/// A response to send: status, header fields and the body, whole or
+/// streamed.
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
@@ -9,11 +10,22 @@ public struct HTTPResponse: Sendable {
     /// records instead of the path (the path can hold personal values).
     /// The `Router` sets it; nil means no route matched.
     public var routeTemplate: String?
+    /// A body written while it is sent, in place of `body` (which is then
+    /// empty): see `HTTPBodyStream`.
+    public var bodyStream: HTTPBodyStream?
 
     public init(status: Int = 200, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A response whose body `stream` is written while it is sent.
+    public static func streamed(_ stream: HTTPBodyStream, status: Int = 200,
+                                contentType: String) -> HTTPResponse {
+        var response = HTTPResponse(status: status, headers: ["Content-Type": contentType])
+        response.bodyStream = stream
+        return response
     }
 
     /// A JSON response encoding `value` with sorted keys.

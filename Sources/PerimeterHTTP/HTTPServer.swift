@@ -39,6 +39,9 @@ public final class HTTPServer: @unchecked Sendable {
         var runningHandlers = 0
         /// Set by `stop()`: new requests on kept-alive connections get 503.
         var isDraining = false
+        /// Streamed bodies being sent: a stop must resume the connections
+        /// of those parked before it stops the library.
+        var streams: [ObjectIdentifier: HTTPBodyStream] = [:]
     }
 
     /// The libmicrohttpd version, as `perimeter version` reports it.
@@ -146,6 +149,14 @@ public final class HTTPServer: @unchecked Sendable {
         while true {
             let (open, running) = counters.withLock { ($0.openRequests, $0.runningHandlers) }
             if running == 0 && (open == 0 || ContinuousClock.now >= deadline) { break }
+            usleep(2_000)
+        }
+        // A streamed body still being written is cut short; its parked
+        // connection is resumed to see that, and closes. Waited for
+        // briefly: the network threads need a turn to let each go.
+        for stream in counters.withLock({ Array($0.streams.values) }) { stream.close() }
+        let streamsDeadline = ContinuousClock.now + .seconds(2)
+        while !counters.withLock({ $0.streams.isEmpty }) && ContinuousClock.now < streamsDeadline {
             usleep(2_000)
         }
         MHD_stop_daemon(daemon.pointer)
@@ -468,27 +479,46 @@ public final class HTTPServer: @unchecked Sendable {
                        on connection: OpaquePointer) -> MHD_Result {
         request.phase.withLock { $0 = .responded }
         var response = response
-        var made = Self.makeResponse(response)
+        var made = makeResponse(response, on: connection)
         if made == nil {
             // A header the library refuses (a control character): our bug
             // in a handler, answered as one rather than sent as is.
+            response.bodyStream?.close()
             var failure = HTTPError.internalError().response
             failure.routeTemplate = response.routeTemplate
             response = failure
-            made = Self.makeResponse(response)
+            made = makeResponse(response, on: connection)
         }
         guard let made else { return .NO }
         defer { MHD_destroy_response(made) }
         request.sentStatus = response.status
         request.sentBytes = response.body.count
+        request.sentStream = response.bodyStream
         request.sentRoute = response.routeTemplate
         return MHD_queue_response(connection, UInt32(response.status), made)
     }
 
-    private static func makeResponse(_ response: HTTPResponse) -> OpaquePointer? {
-        let made = response.body.withUnsafeBytes { bytes in
-            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(
-                mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+    private func makeResponse(_ response: HTTPResponse, on connection: OpaquePointer)
+        -> OpaquePointer? {
+        let made: OpaquePointer?
+        if let stream = response.bodyStream {
+            let body = StreamedBody(stream: stream, connection: ConnectionHandle(pointer: connection),
+                                    server: self)
+            let context = Unmanaged.passRetained(body).toOpaque()
+            // 64 KB asked of the stream at a time; the size unknown, so
+            // HTTP/1.1 gets chunked encoding.
+            made = MHD_create_response_from_callback(UInt64.max, 64 << 10, streamReaderCallback,
+                                                     context, streamFreeCallback)
+            if made == nil {
+                Unmanaged<StreamedBody>.fromOpaque(context).release()
+            } else {
+                counters.withLock { $0.streams[ObjectIdentifier(stream)] = stream }
+            }
+        } else {
+            made = response.body.withUnsafeBytes { bytes in
+                MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(
+                    mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+            }
         }
         guard let made else { return nil }
         var headers = response.headers
@@ -503,6 +533,7 @@ public final class HTTPServer: @unchecked Sendable {
             // The library computes the length itself from the body.
             if field.name.lowercased() == "content-length" { continue }
             guard MHD_add_response_header(made, field.name, field.value) == .YES else {
+                // Destroying it lets a stream go (its free callback).
                 MHD_destroy_response(made)
                 return nil
             }
@@ -529,7 +560,14 @@ public final class HTTPServer: @unchecked Sendable {
             method: HTTPMethod.known.contains(request.method) ? request.method.rawValue : "OTHER",
             route: request.sentRoute ?? "-", status: request.sentStatus,
             durationMilliseconds: milliseconds, requestBytes: request.receivedBytes,
-            responseBytes: request.sentBytes, termination: ending))
+            responseBytes: request.sentStream?.sentBytes ?? request.sentBytes,
+            termination: ending))
+    }
+
+    /// A streamed body's response was let go by the library.
+    fileprivate func release(_ stream: HTTPBodyStream) {
+        stream.close()
+        counters.withLock { _ = $0.streams.removeValue(forKey: ObjectIdentifier(stream)) }
     }
 
     fileprivate func log(_ message: String) {
@@ -555,6 +593,22 @@ private struct ConnectionHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
+/// What the library's content reader callback is given for a streamed
+/// body: the stream, the connection to park and resume, and the server
+/// that keeps count of streams in flight. The library holds one retain,
+/// given back in its free callback.
+private final class StreamedBody: @unchecked Sendable {
+    let stream: HTTPBodyStream
+    let connection: ConnectionHandle
+    let server: HTTPServer
+
+    init(stream: HTTPBodyStream, connection: ConnectionHandle, server: HTTPServer) {
+        self.stream = stream
+        self.connection = connection
+        self.server = server
+    }
+}
+
 // MARK: - C callbacks: non-capturing, reaching the server through `cls`
 //
 // File-level rather than static members: the compiler crashed deserializing
@@ -577,6 +631,31 @@ private let completedCallback: MHD_RequestCompletedCallback = {
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
     let request = Unmanaged<InFlightRequest>.fromOpaque(pointer).takeRetainedValue()
     server.complete(request, termination: termination)
+}
+
+/// Parks the connection when the stream has nothing yet, as the library
+/// prescribes (suspend from the content reader, answer 0); the next write
+/// resumes it, and the library asks again.
+private let streamReaderCallback: MHD_ContentReaderCallback = { cls, _, buffer, max in
+    guard let cls, let buffer else { return -2 }
+    let body = Unmanaged<StreamedBody>.fromOpaque(cls).takeUnretainedValue()
+    let connection = body.connection
+    let supply = body.stream.supply(
+        into: UnsafeMutableRawBufferPointer(start: buffer, count: max),
+        park: { MHD_suspend_connection(connection.pointer) },
+        unpark: { MHD_resume_connection(connection.pointer) })
+    switch supply {
+    case .bytes(let count): return count
+    case .parked: return 0
+    case .finished: return -1  // MHD_CONTENT_READER_END_OF_STREAM
+    case .failed: return -2    // MHD_CONTENT_READER_END_WITH_ERROR
+    }
+}
+
+private let streamFreeCallback: MHD_ContentReaderFreeCallback = { cls in
+    guard let cls else { return }
+    let body = Unmanaged<StreamedBody>.fromOpaque(cls).takeRetainedValue()
+    body.server.release(body.stream)
 }
 
 private let rawUnescapeCallback: UnescapeCallback = { _, _, text in

@@ -35,6 +35,8 @@ final class InFlightRequest: @unchecked Sendable {
     /// Filled when a response is queued, for the access log.
     var sentStatus = 0
     var sentBytes = 0
+    /// A streamed body, whose bytes are counted as they go.
+    var sentStream: HTTPBodyStream?
     var sentRoute: String?
 
     let phase = Mutex(Phase.receiving)

@@ -95,18 +95,73 @@ extension APIHandlers {
         guard format == "jsonl" || format == "csv" else {
             throw APIErrors.invalidQuery("format", "must be jsonl or csv")
         }
-        let assets = try await readers.read { try await $0.export(query) }
-        if format == "jsonl" {
-            var body: [UInt8] = []
-            for (asset, attachments) in assets {
-                AssetJSON.append(asset, attachments: attachments, bounds: bounds,
-                                 addressExpiry: addressExpiry, to: &body)
-                body.append(0x0A)
+        let readers = self.readers
+        func page(after cursor: AssetCursor?) async throws -> StoreReader.ExportPage {
+            try await readers.read {
+                try await $0.exportPage(query, after: cursor, limit: Self.exportPageSize)
             }
-            return HTTPResponse(headers: ["Content-Type": "application/x-ndjson"], body: body)
         }
-        return HTTPResponse.text(AssetCSV.export(assets), contentType: "text/csv; charset=utf-8")
+        // Read before answering: a store that cannot be read answers with
+        // an error status, not with a body cut short.
+        var columns: AssetCSV.Columns?
+        if format == "csv" {
+            var names = AssetCSV.ColumnNames()
+            var cursor: AssetCursor?
+            repeat {
+                let next = try await page(after: cursor)
+                for (asset, attachments) in next.assets {
+                    names.include(asset, attachments: attachments)
+                }
+                cursor = next.next
+            } while cursor != nil
+            columns = names.columns
+        }
+        let first = try await page(after: nil)
+
+        // Written while it is sent, a page at a time: an export of a
+        // million assets is some 600 MB of JSON, which the server held
+        // whole before sending it. Pages are read in turns with other
+        // requests, so the export is not one snapshot: an asset created or
+        // changed meanwhile may show as it was or as it is, and in a CSV a
+        // property first set on an asset after the column names were read
+        // has no column (the JSON lines carry it).
+        let stream = HTTPBodyStream()
+        let (bounds, addressExpiry, log) = (bounds, addressExpiry, options.log)
+        let community = context.community
+        Task {
+            if let columns, await !stream.write(Array(columns.header.utf8)) { return }
+            var current = first
+            while true {
+                var bytes: [UInt8] = []
+                for (asset, attachments) in current.assets {
+                    if let columns {
+                        bytes += AssetCSV.row(asset, attachments: attachments, columns).utf8
+                    } else {
+                        AssetJSON.append(asset, attachments: attachments, bounds: bounds,
+                                         addressExpiry: addressExpiry, to: &bytes)
+                        bytes.append(0x0A)
+                    }
+                }
+                // False: the client left or the server stops.
+                guard await stream.write(bytes) else { return }
+                guard let cursor = current.next else { break }
+                do {
+                    current = try await page(after: cursor)
+                } catch {
+                    log("export failed community=\(LogField.value(community)) "
+                        + "error=\(type(of: error))")
+                    stream.fail()
+                    return
+                }
+            }
+            stream.finish()
+        }
+        return .streamed(stream, contentType: format == "csv" ? "text/csv; charset=utf-8"
+                            : "application/x-ndjson")
     }
+
+    /// Assets read from the store at a time by an export.
+    static let exportPageSize = 1_000
 
     // MARK: - Bulk jobs
 
@@ -491,50 +546,79 @@ public enum AssetCSV {
     }
 
     public static func export(_ assets: [(Asset, [Attachment])]) -> String {
-        var atomTypes = Set<String>()
-        var propertyNames = Set<String>()
-        for (asset, attachments) in assets {
+        var found = ColumnNames()
+        for (asset, attachments) in assets { found.include(asset, attachments: attachments) }
+        let columns = found.columns
+        var text = columns.header
+        for (asset, attachments) in assets { text += row(asset, attachments: attachments, columns) }
+        return text
+    }
+
+    /// The names behind an export's variable columns: the types of the
+    /// atoms its assets hold confirmed, and the names of their properties.
+    /// They are known before the first row is written, so a streamed
+    /// export reads its assets twice: once for these, once for the rows.
+    public struct ColumnNames: Sendable {
+        private var atomTypes = Set<String>()
+        private var propertyNames = Set<String>()
+
+        public init() {}
+
+        public mutating func include(_ asset: Asset, attachments: [Attachment]) {
             for attachment in attachments where attachment.kind == .confirmed
                 && attachment.to == nil {
                 atomTypes.insert(attachment.key.atom.type.rawValue)
             }
             propertyNames.formUnion(asset.properties.keys)
         }
-        let atomColumns = atomTypes.sorted()
-        let propertyColumns = propertyNames.sorted()
-        var header = ["uuid", "name", "category", "subcategory", "criticality", "tags", "reviewed",
-                      "revoked", "description", "entity", "updated_at"]
-        header += atomColumns.map { "atom.\($0)" } + propertyColumns.map { "property.\($0)" }
-        var text = header.joined(separator: ",") + "\n"
-        for (asset, attachments) in assets {
-            var fields = [
-                asset.id.lowercasedText, asset.name, asset.category.rawValue,
-                asset.subcategory?.rawValue ?? "",
-                asset.criticality.map { String($0.value) } ?? "",
-                asset.tags.sorted().joined(separator: ";"), asset.reviewed ? "true" : "false",
-                asset.isRevoked ? "true" : "false", asset.description, asset.entity ?? "",
-                EventTime(asset.updatedAt).description,
-            ]
-            for type in atomColumns {
-                // A value holding the cell's separator (discovery may attach
-                // one) cannot be written so that it reads back whole.
-                fields.append(attachments.filter {
-                    $0.kind == .confirmed && $0.to == nil && $0.key.atom.type.rawValue == type
-                        && !$0.key.atom.value.contains(";")
-                }.map(\.key.atom.value).joined(separator: ";"))
-            }
-            for name in propertyColumns {
-                switch asset.properties[name] {
-                case .string(let value): fields.append(value)
-                case .number(let value): fields.append(PropertyValue.text(ofNumber: value))
-                case .boolean(let value): fields.append(value ? "true" : "false")
-                case .list(let values): fields.append(listCell(values))
-                case nil: fields.append("")
-                }
-            }
-            text += fields.map(quoted).joined(separator: ",") + "\n"
+
+        public var columns: Columns {
+            Columns(atomTypes: atomTypes.sorted(), propertyNames: propertyNames.sorted())
         }
-        return text
+    }
+
+    /// An export's columns after the fixed ones, in their order.
+    public struct Columns: Sendable {
+        let atomTypes: [String]
+        let propertyNames: [String]
+
+        /// The header line, with its line end.
+        public var header: String {
+            var names = ["uuid", "name", "category", "subcategory", "criticality", "tags",
+                         "reviewed", "revoked", "description", "entity", "updated_at"]
+            names += atomTypes.map { "atom.\($0)" } + propertyNames.map { "property.\($0)" }
+            return names.joined(separator: ",") + "\n"
+        }
+    }
+
+    /// One asset's line under `columns`' header, with its line end.
+    public static func row(_ asset: Asset, attachments: [Attachment], _ columns: Columns) -> String {
+        var fields = [
+            asset.id.lowercasedText, asset.name, asset.category.rawValue,
+            asset.subcategory?.rawValue ?? "",
+            asset.criticality.map { String($0.value) } ?? "",
+            asset.tags.sorted().joined(separator: ";"), asset.reviewed ? "true" : "false",
+            asset.isRevoked ? "true" : "false", asset.description, asset.entity ?? "",
+            EventTime(asset.updatedAt).description,
+        ]
+        for type in columns.atomTypes {
+            // A value holding the cell's separator (discovery may attach
+            // one) cannot be written so that it reads back whole.
+            fields.append(attachments.filter {
+                $0.kind == .confirmed && $0.to == nil && $0.key.atom.type.rawValue == type
+                    && !$0.key.atom.value.contains(";")
+            }.map(\.key.atom.value).joined(separator: ";"))
+        }
+        for name in columns.propertyNames {
+            switch asset.properties[name] {
+            case .string(let value): fields.append(value)
+            case .number(let value): fields.append(PropertyValue.text(ofNumber: value))
+            case .boolean(let value): fields.append(value ? "true" : "false")
+            case .list(let values): fields.append(listCell(values))
+            case nil: fields.append("")
+            }
+        }
+        return fields.map(quoted).joined(separator: ",") + "\n"
     }
 
     static func quoted(_ field: String) -> String {

@@ -176,13 +176,25 @@ actor StoreReader {
     }
 
     /// Every matching asset with its attachments, page by page.
-    func export(_ query: AssetQuery) throws -> [(Asset, [Attachment])] {
-        var result: [(Asset, [Attachment])] = []
-        try store.forEachPage(matching: query) { assets in
-            let attachments = try store.attachments(ofAssets: assets.map(\.id))
-            for asset in assets { result.append((asset, attachments[asset.id] ?? [])) }
-        }
-        return result
+    /// A page of an export: its assets with their attachments, and where
+    /// the next page starts (nil after the last).
+    struct ExportPage: Sendable {
+        var assets: [(asset: Asset, attachments: [Attachment])]
+        var next: AssetCursor?
+    }
+
+    /// The matching assets after `cursor`, `limit` of them at most, read
+    /// in one transaction. An export reads page by page, each a call of
+    /// its own, so that other requests' reads take turns on this
+    /// connection, and no transaction stays open while a client is slow.
+    func exportPage(_ query: AssetQuery, after cursor: AssetCursor?,
+                    limit: Int) throws -> ExportPage {
+        try store.database.execute("BEGIN")
+        defer { try? store.database.execute("COMMIT") }
+        let page = try store.page(matching: query, after: cursor, limit: limit)
+        let attachments = try store.attachments(ofAssets: page.assets.map(\.id))
+        return ExportPage(assets: page.assets.map { ($0, attachments[$0.id] ?? []) },
+                          next: page.next)
     }
 
     struct Totals: Sendable {

@@ -29,6 +29,9 @@ public final class RawHTTPConnection: @unchecked Sendable {
     }
 
     private let descriptor: Int32
+    /// The socket, for a test that reads by hand (a client that leaves
+    /// midway).
+    public var descriptorForTests: Int32 { descriptor }
     private var buffered: [UInt8] = []
 
     public init(port: Int, ipv6: Bool = false, receiveTimeoutSeconds: Int = 60) throws {
@@ -99,7 +102,8 @@ public final class RawHTTPConnection: @unchecked Sendable {
         try send(Array(head.utf8) + body)
     }
 
-    /// Reads one response framed by Content-Length (all this server sends).
+    /// Reads one response, framed by Content-Length or chunked (a streamed
+    /// body); a chunked body cut short, without its last chunk, throws.
     public func receiveResponse() throws -> Response {
         var headerEnd: Int?
         while headerEnd == nil {
@@ -119,11 +123,42 @@ public final class RawHTTPConnection: @unchecked Sendable {
             headers[line[..<colon].lowercased()] =
                 line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
+        if headers["transfer-encoding"]?.lowercased() == "chunked" {
+            return Response(status: status, headers: headers, body: try receiveChunks())
+        }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while buffered.count < length { try fill() }
         let body = Array(buffered[..<length])
         buffered.removeFirst(length)
         return Response(status: status, headers: headers, body: body)
+    }
+
+    /// A chunked body (RFC 9112 §7.1), up to and with its last chunk and
+    /// the blank line after it (no trailer fields: this server sends none).
+    private func receiveChunks() throws -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            var lineEnd = Self.find([13, 10], in: buffered)
+            while lineEnd == nil {
+                try fill(cutShort: "the chunked body ended without its last chunk")
+                lineEnd = Self.find([13, 10], in: buffered)
+            }
+            let sizeText = String(decoding: buffered[..<lineEnd!], as: UTF8.self)
+                .split(separator: ";").first.map(String.init) ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else {
+                throw Failure(description: "bad chunk size line '\(sizeText)'")
+            }
+            buffered.removeFirst(lineEnd! + 2)
+            while buffered.count < size + 2 {
+                try fill(cutShort: "the chunked body ended inside a chunk")
+            }
+            if size == 0 {
+                buffered.removeFirst(2)
+                return body
+            }
+            body += buffered[..<size]
+            buffered.removeFirst(size + 2)
+        }
     }
 
     /// True when the server has closed the connection (read returns 0).
@@ -132,11 +167,11 @@ public final class RawHTTPConnection: @unchecked Sendable {
         return recv(descriptor, &byte, 1, 0) == 0
     }
 
-    private func fill() throws {
+    private func fill(cutShort: String = "connection closed") throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let count = recv(descriptor, &chunk, chunk.count, 0)
         guard count > 0 else {
-            throw Failure(description: count == 0 ? "connection closed" : "recv() failed")
+            throw Failure(description: count == 0 ? cutShort : "recv() failed")
         }
         buffered.append(contentsOf: chunk[..<count])
     }
