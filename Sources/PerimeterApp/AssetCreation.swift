@@ -144,7 +144,13 @@ enum AssetCreation {
                     || AssetRowReader.startsLikeJSON(text) ? "jsonl" : "csv")
         let rows: [(Int, Result<AssetRow, RowProblem>)]
         switch format {
-        case "csv": rows = try AssetRowReader.csv(text)
+        case "csv":
+            // A refusal of the whole file (its header) names the file, as
+            // a row's names the file and row.
+            do { rows = try AssetRowReader.csv(text) } catch let problem as RowProblem {
+                let name = path == "-" ? "standard input" : Terminal.readable(path)
+                throw RowProblem(column: nil, message: "\(name): \(problem)")
+            }
         case "jsonl", "json": rows = AssetRowReader.jsonRows(text)
         default: throw UsageError("unknown format '\(format)'; expected csv or jsonl")
         }

@@ -40,17 +40,20 @@ enum AssetTable {
                 clip(atoms, 60),
             ])
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let widths = header.indices.map { column in
+            rows.map { Terminal.columns(of: $0[column]) }.max() ?? 0
+        }
         return rows.map { row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index],
-                                                             withPad: " ", startingAt: 0)
+                index == row.count - 1 ? cell : Terminal.padded(cell, to: widths[index])
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
 
+    /// A cell of anyone's text: escaped first (`Terminal.readable`, line
+    /// breaks too), then cut, so that the column's width is the one shown.
     static func clip(_ text: String, _ width: Int) -> String {
-        text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+        Terminal.clipped(Terminal.oneLine(Terminal.readable(text)), to: width)
     }
 }
 
@@ -73,14 +76,16 @@ enum AssetPage {
         lines.append("  reviewed      \(asset.reviewed ? "yes" : "no")")
         lines.append("  source        \(asset.source)" + (asset.source.rule.map { " (rule \($0))" } ?? ""))
         lines.append("  scope         \(asset.community)" + (asset.entity.map { " / \($0)" } ?? ""))
-        if !asset.description.isEmpty { lines.append("  description   \(asset.description)") }
+        if !asset.description.isEmpty {
+            lines.append("  description   " + continued(asset.description, indent: 16))
+        }
         lines.append("  first seen    \(asset.firstSeen.map { EventTime($0).description } ?? "-")")
         lines.append("  last seen     \(asset.lastSeen.map { EventTime($0).description } ?? "-")")
         if asset.isRevoked { lines.append("  REVOKED: left out of views and matching") }
         if !asset.properties.isEmpty {
             lines.append("\nProperties")
             for (name, value) in asset.properties.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(padded(name, 24)) \(text(value))")
+                lines.append("  \(padded(name, 24)) " + continued(text(value), indent: 27))
             }
         }
         for kind in [AttachmentKind.confirmed, .observed] {
@@ -197,8 +202,19 @@ struct ConflictSummary {
 
 /// Pads to a column width without ever cutting the text: analysts copy
 /// these values.
+/// A value of several lines with its lines after the first indented to
+/// `indent` columns and marked (`| `), so that none reads as a field of
+/// the page (a description line `  reviewed      yes` showed the asset
+/// reviewed).
+func continued(_ text: String, indent: Int) -> String {
+    guard text.contains(where: \.isNewline) else { return text }
+    let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+    return lines.map(String.init).joined(
+        separator: "\n" + String(repeating: " ", count: max(0, indent - 2)) + "| ")
+}
+
 func padded(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0)
+    Terminal.padded(text, to: max(width, Terminal.columns(of: text) + 1))
 }
 
 /// An attachment's validity as `[from, to)`. An observed address also

@@ -72,7 +72,51 @@ enum Terminal {
     }
 
     private static func isUnreadable(_ scalar: Unicode.Scalar) -> Bool {
-        scalar != "\n" && scalar != "\t" && scalar.rearrangesTerminalText
+        scalar != "\n" && scalar != "\t" && scalar.needsEscapingOnScreen
+    }
+
+    /// The columns `text` takes on a terminal: two for a wide character
+    /// (CJK ideographs, kana, Hangul, full-width forms, emoji drawn as
+    /// pictures), one for any other. Tables pad by it: padded by
+    /// characters, a column of Japanese names pushed the next ones out.
+    static func columns(of text: String) -> Int {
+        text.reduce(0) { $0 + columns(of: $1) }
+    }
+
+    private static func columns(of character: Character) -> Int {
+        guard let first = character.unicodeScalars.first else { return 0 }
+        if first.properties.isEmojiPresentation
+            || (first.properties.isEmoji && character.unicodeScalars.contains("\u{FE0F}")) {
+            return 2
+        }
+        switch first.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
+             0x4E00...0x9FFF, 0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+             0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
+    }
+
+    /// `text` cut to at most `width` columns, whole characters only, with
+    /// an ellipsis as its last column when cut.
+    static func clipped(_ text: String, to width: Int) -> String {
+        guard columns(of: text) > width else { return text }
+        var kept = ""
+        var used = 0
+        for character in text {
+            let next = columns(of: character)
+            guard used + next <= width - 1 else { break }
+            kept.append(character)
+            used += next
+        }
+        return kept + "…"
+    }
+
+    /// `text` and spaces after it up to `width` columns; nothing is cut.
+    static func padded(_ text: String, to width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - columns(of: text)))
     }
 
     /// A field shown on one line of its own (a closing reason, which an API

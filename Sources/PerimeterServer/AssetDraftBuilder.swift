@@ -221,7 +221,8 @@ public struct AssetDraftBuilder: Sendable {
         if let entity = row.entity, !entity.isEmpty, let problem = Scope.problem(withName: entity) {
             throw RowProblem(column: "entity", message: "invalid entity: \(problem)")
         }
-        guard let categoryText = row.category else {
+        // A spreadsheet's cell may keep the spaces typed around a word.
+        guard let categoryText = row.category?.trimmingCharacters(in: .whitespaces) else {
             throw RowProblem(column: "category", message: "a category is required (account, host or network)")
         }
         let category: AssetCategory
@@ -229,17 +230,21 @@ public struct AssetDraftBuilder: Sendable {
             throw RowProblem(column: "category", message: error.message)
         }
         var subcategory: AssetSubcategory?
-        if let text = row.subcategory, !text.isEmpty {
+        if let text = row.subcategory?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             do { subcategory = try AssetSubcategory(parsing: text, in: category) } catch {
                 throw RowProblem(column: "subcategory", message: error.message)
             }
         }
         var criticality: Criticality?
-        if let text = row.criticality?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+        // `none` and `unrated` say unrated, as an empty cell does (and as
+        // `assets update --criticality none` does).
+        if let text = row.criticality?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
+           !["none", "unrated"].contains(text.lowercased()) {
             // A spreadsheet writes a number cell as `80.0`; JSON's 80.0
             // is taken too.
             guard let value = Criticality.wholeNumber(text) else {
-                throw RowProblem(column: "criticality", message: "criticality '\(text)' is not a whole number from 0 to 100")
+                throw RowProblem(column: "criticality", message: "criticality '\(text)' is not a "
+                                 + "whole number from 0 to 100, or none (unrated)")
             }
             do { criticality = try Criticality(value) } catch {
                 throw RowProblem(column: "criticality", message: error.message)
@@ -251,7 +256,8 @@ public struct AssetDraftBuilder: Sendable {
             throw RowProblem(column: "tags", message: "\(tags.count) tags; an asset holds at most \(Asset.maximumTagCount)")
         }
         func flag(_ text: String?, column: String) throws -> Bool {
-            guard let text = text?.lowercased(), !text.isEmpty else { return false }
+            guard let text = text?.trimmingCharacters(in: .whitespaces).lowercased(),
+                  !text.isEmpty else { return false }
             guard let value = Bool(flagText: text) else {
                 throw RowProblem(column: column, message: "\(column) must be true or false "
                                  + "(or yes/no, 1/0), not '\(text)'")
@@ -348,6 +354,18 @@ public struct AssetDraftBuilder: Sendable {
         if type != .list && value.contains(Self.listSeparator) {
             let kind = type == .string ? "text" : "a \(type.rawValue)"
             throw RowProblem(column: column, message: "property '\(name)' is \(kind), not a list")
+        }
+        // As a description: line breaks and tabs, no other control
+        // character (an escape sequence drives the terminal of whoever
+        // prints the value). A list's items are one line each.
+        let allowed: Set<Unicode.Scalar> = type == .string ? ["\n", "\r", "\t"] : []
+        if value.unicodeScalars.contains(where: {
+            $0.properties.generalCategory == .control && $0 != Self.listSeparator.unicodeScalars.first
+                && !allowed.contains($0)
+        }) {
+            throw RowProblem(column: column, message: "property '\(name)' cannot hold control "
+                             + (type == .string ? "characters other than line breaks and tabs"
+                                : "characters"))
         }
         switch type {
         case .string: return .string(value)

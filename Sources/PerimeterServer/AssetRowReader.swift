@@ -13,18 +13,24 @@ public enum AssetRowReader {
     /// RFC 4180 CSV with a header row; row numbers count the header as 1.
     public static func csv(_ text: String) throws -> [(Int, Result<AssetRow, RowProblem>)] {
         let records = parseCSV(text)
-        guard let header = records.first?.fields else { return [] }
+        // An empty file said "imported 0 assets", as if it were done.
+        guard let header = records.first?.fields else {
+            throw RowProblem(column: nil, message: "the file is empty: a CSV import starts with "
+                             + "a header row naming its columns (name,category,…)")
+        }
         let columns = Self.columns(of: header)
         let known = ["uuid", "name", "category", "subcategory", "criticality", "tags", "reviewed",
                      "revoked", "description", "entity", "updated_at"]
         // A column twice: which cell of a row was meant? (The last one
         // was kept silently.)
-        if let twice = columns.enumerated().first(where: { columns.prefix($0.offset)
-            .contains($0.element) })?.element {
+        // Columns of no name are those a spreadsheet writes after the
+        // last one (`name,category,,`): left out, unless a row fills one.
+        if let twice = columns.enumerated().first(where: { !$0.element.isEmpty
+            && columns.prefix($0.offset).contains($0.element) })?.element {
             throw RowProblem(column: twice, message: "the CSV column '\(twice)' appears twice "
                              + "in the header")
         }
-        for column in columns where !known.contains(column)
+        for column in columns where !column.isEmpty && !known.contains(column)
             && !column.hasPrefix("atom.") && !column.hasPrefix("property.") {
             // A spreadsheet set to a European locale saves with semicolons.
             if columns.count == 1, column.contains(";") {
@@ -52,6 +58,13 @@ public enum AssetRowReader {
                         + "closed (a quote inside a field is written twice: \"\")"))))
                 continue
             }
+            if let line = record.textAfterQuoteLine {
+                // `"ab"c` was read as `abc`, with no word.
+                rows.append((record.row, .failure(RowProblem(
+                    column: nil, message: "a quoted field on line \(line) has text after its "
+                        + "closing quote (a quote inside a field is written twice: \"\")"))))
+                continue
+            }
             guard record.fields.count == columns.count else {
                 rows.append((record.row, .failure(RowProblem(
                     column: nil, message: "\(record.fields.count) fields; the header has \(columns.count)"))))
@@ -60,7 +73,16 @@ public enum AssetRowReader {
             var row = AssetRow()
             row.atomsHaveColumnsByType = true
             row.givenFields = Set(columns)
-            for (column, field) in zip(columns, record.fields) {
+            for (position, (column, field)) in zip(columns, record.fields).enumerated() {
+                if column.isEmpty {
+                    guard field.trimmingCharacters(in: .whitespaces).isEmpty else {
+                        rows.append((record.row, .failure(RowProblem(
+                            column: nil, message: "column \(position + 1) has no name in the "
+                                + "header, yet this row has a value in it"))))
+                        continue records
+                    }
+                    continue
+                }
                 let value = field.hasPrefix("'") && Self.startsLikeAFormula(field)
                     ? String(field.dropFirst()) : field
                 let list = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -117,6 +139,9 @@ public enum AssetRowReader {
         var fields: [String]
         /// The line of a quote the text ends inside, for the last record.
         var unclosedQuoteLine: Int?
+        /// The line of a quoted field followed by more text before its
+        /// comma (`"ab"c`), which RFC 4180 does not allow.
+        var textAfterQuoteLine: Int?
     }
 
     /// Splits CSV text into records: quoted fields may hold commas,
@@ -134,6 +159,8 @@ public enum AssetRowReader {
             var field: [UInt8] = []
             var inQuotes = false
             var quoteLine = 1
+            var justClosedQuote = false
+            var textAfterQuoteLine: Int?
             var line = 1
             var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             func endField() {
@@ -142,6 +169,14 @@ public enum AssetRowReader {
             }
             while index < bytes.count {
                 let byte = bytes[index]
+                // Spaces after a closing quote are let be (`"ab" ,`).
+                if justClosedQuote, byte != UInt8(ascii: " "), byte != UInt8(ascii: "\t") {
+                    justClosedQuote = false
+                    if byte != comma && byte != newline && byte != carriageReturn,
+                       textAfterQuoteLine == nil {
+                        textAfterQuoteLine = quoteLine
+                    }
+                }
                 if inQuotes {
                     if byte == quote {
                         if index + 1 < bytes.count && bytes[index + 1] == quote {
@@ -149,6 +184,7 @@ public enum AssetRowReader {
                             index += 1
                         } else {
                             inQuotes = false
+                            justClosedQuote = true
                         }
                     } else {
                         if byte == newline { line += 1 }
@@ -165,8 +201,10 @@ public enum AssetRowReader {
                         index += 1
                     }
                     endField()
-                    records.append(Record(row: records.count + 1, fields: fields))
+                    records.append(Record(row: records.count + 1, fields: fields,
+                                          textAfterQuoteLine: textAfterQuoteLine))
                     fields = []
+                    textAfterQuoteLine = nil
                     line += 1
                 } else {
                     field.append(byte)
@@ -176,7 +214,8 @@ public enum AssetRowReader {
             if !field.isEmpty || !fields.isEmpty || inQuotes {
                 endField()
                 records.append(Record(row: records.count + 1, fields: fields,
-                                      unclosedQuoteLine: inQuotes ? quoteLine : nil))
+                                      unclosedQuoteLine: inQuotes ? quoteLine : nil,
+                                      textAfterQuoteLine: textAfterQuoteLine))
             }
             return records
         }

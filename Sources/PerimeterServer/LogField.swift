@@ -18,7 +18,7 @@ public enum LogField {
             switch scalar {
             case "\"": quoted += "\\\""
             case "\\": quoted += "\\\\"
-            case _ where scalar.rearrangesTerminalText:
+            case _ where scalar.needsEscapingOnScreen:
                 quoted += "\\u{" + String(scalar.value, radix: 16) + "}"
             default: quoted.unicodeScalars.append(scalar)
             }

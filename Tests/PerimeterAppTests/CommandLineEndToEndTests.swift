@@ -2567,4 +2567,43 @@ struct CommandLineEndToEndTests {
         #expect(result.standardError.contains("the CSV column 'name' appears twice in the header"),
                 "\(result.standardError)")
     }
+
+    /// A spreadsheet's file as people save it: nameless trailing columns
+    /// left out, spaces around a word and `none` read as people mean
+    /// them; text after a closing quote and a value in a nameless column
+    /// refused by row (not read as something else); an empty file refused
+    /// by name.
+    @Test func aSpreadsheetsCSVImportsAsMeant() throws {
+        guard let cli = try H.make("csv-sheet") else { return }
+        defer { cli.remove() }
+        let sheet = try cli.directory.write("sheet.csv", "name,category,criticality,reviewed,,\n"
+            + "\"ab\"c,host,,,,\n"
+            + "ok-1, host ,none, yes ,,\n"
+            + "ok-2,host, Unrated ,,,\n"
+            + "bad,host,5,,x,\n"
+            + "\"spaced\" ,host,7,,,\n")
+        let result = try cli.run(["assets", "import", sheet])
+        #expect(result.status == 1, "rows were refused")
+        #expect(result.outputText.contains("imported 3 assets; refused 2 rows"),
+                "\(result.outputText)")
+        #expect(result.standardError.contains("row 2: a quoted field on line 2 has text after its "
+                                              + "closing quote"), "\(result.standardError)")
+        #expect(result.standardError.contains("row 5: column 5 has no name in the header, yet "
+                                              + "this row has a value in it"),
+                "\(result.standardError)")
+        let listed = try cli.run(["assets", "list", "--json", "--limit", "0"]).outputLines
+            .compactMap(H.object)
+        let byName = Dictionary(uniqueKeysWithValues: listed.map { ($0["name"] as? String ?? "", $0) })
+        #expect(Set(byName.keys) == ["ok-1", "ok-2", "spaced"])
+        #expect(byName["ok-1"]?["criticality"] is NSNull)
+        #expect(byName["ok-1"]?["reviewed"] as? Bool == true)
+        #expect(byName["ok-2"]?["criticality"] is NSNull)
+        #expect(byName["spaced"]?["criticality"] as? Int == 7)
+
+        let empty = try cli.directory.write("empty.csv", "")
+        let refused = try cli.run(["assets", "import", empty])
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("empty.csv: the file is empty"),
+                "\(refused.standardError)")
+    }
 }

@@ -370,8 +370,11 @@ extension AtomNormalizer {
         guard user.contains(where: { $0.isLetter || $0.isNumber }), !isPlaceholder(user),
               !Self.isSIDShaped(user) else { return nil }
 
-        let lowerUser = ASCII.lowercased(user)
-        let lowerDomain = domain.map { ASCII.lowercased($0) }
+        // Composed as well as lower-cased (`Atom.foldedName`): `Jörg` typed
+        // with a combining umlaut and `jörg` precomposed are one account,
+        // as they are one host name.
+        let lowerUser = Atom.foldedName(String(user))
+        let lowerDomain = domain.map { Atom.foldedName(String($0)) }
         guard !Self.isBuiltInPrincipal(user: lowerUser, domain: lowerDomain) else { return nil }
         let value = lowerDomain.map { $0 + "\\" + lowerUser } ?? lowerUser
         return Atom(type: .username, normalizedValue: value)

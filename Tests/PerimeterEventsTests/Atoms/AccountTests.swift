@@ -114,12 +114,21 @@ struct AccountTests {
         ("xxxx$", nil, nil),                                    // a masked machine account
         ("xxxx", "CORP", nil),
         ("10.1.2", nil, "10.1.2"),                              // not an address
+        // One account however its accents are typed: composed (NFC) and
+        // lower case, user and domain; the Greek final sigma as σ.
+        ("Jo\u{0308}rg", nil, "j\u{00F6}rg"),
+        ("J\u{00F6}rg", nil, "j\u{00F6}rg"),
+        ("Jo\u{0308}rg", "Mu\u{0308}nchen", "m\u{00FC}nchen\\j\u{00F6}rg"),
+        ("ΣΊΣΥΦΟΣ", nil, "σίσυφοσ"),
         ("", nil, nil),
     ]
 
     @Test(arguments: usernameCases)
     func username(input: String, domain: String?, expected: String?) {
-        #expect(normalizer.username(input, siblingDomain: domain)?.value == expected)
+        // By bytes: Swift's `==` takes `ö` and `o` + U+0308 as equal, the
+        // store and its indexes do not.
+        #expect(normalizer.username(input, siblingDomain: domain).map { Array($0.value.utf8) }
+                == expected.map { Array($0.utf8) })
     }
 
     static let machineAccountCases: [(String, Bool)] = [
