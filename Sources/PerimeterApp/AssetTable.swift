@@ -63,7 +63,8 @@ enum AssetPage {
                        activity: [(Atom, [(EventTime, Int)])],
                        conflicts clashes: [ConflictSummary],
                        names: [AssetID: String] = [:],
-                       audit: [AuditRecord], bounds: CriticalityBounds,
+                       audit: [AuditRecord], lastSeenIsLowerBound: Bool = false,
+                       bounds: CriticalityBounds,
                        addressExpiry: Duration = InventorySettings().addressExpiry,
                        now: EventTime = EventTime(Date())) -> String {
         var lines: [String] = []
@@ -80,7 +81,8 @@ enum AssetPage {
             lines.append("  description   " + continued(asset.description, indent: 16))
         }
         lines.append("  first seen    \(asset.firstSeen.map { EventTime($0).description } ?? "-")")
-        lines.append("  last seen     \(asset.lastSeen.map { EventTime($0).description } ?? "-")")
+        lines.append("  last seen     \(asset.lastSeen.map { EventTime($0).description } ?? "-")"
+                     + (lastSeenIsLowerBound ? " or later" : ""))
         if asset.isRevoked { lines.append("  REVOKED: left out of views and matching") }
         if !asset.properties.isEmpty {
             lines.append("\nProperties")

@@ -288,6 +288,7 @@ enum AssetsCommand {
                                    addressExpiry: configuration.inventory.addressExpiry)
         var attachments = try store.attachments(ofAsset: asset.id)
         attachments += try store.rejectionsNeverHeld(by: asset, besides: attachments)
+        var lastSeenIsLowerBound = false
         if let at {
             guard let past = try store.asItWas(asset, attachments: attachments, at: at,
                                                addressExpiry: configuration.inventory.addressExpiry)
@@ -295,7 +296,8 @@ enum AssetsCommand {
                 throw StoreError(code: .notFound, message: "'\(asset.name)' "
                                  + "(\(asset.id.lowercasedText)) did not exist yet at \(at)")
             }
-            (asset, attachments) = past
+            (asset, attachments) = (past.asset, past.attachments)
+            lastSeenIsLowerBound = past.lastSeenIsLowerBound
         }
         let isBefore = { (time: EventTime) in at.map { time <= $0 } ?? true }
         var activity: [(Atom, [(EventTime, Int)])] = []
@@ -314,7 +316,10 @@ enum AssetsCommand {
                  "weeks": weeks.map { ["week": $0.0.description, "events": $0.1] }] as [String: Any]
             }
             object["conflicts"] = conflicts.map(\.jsonObject)
-            if let at { object["at"] = at.description }
+            if let at {
+                object["at"] = at.description
+                object["last_seen_is_lower_bound"] = lastSeenIsLowerBound
+            }
             // The whole trail, as `audit --asset --json` writes it.
             object["audit"] = try store.auditTrail(community: asset.community, asset: asset.id,
                                                    afterID: 0, latest: false,
@@ -334,6 +339,7 @@ enum AssetsCommand {
         let page = AssetPage.render(asset, attachments: attachments, activity: activity,
                                     conflicts: conflicts, names: names,
                                     audit: try store.audit(of: asset.id).filter { isBefore($0.at) },
+                                    lastSeenIsLowerBound: lastSeenIsLowerBound,
                                     bounds: configuration.criticalityBounds,
                                     addressExpiry: configuration.inventory.addressExpiry,
                                     now: try CommonOptions.now(arguments))
@@ -345,8 +351,10 @@ enum AssetsCommand {
                   + "atoms it held then, its conflicts and changes up to then, and its activity "
                   + "by whole weeks up to the week holding then (that week counts all its "
                   + "events, later ones too). Its last seen is the latest sighting of its atoms "
-                  + "kept up to then (a recent few per atom); the last seen shown beside each "
-                  + "atom is the latest now, not then.\n")
+                  + "kept up to then: an atom keeps its first and last sightings and, for an "
+                  + "address, the recent ones of the lateness window, so for an asset seen again "
+                  + "after then it may have been seen later than that (\"or later\"); the last "
+                  + "seen shown beside each atom is the latest now, not then.\n")
         }
         print(Terminal.readable(page))
         return 0

@@ -84,10 +84,11 @@ extension APIHandlers {
         case .createdLater:
             throw HTTPError(status: 404, code: .notFound,
                             message: "the asset did not exist yet at \(at)")
-        case .existed(let asset, let attachments):
+        case .existed(let asset, let attachments, let lastSeenIsLowerBound):
             var object = AssetJSON.object(asset, attachments: attachments, bounds: bounds,
                                           addressExpiry: addressExpiry)
             object["at"] = at.description
+            object["last_seen_is_lower_bound"] = lastSeenIsLowerBound
             return JSONFields.response(object)
         }
     }

@@ -76,7 +76,8 @@ actor StoreReader {
     enum PastAsset {
         case unknown
         case createdLater
-        case existed(Asset, [Attachment])
+        /// `lastSeenIsLowerBound`: see `InventoryStore.asItWas`.
+        case existed(Asset, [Attachment], lastSeenIsLowerBound: Bool)
     }
 
     /// The asset as it was at `time`, with the attachments valid then.
@@ -88,7 +89,8 @@ actor StoreReader {
         guard let past = try store.asItWas(asset, attachments: attachments, at: time,
                                            addressExpiry: addressExpiry)
         else { return .createdLater }
-        return .existed(past.asset, past.attachments)
+        return .existed(past.asset, past.attachments,
+                        lastSeenIsLowerBound: past.lastSeenIsLowerBound)
     }
 
     /// An asset's attachments and its latest `changes` audit entries,

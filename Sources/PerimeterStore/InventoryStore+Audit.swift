@@ -115,20 +115,29 @@ extension InventoryStore {
     /// openings tell it: the asset's own last seen is its latest, not kept
     /// over time, and showed none) and the attachments valid then. Nil
     /// when it was created after `time`.
+    ///
+    /// For an asset seen again after `time`, that last seen is a lower
+    /// bound (`lastSeenIsLowerBound`): an attachment keeps its first and
+    /// last sightings and, for an address, the recent ones of the lateness
+    /// window, not every one (a host seen at 06:00, 10:00 and 22:00 shows
+    /// 06:00 at 11:00). Keeping every sighting of every atom would cost a
+    /// busy host's atoms a time per event.
     public func asItWas(_ asset: Asset, attachments: [Attachment], at time: EventTime,
                         addressExpiry: Duration) throws
-        -> (asset: Asset, attachments: [Attachment])? {
+        -> (asset: Asset, attachments: [Attachment], lastSeenIsLowerBound: Bool)? {
         guard var past = try self.asset(asset, asItWasAt: time) else { return nil }
         if let first = past.firstSeen, first > time.date { past.firstSeen = nil }
+        var isLowerBound = false
         if let last = past.lastSeen, last > time.date {
-            // A lower bound: an attachment keeps its recent sightings only.
             let kept = attachments.flatMap { $0.recentSightings + [$0.from, $0.lastSeen] }
                 .filter { $0 != .distantPast && $0 <= time }.max()
             past.lastSeen = past.firstSeen.map { first in
                 max(first, kept?.date ?? first)
             }
+            isLowerBound = past.lastSeen != nil
         }
-        return (past, attachments.filter { $0.isValid(at: time, addressExpiry: addressExpiry) })
+        return (past, attachments.filter { $0.isValid(at: time, addressExpiry: addressExpiry) },
+                isLowerBound)
     }
 
     /// Puts back the fields an audit record's `before` gives, as

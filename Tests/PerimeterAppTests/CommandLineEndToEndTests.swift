@@ -1124,7 +1124,11 @@ struct CommandLineEndToEndTests {
         // shown, as if it had not been seen.
         #expect(then["last_seen"] as? String == "2024-05-01T08:00:00.000Z")
         #expect(then["first_seen"] as? String == "2024-05-01T08:00:00.000Z")
+        // Seen again after then (May 3rd): the last seen is the latest kept
+        // sighting, a lower bound, and says so.
+        #expect(then["last_seen_is_lower_bound"] as? Bool == true)
         let later = try shown(["--at", "2024-05-03T09:00:00Z"])
+        #expect(later["last_seen_is_lower_bound"] as? Bool == false)
         #expect((later["properties"] as? [String: Any])?["os"] as? String == "Windows 11")
         #expect(addresses(later) == ["10.0.0.5", "10.0.0.9"])
         let before = try cli.run(["assets", "show", "ws-1", "--at", "2024-04-30T00:00:00Z"])
@@ -1134,6 +1138,8 @@ struct CommandLineEndToEndTests {
         let text = try cli.run(["assets", "show", "ws-1", "--at", "2024-05-02T00:00:00Z"])
         #expect(text.outputText.hasPrefix("As it was at 2024-05-02T00:00:00.000Z"))
         #expect(!text.outputText.contains("10.0.0.9"), "\(text.outputText)")
+        #expect(text.outputText.contains("  last seen     2024-05-01T08:00:00.000Z or later\n"),
+                "\(text.outputText)")
         // Its addresses expired long ago by the clock; on May 4th, by
         // --now, 10.0.0.9 was held (seen the day before), and is listed.
         let listed = try cli.run(["assets", "list", "--now", "2024-05-04T00:00:00Z"]).outputText

@@ -147,6 +147,9 @@ struct AssetRouteTests {
         let past = try then.json()
         #expect(past["criticality"] is NSNull)
         #expect(past["at"] as? String == "2024-05-02T00:00:00.000Z")
+        // Not seen after then: its last seen then is exact.
+        #expect(past["last_seen"] as? String == "2024-05-01T08:00:00.000Z")
+        #expect(past["last_seen_is_lower_bound"] as? Bool == false)
         let values = (past["atoms"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
         #expect(values.sorted() == ["10.0.0.8", "ws-8"])
         #expect(then.headers["etag"] == nil)
