@@ -210,16 +210,23 @@ extension Inventory {
             }
             return .ambiguous
         }
+        // The compatible hosts holding a name then or later (made by later
+        // events that came first), and which of them held it then.
+        func candidates(_ atom: Atom) -> (all: [AssetID], then: [AssetID]) {
+            let (current, later) = identityHolders(splitting: atom, in: scope, at: time)
+            let compatible = (current + later).filter {
+                isCompatible($0, with: subject, agentKind: agentKind, in: scope, at: time)
+            }
+            return (compatible, compatible.filter(current.contains))
+        }
         if let fqdn = subject.fqdn {
-            let found = identityHolders(of: fqdn, in: scope, at: time)
-                .filter { isCompatible($0, with: subject, agentKind: agentKind, in: scope, at: time) }
-            if found.count == 1 { return .existing(found[0]) }
+            let found = candidates(fqdn)
+            if found.all.count == 1 { return .existing(found.all[0]) }
         }
         guard let hostname = subject.hostname else {
             return namelessHolder(of: subject, in: scope, at: time).map { .existing($0) } ?? .new
         }
-        let compatible = identityHolders(of: hostname, in: scope, at: time)
-            .filter { isCompatible($0, with: subject, agentKind: agentKind, in: scope, at: time) }
+        let (compatible, heldThen) = candidates(hostname)
         if compatible.isEmpty {
             return namelessHolder(of: subject, in: scope, at: time).map { .existing($0) } ?? .new
         }
@@ -228,6 +235,12 @@ extension Inventory {
             let owners = identityHolders(of: atom, in: scope, at: time).filter(compatible.contains)
             if owners.count == 1 { return .existing(owners[0]) }
         }
+        // No id tells them apart: the one that held the name when the
+        // event happened, as in time order, where the others did not exist
+        // yet (made by later events that came first). A late event of the
+        // first of two `ws-01`s, dated between their first events, was
+        // ambiguous and moved neither host's seen times.
+        if heldThen.count == 1 { return .existing(heldThen[0]) }
         return .ambiguous
     }
 
@@ -332,16 +345,25 @@ extension Inventory {
     /// Like `holders(of:in:at:)`, the event's entity is asked first, then
     /// the community as a whole; each scope's atom is looked up once.
     func identityHolders(of atom: Atom, in scope: ScopeKey, at time: EventTime) -> [AssetID] {
+        let (current, later) = identityHolders(splitting: atom, in: scope, at: time)
+        var result = current
+        for asset in later where !result.contains(asset) { result.append(asset) }
+        return result
+    }
+
+    /// `identityHolders`' two parts: the assets holding the atom at `time`,
+    /// and those whose open attachment starts after it (none for an
+    /// address).
+    func identityHolders(splitting atom: Atom, in scope: ScopeKey, at time: EventTime)
+        -> (current: [AssetID], later: [AssetID]) {
         let ownID = scope.entity == nil ? nil : timelines.id(of: AtomKey(scope: scope, atom: atom))
         lazy var wideID = timelines.id(of: AtomKey(scope: scope.communityWide, atom: atom))
         var current = ownID.map { holders(ofAtomID: $0, at: time) } ?? []
         if current.isEmpty, let id = wideID { current = holders(ofAtomID: id, at: time) }
-        guard !atom.type.isAddress else { return current }
+        guard !atom.type.isAddress else { return (current, []) }
         var later = ownID.map { openHolders(ofAtomID: $0, startingAfter: time) } ?? []
         if later.isEmpty, let id = wideID { later = openHolders(ofAtomID: id, startingAfter: time) }
-        var result = current
-        for asset in later where !result.contains(asset) { result.append(asset) }
-        return result
+        return (current, later.filter { !current.contains($0) })
     }
 
     /// The assets whose open attachment of an atom starts after `time`

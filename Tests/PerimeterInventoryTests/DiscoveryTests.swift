@@ -37,6 +37,28 @@ import Testing
         #expect(!both.isAmbiguous)
     }
 
+    /// Two `ws-01`s told apart by their ids (made at t0 and t0+1h), then a
+    /// late event naming `ws-01` alone, dated between them: in time order
+    /// only the first existed then, so it is the first's, which it moves
+    /// the last seen of; dated before both, it stays ambiguous (see
+    /// docs/limitations.md). It was ambiguous either way.
+    @Test func aLateEventByASharedNameIsTheHolderThen() throws {
+        let inventory = Inventory()
+        inventory.feed([Fixture.host("ws-01", at: t0, hostID: "id-first"),
+                        Fixture.host("ws-01", at: t0 + .hours(1), hostID: "id-second")])
+        let first = try #require(inventory.assets.values.first { $0.firstSeen == t0.date }?.id)
+        let second = try #require(inventory.assets.values.first {
+            $0.firstSeen == (t0 + .hours(1)).date }?.id)
+        inventory.feed([Fixture.host("ws-01", at: t0 + .seconds(1800))])
+        #expect(inventory.assetCount == 2)
+        #expect(inventory.assets[first]?.lastSeen == (t0 + .seconds(1800)).date)
+        #expect(inventory.assets[second]?.lastSeen == (t0 + .hours(1)).date)
+        inventory.feed([Fixture.host("ws-01", at: t0 - .seconds(1800))])
+        #expect(inventory.assetCount == 2)
+        #expect(inventory.assets[first]?.firstSeen == t0.date)
+        #expect(inventory.assets[second]?.firstSeen == (t0 + .hours(1)).date)
+    }
+
     /// Two accounts of one qualified name (two machines called VAGRANT,
     /// each with its local vagrant, told apart by their SIDs): an event
     /// with the name alone names both, marked ambiguous; one that also
