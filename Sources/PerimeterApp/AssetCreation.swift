@@ -199,7 +199,8 @@ enum AssetCreation {
         let unknown = outcome.rowsOfUnknownUUIDs
         note(rows: unknown, "gave a uuid that no asset of the community has: "
              + (unknown.count == 1 ? "it " : "each ")
-             + (checkingOnly ? "would create" : "created") + " a new asset")
+             + (checkingOnly ? "would create" : "created") + " a new asset, with that uuid "
+             + "unless an asset of the store has it (an export restored keeps its uuids)")
         /// "creates" for one row, "create" for several.
         func verb(_ rows: [Int], _ word: String) -> String { rows.count == 1 ? word + "s" : word }
         let bare = outcome.rowsCreatingWithoutAtoms

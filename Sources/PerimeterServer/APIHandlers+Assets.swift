@@ -468,7 +468,8 @@ public struct ImportOutcome: Sendable {
     /// Rows naming an asset that already was as they say.
     public var unchanged = 0
     /// Rows that gave a uuid no asset of the community has, and created an
-    /// asset: a file from another store, or a mistyped uuid.
+    /// asset (with that uuid where no asset of the store has it): a file
+    /// from another store, or a mistyped uuid.
     public var rowsOfUnknownUUIDs: [Int] = []
     /// Update rows that leave out atoms their asset holds as confirmed,
     /// which stay (an import adds atoms and removes none).
@@ -486,16 +487,29 @@ public struct ImportOutcome: Sendable {
 
     public var refused: [(row: Int, problem: RowProblem)] = []
 
-    /// The draft of row `number`, which creates an asset
-    /// (`AssetDraftBuilder.importDraft`), with what is noted of it: a uuid
-    /// the community has no asset of, no atom, a name the community has.
+    /// The draft of row `number`, which creates an asset, refused in the
+    /// column of an atom another asset holds (`AssetDraftBuilder.checked`),
+    /// with what is noted of it: a uuid the community has no asset of, no
+    /// atom, a name the community has.
     /// `names` holds the category and name of the earlier rows' new assets.
     public mutating func newAsset(from row: AssetRow, number: Int, builder: AssetDraftBuilder,
                                   now: EventTime, store: InventoryStore,
                                   claimed: inout [AtomKey: InventoryStore.AtomClaim],
                                   names: inout Set<String>) throws -> AssetDraft {
-        let draft = try builder.importDraft(from: row, now: now, store: store, claimed: &claimed)
-        if row.uuid != nil { rowsOfUnknownUUIDs.append(number) }
+        var draft = try builder.draft(from: row, now: now)
+        let givenUUID = row.uuid.flatMap { UUID(exactText: $0.trimmingCharacters(in: .whitespaces)) }
+        if let givenUUID {
+            // An export restored into another store (a new one, after a
+            // loss) keeps its assets' uuids, which alerts and enriched
+            // events name. A uuid another community's asset has is not
+            // taken: that asset is made with a new one, as a row without
+            // a uuid is (said alike, so that no community learns of
+            // another's assets but by a uuid it knew already).
+            if try !store.uuidIsTaken(givenUUID) { draft.asset.id = givenUUID }
+        }
+        // Checked with its uuid: a later row's atom claimed by it names it.
+        draft = try builder.checked(draft, of: row, store: store, claimed: &claimed)
+        if givenUUID != nil { rowsOfUnknownUUIDs.append(number) }
         if draft.confirmedAtoms.isEmpty { rowsCreatingWithoutAtoms.append(number) }
         let asset = draft.asset
         if try !names.insert("\(asset.category.rawValue):\(asset.name.lowercased())").inserted

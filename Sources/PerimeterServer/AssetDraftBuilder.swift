@@ -133,14 +133,6 @@ public struct AssetDraftBuilder: Sendable {
         }
     }
 
-    /// The draft of an import row, refused in the `atoms` column when an
-    /// atom it gives is another asset's in `store` or an earlier row's
-    /// (`claimed`, which it extends; `InventoryStore.refusal(of:claimed:)`).
-    public func importDraft(from row: AssetRow, now: EventTime, store: InventoryStore,
-                            claimed: inout [AtomKey: InventoryStore.AtomClaim]) throws -> AssetDraft {
-        try checked(draft(from: row, now: now), of: row, store: store, claimed: &claimed)
-    }
-
     /// `draft`, refused in the column that gave an atom another asset holds.
     public func checked(_ draft: AssetDraft, of row: AssetRow, store: InventoryStore,
                         claimed: inout [AtomKey: InventoryStore.AtomClaim]) throws -> AssetDraft {

@@ -94,6 +94,14 @@ extension InventoryStore {
             } ?? false
     }
 
+    /// Whether any community's asset has this uuid (an erased one's
+    /// included: `forgotten` keeps no uuid, so it is not): an import keeps
+    /// an exported uuid only where no asset has it.
+    public func uuidIsTaken(_ id: AssetID) throws -> Bool {
+        try database.statement("SELECT EXISTS (SELECT 1 FROM assets WHERE uuid = ?1)")
+            .firstRow([.text(id.lowercasedText)]) { $0.int(0) != 0 } ?? false
+    }
+
     // MARK: - Atoms and timeline
 
     /// Every attachment of an asset, oldest first, as the views show

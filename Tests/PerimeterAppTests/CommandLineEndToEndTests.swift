@@ -515,6 +515,8 @@ struct CommandLineEndToEndTests {
         let copied = try cli.binary.run(["assets", "list", "--json", "--db", "other.db"],
                                         in: cli.directory.url).outputLines.compactMap(H.object)
         let copy = try #require(copied.first { $0["name"] as? String == "ws-02" })
+        // Its uuid kept: no asset of that store had it.
+        #expect(copy["uuid"] as? String == uuid)
         let values = (copy["atoms"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
         #expect(values.sorted() == ["10.0.0.6", "ws-02"], "\(copy)")
 
