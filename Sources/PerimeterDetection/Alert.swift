@@ -68,7 +68,7 @@ public struct AlertGrouper: Sendable {
     }
 
     public init(window: TimeInterval = 3600, policy: UrgencyPolicy = UrgencyPolicy(),
-                makeUUID: @escaping @Sendable () -> String = { UUID().lowercasedText }) {
+                makeUUID: @escaping @Sendable () -> String = { UUID.random().lowercasedText }) {
         self.window = window
         self.policy = policy
         self.makeUUID = makeUUID

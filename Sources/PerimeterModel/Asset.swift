@@ -109,7 +109,7 @@ public struct Asset: Sendable, Hashable, Identifiable {
     public static let maximumDescriptionLength = 16_384
 
     public init(
-        id: AssetID = AssetID(), name: String, category: AssetCategory,
+        id: AssetID = .random(), name: String, category: AssetCategory,
         subcategory: AssetSubcategory? = nil, criticality: Criticality? = nil,
         tags: Set<String> = [], reviewed: Bool = false, source: AssetSource,
         description: String = "", properties: [String: PropertyValue] = [:],

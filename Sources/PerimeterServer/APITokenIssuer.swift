@@ -24,7 +24,7 @@ public enum APITokenIssuer {
                      "operator tokens, and only they, have no community")
         let secret = try APIToken.generate()
         let token = StoredToken(
-            id: UUID().uuidString.lowercased(), name: name, community: community,
+            id: UUID.random().lowercasedText, name: name, community: community,
             role: role.rawValue, digest: APIToken.digest(of: secret).hexString,
             createdAt: now, expiresAt: expiresAt)
         try store.insert(token)

@@ -185,7 +185,7 @@ extension InventoryService {
     func createJob(_ action: BulkAction, selection: BulkSelection, community: String,
                    actor: String) throws -> StoredJob {
         let request = JSONFields.text(action.json.merging(selection.requestMembers) { own, _ in own })
-        let job = StoredJob(id: UUID().lowercasedText, community: community,
+        let job = StoredJob(id: UUID.random().lowercasedText, community: community,
                             actor: actor, action: action.kind.rawValue, request: request,
                             createdAt: Date())
         switch selection {
