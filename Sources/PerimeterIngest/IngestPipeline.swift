@@ -74,6 +74,9 @@ public final class IngestPipeline {
     private var rejects: FileHandle?
     /// Set when a malformed line could not be copied to `rejects`.
     private var rejectsFailure: RejectsWriteError?
+    /// Set when a line could not be parsed for want of memory: it is no
+    /// malformed line, and the batch holding it must not commit.
+    private var resourceFailure: IngestResourceError?
     private var output: EnrichedEventSink?
     private var outputBuffer: [UInt8] = []
     /// True while an in-memory body asks for its enriched events back.
@@ -342,6 +345,19 @@ public final class IngestPipeline {
             event = try reader.read(line, scope: options.scope, source: source, line: lineNumber,
                                     arrival: now)
         } catch {
+            if error.code == .outOfMemory {
+                // Counted as malformed, the line's batch committed and its
+                // progress passed it: a valid event lost for good. The run
+                // stops before that batch, and a re-run reads the line again.
+                if resourceFailure == nil {
+                    resourceFailure = IngestResourceError(
+                        message: "\(source): line \(lineNumber): \(error.message) (the process "
+                            + "could not get the memory to parse it: raise its memory limit, or "
+                            + "free memory, and run again; the store keeps the batches committed "
+                            + "before, and the re-run resumes at them)")
+                }
+                return
+            }
             summary.malformed += 1
             // A last line with no newline is most likely still being
             // written: the warning says it is not lost (see `ingest(path:)`).
@@ -424,6 +440,7 @@ public final class IngestPipeline {
         try flushOutput()
         try output?.flush()
         if let rejectsFailure { throw rejectsFailure }
+        if let resourceFailure { throw resourceFailure }
         try rejects?.synchronize()
         guard let store else {
             inventory.discardChanges()
@@ -476,6 +493,13 @@ public final class IngestPipeline {
         if LineReader.endsMidLine(descriptor) { _ = write(descriptor, [UInt8(0x0A)], 1) }
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
+}
+
+/// A line could not be read for want of a resource (memory): the run
+/// stops before the batch that holds it.
+public struct IngestResourceError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// The rejects file could not take a malformed line.

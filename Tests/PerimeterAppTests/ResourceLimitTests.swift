@@ -39,4 +39,32 @@ struct ResourceLimitTests {
         #expect(listed.count == 24)
         #expect(Set(listed.compactMap { $0["uuid"] as? String }).count == 24)
     }
+
+    /// A valid event of 10 MB that the process has not the memory to
+    /// parse: it was counted as a malformed line, its batch committed, and
+    /// the re-run resumed past it, so its host was never made. The run
+    /// stops before that batch; the re-run, with memory, reads it.
+    @Test func anEventTooBigForTheMemoryLeftIsReadAgain() throws {
+        guard let cli = try H.make("little-memory") else { return }
+        defer { cli.remove() }
+        func host(_ name: String, padding: Int = 0) -> String {
+            #"{"@timestamp":"2024-05-01T08:00:00Z","host":{"name":"\#(name)"},"message":""#
+                + String(repeating: "x", count: padding) + #""}"#
+        }
+        let events = try cli.directory.write("events.ndjson", [
+            host("before"), host("big-one", padding: 10_000_000), host("after"),
+        ].joined(separator: "\n") + "\n")
+        let store = cli.directory.path("limited.db")
+        let shell = PerimeterExecutable(path: "/bin/sh")
+        let limited = try shell.run(["-c", "ulimit -v 200000 && exec \"$0\" ingest --db \"$1\" "
+                                     + "--no-output \"$2\"", cli.binary.path, store, events])
+        #expect(limited.status == 1)
+        #expect(limited.standardError.contains("events.ndjson: line 2: cannot parse event: out of "
+                                               + "memory"), "\(limited.standardError)")
+        let again = try cli.binary.run(["ingest", "--db", store, "--no-output", events])
+        #expect(again.status == 0, "\(again.standardError)")
+        let names = try cli.binary.run(["assets", "list", "--db", store, "--json", "--limit", "0"])
+            .outputLines.compactMap(H.object).compactMap { $0["name"] as? String }
+        #expect(names.sorted() == ["after", "before", "big-one"])
+    }
 }
