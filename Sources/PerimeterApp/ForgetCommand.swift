@@ -24,7 +24,7 @@ enum ForgetCommand {
             .init(name: "--asset", valueName: "UUID|NAME",
                   help: "An account to erase whole: the asset and every atom it held."),
             .init(name: "--actor", valueName: "NAME",
-                  help: "Who asked, as the audit trail records it (default: cli:LOGIN, the user running the command)."),
+                  help: "Who asked, as the audit trail records it after the user running the command (cli:LOGIN for NAME); the erased value is taken out of it."),
             .init(name: "--dry-run", valueName: nil,
                   help: "Count what would be erased, change nothing."),
             .init(name: "--json", valueName: nil, help: "The counts as one JSON object."),
@@ -47,7 +47,11 @@ enum ForgetCommand {
                              + "give the atom with --type and --value, or --asset")
         }
         let community = try CommonOptions.community(arguments)
-        let actor = arguments.value("--actor") ?? CommonOptions.commandLineActor
+        // The user running the command, and who asked when --actor says:
+        // a free text recorded alone could pass for any actor
+        // (`token:soc-admin`).
+        let actor = CommonOptions.commandLineActor
+            + (arguments.value("--actor").map { " for " + Terminal.oneLine(Terminal.readable($0)) } ?? "")
         let dryRun = arguments.flag("--dry-run")
         let entity = arguments.value("--entity")
         if let entity { try CommonOptions.validateScopeName(entity, kind: "entity") }

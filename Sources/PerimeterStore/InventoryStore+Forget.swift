@@ -55,7 +55,9 @@ extension InventoryStore {
             let assets = holders.isEmpty ? [Self.noAsset]
                 : holders.sorted { $0.uuidString < $1.uuidString }
             try record(type: atom.type.rawValue, action: "forget_atom", community: community,
-                       assets: assets, actor: actor, at: now, outcome: &outcome)
+                       assets: assets,
+                       actor: Self.actor(actor, without: Self.spellings(of: atom)),
+                       at: now, outcome: &outcome)
         }
     }
 
@@ -127,6 +129,7 @@ extension InventoryStore {
             try redact(values.sorted(), community: community, removingAsset: uuid,
                        alsoAboutIt: Self.bareNames(of: keys.map(\.atom)), at: now,
                        into: &outcome)
+            let actor = Self.actor(actor, without: values.sorted() + Self.bareNames(of: keys.map(\.atom)))
             try record(type: AssetCategory.account.rawValue, action: "forget_asset",
                        community: community, assets: [id], actor: actor, at: now,
                        outcome: &outcome)
@@ -178,6 +181,7 @@ extension InventoryStore {
             }
             // Ids of deleted `atoms` rows must not be reused from memory.
             forgetRememberedAtomIDs()
+            try zeroFreePages()
             // The deleted texts' trigrams stay in FTS5's segments until
             // they merge, and the pages as they were before the erasure
             // stay in the write-ahead log until a checkpoint: both now, so
@@ -192,6 +196,41 @@ extension InventoryStore {
             outcome.isDryRun = true
             outcome.redactedAssets = []
             return outcome
+        }
+    }
+
+    /// Who asked, as the erasure records it, with the erased value taken
+    /// out: a person asking to erase their own email named themselves by
+    /// it, and the record of the erasure kept it.
+    static func actor(_ actor: String, without values: [String]) -> String {
+        TextRedaction.redacting(values.flatMap { TextRedaction.needles(for: $0) }, in: actor)
+    }
+
+    /// Overwrites the pages on SQLite's free list with zeros. Pages freed
+    /// whole before the erasure (the search text's queue, emptied at every
+    /// commit of an ingest, held each new atom's value) kept their content
+    /// there: after an account of 200 emails was erased, 154 of them were
+    /// still in the file. A table of zeros takes those pages (SQLite
+    /// allocates from its free list first) and is dropped again, with
+    /// `secure_delete` on; each of its rows spans at most 65,536 pages.
+    private func zeroFreePages() throws {
+        let free = try database.statement("PRAGMA freelist_count").firstRow { $0.int(0) } ?? 0
+        guard free > 0 else { return }
+        // Every free page is taken, the list's trunk pages too (whose ends
+        // keep what they held before): the file may grow by a page or two.
+        var pages = free
+        let pageSize = try database.statement("PRAGMA page_size").firstRow { $0.int(0) } ?? 4096
+        try transaction {
+            try database.execute("CREATE TABLE erased_pages_scratch (zeros BLOB)")
+            let insert = try database.statement(
+                "INSERT INTO erased_pages_scratch (zeros) VALUES (zeroblob(?1))")
+            while pages > 0 {
+                let taken = min(pages, 65_536)
+                // An overflow page holds its size less a 4-byte link.
+                try insert.run([.integer(taken * (pageSize - 4))])
+                pages -= taken
+            }
+            try database.execute("DROP TABLE erased_pages_scratch")
         }
     }
 
@@ -337,8 +376,9 @@ extension InventoryStore {
 
     /// Replaces each value, where a text column of the community quotes
     /// it as a whole word, by the marker: the audit trail's before and
-    /// after, the alerts' events, assets and closing reasons, jobs' requests and
-    /// errors, and assets' names, descriptions and properties. An erased
+    /// after, the alerts' events, assets, closing reasons and rule titles,
+    /// jobs' requests and errors, assets' names, descriptions and
+    /// properties, and where attachments were seen (`FILE:LINE`). An erased
     /// account leaves the asset lists of the alerts about it; the alerts
     /// stay (they are about what happened). With `entity`, only the rows
     /// of that entity's assets and alerts (jobs have no entity).
@@ -352,11 +392,16 @@ extension InventoryStore {
         let aboutNeedles = needles + bareNames.flatMap { TextRedaction.needles(for: $0) }
         let columns: [(table: String, key: String, isInteger: Bool, columns: [String])] = [
             ("audit", "id", true, ["before", "after"]),
-            // Not the rule's title: it is the rule's text, no person's. An
-            // analyst's reason for closing may name the person.
-            ("alerts", "id", true, ["assets", "first_event", "last_event", "close_reason"]),
+            // An analyst's reason for closing may name the person, and so
+            // may a rule's title (a rule written about one account); the
+            // alert keeps the rule's id.
+            ("alerts", "id", true, ["assets", "first_event", "last_event", "close_reason",
+                                    "rule_title"]),
             ("jobs", "id", false, ["request", "error"]),
             ("assets", "uuid", false, ["name", "description", "properties"]),
+            // Where an atom was seen (`FILE:LINE`): a file may be named
+            // after the person (`jdoe@corp.example.com.ndjson`).
+            ("attachments", "id", true, ["origin"]),
         ]
         // Columns of JSON: their member names are Perimeter's or ECS's
         // words, never the erased person's, and must survive an erasure
@@ -366,60 +411,65 @@ extension InventoryStore {
         var redactedAssets: Set<String> = []
         var alertsWithChangedAssets: [Int64] = []
         for (table, key, isInteger, names) in columns where entity == nil || table != "jobs" {
-            // Narrowed in SQL, then checked for whole words here.
-            var (anyQuote, values) = TextRedaction.mayQuote(needles, in: names,
-                                                            community: community)
-            if table == "alerts", let uuid {
-                values.append(.text(uuid))
-                anyQuote += " OR instr(assets, ?\(values.count)) > 0"
-            }
-            // Whether a row is about the erased asset, read before its
-            // uuid leaves the alert's list.
-            var about = "0"
-            if let uuid, table == "alerts" || table == "audit" {
-                values.append(.text(uuid))
-                about = table == "alerts" ? "instr(assets, ?\(values.count)) > 0"
-                    : "asset_uuid = ?\(values.count)"
-                if table == "audit" { anyQuote += " OR \(about)" }
-            }
-            var scope = ""
-            if let entity {
-                values.append(.text(entity))
-                scope = table == "audit"
-                    ? " AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1 "
-                        + "AND entity = ?\(values.count))"
-                    : " AND entity = ?\(values.count)"
-            }
-            let sql = "SELECT \(key), \(names.joined(separator: ", ")), \(about) FROM \(table) "
-                + "WHERE community = ?1 AND (\(anyQuote))\(scope)"
-            let rows = try database.statement(sql).rows(values) { row in
-                (isInteger ? SQLValue.integer(row.int(0)) : .text(row.text(0)),
-                 names.indices.map { row.optionalText($0 + 1) },
-                 row.int(names.count + 1) != 0)
-            }
-            let assignments = names.indices.map { "\(names[$0]) = ?\($0 + 2)" }
-                .joined(separator: ", ")
-            let update = try database.statement(
-                "UPDATE \(table) SET \(assignments) WHERE \(key) = ?1")
-            for (rowKey, texts, isAboutIt) in rows {
-                let needles = isAboutIt ? aboutNeedles : needles
-                var redacted = zip(names, texts).map { column, text in
-                    text.map {
-                        jsonColumns.contains(column)
-                            ? TextRedaction.redactingJSON(needles, in: $0)
-                            : TextRedaction.redacting(needles, in: $0)
+            // A row found by an earlier group of needles is redacted once,
+            // of all of them.
+            var done: Set<String> = []
+            for group in TextRedaction.groups(of: needles) {
+                // Narrowed in SQL, then checked for whole words here.
+                var (anyQuote, values) = TextRedaction.mayQuote(group, in: names,
+                                                                community: community)
+                if table == "alerts", let uuid {
+                    values.append(.text(uuid))
+                    anyQuote += " OR instr(assets, ?\(values.count)) > 0"
+                }
+                // Whether a row is about the erased asset, read before its
+                // uuid leaves the alert's list.
+                var about = "0"
+                if let uuid, table == "alerts" || table == "audit" {
+                    values.append(.text(uuid))
+                    about = table == "alerts" ? "instr(assets, ?\(values.count)) > 0"
+                        : "asset_uuid = ?\(values.count)"
+                    if table == "audit" { anyQuote += " OR \(about)" }
+                }
+                var scope = ""
+                if let entity {
+                    values.append(.text(entity))
+                    scope = table == "audit"
+                        ? " AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1 "
+                            + "AND entity = ?\(values.count))"
+                        : " AND entity = ?\(values.count)"
+                }
+                let sql = "SELECT \(key), \(names.joined(separator: ", ")), \(about) FROM \(table) "
+                    + "WHERE community = ?1 AND (\(anyQuote))\(scope)"
+                let rows = try database.statement(sql).rows(values) { row in
+                    (isInteger ? SQLValue.integer(row.int(0)) : .text(row.text(0)),
+                     names.indices.map { row.optionalText($0 + 1) },
+                     row.int(names.count + 1) != 0)
+                }.filter { done.insert("\($0.0)").inserted }
+                let assignments = names.indices.map { "\(names[$0]) = ?\($0 + 2)" }
+                    .joined(separator: ", ")
+                let update = try database.statement(
+                    "UPDATE \(table) SET \(assignments) WHERE \(key) = ?1")
+                for (rowKey, texts, isAboutIt) in rows {
+                    let needles = isAboutIt ? aboutNeedles : needles
+                    var redacted = zip(names, texts).map { column, text in
+                        text.map {
+                            jsonColumns.contains(column)
+                                ? TextRedaction.redactingJSON(needles, in: $0)
+                                : TextRedaction.redacting(needles, in: $0)
+                        }
                     }
+                    if table == "alerts", let uuid, let assets = redacted[0] {
+                        redacted[0] = Self.alertAssets(assets, without: uuid)
+                    }
+                    guard redacted != texts else { continue }
+                    try update.run([rowKey] + redacted.map { $0.map { .text($0) } ?? .null })
+                    outcome.redacted[table, default: 0] += 1
+                    if table == "alerts", redacted[0] != texts[0], case .integer(let id) = rowKey {
+                        alertsWithChangedAssets.append(id)
+                    }
+                    if table == "assets", case .text(let uuid) = rowKey { redactedAssets.insert(uuid) }
                 }
-                if table == "alerts", let uuid, let assets = redacted[0] {
-                    redacted[0] = Self.alertAssets(assets, without: uuid)
-                }
-                guard redacted != texts else { continue }
-                try update.run([rowKey] + redacted.map { $0.map { .text($0) } ?? .null })
-                outcome.redacted[table, default: 0] += 1
-                if table == "alerts", redacted[0] != texts[0], case .integer(let id) = rowKey {
-                    alertsWithChangedAssets.append(id)
-                }
-                if table == "assets", case .text(let uuid) = rowKey { redactedAssets.insert(uuid) }
             }
         }
         // An alert that lost the erased account (or whose list quoted the
@@ -447,14 +497,20 @@ extension InventoryStore {
     /// label. Returns the uuids of the assets whose tags changed.
     private func redactTags(_ needles: [String], community: String, entity: String?,
                             into outcome: inout ForgetOutcome) throws -> Set<String> {
-        var (condition, values) = TextRedaction.mayQuote(needles, in: ["tag"], community: community)
-        var sql = "SELECT tag, asset_uuid FROM asset_tags WHERE community = ?1 AND (\(condition))"
-        if let entity {
-            values.append(.text(entity))
-            sql += " AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1 "
-                + "AND entity = ?\(values.count))"
+        var rows: [(String, String)] = []
+        var found: Set<String> = []
+        for group in TextRedaction.groups(of: needles) {
+            var (condition, values) = TextRedaction.mayQuote(group, in: ["tag"],
+                                                             community: community)
+            var sql = "SELECT tag, asset_uuid FROM asset_tags WHERE community = ?1 AND (\(condition))"
+            if let entity {
+                values.append(.text(entity))
+                sql += " AND asset_uuid IN (SELECT uuid FROM assets WHERE community = ?1 "
+                    + "AND entity = ?\(values.count))"
+            }
+            rows += try database.statement(sql).rows(values) { ($0.text(0), $0.text(1)) }
+                .filter { found.insert($0.0 + "\u{0}" + $0.1).inserted }
         }
-        let rows = try database.statement(sql).rows(values) { ($0.text(0), $0.text(1)) }
         let untag = try database.statement(
             "DELETE FROM asset_tags WHERE community = ?1 AND tag = ?2 AND asset_uuid = ?3")
         let tag = try database.statement(
@@ -537,6 +593,16 @@ enum TextRedaction {
             needles.indices.map { "\(column) LIKE ?\($0 + 2) ESCAPE '\\'" }
         }.joined(separator: " OR ")
         return (condition, [.text(community)] + needles.map { .text("%" + escapingLike($0) + "%") })
+    }
+
+    /// The needles in groups small enough for one query each: a condition
+    /// of one LIKE per needle and column is a chain of ORs that SQLite
+    /// parses as a tree as deep as it is long, and refuses past 1,000 (an
+    /// account of 250 emails could not be erased).
+    static func groups(of needles: [String]) -> [[String]] {
+        stride(from: 0, to: needles.count, by: 100).map {
+            Array(needles[$0..<min($0 + 100, needles.count)])
+        }
     }
 
     /// A text that LIKE matches only literally (with `ESCAPE '\'`).

@@ -60,12 +60,37 @@ struct ForgetCommandTests {
         #expect(!result.outputText.contains("ann.lee@example.com"))
         let after = try Self.cells(cli.store)
         #expect(!after.contains { $0.lowercased().contains("ann.lee@example.com") })
+        // Who ran it, and who asked.
         #expect(after.contains { $0.hasPrefix("forgotten: ") && $0.contains("'email'")
-                    && $0.contains("'dpo'") })
+                    && $0.contains(" for dpo'") && $0.contains("'cli") })
         // The account stays, with its username; the hosts are untouched.
         #expect(after.contains { $0.hasPrefix("attachments: ") && $0.contains("'ann.lee'") })
         #expect(after.contains { $0.hasPrefix("attachments: ") && $0.contains("'10.0.0.7'") })
         #expect(after.contains { $0.hasPrefix("attachments: ") && $0.contains("'10.0.0.70'") })
+    }
+
+    /// An account of 300 emails (a condition of one LIKE per value and
+    /// column was too deep for SQLite, and nothing could be erased), its
+    /// values gone from the file's free pages too, and a person who asks
+    /// under their own email not recorded by it.
+    @Test("an account of many atoms is erased, and leaves no copy in the file")
+    func manyAtoms() throws {
+        guard let cli = try CommandLineHarness.make("forget-many") else { return }
+        defer { cli.remove() }
+        let lines = (0..<300).map { index in
+            #"{"@timestamp":"2024-05-01T10:00:00Z","user":{"name":"zmiller","domain":"CORP","#
+                + #""email":"z\#(index).miller@example.com"},"host":{"name":"ws-1"}}"#
+        }
+        #expect(try cli.ingest(lines).status == 0)
+        let result = try cli.run(["forget", "--asset", "CORP\\zmiller",
+                                  "--actor", "z7.miller@example.com"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cli.store))
+        #expect(bytes.range(of: Data("miller@example.com".utf8)) == nil)
+        #expect(bytes.range(of: Data("zmiller".utf8)) == nil)
+        let after = try Self.cells(cli.store)
+        #expect(after.contains { $0.hasPrefix("forgotten: ") && $0.contains(" for [erased]'") },
+                "\(after.filter { $0.hasPrefix("forgotten: ") })")
     }
 
     @Test("an account is erased by name, with its counts as JSON")
