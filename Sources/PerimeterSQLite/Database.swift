@@ -33,15 +33,19 @@ public final class Database: @unchecked Sendable {
 
     /// Opens (and creates when missing) the database at `path`.
     ///
-    /// A new file is created readable and writable by its owner only: the
-    /// store holds raw events and personal data (SPEC §8).
+    /// A new (or empty) file is made readable and writable by its owner
+    /// only: the store holds raw events and personal data (SPEC §8).
     public init(path: String, readOnly: Bool = false) throws(DatabaseError) {
         _ = Self.libraryConfiguration
         self.path = path
         let flags = readOnly
             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX
             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
-        let existed = FileManager.default.fileExists(atPath: path)
+        // An empty file (`touch store.db`, a path made ready for it) is
+        // made a store as a missing one is: readable by its owner only,
+        // where it kept the mode it was made with (0644).
+        let existed = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size]
+            as? NSNumber).map { $0.intValue > 0 } ?? false
         let previousMask = umask(0o077)
         defer { umask(previousMask) }
         var pointer: OpaquePointer?

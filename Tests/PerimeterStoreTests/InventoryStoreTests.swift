@@ -119,6 +119,19 @@ import Testing
         #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o777 } == 0o600)
     }
 
+    /// An empty file made beforehand (`touch`, mode 0644) becomes a store
+    /// readable by its owner only, as a new one does.
+    @Test func anEmptyFileMadeAStoreIsPrivate() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("touched.db").path
+        #expect(FileManager.default.createFile(atPath: path, contents: nil,
+                                               attributes: [.posixPermissions: 0o644]))
+        _ = try InventoryStore(path: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o777 } == 0o600)
+    }
+
     /// A store from a newer Perimeter is refused, not silently downgraded.
     @Test func newerSchemaIsRefused() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
