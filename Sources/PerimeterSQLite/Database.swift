@@ -204,7 +204,8 @@ public final class Database: @unchecked Sendable {
             let size = limit.rlim_cur < 10 * 1_048_576 ? "\(limit.rlim_cur / 1024) KB"
                 : "\(limit.rlim_cur / 1_048_576) MB"
             return message + " (this process may write files of at most \(size): the shell's "
-                + "file-size limit, ulimit -f)"
+                + "file-size limit, ulimit -f; the store '\(path)' and its write-ahead log "
+                + "'\(path)-wal' must grow past it)"
         }
         var disk = statvfs()
         let folder = (path as NSString).deletingLastPathComponent

@@ -2258,7 +2258,9 @@ struct CommandLineEndToEndTests {
         #expect(status == 1, "\(said)")
         // 200 blocks: of 512 bytes in dash (POSIX), of 1,024 in bash.
         #expect(["100", "200"].contains { said.contains("(this process may write files of at "
-                                          + "most \($0) KB: the shell's file-size limit, ulimit -f)") },
+                                          + "most \($0) KB: the shell's file-size limit, ulimit -f; "
+                                          + "the store '\(cli.store)' and its write-ahead log "
+                                          + "'\(cli.store)-wal' must grow past it)") },
                 "\(said)")
         let again = try cli.run(["ingest", "--no-output", input])
         #expect(again.status == 0, "\(again.standardError)")
