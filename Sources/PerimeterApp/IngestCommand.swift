@@ -760,44 +760,77 @@ struct OutputError: Error, CustomStringConvertible {
 /// SIGINT and SIGTERM during long work (an ingest, a bulk change): the
 /// first asks it to stop at its next safe point, a second ends the process
 /// at once.
+///
+/// Caught by a plain signal handler, which only stores to atomics and
+/// writes its prepared note: a Dispatch signal source needs a file
+/// descriptor of its own (out of them, the process crashed as it started)
+/// and a thread to run its handler on (out of memory, no second signal
+/// could end a process that hung). One is installed at a time.
 final class Interruption: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    /// The first signal received; 0 for none.
-    private let received = Atomic<Int32>(0)
-    private let request: StopRequest
-    private let note: String
-
     /// The signal that stopped the ingest, if one did.
     var signalNumber: Int32? {
-        let value = received.load(ordering: .acquiring)
+        let value = InterruptionState.received.load(ordering: .acquiring)
         return value == 0 ? nil : value
     }
 
     /// `note` is told at the first signal: what stopping will keep.
     init(stopping request: StopRequest,
          note: String = "stopping: committing what was read (again to quit at once)") {
-        self.request = request
-        self.note = note
+        InterruptionState.received.store(0, ordering: .releasing)
+        // Written by the handler as it is: no allocation there. A progress
+        // line on a terminal is cleared first.
+        let text = (Terminal.isStandardErrorTerminal ? "\r\u{1B}[K" : "")
+            + Terminal.readable(note) + "\n"
+        InterruptionState.setNote(Array(text.utf8))
+        InterruptionState.target.store(Int(bitPattern: Unmanaged.passRetained(request).toOpaque()),
+                                       ordering: .releasing)
+        var signals = sigset_t()
+        sigemptyset(&signals)
         for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber)
-            source.setEventHandler { [weak self] in self?.handle(signalNumber) }
-            source.resume()
-            sources.append(source)
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = interruptionHandler
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(signalNumber, &action, nil)
+            sigaddset(&signals, signalNumber)
         }
-    }
-
-    private func handle(_ signalNumber: Int32) {
-        let (first, _) = received.compareExchange(expected: 0, desired: signalNumber,
-                                                  ordering: .acquiringAndReleasing)
-        guard first else { _exit(128 + signalNumber) }
-        Terminal.endProgress()
-        Terminal.note(note)
-        request.request()
+        // A process started from a thread that blocks them (a thread pool's
+        // worker, as a test runner's) inherits them blocked: the handler
+        // would never run.
+        sigprocmask(SIG_UNBLOCK, &signals, nil)
     }
 
     func cancel() {
-        sources.forEach { $0.cancel() }
         for signalNumber in [SIGINT, SIGTERM] { signal(signalNumber, SIG_DFL) }
+        let bits = InterruptionState.target.exchange(0, ordering: .acquiringAndReleasing)
+        if let pointer = UnsafeRawPointer(bitPattern: bits) {
+            Unmanaged<StopRequest>.fromOpaque(pointer).release()
+        }
     }
+}
+
+/// What the signal handler reads and writes; set before it is installed.
+private enum InterruptionState {
+    static let received = Atomic<Int32>(0)
+    /// The stop request, retained: an `Unmanaged` pointer's bits.
+    static let target = Atomic<Int>(0)
+    nonisolated(unsafe) static var note: UnsafeMutableBufferPointer<UInt8>?
+
+    static func setNote(_ bytes: [UInt8]) {
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+        _ = buffer.initialize(from: bytes)
+        let previous = note
+        note = buffer
+        previous?.deallocate()
+    }
+}
+
+private let interruptionHandler: @convention(c) (Int32) -> Void = { signalNumber in
+    let (first, _) = InterruptionState.received.compareExchange(
+        expected: 0, desired: signalNumber, ordering: .acquiringAndReleasing)
+    guard first else { _exit(128 + signalNumber) }
+    if let pointer = UnsafeRawPointer(bitPattern: InterruptionState.target.load(ordering: .acquiring)) {
+        Unmanaged<StopRequest>.fromOpaque(pointer).takeUnretainedValue().request()
+    }
+    if let note = InterruptionState.note { _ = write(2, note.baseAddress, note.count) }
 }

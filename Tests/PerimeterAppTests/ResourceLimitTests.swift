@@ -21,9 +21,12 @@ struct ResourceLimitTests {
 
     /// With 16 file descriptors, `/dev/urandom` cannot be opened: every
     /// host and account discovered got 00000000-0000-4000-8000-000000000000,
-    /// and the store kept one asset of 24.
-    @Test func anIngestShortOfFileDescriptorsKeepsEveryAsset() throws {
-        guard let cli = try H.make("few-descriptors") else { return }
+    /// and the store kept one asset of 24. With 12, the signal handling's
+    /// Dispatch source could not get one, and the process crashed (SIGILL)
+    /// before it read a line.
+    @Test(arguments: [16, 12])
+    func anIngestShortOfFileDescriptorsKeepsEveryAsset(descriptors: Int) throws {
+        guard let cli = try H.make("few-descriptors-\(descriptors)") else { return }
         defer { cli.remove() }
         let lines = (0..<24).map { index in
             #"{"@timestamp":"2024-05-01T08:00:00Z","host":{"name":"ws-\#(index)"}}"#
@@ -31,13 +34,28 @@ struct ResourceLimitTests {
         let events = try cli.directory.write("events.ndjson", lines.joined(separator: "\n") + "\n")
         let store = cli.directory.path("limited.db")
         let shell = PerimeterExecutable(path: "/bin/sh")
-        let result = try shell.run(["-c", "ulimit -n 16 && exec \"$0\" ingest --db \"$1\" "
-                                    + "--no-output \"$2\"", cli.binary.path, store, events])
+        let result = try shell.run(["-c", "ulimit -n \(descriptors) && exec \"$0\" ingest "
+                                    + "--db \"$1\" --no-output \"$2\"", cli.binary.path, store,
+                                    events])
         #expect(result.status == 0, "\(result.standardError)")
         let listed = try cli.binary.run(["assets", "list", "--db", store, "--json", "--limit", "0"])
             .outputLines.compactMap(H.object)
         #expect(listed.count == 24)
         #expect(Set(listed.compactMap { $0["uuid"] as? String }).count == 24)
+    }
+
+    /// Out of descriptors before the Public Suffix List is read: said so
+    /// (it was told as a file that is not UTF-8 text).
+    @Test func aListThatCannotBeOpenedSaysWhy() throws {
+        guard let cli = try H.make("psl-descriptors") else { return }
+        defer { cli.remove() }
+        let events = try cli.directory.write("events.ndjson", "")
+        let shell = PerimeterExecutable(path: "/bin/sh")
+        let result = try shell.run(["-c", "ulimit -n 10 && exec \"$0\" ingest --db \"$1\" "
+                                    + "--no-output \"$2\"", cli.binary.path,
+                                    cli.directory.path("x.db"), events])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("too many open files"), "\(result.standardError)")
     }
 
     /// A valid event of 10 MB that the process has not the memory to

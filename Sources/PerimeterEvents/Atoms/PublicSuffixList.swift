@@ -56,17 +56,40 @@ public struct PublicSuffixList: Sendable {
                 extraSuffixes: [String] = PublicSuffixList.builtInExtraSuffixes)
         throws(AtomError)
     {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            // The reason in words (Foundation's error printed as a whole
-            // dictionary of domains and codes).
-            var isFolder: ObjCBool = false
-            let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
-                ? "no such file" : isFolder.boolValue ? "it is a folder"
-                : !FileManager.default.isReadableFile(atPath: path) ? "permission denied"
-                : "it is not UTF-8 text"
+        // Read by the system's calls, so that a failure says why (out of
+        // file descriptors, it was told as text that is not UTF-8).
+        var reason: String?
+        var text = ""
+        var isFolder: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            reason = "no such file"
+        } else if isFolder.boolValue {
+            reason = "it is a folder"
+        } else {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            if descriptor < 0 {
+                reason = String(cString: strerror(errno)).lowercased()
+            } else {
+                defer { close(descriptor) }
+                var bytes: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let count = read(descriptor, &chunk, chunk.count)
+                    if count < 0 && errno == EINTR { continue }
+                    if count < 0 { reason = String(cString: strerror(errno)).lowercased(); break }
+                    if count == 0 { break }
+                    bytes += chunk[..<count]
+                }
+                if reason == nil {
+                    if let decoded = String(validating: bytes, as: UTF8.self) {
+                        text = decoded
+                    } else {
+                        reason = "it is not UTF-8 text"
+                    }
+                }
+            }
+        }
+        if let reason {
             throw AtomError(
                 code: .publicSuffixListUnreadable,
                 message: "cannot read the Public Suffix List '\(path)': \(reason) "
