@@ -177,7 +177,7 @@ enum AssetsCommand {
                 for asset in assets { names.include(asset, attachments: attachments[asset.id] ?? []) }
             }
             columns = names.columns
-            print(names.columns.header, terminator: "")
+            try Terminal.writeOutput(names.columns.header)
         }
         try store.forEachPage(matching: query) { assets in
             let attachments = try store.attachments(ofAssets: assets.map(\.id))
@@ -192,7 +192,7 @@ enum AssetsCommand {
                         + "\n"
                 }
             }
-            print(text, terminator: "")
+            try Terminal.writeOutput(text)
         }
         Terminal.note(Formatting.count(total, "matching asset"))
         return 0

@@ -51,6 +51,30 @@ enum Terminal {
 
     private static let outputFailure = Atomic<Int32>(0)
 
+    /// Writes `text` to standard output at once, past the C library's
+    /// buffer (flushed first, so that nothing printed before comes after).
+    /// For output of any size, a page at a time (an export): a write that
+    /// failed while `print`'s buffer emptied itself mid-way left only the
+    /// stream's error mark, and the last flush, with nothing left to
+    /// write, succeeded: an export to a full disk ended as a success.
+    static func writeOutput(_ text: String) throws {
+        flushStandardOutput()
+        var text = text
+        try text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset,
+                                          bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else {
+                    throw OutputError(message: "cannot write standard output: "
+                                      + String(cString: strerror(errno)))
+                }
+                offset += written
+            }
+        }
+    }
+
     /// Text for a person's screen with its control characters written out
     /// (`\u{1B}`), newlines and tabs aside: names, tags and values come
     /// from events and API clients, and an escape sequence among them

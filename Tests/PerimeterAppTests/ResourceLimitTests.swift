@@ -44,6 +44,26 @@ struct ResourceLimitTests {
         #expect(Set(listed.compactMap { $0["uuid"] as? String }).count == 24)
     }
 
+    /// An export larger than the output buffer, to a full disk: the write
+    /// that failed as the buffer emptied itself left only the stream's
+    /// error mark, and the command ended as a success.
+    @Test(arguments: [["--csv"], ["--json", "--limit", "0"]])
+    func anExportToAFullDiskFails(options: [String]) throws {
+        guard let cli = try H.make("full-disk") else { return }
+        defer { cli.remove() }
+        let rows = (0..<500).map { "host-\($0),host,\($0 % 100),crown;dc,it" }
+        let sheet = try cli.directory.write("sheet.csv", "name,category,criticality,tags,"
+                                            + "property.owner\n" + rows.joined(separator: "\n") + "\n")
+        #expect(try cli.run(["assets", "import", sheet]).status == 0)
+        let shell = PerimeterExecutable(path: "/bin/sh")
+        let result = try shell.run(["-c", "db=\"$1\"; shift; exec \"$0\" assets list --db \"$db\" "
+                                    + "\"$@\" > /dev/full",
+                                    cli.binary.path, cli.store] + options)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("cannot write standard output: No space left on "
+                                              + "device"), "\(result.standardError)")
+    }
+
     /// Out of descriptors before the Public Suffix List is read: said so
     /// (it was told as a file that is not UTF-8 text).
     @Test func aListThatCannotBeOpenedSaysWhy() throws {
