@@ -96,9 +96,17 @@ extension APIHandlers {
             throw APIErrors.invalidQuery("format", "must be jsonl or csv")
         }
         let readers = self.readers
-        func page(after cursor: AssetCursor?) async throws -> StoreReader.ExportPage {
-            try await readers.read {
-                try await $0.exportPage(query, after: cursor, limit: Self.exportPageSize)
+        let community = context.community
+        // The assets that match now, each listed once, read a page at a
+        // time as they are when their page is read.
+        let ids = try await readers.read { try await $0.exportIDs(query) }
+        let pages = stride(from: 0, to: ids.count, by: Self.exportPageSize).map {
+            ids[$0..<min($0 + Self.exportPageSize, ids.count)]
+        }
+        @Sendable func page(_ index: Int) async throws -> [(asset: Asset, attachments: [Attachment])] {
+            guard index < pages.count else { return [] }
+            return try await readers.read {
+                try await $0.exportPage(pages[index], community: community)
             }
         }
         // Read before answering: a store that cannot be read answers with
@@ -106,34 +114,33 @@ extension APIHandlers {
         var columns: AssetCSV.Columns?
         if format == "csv" {
             var names = AssetCSV.ColumnNames()
-            var cursor: AssetCursor?
-            repeat {
-                let next = try await page(after: cursor)
-                for (asset, attachments) in next.assets {
+            for index in pages.indices {
+                for (asset, attachments) in try await page(index) {
                     names.include(asset, attachments: attachments)
                 }
-                cursor = next.next
-            } while cursor != nil
+            }
             columns = names.columns
         }
-        let first = try await page(after: nil)
+        let first = try await page(0)
 
         // Written while it is sent, a page at a time: an export of a
         // million assets is some 600 MB of JSON, which the server held
         // whole before sending it. Pages are read in turns with other
-        // requests, so the export is not one snapshot: an asset created or
-        // changed meanwhile may show as it was or as it is, and in a CSV a
-        // property first set on an asset after the column names were read
-        // has no column (the JSON lines carry it).
+        // requests: an asset changed meanwhile shows as it is when its
+        // page is read, one deleted is left out, and in a CSV a property
+        // first set on an asset after the column names were read has no
+        // column (the JSON lines carry it).
         let stream = HTTPBodyStream()
         let (bounds, addressExpiry, log) = (bounds, addressExpiry, options.log)
-        let community = context.community
+        let request = context.request
+        let handlers = self
         Task {
             if let columns, await !stream.write(Array(columns.header.utf8)) { return }
             var current = first
+            var index = 0
             while true {
                 var bytes: [UInt8] = []
-                for (asset, attachments) in current.assets {
+                for (asset, attachments) in current {
                     if let columns {
                         bytes += AssetCSV.row(asset, attachments: attachments, columns).utf8
                     } else {
@@ -144,9 +151,18 @@ extension APIHandlers {
                 }
                 // False: the client left or the server stops.
                 guard await stream.write(bytes) else { return }
-                guard let cursor = current.next else { break }
+                index += 1
+                guard index < pages.count else { break }
+                // A token revoked (or expired) during a long export stops
+                // it, as it stops every later request.
+                do { _ = try handlers.authenticate(request, for: .read) } catch {
+                    log("export stopped community=\(LogField.value(community)) "
+                        + "reason=token_no_longer_valid")
+                    stream.fail()
+                    return
+                }
                 do {
-                    current = try await page(after: cursor)
+                    current = try await page(index)
                 } catch {
                     log("export failed community=\(LogField.value(community)) "
                         + "error=\(type(of: error))")

@@ -178,25 +178,24 @@ actor StoreReader {
     }
 
     /// Every matching asset with its attachments, page by page.
-    /// A page of an export: its assets with their attachments, and where
-    /// the next page starts (nil after the last).
-    struct ExportPage: Sendable {
-        var assets: [(asset: Asset, attachments: [Attachment])]
-        var next: AssetCursor?
+    /// The uuids an export lists, in its order: the assets that match as
+    /// it begins (`InventoryStore.assetIDs(matching:)`).
+    func exportIDs(_ query: AssetQuery) throws -> [AssetID] {
+        try store.assetIDs(matching: query)
     }
 
-    /// The matching assets after `cursor`, `limit` of them at most, read
-    /// in one transaction. An export reads page by page, each a call of
-    /// its own, so that other requests' reads take turns on this
-    /// connection, and no transaction stays open while a client is slow.
-    func exportPage(_ query: AssetQuery, after cursor: AssetCursor?,
-                    limit: Int) throws -> ExportPage {
+    /// Those of `ids` that are still assets of the community, with their
+    /// attachments, in one transaction. An export reads page by page,
+    /// each a call of its own, so that other requests' reads take turns on
+    /// this connection, and no transaction stays open while a client is
+    /// slow.
+    func exportPage(_ ids: ArraySlice<AssetID>, community: String) throws
+        -> [(asset: Asset, attachments: [Attachment])] {
         try store.database.execute("BEGIN")
         defer { try? store.database.execute("COMMIT") }
-        let page = try store.page(matching: query, after: cursor, limit: limit)
-        let attachments = try store.attachments(ofAssets: page.assets.map(\.id))
-        return ExportPage(assets: page.assets.map { ($0, attachments[$0.id] ?? []) },
-                          next: page.next)
+        let assets = try ids.compactMap { try store.asset(id: $0, community: community) }
+        let attachments = try store.attachments(ofAssets: assets.map(\.id))
+        return assets.map { ($0, attachments[$0.id] ?? []) }
     }
 
     struct Totals: Sendable {

@@ -434,6 +434,28 @@ extension InventoryStore {
         return AssetPage(assets: Array(assets.prefix(limit)), next: cursors[limit - 1])
     }
 
+    /// The uuids of every matching asset, in the listing's order: what an
+    /// export read while other writes go on lists, each asset once (read
+    /// by pages of its sort key, an asset renamed meanwhile was listed
+    /// twice, or not at all).
+    public func assetIDs(matching query: AssetQuery) throws -> [AssetID] {
+        let textPlan = try textPlan(for: query)
+        var (condition, values) = try filterClause(for: query, probingTags: false,
+                                                   listing: textPlan)
+        let expression = Self.sortExpression(query.sort)
+        let direction = query.descending ? "DESC" : "ASC"
+        let byLastSeen = query.sort == .lastSeen
+        if byLastSeen {
+            condition += textPlan == .fromCandidates ? " AND +asset_community = ?1"
+                : " AND asset_community = ?1"
+        }
+        let tieColumn = byLastSeen ? "asset_seen.id" : "uuid"
+        return try database.statement("""
+            SELECT uuid FROM \(Self.assetTables) WHERE \(condition)
+            ORDER BY \(expression) \(direction), \(tieColumn) \(direction)
+            """).rows(values) { UUID(exactText: $0.text(0)) }.compactMap { $0 }
+    }
+
     /// Every asset of a community that matches, one page at a time, for
     /// exports: `body` sees each page once.
     public func forEachPage(matching query: AssetQuery, pageSize: Int = 1_000,
