@@ -298,7 +298,7 @@ struct APIHandlers: Sendable {
         APIRoute(method: .get, template: "/v1/export",
                  summary: "Export assets as JSON lines or CSV (the import's columns).",
                  permission: .read, status: 200, response: "Export",
-                 parameters: ["format"] + AssetFilter.parameters) { h, c in
+                 parameters: ["format", "sort", "order"] + AssetFilter.parameters) { h, c in
             try await h.export(c)
         },
         APIRoute(method: .post, template: "/v1/bulk",

@@ -1287,6 +1287,37 @@ struct AssetRouteTests {
     }
 }
 
+/// An export in the order asked, as the list takes it, each asset once
+/// (streamed: chunked, a page of uuids at a time).
+@Suite(.serialized)
+struct ExportOrderTests {
+    @Test func anExportTakesTheListsSortAndOrder() async throws {
+        let server = try await TestServer.start()
+        for (name, criticality) in [("b-host", 20), ("a-host", 90), ("c-host", 50)] {
+            _ = try await server.createAsset(["name": name, "category": "host",
+                                              "criticality": criticality], as: "acme/analyst")
+        }
+        func names(_ query: String) async throws -> [String] {
+            let response = try await server.call("GET", "/v1/export?\(query)", as: "acme/reader")
+            #expect(response.status == 200, "\(query): \(response.text)")
+            #expect(response.headers["transfer-encoding"] == "chunked")
+            return response.text.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["name"]
+                    as? String
+            }
+        }
+        #expect(try await names("format=jsonl") == ["a-host", "b-host", "c-host"])
+        #expect(try await names("sort=criticality&order=desc") == ["a-host", "c-host", "b-host"])
+        #expect(try await names("sort=criticality&criticality_min=30")
+                == ["c-host", "a-host"])
+        let csv = try await server.call("GET", "/v1/export?format=csv&sort=name&order=desc",
+                                        as: "acme/reader").text
+        #expect(csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1] }
+                == ["c-host", "b-host", "a-host"])
+        await server.stop()
+    }
+}
+
 /// A uuid followed by a NUL and more text is no uuid (Foundation's parser
 /// stopped at the NUL and named the asset before it).
 @Suite(.serialized)
