@@ -53,7 +53,8 @@ enum AssetTable {
     /// A cell of anyone's text: escaped first (`Terminal.readable`, line
     /// breaks too), then cut, so that the column's width is the one shown.
     static func clip(_ text: String, _ width: Int) -> String {
-        Terminal.clipped(Terminal.oneLine(Terminal.readable(text)), to: width)
+        let flat = Terminal.oneLine(Terminal.readable(text)).replacingOccurrences(of: "\t", with: "\\t")
+        return Terminal.clipped(flat, to: width)
     }
 }
 
@@ -202,8 +203,6 @@ struct ConflictSummary {
     }
 }
 
-/// Pads to a column width without ever cutting the text: analysts copy
-/// these values.
 /// A value of several lines with its lines after the first indented to
 /// `indent` columns and marked (`| `), so that none reads as a field of
 /// the page (a description line `  reviewed      yes` showed the asset
@@ -215,6 +214,8 @@ func continued(_ text: String, indent: Int) -> String {
         separator: "\n" + String(repeating: " ", count: max(0, indent - 2)) + "| ")
 }
 
+/// Pads to a column width without ever cutting the text: analysts copy
+/// these values.
 func padded(_ text: String, _ width: Int) -> String {
     Terminal.padded(text, to: max(width, Terminal.columns(of: text) + 1))
 }

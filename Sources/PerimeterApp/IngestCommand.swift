@@ -765,7 +765,8 @@ struct OutputError: Error, CustomStringConvertible {
 /// writes its prepared note: a Dispatch signal source needs a file
 /// descriptor of its own (out of them, the process crashed as it started)
 /// and a thread to run its handler on (out of memory, no second signal
-/// could end a process that hung). One is installed at a time.
+/// could end a process that hung). One is installed at a time: a later
+/// one replaces an earlier one.
 final class Interruption: @unchecked Sendable {
     /// The signal that stopped the ingest, if one did.
     var signalNumber: Int32? {
@@ -782,8 +783,13 @@ final class Interruption: @unchecked Sendable {
         let text = (Terminal.isStandardErrorTerminal ? "\r\u{1B}[K" : "")
             + Terminal.readable(note) + "\n"
         InterruptionState.setNote(Array(text.utf8))
-        InterruptionState.target.store(Int(bitPattern: Unmanaged.passRetained(request).toOpaque()),
-                                       ordering: .releasing)
+        target = Int(bitPattern: Unmanaged.passRetained(request).toOpaque())
+        // A later one replaces an earlier one still installed, which lets
+        // its request go (and its `cancel` then leaves this one be).
+        let previous = InterruptionState.target.exchange(target, ordering: .acquiringAndReleasing)
+        if let pointer = UnsafeRawPointer(bitPattern: previous) {
+            Unmanaged<StopRequest>.fromOpaque(pointer).release()
+        }
         var signals = sigset_t()
         sigemptyset(&signals)
         for signalNumber in [SIGINT, SIGTERM] {
@@ -800,12 +806,17 @@ final class Interruption: @unchecked Sendable {
         sigprocmask(SIG_UNBLOCK, &signals, nil)
     }
 
+    /// The retained stop request's bits, as installed.
+    private var target = 0
+
+    /// Puts the signals back as they were, unless another interruption
+    /// was installed since.
     func cancel() {
+        let (wasCurrent, _) = InterruptionState.target.compareExchange(
+            expected: target, desired: 0, ordering: .acquiringAndReleasing)
+        guard wasCurrent, let pointer = UnsafeRawPointer(bitPattern: target) else { return }
         for signalNumber in [SIGINT, SIGTERM] { signal(signalNumber, SIG_DFL) }
-        let bits = InterruptionState.target.exchange(0, ordering: .acquiringAndReleasing)
-        if let pointer = UnsafeRawPointer(bitPattern: bits) {
-            Unmanaged<StopRequest>.fromOpaque(pointer).release()
-        }
+        Unmanaged<StopRequest>.fromOpaque(pointer).release()
     }
 }
 

@@ -40,6 +40,8 @@ public final class HTTPBodyStream: Sendable {
         var unpark: (@Sendable () -> Void)?
         /// The writer waiting for room in the buffer.
         var waitingWriter: CheckedContinuation<Bool, Never>?
+        /// The network thread asked for more after the stream was closed.
+        var hasSeenClose = false
 
         var isEnded: Bool { isFinished || isFailed }
     }
@@ -107,7 +109,10 @@ public final class HTTPBodyStream: Sendable {
     func supply(into buffer: UnsafeMutableRawBufferPointer, park: () -> Void,
                 unpark: @escaping @Sendable () -> Void) -> Supply {
         let (supply, writer) = state.withLock { state -> (Supply, CheckedContinuation<Bool, Never>?) in
-            if state.isClosed { return (.failed, nil) }
+            if state.isClosed {
+                state.hasSeenClose = true
+                return (.failed, nil)
+            }
             guard state.buffered > 0 else {
                 if state.isFailed { return (.failed, nil) }
                 if state.isFinished { return (.finished, nil) }
@@ -145,9 +150,12 @@ public final class HTTPBodyStream: Sendable {
         return supply
     }
 
-    /// The response is done with (sent, or its connection gone): a writer
-    /// still writing is told to stop, and what it wrote is let go.
-    func close() {
+    /// The response is done with (sent, or its connection gone), or the
+    /// server stops: a writer still writing is told to stop, and what it
+    /// wrote is let go. True when it resumed a parked connection, which the
+    /// library must take up before it stops.
+    @discardableResult
+    func close() -> Bool {
         let (writer, unpark) = state.withLock {
             state -> (CheckedContinuation<Bool, Never>?, (@Sendable () -> Void)?) in
             state.isClosed = true
@@ -161,9 +169,10 @@ public final class HTTPBodyStream: Sendable {
         }
         writer?.resume(returning: false)
         unpark?()
+        return unpark != nil
     }
 
-    /// Whether the connection waits for a write; for the server's stop,
-    /// which must resume every parked connection before it ends.
-    var isParked: Bool { state.withLock { $0.unpark != nil } }
+    /// Whether the network thread asked for more since the stream closed:
+    /// a connection the server's stop resumed has been taken up.
+    var hasSeenClose: Bool { state.withLock { $0.hasSeenClose } }
 }

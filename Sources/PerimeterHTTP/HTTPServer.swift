@@ -151,12 +151,13 @@ public final class HTTPServer: @unchecked Sendable {
             if running == 0 && (open == 0 || ContinuousClock.now >= deadline) { break }
             usleep(2_000)
         }
-        // A streamed body still being written is cut short; its parked
-        // connection is resumed to see that, and closes. Waited for
-        // briefly: the network threads need a turn to let each go.
-        for stream in counters.withLock({ Array($0.streams.values) }) { stream.close() }
+        // A streamed body still being written is cut short; a parked
+        // connection is resumed to see that, and closes. Those are waited
+        // for, briefly (the network threads need a turn); the others end
+        // with the library's stop.
+        let resumed = counters.withLock({ Array($0.streams.values) }).filter { $0.close() }
         let streamsDeadline = ContinuousClock.now + .seconds(2)
-        while !counters.withLock({ $0.streams.isEmpty }) && ContinuousClock.now < streamsDeadline {
+        while resumed.contains(where: { !$0.hasSeenClose }) && ContinuousClock.now < streamsDeadline {
             usleep(2_000)
         }
         MHD_stop_daemon(daemon.pointer)
@@ -432,6 +433,15 @@ public final class HTTPServer: @unchecked Sendable {
         Task {
             let response = await handler.handle(incoming)
             request.phase.withLock { $0 = .answered(response) }
+            // Counted before the handler's end: a stop that sees no handler
+            // running sees every stream to cut (counted when the network
+            // thread queued it, one queued after the stop looked was left
+            // parked, and the library stopped with it suspended).
+            self.counters.withLock { counters in
+                if let stream = response.bodyStream {
+                    counters.streams[ObjectIdentifier(stream)] = stream
+                }
+            }
             // Resuming is documented as safe from any thread at any time.
             MHD_resume_connection(suspended.pointer)
             self.counters.withLock { $0.runningHandlers -= 1 }
@@ -544,6 +554,12 @@ public final class HTTPServer: @unchecked Sendable {
     fileprivate func complete(_ request: InFlightRequest,
                               termination: MHD_RequestTerminationCode) {
         counters.withLock { $0.openRequests -= 1 }
+        // An answer the library never came back for (the connection gone
+        // as the handler ended): its stream's writer is told to stop.
+        if case .answered(let response) = request.phase.withLock({ $0 }),
+           let stream = response.bodyStream {
+            release(stream)
+        }
         guard let accessLog = configuration.accessLog else { return }
         let elapsed = ContinuousClock.now - request.startedAt
         let milliseconds = Double(elapsed.components.seconds) * 1000

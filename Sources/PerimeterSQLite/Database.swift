@@ -44,8 +44,12 @@ public final class Database: @unchecked Sendable {
         // An empty file (`touch store.db`, a path made ready for it) is
         // made a store as a missing one is: readable by its owner only,
         // where it kept the mode it was made with (0644).
-        let existed = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size]
-            as? NSNumber).map { $0.intValue > 0 } ?? false
+        // Not a device or a pipe named as the store (`/dev/null`).
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let existed = attributes.map {
+            $0[.type] as? FileAttributeType != .typeRegular
+                || ($0[.size] as? NSNumber)?.intValue ?? 0 > 0
+        } ?? false
         let previousMask = umask(0o077)
         defer { umask(previousMask) }
         var pointer: OpaquePointer?

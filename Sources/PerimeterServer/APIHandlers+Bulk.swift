@@ -106,7 +106,8 @@ extension APIHandlers {
         @Sendable func page(_ index: Int) async throws -> [(asset: Asset, attachments: [Attachment])] {
             guard index < pages.count else { return [] }
             return try await readers.read {
-                try await $0.exportPage(pages[index], community: community)
+                try await $0.exportPage(pages[index], community: community,
+                                        includingRevoked: query.includeRevoked)
             }
         }
         // Read before answering: a store that cannot be read answers with

@@ -383,6 +383,12 @@ public struct AssetDraftBuilder: Sendable {
             // separates them by commas, or holds a JSON list of text (as an
             // export writes a list whose items hold commas, or none).
             if !value.contains(Self.listSeparator), let items = AssetCSV.jsonList(value) {
+                // Its escapes decoded: `\u001b` in the cell is an ESC.
+                if items.contains(where: { $0.unicodeScalars.contains {
+                    $0.properties.generalCategory == .control } }) {
+                    throw RowProblem(column: column, message: "property '\(name)' cannot hold "
+                                     + "control characters")
+                }
                 return .list(items)
             }
             let separator: Character = value.contains(Self.listSeparator) ? Self.listSeparator : ","

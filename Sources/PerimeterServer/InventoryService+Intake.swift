@@ -149,8 +149,13 @@ extension InventoryService {
         } catch {
             // A pipeline that threw is not used again: the next request of
             // the scope gets a new one. (A batch that fails on the writer
-            // thread fails its own request alone, through its commit.)
+            // thread fails its own request alone, through its commit.) What
+            // it read went into the inventory every scope shares, and was
+            // not stored (a line it had not the memory to parse stops its
+            // batch): the inventory is read again, or the next scope's
+            // commit would store it.
             intakes[scope] = nil
+            try? reloadInventory(afterFailureIn: inventoryGeneration)
             throw error
         }
         let after = intake.pipeline.summary

@@ -184,16 +184,18 @@ actor StoreReader {
         try store.assetIDs(matching: query)
     }
 
-    /// Those of `ids` that are still assets of the community, with their
-    /// attachments, in one transaction. An export reads page by page,
+    /// Those of `ids` that are still assets of the community (and not
+    /// revoked, unless `includingRevoked`), with their attachments, in one
+    /// transaction. An export reads page by page,
     /// each a call of its own, so that other requests' reads take turns on
     /// this connection, and no transaction stays open while a client is
     /// slow.
-    func exportPage(_ ids: ArraySlice<AssetID>, community: String) throws
-        -> [(asset: Asset, attachments: [Attachment])] {
+    func exportPage(_ ids: ArraySlice<AssetID>, community: String,
+                    includingRevoked: Bool) throws -> [(asset: Asset, attachments: [Attachment])] {
         try store.database.execute("BEGIN")
         defer { try? store.database.execute("COMMIT") }
         let assets = try ids.compactMap { try store.asset(id: $0, community: community) }
+            .filter { includingRevoked || !$0.isRevoked }
         let attachments = try store.attachments(ofAssets: assets.map(\.id))
         return assets.map { ($0, attachments[$0.id] ?? []) }
     }

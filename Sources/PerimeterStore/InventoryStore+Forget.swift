@@ -181,7 +181,10 @@ extension InventoryStore {
             }
             // Ids of deleted `atoms` rows must not be reused from memory.
             forgetRememberedAtomIDs()
-            try zeroFreePages()
+            // After the erasure committed: a failure here (a full disk as
+            // the log grows) must not report the erasure as failed, nor
+            // skip the index merge and the checkpoint below.
+            try? zeroFreePages()
             // The deleted texts' trigrams stay in FTS5's segments until
             // they merge, and the pages as they were before the erasure
             // stay in the write-ahead log until a checkpoint: both now, so

@@ -20,6 +20,12 @@ import Testing
             }
         }
         #expect(try AssetDraftBuilder.value("a,b", as: .list, name: "team") == .list(["a", "b"]))
+        // A JSON list cell's escapes decoded: `\u001b` is an ESC.
+        #expect {
+            _ = try AssetDraftBuilder.value(#"["\u001b[31mRED"]"#, as: .list, name: "team")
+        } throws: { error in
+            (error as? RowProblem)?.message == "property 'team' cannot hold control characters"
+        }
         #expect {
             _ = try AssetDraftBuilder.value("a\nb,c", as: .list, name: "team")
         } throws: { error in
