@@ -174,9 +174,18 @@ public final class IngestPipeline {
         // starts over). Offsets count uncompressed bytes, so a gzip file
         // is compared by its compressed size only.
         if options.resumes, let previous = try store?.progress(forSource: source),
-           previous.size <= found.identity.size, previous.head.length <= found.head.count,
-           FileHead(of: found.head.prefix(previous.head.length)) == previous.head {
-            start = previous
+           previous.byteOffset > 0 {
+            if previous.size <= found.identity.size, previous.head.length <= found.head.count,
+               FileHead(of: found.head.prefix(previous.head.length)) == previous.head,
+               Self.endsALine(previous, path: path, head: found.head) {
+                start = previous
+            } else {
+                // Said: a file read again from its start counts again what
+                // its first lines hold, if they are the same events.
+                onNotice(LineProblem(source: path, line: 0, message: "changed since the run "
+                    + "that read it to line \(previous.line) (shorter, starting otherwise, or no "
+                    + "line ending where that run stopped): read from its start"))
+            }
         }
         let reader = try LineReader(path: path, startingAtOffset: start?.byteOffset ?? 0,
                                     startingLineNumber: start.map { $0.line + 1 })
@@ -221,6 +230,20 @@ public final class IngestPipeline {
         }
         last.size = identity?.size ?? last.size
         try commitAndWait(progress: last)
+    }
+
+    /// Whether a plain file still has a line end where `previous` stopped
+    /// (the byte before its offset), as the file it read had: rewritten in
+    /// place with the same first lines (the head matches), the resumed run
+    /// started mid-line, reported a fragment as malformed and went on in
+    /// other content. A run that took a last line no newline ended stopped
+    /// at the end of the file it read, which later lines may continue: that
+    /// one is let be. A gzip file's offsets are of its decompressed bytes,
+    /// not checked here.
+    private static func endsALine(_ previous: IngestProgress, path: String,
+                                  head: [UInt8]) -> Bool {
+        if head.starts(with: [0x1f, 0x8b]) || previous.byteOffset >= previous.size { return true }
+        return LineReader.byte(atOffset: previous.byteOffset - 1, ofFile: path) == 0x0A
     }
 
     /// Ingests standard input. It cannot resume: what a killed run had

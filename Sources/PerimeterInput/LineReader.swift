@@ -163,6 +163,20 @@ public final class LineReader {
         return (FileIdentity(status), Array(head.prefix(count)))
     }
 
+    /// The byte of a plain file at `offset`; nil when it cannot be read
+    /// (the file shorter, gone, unreadable).
+    public static func byte(atOffset offset: UInt64, ofFile path: String) -> UInt8? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        while true {
+            let read = pread(fd, &byte, 1, off_t(offset))
+            if read < 0 && errno == EINTR { continue }
+            return read == 1 ? byte : nil
+        }
+    }
+
     private init(standardInputWithMaximumLineLength maximumLineLength: Int) {
         sourceName = "standard input"
         descriptor = 0
