@@ -352,24 +352,42 @@ extension InventoryStore {
     /// assets whose entries end with the tie-breaker (the uuid, or the
     /// seen key by last seen), so a page of a million assets reads its
     /// rows alone instead of sorting them all.
-    public func page(matching query: AssetQuery, after cursor: AssetCursor?,
-                     limit: Int) throws -> AssetPage {
-        let probing = try prefersTagProbe(query, limit: limit)
+    /// A listing's filter, its values and its order, as pages and the
+    /// uuids of an export read them.
+    private struct ListingOrder {
+        var condition: String
+        var values: [SQLValue]
+        var expression: String
+        var direction: String
+        var byLastSeen: Bool
+        var tieColumn: String
+    }
+
+    private func listingOrder(_ query: AssetQuery, probingTags: Bool) throws -> ListingOrder {
         let textPlan = try textPlan(for: query)
-        var (condition, values) = try filterClause(for: query, probingTags: probing,
+        var (condition, values) = try filterClause(for: query, probingTags: probingTags,
                                                    listing: textPlan)
-        let expression = Self.sortExpression(query.sort)
-        let direction = query.descending ? "DESC" : "ASC"
         // By last seen, ties go by the seen key, which the index of the
         // seen times holds after the time (migration 12), so a page reads
         // its rows alone even among thousands of never-seen assets; the
         // other orders' indexes end with the uuid.
         let byLastSeen = query.sort == .lastSeen
-        let tieColumn = byLastSeen ? "asset_seen.id" : "uuid"
         if byLastSeen {
             condition += textPlan == .fromCandidates ? " AND +asset_community = ?1"
                 : " AND asset_community = ?1"
         }
+        return ListingOrder(condition: condition, values: values,
+                            expression: Self.sortExpression(query.sort),
+                            direction: query.descending ? "DESC" : "ASC", byLastSeen: byLastSeen,
+                            tieColumn: byLastSeen ? "asset_seen.id" : "uuid")
+    }
+
+    public func page(matching query: AssetQuery, after cursor: AssetCursor?,
+                     limit: Int) throws -> AssetPage {
+        let order = try listingOrder(query, probingTags: try prefersTagProbe(query, limit: limit))
+        var (condition, values) = (order.condition, order.values)
+        let (expression, direction) = (order.expression, order.direction)
+        let (byLastSeen, tieColumn) = (order.byLastSeen, order.tieColumn)
         if let cursor {
             values.append(cursor.sortValue)
             if byLastSeen {
@@ -439,21 +457,11 @@ extension InventoryStore {
     /// by pages of its sort key, an asset renamed meanwhile was listed
     /// twice, or not at all).
     public func assetIDs(matching query: AssetQuery) throws -> [AssetID] {
-        let textPlan = try textPlan(for: query)
-        var (condition, values) = try filterClause(for: query, probingTags: false,
-                                                   listing: textPlan)
-        let expression = Self.sortExpression(query.sort)
-        let direction = query.descending ? "DESC" : "ASC"
-        let byLastSeen = query.sort == .lastSeen
-        if byLastSeen {
-            condition += textPlan == .fromCandidates ? " AND +asset_community = ?1"
-                : " AND asset_community = ?1"
-        }
-        let tieColumn = byLastSeen ? "asset_seen.id" : "uuid"
+        let order = try listingOrder(query, probingTags: false)
         return try database.statement("""
-            SELECT uuid FROM \(Self.assetTables) WHERE \(condition)
-            ORDER BY \(expression) \(direction), \(tieColumn) \(direction)
-            """).rows(values) { UUID(exactText: $0.text(0)) }.compactMap { $0 }
+            SELECT uuid FROM \(Self.assetTables) WHERE \(order.condition)
+            ORDER BY \(order.expression) \(order.direction), \(order.tieColumn) \(order.direction)
+            """).rows(order.values) { UUID(exactText: $0.text(0)) }.compactMap { $0 }
     }
 
     /// Every asset of a community that matches, one page at a time, for
