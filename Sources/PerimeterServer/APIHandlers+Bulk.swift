@@ -23,6 +23,13 @@ extension APIHandlers {
         let rows: [(Int, Result<AssetRow, RowProblem>)]
         switch format {
         case "csv":
+            // Nothing to read: no header (it was answered as a header of
+            // one column holding semicolons).
+            if AssetRowReader.parseCSV(text).isEmpty {
+                throw HTTPError(status: 400, code: .malformedBody,
+                                message: "import refused: the body is empty: a CSV import starts "
+                                    + "with a header row naming its columns (name,category,…)")
+            }
             do { rows = try AssetRowReader.csv(text) } catch let problem as RowProblem {
                 // A header refusal names no column only when the header is
                 // separated by semicolons.

@@ -65,6 +65,13 @@ public enum AssetRowReader {
                         + "closing quote (a quote inside a field is written twice: \"\")"))))
                 continue
             }
+            // A header that ends in nameless columns (`…,criticality,`) over
+            // rows that do not: those columns are nobody's, and missing.
+            var record = record
+            if record.fields.count < columns.count,
+               columns[record.fields.count...].allSatisfy(\.isEmpty) {
+                record.fields += Array(repeating: "", count: columns.count - record.fields.count)
+            }
             guard record.fields.count == columns.count else {
                 rows.append((record.row, .failure(RowProblem(
                     column: nil, message: "\(record.fields.count) fields; the header has \(columns.count)"))))

@@ -402,9 +402,6 @@ extension InventoryStore {
                                     "rule_title"]),
             ("jobs", "id", false, ["request", "error"]),
             ("assets", "uuid", false, ["name", "description", "properties"]),
-            // Where an atom was seen (`FILE:LINE`): a file may be named
-            // after the person (`jdoe@corp.example.com.ndjson`).
-            ("attachments", "id", true, ["origin"]),
         ]
         // Columns of JSON: their member names are Perimeter's or ECS's
         // words, never the erased person's, and must survive an erasure
@@ -481,6 +478,7 @@ extension InventoryStore {
         _ = try rerateOpenAlerts(ids: alertsWithChangedAssets)
         redactedAssets.formUnion(try redactTags(needles, community: community, entity: entity,
                                                 into: &outcome))
+        try redactFileNames(needles, community: community, entity: entity, into: &outcome)
         // A redacted asset is a changed one: a version read before the
         // erasure (an export's row, an ETag) must not write the value back.
         // Later than every change before, as `Asset.noteChange(at:)` does.
@@ -490,6 +488,50 @@ extension InventoryStore {
             try touch.run([.text(uuid), .integer(now.milliseconds)])
             if let id = UUID(exactText: uuid), let asset = try asset(id: id, community: community) {
                 outcome.redactedAssets.append(asset)
+            }
+        }
+    }
+
+    /// Where atoms were seen (`FILE:LINE`) and the paths of the files an
+    /// ingest read: a file may be named after the person
+    /// (`jdoe@corp.example.com.ndjson`). The value goes wherever it stands
+    /// in a path, not only as a whole word (`.ndjson` after an email
+    /// continues its last word). Progress is keyed by the file's identity,
+    /// so a path redacted does not stop a resume.
+    private func redactFileNames(_ needles: [String], community: String, entity: String?,
+                                 into outcome: inout ForgetOutcome) throws {
+        for group in TextRedaction.groups(of: needles) {
+            var (condition, values) = TextRedaction.mayQuote(group, in: ["origin"],
+                                                             community: community)
+            var scope = ""
+            if let entity {
+                values.append(.text(entity))
+                scope = " AND entity = ?\(values.count)"
+            }
+            let origins = try database.statement(
+                "SELECT id, origin FROM attachments WHERE community = ?1 AND (\(condition))\(scope)"
+            ).rows(values) { ($0.int(0), $0.text(1)) }
+            let update = try database.statement("UPDATE attachments SET origin = ?2 WHERE id = ?1")
+            for (id, origin) in origins {
+                let redacted = TextRedaction.redactingAnywhere(needles, in: origin)
+                guard redacted != origin else { continue }
+                try update.run([.integer(id), .text(redacted)])
+                outcome.redacted["attachments", default: 0] += 1
+            }
+            let (anyPath, pathValues) = TextRedaction.mayQuote(group, in: ["path"],
+                                                               community: community)
+            // Progress has no community column: ?1 (the community) is
+            // bound and left unused.
+            let paths = try database.statement(
+                "SELECT source, path FROM ingest_progress WHERE ?1 = ?1 AND (\(anyPath))"
+            ).rows(pathValues) { ($0.text(0), $0.text(1)) }
+            let rename = try database.statement(
+                "UPDATE ingest_progress SET path = ?2 WHERE source = ?1")
+            for (source, path) in paths {
+                let redacted = TextRedaction.redactingAnywhere(needles, in: path)
+                guard redacted != path else { continue }
+                try rename.run([.text(source), .text(redacted)])
+                outcome.redacted["ingest_progress", default: 0] += 1
             }
         }
     }
@@ -698,6 +740,17 @@ enum TextRedaction {
     /// which keeps its name, its atom and its search text: erasing the bare
     /// `ann` leaves it, wherever it is quoted. After a path's folder
     /// (`C:\Users\ann`) it is a word.
+    /// `text` with every occurrence of the needles replaced by the marker,
+    /// ASCII case folded, wherever it stands (a file's name).
+    static func redactingAnywhere(_ needles: [String], in text: String) -> String {
+        var result = text
+        for needle in needles.sorted(by: { $0.utf8.count > $1.utf8.count }) where !needle.isEmpty {
+            result = result.replacingOccurrences(of: needle, with: ForgetOutcome.marker,
+                                                 options: [.caseInsensitive])
+        }
+        return result
+    }
+
     static func redacting(_ needles: [String], in text: String,
                           marker markerText: String = ForgetOutcome.marker) -> String {
         var bytes = Array(text.utf8)

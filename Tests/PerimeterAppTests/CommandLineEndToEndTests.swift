@@ -2641,6 +2641,12 @@ struct CommandLineEndToEndTests {
         #expect(byName["ok-2"]?["criticality"] is NSNull)
         #expect(byName["spaced"]?["criticality"] as? Int == 7)
 
+        // A header's trailing comma over rows without it.
+        let stray = try cli.directory.write("stray.csv", "name,category,criticality,\nok-3,host,4\n")
+        let strayImport = try cli.run(["assets", "import", stray])
+        #expect(strayImport.status == 0, "\(strayImport.standardError)")
+        #expect(strayImport.outputText.contains("imported 1 asset"), "\(strayImport.outputText)")
+
         let empty = try cli.directory.write("empty.csv", "")
         let refused = try cli.run(["assets", "import", empty])
         #expect(refused.status != 0)

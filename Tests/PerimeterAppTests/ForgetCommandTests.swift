@@ -93,6 +93,28 @@ struct ForgetCommandTests {
                 "\(after.filter { $0.hasPrefix("forgotten: ") })")
     }
 
+    /// A file named after the person: where atoms were seen (`FILE:LINE`)
+    /// and the ingest's progress quoted it, the email followed by `.ndjson`
+    /// (no whole word), and kept it after the erasure.
+    @Test("a file named after an erased email loses it from origins and progress")
+    func fileNamedAfterTheValue() throws {
+        guard let cli = try CommandLineHarness.make("forget-file") else { return }
+        defer { cli.remove() }
+        let file = try cli.directory.write("zed.x@example.com.ndjson", #"{"@timestamp":"#
+            + #""2024-05-01T10:00:00Z","host":{"name":"ws-09"},"user":{"name":"zed","#
+            + #""email":"zed.x@example.com"}}"# + "\n")
+        #expect(try cli.run(["ingest", "--no-output", file]).status == 0)
+        let result = try cli.run(["forget", "--type", "email", "--value", "zed.x@example.com"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let shown = try cli.run(["atoms", "show", "ws-09"]).outputText
+        #expect(shown.contains("/[erased].ndjson:1"), "\(shown)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cli.store))
+        #expect(bytes.range(of: Data("zed.x@example.com".utf8)) == nil)
+        // The file's progress is kept by its identity: a re-run reads nothing again.
+        let again = try cli.run(["ingest", "--no-output", file])
+        #expect(again.standardError.contains("ingested 0 events"), "\(again.standardError)")
+    }
+
     @Test("an account is erased by name, with its counts as JSON")
     func account() throws {
         guard let cli = try CommandLineHarness.make("forget-account") else { return }

@@ -1318,6 +1318,22 @@ struct ExportOrderTests {
     }
 }
 
+/// An empty CSV body is said to be empty (it was answered as a header of
+/// one column holding semicolons).
+@Suite(.serialized)
+struct EmptyImportTests {
+    @Test func anEmptyCSVBodyIsSaidEmpty() async throws {
+        let server = try await TestServer.start()
+        for query in ["format=csv", "format=csv&dry_run=true"] {
+            let response = try await server.call("POST", "/v1/import?\(query)", as: "acme/analyst",
+                                                 body: [])
+            #expect(response.status == 400)
+            #expect(response.text.contains("the body is empty"), "\(response.text)")
+        }
+        await server.stop()
+    }
+}
+
 /// A uuid followed by a NUL and more text is no uuid (Foundation's parser
 /// stopped at the NUL and named the asset before it).
 @Suite(.serialized)

@@ -90,11 +90,15 @@ public struct PublicSuffixList: Sendable {
             }
         }
         if let reason {
+            // The package is the remedy for a list missing, not for a
+            // process short of file descriptors.
+            let remedy = reason == "no such file"
+                ? "; install Debian's 'publicsuffix' package or set its path, "
+                    + "atoms.public_suffix_list" : ""
             throw AtomError(
                 code: .publicSuffixListUnreadable,
                 message: "cannot read the Public Suffix List '\(path)': \(reason) "
-                    + "(while loading the registrable-domain rules; install Debian's "
-                    + "'publicsuffix' package or set its path, atoms.public_suffix_list)")
+                    + "(while loading the registrable-domain rules\(remedy))")
         }
         self.init(parsing: text, extraSuffixes: extraSuffixes)
         guard ruleCount > 0 else {
