@@ -500,6 +500,20 @@ extension InventoryStore {
     /// so a path redacted does not stop a resume.
     private func redactFileNames(_ needles: [String], community: String, entity: String?,
                                  into outcome: inout ForgetOutcome) throws {
+        /// Rewrites the rows `select` finds, keyed by their first column.
+        func rewrite(_ table: String, select: String, values: [SQLValue], integerKey: Bool,
+                     update: String) throws {
+            let rows = try database.statement(select).rows(values) { row in
+                (integerKey ? SQLValue.integer(row.int(0)) : .text(row.text(0)), row.text(1))
+            }
+            let statement = try database.statement(update)
+            for (key, text) in rows {
+                let redacted = TextRedaction.redactingAnywhere(needles, in: text)
+                guard redacted != text else { continue }
+                try statement.run([key, .text(redacted)])
+                outcome.redacted[table, default: 0] += 1
+            }
+        }
         for group in TextRedaction.groups(of: needles) {
             var (condition, values) = TextRedaction.mayQuote(group, in: ["origin"],
                                                              community: community)
@@ -508,31 +522,18 @@ extension InventoryStore {
                 values.append(.text(entity))
                 scope = " AND entity = ?\(values.count)"
             }
-            let origins = try database.statement(
-                "SELECT id, origin FROM attachments WHERE community = ?1 AND (\(condition))\(scope)"
-            ).rows(values) { ($0.int(0), $0.text(1)) }
-            let update = try database.statement("UPDATE attachments SET origin = ?2 WHERE id = ?1")
-            for (id, origin) in origins {
-                let redacted = TextRedaction.redactingAnywhere(needles, in: origin)
-                guard redacted != origin else { continue }
-                try update.run([.integer(id), .text(redacted)])
-                outcome.redacted["attachments", default: 0] += 1
-            }
-            let (anyPath, pathValues) = TextRedaction.mayQuote(group, in: ["path"],
-                                                               community: community)
+            try rewrite("attachments", select: "SELECT id, origin FROM attachments "
+                            + "WHERE community = ?1 AND (\(condition))\(scope)",
+                        values: values, integerKey: true,
+                        update: "UPDATE attachments SET origin = ?2 WHERE id = ?1")
             // Progress has no community column: ?1 (the community) is
             // bound and left unused.
-            let paths = try database.statement(
-                "SELECT source, path FROM ingest_progress WHERE ?1 = ?1 AND (\(anyPath))"
-            ).rows(pathValues) { ($0.text(0), $0.text(1)) }
-            let rename = try database.statement(
-                "UPDATE ingest_progress SET path = ?2 WHERE source = ?1")
-            for (source, path) in paths {
-                let redacted = TextRedaction.redactingAnywhere(needles, in: path)
-                guard redacted != path else { continue }
-                try rename.run([.text(source), .text(redacted)])
-                outcome.redacted["ingest_progress", default: 0] += 1
-            }
+            let (anyPath, pathValues) = TextRedaction.mayQuote(group, in: ["path"],
+                                                               community: community)
+            try rewrite("ingest_progress", select: "SELECT source, path FROM ingest_progress "
+                            + "WHERE ?1 = ?1 AND (\(anyPath))",
+                        values: pathValues, integerKey: false,
+                        update: "UPDATE ingest_progress SET path = ?2 WHERE source = ?1")
         }
     }
 
