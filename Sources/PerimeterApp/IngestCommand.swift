@@ -827,12 +827,12 @@ private enum InterruptionState {
     static let target = Atomic<Int>(0)
     nonisolated(unsafe) static var note: UnsafeMutableBufferPointer<UInt8>?
 
+    /// The previous note is not freed: a handler running at that moment
+    /// may be writing it (a few bytes, once per interruption made).
     static func setNote(_ bytes: [UInt8]) {
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
         _ = buffer.initialize(from: bytes)
-        let previous = note
         note = buffer
-        previous?.deallocate()
     }
 }
 
