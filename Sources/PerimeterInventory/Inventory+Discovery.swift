@@ -239,8 +239,12 @@ extension Inventory {
         // event happened, as in time order, where the others did not exist
         // yet (made by later events that came first). A late event of the
         // first of two `ws-01`s, dated between their first events, was
-        // ambiguous and moved neither host's seen times.
+        // ambiguous and moved neither host's seen times. Dated before all
+        // of them, it is the first's: in time order it made that host, and
+        // the first later event, compatible with a host of no id, joined
+        // it (`compatible` lists the later holders earliest first).
         if heldThen.count == 1 { return .existing(heldThen[0]) }
+        if heldThen.isEmpty { return .existing(compatible[0]) }
         return .ambiguous
     }
 
