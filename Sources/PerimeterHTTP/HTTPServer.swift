@@ -493,7 +493,7 @@ public final class HTTPServer: @unchecked Sendable {
         if made == nil {
             // A header the library refuses (a control character): our bug
             // in a handler, answered as one rather than sent as is.
-            response.bodyStream?.close()
+            if let stream = response.bodyStream { release(stream) }
             var failure = HTTPError.internalError().response
             failure.routeTemplate = response.routeTemplate
             response = failure
@@ -519,11 +519,8 @@ public final class HTTPServer: @unchecked Sendable {
             // HTTP/1.1 gets chunked encoding.
             made = MHD_create_response_from_callback(UInt64.max, 64 << 10, streamReaderCallback,
                                                      context, streamFreeCallback)
-            if made == nil {
-                Unmanaged<StreamedBody>.fromOpaque(context).release()
-            } else {
-                counters.withLock { $0.streams[ObjectIdentifier(stream)] = stream }
-            }
+            // Counted among the streams in flight when its handler ended.
+            if made == nil { Unmanaged<StreamedBody>.fromOpaque(context).release() }
         } else {
             made = response.body.withUnsafeBytes { bytes in
                 MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(

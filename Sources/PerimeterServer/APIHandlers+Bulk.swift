@@ -23,14 +23,16 @@ extension APIHandlers {
         let rows: [(Int, Result<AssetRow, RowProblem>)]
         switch format {
         case "csv":
-            // Nothing to read: no header (it was answered as a header of
-            // one column holding semicolons).
-            if AssetRowReader.parseCSV(text).isEmpty {
-                throw HTTPError(status: 400, code: .malformedBody,
-                                message: "import refused: the body is empty: a CSV import starts "
-                                    + "with a header row naming its columns (name,category,…)")
-            }
             do { rows = try AssetRowReader.csv(text) } catch let problem as RowProblem {
+                let header = AssetRowReader.parseCSV(text).first?.fields
+                // Nothing to read: no header (it was answered as a header of
+                // one column holding semicolons).
+                guard let header else {
+                    throw HTTPError(status: 400, code: .malformedBody,
+                                    message: "import refused: the body is empty: a CSV import "
+                                        + "starts with a header row naming its columns "
+                                        + "(name,category,…)")
+                }
                 // A header refusal names no column only when the header is
                 // separated by semicolons.
                 let why = problem.column == nil ? "one column holding semicolons (CSV separates "
@@ -41,9 +43,8 @@ extension APIHandlers {
                 // reads as data, and a header holds several.
                 var details: [String: HTTPErrorDetail] = ["row": 1,
                                                           "column": .string(problem.column ?? "")]
-                let header = AssetRowReader.columns(
-                    of: AssetRowReader.parseCSV(text).first?.fields ?? [])
-                let position = problem.column.flatMap { header.firstIndex(of: $0) }.map { $0 + 1 }
+                let columns = AssetRowReader.columns(of: header)
+                let position = problem.column.flatMap { columns.firstIndex(of: $0) }.map { $0 + 1 }
                 if let position { details["position"] = .int(position) }
                 throw HTTPError(status: 400, code: "bad_header",
                                 message: "import refused: the CSV header has \(why)"
