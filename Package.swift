@@ -36,7 +36,7 @@ let package = Package(
         // MARK: - Swift wrappers of the C libraries
         .target(name: "PerimeterJSON", dependencies: ["CSimdJSONShim"]),
         .target(name: "PerimeterSQLite", dependencies: ["CSQLite"]),
-        .target(name: "PerimeterYAML", dependencies: ["CYAML"]),
+        .target(name: "PerimeterYAML", dependencies: ["CYAML", "PerimeterInput"]),
         .target(name: "PerimeterRegex", dependencies: ["CPCRE2"]),
         .target(name: "PerimeterHTTP", dependencies: ["CMicroHTTPD", "PerimeterInput", "PerimeterModel"]),
         .target(name: "PerimeterCrypto", dependencies: ["CCrypto"]),
@@ -56,7 +56,7 @@ let package = Package(
         // The data files are compiled into the program (`embedInCode`): a
         // copied bundle folder beside the binary is needed by nothing.
         .target(name: "PerimeterDetection",
-                dependencies: ["PerimeterModel", "PerimeterYAML",
+                dependencies: ["PerimeterModel", "PerimeterYAML", "PerimeterInput",
                                "PerimeterRegex", "PerimeterJSON"],
                 exclude: ["Resources/DETECTION.md", "Resources/.keep"],
                 resources: [.embedInCode("Resources/sigma-ecs-mapping.yml"),

@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterEvents
+import PerimeterInput
 import PerimeterInventory
 import PerimeterModel
 import PerimeterServer
@@ -120,18 +121,14 @@ enum AssetCreation {
         guard arguments.positionals.count == 1, let path = arguments.positionals.first else {
             throw UsageError("give one file to import")
         }
-        // A file; `-`, standard input; or a pipe (`<(zcat cmdb.csv.gz)`),
-        // which FileManager reads as nothing and was told "permission denied".
-        let readData = path == "-" ? try? FileHandle.standardInput.readToEnd()
-            : FileManager.default.contents(atPath: path)
-                ?? FileHandle(forReadingAtPath: path).flatMap { try? $0.readToEnd() }
-        guard let data = readData ?? (path == "-" ? Data() : nil) else {
-            var isFolder: ObjCBool = false
-            let why = !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
-                ? "no such file" : isFolder.boolValue ? "it is a folder"
-                : !FileManager.default.isReadableFile(atPath: path) ? "permission denied"
-                : "it cannot be read"
-            throw UsageError("cannot read '\(path)': \(why)")
+        // A file; `-`, standard input; or a pipe (`<(zcat cmdb.csv.gz)`).
+        let data: Data
+        if path == "-" {
+            data = (try? FileHandle.standardInput.readToEnd()) ?? Data()
+        } else {
+            do { data = Data(try WholeFile.bytes(atPath: path)) } catch {
+                throw UsageError("cannot read '\(Terminal.readable(path))': \(error.reason)")
+            }
         }
         let source = path == "-" ? "standard input" : path
         let text: String

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterInput
 import PerimeterYAML
 
 /// What loading rule files produced: the rules and filters that compiled, and a
@@ -166,14 +167,17 @@ public enum RuleLoader {
 
     private static func load(file: String, compiler: SigmaCompiler, filtersOnly: Bool = false,
                              into set: inout RuleSet) {
-        guard let data = FileManager.default.contents(atPath: file) else {
+        let bytes: [UInt8]
+        do {
+            bytes = try WholeFile.bytes(atPath: file)
+        } catch {
             set.reports.append(RuleStatusReport(
                 path: file, line: 0, status: .refused, reasonCode: "unreadable-file",
-                reason: "cannot read the file", isFilter: false))
+                reason: "cannot read the file: \(error.reason)", isFilter: false))
             return
         }
         let text: String
-        switch RuleFileText.decode(data) {
+        switch RuleFileText.decode(bytes) {
         case .success(let decoded):
             text = decoded
         case .failure(let problem):
@@ -373,8 +377,7 @@ enum RuleFileText {
         let message: String
     }
 
-    static func decode(_ data: Data) -> Result<String, Problem> {
-        let bytes = [UInt8](data)
+    static func decode(_ bytes: [UInt8]) -> Result<String, Problem> {
         if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) || bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
             return .failure(Problem(line: 1, message: "the file is UTF-32, which YAML allows but "
                                     + "Perimeter does not read: save it as UTF-8"))
@@ -397,15 +400,7 @@ enum RuleFileText {
         }
         let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
         if let text = String(validating: body, as: UTF8.self) { return .success(text) }
-        // Name the line of the first byte that is no UTF-8.
-        var line = 1
-        var start = body.startIndex
-        while start < body.endIndex {
-            let end = body[start...].firstIndex(of: 0x0A) ?? body.endIndex
-            if String(validating: body[start..<end], as: UTF8.self) == nil { break }
-            line += 1
-            start = end + 1
-        }
+        let line = WholeFile.lineOfFirstInvalidByte(body)
         return .failure(Problem(line: line, message: "the file is not UTF-8 (a byte on this "
                                 + "line is no UTF-8 character): save it as UTF-8"))
     }

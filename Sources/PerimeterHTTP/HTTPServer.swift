@@ -247,13 +247,20 @@ public final class HTTPServer: @unchecked Sendable {
     private static func readPEM(
         _ path: String, what: String
     ) throws(HTTPServerError) -> UnsafeMutablePointer<CChar> {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
+        let bytes: [UInt8]
+        do { bytes = try WholeFile.bytes(atPath: path) } catch {
             throw HTTPServerError(
                 code: .tlsFileUnreadable,
-                message: "cannot read the TLS \(what) '\(path)': the file is missing, "
-                    + "empty or unreadable (while setting up HTTPS)")
+                message: "cannot read the TLS \(what) '\(path)': \(error.reason) "
+                    + "(while setting up HTTPS)")
         }
-        guard let copy = strdup(String(decoding: data, as: UTF8.self)) else {
+        guard !bytes.isEmpty else {
+            throw HTTPServerError(
+                code: .tlsFileUnreadable,
+                message: "cannot read the TLS \(what) '\(path)': the file is empty "
+                    + "(while setting up HTTPS)")
+        }
+        guard let copy = strdup(String(decoding: bytes, as: UTF8.self)) else {
             fatalError("strdup failed: out of memory (while copying the TLS \(what))")
         }
         return copy

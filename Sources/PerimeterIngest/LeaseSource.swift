@@ -35,11 +35,14 @@ public struct LeaseSource: Sendable, Hashable {
 
     /// Reads a lease sources file (`lease_sources:` list).
     public static func load(path: String) throws -> [LeaseSource] {
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw ConfigurationError(file: path, line: 0, message:
-                "cannot read the lease sources file (no such file, or not readable)")
+        let text: String
+        do {
+            text = try YAMLParser.readWholeFile(path)
+        } catch {
+            throw ConfigurationError(file: path, line: 0,
+                                     message: "cannot read the lease sources file: \(error.reason)")
         }
-        return try load(text: try YAMLParser.readWholeFile(path), path: path)
+        return try load(text: text, path: path)
     }
 
     private static func load(text: String, path: String) throws -> [LeaseSource] {

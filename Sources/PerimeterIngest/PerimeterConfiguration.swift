@@ -76,11 +76,14 @@ public struct PerimeterConfiguration: Sendable {
         var configuration = PerimeterConfiguration()
         guard let path else { return configuration }
         configuration.file = path
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw ConfigurationError(file: path, line: 0, message:
-                "cannot read the configuration file (no such file, or not readable)")
+        let text: String
+        do {
+            text = try YAMLParser.readWholeFile(path)
+        } catch {
+            throw ConfigurationError(file: path, line: 0,
+                                     message: "cannot read the configuration file: \(error.reason)")
         }
-        let documents = try YAMLParser.parseFile(atPath: path)
+        let documents = try YAMLParser.parseDocuments(text, file: path)
         // A second document (`---`) would be read by nobody, its mistakes
         // with it.
         if documents.count > 1 {

@@ -1,5 +1,6 @@
 import CYAML
 import Foundation
+import PerimeterInput
 
 /// Why a YAML text could not be read.
 public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -26,6 +27,7 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
+        if code == .unreadableFile { return "cannot read '\(file ?? "<string>")': \(reason)" }
         var place = file ?? "<string>"
         if let mark { place += ":\(mark.line):\(mark.column)" }
         return "\(place): YAML parsing failed: \(reason)"
@@ -55,11 +57,11 @@ public enum YAMLParser {
 
     /// A file's text, for a caller that parses it with `parseDocuments`.
     public static func readWholeFile(_ path: String) throws(YAMLError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw YAMLError(code: .unreadableFile, file: path, mark: nil,
-                            reason: "cannot read the file")
+        do {
+            return try WholeFile.text(atPath: path)
+        } catch {
+            throw YAMLError(code: .unreadableFile, file: path, mark: nil, reason: error.reason)
         }
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -367,4 +367,38 @@ struct ConfigurationCommandLineTests {
                                               + "under both grant and release"),
                 "\(result.standardError)")
     }
+
+    /// A configuration or lease sources file that cannot be read says
+    /// why, in the system's words: it said "no such file, or not
+    /// readable" of a folder, and a setting with bytes that are no UTF-8
+    /// was read with replacement characters in it.
+    @Test func anUnreadableConfigurationSaysWhy() throws {
+        guard let cli = try H.make("config-unreadable") else { return }
+        defer { cli.remove() }
+        let folder = cli.directory.url.path
+        let folderRun = try cli.run(["ingest", "--no-output", "--config", folder, "-"], input: "")
+        #expect(folderRun.status == 1)
+        #expect(folderRun.standardError.contains(
+            "\(folder): cannot read the configuration file: it is a folder"),
+                "\(folderRun.standardError)")
+        let missing = try cli.run(["ingest", "--no-output", "--config", folder + "/none.yaml", "-"],
+                                  input: "")
+        #expect(missing.standardError.contains("none.yaml: cannot read the configuration file: "
+                                               + "no such file"), "\(missing.standardError)")
+        let latin1 = try cli.directory.write("latin1.yaml", "")
+        try Data(Array("store:\n  path: caf".utf8) + [0xE9] + Array(".db\n".utf8))
+            .write(to: URL(fileURLWithPath: latin1))
+        let encoded = try cli.run(["ingest", "--no-output", "--config", latin1, "-"], input: "")
+        #expect(encoded.status == 1)
+        #expect(encoded.standardError.contains("latin1.yaml: cannot read the configuration file: "
+                                               + "line 2 is not UTF-8 text"),
+                "\(encoded.standardError)")
+        let config = try cli.directory.write("perimeter.yaml",
+                                             "leases:\n  sources_file: \(latin1)\n")
+        let leases = try cli.run(["ingest", "--no-output", "--config", config, "-"], input: "")
+        #expect(leases.status == 1)
+        #expect(leases.standardError.contains("latin1.yaml: cannot read the lease sources file: "
+                                              + "line 2 is not UTF-8 text"),
+                "\(leases.standardError)")
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterInput
 
 /// The Public Suffix List (https://publicsuffix.org/list/), read from the
 /// text file of Debian's `publicsuffix` package, answering "which part of
@@ -56,48 +57,18 @@ public struct PublicSuffixList: Sendable {
                 extraSuffixes: [String] = PublicSuffixList.builtInExtraSuffixes)
         throws(AtomError)
     {
-        // Read by the system's calls, so that a failure says why (out of
-        // file descriptors, it was told as text that is not UTF-8).
-        var reason: String?
-        var text = ""
-        var isFolder: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-            reason = "no such file"
-        } else if isFolder.boolValue {
-            reason = "it is a folder"
-        } else {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            if descriptor < 0 {
-                reason = String(cString: strerror(errno)).lowercased()
-            } else {
-                defer { close(descriptor) }
-                var bytes: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 1 << 16)
-                while true {
-                    let count = read(descriptor, &chunk, chunk.count)
-                    if count < 0 && errno == EINTR { continue }
-                    if count < 0 { reason = String(cString: strerror(errno)).lowercased(); break }
-                    if count == 0 { break }
-                    bytes += chunk[..<count]
-                }
-                if reason == nil {
-                    if let decoded = String(validating: bytes, as: UTF8.self) {
-                        text = decoded
-                    } else {
-                        reason = "it is not UTF-8 text"
-                    }
-                }
-            }
-        }
-        if let reason {
+        let text: String
+        do {
+            text = try WholeFile.text(atPath: path)
+        } catch {
             // The package is the remedy for a list missing, not for a
             // process short of file descriptors.
-            let remedy = reason == "no such file"
+            let remedy = error.isMissing
                 ? "; install Debian's 'publicsuffix' package or set its path, "
                     + "atoms.public_suffix_list" : ""
             throw AtomError(
                 code: .publicSuffixListUnreadable,
-                message: "cannot read the Public Suffix List '\(path)': \(reason) "
+                message: "cannot read the Public Suffix List '\(path)': \(error.reason) "
                     + "(while loading the registrable-domain rules\(remedy))")
         }
         self.init(parsing: text, extraSuffixes: extraSuffixes)
