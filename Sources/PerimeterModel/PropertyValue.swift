@@ -7,6 +7,15 @@ public enum PropertyValue: Sendable, Hashable, Codable {
     case boolean(Bool)
     case list([String])
 
+    /// The longest text value, in characters (code points): as a
+    /// description. A value is shown with its asset in every listing, so
+    /// the request body's 16 MiB was no bound a reader could live with.
+    public static let maximumTextLength = 16_384
+    /// A list's most items, and each item's longest text: agent ids,
+    /// owners, tags of another system.
+    public static let maximumListItems = 1_000
+    public static let maximumItemLength = 1_024
+
     /// The type a definition of this value would declare.
     public var type: PropertyType {
         switch self {

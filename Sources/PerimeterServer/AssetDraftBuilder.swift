@@ -360,7 +360,13 @@ public struct AssetDraftBuilder: Sendable {
                                 : "characters"))
         }
         switch type {
-        case .string: return .string(value)
+        case .string:
+            guard value.unicodeScalars.count <= PropertyValue.maximumTextLength else {
+                throw RowProblem(column: column, message: "property '\(name)' holds at most "
+                                 + "\(PropertyValue.maximumTextLength) characters, not "
+                                 + "\(value.unicodeScalars.count)")
+            }
+            return .string(value)
         case .number:
             // Decimal, finite and exact: "NaN", "inf" and "1e999" are no
             // value JSON can hold (they were stored as null), `0x10` no
@@ -389,12 +395,28 @@ public struct AssetDraftBuilder: Sendable {
                     throw RowProblem(column: column, message: "property '\(name)' cannot hold "
                                      + "control characters")
                 }
-                return .list(items)
+                return try checkedList(items, column: column, name: name)
             }
             let separator: Character = value.contains(Self.listSeparator) ? Self.listSeparator : ","
-            return .list(value.split(separator: separator)
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            return try checkedList(value.split(separator: separator)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+                                   column: column, name: name)
         }
+    }
+
+    private static func checkedList(_ items: [String], column: String,
+                                    name: String) throws -> PropertyValue {
+        guard items.count <= PropertyValue.maximumListItems else {
+            throw RowProblem(column: column, message: "property '\(name)' holds at most "
+                             + "\(PropertyValue.maximumListItems) items, not \(items.count)")
+        }
+        if let long = items.first(where: {
+            $0.unicodeScalars.count > PropertyValue.maximumItemLength }) {
+            throw RowProblem(column: column, message: "an item of property '\(name)' holds at "
+                             + "most \(PropertyValue.maximumItemLength) characters, not "
+                             + "\(long.unicodeScalars.count)")
+        }
+        return .list(items)
     }
 
     public func atom(_ typeName: String, _ value: String, category: AssetCategory,
