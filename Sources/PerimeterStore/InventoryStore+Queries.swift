@@ -252,7 +252,10 @@ extension InventoryStore {
 
     /// The atoms of a community in conflict, the most claimed first (then
     /// the oldest): what an analyst goes through after an ingest counted
-    /// them.
+    /// them. An asset that rejected the atom, was revoked or erased claims
+    /// it no more, and an atom left with one claimant is no longer listed:
+    /// that is how an analyst resolves a conflict. (The conflicts stay
+    /// recorded, for `assets show` and the API's asset history.)
     public func claimedAtoms(community: String) throws -> [ClaimedAtom] {
         var merged: [ClaimedAtom] = []
         var byKey: [AtomKey: Int] = [:]
@@ -267,6 +270,19 @@ extension InventoryStore {
                 merged[index].assets.append(asset)
             }
         }
+        let stillClaims = try database.statement("""
+            SELECT 1 FROM assets a WHERE a.uuid = ?1 AND a.community = ?2 AND a.revoked = 0
+              AND NOT EXISTS (SELECT 1 FROM rejected_atoms r WHERE r.asset_uuid = a.uuid
+                              AND r.atom_type = ?3 AND r.atom_value = ?4)
+            """)
+        for index in merged.indices {
+            let atom = merged[index].key.atom
+            merged[index].assets = try merged[index].assets.filter { asset in
+                try stillClaims.firstRow([.text(asset.lowercasedText), .text(community),
+                                          .text(atom.type.rawValue), .text(atom.value)]) { _ in true } != nil
+            }
+        }
+        merged.removeAll { $0.assets.count < 2 }
         return merged.sorted { ($1.assets.count, $0.since) < ($0.assets.count, $1.since) }
     }
 

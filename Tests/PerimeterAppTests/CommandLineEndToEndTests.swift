@@ -1311,6 +1311,27 @@ struct CommandLineEndToEndTests {
         #expect(first.outputLines.count == 2, "\(first.outputText)")
         #expect(first.standardError.contains("2 atoms in conflict (the 1 most claimed shown; "
                                              + "--limit 0 gives all)"))
+
+        // Resolved as an analyst does: ws-02 rejects the MAC, one ws-01 is
+        // revoked. The MAC has one claimant left and is listed no more;
+        // ws-01 has two. Revoking a second ws-01 leaves none in conflict.
+        func uuids(_ atom: [String: Any]?) -> [String] {
+            (atom?["assets"] as? [[String: Any]] ?? []).compactMap { $0["uuid"] as? String }
+        }
+        let ws02 = try #require((atoms[1]["assets"] as? [[String: Any]])?
+            .first { $0["name"] as? String == "ws-02" }?["uuid"] as? String)
+        #expect(try cli.run(["atoms", "reject", ws02, "mac=00:1a:2b:3c:4d:5e"]).status == 0)
+        let ws01 = uuids(atoms[0])
+        #expect(try cli.run(["assets", "revoke", ws01[0]]).status == 0)
+        let resolved = try cli.run(["atoms", "conflicts", "--json"])
+        let left = resolved.outputLines.compactMap(H.object)
+        #expect(left.map { "\($0["type"] ?? "") \($0["value"] ?? "")" } == ["hostname ws-01"])
+        #expect(uuids(left.first).sorted() == ws01.dropFirst().sorted())
+        #expect(resolved.standardError.contains("1 atom in conflict"), "\(resolved.standardError)")
+        #expect(try cli.run(["assets", "revoke", ws01[1]]).status == 0)
+        let none = try cli.run(["atoms", "conflicts", "--json"])
+        #expect(none.outputText.isEmpty, "\(none.outputText)")
+        #expect(none.standardError.contains("0 atoms in conflict"), "\(none.standardError)")
     }
 
     /// README: malformed lines are copied to --rejects. A rejects file that
