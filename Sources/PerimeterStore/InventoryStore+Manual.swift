@@ -103,7 +103,7 @@ extension InventoryStore {
             for atom in Set(draft.confirmedAtoms).sorted() {
                 attachments.append(Attachment(
                     id: nextID, key: AtomKey(scope: scope, atom: atom), asset: draft.asset.id,
-                    kind: .confirmed, from: .distantPast, lastSeen: now,
+                    kind: .confirmed, from: .distantPast,
                     origin: "created by \(actor)"))
                 nextID += 1
             }

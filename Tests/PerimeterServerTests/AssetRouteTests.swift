@@ -353,6 +353,29 @@ struct AssetRouteTests {
         await server.stop()
     }
 
+    /// An identifier typed in by a person has been seen by no event: its
+    /// last_seen is null, then the time of the latest event naming it,
+    /// even one dated before it was typed in. It was the creation time,
+    /// later than any event, which an analyst read as a sighting.
+    @Test func aHandEnteredIdentifierIsLastSeenByItsEvents() async throws {
+        let server = try await TestServer.start()
+        _ = try await server.createAsset([
+            "name": "DC-01", "category": "host", "atoms": ["hostname": ["dc-01"]],
+        ], as: "acme/analyst")
+        func lastSeen() async throws -> Any? {
+            let answer = try await server.call("GET", "/v1/atoms?value=dc-01", as: "acme/reader")
+                .json()
+            let atom = (answer["atoms"] as? [[String: Any]])?.first
+            return (atom?["holders"] as? [[String: Any]])?.first?["last_seen"]
+        }
+        #expect(try await lastSeen() is NSNull)
+        let event = "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"host\":{\"name\":\"dc-01\"}}\n"
+        #expect(try await server.call("POST", "/v1/events", as: "acme/admin",
+                                      body: Array(event.utf8)).status == 200)
+        #expect(try await lastSeen() as? String == "2024-05-01T10:00:00.000Z")
+        await server.stop()
+    }
+
     @Test func atomsAreLookedUpConfirmedAndRejected() async throws {
         let server = try await TestServer.start()
         let event = "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"laptop-9\","
