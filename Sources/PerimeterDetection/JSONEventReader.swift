@@ -68,7 +68,11 @@ public final class JSONEventReader {
     /// ingest (`DetectionStage`).
     public func fill(from parsed: ParsedEvent, extraValues: [String: [DetectionValue]] = [:]) {
         record.removeAll()
-        for field in 0..<fieldCount {
+        // The qualified user name is Perimeter's to make: an event's own
+        // `perimeter.qualified_user_name` would pass itself off as the
+        // user (`NT AUTHORITY\SYSTEM`) to rules and filters, as an ingest
+        // never lets it.
+        for field in 0..<fieldCount where field != qualifiedUser?.field {
             for value in parsed.values(of: field) {
                 record.append(DetectionValue(value), to: field)
             }

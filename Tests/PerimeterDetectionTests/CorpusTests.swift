@@ -582,6 +582,31 @@ import Testing
         #expect(try Self.matches(rule, event) == fires)
     }
 
+    /// The field is Perimeter's: an event that brings its own cannot pass
+    /// CORP\bob off as SYSTEM to the filter above (`rules test` read it).
+    @Test func anEventCannotSetTheQualifiedName() throws {
+        let rule = """
+            title: cmd not by SYSTEM
+            id: qualified-3
+            logsource: {product: windows, category: process_creation}
+            detection:
+                sel:
+                    Image|endswith: '\\cmd.exe'
+                filter:
+                    User: 'NT AUTHORITY\\SYSTEM'
+                condition: sel and not filter
+            """
+        var event = Self.event(image: #"C:\\Windows\\System32\\cmd.exe"#, domain: "CORP",
+                               user: "bob", parent: #"CORP\\alice"#)
+        event.removeLast()
+        event += #","perimeter":{"qualified_user_name":"NT AUTHORITY\\SYSTEM"}}"#
+        #expect(try Self.matches(rule, event))
+        event = event.replacingOccurrences(of: #""perimeter":{"qualified_user_name""#,
+                                           with: #""perimeter.qualified_user_name""#)
+            .replacingOccurrences(of: #"SYSTEM"}}"#, with: #"SYSTEM"}"#)
+        #expect(try Self.matches(rule, event))
+    }
+
     @Test(arguments: [("alice", false), ("bob", true)])
     func aParentOfTheSameUserIsNoCrossUserSpawn(user: String, fires: Bool) throws {
         let rule = """
