@@ -476,10 +476,69 @@ struct SigmaCompiler {
     /// from 0 to 100, and a display bucket of `low`, `medium`, `high` or
     /// `unrated`. Values with wildcards, and other modifiers, are left to
     /// the author.
+    /// Refuses modifiers that contradict one another, or that a test
+    /// would silently drop (`x|cidr|contains` tested the network alone,
+    /// `y|lt|gt` the first comparison, `w|gt|contains` the number): the
+    /// rule would not test what its author wrote. pySigma refuses most of
+    /// these as type errors.
+    static func requireCompatible(_ modifiers: [String], key: String) throws(RuleRefusal) {
+        func refuse(_ message: String) -> RuleRefusal {
+            RuleRefusal(code: "invalid-modifier", message: message + " (in '\(key)')")
+        }
+        let has = Set(modifiers)
+        let positions = modifiers.filter { ["contains", "startswith", "endswith"].contains($0) }
+        if Set(positions).count > 1 {
+            throw refuse(positions.joined(separator: " and ") + " exclude one another: a value "
+                         + "is contained, starts or ends the field's text")
+        }
+        let comparisons = modifiers.filter { ComparisonOperator(rawValue: $0) != nil }
+        if let comparison = comparisons.first {
+            if Set(comparisons).count > 1 {
+                throw refuse("one comparison a value: " + comparisons.joined(separator: " and ")
+                             + " are two (write two selections, joined by 'and')")
+            }
+            let other = modifiers.filter { $0 != comparison && $0 != "all" }
+            if !other.isEmpty {
+                throw refuse("\(comparison) compares numbers and cannot be combined with "
+                             + other.joined(separator: ", "))
+            }
+        }
+        if has.contains("cidr") {
+            let other = modifiers.filter { !["cidr", "all", "neq"].contains($0) }
+            if !other.isEmpty {
+                throw refuse("cidr tests an address and cannot be combined with "
+                             + other.joined(separator: ", "))
+            }
+        }
+        if has.contains("re"), has.contains("i"), has.contains("cased") {
+            throw refuse("re|i ignores case and cased keeps it: give one")
+        }
+    }
+
     private static func requireMatchableAssetValues(field: String, key: String,
                                                     modifiers: [String],
                                                     values: [YAMLNode]) throws(RuleRefusal) {
         let member = field.split(separator: ".").last.map(String.init) ?? field
+        // A number is compared as one, and only a number is: a criticality
+        // value never contains text (`|contains`, `|re`, `|cidr` on it, or
+        // a wildcard, never held, and their `not` always did), and a text
+        // field is no number to compare.
+        let textModifiers = modifiers.filter {
+            ["contains", "startswith", "endswith", "re", "cidr", "base64", "base64offset",
+             "windash", "utf16", "utf16le", "utf16be", "wide"].contains($0)
+        }
+        if member == "criticality_value", let modifier = textModifiers.first {
+            throw RuleRefusal(code: "invalid-modifier",
+                              message: "'\(key)' never matches: \(modifier) tests text, and a "
+                                + "criticality value is a number (compare it with lt, lte, gt "
+                                + "or gte)")
+        }
+        if member != "criticality_value",
+           let op = ComparisonOperator.allCases.first(where: { modifiers.contains($0.rawValue) }) {
+            throw RuleRefusal(code: "invalid-modifier",
+                              message: "'\(key)' never matches: \(op.rawValue) compares numbers, "
+                                + "and \(member) is none")
+        }
         if member == "criticality_value",
            let op = ComparisonOperator.allCases.first(where: { modifiers.contains($0.rawValue) }) {
             let lowest = SigmaNumber.parseDecimal("0")!
@@ -498,7 +557,12 @@ struct SigmaCompiler {
         for node in values {
             guard let scalar = node.scalar, !scalar.isNull else { continue }
             let text = scalar.value
-            if text.contains("*") || text.contains("?") { continue }
+            if text.contains("*") || text.contains("?") {
+                // A pattern of digits may match a value (`9*`); one with
+                // a letter never does.
+                guard member == "criticality_value",
+                      !text.allSatisfy({ "0123456789*?".contains($0) }) else { continue }
+            }
             let expected: String
             switch member {
             case "ambiguous":
@@ -630,6 +694,7 @@ struct SigmaCompiler {
             }
             return .test(FieldTest(field: try requireField(), kind: .exists(flag)))
         }
+        try Self.requireCompatible(modifiers, key: key)
         if has.contains("fieldref") {
             let other = modifiers.filter { !["fieldref", "cased", "all", "neq"].contains($0) }
             guard other.isEmpty else {
@@ -711,7 +776,11 @@ struct SigmaCompiler {
 
         // String values: each written value becomes a group of alternatives.
         var groups: [RuleExpression] = []
-        let caseless = !has.contains("cased")
+        // Base64 text is compared as written: its case is its bytes
+        // (`AGVSBG8=` is no encoding of "hello", and a variant of
+        // base64offset found in another string by its letters alone
+        // raised alerts on unrelated commands).
+        let caseless = !has.contains("cased") && has.isDisjoint(with: ["base64", "base64offset"])
         var variantCount = 0
         for node in values {
             guard let scalar = node.scalar else {

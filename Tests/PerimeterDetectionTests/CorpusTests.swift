@@ -374,8 +374,10 @@ import Testing
                                                      "sekoiaio.intake.dialect",
                                                      "sekoia.any_asset.tags",
                                                      "sekoia.assets.host.name", "sekoia.other"]) {
-            // A wildcard: a value check of its own refuses `x` in some.
-            let set = try RuleLoader.load(text: rule(field, value: "'x*'"), path: "f.yml")
+            // A wildcard: a value check of its own refuses `x` in some,
+            // and a letter in a number's pattern.
+            let pattern = field.hasSuffix("criticality_value") ? "'5*'" : "'x*'"
+            let set = try RuleLoader.load(text: rule(field, value: pattern), path: "f.yml")
             #expect(set.rules.count == 1, "\(field): \(set.reports.first?.reason ?? "")")
         }
         // A field reference is checked too.

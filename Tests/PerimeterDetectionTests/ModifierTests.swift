@@ -207,6 +207,13 @@ let valueCases: [MatchCase] = [
               event: #"{"F":"eHhodHRw"}"#, expected: true),
     MatchCase(name: "base64offset misses other text", detection: sel("F|base64offset|contains: http"),
               event: #"{"F":"Zm9vYmFy"}"#, expected: false),
+    // Base64 is compared as written: "AGVSBG8=" differs from b64("hello")
+    // = "aGVsbG8=" in case alone, and decodes to other bytes.
+    MatchCase(name: "base64 keeps the case of its text", detection: sel("F|base64: hello"),
+              event: #"{"F":"AGVSBG8="}"#, expected: false),
+    MatchCase(name: "base64offset keeps the case of its text",
+              detection: sel("F|base64offset|contains: http"),
+              event: #"{"F":"EGH0DHA="}"#, expected: false),
     // b64(utf16le("run cmd")) = "cgB1AG4AIABjAG0AZAA=", which holds "jAG0AZA" (offset 2).
     MatchCase(name: "wide then base64offset", detection: sel("F|wide|base64offset|contains: cmd"),
               event: #"{"F":"cgB1AG4AIABjAG0AZAA="}"#, expected: true),
@@ -415,6 +422,43 @@ let conditionCases: [MatchCase] = [
         #expect(throws: RuleRefusal.self) {
             _ = try RuleHarness(detection: sel("User|expand: '%Nobody%'"))
         }
+    }
+
+    /// Modifiers that contradict one another, or that the test would
+    /// drop, refuse the rule: `cidr|contains` tested the network alone,
+    /// `lt|gt` the first comparison, `startswith|endswith` read as contains.
+    @Test(arguments: [
+        ("F|cidr|contains: 10.0.0.0/8", "cidr tests an address and cannot be combined with contains"),
+        ("F|lt|gt: 5", "one comparison a value: lt and gt are two"),
+        ("F|gt|contains: 5", "gt compares numbers and cannot be combined with contains"),
+        ("F|re|i|cased: ABC", "re|i ignores case and cased keeps it"),
+        ("F|startswith|endswith: abc", "startswith and endswith exclude one another"),
+        ("F|contains|startswith: abc", "contains and startswith exclude one another"),
+        ("sekoiaio.any_asset.criticality_value|contains: 5",
+         "never matches: contains tests text, and a criticality value is a number"),
+        ("sekoiaio.any_asset.criticality_value|re: '[a-z]'", "never matches: re tests text"),
+        ("sekoiaio.any_asset.uuid|gt: 5", "never matches: gt compares numbers, and uuid is none"),
+    ])
+    func contradictoryModifiersAreRefused(_ selection: String, reason: String) throws {
+        let text = "title: t\nid: x\ntaxonomy: ecs\ndetection:\n"
+            + "    selection:\n        \(selection)\n    condition: selection\n"
+        let report = try #require(try RuleLoader.load(text: text).reports.first)
+        #expect(report.status == .refused)
+        #expect(report.reasonCode == "invalid-modifier", "\(report)")
+        #expect(report.reason?.contains(reason) == true, "\(report.reason ?? "")")
+    }
+
+    /// What rules of SigmaHQ combine stays accepted.
+    @Test(arguments: ["F|base64offset|contains: abc", "F|wide|base64offset|contains: cmd",
+                      "F|contains|all: [a, b]", "F|contains|windash: ' -e '",
+                      "F|cidr|neq: 10.0.0.0/8", "F|re|i: abc", "F|re|cased: ABC",
+                      "F|gte|all: 5", "sekoiaio.any_asset.criticality_value|gte: 70",
+                      "sekoiaio.any_asset.criticality_display|startswith: hi"])
+    func compatibleModifiersCompile(_ selection: String) throws {
+        let text = "title: t\nid: x\ntaxonomy: ecs\ndetection:\n"
+            + "    selection:\n        \(selection)\n    condition: selection\n"
+        let report = try #require(try RuleLoader.load(text: text).reports.first)
+        #expect(report.isOK, "\(report)")
     }
 
     @Test(arguments: ["hour", "minute", "frobnicate"])
