@@ -1,5 +1,6 @@
 import Foundation
 import PerimeterInput
+import PerimeterModel
 import PerimeterYAML
 
 /// What loading rule files produced: the rules and filters that compiled, and a
@@ -8,6 +9,9 @@ public struct RuleSet: Sendable {
     public var rules: [CompiledRule] = []
     public var filters: [CompiledFilter] = []
     public var reports: [RuleStatusReport] = []
+    /// The rules that correlation rules (refused: not supported) name,
+    /// and where each correlation is.
+    var correlationReferences: [(names: [String], generate: Bool, title: String, place: String)] = []
 
     /// Each rule id a filter names that no rule of the set has, with
     /// where the filter is: a mistyped id silently disables the filter for
@@ -95,7 +99,35 @@ public enum RuleLoader {
                 load(file: file, compiler: compiler, filtersOnly: true, into: &set)
             }
         }
+        setAsideCorrelationBases(in: &set)
         return set
+    }
+
+    /// Sets aside the rules a correlation rule names (by `name` or id),
+    /// unless it says `generate: true`: Sigma runs them only within their
+    /// correlation, which is not supported here, and run alone they raised
+    /// an alert for every event of what was to be counted (each failed
+    /// logon of a brute-force count).
+    static func setAsideCorrelationBases(in set: inout RuleSet) {
+        for reference in set.correlationReferences where !reference.generate {
+            let named = Set(reference.names.map(RuleIdentifier.canonical))
+            let bases = set.rules.filter { rule in
+                named.contains(RuleIdentifier.canonical(rule.id))
+                    || rule.name.map { named.contains(RuleIdentifier.canonical($0)) } == true
+            }
+            for base in bases {
+                set.rules.removeAll { $0.id == base.id }
+                guard let index = set.reports.firstIndex(where: {
+                    !$0.isFilter && $0.id == base.id && $0.isOK
+                }) else { continue }
+                set.reports[index].status = .refused
+                set.reports[index].reasonCode = "correlation-base"
+                set.reports[index].reason = "the correlation rule '\(reference.title)' "
+                    + "(\(reference.place)) names it, and Sigma runs such a rule only within its "
+                    + "correlation (unless that says 'generate: true'), which Perimeter does not "
+                    + "support: alone it would alert on every event the correlation counts"
+            }
+        }
     }
 
     /// Compiles rules from YAML text (for tests and tools).
@@ -112,6 +144,7 @@ public enum RuleLoader {
         var set = RuleSet()
         let compiler = SigmaCompiler(mapping: fieldMapping, placeholders: placeholders)
         load(text: text, path: path, compiler: compiler, into: &set)
+        setAsideCorrelationBases(in: &set)
         return set
     }
 
@@ -281,6 +314,14 @@ public enum RuleLoader {
                     path: path, line: error.line ?? document.mark.line, id: id, title: title,
                     status: .refused, reasonCode: error.code, reason: error.message,
                     logSource: logSource(of: document), isFilter: document["filter"] != nil))
+                if let correlation = document["correlation"] {
+                    let rules = correlation["rules"]
+                    let names = rules?.sequence?.compactMap(\.string) ?? rules?.string.map { [$0] } ?? []
+                    let generate = correlation["generate"]?.bool ?? document["generate"]?.bool ?? false
+                    set.correlationReferences.append(
+                        (names: names, generate: generate, title: title ?? id ?? "untitled",
+                         place: "\(path):\(document.mark.line)"))
+                }
             }
         }
     }

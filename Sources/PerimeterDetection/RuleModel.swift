@@ -131,6 +131,8 @@ public struct LogSource: Sendable, Hashable, CustomStringConvertible {
 public struct CompiledRule: Sendable {
     public var id: String
     public var title: String
+    /// Sigma's `name`, by which a correlation rule may name it.
+    public var name: String?
     /// Nil when the rule gives none: the urgency policy's default level
     /// (`detection.urgency.default_level`) then stands for it.
     public var level: RuleLevel?

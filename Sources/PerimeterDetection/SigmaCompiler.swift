@@ -271,7 +271,8 @@ struct SigmaCompiler {
         }
         let tags = root["tags"]?.sequence?.compactMap(\.string) ?? []
         return .rule(CompiledRule(
-            id: id, title: title, level: level, path: path, line: line,
+            id: id, title: title, name: root["name"]?.string, level: level, path: path,
+            line: line,
             logSource: logSource, status: unmappedReason == nil ? .compiled : .compiledUnmapped,
             unmappedReason: unmappedReason, unmappedLine: unmappedLine, tags: tags,
             examplePlaceholders: exampleUse.names.sorted(), selections: selections,

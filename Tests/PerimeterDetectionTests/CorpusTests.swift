@@ -48,6 +48,36 @@ import Testing
         #expect(refused.first?.reason?.contains("'Low one' at two.yml:1") == true)
     }
 
+    /// The rules a correlation names, by `name` or id, run only within it
+    /// (Sigma's `generate` is false by default), and correlations are not
+    /// supported: alone, the base rule raised an alert for every failed
+    /// logon of a brute-force count. `generate: true` keeps it running.
+    @Test(arguments: [("", false), ("generate: true\n", true)])
+    func theRulesOfACorrelationRunOnlyWithinIt(generate: String, runs: Bool) throws {
+        let base = { (id: String, name: String) in
+            "title: base \(id)\nid: \(id)\nname: \(name)\ntaxonomy: ecs\n"
+                + "logsource: {product: any}\ndetection:\n    s: {event.action: login-failed}\n"
+                + "    condition: s\n"
+        }
+        let correlation = "title: many failures\nid: corr-1\ncorrelation:\n    type: event_count\n"
+            + "    rules: [by_name, base-2]\n    group-by: [user.name]\n    timespan: 5m\n"
+            + "    condition: {gte: 3}\n" + generate
+        let set = try RuleLoader.load(text: base("base-1", "by_name") + "---\n"
+                                      + base("base-2", "other") + "---\n"
+                                      + base("base-3", "unrelated") + "---\n" + correlation,
+                                      path: "c.yml")
+        #expect(set.rules.map(\.id) == (runs ? ["base-1", "base-2", "base-3"] : ["base-3"]))
+        let codes = set.reports.map { "\($0.id ?? ""): \($0.reasonCode ?? "ok")" }
+        #expect(codes == (runs ? ["base-1: ok", "base-2: ok", "base-3: ok",
+                                  "corr-1: correlation-unsupported"]
+                               : ["base-1: correlation-base", "base-2: correlation-base",
+                                  "base-3: ok", "corr-1: correlation-unsupported"]))
+        if !runs {
+            #expect(set.reports[0].reason?.contains("'many failures' (c.yml:28)") == true,
+                    "\(set.reports[0].reason ?? "")")
+        }
+    }
+
     /// A SigmaHQ Windows rule, through the built-in mapping, over winlogbeat's ECS
     /// event for "audit log cleared" (event.code 1102 on the Security channel).
     @Test func mappedWindowsRuleMatchesTheECSEvent() throws {
