@@ -50,6 +50,9 @@ public final class DetectionEngine {
     public let needsAllStrings: Bool
     /// Matches suppressed, by filter index (parallel to `filters`).
     public private(set) var suppressedCounts: [Int]
+    /// Matches suppressed, each once whatever the filters that held for
+    /// it (each of them counts it in `suppressedCounts`).
+    public private(set) var suppressedMatchCount = 0
     /// Regex matches stopped by the PCRE2 match or depth limit (counted as no match).
     public private(set) var regexLimitExceededCount = 0
     public private(set) var evaluatedEventCount = 0
@@ -208,8 +211,17 @@ public final class DetectionEngine {
         for position in 0..<candidateCount {
             let index = Int(candidates[position])
             guard matchesRule(index, event) else { continue }
-            if let filter = suppressingFilter(index, event) {
+            // Every filter that holds counts the match (SPEC §6: counted
+            // per filter): the second of two filters that both hold read 0,
+            // and looked unused to an analyst about to retire it.
+            var isSuppressed = false
+            for filter in program.ruleFilters[index]
+            where evaluate(flat: program.filterRoots[filter], event) {
                 suppressedCounts[filter] += 1
+                isSuppressed = true
+            }
+            if isSuppressed {
+                suppressedMatchCount += 1
                 continue
             }
             let rule = rules[index]

@@ -164,7 +164,7 @@ public final class DetectionStage {
     public var evaluatedSummary: DetectionSummary {
         var counts = evaluated
         counts.regexLimitExceeded = engine.regexLimitExceededCount
-        counts.suppressed = engine.suppressedCounts.reduce(0, +)
+        counts.suppressed = engine.suppressedMatchCount
         return counts
     }
 

@@ -172,6 +172,23 @@ import PerimeterModel
         #expect(engine.suppressedCountsByFilterID == ["f1": 1])
     }
 
+    /// Two filters that both hold for a match each count it (SPEC §6:
+    /// counted per filter), and the match is suppressed once: the second
+    /// read 0 and looked unused.
+    @Test func everyFilterThatHoldsCountsTheMatch() throws {
+        let second = filter(rules: "['*']").replacingOccurrences(of: "id: f1", with: "id: f2")
+            .replacingOccurrences(of: "User|startswith: adm_", with: "User|endswith: _x")
+        let set = try RuleLoader.load(text: rule + "\n" + filter(rules: "[r1]") + "\n" + second)
+        let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+        let reader = JSONEventReader(engine: engine)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"adm_x"}"#)).isEmpty)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"adm_y"}"#)).isEmpty)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"joe_x"}"#)).isEmpty)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"joe"}"#)).count == 1)
+        #expect(engine.suppressedCountsByFilterID == ["f1": 2, "f2": 2])
+        #expect(engine.suppressedMatchCount == 3)
+    }
+
     /// A filter naming a rule id no loaded rule has is reported by its id,
     /// else by its title (Sigma makes a filter's id optional): the report
     /// named an id-less filter ''.
