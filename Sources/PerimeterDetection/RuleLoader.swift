@@ -267,7 +267,11 @@ public enum RuleLoader {
             // One with a title or a level is a rule whose detection is missing or
             // misspelt, and is refused as such rather than lost unsaid.
             let sections = ["detection", "filter", "correlation", "logsource", "title", "level"]
-            guard sections.contains(where: { document[$0] != nil }) else { continue }
+            // A list or a lone value is no rule, nor metadata a rule folder
+            // keeps: a rule written as a list item (`- title: …`) was
+            // skipped without a word.
+            guard document.mapping == nil
+                    || sections.contains(where: { document[$0] != nil }) else { continue }
             let id = (try? SigmaCompiler.id(of: document["id"])).flatMap { $0.isEmpty ? nil : $0 }
             let title = document["title"]?.string.map(SigmaCompiler.oneLine)
             do throws(RuleRefusal) {

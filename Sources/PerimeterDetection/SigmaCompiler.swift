@@ -115,7 +115,10 @@ struct SigmaCompiler {
         -> CompiledDocument
     {
         guard let root = document.mapping else {
-            throw RuleRefusal(code: "invalid-document", message: "a rule must be a YAML map",
+            let shape = document.sequence != nil ? "a list" : "a single value"
+            throw RuleRefusal(code: "invalid-document", message: "a rule must be a YAML map "
+                              + "(title:, detection:…); this document is \(shape)"
+                              + (document.sequence != nil ? " (remove the '- ' before its first key)" : ""),
                               line: document.mark.line)
         }
         let line = document.mark.line

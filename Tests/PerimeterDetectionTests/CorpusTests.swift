@@ -48,6 +48,19 @@ import Testing
         #expect(refused.first?.reason?.contains("'Low one' at two.yml:1") == true)
     }
 
+    /// A document that is a list or a lone value is refused at its line:
+    /// a rule written as a list item was skipped without a word.
+    @Test func aDocumentThatIsNoMapIsRefused() throws {
+        let set = try RuleLoader.load(text: "title: ok\nid: ok-1\ntaxonomy: ecs\ndetection:\n"
+                                      + "    s: {a: 1}\n    condition: s\n---\n- title: x\n"
+                                      + "  id: lr-1\n---\njust text\n", path: "l.yml")
+        #expect(set.rules.map(\.id) == ["ok-1"])
+        let refused = set.reports.filter { !$0.isOK }
+        #expect(refused.map(\.reasonCode) == ["invalid-document", "invalid-document"])
+        #expect(refused.map(\.line) == [8, 11])
+        #expect(refused.first?.reason?.contains("this document is a list") == true)
+    }
+
     /// The rules a correlation names, by `name` or id, run only within it
     /// (Sigma's `generate` is false by default), and correlations are not
     /// supported: alone, the base rule raised an alert for every failed
