@@ -99,8 +99,27 @@ public enum RuleLoader {
                 load(file: file, compiler: compiler, filtersOnly: true, into: &set)
             }
         }
-        setAsideCorrelationBases(in: &set)
+        resolveReferences(in: &set)
         return set
+    }
+
+    /// What one rule names of another, read once every file is loaded:
+    /// a filter may name its rules by Sigma's `name` as well as by id
+    /// (as correlations do); a correlation's rules are set aside.
+    static func resolveReferences(in set: inout RuleSet) {
+        let ids = Set(set.rules.map(\.id))
+        var idsByName: [String: [String]] = [:]
+        for rule in set.rules {
+            if let name = rule.name { idsByName[RuleIdentifier.canonical(name), default: []].append(rule.id) }
+        }
+        for index in set.filters.indices {
+            set.filters[index].ruleIDs = set.filters[index].ruleIDs.map { reference in
+                guard reference != "*", !ids.contains(reference),
+                      let named = idsByName[reference], named.count == 1 else { return reference }
+                return named[0]
+            }
+        }
+        setAsideCorrelationBases(in: &set)
     }
 
     /// Sets aside the rules a correlation rule names (by `name` or id),
@@ -144,7 +163,7 @@ public enum RuleLoader {
         var set = RuleSet()
         let compiler = SigmaCompiler(mapping: fieldMapping, placeholders: placeholders)
         load(text: text, path: path, compiler: compiler, into: &set)
-        setAsideCorrelationBases(in: &set)
+        resolveReferences(in: &set)
         return set
     }
 

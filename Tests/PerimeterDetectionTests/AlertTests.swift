@@ -189,6 +189,18 @@ import PerimeterModel
         #expect(engine.suppressedMatchCount == 3)
     }
 
+    /// A filter may name its rule by Sigma's `name`, as a correlation
+    /// does: it was taken for an id no rule had, and suppressed nothing.
+    @Test func aFilterNamesARuleByItsName() throws {
+        let named = rule.replacingOccurrences(of: "id: r1\n", with: "id: r1\nname: failed_logon\n")
+        let set = try RuleLoader.load(text: named + "\n" + filter(rules: "[failed_logon]"))
+        #expect(set.filterTargetsWithoutRule.isEmpty, "\(set.filterTargetsWithoutRule)")
+        let engine = DetectionEngine(rules: set.rules, filters: set.filters)
+        let reader = JSONEventReader(engine: engine)
+        #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"adm_x"}"#)).isEmpty)
+        #expect(engine.suppressedCountsByFilterID == ["f1": 1])
+    }
+
     /// A filter naming a rule id no loaded rule has is reported by its id,
     /// else by its title (Sigma makes a filter's id optional): the report
     /// named an id-less filter ''.
