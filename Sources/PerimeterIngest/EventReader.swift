@@ -321,7 +321,8 @@ public final class EventReader {
     }
 
     /// At most this many further machines or accounts are discovered from
-    /// one event's list of names.
+    /// one event's list of names, besides its first (so 17 in all); the
+    /// names past them make none, and are not counted (README).
     static let otherSubjectsPerEvent = 16
 
     /// The further hostnames of a `host.name` list (SPEC §3: a host for
