@@ -76,6 +76,12 @@ enum AssetCreation {
         }
         try store.create([draft], actor: CommonOptions.commandLineActor, at: EventTime(Date()))
         print(draft.asset.id.lowercasedText)
+        // As an import says of such a row.
+        if draft.confirmedAtoms.isEmpty {
+            Terminal.note("note: no atom identifies the asset: no event will match it, and discovery "
+                          + "makes an asset of its own for a host or account it sees (give "
+                          + "--atom hostname=…, --atom username=…)")
+        }
         return 0
     }
 

@@ -152,8 +152,16 @@ struct CommandLineEndToEndTests {
             "--reviewed", "--entity", "DMZ-1",
         ])
         #expect(created.status == 0, "\(created.standardError)")
+        #expect(created.standardError.isEmpty, "\(created.standardError)")
         let uuid = created.outputText.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(UUID(uuidString: uuid) != nil && uuid == uuid.lowercased())
+        // One without atoms is created, and said to match no event, as an
+        // import says of such a row.
+        let bare = try cli.run(["assets", "create", "--category", "host", "--name", "NOATOM",
+                                "--community", "elsewhere"])
+        #expect(bare.status == 0)
+        #expect(bare.standardError.contains("note: no atom identifies the asset: no event will "
+                                            + "match it"), "\(bare.standardError)")
 
         let shown = try cli.run(["assets", "show", uuid, "--json"])
         let asset = try #require(H.object(shown.outputText))
