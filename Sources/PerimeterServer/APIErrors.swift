@@ -29,6 +29,14 @@ enum APIErrors {
                   message: "no such asset: no asset of this community has that uuid")
     }
 
+    /// A path that names an asset by something else than a uuid (its
+    /// name, as the command line takes): still a 404, said so.
+    static func assetPathIsNoUUID() -> HTTPError {
+        HTTPError(status: 404, code: .notFound,
+                  message: "no such asset: the path names an asset by its uuid, and this is "
+                    + "none (find an asset's uuid by its name with GET /v1/assets?q=NAME)")
+    }
+
     static func jobNotFound() -> HTTPError {
         HTTPError(status: 404, code: .notFound,
                   message: "no such job: no job of this community has that id")

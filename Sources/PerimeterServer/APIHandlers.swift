@@ -46,9 +46,9 @@ struct APIContext: Sendable {
     }
 
     func uuid(_ name: String = "uuid") throws -> AssetID {
-        // A malformed uuid answers like an unknown one: 404.
+        // A malformed uuid answers like an unknown one, 404, saying why.
         guard let text = request.pathParameters[name], let id = UUID(exactText: text) else {
-            throw APIErrors.assetNotFound()
+            throw APIErrors.assetPathIsNoUUID()
         }
         return id
     }

@@ -1382,6 +1382,14 @@ struct UUIDTextRouteTests {
         }
         let asset = try await server.call("GET", "/v1/assets/\(uuid)", as: "acme/reader")
         #expect(try asset.json()["criticality"] is NSNull)
+        // A name where the uuid goes is told as such, not as an unknown uuid.
+        let byName = try await server.call("GET", "/v1/assets/fs-1", as: "acme/reader")
+        #expect(byName.status == 404)
+        #expect(byName.text.contains("the path names an asset by its uuid, and this is none"),
+                "\(byName.text)")
+        let unknown = try await server.call("GET", "/v1/assets/\(UUID().uuidString)",
+                                            as: "acme/reader")
+        #expect(unknown.text.contains("no asset of this community has that uuid"))
         await server.stop()
     }
 }
