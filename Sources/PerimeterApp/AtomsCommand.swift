@@ -238,6 +238,25 @@ enum AtomsCommand {
         if arguments.flag("--json") {
             for result in results { print(AssetJSON.line(result)) }
         } else {
+            // A user name alone names the domain accounts of that name, as
+            // `assets show alice` finds CORP\alice: said, rather than
+            // "no asset holds it" beside an account that does.
+            if text.isEmpty, let bare = candidates.first(where: { $0.type == .username }) {
+                var qualified: [String] = []
+                for attachment in try store.attachments(ofQualifiedNamesOf: bare.value,
+                                                        community: community)
+                where !qualified.contains(attachment.key.atom.value) {
+                    qualified.append(attachment.key.atom.value)
+                }
+                if !qualified.isEmpty {
+                    text.append("no asset holds '\(value)' itself; the domain "
+                                + (qualified.count == 1 ? "account" : "accounts")
+                                + " of that name: "
+                                + qualified.prefix(10).map { "'\($0)'" }.joined(separator: ", ")
+                                + (qualified.count > 10 ? " and \(qualified.count - 10) more" : "")
+                                + " (atoms show '\(qualified[0])')")
+                }
+            }
             // Retention removes old weekly counts and unclaimed sightings,
             // so "never seen" would be wrong about an old atom.
             print(Terminal.readable(text.isEmpty

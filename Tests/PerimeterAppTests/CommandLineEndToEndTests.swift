@@ -893,6 +893,25 @@ struct CommandLineEndToEndTests {
         #expect(names == holders, "holders of 10.0.0.7 at \(at)")
     }
 
+    /// A bare user name names the domain accounts of that name, as
+    /// `assets show alice` finds CORP\alice: `atoms show alice` said no
+    /// asset held it, and nothing more.
+    @Test func atomsShowNamesTheDomainAccountsOfABareName() throws {
+        guard let cli = try H.make("atoms-bare") else { return }
+        defer { cli.remove() }
+        let events = ["CORP", "LAB"].map { domain in
+            #"{"@timestamp":"2024-05-01T10:00:00Z","event":{"outcome":"success"},"#
+                + #""user":{"name":"alice","domain":"\#(domain)"},"host":{"name":"ws-1"}}"#
+        }
+        #expect(try cli.ingest(events, options: ["--no-output"]).status == 0)
+        let shown = try cli.run(["atoms", "show", "alice"])
+        #expect(shown.outputText.contains("no asset holds 'alice' itself; the domain accounts "
+                                          + #"of that name: 'corp\alice', 'lab\alice' "#
+                                          + #"(atoms show 'corp\alice')"#), "\(shown.outputText)")
+        let none = try cli.run(["atoms", "show", "bob"])
+        #expect(none.outputText.contains("no asset holds 'bob', and no sighting of it is kept"))
+    }
+
     /// A revoked asset keeps its history, and `atoms show` says that it is
     /// revoked, so its name beside an atom is not read as what enriches.
     @Test func atomsShowSaysAHolderIsRevoked() throws {
