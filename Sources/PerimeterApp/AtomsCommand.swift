@@ -79,8 +79,14 @@ enum AtomsCommand {
             var lines = ["ATOM\tASSETS\tSINCE\tREASON\tCLAIMED BY"]
             for claimed in shown {
                 let holders = claimed.assets
-                let named = holders.prefix(ConflictSummary.assetsShown).map { names[$0] ?? "" }
-                    .joined(separator: ", ")
+                // Assets of one name (two machines called ws-01) are told
+                // apart by their uuid's start, which `atoms reject` takes
+                // in full from --json or `assets list --json`.
+                let shownNames = holders.prefix(ConflictSummary.assetsShown).map { names[$0] ?? "" }
+                let named = zip(holders, shownNames).map { id, name in
+                    shownNames.filter { $0 == name }.count > 1
+                        ? "\(name) (\(id.lowercasedText.prefix(8)))" : name
+                }.joined(separator: ", ")
                     + (holders.count > ConflictSummary.assetsShown
                        ? " and \(holders.count - ConflictSummary.assetsShown) more" : "")
                 lines.append(["\(claimed.key.atom.type.rawValue) \(claimed.key.atom.value)"

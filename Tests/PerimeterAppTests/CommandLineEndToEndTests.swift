@@ -1349,6 +1349,9 @@ struct CommandLineEndToEndTests {
             .first { $0["name"] as? String == "ws-02" }?["uuid"] as? String)
         #expect(try cli.run(["atoms", "reject", ws02, "mac=00:1a:2b:3c:4d:5e"]).status == 0)
         let ws01 = uuids(atoms[0])
+        // The table tells the three ws-01 apart by their uuids' start.
+        let row = first.outputLines[1]
+        #expect(ws01.allSatisfy { row.contains("ws-01 (\($0.prefix(8)))") }, "\(row)")
         #expect(try cli.run(["assets", "revoke", ws01[0]]).status == 0)
         let resolved = try cli.run(["atoms", "conflicts", "--json"])
         let left = resolved.outputLines.compactMap(H.object)
