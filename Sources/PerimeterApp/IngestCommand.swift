@@ -316,8 +316,10 @@ enum IngestCommand {
     static func printDetectionSummary(_ summary: DetectionSummary) {
         var lines = [
             "detection: \(Formatting.count(summary.rulesCompiled + summary.rulesUnmapped, "rule")) "
-                + "(\(Formatting.count(summary.rulesUnmapped)) compiled-unmapped, "
-                + (summary.runsUnmappedRules ? "run" : "not run: detection.run_unmapped_rules")
+                + "(\(Formatting.count(summary.rulesUnmapped)) compiled-unmapped"
+                + (summary.rulesUnmapped == 0 ? ""
+                    : summary.runsUnmappedRules ? ", run"
+                    : ", not run: detection.run_unmapped_rules; 'perimeter rules check' names them")
                 + "), \(Formatting.count(summary.filters, "filter"))"
                 + (summary.rulesRefused > 0
                     ? "; \(Formatting.count(summary.rulesRefused)) refused (see 'perimeter rules "

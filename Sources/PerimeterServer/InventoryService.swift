@@ -106,7 +106,13 @@ actor InventoryService {
         guard let stage = templateStage else { return [] }
         let rules = stage.reports.filter { !$0.isFilter }
         let refused = stage.reports.filter { !$0.isOK }
+        // Compiled-unmapped rules are loaded but run only when the
+        // configuration says so: counted apart, or a rule the mapping does
+        // not know read as running.
+        let unmapped = rules.filter { $0.status == .compiledUnmapped }.count
+        let runsUnmapped = stage.evaluatedSummary.runsUnmappedRules
         var lines = ["detection loaded rules=\(rules.filter(\.isOK).count) "
+                     + "unmapped=\(unmapped) unmapped_run=\(runsUnmapped) "
                      + "filters=\(stage.reports.filter { $0.isFilter && $0.isOK }.count) "
                      + "refused=\(refused.count)"]
         if !rules.contains(where: \.isOK) {

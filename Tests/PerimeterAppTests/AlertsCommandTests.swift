@@ -56,6 +56,8 @@ struct AlertsCommandTests {
             options: ["--rules", rules, "--filters", filters, "--alerts", alertsFile,
                       "--no-output"])
         #expect(ingest.status == 0, "\(ingest.standardError)")
+        #expect(ingest.standardError.contains("detection: 1 rule (0 compiled-unmapped), 1 filter\n"),
+                "\(ingest.standardError)")
         // 10:00 and 10:30 join (within 1 h); 12:00 is 90 minutes after: a new alert.
         #expect(ingest.standardError.contains("alerts raised          2 new, 1 match joined"))
         #expect(ingest.standardError.contains("suppressed by filter cli-filter-lab: 1"))

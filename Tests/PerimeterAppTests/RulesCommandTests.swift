@@ -68,6 +68,12 @@ struct RulesCommandTests {
                 "\(filtered.standardError)")
         #expect(matches(plain) == ["2 cli-failed-logon compiled"])
         #expect(plain.standardError.contains("1 compiled-unmapped rule not run"))
+        // An ingest's summary says where they are named.
+        let ingested = try cli.run(["ingest", "--no-output", "--rules", cli.directory.path("rules"),
+                                    cli.directory.path("events.ndjson")])
+        #expect(ingested.standardError.contains(
+            "(1 compiled-unmapped, not run: detection.run_unmapped_rules; 'perimeter rules "
+                + "check' names them)"), "\(ingested.standardError)")
 
         let asked = try rulesTest(["--unmapped"])
         #expect(asked.status == 0, "\(asked.standardError)")

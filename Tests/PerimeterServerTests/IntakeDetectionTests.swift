@@ -451,7 +451,8 @@ struct IntakeDetectionTests {
         let (_, log) = try await Self.startServerAndStop()
         defer { try? FileManager.default.removeItem(atPath: log.path) }
         let lines = log.lines
-        #expect(lines.contains("detection loaded rules=1 filters=1 refused=1"), "\(lines)")
+        #expect(lines.contains("detection loaded rules=2 unmapped=1 unmapped_run=false filters=1 "
+                               + "refused=1"), "\(lines)")
         // Line 5: the modifier's, counted by hand in the rule below.
         #expect(lines.contains("warning rule refused path=\(log.path)/bad.yml line=5 "
                                + "reason=unsupported-modifier"), "\(lines)")
@@ -499,6 +500,15 @@ struct IntakeDetectionTests {
                     user.name|nosuchmodifier: x
                 condition: sel
             """.write(toFile: directory + "/bad.yml", atomically: true, encoding: .utf8)
+        // Loaded, and not run: no mapping of its log source.
+        try """
+            title: Firewall deny
+            id: fw-unmapped
+            logsource: {category: firewall}
+            detection:
+                sel: {action: deny}
+                condition: sel
+            """.write(toFile: directory + "/firewall.yml", atomically: true, encoding: .utf8)
         try """
             title: Quiet the retired rule
             id: f-retired
