@@ -708,17 +708,24 @@ struct SigmaCompiler {
             }
             let target = try requireField()
             var tests: [RuleExpression] = []
+            var referenced: [RuleExpression] = []
             for node in values {
                 guard let name = node.string, !node.isNull else {
                     throw RuleRefusal(code: "invalid-value", message: "fieldref needs a field name")
                 }
                 try Self.requireKnownAssetField(name, line: node.mark.line)
                 // A reference to a name mapped to several fields reads the first.
+                let reference = resolver.resolve(name, at: node.mark.line)[0]
                 tests.append(.test(FieldTest(field: target, kind: .fieldReference(
-                    resolver.resolve(name, at: node.mark.line)[0],
-                    caseless: !has.contains("cased")))))
+                    reference, caseless: !has.contains("cased")))))
+                // A value to compare: a null is none.
+                referenced.append(.not(.test(FieldTest(field: reference, kind: .isNull))))
             }
-            return negatedIfNeeded(combine(tests), has: has, field: target)
+            // `neq` compares two values, so both fields are present: with
+            // the other field missing, `x|fieldref|neq: y` held, where
+            // `x|neq: v` needs its own field.
+            guard has.contains("neq") else { return combine(tests) }
+            return .all([negatedIfNeeded(combine(tests), has: has, field: target)] + referenced)
         }
         if has.contains("re") {
             var options: Regex.Options = []

@@ -245,6 +245,17 @@ let valueCases: [MatchCase] = [
               event: #"{"A":"Bob","B":"bob"}"#, expected: true),
     MatchCase(name: "fieldref differ", detection: sel("A|fieldref: B"),
               event: #"{"A":"x","B":"y"}"#, expected: false),
+    // `neq` compares two present values, as `F|neq: x` needs its field.
+    MatchCase(name: "fieldref neq differ", detection: sel("A|fieldref|neq: B"),
+              event: #"{"A":"x","B":"y"}"#, expected: true),
+    MatchCase(name: "fieldref neq equal", detection: sel("A|fieldref|neq: B"),
+              event: #"{"A":"x","B":"X"}"#, expected: false),
+    MatchCase(name: "fieldref neq without the other field", detection: sel("A|fieldref|neq: B"),
+              event: #"{"A":"x"}"#, expected: false),
+    MatchCase(name: "fieldref neq with the other field null", detection: sel("A|fieldref|neq: B"),
+              event: #"{"A":"x","B":null}"#, expected: false),
+    MatchCase(name: "fieldref neq without its own field", detection: sel("A|fieldref|neq: B"),
+              event: #"{"B":"x"}"#, expected: false),
     MatchCase(name: "utf16le encodes", detection: sel("F|utf16le|contains: ab"),
               event: "{\"F\":\"xa\\u0000b\\u0000\"}", expected: true),
 ]
