@@ -187,6 +187,8 @@ extension APIHandlers {
 
     /// Assets read from the store at a time by an export.
     static let exportPageSize = 1_000
+    /// The most problems an intake's answer lists.
+    static let problemsListed = 1_000
 
     // MARK: - Bulk jobs
 
@@ -512,13 +514,15 @@ extension APIHandlers {
             + "\"regex_limit_exceeded\":\(inventoryCount(outcome.regexLimitExceeded)),"
             + "\"already_stored\":\(lines.count - pending.count),"
             + "\"problems\":["
-        for (index, problem) in outcome.problems.prefix(1_000).enumerated() {
+        // The first problems, in line order; how many more there were is
+        // said, so a client knows the list is not every line to resend.
+        for (index, problem) in outcome.problems.prefix(Self.problemsListed).enumerated() {
             if index > 0 { json += "," }
             json += "{\"line\":\(problem.line),\"code\":\"\(problem.code)\""
             if let offset = problem.byteOffset { json += ",\"byte_offset\":\(offset)" }
             json += "}"
         }
-        json += "]"
+        json += "],\"problems_omitted\":\(max(0, outcome.problems.count - Self.problemsListed))"
         var bytes = Array(json.utf8)
         if returnEnriched {
             // The enriched events are JSON objects already: they go in as they are.

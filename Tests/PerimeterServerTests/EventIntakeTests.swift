@@ -254,12 +254,20 @@ struct EventIntakeTests {
         #expect(result["enriched"] as? Int == 2)
         let problems = result["problems"] as? [[String: Any]] ?? []
         #expect(problems.map { $0["line"] as? Int } == [2, 4])
+        #expect(result["problems_omitted"] as? Int == 0)
         #expect(!response.text.contains("not json at all"))
         let events = result["events"] as? [[String: Any]] ?? []
         #expect(events.count == 2)
         let names = (events.first?["sekoiaio"] as? [String: Any])
             .flatMap { $0["any_asset"] as? [String: Any] }?["name"] as? [String]
         #expect(names?.sorted() == ["alice", "srv-1"])
+        // The first 1,000 problems are listed, and how many more there were.
+        let many = String(repeating: "{x\n", count: 1_200)
+        let capped = try await server.call("POST", "/v1/events", as: "acme/admin",
+                                           body: Array(many.utf8)).json()
+        #expect(capped["malformed"] as? Int == 1_200)
+        #expect((capped["problems"] as? [[String: Any]])?.last?["line"] as? Int == 1_000)
+        #expect(capped["problems_omitted"] as? Int == 200)
         // Any other value of return= is refused, not taken for none: the
         // caller asked for something it would not get.
         let misspelt = try await server.call("POST", "/v1/events?return=enrich",
