@@ -221,14 +221,19 @@ struct CallerValues {
         guard !byPrefix.isEmpty else { return text }
         let characters = Array(text)
         let lowered = characters.map { String($0).lowercased() }
-        func isWordCharacter(_ character: Character) -> Bool {
-            character.isLetter || character.isNumber || character == "_"
+        // Computed once a character: Unicode's property tables, read at
+        // each test, were the largest part of a refused import's answer.
+        let isWord = characters.map { character -> Bool in
+            if let ascii = character.asciiValue {
+                return (0x30...0x39).contains(ascii) || (0x41...0x5A).contains(ascii)
+                    || (0x61...0x7A).contains(ascii) || ascii == 0x5F
+            }
+            return character.isLetter || character.isNumber
         }
         /// Whether `characters[a]` and `characters[b]` are two characters
         /// of one word.
         func joins(_ a: Int, _ b: Int) -> Bool {
-            a >= 0 && b < characters.count && isWordCharacter(characters[a])
-                && isWordCharacter(characters[b])
+            a >= 0 && b < characters.count && isWord[a] && isWord[b]
         }
         var result = ""
         var index = 0
