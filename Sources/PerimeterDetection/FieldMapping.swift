@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterModel
 import PerimeterYAML
 
 /// How Sigma taxonomy names (SigmaHQ's raw Windows, Sysmon and Linux fields and
@@ -148,7 +149,21 @@ public struct FieldMapping: Sendable {
             return values
         }
 
+        /// A key the mapping does not read is refused: a misspelt
+        /// `feilds:` left every rule of the mapping's names unmapped or
+        /// matching nothing, without a word.
+        func requireKnownKeys(of node: YAMLNode, _ known: [String],
+                              in place: String) throws(RuleRefusal) {
+            for entry in node.mapping?.entries ?? [] {
+                guard let key = entry.key.string, !known.contains(key) else { continue }
+                let near = NearestName.find(key, in: known).map { "; did you mean '\($0)'?" }
+                    ?? "; expected " + known.joined(separator: ", ")
+                throw failure(entry.key, "unknown key '\(key)' \(place)\(near)")
+            }
+        }
+
         guard root.mapping != nil else { throw failure(root, "expected a map at the top") }
+        try requireKnownKeys(of: root, ["fields", "logsources", "values"], in: "at the top")
         let fields = try stringMap(root["fields"])
         var sources: [Source] = []
         if let list = root["logsources"], !list.isNull {
@@ -161,6 +176,10 @@ public struct FieldMapping: Sendable {
                     throw failure(entry.key, "a log source must be 'name: {product: …, …}'")
                 }
                 let definition = entry.value
+                try requireKnownKeys(of: definition,
+                                     ["product", "category", "service", "conditions", "fields",
+                                      "unlisted_field_prefix", "values", "value_forms"],
+                                     in: "of log source '\(name)'")
                 let logSource = LogSource(product: definition["product"]?.string,
                                           category: definition["category"]?.string,
                                           service: definition["service"]?.string)

@@ -194,6 +194,11 @@ import Testing
         ("fields:\n  EventID: event.code\nlogsources:\n  x:\n    product: windows\n"
             + "    conditions: 7\n", 6),
         ("fields:\n  EventID: 5\n", 2),
+        // A key the mapping does not read: a misspelt `feilds` left the
+        // rules' fields unmapped without a word.
+        ("feilds:\n  EventID: event.code\n", 1),
+        ("fields:\n  EventID: event.code\nlogsources:\n  x:\n    product: windows\n"
+            + "    condition: {a: 1}\n", 6),
     ] as [(String, Int)])
     func aMappingWithValuesForMapsIsRefused(text: String, line: Int) throws {
         let directory = NSTemporaryDirectory() + "perimeter-mapping-\(UUID().uuidString)"
