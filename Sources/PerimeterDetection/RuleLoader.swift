@@ -388,6 +388,13 @@ public enum RuleLoader {
                              path: path)
     }
 
+    /// Why a placeholder given no values is refused: a rule's `not` of it
+    /// held on every event, and it replaced the shipped values unsaid.
+    public static func emptyPlaceholder(_ name: String) -> String {
+        "placeholder '\(name)' has no values: a rule's 'not' of it would hold on every event; "
+            + "give at least one value, or leave it out"
+    }
+
     private static func loadPlaceholders(text: String, path: String)
         throws(RuleRefusal) -> [String: [String]]
     {
@@ -424,6 +431,7 @@ public enum RuleLoader {
                 }
                 values.append(scalar.value)
             }
+            guard !values.isEmpty else { throw refuse(entry.value, Self.emptyPlaceholder(name)) }
             result[name] = values
         }
         return result

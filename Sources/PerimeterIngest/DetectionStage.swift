@@ -632,8 +632,11 @@ private struct DetectionSettingsReader {
         guard let mapping = node.mapping else { throw fail(node, "'\(name)' must be a mapping") }
         return try mapping.map { entry in
             guard let key = entry.key.string, keys.contains(key) else {
-                throw fail(entry.key, "unknown key '\(entry.key.string ?? "?")' in '\(name)'; "
-                           + "expected one of " + keys.joined(separator: ", "))
+                let given = entry.key.string ?? "?"
+                // As the other sections of the configuration say it.
+                let near = NearestName.find(given, in: keys).map { "; did you mean '\($0)'?" }
+                    ?? "; expected one of " + keys.joined(separator: ", ")
+                throw fail(entry.key, "unknown key '\(given)' in '\(name)'\(near)")
             }
             return (key, entry.value)
         }
@@ -664,12 +667,23 @@ private struct DetectionSettingsReader {
                 if path != "none", let why = unreadablePath(resolve(path), key: "detection.mapping") {
                     throw fail(value, why)
                 }
+                // Read now, so that every command refuses a broken mapping:
+                // those that compile no rule (a list, an ingest without
+                // rules) took it silently.
+                if path != "none" {
+                    do { _ = try FieldMapping.load(path: resolve(path)) } catch {
+                        throw fail(value, error.message)
+                    }
+                }
                 settings.mapping = path == "none" ? .none : .file(resolve(path))
             case "placeholders":
                 var values: [String: [String]] = [:]
                 let names = value.mapping?.compactMap(\.key.string) ?? []
                 for (name, list) in try entries(value, "detection.placeholders", keys: names) {
                     values[name] = try strings(list, "detection.placeholders.\(name)")
+                    if values[name]?.isEmpty ?? true {
+                        throw fail(list.isNull ? value : list, RuleLoader.emptyPlaceholder(name))
+                    }
                 }
                 settings.placeholders = (settings.placeholders ?? [:]).merging(values) { $1 }
             case "placeholders_file":
@@ -696,7 +710,8 @@ private struct DetectionSettingsReader {
                 settings.alertWindow = window
             case "run_unmapped_rules":
                 guard let flag = value.bool else {
-                    throw fail(value, "'detection.run_unmapped_rules' must be true or false")
+                    throw fail(value, "'detection.run_unmapped_rules' must be true or false, not "
+                               + value.quotedForMessage)
                 }
                 settings.runsUnmappedRules = flag
             default:
@@ -730,8 +745,8 @@ private struct DetectionSettingsReader {
                 }
             case "default_level":
                 guard let name = value.string, let level = RuleLevel(rawValue: name) else {
-                    throw fail(value, "'default_level' must be one of "
-                               + levels.joined(separator: ", "))
+                    throw fail(value, "'detection.urgency.default_level' must be one of "
+                               + levels.joined(separator: ", ") + ", not " + value.quotedForMessage)
                 }
                 policy.defaultLevel = level
             case "unrated_criticality":
@@ -740,13 +755,14 @@ private struct DetectionSettingsReader {
                     continue
                 }
                 guard let criticality = value.int, (0...100).contains(criticality) else {
-                    throw fail(value, "'unrated_criticality' must be a whole number from 0 to "
-                               + "100, or null, not \(value.quotedForMessage)")
+                    throw fail(value, "'detection.urgency.unrated_criticality' must be a whole "
+                               + "number from 0 to 100, or null, not \(value.quotedForMessage)")
                 }
                 policy.unratedCriticality = criticality
             default:
                 guard let flag = value.bool else {
-                    throw fail(value, "'include_networks' must be true or false")
+                    throw fail(value, "'detection.urgency.include_networks' must be true or "
+                               + "false, not " + value.quotedForMessage)
                 }
                 policy.includesNetworks = flag
             }

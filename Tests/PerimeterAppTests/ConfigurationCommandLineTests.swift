@@ -213,6 +213,17 @@ struct ConfigurationCommandLineTests {
         ("leases:\n  sources_file: .\n", 2,
          "which is a folder, not a file (a relative path is read from the configuration"),
         ("atoms:\n  public_suffix_list: missing.dat\n", 2, "which does not exist"),
+        ("detection:\n  alert_windw: 1h\n", 2,
+         "unknown key 'alert_windw' in 'detection'; did you mean 'alert_window'?"),
+        // A placeholder left empty: a rule's `not` of it held on every event.
+        ("detection:\n  placeholders: {Admins: }\n", 2, "placeholder 'Admins' has no values"),
+        ("detection:\n  placeholders:\n    Admins: []\n", 3, "placeholder 'Admins' has no values"),
+        ("detection:\n  urgency:\n    include_networks: maybe\n", 3,
+         "'detection.urgency.include_networks' must be true or false, not 'maybe'"),
+        // A mapping file is read by every command, not only those that
+        // compile rules (this one is the configuration itself).
+        ("detection:\n  mapping: perimeter.yaml\n", 2,
+         "perimeter.yaml:1: unknown key 'detection' at the top; expected fields, logsources, values"),
     ])
     func aBadValueNamesItsFileAndLine(yaml: String, line: Int, message: String) throws {
         guard let cli = try H.make("bad-value") else { return }

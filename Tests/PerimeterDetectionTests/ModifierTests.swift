@@ -365,6 +365,8 @@ let conditionCases: [MatchCase] = [
         ("placeholders:\n  Admins: [root, {x: 1}]\n", 2),
         ("placeholders:\n  Admins: [root, null]\n", 2),
         ("placeholders:\n  Admins: [root]\nextra: 1\n", 3),
+        // No values: a rule's `not` of it held on every event.
+        ("placeholders:\n  Users: [joe]\n  Admins: []\n", 3),
     ])
     func aPlaceholderFileIsReadStrictly(text: String, line: Int) throws {
         let file = FileManager.default.temporaryDirectory
