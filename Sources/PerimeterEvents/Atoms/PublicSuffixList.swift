@@ -72,11 +72,22 @@ public struct PublicSuffixList: Sendable {
                     + "(while loading the registrable-domain rules\(remedy))")
         }
         self.init(parsing: text, extraSuffixes: extraSuffixes)
-        guard ruleCount > 0 else {
+        // The file's own rules, the extra suffixes aside: an empty file
+        // (or another file named by mistake, /etc/hostname) passed on the
+        // strength of the built-in `onmicrosoft.com`, and `example.com`
+        // then read as a host name. Every real list has `com`.
+        guard ruleCount > extraSuffixes.count else {
             throw AtomError(
                 code: .publicSuffixListEmpty,
                 message: "the Public Suffix List '\(path)' holds no rule "
                     + "(while loading the registrable-domain rules)")
+        }
+        guard rules.contains("com") else {
+            throw AtomError(
+                code: .publicSuffixListEmpty,
+                message: "'\(path)' is not the Public Suffix List: it has no rule for 'com' "
+                    + "(while loading the registrable-domain rules; Debian's 'publicsuffix' "
+                    + "package installs it at \(Self.debianPath))")
         }
     }
 

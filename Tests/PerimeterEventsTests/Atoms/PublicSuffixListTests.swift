@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PerimeterEvents
 
@@ -42,6 +43,27 @@ struct PublicSuffixListTests {
         #expect(list.registrableDomain(of: "a.keep.wild.test").map(String.init)
                 == "keep.wild.test")
         #expect(list.registrableDomain(of: "a.example.com").map(String.init) == "a.example.com")
+    }
+
+    /// An empty file, or another file named by mistake, is refused: the
+    /// built-in extra suffix let an empty one pass, and `example.com`
+    /// then read as a host name.
+    @Test(arguments: [("", "holds no rule"), ("ws-01\n", "is not the Public Suffix List"),
+                      ("// comment\nuk\nco.uk\n", "is not the Public Suffix List")])
+    func aFileThatIsNoListIsRefused(text: String, reason: String) throws {
+        let path = NSTemporaryDirectory() + "perimeter-psl-\(UUID().uuidString).dat"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            try PublicSuffixList(contentsOfFile: path)
+        } throws: { error in
+            (error as? AtomError)?.code == .publicSuffixListEmpty
+                && (error as? AtomError)?.message.contains(reason) == true
+        }
+        let small = "com\nuk\nco.uk\n"
+        try small.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try PublicSuffixList(contentsOfFile: path).ruleCount == 3
+                + PublicSuffixList.builtInExtraSuffixes.count)
     }
 
     @Test func missingFileThrowsWithThePath() {
