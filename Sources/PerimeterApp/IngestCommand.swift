@@ -109,7 +109,17 @@ enum IngestCommand {
         let (store, lock) = try CommonOptions.openStoreForWriting(
             arguments, configuration: configuration, raisesAlerts: detection != nil)
         defer { withExtendedLifetime(lock) {} }
-        try store.recordAddressExpiry(configuration.inventory.addressExpiry, unlessRecorded: true)
+        // Another expiry than the store's changes what every view answers
+        // of the past, once this run records it: said, not done unsaid.
+        let configuredExpiry = configuration.inventory.addressExpiry
+        if let recorded = try store.recordedAddressExpiry(), recorded != configuredExpiry {
+            Terminal.note("note: observed addresses expired after \(Formatting.duration(recorded)) "
+                          + "in this store (timeline.address_expiry of the last ingest); this run "
+                          + "reads events with \(Formatting.duration(configuredExpiry)) and records "
+                          + "it once it has read them: the views then read the whole timeline "
+                          + "with it")
+        }
+        try store.recordAddressExpiry(configuredExpiry, unlessRecorded: true)
         let pipeline = try IngestPipeline(store: store, configuration: configuration,
                                           options: options, output: sink,
                                           extraFields: detection?.stage.extraFields ?? [],

@@ -68,6 +68,7 @@ actor InventoryService {
         writerLock = try StoreLock(store: path)
         writeConnection = try InventoryStore(path: path)
         try writeConnection.database.execute(StoreReader.readTuning())
+        recordedAddressExpiry = try writeConnection.recordedAddressExpiry()
         try writeConnection.recordAddressExpiry(configuration.inventory.addressExpiry,
                                                 unlessRecorded: true)
         self.configuration = configuration
@@ -100,6 +101,21 @@ actor InventoryService {
     /// The tokens that can sign in now (not revoked, not expired).
     func usableTokenCount() throws -> Int {
         try store.tokens(community: nil).filter { $0.isUsable(at: now) }.count
+    }
+
+    /// The address expiry the store held when the server started.
+    private let recordedAddressExpiry: Duration?
+
+    /// A warning when the store's events were read with another address
+    /// expiry than this server's: the API answers with the server's, the
+    /// command line's views with the store's until the server receives
+    /// events and records its own.
+    func addressExpiryWarning() -> String? {
+        let configured = configuration.inventory.addressExpiry
+        guard let recorded = recordedAddressExpiry, recorded != configured else { return nil }
+        return "warning address expiry differs from the store's recorded_ms=\(recorded.milliseconds) "
+            + "configured_ms=\(configured.milliseconds): the API reads timelines with the "
+            + "configured one, and the first events received record it for every view"
     }
 
     func detectionLoadLines() -> [String] {

@@ -106,6 +106,9 @@ public final class PerimeterAPIServer: Sendable {
             await scheduler.enqueue(id)
         }
         for line in await handlers.service.detectionLoadLines() { handlers.options.log(line) }
+        if let warning = await handlers.service.addressExpiryWarning() {
+            handlers.options.log(warning)
+        }
         // A store with no token that can sign in (a mistyped --db, a new
         // store) answered every request 401 and said nothing why.
         if try await handlers.service.usableTokenCount() == 0 {

@@ -460,6 +460,30 @@ struct IntakeDetectionTests {
                 "\(lines)")
     }
 
+    /// A store whose events were read with another address expiry than
+    /// the server's is said at start: the API answered with the server's,
+    /// the command line with the store's, and nothing told why.
+    @Test func anotherAddressExpiryThanTheStoresIsSaidAtStart() async throws {
+        let path = TestServer.makeStorePath()
+        try InventoryStore(path: path).recordAddressExpiry(.days(2))
+        let log = LogLines(path: path)
+        let server = try await TestServer(storePath: path, tokens: [:]) { options in
+            options.log = { log.append($0) }
+        }
+        await server.stop()
+        #expect(log.lines.contains("warning address expiry differs from the store's "
+                                   + "recorded_ms=172800000 configured_ms=604800000: the API "
+                                   + "reads timelines with the configured one, and the first "
+                                   + "events received record it for every view"), "\(log.lines)")
+        let same = LogLines(path: path)
+        try InventoryStore(path: path).recordAddressExpiry(.days(7))
+        let served = try await TestServer(storePath: path, tokens: [:]) { options in
+            options.log = { same.append($0) }
+        }
+        await served.stop()
+        #expect(!same.lines.contains { $0.hasPrefix("warning address expiry") })
+    }
+
     /// A store no token can sign in to (a new one, a mistyped path) is
     /// said at start: every request was refused as unknown, unexplained.
     /// The start line names the store.
