@@ -67,6 +67,11 @@ enum CommonOptions {
     }
 
     static func configuration(_ arguments: ParsedArguments) throws -> PerimeterConfiguration {
+        // `--config ""` (an unset variable in a script) named no file and
+        // was told as ": cannot read the configuration file".
+        if arguments.value("--config") == "" {
+            throw UsageError("'--config' needs a file path, not an empty text")
+        }
         let configuration = try PerimeterConfiguration.load(path: arguments.value("--config")
                                                             ?? environment("PERIMETER_CONFIG"))
         // The detection section is read by the commands that detect or

@@ -114,6 +114,14 @@ enum RulesCommands {
                     return usage("\(argument) needs a value")
                 }
                 if let refused = forgotten(argument) { return refused }
+                // As every other command says it: the second value was
+                // taken without a word.
+                if inventory.values[argument] != nil {
+                    return usage("'\(argument)' is given twice")
+                }
+                if argument == "--config" && arguments[index + 1].isEmpty {
+                    return usage("'--config' needs a file path, not an empty text")
+                }
                 index += 1
                 inventory.values[argument] = arguments[index]
             default:

@@ -49,7 +49,7 @@ extension InventoryStore {
 ///     include_networks: false    # network assets' criticality raises urgency
 ///     unrated_criticality: null  # what an unrated host or account counts as
 /// ```
-/// Relative paths are read from the working directory.
+/// Relative paths are read from the configuration file's folder.
 public struct DetectionSettings: Sendable {
     public var rulePaths: [String] = []
     public var filterPaths: [String] = []
