@@ -153,7 +153,7 @@ private struct ConfigurationReader {
     func duration(_ node: YAMLNode, _ name: String) throws -> Duration {
         guard let text = node.string, let value = Duration(parsing: text) else {
             throw fail(node, "'\(name)' must be a duration such as 90s, 15m, 24h, 7d or 52w "
-                       + "(at most 1000000d)")
+                       + "(at most 1000000d), not \(node.quotedForMessage)")
         }
         return value
     }
@@ -195,9 +195,14 @@ private struct ConfigurationReader {
                 for (key, value) in try mapping(node, section, keys: keys) {
                     switch key {
                     case "activity_weeks":
-                        configuration.activityRetentionWeeks = try int(value, key, in: 1...1040)
+                        configuration.activityRetentionWeeks = try int(value, "retention.\(key)",
+                                                                       in: 1...1040)
                     case "unclaimed_atoms":
-                        configuration.unclaimedAtomRetention = try duration(value, key)
+                        configuration.unclaimedAtomRetention = try duration(value, "retention.\(key)")
+                        // Zero forgot every unclaimed atom at the next pruning.
+                        guard configuration.unclaimedAtomRetention.milliseconds > 0 else {
+                            throw fail(value, "'retention.unclaimed_atoms' must be longer than 0s")
+                        }
                     default:
                         configuration.inventory.unattachedAtomsKept = try int(
                             value, "retention.\(key)", in: 0...1_000_000_000)
@@ -278,23 +283,24 @@ private struct ConfigurationReader {
                     "shared_address_hosts", "shared_address_window"]
         for (key, value) in try mapping(node, "timeline", keys: keys) {
             switch key {
-            case "lateness_window": settings.latenessWindow = try duration(value, key)
-            case "future_tolerance": settings.futureTolerance = try duration(value, key)
+            case "lateness_window": settings.latenessWindow = try duration(value, "timeline.\(key)")
+            case "future_tolerance":
+                settings.futureTolerance = try duration(value, "timeline.\(key)")
             case "address_expiry":
                 // Zero would close every address the instant it is seen.
-                settings.addressExpiry = try duration(value, key)
+                settings.addressExpiry = try duration(value, "timeline.\(key)")
                 guard settings.addressExpiry.milliseconds > 0 else {
-                    throw fail(value, "'address_expiry' must be longer than 0s")
+                    throw fail(value, "'timeline.address_expiry' must be longer than 0s")
                 }
             case "shared_address_hosts":
-                settings.sharedAddressHosts = try int(value, key, in: 1...1_000_000)
+                settings.sharedAddressHosts = try int(value, "timeline.\(key)", in: 1...1_000_000)
             default:
                 // Zero counted no move in any window: addresses never became
                 // shared, without a word.
-                settings.sharedAddressWindow = try duration(value, key)
+                settings.sharedAddressWindow = try duration(value, "timeline.\(key)")
                 guard settings.sharedAddressWindow.milliseconds > 0 else {
-                    throw fail(value, "'shared_address_window' must be longer than 0s (to keep "
-                               + "addresses from becoming shared, raise shared_address_hosts)")
+                    throw fail(value, "'timeline.shared_address_window' must be longer than 0s (to "
+                               + "keep addresses from becoming shared, raise shared_address_hosts)")
                 }
             }
         }
