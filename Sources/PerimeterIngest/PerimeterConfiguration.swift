@@ -210,6 +210,9 @@ private struct ConfigurationReader {
                 }
             case "leases":
                 for (_, value) in try mapping(node, section, keys: ["sources_file"]) {
+                    // Left empty, as `detection.placeholders_file` is: no
+                    // file (it was read as the configuration's folder).
+                    if value.isNull { continue }
                     guard let path = value.string else {
                         throw fail(value, "'leases.sources_file' must be a file path, not "
                                    + value.quotedForMessage)

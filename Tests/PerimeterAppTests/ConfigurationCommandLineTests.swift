@@ -420,5 +420,9 @@ struct ConfigurationCommandLineTests {
         #expect(leases.standardError.contains("latin1.yaml: cannot read the lease sources file: "
                                               + "line 2 is not UTF-8 text"),
                 "\(leases.standardError)")
+        // Left empty, the key names no file (it was read as the folder).
+        let empty = try cli.directory.write("empty-leases.yaml", "leases:\n  sources_file:\n")
+        let unset = try cli.run(["ingest", "--no-output", "--config", empty, "-"], input: "")
+        #expect(unset.status == 0, "\(unset.standardError)")
     }
 }
