@@ -141,6 +141,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         counters.withLock { $0.isDraining = true }
         let quiesced = MHD_quiesce_daemon(daemon.pointer)
+        if quiesced >= 0 { socket.refuseNewConnections() }
 
         // libmicrohttpd must not be stopped while a connection is suspended,
         // so running handlers are always awaited; the grace period bounds

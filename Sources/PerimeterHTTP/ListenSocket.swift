@@ -107,6 +107,17 @@ final class ListenSocket {
         close(descriptor)
     }
 
+    /// Refuses new connections while the descriptor stays open: once
+    /// quiesced, libmicrohttpd accepts none, but the kernel still completed
+    /// them into the backlog, and a health check hung there until the
+    /// drain ended. On Linux a listening socket shut down leaves the listen
+    /// state, so a connect is refused at once. The descriptor itself is
+    /// closed only after the library's stop, as it may still poll it.
+    func refuseNewConnections() {
+        guard isOpen else { return }
+        _ = shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
     /// Marks the socket as closed by someone else (libmicrohttpd).
     func forget() {
         isOpen = false

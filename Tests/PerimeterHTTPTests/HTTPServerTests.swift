@@ -368,7 +368,7 @@ func startServer(
         let server = try startServer(handler: HTTPClosureHandler { request in
             if request.path == "/slow" {
                 entered.withLock { $0 = true }
-                try? await Task.sleep(for: .milliseconds(400))
+                try? await Task.sleep(for: .milliseconds(1_200))
             }
             return .text("ok")
         })
@@ -391,6 +391,21 @@ func startServer(
         #expect(during.status == 503)
         #expect(during.headers["connection"]?.lowercased() == "close")
         #expect(during.text.contains(#""code":"service_unavailable""#))
+        // A new connection is refused at once: it was taken into the
+        // kernel's backlog and hung, unanswered, until the drain ended.
+        let refusedAt = ContinuousClock.now
+        let fresh = try await offPool { () -> Bool in
+            do {
+                let connection = try RawHTTPConnection(port: port)
+                try connection.sendRequest("GET", "/fast")
+                _ = try connection.receiveResponse()
+                return true
+            } catch {
+                return false
+            }
+        }
+        #expect(!fresh)
+        #expect(ContinuousClock.now - refusedAt < .milliseconds(600))
         #expect(try await slow.status == 200)
         try await stopping
     }
