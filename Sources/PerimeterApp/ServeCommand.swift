@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import PerimeterHTTP
 import PerimeterIngest
 import PerimeterServer
@@ -9,7 +10,8 @@ enum ServeCommand {
     static let spec = CommandSpec(
         name: "serve", summary: "Serve the HTTP JSON API (OpenAPI at /openapi.json): "
             + "inventory management, bulk jobs, event intake and metrics. Stops gracefully "
-            + "on SIGINT or SIGTERM.",
+            + "on SIGINT or SIGTERM (new connections refused, requests in flight finished); a "
+            + "second signal quits at once.",
         usage: "serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--rules PATH]",
         options: [CommonOptions.store[0], CommonOptions.store[1]] + [
             .init(name: "--listen", valueName: "HOST:PORT",
@@ -93,10 +95,26 @@ enum ServeCommand {
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
+        // The first signal drains the requests in flight; a second quits at
+        // once, as an ingest does (it was ignored, and a drain held by a
+        // long request could only be ended by SIGKILL). The store is whole
+        // either way: an unfinished transaction is rolled back.
+        let signalsReceived = Mutex(0)
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
-            source.setEventHandler { stop.signal() }
+            source.setEventHandler {
+                let count = signalsReceived.withLock { count in
+                    count += 1
+                    return count
+                }
+                if count == 1 {
+                    stop.signal()
+                } else {
+                    log("stopping now second_signal=\(signalNumber) requests_in_flight=cut")
+                    _exit(128 + signalNumber)
+                }
+            }
             source.resume()
             sources.append(source)
         }

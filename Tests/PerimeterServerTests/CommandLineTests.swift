@@ -121,4 +121,70 @@ struct CommandLineTests {
         let list = try perimeter.run(["tokens", "list", "--community", "acme"] + db)
         #expect(!list.outputText.contains(token), "tokens list never shows a secret")
     }
+
+    /// The first SIGTERM drains the requests in flight; a second quits at
+    /// once (it was ignored, and a drain held by a long request could only
+    /// be ended by SIGKILL), and the store opens whole after it.
+    @Test(.enabled(if: executable != nil))
+    func aSecondSignalStopsTheServerAtOnce() async throws {
+        let perimeter = try #require(Self.executable)
+        let directory = URL(fileURLWithPath: TestServer.makeStorePath()).deletingLastPathComponent()
+        let db = ["--db", directory.appendingPathComponent("drain.db").path]
+        let token = try perimeter.run(["tokens", "create", "--community", "acme", "--role",
+                                       "admin", "--name", "ops"] + db)
+            .outputText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = try Self.freeLoopbackPort()
+        let process = try perimeter.launch(["serve", "--listen", "127.0.0.1:\(port)"] + db)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var started = false
+        for _ in 0..<200 where !started {
+            started = (try? rawRequest(port: port, "GET", "/healthz").status) == 200
+            if !started { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(started)
+        // An intake long enough to be in flight when the signals come.
+        let body = (0..<140_000).map { index in
+            "{\"@timestamp\":\"2026-03-02T08:00:00Z\",\"host\":{\"name\":\"h-\(index)\"}}"
+        }.joined(separator: "\n")
+        let intake = Task.detached {
+            try? rawRequest(port: port, "POST", "/v1/events",
+                            headers: ["Authorization": "Bearer \(token)"], body: Array(body.utf8))
+        }
+        try await Task.sleep(for: .milliseconds(1_500))
+        kill(process.processIdentifier, SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        try #require(process.isRunning, "the intake was over before the first signal")
+        let second = ContinuousClock.now
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning && ContinuousClock.now - second < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(!process.isRunning)
+        #expect(ContinuousClock.now - second < .seconds(3))
+        #expect(process.terminationStatus == 128 + SIGTERM)
+        _ = await intake.value
+        let listed = try perimeter.run(["assets", "list", "--community", "acme", "--limit", "1"]
+                                       + db)
+        #expect(listed.status == 0, "\(listed.standardError)")
+    }
+
+    /// A port the kernel gives and takes back: free on loopback for the
+    /// moment the test needs it.
+    static func freeLoopbackPort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(descriptor, generic, length) == 0
+                    && getsockname(descriptor, generic, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
 }
