@@ -1337,6 +1337,25 @@ struct ExportOrderTests {
                                         as: "acme/reader").text
         #expect(csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1] }
                 == ["c-host", "b-host", "a-host"])
+        // HEAD answers with GET's headers and no body, reading nothing (the
+        // whole export was read to be thrown away): the connection then
+        // serves the next request as it is.
+        let port = server.port
+        let token = server.tokens["acme/reader"] ?? ""
+        let (head, next) = try await offPool { () -> (RawHTTPConnection.Response,
+                                                      RawHTTPConnection.Response) in
+            let connection = try RawHTTPConnection(port: port)
+            try connection.sendRequest("HEAD", "/v1/export?format=csv",
+                                       headers: ["Authorization": "Bearer \(token)"])
+            let head = try connection.receiveResponse(toHead: true)
+            try connection.sendRequest("GET", "/v1/export?format=jsonl",
+                                       headers: ["Authorization": "Bearer \(token)"])
+            return (head, try connection.receiveResponse())
+        }
+        #expect(head.status == 200)
+        #expect(head.headers["content-type"] == "text/csv; charset=utf-8")
+        #expect(next.status == 200)
+        #expect(next.text.split(separator: "\n").count == 3, "\(next.text)")
         await server.stop()
     }
 }

@@ -104,7 +104,9 @@ public final class RawHTTPConnection: @unchecked Sendable {
 
     /// Reads one response, framed by Content-Length or chunked (a streamed
     /// body); a chunked body cut short, without its last chunk, throws.
-    public func receiveResponse() throws -> Response {
+    /// `toHead`: the answer to a HEAD request, which has no body whatever
+    /// its headers say.
+    public func receiveResponse(toHead: Bool = false) throws -> Response {
         var headerEnd: Int?
         while headerEnd == nil {
             headerEnd = Self.find([13, 10, 13, 10], in: buffered)
@@ -123,6 +125,7 @@ public final class RawHTTPConnection: @unchecked Sendable {
             headers[line[..<colon].lowercased()] =
                 line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
+        if toHead { return Response(status: status, headers: headers, body: []) }
         if headers["transfer-encoding"]?.lowercased() == "chunked" {
             return Response(status: status, headers: headers, body: try receiveChunks())
         }
