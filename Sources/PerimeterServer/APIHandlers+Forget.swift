@@ -45,6 +45,11 @@ extension APIHandlers {
                 guard let name = given as? String, !name.isEmpty else {
                     throw APIErrors.invalidField("entity", "must be an entity name")
                 }
+                // An entity no asset can have (`../x`) erased nothing, and
+                // read as an erasure done.
+                if let problem = Scope.problem(withName: name) {
+                    throw APIErrors.invalidField("entity", "is not an entity name: \(problem)")
+                }
                 entity = name
             }
             outcome = try await service.forget(type: type, value: value,

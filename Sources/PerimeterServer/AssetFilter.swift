@@ -95,8 +95,14 @@ enum AssetFilter {
         if query.text?.holdsControlCharacter == true {
             throw refuse("q", "must not hold control characters")
         }
-        query.entity = single("entity").map { $0.trimmingCharacters(in: .whitespaces) }
-            .flatMap { $0.isEmpty ? nil : $0 }
+        // As an asset's body reads it: an empty or blank entity listed
+        // every asset, where the same value in a body is refused.
+        if let entity = single("entity") {
+            if let problem = Scope.problem(withName: entity) {
+                throw refuse("entity", "is not an entity name: \(problem)")
+            }
+            query.entity = entity
+        }
         query.includeRevoked = try flag("include_revoked") ?? false
         if let sort = single("sort") {
             guard let key = AssetQuery.SortKey(rawValue: sort) else {

@@ -33,6 +33,17 @@ struct ForgetRouteTests {
                 "type": "email", "value": "ann.lee@example.com"])
             #expect(refused.status == 403, "\(role): \(refused.text)")
         }
+        // An entity no asset can have is refused: it erased nothing, and
+        // answered as an erasure done. A list's entity is read alike.
+        let traversal = try await server.call("POST", "/v1/forget", as: "acme/admin", json: [
+            "type": "email", "value": "ann.lee@example.com", "entity": "../../x",
+            "dry_run": true])
+        #expect(traversal.status == 422, "\(traversal.text)")
+        for entity in ["%20", "", "a%2Fb"] {
+            let listed = try await server.call("GET", "/v1/assets?entity=\(entity)",
+                                               as: "acme/reader")
+            #expect(listed.status == 400, "\(entity): \(listed.text)")
+        }
         // A dry run counts; nothing changes.
         let dry = try await server.call("POST", "/v1/forget", as: "acme/admin", json: [
             "type": "email", "value": "Ann.Lee@Example.COM", "dry_run": true])
