@@ -568,6 +568,12 @@ enum StrictJSON {
                 // The parser checks a number's syntax, not its size: 1e400
                 // passed it, and was refused here as "not valid JSON".
                 let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+                // Foundation's reader stops at 512 levels, the event parser
+                // at 1,024: between the two, valid JSON was "not valid".
+                if detail?.contains("Too many nested") == true {
+                    return .failure(Problem(reason: "the body is nested too deep: more than 512 "
+                                            + "levels of lists and objects"))
+                }
                 return .failure(Problem(reason: detail?.contains("not representable") == true
                     ? "a number in it is out of range (beyond ±1.8e308)"
                     : "it is not valid JSON"))
