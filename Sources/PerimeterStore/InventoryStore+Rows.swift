@@ -1,4 +1,5 @@
 import Foundation
+import PerimeterJSON
 import PerimeterInventory
 import PerimeterModel
 import PerimeterSQLite
@@ -145,6 +146,7 @@ extension InventoryStore {
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
     static func jsonText(_ object: Any) -> String {
+        if let text = JSONText.compact(object) { return text }
         // A range (`10.0.0.0/8`) reads as typed in the trail's table.
         guard let data = try? JSONSerialization.data(withJSONObject: object,
                                                      options: [.sortedKeys, .withoutEscapingSlashes])
