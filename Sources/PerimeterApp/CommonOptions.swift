@@ -67,11 +67,7 @@ enum CommonOptions {
     }
 
     static func configuration(_ arguments: ParsedArguments) throws -> PerimeterConfiguration {
-        // `--config ""` (an unset variable in a script) named no file and
-        // was told as ": cannot read the configuration file".
-        if arguments.value("--config") == "" {
-            throw UsageError("'--config' needs a file path, not an empty text")
-        }
+        if arguments.value("--config") == "" { throw UsageError(emptyConfigurationPath) }
         let configuration = try PerimeterConfiguration.load(path: arguments.value("--config")
                                                             ?? environment("PERIMETER_CONFIG"))
         // The detection section is read by the commands that detect or
@@ -81,6 +77,10 @@ enum CommonOptions {
         _ = try DetectionSettings(configuration: configuration)
         return configuration
     }
+
+    /// `--config ""` (an unset variable in a script) named no file and was
+    /// told as ": cannot read the configuration file".
+    static let emptyConfigurationPath = "'--config' needs a file path, not an empty text"
 
     /// An environment variable's value; set but empty (`PERIMETER_CONFIG=`)
     /// counts as unset, as shells mean it, not as a file named "".

@@ -107,6 +107,7 @@ enum RulesCommands {
             case "--mapping":
                 guard index + 1 < arguments.count else { return usage("--mapping needs a FILE") }
                 if let refused = forgotten(argument) { return refused }
+                if mapping != nil { return usage("'--mapping' is given twice") }
                 index += 1
                 mapping = arguments[index] == "none" ? MappingChoice.none : .file(arguments[index])
             case "--db", "--community", "--entity", "--config", "--now":
@@ -120,7 +121,7 @@ enum RulesCommands {
                     return usage("'\(argument)' is given twice")
                 }
                 if argument == "--config" && arguments[index + 1].isEmpty {
-                    return usage("'--config' needs a file path, not an empty text")
+                    return usage(CommonOptions.emptyConfigurationPath)
                 }
                 index += 1
                 inventory.values[argument] = arguments[index]
@@ -300,6 +301,9 @@ enum RulesCommands {
                 let given = try rules.loadFilters(filterPaths)
                 set.filters += given.filters
                 set.reports += given.reports
+                // Their rules named by Sigma's `name` are found among these
+                // rules, as an ingest finds them.
+                RuleLoader.resolveReferences(in: &set)
             }
         } catch {
             return fail(error.message)

@@ -104,13 +104,15 @@ enum ServeCommand {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
             source.setEventHandler {
-                let count = signalsReceived.withLock { count in
-                    count += 1
-                    return count
+                // Dispatch merges the signals that come before the handler
+                // runs: `data` says how many (two at once were one).
+                let arrived = max(Int(source.data), 1)
+                let (before, after) = signalsReceived.withLock { count in
+                    defer { count += arrived }
+                    return (count, count + arrived)
                 }
-                if count == 1 {
-                    stop.signal()
-                } else {
+                if before == 0 { stop.signal() }
+                if after >= 2 {
                     log("stopping now second_signal=\(signalNumber) requests_in_flight=cut")
                     _exit(128 + signalNumber)
                 }

@@ -106,7 +106,7 @@ public enum RuleLoader {
     /// What one rule names of another, read once every file is loaded:
     /// a filter may name its rules by Sigma's `name` as well as by id
     /// (as correlations do); a correlation's rules are set aside.
-    static func resolveReferences(in set: inout RuleSet) {
+    public static func resolveReferences(in set: inout RuleSet) {
         let ids = Set(set.rules.map(\.id))
         var idsByName: [String: [String]] = [:]
         for rule in set.rules {

@@ -474,12 +474,6 @@ struct SigmaCompiler {
                          service: try value("service"))
     }
 
-    /// Refuses a value an asset field never carries, as a misspelt asset
-    /// field is refused: the test never held, and its `not` always did.
-    /// Enrichment writes `ambiguous` only when true, a criticality value
-    /// from 0 to 100, and a display bucket of `low`, `medium`, `high` or
-    /// `unrated`. Values with wildcards, and other modifiers, are left to
-    /// the author.
     /// Refuses modifiers that contradict one another, or that a test
     /// would silently drop (`x|cidr|contains` tested the network alone,
     /// `y|lt|gt` the first comparison, `w|gt|contains` the number): the
@@ -519,6 +513,13 @@ struct SigmaCompiler {
         }
     }
 
+    /// Refuses a value an asset field never carries, as a misspelt asset
+    /// field is refused: the test never held, and its `not` always did.
+    /// Enrichment writes `ambiguous` only when true, a criticality value
+    /// (a number) from 0 to 100, and a display bucket of `low`, `medium`,
+    /// `high` or `unrated`; a text modifier on the number, a comparison on
+    /// a text, and a pattern with a letter for the number are refused too.
+    /// Other patterns and text modifiers on texts are left to the author.
     private static func requireMatchableAssetValues(field: String, key: String,
                                                     modifiers: [String],
                                                     values: [YAMLNode]) throws(RuleRefusal) {
@@ -721,11 +722,12 @@ struct SigmaCompiler {
                 // A value to compare: a null is none.
                 referenced.append(.not(.test(FieldTest(field: reference, kind: .isNull))))
             }
-            // `neq` compares two values, so both fields are present: with
-            // the other field missing, `x|fieldref|neq: y` held, where
-            // `x|neq: v` needs its own field.
+            // `neq` compares two values, so both fields hold one (a null is
+            // none): with the other field missing, `x|fieldref|neq: y`
+            // held, where `x|neq: v` needs its own field.
             guard has.contains("neq") else { return combine(tests) }
-            return .all([negatedIfNeeded(combine(tests), has: has, field: target)] + referenced)
+            let ownValue = RuleExpression.not(.test(FieldTest(field: target, kind: .isNull)))
+            return .all([.not(combine(tests)), ownValue] + referenced)
         }
         if has.contains("re") {
             var options: Regex.Options = []

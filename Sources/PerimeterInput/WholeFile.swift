@@ -26,9 +26,17 @@ public enum WholeFile {
         public var description: String { reason }
     }
 
-    /// The file's bytes; a pipe or a character device is read to its end.
-    public static func bytes(atPath path: String) throws(Failure) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// The most a whole file may hold: far past any rule, configuration or
+    /// CSV of a CMDB, and a bound for `--config /dev/zero`, which grew
+    /// memory until the process was killed.
+    public static let maximumBytes = 1 << 30
+
+    /// The file's bytes; a pipe or a character device is read to its end,
+    /// up to `maximumBytes`.
+    public static func bytes(atPath path: String,
+                             maximumBytes: Int = WholeFile.maximumBytes) throws(Failure) -> [UInt8] {
+        var descriptor: Int32
+        repeat { descriptor = open(path, O_RDONLY | O_CLOEXEC) } while descriptor < 0 && errno == EINTR
         guard descriptor >= 0 else {
             let code = errno
             throw Failure(reason: code == ENOENT ? "no such file" : reason(code),
@@ -40,14 +48,23 @@ public enum WholeFile {
             throw Failure(reason: "it is a folder", isMissing: false)
         }
         var bytes: [UInt8] = []
-        if (status.st_mode & S_IFMT) == S_IFREG { bytes.reserveCapacity(Int(status.st_size)) }
+        if (status.st_mode & S_IFMT) == S_IFREG {
+            bytes.reserveCapacity(min(Int(status.st_size), maximumBytes + 1))
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw Failure(reason: reason(errno), isMissing: false) }
+            if count < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw Failure(reason: reason(code), isMissing: false)
+            }
             if count == 0 { return bytes }
             bytes += chunk[..<count]
+            if bytes.count > maximumBytes {
+                throw Failure(reason: "it holds more than \(maximumBytes >> 20) MiB, more than "
+                                + "such a file is read whole", isMissing: false)
+            }
         }
     }
 

@@ -537,6 +537,32 @@ enum StrictJSON {
         }
     }
 
+    /// The deepest nesting Foundation's JSON reader takes.
+    static let foundationDepthLimit = 512
+
+    /// How deep the lists and objects of valid JSON nest.
+    static func nestingDepth(of bytes: [UInt8]) -> Int {
+        var depth = 0, deepest = 0
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false }
+                else if byte == UInt8(ascii: "\\") { escaped = true }
+                else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
+    }
+
     static func object(_ bytes: [UInt8],
                        parser: EventParser = EventParser(selection: FieldSelection(paths: [])))
         -> Result<[String: Any], Problem> {
@@ -561,6 +587,12 @@ enum StrictJSON {
         switch outcome {
         case .failure(let problem): return .failure(problem)
         case .success(let checked):
+            // Foundation's reader stops at 512 levels, the event parser at
+            // 1,024: between the two, valid JSON was "not valid".
+            if nestingDepth(of: checked) > foundationDepthLimit {
+                return .failure(Problem(reason: "the body is nested too deep: more than "
+                                        + "\(foundationDepthLimit) levels of lists and objects"))
+            }
             let parsed: Any
             do {
                 parsed = try JSONSerialization.jsonObject(with: Data(checked))
@@ -568,12 +600,6 @@ enum StrictJSON {
                 // The parser checks a number's syntax, not its size: 1e400
                 // passed it, and was refused here as "not valid JSON".
                 let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-                // Foundation's reader stops at 512 levels, the event parser
-                // at 1,024: between the two, valid JSON was "not valid".
-                if detail?.contains("Too many nested") == true {
-                    return .failure(Problem(reason: "the body is nested too deep: more than 512 "
-                                            + "levels of lists and objects"))
-                }
                 return .failure(Problem(reason: detail?.contains("not representable") == true
                     ? "a number in it is out of range (beyond ±1.8e308)"
                     : "it is not valid JSON"))

@@ -95,9 +95,10 @@ enum AssetFilter {
         if query.text?.holdsControlCharacter == true {
             throw refuse("q", "must not hold control characters")
         }
-        // As an asset's body reads it: an empty or blank entity listed
-        // every asset, where the same value in a body is refused.
-        if let entity = single("entity") {
+        // Trimmed, and blank for none, as intake reads `?entity=`; a name
+        // no entity can have (`a/b`) is refused: it listed nothing, as
+        // though the entity were empty.
+        if let entity = single("entity")?.trimmingCharacters(in: .whitespaces), !entity.isEmpty {
             if let problem = Scope.problem(withName: entity) {
                 throw refuse("entity", "is not an entity name: \(problem)")
             }

@@ -270,16 +270,30 @@ extension InventoryStore {
                 merged[index].assets.append(asset)
             }
         }
-        let stillClaims = try database.statement("""
-            SELECT 1 FROM assets a WHERE a.uuid = ?1 AND a.community = ?2 AND a.revoked = 0
-              AND NOT EXISTS (SELECT 1 FROM rejected_atoms r WHERE r.asset_uuid = a.uuid
-                              AND r.atom_type = ?3 AND r.atom_value = ?4)
-            """)
+        // Two reads for the whole list, not one per asset and atom: the
+        // live assets among those named, and the rejections they made.
+        var named = Set<AssetID>()
+        for claimed in merged { named.formUnion(claimed.assets) }
+        let live = Set(try database.statement("""
+            SELECT uuid FROM assets WHERE community = ?1 AND revoked = 0
+              AND uuid IN (SELECT value FROM json_each(?2))
+            """).rows([.text(community), .text(Self.jsonText(named.map(\.lowercasedText)))]) {
+            UUID(exactText: $0.text(0))
+        }.compactMap { $0 })
+        struct Rejection: Hashable { var asset: AssetID; var type: String; var value: String }
+        let rejected = Set(try database.statement("""
+            SELECT r.asset_uuid, r.atom_type, r.atom_value FROM rejected_atoms r
+            WHERE r.asset_uuid IN (SELECT value FROM json_each(?1))
+            """).rows([.text(Self.jsonText(live.map(\.lowercasedText)))]) { row in
+            UUID(exactText: row.text(0)).map {
+                Rejection(asset: $0, type: row.text(1), value: row.text(2))
+            }
+        }.compactMap { $0 })
         for index in merged.indices {
             let atom = merged[index].key.atom
-            merged[index].assets = try merged[index].assets.filter { asset in
-                try stillClaims.firstRow([.text(asset.lowercasedText), .text(community),
-                                          .text(atom.type.rawValue), .text(atom.value)]) { _ in true } != nil
+            merged[index].assets.removeAll { asset in
+                !live.contains(asset) || rejected.contains(
+                    Rejection(asset: asset, type: atom.type.rawValue, value: atom.value))
             }
         }
         merged.removeAll { $0.assets.count < 2 }

@@ -256,6 +256,8 @@ let valueCases: [MatchCase] = [
               event: #"{"A":"x","B":null}"#, expected: false),
     MatchCase(name: "fieldref neq without its own field", detection: sel("A|fieldref|neq: B"),
               event: #"{"B":"x"}"#, expected: false),
+    MatchCase(name: "fieldref neq with its own field null", detection: sel("A|fieldref|neq: B"),
+              event: #"{"A":null,"B":"x"}"#, expected: false),
     MatchCase(name: "utf16le encodes", detection: sel("F|utf16le|contains: ab"),
               event: "{\"F\":\"xa\\u0000b\\u0000\"}", expected: true),
 ]

@@ -29,6 +29,21 @@ import Glibc
         }
     }
 
+    /// A file past the bound, or a device that never ends, is refused
+    /// rather than read until memory runs out.
+    @Test func aFileIsReadUpToItsBound() throws {
+        let folder = try ScratchFolder()
+        let path = try folder.write("big.csv", Array(repeating: 0x41, count: 200_000))
+        #expect(try WholeFile.bytes(atPath: path, maximumBytes: 200_000).count == 200_000)
+        #expect(throws: WholeFile.Failure(reason: "it holds more than 0 MiB, more than such a "
+                                            + "file is read whole", isMissing: false)) {
+            try WholeFile.bytes(atPath: path, maximumBytes: 100_000)
+        }
+        #expect(throws: WholeFile.Failure.self) {
+            try WholeFile.bytes(atPath: "/dev/zero", maximumBytes: 1 << 20)
+        }
+    }
+
     /// Bytes that are no UTF-8 are named by their line, not turned into
     /// replacement characters that a rule or a setting would then hold.
     @Test func refusesTextThatIsNotUTF8NamingItsLine() throws {

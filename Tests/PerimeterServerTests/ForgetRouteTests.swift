@@ -39,11 +39,11 @@ struct ForgetRouteTests {
             "type": "email", "value": "ann.lee@example.com", "entity": "../../x",
             "dry_run": true])
         #expect(traversal.status == 422, "\(traversal.text)")
-        for entity in ["%20", "", "a%2Fb"] {
-            let listed = try await server.call("GET", "/v1/assets?entity=\(entity)",
-                                               as: "acme/reader")
-            #expect(listed.status == 400, "\(entity): \(listed.text)")
-        }
+        let badEntity = try await server.call("GET", "/v1/assets?entity=a%2Fb", as: "acme/reader")
+        #expect(badEntity.status == 400, "\(badEntity.text)")
+        // Blank is none, as intake reads it.
+        let blank = try await server.call("GET", "/v1/assets?entity=%20", as: "acme/reader")
+        #expect(blank.status == 200, "\(blank.text)")
         // A dry run counts; nothing changes.
         let dry = try await server.call("POST", "/v1/forget", as: "acme/admin", json: [
             "type": "email", "value": "Ann.Lee@Example.COM", "dry_run": true])
