@@ -517,26 +517,27 @@ struct SigmaCompiler {
     /// field is refused: the test never held, and its `not` always did.
     /// Enrichment writes `ambiguous` only when true, a criticality value
     /// (a number) from 0 to 100, and a display bucket of `low`, `medium`,
-    /// `high` or `unrated`; a text modifier on the number, a comparison on
-    /// a text, and a pattern with a letter for the number are refused too.
-    /// Other patterns and text modifiers on texts are left to the author.
+    /// `high` or `unrated`; an address or encoding modifier on the number,
+    /// a comparison on a text, and a pattern with a letter for the number
+    /// are refused too. Text tests of the number's digits, other patterns
+    /// and text modifiers on texts are left to the author.
     private static func requireMatchableAssetValues(field: String, key: String,
                                                     modifiers: [String],
                                                     values: [YAMLNode]) throws(RuleRefusal) {
         let member = field.split(separator: ".").last.map(String.init) ?? field
-        // A number is compared as one, and only a number is: a criticality
-        // value never contains text (`|contains`, `|re`, `|cidr` on it, or
-        // a wildcard, never held, and their `not` always did), and a text
-        // field is no number to compare.
-        let textModifiers = modifiers.filter {
-            ["contains", "startswith", "endswith", "re", "cidr", "base64", "base64offset",
-             "windash", "utf16", "utf16le", "utf16be", "wide"].contains($0)
+        // A criticality value is a number, whose digits text tests read
+        // (`|startswith: '9'` holds for 95), but never an address, nor the
+        // encodings of a command line; and a text field is no number to
+        // compare. Such tests never held, and their `not` always did.
+        let neverOnNumbers = modifiers.filter {
+            ["cidr", "base64", "base64offset", "windash", "utf16", "utf16le", "utf16be",
+             "wide"].contains($0)
         }
-        if member == "criticality_value", let modifier = textModifiers.first {
+        if member == "criticality_value", let modifier = neverOnNumbers.first {
             throw RuleRefusal(code: "invalid-modifier",
-                              message: "'\(key)' never matches: \(modifier) tests text, and a "
-                                + "criticality value is a number (compare it with lt, lte, gt "
-                                + "or gte)")
+                              message: "'\(key)' never matches: \(modifier) does not read a "
+                                + "criticality value, a whole number from 0 to 100 (compare it "
+                                + "with lt, lte, gt or gte)")
         }
         if member != "criticality_value",
            let op = ComparisonOperator.allCases.first(where: { modifiers.contains($0.rawValue) }) {

@@ -449,9 +449,10 @@ let conditionCases: [MatchCase] = [
         ("F|re|i|cased: ABC", "re|i ignores case and cased keeps it"),
         ("F|startswith|endswith: abc", "startswith and endswith exclude one another"),
         ("F|contains|startswith: abc", "contains and startswith exclude one another"),
-        ("sekoiaio.any_asset.criticality_value|contains: 5",
-         "never matches: contains tests text, and a criticality value is a number"),
-        ("sekoiaio.any_asset.criticality_value|re: '[a-z]'", "never matches: re tests text"),
+        ("sekoiaio.any_asset.criticality_value|cidr: 10.0.0.0/8",
+         "never matches: cidr does not read a criticality value"),
+        ("sekoiaio.any_asset.criticality_value|base64: 95",
+         "never matches: base64 does not read a criticality value"),
         ("sekoiaio.any_asset.uuid|gt: 5", "never matches: gt compares numbers, and uuid is none"),
     ])
     func contradictoryModifiersAreRefused(_ selection: String, reason: String) throws {
@@ -468,7 +469,10 @@ let conditionCases: [MatchCase] = [
                       "F|contains|all: [a, b]", "F|contains|windash: ' -e '",
                       "F|cidr|neq: 10.0.0.0/8", "F|re|i: abc", "F|re|cased: ABC",
                       "F|gte|all: 5", "sekoiaio.any_asset.criticality_value|gte: 70",
-                      "sekoiaio.any_asset.criticality_display|startswith: hi"])
+                      "sekoiaio.any_asset.criticality_display|startswith: hi",
+                      // The digits of a number are text to these (95).
+                      "sekoiaio.any_asset.criticality_value|startswith: '9'",
+                      "sekoiaio.any_asset.criticality_value|re: '^9'"])
     func compatibleModifiersCompile(_ selection: String) throws {
         let text = "title: t\nid: x\ntaxonomy: ecs\ndetection:\n"
             + "    selection:\n        \(selection)\n    condition: selection\n"

@@ -40,7 +40,9 @@ public struct PublicSuffixList: Sendable {
     /// Parses the list's text, plus extra suffixes from the configuration.
     public init(parsing text: String,
                 extraSuffixes: [String] = PublicSuffixList.builtInExtraSuffixes) {
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        // "\r\n" is one Character: a file with Windows line ends was one
+        // line, and no rule.
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
             // The format ends a rule at the first whitespace.
             let rule = line.prefix { $0 != " " && $0 != "\t" }
             guard !rule.isEmpty, !rule.hasPrefix("//") else { continue }

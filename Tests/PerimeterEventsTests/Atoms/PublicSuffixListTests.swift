@@ -60,10 +60,14 @@ struct PublicSuffixListTests {
             (error as? AtomError)?.code == .publicSuffixListEmpty
                 && (error as? AtomError)?.message.contains(reason) == true
         }
-        let small = "com\nuk\nco.uk\n"
-        try small.write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try PublicSuffixList(contentsOfFile: path).ruleCount == 3
-                + PublicSuffixList.builtInExtraSuffixes.count)
+        // Windows line ends, as Unix ones.
+        for small in ["com\nuk\nco.uk\n", "com\r\nuk\r\nco.uk\r\n"] {
+            try small.write(toFile: path, atomically: true, encoding: .utf8)
+            let list = try PublicSuffixList(contentsOfFile: path)
+            #expect(list.ruleCount == 3 + PublicSuffixList.builtInExtraSuffixes.count)
+            #expect(list.registrableDomain(of: "www.example.co.uk").map(String.init)
+                    == "example.co.uk")
+        }
     }
 
     @Test func missingFileThrowsWithThePath() {
