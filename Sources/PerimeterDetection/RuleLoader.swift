@@ -112,11 +112,13 @@ public enum RuleLoader {
         for rule in set.rules {
             if let name = rule.name { idsByName[RuleIdentifier.canonical(name), default: []].append(rule.id) }
         }
+        // A name several rules share names them all, as a correlation's
+        // does.
         for index in set.filters.indices {
-            set.filters[index].ruleIDs = set.filters[index].ruleIDs.map { reference in
+            set.filters[index].ruleIDs = set.filters[index].ruleIDs.flatMap { reference in
                 guard reference != "*", !ids.contains(reference),
-                      let named = idsByName[reference], named.count == 1 else { return reference }
-                return named[0]
+                      let named = idsByName[reference] else { return [reference] }
+                return named
             }
         }
         setAsideCorrelationBases(in: &set)
@@ -391,8 +393,8 @@ public enum RuleLoader {
     /// Why a placeholder given no values is refused: a rule's `not` of it
     /// held on every event, and it replaced the shipped values unsaid.
     public static func emptyPlaceholder(_ name: String) -> String {
-        "placeholder '\(name)' has no values: a rule's 'not' of it would hold on every event; "
-            + "give at least one value, or leave it out"
+        "placeholder '\(name)' has no values, or an empty one: a rule's 'not' of it would hold "
+            + "on every event; give values that are not empty, or leave it out"
     }
 
     private static func loadPlaceholders(text: String, path: String)
@@ -431,7 +433,9 @@ public enum RuleLoader {
                 }
                 values.append(scalar.value)
             }
-            guard !values.isEmpty else { throw refuse(entry.value, Self.emptyPlaceholder(name)) }
+            guard !values.isEmpty, !values.contains("") else {
+                throw refuse(entry.value, Self.emptyPlaceholder(name))
+            }
             result[name] = values
         }
         return result

@@ -660,7 +660,7 @@ private struct DetectionSettingsReader {
                 }
                 if key == "rules" { settings.rulePaths = paths } else { settings.filterPaths = paths }
             case "mapping":
-                guard let path = value.string else {
+                guard let path = value.string, !path.isEmpty else {
                     throw fail(value, "'detection.mapping' must be a file path or 'none', not "
                                + value.quotedForMessage)
                 }
@@ -681,13 +681,13 @@ private struct DetectionSettingsReader {
                 let names = value.mapping?.compactMap(\.key.string) ?? []
                 for (name, list) in try entries(value, "detection.placeholders", keys: names) {
                     values[name] = try strings(list, "detection.placeholders.\(name)")
-                    if values[name]?.isEmpty ?? true {
+                    if values[name]?.isEmpty ?? true || values[name]?.contains("") == true {
                         throw fail(list.isNull ? value : list, RuleLoader.emptyPlaceholder(name))
                     }
                 }
                 settings.placeholders = (settings.placeholders ?? [:]).merging(values) { $1 }
             case "placeholders_file":
-                if value.isNull { continue }
+                if value.isNull || value.string == "" { continue }
                 guard let path = value.string else {
                     throw fail(value, "'detection.placeholders_file' must be a file path, not "
                                + value.quotedForMessage)
@@ -731,8 +731,8 @@ private struct DetectionSettingsReader {
                 for (name, number) in try entries(value, "detection.urgency.severities",
                                                   keys: levels) {
                     guard let severity = number.int, (0...100).contains(severity) else {
-                        throw fail(number, "severity of '\(name)' must be a whole number "
-                                   + "from 0 to 100, not \(number.quotedForMessage)")
+                        throw fail(number, "'detection.urgency.severities.\(name)' must be a "
+                                   + "whole number from 0 to 100, not \(number.quotedForMessage)")
                     }
                     policy.severities[RuleLevel(rawValue: name)!] = severity
                 }

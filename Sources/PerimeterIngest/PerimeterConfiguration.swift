@@ -210,9 +210,9 @@ private struct ConfigurationReader {
                 }
             case "leases":
                 for (_, value) in try mapping(node, section, keys: ["sources_file"]) {
-                    // Left empty, as `detection.placeholders_file` is: no
-                    // file (it was read as the configuration's folder).
-                    if value.isNull { continue }
+                    // Left empty (or ""), as `detection.placeholders_file`
+                    // is: no file (it was read as the configuration's folder).
+                    if value.isNull || value.string == "" { continue }
                     guard let path = value.string else {
                         throw fail(value, "'leases.sources_file' must be a file path, not "
                                    + value.quotedForMessage)
@@ -251,7 +251,7 @@ private struct ConfigurationReader {
             case "extra_placeholders":
                 configuration.extraction.extraPlaceholders = try strings(value, "atoms.\(key)")
             case "public_suffix_list":
-                guard let path = value.string else {
+                guard let path = value.string, !path.isEmpty else {
                     throw fail(value, "'atoms.public_suffix_list' must be a file path, not "
                                + value.quotedForMessage)
                 }

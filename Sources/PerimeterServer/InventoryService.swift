@@ -113,9 +113,9 @@ actor InventoryService {
     func addressExpiryWarning() -> String? {
         let configured = configuration.inventory.addressExpiry
         guard let recorded = recordedAddressExpiry, recorded != configured else { return nil }
-        return "warning address expiry differs from the store's recorded_ms=\(recorded.milliseconds) "
-            + "configured_ms=\(configured.milliseconds): the API reads timelines with the "
-            + "configured one, and the first events received record it for every view"
+        return "warning address expiry differs from the store's "
+            + "recorded_ms=\(recorded.milliseconds) configured_ms=\(configured.milliseconds) "
+            + "api_reads=configured recorded_by=first_events_received"
     }
 
     func detectionLoadLines() -> [String] {

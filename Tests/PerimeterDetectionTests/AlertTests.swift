@@ -199,6 +199,11 @@ import PerimeterModel
         let reader = JSONEventReader(engine: engine)
         #expect(engine.evaluate(try reader.read(#"{"EventID":4625,"User":"adm_x"}"#)).isEmpty)
         #expect(engine.suppressedCountsByFilterID == ["f1": 1])
+        // A name two rules share names both, as a correlation's does.
+        let twin = named.replacingOccurrences(of: "id: r1\n", with: "id: r2\n")
+        let both = try RuleLoader.load(text: named + "\n---\n" + twin + "\n"
+                                       + filter(rules: "[failed_logon]"))
+        #expect(both.filters.first?.ruleIDs.sorted() == ["r1", "r2"])
     }
 
     /// A filter naming a rule id no loaded rule has is reported by its id,

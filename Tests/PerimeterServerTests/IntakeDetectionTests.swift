@@ -472,9 +472,9 @@ struct IntakeDetectionTests {
         }
         await server.stop()
         #expect(log.lines.contains("warning address expiry differs from the store's "
-                                   + "recorded_ms=172800000 configured_ms=604800000: the API "
-                                   + "reads timelines with the configured one, and the first "
-                                   + "events received record it for every view"), "\(log.lines)")
+                                   + "recorded_ms=172800000 configured_ms=604800000 "
+                                   + "api_reads=configured recorded_by=first_events_received"),
+                "\(log.lines)")
         let same = LogLines(path: path)
         try InventoryStore(path: path).recordAddressExpiry(.days(7))
         let served = try await TestServer(storePath: path, tokens: [:]) { options in
