@@ -130,6 +130,7 @@ enum AtomsCommand {
         let expiry = try CommonOptions.addressExpiry(
             of: store, configured: CommonOptions.configuration(arguments).inventory.addressExpiry)
         let entity = arguments.value("--entity")
+        if let entity { try CommonOptions.validateScopeName(entity, kind: "entity") }
         var results: [[String: Any]] = []
         var text: [String] = []
         for atom in candidates {

@@ -910,6 +910,14 @@ struct CommandLineEndToEndTests {
                                           + #"(atoms show 'corp\alice')"#), "\(shown.outputText)")
         let none = try cli.run(["atoms", "show", "bob"])
         #expect(none.outputText.contains("no asset holds 'bob', and no sighting of it is kept"))
+        // An entity no asset can have is refused, as the API refuses it: it
+        // matched nothing (or, empty, everything) without a word.
+        for command in [["assets", "list"], ["atoms", "show", "alice"]] {
+            let refused = try cli.run(command + ["--entity", "../x"])
+            #expect(refused.status == 2)
+            #expect(refused.standardError.contains("invalid entity '../x'"),
+                    "\(refused.standardError)")
+        }
     }
 
     /// A revoked asset keeps its history, and `atoms show` says that it is
