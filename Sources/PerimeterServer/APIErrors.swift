@@ -539,6 +539,8 @@ enum StrictJSON {
 
     /// The deepest nesting Foundation's JSON reader takes.
     static let foundationDepthLimit = 512
+    static let tooDeep = "the body is nested too deep: more than \(foundationDepthLimit) levels "
+        + "of lists and objects"
 
     /// How deep the lists and objects of valid JSON nest.
     static func nestingDepth(of bytes: [UInt8]) -> Int {
@@ -570,6 +572,11 @@ enum StrictJSON {
             do {
                 _ = try parser.parse(raw)
             } catch let error as JSONParseError {
+                // One limit for a body, Foundation's (below): the parser's
+                // own, deeper, read as another.
+                if error.code == .tooDeep {
+                    return .failure(Problem(reason: Self.tooDeep, code: error.code))
+                }
                 guard error.code == .notObject else {
                     // The parser speaks of events; here it reads a body
                     // (a close reason's body of spaces read "event is empty").
@@ -590,8 +597,7 @@ enum StrictJSON {
             // Foundation's reader stops at 512 levels, the event parser at
             // 1,024: between the two, valid JSON was "not valid".
             if nestingDepth(of: checked) > foundationDepthLimit {
-                return .failure(Problem(reason: "the body is nested too deep: more than "
-                                        + "\(foundationDepthLimit) levels of lists and objects"))
+                return .failure(Problem(reason: Self.tooDeep, code: .tooDeep))
             }
             let parsed: Any
             do {

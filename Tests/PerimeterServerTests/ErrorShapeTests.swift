@@ -121,7 +121,7 @@ struct ErrorShapeTests {
         for (body, said) in [("   ", "the body is empty"),
                              ("{\"a\":" + String(repeating: "[", count: 2_000)
                                 + String(repeating: "]", count: 2_000) + "}",
-                              "the body is nested too deep"),
+                              "the body is nested too deep: more than 512 levels"),
                              // Valid JSON past Foundation's 512 levels and
                              // below the parser's 1,024 read "not valid JSON".
                              ("{\"a\":" + String(repeating: "[", count: 600)
