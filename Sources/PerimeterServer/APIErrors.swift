@@ -305,6 +305,11 @@ struct CallerValues {
         for key in ["field", "parameter", "column", "header"] {
             if case .string(let name)? = error.details[key], Self.looksLikeAName(name) {
                 names.insert(name)
+                // A property's own name, which its messages quote alone
+                // (`property 'note' holds at most…` of `properties.note`).
+                if let last = name.split(separator: ".").last, last.count < name.count {
+                    names.insert(String(last))
+                }
                 scrubbed.details[key] = .string(name)
             }
         }

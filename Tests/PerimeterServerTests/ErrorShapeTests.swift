@@ -234,6 +234,13 @@ struct ErrorShapeTests {
                     == "properties.rack", "\(rack.text)")
         #expect((rackError?["message"] as? String)?.contains("properties.rack") == true,
                 "\(rack.text)")
+        // A property's own name stays where its message quotes it alone.
+        let long = try await server.call("POST", "/v1/assets", as: "acme/admin", json: [
+            "name": "Long", "category": "host",
+            "properties": ["os": String(repeating: "x", count: 16_385)]])
+        #expect(long.status == 422)
+        #expect(long.text.contains("property 'os' holds at most 16384 characters"),
+                "\(long.text.prefix(300))")
         let created = try await server.call("POST", "/v1/assets", as: "acme/admin",
                                             json: ["name": "curated", "category": "host"])
         let uuid = try #require(try created.json()["uuid"] as? String)
