@@ -80,8 +80,8 @@ enum AtomsCommand {
             for claimed in shown {
                 let holders = claimed.assets
                 // Assets of one name (two machines called ws-01) are told
-                // apart by their uuid's start, which `atoms reject` takes
-                // in full from --json or `assets list --json`.
+                // apart by their uuid's start, which the commands that name
+                // an asset take (`atoms reject 8162238c hostname=ws-01`).
                 let shownNames = holders.prefix(ConflictSummary.assetsShown).map { names[$0] ?? "" }
                 let named = zip(holders, shownNames).map { id, name in
                     shownNames.filter { $0 == name }.count > 1

@@ -61,6 +61,22 @@ extension InventoryStore {
         switch found.count {
         case 1: return found[0]
         case 0:
+            // The start of a uuid, as `atoms conflicts` shows them to tell
+            // assets of one name apart: at least 8 of its characters.
+            let lowered = reference.lowercased()
+            if lowered.count >= 8, lowered.count < 36,
+               lowered.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                let prefixed = try database.statement("""
+                    SELECT \(Self.assetColumns) FROM \(Self.assetTables)
+                    WHERE community = ?1 AND uuid >= ?2 AND uuid < ?2 || 'g' ORDER BY uuid LIMIT 2
+                    """).rows([.text(community), .text(lowered)]) { try Self.asset(from: $0) }
+                if prefixed.count == 1 { return prefixed[0] }
+                if prefixed.count > 1 {
+                    throw StoreError(code: .ambiguous,
+                                     message: "several assets' uuids start with '\(reference)' in "
+                                        + "community '\(community)': give more of it")
+                }
+            }
             throw StoreError(code: .notFound,
                              message: "no asset '\(reference)' in community '\(community)'")
         default:

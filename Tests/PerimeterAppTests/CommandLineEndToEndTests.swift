@@ -1355,7 +1355,12 @@ struct CommandLineEndToEndTests {
         }
         let ws02 = try #require((atoms[1]["assets"] as? [[String: Any]])?
             .first { $0["name"] as? String == "ws-02" }?["uuid"] as? String)
-        #expect(try cli.run(["atoms", "reject", ws02, "mac=00:1a:2b:3c:4d:5e"]).status == 0)
+        // Named by the start of its uuid, as the table shows it.
+        let rejected = try cli.run(["atoms", "reject", String(ws02.prefix(8)),
+                                    "mac=00:1a:2b:3c:4d:5e"])
+        #expect(rejected.status == 0, "\(rejected.standardError)")
+        #expect(try cli.run(["assets", "show", "0000000"]).standardError
+                    .contains("no asset '0000000'"))
         let ws01 = uuids(atoms[0])
         // The table tells the three ws-01 apart by their uuids' start.
         let row = first.outputLines[1]
