@@ -35,14 +35,8 @@ public struct LeaseSource: Sendable, Hashable {
 
     /// Reads a lease sources file (`lease_sources:` list).
     public static func load(path: String) throws -> [LeaseSource] {
-        let text: String
-        do {
-            text = try YAMLParser.readWholeFile(path)
-        } catch {
-            throw ConfigurationError(file: path, line: 0,
-                                     message: "cannot read the lease sources file: \(error.reason)")
-        }
-        return try load(text: text, path: path)
+        try load(text: ConfigurationError.text(ofFile: path, what: "the lease sources file"),
+                 path: path)
     }
 
     private static func load(text: String, path: String) throws -> [LeaseSource] {

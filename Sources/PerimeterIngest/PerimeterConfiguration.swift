@@ -76,13 +76,7 @@ public struct PerimeterConfiguration: Sendable {
         var configuration = PerimeterConfiguration()
         guard let path else { return configuration }
         configuration.file = path
-        let text: String
-        do {
-            text = try YAMLParser.readWholeFile(path)
-        } catch {
-            throw ConfigurationError(file: path, line: 0,
-                                     message: "cannot read the configuration file: \(error.reason)")
-        }
+        let text = try ConfigurationError.text(ofFile: path, what: "the configuration file")
         let documents = try YAMLParser.parseDocuments(text, file: path)
         // A second document (`---`) would be read by nobody, its mistakes
         // with it.
@@ -104,6 +98,17 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public let message: String
 
     public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+
+    /// A YAML file's text, or the refusal that says why it cannot be read
+    /// ("cannot read the configuration file: it is a folder").
+    static func text(ofFile path: String, what: String) throws -> String {
+        do {
+            return try YAMLParser.readWholeFile(path)
+        } catch {
+            throw ConfigurationError(file: path, line: 0,
+                                     message: "cannot read \(what): \(error.reason)")
+        }
+    }
 }
 
 private struct ConfigurationReader {
