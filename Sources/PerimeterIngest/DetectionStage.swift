@@ -652,7 +652,14 @@ private struct DetectionSettingsReader {
         for (key, value) in try entries(section, "detection", keys: keys) {
             switch key {
             case "rules", "filters":
-                let paths = try strings(value, "detection.\(key)").map(resolve)
+                let given = try strings(value, "detection.\(key)")
+                // An empty text named the configuration's own folder, and
+                // every YAML file in it was read as a rule.
+                if let index = given.firstIndex(of: "") {
+                    throw fail(value.sequence?[index] ?? value,
+                               "'detection.\(key)' names an empty path")
+                }
+                let paths = given.map(resolve)
                 for (index, path) in paths.enumerated() {
                     if let why = unreadablePath(path, key: "detection.\(key)", mayBeFolder: true) {
                         throw fail(value.sequence?[index] ?? value, why)

@@ -48,8 +48,12 @@ public enum WholeFile {
             throw Failure(reason: "it is a folder", isMissing: false)
         }
         var bytes: [UInt8] = []
+        let tooLarge = Failure(reason: "it holds more than \(maximumBytes >> 20) MiB, more than "
+                                   + "such a file is read whole", isMissing: false)
         if (status.st_mode & S_IFMT) == S_IFREG {
-            bytes.reserveCapacity(min(Int(status.st_size), maximumBytes + 1))
+            // Known before reading: refused at once, not after a gigabyte.
+            if Int(status.st_size) > maximumBytes { throw tooLarge }
+            bytes.reserveCapacity(Int(status.st_size))
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -61,10 +65,7 @@ public enum WholeFile {
             }
             if count == 0 { return bytes }
             bytes += chunk[..<count]
-            if bytes.count > maximumBytes {
-                throw Failure(reason: "it holds more than \(maximumBytes >> 20) MiB, more than "
-                                + "such a file is read whole", isMissing: false)
-            }
+            if bytes.count > maximumBytes { throw tooLarge }
         }
     }
 

@@ -90,8 +90,15 @@ extension APIHandlers {
                 let column = problem.column.map { column -> String in
                     CallerValues.looksLikeAName(column) ? column : values.scrub(column)
                 }
+                // The column's own name stays where the reason quotes it
+                // (`property 'owner' holds at most…` of `property.owner`).
+                var names: Set<String> = []
+                if let column, CallerValues.looksLikeAName(column) {
+                    names.insert(column)
+                    if let last = column.split(separator: ".").last { names.insert(String(last)) }
+                }
                 return ["row": number, "column": column ?? NSNull(),
-                        "reason": values.scrub(problem.message)] as [String: Any]
+                        "reason": values.scrub(problem.message, keeping: names)] as [String: Any]
             },
         ])
     }

@@ -211,6 +211,10 @@ extension InventoryStore {
         fields["criticality"] = asset.criticality?.value ?? NSNull()
         fields["subcategory"] = asset.subcategory?.rawValue ?? NSNull()
         fields["properties"] = asset.properties.mapValues(\.jsonObject)
+        // What else a creation can set: an import makes an entity's asset,
+        // or one revoked from the start.
+        fields["entity"] = asset.entity ?? NSNull()
+        if asset.isRevoked { fields["revoked"] = true }
         return fields
     }
 }

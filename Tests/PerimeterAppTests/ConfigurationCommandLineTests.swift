@@ -229,6 +229,9 @@ struct ConfigurationCommandLineTests {
         ("detection:\n  placeholders:\n    Admins: []\n", 3, "placeholder 'Admins' has no values"),
         ("detection:\n  placeholders:\n    Admins: [root, '']\n", 3,
          "placeholder 'Admins' has no values, or an empty one"),
+        // An empty path named the configuration's own folder: its YAML
+        // files were read as rules.
+        ("detection:\n  rules: ['']\n", 2, "'detection.rules' names an empty path"),
         ("atoms:\n  public_suffix_list: ''\n", 2,
          "'atoms.public_suffix_list' must be a file path, not the quoted text ''"),
         ("detection:\n  urgency:\n    include_networks: maybe\n", 3,

@@ -19,11 +19,17 @@ import PerimeterJSON
         #expect(JSONText.compact([String: Any]()) == "{}")
     }
 
-    /// A number Foundation writes its own way, or an NSNumber (whose Bool
-    /// and Int look alike), is left to Foundation: nil, whole.
+    /// Doubles as a property holds them: whole ones as integers, others
+    /// in their shortest exact text.
+    @Test func writesDoubles() {
+        #expect(JSONText.compact(["cost": 3.0, "ratio": 0.1, "big": 1e20, "neg": -2.5])
+                == #"{"big":1e+20,"cost":3,"neg":-2.5,"ratio":0.1}"#)
+    }
+
+    /// An NSNumber (whose Bool and Int look alike) or a NaN is left to
+    /// Foundation: nil, whole.
     @Test func leavesWhatItDoesNotTakeToFoundation() {
-        #expect(JSONText.compact(["ratio": 0.5]) == nil)
         #expect(JSONText.compact([NSNumber(value: 1)]) == nil)
-        #expect(JSONText.compact(["list": [1, 2.5]]) == nil)
+        #expect(JSONText.compact(["list": [1, Double.nan]]) == nil)
     }
 }

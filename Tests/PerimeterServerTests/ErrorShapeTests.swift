@@ -241,6 +241,13 @@ struct ErrorShapeTests {
         #expect(long.status == 422)
         #expect(long.text.contains("property 'os' holds at most 16384 characters"),
                 "\(long.text.prefix(300))")
+        // As an import's refusal of the row says it.
+        let row = #"{"name":"Long","category":"host","properties":{"os":""#
+            + String(repeating: "x", count: 16_385) + "\"}}\n"
+        let imported = try await server.call("POST", "/v1/import?format=jsonl&dry_run=true",
+                                             as: "acme/admin", body: Array(row.utf8))
+        #expect(imported.text.contains("property 'os' holds at most 16384 characters"),
+                "\(imported.text.prefix(300))")
         let created = try await server.call("POST", "/v1/assets", as: "acme/admin",
                                             json: ["name": "curated", "category": "host"])
         let uuid = try #require(try created.json()["uuid"] as? String)
