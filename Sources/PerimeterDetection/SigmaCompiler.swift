@@ -559,6 +559,19 @@ struct SigmaCompiler {
             }
             return
         }
+        // The digits of a number hold no letter: `|startswith: 'a'` on a
+        // criticality value never held, as the pattern `'9a*'` never does.
+        if member == "criticality_value",
+           modifiers.contains(where: { ["contains", "startswith", "endswith"].contains($0) }) {
+            for node in values {
+                guard let text = node.scalar.map(\.value), node.scalar?.isNull == false,
+                      !text.allSatisfy({ "0123456789*?".contains($0) }) else { continue }
+                throw RuleRefusal(code: "invalid-value",
+                                  message: "'\(key): \(text)' never matches: a criticality value "
+                                    + "is a whole number from 0 to 100, whose text holds digits only",
+                                  line: node.mark.line)
+            }
+        }
         guard modifiers.allSatisfy({ $0 == "all" }) else { return }
         for node in values {
             guard let scalar = node.scalar, !scalar.isNull else { continue }

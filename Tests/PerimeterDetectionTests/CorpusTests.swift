@@ -451,6 +451,8 @@ import Testing
         ("sekoiaio.any_asset.criticality_value", "'0x32'", false),
         ("sekoiaio.assets.host.criticality_value", "[90, 100]", true),
         ("sekoiaio.any_asset.criticality_value", "'9*'", true),
+        ("sekoiaio.any_asset.criticality_value|startswith", "'9'", true),
+        ("sekoiaio.any_asset.criticality_value|contains", "'a'", false),
         ("sekoiaio.any_asset.criticality_value|gt", "100", false),
         ("sekoiaio.any_asset.criticality_value|gte", "100", true),
         ("sekoiaio.any_asset.criticality_value|lt", "0", false),
