@@ -76,12 +76,7 @@ enum AssetsCommand {
         }
         var configuration = try CommonOptions.configuration(arguments)
         var query = AssetQuery(community: try CommonOptions.community(arguments))
-        // A name no entity can have (`../x`, "") matched nothing, or
-        // everything, without a word: refused as the API refuses it.
-        if let entity = arguments.value("--entity") {
-            try CommonOptions.validateScopeName(entity, kind: "entity")
-        }
-        query.entity = arguments.value("--entity")
+        query.entity = try CommonOptions.entity(arguments)
         if let range = arguments.value("--criticality") {
             if range.lowercased() == "unrated" {
                 query.unratedOnly = true

@@ -129,8 +129,7 @@ enum AtomsCommand {
         let store = try CommonOptions.openStore(arguments)
         let expiry = try CommonOptions.addressExpiry(
             of: store, configured: CommonOptions.configuration(arguments).inventory.addressExpiry)
-        let entity = arguments.value("--entity")
-        if let entity { try CommonOptions.validateScopeName(entity, kind: "entity") }
+        let entity = try CommonOptions.entity(arguments)
         var results: [[String: Any]] = []
         var text: [String] = []
         for atom in candidates {

@@ -94,6 +94,15 @@ enum CommonOptions {
         return name
     }
 
+    /// `--entity`, nil when not given. A name no entity can have (`../x`,
+    /// "") matched nothing, or everything, without a word: refused, as the
+    /// API refuses it.
+    static func entity(_ arguments: ParsedArguments) throws -> String? {
+        guard let name = arguments.value("--entity") else { return nil }
+        try validateScopeName(name, kind: "entity")
+        return name
+    }
+
     /// The address expiry a view reads a store's timeline with: the one
     /// its events were read with (recorded by ingest and serve), else the
     /// configuration's. A configuration that says otherwise is noted: the

@@ -53,8 +53,7 @@ enum ForgetCommand {
         let actor = CommonOptions.commandLineActor
             + (arguments.value("--actor").map { " for " + Terminal.oneLine(Terminal.readable($0)) } ?? "")
         let dryRun = arguments.flag("--dry-run")
-        let entity = arguments.value("--entity")
-        if let entity { try CommonOptions.validateScopeName(entity, kind: "entity") }
+        let entity = try CommonOptions.entity(arguments)
 
         let target = try Target(arguments)
         let (store, lock) = try CommonOptions.openStoreForWriting(arguments, creating: false)

@@ -79,8 +79,7 @@ enum IngestCommand {
         }
         var options = IngestOptions()
         options.scope = ScopeKey(community: try CommonOptions.community(arguments),
-                                 entity: arguments.value("--entity"))
-        if let entity = options.scope.entity { try CommonOptions.validateScopeName(entity, kind: "entity") }
+                                 entity: try CommonOptions.entity(arguments))
         options.disabledRules = Set(try arguments.all("--no-rule").map { name in
             try parsingArgument { () throws(ModelError) in try DiscoveryRule(parsing: name) }
         })
