@@ -304,17 +304,23 @@ struct CallerValues {
         var names: Set<String> = []
         for key in ["field", "parameter", "column", "header"] {
             if case .string(let name)? = error.details[key], Self.looksLikeAName(name) {
-                names.insert(name)
-                // A property's own name, which its messages quote alone
-                // (`property 'note' holds at most…` of `properties.note`).
-                if let last = name.split(separator: ".").last, last.count < name.count {
-                    names.insert(String(last))
-                }
+                names.formUnion(Self.namesKept(for: name))
                 scrubbed.details[key] = .string(name)
             }
         }
         scrubbed.message = scrub(error.message, keeping: names)
         return scrubbed
+    }
+
+    /// What a message naming a field or column keeps of it: the name,
+    /// and a property's own name, which its messages quote alone
+    /// (`property 'note' holds at most…` of `properties.note`); nothing
+    /// of a name that does not read as one (an email given as a key).
+    static func namesKept(for name: String) -> Set<String> {
+        guard looksLikeAName(name) else { return [] }
+        var names: Set<String> = [name]
+        if let last = name.split(separator: ".").last { names.insert(String(last)) }
+        return names
     }
 
     /// A detail is a name of ours or a value, never a sentence: only the

@@ -90,13 +90,7 @@ extension APIHandlers {
                 let column = problem.column.map { column -> String in
                     CallerValues.looksLikeAName(column) ? column : values.scrub(column)
                 }
-                // The column's own name stays where the reason quotes it
-                // (`property 'owner' holds at most…` of `property.owner`).
-                var names: Set<String> = []
-                if let column, CallerValues.looksLikeAName(column) {
-                    names.insert(column)
-                    if let last = column.split(separator: ".").last { names.insert(String(last)) }
-                }
+                let names = column.map(CallerValues.namesKept) ?? []
                 return ["row": number, "column": column ?? NSNull(),
                         "reason": values.scrub(problem.message, keeping: names)] as [String: Any]
             },
