@@ -50,6 +50,16 @@ public enum JSONText {
         output.append(UInt8(ascii: "]"))
     }
 
+    /// Appends a double as the store writes a property's number: a whole
+    /// one as an integer (`3`, and -0.0 as 0), else the shortest text that
+    /// reads back as the same double; `null` for one JSON cannot hold.
+    public static func appendNumber(_ value: Double, to output: inout [UInt8]) {
+        let text = !value.isFinite ? "null"
+            : value == value.rounded() && abs(value) < 1e15 ? String(Int64(value))
+            : String(value)
+        output.append(contentsOf: text.utf8)
+    }
+
     /// Appends the decimal digits of `value`, without making a `String`.
     public static func appendInteger(_ value: Int, to output: inout [UInt8]) {
         append(atMost: 20, to: &output) { $0.writeInteger(value) }
@@ -85,11 +95,8 @@ extension JSONText {
         case let number as Int32 where type(of: value) == Int32.self:
             appendInteger(Int(number), to: &output)
         case let number as Double where type(of: value) == Double.self:
-            // A whole number as an integer (a property's `3`), else the
-            // shortest text that reads back as the same double.
             guard number.isFinite else { return false }
-            output.append(contentsOf: (number == number.rounded() && abs(number) < 1e15
-                ? String(Int64(number)) : String(number)).utf8)
+            appendNumber(number, to: &output)
         case let list as [Any]:
             output.append(UInt8(ascii: "["))
             for (index, item) in list.enumerated() {

@@ -888,11 +888,7 @@ extension InventoryStore {
             bytes.append(UInt8(ascii: ":"))
             switch properties[name]! {
             case .string(let text): JSONText.appendQuoted(text, to: &bytes)
-            case .number(let number):
-                let text = !number.isFinite ? "null"
-                    : number == number.rounded() && abs(number) < 1e15 ? String(Int64(number))
-                    : String(number)
-                bytes.append(contentsOf: text.utf8)
+            case .number(let number): JSONText.appendNumber(number, to: &bytes)
             case .boolean(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
             case .list(let items):
                 bytes.append(UInt8(ascii: "["))
