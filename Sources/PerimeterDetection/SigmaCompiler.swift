@@ -479,12 +479,15 @@ struct SigmaCompiler {
     /// `y|lt|gt` the first comparison, `w|gt|contains` the number): the
     /// rule would not test what its author wrote. pySigma refuses most of
     /// these as type errors.
+    /// Where in the field's text a value is found.
+    static let positionModifiers: Set<String> = ["contains", "startswith", "endswith"]
+
     static func requireCompatible(_ modifiers: [String], key: String) throws(RuleRefusal) {
         func refuse(_ message: String) -> RuleRefusal {
             RuleRefusal(code: "invalid-modifier", message: message + " (in '\(key)')")
         }
         let has = Set(modifiers)
-        let positions = modifiers.filter { ["contains", "startswith", "endswith"].contains($0) }
+        let positions = modifiers.filter(positionModifiers.contains)
         if Set(positions).count > 1 {
             throw refuse(positions.joined(separator: " and ") + " exclude one another: a value "
                          + "is contained, starts or ends the field's text")
@@ -561,11 +564,11 @@ struct SigmaCompiler {
         }
         // The digits of a number hold no letter: `|startswith: 'a'` on a
         // criticality value never held, as the pattern `'9a*'` never does.
-        if member == "criticality_value",
-           modifiers.contains(where: { ["contains", "startswith", "endswith"].contains($0) }) {
+        func mayMatchDigits(_ text: String) -> Bool { text.allSatisfy { "0123456789*?".contains($0) } }
+        if member == "criticality_value", modifiers.contains(where: positionModifiers.contains) {
             for node in values {
                 guard let text = node.scalar.map(\.value), node.scalar?.isNull == false,
-                      !text.allSatisfy({ "0123456789*?".contains($0) }) else { continue }
+                      !mayMatchDigits(text) else { continue }
                 throw RuleRefusal(code: "invalid-value",
                                   message: "'\(key): \(text)' never matches: a criticality value "
                                     + "is a whole number from 0 to 100, whose text holds digits only",
@@ -579,8 +582,7 @@ struct SigmaCompiler {
             if text.contains("*") || text.contains("?") {
                 // A pattern of digits may match a value (`9*`); one with
                 // a letter never does.
-                guard member == "criticality_value",
-                      !text.allSatisfy({ "0123456789*?".contains($0) }) else { continue }
+                guard member == "criticality_value", !mayMatchDigits(text) else { continue }
             }
             let expected: String
             switch member {
